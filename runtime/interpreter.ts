@@ -1,0 +1,107 @@
+/**
+ * The fallback interpreter: one instruction at a time, exact architectural
+ * state after each. It is the reference the translator is checked against,
+ * and it runs whatever the translator does not (cold code, helpers).
+ *
+ * A step decodes at CS:EIP, sets EIP to the next instruction, and runs the
+ * row's semantics (through InterpOps) or its helper. A `Fault` thrown on the
+ * way rewinds EIP and ESP to the instruction's start (semantics do their
+ * faulting accesses before other writes, see semantics/ops.ts) and is
+ * delivered through the IDT.
+ */
+import { decode } from '../translator/isa/decoder.ts';
+import type { Instr } from '../translator/isa/instr.ts';
+import { Reg } from '../translator/isa/instr.ts';
+import { Fault, Vec } from './faults.ts';
+import type { Cpu } from './cpu.ts';
+import { InterpOps } from './interp-ops.ts';
+import { deliver, deliverFault, IntKind } from './interrupts.ts';
+import { IF, TF } from '../translator/semantics/flags.ts';
+import { CR0_EM, CR0_TS } from './mmu.ts';
+
+export class Interpreter {
+  readonly ops: InterpOps;
+
+  constructor(readonly cpu: Cpu) {
+    this.ops = new InterpOps(cpu);
+  }
+
+  /** Decode the instruction at CS:EIP (faults propagate). */
+  decodeAt(eip: number): Instr {
+    return decode(this.cpu, eip, this.cpu.code32);
+  }
+
+  /** Run one decoded instruction's semantics on the live CPU (EIP already advanced). */
+  execute(i: Instr): void {
+    const cpu = this.cpu;
+    const row = i.row;
+    if (row.priv && cpu.cpl !== 0 && cpu.protectedMode) throw new Fault(Vec.GP, 0);
+    if (row.fpu && cpu.cr0 & (CR0_EM | CR0_TS)) throw new Fault(Vec.NM);
+    if (row.sem) {
+      this.ops.begin();
+      row.sem(this.ops, i);
+    } else {
+      row.exec!(cpu, i);
+    }
+  }
+
+  /**
+   * Execute one instruction, delivering any exception it raises.
+   * Returns false when the CPU is halted and nothing happened.
+   */
+  step(): boolean {
+    const cpu = this.cpu;
+    if (cpu.halted) return false;
+    const start = cpu.eip;
+    const startEsp = cpu.regs[Reg.ESP];
+    const trap = (cpu.eflags & TF) !== 0;
+    cpu.interruptShadow = false;
+    try {
+      const i = decode(cpu, start, cpu.code32);
+      cpu.eip = i.next;
+      this.execute(i);
+      cpu.instructions++;
+    } catch (e) {
+      if (!(e instanceof Fault)) throw e;
+      cpu.eip = start;
+      cpu.regs[Reg.ESP] = startEsp;
+      cpu.instructions++;
+      deliverFault(cpu, e);
+      return true;
+    }
+    if (trap) {
+      cpu.dr[6] |= 0x4000;
+      deliver(cpu, Vec.DB, IntKind.EXCEPTION, -1, cpu.eip);
+    }
+    return true;
+  }
+
+  /** Take a pending external interrupt if IF allows it now. */
+  checkInterrupts(): boolean {
+    const cpu = this.cpu;
+    if (!(cpu.eflags & IF) || cpu.interruptShadow) return false;
+    const vector = cpu.bus.pendingInterrupt(cpu);
+    if (vector < 0) return false;
+    cpu.bus.ackInterrupt(cpu, vector);
+    try {
+      deliver(cpu, vector, IntKind.EXTERNAL, -1, cpu.eip);
+    } catch (e) {
+      if (!(e instanceof Fault)) throw e;
+      deliverFault(cpu, e);
+    }
+    return true;
+  }
+
+  /** Run up to `n` instructions (fewer if the CPU halts with nothing pending). Returns how many ran. */
+  run(n: number): number {
+    const cpu = this.cpu;
+    let done = 0;
+    while (done < n) {
+      this.checkInterrupts();
+      if (cpu.halted) break;
+      this.step();
+      done++;
+    }
+    return done;
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Guest physical memory.
+ *
+ * RAM is one buffer with 8-, 16- and 32-bit views over it, so that aligned
+ * accesses use the widest view. The buffer may be a SharedArrayBuffer, which
+ * lets vCPUs on worker threads share it later.
+ *
+ * Every 4 KiB physical page has a kind byte: ordinary RAM, read-only (option
+ * ROM, BIOS area), or device (MMIO: the local APIC, the IO-APIC, anything
+ * above RAM). Only ordinary RAM may be cached writable in a software TLB;
+ * everything else goes through the slow path here, which dispatches to the
+ * device that claimed the range. A page may also carry the CODE bit, set by
+ * the translator for pages it has translated, so that writes to it take the
+ * slow path and invalidate translations.
+ */
+
+export const PAGE_SIZE = 4096;
+export const enum PageKind { RAM = 0, ROM = 1, DEVICE = 2 }
+/** ORed into a page's kind when translated code was made from it */
+export const PAGE_CODE = 0x80;
+
+export interface MmioDevice {
+  name: string;
+  read(addr: number, size: number): number;
+  write(addr: number, size: number, value: number): void;
+}
+
+interface MmioRange { start: number; end: number; device: MmioDevice }
+
+export class PhysicalMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  readonly u8: Uint8Array;
+  readonly u16: Uint16Array;
+  readonly i32: Int32Array;
+  readonly view: DataView;
+  readonly size: number;
+  /** kind of each 4 KiB page of RAM (pages above RAM are devices or unassigned) */
+  readonly pageKind: Uint8Array;
+  private mmio: MmioRange[] = [];
+  /** called for writes that hit a page marked PAGE_CODE (the translator listens) */
+  onCodeWrite: ((phys: number, size: number) => void) | null = null;
+
+  constructor(sizeBytes: number, shared = false) {
+    if (sizeBytes % PAGE_SIZE !== 0 || sizeBytes <= 0 || sizeBytes > 0xc0000000) {
+      throw new Error(`memory size must be a positive multiple of 4 KiB below 3 GiB, got ${sizeBytes}`);
+    }
+    this.size = sizeBytes;
+    this.buffer = shared ? new SharedArrayBuffer(sizeBytes) : new ArrayBuffer(sizeBytes);
+    this.u8 = new Uint8Array(this.buffer);
+    this.u16 = new Uint16Array(this.buffer);
+    this.i32 = new Int32Array(this.buffer);
+    this.view = new DataView(this.buffer);
+    this.pageKind = new Uint8Array(sizeBytes / PAGE_SIZE);
+  }
+
+  /** Claim [start, start+length) for a device; accesses there reach the device. */
+  mapDevice(start: number, length: number, device: MmioDevice): void {
+    this.mmio.push({ start, end: start + length, device });
+    for (let a = start; a < start + length && a < this.size; a += PAGE_SIZE) {
+      this.pageKind[a >>> 12] = PageKind.DEVICE;
+    }
+  }
+
+  /** Make RAM pages read-only to the guest (ROMs); the host still writes them with `load`. */
+  setReadOnly(start: number, length: number): void {
+    for (let a = start; a < start + length; a += PAGE_SIZE) this.pageKind[a >>> 12] = PageKind.ROM;
+  }
+
+  /** Copy bytes in from the host (loaders, ROM images): no guest-visible checks. */
+  load(addr: number, bytes: Uint8Array): void {
+    if (addr + bytes.length > this.size) throw new Error(`image does not fit in guest memory at 0x${addr.toString(16)}`);
+    this.u8.set(bytes, addr);
+  }
+
+  /** Is this page plain RAM that a TLB may map for fast reads? */
+  fastReadable(phys: number): boolean {
+    const p = phys >>> 12;
+    return p < this.pageKind.length && (this.pageKind[p] & 0x7f) !== PageKind.DEVICE;
+  }
+
+  /** ... and for fast writes? */
+  fastWritable(phys: number): boolean {
+    const p = phys >>> 12;
+    return p < this.pageKind.length && this.pageKind[p] === PageKind.RAM;
+  }
+
+  private device(addr: number): MmioRange | undefined {
+    for (const r of this.mmio) if (addr >= r.start && addr < r.end) return r;
+    return undefined;
+  }
+
+  /** Slow-path read of `size` (1, 2, 4) bytes at a physical address (no page crossing). */
+  read(addr: number, size: number): number {
+    addr >>>= 0;
+    if (addr + size <= this.size && (this.pageKind[addr >>> 12] & 0x7f) !== PageKind.DEVICE) {
+      if (size === 1) return this.u8[addr];
+      if (size === 2) return this.view.getUint16(addr, true);
+      return this.view.getInt32(addr, true);
+    }
+    const d = this.device(addr);
+    if (d) return d.device.read(addr, size);
+    // unassigned: the bus floats high
+    return size === 1 ? 0xff : size === 2 ? 0xffff : -1;
+  }
+
+  /** Slow-path write. ROM and unassigned addresses ignore writes. */
+  write(addr: number, size: number, value: number): void {
+    addr >>>= 0;
+    if (addr + size <= this.size) {
+      const kind = this.pageKind[addr >>> 12];
+      if ((kind & 0x7f) === PageKind.RAM) {
+        if (size === 1) this.u8[addr] = value;
+        else if (size === 2) this.view.setUint16(addr, value, true);
+        else this.view.setInt32(addr, value, true);
+        if (kind & PAGE_CODE && this.onCodeWrite) this.onCodeWrite(addr, size);
+        return;
+      }
+      if ((kind & 0x7f) === PageKind.ROM) return;
+    }
+    const d = this.device(addr);
+    if (d) d.device.write(addr, size, value);
+  }
+
+  /** 64-bit little-endian read of RAM as [low, high] (page-table entries in PAE). */
+  read64(addr: number): [number, number] {
+    return [this.read(addr, 4), this.read(addr + 4, 4)];
+  }
+}

@@ -1,0 +1,4 @@
+/** bcd instructions: being written. */
+import type { RowSpec } from '../../isa/table.ts';
+
+export const rows: RowSpec[] = [];

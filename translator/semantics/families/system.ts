@@ -1,0 +1,4 @@
+/** system instructions: being written. */
+import type { RowSpec } from '../../isa/table.ts';
+
+export const rows: RowSpec[] = [];
