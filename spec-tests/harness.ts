@@ -1,0 +1,41 @@
+/**
+ * A bare CPU for tests: flat 32-bit protected mode, CPL 0, paging off,
+ * 1 MiB of RAM, code placed at 0x1000. Tests and the vector replayer use it
+ * to run a few instructions without a machine around them.
+ */
+import { PhysicalMemory } from '../runtime/memory.ts';
+import { Cpu } from '../runtime/cpu.ts';
+import { Interpreter } from '../runtime/interpreter.ts';
+import { enterFlatProtectedMode } from '../runtime/setup.ts';
+
+export const CODE_ADDR = 0x1000;
+
+export interface Bare {
+  mem: PhysicalMemory;
+  cpu: Cpu;
+  interp: Interpreter;
+  /** load code at CODE_ADDR and point EIP at it */
+  load(code: number[] | Uint8Array, at?: number): void;
+  /** step until EIP leaves the loaded code (or `max` steps) */
+  runToEnd(max?: number): void;
+}
+
+export function bareCpu(memBytes = 1 << 20): Bare {
+  const mem = new PhysicalMemory(memBytes);
+  const cpu = new Cpu(mem);
+  enterFlatProtectedMode(cpu);
+  cpu.regs[4] = 0x80000;
+  const interp = new Interpreter(cpu);
+  let end = CODE_ADDR;
+  return {
+    mem, cpu, interp,
+    load(code, at = CODE_ADDR) {
+      mem.load(at, code instanceof Uint8Array ? code : new Uint8Array(code));
+      cpu.eip = at;
+      end = at + code.length;
+    },
+    runToEnd(max = 100000) {
+      for (let n = 0; n < max && cpu.eip >>> 0 >= CODE_ADDR && cpu.eip >>> 0 < end && !cpu.halted; n++) interp.step();
+    },
+  };
+}
