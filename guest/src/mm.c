@@ -1,0 +1,327 @@
+/* vmidbt guest: physical page allocator, kernel paging, user address spaces.
+ * Every page-table write goes through pv.set_pxe; page-table pages are
+ * registered with pv.alloc_page / pv.release_page; bulk updates (creating,
+ * copying and tearing down an address space) run in MMU deferred mode. */
+#include "kernel.h"
+
+extern char __bss_end[], _end[];
+extern char __user_start[], __user_data[], __user_end[];
+extern char __user_lma[];
+extern u32 boot_pd[], boot_pt[];
+
+/* ------------------------------ frames ------------------------------ */
+static u32 frame_bitmap[MAX_FRAMES / 32];     /* 1 = free */
+static u16 refcount[MAX_FRAMES];
+static u32 free_frames, scan_hint;
+static struct spinlock pmm_lock;
+u32 phys_top;
+u32 phys_map_top;                 /* end of everything in the memory map (ACPI tables too) */
+#define REF_PERMANENT 0x4000
+
+static void mark_free(u32 f) { frame_bitmap[f >> 5] |= 1u << (f & 31); }
+
+void pmm_init(u32 mbi_phys) {
+    const u8 *mbi = P2V(mbi_phys);
+    u32 flags = *(const u32 *)mbi;
+    u32 kend = ALIGN_UP(V2P(_end), PAGE);
+    for (u32 f = 0; f < MAX_FRAMES; f++) refcount[f] = REF_PERMANENT;
+    phys_top = 0;
+    if (flags & (1u << 6)) {
+        u32 len = *(const u32 *)(mbi + 44), addr = *(const u32 *)(mbi + 48);
+        const u8 *p = P2V(addr), *e = p + len;
+        while (p < e) {
+            u32 size = *(const u32 *)p;
+            u64 base = *(const u64 *)(p + 4), l = *(const u64 *)(p + 12);
+            u32 type = *(const u32 *)(p + 20);
+            if (base < MAX_PHYS) {
+                u64 me = base + l > MAX_PHYS ? MAX_PHYS : base + l;
+                if ((u32)ALIGN_UP((u32)me, PAGE) > phys_map_top) phys_map_top = ALIGN_UP((u32)me, PAGE);
+            }
+            if (type == 1 && base < MAX_PHYS) {
+                u64 end = base + l;
+                if (end > MAX_PHYS) end = MAX_PHYS;
+                u32 s = ALIGN_UP((u32)base, PAGE), en = (u32)end & ~(PAGE - 1);
+                if (en > phys_top) phys_top = en;
+                for (u32 a = s; a < en; a += PAGE) {
+                    if (a < 0x100000 || a < kend) continue;   /* low memory and the kernel */
+                    mark_free(a / PAGE);
+                    refcount[a / PAGE] = 0;
+                    free_frames++;
+                }
+            }
+            p += size + 4;
+        }
+    } else if (flags & 1) {
+        u32 upper = *(const u32 *)(mbi + 8);          /* KiB above 1 MiB */
+        u32 en = 0x100000 + upper * 1024;
+        if (en > MAX_PHYS) en = MAX_PHYS;
+        en &= ~(PAGE - 1);
+        phys_top = en;
+        for (u32 a = kend; a < en; a += PAGE) { mark_free(a / PAGE); refcount[a / PAGE] = 0; free_frames++; }
+    } else {
+        panic("no memory information from the loader");
+    }
+    /* keep the multiboot information and the page holding it away from the allocator */
+    u32 mbi_page = mbi_phys & ~(PAGE - 1);
+    for (u32 a = mbi_page; a < mbi_page + 2 * PAGE; a += PAGE)
+        if (frame_bitmap[a / PAGE >> 5] & (1u << (a / PAGE & 31))) {
+            frame_bitmap[a / PAGE >> 5] &= ~(1u << (a / PAGE & 31));
+            refcount[a / PAGE] = REF_PERMANENT;
+            free_frames--;
+        }
+    scan_hint = kend / PAGE;
+}
+
+u32 pmm_alloc(void) {
+    spin_lock(&pmm_lock);
+    u32 n = MAX_FRAMES / 32;
+    for (u32 k = 0; k < n; k++) {
+        u32 w = (scan_hint / 32 + k) % n;
+        if (!frame_bitmap[w]) continue;
+        u32 b = (u32)__builtin_ctz(frame_bitmap[w]);
+        frame_bitmap[w] &= ~(1u << b);
+        u32 f = w * 32 + b;
+        scan_hint = f;
+        free_frames--;
+        refcount[f] = 1;
+        spin_unlock(&pmm_lock);
+        memset(P2V(f * PAGE), 0, PAGE);
+        return f * PAGE;
+    }
+    spin_unlock(&pmm_lock);
+    panic("out of physical memory");
+}
+void pmm_free(u32 pa) {
+    u32 f = pa / PAGE;
+    spin_lock(&pmm_lock);
+    if (frame_bitmap[f >> 5] & (1u << (f & 31))) { spin_unlock(&pmm_lock); panic("double free of frame 0x%x", pa); }
+    frame_bitmap[f >> 5] |= 1u << (f & 31);
+    refcount[f] = 0;
+    free_frames++;
+    spin_unlock(&pmm_lock);
+}
+u32 pmm_free_count(void) { return free_frames; }
+void page_ref(u32 pa) {
+    u32 f = pa / PAGE;
+    if (f >= MAX_FRAMES || refcount[f] >= REF_PERMANENT) return;
+    spin_lock(&pmm_lock);
+    refcount[f]++;
+    spin_unlock(&pmm_lock);
+}
+u32 page_unref(u32 pa) {
+    u32 f = pa / PAGE;
+    if (f >= MAX_FRAMES || refcount[f] >= REF_PERMANENT) return REF_PERMANENT;
+    spin_lock(&pmm_lock);
+    u32 c = --refcount[f];
+    spin_unlock(&pmm_lock);
+    if (c == 0) pmm_free(pa);
+    return c;
+}
+u32 page_refcount(u32 pa) {
+    u32 f = pa / PAGE;
+    return f < MAX_FRAMES ? refcount[f] : REF_PERMANENT;
+}
+
+/* --------------------------- kernel paging --------------------------- */
+u32 *kernel_pd;
+u32 kernel_pd_phys;
+static u32 *fixmap_pt;
+
+static u32 *new_table(u32 usage) {
+    u32 pa = pmm_alloc();
+    pv.alloc_page(pa / PAGE, usage);
+    return P2V(pa);
+}
+static void free_table(u32 *t, u32 usage) {
+    pv.release_page(V2P(t) / PAGE, usage);
+    pmm_free(V2P(t));
+}
+
+void fixmap_set(u32 va, u32 pa, u32 flags) {
+    pv.set_pxe(&fixmap_pt[(va >> 12) & 1023], pa ? (pa | flags | PTE_P) : 0);
+    pv.invlpg(va);
+}
+
+void paging_init(void) {
+    pv.set_deferred_mode(DEFER_MMU);
+    kernel_pd = new_table(PAGE_PD);
+    kernel_pd_phys = V2P(kernel_pd);
+    u32 top = phys_top > phys_map_top ? phys_top : phys_map_top;
+    if (top < 16u << 20) top = 16u << 20;
+    top = ALIGN_UP(top, 4u << 20);
+    if (top > MAX_PHYS) top = MAX_PHYS;
+    phys_map_top = top;
+    for (u32 base = 0; base < top; base += 4u << 20) {
+        u32 *pt = new_table(PAGE_PT);
+        for (u32 i = 0; i < 1024; i++) {
+            u32 pa = base + i * PAGE;
+            if (pa < top) pv.set_pxe(&pt[i], pa | PTE_P | PTE_W);
+        }
+        pv.set_pxe(&kernel_pd[(KV + base) >> 22], V2P(pt) | PTE_P | PTE_W);
+        if (base == 0)   /* identity map of low 4 MiB, kernel only: AP trampoline */
+            pv.set_pxe(&kernel_pd[0], V2P(pt) | PTE_P | PTE_W);
+    }
+    fixmap_pt = new_table(PAGE_PT);
+    pv.set_pxe(&kernel_pd[FIXMAP_BASE >> 22], V2P(fixmap_pt) | PTE_P | PTE_W);
+    pv.set_deferred_mode(DEFER_NONE);           /* narrowing flushes */
+    pv.write_cr3(kernel_pd_phys);
+    /* the boot tables are ordinary memory again */
+    if (vmi_active) {
+        for (int i = 0; i < 4; i++) pv.release_page(V2P(boot_pt + i * 1024) / PAGE, PAGE_PT);
+        pv.release_page(V2P(boot_pd) / PAGE, PAGE_PD);
+    }
+}
+
+/* ------------------------- user address spaces ------------------------- */
+static void mm_init_kernel_half(struct mm *mm) {
+    for (u32 i = 768; i < 1024; i++)
+        if (kernel_pd[i] & PTE_P) pv.set_pxe(&mm->pd[i], kernel_pd[i]);
+}
+
+u32 *mm_pte(struct mm *mm, u32 va, bool create) {
+    u32 i = va >> 22;
+    if (i >= 768) return NULL;
+    if (!mm->pt[i]) {
+        if (!create) return NULL;
+        mm->pt[i] = new_table(PAGE_PT);
+        pv.set_pxe(&mm->pd[i], V2P(mm->pt[i]) | PTE_P | PTE_W | PTE_U);
+    }
+    return &mm->pt[i][(va >> 12) & 1023];
+}
+
+void mm_map(struct mm *mm, u32 va, u32 pa, u32 flags) {
+    u32 *pte = mm_pte(mm, va, true);
+    pv.set_pxe(pte, pa | flags | PTE_P);
+}
+
+static struct mm *mm_alloc(void) {
+    struct mm *mm = P2V(pmm_alloc());
+    mm->pd = new_table(PAGE_PD);
+    mm->pd_phys = V2P(mm->pd);
+    return mm;
+}
+
+/* text pages of the user image are shared read-only; data pages are
+   copy-on-write from the pristine image in the kernel file */
+static void map_user_image(struct mm *mm) {
+    u32 lma = (u32)__user_lma;
+    for (u32 va = (u32)__user_start; va < (u32)__user_end; va += PAGE) {
+        u32 pa = lma + (va - (u32)__user_start);
+        u32 fl = PTE_U | (va >= (u32)__user_data ? PTE_COW : 0);
+        mm_map(mm, va, pa, fl);
+    }
+}
+
+struct mm *mm_create(void) {
+    pv.set_deferred_mode(DEFER_MMU);
+    struct mm *mm = mm_alloc();
+    mm_init_kernel_half(mm);
+    map_user_image(mm);
+    pv.set_deferred_mode(DEFER_NONE);
+    return mm;
+}
+
+struct mm *mm_copy(struct mm *src) {
+    pv.set_deferred_mode(DEFER_MMU);
+    struct mm *mm = mm_alloc();
+    mm_init_kernel_half(mm);
+    for (u32 i = 0; i < 768; i++) {
+        u32 *spt = src->pt[i];
+        if (!spt) continue;
+        u32 *dpt = new_table(PAGE_PT);
+        mm->pt[i] = dpt;
+        for (u32 j = 0; j < 1024; j++) {
+            u32 e = spt[j];
+            if (!(e & PTE_P)) continue;
+            if (e & (PTE_W | PTE_COW)) {
+                u32 ro = (e & ~(PTE_W | PTE_A | PTE_D)) | PTE_COW;
+                if (ro != e) pv.set_pxe(&spt[j], ro);
+                e = ro;
+            }
+            page_ref(PTE_ADDR(e));
+            pv.set_pxe(&dpt[j], e & ~(PTE_A | PTE_D));
+        }
+        pv.set_pxe(&mm->pd[i], V2P(dpt) | PTE_P | PTE_W | PTE_U);
+    }
+    pv.set_deferred_mode(DEFER_NONE);
+    pv.flush_tlb(1);             /* the parent (current) lost write access */
+    return mm;
+}
+
+void mm_destroy(struct mm *mm) {
+    pv.set_deferred_mode(DEFER_MMU);
+    for (u32 i = 0; i < 768; i++) {
+        u32 *pt = mm->pt[i];
+        if (!pt) continue;
+        for (u32 j = 0; j < 1024; j++) {
+            u32 e = pt[j];
+            if (!(e & PTE_P)) continue;
+            pv.set_pxe(&pt[j], 0);
+            page_unref(PTE_ADDR(e));
+        }
+        pv.set_pxe(&mm->pd[i], 0);
+    }
+    for (u32 i = 768; i < 1024; i++)
+        if (mm->pd[i]) pv.set_pxe(&mm->pd[i], 0);
+    pv.set_deferred_mode(DEFER_NONE);
+    for (u32 i = 0; i < 768; i++)
+        if (mm->pt[i]) free_table(mm->pt[i], PAGE_PT);
+    free_table(mm->pd, PAGE_PD);
+    pmm_free(V2P(mm));
+}
+
+int mm_map_zero(struct mm *mm, u32 va, u32 npages) {
+    pv.set_deferred_mode(DEFER_MMU);
+    for (u32 k = 0; k < npages; k++, va += PAGE) {
+        u32 *pte = mm_pte(mm, va, true);
+        if (!pte) { pv.set_deferred_mode(DEFER_NONE); return -1; }
+        u32 old = *pte;
+        pv.set_pxe(pte, pmm_alloc() | PTE_P | PTE_W | PTE_U);
+        if (old & PTE_P) page_unref(PTE_ADDR(old));
+    }
+    pv.set_deferred_mode(DEFER_NONE);
+    return 0;
+}
+
+void mm_unmap(struct mm *mm, u32 va, u32 npages, bool current) {
+    pv.set_deferred_mode(DEFER_MMU);
+    for (u32 k = 0; k < npages; k++, va += PAGE) {
+        u32 *pte = mm_pte(mm, va, false);
+        if (!pte || !(*pte & PTE_P)) continue;
+        u32 old = *pte;
+        pv.set_pxe(pte, 0);
+        if (current) pv.invlpg(va);     /* InvalPage also flushes the queue */
+        page_unref(PTE_ADDR(old));
+    }
+    pv.set_deferred_mode(DEFER_NONE);
+}
+
+/* page fault in user space: demand-zero heap/stack, copy-on-write */
+int mm_fault(struct mm *mm, u32 va, u32 err) {
+    u32 page = va & ~(PAGE - 1);
+    u32 *pte = mm_pte(mm, page, false);
+    if (!(err & 1)) {                                 /* not present */
+        bool ok = (va >= USER_HEAP_VA && va < USER_HEAP_END) ||
+                  (va >= USER_STACK_LOW && va < USER_STACK_TOP);
+        if (!ok) return -1;
+        if (pte && (*pte & PTE_P)) { pv.invlpg(page); return 0; }  /* stale TLB */
+        pte = mm_pte(mm, page, true);
+        pv.set_pxe(pte, pmm_alloc() | PTE_P | PTE_W | PTE_U);
+        return 0;
+    }
+    if ((err & 2) && pte && (*pte & PTE_COW)) {       /* write to a copy-on-write page */
+        u32 e = *pte, pa = PTE_ADDR(e);
+        if (page_refcount(pa) == 1) {
+            pv.set_pxe(pte, (e | PTE_W) & ~PTE_COW);
+        } else {
+            u32 np = pmm_alloc();
+            memcpy(P2V(np), P2V(pa), PAGE);
+            pv.set_pxe(pte, np | (e & 0xFFF & ~PTE_COW) | PTE_W);
+            page_unref(pa);
+        }
+        pv.invlpg(page);
+        return 0;
+    }
+    if (pte && (*pte & PTE_P) && (*pte & PTE_W) && (err & 2)) { pv.invlpg(page); return 0; }
+    return -1;
+}

@@ -1,0 +1,297 @@
+/* vmidbt guest: the paravirt operations table.
+ *
+ * Every privileged or sensitive operation of the kernel goes through `pv`.
+ * At boot `pv` holds the native implementations (real instructions). If a
+ * VMI ROM is found (ABI section 3) and its Init call succeeds, `pv` is
+ * switched to the VMI implementations, which call the ROM's slots:
+ * call number N is at rom_base + N*32, GCC regparm(3) convention. */
+#include "kernel.h"
+
+#define RP __attribute__((regparm(3)))
+typedef u32 RP (*vfn0)(void);
+typedef u32 RP (*vfn1)(u32);
+typedef u32 RP (*vfn2)(u32, u32);
+typedef u32 RP (*vfn3)(u32, u32, u32);
+typedef u32 RP (*vfn4)(u32, u32, u32, u32);
+typedef u32 RP (*vfn5)(u32, u32, u32, u32, u32);
+typedef u64 RP (*vfn0_64)(void);
+typedef u64 RP (*vfn1_64)(u32);
+typedef u64 RP (*vfn3_64)(u32, u32, u32);
+
+/* call numbers, ABI section 5 */
+enum {
+    VMI_Init = 4, VMI_CPUID = 5, VMI_WRMSR = 6, VMI_RDMSR = 7,
+    VMI_SetGDT = 8, VMI_SetLDT = 9, VMI_SetIDT = 10, VMI_SetTR = 11,
+    VMI_GetGDT = 12, VMI_GetLDT = 13, VMI_GetIDT = 14, VMI_GetTR = 15,
+    VMI_WriteGDTEntry = 16, VMI_WriteLDTEntry = 17, VMI_WriteIDTEntry = 18,
+    VMI_UpdateKernelStack = 19,
+    VMI_SetCR0 = 20, VMI_SetCR2 = 21, VMI_SetCR3 = 22, VMI_SetCR4 = 23,
+    VMI_GetCR0 = 24, VMI_GetCR2 = 25, VMI_GetCR3 = 26, VMI_GetCR4 = 27,
+    VMI_INVD = 28, VMI_WBINVD = 29, VMI_SetDR = 30, VMI_GetDR = 31,
+    VMI_RDPMC = 32, VMI_RDTSC = 33, VMI_CLTS = 34,
+    VMI_EnableInterrupts = 35, VMI_DisableInterrupts = 36,
+    VMI_GetInterruptMask = 37, VMI_SetInterruptMask = 38,
+    VMI_IRET = 39, VMI_SYSEXIT = 40, VMI_Pause = 41, VMI_Halt = 42,
+    VMI_Reboot = 43, VMI_Shutdown = 44,
+    VMI_SetPxE = 45, VMI_GetPxE = 46, VMI_SwapPxE = 47,
+    VMI_SetPxELong = 48, VMI_GetPxELong = 49, VMI_SwapPxELongAtomic = 50,
+    VMI_TestAndSetPxEBit = 51, VMI_TestAndClearPxEBit = 52,
+    VMI_AllocatePage = 53, VMI_ReleasePage = 54, VMI_InvalPage = 55,
+    VMI_FlushTLB = 56, VMI_FlushDeferredCalls = 57, VMI_SetLinearMapping = 58,
+    VMI_IN = 59, VMI_INB = 60, VMI_INW = 61, VMI_INS = 62, VMI_INSB = 63, VMI_INSW = 64,
+    VMI_OUT = 65, VMI_OUTB = 66, VMI_OUTW = 67, VMI_OUTS = 68, VMI_OUTSB = 69, VMI_OUTSW = 70,
+    VMI_SetIOPLMask = 71, VMI_DeactivatePxELongAtomic = 72,
+    VMI_TestAndSetPxELongBit = 73, VMI_TestAndClearPxELongBit = 74,
+    VMI_SetInitialAPState = 75, VMI_APICWrite = 76, VMI_APICRead = 77,
+    VMI_IODelay = 78, VMI_GetCycleFrequency = 79, VMI_GetCycleCounter = 80,
+    VMI_SetAlarm = 81, VMI_CancelAlarm = 82, VMI_GetWallclockTime = 83,
+    VMI_WallclockUpdated = 84, VMI_SetDeferredMode = 85,
+};
+
+int vmi_active;
+u32 vmi_rom_base;
+u32 vmi_iret_addr;
+u32 kernel_rpl;
+u8 vmi_version_major, vmi_version_minor;
+static u32 vmi_rom_phys, vmi_rom_len;
+
+#define SLOT(n) (vmi_rom_base + (u32)(n) * 32u)
+#define V0(n) ((vfn0)SLOT(n))
+#define V1(n) ((vfn1)SLOT(n))
+#define V2(n) ((vfn2)SLOT(n))
+#define V3(n) ((vfn3)SLOT(n))
+#define V4(n) ((vfn4)SLOT(n))
+#define V5(n) ((vfn5)SLOT(n))
+
+/* ======================= native implementations ======================= */
+static void n_cpuid(u32 leaf, u32 sub, u32 r[4]) {
+    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "0"(leaf), "2"(sub));
+}
+static u64 n_rdmsr(u32 msr) { u64 v; __asm__ volatile("rdmsr" : "=A"(v) : "c"(msr)); return v; }
+static void n_wrmsr(u32 msr, u64 v) { __asm__ volatile("wrmsr" : : "c"(msr), "A"(v)); }
+static void n_set_gdt(const struct dtr *d) { __asm__ volatile("lgdt %0" : : "m"(*d)); }
+static void n_set_idt(const struct dtr *d) { __asm__ volatile("lidt %0" : : "m"(*d)); }
+static void n_set_ldt(u32 sel) { __asm__ volatile("lldt %w0" : : "r"(sel)); }
+static void n_set_tr(u32 sel) { __asm__ volatile("ltr %w0" : : "r"(sel)); }
+static void n_get_gdt(struct dtr *d) { __asm__ volatile("sgdt %0" : "=m"(*d)); }
+static void n_get_idt(struct dtr *d) { __asm__ volatile("sidt %0" : "=m"(*d)); }
+static u32 n_get_ldt(void) { u32 s = 0; __asm__ volatile("sldt %w0" : "=r"(s)); return s & 0xFFFF; }
+static u32 n_get_tr(void) { u32 s = 0; __asm__ volatile("str %w0" : "=r"(s)); return s & 0xFFFF; }
+static void n_write_desc(void *table, u32 idx, u32 lo, u32 hi) {
+    volatile u32 *t = (volatile u32 *)table;
+    t[idx * 2] = lo;
+    t[idx * 2 + 1] = hi;
+}
+static void n_update_kernel_stack(struct tss *t, u32 esp0) { t->esp0 = esp0; t->esp1 = esp0; }
+static u32 n_read_cr0(void) { u32 v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
+static u32 n_read_cr2(void) { u32 v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+static u32 n_read_cr3(void) { u32 v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static u32 n_read_cr4(void) { u32 v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+static void n_write_cr0(u32 v) { __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
+static void n_write_cr2(u32 v) { __asm__ volatile("mov %0, %%cr2" : : "r"(v) : "memory"); }
+static void n_write_cr3(u32 v) { __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
+static void n_write_cr4(u32 v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
+static void n_clts(void) { __asm__ volatile("clts"); }
+static void n_wbinvd(void) { __asm__ volatile("wbinvd" ::: "memory"); }
+static void n_irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
+static void n_irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
+static u32 n_save_flags(void) { u32 f; __asm__ volatile("pushfl; popl %0" : "=r"(f) : : "memory"); return f & 0x200; }
+static void n_restore_flags(u32 f) { if (f & 0x200) n_irq_enable(); else n_irq_disable(); }
+static void n_halt(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
+static void n_pause(void) { __asm__ volatile("pause"); }
+static void n_shutdown(void) { __asm__ volatile("cli; hlt"); }
+static u64 n_rdtsc(void) { u64 v; __asm__ volatile("rdtsc" : "=A"(v)); return v; }
+static void n_set_pxe(u32 *p, u32 v) { *(volatile u32 *)p = v; }
+static u32 n_get_pxe(u32 *p) { return *(volatile u32 *)p; }
+static u32 n_swap_pxe(u32 *p, u32 v) { return xchg((volatile u32 *)p, v); }
+static void n_page_nop(u32 pfn, u32 usage) { (void)pfn; (void)usage; }
+static void n_invlpg(u32 va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
+static void n_flush_tlb(u32 flags) {
+    u32 cr4 = 0;
+    if ((flags & 2) && (cr4 = n_read_cr4()) & 0x80) {  /* PGE: toggle to drop globals */
+        n_write_cr4(cr4 & ~0x80u);
+        n_write_cr4(cr4);
+    } else {
+        n_write_cr3(n_read_cr3());
+    }
+}
+static void n_nop1(u32 x) { (void)x; }
+static void n_nop(void) {}
+static u8 n_inb(u16 p) { u8 v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(p)); return v; }
+static u16 n_inw(u16 p) { u16 v; __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(p)); return v; }
+static u32 n_inl(u16 p) { u32 v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(p)); return v; }
+static void n_outb(u8 v, u16 p) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(p)); }
+static void n_outw(u16 v, u16 p) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(p)); }
+static void n_outl(u32 v, u16 p) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(p)); }
+static void n_io_delay(void) { n_outb(0, 0x80); }
+static u32 n_apic_read(u32 reg) { return *(volatile u32 *)(APIC_VA + reg); }
+static void n_apic_write(u32 reg, u32 v) { *(volatile u32 *)(APIC_VA + reg) = v; }
+static u64 n_cycle_frequency(void) { return 0; /* unknown natively; TSC */ }
+static void n_set_alarm(u32 f, u64 e, u64 p) { (void)f; (void)e; (void)p; }
+static u32 n_cancel_alarm(u32 c) { (void)c; return 0; }
+static void n_set_initial_ap_state(struct apstate *s, u32 id) { (void)s; (void)id; }
+
+struct pv_ops pv = {
+    .name = "native",
+    .cpuid = n_cpuid, .rdmsr = n_rdmsr, .wrmsr = n_wrmsr,
+    .set_gdt = n_set_gdt, .set_idt = n_set_idt, .set_ldt = n_set_ldt, .set_tr = n_set_tr,
+    .get_gdt = n_get_gdt, .get_idt = n_get_idt, .get_ldt = n_get_ldt, .get_tr = n_get_tr,
+    .write_gdt_entry = n_write_desc, .write_ldt_entry = n_write_desc, .write_idt_entry = n_write_desc,
+    .update_kernel_stack = n_update_kernel_stack,
+    .read_cr0 = n_read_cr0, .read_cr2 = n_read_cr2, .read_cr3 = n_read_cr3, .read_cr4 = n_read_cr4,
+    .write_cr0 = n_write_cr0, .write_cr2 = n_write_cr2, .write_cr3 = n_write_cr3, .write_cr4 = n_write_cr4,
+    .clts = n_clts, .wbinvd = n_wbinvd,
+    .irq_enable = n_irq_enable, .irq_disable = n_irq_disable,
+    .save_flags = n_save_flags, .restore_flags = n_restore_flags,
+    .halt = n_halt, .pause = n_pause, .shutdown = n_shutdown, .rdtsc = n_rdtsc,
+    .set_pxe = n_set_pxe, .get_pxe = n_get_pxe, .swap_pxe = n_swap_pxe,
+    .alloc_page = n_page_nop, .release_page = n_page_nop,
+    .invlpg = n_invlpg, .flush_tlb = n_flush_tlb,
+    .set_deferred_mode = n_nop1, .flush_deferred = n_nop,
+    .inb = n_inb, .inw = n_inw, .inl = n_inl, .outb = n_outb, .outw = n_outw, .outl = n_outl,
+    .io_delay = n_io_delay,
+    .apic_read = n_apic_read, .apic_write = n_apic_write,
+    .cycle_counter = n_rdtsc, .cycle_frequency = n_cycle_frequency,
+    .set_alarm = n_set_alarm, .cancel_alarm = n_cancel_alarm,
+    .set_initial_ap_state = n_set_initial_ap_state,
+};
+
+/* ========================= VMI implementations ========================= */
+static void v_cpuid(u32 leaf, u32 sub, u32 r[4]) {
+    u32 fn = SLOT(VMI_CPUID);
+    __asm__ volatile("call *%4"
+                     : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+                     : "S"(fn), "0"(leaf), "2"(sub) : "memory", "cc");
+}
+static u64 v_rdmsr(u32 msr) { return ((vfn3_64)SLOT(VMI_RDMSR))(0, 0, msr); }  /* ECX msr */
+static void v_wrmsr(u32 msr, u64 v) { V3(VMI_WRMSR)((u32)v, (u32)(v >> 32), msr); }
+static void v_set_gdt(const struct dtr *d) { V1(VMI_SetGDT)((u32)d); }
+static void v_set_idt(const struct dtr *d) { V1(VMI_SetIDT)((u32)d); }
+static void v_set_ldt(u32 sel) { V1(VMI_SetLDT)(sel); }
+static void v_set_tr(u32 sel) { V1(VMI_SetTR)(sel); }
+static void v_get_gdt(struct dtr *d) { V1(VMI_GetGDT)((u32)d); }
+static void v_get_idt(struct dtr *d) { V1(VMI_GetIDT)((u32)d); }
+static u32 v_get_ldt(void) { return V0(VMI_GetLDT)(); }
+static u32 v_get_tr(void) { return V0(VMI_GetTR)(); }
+static void v_write_gdt_entry(void *t, u32 i, u32 lo, u32 hi) { V4(VMI_WriteGDTEntry)((u32)t, i, lo, hi); }
+static void v_write_ldt_entry(void *t, u32 i, u32 lo, u32 hi) { V4(VMI_WriteLDTEntry)((u32)t, i, lo, hi); }
+static void v_write_idt_entry(void *t, u32 i, u32 lo, u32 hi) { V4(VMI_WriteIDTEntry)((u32)t, i, lo, hi); }
+static void v_update_kernel_stack(struct tss *t, u32 esp0) { V2(VMI_UpdateKernelStack)((u32)t, esp0); }
+static u32 v_read_cr0(void) { return V0(VMI_GetCR0)(); }
+static u32 v_read_cr2(void) { return V0(VMI_GetCR2)(); }
+static u32 v_read_cr3(void) { return V0(VMI_GetCR3)(); }
+static u32 v_read_cr4(void) { return V0(VMI_GetCR4)(); }
+static void v_write_cr0(u32 v) { V1(VMI_SetCR0)(v); }
+static void v_write_cr2(u32 v) { V1(VMI_SetCR2)(v); }
+static void v_write_cr3(u32 v) { V1(VMI_SetCR3)(v); }
+static void v_write_cr4(u32 v) { V1(VMI_SetCR4)(v); }
+static void v_clts(void) { V0(VMI_CLTS)(); }
+static void v_wbinvd(void) { V0(VMI_WBINVD)(); }
+static void v_irq_enable(void) { V0(VMI_EnableInterrupts)(); }
+static void v_irq_disable(void) { V0(VMI_DisableInterrupts)(); }
+static u32 v_save_flags(void) { return V0(VMI_GetInterruptMask)() & 0x200; }
+static void v_restore_flags(u32 f) { V1(VMI_SetInterruptMask)(f & 0x200); }
+static void v_halt(void) { V0(VMI_Halt)(); }
+static void v_pause(void) { V0(VMI_Pause)(); }
+static void v_shutdown(void) { V0(VMI_Shutdown)(); }
+static u64 v_rdtsc(void) { return ((vfn0_64)SLOT(VMI_RDTSC))(); }
+static void v_set_pxe(u32 *p, u32 v) { V2(VMI_SetPxE)(v, (u32)p); }
+static u32 v_get_pxe(u32 *p) { return V1(VMI_GetPxE)((u32)p); }
+static u32 v_swap_pxe(u32 *p, u32 v) { return V2(VMI_SwapPxE)(v, (u32)p); }
+static void v_alloc_page(u32 pfn, u32 usage) { V2(VMI_AllocatePage)(pfn, usage); }
+static void v_release_page(u32 pfn, u32 usage) { V2(VMI_ReleasePage)(pfn, usage); }
+static void v_invlpg(u32 va) { V1(VMI_InvalPage)(va); }
+static void v_flush_tlb(u32 flags) { V1(VMI_FlushTLB)(flags); }
+static void v_set_deferred_mode(u32 bits) { V1(VMI_SetDeferredMode)(bits); }
+static void v_flush_deferred(void) { V0(VMI_FlushDeferredCalls)(); }
+static u8 v_inb(u16 p) { return (u8)V2(VMI_INB)(0, p); }
+static u16 v_inw(u16 p) { return (u16)V2(VMI_INW)(0, p); }
+static u32 v_inl(u16 p) { return V2(VMI_IN)(0, p); }
+static void v_outb(u8 v, u16 p) { V2(VMI_OUTB)(v, p); }
+static void v_outw(u16 v, u16 p) { V2(VMI_OUTW)(v, p); }
+static void v_outl(u32 v, u16 p) { V2(VMI_OUT)(v, p); }
+static void v_io_delay(void) { V0(VMI_IODelay)(); }
+/* APICRead/APICWrite take the register's address inside the APIC page:
+   we pass the architectural physical address 0xFEE00000 + offset. */
+static u32 v_apic_read(u32 reg) { return V1(VMI_APICRead)(0xFEE00000u + reg); }
+static void v_apic_write(u32 reg, u32 v) { V2(VMI_APICWrite)(0xFEE00000u + reg, v); }
+static u64 v_cycle_counter(void) { return ((vfn1_64)SLOT(VMI_GetCycleCounter))(0); }
+static u64 v_cycle_frequency(void) { return ((vfn0_64)SLOT(VMI_GetCycleFrequency))(); }
+static void v_set_alarm(u32 flags, u64 e, u64 p) {
+    V5(VMI_SetAlarm)(flags, (u32)e, (u32)(e >> 32), (u32)p, (u32)(p >> 32));
+}
+static u32 v_cancel_alarm(u32 c) { return V1(VMI_CancelAlarm)(c); }
+static void v_set_initial_ap_state(struct apstate *s, u32 id) { V2(VMI_SetInitialAPState)((u32)s, id); }
+
+static const struct pv_ops vmi_ops = {
+    .name = "vmi",
+    .cpuid = v_cpuid, .rdmsr = v_rdmsr, .wrmsr = v_wrmsr,
+    .set_gdt = v_set_gdt, .set_idt = v_set_idt, .set_ldt = v_set_ldt, .set_tr = v_set_tr,
+    .get_gdt = v_get_gdt, .get_idt = v_get_idt, .get_ldt = v_get_ldt, .get_tr = v_get_tr,
+    .write_gdt_entry = v_write_gdt_entry, .write_ldt_entry = v_write_ldt_entry,
+    .write_idt_entry = v_write_idt_entry,
+    .update_kernel_stack = v_update_kernel_stack,
+    .read_cr0 = v_read_cr0, .read_cr2 = v_read_cr2, .read_cr3 = v_read_cr3, .read_cr4 = v_read_cr4,
+    .write_cr0 = v_write_cr0, .write_cr2 = v_write_cr2, .write_cr3 = v_write_cr3, .write_cr4 = v_write_cr4,
+    .clts = v_clts, .wbinvd = v_wbinvd,
+    .irq_enable = v_irq_enable, .irq_disable = v_irq_disable,
+    .save_flags = v_save_flags, .restore_flags = v_restore_flags,
+    .halt = v_halt, .pause = v_pause, .shutdown = v_shutdown, .rdtsc = v_rdtsc,
+    .set_pxe = v_set_pxe, .get_pxe = v_get_pxe, .swap_pxe = v_swap_pxe,
+    .alloc_page = v_alloc_page, .release_page = v_release_page,
+    .invlpg = v_invlpg, .flush_tlb = v_flush_tlb,
+    .set_deferred_mode = v_set_deferred_mode, .flush_deferred = v_flush_deferred,
+    .inb = v_inb, .inw = v_inw, .inl = v_inl, .outb = v_outb, .outw = v_outw, .outl = v_outl,
+    .io_delay = v_io_delay,
+    .apic_read = v_apic_read, .apic_write = v_apic_write,
+    .cycle_counter = v_cycle_counter, .cycle_frequency = v_cycle_frequency,
+    .set_alarm = v_set_alarm, .cancel_alarm = v_cancel_alarm,
+    .set_initial_ap_state = v_set_initial_ap_state,
+};
+
+/* ============================ ROM detection ============================ */
+/* Scan physical 0xC8000..0xDFFFF (through the boot mapping of low memory at
+   KV) in 2 KiB steps for an option ROM carrying the VMI signature. */
+int vmi_probe(void) {
+    for (u32 pa = 0xC8000; pa < 0xE0000; pa += 2048) {
+        const u8 *rom = P2V(pa);
+        if (rom[0] != 0x55 || rom[1] != 0xAA) continue;
+        u32 len = (u32)rom[2] * 512;
+        if (len == 0 || pa + len > 0xE0000 + 0x20000) continue;
+        u8 sum = 0;
+        for (u32 i = 0; i < len; i++) sum += rom[i];
+        if (sum != 0) continue;
+        if (*(const u32 *)(rom + 8) != 0x696D5663) continue;    /* "cVmi" */
+        vmi_version_minor = rom[12];
+        vmi_version_major = rom[13];
+        vmi_rom_phys = pa;
+        vmi_rom_len = len;
+        if (vmi_version_major != 13) {
+            kprintf("vmi: ROM at 0x%x has major version %u, need 13; ignoring\n", pa, vmi_version_major);
+            continue;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* Decide between native and VMI. Called once on the BSP after the boot page
+   tables are live (ROM reachable at KV + physical) and before any other
+   privileged operation that must be virtualized. */
+void pv_init(bool allow_vmi) {
+    kernel_rpl = 0;
+    if (!allow_vmi || !vmi_probe()) return;
+    vmi_rom_base = (u32)P2V(vmi_rom_phys);
+    u32 r = V0(VMI_Init)();
+    if (r != 0) {
+        kprintf("vmi: Init failed (%d); running native\n", (int)r);
+        return;
+    }
+    pv = vmi_ops;
+    vmi_active = 1;
+    kernel_rpl = 1;                 /* ABI 2: the kernel now runs at CPL 1 */
+    vmi_iret_addr = SLOT(VMI_IRET);
+}
+
+u32 vmi_rom_physical(void) { return vmi_rom_phys; }
+u32 vmi_rom_length(void) { return vmi_rom_len; }
