@@ -1,0 +1,72 @@
+/**
+ * The `vmidbt` command line. Each subcommand lives in its own module under
+ * cli/; this file wires them to commander and turns every expected failure
+ * (bad option, missing image, guest error) into one clear line on stderr and
+ * a non-zero exit, never a stack trace.
+ */
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { UserError } from './errors.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command();
+  let exitCode = 0;
+  program
+    .name('vmidbt')
+    .description('Dynamic binary translator for paravirtualized i386 guests (VMware VMI ROM interface)')
+    .version(pkg.version, '-V, --version')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('disasm')
+    .description('disassemble an ELF or raw i386 image (addresses, bytes, mnemonics, symbols)')
+    .argument('<image>', 'ELF file or raw binary')
+    .option('--base <addr>', 'load address of a raw image (hex)', '0')
+    .option('--bits <n>', 'code size of a raw image: 16 or 32', '32')
+    .option('--start <addr>', 'first address to list (hex)')
+    .option('--count <n>', 'number of instructions to list')
+    .option('--json', 'machine-readable output')
+    .action(async (image: string, opts) => {
+      const { disasmCommand } = await import('./disasm.ts');
+      exitCode = await disasmCommand(image, opts);
+    });
+
+  program
+    .command('conformance')
+    .description('replay the golden instruction vectors and the system tests through the interpreter')
+    .option('--filter <text>', 'only forms whose name contains this text')
+    .option('--json', 'machine-readable summary')
+    .option('--verbose', 'print every failing vector')
+    .action(async (opts) => {
+      const { conformanceCommand } = await import('./conformance.ts');
+      exitCode = await conformanceCommand(opts);
+    });
+
+  program
+    .command('run')
+    .description('boot a guest kernel (default: the built-in guest) and show its console and a summary')
+    .argument('[image]', 'Multiboot ELF kernel (default: the built-in guest)')
+    .action(async () => {
+      process.stderr.write('vmidbt run: the machine (devices, VMI ROM, loader) is not built yet: see issue 4. ' +
+        'Today you can try `vmidbt disasm guest/kernel.elf` and `npm run conformance`.\n');
+      exitCode = 2;
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // commander already printed its message (help and version exit with 0)
+      return e.exitCode;
+    }
+    if (e instanceof UserError) {
+      process.stderr.write(`vmidbt: ${e.message}\n`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+  return exitCode;
+}
