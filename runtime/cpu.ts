@@ -197,6 +197,18 @@ export class Cpu implements FlagState, PagingControl {
     return testCC(cc, this.lazy ? readEflags(this) : this.eflags);
   }
 
+  // ---- time ------------------------------------------------------------------------
+
+  /** The time stamp counter: deterministic virtual time (instructions retired plus an offset). */
+  readTsc(): bigint {
+    return BigInt.asUintN(64, BigInt(this.instructions) + this.tscOffset);
+  }
+
+  /** Make the counter read `v` now (WRMSR to IA32_TIME_STAMP_COUNTER). */
+  writeTsc(v: bigint): void {
+    this.tscOffset = v - BigInt(this.instructions);
+  }
+
   // ---- privilege and modes ---------------------------------------------------------
 
   get protectedMode(): boolean {
