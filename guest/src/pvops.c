@@ -289,7 +289,13 @@ void pv_init(bool allow_vmi) {
     }
     pv = vmi_ops;
     vmi_active = 1;
-    kernel_rpl = 1;                 /* ABI 2: the kernel now runs at CPL 1 */
+    /* ABI 2: the kernel now runs deprivileged (CPL 1). Take the privilege
+       level from CS itself (MOV from CS reveals the RPL, i.e. the CPL), so
+       selectors and descriptors match whatever level Init left us in. */
+    u32 cs;
+    __asm__ volatile("movl %%cs, %0" : "=r"(cs));
+    kernel_rpl = cs & 3;
+    if (kernel_rpl == 3) panic("vmi: Init left the kernel at CPL 3");
     vmi_iret_addr = SLOT(VMI_IRET);
 }
 

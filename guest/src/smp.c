@@ -74,6 +74,10 @@ void apic_init_bsp(void) {
         u64 base = pv.rdmsr(0x1B);
         pv.wrmsr(0x1B, base | 0x800);                   /* global enable */
         fixmap_set(APIC_VA, (u32)base & 0xFFFFF000u, PTE_W | PTE_PCD | 0x8 /* PWT */);
+    } else {
+        /* not used by the kernel in paravirtual mode (APICRead/APICWrite);
+           mapped so a pass-through test ROM can reach the APIC */
+        fixmap_set(APIC_VA, 0xFEE00000u, PTE_W | PTE_PCD | 0x8);
     }
     apic_init_cpu();
     cpus[0].apic_id = apic_id_read();
@@ -228,7 +232,9 @@ void smp_boot(void) {
             delay_us(200);
             if (!c->started) icr_send(c->apic_id << 24, 0x4600 | (TRAMP_PHYS >> 12));
         }
-        for (u32 w = 0; w < 50000000 && !c->started; w++) pv.pause();
+        u64 t0 = pv.cycle_counter(), lim = pv.cycle_frequency();   /* ~1 s */
+        if (!lim) lim = 2000000000ull;
+        while (!c->started && pv.cycle_counter() - t0 < lim) pv.pause();
         if (!c->started) kprintf("cpu%d (apic %u) did not start\n", i, c->apic_id);
     }
     (void)ap_states;
