@@ -152,10 +152,11 @@ export class Mmu {
     if ((lin & 0xfff) + size > 0x1000) {
       // check both pages before writing anything, so a fault leaves memory untouched
       const first = this.translate(lin, Access.WRITE);
-      const second = this.translate((lin + size - 1) | 0, Access.WRITE);
+      // the second part of a split access starts at the page boundary (that is what CR2 reports)
+      const second = this.translate(((lin + size - 1) & ~0xfff) | 0, Access.WRITE);
       const split = 0x1000 - (lin & 0xfff);
       for (let k = 0; k < size; k++) {
-        const phys = k < split ? first + k : second - (size - 1) + k;
+        const phys = k < split ? first + k : second + (k - split);
         this.mem.write(phys, 1, (v >>> (8 * k)) & 0xff);
       }
       return;
