@@ -26,17 +26,21 @@ function haveGcc32(): boolean {
 }
 
 describe.skipIf(!haveGcc32())('guest kernel image', () => {
-  it('rebuilds byte for byte identical to the committed guest/kernel.elf', () => {
+  it('rebuilds byte for byte identical to the committed guest/kernel.elf and guest/fakevmi.rom', () => {
     const build = mkdtempSync(join(tmpdir(), 'guest-build-'));
     try {
-      const r = spawnSync('make', ['-s', '-C', guestDir, `BUILD=${build}`, `${build}/kernel.elf`], {
-        encoding: 'utf8',
-      });
+      const r = spawnSync(
+        'make',
+        ['-s', '-C', guestDir, `BUILD=${build}`, `${build}/kernel.elf`, `${build}/fakevmi.rom`],
+        { encoding: 'utf8' },
+      );
       expect(r.status, r.stderr).toBe(0);
-      const rebuilt = readFileSync(join(build, 'kernel.elf'));
-      const committed = readFileSync(join(guestDir, 'kernel.elf'));
-      expect(rebuilt.length).toBe(committed.length);
-      expect(rebuilt.equals(committed)).toBe(true);
+      for (const image of ['kernel.elf', 'fakevmi.rom']) {
+        const rebuilt = readFileSync(join(build, image));
+        const committed = readFileSync(join(guestDir, image));
+        expect(rebuilt.length, image).toBe(committed.length);
+        expect(rebuilt.equals(committed), `${image} differs from the rebuild`).toBe(true);
+      }
     } finally {
       rmSync(build, { recursive: true, force: true });
     }
