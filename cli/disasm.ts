@@ -57,6 +57,14 @@ export function sectionSymbols(elf: Elf32, s: Section): SymbolTable {
   return new SymbolTable(mine.map((y) => ({ name: y.name, addr: y.value })));
 }
 
+/**
+ * One executable section as the listing shows it (and as the objdump
+ * comparison checks it): decoded from its address, restarting at each symbol.
+ */
+export function disassembleElfSection(elf: Elf32, s: Section, opts: { start?: number; count?: number } = {}): DisasmLine[] {
+  return disassembleRange(sectionData(elf, s), s.addr, true, { symbols: sectionSymbols(elf, s), ...opts });
+}
+
 interface Block {
   title?: string;
   lines: DisasmLine[];
@@ -81,9 +89,7 @@ export async function disasmCommand(image: string, opts: DisasmCliOptions): Prom
     for (const s of sections) {
       if (count <= 0) break;
       if (start !== undefined && start >= s.addr + s.size) continue;
-      const lines = disassembleRange(sectionData(elf, s), s.addr, true, {
-        symbols: sectionSymbols(elf, s), start, count,
-      });
+      const lines = disassembleElfSection(elf, s, { start, count });
       count -= lines.length;
       blocks.push({ title: s.name, lines });
     }
