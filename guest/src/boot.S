@@ -150,6 +150,23 @@ trapret:
     iret
 1:  jmp *%cs:vmi_iret_addr              /* VMI IRET: the stack is the IRET frame */
 
+/* SYSENTER lands here with ESP = IA32_SYSENTER_ESP = &sysenter_slot[cpu],
+   a word holding the current process's kernel stack top. Build the same
+   frame as int 0x80 (user EIP = EDX, user ESP = ECX) and leave through the
+   common IRET path. Only EAX (number) and EBX (first argument) are passed. */
+    .globl sysenter_entry
+sysenter_entry:
+    movl (%esp), %esp
+    pushl $0x23                      /* user SS */
+    pushl %ecx                       /* user ESP */
+    pushfl
+    orl $0x200, (%esp)               /* user code always runs with IF set */
+    pushl $0x1B                      /* user CS */
+    pushl %edx                       /* user EIP */
+    pushl $0
+    pushl $0x80
+    jmp alltraps
+
 /* void swtch(struct context **old, struct context *new) */
     .globl swtch
 swtch:

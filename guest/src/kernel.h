@@ -224,6 +224,8 @@ struct trapframe {
 };
 void cpu_tables_init(int cpu);   /* GDT/TSS/IDT on the calling CPU */
 void idt_build(void);
+extern u32 sysenter_slot[MAX_CPUS];
+extern bool use_sysenter;
 void trap(struct trapframe *tf);
 extern void trapret(void);
 #define T_PGFLT 14

@@ -48,9 +48,13 @@ void serial_init(void) {
     pv.outb(0xC7, COM1 + 2);      /* FIFO */
     pv.outb(0x03, COM1 + 4);
 }
+static int lsr_broken;   /* a UART model whose LSR never shows THRE: stop polling */
 void serial_putc(char c) {
-    int spin = 0;
-    while (!(pv.inb(COM1 + 5) & 0x20) && spin < 100000) spin++;
+    if (!lsr_broken) {
+        int spin = 0;
+        while (!(pv.inb(COM1 + 5) & 0x20))
+            if (++spin == 100000) { lsr_broken = 1; break; }
+    }
     pv.outb((u8)c, COM1);
 }
 static void puts_raw(const char *s) {

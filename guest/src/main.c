@@ -138,7 +138,11 @@ static void cpu_features(void) {
     vendor[12] = 0;
     u32 f[4];
     pv.cpuid(1, 0, f);
-    kprintf("cpu: %s family %u model %u features edx=0x%08x\n", vendor, (f[0] >> 8) & 15, (f[0] >> 4) & 15, f[3]);
+    u32 fam = (f[0] >> 8) & 15, model = (f[0] >> 4) & 15, step = f[0] & 15;
+    /* SEP, except the early Pentium Pro that reports it without having it */
+    use_sysenter = (f[3] & (1u << 11)) && !(fam == 6 && model < 3 && step < 3) && !cmdline_has("nosysenter");
+    kprintf("cpu: %s family %u model %u features edx=0x%08x%s\n", vendor, fam, model, f[3],
+            use_sysenter ? " (using sysenter)" : "");
 }
 
 void kmain(void) {

@@ -76,6 +76,7 @@ static void switch_to_process(struct cpu *c, struct proc *p) {
     pv.write_cr3(p->mm->pd_phys);
     pv.update_kernel_stack(c->tss, p->kstack + PAGE);
     pv.set_deferred_mode(DEFER_NONE);
+    sysenter_slot[c->id] = p->kstack + PAGE;
 }
 
 static void reap(struct proc *p) {   /* ptable_lock held, p is a zombie not running anywhere */
@@ -221,7 +222,7 @@ int proc_wait(int *code) {
 /* ---------------- system calls: eax = number, ebx/ecx/edx arguments ---------------- */
 enum {
     SYS_exit, SYS_fork, SYS_wait, SYS_null, SYS_yield, SYS_send, SYS_recv, SYS_report,
-    SYS_mmap, SYS_munmap, SYS_ptemod, SYS_setaffinity, SYS_fail, SYS_chanreset,
+    SYS_mmap, SYS_munmap, SYS_ptemod, SYS_setaffinity, SYS_fail, SYS_chanreset, SYS_features,
 };
 
 void syscall(struct trapframe *tf) {
@@ -272,6 +273,7 @@ void syscall(struct trapframe *tf) {
         tf->eax = 0;
         break;
     case SYS_ptemod: tf->eax = sys_ptemod(a, b); break;
+    case SYS_features: tf->eax = use_sysenter ? 1 : 0; break;
     case SYS_setaffinity: p->affinity = (int)a; tf->eax = 0; break;
     default:
         kprintf("bad syscall %u from pid %d\n", tf->eax, p->pid);

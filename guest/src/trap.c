@@ -18,6 +18,17 @@ static void seg_desc(u32 base, u32 limit, u32 type, u32 dpl, u32 gran, u32 *lo, 
 /* Build this CPU's GDT through WriteGDTEntry, load it, load the TSS. The
    kernel runs at kernel_rpl (0 native, 1 paravirtual), so kernel
    descriptors carry DPL = kernel_rpl and selectors RPL = kernel_rpl. */
+u32 sysenter_slot[MAX_CPUS];     /* per CPU: kernel stack top of the current process */
+bool use_sysenter;
+extern void sysenter_entry(void);
+
+void sysenter_init(int cpu) {
+    if (!use_sysenter) return;
+    pv.wrmsr(0x174, SEL_KCODE | kernel_rpl);          /* IA32_SYSENTER_CS */
+    pv.wrmsr(0x175, (u32)&sysenter_slot[cpu]);        /* IA32_SYSENTER_ESP */
+    pv.wrmsr(0x176, (u32)sysenter_entry);             /* IA32_SYSENTER_EIP */
+}
+
 void cpu_tables_init(int cpu) {
     u32 *gdt = gdts[cpu];
     u32 lo, hi, k = kernel_rpl;
@@ -47,6 +58,7 @@ void cpu_tables_init(int cpu) {
     pv.set_idt(&id);
     cpus[cpu].tss = t;
     cpus[cpu].gdt = gdt;
+    sysenter_init(cpu);
 }
 
 /* interrupt gates everywhere (IF cleared on entry: the kernel runs with

@@ -7,7 +7,7 @@ extern void u_entry(void);      /* user.c, linked at the user address */
 void smp_run(void (*fn)(int cpu));
 void tlb_shootdown(u32 va);
 
-enum { U_NULL = 1, U_CTXSW, U_PAGEFAULT, U_FORK, U_MMAP, U_PTEMOD, U_COW, U_SMPPROC };
+enum { U_NULL = 1, U_CTXSW, U_PAGEFAULT, U_FORK, U_MMAP, U_PTEMOD, U_COW, U_SMPPROC, U_SYSENTER };
 
 static u32 user_workload(u32 id, u32 iters) {
     user_report = 0;
@@ -24,6 +24,7 @@ static u32 wl_mmap(u32 n) { return user_workload(U_MMAP, n); }
 static u32 wl_ptemod(u32 n) { return user_workload(U_PTEMOD, n); }
 static u32 wl_cow(u32 n) { return user_workload(U_COW, n); }
 static u32 wl_smpproc(u32 n) { return user_workload(U_SMPPROC, n); }
+static u32 wl_sysenter(u32 n) { return user_workload(U_SYSENTER, n); }
 
 /* ptemod: flip the PTE of the user page at va between two frames holding
    different patterns, invalidating with INVLPG (or, every 8th step, a CR3
@@ -127,6 +128,7 @@ static u32 wl_smp(u32 iters) {
 
 const struct workload workloads_os[] = {
     { "null", "os", 200000, wl_null },
+    { "sysenter", "os", 200000, wl_sysenter },
     { "ctxsw", "os", 40000, wl_ctxsw },
     { "pagefault", "os", 20000, wl_pagefault },
     { "fork", "os", 1000, wl_fork },
