@@ -132,6 +132,9 @@ export const rows: RowSpec[] = [
   { op: 'FC', mn: 'cld', sem: setFlagTo(DF, 0) },
   { op: 'FD', mn: 'std', sem: setFlagTo(DF, 1) },
   { op: '0F 1F /0', mn: 'nop', args: 'Ev', sem: nop },
+  // 0F 19..0F 1E are reserved hint NOPs on P6: CET's endbr32 (F3 0F 1E FB), which
+  // Debian's libgcc puts at the top of __udivdi3, must execute as a NOP here
+  ...['19', '1A', '1B', '1C', '1D', '1E'].map((b): RowSpec => ({ op: `0F ${b}`, mn: 'nop', args: 'Ev', sem: nop })),
 ];
 
 export { Seg };
