@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Entry point of the `vmidbt` command: loads the TypeScript sources through tsx.
-import { register } from 'tsx/esm/api';
+// Entry point of the `vmidbt` command: loads the TypeScript sources through
+// the project's esbuild loader hook (bin/ts-loader.mjs).
+import { register } from 'node:module';
 
-register();
+register('./ts-loader.mjs', import.meta.url);
 const { main } = await import('../cli/main.ts');
 process.exitCode = await main(process.argv);

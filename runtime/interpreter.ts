@@ -17,18 +17,68 @@ import type { Cpu } from './cpu.ts';
 import { InterpOps } from './interp-ops.ts';
 import { deliver, deliverFault, IntKind } from './interrupts.ts';
 import { IF, TF } from '../translator/semantics/flags.ts';
-import { CR0_EM, CR0_TS } from './mmu.ts';
+import { CR0_EM, CR0_TS, TLB_NX } from './mmu.ts';
+import { Seg } from '../translator/isa/instr.ts';
+
+/** Bound on cached decodings; past it the cache starts over. */
+const DECODE_CACHE_LIMIT = 1 << 20;
 
 export class Interpreter {
   readonly ops: InterpOps;
+  /**
+   * Decoded instructions by physical address (plus 2^32 for 32-bit code).
+   * A page with cached decodings is marked as code in physical memory, so a
+   * guest write to it drops them (self-modifying code).
+   */
+  private readonly decoded = new Map<number, Instr>();
+  private readonly keysOfPage = new Map<number, number[]>();
 
   constructor(readonly cpu: Cpu) {
     this.ops = new InterpOps(cpu);
+    cpu.mem.onCodeInvalidated((page) => this.forgetPage(page));
   }
 
-  /** Decode the instruction at CS:EIP (faults propagate). */
+  private forgetPage(page: number): void {
+    const keys = this.keysOfPage.get(page);
+    if (!keys) return;
+    for (const k of keys) this.decoded.delete(k);
+    this.keysOfPage.delete(page);
+  }
+
+  /** Decode the instruction at CS:EIP (faults propagate), through the decode cache. */
   decodeAt(eip: number): Instr {
-    return decode(this.cpu, eip, this.cpu.code32);
+    const cpu = this.cpu;
+    const off = eip >>> 0;
+    if (off <= cpu.segHi[Seg.CS]) {
+      const lin = (cpu.segBase[Seg.CS] + off) | 0;
+      const e = cpu.mmu.tlb[lin >>> 12];
+      if (e & cpu.mmu.rmask && !(e & TLB_NX)) {
+        const phys = ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
+        const key = cpu.code32 ? phys + 0x100000000 : phys;
+        const hit = this.decoded.get(key);
+        // the same bytes at another EIP decode to other branch targets
+        if (hit !== undefined && hit.eip === eip) return hit;
+        const i = decode(cpu, eip, cpu.code32);
+        if ((lin & 0xfff) + i.len <= 0x1000) this.remember(key, phys >>> 12, i);
+        return i;
+      }
+    }
+    return decode(cpu, eip, cpu.code32);
+  }
+
+  private remember(key: number, page: number, i: Instr): void {
+    if (this.decoded.size >= DECODE_CACHE_LIMIT) {
+      this.decoded.clear();
+      this.keysOfPage.clear();
+    }
+    this.decoded.set(key, i);
+    let keys = this.keysOfPage.get(page);
+    if (!keys) {
+      keys = [];
+      this.keysOfPage.set(page, keys);
+      this.cpu.mem.markCode(page);
+    }
+    keys.push(key);
   }
 
   /** Run one decoded instruction's semantics on the live CPU (EIP already advanced). */
@@ -57,7 +107,7 @@ export class Interpreter {
     const trap = (cpu.eflags & TF) !== 0;
     cpu.interruptShadow = false;
     try {
-      const i = decode(cpu, start, cpu.code32);
+      const i = this.decodeAt(start);
       cpu.eip = i.next;
       this.execute(i);
       cpu.instructions++;

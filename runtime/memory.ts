@@ -37,8 +37,10 @@ export class PhysicalMemory {
   /** kind of each 4 KiB page of RAM (pages above RAM are devices or unassigned) */
   readonly pageKind: Uint8Array;
   private mmio: MmioRange[] = [];
-  /** called for writes that hit a page marked PAGE_CODE (the translator listens) */
-  onCodeWrite: ((phys: number, size: number) => void) | null = null;
+  /** software TLBs that may cache this memory (every vCPU's MMU registers itself) */
+  readonly tlbs: { revokeWrite(page: number): void }[] = [];
+  /** told when a code page is written: its cached decodings and translations are stale */
+  private readonly codeListeners: ((page: number) => void)[] = [];
 
   constructor(sizeBytes: number, shared = false) {
     if (sizeBytes % PAGE_SIZE !== 0 || sizeBytes <= 0 || sizeBytes > 0xc0000000) {
@@ -112,13 +114,38 @@ export class PhysicalMemory {
         if (size === 1) this.u8[addr] = value;
         else if (size === 2) this.view.setUint16(addr, value, true);
         else this.view.setInt32(addr, value, true);
-        if (kind & PAGE_CODE && this.onCodeWrite) this.onCodeWrite(addr, size);
+        if (kind & PAGE_CODE) this.codeWritten(addr >>> 12);
         return;
       }
       if ((kind & 0x7f) === PageKind.ROM) return;
     }
     const d = this.device(addr);
     if (d) d.device.write(addr, size, value);
+  }
+
+  /**
+   * Mark a page as holding decoded or translated code: from now on writes to
+   * it take the slow path (no TLB caches write rights for it) and invalidate.
+   */
+  markCode(page: number): void {
+    if (page >= this.pageKind.length || this.pageKind[page] & PAGE_CODE) return;
+    if ((this.pageKind[page] & 0x7f) !== PageKind.RAM) return;
+    this.pageKind[page] |= PAGE_CODE;
+    for (const t of this.tlbs) t.revokeWrite(page << 12);
+  }
+
+  isCode(page: number): boolean {
+    return page < this.pageKind.length && (this.pageKind[page] & PAGE_CODE) !== 0;
+  }
+
+  onCodeInvalidated(listener: (page: number) => void): void {
+    this.codeListeners.push(listener);
+  }
+
+  /** A guest write hit a code page: drop the mark and tell every cache. */
+  private codeWritten(page: number): void {
+    this.pageKind[page] &= ~PAGE_CODE;
+    for (const l of this.codeListeners) l(page);
   }
 
   /** 64-bit little-endian read of RAM as [low, high] (page-table entries in PAE). */

@@ -60,7 +60,9 @@ export class Mmu {
   walks = 0;
   flushes = 0;
 
-  constructor(readonly mem: PhysicalMemory, readonly ctl: PagingControl) {}
+  constructor(readonly mem: PhysicalMemory, readonly ctl: PagingControl) {
+    mem.tlbs.push(this);
+  }
 
   setUser(user: boolean): void {
     this.user = user;
