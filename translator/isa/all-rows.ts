@@ -14,8 +14,10 @@ import { rows as string } from '../semantics/families/string.ts';
 import { rows as io } from '../semantics/families/io.ts';
 import { rows as bcd } from '../semantics/families/bcd.ts';
 import { rows as system } from '../semantics/families/system.ts';
+import { rows as far } from '../semantics/families/far.ts';
+import { rows as descriptors } from '../semantics/families/descriptors.ts';
 import { rows as fpu } from '../semantics/families/fpu.ts';
 
-for (const family of [alu, shift, muldiv, bits, move, stack, control, string, io, bcd, system, fpu]) {
+for (const family of [alu, shift, muldiv, bits, move, stack, control, string, io, bcd, system, far, descriptors, fpu]) {
   addRows(family);
 }
