@@ -1,0 +1,61 @@
+/**
+ * The contract between the machine (runtime/machine.ts and runtime/devices/)
+ * and the VMI ROM's hypervisor side (vmirom/). Both are written against this
+ * file, so either can change its insides freely.
+ *
+ * Time is virtual and deterministic by default: each vCPU's clock advances
+ * with the guest instructions it retires (a fixed number of cycles per
+ * instruction), and a halted vCPU's clock jumps to its next timer event.
+ * `--host-time` makes clocks follow the host instead.
+ */
+import type { Cpu } from './cpu.ts';
+import type { PhysicalMemory } from './memory.ts';
+
+/** A local APIC as the VMI calls APICRead/APICWrite see it. */
+export interface LocalApicApi {
+  /** register read at an offset inside the 4 KiB APIC page */
+  read(offset: number): number;
+  write(offset: number, value: number): void;
+  /** deliver a fixed interrupt with this vector to the vCPU (timer LVT, IPIs) */
+  raise(vector: number): void;
+  /** the vector currently programmed in the timer LVT entry */
+  timerVector(): number;
+}
+
+export interface VcpuApi {
+  readonly id: number;
+  readonly cpu: Cpu;
+  readonly apic: LocalApicApi;
+  /** cycles of guest time this vCPU has been running or halted (VMI "available") */
+  available(): bigint;
+  /** cycles it was runnable but not running (VMI "stolen") */
+  stolen(): bigint;
+  /** state of a vCPU that has not started or was shut down */
+  readonly started: boolean;
+}
+
+export interface MachineApi {
+  readonly memory: PhysicalMemory;
+  readonly vcpus: readonly VcpuApi[];
+  /** VMI "real" time in cycles: shared by all vCPUs, advances only while the VM runs */
+  realTime(): bigint;
+  /** cycles per second of every clock above */
+  readonly cycleFrequency: bigint;
+  /** host wall clock in nanoseconds since 1970 */
+  wallclockNs(): bigint;
+  /** assert ISA IRQ line n on the PIC / IO-APIC (edge) */
+  raiseIrq(irq: number): void;
+  /** ports, for the VMI IN/OUT calls (same devices as the native instructions reach) */
+  portRead(port: number, size: number): number;
+  portWrite(port: number, size: number, value: number): void;
+  /**
+   * Ask to be called back on a vCPU when its clock (real or available time)
+   * reaches `at` cycles; returns a handle for `cancelEvent`.
+   */
+  scheduleEvent(vcpu: number, clock: 'real' | 'available', at: bigint, fire: () => void): number;
+  cancelEvent(handle: number): void;
+  /** start an AP at a given state (paravirtual start) or from a real-mode SIPI vector (native start) */
+  startAp(id: number, how: { kind: 'state'; apply: (cpu: Cpu) => void } | { kind: 'sipi'; vector: number }): void;
+  /** power off or reset the whole machine with an exit status */
+  stop(reason: string, exitCode: number): void;
+}
