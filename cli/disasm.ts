@@ -51,10 +51,11 @@ function readImage(path: string): Uint8Array {
 export function sectionSymbols(elf: Elf32, s: Section): SymbolTable {
   const mine = elf.symbols.filter((y: ElfSymbol) =>
     y.shndx === s.index && y.shndx !== SHN_UNDEF && y.name !== '' && y.type !== 'SECTION' && y.type !== 'FILE');
-  // where names share an address, prefer functions, then globals (SymbolTable keeps the first)
-  const rank = (y: ElfSymbol) => (y.type === 'FUNC' ? 0 : 2) + (y.bind === 'LOCAL' ? 1 : 0);
+  // where names share an address, objdump's choice: functions, then data objects,
+  // then globals before locals (SymbolTable keeps the first)
+  const rank = (y: ElfSymbol) => (y.type === 'FUNC' ? 0 : y.type === 'OBJECT' ? 2 : 4) + (y.bind === 'LOCAL' ? 1 : 0);
   mine.sort((a, b) => rank(a) - rank(b));
-  return new SymbolTable(mine.map((y) => ({ name: y.name, addr: y.value })));
+  return new SymbolTable(mine.map((y) => ({ name: y.name, addr: y.value, data: y.type === 'OBJECT' })));
 }
 
 /**

@@ -12,7 +12,9 @@
  * `disassembleRange` needs no CPU: it decodes from a Uint8Array through a
  * `CodeSource` that refuses bytes outside the buffer (or past the next
  * symbol, as objdump does). An undefined or truncated encoding becomes a
- * one-byte `(bad)` line and the walk goes on at the next byte.
+ * one-byte `(bad)` line and the walk goes on at the next byte. Like objdump
+ * -d, the range of a data object symbol (STT_OBJECT) inside a code section
+ * is listed as data lines of up to 16 bytes, not decoded.
  */
 import { decode, type CodeSource } from './decoder.ts';
 import { SEG_NAMES, type Instr } from './instr.ts';
@@ -42,6 +44,8 @@ function signedHex(n: number): string {
 export interface SymbolDef {
   name: string;
   addr: number;
+  /** a data object (ELF STT_OBJECT): listed as data up to the next symbol, as objdump -d does */
+  data?: boolean;
 }
 
 /**
@@ -51,34 +55,45 @@ export interface SymbolDef {
  */
 export class SymbolTable {
   private readonly sorted: SymbolDef[];
-  private readonly byAddr = new Map<number, string>();
+  private readonly byAddr = new Map<number, SymbolDef>();
 
   constructor(defs: Iterable<SymbolDef>) {
     for (const d of defs) {
       const a = d.addr >>> 0;
-      if (!this.byAddr.has(a)) this.byAddr.set(a, d.name);
+      if (!this.byAddr.has(a)) this.byAddr.set(a, { ...d, addr: a });
     }
-    this.sorted = [...this.byAddr].map(([addr, name]) => ({ addr, name })).sort((x, y) => x.addr - y.addr);
+    this.sorted = [...this.byAddr.values()].sort((x, y) => x.addr - y.addr);
   }
 
   /** The label to print at exactly this address, if any. */
   at(addr: number): string | undefined {
-    return this.byAddr.get(addr >>> 0);
+    return this.byAddr.get(addr >>> 0)?.name;
+  }
+
+  /** Is there a data object symbol at exactly this address? */
+  isData(addr: number): boolean {
+    return this.byAddr.get(addr >>> 0)?.data === true;
   }
 
   /** `name` or `name+0x12` for the nearest symbol at or below addr. */
   describe(addr: number): string | undefined {
     const a = addr >>> 0;
+    const at = this.containing(a);
+    if (at === undefined) return undefined;
+    const name = this.byAddr.get(at)!.name;
+    return a === at ? name : `${name}+${hex(a - at)}`;
+  }
+
+  /** The address of the nearest symbol at or below addr. */
+  containing(addr: number): number | undefined {
+    const a = addr >>> 0;
     let lo = 0;
-    let hi = this.sorted.length - 1;
-    let best = -1;
-    while (lo <= hi) {
+    let hi = this.sorted.length;
+    while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.sorted[mid].addr <= a) { best = mid; lo = mid + 1; } else hi = mid - 1;
+      if (this.sorted[mid].addr <= a) lo = mid + 1; else hi = mid;
     }
-    if (best < 0) return undefined;
-    const s = this.sorted[best];
-    return a === s.addr ? s.name : `${s.name}+${hex(a - s.addr)}`;
+    return lo > 0 ? this.sorted[lo - 1].addr : undefined;
   }
 
   /** The first symbol address strictly above addr (where objdump restarts decoding). */
@@ -235,8 +250,10 @@ export interface DisasmLine {
   text: string;
   /** the label of a symbol at this address */
   symbol?: string;
-  /** the decoded instruction; absent for `(bad)` */
+  /** the decoded instruction; absent for `(bad)` and data */
   instr?: Instr;
+  /** bytes of a data object (up to 16 a line), not an instruction */
+  data?: boolean;
 }
 
 export interface DisasmOptions extends FormatOptions {
@@ -270,6 +287,9 @@ export function disassembleRange(bytes: Uint8Array, baseAddr: number, code32: bo
   // 16-bit code: the decoder sees IP, the listing shows the full address
   const segBase = code32 ? 0 : base - (base & 0xffff);
   const fmt: FormatOptions = { symbols: opts.symbols, codeBase: segBase };
+  // inside a data object's range (--start may land in one)
+  const first = opts.symbols?.containing(addr);
+  let inData = split && first !== undefined && opts.symbols!.isData(first);
   while (addr < end && lines.length < count) {
     let stop = end;
     if (split) {
@@ -278,12 +298,13 @@ export function disassembleRange(bytes: Uint8Array, baseAddr: number, code32: bo
     }
     const src = new BufferSource(bytes, base - segBase, stop - segBase);
     let line: DisasmLine;
-    try {
-      const i = decode(src, addr - segBase, code32);
-      line = { addr, bytes: bytes.subarray(addr - base, addr - base + i.len), text: formatInstr(i, fmt), instr: i };
-    } catch (e) {
-      if (!(e instanceof Fault) && !(e instanceof PastEnd)) throw e;
-      line = { addr, bytes: bytes.subarray(addr - base, addr - base + 1), text: '(bad)' };
+    // each symbol decides how its range (up to the next symbol) is listed
+    if (split && opts.symbols!.at(addr) !== undefined) inData = opts.symbols!.isData(addr);
+    if (inData) {
+      const n = Math.min(16, stop - addr);
+      line = { addr, bytes: bytes.subarray(addr - base, addr - base + n), text: '(data)', data: true };
+    } else {
+      line = decodeLine(src, bytes.subarray(addr - base), addr, addr - segBase, code32, fmt);
     }
     const sym = opts.symbols?.at(addr);
     if (sym !== undefined) line.symbol = sym;
@@ -291,6 +312,17 @@ export function disassembleRange(bytes: Uint8Array, baseAddr: number, code32: bo
     addr += line.bytes.length;
   }
   return lines;
+}
+
+/** One instruction at `addr` (`eip` for the decoder), or a one-byte `(bad)` line. */
+function decodeLine(src: CodeSource, rest: Uint8Array, addr: number, eip: number, code32: boolean, fmt: FormatOptions): DisasmLine {
+  try {
+    const i = decode(src, eip, code32);
+    return { addr, bytes: rest.subarray(0, i.len), text: formatInstr(i, fmt), instr: i };
+  } catch (e) {
+    if (!(e instanceof Fault) && !(e instanceof PastEnd)) throw e;
+    return { addr, bytes: rest.subarray(0, 1), text: '(bad)' };
+  }
 }
 
 /** Bytes as `0f 01 15` for listings. */
