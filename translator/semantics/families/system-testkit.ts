@@ -27,7 +27,7 @@ export const SEL = {
   /** conforming readable code, DPL 0 */
   CONFORM: 0x50,
   LDT: 0x58,
-  /** data, DPL 0, limit 0xfff (byte granular) */
+  /** 16-bit data, DPL 0, base 0x8000, limit 0xfff (byte granular) */
   SMALL: 0x60,
   /** an available 32-bit TSS for ltr */
   TSS2: 0x68,
@@ -77,7 +77,7 @@ export function world(): World {
   setDesc(0x48, gate(0x08, 0x3100, 0x4, 3, 0));
   setDesc(0x50, desc(0, 0xfffff, 0x9f, 0xc));
   setDesc(0x58, desc(LDT, 0x17, 0x82, 0));
-  setDesc(0x60, desc(0x8000, 0xfff, 0x93, 0x4));
+  setDesc(0x60, desc(0x8000, 0xfff, 0x93, 0));
   setDesc(0x68, desc(TSS + 0x100, 0x67, 0x89, 0));
   cpu.gdtBase = GDT;
   cpu.gdtLimit = 0x6f;
