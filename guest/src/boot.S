@@ -62,6 +62,24 @@ _start:
     movl $kmain, %eax
     jmp *%eax
 
+/* void pae_enable(u32 pdpt_phys): switch from 2-level paging to PAE. Runs
+   here, identity mapped in both the old and the new tables, with paging
+   briefly off (native mode only). */
+    .globl pae_enable
+pae_enable:
+    movl 4(%esp), %ecx
+    movl %cr0, %eax
+    andl $0x7FFFFFFF, %eax
+    movl %eax, %cr0                  /* paging off: no stack access until it is back on */
+    movl %cr4, %eax
+    orl $0x20, %eax                  /* CR4.PAE */
+    movl %eax, %cr4
+    movl %ecx, %cr3
+    movl %cr0, %eax
+    orl $0x80000000, %eax
+    movl %eax, %cr0
+    ret
+
     .section .data
     .align 16
     .globl boot_gdt
@@ -215,7 +233,7 @@ ap_entry_pv:                          /* paravirtual: state from SetInitialAPSta
 #define TRAMP 0x8000
 #define T(x) ((x) - tramp_start + TRAMP)
     .section .rodata
-    .globl tramp_start, tramp_end, tramp_cr3, tramp_stack, tramp_entry
+    .globl tramp_start, tramp_end, tramp_cr3, tramp_cr4, tramp_stack, tramp_entry
     .align 16
 tramp_start:
     .code16
@@ -236,6 +254,8 @@ tramp32:
     movw %ax, %ss
     movw %ax, %fs
     movw %ax, %gs
+    movl T(tramp_cr4), %eax
+    movl %eax, %cr4
     movl T(tramp_cr3), %eax
     movl %eax, %cr3
     movl %cr0, %eax
@@ -254,6 +274,7 @@ tramp_gdt_desc:
     .word 23
     .long T(tramp_gdt)
 tramp_cr3:   .long 0
+tramp_cr4:   .long 0
 tramp_stack: .long 0
 tramp_entry: .long 0
 tramp_end:

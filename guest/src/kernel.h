@@ -80,6 +80,7 @@ struct apstate { /* ABI section 7, 96 bytes */
 
 #define PAGE_PT 0x01
 #define PAGE_PD 0x02
+#define PAGE_PDP 0x04
 #define DEFER_NONE 0
 #define DEFER_MMU 0x01
 #define DEFER_CPU 0x02
@@ -120,6 +121,7 @@ struct pv_ops {
     void (*shutdown)(void);
     u64 (*rdtsc)(void);
     void (*set_pxe)(u32 *ptr, u32 val);
+    void (*set_pxe_long)(u32 *ptr, u64 val);   /* PAE entries */
     u32 (*get_pxe)(u32 *ptr);
     u32 (*swap_pxe)(u32 *ptr, u32 val);
     void (*alloc_page)(u32 pfn, u32 usage);
@@ -189,16 +191,20 @@ u32 page_unref(u32 pa);             /* returns new count, frees at 0 */
 u32 page_refcount(u32 pa);
 u32 pmm_free_count(void);
 extern u32 phys_top, phys_map_top;
-extern u32 *kernel_pd;              /* virtual address */
-extern u32 kernel_pd_phys;
+extern u32 kernel_pd_phys;          /* CR3 of the kernel address space (PDPT with PAE) */
+extern bool pae;
+void pte_set(u32 *pte, u32 val);    /* through pv.set_pxe or pv.set_pxe_long */
 void paging_init(void);
 void fixmap_set(u32 va, u32 pa, u32 flags);
 /* a user address space; the software table of page-table pointers avoids
    reading back page-directory entries that may still be queued (deferred) */
+#define USER_PDES_MAX 1536           /* 768 4-MiB or 1536 2-MiB slots below 0xC0000000 */
 struct mm {
-    u32 *pd;
-    u32 pd_phys;
-    u32 *pt[768];
+    u32 *pd;                         /* page directory, or the PDPT with PAE */
+    u32 pd_phys;                     /* the CR3 value */
+    u32 *upd[3];                     /* PAE: the three user page directories */
+    u32 *pt[USER_PDES_MAX];
+    int used;
 };
 struct mm *mm_create(void);         /* kernel half shared, user image mapped */
 struct mm *mm_copy(struct mm *src); /* fork: copy-on-write */

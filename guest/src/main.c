@@ -166,7 +166,8 @@ void kmain(void) {
     cpu_features();
     pmm_init(mb_info);
     paging_init();
-    kprintf("memory: %u MiB usable, %u free pages\n", phys_top >> 20, pmm_free_count());
+    kprintf("memory: %u MiB usable, %u free pages, %s paging\n", phys_top >> 20, pmm_free_count(),
+            pae ? "PAE 3-level" : "2-level");
     idt_build();
     cpu_tables_init(0);
     fpu_init();

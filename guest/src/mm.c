@@ -1,5 +1,5 @@
 /* vmidbt guest: physical page allocator, kernel paging, user address spaces.
- * Every page-table write goes through pv.set_pxe; page-table pages are
+ * Every page-table write goes through pv.set_pxe (pv.set_pxe_long with PAE); page-table pages are
  * registered with pv.alloc_page / pv.release_page; bulk updates (creating,
  * copying and tearing down an address space) run in MMU deferred mode. */
 #include "kernel.h"
@@ -123,9 +123,24 @@ u32 page_refcount(u32 pa) {
 }
 
 /* --------------------------- kernel paging --------------------------- */
-u32 *kernel_pd;
+/* Two formats: 2-level (1024 4-byte entries per table, 4 MiB per directory
+   entry) and PAE (`pae` option: 512 8-byte entries, 2 MiB per directory
+   entry, a 4-entry PDPT). Physical memory is below 4 GiB and NX is unused,
+   so the kernel only ever reads the low dword of a PAE entry; `ent()`
+   addresses entry i of a table in either format. */
+bool pae;
 u32 kernel_pd_phys;
+static u32 nent = 1024, pdshift = 22, user_pdes = 768;
+static u32 *kernel_pd;        /* 2-level: the kernel page directory */
+static u32 *kernel_pdpt, *kernel_low_pd, *kernel_hi_pd;   /* PAE */
 static u32 *fixmap_pt;
+static u32 fixmap_base;
+
+static inline u32 *ent(u32 *table, u32 i) { return table + (pae ? i * 2 : i); }
+void pte_set(u32 *pte, u32 val) {
+    if (pae) pv.set_pxe_long(pte, val);
+    else pv.set_pxe(pte, val);
+}
 
 static u32 *new_table(u32 usage) {
     u32 pa = pmm_alloc();
@@ -138,33 +153,59 @@ static void free_table(u32 *t, u32 usage) {
 }
 
 void fixmap_set(u32 va, u32 pa, u32 flags) {
-    pv.set_pxe(&fixmap_pt[(va >> 12) & 1023], pa ? (pa | flags | PTE_P) : 0);
+    pte_set(ent(fixmap_pt, (va - fixmap_base) >> 12), pa ? (pa | flags | PTE_P) : 0);
     pv.invlpg(va);
 }
 
+/* the kernel-half directory entry covering kernel virtual address va */
+static u32 *kernel_pde(u32 va) {
+    return pae ? ent(kernel_hi_pd, (va - KV) >> 21) : ent(kernel_pd, va >> 22);
+}
+
+extern void pae_enable(u32 pdpt_phys);   /* boot.S, runs identity mapped */
+
 void paging_init(void) {
+    if (cmdline_has("pae")) {
+        u32 r[4];
+        pv.cpuid(1, 0, r);
+        if (vmi_active) kprintf("pae: not available in paravirtual mode; using 2-level paging\n");
+        else if (!(r[3] & (1u << 6))) kprintf("pae: the CPU has no PAE; using 2-level paging\n");
+        else pae = true;
+    }
+    if (pae) { nent = 512; pdshift = 21; user_pdes = 1536; }
     pv.set_deferred_mode(DEFER_MMU);
-    kernel_pd = new_table(PAGE_PD);
-    kernel_pd_phys = V2P(kernel_pd);
+    if (pae) {
+        kernel_pdpt = new_table(PAGE_PDP);
+        kernel_low_pd = new_table(PAGE_PD);
+        kernel_hi_pd = new_table(PAGE_PD);
+        kernel_pd_phys = V2P(kernel_pdpt);
+    } else {
+        kernel_pd = new_table(PAGE_PD);
+        kernel_pd_phys = V2P(kernel_pd);
+    }
     u32 top = phys_top > phys_map_top ? phys_top : phys_map_top;
     if (top < 16u << 20) top = 16u << 20;
     top = ALIGN_UP(top, 4u << 20);
     if (top > MAX_PHYS) top = MAX_PHYS;
     phys_map_top = top;
-    for (u32 base = 0; base < top; base += 4u << 20) {
+    u32 span = nent * PAGE;
+    for (u32 base = 0; base < top; base += span) {
         u32 *pt = new_table(PAGE_PT);
-        for (u32 i = 0; i < 1024; i++) {
-            u32 pa = base + i * PAGE;
-            if (pa < top) pv.set_pxe(&pt[i], pa | PTE_P | PTE_W);
-        }
-        pv.set_pxe(&kernel_pd[(KV + base) >> 22], V2P(pt) | PTE_P | PTE_W);
-        if (base == 0)   /* identity map of low 4 MiB, kernel only: AP trampoline */
-            pv.set_pxe(&kernel_pd[0], V2P(pt) | PTE_P | PTE_W);
+        for (u32 i = 0; i < nent; i++) pte_set(ent(pt, i), (base + i * PAGE) | PTE_P | PTE_W);
+        pte_set(kernel_pde(KV + base), V2P(pt) | PTE_P | PTE_W);
+        if (base == 0)   /* identity map of the lowest table, kernel only: AP trampoline, pae_enable */
+            pte_set(pae ? ent(kernel_low_pd, 0) : ent(kernel_pd, 0), V2P(pt) | PTE_P | PTE_W);
     }
+    fixmap_base = 0xFC000000u - span;
     fixmap_pt = new_table(PAGE_PT);
-    pv.set_pxe(&kernel_pd[FIXMAP_BASE >> 22], V2P(fixmap_pt) | PTE_P | PTE_W);
+    pte_set(kernel_pde(fixmap_base), V2P(fixmap_pt) | PTE_P | PTE_W);
+    if (pae) {   /* PDPT entries carry only P */
+        pte_set(ent(kernel_pdpt, 0), V2P(kernel_low_pd) | PTE_P);
+        pte_set(ent(kernel_pdpt, 3), V2P(kernel_hi_pd) | PTE_P);
+    }
     pv.set_deferred_mode(DEFER_NONE);           /* narrowing flushes */
-    pv.write_cr3(kernel_pd_phys);
+    if (pae) pae_enable(kernel_pd_phys);
+    else pv.write_cr3(kernel_pd_phys);
     /* the boot tables are ordinary memory again */
     if (vmi_active) {
         for (int i = 0; i < 4; i++) pv.release_page(V2P(boot_pt + i * 1024) / PAGE, PAGE_PT);
@@ -173,30 +214,54 @@ void paging_init(void) {
 }
 
 /* ------------------------- user address spaces ------------------------- */
+static struct mm mm_pool[NPROC + 4];
+static struct spinlock mm_pool_lock;
+
+static u32 *user_pde(struct mm *mm, u32 i) {
+    return pae ? ent(mm->upd[i >> 9], i & 511) : ent(mm->pd, i);
+}
+
 static void mm_init_kernel_half(struct mm *mm) {
-    for (u32 i = 768; i < 1024; i++)
-        if (kernel_pd[i] & PTE_P) pv.set_pxe(&mm->pd[i], kernel_pd[i]);
+    if (pae) {
+        for (u32 k = 0; k < 3; k++) pte_set(ent(mm->pd, k), V2P(mm->upd[k]) | PTE_P);
+        pte_set(ent(mm->pd, 3), V2P(kernel_hi_pd) | PTE_P);
+    } else {
+        for (u32 i = 768; i < 1024; i++)
+            if (kernel_pd[i] & PTE_P) pte_set(ent(mm->pd, i), kernel_pd[i]);
+    }
 }
 
 u32 *mm_pte(struct mm *mm, u32 va, bool create) {
-    u32 i = va >> 22;
-    if (i >= 768) return NULL;
+    u32 i = va >> pdshift;
+    if (i >= user_pdes) return NULL;
     if (!mm->pt[i]) {
         if (!create) return NULL;
         mm->pt[i] = new_table(PAGE_PT);
-        pv.set_pxe(&mm->pd[i], V2P(mm->pt[i]) | PTE_P | PTE_W | PTE_U);
+        pte_set(user_pde(mm, i), V2P(mm->pt[i]) | PTE_P | PTE_W | PTE_U);
     }
-    return &mm->pt[i][(va >> 12) & 1023];
+    return ent(mm->pt[i], (va >> 12) & (nent - 1));
 }
 
 void mm_map(struct mm *mm, u32 va, u32 pa, u32 flags) {
     u32 *pte = mm_pte(mm, va, true);
-    pv.set_pxe(pte, pa | flags | PTE_P);
+    pte_set(pte, pa | flags | PTE_P);
 }
 
 static struct mm *mm_alloc(void) {
-    struct mm *mm = P2V(pmm_alloc());
-    mm->pd = new_table(PAGE_PD);
+    struct mm *mm = NULL;
+    spin_lock(&mm_pool_lock);
+    for (u32 i = 0; i < sizeof mm_pool / sizeof mm_pool[0]; i++)
+        if (!mm_pool[i].used) { mm = &mm_pool[i]; break; }
+    if (!mm) panic("out of address spaces");
+    memset(mm, 0, sizeof *mm);
+    mm->used = 1;
+    spin_unlock(&mm_pool_lock);
+    if (pae) {
+        mm->pd = new_table(PAGE_PDP);
+        for (u32 k = 0; k < 3; k++) mm->upd[k] = new_table(PAGE_PD);
+    } else {
+        mm->pd = new_table(PAGE_PD);
+    }
     mm->pd_phys = V2P(mm->pd);
     return mm;
 }
@@ -225,23 +290,23 @@ struct mm *mm_copy(struct mm *src) {
     pv.set_deferred_mode(DEFER_MMU);
     struct mm *mm = mm_alloc();
     mm_init_kernel_half(mm);
-    for (u32 i = 0; i < 768; i++) {
+    for (u32 i = 0; i < user_pdes; i++) {
         u32 *spt = src->pt[i];
         if (!spt) continue;
         u32 *dpt = new_table(PAGE_PT);
         mm->pt[i] = dpt;
-        for (u32 j = 0; j < 1024; j++) {
-            u32 e = spt[j];
+        for (u32 j = 0; j < nent; j++) {
+            u32 e = *ent(spt, j);
             if (!(e & PTE_P)) continue;
             if (e & (PTE_W | PTE_COW)) {
                 u32 ro = (e & ~(PTE_W | PTE_A | PTE_D)) | PTE_COW;
-                if (ro != e) pv.set_pxe(&spt[j], ro);
+                if (ro != e) pte_set(ent(spt, j), ro);
                 e = ro;
             }
             page_ref(PTE_ADDR(e));
-            pv.set_pxe(&dpt[j], e & ~(PTE_A | PTE_D));
+            pte_set(ent(dpt, j), e & ~(PTE_A | PTE_D));
         }
-        pv.set_pxe(&mm->pd[i], V2P(dpt) | PTE_P | PTE_W | PTE_U);
+        pte_set(user_pde(mm, i), V2P(dpt) | PTE_P | PTE_W | PTE_U);
     }
     pv.set_deferred_mode(DEFER_NONE);
     pv.flush_tlb(1);             /* the parent (current) lost write access */
@@ -250,24 +315,35 @@ struct mm *mm_copy(struct mm *src) {
 
 void mm_destroy(struct mm *mm) {
     pv.set_deferred_mode(DEFER_MMU);
-    for (u32 i = 0; i < 768; i++) {
+    for (u32 i = 0; i < user_pdes; i++) {
         u32 *pt = mm->pt[i];
         if (!pt) continue;
-        for (u32 j = 0; j < 1024; j++) {
-            u32 e = pt[j];
+        for (u32 j = 0; j < nent; j++) {
+            u32 e = *ent(pt, j);
             if (!(e & PTE_P)) continue;
-            pv.set_pxe(&pt[j], 0);
+            pte_set(ent(pt, j), 0);
             page_unref(PTE_ADDR(e));
         }
-        pv.set_pxe(&mm->pd[i], 0);
+        pte_set(user_pde(mm, i), 0);
     }
-    for (u32 i = 768; i < 1024; i++)
-        if (mm->pd[i]) pv.set_pxe(&mm->pd[i], 0);
+    if (pae) {
+        for (u32 k = 0; k < 4; k++) pte_set(ent(mm->pd, k), 0);
+    } else {
+        for (u32 i = 768; i < 1024; i++)
+            if (mm->pd[i]) pte_set(ent(mm->pd, i), 0);
+    }
     pv.set_deferred_mode(DEFER_NONE);
-    for (u32 i = 0; i < 768; i++)
+    for (u32 i = 0; i < user_pdes; i++)
         if (mm->pt[i]) free_table(mm->pt[i], PAGE_PT);
-    free_table(mm->pd, PAGE_PD);
-    pmm_free(V2P(mm));
+    if (pae) {
+        for (u32 k = 0; k < 3; k++) free_table(mm->upd[k], PAGE_PD);
+        free_table(mm->pd, PAGE_PDP);
+    } else {
+        free_table(mm->pd, PAGE_PD);
+    }
+    spin_lock(&mm_pool_lock);
+    mm->used = 0;
+    spin_unlock(&mm_pool_lock);
 }
 
 int mm_map_zero(struct mm *mm, u32 va, u32 npages) {
@@ -276,7 +352,7 @@ int mm_map_zero(struct mm *mm, u32 va, u32 npages) {
         u32 *pte = mm_pte(mm, va, true);
         if (!pte) { pv.set_deferred_mode(DEFER_NONE); return -1; }
         u32 old = *pte;
-        pv.set_pxe(pte, pmm_alloc() | PTE_P | PTE_W | PTE_U);
+        pte_set(pte, pmm_alloc() | PTE_P | PTE_W | PTE_U);
         if (old & PTE_P) page_unref(PTE_ADDR(old));
     }
     pv.set_deferred_mode(DEFER_NONE);
@@ -289,7 +365,7 @@ void mm_unmap(struct mm *mm, u32 va, u32 npages, bool current) {
         u32 *pte = mm_pte(mm, va, false);
         if (!pte || !(*pte & PTE_P)) continue;
         u32 old = *pte;
-        pv.set_pxe(pte, 0);
+        pte_set(pte, 0);
         if (current) pv.invlpg(va);     /* InvalPage also flushes the queue */
         page_unref(PTE_ADDR(old));
     }
@@ -306,17 +382,17 @@ int mm_fault(struct mm *mm, u32 va, u32 err) {
         if (!ok) return -1;
         if (pte && (*pte & PTE_P)) { pv.invlpg(page); return 0; }  /* stale TLB */
         pte = mm_pte(mm, page, true);
-        pv.set_pxe(pte, pmm_alloc() | PTE_P | PTE_W | PTE_U);
+        pte_set(pte, pmm_alloc() | PTE_P | PTE_W | PTE_U);
         return 0;
     }
     if ((err & 2) && pte && (*pte & PTE_COW)) {       /* write to a copy-on-write page */
         u32 e = *pte, pa = PTE_ADDR(e);
         if (page_refcount(pa) == 1) {
-            pv.set_pxe(pte, (e | PTE_W) & ~PTE_COW);
+            pte_set(pte, (e | PTE_W) & ~PTE_COW);
         } else {
             u32 np = pmm_alloc();
             memcpy(P2V(np), P2V(pa), PAGE);
-            pv.set_pxe(pte, np | (e & 0xFFF & ~PTE_COW) | PTE_W);
+            pte_set(pte, np | (e & 0xFFF & ~PTE_COW) | PTE_W);
             page_unref(pa);
         }
         pv.invlpg(page);

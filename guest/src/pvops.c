@@ -102,6 +102,11 @@ static void n_pause(void) { __asm__ volatile("pause"); }
 static void n_shutdown(void) { __asm__ volatile("cli; hlt"); }
 static u64 n_rdtsc(void) { u64 v; __asm__ volatile("rdtsc" : "=A"(v)); return v; }
 static void n_set_pxe(u32 *p, u32 v) { *(volatile u32 *)p = v; }
+static void n_set_pxe_long(u32 *p, u64 v) {
+    volatile u32 *q = p;
+    if (v & 1) { q[1] = (u32)(v >> 32); barrier(); q[0] = (u32)v; }   /* present bit written last */
+    else { q[0] = (u32)v; barrier(); q[1] = (u32)(v >> 32); }
+}
 static u32 n_get_pxe(u32 *p) { return *(volatile u32 *)p; }
 static u32 n_swap_pxe(u32 *p, u32 v) { return xchg((volatile u32 *)p, v); }
 static void n_page_nop(u32 pfn, u32 usage) { (void)pfn; (void)usage; }
@@ -144,7 +149,7 @@ struct pv_ops pv = {
     .irq_enable = n_irq_enable, .irq_disable = n_irq_disable,
     .save_flags = n_save_flags, .restore_flags = n_restore_flags,
     .halt = n_halt, .pause = n_pause, .shutdown = n_shutdown, .rdtsc = n_rdtsc,
-    .set_pxe = n_set_pxe, .get_pxe = n_get_pxe, .swap_pxe = n_swap_pxe,
+    .set_pxe = n_set_pxe, .set_pxe_long = n_set_pxe_long, .get_pxe = n_get_pxe, .swap_pxe = n_swap_pxe,
     .alloc_page = n_page_nop, .release_page = n_page_nop,
     .invlpg = n_invlpg, .flush_tlb = n_flush_tlb,
     .set_deferred_mode = n_nop1, .flush_deferred = n_nop,
@@ -196,6 +201,7 @@ static void v_pause(void) { V0(VMI_Pause)(); }
 static void v_shutdown(void) { V0(VMI_Shutdown)(); }
 static u64 v_rdtsc(void) { return ((vfn0_64)SLOT(VMI_RDTSC))(); }
 static void v_set_pxe(u32 *p, u32 v) { V2(VMI_SetPxE)(v, (u32)p); }
+static void v_set_pxe_long(u32 *p, u64 v) { V3(VMI_SetPxELong)((u32)v, (u32)(v >> 32), (u32)p); }
 static u32 v_get_pxe(u32 *p) { return V1(VMI_GetPxE)((u32)p); }
 static u32 v_swap_pxe(u32 *p, u32 v) { return V2(VMI_SwapPxE)(v, (u32)p); }
 static void v_alloc_page(u32 pfn, u32 usage) { V2(VMI_AllocatePage)(pfn, usage); }
@@ -237,7 +243,7 @@ static const struct pv_ops vmi_ops = {
     .irq_enable = v_irq_enable, .irq_disable = v_irq_disable,
     .save_flags = v_save_flags, .restore_flags = v_restore_flags,
     .halt = v_halt, .pause = v_pause, .shutdown = v_shutdown, .rdtsc = v_rdtsc,
-    .set_pxe = v_set_pxe, .get_pxe = v_get_pxe, .swap_pxe = v_swap_pxe,
+    .set_pxe = v_set_pxe, .set_pxe_long = v_set_pxe_long, .get_pxe = v_get_pxe, .swap_pxe = v_swap_pxe,
     .alloc_page = v_alloc_page, .release_page = v_release_page,
     .invlpg = v_invlpg, .flush_tlb = v_flush_tlb,
     .set_deferred_mode = v_set_deferred_mode, .flush_deferred = v_flush_deferred,

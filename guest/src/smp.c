@@ -167,7 +167,7 @@ void smp_detect(void) {
 }
 
 /* ------------------------- AP start-up ------------------------- */
-extern char tramp_start[], tramp_end[], tramp_cr3[], tramp_stack[], tramp_entry[];
+extern char tramp_start[], tramp_end[], tramp_cr3[], tramp_cr4[], tramp_stack[], tramp_entry[];
 extern void ap_entry_pv(void);
 extern u32 kernel_cs_sel, kernel_ds_sel;
 static u8 ap_stacks[MAX_CPUS][16384] __attribute__((aligned(4096)));
@@ -224,6 +224,7 @@ void smp_boot(void) {
         } else {
             u8 *t = P2V(TRAMP_PHYS);
             *(u32 *)(t + (tramp_cr3 - tramp_start)) = kernel_pd_phys;
+            *(u32 *)(t + (tramp_cr4 - tramp_start)) = pv.read_cr4();
             *(u32 *)(t + (tramp_stack - tramp_start)) = stack_top;
             *(u32 *)(t + (tramp_entry - tramp_start)) = (u32)ap_main;
             icr_send(c->apic_id << 24, 0x4500);          /* INIT assert */

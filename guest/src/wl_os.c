@@ -42,7 +42,7 @@ u32 sys_ptemod(u32 va, u32 iters) {
     u32 h = 0;
     for (u32 i = 0; i < iters; i++) {
         u32 f = (i & 1) ? fb : fa;
-        pv.set_pxe(pte, f | PTE_P | PTE_W | PTE_U);
+        pte_set(pte, f | PTE_P | PTE_W | PTE_U);
         if ((i & 7) == 7) pv.write_cr3(p->mm->pd_phys);
         else pv.invlpg(va);
         volatile u32 *u = (volatile u32 *)va;
@@ -50,7 +50,7 @@ u32 sys_ptemod(u32 va, u32 iters) {
         h = (h ^ v) * 0x01000193u;
         if (i & 2) u[(i * 7) & 1023] += i;      /* write through the mapping too */
     }
-    pv.set_pxe(pte, old);
+    pte_set(pte, old);
     pv.invlpg(va);
     h ^= crc32_update(0, a, PAGE) ^ crc32_update(0, b, PAGE);
     pmm_free(fa);

@@ -2,8 +2,9 @@
 // Boots the committed guest kernel (guest/kernel.elf) natively under
 // qemu-system-i386 (TCG) with 1 and with 2 CPUs, runs every workload at a
 // small scale and compares each checksum with guest/expected-checksums.json.
-// A third boot loads guest/fakevmi.rom (a pass-through VMI ROM, see
-// guest/fakevmi/fakevmi.S) so the kernel's paravirtual path runs too.
+// A third boot uses PAE paging (`pae`), a fourth loads guest/fakevmi.rom
+// (a pass-through VMI ROM, see guest/fakevmi/fakevmi.S) so the kernel's
+// paravirtual path runs too.
 //
 //   node guest/tools/run-on-qemu.mjs            check (what `npm run guest:qemu` does)
 //   node guest/tools/run-on-qemu.mjs --update   rerun and rewrite the expected checksums
@@ -99,6 +100,8 @@ const configs = [
   { key: 1, cpus: 1, label: 'smp=1', cmdline: `scale=${scale} novmi`, rom: null, mode: 'native' },
   { key: 2, cpus: 2, label: 'smp=2', cmdline: `scale=${scale}`, rom: null, mode: 'native' },
 ];
+if (!args.includes('--no-pae'))
+  configs.push({ key: 'pae', cpus: 2, label: 'pae  ', cmdline: `scale=${scale} pae`, rom: null, mode: 'native' });
 if (existsSync(fakeRom) && !args.includes('--no-vmi'))
   configs.push({ key: 'vmi', cpus: 2, label: 'vmi  ', cmdline: `scale=${scale}`, rom: fakeRom, mode: 'vmi' });
 
