@@ -4,7 +4,8 @@ import { Seg, Reg } from '../../isa/instr.ts';
 import { Vec } from '../../../runtime/faults.ts';
 import { CF, IF, IOPL, OF, RF, ZF } from '../flags.ts';
 import { CPUID_1_EDX } from './system.ts';
-import { CR0_MP, CR0_TS } from '../../../runtime/mmu.ts';
+import { CR0_MP, CR0_NE, CR0_TS } from '../../../runtime/mmu.ts';
+import { FSW_ES } from './fpu.ts';
 
 describe('segment register loads', () => {
   it('mov ss with a null selector is #GP(0); a not-present segment #NP(sel); ring 3 loading ring 0 data #GP(sel)', () => {
@@ -356,6 +357,15 @@ describe('cmpxchg8b, wait, ud2', () => {
     cpu.cr0 |= CR0_MP | CR0_TS;
     expect(w.one([0x9b])).toMatchObject({ vector: Vec.NM });
     expect(w.one([0x0f, 0x0b])).toMatchObject({ vector: Vec.UD });
+  });
+
+  it('wait reports a pending unmasked x87 exception as #MF when CR0.NE is set', () => {
+    const w = world();
+    const { cpu } = w;
+    cpu.fpu.sw |= FSW_ES;
+    expect(w.one([0x9b])).toBeUndefined();
+    cpu.cr0 |= CR0_NE;
+    expect(w.one([0x9b])).toMatchObject({ vector: Vec.MF });
   });
 });
 

@@ -25,6 +25,7 @@ import { InterpOps } from '../../../runtime/interp-ops.ts';
 import { deliver, IntKind } from '../../../runtime/interrupts.ts';
 import { loadSegment } from '../../../runtime/segments.ts';
 import { CR0_MP, CR0_TS, CR4_PCE, CR4_TSD, EFER_NXE } from '../../../runtime/mmu.ts';
+import { fpuPending } from './fpu.ts';
 
 // ---- segment registers ---------------------------------------------------------------
 
@@ -296,9 +297,10 @@ const cmpxchg8b: Exec = (cpu, i) => {
   cpu.setFlag(ZF, equal ? 1 : 0);
 };
 
-/** wait: #NM when the FPU context is not ours (MP and TS); pending x87 exceptions are not modelled yet */
+/** wait: #NM when the FPU context is not ours (MP and TS), then any pending unmasked x87 exception (#MF) */
 const wait: Exec = (cpu) => {
   if ((cpu.cr0 & (CR0_MP | CR0_TS)) === (CR0_MP | CR0_TS)) throw new Fault(Vec.NM);
+  fpuPending(cpu);
 };
 
 const ud2: Exec = () => {
