@@ -17,10 +17,6 @@ export const HELPERS: Record<string, Helper> = {
   /** index of the highest set bit (v != 0) */
   bsr: (_c, v) => 31 - Math.clz32(v),
   bswap: (_c, v) => ((v << 24) | ((v << 8) & 0xff0000) | ((v >>> 8) & 0xff00) | (v >>> 24)) | 0,
-  /** ret imm16: drop n bytes of arguments after the return address was popped */
-  releaseStack: (cpu, n) => { cpu.sp = cpu.sp + n; return 0; },
-  /** leave: ESP = EBP at the stack's address size */
-  leaveFrame: (cpu) => { cpu.sp = cpu.regs[5]; return 0; },
   /** a segment register's selector */
   segSel: (cpu, s) => cpu.segSel[s],
 };

@@ -101,6 +101,7 @@ export class InterpOps implements Ops<number> {
     throw new Error(`operand kind ${o.text} cannot be written generically`);
   }
 
+  get stackBytes(): 2 | 4 { return this.cpu.stack32 ? 4 : 2; }
   reg(r: number, size: Size): number { return this.cpu.getReg(r, size); }
   setReg(r: number, size: Size, v: number): void { this.cpu.setReg(r, size, v); }
   load(seg: number, off: number, size: Size): number { return this.cpu.read(seg, off, size); }

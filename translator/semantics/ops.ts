@@ -69,6 +69,8 @@ export interface Ops<V> {
   setReg(r: number, size: Size, v: V): void;
   load(seg: number, off: V, size: Size): V;
   store(seg: number, off: V, size: Size, v: V): void;
+  /** the stack's address size (SS.B): 4 uses ESP, 2 uses SP */
+  readonly stackBytes: 2 | 4;
   /** push onto SS:eSP using the stack's address size */
   push(v: V, size: Size): void;
   pop(size: Size): V;
@@ -85,7 +87,11 @@ export interface Ops<V> {
   /** continue at this EIP (masked to 16 bits when `opsize` is 2) */
   jump(target: V, opsize: number): void;
   if_(c: V, then: () => void, otherwise?: () => void): void;
-  /** call a named runtime helper (runtime/helpers.ts) with the CPU and these values */
+  /**
+   * Call a named pure helper (runtime/helpers.ts) with these values. Helpers
+   * compute values; they must not change registers or flags, which the
+   * translator keeps in JS locals.
+   */
   helper(name: string, ...args: V[]): V;
   /** raise exception `vector` (with an error code if given) */
   raise(vector: number, code?: number): void;

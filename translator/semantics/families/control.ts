@@ -22,7 +22,10 @@ const call: Sem = (o, i) => {
 const ret: Sem = (o, i) => {
   const target = o.pop(i.opsize as 2 | 4);
   // ret imm16 releases that many bytes of arguments
-  if (i.row.operands.length) o.helper('releaseStack', o.c(i.imm & 0xffff));
+  if (i.row.operands.length) {
+    const ss = o.stackBytes;
+    o.setReg(Reg.ESP, ss, o.trunc(o.add(o.reg(Reg.ESP, ss), o.c(i.imm & 0xffff)), ss));
+  }
   o.jump(target, i.opsize);
 };
 
@@ -46,7 +49,8 @@ const jcxz: Sem = (o, i) => {
 const leave: Sem = (o, i) => {
   const size = i.opsize as 2 | 4;
   // ESP = EBP (at the stack's address size), then pop EBP at the operand size
-  o.helper('leaveFrame');
+  const ss = o.stackBytes;
+  o.setReg(Reg.ESP, ss, o.reg(Reg.EBP, ss));
   o.setReg(Reg.EBP, size, o.pop(size));
 };
 
