@@ -210,7 +210,8 @@ function formatOperand(i: Instr, o: Operand, imm: number, opts: FormatOptions): 
     case K.D: return `dr${i.reg}`;
     case K.I: return immediate(o, i, imm);
     case K.J: return branchTarget(i, imm, opts);
-    case K.O: return `${ptrKeyword(o, i)}${segPrefix(i) || 'ds:'}${hex(i.adsize === 2 ? i.disp & 0xffff : i.disp)}`;
+    // moffs: the same form as a ModRM absolute address
+    case K.O: return `${ptrKeyword(o, i)}${segPrefix(i)}[${hex(i.adsize === 2 ? i.disp & 0xffff : i.disp)}]`;
     case K.A: return `${hex(i.imm2 & 0xffff)}:${hex(i.opsize === 2 ? i.imm & 0xffff : i.imm)}`;
     case K.X: return `${ptrKeyword(o, i)}${segPrefix(i) || 'ds:'}[${regName(6, i.adsize)}]`;
     // ES:eDI cannot be overridden
