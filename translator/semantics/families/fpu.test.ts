@@ -460,6 +460,30 @@ describe('control', () => {
   });
 });
 
+describe('faulting memory operands', () => {
+  it('a store that faults changes neither memory nor the FPU state', () => {
+    const b = bareCpu();
+    b.cpu.segLimit[3] = D + 4; // DS ends inside the 8-byte operand
+    b.cpu.refreshSeg(3);
+    b.load([...FLD1, ...FSTP64()]);
+    b.interp.step();
+    b.mem.write(D, 4, 0x11111111);
+    const before = { top: b.cpu.fpu.top, tags: b.cpu.fpu.tags, fip: b.cpu.fpu.fip, sw: b.cpu.fpu.sw };
+    const instr = b.interp.decodeAt(b.cpu.eip);
+    let caught: unknown;
+    try { b.interp.execute(instr); } catch (e) { caught = e; }
+    expect((caught as Fault).vector).toBe(Vec.GP);
+    expect(b.mem.read(D, 4)).toBe(0x11111111);
+    expect({ top: b.cpu.fpu.top, tags: b.cpu.fpu.tags, fip: b.cpu.fpu.fip, sw: b.cpu.fpu.sw }).toEqual(before);
+  });
+  it('the data pointer of the last memory-operand instruction is reported by fnstenv', () => {
+    const b = run([FLD1, m(0xdc, 0, D + 0x80), FLD1, m(0xd9, 6, D)]);
+    expect(b.mem.read(D + 12, 4)).toBe(0x1008); // fld1 at 0x1008 is the last instruction
+    expect(b.mem.read(D + 20, 4)).toBe(D + 0x80); // its data pointer is fadd's
+    expect(b.mem.read(D + 24, 2)).toBe(b.cpu.segSel[3]);
+  });
+});
+
 describe('unmasked exceptions', () => {
   it('leave the destination alone, set ES, and raise #MF on the next waiting instruction', () => {
     const b = bareCpu();

@@ -257,7 +257,6 @@ function storeImage(f: Fpu, v: number, fmt: Fmt): { parts: number[]; exc: number
 
 function writeParts(cpu: Cpu, i: Instr, off: number, fmt: Fmt, parts: number[]): void {
   const size = FMT_SIZE[fmt];
-  if (size > 4) probeWrite(cpu, i.seg, off, size);
   if (fmt === Fmt.I16) { cpu.write(i.seg, off, 2, parts[0]); return; }
   cpu.write(i.seg, off, 4, parts[0]);
   if (size > 4) cpu.write(i.seg, at(i, off, 4), 4, parts[1]);
@@ -281,27 +280,35 @@ function recomputeES(f: Fpu): void {
 }
 
 /**
- * Start of a waiting, non-control instruction: report a pending exception,
- * then record the instruction (and data) pointer and opcode that
- * fnstenv/fnsave report.
+ * Record the instruction (and data) pointer and opcode that fnstenv/fnsave
+ * report. Called once the instruction can no longer fault, so a restarted
+ * instruction leaves them as they were.
  */
-function enter(cpu: Cpu, i: Instr, memOff = -1): void {
-  fpuPending(cpu);
+function record(cpu: Cpu, i: Instr, memOff: number): void {
   const f = cpu.fpu;
   f.fip = i.eip;
   f.fcs = cpu.segSel[Seg.CS];
   f.fop = ((i.opcode & 7) << 8) | ((i.mod & 3) << 6) | ((i.reg & 7) << 3) | (i.rm & 7);
-  if (memOff >= 0 || i.mod !== 3) {
+  if (memOff >= 0) {
     f.fdp = memOff;
     f.fds = cpu.segSel[i.seg];
   }
 }
 
-/** enter() for a memory-operand instruction: returns the operand's offset. */
+/** Start of a waiting register-form instruction: report a pending exception, record the pointers. */
+function enter(cpu: Cpu, i: Instr): void {
+  fpuPending(cpu);
+  record(cpu, i, -1);
+}
+
+/**
+ * Start of a waiting memory-form instruction: report a pending exception and
+ * return the operand's offset. The caller reads (or probes for writing) its
+ * operand and then calls record().
+ */
 function enterMem(cpu: Cpu, i: Instr): number {
-  const off = ea(cpu, i);
-  enter(cpu, i, off >>> 0);
-  return off;
+  fpuPending(cpu);
+  return ea(cpu, i);
 }
 
 function clearC1(f: Fpu): void {
@@ -319,6 +326,7 @@ function fldMem(fmt: Fmt): Exec {
     const off = enterMem(cpu, i);
     const f = cpu.fpu;
     const { v, exc } = loadMem(cpu, i, fmt, off);
+    record(cpu, i, off >>> 0);
     if (!isEmpty(f, 7)) {
       if (overflow(f)) pushST(f, INDEFINITE);
       return;
@@ -348,6 +356,8 @@ const fldReg: Exec = (cpu, i) => {
 function fstMem(fmt: Fmt, pop: boolean): Exec {
   return (cpu, i) => {
     const off = enterMem(cpu, i);
+    probeWrite(cpu, i.seg, off, FMT_SIZE[fmt]);
+    record(cpu, i, off >>> 0);
     const f = cpu.fpu;
     let img;
     if (isEmpty(f, 0)) {
@@ -479,6 +489,7 @@ function arithMem(kind: A, fmt: Fmt): Exec {
     const off = enterMem(cpu, i);
     const f = cpu.fpu;
     const m = loadMem(cpu, i, fmt, off);
+    record(cpu, i, off >>> 0);
     if (isEmpty(f, 0)) {
       if (underflow(f)) setST(f, 0, INDEFINITE);
       return;
@@ -552,6 +563,7 @@ function compareMem(fmt: Fmt, pop: boolean): Exec {
     const off = enterMem(cpu, i);
     const f = cpu.fpu;
     const m = loadMem(cpu, i, fmt, off);
+    record(cpu, i, off >>> 0);
     if (doCompare(cpu, getST(f, 0), m.v, isEmpty(f, 0), false, false, m.exc) && pop) popST(f);
   };
 }
@@ -987,6 +999,7 @@ const fbld: Exec = (cpu, i) => {
     v = v * 100 + (b >> 4) * 10 + (b & 15);
   }
   const neg = cpu.read(i.seg, at(i, off, 9), 1) & 0x80;
+  record(cpu, i, off >>> 0);
   if (!isEmpty(f, 7)) {
     if (overflow(f)) pushST(f, INDEFINITE);
     return;
@@ -997,6 +1010,8 @@ const fbld: Exec = (cpu, i) => {
 
 const fbstp: Exec = (cpu, i) => {
   const off = enterMem(cpu, i);
+  probeWrite(cpu, i.seg, off, 10);
+  record(cpu, i, off >>> 0);
   const f = cpu.fpu;
   const bytes = new Array<number>(10).fill(0);
   if (isEmpty(f, 0)) {
@@ -1020,7 +1035,6 @@ const fbstp: Exec = (cpu, i) => {
       bytes[9] = signBit(v) ? 0x80 : 0;
     }
   }
-  probeWrite(cpu, i.seg, off, 10);
   for (let k = 0; k < 10; k++) cpu.write(i.seg, at(i, off, k), 1, bytes[k]);
   popST(f);
 };
