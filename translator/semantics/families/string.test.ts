@@ -104,6 +104,40 @@ describe('movs', () => {
     expect(b.cpu.regs[ESI]).toBe(SRC - 4);
   });
 
+  it('rep movsd with DF=1 over several pages (fast path), aligned and unaligned', () => {
+    for (const [src, dst] of [[0x20100, 0x40200], [0x20101, 0x40203]]) {
+      const n = 3000;
+      const lo = [src - (n - 1) * 4, dst - (n - 1) * 4];
+      const b = setup([0xf3, 0xa5], { [ECX]: n, [ESI]: src, [EDI]: dst }, true);
+      pattern(b, lo[0], n * 4);
+      exec1(b);
+      expect(Buffer.from(b.mem.u8.slice(lo[1], lo[1] + n * 4)).equals(Buffer.from(b.mem.u8.slice(lo[0], lo[0] + n * 4)))).toBe(true);
+      expect(b.mem.u8[dst + 4]).toBe(0);
+      expect(b.mem.u8[lo[1] - 1]).toBe(0);
+      expect(b.cpu.regs[ESI]).toBe(src - n * 4);
+      expect(b.cpu.regs[EDI]).toBe(dst - n * 4);
+      expect(b.cpu.regs[ECX]).toBe(0);
+    }
+  });
+
+  it('rep movsb with DF=1 and the destination just below the source replicates', () => {
+    const top = SRC + 0x1800;
+    const b = setup([0xf3, 0xa4], { [ECX]: 0x1800, [ESI]: top, [EDI]: top - 1 }, true);
+    b.mem.u8[top] = 0xa5;
+    b.mem.u8[top - 1] = 0x11;
+    exec1(b);
+    expect(b.mem.u8.slice(top - 0x1800, top + 1).every((x) => x === 0xa5)).toBe(true);
+  });
+
+  it('rep movsw with DF=1 and an overlapping source below the destination copies backward', () => {
+    // memmove's backward case: dst above src
+    const b = setup([0xf3, 0x66, 0xa5], { [ECX]: 8, [ESI]: SRC + 14, [EDI]: SRC + 16 }, true);
+    pattern(b, SRC, 32);
+    const want = [...b.mem.u8.slice(SRC, SRC + 16)];
+    exec1(b);
+    expect([...b.mem.u8.slice(SRC + 2, SRC + 18)]).toEqual(want);
+  });
+
   it('16-bit address size uses SI/DI/CX, keeps the high halves and wraps at 64 KiB', () => {
     const b = setup([0x67, 0xf3, 0xa4], { [ECX]: 0x12340003, [ESI]: 0xabcdfffe | 0, [EDI]: 0x77770100 });
     b.mem.u8[0xfffe] = 1; b.mem.u8[0xffff] = 2; b.mem.u8[0] = 3;
@@ -173,6 +207,32 @@ describe('stos / lods', () => {
       expect(b.cpu.regs[EDI]).toBe(dst + 6000);
       expect(b.cpu.regs[ECX]).toBe(0);
     }
+  });
+
+  it('rep stosd with DF=1 over pages', () => {
+    const b = setup([0xf3, 0xab], { [EAX]: 0x01020304, [ECX]: 2000, [EDI]: 0x42002 }, true);
+    exec1(b);
+    const lo = 0x42002 - 1999 * 4;
+    const view = new DataView(b.mem.buffer);
+    for (let k = 0; k < 2000; k++) expect(view.getUint32(lo + k * 4, true)).toBe(0x01020304);
+    expect(b.mem.u8[0x42006]).toBe(0);
+    expect(b.mem.u8[lo - 1]).toBe(0);
+    expect(b.cpu.regs[EDI]).toBe(0x42002 - 8000);
+  });
+
+  it('rep stos over already-decoded code takes the invalidating path', () => {
+    // rep stosb; nop -- run once with ECX=0 so the nop is decoded and cached
+    const b = setup([0xf3, 0xaa, 0x90], { [EAX]: 0x40, [ECX]: 0, [EDI]: CODE_ADDR + 2 });
+    b.interp.step();
+    b.interp.step();
+    expect(b.cpu.regs[EAX]).toBe(0x40);
+    // now overwrite the nop with inc eax and run it
+    b.cpu.eip = CODE_ADDR;
+    b.cpu.regs[ECX] = 1;
+    b.interp.step();
+    expect(b.mem.u8[CODE_ADDR + 2]).toBe(0x40);
+    b.interp.step();
+    expect(b.cpu.regs[EAX]).toBe(0x41);
   });
 
   it('rep stosw on an odd address and rep stosb', () => {

@@ -15,8 +15,9 @@
  * fault in the middle leaves ECX/ESI/EDI as the completed elements left
  * them; the interpreter puts EIP back at the instruction and the guest's
  * fault handler returns into it to finish the job. `rep movs` and `rep stos`
- * going up through flat segments also take a fast path that works a page at
- * a time on the RAM array (`copyWithin` / `fill`), with the same write-back.
+ * with 32-bit addresses through flat segments also take a fast path that
+ * works a page at a time on the RAM array (`copyWithin` / `fill`), with the
+ * same write-back.
  */
 import { ARITH, DF, FlagKind, makeLop } from '../flags.ts';
 import type { Exec, RowSpec } from '../../isa/table.ts';
@@ -163,28 +164,41 @@ function physical(cpu: Cpu, lin: number, access: Access): number {
 }
 
 /**
- * Can a rep movs/stos use the page-wise path? It needs 32-bit addressing
- * going up, and flat segments with the access rights, so that offsets are
- * linear addresses and no segment check can fail.
+ * Can a rep movs/stos use the page-wise path? It needs 32-bit addressing and
+ * flat segments with the access rights, so that offsets are linear
+ * addresses and no segment check can fail.
  */
 function fastEligible(cpu: Cpu, i: Instr, src: number): boolean {
-  return i.rep !== 0 && i.adsize === 4 && !(cpu.eflags & DF) &&
+  return i.rep !== 0 && i.adsize === 4 &&
     cpu.isFlat(Seg.ES) && (cpu.segRights[Seg.ES] & SEG_W) !== 0 &&
     (src < 0 || (cpu.isFlat(src) && (cpu.segRights[src] & SEG_R) !== 0));
 }
 
 /**
- * rep movs, DF=0, flat: copy runs of elements that stay within one source
- * and one destination page with `copyWithin`. Each run translates its source
+ * How many elements from the one at `off` on, in the direction of travel,
+ * lie wholly in its page (0 when that element itself straddles a page).
+ */
+function runInPage(off: number, size: number, down: boolean): number {
+  const o = off & 0xfff;
+  if (!down) return ((0x1000 - o) / size) | 0;
+  return o + size <= 0x1000 ? ((o / size) | 0) + 1 : 0;
+}
+
+/**
+ * rep movs, flat: copy runs of elements that stay within one source page and
+ * one destination page with `copyWithin`. Each run translates its source
  * page for reading and its destination page for writing (setting A/D bits
- * and raising #PF exactly as the first element of the run would). An
- * element that straddles a page, a page that is not plain RAM, and a run
- * whose destination overlaps its source ahead of it (element-wise copying
- * then replicates data, which `copyWithin` would not) go one element at a
- * time through the ordinary accesses.
+ * and raising #PF exactly as the run's first element would). An element
+ * that straddles a page, a page that is not plain RAM (ROM, devices, pages
+ * holding decoded code, whose writes must invalidate), and a run whose
+ * destination overlaps the part of the source still to be read (element-wise
+ * copying then replicates data, which `copyWithin` would not) go one element
+ * at a time through the ordinary accesses.
  */
 function movsFast(cpu: Cpu, i: Instr): void {
   const size = elemSize(i);
+  const down = (cpu.eflags & DF) !== 0;
+  const step = down ? -size : size;
   const regs = cpu.regs;
   const mem = cpu.mem;
   const u8 = mem.u8;
@@ -194,25 +208,26 @@ function movsFast(cpu: Cpu, i: Instr): void {
   let budget = iterationLimit;
   try {
     while (count !== 0 && budget !== 0) {
-      const room = Math.min(0x1000 - (si & 0xfff), 0x1000 - (di & 0xfff));
-      const n = Math.min((room / size) | 0, count, budget);
+      const n = Math.min(runInPage(si, size, down), runInPage(di, size, down), count, budget);
       if (n > 0) {
-        const sp = physical(cpu, si, Access.READ);
-        const dp = physical(cpu, di, Access.WRITE);
+        // the run's lowest addresses (going down, the last element's)
+        const back = down ? (n - 1) * size : 0;
+        const sp = physical(cpu, (si - back) | 0, Access.READ);
+        const dp = physical(cpu, (di - back) | 0, Access.WRITE);
         const bytes = n * size;
-        const ahead = dp - sp;
+        const ahead = down ? sp - dp : dp - sp;
         if (mem.fastReadable(sp) && mem.fastWritable(dp) && !(ahead > 0 && ahead < bytes)) {
           u8.copyWithin(dp, sp, sp + bytes);
-          si = (si + bytes) | 0;
-          di = (di + bytes) | 0;
+          si = (si + n * step) | 0;
+          di = (di + n * step) | 0;
           count -= n;
           budget -= n;
           continue;
         }
       }
       movsBody(cpu, i, size, si, di);
-      si = (si + size) | 0;
-      di = (di + size) | 0;
+      si = (si + step) | 0;
+      di = (di + step) | 0;
       count--;
       budget--;
     }
@@ -224,9 +239,11 @@ function movsFast(cpu: Cpu, i: Instr): void {
   if (count !== 0) cpu.eip = i.eip;
 }
 
-/** rep stos, DF=0, flat: fill each destination page's run at once (see movsFast). */
+/** rep stos, flat: fill each destination page's run at once (see movsFast). */
 function stosFast(cpu: Cpu, i: Instr): void {
   const size = elemSize(i);
+  const down = (cpu.eflags & DF) !== 0;
+  const step = down ? -size : size;
   const regs = cpu.regs;
   const mem = cpu.mem;
   const v = cpu.getReg(0, size);
@@ -235,19 +252,19 @@ function stosFast(cpu: Cpu, i: Instr): void {
   let budget = iterationLimit;
   try {
     while (count !== 0 && budget !== 0) {
-      const n = Math.min(((0x1000 - (di & 0xfff)) / size) | 0, count, budget);
+      const n = Math.min(runInPage(di, size, down), count, budget);
       if (n > 0) {
-        const dp = physical(cpu, di, Access.WRITE);
+        const dp = physical(cpu, (di - (down ? (n - 1) * size : 0)) | 0, Access.WRITE);
         if (mem.fastWritable(dp)) {
           fill(mem.u8, mem.u16, mem.i32, mem.view, dp, size, n, v);
-          di = (di + n * size) | 0;
+          di = (di + n * step) | 0;
           count -= n;
           budget -= n;
           continue;
         }
       }
       stosBody(cpu, i, size, 0, di);
-      di = (di + size) | 0;
+      di = (di + step) | 0;
       count--;
       budget--;
     }
