@@ -63,7 +63,7 @@ static struct spinlock smp_lock;
 static volatile u32 smp_next, smp_total, smp_sum, smp_xor, smp_shoots;
 static u32 smp_frames[2];
 static volatile u32 smp_cur;      /* index of the frame mapped at SHARED_VA */
-#define SMP_K 64                  /* one shootdown per SMP_K work items */
+#define SMP_K 256                 /* one shootdown per SMP_K work items */
 
 static void fill_table(u32 pa) {
     u32 *t = P2V(pa);
@@ -138,7 +138,7 @@ const struct workload workloads_os[] = {
     { NULL, NULL, 0, NULL },
 };
 const struct workload workloads_smp[] = {
-    { "smp", "smp", 40000, wl_smp },
+    { "smpcount", "smp", 40000, wl_smp },
     { "smpproc", "smp", 64, wl_smpproc },
     { NULL, NULL, 0, NULL },
 };
