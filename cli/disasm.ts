@@ -87,6 +87,9 @@ export async function disasmCommand(image: string, opts: DisasmCliOptions): Prom
     }
     const sections = executableSections(elf);
     if (sections.length === 0) throw new UserError(`${image}: no executable sections`);
+    if (start !== undefined && !sections.some((s) => start >= s.addr && start < s.addr + s.size)) {
+      throw new UserError(`--start 0x${start.toString(16)} is not inside an executable section of ${image}`);
+    }
     for (const s of sections) {
       if (count <= 0) break;
       if (start !== undefined && start >= s.addr + s.size) continue;
