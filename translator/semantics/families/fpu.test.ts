@@ -460,6 +460,23 @@ describe('control', () => {
   });
 });
 
+describe('compiler idioms', () => {
+  it('gcc fmod loop: fprem until C2 clears, tested through fnstsw ax', () => {
+    const b = run([
+      FLD64(D + 8), FLD64(D),
+      [0xd9, 0xf8], // L: fprem
+      [0xdf, 0xe0], // fnstsw ax
+      [0xf6, 0xc4, 0x04], // test ah, 4 (C2)
+      [0x75, 0xf7], // jne L
+      [0xdd, 0xd9], // fstp st(1)
+      FSTP64(D + 16),
+    ], (b) => { putF64(b, D, 1e10 + 0.75); putF64(b, D + 8, 7); });
+    expect(getF64(b, D + 16)).toBe((1e10 + 0.75) % 7);
+    expect(b.cpu.fpu.top).toBe(0);
+    expect(b.cpu.fpu.tags).toBe(0xffff);
+  });
+});
+
 describe('faulting memory operands', () => {
   it('a store that faults changes neither memory nor the FPU state', () => {
     const b = bareCpu();

@@ -36,10 +36,13 @@
  * infinity on divide-by-zero). For an unmasked IE or ZE (stack faults
  * included) the destination and TOP are left unchanged and ES/B are set; the
  * next waiting x87 instruction then raises #MF when CR0.NE is set (see
- * `fpuPending`, which fwait also calls). Missing for unmasked exceptions:
- * OE/UE do not deliver the exponent-biased result (the masked result is
- * stored), and with CR0.NE clear no FERR#/IRQ 13 is signalled: the
- * instruction proceeds as if IGNNE# were asserted.
+ * `fpuPending`, which fwait also calls); fninit, fnclex, fnstcw, fnstsw,
+ * fnstenv and fnsave do not wait. An unmasked OE/UE on a store to memory
+ * writes nothing, as the hardware does. Missing for unmasked exceptions:
+ * OE/UE with a register destination do not deliver the exponent-biased
+ * result (the masked result is stored), and with CR0.NE clear no
+ * FERR#/IRQ 13 is signalled: the instruction proceeds as if IGNNE# were
+ * asserted.
  */
 import type { Exec, RowSpec } from '../../isa/table.ts';
 import type { Instr } from '../../isa/instr.ts';
