@@ -39,6 +39,19 @@ export interface CpuBus {
   onHalt?(cpu: Cpu): void;
 }
 
+/**
+ * How a paravirtual interface (the VMI ROM, vmirom/) changes interrupt
+ * handling once it runs the guest kernel deprivileged. The guest cannot touch
+ * the real IF (it stays set), so a virtual IF gates external interrupts in its
+ * place, is what an interrupt frame's EFLAGS image shows, and is what an
+ * interrupt gate clears. `null` on Cpu.pv means native rules.
+ */
+export interface Paravirt {
+  vif: boolean;
+  /** called as an exception or interrupt is delivered (a #PF flushes deferred page-table updates) */
+  onDeliver?(cpu: Cpu, vector: number): void;
+}
+
 const NULL_BUS: CpuBus = {
   portRead: (_p, size) => (size === 1 ? 0xff : size === 2 ? 0xffff : -1),
   portWrite: () => {},
@@ -108,6 +121,8 @@ export class Cpu implements FlagState, PagingControl {
   readonly fpu = new Fpu();
   readonly mmu: Mmu;
   bus: CpuBus = NULL_BUS;
+  /** paravirtual interrupt state while a VMI ROM runs this vCPU (see Paravirt), else null */
+  pv: Paravirt | null = null;
   /** which vCPU this is (APIC id) */
   id = 0;
 
@@ -140,6 +155,8 @@ export class Cpu implements FlagState, PagingControl {
     this.code32 = false;
     this.stack32 = false;
     this.halted = false;
+    // RESET and INIT leave paravirtual mode (an AP is put back into it by the ROM)
+    this.pv = null;
     this.fpu.reset();
     this.mmu.flushAll(false);
   }

@@ -129,7 +129,9 @@ export class Interpreter {
   /** Take a pending external interrupt if IF allows it now. */
   checkInterrupts(): boolean {
     const cpu = this.cpu;
-    if (!(cpu.eflags & IF) || cpu.interruptShadow) return false;
+    // under a VMI ROM the virtual IF decides, the real IF stays set (cpu.ts Paravirt)
+    const pv = cpu.pv;
+    if (!(pv ? pv.vif : cpu.eflags & IF) || cpu.interruptShadow) return false;
     const vector = cpu.bus.pendingInterrupt(cpu);
     if (vector < 0) return false;
     cpu.bus.ackInterrupt(cpu, vector);

@@ -69,6 +69,8 @@ export function deliverFault(cpu: Cpu, f: Fault): void {
  */
 export function deliver(cpu: Cpu, vector: number, kind: IntKind, code: number, returnEip: number): void {
   cpu.halted = false;
+  const pv = cpu.pv;
+  pv?.onDeliver?.(cpu, vector);
   if (!cpu.protectedMode) {
     deliverReal(cpu, vector, returnEip);
     return;
@@ -121,7 +123,8 @@ export function deliver(cpu: Cpu, vector: number, kind: IntKind, code: number, r
   } else {
     newEsp = cpu.regs[Reg.ESP];
   }
-  frame.push(eflags, oldCs, returnEip);
+  // paravirtual: the frame carries the virtual IF, which the VMI IRET restores from it
+  frame.push(pv ? (eflags & ~IF) | (pv.vif ? IF : 0) : eflags, oldCs, returnEip);
   if (code >= 0) frame.push(code);
 
   // write the frame first: a fault here leaves every register untouched
@@ -152,6 +155,11 @@ export function deliver(cpu: Cpu, vector: number, kind: IntKind, code: number, r
   }
   let clear = TF | NT | RF | VM;
   if (!isTrap) clear |= IF;
+  if (pv) {
+    // an interrupt gate clears the virtual IF; the real one stays set
+    clear &= ~IF;
+    if (!isTrap) pv.vif = false;
+  }
   cpu.setEflags(eflags & ~clear);
   cpu.eip = offset;
 }
