@@ -220,7 +220,8 @@ const retf: Exec = (cpu, i) => {
   if (release) cpu.sp = cpu.sp + release;
 };
 
-const iret: Exec = (cpu, i) => {
+/** iret, exported for the VMI ROM's IRET call (vmirom/calls.ts), which runs it with a 32-bit frame */
+export const iret: Exec = (cpu, i) => {
   const size = i.opsize;
   const eflags = cpu.getEflags();
   if (eflags & VM) throw new MachineStop('iret in virtual-8086 mode is not supported', 4);
