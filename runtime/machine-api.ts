@@ -34,6 +34,18 @@ export interface VcpuApi {
   readonly started: boolean;
 }
 
+/** A PCI function as configuration space shows it (mechanism #1, ports 0xCF8/0xCFC). */
+export interface PciDeviceInfo {
+  vendorId: number;
+  deviceId: number;
+  /** class code, 24 bits: base class << 16 | subclass << 8 | programming interface */
+  classCode: number;
+  revision: number;
+  /** physical address and size of its expansion ROM (the BAR at config offset 0x30) */
+  romAddress: number;
+  romSize: number;
+}
+
 export interface MachineApi {
   readonly memory: PhysicalMemory;
   readonly vcpus: readonly VcpuApi[];
@@ -58,4 +70,8 @@ export interface MachineApi {
   startAp(id: number, how: { kind: 'state'; apply: (cpu: Cpu) => void } | { kind: 'sipi'; vector: number }): void;
   /** power off or reset the whole machine with an exit status */
   stop(reason: string, exitCode: number): void;
+  /** add a device to PCI configuration space (the VMI ROM's 15AD:0801) */
+  registerPciDevice?(dev: PciDeviceInfo): void;
+  /** this vCPU powered itself off (VMI Shutdown); the machine stops when none is left running */
+  powerOffVcpu?(id: number): void;
 }
