@@ -331,7 +331,7 @@ export const rows: RowSpec[] = [
   { op: 'CE', mn: 'into', exec: into, end: true, fault: true },
   { op: 'F1', mn: 'int1', exec: int1, end: true, fault: true },
   { op: '62 m', mn: 'bound', args: 'Gv,Ma', exec: bound, ...sys },
-  { op: 'F4', mn: 'hlt', exec: hlt, end: true, priv: true },
+  { op: 'F4', mn: 'hlt', exec: hlt, end: true, priv: true, fault: true },
   { op: 'FA', mn: 'cli', exec: cli, ...sys },
   { op: 'FB', mn: 'sti', exec: sti, end: true, fault: true },
   { op: '9C', mn: 'pushf/pushfd', exec: pushf },
@@ -347,7 +347,7 @@ export const rows: RowSpec[] = [
 
   { op: '0F C7 /1 m', mn: 'cmpxchg8b', args: 'Mq', exec: cmpxchg8b, lock: true, fout: ZF },
   { op: '9B', mn: 'wait', exec: wait, ...sys },
-  { op: '0F 08', mn: 'invd', exec: nothing, priv: true },
-  { op: '0F 09', mn: 'wbinvd', exec: nothing, priv: true },
+  { op: '0F 08', mn: 'invd', exec: nothing, priv: true, fault: true },
+  { op: '0F 09', mn: 'wbinvd', exec: nothing, priv: true, fault: true },
   { op: '0F 0B', mn: 'ud2', exec: ud2, ...sys },
 ];
