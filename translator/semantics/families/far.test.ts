@@ -167,6 +167,20 @@ describe('iret', () => {
     expect(cpu.regs[Reg.ESP]).toBe(0x6000c);
   });
 
+  it('16-bit iret (66 CF) in protected mode pops words and changes only the low word of EFLAGS', () => {
+    const w = world();
+    const { cpu } = w;
+    cpu.setEflags(0x40000, 0x40000); // AC, in the high word
+    cpu.regs[Reg.ESP] = 0x7000;
+    w.mem.write(0x7000, 2, 0x2345);
+    w.mem.write(0x7002, 2, SEL.CODE0);
+    w.mem.write(0x7004, 2, 0x0203);
+    expect(w.one([0x66, 0xcf])).toBeUndefined();
+    expect(cpu.eip).toBe(0x2345);
+    expect(cpu.regs[Reg.ESP]).toBe(0x7006);
+    expect(cpu.getEflags() & 0x40fff).toBe(0x40203);
+  });
+
   it('returning to a more privileged level is #GP(sel); NT=1 stops the machine', () => {
     const w = world();
     const { cpu } = w;

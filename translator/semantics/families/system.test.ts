@@ -64,6 +64,17 @@ describe('segment register loads', () => {
     expect(cpu.segBase[Seg.DS]).toBe(0x8000);
   });
 
+  it('pop ss opens an interrupt shadow', () => {
+    const w = world();
+    const { cpu } = w;
+    cpu.regs[Reg.ESP] = 0x7000;
+    w.w32(0x7000, SEL.DATA0);
+    cpu.interruptShadow = false;
+    expect(w.one([0x17])).toBeUndefined();
+    expect(cpu.interruptShadow).toBe(true);
+    expect(cpu.regs[Reg.ESP]).toBe(0x7004);
+  });
+
   it('lss loads SS:ESP; the register form of lds is #UD', () => {
     const w = world();
     const { cpu } = w;
