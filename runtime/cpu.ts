@@ -114,6 +114,8 @@ export class Cpu implements FlagState, PagingControl {
   /** guest instructions retired (drives deterministic time) */
   instructions = 0;
 
+  /** instructions a translated region may run before it must return at a loop back-edge */
+  budget = 0;
   halted = false;
   /** set by mov ss / pop ss / sti: interrupts are inhibited for one instruction */
   interruptShadow = false;

@@ -72,6 +72,10 @@ export class PhysicalMemory {
   load(addr: number, bytes: Uint8Array): void {
     if (addr + bytes.length > this.size) throw new Error(`image does not fit in guest memory at 0x${addr.toString(16)}`);
     this.u8.set(bytes, addr);
+    // host writes over decoded or translated code make it stale just as guest writes do
+    for (let p = addr >>> 12; p <= (addr + bytes.length - 1) >>> 12; p++) {
+      if (this.pageKind[p] & PAGE_CODE) this.codeWritten(p);
+    }
   }
 
   /** Is this page plain RAM that a TLB may map for fast reads? */
@@ -142,9 +146,13 @@ export class PhysicalMemory {
     this.codeListeners.push(listener);
   }
 
+  /** Counts code-page invalidations; translated code compares it to notice a write to itself. */
+  codeEpoch = 0;
+
   /** A guest write hit a code page: drop the mark and tell every cache. */
   private codeWritten(page: number): void {
     this.pageKind[page] &= ~PAGE_CODE;
+    this.codeEpoch++;
     for (const l of this.codeListeners) l(page);
   }
 

@@ -18,6 +18,9 @@ import { rows as far } from '../semantics/families/far.ts';
 import { rows as descriptors } from '../semantics/families/descriptors.ts';
 import { rows as fpu } from '../semantics/families/fpu.ts';
 
-for (const family of [alu, shift, muldiv, bits, move, stack, control, string, io, bcd, system, far, descriptors, fpu]) {
-  addRows(family);
+/** Every family by name (the name is recorded in each row: the translator asks it). */
+export const FAMILIES = { alu, shift, muldiv, bits, move, stack, control, string, io, bcd, system, far, descriptors, fpu };
+
+for (const [name, family] of Object.entries(FAMILIES)) {
+  addRows(family, name);
 }

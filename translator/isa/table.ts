@@ -54,6 +54,8 @@ export interface RowSpec {
   string?: boolean;
   /** x87 instruction (device-not-available checks apply) */
   fpu?: boolean;
+  /** the family file the row comes from (set when it is registered) */
+  family?: string;
 }
 
 export interface Row extends RowSpec {
@@ -91,8 +93,9 @@ function hex(n: number): string {
 }
 
 /** Expand +r / +cc and add the resulting rows to the maps. */
-export function addRows(specs: RowSpec[]): void {
-  for (const spec of specs) {
+export function addRows(specs: RowSpec[], family?: string): void {
+  for (const original of specs) {
+    const spec = family ? { ...original, family } : original;
     const m = /^((?:0F )?)([0-9A-F]{2})\+(r|cc)(.*)$/.exec(spec.op);
     if (!m) {
       addRow(spec, spec.op, spec.mn, spec.fin);

@@ -1,0 +1,383 @@
+/**
+ * From guest code to one JavaScript function.
+ *
+ * 1. Discovery: starting at the entry EIP, decode basic blocks and follow
+ *    direct branches that stay on the entry's 4 KiB page or the next one.
+ *    The result is a region: a few blocks with jumps between them, so that a
+ *    guest loop becomes a JavaScript loop.
+ * 2. Flag liveness: a backward pass over each block finds, per instruction,
+ *    which of the flags it writes are read before being overwritten; the rest
+ *    are never computed.
+ * 3. Emission: each instruction's semantic function runs through `EmitOps`
+ *    (the same function the interpreter runs). Helper rows, and any row the
+ *    emitter cannot express, become a call of their interpreter form with the
+ *    state written back around it.
+ * 4. The function: blocks are the cases of a `switch` inside a loop; a jump to
+ *    a block of the region is `pc = k; continue`, anything else leaves with
+ *    the target EIP written to the CPU. Loop back-edges check the instruction
+ *    budget so interrupts and time slices still happen. A `try` around it all
+ *    writes back the state as it was at the start of a faulting instruction.
+ *
+ * The AST is printed by astring and compiled once with `new Function`.
+ */
+import { generate } from 'astring';
+import type * as E from 'estree';
+import type { Cpu } from '../../runtime/cpu.ts';
+import { Fault } from '../../runtime/faults.ts';
+import { Access, TLB_RS, TLB_RU } from '../../runtime/mmu.ts';
+import { HELPERS } from '../../runtime/helpers.ts';
+import { decode, type CodeSource } from '../isa/decoder.ts';
+import type { Instr } from '../isa/instr.ts';
+import { Seg } from '../isa/instr.ts';
+import { K } from '../isa/operands.ts';
+import { ARITH } from '../semantics/flags.ts';
+import { EmitOps, type EmitContext } from './emit-ops.ts';
+import { H } from './runtime.ts';
+import {
+  id, num, litValue, bin, logical, unary, call, member, index, assign, exprStmt, decl, ifStmt, block, ret,
+  type Expr, type Stmt,
+} from './ast.ts';
+
+export interface Translation {
+  /** runs the region; returns the chained successor, if one is linked for the exit taken */
+  fn: (cpu: Cpu) => Translation | undefined;
+  valid: boolean;
+  key: number;
+  entryEip: number;
+  /** physical pages the region's code came from */
+  pages: number[];
+  /** chained successors by static exit number */
+  links: (Translation | undefined)[];
+  /** EIPs of the static exits, by exit number */
+  exitEips: number[];
+  source: string;
+  instructions: number;
+  blocks: number;
+}
+
+export interface CompileLimits {
+  maxInstructions: number;
+  maxBlocks: number;
+}
+
+const DEFAULT_LIMITS: CompileLimits = { maxInstructions: 400, maxBlocks: 48 };
+
+interface Block {
+  eip: number;
+  instrs: Instr[];
+  /** the block stops before an instruction that could not be decoded at translation time */
+  stopEip?: number;
+}
+
+/** Families whose helpers may change CPU mode, segments or control flow: a block ends after them. */
+const MODE_CHANGING_FAMILIES = new Set(['system', 'far', 'descriptors', 'vmi']);
+
+function isConditional(i: Instr): boolean {
+  return i.row.mn !== 'jmp' && i.row.mn !== 'call';
+}
+
+function hasStaticTarget(i: Instr): boolean {
+  return i.row.operands.some((o) => o.kind === K.J);
+}
+
+/** Does the block end after this instruction? */
+function endsBlock(i: Instr): boolean {
+  return !!i.row.end || (!!i.row.exec && MODE_CHANGING_FAMILIES.has(i.row.family ?? ''));
+}
+
+export class RegionCompiler {
+  constructor(private readonly limits: CompileLimits = DEFAULT_LIMITS) {}
+
+  /** Translate the code at the CPU's current CS:EIP. Returns undefined if it cannot be translated. */
+  compile(cpu: Cpu, key: number): Translation | undefined {
+    const entry = cpu.eip;
+    const entryPage = entry >>> 12;
+    const user = cpu.cpl === 3;
+    const code32 = cpu.code32;
+    // a code source over the entry page and the next, translating without leaving the region
+    const physOfPage = new Map<number, number>();
+    const src: CodeSource = {
+      fetch8(eip: number): number {
+        const page = eip >>> 12;
+        if (page !== entryPage && page !== ((entryPage + 1) & 0xfffff)) throw new Fault(14, 0);
+        let base = physOfPage.get(page);
+        if (base === undefined) {
+          base = cpu.mmu.translate(page << 12, Access.FETCH) & ~0xfff;
+          if (!cpu.mem.fastReadable(base)) throw new Fault(14, 0);
+          physOfPage.set(page, base);
+        }
+        return cpu.mem.u8[base | (eip & 0xfff)];
+      },
+    };
+
+    const blocks = this.discover(src, entry, code32);
+    if (blocks.length === 0 || blocks[0].instrs.length === 0) return undefined;
+    const pages = [...physOfPage.entries()];
+    const ctx = {
+      user, stack32: cpu.stack32, flat: true,
+      secondPage: pages.find(([lin]) => lin !== entryPage),
+      rmask: user ? TLB_RU : TLB_RS,
+    };
+    return this.emit(cpu, key, entry, blocks, pages.map(([, phys]) => phys >>> 12), ctx);
+  }
+
+  private discover(src: CodeSource, entry: number, code32: boolean): Block[] {
+    const leaders = new Set<number>([entry]);
+    const work = [entry];
+    const decoded = new Map<number, Instr | null>();
+    let total = 0;
+    const decodeAt = (eip: number): Instr | null => {
+      if (decoded.has(eip)) return decoded.get(eip)!;
+      let i: Instr | null;
+      try { i = decode(src, eip, code32); } catch (e) { if (e instanceof Fault) i = null; else throw e; }
+      decoded.set(eip, i);
+      return i;
+    };
+    const seq = new Map<number, Block>();
+    while (work.length && seq.size < this.limits.maxBlocks && total < this.limits.maxInstructions) {
+      const start = work.shift()!;
+      if (seq.has(start)) continue;
+      const b: Block = { eip: start, instrs: [] };
+      seq.set(start, b);
+      let eip = start;
+      for (;;) {
+        if (b.instrs.length && leaders.has(eip)) break;
+        if (total >= this.limits.maxInstructions) { b.stopEip = eip; break; }
+        const i = decodeAt(eip);
+        if (!i) { b.stopEip = eip; break; }
+        b.instrs.push(i);
+        total++;
+        if (endsBlock(i)) {
+          if (hasStaticTarget(i)) {
+            const targets = [i.imm];
+            if (isConditional(i)) targets.push(i.next);
+            for (const t of targets) {
+              const page = t >>> 12;
+              if ((page === entry >>> 12 || page === ((entry >>> 12) + 1 & 0xfffff)) && !leaders.has(t)) {
+                leaders.add(t);
+                work.push(t);
+              }
+            }
+          }
+          break;
+        }
+        eip = i.next;
+      }
+    }
+    // split blocks at leaders found after they were decoded
+    const out: Block[] = [];
+    for (const b of seq.values()) {
+      let cur: Block = { eip: b.eip, instrs: [] };
+      for (const i of b.instrs) {
+        if (cur.instrs.length && leaders.has(i.eip)) { out.push(cur); cur = { eip: i.eip, instrs: [] }; }
+        cur.instrs.push(i);
+      }
+      cur.stopEip = b.stopEip;
+      out.push(cur);
+    }
+    // the entry block first; drop empty blocks that only mark a stop
+    out.sort((x, y) => (x.eip === entry ? -1 : y.eip === entry ? 1 : 0));
+    return out.filter((b, k) => k === 0 || b.instrs.length > 0);
+  }
+
+  private emit(cpu: Cpu, key: number, entry: number, blocks: Block[], pages: number[],
+    region: { user: boolean; stack32: boolean; secondPage?: [number, number]; rmask: number }): Translation {
+    const blockIndex = new Map<number, number>();
+    blocks.forEach((b, k) => { if (b.instrs.length) blockIndex.set(b.eip, k); });
+    const instrs: Instr[] = [];
+    const eips: number[] = [];
+    const left: number[] = [];
+    const exitEips: number[] = [];
+    const entryPage = entry >>> 12;
+    let current = 0;
+
+    const exitTo = (target: Expr): Stmt[] => {
+      const t = litValue(target);
+      let link = -1;
+      if (t !== undefined && t >>> 12 === entryPage) {
+        link = exitEips.indexOf(t);
+        if (link < 0) { link = exitEips.length; exitEips.push(t); }
+      }
+      return [assign(id('xe'), target), assign(id('xl'), num(link)), { type: 'BreakStatement', label: id('run') }];
+    };
+    const jumpTo = (target: Expr): Stmt[] => {
+      const t = litValue(target);
+      const k = t !== undefined ? blockIndex.get(t) : undefined;
+      if (k === undefined) return exitTo(target);
+      const go: Stmt[] = [assign(id('pc'), num(k)), { type: 'ContinueStatement', label: id('run') }];
+      if (k > current) return go;
+      // a back-edge: leave when the instruction budget is spent
+      return [ifStmt(bin('>=', id('ic'), id('lim')), exitTo(target)), ...go];
+    };
+    const ctx: EmitContext = { user: region.user, stack32: region.stack32, flat: true, jump: (t) => jumpTo(t) };
+    const ops = new EmitOps(ctx);
+
+    const cases: E.SwitchCase[] = [];
+    for (let k = 0; k < blocks.length; k++) {
+      current = k;
+      const b = blocks[k];
+      const body: Stmt[] = [];
+      ops.out = body;
+      ops.flags = { lz: null, last: null };
+      // the part of the region on the next page is only valid while that page maps the same frame
+      if (region.secondPage && b.eip >>> 12 === region.secondPage[0]) {
+        const [linPage, phys] = region.secondPage;
+        const e = index(id('tlb'), num(linPage));
+        body.push(ifStmt(logical('||', bin('!==', bin('&', e, num(~0xfff)), num(phys & ~0xfff | 0)), unary('!', bin('&', e, num(region.rmask)))),
+          exitTo(num(b.eip))));
+      }
+      body.push(assign(id('ic'), num(b.instrs.length), '+='));
+      // flag liveness, backwards over the block; everything is live at its end
+      const liveOut: number[] = new Array(b.instrs.length);
+      let live = ARITH;
+      for (let n = b.instrs.length - 1; n >= 0; n--) {
+        liveOut[n] = live;
+        const row = b.instrs[n].row;
+        live = (live & ~row.fout) | row.fin;
+      }
+      let transferred = false;
+      b.instrs.forEach((i, n) => {
+        const ip = instrs.length;
+        instrs.push(i);
+        eips.push(i.eip);
+        left.push(b.instrs.length - 1 - n);
+        transferred = this.emitInstr(ops, i, ip, liveOut[n], body, exitTo);
+      });
+      if (!transferred) {
+        const last = b.instrs[b.instrs.length - 1];
+        const next = b.stopEip ?? (last ? last.next : b.eip);
+        body.push(...jumpTo(num(next)));
+      }
+      cases.push({ type: 'SwitchCase', test: num(k), consequent: [block(body)] });
+    }
+
+    const fnAst = this.wrap(cases);
+    const program: E.Program = { type: 'Program', sourceType: 'script', body: [ret(fnAst)] };
+    const source = generate(program);
+    const factory = new Function('h', 'hp', 'INS', 'L', 'MEM', 'EIPS', 'LEFT', 'T', source) as (...a: unknown[]) => (cpu: Cpu) => Translation | undefined;
+    const t: Translation = {
+      fn: undefined as unknown as Translation['fn'], valid: true, key, entryEip: entry, pages,
+      links: [], exitEips, source, instructions: instrs.length, blocks: blocks.length,
+    };
+    t.links = new Array(exitEips.length).fill(undefined);
+    t.fn = factory(H, HELPERS, instrs, t.links, cpu.mem, eips, left, t);
+    return t;
+  }
+
+  /**
+   * Emit one instruction. Returns true if it ended with an unconditional
+   * transfer of control (nothing after it runs).
+   */
+  private emitInstr(ops: EmitOps, i: Instr, ip: number, liveOut: number, body: Stmt[], exitTo: (t: Expr) => Stmt[]): boolean {
+    const row = i.row;
+    const start = body.length;
+    const mark = (touchesEsp: boolean) => {
+      const pre: Stmt[] = [assign(id('ip'), num(ip))];
+      if (touchesEsp) pre.push(assign(id('sp0'), id('r4')));
+      body.splice(start, 0, ...pre);
+    };
+    const useHelper = !!row.exec || row.priv || row.fpu;
+    if (!useHelper && row.sem) {
+      ops.mayThrow = false;
+      ops.touchesEsp = false;
+      ops.liveFlagsOut = liveOut;
+      const saved = ops.flags;
+      try {
+        row.sem(ops, i);
+        if (ops.mayThrow || ops.touchesEsp) mark(ops.touchesEsp);
+        // did a store hit translated code? then leave before running stale code
+        if (ops.mayThrow) body.push(ifStmt(bin('!==', member(id('MEM'), 'codeEpoch'), id('ep')), exitTo(num(i.next))));
+        return row.end ? !isConditional(i) || !hasStaticTarget(i) : false;
+      } catch (e) {
+        // the emitter cannot express this form: run its interpreter form instead
+        body.length = start;
+        ops.flags = saved;
+        void e;
+      }
+    }
+    // helper: state goes back to the CPU, the interpreter form runs, state comes back
+    body.push(assign(id('ip'), num(ip)), assign(id('sp0'), id('r4')));
+    body.push(...writeBack());
+    body.push(assign(member(id('cpu'), 'eip'), num(i.next)));
+    body.push(exprStmt(call(member(id('h'), row.exec ? 'exec' : 'interp'), [id('cpu'), index(id('INS'), num(ip))])));
+    body.push(...reload());
+    ops.flags = { lz: null, last: null };
+    if (endsBlock(i) || !row.exec) {
+      body.push(...exitTo(member(id('cpu'), 'eip')));
+      return true;
+    }
+    body.push(ifStmt(bin('!==', member(id('MEM'), 'codeEpoch'), id('ep')), exitTo(num(i.next))));
+    return false;
+  }
+
+  private wrap(cases: E.SwitchCase[]): E.FunctionExpression {
+    const regs = [0, 1, 2, 3, 4, 5, 6, 7];
+    const pre: Stmt[] = [
+      decl('const', 'R', member(id('cpu'), 'regs')),
+      decl('const', 'tlb', member(member(id('cpu'), 'mmu'), 'tlb')),
+      decl('const', 'm8', member(id('MEM'), 'u8')),
+      decl('const', 'm16', member(id('MEM'), 'u16')),
+      decl('const', 'm32', member(id('MEM'), 'i32')),
+      decl('const', 'ep', member(id('MEM'), 'codeEpoch')),
+      decl('const', 'lim', member(id('cpu'), 'budget')),
+      ...regs.map((r) => decl('let', `r${r}`, index(id('R'), num(r)))),
+      decl('let', 'fl', member(id('cpu'), 'eflags')),
+      decl('let', 'lz', member(id('cpu'), 'lazy')),
+      decl('let', 'lop', member(id('cpu'), 'lop')),
+      decl('let', 'lres', member(id('cpu'), 'lres')),
+      decl('let', 'la', member(id('cpu'), 'la')),
+      decl('let', 'lb', member(id('cpu'), 'lb')),
+      decl('let', 'ic', num(0)),
+      decl('let', 'ip', num(0)),
+      decl('let', 'sp0', id('r4')),
+      decl('let', 'pc', num(0)),
+      decl('let', 'xe', num(0)),
+      decl('let', 'xl', num(-1)),
+    ];
+    const loop: Stmt = {
+      type: 'LabeledStatement', label: id('run'),
+      body: { type: 'ForStatement', init: null, test: null, update: null, body: block([{ type: 'SwitchStatement', discriminant: id('pc'), cases }]) },
+    };
+    const onFault: Stmt[] = [
+      // registers and flags as at the start of instruction `ip` (the CPU already has them after a helper)
+      ...writeBack(),
+      assign(index(id('R'), num(4)), id('sp0')),
+      assign(member(id('cpu'), 'eip'), index(id('EIPS'), id('ip'))),
+      assign(member(id('cpu'), 'instructions'), bin('-', bin('+', member(id('cpu'), 'instructions'), id('ic')), index(id('LEFT'), id('ip'))), '='),
+      { type: 'ThrowStatement', argument: id('ex') },
+    ];
+    const tryStmt: Stmt = {
+      type: 'TryStatement', block: block([loop]),
+      handler: { type: 'CatchClause', param: id('ex'), body: block(onFault) }, finalizer: null,
+    };
+    const post: Stmt[] = [
+      ...writeBack(),
+      assign(member(id('cpu'), 'eip'), id('xe')),
+      assign(member(id('cpu'), 'instructions'), id('ic'), '+='),
+      ret({ type: 'ConditionalExpression', test: bin('>=', id('xl'), num(0)), consequent: index(id('L'), id('xl')), alternate: id('undefined') }),
+    ];
+    return { type: 'FunctionExpression', id: id('translated'), params: [id('cpu')], body: block([...pre, tryStmt, ...post]), generator: false, async: false };
+  }
+}
+
+/** Locals back into the CPU. */
+function writeBack(): Stmt[] {
+  const out: Stmt[] = [];
+  for (let r = 0; r < 8; r++) out.push(assign(index(id('R'), num(r)), id(`r${r}`)));
+  for (const [local, field] of [['fl', 'eflags'], ['lz', 'lazy'], ['lop', 'lop'], ['lres', 'lres'], ['la', 'la'], ['lb', 'lb']]) {
+    out.push(assign(member(id('cpu'), field), id(local)));
+  }
+  return out;
+}
+
+/** The CPU back into locals (after a helper ran). */
+function reload(): Stmt[] {
+  const out: Stmt[] = [];
+  for (let r = 0; r < 8; r++) out.push(assign(id(`r${r}`), index(id('R'), num(r))));
+  for (const [local, field] of [['fl', 'eflags'], ['lz', 'lazy'], ['lop', 'lop'], ['lres', 'lres'], ['la', 'la'], ['lb', 'lb']]) {
+    out.push(assign(id(local), member(id('cpu'), field)));
+  }
+  return out;
+}
+
+export { Seg };

@@ -1,0 +1,60 @@
+/**
+ * What generated code calls: the `h` object. Slow paths of memory accesses
+ * (TLB miss, unaligned, device, segment checks), flag arithmetic the emitter
+ * could not specialise, and running a helper row in its interpreter form.
+ * Each of these is the same code the interpreter runs.
+ */
+import type { Cpu } from '../../runtime/cpu.ts';
+import { Fault, Vec } from '../../runtime/faults.ts';
+import { computeLazy, testCC } from '../semantics/flags.ts';
+import type { Instr } from '../isa/instr.ts';
+import { CR0_EM, CR0_TS } from '../../runtime/mmu.ts';
+import { InterpOps } from '../../runtime/interp-ops.ts';
+
+/** Checks the interpreter makes before any row runs. */
+function admit(cpu: Cpu, i: Instr): void {
+  if (i.row.priv && cpu.cpl !== 0 && cpu.protectedMode) throw new Fault(Vec.GP, 0);
+  if (i.row.fpu && cpu.cr0 & (CR0_EM | CR0_TS)) throw new Fault(Vec.NM);
+}
+
+export const H = {
+  Fault,
+  rd8: (cpu: Cpu, a: number): number => cpu.mmu.read8(a),
+  rd16: (cpu: Cpu, a: number): number => cpu.mmu.read16(a),
+  rd32: (cpu: Cpu, a: number): number => cpu.mmu.read32(a),
+  wr8: (cpu: Cpu, a: number, v: number): void => cpu.mmu.write8(a, v),
+  wr16: (cpu: Cpu, a: number, v: number): void => cpu.mmu.write16(a, v),
+  wr32: (cpu: Cpu, a: number, v: number): void => cpu.mmu.write32(a, v),
+  /** accesses through a segment that is not flat: full checks */
+  rds: (cpu: Cpu, seg: number, off: number, size: number): number => cpu.read(seg, off, size),
+  wrs: (cpu: Cpu, seg: number, off: number, size: number, v: number): void => cpu.write(seg, off, size, v),
+
+  /** EFLAGS with the lazy flags in `w` computed into it */
+  mat(fl: number, w: number, lop: number, lres: number, la: number, lb: number): number {
+    return (fl & ~w) | computeLazy(w, lop, lres, la, lb);
+  },
+  flag(f: number, fl: number, lz: number, lop: number, lres: number, la: number, lb: number): number {
+    if (lz & f) return computeLazy(f, lop, lres, la, lb) ? 1 : 0;
+    return fl & f ? 1 : 0;
+  },
+  cond(cc: number, fl: number, lz: number, lop: number, lres: number, la: number, lb: number): number {
+    const f = lz ? (fl & ~lz) | computeLazy(lz, lop, lres, la, lb) : fl;
+    return testCC(cc, f) ? 1 : 0;
+  },
+
+  /** run a helper row exactly as the interpreter does (EIP already at the next instruction) */
+  exec(cpu: Cpu, i: Instr): void {
+    admit(cpu, i);
+    i.row.exec!(cpu, i);
+  },
+
+  /** a semantic row the emitter could not express, run through the interpreter's Ops */
+  interp(cpu: Cpu, i: Instr): void {
+    admit(cpu, i);
+    const ops = new InterpOps(cpu);
+    ops.begin();
+    i.row.sem!(ops, i);
+  },
+};
+
+export type Helpers = typeof H;

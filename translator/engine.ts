@@ -1,0 +1,278 @@
+/**
+ * The execution engine of one vCPU: interpreter and translator in tiers.
+ *
+ * Code starts in the interpreter. Each time execution reaches an EIP the
+ * dispatcher counts it; when the count reaches the threshold
+ * (`--jit-threshold`, 0 = translate at once) the region there is translated
+ * and from then on runs as JavaScript. Translations are cached by physical
+ * address plus the CPU state they were specialised on (CPL, code and stack
+ * size, paging), so they survive address-space switches. A region's exit to
+ * a fixed EIP on its own page is chained to the translation found there the
+ * first time, so a hot loop of regions does not go through the cache lookup.
+ *
+ * A guest write to a page that holds translated code invalidates every
+ * translation made from it (runtime/memory.ts marks such pages); the
+ * translation doing the write notices and leaves before its next
+ * instruction. The cache is bounded (`--jit-cache MiB` of generated source)
+ * and starts over when full.
+ *
+ * Lockstep mode runs every translated region twice from the same state, once
+ * translated and once in the interpreter, and stops at the first difference
+ * with a readable diff.
+ */
+import type { Cpu } from '../runtime/cpu.ts';
+import type { Interpreter } from '../runtime/interpreter.ts';
+import { Fault } from '../runtime/faults.ts';
+import { deliverFault } from '../runtime/interrupts.ts';
+import { CR0_PG } from '../runtime/mmu.ts';
+import { Seg } from './isa/instr.ts';
+import { RegionCompiler, type Translation } from './codegen/compile.ts';
+import { readEflags } from './semantics/flags.ts';
+
+export interface EngineOptions {
+  /** translate at all */
+  jit: boolean;
+  /** executions of an EIP before its region is translated (0: at once) */
+  threshold: number;
+  /** bound on generated source, in bytes */
+  cacheBytes: number;
+  /** compare every translated region with the interpreter */
+  lockstep: boolean;
+}
+
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { jit: true, threshold: 50, cacheBytes: 64 << 20, lockstep: false };
+
+export interface EngineStats {
+  translations: number;
+  jsBytes: number;
+  guestInstructionsTranslated: number;
+  hits: number;
+  misses: number;
+  invalidations: number;
+  chained: number;
+  cacheFlushes: number;
+  translateMs: number;
+  /** guest instructions retired inside translated code */
+  translatedInstructions: number;
+  lockstepRegions: number;
+}
+
+export class LockstepMismatch extends Error {}
+
+export class Engine {
+  readonly stats: EngineStats = {
+    translations: 0, jsBytes: 0, guestInstructionsTranslated: 0, hits: 0, misses: 0, invalidations: 0,
+    chained: 0, cacheFlushes: 0, translateMs: 0, translatedInstructions: 0, lockstepRegions: 0,
+  };
+  private readonly cache = new Map<number, Translation>();
+  private readonly byPage = new Map<number, Set<Translation>>();
+  private readonly heat = new Map<number, number>();
+  /** keys that could not be translated (not worth retrying until the cache starts over) */
+  private readonly untranslatable = new Set<number>();
+  private readonly compiler = new RegionCompiler();
+  private cachedBytes = 0;
+
+  constructor(readonly cpu: Cpu, readonly interp: Interpreter, readonly options: EngineOptions = DEFAULT_ENGINE_OPTIONS) {
+    cpu.mem.onCodeInvalidated((page) => this.invalidatePage(page));
+  }
+
+  /** Run up to n guest instructions (fewer if the vCPU halts). Returns how many ran. */
+  run(n: number): number {
+    const cpu = this.cpu;
+    const start = cpu.instructions;
+    const end = start + n;
+    let t: Translation | undefined;
+    while (cpu.instructions < end) {
+      if (this.interp.checkInterrupts()) t = undefined;
+      if (cpu.halted) break;
+      if (t === undefined || !t.valid || t.entryEip !== cpu.eip) t = this.options.jit ? this.lookup() : undefined;
+      if (t === undefined) {
+        this.interp.step();
+        continue;
+      }
+      const from = t;
+      cpu.budget = end - cpu.instructions;
+      const before = cpu.instructions;
+      try {
+        t = this.options.lockstep ? this.lockstep(from) : from.fn(cpu);
+      } catch (e) {
+        if (!(e instanceof Fault)) throw e;
+        this.stats.translatedInstructions += cpu.instructions - before;
+        deliverFault(cpu, e);
+        t = undefined;
+        continue;
+      }
+      this.stats.translatedInstructions += cpu.instructions - before;
+      if (t === undefined && from.exitEips.length && from.valid) {
+        // first time this exit is taken: link it to what runs next
+        const k = from.exitEips.indexOf(cpu.eip);
+        if (k >= 0) {
+          const next = this.lookup();
+          if (next) { from.links[k] = next; this.stats.chained++; }
+          t = next;
+        }
+      }
+    }
+    return cpu.instructions - start;
+  }
+
+  /** The translation for CS:EIP in the current mode, translating it if it is hot. */
+  private lookup(): Translation | undefined {
+    const cpu = this.cpu;
+    if (!cpu.protectedMode) return undefined;
+    // translations assume flat code, stack and data segments
+    if (!cpu.isFlat(Seg.CS) || !cpu.isFlat(Seg.SS) || !cpu.isFlat(Seg.DS) || !cpu.isFlat(Seg.ES)) return undefined;
+    const eip = cpu.eip;
+    const e = cpu.mmu.tlb[eip >>> 12];
+    if (!(e & cpu.mmu.rmask)) return undefined; // let the interpreter fetch (and fill the TLB)
+    const phys = ((e & ~0xfff) | (eip & 0xfff)) >>> 0;
+    const mode = (cpu.cpl << 3) | (cpu.code32 ? 4 : 0) | (cpu.stack32 ? 2 : 0) | (cpu.cr0 & CR0_PG ? 1 : 0);
+    const key = phys * 32 + mode;
+    const hit = this.cache.get(key);
+    if (hit !== undefined && hit.entryEip === eip) { this.stats.hits++; return hit; }
+    this.stats.misses++;
+    if (this.untranslatable.has(key)) return undefined;
+    const count = (this.heat.get(key) ?? 0) + 1;
+    if (count < this.options.threshold) { this.heat.set(key, count); return undefined; }
+    this.heat.delete(key);
+    return this.translate(key);
+  }
+
+  private translate(key: number): Translation | undefined {
+    const started = performance.now();
+    let t: Translation | undefined;
+    try {
+      t = this.compiler.compile(this.cpu, key);
+    } finally {
+      this.stats.translateMs += performance.now() - started;
+    }
+    if (!t) { this.untranslatable.add(key); return undefined; }
+    if (this.cachedBytes + t.source.length > this.options.cacheBytes) this.flush();
+    const old = this.cache.get(key);
+    if (old) old.valid = false;
+    this.cache.set(key, t);
+    this.cachedBytes += t.source.length;
+    for (const page of t.pages) {
+      let set = this.byPage.get(page);
+      if (!set) { set = new Set(); this.byPage.set(page, set); }
+      set.add(t);
+      this.cpu.mem.markCode(page);
+    }
+    this.stats.translations++;
+    this.stats.jsBytes += t.source.length;
+    this.stats.guestInstructionsTranslated += t.instructions;
+    return t;
+  }
+
+  private invalidatePage(page: number): void {
+    const set = this.byPage.get(page);
+    if (!set) return;
+    for (const t of set) {
+      if (!t.valid) continue;
+      t.valid = false;
+      this.stats.invalidations++;
+      if (this.cache.get(t.key) === t) this.cache.delete(t.key);
+    }
+    this.byPage.delete(page);
+    this.untranslatable.clear();
+  }
+
+  /** Drop every translation (the cache is full). */
+  flush(): void {
+    for (const t of this.cache.values()) t.valid = false;
+    this.cache.clear();
+    this.byPage.clear();
+    this.untranslatable.clear();
+    this.cachedBytes = 0;
+    this.stats.cacheFlushes++;
+  }
+
+  /** Every translation currently cached (for tests, expect files and --dump). */
+  translations(): Translation[] {
+    return [...this.cache.values()];
+  }
+
+  // ---- lockstep --------------------------------------------------------------------
+
+  private lockstep(t: Translation): Translation | undefined {
+    const cpu = this.cpu;
+    const before = snapshot(cpu);
+    const memBefore = cpu.mem.u8.slice();
+    let fault: Fault | undefined;
+    try {
+      t.fn(cpu);
+    } catch (e) {
+      if (!(e instanceof Fault)) throw e;
+      fault = e;
+    }
+    if (fault) deliverFault(cpu, fault);
+    const afterJit = snapshot(cpu);
+    const memJit = cpu.mem.u8.slice();
+    // the same instructions again, interpreted, from the same state
+    restore(cpu, before);
+    cpu.mem.u8.set(memBefore);
+    const steps = afterJit.instructions - before.instructions;
+    for (let k = 0; k < steps; k++) this.interp.step();
+    const afterInterp = snapshot(cpu);
+    const diff = diffStates(afterJit, afterInterp, memJit, cpu.mem.u8);
+    this.stats.lockstepRegions++;
+    if (diff.length) {
+      throw new LockstepMismatch(`lockstep: translated region at ${hex(t.entryEip)} (${steps} instructions) differs from the interpreter:\n${diff.join('\n')}\n--- generated code ---\n${t.source}`);
+    }
+    return undefined;
+  }
+}
+
+interface Snapshot {
+  regs: number[];
+  eip: number;
+  eflags: number;
+  instructions: number;
+  segSel: number[];
+  cr: number[];
+  raw: { eflags: number; lazy: number; lop: number; lres: number; la: number; lb: number };
+  halted: boolean;
+}
+
+function snapshot(cpu: Cpu): Snapshot {
+  return {
+    regs: [...cpu.regs], eip: cpu.eip >>> 0, eflags: readEflags(cpu) >>> 0, instructions: cpu.instructions,
+    segSel: [...cpu.segSel], cr: [cpu.cr0 >>> 0, cpu.cr2 >>> 0, cpu.cr3 >>> 0, cpu.cr4 >>> 0],
+    raw: { eflags: cpu.eflags, lazy: cpu.lazy, lop: cpu.lop, lres: cpu.lres, la: cpu.la, lb: cpu.lb },
+    halted: cpu.halted,
+  };
+}
+
+function restore(cpu: Cpu, s: Snapshot): void {
+  cpu.regs.set(s.regs);
+  cpu.eip = s.eip | 0;
+  cpu.eflags = s.raw.eflags; cpu.lazy = s.raw.lazy; cpu.lop = s.raw.lop; cpu.lres = s.raw.lres; cpu.la = s.raw.la; cpu.lb = s.raw.lb;
+  cpu.instructions = s.instructions;
+  cpu.cr2 = s.cr[1] | 0;
+  cpu.halted = s.halted;
+}
+
+const REG_NAMES = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
+
+function hex(v: number): string {
+  return (v >>> 0).toString(16).padStart(8, '0');
+}
+
+function diffStates(a: Snapshot, b: Snapshot, memA: Uint8Array, memB: Uint8Array): string[] {
+  const out: string[] = [];
+  const row = (name: string, x: number, y: number) => { if (x !== y) out.push(`  ${name.padEnd(12)} translated ${hex(x)}  interpreter ${hex(y)}`); };
+  a.regs.forEach((v, k) => row(REG_NAMES[k], v, b.regs[k]));
+  row('eip', a.eip, b.eip);
+  row('eflags', a.eflags & 0x3f7fd5, b.eflags & 0x3f7fd5);
+  row('instructions', a.instructions, b.instructions);
+  a.segSel.forEach((v, k) => row(`seg${k}`, v, b.segSel[k]));
+  a.cr.forEach((v, k) => row(`cr${k}`, v, b.cr[k]));
+  if (a.halted !== b.halted) out.push(`  halted       translated ${a.halted}  interpreter ${b.halted}`);
+  if (Buffer.compare(Buffer.from(memA.buffer, memA.byteOffset, memA.length), Buffer.from(memB.buffer, memB.byteOffset, memB.length)) !== 0) {
+    let shown = 0;
+    for (let k = 0; k < memA.length && shown < 8; k++) {
+      if (memA[k] !== memB[k]) { out.push(`  mem[${hex(k)}]  translated ${memA[k].toString(16)}  interpreter ${memB[k].toString(16)}`); shown++; }
+    }
+  }
+  return out;
+}
