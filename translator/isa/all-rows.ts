@@ -17,9 +17,10 @@ import { rows as system } from '../semantics/families/system.ts';
 import { rows as far } from '../semantics/families/far.ts';
 import { rows as descriptors } from '../semantics/families/descriptors.ts';
 import { rows as fpu } from '../semantics/families/fpu.ts';
+import { rows as vmi } from '../semantics/families/vmi.ts';
 
 /** Every family by name (the name is recorded in each row: the translator asks it). */
-export const FAMILIES = { alu, shift, muldiv, bits, move, stack, control, string, io, bcd, system, far, descriptors, fpu };
+export const FAMILIES = { alu, shift, muldiv, bits, move, stack, control, string, io, bcd, system, far, descriptors, fpu, vmi };
 
 for (const [name, family] of Object.entries(FAMILIES)) {
   addRows(family, name);
