@@ -1,0 +1,205 @@
+/**
+ * `vmidbt run`: boot a Multiboot kernel (default: the built-in guest) on the
+ * machine of runtime/machine.ts, show its console live, then a summary.
+ *
+ * The console goes to stdout (stderr with --json, whose summary then owns
+ * stdout) through synchronous writes, so nothing is lost however the run
+ * ends. Host stdin, when it is a terminal or a pipe, feeds the UART without
+ * ever blocking the run. The VMI ROM comes from vmirom/ when that module
+ * exists (its `attachVmiRom(machine)` installs the ROM, its PCI function and
+ * the hypervisor side); without it, or with --no-rom, the guest runs
+ * natively. The exit status is the value the guest wrote to the debug-exit
+ * port, or vmidbt's own status for a failure (see runtime/README.md).
+ */
+import { existsSync, fstatSync, readFileSync, writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
+import { fileURLToPath } from 'node:url';
+import { relative } from 'node:path';
+import { UserError } from './errors.ts';
+import { Machine, type RunResult } from '../runtime/machine.ts';
+import { LoaderError } from '../runtime/loader/multiboot.ts';
+
+export interface RunOptions {
+  smp?: string;
+  /** false with --no-rom */
+  rom?: boolean;
+  mem?: string;
+  append?: string;
+  maxInstructions?: string;
+  json?: boolean;
+  stats?: boolean;
+  hostTime?: boolean;
+  /** --slice N: instructions per scheduling slice (tuning, undocumented in the usage line) */
+  slice?: string;
+}
+
+const DEFAULT_IMAGE = fileURLToPath(new URL('../guest/kernel.elf', import.meta.url));
+const ROM_MODULE = new URL('../vmirom/rom.ts', import.meta.url);
+
+/** Write all of `bytes` to a file descriptor, retrying when a non-blocking pipe is full. */
+export function writeAllSync(fd: number, bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) {
+    try {
+      off += writeSync(fd, bytes, off, bytes.length - off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+    }
+  }
+}
+
+function intOption(value: string | undefined, name: string, min: number, max: number, dflt: number): number {
+  if (value === undefined) return dflt;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UserError(`${name} must be an integer from ${min} to ${max}, got '${value}'`, 2);
+  }
+  return n;
+}
+
+/** The parts of vmirom/rom.ts the CLI uses. */
+interface RomHandle {
+  stats: { byName(): { name: string; calls: number }[] };
+  onStartupIpi(id: number, vector: number): boolean;
+}
+type RomModule = { installRom?: (m: Machine) => RomHandle };
+
+/** Install the VMI ROM if vmirom/ has been built; returns it, or why not. */
+async function attachRom(machine: Machine): Promise<RomHandle | string> {
+  if (!existsSync(fileURLToPath(ROM_MODULE))) return 'vmirom/ is not built yet: native only';
+  let mod: RomModule;
+  try {
+    mod = (await import(ROM_MODULE.href)) as RomModule;
+  } catch (e) {
+    return `vmirom/rom.ts failed to load (${(e as Error).message.split('\n')[0]}): native only`;
+  }
+  if (typeof mod.installRom !== 'function') return 'vmirom/rom.ts has no installRom(): native only';
+  const rom = mod.installRom(machine);
+  machine.sipiHook = (id, vector) => rom.onStartupIpi(id, vector);
+  return rom;
+}
+
+function fmtInt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export async function runCommand(imageArg: string | undefined, opts: RunOptions): Promise<number> {
+  const smp = intOption(opts.smp, '--smp', 1, 8, 1);
+  const memMiB = intOption(opts.mem, '--mem', 2, 3072, 128);
+  const maxInstructions = intOption(opts.maxInstructions, '--max-instructions', 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  const slice = intOption(opts.slice, '--slice', 1, 10_000_000, 2000);
+  const imagePath = imageArg ?? DEFAULT_IMAGE;
+  const shownPath = imageArg ?? relative(process.cwd(), DEFAULT_IMAGE);
+  let image: Uint8Array;
+  try {
+    image = readFileSync(imagePath);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`cannot read image '${shownPath}': ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`, 2);
+  }
+
+  const consoleFd = opts.json ? 2 : 1;
+  let lastByte = 0x0a;
+  const machine = new Machine({
+    memMiB, smp, hostTime: !!opts.hostTime, maxInstructions: opts.maxInstructions ? maxInstructions : undefined,
+    sliceInstructions: slice,
+    console: (b) => { writeAllSync(consoleFd, b); lastByte = b[b.length - 1]; },
+  });
+
+  const cmdline = `${shownPath}${opts.append ? ' ' + opts.append : ''}`;
+  try {
+    machine.loadKernel(image, cmdline);
+  } catch (e) {
+    if (e instanceof LoaderError) throw new UserError(`${shownPath}: ${e.message}`, 2);
+    throw e;
+  }
+  const rom = opts.rom === false ? 'hidden (--no-rom)' : await attachRom(machine);
+  const romNote = typeof rom === 'string' ? rom : null;
+
+  // host stdin feeds COM1 when it is a terminal or a pipe; never waited for
+  let stdinAttached = false;
+  const onData = (d: Buffer) => machine.uart.receive(d);
+  try {
+    const st = fstatSync(0);
+    if (isatty(0) || st.isFIFO() || st.isSocket()) {
+      process.stdin.on('data', onData);
+      stdinAttached = true;
+    }
+  } catch { /* no stdin at all */ }
+  const onSigint = () => machine.stop('interrupted (SIGINT)', 130);
+  process.on('SIGINT', onSigint);
+
+  let result: RunResult;
+  try {
+    result = await machine.run();
+  } finally {
+    process.off('SIGINT', onSigint);
+    if (stdinAttached) {
+      process.stdin.off('data', onData);
+      process.stdin.pause();
+      process.stdin.destroy();
+    }
+  }
+  if (lastByte !== 0x0a) writeAllSync(consoleFd, new Uint8Array([0x0a]));
+
+  const stop = result.stop;
+  const secs = result.wallMs / 1000;
+  const mips = result.instructions / Math.max(result.wallMs, 1) / 1000;
+  if (typeof rom !== 'string') for (const c of rom.stats.byName()) machine.stats.vmiCalls.set(c.name, c.calls);
+  const vmiCalls = Object.fromEntries([...machine.stats.vmiCalls.entries()].sort((a, b) => b[1] - a[1]));
+  const summary = {
+    image: shownPath,
+    cmdline,
+    memMiB,
+    smp,
+    rom: machine.rom ? { address: `0x${machine.rom.address.toString(16)}`, size: machine.rom.size } : null,
+    romNote: romNote ?? undefined,
+    exitStatus: stop.exitCode,
+    stopReason: stop.reason,
+    error: stop.kind === 'error' ? stop.message : undefined,
+    instructions: result.instructions,
+    wallSeconds: Number(secs.toFixed(3)),
+    mips: Number(mips.toFixed(2)),
+    virtualSeconds: Number((result.realCycles / machine.time.frequency).toFixed(6)),
+    timeMode: machine.time.hostTime ? 'host' : 'virtual',
+    vmiCalls,
+    vcpus: opts.stats || opts.json ? result.vcpus : undefined,
+    stats: opts.stats ? {
+      slices: machine.stats.slices, idleJumps: machine.stats.idleJumps, ipis: machine.stats.ipis,
+      inits: machine.stats.inits, sipis: machine.stats.sipis, nmis: machine.stats.nmis,
+      pitIrqs: machine.pit.irqs, picInterrupts: machine.pic.delivered, ioapicDeliveries: machine.ioapic.delivered,
+      interruptsTaken: machine.vcpus.map((v) => v.interruptsTaken), apicTimerFires: machine.vcpus.map((v) => v.apic.timerFires),
+      consoleBytes: machine.uart.written,
+    } : undefined,
+  };
+
+  if (stop.kind === 'error') {
+    process.stderr.write(`vmidbt: ${stop.message}\n`);
+    if (stop.detail && stop.reason !== 'runaway') process.stderr.write(stop.detail.replace(/^/gm, '  ') + '\n');
+  }
+
+  if (opts.json) {
+    writeAllSync(1, Buffer.from(JSON.stringify(summary, null, 2) + '\n'));
+  } else {
+    const lines: string[] = [];
+    const how = stop.kind === 'exit' ? `exit status ${stop.exitCode} (${stop.reason})` : `FAILED, exit status ${stop.exitCode} (${stop.reason})`;
+    lines.push(`--- vmidbt: ${how}`);
+    lines.push(`  image         ${shownPath}, ${memMiB} MiB, ${smp} vCPU${smp > 1 ? 's' : ''}, ROM ${machine.rom ? `at 0x${machine.rom.address.toString(16)}` : `none (${romNote})`}`);
+    lines.push(`  instructions  ${fmtInt(result.instructions)}${smp > 1 ? ` (${result.vcpus.map((v) => `vCPU${v.id} ${fmtInt(v.instructions)}`).join(', ')})` : ''}`);
+    lines.push(`  wall time     ${secs.toFixed(2)} s, ${mips.toFixed(2)} MIPS (${machine.engine.name})`);
+    lines.push(`  guest time    ${summary.virtualSeconds.toFixed(3)} s ${summary.timeMode} (${Number(machine.cycleFrequency) / 1e6} MHz${machine.time.hostTime ? '' : `, ${machine.time.cyclesPerInstruction} cycle/instruction`})`);
+    const calls = Object.entries(vmiCalls);
+    lines.push(`  VMI calls     ${calls.length ? calls.reduce((s, [, n]) => s + n, 0).toLocaleString('en-US') : 'none'}`);
+    for (const [name, n] of calls) lines.push(`    ${name.padEnd(22)} ${fmtInt(n)}`);
+    if (opts.stats) {
+      for (const v of result.vcpus) {
+        lines.push(`  vCPU${v.id}         ${v.started ? 'started' : 'stopped'}, ${fmtInt(v.instructions)} instructions, available ${fmtInt(v.availableCycles)} cycles, stolen ${fmtInt(v.stolenCycles)}`);
+      }
+      lines.push(`  scheduler     ${fmtInt(machine.stats.slices)} slices, ${fmtInt(machine.stats.idleJumps)} idle jumps`);
+      lines.push(`  interrupts    PIT ${machine.pit.irqs}, PIC ${machine.pic.delivered}, IO-APIC ${machine.ioapic.delivered}, APIC timer ${summary.stats!.apicTimerFires.join('/')}, taken ${summary.stats!.interruptsTaken.join('/')}`);
+      lines.push(`  IPIs          ${machine.stats.ipis} (INIT ${machine.stats.inits}, SIPI ${machine.stats.sipis}, NMI ${machine.stats.nmis})`);
+    }
+    writeAllSync(1, Buffer.from(lines.join('\n') + '\n'));
+  }
+  return stop.exitCode;
+}

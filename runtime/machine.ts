@@ -1,0 +1,698 @@
+/**
+ * The PC that vmidbt emulates: RAM, the devices, N vCPUs and the loop that
+ * runs them.
+ *
+ * Devices: two 8259A PICs, the 8254 PIT, the CMOS RTC, a 16550 UART on COM1
+ * (the console), the debug-exit port 0xF4, PCI configuration mechanism #1
+ * with a host bridge, an IO-APIC at 0xFEC00000, and one local APIC per vCPU
+ * at 0xFEE00000 (the MMIO page reaches the APIC of whichever vCPU is
+ * running). ISA IRQs go to both the PIC pair (whose output reaches vCPU 0
+ * while its APIC is software-disabled or LINT0 is in ExtINT mode) and the
+ * IO-APIC.
+ *
+ * Scheduling: one host thread runs the vCPUs round-robin in id order, each
+ * for a slice of at most `sliceInstructions` guest instructions, shortened
+ * so that the vCPU's next timer event fires at the exact instruction it is
+ * due (time.ts). Before a vCPU's slice its due events fire. A halted vCPU
+ * is skipped until an interrupt can wake it; when every vCPU is halted,
+ * time jumps to the next event (or, with host time, the loop sleeps). So a
+ * run is a deterministic function of the image, the command line and the
+ * options. How a vCPU executes its slice is the `ExecutionEngine`: the
+ * interpreter today, the translator later.
+ *
+ * The run ends when the guest writes the debug-exit port (exit status =
+ * the value written), on a triple fault or another condition the CPU core
+ * cannot go on from, when the guest exceeds `maxInstructions`, or when
+ * every vCPU is halted with nothing left that could wake it.
+ *
+ * APs wait for INIT then a start-up IPI. A SIPI is first offered to
+ * `sipiHook` (the VMI ROM claims it once the guest is paravirtual and then
+ * starts the AP from its SetInitialAPState with `startAp(id, {kind:
+ * 'state'})`, or not at all); unclaimed, it starts the AP natively in real
+ * mode at CS = vector << 8, IP = 0.
+ */
+import { Cpu, IF } from './cpu.ts';
+import { Interpreter } from './interpreter.ts';
+import { PhysicalMemory, PAGE_SIZE, type MmioDevice } from './memory.ts';
+import { Fault, MachineStop } from './faults.ts';
+import { deliver, deliverFault, IntKind } from './interrupts.ts';
+import { Seg } from '../translator/isa/instr.ts';
+import type { LocalApicApi, MachineApi, PciDeviceInfo, VcpuApi } from './machine-api.ts';
+import { MachineTime, type ClockKind } from './time.ts';
+import { PortBus, SinkPorts } from './devices/ports.ts';
+import { PicPair } from './devices/pic.ts';
+import { Pit8254 } from './devices/pit.ts';
+import { CmosRtc } from './devices/rtc.ts';
+import { Uart16550 } from './devices/uart.ts';
+import { PciBus, PciFunction } from './devices/pci.ts';
+import { LocalApic, APIC_BASE } from './devices/lapic.ts';
+import { IoApic, IOAPIC_BASE } from './devices/ioapic.ts';
+import { bootMultiboot, type LoadedImage } from './loader/multiboot.ts';
+import { writeAcpiTables } from './loader/acpi.ts';
+
+export const DEBUG_EXIT_PORT = 0xf4;
+export const COM1 = 0x3f8;
+/** the option-ROM window the VMI ROM may occupy (2 KiB aligned) */
+export const OPTION_ROM_START = 0xc8000;
+export const OPTION_ROM_END = 0xe0000;
+
+/** exit statuses vmidbt itself uses (the guest's debug-exit value otherwise) */
+export const EXIT_RUNAWAY = 124;
+export const EXIT_DEADLOCK = 125;
+export const EXIT_INTERNAL = 70;
+
+export interface MachineOptions {
+  /** RAM in MiB (default 128) */
+  memMiB?: number;
+  /** vCPUs, 1..8 (default 1) */
+  smp?: number;
+  /** follow host time instead of counting instructions */
+  hostTime?: boolean;
+  /** cycles per second (default 1e9) */
+  frequency?: number;
+  cyclesPerInstruction?: number;
+  /** longest uninterrupted run of one vCPU, in guest instructions (default 2000) */
+  sliceInstructions?: number;
+  /** stop with an error once the vCPUs together have run this many instructions */
+  maxInstructions?: number;
+  /** where guest console bytes go (they are also kept in `consoleText` up to 1 MiB) */
+  console?: (bytes: Uint8Array) => void;
+}
+
+export type StopInfo =
+  | { kind: 'exit'; reason: string; exitCode: number }
+  | { kind: 'error'; reason: string; message: string; detail?: string; exitCode: number };
+
+export interface VcpuStats {
+  id: number;
+  started: boolean;
+  instructions: number;
+  availableCycles: number;
+  stolenCycles: number;
+}
+
+export interface RunResult {
+  stop: StopInfo;
+  instructions: number;
+  vcpus: VcpuStats[];
+  wallMs: number;
+  realCycles: number;
+}
+
+/** How a vCPU runs guest code for one slice. */
+export interface ExecutionEngine {
+  readonly name: string;
+  /**
+   * Run at most `budget` instructions on `v`; return early when the vCPU
+   * halts or `v.machine.yieldRequested` becomes true. Exceptions other than
+   * guest faults (MachineStop, TripleFault) propagate.
+   */
+  runSlice(v: Vcpu, budget: number): void;
+}
+
+/** The interpreter as an engine: one instruction at a time, interrupts checked between them. */
+export class InterpreterEngine implements ExecutionEngine {
+  readonly name = 'interpreter';
+  runSlice(v: Vcpu, budget: number): void {
+    const cpu = v.cpu;
+    const interp = v.interp;
+    const machine = v.machine;
+    const end = cpu.instructions + budget;
+    while (cpu.instructions < end && !machine.yieldRequested) {
+      interp.checkInterrupts();
+      if (cpu.halted) return;
+      interp.step();
+    }
+  }
+}
+
+export class Vcpu implements VcpuApi {
+  readonly cpu: Cpu;
+  readonly interp: Interpreter;
+  readonly apic: LocalApic;
+  started = false;
+  /** received INIT, waiting for a start-up IPI */
+  waitingSipi = false;
+  nmiPending = false;
+  /** something changed that may make an interrupt deliverable (cheap filter for pendingInterrupt) */
+  irqHint = true;
+  private from: 'apic' | 'pic' | null = null;
+  /** Whether an interrupt may be taken: the virtual IF of a paravirtual vCPU (cpu.pv), else the real IF. */
+  interruptsEnabled(): boolean {
+    const pv = this.cpu.pv;
+    return pv ? pv.vif : (this.cpu.eflags & IF) !== 0;
+  }
+  interruptsTaken = 0;
+
+  constructor(readonly id: number, readonly machine: Machine) {
+    this.cpu = new Cpu(machine.memory);
+    this.cpu.id = id;
+    if (id !== 0) this.cpu.apicBase = (APIC_BASE | 0x800) | 0; // enabled, not the BSP
+    this.interp = new Interpreter(this.cpu);
+    const m = machine;
+    this.apic = new LocalApic(id, {
+      now: () => m.time.now(),
+      get frequency() { return m.time.frequency; },
+      schedule: (at, fire) => m.time.schedule(id, 'real', at, fire),
+      cancel: (h) => m.time.cancel(h),
+      sendIpi: (from, lo, hi) => m.sendIpi(from, lo, hi),
+      kick: () => { this.irqHint = true; },
+    });
+    const cpu = this.cpu;
+    // the TSC is real time plus a per-vCPU offset, so rdtsc agrees with the VMI cycle counter
+    cpu.readTsc = () => BigInt.asUintN(64, BigInt(m.time.now()) + cpu.tscOffset);
+    cpu.writeTsc = (v: bigint) => { cpu.tscOffset = v - BigInt(m.time.now()); };
+    cpu.bus = {
+      portRead: (p, size) => m.ports.read(p, size),
+      portWrite: (p, size, value) => m.ports.write(p, size, value),
+      pendingInterrupt: () => this.pendingInterrupt(),
+      ackInterrupt: (_c, vector) => this.ackInterrupt(vector),
+      onHalt: () => {},
+    };
+  }
+
+  get apicApi(): LocalApicApi {
+    return this.apic;
+  }
+
+  available(): bigint {
+    return BigInt(this.machine.time.availableOf(this.id));
+  }
+
+  stolen(): bigint {
+    return BigInt(this.machine.time.stolenOf(this.id));
+  }
+
+  /** Does the PIC's INTR output reach this vCPU? (only vCPU 0, in virtual-wire mode) */
+  private picConnected(): boolean {
+    if (this.id !== 0) return false;
+    if (!(this.cpu.apicBase & 0x800) || !this.apic.softwareEnabled) return true;
+    return (this.apic.lvt[3] & 0x10700) === 0x700; // LINT0 unmasked, ExtINT
+  }
+
+  pendingInterrupt(): number {
+    if (!this.irqHint) return -1;
+    if (this.cpu.apicBase & 0x800) {
+      const v = this.apic.pending();
+      if (v >= 0) { this.from = 'apic'; return v; }
+    }
+    if (this.picConnected()) {
+      const v = this.machine.pic.pending();
+      if (v >= 0) { this.from = 'pic'; return v; }
+    }
+    this.irqHint = false;
+    return -1;
+  }
+
+  private ackInterrupt(vector: number): void {
+    this.interruptsTaken++;
+    if (this.from === 'pic') this.machine.pic.acknowledge();
+    else this.apic.ack(vector);
+    this.from = null;
+    this.irqHint = true;
+  }
+
+  /** Could this halted vCPU be woken now? */
+  wakeable(): boolean {
+    if (this.nmiPending) return true;
+    if (!this.interruptsEnabled()) return false;
+    return this.cpu.bus.pendingInterrupt(this.cpu) >= 0;
+  }
+
+  /** Ready to run (for time accounting: a ready vCPU that does not run loses stolen time). */
+  ready(): boolean {
+    return this.started && !this.cpu.halted;
+  }
+
+  stats(): VcpuStats {
+    return {
+      id: this.id,
+      started: this.started,
+      instructions: this.cpu.instructions,
+      availableCycles: this.machine.time.availableOf(this.id),
+      stolenCycles: this.machine.time.stolenOf(this.id),
+    };
+  }
+}
+
+/** The debug-exit port: a write of v ends the run with exit status v (QEMU would exit with (v << 1) | 1). */
+class DebugExit {
+  readonly name = 'debug-exit';
+  constructor(private readonly machine: Machine) {}
+  read(): number { return 0xff; }
+  write(_port: number, _size: number, value: number): void {
+    this.machine.stop(`debug-exit port 0x${DEBUG_EXIT_PORT.toString(16)}`, value & 0xff);
+  }
+}
+
+export class Machine implements MachineApi {
+  readonly memory: PhysicalMemory;
+  readonly vcpus: Vcpu[];
+  readonly time: MachineTime;
+  readonly ports = new PortBus();
+  readonly pic = new PicPair();
+  readonly pit: Pit8254;
+  readonly rtc: CmosRtc;
+  readonly uart: Uart16550;
+  readonly pci = new PciBus();
+  readonly ioapic: IoApic;
+  readonly cycleFrequency: bigint;
+  readonly sliceInstructions: number;
+  maxInstructions: number;
+  engine: ExecutionEngine = new InterpreterEngine();
+  /** set to end the running slice early (stop, halt, start of another vCPU) */
+  yieldRequested = false;
+  stopInfo: StopInfo | null = null;
+  /** the vCPU whose slice is running (the APIC MMIO page is its APIC) */
+  current: Vcpu;
+  /**
+   * Offered every start-up IPI first (the VMI ROM's onStartupIpi): true
+   * means "handled" (the ROM started the AP through startAp, or decided it
+   * must not start); false lets the AP start natively.
+   */
+  sipiHook: ((id: number, vector: number) => boolean) | null = null;
+  /** set when a ROM was installed in the option-ROM window */
+  rom: { address: number; size: number } | null = null;
+  readonly stats = {
+    /** VMI calls by name: the ROM side counts here */
+    vmiCalls: new Map<string, number>(),
+    slices: 0,
+    idleJumps: 0,
+    ipis: 0,
+    inits: 0,
+    sipis: 0,
+    nmis: 0,
+  };
+  /** guest console output so far (first MiB) */
+  consoleText = '';
+  loaded: LoadedImage | null = null;
+  private readonly bootWallNs = BigInt(Date.now()) * 1_000_000n;
+  private readonly consoleSink?: (bytes: Uint8Array) => void;
+  private wallStart = 0;
+  private wallMs = 0;
+
+  constructor(opts: MachineOptions = {}) {
+    const memMiB = opts.memMiB ?? 128;
+    const smp = opts.smp ?? 1;
+    if (!Number.isInteger(memMiB) || memMiB < 2 || memMiB > 3072) throw new RangeError(`memory must be 2..3072 MiB, got ${memMiB}`);
+    if (!Number.isInteger(smp) || smp < 1 || smp > 8) throw new RangeError(`vCPU count must be 1..8, got ${smp}`);
+    this.memory = new PhysicalMemory(memMiB * 1024 * 1024);
+    this.time = new MachineTime(smp, { frequency: opts.frequency, cyclesPerInstruction: opts.cyclesPerInstruction, hostTime: opts.hostTime });
+    this.cycleFrequency = BigInt(this.time.frequency);
+    this.sliceInstructions = opts.sliceInstructions ?? 2000;
+    this.maxInstructions = opts.maxInstructions ?? Infinity;
+    this.consoleSink = opts.console;
+
+    this.vcpus = [];
+    for (let i = 0; i < smp; i++) this.vcpus.push(new Vcpu(i, this));
+    this.current = this.vcpus[0];
+    this.vcpus[0].started = true;
+    for (const v of this.vcpus.slice(1)) v.cpu.halted = true;
+
+    this.pic.onChange = () => { this.vcpus[0].irqHint = true; };
+    this.pit = new Pit8254({
+      now: () => this.time.now(),
+      frequency: this.time.frequency,
+      schedule: (at, fire) => this.time.schedule(0, 'real', at, fire),
+      cancel: (h) => this.time.cancel(h),
+    }, () => this.raiseIrq(0));
+    this.rtc = new CmosRtc(() => this.wallclockNs(), this.memory.size);
+    this.uart = new Uart16550(COM1, (b) => this.consoleOut(b), () => this.raiseIrq(4));
+    this.ioapic = new IoApic({ deliver: (vector, mode, logical, dest) => this.deliverMessage(null, this.destinations(null, logical, dest, 0), mode, vector) });
+
+    this.ports.register(0x20, 2, this.pic);
+    this.ports.register(0xa0, 2, this.pic);
+    this.ports.register(0x40, 4, this.pit);
+    this.ports.register(0x61, 1, this.pit);
+    this.ports.register(0x70, 2, this.rtc);
+    this.ports.register(COM1, 8, this.uart);
+    this.ports.register(DEBUG_EXIT_PORT, 1, new DebugExit(this));
+    this.ports.register(0xcf8, 8, this.pci);
+    this.ports.register(0x80, 1, new SinkPorts('post'));
+
+    const apicPage: MmioDevice = {
+      name: 'local-apic',
+      read: (addr, size) => {
+        const off = addr & 0xfff;
+        const v = this.current.apic.read(off & ~3);
+        return size === 4 ? v : (v >>> ((off & 3) * 8)) & (size === 1 ? 0xff : 0xffff);
+      },
+      write: (addr, size, value) => {
+        if (size === 4) this.current.apic.write(addr & 0xfff, value);
+      },
+    };
+    this.memory.mapDevice(APIC_BASE, PAGE_SIZE, apicPage);
+    this.memory.mapDevice(IOAPIC_BASE, PAGE_SIZE, this.ioapic);
+  }
+
+  // ---- loading -----------------------------------------------------------------------
+
+  /** Load a Multiboot kernel with this command line; write the firmware tables the guest looks for. */
+  loadKernel(image: Uint8Array, cmdline: string): LoadedImage {
+    writeAcpiTables(this.memory, this.vcpus.length);
+    this.loaded = bootMultiboot(this.memory, this.vcpus[0].cpu, image, cmdline);
+    return this.loaded;
+  }
+
+  /**
+   * Put a ROM image in the option-ROM window, read-only to the guest (the
+   * VMI ROM side calls this). `address` must be 2 KiB aligned inside
+   * 0xC8000..0xDFFFF; returns it.
+   */
+  installOptionRom(image: Uint8Array, address = OPTION_ROM_START): number {
+    if (address % 2048 || address < OPTION_ROM_START || address + image.length > OPTION_ROM_END) {
+      throw new RangeError(`option ROM of ${image.length} bytes does not fit at 0x${address.toString(16)}`);
+    }
+    this.memory.load(address, image);
+    const start = address & ~(PAGE_SIZE - 1);
+    const end = (address + image.length + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+    this.memory.setReadOnly(start, end - start);
+    this.rom = { address, size: image.length };
+    return address;
+  }
+
+  // ---- MachineApi ---------------------------------------------------------------------
+
+  realTime(): bigint {
+    return BigInt(this.time.now());
+  }
+
+  wallclockNs(): bigint {
+    if (this.time.hostTime) return BigInt(Date.now()) * 1_000_000n;
+    return this.bootWallNs + (BigInt(this.time.now()) * 1_000_000_000n) / this.cycleFrequency;
+  }
+
+  raiseIrq(irq: number): void {
+    this.pic.raise(irq);
+    this.ioapic.raiseIsa(irq);
+  }
+
+  portRead(port: number, size: number): number {
+    return this.ports.read(port, size);
+  }
+
+  portWrite(port: number, size: number, value: number): void {
+    this.ports.write(port, size, value);
+  }
+
+  scheduleEvent(vcpu: number, clock: ClockKind, at: bigint, fire: () => void): number {
+    return this.time.schedule(vcpu, clock, Number(at), fire);
+  }
+
+  cancelEvent(handle: number): void {
+    this.time.cancel(handle);
+  }
+
+  startAp(id: number, how: { kind: 'state'; apply: (cpu: Cpu) => void } | { kind: 'sipi'; vector: number }): void {
+    const v = this.vcpus[id];
+    if (!v || id === 0) return;
+    if (how.kind === 'sipi') {
+      this.startReal(v, how.vector);
+      return;
+    }
+    this.startWith(v, how.apply);
+  }
+
+  registerPciDevice(dev: PciDeviceInfo): void {
+    const f = new PciFunction(`${dev.vendorId.toString(16)}:${dev.deviceId.toString(16)}`, {
+      vendor: dev.vendorId, device: dev.deviceId, classCode: dev.classCode, revision: dev.revision,
+    });
+    if (dev.romSize) {
+      f.setExpansionRom(dev.romAddress, dev.romSize);
+      this.rom = { address: dev.romAddress, size: dev.romSize };
+    }
+    this.pci.register(0, this.pci.freeSlot(), 0, f);
+  }
+
+  powerOffVcpu(id: number): void {
+    const v = this.vcpus[id];
+    if (!v) return;
+    v.started = false;
+    v.cpu.halted = true;
+    if (v === this.current) this.yieldRequested = true;
+    if (this.vcpus.every((u) => !u.started)) this.stop('every vCPU powered off (VMI Shutdown)', 0);
+  }
+
+  stop(reason: string, exitCode: number): void {
+    if (this.stopInfo) return;
+    this.stopInfo = { kind: 'exit', reason, exitCode };
+    this.yieldRequested = true;
+  }
+
+  private fail(reason: string, message: string, exitCode: number, detail?: string): void {
+    if (this.stopInfo) return;
+    this.stopInfo = { kind: 'error', reason, message, exitCode, detail };
+    this.yieldRequested = true;
+  }
+
+  // ---- interprocessor messages ----------------------------------------------------------
+
+  /** The vCPUs a destination names (shorthand 0: by `dest`; 1 self; 2 all; 3 all but self). */
+  destinations(from: LocalApic | null, logical: boolean, dest: number, shorthand: number): Vcpu[] {
+    const self = from ? this.vcpus.find((v) => v.apic === from) : undefined;
+    switch (shorthand) {
+      case 1: return self ? [self] : [];
+      case 2: return this.vcpus.slice();
+      case 3: return this.vcpus.filter((v) => v !== self);
+      default:
+        if (logical) return this.vcpus.filter((v) => v.apic.matchesLogical(dest));
+        if (dest === 0xff) return this.vcpus.slice();
+        return this.vcpus.filter((v) => v.apic.id === dest);
+    }
+  }
+
+  /** A write to an APIC's ICR. */
+  sendIpi(from: LocalApic, lo: number, hi: number): void {
+    const mode = (lo >> 8) & 7;
+    // INIT level de-assert (P6 arbitration ID sync): no effect
+    if (mode === 5 && !(lo & 0x4000) && lo & 0x8000) return;
+    this.stats.ipis++;
+    const targets = this.destinations(from, (lo & 0x800) !== 0, (hi >>> 24) & 0xff, (lo >> 18) & 3);
+    this.deliverMessage(from, targets, mode, lo & 0xff);
+  }
+
+  deliverMessage(_from: LocalApic | null, targets: Vcpu[], mode: number, vector: number): void {
+    switch (mode) {
+      case 0: // fixed
+        for (const t of targets) t.apic.raise(vector);
+        break;
+      case 1: // lowest priority: the first candidate, so the choice is deterministic
+        if (targets.length) targets[0].apic.raise(vector);
+        break;
+      case 4: // NMI
+        for (const t of targets) { t.nmiPending = true; this.stats.nmis++; }
+        break;
+      case 5: // INIT
+        for (const t of targets) this.init(t);
+        break;
+      case 6: // start-up
+        for (const t of targets) this.sipi(t, vector);
+        break;
+      default: // SMI and reserved modes: nothing to deliver to
+        break;
+    }
+  }
+
+  private init(v: Vcpu): void {
+    // INIT of the BSP would reset the machine; no guest of ours does that
+    if (v.id === 0) return;
+    this.stats.inits++;
+    v.cpu.reset();
+    v.cpu.apicBase = (APIC_BASE | 0x800) | 0;
+    v.apic.reset();
+    v.cpu.halted = true;
+    v.started = false;
+    v.waitingSipi = true;
+    if (v === this.current) this.yieldRequested = true;
+  }
+
+  private sipi(v: Vcpu, vector: number): void {
+    if (!v.waitingSipi) return;
+    this.stats.sipis++;
+    if (this.sipiHook?.(v.id, vector)) {
+      // the ROM took it: started from its state (or deliberately left stopped)
+      v.waitingSipi = false;
+      return;
+    }
+    this.startReal(v, vector);
+  }
+
+  private startReal(v: Vcpu, vector: number): void {
+    v.cpu.reset();
+    v.cpu.setRealSeg(Seg.CS, (vector & 0xff) << 8);
+    v.cpu.eip = 0;
+    this.markStarted(v);
+  }
+
+  private startWith(v: Vcpu, apply: (cpu: Cpu) => void): void {
+    apply(v.cpu);
+    this.markStarted(v);
+  }
+
+  private markStarted(v: Vcpu): void {
+    v.waitingSipi = false;
+    v.started = true;
+    v.cpu.halted = false;
+    v.irqHint = true;
+  }
+
+  // ---- console --------------------------------------------------------------------------
+
+  private consoleOut(b: Uint8Array): void {
+    if (this.consoleText.length < 1 << 20) this.consoleText += Buffer.from(b).toString('latin1');
+    this.consoleSink?.(b);
+  }
+
+  // ---- the run loop -----------------------------------------------------------------------
+
+  get totalInstructions(): number {
+    let n = 0;
+    for (const v of this.vcpus) n += v.cpu.instructions;
+    return n;
+  }
+
+  private deliverNmi(v: Vcpu): void {
+    v.nmiPending = false;
+    try {
+      deliver(v.cpu, 2, IntKind.EXTERNAL, -1, v.cpu.eip);
+    } catch (e) {
+      if (!(e instanceof Fault)) throw e;
+      deliverFault(v.cpu, e);
+    }
+  }
+
+  /** Run one vCPU's slice (events, NMI, the engine, time accounting). Returns whether it ran. */
+  private runVcpu(v: Vcpu, total: number): boolean {
+    this.current = v;
+    this.time.fireDue(v.id);
+    if (v.nmiPending && v.started) {
+      this.time.beginSlice(v.id, v.cpu);
+      try { this.deliverNmi(v); } finally { this.time.endSlice((u) => this.vcpus[u].ready()); }
+    }
+    if (!v.started) return false;
+    if (v.cpu.halted && !v.wakeable()) return false;
+    let budget = this.sliceInstructions;
+    if (!this.time.hostTime) {
+      const toEvent = Math.ceil(this.time.cyclesToNextEvent(v.id) / this.time.cyclesPerInstruction);
+      if (toEvent < budget) budget = Math.max(1, toEvent);
+    }
+    if (this.maxInstructions - total < budget) budget = this.maxInstructions - total;
+    this.yieldRequested = this.stopInfo !== null;
+    this.stats.slices++;
+    this.time.beginSlice(v.id, v.cpu);
+    try {
+      this.engine.runSlice(v, budget);
+    } finally {
+      this.time.endSlice((u) => this.vcpus[u].ready());
+    }
+    return true;
+  }
+
+  /** Why nothing can run any more, or null if some vCPU may still be woken by an event. */
+  private deadlock(): string | null {
+    const live = this.vcpus.filter((v) => v.started);
+    if (live.every((v) => !v.interruptsEnabled())) {
+      return `every vCPU is halted with interrupts disabled (vCPU 0 at EIP ${(this.vcpus[0].cpu.eip >>> 0).toString(16)})`;
+    }
+    if (this.time.nextEventRealTime((u) => this.vcpus[u].started) === Infinity) {
+      return 'every vCPU is halted and no timer is armed';
+    }
+    return null;
+  }
+
+  /**
+   * Run until the machine stops or about `wallMs` of host time has passed.
+   * Returns 0 to go on at once, a number of milliseconds to sleep first
+   * (host time, all idle), or -1 when the machine has stopped.
+   */
+  runFor(wallMs: number): number {
+    const deadline = performance.now() + wallMs;
+    try {
+      while (!this.stopInfo) {
+        let ran = false;
+        for (const v of this.vcpus) {
+          if (this.stopInfo) break;
+          const total = this.totalInstructions;
+          if (total >= this.maxInstructions) {
+            this.fail('runaway', `guest exceeded --max-instructions ${this.maxInstructions} without exiting`, EXIT_RUNAWAY);
+            break;
+          }
+          if (this.runVcpu(v, total)) ran = true;
+        }
+        if (this.stopInfo) break;
+        if (!ran) {
+          const why = this.deadlock();
+          if (why) { this.fail('deadlock', `deadlock: ${why}`, EXIT_DEADLOCK); break; }
+          const t = this.time.nextEventRealTime((u) => this.vcpus[u].started);
+          this.stats.idleJumps++;
+          if (this.time.hostTime) {
+            const wait = (t - this.time.now()) / (this.time.frequency / 1000);
+            this.time.advanceIdle(this.time.now());
+            if (wait > 0.05) return Math.min(wait, 50);
+          } else {
+            this.time.advanceIdle(t);
+          }
+        }
+        if (performance.now() >= deadline) return 0;
+      }
+    } catch (e) {
+      this.onError(e);
+    }
+    this.uart.flush();
+    return -1;
+  }
+
+  private onError(e: unknown): void {
+    const cpu = this.current.cpu;
+    if (e instanceof MachineStop) {
+      const [first, ...rest] = e.message.split('\n');
+      const detail = `vCPU ${this.current.id}:\n${rest.length ? rest.join('\n') : cpu.describe()}`;
+      this.fail(e.constructor.name === 'TripleFault' ? 'triple-fault' : 'machine-stop', first, e.exitCode, detail);
+      return;
+    }
+    const err = e instanceof Error ? e : new Error(String(e));
+    this.fail('internal-error', `internal error on vCPU ${this.current.id} at EIP ${(cpu.eip >>> 0).toString(16)}: ${err.message}`,
+      EXIT_INTERNAL, `${cpu.describe()}\n${err.stack ?? ''}`);
+  }
+
+  /** Run to the end, yielding to the host event loop every few tens of milliseconds (console, stdin). */
+  async run(): Promise<RunResult> {
+    this.wallStart = performance.now();
+    for (;;) {
+      const r = this.runFor(40);
+      if (r < 0) break;
+      if (r > 0) {
+        await new Promise((res) => setTimeout(res, r));
+      } else {
+        await new Promise((res) => setImmediate(res));
+      }
+    }
+    return this.result();
+  }
+
+  /** Run synchronously to the end (tests; no host I/O gets a turn). */
+  runSync(): RunResult {
+    this.wallStart = performance.now();
+    for (;;) {
+      const r = this.runFor(1000);
+      if (r < 0) break;
+      if (r > 0) {
+        const until = performance.now() + r;
+        while (performance.now() < until) { /* host-time idle in a synchronous run */ }
+      }
+    }
+    return this.result();
+  }
+
+  private result(): RunResult {
+    this.wallMs = performance.now() - this.wallStart;
+    this.uart.flush();
+    return {
+      stop: this.stopInfo!,
+      instructions: this.totalInstructions,
+      vcpus: this.vcpus.map((v) => v.stats()),
+      wallMs: this.wallMs,
+      realCycles: this.time.now(),
+    };
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * Machine time: the VMI clocks (ABI section 6) and the event queue that
+ * timers (PIT, local APIC timer, VMI alarms) are built on.
+ *
+ * vmidbt runs its vCPUs one after another on one host thread, so the model
+ * is that of one physical CPU time-shared by N vCPUs. "Real" time is one
+ * counter shared by everyone. By default it is virtual and deterministic: it
+ * advances by `cyclesPerInstruction` for every guest instruction any vCPU
+ * retires (nominally 1 cycle per instruction at 1 GHz), and jumps forward
+ * to the next event when every vCPU is halted. With `hostTime` it follows
+ * the host's monotonic clock instead (and the machine sleeps when idle).
+ *
+ * Each vCPU splits real time into "available" (it was running, halted, or
+ * not started yet) and "stolen" (it was ready to run while another vCPU had
+ * the host), so real = available + stolen for every vCPU at every moment.
+ * Time is attributed at slice boundaries; between them the running vCPU's
+ * clocks are extrapolated from its instruction count (or the host clock).
+ *
+ * Events are kept in a small array (a handful per vCPU): each is due when
+ * its vCPU's real or available clock reaches `at`; the machine fires due
+ * events of a vCPU when it schedules that vCPU, and bounds slices so that an
+ * event of the running vCPU fires at exactly the instruction it is due at.
+ */
+
+export type ClockKind = 'real' | 'available';
+
+export interface TimeOptions {
+  /** cycles per second of every clock (default 1 GHz) */
+  frequency?: number;
+  /** cycles charged per retired guest instruction in virtual mode (default 1) */
+  cyclesPerInstruction?: number;
+  /** follow the host's monotonic clock instead of counting instructions */
+  hostTime?: boolean;
+}
+
+interface TimeEvent {
+  handle: number;
+  vcpu: number;
+  clock: ClockKind;
+  at: number;
+  fire: () => void;
+}
+
+/** The running vCPU as the clock sees it: how many instructions it has retired so far. */
+export interface InstructionSource {
+  readonly instructions: number;
+}
+
+export class MachineTime {
+  readonly frequency: number;
+  readonly cyclesPerInstruction: number;
+  readonly hostTime: boolean;
+  /** real time (cycles) at the start of the current slice, or the last sync */
+  private realBase = 0;
+  private readonly available: number[];
+  private readonly stolen: number[];
+  /** the vCPU inside a slice, its instruction count at the slice's start */
+  private running = -1;
+  private runningSource: InstructionSource | null = null;
+  private runningStartInstr = 0;
+  private readonly hostStart = performance.now();
+  /** host milliseconds during which the machine was paused (excluded from host time) */
+  private pausedMs = 0;
+  private events: TimeEvent[] = [];
+  private nextHandle = 1;
+
+  constructor(readonly vcpuCount: number, opts: TimeOptions = {}) {
+    this.frequency = opts.frequency ?? 1_000_000_000;
+    this.cyclesPerInstruction = opts.cyclesPerInstruction ?? 1;
+    this.hostTime = opts.hostTime ?? false;
+    this.available = new Array<number>(vcpuCount).fill(0);
+    this.stolen = new Array<number>(vcpuCount).fill(0);
+  }
+
+  private hostNow(): number {
+    return Math.floor(((performance.now() - this.hostStart - this.pausedMs) * this.frequency) / 1000);
+  }
+
+  /** Real time in cycles, live (includes the running slice so far). */
+  now(): number {
+    if (this.hostTime) return Math.max(this.hostNow(), this.realBase);
+    if (this.runningSource) {
+      return this.realBase + (this.runningSource.instructions - this.runningStartInstr) * this.cyclesPerInstruction;
+    }
+    return this.realBase;
+  }
+
+  /** Available time of a vCPU, live. */
+  availableOf(v: number): number {
+    if (v === this.running) return this.available[v] + (this.now() - this.realBase);
+    return this.available[v];
+  }
+
+  /** Stolen time of a vCPU, live: real minus available, by construction. */
+  stolenOf(v: number): number {
+    return this.now() - this.availableOf(v);
+  }
+
+  clockOf(v: number, clock: ClockKind): number {
+    return clock === 'real' ? this.now() : this.availableOf(v);
+  }
+
+  /** A slice of vCPU `v` starts; `src` counts its instructions. */
+  beginSlice(v: number, src: InstructionSource): void {
+    this.syncTo(this.now(), -1, null);
+    this.running = v;
+    this.runningSource = src;
+    this.runningStartInstr = src.instructions;
+  }
+
+  /**
+   * The slice ends: the time it took is available to the vCPU that ran and
+   * to those that were halted, and stolen from those that were ready.
+   */
+  endSlice(ready: (v: number) => boolean): void {
+    const v = this.running;
+    const end = this.now();
+    this.runningSource = null;
+    this.running = -1;
+    this.syncTo(end, v, ready);
+  }
+
+  /** Attribute [realBase, t) and move realBase to t. */
+  private syncTo(t: number, ranVcpu: number, ready: ((v: number) => boolean) | null): void {
+    const d = t - this.realBase;
+    if (d <= 0) return;
+    for (let u = 0; u < this.vcpuCount; u++) {
+      if (u !== ranVcpu && ready && ready(u)) this.stolen[u] += d;
+      else this.available[u] += d;
+    }
+    this.realBase = t;
+  }
+
+  /**
+   * Everyone is idle: let real time reach `t` (virtual mode jumps; host mode
+   * only records what has passed). Idle time is available to every vCPU.
+   */
+  advanceIdle(t: number): void {
+    this.syncTo(Math.max(t, this.realBase), -1, null);
+  }
+
+  /** Exclude a host pause from host time (the VM was stopped). */
+  addPause(ms: number): void {
+    this.pausedMs += ms;
+  }
+
+  // ---- events ------------------------------------------------------------------------
+
+  schedule(vcpu: number, clock: ClockKind, at: number, fire: () => void): number {
+    const handle = this.nextHandle++;
+    this.events.push({ handle, vcpu, clock, at, fire });
+    return handle;
+  }
+
+  cancel(handle: number): void {
+    const i = this.events.findIndex((e) => e.handle === handle);
+    if (i >= 0) this.events.splice(i, 1);
+  }
+
+  get pendingEvents(): number {
+    return this.events.length;
+  }
+
+  /** Fire every event of vCPU `v` that is due now, in order of due time; returns how many fired. */
+  fireDue(v: number): number {
+    let fired = 0;
+    for (;;) {
+      let best: TimeEvent | undefined;
+      for (const e of this.events) {
+        if (e.vcpu !== v || e.at > this.clockOf(v, e.clock)) continue;
+        if (!best || e.at < best.at) best = e;
+      }
+      if (!best) return fired;
+      this.cancel(best.handle);
+      best.fire();
+      fired++;
+    }
+  }
+
+  /** Cycles of vCPU `v`'s own progress until its next event (Infinity if none). */
+  cyclesToNextEvent(v: number): number {
+    let best = Infinity;
+    for (const e of this.events) {
+      if (e.vcpu !== v) continue;
+      const d = e.at - this.clockOf(v, e.clock);
+      if (d < best) best = d;
+    }
+    return best;
+  }
+
+  /**
+   * The real time at which the earliest event of any vCPU in `who` becomes
+   * due if all of them stay idle (available time then grows with real time).
+   */
+  nextEventRealTime(who: (v: number) => boolean): number {
+    const now = this.now();
+    let best = Infinity;
+    for (const e of this.events) {
+      if (!who(e.vcpu)) continue;
+      const t = e.clock === 'real' ? e.at : now + (e.at - this.availableOf(e.vcpu));
+      if (t < best) best = t;
+    }
+    return best;
+  }
+
+  /** Clocks as bigints for the VMI side. */
+  realBig(): bigint {
+    return BigInt(this.now());
+  }
+}
