@@ -49,10 +49,18 @@ export async function main(argv: string[]): Promise<number> {
     .command('run')
     .description('boot a guest kernel (default: the built-in guest) and show its console and a summary')
     .argument('[image]', 'Multiboot ELF kernel (default: the built-in guest)')
-    .action(async () => {
-      process.stderr.write('vmidbt run: the machine (devices, VMI ROM, loader) is not built yet: see issue 4. ' +
-        'Today you can try `vmidbt disasm guest/kernel.elf` and `npm run conformance`.\n');
-      exitCode = 2;
+    .option('--smp <n>', 'number of vCPUs, 1..8', '1')
+    .option('--no-rom', 'hide the VMI ROM: the guest runs natively')
+    .option('--mem <MiB>', 'guest RAM in MiB', '128')
+    .option('--append <cmdline>', 'kernel command line (after the image name, as QEMU passes it)')
+    .option('--max-instructions <n>', 'fail once the guest has run this many instructions')
+    .option('--json', 'print the summary as JSON on stdout (the console goes to stderr)')
+    .option('--stats', 'more detail in the summary (per-vCPU time, scheduler, interrupts)')
+    .option('--host-time', 'clocks follow the host instead of counting guest instructions')
+    .option('--slice <n>', 'instructions per scheduling slice (default 2000)')
+    .action(async (image: string | undefined, opts) => {
+      const { runCommand } = await import('./run.ts');
+      exitCode = await runCommand(image, opts);
     });
 
   try {
