@@ -6,15 +6,19 @@
  */
 import { loadAllVectors } from '../spec-tests/vectors.ts';
 import { Replayer } from '../spec-tests/replay.ts';
-import { runSystemTests } from '../spec-tests/system/run.ts';
+import { runSystemTests, type EngineMode } from '../spec-tests/system/run.ts';
+import { UserError } from './errors.ts';
 
-interface Options { filter?: string; json?: boolean; verbose?: boolean }
+interface Options { filter?: string; json?: boolean; verbose?: boolean; engine?: string }
 
 export async function conformanceCommand(opts: Options): Promise<number> {
   const started = performance.now();
   let forms = loadAllVectors();
   if (opts.filter) forms = forms.filter((f) => f.name.includes(opts.filter!));
-  const replayer = new Replayer();
+  const engine = opts.engine ?? 'interpreter';
+  if (!['interpreter', 'jit', 'lockstep'].includes(engine)) throw new UserError(`--engine must be interpreter, jit or lockstep, not '${engine}'`);
+  // vectors are single instructions: lockstep adds nothing there beyond running them translated
+  const replayer = new Replayer(engine === 'interpreter' ? 'interpreter' : 'jit');
   const families = new Map<string, typeof forms>();
   for (const f of forms) {
     if (!families.has(f.family)) families.set(f.family, []);
@@ -32,7 +36,7 @@ export async function conformanceCommand(opts: Options): Promise<number> {
     rowsOut.push(`  ${family.padEnd(16)} ${String(r.forms).padStart(5)} forms ${String(r.vectors).padStart(8)} vectors ${String(r.failed).padStart(6)} failed`);
     if (!opts.json) process.stderr.write(`${rowsOut[rowsOut.length - 1]}\n`);
   }
-  const system = opts.filter ? { tests: 0, failed: 0, results: [] } : await runSystemTests();
+  const system = opts.filter ? { tests: 0, failed: 0, results: [] } : await runSystemTests(engine as EngineMode);
   const seconds = (performance.now() - started) / 1000;
   if (opts.json) {
     process.stdout.write(JSON.stringify({
@@ -56,6 +60,6 @@ export async function conformanceCommand(opts: Options): Promise<number> {
     process.stdout.write(`(${seconds.toFixed(1)} s)\n`);
   }
   const totalFailed = failed + system.failed;
-  process.stdout.write(`conformance: ${vectors} vectors, ${totalFailed} failed, ${formCount} forms\n`);
+  process.stdout.write(`conformance: ${vectors} vectors, ${totalFailed} failed, ${formCount} forms${engine === 'interpreter' ? '' : ` (engine: ${engine})`}\n`);
   return totalFailed === 0 && vectors > 0 ? 0 : 1;
 }

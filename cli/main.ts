@@ -40,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--filter <text>', 'only forms whose name contains this text')
     .option('--json', 'machine-readable summary')
     .option('--verbose', 'print every failing vector')
+    .option('--engine <engine>', 'interpreter, jit (translate everything at once) or lockstep (translated and checked against the interpreter)', 'interpreter')
     .action(async (opts) => {
       const { conformanceCommand } = await import('./conformance.ts');
       exitCode = await conformanceCommand(opts);

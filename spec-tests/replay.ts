@@ -11,6 +11,7 @@ import { bareCpu, CODE_ADDR, type Bare } from './harness.ts';
 import type { Form, VectorRow } from './vectors.ts';
 import { Fault } from '../runtime/faults.ts';
 import { readEflags } from '../translator/semantics/flags.ts';
+import { RegionCompiler, type Translation } from '../translator/codegen/compile.ts';
 
 const REGS: Record<string, number> = { eax: 0, ecx: 1, edx: 2, ebx: 3, esp: 4, ebp: 5, esi: 6, edi: 7 };
 const COMPARED_FLAGS = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x800 | 0x400;
@@ -39,8 +40,44 @@ function hex(v: number | Uint8Array | null): string {
   return (v >>> 0).toString(16);
 }
 
+/** A GDT, an IDT and handler addresses, so traps the instruction delivers itself (into, int3) are seen. */
+const GDT = 0x800, IDT = 0x900, HANDLERS = 0xc00, VECTORS = 32;
+
+function installTables(b: Bare): void {
+  const { cpu, mem } = b;
+  mem.i32[(GDT >> 2) + 2] = 0x0000ffff; mem.i32[(GDT >> 2) + 3] = 0x00cf9a00 | 0;
+  mem.i32[(GDT >> 2) + 4] = 0x0000ffff; mem.i32[(GDT >> 2) + 5] = 0x00cf9200 | 0;
+  cpu.gdtBase = GDT; cpu.gdtLimit = 0x17;
+  for (let v = 0; v < VECTORS; v++) {
+    const handler = HANDLERS + v * 4;
+    mem.i32[(IDT >> 2) + v * 2] = (0x08 << 16) | handler;
+    mem.i32[(IDT >> 2) + v * 2 + 1] = 0x8e00;
+    mem.u8[handler] = 0xf4;
+  }
+  cpu.idtBase = IDT; cpu.idtLimit = VECTORS * 8 - 1;
+}
+
+/** interpreter: the reference; jit: each form translated once (a one-instruction region) and run per vector */
+export type ReplayEngine = 'interpreter' | 'jit';
+
 export class Replayer {
   private readonly bare: Bare = bareCpu();
+  private readonly compiler = new RegionCompiler({ maxInstructions: 1, maxBlocks: 1 });
+  private translated: { form: Form; t: Translation } | undefined;
+
+  constructor(readonly engine: ReplayEngine = 'interpreter') {
+    installTables(this.bare);
+  }
+
+  private translation(form: Form): Translation {
+    if (this.translated?.form === form) return this.translated.t;
+    const cpu = this.bare.cpu;
+    cpu.eip = CODE_ADDR;
+    const t = this.compiler.compile(cpu, 0);
+    if (!t) throw new Error(`form ${form.name} could not be translated`);
+    this.translated = { form, t };
+    return t;
+  }
 
   /** Run one vector; returns the first mismatching field, or undefined. */
   run(form: Form, row: VectorRow): Mismatch | undefined {
@@ -49,7 +86,10 @@ export class Replayer {
     cpu.eflags = 2;
     cpu.lazy = 0;
     cpu.halted = false;
-    mem.load(CODE_ADDR, form.bytes);
+    if (this.translated?.form !== form) {
+      mem.u8.fill(0, CODE_ADDR, CODE_ADDR + 16);
+      mem.load(CODE_ADDR, form.bytes);
+    }
     form.inputs.forEach((f, k) => {
       const v = row.in[k];
       if (f.name === 'mem') mem.load(f.addr!, v as Uint8Array);
@@ -60,13 +100,24 @@ export class Replayer {
     const esp = cpu.regs[4];
     let exc = NO_EXCEPTION;
     try {
-      const i = interp.decodeAt(CODE_ADDR);
-      cpu.eip = i.next;
-      interp.execute(i);
+      if (this.engine === 'jit') {
+        cpu.budget = 1;
+        this.translation(form).fn(cpu);
+      } else {
+        const i = interp.decodeAt(CODE_ADDR);
+        cpu.eip = i.next;
+        interp.execute(i);
+      }
     } catch (e) {
       if (!(e instanceof Fault)) throw e;
       exc = e.vector;
       cpu.eip = CODE_ADDR;
+      cpu.regs[4] = esp;
+    }
+    const at = cpu.eip >>> 0;
+    if (at >= HANDLERS && at < HANDLERS + VECTORS * 4) {
+      // the instruction delivered a trap itself: compare the state it left before delivery
+      exc = (at - HANDLERS) >> 2;
       cpu.regs[4] = esp;
     }
     const undef = row.undef ?? form.undef;
@@ -95,7 +146,7 @@ export class Replayer {
     });
     // leave memory as we found it for the next vector
     for (const f of [...form.inputs, ...form.outputs]) if (f.name === 'mem') mem.u8.fill(0, f.addr!, f.addr! + f.len!);
-    mem.u8.fill(0, CODE_ADDR, CODE_ADDR + form.bytes.length);
+    // the code stays for the next vector of the same form (the translation is made from it)
     return bad;
   }
 

@@ -26,6 +26,7 @@ import { Fault } from '../runtime/faults.ts';
 import { deliverFault } from '../runtime/interrupts.ts';
 import { CR0_PG } from '../runtime/mmu.ts';
 import { Seg } from './isa/instr.ts';
+import { SEG_R, SEG_W } from '../runtime/cpu.ts';
 import { RegionCompiler, type Translation } from './codegen/compile.ts';
 import { readEflags } from './semantics/flags.ts';
 
@@ -121,7 +122,7 @@ export class Engine {
     const cpu = this.cpu;
     if (!cpu.protectedMode) return undefined;
     // translations assume flat code, stack and data segments
-    if (!cpu.isFlat(Seg.CS) || !cpu.isFlat(Seg.SS) || !cpu.isFlat(Seg.DS) || !cpu.isFlat(Seg.ES)) return undefined;
+    if (!cpu.isFlat(Seg.CS) || !flatData(cpu, Seg.SS) || !flatData(cpu, Seg.DS) || !flatData(cpu, Seg.ES)) return undefined;
     const eip = cpu.eip;
     const e = cpu.mmu.tlb[eip >>> 12];
     if (!(e & cpu.mmu.rmask)) return undefined; // let the interpreter fetch (and fill the TLB)
@@ -223,6 +224,11 @@ export class Engine {
   }
 }
 
+/** DS, ES, SS as translations assume them: base 0, 4 GiB, readable and writable. */
+function flatData(cpu: Cpu, s: number): boolean {
+  return cpu.isFlat(s) && (cpu.segRights[s] & (SEG_R | SEG_W)) === (SEG_R | SEG_W);
+}
+
 interface Snapshot {
   regs: number[];
   eip: number;
@@ -230,26 +236,43 @@ interface Snapshot {
   instructions: number;
   segSel: number[];
   cr: number[];
-  raw: { eflags: number; lazy: number; lop: number; lres: number; la: number; lb: number };
   halted: boolean;
+  /** every scalar and typed-array field of the CPU and its x87 state, to restore from */
+  fields: Map<string, unknown>;
+  fpu: Map<string, unknown>;
+}
+
+function captureFields(o: object): Map<string, unknown> {
+  const m = new Map<string, unknown>();
+  for (const [k, v] of Object.entries(o)) {
+    if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') m.set(k, v);
+    else if (ArrayBuffer.isView(v)) m.set(k, (v as Uint8Array).slice());
+  }
+  return m;
+}
+
+function restoreFields(o: object, m: Map<string, unknown>): void {
+  const target = o as Record<string, unknown>;
+  for (const [k, v] of m) {
+    if (ArrayBuffer.isView(v)) (target[k] as Uint8Array).set(v as Uint8Array);
+    else target[k] = v;
+  }
 }
 
 function snapshot(cpu: Cpu): Snapshot {
   return {
     regs: [...cpu.regs], eip: cpu.eip >>> 0, eflags: readEflags(cpu) >>> 0, instructions: cpu.instructions,
     segSel: [...cpu.segSel], cr: [cpu.cr0 >>> 0, cpu.cr2 >>> 0, cpu.cr3 >>> 0, cpu.cr4 >>> 0],
-    raw: { eflags: cpu.eflags, lazy: cpu.lazy, lop: cpu.lop, lres: cpu.lres, la: cpu.la, lb: cpu.lb },
-    halted: cpu.halted,
+    halted: cpu.halted, fields: captureFields(cpu), fpu: captureFields(cpu.fpu),
   };
 }
 
 function restore(cpu: Cpu, s: Snapshot): void {
-  cpu.regs.set(s.regs);
-  cpu.eip = s.eip | 0;
-  cpu.eflags = s.raw.eflags; cpu.lazy = s.raw.lazy; cpu.lop = s.raw.lop; cpu.lres = s.raw.lres; cpu.la = s.raw.la; cpu.lb = s.raw.lb;
-  cpu.instructions = s.instructions;
-  cpu.cr2 = s.cr[1] | 0;
-  cpu.halted = s.halted;
+  restoreFields(cpu, s.fields);
+  restoreFields(cpu.fpu, s.fpu);
+  cpu.setCpl(cpu.cpl);
+  // the TLB is a cache: dropping it is invisible, and it may hold entries made under the other run's paging state
+  cpu.mmu.flushAll(false);
 }
 
 const REG_NAMES = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];

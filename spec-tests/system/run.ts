@@ -18,6 +18,10 @@ import { Cpu, type CpuBus } from '../../runtime/cpu.ts';
 import { Interpreter } from '../../runtime/interpreter.ts';
 import { MachineStop } from '../../runtime/faults.ts';
 import { Seg } from '../../translator/isa/instr.ts';
+import { Engine, DEFAULT_ENGINE_OPTIONS } from '../../translator/engine.ts';
+
+/** How a program runs: interpreter only, translated from the first execution, or translated and checked in lockstep. */
+export type EngineMode = 'interpreter' | 'jit' | 'lockstep';
 
 export interface SystemResult { name: string; ok: boolean; message: string }
 
@@ -42,7 +46,7 @@ export function assemble(name: string, outDir: string): Uint8Array {
 }
 
 /** Run one assembled program; resolves with its exit value, console text and the CPU. */
-export function runProgram(image: Uint8Array, budget = BUDGET): { exit: number | undefined; console: string; cpu: Cpu; stop?: string } {
+export function runProgram(image: Uint8Array, budget = BUDGET, mode: EngineMode = 'interpreter'): { exit: number | undefined; console: string; cpu: Cpu; stop?: string } {
   const mem = new PhysicalMemory(8 << 20);
   const cpu = new Cpu(mem);
   let exit: number | undefined;
@@ -61,11 +65,13 @@ export function runProgram(image: Uint8Array, budget = BUDGET): { exit: number |
   cpu.setRealSeg(Seg.CS, 0);
   cpu.eip = LOAD_ADDR;
   const interp = new Interpreter(cpu);
+  const engine = new Engine(cpu, interp, { ...DEFAULT_ENGINE_OPTIONS, jit: mode !== 'interpreter', threshold: 0, lockstep: mode === 'lockstep' });
   let stop: string | undefined;
   try {
-    for (let n = 0; n < budget && exit === undefined; n++) {
+    while (cpu.instructions < budget && exit === undefined) {
       if (cpu.halted) { stop = `halted at EIP ${(cpu.eip >>> 0).toString(16)} without reporting`; break; }
-      interp.step();
+      // small slices: the program reports through a port write, which ends a region
+      engine.run(1000);
     }
     if (exit === undefined && !stop) stop = `no result after ${budget} instructions`;
   } catch (e) {
@@ -75,14 +81,14 @@ export function runProgram(image: Uint8Array, budget = BUDGET): { exit: number |
   return { exit, console: text, cpu, stop };
 }
 
-export async function runSystemTests(): Promise<{ tests: number; failed: number; results: SystemResult[] }> {
+export async function runSystemTests(mode: EngineMode = 'interpreter'): Promise<{ tests: number; failed: number; results: SystemResult[] }> {
   const names = systemTestNames();
   const dir = mkdtempSync(join(tmpdir(), 'vmidbt-system-'));
   const results: SystemResult[] = [];
   try {
     for (const name of names) {
       try {
-        const r = runProgram(assemble(name, dir));
+        const r = runProgram(assemble(name, dir), BUDGET, mode);
         const ok = r.exit === 0;
         const why = r.stop ?? (r.exit !== 0 ? `check ${r.exit} failed` : '');
         results.push({ name, ok, message: ok ? r.console.trim() : `${why}${r.console ? ` (console: ${r.console.trim()})` : ''}` });

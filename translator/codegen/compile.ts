@@ -32,6 +32,7 @@ import { Seg } from '../isa/instr.ts';
 import { K } from '../isa/operands.ts';
 import { ARITH } from '../semantics/flags.ts';
 import { EmitOps, type EmitContext } from './emit-ops.ts';
+import { effectsOf } from './probe-ops.ts';
 import { H } from './runtime.ts';
 import {
   id, num, litValue, bin, logical, unary, call, member, index, assign, exprStmt, decl, ifStmt, block, ret,
@@ -191,14 +192,18 @@ export class RegionCompiler {
     const entryPage = entry >>> 12;
     let current = 0;
 
-    const exitTo = (target: Expr): Stmt[] => {
+    /** leave for `target`; `skipped` instructions of the block (counted on entry) did not run */
+    const exitTo = (target: Expr, skipped = 0): Stmt[] => {
       const t = litValue(target);
       let link = -1;
       if (t !== undefined && t >>> 12 === entryPage) {
         link = exitEips.indexOf(t);
         if (link < 0) { link = exitEips.length; exitEips.push(t); }
       }
-      return [assign(id('xe'), target), assign(id('xl'), num(link)), { type: 'BreakStatement', label: id('run') }];
+      const out: Stmt[] = [];
+      if (skipped) out.push(assign(id('ic'), num(skipped), '-='));
+      out.push(assign(id('xe'), target), assign(id('xl'), num(link)), { type: 'BreakStatement', label: id('run') });
+      return out;
     };
     const jumpTo = (target: Expr): Stmt[] => {
       const t = litValue(target);
@@ -227,13 +232,19 @@ export class RegionCompiler {
           exitTo(num(b.eip))));
       }
       body.push(assign(id('ic'), num(b.instrs.length), '+='));
-      // flag liveness, backwards over the block; everything is live at its end
+      // flag liveness, backwards over the block. Everything is live at its end, and
+      // wherever state can be seen mid-block: before an instruction that may fault
+      // (the fault shows the state before it) and after a store (a store to
+      // translated code ends the region right after it).
       const liveOut: number[] = new Array(b.instrs.length);
       let live = ARITH;
       for (let n = b.instrs.length - 1; n >= 0; n--) {
+        const fx = effectsOf(b.instrs[n], region.stack32 ? 4 : 2);
+        if (fx.stores) live = ARITH;
         liveOut[n] = live;
         const row = b.instrs[n].row;
         live = (live & ~row.fout) | row.fin;
+        if (fx.loads || fx.stores || fx.raises) live = ARITH;
       }
       let transferred = false;
       b.instrs.forEach((i, n) => {
@@ -241,7 +252,8 @@ export class RegionCompiler {
         instrs.push(i);
         eips.push(i.eip);
         left.push(b.instrs.length - 1 - n);
-        transferred = this.emitInstr(ops, i, ip, liveOut[n], body, exitTo);
+        const skipped = b.instrs.length - 1 - n;
+        transferred = this.emitInstr(ops, i, ip, liveOut[n], body, (t) => exitTo(t, skipped));
       });
       if (!transferred) {
         const last = b.instrs[b.instrs.length - 1];
@@ -280,13 +292,14 @@ export class RegionCompiler {
     if (!useHelper && row.sem) {
       ops.mayThrow = false;
       ops.touchesEsp = false;
+      ops.stored = false;
       ops.liveFlagsOut = liveOut;
       const saved = ops.flags;
       try {
         row.sem(ops, i);
         if (ops.mayThrow || ops.touchesEsp) mark(ops.touchesEsp);
         // did a store hit translated code? then leave before running stale code
-        if (ops.mayThrow) body.push(ifStmt(bin('!==', member(id('MEM'), 'codeEpoch'), id('ep')), exitTo(num(i.next))));
+        if (ops.stored) body.push(ifStmt(id('smc'), exitTo(num(i.next))));
         return row.end ? !isConditional(i) || !hasStaticTarget(i) : false;
       } catch (e) {
         // the emitter cannot express this form: run its interpreter form instead
@@ -333,6 +346,7 @@ export class RegionCompiler {
       decl('let', 'pc', num(0)),
       decl('let', 'xe', num(0)),
       decl('let', 'xl', num(-1)),
+      decl('let', 'smc', num(0)),
     ];
     const loop: Stmt = {
       type: 'LabeledStatement', label: id('run'),

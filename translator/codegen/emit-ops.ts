@@ -47,7 +47,7 @@ export interface EmitContext {
   /** CPL 3: user-mode TLB rights */
   user: boolean;
   stack32: boolean;
-  /** DS, ES, SS, CS are flat (base 0, 4 GiB): linear address = offset */
+  /** DS, ES, SS are flat, readable and writable (base 0, 4 GiB): linear address = offset */
   flat: boolean;
   /** statements that leave the function for a guest EIP (writes state back) */
   jump(target: Expr, opsize: number): Stmt[];
@@ -62,6 +62,8 @@ export class EmitOps implements Ops<Expr> {
   mayThrow = false;
   /** the instruction writes ESP before an access that may fault */
   touchesEsp = false;
+  /** the instruction stores to memory (a slow-path store may have hit translated code) */
+  stored = false;
   /** flags written by the current instruction that something later reads */
   liveFlagsOut = ARITH;
   /** names of the temporaries declared (for the allow-list and statistics) */
@@ -209,7 +211,8 @@ export class EmitOps implements Ops<Expr> {
   // ---- memory ------------------------------------------------------------------
 
   private inlineSeg(seg: number): boolean {
-    return this.ctx.flat && (seg === Seg.DS || seg === Seg.ES || seg === Seg.SS || seg === Seg.CS);
+    // CS-relative data goes through the checked path: code segments may be execute-only
+    return this.ctx.flat && (seg === Seg.DS || seg === Seg.ES || seg === Seg.SS);
   }
 
   load(seg: number, off: Expr, size: Size): Expr {
@@ -233,8 +236,11 @@ export class EmitOps implements Ops<Expr> {
 
   store(seg: number, off: Expr, size: Size, v: Expr): void {
     this.mayThrow = true;
+    this.stored = true;
+    // only a slow-path store can reach a code page (no TLB grants write rights to one)
+    const noteSmc = assign(id('smc'), bin('!==', member(id('MEM'), 'codeEpoch'), id('ep')));
     if (!this.inlineSeg(seg)) {
-      this.out.push(exprStmt(call(member(id('h'), 'wrs'), [id('cpu'), num(seg), off, num(size), v])));
+      this.out.push(exprStmt(call(member(id('h'), 'wrs'), [id('cpu'), num(seg), off, num(size), v])), noteSmc);
       return;
     }
     const a = this.fresh(off);
@@ -250,7 +256,7 @@ export class EmitOps implements Ops<Expr> {
       test = logical('&&', test, bin('===', bin('&', a, num(size - 1)), num(0)));
       target = index(id(size === 2 ? 'm16' : 'm32'), bin('>>>', phys, num(size === 2 ? 1 : 2)));
     }
-    this.out.push(ifStmt(test, [assign(target, v)], [slow]));
+    this.out.push(ifStmt(test, [assign(target, v)], [slow, noteSmc]));
   }
 
   push(v: Expr, size: Size): void {
