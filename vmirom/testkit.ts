@@ -186,7 +186,7 @@ export function makeRig(ncpu = 1, memBytes = 4 << 20): Rig {
   w32(TSS + 12, KSTACK1); w32(TSS + 16, KDATA | 1);
   for (let v = 0; v < 256; v++) {
     const h = HANDLERS + v * 16;
-    mem.u8[h] = 0xeb; mem.u8[h + 1] = 0xfe; // jmp $
+    mem.load(h, new Uint8Array([0xeb, 0xfe])); // jmp $
     // 32-bit interrupt gate, DPL 3, selector KCODE
     w32(IDT + v * 8, (KCODE << 16) | (h & 0xffff));
     w32(IDT + v * 8 + 4, (h & 0xffff0000) | 0xee00);
@@ -213,8 +213,8 @@ export function makeRig(ncpu = 1, memBytes = 4 << 20): Rig {
       const at = CODE + cpuIndex * 0x100;
       const target = slot(name);
       const rel = (target - (at + 5)) | 0;
-      mem.u8[at] = 0xe8;
-      mem.view.setInt32(at + 1, rel, true);
+      // through load: it drops cached decodings of the previous call
+      mem.load(at, new Uint8Array([0xe8, rel & 0xff, (rel >>> 8) & 0xff, (rel >>> 16) & 0xff, rel >>> 24]));
       const names = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'] as const;
       names.forEach((n, k) => { if (n !== 'esp' && regs[n as keyof typeof regs] !== undefined) cpu.regs[k] = regs[n as keyof typeof regs]!; });
       for (let k = stack.length - 1; k >= 0; k--) {
@@ -223,7 +223,11 @@ export function makeRig(ncpu = 1, memBytes = 4 << 20): Rig {
       }
       rig.lastEsp = cpu.regs[Reg.ESP];
       cpu.eip = at;
-      for (let n = 0; n < 16 && cpu.eip !== at + 5 && !cpu.halted; n++) interp.step();
+      for (let n = 0; n < 16 && cpu.eip !== at + 5; n++) {
+        interp.checkInterrupts();
+        if (cpu.halted) break;
+        interp.step();
+      }
       if (cpu.eip === at + 5) cpu.regs[Reg.ESP] += 4 * stack.length;
     },
     inHandler(cpu = machine.vcpus[0].cpu) {
