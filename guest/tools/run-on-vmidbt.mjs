@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// Boots the guest kernel (guest/kernel.elf) on vmidbt in every mode the
+// issue asks for: paravirtual (with the VMI ROM) and native (--no-rom), each
+// with 1 and with 2 vCPUs, runs every workload at a small scale, and compares
+// each RESULT checksum with guest/expected-checksums.json (recorded on QEMU).
+// Two boots run at a time (one per host core on a small machine).
+//
+//   node guest/tools/run-on-vmidbt.mjs      (what `npm run guest:vmidbt` does)
+//   options: --scale S (default 0.1)  --kernel PATH  --timeout SECONDS  --jobs N  --verbose
+//            --modes pv,native  --smp 1,2
+//
+// A boot passes when vmidbt exits with status 0 (the guest wrote 0 to the
+// debug-exit port: vmidbt's status is the value itself, not QEMU's
+// (v << 1) | 1), the DONE line names the expected mode and CPU count, and
+// every checksum matches. Without vmirom/ (the ROM not built yet) only the
+// native mode runs, and the last line says so through modes=.
+//
+// Last line: `guest-on-vmidbt: W workloads, F failed, modes=pv,native smp=1,2`.
+// Exit status 0 only when F is 0.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
+};
+const verbose = args.includes('--verbose');
+const kernel = resolve(opt('--kernel', join(root, 'guest', 'kernel.elf')));
+const scale = opt('--scale', '0.1');
+const timeoutSec = Number(opt('--timeout', '600'));
+const jobs = Math.max(1, Number(opt('--jobs', '2')));
+const expected = JSON.parse(readFileSync(join(root, 'guest', 'expected-checksums.json'), 'utf8'));
+const romBuilt = existsSync(join(root, 'vmirom', 'rom.ts'));
+let modes = opt('--modes', 'pv,native').split(',');
+if (!romBuilt && modes.includes('pv')) {
+  console.log('guest-on-vmidbt: vmirom/ is not built yet: paravirtual mode skipped, native only');
+  modes = modes.filter((m) => m !== 'pv');
+}
+const smps = opt('--smp', '1,2').split(',').map(Number);
+
+const configs = [];
+for (const mode of modes) for (const smp of smps) configs.push({ mode, smp, label: `${mode.padEnd(6)} smp=${smp}` });
+
+/** One boot: resolves with { results, done, summary, exitCode, timedOut, log } */
+function boot(cfg, onResult) {
+  return new Promise((resolveBoot) => {
+    const vargs = [join(root, 'bin', 'vmidbt.js'), 'run', kernel, '--smp', String(cfg.smp), '--append', `scale=${scale}`, '--json'];
+    if (cfg.mode === 'native') vargs.push('--no-rom');
+    const child = spawn(process.execPath, vargs, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const results = [];
+    let done = null;
+    let buf = '';
+    let log = '';
+    let out = '';
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutSec * 1000);
+    // with --json the guest console is on stderr and the summary on stdout
+    child.stderr.on('data', (d) => {
+      buf += d.toString('latin1');
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).replace(/\r$/, '');
+        buf = buf.slice(nl + 1);
+        log += line + '\n';
+        const m = /^RESULT name=(\S+) iters=(\d+) cycles=(\d+) checksum=(0x[0-9a-f]{8})$/.exec(line);
+        if (m) {
+          const r = { name: m[1], iters: m[2], checksum: m[4] };
+          results.push(r);
+          onResult(r);
+        } else if (line.startsWith('DONE ')) {
+          done = line;
+        } else if (verbose || /PANIC|FAIL|vmidbt:|did not start/.test(line)) {
+          console.log(`    [${cfg.label}] | ${line}`);
+        }
+      }
+    });
+    child.stdout.on('data', (d) => { out += d.toString(); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      let summary = null;
+      try { summary = JSON.parse(out); } catch { /* a crash before the summary */ }
+      resolveBoot({ results, done, summary, exitCode: code, timedOut, log });
+    });
+  });
+}
+
+const t0 = Date.now();
+let total = 0;
+let failed = 0;
+console.log(`guest-on-vmidbt: ${configs.length} boots of ${kernel.replace(root + '/', '')} at scale=${scale}, ${jobs} at a time`);
+
+async function runConfig(cfg) {
+  const started = Date.now();
+  const res = await boot(cfg, (r) => {
+    const exp = expected.workloads?.[r.name]?.[r.iters];
+    const verdict = exp === undefined ? 'NO EXPECTED VALUE' : exp === r.checksum ? 'ok' : `MISMATCH (expected ${exp})`;
+    console.log(`  [${cfg.label}] ${r.name.padEnd(16)} iters=${r.iters.padEnd(7)} checksum=${r.checksum}  ${verdict}`);
+  });
+  let runFailed = 0;
+  for (const r of res.results) {
+    total++;
+    if (expected.workloads?.[r.name]?.[r.iters] !== r.checksum) runFailed++;
+  }
+  const wantMode = cfg.mode === 'pv' ? 'mode=vmi' : 'mode=native';
+  const clean = res.exitCode === 0 && !res.timedOut && res.done !== null && res.done.includes(wantMode) && res.done.includes(`cpus=${cfg.smp}`);
+  if (!clean) {
+    runFailed++;
+    const why = res.timedOut ? `timed out after ${timeoutSec}s`
+      : `exit status ${res.exitCode}${res.summary?.error ? `: ${res.summary.error}` : ''}, ${res.done ?? 'no DONE line'}`;
+    console.log(`  [${cfg.label}] boot FAILED: ${why}`);
+    if (!verbose) console.log(res.log.split('\n').slice(-12).map((l) => `    | ${l}`).join('\n'));
+  }
+  failed += runFailed;
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  const mips = res.summary ? `, ${res.summary.mips} MIPS` : '';
+  const vmi = res.summary && Object.keys(res.summary.vmiCalls ?? {}).length
+    ? `, ${Object.values(res.summary.vmiCalls).reduce((a, b) => a + b, 0)} VMI calls` : '';
+  console.log(`  [${cfg.label}] ${res.results.length} workloads in ${secs}s${mips}${vmi}: ${res.done ?? 'incomplete'}${runFailed ? `, ${runFailed} failed` : ''}`);
+}
+
+const queue = configs.slice();
+await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, async () => {
+  while (queue.length) await runConfig(queue.shift());
+}));
+
+console.log(`guest-on-vmidbt: finished in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+console.log(`guest-on-vmidbt: ${total} workloads, ${failed} failed, modes=${modes.join(',')} smp=${smps.join(',')}`);
+process.exit(failed === 0 && configs.length > 0 ? 0 : 1);

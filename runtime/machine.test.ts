@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { Machine, EXIT_DEADLOCK, EXIT_RUNAWAY } from './machine.ts';
+import { enterFlatProtectedMode } from './setup.ts';
+import { Reg } from '../translator/isa/instr.ts';
+
+const KERNEL = new URL('../guest/kernel.elf', import.meta.url);
+const expected = JSON.parse(readFileSync(new URL('../guest/expected-checksums.json', import.meta.url), 'utf8')) as {
+  workloads: Record<string, Record<string, string>>;
+};
+
+/** A machine whose BSP runs `code` at 0x1000 in flat protected mode. */
+function machineWith(code: number[], opts: ConstructorParameters<typeof Machine>[0] = {}): Machine {
+  const m = new Machine({ memMiB: 4, ...opts });
+  const cpu = m.vcpus[0].cpu;
+  enterFlatProtectedMode(cpu);
+  cpu.regs[Reg.ESP] = 0x80000;
+  m.memory.load(0x1000, Uint8Array.from(code));
+  cpu.eip = 0x1000;
+  return m;
+}
+
+describe('machine run loop', () => {
+  it('ends with the value written to the debug-exit port as exit status', () => {
+    const m = machineWith([0xb0, 0x2a, 0xe6, 0xf4, 0xf4]); // mov al,42; out 0xf4,al; hlt
+    const r = m.runSync();
+    expect(r.stop).toMatchObject({ kind: 'exit', exitCode: 42 });
+    expect(r.instructions).toBe(2);
+  });
+
+  it('reports a deadlock when every vCPU halts with interrupts off', () => {
+    const m = machineWith([0xfa, 0xf4]); // cli; hlt
+    const r = m.runSync();
+    expect(r.stop.kind).toBe('error');
+    expect(r.stop.exitCode).toBe(EXIT_DEADLOCK);
+    expect(r.stop.kind === 'error' && r.stop.message).toMatch(/deadlock.*interrupts disabled/);
+  });
+
+  it('stops a runaway guest at --max-instructions', () => {
+    const m = machineWith([0xeb, 0xfe], { maxInstructions: 10_000 }); // jmp $
+    const r = m.runSync();
+    expect(r.stop.exitCode).toBe(EXIT_RUNAWAY);
+    expect(r.instructions).toBe(10_000);
+  });
+
+  it('turns a triple fault into an error with a register dump', () => {
+    // lidt [0x2000] with a zero limit, then int3: #GP, #DF, triple fault
+    const m = machineWith([0x0f, 0x01, 0x1d, 0x00, 0x20, 0x00, 0x00, 0xcc]);
+    const r = m.runSync();
+    expect(r.stop.kind).toBe('error');
+    if (r.stop.kind !== 'error') return;
+    expect(r.stop.reason).toBe('triple-fault');
+    expect(r.stop.message).toMatch(/^triple fault/);
+    expect(r.stop.message).not.toContain('\n');
+    expect(r.stop.detail).toContain('EIP=');
+  });
+
+  it('wakes a halted vCPU with the local APIC timer and fast-forwards time while idle', () => {
+    // IDT at 0x3000 with vector 0x40 -> 0x1100 (out 0xf4 with 7); program the APIC timer one-shot, sti; hlt
+    const m = machineWith([
+      0x0f, 0x01, 0x1d, 0x00, 0x20, 0x00, 0x00, // lidt [0x2000]
+      0xc7, 0x05, 0xf0, 0x00, 0xe0, 0xfe, 0xff, 0x01, 0x00, 0x00, // SVR = 0x1ff (enabled)
+      0xc7, 0x05, 0xe0, 0x03, 0xe0, 0xfe, 0x0b, 0x00, 0x00, 0x00, // divide by 1
+      0xc7, 0x05, 0x20, 0x03, 0xe0, 0xfe, 0x40, 0x00, 0x00, 0x00, // LVT timer: vector 0x40, one-shot
+      0xc7, 0x05, 0x80, 0x03, 0xe0, 0xfe, 0x40, 0x42, 0x0f, 0x00, // initial count 1,000,000
+      0xfb, 0xf4, // sti; hlt
+      0xeb, 0xfe,
+    ]);
+    const dv = m.memory.view;
+    // GDT at 0x2800: null, flat code 0x08, flat data 0x10
+    dv.setUint32(0x2808, 0x0000ffff, true); dv.setUint32(0x280c, 0x00cf9a00, true);
+    dv.setUint32(0x2810, 0x0000ffff, true); dv.setUint32(0x2814, 0x00cf9200, true);
+    m.vcpus[0].cpu.gdtBase = 0x2800;
+    m.vcpus[0].cpu.gdtLimit = 0x17;
+    dv.setUint16(0x2000, 0x7ff, true);
+    dv.setUint32(0x2002, 0x3000, true);
+    dv.setUint32(0x3000 + 0x40 * 8, (0x08 << 16) | 0x1100, true);
+    dv.setUint32(0x3000 + 0x40 * 8 + 4, 0x8e00, true);
+    m.memory.load(0x1100, Uint8Array.from([0xb0, 0x07, 0xe6, 0xf4]));
+    const r = m.runSync();
+    expect(r.stop).toMatchObject({ kind: 'exit', exitCode: 7 });
+    expect(m.stats.idleJumps).toBeGreaterThan(0);
+    // the interrupt came at 1e6 cycles after the count was written, not after 1e6 instructions
+    expect(r.instructions).toBeLessThan(20);
+    expect(r.realCycles).toBeGreaterThanOrEqual(1_000_000);
+    expect(r.vcpus[0].availableCycles).toBe(r.realCycles);
+  });
+});
+
+describe('SMP', () => {
+  it('starts an AP with INIT + SIPI into a real-mode trampoline', () => {
+    // BSP: ICR hi = APIC 1, INIT, SIPI vector 8, wait for the AP's flag at 0x500, exit 0x42
+    const m = machineWith([
+      0xc7, 0x05, 0x10, 0x03, 0xe0, 0xfe, 0x00, 0x00, 0x00, 0x01,
+      0xc7, 0x05, 0x00, 0x03, 0xe0, 0xfe, 0x00, 0x45, 0x00, 0x00,
+      0xc7, 0x05, 0x00, 0x03, 0xe0, 0xfe, 0x08, 0x46, 0x00, 0x00,
+      0x66, 0x81, 0x3d, 0x00, 0x05, 0x00, 0x00, 0x34, 0x12, 0x75, 0xf5,
+      0xb0, 0x42, 0xe6, 0xf4, 0xf4,
+    ], { smp: 2 });
+    // AP trampoline at 0x8000 (16-bit): mov ax,0x1234; mov [0x500],ax; cli; hlt
+    m.memory.load(0x8000, Uint8Array.from([0xb8, 0x34, 0x12, 0xa3, 0x00, 0x05, 0xfa, 0xf4]));
+    expect(m.vcpus[1].started).toBe(false);
+    const r = m.runSync();
+    expect(r.stop).toMatchObject({ kind: 'exit', exitCode: 0x42 });
+    const ap = m.vcpus[1];
+    expect(ap.started).toBe(true);
+    expect(ap.cpu.segSel[1]).toBe(0x0800);
+    expect(ap.cpu.protectedMode).toBe(false);
+    expect(ap.cpu.instructions).toBe(4);
+    expect(m.stats).toMatchObject({ inits: 1, sipis: 1 });
+  });
+
+  it('leaves an AP stopped when a SIPI hook claims the start-up and starts it from a state', () => {
+    const m = machineWith([
+      0xc7, 0x05, 0x10, 0x03, 0xe0, 0xfe, 0x00, 0x00, 0x00, 0x01,
+      0xc7, 0x05, 0x00, 0x03, 0xe0, 0xfe, 0x00, 0x45, 0x00, 0x00,
+      0xc7, 0x05, 0x00, 0x03, 0xe0, 0xfe, 0x08, 0x46, 0x00, 0x00,
+      0x66, 0x81, 0x3d, 0x00, 0x05, 0x00, 0x00, 0x34, 0x12, 0x75, 0xf5,
+      0xb0, 0x43, 0xe6, 0xf4, 0xf4,
+    ], { smp: 2 });
+    // the paravirtual start: flat 32-bit at 0x1800, which writes the flag itself
+    m.memory.load(0x1800, Uint8Array.from([0x66, 0xc7, 0x05, 0x00, 0x05, 0x00, 0x00, 0x34, 0x12, 0xfa, 0xf4]));
+    const hooked: number[] = [];
+    m.sipiHook = (id, vector) => {
+      hooked.push(id, vector);
+      m.startAp(id, { kind: 'state', apply: (cpu) => { enterFlatProtectedMode(cpu); cpu.eip = 0x1800; } });
+      return true;
+    };
+    const r = m.runSync();
+    expect(hooked).toEqual([1, 8]);
+    expect(r.stop).toMatchObject({ kind: 'exit', exitCode: 0x43 });
+    expect(m.vcpus[1].cpu.protectedMode).toBe(true);
+  });
+
+  it('delivers a fixed IPI to the other vCPU and accounts stolen time', () => {
+    const m = new Machine({ memMiB: 4, smp: 2 });
+    m.vcpus[1].started = true;
+    m.vcpus[1].cpu.halted = false;
+    m.sendIpi(m.vcpus[0].apic, 0x4000 | 0x51, 1 << 24);
+    expect(m.vcpus[1].apic.pending()).toBe(0x51);
+    expect(m.vcpus[0].apic.pending()).toBe(-1);
+    // all-but-self shorthand from vCPU 1 reaches vCPU 0 only
+    m.sendIpi(m.vcpus[1].apic, 0xc4000 | 0x52, 0);
+    expect(m.vcpus[0].apic.pending()).toBe(0x52);
+  });
+});
+
+describe('booting the guest kernel', () => {
+  it('runs a workload natively with the checksum QEMU gives', () => {
+    const m = new Machine({ memMiB: 128, smp: 2, maxInstructions: 200_000_000 });
+    m.loadKernel(readFileSync(KERNEL), 'kernel.elf run=crc32b scale=0.1');
+    const r = m.runSync();
+    expect(r.stop).toMatchObject({ kind: 'exit', exitCode: 0 });
+    const res = /RESULT name=crc32b iters=(\d+) cycles=\d+ checksum=(0x[0-9a-f]{8})/.exec(m.consoleText);
+    expect(res).not.toBeNull();
+    expect(res![2]).toBe(expected.workloads.crc32b[res![1]]);
+    expect(m.consoleText).toMatch(/DONE workloads=1 failed=0 cpus=2 mode=native/);
+    expect(m.vcpus[1].started).toBe(true);
+  });
+});
