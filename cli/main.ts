@@ -47,6 +47,15 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command('rom')
+    .description('write the VMI ROM image (vmidbt disasm lists it by call name)')
+    .requiredOption('--out <file>', 'where to write the image')
+    .action(async (opts) => {
+      const { romCommand } = await import('../vmirom/command.ts');
+      exitCode = romCommand(opts);
+    });
+
+  program
     .command('run')
     .description('boot a guest kernel (default: the built-in guest) and show its console and a summary')
     .argument('[image]', 'Multiboot ELF kernel (default: the built-in guest)')
