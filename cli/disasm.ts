@@ -16,6 +16,7 @@ import {
   type Elf32, type ElfSymbol, type Section,
 } from '../runtime/elf.ts';
 import { disassembleRange, hexBytes, SymbolTable, type DisasmLine } from '../translator/isa/disasm.ts';
+import { romSymbols, vmiRomInfo } from '../vmirom/symbols.ts';
 
 export interface DisasmCliOptions {
   base?: string;
@@ -105,7 +106,10 @@ export async function disasmCommand(image: string, opts: DisasmCliOptions): Prom
     if (start !== undefined && (start < base || start >= base + bytes.length)) {
       throw new UserError(`--start 0x${start.toString(16)} is outside the image (0x${base.toString(16)}..0x${(base + bytes.length).toString(16)})`);
     }
-    blocks.push({ lines: disassembleRange(bytes, base, bits === '32', { start, count }) });
+    // a VMI ROM image: label the header, each call slot by call name, and the PCI data
+    const rom = vmiRomInfo(bytes);
+    const symbols = rom ? new SymbolTable(romSymbols(base, rom.pciOffset)) : undefined;
+    blocks.push({ lines: disassembleRange(bytes, base, bits === '32', { start, count, symbols }) });
   }
 
   const out: string[] = [];
