@@ -116,6 +116,10 @@ export class Cpu implements FlagState, PagingControl {
 
   /** instructions a translated region may run before it must return at a loop back-edge */
   budget = 0;
+  /** counts segment-register loads, so the translator can cache what it derives from segments */
+  segEpoch = 0;
+  /** set by translated code leaving through an indirect jump: which site of the region it was (-1: none) */
+  exitSite = -1;
   halted = false;
   /** set by mov ss / pop ss / sti: interrupts are inhibited for one instruction */
   interruptShadow = false;
@@ -259,6 +263,7 @@ export class Cpu implements FlagState, PagingControl {
 
   /** Recompute the precomputed checks of segment `s` from its descriptor cache. */
   refreshSeg(s: number): void {
+    this.segEpoch++;
     const attr = this.segAttr[s];
     const limit = this.segLimit[s];
     const type = attr & 0xf;

@@ -56,6 +56,8 @@ export interface EngineStats {
   /** guest instructions retired inside translated code */
   translatedInstructions: number;
   lockstepRegions: number;
+  /** indirect jumps whose target came from the per-site cache */
+  siteHits: number;
 }
 
 export class LockstepMismatch extends Error {}
@@ -63,7 +65,7 @@ export class LockstepMismatch extends Error {}
 export class Engine {
   readonly stats: EngineStats = {
     translations: 0, jsBytes: 0, guestInstructionsTranslated: 0, hits: 0, misses: 0, invalidations: 0,
-    chained: 0, cacheFlushes: 0, translateMs: 0, translatedInstructions: 0, lockstepRegions: 0,
+    chained: 0, cacheFlushes: 0, translateMs: 0, translatedInstructions: 0, lockstepRegions: 0, siteHits: 0,
   };
   private readonly cache = new Map<number, Translation>();
   private readonly byPage = new Map<number, Set<Translation>>();
@@ -104,7 +106,19 @@ export class Engine {
         continue;
       }
       this.stats.translatedInstructions += cpu.instructions - before;
-      if (t === undefined && from.exitEips.length && from.valid) {
+      if (t === undefined && cpu.exitSite >= 0) {
+        // an indirect jump: try the target this site had last time, else look it up and remember it
+        const site = cpu.exitSite;
+        cpu.exitSite = -1;
+        const cached = from.sites[site];
+        if (cached !== undefined && cached.valid && cached.entryEip === cpu.eip && this.samePlace(cached)) {
+          this.stats.siteHits++;
+          t = cached;
+        } else {
+          t = this.lookup();
+          if (t) from.sites[site] = t;
+        }
+      } else if (t === undefined && from.exitEips.length && from.valid) {
         // first time this exit is taken: link it to what runs next
         const k = from.exitEips.indexOf(cpu.eip);
         if (k >= 0) {
@@ -117,18 +131,35 @@ export class Engine {
     return cpu.instructions - start;
   }
 
+  /** Is a cached translation valid for the current mode and the current mapping of its page? */
+  private samePlace(t: Translation): boolean {
+    const e = this.cpu.mmu.tlb[this.cpu.eip >>> 12];
+    return (e & this.cpu.mmu.rmask) !== 0 && (e & ~0xfff) >>> 12 === t.entryPage && t.key % 32 === this.mode();
+  }
+
+  private mode(): number {
+    const cpu = this.cpu;
+    return (cpu.cpl << 3) | (cpu.code32 ? 4 : 0) | (cpu.stack32 ? 2 : 0) | (cpu.cr0 & CR0_PG ? 1 : 0);
+  }
+
+  private flatEpoch = -1;
+  private flat = false;
+
   /** The translation for CS:EIP in the current mode, translating it if it is hot. */
   private lookup(): Translation | undefined {
     const cpu = this.cpu;
     if (!cpu.protectedMode) return undefined;
-    // translations assume flat code, stack and data segments
-    if (!cpu.isFlat(Seg.CS) || !flatData(cpu, Seg.SS) || !flatData(cpu, Seg.DS) || !flatData(cpu, Seg.ES)) return undefined;
+    // translations assume flat code, stack and data segments (re-checked only after a segment load)
+    if (this.flatEpoch !== cpu.segEpoch) {
+      this.flatEpoch = cpu.segEpoch;
+      this.flat = cpu.isFlat(Seg.CS) && flatData(cpu, Seg.SS) && flatData(cpu, Seg.DS) && flatData(cpu, Seg.ES);
+    }
+    if (!this.flat) return undefined;
     const eip = cpu.eip;
     const e = cpu.mmu.tlb[eip >>> 12];
     if (!(e & cpu.mmu.rmask)) return undefined; // let the interpreter fetch (and fill the TLB)
     const phys = ((e & ~0xfff) | (eip & 0xfff)) >>> 0;
-    const mode = (cpu.cpl << 3) | (cpu.code32 ? 4 : 0) | (cpu.stack32 ? 2 : 0) | (cpu.cr0 & CR0_PG ? 1 : 0);
-    const key = phys * 32 + mode;
+    const key = phys * 32 + this.mode();
     const hit = this.cache.get(key);
     if (hit !== undefined && hit.entryEip === eip) { this.stats.hits++; return hit; }
     this.stats.misses++;

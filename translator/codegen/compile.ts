@@ -51,6 +51,10 @@ export interface Translation {
   links: (Translation | undefined)[];
   /** EIPs of the static exits, by exit number */
   exitEips: number[];
+  /** per indirect-jump site: the translation its target had last time */
+  sites: (Translation | undefined)[];
+  /** physical page of the entry (a cached target is only reused while its page maps the same frame) */
+  entryPage: number;
   source: string;
   instructions: number;
   blocks: number;
@@ -192,8 +196,9 @@ export class RegionCompiler {
     const entryPage = entry >>> 12;
     let current = 0;
 
+    let sites = 0;
     /** leave for `target`; `skipped` instructions of the block (counted on entry) did not run */
-    const exitTo = (target: Expr, skipped = 0): Stmt[] => {
+    const exitTo = (target: Expr, skipped = 0, indirect = false): Stmt[] => {
       const t = litValue(target);
       let link = -1;
       if (t !== undefined && t >>> 12 === entryPage) {
@@ -202,13 +207,15 @@ export class RegionCompiler {
       }
       const out: Stmt[] = [];
       if (skipped) out.push(assign(id('ic'), num(skipped), '-='));
+      // an indirect jump (ret, jmp reg): tell the dispatcher which site, for its per-site target cache
+      if (indirect) out.push(assign(member(id('cpu'), 'exitSite'), num(sites++)));
       out.push(assign(id('xe'), target), assign(id('xl'), num(link)), { type: 'BreakStatement', label: id('run') });
       return out;
     };
     const jumpTo = (target: Expr): Stmt[] => {
       const t = litValue(target);
       const k = t !== undefined ? blockIndex.get(t) : undefined;
-      if (k === undefined) return exitTo(target);
+      if (k === undefined) return exitTo(target, 0, t === undefined);
       const go: Stmt[] = [assign(id('pc'), num(k)), { type: 'ContinueStatement', label: id('run') }];
       if (k > current) return go;
       // a back-edge: leave when the instruction budget is spent
@@ -270,6 +277,7 @@ export class RegionCompiler {
     const t: Translation = {
       fn: undefined as unknown as Translation['fn'], valid: true, key, entryEip: entry, pages,
       links: [], exitEips, source, instructions: instrs.length, blocks: blocks.length,
+      sites: new Array(sites).fill(undefined), entryPage: pages[0] ?? -1,
     };
     t.links = new Array(exitEips.length).fill(undefined);
     t.fn = factory(H, HELPERS, instrs, t.links, cpu.mem, eips, left, t);
