@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const BIN = new URL('../bin/vmidbt.js', import.meta.url).pathname;
+const run = (...args: string[]) => spawnSync(process.execPath, [BIN, 'run', ...args], { encoding: 'utf8', timeout: 120_000 });
+
+describe('vmidbt run', () => {
+  it('fails in one line for a missing image', () => {
+    const r = run('/nonexistent/kernel.elf');
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/cannot read image '\/nonexistent\/kernel.elf': no such file/);
+  });
+
+  it('fails in one line for a file that is not a Multiboot kernel', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vmidbt-run-'));
+    const f = join(dir, 'junk.bin');
+    writeFileSync(f, 'not a kernel\n'.repeat(100));
+    const r = run(f);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/no Multiboot header/);
+  });
+
+  it('rejects unknown options and bad values', () => {
+    expect(run('--frobnicate').status).not.toBe(0);
+    const r = run('--smp', '9');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--smp must be an integer from 1 to 8/);
+  });
+
+  it('stops a guest that exceeds --max-instructions with one error line', () => {
+    const r = run('--no-rom', '--max-instructions', '200000');
+    expect(r.status).toBe(124);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('vmidbt:'));
+    expect(errors).toEqual(['vmidbt: guest exceeded --max-instructions 200000 without exiting']);
+    expect(r.stdout).toMatch(/instructions {2}200,000/);
+  });
+
+  it('prints the console on stderr and the summary as JSON with --json', () => {
+    const r = run('--no-rom', '--append', 'run=crc32b scale=0.1', '--json');
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/RESULT name=crc32b iters=51 cycles=\d+ checksum=0xfbddf438/);
+    const s = JSON.parse(r.stdout);
+    expect(s).toMatchObject({ exitStatus: 0, smp: 1, memMiB: 128, rom: null, timeMode: 'virtual' });
+    expect(s.instructions).toBeGreaterThan(1_000_000);
+    expect(s.vcpus[0].availableCycles + s.vcpus[0].stolenCycles).toBe(s.instructions);
+  });
+});
