@@ -253,10 +253,14 @@ function loadFlat(cpu: Cpu, s: number, sel: number, dpl: number): void {
 const sysenter: Exec = (cpu) => {
   const cs = cpu.sysenterCs & 0xfffc;
   if (!cpu.protectedMode || cs === 0) throw new Fault(Vec.GP, 0);
-  cpu.setEflags(0, VM | IF | RF);
-  loadFlat(cpu, Seg.CS, cs, 0);
-  loadFlat(cpu, Seg.SS, (cs + 8) & 0xffff, 0);
-  cpu.setCpl(0);
+  // under the VMI ROM the kernel runs at CPL 1: enter there and clear the virtual IF, not the real one
+  const pv = cpu.pv;
+  const cpl = pv ? 1 : 0;
+  cpu.setEflags(0, pv ? VM | RF : VM | IF | RF);
+  if (pv) pv.vif = false;
+  loadFlat(cpu, Seg.CS, cs | cpl, cpl);
+  loadFlat(cpu, Seg.SS, ((cs + 8) & 0xffff) | cpl, cpl);
+  cpu.setCpl(cpl);
   cpu.regs[Reg.ESP] = cpu.sysenterEsp;
   cpu.eip = cpu.sysenterEip;
 };
