@@ -416,6 +416,20 @@ describe('SYSEXIT (40)', () => {
     expect((rig.cpu.pv as { vif: boolean }).vif).toBe(true);
     expect(rig.cpu.segLimit[Seg.CS]).toBe(0xfbffffff);
   });
+  it('a sysenter from ring 3 under the ROM enters the kernel at CPL 1 with the virtual IF clear', () => {
+    const rig = initRig();
+    const cpu = rig.cpu;
+    cpu.sysenterCs = KCODE | 1; cpu.sysenterEip = CODE + 0x600; cpu.sysenterEsp = 0x64000;
+    cpu.regs[Reg.EDX] = CODE + 0x300; cpu.regs[Reg.ECX] = 0x61000;
+    cpu.eip = rig.slot('SYSEXIT');
+    rig.interp.step();
+    rig.mem.load(CODE + 0x300, new Uint8Array([0x0f, 0x34]));
+    rig.interp.step();
+    expect([cpu.cpl, cpu.segSel[Seg.CS], cpu.segSel[Seg.SS], cpu.eip, cpu.regs[Reg.ESP]]).toEqual([1, KCODE | 1, KDATA | 1, CODE + 0x600, 0x64000]);
+    expect((cpu.pv as { vif: boolean }).vif).toBe(false);
+    expect(cpu.getEflags() & IF).toBe(IF);
+  });
+
   it('#GP with no SYSENTER_CS', () => {
     const rig = initRig();
     rig.cpu.eip = rig.slot('SYSEXIT');
