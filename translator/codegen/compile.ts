@@ -195,6 +195,7 @@ export class RegionCompiler {
     const exitEips: number[] = [];
     const entryPage = entry >>> 12;
     let current = 0;
+    let selfLoop = false;
 
     let sites = 0;
     /** leave for `target`; `skipped` instructions of the block (counted on entry) did not run */
@@ -216,7 +217,10 @@ export class RegionCompiler {
       const t = litValue(target);
       const k = t !== undefined ? blockIndex.get(t) : undefined;
       if (k === undefined) return exitTo(target, 0, t === undefined);
-      const go: Stmt[] = [assign(id('pc'), num(k)), { type: 'ContinueStatement', label: id('run') }];
+      // a block jumping to itself is its own inner loop: no trip through the switch
+      const go: Stmt[] = k === current && selfLoop
+        ? [{ type: 'ContinueStatement', label: id('self') }]
+        : [assign(id('pc'), num(k)), { type: 'ContinueStatement', label: id('run') }];
       if (k > current) return go;
       // a back-edge: leave when the instruction budget is spent
       return [ifStmt(bin('>=', id('ic'), id('lim')), exitTo(target)), ...go];
@@ -228,6 +232,8 @@ export class RegionCompiler {
     for (let k = 0; k < blocks.length; k++) {
       current = k;
       const b = blocks[k];
+      const last = b.instrs[b.instrs.length - 1];
+      selfLoop = !!last && hasStaticTarget(last) && last.imm === b.eip;
       const body: Stmt[] = [];
       ops.out = body;
       ops.flags = { lz: null, last: null };
@@ -267,7 +273,10 @@ export class RegionCompiler {
         const next = b.stopEip ?? (last ? last.next : b.eip);
         body.push(...jumpTo(num(next)));
       }
-      cases.push({ type: 'SwitchCase', test: num(k), consequent: [block(body)] });
+      const inner: Stmt = selfLoop
+        ? { type: 'LabeledStatement', label: id('self'), body: { type: 'ForStatement', init: null, test: null, update: null, body: block(body) } }
+        : block(body);
+      cases.push({ type: 'SwitchCase', test: num(k), consequent: [inner] });
     }
 
     const fnAst = this.wrap(cases);
