@@ -7,6 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { UserError } from './errors.ts';
+import { DEFAULT_ENGINE_OPTIONS } from '../translator/engine.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -68,6 +69,10 @@ export async function main(argv: string[]): Promise<number> {
     .option('--stats', 'more detail in the summary (per-vCPU time, scheduler, interrupts)')
     .option('--host-time', 'clocks follow the host instead of counting guest instructions')
     .option('--slice <n>', 'instructions per scheduling slice (default 2000)')
+    .option('--no-jit', 'interpreter only: translate nothing')
+    .option('--jit-threshold <n>', 'executions of a guest address before its code is translated (0: at once)', String(DEFAULT_ENGINE_OPTIONS.threshold))
+    .option('--jit-cache <MiB>', 'bound on generated JavaScript held in the code cache', String(DEFAULT_ENGINE_OPTIONS.cacheBytes >> 20))
+    .option('--lockstep', 'run every translated region and the interpreter from the same state; stop at the first difference')
     .action(async (image: string | undefined, opts) => {
       const { runCommand } = await import('./run.ts');
       exitCode = await runCommand(image, opts);

@@ -17,6 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
 import { UserError } from './errors.ts';
 import { Machine, type RunResult } from '../runtime/machine.ts';
+import { TranslatingEngine } from '../translator/machine-engine.ts';
+import { DEFAULT_ENGINE_OPTIONS, type EngineStats } from '../translator/engine.ts';
 import { LoaderError } from '../runtime/loader/multiboot.ts';
 
 export interface RunOptions {
@@ -28,6 +30,10 @@ export interface RunOptions {
   maxInstructions?: string;
   json?: boolean;
   stats?: boolean;
+  jit?: boolean;
+  jitThreshold?: string;
+  jitCache?: string;
+  lockstep?: boolean;
   hostTime?: boolean;
   /** --slice N: instructions per scheduling slice (tuning, undocumented in the usage line) */
   slice?: string;
@@ -80,6 +86,17 @@ async function attachRom(machine: Machine): Promise<RomHandle | string> {
   return rom;
 }
 
+/** The translator's statistics as the summary shows them. */
+function engineSummary(s: EngineStats, instructions: number) {
+  return {
+    translations: s.translations, guestInstructions: s.guestInstructionsTranslated, jsBytes: s.jsBytes,
+    translateMs: Number(s.translateMs.toFixed(1)), hits: s.hits, misses: s.misses, chained: s.chained,
+    siteHits: s.siteHits, invalidations: s.invalidations, cacheFlushes: s.cacheFlushes,
+    lockstepRegions: s.lockstepRegions,
+    translatedShare: instructions ? s.translatedInstructions / instructions : 0,
+  };
+}
+
 function fmtInt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
@@ -99,6 +116,11 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     throw new UserError(`cannot read image '${shownPath}': ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`, 2);
   }
 
+  const jitThreshold = intOption(opts.jitThreshold, '--jit-threshold', 0, 1_000_000_000, DEFAULT_ENGINE_OPTIONS.threshold);
+  const jitCacheMiB = intOption(opts.jitCache, '--jit-cache', 1, 4096, DEFAULT_ENGINE_OPTIONS.cacheBytes >> 20);
+  const engine = new TranslatingEngine({
+    jit: opts.jit !== false, threshold: jitThreshold, cacheBytes: jitCacheMiB << 20, lockstep: !!opts.lockstep,
+  });
   const consoleFd = opts.json ? 2 : 1;
   let lastByte = 0x0a;
   const machine = new Machine({
@@ -106,6 +128,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     sliceInstructions: slice,
     console: (b) => { writeAllSync(consoleFd, b); lastByte = b[b.length - 1]; },
   });
+  machine.engine = engine;
 
   // the built-in guest runs its workloads at a tenth of their size unless told otherwise (~15 s on the interpreter)
   const append = opts.append ?? (imageArg === undefined ? DEFAULT_GUEST_APPEND : undefined);
@@ -167,6 +190,8 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     timeMode: machine.time.hostTime ? 'host' : 'virtual',
     vmiCalls,
     vcpus: opts.stats || opts.json ? result.vcpus : undefined,
+    engine: machine.engine.name,
+    translator: opts.jit !== false ? engineSummary(engine.stats(), result.instructions) : undefined,
     stats: opts.stats ? {
       slices: machine.stats.slices, idleJumps: machine.stats.idleJumps, ipis: machine.stats.ipis,
       inits: machine.stats.inits, sipis: machine.stats.sipis, nmis: machine.stats.nmis,
@@ -201,6 +226,12 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
       lines.push(`  scheduler     ${fmtInt(machine.stats.slices)} slices, ${fmtInt(machine.stats.idleJumps)} idle jumps`);
       lines.push(`  interrupts    PIT ${machine.pit.irqs}, PIC ${machine.pic.delivered}, IO-APIC ${machine.ioapic.delivered}, APIC timer ${summary.stats!.apicTimerFires.join('/')}, taken ${summary.stats!.interruptsTaken.join('/')}`);
       lines.push(`  IPIs          ${machine.stats.ipis} (INIT ${machine.stats.inits}, SIPI ${machine.stats.sipis}, NMI ${machine.stats.nmis})`);
+      const t = summary.translator;
+      if (t) {
+        lines.push(`  translator    ${fmtInt(t.translations)} regions (${fmtInt(t.guestInstructions)} guest instructions, ${fmtInt(t.jsBytes)} bytes of JS) in ${t.translateMs.toFixed(0)} ms`);
+        lines.push(`                ${(t.translatedShare * 100).toFixed(1)}% of instructions ran translated; lookups ${fmtInt(t.hits)} hits, ${fmtInt(t.misses)} misses; ${fmtInt(t.chained)} chained links, ${fmtInt(t.siteHits)} indirect-site hits`);
+        lines.push(`                ${fmtInt(t.invalidations)} invalidations, ${fmtInt(t.cacheFlushes)} cache flushes${t.lockstepRegions ? `, ${fmtInt(t.lockstepRegions)} regions checked in lockstep` : ''}`);
+      }
     }
     writeAllSync(1, Buffer.from(lines.join('\n') + '\n'));
   }

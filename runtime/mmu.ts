@@ -56,6 +56,13 @@ export class Mmu {
   rmask = TLB_RS;
   wmask = TLB_WS;
   user = false;
+  /**
+   * Highest linear page the TLB may cache. Translated code trusts a TLB hit
+   * without checking segment limits, so when segments end below 4 GiB (the
+   * VMI hypervisor hole) pages above the limit are never cached and every
+   * access there takes the checked slow path.
+   */
+  ceilingVpn = 0xfffff;
   /** statistics */
   walks = 0;
   flushes = 0;
@@ -185,7 +192,7 @@ export class Mmu {
       rights = this.lastRights;
     }
     const page = phys & ~0xfff;
-    if (this.mem.fastReadable(page)) {
+    if (this.mem.fastReadable(page) && lin >>> 12 <= this.ceilingVpn) {
       if (!this.mem.fastWritable(page)) rights &= ~(TLB_WS | TLB_WU);
       const vpn = lin >>> 12;
       if (this.tlb[vpn] === 0) {
@@ -282,6 +289,14 @@ export class Mmu {
   }
 
   // ---- invalidation ----------------------------------------------------------------
+
+  /** Lower or raise the highest cacheable linear page (entries above a lowered ceiling are dropped). */
+  setCeiling(vpn: number): void {
+    if (vpn === this.ceilingVpn) return;
+    const lowered = vpn < this.ceilingVpn;
+    this.ceilingVpn = vpn;
+    if (lowered) this.flushAll(false);
+  }
 
   /** Drop every cached translation, or every non-global one. */
   flushAll(keepGlobal: boolean): void {

@@ -79,13 +79,17 @@ export class Engine {
     cpu.mem.onCodeInvalidated((page) => this.invalidatePage(page));
   }
 
-  /** Run up to n guest instructions (fewer if the vCPU halts). Returns how many ran. */
-  run(n: number): number {
+  /**
+   * Run up to n guest instructions (fewer if the vCPU halts, or `stop`
+   * answers true between regions). Returns how many ran.
+   */
+  run(n: number, stop?: () => boolean): number {
     const cpu = this.cpu;
     const start = cpu.instructions;
     const end = start + n;
     let t: Translation | undefined;
     while (cpu.instructions < end) {
+      if (stop !== undefined && stop()) break;
       if (this.interp.checkInterrupts()) t = undefined;
       if (cpu.halted) break;
       if (t === undefined || !t.valid || t.entryEip !== cpu.eip) t = this.options.jit ? this.lookup() : undefined;
@@ -152,7 +156,9 @@ export class Engine {
     // translations assume flat code, stack and data segments (re-checked only after a segment load)
     if (this.flatEpoch !== cpu.segEpoch) {
       this.flatEpoch = cpu.segEpoch;
-      this.flat = cpu.isFlat(Seg.CS) && flatData(cpu, Seg.SS) && flatData(cpu, Seg.DS) && flatData(cpu, Seg.ES);
+      const tops = [flatTop(cpu, Seg.CS, false), flatTop(cpu, Seg.SS, true), flatTop(cpu, Seg.DS, true), flatTop(cpu, Seg.ES, true)];
+      this.flat = tops.every((t) => t >= 0);
+      if (this.flat) cpu.mmu.setCeiling(Math.min(...tops));
     }
     if (!this.flat) return undefined;
     const eip = cpu.eip;
@@ -255,9 +261,18 @@ export class Engine {
   }
 }
 
-/** DS, ES, SS as translations assume them: base 0, 4 GiB, readable and writable. */
-function flatData(cpu: Cpu, s: number): boolean {
-  return cpu.isFlat(s) && (cpu.segRights[s] & (SEG_R | SEG_W)) === (SEG_R | SEG_W);
+/**
+ * A segment as translations assume it: base 0, expand-up, from offset 0 to a
+ * limit that ends a page (4 GiB, or below the VMI hypervisor hole); data
+ * segments readable and writable. The limit itself is enforced by the TLB
+ * ceiling. Returns the last valid page, or -1.
+ */
+function flatTop(cpu: Cpu, s: number, data: boolean): number {
+  if (cpu.segBase[s] !== 0 || cpu.segLo[s] !== 0) return -1;
+  const hi = cpu.segHi[s];
+  if (hi < 0xfbffffff || (hi + 1) % 4096 !== 0) return -1;
+  if (data && (cpu.segRights[s] & (SEG_R | SEG_W)) !== (SEG_R | SEG_W)) return -1;
+  return Math.floor(hi / 4096);
 }
 
 interface Snapshot {

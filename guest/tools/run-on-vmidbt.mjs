@@ -7,7 +7,10 @@
 //
 //   node guest/tools/run-on-vmidbt.mjs      (what `npm run guest:vmidbt` does)
 //   options: --scale S (default 0.1)  --kernel PATH  --timeout SECONDS  --jobs N  --verbose
-//            --modes pv,native  --smp 1,2
+//            --modes pv,native  --smp 1,2  --engines translator,interpreter
+//
+// Every configuration runs translated and interpreted (--no-jit): the
+// checksums must be the same either way.
 //
 // A boot passes when vmidbt exits with status 0 (the guest wrote 0 to the
 // debug-exit port: vmidbt's status is the value itself, not QEMU's
@@ -43,14 +46,22 @@ if (!romBuilt && modes.includes('pv')) {
 }
 const smps = opt('--smp', '1,2').split(',').map(Number);
 
+const engines = opt('--engines', 'translator,interpreter').split(',');
+for (const e of engines) if (e !== 'translator' && e !== 'interpreter') throw new Error(`--engines takes translator and/or interpreter, not '${e}'`);
+
 const configs = [];
-for (const mode of modes) for (const smp of smps) configs.push({ mode, smp, label: `${mode.padEnd(6)} smp=${smp}` });
+for (const engine of engines) {
+  for (const mode of modes) {
+    for (const smp of smps) configs.push({ mode, smp, engine, label: `${mode.padEnd(6)} smp=${smp} ${engine === 'interpreter' ? 'interp' : 'jit'}` });
+  }
+}
 
 /** One boot: resolves with { results, done, summary, exitCode, timedOut, log } */
 function boot(cfg, onResult) {
   return new Promise((resolveBoot) => {
     const vargs = [join(root, 'bin', 'vmidbt.js'), 'run', kernel, '--smp', String(cfg.smp), '--append', `scale=${scale}`, '--json'];
     if (cfg.mode === 'native') vargs.push('--no-rom');
+    if (cfg.engine === 'interpreter') vargs.push('--no-jit');
     const child = spawn(process.execPath, vargs, { stdio: ['ignore', 'pipe', 'pipe'] });
     const results = [];
     let done = null;
@@ -129,5 +140,5 @@ await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, async () 
 }));
 
 console.log(`guest-on-vmidbt: finished in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-console.log(`guest-on-vmidbt: ${total} workloads, ${failed} failed, modes=${modes.join(',')} smp=${smps.join(',')}`);
+console.log(`guest-on-vmidbt: ${total} workloads, ${failed} failed, modes=${modes.join(',')} smp=${smps.join(',')} engines=${engines.join(',')}`);
 process.exit(failed === 0 && configs.length > 0 ? 0 : 1);
