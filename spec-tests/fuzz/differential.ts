@@ -1,0 +1,282 @@
+/**
+ * Differential fuzzing: the same random guest code, from the same random
+ * state, run by the interpreter alone and by the engine translating
+ * everything at once (threshold 0); the final states must be identical.
+ *
+ * Two sandboxes (a bare flat CPL-0 CPU each, spec-tests/harness.ts) are set
+ * up identically: a GDT, an IDT whose 32 handlers are each `jmp $`, random
+ * bytes in the data area, random registers, arithmetic flags, DF and x87
+ * registers, and the code (generate.ts) ending in `jmp $`. The interpreter
+ * steps until EIP reaches a `jmp $` (the end, or a handler after an
+ * exception or trap) and so learns how many instructions the sequence takes;
+ * the engine then runs that many. Compared: the eight registers, EIP, the
+ * whole of EFLAGS (undefined flags included: both engines run the same
+ * semantics), every byte of RAM (data area, stack, exception frames), the x87
+ * state, CR2, and the exception taken (which handler EIP is in). The engine
+ * may run one more instruction than the interpreter: the terminator `jmp $`
+ * a region reaches before its back-edge checks the budget.
+ *
+ * A case is its seed: `caseFromSeed` rebuilds the code and the state, so a
+ * failure is reproduced by its seed alone, and `minimise` drops units while
+ * the mismatch persists.
+ */
+import { bareCpu, type Bare } from '../harness.ts';
+import { Engine, DEFAULT_ENGINE_OPTIONS } from '../../translator/engine.ts';
+import { readEflags } from '../../translator/semantics/flags.ts';
+import { disassembleRange, hexBytes } from '../../translator/isa/disasm.ts';
+import { vectorName } from '../../runtime/interrupts.ts';
+import { LAYOUT, Rng, assemble, randomUnits, AVOID_KNOWN, type Avoid, type Unit } from './generate.ts';
+
+const REG_NAMES = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
+
+export interface FuzzCase {
+  seed: number;
+  units: Unit[];
+  start: number;
+  regs: Int32Array;
+  eflags: number;
+  /** data-area contents */
+  data: Uint8Array;
+  /** x87: TOP, tags and register values */
+  fpu: { top: number; tags: number; st: Float64Array };
+}
+
+/** Build a case (code and initial state) from its seed. */
+export function caseFromSeed(seed: number, avoid: Avoid = AVOID_KNOWN, maxUnits = 12): FuzzCase {
+  const rng = new Rng(seed ^ 0x5eed1e55);
+  const units = randomUnits(rng, 1 + rng.int(maxUnits), avoid);
+  const regs = new Int32Array(8);
+  for (let r = 0; r < 8; r++) regs[r] = rng.u32() | 0;
+  regs[4] = LAYOUT.stackTop - 0x800 - rng.int(16);
+  // arithmetic flags and DF at random; IF clear, no trap flag
+  const eflags = 2 | (rng.u32() & 0x8d5) | (rng.chance(0.2) ? 0x400 : 0);
+  const data = new Uint8Array(LAYOUT.dataSize);
+  for (let k = 0; k < data.length; k += 4) {
+    const v = rng.chance(0.1) ? rng.int(4) : rng.u32();
+    data[k] = v; data[k + 1] = v >>> 8; data[k + 2] = v >>> 16; data[k + 3] = v >>> 24;
+  }
+  const st = new Float64Array(8);
+  for (let k = 0; k < 8; k++) st[k] = rng.chance(0.2) ? rng.int(100) : (rng.u32() / 0x10000 - 0x8000) * Math.pow(2, rng.int(40) - 20);
+  let tags = 0;
+  for (let k = 0; k < 8; k++) tags |= (rng.chance(0.3) ? 3 : st[k] === 0 ? 1 : 0) << (2 * k);
+  const size = units.reduce((n, u) => n + u.bytes.length + (u.branch?.rel ?? 0), 0) + 2;
+  // sometimes straddle the page boundary at 0x2000 or 0x3000
+  const start = rng.chance(0.3)
+    ? Math.max(LAYOUT.codeLo, (rng.chance(0.5) ? 0x2000 : 0x3000) - rng.int(size))
+    : LAYOUT.codeLo + rng.int(LAYOUT.codeHi - LAYOUT.codeLo - size);
+  return { seed, units, start, regs, eflags, data, fpu: { top: rng.int(8), tags, st } };
+}
+
+/** The bytes of an empty sandbox: descriptor tables and handlers. */
+function baseImage(): Uint8Array {
+  const img = new Uint8Array(LAYOUT.memBytes);
+  const i32 = new Int32Array(img.buffer);
+  const { gdt, idt, handlers, vectors } = LAYOUT;
+  // flat code (0x08) and data (0x10) descriptors, as enterFlatProtectedMode assumes
+  i32[(gdt >> 2) + 2] = 0x0000ffff; i32[(gdt >> 2) + 3] = 0x00cf9a00;
+  i32[(gdt >> 2) + 4] = 0x0000ffff; i32[(gdt >> 2) + 5] = 0x00cf9200;
+  for (let v = 0; v < vectors; v++) {
+    const h = handlers + v * 4;
+    i32[(idt >> 2) + v * 2] = (0x08 << 16) | h;
+    i32[(idt >> 2) + v * 2 + 1] = 0x8e00;
+    img[h] = 0xeb; img[h + 1] = 0xfe;
+  }
+  return img;
+}
+
+const BASE = baseImage();
+
+/** Where a run stopped: the end of the code, or the handler of an exception. */
+export function stopName(eip: number, end: number): string {
+  const a = eip >>> 0;
+  if (a === end) return 'end';
+  const { handlers, vectors } = LAYOUT;
+  if (a >= handlers && a < handlers + vectors * 4 && (a & 3) === 0) return vectorName((a - handlers) >> 2);
+  return `eip ${a.toString(16)}`;
+}
+
+interface State {
+  regs: number[];
+  eip: number;
+  eflags: number;
+  instructions: number;
+  cr2: number;
+  halted: boolean;
+  fpu: { top: number; tags: number; sw: number; cw: number; st: Uint8Array };
+  mem: Uint8Array;
+}
+
+function capture(b: Bare): State {
+  const { cpu, mem } = b;
+  return {
+    regs: [...cpu.regs], eip: cpu.eip >>> 0, eflags: readEflags(cpu) >>> 0, instructions: cpu.instructions,
+    cr2: cpu.cr2 >>> 0, halted: cpu.halted,
+    fpu: { top: cpu.fpu.top, tags: cpu.fpu.tags, sw: cpu.fpu.sw, cw: cpu.fpu.cw, st: new Uint8Array(cpu.fpu.st.slice().buffer) },
+    mem: mem.u8,
+  };
+}
+
+const hex = (v: number): string => (v >>> 0).toString(16).padStart(8, '0');
+
+/** Differences between the interpreter's final state (a) and the engine's (b), one line each. */
+function diff(a: State, b: State, end: number): string[] {
+  const out: string[] = [];
+  const row = (name: string, x: number, y: number) => {
+    if (x !== y) out.push(`  ${name.padEnd(12)} interpreter ${hex(x)}  translator ${hex(y)}`);
+  };
+  a.regs.forEach((v, k) => row(REG_NAMES[k], v, b.regs[k]));
+  if (a.eip !== b.eip) out.push(`  ${'eip'.padEnd(12)} interpreter ${hex(a.eip)} (${stopName(a.eip, end)})  translator ${hex(b.eip)} (${stopName(b.eip, end)})`);
+  row('eflags', a.eflags, b.eflags);
+  // the engine may have run the terminator once more before noticing the budget
+  if (b.instructions !== a.instructions && !(b.instructions === a.instructions + 1 && b.eip === a.eip)) {
+    row('instructions', a.instructions, b.instructions);
+  }
+  row('cr2', a.cr2, b.cr2);
+  if (a.halted !== b.halted) out.push(`  halted       interpreter ${a.halted}  translator ${b.halted}`);
+  row('fpu.top', a.fpu.top, b.fpu.top);
+  row('fpu.tags', a.fpu.tags, b.fpu.tags);
+  row('fpu.sw', a.fpu.sw, b.fpu.sw);
+  row('fpu.cw', a.fpu.cw, b.fpu.cw);
+  for (let k = 0; k < 8; k++) {
+    const x = Buffer.from(a.fpu.st.subarray(k * 8, k * 8 + 8)), y = Buffer.from(b.fpu.st.subarray(k * 8, k * 8 + 8));
+    // V8 does not keep NaN sign and payload bits stable across its tiers, so the same helper may
+    // store either NaN: registers holding any NaN compare equal (the x87 state is doubles anyway)
+    const nan = (z: Buffer) => Number.isNaN(z.readDoubleLE(0));
+    if (!x.equals(y) && !(nan(x) && nan(y))) out.push(`  fpu.r${k}       interpreter ${x.toString('hex')}  translator ${y.toString('hex')}`);
+  }
+  if (Buffer.compare(a.mem, b.mem) !== 0) {
+    let shown = 0;
+    for (let k = 0; k < a.mem.length && shown < 8; k++) {
+      if (a.mem[k] !== b.mem[k]) {
+        out.push(`  mem[${k.toString(16).padStart(5, '0')}]   interpreter ${a.mem[k].toString(16).padStart(2, '0')}  translator ${b.mem[k].toString(16).padStart(2, '0')}`);
+        shown++;
+      }
+    }
+  }
+  return out;
+}
+
+export interface Outcome {
+  /** empty when both engines agree */
+  diff: string[];
+  /** how the interpreter's run ended: 'end' or the exception's name */
+  stop: string;
+  instructions: number;
+  bytes: Uint8Array;
+  start: number;
+  end: number;
+}
+
+/** Both sandboxes and the engine, reused across cases (the engine's code cache is invalidated as code is reloaded). */
+export class Differential {
+  private readonly a: Bare = bareCpu(LAYOUT.memBytes);
+  private readonly b: Bare = bareCpu(LAYOUT.memBytes);
+  readonly engine: Engine;
+  /** instructions run by the interpreter, over all cases */
+  instructions = 0;
+
+  constructor() {
+    this.engine = new Engine(this.b.cpu, this.b.interp, { ...DEFAULT_ENGINE_OPTIONS, threshold: 0 });
+  }
+
+  private reset(s: Bare, c: FuzzCase, code: Uint8Array): void {
+    const { cpu, mem } = s;
+    mem.u8.set(BASE);
+    mem.u8.set(c.data, LAYOUT.data);
+    // through `load`, so that translations and decodings made from the previous case's code are dropped
+    mem.load(LAYOUT.codeLo, new Uint8Array(LAYOUT.codeHi - LAYOUT.codeLo));
+    mem.load(c.start, code);
+    cpu.gdtBase = LAYOUT.gdt; cpu.gdtLimit = 0x17;
+    cpu.idtBase = LAYOUT.idt; cpu.idtLimit = LAYOUT.vectors * 8 - 1;
+    cpu.regs.set(c.regs);
+    cpu.eip = c.start;
+    cpu.eflags = c.eflags;
+    cpu.lazy = 0; cpu.lop = 0; cpu.lres = 0; cpu.la = 0; cpu.lb = 0;
+    cpu.instructions = 0;
+    cpu.halted = false;
+    cpu.interruptShadow = false;
+    cpu.exitSite = -1;
+    cpu.cr2 = 0;
+    cpu.fpu.reset();
+    cpu.fpu.top = c.fpu.top;
+    cpu.fpu.tags = c.fpu.tags;
+    cpu.fpu.st.set(c.fpu.st);
+  }
+
+  /** Run one case (optionally with only some of its units) through both engines. */
+  run(c: FuzzCase, units: Unit[] = c.units): Outcome {
+    const { bytes, end } = assemble(units, c.start);
+    this.reset(this.a, c, bytes);
+    this.reset(this.b, c, bytes);
+    const { cpu, interp } = this.a;
+    const { vectors, handlers } = LAYOUT;
+    const stopped = (eip: number) => eip === end || (eip >= handlers && eip < handlers + vectors * 4);
+    let n = 0;
+    // forward branches only: every sequence ends; the bound is a guard against a generator bug
+    while (n < 20000 && !cpu.halted) {
+      interp.step();
+      n++;
+      if (stopped(cpu.eip >>> 0)) break;
+    }
+    this.instructions += n;
+    this.engine.run(n);
+    const sa = capture(this.a), sb = capture(this.b);
+    return { diff: diff(sa, sb, end), stop: stopName(sa.eip, end), instructions: n, bytes, start: c.start, end };
+  }
+
+  /** Drop units (one at a time, to a fixed point) while the engines still disagree. */
+  minimise(c: FuzzCase): Unit[] {
+    let units = c.units;
+    for (let changed = true; changed;) {
+      changed = false;
+      for (let k = 0; k < units.length; k++) {
+        const fewer = units.filter((_, j) => j !== k);
+        if (fewer.length && this.run(c, fewer).diff.length) { units = fewer; changed = true; k--; }
+      }
+    }
+    return units;
+  }
+}
+
+/** A failing case as text: seed, initial registers, listing, and the differences. */
+export function report(c: FuzzCase, o: Outcome): string {
+  const lines = [`seed ${c.seed} (${o.instructions} instructions, interpreter stopped at ${o.stop})`];
+  lines.push(`  initial: ${[...c.regs].map((v, k) => `${REG_NAMES[k]}=${hex(v)}`).join(' ')} eflags=${hex(c.eflags)} fpu.top=${c.fpu.top} fpu.tags=${c.fpu.tags.toString(16)}`);
+  lines.push(`  code at ${hex(o.start)}: ${hexBytes(o.bytes)}`);
+  for (const l of disassembleRange(o.bytes, o.start, true)) lines.push(`    ${hex(l.addr)}  ${hexBytes(l.bytes).padEnd(36)} ${l.text}`);
+  lines.push('  differences:', ...o.diff);
+  return lines.join('\n');
+}
+
+export interface CampaignResult {
+  cases: number;
+  /** cases where the engines disagreed */
+  failed: number;
+  instructions: number;
+  failures: { seed: number; text: string }[];
+  /** how runs ended, by stop name */
+  stops: Map<string, number>;
+  ms: number;
+}
+
+/** Run `count` cases with seeds seed, seed+1, ...; minimise and report up to `keep` failures. */
+export function campaign(seed: number, count: number, keep = 5, avoid: Avoid = AVOID_KNOWN, onProgress?: (done: number) => void): CampaignResult {
+  const d = new Differential();
+  const started = performance.now();
+  const failures: { seed: number; text: string }[] = [];
+  const stops = new Map<string, number>();
+  let failed = 0;
+  for (let k = 0; k < count; k++) {
+    const c = caseFromSeed((seed + k) | 0, avoid);
+    const o = d.run(c);
+    stops.set(o.stop, (stops.get(o.stop) ?? 0) + 1);
+    if (o.diff.length) failed++;
+    if (o.diff.length && failures.length < keep) {
+      const units = d.minimise(c);
+      const small = d.run(c, units);
+      failures.push({ seed: c.seed, text: report(c, small.diff.length ? small : o) });
+    }
+    if (onProgress && (k + 1) % 10000 === 0) onProgress(k + 1);
+  }
+  return { cases: count, failed, instructions: d.instructions, failures, stops, ms: performance.now() - started };
+}
