@@ -1,0 +1,149 @@
+// cond_cl_shift: 5 instructions, 3 blocks
+// 1000 85 c0 test eax, eax
+// 1002 74 02 je 0x1006
+// 1004 d3 e3 shl ebx, cl
+// 1006 0f 92 c2 setb dl
+// 1009 c3 ret
+return function translated(cpu) {
+const R = cpu.regs;
+const tlb = cpu.mmu.tlb;
+const m8 = MEM.u8;
+const m16 = MEM.u16;
+const m32 = MEM.i32;
+const ep = MEM.codeEpoch;
+const lim = cpu.budget;
+let r0 = R[0];
+let r1 = R[1];
+let r2 = R[2];
+let r3 = R[3];
+let r4 = R[4];
+let fl = cpu.eflags;
+let lz = cpu.lazy;
+let lop = cpu.lop;
+let lres = cpu.lres;
+let la = cpu.la;
+let lb = cpu.lb;
+let ic = 0;
+let ip = 0;
+let sp0 = r4;
+let pc = 0;
+let xe = 0;
+let xl = -1;
+let smc = 0;
+let xt = 0;
+try {
+run: for (; ; ) {
+switch (pc) {
+case 0:
+{
+ic += 2;
+const t0 = r0;
+const t1 = r0;
+const t2 = t0 & t1;
+lop = 18;
+lres = t2;
+la = t2;
+lb = 0;
+lz = 2261;
+const t3 = t2 === 0 ? 1 : 0;
+if (t3) {
+pc = 1;
+continue run;
+}
+pc = 2;
+continue run;
+}
+case 1:
+{
+ic += 2;
+const t4 = h.cond(2, fl, lz, lop, lres, la, lb);
+r2 = r2 & -256 | t4 & 255;
+{
+ip = 3;
+sp0 = r4;
+}
+const t5 = tlb[r4 >>> 12];
+const t6 = t5 & 1 && (r4 & 3) === 0 ? m32[(t5 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+xt = t6;
+pc = -1;
+continue run;
+}
+case 2:
+{
+ic += 1;
+const t7 = r3;
+const t8 = r1 & 255;
+const t9 = t8 & 31;
+const t10 = t9 !== 0 ? 1 : 0;
+if (t10) {
+const t11 = t7 << t9;
+r3 = t11;
+lop = 22;
+lres = t11;
+la = t7;
+lb = t9;
+lz = 2261;
+}
+if (ic >= lim) {
+xe = 4102;
+xl = 0;
+break run;
+}
+pc = 1;
+continue run;
+}
+case -1:
+{
+if (ic >= lim) {
+cpu.exitSite = 0;
+xe = xt;
+xl = -1;
+break run;
+}
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+case 4102:
+pc = 1;
+continue run;
+case 4100:
+pc = 2;
+continue run;
+}
+cpu.exitSite = 1;
+xe = xt;
+xl = -1;
+break run;
+}
+}
+}
+} catch (ex) {
+R[2] = r2;
+R[3] = r3;
+R[4] = r4;
+cpu.eflags = fl;
+cpu.lazy = lz;
+cpu.lop = lop;
+cpu.lres = lres;
+cpu.la = la;
+cpu.lb = lb;
+R[4] = sp0;
+cpu.eip = EIPS[ip];
+cpu.instructions = cpu.instructions + ic - LEFT[ip];
+throw ex;
+}
+R[2] = r2;
+R[3] = r3;
+R[4] = r4;
+cpu.eflags = fl;
+cpu.lazy = lz;
+cpu.lop = lop;
+cpu.lres = lres;
+cpu.la = la;
+cpu.lb = lb;
+cpu.eip = xe;
+cpu.instructions += ic;
+return xl >= 0 ? L[xl] : undefined;
+};

@@ -1,0 +1,191 @@
+// counted_loop: 10 instructions, 4 blocks
+// 1000 b9 0a 00 00 00 mov ecx, 0xa
+// 1005 03 06 add eax, dword ptr [esi]
+// 1007 83 c6 04 add esi, 0x4
+// 100a 49 dec ecx
+// 100b 75 f8 jne 0x1005
+// 100d c3 ret
+return function translated(cpu) {
+const R = cpu.regs;
+const tlb = cpu.mmu.tlb;
+const m8 = MEM.u8;
+const m16 = MEM.u16;
+const m32 = MEM.i32;
+const ep = MEM.codeEpoch;
+const lim = cpu.budget;
+let r0 = R[0];
+let r1 = R[1];
+let r4 = R[4];
+let r6 = R[6];
+let fl = cpu.eflags;
+let lz = cpu.lazy;
+let lop = cpu.lop;
+let lres = cpu.lres;
+let la = cpu.la;
+let lb = cpu.lb;
+let ic = 0;
+let ip = 0;
+let sp0 = r4;
+let pc = 0;
+let xe = 0;
+let xl = -1;
+let smc = 0;
+let xt = 0;
+try {
+run: for (; ; ) {
+switch (pc) {
+case 0:
+{
+ic += 1;
+r1 = 10;
+pc = 2;
+continue run;
+}
+case 1:
+self: for (; ; ) {
+ic += 4;
+{
+ip = 1;
+}
+const t0 = r0;
+const t1 = r6 | 0;
+const t2 = tlb[t1 >>> 12];
+const t3 = t2 & 1 && (t1 & 3) === 0 ? m32[(t2 & -4096 | t1 & 4095) >>> 2] : h.rd32(cpu, t1);
+const t4 = t0 + t3 | 0;
+r0 = t4;
+const t5 = r6;
+const t6 = t5 + 4 | 0;
+r6 = t6;
+lop = 2;
+lres = t6;
+la = t5;
+lb = 4;
+lz = 2261;
+const t7 = r1;
+const t8 = t7 - 1 | 0;
+r1 = t8;
+fl = fl & -2 | (t6 >>> 0 < t5 >>> 0 ? 1 : 0) << 0;
+lop = 10;
+lres = t8;
+la = t7;
+lb = 1;
+lz = 2260;
+const t9 = !(t7 === 1) ? 1 : 0;
+if (t9) {
+pc = 2;
+continue run;
+}
+pc = 3;
+continue run;
+}
+case 2:
+self: for (; ; ) {
+ic += 4;
+{
+ip = 5;
+}
+const t10 = r0;
+const t11 = r6 | 0;
+const t12 = tlb[t11 >>> 12];
+const t13 = t12 & 1 && (t11 & 3) === 0 ? m32[(t12 & -4096 | t11 & 4095) >>> 2] : h.rd32(cpu, t11);
+const t14 = t10 + t13 | 0;
+r0 = t14;
+const t15 = r6;
+const t16 = t15 + 4 | 0;
+r6 = t16;
+lop = 2;
+lres = t16;
+la = t15;
+lb = 4;
+lz = 2261;
+const t17 = r1;
+const t18 = t17 - 1 | 0;
+r1 = t18;
+fl = fl & -2 | (t16 >>> 0 < t15 >>> 0 ? 1 : 0) << 0;
+lop = 10;
+lres = t18;
+la = t17;
+lb = 1;
+lz = 2260;
+const t19 = !(t17 === 1) ? 1 : 0;
+if (t19) {
+if (ic >= lim) {
+xe = 4101;
+xl = 0;
+break run;
+}
+continue self;
+}
+pc = 3;
+continue run;
+}
+case 3:
+{
+ic += 1;
+{
+ip = 9;
+sp0 = r4;
+}
+const t20 = tlb[r4 >>> 12];
+const t21 = t20 & 1 && (r4 & 3) === 0 ? m32[(t20 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+xt = t21;
+pc = -1;
+continue run;
+}
+case -1:
+{
+if (ic >= lim) {
+cpu.exitSite = 0;
+xe = xt;
+xl = -1;
+break run;
+}
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+case 4101:
+pc = 2;
+continue run;
+case 4109:
+pc = 3;
+continue run;
+}
+cpu.exitSite = 1;
+xe = xt;
+xl = -1;
+break run;
+}
+}
+}
+} catch (ex) {
+R[0] = r0;
+R[1] = r1;
+R[4] = r4;
+R[6] = r6;
+cpu.eflags = fl;
+cpu.lazy = lz;
+cpu.lop = lop;
+cpu.lres = lres;
+cpu.la = la;
+cpu.lb = lb;
+R[4] = sp0;
+cpu.eip = EIPS[ip];
+cpu.instructions = cpu.instructions + ic - LEFT[ip];
+throw ex;
+}
+R[0] = r0;
+R[1] = r1;
+R[4] = r4;
+R[6] = r6;
+cpu.eflags = fl;
+cpu.lazy = lz;
+cpu.lop = lop;
+cpu.lres = lres;
+cpu.la = la;
+cpu.lb = lb;
+cpu.eip = xe;
+cpu.instructions += ic;
+return xl >= 0 ? L[xl] : undefined;
+};

@@ -1,0 +1,153 @@
+// flag_liveness: 8 instructions, 3 blocks
+// 1000 01 d8 add eax, ebx
+// 1002 29 c8 sub eax, ecx
+// 1004 31 d0 xor eax, edx
+// 1006 40 inc eax
+// 1007 83 e0 07 and eax, 0x7
+// 100a 74 05 je 0x1011
+// 100c bb 01 00 00 00 mov ebx, 0x1
+// 1011 c3 ret
+return function translated(cpu) {
+const R = cpu.regs;
+const tlb = cpu.mmu.tlb;
+const m8 = MEM.u8;
+const m16 = MEM.u16;
+const m32 = MEM.i32;
+const ep = MEM.codeEpoch;
+const lim = cpu.budget;
+let r0 = R[0];
+let r1 = R[1];
+let r2 = R[2];
+let r3 = R[3];
+let r4 = R[4];
+let fl = cpu.eflags;
+let lz = cpu.lazy;
+let lop = cpu.lop;
+let lres = cpu.lres;
+let la = cpu.la;
+let lb = cpu.lb;
+let ic = 0;
+let ip = 0;
+let sp0 = r4;
+let pc = 0;
+let xe = 0;
+let xl = -1;
+let smc = 0;
+let xt = 0;
+try {
+run: for (; ; ) {
+switch (pc) {
+case 0:
+{
+ic += 6;
+const t0 = r0;
+const t1 = r3;
+const t2 = t0 + t1 | 0;
+r0 = t2;
+const t3 = r0;
+const t4 = r1;
+const t5 = t3 - t4 | 0;
+r0 = t5;
+const t6 = r0;
+const t7 = r2;
+const t8 = t6 ^ t7;
+r0 = t8;
+const t9 = r0;
+const t10 = t9 + 1 | 0;
+r0 = t10;
+const t11 = r0;
+const t12 = t11 & 7;
+r0 = t12;
+lop = 18;
+lres = t12;
+la = t11;
+lb = 0;
+lz = 2261;
+const t13 = t12 === 0 ? 1 : 0;
+if (t13) {
+pc = 1;
+continue run;
+}
+pc = 2;
+continue run;
+}
+case 1:
+{
+ic += 1;
+{
+ip = 6;
+sp0 = r4;
+}
+const t14 = tlb[r4 >>> 12];
+const t15 = t14 & 1 && (r4 & 3) === 0 ? m32[(t14 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+xt = t15;
+pc = -1;
+continue run;
+}
+case 2:
+{
+ic += 1;
+r3 = 1;
+if (ic >= lim) {
+xe = 4113;
+xl = 0;
+break run;
+}
+pc = 1;
+continue run;
+}
+case -1:
+{
+if (ic >= lim) {
+cpu.exitSite = 0;
+xe = xt;
+xl = -1;
+break run;
+}
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+case 4113:
+pc = 1;
+continue run;
+case 4108:
+pc = 2;
+continue run;
+}
+cpu.exitSite = 1;
+xe = xt;
+xl = -1;
+break run;
+}
+}
+}
+} catch (ex) {
+R[0] = r0;
+R[3] = r3;
+R[4] = r4;
+cpu.eflags = fl;
+cpu.lazy = lz;
+cpu.lop = lop;
+cpu.lres = lres;
+cpu.la = la;
+cpu.lb = lb;
+R[4] = sp0;
+cpu.eip = EIPS[ip];
+cpu.instructions = cpu.instructions + ic - LEFT[ip];
+throw ex;
+}
+R[0] = r0;
+R[3] = r3;
+R[4] = r4;
+cpu.eflags = fl;
+cpu.lazy = lz;
+cpu.lop = lop;
+cpu.lres = lres;
+cpu.la = la;
+cpu.lb = lb;
+cpu.eip = xe;
+cpu.instructions += ic;
+return xl >= 0 ? L[xl] : undefined;
+};

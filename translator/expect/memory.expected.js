@@ -1,0 +1,148 @@
+// memory: 5 instructions, 1 blocks
+// 1000 8b 43 08 mov eax, dword ptr [ebx+0x8]
+// 1003 89 07 mov dword ptr [edi], eax
+// 1005 c6 47 01 03 mov byte ptr [edi+0x1], 0x3
+// 1009 0f b7 0e movzx ecx, word ptr [esi]
+// 100c c3 ret
+return function translated(cpu) {
+const R = cpu.regs;
+const tlb = cpu.mmu.tlb;
+const m8 = MEM.u8;
+const m16 = MEM.u16;
+const m32 = MEM.i32;
+const ep = MEM.codeEpoch;
+const lim = cpu.budget;
+let r0 = R[0];
+let r1 = R[1];
+let r3 = R[3];
+let r4 = R[4];
+let r6 = R[6];
+let r7 = R[7];
+let fl = cpu.eflags;
+let lz = cpu.lazy;
+let lop = cpu.lop;
+let lres = cpu.lres;
+let la = cpu.la;
+let lb = cpu.lb;
+let ic = 0;
+let ip = 0;
+let sp0 = r4;
+let pc = 0;
+let xe = 0;
+let xl = -1;
+let smc = 0;
+let xt = 0;
+try {
+run: for (; ; ) {
+switch (pc) {
+case 0:
+{
+ic += 5;
+{
+ip = 0;
+}
+const t0 = r3 + 8 | 0;
+const t1 = tlb[t0 >>> 12];
+const t2 = t1 & 1 && (t0 & 3) === 0 ? m32[(t1 & -4096 | t0 & 4095) >>> 2] : h.rd32(cpu, t0);
+r0 = t2;
+{
+ip = 1;
+}
+const t3 = r0;
+const t4 = r7 | 0;
+const t5 = tlb[t4 >>> 12];
+if (t5 & 2 && (t4 & 3) === 0) {
+m32[(t5 & -4096 | t4 & 4095) >>> 2] = t3;
+} else {
+h.wr32(cpu, t4, t3);
+smc = MEM.codeEpoch !== ep;
+}
+if (smc) {
+ic -= 3;
+xe = 4101;
+xl = 0;
+break run;
+}
+{
+ip = 2;
+}
+const t6 = r7 + 1 | 0;
+const t7 = tlb[t6 >>> 12];
+if (t7 & 2) {
+m8[t7 & -4096 | t6 & 4095] = 3;
+} else {
+h.wr8(cpu, t6, 3);
+smc = MEM.codeEpoch !== ep;
+}
+if (smc) {
+ic -= 2;
+xe = 4105;
+xl = 1;
+break run;
+}
+{
+ip = 3;
+}
+const t8 = r6 | 0;
+const t9 = tlb[t8 >>> 12];
+const t10 = t9 & 1 && (t8 & 1) === 0 ? m16[(t9 & -4096 | t8 & 4095) >>> 1] : h.rd16(cpu, t8);
+r1 = t10;
+{
+ip = 4;
+sp0 = r4;
+}
+const t11 = tlb[r4 >>> 12];
+const t12 = t11 & 1 && (r4 & 3) === 0 ? m32[(t11 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+xt = t12;
+pc = -1;
+continue run;
+}
+case -1:
+{
+if (ic >= lim) {
+cpu.exitSite = 0;
+xe = xt;
+xl = -1;
+break run;
+}
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+}
+cpu.exitSite = 1;
+xe = xt;
+xl = -1;
+break run;
+}
+}
+}
+} catch (ex) {
+R[0] = r0;
+R[1] = r1;
+R[4] = r4;
+cpu.eflags = fl;
+cpu.lazy = lz;
+cpu.lop = lop;
+cpu.lres = lres;
+cpu.la = la;
+cpu.lb = lb;
+R[4] = sp0;
+cpu.eip = EIPS[ip];
+cpu.instructions = cpu.instructions + ic - LEFT[ip];
+throw ex;
+}
+R[0] = r0;
+R[1] = r1;
+R[4] = r4;
+cpu.eflags = fl;
+cpu.lazy = lz;
+cpu.lop = lop;
+cpu.lres = lres;
+cpu.la = la;
+cpu.lb = lb;
+cpu.eip = xe;
+cpu.instructions += ic;
+return xl >= 0 ? L[xl] : undefined;
+};

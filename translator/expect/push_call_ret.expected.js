@@ -1,0 +1,179 @@
+// push_call_ret: 7 instructions, 3 blocks
+// 1000 55 push ebp
+// 1001 89 e5 mov ebp, esp
+// 1003 e8 02 00 00 00 call 0x100a
+// 1008 5d pop ebp
+// 1009 c3 ret
+// 100a 8b 44 24 04 mov eax, dword ptr [esp+0x4]
+// 100e c3 ret
+return function translated(cpu) {
+const R = cpu.regs;
+const tlb = cpu.mmu.tlb;
+const m8 = MEM.u8;
+const m16 = MEM.u16;
+const m32 = MEM.i32;
+const ep = MEM.codeEpoch;
+const lim = cpu.budget;
+let r0 = R[0];
+let r4 = R[4];
+let r5 = R[5];
+let fl = cpu.eflags;
+let lz = cpu.lazy;
+let lop = cpu.lop;
+let lres = cpu.lres;
+let la = cpu.la;
+let lb = cpu.lb;
+let ic = 0;
+let ip = 0;
+let sp0 = r4;
+let pc = 0;
+let xe = 0;
+let xl = -1;
+let smc = 0;
+let xt = 0;
+try {
+run: for (; ; ) {
+switch (pc) {
+case 0:
+{
+ic += 3;
+{
+ip = 0;
+sp0 = r4;
+}
+const t0 = r5;
+const t1 = r4 - 4 | 0;
+const t2 = tlb[t1 >>> 12];
+if (t2 & 2 && (t1 & 3) === 0) {
+m32[(t2 & -4096 | t1 & 4095) >>> 2] = t0;
+} else {
+h.wr32(cpu, t1, t0);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t1;
+if (smc) {
+ic -= 2;
+xe = 4097;
+xl = 0;
+break run;
+}
+const t3 = r4;
+r5 = t3;
+{
+ip = 2;
+sp0 = r4;
+}
+const t4 = r4 - 4 | 0;
+const t5 = tlb[t4 >>> 12];
+if (t5 & 2 && (t4 & 3) === 0) {
+m32[(t5 & -4096 | t4 & 4095) >>> 2] = 4104;
+} else {
+h.wr32(cpu, t4, 4104);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t4;
+pc = 1;
+continue run;
+if (smc) {
+xe = 4104;
+xl = 1;
+break run;
+}
+}
+case 1:
+{
+ic += 2;
+{
+ip = 3;
+}
+const t6 = r4 + 4 | 0;
+const t7 = tlb[t6 >>> 12];
+const t8 = t7 & 1 && (t6 & 3) === 0 ? m32[(t7 & -4096 | t6 & 4095) >>> 2] : h.rd32(cpu, t6);
+r0 = t8;
+{
+ip = 4;
+sp0 = r4;
+}
+const t9 = tlb[r4 >>> 12];
+const t10 = t9 & 1 && (r4 & 3) === 0 ? m32[(t9 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+xt = t10;
+pc = -1;
+continue run;
+}
+case 2:
+{
+ic += 2;
+{
+ip = 5;
+sp0 = r4;
+}
+const t11 = tlb[r4 >>> 12];
+const t12 = t11 & 1 && (r4 & 3) === 0 ? m32[(t11 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+r5 = t12;
+{
+ip = 6;
+sp0 = r4;
+}
+const t13 = tlb[r4 >>> 12];
+const t14 = t13 & 1 && (r4 & 3) === 0 ? m32[(t13 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+xt = t14;
+pc = -1;
+continue run;
+}
+case -1:
+{
+if (ic >= lim) {
+cpu.exitSite = 0;
+xe = xt;
+xl = -1;
+break run;
+}
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+case 4106:
+pc = 1;
+continue run;
+case 4104:
+pc = 2;
+continue run;
+}
+cpu.exitSite = 1;
+xe = xt;
+xl = -1;
+break run;
+}
+}
+}
+} catch (ex) {
+R[0] = r0;
+R[4] = r4;
+R[5] = r5;
+cpu.eflags = fl;
+cpu.lazy = lz;
+cpu.lop = lop;
+cpu.lres = lres;
+cpu.la = la;
+cpu.lb = lb;
+R[4] = sp0;
+cpu.eip = EIPS[ip];
+cpu.instructions = cpu.instructions + ic - LEFT[ip];
+throw ex;
+}
+R[0] = r0;
+R[4] = r4;
+R[5] = r5;
+cpu.eflags = fl;
+cpu.lazy = lz;
+cpu.lop = lop;
+cpu.lres = lres;
+cpu.la = la;
+cpu.lb = lb;
+cpu.eip = xe;
+cpu.instructions += ic;
+return xl >= 0 ? L[xl] : undefined;
+};
