@@ -55,8 +55,9 @@ export function lineDiff(expected: string, actual: string, context = 3): string 
   let i = 0, j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && a[i] === b[j]) { ops.push({ k: ' ', line: a[i], ai: i++, bi: j++ }); }
-    else if (j < m && (i === n || lcs[i][j + 1] >= lcs[i + 1][j])) { ops.push({ k: '+', line: b[j], ai: i, bi: j++ }); }
-    else { ops.push({ k: '-', line: a[i], ai: i++, bi: j }); }
+    // removals before additions, as diff -u lists them
+    else if (i < n && (j === m || lcs[i + 1][j] >= lcs[i][j + 1])) { ops.push({ k: '-', line: a[i], ai: i++, bi: j }); }
+    else { ops.push({ k: '+', line: b[j], ai: i, bi: j++ }); }
   }
   const changed = ops.map((o) => o.k !== ' ');
   if (!changed.includes(true)) return '';
