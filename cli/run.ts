@@ -92,7 +92,7 @@ function engineSummary(s: EngineStats, instructions: number) {
     translations: s.translations, guestInstructions: s.guestInstructionsTranslated, jsBytes: s.jsBytes,
     translateMs: Number(s.translateMs.toFixed(1)), hits: s.hits, misses: s.misses, chained: s.chained,
     siteHits: s.siteHits, invalidations: s.invalidations, cacheFlushes: s.cacheFlushes,
-    lockstepRegions: s.lockstepRegions,
+    lockstepRegions: s.lockstepRegions, regionRuns: s.regionRuns, interpretedSteps: s.interpretedSteps,
     translatedShare: instructions ? s.translatedInstructions / instructions : 0,
   };
 }
@@ -230,6 +230,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
       if (t) {
         lines.push(`  translator    ${fmtInt(t.translations)} regions (${fmtInt(t.guestInstructions)} guest instructions, ${fmtInt(t.jsBytes)} bytes of JS) in ${t.translateMs.toFixed(0)} ms`);
         lines.push(`                ${(t.translatedShare * 100).toFixed(1)}% of instructions ran translated; lookups ${fmtInt(t.hits)} hits, ${fmtInt(t.misses)} misses; ${fmtInt(t.chained)} chained links, ${fmtInt(t.siteHits)} indirect-site hits`);
+        lines.push(`                ${fmtInt(t.regionRuns)} region entries, ${fmtInt(t.interpretedSteps)} instructions interpreted between them`);
         lines.push(`                ${fmtInt(t.invalidations)} invalidations, ${fmtInt(t.cacheFlushes)} cache flushes${t.lockstepRegions ? `, ${fmtInt(t.lockstepRegions)} regions checked in lockstep` : ''}`);
       }
     }

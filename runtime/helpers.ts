@@ -7,11 +7,21 @@ import type { Cpu } from './cpu.ts';
 
 export type Helper = (cpu: Cpu, ...args: number[]) => number;
 
+/** High half of a 32x32 unsigned product, in 16-bit pieces (exact in doubles, no BigInt). */
+function mulhu(a: number, b: number): number {
+  const al = a & 0xffff, ah = a >>> 16, bl = b & 0xffff, bh = b >>> 16;
+  const lo = al * bl;
+  const mid1 = ah * bl;
+  const mid2 = al * bh;
+  const carry = ((lo >>> 16) + (mid1 & 0xffff) + (mid2 & 0xffff)) >>> 16;
+  return (ah * bh + (mid1 >>> 16) + (mid2 >>> 16) + carry) | 0;
+}
+
 export const HELPERS: Record<string, Helper> = {
   /** high 32 bits of the unsigned 64-bit product */
-  mulhu: (_c, a, b) => Number((BigInt(a >>> 0) * BigInt(b >>> 0)) >> 32n) | 0,
-  /** high 32 bits of the signed 64-bit product */
-  mulhs: (_c, a, b) => Number((BigInt(a | 0) * BigInt(b | 0)) >> 32n) | 0,
+  mulhu: (_c, a, b) => mulhu(a, b),
+  /** high 32 bits of the signed 64-bit product: the unsigned one, corrected for negative factors */
+  mulhs: (_c, a, b) => (mulhu(a, b) - (a < 0 ? b : 0) - (b < 0 ? a : 0)) | 0,
   /** index of the lowest set bit (v != 0) */
   bsf: (_c, v) => 31 - Math.clz32(v & -v),
   /** index of the highest set bit (v != 0) */

@@ -27,7 +27,7 @@ import { deliverFault } from '../runtime/interrupts.ts';
 import { CR0_PG } from '../runtime/mmu.ts';
 import { Seg } from './isa/instr.ts';
 import { SEG_R, SEG_W } from '../runtime/cpu.ts';
-import { RegionCompiler, type Translation } from './codegen/compile.ts';
+import { RegionCompiler, prettySource, type Translation } from './codegen/compile.ts';
 import { readEflags } from './semantics/flags.ts';
 
 export interface EngineOptions {
@@ -58,6 +58,9 @@ export interface EngineStats {
   lockstepRegions: number;
   /** indirect jumps whose target came from the per-site cache */
   siteHits: number;
+  /** translated regions entered, and instructions the interpreter ran in between */
+  regionRuns: number;
+  interpretedSteps: number;
 }
 
 export class LockstepMismatch extends Error {}
@@ -66,6 +69,7 @@ export class Engine {
   readonly stats: EngineStats = {
     translations: 0, jsBytes: 0, guestInstructionsTranslated: 0, hits: 0, misses: 0, invalidations: 0,
     chained: 0, cacheFlushes: 0, translateMs: 0, translatedInstructions: 0, lockstepRegions: 0, siteHits: 0,
+    regionRuns: 0, interpretedSteps: 0,
   };
   private readonly cache = new Map<number, Translation>();
   private readonly byPage = new Map<number, Set<Translation>>();
@@ -94,10 +98,12 @@ export class Engine {
       if (cpu.halted) break;
       if (t === undefined || !t.valid || t.entryEip !== cpu.eip) t = this.options.jit ? this.lookup() : undefined;
       if (t === undefined) {
+        this.stats.interpretedSteps++;
         this.interp.step();
         continue;
       }
       const from = t;
+      this.stats.regionRuns++;
       cpu.budget = end - cpu.instructions;
       const before = cpu.instructions;
       try {
@@ -255,7 +261,7 @@ export class Engine {
     const diff = diffStates(afterJit, afterInterp, memJit, cpu.mem.u8);
     this.stats.lockstepRegions++;
     if (diff.length) {
-      throw new LockstepMismatch(`lockstep: translated region at ${hex(t.entryEip)} (${steps} instructions) differs from the interpreter:\n${diff.join('\n')}\n--- generated code ---\n${t.source}`);
+      throw new LockstepMismatch(`lockstep: translated region at ${hex(t.entryEip)} (${steps} instructions) differs from the interpreter:\n${diff.join("\n")}\n--- generated code ---\n${prettySource(t.source)}`);
     }
     return undefined;
   }

@@ -21,6 +21,7 @@
  * The AST is printed by astring and compiled once with `new Function`.
  */
 import { generate } from 'astring';
+import { parse } from 'acorn';
 import type * as E from 'estree';
 import type { Cpu } from '../../runtime/cpu.ts';
 import { Fault } from '../../runtime/faults.ts';
@@ -65,7 +66,7 @@ export interface CompileLimits {
   maxBlocks: number;
 }
 
-const DEFAULT_LIMITS: CompileLimits = { maxInstructions: 400, maxBlocks: 48 };
+const DEFAULT_LIMITS: CompileLimits = { maxInstructions: 160, maxBlocks: 24 };
 
 interface Block {
   eip: number;
@@ -115,7 +116,11 @@ export class RegionCompiler {
       },
     };
 
-    const blocks = this.discover(src, entry, code32);
+    // reads guest data without faulting or touching A/D bits more than a fetch would (jump tables)
+    const peek32 = (lin: number): number | undefined => {
+      try { return cpu.mem.read(cpu.mmu.translate(lin, Access.READ), 4); } catch (e) { if (e instanceof Fault) return undefined; throw e; }
+    };
+    const blocks = this.discover(src, entry, code32, peek32);
     if (blocks.length === 0 || blocks[0].instrs.length === 0) return undefined;
     const pages = [...physOfPage.entries()];
     const ctx = {
@@ -126,11 +131,15 @@ export class RegionCompiler {
     return this.emit(cpu, key, entry, blocks, pages.map(([, phys]) => phys >>> 12), ctx);
   }
 
-  private discover(src: CodeSource, entry: number, code32: boolean): Block[] {
+  private discover(src: CodeSource, entry: number, code32: boolean, peek32: (lin: number) => number | undefined): Block[] {
     const leaders = new Set<number>([entry]);
     const work = [entry];
     const decoded = new Map<number, Instr | null>();
     let total = 0;
+    const inPages = (t: number): boolean => {
+      const page = t >>> 12;
+      return page === entry >>> 12 || page === (((entry >>> 12) + 1) & 0xfffff);
+    };
     const decodeAt = (eip: number): Instr | null => {
       if (decoded.has(eip)) return decoded.get(eip)!;
       let i: Instr | null;
@@ -153,15 +162,25 @@ export class RegionCompiler {
         b.instrs.push(i);
         total++;
         if (endsBlock(i)) {
+          const targets: number[] = [];
           if (hasStaticTarget(i)) {
-            const targets = [i.imm];
+            targets.push(i.imm);
             if (isConditional(i)) targets.push(i.next);
-            for (const t of targets) {
-              const page = t >>> 12;
-              if ((page === entry >>> 12 || page === ((entry >>> 12) + 1 & 0xfffff)) && !leaders.has(t)) {
-                leaders.add(t);
-                work.push(t);
-              }
+          }
+          // where a call returns to: reached by the callee's ret, an indirect jump the region can take in place
+          if (i.row.mn === 'call') targets.push(i.next);
+          // jmp [table + reg*4]: the table's entries are likely targets (only a hint: the jump still checks)
+          if (i.row.mn === 'jmp' && i.mod !== 3 && i.mod >= 0 && i.base < 0 && i.index >= 0 && i.scale === 2 && i.opsize === 4) {
+            for (let k = 0; k < 64; k++) {
+              const t = peek32((i.disp + 4 * k) | 0);
+              if (t === undefined || !inPages(t)) break;
+              targets.push(t);
+            }
+          }
+          for (const t of targets) {
+            if (inPages(t) && !leaders.has(t)) {
+              leaders.add(t);
+              work.push(t);
             }
           }
           break;
@@ -196,6 +215,8 @@ export class RegionCompiler {
     const entryPage = entry >>> 12;
     let current = 0;
     let selfLoop = false;
+    let indirectSites = 0;
+    const DISPATCH = -1;
 
     let sites = 0;
     /** leave for `target`; `skipped` instructions of the block (counted on entry) did not run */
@@ -215,8 +236,13 @@ export class RegionCompiler {
     };
     const jumpTo = (target: Expr): Stmt[] => {
       const t = litValue(target);
-      const k = t !== undefined ? blockIndex.get(t) : undefined;
-      if (k === undefined) return exitTo(target, 0, t === undefined);
+      if (t === undefined) {
+        // an indirect jump: the region's shared dispatch case continues in place if it lands on one of its blocks
+        indirectSites++;
+        return [assign(id('xt'), target), assign(id('pc'), num(DISPATCH)), { type: 'ContinueStatement', label: id('run') }];
+      }
+      const k = blockIndex.get(t);
+      if (k === undefined) return exitTo(target, 0, false);
       // a block jumping to itself is its own inner loop: no trip through the switch
       const go: Stmt[] = k === current && selfLoop
         ? [{ type: 'ContinueStatement', label: id('self') }]
@@ -227,6 +253,8 @@ export class RegionCompiler {
     };
     const ctx: EmitContext = { user: region.user, stack32: region.stack32, flat: true, jump: (t) => jumpTo(t) };
     const ops = new EmitOps(ctx);
+    this.writeBacks = [];
+    this.placeholders = [];
 
     const cases: E.SwitchCase[] = [];
     for (let k = 0; k < blocks.length; k++) {
@@ -279,9 +307,30 @@ export class RegionCompiler {
       cases.push({ type: 'SwitchCase', test: num(k), consequent: [inner] });
     }
 
-    const fnAst = this.wrap(cases);
+    if (indirectSites) {
+      // the dispatch case: an indirect target that is a block of the region continues there
+      const targets: E.SwitchCase[] = [...blockIndex.entries()].map(([eip, k]) => ({
+        type: 'SwitchCase' as const, test: num(eip), consequent: [assign(id('pc'), num(k)), { type: 'ContinueStatement' as const, label: id('run') }],
+      }));
+      cases.push({
+        type: 'SwitchCase', test: num(DISPATCH), consequent: [block([
+          ifStmt(bin('>=', id('ic'), id('lim')), exitTo(id('xt'), 0, true)),
+          { type: 'SwitchStatement', discriminant: id('xt'), cases: targets },
+          ...exitTo(id('xt'), 0, true),
+        ])],
+      });
+    }
+    const fnAst = this.wrap(cases, ops.regsRead | ops.regsWritten, ops.regsWritten);
+    // drop the placeholders that stayed empty
+    const empty = new Set(this.placeholders.filter((p) => p.node.body.length === 0).map((p) => p.node));
+    for (const parent of new Set(this.placeholders.map((p) => p.parent))) {
+      let w = 0;
+      for (let r = 0; r < parent.length; r++) if (!empty.has(parent[r] as E.BlockStatement)) parent[w++] = parent[r];
+      parent.length = w;
+    }
     const program: E.Program = { type: 'Program', sourceType: 'script', body: [ret(fnAst)] };
-    const source = generate(program);
+    // compact: V8 parses less; prettySource() re-indents for people
+    const source = generate(program, { indent: '', lineEnd: '\n' });
     const factory = new Function('h', 'hp', 'INS', 'L', 'MEM', 'EIPS', 'LEFT', 'T', source) as (...a: unknown[]) => (cpu: Cpu) => Translation | undefined;
     const t: Translation = {
       fn: undefined as unknown as Translation['fn'], valid: true, key, entryEip: entry, pages,
@@ -297,13 +346,28 @@ export class RegionCompiler {
    * Emit one instruction. Returns true if it ended with an unconditional
    * transfer of control (nothing after it runs).
    */
+  /** Write-back blocks made so far; filled in once the region's register sets are known. */
+  private writeBacks: E.BlockStatement[] = [];
+  /** blocks emitted in advance that may stay empty, with the statement list holding them */
+  private placeholders: { parent: Stmt[]; node: E.BlockStatement }[] = [];
+
+  /** A write-back of registers and flags, to be filled in at the end of emission. */
+  private writeBack(): Stmt {
+    const b = block([]);
+    this.writeBacks.push(b);
+    return b;
+  }
+
   private emitInstr(ops: EmitOps, i: Instr, ip: number, liveOut: number, body: Stmt[], exitTo: (t: Expr) => Stmt[]): boolean {
     const row = i.row;
     const start = body.length;
+    // `ip` (and ESP) at the instruction's start, for a precise fault; filled in once we know it may fault
+    const pre = block([]);
+    body.push(pre);
+    this.placeholders.push({ parent: body, node: pre });
     const mark = (touchesEsp: boolean) => {
-      const pre: Stmt[] = [assign(id('ip'), num(ip))];
-      if (touchesEsp) pre.push(assign(id('sp0'), id('r4')));
-      body.splice(start, 0, ...pre);
+      pre.body.push(assign(id('ip'), num(ip)));
+      if (touchesEsp) pre.body.push(assign(id('sp0'), id('r4')));
     };
     const useHelper = !!row.exec || row.priv || row.fpu;
     if (!useHelper && row.sem) {
@@ -325,9 +389,13 @@ export class RegionCompiler {
         void e;
       }
     }
-    // helper: state goes back to the CPU, the interpreter form runs, state comes back
+    if (row.exec && row.family === 'fpu') return this.emitX87(ops, i, ip, body, exitTo);
+    // helper: state goes back to the CPU, the interpreter form runs, state comes back;
+    // it may read and write any register
+    ops.regsRead = 0xff;
+    ops.regsWritten = 0xff;
     body.push(assign(id('ip'), num(ip)), assign(id('sp0'), id('r4')));
-    body.push(...writeBack());
+    body.push(this.writeBack());
     body.push(assign(member(id('cpu'), 'eip'), num(i.next)));
     body.push(exprStmt(call(member(id('h'), row.exec ? 'exec' : 'interp'), [id('cpu'), index(id('INS'), num(ip))])));
     body.push(...reload());
@@ -340,8 +408,46 @@ export class RegionCompiler {
     return false;
   }
 
-  private wrap(cases: E.SwitchCase[]): E.FunctionExpression {
-    const regs = [0, 1, 2, 3, 4, 5, 6, 7];
+  /**
+   * An x87 helper. Its state lives in the CPU already, so only what the row
+   * touches crosses over: the registers of its memory operand, the flags if
+   * it reads them (fcmov), and back the flags it writes (fcomi) and the
+   * registers it names (fnstsw ax).
+   */
+  private emitX87(ops: EmitOps, i: Instr, ip: number, body: Stmt[], exitTo: (t: Expr) => Stmt[]): boolean {
+    const row = i.row;
+    body.push(assign(id('ip'), num(ip)), assign(id('sp0'), id('r4')));
+    const memory = i.mod >= 0 && i.mod !== 3;
+    for (const r of memory ? [i.base, i.index] : []) {
+      if (r < 0) continue;
+      ops.regsRead |= 1 << r;
+      body.push(assign(index(id('R'), num(r)), id(`r${r}`)));
+    }
+    // flags go over whole: a row that writes some of them must not lose the others (DF, IF)
+    if (row.fin || row.fout) body.push(...flagWriteBack());
+    body.push(assign(member(id('cpu'), 'eip'), num(i.next)));
+    body.push(exprStmt(call(member(id('h'), 'exec'), [id('cpu'), index(id('INS'), num(ip))])));
+    for (const o of row.operands) {
+      const r = o.kind === K.FixedReg ? o.fixed : o.kind === K.E && i.mod === 3 ? i.rm : o.kind === K.G ? i.reg : -1;
+      if (r < 0) continue;
+      const full = r & 3;
+      ops.regsRead |= 1 << full;
+      ops.regsWritten |= 1 << full;
+      body.push(assign(id(`r${full}`), index(id('R'), num(full))));
+    }
+    if (row.fout) {
+      body.push(...flagReload());
+      ops.flags = { lz: null, last: null };
+    }
+    if (memory) body.push(ifStmt(bin('!==', member(id('MEM'), 'codeEpoch'), id('ep')), exitTo(num(i.next))));
+    return false;
+  }
+
+  private wrap(cases: E.SwitchCase[], used: number, written: number): E.FunctionExpression {
+    // only the registers the region touches are loaded, and only those it changes are stored
+    used |= 1 << 4; // ESP is needed for sp0
+    const regs = [0, 1, 2, 3, 4, 5, 6, 7].filter((r) => used & (1 << r));
+    for (const b of this.writeBacks) b.body.push(...writeBackStatements(written));
     const pre: Stmt[] = [
       decl('const', 'R', member(id('cpu'), 'regs')),
       decl('const', 'tlb', member(member(id('cpu'), 'mmu'), 'tlb')),
@@ -364,6 +470,7 @@ export class RegionCompiler {
       decl('let', 'xe', num(0)),
       decl('let', 'xl', num(-1)),
       decl('let', 'smc', num(0)),
+      decl('let', 'xt', num(0)),
     ];
     const loop: Stmt = {
       type: 'LabeledStatement', label: id('run'),
@@ -371,7 +478,7 @@ export class RegionCompiler {
     };
     const onFault: Stmt[] = [
       // registers and flags as at the start of instruction `ip` (the CPU already has them after a helper)
-      ...writeBack(),
+      ...writeBackStatements(written),
       assign(index(id('R'), num(4)), id('sp0')),
       assign(member(id('cpu'), 'eip'), index(id('EIPS'), id('ip'))),
       assign(member(id('cpu'), 'instructions'), bin('-', bin('+', member(id('cpu'), 'instructions'), id('ic')), index(id('LEFT'), id('ip'))), '='),
@@ -382,7 +489,7 @@ export class RegionCompiler {
       handler: { type: 'CatchClause', param: id('ex'), body: block(onFault) }, finalizer: null,
     };
     const post: Stmt[] = [
-      ...writeBack(),
+      ...writeBackStatements(written),
       assign(member(id('cpu'), 'eip'), id('xe')),
       assign(member(id('cpu'), 'instructions'), id('ic'), '+='),
       ret({ type: 'ConditionalExpression', test: bin('>=', id('xl'), num(0)), consequent: index(id('L'), id('xl')), alternate: id('undefined') }),
@@ -391,14 +498,29 @@ export class RegionCompiler {
   }
 }
 
-/** Locals back into the CPU. */
-function writeBack(): Stmt[] {
+/** Generated source re-indented for reading (expect files, --dump, lockstep reports). */
+export function prettySource(source: string): string {
+  return generate(parse(source, { ecmaVersion: 'latest', allowReturnOutsideFunction: true }) as unknown as E.Program);
+}
+
+/** Locals back into the CPU: the registers in `regs` (a bit mask) and the flag record. */
+function writeBackStatements(regs: number): Stmt[] {
   const out: Stmt[] = [];
-  for (let r = 0; r < 8; r++) out.push(assign(index(id('R'), num(r)), id(`r${r}`)));
+  for (let r = 0; r < 8; r++) if (regs & (1 << r)) out.push(assign(index(id('R'), num(r)), id(`r${r}`)));
   for (const [local, field] of [['fl', 'eflags'], ['lz', 'lazy'], ['lop', 'lop'], ['lres', 'lres'], ['la', 'la'], ['lb', 'lb']]) {
     out.push(assign(member(id('cpu'), field), id(local)));
   }
   return out;
+}
+
+const FLAG_FIELDS = [['fl', 'eflags'], ['lz', 'lazy'], ['lop', 'lop'], ['lres', 'lres'], ['la', 'la'], ['lb', 'lb']];
+
+function flagWriteBack(): Stmt[] {
+  return FLAG_FIELDS.map(([local, field]) => assign(member(id('cpu'), field), id(local)));
+}
+
+function flagReload(): Stmt[] {
+  return FLAG_FIELDS.map(([local, field]) => assign(id(local), member(id('cpu'), field)));
 }
 
 /** The CPU back into locals (after a helper ran). */

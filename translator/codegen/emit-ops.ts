@@ -66,18 +66,29 @@ export class EmitOps implements Ops<Expr> {
   stored = false;
   /** flags written by the current instruction that something later reads */
   liveFlagsOut = ARITH;
-  /** names of the temporaries declared (for the allow-list and statistics) */
+  /** registers the generated function reads and writes (bit r for register r) */
+  regsRead = 0;
+  regsWritten = 0;
   readonly stackBytes: 2 | 4;
 
   constructor(private readonly ctx: EmitContext) {
     this.stackBytes = ctx.stack32 ? 4 : 2;
   }
 
+  /** temporaries known to hold an int32 (results of bitwise operators) */
+  private readonly int32 = new Set<string>();
+
   private fresh(e: Expr): Expr {
     if (e.type === 'Identifier' || litValue(e) !== undefined) return e;
     const name = `t${this.temp++}`;
     this.out.push(decl('const', name, e));
+    if (e.type === 'BinaryExpression' && ['|', '&', '^', '<<', '>>'].includes(e.operator)) this.int32.add(name);
+    else if (e.type === 'UnaryExpression' && e.operator === '~') this.int32.add(name);
     return id(name);
+  }
+
+  private isInt32(e: Expr): boolean {
+    return e.type === 'Identifier' && this.int32.has(e.name);
   }
 
   /** Bind an expression to a new temporary even if it is an identifier (snapshots a register). */
@@ -116,6 +127,7 @@ export class EmitOps implements Ops<Expr> {
   trunc(v: Expr, size: Size): Expr {
     const x = litValue(v);
     if (x !== undefined) return num(size === 4 ? x | 0 : size === 2 ? x & 0xffff : x & 0xff);
+    if (size === 4 && this.isInt32(v)) return v;
     return this.fresh(size === 4 ? bin('|', v, num(0)) : bin('&', v, num(size === 2 ? 0xffff : 0xff)));
   }
   sext(v: Expr, size: Size): Expr {
@@ -133,7 +145,10 @@ export class EmitOps implements Ops<Expr> {
 
   // ---- registers ---------------------------------------------------------------
 
-  private regName(r: number): E.Identifier { return id(`r${r}`); }
+  private regName(r: number): E.Identifier {
+    this.regsRead |= 1 << r;
+    return id(`r${r}`);
+  }
 
   reg(r: number, size: Size): Expr {
     if (size === 4) return this.snapshot(this.regName(r));
@@ -144,6 +159,7 @@ export class EmitOps implements Ops<Expr> {
 
   setReg(r: number, size: Size, v: Expr): void {
     if (r === 4) this.touchesEsp = true;
+    this.regsWritten |= 1 << (size === 1 && r >= 4 ? r - 4 : r);
     if (size === 4) { this.out.push(assign(this.regName(r), v)); return; }
     if (size === 2) { this.out.push(assign(this.regName(r), bin('|', bin('&', this.regName(r), num(~0xffff)), bin('&', v, num(0xffff))))); return; }
     if (r < 4) { this.out.push(assign(this.regName(r), bin('|', bin('&', this.regName(r), num(~0xff)), bin('&', v, num(0xff))))); return; }
@@ -261,10 +277,12 @@ export class EmitOps implements Ops<Expr> {
 
   push(v: Expr, size: Size): void {
     this.touchesEsp = true;
+    this.regsRead |= 1 << 4;
     const sp = this.ctx.stack32
       ? this.fresh(bin('|', bin('-', id('r4'), num(size)), num(0)))
       : this.fresh(bin('&', bin('-', id('r4'), num(size)), num(0xffff)));
     this.store(Seg.SS, sp, size, v);
+    this.regsWritten |= 1 << 4;
     if (this.ctx.stack32) this.out.push(assign(id('r4'), sp));
     else this.setReg(4, 2, sp);
   }
@@ -273,6 +291,8 @@ export class EmitOps implements Ops<Expr> {
     this.touchesEsp = true;
     const sp = this.ctx.stack32 ? id('r4') : this.fresh(bin('&', id('r4'), num(0xffff)));
     const v = this.load(Seg.SS, sp, size);
+    this.regsWritten |= 1 << 4;
+    this.regsRead |= 1 << 4;
     if (this.ctx.stack32) this.out.push(assign(id('r4'), bin('|', bin('+', id('r4'), num(size)), num(0))));
     else this.setReg(4, 2, bin('+', sp, num(size)));
     return v;
