@@ -6,10 +6,8 @@
  * loop return. Where it matters the final state is compared with the same
  * guest run by the interpreter alone.
  *
- * The `it.fails` cases at the end reproduce translator bugs the differential
- * fuzzer (spec-tests/fuzz) found; each passes while the bug is there, and
- * starts failing when it is fixed, which is the signal to turn it into an
- * ordinary `it` and drop the matching `Avoid` switch of the fuzzer.
+ * The last group of cases reproduces translator bugs the differential
+ * fuzzer (spec-tests/fuzz) found; they are fixed, and these cases keep them so.
  */
 import { describe, expect, it } from 'vitest';
 import { bareCpu, type Bare } from '../spec-tests/harness.ts';
@@ -297,8 +295,8 @@ describe('budget and interrupts', () => {
   });
 });
 
-describe('known translator bugs (found by spec-tests/fuzz; these pass while the bug is there)', () => {
-  it.fails('a fault after a push in the same block restores ESP as it was before the push', () => {
+describe('translator bugs found by spec-tests/fuzz, fixed (regression tests)', () => {
+  it('a fault after a push in the same block restores ESP as it was before the push', () => {
     const code = nasm(`
       mov ebx, 0x50010
       push eax
@@ -312,7 +310,7 @@ describe('known translator bugs (found by spec-tests/fuzz; these pass while the 
     expect(b.cpu.regs[4]).toBe(ref.cpu.regs[4]);
   });
 
-  it.fails('rdtsc in a region sees the instructions retired before it', () => {
+  it('rdtsc in a region sees the instructions retired before it', () => {
     const code = nasm(`
       nop
       nop
@@ -324,7 +322,7 @@ describe('known translator bugs (found by spec-tests/fuzz; these pass while the 
     expect(b.cpu.regs[0]).toBe(interpreted(code, 4).cpu.regs[0]);
   });
 
-  it.fails('a shift by an immediate count of 0 (mod 32) leaves the flags of the instruction before it live', () => {
+  it('a shift by an immediate count of 0 (mod 32) leaves the flags of the instruction before it live', () => {
     const code = nasm(`
       mov eax, -1
       add eax, 1
@@ -336,7 +334,7 @@ describe('known translator bugs (found by spec-tests/fuzz; these pass while the 
     expect(b.cpu.regs[2] & 0xff).toBe(1);
   });
 
-  it.fails('after sti, an interrupt is taken once translated code has run the next instruction', () => {
+  it('after sti, an interrupt is taken once translated code has run the next instruction', () => {
     // only the interpreter's step clears the one-instruction shadow sti sets; translated code never does
     const code = nasm(`
       sti
@@ -357,7 +355,7 @@ describe('known translator bugs (found by spec-tests/fuzz; these pass while the 
     expect(b.cpu.eip >>> 0).toBe(HANDLERS + 0x20 * 4);
   });
 
-  it.fails('popf setting TF single-steps the next instruction', () => {
+  it('popf setting TF single-steps the next instruction', () => {
     const code = nasm(`
       push 0x102
       popfd

@@ -28,7 +28,7 @@ import { CR0_PG } from '../runtime/mmu.ts';
 import { Seg } from './isa/instr.ts';
 import { SEG_R, SEG_W } from '../runtime/cpu.ts';
 import { RegionCompiler, prettySource, type Translation } from './codegen/compile.ts';
-import { readEflags } from './semantics/flags.ts';
+import { readEflags, TF } from './semantics/flags.ts';
 
 export interface EngineOptions {
   /** translate at all */
@@ -97,6 +97,8 @@ export class Engine {
       if (this.interp.checkInterrupts()) t = undefined;
       if (cpu.halted) break;
       if (t === undefined || !t.valid || t.entryEip !== cpu.eip) t = this.options.jit ? this.lookup() : undefined;
+      // single-stepping (TF) is the interpreter's: it raises #DB after each instruction
+      if (cpu.eflags & TF) t = undefined;
       if (t === undefined) {
         this.stats.interpretedSteps++;
         this.interp.step();
@@ -106,6 +108,8 @@ export class Engine {
       this.stats.regionRuns++;
       cpu.budget = end - cpu.instructions;
       const before = cpu.instructions;
+      const shadow = cpu.interruptShadow;
+      cpu.interruptShadow = false;
       try {
         t = this.options.lockstep ? this.lockstep(from) : from.fn(cpu);
       } catch (e) {
@@ -116,6 +120,9 @@ export class Engine {
         continue;
       }
       this.stats.translatedInstructions += cpu.instructions - before;
+      // the one-instruction shadow of an earlier sti / mov ss ends with the region's first instruction
+      // (an sti inside the region sets it again); a region that ran nothing leaves it as it was
+      if (cpu.instructions === before) cpu.interruptShadow = shadow;
       if (t === undefined && cpu.exitSite >= 0) {
         // an indirect jump: try the target this site had last time, else look it up and remember it
         const site = cpu.exitSite;

@@ -115,7 +115,8 @@ export interface Avoid {
   trap: boolean;
 }
 
-export const AVOID_KNOWN: Avoid = { rdtsc: true, csStore: true, zeroShift: true, trap: true };
+// every bug the switches once avoided is fixed (regression tests in translator/engine.test.ts): nothing is avoided now
+export const AVOID_KNOWN: Avoid = { rdtsc: false, csStore: false, zeroShift: false, trap: false };
 export const AVOID_NONE: Avoid = { rdtsc: false, csStore: false, zeroShift: false, trap: false };
 
 export function randomRow(rng: Rng, avoid: Avoid = AVOID_NONE): Row {

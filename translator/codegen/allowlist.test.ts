@@ -35,7 +35,7 @@ const NODE_TYPES = new Set([
 
 /** names the compiler declares: factory parameters, the function, its locals, labels, the catch parameter */
 const NAMES = new Set([
-  'h', 'hp', 'INS', 'L', 'MEM', 'EIPS', 'LEFT', 'T', 'translated', 'cpu', 'Math', 'undefined',
+  'h', 'hp', 'INS', 'L', 'MEM', 'EIPS', 'LEFT', 'SPX', 'T', 'translated', 'cpu', 'Math', 'undefined', 'i0',
   'R', 'tlb', 'm8', 'm16', 'm32', 'ep', 'lim', 'r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7',
   'fl', 'lz', 'lop', 'lres', 'la', 'lb', 'ic', 'ip', 'sp0', 'pc', 'xe', 'xl', 'smc', 'xt', 'ex', 'run', 'self',
 ]);

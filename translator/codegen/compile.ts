@@ -30,7 +30,7 @@ import { HELPERS } from '../../runtime/helpers.ts';
 import { decode, type CodeSource } from '../isa/decoder.ts';
 import type { Instr } from '../isa/instr.ts';
 import { Seg } from '../isa/instr.ts';
-import { K } from '../isa/operands.ts';
+import { K, Sz } from '../isa/operands.ts';
 import { ARITH } from '../semantics/flags.ts';
 import { EmitOps, type EmitContext } from './emit-ops.ts';
 import { effectsOf } from './probe-ops.ts';
@@ -255,6 +255,7 @@ export class RegionCompiler {
     const ops = new EmitOps(ctx);
     this.writeBacks = [];
     this.placeholders = [];
+    this.savesEsp = [];
 
     const cases: E.SwitchCase[] = [];
     for (let k = 0; k < blocks.length; k++) {
@@ -284,7 +285,8 @@ export class RegionCompiler {
         if (fx.stores) live = ARITH;
         liveOut[n] = live;
         const row = b.instrs[n].row;
-        live = (live & ~row.fout) | row.fin;
+        // only flags the semantics really write for this instruction (a shift count masked to 0 writes none)
+        live = (live & ~(row.fout & fx.flagsWritten)) | row.fin;
         if (fx.loads || fx.stores || fx.raises) live = ARITH;
       }
       let transferred = false;
@@ -331,14 +333,14 @@ export class RegionCompiler {
     const program: E.Program = { type: 'Program', sourceType: 'script', body: [ret(fnAst)] };
     // compact: V8 parses less; prettySource() re-indents for people
     const source = generate(program, { indent: '', lineEnd: '\n' });
-    const factory = new Function('h', 'hp', 'INS', 'L', 'MEM', 'EIPS', 'LEFT', 'T', source) as (...a: unknown[]) => (cpu: Cpu) => Translation | undefined;
+    const factory = new Function('h', 'hp', 'INS', 'L', 'MEM', 'EIPS', 'LEFT', 'SPX', 'T', source) as (...a: unknown[]) => (cpu: Cpu) => Translation | undefined;
     const t: Translation = {
       fn: undefined as unknown as Translation['fn'], valid: true, key, entryEip: entry, pages,
       links: [], exitEips, source, instructions: instrs.length, blocks: blocks.length,
       sites: new Array(sites).fill(undefined), entryPage: pages[0] ?? -1,
     };
     t.links = new Array(exitEips.length).fill(undefined);
-    t.fn = factory(H, HELPERS, instrs, t.links, cpu.mem, eips, left, t);
+    t.fn = factory(H, HELPERS, instrs, t.links, cpu.mem, eips, left, this.savesEsp, t);
     return t;
   }
 
@@ -348,6 +350,12 @@ export class RegionCompiler {
    */
   /** Write-back blocks made so far; filled in once the region's register sets are known. */
   private writeBacks: E.BlockStatement[] = [];
+  /** per instruction index: 1 when it saved ESP in sp0 at its start (a fault restores it from there) */
+  private savesEsp: number[] = [];
+  /** statements that leave `cpu.instructions` counting every instruction before `ip` (a helper may read it: rdtsc) */
+  private syncInstructions(ip: number): Stmt {
+    return assign(member(id('cpu'), 'instructions'), bin('-', bin('+', id('i0'), id('ic')), bin('+', index(id('LEFT'), num(ip)), num(1))));
+  }
   /** blocks emitted in advance that may stay empty, with the statement list holding them */
   private placeholders: { parent: Stmt[]; node: E.BlockStatement }[] = [];
 
@@ -367,7 +375,7 @@ export class RegionCompiler {
     this.placeholders.push({ parent: body, node: pre });
     const mark = (touchesEsp: boolean) => {
       pre.body.push(assign(id('ip'), num(ip)));
-      if (touchesEsp) pre.body.push(assign(id('sp0'), id('r4')));
+      if (touchesEsp) { pre.body.push(assign(id('sp0'), id('r4'))); this.savesEsp[ip] = 1; }
     };
     const useHelper = !!row.exec || row.priv || row.fpu;
     if (!useHelper && row.sem) {
@@ -395,7 +403,9 @@ export class RegionCompiler {
     ops.regsRead = 0xff;
     ops.regsWritten = 0xff;
     body.push(assign(id('ip'), num(ip)), assign(id('sp0'), id('r4')));
+    this.savesEsp[ip] = 1;
     body.push(this.writeBack());
+    body.push(this.syncInstructions(ip));
     body.push(assign(member(id('cpu'), 'eip'), num(i.next)));
     body.push(exprStmt(call(member(id('h'), row.exec ? 'exec' : 'interp'), [id('cpu'), index(id('INS'), num(ip))])));
     body.push(...reload());
@@ -417,8 +427,16 @@ export class RegionCompiler {
   private emitX87(ops: EmitOps, i: Instr, ip: number, body: Stmt[], exitTo: (t: Expr) => Stmt[]): boolean {
     const row = i.row;
     body.push(assign(id('ip'), num(ip)), assign(id('sp0'), id('r4')));
+    this.savesEsp[ip] = 1;
+    body.push(this.syncInstructions(ip));
     const memory = i.mod >= 0 && i.mod !== 3;
-    for (const r of memory ? [i.base, i.index] : []) {
+    // registers it writes go over too: a 16-bit write (fnstsw ax) keeps the rest of the register
+    const written = new Set<number>();
+    for (const o of row.operands) {
+      const r = o.kind === K.FixedReg ? o.fixed : o.kind === K.E && i.mod === 3 ? i.rm : o.kind === K.G ? i.reg : -1;
+      if (r >= 0) written.add(o.size === Sz.b ? r & 3 : r);
+    }
+    for (const r of new Set([...(memory ? [i.base, i.index] : []), ...written])) {
       if (r < 0) continue;
       ops.regsRead |= 1 << r;
       body.push(assign(index(id('R'), num(r)), id(`r${r}`)));
@@ -427,13 +445,9 @@ export class RegionCompiler {
     if (row.fin || row.fout) body.push(...flagWriteBack());
     body.push(assign(member(id('cpu'), 'eip'), num(i.next)));
     body.push(exprStmt(call(member(id('h'), 'exec'), [id('cpu'), index(id('INS'), num(ip))])));
-    for (const o of row.operands) {
-      const r = o.kind === K.FixedReg ? o.fixed : o.kind === K.E && i.mod === 3 ? i.rm : o.kind === K.G ? i.reg : -1;
-      if (r < 0) continue;
-      const full = r & 3;
-      ops.regsRead |= 1 << full;
-      ops.regsWritten |= 1 << full;
-      body.push(assign(id(`r${full}`), index(id('R'), num(full))));
+    for (const r of written) {
+      ops.regsWritten |= 1 << r;
+      body.push(assign(id(`r${r}`), index(id('R'), num(r))));
     }
     if (row.fout) {
       body.push(...flagReload());
@@ -463,6 +477,7 @@ export class RegionCompiler {
       decl('let', 'lres', member(id('cpu'), 'lres')),
       decl('let', 'la', member(id('cpu'), 'la')),
       decl('let', 'lb', member(id('cpu'), 'lb')),
+      decl('const', 'i0', member(id('cpu'), 'instructions')),
       decl('let', 'ic', num(0)),
       decl('let', 'ip', num(0)),
       decl('let', 'sp0', id('r4')),
@@ -479,9 +494,10 @@ export class RegionCompiler {
     const onFault: Stmt[] = [
       // registers and flags as at the start of instruction `ip` (the CPU already has them after a helper)
       ...writeBackStatements(written),
-      assign(index(id('R'), num(4)), id('sp0')),
+      // ESP as at the instruction's start, if the instruction moved it before faulting
+      ifStmt(index(id('SPX'), id('ip')), [assign(index(id('R'), num(4)), id('sp0'))]),
       assign(member(id('cpu'), 'eip'), index(id('EIPS'), id('ip'))),
-      assign(member(id('cpu'), 'instructions'), bin('-', bin('+', member(id('cpu'), 'instructions'), id('ic')), index(id('LEFT'), id('ip'))), '='),
+      assign(member(id('cpu'), 'instructions'), bin('-', bin('+', id('i0'), id('ic')), index(id('LEFT'), id('ip')))),
       { type: 'ThrowStatement', argument: id('ex') },
     ];
     const tryStmt: Stmt = {
@@ -491,7 +507,7 @@ export class RegionCompiler {
     const post: Stmt[] = [
       ...writeBackStatements(written),
       assign(member(id('cpu'), 'eip'), id('xe')),
-      assign(member(id('cpu'), 'instructions'), id('ic'), '+='),
+      assign(member(id('cpu'), 'instructions'), bin('+', id('i0'), id('ic'))),
       ret({ type: 'ConditionalExpression', test: bin('>=', id('xl'), num(0)), consequent: index(id('L'), id('xl')), alternate: id('undefined') }),
     ];
     return { type: 'FunctionExpression', id: id('translated'), params: [id('cpu')], body: block([...pre, tryStmt, ...post]), generator: false, async: false };

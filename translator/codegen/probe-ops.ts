@@ -15,10 +15,12 @@ export interface Effects {
   loads: boolean;
   stores: boolean;
   raises: boolean;
+  /** flags some path of the semantics writes (setFlags / setFlag) */
+  flagsWritten: number;
 }
 
 export class ProbeOps implements Ops<number> {
-  effects: Effects = { loads: false, stores: false, raises: false };
+  effects: Effects = { loads: false, stores: false, raises: false, flagsWritten: 0 };
   constructor(readonly stackBytes: 2 | 4) {}
 
   c(n: number): number { return n; }
@@ -54,9 +56,9 @@ export class ProbeOps implements Ops<number> {
   store(): void { this.effects.stores = true; }
   push(): void { this.effects.stores = true; }
   pop(): number { this.effects.loads = true; return 0; }
-  setFlags(): void {}
+  setFlags(_l: number, _r: number, _a: number, _b: number, mask: number): void { this.effects.flagsWritten |= mask; }
   flag(): number { return 0; }
-  setFlag(): void {}
+  setFlag(f: number): void { this.effects.flagsWritten |= f; }
   cond(): number { return 0; }
   jump(): void {}
   if_(_c: number, then: () => void, otherwise?: () => void): void { then(); otherwise?.(); }
@@ -66,7 +68,7 @@ export class ProbeOps implements Ops<number> {
 
 /** What an instruction may do, by running its semantics through the probe. Helpers may do anything. */
 export function effectsOf(i: Instr, stackBytes: 2 | 4): Effects {
-  if (i.row.exec || !i.row.sem || i.row.priv || i.row.fpu) return { loads: true, stores: true, raises: true };
+  if (i.row.exec || !i.row.sem || i.row.priv || i.row.fpu) return { loads: true, stores: true, raises: true, flagsWritten: i.row.fout };
   const p = new ProbeOps(stackBytes);
   i.row.sem(p, i);
   if (i.row.fault) p.effects.raises = true;

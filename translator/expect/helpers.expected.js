@@ -25,6 +25,7 @@ let lop = cpu.lop;
 let lres = cpu.lres;
 let la = cpu.la;
 let lb = cpu.lb;
+const i0 = cpu.instructions;
 let ic = 0;
 let ip = 0;
 let sp0 = r4;
@@ -66,6 +67,7 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 }
+cpu.instructions = i0 + ic - (LEFT[1] + 1);
 cpu.eip = 4100;
 h.exec(cpu, INS[1]);
 r0 = R[0];
@@ -106,6 +108,7 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 }
+cpu.instructions = i0 + ic - (LEFT[2] + 1);
 cpu.eip = 4102;
 h.exec(cpu, INS[2]);
 r0 = R[0];
@@ -174,9 +177,11 @@ cpu.lop = lop;
 cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
+if (SPX[ip]) {
 R[4] = sp0;
+}
 cpu.eip = EIPS[ip];
-cpu.instructions = cpu.instructions + ic - LEFT[ip];
+cpu.instructions = i0 + ic - LEFT[ip];
 throw ex;
 }
 R[0] = r0;
@@ -194,6 +199,6 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 cpu.eip = xe;
-cpu.instructions += ic;
+cpu.instructions = i0 + ic;
 return xl >= 0 ? L[xl] : undefined;
 };

@@ -23,6 +23,7 @@ let lop = cpu.lop;
 let lres = cpu.lres;
 let la = cpu.la;
 let lb = cpu.lb;
+const i0 = cpu.instructions;
 let ic = 0;
 let ip = 0;
 let sp0 = r4;
@@ -159,9 +160,11 @@ cpu.lop = lop;
 cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
+if (SPX[ip]) {
 R[4] = sp0;
+}
 cpu.eip = EIPS[ip];
-cpu.instructions = cpu.instructions + ic - LEFT[ip];
+cpu.instructions = i0 + ic - LEFT[ip];
 throw ex;
 }
 R[0] = r0;
@@ -174,6 +177,6 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 cpu.eip = xe;
-cpu.instructions += ic;
+cpu.instructions = i0 + ic;
 return xl >= 0 ? L[xl] : undefined;
 };
