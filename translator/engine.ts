@@ -76,7 +76,8 @@ export class Engine {
   private readonly heat = new Map<number, number>();
   /** keys that could not be translated (not worth retrying until the cache starts over) */
   private readonly untranslatable = new Set<number>();
-  private readonly compiler = new RegionCompiler();
+  /** the region compiler (public so that call-site inliners can be registered on it) */
+  readonly compiler = new RegionCompiler();
   private cachedBytes = 0;
 
   constructor(readonly cpu: Cpu, readonly interp: Interpreter, readonly options: EngineOptions = DEFAULT_ENGINE_OPTIONS) {

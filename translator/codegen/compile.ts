@@ -34,6 +34,7 @@ import { K, Sz } from '../isa/operands.ts';
 import { ARITH } from '../semantics/flags.ts';
 import { EmitOps, type EmitContext } from './emit-ops.ts';
 import { effectsOf } from './probe-ops.ts';
+import type { CallSiteInliner } from './call-sites.ts';
 import { H } from './runtime.ts';
 import {
   id, num, litValue, bin, logical, unary, call, member, index, assign, exprStmt, decl, ifStmt, block, ret,
@@ -92,6 +93,11 @@ function endsBlock(i: Instr): boolean {
 }
 
 export class RegionCompiler {
+  /** call sites the translator may replace with specialised code (call-sites.ts) */
+  readonly inliners: CallSiteInliner[] = [];
+  /** calls replaced so far, by inliner name */
+  readonly inlined = new Map<string, number>();
+
   constructor(private readonly limits: CompileLimits = DEFAULT_LIMITS) {}
 
   /** Translate the code at the CPU's current CS:EIP. Returns undefined if it cannot be translated. */
@@ -377,6 +383,22 @@ export class RegionCompiler {
       pre.body.push(assign(id('ip'), num(ip)));
       if (touchesEsp) { pre.body.push(assign(id('sp0'), id('r4'))); this.savesEsp[ip] = 1; }
     };
+    // a direct call an inliner claims becomes its specialised code, and the region goes on after it
+    if (row.mn === 'call' && hasStaticTarget(i) && this.inliners.length) {
+      for (const inliner of this.inliners) {
+        ops.mayThrow = false;
+        ops.touchesEsp = false;
+        ops.stored = false;
+        ops.liveFlagsOut = ARITH;
+        if (inliner.inline(i, i.imm, ops)) {
+          this.inlined.set(inliner.name, (this.inlined.get(inliner.name) ?? 0) + 1);
+          if (ops.mayThrow || ops.touchesEsp) mark(ops.touchesEsp);
+          if (ops.stored) body.push(ifStmt(id('smc'), exitTo(num(i.next))));
+          return false;
+        }
+        body.length = start + 1;
+      }
+    }
     const useHelper = !!row.exec || row.priv || row.fpu;
     if (!useHelper && row.sem) {
       ops.mayThrow = false;
