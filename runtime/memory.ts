@@ -27,6 +27,9 @@ export interface MmioDevice {
 
 interface MmioRange { start: number; end: number; device: MmioDevice }
 
+/** Thrown when a device is reached while `deviceGuard` is on (lockstep's translated run must not touch devices). */
+export class DeviceAccessRefused extends Error {}
+
 export class PhysicalMemory {
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
   readonly u8: Uint8Array;
@@ -37,6 +40,14 @@ export class PhysicalMemory {
   /** kind of each 4 KiB page of RAM (pages above RAM are devices or unassigned) */
   readonly pageKind: Uint8Array;
   private mmio: MmioRange[] = [];
+  /** while true, any access to a device throws DeviceAccessRefused (it would happen twice in lockstep) */
+  deviceGuard = false;
+  /**
+   * Lockstep mode: no TLB may cache write rights, so every guest store comes
+   * through `write`, where `journal` (when set) records each byte's old value.
+   */
+  noFastWrites = false;
+  journal: number[] | null = null;
   /** software TLBs that may cache this memory (every vCPU's MMU registers itself) */
   readonly tlbs: { revokeWrite(page: number): void }[] = [];
   /** told when a code page is written: its cached decodings and translations are stale */
@@ -87,7 +98,7 @@ export class PhysicalMemory {
   /** ... and for fast writes? */
   fastWritable(phys: number): boolean {
     const p = phys >>> 12;
-    return p < this.pageKind.length && this.pageKind[p] === PageKind.RAM;
+    return !this.noFastWrites && p < this.pageKind.length && this.pageKind[p] === PageKind.RAM;
   }
 
   private device(addr: number): MmioRange | undefined {
@@ -104,6 +115,7 @@ export class PhysicalMemory {
       return this.view.getInt32(addr, true);
     }
     const d = this.device(addr);
+    if (d && this.deviceGuard) throw new DeviceAccessRefused(`device ${d.device.name}`);
     if (d) return d.device.read(addr, size);
     // unassigned: the bus floats high
     return size === 1 ? 0xff : size === 2 ? 0xffff : -1;
@@ -115,6 +127,7 @@ export class PhysicalMemory {
     if (addr + size <= this.size) {
       const kind = this.pageKind[addr >>> 12];
       if ((kind & 0x7f) === PageKind.RAM) {
+        if (this.journal) for (let k = 0; k < size; k++) this.journal.push(addr + k, this.u8[addr + k]);
         if (size === 1) this.u8[addr] = value;
         else if (size === 2) this.view.setUint16(addr, value, true);
         else this.view.setInt32(addr, value, true);
@@ -124,6 +137,7 @@ export class PhysicalMemory {
       if ((kind & 0x7f) === PageKind.ROM) return;
     }
     const d = this.device(addr);
+    if (d && this.deviceGuard) throw new DeviceAccessRefused(`device ${d.device.name}`);
     if (d) d.device.write(addr, size, value);
   }
 

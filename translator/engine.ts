@@ -27,7 +27,8 @@ import { deliverFault } from '../runtime/interrupts.ts';
 import { CR0_PG } from '../runtime/mmu.ts';
 import { Seg } from './isa/instr.ts';
 import { SEG_R, SEG_W } from '../runtime/cpu.ts';
-import { RegionCompiler, prettySource, type Translation } from './codegen/compile.ts';
+import { RegionCompiler, prettySource, DEFAULT_LIMITS, type Translation } from './codegen/compile.ts';
+import { DeviceAccessRefused } from '../runtime/memory.ts';
 import { readEflags, TF } from './semantics/flags.ts';
 
 export interface EngineOptions {
@@ -77,10 +78,16 @@ export class Engine {
   /** keys that could not be translated (not worth retrying until the cache starts over) */
   private readonly untranslatable = new Set<number>();
   /** the region compiler (public so that call-site inliners can be registered on it) */
-  readonly compiler = new RegionCompiler();
+  readonly compiler: RegionCompiler;
   private cachedBytes = 0;
 
   constructor(readonly cpu: Cpu, readonly interp: Interpreter, readonly options: EngineOptions = DEFAULT_ENGINE_OPTIONS) {
+    this.compiler = new RegionCompiler(options.lockstep ? { ...DEFAULT_LIMITS, excludeSideEffects: true } : DEFAULT_LIMITS);
+    if (options.lockstep) {
+      // every store through the journal (memory.ts): no TLB may hold write rights
+      cpu.mem.noFastWrites = true;
+      cpu.mmu.flushAll(false);
+    }
     cpu.mem.onCodeInvalidated((page) => this.invalidatePage(page));
   }
 
@@ -248,31 +255,65 @@ export class Engine {
 
   private lockstep(t: Translation): Translation | undefined {
     const cpu = this.cpu;
+    const mem = cpu.mem;
     const before = snapshot(cpu);
-    const memBefore = cpu.mem.u8.slice();
+    // the translated run, with every byte it stores journaled
+    mem.journal = [];
+    mem.deviceGuard = true;
     let fault: Fault | undefined;
     try {
       t.fn(cpu);
     } catch (e) {
-      if (!(e instanceof Fault)) throw e;
+      if (e instanceof DeviceAccessRefused) {
+        // the region reached a device: undo it, and let the interpreter take one instruction alone
+        undo(mem.u8, mem.journal);
+        mem.journal = null;
+        mem.deviceGuard = false;
+        restore(cpu, before);
+        this.interp.step();
+        return undefined;
+      }
+      if (!(e instanceof Fault)) { mem.journal = null; mem.deviceGuard = false; throw e; }
       fault = e;
+    } finally {
+      mem.deviceGuard = false;
     }
     if (fault) deliverFault(cpu, fault);
+    const jitJournal = mem.journal;
     const afterJit = snapshot(cpu);
-    const memJit = cpu.mem.u8.slice();
+    const jitBytes = new Map<number, number>();
+    for (let k = 0; k < jitJournal.length; k += 2) jitBytes.set(jitJournal[k], mem.u8[jitJournal[k]]);
     // the same instructions again, interpreted, from the same state
+    undo(mem.u8, jitJournal);
     restore(cpu, before);
-    cpu.mem.u8.set(memBefore);
+    mem.journal = [];
     const steps = afterJit.instructions - before.instructions;
-    for (let k = 0; k < steps; k++) this.interp.step();
+    try {
+      for (let k = 0; k < steps; k++) this.interp.step();
+    } finally {
+      const interpJournal = mem.journal;
+      mem.journal = null;
+      // a byte only the interpreter wrote: the translated run left it at its value before both runs
+      for (let k = 0; k < interpJournal.length; k += 2) if (!jitBytes.has(interpJournal[k])) jitBytes.set(interpJournal[k], interpJournal[k + 1]);
+    }
     const afterInterp = snapshot(cpu);
-    const diff = diffStates(afterJit, afterInterp, memJit, cpu.mem.u8);
+    const diff = diffStates(afterJit, afterInterp);
+    let shown = 0;
+    for (const [addr, jitValue] of jitBytes) {
+      const now = mem.u8[addr];
+      if (jitValue !== now && shown++ < 8) diff.push(`  mem[${hex(addr)}]  translated ${jitValue.toString(16)}  interpreter ${now.toString(16)}`);
+    }
     this.stats.lockstepRegions++;
     if (diff.length) {
       throw new LockstepMismatch(`lockstep: translated region at ${hex(t.entryEip)} (${steps} instructions) differs from the interpreter:\n${diff.join("\n")}\n--- generated code ---\n${prettySource(t.source)}`);
     }
     return undefined;
   }
+}
+
+/** Put back the old bytes a journal recorded, newest first. */
+function undo(u8: Uint8Array, journal: number[]): void {
+  for (let k = journal.length - 2; k >= 0; k -= 2) u8[journal[k]] = journal[k + 1];
 }
 
 /**
@@ -341,7 +382,7 @@ function hex(v: number): string {
   return (v >>> 0).toString(16).padStart(8, '0');
 }
 
-function diffStates(a: Snapshot, b: Snapshot, memA: Uint8Array, memB: Uint8Array): string[] {
+function diffStates(a: Snapshot, b: Snapshot): string[] {
   const out: string[] = [];
   const row = (name: string, x: number, y: number) => { if (x !== y) out.push(`  ${name.padEnd(12)} translated ${hex(x)}  interpreter ${hex(y)}`); };
   a.regs.forEach((v, k) => row(REG_NAMES[k], v, b.regs[k]));
@@ -351,11 +392,5 @@ function diffStates(a: Snapshot, b: Snapshot, memA: Uint8Array, memB: Uint8Array
   a.segSel.forEach((v, k) => row(`seg${k}`, v, b.segSel[k]));
   a.cr.forEach((v, k) => row(`cr${k}`, v, b.cr[k]));
   if (a.halted !== b.halted) out.push(`  halted       translated ${a.halted}  interpreter ${b.halted}`);
-  if (Buffer.compare(Buffer.from(memA.buffer, memA.byteOffset, memA.length), Buffer.from(memB.buffer, memB.byteOffset, memB.length)) !== 0) {
-    let shown = 0;
-    for (let k = 0; k < memA.length && shown < 8; k++) {
-      if (memA[k] !== memB[k]) { out.push(`  mem[${hex(k)}]  translated ${memA[k].toString(16)}  interpreter ${memB[k].toString(16)}`); shown++; }
-    }
-  }
   return out;
 }

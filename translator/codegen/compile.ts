@@ -65,9 +65,17 @@ export interface Translation {
 export interface CompileLimits {
   maxInstructions: number;
   maxBlocks: number;
+  /**
+   * Leave out helpers that reach devices or the machine (I/O, system, far,
+   * descriptor, VMI and string rows): lockstep runs a region twice, and those
+   * must happen once, in the interpreter.
+   */
+  excludeSideEffects?: boolean;
 }
 
-const DEFAULT_LIMITS: CompileLimits = { maxInstructions: 160, maxBlocks: 24 };
+const SIDE_EFFECT_FAMILIES = new Set(['io', 'system', 'far', 'descriptors', 'vmi', 'string']);
+
+export const DEFAULT_LIMITS: CompileLimits = { maxInstructions: 160, maxBlocks: 24 };
 
 interface Block {
   eip: number;
@@ -165,6 +173,7 @@ export class RegionCompiler {
         if (total >= this.limits.maxInstructions) { b.stopEip = eip; break; }
         const i = decodeAt(eip);
         if (!i) { b.stopEip = eip; break; }
+        if (this.limits.excludeSideEffects && i.row.exec && SIDE_EFFECT_FAMILIES.has(i.row.family ?? '')) { b.stopEip = eip; break; }
         b.instrs.push(i);
         total++;
         if (endsBlock(i)) {
