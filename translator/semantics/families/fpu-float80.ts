@@ -157,17 +157,17 @@ export function directed(r: number, err: number, rc: number): number {
   return r;
 }
 
-/** Veltkamp split of a double into two halves whose products are exact. */
-function split(a: number): [number, number] {
-  const c = 134217729 * a; // 2^27 + 1
-  const hi = c - (c - a);
-  return [hi, a - hi];
-}
-
-/** Exact error of a*b: the value e with a*b = fl(a*b) + e (valid away from overflow/underflow). */
+/**
+ * Exact error of a*b: the value e with a*b = fl(a*b) + e (valid away from
+ * overflow/underflow). Each factor is split (Veltkamp, by 2^27 + 1) into two
+ * halves whose products are exact; written out, so nothing is allocated on
+ * this hot path.
+ */
 export function mulError(a: number, b: number, p: number): number {
-  const [ah, al] = split(a);
-  const [bh, bl] = split(b);
+  const ca = 134217729 * a;
+  const ah = ca - (ca - a), al = a - ah;
+  const cb = 134217729 * b;
+  const bh = cb - (cb - b), bl = b - bh;
   return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
 }
 

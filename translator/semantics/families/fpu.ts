@@ -430,11 +430,17 @@ const enum A { ADD, MUL, COM, COMP, SUB, SUBR, DIV, DIVR }
  * dst op src for one of the arithmetic kinds, with the exception flags it
  * raises. The reversed kinds compute src op dst.
  */
-function compute(f: Fpu, kind: A, dst: number, src: number): { r: number; exc: number; up: boolean } {
+/** What the last compute() raised and whether it rounded away from zero (scratch: no object per operation). */
+let computedExc = 0;
+let computedUp = false;
+
+function compute(f: Fpu, kind: A, dst: number, src: number): number {
   let x = dst, y = src;
   if (kind === A.SUBR || kind === A.DIVR) { x = src; y = dst; }
   if (x !== x || y !== y) {
-    return { r: nanResult(x, y), exc: isSignaling(x) || isSignaling(y) ? FSW_IE : 0, up: false };
+    computedExc = isSignaling(x) || isSignaling(y) ? FSW_IE : 0;
+    computedUp = false;
+    return nanResult(x, y);
   }
   let r: number;
   let err: number;
@@ -445,7 +451,7 @@ function compute(f: Fpu, kind: A, dst: number, src: number): { r: number; exc: n
     case A.MUL: r = x * y; err = errorSign('mul', x, y, r); break;
     default: r = x / y; err = errorSign('div', x, y, r); break;
   }
-  if (r !== r) return { r: INDEFINITE, exc: FSW_IE, up: false };
+  if (r !== r) { computedExc = FSW_IE; computedUp = false; return INDEFINITE; }
   let exc = 0;
   if ((kind === A.DIV || kind === A.DIVR) && y === 0 && isFinite(x)) exc |= FSW_ZE;
   else if (!isFinite(r) && isFinite(x) && isFinite(y)) {
@@ -465,7 +471,9 @@ function compute(f: Fpu, kind: A, dst: number, src: number): { r: number; exc: n
     // C1 reports rounding away from zero (the delivered magnitude exceeds the exact one)
     up = r !== 0 && (r > 0 ? directedAbove(err, mode, r) : !directedAbove(err, mode, r));
   }
-  return { r, exc, up };
+  computedExc = exc;
+  computedUp = up;
+  return r;
 }
 
 /** After directed(), is the delivered result above the exact value? */
@@ -479,10 +487,10 @@ function directedAbove(err: number, mode: number, r: number): boolean {
 }
 
 /** Store an arithmetic result into ST(idx), applying the masked/unmasked rules; false when suppressed. */
-function deliver(f: Fpu, idx: number, res: { r: number; exc: number; up: boolean }): boolean {
-  setC1(f, res.up);
-  if (res.exc && !signal(f, res.exc) && res.exc & (FSW_IE | FSW_ZE)) return false;
-  setST(f, idx, res.r);
+function deliver(f: Fpu, idx: number, r: number, exc: number, up: boolean): boolean {
+  setC1(f, up);
+  if (exc && !signal(f, exc) && exc & (FSW_IE | FSW_ZE)) return false;
+  setST(f, idx, r);
   return true;
 }
 
@@ -497,9 +505,8 @@ function arithMem(kind: A, fmt: Fmt): Exec {
       if (underflow(f)) setST(f, 0, INDEFINITE);
       return;
     }
-    const res = compute(f, kind, getST(f, 0), m.v);
-    res.exc |= m.exc;
-    deliver(f, 0, res);
+    const r = compute(f, kind, getST(f, 0), m.v);
+    deliver(f, 0, r, computedExc | m.exc, computedUp);
   };
 }
 
@@ -515,8 +522,9 @@ function arithReg(kind: A, toSti: boolean, pop: boolean): Exec {
     if (isEmpty(f, d) || isEmpty(f, s)) {
       if (!underflow(f)) return;
       setST(f, d, INDEFINITE);
-    } else if (!deliver(f, d, compute(f, kind, getST(f, d), getST(f, s)))) {
-      return;
+    } else {
+      const r = compute(f, kind, getST(f, d), getST(f, s));
+      if (!deliver(f, d, r, computedExc, computedUp)) return;
     }
     if (pop) popST(f);
   };
