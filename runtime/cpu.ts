@@ -15,7 +15,7 @@
  * loads, control registers, interrupt delivery) lives in the modules that
  * import this one: segments.ts, interrupts.ts, system.ts.
  */
-import { ARITH, CF, DF, FIXED_ONE, IF, readEflags, materialize, testCC, computeLazy, type FlagState, VM, AC, ID, IOPL, NT, OF, TF, RF } from '../translator/semantics/flags.ts';
+import { ARITH, FIXED_ONE, readEflags, materialize, testCC, computeLazy, type FlagState, VM, IOPL } from '../translator/semantics/flags.ts';
 import { Fault, Vec } from './faults.ts';
 import type { PhysicalMemory } from './memory.ts';
 import { Mmu, CR0_PE, CR0_ET, type PagingControl } from './mmu.ts';
@@ -373,4 +373,3 @@ export class Cpu implements FlagState, PagingControl {
   }
 }
 
-export { CF, DF, IF, OF, TF, RF, VM, AC, ID, NT, IOPL };

@@ -31,7 +31,8 @@
  * 'state'})`, or not at all); unclaimed, it starts the AP natively in real
  * mode at CS = vector << 8, IP = 0.
  */
-import { Cpu, IF } from './cpu.ts';
+import { Cpu } from './cpu.ts';
+import { IF } from '../translator/semantics/flags.ts';
 import { Interpreter } from './interpreter.ts';
 import { PhysicalMemory, PAGE_SIZE, type MmioDevice } from './memory.ts';
 import { Fault, MachineStop } from './faults.ts';

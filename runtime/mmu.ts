@@ -179,7 +179,6 @@ export class Mmu {
    */
   translate(lin: number, access: Access, user = this.user): number {
     const ctl = this.ctl;
-    const write = access === Access.WRITE;
     let phys: number;
     let rights: number;
     if (!(ctl.cr0 & CR0_PG)) {

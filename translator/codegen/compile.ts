@@ -29,7 +29,6 @@ import { Access, TLB_RS, TLB_RU } from '../../runtime/mmu.ts';
 import { HELPERS } from '../../runtime/helpers.ts';
 import { decode, type CodeSource } from '../isa/decoder.ts';
 import type { Instr } from '../isa/instr.ts';
-import { Seg } from '../isa/instr.ts';
 import { K, Sz } from '../isa/operands.ts';
 import { ARITH } from '../semantics/flags.ts';
 import { EmitOps, type EmitContext } from './emit-ops.ts';
@@ -580,4 +579,3 @@ function reload(): Stmt[] {
   return out;
 }
 
-export { Seg };

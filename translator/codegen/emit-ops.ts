@@ -27,7 +27,7 @@ import type { Ops, Size } from '../semantics/ops.ts';
 import type { Instr } from '../isa/instr.ts';
 import { Seg } from '../isa/instr.ts';
 import { K, operandBytes } from '../isa/operands.ts';
-import { ARITH, CF, ZF, SF, OF, PF, FlagKind, CC_READS } from '../semantics/flags.ts';
+import { ARITH, CF, ZF, SF, OF, FlagKind, CC_READS } from '../semantics/flags.ts';
 import { TLB_RS, TLB_WS, TLB_RU, TLB_WU } from '../../runtime/mmu.ts';
 import {
   id, num, litValue, bin, logical, unary, cond, call, member, index, assign, exprStmt, decl, ifStmt, newExpr, throwStmt,
@@ -481,4 +481,3 @@ export class EmitOps implements Ops<Expr> {
   }
 }
 
-export { PF };

@@ -14,7 +14,7 @@
  */
 import { REP_NONE, type Instr, Seg } from './instr.ts';
 import { K, Sz, type Operand } from './operands.ts';
-import { lookup, oneByte, twoByte, type Row } from './table.ts';
+import { lookup, oneByte, twoByte } from './table.ts';
 import { Fault, Vec } from '../../runtime/faults.ts';
 import './all-rows.ts';
 
@@ -172,4 +172,3 @@ function readImmediate(o: Operand, i: Instr, next8: () => number): number | unde
   }
 }
 
-export type { Row };

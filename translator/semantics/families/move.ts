@@ -7,7 +7,6 @@ import { ARITH, CF, DF, FlagKind, makeLop, AF, PF, SF, ZF } from '../flags.ts';
 import type { Sem } from '../ops.ts';
 import type { Exec, RowSpec } from '../../isa/table.ts';
 import { sizeOf } from '../common.ts';
-import { Seg } from '../../isa/instr.ts';
 
 const mov: Sem = (o, i) => o.set(i, 0, o.get(i, 1));
 
@@ -137,4 +136,3 @@ export const rows: RowSpec[] = [
   ...['19', '1A', '1B', '1C', '1D', '1E'].map((b): RowSpec => ({ op: `0F ${b}`, mn: 'nop', args: 'Ev', sem: nop })),
 ];
 
-export { Seg };

@@ -6,7 +6,7 @@
  * rcl/rcr rotate through CF and are rare, so they are helpers.
  */
 import { ARITH, CF, OF, AF, FlagKind, makeLop } from '../flags.ts';
-import type { Ops, Sem, Size } from '../ops.ts';
+import type { Ops, Sem } from '../ops.ts';
 import type { Instr } from '../../isa/instr.ts';
 import type { Exec, RowSpec } from '../../isa/table.ts';
 import { sizeOf } from '../common.ts';
@@ -168,4 +168,3 @@ rows.push(
   { op: '0F AD', mn: 'shrd', args: 'Ev,Gv,CL', sem: shrd, fin: ARITH, fout: ARITH, undef: AF },
 );
 
-export type { Size };
