@@ -15,10 +15,10 @@
  * loads, control registers, interrupt delivery) lives in the modules that
  * import this one: segments.ts, interrupts.ts, system.ts.
  */
-import { ARITH, FIXED_ONE, readEflags, materialize, testCC, computeLazy, type FlagState, VM, IOPL } from '../translator/semantics/flags.ts';
+import { ARITH, FIXED_ONE, readEflags, materialize, testCC, computeLazy, type FlagState, VM, IOPL, AC } from '../translator/semantics/flags.ts';
 import { Fault, Vec } from './faults.ts';
 import type { PhysicalMemory } from './memory.ts';
-import { Mmu, CR0_PE, CR0_ET, type PagingControl } from './mmu.ts';
+import { Mmu, CR0_PE, CR0_ET, CR0_AM, type PagingControl } from './mmu.ts';
 import { Seg, Reg } from '../translator/isa/instr.ts';
 import { Fpu } from './fpu-state.ts';
 
@@ -306,7 +306,14 @@ export class Cpu implements FlagState, PagingControl {
     if (!(rights & (write ? SEG_W : SEG_R))) this.segFault(s);
     const o = off >>> 0;
     if (o < this.segLo[s] || o + size - 1 > this.segHi[s]) this.segFault(s);
-    return (this.segBase[s] + o) | 0;
+    const lin = (this.segBase[s] + o) | 0;
+    if (this.cpl === 3 && lin & (size - 1) && this.alignmentChecked()) throw new Fault(Vec.AC, 0);
+    return lin;
+  }
+
+  /** #AC is raised for misaligned accesses at CPL 3 when both CR0.AM and EFLAGS.AC are set. */
+  alignmentChecked(): boolean {
+    return this.cpl === 3 && (this.cr0 & CR0_AM) !== 0 && (this.eflags & AC) !== 0;
   }
 
   read(s: number, off: number, size: number): number {

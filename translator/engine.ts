@@ -104,9 +104,10 @@ export class Engine {
       if (stop !== undefined && stop()) break;
       if (this.interp.checkInterrupts()) t = undefined;
       if (cpu.halted) break;
-      if (t === undefined || !t.valid || t.entryEip !== cpu.eip) t = this.options.jit ? this.lookup() : undefined;
-      // single-stepping (TF) is the interpreter's: it raises #DB after each instruction
-      if (cpu.eflags & TF) t = undefined;
+      // single-stepping (TF) is the interpreter's: it raises #DB after each instruction;
+      // so is alignment checking (#AC at CPL 3): translated accesses do not check alignment
+      if (cpu.eflags & TF || cpu.alignmentChecked()) t = undefined;
+      else if (t === undefined || !t.valid || t.entryEip !== cpu.eip) t = this.options.jit ? this.lookup() : undefined;
       if (t === undefined) {
         this.stats.interpretedSteps++;
         this.interp.step();
