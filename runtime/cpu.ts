@@ -192,11 +192,8 @@ export class Cpu implements FlagState, PagingControl {
   setEflags(value: number, mask = -1): void {
     if (this.lazy & mask) this.lazy &= ~mask;
     materialize(this, ARITH);
-    const old = this.eflags;
-    this.eflags = ((old & ~mask) | (value & mask) | FIXED_ONE) & ~0xffc08028;
-    if ((old ^ this.eflags) & VM && this.eflags & VM) {
-      this.eflags &= ~VM;
-    }
+    // reserved bits read 0 (bit 1 reads 1); VM never comes from here: virtual-8086 mode is not supported
+    this.eflags = ((this.eflags & ~mask) | (value & mask) | FIXED_ONE) & ~(0xffc08028 | VM);
   }
 
   getFlag(f: number): number {

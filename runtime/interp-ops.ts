@@ -69,8 +69,10 @@ export class InterpOps implements Ops<number> {
       case K.R: return cpu.getReg(i.rm, size);
       case K.Z: return cpu.getReg(i.opcode & 7, size);
       case K.FixedReg: return cpu.getReg(o.fixed, size);
-      case K.I: case K.J: case K.A: {
-        const v = immSlot(i, n) === 0 ? i.imm : i.imm2;
+      // a relative target was made absolute (and wrapped) by the decoder: it is not an 8-bit value
+      case K.J: return i.imm;
+      case K.I: case K.A: {
+        const v = o.slot === 0 ? i.imm : i.imm2;
         return size === 4 ? v | 0 : size === 2 ? v & 0xffff : v & 0xff;
       }
       case K.One: return 1;
@@ -128,15 +130,4 @@ export class InterpOps implements Ops<number> {
   raise(vector: number, code?: number): void {
     throw new Fault(vector, code ?? 0);
   }
-}
-
-/** Which immediate (0: imm, 1: imm2) operand n of i's row reads. */
-export function immSlot(i: Instr, n: number): number {
-  const ops = i.row.operands;
-  let slot = 0;
-  for (let k = 0; k < n; k++) {
-    const kind = ops[k].kind;
-    if (kind === K.I || kind === K.J || kind === K.A) slot++;
-  }
-  return slot;
 }

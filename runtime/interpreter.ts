@@ -23,6 +23,15 @@ import { Seg } from '../translator/isa/instr.ts';
 /** Bound on cached decodings; past it the cache starts over. */
 const DECODE_CACHE_LIMIT = 1 << 20;
 
+/**
+ * The checks every row passes before it runs, in either engine: privileged
+ * rows need CPL 0 (#GP(0)), x87 rows #NM while CR0.EM or CR0.TS is set.
+ */
+export function admit(cpu: Cpu, i: Instr): void {
+  if (i.row.priv && cpu.cpl !== 0 && cpu.protectedMode) throw new Fault(Vec.GP, 0);
+  if (i.row.fpu && cpu.cr0 & (CR0_EM | CR0_TS)) throw new Fault(Vec.NM);
+}
+
 export class Interpreter {
   readonly ops: InterpOps;
   /**
@@ -85,8 +94,7 @@ export class Interpreter {
   execute(i: Instr): void {
     const cpu = this.cpu;
     const row = i.row;
-    if (row.priv && cpu.cpl !== 0 && cpu.protectedMode) throw new Fault(Vec.GP, 0);
-    if (row.fpu && cpu.cr0 & (CR0_EM | CR0_TS)) throw new Fault(Vec.NM);
+    admit(cpu, i);
     if (row.sem) {
       this.ops.begin();
       row.sem(this.ops, i);

@@ -194,10 +194,9 @@ export class EmitOps implements Ops<Expr> {
       case K.R: return this.reg(i.rm, size);
       case K.Z: return this.reg(i.opcode & 7, size);
       case K.FixedReg: return this.reg(o.fixed, size);
-      case K.I: case K.J: case K.A: {
-        let slot = 0;
-        for (let k = 0; k < n; k++) { const kk = i.row.operands[k].kind; if (kk === K.I || kk === K.J || kk === K.A) slot++; }
-        const v = slot === 0 ? i.imm : i.imm2;
+      case K.J: return num(i.imm); // already absolute (decoder)
+      case K.I: case K.A: {
+        const v = o.slot === 0 ? i.imm : i.imm2;
         return num(size === 4 ? v | 0 : size === 2 ? v & 0xffff : v & 0xff);
       }
       case K.One: return num(1);

@@ -5,17 +5,12 @@
  * Each of these is the same code the interpreter runs.
  */
 import type { Cpu } from '../../runtime/cpu.ts';
-import { Fault, Vec } from '../../runtime/faults.ts';
+import { Fault } from '../../runtime/faults.ts';
 import { computeLazy, testCC } from '../semantics/flags.ts';
 import type { Instr } from '../isa/instr.ts';
-import { CR0_EM, CR0_TS } from '../../runtime/mmu.ts';
+import { admit } from '../../runtime/interpreter.ts';
 import { InterpOps } from '../../runtime/interp-ops.ts';
 
-/** Checks the interpreter makes before any row runs. */
-function admit(cpu: Cpu, i: Instr): void {
-  if (i.row.priv && cpu.cpl !== 0 && cpu.protectedMode) throw new Fault(Vec.GP, 0);
-  if (i.row.fpu && cpu.cr0 & (CR0_EM | CR0_TS)) throw new Fault(Vec.NM);
-}
 
 export const H = {
   Fault,

@@ -40,6 +40,8 @@ export interface Operand {
   size: Sz;
   fixed: number;
   text: string;
+  /** for I, J and A operands: 0 reads Instr.imm, 1 reads Instr.imm2 (set when the row is registered) */
+  slot: number;
 }
 
 const FIXED_REGS: Record<string, [number, Sz]> = {
@@ -62,16 +64,16 @@ const METHODS: Record<string, K> = {
 export function parseOperand(text: string): Operand {
   if (text in FIXED_REGS) {
     const [r, size] = FIXED_REGS[text];
-    return { kind: K.FixedReg, size, fixed: r, text };
+    return { kind: K.FixedReg, size, fixed: r, text, slot: 0 };
   }
-  if (text in FIXED_SEGS) return { kind: K.FixedSeg, size: Sz.w, fixed: FIXED_SEGS[text], text };
-  if (text === '1') return { kind: K.One, size: Sz.b, fixed: 1, text };
-  if (text === 'ST0') return { kind: K.ST0, size: Sz.none, fixed: 0, text };
-  if (text === 'STi') return { kind: K.STi, size: Sz.none, fixed: 0, text };
+  if (text in FIXED_SEGS) return { kind: K.FixedSeg, size: Sz.w, fixed: FIXED_SEGS[text], text, slot: 0 };
+  if (text === '1') return { kind: K.One, size: Sz.b, fixed: 1, text, slot: 0 };
+  if (text === 'ST0') return { kind: K.ST0, size: Sz.none, fixed: 0, text, slot: 0 };
+  if (text === 'STi') return { kind: K.STi, size: Sz.none, fixed: 0, text, slot: 0 };
   const method = METHODS[text[0]];
   const size = text.length === 1 ? Sz.none : SIZE_CODES[text.slice(1)];
   if (method === undefined || size === undefined) throw new Error(`bad operand notation '${text}'`);
-  return { kind: method, size, fixed: 0, text };
+  return { kind: method, size, fixed: 0, text, slot: 0 };
 }
 
 /** Operand size in bytes for integer size codes, given the instruction's operand size. */

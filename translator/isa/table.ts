@@ -22,7 +22,7 @@ import { CC_NAMES, CC_READS } from '../semantics/flags.ts';
 import type { Sem } from '../semantics/ops.ts';
 import type { Cpu } from '../../runtime/cpu.ts';
 import type { Instr } from './instr.ts';
-import { parseOperand, usesModrm, type Operand } from './operands.ts';
+import { K, parseOperand, usesModrm, type Operand } from './operands.ts';
 
 /** A helper's behaviour, written directly against the CPU (interpreter form). */
 export type Exec = (cpu: Cpu, i: Instr) => void;
@@ -114,6 +114,9 @@ export function addRows(specs: RowSpec[], family?: string): void {
 
 function addRow(spec: RowSpec, opText: string, mn: string, fin: number | undefined): void {
   const operands = spec.args ? spec.args.split(',').map((s) => parseOperand(s.trim())) : [];
+  // immediates are read in operand order: the first goes to Instr.imm, the second to imm2
+  let immediates = 0;
+  for (const o of operands) if (o.kind === K.I || o.kind === K.J || o.kind === K.A) o.slot = immediates++;
   const parts = opText.split(' ');
   let map = oneByte;
   let p = 0;

@@ -10,8 +10,6 @@ import { ZF } from '../flags.ts';
 import type { Cpu } from '../../../runtime/cpu.ts';
 
 const jmp: Sem = (o, i) => o.jump(o.get(i, 0), i.opsize);
-/** direct jmp: the decoder already made the target absolute (reading Jb as an operand would keep only 8 bits) */
-const jmpRel: Sem = (o, i) => o.jump(o.c(i.imm), i.opsize);
 
 const jcc: Sem = (o, i) => o.if_(o.cond(i.opcode & 15), () => o.jump(o.c(i.imm), i.opsize));
 
@@ -85,8 +83,8 @@ const enter: Exec = (cpu: Cpu, i) => {
 };
 
 export const rows: RowSpec[] = [
-  { op: 'EB', mn: 'jmp', args: 'Jb', sem: jmpRel, end: true },
-  { op: 'E9', mn: 'jmp', args: 'Jz', sem: jmpRel, end: true },
+  { op: 'EB', mn: 'jmp', args: 'Jb', sem: jmp, end: true },
+  { op: 'E9', mn: 'jmp', args: 'Jz', sem: jmp, end: true },
   { op: 'FF /4', mn: 'jmp', args: 'Ev', sem: jmp, end: true },
   { op: '70+cc', mn: 'j{cc}', args: 'Jb', sem: jcc, end: true },
   { op: '0F 80+cc', mn: 'j{cc}', args: 'Jz', sem: jcc, end: true },
