@@ -1,7 +1,6 @@
 /** #AC: misaligned data accesses fault at CPL 3 when CR0.AM and EFLAGS.AC are both set. */
 import { describe, expect, it } from 'vitest';
 import { bareCpu } from '../spec-tests/harness.ts';
-import { Fault } from './faults.ts';
 import { CR0_AM } from './mmu.ts';
 import { AC } from '../translator/semantics/flags.ts';
 import { Engine, DEFAULT_ENGINE_OPTIONS } from '../translator/engine.ts';
@@ -11,15 +10,7 @@ function raised(code: number[], setup: (b: ReturnType<typeof bareCpu>) => void):
   const b = bareCpu();
   b.load(code);
   setup(b);
-  try {
-    const i = b.interp.decodeAt(b.cpu.eip);
-    b.cpu.eip = i.next;
-    b.interp.execute(i);
-  } catch (e) {
-    if (e instanceof Fault) return e.vector;
-    throw e;
-  }
-  return -1;
+  return b.exec1()?.vector ?? -1;
 }
 
 const enable = (cpl: number) => (b: ReturnType<typeof bareCpu>) => {

@@ -7,6 +7,7 @@ import { PhysicalMemory } from '../runtime/memory.ts';
 import { Cpu } from '../runtime/cpu.ts';
 import { Interpreter } from '../runtime/interpreter.ts';
 import { enterFlatProtectedMode } from '../runtime/setup.ts';
+import { Fault } from '../runtime/faults.ts';
 
 export const CODE_ADDR = 0x1000;
 
@@ -18,6 +19,8 @@ export interface Bare {
   load(code: number[] | Uint8Array, at?: number): void;
   /** step until EIP leaves the loaded code (or `max` steps) */
   runToEnd(max?: number): void;
+  /** run the one instruction at EIP; a fault is returned (EIP rewound to it), not delivered */
+  exec1(): Fault | undefined;
 }
 
 export function bareCpu(memBytes = 1 << 20): Bare {
@@ -33,6 +36,19 @@ export function bareCpu(memBytes = 1 << 20): Bare {
       mem.load(at, code instanceof Uint8Array ? code : new Uint8Array(code));
       cpu.eip = at;
       end = at + code.length;
+    },
+    exec1() {
+      const start = cpu.eip;
+      try {
+        const i = interp.decodeAt(start);
+        cpu.eip = i.next;
+        interp.execute(i);
+      } catch (e) {
+        if (!(e instanceof Fault)) throw e;
+        cpu.eip = start;
+        return e;
+      }
+      return undefined;
     },
     runToEnd(max = 100000) {
       for (let n = 0; n < max && cpu.eip >>> 0 >= CODE_ADDR && cpu.eip >>> 0 < end && !cpu.halted; n++) interp.step();

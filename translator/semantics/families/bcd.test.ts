@@ -96,14 +96,7 @@ describe('aam / aad', () => {
     const b = bareCpu();
     b.cpu.regs[0] = 0x1234;
     b.load([0xd4, 0x00]);
-    let vector = -1;
-    try {
-      const i = b.interp.decodeAt(b.cpu.eip);
-      b.interp.execute(i);
-    } catch (e) {
-      vector = (e as { vector: number }).vector;
-    }
-    expect(vector).toBe(Vec.DE);
+    expect(b.exec1()?.vector).toBe(Vec.DE);
     expect(b.cpu.regs[0]).toBe(0x1234);
   });
 

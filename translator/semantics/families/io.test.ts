@@ -9,20 +9,7 @@ const EAX = 0, EDX = 2;
 const TSS = 0x50000;
 const MAP = 0x68;
 
-function exec1(b: Bare): Fault | undefined {
-  const { cpu, interp } = b;
-  const start = cpu.eip;
-  try {
-    const i = interp.decodeAt(start);
-    cpu.eip = i.next;
-    interp.execute(i);
-  } catch (e) {
-    if (!(e instanceof Fault)) throw e;
-    cpu.eip = start;
-    return e;
-  }
-  return undefined;
-}
+const exec1 = (b: Bare): Fault | undefined => b.exec1();
 
 function fakeBus(value = 0x12345678): CpuBus & { log: string[] } {
   const log: string[] = [];

@@ -10,21 +10,7 @@ import { rows, setRepIterationLimit } from './string.ts';
 const EAX = 0, ECX = 1, EDX = 2, ESI = 6, EDI = 7;
 const SRC = 0x20000, DST = 0x30000;
 
-/** Execute the one instruction at EIP; a fault is returned with EIP rewound, not delivered. */
-function exec1(b: Bare): Fault | undefined {
-  const { cpu, interp } = b;
-  const start = cpu.eip;
-  try {
-    const i = interp.decodeAt(start);
-    cpu.eip = i.next;
-    interp.execute(i);
-  } catch (e) {
-    if (!(e instanceof Fault)) throw e;
-    cpu.eip = start;
-    return e;
-  }
-  return undefined;
-}
+const exec1 = (b: Bare): Fault | undefined => b.exec1();
 
 function setup(code: number[], regs: Record<number, number> = {}, df = false): Bare {
   const b = bareCpu();

@@ -105,19 +105,7 @@ export function world(): World {
     cpu.setCpl(3);
     cpu.regs[Reg.ESP] = esp;
   };
-  const exec1 = (): Fault | undefined => {
-    const start = cpu.eip;
-    try {
-      const i = b.interp.decodeAt(start);
-      cpu.eip = i.next;
-      b.interp.execute(i);
-      return undefined;
-    } catch (e) {
-      if (!(e instanceof Fault)) throw e;
-      cpu.eip = start;
-      return e;
-    }
-  };
+  const exec1 = (): Fault | undefined => b.exec1();
   // through mem.write, not load(): a guest-visible write drops cached decodings of the page
   const put = (code: number[], at = 0x1000) => {
     code.forEach((v, k) => mem.write(at + k, 1, v));
