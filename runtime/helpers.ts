@@ -27,6 +27,4 @@ export const HELPERS: Record<string, Helper> = {
   /** index of the highest set bit (v != 0) */
   bsr: (_c, v) => 31 - Math.clz32(v),
   bswap: (_c, v) => ((v << 24) | ((v << 8) & 0xff0000) | ((v >>> 8) & 0xff00) | (v >>> 24)) | 0,
-  /** a segment register's selector */
-  segSel: (cpu, s) => cpu.segSel[s],
 };

@@ -7,8 +7,3 @@ import type { Size } from './ops.ts';
 export function sizeOf(i: Instr, n: number): Size {
   return operandBytes(i.row.operands[n].size, i.opsize) as Size;
 }
-
-/** Number of bits in an operand of `size` bytes. */
-export function bitsOf(size: number): number {
-  return size * 8;
-}
