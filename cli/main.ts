@@ -37,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('conformance')
-    .description('replay the golden instruction vectors and the system tests through the interpreter')
+    .description('replay the golden instruction vectors and the system tests (interpreted, translated or in lockstep)')
     .option('--filter <text>', 'only forms whose name contains this text')
     .option('--json', 'machine-readable summary')
     .option('--verbose', 'print every failing vector')
