@@ -28,8 +28,8 @@ import { mkdirSync, readFileSync, writeFileSync, copyFileSync, existsSync } from
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Machine } from '../runtime/machine.ts';
-import { TranslatingEngine } from '../translator/machine-engine.ts';
-import { DEFAULT_ENGINE_OPTIONS, type EngineStats } from '../translator/engine.ts';
+import { TranslatingEngine } from '../translator/engine/machine-engine.ts';
+import { DEFAULT_ENGINE_OPTIONS, type EngineStats } from '../translator/engine/engine.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'bench', 'out');

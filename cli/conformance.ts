@@ -7,7 +7,7 @@
 import { loadAllVectors } from '../spec-tests/vectors.ts';
 import { Replayer } from '../spec-tests/replay.ts';
 import { runSystemTests, type EngineMode } from '../spec-tests/system/run.ts';
-import { UserError } from './errors.ts';
+import { UserError } from '../base/errors.ts';
 
 interface Options { filter?: string; json?: boolean; verbose?: boolean; engine?: string }
 

@@ -5,18 +5,19 @@
  * SHF_EXECINSTR section, with a `<name>:` label line at each symbol of that
  * section, decoding restarted at each symbol as objdump does. Anything else
  * is a raw image loaded at --base and decoded as --bits code. Lines are
- * `address: bytes  instruction` (Intel syntax, see translator/isa/disasm.ts);
+ * `address: bytes  instruction` (Intel syntax, see isa/disasm.ts);
  * --json prints one array of {addr, bytes, text, symbol?} instead. Expected
  * failures (no such file, malformed ELF, bad option) are UserErrors.
  */
 import { readFileSync } from 'node:fs';
-import { UserError } from './errors.ts';
+import { UserError } from '../base/errors.ts';
 import {
   ElfError, executableSections, isElf, parseElf32, sectionData, SHN_UNDEF,
   type Elf32, type ElfSymbol, type Section,
 } from '../runtime/elf.ts';
-import { disassembleRange, hexBytes, SymbolTable, type DisasmLine } from '../translator/isa/disasm.ts';
+import { disassembleRange, hexBytes, SymbolTable, type DisasmLine } from '../isa/disasm.ts';
 import { romSymbols, vmiRomInfo } from '../vmirom/symbols.ts';
+import { TABLE } from '../semantics/table.ts';
 
 export interface DisasmCliOptions {
   base?: string;
@@ -64,7 +65,7 @@ export function sectionSymbols(elf: Elf32, s: Section): SymbolTable {
  * comparison checks it): decoded from its address, restarting at each symbol.
  */
 export function disassembleElfSection(elf: Elf32, s: Section, opts: { start?: number; count?: number } = {}): DisasmLine[] {
-  return disassembleRange(sectionData(elf, s), s.addr, true, { symbols: sectionSymbols(elf, s), ...opts });
+  return disassembleRange(TABLE, sectionData(elf, s), s.addr, true, { symbols: sectionSymbols(elf, s), ...opts });
 }
 
 interface Block {
@@ -109,7 +110,7 @@ export async function disasmCommand(image: string, opts: DisasmCliOptions): Prom
     // a VMI ROM image: label the header, each call slot by call name, and the PCI data
     const rom = vmiRomInfo(bytes);
     const symbols = rom ? new SymbolTable(romSymbols(base, rom.pciOffset)) : undefined;
-    blocks.push({ lines: disassembleRange(bytes, base, bits === '32', { start, count, symbols }) });
+    blocks.push({ lines: disassembleRange(TABLE, bytes, base, bits === '32', { start, count, symbols }) });
   }
 
   const out: string[] = [];

@@ -6,8 +6,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
-import { UserError } from './errors.ts';
-import { DEFAULT_ENGINE_OPTIONS } from '../translator/engine.ts';
+import { UserError } from '../base/errors.ts';
+import { DEFAULT_ENGINE_OPTIONS } from '../translator/engine/engine.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -52,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('write the VMI ROM image (vmidbt disasm lists it by call name)')
     .requiredOption('--out <file>', 'where to write the image')
     .action(async (opts) => {
-      const { romCommand } = await import('../vmirom/command.ts');
+      const { romCommand } = await import('./rom.ts');
       exitCode = romCommand(opts);
     });
 

@@ -5,21 +5,21 @@
  * The console goes to stdout (stderr with --json, whose summary then owns
  * stdout) through synchronous writes, so nothing is lost however the run
  * ends. Host stdin, when it is a terminal or a pipe, feeds the UART without
- * ever blocking the run. The VMI ROM comes from vmirom/ when that module
- * exists (its `attachVmiRom(machine)` installs the ROM, its PCI function and
- * the hypervisor side); without it, or with --no-rom, the guest runs
- * natively. The exit status is the value the guest wrote to the debug-exit
+ * ever blocking the run. The VMI ROM (vmirom/: the image, its PCI function
+ * and the hypervisor side) is installed unless --no-rom asks for a guest
+ * that runs natively. The exit status is the value the guest wrote to the debug-exit
  * port, or vmidbt's own status for a failure (see runtime/README.md).
  */
 import { existsSync, fstatSync, readFileSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
-import { UserError } from './errors.ts';
+import { UserError } from '../base/errors.ts';
 import { Machine, type RunResult } from '../runtime/machine.ts';
-import { TranslatingEngine } from '../translator/machine-engine.ts';
-import { DEFAULT_ENGINE_OPTIONS, type EngineStats } from '../translator/engine.ts';
+import { TranslatingEngine } from '../translator/engine/machine-engine.ts';
+import { DEFAULT_ENGINE_OPTIONS, type EngineStats } from '../translator/engine/engine.ts';
 import { LoaderError } from '../runtime/loader/multiboot.ts';
+import { installRom, type VmiRom } from '../vmirom/rom.ts';
 
 export interface RunOptions {
   smp?: string;
@@ -41,7 +41,6 @@ export interface RunOptions {
 
 const DEFAULT_IMAGE = fileURLToPath(new URL('../guest/kernel.elf', import.meta.url));
 export const DEFAULT_GUEST_APPEND = 'scale=0.1';
-const ROM_MODULE = new URL('../vmirom/rom.ts', import.meta.url);
 
 /** Write all of `bytes` to a file descriptor, retrying when a non-blocking pipe is full. */
 export function writeAllSync(fd: number, bytes: Uint8Array): void {
@@ -64,24 +63,9 @@ function intOption(value: string | undefined, name: string, min: number, max: nu
   return n;
 }
 
-/** The parts of vmirom/rom.ts the CLI uses. */
-interface RomHandle {
-  stats: { byName(): { name: string; calls: number }[] };
-  onStartupIpi(id: number, vector: number): boolean;
-}
-type RomModule = { installRom?: (m: Machine) => RomHandle };
-
-/** Install the VMI ROM if vmirom/ has been built; returns it, or why not. */
-async function attachRom(machine: Machine): Promise<RomHandle | string> {
-  if (!existsSync(fileURLToPath(ROM_MODULE))) return 'vmirom/ is not built yet: native only';
-  let mod: RomModule;
-  try {
-    mod = (await import(ROM_MODULE.href)) as RomModule;
-  } catch (e) {
-    return `vmirom/rom.ts failed to load (${(e as Error).message.split('\n')[0]}): native only`;
-  }
-  if (typeof mod.installRom !== 'function') return 'vmirom/rom.ts has no installRom(): native only';
-  const rom = mod.installRom(machine);
+/** Install the VMI ROM in the machine and let it claim start-up IPIs. */
+function attachRom(machine: Machine): VmiRom {
+  const rom = installRom(machine);
   machine.sipiHook = (id, vector) => rom.onStartupIpi(id, vector);
   return rom;
 }
@@ -139,7 +123,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     if (e instanceof LoaderError) throw new UserError(`${shownPath}: ${e.message}`, 2);
     throw e;
   }
-  const rom = opts.rom === false ? 'hidden (--no-rom)' : await attachRom(machine);
+  const rom = opts.rom === false ? 'hidden (--no-rom)' : attachRom(machine);
   const romNote = typeof rom === 'string' ? rom : null;
 
   // host stdin feeds COM1 when it is a terminal or a pipe; never waited for

@@ -4,12 +4,12 @@
  * through this object are the reference behaviour the translator is checked
  * against.
  */
-import type { Ops, Size } from '../translator/semantics/ops.ts';
-import type { Instr } from '../translator/isa/instr.ts';
-import { K, operandBytes } from '../translator/isa/operands.ts';
-import { Fault } from './faults.ts';
-import type { Cpu } from './cpu.ts';
-import { HELPERS } from './helpers.ts';
+import type { Ops, Size } from '../semantics/ops.ts';
+import type { Instr } from '../isa/instr.ts';
+import { K, operandBytes } from '../isa/operands.ts';
+import { Fault } from '../isa/faults.ts';
+import type { Cpu } from '../cpu/cpu.ts';
+import { HELPERS } from '../semantics/helpers.ts';
 
 export class InterpOps implements Ops<number> {
   /** effective address of the current instruction's memory operand, once computed */

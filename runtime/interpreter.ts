@@ -9,28 +9,21 @@
  * faulting accesses before other writes, see semantics/ops.ts) and is
  * delivered through the IDT.
  */
-import { decode } from '../translator/isa/decoder.ts';
-import type { Instr } from '../translator/isa/instr.ts';
-import { Reg } from '../translator/isa/instr.ts';
-import { Fault, Vec } from './faults.ts';
-import type { Cpu } from './cpu.ts';
+import { decode } from '../isa/decoder.ts';
+import { TABLE } from '../semantics/table.ts';
+import type { Instr } from '../isa/instr.ts';
+import { Reg } from '../isa/instr.ts';
+import { Fault, Vec } from '../isa/faults.ts';
+import type { Cpu } from '../cpu/cpu.ts';
 import { InterpOps } from './interp-ops.ts';
-import { deliver, deliverFault, IntKind } from './interrupts.ts';
-import { IF, TF } from '../translator/semantics/flags.ts';
-import { CR0_EM, CR0_TS, TLB_NX } from './mmu.ts';
-import { Seg } from '../translator/isa/instr.ts';
+import { admit } from '../semantics/admit.ts';
+import { deliver, deliverFault, IntKind } from '../cpu/interrupts.ts';
+import { IF, TF } from '../isa/eflags.ts';
+import { TLB_NX } from '../cpu/mmu.ts';
+import { Seg } from '../isa/instr.ts';
 
 /** Bound on cached decodings; past it the cache starts over. */
 const DECODE_CACHE_LIMIT = 1 << 20;
-
-/**
- * The checks every row passes before it runs, in either engine: privileged
- * rows need CPL 0 (#GP(0)), x87 rows #NM while CR0.EM or CR0.TS is set.
- */
-export function admit(cpu: Cpu, i: Instr): void {
-  if (i.row.priv && cpu.cpl !== 0 && cpu.protectedMode) throw new Fault(Vec.GP, 0);
-  if (i.row.fpu && cpu.cr0 & (CR0_EM | CR0_TS)) throw new Fault(Vec.NM);
-}
 
 export class Interpreter {
   readonly ops: InterpOps;
@@ -67,12 +60,12 @@ export class Interpreter {
         const hit = this.decoded.get(key);
         // the same bytes at another EIP decode to other branch targets
         if (hit !== undefined && hit.eip === eip) return hit;
-        const i = decode(cpu, eip, cpu.code32);
+        const i = decode(TABLE, cpu, eip, cpu.code32);
         if ((lin & 0xfff) + i.len <= 0x1000) this.remember(key, phys >>> 12, i);
         return i;
       }
     }
-    return decode(cpu, eip, cpu.code32);
+    return decode(TABLE, cpu, eip, cpu.code32);
   }
 
   private remember(key: number, page: number, i: Instr): void {
@@ -95,12 +88,9 @@ export class Interpreter {
     const cpu = this.cpu;
     const row = i.row;
     admit(cpu, i);
-    if (row.sem) {
-      this.ops.begin();
-      row.sem(this.ops, i);
-    } else {
-      row.exec!(cpu, i);
-    }
+    this.ops.begin();
+    if (row.sem) row.sem(this.ops, i);
+    else row.exec!(cpu, i, this.ops);
   }
 
   /**

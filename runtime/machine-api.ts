@@ -8,8 +8,8 @@
  * instruction), and a halted vCPU's clock jumps to its next timer event.
  * `--host-time` makes clocks follow the host instead.
  */
-import type { Cpu } from './cpu.ts';
-import type { PhysicalMemory } from './memory.ts';
+import type { Cpu } from '../cpu/cpu.ts';
+import type { PhysicalMemory } from '../cpu/memory.ts';
 
 /** A local APIC as the VMI calls APICRead/APICWrite see it. */
 export interface LocalApicApi {

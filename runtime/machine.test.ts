@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { Machine, EXIT_DEADLOCK, EXIT_RUNAWAY } from './machine.ts';
-import { enterFlatProtectedMode } from './setup.ts';
-import { Reg } from '../translator/isa/instr.ts';
+import { enterFlatProtectedMode } from '../cpu/setup.ts';
+import { Reg } from '../isa/instr.ts';
 
 const KERNEL = new URL('../guest/kernel.elf', import.meta.url);
 const expected = JSON.parse(readFileSync(new URL('../guest/expected-checksums.json', import.meta.url), 'utf8')) as {

@@ -31,13 +31,13 @@
  * 'state'})`, or not at all); unclaimed, it starts the AP natively in real
  * mode at CS = vector << 8, IP = 0.
  */
-import { Cpu } from './cpu.ts';
-import { IF } from '../translator/semantics/flags.ts';
+import { Cpu } from '../cpu/cpu.ts';
+import { IF } from '../isa/eflags.ts';
 import { Interpreter } from './interpreter.ts';
-import { PhysicalMemory, PAGE_SIZE, type MmioDevice } from './memory.ts';
-import { Fault, MachineStop } from './faults.ts';
-import { deliver, deliverFault, IntKind } from './interrupts.ts';
-import { Seg } from '../translator/isa/instr.ts';
+import { PhysicalMemory, PAGE_SIZE, type MmioDevice } from '../cpu/memory.ts';
+import { Fault, MachineStop } from '../isa/faults.ts';
+import { deliver, deliverFault, IntKind } from '../cpu/interrupts.ts';
+import { Seg } from '../isa/instr.ts';
 import type { LocalApicApi, MachineApi, PciDeviceInfo, VcpuApi } from './machine-api.ts';
 import { MachineTime, type ClockKind } from './time.ts';
 import { PortBus, SinkPorts } from './devices/ports.ts';

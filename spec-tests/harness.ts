@@ -3,11 +3,11 @@
  * 1 MiB of RAM, code placed at 0x1000. Tests and the vector replayer use it
  * to run a few instructions without a machine around them.
  */
-import { PhysicalMemory } from '../runtime/memory.ts';
-import { Cpu } from '../runtime/cpu.ts';
+import { PhysicalMemory } from '../cpu/memory.ts';
+import { Cpu } from '../cpu/cpu.ts';
 import { Interpreter } from '../runtime/interpreter.ts';
-import { enterFlatProtectedMode } from '../runtime/setup.ts';
-import { Fault } from '../runtime/faults.ts';
+import { enterFlatProtectedMode } from '../cpu/setup.ts';
+import { Fault } from '../isa/faults.ts';
 
 export const CODE_ADDR = 0x1000;
 

@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { executableSections, parseElf32 } from '../runtime/elf.ts';
 import { disassembleElfSection } from '../cli/disasm.ts';
-import { hexBytes } from '../translator/isa/disasm.ts';
+import { hexBytes } from '../isa/disasm.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const FIXTURES = join(ROOT, 'spec-tests/fixtures/disasm');

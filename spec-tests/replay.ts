@@ -9,9 +9,9 @@
  */
 import { bareCpu, CODE_ADDR, type Bare } from './harness.ts';
 import type { Form, VectorRow } from './vectors.ts';
-import { Fault } from '../runtime/faults.ts';
-import { readEflags } from '../translator/semantics/flags.ts';
-import { RegionCompiler, type Translation } from '../translator/codegen/compile.ts';
+import { Fault } from '../isa/faults.ts';
+import { readEflags } from '../cpu/flags.ts';
+import { RegionCompiler, type Translation } from '../translator/compile/compile.ts';
 
 const REGS: Record<string, number> = { eax: 0, ecx: 1, edx: 2, ebx: 3, esp: 4, ebp: 5, esi: 6, edi: 7 };
 const COMPARED_FLAGS = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x800 | 0x400;

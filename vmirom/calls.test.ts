@@ -5,8 +5,8 @@
  * arguments and its faults.
  */
 import { describe, expect, it } from 'vitest';
-import { Reg, Seg } from '../translator/isa/instr.ts';
-import { IF, IOPL } from '../translator/semantics/flags.ts';
+import { Reg, Seg } from '../isa/instr.ts';
+import { IF, IOPL } from '../isa/eflags.ts';
 import { POISON } from './calls.ts';
 import { callNumber } from './symbols.ts';
 import {

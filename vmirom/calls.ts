@@ -17,15 +17,16 @@
  * state, so a fault restarts the call cleanly (the interpreter rewinds EIP
  * to the slot's `vmicall` and ESP to its value there).
  */
-import type { Cpu } from '../runtime/cpu.ts';
-import { Reg, Seg, type Instr } from '../translator/isa/instr.ts';
-import { Fault, Vec } from '../runtime/faults.ts';
-import { DF, IF, IOPL } from '../translator/semantics/flags.ts';
-import { readDescriptor, readSystem, writeSystem, loadCache } from '../runtime/segments.ts';
-import { Access, CR0_PE, CR0_PG, CR0_TS, CR4_DE, EFER_NXE } from '../runtime/mmu.ts';
-import { writeCr0, writeCr4 } from '../translator/semantics/families/descriptors.ts';
-import { iret } from '../translator/semantics/families/far.ts';
-import { rows as systemRows } from '../translator/semantics/families/system.ts';
+import type { Cpu } from '../cpu/cpu.ts';
+import { Reg, Seg, type Instr } from '../isa/instr.ts';
+import { Fault, Vec } from '../isa/faults.ts';
+import { DF, IF, IOPL } from '../isa/eflags.ts';
+import { readDescriptor, readSystem, writeSystem, loadCache } from '../cpu/segments.ts';
+import { Access, CR0_PE, CR0_PG, CR0_TS, CR4_DE, EFER_NXE } from '../cpu/mmu.ts';
+import { writeCr0, writeCr4 } from '../semantics/families/descriptors.ts';
+import { iretFrame } from '../semantics/families/far.ts';
+import { InterpOps } from '../runtime/interp-ops.ts';
+import { rows as systemRows } from '../semantics/families/system.ts';
 import { VMI_CALL_NAMES } from './symbols.ts';
 import { adjustCache, adjustDescriptor, adjusted, HOLE_START, reloadSegment } from './segs.ts';
 import {
@@ -86,17 +87,18 @@ function hi32(v: bigint): number {
   return Number(BigInt.asIntN(32, v >> 32n));
 }
 
-/** the helper semantics of a system.ts row, reused as they are */
+/** the helper semantics of a system.ts row, reused as they are (these rows have no operands) */
 function systemExec(op: string): (cpu: Cpu, i: Instr) => void {
   const row = systemRows.find((r) => r.op === op);
-  if (!row?.exec) throw new Error(`system.ts has no helper row ${op}`);
-  return row.exec;
+  const exec = row?.exec;
+  if (!exec) throw new Error(`system.ts has no helper row ${op}`);
+  return (cpu, i) => exec(cpu, i, new InterpOps(cpu));
 }
 const cpuidExec = systemExec('0F A2');
 const rdmsrExec = systemExec('0F 32');
 const wrmsrExec = systemExec('0F 30');
-/** iret reads only the operand size of its Instr */
-const IRET32 = { opsize: 4 } as Instr;
+/** the Instr handed to a row helper that reads none of its fields (cpuid, rdmsr, wrmsr) */
+const OPERANDLESS = { opsize: 4 } as Instr;
 
 /** Physical address of a guest pointer to a page-table entry (a supervisor lookup, no write check). */
 function pxePhys(ctx: VcpuVmi, lin: number): number {
@@ -372,12 +374,12 @@ const defs: Omit<VmiCall, 'name'>[] = [
     fn: (ctx, a) => {
       const cpu = ctx.cpu;
       const leaf = a.eax;
-      cpuidExec(cpu, IRET32);
+      cpuidExec(cpu, OPERANDLESS);
       if (leaf === 1) cpu.regs[Reg.EDX] &= ~CPUID_MASKED_EDX;
     },
   },
-  { number: 6, conv: std(3), fn: (ctx) => wrmsrExec(ctx.cpu, IRET32) },
-  { number: 7, conv: { ...std(3), writes: [Reg.EAX, Reg.EDX] }, fn: (ctx) => rdmsrExec(ctx.cpu, IRET32) },
+  { number: 6, conv: std(3), fn: (ctx) => wrmsrExec(ctx.cpu, OPERANDLESS) },
+  { number: 7, conv: { ...std(3), writes: [Reg.EAX, Reg.EDX] }, fn: (ctx) => rdmsrExec(ctx.cpu, OPERANDLESS) },
   {
     number: 8, conv: std(1),
     fn: (ctx, a) => {
@@ -488,7 +490,7 @@ const defs: Omit<VmiCall, 'name'>[] = [
     fn: (ctx) => {
       const cpu = ctx.cpu;
       const image = cpu.read(Seg.SS, (cpu.regs[Reg.ESP] + 8) | 0, 4);
-      iret(cpu, IRET32);
+      iretFrame(cpu, 4);
       if (cpu.pv) {
         // IF goes to the virtual flag; the real one stays set whatever IOPL allowed iret to do
         ctx.vif = (image & IF) !== 0;

@@ -5,7 +5,7 @@
  * mode queues CR3 together with UpdateKernelStack.
  */
 import { describe, expect, it } from 'vitest';
-import { Reg, Seg } from '../translator/isa/instr.ts';
+import { Reg, Seg } from '../isa/instr.ts';
 import { CODE, makeRig, PD, PT, TSS, type Rig } from './testkit.ts';
 
 const MMU = 1, CPU = 2;

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { buildRomImage, ROM_SIZE, PCI_DATA_OFFSET, slotCode } from './image.ts';
 import { FIRST_CALL, LAST_CALL, VMI_CALL_NAMES, callAtAddress, romSymbols, vmiRomInfo, slotOffset } from './symbols.ts';
 import { makeRig, ROM_AT } from './testkit.ts';
-import { disassembleRange } from '../translator/isa/disasm.ts';
+import { disassembleRange } from '../isa/disasm.ts';
+import { TABLE } from '../semantics/table.ts';
 
 /** ROM detection exactly as guest/src/pvops.c vmi_probe does it, over guest physical memory. */
 function probe(u8: Uint8Array): { at: number; major: number; minor: number; len: number } | undefined {
@@ -54,7 +55,7 @@ describe('VMI ROM image', () => {
     const base = 0xc00c8000;
     const info = vmiRomInfo(rom)!;
     expect(info).toEqual({ pciOffset: PCI_DATA_OFFSET, length: ROM_SIZE });
-    const lines = disassembleRange(rom.slice(0x80, 0xc0), base + 0x80, true);
+    const lines = disassembleRange(TABLE, rom.slice(0x80, 0xc0), base + 0x80, true);
     expect(lines[0].text).toBe('vmicall 0x4');
     expect(lines[1].text).toBe('ret');
     const syms = romSymbols(base, info.pciOffset);

@@ -16,7 +16,7 @@
  * the guest may call them wherever it maps the ROM.
  */
 import { FIRST_CALL, LAST_CALL, SLOT_SIZE, slotOffset } from './symbols.ts';
-import { VMICALL_OPCODE } from '../translator/semantics/families/vmi.ts';
+import { VMICALL_OPCODE } from '../semantics/families/vmi.ts';
 
 export const ROM_SIZE = 4096;
 export const VMI_SIGNATURE = 0x696d5663; // "cVmi" in memory order

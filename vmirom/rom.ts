@@ -6,7 +6,7 @@
  * it read-only, registers the PCI function 15AD:0801 with the image as its
  * expansion ROM, creates the per-vCPU state (state.ts) and attaches a
  * handler to each vCPU's CPU for the `vmicall` instruction
- * (translator/semantics/families/vmi.ts).
+ * (semantics/families/vmi.ts).
  *
  * A call arrives as (cpu, N) with EIP already at the slot's `ret`. `invoke`
  * reads the arguments the row's convention names (EAX, EDX, ECX, then stack
@@ -21,11 +21,11 @@
  * for a paravirtual guest; `false` means "not mine, start the AP natively"),
  * and may read `stats` for its summary.
  */
-import type { Cpu } from '../runtime/cpu.ts';
+import type { Cpu } from '../cpu/cpu.ts';
 import type { MachineApi } from '../runtime/machine-api.ts';
-import { Fault, Vec } from '../runtime/faults.ts';
-import { Reg, Seg } from '../translator/isa/instr.ts';
-import { setVmiHandler } from '../translator/semantics/families/vmi.ts';
+import { Fault, Vec } from '../isa/faults.ts';
+import { Reg, Seg } from '../isa/instr.ts';
+import { setVmiHandler } from '../semantics/families/vmi.ts';
 import {
   buildRomImage, PCI_CLASS_VMI, PCI_DEVICE_VMI, PCI_VENDOR_VMWARE, ROM_DEFAULT_ADDRESS, ROM_SIZE, API_MAJOR, API_MINOR,
 } from './image.ts';

@@ -8,8 +8,8 @@
  * 0xFC000000 up (negative offsets included) fault with #GP or #SS. System
  * descriptors (TSS, LDT, gates) and expand-down segments are left alone.
  */
-import type { Cpu } from '../runtime/cpu.ts';
-import { loadCache, parseDescriptor, readDescriptor, type Descriptor } from '../runtime/segments.ts';
+import type { Cpu } from '../cpu/cpu.ts';
+import { loadCache, parseDescriptor, readDescriptor, type Descriptor } from '../cpu/segments.ts';
 
 export const HOLE_START = 0xfc000000;
 export const KERNEL_CPL = 1;

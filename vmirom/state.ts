@@ -7,7 +7,7 @@
  * `VcpuVmi` is what `cpu.pv` points to once the vCPU runs paravirtually
  * (after Init, or an AP started from an APState), which is how the
  * interpreter and interrupt delivery see the virtual IF and how a page fault
- * reaches the deferred queue (runtime/cpu.ts `Paravirt`).
+ * reaches the deferred queue (cpu/cpu.ts `Paravirt`).
  *
  * Deferred mode (ABI.md section 5): with the MMU bit set, page-table writes
  * (SetPxE, SetPxELong) are translated to physical addresses when made and
@@ -19,9 +19,9 @@
  * take effect together. DT-mode descriptor writes are applied at once (the
  * ABI lets them be queued, not must).
  */
-import type { Cpu, Paravirt } from '../runtime/cpu.ts';
+import type { Cpu, Paravirt } from '../cpu/cpu.ts';
 import type { MachineApi, VcpuApi } from '../runtime/machine-api.ts';
-import { Vec } from '../runtime/faults.ts';
+import { Vec } from '../isa/faults.ts';
 import type { VmiStats } from './stats.ts';
 
 export const DEFER_MMU = 1, DEFER_CPU = 2, DEFER_DT = 4;

@@ -5,12 +5,12 @@
  * `jmp $` at HANDLERS + v*16, unprivileged so it also works at CPL 1) so that calls run exactly as a guest makes them:
  * a `call` instruction to the slot, executed by the interpreter.
  */
-import { PhysicalMemory } from '../runtime/memory.ts';
-import { Cpu, type CpuBus } from '../runtime/cpu.ts';
+import { PhysicalMemory } from '../cpu/memory.ts';
+import { Cpu, type CpuBus } from '../cpu/cpu.ts';
 import { Interpreter } from '../runtime/interpreter.ts';
-import { enterFlatProtectedMode } from '../runtime/setup.ts';
+import { enterFlatProtectedMode } from '../cpu/setup.ts';
 import type { LocalApicApi, MachineApi, PciDeviceInfo, VcpuApi } from '../runtime/machine-api.ts';
-import { Reg } from '../translator/isa/instr.ts';
+import { Reg } from '../isa/instr.ts';
 import { installRom, type VmiRom } from './rom.ts';
 import { callNumber, slotOffset } from './symbols.ts';
 

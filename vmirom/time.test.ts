@@ -7,7 +7,7 @@
  * machine keeps the clocks; the ROM reports them and drives the alarms.
  */
 import { describe, expect, it } from 'vitest';
-import { Reg } from '../translator/isa/instr.ts';
+import { Reg } from '../isa/instr.ts';
 import { makeRig, type Rig, type RunState } from './testkit.ts';
 
 function counter(rig: Rig, which: number, cpuIndex = 0): bigint {

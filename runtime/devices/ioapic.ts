@@ -11,7 +11,7 @@
  * delivered like edges (remote IRR is not modelled): every device here is
  * edge triggered.
  */
-import type { MmioDevice } from '../memory.ts';
+import type { MmioDevice } from '../../cpu/memory.ts';
 
 export const IOAPIC_BASE = 0xfec00000;
 export const IOAPIC_PINS = 24;

@@ -6,7 +6,7 @@
  * IO-APIC, and the ISA IRQ 0 -> GSI 2 override. Every table's bytes sum to
  * zero, as the checksums require.
  */
-import type { PhysicalMemory } from '../memory.ts';
+import type { PhysicalMemory } from '../../cpu/memory.ts';
 import { APIC_BASE } from '../devices/lapic.ts';
 import { IOAPIC_BASE } from '../devices/ioapic.ts';
 

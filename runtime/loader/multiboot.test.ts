@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { PhysicalMemory } from '../memory.ts';
-import { Cpu } from '../cpu.ts';
+import { PhysicalMemory } from '../../cpu/memory.ts';
+import { Cpu } from '../../cpu/cpu.ts';
 import { bootMultiboot, findMultibootHeader, LoaderError, MBI_ADDR, MULTIBOOT_MAGIC } from './multiboot.ts';
 import { writeAcpiTables, RSDP_ADDR } from './acpi.ts';
 import { parseElf32, PT_LOAD } from '../elf.ts';

@@ -19,10 +19,10 @@
  * 0x2BADB002, EBX = the structure's address.
  */
 import { ElfError, isElf, parseElf32, PT_LOAD } from '../elf.ts';
-import type { PhysicalMemory } from '../memory.ts';
-import type { Cpu } from '../cpu.ts';
-import { enterFlatProtectedMode } from '../setup.ts';
-import { Reg } from '../../translator/isa/instr.ts';
+import type { PhysicalMemory } from '../../cpu/memory.ts';
+import type { Cpu } from '../../cpu/cpu.ts';
+import { enterFlatProtectedMode } from '../../cpu/setup.ts';
+import { Reg } from '../../isa/instr.ts';
 
 export const MULTIBOOT_MAGIC = 0x1badb002;
 export const MULTIBOOT_BOOTLOADER_MAGIC = 0x2badb002;

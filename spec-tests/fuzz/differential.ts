@@ -21,11 +21,12 @@
  * the mismatch persists.
  */
 import { bareCpu, type Bare } from '../harness.ts';
-import { Engine, DEFAULT_ENGINE_OPTIONS } from '../../translator/engine.ts';
-import { readEflags } from '../../translator/semantics/flags.ts';
-import { disassembleRange, hexBytes } from '../../translator/isa/disasm.ts';
-import { vectorName } from '../../runtime/interrupts.ts';
+import { Engine, DEFAULT_ENGINE_OPTIONS } from '../../translator/engine/engine.ts';
+import { readEflags } from '../../cpu/flags.ts';
+import { disassembleRange, hexBytes } from '../../isa/disasm.ts';
+import { vectorName } from '../../cpu/interrupts.ts';
 import { LAYOUT, Rng, assemble, randomUnits, AVOID_KNOWN, type Avoid, type Unit } from './generate.ts';
+import { TABLE } from '../../semantics/table.ts';
 
 const REG_NAMES = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
 
@@ -243,7 +244,7 @@ export function report(c: FuzzCase, o: Outcome): string {
   const lines = [`seed ${c.seed} (${o.instructions} instructions, interpreter stopped at ${o.stop})`];
   lines.push(`  initial: ${[...c.regs].map((v, k) => `${REG_NAMES[k]}=${hex(v)}`).join(' ')} eflags=${hex(c.eflags)} fpu.top=${c.fpu.top} fpu.tags=${c.fpu.tags.toString(16)}`);
   lines.push(`  code at ${hex(o.start)}: ${hexBytes(o.bytes)}`);
-  for (const l of disassembleRange(o.bytes, o.start, true)) lines.push(`    ${hex(l.addr)}  ${hexBytes(l.bytes).padEnd(36)} ${l.text}`);
+  for (const l of disassembleRange(TABLE, o.bytes, o.start, true)) lines.push(`    ${hex(l.addr)}  ${hexBytes(l.bytes).padEnd(36)} ${l.text}`);
   lines.push('  differences:', ...o.diff);
   return lines.join('\n');
 }

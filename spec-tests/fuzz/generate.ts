@@ -19,9 +19,11 @@
  * chosen. Everything else (x87, helper rows, #DE, #UD, #GP from CS writes,
  * traps) may happen, and the fault handlers are part of the sandbox.
  */
-import { rows, type Row } from '../../translator/isa/table.ts';
-import '../../translator/isa/all-rows.ts';
-import { K, Sz, type Operand } from '../../translator/isa/operands.ts';
+import type { Row } from '../../isa/table.ts';
+import { TABLE } from '../../semantics/table.ts';
+
+const rows = TABLE.rows;
+import { K, Sz, type Operand } from '../../isa/operands.ts';
 
 /** Where things are in the sandbox's physical (= linear) memory. */
 export const LAYOUT = {

@@ -13,12 +13,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PhysicalMemory } from '../../runtime/memory.ts';
-import { Cpu, type CpuBus } from '../../runtime/cpu.ts';
+import { PhysicalMemory } from '../../cpu/memory.ts';
+import { Cpu, type CpuBus } from '../../cpu/cpu.ts';
 import { Interpreter } from '../../runtime/interpreter.ts';
-import { MachineStop } from '../../runtime/faults.ts';
-import { Seg } from '../../translator/isa/instr.ts';
-import { Engine, DEFAULT_ENGINE_OPTIONS } from '../../translator/engine.ts';
+import { MachineStop } from '../../isa/faults.ts';
+import { Seg } from '../../isa/instr.ts';
+import { Engine, DEFAULT_ENGINE_OPTIONS } from '../../translator/engine/engine.ts';
 
 /** How a program runs: interpreter only, translated from the first execution, or translated and checked in lockstep. */
 export type EngineMode = 'interpreter' | 'jit' | 'lockstep';

@@ -1,0 +1,380 @@
+/**
+ * The architectural state of one vCPU and the primitive accesses both engines
+ * build on.
+ *
+ * Registers are an Int32Array in encoding order (EAX ECX EDX EBX ESP EBP ESI
+ * EDI). Segment registers keep their selector and the hidden descriptor cache
+ * (base, limit, attributes) the way the hardware does; from the cache we
+ * precompute the offset range a segment accepts and whether it may be read
+ * or written, so an access checks two numbers instead of decoding a type.
+ * EFLAGS is `eflags` plus the lazy record described in
+ * cpu/flags.ts.
+ *
+ * Memory accesses through a segment (`read`, `write`) check rights and
+ * limits, add the base, and go to the MMU. Everything privileged (segment
+ * loads, control registers, interrupt delivery) lives in the modules that
+ * import this one: segments.ts, interrupts.ts, system.ts.
+ */
+import { readEflags, materialize, computeLazy, type FlagState } from './flags.ts';
+import { ARITH, FIXED_ONE, testCC, VM, IOPL, AC } from '../isa/eflags.ts';
+import { Fault, Vec } from '../isa/faults.ts';
+import type { PhysicalMemory } from './memory.ts';
+import { Mmu, CR0_PE, CR0_ET, CR0_AM, type PagingControl } from './mmu.ts';
+import { Seg, Reg } from '../isa/instr.ts';
+import { Fpu } from './fpu-state.ts';
+
+/** segment access rights precomputed from the descriptor cache */
+export const SEG_R = 1, SEG_W = 2, SEG_X = 4, SEG_VALID = 8;
+
+/** Ports, interrupts and the rest of the machine as the CPU sees them. */
+export interface CpuBus {
+  portRead(port: number, size: number): number;
+  portWrite(port: number, size: number, value: number): void;
+  /** the vector of a pending external interrupt the CPU may take now, or -1 (called with IF set) */
+  pendingInterrupt(cpu: Cpu): number;
+  /** acknowledge: the CPU is taking that vector */
+  ackInterrupt(cpu: Cpu, vector: number): void;
+  rdmsr?(cpu: Cpu, msr: number): [number, number] | undefined;
+  wrmsr?(cpu: Cpu, msr: number, lo: number, hi: number): boolean;
+  /** a guest `hlt`: the bus decides whether the vCPU sleeps */
+  onHalt?(cpu: Cpu): void;
+}
+
+/**
+ * How a paravirtual interface (the VMI ROM, vmirom/) changes interrupt
+ * handling once it runs the guest kernel deprivileged. The guest cannot touch
+ * the real IF (it stays set), so a virtual IF gates external interrupts in its
+ * place, is what an interrupt frame's EFLAGS image shows, and is what an
+ * interrupt gate clears. `null` on Cpu.pv means native rules.
+ */
+export interface Paravirt {
+  vif: boolean;
+  /** called as an exception or interrupt is delivered (a #PF flushes deferred page-table updates) */
+  onDeliver?(cpu: Cpu, vector: number): void;
+}
+
+const NULL_BUS: CpuBus = {
+  portRead: (_p, size) => (size === 1 ? 0xff : size === 2 ? 0xffff : -1),
+  portWrite: () => {},
+  pendingInterrupt: () => -1,
+  ackInterrupt: () => {},
+};
+
+export class Cpu implements FlagState, PagingControl {
+  readonly regs = new Int32Array(8);
+  eip = 0;
+  eflags = FIXED_ONE;
+  lazy = 0;
+  lop = 0;
+  lres = 0;
+  la = 0;
+  lb = 0;
+
+  readonly segSel = new Uint16Array(6);
+  readonly segBase = new Int32Array(6);
+  /** raw limit (byte granular, after G scaling) */
+  readonly segLimit = new Float64Array(6);
+  /** descriptor attribute bits 8..15 and 20..23 of the high dword, as (type|S<<4|DPL<<5|P<<7|AVL<<12|L<<13|DB<<14|G<<15) */
+  readonly segAttr = new Uint16Array(6);
+  /** lowest and highest valid offset */
+  readonly segLo = new Float64Array(6);
+  readonly segHi = new Float64Array(6);
+  readonly segRights = new Uint8Array(6);
+
+  cpl = 0;
+  /** CS.D: default operand/address size 32 */
+  code32 = false;
+  /** SS.B: stack uses ESP (else SP) */
+  stack32 = false;
+
+  cr0 = CR0_ET;
+  cr2 = 0;
+  cr3 = 0;
+  cr4 = 0;
+  efer = 0;
+  readonly dr = new Int32Array(8);
+
+  gdtBase = 0;
+  gdtLimit = 0xffff;
+  idtBase = 0;
+  idtLimit = 0x3ff;
+  ldtSel = 0;
+  ldtBase = 0;
+  ldtLimit = 0;
+  trSel = 0;
+  trBase = 0;
+  trLimit = 0;
+  /** TSS descriptor type (9 available 32-bit, 0xB busy 32-bit, 1/3 for 16-bit) */
+  trType = 0xb;
+
+  sysenterCs = 0;
+  sysenterEsp = 0;
+  sysenterEip = 0;
+  apicBase = 0xfee00900 | 0;
+  tscOffset = 0n;
+  /** guest instructions retired (drives deterministic time) */
+  instructions = 0;
+
+  /** instructions a translated region may run before it must return at a loop back-edge */
+  budget = 0;
+  /** counts segment-register loads, so the translator can cache what it derives from segments */
+  segEpoch = 0;
+  /** set by translated code leaving through an indirect jump: which site of the region it was (-1: none) */
+  exitSite = -1;
+  halted = false;
+  /** set by mov ss / pop ss / sti: interrupts are inhibited for one instruction */
+  interruptShadow = false;
+  /** NMI/SMI-free machine: a pending INIT/SIPI from the local APIC is handled by the machine */
+  readonly fpu = new Fpu();
+  readonly mmu: Mmu;
+  bus: CpuBus = NULL_BUS;
+  /** paravirtual interrupt state while a VMI ROM runs this vCPU (see Paravirt), else null */
+  pv: Paravirt | null = null;
+  /** which vCPU this is (APIC id) */
+  id = 0;
+
+  constructor(readonly mem: PhysicalMemory) {
+    this.mmu = new Mmu(mem, this);
+    this.reset();
+  }
+
+  /** Power-on state, as after RESET (real mode at F000:FFF0). */
+  reset(): void {
+    this.regs.fill(0);
+    this.regs[Reg.EDX] = 0x633; // family 6 model 3 stepping 3
+    this.eflags = FIXED_ONE;
+    this.lazy = 0;
+    this.cr0 = CR0_ET;
+    this.cr2 = this.cr3 = this.cr4 = 0;
+    this.efer = 0;
+    this.dr.fill(0);
+    this.dr[6] = 0xffff0ff0 | 0;
+    this.dr[7] = 0x400;
+    for (let s = 0; s < 6; s++) this.setRealSeg(s, 0);
+    this.setRealSeg(Seg.CS, 0xf000);
+    this.segBase[Seg.CS] = 0xffff0000 | 0;
+    this.eip = 0xfff0;
+    this.gdtBase = 0; this.gdtLimit = 0xffff;
+    this.idtBase = 0; this.idtLimit = 0x3ff;
+    this.ldtSel = this.ldtBase = 0; this.ldtLimit = 0xffff;
+    this.trSel = this.trBase = 0; this.trLimit = 0xffff; this.trType = 0xb;
+    this.setCpl(0);
+    this.code32 = false;
+    this.stack32 = false;
+    this.halted = false;
+    // RESET and INIT leave paravirtual mode (an AP is put back into it by the ROM)
+    this.pv = null;
+    this.fpu.reset();
+    this.mmu.flushAll(false);
+  }
+
+  // ---- registers -------------------------------------------------------------------
+
+  getReg(r: number, size: number): number {
+    if (size === 4) return this.regs[r];
+    if (size === 2) return this.regs[r] & 0xffff;
+    return r < 4 ? this.regs[r] & 0xff : (this.regs[r - 4] >> 8) & 0xff;
+  }
+
+  setReg(r: number, size: number, v: number): void {
+    if (size === 4) this.regs[r] = v;
+    else if (size === 2) this.regs[r] = (this.regs[r] & ~0xffff) | (v & 0xffff);
+    else if (r < 4) this.regs[r] = (this.regs[r] & ~0xff) | (v & 0xff);
+    else this.regs[r - 4] = (this.regs[r - 4] & ~0xff00) | ((v & 0xff) << 8);
+  }
+
+  // ---- flags -----------------------------------------------------------------------
+
+  getEflags(): number {
+    return readEflags(this);
+  }
+
+  /** Replace the bits of `mask` in EFLAGS (no privilege checks: callers apply them). */
+  setEflags(value: number, mask = -1): void {
+    if (this.lazy & mask) this.lazy &= ~mask;
+    materialize(this, ARITH);
+    // reserved bits read 0 (bit 1 reads 1); VM never comes from here: virtual-8086 mode is not supported
+    this.eflags = ((this.eflags & ~mask) | (value & mask) | FIXED_ONE) & ~(0xffc08028 | VM);
+  }
+
+  getFlag(f: number): number {
+    if (this.lazy & f) return computeLazy(f, this.lop, this.lres, this.la, this.lb) ? 1 : 0;
+    return this.eflags & f ? 1 : 0;
+  }
+
+  setFlag(f: number, v: number): void {
+    if (this.lazy & f) this.lazy &= ~f;
+    this.eflags = v ? this.eflags | f : this.eflags & ~f;
+  }
+
+  /** Record a flag result lazily (see flags.ts). */
+  setLazy(lop: number, res: number, a: number, b: number, mask: number): void {
+    if (this.lazy & ~mask) materialize(this, this.lazy & ~mask);
+    this.lop = lop; this.lres = res; this.la = a; this.lb = b;
+    this.lazy = mask;
+  }
+
+  cond(cc: number): boolean {
+    return testCC(cc, this.lazy ? readEflags(this) : this.eflags);
+  }
+
+  // ---- time ------------------------------------------------------------------------
+
+  /** The time stamp counter: deterministic virtual time (instructions retired plus an offset). */
+  readTsc(): bigint {
+    return BigInt.asUintN(64, BigInt(this.instructions) + this.tscOffset);
+  }
+
+  /** Make the counter read `v` now (WRMSR to IA32_TIME_STAMP_COUNTER). */
+  writeTsc(v: bigint): void {
+    this.tscOffset = v - BigInt(this.instructions);
+  }
+
+  // ---- privilege and modes ---------------------------------------------------------
+
+  get protectedMode(): boolean {
+    return (this.cr0 & CR0_PE) !== 0;
+  }
+
+  setCpl(cpl: number): void {
+    this.cpl = cpl;
+    this.mmu.setUser(cpl === 3);
+  }
+
+  /** I/O privilege: may this code touch the interrupt flag and ports without a TSS check? */
+  get iopl(): number {
+    return (this.eflags & IOPL) >> 12;
+  }
+
+  // ---- segments --------------------------------------------------------------------
+
+  /** Load a segment register the real-mode way: base = selector * 16, limits kept. */
+  setRealSeg(s: number, sel: number): void {
+    this.segSel[s] = sel;
+    this.segBase[s] = sel << 4;
+    if (!this.protectedMode || this.segLimit[s] === 0) {
+      this.segLimit[s] = 0xffff;
+      this.segAttr[s] = s === Seg.CS ? 0x9b : 0x93;
+    }
+    this.refreshSeg(s);
+  }
+
+  /** Recompute the precomputed checks of segment `s` from its descriptor cache. */
+  refreshSeg(s: number): void {
+    this.segEpoch++;
+    const attr = this.segAttr[s];
+    const limit = this.segLimit[s];
+    const type = attr & 0xf;
+    const present = (attr & 0x80) !== 0;
+    let rights = 0;
+    if (present && attr & 0x10) {
+      if (type & 8) {
+        rights = SEG_X | (type & 2 ? SEG_R : 0);
+      } else {
+        rights = SEG_R | (type & 2 ? SEG_W : 0);
+      }
+      rights |= SEG_VALID;
+    }
+    this.segRights[s] = rights;
+    const big = (attr & 0x4000) !== 0;
+    if (!(type & 8) && type & 4) {
+      // expand-down data segment: valid offsets lie above the limit
+      this.segLo[s] = limit + 1;
+      this.segHi[s] = big ? 0xffffffff : 0xffff;
+    } else {
+      this.segLo[s] = 0;
+      this.segHi[s] = limit;
+    }
+    if (s === Seg.CS) this.code32 = this.protectedMode && big;
+    if (s === Seg.SS) this.stack32 = this.protectedMode && big;
+  }
+
+  /** Is segment s flat (base 0, full 4 GiB, expand-up)? Translations specialise on it. */
+  isFlat(s: number): boolean {
+    return this.segBase[s] === 0 && this.segLo[s] === 0 && this.segHi[s] === 0xffffffff;
+  }
+
+  private segFault(s: number): never {
+    throw new Fault(s === Seg.SS ? Vec.SS : Vec.GP, 0);
+  }
+
+  /** Linear address of a data access of `size` bytes at offset `off` of segment `s`. */
+  linear(s: number, off: number, size: number, write: boolean): number {
+    const rights = this.segRights[s];
+    if (!(rights & (write ? SEG_W : SEG_R))) this.segFault(s);
+    const o = off >>> 0;
+    if (o < this.segLo[s] || o + size - 1 > this.segHi[s]) this.segFault(s);
+    const lin = (this.segBase[s] + o) | 0;
+    if (this.cpl === 3 && lin & (size - 1) && this.alignmentChecked()) throw new Fault(Vec.AC, 0);
+    return lin;
+  }
+
+  /** #AC is raised for misaligned accesses at CPL 3 when both CR0.AM and EFLAGS.AC are set. */
+  alignmentChecked(): boolean {
+    return this.cpl === 3 && (this.cr0 & CR0_AM) !== 0 && (this.eflags & AC) !== 0;
+  }
+
+  read(s: number, off: number, size: number): number {
+    return this.mmu.read(this.linear(s, off, size, false), size);
+  }
+
+  write(s: number, off: number, size: number, v: number): void {
+    this.mmu.write(this.linear(s, off, size, true), size, v);
+  }
+
+  /** Fetch a code byte at CS:eip (CS limit, execute rights, paging). */
+  fetch8(eip: number): number {
+    const o = eip >>> 0;
+    if (o > this.segHi[Seg.CS]) throw new Fault(Vec.GP, 0);
+    return this.mmu.fetch8((this.segBase[Seg.CS] + o) | 0);
+  }
+
+  // ---- stack -----------------------------------------------------------------------
+
+  get sp(): number {
+    return this.stack32 ? this.regs[Reg.ESP] : this.regs[Reg.ESP] & 0xffff;
+  }
+
+  set sp(v: number) {
+    if (this.stack32) this.regs[Reg.ESP] = v;
+    else this.regs[Reg.ESP] = (this.regs[Reg.ESP] & ~0xffff) | (v & 0xffff);
+  }
+
+  push(v: number, size: number): void {
+    const sp = this.stack32 ? (this.regs[Reg.ESP] - size) | 0 : (this.regs[Reg.ESP] - size) & 0xffff;
+    this.write(Seg.SS, sp, size, v);
+    this.sp = sp;
+  }
+
+  pop(size: number): number {
+    const sp = this.sp;
+    const v = this.read(Seg.SS, sp, size);
+    this.sp = sp + size;
+    return v;
+  }
+
+  /** Read the stack `k` bytes above the top without popping. */
+  peek(k: number, size: number): number {
+    const sp = this.stack32 ? (this.regs[Reg.ESP] + k) | 0 : (this.regs[Reg.ESP] + k) & 0xffff;
+    return this.read(Seg.SS, sp, size);
+  }
+
+  /** Everything a diagnostic dump shows. */
+  describe(): string {
+    const h = (v: number, w = 8) => (v >>> 0).toString(16).padStart(w, '0');
+    const r = this.regs;
+    const lines = [
+      `EAX=${h(r[0])} EBX=${h(r[3])} ECX=${h(r[1])} EDX=${h(r[2])}`,
+      `ESI=${h(r[6])} EDI=${h(r[7])} EBP=${h(r[5])} ESP=${h(r[4])}`,
+      `EIP=${h(this.eip)} EFL=${h(this.getEflags())} CPL=${this.cpl} ${this.protectedMode ? 'PM' : 'RM'}${this.code32 ? '32' : '16'}`,
+    ];
+    const names = ['ES', 'CS', 'SS', 'DS', 'FS', 'GS'];
+    for (let s = 0; s < 6; s++) {
+      lines.push(`${names[s]} =${h(this.segSel[s], 4)} base=${h(this.segBase[s])} limit=${h(this.segLimit[s])} attr=${h(this.segAttr[s], 4)}`);
+    }
+    lines.push(`GDT=${h(this.gdtBase)}/${h(this.gdtLimit, 4)} IDT=${h(this.idtBase)}/${h(this.idtLimit, 4)} LDTR=${h(this.ldtSel, 4)} TR=${h(this.trSel, 4)}`);
+    lines.push(`CR0=${h(this.cr0)} CR2=${h(this.cr2)} CR3=${h(this.cr3)} CR4=${h(this.cr4)}`);
+    return lines.join('\n');
+  }
+}
+

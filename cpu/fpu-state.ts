@@ -1,0 +1,36 @@
+/**
+ * x87 register state. Values are JS doubles: see semantics/families/fpu.ts
+ * for where that differs from the 80-bit format.
+ */
+export const FPU_TAG_VALID = 0, FPU_TAG_ZERO = 1, FPU_TAG_SPECIAL = 2, FPU_TAG_EMPTY = 3;
+
+export class Fpu {
+  /** physical registers R0..R7; ST(i) is st[(top + i) & 7] */
+  readonly st = new Float64Array(8);
+  /** 2-bit tags per physical register */
+  tags = 0xffff;
+  top = 0;
+  cw = 0x37f;
+  /** status word without TOP (bits 11-13 come from `top`) */
+  sw = 0;
+  /** last instruction and data pointers (FSTENV/FSAVE report them) */
+  fip = 0;
+  fcs = 0;
+  fdp = 0;
+  fds = 0;
+  fop = 0;
+
+  reset(): void {
+    this.st.fill(0);
+    this.tags = 0xffff;
+    this.top = 0;
+    this.cw = 0x37f;
+    this.sw = 0;
+    this.fip = this.fcs = this.fdp = this.fds = this.fop = 0;
+  }
+
+  /** status word as FSTSW reports it */
+  status(): number {
+    return (this.sw & ~0x3800) | (this.top << 11);
+  }
+}

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { bareCpu } from '../spec-tests/harness.ts';
+import { Fault } from '../isa/faults.ts';
+import { Access, CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, CR4_PSE, TLB_GLOBAL } from './mmu.ts';
+
+function paged() {
+  const b = bareCpu(8 << 20);
+  const { cpu, mem } = b;
+  const pd = 0x100000, pt = 0x101000;
+  for (let k = 0; k < 1024; k++) mem.i32[(pt >> 2) + k] = (k << 12) | 3;
+  mem.i32[pd >> 2] = pt | 7;
+  cpu.cr3 = pd;
+  cpu.cr0 |= CR0_PG;
+  cpu.mmu.flushAll(false);
+  return { ...b, pd, pt };
+}
+
+function pfCode(f: () => void): number {
+  try { f(); } catch (e) { if (e instanceof Fault && e.vector === 14) return e.code; throw e; }
+  return -1;
+}
+
+describe('MMU and software TLB', () => {
+  it('walks two-level tables, setting accessed then dirty', () => {
+    const { cpu, mem, pt } = paged();
+    cpu.mmu.read32(0x5000);
+    expect(mem.i32[(pt >> 2) + 5] & 0x60).toBe(0x20);
+    cpu.mmu.write32(0x5000, 1);
+    expect(mem.i32[(pt >> 2) + 5] & 0x60).toBe(0x60);
+  });
+
+  it('raises #PF with CR2 and the error code', () => {
+    const { cpu, mem, pt } = paged();
+    mem.i32[(pt >> 2) + 9] = 0;
+    expect(pfCode(() => cpu.mmu.write8(0x9004, 1))).toBe(2);
+    expect(cpu.cr2).toBe(0x9004);
+    mem.i32[(pt >> 2) + 10] = 0xa000 | 1; // read-only
+    cpu.cr0 |= CR0_WP;
+    expect(pfCode(() => cpu.mmu.write8(0xa000, 1))).toBe(3);
+    mem.i32[(pt >> 2) + 11] = 0xb000 | 3; // supervisor only
+    cpu.setCpl(3);
+    expect(pfCode(() => cpu.mmu.read8(0xb000))).toBe(5);
+  });
+
+  it('keeps global entries across a CR3 reload but not across INVLPG', () => {
+    const { cpu, mem, pt } = paged();
+    cpu.cr4 |= CR4_PGE;
+    mem.i32[(pt >> 2) + 12] = 0xc000 | 0x103;
+    cpu.mmu.read8(0xc000);
+    cpu.mmu.read8(0xd000);
+    expect(cpu.mmu.tlb[0xc] & TLB_GLOBAL).toBe(TLB_GLOBAL);
+    cpu.mmu.flushAll(true);
+    expect(cpu.mmu.tlb[0xc]).not.toBe(0);
+    expect(cpu.mmu.tlb[0xd]).toBe(0);
+    cpu.mmu.invalidatePage(0xc123);
+    expect(cpu.mmu.tlb[0xc]).toBe(0);
+  });
+
+  it('maps 4 MiB pages with PSE and 2 MiB pages with PAE', () => {
+    const { cpu, mem, pd } = paged();
+    cpu.cr4 |= CR4_PSE;
+    mem.i32[(pd >> 2) + 1] = 0x400000 | 0x83;
+    mem.u8[0x400123] = 0x5a;
+    expect(cpu.mmu.read8(0x400123)).toBe(0x5a);
+    // PAE: PDPT at 0x200000, PD at 0x201000 with a 2 MiB page mapping 0x600000 at linear 0x40000000
+    const pdpt = 0x200000, pd2 = 0x201000;
+    mem.i32[(pdpt >> 2) + 2] = pd2 | 1; // entry 1 covers 0x40000000
+    mem.i32[pd2 >> 2] = 0x600000 | 0x83;
+    mem.u8[0x600042] = 0x77;
+    cpu.cr4 |= CR4_PAE;
+    cpu.cr3 = pdpt;
+    cpu.mmu.flushAll(false);
+    expect(cpu.mmu.read8(0x40000042)).toBe(0x77);
+    expect(cpu.mmu.translate(0x40000042, Access.READ)).toBe(0x600042);
+  });
+
+  it('splits accesses that cross a page and checks both pages before writing', () => {
+    const { cpu, mem, pt } = paged();
+    mem.i32[(pt >> 2) + 0x21] = 0;
+    expect(pfCode(() => cpu.mmu.write32(0x20ffe, 0x11223344))).toBe(2);
+    expect(mem.u8[0x20ffe]).toBe(0); // nothing written to the first page
+    expect(cpu.cr2).toBe(0x21000);
+    mem.i32[(pt >> 2) + 0x21] = 0x21000 | 3;
+    cpu.mmu.write32(0x20ffe, 0x11223344);
+    expect(cpu.mmu.read32(0x20ffe)).toBe(0x11223344);
+  });
+});

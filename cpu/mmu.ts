@@ -1,0 +1,338 @@
+/**
+ * Paging and the software TLB of one vCPU.
+ *
+ * The TLB is an Int32Array indexed by linear page number (1M entries). An
+ * entry is the physical page address ORed with rights bits, or 0 when nothing
+ * is cached. Translated code and the interpreter test one entry and one bit:
+ * `tlb[lin >>> 12] & rmask` (or `wmask`), where the masks depend on whether
+ * the access is a user (CPL 3) access. A right is only cached when using it
+ * needs no bookkeeping: write rights only once the dirty bit is set, and
+ * never for ROM, device or translated-code pages. Everything else takes the
+ * slow path, which walks the page tables, sets accessed/dirty bits, raises
+ * #PF with CR2 and the error code, and refills the entry.
+ *
+ * Supported: 2-level paging with 4 KiB and 4 MiB (CR4.PSE) pages, PAE with
+ * 4 KiB and 2 MiB pages (physical addresses below 4 GiB), global pages
+ * (CR4.PGE), U/S and R/W with CR0.WP, NX in PAE when EFER.NXE is set.
+ * Invalidation follows the architecture: INVLPG drops one page (the whole
+ * large page if it is one), a CR3 load drops all but global entries, changes
+ * of CR0.PG/WP and CR4.PSE/PGE/PAE drop everything.
+ */
+import { Fault, Vec } from '../isa/faults.ts';
+import type { PhysicalMemory } from './memory.ts';
+
+export const TLB_RS = 1;
+export const TLB_WS = 2;
+export const TLB_RU = 4;
+export const TLB_WU = 8;
+export const TLB_GLOBAL = 16;
+export const TLB_NX = 32;
+export const TLB_LARGE = 64;
+
+export const CR0_PE = 1, CR0_MP = 2, CR0_EM = 4, CR0_TS = 8, CR0_ET = 0x10, CR0_NE = 0x20;
+export const CR0_WP = 0x10000, CR0_AM = 0x40000, CR0_NW = 0x20000000, CR0_CD = 0x40000000, CR0_PG = 0x80000000 | 0;
+export const CR4_VME = 1, CR4_PVI = 2, CR4_TSD = 4, CR4_DE = 8, CR4_PSE = 0x10, CR4_PAE = 0x20, CR4_MCE = 0x40, CR4_PGE = 0x80, CR4_PCE = 0x100;
+export const EFER_NXE = 0x800;
+
+export const enum Access { READ = 0, WRITE = 1, FETCH = 2 }
+
+/** The control state paging depends on (a view of the CPU). */
+export interface PagingControl {
+  cr0: number;
+  cr2: number;
+  cr3: number;
+  cr4: number;
+  efer: number;
+}
+
+const FILLED_CAPACITY = 1 << 16;
+
+export class Mmu {
+  readonly tlb = new Int32Array(1 << 20);
+  private readonly filled = new Int32Array(FILLED_CAPACITY);
+  private nFilled = 0;
+  private largeFills = 0;
+  /** TLB right needed for a read / write at the current privilege */
+  rmask = TLB_RS;
+  wmask = TLB_WS;
+  user = false;
+  /**
+   * Highest linear page the TLB may cache. Translated code trusts a TLB hit
+   * without checking segment limits, so when segments end below 4 GiB (the
+   * VMI hypervisor hole) pages above the limit are never cached and every
+   * access there takes the checked slow path.
+   */
+  ceilingVpn = 0xfffff;
+  /** statistics */
+  walks = 0;
+  flushes = 0;
+
+  constructor(readonly mem: PhysicalMemory, readonly ctl: PagingControl) {
+    mem.tlbs.push(this);
+  }
+
+  setUser(user: boolean): void {
+    this.user = user;
+    this.rmask = user ? TLB_RU : TLB_RS;
+    this.wmask = user ? TLB_WU : TLB_WS;
+  }
+
+  // ---- fast paths (linear addresses) -------------------------------------------------
+
+  read8(lin: number): number {
+    const e = this.tlb[lin >>> 12];
+    if (e & this.rmask) return this.mem.u8[(e & ~0xfff) | (lin & 0xfff)];
+    return this.readSlow(lin, 1);
+  }
+
+  read16(lin: number): number {
+    const e = this.tlb[lin >>> 12];
+    if (e & this.rmask && (lin & 0xfff) <= 0xffe) {
+      const p = (e & ~0xfff) | (lin & 0xfff);
+      return p & 1 ? this.mem.view.getUint16(p, true) : this.mem.u16[p >>> 1];
+    }
+    return this.readSlow(lin, 2);
+  }
+
+  read32(lin: number): number {
+    const e = this.tlb[lin >>> 12];
+    if (e & this.rmask && (lin & 0xfff) <= 0xffc) {
+      const p = (e & ~0xfff) | (lin & 0xfff);
+      return p & 3 ? this.mem.view.getInt32(p, true) : this.mem.i32[p >>> 2];
+    }
+    return this.readSlow(lin, 4);
+  }
+
+  write8(lin: number, v: number): void {
+    const e = this.tlb[lin >>> 12];
+    if (e & this.wmask) { this.mem.u8[(e & ~0xfff) | (lin & 0xfff)] = v; return; }
+    this.writeSlow(lin, 1, v);
+  }
+
+  write16(lin: number, v: number): void {
+    const e = this.tlb[lin >>> 12];
+    if (e & this.wmask && (lin & 0xfff) <= 0xffe) {
+      const p = (e & ~0xfff) | (lin & 0xfff);
+      if (p & 1) this.mem.view.setUint16(p, v, true); else this.mem.u16[p >>> 1] = v;
+      return;
+    }
+    this.writeSlow(lin, 2, v);
+  }
+
+  write32(lin: number, v: number): void {
+    const e = this.tlb[lin >>> 12];
+    if (e & this.wmask && (lin & 0xfff) <= 0xffc) {
+      const p = (e & ~0xfff) | (lin & 0xfff);
+      if (p & 3) this.mem.view.setInt32(p, v, true); else this.mem.i32[p >>> 2] = v;
+      return;
+    }
+    this.writeSlow(lin, 4, v);
+  }
+
+  read(lin: number, size: number): number {
+    return size === 1 ? this.read8(lin) : size === 2 ? this.read16(lin) : this.read32(lin);
+  }
+
+  write(lin: number, size: number, v: number): void {
+    if (size === 1) this.write8(lin, v); else if (size === 2) this.write16(lin, v); else this.write32(lin, v);
+  }
+
+  /** A byte of code at a linear address (checks execute rights). */
+  fetch8(lin: number): number {
+    const e = this.tlb[lin >>> 12];
+    if (e & this.rmask && !(e & TLB_NX)) return this.mem.u8[(e & ~0xfff) | (lin & 0xfff)];
+    return this.mem.read(this.translate(lin, Access.FETCH), 1);
+  }
+
+  // ---- slow paths ------------------------------------------------------------------
+
+  readSlow(lin: number, size: number): number {
+    lin |= 0;
+    if ((lin & 0xfff) + size > 0x1000) {
+      let v = 0;
+      for (let k = 0; k < size; k++) v |= this.read8((lin + k) | 0) << (8 * k);
+      return size === 4 ? v | 0 : v;
+    }
+    return this.mem.read(this.translate(lin, Access.READ), size);
+  }
+
+  writeSlow(lin: number, size: number, v: number): void {
+    lin |= 0;
+    if ((lin & 0xfff) + size > 0x1000) {
+      // check both pages before writing anything, so a fault leaves memory untouched
+      const first = this.translate(lin, Access.WRITE);
+      // the second part of a split access starts at the page boundary (that is what CR2 reports)
+      const second = this.translate(((lin + size - 1) & ~0xfff) | 0, Access.WRITE);
+      const split = 0x1000 - (lin & 0xfff);
+      for (let k = 0; k < size; k++) {
+        const phys = k < split ? first + k : second + (k - split);
+        this.mem.write(phys, 1, (v >>> (8 * k)) & 0xff);
+      }
+      return;
+    }
+    this.mem.write(this.translate(lin, Access.WRITE), size, v);
+  }
+
+  /**
+   * Linear to physical for one access, raising #PF as the hardware does, and
+   * caching the result in the TLB when it may be cached.
+   */
+  translate(lin: number, access: Access, user = this.user): number {
+    const ctl = this.ctl;
+    let phys: number;
+    let rights: number;
+    if (!(ctl.cr0 & CR0_PG)) {
+      phys = lin >>> 0;
+      rights = TLB_RS | TLB_WS | TLB_RU | TLB_WU;
+    } else {
+      this.walks++;
+      const r = ctl.cr4 & CR4_PAE ? this.walkPae(lin, access, user) : this.walk32(lin, access, user);
+      phys = r;
+      rights = this.lastRights;
+    }
+    const page = phys & ~0xfff;
+    if (this.mem.fastReadable(page) && lin >>> 12 <= this.ceilingVpn) {
+      if (!this.mem.fastWritable(page)) rights &= ~(TLB_WS | TLB_WU);
+      const vpn = lin >>> 12;
+      if (this.tlb[vpn] === 0) {
+        if (this.nFilled === FILLED_CAPACITY) this.flushAll(false);
+        this.filled[this.nFilled++] = vpn;
+      }
+      this.tlb[vpn] = page | rights;
+      if (rights & TLB_LARGE) this.largeFills++;
+    }
+    return phys >>> 0;
+  }
+
+  private lastRights = 0;
+
+  private pageFault(lin: number, access: Access, user: boolean, protection: boolean): never {
+    this.ctl.cr2 = lin | 0;
+    let code = protection ? 1 : 0;
+    if (access === Access.WRITE) code |= 2;
+    if (user) code |= 4;
+    if (access === Access.FETCH && this.ctl.cr4 & CR4_PAE && this.ctl.efer & EFER_NXE) code |= 16;
+    throw new Fault(Vec.PF, code);
+  }
+
+  /** Check rights of a present translation; returns TLB rights bits or raises #PF. */
+  private check(lin: number, access: Access, user: boolean, us: boolean, rw: boolean, dirty: boolean, nx: boolean): number {
+    const wp = (this.ctl.cr0 & CR0_WP) !== 0;
+    if (user && !us) this.pageFault(lin, access, user, true);
+    if (access === Access.WRITE && !rw && (user || wp)) this.pageFault(lin, access, user, true);
+    if (access === Access.FETCH && nx) this.pageFault(lin, access, user, true);
+    let rights = TLB_RS;
+    if (us) rights |= TLB_RU;
+    if (dirty || access === Access.WRITE) {
+      if (rw || !wp) rights |= TLB_WS;
+      if (us && rw) rights |= TLB_WU;
+    }
+    if (nx) rights |= TLB_NX;
+    return rights;
+  }
+
+  private walk32(lin: number, access: Access, user: boolean): number {
+    const mem = this.mem;
+    const write = access === Access.WRITE;
+    const pdeAddr = ((this.ctl.cr3 & ~0xfff) + ((lin >>> 22) << 2)) >>> 0;
+    let pde = mem.read(pdeAddr, 4);
+    if (!(pde & 1)) this.pageFault(lin, access, user, false);
+    if (pde & 0x80 && this.ctl.cr4 & CR4_PSE) {
+      const rights = this.check(lin, access, user, (pde & 4) !== 0, (pde & 2) !== 0, (pde & 0x40) !== 0, false);
+      const want = pde | 0x20 | (write ? 0x40 : 0);
+      if (want !== pde) mem.write(pdeAddr, 4, want);
+      this.lastRights = rights | TLB_LARGE | (pde & 0x100 && this.ctl.cr4 & CR4_PGE ? TLB_GLOBAL : 0);
+      return ((pde & 0xffc00000) | (lin & 0x3fffff)) >>> 0;
+    }
+    if (!(pde & 0x20)) { pde |= 0x20; mem.write(pdeAddr, 4, pde); }
+    const pteAddr = ((pde & ~0xfff) + (((lin >>> 12) & 0x3ff) << 2)) >>> 0;
+    const pte = mem.read(pteAddr, 4);
+    if (!(pte & 1)) this.pageFault(lin, access, user, false);
+    const rights = this.check(lin, access, user, (pde & pte & 4) !== 0, (pde & pte & 2) !== 0, (pte & 0x40) !== 0, false);
+    const want = pte | 0x20 | (write ? 0x40 : 0);
+    if (want !== pte) mem.write(pteAddr, 4, want);
+    this.lastRights = rights | (pte & 0x100 && this.ctl.cr4 & CR4_PGE ? TLB_GLOBAL : 0);
+    return ((pte & ~0xfff) | (lin & 0xfff)) >>> 0;
+  }
+
+  private walkPae(lin: number, access: Access, user: boolean): number {
+    const mem = this.mem;
+    const write = access === Access.WRITE;
+    const nxe = (this.ctl.efer & EFER_NXE) !== 0;
+    const pdpteAddr = ((this.ctl.cr3 & ~0x1f) + ((lin >>> 30) << 3)) >>> 0;
+    const pdpte = mem.read(pdpteAddr, 4);
+    if (!(pdpte & 1)) this.pageFault(lin, access, user, false);
+    const pdeAddr = ((pdpte & ~0xfff) + (((lin >>> 21) & 0x1ff) << 3)) >>> 0;
+    let pde = mem.read(pdeAddr, 4);
+    const pdeHi = mem.read(pdeAddr + 4, 4);
+    if (!(pde & 1)) this.pageFault(lin, access, user, false);
+    let nx = nxe && pdeHi < 0;
+    if (pde & 0x80) {
+      const rights = this.check(lin, access, user, (pde & 4) !== 0, (pde & 2) !== 0, (pde & 0x40) !== 0, nx);
+      const want = pde | 0x20 | (write ? 0x40 : 0);
+      if (want !== pde) mem.write(pdeAddr, 4, want);
+      this.lastRights = rights | TLB_LARGE | (pde & 0x100 && this.ctl.cr4 & CR4_PGE ? TLB_GLOBAL : 0);
+      return ((pde & 0xffe00000) | (lin & 0x1fffff)) >>> 0;
+    }
+    if (!(pde & 0x20)) { pde |= 0x20; mem.write(pdeAddr, 4, pde); }
+    const pteAddr = ((pde & ~0xfff) + (((lin >>> 12) & 0x1ff) << 3)) >>> 0;
+    const pte = mem.read(pteAddr, 4);
+    const pteHi = mem.read(pteAddr + 4, 4);
+    if (!(pte & 1)) this.pageFault(lin, access, user, false);
+    nx = nx || (nxe && pteHi < 0);
+    const rights = this.check(lin, access, user, (pde & pte & 4) !== 0, (pde & pte & 2) !== 0, (pte & 0x40) !== 0, nx);
+    const want = pte | 0x20 | (write ? 0x40 : 0);
+    if (want !== pte) mem.write(pteAddr, 4, want);
+    this.lastRights = rights | (pte & 0x100 && this.ctl.cr4 & CR4_PGE ? TLB_GLOBAL : 0);
+    return ((pte & ~0xfff) | (lin & 0xfff)) >>> 0;
+  }
+
+  // ---- invalidation ----------------------------------------------------------------
+
+  /** Lower or raise the highest cacheable linear page (entries above a lowered ceiling are dropped). */
+  setCeiling(vpn: number): void {
+    if (vpn === this.ceilingVpn) return;
+    const lowered = vpn < this.ceilingVpn;
+    this.ceilingVpn = vpn;
+    if (lowered) this.flushAll(false);
+  }
+
+  /** Drop every cached translation, or every non-global one. */
+  flushAll(keepGlobal: boolean): void {
+    this.flushes++;
+    if (this.nFilled === FILLED_CAPACITY && !keepGlobal) {
+      this.tlb.fill(0);
+      this.nFilled = 0;
+      this.largeFills = 0;
+      return;
+    }
+    let kept = 0;
+    for (let k = 0; k < this.nFilled; k++) {
+      const vpn = this.filled[k];
+      if (keepGlobal && this.tlb[vpn] & TLB_GLOBAL) this.filled[kept++] = vpn;
+      else this.tlb[vpn] = 0;
+    }
+    this.nFilled = kept;
+    if (kept === 0) this.largeFills = 0;
+  }
+
+  /** INVLPG: drop the translation of the page holding `lin` (global or not). */
+  invalidatePage(lin: number): void {
+    const vpn = lin >>> 12;
+    if (this.largeFills) {
+      const first = vpn & ~0x3ff;
+      for (let k = 0; k < 1024; k++) this.tlb[first + k] = 0;
+    } else {
+      this.tlb[vpn] = 0;
+    }
+  }
+
+  /** Remove write rights for every entry mapping physical page `page` (it became code). */
+  revokeWrite(page: number): void {
+    for (let k = 0; k < this.nFilled; k++) {
+      const vpn = this.filled[k];
+      const e = this.tlb[vpn];
+      if ((e & ~0xfff) === (page & ~0xfff)) this.tlb[vpn] = e & ~(TLB_WS | TLB_WU);
+    }
+  }
+}

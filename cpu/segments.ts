@@ -1,0 +1,170 @@
+/**
+ * Segment register loads in protected mode, with every check the hardware
+ * makes, and the descriptor-table reads they need.
+ *
+ * A descriptor is read as two dwords (low, high). The checks follow the
+ * Intel manual's pseudo-code for MOV/POP to a segment register, far
+ * transfers and task-state loads: null selector rules, table limit, the
+ * S bit and type, DPL against CPL and RPL, present (#NP, or #SS for SS), and
+ * the accessed bit written back to the table.
+ */
+import { Fault, Vec } from '../isa/faults.ts';
+import type { Cpu } from './cpu.ts';
+import { Seg } from '../isa/instr.ts';
+
+export interface Descriptor {
+  lo: number;
+  hi: number;
+  base: number;
+  limit: number;
+  /** attr bits as Cpu.segAttr holds them */
+  attr: number;
+  type: number;
+  s: boolean;
+  dpl: number;
+  present: boolean;
+  /** linear address of the descriptor in its table (for the accessed bit) */
+  addr: number;
+}
+
+export function parseDescriptor(lo: number, hi: number, addr = 0): Descriptor {
+  const base = ((lo >>> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000)) | 0;
+  let limit = (lo & 0xffff) | (hi & 0xf0000);
+  if (hi & 0x800000) limit = limit * 4096 + 4095;
+  const attr = ((hi >>> 8) & 0xff) | (((hi >>> 20) & 0xf) << 12);
+  return {
+    lo, hi, base, limit, attr, addr,
+    type: (hi >>> 8) & 0xf,
+    s: (hi & 0x1000) !== 0,
+    dpl: (hi >>> 13) & 3,
+    present: (hi & 0x8000) !== 0,
+  };
+}
+
+/** Read the descriptor a selector names; raises `vector`(sel & ~3) if outside its table. */
+export function readDescriptor(cpu: Cpu, sel: number, vector: number = Vec.GP): Descriptor {
+  const ti = sel & 4;
+  const index = sel & ~7;
+  let base: number, limit: number;
+  if (ti) {
+    if ((cpu.ldtSel & ~3) === 0) throw new Fault(vector, sel & ~3);
+    base = cpu.ldtBase; limit = cpu.ldtLimit;
+  } else {
+    base = cpu.gdtBase; limit = cpu.gdtLimit;
+  }
+  if (index + 7 > limit) throw new Fault(vector, sel & ~3);
+  const addr = (base + index) | 0;
+  const lo = readSystem(cpu, addr, 4);
+  const hi = readSystem(cpu, (addr + 4) | 0, 4);
+  return parseDescriptor(lo, hi, addr);
+}
+
+/** A supervisor-mode access to a system structure (GDT, IDT, TSS), whatever the CPL. */
+export function readSystem(cpu: Cpu, lin: number, size: number): number {
+  const mmu = cpu.mmu;
+  if (!mmu.user) return mmu.read(lin, size);
+  mmu.setUser(false);
+  try { return mmu.read(lin, size); } finally { mmu.setUser(true); }
+}
+
+export function writeSystem(cpu: Cpu, lin: number, size: number, v: number): void {
+  const mmu = cpu.mmu;
+  if (!mmu.user) { mmu.write(lin, size, v); return; }
+  mmu.setUser(false);
+  try { mmu.write(lin, size, v); } finally { mmu.setUser(true); }
+}
+
+export function setAccessed(cpu: Cpu, d: Descriptor): void {
+  if (!(d.hi & 0x100)) {
+    d.hi |= 0x100;
+    writeSystem(cpu, (d.addr + 4) | 0, 4, d.hi);
+  }
+}
+
+/** Put a checked descriptor into segment register `s`. */
+export function loadCache(cpu: Cpu, s: number, sel: number, d: Descriptor): void {
+  cpu.segSel[s] = sel;
+  cpu.segBase[s] = d.base;
+  cpu.segLimit[s] = d.limit;
+  // code and data descriptors are marked accessed when loaded (type bit 0)
+  cpu.segAttr[s] = d.s ? d.attr | 1 : d.attr;
+  cpu.refreshSeg(s);
+}
+
+function loadNull(cpu: Cpu, s: number, sel: number): void {
+  cpu.segSel[s] = sel;
+  cpu.segBase[s] = 0;
+  cpu.segLimit[s] = 0;
+  cpu.segAttr[s] = 0;
+  cpu.refreshSeg(s);
+}
+
+/**
+ * MOV/POP/LDS... to DS, ES, FS, GS or SS. In real mode the selector is the
+ * paragraph; in protected mode the full checks apply.
+ */
+export function loadSegment(cpu: Cpu, s: number, sel: number): void {
+  sel &= 0xffff;
+  if (!cpu.protectedMode) {
+    cpu.setRealSeg(s, sel);
+    if (s === Seg.SS) cpu.interruptShadow = true;
+    return;
+  }
+  const rpl = sel & 3;
+  const cpl = cpu.cpl;
+  if (s === Seg.SS) {
+    if ((sel & ~3) === 0) throw new Fault(Vec.GP, 0);
+    const d = readDescriptor(cpu, sel);
+    if (rpl !== cpl) throw new Fault(Vec.GP, sel & ~3);
+    if (!d.s || d.type & 8 || !(d.type & 2)) throw new Fault(Vec.GP, sel & ~3);
+    if (d.dpl !== cpl) throw new Fault(Vec.GP, sel & ~3);
+    if (!d.present) throw new Fault(Vec.SS, sel & ~3);
+    setAccessed(cpu, d);
+    loadCache(cpu, s, sel, d);
+    cpu.interruptShadow = true;
+    return;
+  }
+  if ((sel & ~3) === 0) { loadNull(cpu, s, sel); return; }
+  const d = readDescriptor(cpu, sel);
+  // data or readable code
+  if (!d.s || (d.type & 0xa) === 0x8) throw new Fault(Vec.GP, sel & ~3);
+  // data and non-conforming code: DPL must be >= both CPL and RPL
+  const conformingCode = (d.type & 0xc) === 0xc;
+  if (!conformingCode && (rpl > d.dpl || cpl > d.dpl)) throw new Fault(Vec.GP, sel & ~3);
+  if (!d.present) throw new Fault(Vec.NP, sel & ~3);
+  setAccessed(cpu, d);
+  loadCache(cpu, s, sel, d);
+}
+
+/** Load CS for a far transfer whose checks the caller made; sets CPL. */
+export function loadCodeSegment(cpu: Cpu, sel: number, d: Descriptor, cpl: number): void {
+  setAccessed(cpu, d);
+  loadCache(cpu, Seg.CS, (sel & ~3) | cpl, d);
+  cpu.setCpl(cpl);
+}
+
+/**
+ * After a privilege level change to an outer level, data segment registers
+ * the new CPL may not use are nulled (IRET, RET far).
+ */
+export function nullInaccessibleSegments(cpu: Cpu): void {
+  for (const s of [Seg.ES, Seg.DS, Seg.FS, Seg.GS]) {
+    const attr = cpu.segAttr[s];
+    const dpl = (attr >> 5) & 3;
+    const isConformingCode = (attr & 0x1c) === 0x1c;
+    if ((attr & 0x10) && !isConformingCode && dpl < cpu.cpl) loadNull(cpu, s, 0);
+  }
+}
+
+/** Check a code-segment descriptor as a far JMP/CALL target; returns the new CPL. */
+export function checkCodeTarget(cpu: Cpu, sel: number, d: Descriptor): number {
+  const rpl = sel & 3;
+  if (!d.s || !(d.type & 8)) throw new Fault(Vec.GP, sel & ~3);
+  if (d.type & 4) {
+    if (d.dpl > cpu.cpl) throw new Fault(Vec.GP, sel & ~3);
+  } else if (rpl > cpu.cpl || d.dpl !== cpu.cpl) {
+    throw new Fault(Vec.GP, sel & ~3);
+  }
+  if (!d.present) throw new Fault(Vec.NP, sel & ~3);
+  return cpu.cpl;
+}

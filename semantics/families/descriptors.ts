@@ -1,0 +1,296 @@
+/**
+ * System instructions, part two: the descriptor-table registers (lgdt, lidt,
+ * sgdt, sidt, lldt, ltr, sldt, str), the control and debug registers (mov
+ * to/from CRn and DRn, smsw, lmsw, clts, invlpg), and the selector tests that
+ * report through ZF instead of faulting (lar, lsl, verr, verw, arpl).
+ *
+ * CR0/CR3/CR4 writes keep the MMU's TLB coherent the way the architecture
+ * does: a CR3 load drops non-global translations, changes of CR0.PG/WP or
+ * CR4.PSE/PGE/PAE drop all of them. A CR0.PE change recomputes the segment
+ * caches' derived state (code and stack size depend on the mode).
+ */
+import type { RowSpec } from '../../isa/table.ts';
+import type { Exec, Ops } from '../ops.ts';
+import type { Instr } from '../../isa/instr.ts';
+import { ZF } from '../../isa/eflags.ts';
+import type { Cpu } from '../../cpu/cpu.ts';
+import { Fault, Vec } from '../../isa/faults.ts';
+import { readDescriptor, writeSystem, type Descriptor } from '../../cpu/segments.ts';
+import {
+  CR0_PE, CR0_MP, CR0_EM, CR0_TS, CR0_ET, CR0_NE, CR0_WP, CR0_AM, CR0_NW, CR0_CD, CR0_PG,
+  CR4_TSD, CR4_DE, CR4_PSE, CR4_PAE, CR4_MCE, CR4_PGE, CR4_PCE,
+} from '../../cpu/mmu.ts';
+
+function plus(i: Instr, off: number, k: number): number {
+  return i.adsize === 2 ? (off + k) & 0xffff : (off + k) | 0;
+}
+
+/** A 16-bit Ew operand (selectors, the machine status word). */
+function readEw(cpu: Cpu, i: Instr, o: Ops<number>, n: number): number {
+  return i.mod === 3 ? cpu.getReg(i.rm, 2) : cpu.read(i.seg, o.ea(i, n), 2);
+}
+
+/** sldt/str/smsw Ew: a register takes the operand size (zero-extended), memory gets 16 bits */
+function storeSelectorLike(cpu: Cpu, i: Instr, o: Ops<number>, v: number): void {
+  if (i.mod === 3) cpu.setReg(i.rm, i.opsize, v);
+  else cpu.write(i.seg, o.ea(i, 0), 2, v);
+}
+
+/** These instructions do not exist in real mode. */
+function requireProtected(cpu: Cpu): void {
+  if (!cpu.protectedMode) throw new Fault(Vec.UD);
+}
+
+// ---- descriptor-table registers ------------------------------------------------------
+
+/** lgdt/lidt Ms: limit then base; the 16-bit form keeps 24 bits of base */
+function loadTable(idt: boolean): Exec {
+  return (cpu, i, o) => {
+    const off = o.ea(i, 0);
+    const limit = cpu.read(i.seg, off, 2);
+    let base = cpu.read(i.seg, plus(i, off, 2), 4);
+    if (i.opsize === 2) base &= 0xffffff;
+    if (idt) { cpu.idtBase = base; cpu.idtLimit = limit; } else { cpu.gdtBase = base; cpu.gdtLimit = limit; }
+  };
+}
+
+/** sgdt/sidt Ms: the 16-bit form stores the high base byte as 0 (as the P6-era manual says) */
+function storeTable(idt: boolean): Exec {
+  return (cpu, i, o) => {
+    const off = o.ea(i, 0);
+    cpu.linear(i.seg, off, 6, true);
+    let base = idt ? cpu.idtBase : cpu.gdtBase;
+    if (i.opsize === 2) base &= 0xffffff;
+    cpu.write(i.seg, plus(i, off, 2), 4, base);
+    cpu.write(i.seg, off, 2, idt ? cpu.idtLimit : cpu.gdtLimit);
+  };
+}
+
+const lldt: Exec = (cpu, i, o) => {
+  requireProtected(cpu);
+  const sel = readEw(cpu, i, o, 0);
+  if ((sel & ~3) === 0) {
+    // a null selector leaves the LDT unusable: references through it fault
+    cpu.ldtSel = sel;
+    cpu.ldtBase = 0;
+    cpu.ldtLimit = 0;
+    return;
+  }
+  if (sel & 4) throw new Fault(Vec.GP, sel & ~3);
+  const d = readDescriptor(cpu, sel);
+  if (d.s || d.type !== 2) throw new Fault(Vec.GP, sel & ~3);
+  if (!d.present) throw new Fault(Vec.NP, sel & ~3);
+  cpu.ldtSel = sel;
+  cpu.ldtBase = d.base;
+  cpu.ldtLimit = d.limit;
+};
+
+/** ltr: an available TSS (type 9, or 1 for 16-bit), which becomes busy */
+const ltr: Exec = (cpu, i, o) => {
+  requireProtected(cpu);
+  const sel = readEw(cpu, i, o, 0);
+  if ((sel & ~3) === 0) throw new Fault(Vec.GP, 0);
+  if (sel & 4) throw new Fault(Vec.GP, sel & ~3);
+  const d = readDescriptor(cpu, sel);
+  if (d.s || (d.type !== 9 && d.type !== 1)) throw new Fault(Vec.GP, sel & ~3);
+  if (!d.present) throw new Fault(Vec.NP, sel & ~3);
+  writeSystem(cpu, (d.addr + 4) | 0, 4, d.hi | 0x200);
+  cpu.trSel = sel;
+  cpu.trBase = d.base;
+  cpu.trLimit = d.limit;
+  cpu.trType = d.type | 2;
+};
+
+const sldt: Exec = (cpu, i, o) => {
+  requireProtected(cpu);
+  storeSelectorLike(cpu, i, o, cpu.ldtSel);
+};
+
+const str: Exec = (cpu, i, o) => {
+  requireProtected(cpu);
+  storeSelectorLike(cpu, i, o, cpu.trSel);
+};
+
+// ---- control and debug registers -----------------------------------------------------
+
+const CR0_DEFINED = CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | CR0_AM | CR0_NW | CR0_CD | CR0_PG;
+/** what a P6 without VME accepts in CR4; anything else is #GP(0) */
+const CR4_DEFINED = CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE | CR4_PCE;
+
+/** Write CR0 with the checks of mov to CR0; reserved bits are ignored, ET reads as 1. */
+export function writeCr0(cpu: Cpu, value: number): void {
+  const v = ((value & CR0_DEFINED) | CR0_ET) | 0;
+  if (v & CR0_PG && !(v & CR0_PE)) throw new Fault(Vec.GP, 0);
+  if (v & CR0_NW && !(v & CR0_CD)) throw new Fault(Vec.GP, 0);
+  const old = cpu.cr0;
+  cpu.cr0 = v;
+  if ((old ^ v) & (CR0_PG | CR0_WP)) cpu.mmu.flushAll(false);
+  if ((old ^ v) & CR0_PE) {
+    for (let s = 0; s < 6; s++) cpu.refreshSeg(s);
+    if (!(v & CR0_PE)) cpu.setCpl(0);
+  }
+}
+
+export function writeCr4(cpu: Cpu, v: number): void {
+  if (v & ~CR4_DEFINED) throw new Fault(Vec.GP, 0);
+  const old = cpu.cr4;
+  cpu.cr4 = v;
+  if ((old ^ v) & (CR4_PSE | CR4_PGE | CR4_PAE)) cpu.mmu.flushAll(false);
+}
+
+/** mov Rd,Cd (the ModRM mod field is taken as register form; others are #UD here) */
+const movFromCr: Exec = (cpu, i) => {
+  let v: number;
+  switch (i.reg) {
+    case 0: v = cpu.cr0; break;
+    case 2: v = cpu.cr2; break;
+    case 3: v = cpu.cr3; break;
+    case 4: v = cpu.cr4; break;
+    default: throw new Fault(Vec.UD);
+  }
+  cpu.setReg(i.rm, 4, v);
+};
+
+const movToCr: Exec = (cpu, i) => {
+  const v = cpu.getReg(i.rm, 4);
+  switch (i.reg) {
+    case 0: writeCr0(cpu, v); return;
+    case 2: cpu.cr2 = v; return;
+    case 3: cpu.cr3 = v; cpu.mmu.flushAll(true); return;
+    case 4: writeCr4(cpu, v); return;
+    default: throw new Fault(Vec.UD);
+  }
+};
+
+/** DR4/DR5 are DR6/DR7 unless CR4.DE makes them undefined */
+function debugIndex(cpu: Cpu, n: number): number {
+  if (n === 4 || n === 5) {
+    if (cpu.cr4 & CR4_DE) throw new Fault(Vec.UD);
+    return n + 2;
+  }
+  return n;
+}
+
+const movFromDr: Exec = (cpu, i) => {
+  cpu.setReg(i.rm, 4, cpu.dr[debugIndex(cpu, i.reg)]);
+};
+
+/** Breakpoints are stored but not armed: no debug exceptions come from DR0-DR3 yet. */
+const movToDr: Exec = (cpu, i) => {
+  const n = debugIndex(cpu, i.reg);
+  const v = cpu.getReg(i.rm, 4);
+  // DR6 and DR7 have fixed bits: DR6 4-11 and 16-31 read 1, 12 reads 0; DR7 bit 10 is 1, 11 12 14 15 are 0
+  if (n === 6) cpu.dr[6] = (v & 0xe00f) | 0xffff0ff0;
+  else if (n === 7) cpu.dr[7] = (v & ~0xd800) | 0x400;
+  else cpu.dr[n] = v;
+};
+
+/** smsw: the low word of CR0 (all of it for a 32-bit register destination) */
+const smsw: Exec = (cpu, i, o) => storeSelectorLike(cpu, i, o, i.mod === 3 && i.opsize === 4 ? cpu.cr0 : cpu.cr0 & 0xffff);
+
+/** lmsw: PE MP EM TS only; PE can be set but not cleared */
+const lmsw: Exec = (cpu, i, o) => {
+  const v = readEw(cpu, i, o, 0);
+  writeCr0(cpu, (cpu.cr0 & ~0xf) | (v & 0xf) | (cpu.cr0 & CR0_PE));
+};
+
+const clts: Exec = (cpu) => {
+  cpu.cr0 &= ~CR0_TS;
+};
+
+/** invlpg: no segment checks, only the linear address matters */
+const invlpg: Exec = (cpu, i, o) => {
+  cpu.mmu.invalidatePage((cpu.segBase[i.seg] + o.ea(i, 0)) | 0);
+};
+
+// ---- selector tests ------------------------------------------------------------------
+
+/** The descriptor a selector names, or undefined (null, outside its table): the tests fail quietly then. */
+function probe(cpu: Cpu, sel: number): Descriptor | undefined {
+  if ((sel & ~3) === 0) return undefined;
+  const ldt = (sel & 4) !== 0;
+  if (ldt && (cpu.ldtSel & ~3) === 0) return undefined;
+  if ((sel & ~7) + 7 > (ldt ? cpu.ldtLimit : cpu.gdtLimit)) return undefined;
+  return readDescriptor(cpu, sel);
+}
+
+/** Conforming code is visible from everywhere; everything else needs DPL >= CPL and RPL. */
+function visible(cpu: Cpu, sel: number, d: Descriptor): boolean {
+  if (d.s && (d.type & 0xc) === 0xc) return true;
+  return d.dpl >= cpu.cpl && d.dpl >= (sel & 3);
+}
+
+/** system types lar reports: TSSs (available and busy), LDT, call and task gates */
+const LAR_SYSTEM = new Set([1, 2, 3, 4, 5, 9, 0xb, 0xc]);
+/** system types that have a limit lsl reports: TSSs and the LDT */
+const LSL_SYSTEM = new Set([1, 2, 3, 9, 0xb]);
+
+function selectorTest(pick: (cpu: Cpu, d: Descriptor, opsize: number) => number | undefined, system: Set<number>): Exec {
+  return (cpu, i, o) => {
+    requireProtected(cpu);
+    const sel = readEw(cpu, i, o, 1);
+    const d = probe(cpu, sel);
+    const v = d && (d.s || system.has(d.type)) && visible(cpu, sel, d) ? pick(cpu, d, i.opsize) : undefined;
+    if (v !== undefined) cpu.setReg(i.reg, i.opsize, v);
+    cpu.setFlag(ZF, v !== undefined ? 1 : 0);
+  };
+}
+
+const lar = selectorTest((_c, d, opsize) => d.hi & (opsize === 4 ? 0x00f0ff00 : 0xff00), LAR_SYSTEM);
+const lsl = selectorTest((_c, d) => d.limit | 0, LSL_SYSTEM);
+
+function verify(write: boolean): Exec {
+  return (cpu, i, o) => {
+    requireProtected(cpu);
+    const sel = readEw(cpu, i, o, 0);
+    const d = probe(cpu, sel);
+    let ok = false;
+    if (d && d.s && visible(cpu, sel, d)) {
+      const code = (d.type & 8) !== 0;
+      // readable: data, or code with the R bit; writable: data with the W bit
+      ok = write ? !code && (d.type & 2) !== 0 : !code || (d.type & 2) !== 0;
+    }
+    cpu.setFlag(ZF, ok ? 1 : 0);
+  };
+}
+
+/** arpl Ew,Gw: raise the destination's RPL to the source's */
+const arpl: Exec = (cpu, i, o) => {
+  requireProtected(cpu);
+  const dst = readEw(cpu, i, o, 0);
+  const src = cpu.getReg(i.reg, 2);
+  const raise = (dst & 3) < (src & 3);
+  if (raise) {
+    const v = (dst & ~3) | (src & 3);
+    if (i.mod === 3) cpu.setReg(i.rm, 2, v);
+    else cpu.write(i.seg, o.ea(i, 0), 2, v);
+  }
+  cpu.setFlag(ZF, raise ? 1 : 0);
+};
+
+const p = { priv: true, fault: true };
+const z = { fault: true, fout: ZF };
+
+export const rows: RowSpec[] = [
+  { op: '0F 01 /0 m', mn: 'sgdt', args: 'Ms', exec: storeTable(false), fault: true },
+  { op: '0F 01 /1 m', mn: 'sidt', args: 'Ms', exec: storeTable(true), fault: true },
+  { op: '0F 01 /2 m', mn: 'lgdt', args: 'Ms', exec: loadTable(false), ...p },
+  { op: '0F 01 /3 m', mn: 'lidt', args: 'Ms', exec: loadTable(true), ...p },
+  { op: '0F 01 /4', mn: 'smsw', args: 'Ew', exec: smsw, fault: true },
+  { op: '0F 01 /6', mn: 'lmsw', args: 'Ew', exec: lmsw, ...p, end: true },
+  { op: '0F 01 /7 m', mn: 'invlpg', args: 'M', exec: invlpg, ...p, end: true },
+  { op: '0F 00 /0', mn: 'sldt', args: 'Ew', exec: sldt, fault: true },
+  { op: '0F 00 /1', mn: 'str', args: 'Ew', exec: str, fault: true },
+  { op: '0F 00 /2', mn: 'lldt', args: 'Ew', exec: lldt, ...p },
+  { op: '0F 00 /3', mn: 'ltr', args: 'Ew', exec: ltr, ...p },
+  { op: '0F 00 /4', mn: 'verr', args: 'Ew', exec: verify(false), ...z },
+  { op: '0F 00 /5', mn: 'verw', args: 'Ew', exec: verify(true), ...z },
+  { op: '0F 06', mn: 'clts', exec: clts, ...p, end: true },
+  { op: '0F 20 r', mn: 'mov', args: 'Rd,Cd', exec: movFromCr, ...p },
+  { op: '0F 22 r', mn: 'mov', args: 'Cd,Rd', exec: movToCr, ...p, end: true },
+  { op: '0F 21 r', mn: 'mov', args: 'Rd,Dd', exec: movFromDr, ...p },
+  { op: '0F 23 r', mn: 'mov', args: 'Dd,Rd', exec: movToDr, ...p, end: true },
+  { op: '0F 02', mn: 'lar', args: 'Gv,Ew', exec: lar, ...z },
+  { op: '0F 03', mn: 'lsl', args: 'Gv,Ew', exec: lsl, ...z },
+  { op: '63', mn: 'arpl', args: 'Ew,Gw', exec: arpl, ...z },
+];

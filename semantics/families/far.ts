@@ -1,0 +1,282 @@
+/**
+ * Far control transfers: call far and jmp far (pointer immediate or memory),
+ * retf / retf imm16, and iret, in real mode and protected mode.
+ *
+ * Protected mode follows the Intel manual's pseudo-code: direct transfers to
+ * conforming and non-conforming code segments at the same privilege, call
+ * gates (16- and 32-bit) including the inward call with the stack switch from
+ * the TSS and the copy of the gate's parameters, and returns to an outer
+ * privilege level that pop SS:ESP and null the data segment registers the
+ * outer level may not use. Task gates, TSS targets, nested-task returns and
+ * virtual-8086 returns stop the machine: task switching is not supported.
+ *
+ * Every check and every stack write happens before the first register,
+ * segment or flag is changed, so a fault leaves the caller's state intact.
+ */
+import type { RowSpec } from '../../isa/table.ts';
+import type { Exec, Ops } from '../ops.ts';
+import { Seg, Reg, type Instr } from '../../isa/instr.ts';
+import { ARITH, TF, DF, IF, IOPL, NT, RF, AC, ID, VM, VIF, VIP } from '../../isa/eflags.ts';
+import type { Cpu } from '../../cpu/cpu.ts';
+import { Fault, MachineStop, Vec } from '../../isa/faults.ts';
+import { tssStack } from '../../cpu/interrupts.ts';
+import {
+  checkCodeTarget, loadCache, loadCodeSegment, nullInaccessibleSegments, readDescriptor, setAccessed, writeSystem,
+  type Descriptor,
+} from '../../cpu/segments.ts';
+
+function noTaskSwitch(what: string): never {
+  throw new MachineStop(`${what}: task switching is not supported`, 4);
+}
+
+/**
+ * Write `values` below SS:eSP on the current stack (first value highest) and
+ * return the new stack pointer without committing it, so later checks may
+ * still fault with ESP untouched.
+ */
+function writeStack(cpu: Cpu, values: number[], size: number): number {
+  let sp = cpu.sp;
+  for (const v of values) {
+    sp = cpu.stack32 ? (sp - size) | 0 : (sp - size) & 0xffff;
+    cpu.write(Seg.SS, sp, size, v);
+  }
+  return sp;
+}
+
+/** Same for a stack segment that is not loaded yet (the inner stack of a call gate). */
+function writeNewStack(cpu: Cpu, ssSel: number, d: Descriptor, esp: number, values: number[], size: number): number {
+  const big = (d.attr & 0x4000) !== 0;
+  const expandDown = (d.type & 4) !== 0;
+  let sp = big ? esp : esp & 0xffff;
+  for (const v of values) {
+    sp = big ? (sp - size) | 0 : (sp - size) & 0xffff;
+    const o = sp >>> 0;
+    const ok = expandDown ? o > d.limit && o + size - 1 <= (big ? 0xffffffff : 0xffff) : o + size - 1 <= d.limit;
+    if (!ok) throw new Fault(Vec.SS, ssSel & ~3);
+    // the new level is 0..2, so these are supervisor accesses
+    writeSystem(cpu, (d.base + o) | 0, size, v);
+  }
+  return sp;
+}
+
+/** The far pointer of a Mp operand: [offset, selector]. */
+function memPointer(cpu: Cpu, i: Instr, o: Ops<number>, n: number): [number, number] {
+  const ea = o.ea(i, n);
+  const off = cpu.read(i.seg, ea, i.opsize);
+  const selAt = i.adsize === 2 ? (ea + i.opsize) & 0xffff : (ea + i.opsize) | 0;
+  return [off, cpu.read(i.seg, selAt, 2)];
+}
+
+/** jmp far / call far to sel:off; `ret` is the return EIP a call pushes. */
+export function farTransfer(cpu: Cpu, sel: number, off: number, call: boolean, opsize: number, ret: number): void {
+  sel &= 0xffff;
+  if (opsize === 2) off &= 0xffff;
+  if (!cpu.protectedMode) {
+    if (off >>> 0 > cpu.segLimit[Seg.CS]) throw new Fault(Vec.GP, 0);
+    const sp = call ? writeStack(cpu, [cpu.segSel[Seg.CS], ret], opsize) : cpu.sp;
+    cpu.sp = sp;
+    cpu.setRealSeg(Seg.CS, sel);
+    cpu.eip = off;
+    return;
+  }
+  if ((sel & ~3) === 0) throw new Fault(Vec.GP, 0);
+  const d = readDescriptor(cpu, sel);
+  if (d.s) {
+    checkCodeTarget(cpu, sel, d);
+    const sp = call ? writeStack(cpu, [cpu.segSel[Seg.CS], ret], opsize) : cpu.sp;
+    if (off >>> 0 > d.limit) throw new Fault(Vec.GP, 0);
+    cpu.sp = sp;
+    loadCodeSegment(cpu, sel, d, cpu.cpl);
+    cpu.eip = off;
+    return;
+  }
+  switch (d.type) {
+    case 0x4: case 0xc:
+      viaCallGate(cpu, sel, d, call, ret);
+      return;
+    case 0x1: case 0x9: case 0x5:
+      noTaskSwitch(`far ${call ? 'call' : 'jmp'} to selector 0x${sel.toString(16)} (a ${d.type === 5 ? 'task gate' : 'TSS'})`);
+    default:
+      throw new Fault(Vec.GP, sel & ~3);
+  }
+}
+
+function viaCallGate(cpu: Cpu, gateSel: number, gate: Descriptor, call: boolean, ret: number): void {
+  if (gate.dpl < cpu.cpl || gate.dpl < (gateSel & 3)) throw new Fault(Vec.GP, gateSel & ~3);
+  if (!gate.present) throw new Fault(Vec.NP, gateSel & ~3);
+  const big = gate.type === 0xc;
+  const size = big ? 4 : 2;
+  const sel = gate.lo >>> 16;
+  const off = big ? (gate.lo & 0xffff) | (gate.hi & 0xffff0000) : gate.lo & 0xffff;
+  if ((sel & ~3) === 0) throw new Fault(Vec.GP, 0);
+  const d = readDescriptor(cpu, sel);
+  if (!d.s || !(d.type & 8) || d.dpl > cpu.cpl) throw new Fault(Vec.GP, sel & ~3);
+  const conforming = (d.type & 4) !== 0;
+  // a jmp through a gate never changes privilege: non-conforming targets must be at CPL
+  if (!call && !conforming && d.dpl !== cpu.cpl) throw new Fault(Vec.GP, sel & ~3);
+  if (!d.present) throw new Fault(Vec.NP, sel & ~3);
+
+  if (!call || conforming || d.dpl === cpu.cpl) {
+    const sp = call ? writeStack(cpu, [cpu.segSel[Seg.CS], ret & (size === 2 ? 0xffff : -1)], size) : cpu.sp;
+    if (off >>> 0 > d.limit) throw new Fault(Vec.GP, 0);
+    cpu.sp = sp;
+    loadCodeSegment(cpu, sel, d, cpu.cpl);
+    cpu.eip = off;
+    return;
+  }
+
+  // inward call: switch to the TSS stack of the target level and copy the parameters
+  const newCpl = d.dpl;
+  const { sel: ssSel, esp } = tssStack(cpu, newCpl);
+  if ((ssSel & ~3) === 0) throw new Fault(Vec.TS, 0);
+  const sd = readDescriptor(cpu, ssSel, Vec.TS);
+  if ((ssSel & 3) !== newCpl || sd.dpl !== newCpl || !sd.s || sd.type & 8 || !(sd.type & 2)) {
+    throw new Fault(Vec.TS, ssSel & ~3);
+  }
+  if (!sd.present) throw new Fault(Vec.SS, ssSel & ~3);
+  const count = gate.hi & 0x1f;
+  const oldSp = cpu.sp;
+  const frame = [cpu.segSel[Seg.SS], size === 2 ? oldSp & 0xffff : cpu.regs[Reg.ESP]];
+  // parameter k sits at oldSp + k*size; copying the highest first keeps their order
+  for (let k = count - 1; k >= 0; k--) {
+    const at = cpu.stack32 ? (oldSp + k * size) | 0 : (oldSp + k * size) & 0xffff;
+    frame.push(cpu.read(Seg.SS, at, size));
+  }
+  frame.push(cpu.segSel[Seg.CS], ret & (size === 2 ? 0xffff : -1));
+  const sp = writeNewStack(cpu, ssSel, sd, esp, frame, size);
+  if (off >>> 0 > d.limit) throw new Fault(Vec.GP, 0);
+
+  setAccessed(cpu, sd);
+  loadCache(cpu, Seg.SS, ssSel, sd);
+  cpu.regs[Reg.ESP] = sd.attr & 0x4000 ? sp : (esp & ~0xffff) | sp;
+  loadCodeSegment(cpu, sel, d, newCpl);
+  cpu.eip = off;
+}
+
+/** The code segment a far return or iret goes back to (RPL is the new CPL). */
+function checkReturnCs(cpu: Cpu, sel: number): Descriptor {
+  if ((sel & ~3) === 0) throw new Fault(Vec.GP, 0);
+  const d = readDescriptor(cpu, sel);
+  const rpl = sel & 3;
+  if (!d.s || !(d.type & 8) || rpl < cpu.cpl) throw new Fault(Vec.GP, sel & ~3);
+  const conforming = (d.type & 4) !== 0;
+  if (conforming ? d.dpl > rpl : d.dpl !== rpl) throw new Fault(Vec.GP, sel & ~3);
+  if (!d.present) throw new Fault(Vec.NP, sel & ~3);
+  return d;
+}
+
+/** The stack segment popped by a return to an outer level. */
+function checkReturnSs(cpu: Cpu, ssSel: number, rpl: number): Descriptor {
+  if ((ssSel & ~3) === 0) throw new Fault(Vec.GP, 0);
+  const d = readDescriptor(cpu, ssSel);
+  if ((ssSel & 3) !== rpl || !d.s || d.type & 8 || !(d.type & 2) || d.dpl !== rpl) {
+    throw new Fault(Vec.GP, ssSel & ~3);
+  }
+  if (!d.present) throw new Fault(Vec.SS, ssSel & ~3);
+  return d;
+}
+
+/** Commit a return to an outer level: CS, SS:ESP, then the segment nulling. */
+function returnOuter(cpu: Cpu, sel: number, d: Descriptor, eip: number, ssSel: number, sd: Descriptor, esp: number, size: number): void {
+  const rpl = sel & 3;
+  loadCodeSegment(cpu, sel, d, rpl);
+  setAccessed(cpu, sd);
+  loadCache(cpu, Seg.SS, ssSel, sd);
+  if (size === 4) cpu.regs[Reg.ESP] = esp;
+  else if (cpu.stack32) cpu.regs[Reg.ESP] = esp & 0xffff;
+  else cpu.sp = esp;
+  cpu.eip = eip;
+  nullInaccessibleSegments(cpu);
+}
+
+const retf: Exec = (cpu, i) => {
+  const size = i.opsize;
+  const release = i.row.operands.length ? i.imm & 0xffff : 0;
+  let eip = cpu.peek(0, size);
+  if (size === 2) eip &= 0xffff;
+  const sel = cpu.peek(size, 2);
+  if (!cpu.protectedMode) {
+    if (eip >>> 0 > cpu.segLimit[Seg.CS]) throw new Fault(Vec.GP, 0);
+    cpu.sp = cpu.sp + 2 * size + release;
+    cpu.setRealSeg(Seg.CS, sel);
+    cpu.eip = eip;
+    return;
+  }
+  const d = checkReturnCs(cpu, sel);
+  const rpl = sel & 3;
+  if (rpl === cpu.cpl) {
+    if (eip >>> 0 > d.limit) throw new Fault(Vec.GP, 0);
+    cpu.sp = cpu.sp + 2 * size + release;
+    loadCodeSegment(cpu, sel, d, rpl);
+    cpu.eip = eip;
+    return;
+  }
+  const esp = cpu.peek(2 * size + release, size);
+  const ssSel = cpu.peek(3 * size + release, 2);
+  const sd = checkReturnSs(cpu, ssSel, rpl);
+  if (eip >>> 0 > d.limit) throw new Fault(Vec.GP, 0);
+  returnOuter(cpu, sel, d, eip, ssSel, sd, esp, size);
+  // the immediate releases the caller's parameters on the outer stack too
+  if (release) cpu.sp = cpu.sp + release;
+};
+
+/** iret with a frame of `size`-byte slots; the VMI ROM's IRET call (vmirom/calls.ts) runs it with 4 */
+export function iretFrame(cpu: Cpu, size: number): void {
+  const eflags = cpu.getEflags();
+  if (eflags & VM) throw new MachineStop('iret in virtual-8086 mode is not supported', 4);
+  let eip = cpu.peek(0, size);
+  if (size === 2) eip &= 0xffff;
+  const sel = cpu.peek(size, 2);
+  const flags = cpu.peek(2 * size, size);
+  if (!cpu.protectedMode) {
+    if (eip >>> 0 > cpu.segLimit[Seg.CS]) throw new Fault(Vec.GP, 0);
+    cpu.sp = cpu.sp + 3 * size;
+    cpu.setRealSeg(Seg.CS, sel);
+    cpu.eip = eip;
+    // real mode is CPL 0: everything but VM, VIF, VIP (the 16-bit form: the low word)
+    cpu.setEflags(flags, size === 4 ? 0x257fd5 : 0x7fd5);
+    return;
+  }
+  if (eflags & NT) noTaskSwitch('iret with NT set (return from a nested task)');
+  if (size === 4 && flags & VM && cpu.cpl === 0) throw new MachineStop('iret to virtual-8086 mode is not supported', 4);
+  const d = checkReturnCs(cpu, sel);
+  const rpl = sel & 3;
+  // which flags the popped image may change depends on the privilege before the return
+  let mask = ARITH | TF | DF | NT;
+  if (size === 4) mask |= RF | AC | ID;
+  if (cpu.cpl <= cpu.iopl) mask |= IF;
+  if (cpu.cpl === 0) mask |= IOPL | (size === 4 ? VIF | VIP : 0);
+  if (rpl === cpu.cpl) {
+    if (eip >>> 0 > d.limit) throw new Fault(Vec.GP, 0);
+    cpu.sp = cpu.sp + 3 * size;
+    loadCodeSegment(cpu, sel, d, rpl);
+    cpu.eip = eip;
+    cpu.setEflags(flags, mask);
+    return;
+  }
+  const esp = cpu.peek(3 * size, size);
+  const ssSel = cpu.peek(4 * size, 2);
+  const sd = checkReturnSs(cpu, ssSel, rpl);
+  if (eip >>> 0 > d.limit) throw new Fault(Vec.GP, 0);
+  cpu.setEflags(flags, mask);
+  returnOuter(cpu, sel, d, eip, ssSel, sd, esp, size);
+};
+
+const farAp: (call: boolean) => Exec = (call) => (cpu, i) => farTransfer(cpu, i.imm2, i.imm, call, i.opsize, i.next);
+
+const farMp: (call: boolean) => Exec = (call) => (cpu, i, o) => {
+  const [off, sel] = memPointer(cpu, i, o, 0);
+  farTransfer(cpu, sel, off, call, i.opsize, i.next);
+};
+
+const far = { end: true, fault: true };
+
+export const rows: RowSpec[] = [
+  { op: '9A', mn: 'call', args: 'Ap', exec: farAp(true), ...far },
+  { op: 'EA', mn: 'jmp', args: 'Ap', exec: farAp(false), ...far },
+  { op: 'FF /3 m', mn: 'call', args: 'Mp', exec: farMp(true), ...far },
+  { op: 'FF /5 m', mn: 'jmp', args: 'Mp', exec: farMp(false), ...far },
+  { op: 'CB', mn: 'retf', exec: retf, ...far },
+  { op: 'CA', mn: 'retf', args: 'Iw', exec: retf, ...far },
+  { op: 'CF', mn: 'iret/iretd', exec: (cpu, i) => iretFrame(cpu, i.opsize), ...far, fout: ARITH },
+];

@@ -1,0 +1,328 @@
+/**
+ * String instructions: movs cmps stos lods scas (A4-AF) and ins outs
+ * (6C-6F), each in byte and word/dword forms, with or without a rep prefix.
+ *
+ * The source operand (X) is seg:eSI, where seg is DS or the override; the
+ * destination (Y) is always ES:eDI. The address size picks SI/DI/CX or
+ * ESI/EDI/ECX, and the indexes step by the element size, down when DF is set.
+ * rep repeats while the count is nonzero; for cmps/scas F3 (repe) also stops
+ * when ZF is clear after an element and F2 (repne) when it is set. The
+ * other forms repeat under either prefix.
+ *
+ * All of them are helpers. One loop (`repeat`) runs every form: each
+ * element is done in full (its faulting accesses first) before the indexes
+ * and count move on, and the registers are written back in a `finally`, so a
+ * fault in the middle leaves ECX/ESI/EDI as the completed elements left
+ * them; the interpreter puts EIP back at the instruction and the guest's
+ * fault handler returns into it to finish the job. `rep movs` and `rep stos`
+ * with 32-bit addresses through flat segments also take a fast path that
+ * works a page at a time on the RAM array (`copyWithin` / `fill`), with the
+ * same write-back.
+ */
+import { FlagKind, makeLop } from '../../cpu/flags.ts';
+import { ARITH, DF } from '../../isa/eflags.ts';
+import type { RowSpec } from '../../isa/table.ts';
+import type { Exec } from '../ops.ts';
+import { REP_F3, Seg, type Instr } from '../../isa/instr.ts';
+import { SEG_R, SEG_W, type Cpu } from '../../cpu/cpu.ts';
+import { Access } from '../../cpu/mmu.ts';
+import { checkIoPermission } from './io.ts';
+
+const ECX = 1, ESI = 6, EDI = 7;
+const USES_SI = 1, USES_DI = 2;
+
+/**
+ * Most elements one call may process before it returns with EIP still at the
+ * instruction (registers written back, so the next execution resumes where
+ * this one stopped). Unlimited for now: a rep runs to completion in one step.
+ * An interrupt window for long reps only has to lower this (or make it a
+ * per-call budget), nothing else in the loops changes.
+ */
+let iterationLimit = Infinity;
+
+/** Bound the elements a single execution of a rep string instruction processes (for the scheduler and tests). */
+export function setRepIterationLimit(n: number): void {
+  iterationLimit = n > 0 ? n : Infinity;
+}
+
+/** One element at (si, di); returns false when a repe/repne condition ends the loop. */
+type Body = (cpu: Cpu, i: Instr, size: number, si: number, di: number) => boolean;
+
+/** Element size: the even opcode of each pair is the byte form. */
+function elemSize(i: Instr): number {
+  return i.opcode & 1 ? i.opsize : 1;
+}
+
+function writeIndex(cpu: Cpu, r: number, a16: boolean, v: number): void {
+  if (a16) cpu.regs[r] = (cpu.regs[r] & ~0xffff) | (v & 0xffff);
+  else cpu.regs[r] = v;
+}
+
+/**
+ * Run a string form: one element without rep, else up to the count.
+ * `uses` says which index registers the form advances.
+ */
+function repeat(cpu: Cpu, i: Instr, uses: number, body: Body): void {
+  const size = elemSize(i);
+  const a16 = i.adsize === 2;
+  const mask = a16 ? 0xffff : -1;
+  // DF is never part of the lazy record, so eflags holds it
+  const step = cpu.eflags & DF ? -size : size;
+  const regs = cpu.regs;
+  let si = regs[ESI] & mask;
+  let di = regs[EDI] & mask;
+  if (!i.rep) {
+    body(cpu, i, size, si, di);
+    if (uses & USES_SI) writeIndex(cpu, ESI, a16, si + step);
+    if (uses & USES_DI) writeIndex(cpu, EDI, a16, di + step);
+    return;
+  }
+  let count = a16 ? regs[ECX] & 0xffff : regs[ECX] >>> 0;
+  if (count === 0) return;
+  let budget = iterationLimit;
+  try {
+    for (;;) {
+      const more = body(cpu, i, size, si, di);
+      si = (si + step) & mask;
+      di = (di + step) & mask;
+      count--;
+      if (count === 0 || !more) break;
+      if (--budget === 0) {
+        // out of budget: leave EIP at the instruction so it resumes
+        cpu.eip = i.eip;
+        break;
+      }
+    }
+  } finally {
+    if (uses & USES_SI) writeIndex(cpu, ESI, a16, si);
+    if (uses & USES_DI) writeIndex(cpu, EDI, a16, di);
+    writeIndex(cpu, ECX, a16, count);
+  }
+}
+
+// ---- element bodies ----------------------------------------------------------------
+
+const movsBody: Body = (cpu, i, size, si, di) => {
+  cpu.write(Seg.ES, di, size, cpu.read(i.seg, si, size));
+  return true;
+};
+
+const stosBody: Body = (cpu, _i, size, _si, di) => {
+  cpu.write(Seg.ES, di, size, cpu.getReg(0, size));
+  return true;
+};
+
+const lodsBody: Body = (cpu, i, size, si) => {
+  cpu.setReg(0, size, cpu.read(i.seg, si, size));
+  return true;
+};
+
+/** flags of a - b, and whether repe (F3) / repne (F2) goes on */
+function compare(cpu: Cpu, i: Instr, size: number, a: number, b: number): boolean {
+  const res = size === 4 ? (a - b) | 0 : (a - b) & (size === 2 ? 0xffff : 0xff);
+  cpu.setLazy(makeLop(FlagKind.SUB, size), res, a, b, ARITH);
+  return (a === b) === (i.rep === REP_F3);
+}
+
+const cmpsBody: Body = (cpu, i, size, si, di) => {
+  const a = cpu.read(i.seg, si, size);
+  const b = cpu.read(Seg.ES, di, size);
+  return compare(cpu, i, size, a, b);
+};
+
+const scasBody: Body = (cpu, i, size, _si, di) => {
+  const b = cpu.read(Seg.ES, di, size);
+  return compare(cpu, i, size, cpu.getReg(0, size), b);
+};
+
+const insBody: Body = (cpu, _i, size, _si, di) => {
+  const port = cpu.regs[2] & 0xffff;
+  checkIoPermission(cpu, port, size);
+  // probe the destination first: a port read may have side effects, so it
+  // must not happen for an element whose store then faults
+  const lin = cpu.linear(Seg.ES, di, size, true);
+  cpu.mmu.translate(lin, Access.WRITE);
+  if ((lin & 0xfff) + size > 0x1000) cpu.mmu.translate((lin + size - 1) | 0, Access.WRITE);
+  const v = cpu.bus.portRead(port, size);
+  cpu.write(Seg.ES, di, size, size === 4 ? v | 0 : v & (size === 2 ? 0xffff : 0xff));
+  return true;
+};
+
+const outsBody: Body = (cpu, i, size, si) => {
+  const port = cpu.regs[2] & 0xffff;
+  checkIoPermission(cpu, port, size);
+  cpu.bus.portWrite(port, size, cpu.read(i.seg, si, size));
+  return true;
+};
+
+// ---- fast paths ----------------------------------------------------------------------
+
+/** Physical address for an access at linear `lin`, from the TLB when it has the right cached. */
+function physical(cpu: Cpu, lin: number, access: Access): number {
+  const mmu = cpu.mmu;
+  const e = mmu.tlb[lin >>> 12];
+  if (e & (access === Access.WRITE ? mmu.wmask : mmu.rmask)) return ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
+  return mmu.translate(lin, access);
+}
+
+/**
+ * Can a rep movs/stos use the page-wise path? It needs 32-bit addressing and
+ * flat segments with the access rights, so that offsets are linear
+ * addresses and no segment check can fail.
+ */
+function fastEligible(cpu: Cpu, i: Instr, src: number): boolean {
+  return i.rep !== 0 && i.adsize === 4 &&
+    cpu.isFlat(Seg.ES) && (cpu.segRights[Seg.ES] & SEG_W) !== 0 &&
+    (src < 0 || (cpu.isFlat(src) && (cpu.segRights[src] & SEG_R) !== 0));
+}
+
+/**
+ * How many elements from the one at `off` on, in the direction of travel,
+ * lie wholly in its page (0 when that element itself straddles a page).
+ */
+function runInPage(off: number, size: number, down: boolean): number {
+  const o = off & 0xfff;
+  if (!down) return ((0x1000 - o) / size) | 0;
+  return o + size <= 0x1000 ? ((o / size) | 0) + 1 : 0;
+}
+
+/**
+ * rep movs, flat: copy runs of elements that stay within one source page and
+ * one destination page with `copyWithin`. Each run translates its source
+ * page for reading and its destination page for writing (setting A/D bits
+ * and raising #PF exactly as the run's first element would). An element
+ * that straddles a page, a page that is not plain RAM (ROM, devices, pages
+ * holding decoded code, whose writes must invalidate), and a run whose
+ * destination overlaps the part of the source still to be read (element-wise
+ * copying then replicates data, which `copyWithin` would not) go one element
+ * at a time through the ordinary accesses.
+ */
+function movsFast(cpu: Cpu, i: Instr): void {
+  const size = elemSize(i);
+  const down = (cpu.eflags & DF) !== 0;
+  const step = down ? -size : size;
+  const regs = cpu.regs;
+  const mem = cpu.mem;
+  const u8 = mem.u8;
+  let si = regs[ESI];
+  let di = regs[EDI];
+  let count = regs[ECX] >>> 0;
+  let budget = iterationLimit;
+  try {
+    while (count !== 0 && budget !== 0) {
+      const n = Math.min(runInPage(si, size, down), runInPage(di, size, down), count, budget);
+      if (n > 0) {
+        // the run's lowest addresses (going down, the last element's)
+        const back = down ? (n - 1) * size : 0;
+        const sp = physical(cpu, (si - back) | 0, Access.READ);
+        const dp = physical(cpu, (di - back) | 0, Access.WRITE);
+        const bytes = n * size;
+        const ahead = down ? sp - dp : dp - sp;
+        if (mem.fastReadable(sp) && mem.fastWritable(dp) && !(ahead > 0 && ahead < bytes)) {
+          u8.copyWithin(dp, sp, sp + bytes);
+          si = (si + n * step) | 0;
+          di = (di + n * step) | 0;
+          count -= n;
+          budget -= n;
+          continue;
+        }
+      }
+      movsBody(cpu, i, size, si, di);
+      si = (si + step) | 0;
+      di = (di + step) | 0;
+      count--;
+      budget--;
+    }
+  } finally {
+    regs[ESI] = si;
+    regs[EDI] = di;
+    regs[ECX] = count | 0;
+  }
+  if (count !== 0) cpu.eip = i.eip;
+}
+
+/** rep stos, flat: fill each destination page's run at once (see movsFast). */
+function stosFast(cpu: Cpu, i: Instr): void {
+  const size = elemSize(i);
+  const down = (cpu.eflags & DF) !== 0;
+  const step = down ? -size : size;
+  const regs = cpu.regs;
+  const mem = cpu.mem;
+  const v = cpu.getReg(0, size);
+  let di = regs[EDI];
+  let count = regs[ECX] >>> 0;
+  let budget = iterationLimit;
+  try {
+    while (count !== 0 && budget !== 0) {
+      const n = Math.min(runInPage(di, size, down), count, budget);
+      if (n > 0) {
+        const dp = physical(cpu, (di - (down ? (n - 1) * size : 0)) | 0, Access.WRITE);
+        if (mem.fastWritable(dp)) {
+          fill(mem.u8, mem.u16, mem.i32, mem.view, dp, size, n, v);
+          di = (di + n * step) | 0;
+          count -= n;
+          budget -= n;
+          continue;
+        }
+      }
+      stosBody(cpu, i, size, 0, di);
+      di = (di + step) | 0;
+      count--;
+      budget--;
+    }
+  } finally {
+    regs[EDI] = di;
+    regs[ECX] = count | 0;
+  }
+  if (count !== 0) cpu.eip = i.eip;
+}
+
+/** Store n little-endian elements of `size` bytes at physical p (within one page of RAM). */
+function fill(u8: Uint8Array, u16: Uint16Array, i32: Int32Array, view: DataView, p: number, size: number, n: number, v: number): void {
+  if (size === 1) { u8.fill(v, p, p + n); return; }
+  if (size === 2 && !(p & 1)) { u16.fill(v, p >>> 1, (p >>> 1) + n); return; }
+  if (size === 4 && !(p & 3)) { i32.fill(v, p >>> 2, (p >>> 2) + n); return; }
+  for (let k = 0; k < n; k++, p += size) {
+    if (size === 2) view.setUint16(p, v, true); else view.setInt32(p, v, true);
+  }
+}
+
+// ---- rows ----------------------------------------------------------------------------
+
+const movs: Exec = (cpu, i) => {
+  if (fastEligible(cpu, i, i.seg)) movsFast(cpu, i);
+  else repeat(cpu, i, USES_SI | USES_DI, movsBody);
+};
+const stos: Exec = (cpu, i) => {
+  if (fastEligible(cpu, i, -1)) stosFast(cpu, i);
+  else repeat(cpu, i, USES_DI, stosBody);
+};
+const lods: Exec = (cpu, i) => repeat(cpu, i, USES_SI, lodsBody);
+const cmps: Exec = (cpu, i) => repeat(cpu, i, USES_SI | USES_DI, cmpsBody);
+const scas: Exec = (cpu, i) => repeat(cpu, i, USES_DI, scasBody);
+const ins: Exec = (cpu, i) => repeat(cpu, i, USES_DI, insBody);
+const outs: Exec = (cpu, i) => repeat(cpu, i, USES_SI, outsBody);
+
+const str = { string: true, fin: 0, fout: 0 };
+// a row cannot tell whether a rep prefix is present, and rep with a zero
+// count leaves the flags alone, so cmps/scas also count as reading them
+const cmp = { string: true, fin: ARITH, fout: ARITH };
+// port accesses may fault on the I/O bitmap and reach devices
+const port = { string: true, fin: 0, fout: 0, fault: true, end: true };
+
+export const rows: RowSpec[] = [
+  { op: '6C', mn: 'insb', args: 'Yb,DX', exec: ins, ...port },
+  { op: '6D', mn: 'insw/insd', args: 'Yv,DX', exec: ins, ...port },
+  { op: '6E', mn: 'outsb', args: 'DX,Xb', exec: outs, ...port },
+  { op: '6F', mn: 'outsw/outsd', args: 'DX,Xv', exec: outs, ...port },
+  { op: 'A4', mn: 'movsb', args: 'Yb,Xb', exec: movs, ...str },
+  { op: 'A5', mn: 'movsw/movsd', args: 'Yv,Xv', exec: movs, ...str },
+  { op: 'A6', mn: 'cmpsb', args: 'Xb,Yb', exec: cmps, ...cmp },
+  { op: 'A7', mn: 'cmpsw/cmpsd', args: 'Xv,Yv', exec: cmps, ...cmp },
+  { op: 'AA', mn: 'stosb', args: 'Yb,AL', exec: stos, ...str },
+  { op: 'AB', mn: 'stosw/stosd', args: 'Yv,eAX', exec: stos, ...str },
+  { op: 'AC', mn: 'lodsb', args: 'AL,Xb', exec: lods, ...str },
+  { op: 'AD', mn: 'lodsw/lodsd', args: 'eAX,Xv', exec: lods, ...str },
+  { op: 'AE', mn: 'scasb', args: 'AL,Yb', exec: scas, ...cmp },
+  { op: 'AF', mn: 'scasw/scasd', args: 'eAX,Yv', exec: scas, ...cmp },
+];

@@ -1,0 +1,357 @@
+/**
+ * System instructions, part one: segment register loads and stores (mov,
+ * pop, lds/les/lss/lfs/lgs), software interrupts (int, int3, into, int1) and
+ * bound, hlt, the interrupt and flags instructions under the IOPL rules
+ * (cli, sti, pushf, popf), cpuid, the time stamp and model-specific
+ * registers (rdtsc, rdmsr, wrmsr, rdpmc), sysenter/sysexit, cmpxchg8b, and
+ * the instructions with no effect on this machine (wait, invd, wbinvd) or
+ * none but a fault (ud2).
+ *
+ * Far transfers and iret are in far.ts; descriptor tables, control and debug
+ * registers and the selector tests (lar, lsl, verr, verw, arpl) are in
+ * descriptors.ts.
+ *
+ * Segment loads end the block: translations specialise on the segment
+ * registers (flatness, SS.B), and mov/pop SS inhibit interrupts for one
+ * instruction.
+ */
+import type { Sem } from '../ops.ts';
+import type { RowSpec } from '../../isa/table.ts';
+import type { Exec } from '../ops.ts';
+import { Seg, Reg } from '../../isa/instr.ts';
+import { ARITH, AC, DF, ID, IF, IOPL, NT, OF, RF, TF, VM, ZF } from '../../isa/eflags.ts';
+import type { Cpu } from '../../cpu/cpu.ts';
+import { Fault, Vec } from '../../isa/faults.ts';
+import { deliver, IntKind } from '../../cpu/interrupts.ts';
+import { loadSegment } from '../../cpu/segments.ts';
+import { CR0_MP, CR0_TS, CR4_PCE, CR4_TSD, EFER_NXE } from '../../cpu/mmu.ts';
+import { fpuPending } from './fpu.ts';
+
+// ---- segment registers ---------------------------------------------------------------
+
+/** mov Sw,Ew: CS cannot be loaded this way; 6 and 7 name no register */
+const movToSeg: Exec = (cpu, i, o) => {
+  if (i.reg === Seg.CS || i.reg > Seg.GS) throw new Fault(Vec.UD);
+  const sel = i.mod === 3 ? cpu.getReg(i.rm, 2) : cpu.read(i.seg, o.ea(i, 1), 2);
+  loadSegment(cpu, i.reg, sel);
+};
+
+/**
+ * mov Ev,Sw: a register destination takes the operand size (the 32-bit form
+ * zero-extends), a memory destination is always a 16-bit store. Simple
+ * enough to be inlined.
+ */
+const movFromSeg: Sem = (o, i) => {
+  if (i.reg > Seg.GS) { o.raise(Vec.UD); return; }
+  const sel = o.get(i, 1);
+  if (i.mod === 3) o.set(i, 0, sel);
+  else o.store(i.seg, o.ea(i, 0), 2, sel);
+};
+
+/** pop ES/SS/DS/FS/GS: ESP moves (at the old stack size) only once the load succeeded */
+function popSeg(s: number): Exec {
+  return (cpu, i) => {
+    const size = i.opsize;
+    const sel = cpu.peek(0, size) & 0xffff;
+    const esp = cpu.regs[Reg.ESP];
+    const newEsp = cpu.stack32 ? (esp + size) | 0 : (esp & ~0xffff) | ((esp + size) & 0xffff);
+    loadSegment(cpu, s, sel);
+    cpu.regs[Reg.ESP] = newEsp;
+  };
+}
+
+/** lds/les/lss/lfs/lgs Gv,Mp: offset then selector from memory */
+function loadFarPointer(s: number): Exec {
+  return (cpu, i, o) => {
+    const ea = o.ea(i, 1);
+    const off = cpu.read(i.seg, ea, i.opsize);
+    const sel = cpu.read(i.seg, i.adsize === 2 ? (ea + i.opsize) & 0xffff : (ea + i.opsize) | 0, 2);
+    loadSegment(cpu, s, sel);
+    cpu.setReg(i.reg, i.opsize, off);
+  };
+}
+
+// ---- interrupts ----------------------------------------------------------------------
+
+const intN: Exec = (cpu, i) => deliver(cpu, i.imm & 0xff, IntKind.SOFTWARE, -1, i.next);
+const int3: Exec = (cpu, i) => deliver(cpu, Vec.BP, IntKind.SOFTWARE, -1, i.next);
+const into: Exec = (cpu, i) => {
+  if (cpu.getFlag(OF)) deliver(cpu, Vec.OF, IntKind.SOFTWARE, -1, i.next);
+};
+/** icebp: a #DB trap without the gate DPL check of a software interrupt */
+const int1: Exec = (cpu, i) => deliver(cpu, Vec.DB, IntKind.EXCEPTION, -1, i.next);
+
+/** bound Gv,Ma: #BR (a fault) when the signed index lies outside [lower, upper] */
+const bound: Exec = (cpu, i, o) => {
+  const size = i.opsize;
+  const ea = o.ea(i, 1);
+  const sext = (v: number) => (size === 2 ? (v << 16) >> 16 : v | 0);
+  const lower = sext(cpu.read(i.seg, ea, size));
+  const upper = sext(cpu.read(i.seg, i.adsize === 2 ? (ea + size) & 0xffff : (ea + size) | 0, size));
+  const index = sext(cpu.getReg(i.reg, size));
+  if (index < lower || index > upper) throw new Fault(Vec.BR);
+};
+
+const hlt: Exec = (cpu) => {
+  cpu.halted = true;
+  cpu.bus.onHalt?.(cpu);
+};
+
+/** May this code change IF (cli, sti)? Real mode always; protected mode when CPL <= IOPL. */
+function checkIopl(cpu: Cpu): void {
+  if (cpu.protectedMode && cpu.cpl > cpu.iopl) throw new Fault(Vec.GP, 0);
+}
+
+const cli: Exec = (cpu) => {
+  checkIopl(cpu);
+  cpu.setFlag(IF, 0);
+};
+
+const sti: Exec = (cpu) => {
+  checkIopl(cpu);
+  // interrupts stay inhibited until after the next instruction
+  if (!(cpu.eflags & IF)) cpu.interruptShadow = true;
+  cpu.setFlag(IF, 1);
+};
+
+/** pushf: the image never shows VM or RF */
+const pushf: Exec = (cpu, i) => {
+  const v = cpu.getEflags() & ~(VM | RF);
+  cpu.push(i.opsize === 2 ? v & 0xffff : v, i.opsize);
+};
+
+/**
+ * popf: RF is cleared and VM, VIF, VIP are kept; IOPL changes only at CPL 0,
+ * IF only when CPL <= IOPL (no fault otherwise: the bit is silently kept).
+ * The 16-bit form touches only the low word.
+ */
+const popf: Exec = (cpu, i) => {
+  const size = i.opsize;
+  const v = cpu.pop(size);
+  let mask = ARITH | TF | DF | IF | IOPL | NT;
+  if (size === 4) mask |= AC | ID | RF;
+  if (cpu.protectedMode) {
+    if (cpu.cpl > 0) mask &= ~IOPL;
+    if (cpu.cpl > cpu.iopl) mask &= ~IF;
+  }
+  cpu.setEflags(v & ~RF, mask);
+};
+
+// ---- identification, time, model-specific registers ---------------------------------
+
+/** "VmidbtVmidbt": our own vendor, so guests take the generic paths rather than Intel errata workarounds */
+const VENDOR = [0x64696d56, 0x6d567462, 0x74626469]; // EBX "Vmid", EDX "btVm", ECX "idbt"
+/** family 6 model 3 stepping 3, as EDX holds after reset */
+const SIGNATURE = 0x633;
+/** FPU DE PSE TSC MSR PAE CX8 APIC SEP PGE CMOV (no VME, MCE, MTRR, PAT, MMX, SSE) */
+export const CPUID_1_EDX =
+  (1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9) | (1 << 11) | (1 << 13) | (1 << 15);
+const MAX_LEAF = 1;
+
+/**
+ * cpuid: leaves 0 and 1. Any other leaf, extended ones included, returns the
+ * highest basic leaf's data, as Intel processors do for out-of-range inputs;
+ * a guest probing 0x80000000 therefore sees no extended leaves.
+ */
+const cpuid: Exec = (cpu) => {
+  const leaf = cpu.regs[Reg.EAX] === 0 ? 0 : 1;
+  const r = cpu.regs;
+  if (leaf === 0) {
+    r[Reg.EAX] = MAX_LEAF;
+    r[Reg.EBX] = VENDOR[0];
+    r[Reg.EDX] = VENDOR[1];
+    r[Reg.ECX] = VENDOR[2];
+    return;
+  }
+  r[Reg.EAX] = SIGNATURE;
+  r[Reg.EBX] = (cpu.id & 0xff) << 24; // initial APIC id
+  r[Reg.ECX] = 0;
+  r[Reg.EDX] = CPUID_1_EDX;
+};
+
+function setEdxEax(cpu: Cpu, v: bigint): void {
+  cpu.regs[Reg.EAX] = Number(BigInt.asIntN(32, v));
+  cpu.regs[Reg.EDX] = Number(BigInt.asIntN(32, v >> 32n));
+}
+
+const rdtsc: Exec = (cpu) => {
+  if (cpu.cr4 & CR4_TSD && cpu.cpl > 0 && cpu.protectedMode) throw new Fault(Vec.GP, 0);
+  setEdxEax(cpu, cpu.readTsc());
+};
+
+export const MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b;
+export const MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176;
+/** EFER is not a P6 register; we keep it because PAE's NX bit is enabled through it */
+export const MSR_EFER = 0xc0000080 | 0;
+
+const rdmsr: Exec = (cpu) => {
+  const msr = cpu.regs[Reg.ECX];
+  let lo: number, hi = 0;
+  switch (msr) {
+    case MSR_TSC: setEdxEax(cpu, cpu.readTsc()); return;
+    case MSR_APIC_BASE: lo = cpu.apicBase; break;
+    case MSR_SYSENTER_CS: lo = cpu.sysenterCs; break;
+    case MSR_SYSENTER_ESP: lo = cpu.sysenterEsp; break;
+    case MSR_SYSENTER_EIP: lo = cpu.sysenterEip; break;
+    case MSR_EFER: lo = cpu.efer; break;
+    default: {
+      const v = cpu.bus.rdmsr?.(cpu, msr >>> 0);
+      if (!v) throw new Fault(Vec.GP, 0);
+      [lo, hi] = v;
+    }
+  }
+  cpu.regs[Reg.EAX] = lo;
+  cpu.regs[Reg.EDX] = hi;
+};
+
+const wrmsr: Exec = (cpu) => {
+  const msr = cpu.regs[Reg.ECX];
+  const lo = cpu.regs[Reg.EAX];
+  const hi = cpu.regs[Reg.EDX];
+  switch (msr) {
+    // P6 writes only the low 32 bits of the counter and clears the high half
+    case MSR_TSC: cpu.writeTsc(BigInt(lo >>> 0)); return;
+    case MSR_APIC_BASE:
+      cpu.apicBase = lo;
+      // the machine's APIC model may want to know (enable bit, relocation)
+      cpu.bus.wrmsr?.(cpu, msr, lo, hi);
+      return;
+    case MSR_SYSENTER_CS: cpu.sysenterCs = lo & 0xffff; return;
+    case MSR_SYSENTER_ESP: cpu.sysenterEsp = lo; return;
+    case MSR_SYSENTER_EIP: cpu.sysenterEip = lo; return;
+    case MSR_EFER:
+      if (lo & ~EFER_NXE || hi) throw new Fault(Vec.GP, 0);
+      if ((cpu.efer ^ lo) & EFER_NXE) cpu.mmu.flushAll(false);
+      cpu.efer = lo;
+      return;
+    default:
+      if (!cpu.bus.wrmsr?.(cpu, msr >>> 0, lo, hi)) throw new Fault(Vec.GP, 0);
+  }
+};
+
+/** rdpmc: two counters that never count */
+const rdpmc: Exec = (cpu) => {
+  if (cpu.protectedMode && cpu.cpl > 0 && !(cpu.cr4 & CR4_PCE)) throw new Fault(Vec.GP, 0);
+  const n = cpu.regs[Reg.ECX];
+  if (n !== 0 && n !== 1) throw new Fault(Vec.GP, 0);
+  cpu.regs[Reg.EAX] = 0;
+  cpu.regs[Reg.EDX] = 0;
+};
+
+// ---- fast system calls ---------------------------------------------------------------
+
+/** Load a flat 4 GiB segment the way sysenter/sysexit do: no descriptor is read. */
+function loadFlat(cpu: Cpu, s: number, sel: number, dpl: number): void {
+  cpu.segSel[s] = sel;
+  cpu.segBase[s] = 0;
+  cpu.segLimit[s] = 0xffffffff;
+  // present, S, accessed execute/read code or read/write data, G and D/B set
+  cpu.segAttr[s] = (s === Seg.CS ? 0x9b : 0x93) | (dpl << 5) | 0xc000;
+  cpu.refreshSeg(s);
+}
+
+const sysenter: Exec = (cpu) => {
+  const cs = cpu.sysenterCs & 0xfffc;
+  if (!cpu.protectedMode || cs === 0) throw new Fault(Vec.GP, 0);
+  // under the VMI ROM the kernel runs at CPL 1: enter there and clear the virtual IF, not the real one
+  const pv = cpu.pv;
+  const cpl = pv ? 1 : 0;
+  cpu.setEflags(0, pv ? VM | RF : VM | IF | RF);
+  if (pv) pv.vif = false;
+  loadFlat(cpu, Seg.CS, cs | cpl, cpl);
+  loadFlat(cpu, Seg.SS, ((cs + 8) & 0xffff) | cpl, cpl);
+  cpu.setCpl(cpl);
+  cpu.regs[Reg.ESP] = cpu.sysenterEsp;
+  cpu.eip = cpu.sysenterEip;
+};
+
+const sysexit: Exec = (cpu) => {
+  const cs = cpu.sysenterCs & 0xfffc;
+  if (!cpu.protectedMode || cpu.cpl !== 0 || cs === 0) throw new Fault(Vec.GP, 0);
+  loadFlat(cpu, Seg.CS, ((cs + 16) & 0xffff) | 3, 3);
+  loadFlat(cpu, Seg.SS, ((cs + 24) & 0xffff) | 3, 3);
+  cpu.setCpl(3);
+  cpu.regs[Reg.ESP] = cpu.regs[Reg.ECX];
+  cpu.eip = cpu.regs[Reg.EDX];
+};
+
+// ---- cmpxchg8b, and the rest ---------------------------------------------------------
+
+/**
+ * cmpxchg8b Mq: the destination is written in both outcomes (the old value
+ * when unequal). The high half is rewritten with its old value first, so
+ * that a fault on either half happens before anything visible changes.
+ */
+const cmpxchg8b: Exec = (cpu, i, o) => {
+  const ea = o.ea(i, 0);
+  const hiAt = i.adsize === 2 ? (ea + 4) & 0xffff : (ea + 4) | 0;
+  const lo = cpu.read(i.seg, ea, 4);
+  const hi = cpu.read(i.seg, hiAt, 4);
+  cpu.write(i.seg, hiAt, 4, hi);
+  const r = cpu.regs;
+  const equal = lo === r[Reg.EAX] && hi === r[Reg.EDX];
+  if (equal) {
+    cpu.write(i.seg, ea, 4, r[Reg.EBX]);
+    cpu.write(i.seg, hiAt, 4, r[Reg.ECX]);
+  } else {
+    cpu.write(i.seg, ea, 4, lo);
+    r[Reg.EAX] = lo;
+    r[Reg.EDX] = hi;
+  }
+  cpu.setFlag(ZF, equal ? 1 : 0);
+};
+
+/** wait: #NM when the FPU context is not ours (MP and TS), then any pending unmasked x87 exception (#MF) */
+const wait: Exec = (cpu) => {
+  if ((cpu.cr0 & (CR0_MP | CR0_TS)) === (CR0_MP | CR0_TS)) throw new Fault(Vec.NM);
+  fpuPending(cpu);
+};
+
+const ud2: Exec = () => {
+  throw new Fault(Vec.UD);
+};
+
+const nothing: Exec = () => {};
+
+const seg = { end: true, fault: true };
+const sys = { fault: true };
+
+export const rows: RowSpec[] = [
+  { op: '8E', mn: 'mov', args: 'Sw,Ew', exec: movToSeg, ...seg },
+  { op: '8C', mn: 'mov', args: 'Ev,Sw', sem: movFromSeg },
+  { op: '07', mn: 'pop', args: 'ES', exec: popSeg(Seg.ES), ...seg },
+  { op: '17', mn: 'pop', args: 'SS', exec: popSeg(Seg.SS), ...seg },
+  { op: '1F', mn: 'pop', args: 'DS', exec: popSeg(Seg.DS), ...seg },
+  { op: '0F A1', mn: 'pop', args: 'FS', exec: popSeg(Seg.FS), ...seg },
+  { op: '0F A9', mn: 'pop', args: 'GS', exec: popSeg(Seg.GS), ...seg },
+  { op: 'C4 m', mn: 'les', args: 'Gv,Mp', exec: loadFarPointer(Seg.ES), ...seg },
+  { op: 'C5 m', mn: 'lds', args: 'Gv,Mp', exec: loadFarPointer(Seg.DS), ...seg },
+  { op: '0F B2 m', mn: 'lss', args: 'Gv,Mp', exec: loadFarPointer(Seg.SS), ...seg },
+  { op: '0F B4 m', mn: 'lfs', args: 'Gv,Mp', exec: loadFarPointer(Seg.FS), ...seg },
+  { op: '0F B5 m', mn: 'lgs', args: 'Gv,Mp', exec: loadFarPointer(Seg.GS), ...seg },
+
+  { op: 'CD', mn: 'int', args: 'Ib', exec: intN, end: true, fault: true },
+  { op: 'CC', mn: 'int3', exec: int3, end: true, fault: true },
+  { op: 'CE', mn: 'into', exec: into, end: true, fault: true },
+  { op: 'F1', mn: 'int1', exec: int1, end: true, fault: true },
+  { op: '62 m', mn: 'bound', args: 'Gv,Ma', exec: bound, ...sys },
+  { op: 'F4', mn: 'hlt', exec: hlt, end: true, priv: true, fault: true },
+  { op: 'FA', mn: 'cli', exec: cli, ...sys },
+  { op: 'FB', mn: 'sti', exec: sti, end: true, fault: true },
+  { op: '9C', mn: 'pushf/pushfd', exec: pushf },
+  { op: '9D', mn: 'popf/popfd', exec: popf, end: true, fout: ARITH },
+
+  { op: '0F A2', mn: 'cpuid', exec: cpuid, fin: 0 },
+  { op: '0F 31', mn: 'rdtsc', exec: rdtsc, ...sys },
+  { op: '0F 32', mn: 'rdmsr', exec: rdmsr, priv: true, ...sys },
+  { op: '0F 30', mn: 'wrmsr', exec: wrmsr, priv: true, end: true, ...sys },
+  { op: '0F 33', mn: 'rdpmc', exec: rdpmc, ...sys },
+  { op: '0F 34', mn: 'sysenter', exec: sysenter, end: true, fault: true },
+  { op: '0F 35', mn: 'sysexit', exec: sysexit, end: true, fault: true },
+
+  { op: '0F C7 /1 m', mn: 'cmpxchg8b', args: 'Mq', exec: cmpxchg8b, lock: true, fout: ZF },
+  { op: '9B', mn: 'wait', exec: wait, ...sys },
+  { op: '0F 08', mn: 'invd', exec: nothing, priv: true, fault: true },
+  { op: '0F 09', mn: 'wbinvd', exec: nothing, priv: true, fault: true },
+  { op: '0F 0B', mn: 'ud2', exec: ud2, ...sys },
+];

@@ -1,0 +1,30 @@
+/**
+ * Small pure or CPU-level functions that semantics call through `o.helper`.
+ * The interpreter calls them directly; generated code calls them by name, so
+ * each one is the single implementation of what it computes.
+ */
+import type { Cpu } from '../cpu/cpu.ts';
+
+export type Helper = (cpu: Cpu, ...args: number[]) => number;
+
+/** High half of a 32x32 unsigned product, in 16-bit pieces (exact in doubles, no BigInt). */
+function mulhu(a: number, b: number): number {
+  const al = a & 0xffff, ah = a >>> 16, bl = b & 0xffff, bh = b >>> 16;
+  const lo = al * bl;
+  const mid1 = ah * bl;
+  const mid2 = al * bh;
+  const carry = ((lo >>> 16) + (mid1 & 0xffff) + (mid2 & 0xffff)) >>> 16;
+  return (ah * bh + (mid1 >>> 16) + (mid2 >>> 16) + carry) | 0;
+}
+
+export const HELPERS: Record<string, Helper> = {
+  /** high 32 bits of the unsigned 64-bit product */
+  mulhu: (_c, a, b) => mulhu(a, b),
+  /** high 32 bits of the signed 64-bit product: the unsigned one, corrected for negative factors */
+  mulhs: (_c, a, b) => (mulhu(a, b) - (a < 0 ? b : 0) - (b < 0 ? a : 0)) | 0,
+  /** index of the lowest set bit (v != 0) */
+  bsf: (_c, v) => 31 - Math.clz32(v & -v),
+  /** index of the highest set bit (v != 0) */
+  bsr: (_c, v) => 31 - Math.clz32(v),
+  bswap: (_c, v) => ((v << 24) | ((v << 8) & 0xff0000) | ((v >>> 8) & 0xff00) | (v >>> 24)) | 0,
+};

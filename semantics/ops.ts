@@ -1,0 +1,119 @@
+/**
+ * The operations interface that instruction semantics are written against.
+ *
+ * Each instruction's behaviour is described once, as a function
+ * `(o: Ops<V>, i: Instr) => void`. The function never touches CPU state
+ * directly; it asks `o` for values and effects. Two backends implement `Ops`:
+ *
+ * - the interpreter's (runtime/interp-ops.ts), where `V` is `number` and every
+ *   call happens immediately on the live CPU;
+ * - the translator's, where `V` is an ESTree expression and every call appends
+ *   JavaScript to the block being generated.
+ *
+ * Because the decoded `Instr` is an ordinary value, everything that depends
+ * only on it (operand size, immediates, which register) is resolved while the
+ * semantic function runs: the interpreter pays for it on every execution, the
+ * translator only once. Only register and memory contents flow through `V`.
+ *
+ * Rules a semantic function follows so that faults are precise in both
+ * engines: do every access that may fault (loads, stores, pushes) before the
+ * first write of a register or the flags; `push`/`pop` commit ESP themselves
+ * after their memory access succeeded. Control flow inside a semantic
+ * function goes through `if_` and `select`, never through a JS `if` on a `V`.
+ *
+ * Instructions whose behaviour is long or rare (system instructions, x87,
+ * string loops, BCD) are not written against `Ops` but as helpers on the CPU
+ * (`Exec` below); the translator calls those from generated code.
+ */
+import type { Instr } from '../isa/instr.ts';
+import type { Cpu } from '../cpu/cpu.ts';
+
+/** Operand and access sizes are in bytes. */
+export type Size = 1 | 2 | 4;
+
+export interface Ops<V> {
+  /** a constant */
+  c(n: number): V;
+
+  // 32-bit integer arithmetic with JS semantics (results wrap to int32)
+  add(a: V, b: V): V;
+  sub(a: V, b: V): V;
+  and(a: V, b: V): V;
+  or(a: V, b: V): V;
+  xor(a: V, b: V): V;
+  not(a: V): V;
+  /** shifts take the count modulo 32, as JS and the x86 barrel shifter do */
+  shl(a: V, n: V): V;
+  shr(a: V, n: V): V;
+  sar(a: V, n: V): V;
+  /** low 32 bits of the product */
+  mul(a: V, b: V): V;
+  /** comparisons give 0 or 1; `u` compares as unsigned 32-bit, `s` as signed */
+  eq(a: V, b: V): V;
+  ne(a: V, b: V): V;
+  ltu(a: V, b: V): V;
+  lts(a: V, b: V): V;
+  /** zero-extend the low `size` bytes (4: canonical int32) */
+  trunc(v: V, size: Size): V;
+  /** sign-extend the low `size` bytes to int32 */
+  sext(v: V, size: Size): V;
+  /** `c ? a : b` */
+  select(c: V, a: V, b: V): V;
+
+  // operands of the current instruction, by position in its row
+  get(i: Instr, n: number): V;
+  set(i: Instr, n: number, v: V): void;
+  /** the effective address (offset, not linear) of memory operand n */
+  ea(i: Instr, n: number): V;
+
+  reg(r: number, size: Size): V;
+  setReg(r: number, size: Size, v: V): void;
+  load(seg: number, off: V, size: Size): V;
+  store(seg: number, off: V, size: Size, v: V): void;
+  /** the stack's address size (SS.B): 4 uses ESP, 2 uses SP */
+  readonly stackBytes: 2 | 4;
+  /** push onto SS:eSP using the stack's address size */
+  push(v: V, size: Size): void;
+  pop(size: Size): V;
+
+  /** Record a lazy flag result; `lop` from flags.makeLop, `mask` the flags it sets. */
+  setFlags(lop: V, res: V, a: V, b: V, mask: number): void;
+  /** one flag as 0/1 */
+  flag(f: number): V;
+  /** set one flag eagerly to a 0/1 value */
+  setFlag(f: number, v: V): void;
+  /** condition code 0..15 as 0/1 */
+  cond(cc: number): V;
+
+  /** continue at this EIP (masked to 16 bits when `opsize` is 2) */
+  jump(target: V, opsize: number): void;
+  if_(c: V, then: () => void, otherwise?: () => void): void;
+  /**
+   * Call a named pure helper (semantics/helpers.ts) with these values. Helpers
+   * compute values; they must not change registers or flags, which the
+   * translator keeps in JS locals.
+   */
+  helper(name: string, ...args: V[]): V;
+  /** raise exception `vector` (with an error code if given) */
+  raise(vector: number, code?: number): void;
+}
+
+/** A semantic function, generic over the backend. */
+export type Sem = <V>(o: Ops<V>, i: Instr) => void;
+
+/**
+ * A helper's behaviour, written directly against the CPU. `o` is the
+ * interpreter's operations on the same CPU, for the operand accesses a
+ * helper shares with semantic functions (effective address, get, set).
+ */
+export type Exec = (cpu: Cpu, i: Instr, o: Ops<number>) => void;
+
+declare module '../isa/table.ts' {
+  /** The behaviour half of a row (isa/table.ts declares it empty). */
+  interface RowBehaviour {
+    /** semantics against Ops, inlined by the translator */
+    sem?: Sem;
+    /** helper semantics, run in interpreter form by both engines */
+    exec?: Exec;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Expect files: the JavaScript the translator generates for small guest
+ * snippets, stored next to them so that every change to code generation
+ * shows up as a reviewed diff.
+ *
+ * Each case is `cases/<name>.asm` (nasm, 32-bit, loaded at 0x1000). It is
+ * translated on a fresh bare CPU by `RegionCompiler` directly (one region at
+ * the entry, as the engine would make it with threshold 0), and the source is
+ * normalised (trailing whitespace, blank lines and runs of spaces removed) so
+ * that only changes of substance count. `<name>.expected.js` holds the result
+ * with the snippet's listing as a header comment; `npm run expect:update`
+ * rewrites them, expect.test.ts compares and prints a line diff.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bareCpu, CODE_ADDR } from '../harness.ts';
+import { RegionCompiler } from '../../translator/compile/compile.ts';
+import { disassembleRange, hexBytes } from '../../isa/disasm.ts';
+import { nasm } from './nasm.ts';
+import { TABLE } from '../../semantics/table.ts';
+
+export const EXPECT_DIR = new URL('./', import.meta.url).pathname;
+const CASES_DIR = join(EXPECT_DIR, 'cases');
+
+export function caseNames(): string[] {
+  return readdirSync(CASES_DIR).filter((f) => f.endsWith('.asm')).map((f) => f.slice(0, -4)).sort();
+}
+
+export function normalise(js: string): string {
+  return js.split('\n').map((l) => l.replace(/\s+/g, ' ').trim()).filter((l) => l !== '').join('\n') + '\n';
+}
+
+/** The expected-file text of a case: its listing, then the generated function, normalised. */
+export function generated(name: string): string {
+  const code = nasm(readFileSync(join(CASES_DIR, `${name}.asm`), 'utf8'), CODE_ADDR);
+  const b = bareCpu();
+  b.load(code);
+  const t = new RegionCompiler().compile(b.cpu, 0);
+  if (!t) throw new Error(`case ${name}: nothing to translate`);
+  const listing = disassembleRange(TABLE, code, CODE_ADDR, true).map((l) => `// ${l.addr.toString(16)}  ${hexBytes(l.bytes).padEnd(24)} ${l.text}`);
+  return normalise([`// ${name}: ${t.instructions} instructions, ${t.blocks} blocks`, ...listing, t.source].join('\n'));
+}
+
+export const expectedPath = (name: string): string => join(EXPECT_DIR, `${name}.expected.js`);
+
+/**
+ * A unified-style line diff (longest common subsequence), with `context`
+ * lines around each change; empty when the texts are equal.
+ */
+export function lineDiff(expected: string, actual: string, context = 3): string {
+  const a = expected.split('\n'), b = actual.split('\n');
+  const n = a.length, m = b.length;
+  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+  const ops: { k: ' ' | '-' | '+'; line: string; ai: number; bi: number }[] = [];
+  let i = 0, j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && a[i] === b[j]) { ops.push({ k: ' ', line: a[i], ai: i++, bi: j++ }); }
+    // removals before additions, as diff -u lists them
+    else if (i < n && (j === m || lcs[i + 1][j] >= lcs[i][j + 1])) { ops.push({ k: '-', line: a[i], ai: i++, bi: j }); }
+    else { ops.push({ k: '+', line: b[j], ai: i, bi: j++ }); }
+  }
+  const changed = ops.map((o) => o.k !== ' ');
+  if (!changed.includes(true)) return '';
+  const out: string[] = ['--- expected', '+++ generated'];
+  for (let p = 0; p < ops.length;) {
+    if (!changed[p]) { p++; continue; }
+    const from = Math.max(0, p - context);
+    let to = p;
+    // extend the hunk while changes are closer than 2 * context lines apart
+    for (let q = p; q < ops.length && q <= to + 2 * context; q++) if (changed[q]) to = q;
+    const end = Math.min(ops.length, to + context + 1);
+    out.push(`@@ -${ops[from].ai + 1} +${ops[from].bi + 1} @@`);
+    for (let q = from; q < end; q++) out.push(`${ops[q].k}${ops[q].line}`);
+    p = end;
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,66 @@
+/**
+ * What generated code calls: the `h` object. Slow paths of memory accesses
+ * (TLB miss, unaligned, device, segment checks), flag arithmetic the emitter
+ * could not specialise, and running a helper row in its interpreter form.
+ * Each of these is the same code the interpreter runs.
+ */
+import type { Cpu } from '../../cpu/cpu.ts';
+import { Fault } from '../../isa/faults.ts';
+import { computeLazy } from '../../cpu/flags.ts';
+import { testCC } from '../../isa/eflags.ts';
+import type { Instr } from '../../isa/instr.ts';
+import { admit } from '../../semantics/admit.ts';
+import { InterpOps } from '../../runtime/interp-ops.ts';
+
+
+/** The interpreter's operations on each CPU, made once (helpers run through them). */
+const opsByCpu = new WeakMap<Cpu, InterpOps>();
+function opsOf(cpu: Cpu): InterpOps {
+  let o = opsByCpu.get(cpu);
+  if (!o) { o = new InterpOps(cpu); opsByCpu.set(cpu, o); }
+  return o;
+}
+
+export const H = {
+  Fault,
+  rd8: (cpu: Cpu, a: number): number => cpu.mmu.read8(a),
+  rd16: (cpu: Cpu, a: number): number => cpu.mmu.read16(a),
+  rd32: (cpu: Cpu, a: number): number => cpu.mmu.read32(a),
+  wr8: (cpu: Cpu, a: number, v: number): void => cpu.mmu.write8(a, v),
+  wr16: (cpu: Cpu, a: number, v: number): void => cpu.mmu.write16(a, v),
+  wr32: (cpu: Cpu, a: number, v: number): void => cpu.mmu.write32(a, v),
+  /** accesses through a segment that is not flat: full checks */
+  rds: (cpu: Cpu, seg: number, off: number, size: number): number => cpu.read(seg, off, size),
+  wrs: (cpu: Cpu, seg: number, off: number, size: number, v: number): void => cpu.write(seg, off, size, v),
+
+  /** EFLAGS with the lazy flags in `w` computed into it */
+  mat(fl: number, w: number, lop: number, lres: number, la: number, lb: number): number {
+    return (fl & ~w) | computeLazy(w, lop, lres, la, lb);
+  },
+  flag(f: number, fl: number, lz: number, lop: number, lres: number, la: number, lb: number): number {
+    if (lz & f) return computeLazy(f, lop, lres, la, lb) ? 1 : 0;
+    return fl & f ? 1 : 0;
+  },
+  cond(cc: number, fl: number, lz: number, lop: number, lres: number, la: number, lb: number): number {
+    const f = lz ? (fl & ~lz) | computeLazy(lz, lop, lres, la, lb) : fl;
+    return testCC(cc, f) ? 1 : 0;
+  },
+
+  /** run a helper row exactly as the interpreter does (EIP already at the next instruction) */
+  exec(cpu: Cpu, i: Instr): void {
+    admit(cpu, i);
+    const ops = opsOf(cpu);
+    ops.begin();
+    i.row.exec!(cpu, i, ops);
+  },
+
+  /** a semantic row the emitter could not express, run through the interpreter's Ops */
+  interp(cpu: Cpu, i: Instr): void {
+    admit(cpu, i);
+    const ops = opsOf(cpu);
+    ops.begin();
+    i.row.sem!(ops, i);
+  },
+};
+
+export type Helpers = typeof H;

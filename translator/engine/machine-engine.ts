@@ -1,0 +1,40 @@
+/**
+ * The translator as the machine's execution engine: each vCPU gets its own
+ * `Engine` (interpreter + translated regions), and a slice runs through it.
+ * The machine's `yieldRequested` (a halt, a stop, another vCPU to start) is
+ * honoured between regions; a region itself returns at its budget.
+ */
+import type { ExecutionEngine, Vcpu } from '../../runtime/machine.ts';
+import { Engine, type EngineOptions, type EngineStats } from './engine.ts';
+
+export class TranslatingEngine implements ExecutionEngine {
+  readonly name: string;
+  private readonly engines = new Map<Vcpu, Engine>();
+
+  constructor(readonly options: EngineOptions) {
+    this.name = options.lockstep ? 'translator, lockstep' : options.jit ? 'translator' : 'interpreter';
+  }
+
+  private engineOf(v: Vcpu): Engine {
+    let e = this.engines.get(v);
+    if (!e) {
+      e = new Engine(v.cpu, v.interp, this.options);
+      this.engines.set(v, e);
+    }
+    return e;
+  }
+
+  runSlice(v: Vcpu, budget: number): void {
+    const machine = v.machine;
+    this.engineOf(v).run(budget, () => machine.yieldRequested);
+  }
+
+  /** Statistics summed over every vCPU. */
+  stats(): EngineStats {
+    const total = {} as Record<string, number>;
+    for (const e of this.engines.values()) {
+      for (const [k, val] of Object.entries(e.stats)) total[k] = (total[k] ?? 0) + val;
+    }
+    return total as unknown as EngineStats;
+  }
+}
