@@ -190,6 +190,14 @@ describe('descriptor tables (8-18)', () => {
     expect(r(rig, Reg.EAX)).toBe(TSS_SEL);
   });
 
+  it('SetTR on a TSS that is already busy is #GP, as ltr', () => {
+    const rig = initRig();
+    rig.call('SetTR', { eax: TSS_SEL });
+    expect(rig.inHandler()).toBe(-1);
+    rig.call('SetTR', { eax: TSS_SEL });
+    expect(rig.inHandler()).toBe(13);
+  });
+
   it('WriteGDTEntry stores ECX and the stack word, adjusted (DPL 0 -> 1, limit below the hole)', () => {
     const rig = initRig();
     rig.call('WriteGDTEntry', { eax: GDT, edx: 7, ecx: 0x0000ffff, ...saved }, [0x00cf9a00]);
@@ -594,6 +602,44 @@ describe('port I/O (59-70)', () => {
     rig.call('INS', { edx: 0x1f0, edi: 0x9020, ecx: 1 });
     expect(rd(rig, 0x9020)).toBe(0x01020304);
     expect(r(rig, Reg.EDI)).toBe(0x9024);
+  });
+
+  /**
+   * INSB into a buffer whose third byte lies on a page that is not present:
+   * the call faults after two elements. The port byte of the third must not
+   * be consumed by the faulting attempt, so that the re-run after the fault
+   * handler (here: map the page, call again with the committed EDI/ECX)
+   * stores exactly 1 2 3 4, as `rep insb` does.
+   */
+  function insbAcrossMissingPage(run: (rig: Rig, edi: number, ecx: number) => void) {
+    const rig = initRig();
+    rig.enablePaging();
+    const pte9 = PT + 9 * 4;
+    wr(rig, pte9, 0); // page 0x9000 not present
+    rig.cpu.mmu.flushAll(false);
+    rig.machine.portValues.set(0x1f0, [1, 2, 3, 4]);
+    run(rig, 0x8ffe, 4);
+    const vector = rig.inHandler();
+    const [ecx, edi] = [r(rig, Reg.ECX), r(rig, Reg.EDI)];
+    wr(rig, pte9, 0x9003); // the handler maps the page and returns into the call
+    rig.cpu.mmu.flushAll(false);
+    rig.cpu.regs[Reg.ESP] = rig.lastEsp;
+    run(rig, edi, ecx);
+    return { bytes: [...rig.mem.u8.slice(0x8ffe, 0x9002)], left: rig.machine.portValues.get(0x1f0)!, vector, ecx, edi };
+  }
+
+  it('a page fault in the middle of INSB loses no port byte and repeats none, as rep insb', () => {
+    const viaCall = insbAcrossMissingPage((rig, edi, ecx) => rig.call('INSB', { edx: 0x1f0, edi, ecx }));
+    const viaInstr = insbAcrossMissingPage((rig, edi, ecx) => {
+      rig.call('SetIOPLMask', { eax: 1 << 12 }); // the kernel's own rep insb needs the I/O privilege
+      Object.assign(rig.cpu.regs, { [Reg.EDX]: 0x1f0, [Reg.EDI]: edi, [Reg.ECX]: ecx });
+      rig.mem.load(CODE + 0x200, new Uint8Array([0xf3, 0x6c])); // rep insb
+      rig.cpu.eip = CODE + 0x200;
+      rig.lastEsp = rig.cpu.regs[Reg.ESP];
+      rig.interp.step();
+    });
+    expect(viaCall).toEqual({ bytes: [1, 2, 3, 4], left: [], vector: 14, ecx: 2, edi: 0x9000 });
+    expect(viaInstr).toEqual(viaCall);
   });
 
   it('OUTS/OUTSB/OUTSW send DS:ESI, ECX elements', () => {

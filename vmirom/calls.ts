@@ -20,11 +20,18 @@
 import type { Cpu } from '../cpu/cpu.ts';
 import { Reg, Seg, type Instr } from '../isa/instr.ts';
 import { Fault, Vec } from '../isa/faults.ts';
-import { DF, IF, IOPL } from '../isa/eflags.ts';
+import { IF, IOPL } from '../isa/eflags.ts';
+import { REP_F3 } from '../isa/instr.ts';
 import { readDescriptor, readSystem, writeSystem, loadCache } from '../cpu/segments.ts';
-import { Access, CR0_PE, CR0_PG, CR0_TS, CR4_DE, EFER_NXE } from '../cpu/mmu.ts';
-import { writeCr0, writeCr4 } from '../semantics/families/descriptors.ts';
+import { Access, CR0_PE, CR0_PG, EFER_NXE } from '../cpu/mmu.ts';
+import {
+  clearTaskSwitched, halt, loadLdt, loadTaskRegister, readDebugRegister, readPerformanceCounter, readTableImage, sysexit,
+  writeCr0, writeCr3, writeCr4, writeDebugRegister, writeTableImage,
+} from '../cpu/system-ops.ts';
 import { iretFrame } from '../semantics/families/far.ts';
+import { readPort, writePort } from '../semantics/families/io.ts';
+import { repPortString } from '../semantics/families/string.ts';
+import { VMICALL_OPCODE } from '../semantics/families/vmi.ts';
 import { InterpOps } from '../runtime/interp-ops.ts';
 import { rows as systemRows } from '../semantics/families/system.ts';
 import { VMI_CALL_NAMES } from './symbols.ts';
@@ -132,16 +139,14 @@ function atomicPxe(ctx: VcpuVmi, lin: number, wide: boolean, update: (old: bigin
   return old;
 }
 
+/** A table-register image at DS:ptr, as a 32-bit lgdt/lidt reads it. */
 function readDtImage(cpu: Cpu, ptr: number): [number, number] {
-  const limit = cpu.read(Seg.DS, ptr, 2);
-  const base = cpu.read(Seg.DS, (ptr + 2) | 0, 4);
-  return [limit, base];
+  return readTableImage(cpu, Seg.DS, ptr, 4, false);
 }
 
+/** Store one as a 32-bit sgdt/sidt does. */
 function writeDtImage(cpu: Cpu, ptr: number, limit: number, base: number): void {
-  cpu.linear(Seg.DS, ptr, 6, true);
-  cpu.write(Seg.DS, (ptr + 2) | 0, 4, base);
-  cpu.write(Seg.DS, ptr, 2, limit);
+  writeTableImage(cpu, Seg.DS, ptr, limit, base, 4, false);
 }
 
 /** Reload every live segment register from the (new) tables. CS keeps RPL = CPL. */
@@ -170,51 +175,20 @@ function updateKernelStack(cpu: Cpu, tss: number, esp0: number): void {
   writeSystem(cpu, (tss + 12) | 0, 4, esp0);
 }
 
-function setCr3(cpu: Cpu, v: number): void {
-  cpu.cr3 = v;
-  cpu.mmu.flushAll(true);
-}
-
-function debugIndex(cpu: Cpu, n: number): number {
-  n &= 7;
-  if (n === 4 || n === 5) {
-    if (cpu.cr4 & CR4_DE) throw new Fault(Vec.UD);
-    return n + 2;
-  }
-  return n;
-}
-
-/** Load a flat user segment the way SYSEXIT does (no descriptor read), with the hole cut off. */
-function loadFlatUser(cpu: Cpu, s: number, sel: number): void {
-  cpu.segSel[s] = sel;
-  cpu.segBase[s] = 0;
-  cpu.segLimit[s] = HOLE_START - 1;
-  cpu.segAttr[s] = (s === Seg.CS ? 0x9b : 0x93) | (3 << 5) | 0xc000;
-  cpu.refreshSeg(s);
-}
-
-/** String I/O: `rep ins` / `rep outs` with the count in ECX, as the native instructions do. */
-function stringIo(ctx: VcpuVmi, a: VmiArgs, size: 1 | 2 | 4, input: boolean): void {
+/**
+ * String I/O: exactly the instruction's `rep ins` / `rep outs` with 32-bit
+ * addresses (ES:EDI or DS:ESI, count ECX, DF direction, port DX), without
+ * the I/O permission check. Progress is committed per element, so a fault
+ * re-runs the call from where it stopped; a destination is probed before
+ * its port is read, so no port value is consumed by a faulting element.
+ */
+function stringIo(ctx: VcpuVmi, size: 1 | 2 | 4, input: boolean): void {
   const cpu = ctx.cpu;
-  const r = cpu.regs;
-  const port = a.edx & 0xffff;
-  const step = cpu.getFlag(DF) ? -size : size;
-  const idx = input ? Reg.EDI : Reg.ESI;
-  // progress is committed per element, so a fault mid-way resumes where it stopped
-  while (r[Reg.ECX] !== 0) {
-    const at = r[idx];
-    if (input) {
-      cpu.linear(Seg.ES, at, size, true);
-      cpu.write(Seg.ES, at, size, ctx.machine.portRead(port, size));
-    } else {
-      ctx.machine.portWrite(port, size, cpu.read(Seg.DS, at, size));
-    }
-    r[idx] = (at + step) | 0;
-    r[Reg.ECX] = (r[Reg.ECX] - 1) | 0;
-  }
+  const opcode = (input ? 0x6c : 0x6e) | (size === 1 ? 0 : 1);
+  // the instruction to resume at, should the loop stop early, is the slot's vmicall
+  const vmicall = (cpu.eip - VMICALL_OPCODE.length - 1) | 0;
+  repPortString(cpu, { opcode, opsize: size === 1 ? 4 : size, adsize: 4, rep: REP_F3, seg: Seg.DS, eip: vmicall }, input);
 }
-
-const PORT_MASK = { 1: 0xff, 2: 0xffff, 4: -1 } as const;
 
 /** CPUID features a paravirtual guest must not rely on: VME, MCE, MTRR, MCA, PAT, PSE-36 */
 export const CPUID_MASKED_EDX = (1 << 1) | (1 << 7) | (1 << 12) | (1 << 14) | (1 << 16) | (1 << 17);
@@ -394,15 +368,8 @@ const defs: Omit<VmiCall, 'name'>[] = [
   {
     number: 9, conv: std(1),
     fn: (ctx, a) => {
-      const cpu = ctx.cpu;
-      const sel = a.eax & 0xffff;
-      if ((sel & ~3) === 0) { cpu.ldtSel = sel; cpu.ldtBase = 0; cpu.ldtLimit = 0; return; }
-      if (sel & 4) throw new Fault(Vec.GP, sel & ~3);
-      const d = readDescriptor(cpu, sel);
-      if (d.s || d.type !== 2) throw new Fault(Vec.GP, sel & ~3);
-      if (!d.present) throw new Fault(Vec.NP, sel & ~3);
-      cpu.ldtSel = sel; cpu.ldtBase = d.base; cpu.ldtLimit = d.limit;
-      reloadLive(cpu, true);
+      loadLdt(ctx.cpu, a.eax);
+      if ((a.eax & 0xfffc) !== 0) reloadLive(ctx.cpu, true);
     },
   },
   {
@@ -414,17 +381,7 @@ const defs: Omit<VmiCall, 'name'>[] = [
   },
   {
     number: 11, conv: std(1),
-    fn: (ctx, a) => {
-      const cpu = ctx.cpu;
-      const sel = a.eax & 0xffff;
-      if ((sel & ~3) === 0 || sel & 4) throw new Fault(Vec.GP, sel & ~3);
-      const d = readDescriptor(cpu, sel);
-      if (d.s || (d.type !== 9 && d.type !== 0xb && d.type !== 1)) throw new Fault(Vec.GP, sel & ~3);
-      if (!d.present) throw new Fault(Vec.NP, sel & ~3);
-      // marked busy as LTR does; a guest reloading its own busy TSS (type 0xB) is accepted
-      writeSystem(cpu, (d.addr + 4) | 0, 4, d.hi | 0x200);
-      cpu.trSel = sel; cpu.trBase = d.base; cpu.trLimit = d.limit; cpu.trType = d.type | 2;
-    },
+    fn: (ctx, a) => loadTaskRegister(ctx.cpu, a.eax),
   },
   { number: 12, conv: std(1), fn: (ctx, a) => writeDtImage(ctx.cpu, a.eax, ctx.cpu.gdtLimit, ctx.cpu.gdtBase) },
   { number: 13, conv: std(0, 'eax'), fn: (ctx) => ctx.cpu.ldtSel & 0xffff },
@@ -447,8 +404,8 @@ const defs: Omit<VmiCall, 'name'>[] = [
     number: 22, conv: std(1),
     fn: (ctx, a) => {
       const cpu = ctx.cpu;
-      if (ctx.deferMode & DEFER_CPU) ctx.cpuPending.push(() => setCr3(cpu, a.eax));
-      else setCr3(cpu, a.eax);
+      if (ctx.deferMode & DEFER_CPU) ctx.cpuPending.push(() => writeCr3(cpu, a.eax));
+      else writeCr3(cpu, a.eax);
     },
   },
   { number: 23, conv: std(1), fn: (ctx, a) => writeCr4(ctx.cpu, a.eax) },
@@ -460,26 +417,12 @@ const defs: Omit<VmiCall, 'name'>[] = [
   { number: 29, conv: std(0), fn: () => {} },
   {
     number: 30, conv: std(2),
-    fn: (ctx, a) => {
-      const cpu = ctx.cpu;
-      const n = debugIndex(cpu, a.eax);
-      // DR6 and DR7 keep their fixed bits, as mov to DRn does
-      if (n === 6) cpu.dr[6] = (a.edx & 0xe00f) | 0xffff0ff0;
-      else if (n === 7) cpu.dr[7] = (a.edx & ~0xd800) | 0x400;
-      else cpu.dr[n] = a.edx;
-    },
+    fn: (ctx, a) => writeDebugRegister(ctx.cpu, a.eax & 7, a.edx),
   },
-  { number: 31, conv: std(1, 'eax'), fn: (ctx, a) => ctx.cpu.dr[debugIndex(ctx.cpu, a.eax)] },
-  {
-    number: 32, conv: std(3, 'edx:eax'),
-    fn: (_ctx, a) => {
-      // two performance counters that never count, as the native rdpmc here
-      if (a.ecx !== 0 && a.ecx !== 1) throw new Fault(Vec.GP, 0);
-      return 0n;
-    },
-  },
+  { number: 31, conv: std(1, 'eax'), fn: (ctx, a) => readDebugRegister(ctx.cpu, a.eax & 7) },
+  { number: 32, conv: std(3, 'edx:eax'), fn: (_ctx, a) => readPerformanceCounter(a.ecx) },
   { number: 33, conv: std(0, 'edx:eax'), fn: (ctx) => ctx.cpu.readTsc() },
-  { number: 34, conv: std(0), fn: (ctx) => { ctx.cpu.cr0 &= ~CR0_TS; } },
+  { number: 34, conv: std(0), fn: (ctx) => clearTaskSwitched(ctx.cpu) },
   // pending interrupts are taken at the next instruction boundary, before the slot's ret
   { number: 35, conv: flagsOnly(0), fn: (ctx) => { ctx.vif = true; } },
   { number: 36, conv: flagsOnly(0), fn: (ctx) => { ctx.vif = false; } },
@@ -501,26 +444,17 @@ const defs: Omit<VmiCall, 'name'>[] = [
   {
     number: 40, conv: { regs: 0, stack: 0, result: 'none', clobbers: 'flags', noReturn: true },
     fn: (ctx) => {
-      const cpu = ctx.cpu;
-      const cs = cpu.sysenterCs & 0xfffc;
-      if (!cpu.protectedMode || cs === 0 || cpu.cpl === 3) throw new Fault(Vec.GP, 0);
-      loadFlatUser(cpu, Seg.CS, ((cs + 16) & 0xffff) | 3);
-      loadFlatUser(cpu, Seg.SS, ((cs + 24) & 0xffff) | 3);
-      cpu.setCpl(3);
-      cpu.regs[Reg.ESP] = cpu.regs[Reg.ECX];
-      cpu.eip = cpu.regs[Reg.EDX];
+      // the user segments stop below the hypervisor's hole
+      sysexit(ctx.cpu, HOLE_START - 1);
       ctx.vif = true;
-      cpu.setFlag(IF, 1);
     },
   },
   { number: 41, conv: std(0), fn: () => {} },
   {
     number: 42, conv: std(0),
     fn: (ctx) => {
-      const cpu = ctx.cpu;
       ctx.vif = true;
-      cpu.halted = true;
-      cpu.bus.onHalt?.(cpu);
+      halt(ctx.cpu);
     },
   },
   {
@@ -597,18 +531,18 @@ const defs: Omit<VmiCall, 'name'>[] = [
       ctx.rom.linearMappings[slot] = a.ecx === 0 ? undefined : { linear: a.edx >>> 0, pages: a.ecx >>> 0, pfn: a.stack[0] >>> 0 };
     },
   },
-  { number: 59, conv: std(2, 'eax'), fn: (ctx, a) => ctx.machine.portRead(a.edx & 0xffff, 4) | 0 },
-  { number: 60, conv: std(2, 'eax'), fn: (ctx, a) => ctx.machine.portRead(a.edx & 0xffff, 1) & PORT_MASK[1] },
-  { number: 61, conv: std(2, 'eax'), fn: (ctx, a) => ctx.machine.portRead(a.edx & 0xffff, 2) & PORT_MASK[2] },
-  { number: 62, conv: { ...std(2), writes: [Reg.EDI, Reg.ECX] }, fn: (ctx, a) => stringIo(ctx, a, 4, true) },
-  { number: 63, conv: { ...std(2), writes: [Reg.EDI, Reg.ECX] }, fn: (ctx, a) => stringIo(ctx, a, 1, true) },
-  { number: 64, conv: { ...std(2), writes: [Reg.EDI, Reg.ECX] }, fn: (ctx, a) => stringIo(ctx, a, 2, true) },
-  { number: 65, conv: std(2), fn: (ctx, a) => ctx.machine.portWrite(a.edx & 0xffff, 4, a.eax) },
-  { number: 66, conv: std(2), fn: (ctx, a) => ctx.machine.portWrite(a.edx & 0xffff, 1, a.eax & 0xff) },
-  { number: 67, conv: std(2), fn: (ctx, a) => ctx.machine.portWrite(a.edx & 0xffff, 2, a.eax & 0xffff) },
-  { number: 68, conv: { ...std(2), writes: [Reg.ESI, Reg.ECX] }, fn: (ctx, a) => stringIo(ctx, a, 4, false) },
-  { number: 69, conv: { ...std(2), writes: [Reg.ESI, Reg.ECX] }, fn: (ctx, a) => stringIo(ctx, a, 1, false) },
-  { number: 70, conv: { ...std(2), writes: [Reg.ESI, Reg.ECX] }, fn: (ctx, a) => stringIo(ctx, a, 2, false) },
+  { number: 59, conv: std(2, 'eax'), fn: (ctx, a) => readPort(ctx.cpu, a.edx & 0xffff, 4) },
+  { number: 60, conv: std(2, 'eax'), fn: (ctx, a) => readPort(ctx.cpu, a.edx & 0xffff, 1) },
+  { number: 61, conv: std(2, 'eax'), fn: (ctx, a) => readPort(ctx.cpu, a.edx & 0xffff, 2) },
+  { number: 62, conv: { ...std(2), writes: [Reg.EDI, Reg.ECX] }, fn: (ctx) => stringIo(ctx, 4, true) },
+  { number: 63, conv: { ...std(2), writes: [Reg.EDI, Reg.ECX] }, fn: (ctx) => stringIo(ctx, 1, true) },
+  { number: 64, conv: { ...std(2), writes: [Reg.EDI, Reg.ECX] }, fn: (ctx) => stringIo(ctx, 2, true) },
+  { number: 65, conv: std(2), fn: (ctx, a) => writePort(ctx.cpu, a.edx & 0xffff, 4, a.eax) },
+  { number: 66, conv: std(2), fn: (ctx, a) => writePort(ctx.cpu, a.edx & 0xffff, 1, a.eax) },
+  { number: 67, conv: std(2), fn: (ctx, a) => writePort(ctx.cpu, a.edx & 0xffff, 2, a.eax) },
+  { number: 68, conv: { ...std(2), writes: [Reg.ESI, Reg.ECX] }, fn: (ctx) => stringIo(ctx, 4, false) },
+  { number: 69, conv: { ...std(2), writes: [Reg.ESI, Reg.ECX] }, fn: (ctx) => stringIo(ctx, 1, false) },
+  { number: 70, conv: { ...std(2), writes: [Reg.ESI, Reg.ECX] }, fn: (ctx) => stringIo(ctx, 2, false) },
   // the real IOPL: it governs port access; IF stays out of the guest's reach (the virtual IF decides)
   { number: 71, conv: std(1), fn: (ctx, a) => ctx.cpu.setEflags(a.eax, IOPL) },
   { number: 72, conv: std(3, 'edx:eax'), fn: (ctx, a) => atomicPxe(ctx, a.ecx, true, (v) => v & ~1n) },

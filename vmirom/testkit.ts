@@ -128,12 +128,13 @@ export class FakeMachine implements MachineApi {
   }
 }
 
-/** A bus with a queue of pending external interrupt vectors. */
+/** A bus with a queue of pending external interrupt vectors; ports are the machine's, as in the real one. */
 export class FakeBus implements CpuBus {
   readonly pending: number[] = [];
   readonly acked: number[] = [];
-  portRead(): number { return 0xff; }
-  portWrite(): void {}
+  constructor(private readonly machine: FakeMachine) {}
+  portRead(port: number, size: number): number { return this.machine.portRead(port, size); }
+  portWrite(port: number, size: number, value: number): void { this.machine.portWrite(port, size, value); }
   pendingInterrupt(): number { return this.pending.length ? this.pending[0] : -1; }
   ackInterrupt(_cpu: Cpu, v: number): void { this.acked.push(v); this.pending.shift(); }
 }
@@ -191,7 +192,7 @@ export function makeRig(ncpu = 1, memBytes = 4 << 20): Rig {
     w32(IDT + v * 8, (KCODE << 16) | (h & 0xffff));
     w32(IDT + v * 8 + 4, (h & 0xffff0000) | 0xee00);
   }
-  const bus = new FakeBus();
+  const bus = new FakeBus(machine);
   for (const v of machine.vcpus) {
     const cpu = v.cpu;
     enterFlatProtectedMode(cpu, KCODE, KDATA);

@@ -15,11 +15,12 @@ import type { Instr } from '../../isa/instr.ts';
 import { ZF } from '../../isa/eflags.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
 import { Fault, Vec } from '../../isa/faults.ts';
-import { readDescriptor, writeSystem, type Descriptor } from '../../cpu/segments.ts';
+import { readDescriptor, type Descriptor } from '../../cpu/segments.ts';
+import { CR0_PE } from '../../cpu/mmu.ts';
 import {
-  CR0_PE, CR0_MP, CR0_EM, CR0_TS, CR0_ET, CR0_NE, CR0_WP, CR0_AM, CR0_NW, CR0_CD, CR0_PG,
-  CR4_TSD, CR4_DE, CR4_PSE, CR4_PAE, CR4_MCE, CR4_PGE, CR4_PCE,
-} from '../../cpu/mmu.ts';
+  clearTaskSwitched, loadLdt, loadTaskRegister, readDebugRegister, readTableImage, writeCr0, writeCr3, writeCr4,
+  writeDebugRegister, writeTableImage,
+} from '../../cpu/system-ops.ts';
 
 function plus(i: Instr, off: number, k: number): number {
   return i.adsize === 2 ? (off + k) & 0xffff : (off + k) | 0;
@@ -43,62 +44,30 @@ function requireProtected(cpu: Cpu): void {
 
 // ---- descriptor-table registers ------------------------------------------------------
 
-/** lgdt/lidt Ms: limit then base; the 16-bit form keeps 24 bits of base */
+/** lgdt/lidt Ms: limit then base (cpu/system-ops.ts reads the image) */
 function loadTable(idt: boolean): Exec {
   return (cpu, i, o) => {
-    const off = o.ea(i, 0);
-    const limit = cpu.read(i.seg, off, 2);
-    let base = cpu.read(i.seg, plus(i, off, 2), 4);
-    if (i.opsize === 2) base &= 0xffffff;
+    const [limit, base] = readTableImage(cpu, i.seg, o.ea(i, 0), i.opsize, i.adsize === 2);
     if (idt) { cpu.idtBase = base; cpu.idtLimit = limit; } else { cpu.gdtBase = base; cpu.gdtLimit = limit; }
   };
 }
 
-/** sgdt/sidt Ms: the 16-bit form stores the high base byte as 0 (as the P6-era manual says) */
+/** sgdt/sidt Ms */
 function storeTable(idt: boolean): Exec {
   return (cpu, i, o) => {
-    const off = o.ea(i, 0);
-    cpu.linear(i.seg, off, 6, true);
-    let base = idt ? cpu.idtBase : cpu.gdtBase;
-    if (i.opsize === 2) base &= 0xffffff;
-    cpu.write(i.seg, plus(i, off, 2), 4, base);
-    cpu.write(i.seg, off, 2, idt ? cpu.idtLimit : cpu.gdtLimit);
+    const [limit, base] = idt ? [cpu.idtLimit, cpu.idtBase] : [cpu.gdtLimit, cpu.gdtBase];
+    writeTableImage(cpu, i.seg, o.ea(i, 0), limit, base, i.opsize, i.adsize === 2);
   };
 }
 
 const lldt: Exec = (cpu, i, o) => {
   requireProtected(cpu);
-  const sel = readEw(cpu, i, o, 0);
-  if ((sel & ~3) === 0) {
-    // a null selector leaves the LDT unusable: references through it fault
-    cpu.ldtSel = sel;
-    cpu.ldtBase = 0;
-    cpu.ldtLimit = 0;
-    return;
-  }
-  if (sel & 4) throw new Fault(Vec.GP, sel & ~3);
-  const d = readDescriptor(cpu, sel);
-  if (d.s || d.type !== 2) throw new Fault(Vec.GP, sel & ~3);
-  if (!d.present) throw new Fault(Vec.NP, sel & ~3);
-  cpu.ldtSel = sel;
-  cpu.ldtBase = d.base;
-  cpu.ldtLimit = d.limit;
+  loadLdt(cpu, readEw(cpu, i, o, 0));
 };
 
-/** ltr: an available TSS (type 9, or 1 for 16-bit), which becomes busy */
 const ltr: Exec = (cpu, i, o) => {
   requireProtected(cpu);
-  const sel = readEw(cpu, i, o, 0);
-  if ((sel & ~3) === 0) throw new Fault(Vec.GP, 0);
-  if (sel & 4) throw new Fault(Vec.GP, sel & ~3);
-  const d = readDescriptor(cpu, sel);
-  if (d.s || (d.type !== 9 && d.type !== 1)) throw new Fault(Vec.GP, sel & ~3);
-  if (!d.present) throw new Fault(Vec.NP, sel & ~3);
-  writeSystem(cpu, (d.addr + 4) | 0, 4, d.hi | 0x200);
-  cpu.trSel = sel;
-  cpu.trBase = d.base;
-  cpu.trLimit = d.limit;
-  cpu.trType = d.type | 2;
+  loadTaskRegister(cpu, readEw(cpu, i, o, 0));
 };
 
 const sldt: Exec = (cpu, i, o) => {
@@ -112,31 +81,6 @@ const str: Exec = (cpu, i, o) => {
 };
 
 // ---- control and debug registers -----------------------------------------------------
-
-const CR0_DEFINED = CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | CR0_AM | CR0_NW | CR0_CD | CR0_PG;
-/** what a P6 without VME accepts in CR4; anything else is #GP(0) */
-const CR4_DEFINED = CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE | CR4_PCE;
-
-/** Write CR0 with the checks of mov to CR0; reserved bits are ignored, ET reads as 1. */
-export function writeCr0(cpu: Cpu, value: number): void {
-  const v = ((value & CR0_DEFINED) | CR0_ET) | 0;
-  if (v & CR0_PG && !(v & CR0_PE)) throw new Fault(Vec.GP, 0);
-  if (v & CR0_NW && !(v & CR0_CD)) throw new Fault(Vec.GP, 0);
-  const old = cpu.cr0;
-  cpu.cr0 = v;
-  if ((old ^ v) & (CR0_PG | CR0_WP)) cpu.mmu.flushAll(false);
-  if ((old ^ v) & CR0_PE) {
-    for (let s = 0; s < 6; s++) cpu.refreshSeg(s);
-    if (!(v & CR0_PE)) cpu.setCpl(0);
-  }
-}
-
-export function writeCr4(cpu: Cpu, v: number): void {
-  if (v & ~CR4_DEFINED) throw new Fault(Vec.GP, 0);
-  const old = cpu.cr4;
-  cpu.cr4 = v;
-  if ((old ^ v) & (CR4_PSE | CR4_PGE | CR4_PAE)) cpu.mmu.flushAll(false);
-}
 
 /** mov Rd,Cd (the ModRM mod field is taken as register form; others are #UD here) */
 const movFromCr: Exec = (cpu, i) => {
@@ -156,33 +100,18 @@ const movToCr: Exec = (cpu, i) => {
   switch (i.reg) {
     case 0: writeCr0(cpu, v); return;
     case 2: cpu.cr2 = v; return;
-    case 3: cpu.cr3 = v; cpu.mmu.flushAll(true); return;
+    case 3: writeCr3(cpu, v); return;
     case 4: writeCr4(cpu, v); return;
     default: throw new Fault(Vec.UD);
   }
 };
 
-/** DR4/DR5 are DR6/DR7 unless CR4.DE makes them undefined */
-function debugIndex(cpu: Cpu, n: number): number {
-  if (n === 4 || n === 5) {
-    if (cpu.cr4 & CR4_DE) throw new Fault(Vec.UD);
-    return n + 2;
-  }
-  return n;
-}
-
 const movFromDr: Exec = (cpu, i) => {
-  cpu.setReg(i.rm, 4, cpu.dr[debugIndex(cpu, i.reg)]);
+  cpu.setReg(i.rm, 4, readDebugRegister(cpu, i.reg));
 };
 
-/** Breakpoints are stored but not armed: no debug exceptions come from DR0-DR3 yet. */
 const movToDr: Exec = (cpu, i) => {
-  const n = debugIndex(cpu, i.reg);
-  const v = cpu.getReg(i.rm, 4);
-  // DR6 and DR7 have fixed bits: DR6 4-11 and 16-31 read 1, 12 reads 0; DR7 bit 10 is 1, 11 12 14 15 are 0
-  if (n === 6) cpu.dr[6] = (v & 0xe00f) | 0xffff0ff0;
-  else if (n === 7) cpu.dr[7] = (v & ~0xd800) | 0x400;
-  else cpu.dr[n] = v;
+  writeDebugRegister(cpu, i.reg, cpu.getReg(i.rm, 4));
 };
 
 /** smsw: the low word of CR0 (all of it for a 32-bit register destination) */
@@ -194,9 +123,7 @@ const lmsw: Exec = (cpu, i, o) => {
   writeCr0(cpu, (cpu.cr0 & ~0xf) | (v & 0xf) | (cpu.cr0 & CR0_PE));
 };
 
-const clts: Exec = (cpu) => {
-  cpu.cr0 &= ~CR0_TS;
-};
+const clts: Exec = (cpu) => clearTaskSwitched(cpu);
 
 /** invlpg: no segment checks, only the linear address matters */
 const invlpg: Exec = (cpu, i, o) => {

@@ -37,16 +37,30 @@ export function checkIoPermission(cpu: Cpu, port: number, size: number): void {
   if (bits & mask) throw new Fault(Vec.GP, 0);
 }
 
-/** Read a port after the permission check; the value is zero-extended (int32 for 4 bytes). */
-export function portIn(cpu: Cpu, port: number, size: number): number {
-  checkIoPermission(cpu, port, size);
+/**
+ * Read `size` bytes from a port without the permission check (the VMI ROM's
+ * IN calls, made by the hypervisor for the kernel, use this too); the value
+ * is zero-extended (int32 for 4 bytes).
+ */
+export function readPort(cpu: Cpu, port: number, size: number): number {
   const v = cpu.bus.portRead(port, size);
   return size === 4 ? v | 0 : size === 2 ? v & 0xffff : v & 0xff;
 }
 
-export function portOut(cpu: Cpu, port: number, size: number, v: number): void {
-  checkIoPermission(cpu, port, size);
+/** Write the low `size` bytes of `v` to a port without the permission check. */
+export function writePort(cpu: Cpu, port: number, size: number, v: number): void {
   cpu.bus.portWrite(port, size, size === 4 ? v | 0 : size === 2 ? v & 0xffff : v & 0xff);
+}
+
+/** in: the permission check, then the read. */
+function portIn(cpu: Cpu, port: number, size: number): number {
+  checkIoPermission(cpu, port, size);
+  return readPort(cpu, port, size);
+}
+
+function portOut(cpu: Cpu, port: number, size: number, v: number): void {
+  checkIoPermission(cpu, port, size);
+  writePort(cpu, port, size, v);
 }
 
 /** The accumulator size of an in/out form: even opcodes are byte forms. */

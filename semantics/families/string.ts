@@ -45,11 +45,17 @@ export function setRepIterationLimit(n: number): void {
   iterationLimit = n > 0 ? n : Infinity;
 }
 
+/**
+ * What the loop reads of a string instruction. The VMI ROM's string I/O
+ * calls (vmirom/) describe the `rep ins`/`rep outs` they perform with it.
+ */
+export type StringInstr = Pick<Instr, 'opcode' | 'opsize' | 'adsize' | 'rep' | 'seg' | 'eip'>;
+
 /** One element at (si, di); returns false when a repe/repne condition ends the loop. */
-type Body = (cpu: Cpu, i: Instr, size: number, si: number, di: number) => boolean;
+type Body = (cpu: Cpu, i: StringInstr, size: number, si: number, di: number) => boolean;
 
 /** Element size: the even opcode of each pair is the byte form. */
-function elemSize(i: Instr): number {
+function elemSize(i: StringInstr): number {
   return i.opcode & 1 ? i.opsize : 1;
 }
 
@@ -62,7 +68,7 @@ function writeIndex(cpu: Cpu, r: number, a16: boolean, v: number): void {
  * Run a string form: one element without rep, else up to the count.
  * `uses` says which index registers the form advances.
  */
-function repeat(cpu: Cpu, i: Instr, uses: number, body: Body): void {
+function repeat(cpu: Cpu, i: StringInstr, uses: number, body: Body): void {
   const size = elemSize(i);
   const a16 = i.adsize === 2;
   const mask = a16 ? 0xffff : -1;
@@ -118,7 +124,7 @@ const lodsBody: Body = (cpu, i, size, si) => {
 };
 
 /** flags of a - b, and whether repe (F3) / repne (F2) goes on */
-function compare(cpu: Cpu, i: Instr, size: number, a: number, b: number): boolean {
+function compare(cpu: Cpu, i: StringInstr, size: number, a: number, b: number): boolean {
   const res = size === 4 ? (a - b) | 0 : (a - b) & (size === 2 ? 0xffff : 0xff);
   cpu.setLazy(makeLop(FlagKind.SUB, size), res, a, b, ARITH);
   return (a === b) === (i.rep === REP_F3);
@@ -135,25 +141,45 @@ const scasBody: Body = (cpu, i, size, _si, di) => {
   return compare(cpu, i, size, cpu.getReg(0, size), b);
 };
 
-const insBody: Body = (cpu, _i, size, _si, di) => {
-  const port = cpu.regs[2] & 0xffff;
-  checkIoPermission(cpu, port, size);
-  // probe the destination first: a port read may have side effects, so it
-  // must not happen for an element whose store then faults
+/**
+ * One ins or outs element for the port in DX, without the I/O permission
+ * check. ins probes its destination for writing first: a port read may have
+ * side effects, so it must not happen for an element whose store then
+ * faults (the value would be consumed and lost).
+ */
+const insElement: Body = (cpu, _i, size, _si, di) => {
   const lin = cpu.linear(Seg.ES, di, size, true);
   cpu.mmu.translate(lin, Access.WRITE);
   if ((lin & 0xfff) + size > 0x1000) cpu.mmu.translate((lin + size - 1) | 0, Access.WRITE);
-  const v = cpu.bus.portRead(port, size);
+  const v = cpu.bus.portRead(cpu.regs[2] & 0xffff, size);
   cpu.write(Seg.ES, di, size, size === 4 ? v | 0 : v & (size === 2 ? 0xffff : 0xff));
   return true;
 };
 
-const outsBody: Body = (cpu, i, size, si) => {
-  const port = cpu.regs[2] & 0xffff;
-  checkIoPermission(cpu, port, size);
-  cpu.bus.portWrite(port, size, cpu.read(i.seg, si, size));
+const outsElement: Body = (cpu, i, size, si) => {
+  cpu.bus.portWrite(cpu.regs[2] & 0xffff, size, cpu.read(i.seg, si, size));
   return true;
 };
+
+/** The instructions check the I/O permission of each element first. */
+function checked(element: Body): Body {
+  return (cpu, i, size, si, di) => {
+    checkIoPermission(cpu, cpu.regs[2] & 0xffff, size);
+    return element(cpu, i, size, si, di);
+  };
+}
+const insBody = checked(insElement);
+const outsBody = checked(outsElement);
+
+/**
+ * `rep ins` (input) or `rep outs` exactly as the instruction runs them, but
+ * without the I/O permission check: the VMI ROM's string I/O calls, which
+ * the hypervisor performs for the deprivileged kernel.
+ */
+export function repPortString(cpu: Cpu, i: StringInstr, input: boolean): void {
+  if (input) repeat(cpu, i, USES_DI, insElement);
+  else repeat(cpu, i, USES_SI, outsElement);
+}
 
 // ---- fast paths ----------------------------------------------------------------------
 

@@ -25,6 +25,10 @@ import { Fault, Vec } from '../../isa/faults.ts';
 import { deliver, IntKind } from '../../cpu/interrupts.ts';
 import { loadSegment } from '../../cpu/segments.ts';
 import { CR0_MP, CR0_TS, CR4_PCE, CR4_TSD, EFER_NXE } from '../../cpu/mmu.ts';
+import { halt, loadFlatSegment, readPerformanceCounter, sysexit as sysexitTo } from '../../cpu/system-ops.ts';
+
+/** the limit of the flat segments sysenter and sysexit load */
+const FLAT_4G = 0xffffffff;
 import { fpuPending } from './fpu.ts';
 
 // ---- segment registers ---------------------------------------------------------------
@@ -92,10 +96,7 @@ const bound: Exec = (cpu, i, o) => {
   if (index < lower || index > upper) throw new Fault(Vec.BR);
 };
 
-const hlt: Exec = (cpu) => {
-  cpu.halted = true;
-  cpu.bus.onHalt?.(cpu);
-};
+const hlt: Exec = (cpu) => halt(cpu);
 
 /** May this code change IF (cli, sti)? Real mode always; protected mode when CPL <= IOPL. */
 function checkIopl(cpu: Cpu): void {
@@ -229,26 +230,13 @@ const wrmsr: Exec = (cpu) => {
   }
 };
 
-/** rdpmc: two counters that never count */
+/** rdpmc: outside CPL 0 only with CR4.PCE */
 const rdpmc: Exec = (cpu) => {
   if (cpu.protectedMode && cpu.cpl > 0 && !(cpu.cr4 & CR4_PCE)) throw new Fault(Vec.GP, 0);
-  const n = cpu.regs[Reg.ECX];
-  if (n !== 0 && n !== 1) throw new Fault(Vec.GP, 0);
-  cpu.regs[Reg.EAX] = 0;
-  cpu.regs[Reg.EDX] = 0;
+  setEdxEax(cpu, readPerformanceCounter(cpu.regs[Reg.ECX]));
 };
 
 // ---- fast system calls ---------------------------------------------------------------
-
-/** Load a flat 4 GiB segment the way sysenter/sysexit do: no descriptor is read. */
-function loadFlat(cpu: Cpu, s: number, sel: number, dpl: number): void {
-  cpu.segSel[s] = sel;
-  cpu.segBase[s] = 0;
-  cpu.segLimit[s] = 0xffffffff;
-  // present, S, accessed execute/read code or read/write data, G and D/B set
-  cpu.segAttr[s] = (s === Seg.CS ? 0x9b : 0x93) | (dpl << 5) | 0xc000;
-  cpu.refreshSeg(s);
-}
 
 const sysenter: Exec = (cpu) => {
   const cs = cpu.sysenterCs & 0xfffc;
@@ -258,21 +246,17 @@ const sysenter: Exec = (cpu) => {
   const cpl = pv ? 1 : 0;
   cpu.setEflags(0, pv ? VM | RF : VM | IF | RF);
   if (pv) pv.vif = false;
-  loadFlat(cpu, Seg.CS, cs | cpl, cpl);
-  loadFlat(cpu, Seg.SS, ((cs + 8) & 0xffff) | cpl, cpl);
+  loadFlatSegment(cpu, Seg.CS, cs | cpl, cpl, FLAT_4G);
+  loadFlatSegment(cpu, Seg.SS, ((cs + 8) & 0xffff) | cpl, cpl, FLAT_4G);
   cpu.setCpl(cpl);
   cpu.regs[Reg.ESP] = cpu.sysenterEsp;
   cpu.eip = cpu.sysenterEip;
 };
 
+/** sysexit is a CPL 0 instruction (the VMI SYSEXIT call makes the same return from the kernel's level) */
 const sysexit: Exec = (cpu) => {
-  const cs = cpu.sysenterCs & 0xfffc;
-  if (!cpu.protectedMode || cpu.cpl !== 0 || cs === 0) throw new Fault(Vec.GP, 0);
-  loadFlat(cpu, Seg.CS, ((cs + 16) & 0xffff) | 3, 3);
-  loadFlat(cpu, Seg.SS, ((cs + 24) & 0xffff) | 3, 3);
-  cpu.setCpl(3);
-  cpu.regs[Reg.ESP] = cpu.regs[Reg.ECX];
-  cpu.eip = cpu.regs[Reg.EDX];
+  if (cpu.protectedMode && cpu.cpl !== 0) throw new Fault(Vec.GP, 0);
+  sysexitTo(cpu, FLAT_4G);
 };
 
 // ---- cmpxchg8b, and the rest ---------------------------------------------------------
