@@ -18,7 +18,7 @@
  * to the slot's `vmicall` and ESP to its value there).
  */
 import type { Cpu } from '../cpu/cpu.ts';
-import { Reg, Seg, type Instr } from '../isa/instr.ts';
+import { Reg, Seg } from '../isa/instr.ts';
 import { Fault, Vec } from '../isa/faults.ts';
 import { IF, IOPL } from '../isa/eflags.ts';
 import { REP_F3 } from '../isa/instr.ts';
@@ -32,8 +32,7 @@ import { iretFrame } from '../semantics/families/far.ts';
 import { readPort, writePort } from '../semantics/families/io.ts';
 import { repPortString } from '../semantics/families/string.ts';
 import { VMICALL_OPCODE } from '../semantics/families/vmi.ts';
-import { InterpOps } from '../runtime/interp-ops.ts';
-import { rows as systemRows } from '../semantics/families/system.ts';
+import { cpuid, rdmsr, wrmsr } from '../semantics/families/system.ts';
 import { VMI_CALL_NAMES } from './symbols.ts';
 import { adjustCache, adjustDescriptor, adjusted, HOLE_START, reloadSegment } from './segs.ts';
 import {
@@ -93,19 +92,6 @@ function lo32(v: bigint): number {
 function hi32(v: bigint): number {
   return Number(BigInt.asIntN(32, v >> 32n));
 }
-
-/** the helper semantics of a system.ts row, reused as they are (these rows have no operands) */
-function systemExec(op: string): (cpu: Cpu, i: Instr) => void {
-  const row = systemRows.find((r) => r.op === op);
-  const exec = row?.exec;
-  if (!exec) throw new Error(`system.ts has no helper row ${op}`);
-  return (cpu, i) => exec(cpu, i, new InterpOps(cpu));
-}
-const cpuidExec = systemExec('0F A2');
-const rdmsrExec = systemExec('0F 32');
-const wrmsrExec = systemExec('0F 30');
-/** the Instr handed to a row helper that reads none of its fields (cpuid, rdmsr, wrmsr) */
-const OPERANDLESS = { opsize: 4 } as Instr;
 
 /** Physical address of a guest pointer to a page-table entry (a supervisor lookup, no write check). */
 function pxePhys(ctx: VcpuVmi, lin: number): number {
@@ -348,12 +334,12 @@ const defs: Omit<VmiCall, 'name'>[] = [
     fn: (ctx, a) => {
       const cpu = ctx.cpu;
       const leaf = a.eax;
-      cpuidExec(cpu, OPERANDLESS);
+      cpuid(cpu);
       if (leaf === 1) cpu.regs[Reg.EDX] &= ~CPUID_MASKED_EDX;
     },
   },
-  { number: 6, conv: std(3), fn: (ctx) => wrmsrExec(ctx.cpu, OPERANDLESS) },
-  { number: 7, conv: { ...std(3), writes: [Reg.EAX, Reg.EDX] }, fn: (ctx) => rdmsrExec(ctx.cpu, OPERANDLESS) },
+  { number: 6, conv: std(3), fn: (ctx) => wrmsr(ctx.cpu) },
+  { number: 7, conv: { ...std(3), writes: [Reg.EAX, Reg.EDX] }, fn: (ctx) => rdmsr(ctx.cpu) },
   {
     number: 8, conv: std(1),
     fn: (ctx, a) => {

@@ -152,9 +152,10 @@ const MAX_LEAF = 1;
 /**
  * cpuid: leaves 0 and 1. Any other leaf, extended ones included, returns the
  * highest basic leaf's data, as Intel processors do for out-of-range inputs;
- * a guest probing 0x80000000 therefore sees no extended leaves.
+ * a guest probing 0x80000000 therefore sees no extended leaves. (Exported
+ * with rdmsr and wrmsr for the VMI calls of the same name.)
  */
-const cpuid: Exec = (cpu) => {
+export function cpuid(cpu: Cpu): void {
   const leaf = cpu.regs[Reg.EAX] === 0 ? 0 : 1;
   const r = cpu.regs;
   if (leaf === 0) {
@@ -168,7 +169,7 @@ const cpuid: Exec = (cpu) => {
   r[Reg.EBX] = (cpu.id & 0xff) << 24; // initial APIC id
   r[Reg.ECX] = 0;
   r[Reg.EDX] = CPUID_1_EDX;
-};
+}
 
 function setEdxEax(cpu: Cpu, v: bigint): void {
   cpu.regs[Reg.EAX] = Number(BigInt.asIntN(32, v));
@@ -185,7 +186,7 @@ export const MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP
 /** EFER is not a P6 register; we keep it because PAE's NX bit is enabled through it */
 export const MSR_EFER = 0xc0000080 | 0;
 
-const rdmsr: Exec = (cpu) => {
+export function rdmsr(cpu: Cpu): void {
   const msr = cpu.regs[Reg.ECX];
   let lo: number, hi = 0;
   switch (msr) {
@@ -203,9 +204,9 @@ const rdmsr: Exec = (cpu) => {
   }
   cpu.regs[Reg.EAX] = lo;
   cpu.regs[Reg.EDX] = hi;
-};
+}
 
-const wrmsr: Exec = (cpu) => {
+export function wrmsr(cpu: Cpu): void {
   const msr = cpu.regs[Reg.ECX];
   const lo = cpu.regs[Reg.EAX];
   const hi = cpu.regs[Reg.EDX];
@@ -228,7 +229,7 @@ const wrmsr: Exec = (cpu) => {
     default:
       if (!cpu.bus.wrmsr?.(cpu, msr >>> 0, lo, hi)) throw new Fault(Vec.GP, 0);
   }
-};
+}
 
 /** rdpmc: outside CPL 0 only with CR4.PCE */
 const rdpmc: Exec = (cpu) => {
