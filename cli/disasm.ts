@@ -109,7 +109,7 @@ export async function disasmCommand(image: string, opts: DisasmCliOptions): Prom
     }
     // a VMI ROM image: label the header, each call slot by call name, and the PCI data
     const rom = vmiRomInfo(bytes);
-    const symbols = rom ? new SymbolTable(romSymbols(base, rom.pciOffset)) : undefined;
+    const symbols = rom ? new SymbolTable(romSymbols(rom.abi, base, rom.pciOffset)) : undefined;
     blocks.push({ lines: disassembleRange(TABLE, bytes, base, bits === '32', { start, count, symbols }) });
   }
 

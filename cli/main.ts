@@ -51,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     .command('rom')
     .description('write the VMI ROM image (vmidbt disasm lists it by call name)')
     .requiredOption('--out <file>', 'where to write the image')
+    .option('--vmi-abi <abi>', 'proposal (2006, default), vmware13 (revision 13.3) or linux3 (Linux VMI API 3.0)', 'proposal')
     .action(async (opts) => {
       const { romCommand } = await import('./rom.ts');
       exitCode = romCommand(opts);
@@ -62,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
     .argument('[image]', 'Multiboot ELF kernel (default: the built-in guest)')
     .option('--smp <n>', 'number of vCPUs, 1..8', '1')
     .option('--no-rom', 'hide the VMI ROM: the guest runs natively')
+    .option('--vmi-abi <abi>', 'the ROM\'s interface: proposal (2006, default), vmware13 (revision 13.3) or linux3 (Linux VMI API 3.0)', 'proposal')
     .option('--mem <MiB>', 'guest RAM in MiB', '128')
     .option('--append <cmdline>', 'kernel command line (after the image name, as QEMU passes it)')
     .option('--max-instructions <n>', 'fail once the guest has run this many instructions')

@@ -20,11 +20,15 @@ import { TranslatingEngine } from '../translator/engine/machine-engine.ts';
 import { DEFAULT_ENGINE_OPTIONS, type EngineStats } from '../translator/engine/engine.ts';
 import { LoaderError } from '../runtime/loader/multiboot.ts';
 import { installRom, type VmiRom } from '../vmirom/rom.ts';
+import type { VmiAbi } from '../vmirom/abis.ts';
+import { abiOption } from './rom.ts';
 
 export interface RunOptions {
   smp?: string;
   /** false with --no-rom */
   rom?: boolean;
+  /** --vmi-abi: proposal, vmware13 or linux3 */
+  vmiAbi?: string;
   mem?: string;
   append?: string;
   maxInstructions?: string;
@@ -63,9 +67,9 @@ function intOption(value: string | undefined, name: string, min: number, max: nu
   return n;
 }
 
-/** Install the VMI ROM in the machine and let it claim start-up IPIs. */
-function attachRom(machine: Machine): VmiRom {
-  const rom = installRom(machine);
+/** Install the VMI ROM of an ABI in the machine and let it claim start-up IPIs. */
+function attachRom(machine: Machine, abi: VmiAbi): VmiRom {
+  const rom = installRom(machine, { abi });
   machine.sipiHook = (id, vector) => rom.onStartupIpi(id, vector);
   return rom;
 }
@@ -90,6 +94,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
   const memMiB = intOption(opts.mem, '--mem', 2, 3072, 128);
   const maxInstructions = intOption(opts.maxInstructions, '--max-instructions', 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   const slice = intOption(opts.slice, '--slice', 1, 10_000_000, 2000);
+  const abi = abiOption(opts.vmiAbi);
   const imagePath = imageArg ?? DEFAULT_IMAGE;
   const shownPath = imageArg ?? relative(process.cwd(), DEFAULT_IMAGE);
   let image: Uint8Array;
@@ -123,7 +128,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     if (e instanceof LoaderError) throw new UserError(`${shownPath}: ${e.message}`, 2);
     throw e;
   }
-  const rom = opts.rom === false ? 'hidden (--no-rom)' : attachRom(machine);
+  const rom = opts.rom === false ? 'hidden (--no-rom)' : attachRom(machine, abi);
   const romNote = typeof rom === 'string' ? rom : null;
 
   // host stdin feeds COM1 when it is a terminal or a pipe; never waited for
@@ -162,7 +167,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     cmdline,
     memMiB,
     smp,
-    rom: machine.rom ? { address: `0x${machine.rom.address.toString(16)}`, size: machine.rom.size } : null,
+    rom: machine.rom ? { address: `0x${machine.rom.address.toString(16)}`, size: machine.rom.size, abi: abi.id, version: `${abi.major}.${abi.minor}` } : null,
     romNote: romNote ?? undefined,
     exitStatus: stop.exitCode,
     stopReason: stop.reason,
@@ -196,7 +201,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     const lines: string[] = [];
     const how = stop.kind === 'exit' ? `exit status ${stop.exitCode} (${stop.reason})` : `FAILED, exit status ${stop.exitCode} (${stop.reason})`;
     lines.push(`--- vmidbt: ${how}`);
-    lines.push(`  image         ${shownPath}, ${memMiB} MiB, ${smp} vCPU${smp > 1 ? 's' : ''}, ROM ${machine.rom ? `at 0x${machine.rom.address.toString(16)}` : `none (${romNote})`}`);
+    lines.push(`  image         ${shownPath}, ${memMiB} MiB, ${smp} vCPU${smp > 1 ? 's' : ''}, ROM ${machine.rom ? `${abi.id} ${abi.major}.${abi.minor} at 0x${machine.rom.address.toString(16)}` : `none (${romNote})`}`);
     lines.push(`  instructions  ${fmtInt(result.instructions)}${smp > 1 ? ` (${result.vcpus.map((v) => `vCPU${v.id} ${fmtInt(v.instructions)}`).join(', ')})` : ''}`);
     lines.push(`  wall time     ${secs.toFixed(2)} s, ${mips.toFixed(2)} MIPS (${machine.engine.name})`);
     lines.push(`  guest time    ${summary.virtualSeconds.toFixed(3)} s ${summary.timeMode} (${Number(machine.cycleFrequency) / 1e6} MHz${machine.time.hostTime ? '' : `, ${machine.time.cyclesPerInstruction} cycle/instruction`})`);

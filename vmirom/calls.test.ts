@@ -7,13 +7,13 @@
 import { describe, expect, it } from 'vitest';
 import { Reg, Seg } from '../isa/instr.ts';
 import { IF, IOPL } from '../isa/eflags.ts';
-import { POISON } from './calls.ts';
-import { callNumber } from './symbols.ts';
+import { POISON } from './rom.ts';
+import { PROPOSAL } from './abis.ts';
 import {
   makeRig, CODE, GDT, IDT, KCODE, KDATA, LDT, LDT_SEL, PD, PT, TSS, TSS_SEL, UCODE, UDATA, type Rig,
 } from './testkit.ts';
 
-const poison = (name: string) => POISON | callNumber(name);
+const poison = (name: string) => POISON | PROPOSAL.calls.find((c) => c.name === name)!.number!;
 
 function initRig(ncpu = 1): Rig {
   const rig = makeRig(ncpu);

@@ -2,19 +2,21 @@
  * Installing the VMI ROM in a machine, and the generic entry every call goes
  * through.
  *
- * `installRom` loads the image (image.ts) into the option-ROM window, makes
- * it read-only, registers the PCI function 15AD:0801 with the image as its
- * expansion ROM, creates the per-vCPU state (state.ts) and attaches a
- * handler to each vCPU's CPU for the `vmicall` instruction
- * (semantics/families/vmi.ts).
+ * `installRom` builds the image of the ABI asked for (abis.ts, image.ts),
+ * loads it into the option-ROM window read-only, registers the PCI function
+ * 15AD:0801 with the image as its expansion ROM, creates the per-vCPU state
+ * (state.ts) and attaches a handler to each vCPU's CPU for the `vmicall`
+ * instruction (semantics/families/vmi.ts).
  *
- * A call arrives as (cpu, N) with EIP already at the slot's `ret`. `invoke`
- * reads the arguments the row's convention names (EAX, EDX, ECX, then stack
- * words from [ESP+4], ESP being the slot's entry value, so [ESP] is the
- * return address and thus the call site), runs the row's function, writes
- * its result, and poisons the clobbered registers that are not outputs
- * (calls.ts). The translator's inline path will call `invoke` (or the row's
- * function with the same argument reading) from a recognised call site.
+ * A call arrives as (cpu, entry) with EIP already at the slot's `ret`. The
+ * ABI's row for that entry names the shared call (calls.ts) and the
+ * convention: `invoke` reads the parameters from the registers and stack
+ * words it names (ESP being the slot's entry value, so [ESP] is the return
+ * address and thus the call site), decodes an ABI-specific flags word, runs
+ * the call's description (with `RomOps` for one written against `VmiOps`),
+ * writes its result, and poisons the clobbered registers that are not
+ * outputs: each of EAX, ECX, EDX to 0xDEAD0000 | the entry's number, so a
+ * guest that relies on an unpreserved register fails visibly.
  *
  * The machine side must: call `installRom` once the vCPUs exist (unless
  * `--no-rom`), route a startup IPI to `onStartupIpi` first (the ROM decides
@@ -26,23 +28,32 @@ import type { MachineApi } from '../runtime/machine-api.ts';
 import { Fault, Vec } from '../isa/faults.ts';
 import { Reg, Seg } from '../isa/instr.ts';
 import { setVmiHandler } from '../semantics/families/vmi.ts';
+import { PROPOSAL, type AbiCall, type Src, type VmiAbi } from './abis.ts';
 import {
-  buildRomImage, PCI_CLASS_VMI, PCI_DEVICE_VMI, PCI_VENDOR_VMWARE, ROM_DEFAULT_ADDRESS, ROM_SIZE, API_MAJOR, API_MINOR,
+  buildRomImage, PCI_CLASS_VMI, PCI_DEVICE_VMI, PCI_VENDOR_VMWARE, ROM_DEFAULT_ADDRESS, ROM_SIZE,
 } from './image.ts';
-import { POISON, VMI_CALLS, applyApState, type VmiArgs, type VmiCall } from './calls.ts';
+import { SHARED_CALLS } from './calls.ts';
+import { applyApState } from './kernel-mode.ts';
+import { RomOps } from './ops.ts';
 import { VmiStats } from './stats.ts';
 import { VcpuVmi, type ApState, type LinearMapping, type RomShared } from './state.ts';
 
 export interface RomOptions {
+  /** the ABI to serve (default: the proposal's) */
+  abi?: VmiAbi;
   /** physical address: 2 KiB aligned inside 0xC8000..0xDFFFF (default 0xC8000) */
   address?: number;
   /** measure host time per call (default true) */
   timing?: boolean;
 }
 
+/** 0xDEAD0000 | N marks a register a call clobbered (N: the entry's call number) */
+export const POISON = 0xdead0000 | 0;
+
 const now = typeof performance !== 'undefined' ? () => performance.now() : () => Date.now();
 
 export class VmiRom implements RomShared {
+  readonly abi: VmiAbi;
   readonly image: Uint8Array;
   readonly address: number;
   readonly stats = new VmiStats();
@@ -52,20 +63,23 @@ export class VmiRom implements RomShared {
   active = false;
   /** per vCPU, in machine.vcpus order */
   readonly vcpus: VcpuVmi[];
+  private readonly ops: RomOps[];
   private readonly timing: boolean;
 
   constructor(readonly machine: MachineApi, opts: RomOptions = {}) {
+    this.abi = opts.abi ?? PROPOSAL;
     this.address = opts.address ?? ROM_DEFAULT_ADDRESS;
     if (this.address % 2048 !== 0 || this.address < 0xc8000 || this.address + ROM_SIZE > 0xe0000) {
       throw new Error(`VMI ROM address 0x${this.address.toString(16)} must be 2 KiB aligned inside 0xC8000-0xDFFFF`);
     }
     this.timing = opts.timing ?? true;
-    this.image = buildRomImage();
+    this.image = buildRomImage(this.abi);
     this.vcpus = machine.vcpus.map((v) => new VcpuVmi(this, v));
+    this.ops = this.vcpus.map((ctx) => new RomOps(ctx));
   }
 
   get version(): string {
-    return `${API_MAJOR}.${API_MINOR}`;
+    return `${this.abi.major}.${this.abi.minor}`;
   }
 
   /** the per-vCPU state of APIC id `id` */
@@ -73,18 +87,19 @@ export class VmiRom implements RomShared {
     return this.vcpus.find((v) => v.vcpu.id === id);
   }
 
-  /** Run call `n` on the vCPU whose state is `ctx` (the `vmicall` instruction's handler). */
-  dispatch(ctx: VcpuVmi, n: number): void {
-    const call = VMI_CALLS[n];
+  /** Run the call at `entry` on vCPU `k` (the `vmicall` instruction's handler). */
+  dispatch(k: number, entry: number): void {
+    const call = this.abi.byEntry(entry);
     if (!call) throw new Fault(Vec.UD);
+    const ctx = this.vcpus[k];
     const cpu = ctx.cpu;
     // the calls are the kernel's: user code has no business in the ROM
     if (cpu.cpl === 3 && cpu.protectedMode) throw new Fault(Vec.GP, 0);
     const esp = cpu.regs[Reg.ESP];
-    const site = call.conv.noReturn ? -1 : cpu.read(Seg.SS, esp, 4) >>> 0;
+    const site = call.conv.jump ? -1 : cpu.read(Seg.SS, esp, 4) >>> 0;
     const t0 = this.timing ? now() : 0;
-    invoke(ctx, call, esp);
-    this.stats.record(call.name, site, ctx.vcpu.id, this.timing ? Math.round((now() - t0) * 1e6) : 0);
+    invoke(this.ops[k], call, esp);
+    this.stats.record(call.call, site, ctx.vcpu.id, this.timing ? Math.round((now() - t0) * 1e6) : 0);
   }
 
   /**
@@ -104,28 +119,45 @@ export class VmiRom implements RomShared {
   }
 }
 
-/** The generic entry: arguments in, the call's function, results and clobbers out. */
-export function invoke(ctx: VcpuVmi, call: VmiCall, esp: number): void {
-  const cpu: Cpu = ctx.cpu;
+/** A parameter's value at the slot's entry (ESP = `esp`). */
+function readSrc(cpu: Cpu, src: Src, esp: number): number {
+  switch (src) {
+    case 'eax': return cpu.regs[Reg.EAX];
+    case 'ecx': return cpu.regs[Reg.ECX];
+    case 'edx': return cpu.regs[Reg.EDX];
+    case 'st0': return cpu.read(Seg.SS, (esp + 4) | 0, 4);
+    case 'st1': return cpu.read(Seg.SS, (esp + 8) | 0, 4);
+    default: return src;
+  }
+}
+
+/**
+ * The generic entry: parameters in, the shared call, result and clobbers
+ * out. The stack words are read before anything runs, so a fault there
+ * leaves the guest's state untouched.
+ */
+export function invoke(o: RomOps, call: AbiCall, esp: number): void {
+  const cpu = o.cpu;
   const r = cpu.regs;
   const conv = call.conv;
-  const args: VmiArgs = { eax: r[Reg.EAX], edx: r[Reg.EDX], ecx: r[Reg.ECX], stack: [] };
-  for (let k = 0; k < conv.stack; k++) args.stack.push(cpu.read(Seg.SS, (esp + 4 + 4 * k) | 0, 4));
-  const res = call.fn(ctx, args);
-  if (conv.noReturn) return;
-  const poison = POISON | call.number;
+  const shared = SHARED_CALLS[call.call];
+  const p = conv.params.map((src) => readSrc(cpu, src, esp));
+  if (conv.decode) p[conv.decode.param] = conv.decode.decoder(o, p[conv.decode.param]);
+  const res = shared.sem ? shared.sem(o, p) : shared.fn!(o.ctx, p);
+  if (conv.jump) return;
+  const poison = POISON | (call.number ?? call.entry);
   if (conv.clobbers === 'standard') {
     const writes = conv.writes;
-    if (!writes?.includes(Reg.ECX)) r[Reg.ECX] = poison;
-    if (conv.result !== 'edx:eax' && !writes?.includes(Reg.EDX)) r[Reg.EDX] = poison;
-    if (conv.result === 'none' && !writes?.includes(Reg.EAX)) r[Reg.EAX] = poison;
+    if (!writes?.includes('ecx')) r[Reg.ECX] = poison;
+    if (conv.result !== 'edx:eax' && !writes?.includes('edx')) r[Reg.EDX] = poison;
+    if (conv.result === 'none' && !writes?.includes('eax')) r[Reg.EAX] = poison;
   }
   if (conv.result === 'eax') {
     r[Reg.EAX] = Number(res) | 0;
   } else if (conv.result === 'edx:eax') {
-    const v = BigInt.asUintN(64, res as bigint);
-    r[Reg.EAX] = Number(BigInt.asIntN(32, v));
-    r[Reg.EDX] = Number(BigInt.asIntN(32, v >> 32n));
+    const [lo, hi] = typeof res === 'bigint' ? [Number(BigInt.asIntN(32, res)), Number(BigInt.asIntN(32, res >> 32n))] : res as [number, number];
+    r[Reg.EAX] = lo | 0;
+    r[Reg.EDX] = hi | 0;
   }
 }
 
@@ -138,10 +170,10 @@ export function installRom(machine: MachineApi, opts: RomOptions = {}): VmiRom {
   machine.memory.load(rom.address, rom.image);
   machine.memory.setReadOnly(rom.address, ROM_SIZE);
   machine.registerPciDevice?.({
-    vendorId: PCI_VENDOR_VMWARE, deviceId: PCI_DEVICE_VMI, classCode: PCI_CLASS_VMI, revision: API_MINOR,
+    vendorId: PCI_VENDOR_VMWARE, deviceId: PCI_DEVICE_VMI, classCode: PCI_CLASS_VMI, revision: rom.abi.minor,
     romAddress: rom.address, romSize: ROM_SIZE,
   });
-  for (const ctx of rom.vcpus) setVmiHandler(ctx.cpu, (_cpu, n) => rom.dispatch(ctx, n));
+  rom.vcpus.forEach((ctx, k) => setVmiHandler(ctx.cpu, (_cpu, entry) => rom.dispatch(k, entry)));
   return rom;
 }
 

@@ -2,33 +2,42 @@
  * The hypervisor-side state of the VMI ROM: what is shared by every vCPU
  * (`RomShared`: page usage, AP start states, linear-mapping hints,
  * statistics) and what each vCPU has (`VcpuVmi`): the virtual IF, the
- * deferred-mode mask with its queues, and the two alarms.
+ * deferred-mode mask with what it defers, the kernel stack the ROM switches
+ * to on entry from user mode, and the two alarms.
  *
  * `VcpuVmi` is what `cpu.pv` points to once the vCPU runs paravirtually
  * (after Init, or an AP started from an APState), which is how the
- * interpreter and interrupt delivery see the virtual IF and how a page fault
- * reaches the deferred queue (cpu/cpu.ts `Paravirt`).
+ * interpreter and interrupt delivery see the virtual IF, how a page fault
+ * reaches the deferred queue and how a ring change finds the kernel stack
+ * (cpu/cpu.ts `Paravirt`).
  *
- * Deferred mode (ABI.md section 5): with the MMU bit set, page-table writes
- * (SetPxE, SetPxELong) are translated to physical addresses when made and
- * queued; they reach memory, in the order made, only at a flush point: a
- * page fault delivered on this vCPU, InvalPage, FlushTLB, a SetDeferredMode
- * that clears a bit, FlushDeferredCalls. With the CPU bit, SetCR3 and
- * UpdateKernelStack are queued and applied at a narrowing SetDeferredMode or
- * FlushDeferredCalls, so a context switch's address-space and stack changes
- * take effect together. DT-mode descriptor writes are applied at once (the
- * ABI lets them be queued, not must).
+ * Deferred mode (vmirom/README.md): page-table writes always go through to
+ * memory at once, so a guest that reads or exchanges an entry directly sees
+ * what it wrote. What MMU mode defers is their effect on this vCPU's TLB:
+ * InvalPage and FlushTLB are queued (coalesced: a full flush absorbs page
+ * invalidations) and applied at a flush point: a page fault delivered on this
+ * vCPU, a SetDeferredMode that clears the bit, FlushDeferredCalls. CPU mode
+ * queues SetCR3 and UpdateKernelStack, applied in order at a narrowing
+ * SetDeferredMode or FlushDeferredCalls, so a context switch's address-space
+ * and stack changes take effect together.
  */
 import type { Cpu, Paravirt } from '../cpu/cpu.ts';
 import type { MachineApi, VcpuApi } from '../runtime/machine-api.ts';
 import { Vec } from '../isa/faults.ts';
 import type { VmiStats } from './stats.ts';
+import type { VmiAbi } from './abis.ts';
 
 export const DEFER_MMU = 1, DEFER_CPU = 2, DEFER_DT = 4;
 
-/** AllocatePage / ReleasePage usage flags */
+/**
+ * Page usage as the ROM records it, whatever bits the calling ABI used
+ * (abis.ts decodes them): what a page is, and hints about it.
+ */
 export const PAGE_PT = 0x01, PAGE_PD = 0x02, PAGE_PDP = 0x04, PAGE_PML4 = 0x08;
 export const PAGE_GDT = 0x10, PAGE_LDT = 0x20, PAGE_IDT = 0x40, PAGE_TSS = 0x80;
+/** hints: a PAE table, a directory cloned from another, a page handed over zeroed */
+export const PAGE_PAE = 0x100, PAGE_CLONE = 0x200, PAGE_ZEROED = 0x400;
+export const PAGE_TABLE_KINDS = PAGE_PT | PAGE_PD | PAGE_PDP | PAGE_PML4;
 
 /** The 96-byte APState of SetInitialAPState (ABI.md section 7), parsed. */
 export interface ApState {
@@ -48,8 +57,9 @@ export interface LinearMapping {
 
 export interface RomShared {
   readonly machine: MachineApi;
+  readonly abi: VmiAbi;
   readonly stats: VmiStats;
-  /** usage flags by physical page number, for pages registered with AllocatePage */
+  /** usage (PAGE_* bits) by physical page number, for pages registered with AllocatePage */
   readonly pageUsage: Map<number, number>;
   /** SetInitialAPState, by APIC id, waiting for the startup IPI */
   readonly apStates: Map<number, ApState>;
@@ -59,11 +69,15 @@ export interface RomShared {
   active: boolean;
 }
 
-/** One queued page-table write (`hi` for a 64-bit PAE entry). */
-export interface PendingPte {
-  phys: number;
-  lo: number;
-  hi?: number;
+/** One queued CPU-mode change, applied in the order made. */
+export type CpuChange =
+  | { kind: 'cr3'; value: number }
+  | { kind: 'kernelStack'; tss: number; ss: number; esp: number };
+
+/** TLB work MMU deferred mode holds back: pages to invalidate, and a pending full flush (1 non-global, 3 all). */
+export interface PendingTlb {
+  pages: number[];
+  flush: 0 | 1 | 3;
 }
 
 export const enum AlarmClock { REAL = 0, AVAILABLE = 1 }
@@ -88,8 +102,8 @@ function newAlarm(): Alarm {
 export class VcpuVmi implements Paravirt {
   vif = false;
   deferMode = 0;
-  readonly mmuPending: PendingPte[] = [];
-  readonly cpuPending: (() => void)[] = [];
+  readonly tlbPending: PendingTlb = { pages: [], flush: 0 };
+  readonly cpuPending: CpuChange[] = [];
   /** indexed by AlarmClock */
   readonly alarms: [Alarm, Alarm] = [newAlarm(), newAlarm()];
   /** wall clock minus real time (ns) when WallclockUpdated last looked */
@@ -106,49 +120,41 @@ export class VcpuVmi implements Paravirt {
   }
 
   onDeliver(_cpu: Cpu, vector: number): void {
-    // a page fault is a flush point: the handler sees every queued page-table write
-    if (vector === Vec.PF && this.mmuPending.length) this.flushMmu();
+    // a page fault is a flush point: the handler runs with every queued invalidation done
+    if (vector === Vec.PF) this.flushTlb();
   }
 
-  queuePte(w: PendingPte): void {
-    this.mmuPending.push(w);
+  /** Queue InvalPage(va): nothing to add when a full flush is already pending. */
+  queueInvalidate(va: number): void {
+    const t = this.tlbPending;
+    if (t.flush !== 3 && !t.pages.includes(va & ~0xfff)) t.pages.push(va & ~0xfff);
   }
 
-  flushMmu(): void {
-    const mem = this.machine.memory;
-    for (const w of this.mmuPending) writePte(mem, w);
-    this.mmuPending.length = 0;
+  /** Queue FlushTLB: a full flush absorbs the page invalidations it covers. */
+  queueFlush(global: boolean): void {
+    const t = this.tlbPending;
+    if (global) { t.flush = 3; t.pages.length = 0; } else if (t.flush === 0) t.flush = 1;
   }
 
-  /** Apply (and drop from the queue) pending writes into physical page `pfn`, or to exactly `phys`. */
-  flushMmuWhere(match: (w: PendingPte) => boolean): void {
-    const mem = this.machine.memory;
-    let kept = 0;
-    for (const w of this.mmuPending) {
-      if (match(w)) writePte(mem, w);
-      else this.mmuPending[kept++] = w;
-    }
-    this.mmuPending.length = kept;
+  /** Apply the queued TLB work. */
+  flushTlb(): void {
+    const t = this.tlbPending;
+    const mmu = this.cpu.mmu;
+    // invlpg drops global entries too, which a non-global flush keeps: do the pages first
+    for (const va of t.pages) mmu.invalidatePage(va);
+    if (t.flush) mmu.flushAll(t.flush === 1);
+    t.pages.length = 0;
+    t.flush = 0;
   }
 
-  flushCpu(): void {
-    // an applied entry may not queue again: take the list first
-    const work = this.cpuPending.splice(0);
-    for (const f of work) f();
-  }
-
-  flushAll(): void {
-    this.flushMmu();
-    this.flushCpu();
+  /** Apply the queued CPU-mode changes (`apply` performs one). */
+  flushCpu(apply: (c: CpuChange) => void): void {
+    // an applied change may not queue again: take the list first
+    for (const c of this.cpuPending.splice(0)) apply(c);
   }
 
   /** The counter an alarm runs on, now. */
   clock(c: AlarmClock): bigint {
     return c === AlarmClock.REAL ? this.machine.realTime() : this.vcpu.available();
   }
-}
-
-function writePte(mem: MachineApi['memory'], w: PendingPte): void {
-  if (w.hi !== undefined) mem.write(w.phys + 4, 4, w.hi);
-  mem.write(w.phys, 4, w.lo);
 }

@@ -12,7 +12,8 @@ import { enterFlatProtectedMode } from '../cpu/setup.ts';
 import type { LocalApicApi, MachineApi, PciDeviceInfo, VcpuApi } from '../runtime/machine-api.ts';
 import { Reg } from '../isa/instr.ts';
 import { installRom, type VmiRom } from './rom.ts';
-import { callNumber, slotOffset } from './symbols.ts';
+import { callAddress } from './symbols.ts';
+import { PROPOSAL, type VmiAbi } from './abis.ts';
 
 export const ROM_AT = 0xc8000;
 export const CODE = 0x1000;
@@ -153,7 +154,11 @@ export interface Rig {
   interp: Interpreter;
   interps: Interpreter[];
   bus: FakeBus;
+  abi: VmiAbi;
+  /** the address of a call's code, by the ABI's name or number */
   slot(nameOrNumber: string | number): number;
+  /** the ABI's number of a call */
+  number(name: string): number;
   /** Call slot N from CODE with these registers and stack words; runs until the call returns. */
   call(name: string | number, regs?: Partial<Record<'eax' | 'ebx' | 'ecx' | 'edx' | 'esi' | 'edi' | 'ebp', number>>, stack?: number[], cpuIndex?: number): void;
   /** ESP at the call instruction of the last `call` */
@@ -168,7 +173,7 @@ export interface Rig {
 
 export const PD = 0x10000, PT = 0x11000;
 
-export function makeRig(ncpu = 1, memBytes = 4 << 20): Rig {
+export function makeRig(ncpu = 1, memBytes = 4 << 20, abi: VmiAbi = PROPOSAL): Rig {
   const mem = new PhysicalMemory(memBytes);
   const machine = new FakeMachine(mem, ncpu);
   const w32 = (at: number, v: number) => mem.view.setInt32(at, v, true);
@@ -202,11 +207,16 @@ export function makeRig(ncpu = 1, memBytes = 4 << 20): Rig {
     cpu.regs[Reg.ESP] = STACK - v.id * 0x4000;
     cpu.bus = bus;
   }
-  const rom = installRom(machine, { address: ROM_AT });
+  const rom = installRom(machine, { address: ROM_AT, abi });
   const interps = machine.vcpus.map((v) => new Interpreter(v.cpu));
-  const slot = (n: string | number) => ROM_AT + slotOffset(typeof n === 'number' ? n : callNumber(n));
+  const slot = (n: string | number) => callAddress(abi, ROM_AT, n);
+  const number = (name: string) => {
+    const n = abi.calls.find((c) => c.name === name)?.number;
+    if (n === undefined) throw new Error(`${abi.id} has no numbered call ${name}`);
+    return n;
+  };
   const rig: Rig = {
-    mem, machine, rom, cpu: machine.vcpus[0].cpu, interp: interps[0], interps, bus, slot, lastEsp: 0,
+    mem, machine, rom, cpu: machine.vcpus[0].cpu, interp: interps[0], interps, bus, abi, slot, number, lastEsp: 0,
     setGdtEntry,
     call(name, regs = {}, stack = [], cpuIndex = 0) {
       const cpu = machine.vcpus[cpuIndex].cpu;

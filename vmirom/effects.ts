@@ -1,0 +1,76 @@
+/**
+ * The hypervisor operations that VMI calls written against `VmiOps` reach
+ * through `o.effect(name, ...)`: each is implemented once here, called
+ * directly by the ROM path and by name from an inlined call's generated
+ * code. Arguments and results are 32-bit numbers (a result is 0 when the
+ * operation has none).
+ *
+ * Immediate and queued forms come in pairs (`writeCr3` / `queueCr3`, ...):
+ * the call's description decides which from the deferred-mode mask, so an
+ * inliner that knows the mode emits only one of them.
+ */
+import { Access } from '../cpu/mmu.ts';
+import { writeCr3 } from '../cpu/system-ops.ts';
+import { writeSystem } from '../cpu/segments.ts';
+import { DEFER_CPU, DEFER_MMU, PAGE_TABLE_KINDS, type CpuChange, type VcpuVmi } from './state.ts';
+
+/**
+ * The kernel stack for entries from user mode: the ring-1 (and, for a
+ * native-minded guest, ring-0) stack pointer of the TSS at `tss`.
+ */
+function setKernelStack(ctx: VcpuVmi, tss: number, _ss: number, esp: number): void {
+  const cpu = ctx.cpu;
+  // the kernel runs at ring 1, so ring transitions take ESP1; ESP0 is kept equal
+  writeSystem(cpu, (tss + 4) | 0, 4, esp);
+  writeSystem(cpu, (tss + 12) | 0, 4, esp);
+}
+
+function applyCpuChange(ctx: VcpuVmi, c: CpuChange): void {
+  if (c.kind === 'cr3') writeCr3(ctx.cpu, c.value);
+  else setKernelStack(ctx, c.tss, c.ss, c.esp);
+}
+
+export type Effect = (ctx: VcpuVmi, ...args: number[]) => number | void;
+
+export const ROM_EFFECTS = {
+  /**
+   * The physical address of a page-table entry the guest names by linear
+   * address (a supervisor lookup without a write check: the hypervisor
+   * writes). Writes into pages never registered as page tables are counted.
+   */
+  pxeAddress(ctx: VcpuVmi, lin: number, write: number): number {
+    const phys = ctx.cpu.mmu.translate(lin | 0, Access.READ, false);
+    if (write && !((ctx.rom.pageUsage.get(phys >>> 12) ?? 0) & PAGE_TABLE_KINDS)) ctx.rom.stats.unregisteredPxeWrites++;
+    return phys;
+  },
+  setKernelStack,
+  queueKernelStack(ctx: VcpuVmi, tss: number, ss: number, esp: number): void {
+    ctx.cpuPending.push({ kind: 'kernelStack', tss, ss, esp });
+  },
+  writeCr3(ctx: VcpuVmi, v: number): void {
+    writeCr3(ctx.cpu, v);
+  },
+  queueCr3(ctx: VcpuVmi, v: number): void {
+    ctx.cpuPending.push({ kind: 'cr3', value: v });
+  },
+  invalidatePage(ctx: VcpuVmi, va: number): void {
+    ctx.cpu.mmu.invalidatePage(va);
+  },
+  queueInvalidatePage(ctx: VcpuVmi, va: number): void {
+    ctx.queueInvalidate(va);
+  },
+  /** FlushTLB's flags: 1 the non-global translations, 1|2 the global ones too */
+  flushTlb(ctx: VcpuVmi, flags: number): void {
+    ctx.cpu.mmu.flushAll((flags & 2) === 0);
+  },
+  queueFlushTlb(ctx: VcpuVmi, flags: number): void {
+    ctx.queueFlush((flags & 2) !== 0);
+  },
+  /** Apply what is queued: `which` is a DEFER_* mask (MMU: the TLB work, CPU: the CPU changes). */
+  flushDeferred(ctx: VcpuVmi, which: number): void {
+    if (which & DEFER_MMU) ctx.flushTlb();
+    if (which & DEFER_CPU) ctx.flushCpu((c) => applyCpuChange(ctx, c));
+  },
+} satisfies Record<string, Effect>;
+
+export type EffectName = keyof typeof ROM_EFFECTS;

@@ -1,0 +1,67 @@
+/**
+ * The operations interface VMI calls are written against, and its
+ * interpreter backend.
+ *
+ * `VmiOps<V>` is the instructions' `Ops<V>` (semantics/ops.ts) plus the
+ * hypervisor state a call touches: the virtual IF, the deferred-mode mask,
+ * the control registers, physical memory for page-table entries, and named
+ * effects (`ROM_EFFECTS`, each the one implementation of a hypervisor
+ * operation such as "invalidate this page now" or "queue a CR3 load"). A
+ * simple call (calls.ts, the rows with `sem`) is a function of `VmiOps<V>`
+ * and its parameters; as with instructions, the interpreter runs it with
+ * `V = number` (`RomOps`, below) and the translator's inliner can run the
+ * same function with `V` = generated code to emit it at a call site. Rules
+ * are the instructions': every access that may fault before the first change
+ * of state; control flow on values through `if_`/`select`.
+ */
+import type { Ops } from '../semantics/ops.ts';
+import { InterpOps } from '../runtime/interp-ops.ts';
+import type { VcpuVmi } from './state.ts';
+import { ROM_EFFECTS, type Effect, type EffectName } from './effects.ts';
+
+export interface VmiOps<V> extends Ops<V> {
+  /** the virtual interrupt flag as 0 or 1 */
+  vif(): V;
+  setVif(v: V): void;
+  /** the deferred-mode mask (state.ts DEFER_*) */
+  deferMode(): V;
+  setDeferMode(v: V): void;
+  /** control register 0, 2, 3 or 4 */
+  cr(n: 0 | 2 | 3 | 4): V;
+  setCr2(v: V): void;
+  /** a 32-bit access to guest physical memory (page-table entries) */
+  loadPhys(addr: V): V;
+  storePhys(addr: V, v: V): void;
+  /** a named hypervisor operation with side effects (effects.ts); returns its value (0 when it has none) */
+  effect(name: EffectName, ...args: V[]): V;
+  /** interrupts may have become deliverable: they are taken at the next instruction boundary */
+  pollInterrupts(): void;
+}
+
+/** The interpreter's backend: everything happens now, on the vCPU the call runs on. */
+export class RomOps extends InterpOps implements VmiOps<number> {
+  constructor(readonly ctx: VcpuVmi) {
+    super(ctx.cpu);
+  }
+
+  vif(): number { return this.ctx.vif ? 1 : 0; }
+  setVif(v: number): void { this.ctx.vif = v !== 0; }
+  deferMode(): number { return this.ctx.deferMode; }
+  setDeferMode(v: number): void { this.ctx.deferMode = v & 7; }
+
+  cr(n: 0 | 2 | 3 | 4): number {
+    const cpu = this.cpu;
+    return n === 0 ? cpu.cr0 : n === 2 ? cpu.cr2 : n === 3 ? cpu.cr3 : cpu.cr4;
+  }
+  setCr2(v: number): void { this.cpu.cr2 = v; }
+
+  loadPhys(addr: number): number { return this.ctx.machine.memory.read(addr >>> 0, 4); }
+  storePhys(addr: number, v: number): void { this.ctx.machine.memory.write(addr >>> 0, 4, v); }
+
+  effect(name: EffectName, ...args: number[]): number {
+    return (ROM_EFFECTS[name] as Effect)(this.ctx, ...args) ?? 0;
+  }
+
+  // `vmicall` ends the block: the engine checks for interrupts before the slot's `ret`
+  pollInterrupts(): void {}
+}
