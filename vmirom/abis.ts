@@ -242,7 +242,9 @@ const proposalRows: Row[] = [
   ...revision13(
     std(['eax', 'edx', 0, 0, 0], 'none', { decode: proposalPages }), std(['eax', 'edx'], 'none', { decode: proposalPages }), flushAll,
   ),
-  [85, 'SetDeferredMode', 'SetDeferredMode', std(['eax'])],
+  ...revision13_3,
+  // ours, moved from 85 (13.3's GetRelocationInfo): new calls go at the end
+  [88, 'SetDeferredMode', 'SetDeferredMode', std(['eax'])],
 ];
 
 const vmware13Rows: Row[] = [
@@ -352,7 +354,7 @@ function makeAbi(base: Omit<VmiAbi, 'calls' | 'codeEnd' | 'byEntry' | 'byNumber'
 const rev13Place = (r: Row): [number, number] => [r[0]! * SLOT_SIZE, r[0]!];
 
 export const PROPOSAL: VmiAbi = makeAbi(
-  { id: 'proposal', title: "the 2006 proposal's interface, revision 13.1", major: 13, minor: 1, jumpRelocation: RELOC_CALL },
+  { id: 'proposal', title: "the 2006 proposal's interface, revision 13.4", major: 13, minor: 4, jumpRelocation: RELOC_CALL },
   proposalRows, rev13Place,
 );
 

@@ -222,7 +222,7 @@ export function makeRig(ncpu = 1, memBytes = 4 << 20, abi: VmiAbi = PROPOSAL): R
       const cpu = machine.vcpus[cpuIndex].cpu;
       const interp = interps[cpuIndex];
       const at = CODE + cpuIndex * 0x100;
-      const target = slot(name);
+      const target = rig.slot(name);
       const rel = (target - (at + 5)) | 0;
       // through load: it drops cached decodings of the previous call
       mem.load(at, new Uint8Array([0xe8, rel & 0xff, (rel >>> 8) & 0xff, (rel >>> 16) & 0xff, rel >>> 24]));

@@ -10,7 +10,9 @@
  * at 0x8000 (one AP at a time); APICRead and
  * APICWrite go through the guest's APIC window at 0xFBFFF000; alarms use the
  * local APIC timer with a nominal 1 GHz cycle counter (rdtsc).
- * Layout per ABI.md section 3; call N is the 32-byte slot at offset N*32. */
+ * Layout per ABI.md section 3; call N is the 32-byte slot at offset N*32,
+ * version 13.4 (vmirom/README.md): 13.3's GetRelocationInfo, SetPxE and
+ * SetPxELong with flags at 85..87, SetDeferredMode at 88. */
 #define ROM_SIZE 8192
 #define APIC_WIN 0xFBFFF000
 
@@ -22,7 +24,7 @@ rom:
     lret                           /* romEntry: far return (BIOS init stub) */
     .org 8
     .long 0x696D5663               /* "cVmi" */
-    .byte 1                        /* minor */
+    .byte 4                        /* minor: 13.4, the proposal with 13.3's calls 85..87 and SetDeferredMode at 88 */
     .byte 13                       /* major */
     .org 0x18
     .word 0                        /* pciHeaderOffset */
@@ -283,9 +285,35 @@ SLOT 83  /* GetWallclockTime */
 SLOT 84  /* WallclockUpdated */
     xorl %eax, %eax
     ret
-SLOT 85  /* SetDeferredMode */
+SLOT 85  /* GetRelocationInfo: EAX call -> EAX its address, EDX 1 (CALL_REL) or 0 (NONE) */
+    jmp get_reloc
+SLOT 86  /* SetPxE with flags: EAX value, EDX pointer, ECX flags */
+    movl %eax, (%edx)
     ret
-SLOT 86
+SLOT 87  /* SetPxELong with flags: EDX:EAX, ECX pointer, ST(0) flags */
+    movl %eax, (%ecx)
+    movl %edx, 4(%ecx)
+    ret
+SLOT 88  /* SetDeferredMode */
+    ret
+SLOT 89
+/* GetRelocationInfo: calls 4..88 are at this ROM's address (wherever the
+   guest mapped it) + N * 32, all CALL_REL. */
+get_reloc:
+    cmpl $4, %eax
+    jb 1f
+    cmpl $88, %eax
+    ja 1f
+    call 2f
+2:  popl %ecx
+    subl $(2b - rom), %ecx
+    shll $5, %eax
+    addl %ecx, %eax
+    movl $1, %edx
+    ret
+1:  xorl %edx, %edx
+    ret
+
 /* SetAlarm: EAX flags, EDX:ECX expiry (ignored: starts now), ST(0)/ST(1)
    period. Periodic alarms become the APIC timer in periodic mode with
    1 GHz cycles / 16 per tick (QEMU's APIC bus runs at 1 GHz). */

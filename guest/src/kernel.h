@@ -151,6 +151,7 @@ extern u32 vmi_rom_base;      /* linear address of the ROM */
 extern u32 vmi_iret_addr;     /* jump target for IRET in PV mode, 0 natively */
 extern u32 kernel_rpl;        /* 0 native, 1 paravirtual */
 extern u8 vmi_version_major, vmi_version_minor;
+extern const char *vmi_abi_name;   /* the linkage vmi= chose: proposal, vmware13, linux3 */
 void pv_init(bool allow_vmi);
 int vmi_probe(void);
 

@@ -158,8 +158,8 @@ void kmain(void) {
         for (int i = 0; i < 4; i++) pv.alloc_page(V2P(boot_pt + i * 1024) / PAGE, PAGE_PT);
         pv.alloc_page(V2P(boot_pd) / PAGE, PAGE_PD);
         pv.write_cr3(V2P(boot_pd));
-        kprintf("mode: paravirtual (VMI ROM %u.%u at 0x%x, kernel at CPL %u)\n",
-                vmi_version_major, vmi_version_minor, V2P(vmi_rom_base), kernel_rpl);
+        kprintf("mode: paravirtual (VMI ROM %u.%u at 0x%x, %s linkage, kernel at CPL %u)\n",
+                vmi_version_major, vmi_version_minor, V2P(vmi_rom_base), vmi_abi_name, kernel_rpl);
     } else {
         kprintf("mode: native%s\n", cmdline_has("novmi") ? " (novmi)" : "");
     }

@@ -142,6 +142,12 @@ void pte_set(u32 *pte, u32 val) {
     else pv.set_pxe(pte, val);
 }
 
+/* clear an entry and return what it held, in one exchange (Linux's ptep_get_and_clear) */
+static u32 pte_take(u32 *pte) {
+    if (pae) { u32 old = *pte; pte_set(pte, 0); return old; }
+    return pv.swap_pxe(pte, 0);
+}
+
 static u32 *new_table(u32 usage) {
     u32 pa = pmm_alloc();
     pv.alloc_page(pa / PAGE, usage);
@@ -364,9 +370,8 @@ void mm_unmap(struct mm *mm, u32 va, u32 npages, bool current) {
     for (u32 k = 0; k < npages; k++, va += PAGE) {
         u32 *pte = mm_pte(mm, va, false);
         if (!pte || !(*pte & PTE_P)) continue;
-        u32 old = *pte;
-        pte_set(pte, 0);
-        if (current) pv.invlpg(va);     /* InvalPage also flushes the queue */
+        u32 old = pte_take(pte);
+        if (current) pv.invlpg(va);
         page_unref(PTE_ADDR(old));
     }
     pv.set_deferred_mode(DEFER_NONE);

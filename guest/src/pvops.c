@@ -3,8 +3,18 @@
  * Every privileged or sensitive operation of the kernel goes through `pv`.
  * At boot `pv` holds the native implementations (real instructions). If a
  * VMI ROM is found (ABI section 3) and its Init call succeeds, `pv` is
- * switched to the VMI implementations, which call the ROM's slots:
- * call number N is at rom_base + N*32, GCC regparm(3) convention. */
+ * switched to the VMI implementations, which call the ROM (GCC regparm(3)
+ * convention). The kernel links to the ROM one of three ways, chosen with
+ * `vmi=` on the command line (guest/README.md):
+ *   proposal  the 2006 proposal, revision 13.4: call N at rom_base + N*32
+ *   vmware13  VMware's revision 13.3: each call's address from
+ *             GetRelocationInfo (85), its numbers and conventions
+ *   linux3    VMI API 3.0 as Linux 2.6.2x used it: Init and get_reloc at
+ *             header offsets 0x80 and 0x88, Linux's numbers and conventions;
+ *             what API 3.0 lacks (port I/O, GetPxE, SwapPxE) is done
+ *             natively, the way Linux did it
+ * vmi_addr[i] holds the address of each call, indexed by its proposal
+ * number (plus two Linux-only calls after them). */
 #include "kernel.h"
 
 #define RP __attribute__((regparm(3)))
@@ -45,17 +55,37 @@ enum {
     VMI_SetInitialAPState = 75, VMI_APICWrite = 76, VMI_APICRead = 77,
     VMI_IODelay = 78, VMI_GetCycleFrequency = 79, VMI_GetCycleCounter = 80,
     VMI_SetAlarm = 81, VMI_CancelAlarm = 82, VMI_GetWallclockTime = 83,
-    VMI_WallclockUpdated = 84, VMI_SetDeferredMode = 85,
+    VMI_WallclockUpdated = 84, VMI_GetRelocationInfo = 85, VMI_SetPxEFlags = 86, VMI_SetPxELongFlags = 87,
+    VMI_SetDeferredMode = 88,
+    /* API 3.0 only */
+    VMI_UpdatePxE = 89, VMI_SetLazyMode = 90,
+    VMI_NCALLS = 91,
 };
+
+enum { ABI_PROPOSAL, ABI_VMWARE13, ABI_LINUX3 };
+static const char *const abi_names[] = { "proposal", "vmware13", "linux3" };
+
+/* flags of the page-table calls of 13.3 and API 3.0 */
+#define VMI_PAGE_PT 0x01
+#define VMI_PAGE_DEFER 0x20
+#define VMI_PAGE_ZEROED_LINUX 0x40      /* API 3.0's AllocatePage hint: the page is zeroed */
+#define VMI_FLUSH_PT_UPDATES 0x80       /* 13.3's FlushDeferredCalls selection */
+#define VMI_FLUSH_CPU_STATE 0x40
+#define RELOC_CALL 1
+#define RELOC_JUMP 2
 
 int vmi_active;
 u32 vmi_rom_base;
 u32 vmi_iret_addr;
 u32 kernel_rpl;
 u8 vmi_version_major, vmi_version_minor;
+const char *vmi_abi_name = "proposal";
+static int vmi_abi;
 static u32 vmi_rom_phys, vmi_rom_len;
+static u32 vmi_addr[VMI_NCALLS];
+static u32 defer_bits;               /* the deferred mode the kernel asked for (13.3 keeps none itself) */
 
-#define SLOT(n) (vmi_rom_base + (u32)(n) * 32u)
+#define SLOT(n) (vmi_addr[n])
 #define V0(n) ((vfn0)SLOT(n))
 #define V1(n) ((vfn1)SLOT(n))
 #define V2(n) ((vfn2)SLOT(n))
@@ -210,6 +240,53 @@ static void v_invlpg(u32 va) { V1(VMI_InvalPage)(va); }
 static void v_flush_tlb(u32 flags) { V1(VMI_FlushTLB)(flags); }
 static void v_set_deferred_mode(u32 bits) { V1(VMI_SetDeferredMode)(bits); }
 static void v_flush_deferred(void) { V0(VMI_FlushDeferredCalls)(); }
+
+/* --- revision 13.3 and API 3.0: page-table writes carry a flags word --- */
+static u32 pxe_flags(void) { return VMI_PAGE_PT | (defer_bits & DEFER_MMU ? VMI_PAGE_DEFER : 0); }
+static void f_set_pxe(u32 *p, u32 v) { V3(VMI_SetPxEFlags)(v, (u32)p, pxe_flags()); }
+static void f_set_pxe_long(u32 *p, u64 v) { V4(VMI_SetPxELongFlags)((u32)v, (u32)(v >> 32), (u32)p, pxe_flags()); }
+static void f_alloc_page(u32 pfn, u32 usage) {
+    /* API 3.0 is told page tables come zeroed, as pmm_alloc hands them out */
+    u32 hint = vmi_abi == ABI_LINUX3 ? VMI_PAGE_ZEROED_LINUX : 0;
+    V5(VMI_AllocatePage)(pfn, usage | hint, 0, 0, 0);
+}
+
+/* --- revision 13.3: no deferred-mode call; updates carry DEFER, FlushDeferredCalls selects --- */
+static void r_set_deferred_mode(u32 bits) {
+    u32 narrowing = defer_bits & ~bits;
+    defer_bits = bits;
+    if (narrowing) V1(VMI_FlushDeferredCalls)(VMI_FLUSH_PT_UPDATES | VMI_FLUSH_CPU_STATE);
+}
+static void r_flush_deferred(void) { V1(VMI_FlushDeferredCalls)(VMI_FLUSH_PT_UPDATES | VMI_FLUSH_CPU_STATE); }
+
+/* --- API 3.0 --- */
+static void l_set_deferred_mode(u32 bits) { defer_bits = bits; V1(VMI_SetLazyMode)(bits); }
+static void l_flush_deferred(void) {
+    /* leaving lazy mode applies what it held; then back in */
+    if (!defer_bits) return;
+    V1(VMI_SetLazyMode)(DEFER_NONE);
+    V1(VMI_SetLazyMode)(defer_bits);
+}
+/* Linux passes the kernel data selector (RPL 0) and the stack pointer, not the TSS */
+static void l_update_kernel_stack(struct tss *t, u32 esp0) { (void)t; V2(VMI_UpdateKernelStack)(SEL_KDATA, esp0); }
+/* Linux exchanges entries itself, then tells the hypervisor (ptep_get_and_clear, pte_update) */
+static u32 l_swap_pxe(u32 *p, u32 v) {
+    u32 old = xchg((volatile u32 *)p, v);
+    V2(VMI_UpdatePxE)((u32)p, VMI_PAGE_PT);
+    return old;
+}
+/* the register's offset alone, as Linux's apic_read/apic_write pass it */
+static u32 l_apic_read(u32 reg) { return V1(VMI_APICRead)(reg); }
+static void l_apic_write(u32 reg, u32 v) { V2(VMI_APICWrite)(reg, v); }
+/* Linux builds the AP's state on its stack, with RPL-0 kernel selectors: the ROM starts the AP at its kernel level */
+static void l_set_initial_ap_state(struct apstate *s, u32 id) {
+    struct { u8 pad[3]; struct apstate a; } __attribute__((packed)) frame;   /* deliberately not even 4-aligned */
+    memcpy(&frame.a, s, sizeof *s);
+    frame.a.cs = SEL_KCODE;
+    frame.a.ss = frame.a.ds = frame.a.es = frame.a.fs = frame.a.gs = SEL_KDATA;
+    V2(VMI_SetInitialAPState)((u32)&frame.a, id);
+}
+
 static u8 v_inb(u16 p) { return (u8)V2(VMI_INB)(0, p); }
 static u16 v_inw(u16 p) { return (u16)V2(VMI_INW)(0, p); }
 static u32 v_inl(u16 p) { return V2(VMI_IN)(0, p); }
@@ -257,7 +334,22 @@ static const struct pv_ops vmi_ops = {
 
 /* ============================ ROM detection ============================ */
 /* Scan physical 0xC8000..0xDFFFF (through the boot mapping of low memory at
-   KV) in 2 KiB steps for an option ROM carrying the VMI signature. */
+   KV) in 2 KiB steps for an option ROM carrying the VMI signature and the
+   version the chosen linkage needs: major 13 (13.4 or later for the
+   proposal, which has SetDeferredMode at 88; 13.3 or later for vmware13),
+   or major 3 with a "GPL" license string and a PCI header for linux3. */
+static int rom_fits(const u8 *rom) {
+    u8 maj = rom[13], min = rom[12];
+    switch (vmi_abi) {
+    case ABI_PROPOSAL: return maj == 13 && min >= 4;
+    case ABI_VMWARE13: return maj == 13 && min >= 3;
+    default: {
+        u16 lic = *(const u16 *)(rom + 0x16), pci = *(const u16 *)(rom + 0x18);
+        return maj == 3 && lic && pci && strcmp((const char *)rom + lic, "GPL") == 0;
+    }
+    }
+}
+
 int vmi_probe(void) {
     for (u32 pa = 0xC8000; pa < 0xE0000; pa += 2048) {
         const u8 *rom = P2V(pa);
@@ -272,8 +364,9 @@ int vmi_probe(void) {
         vmi_version_major = rom[13];
         vmi_rom_phys = pa;
         vmi_rom_len = len;
-        if (vmi_version_major != 13) {
-            kprintf("vmi: ROM at 0x%x has major version %u, need 13; ignoring\n", pa, vmi_version_major);
+        if (!rom_fits(rom)) {
+            kprintf("vmi: ROM at 0x%x is version %u.%u, not what vmi=%s links to; ignoring\n",
+                    pa, vmi_version_major, vmi_version_minor, vmi_abi_name);
             continue;
         }
         return 1;
@@ -281,19 +374,100 @@ int vmi_probe(void) {
     return 0;
 }
 
+/* ============================ linkage ============================ */
+/* API 3.0's numbers of the calls the kernel uses, by proposal number */
+static const u8 linux3_numbers[][2] = {
+    { VMI_CPUID, 0 }, { VMI_WRMSR, 1 }, { VMI_RDMSR, 2 }, { VMI_SetGDT, 3 }, { VMI_SetLDT, 4 }, { VMI_SetIDT, 5 },
+    { VMI_SetTR, 6 }, { VMI_GetGDT, 7 }, { VMI_GetLDT, 8 }, { VMI_GetIDT, 9 }, { VMI_GetTR, 10 },
+    { VMI_WriteGDTEntry, 11 }, { VMI_WriteLDTEntry, 12 }, { VMI_WriteIDTEntry, 13 }, { VMI_UpdateKernelStack, 14 },
+    { VMI_SetCR0, 15 }, { VMI_SetCR2, 16 }, { VMI_SetCR3, 17 }, { VMI_SetCR4, 18 },
+    { VMI_GetCR0, 19 }, { VMI_GetCR2, 20 }, { VMI_GetCR3, 21 }, { VMI_GetCR4, 22 },
+    { VMI_WBINVD, 23 }, { VMI_SetDR, 24 }, { VMI_GetDR, 25 }, { VMI_RDPMC, 26 }, { VMI_RDTSC, 27 }, { VMI_CLTS, 28 },
+    { VMI_EnableInterrupts, 29 }, { VMI_DisableInterrupts, 30 }, { VMI_GetInterruptMask, 31 },
+    { VMI_SetInterruptMask, 32 }, { VMI_IRET, 33 }, { VMI_SYSEXIT, 34 }, { VMI_Halt, 35 }, { VMI_Reboot, 36 },
+    { VMI_Shutdown, 37 }, { VMI_SetPxEFlags, 38 }, { VMI_SetPxELongFlags, 39 }, { VMI_UpdatePxE, 40 },
+    { VMI_AllocatePage, 44 }, { VMI_ReleasePage, 45 }, { VMI_InvalPage, 46 }, { VMI_FlushTLB, 47 },
+    { VMI_SetLinearMapping, 48 }, { VMI_SetIOPLMask, 61 }, { VMI_SetInitialAPState, 62 }, { VMI_APICWrite, 63 },
+    { VMI_APICRead, 64 }, { VMI_IODelay, 65 }, { VMI_GetCycleFrequency, 66 }, { VMI_GetCycleCounter, 67 },
+    { VMI_SetAlarm, 68 }, { VMI_CancelAlarm, 69 }, { VMI_GetWallclockTime, 70 }, { VMI_WallclockUpdated, 71 },
+    { VMI_SetLazyMode, 73 },
+};
+
+/* A relocation: EAX the address, DL the type (CALL_REL 1, JUMP_REL 2, NOP 3, NONE 0). */
+static u32 relocation(u32 get_reloc, u32 call, int want) {
+    u64 r = ((vfn1_64)get_reloc)(call);
+    u32 type = (u32)(r >> 32) & 0xFF;
+    if (type != (u32)want) panic("vmi: call %u has relocation type %u, need %d", call, type, want);
+    return (u32)r;
+}
+
+static void vmi_link(void) {
+    switch (vmi_abi) {
+    case ABI_PROPOSAL:
+        for (u32 n = VMI_Init; n <= VMI_SetDeferredMode; n++) vmi_addr[n] = vmi_rom_base + n * 32;
+        break;
+    case ABI_VMWARE13:
+        /* every call through GetRelocationInfo, all CALL_REL (IRET is jumped to all the same) */
+        for (u32 n = VMI_Init; n <= VMI_SetPxELongFlags; n++)
+            vmi_addr[n] = relocation(vmi_rom_base + VMI_GetRelocationInfo * 32, n, RELOC_CALL);
+        break;
+    default:
+        for (u32 k = 0; k < sizeof linux3_numbers / sizeof linux3_numbers[0]; k++) {
+            u32 n = linux3_numbers[k][0];
+            int jump = n == VMI_IRET || n == VMI_SYSEXIT;
+            vmi_addr[n] = relocation(vmi_rom_base + 0x88, linux3_numbers[k][1], jump ? RELOC_JUMP : RELOC_CALL);
+        }
+    }
+}
+
+/* What each linkage does differently from the proposal's calls. */
+static void vmi_adapt(void) {
+    if (vmi_abi == ABI_PROPOSAL) return;
+    pv.set_pxe = f_set_pxe;
+    pv.set_pxe_long = f_set_pxe_long;
+    pv.alloc_page = f_alloc_page;
+    if (vmi_abi == ABI_VMWARE13) {
+        pv.set_deferred_mode = r_set_deferred_mode;
+        pv.flush_deferred = r_flush_deferred;
+        return;
+    }
+    pv.set_deferred_mode = l_set_deferred_mode;
+    pv.flush_deferred = l_flush_deferred;
+    pv.update_kernel_stack = l_update_kernel_stack;
+    pv.get_pxe = n_get_pxe;
+    pv.swap_pxe = l_swap_pxe;
+    pv.apic_read = l_apic_read;
+    pv.apic_write = l_apic_write;
+    pv.set_initial_ap_state = l_set_initial_ap_state;
+    pv.pause = n_pause;
+    /* API 3.0 has no port calls: Linux did in/out itself, so the kernel takes I/O privilege (IOPL 1) */
+    pv.inb = n_inb; pv.inw = n_inw; pv.inl = n_inl;
+    pv.outb = n_outb; pv.outw = n_outw; pv.outl = n_outl;
+    V1(VMI_SetIOPLMask)(1u << 12);
+}
+
 /* Decide between native and VMI. Called once on the BSP after the boot page
    tables are live (ROM reachable at KV + physical) and before any other
    privileged operation that must be virtualized. */
 void pv_init(bool allow_vmi) {
     kernel_rpl = 0;
+    const char *abi = cmdline_get("vmi");
+    if (abi) {
+        for (vmi_abi = 0; vmi_abi < 3 && strcmp(abi, abi_names[vmi_abi]) != 0; vmi_abi++) {}
+        if (vmi_abi == 3) panic("vmi=%s: expected proposal, vmware13 or linux3", abi);
+        vmi_abi_name = abi_names[vmi_abi];
+    }
     if (!allow_vmi || !vmi_probe()) return;
     vmi_rom_base = (u32)P2V(vmi_rom_phys);
-    u32 r = V0(VMI_Init)();
+    /* Init is at offset 0x80 in every layout (call 4 of revision 13, API 3.0's vmi_init) */
+    u32 r = ((vfn0)(vmi_rom_base + 0x80))();
     if (r != 0) {
         kprintf("vmi: Init failed (%d); running native\n", (int)r);
         return;
     }
+    vmi_link();
     pv = vmi_ops;
+    vmi_adapt();
     vmi_active = 1;
     /* ABI 2: the kernel now runs deprivileged (CPL 1). Take the privilege
        level from CS itself (MOV from CS reveals the RPL, i.e. the CPL), so

@@ -1,0 +1,96 @@
+/**
+ * Linking to the ROM the way each ABI's guests do, and the same shared call
+ * behind every number: revision 13.3's GetRelocationInfo (85), API 3.0's
+ * get_reloc (header offset 0x88), and calls made through the addresses they
+ * return with each ABI's numbers and conventions.
+ */
+import { describe, expect, it } from 'vitest';
+import { Reg } from '../isa/instr.ts';
+import { LINUX3, PROPOSAL, VMWARE13, type VmiAbi } from './abis.ts';
+import { makeRig, PT, ROM_AT, type Rig } from './testkit.ts';
+
+function initRig(abi: VmiAbi): Rig {
+  const rig = makeRig(1, 4 << 20, abi);
+  rig.call('Init');
+  expect(rig.cpu.regs[Reg.EAX]).toBe(0);
+  return rig;
+}
+
+/** EDX:EAX of the relocation call for `n`: [eip, type] */
+function reloc(rig: Rig, n: number): [number, number] {
+  rig.call(rig.abi === LINUX3 ? 'get_reloc' : 'GetRelocationInfo', { eax: n });
+  return [rig.cpu.regs[Reg.EAX] >>> 0, rig.cpu.regs[Reg.EDX] & 0xff];
+}
+
+describe('revision 13.3 linkage (GetRelocationInfo, 85)', () => {
+  it('gives CALL_REL and the slot address for every call 4..87, NONE for 88', () => {
+    const rig = initRig(VMWARE13);
+    for (let n = 4; n <= 87; n++) expect(reloc(rig, n)).toEqual([ROM_AT + n * 32, 1]);
+    expect(reloc(rig, 88)[1]).toBe(0);
+  });
+
+  it('is relative to where the guest maps the ROM', () => {
+    const rig = initRig(VMWARE13);
+    rig.enablePaging();
+    // alias the ROM page at linear 0x3ff000 and call GetRelocationInfo there
+    rig.mem.view.setInt32(PT + 0x3ff * 4, ROM_AT | 1, true);
+    rig.cpu.mmu.flushAll(false);
+    const alias = 0x3ff000;
+    rig.slot = (n) => alias + (typeof n === 'number' ? n : VMWARE13.calls.find((c) => c.name === n)!.number!) * 32;
+    expect(reloc(rig, 86)).toEqual([alias + 86 * 32, 1]);
+  });
+
+  it('the proposal ROM (13.4) serves 13.3 linkage as well, and its own SetDeferredMode (88)', () => {
+    const rig = initRig(PROPOSAL);
+    expect(reloc(rig, 85)).toEqual([ROM_AT + 85 * 32, 1]);
+    expect(reloc(rig, 88)).toEqual([ROM_AT + 88 * 32, 1]);
+  });
+
+  it("FlushDeferredCalls takes 13.3's selection: CPU_STATE (0x40) applies the CPU changes only", () => {
+    const rig = initRig(PROPOSAL);
+    rig.call('SetDeferredMode', { eax: 3 });
+    rig.call('SetCR3', { eax: 0x12000 });
+    rig.call('InvalPage', { eax: 0x5000 });
+    const vmware = initRig(VMWARE13);
+    // 13.3 has no deferred-mode call: the same queues, selected at flush time
+    vmware.rom.vcpus[0].deferMode = 3;
+    vmware.call('SetCR3', { eax: 0x12000 });
+    vmware.call('InvalPage', { eax: 0x5000 });
+    vmware.call('FlushDeferredCalls', { eax: 0x40 });
+    expect(vmware.cpu.cr3).toBe(0x12000);
+    expect(vmware.rom.vcpus[0].tlbPending.pages).toEqual([0x5000]);
+    vmware.call('FlushDeferredCalls', { eax: 0x80 });
+    expect(vmware.rom.vcpus[0].tlbPending.pages).toEqual([]);
+    // the proposal's FlushDeferredCalls has no input: everything
+    rig.call('FlushDeferredCalls', { eax: 0 });
+    expect(rig.cpu.cr3).toBe(0x12000);
+    expect(rig.rom.vcpus[0].tlbPending.pages).toEqual([]);
+  });
+});
+
+describe('API 3.0 linkage (get_reloc at 0x88)', () => {
+  it('Init at 0x80; get_reloc gives CALL_REL for calls, JUMP_REL for IRET and SYSEXIT, NONE where 3.0 has no call', () => {
+    const rig = initRig(LINUX3);
+    expect(rig.slot('Init')).toBe(ROM_AT + 0x80);
+    expect(reloc(rig, 38)).toEqual([ROM_AT + 0x100 + 38 * 32, 1]); // SetPxE
+    expect(reloc(rig, 33)).toEqual([ROM_AT + 0x100 + 33 * 32, 2]); // IRET
+    expect(reloc(rig, 34)[1]).toBe(2); // SYSEXIT
+    expect(reloc(rig, 73)).toEqual([ROM_AT + 0x100 + 73 * 32, 1]); // SetLazyMode
+    expect(reloc(rig, 49)[1]).toBe(0);
+    expect(reloc(rig, 72)[1]).toBe(0);
+  });
+
+  it("runs the same shared calls with Linux's numbers: SetLazyMode is SetDeferredMode, SetPxE takes flags in ECX", () => {
+    const rig = initRig(LINUX3);
+    rig.enablePaging();
+    rig.call('SetLazyMode', { eax: 1 });
+    expect(rig.rom.vcpus[0].deferMode).toBe(1);
+    rig.call('SetPxE', { eax: 0x5007, edx: PT + 0x10 * 4, ecx: 0x21 });
+    expect(rig.mem.view.getInt32(PT + 0x10 * 4, true)).toBe(0x5007);
+    rig.call('SetLazyMode', { eax: 0 });
+    expect(rig.rom.stats.count('SetDeferredMode')).toBe(2);
+    expect(rig.rom.stats.count('SetPxE')).toBe(1);
+    // the clobber marker names the ABI's number
+    expect(rig.cpu.regs[Reg.ECX]).toBe((0xdead0000 | 73) | 0);
+  });
+});
