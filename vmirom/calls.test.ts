@@ -700,6 +700,21 @@ describe('SetInitialAPState (75) and the startup IPI', () => {
     expect(rig.machine.apStarts.length).toBe(1);
   });
 
+  it('accepts a state anywhere in memory and starts the AP at the kernel level even with RPL-0 selectors (issue 16 item 3)', () => {
+    // Linux builds the state on its stack and passes __KERNEL_CS / __KERNEL_DS with RPL 0
+    const rig = initRig(2);
+    const at = 0x8ffa;
+    apState(rig, at);
+    rig.mem.view.setUint16(at + 64, KCODE, true);
+    rig.mem.view.setUint16(at + 66, KDATA, true);
+    rig.call('SetInitialAPState', { eax: at, edx: 1 });
+    expect(rig.rom.onStartupIpi(1, 0x08)).toBe(true);
+    expect(rig.machine.apStarts).toEqual([{ id: 1, kind: 'state' }]);
+    const ap = rig.machine.vcpus[1].cpu;
+    expect([ap.cpl, ap.segSel[Seg.CS], ap.segSel[Seg.SS]]).toEqual([1, KCODE | 1, KDATA | 1]);
+    expect(ap.eip).toBe(CODE + 0x500);
+  });
+
   it('with no valid state the AP does not start (CR0 without PG)', () => {
     const rig = initRig(2);
     apState(rig, 0x8000);

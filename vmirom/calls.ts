@@ -344,9 +344,10 @@ const defs: Record<CallName, Def> = {
   // the real IOPL: it governs port access; IF stays out of the guest's reach (the virtual IF decides)
   SetIOPLMask: host(['mask'], (ctx, [mask]) => ctx.cpu.setEflags(mask, IOPL), 'always'),
   SetInitialAPState: host(['state', 'apicId'], (ctx, [ptr, id]) => {
+    // the state is read now, wherever it is (Linux builds it on its stack)
     const s = readApState(ctx.cpu, ptr);
-    // an invalid state (or a misaligned pointer) leaves the AP with none: the SIPI will not start it
-    if ((ptr & 0xfff) === 0 && validApState(s)) ctx.rom.apStates.set(id >>> 0, s);
+    // an invalid state leaves the AP with none: the SIPI will not start it
+    if (validApState(s)) ctx.rom.apStates.set(id >>> 0, s);
     else ctx.rom.apStates.delete(id >>> 0);
   }),
   // the register's offset inside the APIC page: an absolute address or the offset alone both work

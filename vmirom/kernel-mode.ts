@@ -11,7 +11,7 @@ import { Reg, Seg } from '../isa/instr.ts';
 import { IF, IOPL, VM } from '../isa/eflags.ts';
 import { CR0_ET, CR0_PE, CR0_PG, EFER_NXE } from '../cpu/mmu.ts';
 import { loadCache, readDescriptor, readSystem, writeSystem } from '../cpu/segments.ts';
-import { adjustCache, adjustDescriptor, adjusted } from './segs.ts';
+import { adjustCache, adjustDescriptor, adjusted, KERNEL_CPL } from './segs.ts';
 import { wallOffset } from './clock.ts';
 import type { ApState, VcpuVmi } from './state.ts';
 
@@ -69,7 +69,11 @@ export function validApState(s: ApState): boolean {
   return (s.cr0 & (CR0_PE | CR0_PG)) === (CR0_PE | CR0_PG);
 }
 
-/** Put a vCPU into the state an APState describes, in paravirtual mode. */
+/**
+ * Put a vCPU into the state an APState describes, in paravirtual mode: the
+ * kernel's level (CPL 1, CS and SS with RPL 1) whatever RPL the state's
+ * selectors carry, descriptors adjusted as Init adjusts them.
+ */
 export function applyApState(ctx: VcpuVmi, s: ApState): void {
   const cpu = ctx.cpu;
   cpu.cr0 = (s.cr0 | CR0_ET) | 0;
@@ -83,7 +87,9 @@ export function applyApState(ctx: VcpuVmi, s: ApState): void {
   const r = cpu.regs;
   r[Reg.EAX] = s.eax; r[Reg.EBX] = s.ebx; r[Reg.ECX] = s.ecx; r[Reg.EDX] = s.edx;
   r[Reg.ESP] = s.esp; r[Reg.EBP] = s.ebp; r[Reg.ESI] = s.esi; r[Reg.EDI] = s.edi;
-  cpu.setCpl(s.cs & 3);
+  // the AP starts at the kernel's level whatever RPL its selectors carry (Linux passes RPL 0)
+  cpu.setCpl(KERNEL_CPL);
+  const kernel = (sel: number) => ((sel & ~3) === 0 ? sel : (sel & ~3) | KERNEL_CPL);
   // the LDT first: segment selectors may point into it
   if ((s.ldtr & ~3) !== 0) {
     const d = readDescriptor(cpu, s.ldtr);
@@ -91,7 +97,7 @@ export function applyApState(ctx: VcpuVmi, s: ApState): void {
   } else {
     cpu.ldtSel = 0; cpu.ldtBase = 0; cpu.ldtLimit = 0;
   }
-  const sels: [number, number][] = [[Seg.CS, s.cs], [Seg.SS, s.ss], [Seg.DS, s.ds], [Seg.ES, s.es], [Seg.FS, s.fs], [Seg.GS, s.gs]];
+  const sels: [number, number][] = [[Seg.CS, kernel(s.cs)], [Seg.SS, kernel(s.ss)], [Seg.DS, s.ds], [Seg.ES, s.es], [Seg.FS, s.fs], [Seg.GS, s.gs]];
   for (const [seg, sel] of sels) {
     if ((sel & ~3) === 0) {
       cpu.segSel[seg] = sel; cpu.segBase[seg] = 0; cpu.segLimit[seg] = 0; cpu.segAttr[seg] = 0;
