@@ -49,6 +49,12 @@ export interface CpuBus {
  */
 export interface Paravirt {
   vif: boolean;
+  /**
+   * The stack an entry from an outer level to the kernel's switches to, when
+   * the hypervisor keeps it itself (VMI API 3.0's UpdateKernelStack names no
+   * TSS); without one the TSS's stack for that level is used.
+   */
+  readonly kernelStack?: { readonly sel: number; readonly esp: number };
   /** called as an exception or interrupt is delivered (a #PF flushes deferred page-table updates) */
   onDeliver?(cpu: Cpu, vector: number): void;
 }

@@ -172,8 +172,13 @@ function checkStackLimit(d: Descriptor, sp: number, size: number, ext: number): 
   if (!ok) throw new Fault(Vec.SS, ext);
 }
 
-/** The stack pointer for privilege level `cpl` from the current TSS. */
+/**
+ * The stack for privilege level `cpl`: the current TSS's, unless a
+ * paravirtual kernel's hypervisor keeps that level's stack itself.
+ */
 export function tssStack(cpu: Cpu, cpl: number, ext = 0): { sel: number; esp: number } {
+  const kernel = cpu.pv?.kernelStack;
+  if (kernel && (kernel.sel & 3) === cpl) return kernel;
   const is32 = (cpu.trType & 8) !== 0;
   const off = is32 ? 4 + cpl * 8 : 2 + cpl * 4;
   const need = is32 ? off + 5 : off + 3;

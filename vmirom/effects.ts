@@ -13,16 +13,23 @@ import { Access } from '../cpu/mmu.ts';
 import { writeCr3 } from '../cpu/system-ops.ts';
 import { writeSystem } from '../cpu/segments.ts';
 import { DEFER_CPU, DEFER_MMU, PAGE_TABLE_KINDS, type CpuChange, type VcpuVmi } from './state.ts';
+import { KERNEL_CPL } from './segs.ts';
 
 /**
- * The kernel stack for entries from user mode: the ring-1 (and, for a
- * native-minded guest, ring-0) stack pointer of the TSS at `tss`.
+ * The kernel stack for entries from user mode. Given a TSS (the proposal,
+ * revision 13.3): its ring-1 stack pointer, which ring transitions take,
+ * and ring-0 one, kept equal for a native-minded guest. Given a stack
+ * selector instead (API 3.0: Linux passes __KERNEL_DS and sp0 and keeps its
+ * TSS's SS1 for other uses): the hypervisor keeps the stack itself, at the
+ * kernel's level, and touches no guest memory.
  */
-function setKernelStack(ctx: VcpuVmi, tss: number, _ss: number, esp: number): void {
+function setKernelStack(ctx: VcpuVmi, tss: number, ss: number, esp: number): void {
   const cpu = ctx.cpu;
-  // the kernel runs at ring 1, so ring transitions take ESP1; ESP0 is kept equal
-  writeSystem(cpu, (tss + 4) | 0, 4, esp);
-  writeSystem(cpu, (tss + 12) | 0, 4, esp);
+  if (tss !== 0) {
+    writeSystem(cpu, (tss + 4) | 0, 4, esp);
+    writeSystem(cpu, (tss + 12) | 0, 4, esp);
+  }
+  if (ss & ~3) ctx.kernelStack = { sel: (ss & ~3) | KERNEL_CPL, esp };
 }
 
 function applyCpuChange(ctx: VcpuVmi, c: CpuChange): void {

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { Reg } from '../isa/instr.ts';
 import { LINUX3, PROPOSAL, VMWARE13, type VmiAbi } from './abis.ts';
-import { makeRig, PT, ROM_AT, type Rig } from './testkit.ts';
+import { CODE, KCODE, KDATA, makeRig, PT, ROM_AT, TSS, UCODE, type Rig } from './testkit.ts';
+import { Seg } from '../isa/instr.ts';
 
 function initRig(abi: VmiAbi): Rig {
   const rig = makeRig(1, 4 << 20, abi);
@@ -92,5 +93,36 @@ describe('API 3.0 linkage (get_reloc at 0x88)', () => {
     expect(rig.rom.stats.count('SetPxE')).toBe(1);
     // the clobber marker names the ABI's number
     expect(rig.cpu.regs[Reg.ECX]).toBe((0xdead0000 | 73) | 0);
+  });
+});
+
+describe("API 3.0's UpdateKernelStack (14): kernel data selector and sp0, no TSS pointer (issue 16 item 5)", () => {
+  it('switches to that stack on the next entry from user mode and writes nothing to guest memory', () => {
+    const rig = initRig(LINUX3);
+    const low = rig.mem.u8.slice(0, 0x40);
+    const tss = rig.mem.u8.slice(TSS, TSS + 0x68);
+    rig.call('UpdateKernelStack', { eax: KDATA, edx: 0x68000 }); // __KERNEL_DS, RPL 0
+    expect(rig.mem.u8.slice(0, 0x40)).toEqual(low);
+    expect(rig.mem.u8.slice(TSS, TSS + 0x68)).toEqual(tss);
+    // to ring 3 with SYSEXIT, then an interrupt: the frame lands on the new stack, SS at the kernel's level
+    const cpu = rig.cpu;
+    cpu.sysenterCs = KCODE;
+    cpu.regs[Reg.EDX] = CODE + 0x300; cpu.regs[Reg.ECX] = 0x60000;
+    cpu.eip = rig.slot('SYSEXIT');
+    rig.interp.step();
+    expect(cpu.cpl).toBe(3);
+    rig.bus.pending.push(0x40);
+    rig.interp.checkInterrupts();
+    expect([cpu.cpl, cpu.segSel[Seg.SS], cpu.regs[Reg.ESP]]).toEqual([1, KDATA | 1, 0x68000 - 20]);
+    expect(rig.mem.view.getInt32(0x68000 - 16, true)).toBe(UCODE);
+  });
+
+  it('is queued with CR3 in CPU deferred mode (SetLazyMode 2)', () => {
+    const rig = initRig(LINUX3);
+    rig.call('SetLazyMode', { eax: 2 });
+    rig.call('UpdateKernelStack', { eax: KDATA, edx: 0x68000 });
+    expect(rig.rom.vcpus[0].kernelStack).toBeUndefined();
+    rig.call('SetLazyMode', { eax: 0 });
+    expect(rig.rom.vcpus[0].kernelStack).toEqual({ sel: KDATA | 1, esp: 0x68000 });
   });
 });

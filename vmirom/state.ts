@@ -106,6 +106,8 @@ export class VcpuVmi implements Paravirt {
   readonly cpuPending: CpuChange[] = [];
   /** indexed by AlarmClock */
   readonly alarms: [Alarm, Alarm] = [newAlarm(), newAlarm()];
+  /** the kernel stack entries from user mode switch to, when UpdateKernelStack named no TSS (API 3.0) */
+  kernelStack: { sel: number; esp: number } | undefined;
   /** wall clock minus real time (ns) when WallclockUpdated last looked */
   wallOffset: bigint | undefined;
 
