@@ -50,6 +50,11 @@ export interface CpuBus {
 export interface Paravirt {
   vif: boolean;
   /**
+   * The highest offset of the flat segments sysenter and sysexit load: the
+   * kernel's segments stop below the hypervisor's part of the address space.
+   */
+  readonly flatLimit: number;
+  /**
    * The stack an entry from an outer level to the kernel's switches to, when
    * the hypervisor keeps it itself (VMI API 3.0's UpdateKernelStack names no
    * TSS); without one the TSS's stack for that level is used.

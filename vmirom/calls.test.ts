@@ -438,6 +438,21 @@ describe('SYSEXIT (40)', () => {
     expect(cpu.getEflags() & IF).toBe(IF);
   });
 
+  it('sysenter under the ROM loads flat segments that stop below the hypervisor hole (issue 16 item 8)', () => {
+    const rig = initRig();
+    const cpu = rig.cpu;
+    cpu.sysenterCs = KCODE | 1; cpu.sysenterEip = CODE + 0x600; cpu.sysenterEsp = 0x64000;
+    cpu.regs[Reg.EDX] = CODE + 0x300; cpu.regs[Reg.ECX] = 0x61000;
+    cpu.eip = rig.slot('SYSEXIT');
+    rig.interp.step();
+    rig.mem.load(CODE + 0x300, new Uint8Array([0x0f, 0x34])); // sysenter
+    rig.mem.load(CODE + 0x600, new Uint8Array([0x36, 0xa1, 0x00, 0x00, 0x00, 0xfc])); // mov eax, ss:[0xFC000000]
+    rig.interp.step();
+    expect([cpu.segLimit[Seg.CS], cpu.segLimit[Seg.SS]]).toEqual([0xfbffffff, 0xfbffffff]);
+    rig.interp.step();
+    expect(rig.inHandler()).toBe(12); // #SS, not a write into the hypervisor's space
+  });
+
   it('#GP with no SYSENTER_CS', () => {
     const rig = initRig();
     rig.cpu.eip = rig.slot('SYSEXIT');

@@ -41,7 +41,7 @@ import { repPortString } from '../semantics/families/string.ts';
 import { VMICALL_OPCODE } from '../semantics/families/vmi.ts';
 import { CALL_NAMES, RELOC_CALL, RELOC_NONE, type CallName } from './abis.ts';
 import type { VmiOps } from './ops.ts';
-import { adjustDescriptor, HOLE_START, reloadSegment } from './segs.ts';
+import { adjustDescriptor, reloadSegment } from './segs.ts';
 import { DEFER_CPU, DEFER_MMU, type VcpuVmi } from './state.ts';
 import { init, readApState, validApState } from './kernel-mode.ts';
 import { cancelAlarm, setAlarm, wallclockUpdated } from './clock.ts';
@@ -247,7 +247,7 @@ const defs: Record<CallName, Def> = {
   }, 'always'),
   SYSEXIT: host([], (ctx) => {
     // the user segments stop below the hypervisor's hole
-    sysexit(ctx.cpu, HOLE_START - 1);
+    sysexit(ctx.cpu, ctx.flatLimit);
     ctx.vif = true;
   }, 'always'),
   Pause: nothing,

@@ -26,6 +26,7 @@ import type { MachineApi, VcpuApi } from '../runtime/machine-api.ts';
 import { Vec } from '../isa/faults.ts';
 import type { VmiStats } from './stats.ts';
 import type { VmiAbi } from './abis.ts';
+import { HOLE_START } from './segs.ts';
 
 export const DEFER_MMU = 1, DEFER_CPU = 2, DEFER_DT = 4;
 
@@ -153,6 +154,11 @@ export class VcpuVmi implements Paravirt {
   flushCpu(apply: (c: CpuChange) => void): void {
     // an applied change may not queue again: take the list first
     for (const c of this.cpuPending.splice(0)) apply(c);
+  }
+
+  /** The kernel's flat segments (sysenter, SYSEXIT) end below the hypervisor's hole. */
+  get flatLimit(): number {
+    return HOLE_START - 1;
   }
 
   /** The counter an alarm runs on, now. */

@@ -247,8 +247,10 @@ const sysenter: Exec = (cpu) => {
   const cpl = pv ? 1 : 0;
   cpu.setEflags(0, pv ? VM | RF : VM | IF | RF);
   if (pv) pv.vif = false;
-  loadFlatSegment(cpu, Seg.CS, cs | cpl, cpl, FLAT_4G);
-  loadFlatSegment(cpu, Seg.SS, ((cs + 8) & 0xffff) | cpl, cpl, FLAT_4G);
+  // a paravirtual kernel's flat segments stop below the hypervisor's part of the address space
+  const limit = pv ? pv.flatLimit : FLAT_4G;
+  loadFlatSegment(cpu, Seg.CS, cs | cpl, cpl, limit);
+  loadFlatSegment(cpu, Seg.SS, ((cs + 8) & 0xffff) | cpl, cpl, limit);
   cpu.setCpl(cpl);
   cpu.regs[Reg.ESP] = cpu.sysenterEsp;
   cpu.eip = cpu.sysenterEip;
