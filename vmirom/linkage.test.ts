@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Reg } from '../isa/instr.ts';
 import { LINUX3, PROPOSAL, VMWARE13, type VmiAbi } from './abis.ts';
+import { PAGE_CLONE, PAGE_GDT, PAGE_IDT, PAGE_PAE, PAGE_PD, PAGE_PDP, PAGE_PT, PAGE_ZEROED } from './state.ts';
 import { CODE, KCODE, KDATA, makeRig, PT, ROM_AT, TSS, UCODE, type Rig } from './testkit.ts';
 import { Seg } from '../isa/instr.ts';
 
@@ -124,5 +125,33 @@ describe("API 3.0's UpdateKernelStack (14): kernel data selector and sp0, no TSS
     expect(rig.rom.vcpus[0].kernelStack).toBeUndefined();
     rig.call('SetLazyMode', { eax: 0 });
     expect(rig.rom.vcpus[0].kernelStack).toEqual({ sel: KDATA | 1, esp: 0x68000 });
+  });
+});
+
+describe("AllocatePage's usage flags in the calling ABI's meaning (issue 16 item 9)", () => {
+  const usage = (abi: VmiAbi, flags: number, args: Record<string, number> = {}) => {
+    const rig = initRig(abi);
+    rig.call('AllocatePage', { eax: 0x123, edx: flags, ecx: 0, ...args }, [0, 0]);
+    return rig.rom.pageUsage.get(0x123);
+  };
+
+  it("Linux's PT | ZEROED (0x41) is a zeroed page table, not an IDT page; PD | PAE | CLONE likewise", () => {
+    expect(usage(LINUX3, 0x41)).toBe(PAGE_PT | PAGE_ZEROED);
+    expect(usage(LINUX3, 0x41)! & PAGE_IDT).toBe(0);
+    expect(usage(LINUX3, 0x32)).toBe(PAGE_PD | PAGE_PAE | PAGE_CLONE);
+  });
+
+  it("13.3's bits are PT 1, PD 2, PDP (PAE) 4, PML4 8; the proposal's add the descriptor tables", () => {
+    expect(usage(VMWARE13, 0x03)).toBe(PAGE_PT | PAGE_PD);
+    expect(usage(VMWARE13, 0x04)).toBe(PAGE_PDP);
+    expect(usage(PROPOSAL, 0x10)).toBe(PAGE_GDT);
+  });
+
+  it("a SetPxE into a page Linux registered as a page table is not counted as unregistered", () => {
+    const rig = initRig(LINUX3);
+    rig.enablePaging();
+    rig.call('AllocatePage', { eax: PT >>> 12, edx: 0x41, ecx: 0 }, [0, 0]);
+    rig.call('SetPxE', { eax: 0, edx: PT + 0x800, ecx: 1 });
+    expect(rig.rom.stats.unregisteredPxeWrites).toBe(0);
   });
 });
