@@ -28,6 +28,26 @@ describe('machine run loop', () => {
     expect(r.instructions).toBe(2);
   });
 
+  it('delivers no NMI to a paravirtual vCPU, which the VMI ABI gives none (issue 16 item 6)', () => {
+    // IDT at 0x3000: NMI (vector 2) -> 0x1100, which writes 2 to the debug-exit port
+    const m = machineWith([0xeb, 0xfe], { smp: 2, maxInstructions: 20_000 }); // jmp $
+    m.memory.view.setUint32(0x3000 + 2 * 8, (0x08 << 16) | 0x1100, true);
+    m.memory.view.setUint32(0x3000 + 2 * 8 + 4, 0x8e00, true);
+    m.memory.load(0x1100, Uint8Array.from([0xb0, 0x02, 0xe6, 0xf4]));
+    const dv = m.memory.view;
+    dv.setUint32(0x2808, 0x0000ffff, true); dv.setUint32(0x280c, 0x00cf9a00, true);
+    const bsp = m.vcpus[0];
+    bsp.cpu.gdtBase = 0x2800; bsp.cpu.gdtLimit = 0x0f;
+    bsp.cpu.idtBase = 0x3000; bsp.cpu.idtLimit = 0x7ff;
+    bsp.cpu.pv = { vif: false, flatLimit: 0xfbffffff };
+    m.deliverMessage(null, m.destinations(null, false, 0xff, 2), 4, 0); // NMI to all
+    expect(bsp.nmiPending).toBe(false);
+    expect(m.vcpus[1].nmiPending).toBe(true); // a native vCPU takes it
+    const r = m.runSync();
+    expect(r.stop.exitCode).toBe(EXIT_RUNAWAY);
+    expect(m.stats.nmis).toBe(1);
+  });
+
   it('reports a deadlock when every vCPU halts with interrupts off', () => {
     const m = machineWith([0xfa, 0xf4]); // cli; hlt
     const r = m.runSync();

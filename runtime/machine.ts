@@ -480,8 +480,12 @@ export class Machine implements MachineApi {
       case 1: // lowest priority: the first candidate, so the choice is deterministic
         if (targets.length) targets[0].apic.raise(vector);
         break;
-      case 4: // NMI
-        for (const t of targets) { t.nmiPending = true; this.stats.nmis++; }
+      case 4: // NMI: a paravirtual vCPU (VMI ABI section 7) gets none
+        for (const t of targets) {
+          if (t.cpu.pv) continue;
+          t.nmiPending = true;
+          this.stats.nmis++;
+        }
         break;
       case 5: // INIT
         for (const t of targets) this.init(t);
@@ -566,6 +570,8 @@ export class Machine implements MachineApi {
   private runVcpu(v: Vcpu, total: number): boolean {
     this.current = v;
     this.time.fireDue(v.id);
+    // one pending from before the guest went paravirtual is dropped with it
+    if (v.nmiPending && v.cpu.pv) v.nmiPending = false;
     if (v.nmiPending && v.started) {
       this.time.beginSlice(v.id, v.cpu);
       try { this.deliverNmi(v); } finally { this.time.endSlice((u) => this.vcpus[u].ready()); }
