@@ -63,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
     .argument('[image]', 'Multiboot ELF kernel (default: the built-in guest)')
     .option('--smp <n>', 'number of vCPUs, 1..8', '1')
     .option('--no-rom', 'hide the VMI ROM: the guest runs natively')
+    .option('--no-reboot', 'a guest reset ends the run (status 0) instead of booting the kernel again')
     .option('--vmi-abi <abi>', 'the ROM\'s interface: proposal (2006, default), vmware13 (revision 13.3) or linux3 (Linux VMI API 3.0)', 'proposal')
     .option('--mem <MiB>', 'guest RAM in MiB', '128')
     .option('--append <cmdline>', 'kernel command line (after the image name, as QEMU passes it)')

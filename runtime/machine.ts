@@ -82,6 +82,8 @@ export interface MachineOptions {
 
 export type StopInfo =
   | { kind: 'exit'; reason: string; exitCode: number }
+  /** the guest asked for a reset: whoever runs the machine boots a new one (cli/run.ts) */
+  | { kind: 'reset'; reset: 'soft' | 'hard'; reason: string; exitCode: number }
   | { kind: 'error'; reason: string; message: string; detail?: string; exitCode: number };
 
 export interface VcpuStats {
@@ -437,6 +439,18 @@ export class Machine implements MachineApi {
   stop(reason: string, exitCode: number): void {
     if (this.stopInfo) return;
     this.stopInfo = { kind: 'exit', reason, exitCode };
+    this.yieldRequested = true;
+  }
+
+  /**
+   * A reset request ends this machine's run with a 'reset' stop: a reset
+   * machine is a new machine (a hard reset clears memory and devices, a soft
+   * one keeps memory), so the owner builds it (cli/run.ts), or, told not to
+   * reboot, ends there with status 0.
+   */
+  reset(kind: 'soft' | 'hard'): void {
+    if (this.stopInfo) return;
+    this.stopInfo = { kind: 'reset', reset: kind, reason: `guest reboot (${kind})`, exitCode: 0 };
     this.yieldRequested = true;
   }
 

@@ -482,10 +482,12 @@ describe('Pause, Halt, Reboot, Shutdown (41-44)', () => {
     expect(rd(rig, rig.cpu.regs[Reg.ESP]) >>> 0).toBe(rig.slot('Halt') + 3);
   });
 
-  it('Reboot stops the machine', () => {
+  it('Reboot resets the machine, EAX 0 soft (INIT-like, memory kept) and 1 hard (reset), rather than stopping it (issue 16 item 7)', () => {
     const rig = initRig();
+    rig.call('Reboot', { eax: 0 });
     rig.call('Reboot', { eax: 1 });
-    expect(rig.machine.stopped?.reason).toMatch(/hard/);
+    expect(rig.machine.resets).toEqual(['soft', 'hard']);
+    expect(rig.machine.stopped).toBeUndefined();
   });
 
   it('Shutdown powers this vCPU off with interrupts disabled', () => {

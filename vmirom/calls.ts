@@ -255,7 +255,8 @@ const defs: Record<CallName, Def> = {
     ctx.vif = true;
     halt(ctx.cpu);
   }, 'always'),
-  Reboot: host(['kind'], (ctx, [kind]) => ctx.machine.stop(`guest reboot (${kind === 1 ? 'hard' : 'soft'}) through VMI Reboot`, 0), 'always'),
+  // 0 soft (INIT-like), 1 hard (reset): the machine boots again either way
+  Reboot: host(['kind'], (ctx, [kind]) => ctx.machine.reset(kind === 1 ? 'hard' : 'soft'), 'always'),
   Shutdown: host([], (ctx) => {
     ctx.vif = false;
     ctx.cpu.halted = true;

@@ -64,6 +64,7 @@ export class FakeMachine implements MachineApi {
   readonly apStarts: { id: number; kind: string }[] = [];
   readonly pci: PciDeviceInfo[] = [];
   readonly poweredOff: number[] = [];
+  readonly resets: ('soft' | 'hard')[] = [];
 
   constructor(readonly memory: PhysicalMemory, ncpu: number) {
     for (let k = 0; k < ncpu; k++) {
@@ -93,6 +94,7 @@ export class FakeMachine implements MachineApi {
     if (how.kind === 'state') how.apply(this.vcpus[id].cpu);
   }
   stop(reason: string, exitCode: number): void { this.stopped = { reason, code: exitCode }; }
+  reset(kind: 'soft' | 'hard'): void { this.resets.push(kind); }
   registerPciDevice(dev: PciDeviceInfo): void { this.pci.push(dev); }
   powerOffVcpu(id: number): void { this.poweredOff.push(id); }
 

@@ -119,6 +119,7 @@ struct pv_ops {
     void (*halt)(void);             /* enable interrupts and wait for one */
     void (*pause)(void);
     void (*shutdown)(void);
+    void (*reboot)(u32 hard);       /* 0 soft (INIT-like, memory kept), 1 hard */
     u64 (*rdtsc)(void);
     void (*set_pxe)(u32 *ptr, u32 val);
     void (*set_pxe_long)(u32 *ptr, u64 val);   /* PAE entries */

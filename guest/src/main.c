@@ -145,6 +145,27 @@ static void cpu_features(void) {
             use_sysenter ? " (using sysenter)" : "");
 }
 
+/* reboot=soft|hard: after the workloads, reboot once (VMI Reboot, or the
+   0xCF9 reset register natively). A word in the BIOS communication area
+   (physical 0x4F0, which no loader writes) marks the first boot: a soft
+   reboot keeps memory, so the second boot finds it and exits normally; a
+   hard one clears it, so that boot reboots again. */
+#define REBOOT_MARK 0x544F4F42u        /* "BOOT" */
+static void maybe_reboot(void) {
+    const char *how = cmdline_get("reboot");
+    if (!how) return;
+    volatile u32 *mark = P2V(0x4F0);
+    if (*mark == REBOOT_MARK) {
+        *mark = 0;
+        kprintf("reboot: this boot came after a soft reboot (memory kept)\n");
+        return;
+    }
+    *mark = REBOOT_MARK;
+    kprintf("reboot: %s\n", how);
+    pv.reboot(strcmp(how, "hard") == 0);
+    panic("reboot: the machine did not reset");
+}
+
 void kmain(void) {
     serial_init();
     cmdline_init();
@@ -200,5 +221,6 @@ void kmain(void) {
     fails += run_table(workloads_os, list, &count);
     fails += run_table(workloads_smp, list, &count);
     kprintf("DONE workloads=%d failed=%d cpus=%d mode=%s\n", count, fails, cpus_online, pv.name);
+    maybe_reboot();
     debug_exit(fails ? EXIT_FAIL : EXIT_OK);
 }

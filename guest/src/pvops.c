@@ -130,6 +130,9 @@ static void n_restore_flags(u32 f) { if (f & 0x200) n_irq_enable(); else n_irq_d
 static void n_halt(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
 static void n_pause(void) { __asm__ volatile("pause"); }
 static void n_shutdown(void) { __asm__ volatile("cli; hlt"); }
+static void n_outb(u8 v, u16 p);
+/* the chipset's reset control register: 0x06 resets the CPUs, 0x0E the whole board */
+static void n_reboot(u32 hard) { n_outb(hard ? 0x0E : 0x06, 0xCF9); }
 static u64 n_rdtsc(void) { u64 v; __asm__ volatile("rdtsc" : "=A"(v)); return v; }
 static void n_set_pxe(u32 *p, u32 v) { *(volatile u32 *)p = v; }
 static void n_set_pxe_long(u32 *p, u64 v) {
@@ -178,7 +181,7 @@ struct pv_ops pv = {
     .clts = n_clts, .wbinvd = n_wbinvd,
     .irq_enable = n_irq_enable, .irq_disable = n_irq_disable,
     .save_flags = n_save_flags, .restore_flags = n_restore_flags,
-    .halt = n_halt, .pause = n_pause, .shutdown = n_shutdown, .rdtsc = n_rdtsc,
+    .halt = n_halt, .pause = n_pause, .shutdown = n_shutdown, .reboot = n_reboot, .rdtsc = n_rdtsc,
     .set_pxe = n_set_pxe, .set_pxe_long = n_set_pxe_long, .get_pxe = n_get_pxe, .swap_pxe = n_swap_pxe,
     .alloc_page = n_page_nop, .release_page = n_page_nop,
     .invlpg = n_invlpg, .flush_tlb = n_flush_tlb,
@@ -229,6 +232,7 @@ static void v_restore_flags(u32 f) { V1(VMI_SetInterruptMask)(f & 0x200); }
 static void v_halt(void) { V0(VMI_Halt)(); }
 static void v_pause(void) { V0(VMI_Pause)(); }
 static void v_shutdown(void) { V0(VMI_Shutdown)(); }
+static void v_reboot(u32 hard) { V1(VMI_Reboot)(hard); }
 static u64 v_rdtsc(void) { return ((vfn0_64)SLOT(VMI_RDTSC))(); }
 static void v_set_pxe(u32 *p, u32 v) { V2(VMI_SetPxE)(v, (u32)p); }
 static void v_set_pxe_long(u32 *p, u64 v) { V3(VMI_SetPxELong)((u32)v, (u32)(v >> 32), (u32)p); }
@@ -319,7 +323,7 @@ static const struct pv_ops vmi_ops = {
     .clts = v_clts, .wbinvd = v_wbinvd,
     .irq_enable = v_irq_enable, .irq_disable = v_irq_disable,
     .save_flags = v_save_flags, .restore_flags = v_restore_flags,
-    .halt = v_halt, .pause = v_pause, .shutdown = v_shutdown, .rdtsc = v_rdtsc,
+    .halt = v_halt, .pause = v_pause, .shutdown = v_shutdown, .reboot = v_reboot, .rdtsc = v_rdtsc,
     .set_pxe = v_set_pxe, .set_pxe_long = v_set_pxe_long, .get_pxe = v_get_pxe, .swap_pxe = v_swap_pxe,
     .alloc_page = v_alloc_page, .release_page = v_release_page,
     .invlpg = v_invlpg, .flush_tlb = v_flush_tlb,
