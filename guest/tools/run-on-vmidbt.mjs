@@ -1,27 +1,31 @@
 #!/usr/bin/env node
-// Boots the guest kernel (guest/kernel.elf) on vmidbt in every mode the
-// issue asks for: paravirtual (with the VMI ROM) and native (--no-rom), each
-// with 1 and with 2 vCPUs, runs every workload at a small scale, and compares
-// each RESULT checksum with guest/expected-checksums.json (recorded on QEMU).
-// Two boots run at a time (one per host core on a small machine).
+// Boots the guest kernel (guest/kernel.elf) on vmidbt in every mode:
+// paravirtual through each VMI ABI the ROM serves (the proposal's, VMware's
+// revision 13.3, Linux's API 3.0: `--vmi-abi X` for the ROM and `vmi=X` for
+// the kernel's linkage) and native (--no-rom), each with 1 and with 2 vCPUs
+// (so AP start-up goes through each ABI's SetInitialAPState), runs every
+// workload at a small scale, and compares each RESULT checksum with
+// guest/expected-checksums.json (recorded on QEMU). Two boots run at a time
+// (one per host core on a small machine).
 //
 //   node guest/tools/run-on-vmidbt.mjs      (what `npm run guest:vmidbt` does)
 //   options: --scale S (default 0.1)  --kernel PATH  --timeout SECONDS  --jobs N  --verbose
-//            --modes pv,native  --smp 1,2  --engines translator,interpreter
+//            --modes pv,native  --abis proposal,vmware13,linux3  --smp 1,2  --engines translator,interpreter
 //
 // Every configuration runs translated and interpreted (--no-jit): the
 // checksums must be the same either way.
 //
 // A boot passes when vmidbt exits with status 0 (the guest wrote 0 to the
 // debug-exit port: vmidbt's status is the value itself, not QEMU's
-// (v << 1) | 1), the DONE line names the expected mode and CPU count, and
-// every checksum matches. Without vmirom/ (the ROM not built yet) only the
-// native mode runs, and the last line says so through modes=.
+// (v << 1) | 1), the DONE line names the expected mode and CPU count, a
+// paravirtual boot says it linked the ABI asked for, and every checksum
+// matches.
 //
-// Last line: `guest-on-vmidbt: W workloads, F failed, modes=pv,native smp=1,2`.
+// Last line: `guest-on-vmidbt: W workloads, F failed, modes=pv,native
+// abis=proposal,vmware13,linux3 smp=1,2 engines=translator,interpreter`.
 // Exit status 0 only when F is 0.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,12 +42,10 @@ const scale = opt('--scale', '0.1');
 const timeoutSec = Number(opt('--timeout', '600'));
 const jobs = Math.max(1, Number(opt('--jobs', '2')));
 const expected = JSON.parse(readFileSync(join(root, 'guest', 'expected-checksums.json'), 'utf8'));
-const romBuilt = existsSync(join(root, 'vmirom', 'rom.ts'));
-let modes = opt('--modes', 'pv,native').split(',');
-if (!romBuilt && modes.includes('pv')) {
-  console.log('guest-on-vmidbt: vmirom/ is not built yet: paravirtual mode skipped, native only');
-  modes = modes.filter((m) => m !== 'pv');
-}
+const modes = opt('--modes', 'pv,native').split(',');
+for (const m of modes) if (m !== 'pv' && m !== 'native') throw new Error(`--modes takes pv and/or native, not '${m}'`);
+const abis = modes.includes('pv') ? opt('--abis', 'proposal,vmware13,linux3').split(',') : [];
+for (const a of abis) if (!['proposal', 'vmware13', 'linux3'].includes(a)) throw new Error(`--abis takes proposal, vmware13, linux3, not '${a}'`);
 const smps = opt('--smp', '1,2').split(',').map(Number);
 
 const engines = opt('--engines', 'translator,interpreter').split(',');
@@ -51,16 +53,21 @@ for (const e of engines) if (e !== 'translator' && e !== 'interpreter') throw ne
 
 const configs = [];
 for (const engine of engines) {
-  for (const mode of modes) {
-    for (const smp of smps) configs.push({ mode, smp, engine, label: `${mode.padEnd(6)} smp=${smp} ${engine === 'interpreter' ? 'interp' : 'jit'}` });
+  const kinds = [...abis.map((abi) => ({ mode: 'pv', abi })), ...(modes.includes('native') ? [{ mode: 'native', abi: null }] : [])];
+  for (const { mode, abi } of kinds) {
+    for (const smp of smps) {
+      configs.push({ mode, abi, smp, engine, label: `${(abi ?? mode).padEnd(8)} smp=${smp} ${engine === 'interpreter' ? 'interp' : 'jit'}` });
+    }
   }
 }
 
 /** One boot: resolves with { results, done, summary, exitCode, timedOut, log } */
 function boot(cfg, onResult) {
   return new Promise((resolveBoot) => {
-    const vargs = [join(root, 'bin', 'vmidbt.js'), 'run', kernel, '--smp', String(cfg.smp), '--append', `scale=${scale}`, '--json'];
+    const append = cfg.abi ? `scale=${scale} vmi=${cfg.abi}` : `scale=${scale}`;
+    const vargs = [join(root, 'bin', 'vmidbt.js'), 'run', kernel, '--smp', String(cfg.smp), '--append', append, '--json'];
     if (cfg.mode === 'native') vargs.push('--no-rom');
+    else vargs.push('--vmi-abi', cfg.abi);
     if (cfg.engine === 'interpreter') vargs.push('--no-jit');
     const child = spawn(process.execPath, vargs, { stdio: ['ignore', 'pipe', 'pipe'] });
     const results = [];
@@ -118,7 +125,9 @@ async function runConfig(cfg) {
     if (expected.workloads?.[r.name]?.[r.iters] !== r.checksum) runFailed++;
   }
   const wantMode = cfg.mode === 'pv' ? 'mode=vmi' : 'mode=native';
-  const clean = res.exitCode === 0 && !res.timedOut && res.done !== null && res.done.includes(wantMode) && res.done.includes(`cpus=${cfg.smp}`);
+  const linked = cfg.abi === null || res.log.includes(`${cfg.abi} linkage`);
+  const clean = res.exitCode === 0 && !res.timedOut && res.done !== null && res.done.includes(wantMode) &&
+    res.done.includes(`cpus=${cfg.smp}`) && linked;
   if (!clean) {
     runFailed++;
     const why = res.timedOut ? `timed out after ${timeoutSec}s`
@@ -140,5 +149,5 @@ await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, async () 
 }));
 
 console.log(`guest-on-vmidbt: finished in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-console.log(`guest-on-vmidbt: ${total} workloads, ${failed} failed, modes=${modes.join(',')} smp=${smps.join(',')} engines=${engines.join(',')}`);
+console.log(`guest-on-vmidbt: ${total} workloads, ${failed} failed, modes=${modes.join(',')} abis=${abis.join(',')} smp=${smps.join(',')} engines=${engines.join(',')}`);
 process.exit(failed === 0 && configs.length > 0 ? 0 : 1);
