@@ -4,7 +4,9 @@
 // small scale and compares each checksum with guest/expected-checksums.json.
 // A third boot uses PAE paging (`pae`), a fourth loads guest/fakevmi.rom
 // (a pass-through VMI ROM, see guest/fakevmi/fakevmi.S) so the kernel's
-// paravirtual path runs too.
+// paravirtual path runs too, and a fifth links to that ROM the way a
+// revision-13.3 guest does (`vmi=vmware13`: every call through
+// GetRelocationInfo).
 //
 //   node guest/tools/run-on-qemu.mjs            check (what `npm run guest:qemu` does)
 //   node guest/tools/run-on-qemu.mjs --update   rerun and rewrite the expected checksums
@@ -102,8 +104,10 @@ const configs = [
 ];
 if (!args.includes('--no-pae'))
   configs.push({ key: 'pae', cpus: 2, label: 'pae  ', cmdline: `scale=${scale} pae`, rom: null, mode: 'native' });
-if (existsSync(fakeRom) && !args.includes('--no-vmi'))
+if (existsSync(fakeRom) && !args.includes('--no-vmi')) {
   configs.push({ key: 'vmi', cpus: 2, label: 'vmi  ', cmdline: `scale=${scale}`, rom: fakeRom, mode: 'vmi' });
+  configs.push({ key: 'vmi13', cpus: 2, label: 'vmi13', cmdline: `scale=${scale} vmi=vmware13`, rom: fakeRom, mode: 'vmi' });
+}
 
 for (const cfg of configs) {
   const { cpus, label, cmdline } = cfg;
