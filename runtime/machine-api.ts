@@ -57,7 +57,7 @@ export interface MachineApi {
   wallclockNs(): bigint;
   /** assert ISA IRQ line n on the PIC / IO-APIC (edge) */
   raiseIrq(irq: number): void;
-  /** ports, for the VMI IN/OUT calls (same devices as the native instructions reach) */
+  /** ports: the devices the native instructions reach (the CPU bus and the VMI port calls go to the same) */
   portRead(port: number, size: number): number;
   portWrite(port: number, size: number, value: number): void;
   /**

@@ -257,73 +257,40 @@ const vmware13Rows: Row[] = [
   ...revision13_3,
 ];
 
-/** VMI API 3.0 (Linux's include/asm-x86/vmi.h and vmi_time.h). */
-const linux3Rows: Row[] = [
-  [undefined, 'Init', 'Init', std([], 'eax')],
-  [undefined, 'get_reloc', 'GetRelocationInfo', std(['eax'], 'edx:eax')],
-  [0, 'CPUID', 'CPUID', { ...flagsOnly(), writes: ['eax', 'ebx', 'ecx', 'edx'], note: 'EAX leaf, ECX subleaf → EAX EBX ECX EDX' }],
-  [1, 'WRMSR', 'WRMSR', std([], 'none', { note: 'ECX msr, EDX:EAX value' })],
-  [2, 'RDMSR', 'RDMSR', std([], 'none', { writes: ['eax', 'edx'], note: 'ECX msr → EDX:EAX' })],
-  [3, 'SetGDT', 'SetGDT', std(['eax'])],
-  [4, 'SetLDT', 'SetLDT', std(['eax'])],
-  [5, 'SetIDT', 'SetIDT', std(['eax'])],
-  [6, 'SetTR', 'SetTR', std(['eax'])],
-  [7, 'GetGDT', 'GetGDT', std(['eax'])],
-  [8, 'GetLDT', 'GetLDT', std([], 'eax')],
-  [9, 'GetIDT', 'GetIDT', std(['eax'])],
-  [10, 'GetTR', 'GetTR', std([], 'eax')],
-  [11, 'WriteGDTEntry', 'WriteGDTEntry', std(['eax', 'edx', 'ecx', 'st0'])],
-  [12, 'WriteLDTEntry', 'WriteLDTEntry', std(['eax', 'edx', 'ecx', 'st0'])],
-  [13, 'WriteIDTEntry', 'WriteIDTEntry', std(['eax', 'edx', 'ecx', 'st0'])],
-  // Linux passes the kernel data selector and sp0: there is no TSS pointer
-  [14, 'UpdateKernelStack', 'UpdateKernelStack', std([0, 'eax', 'edx'], 'none', { note: 'EAX SS selector, EDX ESP0' })],
-  [15, 'SetCR0', 'SetCR0', std(['eax'])],
-  [16, 'SetCR2', 'SetCR2', std(['eax'])],
-  [17, 'SetCR3', 'SetCR3', std(['eax'])],
-  [18, 'SetCR4', 'SetCR4', std(['eax'])],
-  [19, 'GetCR0', 'GetCR0', std([], 'eax')],
-  [20, 'GetCR2', 'GetCR2', std([], 'eax')],
-  [21, 'GetCR3', 'GetCR3', std([], 'eax')],
-  [22, 'GetCR4', 'GetCR4', std([], 'eax')],
-  [23, 'WBINVD', 'WBINVD', std()],
-  [24, 'SetDR', 'SetDR', std(['eax', 'edx'])],
-  [25, 'GetDR', 'GetDR', std(['eax'], 'eax')],
-  [26, 'RDPMC', 'RDPMC', std(['ecx'], 'edx:eax')],
-  [27, 'RDTSC', 'RDTSC', std([], 'edx:eax')],
-  [28, 'CLTS', 'CLTS', std()],
-  [29, 'EnableInterrupts', 'EnableInterrupts', flagsOnly()],
-  [30, 'DisableInterrupts', 'DisableInterrupts', flagsOnly()],
-  [31, 'GetInterruptMask', 'GetInterruptMask', flagsOnly([], 'eax')],
-  [32, 'SetInterruptMask', 'SetInterruptMask', flagsOnly(['eax'])],
-  [33, 'IRET', 'IRET', jump],
-  [34, 'SYSEXIT', 'SYSEXIT', { ...jump, note: 'EDX EIP, ECX ESP' }],
-  [35, 'Halt', 'Halt', std()],
-  [36, 'Reboot', 'Reboot', std(['eax'])],
-  [37, 'Shutdown', 'Shutdown', std()],
-  [38, 'SetPxE', 'SetPxE', std(['eax', 'edx', 'ecx'])],
-  [39, 'SetPxELong', 'SetPxELong', std(['eax', 'edx', 'ecx', 'st0'])],
-  [40, 'UpdatePxE', 'UpdatePxE', std(['eax', 'edx'])],
-  [41, 'UpdatePxELong', 'UpdatePxELong', std(['eax', 'edx'])],
-  [42, 'MachineToPhysical', 'MachineToPhysical', std(['eax'], 'eax')],
-  [43, 'PhysicalToMachine', 'PhysicalToMachine', std(['eax'], 'eax')],
-  [44, 'AllocatePage', 'AllocatePage', std(['eax', 'edx', 'ecx', 'st0', 'st1'], 'none', { decode: linuxPages })],
-  [45, 'ReleasePage', 'ReleasePage', std(['eax', 'edx'], 'none', { decode: linuxPages })],
-  [46, 'InvalPage', 'InvalPage', std(['eax'])],
-  [47, 'FlushTLB', 'FlushTLB', std(['eax'])],
-  [48, 'SetLinearMapping', 'SetLinearMapping', std(['eax', 'edx', 'ecx', 'st0'])],
-  [61, 'SetIOPLMask', 'SetIOPLMask', std(['eax'])],
-  [62, 'SetInitialAPState', 'SetInitialAPState', std(['eax', 'edx'])],
-  [63, 'APICWrite', 'APICWrite', std(['eax', 'edx'])],
-  [64, 'APICRead', 'APICRead', std(['eax'], 'eax')],
-  [65, 'IODelay', 'IODelay', std()],
-  [66, 'GetCycleFrequency', 'GetCycleFrequency', std([], 'edx:eax')],
-  [67, 'GetCycleCounter', 'GetCycleCounter', std(['eax'], 'edx:eax')],
-  [68, 'SetAlarm', 'SetAlarm', std(['eax', 'edx', 'ecx', 'st0', 'st1'])],
-  [69, 'CancelAlarm', 'CancelAlarm', std(['eax'], 'eax')],
-  [70, 'GetWallclockTime', 'GetWallclockTime', std([], 'edx:eax')],
-  [71, 'WallclockUpdated', 'WallclockUpdated', std([], 'eax')],
-  [73, 'SetLazyMode', 'SetDeferredMode', std(['eax'], 'none', { note: 'EAX 0 none, 1 MMU, 2 CPU' })],
+/**
+ * VMI API 3.0 (Linux's include/asm-x86/vmi.h and vmi_time.h): the calls it
+ * shares with revision 13, by [3.0 number, revision-13 number], take the
+ * same convention; the rest are its own.
+ */
+const LINUX3_AS_REVISION13: readonly [number, number][] = [
+  [0, 5], [1, 6], [2, 7], [3, 8], [4, 9], [5, 10], [6, 11], [7, 12], [8, 13], [9, 14], [10, 15], [11, 16], [12, 17], [13, 18],
+  [15, 20], [16, 21], [17, 22], [18, 23], [19, 24], [20, 25], [21, 26], [22, 27], [23, 29], [24, 30], [25, 31], [26, 32],
+  [27, 33], [28, 34], [29, 35], [30, 36], [31, 37], [32, 38], [33, 39], [34, 40], [35, 42], [36, 43], [37, 44],
+  [38, 86], [39, 87], [46, 55], [47, 56], [48, 58], [61, 71], [62, 75], [63, 76], [64, 77], [65, 78],
+  [66, 79], [67, 80], [68, 81], [69, 82], [70, 83], [71, 84],
 ];
+
+function linux3Rows(): Row[] {
+  const rev13 = proposalRows;
+  const same = LINUX3_AS_REVISION13.map(([n, r]): Row => {
+    const [, name, call, conv] = rev13.find((row) => row[0] === r)!;
+    return [n, name, call, conv];
+  });
+  return [
+    [undefined, 'Init', 'Init', std([], 'eax')],
+    [undefined, 'get_reloc', 'GetRelocationInfo', std(['eax'], 'edx:eax')],
+    ...same,
+    // Linux passes the kernel data selector and sp0: there is no TSS pointer
+    [14, 'UpdateKernelStack', 'UpdateKernelStack', std([0, 'eax', 'edx'], 'none', { note: 'EAX SS selector, EDX ESP0' })],
+    [40, 'UpdatePxE', 'UpdatePxE', std(['eax', 'edx'])],
+    [41, 'UpdatePxELong', 'UpdatePxELong', std(['eax', 'edx'])],
+    [42, 'MachineToPhysical', 'MachineToPhysical', std(['eax'], 'eax')],
+    [43, 'PhysicalToMachine', 'PhysicalToMachine', std(['eax'], 'eax')],
+    [44, 'AllocatePage', 'AllocatePage', std(['eax', 'edx', 'ecx', 'st0', 'st1'], 'none', { decode: linuxPages })],
+    [45, 'ReleasePage', 'ReleasePage', std(['eax', 'edx'], 'none', { decode: linuxPages })],
+    [73, 'SetLazyMode', 'SetDeferredMode', std(['eax'], 'none', { note: 'EAX 0 none, 1 MMU, 2 CPU' })],
+  ];
+}
 
 function makeAbi(base: Omit<VmiAbi, 'calls' | 'codeEnd' | 'byEntry' | 'byNumber' | 'atOffset'>, rows: Row[], place: (r: Row) => [offset: number, entry: number]): VmiAbi {
   const calls: AbiCall[] = rows.map((r) => {
@@ -368,7 +335,7 @@ export const LINUX3: VmiAbi = makeAbi(
     id: 'linux3', title: "Linux's VMI API 3.0", major: 3, minor: 0, jumpRelocation: RELOC_JUMP,
     license: 'GPL', virtualTop: 0xfc000000,
   },
-  linux3Rows,
+  linux3Rows(),
   (r) => r[0] !== undefined ? [LINUX_SLOT_BASE + r[0] * SLOT_SIZE, r[0]]
     : r[2] === 'Init' ? [LINUX_INIT_OFFSET, LINUX_INIT_ENTRY] : [LINUX_RELOC_OFFSET, LINUX_RELOC_ENTRY],
 );

@@ -424,14 +424,20 @@ describe('SYSEXIT (40)', () => {
     expect((rig.cpu.pv as { vif: boolean }).vif).toBe(true);
     expect(rig.cpu.segLimit[Seg.CS]).toBe(0xfbffffff);
   });
-  it('a sysenter from ring 3 under the ROM enters the kernel at CPL 1 with the virtual IF clear', () => {
-    const rig = initRig();
+  /** SYSEXIT to ring 3 at CODE + 0x300, where a sysenter (to CODE + 0x600, stack 0x64000) waits */
+  function sysexitThenSysenter(rig: Rig): void {
     const cpu = rig.cpu;
     cpu.sysenterCs = KCODE | 1; cpu.sysenterEip = CODE + 0x600; cpu.sysenterEsp = 0x64000;
     cpu.regs[Reg.EDX] = CODE + 0x300; cpu.regs[Reg.ECX] = 0x61000;
     cpu.eip = rig.slot('SYSEXIT');
     rig.interp.step();
-    rig.mem.load(CODE + 0x300, new Uint8Array([0x0f, 0x34]));
+    rig.mem.load(CODE + 0x300, new Uint8Array([0x0f, 0x34])); // sysenter
+  }
+
+  it('a sysenter from ring 3 under the ROM enters the kernel at CPL 1 with the virtual IF clear', () => {
+    const rig = initRig();
+    const cpu = rig.cpu;
+    sysexitThenSysenter(rig);
     rig.interp.step();
     expect([cpu.cpl, cpu.segSel[Seg.CS], cpu.segSel[Seg.SS], cpu.eip, cpu.regs[Reg.ESP]]).toEqual([1, KCODE | 1, KDATA | 1, CODE + 0x600, 0x64000]);
     expect((cpu.pv as { vif: boolean }).vif).toBe(false);
@@ -441,11 +447,7 @@ describe('SYSEXIT (40)', () => {
   it('sysenter under the ROM loads flat segments that stop below the hypervisor hole (issue 16 item 8)', () => {
     const rig = initRig();
     const cpu = rig.cpu;
-    cpu.sysenterCs = KCODE | 1; cpu.sysenterEip = CODE + 0x600; cpu.sysenterEsp = 0x64000;
-    cpu.regs[Reg.EDX] = CODE + 0x300; cpu.regs[Reg.ECX] = 0x61000;
-    cpu.eip = rig.slot('SYSEXIT');
-    rig.interp.step();
-    rig.mem.load(CODE + 0x300, new Uint8Array([0x0f, 0x34])); // sysenter
+    sysexitThenSysenter(rig);
     rig.mem.load(CODE + 0x600, new Uint8Array([0x36, 0xa1, 0x00, 0x00, 0x00, 0xfc])); // mov eax, ss:[0xFC000000]
     rig.interp.step();
     expect([cpu.segLimit[Seg.CS], cpu.segLimit[Seg.SS]]).toEqual([0xfbffffff, 0xfbffffff]);

@@ -175,6 +175,7 @@ const nothing = ops([], () => {});
 const getCr = (n: 0 | 2 | 3 | 4) => ops([], (o) => o.cr(n));
 const portIn = (size: 1 | 2 | 4) => host(['port'], (ctx, [port]) => readPort(ctx.cpu, port & 0xffff, size));
 const portOut = (size: 1 | 2 | 4) => host(['value', 'port'], (ctx, [v, port]) => writePort(ctx.cpu, port & 0xffff, size, v));
+const portString = (size: 1 | 2 | 4, input: boolean) => host([], (ctx) => stringIo(ctx, size, input));
 
 const defs: Record<CallName, Def> = {
   Init: host([], (ctx) => init(ctx), 'always'),
@@ -333,15 +334,15 @@ const defs: Record<CallName, Def> = {
   IN: portIn(4),
   INB: portIn(1),
   INW: portIn(2),
-  INS: host([], (ctx) => stringIo(ctx, 4, true)),
-  INSB: host([], (ctx) => stringIo(ctx, 1, true)),
-  INSW: host([], (ctx) => stringIo(ctx, 2, true)),
+  INS: portString(4, true),
+  INSB: portString(1, true),
+  INSW: portString(2, true),
   OUT: portOut(4),
   OUTB: portOut(1),
   OUTW: portOut(2),
-  OUTS: host([], (ctx) => stringIo(ctx, 4, false)),
-  OUTSB: host([], (ctx) => stringIo(ctx, 1, false)),
-  OUTSW: host([], (ctx) => stringIo(ctx, 2, false)),
+  OUTS: portString(4, false),
+  OUTSB: portString(1, false),
+  OUTSW: portString(2, false),
   // the real IOPL: it governs port access; IF stays out of the guest's reach (the virtual IF decides)
   SetIOPLMask: host(['mask'], (ctx, [mask]) => ctx.cpu.setEflags(mask, IOPL), 'always'),
   SetInitialAPState: host(['state', 'apicId'], (ctx, [ptr, id]) => {
