@@ -7,53 +7,34 @@
  * symbols as objdump does) starts one. Mnemonics are not compared: only the
  * lengths the decoder derives from the table.
  *
- * The files are built at test time with `gcc -m32` from the C sources in
- * fixtures/disasm (integer code at several optimisation settings, x87 code,
- * and an assembly block of system, string, I/O, BCD and odd encodings), plus
- * the committed guest kernel(s) in guest/*.elf. The gcc part is skipped only
- * when `gcc -m32` cannot build (no multilib); objdump itself is required.
+ * The files are the `gcc -m32` objects in spec-tests/fixtures/disasm (built
+ * from the C sources there: integer code at several optimisation settings,
+ * x87 code, and an assembly block of system, string, I/O, BCD and odd
+ * encodings) and the committed guest kernel(s) in guest/*.elf. objdump's
+ * answer for each is committed beside the objects as a `.starts` file; all
+ * of them are build outputs of spec-tests/prebuilt.ts, so this test needs
+ * neither gcc nor objdump, and prebuilt.test.ts remakes them with the tools
+ * where they are installed. objdump ran with -z (list zero runs instead of
+ * skipping them: a skip moves its boundaries) and -w (one line per
+ * instruction).
  *
- * objdump is run with -z (list zero runs instead of skipping them: a skip
- * moves its boundaries) and -w (one line per instruction). One known
- * difference is normalised: objdump folds FWAIT (9B) into a following x87
- * instruction (`9b dd 38` is printed as `fstsw`), while architecturally and
- * for us FWAIT is an instruction of its own. Ranges of data object symbols
- * (STT_OBJECT) are dumped as data by objdump -d and by us, and not compared.
+ * One known difference is normalised: objdump folds FWAIT (9B) into a
+ * following x87 instruction (`9b dd 38` is printed as `fstsw`), while
+ * architecturally and for us FWAIT is an instruction of its own. Ranges of
+ * data object symbols (STT_OBJECT) are dumped as data by objdump -d and by
+ * us, and not compared.
  */
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { executableSections, parseElf32 } from '../runtime/elf.ts';
+import { executableSections, parseElf32, sectionData, type Elf32 } from '../runtime/elf.ts';
 import { disassembleElfSection } from '../cli/disasm.ts';
 import { hexBytes } from '../isa/disasm.ts';
-
-const ROOT = new URL('..', import.meta.url).pathname;
-const FIXTURES = join(ROOT, 'spec-tests/fixtures/disasm');
+import { boundaryTargets, parseStarts, readPrebuilt, ROOT } from './prebuilt.ts';
 
 interface ObjdumpInsn {
   addr: number;
   bytes: string;
-  text: string;
-}
-
-/** objdump's instructions by section name. */
-function objdumpInsns(file: string): Map<string, ObjdumpInsn[]> {
-  const out = execFileSync('objdump', ['-d', '-z', '-w', file], { encoding: 'utf8', maxBuffer: 256 << 20 });
-  const bySection = new Map<string, ObjdumpInsn[]>();
-  let cur: ObjdumpInsn[] | undefined;
-  for (const line of out.split('\n')) {
-    const sec = /^Disassembly of section (.+):$/.exec(line);
-    if (sec) {
-      cur = [];
-      bySection.set(sec[1], cur);
-      continue;
-    }
-    const m = /^\s*([0-9a-f]+):\t([0-9a-f]{2}(?: [0-9a-f]{2})*)\s*\t(.*)$/.exec(line);
-    if (m && cur) cur.push({ addr: parseInt(m[1], 16), bytes: m[2], text: m[3].trim() });
-  }
-  return bySection;
 }
 
 const X87_ESC = /^9b d[89a-f]/;
@@ -65,10 +46,22 @@ interface SectionReport {
   mismatches: string[];
 }
 
-/** Compare every executable section of one ELF file. */
-function compareFile(file: string): SectionReport[] {
-  const elf = parseElf32(readFileSync(file));
-  const theirs = objdumpInsns(file);
+/** objdump's instructions by section, from its committed `.starts` listing and the section's bytes. */
+function objdumpInsns(elf: Elf32, starts: string): Map<string, ObjdumpInsn[]> {
+  const bySection = new Map<string, ObjdumpInsn[]>();
+  for (const [name, insns] of parseStarts(starts)) {
+    const s = elf.sections.find((x) => x.name === name);
+    const data = s ? sectionData(elf, s) : new Uint8Array();
+    const at = (a: number) => a - (s?.addr ?? 0);
+    bySection.set(name, insns.map(({ addr, len }) => ({ addr, bytes: hexBytes(data.subarray(at(addr), at(addr) + len)) })));
+  }
+  return bySection;
+}
+
+/** Compare every executable section of one ELF file with objdump's listing of it. */
+function compareFile(elfBytes: Uint8Array, starts: string): SectionReport[] {
+  const elf = parseElf32(elfBytes);
+  const theirs = objdumpInsns(elf, starts);
   const reports: SectionReport[] = [];
   for (const s of executableSections(elf)) {
     const lines = disassembleElfSection(elf, s);
@@ -79,7 +72,7 @@ function compareFile(file: string): SectionReport[] {
     for (const insn of od) {
       odStarts.set(insn.addr, insn);
       // FWAIT folded into the x87 instruction after it: two instructions for us
-      if (X87_ESC.test(insn.bytes)) odStarts.set(insn.addr + 1, { ...insn, addr: insn.addr + 1, bytes: insn.bytes.slice(3) });
+      if (X87_ESC.test(insn.bytes)) odStarts.set(insn.addr + 1, { addr: insn.addr + 1, bytes: insn.bytes.slice(3) });
     }
     const mismatches: string[] = [];
     const all = [...new Set([...ours.keys(), ...odStarts.keys()])].sort((a, b) => a - b);
@@ -89,7 +82,7 @@ function compareFile(file: string): SectionReport[] {
       if (o && l) continue;
       const at = `${s.name}+0x${(a - s.addr).toString(16)} (0x${a.toString(16)})`;
       mismatches.push(o
-        ? `${at}: objdump starts '${o.bytes}' ${o.text}; we do not (our previous instruction covers it)`
+        ? `${at}: objdump starts '${o.bytes}'; we do not (our previous instruction covers it)`
         : `${at}: we start '${hexBytes(l!.bytes)}' ${l!.text}; objdump does not`);
     }
     reports.push({ section: s.name, objdump: odStarts.size, ours: ours.size, mismatches });
@@ -97,8 +90,8 @@ function compareFile(file: string): SectionReport[] {
   return reports;
 }
 
-function checkFile(label: string, file: string): void {
-  const reports = compareFile(file);
+function checkFile(label: string, elf: string, starts: string): void {
+  const reports = compareFile(readPrebuiltOrInput(elf), new TextDecoder().decode(readPrebuilt(starts)));
   expect(reports.length).toBeGreaterThan(0);
   const problems: string[] = [];
   for (const r of reports) {
@@ -112,52 +105,14 @@ function checkFile(label: string, file: string): void {
   expect(problems.slice(0, 40), `${problems.length} boundary mismatches`).toEqual([]);
 }
 
-function gccM32Works(dir: string): boolean {
-  try {
-    execFileSync('gcc', ['-m32', '-x', 'c', '-c', '-o', join(dir, 'probe.o'), '-'], {
-      input: 'int probe(int x) { return x * 3; }\n', stdio: ['pipe', 'ignore', 'ignore'],
-    });
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** A gcc fixture is itself a build output; a guest image is committed by guest/Makefile. */
+const readPrebuiltOrInput = (path: string): Uint8Array =>
+  path.startsWith('guest/') ? new Uint8Array(readFileSync(join(ROOT, path))) : readPrebuilt(path);
 
-const work = mkdtempSync(join(tmpdir(), 'vmidbt-objdump-'));
-const haveGcc = gccM32Works(work);
-if (!haveGcc) console.log('objdump-boundaries: gcc -m32 unavailable (install gcc-multilib): gcc-built part skipped');
-
-/** name, source, extra flags */
-const BUILDS: [string, string, string[]][] = [
-  ['arith-O2', 'arith.c', ['-O2']],
-  ['arith-O2-i686-nopic', 'arith.c', ['-O2', '-march=i686', '-fno-pic']],
-  ['arith-Os', 'arith.c', ['-Os', '-fno-pic']],
-  ['arith-O1-i386', 'arith.c', ['-O1', '-march=i386', '-fno-pic']],
-  ['fpu-O2-387', 'fpu.c', ['-O2', '-mfpmath=387', '-march=i686']],
-  ['fpu-O0-387-i386', 'fpu.c', ['-O0', '-mfpmath=387', '-march=i386']],
-  ['sys', 'sys.c', ['-O2', '-fno-pic']],
-];
-
-describe.skipIf(!haveGcc)('objdump boundaries: gcc -m32 builds', () => {
-  for (const [name, src, flags] of BUILDS) {
-    it(name, () => {
-      const obj = join(work, `${name}.o`);
-      execFileSync('gcc', ['-m32', ...flags, '-fno-asynchronous-unwind-tables', '-c', join(FIXTURES, src), '-o', obj]);
-      checkFile(name, obj);
-    });
-  }
-});
-
-const guestDir = join(ROOT, 'guest');
-const guestImages = existsSync(guestDir) ? readdirSync(guestDir).filter((f) => f.endsWith('.elf')) : [];
-
-describe('objdump boundaries: committed guest images', () => {
-  it('finds objdump', () => {
-    expect(execFileSync('objdump', ['--version'], { encoding: 'utf8' })).toMatch(/GNU objdump/);
+describe('objdump boundaries', () => {
+  const targets = boundaryTargets();
+  it('covers the gcc fixtures and the guest kernel', () => {
+    expect(targets.map((t) => t.label)).toEqual(expect.arrayContaining(['arith-O2', 'fpu-O2-387', 'sys', 'guest/kernel.elf']));
   });
-  for (const f of guestImages) {
-    it(`guest/${f}`, () => checkFile(`guest/${f}`, join(guestDir, f)));
-  }
+  for (const t of targets) it(t.label, () => checkFile(t.label, t.elf, t.starts));
 });
-
-process.on('exit', () => rmSync(work, { recursive: true, force: true }));

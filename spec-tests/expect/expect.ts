@@ -3,7 +3,9 @@
  * snippets, stored next to them so that every change to code generation
  * shows up as a reviewed diff.
  *
- * Each case is `cases/<name>.asm` (nasm, 32-bit, loaded at 0x1000). It is
+ * Each case is `cases/<name>.asm` (nasm, 32-bit, loaded at 0x1000 through
+ * `cases/flat32.inc`), assembled into the committed `cases/<name>.bin`
+ * (spec-tests/prebuilt.ts: `npm run prebuilt:update` after editing a case). It is
  * translated on a fresh bare CPU by `RegionCompiler` directly (one region at
  * the entry, as the engine would make it with threshold 0), and the source is
  * normalised (trailing whitespace, blank lines and runs of spaces removed) so
@@ -11,16 +13,17 @@
  * with the snippet's listing as a header comment; `npm run expect:update`
  * rewrites them, expect.test.ts compares and prints a line diff.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { bareCpu, CODE_ADDR } from '../harness.ts';
 import { RegionCompiler } from '../../translator/compile/compile.ts';
 import { disassembleRange, hexBytes } from '../../isa/disasm.ts';
-import { nasm } from './nasm.ts';
+import { readPrebuilt } from '../prebuilt.ts';
 import { TABLE } from '../../semantics/table.ts';
 
 export const EXPECT_DIR = new URL('./', import.meta.url).pathname;
 const CASES_DIR = join(EXPECT_DIR, 'cases');
+const CASES = 'spec-tests/expect/cases';
 
 export function caseNames(): string[] {
   return readdirSync(CASES_DIR).filter((f) => f.endsWith('.asm')).map((f) => f.slice(0, -4)).sort();
@@ -32,7 +35,7 @@ export function normalise(js: string): string {
 
 /** The expected-file text of a case: its listing, then the generated function, normalised. */
 export function generated(name: string): string {
-  const code = nasm(readFileSync(join(CASES_DIR, `${name}.asm`), 'utf8'), CODE_ADDR);
+  const code = readPrebuilt(`${CASES}/${name}.bin`);
   const b = bareCpu();
   b.load(code);
   const t = new RegionCompiler().compile(b.cpu, 0);

@@ -1,24 +1,23 @@
 /**
  * System tests: small self-checking guest programs (spec-tests/system/*.asm).
  *
- * Each program is a flat binary assembled with nasm at test time and loaded
- * at 0x7C00; the CPU starts there in real mode, as a boot sector would. The
+ * Each program is a flat binary assembled by nasm into the committed
+ * `<name>.bin` beside its source (spec-tests/prebuilt.ts; after editing a
+ * program or lib.inc, `npm run prebuilt:update`), loaded at 0x7C00; the CPU starts there in real mode, as a boot sector would. The
  * program enters protected mode itself (lib.inc), runs its checks, and
  * reports through the debug-exit port 0xF4: 0 means every check passed, any
  * other value names the check that failed. Characters written to COM1
  * (0x3F8) are collected as its message. A triple fault or running past the
  * instruction budget is a failure with the CPU state in the message.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { PhysicalMemory } from '../../cpu/memory.ts';
 import { Cpu, type CpuBus } from '../../cpu/cpu.ts';
 import { Interpreter } from '../../runtime/interpreter.ts';
 import { MachineStop } from '../../isa/faults.ts';
 import { Seg } from '../../isa/instr.ts';
 import { Engine, DEFAULT_ENGINE_OPTIONS } from '../../translator/engine/engine.ts';
+import { readPrebuilt } from '../prebuilt.ts';
 
 /** How a program runs: interpreter only, translated from the first execution, or translated and checked in lockstep. */
 export type EngineMode = 'interpreter' | 'jit' | 'lockstep';
@@ -33,17 +32,8 @@ export function systemTestNames(): string[] {
   return readdirSync(DIR).filter((f) => f.endsWith('.asm')).map((f) => f.replace(/\.asm$/, '')).sort();
 }
 
-export function assemble(name: string, outDir: string): Uint8Array {
-  const out = join(outDir, `${name}.bin`);
-  try {
-    execFileSync('nasm', ['-f', 'bin', '-I', DIR, '-o', out, join(DIR, `${name}.asm`)], { stdio: 'pipe' });
-  } catch (e) {
-    const err = e as { code?: string; stderr?: Buffer };
-    if (err.code === 'ENOENT') throw new Error('nasm is not installed (apt-get install nasm)');
-    throw new Error(`nasm failed: ${err.stderr?.toString().trim()}`);
-  }
-  return new Uint8Array(readFileSync(out));
-}
+/** A program's committed binary (an error names the command to run when it is older than its source). */
+export const program = (name: string): Uint8Array => readPrebuilt(`spec-tests/system/${name}.bin`);
 
 /** Run one assembled program; resolves with its exit value, console text and the CPU. */
 export function runProgram(image: Uint8Array, budget = BUDGET, mode: EngineMode = 'interpreter'): { exit: number | undefined; console: string; cpu: Cpu; stop?: string } {
@@ -82,22 +72,16 @@ export function runProgram(image: Uint8Array, budget = BUDGET, mode: EngineMode 
 }
 
 export async function runSystemTests(mode: EngineMode = 'interpreter'): Promise<{ tests: number; failed: number; results: SystemResult[] }> {
-  const names = systemTestNames();
-  const dir = mkdtempSync(join(tmpdir(), 'vmidbt-system-'));
   const results: SystemResult[] = [];
-  try {
-    for (const name of names) {
-      try {
-        const r = runProgram(assemble(name, dir), BUDGET, mode);
-        const ok = r.exit === 0;
-        const why = r.stop ?? (r.exit !== 0 ? `check ${r.exit} failed` : '');
-        results.push({ name, ok, message: ok ? r.console.trim() : `${why}${r.console ? ` (console: ${r.console.trim()})` : ''}` });
-      } catch (e) {
-        results.push({ name, ok: false, message: (e as Error).message });
-      }
+  for (const name of systemTestNames()) {
+    try {
+      const r = runProgram(program(name), BUDGET, mode);
+      const ok = r.exit === 0;
+      const why = r.stop ?? (r.exit !== 0 ? `check ${r.exit} failed` : '');
+      results.push({ name, ok, message: ok ? r.console.trim() : `${why}${r.console ? ` (console: ${r.console.trim()})` : ''}` });
+    } catch (e) {
+      results.push({ name, ok: false, message: (e as Error).message });
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
   return { tests: results.length, failed: results.filter((r) => !r.ok).length, results };
 }
