@@ -22,7 +22,7 @@ import { HELPERS } from '../../semantics/helpers.ts';
 import { Cpu } from '../../cpu/cpu.ts';
 import { PhysicalMemory } from '../../cpu/memory.ts';
 import { MachineStop } from '../../isa/faults.ts';
-import { nasm } from '../../spec-tests/expect/nasm.ts';
+import { nasm } from '../../spec-tests/snippets.ts';
 import { Rng, assemble, randomUnits, AVOID_NONE } from '../../spec-tests/fuzz/generate.ts';
 
 const NODE_TYPES = new Set([

@@ -15,7 +15,7 @@ import { Engine, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine.ts'
 import { readEflags } from '../../cpu/flags.ts';
 import { CR0_PG } from '../../cpu/mmu.ts';
 import { writeCr0 } from '../../cpu/system-ops.ts';
-import { nasm } from '../../spec-tests/expect/nasm.ts';
+import { nasm } from '../../spec-tests/snippets.ts';
 
 const GDT = 0x800, IDT = 0x900, HANDLERS = 0xc00;
 

@@ -1,0 +1,77 @@
+/**
+ * nasm snippets written inline in tests, assembled once and committed by
+ * content hash.
+ *
+ * `nasm(source, org)` gives the flat binary of `bits 32`, `org` and the
+ * source. The bytes come from spec-tests/snippets/<hash>.bin, where <hash>
+ * is the first 16 hex digits of the SHA-256 of that full text, kept in
+ * <hash>.asm beside it; so a changed snippet is a new file, never a stale
+ * one, and no test needs nasm to run.
+ *
+ * A snippet not yet in the store is assembled and recorded there when nasm
+ * is present and the run is not CI (commit the two new files with the test);
+ * under CI it is an error, so a snippet missing from a commit cannot pass CI
+ * and then fail on a machine without nasm. prebuilt.test.ts checks every
+ * stored pair (name = hash of the source, and, where nasm runs, the bytes it
+ * makes). To drop snippets no test uses any more, delete the folder and run
+ * `npm test` with nasm: exactly the snippets the tests ask for come back.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, sha256 } from './prebuilt.ts';
+import { IN_CI, installHint, tool } from './tools.ts';
+
+export const SNIPPETS = 'spec-tests/snippets';
+const DIR = join(ROOT, SNIPPETS);
+
+const memo = new Map<string, Uint8Array>();
+
+/** The store's name for a snippet's full text. */
+export const snippetKey = (text: string): string => sha256(new TextEncoder().encode(text)).slice(0, 16);
+
+/** The command that makes <key>.bin from <key>.asm, run in the store's folder (OUT: the output file). */
+export const snippetArgv = (key: string, out: string): string[] => ['nasm', '-f', 'bin', '-o', out, `${key}.asm`];
+
+/** Assemble a 32-bit snippet loaded at `org` (default 0x1000). */
+export function nasm(source: string, org = 0x1000): Uint8Array {
+  const text = `bits 32\norg 0x${org.toString(16)}\n${source}\n`;
+  const hit = memo.get(text);
+  if (hit) return hit;
+  const key = snippetKey(text);
+  const bin = join(DIR, `${key}.bin`);
+  const bytes = existsSync(bin) ? new Uint8Array(readFileSync(bin)) : record(key, text);
+  memo.set(text, bytes);
+  return bytes;
+}
+
+/** Assemble a snippet that is not in the store yet, and add it (outside CI only). */
+function record(key: string, text: string): Uint8Array {
+  const where = `${SNIPPETS}/${key}.bin`;
+  if (IN_CI) throw new Error(`nasm snippet ${where} is not committed: run the test with nasm outside CI and commit ${SNIPPETS}/${key}.{asm,bin}\n${text}`);
+  const nasmTool = tool('nasm');
+  if (nasmTool.missing) throw new Error(`nasm snippet ${where} is not committed and nasm is unavailable (${nasmTool.missing}; ${installHint('nasm')})\n${text}`);
+  const work = mkdtempSync(join(tmpdir(), 'vmidbt-snippet-'));
+  try {
+    writeFileSync(join(work, `${key}.asm`), text);
+    const r = spawnSync(snippetArgv(key, `${key}.bin`)[0], snippetArgv(key, `${key}.bin`).slice(1), { cwd: work, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`nasm failed: ${(r.stderr ?? '').trim()}\n${text}`);
+    mkdirSync(DIR, { recursive: true });
+    // renamed into place from a sibling file, so a parallel test worker never reads half a file
+    for (const ext of ['.asm', '.bin']) {
+      const part = join(DIR, `${key}${ext}.${process.pid}.part`);
+      writeFileSync(part, readFileSync(join(work, `${key}${ext}`)));
+      renameSync(part, join(DIR, `${key}${ext}`));
+    }
+    console.log(`recorded nasm snippet ${where}: commit ${SNIPPETS}/${key}.asm and .bin`);
+    return new Uint8Array(readFileSync(join(DIR, `${key}.bin`)));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The stored snippets' keys. */
+export function storedSnippets(): string[] {
+  return existsSync(DIR) ? readdirSync(DIR).filter((f) => f.endsWith('.asm')).map((f) => f.slice(0, -4)).sort() : [];
+}

@@ -1,0 +1,8 @@
+bits 32
+org 0x1000
+
+      nop
+      nop
+      nop
+      rdtsc
+      jmp $

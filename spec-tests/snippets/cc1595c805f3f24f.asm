@@ -1,0 +1,7 @@
+bits 32
+org 0x1000
+
+      sti
+    top:
+      inc eax
+      jmp top
