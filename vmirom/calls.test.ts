@@ -11,7 +11,7 @@ import { POISON } from './rom.ts';
 import { PROPOSAL } from './abis.ts';
 import {
   makeRig, CODE, GDT, IDT, KCODE, KDATA, LDT, LDT_SEL, PD, PT, TSS, TSS_SEL, UCODE, UDATA, type Rig,
-} from './testkit.ts';
+} from '../spec-tests/rom-rig.ts';
 
 const poison = (name: string) => POISON | PROPOSAL.calls.find((c) => c.name === name)!.number!;
 

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Reg, Seg } from '../isa/instr.ts';
-import { CODE, makeRig, PD, PT, TSS, type Rig } from './testkit.ts';
+import { CODE, makeRig, PD, PT, TSS, type Rig } from '../spec-tests/rom-rig.ts';
 
 const MMU = 1, CPU = 2;
 const LIN = 0x3ff000;

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { buildRomImage, imageLayout, ROM_SIZE, slotCode } from './image.ts';
 import { callAtAddress, romSymbols, vmiRomInfo } from './symbols.ts';
 import { ABIS, LINUX3, PROPOSAL, VMWARE13, type VmiAbi } from './abis.ts';
-import { makeRig, ROM_AT } from './testkit.ts';
+import { makeRig, ROM_AT } from '../spec-tests/rom-rig.ts';
 import { disassembleRange } from '../isa/disasm.ts';
 import { TABLE } from '../semantics/table.ts';
 

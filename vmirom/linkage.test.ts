@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Reg } from '../isa/instr.ts';
 import { LINUX3, PROPOSAL, VMWARE13, type VmiAbi } from './abis.ts';
 import { PAGE_CLONE, PAGE_GDT, PAGE_IDT, PAGE_PAE, PAGE_PD, PAGE_PDP, PAGE_PT, PAGE_ZEROED } from './state.ts';
-import { CODE, KCODE, KDATA, makeRig, PT, ROM_AT, TSS, UCODE, type Rig } from './testkit.ts';
+import { CODE, KCODE, KDATA, makeRig, PT, ROM_AT, TSS, UCODE, type Rig } from '../spec-tests/rom-rig.ts';
 import { Seg } from '../isa/instr.ts';
 
 function initRig(abi: VmiAbi): Rig {

@@ -8,7 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Reg } from '../isa/instr.ts';
-import { makeRig, type Rig, type RunState } from './testkit.ts';
+import { makeRig, type Rig } from '../spec-tests/rom-rig.ts';
+import type { RunState } from '../spec-tests/fake-machine.ts';
 
 function counter(rig: Rig, which: number, cpuIndex = 0): bigint {
   rig.call('GetCycleCounter', { eax: which }, [], cpuIndex);
