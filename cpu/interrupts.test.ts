@@ -1,26 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { bareCpu } from '../spec-tests/harness.ts';
+import { handlerAt, testWorld, type World } from '../spec-tests/world.ts';
 import { TripleFault } from './interrupts.ts';
 
-/** Build a GDT with flat ring-0 code/data and an IDT whose gates all point at `handler`. */
-function withIdt(handler: number, idtLimit = 0x7ff) {
-  const b = bareCpu();
-  const { cpu, mem } = b;
-  const gdt = 0x500;
-  mem.i32[(gdt >> 2) + 2] = 0x0000ffff; mem.i32[(gdt >> 2) + 3] = 0x00cf9a00;
-  mem.i32[(gdt >> 2) + 4] = 0x0000ffff; mem.i32[(gdt >> 2) + 5] = 0x00cf9200;
-  cpu.gdtBase = gdt; cpu.gdtLimit = 0x17;
-  const idt = 0x2000;
-  for (let v = 0; v < 256; v++) {
-    mem.i32[(idt >> 2) + v * 2] = (0x08 << 16) | (handler & 0xffff);
-    mem.i32[(idt >> 2) + v * 2 + 1] = (handler & 0xffff0000) | 0x8e00;
-  }
-  cpu.idtBase = idt; cpu.idtLimit = idtLimit;
-  return b;
+/** The test world with the IDT cut to `vectors` entries. */
+function withIdt(vectors = 256): World {
+  const w = testWorld();
+  w.cpu.idtLimit = vectors * 8 - 1;
+  return w;
 }
 
 /** Shrink DS to 4 KiB so that `mov eax, [0x2000]` raises #GP(0). */
-function smallDs(b: ReturnType<typeof bareCpu>) {
+function smallDs(b: World) {
   b.cpu.segLimit[3] = 0xfff;
   b.cpu.refreshSeg(3);
   b.load([0xa1, 0x00, 0x20, 0x00, 0x00]);
@@ -28,11 +18,11 @@ function smallDs(b: ReturnType<typeof bareCpu>) {
 
 describe('exception delivery', () => {
   it('pushes EFLAGS, CS, EIP and the error code and enters the handler', () => {
-    const b = withIdt(0x3000);
+    const b = withIdt();
     smallDs(b);
     b.cpu.setFlag(1, 1);
     b.interp.step();
-    expect(b.cpu.eip).toBe(0x3000);
+    expect(b.cpu.eip).toBe(handlerAt(13));
     const esp = b.cpu.regs[4];
     expect(esp).toBe(0x80000 - 16);
     expect(b.cpu.read(2, esp, 4)).toBe(0); // error code
@@ -43,18 +33,18 @@ describe('exception delivery', () => {
 
   it('turns a fault during delivery into #DF, and a fault delivering #DF into a triple fault', () => {
     // IDT limit covers vectors 0..12 only: #GP (13) cannot be delivered -> #GP again -> #DF (8) is deliverable
-    const b = withIdt(0x3000, 13 * 8 - 1);
+    const b = withIdt(13);
     b.load([0x0f, 0x0b]); // ud2 -> #UD (6) delivers fine
     b.interp.step();
-    expect(b.cpu.eip).toBe(0x3000);
+    expect(b.cpu.eip).toBe(handlerAt(6));
     // now a #GP: vector 13 is beyond the limit -> #GP while delivering #GP -> #DF
-    const c = withIdt(0x3000, 13 * 8 - 1);
+    const c = withIdt(13);
     smallDs(c);
     c.interp.step();
-    expect(c.cpu.eip).toBe(0x3000);
+    expect(c.cpu.eip).toBe(handlerAt(8));
     expect(c.cpu.read(2, c.cpu.regs[4], 4)).toBe(0); // #DF error code 0
     // no IDT at all: triple fault
-    const d = withIdt(0x3000, 7);
+    const d = withIdt(1);
     smallDs(d);
     expect(() => d.interp.step()).toThrow(TripleFault);
   });

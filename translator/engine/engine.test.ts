@@ -1,6 +1,6 @@
 /**
- * The engine's contract, each property on a small nasm-built guest on the
- * bare flat CPU (spec-tests/harness.ts): tiering by threshold, `jit: false`,
+ * The engine's contract, each property on a small nasm-built guest in the
+ * test world (spec-tests/world.ts): tiering by threshold, `jit: false`,
  * chaining, self-modifying code, precise faults under paging, regions across
  * a page boundary, the bounded cache, and the budget that makes a translated
  * loop return. Where it matters the final state is compared with the same
@@ -10,42 +10,13 @@
  * fuzzer (spec-tests/fuzz) found; they are fixed, and these cases keep them so.
  */
 import { describe, expect, it } from 'vitest';
-import { bareCpu, type Bare } from '../../spec-tests/harness.ts';
+import { handlerAt, testWorld, type World } from '../../spec-tests/world.ts';
 import { Engine, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine.ts';
 import { readEflags } from '../../cpu/flags.ts';
-import { CR0_PG } from '../../cpu/mmu.ts';
-import { writeCr0 } from '../../cpu/system-ops.ts';
 import { nasm } from '../../spec-tests/snippets.ts';
 
-const GDT = 0x800, IDT = 0x900, HANDLERS = 0xc00;
-
-/** GDT, and an IDT of 48 vectors whose handlers are `jmp $` at HANDLERS + 4 * vector. */
-function installIdt(b: Bare): void {
-  const { cpu, mem } = b;
-  mem.i32[(GDT >> 2) + 2] = 0x0000ffff; mem.i32[(GDT >> 2) + 3] = 0x00cf9a00;
-  mem.i32[(GDT >> 2) + 4] = 0x0000ffff; mem.i32[(GDT >> 2) + 5] = 0x00cf9200;
-  cpu.gdtBase = GDT; cpu.gdtLimit = 0x17;
-  for (let v = 0; v < 48; v++) {
-    mem.i32[(IDT >> 2) + v * 2] = (0x08 << 16) | (HANDLERS + v * 4);
-    mem.i32[(IDT >> 2) + v * 2 + 1] = 0x8e00;
-    mem.u8[HANDLERS + v * 4] = 0xeb; mem.u8[HANDLERS + v * 4 + 1] = 0xfe;
-  }
-  cpu.idtBase = IDT; cpu.idtLimit = 48 * 8 - 1;
-}
-
-/** Paging on: identity map of the first 4 MiB, except the pages listed (not present). */
-function enablePaging(b: Bare, holes: number[]): void {
-  const { cpu, mem } = b;
-  const pd = 0x70000, pt = 0x71000;
-  mem.i32[pd >> 2] = pt | 3;
-  for (let p = 0; p < 1024; p++) mem.i32[(pt >> 2) + p] = holes.includes(p << 12) ? 0 : (p << 12) | 3;
-  cpu.cr3 = pd;
-  writeCr0(cpu, cpu.cr0 | CR0_PG);
-}
-
-function machine(code: Uint8Array, options: Partial<EngineOptions> = {}, setup?: (b: Bare) => void): { b: Bare; e: Engine } {
-  const b = bareCpu();
-  installIdt(b);
+function machine(code: Uint8Array, options: Partial<EngineOptions> = {}, setup?: (b: World) => void): { b: World; e: Engine } {
+  const b = testWorld();
   setup?.(b);
   b.load(code);
   const e = new Engine(b.cpu, b.interp, { ...DEFAULT_ENGINE_OPTIONS, ...options });
@@ -53,10 +24,10 @@ function machine(code: Uint8Array, options: Partial<EngineOptions> = {}, setup?:
 }
 
 interface Final { regs: number[]; eip: number; eflags: number; cr2: number }
-const final = (b: Bare): Final => ({ regs: [...b.cpu.regs], eip: b.cpu.eip >>> 0, eflags: readEflags(b.cpu), cr2: b.cpu.cr2 >>> 0 });
+const final = (b: World): Final => ({ regs: [...b.cpu.regs], eip: b.cpu.eip >>> 0, eflags: readEflags(b.cpu), cr2: b.cpu.cr2 >>> 0 });
 
 /** The same guest, interpreter only, for the same number of instructions. */
-function interpreted(code: Uint8Array, n: number, setup?: (b: Bare) => void): Bare {
+function interpreted(code: Uint8Array, n: number, setup?: (b: World) => void): World {
   const { b, e } = machine(code, { jit: false }, setup);
   e.run(n);
   return b;
@@ -177,8 +148,8 @@ describe('precise faults', () => {
     mov edx, [ebx]
     mov eax, 99
     jmp $`);
-  const setup = (b: Bare) => {
-    enablePaging(b, [HOLE]);
+  const setup = (b: World) => {
+    b.enablePaging([HOLE]);
     b.cpu.regs[1] = 10;
     b.cpu.regs[4] = 0x80000;
   };
@@ -189,7 +160,7 @@ describe('precise faults', () => {
     e.run(5);
     expect(e.stats.translatedInstructions).toBeGreaterThan(0);
     const { cpu, mem } = b;
-    expect(cpu.eip >>> 0).toBe(HANDLERS + 14 * 4);
+    expect(cpu.eip >>> 0).toBe(handlerAt(14));
     expect(cpu.cr2 >>> 0).toBe(0x50010);
     expect(mem.i32[0x9000 >> 2]).toBe(0x1234); // the store before the fault happened
     expect(cpu.regs[1]).toBe(15); // add ecx, 5 committed
@@ -264,7 +235,7 @@ describe('budget and interrupts', () => {
   top:
     inc eax
     jmp top`);
-  const withIf = (x: Bare) => { x.cpu.eflags = 0x202; };
+  const withIf = (x: World) => { x.cpu.eflags = 0x202; };
 
   it('a tight translated loop returns when the budget is spent', () => {
     const { b, e } = machine(spin, { threshold: 0 }, withIf);
@@ -290,7 +261,7 @@ describe('budget and interrupts', () => {
     expect(b.cpu.eip >>> 0).toBeLessThan(0x1010);
     pending = true;
     e.run(5000);
-    expect(b.cpu.eip >>> 0).toBe(HANDLERS + 0x20 * 4);
+    expect(b.cpu.eip >>> 0).toBe(handlerAt(0x20));
     expect(pending).toBe(false);
   });
 });
@@ -302,7 +273,7 @@ describe('translator bugs found by spec-tests/fuzz, fixed (regression tests)', (
       push eax
       mov edx, [ebx]
       jmp $`);
-    const setup = (b: Bare) => { enablePaging(b, [0x50000]); b.cpu.regs[4] = 0x80000; };
+    const setup = (b: World) => { b.enablePaging([0x50000]); b.cpu.regs[4] = 0x80000; };
     const { b, e } = machine(code, { threshold: 0 }, setup);
     e.run(3);
     const ref = interpreted(code, 3, setup);
@@ -352,7 +323,7 @@ describe('translator bugs found by spec-tests/fuzz, fixed (regression tests)', (
     e.run(1000);
     pending = true;
     e.run(1000);
-    expect(b.cpu.eip >>> 0).toBe(HANDLERS + 0x20 * 4);
+    expect(b.cpu.eip >>> 0).toBe(handlerAt(0x20));
   });
 
   it('popf setting TF single-steps the next instruction', () => {
@@ -364,6 +335,6 @@ describe('translator bugs found by spec-tests/fuzz, fixed (regression tests)', (
       jmp $`);
     const { b, e } = machine(code, { threshold: 0 });
     e.run(4);
-    expect(b.cpu.eip >>> 0).toBe(HANDLERS + 1 * 4);
+    expect(b.cpu.eip >>> 0).toBe(handlerAt(1));
   });
 });
