@@ -1,13 +1,15 @@
 /**
  * Replays golden vectors through the interpreter.
  *
- * Each vector runs one instruction on a bare flat-mode CPU (spec-tests/
- * harness.ts): registers and memory from the vector's inputs, the encoding at
- * 0x1000, one step, then every output compared: registers whole, memory byte
+ * Each vector runs one instruction in the test world (spec-tests/world.ts,
+ * with an IDT of 32 exception vectors, so traps the instruction delivers
+ * itself, into and int3, are seen): registers and memory from the vector's
+ * inputs, the encoding at 0x1000, one step, then every output compared: registers whole, memory byte
  * for byte, flags on CF PF AF ZF SF OF DF except those the vector says are
  * undefined, and the exception raised (if any).
  */
-import { bareCpu, CODE_ADDR, type Bare } from './harness.ts';
+import { CODE_ADDR } from './harness.ts';
+import { testWorld, type World } from './world.ts';
 import type { Form, VectorRow } from './vectors.ts';
 import { Fault } from '../isa/faults.ts';
 import { readEflags } from '../cpu/flags.ts';
@@ -40,38 +42,19 @@ function hex(v: number | Uint8Array | null): string {
   return (v >>> 0).toString(16);
 }
 
-/** A GDT, an IDT and handler addresses, so traps the instruction delivers itself (into, int3) are seen. */
-const GDT = 0x800, IDT = 0x900, HANDLERS = 0xc00, VECTORS = 32;
-
-function installTables(b: Bare): void {
-  const { cpu, mem } = b;
-  mem.i32[(GDT >> 2) + 2] = 0x0000ffff; mem.i32[(GDT >> 2) + 3] = 0x00cf9a00 | 0;
-  mem.i32[(GDT >> 2) + 4] = 0x0000ffff; mem.i32[(GDT >> 2) + 5] = 0x00cf9200 | 0;
-  cpu.gdtBase = GDT; cpu.gdtLimit = 0x17;
-  for (let v = 0; v < VECTORS; v++) {
-    const handler = HANDLERS + v * 4;
-    mem.i32[(IDT >> 2) + v * 2] = (0x08 << 16) | handler;
-    mem.i32[(IDT >> 2) + v * 2 + 1] = 0x8e00;
-    mem.u8[handler] = 0xf4;
-  }
-  cpu.idtBase = IDT; cpu.idtLimit = VECTORS * 8 - 1;
-}
-
 /** interpreter: the reference; jit: each form translated once (a one-instruction region) and run per vector */
 export type ReplayEngine = 'interpreter' | 'jit';
 
 export class Replayer {
-  private readonly bare: Bare = bareCpu();
+  private readonly world: World = testWorld({ vectors: 32 });
   private readonly compiler = new RegionCompiler({ maxInstructions: 1, maxBlocks: 1 });
   private translated: { form: Form; t: Translation } | undefined;
 
-  constructor(readonly engine: ReplayEngine = 'interpreter') {
-    installTables(this.bare);
-  }
+  constructor(readonly engine: ReplayEngine = 'interpreter') {}
 
   private translation(form: Form): Translation {
     if (this.translated?.form === form) return this.translated.t;
-    const cpu = this.bare.cpu;
+    const cpu = this.world.cpu;
     cpu.eip = CODE_ADDR;
     const t = this.compiler.compile(cpu, 0);
     if (!t) throw new Error(`form ${form.name} could not be translated`);
@@ -81,7 +64,7 @@ export class Replayer {
 
   /** Run one vector; returns the first mismatching field, or undefined. */
   run(form: Form, row: VectorRow): Mismatch | undefined {
-    const { cpu, mem, interp } = this.bare;
+    const { cpu, mem, interp } = this.world;
     cpu.regs.fill(0);
     cpu.eflags = 2;
     cpu.lazy = 0;
@@ -114,10 +97,10 @@ export class Replayer {
       cpu.eip = CODE_ADDR;
       cpu.regs[4] = esp;
     }
-    const at = cpu.eip >>> 0;
-    if (at >= HANDLERS && at < HANDLERS + VECTORS * 4) {
+    const delivered = this.world.vectorTaken();
+    if (delivered >= 0) {
       // the instruction delivered a trap itself: compare the state it left before delivery
-      exc = (at - HANDLERS) >> 2;
+      exc = delivered;
       cpu.regs[4] = esp;
     }
     const undef = row.undef ?? form.undef;

@@ -3,8 +3,8 @@
  * state, run by the interpreter alone and by the engine translating
  * everything at once (threshold 0); the final states must be identical.
  *
- * Two sandboxes (a bare flat CPL-0 CPU each, spec-tests/harness.ts) are set
- * up identically: a GDT, an IDT whose 32 handlers are each `jmp $`, random
+ * Two sandboxes (a test world each, spec-tests/world.ts: flat CPL 0, an IDT
+ * of 32 vectors whose handlers are each `jmp $`) are set up identically: random
  * bytes in the data area, random registers, arithmetic flags, DF and x87
  * registers, and the code (generate.ts) ending in `jmp $`. The interpreter
  * steps until EIP reaches a `jmp $` (the end, or a handler after an
@@ -20,7 +20,7 @@
  * failure is reproduced by its seed alone, and `minimise` drops units while
  * the mismatch persists.
  */
-import { bareCpu, type Bare } from '../harness.ts';
+import { testWorld, vectorAt, type World } from '../world.ts';
 import { Engine, DEFAULT_ENGINE_OPTIONS } from '../../translator/engine/engine.ts';
 import { readEflags } from '../../cpu/flags.ts';
 import { disassembleRange, hexBytes } from '../../isa/disasm.ts';
@@ -68,31 +68,19 @@ export function caseFromSeed(seed: number, avoid: Avoid = AVOID_KNOWN, maxUnits 
   return { seed, units, start, regs, eflags, data, fpu: { top: rng.int(8), tags, st } };
 }
 
-/** The bytes of an empty sandbox: descriptor tables and handlers. */
-function baseImage(): Uint8Array {
-  const img = new Uint8Array(LAYOUT.memBytes);
-  const i32 = new Int32Array(img.buffer);
-  const { gdt, idt, handlers, vectors } = LAYOUT;
-  // flat code (0x08) and data (0x10) descriptors, as enterFlatProtectedMode assumes
-  i32[(gdt >> 2) + 2] = 0x0000ffff; i32[(gdt >> 2) + 3] = 0x00cf9a00;
-  i32[(gdt >> 2) + 4] = 0x0000ffff; i32[(gdt >> 2) + 5] = 0x00cf9200;
-  for (let v = 0; v < vectors; v++) {
-    const h = handlers + v * 4;
-    i32[(idt >> 2) + v * 2] = (0x08 << 16) | h;
-    i32[(idt >> 2) + v * 2 + 1] = 0x8e00;
-    img[h] = 0xeb; img[h + 1] = 0xfe;
-  }
-  return img;
-}
+/** The IDT's size in a sandbox: the exceptions. */
+const VECTORS = 32;
+const sandbox = (): World => testWorld({ memBytes: LAYOUT.memBytes, vectors: VECTORS });
 
-const BASE = baseImage();
+/** The bytes of an empty sandbox: descriptor tables and handlers. */
+const BASE = sandbox().mem.u8.slice();
 
 /** Where a run stopped: the end of the code, or the handler of an exception. */
 export function stopName(eip: number, end: number): string {
   const a = eip >>> 0;
   if (a === end) return 'end';
-  const { handlers, vectors } = LAYOUT;
-  if (a >= handlers && a < handlers + vectors * 4 && (a & 3) === 0) return vectorName((a - handlers) >> 2);
+  const v = vectorAt(a, VECTORS);
+  if (v >= 0) return vectorName(v);
   return `eip ${a.toString(16)}`;
 }
 
@@ -107,7 +95,7 @@ interface State {
   mem: Uint8Array;
 }
 
-function capture(b: Bare): State {
+function capture(b: World): State {
   const { cpu, mem } = b;
   return {
     regs: [...cpu.regs], eip: cpu.eip >>> 0, eflags: readEflags(cpu) >>> 0, instructions: cpu.instructions,
@@ -170,8 +158,8 @@ export interface Outcome {
 
 /** Both sandboxes and the engine, reused across cases (the engine's code cache is invalidated as code is reloaded). */
 export class Differential {
-  private readonly a: Bare = bareCpu(LAYOUT.memBytes);
-  private readonly b: Bare = bareCpu(LAYOUT.memBytes);
+  private readonly a: World = sandbox();
+  private readonly b: World = sandbox();
   readonly engine: Engine;
   /** instructions run by the interpreter, over all cases */
   instructions = 0;
@@ -180,15 +168,14 @@ export class Differential {
     this.engine = new Engine(this.b.cpu, this.b.interp, { ...DEFAULT_ENGINE_OPTIONS, threshold: 0 });
   }
 
-  private reset(s: Bare, c: FuzzCase, code: Uint8Array): void {
+  private reset(s: World, c: FuzzCase, code: Uint8Array): void {
     const { cpu, mem } = s;
     mem.u8.set(BASE);
     mem.u8.set(c.data, LAYOUT.data);
     // through `load`, so that translations and decodings made from the previous case's code are dropped
     mem.load(LAYOUT.codeLo, new Uint8Array(LAYOUT.codeHi - LAYOUT.codeLo));
     mem.load(c.start, code);
-    cpu.gdtBase = LAYOUT.gdt; cpu.gdtLimit = 0x17;
-    cpu.idtBase = LAYOUT.idt; cpu.idtLimit = LAYOUT.vectors * 8 - 1;
+    s.installTables(cpu);
     cpu.regs.set(c.regs);
     cpu.eip = c.start;
     cpu.eflags = c.eflags;
@@ -210,8 +197,7 @@ export class Differential {
     this.reset(this.a, c, bytes);
     this.reset(this.b, c, bytes);
     const { cpu, interp } = this.a;
-    const { vectors, handlers } = LAYOUT;
-    const stopped = (eip: number) => eip === end || (eip >= handlers && eip < handlers + vectors * 4);
+    const stopped = (eip: number) => eip === end || vectorAt(eip, VECTORS) >= 0;
     let n = 0;
     // forward branches only: every sequence ends; the bound is a guard against a generator bug
     while (n < 20000 && !cpu.halted) {

@@ -25,9 +25,8 @@ import { TABLE } from '../../semantics/table.ts';
 const rows = TABLE.rows;
 import { K, Sz, type Operand } from '../../isa/operands.ts';
 
-/** Where things are in the sandbox's physical (= linear) memory. */
+/** Where things are in the sandbox's physical (= linear) memory; the descriptor tables and handlers sit in page 0 (spec-tests/world.ts). */
 export const LAYOUT = {
-  gdt: 0x800, idt: 0x900, handlers: 0xc00, vectors: 32,
   codeLo: 0x1000, codeHi: 0x4000,
   data: 0x8000, dataSize: 0x4000,
   stackTop: 0xf000,
