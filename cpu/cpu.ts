@@ -11,9 +11,11 @@
  * cpu/flags.ts.
  *
  * Memory accesses through a segment (`read`, `write`) check rights and
- * limits, add the base, and go to the MMU. Everything privileged (segment
- * loads, control registers, interrupt delivery) lives in the modules that
- * import this one: segments.ts, interrupts.ts, system.ts.
+ * limits, add the base, and go to the MMU. Everything privileged lives in
+ * the modules that import this one: segment loads in cpu/segments.ts,
+ * interrupt delivery in cpu/interrupts.ts, control and debug registers and
+ * the system instructions in semantics/families/ (descriptors.ts, system.ts).
+ * Both engines, the machine and the VMI ROM build on this class.
  */
 import { readEflags, materialize, computeLazy, type FlagState } from './flags.ts';
 import { ARITH, FIXED_ONE, testCC, VM, IOPL, AC } from '../isa/eflags.ts';

@@ -127,7 +127,7 @@ export class Interpreter {
   /** Take a pending external interrupt if IF allows it now. */
   checkInterrupts(): boolean {
     const cpu = this.cpu;
-    // under a VMI ROM the virtual IF decides, the real IF stays set (cpu.ts Paravirt)
+    // under a VMI ROM the virtual IF decides, the real IF stays set (cpu/cpu.ts Paravirt)
     const pv = cpu.pv;
     if (!(pv ? pv.vif : cpu.eflags & IF) || cpu.interruptShadow) return false;
     const vector = cpu.bus.pendingInterrupt(cpu);

@@ -18,7 +18,8 @@
  * time jumps to the next event (or, with host time, the loop sleeps). So a
  * run is a deterministic function of the image, the command line and the
  * options. How a vCPU executes its slice is the `ExecutionEngine`: the
- * interpreter today, the translator later.
+ * interpreter by default; `vmidbt run` gives it the translator's
+ * (translator/engine/machine-engine.ts), which this layer never imports.
  *
  * The run ends when the guest writes the debug-exit port (exit status =
  * the value written), on a triple fault or another condition the CPU core

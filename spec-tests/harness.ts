@@ -1,7 +1,11 @@
 /**
  * A bare CPU for tests: flat 32-bit protected mode, CPL 0, paging off,
- * 1 MiB of RAM, code placed at 0x1000. Tests and the vector replayer use it
- * to run a few instructions without a machine around them.
+ * 1 MiB of RAM, code placed at 0x1000, and no descriptor tables: the
+ * segment caches are loaded directly, so nothing may reload a segment, and a
+ * delivered fault ends in a triple fault. Unit tests of single instructions use it to run
+ * a few instructions without a machine around them; a test that needs a
+ * GDT, an IDT, paging or ring 3 uses the test world built on it
+ * (spec-tests/world.ts).
  */
 import { PhysicalMemory } from '../cpu/memory.ts';
 import { Cpu } from '../cpu/cpu.ts';

@@ -100,10 +100,11 @@ const WEIGHTED: string[] = [];
 for (const [f, w] of Object.entries(FAMILY_WEIGHT)) if (BY_FAMILY.has(f)) for (let k = 0; k < w; k++) WEIGHTED.push(f);
 
 /**
- * Translator bugs found by this fuzzer and not fixed yet, each a way of
- * generating code that shows it (see the `it.fails` reproductions in
- * translator/engine.test.ts). The CI test avoids them so that it guards
- * everything else; `npm run fuzz -- --known` generates them again.
+ * Translator bugs this fuzzer found, each a way of generating code that
+ * showed it. All are fixed now (regression tests in
+ * translator/engine/engine.test.ts), so `AVOID_KNOWN` avoids nothing; a new
+ * bug found before its fix gets a switch here, the CI test avoids it so that
+ * it guards everything else, and `npm run fuzz -- --known` generates it again.
  */
 export interface Avoid {
   /** rdtsc in a region reads the instructions retired as of the region's entry */
@@ -116,7 +117,7 @@ export interface Avoid {
   trap: boolean;
 }
 
-// every bug the switches once avoided is fixed (regression tests in translator/engine.test.ts): nothing is avoided now
+// every bug the switches once avoided is fixed (regression tests in translator/engine/engine.test.ts): nothing is avoided now
 export const AVOID_KNOWN: Avoid = { rdtsc: false, csStore: false, zeroShift: false, trap: false };
 export const AVOID_NONE: Avoid = { rdtsc: false, csStore: false, zeroShift: false, trap: false };
 

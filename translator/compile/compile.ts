@@ -101,7 +101,7 @@ function endsBlock(i: Instr): boolean {
 }
 
 export class RegionCompiler {
-  /** call sites the translator may replace with specialised code (call-sites.ts) */
+  /** call sites the translator may replace with specialised code (translator/inline/call-sites.ts) */
   readonly inliners: CallSiteInliner[] = [];
   /** calls replaced so far, by inliner name */
   readonly inlined = new Map<string, number>();

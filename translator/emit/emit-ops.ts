@@ -9,7 +9,7 @@
  *
  * The generated function keeps guest state in JS locals:
  *   r0..r7            general registers
- *   fl, lz, lop, lres, la, lb   EFLAGS and the lazy-flag record (flags.ts)
+ *   fl, lz, lop, lres, la, lb   EFLAGS and the lazy-flag record (cpu/flags.ts)
  *   ic                instructions retired since entry
  *   ip, sp0           index of the instruction that may fault, and ESP at its start
  * and reaches memory through the software TLB (`tlb`) and typed-array views of

@@ -85,7 +85,7 @@ export class Engine {
   constructor(readonly cpu: Cpu, readonly interp: Interpreter, readonly options: EngineOptions = DEFAULT_ENGINE_OPTIONS) {
     this.compiler = new RegionCompiler(options.lockstep ? { ...DEFAULT_LIMITS, excludeSideEffects: true } : DEFAULT_LIMITS);
     if (options.lockstep) {
-      // every store through the journal (memory.ts): no TLB may hold write rights
+      // every store through the journal (cpu/memory.ts): no TLB may hold write rights
       cpu.mem.noFastWrites = true;
       cpu.mmu.flushAll(false);
     }
