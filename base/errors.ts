@@ -1,4 +1,11 @@
-/** An expected failure the CLI reports as one line and an exit status. */
+/**
+ * The user-facing error type. A `UserError` is a failure the user can act
+ * on (a bad option value, a missing or malformed image, a guest that cannot
+ * run): `cli/main.ts` prints its message as one line on stderr and exits
+ * with `exitCode`, never with a stack trace. Any layer may throw it; only
+ * the command line catches it. Anything else that escapes is a bug in
+ * vmidbt.
+ */
 export class UserError extends Error {
   constructor(message: string, readonly exitCode = 1) {
     super(message);

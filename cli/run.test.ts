@@ -1,3 +1,9 @@
+/**
+ * `vmidbt run` as a user meets it, through the real executable in a child
+ * process: every expected failure (missing or non-Multiboot image, unknown
+ * option, bad value, a guest past --max-instructions) is one line on stderr
+ * and a non-zero exit, and --json keeps stdout for the summary alone.
+ */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';

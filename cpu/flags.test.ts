@@ -1,3 +1,9 @@
+/**
+ * Lazy flags (cpu/flags.ts) against references computed the slow way: every
+ * 8-bit add/adc/sub/sbb exhaustively, 32-bit carry and overflow at the
+ * extremes, shift carries, and every condition code (isa/eflags.ts) on a
+ * full EFLAGS value.
+ */
 import { describe, expect, it } from 'vitest';
 import { computeLazy, makeLop, FlagKind, PARITY } from './flags.ts';
 import { CF, OF, ZF, SF, AF, ARITH, testCC } from '../isa/eflags.ts';

@@ -1,3 +1,8 @@
+/**
+ * Exception delivery through the IDT (cpu/interrupts.ts) in the test world:
+ * the frame pushed and the handler entered, and the escalation from a fault
+ * during delivery to #DF and from a fault delivering #DF to a triple fault.
+ */
 import { describe, expect, it } from 'vitest';
 import { handlerAt, testWorld, type World } from '../spec-tests/world.ts';
 import { TripleFault } from './interrupts.ts';

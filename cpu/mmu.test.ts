@@ -1,3 +1,9 @@
+/**
+ * The MMU and its software TLB (cpu/mmu.ts): page walks with accessed and
+ * dirty bits, #PF with CR2 and the error code, global pages across CR3
+ * loads, 4 MiB (PSE) and 2 MiB (PAE) pages, and accesses that cross a page
+ * boundary checking both pages before writing either.
+ */
 import { describe, expect, it } from 'vitest';
 import { bareCpu } from '../spec-tests/harness.ts';
 import { Fault } from '../isa/faults.ts';

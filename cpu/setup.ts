@@ -1,6 +1,9 @@
 /**
  * Canned CPU states: the flat 32-bit protected mode a Multiboot loader leaves
- * (and that test vectors and system tests start from).
+ * (runtime/loader/multiboot.ts), which the test harness and test world start
+ * from too. Only the segment caches are loaded: no GDT is written, so code
+ * that reloads a segment register needs its own (the Multiboot contract says
+ * the kernel must load one before it does).
  */
 import type { Cpu } from './cpu.ts';
 import { CR0_PE } from './mmu.ts';

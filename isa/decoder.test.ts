@@ -1,3 +1,9 @@
+/**
+ * The decoder (isa/decoder.ts) over the table vmidbt runs: ModRM, SIB and
+ * displacements, default segments and overrides, 16-bit addressing,
+ * prefixes in any order, relative branch targets, sign-extended immediates,
+ * the #GP and #UD it raises, and a table with one row per expanded encoding.
+ */
 import { describe, expect, it } from 'vitest';
 import { decode, type CodeSource } from './decoder.ts';
 import { Fault } from './faults.ts';

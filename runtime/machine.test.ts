@@ -1,3 +1,10 @@
+/**
+ * The machine's run loop on small hand-assembled guests: exit through the
+ * debug-exit port, deadlock, runaway and triple-fault stops, a halted vCPU
+ * woken by its APIC timer; SMP start-up by INIT/SIPI and through the SIPI
+ * hook, IPIs and stolen time; and the guest kernel booted natively with the
+ * checksum QEMU gives.
+ */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { Machine, EXIT_DEADLOCK, EXIT_RUNAWAY } from './machine.ts';

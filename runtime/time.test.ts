@@ -1,3 +1,8 @@
+/**
+ * Machine time (runtime/time.ts): real = available + stolen for every vCPU,
+ * halted and idle time counted as available, clocks extrapolated inside a
+ * slice, and events fired in order.
+ */
 import { describe, expect, it } from 'vitest';
 import { MachineTime } from './time.ts';
 

@@ -1,3 +1,9 @@
+/**
+ * Each device model on its own, driven through its ports or MMIO registers
+ * as a guest would: the 8259A pair, the 8254 PIT, the 16550 UART, PCI
+ * configuration mechanism #1, the CMOS RTC, the local APIC and the IO-APIC.
+ * Time is a hand-moved clock, so every expected edge is exact.
+ */
 import { describe, expect, it } from 'vitest';
 import { PicPair } from './pic.ts';
 import { Pit8254, PIT_HZ, type TimerHost } from './pit.ts';

@@ -1,3 +1,9 @@
+/**
+ * The Multiboot v1 loader and the ACPI tables: header search and refusal of
+ * bad images, a.out-kludge loading, the guest kernel's segments, entry state
+ * and information structure (memory sizes, command line, memory map), and
+ * checksummed RSDP/RSDT/MADT with one processor per vCPU.
+ */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { PhysicalMemory } from '../../cpu/memory.ts';
