@@ -13,12 +13,11 @@
  * outside CI, and a failure in CI.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commandLine, MANIFEST, readManifest, recipes, ROOT, runRecipe, sha256, staleness, type Recipe } from './prebuilt.ts';
-import { SNIPPETS, snippetArgv, snippetKey, storedSnippets } from './snippets.ts';
+import { assembleSnippet, readSnippet, SNIPPETS, snippetKey, storedSnippets } from './snippets.ts';
 import { IN_CI, requireTools, type Skippable, type ToolName } from './tools.ts';
 
 const manifest = readManifest();
@@ -37,11 +36,13 @@ describe('committed build outputs, checked without tools', () => {
     expect(all.map((r) => staleness(r.out, manifest)).filter(Boolean)).toEqual([]);
   });
 
-  it('every stored nasm snippet is named by the hash of its source and has its bytes', () => {
+  it('every stored nasm snippet is named by the hash of its text and has its bytes', () => {
     const keys = storedSnippets();
     expect(keys.length).toBeGreaterThan(10);
     for (const key of keys) {
-      expect(snippetKey(readFileSync(join(ROOT, SNIPPETS, `${key}.asm`), 'utf8')), `${SNIPPETS}/${key}.asm`).toBe(key);
+      const record = readSnippet(key);
+      expect(snippetKey(record.text), `${SNIPPETS}/${key}.json`).toBe(key);
+      expect(record.nasm, `${SNIPPETS}/${key}.json names the nasm that made it`).toMatch(/NASM version/);
       expect(existsSync(join(ROOT, SNIPPETS, `${key}.bin`)), `${SNIPPETS}/${key}.bin`).toBe(true);
     }
   });
@@ -74,11 +75,9 @@ function remakeDiffers(r: Recipe, work: string): string | undefined {
 
 /** Reassemble one stored snippet; a line naming the difference, or undefined. */
 function snippetDiffers(key: string, work: string): string | undefined {
-  writeFileSync(join(work, `${key}.asm`), readFileSync(join(ROOT, SNIPPETS, `${key}.asm`)));
-  const argv = snippetArgv(key, `${key}.bin`);
-  const p = spawnSync(argv[0], argv.slice(1), { cwd: work, encoding: 'utf8' });
-  if (p.status !== 0) return `${SNIPPETS}/${key}.asm: nasm failed: ${p.stderr.trim().split('\n')[0]}`;
-  return readFileSync(join(work, `${key}.bin`)).equals(readFileSync(join(ROOT, SNIPPETS, `${key}.bin`))) ? undefined : `${SNIPPETS}/${key}.bin differs from nasm's output`;
+  const { bytes, error } = assembleSnippet(key, readSnippet(key).text, work);
+  if (!bytes) return `${SNIPPETS}/${key}.json: ${error?.split('\n')[0]}`;
+  return Buffer.from(bytes).equals(readFileSync(join(ROOT, SNIPPETS, `${key}.bin`))) ? undefined : `${SNIPPETS}/${key}.bin differs from nasm's output`;
 }
 
 describe('committed build outputs, remade by their tools', () => {
