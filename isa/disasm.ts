@@ -87,18 +87,18 @@ export class SymbolTable {
 
   /** The address of the nearest symbol at or below addr. */
   containing(addr: number): number | undefined {
-    const a = addr >>> 0;
-    let lo = 0;
-    let hi = this.sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.sorted[mid].addr <= a) lo = mid + 1; else hi = mid;
-    }
-    return lo > 0 ? this.sorted[lo - 1].addr : undefined;
+    const k = this.firstAbove(addr);
+    return k > 0 ? this.sorted[k - 1].addr : undefined;
   }
 
   /** The first symbol address strictly above addr (where objdump restarts decoding). */
   nextAfter(addr: number): number | undefined {
+    const k = this.firstAbove(addr);
+    return k < this.sorted.length ? this.sorted[k].addr : undefined;
+  }
+
+  /** Index in `sorted` of the first symbol whose address is above addr (binary search). */
+  private firstAbove(addr: number): number {
     const a = addr >>> 0;
     let lo = 0;
     let hi = this.sorted.length;
@@ -106,7 +106,7 @@ export class SymbolTable {
       const mid = (lo + hi) >> 1;
       if (this.sorted[mid].addr <= a) lo = mid + 1; else hi = mid;
     }
-    return lo < this.sorted.length ? this.sorted[lo].addr : undefined;
+    return lo;
   }
 }
 
