@@ -18,6 +18,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { consoleReader } from './console.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const guestDir = resolve(here, '..');
@@ -58,35 +59,23 @@ function boot(cpus, cmdline, rom, onLine) {
     ];
     const child = spawn(qemu, qargs, { stdio: ['ignore', 'pipe', 'pipe'] });
     const results = [];
-    let buf = '';
-    let log = '';
     let done = null;
     let timedOut = false;
     const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutSec * 1000);
-    const take = (text) => {
-      buf += text;
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl).replace(/\r$/, '');
-        buf = buf.slice(nl + 1);
-        log += line + '\n';
-        const m = /^RESULT name=(\S+) iters=(\d+) cycles=(\d+) checksum=(0x[0-9a-f]{8})$/.exec(line);
-        if (m) {
-          const r = { name: m[1], iters: Number(m[2]), cycles: m[3], checksum: m[4] };
-          results.push(r);
-          onLine(r);
-        } else if (line.startsWith('DONE ')) {
-          done = line;
-        } else if (verbose || /PANIC|FAIL|trap|killed|leak|did not start/.test(line)) {
-          console.log(`    | ${line}`);
-        }
-      }
-    };
-    child.stdout.on('data', (d) => take(d.toString('latin1')));
-    child.stderr.on('data', (d) => { log += d.toString(); if (verbose) process.stderr.write(d); });
+    const con = consoleReader({
+      onResult: (printed) => {
+        const r = { ...printed, iters: Number(printed.iters) };
+        results.push(r);
+        onLine(r);
+      },
+      onDone: (line) => { done = line; },
+      onOther: (line) => { if (verbose || /PANIC|FAIL|trap|killed|leak|did not start/.test(line)) console.log(`    | ${line}`); },
+    });
+    child.stdout.on('data', (d) => con.take(d.toString('latin1')));
+    child.stderr.on('data', (d) => { con.log += d.toString(); if (verbose) process.stderr.write(d); });
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolveBoot({ results, exitCode: code, done, timedOut, log });
+      resolveBoot({ results, exitCode: code, done, timedOut, log: con.log });
     });
   });
 }

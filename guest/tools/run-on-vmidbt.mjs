@@ -28,6 +28,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { consoleReader } from './console.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -72,37 +73,22 @@ function boot(cfg, onResult) {
     const child = spawn(process.execPath, vargs, { stdio: ['ignore', 'pipe', 'pipe'] });
     const results = [];
     let done = null;
-    let buf = '';
-    let log = '';
     let out = '';
     let timedOut = false;
     const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutSec * 1000);
-    // with --json the guest console is on stderr and the summary on stdout
-    child.stderr.on('data', (d) => {
-      buf += d.toString('latin1');
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl).replace(/\r$/, '');
-        buf = buf.slice(nl + 1);
-        log += line + '\n';
-        const m = /^RESULT name=(\S+) iters=(\d+) cycles=(\d+) checksum=(0x[0-9a-f]{8})$/.exec(line);
-        if (m) {
-          const r = { name: m[1], iters: m[2], checksum: m[4] };
-          results.push(r);
-          onResult(r);
-        } else if (line.startsWith('DONE ')) {
-          done = line;
-        } else if (verbose || /PANIC|FAIL|vmidbt:|did not start/.test(line)) {
-          console.log(`    [${cfg.label}] | ${line}`);
-        }
-      }
+    const con = consoleReader({
+      onResult: (r) => { results.push(r); onResult(r); },
+      onDone: (line) => { done = line; },
+      onOther: (line) => { if (verbose || /PANIC|FAIL|vmidbt:|did not start/.test(line)) console.log(`    [${cfg.label}] | ${line}`); },
     });
+    // with --json the guest console is on stderr and the summary on stdout
+    child.stderr.on('data', (d) => con.take(d.toString('latin1')));
     child.stdout.on('data', (d) => { out += d.toString(); });
     child.on('close', (code) => {
       clearTimeout(timer);
       let summary = null;
       try { summary = JSON.parse(out); } catch { /* a crash before the summary */ }
-      resolveBoot({ results, done, summary, exitCode: code, timedOut, log });
+      resolveBoot({ results, done, summary, exitCode: code, timedOut, log: con.log });
     });
   });
 }
