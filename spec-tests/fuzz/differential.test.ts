@@ -6,7 +6,7 @@
  * minimised sequence as a listing with the differences.
  */
 import { describe, expect, it } from 'vitest';
-import { campaign, caseFromSeed, Differential } from './differential.ts';
+import { campaign, CAMPAIGN_TIMEOUT_MS, caseFromSeed, Differential } from './differential.ts';
 import { AVOID_KNOWN, POOL } from './generate.ts';
 
 describe('differential fuzzing: interpreter vs translator (threshold 0)', () => {
@@ -20,7 +20,7 @@ describe('differential fuzzing: interpreter vs translator (threshold 0)', () => 
     expect(r.stops.get('#GP')).toBeGreaterThan(100);
     expect(r.instructions).toBeGreaterThan(5 * r.cases);
     console.log(`fuzz: ${r.cases} sequences, ${r.instructions} instructions, ${(r.ms / 1000).toFixed(1)} s (${Math.round(r.cases / (r.ms / 1000))}/s)`);
-  });
+  }, CAMPAIGN_TIMEOUT_MS);
 
   it('draws from every family the sandbox allows, helpers and x87 included', () => {
     const families = new Set(POOL.map((r) => r.family));

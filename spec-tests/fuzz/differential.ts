@@ -246,6 +246,12 @@ export interface CampaignResult {
   ms: number;
 }
 
+/**
+ * A hang guard for the CI campaigns' tests, not a speed assertion: 50,000
+ * cases take about 40 s on an idle host and several times that on a busy one.
+ */
+export const CAMPAIGN_TIMEOUT_MS = 900_000;
+
 /** Run `count` cases with seeds seed, seed+1, ...; minimise and report up to `keep` failures. */
 export function campaign(seed: number, count: number, keep = 5, avoid: Avoid = AVOID_KNOWN, onProgress?: (done: number) => void): CampaignResult {
   const d = new Differential();
