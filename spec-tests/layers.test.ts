@@ -121,6 +121,15 @@ describe('layers', () => {
     expect(cycles).toEqual([]);
   });
 
+  it('the README\'s map of folders lists the layers in this order, each with its README', () => {
+    const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Where things live'), readme.indexOf('## How an instruction'));
+    const mapped = [...section.matchAll(/^\| \d+ \| \[`([a-z-]+)\/`\]\(([^)]+)\)/gm)].map((m) => [m[1], m[2]]);
+    const topLevel = [...new Set(LAYERS.map((l) => l.split('/')[0]))].filter((l) => l !== 'guest' && l !== 'bin');
+    expect(mapped.map(([folder]) => folder)).toEqual(topLevel);
+    for (const [folder, link] of mapped) expect(readFileSync(resolve(ROOT, link), 'utf8'), `${folder}'s README`).toMatch(/\S/);
+  });
+
   it('the checker sees an upward import when there is one', () => {
     // guard against a checker that passes because it reads nothing
     expect(edges.length).toBeGreaterThan(100);
