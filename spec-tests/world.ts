@@ -20,6 +20,7 @@
  */
 import { bareCpu, CODE_ADDR, type Bare } from './harness.ts';
 import { Cpu } from '../cpu/cpu.ts';
+import type { PhysicalMemory } from '../cpu/memory.ts';
 import { CR0_PG } from '../cpu/mmu.ts';
 import { loadCache, parseDescriptor } from '../cpu/segments.ts';
 import { enterFlatProtectedMode } from '../cpu/setup.ts';
@@ -134,15 +135,34 @@ function writeTables(w32: (a: number, v: number) => void, u8: Uint8Array, setDes
   }
 }
 
+/** Load segment register s of `cpu` from the world's GDT, as the CPU would (no checks). */
+function loadSeg(mem: PhysicalMemory, cpu: Cpu, s: Seg, sel: number): void {
+  const at = LAYOUT.gdt + (sel & ~7);
+  loadCache(cpu, s, sel, parseDescriptor(mem.read(at, 4) | 0, mem.read(at + 4, 4) | 0));
+}
+
+function toRing3(mem: PhysicalMemory, cpu: Cpu, esp: number): void {
+  loadSeg(mem, cpu, Seg.CS, SEL.CODE3);
+  for (const s of [Seg.SS, Seg.DS, Seg.ES]) loadSeg(mem, cpu, s, SEL.DATA3);
+  cpu.setCpl(3);
+  cpu.regs[Reg.ESP] = esp;
+}
+
+function enablePaging(mem: PhysicalMemory, cpu: Cpu, holes: number[]): void {
+  for (let p = 0; p < 1024; p++) mem.write(LAYOUT.pt + p * 4, 4, holes.includes(p << 12) ? 0 : (p << 12) | 3);
+  mem.write(LAYOUT.pd, 4, LAYOUT.pt | 3);
+  cpu.cr3 = LAYOUT.pd;
+  cpu.cr0 |= CR0_PG;
+  cpu.mmu.flushAll(false);
+}
+
 /** Build a world (see the module comment for what it holds). */
 export function testWorld(opts: WorldOptions = {}): World {
   const b = bareCpu(opts.memBytes ?? 1 << 20);
   const { mem } = b;
   const cpus = [b.cpu];
   for (let k = 1; k < (opts.cpus ?? 1); k++) cpus.push(new Cpu(mem));
-  const interps = [b.interp, ...cpus.slice(1).map((c) => new Interpreter(c))];
   const w32 = (addr: number, v: number) => mem.write(addr, 4, v | 0);
-  const r32 = (addr: number) => mem.read(addr, 4) | 0;
   let gdtLimit = 7;
   const setDesc = (sel: number, d: [number, number]) => {
     w32(LAYOUT.gdt + (sel & ~7), d[0]);
@@ -156,34 +176,20 @@ export function testWorld(opts: WorldOptions = {}): World {
     cpu.idtBase = LAYOUT.idt; cpu.idtLimit = (opts.vectors ?? 256) * 8 - 1;
     cpu.trSel = SEL.TSS; cpu.trBase = LAYOUT.tss; cpu.trLimit = 0x67; cpu.trType = 0xb;
   };
-  const loadSeg = (cpu: Cpu, s: Seg, sel: number) => {
-    const at = LAYOUT.gdt + (sel & ~7);
-    loadCache(cpu, s, sel, parseDescriptor(r32(at), r32(at + 4)));
-  };
-  const toRing3 = (esp: number = LAYOUT.esp3, cpu = b.cpu) => {
-    loadSeg(cpu, Seg.CS, SEL.CODE3);
-    for (const s of [Seg.SS, Seg.DS, Seg.ES]) loadSeg(cpu, s, SEL.DATA3);
-    cpu.setCpl(3);
-    cpu.regs[Reg.ESP] = esp;
-  };
-  const enablePaging = (holes: number[] = [], cpu = b.cpu) => {
-    for (let p = 0; p < 1024; p++) w32(LAYOUT.pt + p * 4, holes.includes(p << 12) ? 0 : (p << 12) | 3);
-    w32(LAYOUT.pd, LAYOUT.pt | 3);
-    cpu.cr3 = LAYOUT.pd;
-    cpu.cr0 |= CR0_PG;
-    cpu.mmu.flushAll(false);
-  };
   cpus.forEach((cpu, k) => {
     cpu.id = k;
     enterFlatProtectedMode(cpu, SEL.CODE0, SEL.DATA0);
     installTables(cpu);
     cpu.regs[Reg.ESP] = LAYOUT.stack - k * 0x4000;
-    if (opts.paging) enablePaging(opts.paging === true ? [] : opts.paging.holes, cpu);
-    if (opts.ring3) toRing3(LAYOUT.esp3 - k * 0x4000, cpu);
+    if (opts.paging) enablePaging(mem, cpu, opts.paging === true ? [] : opts.paging.holes);
+    if (opts.ring3) toRing3(mem, cpu, LAYOUT.esp3 - k * 0x4000);
   });
   const world: World = {
-    ...b, cpus, interps, setDesc, loadSeg, toRing3, enablePaging, installTables, w32, r32,
-    handlerAt,
+    ...b, cpus, interps: [b.interp, ...cpus.slice(1).map((c) => new Interpreter(c))], setDesc, installTables, handlerAt, w32,
+    r32: (addr) => mem.read(addr, 4) | 0,
+    loadSeg: (cpu, s, sel) => loadSeg(mem, cpu, s, sel),
+    toRing3: (esp = LAYOUT.esp3, cpu = b.cpu) => toRing3(mem, cpu, esp),
+    enablePaging: (holes = [], cpu = b.cpu) => enablePaging(mem, cpu, holes),
     vectorTaken: (cpu = b.cpu) => vectorAt(cpu.eip, opts.vectors),
   };
   if (opts.rom) {
