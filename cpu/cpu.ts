@@ -13,8 +13,10 @@
  * Memory accesses through a segment (`read`, `write`) check rights and
  * limits, add the base, and go to the MMU. Everything privileged lives in
  * the modules that import this one: segment loads in cpu/segments.ts,
- * interrupt delivery in cpu/interrupts.ts, control and debug registers and
- * the system instructions in semantics/families/ (descriptors.ts, system.ts).
+ * interrupt delivery in cpu/interrupts.ts, what a system instruction and a
+ * VMI call share (control and debug registers, table registers, LDT and TR
+ * loads) in cpu/system-ops.ts, the instructions themselves in
+ * semantics/families/.
  * Both engines, the machine and the VMI ROM build on this class.
  */
 import { readEflags, materialize, computeLazy, type FlagState } from './flags.ts';

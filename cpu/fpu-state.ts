@@ -2,9 +2,10 @@
  * x87 register state of one vCPU: the eight physical registers, their tags,
  * TOP, the control and status words, and the last instruction and operand
  * pointers FSTENV/FSAVE report. Registers hold JS doubles, not 80-bit
- * values; semantics/families/fpu.ts says where that differs and
- * fpu-float80.ts converts at the memory boundary. Only the x87 family and
- * the helpers generated code calls for it change this state.
+ * values; semantics/families/fpu.ts says where that differs, and
+ * semantics/families/fpu-float80.ts converts at the memory boundary. Only
+ * the x87 family and the helpers generated code calls for it change this
+ * state.
  */
 export const FPU_TAG_VALID = 0, FPU_TAG_ZERO = 1, FPU_TAG_SPECIAL = 2, FPU_TAG_EMPTY = 3;
 
