@@ -46,6 +46,27 @@ export interface RowSpec extends RowBehaviour {
   undef?: number;
   /** ends a basic block: transfers control or changes state the translation depends on */
   end?: boolean;
+  /**
+   * How a control transfer goes on, for block discovery: 'call' pushes a
+   * return address and jumps, 'jump' always goes to its target, 'branch'
+   * goes there or falls through to the next instruction. Absent on rows
+   * that do not name a destination the translator can follow (ret, iret).
+   */
+  flow?: 'call' | 'jump' | 'branch';
+  /**
+   * A helper the translator does not look into: it may change what a
+   * translation was specialised on (mode, segments, descriptor tables,
+   * paging) or what the dispatcher checks between regions (interrupts), so
+   * the block ends after it and translated code returns to the dispatcher.
+   */
+  opaque?: boolean;
+  /**
+   * A helper that reaches, or may reach, state outside the vCPU and RAM:
+   * devices (ports, MMIO through string moves), the machine, the ROM,
+   * system registers. It must run exactly once, so a lockstep region (run
+   * twice, translated then interpreted) stops before it.
+   */
+  external?: boolean;
   /** may raise an exception other than a fault of its memory operand */
   fault?: boolean;
   /** needs CPL 0 (#GP(0) otherwise) */

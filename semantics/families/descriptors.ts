@@ -195,19 +195,19 @@ const arpl: Exec = (cpu, i, o) => {
   cpu.setFlag(ZF, raise ? 1 : 0);
 };
 
-const p = { priv: true, fault: true };
-const z = { fault: true, fout: ZF };
+const p = { priv: true, fault: true, opaque: true, external: true };
+const z = { fault: true, fout: ZF, opaque: true, external: true };
 
 export const rows: RowSpec[] = [
-  { op: '0F 01 /0 m', mn: 'sgdt', args: 'Ms', exec: storeTable(false), fault: true },
-  { op: '0F 01 /1 m', mn: 'sidt', args: 'Ms', exec: storeTable(true), fault: true },
+  { op: '0F 01 /0 m', mn: 'sgdt', args: 'Ms', exec: storeTable(false), fault: true, opaque: true, external: true },
+  { op: '0F 01 /1 m', mn: 'sidt', args: 'Ms', exec: storeTable(true), fault: true, opaque: true, external: true },
   { op: '0F 01 /2 m', mn: 'lgdt', args: 'Ms', exec: loadTable(false), ...p },
   { op: '0F 01 /3 m', mn: 'lidt', args: 'Ms', exec: loadTable(true), ...p },
-  { op: '0F 01 /4', mn: 'smsw', args: 'Ew', exec: smsw, fault: true },
+  { op: '0F 01 /4', mn: 'smsw', args: 'Ew', exec: smsw, fault: true, opaque: true, external: true },
   { op: '0F 01 /6', mn: 'lmsw', args: 'Ew', exec: lmsw, ...p, end: true },
   { op: '0F 01 /7 m', mn: 'invlpg', args: 'M', exec: invlpg, ...p, end: true },
-  { op: '0F 00 /0', mn: 'sldt', args: 'Ew', exec: sldt, fault: true },
-  { op: '0F 00 /1', mn: 'str', args: 'Ew', exec: str, fault: true },
+  { op: '0F 00 /0', mn: 'sldt', args: 'Ew', exec: sldt, fault: true, opaque: true, external: true },
+  { op: '0F 00 /1', mn: 'str', args: 'Ew', exec: str, fault: true, opaque: true, external: true },
   { op: '0F 00 /2', mn: 'lldt', args: 'Ew', exec: lldt, ...p },
   { op: '0F 00 /3', mn: 'ltr', args: 'Ew', exec: ltr, ...p },
   { op: '0F 00 /4', mn: 'verr', args: 'Ew', exec: verify(false), ...z },

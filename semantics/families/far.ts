@@ -269,13 +269,13 @@ const farMp: (call: boolean) => Exec = (call) => (cpu, i, o) => {
   farTransfer(cpu, sel, off, call, i.opsize, i.next);
 };
 
-const far = { end: true, fault: true };
+const far = { end: true, fault: true, external: true };
 
 export const rows: RowSpec[] = [
-  { op: '9A', mn: 'call', args: 'Ap', exec: farAp(true), ...far },
-  { op: 'EA', mn: 'jmp', args: 'Ap', exec: farAp(false), ...far },
-  { op: 'FF /3 m', mn: 'call', args: 'Mp', exec: farMp(true), ...far },
-  { op: 'FF /5 m', mn: 'jmp', args: 'Mp', exec: farMp(false), ...far },
+  { op: '9A', mn: 'call', args: 'Ap', exec: farAp(true), ...far, flow: 'call' },
+  { op: 'EA', mn: 'jmp', args: 'Ap', exec: farAp(false), ...far, flow: 'jump' },
+  { op: 'FF /3 m', mn: 'call', args: 'Mp', exec: farMp(true), ...far, flow: 'call' },
+  { op: 'FF /5 m', mn: 'jmp', args: 'Mp', exec: farMp(false), ...far, flow: 'jump' },
   { op: 'CB', mn: 'retf', exec: retf, ...far },
   { op: 'CA', mn: 'retf', args: 'Iw', exec: retf, ...far },
   { op: 'CF', mn: 'iret/iretd', exec: (cpu, i) => iretFrame(cpu, i.opsize), ...far, fout: ARITH },

@@ -83,7 +83,7 @@ const outAcc: Exec = (cpu, i) => {
   portOut(cpu, portOf(cpu, i), size, cpu.getReg(0, size));
 };
 
-const io = { end: true, fault: true, fin: 0, fout: 0 };
+const io = { end: true, fault: true, fin: 0, fout: 0, external: true };
 
 export const rows: RowSpec[] = [
   { op: 'E4', mn: 'in', args: 'AL,Ib', exec: inAcc, ...io },

@@ -329,12 +329,12 @@ const scas: Exec = (cpu, i) => repeat(cpu, i, USES_DI, scasBody);
 const ins: Exec = (cpu, i) => repeat(cpu, i, USES_DI, insBody);
 const outs: Exec = (cpu, i) => repeat(cpu, i, USES_SI, outsBody);
 
-const str = { string: true, fin: 0, fout: 0 };
+const str = { string: true, fin: 0, fout: 0, external: true };
 // a row cannot tell whether a rep prefix is present, and rep with a zero
 // count leaves the flags alone, so cmps/scas also count as reading them
-const cmp = { string: true, fin: ARITH, fout: ARITH };
+const cmp = { string: true, fin: ARITH, fout: ARITH, external: true };
 // port accesses may fault on the I/O bitmap and reach devices
-const port = { string: true, fin: 0, fout: 0, fault: true, end: true };
+const port = { string: true, fin: 0, fout: 0, fault: true, end: true, external: true };
 
 export const rows: RowSpec[] = [
   { op: '6C', mn: 'insb', args: 'Yb,DX', exec: ins, ...port },

@@ -300,8 +300,8 @@ const ud2: Exec = () => {
 
 const nothing: Exec = () => {};
 
-const seg = { end: true, fault: true };
-const sys = { fault: true };
+const seg = { end: true, fault: true, external: true };
+const sys = { fault: true, opaque: true, external: true };
 
 export const rows: RowSpec[] = [
   { op: '8E', mn: 'mov', args: 'Sw,Ew', exec: movToSeg, ...seg },
@@ -317,28 +317,28 @@ export const rows: RowSpec[] = [
   { op: '0F B4 m', mn: 'lfs', args: 'Gv,Mp', exec: loadFarPointer(Seg.FS), ...seg },
   { op: '0F B5 m', mn: 'lgs', args: 'Gv,Mp', exec: loadFarPointer(Seg.GS), ...seg },
 
-  { op: 'CD', mn: 'int', args: 'Ib', exec: intN, end: true, fault: true },
-  { op: 'CC', mn: 'int3', exec: int3, end: true, fault: true },
-  { op: 'CE', mn: 'into', exec: into, end: true, fault: true },
-  { op: 'F1', mn: 'int1', exec: int1, end: true, fault: true },
+  { op: 'CD', mn: 'int', args: 'Ib', exec: intN, end: true, fault: true, external: true },
+  { op: 'CC', mn: 'int3', exec: int3, end: true, fault: true, external: true },
+  { op: 'CE', mn: 'into', exec: into, end: true, fault: true, external: true },
+  { op: 'F1', mn: 'int1', exec: int1, end: true, fault: true, external: true },
   { op: '62 m', mn: 'bound', args: 'Gv,Ma', exec: bound, ...sys },
-  { op: 'F4', mn: 'hlt', exec: hlt, end: true, priv: true, fault: true },
+  { op: 'F4', mn: 'hlt', exec: hlt, end: true, priv: true, fault: true, external: true },
   { op: 'FA', mn: 'cli', exec: cli, ...sys },
-  { op: 'FB', mn: 'sti', exec: sti, end: true, fault: true },
-  { op: '9C', mn: 'pushf/pushfd', exec: pushf },
-  { op: '9D', mn: 'popf/popfd', exec: popf, end: true, fout: ARITH },
+  { op: 'FB', mn: 'sti', exec: sti, end: true, fault: true, external: true },
+  { op: '9C', mn: 'pushf/pushfd', exec: pushf, opaque: true, external: true },
+  { op: '9D', mn: 'popf/popfd', exec: popf, end: true, fout: ARITH, external: true },
 
-  { op: '0F A2', mn: 'cpuid', exec: cpuid, fin: 0 },
+  { op: '0F A2', mn: 'cpuid', exec: cpuid, fin: 0, opaque: true, external: true },
   { op: '0F 31', mn: 'rdtsc', exec: rdtsc, ...sys },
   { op: '0F 32', mn: 'rdmsr', exec: rdmsr, priv: true, ...sys },
   { op: '0F 30', mn: 'wrmsr', exec: wrmsr, priv: true, end: true, ...sys },
   { op: '0F 33', mn: 'rdpmc', exec: rdpmc, ...sys },
-  { op: '0F 34', mn: 'sysenter', exec: sysenter, end: true, fault: true },
-  { op: '0F 35', mn: 'sysexit', exec: sysexit, end: true, fault: true },
+  { op: '0F 34', mn: 'sysenter', exec: sysenter, end: true, fault: true, external: true },
+  { op: '0F 35', mn: 'sysexit', exec: sysexit, end: true, fault: true, external: true },
 
-  { op: '0F C7 /1 m', mn: 'cmpxchg8b', args: 'Mq', exec: cmpxchg8b, lock: true, fout: ZF },
+  { op: '0F C7 /1 m', mn: 'cmpxchg8b', args: 'Mq', exec: cmpxchg8b, lock: true, fout: ZF, opaque: true, external: true },
   { op: '9B', mn: 'wait', exec: wait, ...sys },
-  { op: '0F 08', mn: 'invd', exec: nothing, priv: true, fault: true },
-  { op: '0F 09', mn: 'wbinvd', exec: nothing, priv: true, fault: true },
+  { op: '0F 08', mn: 'invd', exec: nothing, priv: true, fault: true, opaque: true, external: true },
+  { op: '0F 09', mn: 'wbinvd', exec: nothing, priv: true, fault: true, opaque: true, external: true },
   { op: '0F 0B', mn: 'ud2', exec: ud2, ...sys },
 ];

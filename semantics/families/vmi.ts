@@ -45,5 +45,5 @@ const vmicall: Exec = (cpu, i) => {
 };
 
 export const rows: RowSpec[] = [
-  { op: '0F 04', mn: 'vmicall', args: 'Ib', exec: vmicall, end: true, fault: true },
+  { op: '0F 04', mn: 'vmicall', args: 'Ib', exec: vmicall, end: true, fault: true, external: true },
 ];

@@ -66,14 +66,12 @@ export interface CompileLimits {
   maxInstructions: number;
   maxBlocks: number;
   /**
-   * Leave out helpers that reach devices or the machine (I/O, system, far,
-   * descriptor, VMI and string rows): lockstep runs a region twice, and those
-   * must happen once, in the interpreter.
+   * Leave out helpers that reach devices or the machine (rows marked
+   * `external`): lockstep runs a region twice, and those must happen once,
+   * in the interpreter.
    */
   excludeSideEffects?: boolean;
 }
-
-const SIDE_EFFECT_FAMILIES = new Set(['io', 'system', 'far', 'descriptors', 'vmi', 'string']);
 
 export const DEFAULT_LIMITS: CompileLimits = { maxInstructions: 160, maxBlocks: 24 };
 
@@ -84,20 +82,13 @@ interface Block {
   stopEip?: number;
 }
 
-/** Families whose helpers may change CPU mode, segments or control flow: a block ends after them. */
-const MODE_CHANGING_FAMILIES = new Set(['system', 'far', 'descriptors', 'vmi']);
-
-function isConditional(i: Instr): boolean {
-  return i.row.mn !== 'jmp' && i.row.mn !== 'call';
-}
-
 function hasStaticTarget(i: Instr): boolean {
   return i.row.operands.some((o) => o.kind === K.J);
 }
 
 /** Does the block end after this instruction? */
 function endsBlock(i: Instr): boolean {
-  return !!i.row.end || (!!i.row.exec && MODE_CHANGING_FAMILIES.has(i.row.family ?? ''));
+  return !!i.row.end || !!i.row.opaque;
 }
 
 export class RegionCompiler {
@@ -173,19 +164,19 @@ export class RegionCompiler {
         if (total >= this.limits.maxInstructions) { b.stopEip = eip; break; }
         const i = decodeAt(eip);
         if (!i) { b.stopEip = eip; break; }
-        if (this.limits.excludeSideEffects && i.row.exec && SIDE_EFFECT_FAMILIES.has(i.row.family ?? '')) { b.stopEip = eip; break; }
+        if (this.limits.excludeSideEffects && i.row.external) { b.stopEip = eip; break; }
         b.instrs.push(i);
         total++;
         if (endsBlock(i)) {
           const targets: number[] = [];
           if (hasStaticTarget(i)) {
             targets.push(i.imm);
-            if (isConditional(i)) targets.push(i.next);
+            if (i.row.flow === 'branch') targets.push(i.next);
           }
           // where a call returns to: reached by the callee's ret, an indirect jump the region can take in place
-          if (i.row.mn === 'call') targets.push(i.next);
+          if (i.row.flow === 'call') targets.push(i.next);
           // jmp [table + reg*4]: the table's entries are likely targets (only a hint: the jump still checks)
-          if (i.row.mn === 'jmp' && i.mod !== 3 && i.mod >= 0 && i.base < 0 && i.index >= 0 && i.scale === 2 && i.opsize === 4) {
+          if (i.row.flow === 'jump' && i.mod !== 3 && i.mod >= 0 && i.base < 0 && i.index >= 0 && i.scale === 2 && i.opsize === 4) {
             for (let k = 0; k < 64; k++) {
               const t = peek32((i.disp + 4 * k) | 0);
               if (t === undefined || !inPages(t)) break;
@@ -393,7 +384,7 @@ export class RegionCompiler {
       if (touchesEsp) { pre.body.push(assign(id('sp0'), id('r4'))); this.savesEsp[ip] = 1; }
     };
     // a direct call an inliner claims becomes its specialised code, and the region goes on after it
-    if (row.mn === 'call' && hasStaticTarget(i) && this.inliners.length) {
+    if (row.flow === 'call' && hasStaticTarget(i) && this.inliners.length) {
       for (const inliner of this.inliners) {
         ops.mayThrow = false;
         ops.touchesEsp = false;
@@ -420,7 +411,7 @@ export class RegionCompiler {
         if (ops.mayThrow || ops.touchesEsp) mark(ops.touchesEsp);
         // did a store hit translated code? then leave before running stale code
         if (ops.stored) body.push(ifStmt(id('smc'), exitTo(num(i.next))));
-        return row.end ? !isConditional(i) || !hasStaticTarget(i) : false;
+        return !!row.end && row.flow !== 'branch';
       } catch (e) {
         // the emitter cannot express this form: run its interpreter form instead
         body.length = start;
@@ -428,7 +419,7 @@ export class RegionCompiler {
         void e;
       }
     }
-    if (row.exec && row.family === 'fpu') return this.emitX87(ops, i, ip, body, exitTo);
+    if (row.exec && row.fpu) return this.emitX87(ops, i, ip, body, exitTo);
     // helper: state goes back to the CPU, the interpreter form runs, state comes back;
     // it may read and write any register
     ops.regsRead = 0xff;
