@@ -13,7 +13,8 @@ import { testWorld, type World } from './world.ts';
 import type { Form, VectorRow } from './vectors.ts';
 import { Fault } from '../isa/faults.ts';
 import { readEflags } from '../cpu/flags.ts';
-import { RegionCompiler, type Translation } from '../translator/compile/compile.ts';
+import { RegionCompiler } from '../translator/compile/pipeline.ts';
+import type { Translation } from '../translator/compile/assemble.ts';
 
 const REGS: Record<string, number> = { eax: 0, ecx: 1, edx: 2, ebx: 3, esp: 4, ebp: 5, esi: 6, edi: 7 };
 const COMPARED_FLAGS = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x800 | 0x400;

@@ -16,7 +16,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { bareCpu, CODE_ADDR } from '../harness.ts';
-import { RegionCompiler } from '../../translator/compile/compile.ts';
+import { RegionCompiler } from '../../translator/compile/pipeline.ts';
 import { disassembleRange, hexBytes } from '../../isa/disasm.ts';
 import { readPrebuilt } from '../prebuilt.ts';
 import { TABLE } from '../../semantics/table.ts';

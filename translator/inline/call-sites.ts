@@ -10,15 +10,12 @@
  * lockstep mode and the fuzzer check that); execution then continues after
  * the call instruction.
  */
-import type { Instr } from '../../isa/instr.ts';
-import type { EmitOps } from '../emit/emit-ops.ts';
+import type { CallReplacer } from '../emit/instr.ts';
 
-export interface CallSiteInliner {
-  /** a name for statistics and generated-code comments */
-  readonly name: string;
-  /**
-   * Emit code that has the whole effect of `call target` (and the callee's
-   * return) for instruction `i`, or return false to leave the call alone.
-   */
-  inline(i: Instr, target: number, ops: EmitOps): boolean;
-}
+/**
+ * An inliner: `name` for statistics; `inline(i, target, ops)` emits code
+ * that has the whole effect of `call target` (and the callee's return) for
+ * instruction `i`, or returns false to leave the call alone. Region emission
+ * (emit/instr.ts) offers it every direct call.
+ */
+export type CallSiteInliner = CallReplacer;

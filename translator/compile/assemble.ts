@@ -1,0 +1,74 @@
+/**
+ * Assembly, the last stage: an emitted region's ESTree is printed by astring
+ * and compiled once with `new Function`, whose parameters are the ABI's
+ * factory parameters (emit/abi.ts) bound to the objects the region closes
+ * over. The result is a `Translation`, the unit the code cache holds.
+ *
+ * The source is printed compact (no indentation): V8 parses less, and the
+ * cache bounds its size in bytes; `prettySource` re-indents it for people.
+ */
+import { generate } from 'astring';
+import { parse } from 'acorn';
+import type * as E from 'estree';
+import type { Cpu } from '../../cpu/cpu.ts';
+import type { PhysicalMemory } from '../../cpu/memory.ts';
+import { HELPERS } from '../../semantics/helpers.ts';
+import { H } from '../emit/host.ts';
+import { FACTORY_PARAMS, PARAMS, type FactoryArgs } from '../emit/abi.ts';
+import { ret } from '../emit/ast.ts';
+import type { EmittedRegion } from '../emit/region.ts';
+
+export interface Translation {
+  /** runs the region; returns the chained successor, if one is linked for the exit taken */
+  fn: (cpu: Cpu) => Translation | undefined;
+  valid: boolean;
+  key: number;
+  entryEip: number;
+  /** physical pages the region's code came from */
+  pages: number[];
+  /** chained successors by static exit number */
+  links: (Translation | undefined)[];
+  /** EIPs of the static exits, by exit number */
+  exitEips: number[];
+  /** per indirect-jump site: the translation its target had last time */
+  sites: (Translation | undefined)[];
+  /** physical page of the entry (a cached target is only reused while its page maps the same frame) */
+  entryPage: number;
+  source: string;
+  instructions: number;
+  blocks: number;
+}
+
+/** Where the region came from: cache key, entry, physical pages (entry page first), block count. */
+export interface Origin {
+  key: number;
+  entry: number;
+  pages: number[];
+  blocks: number;
+}
+
+type Factory = (...args: unknown[]) => Translation['fn'];
+
+/** Print, compile and bind an emitted region. */
+export function assemble(region: EmittedRegion, origin: Origin, memory: PhysicalMemory): Translation {
+  const program: E.Program = { type: 'Program', sourceType: 'script', body: [ret(region.fn)] };
+  const source = generate(program, { indent: '', lineEnd: '\n' });
+  const factory = new Function(...FACTORY_PARAMS.map((p) => PARAMS[p]), source) as Factory;
+  const t: Translation = {
+    fn: undefined!, valid: true, key: origin.key, entryEip: origin.entry, pages: origin.pages,
+    links: new Array(region.exitEips.length).fill(undefined), exitEips: region.exitEips,
+    sites: new Array(region.sites).fill(undefined), entryPage: origin.pages[0] ?? -1,
+    source, instructions: region.instrs.length, blocks: origin.blocks,
+  };
+  const args: FactoryArgs = {
+    host: H, helpers: HELPERS, instrs: region.instrs, links: t.links, memory,
+    eips: region.eips, left: region.left, savesEsp: region.savesEsp,
+  };
+  t.fn = factory(...FACTORY_PARAMS.map((p) => args[p]));
+  return t;
+}
+
+/** Generated source re-indented for reading (expect files, --dump, lockstep reports). */
+export function prettySource(source: string): string {
+  return generate(parse(source, { ecmaVersion: 'latest', allowReturnOutsideFunction: true }) as unknown as E.Program);
+}

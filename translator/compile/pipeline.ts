@@ -1,0 +1,93 @@
+/**
+ * From guest code to one JavaScript function, in four stages, each a
+ * function from data to data with a module of its own:
+ *
+ * 1. discover (region/discover.ts): the blocks on the entry page and the
+ *    next, joined by their direct branches;
+ * 2. liveness (region/liveness.ts): per instruction, the flags read after
+ *    it, so that emission drops the updates nobody reads;
+ * 3. emit (emit/region.ts, emit/instr.ts): each instruction's semantic
+ *    function through `EmitOps`, or a call of its interpreter form, inside
+ *    the function frame the ABI (emit/abi.ts) describes;
+ * 4. assemble (assemble.ts): astring prints it, `new Function` compiles it.
+ *
+ * `RegionCompiler` runs them, times each, and counts how instructions were
+ * emitted (inline, as helper calls by reason, replaced by a call-site
+ * inliner); the engine shows both with `vmidbt run --stats`. Nothing here
+ * catches an exception: an emitter that cannot express a row must say so
+ * before emission (emit/instr.ts `emissionOf`).
+ */
+import type { Cpu } from '../../cpu/cpu.ts';
+import { TLB_RS, TLB_RU } from '../../cpu/mmu.ts';
+import { discover, DEFAULT_LIMITS, type CompileLimits, type RegionCode } from '../region/discover.ts';
+import { flagLiveness } from '../region/liveness.ts';
+import { effectsOf } from '../emit/probe-ops.ts';
+import { emitRegion, type EmittedRegion, type RegionFacts } from '../emit/region.ts';
+import { HOWS, type How } from '../emit/instr.ts';
+import type { CallSiteInliner } from '../inline/call-sites.ts';
+import { assemble, type Translation } from './assemble.ts';
+
+export const STAGES = ['discover', 'liveness', 'emit', 'assemble'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** What the compiler has done so far: time per stage, instructions by how they were emitted. */
+export interface CompileStats {
+  /** milliseconds spent in each stage */
+  ms: Record<Stage, number>;
+  /** instructions emitted, by how (emit/instr.ts `How`) */
+  emitted: Record<How, number>;
+}
+
+export function emptyCompileStats(): CompileStats {
+  return {
+    ms: Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>,
+    emitted: Object.fromEntries(HOWS.map((h) => [h, 0])) as Record<How, number>,
+  };
+}
+
+export class RegionCompiler {
+  /** call sites the translator may replace with specialised code (inline/call-sites.ts) */
+  readonly inliners: CallSiteInliner[] = [];
+  /** calls replaced so far, by inliner name */
+  readonly inlined = new Map<string, number>();
+  readonly stats: CompileStats = emptyCompileStats();
+
+  constructor(readonly limits: CompileLimits = DEFAULT_LIMITS) {}
+
+  /** Translate the code at the CPU's current CS:EIP. Returns undefined if nothing there can be translated. */
+  compile(cpu: Cpu, key: number): Translation | undefined {
+    const code = this.timed('discover', () => discover(cpu, this.limits));
+    if (code.blocks[0].instrs.length === 0) return undefined;
+    const facts = factsOf(cpu, code);
+    const stackBytes = facts.stack32 ? 4 : 2;
+    const liveOut = this.timed('liveness', () => code.blocks.map((b) => flagLiveness(b.instrs, b.instrs.map((i) => effectsOf(i, stackBytes)))));
+    const region = this.timed('emit', () => emitRegion({ entry: code.entry, blocks: code.blocks, liveOut, facts, replacers: this.inliners }));
+    this.count(region);
+    const origin = { key, entry: code.entry, pages: code.pages.map(([, phys]) => phys >>> 12), blocks: code.blocks.length };
+    return this.timed('assemble', () => assemble(region, origin, cpu.mem));
+  }
+
+  private timed<T>(stage: Stage, run: () => T): T {
+    const start = performance.now();
+    try {
+      return run();
+    } finally {
+      this.stats.ms[stage] += performance.now() - start;
+    }
+  }
+
+  private count(region: EmittedRegion): void {
+    for (const how of HOWS) this.stats.emitted[how] += region.emitted[how];
+    for (const [name, n] of region.replaced) this.inlined.set(name, (this.inlined.get(name) ?? 0) + n);
+  }
+}
+
+/** What the region's code is specialised on, besides its bytes. */
+function factsOf(cpu: Cpu, code: RegionCode): RegionFacts {
+  const user = cpu.cpl === 3;
+  return {
+    user, stack32: cpu.stack32,
+    secondPage: code.pages.find(([lin]) => lin !== code.entry >>> 12),
+    rmask: user ? TLB_RU : TLB_RS,
+  };
+}

@@ -1,0 +1,238 @@
+/**
+ * The ABI of generated code: every name a translated function is made of,
+ * and how guest state moves between the CPU object and the function's
+ * locals. Emitters build identifiers through this module, never from bare
+ * strings, and the allow-list test (compile/allowlist.test.ts) takes its
+ * list of legal names from here, so the generator and the check cannot
+ * drift apart.
+ *
+ * A region is compiled once with `new Function(...FACTORY_PARAMS, source)`:
+ * the factory's parameters (PARAMS) are the objects the region closes over
+ * (host functions, its instructions, its chain links, memory, per
+ * instruction tables); the source returns `function translated(cpu)`, whose
+ * locals (LOCALS) hold guest state while it runs:
+ *
+ *   r0..r7              the general registers that the region touches
+ *   fl lz lop lres la lb  EFLAGS and the lazy-flag record (cpu/flags.ts)
+ *   ic, ip, sp0         instructions retired since entry; index of the
+ *                       instruction that may fault, and ESP at its start
+ *   pc, xt              the block to run next; an indirect jump's target
+ *   xe, xl, smc         the exit EIP, its chain-link number, "a store hit code"
+ *   t0, t1 ...          temporaries (emit-ops.ts), `const`, one per value
+ *
+ * Invariant: the locals are the truth while generated code runs; the CPU
+ * object is the truth outside it. `spill` writes locals to the CPU (before a
+ * helper, at every exit, on a fault) and `reload` reads them back (after a
+ * helper). Nothing else moves state across.
+ */
+import type * as E from 'estree';
+import type { Cpu } from '../../cpu/cpu.ts';
+import type { Helpers } from './host.ts';
+import { id, num, member, index, assign, decl, type Expr, type Stmt } from './ast.ts';
+
+/** The factory's parameters: what a translated function closes over. */
+export const PARAMS = {
+  /** `H` (host.ts): memory slow paths, flag arithmetic, running a helper row */
+  host: 'h',
+  /** `HELPERS` (semantics/helpers.ts): pure value helpers semantics call by name */
+  helpers: 'hp',
+  /** the region's decoded instructions, by instruction index (helpers receive theirs) */
+  instrs: 'INS',
+  /** chained successors, by static exit number (filled in by the code cache) */
+  links: 'L',
+  /** physical memory (views, code epoch) */
+  memory: 'MEM',
+  /** each instruction's EIP, by index (a fault reports it) */
+  eips: 'EIPS',
+  /** instructions after it in its block, by index (counted on block entry, uncounted on a fault) */
+  left: 'LEFT',
+  /** 1 where the instruction saved ESP in `sp0` (a fault restores ESP from there) */
+  savesEsp: 'SPX',
+} as const;
+
+export type FactoryArgs = { [K in keyof typeof PARAMS]: unknown };
+
+/** The order of the factory's parameters. */
+export const FACTORY_PARAMS: readonly (keyof typeof PARAMS)[] = ['host', 'helpers', 'instrs', 'links', 'memory', 'eips', 'left', 'savesEsp'];
+
+/** Locals of the translated function, its name and parameter. */
+export const LOCALS = {
+  /** the function's name and its one parameter */
+  fn: 'translated',
+  cpu: 'cpu',
+  /** cpu.regs, cpu.mmu.tlb, and views of RAM */
+  regs: 'R',
+  tlb: 'tlb',
+  m8: 'm8',
+  m16: 'm16',
+  m32: 'm32',
+  /** MEM.codeEpoch at entry (a change means a store hit translated code) */
+  epoch: 'ep',
+  /** cpu.budget: instructions the region may retire before a back-edge leaves */
+  budget: 'lim',
+  /** cpu.instructions at entry */
+  i0: 'i0',
+  /** instructions retired since entry */
+  count: 'ic',
+  /** index of the instruction that may fault, and ESP at its start */
+  faultIndex: 'ip',
+  espAtStart: 'sp0',
+  /** the block to run next (a case of the switch) */
+  block: 'pc',
+  /** where the region leaves to, and the chain link of that exit (-1: none) */
+  exitEip: 'xe',
+  exitLink: 'xl',
+  /** a slow-path store hit translated code */
+  smc: 'smc',
+  /** an indirect jump's target, for the dispatch case */
+  target: 'xt',
+  /** the exception caught by the fault handler */
+  error: 'ex',
+  // EFLAGS and the lazy-flag record
+  eflags: 'fl',
+  lazy: 'lz',
+  lop: 'lop',
+  lres: 'lres',
+  la: 'la',
+  lb: 'lb',
+} as const;
+
+export type Local = keyof typeof LOCALS;
+
+/** Statement labels: the dispatch loop, and the inner loop of a block that jumps to itself. */
+export const LABELS = { run: 'run', self: 'self' } as const;
+
+/** Globals generated code may name. */
+export const GLOBALS = { math: 'Math', undefined: 'undefined' } as const;
+
+/** The flag locals and the CPU fields they mirror, in spill order. */
+export const FLAG_LOCALS: readonly (readonly [Local, keyof Cpu])[] = [
+  ['eflags', 'eflags'], ['lazy', 'lazy'], ['lop', 'lop'], ['lres', 'lres'], ['la', 'la'], ['lb', 'lb'],
+];
+
+/** The RAM views and the PhysicalMemory fields they are. */
+export const MEMORY_VIEWS = { m8: 'u8', m16: 'u16', m32: 'i32' } as const;
+/** The PhysicalMemory field read for self-modifying code. */
+export const CODE_EPOCH = 'codeEpoch';
+
+/** Every register (bit r for register r). */
+export const ALL_REGS = 0xff;
+
+/** Temporaries are `t` and a number. */
+export const TEMP_PATTERN = /^t\d+$/;
+export function tempName(n: number): string {
+  return `t${n}`;
+}
+
+/** The local holding general register r. */
+export function regLocal(r: number): string {
+  return `r${r}`;
+}
+
+// ---- expressions ------------------------------------------------------------------
+
+export function local(name: Local): E.Identifier {
+  return id(LOCALS[name]);
+}
+
+export function param(name: keyof typeof PARAMS): E.Identifier {
+  return id(PARAMS[name]);
+}
+
+export function reg(r: number): E.Identifier {
+  return id(regLocal(r));
+}
+
+/** `cpu.<field>` */
+export function cpuField(field: keyof Cpu): E.MemberExpression {
+  return member(local('cpu'), field);
+}
+
+/** `MEM.<field>` */
+export function memoryField(field: (typeof MEMORY_VIEWS)[keyof typeof MEMORY_VIEWS] | typeof CODE_EPOCH): E.MemberExpression {
+  return member(param('memory'), field);
+}
+
+/** `h.<name>` */
+export function hostFn(name: keyof Helpers): E.MemberExpression {
+  return member(param('host'), name);
+}
+
+/** `R[r]` */
+export function cpuReg(r: number): E.MemberExpression {
+  return index(local('regs'), num(r));
+}
+
+/** `TABLE[ip]` for a per-instruction table parameter. */
+export function perInstruction(table: 'instrs' | 'eips' | 'left' | 'savesEsp', ip: Expr): E.MemberExpression {
+  return index(param(table), ip);
+}
+
+// ---- moving state between the CPU and the locals ---------------------------------------
+
+/** Registers in `regs` (a bit mask) from locals to the CPU. */
+export function spillRegs(regs: number): Stmt[] {
+  const out: Stmt[] = [];
+  for (let r = 0; r < 8; r++) if (regs & (1 << r)) out.push(assign(cpuReg(r), reg(r)));
+  return out;
+}
+
+/** Registers in `regs` from the CPU to locals. */
+export function reloadRegs(regs: number): Stmt[] {
+  const out: Stmt[] = [];
+  for (let r = 0; r < 8; r++) if (regs & (1 << r)) out.push(assign(reg(r), cpuReg(r)));
+  return out;
+}
+
+/** The flag locals to the CPU. */
+export function spillFlags(): Stmt[] {
+  return FLAG_LOCALS.map(([l, field]) => assign(cpuField(field), local(l)));
+}
+
+/** The flag locals from the CPU. */
+export function reloadFlags(): Stmt[] {
+  return FLAG_LOCALS.map(([l, field]) => assign(local(l), cpuField(field)));
+}
+
+/** Registers in `regs` and the flags, from locals to the CPU. */
+export function spill(regs: number): Stmt[] {
+  return [...spillRegs(regs), ...spillFlags()];
+}
+
+/** Registers in `regs` and the flags, from the CPU to locals. */
+export function reload(regs: number): Stmt[] {
+  return [...reloadRegs(regs), ...reloadFlags()];
+}
+
+/** The declarations that open a translated function: views, the registers in `regs`, the flags, bookkeeping. */
+export function prologue(regs: number): Stmt[] {
+  const out: Stmt[] = [
+    decl('const', LOCALS.regs, cpuField('regs')),
+    decl('const', LOCALS.tlb, member(cpuField('mmu'), 'tlb')),
+    ...Object.entries(MEMORY_VIEWS).map(([view, field]) => decl('const', view, memoryField(field))),
+    decl('const', LOCALS.epoch, memoryField(CODE_EPOCH)),
+    decl('const', LOCALS.budget, cpuField('budget')),
+  ];
+  for (let r = 0; r < 8; r++) if (regs & (1 << r)) out.push(decl('let', regLocal(r), cpuReg(r)));
+  for (const [l, field] of FLAG_LOCALS) out.push(decl('let', LOCALS[l], cpuField(field)));
+  out.push(
+    decl('const', LOCALS.i0, cpuField('instructions')),
+    decl('let', LOCALS.count, num(0)),
+    decl('let', LOCALS.faultIndex, num(0)),
+    decl('let', LOCALS.espAtStart, reg(4)),
+    decl('let', LOCALS.block, num(0)),
+    decl('let', LOCALS.exitEip, num(0)),
+    decl('let', LOCALS.exitLink, num(-1)),
+    decl('let', LOCALS.smc, num(0)),
+    decl('let', LOCALS.target, num(0)),
+  );
+  return out;
+}
+
+/** Every identifier a translated function may contain, temporaries aside (TEMP_PATTERN). */
+export function declaredNames(): Set<string> {
+  return new Set<string>([
+    ...Object.values(PARAMS), ...Object.values(LOCALS), ...Object.values(LABELS), ...Object.values(GLOBALS),
+    ...Object.keys(MEMORY_VIEWS), ...[0, 1, 2, 3, 4, 5, 6, 7].map(regLocal),
+  ]);
+}

@@ -1,0 +1,196 @@
+/**
+ * One instruction of a region becomes statements, in one of three ways,
+ * decided from its row before anything is emitted (`emissionOf`):
+ *
+ * - inline: the row's semantic function runs through `EmitOps` and leaves
+ *   specialised code (most rows);
+ * - x87: an x87 helper, whose state lives in the CPU already: only the
+ *   registers of its memory operand and those it names cross over, and the
+ *   flags if it reads or writes them;
+ * - helper call: every register and the flags go back to the CPU, the row's
+ *   interpreter form runs (`h.exec` for a helper row, `h.interp` for a
+ *   semantic row the emitter is told not to inline), and state comes back.
+ *
+ * The decision names its reason, so the compiler can count how many
+ * instructions were not inlined and why. There is no fall-back after the
+ * fact: an exception while emitting is a translator bug and propagates.
+ *
+ * A direct call may instead be replaced by specialised code, when a call
+ * replacer (translator/inline/) claims its target.
+ *
+ * Called by region emission (region.ts), once per instruction, in order.
+ */
+import type { Instr } from '../../isa/instr.ts';
+import type { Row } from '../../isa/table.ts';
+import { K, Sz } from '../../isa/operands.ts';
+import { ARITH } from '../../isa/eflags.ts';
+import { endsBlock, hasStaticTarget } from '../region/discover.ts';
+import type { EmitOps } from './emit-ops.ts';
+import { cpuField, cpuReg, reg, reloadFlags, spillFlags } from './abi.ts';
+import { callInterpreterForm, epochCheck, faultPoint, helperCall, smcCheck, syncInstructions } from './statements.ts';
+import { assign, block, num, type Expr, type Stmt } from './ast.ts';
+
+/** Why an instruction is not inlined. */
+export type HelperReason =
+  /** a helper row (`exec`): it runs in its interpreter form by design */
+  | 'helper'
+  /** a semantic row with an admission check (CPL, x87 availability) only the interpreter form makes */
+  | 'admission'
+  /** a semantic row with an operand kind `EmitOps` cannot read or write */
+  | 'operand';
+
+export type Emission = { kind: 'inline' } | { kind: 'x87' } | { kind: 'helper'; reason: HelperReason };
+
+/** How an instruction was emitted: inlined, replaced by a call replacer, as an x87 helper, or as a helper call for a reason. */
+export type How = 'inline' | 'replaced' | 'x87' | HelperReason;
+
+/** Every `How`, in the order statistics list them. */
+export const HOWS: readonly How[] = ['inline', 'replaced', 'x87', 'helper', 'admission', 'operand'];
+
+/** Operand kinds `EmitOps.get` and `set` express (the rest exist only in helper rows). */
+const EMITTABLE_OPERANDS: ReadonlySet<K> = new Set([
+  K.E, K.G, K.M, K.R, K.I, K.J, K.O, K.S, K.Z, K.A, K.FixedReg, K.FixedSeg, K.One,
+]);
+
+const INLINE: Emission = { kind: 'inline' };
+const X87: Emission = { kind: 'x87' };
+
+/** How a row is emitted, decided before emission. */
+export function emissionOf(row: Row): Emission {
+  if (row.exec) return row.fpu ? X87 : { kind: 'helper', reason: 'helper' };
+  if (!row.sem) throw new Error(`row ${row.opcodeText} ${row.mn} has neither semantics nor a helper`);
+  if (row.priv || row.fpu) return { kind: 'helper', reason: 'admission' };
+  if (!row.operands.every((o) => EMITTABLE_OPERANDS.has(o.kind))) return { kind: 'helper', reason: 'operand' };
+  return INLINE;
+}
+
+/** Replaces a direct call with code that has the call's whole effect (translator/inline/call-sites.ts). */
+export interface CallReplacer {
+  readonly name: string;
+  inline(i: Instr, target: number, ops: EmitOps): boolean;
+}
+
+/** What region emission hands each instruction. */
+export interface InstrSite {
+  ops: EmitOps;
+  /** the instruction's index in the region */
+  ip: number;
+  /** flags live after it (liveness) */
+  liveOut: number;
+  /** statements that leave the region for `target` from this instruction */
+  exitTo(target: Expr): Stmt[];
+  replacers: readonly CallReplacer[];
+}
+
+export interface InstrCode {
+  stmts: Stmt[];
+  /** it ended with an unconditional transfer of control: nothing after it runs */
+  transferred: boolean;
+  /** it saved ESP in sp0 at its start (a fault restores it from there) */
+  savesEsp: boolean;
+  how: How;
+  /** the call replacer that took it */
+  replacer?: string;
+}
+
+/** Emit one instruction. */
+export function emitInstruction(i: Instr, site: InstrSite): InstrCode {
+  const replaced = site.replacers.length && i.row.flow === 'call' && hasStaticTarget(i) ? replaceCall(i, site) : undefined;
+  if (replaced) return replaced;
+  const e = emissionOf(i.row);
+  if (e.kind === 'inline') return emitInline(i, site);
+  if (e.kind === 'x87') return emitX87(i, site);
+  return emitHelperCall(i, site, e.reason);
+}
+
+/** Start an instruction on the shared emitter: its own statement list, nothing noted yet. */
+function begin(ops: EmitOps, liveOut: number): Stmt[] {
+  const out: Stmt[] = [];
+  ops.out = out;
+  ops.mayThrow = false;
+  ops.touchesEsp = false;
+  ops.stored = false;
+  ops.liveFlagsOut = liveOut;
+  return out;
+}
+
+/** The fault point ahead of an instruction's code, if what it emitted may fault or moved ESP first. */
+function precise(ops: EmitOps, ip: number, code: Stmt[]): Stmt[] {
+  return ops.mayThrow || ops.touchesEsp ? [block(faultPoint(ip, ops.touchesEsp)), ...code] : code;
+}
+
+function emitInline(i: Instr, site: InstrSite): InstrCode {
+  const { ops } = site;
+  const code = begin(ops, site.liveOut);
+  i.row.sem!(ops, i);
+  // did a store hit translated code? then leave before running stale code
+  if (ops.stored) code.push(smcCheck(site.exitTo(num(i.next))));
+  return { stmts: precise(ops, site.ip, code), transferred: !!i.row.end && i.row.flow !== 'branch', savesEsp: ops.touchesEsp, how: 'inline' };
+}
+
+/** Offer a direct call to each replacer in turn; the region goes on after a call one of them took. */
+function replaceCall(i: Instr, site: InstrSite): InstrCode | undefined {
+  const { ops } = site;
+  for (const r of site.replacers) {
+    const code = begin(ops, ARITH);
+    if (!r.inline(i, i.imm, ops)) continue;
+    if (ops.stored) code.push(smcCheck(site.exitTo(num(i.next))));
+    return { stmts: precise(ops, site.ip, code), transferred: false, savesEsp: ops.touchesEsp, how: 'replaced', replacer: r.name };
+  }
+  return undefined;
+}
+
+/** A helper row, or a semantic row run in its interpreter form: state written back around the call. */
+function emitHelperCall(i: Instr, site: InstrSite, reason: HelperReason): InstrCode {
+  const { ops } = site;
+  ops.regsRead = 0xff;
+  ops.regsWritten = 0xff;
+  const stmts = helperCall(i.row.exec ? 'exec' : 'interp', site.ip, i.next);
+  ops.flags = { lz: null, last: null };
+  // a helper that may change what the region relies on goes back to the dispatcher
+  const leaves = endsBlock(i) || !i.row.exec;
+  stmts.push(...(leaves ? site.exitTo(cpuField('eip')) : [epochCheck(site.exitTo(num(i.next)))]));
+  return { stmts, transferred: leaves, savesEsp: true, how: reason };
+}
+
+/**
+ * An x87 helper. Its state lives in the CPU already, so only what the row
+ * touches crosses over: the registers of its memory operand, the flags if
+ * it reads them (fcmov), and back the flags it writes (fcomi) and the
+ * registers it names (fnstsw ax).
+ */
+function emitX87(i: Instr, site: InstrSite): InstrCode {
+  const { ops, ip } = site;
+  const row = i.row;
+  const stmts: Stmt[] = [...faultPoint(ip, true), syncInstructions(ip)];
+  const memory = i.mod >= 0 && i.mod !== 3;
+  const written = namedRegisters(i);
+  for (const r of new Set([...(memory ? [i.base, i.index] : []), ...written])) {
+    if (r < 0) continue;
+    ops.regsRead |= 1 << r;
+    stmts.push(assign(cpuReg(r), reg(r)));
+  }
+  // flags go over whole: a row that writes some of them must not lose the others (DF, IF)
+  if (row.fin || row.fout) stmts.push(...spillFlags());
+  stmts.push(...callInterpreterForm('exec', ip, i.next));
+  for (const r of written) {
+    ops.regsWritten |= 1 << r;
+    stmts.push(assign(reg(r), cpuReg(r)));
+  }
+  if (row.fout) {
+    stmts.push(...reloadFlags());
+    ops.flags = { lz: null, last: null };
+  }
+  if (memory) stmts.push(epochCheck(site.exitTo(num(i.next))));
+  return { stmts, transferred: false, savesEsp: true, how: 'x87' };
+}
+
+/** General registers an x87 row names as operands (a 16-bit write, fnstsw ax, keeps the rest of the register). */
+function namedRegisters(i: Instr): Set<number> {
+  const regs = new Set<number>();
+  for (const o of i.row.operands) {
+    const r = o.kind === K.FixedReg ? o.fixed : o.kind === K.E && i.mod === 3 ? i.rm : o.kind === K.G ? i.reg : -1;
+    if (r >= 0) regs.add(o.size === Sz.b ? r & 3 : r);
+  }
+  return regs;
+}

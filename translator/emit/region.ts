@@ -1,0 +1,206 @@
+/**
+ * Region emission: a region's blocks become one JavaScript function.
+ *
+ * Blocks are the cases of a `switch` inside a labelled loop (`run`): a jump
+ * to a block of the region is `pc = k; continue run`, a block that jumps to
+ * itself is its own inner loop (`self`), and anything else leaves the loop
+ * with the target EIP and, for a fixed target on the entry page, the number
+ * of its chain link (the code cache links it to the next translation). An
+ * indirect jump goes to a shared dispatch case that continues in place when
+ * the target is one of the region's blocks. Back-edges and the dispatch case
+ * check the instruction budget, so interrupts and time slices still happen.
+ * A `try` around the loop writes back the state as it was at the start of a
+ * faulting instruction and reports that instruction's EIP.
+ *
+ * `emitRegion` is a function from a plan (blocks, live flags, facts) to an
+ * ESTree function and the tables it closes over. Its working state (block
+ * numbering, exits, sites, the shared `EmitOps`) lives in one object made
+ * per call, so nothing carries over from one region to the next. Called by
+ * the compile pipeline only.
+ */
+import type * as E from 'estree';
+import type { Instr } from '../../isa/instr.ts';
+import { hasStaticTarget, type Block } from '../region/discover.ts';
+import { EmitOps } from './emit-ops.ts';
+import { emitInstruction, HOWS, type CallReplacer, type How } from './instr.ts';
+import {
+  budgetCheck, countInstructions, dispatch, exitTo, goToBlock, repeatBlock, secondPageCheck,
+} from './statements.ts';
+import { GLOBALS, LABELS, LOCALS, cpuField, cpuReg, local, param, perInstruction, prologue, spill } from './abi.ts';
+import { assign, bin, block, id, ifStmt, index, litValue, num, ret, type Expr, type Stmt } from './ast.ts';
+
+/** What the code was specialised on, beyond its bytes. */
+export interface RegionFacts {
+  /** CPL 3: user-mode TLB rights */
+  user: boolean;
+  stack32: boolean;
+  /** [linear page, physical frame address] of the region's second page, if it has one */
+  secondPage?: [number, number];
+  /** TLB rights a fetch needs at this privilege */
+  rmask: number;
+}
+
+export interface RegionPlan {
+  entry: number;
+  blocks: Block[];
+  /** per block, per instruction: flags live after it (region/liveness.ts) */
+  liveOut: number[][];
+  facts: RegionFacts;
+  replacers: readonly CallReplacer[];
+}
+
+export interface EmittedRegion {
+  fn: E.FunctionExpression;
+  /** per instruction index (the tables the function closes over, abi.ts PARAMS) */
+  instrs: Instr[];
+  eips: number[];
+  left: number[];
+  savesEsp: number[];
+  /** EIPs of the static exits, by chain-link number */
+  exitEips: number[];
+  /** indirect exit sites (per-site target cache entries) */
+  sites: number;
+  /** instructions by how they were emitted */
+  emitted: Record<How, number>;
+  /** calls replaced, by call replacer */
+  replaced: Map<string, number>;
+}
+
+/** The case number of the dispatch case. */
+const DISPATCH = -1;
+
+export function emitRegion(plan: RegionPlan): EmittedRegion {
+  return new RegionEmitter(plan).emit();
+}
+
+class RegionEmitter {
+  private readonly ops: EmitOps;
+  private readonly blockIndex = new Map<number, number>();
+  private readonly out: EmittedRegion;
+  /** the block being emitted, and whether it jumps to itself */
+  private current = 0;
+  private selfLoop = false;
+  private indirectJumps = 0;
+
+  constructor(private readonly plan: RegionPlan) {
+    plan.blocks.forEach((b, k) => { if (b.instrs.length) this.blockIndex.set(b.eip, k); });
+    const { user, stack32 } = plan.facts;
+    this.ops = new EmitOps({ user, stack32, flat: true, jump: (t) => this.jumpTo(t) });
+    this.out = { fn: undefined!, instrs: [], eips: [], left: [], savesEsp: [], exitEips: [], sites: 0,
+      emitted: Object.fromEntries(HOWS.map((h) => [h, 0])) as Record<How, number>, replaced: new Map(),
+    };
+  }
+
+  emit(): EmittedRegion {
+    const cases = this.plan.blocks.map((b, k) => this.emitBlock(b, k));
+    if (this.indirectJumps) cases.push(this.dispatchCase());
+    this.out.fn = this.frame(cases);
+    return this.out;
+  }
+
+  /** Leave for `target`; `skipped` instructions of the block (counted on entry) did not run. */
+  private exitTo(target: Expr, skipped = 0, indirect = false): Stmt[] {
+    const t = litValue(target);
+    let link = -1;
+    if (t !== undefined && t >>> 12 === this.plan.entry >>> 12) {
+      link = this.out.exitEips.indexOf(t);
+      if (link < 0) { link = this.out.exitEips.length; this.out.exitEips.push(t); }
+    }
+    // an indirect jump (ret, jmp reg) tells the dispatcher its site, for the per-site target cache
+    return exitTo(target, link, skipped, indirect ? this.out.sites++ : undefined);
+  }
+
+  /** Continue at `target`: a block of the region, the dispatch case, or an exit. */
+  private jumpTo(target: Expr): Stmt[] {
+    const t = litValue(target);
+    if (t === undefined) {
+      this.indirectJumps++;
+      return dispatch(target, DISPATCH);
+    }
+    const k = this.blockIndex.get(t);
+    if (k === undefined) return this.exitTo(target);
+    const go = k === this.current && this.selfLoop ? repeatBlock() : goToBlock(k);
+    if (k > this.current) return go;
+    // a back-edge: leave when the instruction budget is spent
+    return [budgetCheck(this.exitTo(target)), ...go];
+  }
+
+  private emitBlock(b: Block, k: number): E.SwitchCase {
+    this.current = k;
+    const last = b.instrs[b.instrs.length - 1];
+    this.selfLoop = !!last && hasStaticTarget(last) && last.imm === b.eip;
+    this.ops.flags = { lz: null, last: null };
+    const body: Stmt[] = [];
+    const second = this.plan.facts.secondPage;
+    if (second && b.eip >>> 12 === second[0]) {
+      body.push(secondPageCheck(second[0], second[1], this.plan.facts.rmask, this.exitTo(num(b.eip))));
+    }
+    body.push(countInstructions(b.instrs.length));
+    let transferred = false;
+    b.instrs.forEach((i, n) => {
+      const skipped = b.instrs.length - 1 - n;
+      const ip = this.out.instrs.length;
+      this.out.instrs.push(i);
+      this.out.eips.push(i.eip);
+      this.out.left.push(skipped);
+      const code = emitInstruction(i, {
+        ops: this.ops, ip, liveOut: this.plan.liveOut[k][n], replacers: this.plan.replacers,
+        exitTo: (t) => this.exitTo(t, skipped),
+      });
+      if (code.savesEsp) this.out.savesEsp[ip] = 1;
+      this.out.emitted[code.how]++;
+      if (code.replacer) this.out.replaced.set(code.replacer, (this.out.replaced.get(code.replacer) ?? 0) + 1);
+      body.push(...code.stmts);
+      transferred = code.transferred;
+    });
+    if (!transferred) body.push(...this.jumpTo(num(b.stopEip ?? (last ? last.next : b.eip))));
+    const inner: Stmt = this.selfLoop
+      ? { type: 'LabeledStatement', label: id(LABELS.self), body: { type: 'ForStatement', init: null, test: null, update: null, body: block(body) } }
+      : block(body);
+    return { type: 'SwitchCase', test: num(k), consequent: [inner] };
+  }
+
+  /** The dispatch case: an indirect target that is a block of the region continues there. */
+  private dispatchCase(): E.SwitchCase {
+    const targets: E.SwitchCase[] = [...this.blockIndex.entries()].map(([eip, k]) => ({
+      type: 'SwitchCase' as const, test: num(eip), consequent: goToBlock(k),
+    }));
+    const spent = budgetCheck(this.exitTo(local('target'), 0, true));
+    const select: Stmt = { type: 'SwitchStatement', discriminant: local('target'), cases: targets };
+    return { type: 'SwitchCase', test: num(DISPATCH), consequent: [block([spent, select, ...this.exitTo(local('target'), 0, true)])] };
+  }
+
+  /** The function around the blocks: prologue, the dispatch loop, the fault handler, the exit. */
+  private frame(cases: E.SwitchCase[]): E.FunctionExpression {
+    // only the registers the region touches are loaded, and only those it changes are stored
+    const used = this.ops.regsRead | this.ops.regsWritten | (1 << 4); // ESP is needed for sp0
+    const written = this.ops.regsWritten;
+    const loop: Stmt = {
+      type: 'LabeledStatement', label: id(LABELS.run),
+      body: { type: 'ForStatement', init: null, test: null, update: null, body: block([{ type: 'SwitchStatement', discriminant: local('block'), cases }]) },
+    };
+    const onFault: Stmt[] = [
+      // registers and flags as at the start of instruction `ip` (the CPU already has them after a helper)
+      ...spill(written),
+      // ESP as at the instruction's start, if the instruction moved it before faulting
+      ifStmt(perInstruction('savesEsp', local('faultIndex')), [assign(cpuReg(4), local('espAtStart'))]),
+      assign(cpuField('eip'), perInstruction('eips', local('faultIndex'))),
+      assign(cpuField('instructions'), bin('-', bin('+', local('i0'), local('count')), perInstruction('left', local('faultIndex')))),
+      { type: 'ThrowStatement', argument: local('error') },
+    ];
+    const guarded: Stmt = {
+      type: 'TryStatement', block: block([loop]),
+      handler: { type: 'CatchClause', param: local('error'), body: block(onFault) }, finalizer: null,
+    };
+    const exit: Stmt[] = [
+      ...spill(written),
+      assign(cpuField('eip'), local('exitEip')),
+      assign(cpuField('instructions'), bin('+', local('i0'), local('count'))),
+      ret({ type: 'ConditionalExpression', test: bin('>=', local('exitLink'), num(0)), consequent: index(param('links'), local('exitLink')), alternate: id(GLOBALS.undefined) }),
+    ];
+    return {
+      type: 'FunctionExpression', id: id(LOCALS.fn), params: [local('cpu')],
+      body: block([...prologue(used), guarded, ...exit]), generator: false, async: false,
+    };
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The statement shapes region emission repeats, one small builder each:
+ * leaving the region for an EIP, going to a block, the budget check on a
+ * back-edge, the precise-fault point, the write-back, the call of a helper
+ * in its interpreter form, the checks that a store did not hit translated
+ * code, and the check that the region's second page still maps the same
+ * frame. Each is a pure function of its arguments (numbering of exits and
+ * sites is the caller's, emit/region.ts); names come from the ABI.
+ */
+import type * as E from 'estree';
+import type { Helpers } from './host.ts';
+import { ALL_REGS, CODE_EPOCH, LABELS, cpuField, hostFn, local, memoryField, perInstruction, reload, spill, reg } from './abi.ts';
+import { assign, bin, block, call, exprStmt, id, ifStmt, index, logical, num, unary, type Expr, type Stmt } from './ast.ts';
+
+function breakRun(): Stmt {
+  return { type: 'BreakStatement', label: id(LABELS.run) };
+}
+
+function continueAt(label: keyof typeof LABELS): Stmt {
+  return { type: 'ContinueStatement', label: id(LABELS[label]) };
+}
+
+/**
+ * Leave the region for `target`, taking chain link `link` (-1: none).
+ * `skipped` instructions of the block, counted on its entry, did not run;
+ * `site` numbers an indirect jump for the dispatcher's per-site cache.
+ */
+export function exitTo(target: Expr, link: number, skipped: number, site?: number): Stmt[] {
+  const out: Stmt[] = [];
+  if (skipped) out.push(assign(local('count'), num(skipped), '-='));
+  if (site !== undefined) out.push(assign(cpuField('exitSite'), num(site)));
+  out.push(assign(local('exitEip'), target), assign(local('exitLink'), num(link)), breakRun());
+  return out;
+}
+
+/** Run block `k` next. */
+export function goToBlock(k: number): Stmt[] {
+  return [assign(local('block'), num(k)), continueAt('run')];
+}
+
+/** Run the current block again, as its own inner loop. */
+export function repeatBlock(): Stmt[] {
+  return [continueAt('self')];
+}
+
+/** Go to the dispatch case with an indirect target. */
+export function dispatch(target: Expr, dispatchCase: number): Stmt[] {
+  return [assign(local('target'), target), ...goToBlock(dispatchCase)];
+}
+
+/** Leave by `exit` once the instruction budget is spent (a back-edge, the dispatch case). */
+export function budgetCheck(exit: Stmt[]): Stmt {
+  return ifStmt(bin('>=', local('count'), local('budget')), exit);
+}
+
+/** Count a block's instructions on its entry. */
+export function countInstructions(n: number): Stmt {
+  return assign(local('count'), num(n), '+=');
+}
+
+/** Instruction `ip` may fault from here: a fault reports it, and restores ESP from `sp0` if it saves ESP. */
+export function faultPoint(ip: number, savesEsp: boolean): Stmt[] {
+  return savesEsp ? [assign(local('faultIndex'), num(ip)), assign(local('espAtStart'), reg(4))] : [assign(local('faultIndex'), num(ip))];
+}
+
+/** Every register and the flags back to the CPU, as one block. */
+export function writeBack(): E.BlockStatement {
+  return block(spill(ALL_REGS));
+}
+
+/** `cpu.instructions` counting every instruction before `ip` (a helper may read it: rdtsc). */
+export function syncInstructions(ip: number): Stmt {
+  const before = bin('-', bin('+', local('i0'), local('count')), bin('+', perInstruction('left', num(ip)), num(1)));
+  return assign(cpuField('instructions'), before);
+}
+
+/** Run instruction `ip` in its interpreter form through `h[fn]`, EIP already at `next`. */
+export function callInterpreterForm(fn: keyof Helpers & ('exec' | 'interp'), ip: number, next: number): Stmt[] {
+  return [
+    assign(cpuField('eip'), num(next)),
+    exprStmt(call(hostFn(fn), [local('cpu'), perInstruction('instrs', num(ip))])),
+  ];
+}
+
+/**
+ * The slow-path call of a helper row: state written back, the interpreter
+ * form run, state reloaded. It may read and write every register.
+ */
+export function helperCall(fn: 'exec' | 'interp', ip: number, next: number): Stmt[] {
+  return [
+    ...faultPoint(ip, true),
+    writeBack(),
+    syncInstructions(ip),
+    ...callInterpreterForm(fn, ip, next),
+    ...reload(ALL_REGS),
+  ];
+}
+
+/** After a slow-path store: leave by `exit` if it hit translated code. */
+export function smcCheck(exit: Stmt[]): Stmt {
+  return ifStmt(local('smc'), exit);
+}
+
+/** After a helper: leave by `exit` if it wrote to translated code. */
+export function epochCheck(exit: Stmt[]): Stmt {
+  return ifStmt(bin('!==', memoryField(CODE_EPOCH), local('epoch')), exit);
+}
+
+/**
+ * A block on the region's second page runs only while that page maps the
+ * frame it was translated from, with the rights `rmask` asks (else `exit`).
+ */
+export function secondPageCheck(linPage: number, physPage: number, rmask: number, exit: Stmt[]): Stmt {
+  const e = index(local('tlb'), num(linPage));
+  const moved = bin('!==', bin('&', e, num(~0xfff)), num(physPage & ~0xfff | 0));
+  return ifStmt(logical('||', moved, unary('!', bin('&', e, num(rmask)))), exit);
+}

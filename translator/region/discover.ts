@@ -1,0 +1,187 @@
+/**
+ * Block discovery: which guest code one translation covers.
+ *
+ * Starting at the entry EIP, instructions are decoded up to the end of a
+ * basic block (a row with `end` or `opaque`), and the block's successors that
+ * lie on the entry's 4 KiB page or the next one are decoded in turn: the
+ * targets of direct jumps and branches, the fall-through of a branch, the
+ * return point of a call (the callee's `ret` reaches it through the region's
+ * indirect dispatch) and the entries of a jump table `jmp [table + reg*4]`
+ * (hints only: the jump is still checked when it runs). A block stops early
+ * before an instruction that cannot be decoded now (it may fault only when
+ * run), where the instruction budget ends, and, under lockstep, before an
+ * `external` helper. Blocks found to start inside an earlier block split it,
+ * so every block has one entry.
+ *
+ * Invariants: the entry block comes first and is the only one that may be
+ * empty (it then only records where decoding stopped); every instruction
+ * lies on the entry page or the next; iteration order is the order blocks
+ * were found, so output is deterministic.
+ *
+ * `discoverBlocks` is a function of a code source and limits (tests call it
+ * on plain byte arrays); `discover` binds it to a CPU's current mapping.
+ * Called by the compile pipeline only.
+ */
+import type { Cpu } from '../../cpu/cpu.ts';
+import { Fault } from '../../isa/faults.ts';
+import { Access } from '../../cpu/mmu.ts';
+import { decode, type CodeSource } from '../../isa/decoder.ts';
+import { TABLE } from '../../semantics/table.ts';
+import type { Instr } from '../../isa/instr.ts';
+import { K } from '../../isa/operands.ts';
+
+/** How much code one region may hold. */
+export interface CompileLimits {
+  /** guest instructions in the region, all blocks together; a block stops where they run out */
+  maxInstructions: number;
+  /** basic blocks in the region (blocks are the cases of the generated function's `switch`) */
+  maxBlocks: number;
+  /**
+   * Stop blocks before helpers marked `external` (devices, the machine):
+   * lockstep runs a region twice, and those must happen once, in the
+   * interpreter.
+   */
+  excludeSideEffects?: boolean;
+}
+
+/**
+ * The limits the engine compiles with. 160 instructions and 24 blocks keep a
+ * region's function small enough for V8 to optimise soon after it is made
+ * (bench:jit measured larger regions costing more to compile than they
+ * saved); side effects are excluded only under lockstep (the engine sets it).
+ */
+export const DEFAULT_LIMITS: CompileLimits = { maxInstructions: 160, maxBlocks: 24 };
+
+/** Entries read from a jump table as block hints, at most (reading stops at the first entry off the region's pages). */
+export const JUMP_TABLE_HINTS = 64;
+
+export interface Block {
+  eip: number;
+  instrs: Instr[];
+  /** the block stops before an instruction that could not be decoded at translation time */
+  stopEip?: number;
+}
+
+/** The code of a region and where it came from. */
+export interface RegionCode {
+  entry: number;
+  blocks: Block[];
+  /** [linear page, physical address of its frame] of each page code was read from, entry page first */
+  pages: [number, number][];
+}
+
+/** Reads guest data without faulting (jump-table entries); undefined where a read would fault. */
+export type Peek32 = (lin: number) => number | undefined;
+
+const onEntryPages = (entry: number, eip: number): boolean => {
+  const page = eip >>> 12;
+  return page === entry >>> 12 || page === (((entry >>> 12) + 1) & 0xfffff);
+};
+
+/** The code at the CPU's CS:EIP, as blocks on the entry page and the next. */
+export function discover(cpu: Cpu, limits: CompileLimits): RegionCode {
+  const entry = cpu.eip;
+  const physOfPage = new Map<number, number>();
+  const src: CodeSource = {
+    fetch8(eip: number): number {
+      if (!onEntryPages(entry, eip)) throw new Fault(14, 0);
+      const page = eip >>> 12;
+      let base = physOfPage.get(page);
+      if (base === undefined) {
+        base = cpu.mmu.translate(page << 12, Access.FETCH) & ~0xfff;
+        if (!cpu.mem.fastReadable(base)) throw new Fault(14, 0);
+        physOfPage.set(page, base);
+      }
+      return cpu.mem.u8[base | (eip & 0xfff)];
+    },
+  };
+  // reads guest data without faulting or touching A/D bits more than a fetch would
+  const peek32: Peek32 = (lin) => {
+    try { return cpu.mem.read(cpu.mmu.translate(lin, Access.READ), 4); } catch (e) { if (e instanceof Fault) return undefined; throw e; }
+  };
+  const blocks = discoverBlocks(src, entry, cpu.code32, peek32, limits);
+  return { entry, blocks, pages: [...physOfPage.entries()] };
+}
+
+/** Blocks reachable from `entry` within the limits, entry block first. */
+export function discoverBlocks(src: CodeSource, entry: number, code32: boolean, peek32: Peek32, limits: CompileLimits): Block[] {
+  const leaders = new Set<number>([entry]);
+  const work = [entry];
+  const decoded = new Map<number, Instr | null>();
+  const decodeAt = (eip: number): Instr | null => {
+    if (decoded.has(eip)) return decoded.get(eip)!;
+    let i: Instr | null;
+    try { i = decode(TABLE, src, eip, code32); } catch (e) { if (e instanceof Fault) i = null; else throw e; }
+    decoded.set(eip, i);
+    return i;
+  };
+  const found = new Map<number, Block>();
+  let total = 0;
+  while (work.length && found.size < limits.maxBlocks && total < limits.maxInstructions) {
+    const start = work.shift()!;
+    if (found.has(start)) continue;
+    const b: Block = { eip: start, instrs: [] };
+    found.set(start, b);
+    for (let eip = start; ;) {
+      if (b.instrs.length && leaders.has(eip)) break;
+      const i = total < limits.maxInstructions ? decodeAt(eip) : null;
+      if (!i || (limits.excludeSideEffects && i.row.external)) { b.stopEip = eip; break; }
+      b.instrs.push(i);
+      total++;
+      if (endsBlock(i)) {
+        for (const t of successors(i, peek32, (t) => onEntryPages(entry, t))) {
+          if (!leaders.has(t)) { leaders.add(t); work.push(t); }
+        }
+        break;
+      }
+      eip = i.next;
+    }
+  }
+  return splitAtLeaders([...found.values()], leaders, entry);
+}
+
+/** Does the block end after this instruction? */
+export function endsBlock(i: Instr): boolean {
+  return !!i.row.end || !!i.row.opaque;
+}
+
+/** Does the instruction name its destination (a relative branch, call or jump)? */
+export function hasStaticTarget(i: Instr): boolean {
+  return i.row.operands.some((o) => o.kind === K.J);
+}
+
+/** Where control may go after a block-ending instruction, on the region's pages. */
+function successors(i: Instr, peek32: Peek32, inRegion: (eip: number) => boolean): number[] {
+  const targets: number[] = [];
+  if (hasStaticTarget(i)) {
+    targets.push(i.imm);
+    if (i.row.flow === 'branch') targets.push(i.next);
+  }
+  // where a call returns to: reached by the callee's ret, an indirect jump the region can take in place
+  if (i.row.flow === 'call') targets.push(i.next);
+  // jmp [table + reg*4]: the table's entries are likely targets
+  if (i.row.flow === 'jump' && i.mod !== 3 && i.mod >= 0 && i.base < 0 && i.index >= 0 && i.scale === 2 && i.opsize === 4) {
+    for (let k = 0; k < JUMP_TABLE_HINTS; k++) {
+      const t = peek32((i.disp + 4 * k) | 0);
+      if (t === undefined || !inRegion(t)) break;
+      targets.push(t);
+    }
+  }
+  return targets.filter(inRegion);
+}
+
+/** Split blocks at leaders found after they were decoded; the entry block first, empty blocks only there. */
+function splitAtLeaders(found: Block[], leaders: Set<number>, entry: number): Block[] {
+  const out: Block[] = [];
+  for (const b of found) {
+    let cur: Block = { eip: b.eip, instrs: [] };
+    for (const i of b.instrs) {
+      if (cur.instrs.length && leaders.has(i.eip)) { out.push(cur); cur = { eip: i.eip, instrs: [] }; }
+      cur.instrs.push(i);
+    }
+    cur.stopEip = b.stopEip;
+    out.push(cur);
+  }
+  out.sort((x, y) => (x.eip === entry ? -1 : y.eip === entry ? 1 : 0));
+  return out.filter((b, k) => k === 0 || b.instrs.length > 0);
+}
