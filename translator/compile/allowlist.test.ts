@@ -8,9 +8,11 @@
  * sequences from the fuzzer's generator) is translated region by region; the
  * source of every region is parsed with acorn and walked: every node type must
  * be on the allow-list, every Literal a finite number, every identifier one the
- * compiler declares (locals, `t<N>` temporaries, labels, the factory's
- * parameters), and every named member one of `h`'s or `hp`'s functions,
- * `Math.imul`, a CPU field, or a memory view. A failure names the node.
+ * ABI declares (emit/abi.ts: locals, `t<N>` temporaries, labels, the factory's
+ * parameters; the names are taken from that module, so the generator and this
+ * check cannot drift apart), and every named member one of `h`'s or `hp`'s
+ * functions, `Math.imul`, a CPU field, or a memory view. A failure names the
+ * node.
  */
 import { parse } from 'acorn';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +21,7 @@ import { Engine, DEFAULT_ENGINE_OPTIONS } from '../engine/engine.ts';
 import { RegionCompiler } from './pipeline.ts';
 import type { Translation } from './assemble.ts';
 import { H } from '../emit/host.ts';
+import { CODE_EPOCH, GLOBALS, LABELS, LOCALS, MEMORY_VIEWS, PARAMS, TEMP_PATTERN, declaredNames } from '../emit/abi.ts';
 import { HELPERS } from '../../semantics/helpers.ts';
 import { Cpu } from '../../cpu/cpu.ts';
 import { PhysicalMemory } from '../../cpu/memory.ts';
@@ -34,22 +37,21 @@ const NODE_TYPES = new Set([
   'CatchClause', 'ThrowStatement', 'Identifier', 'Literal',
 ]);
 
-/** names the compiler declares: factory parameters, the function, its locals, labels, the catch parameter */
-const NAMES = new Set([
-  'h', 'hp', 'INS', 'L', 'MEM', 'EIPS', 'LEFT', 'SPX', 'T', 'translated', 'cpu', 'Math', 'undefined', 'i0',
-  'R', 'tlb', 'm8', 'm16', 'm32', 'ep', 'lim', 'r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7',
-  'fl', 'lz', 'lop', 'lres', 'la', 'lb', 'ic', 'ip', 'sp0', 'pc', 'xe', 'xl', 'smc', 'xt', 'ex', 'run', 'self',
-]);
+/** names the compiler declares (factory parameters, the function, its locals, labels, globals), from the ABI itself */
+const NAMES = declaredNames();
+const LABEL_NAMES: Set<string> = new Set(Object.values(LABELS));
+/** where generated code may store: the register array, RAM views, CPU fields */
+const STORE_TARGET = new RegExp(`^(${[LOCALS.regs, ...Object.keys(MEMORY_VIEWS)].join('|')}|${LOCALS.cpu}\\.\\w+)$`);
 
 const cpuFields = new Set(Object.keys(new Cpu(new PhysicalMemory(4096))));
 /** the properties generated code may name, by the object they are read from */
 const MEMBERS: Record<string, Set<string>> = {
-  h: new Set(Object.keys(H)),
-  hp: new Set(Object.keys(HELPERS)),
-  Math: new Set(['imul']),
-  cpu: cpuFields,
-  'cpu.mmu': new Set(['tlb']),
-  MEM: new Set(['u8', 'u16', 'i32', 'codeEpoch']),
+  [PARAMS.host]: new Set(Object.keys(H)),
+  [PARAMS.helpers]: new Set(Object.keys(HELPERS)),
+  [GLOBALS.math]: new Set(['imul']),
+  [LOCALS.cpu]: cpuFields,
+  [`${LOCALS.cpu}.mmu`]: new Set(['tlb']),
+  [PARAMS.memory]: new Set([...Object.values(MEMORY_VIEWS), CODE_EPOCH]),
 };
 
 interface Node { type: string; [k: string]: unknown }
@@ -72,7 +74,7 @@ export function violations(source: string): string[] {
     if (n.type === 'Literal' && (typeof n.value !== 'number' || !Number.isFinite(n.value) || n.regex !== undefined || n.bigint !== undefined)) {
       bad.push(`non-numeric literal ${String(n.raw)}: ${text(n)}`);
     }
-    if (n.type === 'Identifier' && !propertyOf && !NAMES.has(n.name as string) && !/^t\d+$/.test(n.name as string)) {
+    if (n.type === 'Identifier' && !propertyOf && !NAMES.has(n.name as string) && !TEMP_PATTERN.test(n.name as string)) {
       bad.push(`identifier ${n.name as string}: ${text(n)}`);
     }
     if (n.type === 'MemberExpression' && !n.computed) {
@@ -84,7 +86,7 @@ export function violations(source: string): string[] {
       // stores go to registers, CPU fields and memory views only
       const target = n.left as Node;
       const owner = target.computed ? path(target.object as Node) : path(target);
-      if (owner === undefined || !/^(R|m8|m16|m32|cpu\.\w+)$/.test(owner)) bad.push(`assignment to ${text(target)}`);
+      if (owner === undefined || !STORE_TARGET.test(owner)) bad.push(`assignment to ${text(target)}`);
     }
     for (const [k, v] of Object.entries(n)) {
       if (k === 'start' || k === 'end') continue;
@@ -93,7 +95,7 @@ export function violations(source: string): string[] {
       if (Array.isArray(v)) { for (const c of v) if (c && typeof c === 'object' && 'type' in c) visit(c as Node); }
       else if (v && typeof v === 'object' && 'type' in v) {
         const c = v as Node;
-        if (isLabel && !['run', 'self'].includes(c.name as string)) bad.push(`label ${c.name as string}`);
+        if (isLabel && !LABEL_NAMES.has(c.name as string)) bad.push(`label ${c.name as string}`);
         visit(c, isProperty || isLabel ? n : undefined);
       }
     }
