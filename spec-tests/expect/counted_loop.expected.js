@@ -1,4 +1,4 @@
-// counted_loop: 10 instructions, 4 blocks
+// counted_loop: 6 instructions, 3 blocks
 // 1000 b9 0a 00 00 00 mov ecx, 0xa
 // 1005 03 06 add eax, dword ptr [esi]
 // 1007 83 c6 04 add esi, 0x4
@@ -39,7 +39,7 @@ case 0:
 {
 ic += 1;
 r1 = 10;
-pc = 2;
+pc = 1;
 continue run;
 }
 case 1:
@@ -73,43 +73,6 @@ lb = 1;
 lz = 2260;
 const t9 = !(t7 === 1) ? 1 : 0;
 if (t9) {
-pc = 2;
-continue run;
-}
-pc = 3;
-continue run;
-}
-case 2:
-self: for (; ; ) {
-ic += 4;
-{
-ip = 5;
-}
-const t10 = r0;
-const t11 = r6 | 0;
-const t12 = tlb[t11 >>> 12];
-const t13 = t12 & 1 && (t11 & 3) === 0 ? m32[(t12 & -4096 | t11 & 4095) >>> 2] : h.rd32(cpu, t11);
-const t14 = t10 + t13 | 0;
-r0 = t14;
-const t15 = r6;
-const t16 = t15 + 4 | 0;
-r6 = t16;
-lop = 2;
-lres = t16;
-la = t15;
-lb = 4;
-lz = 2261;
-const t17 = r1;
-const t18 = t17 - 1 | 0;
-r1 = t18;
-fl = fl & -2 | (t16 >>> 0 < t15 >>> 0 ? 1 : 0) << 0;
-lop = 10;
-lres = t18;
-la = t17;
-lb = 1;
-lz = 2260;
-const t19 = !(t17 === 1) ? 1 : 0;
-if (t19) {
 if (ic >= lim) {
 xe = 4101;
 xl = 0;
@@ -117,20 +80,20 @@ break run;
 }
 continue self;
 }
-pc = 3;
+pc = 2;
 continue run;
 }
-case 3:
+case 2:
 {
 ic += 1;
 {
-ip = 9;
+ip = 5;
 sp0 = r4;
 }
-const t20 = tlb[r4 >>> 12];
-const t21 = t20 & 1 && (r4 & 3) === 0 ? m32[(t20 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+const t10 = tlb[r4 >>> 12];
+const t11 = t10 & 1 && (r4 & 3) === 0 ? m32[(t10 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
 r4 = r4 + 4 | 0;
-xt = t21;
+xt = t11;
 pc = -1;
 continue run;
 }
@@ -147,10 +110,10 @@ case 4096:
 pc = 0;
 continue run;
 case 4101:
-pc = 2;
+pc = 1;
 continue run;
 case 4109:
-pc = 3;
+pc = 2;
 continue run;
 }
 cpu.exitSite = 1;

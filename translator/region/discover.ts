@@ -15,8 +15,9 @@
  *
  * Invariants: the entry block comes first and is the only one that may be
  * empty (it then only records where decoding stopped); every instruction
- * lies on the entry page or the next; iteration order is the order blocks
- * were found, so output is deterministic.
+ * lies on the entry page or the next, in one block only (a leader found
+ * inside a block already decoded splits it instead of being decoded again);
+ * iteration order is the order blocks were found, so output is deterministic.
  *
  * `discoverBlocks` is a function of a code source and limits (tests call it
  * on plain byte arrays); `discover` binds it to a CPU's current mapping.
@@ -116,10 +117,15 @@ export function discoverBlocks(src: CodeSource, entry: number, code32: boolean, 
     return i;
   };
   const found = new Map<number, Block>();
+  /** instructions already in a block: a leader among them is split off that block, not decoded again */
+  const placed = new Set<number>();
   let total = 0;
-  while (work.length && found.size < limits.maxBlocks && total < limits.maxInstructions) {
+  let made = 0;
+  while (work.length && made < limits.maxBlocks && total < limits.maxInstructions) {
     const start = work.shift()!;
     if (found.has(start)) continue;
+    made++;
+    if (placed.has(start)) continue;
     const b: Block = { eip: start, instrs: [] };
     found.set(start, b);
     for (let eip = start; ;) {
@@ -127,6 +133,7 @@ export function discoverBlocks(src: CodeSource, entry: number, code32: boolean, 
       const i = total < limits.maxInstructions ? decodeAt(eip) : null;
       if (!i || (limits.excludeSideEffects && i.row.external)) { b.stopEip = eip; break; }
       b.instrs.push(i);
+      placed.add(eip);
       total++;
       if (endsBlock(i)) {
         for (const t of successors(i, peek32, (t) => onEntryPages(entry, t))) {

@@ -1,0 +1,122 @@
+/**
+ * Block discovery on plain byte arrays (no CPU, no assembler): successors of
+ * jumps, branches and calls, splitting at late leaders, jump-table hints,
+ * the page window, the limits, lockstep's exclusion of external helpers;
+ * and the row properties discovery and emission rely on.
+ */
+import { describe, expect, it } from 'vitest';
+import { Fault } from '../../isa/faults.ts';
+import { K } from '../../isa/operands.ts';
+import { TABLE } from '../../semantics/table.ts';
+import { DEFAULT_LIMITS, JUMP_TABLE_HINTS, discoverBlocks, type Block, type CompileLimits } from './discover.ts';
+
+const BASE = 0x1000;
+
+/** Discover over `bytes` at 0x1000 (anything else reads as a page fault), with data words for jump tables. */
+function blocks(bytes: number[], limits: CompileLimits = DEFAULT_LIMITS, data: Record<number, number> = {}): Block[] {
+  const src = {
+    fetch8(eip: number): number {
+      const k = eip - BASE;
+      if (k < 0 || k >= bytes.length) throw new Fault(14, 0);
+      return bytes[k];
+    },
+  };
+  return discoverBlocks(src, BASE, true, (lin) => data[lin], limits);
+}
+
+/** A block as its start and its instructions' mnemonics. */
+const shape = (bs: Block[]) => bs.map((b) => [b.eip.toString(16), b.instrs.map((i) => i.row.mn).join(' ')]);
+
+describe('block discovery', () => {
+  it('follows a loop back-edge and the fall-through of its branch', () => {
+    // top: inc eax; dec ecx; jnz top; ret
+    expect(shape(blocks([0x40, 0x49, 0x75, 0xfc, 0xc3]))).toEqual([['1000', 'inc dec jne'], ['1004', 'ret']]);
+  });
+
+  it('splits a block where a later branch lands in its middle', () => {
+    // mov eax, 1; L: inc eax; cmp eax, 5; jne L; ret
+    const b = blocks([0xb8, 1, 0, 0, 0, 0x40, 0x83, 0xf8, 0x05, 0x75, 0xfa, 0xc3]);
+    expect(shape(b)).toEqual([['1000', 'mov'], ['1005', 'inc cmp jne'], ['100b', 'ret']]);
+  });
+
+  it('puts no instruction in two blocks when a back-edge lands inside a block already decoded', () => {
+    // mov ecx, 10; L: add eax, [esi]; add esi, 4; dec ecx; jne L; ret
+    const b = blocks([0xb9, 10, 0, 0, 0, 0x03, 0x06, 0x83, 0xc6, 0x04, 0x49, 0x75, 0xf8, 0xc3]);
+    expect(shape(b)).toEqual([['1000', 'mov'], ['1005', 'add add dec jne'], ['100d', 'ret']]);
+  });
+
+  it('a call gives two blocks: its target and the return point', () => {
+    // call f; ret; f: ret
+    const b = blocks([0xe8, 1, 0, 0, 0, 0xc3, 0xc3]);
+    expect(shape(b)).toEqual([['1000', 'call'], ['1006', 'ret'], ['1005', 'ret']]);
+  });
+
+  it('reads jump-table entries as hints until one leaves the region', () => {
+    // jmp [0x2000 + eax*4]; at 0x100b and 0x100c: ret
+    const code = [0xff, 0x24, 0x85, 0x00, 0x20, 0x00, 0x00, 0x90, 0x90, 0x90, 0x90, 0xc3, 0xc3];
+    const b = blocks(code, DEFAULT_LIMITS, { 0x2000: 0x100b, 0x2004: 0x100c, 0x2008: 0x9000, 0x200c: 0x1007 });
+    expect(shape(b)).toEqual([['1000', 'jmp'], ['100b', 'ret'], ['100c', 'ret']]);
+    expect(JUMP_TABLE_HINTS).toBeGreaterThan(2);
+  });
+
+  it('stays on the entry page and the next', () => {
+    // jmp 0x3000 (two pages on): not followed
+    const b = blocks([0xe9, 0xfb, 0x1f, 0x00, 0x00]);
+    expect(shape(b)).toEqual([['1000', 'jmp']]);
+  });
+
+  it('stops before what it cannot decode, and at the instruction limit', () => {
+    const nops = [0x90, 0x90, 0x90];
+    const cut = blocks(nops);
+    expect(shape(cut)).toEqual([['1000', 'nop nop nop']]);
+    expect(cut[0].stopEip).toBe(0x1003);
+    const few = blocks(nops, { maxInstructions: 2, maxBlocks: 4 });
+    expect(shape(few)).toEqual([['1000', 'nop nop']]);
+    expect(few[0].stopEip).toBe(0x1002);
+  });
+
+  it('stops at the block limit', () => {
+    // three blocks in a row: jmp +0; jmp +0; ret
+    const code = [0xeb, 0x00, 0xeb, 0x00, 0xc3];
+    expect(blocks(code).length).toBe(3);
+    expect(shape(blocks(code, { maxInstructions: 100, maxBlocks: 2 }))).toEqual([['1000', 'jmp'], ['1002', 'jmp']]);
+  });
+
+  it('under lockstep, a block stops before an external helper', () => {
+    // inc eax; in al, dx; ret
+    const code = [0x40, 0xec, 0xc3];
+    expect(shape(blocks(code))).toEqual([['1000', 'inc in']]);
+    const lockstep = blocks(code, { ...DEFAULT_LIMITS, excludeSideEffects: true });
+    expect(shape(lockstep)).toEqual([['1000', 'inc']]);
+    expect(lockstep[0].stopEip).toBe(0x1001);
+  });
+
+  it('a block ends after an opaque helper (cpuid), not after an ordinary one (div)', () => {
+    // cpuid; div ecx; inc eax; jmp $
+    const b = blocks([0x0f, 0xa2, 0xf7, 0xf1, 0x40, 0xeb, 0xfe]);
+    expect(shape(b)).toEqual([['1000', 'cpuid']]);
+    expect(shape(blocks([0xf7, 0xf1, 0x40, 0xeb, 0xfe]))).toEqual([['1000', 'div inc'], ['1003', 'jmp']]);
+  });
+});
+
+describe('row properties discovery and emission rely on', () => {
+  const rows = TABLE.rows;
+  it('every row has semantics or a helper', () => {
+    expect(rows.filter((r) => !r.sem && !r.exec).map((r) => r.opcodeText)).toEqual([]);
+  });
+  it('opaque and external are properties of helper rows', () => {
+    expect(rows.filter((r) => (r.opaque || r.external) && !r.exec).map((r) => r.opcodeText)).toEqual([]);
+  });
+  it('a row with a flow ends its block; a relative destination always has a flow; a branch has one', () => {
+    expect(rows.filter((r) => r.flow && !r.end).map((r) => r.opcodeText)).toEqual([]);
+    const relative = rows.filter((r) => r.operands.some((o) => o.kind === K.J));
+    expect(relative.filter((r) => !r.flow).map((r) => r.opcodeText)).toEqual([]);
+    expect(rows.filter((r) => r.flow === 'branch' && !relative.includes(r)).map((r) => r.opcodeText)).toEqual([]);
+  });
+  it('every port access is external, and so are string moves (they may reach MMIO)', () => {
+    const devices = new Set(['in', 'out', 'insb', 'insw/insd', 'outsb', 'outsw/outsd', 'movsb', 'movsw/movsd', 'stosb', 'stosw/stosd']);
+    const rowsOf = rows.filter((r) => devices.has(r.mn));
+    expect(rowsOf.length).toBe(16);
+    expect(rowsOf.filter((r) => !r.external).map((r) => r.mn)).toEqual([]);
+  });
+});
