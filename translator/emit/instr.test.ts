@@ -1,0 +1,76 @@
+/**
+ * The emission decision (`emissionOf`) against the emitter itself: every
+ * row it calls inline really emits, in many encodings, without an exception;
+ * a row it sends to the interpreter form says why; and an exception while
+ * emitting propagates instead of turning into a silent interpreter call.
+ */
+import { describe, expect, it } from 'vitest';
+import { decode } from '../../isa/decoder.ts';
+import type { Instr } from '../../isa/instr.ts';
+import type { Row } from '../../isa/table.ts';
+import { K } from '../../isa/operands.ts';
+import { ARITH } from '../../isa/eflags.ts';
+import { TABLE } from '../../semantics/table.ts';
+import { Rng, assemble, encodeRow } from '../../spec-tests/fuzz/generate.ts';
+import { generate } from 'astring';
+import { emitRegion, type EmittedRegion } from './region.ts';
+import { emissionOf } from './instr.ts';
+
+/** The last instruction of a fuzzer unit that encodes `row` (fixups come first). */
+function encoded(rng: Rng, row: Row): Instr {
+  const { bytes } = assemble([encodeRow(rng, row)], 0x1000);
+  const src = { fetch8: (eip: number) => bytes[eip - 0x1000] };
+  let i = decode(TABLE, src, 0x1000, true);
+  while (i.row !== row) i = decode(TABLE, src, i.next, true);
+  return i;
+}
+
+/** One instruction as a region of its own. */
+function emitOne(i: Instr): EmittedRegion {
+  return emitRegion({
+    entry: i.eip, blocks: [{ eip: i.eip, instrs: [i] }], liveOut: [[ARITH]],
+    facts: { user: false, stack32: true, rmask: 1 }, replacers: [],
+  });
+}
+
+describe('the emission decision', () => {
+  it('inlines every semantic row, runs every helper row in its interpreter form, and falls back for none', () => {
+    const by = new Map<string, number>();
+    for (const r of TABLE.rows) {
+      const e = emissionOf(r);
+      const key = e.kind === 'helper' ? `helper:${e.reason}` : e.kind;
+      by.set(key, (by.get(key) ?? 0) + 1);
+      expect(e.kind === 'inline', r.opcodeText).toBe(!!r.sem);
+      if (r.exec) expect(e.kind, r.opcodeText).toBe(r.fpu ? 'x87' : 'helper');
+    }
+    expect([...by.keys()].sort()).toEqual(['helper:helper', 'inline', 'x87']);
+  });
+
+  it('every row decided inline emits without an exception, in 12 random encodings each', () => {
+    const rng = new Rng(7);
+    let emitted = 0;
+    for (const row of TABLE.rows.filter((r) => emissionOf(r).kind === 'inline')) {
+      for (let k = 0; k < 12; k++) {
+        const region = emitOne(encoded(rng, row));
+        expect(region.emitted.inline, row.opcodeText).toBe(1);
+        emitted++;
+      }
+    }
+    expect(emitted).toBeGreaterThan(3000);
+  });
+
+  it('a semantic row with an operand the emitter cannot express runs its interpreter form, with the reason', () => {
+    const nop = encoded(new Rng(1), TABLE.rows.find((r) => r.mn === 'nop')!);
+    const row: Row = { ...nop.row, operands: [{ kind: K.X, size: 0, fixed: 0, text: 'Xb', slot: 0 }] };
+    expect(emissionOf(row)).toEqual({ kind: 'helper', reason: 'operand' });
+    const region = emitOne({ ...nop, row });
+    expect(region.emitted.operand).toBe(1);
+    expect(generate(region.fn)).toContain('h.interp(cpu, INS[0])');
+  });
+
+  it('an exception while emitting propagates (no silent fall-back)', () => {
+    const nop = encoded(new Rng(1), TABLE.rows.find((r) => r.mn === 'nop')!);
+    const row: Row = { ...nop.row, sem: () => { throw new Error('emitter bug'); } };
+    expect(() => emitOne({ ...nop, row })).toThrow('emitter bug');
+  });
+});
