@@ -9,12 +9,14 @@
  * registers, and the code (generate.ts) ending in `jmp $`. The interpreter
  * steps until EIP reaches a `jmp $` (the end, or a handler after an
  * exception or trap) and so learns how many instructions the sequence takes;
- * the engine then runs that many. Compared: the eight registers, EIP, the
- * whole of EFLAGS (undefined flags included: both engines run the same
- * semantics), every byte of RAM (data area, stack, exception frames), the x87
- * state, CR2, and the exception taken (which handler EIP is in). The engine
- * may run one more instruction than the interpreter: the terminator `jmp $`
- * a region reaches before its back-edge checks the budget.
+ * the engine then runs that many. Compared, by the state snapshot and diff
+ * lockstep uses too (runtime/state.ts): the registers, EIP (which handler it
+ * is in, after an exception), the whole of EFLAGS (undefined flags included:
+ * both engines run the same semantics), segment selectors, control
+ * registers, the x87 state; and every byte of RAM (data area, stack,
+ * exception frames). The engine may run one more instruction than the
+ * interpreter: the terminator `jmp $` a region reaches before its back-edge
+ * checks the budget.
  *
  * A case is its seed: `caseFromSeed` rebuilds the code and the state, so a
  * failure is reproduced by its seed alone, and `minimise` drops units while
@@ -22,7 +24,7 @@
  */
 import { testWorld, vectorAt, type World } from '../world.ts';
 import { Engine, DEFAULT_ENGINE_OPTIONS } from '../../translator/engine/engine.ts';
-import { readEflags } from '../../cpu/flags.ts';
+import { captureState, diffBytes, diffStates, hex32 as hex } from '../../runtime/state.ts';
 import { disassembleRange, hexBytes } from '../../isa/disasm.ts';
 import { vectorName } from '../../cpu/interrupts.ts';
 import { LAYOUT, Rng, assemble, randomUnits, AVOID_KNOWN, type Avoid, type Unit } from './generate.ts';
@@ -84,65 +86,23 @@ export function stopName(eip: number, end: number): string {
   return `eip ${a.toString(16)}`;
 }
 
-interface State {
-  regs: number[];
-  eip: number;
-  eflags: number;
-  instructions: number;
-  cr2: number;
-  halted: boolean;
-  fpu: { top: number; tags: number; sw: number; cw: number; st: Uint8Array };
-  mem: Uint8Array;
-}
+const LABELS = ['interpreter', 'translator'] as const;
 
-function capture(b: World): State {
-  const { cpu, mem } = b;
-  return {
-    regs: [...cpu.regs], eip: cpu.eip >>> 0, eflags: readEflags(cpu) >>> 0, instructions: cpu.instructions,
-    cr2: cpu.cr2 >>> 0, halted: cpu.halted,
-    fpu: { top: cpu.fpu.top, tags: cpu.fpu.tags, sw: cpu.fpu.sw, cw: cpu.fpu.cw, st: new Uint8Array(cpu.fpu.st.slice().buffer) },
-    mem: mem.u8,
-  };
+/** Bytes that differ between two RAM images, as [address, a, b]. */
+function* differingBytes(x: Uint8Array, y: Uint8Array): Generator<[number, number, number]> {
+  if (Buffer.compare(x, y) === 0) return;
+  for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) yield [k, x[k], y[k]];
 }
-
-const hex = (v: number): string => (v >>> 0).toString(16).padStart(8, '0');
 
 /** Differences between the interpreter's final state (a) and the engine's (b), one line each. */
-function diff(a: State, b: State, end: number): string[] {
-  const out: string[] = [];
-  const row = (name: string, x: number, y: number) => {
-    if (x !== y) out.push(`  ${name.padEnd(12)} interpreter ${hex(x)}  translator ${hex(y)}`);
-  };
-  a.regs.forEach((v, k) => row(REG_NAMES[k], v, b.regs[k]));
-  if (a.eip !== b.eip) out.push(`  ${'eip'.padEnd(12)} interpreter ${hex(a.eip)} (${stopName(a.eip, end)})  translator ${hex(b.eip)} (${stopName(b.eip, end)})`);
-  row('eflags', a.eflags, b.eflags);
-  // the engine may have run the terminator once more before noticing the budget
-  if (b.instructions !== a.instructions && !(b.instructions === a.instructions + 1 && b.eip === a.eip)) {
-    row('instructions', a.instructions, b.instructions);
-  }
-  row('cr2', a.cr2, b.cr2);
-  if (a.halted !== b.halted) out.push(`  halted       interpreter ${a.halted}  translator ${b.halted}`);
-  row('fpu.top', a.fpu.top, b.fpu.top);
-  row('fpu.tags', a.fpu.tags, b.fpu.tags);
-  row('fpu.sw', a.fpu.sw, b.fpu.sw);
-  row('fpu.cw', a.fpu.cw, b.fpu.cw);
-  for (let k = 0; k < 8; k++) {
-    const x = Buffer.from(a.fpu.st.subarray(k * 8, k * 8 + 8)), y = Buffer.from(b.fpu.st.subarray(k * 8, k * 8 + 8));
-    // V8 does not keep NaN sign and payload bits stable across its tiers, so the same helper may
-    // store either NaN: registers holding any NaN compare equal (the x87 state is doubles anyway)
-    const nan = (z: Buffer) => Number.isNaN(z.readDoubleLE(0));
-    if (!x.equals(y) && !(nan(x) && nan(y))) out.push(`  fpu.r${k}       interpreter ${x.toString('hex')}  translator ${y.toString('hex')}`);
-  }
-  if (Buffer.compare(a.mem, b.mem) !== 0) {
-    let shown = 0;
-    for (let k = 0; k < a.mem.length && shown < 8; k++) {
-      if (a.mem[k] !== b.mem[k]) {
-        out.push(`  mem[${k.toString(16).padStart(5, '0')}]   interpreter ${a.mem[k].toString(16).padStart(2, '0')}  translator ${b.mem[k].toString(16).padStart(2, '0')}`);
-        shown++;
-      }
-    }
-  }
-  return out;
+function diff(a: World, b: World, end: number): string[] {
+  const out = diffStates(captureState(a.cpu), captureState(b.cpu), {
+    labels: LABELS,
+    describeEip: (eip) => stopName(eip, end),
+    // the engine may have run the terminator once more before noticing the budget
+    instructionsAgree: (x, y) => y.instructions === x.instructions || (y.instructions === x.instructions + 1 && y.eip === x.eip),
+  });
+  return [...out, ...diffBytes(differingBytes(a.mem.u8, b.mem.u8), LABELS)];
 }
 
 export interface Outcome {
@@ -207,8 +167,7 @@ export class Differential {
     }
     this.instructions += n;
     this.engine.run(n);
-    const sa = capture(this.a), sb = capture(this.b);
-    return { diff: diff(sa, sb, end), stop: stopName(sa.eip, end), instructions: n, bytes, start: c.start, end };
+    return { diff: diff(this.a, this.b, end), stop: stopName(cpu.eip, end), instructions: n, bytes, start: c.start, end };
   }
 
   /** Drop units (one at a time, to a fixed point) while the engines still disagree. */

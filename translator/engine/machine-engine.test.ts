@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { Machine } from '../../runtime/machine.ts';
 import { TranslatingEngine } from './machine-engine.ts';
-import { DEFAULT_ENGINE_OPTIONS, Engine, LockstepMismatch } from './engine.ts';
+import { DEFAULT_ENGINE_OPTIONS, Engine } from './engine.ts';
+import { LockstepMismatch } from './lockstep.ts';
 import { bareCpu } from '../../spec-tests/harness.ts';
 
 const kernel = readFileSync(new URL('../../guest/kernel.elf', import.meta.url));

@@ -31,10 +31,16 @@ export class TranslatingEngine implements ExecutionEngine {
 
   /** Statistics summed over every vCPU. */
   stats(): EngineStats {
-    const total = {} as Record<string, number>;
-    for (const e of this.engines.values()) {
-      for (const [k, val] of Object.entries(e.stats)) total[k] = (total[k] ?? 0) + val;
-    }
-    return total as unknown as EngineStats;
+    const total = {};
+    for (const e of this.engines.values()) addInto(total, e.stats);
+    return total as EngineStats;
+  }
+}
+
+/** Add every number of `from` into `into`, nested records included. */
+function addInto(into: Record<string, unknown>, from: object): void {
+  for (const [k, v] of Object.entries(from)) {
+    if (typeof v === 'number') into[k] = ((into[k] as number | undefined) ?? 0) + v;
+    else if (v && typeof v === 'object') addInto((into[k] ??= {}) as Record<string, unknown>, v);
   }
 }

@@ -1,0 +1,140 @@
+/**
+ * A vCPU's state as a value: one snapshot and one difference, shared by
+ * everything that runs the same code twice and compares (lockstep,
+ * translator/engine/lockstep.ts; the differential fuzzer,
+ * spec-tests/fuzz/differential.ts), and a checkpoint to go back to.
+ *
+ * `captureState` takes what the architecture shows: the general registers,
+ * EIP, EFLAGS (lazy flags computed), the retired-instruction count, segment
+ * selectors, CR0/2/3/4, the halt state and the x87 state. `diffStates`
+ * lists the differences one line each, the two sides named by the caller.
+ * Every flag is compared unless the caller names flags to ignore, and those
+ * may only come from rows' `undef` (flags an instruction leaves undefined):
+ * two runs of vmidbt's own semantics must agree on undefined flags too.
+ *
+ * `checkpoint` / `rollback` copy every scalar and typed-array field of the
+ * CPU, its x87 state and its paravirtual state (the virtual IF), to run the
+ * same instructions again from the same point. Memory is the caller's: lockstep journals the bytes written, the
+ * fuzzer compares two sandboxes (`diffBytes` formats either).
+ */
+import type { Cpu } from '../cpu/cpu.ts';
+import { readEflags } from '../cpu/flags.ts';
+
+export interface CpuState {
+  regs: number[];
+  eip: number;
+  eflags: number;
+  instructions: number;
+  segSel: number[];
+  /** CR0, CR2, CR3, CR4 */
+  cr: number[];
+  halted: boolean;
+  fpu: { top: number; tags: number; sw: number; cw: number; st: Uint8Array };
+}
+
+export function captureState(cpu: Cpu): CpuState {
+  const f = cpu.fpu;
+  return {
+    regs: [...cpu.regs], eip: cpu.eip >>> 0, eflags: readEflags(cpu) >>> 0, instructions: cpu.instructions,
+    segSel: [...cpu.segSel], cr: [cpu.cr0 >>> 0, cpu.cr2 >>> 0, cpu.cr3 >>> 0, cpu.cr4 >>> 0], halted: cpu.halted,
+    fpu: { top: f.top, tags: f.tags, sw: f.sw, cw: f.cw, st: new Uint8Array(f.st.slice().buffer) },
+  };
+}
+
+export interface DiffOptions {
+  /** what the two sides are called in the lines */
+  labels: readonly [string, string];
+  /** flags not compared: only ever the union of rows' `undef` (0, the default: all compared) */
+  ignoreFlags?: number;
+  /** an EIP as the caller wants it shown beside its value (the fuzzer names the handler it stopped in) */
+  describeEip?: (eip: number) => string;
+  /** do the instruction counts agree (default: equal)? */
+  instructionsAgree?: (a: CpuState, b: CpuState) => boolean;
+}
+
+const REG_NAMES = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
+const CR_NAMES = ['cr0', 'cr2', 'cr3', 'cr4'];
+
+export function hex32(v: number): string {
+  return (v >>> 0).toString(16).padStart(8, '0');
+}
+
+/** The differences between two states, one line each (empty when they agree). */
+export function diffStates(a: CpuState, b: CpuState, opts: DiffOptions): string[] {
+  const [la, lb] = opts.labels;
+  const out: string[] = [];
+  const line = (name: string, x: string, y: string) => out.push(`  ${name.padEnd(12)} ${la} ${x}  ${lb} ${y}`);
+  const row = (name: string, x: number, y: number) => { if (x !== y) line(name, hex32(x), hex32(y)); };
+  a.regs.forEach((v, k) => row(REG_NAMES[k], v, b.regs[k]));
+  if (a.eip !== b.eip) {
+    const show = (e: number) => (opts.describeEip ? `${hex32(e)} (${opts.describeEip(e)})` : hex32(e));
+    line('eip', show(a.eip), show(b.eip));
+  }
+  const compared = ~(opts.ignoreFlags ?? 0);
+  row('eflags', a.eflags & compared, b.eflags & compared);
+  if (!(opts.instructionsAgree ?? ((x, y) => x.instructions === y.instructions))(a, b)) row('instructions', a.instructions, b.instructions);
+  a.segSel.forEach((v, k) => row(`seg${k}`, v, b.segSel[k]));
+  a.cr.forEach((v, k) => row(CR_NAMES[k], v, b.cr[k]));
+  if (a.halted !== b.halted) line('halted', String(a.halted), String(b.halted));
+  row('fpu.top', a.fpu.top, b.fpu.top);
+  row('fpu.tags', a.fpu.tags, b.fpu.tags);
+  row('fpu.sw', a.fpu.sw, b.fpu.sw);
+  row('fpu.cw', a.fpu.cw, b.fpu.cw);
+  for (let k = 0; k < 8; k++) {
+    const x = Buffer.from(a.fpu.st.subarray(k * 8, k * 8 + 8)), y = Buffer.from(b.fpu.st.subarray(k * 8, k * 8 + 8));
+    // V8 does not keep NaN sign and payload bits stable across its tiers, so the same helper may
+    // store either NaN: registers holding any NaN compare equal (the x87 state is doubles anyway)
+    const nan = (z: Buffer) => Number.isNaN(z.readDoubleLE(0));
+    if (!x.equals(y) && !(nan(x) && nan(y))) line(`fpu.r${k}`, x.toString('hex'), y.toString('hex'));
+  }
+  return out;
+}
+
+/** Differing bytes as lines, at most `max`: [address, one side's byte, the other's]. */
+export function diffBytes(bytes: Iterable<readonly [number, number, number]>, labels: readonly [string, string], max = 8): string[] {
+  const out: string[] = [];
+  for (const [addr, x, y] of bytes) {
+    if (x === y) continue;
+    if (out.length === max) break;
+    out.push(`  mem[${hex32(addr)}]  ${labels[0]} ${x.toString(16).padStart(2, '0')}  ${labels[1]} ${y.toString(16).padStart(2, '0')}`);
+  }
+  return out;
+}
+
+/** Every scalar and typed-array field of the CPU, its x87 state and its paravirtual state, to roll back to. */
+export interface Checkpoint {
+  cpu: Map<string, unknown>;
+  fpu: Map<string, unknown>;
+  /** the virtual IF of a vCPU a VMI ROM runs (an exception delivered under the ROM clears it) */
+  pv: Map<string, unknown> | null;
+}
+
+function captureFields(o: object): Map<string, unknown> {
+  const m = new Map<string, unknown>();
+  for (const [k, v] of Object.entries(o)) {
+    if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') m.set(k, v);
+    else if (ArrayBuffer.isView(v)) m.set(k, (v as Uint8Array).slice());
+  }
+  return m;
+}
+
+function restoreFields(o: object, m: Map<string, unknown>): void {
+  const target = o as Record<string, unknown>;
+  for (const [k, v] of m) {
+    if (ArrayBuffer.isView(v)) (target[k] as Uint8Array).set(v as Uint8Array);
+    else target[k] = v;
+  }
+}
+
+export function checkpoint(cpu: Cpu): Checkpoint {
+  return { cpu: captureFields(cpu), fpu: captureFields(cpu.fpu), pv: cpu.pv && captureFields(cpu.pv) };
+}
+
+export function rollback(cpu: Cpu, c: Checkpoint): void {
+  restoreFields(cpu, c.cpu);
+  restoreFields(cpu.fpu, c.fpu);
+  if (cpu.pv && c.pv) restoreFields(cpu.pv, c.pv);
+  cpu.setCpl(cpu.cpl);
+  // the TLB is a cache: dropping it is invisible, and it may hold entries made under the other run's paging state
+  cpu.mmu.flushAll(false);
+}
