@@ -2,7 +2,7 @@
  * `npm run bench:jit`: how fast the translator runs the guest's CPU
  * workloads, measured side by side in one run against two baselines:
  *
- * - the interpreter (vmidbt --no-jit) on the same guest: the speed-up is the
+ * - the interpreter (vmidbt --no-jit, its own engine) on the same guest: the speed-up is the
  *   ratio of guest instructions per second;
  * - the same workload C source (guest/src/wl_cpu.c) built for the host with
  *   `gcc -O2 -fno-tree-vectorize` (scalar, like the guest) and timed natively:
@@ -80,8 +80,8 @@ function runNative(exe: string, list: [string, number][]): Map<string, Timing> {
 }
 
 /** The best of REPEAT runs (translation cost included in each). */
-async function bestOf(name: string, iters: number, jit: boolean): Promise<{ t: Timing; stats: EngineStats }> {
-  let best: { t: Timing; stats: EngineStats } | undefined;
+async function bestOf(name: string, iters: number, jit: boolean): Promise<{ t: Timing; stats?: EngineStats }> {
+  let best: { t: Timing; stats?: EngineStats } | undefined;
   for (let k = 0; k < REPEAT; k++) {
     const r = await runGuest(name, iters, jit);
     if (!best || r.t.ms < best.t.ms) best = r;
@@ -90,12 +90,12 @@ async function bestOf(name: string, iters: number, jit: boolean): Promise<{ t: T
 }
 
 /** Boot the guest with one workload and time it. */
-async function runGuest(name: string, iters: number, jit: boolean): Promise<{ t: Timing; stats: EngineStats }> {
+async function runGuest(name: string, iters: number, jit: boolean): Promise<{ t: Timing; stats?: EngineStats }> {
   const image = readFileSync(join(root, 'guest', 'kernel.elf'));
   let text = '';
   let lastMark = { at: 0, instructions: 0 };
   let result: Timing | undefined;
-  const engine = new TranslatingEngine({ ...DEFAULT_ENGINE_OPTIONS, jit });
+  const translator = jit ? new TranslatingEngine(DEFAULT_ENGINE_OPTIONS) : undefined;
   const machine = new Machine({
     memMiB: 64,
     sliceInstructions: 1_000_000,
@@ -115,13 +115,13 @@ async function runGuest(name: string, iters: number, jit: boolean): Promise<{ t:
       }
     },
   });
-  machine.engine = engine;
+  if (translator) machine.engine = translator;
   machine.loadKernel(image, `kernel.elf novmi run=${name} iters.${name}=${iters}`);
   const r = await machine.run();
   if (r.stop.kind !== 'exit' || r.stop.exitCode !== 0 || !result) {
     throw new Error(`guest run of ${name} (${jit ? 'translated' : 'interpreted'}) failed: ${r.stop.reason}`);
   }
-  return { t: result, stats: engine.stats() };
+  return { t: result, stats: translator?.stats() };
 }
 
 function geomean(xs: number[]): number {
@@ -154,9 +154,9 @@ async function main(): Promise<void> {
     const interpMips = interp.t.instructions / interp.t.ms / 1000;
     const speedup = jitMips / interpMips;
     speedups.push(speedup);
-    translateMs += jit.stats.translateMs;
-    translations += jit.stats.translations;
-    translatedInstr += jit.stats.guestInstructionsTranslated;
+    translateMs += jit.stats!.translateMs;
+    translations += jit.stats!.translations;
+    translatedInstr += jit.stats!.guestInstructionsTranslated;
     jitTimes.set(name, jit.t.ms);
     const n = native.get(name);
     if (n && n.checksum !== jit.t.checksum) throw new Error(`${name}: native checksum ${n.checksum} differs from the guest's ${jit.t.checksum}`);

@@ -122,10 +122,10 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
       sliceInstructions: slice,
       console: (b) => { writeAllSync(consoleFd, b); lastByte = b[b.length - 1]; },
     });
-    const e = new TranslatingEngine({
-      jit: opts.jit !== false, threshold: jitThreshold, cacheBytes: jitCacheMiB << 20, lockstep: !!opts.lockstep,
-    });
-    m.engine = e;
+    // --no-jit: the interpreter's own engine (the machine's default); otherwise the translator's, in tiers over it
+    const e = opts.jit === false ? undefined
+      : new TranslatingEngine({ threshold: jitThreshold, cacheBytes: jitCacheMiB << 20, lockstep: !!opts.lockstep });
+    if (e) m.engine = e;
     if (warm) m.memory.u8.set(warm);
     try {
       m.loadKernel(image, cmdline);
@@ -196,7 +196,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     vmiCalls,
     vcpus: opts.stats || opts.json ? result.vcpus : undefined,
     engine: machine.engine.name,
-    translator: opts.jit !== false ? engineSummary(engine.stats(), result.instructions) : undefined,
+    translator: engine ? engineSummary(engine.stats(), result.instructions) : undefined,
     stats: opts.stats ? {
       slices: machine.stats.slices, idleJumps: machine.stats.idleJumps, ipis: machine.stats.ipis,
       inits: machine.stats.inits, sipis: machine.stats.sipis, nmis: machine.stats.nmis,

@@ -142,16 +142,51 @@ export class Interpreter {
     return true;
   }
 
-  /** Run up to `n` instructions (fewer if the CPU halts with nothing pending). Returns how many ran. */
-  run(n: number): number {
+  /**
+   * The interpreter's run loop: up to `n` instructions, interrupts taken
+   * between them; fewer if the CPU halts with nothing pending or `stop`
+   * answers true. Returns how many ran.
+   */
+  run(n: number, stop?: () => boolean): number {
     const cpu = this.cpu;
-    let done = 0;
-    while (done < n) {
+    const start = cpu.instructions;
+    const end = start + n;
+    while (cpu.instructions < end && !(stop !== undefined && stop())) {
       this.checkInterrupts();
       if (cpu.halted) break;
       this.step();
-      done++;
     }
-    return done;
+    return cpu.instructions - start;
+  }
+}
+
+/** What an execution engine is given of a vCPU (runtime/machine.ts `Vcpu`). */
+export interface EngineVcpu {
+  readonly cpu: Cpu;
+  readonly interp: Interpreter;
+  readonly machine: { readonly yieldRequested: boolean };
+}
+
+/**
+ * How a vCPU runs guest code for one slice: the seam between the machine
+ * and what executes. The interpreter's engine is below; the translator
+ * supplies another (translator/engine/machine-engine.ts).
+ */
+export interface ExecutionEngine {
+  readonly name: string;
+  /**
+   * Run at most `budget` instructions on `v`; return early when the vCPU
+   * halts or `v.machine.yieldRequested` becomes true. Exceptions other than
+   * guest faults (MachineStop, TripleFault) propagate.
+   */
+  runSlice(v: EngineVcpu, budget: number): void;
+}
+
+/** The interpreter as an engine: its run loop, stopping when the machine asks. */
+export class InterpreterEngine implements ExecutionEngine {
+  readonly name = 'interpreter';
+  runSlice(v: EngineVcpu, budget: number): void {
+    const machine = v.machine;
+    v.interp.run(budget, () => machine.yieldRequested);
   }
 }

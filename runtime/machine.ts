@@ -17,9 +17,10 @@
  * is skipped until an interrupt can wake it; when every vCPU is halted,
  * time jumps to the next event (or, with host time, the loop sleeps). So a
  * run is a deterministic function of the image, the command line and the
- * options. How a vCPU executes its slice is the `ExecutionEngine`: the
- * interpreter by default; `vmidbt run` gives it the translator's
- * (translator/engine/machine-engine.ts), which this layer never imports.
+ * options. How a vCPU executes its slice is the `ExecutionEngine`
+ * (interpreter.ts): the interpreter by default; `vmidbt run` gives it the
+ * translator's (translator/engine/machine-engine.ts), which this layer never
+ * imports.
  *
  * The run ends when the guest writes the debug-exit port (exit status =
  * the value written), on a triple fault or another condition the CPU core
@@ -34,7 +35,7 @@
  */
 import { Cpu } from '../cpu/cpu.ts';
 import { IF } from '../isa/eflags.ts';
-import { Interpreter } from './interpreter.ts';
+import { Interpreter, InterpreterEngine, type ExecutionEngine } from './interpreter.ts';
 import { PhysicalMemory, PAGE_SIZE, type MmioDevice } from '../cpu/memory.ts';
 import { Fault, MachineStop } from '../isa/faults.ts';
 import { deliver, deliverFault, IntKind } from '../cpu/interrupts.ts';
@@ -101,33 +102,6 @@ export interface RunResult {
   vcpus: VcpuStats[];
   wallMs: number;
   realCycles: number;
-}
-
-/** How a vCPU runs guest code for one slice. */
-export interface ExecutionEngine {
-  readonly name: string;
-  /**
-   * Run at most `budget` instructions on `v`; return early when the vCPU
-   * halts or `v.machine.yieldRequested` becomes true. Exceptions other than
-   * guest faults (MachineStop, TripleFault) propagate.
-   */
-  runSlice(v: Vcpu, budget: number): void;
-}
-
-/** The interpreter as an engine: one instruction at a time, interrupts checked between them. */
-export class InterpreterEngine implements ExecutionEngine {
-  readonly name = 'interpreter';
-  runSlice(v: Vcpu, budget: number): void {
-    const cpu = v.cpu;
-    const interp = v.interp;
-    const machine = v.machine;
-    const end = cpu.instructions + budget;
-    while (cpu.instructions < end && !machine.yieldRequested) {
-      interp.checkInterrupts();
-      if (cpu.halted) return;
-      interp.step();
-    }
-  }
 }
 
 export class Vcpu implements VcpuApi {

@@ -12,8 +12,10 @@
  * alignment (#AC at CPL 3): those are the interpreter's.
  *
  * One run loop (`run`) serves the machine (machine-engine.ts), the tests and
- * the fuzzer. With `lockstep`, each region is checked against the
- * interpreter as it runs (lockstep.ts).
+ * the fuzzer; an engine that only interprets is the interpreter's own
+ * (runtime/interpreter.ts `InterpreterEngine`, `vmidbt run --no-jit`). With
+ * `lockstep`, each region is checked against the interpreter as it runs
+ * (lockstep.ts).
  */
 import type { Cpu } from '../../cpu/cpu.ts';
 import type { Interpreter } from '../../runtime/interpreter.ts';
@@ -29,8 +31,6 @@ import { CodeCache, currentKey, type CacheStats } from '../cache/cache.ts';
 import { lockstep } from './lockstep.ts';
 
 export interface EngineOptions {
-  /** translate at all (false: every instruction is interpreted, through this engine's loop) */
-  jit: boolean;
   /** executions of an EIP before its region is translated (0: at once) */
   threshold: number;
   /** bound on the generated source the code cache holds, in bytes; past it the cache starts over */
@@ -40,8 +40,6 @@ export interface EngineOptions {
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
-  /** translation on: the reason the engine exists */
-  jit: true,
   /**
    * 50 executions: enough to skip boot-time code that runs a few times, few
    * enough that a loop is translated within its first iterations
@@ -107,7 +105,7 @@ export class Engine {
       // single-stepping (TF) is the interpreter's: it raises #DB after each instruction;
       // so is alignment checking (#AC at CPL 3): translated accesses do not check alignment
       if (cpu.eflags & TF || cpu.alignmentChecked()) t = undefined;
-      else if (t === undefined || !t.valid || t.entryEip !== cpu.eip) t = this.options.jit ? this.lookup() : undefined;
+      else if (t === undefined || !t.valid || t.entryEip !== cpu.eip) t = this.lookup();
       if (t === undefined) {
         this.stats.interpretedSteps++;
         this.interp.step();

@@ -7,32 +7,35 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { Machine } from '../../runtime/machine.ts';
 import { TranslatingEngine } from './machine-engine.ts';
+import { InterpreterEngine } from '../../runtime/interpreter.ts';
 import { DEFAULT_ENGINE_OPTIONS, Engine } from './engine.ts';
 import { LockstepMismatch } from './lockstep.ts';
 import { bareCpu } from '../../spec-tests/harness.ts';
 
 const kernel = readFileSync(new URL('../../guest/kernel.elf', import.meta.url));
 
-async function boot(options: Partial<typeof DEFAULT_ENGINE_OPTIONS>, append: string, smp = 1) {
+/** Boot the guest on the translating engine with these options, or on the interpreter's engine. */
+async function boot(options: Partial<typeof DEFAULT_ENGINE_OPTIONS> | 'interpreter', append: string, smp = 1) {
   let text = '';
-  const engine = new TranslatingEngine({ ...DEFAULT_ENGINE_OPTIONS, ...options });
+  const engine = options === 'interpreter' ? new InterpreterEngine() : new TranslatingEngine({ ...DEFAULT_ENGINE_OPTIONS, ...options });
   const m = new Machine({ memMiB: 32, smp, console: (b) => { text += Buffer.from(b).toString('latin1'); } });
   m.engine = engine;
   m.loadKernel(kernel, `kernel.elf ${append}`);
   const r = await m.run();
-  return { r, text, stats: engine.stats() };
+  return { r, text, stats: engine instanceof TranslatingEngine ? engine.stats() : undefined, name: engine.name };
 }
 
 describe('the translator running the machine', () => {
   it('boots the guest translated with the checksum the interpreter gives', async () => {
     const jit = await boot({ threshold: 0 }, 'novmi run=crc32t scale=0.02');
-    const interp = await boot({ jit: false }, 'novmi run=crc32t scale=0.02');
+    const interp = await boot('interpreter', 'novmi run=crc32t scale=0.02');
+    expect([jit.name, interp.name]).toEqual(['translator', 'interpreter']);
     const sum = (t: string) => /RESULT name=crc32t .*checksum=(0x[0-9a-f]+)/.exec(t)?.[1];
     expect(jit.r.stop.exitCode).toBe(0);
     expect(sum(jit.text)).toBeDefined();
     expect(sum(jit.text)).toBe(sum(interp.text));
     expect(jit.r.instructions).toBe(interp.r.instructions); // deterministic time: same instruction count
-    expect(jit.stats.translatedInstructions / jit.r.instructions).toBeGreaterThan(0.9);
+    expect(jit.stats!.translatedInstructions / jit.r.instructions).toBeGreaterThan(0.9);
   });
 
   it('checks every region in lockstep on the guest without running device accesses twice', async () => {
@@ -40,7 +43,7 @@ describe('the translator running the machine', () => {
     expect(r.stop.exitCode).toBe(0);
     expect(text).toContain('DONE workloads=1 failed=0');
     expect(text).toMatch(/vmidbt guest kernel, cmdline: kernel.elf run=sieve scale=0.01\r?\n/); // the console is not doubled
-    expect(stats.lockstepRegions).toBeGreaterThan(100);
+    expect(stats!.lockstepRegions).toBeGreaterThan(100);
   });
 });
 

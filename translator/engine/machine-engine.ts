@@ -4,18 +4,18 @@
  * The machine's `yieldRequested` (a halt, a stop, another vCPU to start) is
  * honoured between regions; a region itself returns at its budget.
  */
-import type { ExecutionEngine, Vcpu } from '../../runtime/machine.ts';
+import type { EngineVcpu, ExecutionEngine } from '../../runtime/interpreter.ts';
 import { Engine, type EngineOptions, type EngineStats } from './engine.ts';
 
 export class TranslatingEngine implements ExecutionEngine {
   readonly name: string;
-  private readonly engines = new Map<Vcpu, Engine>();
+  private readonly engines = new Map<EngineVcpu, Engine>();
 
   constructor(readonly options: EngineOptions) {
-    this.name = options.lockstep ? 'translator, lockstep' : options.jit ? 'translator' : 'interpreter';
+    this.name = options.lockstep ? 'translator, lockstep' : 'translator';
   }
 
-  private engineOf(v: Vcpu): Engine {
+  private engineOf(v: EngineVcpu): Engine {
     let e = this.engines.get(v);
     if (!e) {
       e = new Engine(v.cpu, v.interp, this.options);
@@ -24,7 +24,7 @@ export class TranslatingEngine implements ExecutionEngine {
     return e;
   }
 
-  runSlice(v: Vcpu, budget: number): void {
+  runSlice(v: EngineVcpu, budget: number): void {
     const machine = v.machine;
     this.engineOf(v).run(budget, () => machine.yieldRequested);
   }
