@@ -61,10 +61,8 @@ continue run;
 case 1:
 {
 ic += 1;
-{
 ip = 3;
 sp0 = r4;
-}
 const t7 = tlb[r4 >>> 12];
 const t8 = t7 & 1 && (r4 & 3) === 0 ? m32[(t7 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
 r4 = r4 + 4 | 0;

@@ -59,10 +59,8 @@ case 1:
 ic += 2;
 const t4 = h.cond(2, fl, lz, lop, lres, la, lb);
 r2 = r2 & -256 | t4 & 255;
-{
 ip = 3;
 sp0 = r4;
-}
 const t5 = tlb[r4 >>> 12];
 const t6 = t5 & 1 && (r4 & 3) === 0 ? m32[(t5 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
 r4 = r4 + 4 | 0;

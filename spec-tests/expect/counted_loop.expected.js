@@ -45,9 +45,7 @@ continue run;
 case 1:
 self: for (; ; ) {
 ic += 4;
-{
 ip = 1;
-}
 const t0 = r0;
 const t1 = r6 | 0;
 const t2 = tlb[t1 >>> 12];
@@ -86,10 +84,8 @@ continue run;
 case 2:
 {
 ic += 1;
-{
 ip = 5;
 sp0 = r4;
-}
 const t10 = tlb[r4 >>> 12];
 const t11 = t10 & 1 && (r4 & 3) === 0 ? m32[(t10 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
 r4 = r4 + 4 | 0;

@@ -51,7 +51,6 @@ lb = 0;
 lz = 2261;
 ip = 1;
 sp0 = r4;
-{
 R[0] = r0;
 R[1] = r1;
 R[2] = r2;
@@ -66,7 +65,6 @@ cpu.lop = lop;
 cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
-}
 cpu.instructions = i0 + ic - (LEFT[1] + 1);
 cpu.eip = 4100;
 h.exec(cpu, INS[1]);
@@ -92,7 +90,6 @@ break run;
 }
 ip = 2;
 sp0 = r4;
-{
 R[0] = r0;
 R[1] = r1;
 R[2] = r2;
@@ -107,7 +104,6 @@ cpu.lop = lop;
 cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
-}
 cpu.instructions = i0 + ic - (LEFT[2] + 1);
 cpu.eip = 4102;
 h.exec(cpu, INS[2]);
@@ -131,10 +127,8 @@ xe = 4102;
 xl = 1;
 break run;
 }
-{
 ip = 3;
 sp0 = r4;
-}
 const t3 = tlb[r4 >>> 12];
 const t4 = t3 & 1 && (r4 & 3) === 0 ? m32[(t3 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
 r4 = r4 + 4 | 0;

@@ -39,16 +39,12 @@ switch (pc) {
 case 0:
 {
 ic += 5;
-{
 ip = 0;
-}
 const t0 = r3 + 8 | 0;
 const t1 = tlb[t0 >>> 12];
 const t2 = t1 & 1 && (t0 & 3) === 0 ? m32[(t1 & -4096 | t0 & 4095) >>> 2] : h.rd32(cpu, t0);
 r0 = t2;
-{
 ip = 1;
-}
 const t3 = r0;
 const t4 = r7 | 0;
 const t5 = tlb[t4 >>> 12];
@@ -64,9 +60,7 @@ xe = 4101;
 xl = 0;
 break run;
 }
-{
 ip = 2;
-}
 const t6 = r7 + 1 | 0;
 const t7 = tlb[t6 >>> 12];
 if (t7 & 2) {
@@ -81,17 +75,13 @@ xe = 4105;
 xl = 1;
 break run;
 }
-{
 ip = 3;
-}
 const t8 = r6 | 0;
 const t9 = tlb[t8 >>> 12];
 const t10 = t9 & 1 && (t8 & 1) === 0 ? m16[(t9 & -4096 | t8 & 4095) >>> 1] : h.rd16(cpu, t8);
 r1 = t10;
-{
 ip = 4;
 sp0 = r4;
-}
 const t11 = tlb[r4 >>> 12];
 const t12 = t11 & 1 && (r4 & 3) === 0 ? m32[(t11 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
 r4 = r4 + 4 | 0;

@@ -38,10 +38,8 @@ switch (pc) {
 case 0:
 {
 ic += 3;
-{
 ip = 0;
 sp0 = r4;
-}
 const t0 = r5;
 const t1 = r4 - 4 | 0;
 const t2 = tlb[t1 >>> 12];
@@ -60,10 +58,8 @@ break run;
 }
 const t3 = r4;
 r5 = t3;
-{
 ip = 2;
 sp0 = r4;
-}
 const t4 = r4 - 4 | 0;
 const t5 = tlb[t4 >>> 12];
 if (t5 & 2 && (t4 & 3) === 0) {
@@ -84,17 +80,13 @@ break run;
 case 1:
 {
 ic += 2;
-{
 ip = 3;
-}
 const t6 = r4 + 4 | 0;
 const t7 = tlb[t6 >>> 12];
 const t8 = t7 & 1 && (t6 & 3) === 0 ? m32[(t7 & -4096 | t6 & 4095) >>> 2] : h.rd32(cpu, t6);
 r0 = t8;
-{
 ip = 4;
 sp0 = r4;
-}
 const t9 = tlb[r4 >>> 12];
 const t10 = t9 & 1 && (r4 & 3) === 0 ? m32[(t9 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
 r4 = r4 + 4 | 0;
@@ -105,18 +97,14 @@ continue run;
 case 2:
 {
 ic += 2;
-{
 ip = 5;
 sp0 = r4;
-}
 const t11 = tlb[r4 >>> 12];
 const t12 = t11 & 1 && (r4 & 3) === 0 ? m32[(t11 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
 r4 = r4 + 4 | 0;
 r5 = t12;
-{
 ip = 6;
 sp0 = r4;
-}
 const t13 = tlb[r4 >>> 12];
 const t14 = t13 & 1 && (r4 & 3) === 0 ? m32[(t13 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
 r4 = r4 + 4 | 0;

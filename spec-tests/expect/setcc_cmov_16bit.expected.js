@@ -64,9 +64,7 @@ lres = t11;
 la = t8;
 lb = t9;
 lz = 2261;
-{
 ip = 4;
-}
 const t12 = r0 & 65535;
 const t13 = r6 | 0;
 const t14 = tlb[t13 >>> 12];
@@ -82,10 +80,8 @@ xe = 4110;
 xl = 0;
 break run;
 }
-{
 ip = 5;
 sp0 = r4;
-}
 const t15 = tlb[r4 >>> 12];
 const t16 = t15 & 1 && (r4 & 3) === 0 ? m32[(t15 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
 r4 = r4 + 4 | 0;

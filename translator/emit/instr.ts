@@ -28,7 +28,7 @@ import { endsBlock, hasStaticTarget } from '../region/discover.ts';
 import type { EmitOps } from './emit-ops.ts';
 import { cpuField, cpuReg, reg, reloadFlags, spillFlags } from './abi.ts';
 import { callInterpreterForm, epochCheck, faultPoint, helperCall, smcCheck, syncInstructions } from './statements.ts';
-import { assign, block, num, type Expr, type Stmt } from './ast.ts';
+import { assign, num, type Expr, type Stmt } from './ast.ts';
 
 /** Why an instruction is not inlined. */
 export type HelperReason =
@@ -116,7 +116,7 @@ function begin(ops: EmitOps, liveOut: number): Stmt[] {
 
 /** The fault point ahead of an instruction's code, if what it emitted may fault or moved ESP first. */
 function precise(ops: EmitOps, ip: number, code: Stmt[]): Stmt[] {
-  return ops.mayThrow || ops.touchesEsp ? [block(faultPoint(ip, ops.touchesEsp)), ...code] : code;
+  return ops.mayThrow || ops.touchesEsp ? [...faultPoint(ip, ops.touchesEsp), ...code] : code;
 }
 
 function emitInline(i: Instr, site: InstrSite): InstrCode {

@@ -1,16 +1,15 @@
 /**
  * The statement shapes region emission repeats, one small builder each:
  * leaving the region for an EIP, going to a block, the budget check on a
- * back-edge, the precise-fault point, the write-back, the call of a helper
+ * back-edge, the precise-fault point, the call of a helper
  * in its interpreter form, the checks that a store did not hit translated
  * code, and the check that the region's second page still maps the same
  * frame. Each is a pure function of its arguments (numbering of exits and
  * sites is the caller's, emit/region.ts); names come from the ABI.
  */
-import type * as E from 'estree';
 import type { Helpers } from './host.ts';
 import { ALL_REGS, CODE_EPOCH, LABELS, cpuField, hostFn, local, memoryField, perInstruction, reload, spill, reg } from './abi.ts';
-import { assign, bin, block, call, exprStmt, id, ifStmt, index, logical, num, unary, type Expr, type Stmt } from './ast.ts';
+import { assign, bin, call, exprStmt, id, ifStmt, index, logical, num, unary, type Expr, type Stmt } from './ast.ts';
 
 function breakRun(): Stmt {
   return { type: 'BreakStatement', label: id(LABELS.run) };
@@ -63,10 +62,6 @@ export function faultPoint(ip: number, savesEsp: boolean): Stmt[] {
   return savesEsp ? [assign(local('faultIndex'), num(ip)), assign(local('espAtStart'), reg(4))] : [assign(local('faultIndex'), num(ip))];
 }
 
-/** Every register and the flags back to the CPU, as one block. */
-export function writeBack(): E.BlockStatement {
-  return block(spill(ALL_REGS));
-}
 
 /** `cpu.instructions` counting every instruction before `ip` (a helper may read it: rdtsc). */
 export function syncInstructions(ip: number): Stmt {
@@ -89,7 +84,7 @@ export function callInterpreterForm(fn: keyof Helpers & ('exec' | 'interp'), ip:
 export function helperCall(fn: 'exec' | 'interp', ip: number, next: number): Stmt[] {
   return [
     ...faultPoint(ip, true),
-    writeBack(),
+    ...spill(ALL_REGS),
     syncInstructions(ip),
     ...callInterpreterForm(fn, ip, next),
     ...reload(ALL_REGS),
