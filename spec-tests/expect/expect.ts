@@ -12,11 +12,22 @@
  * that only changes of substance count. `<name>.expected.js` holds the result
  * with the snippet's listing as a header comment; `npm run expect:update`
  * rewrites them, expect.test.ts compares and prints a line diff.
+ *
+ * A case with a line naming compile stages (`; stages: discover liveness`)
+ * also gets each stage's output in its header: the blocks found
+ * (translator/region/discover.ts) and, per instruction, the flags live after
+ * it (translator/region/liveness.ts), so a change to a stage shows up as a
+ * diff of that stage.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bareCpu, CODE_ADDR } from '../harness.ts';
 import { RegionCompiler } from '../../translator/compile/pipeline.ts';
+import { DEFAULT_LIMITS, discover } from '../../translator/region/discover.ts';
+import { flagLiveness } from '../../translator/region/liveness.ts';
+import { effectsOf } from '../../translator/emit/probe-ops.ts';
+import { CF, PF, AF, ZF, SF, OF } from '../../isa/eflags.ts';
+import type { Cpu } from '../../cpu/cpu.ts';
 import { disassembleRange, hexBytes } from '../../isa/disasm.ts';
 import { readPrebuilt } from '../prebuilt.ts';
 import { TABLE } from '../../semantics/table.ts';
@@ -35,13 +46,44 @@ export function normalise(js: string): string {
 
 /** The expected-file text of a case: its listing, then the generated function, normalised. */
 export function generated(name: string): string {
+  const asm = readFileSync(join(CASES_DIR, `${name}.asm`), 'utf8');
   const code = readPrebuilt(`${CASES}/${name}.bin`);
   const b = bareCpu();
   b.load(code);
+  const lines = disassembleRange(TABLE, code, CODE_ADDR, true);
+  const stages = /^; stages: (.*)$/m.exec(asm)?.[1].trim().split(/\s+/) ?? [];
+  const stageLines = stageOutput(b.cpu, stages, new Map(lines.map((l) => [l.addr, l.text])));
   const t = new RegionCompiler().compile(b.cpu, 0);
   if (!t) throw new Error(`case ${name}: nothing to translate`);
-  const listing = disassembleRange(TABLE, code, CODE_ADDR, true).map((l) => `// ${l.addr.toString(16)}  ${hexBytes(l.bytes).padEnd(24)} ${l.text}`);
-  return normalise([`// ${name}: ${t.instructions} instructions, ${t.blocks} blocks`, ...listing, t.source].join('\n'));
+  const listing = lines.map((l) => `// ${l.addr.toString(16)}  ${hexBytes(l.bytes).padEnd(24)} ${l.text}`);
+  return normalise([`// ${name}: ${t.instructions} instructions, ${t.blocks} blocks`, ...listing, ...stageLines, t.source].join('\n'));
+}
+
+const FLAG_NAMES: [number, string][] = [[CF, 'CF'], [PF, 'PF'], [AF, 'AF'], [ZF, 'ZF'], [SF, 'SF'], [OF, 'OF']];
+const flagNames = (mask: number) => FLAG_NAMES.filter(([f]) => mask & f).map(([, n]) => n).join(' ') || '-';
+
+/** The named stages' output for the code at the CPU's EIP, as comment lines. */
+function stageOutput(cpu: Cpu, stages: string[], text: Map<number, string>): string[] {
+  const out: string[] = [];
+  const { blocks } = discover(cpu, DEFAULT_LIMITS);
+  for (const stage of stages) {
+    if (stage === 'discover') {
+      out.push(`// discover: ${blocks.length} blocks`);
+      for (const b of blocks) {
+        const last = b.instrs[b.instrs.length - 1];
+        out.push(`//   ${b.eip.toString(16)}: ${b.instrs.length} instruction${b.instrs.length === 1 ? '' : 's'}${last ? ` to ${last.eip.toString(16)}` : ''}${b.stopEip !== undefined ? `, stops at ${b.stopEip.toString(16)}` : ''}`);
+      }
+    } else if (stage === 'liveness') {
+      out.push('// liveness: flags live after each instruction');
+      for (const b of blocks) {
+        const live = flagLiveness(b.instrs, b.instrs.map((i) => effectsOf(i, cpu.stack32 ? 4 : 2)));
+        b.instrs.forEach((i, n) => out.push(`//   ${i.eip.toString(16)}  ${(text.get(i.eip) ?? i.row.mn).padEnd(28)} ${flagNames(live[n])}`));
+      }
+    } else {
+      throw new Error(`unknown stage '${stage}' (discover, liveness)`);
+    }
+  }
+  return out;
 }
 
 export const expectedPath = (name: string): string => join(EXPECT_DIR, `${name}.expected.js`);

@@ -7,6 +7,15 @@
 // 100a 74 05 je 0x1011
 // 100c bb 01 00 00 00 mov ebx, 0x1
 // 1011 c3 ret
+// liveness: flags live after each instruction
+// 1000 add eax, ebx -
+// 1002 sub eax, ecx -
+// 1004 xor eax, edx -
+// 1006 inc eax -
+// 1007 and eax, 0x7 CF PF AF ZF SF OF
+// 100a je 0x1011 CF PF AF ZF SF OF
+// 1011 ret CF PF AF ZF SF OF
+// 100c mov ebx, 0x1 CF PF AF ZF SF OF
 return function translated(cpu) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;

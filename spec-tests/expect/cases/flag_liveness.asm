@@ -1,4 +1,5 @@
 ; flag liveness: only the last flag update before the jz is computed
+; stages: liveness
   add eax, ebx
   sub eax, ecx
   xor eax, edx
