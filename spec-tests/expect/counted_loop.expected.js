@@ -5,6 +5,10 @@
 // 100a 49 dec ecx
 // 100b 75 f8 jne 0x1005
 // 100d c3 ret
+// discover: 3 blocks
+// 1000: 1 instruction to 1000
+// 1005: 4 instructions to 100b
+// 100d: 1 instruction to 100d
 return function translated(cpu) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;

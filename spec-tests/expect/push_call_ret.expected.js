@@ -6,6 +6,10 @@
 // 1009 c3 ret
 // 100a 8b 44 24 04 mov eax, dword ptr [esp+0x4]
 // 100e c3 ret
+// discover: 3 blocks
+// 1000: 3 instructions to 1003
+// 100a: 2 instructions to 100e
+// 1008: 2 instructions to 1009
 return function translated(cpu) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;

@@ -1,4 +1,5 @@
 ; a counted loop: the back-edge checks the instruction budget
+; stages: discover
   mov ecx, 10
 .top:
   add eax, [esi]

@@ -1,4 +1,5 @@
 ; push/pop/call/ret: ESP kept for precise faults, the call continues in the region
+; stages: discover
   push ebp
   mov ebp, esp
   call f
