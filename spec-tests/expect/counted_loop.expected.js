@@ -123,7 +123,8 @@ break run;
 }
 }
 }
-} catch (ex) {
+ip = -1;
+} finally {
 R[0] = r0;
 R[1] = r1;
 R[4] = r4;
@@ -134,24 +135,16 @@ cpu.lop = lop;
 cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
+if (ip < 0) {
+cpu.eip = xe;
+cpu.instructions = i0 + ic;
+} else {
 if (SPX[ip]) {
 R[4] = sp0;
 }
 cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
-throw ex;
 }
-R[0] = r0;
-R[1] = r1;
-R[4] = r4;
-R[6] = r6;
-cpu.eflags = fl;
-cpu.lazy = lz;
-cpu.lop = lop;
-cpu.lres = lres;
-cpu.la = la;
-cpu.lb = lb;
-cpu.eip = xe;
-cpu.instructions = i0 + ic;
+}
 return xl >= 0 ? L[xl] : undefined;
 };

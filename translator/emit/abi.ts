@@ -86,8 +86,6 @@ export const LOCALS = {
   smc: 'smc',
   /** an indirect jump's target, for the dispatch case */
   target: 'xt',
-  /** the exception caught by the fault handler */
-  error: 'ex',
   // EFLAGS and the lazy-flag record
   eflags: 'fl',
   lazy: 'lz',

@@ -68,6 +68,8 @@ export interface EmittedRegion {
 
 /** The case number of the dispatch case. */
 const DISPATCH = -1;
+/** `ip` once the dispatch loop has ended normally (no instruction is faulting). */
+const NO_FAULT = -1;
 
 export function emitRegion(plan: RegionPlan): EmittedRegion {
   return new RegionEmitter(plan).emit();
@@ -170,37 +172,39 @@ class RegionEmitter {
     return { type: 'SwitchCase', test: num(DISPATCH), consequent: [block([spent, select, ...this.exitTo(local('target'), 0, true)])] };
   }
 
-  /** The function around the blocks: prologue, the dispatch loop, the fault handler, the exit. */
+  /**
+   * The function around the blocks: the prologue, then the dispatch loop in
+   * a `try` whose `finally` writes the state back once for both ways out: a
+   * normal exit (the loop ends with `ip = -1`) reports the exit EIP; a fault
+   * reports the faulting instruction's EIP and ESP as at its start, and the
+   * exception goes on to the engine.
+   */
   private frame(cases: E.SwitchCase[]): E.FunctionExpression {
     // only the registers the region touches are loaded, and only those it changes are stored
     const used = this.ops.regsRead | this.ops.regsWritten | (1 << 4); // ESP is needed for sp0
-    const written = this.ops.regsWritten;
     const loop: Stmt = {
       type: 'LabeledStatement', label: id(LABELS.run),
       body: { type: 'ForStatement', init: null, test: null, update: null, body: block([{ type: 'SwitchStatement', discriminant: local('block'), cases }]) },
     };
-    const onFault: Stmt[] = [
-      // registers and flags as at the start of instruction `ip` (the CPU already has them after a helper)
-      ...spill(written),
+    const left: Stmt[] = [
+      assign(cpuField('eip'), local('exitEip')),
+      assign(cpuField('instructions'), bin('+', local('i0'), local('count'))),
+    ];
+    const faulted: Stmt[] = [
       // ESP as at the instruction's start, if the instruction moved it before faulting
       ifStmt(perInstruction('savesEsp', local('faultIndex')), [assign(cpuReg(4), local('espAtStart'))]),
       assign(cpuField('eip'), perInstruction('eips', local('faultIndex'))),
       assign(cpuField('instructions'), bin('-', bin('+', local('i0'), local('count')), perInstruction('left', local('faultIndex')))),
-      { type: 'ThrowStatement', argument: local('error') },
     ];
     const guarded: Stmt = {
-      type: 'TryStatement', block: block([loop]),
-      handler: { type: 'CatchClause', param: local('error'), body: block(onFault) }, finalizer: null,
+      type: 'TryStatement', block: block([loop, assign(local('faultIndex'), num(NO_FAULT))]), handler: null,
+      // registers and flags as at the start of the faulting instruction (the CPU already has them after a helper)
+      finalizer: block([...spill(this.ops.regsWritten), ifStmt(bin('<', local('faultIndex'), num(0)), left, faulted)]),
     };
-    const exit: Stmt[] = [
-      ...spill(written),
-      assign(cpuField('eip'), local('exitEip')),
-      assign(cpuField('instructions'), bin('+', local('i0'), local('count'))),
-      ret({ type: 'ConditionalExpression', test: bin('>=', local('exitLink'), num(0)), consequent: index(param('links'), local('exitLink')), alternate: id(GLOBALS.undefined) }),
-    ];
+    const chained = ret({ type: 'ConditionalExpression', test: bin('>=', local('exitLink'), num(0)), consequent: index(param('links'), local('exitLink')), alternate: id(GLOBALS.undefined) });
     return {
       type: 'FunctionExpression', id: id(LOCALS.fn), params: [local('cpu')],
-      body: block([...prologue(used), guarded, ...exit]), generator: false, async: false,
+      body: block([...prologue(used), guarded, chained]), generator: false, async: false,
     };
   }
 }
