@@ -45,13 +45,18 @@ export interface CompileLimits {
   excludeSideEffects?: boolean;
 }
 
-/**
- * The limits the engine compiles with. 160 instructions and 24 blocks keep a
- * region's function small enough for V8 to optimise soon after it is made
- * (bench:jit measured larger regions costing more to compile than they
- * saved); side effects are excluded only under lockstep (the engine sets it).
- */
-export const DEFAULT_LIMITS: CompileLimits = { maxInstructions: 160, maxBlocks: 24 };
+/** The limits the engine compiles with. */
+export const DEFAULT_LIMITS: CompileLimits = {
+  /**
+   * 160 instructions: enough for a hot loop nest with its exits, while a
+   * region's function stays small (it is compiled whole, even the parts that
+   * never run; commit 38918e8 made regions this small)
+   */
+  maxInstructions: 160,
+  /** 24 blocks: the cases of the region's switch and of its dispatch case */
+  maxBlocks: 24,
+  // excludeSideEffects: unset; the engine sets it under lockstep only
+};
 
 /** Entries read from a jump table as block hints, at most (reading stops at the first entry off the region's pages). */
 export const JUMP_TABLE_HINTS = 64;
