@@ -75,7 +75,7 @@ export class Engine {
   private readonly heat = new Map<number, number>();
 
   constructor(readonly cpu: Cpu, readonly interp: Interpreter, readonly options: EngineOptions = DEFAULT_ENGINE_OPTIONS) {
-    this.compiler = new RegionCompiler(options.lockstep ? { ...DEFAULT_LIMITS, excludeSideEffects: true } : DEFAULT_LIMITS);
+    this.compiler = new RegionCompiler(options.lockstep ? { ...DEFAULT_LIMITS, excludeExternal: true } : DEFAULT_LIMITS);
     this.stats = {
       translations: 0, jsBytes: 0, guestInstructionsTranslated: 0, hits: 0, misses: 0, invalidations: 0,
       chained: 0, cacheFlushes: 0, translateMs: 0, translatedInstructions: 0, lockstepRegions: 0, siteHits: 0,

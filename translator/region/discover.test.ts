@@ -86,7 +86,7 @@ describe('block discovery', () => {
     // inc eax; in al, dx; ret
     const code = [0x40, 0xec, 0xc3];
     expect(shape(blocks(code))).toEqual([['1000', 'inc in']]);
-    const lockstep = blocks(code, { ...DEFAULT_LIMITS, excludeSideEffects: true });
+    const lockstep = blocks(code, { ...DEFAULT_LIMITS, excludeExternal: true });
     expect(shape(lockstep)).toEqual([['1000', 'inc']]);
     expect(lockstep[0].stopEip).toBe(0x1001);
   });

@@ -42,7 +42,7 @@ export interface CompileLimits {
    * lockstep runs a region twice, and those must happen once, in the
    * interpreter.
    */
-  excludeSideEffects?: boolean;
+  excludeExternal?: boolean;
 }
 
 /** The limits the engine compiles with. */
@@ -55,7 +55,7 @@ export const DEFAULT_LIMITS: CompileLimits = {
   maxInstructions: 160,
   /** 24 blocks: the cases of the region's switch and of its dispatch case */
   maxBlocks: 24,
-  // excludeSideEffects: unset; the engine sets it under lockstep only
+  // excludeExternal: unset; the engine sets it under lockstep only
 };
 
 /** Entries read from a jump table as block hints, at most (reading stops at the first entry off the region's pages). */
@@ -136,7 +136,7 @@ export function discoverBlocks(src: CodeSource, entry: number, code32: boolean, 
     for (let eip = start; ;) {
       if (b.instrs.length && leaders.has(eip)) break;
       const i = total < limits.maxInstructions ? decodeAt(eip) : null;
-      if (!i || (limits.excludeSideEffects && i.row.external)) { b.stopEip = eip; break; }
+      if (!i || (limits.excludeExternal && i.row.external)) { b.stopEip = eip; break; }
       b.instrs.push(i);
       placed.add(eip);
       total++;
