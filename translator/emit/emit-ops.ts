@@ -7,13 +7,10 @@
  * immediates, which register, which flags) is decided now, so the emitted
  * code holds only what depends on register and memory contents.
  *
- * The generated function keeps guest state in JS locals:
- *   r0..r7            general registers
- *   fl, lz, lop, lres, la, lb   EFLAGS and the lazy-flag record (cpu/flags.ts)
- *   ic                instructions retired since entry
- *   ip, sp0           index of the instruction that may fault, and ESP at its start
- * and reaches memory through the software TLB (`tlb`) and typed-array views of
- * RAM (`m8`, `m16`, `m32`), calling helpers in `h` on a TLB miss.
+ * The generated function keeps guest state in JS locals (general registers,
+ * EFLAGS and the lazy-flag record) and reaches memory through the software
+ * TLB and typed-array views of RAM, calling helpers in `h` on a TLB miss;
+ * every such name comes from the ABI module (abi.ts).
  *
  * Values are bound to `const` temporaries as they are computed, so the
  * emitted code reads like three-address code and V8 sees plain locals.
@@ -34,6 +31,8 @@ import {
   id, num, litValue, bin, logical, unary, cond, call, member, index, assign, exprStmt, decl, ifStmt, newExpr, throwStmt,
   type Expr, type Stmt,
 } from './ast.ts';
+import { CODE_EPOCH, FLAG_LOCALS, GLOBALS, cpuField, hostFn, local, memoryField, param, reg, tempName } from './abi.ts';
+import type { Helpers } from './host.ts';
 
 /** What the emitter knows statically about the flags at the current point. */
 interface FlagKnowledge {
@@ -81,7 +80,7 @@ export class EmitOps implements Ops<Expr> {
 
   private fresh(e: Expr): Expr {
     if (e.type === 'Identifier' || litValue(e) !== undefined) return e;
-    const name = `t${this.temp++}`;
+    const name = tempName(this.temp++);
     this.out.push(decl('const', name, e));
     if (e.type === 'BinaryExpression' && ['|', '&', '^', '<<', '>>'].includes(e.operator)) this.int32.add(name);
     else if (e.type === 'UnaryExpression' && e.operator === '~') this.int32.add(name);
@@ -95,7 +94,7 @@ export class EmitOps implements Ops<Expr> {
   /** Bind an expression to a new temporary even if it is an identifier (snapshots a register). */
   private snapshot(e: Expr): Expr {
     if (litValue(e) !== undefined) return e;
-    const name = `t${this.temp++}`;
+    const name = tempName(this.temp++);
     this.out.push(decl('const', name, e));
     return id(name);
   }
@@ -119,7 +118,7 @@ export class EmitOps implements Ops<Expr> {
   shl(a: Expr, n: Expr): Expr { return this.fold(a, n, (x, y) => x << y) ?? this.fresh(bin('<<', a, n)); }
   shr(a: Expr, n: Expr): Expr { return this.fold(a, n, (x, y) => (x >>> y) | 0) ?? this.fresh(bin('|', bin('>>>', a, n), num(0))); }
   sar(a: Expr, n: Expr): Expr { return this.fold(a, n, (x, y) => x >> y) ?? this.fresh(bin('>>', a, n)); }
-  mul(a: Expr, b: Expr): Expr { return this.fold(a, b, Math.imul) ?? this.fresh(call(member(id('Math'), 'imul'), [a, b])); }
+  mul(a: Expr, b: Expr): Expr { return this.fold(a, b, Math.imul) ?? this.fresh(call(member(id(GLOBALS.math), 'imul'), [a, b])); }
   private bool(test: Expr): Expr { return this.fresh(cond(test, num(1), num(0))); }
   eq(a: Expr, b: Expr): Expr { return this.fold(a, b, (x, y) => (x === y ? 1 : 0)) ?? this.bool(bin('===', a, b)); }
   ne(a: Expr, b: Expr): Expr { return this.fold(a, b, (x, y) => (x !== y ? 1 : 0)) ?? this.bool(bin('!==', a, b)); }
@@ -148,7 +147,7 @@ export class EmitOps implements Ops<Expr> {
 
   private regName(r: number): E.Identifier {
     this.regsRead |= 1 << r;
-    return id(`r${r}`);
+    return reg(r);
   }
 
   reg(r: number, size: Size): Expr {
@@ -201,8 +200,8 @@ export class EmitOps implements Ops<Expr> {
         return num(size === 4 ? v | 0 : size === 2 ? v & 0xffff : v & 0xff);
       }
       case K.One: return num(1);
-      case K.FixedSeg: return this.fresh(index(member(id('cpu'), 'segSel'), num(o.fixed)));
-      case K.S: return this.fresh(index(member(id('cpu'), 'segSel'), num(i.reg)));
+      case K.FixedSeg: return this.fresh(index(cpuField('segSel'), num(o.fixed)));
+      case K.S: return this.fresh(index(cpuField('segSel'), num(i.reg)));
     }
     throw new Error(`operand ${o.text} cannot be read by generated code`);
   }
@@ -234,43 +233,43 @@ export class EmitOps implements Ops<Expr> {
   load(seg: number, off: Expr, size: Size): Expr {
     this.mayThrow = true;
     if (!this.inlineSeg(seg)) {
-      return this.fresh(call(member(id('h'), 'rds'), [id('cpu'), num(seg), off, num(size)]));
+      return this.fresh(call(hostFn('rds'), [local('cpu'), num(seg), off, num(size)]));
     }
     const a = this.fresh(off);
-    const e = this.fresh(index(id('tlb'), bin('>>>', a, num(12))));
+    const e = this.fresh(index(local('tlb'), bin('>>>', a, num(12))));
     const rmask = num(this.ctx.user ? TLB_RU : TLB_RS);
     const phys = bin('|', bin('&', e, num(~0xfff)), bin('&', a, num(0xfff)));
-    const slow = call(member(id('h'), `rd${size * 8}`), [id('cpu'), a]);
+    const slow = call(hostFn(`rd${size * 8}` as keyof Helpers), [local('cpu'), a]);
     if (size === 1) {
-      return this.fresh(cond(bin('&', e, rmask), index(id('m8'), phys), slow));
+      return this.fresh(cond(bin('&', e, rmask), index(local('m8'), phys), slow));
     }
     // aligned accesses use the widest view; unaligned ones take the helper
     const view = size === 2 ? 'm16' : 'm32';
     const fast = logical('&&', bin('&', e, rmask), bin('===', bin('&', a, num(size - 1)), num(0)));
-    return this.fresh(cond(fast, index(id(view), bin('>>>', phys, num(size === 2 ? 1 : 2))), slow));
+    return this.fresh(cond(fast, index(local(view), bin('>>>', phys, num(size === 2 ? 1 : 2))), slow));
   }
 
   store(seg: number, off: Expr, size: Size, v: Expr): void {
     this.mayThrow = true;
     this.stored = true;
     // only a slow-path store can reach a code page (no TLB grants write rights to one)
-    const noteSmc = assign(id('smc'), bin('!==', member(id('MEM'), 'codeEpoch'), id('ep')));
+    const noteSmc = assign(local('smc'), bin('!==', memoryField(CODE_EPOCH), local('epoch')));
     if (!this.inlineSeg(seg)) {
-      this.out.push(exprStmt(call(member(id('h'), 'wrs'), [id('cpu'), num(seg), off, num(size), v])), noteSmc);
+      this.out.push(exprStmt(call(hostFn('wrs'), [local('cpu'), num(seg), off, num(size), v])), noteSmc);
       return;
     }
     const a = this.fresh(off);
-    const e = this.fresh(index(id('tlb'), bin('>>>', a, num(12))));
+    const e = this.fresh(index(local('tlb'), bin('>>>', a, num(12))));
     const wmask = num(this.ctx.user ? TLB_WU : TLB_WS);
     const phys = bin('|', bin('&', e, num(~0xfff)), bin('&', a, num(0xfff)));
-    const slow = exprStmt(call(member(id('h'), `wr${size * 8}`), [id('cpu'), a, v]));
+    const slow = exprStmt(call(hostFn(`wr${size * 8}` as keyof Helpers), [local('cpu'), a, v]));
     let test: Expr = bin('&', e, wmask);
     let target: E.MemberExpression;
     if (size === 1) {
-      target = index(id('m8'), phys);
+      target = index(local('m8'), phys);
     } else {
       test = logical('&&', test, bin('===', bin('&', a, num(size - 1)), num(0)));
-      target = index(id(size === 2 ? 'm16' : 'm32'), bin('>>>', phys, num(size === 2 ? 1 : 2)));
+      target = index(local(size === 2 ? 'm16' : 'm32'), bin('>>>', phys, num(size === 2 ? 1 : 2)));
     }
     this.out.push(ifStmt(test, [assign(target, v)], [slow, noteSmc]));
   }
@@ -279,21 +278,21 @@ export class EmitOps implements Ops<Expr> {
     this.touchesEsp = true;
     this.regsRead |= 1 << 4;
     const sp = this.ctx.stack32
-      ? this.fresh(bin('|', bin('-', id('r4'), num(size)), num(0)))
-      : this.fresh(bin('&', bin('-', id('r4'), num(size)), num(0xffff)));
+      ? this.fresh(bin('|', bin('-', reg(4), num(size)), num(0)))
+      : this.fresh(bin('&', bin('-', reg(4), num(size)), num(0xffff)));
     this.store(Seg.SS, sp, size, v);
     this.regsWritten |= 1 << 4;
-    if (this.ctx.stack32) this.out.push(assign(id('r4'), sp));
+    if (this.ctx.stack32) this.out.push(assign(reg(4), sp));
     else this.setReg(4, 2, sp);
   }
 
   pop(size: Size): Expr {
     this.touchesEsp = true;
-    const sp = this.ctx.stack32 ? id('r4') : this.fresh(bin('&', id('r4'), num(0xffff)));
+    const sp = this.ctx.stack32 ? reg(4) : this.fresh(bin('&', reg(4), num(0xffff)));
     const v = this.load(Seg.SS, sp, size);
     this.regsWritten |= 1 << 4;
     this.regsRead |= 1 << 4;
-    if (this.ctx.stack32) this.out.push(assign(id('r4'), bin('|', bin('+', id('r4'), num(size)), num(0))));
+    if (this.ctx.stack32) this.out.push(assign(reg(4), bin('|', bin('+', reg(4), num(size)), num(0))));
     else this.setReg(4, 2, bin('+', sp, num(size)));
     return v;
   }
@@ -301,7 +300,7 @@ export class EmitOps implements Ops<Expr> {
   // ---- flags -------------------------------------------------------------------
 
   private flagArgs(): Expr[] {
-    return [id('fl'), id('lz'), id('lop'), id('lres'), id('la'), id('lb')];
+    return FLAG_LOCALS.map(([l]) => local(l));
   }
 
   setFlags(lop: Expr, res: Expr, a: Expr, b: Expr, mask: number): void {
@@ -313,21 +312,21 @@ export class EmitOps implements Ops<Expr> {
       const keep = num(ARITH & ~mask);
       const direct = known === null ? undefined : this.materializeKnown(stale);
       if (direct) {
-        this.out.push(assign(id('fl'), direct));
+        this.out.push(assign(local('eflags'), direct));
       } else {
-        const w = known === null ? bin('&', id('lz'), keep) : num(stale);
-        const update = assign(id('fl'), call(member(id('h'), 'mat'), [id('fl'), w, id('lop'), id('lres'), id('la'), id('lb')]));
-        this.out.push(known === null ? ifStmt(bin('&', id('lz'), keep), [update]) : update);
+        const w = known === null ? bin('&', local('lazy'), keep) : num(stale);
+        const update = assign(local('eflags'), call(hostFn('mat'), [local('eflags'), w, local('lop'), local('lres'), local('la'), local('lb')]));
+        this.out.push(known === null ? ifStmt(bin('&', local('lazy'), keep), [update]) : update);
       }
     }
-    this.out.push(assign(id('lop'), lop), assign(id('lres'), res), assign(id('la'), a), assign(id('lb'), b), assign(id('lz'), num(mask)));
+    this.out.push(assign(local('lop'), lop), assign(local('lres'), res), assign(local('la'), a), assign(local('lb'), b), assign(local('lazy'), num(mask)));
     const l = litValue(lop);
     this.flags = { lz: mask, last: l !== undefined ? { lop: l, res, a, b } : null };
   }
 
   /** `fl` with the flags in `w` computed from the known last operation, if each can be. */
   private materializeKnown(w: number): Expr | undefined {
-    let e: Expr = bin('&', id('fl'), num(~w));
+    let e: Expr = bin('&', local('eflags'), num(~w));
     for (let f = 1; f <= OF; f <<= 1) {
       if (!(w & f)) continue;
       const k = this.knownFlag(f);
@@ -370,15 +369,15 @@ export class EmitOps implements Ops<Expr> {
     if (k) return this.fresh(k);
     if (this.flags.lz !== null && !(this.flags.lz & f)) {
       const bit = Math.log2(f);
-      return this.fresh(bin('&', bin('>>', id('fl'), num(bit)), num(1)));
+      return this.fresh(bin('&', bin('>>', local('eflags'), num(bit)), num(1)));
     }
-    return this.fresh(call(member(id('h'), 'flag'), [num(f), ...this.flagArgs()]));
+    return this.fresh(call(hostFn('flag'), [num(f), ...this.flagArgs()]));
   }
 
   setFlag(f: number, v: Expr): void {
     const bit = Math.log2(f);
-    if (this.flags.lz === null || this.flags.lz & f) this.out.push(assign(id('lz'), bin('&', id('lz'), num(~f))));
-    this.out.push(assign(id('fl'), bin('|', bin('&', id('fl'), num(~f)), bin('<<', v, num(bit)))));
+    if (this.flags.lz === null || this.flags.lz & f) this.out.push(assign(local('lazy'), bin('&', local('lazy'), num(~f))));
+    this.out.push(assign(local('eflags'), bin('|', bin('&', local('eflags'), num(~f)), bin('<<', v, num(bit)))));
     const lz = this.flags.lz === null ? null : this.flags.lz & ~f;
     this.flags = { lz, last: lz === 0 ? null : this.flags.last };
   }
@@ -386,7 +385,7 @@ export class EmitOps implements Ops<Expr> {
   cond(cc: number): Expr {
     const fused = this.fusedCondition(cc);
     if (fused) return this.fresh(cond(fused, num(1), num(0)));
-    return this.fresh(call(member(id('h'), 'cond'), [num(cc), ...this.flagArgs()]));
+    return this.fresh(call(hostFn('cond'), [num(cc), ...this.flagArgs()]));
   }
 
   /** cmp/sub and test/and/or/xor followed by a condition: compare the operands directly. */
@@ -472,12 +471,12 @@ export class EmitOps implements Ops<Expr> {
   }
 
   helper(name: string, ...args: Expr[]): Expr {
-    return this.fresh(call(member(id('hp'), name), [id('cpu'), ...args]));
+    return this.fresh(call(member(param('helpers'), name), [local('cpu'), ...args]));
   }
 
   raise(vector: number, code?: number): void {
     this.mayThrow = true;
-    this.out.push(throwStmt(newExpr(member(id('h'), 'Fault'), [num(vector), num(code ?? 0)])));
+    this.out.push(throwStmt(newExpr(hostFn('Fault'), [num(vector), num(code ?? 0)])));
   }
 }
 
