@@ -26,6 +26,7 @@ import type { PhysicalMemory } from './memory.ts';
 import { Mmu, CR0_PE, CR0_ET, CR0_AM, type PagingControl } from './mmu.ts';
 import { Seg, Reg } from '../isa/instr.ts';
 import { Fpu } from './fpu-state.ts';
+import { VMIDBT_CPU, signature, type CpuModel } from './models.ts';
 
 /** segment access rights precomputed from the descriptor cache */
 export const SEG_R = 1, SEG_W = 2, SEG_X = 4, SEG_VALID = 8;
@@ -147,6 +148,8 @@ export class Cpu implements FlagState, PagingControl {
   pv: Paravirt | null = null;
   /** which vCPU this is (APIC id) */
   id = 0;
+  /** what cpuid and the identification MSRs report (cpu/models.ts) */
+  model: CpuModel = VMIDBT_CPU;
 
   constructor(readonly mem: PhysicalMemory) {
     this.mmu = new Mmu(mem, this);
@@ -156,7 +159,7 @@ export class Cpu implements FlagState, PagingControl {
   /** Power-on state, as after RESET (real mode at F000:FFF0). */
   reset(): void {
     this.regs.fill(0);
-    this.regs[Reg.EDX] = 0x633; // family 6 model 3 stepping 3
+    this.regs[Reg.EDX] = signature(this.model); // the processor signature, as after RESET
     this.eflags = FIXED_ONE;
     this.lazy = 0;
     this.cr0 = CR0_ET;

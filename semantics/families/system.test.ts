@@ -3,7 +3,7 @@ import { world, SEL, handler, d32 } from '../../spec-tests/system-testkit.ts';
 import { Seg, Reg } from '../../isa/instr.ts';
 import { Vec } from '../../isa/faults.ts';
 import { CF, IF, IOPL, OF, RF, ZF } from '../../isa/eflags.ts';
-import { CPUID_1_EDX } from './system.ts';
+import { VMIDBT_CPU, FEAT, FEAT_ECX_HYPERVISOR, PM_INVARIANT_TSC, EXT_FEAT_NX } from '../../cpu/models.ts';
 import { CR0_MP, CR0_NE, CR0_TS } from '../../cpu/mmu.ts';
 import { FSW_ES } from './fpu.ts';
 
@@ -226,25 +226,63 @@ describe('privilege', () => {
 });
 
 describe('cpuid, time stamp, MSRs', () => {
-  it('leaf 0: max leaf and vendor; leaf 1: signature and features; others: leaf 1', () => {
+  /** Run cpuid for `leaf`; returns [EAX, EBX, ECX, EDX]. */
+  function cpuid(leaf: number, apicId = 0): number[] {
+    const w = world();
+    w.cpu.id = apicId;
+    w.cpu.regs[Reg.EAX] = leaf | 0;
+    w.cpu.regs[Reg.ECX] = 0x1234;
+    w.one([0x0f, 0xa2]);
+    return [Reg.EAX, Reg.EBX, Reg.ECX, Reg.EDX].map((r) => w.cpu.regs[r] >>> 0);
+  }
+  const text = (...regs: number[]) => regs.map((v) => String.fromCharCode(v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >>> 24)).join('');
+
+  it('leaf 0: highest basic leaf and the vendor GenuineIntel (EBX, EDX, ECX)', () => {
+    const [a, b, c, d] = cpuid(0);
+    expect(a).toBe(1);
+    expect(text(b, d, c)).toBe('GenuineIntel');
+  });
+
+  it('leaf 1: signature 0x633, initial APIC id, the P6 features vmidbt implements, the hypervisor bit', () => {
+    const [a, b, c, d] = cpuid(1, 3);
+    expect(a).toBe(0x633);
+    expect(b >>> 24).toBe(3);
+    expect(c).toBe(FEAT_ECX_HYPERVISOR >>> 0);
+    expect(d).toBe(VMIDBT_CPU.features);
+    for (const f of [FEAT.FPU, FEAT.TSC, FEAT.CX8, FEAT.CMOV, FEAT.SEP, FEAT.PAE, FEAT.APIC, FEAT.PGE]) expect(d & f).not.toBe(0);
+    for (const f of [FEAT.MMX, FEAT.FXSR, FEAT.SSE, FEAT.VME, FEAT.MTRR, FEAT.MCA, FEAT.PAT]) expect(d & f).toBe(0);
+  });
+
+  it('leaf 0x40000000 names the hypervisor; extended leaves give NX, the brand, invariant TSC, address sizes', () => {
+    const [ha, hb, hc, hd] = cpuid(0x40000000);
+    expect(ha).toBe(0x40000000);
+    expect(text(hb, hc, hd)).toBe('VmidbtVmidbt');
+    expect(cpuid(0x80000000)[0]).toBe(0x80000008);
+    expect(cpuid(0x80000001)[3]).toBe(EXT_FEAT_NX);
+    const brand = text(...cpuid(0x80000002), ...cpuid(0x80000003), ...cpuid(0x80000004));
+    expect(brand.replace(/\0+$/, '')).toBe(VMIDBT_CPU.brand);
+    expect(brand.length).toBe(48);
+    expect(brand.endsWith('\0')).toBe(true);
+    expect(cpuid(0x80000007)[3]).toBe(PM_INVARIANT_TSC);
+    expect(cpuid(0x80000008)[0]).toBe(0x2020);
+  });
+
+  it('a leaf out of range returns the highest basic leaf, as Intel processors do', () => {
+    expect(cpuid(2)).toEqual(cpuid(1));
+    expect(cpuid(0x80000009)).toEqual(cpuid(1));
+    expect(cpuid(0x40000001)).toEqual(cpuid(1));
+  });
+
+  it('IA32_BIOS_SIGN_ID (0x8B) takes the write Linux makes before reading the microcode revision', () => {
     const w = world();
     const { cpu } = w;
+    cpu.regs[Reg.ECX] = 0x8b;
     cpu.regs[Reg.EAX] = 0;
-    w.one([0x0f, 0xa2]);
-    expect(cpu.regs[Reg.EAX]).toBe(1);
-    const s = [cpu.regs[Reg.EBX], cpu.regs[Reg.EDX], cpu.regs[Reg.ECX]]
-      .map((v) => String.fromCharCode(v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >>> 24) & 0xff)).join('');
-    expect(s).toBe('VmidbtVmidbt');
-    cpu.regs[Reg.EAX] = 1;
-    w.one([0x0f, 0xa2]);
-    expect(cpu.regs[Reg.EAX]).toBe(0x633);
-    expect(cpu.regs[Reg.EDX]).toBe(CPUID_1_EDX);
-    expect(cpu.regs[Reg.EDX] & (1 << 11)).not.toBe(0); // SEP
-    expect(cpu.regs[Reg.EDX] & (1 << 23)).toBe(0); // no MMX
-    expect(cpu.regs[Reg.EDX] & 2).toBe(0); // no VME
-    cpu.regs[Reg.EAX] = 0x80000000 | 0;
-    w.one([0x0f, 0xa2]);
-    expect(cpu.regs[Reg.EAX]).toBe(0x633);
+    cpu.regs[Reg.EDX] = 0;
+    w.one([0x0f, 0x30]);
+    cpu.regs[Reg.EAX] = cpu.regs[Reg.EDX] = -1;
+    w.one([0x0f, 0x32]);
+    expect([cpu.regs[Reg.EAX], cpu.regs[Reg.EDX]]).toEqual([0, VMIDBT_CPU.microcodeRevision]);
   });
 
   it('rdtsc counts instructions; wrmsr 0x10 sets it; TSD makes it #GP at CPL 3', () => {

@@ -26,10 +26,11 @@ import { deliver, IntKind } from '../../cpu/interrupts.ts';
 import { loadSegment } from '../../cpu/segments.ts';
 import { CR0_MP, CR0_TS, CR4_PCE, CR4_TSD, EFER_NXE } from '../../cpu/mmu.ts';
 import { halt, loadFlatSegment, readPerformanceCounter, sysexit as sysexitTo } from '../../cpu/system-ops.ts';
+import { fpuPending } from './fpu.ts';
+import { cpuidLeaf } from '../../cpu/models.ts';
 
 /** the limit of the flat segments sysenter and sysexit load */
 const FLAT_4G = 0xffffffff;
-import { fpuPending } from './fpu.ts';
 
 // ---- segment registers ---------------------------------------------------------------
 
@@ -140,35 +141,18 @@ const popf: Exec = (cpu, i) => {
 
 // ---- identification, time, model-specific registers ---------------------------------
 
-/** "VmidbtVmidbt": our own vendor, so guests take the generic paths rather than Intel errata workarounds */
-const VENDOR = [0x64696d56, 0x6d567462, 0x74626469]; // EBX "Vmid", EDX "btVm", ECX "idbt"
-/** family 6 model 3 stepping 3, as EDX holds after reset */
-const SIGNATURE = 0x633;
-/** FPU DE PSE TSC MSR PAE CX8 APIC SEP PGE CMOV (no VME, MCE, MTRR, PAT, MMX, SSE) */
-export const CPUID_1_EDX =
-  (1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9) | (1 << 11) | (1 << 13) | (1 << 15);
-const MAX_LEAF = 1;
-
 /**
- * cpuid: leaves 0 and 1. Any other leaf, extended ones included, returns the
- * highest basic leaf's data, as Intel processors do for out-of-range inputs;
- * a guest probing 0x80000000 therefore sees no extended leaves. (Exported
- * with rdmsr and wrmsr for the VMI calls of the same name.)
+ * cpuid: the vCPU's CPU model answers (cpu/models.ts); ECX (the sub-leaf)
+ * selects nothing in the leaves it has. (Exported with rdmsr and wrmsr for
+ * the VMI calls of the same name.)
  */
 export function cpuid(cpu: Cpu): void {
-  const leaf = cpu.regs[Reg.EAX] === 0 ? 0 : 1;
   const r = cpu.regs;
-  if (leaf === 0) {
-    r[Reg.EAX] = MAX_LEAF;
-    r[Reg.EBX] = VENDOR[0];
-    r[Reg.EDX] = VENDOR[1];
-    r[Reg.ECX] = VENDOR[2];
-    return;
-  }
-  r[Reg.EAX] = SIGNATURE;
-  r[Reg.EBX] = (cpu.id & 0xff) << 24; // initial APIC id
-  r[Reg.ECX] = 0;
-  r[Reg.EDX] = CPUID_1_EDX;
+  const [a, b, c, d] = cpuidLeaf(cpu.model, r[Reg.EAX], cpu.id);
+  r[Reg.EAX] = a;
+  r[Reg.EBX] = b;
+  r[Reg.ECX] = c;
+  r[Reg.EDX] = d;
 }
 
 function setEdxEax(cpu: Cpu, v: bigint): void {
@@ -182,6 +166,8 @@ const rdtsc: Exec = (cpu) => {
 };
 
 export const MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b;
+/** IA32_BIOS_SIGN_ID: writes (of 0, before cpuid) are accepted; reads give the microcode revision in EDX */
+export const MSR_BIOS_SIGN_ID = 0x8b;
 export const MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176;
 /** EFER is not a P6 register; we keep it because PAE's NX bit is enabled through it */
 export const MSR_EFER = 0xc0000080 | 0;
@@ -192,6 +178,7 @@ export function rdmsr(cpu: Cpu): void {
   switch (msr) {
     case MSR_TSC: setEdxEax(cpu, cpu.readTsc()); return;
     case MSR_APIC_BASE: lo = cpu.apicBase; break;
+    case MSR_BIOS_SIGN_ID: lo = 0; hi = cpu.model.microcodeRevision; break;
     case MSR_SYSENTER_CS: lo = cpu.sysenterCs; break;
     case MSR_SYSENTER_ESP: lo = cpu.sysenterEsp; break;
     case MSR_SYSENTER_EIP: lo = cpu.sysenterEip; break;
@@ -218,6 +205,7 @@ export function wrmsr(cpu: Cpu): void {
       // the machine's APIC model may want to know (enable bit, relocation)
       cpu.bus.wrmsr?.(cpu, msr, lo, hi);
       return;
+    case MSR_BIOS_SIGN_ID: return;
     case MSR_SYSENTER_CS: cpu.sysenterCs = lo & 0xffff; return;
     case MSR_SYSENTER_ESP: cpu.sysenterEsp = lo; return;
     case MSR_SYSENTER_EIP: cpu.sysenterEip = lo; return;
