@@ -1,18 +1,31 @@
 /**
- * The minimal ACPI tables a firmware leaves for an SMP guest to find its
- * CPUs: an RSDP in the BIOS area (0xE0000, where guests scan for "RSD PTR
- * "), an RSDT pointing at one MADT, and the MADT with the local APIC
- * address, one processor entry per vCPU (APIC id = vCPU number), the
- * IO-APIC, and the ISA IRQ 0 -> GSI 2 override. Every table's bytes sum to
- * zero, as the checksums require.
+ * The ACPI tables a firmware leaves for the guest, written where guests scan
+ * for them (the RSDP at 0xE0000, in the reserved BIOS area) and also named
+ * by address in Linux's zero page:
+ *
+ * - RSDP (ACPI 1.0 form) -> RSDT -> FADT and MADT;
+ * - MADT: the local APIC address, one processor entry per vCPU (APIC id =
+ *   vCPU number), the IO-APIC, and the ISA IRQ 0 -> GSI 2 override;
+ * - FADT (revision 3): the PM1a event and control blocks and the PM timer of
+ *   devices/acpi-pm.ts, the reset register (port 0xCF9, value 6) of
+ *   devices/reset.ts, no SMI command port (the machine is always in ACPI
+ *   mode, so the OS's AcpiEnable has nothing to do), legacy devices present
+ *   but no 8042 (Linux then does not probe for one), C1 by hlt only;
+ * - FACS, which the FADT must name (no waking vector: no sleep states but S5);
+ * - DSDT: the \_S5 package only, so the OS knows which SLP_TYP powers off.
+ *
+ * Every table's bytes sum to zero, as the checksums require.
  */
 import type { PhysicalMemory } from '../../cpu/memory.ts';
 import { APIC_BASE } from '../devices/lapic.ts';
 import { IOAPIC_BASE } from '../devices/ioapic.ts';
+import { PM1A_CNT_BLK, PM1A_EVT_BLK, PM_TMR_BLK, S5_SLP_TYP } from '../devices/acpi-pm.ts';
+import { RESET_CONTROL_PORT, RESET_VALUE } from '../devices/reset.ts';
 
 export const RSDP_ADDR = 0xe0000;
-const RSDT_ADDR = 0xe0040;
-const MADT_ADDR = 0xe0080;
+/** the tables follow the RSDP, each 64-byte aligned (the FACS must be) */
+const TABLES_START = 0xe0040;
+export const SCI_IRQ = 9;
 
 function checksum(bytes: Uint8Array, at: number): void {
   let s = 0;
@@ -24,52 +37,132 @@ function ascii(u8: Uint8Array, at: number, s: string): void {
   for (let i = 0; i < s.length; i++) u8[at + i] = s.charCodeAt(i);
 }
 
-function sdtHeader(t: Uint8Array, sig: string, length: number): DataView {
-  const dv = new DataView(t.buffer, t.byteOffset, t.byteLength);
+/** A table with the standard 36-byte header (checksum left for `checksum(t, 9)`). */
+function sdt(sig: string, length: number, revision = 1): { t: Uint8Array; dv: DataView } {
+  const t = new Uint8Array(length);
+  const dv = new DataView(t.buffer);
   ascii(t, 0, sig);
   dv.setUint32(4, length, true);
-  t[8] = 1; // revision
+  t[8] = revision;
   ascii(t, 10, 'VMIDBT');
   ascii(t, 16, 'VMIDBTPC');
   dv.setUint32(24, 1, true);
   ascii(t, 28, 'VMDB');
   dv.setUint32(32, 1, true);
-  return dv;
+  return { t, dv };
 }
 
-export function writeAcpiTables(mem: PhysicalMemory, cpus: number): void {
-  // MADT: header, local APIC address, flags (PC-AT compatible PICs), entries
-  const entries = cpus * 8 + 12 + 10;
-  const madt = new Uint8Array(44 + entries);
-  const m = sdtHeader(madt, 'APIC', madt.length);
-  m.setUint32(36, APIC_BASE, true);
-  m.setUint32(40, 1, true);
+function madt(cpus: number): Uint8Array {
+  const { t, dv } = sdt('APIC', 44 + cpus * 8 + 12 + 10);
+  dv.setUint32(36, APIC_BASE, true);
+  dv.setUint32(40, 1, true); // PC-AT compatible dual 8259s present
   let p = 44;
   for (let i = 0; i < cpus; i++) {
-    madt.set([0, 8, i, i, 1, 0, 0, 0], p); // processor local APIC: uid, APIC id, enabled
+    t.set([0, 8, i, i, 1, 0, 0, 0], p); // processor local APIC: uid, APIC id, enabled
     p += 8;
   }
-  madt.set([1, 12, 0, 0], p); // IO-APIC id 0
-  m.setUint32(p + 4, IOAPIC_BASE, true);
-  m.setUint32(p + 8, 0, true);
+  t.set([1, 12, 0, 0], p); // IO-APIC id 0
+  dv.setUint32(p + 4, IOAPIC_BASE, true);
+  dv.setUint32(p + 8, 0, true);
   p += 12;
-  madt.set([2, 10, 0, 0], p); // ISA bus, IRQ 0 ...
-  m.setUint32(p + 4, 2, true); // ... is GSI 2
-  m.setUint16(p + 8, 0, true);
-  checksum(madt, 9);
+  t.set([2, 10, 0, 0], p); // ISA bus, IRQ 0 ...
+  dv.setUint32(p + 4, 2, true); // ... is GSI 2
+  dv.setUint16(p + 8, 0, true);
+  checksum(t, 9);
+  return t;
+}
 
-  const rsdt = new Uint8Array(36 + 4);
-  const r = sdtHeader(rsdt, 'RSDT', rsdt.length);
-  r.setUint32(36, MADT_ADDR, true);
+/**
+ * The DSDT's AML. It encodes this ASL:
+ *
+ *     DefinitionBlock ("", "DSDT", 1, "VMIDBT", "VMIDBTPC", 1)
+ *     {
+ *         Name (\_S5, Package (0x04) { S5_SLP_TYP, S5_SLP_TYP, Zero, Zero })
+ *     }
+ */
+export function dsdtAml(): Uint8Array {
+  const typ = [0x0a, S5_SLP_TYP]; // BytePrefix, value
+  const pkg = [0x04, ...typ, ...typ, 0x00, 0x00]; // NumElements, SLP_TYPa, SLP_TYPb, reserved (ZeroOp x2)
+  return Uint8Array.from([
+    0x08, 0x5c, 0x5f, 0x53, 0x35, 0x5f, // NameOp "\_S5_"
+    0x12, pkg.length + 1, ...pkg, // PackageOp, PkgLength (one byte, counting itself)
+  ]);
+}
+
+function dsdt(): Uint8Array {
+  const aml = dsdtAml();
+  const { t } = sdt('DSDT', 36 + aml.length);
+  t.set(aml, 36);
+  checksum(t, 9);
+  return t;
+}
+
+function facs(): Uint8Array {
+  const t = new Uint8Array(64);
+  ascii(t, 0, 'FACS');
+  new DataView(t.buffer).setUint32(4, 64, true);
+  t[32] = 1; // version
+  return t;
+}
+
+/** A Generic Address Structure for an I/O port register. */
+function ioGas(dv: DataView, at: number, port: number, bits: number): void {
+  dv.setUint8(at, 1); // system I/O space
+  dv.setUint8(at + 1, bits);
+  dv.setUint8(at + 2, 0);
+  dv.setUint8(at + 3, 1); // byte access
+  dv.setUint32(at + 4, port, true);
+}
+
+/** FADT revision 3 (ACPI 2.0 layout, 244 bytes); the 64-bit X_ fields stay zero, so the 32-bit ones count. */
+function fadt(facsAddr: number, dsdtAddr: number): Uint8Array {
+  const { t, dv } = sdt('FACP', 244, 3);
+  dv.setUint32(36, facsAddr, true);
+  dv.setUint32(40, dsdtAddr, true);
+  dv.setUint16(46, SCI_IRQ, true);
+  // SMI_CMD 0: no legacy mode to switch out of, ACPI is always enabled
+  dv.setUint32(56, PM1A_EVT_BLK, true);
+  dv.setUint32(64, PM1A_CNT_BLK, true);
+  dv.setUint32(76, PM_TMR_BLK, true);
+  t[88] = 4; // PM1_EVT_LEN
+  t[89] = 2; // PM1_CNT_LEN
+  t[91] = 4; // PM_TMR_LEN
+  dv.setUint16(96, 101, true); // P_LVL2_LAT > 100: no C2
+  dv.setUint16(98, 1001, true); // P_LVL3_LAT > 1000: no C3
+  dv.setUint16(109, 0x0001, true); // IAPC_BOOT_ARCH: legacy devices, no 8042
+  // flags: WBINVD, PROC_C1, PWR_BUTTON and SLP_BUTTON (none as fixed features), FIX_RTC, TMR_VAL_EXT, RESET_REG_SUP
+  dv.setUint32(112, (1 << 0) | (1 << 2) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 10), true);
+  ioGas(dv, 116, RESET_CONTROL_PORT, 8);
+  t[128] = RESET_VALUE;
+  checksum(t, 9);
+  return t;
+}
+
+/** Write every table for a machine with `cpus` vCPUs; returns the RSDP's address. */
+export function writeAcpiTables(mem: PhysicalMemory, cpus: number): number {
+  let at = TABLES_START;
+  const place = (table: Uint8Array): number => {
+    const addr = at;
+    mem.load(addr, table);
+    at = (at + table.length + 63) & ~63;
+    return addr;
+  };
+  const facsAddr = place(facs());
+  const dsdtAddr = place(dsdt());
+  const fadtAddr = place(fadt(facsAddr, dsdtAddr));
+  const madtAddr = place(madt(cpus));
+
+  const { t: rsdt, dv: r } = sdt('RSDT', 36 + 8);
+  r.setUint32(36, fadtAddr, true);
+  r.setUint32(40, madtAddr, true);
   checksum(rsdt, 9);
+  const rsdtAddr = place(rsdt);
 
   const rsdp = new Uint8Array(20);
   ascii(rsdp, 0, 'RSD PTR ');
   ascii(rsdp, 9, 'VMIDBT');
-  new DataView(rsdp.buffer).setUint32(16, RSDT_ADDR, true);
+  new DataView(rsdp.buffer).setUint32(16, rsdtAddr, true);
   checksum(rsdp, 8);
-
   mem.load(RSDP_ADDR, rsdp);
-  mem.load(RSDT_ADDR, rsdt);
-  mem.load(MADT_ADDR, madt);
+  return RSDP_ADDR;
 }
