@@ -4,24 +4,26 @@
  *
  * The console goes to stdout (stderr with --json, whose summary then owns
  * stdout) through synchronous writes, so nothing is lost however the run
- * ends. Host stdin, when it is a terminal or a pipe, feeds the UART without
- * ever blocking the run. The VMI ROM (vmirom/: the image, its PCI function
+ * ends. Host stdin (a terminal in raw mode, a pipe or a file) feeds the
+ * UART through console.ts without ever blocking the run; the terminal is
+ * restored however the run ends. The VMI ROM (vmirom/: the image, its PCI function
  * and the hypervisor side) is installed unless --no-rom asks for a guest
  * that runs natively. The exit status is the value the guest wrote to the debug-exit
  * port, or vmidbt's own status for a failure (see runtime/README.md).
  */
-import { existsSync, fstatSync, readFileSync, writeSync } from 'node:fs';
-import { isatty } from 'node:tty';
+import { readFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
 import { UserError } from '../base/errors.ts';
 import { Machine, type RunResult } from '../runtime/machine.ts';
 import { TranslatingEngine } from '../translator/engine/machine-engine.ts';
 import { DEFAULT_ENGINE_OPTIONS, type EngineStats } from '../translator/engine/engine.ts';
-import { LoaderError } from '../runtime/loader/multiboot.ts';
+import { LoaderError } from '../runtime/loader/errors.ts';
+import { isLinuxImage } from '../runtime/loader/linux.ts';
 import { installRom, type VmiRom } from '../vmirom/rom.ts';
 import type { VmiAbi } from '../vmirom/abis.ts';
 import { abiOption } from './rom.ts';
+import { HostConsole } from './console.ts';
 
 export interface RunOptions {
   smp?: string;
@@ -31,6 +33,7 @@ export interface RunOptions {
   vmiAbi?: string;
   mem?: string;
   append?: string;
+  initrd?: string;
   maxInstructions?: string;
   json?: boolean;
   stats?: boolean;
@@ -57,6 +60,16 @@ export function writeAllSync(fd: number, bytes: Uint8Array): void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
     }
+  }
+}
+
+/** Read a file named on the command line, or fail in one line saying which. */
+function readInput(path: string, shown: string, what: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`cannot read ${what} '${shown}': ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`, 2);
   }
 }
 
@@ -93,6 +106,31 @@ function engineSummary(s: EngineStats, instructions: number) {
   };
 }
 
+/**
+ * Connect the host to the running machine (`current()`, which a reboot
+ * replaces): stdin feeds COM1 (a terminal in raw mode, or a pipe or file;
+ * the run never waits for it), and SIGINT, SIGTERM and SIGHUP end the run.
+ * `reattach` moves the input to a rebooted machine's UART; `detach` undoes
+ * it all.
+ */
+function attachHost(current: () => Machine): { reattach(): void; detach(): void } {
+  const host = HostConsole.attach(current().uart, {
+    quit: () => current().stop('quit from the console (Ctrl-A X)', 130),
+    status: () => `vmidbt: ${fmtInt(current().totalInstructions)} instructions, guest time ${(current().time.now() / current().time.frequency).toFixed(3)} s`,
+    message: (text) => process.stderr.write(`\n${text}\n`),
+  });
+  const signals: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+  const onSignal = (sig: NodeJS.Signals) => current().stop(`interrupted (${sig})`, signals[sig]);
+  for (const sig of Object.keys(signals)) process.on(sig, onSignal);
+  return {
+    reattach: () => host?.connect(current().uart),
+    detach: () => {
+      for (const sig of Object.keys(signals)) process.off(sig, onSignal);
+      host?.detach();
+    },
+  };
+}
+
 function fmtInt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
@@ -105,13 +143,9 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
   const abi = abiOption(opts.vmiAbi);
   const imagePath = imageArg ?? DEFAULT_IMAGE;
   const shownPath = imageArg ?? relative(process.cwd(), DEFAULT_IMAGE);
-  let image: Uint8Array;
-  try {
-    image = readFileSync(imagePath);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read image '${shownPath}': ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`, 2);
-  }
+  const image = readInput(imagePath, shownPath, 'image');
+  const initrd = opts.initrd !== undefined ? readInput(opts.initrd, opts.initrd, 'initrd') : undefined;
+  const linux = isLinuxImage(image);
 
   const jitThreshold = intOption(opts.jitThreshold, '--jit-threshold', 0, 1_000_000_000, DEFAULT_ENGINE_OPTIONS.threshold);
   const jitCacheMiB = intOption(opts.jitCache, '--jit-cache', 1, 4096, DEFAULT_ENGINE_OPTIONS.cacheBytes >> 20);
@@ -119,7 +153,8 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
   let lastByte = 0x0a;
   // the built-in guest runs its workloads at a tenth of their size unless told otherwise (~15 s on the interpreter)
   const append = opts.append ?? (imageArg === undefined ? DEFAULT_GUEST_APPEND : undefined);
-  const cmdline = `${shownPath}${append ? ' ' + append : ''}`;
+  // Linux gets the command line as given; a Multiboot kernel sees the image name first, as QEMU passes it
+  const cmdline = linux ? append ?? '' : `${shownPath}${append ? ' ' + append : ''}`;
 
   /** A machine with the kernel loaded: at power-on, or after a soft reset with the old machine's memory. */
   const boot = (warm?: Uint8Array) => {
@@ -134,9 +169,12 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     if (e) m.engine = e;
     if (warm) m.memory.u8.set(warm);
     try {
-      m.loadKernel(image, cmdline);
+      m.loadKernel(image, cmdline, initrd);
     } catch (err) {
-      if (err instanceof LoaderError) throw new UserError(`${shownPath}: ${err.message}`, 2);
+      if (err instanceof LoaderError) {
+        const hint = err.needMiB ? ` (pass --mem ${err.needMiB} or more)` : '';
+        throw new UserError(`${shownPath}: ${err.message}${hint}`, 2);
+      }
       throw err;
     }
     const r = opts.rom === false ? 'hidden (--no-rom)' : attachRom(m, abi);
@@ -145,18 +183,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
   let { machine, engine, rom } = boot();
   const romNote = typeof rom === 'string' ? rom : null;
 
-  // host stdin feeds COM1 when it is a terminal or a pipe; never waited for
-  let stdinAttached = false;
-  const onData = (d: Buffer) => machine.uart.receive(d);
-  try {
-    const st = fstatSync(0);
-    if (isatty(0) || st.isFIFO() || st.isSocket()) {
-      process.stdin.on('data', onData);
-      stdinAttached = true;
-    }
-  } catch { /* no stdin at all */ }
-  const onSigint = () => machine.stop('interrupted (SIGINT)', 130);
-  process.on('SIGINT', onSigint);
+  const host = attachHost(() => machine);
 
   let result: RunResult;
   let reboots = 0;
@@ -167,14 +194,10 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
       if (result.stop.kind !== 'reset' || opts.reboot === false) break;
       reboots++;
       ({ machine, engine, rom } = boot(result.stop.reset === 'soft' ? machine.memory.u8 : undefined));
+      host.reattach();
     }
   } finally {
-    process.off('SIGINT', onSigint);
-    if (stdinAttached) {
-      process.stdin.off('data', onData);
-      process.stdin.pause();
-      process.stdin.destroy();
-    }
+    host.detach();
   }
   if (lastByte !== 0x0a) writeAllSync(consoleFd, new Uint8Array([0x0a]));
 

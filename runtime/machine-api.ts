@@ -76,7 +76,7 @@ export interface MachineApi {
    * kept). Either way the firmware (vmidbt's loader) boots the kernel again,
    * unless the run was told not to reboot.
    */
-  reset(kind: 'soft' | 'hard'): void;
+  reset(kind: 'soft' | 'hard', how?: string): void;
   /** add a device to PCI configuration space (the VMI ROM's 15AD:0801) */
   registerPciDevice?(dev: PciDeviceInfo): void;
   /** this vCPU powered itself off (VMI Shutdown); the machine stops when none is left running */

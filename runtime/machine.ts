@@ -50,8 +50,12 @@ import { Uart16550 } from './devices/uart.ts';
 import { PciBus, PciFunction } from './devices/pci.ts';
 import { LocalApic, APIC_BASE } from './devices/lapic.ts';
 import { IoApic, IOAPIC_BASE } from './devices/ioapic.ts';
+import { AcpiPm, PM_BASE, PM_PORTS } from './devices/acpi-pm.ts';
+import { ResetControl, KBC_COMMAND_PORT, RESET_CONTROL_PORT } from './devices/reset.ts';
 import { bootMultiboot, type LoadedImage } from './loader/multiboot.ts';
-import { writeAcpiTables } from './loader/acpi.ts';
+import { bootLinux, isLinuxImage, type LinuxBoot } from './loader/linux.ts';
+import { LoaderError } from './loader/errors.ts';
+import { writeAcpiTables, RSDP_ADDR } from './loader/acpi.ts';
 
 export const DEBUG_EXIT_PORT = 0xf4;
 export const COM1 = 0x3f8;
@@ -95,6 +99,8 @@ export interface VcpuStats {
   availableCycles: number;
   stolenCycles: number;
 }
+
+export type LoadedKernel = ({ kind: 'multiboot' } & LoadedImage) | ({ kind: 'linux' } & LinuxBoot);
 
 export interface RunResult {
   stop: StopInfo;
@@ -234,6 +240,7 @@ export class Machine implements MachineApi {
   readonly uart: Uart16550;
   readonly pci = new PciBus();
   readonly ioapic: IoApic;
+  readonly acpiPm: AcpiPm;
   readonly cycleFrequency: bigint;
   readonly sliceInstructions: number;
   maxInstructions: number;
@@ -263,7 +270,7 @@ export class Machine implements MachineApi {
   };
   /** guest console output so far (first MiB) */
   consoleText = '';
-  loaded: LoadedImage | null = null;
+  loaded: LoadedKernel | null = null;
   private readonly bootWallNs = BigInt(Date.now()) * 1_000_000n;
   private readonly consoleSink?: (bytes: Uint8Array) => void;
   private wallStart = 0;
@@ -305,7 +312,14 @@ export class Machine implements MachineApi {
     this.ports.register(0x70, 2, this.rtc);
     this.ports.register(COM1, 8, this.uart);
     this.ports.register(DEBUG_EXIT_PORT, 1, new DebugExit(this));
-    this.ports.register(0xcf8, 8, this.pci);
+    // 0xCF9 inside the PCI configuration ports is the chipset's reset control register
+    const reset = new ResetControl((how) => this.reset('hard', how));
+    this.ports.register(0xcf8, 1, this.pci);
+    this.ports.register(RESET_CONTROL_PORT, 1, reset);
+    this.ports.register(0xcfa, 6, this.pci);
+    this.ports.register(KBC_COMMAND_PORT, 1, reset);
+    this.acpiPm = new AcpiPm(this.time, () => this.stop('power-off: ACPI S5', 0));
+    this.ports.register(PM_BASE, PM_PORTS, this.acpiPm);
     this.ports.register(0x80, 1, new SinkPorts('post'));
 
     const apicPage: MmioDevice = {
@@ -325,10 +339,19 @@ export class Machine implements MachineApi {
 
   // ---- loading -----------------------------------------------------------------------
 
-  /** Load a Multiboot kernel with this command line; write the firmware tables the guest looks for. */
-  loadKernel(image: Uint8Array, cmdline: string): LoadedImage {
+  /**
+   * Load a kernel (a Linux bzImage, else Multiboot) with this command line
+   * and initrd; write the firmware tables the guest looks for.
+   */
+  loadKernel(image: Uint8Array, cmdline: string, initrd?: Uint8Array): LoadedKernel {
     writeAcpiTables(this.memory, this.vcpus.length);
-    this.loaded = bootMultiboot(this.memory, this.vcpus[0].cpu, image, cmdline);
+    const cpu = this.vcpus[0].cpu;
+    if (isLinuxImage(image)) {
+      this.loaded = { kind: 'linux', ...bootLinux(this.memory, cpu, image, { cmdline, initrd, rsdp: RSDP_ADDR }) };
+    } else {
+      if (initrd) throw new LoaderError('an initrd is for Linux kernels: this is a Multiboot image, and Multiboot modules are not supported');
+      this.loaded = { kind: 'multiboot', ...bootMultiboot(this.memory, cpu, image, cmdline) };
+    }
     return this.loaded;
   }
 
@@ -423,9 +446,9 @@ export class Machine implements MachineApi {
    * one keeps memory), so the owner builds it (cli/run.ts), or, told not to
    * reboot, ends there with status 0.
    */
-  reset(kind: 'soft' | 'hard'): void {
+  reset(kind: 'soft' | 'hard', how?: string): void {
     if (this.stopInfo) return;
-    this.stopInfo = { kind: 'reset', reset: kind, reason: `guest reboot (${kind})`, exitCode: 0 };
+    this.stopInfo = { kind: 'reset', reset: kind, reason: `guest reboot (${kind}${how ? `, ${how}` : ''})`, exitCode: 0 };
     this.yieldRequested = true;
   }
 
@@ -657,6 +680,8 @@ export class Machine implements MachineApi {
     for (;;) {
       const r = this.runFor(40);
       if (r < 0) break;
+      // what the guest printed without a newline yet (a prompt, echoed keys) is shown before waiting
+      this.uart.flush();
       if (r > 0) {
         await new Promise((res) => setTimeout(res, r));
       } else {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AcpiPm, PM1A_CNT_BLK, PM_TMR_BLK, PM1A_EVT_BLK, PM_TIMER_HZ, S5_SLP_TYP } from './acpi-pm.ts';
 import { ResetControl } from './reset.ts';
-import { Machine, EXIT_RESET } from '../machine.ts';
+import { Machine } from '../machine.ts';
 import { enterFlatProtectedMode } from '../../cpu/setup.ts';
 import { Reg } from '../../isa/instr.ts';
 
@@ -79,12 +79,13 @@ describe('power-off and reset end the run', () => {
     expect(r.stop).toMatchObject({ kind: 'exit', exitCode: 0, reason: 'power-off: ACPI S5' });
   });
 
-  it('the FADT reset register (6 to 0xCF9) and the keyboard controller: exit status EXIT_RESET', () => {
+  it('the FADT reset register (6 to 0xCF9) and the keyboard controller: a hard reset of the machine', () => {
     const viaCf9 = run([0x66, 0xba, 0xf9, 0x0c, 0xb0, 0x06, 0xee, 0xf4]); // mov dx,0xcf9; mov al,6; out dx,al
-    expect(viaCf9.stop).toMatchObject({ kind: 'exit', exitCode: EXIT_RESET });
+    expect(viaCf9.stop).toMatchObject({ kind: 'reset', reset: 'hard', exitCode: 0 });
     expect(viaCf9.stop.reason).toMatch(/0xCF9/);
     const viaKbc = run([0xb0, 0xfe, 0xe6, 0x64, 0xf4]); // mov al,0xfe; out 0x64,al
-    expect(viaKbc.stop).toMatchObject({ kind: 'exit', exitCode: EXIT_RESET });
+    expect(viaKbc.stop).toMatchObject({ kind: 'reset', reset: 'hard' });
+    expect(viaKbc.stop.reason).toMatch(/keyboard controller/);
   });
 
   it('PCI configuration still works around 0xCF9', () => {

@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { PhysicalMemory } from '../../cpu/memory.ts';
 import { Cpu } from '../../cpu/cpu.ts';
-import { bootMultiboot, findMultibootHeader, LoaderError, MBI_ADDR, MULTIBOOT_MAGIC } from './multiboot.ts';
-import { writeAcpiTables, RSDP_ADDR } from './acpi.ts';
+import { bootMultiboot, findMultibootHeader, MBI_ADDR, MULTIBOOT_MAGIC } from './multiboot.ts';
+import { LoaderError } from './errors.ts';
 import { parseElf32, PT_LOAD } from '../elf.ts';
 
 const KERNEL = readFileSync(new URL('../../guest/kernel.elf', import.meta.url));
@@ -114,24 +114,5 @@ describe('loading the guest kernel', () => {
       [0x9fc00, 0x60400, 2],
       [0x100000, (128 << 20) - 0x100000, 1],
     ]);
-  });
-});
-
-describe('ACPI tables', () => {
-  it('publishes an RSDP, RSDT and MADT with one enabled processor per vCPU, all checksummed', () => {
-    const mem = new PhysicalMemory(4 << 20);
-    writeAcpiTables(mem, 3);
-    const sum = (a: number, n: number) => mem.u8.subarray(a, a + n).reduce((s, b) => (s + b) & 0xff, 0);
-    expect(Buffer.from(mem.u8.subarray(RSDP_ADDR, RSDP_ADDR + 8)).toString()).toBe('RSD PTR ');
-    expect(sum(RSDP_ADDR, 20)).toBe(0);
-    const rsdt = mem.view.getUint32(RSDP_ADDR + 16, true);
-    expect(sum(rsdt, mem.view.getUint32(rsdt + 4, true))).toBe(0);
-    const madt = mem.view.getUint32(rsdt + 36, true);
-    const mlen = mem.view.getUint32(madt + 4, true);
-    expect(Buffer.from(mem.u8.subarray(madt, madt + 4)).toString()).toBe('APIC');
-    expect(sum(madt, mlen)).toBe(0);
-    const ids: number[] = [];
-    for (let e = madt + 44; e < madt + mlen; e += mem.u8[e + 1]) if (mem.u8[e] === 0 && mem.u8[e + 4] & 1) ids.push(mem.u8[e + 3]);
-    expect(ids).toEqual([0, 1, 2]);
   });
 });

@@ -23,6 +23,8 @@ import type { PhysicalMemory } from '../../cpu/memory.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
 import { enterFlatProtectedMode } from '../../cpu/setup.ts';
 import { Reg } from '../../isa/instr.ts';
+import { LOW_RAM_END, pcMemoryMap } from './memory-map.ts';
+import { LoaderError } from './errors.ts';
 
 export const MULTIBOOT_MAGIC = 0x1badb002;
 export const MULTIBOOT_BOOTLOADER_MAGIC = 0x2badb002;
@@ -32,10 +34,6 @@ const MBI_NAME = MBI_ADDR + 0x80;
 const MBI_MMAP = MBI_ADDR + 0x100;
 const MBI_CMDLINE = MBI_ADDR + 0x200;
 const MBI_END = MBI_ADDR + 0x1000;
-/** start of the reserved hole below 1 MiB (EBDA, VGA, option ROMs, BIOS) */
-export const LOW_RAM_END = 0x9fc00;
-
-export class LoaderError extends Error {}
 
 export interface MultibootHeader {
   offset: number;
@@ -156,13 +154,8 @@ export function writeBootInfo(mem: PhysicalMemory, cmdline: string): number {
   mem.load(MBI_CMDLINE, cmd);
   mem.load(MBI_NAME, new TextEncoder().encode('vmidbt'));
   // memory map entries: size (of the rest, 20), base (64), length (64), type (1 RAM, 2 reserved)
-  const map: [number, number, number][] = [
-    [0, LOW_RAM_END, 1],
-    [LOW_RAM_END, 0x100000 - LOW_RAM_END, 2],
-    [0x100000, mem.size - 0x100000, 1],
-  ];
   let p = MBI_MMAP;
-  for (const [base, len, type] of map) {
+  for (const { base, length: len, type } of pcMemoryMap(mem.size)) {
     dv.setUint32(p, 20, true);
     dv.setUint32(p + 4, base, true);
     dv.setUint32(p + 8, 0, true);
