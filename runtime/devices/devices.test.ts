@@ -154,12 +154,64 @@ describe('16550 UART', () => {
     expect(out).toEqual([]);
     expect(u.read(0x3fb)).toBe(0x03);
     u.write(0x3f9, 1, 0x01); // receive interrupt
-    u.receive(Uint8Array.from([0x41]));
+    expect(u.receive(Uint8Array.from([0x41]))).toBe(0); // RTS not asserted: no input flows
+    u.write(0x3fc, 1, 0x0b); // DTR, RTS, OUT2
+    expect(u.receive(Uint8Array.from([0x41]))).toBe(1);
     expect(irqs).toBe(1);
     expect(u.read(0x3fa) & 0x0f).toBe(0x04);
     expect(u.read(0x3fd) & 1).toBe(1);
     expect(u.read(0x3f8)).toBe(0x41);
     expect(u.read(0x3fd) & 1).toBe(0);
+  });
+});
+
+describe('16550 UART receive side', () => {
+  function listening(): { u: Uart16550; irqs: () => number } {
+    let n = 0;
+    const u = new Uart16550(0x3f8, () => {}, () => n++);
+    u.write(0x3fc, 1, 0x0b);
+    u.write(0x3f9, 1, 0x01);
+    return { u, irqs: () => n };
+  }
+
+  it('takes at most its 16-byte FIFO and asks for more as the guest reads', () => {
+    const { u } = listening();
+    const src = Uint8Array.from({ length: 40 }, (_, k) => k);
+    let at = u.receive(src);
+    expect(at).toBe(16);
+    let asked = 0;
+    u.onRxSpace = () => { asked++; at += u.receive(src.subarray(at)); };
+    const got: number[] = [];
+    while (u.read(0x3fd) & 1) got.push(u.read(0x3f8));
+    expect(got).toEqual([...src]);
+    expect(asked).toBe(40);
+    expect(u.received).toBe(40);
+  });
+
+  it('raises its IRQ when the interrupt level rises, not for every byte', () => {
+    const { u, irqs } = listening();
+    u.receive(Uint8Array.from([1]));
+    u.receive(Uint8Array.from([2]));
+    expect(irqs()).toBe(1);
+    u.read(0x3f8);
+    u.read(0x3f8);
+    expect(u.read(0x3fa) & 0x0f).toBe(0x01); // no interrupt pending
+    u.receive(Uint8Array.from([3]));
+    expect(irqs()).toBe(2);
+  });
+
+  it('drops what the FIFO holds on a receive FIFO reset, and lets input flow again when RTS rises', () => {
+    const { u } = listening();
+    u.receive(Uint8Array.from([1, 2, 3]));
+    let asked = 0;
+    u.onRxSpace = () => asked++;
+    u.write(0x3fa, 1, 0x03); // FIFO enable, clear receive FIFO
+    expect(u.read(0x3fd) & 1).toBe(0);
+    u.write(0x3fc, 1, 0x08); // RTS down
+    expect(u.rxSpace).toBe(0);
+    u.write(0x3fc, 1, 0x0b); // RTS up
+    expect(asked).toBe(2);
+    expect(u.rxSpace).toBe(16);
   });
 });
 

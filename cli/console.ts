@@ -1,0 +1,174 @@
+/**
+ * The host end of the guest's serial line: what `vmidbt run` reads from its
+ * standard input and hands to the UART's receive side.
+ *
+ * - stdin a terminal: it is put in raw mode, so every key (Ctrl-C, Ctrl-D,
+ *   Ctrl-Z included) goes to the guest as a byte, as with `qemu-system-i386
+ *   -nographic`. Ctrl-A starts an escape: Ctrl-A X quits, Ctrl-A S prints a
+ *   status line, Ctrl-A H prints the list, Ctrl-A Ctrl-A sends one Ctrl-A.
+ *   The terminal's mode is restored by `detach()`, which `vmidbt run` calls
+ *   on every way a run ends, and again on process exit in case something
+ *   skipped it.
+ * - stdin a pipe, a socket or a file: its bytes are the guest's input, so a
+ *   script can drive a shell; end of input just stops the feed.
+ * - anything else (/dev/null, no stdin): no input.
+ *
+ * Back-pressure: input waits in a queue here until the UART has room
+ * (`Uart.onRxSpace` fires as the guest reads), and stdin is paused while
+ * more than `QUEUE_HIGH` bytes wait, so a producer that never stops (`cat
+ * /dev/zero | vmidbt run ...`) blocks on its pipe instead of filling memory.
+ */
+import { fstatSync } from 'node:fs';
+import { isatty } from 'node:tty';
+
+/** The receive side of the UART (runtime/devices/uart.ts). */
+export interface SerialReceiver {
+  receive(bytes: Uint8Array): number;
+  onRxSpace: (() => void) | null;
+}
+
+export interface ConsoleHooks {
+  /** Ctrl-A X */
+  quit(): void;
+  /** one line for Ctrl-A S */
+  status(): string;
+  /** where escape help and status lines go (not the guest console) */
+  message(text: string): void;
+}
+
+/** stdin is paused above this many queued bytes and resumed below `QUEUE_LOW` */
+export const QUEUE_HIGH = 4096;
+export const QUEUE_LOW = 1024;
+const CTRL_A = 0x01;
+
+export const ESCAPE_HELP = [
+  'C-a h    print this help',
+  'C-a x    quit vmidbt (exit status 130)',
+  'C-a s    print the instruction count and guest time',
+  'C-a C-a  send C-a to the guest',
+].join('\n');
+
+/** Bytes waiting for the UART, fed as it makes room. */
+export class InputQueue {
+  private chunks: Uint8Array[] = [];
+  private offset = 0;
+  queued = 0;
+
+  constructor(private readonly uart: SerialReceiver, private readonly onLow: () => void) {
+    uart.onRxSpace = () => this.feed();
+  }
+
+  push(bytes: Uint8Array): void {
+    if (!bytes.length) return;
+    this.chunks.push(bytes);
+    this.queued += bytes.length;
+    this.feed();
+  }
+
+  /** Move what the UART takes now; tell the owner when the queue runs low. */
+  feed(): void {
+    while (this.chunks.length) {
+      const head = this.chunks[0];
+      const n = this.uart.receive(head.subarray(this.offset));
+      if (n === 0) break;
+      this.offset += n;
+      this.queued -= n;
+      if (this.offset === head.length) { this.chunks.shift(); this.offset = 0; }
+    }
+    if (this.queued < QUEUE_LOW) this.onLow();
+  }
+}
+
+/** Splits typed bytes into guest input and Ctrl-A escapes. */
+export class EscapeFilter {
+  private pending = false;
+
+  constructor(private readonly hooks: ConsoleHooks) {}
+
+  /** The bytes of `data` meant for the guest. */
+  filter(data: Uint8Array): Uint8Array {
+    const out: number[] = [];
+    for (const b of data) {
+      if (!this.pending) {
+        if (b === CTRL_A) this.pending = true;
+        else out.push(b);
+        continue;
+      }
+      this.pending = false;
+      const c = String.fromCharCode(b).toLowerCase();
+      if (b === CTRL_A) out.push(CTRL_A);
+      else if (c === 'x') this.hooks.quit();
+      else if (c === 'h' || c === '?') this.hooks.message(ESCAPE_HELP);
+      else if (c === 's') this.hooks.message(this.hooks.status());
+      // any other key after C-a is dropped, as QEMU does
+    }
+    return Uint8Array.from(out);
+  }
+}
+
+export type StdinKind = 'terminal' | 'stream' | 'none';
+
+export function stdinKind(): StdinKind {
+  try {
+    if (isatty(0)) return 'terminal';
+    const st = fstatSync(0);
+    return st.isFIFO() || st.isSocket() || st.isFile() ? 'stream' : 'none';
+  } catch {
+    return 'none';
+  }
+}
+
+/** stdin attached to a UART; `detach()` undoes everything (idempotent). */
+export class HostConsole {
+  private detached = false;
+  private paused = false;
+  private readonly queue: InputQueue;
+  private readonly escapes: EscapeFilter | null;
+  private readonly restoreOnExit = () => this.restoreTerminal();
+  private readonly onData = (d: Buffer) => this.take(d);
+
+  private constructor(uart: SerialReceiver, readonly kind: StdinKind, hooks: ConsoleHooks) {
+    this.queue = new InputQueue(uart, () => this.resume());
+    this.escapes = kind === 'terminal' ? new EscapeFilter(hooks) : null;
+    if (kind === 'terminal') {
+      process.stdin.setRawMode(true);
+      process.on('exit', this.restoreOnExit);
+    }
+    process.stdin.on('data', this.onData);
+  }
+
+  /** Attach stdin to `uart` if it is a terminal, a pipe, a socket or a file; null otherwise. */
+  static attach(uart: SerialReceiver, hooks: ConsoleHooks): HostConsole | null {
+    const kind = stdinKind();
+    return kind === 'none' ? null : new HostConsole(uart, kind, hooks);
+  }
+
+  private take(d: Buffer): void {
+    const bytes = this.escapes ? this.escapes.filter(d) : d;
+    this.queue.push(bytes);
+    if (this.queue.queued > QUEUE_HIGH && !this.paused && !this.detached) {
+      this.paused = true;
+      process.stdin.pause();
+    }
+  }
+
+  private resume(): void {
+    if (!this.paused || this.detached) return;
+    this.paused = false;
+    process.stdin.resume();
+  }
+
+  private restoreTerminal(): void {
+    if (this.kind === 'terminal' && process.stdin.isTTY) process.stdin.setRawMode(false);
+  }
+
+  detach(): void {
+    if (this.detached) return;
+    this.detached = true;
+    process.stdin.off('data', this.onData);
+    this.restoreTerminal();
+    process.off('exit', this.restoreOnExit);
+    process.stdin.pause();
+    process.stdin.destroy();
+  }
+}
