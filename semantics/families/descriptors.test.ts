@@ -210,6 +210,22 @@ describe('selector tests', () => {
     expect(test(lar, SEL.GATE32)).toBe(1);
   });
 
+  it('verw with a memory operand, as Linux runs it on every return to user mode (MDS buffer clearing)', () => {
+    const w = world();
+    const { cpu } = w;
+    w.w32(0x5000, SEL.DATA0);
+    w.w32(0x5004, SEL.CODE0);
+    cpu.regs[Reg.EBX] = 0x5000;
+    expect(w.one([0x0f, 0x00, 0x2b])).toBeUndefined(); // verw [ebx]: writable ring 0 data
+    expect(cpu.getFlag(ZF)).toBe(1);
+    expect(w.one([0x0f, 0x00, 0x6b, 0x04])).toBeUndefined(); // verw [ebx+4]: code is never writable
+    expect(cpu.getFlag(ZF)).toBe(0);
+    w.toRing3();
+    cpu.regs[Reg.EBX] = 0x5000;
+    expect(w.one([0x0f, 0x00, 0x2b])).toBeUndefined(); // from ring 3 the ring 0 segment is not visible
+    expect(cpu.getFlag(ZF)).toBe(0);
+  });
+
   it('arpl raises the RPL and sets ZF; #UD in real mode', () => {
     const w = world();
     const { cpu } = w;

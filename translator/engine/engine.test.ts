@@ -137,6 +137,51 @@ describe('self-modifying code', () => {
   });
 });
 
+describe('int3 runtime patching (as Linux text_poke_bp changes translated kernel code)', () => {
+  // fn is translated; its first byte becomes int3, a #BP handler stands in for the
+  // instruction while the rest is rewritten, then the first byte is restored
+  const code = nasm(`
+    xor edi, edi
+    mov ecx, 200
+  warm:
+    call fn
+    dec ecx
+    jnz warm
+    mov esi, eax
+    mov byte [fn], 0xcc
+    call fn
+    mov ebp, eax
+    mov dword [fn + 1], 7
+    mov byte [fn], 0xb8
+    mov ecx, 200
+  hot:
+    call fn
+    dec ecx
+    jnz hot
+    mov edx, eax
+    jmp $
+    times 0x100 - ($ - $$) nop
+  fn:
+    mov eax, 1
+    ret
+    times 0x200 - ($ - $$) nop
+  on_bp:
+    inc edi
+    mov eax, 99
+    add dword [esp], 4
+    iret`);
+  const bpVector = (b: Bare) => { b.mem.i32[(IDT >> 2) + 6] = (0x08 << 16) | 0x1200; };
+
+  it('the int3 traps in translated code, the handler runs, and the repaired function runs its new code', () => {
+    const { b, e } = machine(code, {}, bpVector);
+    e.run(5000);
+    const r = b.cpu.regs;
+    expect([r[6], r[5], r[7], r[2]]).toEqual([1, 99, 1, 7]); // old value, handler's value, one #BP, new value
+    expect(e.stats.invalidations).toBeGreaterThan(0);
+    expect(final(b)).toEqual(final(interpreted(code, 5000, bpVector)));
+  });
+});
+
 describe('precise faults', () => {
   const HOLE = 0x50000;
   const code = nasm(`
