@@ -68,6 +68,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--mem <MiB>', 'guest RAM in MiB', '128')
     .option('--append <cmdline>', 'kernel command line (a Multiboot kernel sees the image name first, as QEMU passes it)')
     .option('--initrd <file>', 'initial ramdisk for a Linux kernel')
+    .option('--mark <text>', 'note instructions and time when the console first shows this text (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--max-instructions <n>', 'fail once the guest has run this many instructions')
     .option('--json', 'print the summary as JSON on stdout (the console goes to stderr)')
     .option('--stats', 'more detail in the summary (per-vCPU time, scheduler, interrupts)')

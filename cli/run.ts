@@ -24,6 +24,7 @@ import { installRom, type VmiRom } from '../vmirom/rom.ts';
 import type { VmiAbi } from '../vmirom/abis.ts';
 import { abiOption } from './rom.ts';
 import { HostConsole } from './console.ts';
+import { ConsoleMarks } from './marks.ts';
 
 export interface RunOptions {
   smp?: string;
@@ -34,6 +35,8 @@ export interface RunOptions {
   mem?: string;
   append?: string;
   initrd?: string;
+  /** --mark TEXT (repeatable): note when the console first shows TEXT */
+  mark?: string[];
   maxInstructions?: string;
   json?: boolean;
   stats?: boolean;
@@ -151,6 +154,9 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
   const jitCacheMiB = intOption(opts.jitCache, '--jit-cache', 1, 4096, DEFAULT_ENGINE_OPTIONS.cacheBytes >> 20);
   const consoleFd = opts.json ? 2 : 1;
   let lastByte = 0x0a;
+  const marks = new ConsoleMarks(opts.mark ?? [], () => ({
+    instructions: machine.totalInstructions, virtualSeconds: machine.time.now() / machine.time.frequency,
+  }));
   // the built-in guest runs its workloads at a tenth of their size unless told otherwise (~15 s on the interpreter)
   const append = opts.append ?? (imageArg === undefined ? DEFAULT_GUEST_APPEND : undefined);
   // Linux gets the command line as given; a Multiboot kernel sees the image name first, as QEMU passes it
@@ -161,7 +167,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     const m = new Machine({
       memMiB, smp, hostTime: !!opts.hostTime, maxInstructions: opts.maxInstructions ? maxInstructions : undefined,
       sliceInstructions: slice,
-      console: (b) => { writeAllSync(consoleFd, b); lastByte = b[b.length - 1]; },
+      console: (b) => { writeAllSync(consoleFd, b); lastByte = b[b.length - 1]; marks.see(b); },
     });
     // --no-jit: the interpreter's own engine (the machine's default); otherwise the translator's, in tiers over it
     const e = opts.jit === false ? undefined
@@ -225,6 +231,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     vmiCalls,
     vcpus: opts.stats || opts.json ? result.vcpus : undefined,
     engine: machine.engine.name,
+    marks: opts.mark?.length ? marks.marks : undefined,
     translator: engine ? engineSummary(engine.stats(), result.instructions) : undefined,
     stats: opts.stats ? {
       slices: machine.stats.slices, idleJumps: machine.stats.idleJumps, ipis: machine.stats.ipis,
@@ -250,6 +257,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     lines.push(`  instructions  ${fmtInt(result.instructions)}${smp > 1 ? ` (${result.vcpus.map((v) => `vCPU${v.id} ${fmtInt(v.instructions)}`).join(', ')})` : ''}`);
     lines.push(`  wall time     ${secs.toFixed(2)} s, ${mips.toFixed(2)} MIPS (${machine.engine.name})`);
     lines.push(`  guest time    ${summary.virtualSeconds.toFixed(3)} s ${summary.timeMode} (${Number(machine.cycleFrequency) / 1e6} MHz${machine.time.hostTime ? '' : `, ${machine.time.cyclesPerInstruction} cycle/instruction`})`);
+    lines.push(...marks.lines(fmtInt));
     const calls = Object.entries(vmiCalls);
     lines.push(`  VMI calls     ${calls.length ? calls.reduce((s, [, n]) => s + n, 0).toLocaleString('en-US') : 'none'}`);
     for (const [name, n] of calls) lines.push(`    ${name.padEnd(22)} ${fmtInt(n)}`);
