@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PhysicalMemory } from '../../cpu/memory.ts';
 import { writeAcpiTables, dsdtAml, RSDP_ADDR, SCI_IRQ } from './acpi.ts';
+import { integer } from './aml.ts';
 import { PM1A_CNT_BLK, PM1A_EVT_BLK, PM_TMR_BLK, S5_SLP_TYP } from '../devices/acpi-pm.ts';
 
 function tables(cpus: number) {
@@ -60,11 +61,16 @@ describe('ACPI tables', () => {
     expect([dv.getUint8(f + 116), dv.getUint32(f + 120, true), dv.getUint8(f + 128)]).toEqual([1, 0xcf9, 6]);
   });
 
-  it('the DSDT holds Name (\\_S5, Package (4) {typ, typ, 0, 0}) in AML', () => {
-    const aml = [...dsdtAml()];
-    expect(aml.slice(0, 6)).toEqual([0x08, 0x5c, 0x5f, 0x53, 0x35, 0x5f]);
-    expect(aml[6]).toBe(0x12); // PackageOp
-    expect(aml[7]).toBe(aml.length - 7); // PkgLength counts itself and what follows
-    expect(aml.slice(8)).toEqual([4, 0x0a, S5_SLP_TYP, 0x0a, S5_SLP_TYP, 0, 0]);
+  it('the DSDT holds Name (\\_S5, Package (4) {typ, typ, 0, 0}) and the PCI host bridge with its windows', () => {
+    const code = [...dsdtAml(128 << 20)];
+    const s5 = [0x08, 0x5c, 0x5f, 0x53, 0x35, 0x5f, 0x12, 0x06, 0x04, ...integer(S5_SLP_TYP), ...integer(S5_SLP_TYP), 0, 0];
+    expect(code.slice(0, s5.length)).toEqual(s5);
+    const text = Buffer.from(code).toString('latin1');
+    expect(text).toContain('\\_SB_');
+    expect(text).toContain('PCI0');
+    expect(text).toContain('_HID\x0c\x41\xd0\x0a\x03'); // EisaId ("PNP0A03")
+    // the last window runs from the top of RAM to 0xFEBFFFFF
+    const top = Buffer.from(code).indexOf(Buffer.from([0x00, 0x00, 0x00, 0x08, 0xff, 0xff, 0xbf, 0xfe]));
+    expect(top).toBeGreaterThan(0);
   });
 });

@@ -12,7 +12,9 @@
  *   mode, so the OS's AcpiEnable has nothing to do), legacy devices present
  *   but no 8042 (Linux then does not probe for one), C1 by hlt only;
  * - FACS, which the FADT must name (no waking vector: no sleep states but S5);
- * - DSDT: the \_S5 package only, so the OS knows which SLP_TYP powers off.
+ * - DSDT: the \_S5 package, so the OS knows which SLP_TYP powers off, and
+ *   the PCI host bridge (PNP0A03) with its bus, I/O and memory windows (an
+ *   OS that uses ACPI finds PCI root buses only there).
  *
  * Every table's bytes sum to zero, as the checksums require.
  */
@@ -21,6 +23,7 @@ import { APIC_BASE } from '../devices/lapic.ts';
 import { IOAPIC_BASE } from '../devices/ioapic.ts';
 import { PM1A_CNT_BLK, PM1A_EVT_BLK, PM_TMR_BLK, S5_SLP_TYP } from '../devices/acpi-pm.ts';
 import { RESET_CONTROL_PORT, RESET_VALUE } from '../devices/reset.ts';
+import * as aml from './aml.ts';
 
 export const RSDP_ADDR = 0xe0000;
 /** the tables follow the RSDP, each 64-byte aligned (the FACS must be) */
@@ -72,27 +75,63 @@ function madt(cpus: number): Uint8Array {
   return t;
 }
 
+/** Where PCI memory may be decoded: the VGA window, and from the top of RAM to below the IO-APIC. */
+export const PCI_HOLE_END = 0xfebfffff;
+
 /**
- * The DSDT's AML. It encodes this ASL:
+ * The DSDT's AML. It encodes this ASL (MEMTOP is the end of guest RAM):
  *
  *     DefinitionBlock ("", "DSDT", 1, "VMIDBT", "VMIDBTPC", 1)
  *     {
  *         Name (\_S5, Package (0x04) { S5_SLP_TYP, S5_SLP_TYP, Zero, Zero })
+ *         Scope (\_SB)
+ *         {
+ *             Device (PCI0)
+ *             {
+ *                 Name (_HID, EisaId ("PNP0A03"))
+ *                 Name (_UID, Zero)
+ *                 Name (_CRS, ResourceTemplate ()
+ *                 {
+ *                     WordBusNumber (ResourceProducer, MinFixed, MaxFixed, PosDecode, 0, 0x00, 0xFF, 0, 0x100)
+ *                     IO (Decode16, 0x0CF8, 0x0CF8, 0x01, 0x08)
+ *                     WordIO (ResourceProducer, MinFixed, MaxFixed, PosDecode, EntireRange, 0, 0x0000, 0x0CF7, 0, 0x0CF8)
+ *                     WordIO (ResourceProducer, MinFixed, MaxFixed, PosDecode, EntireRange, 0, 0x0D00, 0xFFFF, 0, 0xF300)
+ *                     DWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, Cacheable, ReadWrite,
+ *                                  0, 0x000A0000, 0x000BFFFF, 0, 0x00020000)
+ *                     DWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite,
+ *                                  0, MEMTOP, 0xFEBFFFFF, 0, 0xFEC00000 - MEMTOP)
+ *                 })
+ *             }
+ *         }
  *     }
+ *
+ * The host bridge has no _PRT: no PCI function of this machine has an
+ * interrupt pin.
  */
-export function dsdtAml(): Uint8Array {
-  const typ = [0x0a, S5_SLP_TYP]; // BytePrefix, value
-  const pkg = [0x04, ...typ, ...typ, 0x00, 0x00]; // NumElements, SLP_TYPa, SLP_TYPb, reserved (ZeroOp x2)
+export function dsdtAml(memTop: number): Uint8Array {
+  const crs = [
+    ...aml.wordSpace(2, 0, 0xff),
+    ...aml.ioPorts(0xcf8, 8),
+    ...aml.wordSpace(1, 0, 0xcf7),
+    ...aml.wordSpace(1, 0xd00, 0xffff),
+    ...aml.dwordMemory(0xa0000, 0xbffff, true),
+    ...aml.dwordMemory(memTop, PCI_HOLE_END, false),
+    ...aml.END_TAG,
+  ];
   return Uint8Array.from([
-    0x08, 0x5c, 0x5f, 0x53, 0x35, 0x5f, // NameOp "\_S5_"
-    0x12, pkg.length + 1, ...pkg, // PackageOp, PkgLength (one byte, counting itself)
+    ...aml.name('\\_S5', aml.pkg([aml.integer(S5_SLP_TYP), aml.integer(S5_SLP_TYP), aml.integer(0), aml.integer(0)])),
+    ...aml.scope('\\_SB', [aml.device('PCI0', [
+      aml.name('_HID', aml.eisaId('PNP0A03')),
+      aml.name('_UID', aml.integer(0)),
+      aml.name('_CRS', aml.buffer(crs)),
+    ])]),
   ]);
 }
 
-function dsdt(): Uint8Array {
-  const aml = dsdtAml();
-  const { t } = sdt('DSDT', 36 + aml.length);
-  t.set(aml, 36);
+function dsdt(memTop: number): Uint8Array {
+  const code = dsdtAml(memTop);
+  const { t } = sdt('DSDT', 36 + code.length);
+  t.set(code, 36);
   checksum(t, 9);
   return t;
 }
@@ -148,7 +187,7 @@ export function writeAcpiTables(mem: PhysicalMemory, cpus: number): number {
     return addr;
   };
   const facsAddr = place(facs());
-  const dsdtAddr = place(dsdt());
+  const dsdtAddr = place(dsdt(mem.size));
   const fadtAddr = place(fadt(facsAddr, dsdtAddr));
   const madtAddr = place(madt(cpus));
 
