@@ -2,7 +2,9 @@
  * `npm run guest:linux`: Debian's own i386 kernel boots on vmidbt to a
  * busybox shell, checked, and timed side by side with QEMU's TCG.
  *
- *   node --import ./bin/register.mjs guest/tools/linux.ts [--jobs N] [--timeout S] [--no-qemu] [--verbose]
+ *   node --import ./bin/register.mjs guest/tools/linux.ts [--jobs N] [--timeout S] [--no-qemu] [--only TEXT] [--verbose]
+ *
+ * (--only runs the boots whose label, e.g. "vmidbt 686 smp=2 shell", contains TEXT.)
  *
  * 1. Fetches linux-image-686, linux-image-686-pae and busybox-static (i386)
  *    with apt-get into guest/build/linux/ (debian.ts) and builds the
@@ -95,7 +97,8 @@ class ShellDriver {
   constructor(private readonly type: (s: string) => void) {}
   see(console: string): void {
     const after = console.slice(console.indexOf(INTERACTIVE_MARKER) + 1);
-    if (this.step === 0 && console.includes(INTERACTIVE_MARKER) && /# $/.test(after)) {
+    // ash's prompt "/ # " (followed by its cursor-position query ESC [ 6n, and maybe kernel messages)
+    if (this.step === 0 && console.includes(INTERACTIVE_MARKER) && after.includes('/ # ')) {
       this.step = 1;
       this.type('echo $((6*7))\n');
     } else if (this.step === 1 && /^42\r?$/m.test(after)) {
@@ -224,7 +227,9 @@ async function main(): Promise<number> {
   const qemu = !args.includes('--no-qemu') && hasQemu();
   if (!qemu) log('qemu-system-i386 not run (--no-qemu or not installed)');
   const qemuBoots: Boot[] = qemu ? vmidbtBoots.map((b) => ({ ...b, system: 'qemu', end: b.end === 'shell' ? 'poweroff' : b.end })) : [];
-  const results = await pool([...vmidbtBoots, ...qemuBoots], jobs, async (b) => {
+  const only = opt('--only', '');
+  const boots = [...vmidbtBoots, ...qemuBoots].filter((b) => label(b).includes(only));
+  const results = await pool(boots, jobs, async (b) => {
     log(`booting ${label(b)}`);
     const r = await bootOnce(b, files.kernels.get(b.flavour)!, initrd, timeoutSec);
     log(`${label(b)}: ${r.failures.length ? 'FAILED' : 'ok'}, shell after ${fmt(r.shellCpu)} s CPU, whole run ${fmt(r.wall, 1)} s wall`);
