@@ -56,6 +56,7 @@ import { bootMultiboot, type LoadedImage } from './loader/multiboot.ts';
 import { bootLinux, isLinuxImage, type LinuxBoot } from './loader/linux.ts';
 import { LoaderError } from './loader/errors.ts';
 import { writeAcpiTables, RSDP_ADDR } from './loader/acpi.ts';
+import { writeSmbios } from './loader/smbios.ts';
 
 export const DEBUG_EXIT_PORT = 0xf4;
 export const COM1 = 0x3f8;
@@ -345,6 +346,7 @@ export class Machine implements MachineApi {
    */
   loadKernel(image: Uint8Array, cmdline: string, initrd?: Uint8Array): LoadedKernel {
     writeAcpiTables(this.memory, this.vcpus.length);
+    writeSmbios(this.memory);
     const cpu = this.vcpus[0].cpu;
     if (isLinuxImage(image)) {
       this.loaded = { kind: 'linux', ...bootLinux(this.memory, cpu, image, { cmdline, initrd, rsdp: RSDP_ADDR }) };

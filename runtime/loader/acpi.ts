@@ -102,11 +102,24 @@ export const PCI_HOLE_END = 0xfebfffff;
  *                                  0, MEMTOP, 0xFEBFFFFF, 0, 0xFEC00000 - MEMTOP)
  *                 })
  *             }
+ *             Device (RTC)
+ *             {
+ *                 Name (_HID, EisaId ("PNP0B00"))
+ *                 Name (_CRS, ResourceTemplate () { IO (Decode16, 0x0070, 0x0070, 0x01, 0x02) IRQNoFlags () {8} })
+ *             }
+ *             Device (COM1)
+ *             {
+ *                 Name (_HID, EisaId ("PNP0501"))
+ *                 Name (_UID, One)
+ *                 Name (_CRS, ResourceTemplate () { IO (Decode16, 0x03F8, 0x03F8, 0x01, 0x08) IRQNoFlags () {4} })
+ *             }
  *         }
  *     }
  *
  * The host bridge has no _PRT: no PCI function of this machine has an
- * interrupt pin.
+ * interrupt pin. The ISA devices an OS cannot probe safely are described
+ * (the RTC, the console UART); the PIC, PIT and absent 8042 are not, as on
+ * many PCs.
  */
 export function dsdtAml(memTop: number): Uint8Array {
   const crs = [
@@ -124,7 +137,17 @@ export function dsdtAml(memTop: number): Uint8Array {
       aml.name('_HID', aml.eisaId('PNP0A03')),
       aml.name('_UID', aml.integer(0)),
       aml.name('_CRS', aml.buffer(crs)),
-    ])]),
+    ]),
+    aml.device('RTC', [
+      aml.name('_HID', aml.eisaId('PNP0B00')),
+      aml.name('_CRS', aml.buffer([...aml.ioPorts(0x70, 2), ...aml.irq(8), ...aml.END_TAG])),
+    ]),
+    aml.device('COM1', [
+      aml.name('_HID', aml.eisaId('PNP0501')),
+      aml.name('_UID', aml.integer(1)),
+      aml.name('_CRS', aml.buffer([...aml.ioPorts(0x3f8, 8), ...aml.irq(4), ...aml.END_TAG])),
+    ]),
+    ]),
   ]);
 }
 

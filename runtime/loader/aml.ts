@@ -101,5 +101,10 @@ export function ioPorts(base: number, length: number): number[] {
   return [0x47, 0x01, ...le(base, 2), ...le(base, 2), 0x01, length];
 }
 
+/** IRQ Descriptor without flags (edge, active high) for one ISA IRQ. */
+export function irq(n: number): number[] {
+  return [0x22, ...le(1 << n, 2)];
+}
+
 /** The End Tag closing a resource template (checksum 0: not computed). */
 export const END_TAG = [0x79, 0x00];
