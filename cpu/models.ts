@@ -62,7 +62,7 @@ export interface CpuModel {
   maxLeaf: number;
   /** IA32_BIOS_SIGN_ID (MSR 0x8B) high half: the microcode revision */
   microcodeRevision: number;
-  /** how QEMU's -cpu reports the same identification and features */
+  /** the `qemu-system-i386 -cpu` argument that reports the same identification and features (for side-by-side runs) */
   qemuCpu: string;
 }
 
@@ -92,8 +92,9 @@ export const VMIDBT_CPU: CpuModel = {
   hypervisor: 'VmidbtVmidbt',
   maxLeaf: 1,
   microcodeRevision: 0,
+  // QEMU's TCG cannot report invtsc; everything else matches
   qemuCpu: 'pentium2,family=6,model=3,stepping=3,vendor=GenuineIntel,model-id=vmidbt virtual CPU (P6 family),'
-    + '-vme,-mce,-mtrr,-mca,-pat,-pse36,-mmx,-fxsr,+nx,+hypervisor,+invtsc,xlevel=0x80000008',
+    + '-vme,-mce,-mtrr,-mca,-pat,-pse36,-mmx,-fxsr,+nx,+hypervisor,level=1,xlevel=0x80000008',
 };
 
 export const CPU_MODELS: readonly CpuModel[] = [VMIDBT_CPU];
