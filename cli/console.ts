@@ -54,8 +54,15 @@ export class InputQueue {
   private offset = 0;
   queued = 0;
 
-  constructor(private readonly uart: SerialReceiver, private readonly onLow: () => void) {
+  constructor(private uart: SerialReceiver, private readonly onLow: () => void) {
+    this.connect(uart);
+  }
+
+  /** Feed another UART from now on (a rebooted machine's); what waits is kept for it. */
+  connect(uart: SerialReceiver): void {
+    this.uart = uart;
     uart.onRxSpace = () => this.feed();
+    this.feed();
   }
 
   push(bytes: Uint8Array): void {
@@ -141,6 +148,11 @@ export class HostConsole {
   static attach(uart: SerialReceiver, hooks: ConsoleHooks): HostConsole | null {
     const kind = stdinKind();
     return kind === 'none' ? null : new HostConsole(uart, kind, hooks);
+  }
+
+  /** Feed a rebooted machine's UART from now on. */
+  connect(uart: SerialReceiver): void {
+    this.queue.connect(uart);
   }
 
   private take(d: Buffer): void {
