@@ -4,7 +4,9 @@
  *
  * Devices: two 8259A PICs, the 8254 PIT, the CMOS RTC, a 16550 UART on COM1
  * (the console), the debug-exit port 0xF4, PCI configuration mechanism #1
- * with a host bridge, an IO-APIC at 0xFEC00000, and one local APIC per vCPU
+ * with a host bridge, the ACPI PM1 blocks and PM timer (0x600), the reset
+ * control register (0xCF9) and keyboard-controller reset (0x64), an IO-APIC
+ * at 0xFEC00000, and one local APIC per vCPU
  * at 0xFEE00000 (the MMIO page reaches the APIC of whichever vCPU is
  * running). ISA IRQs go to both the PIC pair (whose output reaches vCPU 0
  * while its APIC is software-disabled or LINT0 is in ExtINT mode) and the
