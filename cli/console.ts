@@ -140,6 +140,8 @@ export class HostConsole {
     if (kind === 'terminal') {
       process.stdin.setRawMode(true);
       process.on('exit', this.restoreOnExit);
+      // keys, Ctrl-C included, now go to the guest: say once how to get out
+      hooks.message('vmidbt: the terminal is the guest\'s console; C-a x quits, C-a h lists the escapes');
     }
     process.stdin.on('data', this.onData);
   }
