@@ -11,7 +11,7 @@
  * fuzzer (spec-tests/fuzz) found; they are fixed, and these cases keep them so.
  */
 import { describe, expect, it } from 'vitest';
-import { handlerAt, testWorld, type World } from '../../spec-tests/world.ts';
+import { handlerAt, testWorld, LAYOUT, SEL, type World } from '../../spec-tests/world.ts';
 import { Engine, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine.ts';
 import { readEflags } from '../../cpu/flags.ts';
 import { nasm } from '../../spec-tests/snippets.ts';
@@ -170,7 +170,8 @@ describe('int3 runtime patching (as Linux text_poke_bp changes translated kernel
     mov eax, 99
     add dword [esp], 4
     iret`);
-  const bpVector = (b: Bare) => { b.mem.i32[(IDT >> 2) + 6] = (0x08 << 16) | 0x1200; };
+  // vector 3's gate goes to on_bp (code at 0x1000, on_bp at +0x200): its offset is the gate's low word
+  const bpVector = (b: World) => { b.w32(LAYOUT.idt + 3 * 8, (SEL.CODE0 << 16) | (LAYOUT.code + 0x200)); };
 
   it('the int3 traps in translated code, the handler runs, and the repaired function runs its new code', () => {
     const { b, e } = machine(code, {}, bpVector);
