@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { EscapeFilter, InputQueue, QUEUE_LOW, ESCAPE_HELP, type SerialReceiver } from './console.ts';
+import { requireTools } from '../spec-tests/tools.ts';
 
 const BIN = new URL('../bin/vmidbt.js', import.meta.url).pathname;
 
@@ -72,7 +73,8 @@ describe('stdin of vmidbt run', () => {
     expect(accepted).toBeLessThan(1 << 20);
   }, 120_000);
 
-  it('on a terminal: raw mode, C-a x quits with status 130, and the terminal mode is restored', async () => {
+  it('on a terminal: raw mode, C-a x quits with status 130, and the terminal mode is restored', async (ctx) => {
+    requireTools(ctx, 'script');
     // script(1) gives vmidbt a pseudo-terminal; stty -g prints the terminal mode before and after
     const child = spawn('script', ['-qec', `stty -g; "${process.execPath}" "${BIN}" run --no-rom --append "scale=1"; echo "status=$?"; stty -g`, '/dev/null'],
       { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -21,7 +21,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export type ToolName = 'nasm' | 'gcc-m32' | 'as' | 'objdump' | 'ld' | 'make' | 'objcopy';
+export type ToolName = 'nasm' | 'gcc-m32' | 'as' | 'objdump' | 'ld' | 'make' | 'objcopy' | 'script';
 
 export interface Tool {
   name: ToolName;
@@ -40,6 +40,8 @@ const PROBES: Record<ToolName, { version: string[]; check?: string[]; input?: st
   ld: { version: ['ld', '--version'], pkg: 'binutils' },
   make: { version: ['make', '--version'], pkg: 'make' },
   objcopy: { version: ['objcopy', '--version'], pkg: 'binutils' },
+  // util-linux's script(1) gives a test a pseudo-terminal
+  script: { version: ['script', '--version'], check: ['script', '-qec', 'true', '/dev/null'], pkg: 'bsdutils' },
 };
 
 /** A run's first line, or why it failed (not installed, exit status, stderr's first line). */
