@@ -17,7 +17,8 @@
  * Values follow the engine-wide convention: a 32-bit value is an int32, an 8- or
  * 16-bit value is zero-extended and non-negative.
  */
-import { AF, ARITH, CF, OF, PF, SF, ZF } from '../isa/eflags.ts';
+import { AF, ARITH, CC_READS, CF, OF, PF, SF, ZF, combineFlags } from '../isa/eflags.ts';
+import { NUM, type Arith, type Size } from '../base/arith.ts';
 
 /** Kinds of flag-producing operation. `lop = (kind << 2) | sizeIndex`. */
 export const enum FlagKind {
@@ -29,7 +30,7 @@ export const enum FlagKind {
   SBB = 3,
   /** and/or/xor/test, and the SF/ZF/PF part of multiplies: CF=OF=AF=0 */
   LOGIC = 4,
-  /** lb holds the (nonzero, masked) count */
+  /** lb holds the masked count, 1..31 (a count of 0 records nothing) */
   SHL = 5,
   SHR = 6,
   SAR = 7,
@@ -45,72 +46,123 @@ export function makeLop(kind: FlagKind, size: number): number {
 }
 
 const BITS = [8, 16, 32];
-const MASK = [0xff, 0xffff, -1];
 
-/** PARITY[b] is PF (0x4) when byte b has an even number of set bits. */
-export const PARITY = new Uint8Array(256);
-for (let b = 0; b < 256; b++) {
-  let n = 0;
-  for (let v = b; v; v >>= 1) n += v & 1;
-  PARITY[b] = n & 1 ? 0 : PF;
-}
+/*
+ * The flag formulas. Each gives one flag of the recorded operation as 0 or 1,
+ * written once against Arith<V> (base/arith.ts): lazy evaluation below runs
+ * them on numbers, the translator runs them on expressions to emit a flag it
+ * can derive from operands it knows (translator/emit/emit-ops.ts). `lop` is
+ * always a plain number: the kind and size pick the formula.
+ */
 
-export function lazyCF(lop: number, res: number, a: number, b: number): number {
+/** CF. For shifts `y` is the masked count, 1..31. */
+export function carryOf<V>(a: Arith<V>, lop: number, res: V, x: V, y: V): V {
   const bits = BITS[lop & 3];
   switch (lop >> 2) {
-    case FlagKind.ADD: return (res >>> 0) < (a >>> 0) ? 1 : 0;
-    case FlagKind.ADC: return (res >>> 0) <= (a >>> 0) ? 1 : 0;
-    case FlagKind.SUB: return (a >>> 0) < (b >>> 0) ? 1 : 0;
-    case FlagKind.SBB: return (a >>> 0) <= (b >>> 0) ? 1 : 0;
-    case FlagKind.LOGIC: return 0;
-    case FlagKind.SHL: return b <= bits ? (a >>> (bits - b)) & 1 : 0;
-    case FlagKind.SHR: return b <= bits ? (a >>> (b - 1)) & 1 : 0;
-    case FlagKind.SAR: {
-      const s = (a << (32 - bits)) >> (32 - bits);
-      return (s >> Math.min(b - 1, 31)) & 1;
-    }
+    case FlagKind.ADD: return a.ltu(res, x);
+    case FlagKind.ADC: return a.leu(res, x);
+    case FlagKind.SUB: return a.ltu(x, y);
+    case FlagKind.SBB: return a.leu(x, y);
+    // the last bit shifted out; a count beyond the width shifts out zeros (only 8 and 16 bits can have one)
+    case FlagKind.SHL: return beyondWidth(a, bits, y, a.and(a.shr(x, a.sub(a.c(bits), y)), a.c(1)));
+    case FlagKind.SHR: return beyondWidth(a, bits, y, a.and(a.shr(x, a.sub(y, a.c(1))), a.c(1)));
+    // sign-extended first, so a count beyond the width shifts out copies of the sign
+    case FlagKind.SAR: return a.and(a.sar(a.sext(x, (bits / 8) as Size), a.sub(y, a.c(1))), a.c(1));
   }
-  return 0;
+  return a.c(0);
 }
 
-export function lazyOF(lop: number, res: number, a: number, b: number): number {
-  const top = BITS[lop & 3] - 1;
+function beyondWidth<V>(a: Arith<V>, bits: number, count: V, within: V): V {
+  return bits === 32 ? within : a.select(a.leu(count, a.c(bits)), within, a.c(0));
+}
+
+/** PF: the low byte of the result has an even number of set bits (0x9669 has bit k set for even-parity nibbles k). */
+export function parityOf<V>(a: Arith<V>, res: V): V {
+  const nibble = a.and(a.xor(res, a.sar(res, a.c(4))), a.c(15));
+  return a.and(a.sar(a.c(0x9669), nibble), a.c(1));
+}
+
+/** AF: the carry out of bit 3, for the add and subtract kinds. */
+export function adjustOf<V>(a: Arith<V>, lop: number, res: V, x: V, y: V): V {
+  if (lop >> 2 > FlagKind.SBB) return a.c(0);
+  return a.and(a.shr(a.xor(a.xor(x, y), res), a.c(4)), a.c(1));
+}
+
+/** ZF */
+export function zeroOf<V>(a: Arith<V>, lop: number, res: V): V {
+  const size = lop & 3;
+  return a.eq(size === 2 ? res : a.and(res, a.c(size === 0 ? 0xff : 0xffff)), a.c(0));
+}
+
+/** SF: the top bit of the result */
+export function signOf<V>(a: Arith<V>, lop: number, res: V): V {
+  return a.and(a.shr(res, a.c(BITS[lop & 3] - 1)), a.c(1));
+}
+
+/** OF */
+export function overflowOf<V>(a: Arith<V>, lop: number, res: V, x: V, y: V): V {
+  const top = a.c(BITS[lop & 3] - 1);
   switch (lop >> 2) {
     case FlagKind.ADD:
-    case FlagKind.ADC: return (((a ^ res) & (b ^ res)) >>> top) & 1;
+    case FlagKind.ADC: return a.and(a.shr(a.and(a.xor(x, res), a.xor(y, res)), top), a.c(1));
     case FlagKind.SUB:
-    case FlagKind.SBB: return (((a ^ b) & (a ^ res)) >>> top) & 1;
-    case FlagKind.SHL: return ((res >>> top) & 1) ^ lazyCF(lop, res, a, b);
-    case FlagKind.SHR: return (a >>> top) & 1;
-    default: return 0;
+    case FlagKind.SBB: return a.and(a.shr(a.and(a.xor(x, y), a.xor(x, res)), top), a.c(1));
+    // defined for a count of 1: did the sign change (the top bit of the result against the carry)
+    case FlagKind.SHL: return a.xor(a.and(a.shr(res, top), a.c(1)), carryOf(a, lop, res, x, y));
+    case FlagKind.SHR: return a.and(a.shr(x, top), a.c(1));
   }
+  return a.c(0);
 }
 
-export function lazyAF(lop: number, res: number, a: number, b: number): number {
-  return (lop >> 2) <= FlagKind.SBB ? (a ^ b ^ res) & AF : 0;
+/** Flag `f` (one of the six arithmetic flags) as 0/1. */
+export function flagOf<V>(a: Arith<V>, f: number, lop: number, res: V, x: V, y: V): V {
+  switch (f) {
+    case CF: return carryOf(a, lop, res, x, y);
+    case PF: return parityOf(a, res);
+    case AF: return adjustOf(a, lop, res, x, y);
+    case ZF: return zeroOf(a, lop, res);
+    case SF: return signOf(a, lop, res);
+    case OF: return overflowOf(a, lop, res, x, y);
+  }
+  throw new Error(`flag 0x${f.toString(16)} is not an arithmetic flag`);
 }
 
-export function lazyZF(lop: number, res: number): number {
-  return (res & MASK[lop & 3]) === 0 ? ZF : 0;
+/**
+ * Condition `cc` of the recorded operation as 0/1, when every flag it reads
+ * comes from that record. After a compare (the SUB kind) most conditions
+ * are one comparison of the operands; every other case combines the flag
+ * formulas, which folds to a comparison where flags are constant (CF = OF = 0
+ * after a logical operation).
+ */
+export function conditionOf<V>(a: Arith<V>, cc: number, lop: number, res: V, x: V, y: V): V {
+  const r = lop >> 2 === FlagKind.SUB ? compared(a, cc & ~1, (BITS[lop & 3] / 8) as Size, x, y) : undefined;
+  if (r !== undefined) return cc & 1 ? a.xor(r, a.c(1)) : r;
+  const read = CC_READS[cc];
+  const f = (flag: number) => (read & flag ? flagOf(a, flag, lop, res, x, y) : a.c(0));
+  return combineFlags(a, cc, f(OF), f(CF), f(ZF), f(SF), f(PF));
 }
 
-export function lazySF(lop: number, res: number): number {
-  return (res >>> (BITS[lop & 3] - 1)) & 1 ? SF : 0;
-}
-
-export function lazyPF(res: number): number {
-  return PARITY[res & 0xff];
+/** The conditions that are one comparison of x - y's operands. */
+function compared<V>(a: Arith<V>, cc: number, size: Size, x: V, y: V): V | undefined {
+  switch (cc >> 1) {
+    case 1: return a.ltu(x, y); // b: borrow
+    case 2: return a.eq(x, y); // e
+    case 3: return a.leu(x, y); // be
+    case 6: return a.lts(a.sext(x, size), a.sext(y, size)); // l: SF != OF
+    case 7: return a.les(a.sext(x, size), a.sext(y, size)); // le
+  }
+  return undefined;
 }
 
 /** The flags of `want` (a subset of ARITH) as EFLAGS bits, derived from the record. */
-export function computeLazy(want: number, lop: number, res: number, a: number, b: number): number {
+export function computeLazy(want: number, lop: number, res: number, x: number, y: number): number {
   let f = 0;
-  if (want & CF) f |= lazyCF(lop, res, a, b);
-  if (want & PF) f |= lazyPF(res);
-  if (want & AF) f |= lazyAF(lop, res, a, b);
-  if (want & ZF) f |= lazyZF(lop, res);
-  if (want & SF) f |= lazySF(lop, res);
-  if (want & OF) f |= lazyOF(lop, res, a, b) ? OF : 0;
+  if (want & CF) f |= carryOf(NUM, lop, res, x, y);
+  if (want & PF) f |= parityOf(NUM, res) << 2;
+  if (want & AF) f |= adjustOf(NUM, lop, res, x, y) << 4;
+  if (want & ZF) f |= zeroOf(NUM, lop, res) << 6;
+  if (want & SF) f |= signOf(NUM, lop, res) << 7;
+  if (want & OF) f |= overflowOf(NUM, lop, res, x, y) << 11;
   return f;
 }
 

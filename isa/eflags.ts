@@ -4,6 +4,7 @@
  * evaluated on a full EFLAGS value). These are facts of the instruction set;
  * how vmidbt computes the arithmetic flags lazily is cpu/flags.ts.
  */
+import { NUM, type Arith } from '../base/arith.ts';
 
 export const CF = 0x0001;
 export const PF = 0x0004;
@@ -32,18 +33,28 @@ export const CC_NAMES = ['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 
 /** The flags each condition code reads (for liveness). */
 export const CC_READS = [OF, OF, CF, CF, ZF, ZF, CF | ZF, CF | ZF, SF, SF, PF, PF, SF | OF, SF | OF, SF | OF | ZF, SF | OF | ZF];
 
+/**
+ * Condition `cc` from the flags it may read, each 0 or 1, as 0/1: the one
+ * definition of what the sixteen conditions test, generic so that the
+ * translator can compose a condition from flag expressions (cpu/flags.ts
+ * conditionOf) with the same code that tests a full EFLAGS value here.
+ */
+export function combineFlags<V>(a: Arith<V>, cc: number, of: V, cf: V, zf: V, sf: V, pf: V): V {
+  let r: V;
+  switch (cc >> 1) {
+    case 0: r = of; break;
+    case 1: r = cf; break;
+    case 2: r = zf; break;
+    case 3: r = a.or(cf, zf); break;
+    case 4: r = sf; break;
+    case 5: r = pf; break;
+    case 6: r = a.xor(sf, of); break;
+    default: r = a.or(zf, a.xor(sf, of)); break;
+  }
+  return cc & 1 ? a.xor(r, a.c(1)) : r;
+}
+
 /** Evaluate condition `cc` on a full EFLAGS value. */
 export function testCC(cc: number, f: number): boolean {
-  let r: boolean;
-  switch (cc >> 1) {
-    case 0: r = (f & OF) !== 0; break;
-    case 1: r = (f & CF) !== 0; break;
-    case 2: r = (f & ZF) !== 0; break;
-    case 3: r = (f & (CF | ZF)) !== 0; break;
-    case 4: r = (f & SF) !== 0; break;
-    case 5: r = (f & PF) !== 0; break;
-    case 6: r = ((f & SF) !== 0) !== ((f & OF) !== 0); break;
-    default: r = (f & ZF) !== 0 || ((f & SF) !== 0) !== ((f & OF) !== 0); break;
-  }
-  return cc & 1 ? !r : r;
+  return combineFlags(NUM, cc, (f >> 11) & 1, f & 1, (f >> 6) & 1, (f >> 7) & 1, (f >> 2) & 1) !== 0;
 }

@@ -27,47 +27,26 @@
  */
 import type { Instr } from '../isa/instr.ts';
 import type { Cpu } from '../cpu/cpu.ts';
+import type { Arith, Size } from '../base/arith.ts';
 
-/** Operand and access sizes are in bytes. */
-export type Size = 1 | 2 | 4;
-
-export interface Ops<V> {
-  /** a constant */
-  c(n: number): V;
-
-  // 32-bit integer arithmetic with JS semantics (results wrap to int32)
-  add(a: V, b: V): V;
-  sub(a: V, b: V): V;
-  and(a: V, b: V): V;
-  or(a: V, b: V): V;
-  xor(a: V, b: V): V;
-  not(a: V): V;
-  /** shifts take the count modulo 32, as JS and the x86 barrel shifter do */
-  shl(a: V, n: V): V;
-  shr(a: V, n: V): V;
-  sar(a: V, n: V): V;
-  /** low 32 bits of the product */
-  mul(a: V, b: V): V;
-  /** comparisons give 0 or 1; `u` compares as unsigned 32-bit, `s` as signed */
-  eq(a: V, b: V): V;
-  ne(a: V, b: V): V;
-  ltu(a: V, b: V): V;
-  lts(a: V, b: V): V;
-  /** zero-extend the low `size` bytes (4: canonical int32) */
-  trunc(v: V, size: Size): V;
-  /** sign-extend the low `size` bytes to int32 */
-  sext(v: V, size: Size): V;
-  /** `c ? a : b` */
-  select(c: V, a: V, b: V): V;
-
-  // operands of the current instruction, by position in its row
+/**
+ * The arithmetic (`Arith`: constants, 32-bit integer operations, comparisons
+ * giving 0/1, truncation and sign extension, select) and everything an
+ * instruction does to the machine.
+ */
+export interface Ops<V> extends Arith<V> {
+  // operands of the current instruction, by position in its row; every
+  // backend routes these to semantics/operands.ts
   get(i: Instr, n: number): V;
   set(i: Instr, n: number, v: V): void;
-  /** the effective address (offset, not linear) of memory operand n */
+  /** the effective address (offset, not linear) of the memory operand, computed once per instruction */
   ea(i: Instr, n: number): V;
 
+  /** general register r at `size` (at size 1, 4..7 are AH CH DH BH) */
   reg(r: number, size: Size): V;
   setReg(r: number, size: Size, v: V): void;
+  /** the selector in segment register s */
+  sreg(s: number): V;
   load(seg: number, off: V, size: Size): V;
   store(seg: number, off: V, size: Size, v: V): void;
   /** the stack's address size (SS.B): 4 uses ESP, 2 uses SP */

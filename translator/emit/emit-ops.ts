@@ -13,19 +13,27 @@
  * every such name comes from the ABI module (abi.ts).
  *
  * Values are bound to `const` temporaries as they are computed, so the
- * emitted code reads like three-address code and V8 sees plain locals.
+ * emitted code reads like three-address code and V8 sees plain locals. The
+ * arithmetic itself is the expression backend's (expr-arith.ts), and
+ * operand access is semantics/operands.ts: this file only decides what to
+ * bind and where state lives.
+ *
  * While straight-line code runs, the translator remembers which operation
- * last set the flags and with which operands; a condition that reads those
- * flags (a jcc after cmp, a setcc after test) is then emitted as one
- * comparison of the operands instead of flag arithmetic.
+ * last set the flags and with which operands. A flag or condition read
+ * then is cpu/flags.ts's formula specialised on those operands (a jcc
+ * after cmp is one comparison of the operands, a setc after shl one shift)
+ * instead of a call to the lazy evaluator; flags known to sit in `fl` are
+ * read from it directly.
  */
 import type * as E from 'estree';
-import type { Ops, Size } from '../../semantics/ops.ts';
+import type { Ops } from '../../semantics/ops.ts';
+import type { Size } from '../../base/arith.ts';
 import type { Instr } from '../../isa/instr.ts';
 import { Seg } from '../../isa/instr.ts';
-import { K, operandBytes } from '../../isa/operands.ts';
-import { FlagKind } from '../../cpu/flags.ts';
-import { ARITH, CF, ZF, SF, OF, CC_READS } from '../../isa/eflags.ts';
+import { addressRegisters, effectiveAddress, readOperand, writeOperand } from '../../semantics/operands.ts';
+import { X, isInt32Expr } from './expr-arith.ts';
+import { conditionOf, flagOf } from '../../cpu/flags.ts';
+import { ARITH, CF, ZF, SF, OF, PF, CC_READS, combineFlags } from '../../isa/eflags.ts';
 import { TLB_RS, TLB_WS, TLB_RU, TLB_WU } from '../../cpu/mmu.ts';
 import {
   id, num, litValue, bin, logical, unary, cond, call, member, index, assign, exprStmt, decl, ifStmt, newExpr, throwStmt,
@@ -53,6 +61,9 @@ export interface EmitContext {
   jump(target: Expr, opsize: number): Stmt[];
 }
 
+/** The generated function's locals holding the general registers. */
+const REGISTERS: readonly Expr[] = [0, 1, 2, 3, 4, 5, 6, 7].map((r) => reg(r));
+
 export class EmitOps implements Ops<Expr> {
   /** the statement list being appended to */
   out: Stmt[] = [];
@@ -77,13 +88,16 @@ export class EmitOps implements Ops<Expr> {
 
   /** temporaries known to hold an int32 (results of bitwise operators) */
   private readonly int32 = new Set<string>();
+  /** the current instruction's effective address, and the statement list its temporary was bound in */
+  private eaCache: { instr: Instr; scope: Stmt[]; value: Expr } | null = null;
+  /** statement lists enclosing the current one inside `if_` branches (their temporaries are in scope) */
+  private readonly openScopes: Stmt[][] = [];
 
   private fresh(e: Expr): Expr {
     if (e.type === 'Identifier' || litValue(e) !== undefined) return e;
     const name = tempName(this.temp++);
     this.out.push(decl('const', name, e));
-    if (e.type === 'BinaryExpression' && ['|', '&', '^', '<<', '>>'].includes(e.operator)) this.int32.add(name);
-    else if (e.type === 'UnaryExpression' && e.operator === '~') this.int32.add(name);
+    if (isInt32Expr(e)) this.int32.add(name);
     return id(name);
   }
 
@@ -99,49 +113,28 @@ export class EmitOps implements Ops<Expr> {
     return id(name);
   }
 
+  // ---- arithmetic: the expression backend's formula, bound to a temporary -----------
+
   c(n: number): Expr { return num(n); }
-
-  private fold(a: Expr, b: Expr, f: (x: number, y: number) => number): Expr | undefined {
-    const x = litValue(a), y = litValue(b);
-    return x !== undefined && y !== undefined ? num(f(x, y)) : undefined;
-  }
-
-  add(a: Expr, b: Expr): Expr {
-    if (litValue(b) === 0) return this.fresh(bin('|', a, num(0)));
-    return this.fold(a, b, (x, y) => (x + y) | 0) ?? this.fresh(bin('|', bin('+', a, b), num(0)));
-  }
-  sub(a: Expr, b: Expr): Expr { return this.fold(a, b, (x, y) => (x - y) | 0) ?? this.fresh(bin('|', bin('-', a, b), num(0))); }
-  and(a: Expr, b: Expr): Expr { return this.fold(a, b, (x, y) => x & y) ?? this.fresh(bin('&', a, b)); }
-  or(a: Expr, b: Expr): Expr { return this.fold(a, b, (x, y) => x | y) ?? this.fresh(bin('|', a, b)); }
-  xor(a: Expr, b: Expr): Expr { return this.fold(a, b, (x, y) => x ^ y) ?? this.fresh(bin('^', a, b)); }
-  not(a: Expr): Expr { const x = litValue(a); return x !== undefined ? num(~x) : this.fresh(unary('~', a)); }
-  shl(a: Expr, n: Expr): Expr { return this.fold(a, n, (x, y) => x << y) ?? this.fresh(bin('<<', a, n)); }
-  shr(a: Expr, n: Expr): Expr { return this.fold(a, n, (x, y) => (x >>> y) | 0) ?? this.fresh(bin('|', bin('>>>', a, n), num(0))); }
-  sar(a: Expr, n: Expr): Expr { return this.fold(a, n, (x, y) => x >> y) ?? this.fresh(bin('>>', a, n)); }
-  mul(a: Expr, b: Expr): Expr { return this.fold(a, b, Math.imul) ?? this.fresh(call(member(id(GLOBALS.math), 'imul'), [a, b])); }
-  private bool(test: Expr): Expr { return this.fresh(cond(test, num(1), num(0))); }
-  eq(a: Expr, b: Expr): Expr { return this.fold(a, b, (x, y) => (x === y ? 1 : 0)) ?? this.bool(bin('===', a, b)); }
-  ne(a: Expr, b: Expr): Expr { return this.fold(a, b, (x, y) => (x !== y ? 1 : 0)) ?? this.bool(bin('!==', a, b)); }
-  ltu(a: Expr, b: Expr): Expr { return this.bool(bin('<', bin('>>>', a, num(0)), bin('>>>', b, num(0)))); }
-  lts(a: Expr, b: Expr): Expr { return this.bool(bin('<', bin('|', a, num(0)), bin('|', b, num(0)))); }
-  trunc(v: Expr, size: Size): Expr {
-    const x = litValue(v);
-    if (x !== undefined) return num(size === 4 ? x | 0 : size === 2 ? x & 0xffff : x & 0xff);
-    if (size === 4 && this.isInt32(v)) return v;
-    return this.fresh(size === 4 ? bin('|', v, num(0)) : bin('&', v, num(size === 2 ? 0xffff : 0xff)));
-  }
-  sext(v: Expr, size: Size): Expr {
-    const x = litValue(v);
-    if (x !== undefined) return num(size === 4 ? x | 0 : size === 2 ? (x << 16) >> 16 : (x << 24) >> 24);
-    if (size === 4) return this.fresh(bin('|', v, num(0)));
-    const shift = num(size === 2 ? 16 : 24);
-    return this.fresh(bin('>>', bin('<<', v, shift), shift));
-  }
-  select(c: Expr, a: Expr, b: Expr): Expr {
-    const x = litValue(c);
-    if (x !== undefined) return x ? a : b;
-    return this.fresh(cond(c, a, b));
-  }
+  add(a: Expr, b: Expr): Expr { return this.fresh(X.add(a, b)); }
+  sub(a: Expr, b: Expr): Expr { return this.fresh(X.sub(a, b)); }
+  and(a: Expr, b: Expr): Expr { return this.fresh(X.and(a, b)); }
+  or(a: Expr, b: Expr): Expr { return this.fresh(X.or(a, b)); }
+  xor(a: Expr, b: Expr): Expr { return this.fresh(X.xor(a, b)); }
+  not(a: Expr): Expr { return this.fresh(X.not(a)); }
+  shl(a: Expr, n: Expr): Expr { return this.fresh(X.shl(a, n)); }
+  shr(a: Expr, n: Expr): Expr { return this.fresh(X.shr(a, n)); }
+  sar(a: Expr, n: Expr): Expr { return this.fresh(X.sar(a, n)); }
+  mul(a: Expr, b: Expr): Expr { return this.fresh(X.mul(a, b)); }
+  eq(a: Expr, b: Expr): Expr { return this.fresh(X.eq(a, b)); }
+  ne(a: Expr, b: Expr): Expr { return this.fresh(X.ne(a, b)); }
+  ltu(a: Expr, b: Expr): Expr { return this.fresh(X.ltu(a, b)); }
+  lts(a: Expr, b: Expr): Expr { return this.fresh(X.lts(a, b)); }
+  leu(a: Expr, b: Expr): Expr { return this.fresh(X.leu(a, b)); }
+  les(a: Expr, b: Expr): Expr { return this.fresh(X.les(a, b)); }
+  trunc(v: Expr, size: Size): Expr { return size === 4 && this.isInt32(v) ? v : this.fresh(X.trunc(v, size)); }
+  sext(v: Expr, size: Size): Expr { return this.fresh(X.sext(v, size)); }
+  select(c: Expr, a: Expr, b: Expr): Expr { return this.fresh(X.select(c, a, b)); }
 
   // ---- registers ---------------------------------------------------------------
 
@@ -168,60 +161,28 @@ export class EmitOps implements Ops<Expr> {
     this.out.push(assign(this.regName(q), bin('|', bin('&', this.regName(q), num(~0xff00)), bin('<<', bin('&', v, num(0xff)), num(8)))));
   }
 
+  sreg(s: number): Expr {
+    return this.fresh(index(cpuField('segSel'), num(s)));
+  }
+
   // ---- operands ----------------------------------------------------------------
 
+  /**
+   * The effective address, bound to one temporary at its first use in an
+   * instruction and reused while that temporary is in scope: in the
+   * statement list it was bound in, or in a branch of an `if_` nested in it.
+   */
   ea(i: Instr, _n: number): Expr {
-    let e: Expr | undefined;
-    if (i.base >= 0) e = this.regName(i.base);
-    if (i.index >= 0) {
-      const scaled = i.scale ? bin('<<', this.regName(i.index), num(i.scale)) : this.regName(i.index);
-      e = e ? bin('+', e, scaled) : scaled;
-    }
-    if (!e) return num(i.adsize === 2 ? i.disp & 0xffff : i.disp | 0);
-    if (i.disp) e = bin('+', e, num(i.disp));
-    return this.fresh(i.adsize === 2 ? bin('&', e, num(0xffff)) : bin('|', e, num(0)));
+    const cached = this.eaCache;
+    if (cached && cached.instr === i && (cached.scope === this.out || this.openScopes.includes(cached.scope))) return cached.value;
+    this.regsRead |= addressRegisters(i);
+    const value = this.fresh(effectiveAddress(X, i, REGISTERS));
+    this.eaCache = { instr: i, scope: this.out, value };
+    return value;
   }
 
-  get(i: Instr, n: number): Expr {
-    const o = i.row.operands[n];
-    const size = operandBytes(o.size, i.opsize) as Size;
-    switch (o.kind) {
-      case K.E:
-        if (i.mod === 3) return this.reg(i.rm, size);
-        return this.load(i.seg, this.ea(i, n), size);
-      case K.M: case K.O: return this.load(i.seg, this.ea(i, n), size);
-      case K.G: return this.reg(i.reg, size);
-      case K.R: return this.reg(i.rm, size);
-      case K.Z: return this.reg(i.opcode & 7, size);
-      case K.FixedReg: return this.reg(o.fixed, size);
-      case K.J: return num(i.imm); // already absolute (decoder)
-      case K.I: case K.A: {
-        const v = o.slot === 0 ? i.imm : i.imm2;
-        return num(size === 4 ? v | 0 : size === 2 ? v & 0xffff : v & 0xff);
-      }
-      case K.One: return num(1);
-      case K.FixedSeg: return this.fresh(index(cpuField('segSel'), num(o.fixed)));
-      case K.S: return this.fresh(index(cpuField('segSel'), num(i.reg)));
-    }
-    throw new Error(`operand ${o.text} cannot be read by generated code`);
-  }
-
-  set(i: Instr, n: number, v: Expr): void {
-    const o = i.row.operands[n];
-    const size = operandBytes(o.size, i.opsize) as Size;
-    switch (o.kind) {
-      case K.E:
-        if (i.mod === 3) { this.setReg(i.rm, size, v); return; }
-        this.store(i.seg, this.ea(i, n), size, v);
-        return;
-      case K.M: case K.O: this.store(i.seg, this.ea(i, n), size, v); return;
-      case K.G: this.setReg(i.reg, size, v); return;
-      case K.R: this.setReg(i.rm, size, v); return;
-      case K.Z: this.setReg(i.opcode & 7, size, v); return;
-      case K.FixedReg: this.setReg(o.fixed, size, v); return;
-    }
-    throw new Error(`operand ${o.text} cannot be written by generated code`);
-  }
+  get(i: Instr, n: number): Expr { return readOperand(this, i, n); }
+  set(i: Instr, n: number, v: Expr): void { writeOperand(this, i, n, v); }
 
   // ---- memory ------------------------------------------------------------------
 
@@ -333,45 +294,28 @@ export class EmitOps implements Ops<Expr> {
       if (!k) return undefined;
       const v = litValue(k);
       if (v === 0) continue;
-      e = bin('|', e, v === 1 ? num(f) : bin('<<', k, num(Math.log2(f))));
+      e = bin('|', e, v === 1 ? num(f) : X.shl(k, num(Math.log2(f))));
     }
     return e;
   }
 
-  /** An expression for flag f as 0/1 when the last operation is known. */
+  /** Flag f as 0/1 from the formula of the last operation, when it is known and f is still lazy. */
   private knownFlag(f: number): Expr | undefined {
     const last = this.flags.last;
     if (!last || this.flags.lz === null || !(this.flags.lz & f)) return undefined;
-    const kind = last.lop >> 2;
-    const bits = [8, 16, 32][last.lop & 3];
-    const { res, a, b } = last;
-    const u = (e: Expr) => bin('>>>', e, num(0));
-    const top = num(bits - 1);
-    switch (f) {
-      case ZF: return cond(bin('===', bits === 32 ? res : bin('&', res, num(bits === 8 ? 0xff : 0xffff)), num(0)), num(1), num(0));
-      case SF: return bin('&', bin('>>>', res, top), num(1));
-      case CF:
-        if (kind === FlagKind.SUB) return cond(bin('<', u(a), u(b)), num(1), num(0));
-        if (kind === FlagKind.ADD) return cond(bin('<', u(res), u(a)), num(1), num(0));
-        if (kind === FlagKind.LOGIC) return num(0);
-        return undefined;
-      case OF:
-        if (kind === FlagKind.LOGIC) return num(0);
-        if (kind === FlagKind.SUB) return bin('&', bin('>>>', bin('&', bin('^', a, b), bin('^', a, res)), top), num(1));
-        if (kind === FlagKind.ADD) return bin('&', bin('>>>', bin('&', bin('^', a, res), bin('^', b, res)), top), num(1));
-        return undefined;
-    }
-    return undefined;
+    return flagOf(X, f, last.lop, last.res, last.a, last.b);
+  }
+
+  /** Flag f as 0/1 without a helper: from the known last operation, or from `fl` where it is not lazy. */
+  private flagValue(f: number): Expr | undefined {
+    const k = this.knownFlag(f);
+    if (k) return k;
+    if (this.flags.lz === null || this.flags.lz & f) return undefined;
+    return X.and(X.sar(local('eflags'), num(Math.log2(f))), num(1));
   }
 
   flag(f: number): Expr {
-    const k = this.knownFlag(f);
-    if (k) return this.fresh(k);
-    if (this.flags.lz !== null && !(this.flags.lz & f)) {
-      const bit = Math.log2(f);
-      return this.fresh(bin('&', bin('>>', local('eflags'), num(bit)), num(1)));
-    }
-    return this.fresh(call(hostFn('flag'), [num(f), ...this.flagArgs()]));
+    return this.fresh(this.flagValue(f) ?? call(hostFn('flag'), [num(f), ...this.flagArgs()]));
   }
 
   setFlag(f: number, v: Expr): void {
@@ -383,61 +327,23 @@ export class EmitOps implements Ops<Expr> {
   }
 
   cond(cc: number): Expr {
-    const fused = this.fusedCondition(cc);
-    if (fused) return this.fresh(cond(fused, num(1), num(0)));
-    return this.fresh(call(hostFn('cond'), [num(cc), ...this.flagArgs()]));
+    return this.fresh(this.conditionValue(cc) ?? call(hostFn('cond'), [num(cc), ...this.flagArgs()]));
   }
 
-  /** cmp/sub and test/and/or/xor followed by a condition: compare the operands directly. */
-  private fusedCondition(cc: number): Expr | undefined {
-    const last = this.flags.last;
-    if (!last || this.flags.lz === null || (this.flags.lz & CC_READS[cc]) !== CC_READS[cc]) return undefined;
-    const kind = last.lop >> 2;
-    const bits = [8, 16, 32][last.lop & 3];
-    const { res, a, b } = last;
-    const neg = (cc & 1) === 1;
-    const u = (e: Expr) => bin('>>>', e, num(0));
-    const s = (e: Expr) => (bits === 32 ? bin('|', e, num(0)) : bin('>>', bin('<<', e, num(32 - bits)), num(32 - bits)));
-    let test: Expr | undefined;
-    if (kind === FlagKind.SUB) {
-      switch (cc >> 1) {
-        case 1: test = bin('<', u(a), u(b)); break; // b / ae
-        case 2: test = bin('===', a, b); break; // e / ne
-        case 3: test = bin('<=', u(a), u(b)); break; // be / a
-        case 4: test = bin('!==', bin('&', bin('>>>', res, num(bits - 1)), num(1)), num(0)); break; // s / ns
-        case 6: test = bin('<', s(a), s(b)); break; // l / ge
-        case 7: test = bin('<=', s(a), s(b)); break; // le / g
-      }
-    } else if (kind === FlagKind.LOGIC) {
-      const sign = bin('!==', bin('&', bin('>>>', res, num(bits - 1)), num(1)), num(0));
-      const zero = bin('===', res, num(0));
-      switch (cc >> 1) {
-        case 0: test = bin('!==', num(0), num(0)); break; // o: OF = 0
-        case 1: test = bin('!==', num(0), num(0)); break; // b: CF = 0
-        case 2: case 3: test = zero; break; // e, be (CF = 0)
-        case 4: case 6: test = sign; break; // s, l (OF = 0)
-        case 7: test = logical('||', zero, sign); break;
-      }
-    } else if (kind === FlagKind.ADD && (cc >> 1 === 2 || cc >> 1 === 4)) {
-      test = cc >> 1 === 2 ? bin('===', res, num(0)) : bin('!==', bin('&', bin('>>>', res, num(bits - 1)), num(1)), num(0));
-    }
-    if (!test) test = this.composedCondition(cc & ~1);
-    if (!test) return undefined;
-    return neg ? unary('!', test) : test;
-  }
-
-  /** A condition built from the individual flags the known last operation gives. */
-  private composedCondition(cc: number): Expr | undefined {
-    const f = (flag: number) => this.knownFlag(flag);
-    const ne0 = (e: Expr) => bin('!==', e, num(0));
-    switch (cc >> 1) {
-      case 0: { const o = f(OF); return o && ne0(o); }
-      case 1: { const c = f(CF); return c && ne0(c); }
-      case 3: { const c = f(CF), z = f(ZF); return c && z && logical('||', ne0(c), ne0(z)); }
-      case 6: { const sg = f(SF), o = f(OF); return sg && o && bin('!==', sg, o); }
-      case 7: { const z = f(ZF), sg = f(SF), o = f(OF); return z && sg && o && logical('||', ne0(z), bin('!==', sg, o)); }
-    }
-    return undefined;
+  /**
+   * Condition cc as 0/1 without a helper. When every flag it reads comes from
+   * the known last operation this is that operation's condition formula (a
+   * jcc after cmp compares the operands); otherwise it is composed from the
+   * flags one by one, if each is known or sits in `fl`.
+   */
+  private conditionValue(cc: number): Expr | undefined {
+    const reads = CC_READS[cc];
+    const { lz, last } = this.flags;
+    if (last && lz !== null && (lz & reads) === reads) return conditionOf(X, cc, last.lop, last.res, last.a, last.b);
+    const value = (f: number): Expr | undefined => (reads & f ? this.flagValue(f) : num(0));
+    const of = value(OF), cf = value(CF), zf = value(ZF), sf = value(SF), pf = value(PF);
+    if (!of || !cf || !zf || !sf || !pf) return undefined;
+    return combineFlags(X, cc, of, cf, zf, sf, pf);
   }
 
   // ---- control -----------------------------------------------------------------
@@ -453,6 +359,7 @@ export class EmitOps implements Ops<Expr> {
     if (x !== undefined) { if (x) then(); else otherwise?.(); return; }
     const saved = this.out;
     const before = this.flags;
+    this.openScopes.push(saved);
     const thenOut: Stmt[] = [];
     this.out = thenOut;
     then();
@@ -461,6 +368,7 @@ export class EmitOps implements Ops<Expr> {
     const elseOut: Stmt[] = [];
     if (otherwise) { this.out = elseOut; otherwise(); }
     const afterElse = this.flags;
+    this.openScopes.pop();
     this.out = saved;
     this.out.push(ifStmt(c, thenOut, elseOut));
     // temporaries made inside a branch are out of scope after it

@@ -7,9 +7,10 @@
  * translated code ends the region after it). Both branches of every `if_`
  * run, so the answer covers every path.
  */
-import type { Ops, Size } from '../../semantics/ops.ts';
+import type { Ops } from '../../semantics/ops.ts';
+import type { Size } from '../../base/arith.ts';
 import type { Instr } from '../../isa/instr.ts';
-import { K } from '../../isa/operands.ts';
+import { readOperand, writeOperand } from '../../semantics/operands.ts';
 
 export interface Effects {
   loads: boolean;
@@ -38,20 +39,18 @@ export class ProbeOps implements Ops<number> {
   ne(): number { return 0; }
   ltu(): number { return 0; }
   lts(): number { return 0; }
+  leu(): number { return 0; }
+  les(): number { return 0; }
   trunc(): number { return 0; }
   sext(): number { return 0; }
   select(): number { return 0; }
   ea(): number { return 0; }
 
-  private isMemory(i: Instr, n: number): boolean {
-    const k = i.row.operands[n].kind;
-    return (k === K.E && i.mod !== 3) || k === K.M || k === K.O;
-  }
-
-  get(i: Instr, n: number): number { if (this.isMemory(i, n)) this.effects.loads = true; return 0; }
-  set(i: Instr, n: number): void { if (this.isMemory(i, n)) this.effects.stores = true; }
+  get(i: Instr, n: number): number { return readOperand(this, i, n); }
+  set(i: Instr, n: number, v: number): void { writeOperand(this, i, n, v); }
   reg(): number { return 0; }
   setReg(): void {}
+  sreg(): number { return 0; }
   load(_s: number, _o: number, _z: Size): number { this.effects.loads = true; return 0; }
   store(): void { this.effects.stores = true; }
   push(): void { this.effects.stores = true; }

@@ -1,0 +1,105 @@
+/**
+ * Operand access, written once for every backend of `Ops`.
+ *
+ * A row names its operands in the manual's notation (isa/operands.ts); this
+ * module turns "operand n of this instruction" into the primitive operations
+ * every backend has: a register read or write (`reg`/`setReg`, partial
+ * registers included), a memory load or store at an effective address
+ * (`load`/`store`), a segment selector (`sreg`), or a constant the decoder
+ * already extracted. It is the table-driven load and write-back of QEMU's
+ * newer x86 decoder, done once instead of in each backend: the interpreter
+ * (runtime/interp-ops.ts), the code generator (translator/emit/emit-ops.ts)
+ * and the effect probe (translator/emit/probe-ops.ts) only route `get`,
+ * `set` and `ea` here.
+ *
+ * The effective address is a formula over `Arith` and the register values,
+ * so the interpreter computes it and the translator emits it from the same
+ * lines. A backend computes it at most once per instruction (`Ops.ea` caches
+ * it): x86 forms the address once, before the instruction changes any
+ * register, except that `pop` to memory uses ESP after the pop, which falls
+ * out of computing it at its first use.
+ *
+ * Helpers (`Exec`) use the same functions through the interpreter's Ops they
+ * are given, so no helper computes an address or reads a far pointer its own
+ * way.
+ */
+import { NUM, type Arith, type Size } from '../base/arith.ts';
+import type { Instr } from '../isa/instr.ts';
+import { K, operandBytes } from '../isa/operands.ts';
+import type { Ops } from './ops.ts';
+
+/**
+ * The offset (not linear) of the instruction's memory operand: base + index
+ * << scale + displacement, wrapped to the address size. `regs` holds the
+ * general registers' full values.
+ */
+export function effectiveAddress<V>(a: Arith<V>, i: Instr, regs: ArrayLike<V>): V {
+  let off: V | undefined;
+  if (i.base >= 0) off = regs[i.base];
+  if (i.index >= 0) {
+    const scaled = i.scale ? a.shl(regs[i.index], a.c(i.scale)) : regs[i.index];
+    off = off === undefined ? scaled : a.add(off, scaled);
+  }
+  if (off === undefined) return a.c(i.adsize === 2 ? i.disp & 0xffff : i.disp | 0);
+  if (i.disp) off = a.add(off, a.c(i.disp));
+  return a.trunc(off, i.adsize as Size);
+}
+
+/** The general registers (bit r for register r) the effective address reads. */
+export function addressRegisters(i: Instr): number {
+  return (i.base >= 0 ? 1 << i.base : 0) | (i.index >= 0 ? 1 << i.index : 0);
+}
+
+/** `off + delta` wrapped to the instruction's address size: the next part of a multi-part memory operand. */
+export function addressPlus<V>(a: Arith<V>, i: Instr, off: V, delta: V): V {
+  return a.trunc(a.add(off, delta), i.adsize as Size);
+}
+
+/** Is operand n a memory operand (its value is loaded and stored at the effective address)? */
+export function isMemoryOperand(i: Instr, n: number): boolean {
+  const k = i.row.operands[n].kind;
+  return (k === K.E && i.mod !== 3) || k === K.M || k === K.O;
+}
+
+/** Operand n's value. */
+export function readOperand<V>(o: Ops<V>, i: Instr, n: number): V {
+  const op = i.row.operands[n];
+  const size = operandBytes(op.size, i.opsize) as Size;
+  switch (op.kind) {
+    case K.E: return i.mod === 3 ? o.reg(i.rm, size) : o.load(i.seg, o.ea(i, n), size);
+    case K.M: case K.O: return o.load(i.seg, o.ea(i, n), size);
+    case K.G: return o.reg(i.reg, size);
+    case K.R: return o.reg(i.rm, size);
+    case K.Z: return o.reg(i.opcode & 7, size);
+    case K.FixedReg: return o.reg(op.fixed, size);
+    // a relative target was made absolute (and wrapped) by the decoder: it is not an 8-bit value
+    case K.J: return o.c(i.imm);
+    case K.I: case K.A: return o.c(NUM.trunc(op.slot === 0 ? i.imm : i.imm2, size));
+    case K.One: return o.c(1);
+    case K.FixedSeg: return o.sreg(op.fixed);
+    case K.S: return o.sreg(i.reg);
+  }
+  throw new Error(`operand ${op.text} cannot be read generically`);
+}
+
+/** Write v to operand n. */
+export function writeOperand<V>(o: Ops<V>, i: Instr, n: number, v: V): void {
+  const op = i.row.operands[n];
+  const size = operandBytes(op.size, i.opsize) as Size;
+  switch (op.kind) {
+    case K.E: if (i.mod === 3) o.setReg(i.rm, size, v); else o.store(i.seg, o.ea(i, n), size, v); return;
+    case K.M: case K.O: o.store(i.seg, o.ea(i, n), size, v); return;
+    case K.G: o.setReg(i.reg, size, v); return;
+    case K.R: o.setReg(i.rm, size, v); return;
+    case K.Z: o.setReg(i.opcode & 7, size, v); return;
+    case K.FixedReg: o.setReg(op.fixed, size, v); return;
+  }
+  throw new Error(`operand ${op.text} cannot be written generically`);
+}
+
+/** The far pointer (offset, then a 16-bit selector) of memory operand n. */
+export function readFarPointer<V>(o: Ops<V>, i: Instr, n: number): { offset: V; selector: V } {
+  const ea = o.ea(i, n);
+  const offset = o.load(i.seg, ea, i.opsize as Size);
+  return { offset, selector: o.load(i.seg, addressPlus(o, i, ea, o.c(i.opsize)), 2) };
+}
