@@ -27,6 +27,8 @@ import { Mmu, CR0_PE, CR0_ET, CR0_AM, type PagingControl } from './mmu.ts';
 import { Seg, Reg } from '../isa/instr.ts';
 import { Fpu } from './fpu-state.ts';
 import { VMIDBT_CPU, signature, type CpuModel } from './models.ts';
+import { fullRegister, readPart, stackCommit, stackMove, stackPointer, writePart } from './registers.ts';
+import { NUM, type Size } from '../base/arith.ts';
 
 /** segment access rights precomputed from the descriptor cache */
 export const SEG_R = 1, SEG_W = 2, SEG_X = 4, SEG_VALID = 8;
@@ -188,17 +190,14 @@ export class Cpu implements FlagState, PagingControl {
 
   // ---- registers -------------------------------------------------------------------
 
+  /** register r of `size` (partial registers as registers.ts numbers them) */
   getReg(r: number, size: number): number {
-    if (size === 4) return this.regs[r];
-    if (size === 2) return this.regs[r] & 0xffff;
-    return r < 4 ? this.regs[r] & 0xff : (this.regs[r - 4] >> 8) & 0xff;
+    return readPart(NUM, this.regs[fullRegister(r, size)], r, size as Size);
   }
 
   setReg(r: number, size: number, v: number): void {
-    if (size === 4) this.regs[r] = v;
-    else if (size === 2) this.regs[r] = (this.regs[r] & ~0xffff) | (v & 0xffff);
-    else if (r < 4) this.regs[r] = (this.regs[r] & ~0xff) | (v & 0xff);
-    else this.regs[r - 4] = (this.regs[r - 4] & ~0xff00) | ((v & 0xff) << 8);
+    const full = fullRegister(r, size);
+    this.regs[full] = writePart(NUM, this.regs[full], r, size as Size, v);
   }
 
   // ---- flags -----------------------------------------------------------------------
@@ -349,17 +348,17 @@ export class Cpu implements FlagState, PagingControl {
 
   // ---- stack -----------------------------------------------------------------------
 
+  /** the stack pointer at the stack's width (registers.ts) */
   get sp(): number {
-    return this.stack32 ? this.regs[Reg.ESP] : this.regs[Reg.ESP] & 0xffff;
+    return stackPointer(NUM, this.regs[Reg.ESP], this.stack32);
   }
 
   set sp(v: number) {
-    if (this.stack32) this.regs[Reg.ESP] = v;
-    else this.regs[Reg.ESP] = (this.regs[Reg.ESP] & ~0xffff) | (v & 0xffff);
+    this.regs[Reg.ESP] = stackCommit(NUM, this.regs[Reg.ESP], v, this.stack32);
   }
 
   push(v: number, size: number): void {
-    const sp = this.stack32 ? (this.regs[Reg.ESP] - size) | 0 : (this.regs[Reg.ESP] - size) & 0xffff;
+    const sp = stackMove(NUM, this.regs[Reg.ESP], -size, this.stack32);
     this.write(Seg.SS, sp, size, v);
     this.sp = sp;
   }
@@ -367,14 +366,13 @@ export class Cpu implements FlagState, PagingControl {
   pop(size: number): number {
     const sp = this.sp;
     const v = this.read(Seg.SS, sp, size);
-    this.sp = sp + size;
+    this.sp = stackMove(NUM, sp, size, this.stack32);
     return v;
   }
 
   /** Read the stack `k` bytes above the top without popping. */
   peek(k: number, size: number): number {
-    const sp = this.stack32 ? (this.regs[Reg.ESP] + k) | 0 : (this.regs[Reg.ESP] + k) & 0xffff;
-    return this.read(Seg.SS, sp, size);
+    return this.read(Seg.SS, stackMove(NUM, this.regs[Reg.ESP], k, this.stack32), size);
   }
 
   /** Everything a diagnostic dump shows. */

@@ -17,7 +17,7 @@
  * Values follow the engine-wide convention: a 32-bit value is an int32, an 8- or
  * 16-bit value is zero-extended and non-negative.
  */
-import { AF, ARITH, CC_READS, CF, OF, PF, SF, ZF, combineFlags } from '../isa/eflags.ts';
+import { AF, CC_READS, CF, OF, PF, SF, ZF, combineFlags } from '../isa/eflags.ts';
 import { NUM, type Arith, type Size } from '../base/arith.ts';
 
 /** Kinds of flag-producing operation. `lop = (kind << 2) | sizeIndex`. */

@@ -13,7 +13,10 @@ import { Fault, MachineStop, Vec, VECTOR_NAMES, hasErrorCode } from '../isa/faul
 import type { Cpu } from './cpu.ts';
 import { Seg, Reg } from '../isa/instr.ts';
 import { AC, IF, NT, RF, TF, VM } from '../isa/eflags.ts';
-import { readDescriptor, readSystem, loadCache, setAccessed, writeSystem, type Descriptor } from './segments.ts';
+import { readDescriptor, readSystem, loadCache, setAccessed, type Descriptor } from './segments.ts';
+import { writeFrame, writeFrameOnNewStack } from './stack.ts';
+import { stackCommit } from './registers.ts';
+import { NUM } from '../base/arith.ts';
 
 export const enum IntKind {
   /** a CPU exception (fault or trap) */
@@ -129,24 +132,13 @@ export function deliver(cpu: Cpu, vector: number, kind: IntKind, code: number, r
 
   // write the frame first: a fault here leaves every register untouched
   const stackBig = ss ? (ss.d.attr & 0x4000) !== 0 : cpu.stack32;
-  const stackBase = ss ? ss.d.base : cpu.segBase[Seg.SS];
-  let sp = stackBig ? newEsp : newEsp & 0xffff;
-  for (const v of frame) {
-    sp = stackBig ? (sp - size) | 0 : (sp - size) & 0xffff;
-    if (ss) {
-      checkStackLimit(ss.d, sp, size, ext);
-      writeSystem(cpu, (stackBase + (stackBig ? sp : sp & 0xffff)) | 0, size, v);
-    } else {
-      cpu.write(Seg.SS, sp, size, v);
-    }
-  }
+  const sp = ss ? writeFrameOnNewStack(cpu, ss.d, newEsp, frame, size, ext) : writeFrame(cpu, frame, size);
 
   if (ss) {
     setAccessed(cpu, ss.d);
     loadCache(cpu, Seg.SS, ss.sel, ss.d);
   }
-  if (stackBig) cpu.regs[Reg.ESP] = sp;
-  else cpu.regs[Reg.ESP] = (cpu.regs[Reg.ESP] & ~0xffff) | sp;
+  cpu.regs[Reg.ESP] = stackCommit(NUM, cpu.regs[Reg.ESP], sp, stackBig);
   setAccessed(cpu, cs);
   loadCache(cpu, Seg.CS, (sel & ~3) | newCpl, cs);
   cpu.setCpl(newCpl);
@@ -162,14 +154,6 @@ export function deliver(cpu: Cpu, vector: number, kind: IntKind, code: number, r
   }
   cpu.setEflags(eflags & ~clear);
   cpu.eip = offset;
-}
-
-function checkStackLimit(d: Descriptor, sp: number, size: number, ext: number): void {
-  const expandDown = (d.type & 4) !== 0;
-  const o = sp >>> 0;
-  const hiLimit = d.attr & 0x4000 ? 0xffffffff : 0xffff;
-  const ok = expandDown ? o > d.limit && o + size - 1 <= hiLimit : o + size - 1 <= d.limit;
-  if (!ok) throw new Fault(Vec.SS, ext);
 }
 
 /**

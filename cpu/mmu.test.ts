@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { bareCpu } from '../spec-tests/harness.ts';
 import { Fault } from '../isa/faults.ts';
-import { Access, CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, CR4_PSE, TLB_GLOBAL } from './mmu.ts';
+import { Access, CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, CR4_PSE } from './mmu.ts';
+import { TLB_GLOBAL } from './tlb.ts';
 
 function paged() {
   const b = bareCpu(8 << 20);

@@ -1,15 +1,14 @@
 /**
  * Paging and the software TLB of one vCPU.
  *
- * The TLB is an Int32Array indexed by linear page number (1M entries). An
- * entry is the physical page address ORed with rights bits, or 0 when nothing
- * is cached. Translated code and the interpreter test one entry and one bit:
- * `tlb[lin >>> 12] & rmask` (or `wmask`), where the masks depend on whether
- * the access is a user (CPL 3) access. A right is only cached when using it
- * needs no bookkeeping: write rights only once the dirty bit is set, and
- * never for ROM, device or translated-code pages. Everything else takes the
- * slow path, which walks the page tables, sets accessed/dirty bits, raises
- * #PF with CR2 and the error code, and refills the entry.
+ * The TLB is an Int32Array indexed by linear page number (1M entries); the
+ * entry format and the one-bit fast-path test every user of an entry makes
+ * are cpu/tlb.ts. `rmask` and `wmask` are the rights the current privilege
+ * needs. A right is only cached when using it needs no bookkeeping: write
+ * rights only once the dirty bit is set, and never for ROM, device or
+ * translated-code pages. Everything else takes the slow path, which walks
+ * the page tables, sets accessed/dirty bits, raises #PF with CR2 and the
+ * error code, and refills the entry.
  *
  * Supported: 2-level paging with 4 KiB and 4 MiB (CR4.PSE) pages, PAE with
  * 4 KiB and 2 MiB pages (physical addresses below 4 GiB), global pages
@@ -20,14 +19,12 @@
  */
 import { Fault, Vec } from '../isa/faults.ts';
 import type { PhysicalMemory } from './memory.ts';
+import { NUM } from '../base/arith.ts';
+import {
+  TLB_ALL_RIGHTS, TLB_GLOBAL, TLB_LARGE, TLB_NX, TLB_RS, TLB_RU, TLB_WRITE_RIGHTS, TLB_WS, TLB_WU,
+  tlbEntry, tlbExecutable, tlbFrame, tlbGrants, tlbPhysical, tlbRight, tlbSlot, withinPage,
+} from './tlb.ts';
 
-export const TLB_RS = 1;
-export const TLB_WS = 2;
-export const TLB_RU = 4;
-export const TLB_WU = 8;
-export const TLB_GLOBAL = 16;
-export const TLB_NX = 32;
-export const TLB_LARGE = 64;
 
 export const CR0_PE = 1, CR0_MP = 2, CR0_EM = 4, CR0_TS = 8, CR0_ET = 0x10, CR0_NE = 0x20;
 export const CR0_WP = 0x10000, CR0_AM = 0x40000, CR0_NW = 0x20000000, CR0_CD = 0x40000000, CR0_PG = 0x80000000 | 0;
@@ -73,46 +70,51 @@ export class Mmu {
 
   setUser(user: boolean): void {
     this.user = user;
-    this.rmask = user ? TLB_RU : TLB_RS;
-    this.wmask = user ? TLB_WU : TLB_WS;
+    this.rmask = tlbRight(user, false);
+    this.wmask = tlbRight(user, true);
   }
 
   // ---- fast paths (linear addresses) -------------------------------------------------
 
+  /** The TLB entry for linear address lin (cpu/tlb.ts says what is in it). */
+  entry(lin: number): number {
+    return this.tlb[tlbSlot(NUM, lin)];
+  }
+
   read8(lin: number): number {
-    const e = this.tlb[lin >>> 12];
-    if (e & this.rmask) return this.mem.u8[(e & ~0xfff) | (lin & 0xfff)];
+    const e = this.entry(lin);
+    if (tlbGrants(NUM, e, this.rmask)) return this.mem.u8[tlbPhysical(NUM, e, lin)];
     return this.readSlow(lin, 1);
   }
 
   read16(lin: number): number {
-    const e = this.tlb[lin >>> 12];
-    if (e & this.rmask && (lin & 0xfff) <= 0xffe) {
-      const p = (e & ~0xfff) | (lin & 0xfff);
+    const e = this.entry(lin);
+    if (tlbGrants(NUM, e, this.rmask) && withinPage(NUM, lin, 2)) {
+      const p = tlbPhysical(NUM, e, lin);
       return p & 1 ? this.mem.view.getUint16(p, true) : this.mem.u16[p >>> 1];
     }
     return this.readSlow(lin, 2);
   }
 
   read32(lin: number): number {
-    const e = this.tlb[lin >>> 12];
-    if (e & this.rmask && (lin & 0xfff) <= 0xffc) {
-      const p = (e & ~0xfff) | (lin & 0xfff);
+    const e = this.entry(lin);
+    if (tlbGrants(NUM, e, this.rmask) && withinPage(NUM, lin, 4)) {
+      const p = tlbPhysical(NUM, e, lin);
       return p & 3 ? this.mem.view.getInt32(p, true) : this.mem.i32[p >>> 2];
     }
     return this.readSlow(lin, 4);
   }
 
   write8(lin: number, v: number): void {
-    const e = this.tlb[lin >>> 12];
-    if (e & this.wmask) { this.mem.u8[(e & ~0xfff) | (lin & 0xfff)] = v; return; }
+    const e = this.entry(lin);
+    if (tlbGrants(NUM, e, this.wmask)) { this.mem.u8[tlbPhysical(NUM, e, lin)] = v; return; }
     this.writeSlow(lin, 1, v);
   }
 
   write16(lin: number, v: number): void {
-    const e = this.tlb[lin >>> 12];
-    if (e & this.wmask && (lin & 0xfff) <= 0xffe) {
-      const p = (e & ~0xfff) | (lin & 0xfff);
+    const e = this.entry(lin);
+    if (tlbGrants(NUM, e, this.wmask) && withinPage(NUM, lin, 2)) {
+      const p = tlbPhysical(NUM, e, lin);
       if (p & 1) this.mem.view.setUint16(p, v, true); else this.mem.u16[p >>> 1] = v;
       return;
     }
@@ -120,9 +122,9 @@ export class Mmu {
   }
 
   write32(lin: number, v: number): void {
-    const e = this.tlb[lin >>> 12];
-    if (e & this.wmask && (lin & 0xfff) <= 0xffc) {
-      const p = (e & ~0xfff) | (lin & 0xfff);
+    const e = this.entry(lin);
+    if (tlbGrants(NUM, e, this.wmask) && withinPage(NUM, lin, 4)) {
+      const p = tlbPhysical(NUM, e, lin);
       if (p & 3) this.mem.view.setInt32(p, v, true); else this.mem.i32[p >>> 2] = v;
       return;
     }
@@ -139,8 +141,8 @@ export class Mmu {
 
   /** A byte of code at a linear address (checks execute rights). */
   fetch8(lin: number): number {
-    const e = this.tlb[lin >>> 12];
-    if (e & this.rmask && !(e & TLB_NX)) return this.mem.u8[(e & ~0xfff) | (lin & 0xfff)];
+    const e = this.entry(lin);
+    if (tlbExecutable(NUM, e, this.rmask)) return this.mem.u8[tlbPhysical(NUM, e, lin)];
     return this.mem.read(this.translate(lin, Access.FETCH), 1);
   }
 
@@ -183,7 +185,7 @@ export class Mmu {
     let rights: number;
     if (!(ctl.cr0 & CR0_PG)) {
       phys = lin >>> 0;
-      rights = TLB_RS | TLB_WS | TLB_RU | TLB_WU;
+      rights = TLB_ALL_RIGHTS;
     } else {
       this.walks++;
       const r = ctl.cr4 & CR4_PAE ? this.walkPae(lin, access, user) : this.walk32(lin, access, user);
@@ -192,13 +194,13 @@ export class Mmu {
     }
     const page = phys & ~0xfff;
     if (this.mem.fastReadable(page) && lin >>> 12 <= this.ceilingVpn) {
-      if (!this.mem.fastWritable(page)) rights &= ~(TLB_WS | TLB_WU);
+      if (!this.mem.fastWritable(page)) rights &= ~TLB_WRITE_RIGHTS;
       const vpn = lin >>> 12;
       if (this.tlb[vpn] === 0) {
         if (this.nFilled === FILLED_CAPACITY) this.flushAll(false);
         this.filled[this.nFilled++] = vpn;
       }
-      this.tlb[vpn] = page | rights;
+      this.tlb[vpn] = tlbEntry(page, rights);
       if (rights & TLB_LARGE) this.largeFills++;
     }
     return phys >>> 0;
@@ -332,7 +334,7 @@ export class Mmu {
     for (let k = 0; k < this.nFilled; k++) {
       const vpn = this.filled[k];
       const e = this.tlb[vpn];
-      if ((e & ~0xfff) === (page & ~0xfff)) this.tlb[vpn] = e & ~(TLB_WS | TLB_WU);
+      if (tlbFrame(NUM, e) === tlbFrame(NUM, page)) this.tlb[vpn] = e & ~TLB_WRITE_RIGHTS;
     }
   }
 }

@@ -19,7 +19,8 @@ import { InterpOps } from './interp-ops.ts';
 import { admit } from '../semantics/admit.ts';
 import { deliver, deliverFault, IntKind } from '../cpu/interrupts.ts';
 import { IF, TF } from '../isa/eflags.ts';
-import { TLB_NX } from '../cpu/mmu.ts';
+import { tlbExecutable, tlbPhysical } from '../cpu/tlb.ts';
+import { NUM } from '../base/arith.ts';
 import { Seg } from '../isa/instr.ts';
 
 /** Bound on cached decodings; past it the cache starts over. */
@@ -53,9 +54,9 @@ export class Interpreter {
     const off = eip >>> 0;
     if (off <= cpu.segHi[Seg.CS]) {
       const lin = (cpu.segBase[Seg.CS] + off) | 0;
-      const e = cpu.mmu.tlb[lin >>> 12];
-      if (e & cpu.mmu.rmask && !(e & TLB_NX)) {
-        const phys = ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
+      const e = cpu.mmu.entry(lin);
+      if (tlbExecutable(NUM, e, cpu.mmu.rmask)) {
+        const phys = tlbPhysical(NUM, e, lin) >>> 0;
         const key = cpu.code32 ? phys + 0x100000000 : phys;
         const hit = this.decoded.get(key);
         // the same bytes at another EIP decode to other branch targets

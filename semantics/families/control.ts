@@ -9,6 +9,8 @@ import type { Exec } from '../ops.ts';
 import { Reg, Seg } from '../../isa/instr.ts';
 import { ZF } from '../../isa/eflags.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
+import { stackMove, stackPointer } from '../../cpu/registers.ts';
+import { NUM } from '../../base/arith.ts';
 
 const jmp: Sem = (o, i) => o.jump(o.get(i, 0), i.opsize);
 
@@ -61,22 +63,23 @@ const enter: Exec = (cpu: Cpu, i) => {
   const level = i.imm2 & 31;
   const frameSize = i.imm & 0xffff;
   const big = cpu.stack32;
-  const ebp = big ? cpu.regs[Reg.EBP] : cpu.regs[Reg.EBP] & 0xffff;
-  let sp = big ? cpu.regs[Reg.ESP] : cpu.regs[Reg.ESP] & 0xffff;
-  const wrap = (v: number) => (big ? v | 0 : v & 0xffff);
+  // EBP is a stack pointer here: its width is the stack's
+  const ebp = stackPointer(NUM, cpu.regs[Reg.EBP], big);
+  let sp = cpu.sp;
+  const down = (v: number, n: number) => stackMove(NUM, v, -n, big);
   // compute every store before committing a register
   const stores: [number, number][] = [];
-  sp = wrap(sp - size);
+  sp = down(sp, size);
   stores.push([sp, ebp]);
   const frameTemp = sp;
   let bp = ebp;
   for (let l = 1; l < level; l++) {
-    bp = wrap(bp - size);
-    sp = wrap(sp - size);
+    bp = down(bp, size);
+    sp = down(sp, size);
     stores.push([sp, cpu.read(Seg.SS, bp, size)]);
   }
-  if (level > 0) { sp = wrap(sp - size); stores.push([sp, frameTemp]); }
-  const finalSp = wrap(sp - frameSize);
+  if (level > 0) { sp = down(sp, size); stores.push([sp, frameTemp]); }
+  const finalSp = down(sp, frameSize);
   for (const [addr, v] of stores) cpu.write(Seg.SS, addr, size, v);
   if (frameSize) cpu.linear(Seg.SS, finalSp, 1, true);
   cpu.setReg(Reg.EBP, size, frameTemp);

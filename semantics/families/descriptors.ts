@@ -22,15 +22,6 @@ import {
   writeDebugRegister, writeTableImage,
 } from '../../cpu/system-ops.ts';
 
-function plus(i: Instr, off: number, k: number): number {
-  return i.adsize === 2 ? (off + k) & 0xffff : (off + k) | 0;
-}
-
-/** A 16-bit Ew operand (selectors, the machine status word). */
-function readEw(cpu: Cpu, i: Instr, o: Ops<number>, n: number): number {
-  return i.mod === 3 ? cpu.getReg(i.rm, 2) : cpu.read(i.seg, o.ea(i, n), 2);
-}
-
 /** sldt/str/smsw Ew: a register takes the operand size (zero-extended), memory gets 16 bits */
 function storeSelectorLike(cpu: Cpu, i: Instr, o: Ops<number>, v: number): void {
   if (i.mod === 3) cpu.setReg(i.rm, i.opsize, v);
@@ -62,12 +53,12 @@ function storeTable(idt: boolean): Exec {
 
 const lldt: Exec = (cpu, i, o) => {
   requireProtected(cpu);
-  loadLdt(cpu, readEw(cpu, i, o, 0));
+  loadLdt(cpu, o.get(i, 0));
 };
 
 const ltr: Exec = (cpu, i, o) => {
   requireProtected(cpu);
-  loadTaskRegister(cpu, readEw(cpu, i, o, 0));
+  loadTaskRegister(cpu, o.get(i, 0));
 };
 
 const sldt: Exec = (cpu, i, o) => {
@@ -119,7 +110,7 @@ const smsw: Exec = (cpu, i, o) => storeSelectorLike(cpu, i, o, i.mod === 3 && i.
 
 /** lmsw: PE MP EM TS only; PE can be set but not cleared */
 const lmsw: Exec = (cpu, i, o) => {
-  const v = readEw(cpu, i, o, 0);
+  const v = o.get(i, 0);
   writeCr0(cpu, (cpu.cr0 & ~0xf) | (v & 0xf) | (cpu.cr0 & CR0_PE));
 };
 
@@ -155,7 +146,7 @@ const LSL_SYSTEM = new Set([1, 2, 3, 9, 0xb]);
 function selectorTest(pick: (cpu: Cpu, d: Descriptor, opsize: number) => number | undefined, system: Set<number>): Exec {
   return (cpu, i, o) => {
     requireProtected(cpu);
-    const sel = readEw(cpu, i, o, 1);
+    const sel = o.get(i, 1);
     const d = probe(cpu, sel);
     const v = d && (d.s || system.has(d.type)) && visible(cpu, sel, d) ? pick(cpu, d, i.opsize) : undefined;
     if (v !== undefined) cpu.setReg(i.reg, i.opsize, v);
@@ -169,7 +160,7 @@ const lsl = selectorTest((_c, d) => d.limit | 0, LSL_SYSTEM);
 function verify(write: boolean): Exec {
   return (cpu, i, o) => {
     requireProtected(cpu);
-    const sel = readEw(cpu, i, o, 0);
+    const sel = o.get(i, 0);
     const d = probe(cpu, sel);
     let ok = false;
     if (d && d.s && visible(cpu, sel, d)) {
@@ -184,13 +175,11 @@ function verify(write: boolean): Exec {
 /** arpl Ew,Gw: raise the destination's RPL to the source's */
 const arpl: Exec = (cpu, i, o) => {
   requireProtected(cpu);
-  const dst = readEw(cpu, i, o, 0);
+  const dst = o.get(i, 0);
   const src = cpu.getReg(i.reg, 2);
   const raise = (dst & 3) < (src & 3);
   if (raise) {
-    const v = (dst & ~3) | (src & 3);
-    if (i.mod === 3) cpu.setReg(i.rm, 2, v);
-    else cpu.write(i.seg, o.ea(i, 0), 2, v);
+    o.set(i, 0, (dst & ~3) | (src & 3));
   }
   cpu.setFlag(ZF, raise ? 1 : 0);
 };

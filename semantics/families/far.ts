@@ -14,57 +14,23 @@
  * segment or flag is changed, so a fault leaves the caller's state intact.
  */
 import type { RowSpec } from '../../isa/table.ts';
-import type { Exec, Ops } from '../ops.ts';
-import { Seg, Reg, type Instr } from '../../isa/instr.ts';
+import type { Exec } from '../ops.ts';
+import { Seg, Reg } from '../../isa/instr.ts';
 import { ARITH, TF, DF, IF, IOPL, NT, RF, AC, ID, VM, VIF, VIP } from '../../isa/eflags.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
 import { Fault, MachineStop, Vec } from '../../isa/faults.ts';
 import { tssStack } from '../../cpu/interrupts.ts';
+import { writeFrame, writeFrameOnNewStack } from '../../cpu/stack.ts';
+import { stackCommit, stackMove } from '../../cpu/registers.ts';
+import { NUM } from '../../base/arith.ts';
+import { readFarPointer } from '../operands.ts';
 import {
-  checkCodeTarget, loadCache, loadCodeSegment, nullInaccessibleSegments, readDescriptor, setAccessed, writeSystem,
+  checkCodeTarget, loadCache, loadCodeSegment, nullInaccessibleSegments, readDescriptor, setAccessed,
   type Descriptor,
 } from '../../cpu/segments.ts';
 
 function noTaskSwitch(what: string): never {
   throw new MachineStop(`${what}: task switching is not supported`, 4);
-}
-
-/**
- * Write `values` below SS:eSP on the current stack (first value highest) and
- * return the new stack pointer without committing it, so later checks may
- * still fault with ESP untouched.
- */
-function writeStack(cpu: Cpu, values: number[], size: number): number {
-  let sp = cpu.sp;
-  for (const v of values) {
-    sp = cpu.stack32 ? (sp - size) | 0 : (sp - size) & 0xffff;
-    cpu.write(Seg.SS, sp, size, v);
-  }
-  return sp;
-}
-
-/** Same for a stack segment that is not loaded yet (the inner stack of a call gate). */
-function writeNewStack(cpu: Cpu, ssSel: number, d: Descriptor, esp: number, values: number[], size: number): number {
-  const big = (d.attr & 0x4000) !== 0;
-  const expandDown = (d.type & 4) !== 0;
-  let sp = big ? esp : esp & 0xffff;
-  for (const v of values) {
-    sp = big ? (sp - size) | 0 : (sp - size) & 0xffff;
-    const o = sp >>> 0;
-    const ok = expandDown ? o > d.limit && o + size - 1 <= (big ? 0xffffffff : 0xffff) : o + size - 1 <= d.limit;
-    if (!ok) throw new Fault(Vec.SS, ssSel & ~3);
-    // the new level is 0..2, so these are supervisor accesses
-    writeSystem(cpu, (d.base + o) | 0, size, v);
-  }
-  return sp;
-}
-
-/** The far pointer of a Mp operand: [offset, selector]. */
-function memPointer(cpu: Cpu, i: Instr, o: Ops<number>, n: number): [number, number] {
-  const ea = o.ea(i, n);
-  const off = cpu.read(i.seg, ea, i.opsize);
-  const selAt = i.adsize === 2 ? (ea + i.opsize) & 0xffff : (ea + i.opsize) | 0;
-  return [off, cpu.read(i.seg, selAt, 2)];
 }
 
 /** jmp far / call far to sel:off; `ret` is the return EIP a call pushes. */
@@ -73,7 +39,7 @@ export function farTransfer(cpu: Cpu, sel: number, off: number, call: boolean, o
   if (opsize === 2) off &= 0xffff;
   if (!cpu.protectedMode) {
     if (off >>> 0 > cpu.segLimit[Seg.CS]) throw new Fault(Vec.GP, 0);
-    const sp = call ? writeStack(cpu, [cpu.segSel[Seg.CS], ret], opsize) : cpu.sp;
+    const sp = call ? writeFrame(cpu, [cpu.segSel[Seg.CS], ret], opsize) : cpu.sp;
     cpu.sp = sp;
     cpu.setRealSeg(Seg.CS, sel);
     cpu.eip = off;
@@ -83,7 +49,7 @@ export function farTransfer(cpu: Cpu, sel: number, off: number, call: boolean, o
   const d = readDescriptor(cpu, sel);
   if (d.s) {
     checkCodeTarget(cpu, sel, d);
-    const sp = call ? writeStack(cpu, [cpu.segSel[Seg.CS], ret], opsize) : cpu.sp;
+    const sp = call ? writeFrame(cpu, [cpu.segSel[Seg.CS], ret], opsize) : cpu.sp;
     if (off >>> 0 > d.limit) throw new Fault(Vec.GP, 0);
     cpu.sp = sp;
     loadCodeSegment(cpu, sel, d, cpu.cpl);
@@ -117,7 +83,7 @@ function viaCallGate(cpu: Cpu, gateSel: number, gate: Descriptor, call: boolean,
   if (!d.present) throw new Fault(Vec.NP, sel & ~3);
 
   if (!call || conforming || d.dpl === cpu.cpl) {
-    const sp = call ? writeStack(cpu, [cpu.segSel[Seg.CS], ret & (size === 2 ? 0xffff : -1)], size) : cpu.sp;
+    const sp = call ? writeFrame(cpu, [cpu.segSel[Seg.CS], ret & (size === 2 ? 0xffff : -1)], size) : cpu.sp;
     if (off >>> 0 > d.limit) throw new Fault(Vec.GP, 0);
     cpu.sp = sp;
     loadCodeSegment(cpu, sel, d, cpu.cpl);
@@ -139,16 +105,15 @@ function viaCallGate(cpu: Cpu, gateSel: number, gate: Descriptor, call: boolean,
   const frame = [cpu.segSel[Seg.SS], size === 2 ? oldSp & 0xffff : cpu.regs[Reg.ESP]];
   // parameter k sits at oldSp + k*size; copying the highest first keeps their order
   for (let k = count - 1; k >= 0; k--) {
-    const at = cpu.stack32 ? (oldSp + k * size) | 0 : (oldSp + k * size) & 0xffff;
-    frame.push(cpu.read(Seg.SS, at, size));
+    frame.push(cpu.read(Seg.SS, stackMove(NUM, oldSp, k * size, cpu.stack32), size));
   }
   frame.push(cpu.segSel[Seg.CS], ret & (size === 2 ? 0xffff : -1));
-  const sp = writeNewStack(cpu, ssSel, sd, esp, frame, size);
+  const sp = writeFrameOnNewStack(cpu, sd, esp, frame, size, ssSel & ~3);
   if (off >>> 0 > d.limit) throw new Fault(Vec.GP, 0);
 
   setAccessed(cpu, sd);
   loadCache(cpu, Seg.SS, ssSel, sd);
-  cpu.regs[Reg.ESP] = sd.attr & 0x4000 ? sp : (esp & ~0xffff) | sp;
+  cpu.regs[Reg.ESP] = stackCommit(NUM, esp, sp, (sd.attr & 0x4000) !== 0);
   loadCodeSegment(cpu, sel, d, newCpl);
   cpu.eip = off;
 }
@@ -265,8 +230,8 @@ export function iretFrame(cpu: Cpu, size: number): void {
 const farAp: (call: boolean) => Exec = (call) => (cpu, i) => farTransfer(cpu, i.imm2, i.imm, call, i.opsize, i.next);
 
 const farMp: (call: boolean) => Exec = (call) => (cpu, i, o) => {
-  const [off, sel] = memPointer(cpu, i, o, 0);
-  farTransfer(cpu, sel, off, call, i.opsize, i.next);
+  const { offset, selector } = readFarPointer(o, i, 0);
+  farTransfer(cpu, selector, offset, call, i.opsize, i.next);
 };
 
 const far = { end: true, fault: true, external: true };

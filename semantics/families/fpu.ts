@@ -58,6 +58,8 @@ import {
   INDEFINITE, decodeF80, directed, encodeF80, errorSign, frexp, fromBits, fromFloat32, highBits, isSignaling, ldexp,
   lowBits, nanToFloat32, quiet, roundInt, signBit, toFloat32, RC_NEAREST, RC_DOWN, RC_UP, RC_CHOP,
 } from './fpu-float80.ts';
+import { addressPlus } from '../operands.ts';
+import { NUM } from '../../base/arith.ts';
 
 // ---- status and control word bits ------------------------------------------------------
 
@@ -155,9 +157,6 @@ function nanResult(a: number, b: number): number {
 // ---- memory operands ------------------------------------------------------------------
 
 
-function at(i: Instr, off: number, k: number): number {
-  return i.adsize === 2 ? (off + k) & 0xffff : (off + k) | 0;
-}
 
 /** Check that `size` bytes at seg:off can be written (segment and paging), before a multi-part store. */
 function probeWrite(cpu: Cpu, seg: number, off: number, size: number): void {
@@ -182,13 +181,13 @@ function loadMem(cpu: Cpu, i: Instr, fmt: Fmt, off: number): { v: number; exc: n
       return { v: exc & FSW_IE ? quiet(v) : v, exc };
     }
     case Fmt.F64: {
-      const lo = cpu.read(seg, off, 4), hi = cpu.read(seg, at(i, off, 4), 4);
+      const lo = cpu.read(seg, off, 4), hi = cpu.read(seg, addressPlus(NUM, i, off, 4), 4);
       const v = fromBits(lo, hi);
       const exc = isSignaling(v) ? FSW_IE : (hi & 0x7ff00000) === 0 && (hi & 0xfffff || lo) ? FSW_DE : 0;
       return { v: exc & FSW_IE ? quiet(v) : v, exc };
     }
     case Fmt.F80: {
-      const lo = cpu.read(seg, off, 4), hi = cpu.read(seg, at(i, off, 4), 4), se = cpu.read(seg, at(i, off, 8), 2);
+      const lo = cpu.read(seg, off, 4), hi = cpu.read(seg, addressPlus(NUM, i, off, 4), 4), se = cpu.read(seg, addressPlus(NUM, i, off, 8), 2);
       const v = decodeF80(lo, hi, se);
       if (v === undefined) return { v: INDEFINITE, exc: FSW_IE };
       if (isSignaling(v)) return { v: quiet(v), exc: FSW_IE };
@@ -197,7 +196,7 @@ function loadMem(cpu: Cpu, i: Instr, fmt: Fmt, off: number): { v: number; exc: n
     case Fmt.I16: return { v: (cpu.read(seg, off, 2) << 16) >> 16, exc: 0 };
     case Fmt.I32: return { v: cpu.read(seg, off, 4) | 0, exc: 0 };
     case Fmt.I64: {
-      const lo = cpu.read(seg, off, 4), hi = cpu.read(seg, at(i, off, 4), 4);
+      const lo = cpu.read(seg, off, 4), hi = cpu.read(seg, addressPlus(NUM, i, off, 4), 4);
       return { v: (hi | 0) * 4294967296 + (lo >>> 0), exc: 0 };
     }
   }
@@ -254,8 +253,8 @@ function writeParts(cpu: Cpu, i: Instr, off: number, fmt: Fmt, parts: number[]):
   const size = FMT_SIZE[fmt];
   if (fmt === Fmt.I16) { cpu.write(i.seg, off, 2, parts[0]); return; }
   cpu.write(i.seg, off, 4, parts[0]);
-  if (size > 4) cpu.write(i.seg, at(i, off, 4), 4, parts[1]);
-  if (size > 8) cpu.write(i.seg, at(i, off, 8), 2, parts[2]);
+  if (size > 4) cpu.write(i.seg, addressPlus(NUM, i, off, 4), 4, parts[1]);
+  if (size > 8) cpu.write(i.seg, addressPlus(NUM, i, off, 8), 2, parts[2]);
 }
 
 // ---- instruction entry ----------------------------------------------------------------
@@ -890,13 +889,13 @@ function envImage(cpu: Cpu, size32: boolean): number[] {
 function writeEnv(cpu: Cpu, i: Instr, off: number): void {
   const words = envImage(cpu, i.opsize === 4);
   const w = i.opsize;
-  for (let k = 0; k < 7; k++) cpu.write(i.seg, at(i, off, k * w), w, words[k]);
+  for (let k = 0; k < 7; k++) cpu.write(i.seg, addressPlus(NUM, i, off, k * w), w, words[k]);
 }
 
 function readEnv(cpu: Cpu, i: Instr, off: number): number[] {
   const w = i.opsize;
   const words: number[] = [];
-  for (let k = 0; k < 7; k++) words.push(cpu.read(i.seg, at(i, off, k * w), w) >>> 0);
+  for (let k = 0; k < 7; k++) words.push(cpu.read(i.seg, addressPlus(NUM, i, off, k * w), w) >>> 0);
   return words;
 }
 
@@ -943,10 +942,10 @@ const fnsave: Exec = (cpu, i, o) => {
   const f = cpu.fpu;
   for (let k = 0; k < 8; k++) {
     const e = encodeF80(getST(f, k));
-    const slot = at(i, off, env + k * 10);
+    const slot = addressPlus(NUM, i, off, env + k * 10);
     cpu.write(i.seg, slot, 4, e.lo);
-    cpu.write(i.seg, at(i, slot, 4), 4, e.hi);
-    cpu.write(i.seg, at(i, slot, 8), 2, e.se);
+    cpu.write(i.seg, addressPlus(NUM, i, slot, 4), 4, e.hi);
+    cpu.write(i.seg, addressPlus(NUM, i, slot, 8), 2, e.se);
   }
   fpuInit(f);
 };
@@ -958,8 +957,8 @@ const frstor: Exec = (cpu, i, o) => {
   const words = readEnv(cpu, i, off);
   const regs: number[] = [];
   for (let k = 0; k < 8; k++) {
-    const slot = at(i, off, env + k * 10);
-    const v = decodeF80(cpu.read(i.seg, slot, 4), cpu.read(i.seg, at(i, slot, 4), 4), cpu.read(i.seg, at(i, slot, 8), 2));
+    const slot = addressPlus(NUM, i, off, env + k * 10);
+    const v = decodeF80(cpu.read(i.seg, slot, 4), cpu.read(i.seg, addressPlus(NUM, i, slot, 4), 4), cpu.read(i.seg, addressPlus(NUM, i, slot, 8), 2));
     regs.push(v ?? INDEFINITE);
   }
   const f = cpu.fpu;
@@ -998,10 +997,10 @@ const fbld: Exec = (cpu, i, o) => {
   const f = cpu.fpu;
   let v = 0;
   for (let k = 8; k >= 0; k--) {
-    const b = cpu.read(i.seg, at(i, off, k), 1);
+    const b = cpu.read(i.seg, addressPlus(NUM, i, off, k), 1);
     v = v * 100 + (b >> 4) * 10 + (b & 15);
   }
-  const neg = cpu.read(i.seg, at(i, off, 9), 1) & 0x80;
+  const neg = cpu.read(i.seg, addressPlus(NUM, i, off, 9), 1) & 0x80;
   record(cpu, i, off >>> 0);
   if (!isEmpty(f, 7)) {
     if (overflow(f)) pushST(f, INDEFINITE);
@@ -1038,7 +1037,7 @@ const fbstp: Exec = (cpu, i, o) => {
       bytes[9] = signBit(v) ? 0x80 : 0;
     }
   }
-  for (let k = 0; k < 10; k++) cpu.write(i.seg, at(i, off, k), 1, bytes[k]);
+  for (let k = 0; k < 10; k++) cpu.write(i.seg, addressPlus(NUM, i, off, k), 1, bytes[k]);
   popST(f);
 };
 

@@ -27,6 +27,8 @@ import { REP_F3, Seg, type Instr } from '../../isa/instr.ts';
 import { SEG_R, SEG_W, type Cpu } from '../../cpu/cpu.ts';
 import { Access } from '../../cpu/mmu.ts';
 import { checkIoPermission } from './io.ts';
+import { tlbGrants, tlbPhysical } from '../../cpu/tlb.ts';
+import { NUM } from '../../base/arith.ts';
 
 const ECX = 1, ESI = 6, EDI = 7;
 const USES_SI = 1, USES_DI = 2;
@@ -59,9 +61,9 @@ function elemSize(i: StringInstr): number {
   return i.opcode & 1 ? i.opsize : 1;
 }
 
+/** SI, DI and CX are the 16-bit registers with 16-bit addresses */
 function writeIndex(cpu: Cpu, r: number, a16: boolean, v: number): void {
-  if (a16) cpu.regs[r] = (cpu.regs[r] & ~0xffff) | (v & 0xffff);
-  else cpu.regs[r] = v;
+  cpu.setReg(r, a16 ? 2 : 4, v);
 }
 
 /**
@@ -186,8 +188,8 @@ export function repPortString(cpu: Cpu, i: StringInstr, input: boolean): void {
 /** Physical address for an access at linear `lin`, from the TLB when it has the right cached. */
 function physical(cpu: Cpu, lin: number, access: Access): number {
   const mmu = cpu.mmu;
-  const e = mmu.tlb[lin >>> 12];
-  if (e & (access === Access.WRITE ? mmu.wmask : mmu.rmask)) return ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
+  const e = mmu.entry(lin);
+  if (tlbGrants(NUM, e, access === Access.WRITE ? mmu.wmask : mmu.rmask)) return tlbPhysical(NUM, e, lin) >>> 0;
   return mmu.translate(lin, access);
 }
 

@@ -28,6 +28,9 @@ import { CR0_MP, CR0_TS, CR4_PCE, CR4_TSD, EFER_NXE } from '../../cpu/mmu.ts';
 import { halt, loadFlatSegment, readPerformanceCounter, sysexit as sysexitTo } from '../../cpu/system-ops.ts';
 import { fpuPending } from './fpu.ts';
 import { cpuidLeaf } from '../../cpu/models.ts';
+import { addressPlus, readFarPointer } from '../operands.ts';
+import { stackCommit, stackMove } from '../../cpu/registers.ts';
+import { NUM } from '../../base/arith.ts';
 
 /** the limit of the flat segments sysenter and sysexit load */
 const FLAT_4G = 0xffffffff;
@@ -37,8 +40,7 @@ const FLAT_4G = 0xffffffff;
 /** mov Sw,Ew: CS cannot be loaded this way; 6 and 7 name no register */
 const movToSeg: Exec = (cpu, i, o) => {
   if (i.reg === Seg.CS || i.reg > Seg.GS) throw new Fault(Vec.UD);
-  const sel = i.mod === 3 ? cpu.getReg(i.rm, 2) : cpu.read(i.seg, o.ea(i, 1), 2);
-  loadSegment(cpu, i.reg, sel);
+  loadSegment(cpu, i.reg, o.get(i, 1));
 };
 
 /**
@@ -59,7 +61,7 @@ function popSeg(s: number): Exec {
     const size = i.opsize;
     const sel = cpu.peek(0, size) & 0xffff;
     const esp = cpu.regs[Reg.ESP];
-    const newEsp = cpu.stack32 ? (esp + size) | 0 : (esp & ~0xffff) | ((esp + size) & 0xffff);
+    const newEsp = stackCommit(NUM, esp, stackMove(NUM, esp, size, cpu.stack32), cpu.stack32);
     loadSegment(cpu, s, sel);
     cpu.regs[Reg.ESP] = newEsp;
   };
@@ -68,11 +70,9 @@ function popSeg(s: number): Exec {
 /** lds/les/lss/lfs/lgs Gv,Mp: offset then selector from memory */
 function loadFarPointer(s: number): Exec {
   return (cpu, i, o) => {
-    const ea = o.ea(i, 1);
-    const off = cpu.read(i.seg, ea, i.opsize);
-    const sel = cpu.read(i.seg, i.adsize === 2 ? (ea + i.opsize) & 0xffff : (ea + i.opsize) | 0, 2);
-    loadSegment(cpu, s, sel);
-    cpu.setReg(i.reg, i.opsize, off);
+    const { offset, selector } = readFarPointer(o, i, 1);
+    loadSegment(cpu, s, selector);
+    cpu.setReg(i.reg, i.opsize, offset);
   };
 }
 
@@ -92,7 +92,7 @@ const bound: Exec = (cpu, i, o) => {
   const ea = o.ea(i, 1);
   const sext = (v: number) => (size === 2 ? (v << 16) >> 16 : v | 0);
   const lower = sext(cpu.read(i.seg, ea, size));
-  const upper = sext(cpu.read(i.seg, i.adsize === 2 ? (ea + size) & 0xffff : (ea + size) | 0, size));
+  const upper = sext(cpu.read(i.seg, addressPlus(o, i, ea, size), size));
   const index = sext(cpu.getReg(i.reg, size));
   if (index < lower || index > upper) throw new Fault(Vec.BR);
 };
@@ -259,7 +259,7 @@ const sysexit: Exec = (cpu) => {
  */
 const cmpxchg8b: Exec = (cpu, i, o) => {
   const ea = o.ea(i, 0);
-  const hiAt = i.adsize === 2 ? (ea + 4) & 0xffff : (ea + 4) | 0;
+  const hiAt = addressPlus(o, i, ea, 4);
   const lo = cpu.read(i.seg, ea, 4);
   const hi = cpu.read(i.seg, hiAt, 4);
   cpu.write(i.seg, hiAt, 4, hi);

@@ -73,7 +73,7 @@ lres = t8;
 la = t7;
 lb = 1;
 lz = 2260;
-const t9 = !(t7 === 1) ? 1 : 0;
+const t9 = t7 !== 1 ? 1 : 0;
 if (t9) {
 if (ic >= lim) {
 xe = 4101;

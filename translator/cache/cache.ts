@@ -34,6 +34,8 @@
  */
 import type { Cpu } from '../../cpu/cpu.ts';
 import { CR0_PG } from '../../cpu/mmu.ts';
+import { tlbGrants, tlbMaps, tlbPhysical } from '../../cpu/tlb.ts';
+import { NUM } from '../../base/arith.ts';
 import type { Translation } from '../compile/assemble.ts';
 
 /** The counters the cache keeps (part of the engine's statistics). */
@@ -58,15 +60,15 @@ export function keyOf(phys: number, mode: number): number {
 
 /** The key for the CPU's CS:EIP now, or undefined while the TLB cannot fetch from its page. */
 export function currentKey(cpu: Cpu): number | undefined {
-  const e = cpu.mmu.tlb[cpu.eip >>> 12];
-  if (!(e & cpu.mmu.rmask)) return undefined;
-  return keyOf(((e & ~0xfff) | (cpu.eip & 0xfff)) >>> 0, modeOf(cpu));
+  const e = cpu.mmu.entry(cpu.eip);
+  if (!tlbGrants(NUM, e, cpu.mmu.rmask)) return undefined;
+  return keyOf(tlbPhysical(NUM, e, cpu.eip) >>> 0, modeOf(cpu));
 }
 
 /** Is a translation valid for the current mode and the current mapping of its page? */
 function samePlace(cpu: Cpu, t: Translation): boolean {
-  const e = cpu.mmu.tlb[cpu.eip >>> 12];
-  return (e & cpu.mmu.rmask) !== 0 && (e & ~0xfff) >>> 12 === t.entryPage && t.key % 32 === modeOf(cpu);
+  const e = cpu.mmu.entry(cpu.eip);
+  return tlbMaps(NUM, e, t.entryPage << 12, cpu.mmu.rmask) !== 0 && t.key % 32 === modeOf(cpu);
 }
 
 export class CodeCache {

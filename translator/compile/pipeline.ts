@@ -18,7 +18,7 @@
  * before emission (emit/instr.ts `emissionOf`).
  */
 import type { Cpu } from '../../cpu/cpu.ts';
-import { TLB_RS, TLB_RU } from '../../cpu/mmu.ts';
+import { tlbRight } from '../../cpu/tlb.ts';
 import { discover, DEFAULT_LIMITS, type CompileLimits, type RegionCode } from '../region/discover.ts';
 import { flagLiveness } from '../region/liveness.ts';
 import { effectsOf } from '../emit/probe-ops.ts';
@@ -88,6 +88,6 @@ function factsOf(cpu: Cpu, code: RegionCode): RegionFacts {
   return {
     user, stack32: cpu.stack32,
     secondPage: code.pages.find(([lin]) => lin !== code.entry >>> 12),
-    rmask: user ? TLB_RU : TLB_RS,
+    rmask: tlbRight(user, false),
   };
 }

@@ -29,17 +29,18 @@ import type * as E from 'estree';
 import type { Ops } from '../../semantics/ops.ts';
 import type { Size } from '../../base/arith.ts';
 import type { Instr } from '../../isa/instr.ts';
-import { Seg } from '../../isa/instr.ts';
+import { Reg, Seg } from '../../isa/instr.ts';
+import { fullRegister, readPart, stackMove, stackPointer, writePart } from '../../cpu/registers.ts';
 import { addressRegisters, effectiveAddress, readOperand, writeOperand } from '../../semantics/operands.ts';
-import { X, isInt32Expr } from './expr-arith.ts';
+import { X, isInt32Expr, testFor } from './expr-arith.ts';
 import { conditionOf, flagOf } from '../../cpu/flags.ts';
 import { ARITH, CF, ZF, SF, OF, PF, CC_READS, combineFlags } from '../../isa/eflags.ts';
-import { TLB_RS, TLB_WS, TLB_RU, TLB_WU } from '../../cpu/mmu.ts';
+import { aligned, tlbGrants, tlbPhysical, tlbRight, tlbSlot } from '../../cpu/tlb.ts';
 import {
-  id, num, litValue, bin, logical, unary, cond, call, member, index, assign, exprStmt, decl, ifStmt, newExpr, throwStmt,
+  id, num, litValue, bin, cond, call, member, index, assign, exprStmt, decl, ifStmt, newExpr, throwStmt,
   type Expr, type Stmt,
 } from './ast.ts';
-import { CODE_EPOCH, FLAG_LOCALS, GLOBALS, cpuField, hostFn, local, memoryField, param, reg, tempName } from './abi.ts';
+import { CODE_EPOCH, FLAG_LOCALS, cpuField, hostFn, local, memoryField, param, reg, tempName } from './abi.ts';
 import type { Helpers } from './host.ts';
 
 /** What the emitter knows statically about the flags at the current point. */
@@ -145,20 +146,14 @@ export class EmitOps implements Ops<Expr> {
 
   reg(r: number, size: Size): Expr {
     if (size === 4) return this.snapshot(this.regName(r));
-    if (size === 2) return this.fresh(bin('&', this.regName(r), num(0xffff)));
-    if (r < 4) return this.fresh(bin('&', this.regName(r), num(0xff)));
-    return this.fresh(bin('&', bin('>>', this.regName(r - 4), num(8)), num(0xff)));
+    return this.fresh(readPart(X, this.regName(fullRegister(r, size)), r, size));
   }
 
   setReg(r: number, size: Size, v: Expr): void {
-    if (r === 4) this.touchesEsp = true;
-    this.regsWritten |= 1 << (size === 1 && r >= 4 ? r - 4 : r);
-    if (size === 4) { this.out.push(assign(this.regName(r), v)); return; }
-    if (size === 2) { this.out.push(assign(this.regName(r), bin('|', bin('&', this.regName(r), num(~0xffff)), bin('&', v, num(0xffff))))); return; }
-    if (r < 4) { this.out.push(assign(this.regName(r), bin('|', bin('&', this.regName(r), num(~0xff)), bin('&', v, num(0xff))))); return; }
-    const q = r - 4;
-    if (q === 4) this.touchesEsp = true;
-    this.out.push(assign(this.regName(q), bin('|', bin('&', this.regName(q), num(~0xff00)), bin('<<', bin('&', v, num(0xff)), num(8)))));
+    const full = fullRegister(r, size);
+    if (full === Reg.ESP) this.touchesEsp = true;
+    this.regsWritten |= 1 << full;
+    this.out.push(assign(reg(full), writePart(X, size === 4 ? v : this.regName(full), r, size, v)));
   }
 
   sreg(s: number): Expr {
@@ -191,23 +186,28 @@ export class EmitOps implements Ops<Expr> {
     return this.ctx.flat && (seg === Seg.DS || seg === Seg.ES || seg === Seg.SS);
   }
 
+  /**
+   * The TLB fast path (cpu/tlb.ts) of an access at linear address a: the
+   * test, and the element of the RAM view it reaches. Aligned accesses use
+   * the view of their width; unaligned ones take the helper.
+   */
+  private ramAccess(a: Expr, size: Size, write: boolean): { test: Expr; element: E.MemberExpression } {
+    const e = this.fresh(index(local('tlb'), tlbSlot(X, a)));
+    const granted = tlbGrants(X, e, X.c(tlbRight(this.ctx.user, write)));
+    const phys = tlbPhysical(X, e, a);
+    if (size === 1) return { test: testFor(granted), element: index(local('m8'), phys) };
+    const view = size === 2 ? 'm16' : 'm32';
+    return { test: testFor(X.and(granted, aligned(X, a, size))), element: index(local(view), X.shr(phys, X.c(size === 2 ? 1 : 2))) };
+  }
+
   load(seg: number, off: Expr, size: Size): Expr {
     this.mayThrow = true;
     if (!this.inlineSeg(seg)) {
       return this.fresh(call(hostFn('rds'), [local('cpu'), num(seg), off, num(size)]));
     }
     const a = this.fresh(off);
-    const e = this.fresh(index(local('tlb'), bin('>>>', a, num(12))));
-    const rmask = num(this.ctx.user ? TLB_RU : TLB_RS);
-    const phys = bin('|', bin('&', e, num(~0xfff)), bin('&', a, num(0xfff)));
-    const slow = call(hostFn(`rd${size * 8}` as keyof Helpers), [local('cpu'), a]);
-    if (size === 1) {
-      return this.fresh(cond(bin('&', e, rmask), index(local('m8'), phys), slow));
-    }
-    // aligned accesses use the widest view; unaligned ones take the helper
-    const view = size === 2 ? 'm16' : 'm32';
-    const fast = logical('&&', bin('&', e, rmask), bin('===', bin('&', a, num(size - 1)), num(0)));
-    return this.fresh(cond(fast, index(local(view), bin('>>>', phys, num(size === 2 ? 1 : 2))), slow));
+    const { test, element } = this.ramAccess(a, size, false);
+    return this.fresh(cond(test, element, call(hostFn(`rd${size * 8}` as keyof Helpers), [local('cpu'), a])));
   }
 
   store(seg: number, off: Expr, size: Size, v: Expr): void {
@@ -220,41 +220,22 @@ export class EmitOps implements Ops<Expr> {
       return;
     }
     const a = this.fresh(off);
-    const e = this.fresh(index(local('tlb'), bin('>>>', a, num(12))));
-    const wmask = num(this.ctx.user ? TLB_WU : TLB_WS);
-    const phys = bin('|', bin('&', e, num(~0xfff)), bin('&', a, num(0xfff)));
-    const slow = exprStmt(call(hostFn(`wr${size * 8}` as keyof Helpers), [local('cpu'), a, v]));
-    let test: Expr = bin('&', e, wmask);
-    let target: E.MemberExpression;
-    if (size === 1) {
-      target = index(local('m8'), phys);
-    } else {
-      test = logical('&&', test, bin('===', bin('&', a, num(size - 1)), num(0)));
-      target = index(local(size === 2 ? 'm16' : 'm32'), bin('>>>', phys, num(size === 2 ? 1 : 2)));
-    }
-    this.out.push(ifStmt(test, [assign(target, v)], [slow, noteSmc]));
+    const { test, element } = this.ramAccess(a, size, true);
+    this.out.push(ifStmt(test, [assign(element, v)], [exprStmt(call(hostFn(`wr${size * 8}` as keyof Helpers), [local('cpu'), a, v])), noteSmc]));
   }
 
   push(v: Expr, size: Size): void {
     this.touchesEsp = true;
-    this.regsRead |= 1 << 4;
-    const sp = this.ctx.stack32
-      ? this.fresh(bin('|', bin('-', reg(4), num(size)), num(0)))
-      : this.fresh(bin('&', bin('-', reg(4), num(size)), num(0xffff)));
+    const sp = this.fresh(stackMove(X, this.regName(Reg.ESP), -size, this.ctx.stack32));
     this.store(Seg.SS, sp, size, v);
-    this.regsWritten |= 1 << 4;
-    if (this.ctx.stack32) this.out.push(assign(reg(4), sp));
-    else this.setReg(4, 2, sp);
+    this.setReg(Reg.ESP, this.stackBytes, sp);
   }
 
   pop(size: Size): Expr {
     this.touchesEsp = true;
-    const sp = this.ctx.stack32 ? reg(4) : this.fresh(bin('&', reg(4), num(0xffff)));
+    const sp = this.fresh(stackPointer(X, this.regName(Reg.ESP), this.ctx.stack32));
     const v = this.load(Seg.SS, sp, size);
-    this.regsWritten |= 1 << 4;
-    this.regsRead |= 1 << 4;
-    if (this.ctx.stack32) this.out.push(assign(reg(4), bin('|', bin('+', reg(4), num(size)), num(0))));
-    else this.setReg(4, 2, bin('+', sp, num(size)));
+    this.setReg(Reg.ESP, this.stackBytes, stackMove(X, sp, size, this.ctx.stack32));
     return v;
   }
 

@@ -9,7 +9,8 @@
  * specialised on what the translator knows reads like code written by hand:
  * - bitwise operators convert their operands to int32 themselves, so a
  *   `| 0` directly under one is dropped;
- * - a shift by a constant 0 is the int32 conversion it implies;
+ * - a shift by a constant 0 is the int32 conversion it implies, and an
+ *   unsigned shift by a constant 1..31 needs none;
  * - a wrapped sum grows without re-wrapping: `(a + b | 0) + c | 0` is
  *   `a + b + c | 0` (exact while the terms are 32-bit, far below 2^53);
  * - a comparison's 0/1 value is `t ? 1 : 0`; negating, and-ing, or-ing or
@@ -18,6 +19,7 @@
  * Every identity holds for the integer values generated code computes with;
  * expr-arith.test.ts checks the backend against the number one.
  */
+import type * as E from 'estree';
 import type { Arith, Size } from '../../base/arith.ts';
 import { bin, call, cond, id, litValue, logical, member, num, unary, type Expr } from './ast.ts';
 import { GLOBALS } from './abi.ts';
@@ -28,9 +30,15 @@ const INT32_OPERATORS = new Set<string>(['|', '&', '^', '<<', '>>']);
 export function isInt32Expr(e: Expr): boolean {
   const v = litValue(e);
   if (v !== undefined) return v === (v | 0);
-  if (e.type === 'BinaryExpression') return INT32_OPERATORS.has(e.operator);
+  if (e.type === 'BinaryExpression') return INT32_OPERATORS.has(e.operator) || isSmallUnsignedShift(e);
   if (e.type === 'ConditionalExpression') return isInt32Expr(e.consequent) && isInt32Expr(e.alternate);
   return e.type === 'UnaryExpression' && e.operator === '~';
+}
+
+/** `x >>> n` with a constant n of 1..31 is below 2^31, so already an int32. */
+function isSmallUnsignedShift(e: E.BinaryExpression): boolean {
+  const n = litValue(e.right as Expr);
+  return e.operator === '>>>' && n !== undefined && (n & 31) !== 0;
 }
 
 /** The test t of a 0/1 value written `t ? 1 : 0`, else undefined. */
@@ -47,9 +55,19 @@ function isZeroOne(e: Expr): boolean {
   return e.type === 'BinaryExpression' && e.operator === '&' && litValue(e.right) === 1;
 }
 
-/** A condition that holds when the 0/1 (or any nonzero-is-true) value e is nonzero. */
-export function truth(e: Expr): Expr {
+/** A boolean that holds when the 0/1 value e is 1. */
+function truth(e: Expr): Expr {
   return testOfBool(e) ?? bin('!==', e, num(0));
+}
+
+/**
+ * What to put in a test (`if`, `?:`, `&&`, `||`) that holds when the 0/1
+ * value e is 1: there any nonzero number counts as true, so `v !== 0` is
+ * just `v`.
+ */
+export function testFor(e: Expr): Expr {
+  const t = truth(e);
+  return t.type === 'BinaryExpression' && t.operator === '!==' && litValue(t.right as Expr) === 0 ? (t.left as Expr) : t;
 }
 
 function bool(test: Expr): Expr {
@@ -57,7 +75,14 @@ function bool(test: Expr): Expr {
 }
 
 function negate(test: Expr): Expr {
-  return test.type === 'UnaryExpression' && test.operator === '!' ? test.argument : unary('!', test);
+  if (test.type === 'UnaryExpression' && test.operator === '!') return test.argument;
+  if (test.type === 'LogicalExpression' && test.operator !== '??') {
+    return logical(test.operator === '&&' ? '||' : '&&', negate(test.left), negate(test.right));
+  }
+  if (test.type === 'BinaryExpression' && (test.operator === '===' || test.operator === '!==')) {
+    return bin(test.operator === '===' ? '!==' : '===', test.left as Expr, test.right);
+  }
+  return unary('!', test);
 }
 
 /** e without a `| 0` on top (for an operand of a bitwise operator, which converts to int32 anyway). */
@@ -84,8 +109,8 @@ function fold(a: Expr, b: Expr, f: (x: number, y: number) => number): Expr | und
 /** and/or/xor of two 0/1 values, on their tests (`a || b ? 1 : 0`), when either is a comparison. */
 function logicOfBools(op: '&' | '|' | '^', a: Expr, b: Expr): Expr | undefined {
   if (!isZeroOne(a) || !isZeroOne(b) || (!testOfBool(a) && !testOfBool(b))) return undefined;
-  const x = truth(a), y = truth(b);
-  return bool(op === '&' ? logical('&&', x, y) : op === '|' ? logical('||', x, y) : bin('!==', x, y));
+  if (op === '^') return bool(bin('!==', truth(a), truth(b)));
+  return bool(logical(op === '&' ? '&&' : '||', testFor(a), testFor(b)));
 }
 
 export class ExprArith implements Arith<Expr> {
@@ -137,8 +162,11 @@ export class ExprArith implements Arith<Expr> {
   }
 
   shr(a: Expr, n: Expr): Expr {
-    if (litValue(n) === 0) return int32(a);
-    return fold(a, n, (x, y) => (x >>> y) | 0) ?? bin('|', bin('>>>', unwrapped(a), n), num(0));
+    const k = litValue(n);
+    if (k === 0) return int32(a);
+    const shifted = fold(a, n, (x, y) => (x >>> y) | 0) ?? bin('>>>', unwrapped(a), n);
+    // by a constant 1..31 the result is already an int32
+    return k !== undefined && (k & 31) !== 0 ? shifted : int32(shifted);
   }
 
   sar(a: Expr, n: Expr): Expr {
@@ -194,7 +222,7 @@ export class ExprArith implements Arith<Expr> {
   select(c: Expr, a: Expr, b: Expr): Expr {
     const x = litValue(c);
     if (x !== undefined) return x ? a : b;
-    return cond(testOfBool(c) ?? c, a, b);
+    return cond(isZeroOne(c) ? testFor(c) : c, a, b);
   }
 }
 

@@ -9,7 +9,9 @@
  */
 import type { Helpers } from './host.ts';
 import { ALL_REGS, CODE_EPOCH, LABELS, cpuField, hostFn, local, memoryField, perInstruction, reload, spill, reg } from './abi.ts';
-import { assign, bin, call, exprStmt, id, ifStmt, index, logical, num, unary, type Expr, type Stmt } from './ast.ts';
+import { assign, bin, call, exprStmt, id, ifStmt, index, num, type Expr, type Stmt } from './ast.ts';
+import { X, testFor } from './expr-arith.ts';
+import { tlbMaps } from '../../cpu/tlb.ts';
 
 function breakRun(): Stmt {
   return { type: 'BreakStatement', label: id(LABELS.run) };
@@ -107,6 +109,5 @@ export function epochCheck(exit: Stmt[]): Stmt {
  */
 export function secondPageCheck(linPage: number, physPage: number, rmask: number, exit: Stmt[]): Stmt {
   const e = index(local('tlb'), num(linPage));
-  const moved = bin('!==', bin('&', e, num(~0xfff)), num(physPage & ~0xfff | 0));
-  return ifStmt(logical('||', moved, unary('!', bin('&', e, num(rmask)))), exit);
+  return ifStmt(testFor(X.xor(tlbMaps(X, e, num(physPage & ~0xfff | 0), num(rmask)), num(1))), exit);
 }

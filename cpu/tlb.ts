@@ -1,0 +1,87 @@
+/**
+ * The software TLB's entry format and the test every fast path makes.
+ *
+ * The TLB (owned by cpu/mmu.ts) is an Int32Array indexed by linear page
+ * number, 1M entries. An entry is the physical frame address ORed with
+ * rights bits, or 0 when nothing is cached. A fast path looks up one entry
+ * and tests one rights bit; when the bit is set it may use the frame without
+ * walking page tables, setting accessed/dirty bits or checking anything
+ * else (mmu.ts caches a right only when using it needs no bookkeeping).
+ *
+ * The fast paths are the MMU's accessors, the interpreter's decode cache,
+ * the string instructions' page runs, the translator's inline loads and
+ * stores, and its checks that a region's pages are still mapped where they
+ * were. All of them use this module; the tests are written over Arith
+ * (base/arith.ts), so the translator emits the same formulas the MMU runs.
+ * Each test gives 0 or 1.
+ */
+import type { Arith } from '../base/arith.ts';
+
+/** Rights bits: read and write at supervisor level (CPL 0-2) and at user level (CPL 3). */
+export const TLB_RS = 1;
+export const TLB_WS = 2;
+export const TLB_RU = 4;
+export const TLB_WU = 8;
+/** a global page (kept by a CR3 load) */
+export const TLB_GLOBAL = 16;
+/** not executable (PAE with EFER.NXE) */
+export const TLB_NX = 32;
+/** part of a large page (INVLPG must drop all of it) */
+export const TLB_LARGE = 64;
+/** every access right */
+export const TLB_ALL_RIGHTS = TLB_RS | TLB_WS | TLB_RU | TLB_WU;
+/** the write rights, which a page loses when it becomes code or a device */
+export const TLB_WRITE_RIGHTS = TLB_WS | TLB_WU;
+
+const FRAME = ~0xfff;
+const PAGE_OFFSET = 0xfff;
+
+/** The right an access needs. */
+export function tlbRight(user: boolean, write: boolean): number {
+  return user ? (write ? TLB_WU : TLB_RU) : write ? TLB_WS : TLB_RS;
+}
+
+/** An entry caching `frame` (page aligned) with `rights`. */
+export function tlbEntry(frame: number, rights: number): number {
+  return (frame & FRAME) | rights;
+}
+
+/** The index of the entry for linear address lin. */
+export function tlbSlot<V>(a: Arith<V>, lin: V): V {
+  return a.shr(lin, a.c(12));
+}
+
+/** The physical frame an entry caches (as an int32). */
+export function tlbFrame<V>(a: Arith<V>, e: V): V {
+  return a.and(e, a.c(FRAME));
+}
+
+/** The physical address of linear address lin, through its entry e. */
+export function tlbPhysical<V>(a: Arith<V>, e: V, lin: V): V {
+  return a.or(tlbFrame(a, e), a.and(lin, a.c(PAGE_OFFSET)));
+}
+
+/** The fast-path test: does entry e grant `right` (from tlbRight)? */
+export function tlbGrants<V>(a: Arith<V>, e: V, right: V): V {
+  return a.ne(a.and(e, right), a.c(0));
+}
+
+/** May code be fetched through e: it grants the read right `right`, and the page is executable. */
+export function tlbExecutable<V>(a: Arith<V>, e: V, right: V): V {
+  return a.eq(a.and(e, a.or(right, a.c(TLB_NX))), right);
+}
+
+/** Does e still map linear page to `frame` with `right` (a translation made from that page is valid)? */
+export function tlbMaps<V>(a: Arith<V>, e: V, frame: V, right: V): V {
+  return a.and(a.eq(tlbFrame(a, e), frame), tlbGrants(a, e, right));
+}
+
+/** Does an access of `size` bytes at lin stay within its page? */
+export function withinPage<V>(a: Arith<V>, lin: V, size: number): V {
+  return a.leu(a.and(lin, a.c(PAGE_OFFSET)), a.c(0x1000 - size));
+}
+
+/** Is lin aligned for an access of `size` bytes (so a typed-array view of that width reaches it)? */
+export function aligned<V>(a: Arith<V>, lin: V, size: number): V {
+  return a.eq(a.and(lin, a.c(size - 1)), a.c(0));
+}
