@@ -33,6 +33,14 @@ import { NUM, type Size } from '../base/arith.ts';
 /** segment access rights precomputed from the descriptor cache */
 export const SEG_R = 1, SEG_W = 2, SEG_X = 4, SEG_VALID = 8;
 
+/**
+ * The lowest limit a flat segment may have: just below 0xFC000000, where the
+ * VMI ROM's hypervisor hole starts (vmirom/segs.ts cuts the guest's flat
+ * segments there). A lower limit would make accesses above it, which the
+ * TLB may not cache for translated code (mmu.ts ceilingVpn), common.
+ */
+export const FLAT_MIN_LIMIT = 0xfbffffff;
+
 /** Ports, interrupts and the rest of the machine as the CPU sees them. */
 export interface CpuBus {
   portRead(port: number, size: number): number;
@@ -306,9 +314,20 @@ export class Cpu implements FlagState, PagingControl {
     if (s === Seg.SS) this.stack32 = this.protectedMode && big;
   }
 
-  /** Is segment s flat (base 0, full 4 GiB, expand-up)? Translations specialise on it. */
-  isFlat(s: number): boolean {
-    return this.segBase[s] === 0 && this.segLo[s] === 0 && this.segHi[s] === 0xffffffff;
+  /**
+   * The last page of segment s if it is flat, else -1. Flat means base 0,
+   * expand-up from offset 0, granting `rights` (SEG_R, SEG_W; 0 for code),
+   * with a limit that ends a page no lower than FLAT_MIN_LIMIT: a full
+   * 4 GiB segment, or one the VMI ROM cut below its hole. An offset in a
+   * flat segment is its linear address, and the limit is a page number, so
+   * whoever specialises on flatness (translations, the string
+   * instructions' page runs) checks the limit a page at a time.
+   */
+  flatTop(s: number, rights: number): number {
+    if (this.segBase[s] !== 0 || this.segLo[s] !== 0 || (this.segRights[s] & rights) !== rights) return -1;
+    const hi = this.segHi[s];
+    if (hi < FLAT_MIN_LIMIT || (hi + 1) % 4096 !== 0) return -1;
+    return Math.floor(hi / 4096);
   }
 
   private segFault(s: number): never {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bareCpu, CODE_ADDR, type Bare } from '../../spec-tests/harness.ts';
 import { CF, DF, ZF } from '../../isa/eflags.ts';
 import { Fault, Vec } from '../../isa/faults.ts';
@@ -6,6 +6,8 @@ import { CR0_PG } from '../../cpu/mmu.ts';
 import { Seg } from '../../isa/instr.ts';
 import type { CpuBus } from '../../cpu/cpu.ts';
 import { rows, setRepIterationLimit } from './string.ts';
+import { adjustDescriptor } from '../../vmirom/segs.ts';
+import { loadCache, parseDescriptor } from '../../cpu/segments.ts';
 
 const EAX = 0, ECX = 1, EDX = 2, ESI = 6, EDI = 7;
 const SRC = 0x20000, DST = 0x30000;
@@ -412,6 +414,77 @@ describe('faults in the middle of a rep', () => {
     expect(f?.vector).toBe(Vec.PF);
     expect(b.cpu.regs[ECX]).toBe(0x18);
     expect(b.cpu.getEflags() & ZF).toBe(ZF);
+  });
+});
+
+/**
+ * A bare CPU whose data and stack segments are what the VMI ROM makes of a
+ * flat 4 GiB descriptor (limit 0xFBFFFFFF, below its hole), with paging
+ * mapping the last two pages below the hole and the first one in it to RAM,
+ * so that only the segment limit can stop an access there.
+ */
+function underRomLimits(code: number[], regs: Record<number, number>, df = false): Bare {
+  const b = setup(code, regs, df);
+  const v = new DataView(b.mem.buffer);
+  const pd = 0x90000, low = 0x91000, belowHole = 0x92000, inHole = 0x93000;
+  v.setInt32(pd, low | 3, true);
+  for (let p = 0; p < 256; p++) v.setInt32(low + p * 4, (p << 12) | 3, true);
+  v.setInt32(pd + 0x3ef * 4, belowHole | 3, true);
+  v.setInt32(belowHole + 0x3fe * 4, 0x50000 | 3, true);
+  v.setInt32(belowHole + 0x3ff * 4, 0x51000 | 3, true);
+  v.setInt32(pd + 0x3f0 * 4, inHole | 3, true);
+  v.setInt32(inHole, 0x52000 | 3, true);
+  b.cpu.cr3 = pd;
+  b.cpu.cr0 |= CR0_PG;
+  b.cpu.mmu.flushAll(false);
+  const [lo, hi] = adjustDescriptor(0x0000ffff, 0x00cf9300);
+  for (const s of [Seg.DS, Seg.ES, Seg.SS]) loadCache(b.cpu, s, s === Seg.SS ? 0x10 : 0x18, parseDescriptor(lo, hi));
+  expect(b.cpu.segHi[Seg.ES]).toBe(0xfbffffff);
+  return b;
+}
+
+describe('the page-wise fast path under the VMI ROM\'s segment limits', () => {
+  it('copies page runs for rep movsd', () => {
+    const b = underRomLimits([0xf3, 0xa5], { [ECX]: 3000, [ESI]: 0x20100, [EDI]: 0x40200 });
+    pattern(b, 0x20100, 12000);
+    const copies = vi.spyOn(b.mem.u8, 'copyWithin');
+    expect(exec1(b)).toBeUndefined();
+    expect(copies).toHaveBeenCalled();
+    expect(Buffer.from(b.mem.u8.slice(0x40200, 0x40200 + 12000)).equals(Buffer.from(b.mem.u8.slice(0x20100, 0x20100 + 12000)))).toBe(true);
+    expect(b.cpu.regs[ECX]).toBe(0);
+  });
+
+  it('fills the page below the limit for rep stosd, then faults #GP(0) at the limit', () => {
+    const b = underRomLimits([0xf3, 0xab], { [EAX]: 0x11223344, [ECX]: 0x100, [EDI]: 0xfbffff00 | 0 });
+    const fills = vi.spyOn(b.mem.i32, 'fill');
+    const f = exec1(b);
+    expect(fills).toHaveBeenCalled();
+    expect(f?.vector).toBe(Vec.GP);
+    expect(f?.code).toBe(0);
+    expect(b.cpu.regs[ECX]).toBe(0x100 - 64);
+    expect(u32(b.cpu.regs[EDI])).toBe(0xfc000000);
+    expect(b.cpu.eip).toBe(CODE_ADDR);
+    expect(new DataView(b.mem.buffer).getInt32(0x51ffc, true)).toBe(0x11223344);
+    expect(b.mem.u8.slice(0x52000, 0x52010).every((x) => x === 0)).toBe(true);
+  });
+
+  it('faults #GP(0) when a rep movsb source crosses the DS limit, and #SS(0) through an SS override', () => {
+    for (const [code, vector] of [[[0xf3, 0xa4], Vec.GP], [[0x36, 0xf3, 0xa4], Vec.SS]] as const) {
+      const b = underRomLimits([...code], { [ECX]: 0x20, [ESI]: 0xfbfffff0 | 0, [EDI]: 0x30000 });
+      const f = exec1(b);
+      expect(f?.vector).toBe(vector);
+      expect(f?.code).toBe(0);
+      expect(b.cpu.regs[ECX]).toBe(0x10);
+      expect(u32(b.cpu.regs[ESI])).toBe(0xfc000000);
+    }
+  });
+
+  it('faults on the first element of a run that starts above the limit, going down', () => {
+    const b = underRomLimits([0xf3, 0xab], { [ECX]: 8, [EDI]: 0xfc000008 | 0 }, true);
+    const f = exec1(b);
+    expect(f?.vector).toBe(Vec.GP);
+    expect(b.cpu.regs[ECX]).toBe(8);
+    expect(u32(b.cpu.regs[EDI])).toBe(0xfc000008);
   });
 });
 

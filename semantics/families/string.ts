@@ -195,13 +195,19 @@ function physical(cpu: Cpu, lin: number, access: Access): number {
 
 /**
  * Can a rep movs/stos use the page-wise path? It needs 32-bit addressing and
- * flat segments with the access rights, so that offsets are linear
- * addresses and no segment check can fail.
+ * flat segments (cpu.ts flatTop) with the access rights, so that offsets
+ * are linear addresses and the only segment check left is the limit, which
+ * ends a page: a run within one page is either wholly inside the segment or
+ * wholly outside, and a run outside goes element by element, which faults
+ * there as the hardware does.
  */
-function fastEligible(cpu: Cpu, i: Instr, src: number): boolean {
-  return i.rep !== 0 && i.adsize === 4 &&
-    cpu.isFlat(Seg.ES) && (cpu.segRights[Seg.ES] & SEG_W) !== 0 &&
-    (src < 0 || (cpu.isFlat(src) && (cpu.segRights[src] & SEG_R) !== 0));
+function pageWise(i: Instr, srcTop: number, dstTop: number): boolean {
+  return i.rep !== 0 && i.adsize === 4 && srcTop >= 0 && dstTop >= 0;
+}
+
+/** Is the page holding offset `off` inside a flat segment whose last page is `top`? */
+function inSegment(off: number, top: number): boolean {
+  return off >>> 12 <= top;
 }
 
 /**
@@ -225,7 +231,7 @@ function runInPage(off: number, size: number, down: boolean): number {
  * copying then replicates data, which `copyWithin` would not) go one element
  * at a time through the ordinary accesses.
  */
-function movsFast(cpu: Cpu, i: Instr): void {
+function movsFast(cpu: Cpu, i: Instr, srcTop: number, dstTop: number): void {
   const size = elemSize(i);
   const down = (cpu.eflags & DF) !== 0;
   const step = down ? -size : size;
@@ -239,9 +245,9 @@ function movsFast(cpu: Cpu, i: Instr): void {
   try {
     while (count !== 0 && budget !== 0) {
       const n = Math.min(runInPage(si, size, down), runInPage(di, size, down), count, budget);
-      if (n > 0) {
-        // the run's lowest addresses (going down, the last element's)
-        const back = down ? (n - 1) * size : 0;
+      // the run's lowest addresses (going down, the last element's)
+      const back = down ? (n - 1) * size : 0;
+      if (n > 0 && inSegment(si - back, srcTop) && inSegment(di - back, dstTop)) {
         const sp = physical(cpu, (si - back) | 0, Access.READ);
         const dp = physical(cpu, (di - back) | 0, Access.WRITE);
         const bytes = n * size;
@@ -270,7 +276,7 @@ function movsFast(cpu: Cpu, i: Instr): void {
 }
 
 /** rep stos, flat: fill each destination page's run at once (see movsFast). */
-function stosFast(cpu: Cpu, i: Instr): void {
+function stosFast(cpu: Cpu, i: Instr, dstTop: number): void {
   const size = elemSize(i);
   const down = (cpu.eflags & DF) !== 0;
   const step = down ? -size : size;
@@ -283,8 +289,9 @@ function stosFast(cpu: Cpu, i: Instr): void {
   try {
     while (count !== 0 && budget !== 0) {
       const n = Math.min(runInPage(di, size, down), count, budget);
-      if (n > 0) {
-        const dp = physical(cpu, (di - (down ? (n - 1) * size : 0)) | 0, Access.WRITE);
+      const low = di - (down ? (n - 1) * size : 0);
+      if (n > 0 && inSegment(low, dstTop)) {
+        const dp = physical(cpu, low | 0, Access.WRITE);
         if (mem.fastWritable(dp)) {
           fill(mem.u8, mem.u16, mem.i32, mem.view, dp, size, n, v);
           di = (di + n * step) | 0;
@@ -318,11 +325,13 @@ function fill(u8: Uint8Array, u16: Uint16Array, i32: Int32Array, view: DataView,
 // ---- rows ----------------------------------------------------------------------------
 
 const movs: Exec = (cpu, i) => {
-  if (fastEligible(cpu, i, i.seg)) movsFast(cpu, i);
+  const srcTop = cpu.flatTop(i.seg, SEG_R), dstTop = cpu.flatTop(Seg.ES, SEG_W);
+  if (pageWise(i, srcTop, dstTop)) movsFast(cpu, i, srcTop, dstTop);
   else repeat(cpu, i, USES_SI | USES_DI, movsBody);
 };
 const stos: Exec = (cpu, i) => {
-  if (fastEligible(cpu, i, -1)) stosFast(cpu, i);
+  const dstTop = cpu.flatTop(Seg.ES, SEG_W);
+  if (pageWise(i, dstTop, dstTop)) stosFast(cpu, i, dstTop);
   else repeat(cpu, i, USES_DI, stosBody);
 };
 const lods: Exec = (cpu, i) => repeat(cpu, i, USES_SI, lodsBody);

@@ -159,12 +159,13 @@ export class Engine {
   private flatEpoch = -1;
   private flat = false;
 
-  /** Are code, stack and data segments flat (re-checked only after a segment load)? */
+  /** Are code, stack and data segments flat (cpu.flatTop; re-checked only after a segment load)? The TLB ceiling enforces their limits. */
   private flatNow(): boolean {
     const cpu = this.cpu;
     if (this.flatEpoch !== cpu.segEpoch) {
       this.flatEpoch = cpu.segEpoch;
-      const tops = [flatTop(cpu, Seg.CS, false), flatTop(cpu, Seg.SS, true), flatTop(cpu, Seg.DS, true), flatTop(cpu, Seg.ES, true)];
+      const data = SEG_R | SEG_W;
+      const tops = [cpu.flatTop(Seg.CS, 0), cpu.flatTop(Seg.SS, data), cpu.flatTop(Seg.DS, data), cpu.flatTop(Seg.ES, data)];
       this.flat = tops.every((t) => t >= 0);
       if (this.flat) cpu.mmu.setCeiling(Math.min(...tops));
     }
@@ -211,18 +212,4 @@ export class Engine {
   translations(): Translation[] {
     return this.cache.all();
   }
-}
-
-/**
- * A segment as translations assume it: base 0, expand-up, from offset 0 to a
- * limit that ends a page (4 GiB, or below the VMI hypervisor hole); data
- * segments readable and writable. The limit itself is enforced by the TLB
- * ceiling. Returns the last valid page, or -1.
- */
-function flatTop(cpu: Cpu, s: number, data: boolean): number {
-  if (cpu.segBase[s] !== 0 || cpu.segLo[s] !== 0) return -1;
-  const hi = cpu.segHi[s];
-  if (hi < 0xfbffffff || (hi + 1) % 4096 !== 0) return -1;
-  if (data && (cpu.segRights[s] & (SEG_R | SEG_W)) !== (SEG_R | SEG_W)) return -1;
-  return Math.floor(hi / 4096);
 }
