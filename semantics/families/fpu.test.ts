@@ -4,7 +4,8 @@ import { Fault, Vec } from '../../isa/faults.ts';
 import { CR0_NE } from '../../cpu/mmu.ts';
 import { CF, PF, ZF, OF, SF, AF } from '../../isa/eflags.ts';
 import { fromBits, highBits, lowBits } from './fpu-float80.ts';
-import { getST, isEmpty, tagWord } from './fpu.ts';
+import { getST, isEmpty } from './fpu-stack.ts';
+import { tagWord } from './fpu-control.ts';
 
 const D = 0x2000; // data area
 const IE = 1, ZE = 4, PE = 0x20, SFL = 0x40, ES = 0x80, C0 = 0x100, C1 = 0x200, C2 = 0x400, C3 = 0x4000;

@@ -5,7 +5,7 @@ import { Vec } from '../../isa/faults.ts';
 import { CF, IF, IOPL, OF, RF, ZF } from '../../isa/eflags.ts';
 import { VMIDBT_CPU, FEAT, FEAT_ECX_HYPERVISOR, PM_INVARIANT_TSC, EXT_FEAT_NX } from '../../cpu/models.ts';
 import { CR0_MP, CR0_NE, CR0_TS } from '../../cpu/mmu.ts';
-import { FSW_ES } from './fpu.ts';
+import { FSW_ES } from './fpu-stack.ts';
 
 describe('segment register loads', () => {
   it('mov ss with a null selector is #GP(0); a not-present segment #NP(sel); ring 3 loading ring 0 data #GP(sel)', () => {

@@ -26,7 +26,7 @@ import { deliver, IntKind } from '../../cpu/interrupts.ts';
 import { loadSegment } from '../../cpu/segments.ts';
 import { CR0_MP, CR0_TS, CR4_PCE, CR4_TSD, EFER_NXE } from '../../cpu/mmu.ts';
 import { halt, loadFlatSegment, readPerformanceCounter, sysexit as sysexitTo } from '../../cpu/system-ops.ts';
-import { fpuPending } from './fpu.ts';
+import { fpuPending } from './fpu-stack.ts';
 import { cpuidLeaf } from '../../cpu/models.ts';
 import { addressPlus, readFarPointer } from '../operands.ts';
 import { stackCommit, stackMove } from '../../cpu/registers.ts';

@@ -1,0 +1,177 @@
+/**
+ * x87 state every x87 instruction shares: the status and control word
+ * bits, how an exception is recorded and whether its masked response
+ * applies, the register stack, and what a waiting instruction does first.
+ *
+ * Registers are addressed as the stack: ST(i) is physical register
+ * (TOP + i) mod 8, and the tag word says which are empty. Reading an empty
+ * register is a stack underflow and pushing onto a full ST(7) an overflow;
+ * both set IE and SF, and C1 tells them apart: 1 for overflow, 0 for
+ * underflow (SDM Vol. 1, 8.1.3.4 and 8.5.1.1). C1 otherwise reports whether
+ * the last rounding went up (Vol. 1, 8.1.3.2).
+ *
+ * An exception whose mask bit is set gets its masked response; an unmasked
+ * one sets ES and B, leaves the destination alone, and is raised as #MF by
+ * the next waiting instruction when CR0.NE is set (`fpuPending`; Vol. 1,
+ * 8.7.1). The pointers fnstenv and fnsave report are recorded only once an
+ * instruction can no longer fault (`record`), so a restarted instruction
+ * sees them as they were.
+ */
+import type { Ops } from '../ops.ts';
+import type { Instr } from '../../isa/instr.ts';
+import { Seg } from '../../isa/instr.ts';
+import type { Cpu } from '../../cpu/cpu.ts';
+import type { Fpu } from '../../cpu/fpu-state.ts';
+import { FPU_TAG_EMPTY, FPU_TAG_SPECIAL, FPU_TAG_VALID, FPU_TAG_ZERO } from '../../cpu/fpu-state.ts';
+import { Fault, Vec } from '../../isa/faults.ts';
+import { CR0_NE } from '../../cpu/mmu.ts';
+import { INDEFINITE, fromBits, highBits, lowBits, quiet } from './fpu-float80.ts';
+
+// ---- status and control word bits ------------------------------------------------------
+
+export const FSW_IE = 0x1, FSW_DE = 0x2, FSW_ZE = 0x4, FSW_OE = 0x8, FSW_UE = 0x10, FSW_PE = 0x20;
+export const FSW_SF = 0x40, FSW_ES = 0x80, FSW_C0 = 0x100, FSW_C1 = 0x200, FSW_C2 = 0x400, FSW_C3 = 0x4000, FSW_B = 0x8000;
+export const FSW_CC = FSW_C0 | FSW_C1 | FSW_C2 | FSW_C3;
+export const EXC = 0x3f;
+
+export function rc(f: Fpu): number {
+  return (f.cw >> 10) & 3;
+}
+
+/**
+ * Record exceptions in the status word. Returns true when the masked
+ * response applies (every exception raised is masked); otherwise ES and B
+ * are set and the caller leaves its destination alone.
+ */
+export function signal(f: Fpu, e: number): boolean {
+  f.sw |= e;
+  if (e & ~f.cw & EXC) {
+    f.sw |= FSW_ES | FSW_B;
+    return false;
+  }
+  return true;
+}
+
+/** Stack underflow (an empty register read): IE+SF, C1 clear. */
+export function underflow(f: Fpu): boolean {
+  f.sw &= ~FSW_C1;
+  return signal(f, FSW_IE | FSW_SF);
+}
+
+/** Stack overflow (push onto a full register): IE+SF, C1 set. */
+export function overflow(f: Fpu): boolean {
+  f.sw |= FSW_C1;
+  return signal(f, FSW_IE | FSW_SF);
+}
+
+// ---- register stack ----------------------------------------------------------------------
+
+export function tagFor(v: number): number {
+  if (v === 0) return FPU_TAG_ZERO;
+  return isFinite(v) ? FPU_TAG_VALID : FPU_TAG_SPECIAL;
+}
+
+export function isEmpty(f: Fpu, i: number): boolean {
+  return ((f.tags >> (((f.top + i) & 7) * 2)) & 3) === FPU_TAG_EMPTY;
+}
+
+export function getST(f: Fpu, i: number): number {
+  return f.st[(f.top + i) & 7];
+}
+
+export function setST(f: Fpu, i: number, v: number): void {
+  const p = (f.top + i) & 7;
+  f.st[p] = v;
+  f.tags = (f.tags & ~(3 << (p * 2))) | (tagFor(v) << (p * 2));
+}
+
+export function pushST(f: Fpu, v: number): void {
+  f.top = (f.top - 1) & 7;
+  setST(f, 0, v);
+}
+
+export function popST(f: Fpu): void {
+  f.tags |= 3 << (f.top * 2);
+  f.top = (f.top + 1) & 7;
+}
+
+/** Push with the overflow check: a full ST(7) gives the indefinite (masked) or nothing (unmasked). */
+export function pushChecked(f: Fpu, v: number): void {
+  if (!isEmpty(f, 7)) {
+    if (!overflow(f)) return;
+    v = INDEFINITE;
+  }
+  pushST(f, v);
+}
+
+/** Flip or clear the sign bit by bits (JS negation does not reliably move a NaN's sign). */
+export function withSign(v: number, neg: boolean): number {
+  const h = highBits(v);
+  return fromBits(lowBits(v), neg ? h | 0x80000000 : h & 0x7fffffff);
+}
+
+/** The NaN result of an operation with NaN operands: the larger significand wins, quieted. */
+export function nanResult(a: number, b: number): number {
+  if (a !== a && b !== b) {
+    const ha = highBits(a) & 0x7fffffff, hb = highBits(b) & 0x7fffffff;
+    const pickA = ha !== hb ? ha > hb : lowBits(a) >= lowBits(b);
+    return quiet(pickA ? a : b);
+  }
+  return quiet(a !== a ? a : b);
+}
+
+// ---- instruction entry ----------------------------------------------------------------
+
+/**
+ * A pending unmasked exception (ES set) is reported by the next waiting x87
+ * instruction: #MF with CR0.NE set. Exported for fwait.
+ */
+export function fpuPending(cpu: Cpu): void {
+  if (cpu.fpu.sw & FSW_ES && cpu.cr0 & CR0_NE) throw new Fault(Vec.MF);
+}
+
+/** Recompute ES/B after the control or status word was loaded (a newly unmasked pending flag counts). */
+export function recomputeES(f: Fpu): void {
+  if (f.sw & ~f.cw & EXC) f.sw |= FSW_ES | FSW_B;
+  else f.sw &= ~(FSW_ES | FSW_B);
+}
+
+/**
+ * Record the instruction (and data) pointer and opcode that fnstenv/fnsave
+ * report. Called once the instruction can no longer fault, so a restarted
+ * instruction leaves them as they were.
+ */
+export function record(cpu: Cpu, i: Instr, memOff: number): void {
+  const f = cpu.fpu;
+  f.fip = i.eip;
+  f.fcs = cpu.segSel[Seg.CS];
+  f.fop = ((i.opcode & 7) << 8) | ((i.mod & 3) << 6) | ((i.reg & 7) << 3) | (i.rm & 7);
+  if (memOff >= 0) {
+    f.fdp = memOff;
+    f.fds = cpu.segSel[i.seg];
+  }
+}
+
+/** Start of a waiting register-form instruction: report a pending exception, record the pointers. */
+export function enter(cpu: Cpu, i: Instr): void {
+  fpuPending(cpu);
+  record(cpu, i, -1);
+}
+
+/**
+ * Start of a waiting memory-form instruction: report a pending exception and
+ * return the operand's offset. The caller reads (or probes for writing) its
+ * operand and then calls record().
+ */
+export function enterMem(cpu: Cpu, i: Instr, o: Ops<number>): number {
+  fpuPending(cpu);
+  return o.ea(i, 0);
+}
+
+export function clearC1(f: Fpu): void {
+  f.sw &= ~FSW_C1;
+}
+
+export function setC1(f: Fpu, up: boolean): void {
+  f.sw = up ? f.sw | FSW_C1 : f.sw & ~FSW_C1;
+}
