@@ -22,10 +22,10 @@ import type { Fpu } from '../../cpu/fpu-state.ts';
 import { AF, ARITH, CF, OF, PF, SF as EF_SF, ZF } from '../../isa/eflags.ts';
 import { INDEFINITE, directed, errorSign, isSignaling, signBit, RC_NEAREST, RC_DOWN, RC_UP, RC_CHOP } from './fpu-float80.ts';
 import {
-  FSW_C0, FSW_C1, FSW_C2, FSW_C3, FSW_CC, FSW_IE, FSW_OE, FSW_PE, FSW_SF, FSW_ZE, clearC1, enter, enterMem, getST, isEmpty,
-  nanResult, popST, rc, record, setC1, setST, signal, underflow,
+  FSW_C0, FSW_C1, FSW_C2, FSW_C3, FSW_CC, FSW_IE, FSW_OE, FSW_PE, FSW_SF, FSW_ZE, clearC1, enter, getST, isEmpty,
+  nanResult, popST, rc, setC1, setST, signal, underflow,
 } from './fpu-stack.ts';
-import { Fmt, loadMem } from './fpu-memory.ts';
+import { Fmt, loadSource } from './fpu-memory.ts';
 
 // ---- arithmetic -----------------------------------------------------------------------
 
@@ -103,10 +103,8 @@ function deliver(f: Fpu, idx: number, r: number, exc: number, up: boolean): bool
 /** ST0 = ST0 op m (float or integer memory operand); compares handled by compareMem */
 function arithMem(kind: A, fmt: Fmt): Exec {
   return (cpu, i, o) => {
-    const off = enterMem(cpu, i, o);
+    const m = loadSource(cpu, i, o, fmt);
     const f = cpu.fpu;
-    const m = loadMem(cpu, i, fmt, off);
-    record(cpu, i, off >>> 0);
     if (isEmpty(f, 0)) {
       if (underflow(f)) setST(f, 0, INDEFINITE);
       return;
@@ -177,10 +175,8 @@ function doCompare(cpu: Cpu, a: number, b: number, emptyOperand: boolean, unorde
 
 function compareMem(fmt: Fmt, pop: boolean): Exec {
   return (cpu, i, o) => {
-    const off = enterMem(cpu, i, o);
+    const m = loadSource(cpu, i, o, fmt);
     const f = cpu.fpu;
-    const m = loadMem(cpu, i, fmt, off);
-    record(cpu, i, off >>> 0);
     if (doCompare(cpu, getST(f, 0), m.v, isEmpty(f, 0), false, false, m.exc) && pop) popST(f);
   };
 }

@@ -14,7 +14,7 @@
  * first, so a multi-part store faults before any part is written.
  */
 import type { RowSpec } from '../../isa/table.ts';
-import type { Exec } from '../ops.ts';
+import type { Exec, Ops } from '../ops.ts';
 import type { Instr } from '../../isa/instr.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
 import type { Fpu } from '../../cpu/fpu-state.ts';
@@ -47,7 +47,7 @@ export const enum Fmt { F32, F64, F80, I16, I32, I64 }
 const FMT_SIZE = [4, 8, 10, 2, 4, 8];
 
 /** Read a memory operand as a double; float loads report SNaN (IE) and denormal (DE) operands. */
-export function loadMem(cpu: Cpu, i: Instr, fmt: Fmt, off: number): { v: number; exc: number } {
+function loadMem(cpu: Cpu, i: Instr, fmt: Fmt, off: number): { v: number; exc: number } {
   const seg = i.seg;
   switch (fmt) {
     case Fmt.F32: {
@@ -135,12 +135,18 @@ function writeParts(cpu: Cpu, i: Instr, off: number, fmt: Fmt, parts: number[]):
 
 // ---- loads and stores -----------------------------------------------------------------
 
+/** The memory source operand of a waiting instruction: pending exceptions first, then the load, then the pointers. */
+export function loadSource(cpu: Cpu, i: Instr, o: Ops<number>, fmt: Fmt): { v: number; exc: number } {
+  const off = enterMem(cpu, i, o);
+  const m = loadMem(cpu, i, fmt, off);
+  record(cpu, i, off >>> 0);
+  return m;
+}
+
 function fldMem(fmt: Fmt): Exec {
   return (cpu, i, o) => {
-    const off = enterMem(cpu, i, o);
     const f = cpu.fpu;
-    const { v, exc } = loadMem(cpu, i, fmt, off);
-    record(cpu, i, off >>> 0);
+    const { v, exc } = loadSource(cpu, i, o, fmt);
     if (!isEmpty(f, 7)) {
       if (overflow(f)) pushST(f, INDEFINITE);
       return;
