@@ -11,6 +11,7 @@ import type { Ops, Sem } from '../ops.ts';
 import type { Instr } from '../../isa/instr.ts';
 import type { RowSpec } from '../../isa/table.ts';
 import { sizeOf } from '../common.ts';
+import { addressPlus } from '../operands.ts';
 
 type BtOp = 'bt' | 'bts' | 'btr' | 'btc';
 
@@ -36,8 +37,7 @@ function bitTest(op: BtOp): Sem {
     } else {
       // the offset selects a word relative to the effective address
       const shift = size === 4 ? 5 : 4;
-      const off = o.add(o.ea(i, 0), o.shl(o.sar(o.sext(offset, size), o.c(shift)), o.c(size === 4 ? 2 : 1)));
-      const addr = i.adsize === 2 ? o.trunc(off, 2) : off;
+      const addr = addressPlus(o, i, o.ea(i, 0), o.shl(o.sar(o.sext(offset, size), o.c(shift)), o.c(size === 4 ? 2 : 1)));
       value = o.load(i.seg, addr, size);
       const r = update(value);
       if (r !== undefined) o.store(i.seg, addr, size, r);

@@ -9,6 +9,7 @@ import type { Sem } from '../ops.ts';
 import type { RowSpec } from '../../isa/table.ts';
 import type { Exec } from '../ops.ts';
 import { sizeOf } from '../common.ts';
+import { addressPlus } from '../operands.ts';
 
 const mov: Sem = (o, i) => o.set(i, 0, o.get(i, 1));
 
@@ -64,9 +65,7 @@ const cwd: Sem = (o, i) => {
 };
 
 const xlat: Sem = (o, i) => {
-  const base = o.reg(3, i.adsize as 2 | 4);
-  const off = o.add(base, o.reg(0, 1));
-  o.setReg(0, 1, o.load(i.seg, i.adsize === 2 ? o.trunc(off, 2) : off, 1));
+  o.setReg(0, 1, o.load(i.seg, addressPlus(o, i, o.reg(3, i.adsize as 2 | 4), o.reg(0, 1)), 1));
 };
 
 const LAHF_FLAGS = SF | ZF | AF | PF | CF;
