@@ -3,12 +3,18 @@
  *
  * Each instruction's behaviour is described once, as a function
  * `(o: Ops<V>, i: Instr) => void`. The function never touches CPU state
- * directly; it asks `o` for values and effects. Two backends implement `Ops`:
+ * directly; it asks `o` for values and effects. Three backends implement `Ops`:
  *
  * - the interpreter's (runtime/interp-ops.ts), where `V` is `number` and every
  *   call happens immediately on the live CPU;
- * - the translator's, where `V` is an ESTree expression and every call appends
- *   JavaScript to the block being generated.
+ * - the translator's (translator/emit/emit-ops.ts), where `V` is an ESTree
+ *   expression and every call appends JavaScript to the block being generated;
+ * - the translator's probe (translator/emit/probe-ops.ts), which only records
+ *   what an instruction may do (load, store, raise, write flags).
+ *
+ * What is the same in all three is written once, not per backend: the
+ * arithmetic is `Arith` (base/arith.ts, which `Ops` extends), and operand
+ * access, `get`/`set`/`ea`, is semantics/operands.ts.
  *
  * Because the decoded `Instr` is an ordinary value, everything that depends
  * only on it (operand size, immediates, which register) is resolved while the
