@@ -3,12 +3,13 @@
  * build on.
  *
  * Registers are an Int32Array in encoding order (EAX ECX EDX EBX ESP EBP ESI
- * EDI). Segment registers keep their selector and the hidden descriptor cache
+ * EDI); how AH..BH, AX..DI and SP map onto it is registers.ts. Segment registers keep their selector and the hidden descriptor cache
  * (base, limit, attributes) the way the hardware does; from the cache we
  * precompute the offset range a segment accepts and whether it may be read
- * or written, so an access checks two numbers instead of decoding a type.
- * EFLAGS is `eflags` plus the lazy record described in
- * cpu/flags.ts.
+ * or written, so an access checks two numbers instead of decoding a type,
+ * and `flatTop` says whether a segment is flat, the one definition every
+ * specialisation on flat segments uses. EFLAGS is `eflags` plus the lazy
+ * record described in cpu/flags.ts.
  *
  * Memory accesses through a segment (`read`, `write`) check rights and
  * limits, add the base, and go to the MMU. Everything privileged lives in
