@@ -7,12 +7,11 @@ import type { Sem } from '../ops.ts';
 import type { RowSpec } from '../../isa/table.ts';
 import { Reg } from '../../isa/instr.ts';
 
+/** push of a register, memory, an immediate or a segment register (a selector pushed at the operand size) */
 const push: Sem = (o, i) => o.push(o.get(i, 0), i.opsize as 2 | 4);
 
 /** pop: ESP is incremented before a memory destination's address is computed, as the manual says */
 const pop: Sem = (o, i) => o.set(i, 0, o.pop(i.opsize as 2 | 4));
-
-const pushSeg: Sem = (o, i) => o.push(o.get(i, 0), i.opsize as 2 | 4);
 
 const pusha: Sem = (o, i) => {
   const size = i.opsize as 2 | 4;
@@ -34,12 +33,12 @@ export const rows: RowSpec[] = [
   { op: '8F /0', mn: 'pop', args: 'Ev', sem: pop },
   { op: '68', mn: 'push', args: 'Iz', sem: push },
   { op: '6A', mn: 'push', args: 'Ibs', sem: push },
-  { op: '06', mn: 'push', args: 'ES', sem: pushSeg },
-  { op: '0E', mn: 'push', args: 'CS', sem: pushSeg },
-  { op: '16', mn: 'push', args: 'SS', sem: pushSeg },
-  { op: '1E', mn: 'push', args: 'DS', sem: pushSeg },
-  { op: '0F A0', mn: 'push', args: 'FS', sem: pushSeg },
-  { op: '0F A8', mn: 'push', args: 'GS', sem: pushSeg },
+  { op: '06', mn: 'push', args: 'ES', sem: push },
+  { op: '0E', mn: 'push', args: 'CS', sem: push },
+  { op: '16', mn: 'push', args: 'SS', sem: push },
+  { op: '1E', mn: 'push', args: 'DS', sem: push },
+  { op: '0F A0', mn: 'push', args: 'FS', sem: push },
+  { op: '0F A8', mn: 'push', args: 'GS', sem: push },
   { op: '60', mn: 'pusha/pushad', sem: pusha },
   { op: '61', mn: 'popa/popad', sem: popa },
 ];
