@@ -20,8 +20,8 @@
  * semantics/families/.
  * Both engines, the machine and the VMI ROM build on this class.
  */
-import { readEflags, materialize, computeLazy, type FlagState } from './flags.ts';
-import { ARITH, FIXED_ONE, testCC, VM, IOPL, AC } from '../isa/eflags.ts';
+import { readEflags, materialize, computeLazy, conditionOf, type FlagState } from './flags.ts';
+import { ARITH, CC_READS, FIXED_ONE, testCC, VM, IOPL, AC } from '../isa/eflags.ts';
 import { Fault, Vec } from '../isa/faults.ts';
 import type { PhysicalMemory } from './memory.ts';
 import { Mmu, CR0_PE, CR0_ET, CR0_AM, type PagingControl } from './mmu.ts';
@@ -199,12 +199,14 @@ export class Cpu implements FlagState, PagingControl {
 
   // ---- registers -------------------------------------------------------------------
 
-  /** register r of `size` (partial registers as registers.ts numbers them) */
+  /** register r of `size` (partial registers as registers.ts numbers them; a full one is just read) */
   getReg(r: number, size: number): number {
+    if (size === 4) return this.regs[r];
     return readPart(NUM, this.regs[fullRegister(r, size)], r, size as Size);
   }
 
   setReg(r: number, size: number, v: number): void {
+    if (size === 4) { this.regs[r] = v; return; }
     const full = fullRegister(r, size);
     this.regs[full] = writePart(NUM, this.regs[full], r, size as Size, v);
   }
@@ -240,7 +242,10 @@ export class Cpu implements FlagState, PagingControl {
     this.lazy = mask;
   }
 
+  /** condition cc: when the lazy record decides it alone, its formula (one comparison after a cmp) */
   cond(cc: number): boolean {
+    const reads = CC_READS[cc];
+    if ((this.lazy & reads) === reads) return conditionOf(NUM, cc, this.lop, this.lres, this.la, this.lb) !== 0;
     return testCC(cc, this.lazy ? readEflags(this) : this.eflags);
   }
 

@@ -22,7 +22,7 @@ import type { PhysicalMemory } from './memory.ts';
 import { NUM } from '../base/arith.ts';
 import {
   TLB_ALL_RIGHTS, TLB_GLOBAL, TLB_LARGE, TLB_NX, TLB_RS, TLB_RU, TLB_WRITE_RIGHTS, TLB_WS, TLB_WU,
-  tlbEntry, tlbExecutable, tlbFrame, tlbGrants, tlbPhysical, tlbRight, tlbSlot, withinPage,
+  executable, fitsInPage, grants, physical, tlbEntry, tlbFrame, tlbRight,
 } from './tlb.ts';
 
 
@@ -78,19 +78,19 @@ export class Mmu {
 
   /** The TLB entry for linear address lin (cpu/tlb.ts says what is in it). */
   entry(lin: number): number {
-    return this.tlb[tlbSlot(NUM, lin)];
+    return this.tlb[lin >>> 12];
   }
 
   read8(lin: number): number {
     const e = this.entry(lin);
-    if (tlbGrants(NUM, e, this.rmask)) return this.mem.u8[tlbPhysical(NUM, e, lin)];
+    if (grants(e, this.rmask)) return this.mem.u8[physical(e, lin)];
     return this.readSlow(lin, 1);
   }
 
   read16(lin: number): number {
     const e = this.entry(lin);
-    if (tlbGrants(NUM, e, this.rmask) && withinPage(NUM, lin, 2)) {
-      const p = tlbPhysical(NUM, e, lin);
+    if (grants(e, this.rmask) && fitsInPage(lin, 2)) {
+      const p = physical(e, lin);
       return p & 1 ? this.mem.view.getUint16(p, true) : this.mem.u16[p >>> 1];
     }
     return this.readSlow(lin, 2);
@@ -98,8 +98,8 @@ export class Mmu {
 
   read32(lin: number): number {
     const e = this.entry(lin);
-    if (tlbGrants(NUM, e, this.rmask) && withinPage(NUM, lin, 4)) {
-      const p = tlbPhysical(NUM, e, lin);
+    if (grants(e, this.rmask) && fitsInPage(lin, 4)) {
+      const p = physical(e, lin);
       return p & 3 ? this.mem.view.getInt32(p, true) : this.mem.i32[p >>> 2];
     }
     return this.readSlow(lin, 4);
@@ -107,14 +107,14 @@ export class Mmu {
 
   write8(lin: number, v: number): void {
     const e = this.entry(lin);
-    if (tlbGrants(NUM, e, this.wmask)) { this.mem.u8[tlbPhysical(NUM, e, lin)] = v; return; }
+    if (grants(e, this.wmask)) { this.mem.u8[physical(e, lin)] = v; return; }
     this.writeSlow(lin, 1, v);
   }
 
   write16(lin: number, v: number): void {
     const e = this.entry(lin);
-    if (tlbGrants(NUM, e, this.wmask) && withinPage(NUM, lin, 2)) {
-      const p = tlbPhysical(NUM, e, lin);
+    if (grants(e, this.wmask) && fitsInPage(lin, 2)) {
+      const p = physical(e, lin);
       if (p & 1) this.mem.view.setUint16(p, v, true); else this.mem.u16[p >>> 1] = v;
       return;
     }
@@ -123,8 +123,8 @@ export class Mmu {
 
   write32(lin: number, v: number): void {
     const e = this.entry(lin);
-    if (tlbGrants(NUM, e, this.wmask) && withinPage(NUM, lin, 4)) {
-      const p = tlbPhysical(NUM, e, lin);
+    if (grants(e, this.wmask) && fitsInPage(lin, 4)) {
+      const p = physical(e, lin);
       if (p & 3) this.mem.view.setInt32(p, v, true); else this.mem.i32[p >>> 2] = v;
       return;
     }
@@ -142,7 +142,7 @@ export class Mmu {
   /** A byte of code at a linear address (checks execute rights). */
   fetch8(lin: number): number {
     const e = this.entry(lin);
-    if (tlbExecutable(NUM, e, this.rmask)) return this.mem.u8[tlbPhysical(NUM, e, lin)];
+    if (executable(e, this.rmask)) return this.mem.u8[physical(e, lin)];
     return this.mem.read(this.translate(lin, Access.FETCH), 1);
   }
 

@@ -46,6 +46,40 @@ export function tlbEntry(frame: number, rights: number): number {
   return (frame & FRAME) | rights;
 }
 
+/*
+ * The fast-path test as the MMU's accessors and the interpreter's decode
+ * cache run it, on numbers, for every guest memory access. These are the
+ * formulas below specialised by hand, because the accessors sit at the bottom
+ * of the interpreter's deepest call chain and the number backend of Arith
+ * costs measurable time there (V8 runs out of inlining budget); tlb.test.ts
+ * checks that each agrees with its formula.
+ */
+
+/** Does entry e grant `right`? */
+export function grants(e: number, right: number): boolean {
+  return (e & right) !== 0;
+}
+
+/** May code be fetched through e with the read right `right`? */
+export function executable(e: number, right: number): boolean {
+  return (e & (right | TLB_NX)) === right;
+}
+
+/** The physical address of lin through its entry e (as an int32). */
+export function physical(e: number, lin: number): number {
+  return (e & FRAME) | (lin & PAGE_OFFSET);
+}
+
+/** Does an access of `size` bytes at lin stay within its page? */
+export function fitsInPage(lin: number, size: number): boolean {
+  return (lin & PAGE_OFFSET) <= 0x1000 - size;
+}
+
+/*
+ * The same tests over Arith, for the translator to emit into generated code,
+ * and for its own checks that a region's pages are still mapped.
+ */
+
 /** The index of the entry for linear address lin. */
 export function tlbSlot<V>(a: Arith<V>, lin: V): V {
   return a.shr(lin, a.c(12));
@@ -66,19 +100,9 @@ export function tlbGrants<V>(a: Arith<V>, e: V, right: V): V {
   return a.ne(a.and(e, right), a.c(0));
 }
 
-/** May code be fetched through e: it grants the read right `right`, and the page is executable. */
-export function tlbExecutable<V>(a: Arith<V>, e: V, right: V): V {
-  return a.eq(a.and(e, a.or(right, a.c(TLB_NX))), right);
-}
-
 /** Does e still map linear page to `frame` with `right` (a translation made from that page is valid)? */
 export function tlbMaps<V>(a: Arith<V>, e: V, frame: V, right: V): V {
   return a.and(a.eq(tlbFrame(a, e), frame), tlbGrants(a, e, right));
-}
-
-/** Does an access of `size` bytes at lin stay within its page? */
-export function withinPage<V>(a: Arith<V>, lin: V, size: number): V {
-  return a.leu(a.and(lin, a.c(PAGE_OFFSET)), a.c(0x1000 - size));
 }
 
 /** Is lin aligned for an access of `size` bytes (so a typed-array view of that width reaches it)? */

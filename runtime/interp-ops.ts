@@ -9,8 +9,8 @@ import type { Instr } from '../isa/instr.ts';
 import { Fault } from '../isa/faults.ts';
 import type { Cpu } from '../cpu/cpu.ts';
 import { HELPERS } from '../semantics/helpers.ts';
-import { NUM, NumArith, type Size } from '../base/arith.ts';
-import { effectiveAddress, readOperand, writeOperand } from '../semantics/operands.ts';
+import { NumArith, type Size } from '../base/arith.ts';
+import { effectiveOffset, readOperand, writeOperand } from '../semantics/operands.ts';
 
 export class InterpOps extends NumArith implements Ops<number> {
   /** effective address of the current instruction's memory operand, once computed */
@@ -28,7 +28,7 @@ export class InterpOps extends NumArith implements Ops<number> {
 
   ea(i: Instr, _n: number): number {
     if (this.eaDone) return this.eaOff;
-    this.eaOff = effectiveAddress(NUM, i, this.cpu.regs);
+    this.eaOff = effectiveOffset(i, this.cpu.regs);
     this.eaDone = true;
     return this.eaOff;
   }

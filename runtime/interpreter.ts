@@ -19,8 +19,7 @@ import { InterpOps } from './interp-ops.ts';
 import { admit } from '../semantics/admit.ts';
 import { deliver, deliverFault, IntKind } from '../cpu/interrupts.ts';
 import { IF, TF } from '../isa/eflags.ts';
-import { tlbExecutable, tlbPhysical } from '../cpu/tlb.ts';
-import { NUM } from '../base/arith.ts';
+import { executable, physical } from '../cpu/tlb.ts';
 import { Seg } from '../isa/instr.ts';
 
 /** Bound on cached decodings; past it the cache starts over. */
@@ -55,8 +54,8 @@ export class Interpreter {
     if (off <= cpu.segHi[Seg.CS]) {
       const lin = (cpu.segBase[Seg.CS] + off) | 0;
       const e = cpu.mmu.entry(lin);
-      if (tlbExecutable(NUM, e, cpu.mmu.rmask)) {
-        const phys = tlbPhysical(NUM, e, lin) >>> 0;
+      if (executable(e, cpu.mmu.rmask)) {
+        const phys = physical(e, lin) >>> 0;
         const key = cpu.code32 ? phys + 0x100000000 : phys;
         const hit = this.decoded.get(key);
         // the same bytes at another EIP decode to other branch targets

@@ -45,6 +45,19 @@ export function effectiveAddress<V>(a: Arith<V>, i: Instr, regs: ArrayLike<V>): 
   return a.trunc(off, i.adsize as Size);
 }
 
+/**
+ * effectiveAddress on numbers, as the interpreter computes it for every
+ * memory operand it executes: the same formula specialised by hand, because
+ * at the bottom of the interpreter's call chain the number backend of Arith
+ * costs measurable time. operands.test.ts checks the two agree.
+ */
+export function effectiveOffset(i: Instr, regs: Int32Array): number {
+  let off = i.disp;
+  if (i.base >= 0) off += regs[i.base];
+  if (i.index >= 0) off += regs[i.index] << i.scale;
+  return i.adsize === 2 ? off & 0xffff : off | 0;
+}
+
 /** The general registers (bit r for register r) the effective address reads. */
 export function addressRegisters(i: Instr): number {
   return (i.base >= 0 ? 1 << i.base : 0) | (i.index >= 0 ? 1 << i.index : 0);

@@ -27,8 +27,7 @@ import { REP_F3, Seg, type Instr } from '../../isa/instr.ts';
 import { SEG_R, SEG_W, type Cpu } from '../../cpu/cpu.ts';
 import { Access } from '../../cpu/mmu.ts';
 import { checkIoPermission } from './io.ts';
-import { tlbGrants, tlbPhysical } from '../../cpu/tlb.ts';
-import { NUM } from '../../base/arith.ts';
+import { grants, physical } from '../../cpu/tlb.ts';
 
 const ECX = 1, ESI = 6, EDI = 7;
 const USES_SI = 1, USES_DI = 2;
@@ -186,10 +185,10 @@ export function repPortString(cpu: Cpu, i: StringInstr, input: boolean): void {
 // ---- fast paths ----------------------------------------------------------------------
 
 /** Physical address for an access at linear `lin`, from the TLB when it has the right cached. */
-function physical(cpu: Cpu, lin: number, access: Access): number {
+function physicalFor(cpu: Cpu, lin: number, access: Access): number {
   const mmu = cpu.mmu;
   const e = mmu.entry(lin);
-  if (tlbGrants(NUM, e, access === Access.WRITE ? mmu.wmask : mmu.rmask)) return tlbPhysical(NUM, e, lin) >>> 0;
+  if (grants(e, access === Access.WRITE ? mmu.wmask : mmu.rmask)) return physical(e, lin) >>> 0;
   return mmu.translate(lin, access);
 }
 
@@ -248,8 +247,8 @@ function movsFast(cpu: Cpu, i: Instr, srcTop: number, dstTop: number): void {
       // the run's lowest addresses (going down, the last element's)
       const back = down ? (n - 1) * size : 0;
       if (n > 0 && inSegment(si - back, srcTop) && inSegment(di - back, dstTop)) {
-        const sp = physical(cpu, (si - back) | 0, Access.READ);
-        const dp = physical(cpu, (di - back) | 0, Access.WRITE);
+        const sp = physicalFor(cpu, (si - back) | 0, Access.READ);
+        const dp = physicalFor(cpu, (di - back) | 0, Access.WRITE);
         const bytes = n * size;
         const ahead = down ? sp - dp : dp - sp;
         if (mem.fastReadable(sp) && mem.fastWritable(dp) && !(ahead > 0 && ahead < bytes)) {
@@ -291,7 +290,7 @@ function stosFast(cpu: Cpu, i: Instr, dstTop: number): void {
       const n = Math.min(runInPage(di, size, down), count, budget);
       const low = di - (down ? (n - 1) * size : 0);
       if (n > 0 && inSegment(low, dstTop)) {
-        const dp = physical(cpu, low | 0, Access.WRITE);
+        const dp = physicalFor(cpu, low | 0, Access.WRITE);
         if (mem.fastWritable(dp)) {
           fill(mem.u8, mem.u16, mem.i32, mem.view, dp, size, n, v);
           di = (di + n * step) | 0;

@@ -34,7 +34,7 @@
  */
 import type { Cpu } from '../../cpu/cpu.ts';
 import { CR0_PG } from '../../cpu/mmu.ts';
-import { tlbGrants, tlbMaps, tlbPhysical } from '../../cpu/tlb.ts';
+import { grants, physical, tlbMaps } from '../../cpu/tlb.ts';
 import { NUM } from '../../base/arith.ts';
 import type { Translation } from '../compile/assemble.ts';
 
@@ -61,8 +61,8 @@ export function keyOf(phys: number, mode: number): number {
 /** The key for the CPU's CS:EIP now, or undefined while the TLB cannot fetch from its page. */
 export function currentKey(cpu: Cpu): number | undefined {
   const e = cpu.mmu.entry(cpu.eip);
-  if (!tlbGrants(NUM, e, cpu.mmu.rmask)) return undefined;
-  return keyOf(tlbPhysical(NUM, e, cpu.eip) >>> 0, modeOf(cpu));
+  if (!grants(e, cpu.mmu.rmask)) return undefined;
+  return keyOf(physical(e, cpu.eip) >>> 0, modeOf(cpu));
 }
 
 /** Is a translation valid for the current mode and the current mapping of its page? */

@@ -159,7 +159,10 @@ export class Engine {
   private flatEpoch = -1;
   private flat = false;
 
-  /** Are code, stack and data segments flat (cpu.flatTop; re-checked only after a segment load)? The TLB ceiling enforces their limits. */
+  /**
+   * Are code, stack and data segments flat (cpu.flatTop; re-checked only
+   * after a segment load)? The TLB ceiling enforces their limits.
+   */
   private flatNow(): boolean {
     const cpu = this.cpu;
     if (this.flatEpoch !== cpu.segEpoch) {
