@@ -28,8 +28,8 @@ import { Mmu, CR0_PE, CR0_ET, CR0_AM, type PagingControl } from './mmu.ts';
 import { Seg, Reg } from '../isa/instr.ts';
 import { Fpu } from './fpu-state.ts';
 import { VMIDBT_CPU, signature, type CpuModel } from './models.ts';
-import { fullRegister, readPart, stackCommit, stackMove, stackPointer, writePart } from './registers.ts';
-import { NUM, type Size } from '../base/arith.ts';
+import { readRegister, stackCommit, stackMove, stackPointer, writeRegister } from './registers.ts';
+import { NUM } from '../base/arith.ts';
 
 /** segment access rights precomputed from the descriptor cache */
 export const SEG_R = 1, SEG_W = 2, SEG_X = 4, SEG_VALID = 8;
@@ -199,16 +199,13 @@ export class Cpu implements FlagState, PagingControl {
 
   // ---- registers -------------------------------------------------------------------
 
-  /** register r of `size` (partial registers as registers.ts numbers them; a full one is just read) */
+  /** register r of `size` (partial registers as registers.ts numbers them) */
   getReg(r: number, size: number): number {
-    if (size === 4) return this.regs[r];
-    return readPart(NUM, this.regs[fullRegister(r, size)], r, size as Size);
+    return readRegister(this.regs, r, size);
   }
 
   setReg(r: number, size: number, v: number): void {
-    if (size === 4) { this.regs[r] = v; return; }
-    const full = fullRegister(r, size);
-    this.regs[full] = writePart(NUM, this.regs[full], r, size as Size, v);
+    writeRegister(this.regs, r, size, v);
   }
 
   // ---- flags -----------------------------------------------------------------------

@@ -4,7 +4,9 @@ import { NUM, type Size } from '../base/arith.ts';
 import { X } from '../translator/emit/expr-arith.ts';
 import { id, num, type Expr } from '../translator/emit/ast.ts';
 import { Rng } from '../spec-tests/fuzz/generate.ts';
-import { fullRegister, readPart, stackCommit, stackMove, stackPointer, writePart } from './registers.ts';
+import {
+  fullRegister, readPart, readRegister, stackCommit, stackMove, stackPointer, writePart, writeRegister,
+} from './registers.ts';
 
 const evaluate = (e: Expr, full: number, v: number): number =>
   (new Function('full', 'v', `return ${generate(e)};`) as (full: number, v: number) => number)(full, v);
@@ -31,6 +33,12 @@ describe('partial registers', () => {
       expect(writePart(NUM, full, r, size, v)).toBe(written);
       expect(evaluate(readPart(X, id('full'), r, size), written, v)).toBe(v);
       expect(evaluate(writePart(X, id('full'), r, size, id('v')), full, v) | 0).toBe(written);
+      // the interpreter's number forms, on a register file
+      const regs = new Int32Array(8);
+      regs[fullRegister(r, size)] = full;
+      writeRegister(regs, r, size, v);
+      expect(regs[fullRegister(r, size)]).toBe(written);
+      expect(readRegister(regs, r, size)).toBe(v);
     }
   });
 });
