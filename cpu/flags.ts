@@ -138,8 +138,13 @@ export function conditionOf<V>(a: Arith<V>, cc: number, lop: number, res: V, x: 
   const r = lop >> 2 === FlagKind.SUB ? compared(a, cc & ~1, (BITS[lop & 3] / 8) as Size, x, y) : undefined;
   if (r !== undefined) return cc & 1 ? a.xor(r, a.c(1)) : r;
   const read = CC_READS[cc];
-  const f = (flag: number) => (read & flag ? flagOf(a, flag, lop, res, x, y) : a.c(0));
-  return combineFlags(a, cc, f(OF), f(CF), f(ZF), f(SF), f(PF));
+  return combineFlags(a, cc, readFlag(a, read, OF, lop, res, x, y), readFlag(a, read, CF, lop, res, x, y),
+    readFlag(a, read, ZF, lop, res, x, y), readFlag(a, read, SF, lop, res, x, y), readFlag(a, read, PF, lop, res, x, y));
+}
+
+/** Flag f of the record if the condition reads it (`read`), else 0 (the condition ignores it). */
+function readFlag<V>(a: Arith<V>, read: number, f: number, lop: number, res: V, x: V, y: V): V {
+  return read & f ? flagOf(a, f, lop, res, x, y) : a.c(0);
 }
 
 /** The conditions that are one comparison of x - y's operands. */
