@@ -3,7 +3,8 @@
  * build on.
  *
  * Registers are an Int32Array in encoding order (EAX ECX EDX EBX ESP EBP ESI
- * EDI); how AH..BH, AX..DI and SP map onto it is registers.ts. Segment registers keep their selector and the hidden descriptor cache
+ * EDI); how AH..BH, AX..DI and SP map onto it is cpu/registers.ts. Segment
+ * registers keep their selector and the hidden descriptor cache
  * (base, limit, attributes) the way the hardware does; from the cache we
  * precompute the offset range a segment accepts and whether it may be read
  * or written, so an access checks two numbers instead of decoding a type,
@@ -38,7 +39,7 @@ export const SEG_R = 1, SEG_W = 2, SEG_X = 4, SEG_VALID = 8;
  * The lowest limit a flat segment may have: just below 0xFC000000, where the
  * VMI ROM's hypervisor hole starts (vmirom/segs.ts cuts the guest's flat
  * segments there). A lower limit would make accesses above it, which the
- * TLB may not cache for translated code (mmu.ts ceilingVpn), common.
+ * TLB may not cache for translated code (cpu/mmu.ts ceilingVpn), common.
  */
 export const FLAT_MIN_LIMIT = 0xfbffffff;
 
@@ -199,7 +200,7 @@ export class Cpu implements FlagState, PagingControl {
 
   // ---- registers -------------------------------------------------------------------
 
-  /** register r of `size` (partial registers as registers.ts numbers them) */
+  /** register r of `size` (partial registers as cpu/registers.ts numbers them) */
   getReg(r: number, size: number): number {
     return readRegister(this.regs, r, size);
   }
@@ -232,7 +233,7 @@ export class Cpu implements FlagState, PagingControl {
     this.eflags = v ? this.eflags | f : this.eflags & ~f;
   }
 
-  /** Record a flag result lazily (see flags.ts). */
+  /** Record a flag result lazily (see cpu/flags.ts). */
   setLazy(lop: number, res: number, a: number, b: number, mask: number): void {
     if (this.lazy & ~mask) materialize(this, this.lazy & ~mask);
     this.lop = lop; this.lres = res; this.la = a; this.lb = b;
@@ -370,7 +371,7 @@ export class Cpu implements FlagState, PagingControl {
 
   // ---- stack -----------------------------------------------------------------------
 
-  /** the stack pointer at the stack's width (registers.ts) */
+  /** the stack pointer at the stack's width (cpu/registers.ts) */
   get sp(): number {
     return stackPointer(NUM, this.regs[Reg.ESP], this.stack32);
   }

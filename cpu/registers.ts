@@ -12,9 +12,9 @@
  * The stack pointer. SS.B picks its width: a 32-bit stack uses ESP, a 16-bit
  * one uses SP, whose arithmetic wraps at 64 KiB and whose update leaves the
  * upper half of ESP alone. Every push and pop moves the pointer with these
- * functions: the instructions' own (cpu.ts push/pop, the translator's
- * emit-ops.ts), and the frames of interrupt delivery, far calls and enter
- * (cpu/stack.ts, semantics/families/control.ts).
+ * functions: the instructions' own (cpu/cpu.ts push/pop, the translator's
+ * translator/emit/emit-ops.ts), and the frames of interrupt delivery, far
+ * calls and enter (cpu/stack.ts, semantics/families/control.ts).
  */
 import type { Arith, Size } from '../base/arith.ts';
 import { Reg } from '../isa/instr.ts';
@@ -43,7 +43,8 @@ export function writePart<V>(a: Arith<V>, full: V, r: number, size: Size, v: V):
  * readPart and writePart on the register file itself, as the interpreter
  * runs them for every register operand: the same formulas specialised by
  * hand, because the number backend of Arith costs measurable time at the
- * bottom of the interpreter's call chain. registers.test.ts checks they agree.
+ * bottom of the interpreter's call chain. cpu/registers.test.ts checks they
+ * agree.
  */
 
 /** Register r of `size` in the register file. */

@@ -1,13 +1,13 @@
 /**
  * Frames pushed by control transfers rather than by a push instruction:
  * the return address and flags an interrupt or exception leaves
- * (interrupts.ts), and what a far call leaves, through a call gate to an
+ * (cpu/interrupts.ts), and what a far call leaves, through a call gate to an
  * inner privilege level included (semantics/families/far.ts).
  *
  * Both write the whole frame before anything is committed, so a fault on
  * the way leaves ESP, SS and every other register as they were: these
  * functions return the new stack pointer and the caller commits it (with
- * registers.ts stackCommit) once every other check has passed. A frame goes
+ * cpu/registers.ts stackCommit) once every other check has passed. A frame goes
  * either onto the current stack (SS:eSP, checked by the segment as any data
  * access) or onto a stack segment not loaded yet, described by its
  * descriptor (the inner stack from the TSS), whose limit is checked here and

@@ -6,7 +6,7 @@
  * rights bits, or 0 when nothing is cached. A fast path looks up one entry
  * and tests one rights bit; when the bit is set it may use the frame without
  * walking page tables, setting accessed/dirty bits or checking anything
- * else (mmu.ts caches a right only when using it needs no bookkeeping).
+ * else (cpu/mmu.ts caches a right only when using it needs no bookkeeping).
  *
  * The fast paths are the MMU's accessors, the interpreter's decode cache,
  * the string instructions' page runs, the translator's inline loads and
@@ -51,7 +51,7 @@ export function tlbEntry(frame: number, rights: number): number {
  * cache run it, on numbers, for every guest memory access. These are the
  * formulas below specialised by hand, because the accessors sit at the bottom
  * of the interpreter's deepest call chain and the number backend of Arith
- * costs measurable time there (V8 runs out of inlining budget); tlb.test.ts
+ * costs measurable time there (V8 runs out of inlining budget); cpu/tlb.test.ts
  * checks that each agrees with its formula.
  */
 
