@@ -9,6 +9,7 @@ import type { Instr } from '../isa/instr.ts';
 import { Fault } from '../isa/faults.ts';
 import type { Cpu } from '../cpu/cpu.ts';
 import { HELPERS } from '../semantics/helpers.ts';
+import { readRegister, writeRegister } from '../cpu/registers.ts';
 import { NumArith, type Size } from '../base/arith.ts';
 import { effectiveOffset, readOperand, writeOperand } from '../semantics/operands.ts';
 
@@ -17,8 +18,12 @@ export class InterpOps extends NumArith implements Ops<number> {
   private eaDone = false;
   private eaOff = 0;
 
+  /** the register file (partial registers as cpu/registers.ts numbers them) */
+  private readonly regs: Int32Array;
+
   constructor(readonly cpu: Cpu) {
     super();
+    this.regs = cpu.regs;
   }
 
   /** Forget the cached effective address (called before each instruction). */
@@ -28,7 +33,7 @@ export class InterpOps extends NumArith implements Ops<number> {
 
   ea(i: Instr, _n: number): number {
     if (this.eaDone) return this.eaOff;
-    this.eaOff = effectiveOffset(i, this.cpu.regs);
+    this.eaOff = effectiveOffset(i, this.regs);
     this.eaDone = true;
     return this.eaOff;
   }
@@ -37,8 +42,8 @@ export class InterpOps extends NumArith implements Ops<number> {
   set(i: Instr, n: number, v: number): void { writeOperand(this, i, n, v); }
 
   get stackBytes(): 2 | 4 { return this.cpu.stack32 ? 4 : 2; }
-  reg(r: number, size: Size): number { return this.cpu.getReg(r, size); }
-  setReg(r: number, size: Size, v: number): void { this.cpu.setReg(r, size, v); }
+  reg(r: number, size: Size): number { return readRegister(this.regs, r, size); }
+  setReg(r: number, size: Size, v: number): void { writeRegister(this.regs, r, size, v); }
   sreg(s: number): number { return this.cpu.segSel[s]; }
   load(seg: number, off: number, size: Size): number { return this.cpu.read(seg, off, size); }
   store(seg: number, off: number, size: Size, v: number): void { this.cpu.write(seg, off, size, v); }
