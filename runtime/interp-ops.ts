@@ -3,6 +3,12 @@
  * every operation happens at once on the live CPU. Semantic functions run
  * through this object are the reference behaviour the translator is checked
  * against.
+ *
+ * Its arithmetic is base/arith.ts's number backend, which it extends, and
+ * its operand access is semantics/operands.ts; what it adds is the live
+ * state: registers on the register file, memory through the segment checks,
+ * the lazy flags in the CPU, and the effective address kept for the rest of
+ * the instruction once computed (`begin` forgets it).
  */
 import type { Ops } from '../semantics/ops.ts';
 import type { Instr } from '../isa/instr.ts';
