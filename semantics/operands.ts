@@ -68,12 +68,6 @@ export function addressPlus<V>(a: Arith<V>, i: Instr, off: V, delta: V): V {
   return a.trunc(a.add(off, delta), i.adsize as Size);
 }
 
-/** Is operand n a memory operand (its value is loaded and stored at the effective address)? */
-export function isMemoryOperand(i: Instr, n: number): boolean {
-  const k = i.row.operands[n].kind;
-  return (k === K.E && i.mod !== 3) || k === K.M || k === K.O;
-}
-
 /** Operand n's value. */
 export function readOperand<V>(o: Ops<V>, i: Instr, n: number): V {
   const op = i.row.operands[n];
