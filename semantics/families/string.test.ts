@@ -7,7 +7,7 @@ import { Seg } from '../../isa/instr.ts';
 import type { CpuBus } from '../../cpu/cpu.ts';
 import { rows, setRepIterationLimit } from './string.ts';
 import { adjustDescriptor } from '../../vmirom/segs.ts';
-import { loadCache, parseDescriptor } from '../../cpu/segments.ts';
+import { LAYOUT, desc, testWorld, type World } from '../../spec-tests/world.ts';
 
 const EAX = 0, ECX = 1, EDX = 2, ESI = 6, EDI = 7;
 const SRC = 0x20000, DST = 0x30000;
@@ -418,29 +418,29 @@ describe('faults in the middle of a rep', () => {
 });
 
 /**
- * A bare CPU whose data and stack segments are what the VMI ROM makes of a
- * flat 4 GiB descriptor (limit 0xFBFFFFFF, below its hole), with paging
- * mapping the last two pages below the hole and the first one in it to RAM,
- * so that only the segment limit can stop an access there.
+ * The test world with paging, whose data and stack segments are what the
+ * VMI ROM makes of a flat 4 GiB descriptor (limit 0xFBFFFFFF, below its
+ * hole), and whose page tables also map the last two pages below the hole
+ * and the first one in it to RAM, so that only the segment limit can stop an
+ * access there.
  */
-function underRomLimits(code: number[], regs: Record<number, number>, df = false): Bare {
-  const b = setup(code, regs, df);
-  const v = new DataView(b.mem.buffer);
-  const pd = 0x90000, low = 0x91000, belowHole = 0x92000, inHole = 0x93000;
-  v.setInt32(pd, low | 3, true);
-  for (let p = 0; p < 256; p++) v.setInt32(low + p * 4, (p << 12) | 3, true);
-  v.setInt32(pd + 0x3ef * 4, belowHole | 3, true);
-  v.setInt32(belowHole + 0x3fe * 4, 0x50000 | 3, true);
-  v.setInt32(belowHole + 0x3ff * 4, 0x51000 | 3, true);
-  v.setInt32(pd + 0x3f0 * 4, inHole | 3, true);
-  v.setInt32(inHole, 0x52000 | 3, true);
-  b.cpu.cr3 = pd;
-  b.cpu.cr0 |= CR0_PG;
-  b.cpu.mmu.flushAll(false);
-  const [lo, hi] = adjustDescriptor(0x0000ffff, 0x00cf9300);
-  for (const s of [Seg.DS, Seg.ES, Seg.SS]) loadCache(b.cpu, s, s === Seg.SS ? 0x10 : 0x18, parseDescriptor(lo, hi));
-  expect(b.cpu.segHi[Seg.ES]).toBe(0xfbffffff);
-  return b;
+function underRomLimits(code: number[], regs: Record<number, number>, df = false): World {
+  const w = testWorld({ paging: true });
+  w.load(code);
+  for (const [r, v] of Object.entries(regs)) w.cpu.regs[Number(r)] = v;
+  if (df) w.cpu.eflags |= DF;
+  const belowHole = 0x92000, inHole = 0x93000;
+  w.w32(LAYOUT.pd + 0x3ef * 4, belowHole | 3);
+  w.w32(belowHole + 0x3fe * 4, 0x50000 | 3);
+  w.w32(belowHole + 0x3ff * 4, 0x51000 | 3);
+  w.w32(LAYOUT.pd + 0x3f0 * 4, inHole | 3);
+  w.w32(inHole, 0x52000 | 3);
+  w.cpu.mmu.flushAll(false);
+  const romData = 0x30;
+  w.setDesc(romData, adjustDescriptor(...desc(0, 0xfffff, 0x93, 0xc)));
+  for (const s of [Seg.DS, Seg.ES, Seg.SS]) w.loadSeg(w.cpu, s, romData);
+  expect(w.cpu.segHi[Seg.ES]).toBe(0xfbffffff);
+  return w;
 }
 
 describe('the page-wise fast path under the VMI ROM\'s segment limits', () => {
