@@ -79,6 +79,13 @@ export interface Paravirt {
   readonly kernelStack?: { readonly sel: number; readonly esp: number };
   /** called as an exception or interrupt is delivered (a #PF flushes deferred page-table updates) */
   onDeliver?(cpu: Cpu, vector: number): void;
+  /**
+   * State beyond the scalar fields (queues, records) as a restore function,
+   * for running the same instructions twice from one point (lockstep)
+   */
+  checkpoint?(): () => void;
+  /** that state as text, for comparing two runs (lockstep, the fuzzer) */
+  describe?(): string;
 }
 
 const NULL_BUS: CpuBus = {

@@ -6,14 +6,17 @@
  *
  * `captureState` takes what the architecture shows: the general registers,
  * EIP, EFLAGS (lazy flags computed), the retired-instruction count, segment
- * selectors, CR0/2/3/4, the halt state and the x87 state. `diffStates`
+ * selectors, CR0/2/3/4, the halt state and the x87 state, and under a VMI
+ * ROM the paravirtual state its calls change (virtual IF, deferred mode,
+ * queued work: `Paravirt.describe`). `diffStates`
  * lists the differences one line each, the two sides named by the caller.
  * Every flag is compared unless the caller names flags to ignore, and those
  * may only come from rows' `undef` (flags an instruction leaves undefined):
  * two runs of vmidbt's own semantics must agree on undefined flags too.
  *
  * `checkpoint` / `rollback` copy every scalar and typed-array field of the
- * CPU, its x87 state and its paravirtual state (the virtual IF), to run the
+ * CPU, its x87 state and its paravirtual state (the virtual IF, the
+ * deferred mode, and through `Paravirt.checkpoint` its queues), to run the
  * same instructions again from the same point. Memory is the caller's: lockstep journals the bytes written, the
  * fuzzer compares two sandboxes (`diffBytes` formats either).
  */
@@ -30,6 +33,8 @@ export interface CpuState {
   cr: number[];
   halted: boolean;
   fpu: { top: number; tags: number; sw: number; cw: number; st: Uint8Array };
+  /** the paravirtual state, as text ('' natively) */
+  pv: string;
 }
 
 export function captureState(cpu: Cpu): CpuState {
@@ -38,6 +43,7 @@ export function captureState(cpu: Cpu): CpuState {
     regs: [...cpu.regs], eip: cpu.eip >>> 0, eflags: readEflags(cpu) >>> 0, instructions: cpu.instructions,
     segSel: [...cpu.segSel], cr: [cpu.cr0 >>> 0, cpu.cr2 >>> 0, cpu.cr3 >>> 0, cpu.cr4 >>> 0], halted: cpu.halted,
     fpu: { top: f.top, tags: f.tags, sw: f.sw, cw: f.cw, st: new Uint8Array(f.st.slice().buffer) },
+    pv: cpu.pv?.describe?.() ?? '',
   };
 }
 
@@ -76,6 +82,7 @@ export function diffStates(a: CpuState, b: CpuState, opts: DiffOptions): string[
   a.segSel.forEach((v, k) => row(`seg${k}`, v, b.segSel[k]));
   a.cr.forEach((v, k) => row(CR_NAMES[k], v, b.cr[k]));
   if (a.halted !== b.halted) line('halted', String(a.halted), String(b.halted));
+  if (a.pv !== b.pv) line('paravirt', a.pv, b.pv);
   row('fpu.top', a.fpu.top, b.fpu.top);
   row('fpu.tags', a.fpu.tags, b.fpu.tags);
   row('fpu.sw', a.fpu.sw, b.fpu.sw);
@@ -105,8 +112,10 @@ export function diffBytes(bytes: Iterable<readonly [number, number, number]>, la
 export interface Checkpoint {
   cpu: Map<string, unknown>;
   fpu: Map<string, unknown>;
-  /** the virtual IF of a vCPU a VMI ROM runs (an exception delivered under the ROM clears it) */
+  /** the virtual IF of a vCPU a VMI ROM runs (an exception delivered under the ROM clears it), its deferred mode, counters */
   pv: Map<string, unknown> | null;
+  /** puts back the paravirtual state that is not scalars (queues) */
+  pvRest: (() => void) | undefined;
 }
 
 function captureFields(o: object): Map<string, unknown> {
@@ -127,13 +136,14 @@ function restoreFields(o: object, m: Map<string, unknown>): void {
 }
 
 export function checkpoint(cpu: Cpu): Checkpoint {
-  return { cpu: captureFields(cpu), fpu: captureFields(cpu.fpu), pv: cpu.pv && captureFields(cpu.pv) };
+  return { cpu: captureFields(cpu), fpu: captureFields(cpu.fpu), pv: cpu.pv && captureFields(cpu.pv), pvRest: cpu.pv?.checkpoint?.() };
 }
 
 export function rollback(cpu: Cpu, c: Checkpoint): void {
   restoreFields(cpu, c.cpu);
   restoreFields(cpu.fpu, c.fpu);
   if (cpu.pv && c.pv) restoreFields(cpu.pv, c.pv);
+  c.pvRest?.();
   cpu.setCpl(cpu.cpl);
   // the TLB is a cache: dropping it is invisible, and it may hold entries made under the other run's paging state
   cpu.mmu.flushAll(false);

@@ -18,8 +18,13 @@
  * `exits` tells the translator whether code after the call may stay in the
  * same region: 'always' when the call changes what a region was specialised
  * on (CS, CPL, paging, segment caches, IOPL), may wait (Halt) or does not
- * return (IRET, SYSEXIT); 'unless-queued' when only its immediate form does
- * (SetCR3 outside CPU deferred mode); 'never' otherwise.
+ * return (IRET, SYSEXIT): such a call is never inlined; 'unless-queued' when
+ * it may change the address space unless its CR3 load is only queued
+ * (SetCR3 outside CPU deferred mode, and the calls that apply queued CPU
+ * changes: a narrowing SetDeferredMode, FlushDeferredCalls): inlined code
+ * goes on after it only while the region's code pages still map the same
+ * frames; 'never' otherwise. Where a call makes interrupts deliverable its
+ * description says so with `o.pollInterrupts()`.
  *
  * Rules for both forms: every access that may fault happens before the
  * first change of state, so a fault re-runs the call cleanly (the entry in
@@ -318,14 +323,14 @@ const defs: Record<CallName, Def> = {
   FlushTLB: ops(['flags'], (o, [flags]) => {
     o.if_(o.and(o.deferMode(), o.c(DEFER_MMU)), () => o.effect('queueFlushTlb', flags), () => o.effect('flushTlb', flags));
   }),
-  FlushDeferredCalls: ops(['which'], (o, [which]) => o.effect('flushDeferred', which)),
+  FlushDeferredCalls: ops(['which'], (o, [which]) => o.effect('flushDeferred', which), 'unless-queued'),
   // widening flushes nothing; clearing any bit flushes everything pending
   SetDeferredMode: ops(['mode'], (o, [mode]) => {
     const m = o.and(mode, o.c(7));
     const narrowing = o.and(o.deferMode(), o.not(m));
     o.setDeferMode(m);
     o.if_(o.ne(narrowing, o.c(0)), () => o.effect('flushDeferred', o.c(DEFER_MMU | DEFER_CPU)));
-  }),
+  }, 'unless-queued'),
   SetLinearMapping: host(['slot', 'linear', 'pages', 'pfn'], (ctx, [slot, linear, pages, pfn]) => {
     if (slot >>> 0 > 3) return;
     ctx.rom.linearMappings[slot] = pages === 0 ? undefined : { linear: linear >>> 0, pages: pages >>> 0, pfn: pfn >>> 0 };
@@ -352,20 +357,14 @@ const defs: Record<CallName, Def> = {
     if (validApState(s)) ctx.rom.apStates.set(id >>> 0, s);
     else ctx.rom.apStates.delete(id >>> 0);
   }),
-  // the register's offset inside the APIC page: an absolute address or the offset alone both work
-  APICWrite: host(['register', 'value'], (ctx, [reg, v]) => ctx.vcpu.apic.write(reg & 0xfff, v)),
-  APICRead: host(['register'], (ctx, [reg]) => ctx.vcpu.apic.read(reg & 0xfff)),
+  // the register's offset inside the APIC page: an absolute address or the offset alone both work;
+  // an EOI, a lower TPR or a self-IPI may let a pending interrupt through
+  APICWrite: ops(['register', 'value'], (o, [reg, v]) => { o.effect('apicWrite', reg, v); o.pollInterrupts(); }),
+  APICRead: ops(['register'], (o, [reg]) => o.effect('apicRead', reg)),
   IODelay: nothing,
 
   GetCycleFrequency: host([], (ctx) => ctx.machine.cycleFrequency),
-  GetCycleCounter: host(['counter'], (ctx, [c]) => {
-    switch (c) {
-      case 0: return ctx.machine.realTime();
-      case 1: return ctx.vcpu.available();
-      case 2: return ctx.vcpu.stolen();
-      default: return 0n;
-    }
-  }),
+  GetCycleCounter: ops(['counter'], (o, [c]) => o.effect64('cycleCounter', c)),
   SetAlarm: host(['flags', 'expiryLow', 'expiryHigh', 'periodLow', 'periodHigh'],
     (ctx, [flags, elo, ehi, plo, phi]) => setAlarm(ctx, flags, u64(elo, ehi), u64(plo, phi))),
   CancelAlarm: host(['counter'], (ctx, [c]) => cancelAlarm(ctx, c)),

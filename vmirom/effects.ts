@@ -3,11 +3,18 @@
  * through `o.effect(name, ...)`: each is implemented once here, called
  * directly by the ROM path and by name from an inlined call's generated
  * code. Arguments and results are 32-bit numbers (a result is 0 when the
- * operation has none).
+ * operation has none); a 64-bit result (`o.effect64`) returns its low word
+ * and leaves the high one in `ctx.high`.
  *
  * Immediate and queued forms come in pairs (`writeCr3` / `queueCr3`, ...):
  * the call's description decides which from the deferred-mode mask, so an
  * inliner that knows the mode emits only one of them.
+ *
+ * `EFFECT_TRAITS` says what the translator must know about each before it
+ * emits a call of it: whether it has a value, whether it reads the clock
+ * (generated code brings the retired-instruction count up to date first,
+ * as the ROM path has it) and whether it reaches a device model (lockstep
+ * runs a region twice, so a call that does is left to the ROM path there).
  */
 import { Access } from '../cpu/mmu.ts';
 import { writeCr3 } from '../cpu/system-ops.ts';
@@ -78,6 +85,45 @@ export const ROM_EFFECTS = {
     if (which & DEFER_MMU) ctx.flushTlb();
     if (which & DEFER_CPU) ctx.flushCpu((c) => applyCpuChange(ctx, c));
   },
+  /** a register of the vCPU's local APIC, by its offset in the APIC page (an absolute address works too) */
+  apicRead(ctx: VcpuVmi, reg: number): number {
+    return ctx.vcpu.apic.read(reg & 0xfff);
+  },
+  apicWrite(ctx: VcpuVmi, reg: number, v: number): void {
+    ctx.vcpu.apic.write(reg & 0xfff, v);
+  },
+  /** GetCycleCounter: 0 real, 1 available, 2 stolen, anything else 0 (64 bits: the high word in ctx.high) */
+  cycleCounter(ctx: VcpuVmi, counter: number): number {
+    const v = counter === 0 ? ctx.machine.realTime() : counter === 1 ? ctx.vcpu.available() : counter === 2 ? ctx.vcpu.stolen() : 0n;
+    ctx.high = Number(BigInt.asIntN(32, v >> 32n));
+    return Number(BigInt.asIntN(32, v));
+  },
 } satisfies Record<string, Effect>;
 
 export type EffectName = keyof typeof ROM_EFFECTS;
+
+/** What the translator must know about an effect before emitting a call of it (see the module comment). */
+export interface EffectTraits {
+  /** it returns a value (else generated code calls it as a statement) */
+  readonly value?: true;
+  /** it reads the clock, which follows the retired-instruction count */
+  readonly clock?: true;
+  /** it reaches a device model, which must see each access once */
+  readonly device?: true;
+}
+
+export const EFFECT_TRAITS: Readonly<Record<EffectName, EffectTraits>> = {
+  pxeAddress: { value: true },
+  setKernelStack: {},
+  queueKernelStack: {},
+  writeCr3: {},
+  queueCr3: {},
+  invalidatePage: {},
+  queueInvalidatePage: {},
+  flushTlb: {},
+  queueFlushTlb: {},
+  flushDeferred: {},
+  apicRead: { value: true, clock: true, device: true },
+  apicWrite: { clock: true, device: true },
+  cycleCounter: { value: true, clock: true },
+};

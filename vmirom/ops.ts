@@ -34,6 +34,8 @@ export interface VmiOps<V> extends Ops<V> {
   storePhys(addr: V, v: V): void;
   /** a named hypervisor operation with side effects (effects.ts); returns its value (0 when it has none) */
   effect(name: EffectName, ...args: V[]): V;
+  /** the same for an operation with a 64-bit value: [low, high] */
+  effect64(name: EffectName, ...args: V[]): [V, V];
   /** interrupts may have become deliverable: they are taken at the next instruction boundary */
   pollInterrupts(): void;
 }
@@ -60,6 +62,11 @@ export class RomOps extends InterpOps implements VmiOps<number> {
 
   effect(name: EffectName, ...args: number[]): number {
     return (ROM_EFFECTS[name] as Effect)(this.ctx, ...args) ?? 0;
+  }
+
+  effect64(name: EffectName, ...args: number[]): [number, number] {
+    const lo = this.effect(name, ...args);
+    return [lo, this.ctx.high];
   }
 
   // `vmicall` ends the block: the engine checks for interrupts before the slot's `ret`

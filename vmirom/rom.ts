@@ -16,7 +16,9 @@
  * the call's description (with `RomOps` for one written against `VmiOps`),
  * writes its result, and poisons the clobbered registers that are not
  * outputs: each of EAX, ECX, EDX to 0xDEAD0000 | the entry's number, so a
- * guest that relies on an unpreserved register fails visibly.
+ * guest that relies on an unpreserved register fails visibly. For a call
+ * written against `VmiOps` all of that is `invokeSem`, generic in its
+ * backend: the translator emits a call by running the same function.
  *
  * The machine side must: call `installRom` once the vCPUs exist (unless
  * `--no-rom`), route a startup IPI to `onStartupIpi` first (the ROM decides
@@ -28,13 +30,14 @@ import type { MachineApi } from '../runtime/machine-api.ts';
 import { Fault, Vec } from '../isa/faults.ts';
 import { Reg, Seg } from '../isa/instr.ts';
 import { setVmiHandler } from '../semantics/families/vmi.ts';
-import { PROPOSAL, type AbiCall, type Src, type VmiAbi } from './abis.ts';
+import type { Ops } from '../semantics/ops.ts';
+import { CALL_NAMES, PROPOSAL, type AbiCall, type CallName, type Convention, type Src, type VmiAbi } from './abis.ts';
 import {
   buildRomImage, PCI_CLASS_VMI, PCI_DEVICE_VMI, PCI_VENDOR_VMWARE, ROM_DEFAULT_ADDRESS, ROM_SIZE,
 } from './image.ts';
-import { SHARED_CALLS } from './calls.ts';
+import { SHARED_CALLS, type CallResult } from './calls.ts';
 import { applyApState } from './kernel-mode.ts';
-import { RomOps } from './ops.ts';
+import { RomOps, type VmiOps } from './ops.ts';
 import { VmiStats } from './stats.ts';
 import { VcpuVmi, type ApState, type LinearMapping, type RomShared } from './state.ts';
 
@@ -82,6 +85,18 @@ export class VmiRom implements RomShared {
     return `${this.abi.major}.${this.abi.minor}`;
   }
 
+  /**
+   * Calls by shared call, most frequent first: how many ran through the ROM
+   * (`stats`) and how many the translator ran inline (each vCPU's counters).
+   */
+  callCounts(): { name: CallName; called: number; inlined: number }[] {
+    return CALL_NAMES.map((name, k) => ({
+      name, called: this.stats.count(name), inlined: this.vcpus.reduce((n, v) => n + v.inlined[k], 0),
+    }))
+      .filter((c) => c.called + c.inlined > 0)
+      .sort((a, b) => b.called + b.inlined - (a.called + a.inlined) || a.name.localeCompare(b.name));
+  }
+
   /** the per-vCPU state of APIC id `id` */
   vcpu(id: number): VcpuVmi | undefined {
     return this.vcpus.find((v) => v.vcpu.id === id);
@@ -95,10 +110,9 @@ export class VmiRom implements RomShared {
     const cpu = ctx.cpu;
     // the calls are the kernel's: user code has no business in the ROM
     if (cpu.cpl === 3 && cpu.protectedMode) throw new Fault(Vec.GP, 0);
-    const esp = cpu.regs[Reg.ESP];
-    const site = call.conv.jump ? -1 : cpu.read(Seg.SS, esp, 4) >>> 0;
+    const site = call.conv.jump ? -1 : cpu.read(Seg.SS, cpu.regs[Reg.ESP], 4) >>> 0;
     const t0 = this.timing ? now() : 0;
-    invoke(this.ops[k], call, esp);
+    invoke(this.ops[k], call);
     this.stats.record(call.call, site, ctx.vcpu.id, this.timing ? Math.round((now() - t0) * 1e6) : 0);
   }
 
@@ -119,46 +133,72 @@ export class VmiRom implements RomShared {
   }
 }
 
-/** A parameter's value at the slot's entry (ESP = `esp`). */
-function readSrc(cpu: Cpu, src: Src, esp: number): number {
+/**
+ * A parameter's value at the slot's entry, where [ESP] is the return
+ * address: a register, a stack word (ST(k) at [ESP+4+4k]) or a constant.
+ */
+function readSrc<V>(o: Ops<V>, src: Src): V {
   switch (src) {
-    case 'eax': return cpu.regs[Reg.EAX];
-    case 'ecx': return cpu.regs[Reg.ECX];
-    case 'edx': return cpu.regs[Reg.EDX];
-    case 'st0': return cpu.read(Seg.SS, (esp + 4) | 0, 4);
-    case 'st1': return cpu.read(Seg.SS, (esp + 8) | 0, 4);
-    default: return src;
+    case 'eax': return o.reg(Reg.EAX, 4);
+    case 'ecx': return o.reg(Reg.ECX, 4);
+    case 'edx': return o.reg(Reg.EDX, 4);
+    case 'st0': return o.load(Seg.SS, o.add(o.reg(Reg.ESP, 4), o.c(4)), 4);
+    case 'st1': return o.load(Seg.SS, o.add(o.reg(Reg.ESP, 4), o.c(8)), 4);
+    default: return o.c(src);
+  }
+}
+
+/** The shared call's parameters as the convention gives them, decoded: read before anything runs, so a fault there changes nothing. */
+function readParams<V>(o: Ops<V>, conv: Convention): V[] {
+  const p = conv.params.map((src) => readSrc(o, src));
+  if (conv.decode) p[conv.decode.param] = conv.decode.decoder(o, p[conv.decode.param]);
+  return p;
+}
+
+/**
+ * What a call leaves in EAX, ECX, EDX: its result per the convention, and
+ * on a "standard" call `0xDEAD0000 | N` in each of them that is neither an
+ * output nor written by the call itself.
+ */
+function writeOutputs<V>(o: Ops<V>, call: AbiCall, res: CallResult<V>): void {
+  const conv = call.conv;
+  if (conv.jump) return;
+  const poison = o.c(POISON | (call.number ?? call.entry));
+  if (conv.clobbers === 'standard') {
+    const writes = conv.writes;
+    if (!writes?.includes('ecx')) o.setReg(Reg.ECX, 4, poison);
+    if (conv.result !== 'edx:eax' && !writes?.includes('edx')) o.setReg(Reg.EDX, 4, poison);
+    if (conv.result === 'none' && !writes?.includes('eax')) o.setReg(Reg.EAX, 4, poison);
+  }
+  if (conv.result === 'eax') {
+    o.setReg(Reg.EAX, 4, res as V);
+  } else if (conv.result === 'edx:eax') {
+    const [lo, hi] = res as readonly [V, V];
+    o.setReg(Reg.EAX, 4, lo);
+    o.setReg(Reg.EDX, 4, hi);
   }
 }
 
 /**
- * The generic entry: parameters in, the shared call, result and clobbers
- * out. The stack words are read before anything runs, so a fault there
- * leaves the guest's state untouched.
+ * A call written against `VmiOps`, whole: parameters in, the description,
+ * result and clobbers out, on any backend. The ROM path runs it with
+ * `RomOps`; the translator's inliner runs this same function with its
+ * `VmiOps<Expr>` to emit the call at a call site (translator/inline/).
  */
-export function invoke(o: RomOps, call: AbiCall, esp: number): void {
-  const cpu = o.cpu;
-  const r = cpu.regs;
-  const conv = call.conv;
+export function invokeSem<V>(o: VmiOps<V>, call: AbiCall): void {
+  const sem = SHARED_CALLS[call.call].sem;
+  if (!sem) throw new Error(`${call.name} is a hypervisor function, not a description`);
+  const p = readParams(o, call.conv);
+  writeOutputs(o, call, sem(o, p));
+}
+
+/** The generic entry of the ROM path: a description through `invokeSem`, a hypervisor function with its numbers. */
+export function invoke(o: RomOps, call: AbiCall): void {
   const shared = SHARED_CALLS[call.call];
-  const p = conv.params.map((src) => readSrc(cpu, src, esp));
-  if (conv.decode) p[conv.decode.param] = conv.decode.decoder(o, p[conv.decode.param]);
-  const res = shared.sem ? shared.sem(o, p) : shared.fn!(o.ctx, p);
-  if (conv.jump) return;
-  const poison = POISON | (call.number ?? call.entry);
-  if (conv.clobbers === 'standard') {
-    const writes = conv.writes;
-    if (!writes?.includes('ecx')) r[Reg.ECX] = poison;
-    if (conv.result !== 'edx:eax' && !writes?.includes('edx')) r[Reg.EDX] = poison;
-    if (conv.result === 'none' && !writes?.includes('eax')) r[Reg.EAX] = poison;
-  }
-  if (conv.result === 'eax') {
-    r[Reg.EAX] = Number(res) | 0;
-  } else if (conv.result === 'edx:eax') {
-    const [lo, hi] = typeof res === 'bigint' ? [Number(BigInt.asIntN(32, res)), Number(BigInt.asIntN(32, res >> 32n))] : res as [number, number];
-    r[Reg.EAX] = lo | 0;
-    r[Reg.EDX] = hi | 0;
-  }
+  if (shared.sem) { invokeSem(o, call); return; }
+  const res = shared.fn!(o.ctx, readParams(o, call.conv));
+  const pair = (v: bigint): [number, number] => [Number(BigInt.asIntN(32, v)), Number(BigInt.asIntN(32, v >> 32n))];
+  writeOutputs(o, call, typeof res === 'bigint' ? pair(res) : res === undefined ? undefined : Number(res) | 0);
 }
 
 /**

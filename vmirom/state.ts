@@ -25,7 +25,7 @@ import type { Cpu, Paravirt } from '../cpu/cpu.ts';
 import type { MachineApi, VcpuApi } from '../runtime/machine-api.ts';
 import { Vec } from '../isa/faults.ts';
 import type { VmiStats } from './stats.ts';
-import type { VmiAbi } from './abis.ts';
+import { CALL_NAMES, type VmiAbi } from './abis.ts';
 import { HOLE_START } from './segs.ts';
 
 export const DEFER_MMU = 1, DEFER_CPU = 2, DEFER_DT = 4;
@@ -111,6 +111,10 @@ export class VcpuVmi implements Paravirt {
   kernelStack: { sel: number; esp: number } | undefined;
   /** wall clock minus real time (ns) when WallclockUpdated last looked */
   wallOffset: bigint | undefined;
+  /** the high word of the last 64-bit effect's value (effects.ts) */
+  high = 0;
+  /** calls the translator ran inline on this vCPU, by index in CALL_NAMES (generated code counts them) */
+  readonly inlined = new Float64Array(CALL_NAMES.length);
 
   constructor(readonly rom: RomShared, readonly vcpu: VcpuApi) {}
 
@@ -154,6 +158,27 @@ export class VcpuVmi implements Paravirt {
   flushCpu(apply: (c: CpuChange) => void): void {
     // an applied change may not queue again: take the list first
     for (const c of this.cpuPending.splice(0)) apply(c);
+  }
+
+  /** The queues and the kernel stack as a function that puts them back (cpu.ts Paravirt; the scalars are the caller's). */
+  checkpoint(): () => void {
+    const pages = [...this.tlbPending.pages], flush = this.tlbPending.flush;
+    const cpu = [...this.cpuPending], stack = this.kernelStack;
+    return () => {
+      this.tlbPending.pages.splice(0, Infinity, ...pages);
+      this.tlbPending.flush = flush;
+      this.cpuPending.splice(0, Infinity, ...cpu);
+      this.kernelStack = stack;
+    };
+  }
+
+  /** What the calls change, as text: virtual IF, deferred mode, what is queued, the kernel stack. */
+  describe(): string {
+    const hex = (v: number) => (v >>> 0).toString(16);
+    const t = this.tlbPending;
+    const changes = this.cpuPending.map((c) => (c.kind === 'cr3' ? `cr3=${hex(c.value)}` : `stack=${hex(c.tss)}/${hex(c.ss)}/${hex(c.esp)}`));
+    const stack = this.kernelStack ? `${hex(this.kernelStack.sel)}:${hex(this.kernelStack.esp)}` : '-';
+    return `vif=${this.vif ? 1 : 0} defer=${this.deferMode} tlb=[${t.pages.map(hex).join(' ')}] flush=${t.flush} cpu=[${changes.join(' ')}] kstack=${stack}`;
   }
 
   /** The kernel's flat segments (sysenter, SYSEXIT) end below the hypervisor's hole. */
