@@ -78,6 +78,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--jit-threshold <n>', 'executions of a guest address before its code is translated (0: at once)', String(DEFAULT_ENGINE_OPTIONS.threshold))
     .option('--jit-cache <MiB>', 'bound on generated JavaScript held in the code cache', String(DEFAULT_ENGINE_OPTIONS.cacheBytes >> 20))
     .option('--lockstep', 'run every translated region and the interpreter from the same state; stop at the first difference')
+    .option('--no-vmi-inline', 'translated code calls the VMI ROM for every VMI call instead of inlining it')
     .action(async (image: string | undefined, opts) => {
       const { runCommand } = await import('./run.ts');
       exitCode = await runCommand(image, opts);

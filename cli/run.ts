@@ -44,6 +44,8 @@ export interface RunOptions {
   jitThreshold?: string;
   jitCache?: string;
   lockstep?: boolean;
+  /** false with --no-vmi-inline: every VMI call through the ROM */
+  vmiInline?: boolean;
   hostTime?: boolean;
   /** false with --no-reboot: a guest reset ends the run instead of booting the kernel again */
   reboot?: boolean;
@@ -171,7 +173,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     });
     // --no-jit: the interpreter's own engine (the machine's default); otherwise the translator's, in tiers over it
     const e = opts.jit === false ? undefined
-      : new TranslatingEngine({ threshold: jitThreshold, cacheBytes: jitCacheMiB << 20, lockstep: !!opts.lockstep });
+      : new TranslatingEngine({ threshold: jitThreshold, cacheBytes: jitCacheMiB << 20, lockstep: !!opts.lockstep, vmiInline: opts.vmiInline !== false });
     if (e) m.engine = e;
     if (warm) m.memory.u8.set(warm);
     try {
@@ -184,6 +186,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
       throw err;
     }
     const r = opts.rom === false ? 'hidden (--no-rom)' : attachRom(m, abi);
+    if (e && typeof r !== 'string') e.useRom(r);
     return { machine: m, engine: e, rom: r };
   };
   let { machine, engine, rom } = boot();
@@ -210,8 +213,16 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
   const stop = result.stop;
   const secs = result.wallMs / 1000;
   const mips = result.instructions / Math.max(result.wallMs, 1) / 1000;
-  if (typeof rom !== 'string') for (const c of rom.stats.byName()) machine.stats.vmiCalls.set(c.name, c.calls);
+  // every call, inlined or through the ROM; and the two apart
+  const counts = typeof rom !== 'string' ? rom.callCounts() : [];
+  for (const c of counts) machine.stats.vmiCalls.set(c.name, c.called + c.inlined);
   const vmiCalls = Object.fromEntries([...machine.stats.vmiCalls.entries()].sort((a, b) => b[1] - a[1]));
+  const vmiInline = typeof rom === 'string' ? undefined : {
+    enabled: !!engine && opts.vmiInline !== false,
+    inlined: counts.reduce((n, c) => n + c.inlined, 0),
+    called: counts.reduce((n, c) => n + c.called, 0),
+    byName: Object.fromEntries(counts.map((c) => [c.name, { inlined: c.inlined, called: c.called }])),
+  };
   const summary = {
     image: shownPath,
     cmdline,
@@ -229,6 +240,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     virtualSeconds: Number((result.realCycles / machine.time.frequency).toFixed(6)),
     timeMode: machine.time.hostTime ? 'host' : 'virtual',
     vmiCalls,
+    vmiInline,
     vcpus: opts.stats || opts.json ? result.vcpus : undefined,
     engine: machine.engine.name,
     marks: opts.mark?.length ? marks.marks : undefined,
@@ -259,8 +271,13 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     lines.push(`  guest time    ${summary.virtualSeconds.toFixed(3)} s ${summary.timeMode} (${Number(machine.cycleFrequency) / 1e6} MHz${machine.time.hostTime ? '' : `, ${machine.time.cyclesPerInstruction} cycle/instruction`})`);
     lines.push(...marks.lines(fmtInt));
     const calls = Object.entries(vmiCalls);
-    lines.push(`  VMI calls     ${calls.length ? calls.reduce((s, [, n]) => s + n, 0).toLocaleString('en-US') : 'none'}`);
-    for (const [name, n] of calls) lines.push(`    ${name.padEnd(22)} ${fmtInt(n)}`);
+    const split = opts.stats && vmiInline ? vmiInline : undefined;
+    const inlineNote = split ? ` (inlined ${fmtInt(split.inlined)}, called ${fmtInt(split.called)}${split.enabled ? '' : ', inlining off'})` : '';
+    lines.push(`  VMI calls     ${calls.length ? calls.reduce((s, [, n]) => s + n, 0).toLocaleString('en-US') : 'none'}${inlineNote}`);
+    for (const [name, n] of calls) {
+      const c = split?.byName[name];
+      lines.push(c ? `    ${name.padEnd(22)} ${fmtInt(n).padStart(9)}   inlined ${fmtInt(c.inlined).padStart(9)}, called ${fmtInt(c.called).padStart(9)}` : `    ${name.padEnd(22)} ${fmtInt(n)}`);
+    }
     if (opts.stats) {
       for (const v of result.vcpus) {
         lines.push(`  vCPU${v.id}         ${v.started ? 'started' : 'stopped'}, ${fmtInt(v.instructions)} instructions, available ${fmtInt(v.availableCycles)} cycles, stolen ${fmtInt(v.stolenCycles)}`);

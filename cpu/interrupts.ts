@@ -186,6 +186,17 @@ function deliverReal(cpu: Cpu, vector: number, returnEip: number): void {
 }
 
 /** Human-readable name of a vector for messages. */
+/**
+ * The vector of the external interrupt the CPU would take now, or -1: IF
+ * (under a VMI ROM the virtual IF) set, no interrupt shadow, and one
+ * pending on the bus. Nothing is acknowledged.
+ */
+export function deliverableInterrupt(cpu: Cpu): number {
+  const pv = cpu.pv;
+  if (!(pv ? pv.vif : cpu.eflags & IF) || cpu.interruptShadow) return -1;
+  return cpu.bus.pendingInterrupt(cpu);
+}
+
 export function vectorName(v: number): string {
   return VECTOR_NAMES[v] ?? `vector 0x${v.toString(16)}`;
 }

@@ -17,8 +17,8 @@ import { Fault, Vec } from '../isa/faults.ts';
 import type { Cpu } from '../cpu/cpu.ts';
 import { InterpOps } from './interp-ops.ts';
 import { admit } from '../semantics/admit.ts';
-import { deliver, deliverFault, IntKind } from '../cpu/interrupts.ts';
-import { IF, TF } from '../isa/eflags.ts';
+import { deliver, deliverableInterrupt, deliverFault, IntKind } from '../cpu/interrupts.ts';
+import { TF } from '../isa/eflags.ts';
 import { executable, physical } from '../cpu/tlb.ts';
 import { Seg } from '../isa/instr.ts';
 
@@ -128,9 +128,7 @@ export class Interpreter {
   checkInterrupts(): boolean {
     const cpu = this.cpu;
     // under a VMI ROM the virtual IF decides, the real IF stays set (cpu/cpu.ts Paravirt)
-    const pv = cpu.pv;
-    if (!(pv ? pv.vif : cpu.eflags & IF) || cpu.interruptShadow) return false;
-    const vector = cpu.bus.pendingInterrupt(cpu);
+    const vector = deliverableInterrupt(cpu);
     if (vector < 0) return false;
     cpu.bus.ackInterrupt(cpu, vector);
     try {

@@ -49,8 +49,8 @@ export interface Origin {
 
 type Factory = (...args: unknown[]) => Translation['fn'];
 
-/** Print, compile and bind an emitted region. */
-export function assemble(region: EmittedRegion, origin: Origin, memory: PhysicalMemory): Translation {
+/** Print, compile and bind an emitted region (`bindings`: what call-site inliners' code closes over). */
+export function assemble(region: EmittedRegion, origin: Origin, memory: PhysicalMemory, bindings: Partial<FactoryArgs> = {}): Translation {
   const program: E.Program = { type: 'Program', sourceType: 'script', body: [ret(region.fn)] };
   const source = generate(program, { indent: '', lineEnd: '\n' });
   const factory = new Function(...FACTORY_PARAMS.map((p) => PARAMS[p]), source) as Factory;
@@ -62,7 +62,8 @@ export function assemble(region: EmittedRegion, origin: Origin, memory: Physical
   };
   const args: FactoryArgs = {
     host: H, helpers: HELPERS, instrs: region.instrs, links: t.links, memory,
-    eips: region.eips, left: region.left, savesEsp: region.savesEsp,
+    eips: region.eips, left: region.left, savesEsp: region.savesEsp, vmi: undefined, vmiEffects: undefined,
+    ...bindings,
   };
   t.fn = factory(...FACTORY_PARAMS.map((p) => args[p]));
   return t;

@@ -23,7 +23,8 @@ import { discover, DEFAULT_LIMITS, type CompileLimits, type RegionCode } from '.
 import { flagLiveness } from '../region/liveness.ts';
 import { effectsOf } from '../emit/probe-ops.ts';
 import { emitRegion, type EmittedRegion, type RegionFacts } from '../emit/region.ts';
-import { HOWS, type How } from '../emit/instr.ts';
+import { HOWS, type ClaimedCall, type How } from '../emit/instr.ts';
+import type { Instr } from '../../isa/instr.ts';
 import type { CallSiteInliner } from '../inline/call-sites.ts';
 import { assemble, type Translation } from './assemble.ts';
 
@@ -48,7 +49,7 @@ export function emptyCompileStats(): CompileStats {
 export class RegionCompiler {
   /** call sites the translator may replace with specialised code (inline/call-sites.ts) */
   readonly inliners: CallSiteInliner[] = [];
-  /** calls replaced so far, by inliner name */
+  /** call sites inlined so far, by what they call */
   readonly inlined = new Map<string, number>();
   readonly stats: CompileStats = emptyCompileStats();
 
@@ -56,15 +57,27 @@ export class RegionCompiler {
 
   /** Translate the code at the CPU's current CS:EIP. Returns undefined if nothing there can be translated. */
   compile(cpu: Cpu, key: number): Translation | undefined {
-    const code = this.timed('discover', () => discover(cpu, this.limits));
+    const claims = new Map<Instr, ClaimedCall>();
+    const claim = (i: Instr) => {
+      for (const inliner of this.inliners) {
+        const c = inliner.claim(i, cpu, this.limits);
+        if (c) { claims.set(i, c); return true; }
+      }
+      return false;
+    };
+    const code = this.timed('discover', () => discover(cpu, this.limits, this.inliners.length ? claim : undefined));
     if (code.blocks[0].instrs.length === 0) return undefined;
     const facts = factsOf(cpu, code);
     const stackBytes = facts.stack32 ? 4 : 2;
     const liveOut = this.timed('liveness', () => code.blocks.map((b) => flagLiveness(b.instrs, b.instrs.map((i) => effectsOf(i, stackBytes)))));
-    const region = this.timed('emit', () => emitRegion({ entry: code.entry, blocks: code.blocks, liveOut, facts, replacers: this.inliners }));
+    const own = this.inliners.find((n) => n.emitter);
+    const region = this.timed('emit', () => emitRegion({
+      entry: code.entry, blocks: code.blocks, liveOut, facts, claims, newOps: own && ((ctx) => own.emitter!(ctx)),
+    }));
     this.count(region);
     const origin = { key, entry: code.entry, pages: code.pages.map(([, phys]) => phys >>> 12), blocks: code.blocks.length };
-    return this.timed('assemble', () => assemble(region, origin, cpu.mem));
+    const bindings = Object.assign({}, ...this.inliners.map((n) => n.bindings ?? {}));
+    return this.timed('assemble', () => assemble(region, origin, cpu.mem, bindings));
   }
 
   private timed<T>(stage: Stage, run: () => T): T {
@@ -87,6 +100,7 @@ function factsOf(cpu: Cpu, code: RegionCode): RegionFacts {
   const user = cpu.cpl === 3;
   return {
     user, stack32: cpu.stack32,
+    entryPage: code.pages.find(([lin]) => lin === code.entry >>> 12),
     secondPage: code.pages.find(([lin]) => lin !== code.entry >>> 12),
     rmask: tlbRight(user, false),
   };

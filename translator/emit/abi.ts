@@ -48,12 +48,16 @@ export const PARAMS = {
   left: 'LEFT',
   /** 1 where the instruction saved ESP in `sp0` (a fault restores ESP from there) */
   savesEsp: 'SPX',
+  /** the vCPU's VMI ROM state (vmirom/state.ts `VcpuVmi`), for inlined VMI calls (undefined without a ROM) */
+  vmi: 'V',
+  /** the ROM's hypervisor operations (vmirom/effects.ts `ROM_EFFECTS`), each called with `V` first */
+  vmiEffects: 'VX',
 } as const;
 
 export type FactoryArgs = { [K in keyof typeof PARAMS]: unknown };
 
 /** The order of the factory's parameters. */
-export const FACTORY_PARAMS: readonly (keyof typeof PARAMS)[] = ['host', 'helpers', 'instrs', 'links', 'memory', 'eips', 'left', 'savesEsp'];
+export const FACTORY_PARAMS: readonly (keyof typeof PARAMS)[] = ['host', 'helpers', 'instrs', 'links', 'memory', 'eips', 'left', 'savesEsp', 'vmi', 'vmiEffects'];
 
 /** Locals of the translated function, its name and parameter. */
 export const LOCALS = {
@@ -112,6 +116,15 @@ export const FLAG_LOCALS: readonly (readonly [Local, keyof Cpu])[] = [
 export const MEMORY_VIEWS = { m8: 'u8', m16: 'u16', m32: 'i32' } as const;
 /** The PhysicalMemory field read for self-modifying code. */
 export const CODE_EPOCH = 'codeEpoch';
+/** The PhysicalMemory field with each page's kind (an inlined VMI call's physical accesses test it). */
+export const PAGE_KINDS = 'pageKind';
+
+/**
+ * The fields of `V` (the vCPU's VMI state) generated code reads or writes:
+ * the virtual IF, the deferred mode, the inlined-call counters, and the
+ * high word of a 64-bit effect's value.
+ */
+export const VMI_FIELDS = { vif: 'vif', deferMode: 'deferMode', inlined: 'inlined', high: 'high' } as const;
 
 /** Every register (bit r for register r). */
 export const ALL_REGS = 0xff;
@@ -147,8 +160,18 @@ export function cpuField(field: keyof Cpu): E.MemberExpression {
 }
 
 /** `MEM.<field>` */
-export function memoryField(field: (typeof MEMORY_VIEWS)[keyof typeof MEMORY_VIEWS] | typeof CODE_EPOCH): E.MemberExpression {
+export function memoryField(field: (typeof MEMORY_VIEWS)[keyof typeof MEMORY_VIEWS] | typeof CODE_EPOCH | typeof PAGE_KINDS): E.MemberExpression {
   return member(param('memory'), field);
+}
+
+/** `V.<field>` */
+export function vmiField(field: keyof typeof VMI_FIELDS): E.MemberExpression {
+  return member(param('vmi'), VMI_FIELDS[field]);
+}
+
+/** `VX.<name>`: a hypervisor operation of the ROM (its names are the ROM's, checked by the allow-list test) */
+export function vmiEffect(name: string): E.MemberExpression {
+  return member(param('vmiEffects'), name);
 }
 
 /** `h.<name>` */

@@ -94,7 +94,7 @@ export class EmitOps implements Ops<Expr> {
   /** statement lists enclosing the current one inside `if_` branches (their temporaries are in scope) */
   private readonly openScopes: Stmt[][] = [];
 
-  private fresh(e: Expr): Expr {
+  protected fresh(e: Expr): Expr {
     if (e.type === 'Identifier' || litValue(e) !== undefined) return e;
     const name = tempName(this.temp++);
     this.out.push(decl('const', name, e));

@@ -11,6 +11,8 @@ import { testCC } from '../../isa/eflags.ts';
 import type { Instr } from '../../isa/instr.ts';
 import { admit } from '../../semantics/admit.ts';
 import { InterpOps } from '../../runtime/interp-ops.ts';
+import { Access } from '../../cpu/mmu.ts';
+import { deliverableInterrupt } from '../../cpu/interrupts.ts';
 
 
 /** The interpreter's operations on each CPU, made once (helpers run through them). */
@@ -19,6 +21,22 @@ function opsOf(cpu: Cpu): InterpOps {
   let o = opsByCpu.get(cpu);
   if (!o) { o = new InterpOps(cpu); opsByCpu.set(cpu, o); }
   return o;
+}
+
+/**
+ * The physical frame an instruction fetch at `lin` reaches now, or -1 where
+ * it would fault: a page walk that refills the TLB, but raises nothing and
+ * leaves CR2 alone (translation-time questions, guards of generated code).
+ */
+export function fetchFrame(cpu: Cpu, lin: number): number {
+  const cr2 = cpu.cr2;
+  try {
+    return cpu.mmu.translate(lin, Access.FETCH) & ~0xfff;
+  } catch (e) {
+    if (!(e instanceof Fault)) throw e;
+    cpu.cr2 = cr2;
+    return -1;
+  }
 }
 
 export const H = {
@@ -45,6 +63,19 @@ export const H = {
     const f = lz ? (fl & ~lz) | computeLazy(lz, lop, lres, la, lb) : fl;
     return testCC(cc, f) ? 1 : 0;
   },
+
+  /** 32-bit physical accesses that are not to plain RAM, or not aligned (an inlined VMI call's page-table entries) */
+  rdPhys: (cpu: Cpu, a: number): number => cpu.mem.read(a >>> 0, 4),
+  wrPhys: (cpu: Cpu, a: number, v: number): void => cpu.mem.write(a >>> 0, 4, v),
+
+  /**
+   * Would code be fetched at linear `lin` from physical frame `frame` now?
+   * Generated code tests the TLB first; this walks the page tables.
+   */
+  fetchesFrom: (cpu: Cpu, lin: number, frame: number): boolean => fetchFrame(cpu, lin) === frame,
+
+  /** Would the CPU take an external interrupt now (cpu/interrupts.ts)? */
+  irq: (cpu: Cpu): boolean => deliverableInterrupt(cpu) >= 0,
 
   /** run a helper row exactly as the interpreter does (EIP already at the next instruction) */
   exec(cpu: Cpu, i: Instr): void {

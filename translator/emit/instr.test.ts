@@ -29,7 +29,7 @@ function encoded(rng: Rng, row: Row): Instr {
 function emitOne(i: Instr): EmittedRegion {
   return emitRegion({
     entry: i.eip, blocks: [{ eip: i.eip, instrs: [i] }], liveOut: [[ARITH]],
-    facts: { user: false, stack32: true, rmask: 1 }, replacers: [],
+    facts: { user: false, stack32: true, rmask: 1 }, claims: new Map(),
   });
 }
 

@@ -15,8 +15,10 @@
  * instructions were not inlined and why. There is no fall-back after the
  * fact: an exception while emitting is a translator bug and propagates.
  *
- * A direct call may instead be replaced by specialised code, when a call
- * replacer (translator/inline/) claims its target.
+ * A call (or a tail call's jump) a call-site inliner claimed before emission
+ * (translator/inline/, `ClaimedCall`) is emitted by its claim instead: the
+ * call, what the callee runs and its return, in place; after a call the
+ * region goes on.
  *
  * Called by region emission (region.ts), once per instruction, in order.
  */
@@ -64,39 +66,65 @@ export function emissionOf(row: Row): Emission {
   return INLINE;
 }
 
-/** Replaces a direct call with code that has the call's whole effect (translator/inline/call-sites.ts). */
-export interface CallReplacer {
+/**
+ * A call instruction a call-site inliner claimed before emission
+ * (translator/inline/call-sites.ts): emitted in its place, it has the whole
+ * effect of the call, of what the callee runs and of its return, and the
+ * region goes on after it. A jump to the callee (a tail call) may be
+ * claimed too: its callee's return leaves for wherever it returns to. The callee's instructions count as retired guest
+ * instructions (`calleeEips`, one entry each in the region's per-instruction
+ * tables), so instruction counts, guest time, and the state a fault inside
+ * the callee shows are those of the called path.
+ */
+export interface ClaimedCall {
+  /** what is inlined, for statistics (the VMI call's name) */
   readonly name: string;
-  inline(i: Instr, target: number, ops: EmitOps): boolean;
+  /** EIPs of the instructions the callee retires, in order (a fault inside the callee reports one of them) */
+  readonly calleeEips: readonly number[];
+  /** the claimed instruction is a jump (a tail call): its code ends with a transfer of control, nothing after it runs */
+  readonly transfers: boolean;
+  emit(ops: EmitOps, at: CallSite): void;
+}
+
+/** What a claimed call is given to emit itself with: fault points and exits by step (0 the call, k the callee's k-th instruction). */
+export interface CallSite {
+  /** a fault from here on is reported at step k, with ESP as it is now */
+  faultPoint(k: number): Stmt[];
+  /** leave the region for `target` once step k has run (`indirect`: a target only known at run time) */
+  exitAfter(k: number, target: Expr, indirect?: boolean): Stmt[];
+  /** after step k, leave for `target` unless the region's code pages still map the frames it was made from */
+  exitUnlessMapped(k: number, target: Expr): Stmt[];
+  /** `cpu.instructions` as the called path has it while step k runs (the steps before it retired) */
+  syncInstructions(k: number): Stmt;
 }
 
 /** What region emission hands each instruction. */
 export interface InstrSite {
   ops: EmitOps;
-  /** the instruction's index in the region */
+  /** the instruction's index in the region (a claimed call's steps take the indices after it) */
   ip: number;
   /** flags live after it (liveness) */
   liveOut: number;
-  /** statements that leave the region for `target` from this instruction */
-  exitTo(target: Expr): Stmt[];
-  replacers: readonly CallReplacer[];
+  /** statements that leave the region for `target` after this instruction (after step k of a claimed call), `indirect` for a run-time target */
+  exitTo(target: Expr, k?: number, indirect?: boolean): Stmt[];
+  /** the claim on this call instruction, if an inliner made one */
+  claim?: ClaimedCall;
+  /** after step k of a claimed call, leave for `target` unless the region's code pages still map the same frames */
+  exitUnlessMapped(target: Expr, k: number): Stmt[];
 }
 
 export interface InstrCode {
   stmts: Stmt[];
   /** it ended with an unconditional transfer of control: nothing after it runs */
   transferred: boolean;
-  /** it saved ESP in sp0 at its start (a fault restores it from there) */
+  /** it saved ESP in sp0 at its start (a fault restores it from there); a claimed call saves it at every step */
   savesEsp: boolean;
   how: How;
-  /** the call replacer that took it */
-  replacer?: string;
 }
 
 /** Emit one instruction. */
 export function emitInstruction(i: Instr, site: InstrSite): InstrCode {
-  const replaced = site.replacers.length && i.row.flow === 'call' && hasStaticTarget(i) ? replaceCall(i, site) : undefined;
-  if (replaced) return replaced;
+  if (site.claim) return emitClaimedCall(i, site.claim, site);
   const e = emissionOf(i.row);
   if (e.kind === 'inline') return emitInline(i, site);
   if (e.kind === 'x87') return emitX87(i, site);
@@ -128,16 +156,20 @@ function emitInline(i: Instr, site: InstrSite): InstrCode {
   return { stmts: precise(ops, site.ip, code), transferred: !!i.row.end && i.row.flow !== 'branch', savesEsp: ops.touchesEsp, how: 'inline' };
 }
 
-/** Offer a direct call to each replacer in turn; the region goes on after a call one of them took. */
-function replaceCall(i: Instr, site: InstrSite): InstrCode | undefined {
-  const { ops } = site;
-  for (const r of site.replacers) {
-    const code = begin(ops, ARITH);
-    if (!r.inline(i, i.imm, ops)) continue;
-    if (ops.stored) code.push(smcCheck(site.exitTo(num(i.next))));
-    return { stmts: precise(ops, site.ip, code), transferred: false, savesEsp: ops.touchesEsp, how: 'replaced', replacer: r.name };
-  }
-  return undefined;
+/** A claimed call: the claim emits its steps with their own fault points; the region goes on after it. */
+function emitClaimedCall(i: Instr, claim: ClaimedCall, site: InstrSite): InstrCode {
+  const { ops, ip } = site;
+  const code = begin(ops, ARITH);
+  const steps = claim.calleeEips.length;
+  claim.emit(ops, {
+    faultPoint: (k) => faultPoint(ip + k, true),
+    exitAfter: (k, target, indirect) => site.exitTo(target, k, indirect),
+    exitUnlessMapped: (k, target) => site.exitUnlessMapped(target, k),
+    syncInstructions: (k) => syncInstructions(ip + k),
+  });
+  // did a store hit translated code? then leave before running stale code
+  if (ops.stored) code.push(smcCheck(site.exitTo(num(i.next), steps)));
+  return { stmts: code, transferred: claim.transfers, savesEsp: true, how: 'replaced' };
 }
 
 /** A helper row, or a semantic row run in its interpreter form: state written back around the call. */

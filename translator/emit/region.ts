@@ -21,10 +21,10 @@
 import type * as E from 'estree';
 import type { Instr } from '../../isa/instr.ts';
 import { hasStaticTarget, type Block } from '../region/discover.ts';
-import { EmitOps } from './emit-ops.ts';
-import { emitInstruction, HOWS, type CallReplacer, type How } from './instr.ts';
+import { EmitOps, type EmitContext } from './emit-ops.ts';
+import { emitInstruction, HOWS, type ClaimedCall, type How } from './instr.ts';
 import {
-  budgetCheck, countInstructions, dispatch, exitTo, goToBlock, repeatBlock, secondPageCheck,
+  budgetCheck, countInstructions, dispatch, exitTo, goToBlock, mappingCheck, repeatBlock,
 } from './statements.ts';
 import { GLOBALS, LABELS, LOCALS, cpuField, cpuReg, local, param, perInstruction, prologue, spill } from './abi.ts';
 import { assign, bin, block, id, ifStmt, index, litValue, num, ret, type Expr, type Stmt } from './ast.ts';
@@ -34,7 +34,8 @@ export interface RegionFacts {
   /** CPL 3: user-mode TLB rights */
   user: boolean;
   stack32: boolean;
-  /** [linear page, physical frame address] of the region's second page, if it has one */
+  /** [linear page, physical frame address] of the region's entry page, and of its second page if it has one */
+  entryPage?: [number, number];
   secondPage?: [number, number];
   /** TLB rights a fetch needs at this privilege */
   rmask: number;
@@ -46,7 +47,10 @@ export interface RegionPlan {
   /** per block, per instruction: flags live after it (region/liveness.ts) */
   liveOut: number[][];
   facts: RegionFacts;
-  replacers: readonly CallReplacer[];
+  /** call instructions a call-site inliner claimed (translator/inline/) */
+  claims: ReadonlyMap<Instr, ClaimedCall>;
+  /** the emitter to build on, when inlined calls need more than EmitOps (default: EmitOps) */
+  newOps?: (ctx: EmitContext) => EmitOps;
 }
 
 export interface EmittedRegion {
@@ -62,7 +66,7 @@ export interface EmittedRegion {
   sites: number;
   /** instructions by how they were emitted */
   emitted: Record<How, number>;
-  /** calls replaced, by call replacer */
+  /** inlined call sites, by what they call */
   replaced: Map<string, number>;
 }
 
@@ -87,7 +91,8 @@ class RegionEmitter {
   constructor(private readonly plan: RegionPlan) {
     plan.blocks.forEach((b, k) => { if (b.instrs.length) this.blockIndex.set(b.eip, k); });
     const { user, stack32 } = plan.facts;
-    this.ops = new EmitOps({ user, stack32, flat: true, jump: (t) => this.jumpTo(t) });
+    const ctx: EmitContext = { user, stack32, flat: true, jump: (t) => this.jumpTo(t) };
+    this.ops = plan.newOps ? plan.newOps(ctx) : new EmitOps(ctx);
     this.out = { fn: undefined!, instrs: [], eips: [], left: [], savesEsp: [], exitEips: [], sites: 0,
       emitted: Object.fromEntries(HOWS.map((h) => [h, 0])) as Record<How, number>, replaced: new Map(),
     };
@@ -135,23 +140,31 @@ class RegionEmitter {
     const body: Stmt[] = [];
     const second = this.plan.facts.secondPage;
     if (second && b.eip >>> 12 === second[0]) {
-      body.push(secondPageCheck(second[0], second[1], this.plan.facts.rmask, this.exitTo(num(b.eip))));
+      body.push(mappingCheck(second[0], second[1], this.plan.facts.rmask, this.exitTo(num(b.eip))));
     }
-    body.push(countInstructions(b.instrs.length));
+    // a claimed call retires the callee's instructions too: each has an entry in the tables after the call's
+    const steps = b.instrs.map((i) => 1 + (this.plan.claims.get(i)?.calleeEips.length ?? 0));
+    let after = steps.reduce((n, w) => n + w, 0);
+    body.push(countInstructions(after));
     let transferred = false;
     b.instrs.forEach((i, n) => {
-      const skipped = b.instrs.length - 1 - n;
+      after -= steps[n];
+      const claim = this.plan.claims.get(i);
       const ip = this.out.instrs.length;
-      this.out.instrs.push(i);
-      this.out.eips.push(i.eip);
-      this.out.left.push(skipped);
-      const code = emitInstruction(i, {
-        ops: this.ops, ip, liveOut: this.plan.liveOut[k][n], replacers: this.plan.replacers,
-        exitTo: (t) => this.exitTo(t, skipped),
+      const eips = [i.eip, ...(claim?.calleeEips ?? [])];
+      eips.forEach((eip, k) => {
+        this.out.instrs.push(i);
+        this.out.eips.push(eip);
+        this.out.left.push(after + eips.length - 1 - k);
       });
-      if (code.savesEsp) this.out.savesEsp[ip] = 1;
+      const exitAfter = (t: Expr, step = eips.length - 1, indirect = false) => this.exitTo(t, after + eips.length - 1 - step, indirect);
+      const code = emitInstruction(i, {
+        ops: this.ops, ip, liveOut: this.plan.liveOut[k][n], claim, exitTo: exitAfter,
+        exitUnlessMapped: (t, step) => this.codePages().map(([lin, phys]) => mappingCheck(lin, phys, this.plan.facts.rmask, exitAfter(t, step))),
+      });
+      if (code.savesEsp) for (let j = 0; j < eips.length; j++) this.out.savesEsp[ip + j] = 1;
       this.out.emitted[code.how]++;
-      if (code.replacer) this.out.replaced.set(code.replacer, (this.out.replaced.get(code.replacer) ?? 0) + 1);
+      if (claim) this.out.replaced.set(claim.name, (this.out.replaced.get(claim.name) ?? 0) + 1);
       body.push(...code.stmts);
       transferred = code.transferred;
     });
@@ -160,6 +173,12 @@ class RegionEmitter {
       ? { type: 'LabeledStatement', label: id(LABELS.self), body: { type: 'ForStatement', init: null, test: null, update: null, body: block(body) } }
       : block(body);
     return { type: 'SwitchCase', test: num(k), consequent: [inner] };
+  }
+
+  /** [linear page, frame] of each page the region's code is on */
+  private codePages(): [number, number][] {
+    const { entryPage, secondPage } = this.plan.facts;
+    return [entryPage, secondPage].filter((p): p is [number, number] => p !== undefined);
   }
 
   /** The dispatch case: an indirect target that is a block of the region continues there. */

@@ -3,8 +3,7 @@
  * leaving the region for an EIP, going to a block, the budget check on a
  * back-edge, the precise-fault point, the call of a helper
  * in its interpreter form, the checks that a store did not hit translated
- * code, and the check that the region's second page still maps the same
- * frame. Each is a pure function of its arguments (numbering of exits and
+ * code, and the check that a page of the region still maps the same frame. Each is a pure function of its arguments (numbering of exits and
  * sites is the caller's, emit/region.ts); names come from the ABI.
  */
 import type { Helpers } from './host.ts';
@@ -104,10 +103,12 @@ export function epochCheck(exit: Stmt[]): Stmt {
 }
 
 /**
- * A block on the region's second page runs only while that page maps the
- * frame it was translated from, with the rights `rmask` asks (else `exit`).
+ * Code runs on only while its linear page still maps the frame it was
+ * translated from, with the rights `rmask` asks (else `exit`): a block on
+ * the region's second page, code after an inlined call that may change the
+ * address space.
  */
-export function secondPageCheck(linPage: number, physPage: number, rmask: number, exit: Stmt[]): Stmt {
+export function mappingCheck(linPage: number, physPage: number, rmask: number, exit: Stmt[]): Stmt {
   const e = index(local('tlb'), num(linPage));
   return ifStmt(testFor(X.xor(tlbMaps(X, e, num(physPage & ~0xfff | 0), num(rmask)), num(1))), exit);
 }

@@ -37,6 +37,8 @@ export interface EngineOptions {
   cacheBytes: number;
   /** check every translated region against the interpreter (and leave device helpers out of regions) */
   lockstep: boolean;
+  /** inline the calls of a VMI ROM the engine is given (machine-engine.ts; default true) */
+  vmiInline?: boolean;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {

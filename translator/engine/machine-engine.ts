@@ -3,22 +3,37 @@
  * `Engine` (interpreter + translated regions), and a slice runs through it.
  * The machine's `yieldRequested` (a halt, a stop, another vCPU to start) is
  * honoured between regions; a region itself returns at its budget.
+ *
+ * With a VMI ROM (`useRom`, before the first slice) each vCPU's compiler
+ * gets a VMI call inliner bound to that vCPU's ROM state, unless the
+ * options say `vmiInline: false` (`vmidbt run --no-vmi-inline`).
  */
 import type { EngineVcpu, ExecutionEngine } from '../../runtime/interpreter.ts';
+import type { VmiRom } from '../../vmirom/rom.ts';
+import { VmiInliner } from '../inline/vmi.ts';
 import { Engine, type EngineOptions, type EngineStats } from './engine.ts';
 
 export class TranslatingEngine implements ExecutionEngine {
   readonly name: string;
   private readonly engines = new Map<EngineVcpu, Engine>();
+  private rom: VmiRom | undefined;
 
   constructor(readonly options: EngineOptions) {
     this.name = options.lockstep ? 'translator, lockstep' : 'translator';
+  }
+
+  /** The machine's VMI ROM: its calls are inlined (unless `vmiInline` is false). */
+  useRom(rom: VmiRom): void {
+    if (this.engines.size) throw new Error('the ROM must be known before the first slice');
+    this.rom = rom;
   }
 
   private engineOf(v: EngineVcpu): Engine {
     let e = this.engines.get(v);
     if (!e) {
       e = new Engine(v.cpu, v.interp, this.options);
+      const ctx = this.rom?.vcpus.find((c) => c.cpu === v.cpu);
+      if (this.rom && ctx && this.options.vmiInline !== false) e.compiler.inliners.push(new VmiInliner(this.rom, ctx));
       this.engines.set(v, e);
     }
     return e;

@@ -1,21 +1,39 @@
 /**
- * Replacing a call site with specialised code.
+ * The call-site inliner seam: a `call` whose callee the translator knows is
+ * emitted as the callee's effect, in place, instead of pushing a return
+ * address and leaving the region.
  *
- * When the translator meets `call rel32` whose target a registered inliner
- * claims (the next step: a VMI ROM slot, recognised through
- * vmirom/symbols.ts), it lets the inliner emit the call's effect directly
- * into the region through the same `EmitOps` every instruction uses, instead
- * of pushing a return address and leaving the region for the ROM. The inliner
- * must leave guest state exactly as the call and its `ret` would (the
- * lockstep mode and the fuzzer check that); execution then continues after
- * the call instruction.
+ * The compile pipeline asks each registered inliner about every call it
+ * discovers (`claim`), at translation time, with the CPU as it is then: an
+ * inliner that recognises the callee answers with a `ClaimedCall`
+ * (emit/instr.ts), and the call no longer ends its block. Emission then
+ * lets the claim emit the call, the callee's instructions and the return
+ * through the region's emitter (`emitter` may give one that can do more
+ * than `EmitOps`). What a claim may rely on at translation time (where a
+ * callee is mapped, what a function pointer holds) it must check again in
+ * the code it emits, falling back to the plain call when that no longer
+ * holds.
+ *
+ * Invariant: an inlined call leaves guest state exactly as the called path
+ * would, callee instructions retired, return address written below ESP and
+ * faults inside it reported where the called path reports them; lockstep
+ * and the fuzzer compare the two. The VMI ROM's calls (vmi.ts) are the
+ * inliner there is.
  */
-import type { CallReplacer } from '../emit/instr.ts';
+import type { Cpu } from '../../cpu/cpu.ts';
+import type { Instr } from '../../isa/instr.ts';
+import type { CompileLimits } from '../region/discover.ts';
+import type { EmitContext, EmitOps } from '../emit/emit-ops.ts';
+import type { ClaimedCall } from '../emit/instr.ts';
+import type { FactoryArgs } from '../emit/abi.ts';
 
-/**
- * An inliner: `name` for statistics; `inline(i, target, ops)` emits code
- * that has the whole effect of `call target` (and the callee's return) for
- * instruction `i`, or returns false to leave the call alone. Region emission
- * (emit/instr.ts) offers it every direct call.
- */
-export type CallSiteInliner = CallReplacer;
+export interface CallSiteInliner {
+  /** for statistics and messages */
+  readonly name: string;
+  /** Does this inliner take call `i` in the region being compiled on `cpu` now? */
+  claim(i: Instr, cpu: Cpu, limits: CompileLimits): ClaimedCall | undefined;
+  /** the emitter regions are built with, when claims need more than EmitOps */
+  emitter?(ctx: EmitContext): EmitOps;
+  /** objects generated code closes over for this inliner (factory parameters, emit/abi.ts) */
+  readonly bindings?: Partial<FactoryArgs>;
+}

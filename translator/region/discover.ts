@@ -10,8 +10,11 @@
  * (hints only: the jump is still checked when it runs). A block stops early
  * before an instruction that cannot be decoded now (it may fault only when
  * run), where the instruction budget ends, and, under lockstep, before an
- * `external` helper. Blocks found to start inside an earlier block split it,
- * so every block has one entry.
+ * `external` helper. A call a call-site inliner takes (`inlined`, asked of
+ * each call and jump) does not end its block: the code after it runs on in
+ * place.
+ * Blocks found to start inside an earlier block split it, so every block
+ * has one entry.
  *
  * Invariants: the entry block comes first and is the only one that may be
  * empty (it then only records where decoding stopped); every instruction
@@ -84,8 +87,31 @@ const onEntryPages = (entry: number, eip: number): boolean => {
   return page === entry >>> 12 || page === (((entry >>> 12) + 1) & 0xfffff);
 };
 
+/**
+ * Reads guest data at translation time without faulting (a jump table, a
+ * function pointer) from RAM: a page walk at most, which sets no more
+ * accessed bits than a read would and leaves CR2 as it was.
+ */
+export function peekOf(cpu: Cpu): Peek32 {
+  return (lin) => {
+    const cr2 = cpu.cr2;
+    try {
+      const at = cpu.mmu.translate(lin, Access.READ);
+      // never a device register: reading one is not free of effects
+      return (lin & 0xfff) <= 0xffc && cpu.mem.fastReadable(at) ? cpu.mem.read(at, 4) : undefined;
+    } catch (e) {
+      if (!(e instanceof Fault)) throw e;
+      cpu.cr2 = cr2;
+      return undefined;
+    }
+  };
+}
+
+/** Does a call-site inliner take this call or jump (a call's block then goes on after it)? */
+export type InlinedCall = (i: Instr) => boolean;
+
 /** The code at the CPU's CS:EIP, as blocks on the entry page and the next. */
-export function discover(cpu: Cpu, limits: CompileLimits): RegionCode {
+export function discover(cpu: Cpu, limits: CompileLimits, inlined?: InlinedCall): RegionCode {
   const entry = cpu.eip;
   const physOfPage = new Map<number, number>();
   const src: CodeSource = {
@@ -101,16 +127,12 @@ export function discover(cpu: Cpu, limits: CompileLimits): RegionCode {
       return cpu.mem.u8[base | (eip & 0xfff)];
     },
   };
-  // reads guest data without faulting or touching A/D bits more than a fetch would
-  const peek32: Peek32 = (lin) => {
-    try { return cpu.mem.read(cpu.mmu.translate(lin, Access.READ), 4); } catch (e) { if (e instanceof Fault) return undefined; throw e; }
-  };
-  const blocks = discoverBlocks(src, entry, cpu.code32, peek32, limits);
+  const blocks = discoverBlocks(src, entry, cpu.code32, peekOf(cpu), limits, inlined);
   return { entry, blocks, pages: [...physOfPage.entries()] };
 }
 
 /** Blocks reachable from `entry` within the limits, entry block first. */
-export function discoverBlocks(src: CodeSource, entry: number, code32: boolean, peek32: Peek32, limits: CompileLimits): Block[] {
+export function discoverBlocks(src: CodeSource, entry: number, code32: boolean, peek32: Peek32, limits: CompileLimits, inlined?: InlinedCall): Block[] {
   const leaders = new Set<number>([entry]);
   const work = [entry];
   const decoded = new Map<number, Instr | null>();
@@ -140,7 +162,9 @@ export function discoverBlocks(src: CodeSource, entry: number, code32: boolean, 
       b.instrs.push(i);
       placed.add(eip);
       total++;
-      if (endsBlock(i)) {
+      // a claimed call goes on in place; a claimed jump (a tail call) still ends its block
+      const claimed = (i.row.flow === 'call' || i.row.flow === 'jump') && inlined !== undefined && inlined(i);
+      if (endsBlock(i) && !(claimed && i.row.flow === 'call')) {
         for (const t of successors(i, peek32, (t) => onEntryPages(entry, t))) {
           if (!leaders.has(t)) { leaders.add(t); work.push(t); }
         }

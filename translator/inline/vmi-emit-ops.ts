@@ -1,0 +1,108 @@
+/**
+ * `VmiOps<Expr>`: the VMI calls' operations interface (vmirom/ops.ts) as
+ * generated code, so that running a call's description (vmirom/calls.ts,
+ * through vmirom/rom.ts `invokeSem`) emits it at a call site. It is
+ * `EmitOps` (every instruction operation, registers in locals, memory
+ * through the TLB) plus the hypervisor state, just as the ROM path's
+ * `RomOps` is `InterpOps` plus the same state:
+ *
+ * - `vif`, `deferMode`: fields of `V`, the vCPU's VMI state (`VcpuVmi`),
+ *   which the region closes over (emit/abi.ts `PARAMS.vmi`);
+ * - `cr(n)`, `setCr2`: the CPU's control-register fields;
+ * - `loadPhys`/`storePhys`: the RAM view for an aligned word of plain RAM,
+ *   the memory's own accessor otherwise (ROM, devices, a code page: a store
+ *   there invalidates translations, which generated code notices as it
+ *   notices any store to code); under lockstep every store goes through the
+ *   accessor and its journal;
+ * - `effect(name, ...)`: a call of `ROM_EFFECTS[name]` (`VX.name(V, ...)`),
+ *   the very function the ROM path calls, preceded, for an effect that reads
+ *   the clock, by bringing `cpu.instructions` to what the called path has at
+ *   that point (`clockSync`, set by the inliner for the step being emitted);
+ * - `pollInterrupts()`: noted (`polled`); the inliner leaves the region
+ *   after the call when an interrupt is deliverable.
+ *
+ * Made by the VMI inliner (vmi.ts) as the emitter of every region it
+ * compiles for; only the inliner reads `polled` and sets `clockSync`.
+ */
+import type { VmiOps } from '../../vmirom/ops.ts';
+import { EFFECT_TRAITS, type EffectName } from '../../vmirom/effects.ts';
+import { PageKind } from '../../cpu/memory.ts';
+import { EmitOps, type EmitContext } from '../emit/emit-ops.ts';
+import { CODE_EPOCH, PAGE_KINDS, cpuField, hostFn, local, memoryField, param, vmiEffect, vmiField } from '../emit/abi.ts';
+import { assign, bin, call, cond, exprStmt, ifStmt, index, logical, num, unary, type Expr, type Stmt } from '../emit/ast.ts';
+
+/** What physical accesses may assume, beyond the region's facts. */
+export interface PhysFacts {
+  /** bytes of RAM: an aligned word below this on a RAM page is read and written through the views */
+  ramBytes: number;
+  /** every store through the memory's accessor (lockstep journals them) */
+  journaled: boolean;
+}
+
+export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
+  /** the statement that sets `cpu.instructions` for the step being emitted (an effect that reads the clock needs it) */
+  clockSync: Stmt | undefined;
+  /** the description asked for pending interrupts to be taken */
+  polled = false;
+
+  constructor(ctx: EmitContext, private readonly phys: PhysFacts) {
+    super(ctx);
+  }
+
+  vif(): Expr { return this.fresh(cond(vmiField('vif'), num(1), num(0))); }
+  setVif(v: Expr): void { this.out.push(assign(vmiField('vif'), unary('!', unary('!', v)))); }
+  // the mask is three bits wide, as the ROM path keeps it
+  deferMode(): Expr { return this.fresh(vmiField('deferMode')); }
+  setDeferMode(v: Expr): void { this.out.push(assign(vmiField('deferMode'), bin('&', v, num(7)))); }
+
+  cr(n: 0 | 2 | 3 | 4): Expr { return this.fresh(cpuField(`cr${n}`)); }
+  setCr2(v: Expr): void { this.out.push(assign(cpuField('cr2'), v)); }
+
+  /** An aligned word on a page of the given kinds below the end of RAM (the page's kind masked with `kindMask`). */
+  private onRam(a: Expr, kindMask: number): Expr {
+    const kind = index(memoryField(PAGE_KINDS), bin('>>>', a, num(12)));
+    const word = logical('&&', bin('===', bin('&', a, num(3)), num(0)), bin('<', bin('>>>', a, num(0)), num(this.phys.ramBytes)));
+    return logical('&&', word, bin('===', bin('&', kind, num(kindMask)), num(PageKind.RAM)));
+  }
+
+  loadPhys(addr: Expr): Expr {
+    const a = this.fresh(addr);
+    // RAM and ROM read the same way (kinds 0 and 1, code marks aside)
+    const fast = this.onRam(a, 0x7e);
+    return this.fresh(cond(fast, index(local('m32'), bin('>>>', a, num(2))), call(hostFn('rdPhys'), [local('cpu'), a])));
+  }
+
+  storePhys(addr: Expr, v: Expr): void {
+    const a = this.fresh(addr);
+    this.stored = true;
+    const slow: Stmt[] = [
+      exprStmt(call(hostFn('wrPhys'), [local('cpu'), a, v])),
+      assign(local('smc'), bin('!==', memoryField(CODE_EPOCH), local('epoch'))),
+    ];
+    if (this.phys.journaled) { this.out.push(...slow); return; }
+    // plain RAM only: a page of code (its mark is a bit of the kind) takes the accessor, which invalidates
+    this.out.push(ifStmt(this.onRam(a, 0xff), [assign(index(local('m32'), bin('>>>', a, num(2))), v)], slow));
+  }
+
+  effect(name: EffectName, ...args: Expr[]): Expr {
+    const traits = EFFECT_TRAITS[name];
+    if (traits.clock) {
+      if (!this.clockSync) throw new Error(`effect ${name} reads the clock: the inliner must say where the call is`);
+      this.out.push(this.clockSync);
+    }
+    this.mayThrow = true;
+    const c = call(vmiEffect(name), [param('vmi'), ...args]);
+    if (traits.value) return this.fresh(c);
+    this.out.push(exprStmt(c));
+    return num(0);
+  }
+
+  effect64(name: EffectName, ...args: Expr[]): [Expr, Expr] {
+    const lo = this.effect(name, ...args);
+    return [lo, this.fresh(vmiField('high'))];
+  }
+
+  pollInterrupts(): void {
+    this.polled = true;
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * The VMI ROM's calls, inlined at their call sites.
+ *
+ * A guest calls the ROM with `call slot` (a patched call site: `call
+ * rel32`) or `call [pointer]` (through a table of function pointers), or
+ * jumps to it from a function that ends with the call (a tail call, `jmp
+ * slot` or `jmp [pointer]`: the slot's `ret` returns to that function's
+ * caller). When the translator compiles a region, `VmiInliner.claim` looks
+ * at each such call and jump: its target (the pointer's value now, for an
+ * indirect one) must be the
+ * start of a call's code in the ROM, as the CPU fetches it now (through the
+ * guest's page tables: wherever the guest maps the ROM), and the call must
+ * be written against `VmiOps` (vmirom/calls.ts `sem`) and not leave the
+ * region by its table row (`exits: 'always'`). Under lockstep a call that
+ * reaches a device model is left to the ROM path (its description reaches
+ * an effect with the `device` trait), since lockstep runs a region twice.
+ * Everything is keyed on the shared call, so every ABI the ROM serves is
+ * inlined alike.
+ *
+ * The claimed call is emitted as the called path runs it, step by step,
+ * each step a retired guest instruction with its own fault point:
+ *
+ *   0  the call: for `call [pointer]` the pointer is read; a guard checks
+ *      that the target is still the slot (indirect) and that the slot's page
+ *      still maps the ROM's frame for fetching; if not, the plain call is
+ *      made and the region left for the target. Then the return address is
+ *      pushed, as `call` pushes it (a jump pushes nothing).
+ *   1  the slot's `vmicall`: vmirom/rom.ts `invokeSem` run through
+ *      `VmiEmitOps` (vmi-emit-ops.ts): parameters from the registers and
+ *      the stack as the ABI's convention names them, the call's one
+ *      description, its result, and the clobbered registers set to the same
+ *      `0xDEAD0000 | N` the ROM path writes. A fault here is reported at the
+ *      `vmicall` with the return address pushed, as on the ROM path.
+ *   2  the slot's `ret`: the return address is popped; if something changed
+ *      it, the region leaves for what was popped. After a tail call the
+ *      region goes where the `ret` takes it (an indirect jump).
+ *
+ * After the call: the inlined-call counter of that call is counted
+ * (`V.inlined`); a description that polled for interrupts
+ * (`o.pollInterrupts()`: enabling the virtual IF, an APIC write) leaves the
+ * region at the next instruction when one is deliverable, where the engine
+ * takes it; a call whose row says `exits: 'unless-queued'` (it may have
+ * loaded CR3) goes on only while the region's code pages still map the
+ * frames it was translated from.
+ *
+ * One `VmiInliner` per vCPU (translator/engine/machine-engine.ts registers
+ * it on that vCPU's compiler), bound to that vCPU's ROM state.
+ */
+import type { Cpu } from '../../cpu/cpu.ts';
+import type { Instr } from '../../isa/instr.ts';
+import { Seg } from '../../isa/instr.ts';
+import { K } from '../../isa/operands.ts';
+import { TLB_NX, TLB_RS } from '../../cpu/tlb.ts';
+import { VMICALL_OPCODE } from '../../semantics/families/vmi.ts';
+import { CALL_NAMES, type AbiCall } from '../../vmirom/abis.ts';
+import { SHARED_CALLS } from '../../vmirom/calls.ts';
+import { EFFECT_TRAITS, ROM_EFFECTS, type EffectName } from '../../vmirom/effects.ts';
+import { ROM_SIZE } from '../../vmirom/image.ts';
+import type { VmiOps } from '../../vmirom/ops.ts';
+import { invokeSem, type VmiRom } from '../../vmirom/rom.ts';
+import type { VcpuVmi } from '../../vmirom/state.ts';
+import { hasStaticTarget, peekOf, type CompileLimits } from '../region/discover.ts';
+import type { EmitContext, EmitOps } from '../emit/emit-ops.ts';
+import { ProbeOps } from '../emit/probe-ops.ts';
+import type { CallSite, ClaimedCall } from '../emit/instr.ts';
+import { fetchFrame } from '../emit/host.ts';
+import { hostFn, local, vmiField, type FactoryArgs } from '../emit/abi.ts';
+import { assign, bin, call, ifStmt, index, logical, num, unary, type Expr } from '../emit/ast.ts';
+import type { CallSiteInliner } from './call-sites.ts';
+import { VmiEmitOps } from './vmi-emit-ops.ts';
+
+/** A slot is `vmicall N` (these bytes) and then `ret`. */
+const VMICALL_BYTES = VMICALL_OPCODE.length + 1;
+
+/** Where a call goes: its target now, and whether that is only a prediction (read from a pointer). */
+interface Callee {
+  target: number;
+  indirect: boolean;
+}
+
+/** `call`/`jmp` rel, or `call`/`jmp [disp32]` through a flat segment (the pointer's value now); nothing else is looked at. */
+function calleeOf(i: Instr, cpu: Cpu): Callee | undefined {
+  if (i.row.flow !== 'call' && i.row.flow !== 'jump') return undefined;
+  if (hasStaticTarget(i)) return { target: i.imm | 0, indirect: false };
+  const o = i.row.operands[0];
+  const absolute = o?.kind === K.E && i.mod !== 3 && i.base < 0 && i.index < 0;
+  if (!absolute || (i.seg !== Seg.DS && i.seg !== Seg.SS && i.seg !== Seg.ES)) return undefined;
+  const target = peekOf(cpu)(i.disp | 0);
+  return target === undefined ? undefined : { target: target | 0, indirect: true };
+}
+
+/** A probe of a description: does any path reach an effect with the `device` trait? */
+class DeviceProbe extends ProbeOps implements VmiOps<number> {
+  device = false;
+  vif(): number { return 0; }
+  setVif(): void {}
+  deferMode(): number { return 0; }
+  setDeferMode(): void {}
+  cr(): number { return 0; }
+  setCr2(): void {}
+  loadPhys(): number { return 0; }
+  storePhys(): void {}
+  effect(name: EffectName): number {
+    if (EFFECT_TRAITS[name].device) this.device = true;
+    return 0;
+  }
+  effect64(name: EffectName): [number, number] { return [this.effect(name), 0]; }
+  pollInterrupts(): void {}
+}
+
+export class VmiInliner implements CallSiteInliner {
+  readonly name = 'vmi';
+  readonly bindings: Partial<FactoryArgs>;
+  private readonly reachesDevice = new Map<AbiCall, boolean>();
+
+  constructor(private readonly rom: VmiRom, private readonly ctx: VcpuVmi) {
+    this.bindings = { vmi: ctx, vmiEffects: ROM_EFFECTS };
+  }
+
+  emitter(c: EmitContext): EmitOps {
+    const mem = this.ctx.cpu.mem;
+    return new VmiEmitOps(c, { ramBytes: mem.size, journaled: mem.noFastWrites });
+  }
+
+  claim(i: Instr, cpu: Cpu, limits: CompileLimits): ClaimedCall | undefined {
+    // the ROM's calls are the kernel's, near and 32-bit (from CPL 3 the ROM path raises #GP)
+    if (i.opsize !== 4 || !cpu.stack32 || cpu.cpl === 3) return undefined;
+    const callee = calleeOf(i, cpu);
+    if (!callee) return undefined;
+    const frame = fetchFrame(cpu, callee.target);
+    const offset = (frame | (callee.target & 0xfff)) - this.rom.address;
+    if (frame < 0 || offset < 0 || offset >= ROM_SIZE) return undefined;
+    const abiCall = this.rom.abi.atOffset(offset);
+    if (!abiCall || abiCall.conv.jump) return undefined;
+    const shared = SHARED_CALLS[abiCall.call];
+    if (!shared.sem || shared.exits === 'always') return undefined;
+    if (limits.excludeExternal && this.device(abiCall)) return undefined;
+    return new InlinedVmiCall(i, abiCall, callee, frame);
+  }
+
+  private device(c: AbiCall): boolean {
+    let d = this.reachesDevice.get(c);
+    if (d === undefined) {
+      const probe = new DeviceProbe(4);
+      invokeSem(probe, c);
+      this.reachesDevice.set(c, (d = probe.device));
+    }
+    return d;
+  }
+}
+
+/** One call site of one VMI call, claimed: emitted in three steps (see the module comment). */
+class InlinedVmiCall implements ClaimedCall {
+  readonly name: string;
+  readonly calleeEips: readonly number[];
+  readonly transfers: boolean;
+
+  constructor(private readonly i: Instr, private readonly call: AbiCall, private readonly callee: Callee, private readonly frame: number) {
+    this.name = call.call;
+    this.calleeEips = [callee.target, (callee.target + VMICALL_BYTES) | 0];
+    this.transfers = i.row.flow === 'jump';
+  }
+
+  emit(ops: EmitOps, at: CallSite): void {
+    if (!(ops instanceof VmiEmitOps)) throw new Error('a VMI call is emitted with the VMI inliner\'s emitter');
+    const o = ops;
+    const next = num(this.i.next | 0);
+    o.out.push(...at.faultPoint(0));
+    this.guard(o, at);
+    if (!this.transfers) o.push(next, 4);
+    o.out.push(...at.faultPoint(1));
+    o.clockSync = at.syncInstructions(1);
+    o.polled = false;
+    invokeSem(o, this.call);
+    o.clockSync = undefined;
+    o.out.push(assign(index(vmiField('inlined'), num(CALL_NAMES.indexOf(this.call.call))), num(1), '+='));
+    o.out.push(...at.faultPoint(2));
+    const popped = o.pop(4);
+    // a call returns here unless its return address was changed; a tail call returns to its function's caller
+    const back = this.transfers ? popped : next;
+    if (!this.transfers) o.if_(bin('!==', popped, next), () => o.out.push(...at.exitAfter(2, popped, true)));
+    if (o.polled) o.out.push(ifStmt(call(hostFn('irq'), [local('cpu')]), at.exitAfter(2, back, this.transfers)));
+    if (SHARED_CALLS[this.call.call].exits === 'unless-queued') o.out.push(...at.exitUnlessMapped(2, back));
+    if (this.transfers) o.jump(popped, 4);
+  }
+
+  /**
+   * Step 0's check that the call still reaches the slot: the pointer still
+   * holds it (indirect), and the slot's page is fetched from the ROM's
+   * frame (the TLB first, else a page walk). Otherwise the plain call.
+   */
+  private guard(o: VmiEmitOps, at: CallSite): void {
+    const { i, callee, frame } = this;
+    const slot = num(callee.target);
+    const entry = index(local('tlb'), num(callee.target >>> 12));
+    const cached = bin('===', bin('&', entry, num(-4096 | TLB_RS | TLB_NX)), num(frame | TLB_RS));
+    let reaches: Expr = logical('||', cached, call(hostFn('fetchesFrom'), [local('cpu'), slot, num(frame)]));
+    let target: Expr = slot;
+    if (callee.indirect) {
+      target = o.get(i, 0);
+      reaches = logical('&&', bin('===', target, slot), reaches);
+    }
+    o.if_(unary('!', reaches), () => {
+      if (!this.transfers) o.push(num(i.next | 0), 4);
+      o.out.push(...at.exitAfter(0, target, callee.indirect));
+    });
+  }
+}
