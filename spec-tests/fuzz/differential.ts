@@ -4,17 +4,21 @@
  * everything at once (threshold 0); the final states must be identical.
  *
  * Two sandboxes (a test world each, spec-tests/world.ts: flat CPL 0, an IDT
- * of 32 vectors whose handlers are each `jmp $`) are set up identically: random
+ * of 32 vectors whose handlers are each `jmp $`, the VMI ROM behind a fake
+ * machine, the vCPU paravirtual) are set up identically: random
  * bytes in the data area, random registers, arithmetic flags, DF and x87
- * registers, and the code (generate.ts) ending in `jmp $`. The interpreter
+ * registers, and the code (generate.ts) ending in `jmp $`. The engine
+ * inlines the ROM's calls (translator/inline/vmi.ts); the interpreter runs
+ * them through the ROM. The interpreter
  * steps until EIP reaches a `jmp $` (the end, or a handler after an
  * exception or trap) and so learns how many instructions the sequence takes;
  * the engine then runs that many. Compared, by the state snapshot and diff
  * lockstep uses too (runtime/state.ts): the registers, EIP (which handler it
  * is in, after an exception), the whole of EFLAGS (undefined flags included:
  * both engines run the same semantics), segment selectors, control
- * registers, the x87 state; and every byte of RAM (data area, stack,
- * exception frames). The engine may run one more instruction than the
+ * registers, the x87 state, the paravirtual state (virtual IF, deferred
+ * mode, queued work); and every byte of RAM (data area, stack, exception
+ * frames). The engine may run one more instruction than the
  * interpreter: the terminator `jmp $` a region reaches before its back-edge
  * checks the budget.
  *
@@ -24,10 +28,11 @@
  */
 import { testWorld, vectorAt, type World } from '../world.ts';
 import { Engine, DEFAULT_ENGINE_OPTIONS } from '../../translator/engine/engine.ts';
+import { VmiInliner } from '../../translator/inline/vmi.ts';
 import { captureState, diffBytes, diffStates, hex32 as hex } from '../../runtime/state.ts';
 import { disassembleRange, hexBytes } from '../../isa/disasm.ts';
 import { vectorName } from '../../cpu/interrupts.ts';
-import { LAYOUT, Rng, assemble, randomUnits, AVOID_KNOWN, type Avoid, type Unit } from './generate.ts';
+import { LAYOUT, Rng, VMI_POOL, assemble, randomUnits, vmiSlot, AVOID_KNOWN, type Avoid, type Unit } from './generate.ts';
 import { TABLE } from '../../semantics/table.ts';
 
 const REG_NAMES = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
@@ -72,10 +77,17 @@ export function caseFromSeed(seed: number, avoid: Avoid = AVOID_KNOWN, maxUnits 
 
 /** The IDT's size in a sandbox: the exceptions. */
 const VECTORS = 32;
-const sandbox = (): World => testWorld({ memBytes: LAYOUT.memBytes, vectors: VECTORS });
 
-/** The bytes of an empty sandbox: descriptor tables and handlers. */
-const BASE = sandbox().mem.u8.slice();
+/** A sandbox: the world, the VMI ROM at LAYOUT.romAt with its table of slot addresses, the vCPU in paravirtual mode. */
+function sandbox(): World {
+  const w = testWorld({ memBytes: LAYOUT.memBytes, vectors: VECTORS, rom: { address: LAYOUT.romAt } });
+  VMI_POOL.forEach((c, k) => w.w32(LAYOUT.vmiPointers + 4 * k, vmiSlot(c)));
+  w.cpu.pv = w.rom!.vcpus[0];
+  return w;
+}
+
+/** The bytes an empty sandbox has where guest code may write: descriptor tables, handlers, the VMI pointer table. */
+const BASE = sandbox().mem.u8.slice(0, LAYOUT.scratchEnd);
 
 /** Where a run stopped: the end of the code, or the handler of an exception. */
 export function stopName(eip: number, end: number): string {
@@ -126,11 +138,17 @@ export class Differential {
 
   constructor() {
     this.engine = new Engine(this.b.cpu, this.b.interp, { ...DEFAULT_ENGINE_OPTIONS, threshold: 0 });
+    this.engine.compiler.inliners.push(new VmiInliner(this.b.rom!, this.b.rom!.vcpus[0]));
   }
 
   private reset(s: World, c: FuzzCase, code: Uint8Array): void {
     const { cpu, mem } = s;
     mem.u8.set(BASE);
+    // the ROM's state for the vCPU and the fake APIC behind it, as after Init
+    const vmi = s.rom!.vcpus[0];
+    vmi.vif = false; vmi.deferMode = 0; vmi.high = 0; vmi.kernelStack = undefined;
+    vmi.tlbPending.pages.length = 0; vmi.tlbPending.flush = 0; vmi.cpuPending.length = 0;
+    s.machine!.vcpus[0].apic.regs.clear();
     mem.u8.set(c.data, LAYOUT.data);
     // through `load`, so that translations and decodings made from the previous case's code are dropped
     mem.load(LAYOUT.codeLo, new Uint8Array(LAYOUT.codeHi - LAYOUT.codeLo));
@@ -145,6 +163,7 @@ export class Differential {
     cpu.interruptShadow = false;
     cpu.exitSite = -1;
     cpu.cr2 = 0;
+    cpu.cr3 = 0;
     cpu.fpu.reset();
     cpu.fpu.top = c.fpu.top;
     cpu.fpu.tags = c.fpu.tags;

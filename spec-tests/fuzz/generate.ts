@@ -18,19 +18,37 @@
  * does I/O, transfers control to an unknown place or changes the CPU mode is
  * chosen. Everything else (x87, helper rows, #DE, #UD, #GP from CS writes,
  * traps) may happen, and the fault handlers are part of the sandbox.
+ *
+ * VMI calls are drawn too (`vmiUnit`): each call of the sandbox's VMI ROM
+ * that the translator may inline, its parameters loaded as the ABI's
+ * convention says (registers, words pushed for the stack ones; pointers
+ * into the data area), called as guests call it: `call slot`, `call
+ * [pointer]` through the sandbox's table of slot addresses, or as a tail
+ * call (`push` a return address, `jmp slot` or `jmp [pointer]`).
  */
 import type { Row } from '../../isa/table.ts';
 import { TABLE } from '../../semantics/table.ts';
+import { PROPOSAL, type AbiCall, type Src } from '../../vmirom/abis.ts';
+import { SHARED_CALLS } from '../../vmirom/calls.ts';
+import { callAddress } from '../../vmirom/symbols.ts';
 
 const rows = TABLE.rows;
 import { K, Sz, type Operand } from '../../isa/operands.ts';
 
-/** Where things are in the sandbox's physical (= linear) memory; the descriptor tables and handlers sit in page 0 (spec-tests/world.ts). */
+/**
+ * Where things are in the sandbox's physical (= linear) memory; the
+ * descriptor tables and handlers sit in page 0 (spec-tests/world.ts), the
+ * VMI ROM at 0xC8000. Guest code writes below `scratchEnd` only.
+ */
 export const LAYOUT = {
   codeLo: 0x1000, codeHi: 0x4000,
+  /** the slot address of each call of VMI_POOL, for calls through a pointer */
+  vmiPointers: 0x7000,
   data: 0x8000, dataSize: 0x4000,
   stackTop: 0xf000,
-  memBytes: 0x20000,
+  scratchEnd: 0x20000,
+  romAt: 0xc8000,
+  memBytes: 0xd0000,
 } as const;
 
 /** mulberry32: small, fast, and the same sequence on every platform. */
@@ -53,8 +71,12 @@ export interface Unit {
   bytes: number[];
   /** a relative branch: its displacement (1 or 4 bytes) is appended by `assemble` */
   branch?: { rel: 1 | 4; skip: number };
-  /** the row, for listings */
+  /** bytes that depend on where they are (a VMI call): `length` of them, made by `assemble` for address `at` */
+  tail?: { length: number; bytes(at: number): number[] };
+  /** the row, for listings (a VMI call's: the call or jump it is made with) */
   row: Row;
+  /** a VMI call: its name */
+  vmi?: string;
 }
 
 // ---- the pool of rows ------------------------------------------------------------
@@ -84,10 +106,11 @@ function allowed(r: Row): boolean {
   return true;
 }
 
-/** How often each family is drawn, relative to the others. */
+/** How often each family is drawn, relative to the others ('vmi-call': a call of the VMI ROM, `vmiUnit`). */
 const FAMILY_WEIGHT: Record<string, number> = {
-  alu: 5, shift: 3, muldiv: 2, bits: 3, move: 3, stack: 2, control: 3, string: 2, bcd: 1, system: 1, fpu: 2,
+  alu: 5, shift: 3, muldiv: 2, bits: 3, move: 3, stack: 2, control: 3, string: 2, bcd: 1, system: 1, fpu: 2, 'vmi-call': 2,
 };
+const VMI_FAMILY = 'vmi-call';
 
 export const POOL: Row[] = rows.filter(allowed);
 const BY_FAMILY = new Map<string, Row[]>();
@@ -97,7 +120,7 @@ for (const r of POOL) {
   BY_FAMILY.get(f)!.push(r);
 }
 const WEIGHTED: string[] = [];
-for (const [f, w] of Object.entries(FAMILY_WEIGHT)) if (BY_FAMILY.has(f)) for (let k = 0; k < w; k++) WEIGHTED.push(f);
+for (const [f, w] of Object.entries(FAMILY_WEIGHT)) if (BY_FAMILY.has(f) || f === VMI_FAMILY) for (let k = 0; k < w; k++) WEIGHTED.push(f);
 
 /**
  * Translator bugs this fuzzer found, each a way of generating code that
@@ -123,7 +146,9 @@ export const AVOID_NONE: Avoid = { rdtsc: false, csStore: false, zeroShift: fals
 
 export function randomRow(rng: Rng, avoid: Avoid = AVOID_NONE): Row {
   for (;;) {
-    const r = rng.pick(BY_FAMILY.get(rng.pick(WEIGHTED))!);
+    const f = rng.pick(WEIGHTED);
+    if (f === VMI_FAMILY) continue;
+    const r = rng.pick(BY_FAMILY.get(f)!);
     if (!(avoid.rdtsc && r.mn === 'rdtsc')) return r;
   }
 }
@@ -291,10 +316,76 @@ export function encodeRow(rng: Rng, row: Row, avoid: Avoid = AVOID_NONE): Unit {
   return unit;
 }
 
+// ---- VMI calls ------------------------------------------------------------------
+
+/** The sandbox ROM's calls the translator may inline: written against VmiOps, not leaving the region, returning. */
+export const VMI_POOL: readonly AbiCall[] = PROPOSAL.calls.filter((c) => {
+  const s = SHARED_CALLS[c.call];
+  return c.number !== undefined && s.sem !== undefined && s.exits !== 'always' && !c.conv.jump;
+});
+
+/** Where call `c`'s code is in the sandbox. */
+export const vmiSlot = (c: AbiCall): number => callAddress(PROPOSAL, LAYOUT.romAt, c.number!);
+
+/** A parameter value by its name in the shared call: pointers into the data area, small modes and counters, else anything. */
+function vmiArg(rng: Rng, name: string): number {
+  switch (name) {
+    case 'pointer': case 'tss': {
+      const a = dataAddr(rng);
+      return rng.chance(0.8) ? a & ~7 : a;
+    }
+    case 'mode': case 'which': return rng.chance(0.8) ? rng.int(8) : rng.u32();
+    case 'flags': return rng.chance(0.7) ? rng.pick([1, 3]) : rng.u32();
+    case 'bit': return rng.chance(0.8) ? rng.int(64) : rng.u32();
+    case 'counter': return rng.int(4);
+    case 'register': return rng.chance(0.8) ? 0xfee00000 + (rng.int(0x40) << 4) : rng.u32();
+    default: return rng.chance(0.1) ? rng.int(4) : rng.u32();
+  }
+}
+
+const REG_OF: Partial<Record<Src, number>> = { eax: 0, ecx: 1, edx: 2 };
+const CALL_ROW = rows.find((r) => r.mn === 'call' && r.operands[0]?.kind === K.J)!;
+
+/**
+ * One VMI call with its parameters: registers loaded, stack parameters
+ * pushed (ST(1) first), the call made one of four ways, the stack
+ * parameters dropped again with `lea esp, [esp + n]` (flags untouched).
+ */
+export function vmiUnit(rng: Rng, c: AbiCall = rng.pick(VMI_POOL)): Unit {
+  const params = SHARED_CALLS[c.call].params;
+  const pre: number[] = [];
+  const pushes: number[] = [];
+  c.conv.params.forEach((src, k) => {
+    const v = vmiArg(rng, params[k]);
+    if (REG_OF[src] !== undefined) pre.push(...movImm(REG_OF[src]!, v));
+    else if (src === 'st0' || src === 'st1') pushes[src === 'st0' ? 0 : 1] = v;
+  });
+  for (let k = pushes.length - 1; k >= 0; k--) pre.push(0x68, ...le(pushes[k] ?? 0, 4));
+  const drop = pushes.length ? [0x8d, 0x64, 0x24, 4 * pushes.length] : [];
+  const slot = vmiSlot(c);
+  const pointer = LAYOUT.vmiPointers + 4 * VMI_POOL.indexOf(c);
+  const form = rng.int(4);
+  const tail = (at: number): number[] => {
+    switch (form) {
+      case 0: return [0xe8, ...le(slot - (at + 5), 4), ...drop];
+      case 1: return [0xff, 0x15, ...le(pointer, 4), ...drop];
+      // a tail call: the ROM's ret returns to the address pushed
+      case 2: return [0x68, ...le(at + 10, 4), 0xe9, ...le(slot - (at + 10), 4), ...drop];
+      default: return [0x68, ...le(at + 11, 4), 0xff, 0x25, ...le(pointer, 4), ...drop];
+    }
+  };
+  const length = [5, 6, 10, 11][form] + drop.length;
+  return { bytes: pre, tail: { length, bytes: tail }, row: CALL_ROW, vmi: c.name };
+}
+
 /** A random sequence of `n` units. */
 export function randomUnits(rng: Rng, n: number, avoid: Avoid = AVOID_NONE): Unit[] {
   const out: Unit[] = [];
-  for (let k = 0; k < n; k++) out.push(encodeRow(rng, randomRow(rng, avoid), avoid));
+  for (let k = 0; k < n; k++) {
+    // a VMI call as often as its weight says, drawn apart from the table's rows
+    if (rng.int(WEIGHTED.length) < FAMILY_WEIGHT[VMI_FAMILY]) out.push(vmiUnit(rng));
+    else out.push(encodeRow(rng, randomRow(rng, avoid), avoid));
+  }
   return out;
 }
 
@@ -304,7 +395,7 @@ export function randomUnits(rng: Rng, n: number, avoid: Avoid = AVOID_NONE): Uni
  * Returns the bytes and the end address (the terminator's).
  */
 export function assemble(units: Unit[], start: number): { bytes: Uint8Array; end: number; starts: number[] } {
-  const lens = units.map((u) => u.bytes.length + (u.branch?.rel ?? 0));
+  const lens = units.map((u) => u.bytes.length + (u.branch?.rel ?? 0) + (u.tail?.length ?? 0));
   const starts: number[] = [];
   let at = start;
   for (const l of lens) { starts.push(at); at += l; }
@@ -312,6 +403,7 @@ export function assemble(units: Unit[], start: number): { bytes: Uint8Array; end
   const out: number[] = [];
   units.forEach((u, k) => {
     out.push(...u.bytes);
+    if (u.tail) out.push(...u.tail.bytes(starts[k] + u.bytes.length));
     if (!u.branch) return;
     const next = starts[k] + lens[k];
     const target = k + 1 + u.branch.skip >= units.length ? end : starts[k + 1 + u.branch.skip];

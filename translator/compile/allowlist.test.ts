@@ -11,8 +11,10 @@
  * ABI declares (emit/abi.ts: locals, `t<N>` temporaries, labels, the factory's
  * parameters; the names are taken from that module, so the generator and this
  * check cannot drift apart), and every named member one of `h`'s or `hp`'s
- * functions, `Math.imul`, a CPU field, or a memory view. A failure names the
- * node.
+ * functions, `Math.imul`, a CPU field, a memory view, or for an inlined VMI
+ * call a field of the vCPU's VMI state the ABI names or one of the ROM's
+ * hypervisor operations. A failure names the node. Inlined VMI calls come
+ * from the fuzzer's sandbox, which has the ROM.
  */
 import { parse } from 'acorn';
 import { describe, expect, it } from 'vitest';
@@ -21,7 +23,9 @@ import { Engine, DEFAULT_ENGINE_OPTIONS } from '../engine/engine.ts';
 import { RegionCompiler } from './pipeline.ts';
 import type { Translation } from './assemble.ts';
 import { H } from '../emit/host.ts';
-import { CODE_EPOCH, GLOBALS, LABELS, LOCALS, MEMORY_VIEWS, PARAMS, TEMP_PATTERN, declaredNames } from '../emit/abi.ts';
+import { CODE_EPOCH, GLOBALS, LABELS, LOCALS, MEMORY_VIEWS, PAGE_KINDS, PARAMS, TEMP_PATTERN, VMI_FIELDS, declaredNames } from '../emit/abi.ts';
+import { ROM_EFFECTS } from '../../vmirom/effects.ts';
+import { Differential, caseFromSeed } from '../../spec-tests/fuzz/differential.ts';
 import { HELPERS } from '../../semantics/helpers.ts';
 import { Cpu } from '../../cpu/cpu.ts';
 import { PhysicalMemory } from '../../cpu/memory.ts';
@@ -40,8 +44,8 @@ const NODE_TYPES = new Set([
 /** names the compiler declares (factory parameters, the function, its locals, labels, globals), from the ABI itself */
 const NAMES = declaredNames();
 const LABEL_NAMES: Set<string> = new Set(Object.values(LABELS));
-/** where generated code may store: the register array, RAM views, CPU fields */
-const STORE_TARGET = new RegExp(`^(${[LOCALS.regs, ...Object.keys(MEMORY_VIEWS)].join('|')}|${LOCALS.cpu}\\.\\w+)$`);
+/** where generated code may store: the register array, RAM views, CPU fields, the VMI state's fields */
+const STORE_TARGET = new RegExp(`^(${[LOCALS.regs, ...Object.keys(MEMORY_VIEWS)].join('|')}|${LOCALS.cpu}\\.\\w+|${PARAMS.vmi}\\.(${Object.values(VMI_FIELDS).join('|')}))$`);
 
 const cpuFields = new Set(Object.keys(new Cpu(new PhysicalMemory(4096))));
 /** the properties generated code may name, by the object they are read from */
@@ -51,7 +55,9 @@ const MEMBERS: Record<string, Set<string>> = {
   [GLOBALS.math]: new Set(['imul']),
   [LOCALS.cpu]: cpuFields,
   [`${LOCALS.cpu}.mmu`]: new Set(['tlb']),
-  [PARAMS.memory]: new Set([...Object.values(MEMORY_VIEWS), CODE_EPOCH]),
+  [PARAMS.memory]: new Set([...Object.values(MEMORY_VIEWS), CODE_EPOCH, PAGE_KINDS]),
+  [PARAMS.vmi]: new Set(Object.values(VMI_FIELDS)),
+  [PARAMS.vmiEffects]: new Set(Object.keys(ROM_EFFECTS)),
 };
 
 interface Node { type: string; [k: string]: unknown }
@@ -167,11 +173,32 @@ describe('generated code uses only allow-listed constructs', () => {
     expect(regions).toBeGreaterThan(300);
   });
 
+  it('inlined VMI calls: 300 fuzzer sequences in a sandbox with the VMI ROM', async () => {
+    const d = new Differential();
+    let inlined = 0;
+    for (let seed = 1; seed <= 300; seed++) {
+      // let the test runner's worker answer its runner now and then (a long synchronous test misses its calls)
+      if (seed % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+      d.run(caseFromSeed(seed));
+      // each case's code replaces the last one's, and its translations with it
+      for (const t of d.engine.translations()) {
+        if (!t.source.includes(`${PARAMS.vmi}.${VMI_FIELDS.inlined}`)) continue;
+        inlined++;
+        const v = violations(t.source);
+        if (v.length) expect(v, `seed ${seed}, region at ${t.entryEip.toString(16)}:\n${t.source}`).toEqual([]);
+      }
+    }
+    expect(inlined).toBeGreaterThan(50);
+  });
+
   it('the checker itself rejects what it should', () => {
     expect(violations('x = "guest";')).toEqual(expect.arrayContaining([expect.stringMatching(/^non-numeric literal/), expect.stringMatching(/^identifier x/)]));
     expect(violations('cpu.eval(1);')[0]).toMatch(/^member cpu\.eval/);
     expect(violations('(() => 1)();')[0]).toMatch(/^node type ArrowFunctionExpression/);
     expect(violations('h.constructor.constructor;')[0]).toMatch(/^member h\.constructor/);
     expect(violations('let t3 = r0 + 1 | 0; m32[t3 >>> 2] = t3;')).toEqual([]);
+    expect(violations('V.vif = !!t1; V.inlined[3] += 1; VX.writeCr3(V, t2);')).toEqual([]);
+    expect(violations('V.rom = 1;')[0]).toMatch(/^(member V\.rom|assignment)/);
+    expect(violations('VX.constructor(V);')[0]).toMatch(/^member VX\.constructor/);
   });
 });
