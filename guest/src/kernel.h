@@ -85,6 +85,12 @@ struct apstate { /* ABI section 7, 96 bytes */
 #define DEFER_MMU 0x01
 #define DEFER_CPU 0x02
 
+/* The operations a call site may be patched for take their arguments in
+   registers (GCC regparm(3): EAX, EDX, ECX), in the order the VMI ROM's
+   call of the same name takes them, so that a patched site calls the ROM
+   slot directly (see "patchable call sites" below). */
+#define RP __attribute__((regparm(3)))
+
 struct pv_ops {
     const char *name;
     void (*cpuid)(u32 leaf, u32 sub, u32 r[4]);
@@ -101,46 +107,46 @@ struct pv_ops {
     void (*write_gdt_entry)(void *table, u32 idx, u32 lo, u32 hi);
     void (*write_ldt_entry)(void *table, u32 idx, u32 lo, u32 hi);
     void (*write_idt_entry)(void *table, u32 idx, u32 lo, u32 hi);
-    void (*update_kernel_stack)(struct tss *t, u32 esp0);
-    u32 (*read_cr0)(void);
-    u32 (*read_cr2)(void);
-    u32 (*read_cr3)(void);
-    u32 (*read_cr4)(void);
-    void (*write_cr0)(u32);
-    void (*write_cr2)(u32);
-    void (*write_cr3)(u32);
-    void (*write_cr4)(u32);
-    void (*clts)(void);
-    void (*wbinvd)(void);
-    void (*irq_enable)(void);
-    void (*irq_disable)(void);
-    u32 (*save_flags)(void);        /* 0x200 if interrupts enabled */
-    void (*restore_flags)(u32 f);
-    void (*halt)(void);             /* enable interrupts and wait for one */
-    void (*pause)(void);
-    void (*shutdown)(void);
-    void (*reboot)(u32 hard);       /* 0 soft (INIT-like, memory kept), 1 hard */
-    u64 (*rdtsc)(void);
-    void (*set_pxe)(u32 *ptr, u32 val);
-    void (*set_pxe_long)(u32 *ptr, u64 val);   /* PAE entries */
-    u32 (*get_pxe)(u32 *ptr);
-    u32 (*swap_pxe)(u32 *ptr, u32 val);
-    void (*alloc_page)(u32 pfn, u32 usage);
-    void (*release_page)(u32 pfn, u32 usage);
-    void (*invlpg)(u32 va);
-    void (*flush_tlb)(u32 flags);   /* 1 non-global, 3 global too */
-    void (*set_deferred_mode)(u32 bits);
-    void (*flush_deferred)(void);
+    void RP (*update_kernel_stack)(struct tss *t, u32 esp0);
+    u32 RP (*read_cr0)(void);
+    u32 RP (*read_cr2)(void);
+    u32 RP (*read_cr3)(void);
+    u32 RP (*read_cr4)(void);
+    void RP (*write_cr0)(u32);
+    void RP (*write_cr2)(u32);
+    void RP (*write_cr3)(u32);
+    void RP (*write_cr4)(u32);
+    void RP (*clts)(void);
+    void RP (*wbinvd)(void);
+    void RP (*irq_enable)(void);
+    void RP (*irq_disable)(void);
+    u32 RP (*save_flags)(void);     /* bit 9 (0x200) set if interrupts are enabled; other bits meaningless */
+    void RP (*restore_flags)(u32 f);
+    void RP (*halt)(void);          /* enable interrupts and wait for one */
+    void RP (*pause)(void);
+    void RP (*shutdown)(void);
+    void RP (*reboot)(u32 hard);    /* 0 soft (INIT-like, memory kept), 1 hard */
+    u64 RP (*rdtsc)(void);
+    void RP (*set_pxe)(u32 val, u32 *ptr);
+    void RP (*set_pxe_long)(u64 val, u32 *ptr);   /* PAE entries */
+    u32 RP (*get_pxe)(u32 *ptr);
+    u32 RP (*swap_pxe)(u32 val, u32 *ptr);
+    void RP (*alloc_page)(u32 pfn, u32 usage);
+    void RP (*release_page)(u32 pfn, u32 usage);
+    void RP (*invlpg)(u32 va);
+    void RP (*flush_tlb)(u32 flags);   /* 1 non-global, 3 global too */
+    void RP (*set_deferred_mode)(u32 bits);
+    void RP (*flush_deferred)(void);
     u8 (*inb)(u16 port);
     u16 (*inw)(u16 port);
     u32 (*inl)(u16 port);
     void (*outb)(u8 v, u16 port);
     void (*outw)(u16 v, u16 port);
     void (*outl)(u32 v, u16 port);
-    void (*io_delay)(void);
-    u32 (*apic_read)(u32 reg);      /* reg: offset in the APIC page */
-    void (*apic_write)(u32 reg, u32 v);
-    u64 (*cycle_counter)(void);
+    void RP (*io_delay)(void);
+    u32 RP (*apic_read)(u32 reg);      /* reg: the register's address in the APIC page (offset alone works too) */
+    void RP (*apic_write)(u32 reg, u32 v);
+    u64 RP (*cycle_counter)(u32 counter);   /* 0 real (natively: the TSC) */
     u64 (*cycle_frequency)(void);
     void (*set_alarm)(u32 flags, u64 expiry, u64 period);
     u32 (*cancel_alarm)(u32 counter);
@@ -155,6 +161,65 @@ extern u8 vmi_version_major, vmi_version_minor;
 extern const char *vmi_abi_name;   /* the linkage vmi= chose: proposal, vmware13, linux3 */
 void pv_init(bool allow_vmi);
 int vmi_probe(void);
+
+/* ---- patchable call sites ----
+   The hot operations are called through pv_*() below, not pv.op(): each
+   call site is `call *pv+op` (6 bytes) with its arguments in registers,
+   recorded in the section .pvsites (address, operation). At boot
+   pv_patch() rewrites every site for what `pv` holds then, as Linux's
+   paravirt patching did: a direct `call rel32` to the VMI ROM slot of the
+   call when the operation is exactly that call (so a binary translator
+   sees the ROM call at the site), the native instruction sequence when the
+   operation is native and one fits, a direct call of the operation's
+   function otherwise. `nopatch` on the command line keeps the indirect
+   calls. A site clobbers what a C call does (EAX, ECX, EDX, flags). */
+struct pv_site { u32 addr; u32 op; };   /* op: index of the member in struct pv_ops, in words */
+void pv_patch(void);
+
+#define PV_OP(m) (__builtin_offsetof(struct pv_ops, m) / 4)
+#define PV_SITE \
+    "771: call *%c[pvop]\n" \
+    ".pushsection .pvsites, \"a\"\n.balign 4\n.long 771b, %c[pvid]\n.popsection\n"
+#define PV_SITE_ARGS(m) [pvop] "i"(&pv.m), [pvid] "i"(PV_OP(m))
+#define PVCALL0(m) ({ u32 _a; \
+    __asm__ volatile(PV_SITE : "=a"(_a) : PV_SITE_ARGS(m) : "ecx", "edx", "memory", "cc"); _a; })
+#define PVCALL1(m, x) ({ u32 _a = (u32)(x); \
+    __asm__ volatile(PV_SITE : "+a"(_a) : PV_SITE_ARGS(m) : "ecx", "edx", "memory", "cc"); _a; })
+#define PVCALL2(m, x, y) ({ u32 _a = (u32)(x), _d = (u32)(y); \
+    __asm__ volatile(PV_SITE : "+a"(_a), "+d"(_d) : PV_SITE_ARGS(m) : "ecx", "memory", "cc"); _a; })
+#define PVCALL3(m, x, y, z) ({ u32 _a = (u32)(x), _d = (u32)(y), _c = (u32)(z); \
+    __asm__ volatile(PV_SITE : "+a"(_a), "+d"(_d), "+c"(_c) : PV_SITE_ARGS(m) : "memory", "cc"); _a; })
+#define PVCALL1_64(m, x) ({ u32 _a = (u32)(x), _d; \
+    __asm__ volatile(PV_SITE : "+a"(_a), "=d"(_d) : PV_SITE_ARGS(m) : "ecx", "memory", "cc"); ((u64)_d << 32) | _a; })
+
+#define APIC_ARCH 0xFEE00000u   /* the local APIC's architectural address */
+static inline void pv_irq_enable(void) { PVCALL0(irq_enable); }
+static inline void pv_irq_disable(void) { PVCALL0(irq_disable); }
+static inline u32 pv_save_flags(void) { return PVCALL0(save_flags); }
+static inline void pv_restore_flags(u32 f) { PVCALL1(restore_flags, f); }
+static inline u32 pv_read_cr0(void) { return PVCALL0(read_cr0); }
+static inline u32 pv_read_cr2(void) { return PVCALL0(read_cr2); }
+static inline u32 pv_read_cr3(void) { return PVCALL0(read_cr3); }
+static inline u32 pv_read_cr4(void) { return PVCALL0(read_cr4); }
+static inline void pv_write_cr0(u32 v) { PVCALL1(write_cr0, v); }
+static inline void pv_write_cr3(u32 v) { PVCALL1(write_cr3, v); }
+static inline void pv_update_kernel_stack(struct tss *t, u32 esp0) { PVCALL2(update_kernel_stack, t, esp0); }
+static inline void pv_set_pxe(u32 *p, u32 v) { PVCALL2(set_pxe, v, p); }
+static inline void pv_set_pxe_long(u32 *p, u64 v) { PVCALL3(set_pxe_long, (u32)v, (u32)(v >> 32), p); }
+static inline u32 pv_swap_pxe(u32 *p, u32 v) { return PVCALL2(swap_pxe, v, p); }
+static inline void pv_alloc_page(u32 pfn, u32 usage) { PVCALL2(alloc_page, pfn, usage); }
+static inline void pv_release_page(u32 pfn, u32 usage) { PVCALL2(release_page, pfn, usage); }
+static inline void pv_invlpg(u32 va) { PVCALL1(invlpg, va); }
+static inline void pv_flush_tlb(u32 flags) { PVCALL1(flush_tlb, flags); }
+static inline void pv_set_deferred_mode(u32 bits) { PVCALL1(set_deferred_mode, bits); }
+static inline void pv_flush_deferred(void) { PVCALL0(flush_deferred); }
+static inline void pv_halt(void) { PVCALL0(halt); }
+static inline void pv_pause(void) { PVCALL0(pause); }
+static inline void pv_shutdown(void) { PVCALL0(shutdown); }
+static inline void pv_io_delay(void) { PVCALL0(io_delay); }
+static inline u32 pv_apic_read(u32 offset) { return PVCALL1(apic_read, APIC_ARCH + offset); }
+static inline void pv_apic_write(u32 offset, u32 v) { PVCALL2(apic_write, APIC_ARCH + offset, v); }
+static inline u64 pv_cycle_counter(void) { return PVCALL1_64(cycle_counter, 0); }
 
 /* ---------------- lib ---------------- */
 void *memcpy(void *d, const void *s, size_t n);

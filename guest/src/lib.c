@@ -120,7 +120,7 @@ void panic(const char *fmt, ...) {
     va_start(ap, fmt);
     vformat(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    pv.irq_disable();
+    pv_irq_disable();
     if (!xchg((volatile u32 *)&panicking, 1)) {
         console_lock.locked = 0;
         puts_raw("PANIC: ");
@@ -128,15 +128,15 @@ void panic(const char *fmt, ...) {
         puts_raw("\n");
         debug_exit(EXIT_PANIC);
     }
-    for (;;) pv.halt();
+    for (;;) pv_halt();
 }
 
 /* isa-debug-exit at 0xF4: QEMU exits with (value << 1) | 1. */
 void debug_exit(u32 code) {
     pv.outb((u8)code, 0xF4);
-    pv.irq_disable();
-    pv.shutdown();
-    for (;;) { pv.irq_disable(); pv.halt(); }
+    pv_irq_disable();
+    pv_shutdown();
+    for (;;) { pv_irq_disable(); pv_halt(); }
 }
 
 /* ---------------- spinlocks ---------------- */
@@ -150,12 +150,12 @@ void spin_unlock(struct spinlock *l) {
     xchg(&l->locked, 0);
 }
 u32 spin_lock_irqsave(struct spinlock *l) {
-    u32 f = pv.save_flags();
-    pv.irq_disable();
+    u32 f = pv_save_flags();
+    pv_irq_disable();
     spin_lock(l);
     return f;
 }
 void spin_unlock_irqrestore(struct spinlock *l, u32 f) {
     spin_unlock(l);
-    if (f & 0x200) pv.irq_enable();
+    if (f & 0x200) pv_irq_enable();
 }

@@ -61,9 +61,9 @@ u32 scaled(u32 base) {
 
 /* ---------------- FPU ---------------- */
 void fpu_init(void) {
-    u32 cr0 = pv.read_cr0();
+    u32 cr0 = pv_read_cr0();
     u32 want = (cr0 & ~(0x4u | 0x8u)) | 0x2u | 0x20u;   /* !EM !TS MP NE */
-    if (want != cr0) pv.write_cr0(want);
+    if (want != cr0) pv_write_cr0(want);
     u16 cw = 0x027F;      /* double precision, round to nearest, exceptions masked */
     __asm__ volatile("fninit; fldcw %0" : : "m"(cw));
 }
@@ -117,9 +117,9 @@ static int run_table(const struct workload *tab, const char *list, int *count) {
         u32 iters = iters_for(w);
         wl_failed = 0;
         u32 free0 = pmm_free_count();
-        u64 t0 = pv.cycle_counter();
+        u64 t0 = pv_cycle_counter();
         u32 sum = w->run(iters);
-        u64 t1 = pv.cycle_counter();
+        u64 t1 = pv_cycle_counter();
         if (pmm_free_count() != free0 && strcmp(w->group, "cpu")) {
             kprintf("workload %s leaked %d pages\n", w->name, (int)(free0 - pmm_free_count()));
         }
@@ -176,9 +176,9 @@ void kmain(void) {
     pv_init(!cmdline_has("novmi"));
     if (vmi_active) {
         /* tell the hypervisor about the page tables we are running on */
-        for (int i = 0; i < 4; i++) pv.alloc_page(V2P(boot_pt + i * 1024) / PAGE, PAGE_PT);
-        pv.alloc_page(V2P(boot_pd) / PAGE, PAGE_PD);
-        pv.write_cr3(V2P(boot_pd));
+        for (int i = 0; i < 4; i++) pv_alloc_page(V2P(boot_pt + i * 1024) / PAGE, PAGE_PT);
+        pv_alloc_page(V2P(boot_pd) / PAGE, PAGE_PD);
+        pv_write_cr3(V2P(boot_pd));
         kprintf("mode: paravirtual (VMI ROM %u.%u at 0x%x, %s linkage, kernel at CPL %u)\n",
                 vmi_version_major, vmi_version_minor, V2P(vmi_rom_base), vmi_abi_name, kernel_rpl);
     } else {

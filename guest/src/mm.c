@@ -138,29 +138,29 @@ static u32 fixmap_base;
 
 static inline u32 *ent(u32 *table, u32 i) { return table + (pae ? i * 2 : i); }
 void pte_set(u32 *pte, u32 val) {
-    if (pae) pv.set_pxe_long(pte, val);
-    else pv.set_pxe(pte, val);
+    if (pae) pv_set_pxe_long(pte, val);
+    else pv_set_pxe(pte, val);
 }
 
 /* clear an entry and return what it held, in one exchange (Linux's ptep_get_and_clear) */
 static u32 pte_take(u32 *pte) {
     if (pae) { u32 old = *pte; pte_set(pte, 0); return old; }
-    return pv.swap_pxe(pte, 0);
+    return pv_swap_pxe(pte, 0);
 }
 
 static u32 *new_table(u32 usage) {
     u32 pa = pmm_alloc();
-    pv.alloc_page(pa / PAGE, usage);
+    pv_alloc_page(pa / PAGE, usage);
     return P2V(pa);
 }
 static void free_table(u32 *t, u32 usage) {
-    pv.release_page(V2P(t) / PAGE, usage);
+    pv_release_page(V2P(t) / PAGE, usage);
     pmm_free(V2P(t));
 }
 
 void fixmap_set(u32 va, u32 pa, u32 flags) {
     pte_set(ent(fixmap_pt, (va - fixmap_base) >> 12), pa ? (pa | flags | PTE_P) : 0);
-    pv.invlpg(va);
+    pv_invlpg(va);
 }
 
 /* the kernel-half directory entry covering kernel virtual address va */
@@ -179,7 +179,7 @@ void paging_init(void) {
         else pae = true;
     }
     if (pae) { nent = 512; pdshift = 21; user_pdes = 1536; }
-    pv.set_deferred_mode(DEFER_MMU);
+    pv_set_deferred_mode(DEFER_MMU);
     if (pae) {
         kernel_pdpt = new_table(PAGE_PDP);
         kernel_low_pd = new_table(PAGE_PD);
@@ -209,13 +209,13 @@ void paging_init(void) {
         pte_set(ent(kernel_pdpt, 0), V2P(kernel_low_pd) | PTE_P);
         pte_set(ent(kernel_pdpt, 3), V2P(kernel_hi_pd) | PTE_P);
     }
-    pv.set_deferred_mode(DEFER_NONE);           /* narrowing flushes */
+    pv_set_deferred_mode(DEFER_NONE);           /* narrowing flushes */
     if (pae) pae_enable(kernel_pd_phys);
-    else pv.write_cr3(kernel_pd_phys);
+    else pv_write_cr3(kernel_pd_phys);
     /* the boot tables are ordinary memory again */
     if (vmi_active) {
-        for (int i = 0; i < 4; i++) pv.release_page(V2P(boot_pt + i * 1024) / PAGE, PAGE_PT);
-        pv.release_page(V2P(boot_pd) / PAGE, PAGE_PD);
+        for (int i = 0; i < 4; i++) pv_release_page(V2P(boot_pt + i * 1024) / PAGE, PAGE_PT);
+        pv_release_page(V2P(boot_pd) / PAGE, PAGE_PD);
     }
 }
 
@@ -284,16 +284,16 @@ static void map_user_image(struct mm *mm) {
 }
 
 struct mm *mm_create(void) {
-    pv.set_deferred_mode(DEFER_MMU);
+    pv_set_deferred_mode(DEFER_MMU);
     struct mm *mm = mm_alloc();
     mm_init_kernel_half(mm);
     map_user_image(mm);
-    pv.set_deferred_mode(DEFER_NONE);
+    pv_set_deferred_mode(DEFER_NONE);
     return mm;
 }
 
 struct mm *mm_copy(struct mm *src) {
-    pv.set_deferred_mode(DEFER_MMU);
+    pv_set_deferred_mode(DEFER_MMU);
     struct mm *mm = mm_alloc();
     mm_init_kernel_half(mm);
     for (u32 i = 0; i < user_pdes; i++) {
@@ -314,13 +314,13 @@ struct mm *mm_copy(struct mm *src) {
         }
         pte_set(user_pde(mm, i), V2P(dpt) | PTE_P | PTE_W | PTE_U);
     }
-    pv.set_deferred_mode(DEFER_NONE);
-    pv.flush_tlb(1);             /* the parent (current) lost write access */
+    pv_set_deferred_mode(DEFER_NONE);
+    pv_flush_tlb(1);             /* the parent (current) lost write access */
     return mm;
 }
 
 void mm_destroy(struct mm *mm) {
-    pv.set_deferred_mode(DEFER_MMU);
+    pv_set_deferred_mode(DEFER_MMU);
     for (u32 i = 0; i < user_pdes; i++) {
         u32 *pt = mm->pt[i];
         if (!pt) continue;
@@ -338,7 +338,7 @@ void mm_destroy(struct mm *mm) {
         for (u32 i = 768; i < 1024; i++)
             if (mm->pd[i]) pte_set(ent(mm->pd, i), 0);
     }
-    pv.set_deferred_mode(DEFER_NONE);
+    pv_set_deferred_mode(DEFER_NONE);
     for (u32 i = 0; i < user_pdes; i++)
         if (mm->pt[i]) free_table(mm->pt[i], PAGE_PT);
     if (pae) {
@@ -353,28 +353,28 @@ void mm_destroy(struct mm *mm) {
 }
 
 int mm_map_zero(struct mm *mm, u32 va, u32 npages) {
-    pv.set_deferred_mode(DEFER_MMU);
+    pv_set_deferred_mode(DEFER_MMU);
     for (u32 k = 0; k < npages; k++, va += PAGE) {
         u32 *pte = mm_pte(mm, va, true);
-        if (!pte) { pv.set_deferred_mode(DEFER_NONE); return -1; }
+        if (!pte) { pv_set_deferred_mode(DEFER_NONE); return -1; }
         u32 old = *pte;
         pte_set(pte, pmm_alloc() | PTE_P | PTE_W | PTE_U);
         if (old & PTE_P) page_unref(PTE_ADDR(old));
     }
-    pv.set_deferred_mode(DEFER_NONE);
+    pv_set_deferred_mode(DEFER_NONE);
     return 0;
 }
 
 void mm_unmap(struct mm *mm, u32 va, u32 npages, bool current) {
-    pv.set_deferred_mode(DEFER_MMU);
+    pv_set_deferred_mode(DEFER_MMU);
     for (u32 k = 0; k < npages; k++, va += PAGE) {
         u32 *pte = mm_pte(mm, va, false);
         if (!pte || !(*pte & PTE_P)) continue;
         u32 old = pte_take(pte);
-        if (current) pv.invlpg(va);
+        if (current) pv_invlpg(va);
         page_unref(PTE_ADDR(old));
     }
-    pv.set_deferred_mode(DEFER_NONE);
+    pv_set_deferred_mode(DEFER_NONE);
 }
 
 /* page fault in user space: demand-zero heap/stack, copy-on-write */
@@ -385,7 +385,7 @@ int mm_fault(struct mm *mm, u32 va, u32 err) {
         bool ok = (va >= USER_HEAP_VA && va < USER_HEAP_END) ||
                   (va >= USER_STACK_LOW && va < USER_STACK_TOP);
         if (!ok) return -1;
-        if (pte && (*pte & PTE_P)) { pv.invlpg(page); return 0; }  /* stale TLB */
+        if (pte && (*pte & PTE_P)) { pv_invlpg(page); return 0; }  /* stale TLB */
         pte = mm_pte(mm, page, true);
         pte_set(pte, pmm_alloc() | PTE_P | PTE_W | PTE_U);
         return 0;
@@ -400,9 +400,9 @@ int mm_fault(struct mm *mm, u32 va, u32 err) {
             pte_set(pte, np | (e & 0xFFF & ~PTE_COW) | PTE_W);
             page_unref(pa);
         }
-        pv.invlpg(page);
+        pv_invlpg(page);
         return 0;
     }
-    if (pte && (*pte & PTE_P) && (*pte & PTE_W) && (err & 2)) { pv.invlpg(page); return 0; }
+    if (pte && (*pte & PTE_P) && (*pte & PTE_W) && (err & 2)) { pv_invlpg(page); return 0; }
     return -1;
 }

@@ -72,10 +72,10 @@ struct proc *spawn_user(u32 entry, u32 arg0, u32 arg1, int affinity) {
 
 /* switch to the process's address space and kernel stack: one CPU-deferred batch */
 static void switch_to_process(struct cpu *c, struct proc *p) {
-    pv.set_deferred_mode(DEFER_CPU);
-    pv.write_cr3(p->mm->pd_phys);
-    pv.update_kernel_stack(c->tss, p->kstack + PAGE);
-    pv.set_deferred_mode(DEFER_NONE);
+    pv_set_deferred_mode(DEFER_CPU);
+    pv_write_cr3(p->mm->pd_phys);
+    pv_update_kernel_stack(c->tss, p->kstack + PAGE);
+    pv_set_deferred_mode(DEFER_NONE);
     sysenter_slot[c->id] = p->kstack + PAGE;
 }
 
@@ -112,7 +112,7 @@ void scheduler_loop(int until_idle) {
             swtch(&c->scheduler, p->ctx);
             /* back in the scheduler; leave the process's address space so
                that it can be torn down while this CPU idles */
-            pv.write_cr3(kernel_pd_phys);
+            pv_write_cr3(kernel_pd_phys);
             c->proc = NULL;
             if (p->state == P_ZOMBIE && !p->parent) reap(p);
             spin_unlock(&ptable_lock);
@@ -121,8 +121,8 @@ void scheduler_loop(int until_idle) {
         spin_unlock(&ptable_lock);
         if (until_idle && live_procs == 0) return;
         smp_job_poll();
-        pv.halt();           /* enable interrupts and wait */
-        pv.irq_disable();
+        pv_halt();           /* enable interrupts and wait */
+        pv_irq_disable();
     }
 }
 

@@ -17,7 +17,6 @@
  * number (plus two Linux-only calls after them). */
 #include "kernel.h"
 
-#define RP __attribute__((regparm(3)))
 typedef u32 RP (*vfn0)(void);
 typedef u32 RP (*vfn1)(u32);
 typedef u32 RP (*vfn2)(u32, u32);
@@ -112,39 +111,40 @@ static void n_write_desc(void *table, u32 idx, u32 lo, u32 hi) {
     t[idx * 2] = lo;
     t[idx * 2 + 1] = hi;
 }
-static void n_update_kernel_stack(struct tss *t, u32 esp0) { t->esp0 = esp0; t->esp1 = esp0; }
-static u32 n_read_cr0(void) { u32 v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
-static u32 n_read_cr2(void) { u32 v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
-static u32 n_read_cr3(void) { u32 v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
-static u32 n_read_cr4(void) { u32 v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
-static void n_write_cr0(u32 v) { __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
-static void n_write_cr2(u32 v) { __asm__ volatile("mov %0, %%cr2" : : "r"(v) : "memory"); }
-static void n_write_cr3(u32 v) { __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
-static void n_write_cr4(u32 v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
-static void n_clts(void) { __asm__ volatile("clts"); }
-static void n_wbinvd(void) { __asm__ volatile("wbinvd" ::: "memory"); }
-static void n_irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
-static void n_irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
-static u32 n_save_flags(void) { u32 f; __asm__ volatile("pushfl; popl %0" : "=r"(f) : : "memory"); return f & 0x200; }
-static void n_restore_flags(u32 f) { if (f & 0x200) n_irq_enable(); else n_irq_disable(); }
-static void n_halt(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
-static void n_pause(void) { __asm__ volatile("pause"); }
-static void n_shutdown(void) { __asm__ volatile("cli; hlt"); }
+static void RP n_update_kernel_stack(struct tss *t, u32 esp0) { t->esp0 = esp0; t->esp1 = esp0; }
+static u32 RP n_read_cr0(void) { u32 v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
+static u32 RP n_read_cr2(void) { u32 v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+static u32 RP n_read_cr3(void) { u32 v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static u32 RP n_read_cr4(void) { u32 v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+static void RP n_write_cr0(u32 v) { __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
+static void RP n_write_cr2(u32 v) { __asm__ volatile("mov %0, %%cr2" : : "r"(v) : "memory"); }
+static void RP n_write_cr3(u32 v) { __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
+static void RP n_write_cr4(u32 v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
+static void RP n_clts(void) { __asm__ volatile("clts"); }
+static void RP n_wbinvd(void) { __asm__ volatile("wbinvd" ::: "memory"); }
+static void RP n_irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
+static void RP n_irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
+static u32 RP n_save_flags(void) { u32 f; __asm__ volatile("pushfl; popl %0" : "=r"(f) : : "memory"); return f & 0x200; }
+static void RP n_restore_flags(u32 f) { if (f & 0x200) n_irq_enable(); else n_irq_disable(); }
+static void RP n_halt(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
+static void RP n_pause(void) { __asm__ volatile("pause"); }
+static void RP n_shutdown(void) { __asm__ volatile("cli; hlt"); }
 static void n_outb(u8 v, u16 p);
 /* the chipset's reset control register: 0x06 resets the CPUs, 0x0E the whole board */
-static void n_reboot(u32 hard) { n_outb(hard ? 0x0E : 0x06, 0xCF9); }
-static u64 n_rdtsc(void) { u64 v; __asm__ volatile("rdtsc" : "=A"(v)); return v; }
-static void n_set_pxe(u32 *p, u32 v) { *(volatile u32 *)p = v; }
-static void n_set_pxe_long(u32 *p, u64 v) {
+static void RP n_reboot(u32 hard) { n_outb(hard ? 0x0E : 0x06, 0xCF9); }
+static u64 RP n_rdtsc(void) { u64 v; __asm__ volatile("rdtsc" : "=A"(v)); return v; }
+static u64 RP n_cycle_counter(u32 counter) { (void)counter; return n_rdtsc(); }
+static void RP n_set_pxe(u32 v, u32 *p) { *(volatile u32 *)p = v; }
+static void RP n_set_pxe_long(u64 v, u32 *p) {
     volatile u32 *q = p;
     if (v & 1) { q[1] = (u32)(v >> 32); barrier(); q[0] = (u32)v; }   /* present bit written last */
     else { q[0] = (u32)v; barrier(); q[1] = (u32)(v >> 32); }
 }
-static u32 n_get_pxe(u32 *p) { return *(volatile u32 *)p; }
-static u32 n_swap_pxe(u32 *p, u32 v) { return xchg((volatile u32 *)p, v); }
-static void n_page_nop(u32 pfn, u32 usage) { (void)pfn; (void)usage; }
-static void n_invlpg(u32 va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
-static void n_flush_tlb(u32 flags) {
+static u32 RP n_get_pxe(u32 *p) { return *(volatile u32 *)p; }
+static u32 RP n_swap_pxe(u32 v, u32 *p) { return xchg((volatile u32 *)p, v); }
+static void RP n_page_nop(u32 pfn, u32 usage) { (void)pfn; (void)usage; }
+static void RP n_invlpg(u32 va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
+static void RP n_flush_tlb(u32 flags) {
     u32 cr4 = 0;
     if ((flags & 2) && (cr4 = n_read_cr4()) & 0x80) {  /* PGE: toggle to drop globals */
         n_write_cr4(cr4 & ~0x80u);
@@ -153,17 +153,17 @@ static void n_flush_tlb(u32 flags) {
         n_write_cr3(n_read_cr3());
     }
 }
-static void n_nop1(u32 x) { (void)x; }
-static void n_nop(void) {}
+static void RP n_nop1(u32 x) { (void)x; }
+static void RP n_nop(void) {}
 static u8 n_inb(u16 p) { u8 v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(p)); return v; }
 static u16 n_inw(u16 p) { u16 v; __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(p)); return v; }
 static u32 n_inl(u16 p) { u32 v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(p)); return v; }
 static void n_outb(u8 v, u16 p) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(p)); }
 static void n_outw(u16 v, u16 p) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(p)); }
 static void n_outl(u32 v, u16 p) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(p)); }
-static void n_io_delay(void) { n_outb(0, 0x80); }
-static u32 n_apic_read(u32 reg) { return *(volatile u32 *)(APIC_VA + reg); }
-static void n_apic_write(u32 reg, u32 v) { *(volatile u32 *)(APIC_VA + reg) = v; }
+static void RP n_io_delay(void) { n_outb(0, 0x80); }
+static u32 RP n_apic_read(u32 reg) { return *(volatile u32 *)(APIC_VA + (reg & 0xFFF)); }
+static void RP n_apic_write(u32 reg, u32 v) { *(volatile u32 *)(APIC_VA + (reg & 0xFFF)) = v; }
 static u64 n_cycle_frequency(void) { return 0; /* unknown natively; TSC */ }
 static void n_set_alarm(u32 f, u64 e, u64 p) { (void)f; (void)e; (void)p; }
 static u32 n_cancel_alarm(u32 c) { (void)c; return 0; }
@@ -189,7 +189,7 @@ struct pv_ops pv = {
     .inb = n_inb, .inw = n_inw, .inl = n_inl, .outb = n_outb, .outw = n_outw, .outl = n_outl,
     .io_delay = n_io_delay,
     .apic_read = n_apic_read, .apic_write = n_apic_write,
-    .cycle_counter = n_rdtsc, .cycle_frequency = n_cycle_frequency,
+    .cycle_counter = n_cycle_counter, .cycle_frequency = n_cycle_frequency,
     .set_alarm = n_set_alarm, .cancel_alarm = n_cancel_alarm,
     .set_initial_ap_state = n_set_initial_ap_state,
 };
@@ -214,74 +214,76 @@ static u32 v_get_tr(void) { return V0(VMI_GetTR)(); }
 static void v_write_gdt_entry(void *t, u32 i, u32 lo, u32 hi) { V4(VMI_WriteGDTEntry)((u32)t, i, lo, hi); }
 static void v_write_ldt_entry(void *t, u32 i, u32 lo, u32 hi) { V4(VMI_WriteLDTEntry)((u32)t, i, lo, hi); }
 static void v_write_idt_entry(void *t, u32 i, u32 lo, u32 hi) { V4(VMI_WriteIDTEntry)((u32)t, i, lo, hi); }
-static void v_update_kernel_stack(struct tss *t, u32 esp0) { V2(VMI_UpdateKernelStack)((u32)t, esp0); }
-static u32 v_read_cr0(void) { return V0(VMI_GetCR0)(); }
-static u32 v_read_cr2(void) { return V0(VMI_GetCR2)(); }
-static u32 v_read_cr3(void) { return V0(VMI_GetCR3)(); }
-static u32 v_read_cr4(void) { return V0(VMI_GetCR4)(); }
-static void v_write_cr0(u32 v) { V1(VMI_SetCR0)(v); }
-static void v_write_cr2(u32 v) { V1(VMI_SetCR2)(v); }
-static void v_write_cr3(u32 v) { V1(VMI_SetCR3)(v); }
-static void v_write_cr4(u32 v) { V1(VMI_SetCR4)(v); }
-static void v_clts(void) { V0(VMI_CLTS)(); }
-static void v_wbinvd(void) { V0(VMI_WBINVD)(); }
-static void v_irq_enable(void) { V0(VMI_EnableInterrupts)(); }
-static void v_irq_disable(void) { V0(VMI_DisableInterrupts)(); }
-static u32 v_save_flags(void) { return V0(VMI_GetInterruptMask)() & 0x200; }
-static void v_restore_flags(u32 f) { V1(VMI_SetInterruptMask)(f & 0x200); }
-static void v_halt(void) { V0(VMI_Halt)(); }
-static void v_pause(void) { V0(VMI_Pause)(); }
-static void v_shutdown(void) { V0(VMI_Shutdown)(); }
-static void v_reboot(u32 hard) { V1(VMI_Reboot)(hard); }
-static u64 v_rdtsc(void) { return ((vfn0_64)SLOT(VMI_RDTSC))(); }
-static void v_set_pxe(u32 *p, u32 v) { V2(VMI_SetPxE)(v, (u32)p); }
-static void v_set_pxe_long(u32 *p, u64 v) { V3(VMI_SetPxELong)((u32)v, (u32)(v >> 32), (u32)p); }
-static u32 v_get_pxe(u32 *p) { return V1(VMI_GetPxE)((u32)p); }
-static u32 v_swap_pxe(u32 *p, u32 v) { return V2(VMI_SwapPxE)(v, (u32)p); }
-static void v_alloc_page(u32 pfn, u32 usage) { V2(VMI_AllocatePage)(pfn, usage); }
-static void v_release_page(u32 pfn, u32 usage) { V2(VMI_ReleasePage)(pfn, usage); }
-static void v_invlpg(u32 va) { V1(VMI_InvalPage)(va); }
-static void v_flush_tlb(u32 flags) { V1(VMI_FlushTLB)(flags); }
-static void v_set_deferred_mode(u32 bits) { V1(VMI_SetDeferredMode)(bits); }
-static void v_flush_deferred(void) { V0(VMI_FlushDeferredCalls)(); }
+/* Each of these with RP is exactly its ROM call, same registers in and out
+   (pv_patch may replace a call of it by a call of the ROM slot). */
+static void RP v_update_kernel_stack(struct tss *t, u32 esp0) { V2(VMI_UpdateKernelStack)((u32)t, esp0); }
+static u32 RP v_read_cr0(void) { return V0(VMI_GetCR0)(); }
+static u32 RP v_read_cr2(void) { return V0(VMI_GetCR2)(); }
+static u32 RP v_read_cr3(void) { return V0(VMI_GetCR3)(); }
+static u32 RP v_read_cr4(void) { return V0(VMI_GetCR4)(); }
+static void RP v_write_cr0(u32 v) { V1(VMI_SetCR0)(v); }
+static void RP v_write_cr2(u32 v) { V1(VMI_SetCR2)(v); }
+static void RP v_write_cr3(u32 v) { V1(VMI_SetCR3)(v); }
+static void RP v_write_cr4(u32 v) { V1(VMI_SetCR4)(v); }
+static void RP v_clts(void) { V0(VMI_CLTS)(); }
+static void RP v_wbinvd(void) { V0(VMI_WBINVD)(); }
+static void RP v_irq_enable(void) { V0(VMI_EnableInterrupts)(); }
+static void RP v_irq_disable(void) { V0(VMI_DisableInterrupts)(); }
+static u32 RP v_save_flags(void) { return V0(VMI_GetInterruptMask)(); }   /* 0x200 or 0 */
+static void RP v_restore_flags(u32 f) { V1(VMI_SetInterruptMask)(f); }    /* the ROM looks at IF only */
+static void RP v_halt(void) { V0(VMI_Halt)(); }
+static void RP v_pause(void) { V0(VMI_Pause)(); }
+static void RP v_shutdown(void) { V0(VMI_Shutdown)(); }
+static void RP v_reboot(u32 hard) { V1(VMI_Reboot)(hard); }
+static u64 RP v_rdtsc(void) { return ((vfn0_64)SLOT(VMI_RDTSC))(); }
+static void RP v_set_pxe(u32 v, u32 *p) { V2(VMI_SetPxE)(v, (u32)p); }
+static void RP v_set_pxe_long(u64 v, u32 *p) { V3(VMI_SetPxELong)((u32)v, (u32)(v >> 32), (u32)p); }
+static u32 RP v_get_pxe(u32 *p) { return V1(VMI_GetPxE)((u32)p); }
+static u32 RP v_swap_pxe(u32 v, u32 *p) { return V2(VMI_SwapPxE)(v, (u32)p); }
+static void RP v_alloc_page(u32 pfn, u32 usage) { V2(VMI_AllocatePage)(pfn, usage); }
+static void RP v_release_page(u32 pfn, u32 usage) { V2(VMI_ReleasePage)(pfn, usage); }
+static void RP v_invlpg(u32 va) { V1(VMI_InvalPage)(va); }
+static void RP v_flush_tlb(u32 flags) { V1(VMI_FlushTLB)(flags); }
+static void RP v_set_deferred_mode(u32 bits) { V1(VMI_SetDeferredMode)(bits); }
+static void RP v_flush_deferred(void) { V0(VMI_FlushDeferredCalls)(); }
 
 /* --- revision 13.3 and API 3.0: page-table writes carry a flags word --- */
 static u32 pxe_flags(void) { return VMI_PAGE_PT | (defer_bits & DEFER_MMU ? VMI_PAGE_DEFER : 0); }
-static void f_set_pxe(u32 *p, u32 v) { V3(VMI_SetPxEFlags)(v, (u32)p, pxe_flags()); }
-static void f_set_pxe_long(u32 *p, u64 v) { V4(VMI_SetPxELongFlags)((u32)v, (u32)(v >> 32), (u32)p, pxe_flags()); }
-static void f_alloc_page(u32 pfn, u32 usage) {
+static void RP f_set_pxe(u32 v, u32 *p) { V3(VMI_SetPxEFlags)(v, (u32)p, pxe_flags()); }
+static void RP f_set_pxe_long(u64 v, u32 *p) { V4(VMI_SetPxELongFlags)((u32)v, (u32)(v >> 32), (u32)p, pxe_flags()); }
+static void RP f_alloc_page(u32 pfn, u32 usage) {
     /* API 3.0 is told page tables come zeroed, as pmm_alloc hands them out */
     u32 hint = vmi_abi == ABI_LINUX3 ? VMI_PAGE_ZEROED_LINUX : 0;
     V5(VMI_AllocatePage)(pfn, usage | hint, 0, 0, 0);
 }
 
 /* --- revision 13.3: no deferred-mode call; updates carry DEFER, FlushDeferredCalls selects --- */
-static void r_set_deferred_mode(u32 bits) {
+static void RP r_set_deferred_mode(u32 bits) {
     u32 narrowing = defer_bits & ~bits;
     defer_bits = bits;
     if (narrowing) V1(VMI_FlushDeferredCalls)(VMI_FLUSH_PT_UPDATES | VMI_FLUSH_CPU_STATE);
 }
-static void r_flush_deferred(void) { V1(VMI_FlushDeferredCalls)(VMI_FLUSH_PT_UPDATES | VMI_FLUSH_CPU_STATE); }
+static void RP r_flush_deferred(void) { V1(VMI_FlushDeferredCalls)(VMI_FLUSH_PT_UPDATES | VMI_FLUSH_CPU_STATE); }
 
 /* --- API 3.0 --- */
-static void l_set_deferred_mode(u32 bits) { defer_bits = bits; V1(VMI_SetLazyMode)(bits); }
-static void l_flush_deferred(void) {
+static void RP l_set_deferred_mode(u32 bits) { defer_bits = bits; V1(VMI_SetLazyMode)(bits); }
+static void RP l_flush_deferred(void) {
     /* leaving lazy mode applies what it held; then back in */
     if (!defer_bits) return;
     V1(VMI_SetLazyMode)(DEFER_NONE);
     V1(VMI_SetLazyMode)(defer_bits);
 }
 /* Linux passes the kernel data selector (RPL 0) and the stack pointer, not the TSS */
-static void l_update_kernel_stack(struct tss *t, u32 esp0) { (void)t; V2(VMI_UpdateKernelStack)(SEL_KDATA, esp0); }
+static void RP l_update_kernel_stack(struct tss *t, u32 esp0) { (void)t; V2(VMI_UpdateKernelStack)(SEL_KDATA, esp0); }
 /* Linux exchanges entries itself, then tells the hypervisor (ptep_get_and_clear, pte_update) */
-static u32 l_swap_pxe(u32 *p, u32 v) {
+static u32 RP l_swap_pxe(u32 v, u32 *p) {
     u32 old = xchg((volatile u32 *)p, v);
     V2(VMI_UpdatePxE)((u32)p, VMI_PAGE_PT);
     return old;
 }
 /* the register's offset alone, as Linux's apic_read/apic_write pass it */
-static u32 l_apic_read(u32 reg) { return V1(VMI_APICRead)(reg); }
-static void l_apic_write(u32 reg, u32 v) { V2(VMI_APICWrite)(reg, v); }
+static u32 RP l_apic_read(u32 reg) { return V1(VMI_APICRead)(reg & 0xFFF); }
+static void RP l_apic_write(u32 reg, u32 v) { V2(VMI_APICWrite)(reg & 0xFFF, v); }
 /* Linux builds the AP's state on its stack, with RPL-0 kernel selectors: the ROM starts the AP at its kernel level */
 static void l_set_initial_ap_state(struct apstate *s, u32 id) {
     struct { u8 pad[3]; struct apstate a; } __attribute__((packed)) frame;   /* deliberately not even 4-aligned */
@@ -297,12 +299,13 @@ static u32 v_inl(u16 p) { return V2(VMI_IN)(0, p); }
 static void v_outb(u8 v, u16 p) { V2(VMI_OUTB)(v, p); }
 static void v_outw(u16 v, u16 p) { V2(VMI_OUTW)(v, p); }
 static void v_outl(u32 v, u16 p) { V2(VMI_OUT)(v, p); }
-static void v_io_delay(void) { V0(VMI_IODelay)(); }
-/* APICRead/APICWrite take the register's address inside the APIC page:
-   we pass the architectural physical address 0xFEE00000 + offset. */
-static u32 v_apic_read(u32 reg) { return V1(VMI_APICRead)(0xFEE00000u + reg); }
-static void v_apic_write(u32 reg, u32 v) { V2(VMI_APICWrite)(0xFEE00000u + reg, v); }
-static u64 v_cycle_counter(void) { return ((vfn1_64)SLOT(VMI_GetCycleCounter))(0); }
+static void RP v_io_delay(void) { V0(VMI_IODelay)(); }
+/* APICRead/APICWrite take the register's address inside the APIC page: the
+   callers (pv_apic_read, pv_apic_write) pass the architectural physical
+   address 0xFEE00000 + offset. */
+static u32 RP v_apic_read(u32 reg) { return V1(VMI_APICRead)(reg); }
+static void RP v_apic_write(u32 reg, u32 v) { V2(VMI_APICWrite)(reg, v); }
+static u64 RP v_cycle_counter(u32 counter) { return ((vfn1_64)SLOT(VMI_GetCycleCounter))(counter); }
 static u64 v_cycle_frequency(void) { return ((vfn0_64)SLOT(VMI_GetCycleFrequency))(); }
 static void v_set_alarm(u32 flags, u64 e, u64 p) {
     V5(VMI_SetAlarm)(flags, (u32)e, (u32)(e >> 32), (u32)p, (u32)(p >> 32));
@@ -450,10 +453,8 @@ static void vmi_adapt(void) {
     V1(VMI_SetIOPLMask)(1u << 12);
 }
 
-/* Decide between native and VMI. Called once on the BSP after the boot page
-   tables are live (ROM reachable at KV + physical) and before any other
-   privileged operation that must be virtualized. */
-void pv_init(bool allow_vmi) {
+/* Decide between native and VMI. */
+static void pv_choose(bool allow_vmi) {
     kernel_rpl = 0;
     const char *abi = cmdline_get("vmi");
     if (abi) {
@@ -481,6 +482,110 @@ void pv_init(bool allow_vmi) {
     kernel_rpl = cs & 3;
     if (kernel_rpl == 3) panic("vmi: Init left the kernel at CPL 3");
     vmi_iret_addr = SLOT(VMI_IRET);
+}
+
+/* Decide between native and VMI, then patch the call sites for what was
+   chosen (unless `nopatch`). Called once on the BSP after the boot page
+   tables are live (ROM reachable at KV + physical) and before any other
+   privileged operation that must be virtualized, and before any other CPU
+   runs. */
+void pv_init(bool allow_vmi) {
+    pv_choose(allow_vmi);
+    if (cmdline_has("nopatch")) kprintf("pvops: call sites not patched (nopatch)\n");
+    else pv_patch();
+}
+
+/* ============================ call-site patching ============================ */
+#define PV_SITE_LEN 6      /* call *pv+op: FF 15 disp32 */
+
+/* the VMI wrappers that are exactly one ROM call (same registers in and out), by operation */
+static const struct { u8 op, call; const void *fn; } rom_calls[] = {
+    { PV_OP(update_kernel_stack), VMI_UpdateKernelStack, v_update_kernel_stack },
+    { PV_OP(read_cr0), VMI_GetCR0, v_read_cr0 }, { PV_OP(read_cr2), VMI_GetCR2, v_read_cr2 },
+    { PV_OP(read_cr3), VMI_GetCR3, v_read_cr3 }, { PV_OP(read_cr4), VMI_GetCR4, v_read_cr4 },
+    { PV_OP(write_cr0), VMI_SetCR0, v_write_cr0 }, { PV_OP(write_cr2), VMI_SetCR2, v_write_cr2 },
+    { PV_OP(write_cr3), VMI_SetCR3, v_write_cr3 }, { PV_OP(write_cr4), VMI_SetCR4, v_write_cr4 },
+    { PV_OP(clts), VMI_CLTS, v_clts }, { PV_OP(wbinvd), VMI_WBINVD, v_wbinvd },
+    { PV_OP(irq_enable), VMI_EnableInterrupts, v_irq_enable }, { PV_OP(irq_disable), VMI_DisableInterrupts, v_irq_disable },
+    { PV_OP(save_flags), VMI_GetInterruptMask, v_save_flags }, { PV_OP(restore_flags), VMI_SetInterruptMask, v_restore_flags },
+    { PV_OP(halt), VMI_Halt, v_halt }, { PV_OP(pause), VMI_Pause, v_pause }, { PV_OP(shutdown), VMI_Shutdown, v_shutdown },
+    { PV_OP(reboot), VMI_Reboot, v_reboot }, { PV_OP(rdtsc), VMI_RDTSC, v_rdtsc },
+    { PV_OP(set_pxe), VMI_SetPxE, v_set_pxe }, { PV_OP(set_pxe_long), VMI_SetPxELong, v_set_pxe_long },
+    { PV_OP(get_pxe), VMI_GetPxE, v_get_pxe }, { PV_OP(swap_pxe), VMI_SwapPxE, v_swap_pxe },
+    { PV_OP(alloc_page), VMI_AllocatePage, v_alloc_page }, { PV_OP(release_page), VMI_ReleasePage, v_release_page },
+    { PV_OP(invlpg), VMI_InvalPage, v_invlpg }, { PV_OP(flush_tlb), VMI_FlushTLB, v_flush_tlb },
+    { PV_OP(set_deferred_mode), VMI_SetDeferredMode, v_set_deferred_mode },
+    { PV_OP(flush_deferred), VMI_FlushDeferredCalls, v_flush_deferred },
+    { PV_OP(io_delay), VMI_IODelay, v_io_delay },
+    { PV_OP(apic_read), VMI_APICRead, v_apic_read }, { PV_OP(apic_write), VMI_APICWrite, v_apic_write },
+    { PV_OP(cycle_counter), VMI_GetCycleCounter, v_cycle_counter },
+};
+
+/* native functions and the instructions that do the same at a site (arguments
+   as the site has them: EAX, EDX; a result in EAX or EDX:EAX); no bytes: nothing */
+#define APIC_DISP 0x00, 0xF0, 0x1F, 0xFD   /* APIC_VA - APIC_ARCH: the window the native kernel maps */
+static const struct { u8 op, len; u8 code[PV_SITE_LEN]; const void *fn; } native_code[] = {
+    { PV_OP(irq_enable), 1, { 0xFB }, n_irq_enable },                       /* sti */
+    { PV_OP(irq_disable), 1, { 0xFA }, n_irq_disable },                     /* cli */
+    { PV_OP(save_flags), 2, { 0x9C, 0x58 }, n_save_flags },                 /* pushf; pop eax */
+    { PV_OP(restore_flags), 2, { 0x50, 0x9D }, n_restore_flags },           /* push eax; popf */
+    { PV_OP(read_cr0), 3, { 0x0F, 0x20, 0xC0 }, n_read_cr0 },               /* mov eax, crN */
+    { PV_OP(read_cr2), 3, { 0x0F, 0x20, 0xD0 }, n_read_cr2 },
+    { PV_OP(read_cr3), 3, { 0x0F, 0x20, 0xD8 }, n_read_cr3 },
+    { PV_OP(read_cr4), 3, { 0x0F, 0x20, 0xE0 }, n_read_cr4 },
+    { PV_OP(write_cr0), 3, { 0x0F, 0x22, 0xC0 }, n_write_cr0 },             /* mov crN, eax */
+    { PV_OP(write_cr2), 3, { 0x0F, 0x22, 0xD0 }, n_write_cr2 },
+    { PV_OP(write_cr3), 3, { 0x0F, 0x22, 0xD8 }, n_write_cr3 },
+    { PV_OP(write_cr4), 3, { 0x0F, 0x22, 0xE0 }, n_write_cr4 },
+    { PV_OP(clts), 2, { 0x0F, 0x06 }, n_clts },
+    { PV_OP(wbinvd), 2, { 0x0F, 0x09 }, n_wbinvd },
+    { PV_OP(halt), 2, { 0xFB, 0xF4 }, n_halt },                             /* sti; hlt */
+    { PV_OP(pause), 2, { 0xF3, 0x90 }, n_pause },
+    { PV_OP(shutdown), 2, { 0xFA, 0xF4 }, n_shutdown },                     /* cli; hlt */
+    { PV_OP(rdtsc), 2, { 0x0F, 0x31 }, n_rdtsc },
+    { PV_OP(cycle_counter), 2, { 0x0F, 0x31 }, n_cycle_counter },           /* rdtsc */
+    { PV_OP(update_kernel_stack), 6, { 0x89, 0x50, 0x04, 0x89, 0x50, 0x0C }, n_update_kernel_stack },   /* esp0, esp1 */
+    { PV_OP(set_pxe), 2, { 0x89, 0x02 }, n_set_pxe },                       /* mov [edx], eax */
+    { PV_OP(get_pxe), 2, { 0x8B, 0x00 }, n_get_pxe },                       /* mov eax, [eax] */
+    { PV_OP(swap_pxe), 2, { 0x87, 0x02 }, n_swap_pxe },                     /* xchg [edx], eax */
+    { PV_OP(invlpg), 3, { 0x0F, 0x01, 0x38 }, n_invlpg },                   /* invlpg [eax] */
+    { PV_OP(alloc_page), 0, { 0 }, n_page_nop },
+    { PV_OP(release_page), 0, { 0 }, n_page_nop },
+    { PV_OP(set_deferred_mode), 0, { 0 }, n_nop1 },
+    { PV_OP(flush_deferred), 0, { 0 }, n_nop },
+    { PV_OP(io_delay), 2, { 0xE6, 0x80 }, n_io_delay },                     /* out 0x80, al */
+    { PV_OP(apic_read), 6, { 0x8B, 0x80, APIC_DISP }, n_apic_read },        /* mov eax, [eax + disp] */
+    { PV_OP(apic_write), 6, { 0x89, 0x90, APIC_DISP }, n_apic_write },      /* mov [eax + disp], edx */
+};
+
+extern const struct pv_site __pvsites_start[], __pvsites_end[];
+
+/* Rewrite every recorded site for what `pv` holds now (see kernel.h). */
+void pv_patch(void) {
+    u32 rom = 0, native = 0, direct = 0;
+    for (const struct pv_site *s = __pvsites_start; s < __pvsites_end; s++) {
+        u8 *at = (u8 *)s->addr;
+        u32 fn = ((const u32 *)&pv)[s->op];
+        u32 to = 0;
+        for (u32 k = 0; vmi_active && k < sizeof rom_calls / sizeof rom_calls[0] && !to; k++)
+            if (rom_calls[k].op == s->op && (u32)rom_calls[k].fn == fn) to = SLOT(rom_calls[k].call);
+        if (to) rom++;
+        for (u32 k = 0; !to && k < sizeof native_code / sizeof native_code[0]; k++) {
+            if (native_code[k].op != s->op || (u32)native_code[k].fn != fn) continue;
+            memcpy(at, native_code[k].code, native_code[k].len);
+            memset(at + native_code[k].len, 0x90, PV_SITE_LEN - native_code[k].len);
+            native++;
+            to = ~0u;
+        }
+        if (to == ~0u) continue;
+        if (!to) { to = fn; direct++; }
+        /* nop; call rel32: the call returns to the end of the site */
+        u32 rel = to - (s->addr + PV_SITE_LEN);
+        at[0] = 0x90;
+        at[1] = 0xE8;
+        memcpy(at + 2, &rel, 4);
+    }
+    kprintf("pvops: %u call sites patched: %u to the VMI ROM, %u native, %u direct calls\n", rom + native + direct, rom, native, direct);
 }
 
 u32 vmi_rom_physical(void) { return vmi_rom_phys; }

@@ -24,7 +24,7 @@ static u32 apic_ids[MAX_CPUS];
 #define LAPIC_TICR 0x380
 #define LAPIC_TDCR 0x3E0
 
-u32 apic_id_read(void) { return has_apic ? pv.apic_read(LAPIC_ID) >> 24 : 0; }
+u32 apic_id_read(void) { return has_apic ? pv_apic_read(LAPIC_ID) >> 24 : 0; }
 
 int cpu_index(void) {
     if (!apic_ready) return 0;
@@ -32,15 +32,15 @@ int cpu_index(void) {
 }
 struct cpu *mycpu(void) { return &cpus[cpu_index()]; }
 
-void apic_eoi(void) { if (has_apic) pv.apic_write(LAPIC_EOI, 0); }
+void apic_eoi(void) { if (has_apic) pv_apic_write(LAPIC_EOI, 0); }
 
 static void icr_wait(void) {
-    for (int i = 0; i < 1000000 && (pv.apic_read(LAPIC_ICRLO) & 0x1000); i++) pv.pause();
+    for (int i = 0; i < 1000000 && (pv_apic_read(LAPIC_ICRLO) & 0x1000); i++) pv_pause();
 }
 static void icr_send(u32 hi, u32 lo) {
     icr_wait();
-    pv.apic_write(LAPIC_ICRHI, hi);
-    pv.apic_write(LAPIC_ICRLO, lo);
+    pv_apic_write(LAPIC_ICRHI, hi);
+    pv_apic_write(LAPIC_ICRLO, lo);
     icr_wait();
 }
 void apic_send_ipi(u32 apic_id, u32 vector) { icr_send(apic_id << 24, 0x4000 | vector); }
@@ -59,9 +59,9 @@ static void pic_disable(void) {
 
 void apic_init_cpu(void) {
     if (!has_apic) return;
-    pv.apic_write(LAPIC_SVR, 0x100 | T_SPURIOUS);
-    pv.apic_write(LAPIC_TPR, 0);
-    pv.apic_write(LAPIC_LVT_ERR, 0x10000);
+    pv_apic_write(LAPIC_SVR, 0x100 | T_SPURIOUS);
+    pv_apic_write(LAPIC_TPR, 0);
+    pv_apic_write(LAPIC_LVT_ERR, 0x10000);
 }
 
 void apic_init_bsp(void) {
@@ -90,15 +90,15 @@ static void timer_start_cpu(void) {
     if (!has_apic) return;
     if (vmi_active) {
         /* VMI alarm on real time, periodic, delivered through the APIC timer LVT vector */
-        pv.apic_write(LAPIC_LVT_TIMER, T_TIMER);
+        pv_apic_write(LAPIC_LVT_TIMER, T_TIMER);
         u64 f = pv.cycle_frequency();
         u64 period = f / 100;
         if (!period) period = 1000000;
-        pv.set_alarm(0x100 | 0x10000, pv.cycle_counter() + period, period);
+        pv.set_alarm(0x100 | 0x10000, pv_cycle_counter() + period, period);
     } else {
-        pv.apic_write(LAPIC_TDCR, 0x3);                 /* divide by 16 */
-        pv.apic_write(LAPIC_LVT_TIMER, T_TIMER | (1u << 17));   /* periodic */
-        pv.apic_write(LAPIC_TICR, 625000);              /* ~10 ms on QEMU's 1 GHz APIC bus */
+        pv_apic_write(LAPIC_TDCR, 0x3);                 /* divide by 16 */
+        pv_apic_write(LAPIC_LVT_TIMER, T_TIMER | (1u << 17));   /* periodic */
+        pv_apic_write(LAPIC_TICR, 625000);              /* ~10 ms on QEMU's 1 GHz APIC bus */
     }
 }
 void timer_start(void) { timer_start_cpu(); }
@@ -175,7 +175,7 @@ static struct apstate ap_states[MAX_CPUS] __attribute__((aligned(4096)));
 static union { struct apstate s; u8 page[4096]; } ap_state_pages[MAX_CPUS] __attribute__((aligned(4096)));
 #define TRAMP_PHYS 0x8000u
 
-static void delay_us(u32 us) { while (us--) pv.io_delay(); }
+static void delay_us(u32 us) { while (us--) pv_io_delay(); }
 
 void fpu_init(void);
 
@@ -188,7 +188,7 @@ void ap_main(void) {
     cpus[id].started = 1;
     atomic_add((volatile u32 *)&cpus_online, 1);
     scheduler_loop(0);
-    for (;;) pv.halt();
+    for (;;) pv_halt();
 }
 
 void smp_boot(void) {
@@ -205,9 +205,9 @@ void smp_boot(void) {
             memset(s, 0, sizeof *s);
             pv.get_gdt(&g);
             pv.get_idt(&id);
-            s->cr0 = pv.read_cr0();
+            s->cr0 = pv_read_cr0();
             s->cr3 = kernel_pd_phys;
-            s->cr4 = pv.read_cr4();
+            s->cr4 = pv_read_cr4();
             s->eip = (u32)ap_entry_pv;
             s->eflags = 0x2;
             s->esp = stack_top;
@@ -224,7 +224,7 @@ void smp_boot(void) {
         } else {
             u8 *t = P2V(TRAMP_PHYS);
             *(u32 *)(t + (tramp_cr3 - tramp_start)) = kernel_pd_phys;
-            *(u32 *)(t + (tramp_cr4 - tramp_start)) = pv.read_cr4();
+            *(u32 *)(t + (tramp_cr4 - tramp_start)) = pv_read_cr4();
             *(u32 *)(t + (tramp_stack - tramp_start)) = stack_top;
             *(u32 *)(t + (tramp_entry - tramp_start)) = (u32)ap_main;
             icr_send(c->apic_id << 24, 0x4500);          /* INIT assert */
@@ -233,9 +233,9 @@ void smp_boot(void) {
             delay_us(200);
             if (!c->started) icr_send(c->apic_id << 24, 0x4600 | (TRAMP_PHYS >> 12));
         }
-        u64 t0 = pv.cycle_counter(), lim = pv.cycle_frequency();   /* ~1 s */
+        u64 t0 = pv_cycle_counter(), lim = pv.cycle_frequency();   /* ~1 s */
         if (!lim) lim = 2000000000ull;
-        while (!c->started && pv.cycle_counter() - t0 < lim) pv.pause();
+        while (!c->started && pv_cycle_counter() - t0 < lim) pv_pause();
         if (!c->started) kprintf("cpu%d (apic %u) did not start\n", i, c->apic_id);
     }
     (void)ap_states;
@@ -245,25 +245,25 @@ void smp_boot(void) {
 static volatile u32 tlb_va, tlb_acks, tlb_lock;
 
 void tlb_ipi_handler(void) {
-    pv.invlpg(tlb_va);
+    pv_invlpg(tlb_va);
     atomic_add(&tlb_acks, 1);
 }
 
 /* Invalidate va on every online CPU. Flushes this CPU's deferred updates
    first. Must be called with interrupts enabled (acks other shootdowns). */
 void tlb_shootdown(u32 va) {
-    pv.flush_deferred();
-    while (xchg(&tlb_lock, 1)) pv.pause();
-    pv.invlpg(va);
+    pv_flush_deferred();
+    while (xchg(&tlb_lock, 1)) pv_pause();
+    pv_invlpg(va);
     if (cpus_online > 1) {
-        u32 f = pv.save_flags();
-        pv.irq_disable();
+        u32 f = pv_save_flags();
+        pv_irq_disable();
         tlb_va = va;
         tlb_acks = 0;
         barrier();
         apic_send_ipi_all_but_self(T_IPI_TLB);
-        pv.restore_flags(f);
-        while (tlb_acks < (u32)cpus_online - 1) pv.pause();
+        pv_restore_flags(f);
+        while (tlb_acks < (u32)cpus_online - 1) pv_pause();
     }
     xchg(&tlb_lock, 0);
 }
@@ -289,7 +289,7 @@ void smp_run(void (*fn)(int cpu)) {
     cpus[0].smp_gen_done = smp_gen;
     apic_send_ipi_all_but_self(T_IPI_WAKE);
     fn(0);
-    pv.irq_enable();                     /* keep answering shootdowns while waiting */
-    while (smp_done < (u32)cpus_online - 1) pv.pause();
-    pv.irq_disable();
+    pv_irq_enable();                     /* keep answering shootdowns while waiting */
+    while (smp_done < (u32)cpus_online - 1) pv_pause();
+    pv_irq_disable();
 }

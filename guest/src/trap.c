@@ -82,7 +82,7 @@ static const char *trapname(u32 n) {
 static void dump_and_die(struct trapframe *tf, const char *why) {
     kprintf("trap %u (%s) err=0x%x eip=0x%x cs=0x%x eflags=0x%x cr2=0x%x cpu=%d\n",
             tf->trapno, trapname(tf->trapno), tf->err, tf->eip, tf->cs, tf->eflags,
-            tf->trapno == T_PGFLT ? pv.read_cr2() : 0, cpu_index());
+            tf->trapno == T_PGFLT ? pv_read_cr2() : 0, cpu_index());
     kprintf("eax=%x ebx=%x ecx=%x edx=%x esi=%x edi=%x ebp=%x\n",
             tf->eax, tf->ebx, tf->ecx, tf->edx, tf->esi, tf->edi, tf->ebp);
     panic("%s", why);
@@ -99,7 +99,7 @@ void trap(struct trapframe *tf) {
         syscall(tf);
         break;
     case T_PGFLT: {
-        u32 va = pv.read_cr2();
+        u32 va = pv_read_cr2();
         if (!user || !p) dump_and_die(tf, "kernel page fault");
         if (mm_fault(p->mm, va, tf->err) < 0) {
             kprintf("user fault at 0x%x eip=0x%x err=%x pid %d: killed\n", va, tf->eip, tf->err, p->pid);

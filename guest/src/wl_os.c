@@ -43,15 +43,15 @@ u32 sys_ptemod(u32 va, u32 iters) {
     for (u32 i = 0; i < iters; i++) {
         u32 f = (i & 1) ? fb : fa;
         pte_set(pte, f | PTE_P | PTE_W | PTE_U);
-        if ((i & 7) == 7) pv.write_cr3(p->mm->pd_phys);
-        else pv.invlpg(va);
+        if ((i & 7) == 7) pv_write_cr3(p->mm->pd_phys);
+        else pv_invlpg(va);
         volatile u32 *u = (volatile u32 *)va;
         u32 v = u[(i * 13) & 1023];
         h = (h ^ v) * 0x01000193u;
         if (i & 2) u[(i * 7) & 1023] += i;      /* write through the mapping too */
     }
     pte_set(pte, old);
-    pv.invlpg(va);
+    pv_invlpg(va);
     h ^= crc32_update(0, a, PAGE) ^ crc32_update(0, b, PAGE);
     pmm_free(fa);
     pmm_free(fb);
@@ -75,10 +75,10 @@ static void remap_shared(void) {
     /* move SHARED_VA to the other frame (same contents), shoot down, poison the old */
     u32 old = smp_cur, nw = old ^ 1;
     fill_table(smp_frames[nw]);
-    pv.set_deferred_mode(DEFER_MMU);
+    pv_set_deferred_mode(DEFER_MMU);
     fixmap_set(SHARED_VA, smp_frames[nw], PTE_W);
     smp_cur = nw;
-    pv.set_deferred_mode(DEFER_NONE);
+    pv_set_deferred_mode(DEFER_NONE);
     tlb_shootdown(SHARED_VA);            /* flushes deferred updates first */
     poison(smp_frames[old]);
     atomic_add(&smp_shoots, 1);
@@ -86,7 +86,7 @@ static void remap_shared(void) {
 
 static void smp_worker(int cpu) {
     (void)cpu;
-    pv.irq_enable();
+    pv_irq_enable();
     for (;;) {
         u32 f = spin_lock_irqsave(&smp_lock);
         u32 i = smp_next++;
@@ -95,7 +95,7 @@ static void smp_worker(int cpu) {
         if (i >= smp_total) break;
         if (shoot) {
             static volatile u32 remap_busy;
-            while (xchg(&remap_busy, 1)) pv.pause();
+            while (xchg(&remap_busy, 1)) pv_pause();
             remap_shared();
             xchg(&remap_busy, 0);
         }
@@ -107,7 +107,7 @@ static void smp_worker(int cpu) {
         smp_xor ^= v * 2654435761u;
         spin_unlock_irqrestore(&smp_lock, f);
     }
-    pv.irq_disable();
+    pv_irq_disable();
 }
 
 /* iters = work items, spread over every online CPU */

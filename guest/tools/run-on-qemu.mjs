@@ -6,7 +6,9 @@
 // (a pass-through VMI ROM, see guest/fakevmi/fakevmi.S) so the kernel's
 // paravirtual path runs too, and a fifth links to that ROM the way a
 // revision-13.3 guest does (`vmi=vmware13`: every call through
-// GetRelocationInfo).
+// GetRelocationInfo). Those boot with the kernel's call sites patched (to
+// native instructions, or to the ROM's slots); two more keep them indirect
+// (`nopatch`), natively and through the ROM.
 //
 //   node guest/tools/run-on-qemu.mjs            check (what `npm run guest:qemu` does)
 //   node guest/tools/run-on-qemu.mjs --update   rerun and rewrite the expected checksums
@@ -96,7 +98,9 @@ if (!args.includes('--no-pae'))
 if (existsSync(fakeRom) && !args.includes('--no-vmi')) {
   configs.push({ key: 'vmi', cpus: 2, label: 'vmi  ', cmdline: `scale=${scale}`, rom: fakeRom, mode: 'vmi' });
   configs.push({ key: 'vmi13', cpus: 2, label: 'vmi13', cmdline: `scale=${scale} vmi=vmware13`, rom: fakeRom, mode: 'vmi' });
+  configs.push({ key: 'vminp', cpus: 2, label: 'vmi nopatch', cmdline: `scale=${scale} nopatch`, rom: fakeRom, mode: 'vmi' });
 }
+configs.push({ key: 'nopatch', cpus: 2, label: 'nopatch', cmdline: `scale=${scale} nopatch`, rom: null, mode: 'native' });
 
 for (const cfg of configs) {
   const { cpus, label, cmdline } = cfg;
@@ -116,7 +120,9 @@ for (const cfg of configs) {
     if (!update && exp !== r.checksum) { failed++; runFailed++; }
   }
   // QEMU's isa-debug-exit: status (value << 1) | 1; the guest writes 0 on success
-  const cleanExit = res.exitCode === 1 && res.done !== null && !res.timedOut && res.done.includes(`mode=${cfg.mode}`);
+  // the kernel reports how it patched its call sites
+  const patching = cfg.cmdline.includes('nopatch') ? res.log.includes('call sites not patched') : /pvops: \d+ call sites patched/.test(res.log);
+  const cleanExit = res.exitCode === 1 && res.done !== null && !res.timedOut && res.done.includes(`mode=${cfg.mode}`) && patching;
   if (!cleanExit) {
     failed++;
     runFailed++;

@@ -11,9 +11,15 @@
 //   node guest/tools/run-on-vmidbt.mjs      (what `npm run guest:vmidbt` does)
 //   options: --scale S (default 0.1)  --kernel PATH  --timeout SECONDS  --jobs N  --verbose
 //            --modes pv,native  --abis proposal,vmware13,linux3  --smp 1,2  --engines translator,interpreter
+//            --variants patched,nopatch,noinline
 //
 // Every configuration runs translated and interpreted (--no-jit): the
-// checksums must be the same either way.
+// checksums must be the same either way. Besides, with one vCPU and
+// translated, each mode boots with `nopatch` (the kernel keeps its indirect
+// paravirtual call sites instead of patching them to the ROM or to native
+// code), and each paravirtual ABI with two vCPUs and `--no-vmi-inline`
+// (every VMI call through the ROM): `--variants patched,nopatch,noinline`.
+// A translated paravirtual boot must inline VMI calls, unless told not to.
 //
 // A boot passes when vmidbt exits with status 0 (the guest wrote 0 to the
 // debug-exit port: vmidbt's status is the value itself, not QEMU's
@@ -22,7 +28,8 @@
 // matches.
 //
 // Last line: `guest-on-vmidbt: W workloads, F failed, modes=pv,native
-// abis=proposal,vmware13,linux3 smp=1,2 engines=translator,interpreter`.
+// abis=proposal,vmware13,linux3 smp=1,2 engines=translator,interpreter
+// variants=patched,nopatch,noinline`.
 // Exit status 0 only when F is 0.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -52,24 +59,36 @@ const smps = opt('--smp', '1,2').split(',').map(Number);
 const engines = opt('--engines', 'translator,interpreter').split(',');
 for (const e of engines) if (e !== 'translator' && e !== 'interpreter') throw new Error(`--engines takes translator and/or interpreter, not '${e}'`);
 
+const variants = opt('--variants', 'patched,nopatch,noinline').split(',');
+for (const v of variants) if (!['patched', 'nopatch', 'noinline'].includes(v)) throw new Error(`--variants takes patched, nopatch, noinline, not '${v}'`);
+
 const configs = [];
-for (const engine of engines) {
-  const kinds = [...abis.map((abi) => ({ mode: 'pv', abi })), ...(modes.includes('native') ? [{ mode: 'native', abi: null }] : [])];
-  for (const { mode, abi } of kinds) {
-    for (const smp of smps) {
-      configs.push({ mode, abi, smp, engine, label: `${(abi ?? mode).padEnd(8)} smp=${smp} ${engine === 'interpreter' ? 'interp' : 'jit'}` });
-    }
+const kinds = [...abis.map((abi) => ({ mode: 'pv', abi })), ...(modes.includes('native') ? [{ mode: 'native', abi: null }] : [])];
+const label = (kind, smp, engine, variant) =>
+  `${(kind.abi ?? kind.mode).padEnd(8)} smp=${smp} ${engine === 'interpreter' ? 'interp' : 'jit'}${variant === 'patched' ? '' : ` ${variant}`}`;
+if (variants.includes('patched')) {
+  for (const engine of engines) {
+    for (const kind of kinds) for (const smp of smps) configs.push({ ...kind, smp, engine, variant: 'patched', label: label(kind, smp, engine, 'patched') });
+  }
+}
+if (engines.includes('translator')) {
+  const smp = smps[0];
+  if (variants.includes('nopatch')) for (const kind of kinds) configs.push({ ...kind, smp, engine: 'translator', variant: 'nopatch', label: label(kind, smp, 'translator', 'nopatch') });
+  const smpMax = smps[smps.length - 1];
+  if (variants.includes('noinline')) {
+    for (const kind of kinds.filter((k) => k.mode === 'pv')) configs.push({ ...kind, smp: smpMax, engine: 'translator', variant: 'noinline', label: label(kind, smpMax, 'translator', 'noinline') });
   }
 }
 
 /** One boot: resolves with { results, done, summary, exitCode, timedOut, log } */
 function boot(cfg, onResult) {
   return new Promise((resolveBoot) => {
-    const append = cfg.abi ? `scale=${scale} vmi=${cfg.abi}` : `scale=${scale}`;
+    const append = `scale=${scale}${cfg.abi ? ` vmi=${cfg.abi}` : ''}${cfg.variant === 'nopatch' ? ' nopatch' : ''}`;
     const vargs = [join(root, 'bin', 'vmidbt.js'), 'run', kernel, '--smp', String(cfg.smp), '--append', append, '--json'];
     if (cfg.mode === 'native') vargs.push('--no-rom');
     else vargs.push('--vmi-abi', cfg.abi);
     if (cfg.engine === 'interpreter') vargs.push('--no-jit');
+    if (cfg.variant === 'noinline') vargs.push('--no-vmi-inline');
     const child = spawn(process.execPath, vargs, { stdio: ['ignore', 'pipe', 'pipe'] });
     const results = [];
     let done = null;
@@ -112,12 +131,18 @@ async function runConfig(cfg) {
   }
   const wantMode = cfg.mode === 'pv' ? 'mode=vmi' : 'mode=native';
   const linked = cfg.abi === null || res.log.includes(`${cfg.abi} linkage`);
+  // the kernel says how it patched its call sites; translated paravirtual code inlines VMI calls unless told not to
+  const patched = cfg.variant === 'nopatch' ? res.log.includes('call sites not patched') : /pvops: \d+ call sites patched/.test(res.log);
+  const inlined = res.summary?.vmiInline?.inlined ?? 0;
+  const inlining = cfg.mode !== 'pv' || cfg.engine !== 'translator' || (cfg.variant === 'noinline' ? inlined === 0 : inlined > 0);
   const clean = res.exitCode === 0 && !res.timedOut && res.done !== null && res.done.includes(wantMode) &&
-    res.done.includes(`cpus=${cfg.smp}`) && linked;
+    res.done.includes(`cpus=${cfg.smp}`) && linked && patched && inlining;
   if (!clean) {
     runFailed++;
     const why = res.timedOut ? `timed out after ${timeoutSec}s`
-      : `exit status ${res.exitCode}${res.summary?.error ? `: ${res.summary.error}` : ''}, ${res.done ?? 'no DONE line'}`;
+      : !patched ? 'the kernel did not report its call-site patching as asked'
+        : !inlining ? `${inlined} VMI calls inlined, against what the options ask`
+          : `exit status ${res.exitCode}${res.summary?.error ? `: ${res.summary.error}` : ''}, ${res.done ?? 'no DONE line'}`;
     console.log(`  [${cfg.label}] boot FAILED: ${why}`);
     if (!verbose) console.log(res.log.split('\n').slice(-12).map((l) => `    | ${l}`).join('\n'));
   }
@@ -125,7 +150,7 @@ async function runConfig(cfg) {
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   const mips = res.summary ? `, ${res.summary.mips} MIPS` : '';
   const vmi = res.summary && Object.keys(res.summary.vmiCalls ?? {}).length
-    ? `, ${Object.values(res.summary.vmiCalls).reduce((a, b) => a + b, 0)} VMI calls` : '';
+    ? `, ${Object.values(res.summary.vmiCalls).reduce((a, b) => a + b, 0)} VMI calls (${inlined} inlined)` : '';
   console.log(`  [${cfg.label}] ${res.results.length} workloads in ${secs}s${mips}${vmi}: ${res.done ?? 'incomplete'}${runFailed ? `, ${runFailed} failed` : ''}`);
 }
 
@@ -135,5 +160,5 @@ await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, async () 
 }));
 
 console.log(`guest-on-vmidbt: finished in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-console.log(`guest-on-vmidbt: ${total} workloads, ${failed} failed, modes=${modes.join(',')} abis=${abis.join(',')} smp=${smps.join(',')} engines=${engines.join(',')}`);
+console.log(`guest-on-vmidbt: ${total} workloads, ${failed} failed, modes=${modes.join(',')} abis=${abis.join(',')} smp=${smps.join(',')} engines=${engines.join(',')} variants=${variants.join(',')}`);
 process.exit(failed === 0 && configs.length > 0 ? 0 : 1);
