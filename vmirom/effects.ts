@@ -13,8 +13,11 @@
  * `EFFECT_TRAITS` says what the translator must know about each before it
  * emits a call of it: whether it has a value, whether it reads the clock
  * (generated code brings the retired-instruction count up to date first,
- * as the ROM path has it) and whether it reaches a device model (lockstep
- * runs a region twice, so a call that does is left to the ROM path there).
+ * as the ROM path has it), whether it reaches a device model (lockstep
+ * runs a region twice, so a call that does is left to the ROM path there),
+ * and whether it may drop TLB entries or switch address spaces (after it
+ * the ROM path fetches the slot's `ret` and the caller's next instruction
+ * afresh: inlined code checks that both are still where they were).
  */
 import { Access } from '../cpu/mmu.ts';
 import { writeCr3 } from '../cpu/system-ops.ts';
@@ -110,19 +113,21 @@ export interface EffectTraits {
   readonly clock?: true;
   /** it reaches a device model, which must see each access once */
   readonly device?: true;
+  /** it may drop TLB entries or load CR3: code is fetched afresh after it */
+  readonly tlb?: true;
 }
 
 export const EFFECT_TRAITS: Readonly<Record<EffectName, EffectTraits>> = {
   pxeAddress: { value: true },
   setKernelStack: {},
   queueKernelStack: {},
-  writeCr3: {},
+  writeCr3: { tlb: true },
   queueCr3: {},
-  invalidatePage: {},
+  invalidatePage: { tlb: true },
   queueInvalidatePage: {},
-  flushTlb: {},
+  flushTlb: { tlb: true },
   queueFlushTlb: {},
-  flushDeferred: {},
+  flushDeferred: { tlb: true },
   apicRead: { value: true, clock: true, device: true },
   apicWrite: { clock: true, device: true },
   cycleCounter: { value: true, clock: true },

@@ -19,10 +19,13 @@
  *   the clock, by bringing `cpu.instructions` to what the called path has at
  *   that point (`clockSync`, set by the inliner for the step being emitted);
  * - `pollInterrupts()`: noted (`polled`); the inliner leaves the region
- *   after the call when an interrupt is deliverable.
+ *   after the call when an interrupt is deliverable. An effect that may drop
+ *   TLB entries is noted too (`refetches`): the inliner checks after the
+ *   call that code is still fetched from where it was.
  *
  * Made by the VMI inliner (vmi.ts) as the emitter of every region it
- * compiles for; only the inliner reads `polled` and sets `clockSync`.
+ * compiles for; only the inliner reads `polled` and `refetches` and sets
+ * `clockSync`.
  */
 import type { VmiOps } from '../../vmirom/ops.ts';
 import { EFFECT_TRAITS, type EffectName } from '../../vmirom/effects.ts';
@@ -44,6 +47,8 @@ export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
   clockSync: Stmt | undefined;
   /** the description asked for pending interrupts to be taken */
   polled = false;
+  /** an effect emitted may drop TLB entries or switch address spaces */
+  refetches = false;
 
   constructor(ctx: EmitContext, private readonly phys: PhysFacts) {
     super(ctx);
@@ -91,6 +96,7 @@ export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
       this.out.push(this.clockSync);
     }
     this.mayThrow = true;
+    if (traits.tlb) this.refetches = true;
     const c = call(vmiEffect(name), [param('vmi'), ...args]);
     if (traits.value) return this.fresh(c);
     this.out.push(exprStmt(c));

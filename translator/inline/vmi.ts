@@ -39,8 +39,13 @@
  * (`V.inlined`); a description that polled for interrupts
  * (`o.pollInterrupts()`: enabling the virtual IF, an APIC write) leaves the
  * region at the next instruction when one is deliverable, where the engine
- * takes it; a call whose row says `exits: 'unless-queued'` (it may have
- * loaded CR3) goes on only while the region's code pages still map the
+ * takes it. A call that may have dropped TLB entries or switched address
+ * spaces (an effect with the `tlb` trait, or a row saying `exits:
+ * 'unless-queued'`) is followed by what the ROM path's fetches after it
+ * would show: before its `ret`, the slot must still be fetched from the ROM
+ * (a page walk, setting the accessed bit as that fetch does; if the ROM is
+ * not there, the region leaves at the `ret`, which then faults as it would);
+ * after it, the region goes on only while its code pages still map the
  * frames it was translated from.
  *
  * One `VmiInliner` per vCPU (translator/engine/machine-engine.ts registers
@@ -171,17 +176,29 @@ class InlinedVmiCall implements ClaimedCall {
     o.out.push(...at.faultPoint(1));
     o.clockSync = at.syncInstructions(1);
     o.polled = false;
+    o.refetches = false;
     invokeSem(o, this.call);
     o.clockSync = undefined;
     o.out.push(assign(index(vmiField('inlined'), num(CALL_NAMES.indexOf(this.call.call))), num(1), '+='));
+    // after a TLB flush or an address-space switch the slot's ret is fetched afresh: from the ROM still?
+    const refetch = o.refetches || SHARED_CALLS[this.call.call].exits === 'unless-queued';
+    const ret = this.calleeEips[1];
+    if (refetch) o.out.push(ifStmt(unary('!', this.fetchesRom(ret)), at.exitAfter(1, num(ret))));
     o.out.push(...at.faultPoint(2));
     const popped = o.pop(4);
     // a call returns here unless its return address was changed; a tail call returns to its function's caller
     const back = this.transfers ? popped : next;
     if (!this.transfers) o.if_(bin('!==', popped, next), () => o.out.push(...at.exitAfter(2, popped, true)));
     if (o.polled) o.out.push(ifStmt(call(hostFn('irq'), [local('cpu')]), at.exitAfter(2, back, this.transfers)));
-    if (SHARED_CALLS[this.call.call].exits === 'unless-queued') o.out.push(...at.exitUnlessMapped(2, back));
+    if (refetch) o.out.push(...at.exitUnlessMapped(2, back));
     if (this.transfers) o.jump(popped, 4);
+  }
+
+  /** Is code at `lin` (in the slot) fetched from the ROM's frame now: the TLB, else a page walk (which sets the accessed bit a fetch sets)? */
+  private fetchesRom(lin: number): Expr {
+    const entry = index(local('tlb'), num(lin >>> 12));
+    const cached = bin('===', bin('&', entry, num(-4096 | TLB_RS | TLB_NX)), num(this.frame | TLB_RS));
+    return logical('||', cached, call(hostFn('fetchesFrom'), [local('cpu'), num(lin), num(this.frame)]));
   }
 
   /**
@@ -190,11 +207,9 @@ class InlinedVmiCall implements ClaimedCall {
    * frame (the TLB first, else a page walk). Otherwise the plain call.
    */
   private guard(o: VmiEmitOps, at: CallSite): void {
-    const { i, callee, frame } = this;
+    const { i, callee } = this;
     const slot = num(callee.target);
-    const entry = index(local('tlb'), num(callee.target >>> 12));
-    const cached = bin('===', bin('&', entry, num(-4096 | TLB_RS | TLB_NX)), num(frame | TLB_RS));
-    let reaches: Expr = logical('||', cached, call(hostFn('fetchesFrom'), [local('cpu'), slot, num(frame)]));
+    let reaches = this.fetchesRom(callee.target);
     let target: Expr = slot;
     if (callee.indirect) {
       target = o.get(i, 0);

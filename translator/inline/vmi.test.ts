@@ -1,0 +1,314 @@
+/**
+ * The VMI call inliner against the ROM path: the same code run by the
+ * interpreter (every call through the ROM) and by the translating engine
+ * with the inliner (threshold 0), from the same state, in a world with
+ * paging on, the ROM of each ABI and the vCPU paravirtual; the final states
+ * (registers, flags, control registers, the paravirtual state, all of
+ * memory) must agree. Then what only the inlined path does: fault reports,
+ * the interrupt check after enabling, the guards that fall back to the
+ * plain call, leaving the region after an address-space change, the clock
+ * at the call, lockstep.
+ */
+import { describe, expect, it } from 'vitest';
+import { testWorld, LAYOUT, ROM_AT, handlerAt, vectorAt, type World } from '../../spec-tests/world.ts';
+import { FakeBus } from '../../spec-tests/fake-machine.ts';
+import { Engine, DEFAULT_ENGINE_OPTIONS } from '../engine/engine.ts';
+import { ABIS, CALL_NAMES, type AbiCall, type VmiAbi } from '../../vmirom/abis.ts';
+import { SHARED_CALLS } from '../../vmirom/calls.ts';
+import { callAddress } from '../../vmirom/symbols.ts';
+import { POISON } from '../../vmirom/rom.ts';
+import type { VcpuVmi } from '../../vmirom/state.ts';
+import { captureState, diffBytes, diffStates } from '../../runtime/state.ts';
+import { VmiInliner } from './vmi.ts';
+
+const CODE = LAYOUT.code;
+/** where pointer parameters point, and the data a test writes */
+const DATA = 0x20000;
+const PTR = 0x30000;
+
+const le = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
+
+/** A few instructions, laid out at an address. */
+class Asm {
+  /** a nop first: the engine interprets its first instruction (the TLB is empty), so the code to test comes after */
+  readonly bytes: number[] = [0x90];
+  constructor(readonly at: number) {}
+  get pc(): number { return this.at + this.bytes.length; }
+  mov(r: number, v: number): this { this.bytes.push(0xb8 + r, ...le(v)); return this; }
+  push(v: number): this { this.bytes.push(0x68, ...le(v)); return this; }
+  call(to: number): this { this.bytes.push(0xe8, ...le(to - (this.pc + 5))); return this; }
+  callPtr(p: number): this { this.bytes.push(0xff, 0x15, ...le(p)); return this; }
+  jmp(to: number): this { this.bytes.push(0xe9, ...le(to - (this.pc + 5))); return this; }
+  jmpPtr(p: number): this { this.bytes.push(0xff, 0x25, ...le(p)); return this; }
+  drop(n: number): this { if (n) this.bytes.push(0x8d, 0x64, 0x24, n); return this; }
+  raw(...b: number[]): this { this.bytes.push(...b); return this; }
+  /** `jmp $`: where a run ends */
+  end(): number { const at = this.pc; this.bytes.push(0xeb, 0xfe); return at; }
+}
+
+interface Side { w: World; ctx: VcpuVmi; bus: FakeBus; engine: Engine }
+
+/** A world with the ROM of `abi`, paging on, the vCPU paravirtual; its engine inlines when asked. */
+function side(abi: VmiAbi, inline: boolean, opts: { lockstep?: boolean; holes?: number[] } = {}): Side {
+  const w = testWorld({ memBytes: 4 << 20, rom: { abi }, paging: { holes: opts.holes ?? [] } });
+  const ctx = w.rom!.vcpus[0];
+  w.cpu.pv = ctx;
+  const bus = new FakeBus(w.machine!);
+  w.cpu.bus = bus;
+  const engine = new Engine(w.cpu, w.interp, { ...DEFAULT_ENGINE_OPTIONS, threshold: 0, lockstep: !!opts.lockstep });
+  if (inline) engine.compiler.inliners.push(new VmiInliner(w.rom!, ctx));
+  return { w, ctx, bus, engine };
+}
+
+/** Interpret until EIP reaches `end` or a handler; returns the instructions run. */
+function interpret(s: Side, end: number, interrupts = false): number {
+  const { cpu, interp } = s.w;
+  let n = 0;
+  while (n < 10000 && cpu.eip >>> 0 !== end && vectorAt(cpu.eip) < 0) {
+    if (interrupts) interp.checkInterrupts();
+    interp.step();
+    n++;
+  }
+  return n;
+}
+
+/** The differences between the reference's state and the inlining side's, one line each. */
+function differences(ref: Side, inl: Side): string[] {
+  const labels = ['ROM path', 'inlined'] as const;
+  const out = diffStates(captureState(ref.w.cpu), captureState(inl.w.cpu), {
+    labels,
+    // the engine may run the terminator once more before noticing the budget
+    instructionsAgree: (x, y) => y.instructions === x.instructions || (y.instructions === x.instructions + 1 && y.eip === x.eip),
+  });
+  const a = ref.w.mem.u8, b = inl.w.mem.u8;
+  if (Buffer.compare(a, b) !== 0) {
+    const bytes: [number, number, number][] = [];
+    for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) bytes.push([k, a[k], b[k]]);
+    out.push(...diffBytes(bytes, labels));
+  }
+  return out;
+}
+
+interface Run { ref: Side; inl: Side; end: number }
+
+/** The same code on both sides (`prepare` runs on each first); the inlining side runs as many instructions as the reference took. */
+function compare(abi: VmiAbi, build: (a: Asm) => void, prepare: (s: Side) => void = () => {}, opts: { holes?: number[] } = {}): Run {
+  const ref = side(abi, false, opts), inl = side(abi, true, opts);
+  const a = new Asm(CODE);
+  build(a);
+  const end = a.end();
+  for (const s of [ref, inl]) {
+    s.w.mem.load(CODE, new Uint8Array(a.bytes));
+    s.w.cpu.eip = CODE;
+    prepare(s);
+  }
+  inl.engine.run(interpret(ref, end));
+  expect(differences(ref, inl)).toEqual([]);
+  return { ref, inl, end };
+}
+
+const slot = (abi: VmiAbi, name: string): number => callAddress(abi, ROM_AT, name);
+const inlinedCount = (s: Side, name: string): number => s.ctx.inlined[CALL_NAMES.indexOf(name as (typeof CALL_NAMES)[number])];
+
+/** Every call of an ABI the inliner takes: written against VmiOps, returning, not leaving the region by its row. */
+function inlinable(abi: VmiAbi): AbiCall[] {
+  return abi.calls.filter((c) => {
+    const s = SHARED_CALLS[c.call];
+    return s.sem !== undefined && s.exits !== 'always' && !c.conv.jump;
+  });
+}
+
+/** A plausible value for a parameter, by its name in the shared call (a CR3 value keeps the address space). */
+function argument(c: AbiCall, name: string, k: number): number {
+  if (c.call === 'SetCR3') return LAYOUT.pd;
+  switch (name) {
+    case 'pointer': case 'tss': return PTR + 0x40 * k;
+    case 'mode': return 3;
+    case 'which': return 0xc0;
+    case 'flags': return 1;
+    case 'bit': return 5 + k;
+    case 'counter': return 1;
+    case 'register': return 0xfee00080;
+    case 'ss': return 0x10;
+    default: return (0x1234567 * (k + 3)) | 0;
+  }
+}
+
+/** Load a call's parameters as its convention says, make the call one of four ways, drop the stack words. */
+function makeCall(a: Asm, abi: VmiAbi, c: AbiCall, how: 'call' | 'callPtr' | 'jmp' | 'jmpPtr'): void {
+  const params = SHARED_CALLS[c.call].params;
+  const stack: number[] = [];
+  c.conv.params.forEach((src, k) => {
+    const v = argument(c, params[k], k);
+    if (src === 'eax' || src === 'ecx' || src === 'edx') a.mov({ eax: 0, ecx: 1, edx: 2 }[src], v);
+    else if (src === 'st0' || src === 'st1') stack[src === 'st0' ? 0 : 1] = v;
+  });
+  for (let k = stack.length - 1; k >= 0; k--) a.push(stack[k] ?? 0);
+  const to = callAddress(abi, ROM_AT, c.number ?? c.name);
+  const ptr = DATA + 0x100;
+  if (how === 'call') a.call(to);
+  else if (how === 'callPtr') a.callPtr(ptr);
+  else {
+    // a tail call: the ROM's ret takes the address pushed here
+    const ret = a.pc + 5 + (how === 'jmp' ? 5 : 6);
+    a.push(ret);
+    if (how === 'jmp') a.jmp(to); else a.jmpPtr(ptr);
+  }
+  a.drop(4 * stack.length);
+}
+
+describe('VMI calls inlined: the state the ROM path leaves', () => {
+  for (const abi of Object.values(ABIS)) {
+    for (const how of ['call', 'callPtr', 'jmp', 'jmpPtr'] as const) {
+      it(`${abi.id}: every inlinable call, by ${how}`, () => {
+        for (const c of inlinable(abi)) {
+          const { inl } = compare(abi, (a) => {
+            a.mov(3, 0x3bbb).mov(6, 0x6eee).mov(7, 0x7ddd);
+            makeCall(a, abi, c, how);
+            a.raw(0x89, 0xc6); // mov esi, eax: what the call left in EAX stays visible
+          }, (s) => {
+            s.w.mem.write(DATA + 0x100, 4, callAddress(abi, ROM_AT, c.number ?? c.name));
+            for (let k = 0; k < 0x100; k += 4) s.w.mem.write(PTR + k, 4, 0x1000 * k + 0x63);
+          });
+          // INVD faults before anything is counted, on either path
+          expect(inlinedCount(inl, c.call), `${c.name}`).toBe(c.call === 'INVD' ? 0 : 1);
+        }
+      });
+    }
+  }
+
+  it('clobbered registers get the ROM\'s marker values; flags-only calls keep EAX, ECX, EDX', () => {
+    const abi = ABIS.proposal;
+    const { inl } = compare(abi, (a) => a.mov(0, 0x1111).mov(1, 0x2222).mov(2, 0x3333).call(slot(abi, 'SetCR2')));
+    expect([...inl.w.cpu.regs.slice(0, 3)]).toEqual([0, 1, 2].map(() => POISON | 21));
+    expect(inl.w.cpu.cr2).toBe(0x1111);
+    const flags = compare(abi, (a) => a.mov(0, 0x1111).mov(1, 0x2222).mov(2, 0x3333).call(slot(abi, 'DisableInterrupts')));
+    expect([...flags.inl.w.cpu.regs.slice(0, 3)]).toEqual([0x1111, 0x2222, 0x3333]);
+    expect(inlinedCount(flags.inl, 'DisableInterrupts')).toBe(1);
+  });
+});
+
+describe('what only the inlined path does', () => {
+  it('a fault inside the call is reported at the slot\'s vmicall with the return address pushed, as on the ROM path', () => {
+    const abi = ABIS.proposal;
+    const hole = 0x50000;
+    let ret = 0;
+    const { inl } = compare(abi, (a) => { a.mov(0, 0x123).mov(2, hole + 8).call(slot(abi, 'SetPxE')); ret = a.pc; }, () => {}, { holes: [hole] });
+    const cpu = inl.w.cpu;
+    expect(inl.w.vectorTaken()).toBe(14);
+    expect(cpu.cr2).toBe(hole + 8);
+    const esp = cpu.regs[4];
+    // error code, EIP, CS, EFLAGS, and above the frame the call's return address
+    expect(inl.w.r32(esp + 4) >>> 0).toBe(slot(abi, 'SetPxE'));
+    expect(inl.w.r32(esp + 16)).toBe(ret);
+    expect(inl.engine.compiler.inlined.get('SetPxE')).toBe(1);
+  });
+
+  it('enabling with an interrupt pending leaves the region at the next instruction, where the interrupt is taken', () => {
+    const abi = ABIS.proposal;
+    const s = side(abi, true);
+    const a = new Asm(CODE);
+    a.call(slot(abi, 'EnableInterrupts'));
+    const next = a.pc;
+    a.mov(0, 1);
+    a.end();
+    s.w.mem.load(CODE, new Uint8Array(a.bytes));
+    s.w.cpu.eip = CODE;
+    s.bus.pending.push(0x40);
+    s.engine.run(20);
+    expect(s.w.cpu.eip).toBe(handlerAt(0x40));
+    expect(s.w.r32(s.w.cpu.regs[4])).toBe(next);
+    expect(s.w.cpu.regs[0]).not.toBe(1);
+    expect(s.bus.acked).toEqual([0x40]);
+    expect(inlinedCount(s, 'EnableInterrupts')).toBe(1);
+  });
+
+  it('a pointer that no longer holds the slot it held at translation time: the plain call', () => {
+    const abi = ABIS.proposal;
+    const ptr = DATA + 0x100;
+    const { inl } = compare(abi, (a) => {
+      a.mov(3, 2);
+      const loop = a.pc;
+      a.callPtr(ptr);
+      a.raw(0x89, 0xc6); // mov esi, eax
+      a.raw(0xc7, 0x05, ...le(ptr), ...le(slot(abi, 'GetCR0'))); // mov dword [ptr], GetCR0
+      a.raw(0x4b); // dec ebx
+      a.raw(0x0f, 0x85, ...le(loop - (a.pc + 6))); // jnz loop
+    }, (s) => { s.w.mem.write(ptr, 4, slot(abi, 'GetCR3')); });
+    expect(inlinedCount(inl, 'GetCR3')).toBe(1);
+    expect(inlinedCount(inl, 'GetCR0')).toBe(0);
+    expect(inl.w.rom!.stats.count('GetCR0')).toBe(1);
+  });
+
+  it('a slot whose page no longer maps the ROM: the plain call, to whatever the page holds now', () => {
+    const abi = ABIS.proposal;
+    const other = 0x60000;
+    const target = slot(abi, 'GetCR3');
+    const { inl } = compare(abi, (a) => {
+      a.call(target);
+      a.raw(0x89, 0xc6); // mov esi, eax
+      // map the ROM's page to another frame and drop its translation
+      a.raw(0xc7, 0x05, ...le(LAYOUT.pt + (ROM_AT >>> 12) * 4), ...le(other | 3));
+      a.raw(0x0f, 0x01, 0x3d, ...le(ROM_AT)); // invlpg [ROM_AT]
+      a.call(target);
+    }, (s) => {
+      // the other frame: `mov eax, 0x5a5a; ret` where the slot was
+      s.w.mem.load(other + (target & 0xfff), new Uint8Array([0xb8, ...le(0x5a5a), 0xc3]));
+    });
+    expect(inl.w.cpu.regs[0]).toBe(0x5a5a);
+    expect(inl.w.cpu.regs[6]).toBe(LAYOUT.pd);
+    expect(inlinedCount(inl, 'GetCR3')).toBe(1);
+  });
+
+  it('after a CR3 load the region goes on only while its code is mapped where it was; a queued load waits for the flush', () => {
+    const abi = ABIS.proposal;
+    const pd2 = 0x92000, pt2 = 0x93000, alt = 0x40000;
+    let code: number[] = [];
+    const { inl } = compare(abi, (a) => {
+      a.mov(0, 2).call(slot(abi, 'SetDeferredMode')); // CPU deferred
+      a.mov(0, pd2).call(slot(abi, 'SetCR3')); // queued
+      a.mov(6, 1); // runs from the first mapping on both
+      a.mov(0, 0).call(slot(abi, 'SetDeferredMode')); // narrowing: the CR3 load happens
+      a.mov(7, 1); // the second mapping has `mov edi, 2` here
+      code = a.bytes.slice();
+    }, (s) => {
+      // a second address space: the same, but the code page is another frame whose code differs after the flush
+      for (let k = 0; k < 1024; k++) s.w.mem.write(pt2 + 4 * k, 4, s.w.mem.read(LAYOUT.pt + 4 * k, 4));
+      s.w.mem.write(pt2 + 4, 4, alt | 3);
+      s.w.mem.write(pd2, 4, pt2 | 3);
+      const bytes = code.slice();
+      bytes[bytes.length - 4] = 2; // mov edi, 2
+      s.w.mem.load(alt, new Uint8Array([...bytes, 0xeb, 0xfe]));
+    });
+    expect([inl.w.cpu.regs[6], inl.w.cpu.regs[7]]).toEqual([1, 2]);
+    expect(inl.w.cpu.cr3).toBe(pd2);
+    expect(inlinedCount(inl, 'SetCR3')).toBe(1);
+  });
+
+  it('a call that reads the clock sees the instructions retired before its vmicall, as on the ROM path', () => {
+    const abi = ABIS.proposal;
+    const { inl } = compare(abi, (a) => {
+      a.mov(3, 1).mov(3, 2).mov(0, 0).call(slot(abi, 'GetCycleCounter')).raw(0x89, 0xc6);
+    }, (s) => { s.w.machine!.realTime = () => BigInt(s.w.cpu.instructions) * 10n; });
+    // nop, three movs and the call: 5 instructions at 10 cycles each
+    expect(inl.w.cpu.regs[6]).toBe(50);
+    expect(inlinedCount(inl, 'GetCycleCounter')).toBe(1);
+  });
+
+  it('lockstep compares inlined calls with the ROM path, and leaves the calls that reach a device to the ROM', () => {
+    const abi = ABIS.linux3;
+    const s = side(abi, true, { lockstep: true });
+    const a = new Asm(CODE);
+    for (const c of inlinable(abi)) makeCall(a, abi, c, 'call');
+    const end = a.end();
+    s.w.mem.load(CODE, new Uint8Array(a.bytes));
+    for (let k = 0; k < 0x100; k += 4) s.w.mem.write(PTR + k, 4, 0x1000 * k + 0x63);
+    s.w.cpu.eip = CODE;
+    s.engine.run(2000);
+    expect(s.w.cpu.eip).toBe(end);
+    expect(s.engine.stats.lockstepRegions).toBeGreaterThan(0);
+    const sites = s.engine.compiler.inlined;
+    expect(sites.get('SetPxE')).toBeGreaterThan(0);
+    expect(sites.has('APICRead') || sites.has('APICWrite')).toBe(false);
+  });
+});
