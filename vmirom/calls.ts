@@ -111,9 +111,15 @@ function writeTableEntry(ctx: VcpuVmi, [table, index, lo, hi]: readonly number[]
 
 // ---- page-table entries -------------------------------------------------------------------
 
-/** The physical address of the entry the guest names by linear address `ptr`. */
+/**
+ * The physical address of the entry the guest names by linear address
+ * `ptr`, as a store there would reach it (#PF if none); a write into a page
+ * never registered as a page table is counted.
+ */
 function entryAt<V>(o: VmiOps<V>, ptr: V, write: boolean): V {
-  return o.effect('pxeAddress', ptr, o.c(write ? 1 : 0));
+  const phys = o.linearToPhysical(ptr);
+  if (write) o.effect('notePxeWrite', phys);
+  return phys;
 }
 
 /** The 32-bit word of a 64-bit entry at `p` that holds `bit`, and the bit's index in it. */

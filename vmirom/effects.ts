@@ -51,14 +51,16 @@ export type Effect = (ctx: VcpuVmi, ...args: number[]) => number | void;
 
 export const ROM_EFFECTS = {
   /**
-   * The physical address of a page-table entry the guest names by linear
-   * address (a supervisor lookup without a write check: the hypervisor
-   * writes). Writes into pages never registered as page tables are counted.
+   * A page walk for a supervisor read at linear `lin` (no write check: the
+   * hypervisor writes): its physical address, or #PF. The TLB fast path in
+   * front of it is each backend's (ops.ts `linearToPhysical`).
    */
-  pxeAddress(ctx: VcpuVmi, lin: number, write: number): number {
-    const phys = ctx.cpu.mmu.translate(lin | 0, Access.READ, false);
-    if (write && !((ctx.rom.pageUsage.get(phys >>> 12) ?? 0) & PAGE_TABLE_KINDS)) ctx.rom.stats.unregisteredPxeWrites++;
-    return phys;
+  walk(ctx: VcpuVmi, lin: number): number {
+    return ctx.cpu.mmu.translate(lin | 0, Access.READ, false);
+  },
+  /** A page-table entry is written at `phys`: writes into pages never registered as page tables are counted. */
+  notePxeWrite(ctx: VcpuVmi, phys: number): void {
+    if (!((ctx.rom.pageUsage.get(phys >>> 12) ?? 0) & PAGE_TABLE_KINDS)) ctx.rom.stats.unregisteredPxeWrites++;
   },
   setKernelStack,
   queueKernelStack(ctx: VcpuVmi, tss: number, ss: number, esp: number): void {
@@ -118,7 +120,8 @@ export interface EffectTraits {
 }
 
 export const EFFECT_TRAITS: Readonly<Record<EffectName, EffectTraits>> = {
-  pxeAddress: { value: true },
+  walk: { value: true },
+  notePxeWrite: {},
   setKernelStack: {},
   queueKernelStack: {},
   writeCr3: { tlb: true },

@@ -16,6 +16,7 @@
  */
 import type { Ops } from '../semantics/ops.ts';
 import { InterpOps } from '../runtime/interp-ops.ts';
+import { TLB_RS } from '../cpu/mmu.ts';
 import type { VcpuVmi } from './state.ts';
 import { ROM_EFFECTS, type Effect, type EffectName } from './effects.ts';
 
@@ -29,6 +30,12 @@ export interface VmiOps<V> extends Ops<V> {
   /** control register 0, 2, 3 or 4 */
   cr(n: 0 | 2 | 3 | 4): V;
   setCr2(v: V): void;
+  /**
+   * The physical address a supervisor access at linear `lin` reaches now:
+   * through the TLB where it holds the page, as the guest's own access would,
+   * else a page walk (effects.ts `walk`), which may raise #PF
+   */
+  linearToPhysical(lin: V): V;
   /** a 32-bit access to guest physical memory (page-table entries) */
   loadPhys(addr: V): V;
   storePhys(addr: V, v: V): void;
@@ -56,6 +63,11 @@ export class RomOps extends InterpOps implements VmiOps<number> {
     return n === 0 ? cpu.cr0 : n === 2 ? cpu.cr2 : n === 3 ? cpu.cr3 : cpu.cr4;
   }
   setCr2(v: number): void { this.cpu.cr2 = v; }
+
+  linearToPhysical(lin: number): number {
+    const e = this.cpu.mmu.tlb[lin >>> 12];
+    return e & TLB_RS ? ((e & ~0xfff) | (lin & 0xfff)) >>> 0 : this.effect('walk', lin);
+  }
 
   loadPhys(addr: number): number { return this.ctx.machine.memory.read(addr >>> 0, 4); }
   storePhys(addr: number, v: number): void { this.ctx.machine.memory.write(addr >>> 0, 4, v); }

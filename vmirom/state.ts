@@ -146,6 +146,7 @@ export class VcpuVmi implements Paravirt {
   /** Apply the queued TLB work. */
   flushTlb(): void {
     const t = this.tlbPending;
+    if (!t.flush && !t.pages.length) return;
     const mmu = this.cpu.mmu;
     // invlpg drops global entries too, which a non-global flush keeps: do the pages first
     for (const va of t.pages) mmu.invalidatePage(va);
@@ -156,6 +157,7 @@ export class VcpuVmi implements Paravirt {
 
   /** Apply the queued CPU-mode changes (`apply` performs one). */
   flushCpu(apply: (c: CpuChange) => void): void {
+    if (!this.cpuPending.length) return;
     // an applied change may not queue again: take the list first
     for (const c of this.cpuPending.splice(0)) apply(c);
   }

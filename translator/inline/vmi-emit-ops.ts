@@ -9,6 +9,8 @@
  * - `vif`, `deferMode`: fields of `V`, the vCPU's VMI state (`VcpuVmi`),
  *   which the region closes over (emit/abi.ts `PARAMS.vmi`);
  * - `cr(n)`, `setCr2`: the CPU's control-register fields;
+ * - `linearToPhysical`: the TLB entry when it grants a supervisor read,
+ *   else the ROM's page walk (`VX.walk`), as `RomOps` does;
  * - `loadPhys`/`storePhys`: the RAM view for an aligned word of plain RAM,
  *   the memory's own accessor otherwise (ROM, devices, a code page: a store
  *   there invalidates translations, which generated code notices as it
@@ -30,6 +32,7 @@
 import type { VmiOps } from '../../vmirom/ops.ts';
 import { EFFECT_TRAITS, type EffectName } from '../../vmirom/effects.ts';
 import { PageKind } from '../../cpu/memory.ts';
+import { TLB_RS } from '../../cpu/mmu.ts';
 import { EmitOps, type EmitContext } from '../emit/emit-ops.ts';
 import { CODE_EPOCH, PAGE_KINDS, cpuField, hostFn, local, memoryField, param, vmiEffect, vmiField } from '../emit/abi.ts';
 import { assign, bin, call, cond, exprStmt, ifStmt, index, logical, num, unary, type Expr, type Stmt } from '../emit/ast.ts';
@@ -61,6 +64,14 @@ export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
   setDeferMode(v: Expr): void { this.out.push(assign(vmiField('deferMode'), bin('&', v, num(7)))); }
 
   cr(n: 0 | 2 | 3 | 4): Expr { return this.fresh(cpuField(`cr${n}`)); }
+
+  linearToPhysical(lin: Expr): Expr {
+    const a = this.fresh(lin);
+    const e = this.fresh(index(local('tlb'), bin('>>>', a, num(12))));
+    const hit = bin('|', bin('&', e, num(-4096)), bin('&', a, num(0xfff)));
+    this.mayThrow = true;
+    return this.fresh(cond(bin('&', e, num(TLB_RS)), hit, call(vmiEffect('walk'), [param('vmi'), a])));
+  }
   setCr2(v: Expr): void { this.out.push(assign(cpuField('cr2'), v)); }
 
   /** An aligned word on a page of the given kinds below the end of RAM (the page's kind masked with `kindMask`). */

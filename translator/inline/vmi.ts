@@ -20,11 +20,11 @@
  * The claimed call is emitted as the called path runs it, step by step,
  * each step a retired guest instruction with its own fault point:
  *
- *   0  the call: for `call [pointer]` the pointer is read; a guard checks
- *      that the target is still the slot (indirect) and that the slot's page
- *      still maps the ROM's frame for fetching; if not, the plain call is
- *      made and the region left for the target. Then the return address is
- *      pushed, as `call` pushes it (a jump pushes nothing).
+ *   0  the call: for `call [pointer]` the pointer is read; the return
+ *      address is pushed, as `call` pushes it (a jump pushes nothing); a
+ *      guard checks that the target is still the slot (indirect) and that
+ *      the slot's page still maps the ROM's frame for fetching; if not, the
+ *      call was a plain one and the region leaves for its target.
  *   1  the slot's `vmicall`: vmirom/rom.ts `invokeSem` run through
  *      `VmiEmitOps` (vmi-emit-ops.ts): parameters from the registers and
  *      the stack as the ABI's convention names them, the call's one
@@ -103,6 +103,7 @@ class DeviceProbe extends ProbeOps implements VmiOps<number> {
   setDeferMode(): void {}
   cr(): number { return 0; }
   setCr2(): void {}
+  linearToPhysical(): number { return 0; }
   loadPhys(): number { return 0; }
   storePhys(): void {}
   effect(name: EffectName): number {
@@ -171,8 +172,10 @@ class InlinedVmiCall implements ClaimedCall {
     const o = ops;
     const next = num(this.i.next | 0);
     o.out.push(...at.faultPoint(0));
-    this.guard(o, at);
+    // the pointer is read before the return address is pushed, as `call [pointer]` does
+    const target = this.callee.indirect ? o.get(this.i, 0) : num(this.callee.target);
     if (!this.transfers) o.push(next, 4);
+    this.guard(o, at, target);
     o.out.push(...at.faultPoint(1));
     o.clockSync = at.syncInstructions(1);
     o.polled = false;
@@ -202,22 +205,15 @@ class InlinedVmiCall implements ClaimedCall {
   }
 
   /**
-   * Step 0's check that the call still reaches the slot: the pointer still
-   * holds it (indirect), and the slot's page is fetched from the ROM's
-   * frame (the TLB first, else a page walk). Otherwise the plain call.
+   * Step 0's check that the call reaches the slot: the pointer still holds
+   * it (indirect), and the slot's page is fetched from the ROM's frame (the
+   * TLB, else a page walk). Otherwise the call is what it is: the region
+   * leaves for its target, the return address pushed.
    */
-  private guard(o: VmiEmitOps, at: CallSite): void {
-    const { i, callee } = this;
-    const slot = num(callee.target);
+  private guard(o: VmiEmitOps, at: CallSite, target: Expr): void {
+    const { callee } = this;
     let reaches = this.fetchesRom(callee.target);
-    let target: Expr = slot;
-    if (callee.indirect) {
-      target = o.get(i, 0);
-      reaches = logical('&&', bin('===', target, slot), reaches);
-    }
-    o.if_(unary('!', reaches), () => {
-      if (!this.transfers) o.push(num(i.next | 0), 4);
-      o.out.push(...at.exitAfter(0, target, callee.indirect));
-    });
+    if (callee.indirect) reaches = logical('&&', bin('===', target, num(callee.target)), reaches);
+    o.out.push(ifStmt(unary('!', reaches), at.exitAfter(0, target, callee.indirect)));
   }
 }
