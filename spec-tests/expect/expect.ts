@@ -18,19 +18,29 @@
  * (translator/region/discover.ts) and, per instruction, the flags live after
  * it (translator/region/liveness.ts), so a change to a stage shows up as a
  * diff of that stage.
+ *
+ * A case with a line naming a VMI ABI (`; vmi: proposal`) runs in a test
+ * world with that ABI's ROM at 0xC8000 and the vCPU paravirtual, and is
+ * compiled with the VMI inliner (translator/inline/vmi.ts): it shows the
+ * code of inlined VMI calls. Its calls are written `call 0xC8000 + N*32`
+ * (or through a pointer the case holds).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bareCpu, CODE_ADDR } from '../harness.ts';
+import { bareCpu, CODE_ADDR, type Bare } from '../harness.ts';
 import { RegionCompiler } from '../../translator/compile/pipeline.ts';
 import { DEFAULT_LIMITS, discover } from '../../translator/region/discover.ts';
 import { flagLiveness } from '../../translator/region/liveness.ts';
 import { effectsOf } from '../../translator/emit/probe-ops.ts';
 import { CF, PF, AF, ZF, SF, OF } from '../../isa/eflags.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
+import type { Instr } from '../../isa/instr.ts';
 import { disassembleRange, hexBytes } from '../../isa/disasm.ts';
 import { readPrebuilt } from '../prebuilt.ts';
 import { TABLE } from '../../semantics/table.ts';
+import { testWorld, ROM_AT } from '../world.ts';
+import { VmiInliner } from '../../translator/inline/vmi.ts';
+import { ABIS, ABI_IDS, type AbiId } from '../../vmirom/abis.ts';
 
 export const EXPECT_DIR = new URL('./', import.meta.url).pathname;
 const CASES_DIR = join(EXPECT_DIR, 'cases');
@@ -48,12 +58,25 @@ export function normalise(js: string): string {
 export function generated(name: string): string {
   const asm = readFileSync(join(CASES_DIR, `${name}.asm`), 'utf8');
   const code = readPrebuilt(`${CASES}/${name}.bin`);
-  const b = bareCpu();
+  const vmi = /^; vmi: (\w+)$/m.exec(asm)?.[1];
+  const compiler = new RegionCompiler();
+  let b: Bare;
+  if (vmi !== undefined) {
+    if (!ABI_IDS.includes(vmi as AbiId)) throw new Error(`case ${name}: unknown VMI ABI '${vmi}'`);
+    const w = testWorld({ rom: { abi: ABIS[vmi as AbiId], address: ROM_AT } });
+    w.cpu.pv = w.rom!.vcpus[0];
+    compiler.inliners.push(new VmiInliner(w.rom!, w.rom!.vcpus[0]));
+    b = w;
+  } else {
+    b = bareCpu();
+  }
   b.load(code);
   const lines = disassembleRange(TABLE, code, CODE_ADDR, true);
   const stages = /^; stages: (.*)$/m.exec(asm)?.[1].trim().split(/\s+/) ?? [];
-  const stageLines = stageOutput(b.cpu, stages, new Map(lines.map((l) => [l.addr, l.text])));
-  const t = new RegionCompiler().compile(b.cpu, 0);
+  const cpu = b.cpu;
+  const inlined = (i: Instr) => compiler.inliners.some((n) => n.claim(i, cpu, compiler.limits) !== undefined);
+  const stageLines = stageOutput(cpu, stages, new Map(lines.map((l) => [l.addr, l.text])), inlined);
+  const t = compiler.compile(cpu, 0);
   if (!t) throw new Error(`case ${name}: nothing to translate`);
   const listing = lines.map((l) => `// ${l.addr.toString(16)}  ${hexBytes(l.bytes).padEnd(24)} ${l.text}`);
   return normalise([`// ${name}: ${t.instructions} instructions, ${t.blocks} blocks`, ...listing, ...stageLines, t.source].join('\n'));
@@ -63,9 +86,9 @@ const FLAG_NAMES: [number, string][] = [[CF, 'CF'], [PF, 'PF'], [AF, 'AF'], [ZF,
 const flagNames = (mask: number) => FLAG_NAMES.filter(([f]) => mask & f).map(([, n]) => n).join(' ') || '-';
 
 /** The named stages' output for the code at the CPU's EIP, as comment lines. */
-function stageOutput(cpu: Cpu, stages: string[], text: Map<number, string>): string[] {
+function stageOutput(cpu: Cpu, stages: string[], text: Map<number, string>, inlined: (i: Instr) => boolean): string[] {
   const out: string[] = [];
-  const { blocks } = discover(cpu, DEFAULT_LIMITS);
+  const { blocks } = discover(cpu, DEFAULT_LIMITS, inlined);
   for (const stage of stages) {
     if (stage === 'discover') {
       out.push(`// discover: ${blocks.length} blocks`);

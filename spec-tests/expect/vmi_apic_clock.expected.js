@@ -1,0 +1,298 @@
+// vmi_apic_clock: 17 instructions, 1 blocks
+// 1000 b8 20 00 e0 fe mov eax, 0xfee00020
+// 1005 e8 96 79 0c 00 call 0xc89a0
+// 100a b8 b0 00 e0 fe mov eax, 0xfee000b0
+// 100f 31 d2 xor edx, edx
+// 1011 e8 6a 79 0c 00 call 0xc8980
+// 1016 31 c0 xor eax, eax
+// 1018 e8 e3 79 0c 00 call 0xc8a00
+// 101d e8 9e 79 0c 00 call 0xc89c0
+// 1022 c3 ret
+return function translated(cpu) {
+const R = cpu.regs;
+const tlb = cpu.mmu.tlb;
+const m8 = MEM.u8;
+const m16 = MEM.u16;
+const m32 = MEM.i32;
+const ep = MEM.codeEpoch;
+const lim = cpu.budget;
+let r0 = R[0];
+let r1 = R[1];
+let r2 = R[2];
+let r4 = R[4];
+let fl = cpu.eflags;
+let lz = cpu.lazy;
+let lop = cpu.lop;
+let lres = cpu.lres;
+let la = cpu.la;
+let lb = cpu.lb;
+const i0 = cpu.instructions;
+let ic = 0;
+let ip = 0;
+let sp0 = r4;
+let pc = 0;
+let xe = 0;
+let xl = -1;
+let smc = 0;
+let xt = 0;
+try {
+run: for (; ; ) {
+switch (pc) {
+case 0:
+{
+ic += 17;
+r0 = -18874336;
+ip = 1;
+sp0 = r4;
+const t0 = r4 - 4 | 0;
+const t1 = tlb[t0 >>> 12];
+if (t1 & 2 && (t0 & 3) === 0) {
+m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4106;
+} else {
+h.wr32(cpu, t0, 4106);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t0;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821664, 819200))) {
+ic -= 15;
+xe = 821664;
+xl = -1;
+break run;
+}
+ip = 2;
+sp0 = r4;
+const t2 = r0;
+cpu.instructions = i0 + ic - (LEFT[2] + 1);
+const t3 = VX.apicRead(V, t2);
+r1 = -559087539;
+r2 = -559087539;
+r0 = t3;
+V.inlined[78] += 1;
+ip = 3;
+sp0 = r4;
+const t4 = tlb[r4 >>> 12];
+const t5 = t4 & 1 && (r4 & 3) === 0 ? m32[(t4 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t5 !== 4106) {
+ic -= 13;
+cpu.exitSite = 0;
+xe = t5;
+xl = -1;
+break run;
+}
+if (smc) {
+ic -= 13;
+xe = 4106;
+xl = 0;
+break run;
+}
+r0 = -18874192;
+const t6 = r2;
+const t7 = r2;
+const t8 = t6 ^ t7;
+r2 = t8;
+lop = 18;
+lres = t8;
+la = t6;
+lb = 0;
+lz = 2261;
+ip = 6;
+sp0 = r4;
+const t9 = r4 - 4 | 0;
+const t10 = tlb[t9 >>> 12];
+if (t10 & 2 && (t9 & 3) === 0) {
+m32[(t10 & -4096 | t9 & 4095) >>> 2] = 4118;
+} else {
+h.wr32(cpu, t9, 4118);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t9;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821632, 819200))) {
+ic -= 10;
+xe = 821632;
+xl = -1;
+break run;
+}
+ip = 7;
+sp0 = r4;
+const t11 = r0;
+const t12 = r2;
+cpu.instructions = i0 + ic - (LEFT[7] + 1);
+VX.apicWrite(V, t11, t12);
+r1 = -559087540;
+r2 = -559087540;
+r0 = -559087540;
+V.inlined[77] += 1;
+ip = 8;
+sp0 = r4;
+const t13 = tlb[r4 >>> 12];
+const t14 = t13 & 1 && (r4 & 3) === 0 ? m32[(t13 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t14 !== 4118) {
+ic -= 8;
+cpu.exitSite = 1;
+xe = t14;
+xl = -1;
+break run;
+}
+if (h.irq(cpu)) {
+ic -= 8;
+xe = 4118;
+xl = 1;
+break run;
+}
+if (smc) {
+ic -= 8;
+xe = 4118;
+xl = 1;
+break run;
+}
+const t15 = r0;
+const t16 = r0;
+const t17 = t15 ^ t16;
+r0 = t17;
+lop = 18;
+lres = t17;
+la = t15;
+lb = 0;
+lz = 2261;
+ip = 10;
+sp0 = r4;
+const t18 = r4 - 4 | 0;
+const t19 = tlb[t18 >>> 12];
+if (t19 & 2 && (t18 & 3) === 0) {
+m32[(t19 & -4096 | t18 & 4095) >>> 2] = 4125;
+} else {
+h.wr32(cpu, t18, 4125);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t18;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821760, 819200))) {
+ic -= 6;
+xe = 821760;
+xl = -1;
+break run;
+}
+ip = 11;
+sp0 = r4;
+const t20 = r0;
+cpu.instructions = i0 + ic - (LEFT[11] + 1);
+const t21 = VX.cycleCounter(V, t20);
+const t22 = V.high;
+r1 = -559087536;
+r0 = t21;
+r2 = t22;
+V.inlined[81] += 1;
+ip = 12;
+sp0 = r4;
+const t23 = tlb[r4 >>> 12];
+const t24 = t23 & 1 && (r4 & 3) === 0 ? m32[(t23 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t24 !== 4125) {
+ic -= 4;
+cpu.exitSite = 2;
+xe = t24;
+xl = -1;
+break run;
+}
+if (smc) {
+ic -= 4;
+xe = 4125;
+xl = 2;
+break run;
+}
+ip = 13;
+sp0 = r4;
+const t25 = r4 - 4 | 0;
+const t26 = tlb[t25 >>> 12];
+if (t26 & 2 && (t25 & 3) === 0) {
+m32[(t26 & -4096 | t25 & 4095) >>> 2] = 4130;
+} else {
+h.wr32(cpu, t25, 4130);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t25;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821696, 819200))) {
+ic -= 3;
+xe = 821696;
+xl = -1;
+break run;
+}
+ip = 14;
+sp0 = r4;
+r1 = -559087538;
+r2 = -559087538;
+r0 = -559087538;
+V.inlined[79] += 1;
+ip = 15;
+sp0 = r4;
+const t27 = tlb[r4 >>> 12];
+const t28 = t27 & 1 && (r4 & 3) === 0 ? m32[(t27 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t28 !== 4130) {
+ic -= 1;
+cpu.exitSite = 3;
+xe = t28;
+xl = -1;
+break run;
+}
+if (smc) {
+ic -= 1;
+xe = 4130;
+xl = 3;
+break run;
+}
+ip = 16;
+sp0 = r4;
+const t29 = tlb[r4 >>> 12];
+const t30 = t29 & 1 && (r4 & 3) === 0 ? m32[(t29 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+xt = t30;
+pc = -1;
+continue run;
+}
+case -1:
+{
+if (ic >= lim) {
+cpu.exitSite = 4;
+xe = xt;
+xl = -1;
+break run;
+}
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+}
+cpu.exitSite = 5;
+xe = xt;
+xl = -1;
+break run;
+}
+}
+}
+ip = -1;
+} finally {
+R[0] = r0;
+R[1] = r1;
+R[2] = r2;
+R[4] = r4;
+cpu.eflags = fl;
+cpu.lazy = lz;
+cpu.lop = lop;
+cpu.lres = lres;
+cpu.la = la;
+cpu.lb = lb;
+if (ip < 0) {
+cpu.eip = xe;
+cpu.instructions = i0 + ic;
+} else {
+if (SPX[ip]) {
+R[4] = sp0;
+}
+cpu.eip = EIPS[ip];
+cpu.instructions = i0 + ic - LEFT[ip];
+}
+}
+return xl >= 0 ? L[xl] : undefined;
+};

@@ -1,0 +1,432 @@
+// vmi_control_registers: 27 instructions, 1 blocks
+// 1000 e8 fb 72 0c 00 call 0xc8300
+// 1005 e8 16 73 0c 00 call 0xc8320
+// 100a 89 c3 mov ebx, eax
+// 100c e8 2f 73 0c 00 call 0xc8340
+// 1011 e8 4a 73 0c 00 call 0xc8360
+// 1016 89 d8 mov eax, ebx
+// 1018 e8 83 72 0c 00 call 0xc82a0
+// 101d b8 00 90 00 00 mov eax, 0x9000
+// 1022 e8 99 72 0c 00 call 0xc82c0
+// 1027 b8 00 02 00 00 mov eax, 0x200
+// 102c ba 00 70 00 00 mov edx, 0x7000
+// 1031 e8 2a 72 0c 00 call 0xc8260
+// 1036 c3 ret
+return function translated(cpu) {
+const R = cpu.regs;
+const tlb = cpu.mmu.tlb;
+const m8 = MEM.u8;
+const m16 = MEM.u16;
+const m32 = MEM.i32;
+const ep = MEM.codeEpoch;
+const lim = cpu.budget;
+let r0 = R[0];
+let r1 = R[1];
+let r2 = R[2];
+let r3 = R[3];
+let r4 = R[4];
+let fl = cpu.eflags;
+let lz = cpu.lazy;
+let lop = cpu.lop;
+let lres = cpu.lres;
+let la = cpu.la;
+let lb = cpu.lb;
+const i0 = cpu.instructions;
+let ic = 0;
+let ip = 0;
+let sp0 = r4;
+let pc = 0;
+let xe = 0;
+let xl = -1;
+let smc = 0;
+let xt = 0;
+try {
+run: for (; ; ) {
+switch (pc) {
+case 0:
+{
+ic += 27;
+ip = 0;
+sp0 = r4;
+const t0 = r4 - 4 | 0;
+const t1 = tlb[t0 >>> 12];
+if (t1 & 2 && (t0 & 3) === 0) {
+m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4101;
+} else {
+h.wr32(cpu, t0, 4101);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t0;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 819968, 819200))) {
+ic -= 26;
+xe = 819968;
+xl = -1;
+break run;
+}
+ip = 1;
+sp0 = r4;
+const t2 = cpu.cr0;
+r1 = -559087592;
+r2 = -559087592;
+r0 = t2;
+V.inlined[20] += 1;
+ip = 2;
+sp0 = r4;
+const t3 = tlb[r4 >>> 12];
+const t4 = t3 & 1 && (r4 & 3) === 0 ? m32[(t3 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t4 !== 4101) {
+ic -= 24;
+cpu.exitSite = 0;
+xe = t4;
+xl = -1;
+break run;
+}
+if (smc) {
+ic -= 24;
+xe = 4101;
+xl = 0;
+break run;
+}
+ip = 3;
+sp0 = r4;
+const t5 = r4 - 4 | 0;
+const t6 = tlb[t5 >>> 12];
+if (t6 & 2 && (t5 & 3) === 0) {
+m32[(t6 & -4096 | t5 & 4095) >>> 2] = 4106;
+} else {
+h.wr32(cpu, t5, 4106);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t5;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820000, 819200))) {
+ic -= 23;
+xe = 820000;
+xl = -1;
+break run;
+}
+ip = 4;
+sp0 = r4;
+const t7 = cpu.cr2;
+r1 = -559087591;
+r2 = -559087591;
+r0 = t7;
+V.inlined[21] += 1;
+ip = 5;
+sp0 = r4;
+const t8 = tlb[r4 >>> 12];
+const t9 = t8 & 1 && (r4 & 3) === 0 ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t9 !== 4106) {
+ic -= 21;
+cpu.exitSite = 1;
+xe = t9;
+xl = -1;
+break run;
+}
+if (smc) {
+ic -= 21;
+xe = 4106;
+xl = 1;
+break run;
+}
+const t10 = r0;
+r3 = t10;
+ip = 7;
+sp0 = r4;
+const t11 = r4 - 4 | 0;
+const t12 = tlb[t11 >>> 12];
+if (t12 & 2 && (t11 & 3) === 0) {
+m32[(t12 & -4096 | t11 & 4095) >>> 2] = 4113;
+} else {
+h.wr32(cpu, t11, 4113);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t11;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820032, 819200))) {
+ic -= 19;
+xe = 820032;
+xl = -1;
+break run;
+}
+ip = 8;
+sp0 = r4;
+const t13 = cpu.cr3;
+r1 = -559087590;
+r2 = -559087590;
+r0 = t13;
+V.inlined[22] += 1;
+ip = 9;
+sp0 = r4;
+const t14 = tlb[r4 >>> 12];
+const t15 = t14 & 1 && (r4 & 3) === 0 ? m32[(t14 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t15 !== 4113) {
+ic -= 17;
+cpu.exitSite = 2;
+xe = t15;
+xl = -1;
+break run;
+}
+if (smc) {
+ic -= 17;
+xe = 4113;
+xl = 2;
+break run;
+}
+ip = 10;
+sp0 = r4;
+const t16 = r4 - 4 | 0;
+const t17 = tlb[t16 >>> 12];
+if (t17 & 2 && (t16 & 3) === 0) {
+m32[(t17 & -4096 | t16 & 4095) >>> 2] = 4118;
+} else {
+h.wr32(cpu, t16, 4118);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t16;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820064, 819200))) {
+ic -= 16;
+xe = 820064;
+xl = -1;
+break run;
+}
+ip = 11;
+sp0 = r4;
+const t18 = cpu.cr4;
+r1 = -559087589;
+r2 = -559087589;
+r0 = t18;
+V.inlined[23] += 1;
+ip = 12;
+sp0 = r4;
+const t19 = tlb[r4 >>> 12];
+const t20 = t19 & 1 && (r4 & 3) === 0 ? m32[(t19 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t20 !== 4118) {
+ic -= 14;
+cpu.exitSite = 3;
+xe = t20;
+xl = -1;
+break run;
+}
+if (smc) {
+ic -= 14;
+xe = 4118;
+xl = 3;
+break run;
+}
+const t21 = r3;
+r0 = t21;
+ip = 14;
+sp0 = r4;
+const t22 = r4 - 4 | 0;
+const t23 = tlb[t22 >>> 12];
+if (t23 & 2 && (t22 & 3) === 0) {
+m32[(t23 & -4096 | t22 & 4095) >>> 2] = 4125;
+} else {
+h.wr32(cpu, t22, 4125);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t22;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 819872, 819200))) {
+ic -= 12;
+xe = 819872;
+xl = -1;
+break run;
+}
+ip = 15;
+sp0 = r4;
+const t24 = r0;
+cpu.cr2 = t24;
+r1 = -559087595;
+r2 = -559087595;
+r0 = -559087595;
+V.inlined[17] += 1;
+ip = 16;
+sp0 = r4;
+const t25 = tlb[r4 >>> 12];
+const t26 = t25 & 1 && (r4 & 3) === 0 ? m32[(t25 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t26 !== 4125) {
+ic -= 10;
+cpu.exitSite = 4;
+xe = t26;
+xl = -1;
+break run;
+}
+if (smc) {
+ic -= 10;
+xe = 4125;
+xl = 4;
+break run;
+}
+r0 = 36864;
+ip = 18;
+sp0 = r4;
+const t27 = r4 - 4 | 0;
+const t28 = tlb[t27 >>> 12];
+if (t28 & 2 && (t27 & 3) === 0) {
+m32[(t28 & -4096 | t27 & 4095) >>> 2] = 4135;
+} else {
+h.wr32(cpu, t27, 4135);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t27;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 819904, 819200))) {
+ic -= 8;
+xe = 819904;
+xl = -1;
+break run;
+}
+ip = 19;
+sp0 = r4;
+const t29 = r0;
+const t30 = V.deferMode;
+const t31 = t30 & 2;
+if (t31) {
+VX.queueCr3(V, t29);
+} else {
+VX.writeCr3(V, t29);
+}
+r1 = -559087594;
+r2 = -559087594;
+r0 = -559087594;
+V.inlined[18] += 1;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 819907, 819200))) {
+ic -= 7;
+xe = 819907;
+xl = -1;
+break run;
+}
+ip = 20;
+sp0 = r4;
+const t32 = tlb[r4 >>> 12];
+const t33 = t32 & 1 && (r4 & 3) === 0 ? m32[(t32 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t33 !== 4135) {
+ic -= 6;
+cpu.exitSite = 5;
+xe = t33;
+xl = -1;
+break run;
+}
+if ((tlb[1] & -4096) !== 4096 || !(tlb[1] & 1)) {
+ic -= 6;
+xe = 4135;
+xl = 5;
+break run;
+}
+if (smc) {
+ic -= 6;
+xe = 4135;
+xl = 5;
+break run;
+}
+r0 = 512;
+r2 = 28672;
+ip = 23;
+sp0 = r4;
+const t34 = r4 - 4 | 0;
+const t35 = tlb[t34 >>> 12];
+if (t35 & 2 && (t34 & 3) === 0) {
+m32[(t35 & -4096 | t34 & 4095) >>> 2] = 4150;
+} else {
+h.wr32(cpu, t34, 4150);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t34;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 819808, 819200))) {
+ic -= 3;
+xe = 819808;
+xl = -1;
+break run;
+}
+ip = 24;
+sp0 = r4;
+const t36 = r0;
+const t37 = r2;
+const t38 = V.deferMode;
+const t39 = t38 & 2;
+if (t39) {
+VX.queueKernelStack(V, t36, 0, t37);
+} else {
+VX.setKernelStack(V, t36, 0, t37);
+}
+r1 = -559087597;
+r2 = -559087597;
+r0 = -559087597;
+V.inlined[15] += 1;
+ip = 25;
+sp0 = r4;
+const t40 = tlb[r4 >>> 12];
+const t41 = t40 & 1 && (r4 & 3) === 0 ? m32[(t40 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t41 !== 4150) {
+ic -= 1;
+cpu.exitSite = 6;
+xe = t41;
+xl = -1;
+break run;
+}
+if (smc) {
+ic -= 1;
+xe = 4150;
+xl = 6;
+break run;
+}
+ip = 26;
+sp0 = r4;
+const t42 = tlb[r4 >>> 12];
+const t43 = t42 & 1 && (r4 & 3) === 0 ? m32[(t42 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+xt = t43;
+pc = -1;
+continue run;
+}
+case -1:
+{
+if (ic >= lim) {
+cpu.exitSite = 7;
+xe = xt;
+xl = -1;
+break run;
+}
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+}
+cpu.exitSite = 8;
+xe = xt;
+xl = -1;
+break run;
+}
+}
+}
+ip = -1;
+} finally {
+R[0] = r0;
+R[1] = r1;
+R[2] = r2;
+R[3] = r3;
+R[4] = r4;
+cpu.eflags = fl;
+cpu.lazy = lz;
+cpu.lop = lop;
+cpu.lres = lres;
+cpu.la = la;
+cpu.lb = lb;
+if (ip < 0) {
+cpu.eip = xe;
+cpu.instructions = i0 + ic;
+} else {
+if (SPX[ip]) {
+R[4] = sp0;
+}
+cpu.eip = EIPS[ip];
+cpu.instructions = i0 + ic - LEFT[ip];
+}
+}
+return xl >= 0 ? L[xl] : undefined;
+};

@@ -1,0 +1,348 @@
+// vmi_deferred: 16 instructions, 1 blocks
+// 1000 b8 03 00 00 00 mov eax, 0x3
+// 1005 e8 f6 7a 0c 00 call 0xc8b00
+// 100a b8 00 00 40 00 mov eax, 0x400000
+// 100f e8 cc 76 0c 00 call 0xc86e0
+// 1014 e8 07 77 0c 00 call 0xc8720
+// 1019 31 c0 xor eax, eax
+// 101b e8 e0 7a 0c 00 call 0xc8b00
+// 1020 c3 ret
+return function translated(cpu) {
+const R = cpu.regs;
+const tlb = cpu.mmu.tlb;
+const m8 = MEM.u8;
+const m16 = MEM.u16;
+const m32 = MEM.i32;
+const ep = MEM.codeEpoch;
+const lim = cpu.budget;
+let r0 = R[0];
+let r1 = R[1];
+let r2 = R[2];
+let r4 = R[4];
+let fl = cpu.eflags;
+let lz = cpu.lazy;
+let lop = cpu.lop;
+let lres = cpu.lres;
+let la = cpu.la;
+let lb = cpu.lb;
+const i0 = cpu.instructions;
+let ic = 0;
+let ip = 0;
+let sp0 = r4;
+let pc = 0;
+let xe = 0;
+let xl = -1;
+let smc = 0;
+let xt = 0;
+try {
+run: for (; ; ) {
+switch (pc) {
+case 0:
+{
+ic += 16;
+r0 = 3;
+ip = 1;
+sp0 = r4;
+const t0 = r4 - 4 | 0;
+const t1 = tlb[t0 >>> 12];
+if (t1 & 2 && (t0 & 3) === 0) {
+m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4106;
+} else {
+h.wr32(cpu, t0, 4106);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t0;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 822016, 819200))) {
+ic -= 14;
+xe = 822016;
+xl = -1;
+break run;
+}
+ip = 2;
+sp0 = r4;
+const t2 = r0;
+const t3 = t2 & 7;
+const t4 = V.deferMode;
+const t5 = ~t3;
+const t6 = t4 & t5;
+V.deferMode = t3 & 7;
+const t7 = t6 !== 0 ? 1 : 0;
+if (t7) {
+VX.flushDeferred(V, 3);
+}
+r1 = -559087528;
+r2 = -559087528;
+r0 = -559087528;
+V.inlined[61] += 1;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 822019, 819200))) {
+ic -= 13;
+xe = 822019;
+xl = -1;
+break run;
+}
+ip = 3;
+sp0 = r4;
+const t8 = tlb[r4 >>> 12];
+const t9 = t8 & 1 && (r4 & 3) === 0 ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t9 !== 4106) {
+ic -= 12;
+cpu.exitSite = 0;
+xe = t9;
+xl = -1;
+break run;
+}
+if ((tlb[1] & -4096) !== 4096 || !(tlb[1] & 1)) {
+ic -= 12;
+xe = 4106;
+xl = 0;
+break run;
+}
+if (smc) {
+ic -= 12;
+xe = 4106;
+xl = 0;
+break run;
+}
+r0 = 4194304;
+ip = 5;
+sp0 = r4;
+const t10 = r4 - 4 | 0;
+const t11 = tlb[t10 >>> 12];
+if (t11 & 2 && (t10 & 3) === 0) {
+m32[(t11 & -4096 | t10 & 4095) >>> 2] = 4116;
+} else {
+h.wr32(cpu, t10, 4116);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t10;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820960, 819200))) {
+ic -= 10;
+xe = 820960;
+xl = -1;
+break run;
+}
+ip = 6;
+sp0 = r4;
+const t12 = r0;
+const t13 = V.deferMode;
+const t14 = t13 & 1;
+if (t14) {
+VX.queueInvalidatePage(V, t12);
+} else {
+VX.invalidatePage(V, t12);
+}
+r1 = -559087561;
+r2 = -559087561;
+r0 = -559087561;
+V.inlined[58] += 1;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820963, 819200))) {
+ic -= 9;
+xe = 820963;
+xl = -1;
+break run;
+}
+ip = 7;
+sp0 = r4;
+const t15 = tlb[r4 >>> 12];
+const t16 = t15 & 1 && (r4 & 3) === 0 ? m32[(t15 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t16 !== 4116) {
+ic -= 8;
+cpu.exitSite = 1;
+xe = t16;
+xl = -1;
+break run;
+}
+if ((tlb[1] & -4096) !== 4096 || !(tlb[1] & 1)) {
+ic -= 8;
+xe = 4116;
+xl = 1;
+break run;
+}
+if (smc) {
+ic -= 8;
+xe = 4116;
+xl = 1;
+break run;
+}
+ip = 8;
+sp0 = r4;
+const t17 = r4 - 4 | 0;
+const t18 = tlb[t17 >>> 12];
+if (t18 & 2 && (t17 & 3) === 0) {
+m32[(t18 & -4096 | t17 & 4095) >>> 2] = 4121;
+} else {
+h.wr32(cpu, t17, 4121);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t17;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821024, 819200))) {
+ic -= 7;
+xe = 821024;
+xl = -1;
+break run;
+}
+ip = 9;
+sp0 = r4;
+VX.flushDeferred(V, 3);
+r1 = -559087559;
+r2 = -559087559;
+r0 = -559087559;
+V.inlined[60] += 1;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821027, 819200))) {
+ic -= 6;
+xe = 821027;
+xl = -1;
+break run;
+}
+ip = 10;
+sp0 = r4;
+const t19 = tlb[r4 >>> 12];
+const t20 = t19 & 1 && (r4 & 3) === 0 ? m32[(t19 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t20 !== 4121) {
+ic -= 5;
+cpu.exitSite = 2;
+xe = t20;
+xl = -1;
+break run;
+}
+if ((tlb[1] & -4096) !== 4096 || !(tlb[1] & 1)) {
+ic -= 5;
+xe = 4121;
+xl = 2;
+break run;
+}
+if (smc) {
+ic -= 5;
+xe = 4121;
+xl = 2;
+break run;
+}
+const t21 = r0;
+const t22 = r0;
+const t23 = t21 ^ t22;
+r0 = t23;
+lop = 18;
+lres = t23;
+la = t21;
+lb = 0;
+lz = 2261;
+ip = 12;
+sp0 = r4;
+const t24 = r4 - 4 | 0;
+const t25 = tlb[t24 >>> 12];
+if (t25 & 2 && (t24 & 3) === 0) {
+m32[(t25 & -4096 | t24 & 4095) >>> 2] = 4128;
+} else {
+h.wr32(cpu, t24, 4128);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t24;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 822016, 819200))) {
+ic -= 3;
+xe = 822016;
+xl = -1;
+break run;
+}
+ip = 13;
+sp0 = r4;
+const t26 = r0;
+const t27 = t26 & 7;
+const t28 = V.deferMode;
+const t29 = ~t27;
+const t30 = t28 & t29;
+V.deferMode = t27 & 7;
+const t31 = t30 !== 0 ? 1 : 0;
+if (t31) {
+VX.flushDeferred(V, 3);
+}
+r1 = -559087528;
+r2 = -559087528;
+r0 = -559087528;
+V.inlined[61] += 1;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 822019, 819200))) {
+ic -= 2;
+xe = 822019;
+xl = -1;
+break run;
+}
+ip = 14;
+sp0 = r4;
+const t32 = tlb[r4 >>> 12];
+const t33 = t32 & 1 && (r4 & 3) === 0 ? m32[(t32 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t33 !== 4128) {
+ic -= 1;
+cpu.exitSite = 3;
+xe = t33;
+xl = -1;
+break run;
+}
+if ((tlb[1] & -4096) !== 4096 || !(tlb[1] & 1)) {
+ic -= 1;
+xe = 4128;
+xl = 3;
+break run;
+}
+if (smc) {
+ic -= 1;
+xe = 4128;
+xl = 3;
+break run;
+}
+ip = 15;
+sp0 = r4;
+const t34 = tlb[r4 >>> 12];
+const t35 = t34 & 1 && (r4 & 3) === 0 ? m32[(t34 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+xt = t35;
+pc = -1;
+continue run;
+}
+case -1:
+{
+if (ic >= lim) {
+cpu.exitSite = 4;
+xe = xt;
+xl = -1;
+break run;
+}
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+}
+cpu.exitSite = 5;
+xe = xt;
+xl = -1;
+break run;
+}
+}
+}
+ip = -1;
+} finally {
+R[0] = r0;
+R[1] = r1;
+R[2] = r2;
+R[4] = r4;
+cpu.eflags = fl;
+cpu.lazy = lz;
+cpu.lop = lop;
+cpu.lres = lres;
+cpu.la = la;
+cpu.lb = lb;
+if (ip < 0) {
+cpu.eip = xe;
+cpu.instructions = i0 + ic;
+} else {
+if (SPX[ip]) {
+R[4] = sp0;
+}
+cpu.eip = EIPS[ip];
+cpu.instructions = i0 + ic - LEFT[ip];
+}
+}
+return xl >= 0 ? L[xl] : undefined;
+};

@@ -1,0 +1,159 @@
+// vmi_indirect_tail: 7 instructions, 1 blocks
+// 1000 ff 15 0e 10 00 00 call dword ptr [0x100e]
+// 1006 89 c3 mov ebx, eax
+// 1008 ff 25 12 10 00 00 jmp dword ptr [0x1012]
+// 100e 20 83 0c 00 80 84 and byte ptr [ebx-0x7b7ffff4], al
+// 1014 0c 00 or al, 0x0
+// discover: 1 blocks
+// 1000: 3 instructions to 1008
+return function translated(cpu) {
+const R = cpu.regs;
+const tlb = cpu.mmu.tlb;
+const m8 = MEM.u8;
+const m16 = MEM.u16;
+const m32 = MEM.i32;
+const ep = MEM.codeEpoch;
+const lim = cpu.budget;
+let r0 = R[0];
+let r1 = R[1];
+let r2 = R[2];
+let r3 = R[3];
+let r4 = R[4];
+let fl = cpu.eflags;
+let lz = cpu.lazy;
+let lop = cpu.lop;
+let lres = cpu.lres;
+let la = cpu.la;
+let lb = cpu.lb;
+const i0 = cpu.instructions;
+let ic = 0;
+let ip = 0;
+let sp0 = r4;
+let pc = 0;
+let xe = 0;
+let xl = -1;
+let smc = 0;
+let xt = 0;
+try {
+run: for (; ; ) {
+switch (pc) {
+case 0:
+{
+ic += 7;
+ip = 0;
+sp0 = r4;
+const t0 = tlb[4110 >>> 12];
+const t1 = t0 & 1 && (4110 & 3) === 0 ? m32[(t0 & -4096 | 4110 & 4095) >>> 2] : h.rd32(cpu, 4110);
+const t2 = r4 - 4 | 0;
+const t3 = tlb[t2 >>> 12];
+if (t3 & 2 && (t2 & 3) === 0) {
+m32[(t3 & -4096 | t2 & 4095) >>> 2] = 4102;
+} else {
+h.wr32(cpu, t2, 4102);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t2;
+if (!(t1 === 820000 && ((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820000, 819200)))) {
+ic -= 6;
+cpu.exitSite = 0;
+xe = t1;
+xl = -1;
+break run;
+}
+ip = 1;
+sp0 = r4;
+const t4 = cpu.cr2;
+r1 = -559087591;
+r2 = -559087591;
+r0 = t4;
+V.inlined[21] += 1;
+ip = 2;
+sp0 = r4;
+const t5 = tlb[r4 >>> 12];
+const t6 = t5 & 1 && (r4 & 3) === 0 ? m32[(t5 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t6 !== 4102) {
+ic -= 4;
+cpu.exitSite = 1;
+xe = t6;
+xl = -1;
+break run;
+}
+if (smc) {
+ic -= 4;
+xe = 4102;
+xl = 0;
+break run;
+}
+const t7 = r0;
+r3 = t7;
+ip = 4;
+sp0 = r4;
+const t8 = tlb[4114 >>> 12];
+const t9 = t8 & 1 && (4114 & 3) === 0 ? m32[(t8 & -4096 | 4114 & 4095) >>> 2] : h.rd32(cpu, 4114);
+if (!(t9 === 820352 && ((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820352, 819200)))) {
+ic -= 2;
+cpu.exitSite = 2;
+xe = t9;
+xl = -1;
+break run;
+}
+ip = 5;
+sp0 = r4;
+V.vif = !!0;
+V.inlined[32] += 1;
+ip = 6;
+sp0 = r4;
+const t10 = tlb[r4 >>> 12];
+const t11 = t10 & 1 && (r4 & 3) === 0 ? m32[(t10 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+xt = t11;
+pc = -1;
+continue run;
+}
+case -1:
+{
+if (ic >= lim) {
+cpu.exitSite = 3;
+xe = xt;
+xl = -1;
+break run;
+}
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+}
+cpu.exitSite = 4;
+xe = xt;
+xl = -1;
+break run;
+}
+}
+}
+ip = -1;
+} finally {
+R[0] = r0;
+R[1] = r1;
+R[2] = r2;
+R[3] = r3;
+R[4] = r4;
+cpu.eflags = fl;
+cpu.lazy = lz;
+cpu.lop = lop;
+cpu.lres = lres;
+cpu.la = la;
+cpu.lb = lb;
+if (ip < 0) {
+cpu.eip = xe;
+cpu.instructions = i0 + ic;
+} else {
+if (SPX[ip]) {
+R[4] = sp0;
+}
+cpu.eip = EIPS[ip];
+cpu.instructions = i0 + ic - LEFT[ip];
+}
+}
+return xl >= 0 ? L[xl] : undefined;
+};

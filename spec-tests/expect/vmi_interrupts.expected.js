@@ -1,0 +1,274 @@
+// vmi_interrupts: 16 instructions, 1 blocks
+// 1000 e8 7b 74 0c 00 call 0xc8480
+// 1005 e8 96 74 0c 00 call 0xc84a0
+// 100a 89 c3 mov ebx, eax
+// 100c b8 00 02 00 00 mov eax, 0x200
+// 1011 e8 aa 74 0c 00 call 0xc84c0
+// 1016 e8 45 74 0c 00 call 0xc8460
+// 101b 89 d8 mov eax, ebx
+// 101d c3 ret
+// discover: 1 blocks
+// 1000: 8 instructions to 101d
+return function translated(cpu) {
+const R = cpu.regs;
+const tlb = cpu.mmu.tlb;
+const m8 = MEM.u8;
+const m16 = MEM.u16;
+const m32 = MEM.i32;
+const ep = MEM.codeEpoch;
+const lim = cpu.budget;
+let r0 = R[0];
+let r3 = R[3];
+let r4 = R[4];
+let fl = cpu.eflags;
+let lz = cpu.lazy;
+let lop = cpu.lop;
+let lres = cpu.lres;
+let la = cpu.la;
+let lb = cpu.lb;
+const i0 = cpu.instructions;
+let ic = 0;
+let ip = 0;
+let sp0 = r4;
+let pc = 0;
+let xe = 0;
+let xl = -1;
+let smc = 0;
+let xt = 0;
+try {
+run: for (; ; ) {
+switch (pc) {
+case 0:
+{
+ic += 16;
+ip = 0;
+sp0 = r4;
+const t0 = r4 - 4 | 0;
+const t1 = tlb[t0 >>> 12];
+if (t1 & 2 && (t0 & 3) === 0) {
+m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4101;
+} else {
+h.wr32(cpu, t0, 4101);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t0;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820352, 819200))) {
+ic -= 15;
+xe = 820352;
+xl = -1;
+break run;
+}
+ip = 1;
+sp0 = r4;
+V.vif = !!0;
+V.inlined[32] += 1;
+ip = 2;
+sp0 = r4;
+const t2 = tlb[r4 >>> 12];
+const t3 = t2 & 1 && (r4 & 3) === 0 ? m32[(t2 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t3 !== 4101) {
+ic -= 13;
+cpu.exitSite = 0;
+xe = t3;
+xl = -1;
+break run;
+}
+if (smc) {
+ic -= 13;
+xe = 4101;
+xl = 0;
+break run;
+}
+ip = 3;
+sp0 = r4;
+const t4 = r4 - 4 | 0;
+const t5 = tlb[t4 >>> 12];
+if (t5 & 2 && (t4 & 3) === 0) {
+m32[(t5 & -4096 | t4 & 4095) >>> 2] = 4106;
+} else {
+h.wr32(cpu, t4, 4106);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t4;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820384, 819200))) {
+ic -= 12;
+xe = 820384;
+xl = -1;
+break run;
+}
+ip = 4;
+sp0 = r4;
+const t6 = V.vif ? 1 : 0;
+const t7 = t6 ? 512 : 0;
+r0 = t7;
+V.inlined[33] += 1;
+ip = 5;
+sp0 = r4;
+const t8 = tlb[r4 >>> 12];
+const t9 = t8 & 1 && (r4 & 3) === 0 ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t9 !== 4106) {
+ic -= 10;
+cpu.exitSite = 1;
+xe = t9;
+xl = -1;
+break run;
+}
+if (smc) {
+ic -= 10;
+xe = 4106;
+xl = 1;
+break run;
+}
+const t10 = r0;
+r3 = t10;
+r0 = 512;
+ip = 8;
+sp0 = r4;
+const t11 = r4 - 4 | 0;
+const t12 = tlb[t11 >>> 12];
+if (t12 & 2 && (t11 & 3) === 0) {
+m32[(t12 & -4096 | t11 & 4095) >>> 2] = 4118;
+} else {
+h.wr32(cpu, t11, 4118);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t11;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820416, 819200))) {
+ic -= 7;
+xe = 820416;
+xl = -1;
+break run;
+}
+ip = 9;
+sp0 = r4;
+const t13 = r0;
+const t14 = t13 & 512;
+const t15 = t14 !== 0 ? 1 : 0;
+V.vif = !!t15;
+V.inlined[34] += 1;
+ip = 10;
+sp0 = r4;
+const t16 = tlb[r4 >>> 12];
+const t17 = t16 & 1 && (r4 & 3) === 0 ? m32[(t16 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t17 !== 4118) {
+ic -= 5;
+cpu.exitSite = 2;
+xe = t17;
+xl = -1;
+break run;
+}
+if (h.irq(cpu)) {
+ic -= 5;
+xe = 4118;
+xl = 2;
+break run;
+}
+if (smc) {
+ic -= 5;
+xe = 4118;
+xl = 2;
+break run;
+}
+ip = 11;
+sp0 = r4;
+const t18 = r4 - 4 | 0;
+const t19 = tlb[t18 >>> 12];
+if (t19 & 2 && (t18 & 3) === 0) {
+m32[(t19 & -4096 | t18 & 4095) >>> 2] = 4123;
+} else {
+h.wr32(cpu, t18, 4123);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t18;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820320, 819200))) {
+ic -= 4;
+xe = 820320;
+xl = -1;
+break run;
+}
+ip = 12;
+sp0 = r4;
+V.vif = !!1;
+V.inlined[31] += 1;
+ip = 13;
+sp0 = r4;
+const t20 = tlb[r4 >>> 12];
+const t21 = t20 & 1 && (r4 & 3) === 0 ? m32[(t20 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t21 !== 4123) {
+ic -= 2;
+cpu.exitSite = 3;
+xe = t21;
+xl = -1;
+break run;
+}
+if (h.irq(cpu)) {
+ic -= 2;
+xe = 4123;
+xl = 3;
+break run;
+}
+if (smc) {
+ic -= 2;
+xe = 4123;
+xl = 3;
+break run;
+}
+const t22 = r3;
+r0 = t22;
+ip = 15;
+sp0 = r4;
+const t23 = tlb[r4 >>> 12];
+const t24 = t23 & 1 && (r4 & 3) === 0 ? m32[(t23 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+xt = t24;
+pc = -1;
+continue run;
+}
+case -1:
+{
+if (ic >= lim) {
+cpu.exitSite = 4;
+xe = xt;
+xl = -1;
+break run;
+}
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+}
+cpu.exitSite = 5;
+xe = xt;
+xl = -1;
+break run;
+}
+}
+}
+ip = -1;
+} finally {
+R[0] = r0;
+R[3] = r3;
+R[4] = r4;
+cpu.eflags = fl;
+cpu.lazy = lz;
+cpu.lop = lop;
+cpu.lres = lres;
+cpu.la = la;
+cpu.lb = lb;
+if (ip < 0) {
+cpu.eip = xe;
+cpu.instructions = i0 + ic;
+} else {
+if (SPX[ip]) {
+R[4] = sp0;
+}
+cpu.eip = EIPS[ip];
+cpu.instructions = i0 + ic - LEFT[ip];
+}
+}
+return xl >= 0 ? L[xl] : undefined;
+};

@@ -1,0 +1,344 @@
+// vmi_linux3: 20 instructions, 1 blocks
+// 1000 b8 01 00 00 00 mov eax, 0x1
+// 1005 e8 16 7a 0c 00 call 0xc8a20
+// 100a b8 03 50 00 00 mov eax, 0x5003
+// 100f ba 00 80 00 00 mov edx, 0x8000
+// 1014 b9 01 00 00 00 mov ecx, 0x1
+// 1019 e8 a2 75 0c 00 call 0xc85c0
+// 101e b8 10 00 00 00 mov eax, 0x10
+// 1023 ba 00 70 00 00 mov edx, 0x7000
+// 1028 e8 93 72 0c 00 call 0xc82c0
+// 102d 31 c0 xor eax, eax
+// 102f e8 ec 79 0c 00 call 0xc8a20
+// 1034 c3 ret
+return function translated(cpu) {
+const R = cpu.regs;
+const tlb = cpu.mmu.tlb;
+const m8 = MEM.u8;
+const m16 = MEM.u16;
+const m32 = MEM.i32;
+const ep = MEM.codeEpoch;
+const lim = cpu.budget;
+let r0 = R[0];
+let r1 = R[1];
+let r2 = R[2];
+let r4 = R[4];
+let fl = cpu.eflags;
+let lz = cpu.lazy;
+let lop = cpu.lop;
+let lres = cpu.lres;
+let la = cpu.la;
+let lb = cpu.lb;
+const i0 = cpu.instructions;
+let ic = 0;
+let ip = 0;
+let sp0 = r4;
+let pc = 0;
+let xe = 0;
+let xl = -1;
+let smc = 0;
+let xt = 0;
+try {
+run: for (; ; ) {
+switch (pc) {
+case 0:
+{
+ic += 20;
+r0 = 1;
+ip = 1;
+sp0 = r4;
+const t0 = r4 - 4 | 0;
+const t1 = tlb[t0 >>> 12];
+if (t1 & 2 && (t0 & 3) === 0) {
+m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4106;
+} else {
+h.wr32(cpu, t0, 4106);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t0;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821792, 819200))) {
+ic -= 18;
+xe = 821792;
+xl = -1;
+break run;
+}
+ip = 2;
+sp0 = r4;
+const t2 = r0;
+const t3 = t2 & 7;
+const t4 = V.deferMode;
+const t5 = ~t3;
+const t6 = t4 & t5;
+V.deferMode = t3 & 7;
+const t7 = t6 !== 0 ? 1 : 0;
+if (t7) {
+VX.flushDeferred(V, 3);
+}
+r1 = -559087543;
+r2 = -559087543;
+r0 = -559087543;
+V.inlined[61] += 1;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821795, 819200))) {
+ic -= 17;
+xe = 821795;
+xl = -1;
+break run;
+}
+ip = 3;
+sp0 = r4;
+const t8 = tlb[r4 >>> 12];
+const t9 = t8 & 1 && (r4 & 3) === 0 ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t9 !== 4106) {
+ic -= 16;
+cpu.exitSite = 0;
+xe = t9;
+xl = -1;
+break run;
+}
+if ((tlb[1] & -4096) !== 4096 || !(tlb[1] & 1)) {
+ic -= 16;
+xe = 4106;
+xl = 0;
+break run;
+}
+if (smc) {
+ic -= 16;
+xe = 4106;
+xl = 0;
+break run;
+}
+r0 = 20483;
+r2 = 32768;
+r1 = 1;
+ip = 7;
+sp0 = r4;
+const t10 = r4 - 4 | 0;
+const t11 = tlb[t10 >>> 12];
+if (t11 & 2 && (t10 & 3) === 0) {
+m32[(t11 & -4096 | t10 & 4095) >>> 2] = 4126;
+} else {
+h.wr32(cpu, t10, 4126);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t10;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820672, 819200))) {
+ic -= 12;
+xe = 820672;
+xl = -1;
+break run;
+}
+ip = 8;
+sp0 = r4;
+const t12 = r0;
+const t13 = r2;
+const t14 = r1;
+const t15 = tlb[t13 >>> 12];
+const t16 = t15 & 1 ? t15 & -4096 | t13 & 4095 : VX.walk(V, t13);
+VX.notePxeWrite(V, t16);
+if ((t16 & 3) === 0 && t16 >>> 0 < 1048576 && (MEM.pageKind[t16 >>> 12] & 255) === 0) {
+m32[t16 >>> 2] = t12;
+} else {
+h.wrPhys(cpu, t16, t12);
+smc = MEM.codeEpoch !== ep;
+}
+r1 = -559087578;
+r2 = -559087578;
+r0 = -559087578;
+V.inlined[41] += 1;
+ip = 9;
+sp0 = r4;
+const t17 = tlb[r4 >>> 12];
+const t18 = t17 & 1 && (r4 & 3) === 0 ? m32[(t17 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t18 !== 4126) {
+ic -= 10;
+cpu.exitSite = 1;
+xe = t18;
+xl = -1;
+break run;
+}
+if (smc) {
+ic -= 10;
+xe = 4126;
+xl = 1;
+break run;
+}
+r0 = 16;
+r2 = 28672;
+ip = 12;
+sp0 = r4;
+const t19 = r4 - 4 | 0;
+const t20 = tlb[t19 >>> 12];
+if (t20 & 2 && (t19 & 3) === 0) {
+m32[(t20 & -4096 | t19 & 4095) >>> 2] = 4141;
+} else {
+h.wr32(cpu, t19, 4141);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t19;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 819904, 819200))) {
+ic -= 7;
+xe = 819904;
+xl = -1;
+break run;
+}
+ip = 13;
+sp0 = r4;
+const t21 = r0;
+const t22 = r2;
+const t23 = V.deferMode;
+const t24 = t23 & 2;
+if (t24) {
+VX.queueKernelStack(V, 0, t21, t22);
+} else {
+VX.setKernelStack(V, 0, t21, t22);
+}
+r1 = -559087602;
+r2 = -559087602;
+r0 = -559087602;
+V.inlined[15] += 1;
+ip = 14;
+sp0 = r4;
+const t25 = tlb[r4 >>> 12];
+const t26 = t25 & 1 && (r4 & 3) === 0 ? m32[(t25 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t26 !== 4141) {
+ic -= 5;
+cpu.exitSite = 2;
+xe = t26;
+xl = -1;
+break run;
+}
+if (smc) {
+ic -= 5;
+xe = 4141;
+xl = 2;
+break run;
+}
+const t27 = r0;
+const t28 = r0;
+const t29 = t27 ^ t28;
+r0 = t29;
+lop = 18;
+lres = t29;
+la = t27;
+lb = 0;
+lz = 2261;
+ip = 16;
+sp0 = r4;
+const t30 = r4 - 4 | 0;
+const t31 = tlb[t30 >>> 12];
+if (t31 & 2 && (t30 & 3) === 0) {
+m32[(t31 & -4096 | t30 & 4095) >>> 2] = 4148;
+} else {
+h.wr32(cpu, t30, 4148);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t30;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821792, 819200))) {
+ic -= 3;
+xe = 821792;
+xl = -1;
+break run;
+}
+ip = 17;
+sp0 = r4;
+const t32 = r0;
+const t33 = t32 & 7;
+const t34 = V.deferMode;
+const t35 = ~t33;
+const t36 = t34 & t35;
+V.deferMode = t33 & 7;
+const t37 = t36 !== 0 ? 1 : 0;
+if (t37) {
+VX.flushDeferred(V, 3);
+}
+r1 = -559087543;
+r2 = -559087543;
+r0 = -559087543;
+V.inlined[61] += 1;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821795, 819200))) {
+ic -= 2;
+xe = 821795;
+xl = -1;
+break run;
+}
+ip = 18;
+sp0 = r4;
+const t38 = tlb[r4 >>> 12];
+const t39 = t38 & 1 && (r4 & 3) === 0 ? m32[(t38 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t39 !== 4148) {
+ic -= 1;
+cpu.exitSite = 3;
+xe = t39;
+xl = -1;
+break run;
+}
+if ((tlb[1] & -4096) !== 4096 || !(tlb[1] & 1)) {
+ic -= 1;
+xe = 4148;
+xl = 3;
+break run;
+}
+if (smc) {
+ic -= 1;
+xe = 4148;
+xl = 3;
+break run;
+}
+ip = 19;
+sp0 = r4;
+const t40 = tlb[r4 >>> 12];
+const t41 = t40 & 1 && (r4 & 3) === 0 ? m32[(t40 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+xt = t41;
+pc = -1;
+continue run;
+}
+case -1:
+{
+if (ic >= lim) {
+cpu.exitSite = 4;
+xe = xt;
+xl = -1;
+break run;
+}
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+}
+cpu.exitSite = 5;
+xe = xt;
+xl = -1;
+break run;
+}
+}
+}
+ip = -1;
+} finally {
+R[0] = r0;
+R[1] = r1;
+R[2] = r2;
+R[4] = r4;
+cpu.eflags = fl;
+cpu.lazy = lz;
+cpu.lop = lop;
+cpu.lres = lres;
+cpu.la = la;
+cpu.lb = lb;
+if (ip < 0) {
+cpu.eip = xe;
+cpu.instructions = i0 + ic;
+} else {
+if (SPX[ip]) {
+R[4] = sp0;
+}
+cpu.eip = EIPS[ip];
+cpu.instructions = i0 + ic - LEFT[ip];
+}
+}
+return xl >= 0 ? L[xl] : undefined;
+};

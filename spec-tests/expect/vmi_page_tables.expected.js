@@ -1,0 +1,518 @@
+// vmi_page_tables: 34 instructions, 1 blocks
+// 1000 b8 03 50 00 00 mov eax, 0x5003
+// 1005 ba 00 80 00 00 mov edx, 0x8000
+// 100a e8 91 75 0c 00 call 0xc85a0
+// 100f b8 00 80 00 00 mov eax, 0x8000
+// 1014 e8 a7 75 0c 00 call 0xc85c0
+// 1019 b8 03 60 00 00 mov eax, 0x6003
+// 101e ba 04 80 00 00 mov edx, 0x8004
+// 1023 e8 b8 75 0c 00 call 0xc85e0
+// 1028 b8 05 00 00 00 mov eax, 0x5
+// 102d ba 08 80 00 00 mov edx, 0x8008
+// 1032 e8 29 76 0c 00 call 0xc8660
+// 1037 b8 03 70 00 00 mov eax, 0x7003
+// 103c 31 d2 xor edx, edx
+// 103e b9 10 80 00 00 mov ecx, 0x8010
+// 1043 e8 b8 75 0c 00 call 0xc8600
+// 1048 b8 00 00 40 00 mov eax, 0x400000
+// 104d e8 8e 76 0c 00 call 0xc86e0
+// 1052 b8 01 00 00 00 mov eax, 0x1
+// 1057 e8 a4 76 0c 00 call 0xc8700
+// 105c c3 ret
+return function translated(cpu) {
+const R = cpu.regs;
+const tlb = cpu.mmu.tlb;
+const m8 = MEM.u8;
+const m16 = MEM.u16;
+const m32 = MEM.i32;
+const ep = MEM.codeEpoch;
+const lim = cpu.budget;
+let r0 = R[0];
+let r1 = R[1];
+let r2 = R[2];
+let r4 = R[4];
+let fl = cpu.eflags;
+let lz = cpu.lazy;
+let lop = cpu.lop;
+let lres = cpu.lres;
+let la = cpu.la;
+let lb = cpu.lb;
+const i0 = cpu.instructions;
+let ic = 0;
+let ip = 0;
+let sp0 = r4;
+let pc = 0;
+let xe = 0;
+let xl = -1;
+let smc = 0;
+let xt = 0;
+try {
+run: for (; ; ) {
+switch (pc) {
+case 0:
+{
+ic += 34;
+r0 = 20483;
+r2 = 32768;
+ip = 2;
+sp0 = r4;
+const t0 = r4 - 4 | 0;
+const t1 = tlb[t0 >>> 12];
+if (t1 & 2 && (t0 & 3) === 0) {
+m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4111;
+} else {
+h.wr32(cpu, t0, 4111);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t0;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820640, 819200))) {
+ic -= 31;
+xe = 820640;
+xl = -1;
+break run;
+}
+ip = 3;
+sp0 = r4;
+const t2 = r0;
+const t3 = r2;
+const t4 = tlb[t3 >>> 12];
+const t5 = t4 & 1 ? t4 & -4096 | t3 & 4095 : VX.walk(V, t3);
+VX.notePxeWrite(V, t5);
+if ((t5 & 3) === 0 && t5 >>> 0 < 1048576 && (MEM.pageKind[t5 >>> 12] & 255) === 0) {
+m32[t5 >>> 2] = t2;
+} else {
+h.wrPhys(cpu, t5, t2);
+smc = MEM.codeEpoch !== ep;
+}
+r1 = -559087571;
+r2 = -559087571;
+r0 = -559087571;
+V.inlined[41] += 1;
+ip = 4;
+sp0 = r4;
+const t6 = tlb[r4 >>> 12];
+const t7 = t6 & 1 && (r4 & 3) === 0 ? m32[(t6 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t7 !== 4111) {
+ic -= 29;
+cpu.exitSite = 0;
+xe = t7;
+xl = -1;
+break run;
+}
+if (smc) {
+ic -= 29;
+xe = 4111;
+xl = 0;
+break run;
+}
+r0 = 32768;
+ip = 6;
+sp0 = r4;
+const t8 = r4 - 4 | 0;
+const t9 = tlb[t8 >>> 12];
+if (t9 & 2 && (t8 & 3) === 0) {
+m32[(t9 & -4096 | t8 & 4095) >>> 2] = 4121;
+} else {
+h.wr32(cpu, t8, 4121);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t8;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820672, 819200))) {
+ic -= 27;
+xe = 820672;
+xl = -1;
+break run;
+}
+ip = 7;
+sp0 = r4;
+const t10 = r0;
+const t11 = tlb[t10 >>> 12];
+const t12 = t11 & 1 ? t11 & -4096 | t10 & 4095 : VX.walk(V, t10);
+const t13 = (t12 & 3) === 0 && t12 >>> 0 < 1048576 && (MEM.pageKind[t12 >>> 12] & 126) === 0 ? m32[t12 >>> 2] : h.rdPhys(cpu, t12);
+r1 = -559087570;
+r2 = -559087570;
+r0 = t13;
+V.inlined[42] += 1;
+ip = 8;
+sp0 = r4;
+const t14 = tlb[r4 >>> 12];
+const t15 = t14 & 1 && (r4 & 3) === 0 ? m32[(t14 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t15 !== 4121) {
+ic -= 25;
+cpu.exitSite = 1;
+xe = t15;
+xl = -1;
+break run;
+}
+if (smc) {
+ic -= 25;
+xe = 4121;
+xl = 1;
+break run;
+}
+r0 = 24579;
+r2 = 32772;
+ip = 11;
+sp0 = r4;
+const t16 = r4 - 4 | 0;
+const t17 = tlb[t16 >>> 12];
+if (t17 & 2 && (t16 & 3) === 0) {
+m32[(t17 & -4096 | t16 & 4095) >>> 2] = 4136;
+} else {
+h.wr32(cpu, t16, 4136);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t16;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820704, 819200))) {
+ic -= 22;
+xe = 820704;
+xl = -1;
+break run;
+}
+ip = 12;
+sp0 = r4;
+const t18 = r0;
+const t19 = r2;
+const t20 = tlb[t19 >>> 12];
+const t21 = t20 & 1 ? t20 & -4096 | t19 & 4095 : VX.walk(V, t19);
+VX.notePxeWrite(V, t21);
+const t22 = (t21 & 3) === 0 && t21 >>> 0 < 1048576 && (MEM.pageKind[t21 >>> 12] & 126) === 0 ? m32[t21 >>> 2] : h.rdPhys(cpu, t21);
+if ((t21 & 3) === 0 && t21 >>> 0 < 1048576 && (MEM.pageKind[t21 >>> 12] & 255) === 0) {
+m32[t21 >>> 2] = t18;
+} else {
+h.wrPhys(cpu, t21, t18);
+smc = MEM.codeEpoch !== ep;
+}
+r1 = -559087569;
+r2 = -559087569;
+r0 = t22;
+V.inlined[43] += 1;
+ip = 13;
+sp0 = r4;
+const t23 = tlb[r4 >>> 12];
+const t24 = t23 & 1 && (r4 & 3) === 0 ? m32[(t23 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t24 !== 4136) {
+ic -= 20;
+cpu.exitSite = 2;
+xe = t24;
+xl = -1;
+break run;
+}
+if (smc) {
+ic -= 20;
+xe = 4136;
+xl = 2;
+break run;
+}
+r0 = 5;
+r2 = 32776;
+ip = 16;
+sp0 = r4;
+const t25 = r4 - 4 | 0;
+const t26 = tlb[t25 >>> 12];
+if (t26 & 2 && (t25 & 3) === 0) {
+m32[(t26 & -4096 | t25 & 4095) >>> 2] = 4151;
+} else {
+h.wr32(cpu, t25, 4151);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t25;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820832, 819200))) {
+ic -= 17;
+xe = 820832;
+xl = -1;
+break run;
+}
+ip = 17;
+sp0 = r4;
+const t27 = r0;
+const t28 = r2;
+const t29 = tlb[t28 >>> 12];
+const t30 = t29 & 1 ? t29 & -4096 | t28 & 4095 : VX.walk(V, t28);
+VX.notePxeWrite(V, t30);
+const t31 = t27 & 31;
+const t32 = (t30 & 3) === 0 && t30 >>> 0 < 1048576 && (MEM.pageKind[t30 >>> 12] & 126) === 0 ? m32[t30 >>> 2] : h.rdPhys(cpu, t30);
+const t33 = 1 << t31;
+const t34 = t32 | t33;
+if ((t30 & 3) === 0 && t30 >>> 0 < 1048576 && (MEM.pageKind[t30 >>> 12] & 255) === 0) {
+m32[t30 >>> 2] = t34;
+} else {
+h.wrPhys(cpu, t30, t34);
+smc = MEM.codeEpoch !== ep;
+}
+const t35 = t32 >>> t31 | 0;
+const t36 = t35 & 1;
+r1 = -559087565;
+r2 = -559087565;
+r0 = t36;
+V.inlined[47] += 1;
+ip = 18;
+sp0 = r4;
+const t37 = tlb[r4 >>> 12];
+const t38 = t37 & 1 && (r4 & 3) === 0 ? m32[(t37 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t38 !== 4151) {
+ic -= 15;
+cpu.exitSite = 3;
+xe = t38;
+xl = -1;
+break run;
+}
+if (smc) {
+ic -= 15;
+xe = 4151;
+xl = 3;
+break run;
+}
+r0 = 28675;
+const t39 = r2;
+const t40 = r2;
+const t41 = t39 ^ t40;
+r2 = t41;
+lop = 18;
+lres = t41;
+la = t39;
+lb = 0;
+lz = 2261;
+r1 = 32784;
+ip = 22;
+sp0 = r4;
+const t42 = r4 - 4 | 0;
+const t43 = tlb[t42 >>> 12];
+if (t43 & 2 && (t42 & 3) === 0) {
+m32[(t43 & -4096 | t42 & 4095) >>> 2] = 4168;
+} else {
+h.wr32(cpu, t42, 4168);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t42;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820736, 819200))) {
+ic -= 11;
+xe = 820736;
+xl = -1;
+break run;
+}
+ip = 23;
+sp0 = r4;
+const t44 = r0;
+const t45 = r2;
+const t46 = r1;
+const t47 = tlb[t46 >>> 12];
+const t48 = t47 & 1 ? t47 & -4096 | t46 & 4095 : VX.walk(V, t46);
+VX.notePxeWrite(V, t48);
+const t49 = t48 + 4 | 0;
+if ((t49 & 3) === 0 && t49 >>> 0 < 1048576 && (MEM.pageKind[t49 >>> 12] & 255) === 0) {
+m32[t49 >>> 2] = t45;
+} else {
+h.wrPhys(cpu, t49, t45);
+smc = MEM.codeEpoch !== ep;
+}
+if ((t48 & 3) === 0 && t48 >>> 0 < 1048576 && (MEM.pageKind[t48 >>> 12] & 255) === 0) {
+m32[t48 >>> 2] = t44;
+} else {
+h.wrPhys(cpu, t48, t44);
+smc = MEM.codeEpoch !== ep;
+}
+r1 = -559087568;
+r2 = -559087568;
+r0 = -559087568;
+V.inlined[44] += 1;
+ip = 24;
+sp0 = r4;
+const t50 = tlb[r4 >>> 12];
+const t51 = t50 & 1 && (r4 & 3) === 0 ? m32[(t50 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t51 !== 4168) {
+ic -= 9;
+cpu.exitSite = 4;
+xe = t51;
+xl = -1;
+break run;
+}
+if (smc) {
+ic -= 9;
+xe = 4168;
+xl = 4;
+break run;
+}
+r0 = 4194304;
+ip = 26;
+sp0 = r4;
+const t52 = r4 - 4 | 0;
+const t53 = tlb[t52 >>> 12];
+if (t53 & 2 && (t52 & 3) === 0) {
+m32[(t53 & -4096 | t52 & 4095) >>> 2] = 4178;
+} else {
+h.wr32(cpu, t52, 4178);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t52;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820960, 819200))) {
+ic -= 7;
+xe = 820960;
+xl = -1;
+break run;
+}
+ip = 27;
+sp0 = r4;
+const t54 = r0;
+const t55 = V.deferMode;
+const t56 = t55 & 1;
+if (t56) {
+VX.queueInvalidatePage(V, t54);
+} else {
+VX.invalidatePage(V, t54);
+}
+r1 = -559087561;
+r2 = -559087561;
+r0 = -559087561;
+V.inlined[58] += 1;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820963, 819200))) {
+ic -= 6;
+xe = 820963;
+xl = -1;
+break run;
+}
+ip = 28;
+sp0 = r4;
+const t57 = tlb[r4 >>> 12];
+const t58 = t57 & 1 && (r4 & 3) === 0 ? m32[(t57 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t58 !== 4178) {
+ic -= 5;
+cpu.exitSite = 5;
+xe = t58;
+xl = -1;
+break run;
+}
+if ((tlb[1] & -4096) !== 4096 || !(tlb[1] & 1)) {
+ic -= 5;
+xe = 4178;
+xl = 5;
+break run;
+}
+if (smc) {
+ic -= 5;
+xe = 4178;
+xl = 5;
+break run;
+}
+r0 = 1;
+ip = 30;
+sp0 = r4;
+const t59 = r4 - 4 | 0;
+const t60 = tlb[t59 >>> 12];
+if (t60 & 2 && (t59 & 3) === 0) {
+m32[(t60 & -4096 | t59 & 4095) >>> 2] = 4188;
+} else {
+h.wr32(cpu, t59, 4188);
+smc = MEM.codeEpoch !== ep;
+}
+r4 = t59;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820992, 819200))) {
+ic -= 3;
+xe = 820992;
+xl = -1;
+break run;
+}
+ip = 31;
+sp0 = r4;
+const t61 = r0;
+const t62 = V.deferMode;
+const t63 = t62 & 1;
+if (t63) {
+VX.queueFlushTlb(V, t61);
+} else {
+VX.flushTlb(V, t61);
+}
+r1 = -559087560;
+r2 = -559087560;
+r0 = -559087560;
+V.inlined[59] += 1;
+if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820995, 819200))) {
+ic -= 2;
+xe = 820995;
+xl = -1;
+break run;
+}
+ip = 32;
+sp0 = r4;
+const t64 = tlb[r4 >>> 12];
+const t65 = t64 & 1 && (r4 & 3) === 0 ? m32[(t64 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+if (t65 !== 4188) {
+ic -= 1;
+cpu.exitSite = 6;
+xe = t65;
+xl = -1;
+break run;
+}
+if ((tlb[1] & -4096) !== 4096 || !(tlb[1] & 1)) {
+ic -= 1;
+xe = 4188;
+xl = 6;
+break run;
+}
+if (smc) {
+ic -= 1;
+xe = 4188;
+xl = 6;
+break run;
+}
+ip = 33;
+sp0 = r4;
+const t66 = tlb[r4 >>> 12];
+const t67 = t66 & 1 && (r4 & 3) === 0 ? m32[(t66 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4);
+r4 = r4 + 4 | 0;
+xt = t67;
+pc = -1;
+continue run;
+}
+case -1:
+{
+if (ic >= lim) {
+cpu.exitSite = 7;
+xe = xt;
+xl = -1;
+break run;
+}
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+}
+cpu.exitSite = 8;
+xe = xt;
+xl = -1;
+break run;
+}
+}
+}
+ip = -1;
+} finally {
+R[0] = r0;
+R[1] = r1;
+R[2] = r2;
+R[4] = r4;
+cpu.eflags = fl;
+cpu.lazy = lz;
+cpu.lop = lop;
+cpu.lres = lres;
+cpu.la = la;
+cpu.lb = lb;
+if (ip < 0) {
+cpu.eip = xe;
+cpu.instructions = i0 + ic;
+} else {
+if (SPX[ip]) {
+R[4] = sp0;
+}
+cpu.eip = EIPS[ip];
+cpu.instructions = i0 + ic - LEFT[ip];
+}
+}
+return xl >= 0 ? L[xl] : undefined;
+};
