@@ -6,7 +6,7 @@ import { id, type Expr } from '../translator/emit/ast.ts';
 import { Rng } from '../spec-tests/fuzz/generate.ts';
 import {
   TLB_NX, TLB_RS, TLB_RU, TLB_WS, TLB_WU, aligned, executable, fitsInPage, grants, physical, tlbEntry, tlbGrants, tlbMaps,
-  tlbPhysical, tlbRight, tlbSlot,
+  tlbFetchesFrom, tlbPhysical, tlbRight, tlbSlot,
 } from './tlb.ts';
 
 const evaluate = (e: Expr, entry: number, lin: number): number =>
@@ -19,6 +19,8 @@ function formulas<V>(a: Arith<V>, e: V, lin: V, frame: number, right: number, si
     phys: tlbPhysical(a, e, lin),
     grants: tlbGrants(a, e, a.c(right)),
     maps: tlbMaps(a, e, a.c(frame | 0), a.c(right)),
+    fetches: tlbFetchesFrom(a, e, a.c(frame | 0), a.c(right)),
+    fetchesElsewhere: tlbFetchesFrom(a, e, a.c((frame ^ 0x1000) | 0), a.c(right)),
     aligned: aligned(a, lin, size),
   };
 }
@@ -42,6 +44,8 @@ describe('the TLB entry and its fast-path test', () => {
         phys: (frame | (lin & 0xfff)) | 0,
         grants: rights & right ? 1 : 0,
         maps: rights & right ? 1 : 0,
+        fetches: rights & right && !(rights & TLB_NX) ? 1 : 0,
+        fetchesElsewhere: 0,
         aligned: lin % size === 0 ? 1 : 0,
       };
       expect(formulas(NUM, e, lin, frame, right, size)).toEqual(want);

@@ -105,6 +105,11 @@ export function tlbMaps<V>(a: Arith<V>, e: V, frame: V, right: V): V {
   return a.and(a.eq(tlbFrame(a, e), frame), tlbGrants(a, e, right));
 }
 
+/** Is code fetched through e from `frame` with the read right `right` (not NX): does a call into that page reach that frame? */
+export function tlbFetchesFrom<V>(a: Arith<V>, e: V, frame: V, right: V): V {
+  return a.eq(a.and(e, a.or(a.c(FRAME | TLB_NX), right)), a.or(frame, right));
+}
+
 /** Is lin aligned for an access of `size` bytes (so a typed-array view of that width reaches it)? */
 export function aligned<V>(a: Arith<V>, lin: V, size: number): V {
   return a.eq(a.and(lin, a.c(size - 1)), a.c(0));

@@ -16,7 +16,7 @@
  */
 import type { Ops } from '../semantics/ops.ts';
 import { InterpOps } from '../runtime/interp-ops.ts';
-import { TLB_RS } from '../cpu/mmu.ts';
+import { grants, physical, TLB_RS } from '../cpu/tlb.ts';
 import type { VcpuVmi } from './state.ts';
 import { ROM_EFFECTS, type Effect, type EffectName } from './effects.ts';
 
@@ -66,7 +66,7 @@ export class RomOps extends InterpOps implements VmiOps<number> {
 
   linearToPhysical(lin: number): number {
     const e = this.cpu.mmu.tlb[lin >>> 12];
-    return e & TLB_RS ? ((e & ~0xfff) | (lin & 0xfff)) >>> 0 : this.effect('walk', lin);
+    return grants(e, TLB_RS) ? physical(e, lin) >>> 0 : this.effect('walk', lin);
   }
 
   loadPhys(addr: number): number { return this.ctx.machine.memory.read(addr >>> 0, 4); }

@@ -42,8 +42,8 @@ case 0:
 ic += 7;
 ip = 0;
 sp0 = r4;
-const t0 = tlb[4110 >>> 12];
-const t1 = t0 & 1 && (4110 & 3) === 0 ? m32[(t0 & -4096 | 4110 & 4095) >>> 2] : h.rd32(cpu, 4110);
+const t0 = tlb[1];
+const t1 = 0 ? m32[(t0 & -4096 | 14) >>> 2] : h.rd32(cpu, 4110);
 const t2 = r4 - 4 | 0;
 const t3 = tlb[t2 >>> 12];
 if (t3 & 2 && (t2 & 3) === 0) {
@@ -89,8 +89,8 @@ const t7 = r0;
 r3 = t7;
 ip = 4;
 sp0 = r4;
-const t8 = tlb[4114 >>> 12];
-const t9 = t8 & 1 && (4114 & 3) === 0 ? m32[(t8 & -4096 | 4114 & 4095) >>> 2] : h.rd32(cpu, 4114);
+const t8 = tlb[1];
+const t9 = 0 ? m32[(t8 & -4096 | 18) >>> 2] : h.rd32(cpu, 4114);
 if (!(t9 === 820352 && ((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820352, 819200)))) {
 ic -= 2;
 cpu.exitSite = 2;

@@ -32,7 +32,8 @@
 import type { VmiOps } from '../../vmirom/ops.ts';
 import { EFFECT_TRAITS, type EffectName } from '../../vmirom/effects.ts';
 import { PageKind } from '../../cpu/memory.ts';
-import { TLB_RS } from '../../cpu/mmu.ts';
+import { TLB_RS, tlbGrants, tlbPhysical, tlbSlot } from '../../cpu/tlb.ts';
+import { X, testFor } from '../emit/expr-arith.ts';
 import { EmitOps, type EmitContext } from '../emit/emit-ops.ts';
 import { CODE_EPOCH, PAGE_KINDS, cpuField, hostFn, local, memoryField, param, vmiEffect, vmiField } from '../emit/abi.ts';
 import { assign, bin, call, cond, exprStmt, ifStmt, index, logical, num, unary, type Expr, type Stmt } from '../emit/ast.ts';
@@ -67,10 +68,9 @@ export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
 
   linearToPhysical(lin: Expr): Expr {
     const a = this.fresh(lin);
-    const e = this.fresh(index(local('tlb'), bin('>>>', a, num(12))));
-    const hit = bin('|', bin('&', e, num(-4096)), bin('&', a, num(0xfff)));
+    const e = this.fresh(index(local('tlb'), tlbSlot(X, a)));
     this.mayThrow = true;
-    return this.fresh(cond(bin('&', e, num(TLB_RS)), hit, call(vmiEffect('walk'), [param('vmi'), a])));
+    return this.fresh(cond(testFor(tlbGrants(X, e, X.c(TLB_RS))), tlbPhysical(X, e, a), call(vmiEffect('walk'), [param('vmi'), a])));
   }
   setCr2(v: Expr): void { this.out.push(assign(cpuField('cr2'), v)); }
 

@@ -55,7 +55,8 @@ import type { Cpu } from '../../cpu/cpu.ts';
 import type { Instr } from '../../isa/instr.ts';
 import { Seg } from '../../isa/instr.ts';
 import { K } from '../../isa/operands.ts';
-import { TLB_NX, TLB_RS } from '../../cpu/tlb.ts';
+import { TLB_RS, tlbFetchesFrom } from '../../cpu/tlb.ts';
+import { X, testFor } from '../emit/expr-arith.ts';
 import { VMICALL_OPCODE } from '../../semantics/families/vmi.ts';
 import { CALL_NAMES, type AbiCall } from '../../vmirom/abis.ts';
 import { SHARED_CALLS } from '../../vmirom/calls.ts';
@@ -200,7 +201,7 @@ class InlinedVmiCall implements ClaimedCall {
   /** Is code at `lin` (in the slot) fetched from the ROM's frame now: the TLB, else a page walk (which sets the accessed bit a fetch sets)? */
   private fetchesRom(lin: number): Expr {
     const entry = index(local('tlb'), num(lin >>> 12));
-    const cached = bin('===', bin('&', entry, num(-4096 | TLB_RS | TLB_NX)), num(this.frame | TLB_RS));
+    const cached = testFor(tlbFetchesFrom(X, entry, num(this.frame), num(TLB_RS)));
     return logical('||', cached, call(hostFn('fetchesFrom'), [local('cpu'), num(lin), num(this.frame)]));
   }
 
