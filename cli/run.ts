@@ -272,7 +272,9 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     lines.push(...marks.lines(fmtInt));
     const calls = Object.entries(vmiCalls);
     const split = opts.stats && vmiInline ? vmiInline : undefined;
-    const inlineNote = split ? ` (inlined ${fmtInt(split.inlined)}, called ${fmtInt(split.called)}${split.enabled ? '' : ', inlining off'})` : '';
+    // under lockstep an inlined call runs again through the ROM, and that run is the one kept
+    const inliningNote = !split?.enabled ? ', inlining off' : opts.lockstep ? ', lockstep keeps the ROM path\'s runs' : '';
+    const inlineNote = split ? ` (inlined ${fmtInt(split.inlined)}, called ${fmtInt(split.called)}${inliningNote})` : '';
     lines.push(`  VMI calls     ${calls.length ? calls.reduce((s, [, n]) => s + n, 0).toLocaleString('en-US') : 'none'}${inlineNote}`);
     for (const [name, n] of calls) {
       const c = split?.byName[name];
