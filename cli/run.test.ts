@@ -5,13 +5,18 @@
  * and a non-zero exit, and --json keeps stdout for the summary alone.
  */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const BIN = new URL('../bin/vmidbt.js', import.meta.url).pathname;
 const run = (...args: string[]) => spawnSync(process.execPath, [BIN, 'run', ...args], { encoding: 'utf8', timeout: 120_000 });
+/** `run` without blocking the test worker (a guest run of several seconds would starve vitest's own messages) */
+const runAsync = (...args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
+  const child = execFile(process.execPath, [BIN, 'run', ...args], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 },
+    (_err, stdout, stderr) => done({ status: child.exitCode, stdout, stderr }));
+});
 
 describe('vmidbt run', () => {
   it('fails in one line for a missing image', () => {
@@ -69,6 +74,44 @@ describe('vmidbt run', () => {
     const r = run('--no-reboot', '--vmi-abi', 'linux3', '--append', 'run=crc32b scale=0.01 reboot=hard vmi=linux3', '--json');
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ exitStatus: 0, stopReason: 'guest reboot (hard)', reboots: 0 });
+  });
+
+  // issue 10: the guest cannot tell an inlined VMI call from a called one except by time
+  it('inlines VMI calls unless --no-vmi-inline, with the same guest run either way, and counts both', async () => {
+    const append = 'run=ptemod,null scale=0.02';
+    const summary = async (...args: string[]) => {
+      const r = await runAsync('--append', append, '--json', ...args);
+      expect(r.status).toBe(0);
+      return { s: JSON.parse(r.stdout), results: r.stderr.split('\n').filter((l) => l.startsWith('RESULT ')) };
+    };
+    const [inlined, called] = [await summary(), await summary('--no-vmi-inline')];
+    expect(inlined.s.vmiInline).toMatchObject({ enabled: true });
+    expect(called.s.vmiInline).toMatchObject({ enabled: false, inlined: 0 });
+    // the page-table writes and the APIC reads of the hot loops run inline; IRET always leaves for the ROM
+    expect(inlined.s.vmiInline.byName.SetPxE.inlined).toBeGreaterThan(inlined.s.vmiInline.byName.SetPxE.called);
+    expect(inlined.s.vmiInline.byName.APICRead.inlined).toBeGreaterThan(0);
+    expect(inlined.s.vmiInline.byName.IRET).toMatchObject({ inlined: 0 });
+    // same instructions, the same calls, the same results (cycles are guest time: virtual, so equal too)
+    expect(inlined.results).toHaveLength(2);
+    expect(inlined.results).toEqual(called.results);
+    expect(inlined.s.instructions).toBe(called.s.instructions);
+    expect(inlined.s.vmiCalls).toEqual(called.s.vmiCalls);
+    expect(inlined.s.vmiInline.inlined + inlined.s.vmiInline.called).toBe(called.s.vmiInline.called);
+    for (const [name, c] of Object.entries(inlined.s.vmiInline.byName) as [string, { inlined: number; called: number }][]) {
+      expect(c.inlined + c.called, name).toBe(inlined.s.vmiCalls[name]);
+    }
+  });
+
+  it('inlines the indirect paravirtual call sites of an unpatched kernel (nopatch), and --stats shows the split', async () => {
+    const r = await runAsync('--stats', '--append', 'run=ptemod scale=0.02 nopatch');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^pvops: call sites not patched \(nopatch\)$/m);
+    const line = r.stdout.match(/VMI calls +([\d,]+) \(inlined ([\d,]+), called ([\d,]+)\)/);
+    expect(line).not.toBeNull();
+    const [total, inl, cal] = line!.slice(1).map((n) => Number(n.replace(/,/g, '')));
+    expect(inl + cal).toBe(total);
+    expect(inl).toBeGreaterThan(cal);
+    expect(r.stdout).toMatch(/^ {4}SetPxE +[\d,]+ +inlined +[\d,]+, called +[\d,]+$/m);
   });
 
   it('rejects an unknown --vmi-abi in one line', () => {
