@@ -123,6 +123,12 @@ r1 = -559087540;
 r2 = -559087540;
 r0 = -559087540;
 V.inlined[77] += 1;
+if (h.irq(cpu)) {
+ic -= 9;
+xe = 821635;
+xl = -1;
+break run;
+}
 ip = 8;
 sp0 = r4;
 const t13 = tlb[r4 >>> 12];
@@ -133,12 +139,6 @@ ic -= 8;
 cpu.exitSite = 1;
 xe = t14;
 xl = -1;
-break run;
-}
-if (h.irq(cpu)) {
-ic -= 8;
-xe = 4118;
-xl = 1;
 break run;
 }
 if (smc) {

@@ -148,6 +148,12 @@ const t14 = t13 & 512;
 const t15 = t14 !== 0 ? 1 : 0;
 V.vif = !!t15;
 V.inlined[34] += 1;
+if (h.irq(cpu)) {
+ic -= 6;
+xe = 820419;
+xl = -1;
+break run;
+}
 ip = 10;
 sp0 = r4;
 const t16 = tlb[r4 >>> 12];
@@ -158,12 +164,6 @@ ic -= 5;
 cpu.exitSite = 2;
 xe = t17;
 xl = -1;
-break run;
-}
-if (h.irq(cpu)) {
-ic -= 5;
-xe = 4118;
-xl = 2;
 break run;
 }
 if (smc) {
@@ -193,6 +193,12 @@ ip = 12;
 sp0 = r4;
 V.vif = !!1;
 V.inlined[31] += 1;
+if (h.irq(cpu)) {
+ic -= 3;
+xe = 820323;
+xl = -1;
+break run;
+}
 ip = 13;
 sp0 = r4;
 const t20 = tlb[r4 >>> 12];
@@ -203,12 +209,6 @@ ic -= 2;
 cpu.exitSite = 3;
 xe = t21;
 xl = -1;
-break run;
-}
-if (h.irq(cpu)) {
-ic -= 2;
-xe = 4123;
-xl = 3;
 break run;
 }
 if (smc) {

@@ -21,7 +21,7 @@
  *   the clock, by bringing `cpu.instructions` to what the called path has at
  *   that point (`clockSync`, set by the inliner for the step being emitted);
  * - `pollInterrupts()`: noted (`polled`); the inliner leaves the region
- *   after the call when an interrupt is deliverable. An effect that may drop
+ *   at the slot's `ret` when an interrupt is deliverable. An effect that may drop
  *   TLB entries is noted too (`refetches`): the inliner checks after the
  *   call that code is still fetched from where it was.
  *

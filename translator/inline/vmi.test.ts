@@ -204,23 +204,34 @@ describe('what only the inlined path does', () => {
     expect(inl.engine.compiler.inlined.get('SetPxE')).toBe(1);
   });
 
-  it('enabling with an interrupt pending leaves the region at the next instruction, where the interrupt is taken', () => {
-    const abi = ABIS.proposal;
-    const s = side(abi, true);
-    const a = new Asm(CODE);
-    a.call(slot(abi, 'EnableInterrupts'));
-    const next = a.pc;
-    a.mov(0, 1);
-    a.end();
-    s.w.mem.load(CODE, new Uint8Array(a.bytes));
-    s.w.cpu.eip = CODE;
-    s.bus.pending.push(0x40);
-    s.engine.run(20);
-    expect(s.w.cpu.eip).toBe(handlerAt(0x40));
-    expect(s.w.r32(s.w.cpu.regs[4])).toBe(next);
-    expect(s.w.cpu.regs[0]).not.toBe(1);
-    expect(s.bus.acked).toEqual([0x40]);
-    expect(inlinedCount(s, 'EnableInterrupts')).toBe(1);
+  it('enabling with an interrupt pending leaves the region at the slot\'s ret, where the ROM path takes the interrupt', () => {
+    for (const [name, setup] of [['EnableInterrupts', () => {}], ['SetInterruptMask', (a: Asm) => a.mov(0, 0x200)]] as const) {
+      const abi = ABIS.proposal;
+      const [ref, inl] = [side(abi, false), side(abi, true)];
+      const a = new Asm(CODE);
+      setup(a);
+      a.call(slot(abi, name));
+      const next = a.pc;
+      a.mov(0, 1);
+      a.end();
+      for (const s of [ref, inl]) {
+        s.w.mem.load(CODE, new Uint8Array(a.bytes));
+        s.w.cpu.eip = CODE;
+        s.bus.pending.push(0x40);
+      }
+      // the reference: interpreted, interrupts checked at every instruction boundary
+      const steps = interpret(ref, handlerAt(0x40), true);
+      inl.engine.run(steps);
+      expect(differences(ref, inl), name).toEqual([]);
+      const cpu = inl.w.cpu;
+      expect(cpu.eip).toBe(handlerAt(0x40));
+      // the frame holds the slot's ret, the call's return address above it: the handler's iret runs the ret
+      expect(inl.w.r32(cpu.regs[4]) >>> 0).toBe(slot(abi, name) + 3);
+      expect(inl.w.r32(cpu.regs[4] + 12)).toBe(next);
+      expect(cpu.regs[0]).not.toBe(1);
+      expect(inl.bus.acked).toEqual([0x40]);
+      expect(inlinedCount(inl, name)).toBe(1);
+    }
   });
 
   it('a pointer that no longer holds the slot it held at translation time: the plain call', () => {

@@ -35,14 +35,16 @@
  *      it, the region leaves for what was popped. After a tail call the
  *      region goes where the `ret` takes it (an indirect jump).
  *
- * After the call: the inlined-call counter of that call is counted
- * (`V.inlined`); a description that polled for interrupts
+ * After the `vmicall` step: the inlined-call counter of that call is
+ * counted (`V.inlined`); a description that polled for interrupts
  * (`o.pollInterrupts()`: enabling the virtual IF, an APIC write) leaves the
- * region at the next instruction when one is deliverable, where the engine
- * takes it. A call that may have dropped TLB entries or switched address
- * spaces (an effect with the `tlb` trait, or a row saying `exits:
- * 'unless-queued'`) is followed by what the ROM path's fetches after it
- * would show: before its `ret`, the slot must still be fetched from the ROM
+ * region at the slot's `ret` when one is deliverable, where the engine takes
+ * it exactly as the ROM path does (the interrupt frame holds the `ret`'s
+ * address, the call's return address above it; the handler's `iret`
+ * resumes at the `ret`). A call that may have dropped TLB entries or
+ * switched address spaces (an effect with the `tlb` trait, or a row saying
+ * `exits: 'unless-queued'`) is followed by what the ROM path's fetches
+ * after it would show: before its `ret`, the slot must still be fetched from the ROM
  * (a page walk, setting the accessed bit as that fetch does; if the ROM is
  * not there, the region leaves at the `ret`, which then faults as it would);
  * after it, the region goes on only while its code pages still map the
@@ -188,12 +190,13 @@ class InlinedVmiCall implements ClaimedCall {
     const refetch = o.refetches || SHARED_CALLS[this.call.call].exits === 'unless-queued';
     const ret = this.calleeEips[1];
     if (refetch) o.out.push(ifStmt(unary('!', this.fetchesRom(ret)), at.exitAfter(1, num(ret))));
+    // an interrupt the call let through is taken where the ROM path takes it: at the slot's ret, before it runs
+    if (o.polled) o.out.push(ifStmt(call(hostFn('irq'), [local('cpu')]), at.exitAfter(1, num(ret))));
     o.out.push(...at.faultPoint(2));
     const popped = o.pop(4);
     // a call returns here unless its return address was changed; a tail call returns to its function's caller
     const back = this.transfers ? popped : next;
     if (!this.transfers) o.if_(bin('!==', popped, next), () => o.out.push(...at.exitAfter(2, popped, true)));
-    if (o.polled) o.out.push(ifStmt(call(hostFn('irq'), [local('cpu')]), at.exitAfter(2, back, this.transfers)));
     if (refetch) o.out.push(...at.exitUnlessMapped(2, back));
     if (this.transfers) o.jump(popped, 4);
   }

@@ -1,5 +1,5 @@
 ; inlined VMI calls, virtual IF: each is the call's description with the ROM's clobber rules (flags only:
-; EAX, ECX, EDX kept); enabling checks for a deliverable interrupt and leaves at the next instruction
+; EAX, ECX, EDX kept); enabling checks for a deliverable interrupt and leaves at the slot's ret to take it
 ; vmi: proposal
 ; stages: discover
   call 0xc8000 + 36*32          ; DisableInterrupts
