@@ -234,6 +234,20 @@ describe('what only the inlined path does', () => {
     }
   });
 
+  it('a call through a pointer with a segment override (Linux\'s entry code calls through %cs:) is inlined too', () => {
+    const abi = ABIS.proposal;
+    const ptr = DATA + 0x100;
+    for (const prefix of [0x2e, 0x36, 0x26]) {
+      const { inl } = compare(abi, (a) => {
+        a.mov(0, 0x1111);
+        a.raw(prefix, 0xff, 0x15, ...le(ptr)); // call [seg:ptr]
+        a.raw(0x89, 0xc6); // mov esi, eax
+      }, (s) => { s.w.mem.write(ptr, 4, slot(abi, 'GetCR3')); });
+      expect(inlinedCount(inl, 'GetCR3'), `prefix ${prefix.toString(16)}`).toBe(1);
+      expect(inl.w.rom!.stats.count('GetCR3')).toBe(0);
+    }
+  });
+
   it('a pointer that no longer holds the slot it held at translation time: the plain call', () => {
     const abi = ABIS.proposal;
     const ptr = DATA + 0x100;

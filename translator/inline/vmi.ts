@@ -55,7 +55,6 @@
  */
 import type { Cpu } from '../../cpu/cpu.ts';
 import type { Instr } from '../../isa/instr.ts';
-import { Seg } from '../../isa/instr.ts';
 import { K } from '../../isa/operands.ts';
 import { TLB_RS, tlbFetchesFrom } from '../../cpu/tlb.ts';
 import { X, testFor } from '../emit/expr-arith.ts';
@@ -86,14 +85,19 @@ interface Callee {
   indirect: boolean;
 }
 
-/** `call`/`jmp` rel, or `call`/`jmp [disp32]` through a flat segment (the pointer's value now); nothing else is looked at. */
+/**
+ * `call`/`jmp` rel, or `call`/`jmp [disp32]` in any segment (Linux's entry
+ * code calls through `%cs:`): the pointer's value now, which the guard
+ * checks at run time through the segment. Nothing else is looked at: a
+ * register or a register-based address has no value before the code runs.
+ */
 function calleeOf(i: Instr, cpu: Cpu): Callee | undefined {
   if (i.row.flow !== 'call' && i.row.flow !== 'jump') return undefined;
   if (hasStaticTarget(i)) return { target: i.imm | 0, indirect: false };
   const o = i.row.operands[0];
   const absolute = o?.kind === K.E && i.mod !== 3 && i.base < 0 && i.index < 0;
-  if (!absolute || (i.seg !== Seg.DS && i.seg !== Seg.SS && i.seg !== Seg.ES)) return undefined;
-  const target = peekOf(cpu)(i.disp | 0);
+  if (!absolute || i.seg < 0) return undefined;
+  const target = peekOf(cpu)((cpu.segBase[i.seg] + i.disp) | 0);
   return target === undefined ? undefined : { target: target | 0, indirect: true };
 }
 
