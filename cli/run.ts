@@ -106,7 +106,7 @@ function engineSummary(s: EngineStats, instructions: number) {
     emitted: s.compile.emitted,
     hits: s.hits, misses: s.misses, chained: s.chained,
     siteHits: s.siteHits, invalidations: s.invalidations, cacheFlushes: s.cacheFlushes,
-    lockstepRegions: s.lockstepRegions, regionRuns: s.regionRuns, interpretedSteps: s.interpretedSteps,
+    lockstepRegions: s.lockstepRegions, lockstepInlinedCalls: s.lockstepInlinedCalls, regionRuns: s.regionRuns, interpretedSteps: s.interpretedSteps,
     translatedShare: instructions ? s.translatedInstructions / instructions : 0,
   };
 }
@@ -273,7 +273,9 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     const calls = Object.entries(vmiCalls);
     const split = opts.stats && vmiInline ? vmiInline : undefined;
     // under lockstep an inlined call runs again through the ROM, and that run is the one kept
-    const inliningNote = !split?.enabled ? ', inlining off' : opts.lockstep ? ', lockstep keeps the ROM path\'s runs' : '';
+    const compared = summary.translator?.lockstepInlinedCalls ?? 0;
+    const inliningNote = !split?.enabled ? ', inlining off'
+      : opts.lockstep ? `, lockstep keeps the ROM path's runs; ${fmtInt(compared)} inlined runs compared with them` : '';
     const inlineNote = split ? ` (inlined ${fmtInt(split.inlined)}, called ${fmtInt(split.called)}${inliningNote})` : '';
     lines.push(`  VMI calls     ${calls.length ? calls.reduce((s, [, n]) => s + n, 0).toLocaleString('en-US') : 'none'}${inlineNote}`);
     for (const [name, n] of calls) {
@@ -295,7 +297,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
         lines.push(`                emitted ${fmtInt(e.inline)} inline, ${fmtInt(e.replaced)} inlined calls, ${fmtInt(e.helper)} helper and ${fmtInt(e.x87)} x87 calls; fall-backs ${e.admission + e.operand ? `admission ${fmtInt(e.admission)}, operand ${fmtInt(e.operand)}` : 'none'}`);
         lines.push(`                ${(t.translatedShare * 100).toFixed(1)}% of instructions ran translated; lookups ${fmtInt(t.hits)} hits, ${fmtInt(t.misses)} misses; ${fmtInt(t.chained)} chained links, ${fmtInt(t.siteHits)} indirect-site hits`);
         lines.push(`                ${fmtInt(t.regionRuns)} region entries, ${fmtInt(t.interpretedSteps)} instructions interpreted between them`);
-        lines.push(`                ${fmtInt(t.invalidations)} invalidations, ${fmtInt(t.cacheFlushes)} cache flushes${t.lockstepRegions ? `, ${fmtInt(t.lockstepRegions)} regions checked in lockstep` : ''}`);
+        lines.push(`                ${fmtInt(t.invalidations)} invalidations, ${fmtInt(t.cacheFlushes)} cache flushes${t.lockstepRegions ? `, ${fmtInt(t.lockstepRegions)} regions checked in lockstep (${fmtInt(t.lockstepInlinedCalls)} inlined VMI calls in them)` : ''}`);
       }
     }
     writeAllSync(1, Buffer.from(lines.join('\n') + '\n'));

@@ -28,7 +28,7 @@ import { DEFAULT_LIMITS } from '../region/discover.ts';
 import { RegionCompiler, type CompileStats } from '../compile/pipeline.ts';
 import type { Translation } from '../compile/assemble.ts';
 import { CodeCache, currentKey, type CacheStats } from '../cache/cache.ts';
-import { lockstep } from './lockstep.ts';
+import { lockstep, type LockstepCounts } from './lockstep.ts';
 
 export interface EngineOptions {
   /** executions of an EIP before its region is translated (0: at once) */
@@ -53,7 +53,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   lockstep: false,
 };
 
-export interface EngineStats extends CacheStats {
+export interface EngineStats extends CacheStats, LockstepCounts {
   translations: number;
   jsBytes: number;
   guestInstructionsTranslated: number;
@@ -80,7 +80,7 @@ export class Engine {
     this.compiler = new RegionCompiler(options.lockstep ? { ...DEFAULT_LIMITS, excludeExternal: true } : DEFAULT_LIMITS);
     this.stats = {
       translations: 0, jsBytes: 0, guestInstructionsTranslated: 0, hits: 0, misses: 0, invalidations: 0,
-      chained: 0, cacheFlushes: 0, translateMs: 0, translatedInstructions: 0, lockstepRegions: 0, siteHits: 0,
+      chained: 0, cacheFlushes: 0, translateMs: 0, translatedInstructions: 0, lockstepRegions: 0, lockstepInlinedCalls: 0, siteHits: 0,
       regionRuns: 0, interpretedSteps: 0, compile: this.compiler.stats,
     };
     this.cache = new CodeCache(cpu, options.cacheBytes, this.stats);
@@ -129,7 +129,7 @@ export class Engine {
     let next: Translation | undefined;
     try {
       if (!this.options.lockstep) next = from.fn(cpu);
-      else if (lockstep(cpu, this.interp, from)) this.stats.lockstepRegions++;
+      else if (lockstep(cpu, this.interp, from, this.stats)) this.stats.lockstepRegions++;
     } catch (e) {
       if (!(e instanceof Fault)) throw e;
       this.stats.translatedInstructions += cpu.instructions - before;

@@ -22,11 +22,22 @@ import { Fault } from '../../isa/faults.ts';
 import { deliverFault } from '../../cpu/interrupts.ts';
 import { DeviceAccessRefused } from '../../cpu/memory.ts';
 import { captureState, checkpoint, diffBytes, diffStates, hex32, rollback } from '../../runtime/state.ts';
+import { VcpuVmi } from '../../vmirom/state.ts';
 import { prettySource, type Translation } from '../compile/assemble.ts';
 
 export class LockstepMismatch extends Error {}
 
 const LABELS = ['translated', 'interpreter'] as const;
+
+/** What lockstep compared besides regions: VMI calls the translated runs made inline (their counters roll back with the run). */
+export interface LockstepCounts {
+  lockstepInlinedCalls: number;
+}
+
+/** VMI calls inlined on this vCPU so far (vmirom/state.ts counters; none without a ROM). */
+function inlinedCalls(cpu: Cpu): number {
+  return cpu.pv instanceof VcpuVmi ? cpu.pv.inlined.reduce((n, k) => n + k, 0) : 0;
+}
 
 /** Put back the old bytes a journal recorded, newest first. */
 function undo(u8: Uint8Array, journal: number[]): void {
@@ -37,11 +48,13 @@ function undo(u8: Uint8Array, journal: number[]): void {
  * Run `t` translated, then the same instructions interpreted from the same
  * state; throw LockstepMismatch if they end differently. Returns true when
  * the region was compared, false when it reached a device and the
- * interpreter ran one instruction in its place.
+ * interpreter ran one instruction in its place. `counts` (the engine's
+ * statistics) gets the VMI calls the translated run made inline.
  */
-export function lockstep(cpu: Cpu, interp: Interpreter, t: Translation): boolean {
+export function lockstep(cpu: Cpu, interp: Interpreter, t: Translation, counts?: LockstepCounts): boolean {
   const mem = cpu.mem;
   const start = checkpoint(cpu);
+  const inlinedBefore = inlinedCalls(cpu);
   const before = cpu.instructions;
   // the translated run, with every byte it stores journaled
   mem.journal = [];
@@ -64,6 +77,7 @@ export function lockstep(cpu: Cpu, interp: Interpreter, t: Translation): boolean
     mem.deviceGuard = false;
   }
   if (fault) deliverFault(cpu, fault);
+  if (counts) counts.lockstepInlinedCalls += inlinedCalls(cpu) - inlinedBefore;
   const translated = captureState(cpu);
   const written = finalBytes(mem.u8, mem.journal);
   // the same instructions again, interpreted, from the same state

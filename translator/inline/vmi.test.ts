@@ -335,5 +335,12 @@ describe('what only the inlined path does', () => {
     const sites = s.engine.compiler.inlined;
     expect(sites.get('SetPxE')).toBeGreaterThan(0);
     expect(sites.has('APICRead') || sites.has('APICWrite')).toBe(false);
+    // the engine counts the inlined runs lockstep compared and rolled back; the ROM path's runs are kept
+    // (each call ran once; some ran inlined in a region, the rest interpreted between regions)
+    const called = s.w.rom!.stats.byName().reduce((n, c) => n + c.calls, 0);
+    expect(called).toBe(inlinable(abi).length);
+    expect(s.engine.stats.lockstepInlinedCalls).toBeGreaterThan(called / 3);
+    expect(s.engine.stats.lockstepInlinedCalls).toBeLessThanOrEqual(called);
+    expect(s.ctx.inlined.every((k) => k === 0)).toBe(true);
   });
 });
