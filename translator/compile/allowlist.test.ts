@@ -25,7 +25,7 @@ import type { Translation } from './assemble.ts';
 import { H } from '../emit/host.ts';
 import { CODE_EPOCH, GLOBALS, LABELS, LOCALS, MEMORY_VIEWS, PAGE_KINDS, PARAMS, TEMP_PATTERN, VMI_FIELDS, declaredNames } from '../emit/abi.ts';
 import { ROM_EFFECTS } from '../../vmirom/effects.ts';
-import { Differential, caseFromSeed } from '../../spec-tests/fuzz/differential.ts';
+import { CAMPAIGN_TIMEOUT_MS, Differential, caseFromSeed } from '../../spec-tests/fuzz/differential.ts';
 import { HELPERS } from '../../semantics/helpers.ts';
 import { Cpu } from '../../cpu/cpu.ts';
 import { PhysicalMemory } from '../../cpu/memory.ts';
@@ -173,7 +173,8 @@ describe('generated code uses only allow-listed constructs', () => {
       }
     }
     expect(regions).toBeGreaterThan(300);
-  });
+    // about 20 s on an idle host, several times that on a busy one: the fuzz campaign's allowance
+  }, CAMPAIGN_TIMEOUT_MS);
 
   it('inlined VMI calls: 300 fuzzer sequences in a sandbox with the VMI ROM', async () => {
     const d = new Differential();
