@@ -4,6 +4,7 @@
  * (bad option, missing image, guest error) into one clear line on stderr and
  * a non-zero exit, never a stack trace.
  */
+import { CPU_MODELS } from '../cpu/models.ts';
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { UserError } from '../base/errors.ts';
@@ -73,6 +74,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print the summary as JSON on stdout (the console goes to stderr)')
     .option('--stats', 'more detail in the summary (per-vCPU time, scheduler, interrupts)')
     .option('--host-time', 'clocks follow the host instead of counting guest instructions')
+    .option('--icount <shift>', 'deterministic guest time of 2^shift ns (cycles) per instruction, 0..10 (default 0), as QEMU\'s -icount shift=N')
+    .option('--cpu <model>', `CPU model: ${CPU_MODELS.map((m) => m.name).join(', ')} (default vmidbt)`)
     .option('--slice <n>', 'instructions per scheduling slice (default 2000)')
     .option('--no-jit', 'interpreter only: translate nothing')
     .option('--jit-threshold <n>', 'executions of a guest address before its code is translated (0: at once)', String(DEFAULT_ENGINE_OPTIONS.threshold))

@@ -11,6 +11,7 @@
  * that runs natively. The exit status is the value the guest wrote to the debug-exit
  * port, or vmidbt's own status for a failure (see runtime/README.md).
  */
+import { CPU_MODELS, VMIDBT_CPU, cpuModel, type CpuModel } from '../cpu/models.ts';
 import { readFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
@@ -47,6 +48,10 @@ export interface RunOptions {
   /** false with --no-vmi-inline: every VMI call through the ROM */
   vmiInline?: boolean;
   hostTime?: boolean;
+  /** --icount SHIFT: 2^SHIFT cycles of guest time per instruction */
+  icount?: string;
+  /** --cpu NAME (cpu/models.ts) */
+  cpu?: string;
   /** false with --no-reboot: a guest reset ends the run instead of booting the kernel again */
   reboot?: boolean;
   /** --slice N: instructions per scheduling slice (tuning, undocumented in the usage line) */
@@ -88,6 +93,14 @@ function intOption(value: string | undefined, name: string, min: number, max: nu
 }
 
 /** Install the VMI ROM of an ABI in the machine and let it claim start-up IPIs. */
+/** --cpu NAME: one of the models, or a one-line refusal naming them */
+function cpuModelOption(name: string | undefined): CpuModel {
+  if (name === undefined) return VMIDBT_CPU;
+  const m = cpuModel(name);
+  if (!m) throw new UserError(`--cpu ${name}: unknown CPU model (known: ${CPU_MODELS.map((c) => c.name).join(', ')})`, 2);
+  return m;
+}
+
 function attachRom(machine: Machine, abi: VmiAbi): VmiRom {
   const rom = installRom(machine, { abi });
   machine.sipiHook = (id, vector) => rom.onStartupIpi(id, vector);
@@ -146,6 +159,9 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
   const maxInstructions = intOption(opts.maxInstructions, '--max-instructions', 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   const slice = intOption(opts.slice, '--slice', 1, 10_000_000, 2000);
   const abi = abiOption(opts.vmiAbi);
+  const icount = intOption(opts.icount, '--icount', 0, 10, 0);
+  if (opts.icount !== undefined && opts.hostTime) throw new UserError('--icount and --host-time exclude each other: --icount sets deterministic guest time', 2);
+  const cpuModel = cpuModelOption(opts.cpu);
   const imagePath = imageArg ?? DEFAULT_IMAGE;
   const shownPath = imageArg ?? relative(process.cwd(), DEFAULT_IMAGE);
   const image = readInput(imagePath, shownPath, 'image');
@@ -167,7 +183,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
   /** A machine with the kernel loaded: at power-on, or after a soft reset with the old machine's memory. */
   const boot = (warm?: Uint8Array) => {
     const m = new Machine({
-      memMiB, smp, hostTime: !!opts.hostTime, maxInstructions: opts.maxInstructions ? maxInstructions : undefined,
+      memMiB, smp, hostTime: !!opts.hostTime, cyclesPerInstruction: 2 ** icount, cpuModel, maxInstructions: opts.maxInstructions ? maxInstructions : undefined,
       sliceInstructions: slice,
       console: (b) => { writeAllSync(consoleFd, b); lastByte = b[b.length - 1]; marks.see(b); },
     });
@@ -265,7 +281,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     const lines: string[] = [];
     const how = stop.kind !== 'error' ? `exit status ${stop.exitCode} (${stop.reason})` : `FAILED, exit status ${stop.exitCode} (${stop.reason})`;
     lines.push(`--- vmidbt: ${how}${reboots ? `, after ${reboots} reboot${reboots > 1 ? 's' : ''} (this boot's figures below)` : ''}`);
-    lines.push(`  image         ${shownPath}, ${memMiB} MiB, ${smp} vCPU${smp > 1 ? 's' : ''}, ROM ${machine.rom ? `${abi.id} ${abi.major}.${abi.minor} at 0x${machine.rom.address.toString(16)}` : `none (${romNote})`}`);
+    lines.push(`  image         ${shownPath}, ${memMiB} MiB, ${smp} vCPU${smp > 1 ? 's' : ''} (${cpuModel.name}), ROM ${machine.rom ? `${abi.id} ${abi.major}.${abi.minor} at 0x${machine.rom.address.toString(16)}` : `none (${romNote})`}`);
     lines.push(`  instructions  ${fmtInt(result.instructions)}${smp > 1 ? ` (${result.vcpus.map((v) => `vCPU${v.id} ${fmtInt(v.instructions)}`).join(', ')})` : ''}`);
     lines.push(`  wall time     ${secs.toFixed(2)} s, ${mips.toFixed(2)} MIPS (${machine.engine.name})`);
     lines.push(`  guest time    ${summary.virtualSeconds.toFixed(3)} s ${summary.timeMode} (${Number(machine.cycleFrequency) / 1e6} MHz${machine.time.hostTime ? '' : `, ${machine.time.cyclesPerInstruction} cycle/instruction`})`);

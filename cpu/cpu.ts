@@ -31,6 +31,7 @@ import { Fpu } from './fpu-state.ts';
 import { VMIDBT_CPU, signature, type CpuModel } from './models.ts';
 import { readRegister, stackCommit, stackMove, stackPointer, writeRegister } from './registers.ts';
 import { NUM } from '../base/arith.ts';
+import { MsrFile } from './msrs.ts';
 
 /** segment access rights precomputed from the descriptor cache */
 export const SEG_R = 1, SEG_W = 2, SEG_X = 4, SEG_VALID = 8;
@@ -167,12 +168,23 @@ export class Cpu implements FlagState, PagingControl {
   pv: Paravirt | null = null;
   /** which vCPU this is (APIC id) */
   id = 0;
-  /** what cpuid and the identification MSRs report (cpu/models.ts) */
+  /** what cpuid reports and which MSRs exist (cpu/models.ts); change it with setModel */
   model: CpuModel = VMIDBT_CPU;
+  /** the MSRs that hold what the guest wrote (cpu/msrs.ts); INIT keeps them */
+  msrFile = new MsrFile(VMIDBT_CPU);
+  /** an NMI handler runs: further NMIs wait for the next iret */
+  nmiBlocked = false;
 
   constructor(readonly mem: PhysicalMemory) {
     this.mmu = new Mmu(mem, this);
     this.reset();
+  }
+
+  /** Become `m` (at power-on: the MSRs start as firmware leaves them, and EDX holds the signature). */
+  setModel(m: CpuModel): void {
+    this.model = m;
+    this.msrFile = new MsrFile(m);
+    this.regs[Reg.EDX] = signature(m);
   }
 
   /** Power-on state, as after RESET (real mode at F000:FFF0). */
@@ -199,6 +211,7 @@ export class Cpu implements FlagState, PagingControl {
     this.code32 = false;
     this.stack32 = false;
     this.halted = false;
+    this.nmiBlocked = false;
     // RESET and INIT leave paravirtual mode (an AP is put back into it by the ROM)
     this.pv = null;
     this.fpu.reset();

@@ -154,10 +154,14 @@ export function writeDebugRegister(cpu: Cpu, n: number, v: number): void {
   else cpu.dr[k] = v;
 }
 
-/** rdpmc's counters: two that never count; any other number is #GP(0). */
-export function readPerformanceCounter(n: number): bigint {
+/**
+ * rdpmc's counters: two that never count (a P6 model's PerfCtr0/1 MSRs,
+ * keeping what was written; 0 on a model without them); any other number
+ * is #GP(0).
+ */
+export function readPerformanceCounter(cpu: Cpu, n: number): bigint {
   if (n !== 0 && n !== 1) throw new Fault(Vec.GP, 0);
-  return 0n;
+  return cpu.msrFile.counter(n) ?? 0n;
 }
 
 // ---- halt, fast system calls ---------------------------------------------------------

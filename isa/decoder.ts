@@ -73,7 +73,10 @@ export function decode(table: InstructionTable, src: CodeSource, eip: number, co
   if (modrm >= 0) {
     const mod = modrm >> 6;
     i.mod = mod; i.reg = (modrm >> 3) & 7; i.rm = modrm & 7;
-    if (mod !== 3) {
+    // mov to/from CRn and DRn (an R operand in a row not limited to mod 3) ignore the mod field:
+    // every encoding is the register form, with no SIB byte or displacement
+    if (mod !== 3 && row.operands.some((o) => o.kind === K.R)) i.mod = 3;
+    else if (mod !== 3) {
       if (adsize === 4) ssBased = modrm32(i, next8);
       else ssBased = modrm16(i, next8);
     }

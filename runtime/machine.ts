@@ -36,6 +36,7 @@
  * mode at CS = vector << 8, IP = 0.
  */
 import { Cpu } from '../cpu/cpu.ts';
+import { VMIDBT_CPU, type CpuModel } from '../cpu/models.ts';
 import { IF } from '../isa/eflags.ts';
 import { Interpreter, InterpreterEngine, type ExecutionEngine } from './interpreter.ts';
 import { PhysicalMemory, PAGE_SIZE, type MmioDevice } from '../cpu/memory.ts';
@@ -85,6 +86,8 @@ export interface MachineOptions {
   sliceInstructions?: number;
   /** stop with an error once the vCPUs together have run this many instructions */
   maxInstructions?: number;
+  /** what every vCPU reports and which MSRs it has (cpu/models.ts; default the `vmidbt` model) */
+  cpuModel?: CpuModel;
   /** where guest console bytes go (they are also kept in `consoleText` up to 1 MiB) */
   console?: (bytes: Uint8Array) => void;
 }
@@ -134,6 +137,7 @@ export class Vcpu implements VcpuApi {
   constructor(readonly id: number, readonly machine: Machine) {
     this.cpu = new Cpu(machine.memory);
     this.cpu.id = id;
+    this.cpu.setModel(machine.cpuModel);
     if (id !== 0) this.cpu.apicBase = (APIC_BASE | 0x800) | 0; // enabled, not the BSP
     this.interp = new Interpreter(this.cpu);
     const m = machine;
@@ -246,6 +250,7 @@ export class Machine implements MachineApi {
   readonly acpiPm: AcpiPm;
   readonly cycleFrequency: bigint;
   readonly sliceInstructions: number;
+  readonly cpuModel: CpuModel;
   maxInstructions: number;
   engine: ExecutionEngine = new InterpreterEngine();
   /** set to end the running slice early (stop, halt, start of another vCPU) */
@@ -290,6 +295,7 @@ export class Machine implements MachineApi {
     this.sliceInstructions = opts.sliceInstructions ?? 2000;
     this.maxInstructions = opts.maxInstructions ?? Infinity;
     this.consoleSink = opts.console;
+    this.cpuModel = opts.cpuModel ?? VMIDBT_CPU;
 
     this.vcpus = [];
     for (let i = 0; i < smp; i++) this.vcpus.push(new Vcpu(i, this));

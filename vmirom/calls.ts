@@ -238,7 +238,7 @@ const defs: Record<CallName, Def> = {
   WBINVD: nothing,
   SetDR: host(['register', 'value'], (ctx, [n, v]) => writeDebugRegister(ctx.cpu, n & 7, v)),
   GetDR: host(['register'], (ctx, [n]) => readDebugRegister(ctx.cpu, n & 7)),
-  RDPMC: host(['counter'], (_ctx, [n]) => readPerformanceCounter(n)),
+  RDPMC: host(['counter'], (ctx, [n]) => readPerformanceCounter(ctx.cpu, n)),
   RDTSC: host([], (ctx) => ctx.cpu.readTsc()),
   CLTS: host([], (ctx) => clearTaskSwitched(ctx.cpu)),
 

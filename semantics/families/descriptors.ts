@@ -73,7 +73,7 @@ const str: Exec = (cpu, i, o) => {
 
 // ---- control and debug registers -----------------------------------------------------
 
-/** mov Rd,Cd (the ModRM mod field is taken as register form; others are #UD here) */
+/** mov Rd,Cd (every ModRM mod is the register form: the decoder reads no memory operand) */
 const movFromCr: Exec = (cpu, i) => {
   let v: number;
   switch (i.reg) {
@@ -202,10 +202,10 @@ export const rows: RowSpec[] = [
   { op: '0F 00 /4', mn: 'verr', args: 'Ew', exec: verify(false), ...z },
   { op: '0F 00 /5', mn: 'verw', args: 'Ew', exec: verify(true), ...z },
   { op: '0F 06', mn: 'clts', exec: clts, ...p, end: true },
-  { op: '0F 20 r', mn: 'mov', args: 'Rd,Cd', exec: movFromCr, ...p },
-  { op: '0F 22 r', mn: 'mov', args: 'Cd,Rd', exec: movToCr, ...p, end: true },
-  { op: '0F 21 r', mn: 'mov', args: 'Rd,Dd', exec: movFromDr, ...p },
-  { op: '0F 23 r', mn: 'mov', args: 'Dd,Rd', exec: movToDr, ...p, end: true },
+  { op: '0F 20', mn: 'mov', args: 'Rd,Cd', exec: movFromCr, ...p },
+  { op: '0F 22', mn: 'mov', args: 'Cd,Rd', exec: movToCr, ...p, end: true },
+  { op: '0F 21', mn: 'mov', args: 'Rd,Dd', exec: movFromDr, ...p },
+  { op: '0F 23', mn: 'mov', args: 'Dd,Rd', exec: movToDr, ...p, end: true },
   { op: '0F 02', mn: 'lar', args: 'Gv,Ew', exec: lar, ...z },
   { op: '0F 03', mn: 'lsl', args: 'Gv,Ew', exec: lsl, ...z },
   { op: '63', mn: 'arpl', args: 'Ew,Gw', exec: arpl, ...z },

@@ -24,13 +24,14 @@ import type { Cpu } from '../../cpu/cpu.ts';
 import { Fault, Vec } from '../../isa/faults.ts';
 import { deliver, IntKind } from '../../cpu/interrupts.ts';
 import { loadSegment } from '../../cpu/segments.ts';
-import { CR0_MP, CR0_TS, CR4_PCE, CR4_TSD, EFER_NXE } from '../../cpu/mmu.ts';
+import { CR0_MP, CR0_TS, CR4_PCE, CR4_TSD } from '../../cpu/mmu.ts';
 import { halt, loadFlatSegment, readPerformanceCounter, sysexit as sysexitTo } from '../../cpu/system-ops.ts';
 import { fpuPending } from './fpu-stack.ts';
 import { cpuidLeaf } from '../../cpu/models.ts';
 import { addressPlus, readFarPointer } from '../operands.ts';
 import { stackCommit, stackMove } from '../../cpu/registers.ts';
 import { NUM } from '../../base/arith.ts';
+import { MSR, readMsr, writeMsr } from '../../cpu/msrs.ts';
 
 /** the limit of the flat segments sysenter and sysexit load */
 const FLAT_4G = 0xffffffff;
@@ -165,69 +166,42 @@ const rdtsc: Exec = (cpu) => {
   setEdxEax(cpu, cpu.readTsc());
 };
 
-export const MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b;
-/** IA32_BIOS_SIGN_ID: writes (of 0, before cpuid) are accepted; reads give the microcode revision in EDX */
-export const MSR_BIOS_SIGN_ID = 0x8b;
-export const MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176;
-/** EFER is not a P6 register; we keep it because PAE's NX bit is enabled through it */
-export const MSR_EFER = 0xc0000080 | 0;
-
+/** rdmsr: the model's MSRs (cpu/msrs.ts), then the machine's; #GP(0) for one neither has */
 export function rdmsr(cpu: Cpu): void {
-  const msr = cpu.regs[Reg.ECX];
-  let lo: number, hi = 0;
-  switch (msr) {
-    case MSR_TSC: setEdxEax(cpu, cpu.readTsc()); return;
-    case MSR_APIC_BASE: lo = cpu.apicBase; break;
-    case MSR_BIOS_SIGN_ID: lo = 0; hi = cpu.model.microcodeRevision; break;
-    case MSR_SYSENTER_CS: lo = cpu.sysenterCs; break;
-    case MSR_SYSENTER_ESP: lo = cpu.sysenterEsp; break;
-    case MSR_SYSENTER_EIP: lo = cpu.sysenterEip; break;
-    case MSR_EFER: lo = cpu.efer; break;
-    default: {
-      const v = cpu.bus.rdmsr?.(cpu, msr >>> 0);
-      if (!v) throw new Fault(Vec.GP, 0);
-      [lo, hi] = v;
-    }
-  }
-  cpu.regs[Reg.EAX] = lo;
-  cpu.regs[Reg.EDX] = hi;
+  const msr = cpu.regs[Reg.ECX] >>> 0;
+  const v = readMsr(cpu, msr) ?? cpu.bus.rdmsr?.(cpu, msr);
+  if (!v) throw new Fault(Vec.GP, 0);
+  cpu.regs[Reg.EAX] = v[0];
+  cpu.regs[Reg.EDX] = v[1];
 }
 
 export function wrmsr(cpu: Cpu): void {
-  const msr = cpu.regs[Reg.ECX];
+  const msr = cpu.regs[Reg.ECX] >>> 0;
   const lo = cpu.regs[Reg.EAX];
   const hi = cpu.regs[Reg.EDX];
-  switch (msr) {
-    // P6 writes only the low 32 bits of the counter and clears the high half
-    case MSR_TSC: cpu.writeTsc(BigInt(lo >>> 0)); return;
-    case MSR_APIC_BASE:
-      cpu.apicBase = lo;
-      // the machine's APIC model may want to know (enable bit, relocation)
-      cpu.bus.wrmsr?.(cpu, msr, lo, hi);
-      return;
-    case MSR_BIOS_SIGN_ID: return;
-    case MSR_SYSENTER_CS: cpu.sysenterCs = lo & 0xffff; return;
-    case MSR_SYSENTER_ESP: cpu.sysenterEsp = lo; return;
-    case MSR_SYSENTER_EIP: cpu.sysenterEip = lo; return;
-    case MSR_EFER:
-      if (lo & ~EFER_NXE || hi) throw new Fault(Vec.GP, 0);
-      if ((cpu.efer ^ lo) & EFER_NXE) cpu.mmu.flushAll(false);
-      cpu.efer = lo;
-      return;
-    default:
-      if (!cpu.bus.wrmsr?.(cpu, msr >>> 0, lo, hi)) throw new Fault(Vec.GP, 0);
+  if (writeMsr(cpu, msr, lo, hi)) {
+    // the machine's APIC model follows the base register (enable bit, relocation)
+    if (msr === MSR.APIC_BASE) cpu.bus.wrmsr?.(cpu, msr, lo, hi);
+    return;
   }
+  if (!cpu.bus.wrmsr?.(cpu, msr, lo, hi)) throw new Fault(Vec.GP, 0);
 }
 
 /** rdpmc: outside CPL 0 only with CR4.PCE */
 const rdpmc: Exec = (cpu) => {
   if (cpu.protectedMode && cpu.cpl > 0 && !(cpu.cr4 & CR4_PCE)) throw new Fault(Vec.GP, 0);
-  setEdxEax(cpu, readPerformanceCounter(cpu.regs[Reg.ECX]));
+  setEdxEax(cpu, readPerformanceCounter(cpu, cpu.regs[Reg.ECX]));
 };
 
 // ---- fast system calls ---------------------------------------------------------------
 
+/** a model without fast system calls (the Pentium Pro, whatever its SEP bit says) has no sysenter/sysexit */
+function requireSysenter(cpu: Cpu): void {
+  if (!cpu.model.msrs.sysenter) throw new Fault(Vec.UD);
+}
+
 const sysenter: Exec = (cpu) => {
+  requireSysenter(cpu);
   const cs = cpu.sysenterCs & 0xfffc;
   if (!cpu.protectedMode || cs === 0) throw new Fault(Vec.GP, 0);
   // under the VMI ROM the kernel runs at CPL 1: enter there and clear the virtual IF, not the real one
@@ -246,6 +220,7 @@ const sysenter: Exec = (cpu) => {
 
 /** sysexit is a CPL 0 instruction (the VMI SYSEXIT call makes the same return from the kernel's level) */
 const sysexit: Exec = (cpu) => {
+  requireSysenter(cpu);
   if (cpu.protectedMode && cpu.cpl !== 0) throw new Fault(Vec.GP, 0);
   sysexitTo(cpu, FLAT_4G);
 };
