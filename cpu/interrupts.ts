@@ -4,8 +4,7 @@
  * Real mode vectors through the IVT. Protected mode vectors through the IDT:
  * 16- and 32-bit interrupt and trap gates, with the privilege change and stack
  * switch from the TSS when the handler is more privileged than the
- * interrupted code. Task gates are not supported and stop the machine with a
- * clear message. Every stack write happens before any register changes, so a
+ * interrupted code; task gates switch tasks (cpu/task.ts). Every stack write happens before any register changes, so a
  * fault during delivery leaves the interrupted state intact for the next
  * attempt (which is how a #PF during delivery becomes a #DF).
  */
@@ -13,6 +12,7 @@ import { Fault, MachineStop, Vec, VECTOR_NAMES, hasErrorCode } from '../isa/faul
 import type { Cpu } from './cpu.ts';
 import { Seg, Reg } from '../isa/instr.ts';
 import { AC, IF, NT, RF, TF, VM } from '../isa/eflags.ts';
+import { throughTaskGate, pushErrorCode } from './task.ts';
 import { readDescriptor, readSystem, loadCache, setAccessed, type Descriptor } from './segments.ts';
 import { writeFrame, writeFrameOnNewStack } from './stack.ts';
 import { stackCommit } from './registers.ts';
@@ -87,7 +87,10 @@ export function deliver(cpu: Cpu, vector: number, kind: IntKind, code: number, r
   const type = (hi >>> 8) & 0x1f;
   const gateDpl = (hi >>> 13) & 3;
   if (type === 0x05) {
-    throw new MachineStop(`vector ${vector} (${VECTOR_NAMES[vector] ?? 'interrupt'}) goes through a task gate; task switching is not supported`, 4);
+    if (kind === IntKind.SOFTWARE && gateDpl < cpu.cpl) throw new Fault(Vec.GP, idtCode);
+    if (!(hi & 0x8000)) throw new Fault(Vec.NP, idtCode);
+    viaTaskGate(cpu, lo >>> 16, ext, code, returnEip);
+    return;
   }
   const is32 = type === 0x0e || type === 0x0f;
   const isTrap = type === 0x0f || type === 0x07;
@@ -154,6 +157,18 @@ export function deliver(cpu: Cpu, vector: number, kind: IntKind, code: number, r
   }
   cpu.setEflags(eflags & ~clear);
   cpu.eip = offset;
+}
+
+/**
+ * An exception or interrupt through a task gate: switch to the handler's
+ * task (the old task resumes at `returnEip`), then push the error code on
+ * its stack. A fault from loading the new task or from the push is the new
+ * task's, delivered here at its first instruction.
+ */
+function viaTaskGate(cpu: Cpu, tssSel: number, ext: number, code: number, returnEip: number): void {
+  let f = throughTaskGate(cpu, tssSel, 'int', ext, returnEip);
+  if (!f && code >= 0) f = pushErrorCode(cpu, code);
+  if (f) deliverFault(cpu, f);
 }
 
 /**

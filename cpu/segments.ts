@@ -41,18 +41,18 @@ export function parseDescriptor(lo: number, hi: number, addr = 0): Descriptor {
   };
 }
 
-/** Read the descriptor a selector names; raises `vector`(sel & ~3) if outside its table. */
-export function readDescriptor(cpu: Cpu, sel: number, vector: number = Vec.GP): Descriptor {
+/** Read the descriptor a selector names; raises `vector`(sel & ~3, plus `ext`) if outside its table. */
+export function readDescriptor(cpu: Cpu, sel: number, vector: number = Vec.GP, ext = 0): Descriptor {
   const ti = sel & 4;
   const index = sel & ~7;
   let base: number, limit: number;
   if (ti) {
-    if ((cpu.ldtSel & ~3) === 0) throw new Fault(vector, sel & ~3);
+    if ((cpu.ldtSel & ~3) === 0) throw new Fault(vector, (sel & ~3) + ext);
     base = cpu.ldtBase; limit = cpu.ldtLimit;
   } else {
     base = cpu.gdtBase; limit = cpu.gdtLimit;
   }
-  if (index + 7 > limit) throw new Fault(vector, sel & ~3);
+  if (index + 7 > limit) throw new Fault(vector, (sel & ~3) + ext);
   const addr = (base + index) | 0;
   const lo = readSystem(cpu, addr, 4);
   const hi = readSystem(cpu, (addr + 4) | 0, 4);
@@ -91,7 +91,8 @@ export function loadCache(cpu: Cpu, s: number, sel: number, d: Descriptor): void
   cpu.refreshSeg(s);
 }
 
-function loadNull(cpu: Cpu, s: number, sel: number): void {
+/** Load a selector with nothing usable behind it (a null selector, or one a task switch has yet to check). */
+export function loadNull(cpu: Cpu, s: number, sel: number): void {
   cpu.segSel[s] = sel;
   cpu.segBase[s] = 0;
   cpu.segLimit[s] = 0;

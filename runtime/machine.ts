@@ -205,7 +205,7 @@ export class Vcpu implements VcpuApi {
 
   /** Could this halted vCPU be woken now? */
   wakeable(): boolean {
-    if (this.nmiPending) return true;
+    if (this.nmiPending && !this.cpu.nmiBlocked) return true;
     if (!this.interruptsEnabled()) return false;
     return this.cpu.bus.pendingInterrupt(this.cpu) >= 0;
   }
@@ -507,6 +507,8 @@ export class Machine implements MachineApi {
           if (t.cpu.pv) continue;
           t.nmiPending = true;
           this.stats.nmis++;
+          // taken at the start of the target's next slice: end the running one if it is the target's
+          if (t === this.current) this.yieldRequested = true;
         }
         break;
       case 5: // INIT
@@ -578,8 +580,10 @@ export class Machine implements MachineApi {
     return n;
   }
 
+  /** Deliver a pending NMI; NMIs stay blocked until the handler's iret (cpu.nmiBlocked). */
   private deliverNmi(v: Vcpu): void {
     v.nmiPending = false;
+    v.cpu.nmiBlocked = true;
     try {
       deliver(v.cpu, 2, IntKind.EXTERNAL, -1, v.cpu.eip);
     } catch (e) {
@@ -594,7 +598,7 @@ export class Machine implements MachineApi {
     this.time.fireDue(v.id);
     // one pending from before the guest went paravirtual is dropped with it
     if (v.nmiPending && v.cpu.pv) v.nmiPending = false;
-    if (v.nmiPending && v.started) {
+    if (v.nmiPending && v.started && !v.cpu.nmiBlocked) {
       this.time.beginSlice(v.id, v.cpu);
       try { this.deliverNmi(v); } finally { this.time.endSlice((u) => this.vcpus[u].ready()); }
     }

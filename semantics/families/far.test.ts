@@ -45,9 +45,23 @@ describe('far call and return in ring 0', () => {
     expect(w.cpu.segSel[Seg.CS]).toBe(SEL.CODE0);
   });
 
-  it('a TSS target stops the machine: task switching is not supported', () => {
+  it('a far jmp to a TSS switches tasks: old state saved, busy bits moved, new state loaded, CR0.TS set', () => {
     const w = world();
-    expect(() => w.one([0xea, ...d32(0), ...d16(SEL.TSS2)])).toThrow(/task switching is not supported/);
+    const { cpu } = w;
+    const T2 = 0x300;
+    // the new task: EIP 0x2000, EFLAGS with CF, EAX 0x1234, ring 0 flat selectors
+    w.w32(T2 + 0x20, 0x2000); w.w32(T2 + 0x24, 0x3); w.w32(T2 + 0x28, 0x1234); w.w32(T2 + 0x38, 0x5000);
+    [SEL.DATA0, SEL.CODE0, SEL.DATA0, SEL.DATA0, 0, 0].forEach((v, k) => w.w32(T2 + 0x48 + 4 * k, v));
+    cpu.regs[Reg.EBX] = 0x77;
+    expect(w.one([0xea, ...d32(0), ...d16(SEL.TSS2)])).toBeUndefined();
+    expect([cpu.eip, cpu.regs[Reg.EAX], cpu.regs[Reg.ESP], cpu.trSel, cpu.getEflags() & 0x4001]).toEqual([0x2000, 0x1234, 0x5000, SEL.TSS2, 1]);
+    expect(cpu.cr0 & 8).toBe(8);
+    expect(w.mem.read(TSS + 0x20, 4)).toBe(0x1007); // the old task resumes after the jmp
+    expect(w.mem.read(TSS + 0x34, 4)).toBe(0x77);
+    expect((w.mem.read(0x100 + SEL.TSS + 4, 4) >>> 8) & 0xf).toBe(9); // old: available again
+    expect((w.mem.read(0x100 + SEL.TSS2 + 4, 4) >>> 8) & 0xf).toBe(0xb); // new: busy
+    // jmp to a busy TSS is #GP(sel)
+    expect(w.one([0xea, ...d32(0), ...d16(SEL.TSS2)])).toMatchObject({ vector: Vec.GP, code: SEL.TSS2 });
   });
 });
 
@@ -181,14 +195,15 @@ describe('iret', () => {
     expect(cpu.getEflags() & 0x40fff).toBe(0x40203);
   });
 
-  it('returning to a more privileged level is #GP(sel); NT=1 stops the machine', () => {
+  it('returning to a more privileged level is #GP(sel); NT=1 with a link to a TSS that is not busy is #TS(link)', () => {
     const w = world();
     const { cpu } = w;
     w.toRing3(0x60000);
     [0x2000, SEL.CODE0, 0x2].forEach((v, k) => w.w32(0x60000 + 4 * k, v));
     expect(w.one([0xcf])).toMatchObject({ vector: Vec.GP, code: SEL.CODE0 });
     cpu.setEflags(0x4000, 0x4000);
-    expect(() => w.one([0xcf])).toThrow(/task switching is not supported/);
+    w.w32(TSS, SEL.TSS2);
+    expect(w.one([0xcf])).toMatchObject({ vector: Vec.TS, code: SEL.TSS2 });
   });
 
   it('real mode: far jmp, call, retf and iret use paragraphs', () => {

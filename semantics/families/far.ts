@@ -7,8 +7,9 @@
  * gates (16- and 32-bit) including the inward call with the stack switch from
  * the TSS and the copy of the gate's parameters, and returns to an outer
  * privilege level that pop SS:ESP and null the data segment registers the
- * outer level may not use. Task gates, TSS targets, nested-task returns and
- * virtual-8086 returns stop the machine: task switching is not supported.
+ * outer level may not use. Task gates and TSS targets of jmp and call, and
+ * iret with NT set, switch tasks (cpu/task.ts); virtual-8086 returns stop
+ * the machine (not modelled).
  *
  * Every check and every stack write happens before the first register,
  * segment or flag is changed, so a fault leaves the caller's state intact.
@@ -19,7 +20,8 @@ import { Seg, Reg } from '../../isa/instr.ts';
 import { ARITH, TF, DF, IF, IOPL, NT, RF, AC, ID, VM, VIF, VIP } from '../../isa/eflags.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
 import { Fault, MachineStop, Vec } from '../../isa/faults.ts';
-import { tssStack } from '../../cpu/interrupts.ts';
+import { deliverFault, tssStack } from '../../cpu/interrupts.ts';
+import { farToTask, returnFromNestedTask } from '../../cpu/task.ts';
 import { writeFrame, writeFrameOnNewStack } from '../../cpu/stack.ts';
 import { stackCommit, stackMove } from '../../cpu/registers.ts';
 import { NUM } from '../../base/arith.ts';
@@ -28,10 +30,6 @@ import {
   checkCodeTarget, loadCache, loadCodeSegment, nullInaccessibleSegments, readDescriptor, setAccessed,
   type Descriptor,
 } from '../../cpu/segments.ts';
-
-function noTaskSwitch(what: string): never {
-  throw new MachineStop(`${what}: task switching is not supported`, 4);
-}
 
 /** jmp far / call far to sel:off; `ret` is the return EIP a call pushes. */
 export function farTransfer(cpu: Cpu, sel: number, off: number, call: boolean, opsize: number, ret: number): void {
@@ -60,8 +58,12 @@ export function farTransfer(cpu: Cpu, sel: number, off: number, call: boolean, o
     case 0x4: case 0xc:
       viaCallGate(cpu, sel, d, call, ret);
       return;
-    case 0x1: case 0x9: case 0x5:
-      noTaskSwitch(`far ${call ? 'call' : 'jmp'} to selector 0x${sel.toString(16)} (a ${d.type === 5 ? 'task gate' : 'TSS'})`);
+    case 0x1: case 0x9: case 0x5: {
+      // a task switch: the new task runs from its TSS's EIP; a fault loading it is the new task's
+      const f = farToTask(cpu, sel, d, call, ret);
+      if (f) deliverFault(cpu, f);
+      return;
+    }
     default:
       throw new Fault(Vec.GP, sel & ~3);
   }
@@ -187,6 +189,8 @@ const retf: Exec = (cpu, i) => {
 
 /** iret with a frame of `size`-byte slots; the VMI ROM's IRET call (vmirom/calls.ts) runs it with 4 */
 export function iretFrame(cpu: Cpu, size: number): void {
+  // every iret ends the blocking of NMIs, even one that faults (as the hardware does)
+  cpu.nmiBlocked = false;
   const eflags = cpu.getEflags();
   if (eflags & VM) throw new MachineStop('iret in virtual-8086 mode is not supported', 4);
   let eip = cpu.peek(0, size);
@@ -202,7 +206,12 @@ export function iretFrame(cpu: Cpu, size: number): void {
     cpu.setEflags(flags, size === 4 ? 0x257fd5 : 0x7fd5);
     return;
   }
-  if (eflags & NT) noTaskSwitch('iret with NT set (return from a nested task)');
+  if (eflags & NT) {
+    // return from a nested task: to the task named by this TSS's link field
+    const f = returnFromNestedTask(cpu, cpu.eip);
+    if (f) deliverFault(cpu, f);
+    return;
+  }
   if (size === 4 && flags & VM && cpu.cpl === 0) throw new MachineStop('iret to virtual-8086 mode is not supported', 4);
   const d = checkReturnCs(cpu, sel);
   const rpl = sel & 3;
