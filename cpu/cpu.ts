@@ -32,6 +32,7 @@ import { VMIDBT_CPU, signature, type CpuModel } from './models.ts';
 import { readRegister, stackCommit, stackMove, stackPointer, writeRegister } from './registers.ts';
 import { NUM } from '../base/arith.ts';
 import { MsrFile } from './msrs.ts';
+import { noteDataAccess } from './debug.ts';
 
 /** segment access rights precomputed from the descriptor cache */
 export const SEG_R = 1, SEG_W = 2, SEG_X = 4, SEG_VALID = 8;
@@ -160,6 +161,16 @@ export class Cpu implements FlagState, PagingControl {
   halted = false;
   /** set by mov ss / pop ss / sti: interrupts are inhibited for one instruction */
   interruptShadow = false;
+  /** set by mov ss / pop ss: debug traps wait until after the next instruction (cpu/debug.ts) */
+  debugShadow = false;
+  /** DR6 bits of debug traps held back by a mov ss / pop ss */
+  pendingDebug = 0;
+  /** armed breakpoints by kind, as bit masks of DR0-DR3 (cpu/debug.ts armBreakpoints) */
+  bpExec = 0;
+  bpWrite = 0;
+  bpRead = 0;
+  /** data breakpoints hit by the running instruction (B0-B3) */
+  dbHits = 0;
   /** NMI/SMI-free machine: a pending INIT/SIPI from the local APIC is handled by the machine */
   readonly fpu = new Fpu();
   readonly mmu: Mmu;
@@ -199,6 +210,8 @@ export class Cpu implements FlagState, PagingControl {
     this.dr.fill(0);
     this.dr[6] = 0xffff0ff0 | 0;
     this.dr[7] = 0x400;
+    this.bpExec = this.bpWrite = this.bpRead = this.dbHits = this.pendingDebug = 0;
+    this.debugShadow = false;
     for (let s = 0; s < 6; s++) this.setRealSeg(s, 0);
     this.setRealSeg(Seg.CS, 0xf000);
     this.segBase[Seg.CS] = 0xffff0000 | 0;
@@ -366,6 +379,7 @@ export class Cpu implements FlagState, PagingControl {
     if (o < this.segLo[s] || o + size - 1 > this.segHi[s]) this.segFault(s);
     const lin = (this.segBase[s] + o) | 0;
     if (this.cpl === 3 && lin & (size - 1) && this.alignmentChecked()) throw new Fault(Vec.AC, 0);
+    if (this.bpWrite !== 0) noteDataAccess(this, lin, size, write);
     return lin;
   }
 

@@ -42,6 +42,10 @@ export class TripleFault extends MachineStop {
  * fault as the architecture does.
  */
 export function deliverFault(cpu: Cpu, f: Fault): void {
+  // the frame of a fault has RF set, so the handler's iret restarts the instruction past its
+  // instruction breakpoint (SDM 17.3.1.1); the #DB of an instruction breakpoint itself is delivered
+  // directly with RF clear (runtime/interpreter.ts)
+  cpu.setEflags(RF, RF);
   let current = f;
   let first: Fault | undefined;
   for (let attempt = 0; ; attempt++) {

@@ -108,7 +108,7 @@ export function loadSegment(cpu: Cpu, s: number, sel: number): void {
   sel &= 0xffff;
   if (!cpu.protectedMode) {
     cpu.setRealSeg(s, sel);
-    if (s === Seg.SS) cpu.interruptShadow = true;
+    if (s === Seg.SS) cpu.interruptShadow = cpu.debugShadow = true;
     return;
   }
   const rpl = sel & 3;
@@ -122,7 +122,7 @@ export function loadSegment(cpu: Cpu, s: number, sel: number): void {
     if (!d.present) throw new Fault(Vec.SS, sel & ~3);
     setAccessed(cpu, d);
     loadCache(cpu, s, sel, d);
-    cpu.interruptShadow = true;
+    cpu.interruptShadow = cpu.debugShadow = true;
     return;
   }
   if ((sel & ~3) === 0) { loadNull(cpu, s, sel); return; }

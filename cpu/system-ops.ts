@@ -18,6 +18,7 @@ import { Fault, Vec } from '../isa/faults.ts';
 import { Reg, Seg } from '../isa/instr.ts';
 import type { Cpu } from './cpu.ts';
 import { readDescriptor, writeSystem } from './segments.ts';
+import { armBreakpoints, DR6_BD, DR7_GD } from './debug.ts';
 import {
   CR0_PE, CR0_MP, CR0_EM, CR0_TS, CR0_ET, CR0_NE, CR0_WP, CR0_AM, CR0_NW, CR0_CD, CR0_PG,
   CR4_TSD, CR4_DE, CR4_PSE, CR4_PAE, CR4_MCE, CR4_PGE, CR4_PCE,
@@ -137,6 +138,19 @@ function debugIndex(cpu: Cpu, n: number): number {
   return n;
 }
 
+/**
+ * DR7.GD: a mov to or from a debug register is a #DB fault with DR6.BD set,
+ * and GD is cleared so the handler may use them (the instruction does; the
+ * VMI calls of the same names are the hypervisor's and do not check).
+ */
+export function checkGeneralDetect(cpu: Cpu): void {
+  if (cpu.dr[7] & DR7_GD) {
+    cpu.dr[6] |= DR6_BD;
+    cpu.dr[7] &= ~DR7_GD;
+    throw new Fault(Vec.DB);
+  }
+}
+
 /** Debug register n (0..7). */
 export function readDebugRegister(cpu: Cpu, n: number): number {
   return cpu.dr[debugIndex(cpu, n)];
@@ -145,13 +159,14 @@ export function readDebugRegister(cpu: Cpu, n: number): number {
 /**
  * Write debug register n (0..7). DR6 and DR7 keep their fixed bits: DR6
  * bits 4-11 and 16-31 read 1, bit 12 reads 0; DR7 bit 10 is 1, bits 11, 12,
- * 14, 15 are 0. Breakpoints are stored but not armed.
+ * 14, 15 are 0. A write to DR0-DR3 or DR7 re-arms the breakpoints.
  */
 export function writeDebugRegister(cpu: Cpu, n: number, v: number): void {
   const k = debugIndex(cpu, n);
   if (k === 6) cpu.dr[6] = (v & 0xe00f) | 0xffff0ff0;
   else if (k === 7) cpu.dr[7] = (v & ~0xd800) | 0x400;
   else cpu.dr[k] = v;
+  if (k !== 6) armBreakpoints(cpu);
 }
 
 /**

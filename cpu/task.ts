@@ -29,7 +29,7 @@
  */
 import { Fault, MachineStop, Vec } from '../isa/faults.ts';
 import { Seg } from '../isa/instr.ts';
-import { NT, RF, VM } from '../isa/eflags.ts';
+import { NT, VM } from '../isa/eflags.ts';
 import type { Cpu } from './cpu.ts';
 import { CR0_PG, CR0_TS } from './mmu.ts';
 import { loadCache, loadNull, readDescriptor, readSystem, setAccessed, writeSystem, type Descriptor } from './segments.ts';
@@ -96,7 +96,8 @@ function switchTask(cpu: Cpu, sel: number, d: Descriptor, source: TaskSource, ex
   // everything that may fault in the old task comes first: the new TSS read whole, the old one written
   const image = new Int32Array(26);
   for (let k = 0; k < 26; k++) image[k] = readSystem(cpu, (d.base + 4 * k) | 0, 4);
-  let eflags = cpu.getEflags() & ~RF;
+  // RF as it is: set when a fault's handler is a task (cpu/interrupts.ts deliverFault)
+  let eflags = cpu.getEflags();
   if (source === 'iret') eflags &= ~NT;
   saveOldTask(cpu, savedEip, eflags);
 

@@ -18,8 +18,9 @@ import type { Cpu } from '../cpu/cpu.ts';
 import { InterpOps } from './interp-ops.ts';
 import { admit } from '../semantics/admit.ts';
 import { deliver, deliverableInterrupt, deliverFault, IntKind } from '../cpu/interrupts.ts';
-import { TF } from '../isa/eflags.ts';
+import { RF, TF } from '../isa/eflags.ts';
 import { executable, physical } from '../cpu/tlb.ts';
+import { DR6_BS, instructionBreakpoints, reportDebug } from '../cpu/debug.ts';
 import { Seg } from '../isa/instr.ts';
 
 /** Bound on cached decodings; past it the cache starts over. */
@@ -103,7 +104,11 @@ export class Interpreter {
     const start = cpu.eip;
     const startEsp = cpu.regs[Reg.ESP];
     const trap = (cpu.eflags & TF) !== 0;
-    cpu.interruptShadow = false;
+    // a mov ss / pop ss before this instruction holds back debug exceptions at this boundary
+    const shadowed = cpu.debugShadow;
+    cpu.interruptShadow = cpu.debugShadow = false;
+    if (this.instructionBreakpoint(start, shadowed)) return true;
+    cpu.dbHits = 0;
     try {
       const i = this.decodeAt(start);
       cpu.eip = i.next;
@@ -117,11 +122,46 @@ export class Interpreter {
       deliverFault(cpu, e);
       return true;
     }
-    if (trap) {
-      cpu.dr[6] |= 0x4000;
-      deliver(cpu, Vec.DB, IntKind.EXCEPTION, -1, cpu.eip);
+    const bits = (trap ? DR6_BS : 0) | cpu.dbHits | cpu.pendingDebug;
+    if (bits) this.debugTrap(bits);
+    return true;
+  }
+
+  /**
+   * Before an instruction: RF set lets it run once without its instruction
+   * breakpoint (and is cleared); otherwise an armed breakpoint at CS:EIP is a
+   * #DB fault, delivered with RF clear in the frame. Returns whether one was.
+   */
+  private instructionBreakpoint(eip: number, shadowed: boolean): boolean {
+    const cpu = this.cpu;
+    if (cpu.eflags & RF) { cpu.setEflags(0, RF); return false; }
+    if (cpu.bpExec === 0 || shadowed) return false;
+    const hits = instructionBreakpoints(cpu, (cpu.segBase[Seg.CS] + eip) | 0);
+    if (!hits) return false;
+    reportDebug(cpu, hits);
+    try {
+      deliver(cpu, Vec.DB, IntKind.EXCEPTION, -1, eip);
+    } catch (e) {
+      if (!(e instanceof Fault)) throw e;
+      deliverFault(cpu, e);
     }
     return true;
+  }
+
+  /** After an instruction: single-step and data-breakpoint traps (held back past the next one after mov ss). */
+  private debugTrap(bits: number): void {
+    const cpu = this.cpu;
+    if (cpu.debugShadow) { cpu.pendingDebug = bits & ~DR6_BS; return; }
+    cpu.pendingDebug = 0;
+    cpu.dbHits = 0;
+    reportDebug(cpu, bits & 0xf);
+    cpu.dr[6] |= bits & DR6_BS;
+    try {
+      deliver(cpu, Vec.DB, IntKind.EXCEPTION, -1, cpu.eip);
+    } catch (e) {
+      if (!(e instanceof Fault)) throw e;
+      deliverFault(cpu, e);
+    }
   }
 
   /** Take a pending external interrupt if IF allows it now. */

@@ -18,7 +18,7 @@ import { Fault, Vec } from '../../isa/faults.ts';
 import { readDescriptor, type Descriptor } from '../../cpu/segments.ts';
 import { CR0_PE } from '../../cpu/mmu.ts';
 import {
-  clearTaskSwitched, loadLdt, loadTaskRegister, readDebugRegister, readTableImage, writeCr0, writeCr3, writeCr4,
+  checkGeneralDetect, clearTaskSwitched, loadLdt, loadTaskRegister, readDebugRegister, readTableImage, writeCr0, writeCr3, writeCr4,
   writeDebugRegister, writeTableImage,
 } from '../../cpu/system-ops.ts';
 
@@ -98,10 +98,12 @@ const movToCr: Exec = (cpu, i) => {
 };
 
 const movFromDr: Exec = (cpu, i) => {
+  checkGeneralDetect(cpu);
   cpu.setReg(i.rm, 4, readDebugRegister(cpu, i.reg));
 };
 
 const movToDr: Exec = (cpu, i) => {
+  checkGeneralDetect(cpu);
   writeDebugRegister(cpu, i.reg, cpu.getReg(i.rm, 4));
 };
 

@@ -8,8 +8,9 @@
  * (compile/pipeline.ts) and from then on runs as JavaScript, found through
  * the code cache (cache/cache.ts), which also chains regions to each other.
  * Translated code runs only where it may: in protected mode, with flat code,
- * stack and data segments, and never while single-stepping (TF) or checking
- * alignment (#AC at CPL 3): those are the interpreter's.
+ * stack and data segments, and never while single-stepping (TF), checking
+ * alignment (#AC at CPL 3), with a breakpoint armed in DR7, with RF set or
+ * after a mov ss (cpu/debug.ts): those are the interpreter's.
  *
  * One run loop (`run`) serves the machine (machine-engine.ts), the tests and
  * the fuzzer; an engine that only interprets is the interpreter's own
@@ -23,7 +24,7 @@ import { Fault } from '../../isa/faults.ts';
 import { deliverFault } from '../../cpu/interrupts.ts';
 import { Seg } from '../../isa/instr.ts';
 import { SEG_R, SEG_W } from '../../cpu/cpu.ts';
-import { TF } from '../../isa/eflags.ts';
+import { RF, TF } from '../../isa/eflags.ts';
 import { DEFAULT_LIMITS } from '../region/discover.ts';
 import { RegionCompiler, type CompileStats } from '../compile/pipeline.ts';
 import type { Translation } from '../compile/assemble.ts';
@@ -105,8 +106,9 @@ export class Engine {
       if (this.interp.checkInterrupts()) t = undefined;
       if (cpu.halted) break;
       // single-stepping (TF) is the interpreter's: it raises #DB after each instruction;
-      // so is alignment checking (#AC at CPL 3): translated accesses do not check alignment
-      if (cpu.eflags & TF || cpu.alignmentChecked()) t = undefined;
+      // so is alignment checking (#AC at CPL 3): translated accesses do not check alignment;
+      // so are armed breakpoints and RF (cpu/debug.ts): the interpreter checks each instruction and access
+      if (cpu.eflags & (TF | RF) || cpu.alignmentChecked() || (cpu.bpExec | cpu.bpWrite) !== 0 || cpu.debugShadow) t = undefined;
       else if (t === undefined || !t.valid || t.entryEip !== cpu.eip) t = this.lookup();
       if (t === undefined) {
         this.stats.interpretedSteps++;
