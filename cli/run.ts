@@ -21,6 +21,7 @@ import { TranslatingEngine } from '../translator/engine/machine-engine.ts';
 import { DEFAULT_ENGINE_OPTIONS, type EngineStats } from '../translator/engine/engine.ts';
 import { LoaderError } from '../runtime/loader/errors.ts';
 import { isLinuxImage } from '../runtime/loader/linux.ts';
+import type { BootModule } from '../runtime/loader/multiboot.ts';
 import { installRom, type VmiRom } from '../vmirom/rom.ts';
 import type { VmiAbi } from '../vmirom/abis.ts';
 import { abiOption } from './rom.ts';
@@ -52,6 +53,8 @@ export interface RunOptions {
   icount?: string;
   /** --cpu NAME (cpu/models.ts) */
   cpu?: string;
+  /** --machine hpet=on|off */
+  machine?: string;
   /** false with --no-reboot: a guest reset ends the run instead of booting the kernel again */
   reboot?: boolean;
   /** --slice N: instructions per scheduling slice (tuning, undocumented in the usage line) */
@@ -93,6 +96,30 @@ function intOption(value: string | undefined, name: string, min: number, max: nu
 }
 
 /** Install the VMI ROM of an ABI in the machine and let it claim start-up IPIs. */
+/**
+ * --initrd for a Multiboot kernel, as QEMU reads it: modules separated by
+ * commas (",," is a literal comma), each a file name and optional
+ * arguments; the whole item is the module's command line.
+ */
+function multibootModules(spec: string): BootModule[] {
+  const items = spec.replace(/,,/g, '\u0000').split(',').map((t) => t.replace(/\u0000/g, ',').trim()).filter((t) => t !== '');
+  return items.map((item) => {
+    const file = item.split(' ')[0];
+    return { data: readInput(file, file, 'Multiboot module'), cmdline: item };
+  });
+}
+
+/** --machine KEY=VALUE[,...]: hpet=on|off (QEMU's spelling) */
+function machineOption(spec: string | undefined): { hpet?: boolean } {
+  const out: { hpet?: boolean } = {};
+  for (const kv of (spec ?? '').split(',').filter((t) => t !== '')) {
+    const [k, v] = kv.split('=');
+    if (k === 'hpet' && (v === 'on' || v === 'off')) out.hpet = v === 'on';
+    else throw new UserError(`--machine ${kv}: unknown machine option (known: hpet=on|off)`, 2);
+  }
+  return out;
+}
+
 /** --cpu NAME: one of the models, or a one-line refusal naming them */
 function cpuModelOption(name: string | undefined): CpuModel {
   if (name === undefined) return VMIDBT_CPU;
@@ -165,8 +192,11 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
   const imagePath = imageArg ?? DEFAULT_IMAGE;
   const shownPath = imageArg ?? relative(process.cwd(), DEFAULT_IMAGE);
   const image = readInput(imagePath, shownPath, 'image');
-  const initrd = opts.initrd !== undefined ? readInput(opts.initrd, opts.initrd, 'initrd') : undefined;
   const linux = isLinuxImage(image);
+  // Linux takes one initrd; a Multiboot kernel gets each comma-separated item as a module (QEMU's convention)
+  const initrd = opts.initrd !== undefined && linux ? readInput(opts.initrd, opts.initrd, 'initrd') : undefined;
+  const modules = opts.initrd !== undefined && !linux ? multibootModules(opts.initrd) : [];
+  const machineOpts = machineOption(opts.machine);
 
   const jitThreshold = intOption(opts.jitThreshold, '--jit-threshold', 0, 1_000_000_000, DEFAULT_ENGINE_OPTIONS.threshold);
   const jitCacheMiB = intOption(opts.jitCache, '--jit-cache', 1, 4096, DEFAULT_ENGINE_OPTIONS.cacheBytes >> 20);
@@ -183,7 +213,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
   /** A machine with the kernel loaded: at power-on, or after a soft reset with the old machine's memory. */
   const boot = (warm?: Uint8Array) => {
     const m = new Machine({
-      memMiB, smp, hostTime: !!opts.hostTime, cyclesPerInstruction: 2 ** icount, cpuModel, maxInstructions: opts.maxInstructions ? maxInstructions : undefined,
+      memMiB, smp, hostTime: !!opts.hostTime, cyclesPerInstruction: 2 ** icount, cpuModel, ...machineOpts, maxInstructions: opts.maxInstructions ? maxInstructions : undefined,
       sliceInstructions: slice,
       console: (b) => { writeAllSync(consoleFd, b); lastByte = b[b.length - 1]; marks.see(b); },
     });
@@ -193,7 +223,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     if (e) m.engine = e;
     if (warm) m.memory.u8.set(warm);
     try {
-      m.loadKernel(image, cmdline, initrd);
+      m.loadKernel(image, cmdline, initrd, modules);
     } catch (err) {
       if (err instanceof LoaderError) {
         const hint = err.needMiB ? ` (pass --mem ${err.needMiB} or more)` : '';

@@ -49,7 +49,7 @@
  * no IA32_MISC_ENABLE (a Pentium 4 register), PAT only from the Pentium III
  * (SDM 11.12), the two performance counters present but inert (they keep
  * what is written and never count). Signatures are QEMU's for pentium2
- * (6/5/2) and pentium3 (6/7/3); the Pentium Pro is 6/1/9.
+ * (6/5/2) and pentium3 (6/7/3); the Pentium Pro is 6/1/2.
  */
 
 export interface CpuModel {
@@ -157,8 +157,8 @@ const P6_MSRS = { sysenter: true, efer: false, mtrr: true, pat: false, mcaBanks:
 export const PENTIUM_PRO: CpuModel = {
   ...VMIDBT_CPU,
   name: 'pentiumpro',
-  description: 'Intel Pentium Pro (6/1/9): the first P6; reports SEP but has no sysenter (#UD), no PAT',
-  family: 6, model: 1, stepping: 9,
+  description: 'Intel Pentium Pro (6/1/2): the first P6; reports SEP but has no sysenter (#UD), no PAT',
+  family: 6, model: 1, stepping: 2,
   // the Pentium Pro sets SEP although it has no fast system calls (SDM: software must check for signature 0x633 or later)
   features: P6_BASE,
   featuresEcx: 0,
@@ -169,7 +169,7 @@ export const PENTIUM_PRO: CpuModel = {
   maxExtLeaf: 0, extFeatures: 0, powerManagement: 0, physBits: 36, brand: '', hypervisor: undefined,
   microcodeRevision: 0,
   msrs: { ...P6_MSRS, sysenter: false },
-  qemuCpu: 'pentium2,family=6,model=1,stepping=9,-vme,-mmx,-fxsr,-pat,-pse36,level=2',
+  qemuCpu: 'pentium2,family=6,model=1,stepping=2,-vme,-mmx,-fxsr,-pat,-pse36,level=2',
 };
 
 export const PENTIUM_2: CpuModel = {

@@ -55,11 +55,14 @@ import { LocalApic, APIC_BASE } from './devices/lapic.ts';
 import { IoApic, IOAPIC_BASE } from './devices/ioapic.ts';
 import { AcpiPm, PM_BASE, PM_PORTS } from './devices/acpi-pm.ts';
 import { ResetControl, KBC_COMMAND_PORT, RESET_CONTROL_PORT } from './devices/reset.ts';
-import { bootMultiboot, type LoadedImage } from './loader/multiboot.ts';
+import { bootMultiboot, type BootModule, type LoadedImage } from './loader/multiboot.ts';
 import { bootLinux, isLinuxImage, type LinuxBoot } from './loader/linux.ts';
 import { LoaderError } from './loader/errors.ts';
-import { writeAcpiTables, RSDP_ADDR } from './loader/acpi.ts';
-import { writeSmbios } from './loader/smbios.ts';
+import { writeAcpiTables, RSDP_ADDR, type AcpiPlacement } from './loader/acpi.ts';
+import { pcMemoryMap, withReserved, type MemRange } from './loader/memory-map.ts';
+import { FwCfg, FW_CFG_DMA_PORT, FW_CFG_PORT, type FwCfgFile } from './devices/fw-cfg.ts';
+import { Hpet, HPET_BASE } from './devices/hpet.ts';
+import { writeSmbios, SMBIOS_ADDR } from './loader/smbios.ts';
 
 export const DEBUG_EXIT_PORT = 0xf4;
 export const COM1 = 0x3f8;
@@ -88,6 +91,8 @@ export interface MachineOptions {
   maxInstructions?: number;
   /** what every vCPU reports and which MSRs it has (cpu/models.ts; default the `vmidbt` model) */
   cpuModel?: CpuModel;
+  /** an HPET at 0xFED00000 with its ACPI table (default true; `--machine hpet=off` leaves it out) */
+  hpet?: boolean;
   /** where guest console bytes go (they are also kept in `consoleText` up to 1 MiB) */
   console?: (bytes: Uint8Array) => void;
 }
@@ -251,6 +256,8 @@ export class Machine implements MachineApi {
   readonly cycleFrequency: bigint;
   readonly sliceInstructions: number;
   readonly cpuModel: CpuModel;
+  readonly fwCfg: FwCfg;
+  readonly hpet: Hpet | null = null;
   maxInstructions: number;
   engine: ExecutionEngine = new InterpreterEngine();
   /** set to end the running slice early (stop, halt, start of another vCPU) */
@@ -330,6 +337,21 @@ export class Machine implements MachineApi {
     this.acpiPm = new AcpiPm(this.time, () => this.stop('power-off: ACPI S5', 0));
     this.ports.register(PM_BASE, PM_PORTS, this.acpiPm);
     this.ports.register(0x80, 1, new SinkPorts('post'));
+    // QEMU's firmware configuration device; its files are filled in once the firmware tables exist
+    this.fwCfg = new FwCfg({ cpus: smp, ramBytes: this.memory.size, files: [] }, this.memory);
+    this.ports.register(FW_CFG_PORT, 2, this.fwCfg);
+    this.ports.register(FW_CFG_DMA_PORT, 8, this.fwCfg);
+    if (opts.hpet ?? true) {
+      this.hpet = new Hpet({
+        now: () => this.time.now(),
+        frequency: this.time.frequency,
+        schedule: (at, fire) => this.time.schedule(0, 'real', at, fire),
+        cancel: (h) => this.time.cancel(h),
+        raiseIsa: (irq) => this.raiseIrq(irq),
+        raisePin: (pin) => this.ioapic.raisePin(pin),
+      });
+      this.memory.mapDevice(HPET_BASE, PAGE_SIZE, this.hpet);
+    }
 
     const apicPage: MmioDevice = {
       name: 'local-apic',
@@ -352,16 +374,21 @@ export class Machine implements MachineApi {
    * Load a kernel (a Linux bzImage, else Multiboot) with this command line
    * and initrd; write the firmware tables the guest looks for.
    */
-  loadKernel(image: Uint8Array, cmdline: string, initrd?: Uint8Array): LoadedKernel {
-    writeAcpiTables(this.memory, this.vcpus.length);
+  loadKernel(image: Uint8Array, cmdline: string, initrd?: Uint8Array, modules: BootModule[] = []): LoadedKernel {
+    const acpi = writeAcpiTables(this.memory, this.vcpus.length, { hpet: this.hpet !== null });
     writeSmbios(this.memory);
     const cpu = this.vcpus[0].cpu;
+    let map = pcMemoryMap(this.memory.size);
     if (isLinuxImage(image)) {
+      if (modules.length) throw new LoaderError('Multiboot modules are for Multiboot kernels: this is a Linux image (give it one --initrd file)');
       this.loaded = { kind: 'linux', ...bootLinux(this.memory, cpu, image, { cmdline, initrd, rsdp: RSDP_ADDR }) };
     } else {
-      if (initrd) throw new LoaderError('an initrd is for Linux kernels: this is a Multiboot image, and Multiboot modules are not supported');
-      this.loaded = { kind: 'multiboot', ...bootMultiboot(this.memory, cpu, image, cmdline) };
+      if (initrd) throw new LoaderError('an initrd is for Linux kernels: this is a Multiboot image (its --initrd files are modules)');
+      const mb = bootMultiboot(this.memory, cpu, image, cmdline, modules);
+      this.loaded = { kind: 'multiboot', ...mb };
+      map = withReserved(map, mb.bootInfo[0], mb.bootInfo[1]);
     }
+    this.fwCfg.setFiles(firmwareFiles(this.memory, acpi, map));
     return this.loaded;
   }
 
@@ -730,4 +757,29 @@ export class Machine implements MachineApi {
       realCycles: this.time.now(),
     };
   }
+}
+
+/**
+ * fw_cfg's files, from what the machine put in memory: the memory map the
+ * loader reported, the ACPI tables and the SMBIOS entry point and table.
+ */
+function firmwareFiles(mem: PhysicalMemory, acpi: AcpiPlacement, map: MemRange[]): FwCfgFile[] {
+  const e820 = new Uint8Array(20 * map.length);
+  const dv = new DataView(e820.buffer);
+  map.forEach((r, k) => {
+    dv.setBigUint64(20 * k, BigInt(r.base), true);
+    dv.setBigUint64(20 * k + 8, BigInt(r.length), true);
+    dv.setUint32(20 * k + 16, r.type, true);
+  });
+  const copy = (at: number, n: number) => mem.u8.slice(at, at + n);
+  const smbiosTable = mem.view.getUint32(SMBIOS_ADDR + 0x18, true);
+  const smbiosLength = mem.view.getUint16(SMBIOS_ADDR + 0x16, true);
+  return [
+    { name: 'etc/e820', data: e820 },
+    { name: 'etc/acpi/rsdp', data: copy(acpi.rsdp, 20) },
+    { name: 'etc/acpi/tables', data: copy(acpi.start, acpi.end - acpi.start) },
+    { name: 'etc/smbios/smbios-anchor', data: copy(SMBIOS_ADDR, 0x1f) },
+    { name: 'etc/smbios/smbios-tables', data: copy(smbiosTable, smbiosLength) },
+    { name: 'bootorder', data: new Uint8Array(0) },
+  ];
 }

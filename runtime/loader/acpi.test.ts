@@ -4,9 +4,9 @@ import { writeAcpiTables, dsdtAml, RSDP_ADDR, SCI_IRQ } from './acpi.ts';
 import { integer } from './aml.ts';
 import { PM1A_CNT_BLK, PM1A_EVT_BLK, PM_TMR_BLK, S5_SLP_TYP } from '../devices/acpi-pm.ts';
 
-function tables(cpus: number) {
+function tables(cpus: number, hpet = false) {
   const mem = new PhysicalMemory(4 << 20);
-  expect(writeAcpiTables(mem, cpus)).toBe(RSDP_ADDR);
+  expect(writeAcpiTables(mem, cpus, { hpet }).rsdp).toBe(RSDP_ADDR);
   const dv = mem.view;
   const sig = (a: number) => Buffer.from(mem.u8.subarray(a, a + 4)).toString('latin1');
   const sum = (a: number, n: number) => mem.u8.subarray(a, a + n).reduce((s, b) => (s + b) & 0xff, 0);
@@ -24,6 +24,18 @@ describe('ACPI tables', () => {
     expect(sum(rsdt, dv.getUint32(rsdt + 4, true))).toBe(0);
     expect([...byName.keys()].sort()).toEqual(['APIC', 'FACP']);
     for (const a of byName.values()) expect(sum(a, dv.getUint32(a + 4, true))).toBe(0);
+  });
+
+  it('with an HPET, the RSDT names its table: event timer block id, base 0xFED00000 in system memory, checksummed', () => {
+    const { dv, sum, byName } = tables(1, true);
+    expect([...byName.keys()].sort()).toEqual(['APIC', 'FACP', 'HPET']);
+    const h = byName.get('HPET')!;
+    expect(dv.getUint32(h + 4, true)).toBe(56);
+    expect(sum(h, 56)).toBe(0);
+    expect(dv.getUint32(h + 36, true)).toBe(0x8086a201);
+    expect(dv.getUint8(h + 40)).toBe(0);
+    expect(dv.getUint32(h + 44, true)).toBe(0xfed00000);
+    expect(dv.getUint16(h + 53, true)).toBe(128);
   });
 
   it('the MADT lists one enabled processor per vCPU, the IO-APIC and the IRQ 0 override', () => {

@@ -3,7 +3,8 @@
  * for them (the RSDP at 0xE0000, in the reserved BIOS area) and also named
  * by address in Linux's zero page:
  *
- * - RSDP (ACPI 1.0 form) -> RSDT -> FADT and MADT;
+ * - RSDP (ACPI 1.0 form) -> RSDT -> FADT, MADT, and HPET when the machine
+ *   has one (its event timer block at 0xFED00000, devices/hpet.ts);
  * - MADT: the local APIC address, one processor entry per vCPU (APIC id =
  *   vCPU number), the IO-APIC, and the ISA IRQ 0 -> GSI 2 override;
  * - FADT (revision 3): the PM1a event and control blocks and the PM timer of
@@ -23,6 +24,7 @@ import { APIC_BASE } from '../devices/lapic.ts';
 import { IOAPIC_BASE } from '../devices/ioapic.ts';
 import { PM1A_CNT_BLK, PM1A_EVT_BLK, PM_TMR_BLK, S5_SLP_TYP } from '../devices/acpi-pm.ts';
 import { RESET_CONTROL_PORT, RESET_VALUE } from '../devices/reset.ts';
+import { HPET_BASE, HPET_ID } from '../devices/hpet.ts';
 import * as aml from './aml.ts';
 
 export const RSDP_ADDR = 0xe0000;
@@ -200,8 +202,33 @@ function fadt(facsAddr: number, dsdtAddr: number): Uint8Array {
   return t;
 }
 
-/** Write every table for a machine with `cpus` vCPUs; returns the RSDP's address. */
-export function writeAcpiTables(mem: PhysicalMemory, cpus: number): number {
+/**
+ * The HPET description table: the event timer block id (the HPET's
+ * capabilities register, low half), its base address (system memory), HPET
+ * number 0, the minimum periodic tick QEMU gives (128 ticks), no page
+ * protection.
+ */
+function hpetTable(): Uint8Array {
+  const { t, dv } = sdt('HPET', 56);
+  dv.setUint32(36, HPET_ID, true);
+  t.set([0, 64, 0, 0], 40); // generic address: system memory, 64 bits wide
+  dv.setUint32(44, HPET_BASE, true);
+  t[52] = 0;
+  dv.setUint16(53, 128, true);
+  t[55] = 0;
+  checksum(t, 9);
+  return t;
+}
+
+/** Where the tables went: the RSDP, and the range the other tables fill. */
+export interface AcpiPlacement {
+  rsdp: number;
+  start: number;
+  end: number;
+}
+
+/** Write every table for a machine with `cpus` vCPUs (and an HPET if `hpet`). */
+export function writeAcpiTables(mem: PhysicalMemory, cpus: number, opts: { hpet?: boolean } = {}): AcpiPlacement {
   let at = TABLES_START;
   const place = (table: Uint8Array): number => {
     const addr = at;
@@ -212,11 +239,11 @@ export function writeAcpiTables(mem: PhysicalMemory, cpus: number): number {
   const facsAddr = place(facs());
   const dsdtAddr = place(dsdt(mem.size));
   const fadtAddr = place(fadt(facsAddr, dsdtAddr));
-  const madtAddr = place(madt(cpus));
+  const pointed = [fadtAddr, place(madt(cpus))];
+  if (opts.hpet) pointed.push(place(hpetTable()));
 
-  const { t: rsdt, dv: r } = sdt('RSDT', 36 + 8);
-  r.setUint32(36, fadtAddr, true);
-  r.setUint32(40, madtAddr, true);
+  const { t: rsdt, dv: r } = sdt('RSDT', 36 + 4 * pointed.length);
+  pointed.forEach((addr, k) => r.setUint32(36 + 4 * k, addr, true));
   checksum(rsdt, 9);
   const rsdtAddr = place(rsdt);
 
@@ -226,5 +253,5 @@ export function writeAcpiTables(mem: PhysicalMemory, cpus: number): number {
   new DataView(rsdp.buffer).setUint32(16, rsdtAddr, true);
   checksum(rsdp, 8);
   mem.load(RSDP_ADDR, rsdp);
-  return RSDP_ADDR;
+  return { rsdp: RSDP_ADDR, start: TABLES_START, end: at };
 }

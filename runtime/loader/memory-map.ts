@@ -31,3 +31,16 @@ export function pcMemoryMap(ramBytes: number): MemRange[] {
     { base: HIGH_RAM_START, length: ramBytes - HIGH_RAM_START, type: MemType.RAM },
   ];
 }
+
+/** `map` with [start, end) carved out of its RAM as a reserved range (boot information a loader placed). */
+export function withReserved(map: MemRange[], start: number, end: number): MemRange[] {
+  const out: MemRange[] = [];
+  for (const r of map) {
+    const rEnd = r.base + r.length;
+    if (r.type !== MemType.RAM || end <= r.base || start >= rEnd) { out.push(r); continue; }
+    if (start > r.base) out.push({ base: r.base, length: start - r.base, type: MemType.RAM });
+    out.push({ base: Math.max(start, r.base), length: Math.min(end, rEnd) - Math.max(start, r.base), type: MemType.RESERVED });
+    if (end < rEnd) out.push({ base: end, length: rEnd - end, type: MemType.RAM });
+  }
+  return out;
+}

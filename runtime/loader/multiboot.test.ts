@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { PhysicalMemory } from '../../cpu/memory.ts';
 import { Cpu } from '../../cpu/cpu.ts';
-import { bootMultiboot, findMultibootHeader, MBI_ADDR, MULTIBOOT_MAGIC } from './multiboot.ts';
+import { bootMultiboot, findMultibootHeader, MULTIBOOT_MAGIC } from './multiboot.ts';
 import { LoaderError } from './errors.ts';
 import { parseElf32, PT_LOAD } from '../elf.ts';
 
@@ -70,6 +70,7 @@ describe('loading the guest kernel', () => {
   const cpu = new Cpu(mem);
   const r = bootMultiboot(mem, cpu, KERNEL, 'guest/kernel.elf run=sieve scale=0.1');
   const dv = mem.view;
+  const MBI_ADDR = r.infoAddr;
 
   it('copies PT_LOAD segments to their physical addresses and enters at e_entry', () => {
     const elf = parseElf32(KERNEL);
@@ -100,7 +101,14 @@ describe('loading the guest kernel', () => {
     expect(str(dv.getUint32(MBI_ADDR + 64, true))).toBe('vmidbt');
   });
 
-  it('describes RAM and the reserved hole below 1 MiB in the memory map', () => {
+  it('puts the boot information on the first page after the image', () => {
+    const imageEnd = Math.max(...r.ranges.map(([, e]) => e));
+    expect(MBI_ADDR).toBe(Math.ceil(imageEnd / 4096) * 4096);
+    expect(r.bootInfo[0]).toBe(MBI_ADDR);
+    expect(r.bootInfo[1]).toBe(MBI_ADDR + 4096);
+  });
+
+  it('describes RAM, the reserved hole below 1 MiB and the boot information in the memory map', () => {
     const len = dv.getUint32(MBI_ADDR + 44, true);
     let p = dv.getUint32(MBI_ADDR + 48, true);
     const end = p + len;
@@ -109,10 +117,13 @@ describe('loading the guest kernel', () => {
       entries.push([dv.getUint32(p + 4, true), dv.getUint32(p + 12, true), dv.getUint32(p + 20, true)]);
       p += dv.getUint32(p, true) + 4;
     }
+    const [start, stop] = r.bootInfo;
     expect(entries).toEqual([
       [0, 0x9fc00, 1],
       [0x9fc00, 0x60400, 2],
-      [0x100000, (128 << 20) - 0x100000, 1],
+      [0x100000, start - 0x100000, 1],
+      [start, stop - start, 2],
+      [stop, (128 << 20) - stop, 1],
     ]);
   });
 });

@@ -10,11 +10,18 @@
  * zeroed. The entry point is e_entry, translated from virtual to physical
  * when it falls inside a segment linked elsewhere.
  *
- * The Multiboot information structure, the command line, the loader name
- * and the memory map go in one page at 0x9000 (below 1 MiB, which a
- * Multiboot kernel treats as not its own to allocate): conventional memory
- * 0-0x9FC00, the EBDA/VGA/BIOS hole 0x9FC00-0xFFFFF reserved, then RAM from
- * 1 MiB to the end of guest memory. The CPU then enters the image in flat
+ * Boot information goes where it cannot collide with the image, as QEMU
+ * does: from the first page boundary after the image's highest address
+ * (its BSS included) come the information structure, the loader name, the
+ * memory map, the module list and the command lines, then each module
+ * (QEMU's `-initrd "a args,b"`: one file per module, its command line the
+ * whole comma-separated item), page-aligned. The memory map lists that
+ * range as reserved, so a kernel that allocates from the map leaves it
+ * alone: conventional memory 0-0x9FC00, the EBDA/VGA/BIOS hole
+ * 0x9FC00-0xFFFFF reserved, RAM from 1 MiB to the end of guest memory, less
+ * the boot information. A kernel linked low (at 0x8000, as real-mode test
+ * code is) loads: nothing but the image is placed below it.
+ * The CPU then enters the image in flat
  * 32-bit protected mode at CPL 0, paging and interrupts off, EAX =
  * 0x2BADB002, EBX = the structure's address.
  */
@@ -23,17 +30,22 @@ import type { PhysicalMemory } from '../../cpu/memory.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
 import { enterFlatProtectedMode } from '../../cpu/setup.ts';
 import { Reg } from '../../isa/instr.ts';
-import { LOW_RAM_END, pcMemoryMap } from './memory-map.ts';
+import { HIGH_RAM_START, LOW_RAM_END, pcMemoryMap, withReserved } from './memory-map.ts';
 import { LoaderError } from './errors.ts';
 
 export const MULTIBOOT_MAGIC = 0x1badb002;
 export const MULTIBOOT_BOOTLOADER_MAGIC = 0x2badb002;
-/** where the information structure and its strings and map go */
-export const MBI_ADDR = 0x9000;
-const MBI_NAME = MBI_ADDR + 0x80;
-const MBI_MMAP = MBI_ADDR + 0x100;
-const MBI_CMDLINE = MBI_ADDR + 0x200;
-const MBI_END = MBI_ADDR + 0x1000;
+/** offsets in the boot information area (after the image) */
+const INFO = { NAME: 0x80, MMAP: 0x100, MODS: 0x200 } as const;
+const MMAP_ENTRY = 24, MOD_ENTRY = 16;
+const PAGE = 0x1000;
+const pageUp = (a: number) => Math.ceil(a / PAGE) * PAGE;
+
+/** a Multiboot module: its bytes and its command line */
+export interface BootModule {
+  data: Uint8Array;
+  cmdline: string;
+}
 
 export interface MultibootHeader {
   offset: number;
@@ -50,6 +62,10 @@ export interface LoadedImage {
   /** [start, end) physical ranges written (segments and BSS) */
   ranges: [number, number][];
   infoAddr: number;
+  /** [start, end) of the boot information and modules (reserved in the memory map) */
+  bootInfo: [number, number];
+  /** where each module went: [start, end) */
+  modules: [number, number][];
   header: MultibootHeader;
 }
 
@@ -81,9 +97,6 @@ export function findMultibootHeader(image: Uint8Array): MultibootHeader | null {
 function checkRange(mem: PhysicalMemory, start: number, len: number, what: string): void {
   if (start < 0x1000 || start + len > mem.size) {
     throw new LoaderError(`${what} at 0x${start.toString(16)}..0x${(start + len).toString(16)} does not fit in guest RAM (${mem.size / 1048576} MiB)`);
-  }
-  if (start < MBI_END && start + len > MBI_ADDR) {
-    throw new LoaderError(`${what} at 0x${start.toString(16)} overlaps the Multiboot information at 0x${MBI_ADDR.toString(16)}`);
   }
 }
 
@@ -145,48 +158,92 @@ export function loadImage(mem: PhysicalMemory, image: Uint8Array): { entry: numb
   return { entry, ranges, header };
 }
 
-/** Write the Multiboot information structure for `mem`; returns its address. */
-export function writeBootInfo(mem: PhysicalMemory, cmdline: string): number {
+/**
+ * Write the Multiboot information and the modules from `area` (a page
+ * boundary after the image); returns the structure's address, the end of
+ * what was written and where each module went.
+ */
+export function writeBootInfo(mem: PhysicalMemory, cmdline: string, modules: BootModule[], area: number): { infoAddr: number; end: number; modules: [number, number][] } {
+  const enc = new TextEncoder();
+  const strings = [cmdline, ...modules.map((m) => m.cmdline)].map((t) => enc.encode(t + '\0'));
+  const stringsAt = area + INFO.MODS + MOD_ENTRY * modules.length;
+  const infoEnd = pageUp(stringsAt + strings.reduce((n, b) => n + b.length, 0));
+  const placed: [number, number][] = [];
+  let end = infoEnd;
+  for (const m of modules) {
+    placed.push([end, end + m.data.length]);
+    end = pageUp(end + m.data.length);
+  }
+  if (end > mem.size) {
+    throw new LoaderError(`the Multiboot information and modules (0x${area.toString(16)}..0x${end.toString(16)}) do not fit in guest RAM (${mem.size / 1048576} MiB)`,
+      Math.ceil(end / 1048576));
+  }
+  mem.u8.fill(0, area, infoEnd);
   const dv = mem.view;
-  mem.u8.fill(0, MBI_ADDR, MBI_END);
-  const cmd = new TextEncoder().encode(cmdline);
-  if (cmd.length > MBI_END - MBI_CMDLINE - 1) throw new LoaderError(`command line too long (${cmd.length} bytes, at most ${MBI_END - MBI_CMDLINE - 1})`);
-  mem.load(MBI_CMDLINE, cmd);
-  mem.load(MBI_NAME, new TextEncoder().encode('vmidbt'));
-  // memory map entries: size (of the rest, 20), base (64), length (64), type (1 RAM, 2 reserved)
-  let p = MBI_MMAP;
-  for (const { base, length: len, type } of pcMemoryMap(mem.size)) {
+  let p = stringsAt;
+  const stringAddrs = strings.map((b) => { const at = p; mem.load(at, b); p += b.length; return at; });
+  mem.load(area + INFO.NAME, enc.encode('vmidbt'));
+  modules.forEach((m, k) => {
+    mem.load(placed[k][0], m.data);
+    const e = area + INFO.MODS + MOD_ENTRY * k;
+    dv.setUint32(e, placed[k][0], true);
+    dv.setUint32(e + 4, placed[k][1], true);
+    dv.setUint32(e + 8, stringAddrs[k + 1], true);
+  });
+  const mmapLength = writeMemoryMap(mem, area + INFO.MMAP, area, end);
+  // flags: mem_* (0), cmdline (2), mods (3), mmap_* (6), boot_loader_name (9)
+  dv.setUint32(area + 0, (1 << 0) | (1 << 2) | (1 << 3) | (1 << 6) | (1 << 9), true);
+  dv.setUint32(area + 4, LOW_RAM_END / 1024, true);
+  dv.setUint32(area + 8, (mem.size - HIGH_RAM_START) / 1024, true);
+  dv.setUint32(area + 16, stringAddrs[0], true);
+  dv.setUint32(area + 20, modules.length, true);
+  dv.setUint32(area + 24, area + INFO.MODS, true);
+  dv.setUint32(area + 44, mmapLength, true);
+  dv.setUint32(area + 48, area + INFO.MMAP, true);
+  dv.setUint32(area + 64, area + INFO.NAME, true);
+  return { infoAddr: area, end, modules: placed };
+}
+
+/** The memory map entries (size 20, base, length, type) at `at`, the boot information reserved; returns their bytes. */
+function writeMemoryMap(mem: PhysicalMemory, at: number, reservedStart: number, reservedEnd: number): number {
+  const dv = mem.view;
+  let p = at;
+  for (const { base, length: len, type } of withReserved(pcMemoryMap(mem.size), reservedStart, reservedEnd)) {
     dv.setUint32(p, 20, true);
     dv.setUint32(p + 4, base, true);
     dv.setUint32(p + 8, 0, true);
     dv.setUint32(p + 12, len, true);
     dv.setUint32(p + 16, 0, true);
     dv.setUint32(p + 20, type, true);
-    p += 24;
+    p += MMAP_ENTRY;
   }
-  // flags: mem_* (0), cmdline (2), mmap_* (6), boot_loader_name (9)
-  dv.setUint32(MBI_ADDR + 0, (1 << 0) | (1 << 2) | (1 << 6) | (1 << 9), true);
-  dv.setUint32(MBI_ADDR + 4, LOW_RAM_END / 1024, true);
-  dv.setUint32(MBI_ADDR + 8, (mem.size - 0x100000) / 1024, true);
-  dv.setUint32(MBI_ADDR + 16, MBI_CMDLINE, true);
-  dv.setUint32(MBI_ADDR + 44, p - MBI_MMAP, true);
-  dv.setUint32(MBI_ADDR + 48, MBI_MMAP, true);
-  dv.setUint32(MBI_ADDR + 64, MBI_NAME, true);
-  return MBI_ADDR;
+  return p - at;
+}
+
+/**
+ * Where boot information may go: the first page boundary after the image,
+ * moved to 1 MiB if it would run into the hole below 1 MiB.
+ */
+function bootInfoArea(ranges: [number, number][], bytes: number): number {
+  let area = pageUp(Math.max(...ranges.map(([, end]) => end)));
+  if (area < HIGH_RAM_START && area + bytes > LOW_RAM_END) area = HIGH_RAM_START;
+  return area;
 }
 
 /**
  * Load a Multiboot kernel and set up the boot CPU to enter it.
  * `cmdline` is the whole command line (QEMU passes the image name first).
  */
-export function bootMultiboot(mem: PhysicalMemory, cpu: Cpu, image: Uint8Array, cmdline: string): LoadedImage {
+export function bootMultiboot(mem: PhysicalMemory, cpu: Cpu, image: Uint8Array, cmdline: string, modules: BootModule[] = []): LoadedImage {
   if (mem.size < 2 * 1024 * 1024) throw new LoaderError('guest memory must be at least 2 MiB');
   const { entry, ranges, header } = loadImage(mem, image);
-  const infoAddr = writeBootInfo(mem, cmdline);
+  const infoBytes = INFO.MODS + MOD_ENTRY * modules.length + cmdline.length + modules.reduce((n, m) => n + m.cmdline.length + 1, 1);
+  const area = bootInfoArea(ranges, infoBytes);
+  const { infoAddr, end, modules: placed } = writeBootInfo(mem, cmdline, modules, area);
   enterFlatProtectedMode(cpu);
   cpu.regs.fill(0);
   cpu.regs[Reg.EAX] = MULTIBOOT_BOOTLOADER_MAGIC | 0;
   cpu.regs[Reg.EBX] = infoAddr;
   cpu.eip = entry | 0;
-  return { entry, ranges, infoAddr, header };
+  return { entry, ranges, infoAddr, bootInfo: [area, end], modules: placed, header };
 }
