@@ -20,7 +20,7 @@ import { admit } from '../semantics/admit.ts';
 import { deliver, deliverableInterrupt, deliverFault, IntKind } from '../cpu/interrupts.ts';
 import { RF, TF } from '../isa/eflags.ts';
 import { executable, physical } from '../cpu/tlb.ts';
-import { DR6_BS, instructionBreakpoints, reportDebug } from '../cpu/debug.ts';
+import { DR6_BS, DR7_GD, instructionBreakpoints, reportDebug } from '../cpu/debug.ts';
 import { Seg } from '../isa/instr.ts';
 
 /** Bound on cached decodings; past it the cache starts over. */
@@ -139,6 +139,7 @@ export class Interpreter {
     const hits = instructionBreakpoints(cpu, (cpu.segBase[Seg.CS] + eip) | 0);
     if (!hits) return false;
     reportDebug(cpu, hits);
+    cpu.dr[7] &= ~DR7_GD;
     try {
       deliver(cpu, Vec.DB, IntKind.EXCEPTION, -1, eip);
     } catch (e) {
@@ -156,6 +157,8 @@ export class Interpreter {
     cpu.dbHits = 0;
     reportDebug(cpu, bits & 0xf);
     cpu.dr[6] |= bits & DR6_BS;
+    // the handler may use the debug registers: every #DB clears DR7.GD
+    cpu.dr[7] &= ~DR7_GD;
     try {
       deliver(cpu, Vec.DB, IntKind.EXCEPTION, -1, cpu.eip);
     } catch (e) {

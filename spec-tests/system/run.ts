@@ -8,9 +8,12 @@
  * reports through the debug-exit port 0xF4: 0 means every check passed, any
  * other value names the check that failed. Characters written to COM1
  * (0x3F8) are collected as its message. A triple fault or running past the
- * instruction budget is a failure with the CPU state in the message.
+ * instruction budget is a failure with the CPU state in the message. A
+ * line `; vmidbt: cpu=a,b` in the source runs the program once per CPU
+ * model named (cpu/models.ts).
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { VMIDBT_CPU, cpuModel, type CpuModel } from '../../cpu/models.ts';
 import { PhysicalMemory } from '../../cpu/memory.ts';
 import { Cpu, type CpuBus } from '../../cpu/cpu.ts';
 import { Interpreter } from '../../runtime/interpreter.ts';
@@ -35,10 +38,25 @@ export function systemTestNames(): string[] {
 /** A program's committed binary (an error names the command to run when it is older than its source). */
 export const program = (name: string): Uint8Array => readPrebuilt(`spec-tests/system/${name}.bin`);
 
+/**
+ * The CPU models a program runs under: its `; vmidbt: cpu=a,b` line (once
+ * per model), else the default model alone.
+ */
+export function programModels(name: string): CpuModel[] {
+  const m = /^; vmidbt: cpu=([\w,]+)$/m.exec(readFileSync(`${DIR}${name}.asm`, 'utf8'));
+  if (!m) return [VMIDBT_CPU];
+  return m[1].split(',').map((n) => {
+    const model = cpuModel(n);
+    if (!model) throw new Error(`${name}.asm: unknown CPU model ${n}`);
+    return model;
+  });
+}
+
 /** Run one assembled program; resolves with its exit value, console text and the CPU. */
-export function runProgram(image: Uint8Array, budget = BUDGET, mode: EngineMode = 'interpreter'): { exit: number | undefined; console: string; cpu: Cpu; stop?: string } {
+export function runProgram(image: Uint8Array, budget = BUDGET, mode: EngineMode = 'interpreter', model: CpuModel = VMIDBT_CPU): { exit: number | undefined; console: string; cpu: Cpu; stop?: string } {
   const mem = new PhysicalMemory(8 << 20);
   const cpu = new Cpu(mem);
+  cpu.setModel(model);
   let exit: number | undefined;
   let text = '';
   const bus: CpuBus = {
@@ -74,13 +92,17 @@ export function runProgram(image: Uint8Array, budget = BUDGET, mode: EngineMode 
 export async function runSystemTests(mode: EngineMode = 'interpreter'): Promise<{ tests: number; failed: number; results: SystemResult[] }> {
   const results: SystemResult[] = [];
   for (const name of systemTestNames()) {
-    try {
-      const r = runProgram(program(name), BUDGET, mode);
-      const ok = r.exit === 0;
-      const why = r.stop ?? (r.exit !== 0 ? `check ${r.exit} failed` : '');
-      results.push({ name, ok, message: ok ? r.console.trim() : `${why}${r.console ? ` (console: ${r.console.trim()})` : ''}` });
-    } catch (e) {
-      results.push({ name, ok: false, message: (e as Error).message });
+    const models = programModels(name);
+    for (const model of models) {
+      const label = models.length > 1 || model !== VMIDBT_CPU ? `${name} (--cpu ${model.name})` : name;
+      try {
+        const r = runProgram(program(name), BUDGET, mode, model);
+        const ok = r.exit === 0;
+        const why = r.stop ?? (r.exit !== 0 ? `check ${r.exit} failed` : '');
+        results.push({ name: label, ok, message: ok ? r.console.trim() : `${why}${r.console ? ` (console: ${r.console.trim()})` : ''}` });
+      } catch (e) {
+        results.push({ name: label, ok: false, message: (e as Error).message });
+      }
     }
   }
   return { tests: results.length, failed: results.filter((r) => !r.ok).length, results };
