@@ -37,10 +37,13 @@ const CONF_LEVEL = 1 << 1, CONF_ENABLE = 1 << 2, CONF_PERIODIC = 1 << 3, CAP_PER
 const CONF_VAL_SET = 1 << 6, CONF_32BIT = 1 << 8;
 const CONF_WRITABLE = CONF_LEVEL | CONF_ENABLE | CONF_PERIODIC | CONF_VAL_SET | CONF_32BIT | (0x1f << 9);
 
+/** 64-bit registers as two unsigned 32-bit halves (a double cannot hold every 64-bit value) */
 interface Timer {
   config: number;
-  comparator: number;
-  period: number;
+  cmpLo: number;
+  cmpHi: number;
+  periodLo: number;
+  periodHi: number;
   event: number;
 }
 
@@ -59,7 +62,7 @@ export class Hpet implements MmioDevice {
   private counterBase = 0;
   private enabledAt = 0;
   private readonly timers: Timer[] = Array.from({ length: HPET_TIMERS }, (_, n) => ({
-    config: CAP_64BIT | (n === 0 ? CAP_PERIODIC : 0), comparator: 2 ** 64 - 1, period: 0, event: -1,
+    config: CAP_64BIT | (n === 0 ? CAP_PERIODIC : 0), cmpLo: 0xffffffff, cmpHi: 0xffffffff, periodLo: 0, periodHi: 0, event: -1,
   }));
 
   constructor(private readonly host: HpetHost) {}
@@ -88,7 +91,7 @@ export class Hpet implements MmioDevice {
     if (!t) return 0;
     switch (off & 0x18) {
       case 0x00: return high ? ROUTE_CAP : t.config;
-      case 0x08: return half(t.comparator);
+      case 0x08: return (high ? t.cmpHi : t.cmpLo) | 0;
       default: return 0;
     }
   }
@@ -111,7 +114,7 @@ export class Hpet implements MmioDevice {
     const t = this.timers[n];
     if ((off & 0x1c) === 0x00) {
       t.config = (t.config & ~CONF_WRITABLE) | (v & CONF_WRITABLE & (n === 0 ? -1 : ~CONF_PERIODIC));
-      if (t.config & CONF_32BIT) { t.comparator %= 2 ** 32; t.period %= 2 ** 32; }
+      if (t.config & CONF_32BIT) { t.cmpHi = 0; t.periodHi = 0; }
     }
     else if ((off & 0x18) === 0x08) this.writeComparator(t, high, v);
     this.arm(n);
@@ -146,12 +149,14 @@ export class Hpet implements MmioDevice {
    */
   private writeComparator(t: Timer, high: boolean, v: number): void {
     if (high && t.config & CONF_32BIT) return;
-    const set = (old: number) => (high ? (old % 2 ** 32) + v * 2 ** 32 : old - (old % 2 ** 32) + v);
     const periodic = (t.config & CONF_PERIODIC) !== 0;
-    if (!periodic || t.config & CONF_VAL_SET) t.comparator = set(t.comparator);
-    if (periodic) t.period = set(t.period);
+    if (!periodic || t.config & CONF_VAL_SET) {
+      if (high) t.cmpHi = v; else t.cmpLo = v;
+    }
+    if (periodic) {
+      if (high) t.periodHi = v; else t.periodLo = v;
+    }
     t.config &= ~CONF_VAL_SET;
-    if (t.config & CONF_32BIT) t.comparator %= 2 ** 32;
   }
 
   /** (Re)schedule timer n's next expiry. */
@@ -161,8 +166,9 @@ export class Hpet implements MmioDevice {
     if (!this.enabled || !(t.config & CONF_ENABLE)) return;
     const now = this.counter();
     // a 32-bit comparator matches the counter's low half, so it is always ahead (modulo 2^32);
-    // a 64-bit one behind the counter never matches in any run
-    const ahead = t.config & CONF_32BIT ? (t.comparator - (now % 2 ** 32) + 2 ** 32) % 2 ** 32 : t.comparator - now;
+    // a 64-bit one behind the counter never matches in any run, nor one past 2^53 ticks (28 years)
+    if (!(t.config & CONF_32BIT) && t.cmpHi >= 0x200000) return;
+    const ahead = t.config & CONF_32BIT ? (t.cmpLo - (now % 2 ** 32) + 2 ** 32) % 2 ** 32 : t.cmpHi * 2 ** 32 + t.cmpLo - now;
     if (ahead < 0) return;
     const at = this.host.now() + Math.ceil((ahead * this.host.frequency) / HPET_HZ);
     t.event = this.host.schedule(at, () => this.fire(n));
@@ -174,9 +180,11 @@ export class Hpet implements MmioDevice {
     if (t.config & CONF_LEVEL) this.status |= 1 << n;
     if (this.genConf & 2 && n < 2) this.host.raiseIsa(n === 0 ? 0 : 8);
     else this.host.raisePin((t.config >> 9) & 0x1f);
-    if (t.config & CONF_PERIODIC && t.period > 0) {
-      t.comparator += t.period;
-      if (t.config & CONF_32BIT) t.comparator %= 2 ** 32;
+    const period = t.periodHi * 2 ** 32 + t.periodLo;
+    if (t.config & CONF_PERIODIC && period > 0) {
+      const next = t.cmpHi * 2 ** 32 + t.cmpLo + period;
+      t.cmpLo = next % 2 ** 32;
+      t.cmpHi = t.config & CONF_32BIT ? 0 : Math.floor(next / 2 ** 32) % 2 ** 32;
       this.arm(n);
     }
   }
