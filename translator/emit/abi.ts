@@ -28,7 +28,7 @@
 import type * as E from 'estree';
 import type { Cpu } from '../../cpu/cpu.ts';
 import type { Helpers } from './host.ts';
-import { id, num, member, index, assign, decl, type Expr, type Stmt } from './ast.ts';
+import { id, num, bin, member, index, assign, decl, type Expr, type Stmt } from './ast.ts';
 
 /** The factory's parameters: what a translated function closes over. */
 export const PARAMS = {
@@ -187,6 +187,15 @@ export function cpuReg(r: number): E.MemberExpression {
 /** `TABLE[ip]` for a per-instruction table parameter. */
 export function perInstruction(table: 'instrs' | 'eips' | 'left' | 'savesEsp', ip: Expr): E.MemberExpression {
   return index(param(table), ip);
+}
+
+/**
+ * The instructions retired before instruction `ip` of the region (the
+ * value `cpu.instructions` has when the interpreter starts it), for helpers
+ * that read machine time: rdtsc, and devices behind a memory slow path.
+ */
+export function retiredBefore(ip: Expr): Expr {
+  return bin('-', bin('+', local('i0'), local('count')), bin('+', perInstruction('left', ip), num(1)));
 }
 
 // ---- moving state between the CPU and the locals ---------------------------------------

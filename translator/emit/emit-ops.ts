@@ -40,7 +40,7 @@ import {
   id, num, litValue, bin, cond, call, member, index, assign, exprStmt, decl, ifStmt, newExpr, throwStmt,
   type Expr, type Stmt,
 } from './ast.ts';
-import { CODE_EPOCH, FLAG_LOCALS, cpuField, hostFn, local, memoryField, param, reg, tempName } from './abi.ts';
+import { CODE_EPOCH, FLAG_LOCALS, cpuField, hostFn, local, memoryField, param, reg, retiredBefore, tempName } from './abi.ts';
 import type { Helpers } from './host.ts';
 
 /** What the emitter knows statically about the flags at the current point. */
@@ -207,7 +207,7 @@ export class EmitOps implements Ops<Expr> {
     }
     const a = this.fresh(off);
     const { test, element } = this.ramAccess(a, size, false);
-    return this.fresh(cond(test, element, call(hostFn(`rd${size * 8}` as keyof Helpers), [local('cpu'), a])));
+    return this.fresh(cond(test, element, call(hostFn(`rd${size * 8}` as keyof Helpers), [local('cpu'), a, retiredBefore(local('faultIndex'))])));
   }
 
   store(seg: number, off: Expr, size: Size, v: Expr): void {
@@ -221,7 +221,8 @@ export class EmitOps implements Ops<Expr> {
     }
     const a = this.fresh(off);
     const { test, element } = this.ramAccess(a, size, true);
-    this.out.push(ifStmt(test, [assign(element, v)], [exprStmt(call(hostFn(`wr${size * 8}` as keyof Helpers), [local('cpu'), a, v])), noteSmc]));
+    const slow = exprStmt(call(hostFn(`wr${size * 8}` as keyof Helpers), [local('cpu'), a, v, retiredBefore(local('faultIndex'))]));
+    this.out.push(ifStmt(test, [assign(element, v)], [slow, noteSmc]));
   }
 
   push(v: Expr, size: Size): void {

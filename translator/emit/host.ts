@@ -41,12 +41,13 @@ export function fetchFrame(cpu: Cpu, lin: number): number {
 
 export const H = {
   Fault,
-  rd8: (cpu: Cpu, a: number): number => cpu.mmu.read8(a),
-  rd16: (cpu: Cpu, a: number): number => cpu.mmu.read16(a),
-  rd32: (cpu: Cpu, a: number): number => cpu.mmu.read32(a),
-  wr8: (cpu: Cpu, a: number, v: number): void => cpu.mmu.write8(a, v),
-  wr16: (cpu: Cpu, a: number, v: number): void => cpu.mmu.write16(a, v),
-  wr32: (cpu: Cpu, a: number, v: number): void => cpu.mmu.write32(a, v),
+  /** slow paths: `n` is the instructions retired before this one, so that a device sees the time the interpreter would give it */
+  rd8: (cpu: Cpu, a: number, n: number): number => { cpu.instructions = n; return cpu.mmu.read8(a); },
+  rd16: (cpu: Cpu, a: number, n: number): number => { cpu.instructions = n; return cpu.mmu.read16(a); },
+  rd32: (cpu: Cpu, a: number, n: number): number => { cpu.instructions = n; return cpu.mmu.read32(a); },
+  wr8: (cpu: Cpu, a: number, v: number, n: number): void => { cpu.instructions = n; cpu.mmu.write8(a, v); },
+  wr16: (cpu: Cpu, a: number, v: number, n: number): void => { cpu.instructions = n; cpu.mmu.write16(a, v); },
+  wr32: (cpu: Cpu, a: number, v: number, n: number): void => { cpu.instructions = n; cpu.mmu.write32(a, v); },
   /** accesses through a segment that is not flat: full checks */
   rds: (cpu: Cpu, seg: number, off: number, size: number): number => cpu.read(seg, off, size),
   wrs: (cpu: Cpu, seg: number, off: number, size: number, v: number): void => cpu.write(seg, off, size, v),

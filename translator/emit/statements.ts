@@ -7,7 +7,7 @@
  * sites is the caller's, emit/region.ts); names come from the ABI.
  */
 import type { Helpers } from './host.ts';
-import { ALL_REGS, CODE_EPOCH, LABELS, cpuField, hostFn, local, memoryField, perInstruction, reload, spill, reg } from './abi.ts';
+import { ALL_REGS, CODE_EPOCH, LABELS, cpuField, hostFn, local, memoryField, perInstruction, reload, spill, reg, retiredBefore } from './abi.ts';
 import { assign, bin, call, exprStmt, id, ifStmt, index, num, type Expr, type Stmt } from './ast.ts';
 import { X, testFor } from './expr-arith.ts';
 import { tlbMaps } from '../../cpu/tlb.ts';
@@ -66,8 +66,7 @@ export function faultPoint(ip: number, savesEsp: boolean): Stmt[] {
 
 /** `cpu.instructions` counting every instruction before `ip` (a helper may read it: rdtsc). */
 export function syncInstructions(ip: number): Stmt {
-  const before = bin('-', bin('+', local('i0'), local('count')), bin('+', perInstruction('left', num(ip)), num(1)));
-  return assign(cpuField('instructions'), before);
+  return assign(cpuField('instructions'), retiredBefore(num(ip)));
 }
 
 /** Run instruction `ip` in its interpreter form through `h[fn]`, EIP already at `next`. */
