@@ -1,12 +1,14 @@
 /**
  * The conformance suite inside `npm test`: every golden vector replays with
  * no mismatch through the interpreter and through the translator, and every
- * system test program passes interpreted, translated, and in lockstep.
+ * system test program passes interpreted, translated, and in lockstep; every
+ * machine test (spec-tests/machine) passes interpreted and translated.
  */
 import { describe, expect, it } from 'vitest';
 import { loadAllVectors } from './vectors.ts';
 import { Replayer, type ReplayEngine } from './replay.ts';
 import { runSystemTests, type EngineMode } from './system/run.ts';
+import { runMachineTests } from './machine/run.ts';
 
 const forms = loadAllVectors();
 const families = [...new Set(forms.map((f) => f.family))];
@@ -32,6 +34,16 @@ describe('system tests', () => {
     it(`every self-checking guest program passes (${mode})`, async () => {
       const r = await runSystemTests(mode);
       expect(r.tests).toBeGreaterThanOrEqual(4);
+      expect(r.results.filter((t) => !t.ok)).toEqual([]);
+    });
+  }
+});
+
+describe('machine tests', () => {
+  for (const jit of [false, true]) {
+    it(`every self-checking Multiboot kernel passes on the whole machine (${jit ? 'translated' : 'interpreted'})`, async () => {
+      const r = await runMachineTests(jit);
+      expect(r.tests).toBeGreaterThanOrEqual(9);
       expect(r.results.filter((t) => !t.ok)).toEqual([]);
     });
   }

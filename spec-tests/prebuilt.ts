@@ -2,7 +2,7 @@
  * Build outputs committed next to their sources, so tests need no assembler,
  * compiler or disassembler.
  *
- * Some test inputs are made by host tools: the system tests and expect cases
+ * Some test inputs are made by host tools: the system tests, machine tests and expect cases
  * by nasm, the disassembler fixtures by `gcc -m32` and `as --32`, and the
  * reference instruction boundaries by GNU objdump. Each is described here by
  * a `Recipe` (tool, working directory, command, inputs) and committed next to
@@ -76,6 +76,16 @@ function systemRecipes(): Recipe[] {
   }));
 }
 
+/** The machine tests (spec-tests/machine/*.asm): Multiboot kernels sharing machine.inc. */
+function machineRecipes(): Recipe[] {
+  const dir = 'spec-tests/machine';
+  return list(dir, '.asm').map((n) => ({
+    out: `${dir}/${n}.bin`, tool: 'nasm', cwd: dir,
+    argv: ['nasm', '-f', 'bin', '-o', 'OUT', `${n}.asm`],
+    inputs: [`${dir}/${n}.asm`, `${dir}/machine.inc`],
+  }));
+}
+
 /** The expect cases (spec-tests/expect/cases/*.asm): 32-bit code at 0x1000, through flat32.inc. */
 function expectRecipes(): Recipe[] {
   const dir = 'spec-tests/expect/cases';
@@ -133,7 +143,7 @@ function objdumpRecipes(): Recipe[] {
 
 /** Every recipe, in build order (an objdump listing after the object it reads). */
 export function recipes(): Recipe[] {
-  return [...systemRecipes(), ...expectRecipes(), ...fixtureRecipes(), ...objdumpRecipes()];
+  return [...systemRecipes(), ...machineRecipes(), ...expectRecipes(), ...fixtureRecipes(), ...objdumpRecipes()];
 }
 
 /** The command as the manifest writes it. */
