@@ -57,6 +57,8 @@ export interface CpuBus {
   wrmsr?(cpu: Cpu, msr: number, lo: number, hi: number): boolean;
   /** a guest `hlt`: the bus decides whether the vCPU sleeps */
   onHalt?(cpu: Cpu): void;
+  /** an iret ended NMI blocking: an NMI that waited may be delivered now (after the iret) */
+  nmiUnblocked?(cpu: Cpu): void;
 }
 
 /**

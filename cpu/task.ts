@@ -34,6 +34,7 @@ import type { Cpu } from './cpu.ts';
 import { CR0_PG, CR0_TS } from './mmu.ts';
 import { loadCache, loadNull, readDescriptor, readSystem, setAccessed, writeSystem, type Descriptor } from './segments.ts';
 import { writeCr3 } from './system-ops.ts';
+import { DR6_BT } from './debug.ts';
 
 /** What starts the switch: it decides the busy bits, the link field and NT. */
 export type TaskSource = 'jmp' | 'call' | 'int' | 'iret';
@@ -161,7 +162,7 @@ function loadNewTask(cpu: Cpu, image: Int32Array, nested: boolean): Fault | unde
   }
   // the T bit: a debug trap once the new task is loaded (DR6.BT)
   if (at(TSS.TRAP) & 1) {
-    cpu.dr[6] |= 0x8000;
+    cpu.dr[6] |= DR6_BT;
     return new Fault(Vec.DB);
   }
   return undefined;

@@ -164,6 +164,8 @@ export class Vcpu implements VcpuApi {
       pendingInterrupt: () => this.pendingInterrupt(),
       ackInterrupt: (_c, vector) => this.ackInterrupt(vector),
       onHalt: () => {},
+      // an NMI that waited for the handler's iret is taken right after it: end the slice, whose successor delivers it
+      nmiUnblocked: () => { if (this.nmiPending && m.current === this) m.yieldRequested = true; },
     };
   }
 

@@ -190,7 +190,10 @@ const retf: Exec = (cpu, i) => {
 /** iret with a frame of `size`-byte slots; the VMI ROM's IRET call (vmirom/calls.ts) runs it with 4 */
 export function iretFrame(cpu: Cpu, size: number): void {
   // every iret ends the blocking of NMIs, even one that faults (as the hardware does)
-  cpu.nmiBlocked = false;
+  if (cpu.nmiBlocked) {
+    cpu.nmiBlocked = false;
+    cpu.bus.nmiUnblocked?.(cpu);
+  }
   const eflags = cpu.getEflags();
   if (eflags & VM) throw new MachineStop('iret in virtual-8086 mode is not supported', 4);
   let eip = cpu.peek(0, size);
