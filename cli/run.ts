@@ -95,7 +95,6 @@ function intOption(value: string | undefined, name: string, min: number, max: nu
   return n;
 }
 
-/** Install the VMI ROM of an ABI in the machine and let it claim start-up IPIs. */
 /**
  * --initrd for a Multiboot kernel, as QEMU reads it: modules separated by
  * commas (",," is a literal comma), each a file name and optional
@@ -128,6 +127,7 @@ function cpuModelOption(name: string | undefined): CpuModel {
   return m;
 }
 
+/** Install the VMI ROM of an ABI in the machine and let it claim start-up IPIs. */
 function attachRom(machine: Machine, abi: VmiAbi): VmiRom {
   const rom = installRom(machine, { abi });
   machine.sipiHook = (id, vector) => rom.onStartupIpi(id, vector);
