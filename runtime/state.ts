@@ -31,6 +31,8 @@ export interface CpuState {
   segSel: number[];
   /** CR0, CR2, CR3, CR4 */
   cr: number[];
+  /** DR0-DR3, DR6, DR7 */
+  dr: number[];
   halted: boolean;
   fpu: { top: number; tags: number; sw: number; cw: number; st: Uint8Array };
   /** the paravirtual state, as text ('' natively) */
@@ -42,6 +44,7 @@ export function captureState(cpu: Cpu): CpuState {
   return {
     regs: [...cpu.regs], eip: cpu.eip >>> 0, eflags: readEflags(cpu) >>> 0, instructions: cpu.instructions,
     segSel: [...cpu.segSel], cr: [cpu.cr0 >>> 0, cpu.cr2 >>> 0, cpu.cr3 >>> 0, cpu.cr4 >>> 0], halted: cpu.halted,
+    dr: [0, 1, 2, 3, 6, 7].map((n) => cpu.dr[n] >>> 0),
     fpu: { top: f.top, tags: f.tags, sw: f.sw, cw: f.cw, st: new Uint8Array(f.st.slice().buffer) },
     pv: cpu.pv?.describe?.() ?? '',
   };
@@ -60,6 +63,7 @@ export interface DiffOptions {
 
 const REG_NAMES = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
 const CR_NAMES = ['cr0', 'cr2', 'cr3', 'cr4'];
+const DR_NAMES = ['dr0', 'dr1', 'dr2', 'dr3', 'dr6', 'dr7'];
 
 export function hex32(v: number): string {
   return (v >>> 0).toString(16).padStart(8, '0');
@@ -81,6 +85,7 @@ export function diffStates(a: CpuState, b: CpuState, opts: DiffOptions): string[
   if (!(opts.instructionsAgree ?? ((x, y) => x.instructions === y.instructions))(a, b)) row('instructions', a.instructions, b.instructions);
   a.segSel.forEach((v, k) => row(`seg${k}`, v, b.segSel[k]));
   a.cr.forEach((v, k) => row(CR_NAMES[k], v, b.cr[k]));
+  a.dr.forEach((v, k) => row(DR_NAMES[k], v, b.dr[k]));
   if (a.halted !== b.halted) line('halted', String(a.halted), String(b.halted));
   if (a.pv !== b.pv) line('paravirt', a.pv, b.pv);
   row('fpu.top', a.fpu.top, b.fpu.top);

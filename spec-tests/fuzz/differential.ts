@@ -34,6 +34,8 @@ import { disassembleRange, hexBytes } from '../../isa/disasm.ts';
 import { vectorName } from '../../cpu/interrupts.ts';
 import { LAYOUT, Rng, VMI_POOL, assemble, randomUnits, vmiSlot, AVOID_KNOWN, type Avoid, type Unit } from './generate.ts';
 import { TABLE } from '../../semantics/table.ts';
+import { CPU_MODELS, type CpuModel } from '../../cpu/models.ts';
+import { armBreakpoints } from '../../cpu/debug.ts';
 
 const REG_NAMES = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
 
@@ -47,6 +49,8 @@ export interface FuzzCase {
   data: Uint8Array;
   /** x87: TOP, tags and register values */
   fpu: { top: number; tags: number; st: Float64Array };
+  /** the CPU model both sandboxes are (its cpuid leaves and MSRs) */
+  model: CpuModel;
 }
 
 /** Build a case (code and initial state) from its seed. */
@@ -72,7 +76,8 @@ export function caseFromSeed(seed: number, avoid: Avoid = AVOID_KNOWN, maxUnits 
   const start = rng.chance(0.3)
     ? Math.max(LAYOUT.codeLo, (rng.chance(0.5) ? 0x2000 : 0x3000) - rng.int(size))
     : LAYOUT.codeLo + rng.int(LAYOUT.codeHi - LAYOUT.codeLo - size);
-  return { seed, units, start, regs, eflags, data, fpu: { top: rng.int(8), tags, st } };
+  const top = rng.int(8);
+  return { seed, units, start, regs, eflags, data, fpu: { top, tags, st }, model: rng.pick(CPU_MODELS) };
 }
 
 /** The IDT's size in a sandbox: the exceptions. */
@@ -154,6 +159,15 @@ export class Differential {
     mem.load(LAYOUT.codeLo, new Uint8Array(LAYOUT.codeHi - LAYOUT.codeLo));
     mem.load(c.start, code);
     s.installTables(cpu);
+    // the model's MSRs as at power-on, and no breakpoint left armed by the previous case
+    cpu.setModel(c.model);
+    cpu.tscOffset = 0n;
+    cpu.dr.fill(0);
+    cpu.dr[6] = 0xffff0ff0 | 0;
+    cpu.dr[7] = 0x400;
+    armBreakpoints(cpu);
+    cpu.dbHits = cpu.pendingDebug = 0;
+    cpu.debugShadow = false;
     cpu.regs.set(c.regs);
     cpu.eip = c.start;
     cpu.eflags = c.eflags;

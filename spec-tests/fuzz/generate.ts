@@ -25,6 +25,13 @@
  * into the data area), called as guests call it: `call slot`, `call
  * [pointer]` through the sandbox's table of slot addresses, or as a tail
  * call (`push` a return address, `jmp slot` or `jmp [pointer]`).
+ *
+ * The system paths the sandbox can hold are drawn too: rdmsr, wrmsr and
+ * rdpmc with ECX naming an MSR the model has, one it lacks, or a counter
+ * (cpu/msrs.ts); mov from CRn and to or from DRn with every ModRM mod (the
+ * hardware ignores it), DR0-DR3 loaded with data addresses and DR7 with
+ * random enables, kinds and lengths, so that data breakpoints fire, GD
+ * faults, and translated code must give way to the interpreter at once.
  */
 import type { Row } from '../../isa/table.ts';
 import { TABLE } from '../../semantics/table.ts';
@@ -82,8 +89,13 @@ export interface Unit {
 // ---- the pool of rows ------------------------------------------------------------
 
 /** system-family rows that are harmless in the sandbox (no segment loads, no mode changes) */
-const SAFE_SYSTEM = new Set(['mov', 'pushf/pushfd', 'popf/popfd', 'cpuid', 'rdtsc', 'cmpxchg8b', 'int3', 'into', 'int', 'ud2', 'cli', 'sti', 'wait', 'bound']);
+const SAFE_SYSTEM = new Set(['mov', 'pushf/pushfd', 'popf/popfd', 'cpuid', 'rdtsc', 'rdmsr', 'wrmsr', 'rdpmc', 'cmpxchg8b', 'int3', 'into', 'int', 'ud2', 'cli', 'sti', 'wait', 'bound']);
 const SAFE_CONTROL = /^(j(?!mp$)|jmp$|call$|loop|jcxz|leave$|enter$)/;
+/** descriptors-family rows the sandbox holds: mov from CRn, mov from and to DRn (a CR write could change the mode) */
+const SAFE_CR_DR = new Set(['0F 20', '0F 21', '0F 23']);
+/** MSRs for rdmsr/wrmsr: some on every model, some only on P6 models, some on none (#GP) */
+const FUZZ_MSRS = [0x10, 0x17, 0x1b, 0x8b, 0xc1, 0xc2, 0xfe, 0x174, 0x175, 0x176, 0x179, 0x17a, 0x186, 0x1a0, 0x1d9,
+  0x200, 0x201, 0x250, 0x268, 0x277, 0x2ff, 0x400, 0x401, 0xc0000080, 0x3a, 0x1234];
 
 function allowed(r: Row): boolean {
   if (!r.sem && !r.exec) return false;
@@ -92,7 +104,8 @@ function allowed(r: Row): boolean {
   const low = parseInt(r.opcodeText.split(' ').pop()!, 16) & 7;
   if (z && z.size !== Sz.b && low === 4 && !/^(push|inc|dec)$/.test(r.mn)) return false;
   switch (r.family) {
-    case 'io': case 'far': case 'descriptors': case 'vmi': return false;
+    case 'io': case 'far': case 'vmi': return false;
+    case 'descriptors': return SAFE_CR_DR.has(r.opcodeText);
     case 'system':
       if (r.mn === 'mov') return r.operands[0].kind === K.E; // mov Ev,Sw reads a selector; mov Sw,Ew loads one
       return SAFE_SYSTEM.has(r.mn);
@@ -108,7 +121,7 @@ function allowed(r: Row): boolean {
 
 /** How often each family is drawn, relative to the others ('vmi-call': a call of the VMI ROM, `vmiUnit`). */
 const FAMILY_WEIGHT: Record<string, number> = {
-  alu: 5, shift: 3, muldiv: 2, bits: 3, move: 3, stack: 2, control: 3, string: 2, bcd: 1, system: 1, fpu: 2, 'vmi-call': 2,
+  alu: 5, shift: 3, muldiv: 2, bits: 3, move: 3, stack: 2, control: 3, string: 2, bcd: 1, system: 1, fpu: 2, descriptors: 1, 'vmi-call': 2,
 };
 const VMI_FAMILY = 'vmi-call';
 
@@ -231,6 +244,37 @@ function memoryModrm(rng: Rng, reg: number, a16: boolean, pre: number[]): number
 
 const SEG_PREFIXES = [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65];
 
+/**
+ * ModRM for mov to or from CRn/DRn: any mod (the hardware reads every form
+ * as registers), any CR/DR number; a DR write's source is loaded with a
+ * value that arms something now and then.
+ */
+function controlModrm(rng: Rng, row: Row, pre: number[]): number[] {
+  const n = rng.int(8);
+  const gp = gpr(rng, false);
+  if (row.opcodeText === '0F 23') {
+    const dr7 = (rng.int(0x100) | (rng.u32() & 0xffff0000) | (rng.chance(0.1) ? 0x2000 : 0)) >>> 0;
+    // DR0-DR3: often just below the initial ESP, where pushes and calls write
+    const address = rng.chance(0.5) ? LAYOUT.stackTop - 0x800 - 4 - rng.int(0x20) : dataAddr(rng);
+    pre.push(...movImm(gp, n < 4 ? address : n === 6 || n === 4 ? rng.u32() : dr7));
+    if (n < 4 && rng.chance(0.5)) {
+      // arm this breakpoint first (mov dr7, reg): a write or read/write watch of 1, 2 or 4 bytes
+      const kind = (rng.pick([1, 3]) | (rng.pick([0, 1, 3]) << 2)) << (16 + 4 * n);
+      const other = gp === 0 ? 2 : 0;
+      pre.push(...movImm(other, (kind | (1 << (2 * n)) | 0x400) >>> 0), 0x0f, 0x23, 0xc0 | (7 << 3) | other);
+    }
+  }
+  return [(rng.int(4) << 6) | (n << 3) | gp];
+}
+
+/** ECX for rdmsr/wrmsr (an MSR from FUZZ_MSRS) or rdpmc (0, 1 or a bad counter); EDX:EAX for wrmsr, often 0 */
+function msrFixups(rng: Rng, mn: string, pre: number[]): void {
+  pre.push(...movImm(1, mn === 'rdpmc' ? rng.pick([0, 1, 2]) : rng.pick(FUZZ_MSRS)));
+  if (mn !== 'wrmsr') return;
+  pre.push(...movImm(0, rng.chance(0.5) ? 0 : rng.chance(0.5) ? rng.int(8) * 0x01010101 : rng.u32()));
+  pre.push(...movImm(2, rng.chance(0.7) ? 0 : rng.u32()));
+}
+
 /** Encode one row with random operands. */
 export function encodeRow(rng: Rng, row: Row, avoid: Avoid = AVOID_NONE): Unit {
   const pre: number[] = [];
@@ -275,6 +319,9 @@ export function encodeRow(rng: Rng, row: Row, avoid: Avoid = AVOID_NONE): Unit {
       modrmBytes = [0xc0 | (reg << 3) | rm];
     }
   }
+
+  if (row.family === 'descriptors') modrmBytes = controlModrm(rng, row, pre);
+  if (/^(rdmsr|wrmsr|rdpmc)$/.test(row.mn)) msrFixups(rng, row.mn, pre);
 
   // implicit memory operands: make them land in the data area or the stack
   if (row.string) {
