@@ -173,7 +173,6 @@ export class Cpu implements FlagState, PagingControl {
   bpRead = 0;
   /** data breakpoints hit by the running instruction (B0-B3) */
   dbHits = 0;
-  /** NMI/SMI-free machine: a pending INIT/SIPI from the local APIC is handled by the machine */
   readonly fpu = new Fpu();
   readonly mmu: Mmu;
   bus: CpuBus = NULL_BUS;
