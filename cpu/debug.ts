@@ -23,14 +23,21 @@
  * leaves a vCPU with an armed breakpoint, or with RF set, to the
  * interpreter, so translated code stops exactly where the interpreter would.
  */
-import type { Cpu } from './cpu.ts';
+/** The part of a Cpu this module reads and writes (an interface, so that cpu.ts may import this module). */
+export interface DebugState {
+  readonly dr: Int32Array;
+  bpExec: number;
+  bpWrite: number;
+  bpRead: number;
+  dbHits: number;
+}
 
 export const DR6_BS = 0x4000, DR6_BD = 0x2000, DR6_BT = 0x8000;
 export const DR7_GD = 0x2000;
 const BYTES_OF_LEN = [1, 2, 8, 4];
 
 /** Recompute which breakpoints are armed after a write to DR0-DR3 or DR7. */
-export function armBreakpoints(cpu: Cpu): void {
+export function armBreakpoints(cpu: DebugState): void {
   const dr7 = cpu.dr[7];
   let exec = 0, write = 0, read = 0;
   for (let n = 0; n < 4; n++) {
@@ -46,14 +53,14 @@ export function armBreakpoints(cpu: Cpu): void {
 }
 
 /** The instruction breakpoints matching linear address `lin`, as DR6's low bits. */
-export function instructionBreakpoints(cpu: Cpu, lin: number): number {
+export function instructionBreakpoints(cpu: DebugState, lin: number): number {
   let hits = 0;
   for (let n = 0; n < 4; n++) if (cpu.bpExec & (1 << n) && cpu.dr[n] === lin) hits |= 1 << n;
   return hits;
 }
 
 /** Note the data breakpoints an access of `size` bytes at `lin` hits (called only while some are armed). */
-export function noteDataAccess(cpu: Cpu, lin: number, size: number, write: boolean): void {
+export function noteDataAccess(cpu: DebugState, lin: number, size: number, write: boolean): void {
   const armed = write ? cpu.bpWrite : cpu.bpRead;
   const dr7 = cpu.dr[7];
   const lo = lin >>> 0;
@@ -66,6 +73,6 @@ export function noteDataAccess(cpu: Cpu, lin: number, size: number, write: boole
 }
 
 /** DR6 for a #DB reporting `bits` (B0-B3 say which breakpoints hit this time; BS, BD, BT stay set). */
-export function reportDebug(cpu: Cpu, bits: number): void {
+export function reportDebug(cpu: DebugState, bits: number): void {
   cpu.dr[6] = (cpu.dr[6] & ~0xf) | bits | 0xffff0ff0;
 }

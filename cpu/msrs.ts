@@ -22,7 +22,6 @@
  * 3 GiB-4 GiB (devices) uncacheable. RESET sets them (the firmware runs
  * after it); INIT keeps every MSR but the TSC's owner, as the hardware does.
  */
-import type { Cpu } from './cpu.ts';
 import type { CpuModel } from './models.ts';
 import { EFER_NXE } from './mmu.ts';
 
@@ -127,10 +126,24 @@ export class MsrFile {
   }
 }
 
+/** The part of a Cpu rdmsr and wrmsr reach (an interface, so that cpu.ts may import this module). */
+export interface MsrCpu {
+  readonly model: CpuModel;
+  readonly msrFile: MsrFile;
+  readTsc(): bigint;
+  writeTsc(v: bigint): void;
+  apicBase: number;
+  sysenterCs: number;
+  sysenterEsp: number;
+  sysenterEip: number;
+  efer: number;
+  readonly mmu: { flushAll(global: boolean): void };
+}
+
 const split = (v: bigint): [number, number] => [Number(BigInt.asIntN(32, v)), Number(BigInt.asIntN(32, v >> 32n))];
 
 /** rdmsr: [EAX, EDX], or undefined for #GP(0). */
-export function readMsr(cpu: Cpu, msr: number): [number, number] | undefined {
+export function readMsr(cpu: MsrCpu, msr: number): [number, number] | undefined {
   const m = cpu.model.msrs;
   const held = cpu.msrFile.get(msr);
   if (held !== undefined) return split(held);
@@ -158,7 +171,7 @@ export function readMsr(cpu: Cpu, msr: number): [number, number] | undefined {
  * wrmsr of EDX:EAX; false for #GP(0). IA32_APIC_BASE is stored here and
  * reported to the bus by the caller (the machine's APIC model follows it).
  */
-export function writeMsr(cpu: Cpu, msr: number, lo: number, hi: number): boolean {
+export function writeMsr(cpu: MsrCpu, msr: number, lo: number, hi: number): boolean {
   const m = cpu.model.msrs;
   const v = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
   switch (msr) {
