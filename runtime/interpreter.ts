@@ -101,27 +101,44 @@ export class Interpreter {
   step(): boolean {
     const cpu = this.cpu;
     if (cpu.halted) return false;
-    const start = cpu.eip;
+    // single-stepping, RF, armed breakpoints, a mov ss shadow or held-back traps: the debug path
+    if (cpu.eflags & (TF | RF) || cpu.bpExec | cpu.bpWrite | cpu.pendingDebug || cpu.debugShadow) return this.debugStep();
+    cpu.interruptShadow = false;
+    this.run1(cpu.eip);
+    return true;
+  }
+
+  /** Decode and execute the instruction at `start`; a fault is delivered at it (EIP and ESP as before it). Returns whether it completed. */
+  private run1(start: number): boolean {
+    const cpu = this.cpu;
     const startEsp = cpu.regs[Reg.ESP];
-    const trap = (cpu.eflags & TF) !== 0;
-    // a mov ss / pop ss before this instruction holds back debug exceptions at this boundary
-    const shadowed = cpu.debugShadow;
-    cpu.interruptShadow = cpu.debugShadow = false;
-    if (this.instructionBreakpoint(start, shadowed)) return true;
-    cpu.dbHits = 0;
     try {
       const i = this.decodeAt(start);
       cpu.eip = i.next;
       this.execute(i);
       cpu.instructions++;
+      return true;
     } catch (e) {
       if (!(e instanceof Fault)) throw e;
       cpu.eip = start;
       cpu.regs[Reg.ESP] = startEsp;
       cpu.instructions++;
       deliverFault(cpu, e);
-      return true;
+      return false;
     }
+  }
+
+  /** step() with the debug machinery (cpu/debug.ts): instruction breakpoints before, debug traps after. */
+  private debugStep(): boolean {
+    const cpu = this.cpu;
+    const start = cpu.eip;
+    const trap = (cpu.eflags & TF) !== 0;
+    // a mov ss / pop ss before this instruction holds back debug exceptions at this boundary
+    const shadowed = cpu.debugShadow;
+    cpu.interruptShadow = cpu.debugShadow = false;
+    if (this.instructionBreakpoint(start, shadowed)) return true;
+    cpu.dbHits = 0;
+    if (!this.run1(start)) return true;
     const bits = (trap ? DR6_BS : 0) | cpu.dbHits | cpu.pendingDebug;
     if (bits) this.debugTrap(bits);
     return true;
