@@ -157,13 +157,18 @@ export class Interpreter {
     if (!hits) return false;
     reportDebug(cpu, hits);
     cpu.dr[7] &= ~DR7_GD;
+    this.deliverEvent(Vec.DB, IntKind.EXCEPTION, eip);
+    return true;
+  }
+
+  /** Deliver an event whose own delivery may fault (then that fault is delivered: #DF, a triple fault). */
+  private deliverEvent(vector: number, kind: IntKind, eip: number): void {
     try {
-      deliver(cpu, Vec.DB, IntKind.EXCEPTION, -1, eip);
+      deliver(this.cpu, vector, kind, -1, eip);
     } catch (e) {
       if (!(e instanceof Fault)) throw e;
-      deliverFault(cpu, e);
+      deliverFault(this.cpu, e);
     }
-    return true;
   }
 
   /** After an instruction: single-step and data-breakpoint traps (held back past the next one after mov ss). */
@@ -176,12 +181,7 @@ export class Interpreter {
     cpu.dr[6] |= bits & DR6_BS;
     // the handler may use the debug registers: every #DB clears DR7.GD
     cpu.dr[7] &= ~DR7_GD;
-    try {
-      deliver(cpu, Vec.DB, IntKind.EXCEPTION, -1, cpu.eip);
-    } catch (e) {
-      if (!(e instanceof Fault)) throw e;
-      deliverFault(cpu, e);
-    }
+    this.deliverEvent(Vec.DB, IntKind.EXCEPTION, cpu.eip);
   }
 
   /** Take a pending external interrupt if IF allows it now. */
@@ -191,12 +191,7 @@ export class Interpreter {
     const vector = deliverableInterrupt(cpu);
     if (vector < 0) return false;
     cpu.bus.ackInterrupt(cpu, vector);
-    try {
-      deliver(cpu, vector, IntKind.EXTERNAL, -1, cpu.eip);
-    } catch (e) {
-      if (!(e instanceof Fault)) throw e;
-      deliverFault(cpu, e);
-    }
+    this.deliverEvent(vector, IntKind.EXTERNAL, cpu.eip);
     return true;
   }
 
