@@ -66,25 +66,20 @@ export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update
 const list = (dir: string, ext: string): string[] =>
   readdirSync(join(ROOT, dir)).filter((f) => f.endsWith(ext)).map((f) => f.slice(0, -ext.length)).sort();
 
-/** The system tests (spec-tests/system/*.asm): flat binaries loaded at 0x7C00, sharing lib.inc. */
-function systemRecipes(): Recipe[] {
-  const dir = 'spec-tests/system';
+/** Every `dir`/*.asm assembled to a flat binary beside it, each also reading the shared include `inc`. */
+function nasmFolder(dir: string, inc: string): Recipe[] {
   return list(dir, '.asm').map((n) => ({
     out: `${dir}/${n}.bin`, tool: 'nasm', cwd: dir,
     argv: ['nasm', '-f', 'bin', '-o', 'OUT', `${n}.asm`],
-    inputs: [`${dir}/${n}.asm`, `${dir}/lib.inc`],
+    inputs: [`${dir}/${n}.asm`, `${dir}/${inc}`],
   }));
 }
 
+/** The system tests (spec-tests/system/*.asm): flat binaries loaded at 0x7C00, sharing lib.inc. */
+const systemRecipes = (): Recipe[] => nasmFolder('spec-tests/system', 'lib.inc');
+
 /** The machine tests (spec-tests/machine/*.asm): Multiboot kernels sharing machine.inc. */
-function machineRecipes(): Recipe[] {
-  const dir = 'spec-tests/machine';
-  return list(dir, '.asm').map((n) => ({
-    out: `${dir}/${n}.bin`, tool: 'nasm', cwd: dir,
-    argv: ['nasm', '-f', 'bin', '-o', 'OUT', `${n}.asm`],
-    inputs: [`${dir}/${n}.asm`, `${dir}/machine.inc`],
-  }));
-}
+const machineRecipes = (): Recipe[] => nasmFolder('spec-tests/machine', 'machine.inc');
 
 /** The expect cases (spec-tests/expect/cases/*.asm): 32-bit code at 0x1000, through flat32.inc. */
 function expectRecipes(): Recipe[] {
