@@ -1,12 +1,15 @@
 /**
  * `vmidbt conformance` (and `npm run conformance`): replays every golden
- * vector and every system test through the interpreter and ends with the
+ * vector, every system test and every machine test (spec-tests/machine:
+ * Multiboot kernels on the whole machine) through the chosen engine
+ * (interpreter by default; lockstep runs machine tests translated) and ends with the
  * line `conformance: N vectors, F failed, K forms`. Exit status 0 only when
  * nothing failed.
  */
 import { loadAllVectors } from '../spec-tests/vectors.ts';
 import { Replayer } from '../spec-tests/replay.ts';
 import { runSystemTests, type EngineMode } from '../spec-tests/system/run.ts';
+import { runMachineTests } from '../spec-tests/machine/run.ts';
 import { UserError } from '../base/errors.ts';
 
 interface Options { filter?: string; json?: boolean; verbose?: boolean; engine?: string }
@@ -36,7 +39,9 @@ export async function conformanceCommand(opts: Options): Promise<number> {
     rowsOut.push(`  ${family.padEnd(16)} ${String(r.forms).padStart(5)} forms ${String(r.vectors).padStart(8)} vectors ${String(r.failed).padStart(6)} failed`);
     if (!opts.json) process.stderr.write(`${rowsOut[rowsOut.length - 1]}\n`);
   }
-  const system = opts.filter ? { tests: 0, failed: 0, results: [] } : await runSystemTests(engine as EngineMode);
+  const none = { tests: 0, failed: 0, results: [] };
+  const system = opts.filter ? none : await runSystemTests(engine as EngineMode);
+  const machine = opts.filter ? none : await runMachineTests(engine !== 'interpreter');
   const seconds = (performance.now() - started) / 1000;
   if (opts.json) {
     process.stdout.write(JSON.stringify({
@@ -44,6 +49,7 @@ export async function conformanceCommand(opts: Options): Promise<number> {
       failedForms: Object.fromEntries(failedForms),
       mismatches: mismatches.slice(0, 200),
       systemTests: system,
+      machineTests: machine,
       seconds,
     }, null, 2) + '\n');
   } else {
@@ -57,9 +63,13 @@ export async function conformanceCommand(opts: Options): Promise<number> {
       process.stdout.write(`system ${t.ok ? 'ok  ' : 'FAIL'} ${t.name}${t.ok ? '' : `: ${t.message}`}\n`);
     }
     process.stdout.write(`system tests: ${system.tests} run, ${system.failed} failed\n`);
+    for (const t of machine.results) {
+      process.stdout.write(`machine ${t.ok ? 'ok  ' : 'FAIL'} ${t.name}${t.ok ? '' : `: ${t.message}`}\n`);
+    }
+    process.stdout.write(`machine tests: ${machine.tests} run, ${machine.failed} failed\n`);
     process.stdout.write(`(${seconds.toFixed(1)} s)\n`);
   }
-  const totalFailed = failed + system.failed;
+  const totalFailed = failed + system.failed + machine.failed;
   process.stdout.write(`conformance: ${vectors} vectors, ${totalFailed} failed, ${formCount} forms${engine === 'interpreter' ? '' : ` (engine: ${engine})`}\n`);
   return totalFailed === 0 && vectors > 0 ? 0 : 1;
 }
