@@ -6,8 +6,10 @@
  * the command line catches it. Anything else that escapes is a bug in
  * vmidbt.
  */
+import { EXIT_USAGE } from './exit-status.ts';
+
 export class UserError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(message: string, readonly exitCode = EXIT_USAGE) {
     super(message);
   }
 }

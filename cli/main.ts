@@ -8,6 +8,7 @@ import { CPU_MODELS } from '../cpu/models.ts';
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { UserError } from '../base/errors.ts';
+import { EXIT_STATUS_HELP, EXIT_USAGE } from '../base/exit-status.ts';
 import { DEFAULT_ENGINE_OPTIONS } from '../translator/engine/engine.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -83,6 +84,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--jit-cache <MiB>', 'bound on generated JavaScript held in the code cache', String(DEFAULT_ENGINE_OPTIONS.cacheBytes >> 20))
     .option('--lockstep', 'run every translated region and the interpreter from the same state; stop at the first difference')
     .option('--no-vmi-inline', 'translated code calls the VMI ROM for every VMI call instead of inlining it')
+    .addHelpText('after', `\n${EXIT_STATUS_HELP}`)
     .action(async (image: string | undefined, opts) => {
       const { runCommand } = await import('./run.ts');
       exitCode = await runCommand(image, opts);
@@ -92,8 +94,8 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
-      // commander already printed its message (help and version exit with 0)
-      return e.exitCode;
+      // commander already printed its message; help and version exit with 0, a bad command line with EXIT_USAGE
+      return e.exitCode === 0 ? 0 : EXIT_USAGE;
     }
     if (e instanceof UserError) {
       process.stderr.write(`vmidbt: ${e.message}\n`);

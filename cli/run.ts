@@ -12,10 +12,11 @@
  * port, or vmidbt's own status for a failure (see runtime/README.md).
  */
 import { CPU_MODELS, VMIDBT_CPU, cpuModel, type CpuModel } from '../cpu/models.ts';
-import { readFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
 import { UserError } from '../base/errors.ts';
+import { EXIT_LOAD, EXIT_OUTPUT_CLOSED, EXIT_QUIT, EXIT_USAGE } from '../base/exit-status.ts';
 import { Machine, type RunResult } from '../runtime/machine.ts';
 import { TranslatingEngine } from '../translator/engine/machine-engine.ts';
 import { DEFAULT_ENGINE_OPTIONS, type EngineStats } from '../translator/engine/engine.ts';
@@ -64,33 +65,71 @@ export interface RunOptions {
 const DEFAULT_IMAGE = fileURLToPath(new URL('../guest/kernel.elf', import.meta.url));
 export const DEFAULT_GUEST_APPEND = 'scale=0.1';
 
-/** Write all of `bytes` to a file descriptor, retrying when a non-blocking pipe is full. */
+/** The reader of a file descriptor went away (EPIPE): `vmidbt run | head -1`. */
+export class OutputClosed extends Error {}
+
+/**
+ * Write all of `bytes` to a file descriptor, retrying when a non-blocking
+ * pipe is full; a closed pipe is an `OutputClosed`, which the caller turns
+ * into a quiet end of the run rather than a stack trace.
+ */
 export function writeAllSync(fd: number, bytes: Uint8Array): void {
   let off = 0;
   while (off < bytes.length) {
     try {
       off += writeSync(fd, bytes, off, bytes.length - off);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') throw new OutputClosed(`fd ${fd} closed`);
+      if (code !== 'EAGAIN') throw e;
     }
   }
 }
 
-/** Read a file named on the command line, or fail in one line saying which. */
-function readInput(path: string, shown: string, what: string): Uint8Array {
+/**
+ * Read a file named on the command line, at most `limit` bytes of it: a
+ * bigger one (or an endless one: /dev/zero, a pipe) is refused in one line
+ * once `limit` is passed, without reading the rest; `hint` says what the
+ * limit is.
+ */
+export function readInput(path: string, shown: string, what: string, limit: number, hint: string): Uint8Array {
+  const tooBig = () => new UserError(`${what} '${shown}' is larger than ${hint}`, EXIT_LOAD);
+  let fd: number;
   try {
-    return readFileSync(path);
+    fd = openSync(path, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read ${what} '${shown}': ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`, 2);
+    throw new UserError(`cannot read ${what} '${shown}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, EXIT_LOAD);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new UserError(`cannot read ${what} '${shown}': is a directory`, EXIT_LOAD);
+    if (st.isFile() && st.size > limit) throw tooBig();
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = new Uint8Array(Math.min(1 << 20, limit + 1 - total));
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      total += n;
+      if (total > limit) throw tooBig();
+    }
+    return Buffer.concat(chunks, total);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`cannot read ${what} '${shown}': ${(e as Error).message}`, EXIT_LOAD);
+  } finally {
+    closeSync(fd);
   }
 }
 
-function intOption(value: string | undefined, name: string, min: number, max: number, dflt: number): number {
+/** An integer option: decimal digits only (no 0x10, 1e2, 2.0 or spaces), within [min, max]. */
+export function intOption(value: string | undefined, name: string, min: number, max: number, dflt: number): number {
   if (value === undefined) return dflt;
-  const n = Number(value);
+  const n = /^[0-9]{1,16}$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UserError(`${name} must be an integer from ${min} to ${max}, got '${value}'`, 2);
+    throw new UserError(`${name} must be a decimal integer from ${min} to ${max}, got '${value}'`, EXIT_USAGE);
   }
   return n;
 }
@@ -100,11 +139,11 @@ function intOption(value: string | undefined, name: string, min: number, max: nu
  * commas (",," is a literal comma), each a file name and optional
  * arguments; the whole item is the module's command line.
  */
-function multibootModules(spec: string): BootModule[] {
+function multibootModules(spec: string, limit: number, hint: string): BootModule[] {
   const items = spec.replace(/,,/g, '\u0000').split(',').map((t) => t.replace(/\u0000/g, ',').trim()).filter((t) => t !== '');
   return items.map((item) => {
     const file = item.split(' ')[0];
-    return { data: readInput(file, file, 'Multiboot module'), cmdline: item };
+    return { data: readInput(file, file, 'Multiboot module', limit, hint), cmdline: item };
   });
 }
 
@@ -154,20 +193,26 @@ function engineSummary(s: EngineStats, instructions: number) {
 /**
  * Connect the host to the running machine (`current()`, which a reboot
  * replaces): stdin feeds COM1 (a terminal in raw mode, or a pipe or file;
- * the run never waits for it), and SIGINT, SIGTERM and SIGHUP end the run.
- * `reattach` moves the input to a rebooted machine's UART; `detach` undoes
- * it all.
+ * the run never waits for it), and SIGINT, SIGTERM and SIGHUP end the run
+ * (`signal()` says which arrived, so the caller can die of it once the
+ * console is saved). `reattach` moves the input to a rebooted machine's
+ * UART; `detach` undoes it all.
  */
-function attachHost(current: () => Machine): { reattach(): void; detach(): void } {
+function attachHost(current: () => Machine): { reattach(): void; detach(): void; signal(): NodeJS.Signals | null } {
   const host = HostConsole.attach(current().uart, {
-    quit: () => current().stop('quit from the console (Ctrl-A X)', 130),
+    quit: () => current().stop('quit from the console (Ctrl-A X)', EXIT_QUIT),
     status: () => `vmidbt: ${fmtInt(current().totalInstructions)} instructions, guest time ${(current().time.now() / current().time.frequency).toFixed(3)} s`,
     message: (text) => process.stderr.write(`\n${text}\n`),
   });
   const signals: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
-  const onSignal = (sig: NodeJS.Signals) => current().stop(`interrupted (${sig})`, signals[sig]);
+  let received: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    received ??= sig;
+    current().stop(`interrupted (${sig})`, signals[sig]);
+  };
   for (const sig of Object.keys(signals)) process.on(sig, onSignal);
   return {
+    signal: () => received,
     reattach: () => host?.connect(current().uart),
     detach: () => {
       for (const sig of Object.keys(signals)) process.off(sig, onSignal);
@@ -191,17 +236,35 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
   const cpuModel = cpuModelOption(opts.cpu);
   const imagePath = imageArg ?? DEFAULT_IMAGE;
   const shownPath = imageArg ?? relative(process.cwd(), DEFAULT_IMAGE);
-  const image = readInput(imagePath, shownPath, 'image');
+  // whatever a loader takes from a file lands in guest RAM, so no more than RAM is ever read
+  const ramBytes = memMiB * 1048576;
+  const tooBig = `the ${memMiB} MiB of guest RAM it would load into (--mem)`;
+  const image = readInput(imagePath, shownPath, 'image', ramBytes, tooBig);
   const linux = isLinuxImage(image);
   // Linux takes one initrd; a Multiboot kernel gets each comma-separated item as a module (QEMU's convention)
-  const initrd = opts.initrd !== undefined && linux ? readInput(opts.initrd, opts.initrd, 'initrd') : undefined;
-  const modules = opts.initrd !== undefined && !linux ? multibootModules(opts.initrd) : [];
+  const initrd = opts.initrd !== undefined && linux ? readInput(opts.initrd, opts.initrd, 'initrd', ramBytes, tooBig) : undefined;
+  const modules = opts.initrd !== undefined && !linux ? multibootModules(opts.initrd, ramBytes, tooBig) : [];
   const machineOpts = machineOption(opts.machine);
 
   const jitThreshold = intOption(opts.jitThreshold, '--jit-threshold', 0, 1_000_000_000, DEFAULT_ENGINE_OPTIONS.threshold);
   const jitCacheMiB = intOption(opts.jitCache, '--jit-cache', 1, 4096, DEFAULT_ENGINE_OPTIONS.cacheBytes >> 20);
   const consoleFd = opts.json ? 2 : 1;
   let lastByte = 0x0a;
+  // once the console's reader has gone (EPIPE), the run ends quietly: nobody is left to read it
+  let outputClosed = false;
+  const toConsole = (b: Uint8Array) => {
+    if (outputClosed) return;
+    try {
+      writeAllSync(consoleFd, b);
+    } catch (e) {
+      if (!(e instanceof OutputClosed)) throw e;
+      outputClosed = true;
+      machine.stop('the console\'s reader went away (EPIPE)', EXIT_OUTPUT_CLOSED);
+      return;
+    }
+    lastByte = b[b.length - 1];
+    marks.see(b);
+  };
   const marks = new ConsoleMarks(opts.mark ?? [], () => ({
     instructions: machine.totalInstructions, virtualSeconds: machine.time.now() / machine.time.frequency,
   }));
@@ -215,11 +278,11 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     const m = new Machine({
       memMiB, smp, hostTime: !!opts.hostTime, cyclesPerInstruction: 2 ** icount, cpuModel, ...machineOpts, maxInstructions: opts.maxInstructions ? maxInstructions : undefined,
       sliceInstructions: slice,
-      console: (b) => { writeAllSync(consoleFd, b); lastByte = b[b.length - 1]; marks.see(b); },
+      console: toConsole,
     });
     // --no-jit: the interpreter's own engine (the machine's default); otherwise the translator's, in tiers over it
     const e = opts.jit === false ? undefined
-      : new TranslatingEngine({ threshold: jitThreshold, cacheBytes: jitCacheMiB << 20, lockstep: !!opts.lockstep, vmiInline: opts.vmiInline !== false });
+      : new TranslatingEngine({ threshold: jitThreshold, cacheBytes: jitCacheMiB * 1048576, lockstep: !!opts.lockstep, vmiInline: opts.vmiInline !== false });
     if (e) m.engine = e;
     if (warm) m.memory.u8.set(warm);
     try {
@@ -227,7 +290,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     } catch (err) {
       if (err instanceof LoaderError) {
         const hint = err.needMiB ? ` (pass --mem ${err.needMiB} or more)` : '';
-        throw new UserError(`${shownPath}: ${err.message}${hint}`, 2);
+        throw new UserError(`${shownPath}: ${err.message}${hint}`, EXIT_LOAD);
       }
       throw err;
     }
@@ -254,7 +317,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
   } finally {
     host.detach();
   }
-  if (lastByte !== 0x0a) writeAllSync(consoleFd, new Uint8Array([0x0a]));
+  if (lastByte !== 0x0a) toConsole(new Uint8Array([0x0a]));
 
   const stop = result.stop;
   const secs = result.wallMs / 1000;
@@ -277,6 +340,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     rom: machine.rom ? { address: `0x${machine.rom.address.toString(16)}`, size: machine.rom.size, abi: abi.id, version: `${abi.major}.${abi.minor}` } : null,
     romNote: romNote ?? undefined,
     exitStatus: stop.exitCode,
+    guestValue: stop.kind === 'exit' ? stop.guestValue : undefined,
     stopReason: stop.reason,
     reboots,
     error: stop.kind === 'error' ? stop.message : undefined,
@@ -306,7 +370,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
   }
 
   if (opts.json) {
-    writeAllSync(1, Buffer.from(JSON.stringify(summary, null, 2) + '\n'));
+    writeSummary(JSON.stringify(summary, null, 2));
   } else {
     const lines: string[] = [];
     const how = stop.kind !== 'error' ? `exit status ${stop.exitCode} (${stop.reason})` : `FAILED, exit status ${stop.exitCode} (${stop.reason})`;
@@ -346,7 +410,19 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
         lines.push(`                ${fmtInt(t.invalidations)} invalidations, ${fmtInt(t.cacheFlushes)} cache flushes${t.lockstepRegions ? `, ${fmtInt(t.lockstepRegions)} regions checked in lockstep (${fmtInt(t.lockstepInlinedCalls)} inlined VMI calls in them)` : ''}`);
       }
     }
-    writeAllSync(1, Buffer.from(lines.join('\n') + '\n'));
+    writeSummary(lines.join('\n'));
   }
+  // killed by a signal: the console is saved, so die of it as the parent expects (base/exit-status.ts)
+  const signal = host.signal();
+  if (signal) process.kill(process.pid, signal);
   return stop.exitCode;
+}
+
+/** The summary on stdout, unless its reader has gone. */
+function writeSummary(text: string): void {
+  try {
+    writeAllSync(1, Buffer.from(text + '\n'));
+  } catch (e) {
+    if (!(e instanceof OutputClosed)) throw e;
+  }
 }

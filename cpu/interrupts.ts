@@ -8,6 +8,7 @@
  * fault during delivery leaves the interrupted state intact for the next
  * attempt (which is how a #PF during delivery becomes a #DF).
  */
+import { EXIT_TRIPLE_FAULT } from '../base/exit-status.ts';
 import { Fault, MachineStop, Vec, VECTOR_NAMES, hasErrorCode } from '../isa/faults.ts';
 import type { Cpu } from './cpu.ts';
 import { Seg, Reg } from '../isa/instr.ts';
@@ -32,7 +33,7 @@ const CONTRIBUTORY = new Set([Vec.DE, Vec.TS, Vec.NP, Vec.SS, Vec.GP]);
 /** Raised by delivery when the machine triple-faults; carries a dump. */
 export class TripleFault extends MachineStop {
   constructor(cpu: Cpu, first: string, last: string) {
-    super(`triple fault (${first}, then ${last} while delivering #DF) at EIP ${(cpu.eip >>> 0).toString(16)}\n${cpu.describe()}`, 3);
+    super(`triple fault (${first}, then ${last} while delivering #DF) at EIP ${(cpu.eip >>> 0).toString(16)}\n${cpu.describe()}`, EXIT_TRIPLE_FAULT);
   }
 }
 
@@ -107,7 +108,7 @@ export function deliver(cpu: Cpu, vector: number, kind: IntKind, code: number, r
   const cs = readDescriptor(cpu, sel);
   if (!cs.s || !(cs.type & 8) || cs.dpl > cpu.cpl) throw new Fault(Vec.GP, (sel & ~3) + ext);
   if (!cs.present) throw new Fault(Vec.NP, (sel & ~3) + ext);
-  if (cpu.getEflags() & VM) throw new MachineStop('interrupt from virtual-8086 mode is not supported', 4);
+  if (cpu.getEflags() & VM) throw new MachineStop('interrupt from virtual-8086 mode is not supported');
 
   const eflags = cpu.getEflags();
   const size = is32 ? 4 : 2;

@@ -92,7 +92,7 @@ function switchTask(cpu: Cpu, sel: number, d: Descriptor, source: TaskSource, ex
   if (d.limit < TSS32_MIN_LIMIT) throw new Fault(Vec.TS, code);
   const busy = (d.type & 2) !== 0;
   if (source === 'iret' ? !busy : busy) throw new Fault(source === 'iret' ? Vec.TS : Vec.GP, code);
-  if (!(d.type & 8)) throw new MachineStop(`task switch to the 16-bit TSS 0x${sel.toString(16)}: 16-bit task switching is not supported`, 4);
+  if (!(d.type & 8)) throw new MachineStop(`task switch to the 16-bit TSS 0x${sel.toString(16)}: 16-bit task switching is not supported`);
 
   // everything that may fault in the old task comes first: the new TSS read whole, the old one written
   const image = new Int32Array(26);
@@ -121,7 +121,7 @@ function switchTask(cpu: Cpu, sel: number, d: Descriptor, source: TaskSource, ex
 function saveOldTask(cpu: Cpu, eip: number, eflags: number): void {
   const base = cpu.trBase;
   if ((cpu.trType & 8) === 0 || cpu.trLimit < TSS32_MIN_LIMIT) {
-    throw new MachineStop('task switch from a 16-bit or undersized TSS is not supported', 4);
+    throw new MachineStop('task switch from a 16-bit or undersized TSS is not supported');
   }
   writeSystem(cpu, (base + TSS.EIP) | 0, 4, eip);
   writeSystem(cpu, (base + TSS.EFLAGS) | 0, 4, eflags);
@@ -141,7 +141,7 @@ function loadNewTask(cpu: Cpu, image: Int32Array, nested: boolean): Fault | unde
   const at = (off: number) => image[off / 4];
   if (cpu.cr0 & CR0_PG) writeCr3(cpu, at(TSS.CR3));
   const eflags = at(TSS.EFLAGS) | (nested ? NT : 0);
-  if (eflags & VM) throw new MachineStop('task switch to a virtual-8086 task is not supported', 4);
+  if (eflags & VM) throw new MachineStop('task switch to a virtual-8086 task is not supported');
   cpu.setEflags(eflags);
   cpu.eip = at(TSS.EIP);
   for (let r = 0; r < 8; r++) cpu.regs[r] = at(TSS.EAX + 4 * r);

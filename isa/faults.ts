@@ -8,6 +8,7 @@
  * stack trace is captured, which keeps guest page faults cheap.
  */
 
+import { EXIT_UNSUPPORTED } from '../base/exit-status.ts';
 export const enum Vec {
   DE = 0, DB = 1, NMI = 2, BP = 3, OF = 4, BR = 5, UD = 6, NM = 7, DF = 8,
   TS = 10, NP = 11, SS = 12, GP = 13, PF = 14, MF = 16, AC = 17, MC = 18,
@@ -36,7 +37,7 @@ export class Fault {
 
 /** The machine cannot go on (triple fault, unsupported feature the guest relies on). */
 export class MachineStop extends Error {
-  constructor(message: string, readonly exitCode = 3) {
+  constructor(message: string, readonly exitCode = EXIT_UNSUPPORTED) {
     super(message);
   }
 }

@@ -24,8 +24,8 @@
  * translator's (translator/engine/machine-engine.ts), which this layer never
  * imports.
  *
- * The run ends when the guest writes the debug-exit port (exit status =
- * the value written), on a triple fault or another condition the CPU core
+ * The run ends when the guest writes the debug-exit port (exit status
+ * (v << 1) | 1, base/exit-status.ts), on a triple fault or another condition the CPU core
  * cannot go on from, when the guest exceeds `maxInstructions`, or when
  * every vCPU is halted with nothing left that could wake it.
  *
@@ -70,10 +70,9 @@ export const COM1 = 0x3f8;
 export const OPTION_ROM_START = 0xc8000;
 export const OPTION_ROM_END = 0xe0000;
 
-/** exit statuses vmidbt itself uses (the guest's debug-exit value otherwise) */
-export const EXIT_RUNAWAY = 124;
-export const EXIT_DEADLOCK = 125;
-export const EXIT_INTERNAL = 70;
+// exit statuses: base/exit-status.ts owns the scheme (guest values odd, vmidbt's verdicts even)
+import { EXIT_RUNAWAY, EXIT_DEADLOCK, EXIT_INTERNAL, guestExitStatus } from '../base/exit-status.ts';
+export { EXIT_RUNAWAY, EXIT_DEADLOCK, EXIT_INTERNAL };
 
 export interface MachineOptions {
   /** RAM in MiB (default 128) */
@@ -98,7 +97,8 @@ export interface MachineOptions {
 }
 
 export type StopInfo =
-  | { kind: 'exit'; reason: string; exitCode: number }
+  /** `guestValue`: the byte written to the debug-exit port, when that ended the run */
+  | { kind: 'exit'; reason: string; exitCode: number; guestValue?: number }
   /** the guest asked for a reset: whoever runs the machine boots a new one (cli/run.ts) */
   | { kind: 'reset'; reset: 'soft' | 'hard'; reason: string; exitCode: number }
   | { kind: 'error'; reason: string; message: string; detail?: string; exitCode: number };
@@ -233,13 +233,13 @@ export class Vcpu implements VcpuApi {
   }
 }
 
-/** The debug-exit port: a write of v ends the run with exit status v (QEMU would exit with (v << 1) | 1). */
+/** The debug-exit port: a write of v ends the run with QEMU's status (v << 1) | 1 (base/exit-status.ts). */
 class DebugExit {
   readonly name = 'debug-exit';
   constructor(private readonly machine: Machine) {}
   read(): number { return 0xff; }
   write(_port: number, _size: number, value: number): void {
-    this.machine.stop(`debug-exit port 0x${DEBUG_EXIT_PORT.toString(16)}`, value & 0xff);
+    this.machine.stop(`debug-exit port 0x${DEBUG_EXIT_PORT.toString(16)}, value ${value & 0xff}`, guestExitStatus(value), value & 0xff);
   }
 }
 
@@ -473,9 +473,9 @@ export class Machine implements MachineApi {
     if (this.vcpus.every((u) => !u.started)) this.stop('every vCPU powered off (VMI Shutdown)', 0);
   }
 
-  stop(reason: string, exitCode: number): void {
+  stop(reason: string, exitCode: number, guestValue?: number): void {
     if (this.stopInfo) return;
-    this.stopInfo = { kind: 'exit', reason, exitCode };
+    this.stopInfo = { kind: 'exit', reason, exitCode, guestValue };
     this.yieldRequested = true;
   }
 

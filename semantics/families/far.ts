@@ -195,7 +195,7 @@ export function iretFrame(cpu: Cpu, size: number): void {
     cpu.bus.nmiUnblocked?.(cpu);
   }
   const eflags = cpu.getEflags();
-  if (eflags & VM) throw new MachineStop('iret in virtual-8086 mode is not supported', 4);
+  if (eflags & VM) throw new MachineStop('iret in virtual-8086 mode is not supported');
   let eip = cpu.peek(0, size);
   if (size === 2) eip &= 0xffff;
   const sel = cpu.peek(size, 2);
@@ -215,7 +215,7 @@ export function iretFrame(cpu: Cpu, size: number): void {
     if (f) deliverFault(cpu, f);
     return;
   }
-  if (size === 4 && flags & VM && cpu.cpl === 0) throw new MachineStop('iret to virtual-8086 mode is not supported', 4);
+  if (size === 4 && flags & VM && cpu.cpl === 0) throw new MachineStop('iret to virtual-8086 mode is not supported');
   const d = checkReturnCs(cpu, sel);
   const rpl = sel & 3;
   // which flags the popped image may change depends on the privilege before the return

@@ -1,0 +1,99 @@
+/**
+ * `vmidbt run` against a hostile user and a hostile host (issue 9, items
+ * 10 and 12-15): endless or huge input files, a console reader that goes
+ * away, signals, integer options, and exit statuses that say who chose
+ * them. Each test runs the real executable in a child process.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { COM1_DX, debugExit, putChar, SPIN, tinyKernel } from '../spec-tests/tiny-kernel.ts';
+import { EXIT_GUEST_VALUE_HIGH, EXIT_LOAD, EXIT_OUTPUT_CLOSED, EXIT_USAGE } from '../base/exit-status.ts';
+
+const BIN = new URL('../bin/vmidbt.js', import.meta.url).pathname;
+const run = (...args: string[]) => spawnSync(process.execPath, [BIN, 'run', ...args], { encoding: 'utf8', timeout: 60_000 });
+const dir = mkdtempSync(join(tmpdir(), 'vmidbt-hardening-'));
+const kernel = (name: string, code: number[]) => { const f = join(dir, name); writeFileSync(f, tinyKernel(code)); return f; };
+const noStack = (stderr: string) => expect(stderr).not.toMatch(/^\s+at |node:internal|Error:/m);
+
+describe('input files are read no further than guest RAM could hold (item 10)', () => {
+  it('refuses /dev/zero in one line instead of reading forever', () => {
+    const r = run('--mem', '4', '/dev/zero');
+    expect(r.status).toBe(EXIT_LOAD);
+    expect(r.stderr.trim()).toBe("vmidbt: image '/dev/zero' is larger than the 4 MiB of guest RAM it would load into (--mem)");
+  });
+
+  it('refuses a file bigger than guest RAM without reading it', () => {
+    const big = join(dir, 'big.img');
+    writeFileSync(big, '');
+    truncateSync(big, 8 * 2 ** 30); // sparse: 8 GiB that would take seconds and the heap to read
+    const r = run('--mem', '4', big);
+    expect(r.status).toBe(EXIT_LOAD);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    const initrd = run('--mem', '4', '--initrd', big);
+    expect(initrd.stderr).toMatch(/initrd '.*big.img' is larger than the 4 MiB/);
+  });
+});
+
+describe('the console', () => {
+  it('ends quietly when its reader goes away: vmidbt run | head -1 (item 12)', () => {
+    const img = kernel('lines.img', [...COM1_DX, ...putChar('X'), ...putChar('\n'), 0xeb, 0xf8]); // print X lines forever
+    const r = spawnSync('bash', ['-c', `'${process.execPath}' '${BIN}' run '${img}' | head -1; echo "status=\${PIPESTATUS[0]}" >&2`],
+      { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stdout).toBe('X\n');
+    noStack(r.stderr);
+    expect(r.stderr).toMatch(new RegExp(`status=${EXIT_OUTPUT_CLOSED}\\n`));
+  });
+
+  for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) {
+    it(`keeps an unfinished console line on ${sig} and then dies of that signal (items 13, 15)`, async () => {
+      const img = kernel(`prompt-${sig}.img`, [...COM1_DX, ...putChar('$'), ...putChar(' '), ...SPIN]);
+      const child = spawn(process.execPath, [BIN, 'run', img], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => { out += d; });
+      // the signal comes once the guest is running (its prompt shown at a yield to the host)
+      for (let t = 0; t < 300 && !out.includes('$'); t++) await new Promise((res) => setTimeout(res, 100));
+      child.kill(sig);
+      const [code, signal] = await new Promise<[number | null, string | null]>((res) => child.on('close', (c, s) => res([c, s])));
+      expect(out.startsWith('$ \n')).toBe(true);
+      expect(out).toMatch(new RegExp(`interrupted \\(${sig}\\)`));
+      expect({ code, signal }).toEqual({ code: null, signal: sig });
+    });
+  }
+});
+
+describe('options and exit statuses', () => {
+  it('takes decimal integers only (item 14)', () => {
+    for (const bad of ['0x10', '1e2', '16.0', ' 16', '']) {
+      const r = run('--mem', bad);
+      expect(r.status, bad).toBe(EXIT_USAGE);
+      expect(r.stderr.trim(), bad).toBe(`vmidbt: --mem must be a decimal integer from 2 to 3072, got '${bad}'`);
+    }
+  });
+
+  it('keeps a --jit-cache of 2048 or 4096 MiB as big as asked, not zero (item 14)', () => {
+    const img = kernel('loop.img', [0x40, 0xeb, 0xfd]); // inc eax; jmp back
+    for (const mib of ['1', '2048', '4096']) {
+      const r = run(img, '--jit-cache', mib, '--jit-threshold', '0', '--max-instructions', '100000', '--json');
+      expect(JSON.parse(r.stdout).translator.cacheFlushes, mib).toBe(0);
+    }
+  });
+
+  it('gives a guest value v as (v << 1) | 1 and never as one of vmidbt\'s statuses (item 15)', () => {
+    expect(run(kernel('exit0.img', debugExit(0))).status).toBe(1);
+    expect(run(kernel('exit2.img', debugExit(2))).status).toBe(5);
+    expect(run(kernel('exit63.img', debugExit(63))).status).toBe(127);
+    const high = run(kernel('exit200.img', debugExit(200)), '--json');
+    expect(high.status).toBe(EXIT_GUEST_VALUE_HIGH);
+    expect(JSON.parse(high.stdout)).toMatchObject({ exitStatus: EXIT_GUEST_VALUE_HIGH, guestValue: 200 });
+    expect(run('--frobnicate').status).toBe(EXIT_USAGE);
+  });
+
+  it('lists the exit statuses in --help', () => {
+    const r = spawnSync(process.execPath, [BIN, 'run', '--help'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Exit status:\n {2}0 .*\n {2}odd .*\(v << 1\) \| 1/);
+  });
+});
