@@ -9,6 +9,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EXIT_LOAD, EXIT_RUNAWAY, EXIT_USAGE } from '../base/exit-status.ts';
 
 const BIN = new URL('../bin/vmidbt.js', import.meta.url).pathname;
 const run = (...args: string[]) => spawnSync(process.execPath, [BIN, 'run', ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -21,7 +22,7 @@ const runAsync = (...args: string[]) => new Promise<{ status: number | null; std
 describe('vmidbt run', () => {
   it('fails in one line for a missing image', () => {
     const r = run('/nonexistent/kernel.elf');
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(EXIT_LOAD);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/cannot read image '\/nonexistent\/kernel.elf': no such file/);
   });
@@ -31,22 +32,22 @@ describe('vmidbt run', () => {
     const f = join(dir, 'junk.bin');
     writeFileSync(f, 'not a kernel\n'.repeat(100));
     const r = run(f);
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(EXIT_LOAD);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/no Multiboot header/);
   });
 
   it('rejects unknown options and bad values', () => {
-    expect(run('--frobnicate').status).not.toBe(0);
+    expect(run('--frobnicate').status).toBe(EXIT_USAGE);
     const r = run('--smp', '9');
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/--smp must be an integer from 1 to 8/);
+    expect(r.status).toBe(EXIT_USAGE);
+    expect(r.stderr).toMatch(/--smp must be a decimal integer from 1 to 8/);
   });
 
   it('stops a guest that exceeds --max-instructions with one error line', () => {
     // the interpreter stops at exactly N; a translated region may run a few instructions past its budget
     const r = run('--no-rom', '--no-jit', '--max-instructions', '200000');
-    expect(r.status).toBe(124);
+    expect(r.status).toBe(EXIT_RUNAWAY);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('vmidbt:'));
     expect(errors).toEqual(['vmidbt: guest exceeded --max-instructions 200000 without exiting']);
     expect(r.stdout).toMatch(/instructions {2}200,000/);
@@ -54,20 +55,20 @@ describe('vmidbt run', () => {
 
   it('prints the console on stderr and the summary as JSON with --json', () => {
     const r = run('--no-rom', '--append', 'run=crc32b scale=0.1', '--json');
-    expect(r.status).toBe(0);
+    expect(r.status).toBe(1) // the guest wrote 0: (0 << 1) | 1;
     expect(r.stderr).toMatch(/RESULT name=crc32b iters=51 cycles=\d+ checksum=0xfbddf438/);
     const s = JSON.parse(r.stdout);
-    expect(s).toMatchObject({ exitStatus: 0, smp: 1, memMiB: 128, rom: null, timeMode: 'virtual' });
+    expect(s).toMatchObject({ exitStatus: 1, guestValue: 0, smp: 1, memMiB: 128, rom: null, timeMode: 'virtual' });
     expect(s.instructions).toBeGreaterThan(1_000_000);
     expect(s.vcpus[0].availableCycles + s.vcpus[0].stolenCycles).toBe(s.instructions);
   });
 
   it('boots the kernel again after a guest reboot; a soft one keeps memory (issue 16 item 7)', () => {
     const r = run('--append', 'run=crc32b scale=0.01 reboot=soft', '--json');
-    expect(r.status).toBe(0);
+    expect(r.status).toBe(1);
     expect(r.stderr.match(/^DONE /gm)).toHaveLength(2);
     expect(r.stderr).toMatch(/reboot: this boot came after a soft reboot \(memory kept\)/);
-    expect(JSON.parse(r.stdout)).toMatchObject({ exitStatus: 0, reboots: 1 });
+    expect(JSON.parse(r.stdout)).toMatchObject({ exitStatus: 1, reboots: 1 });
   });
 
   it('ends the run at a guest reboot with --no-reboot', () => {
@@ -116,7 +117,7 @@ describe('vmidbt run', () => {
 
   it('rejects an unknown --vmi-abi in one line', () => {
     const r = run('--vmi-abi', 'xen');
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(EXIT_USAGE);
     expect(r.stderr.trim()).toBe("vmidbt: --vmi-abi must be one of proposal, vmware13, linux3, got 'xen'");
   });
 });

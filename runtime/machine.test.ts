@@ -28,10 +28,10 @@ function machineWith(code: number[], opts: ConstructorParameters<typeof Machine>
 }
 
 describe('machine run loop', () => {
-  it('ends with the value written to the debug-exit port as exit status', () => {
+  it('ends with the value written to the debug-exit port, exit status (v << 1) | 1', () => {
     const m = machineWith([0xb0, 0x2a, 0xe6, 0xf4, 0xf4]); // mov al,42; out 0xf4,al; hlt
     const r = m.runSync();
-    expect(r.stop).toMatchObject({ kind: 'exit', exitCode: 42 });
+    expect(r.stop).toMatchObject({ kind: 'exit', guestValue: 42, exitCode: 85 });
     expect(r.instructions).toBe(2);
   });
 
@@ -105,7 +105,7 @@ describe('machine run loop', () => {
     dv.setUint32(0x3000 + 0x40 * 8 + 4, 0x8e00, true);
     m.memory.load(0x1100, Uint8Array.from([0xb0, 0x07, 0xe6, 0xf4]));
     const r = m.runSync();
-    expect(r.stop).toMatchObject({ kind: 'exit', exitCode: 7 });
+    expect(r.stop).toMatchObject({ kind: 'exit', guestValue: 7 });
     expect(m.stats.idleJumps).toBeGreaterThan(0);
     // the interrupt came at 1e6 cycles after the count was written, not after 1e6 instructions
     expect(r.instructions).toBeLessThan(20);
@@ -130,7 +130,7 @@ describe('SMP', () => {
     m.memory.load(0x8000, Uint8Array.from([0xb8, 0x34, 0x12, 0xa3, 0x00, 0x05, 0xfa, 0xf4]));
     expect(m.vcpus[1].started).toBe(false);
     const r = m.runSync();
-    expect(r.stop).toMatchObject({ kind: 'exit', exitCode: 0x42 });
+    expect(r.stop).toMatchObject({ kind: 'exit', guestValue: 0x42 });
     const ap = m.vcpus[1];
     expect(ap.started).toBe(true);
     expect(ap.cpu.segSel[1]).toBe(0x0800);
@@ -151,7 +151,7 @@ describe('SMP', () => {
     };
     const r = m.runSync();
     expect(hooked).toEqual([1, 8]);
-    expect(r.stop).toMatchObject({ kind: 'exit', exitCode: 0x43 });
+    expect(r.stop).toMatchObject({ kind: 'exit', guestValue: 0x43 });
     expect(m.vcpus[1].cpu.protectedMode).toBe(true);
   });
 
@@ -173,7 +173,7 @@ describe('booting the guest kernel', () => {
     const m = new Machine({ memMiB: 128, smp: 2, maxInstructions: 200_000_000 });
     m.loadKernel(readFileSync(KERNEL), 'kernel.elf run=crc32b scale=0.1');
     const r = m.runSync();
-    expect(r.stop).toMatchObject({ kind: 'exit', exitCode: 0 });
+    expect(r.stop).toMatchObject({ kind: 'exit', guestValue: 0 });
     const res = /RESULT name=crc32b iters=(\d+) cycles=\d+ checksum=(0x[0-9a-f]{8})/.exec(m.consoleText);
     expect(res).not.toBeNull();
     expect(res![2]).toBe(expected.workloads.crc32b[res![1]]);

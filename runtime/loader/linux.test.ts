@@ -128,12 +128,12 @@ describe('zero page and entry state', () => {
 });
 
 describe('a bzImage on the machine', () => {
-  it('runs from its 32-bit entry and reads its zero page (the exit status is the command line\'s first byte)', () => {
+  it('runs from its 32-bit entry and reads its zero page (the debug-exit value is the command line\'s first byte)', () => {
     const m = new Machine({ memMiB: 16 });
     const loaded = m.loadKernel(bzImage(), 'Hello');
     expect(loaded.kind).toBe('linux');
     const r = m.runSync();
-    expect(r.stop).toMatchObject({ kind: 'exit', exitCode: 'H'.charCodeAt(0) });
+    expect(r.stop).toMatchObject({ kind: 'exit', guestValue: 'H'.charCodeAt(0) });
   });
 
   it('refuses an initrd for a Multiboot kernel', () => {
