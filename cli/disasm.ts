@@ -9,13 +9,13 @@
  * --json prints one array of {addr, bytes, text, symbol?} instead. Expected
  * failures (no such file, malformed ELF, bad option) are UserErrors.
  */
-import { readFileSync } from 'node:fs';
 import { UserError } from '../base/errors.ts';
 import {
   ElfError, executableSections, isElf, parseElf32, sectionData, SHN_UNDEF,
   type Elf32, type ElfSymbol, type Section,
 } from '../runtime/elf.ts';
-import { disassembleRange, hexBytes, SymbolTable, type DisasmLine } from '../isa/disasm.ts';
+import { disassembleLines, disassembleRange, hexBytes, SymbolTable, type DisasmLine, type DisasmOptions } from '../isa/disasm.ts';
+import { ListingWriter, OutputClosed, readInput } from './host-io.ts';
 import { romSymbols, vmiRomInfo } from '../vmirom/symbols.ts';
 import { TABLE } from '../semantics/table.ts';
 
@@ -38,16 +38,8 @@ function parseCount(text: string): number {
   return Number(text);
 }
 
-function readImage(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory'
-      : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new UserError(`cannot read ${path}: ${why}`);
-  }
-}
+/** The most `disasm` reads of a file: a listing of more would be hundreds of millions of lines. */
+const MAX_IMAGE_BYTES = 1 << 30;
 
 /** A section's symbols for labels: the kinds objdump shows (no section or file symbols). */
 export function sectionSymbols(elf: Elf32, s: Section): SymbolTable {
@@ -68,71 +60,82 @@ export function disassembleElfSection(elf: Elf32, s: Section, opts: { start?: nu
   return disassembleRange(TABLE, sectionData(elf, s), s.addr, true, { symbols: sectionSymbols(elf, s), ...opts });
 }
 
+/** One stretch of the listing: an ELF section (with its title) or the whole raw image. */
 interface Block {
   title?: string;
-  lines: DisasmLine[];
+  bytes: Uint8Array;
+  base: number;
+  code32: boolean;
+  opts: DisasmOptions;
 }
 
 export async function disasmCommand(image: string, opts: DisasmCliOptions): Promise<number> {
-  const bytes = readImage(image);
+  const bytes = readInput(image, image, 'image', MAX_IMAGE_BYTES, '1 GiB, more than a listing can show');
   const start = opts.start !== undefined ? parseHex(opts.start, '--start') : undefined;
-  let count = opts.count !== undefined ? parseCount(opts.count) : Infinity;
-  const blocks: Block[] = [];
-
-  if (isElf(bytes)) {
-    let elf: Elf32;
-    try {
-      elf = parseElf32(bytes);
-    } catch (e) {
-      if (e instanceof ElfError) throw new UserError(`${image}: ${e.message}`);
-      throw e;
-    }
-    const sections = executableSections(elf);
-    if (sections.length === 0) throw new UserError(`${image}: no executable sections`);
-    if (start !== undefined && !sections.some((s) => start >= s.addr && start < s.addr + s.size)) {
-      throw new UserError(`--start 0x${start.toString(16)} is not inside an executable section of ${image}`);
-    }
-    for (const s of sections) {
-      if (count <= 0) break;
-      if (start !== undefined && start >= s.addr + s.size) continue;
-      const lines = disassembleElfSection(elf, s, { start, count });
-      count -= lines.length;
-      blocks.push({ title: s.name, lines });
-    }
-  } else {
-    const base = parseHex(opts.base ?? '0', '--base');
-    const bits = opts.bits ?? '32';
-    if (bits !== '16' && bits !== '32') throw new UserError(`--bits: '${bits}' must be 16 or 32`);
-    if (bytes.length === 0) throw new UserError(`${image}: empty file`);
-    if (start !== undefined && (start < base || start >= base + bytes.length)) {
-      throw new UserError(`--start 0x${start.toString(16)} is outside the image (0x${base.toString(16)}..0x${(base + bytes.length).toString(16)})`);
-    }
-    // a VMI ROM image: label the header, each call slot by call name, and the PCI data
-    const rom = vmiRomInfo(bytes);
-    const symbols = rom ? new SymbolTable(romSymbols(rom.abi, base, rom.pciOffset)) : undefined;
-    blocks.push({ lines: disassembleRange(TABLE, bytes, base, bits === '32', { start, count, symbols }) });
+  const count = opts.count !== undefined ? parseCount(opts.count) : Infinity;
+  const blocks = isElf(bytes) ? elfBlocks(image, bytes, start) : [rawBlock(image, bytes, start, opts)];
+  // the listing is written as it is decoded (a 40 MB image is millions of lines); a closed pipe ends it quietly
+  const out = new ListingWriter(1);
+  try {
+    writeListing(out, blocks, { start, count }, !!opts.json);
+    out.flush();
+  } catch (e) {
+    if (!(e instanceof OutputClosed)) throw e;
   }
-
-  const out: string[] = [];
-  if (opts.json) {
-    const items = blocks.flatMap((b) => b.lines.map((l) => ({
-      addr: l.addr, bytes: hexBytes(l.bytes), text: l.text, ...(l.symbol !== undefined ? { symbol: l.symbol } : {}),
-    })));
-    out.push(JSON.stringify(items, null, 1));
-  } else {
-    for (const b of blocks) {
-      if (b.title !== undefined) out.push(`\nDisassembly of section ${b.title}:`);
-      for (const l of b.lines) {
-        if (l.symbol !== undefined) out.push('', `${l.addr.toString(16).padStart(8, '0')} <${l.symbol}>:`);
-        out.push(`${l.addr.toString(16).padStart(8, ' ')}:\t${hexBytes(l.bytes).padEnd(20)}\t${l.text}`);
-      }
-    }
-  }
-  // a listing piped into `head` is a normal use: a closed pipe ends the command quietly
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-    throw e;
-  });
-  process.stdout.write(out.join('\n') + '\n');
   return 0;
+}
+
+function elfBlocks(image: string, bytes: Uint8Array, start: number | undefined): Block[] {
+  let elf: Elf32;
+  try {
+    elf = parseElf32(bytes);
+  } catch (e) {
+    if (e instanceof ElfError) throw new UserError(`${image}: ${e.message}`);
+    throw e;
+  }
+  const sections = executableSections(elf);
+  if (sections.length === 0) throw new UserError(`${image}: no executable sections`);
+  if (start !== undefined && !sections.some((s) => start >= s.addr && start < s.addr + s.size)) {
+    throw new UserError(`--start 0x${start.toString(16)} is not inside an executable section of ${image}`);
+  }
+  return sections.filter((s) => start === undefined || start < s.addr + s.size).map((s) => ({
+    title: s.name, bytes: sectionData(elf, s), base: s.addr, code32: true, opts: { symbols: sectionSymbols(elf, s) },
+  }));
+}
+
+function rawBlock(image: string, bytes: Uint8Array, start: number | undefined, opts: DisasmCliOptions): Block {
+  const base = parseHex(opts.base ?? '0', '--base');
+  const bits = opts.bits ?? '32';
+  if (bits !== '16' && bits !== '32') throw new UserError(`--bits: '${bits}' must be 16 or 32`);
+  if (bytes.length === 0) throw new UserError(`${image}: empty file`);
+  if (start !== undefined && (start < base || start >= base + bytes.length)) {
+    throw new UserError(`--start 0x${start.toString(16)} is outside the image (0x${base.toString(16)}..0x${(base + bytes.length).toString(16)})`);
+  }
+  // a VMI ROM image: label the header, each call slot by call name, and the PCI data
+  const rom = vmiRomInfo(bytes);
+  const symbols = rom ? new SymbolTable(romSymbols(rom.abi, base, rom.pciOffset)) : undefined;
+  return { bytes, base, code32: bits === '32', opts: { symbols } };
+}
+
+/** The lines of every block, text or a JSON array (the same bytes `JSON.stringify(items, null, 1)` gives). */
+function writeListing(out: ListingWriter, blocks: Block[], range: { start?: number; count: number }, json: boolean): void {
+  let left = range.count;
+  // JSON: each item is held until the next one says it needs a comma
+  let pending: string | null = null;
+  for (const b of blocks) {
+    if (left <= 0) break;
+    if (b.title !== undefined && !json) out.line(`\nDisassembly of section ${b.title}:`);
+    for (const l of disassembleLines(TABLE, b.bytes, b.base, b.code32, { ...b.opts, start: range.start, count: left })) {
+      left--;
+      if (json) {
+        const item = { addr: l.addr, bytes: hexBytes(l.bytes), text: l.text, ...(l.symbol !== undefined ? { symbol: l.symbol } : {}) };
+        out.line(pending === null ? '[' : `${pending},`);
+        pending = JSON.stringify(item, null, 1).replace(/^/gm, ' ');
+        continue;
+      }
+      if (l.symbol !== undefined) out.line(`\n${l.addr.toString(16).padStart(8, '0')} <${l.symbol}>:`);
+      out.line(`${l.addr.toString(16).padStart(8, ' ')}:\t${hexBytes(l.bytes).padEnd(20)}\t${l.text}`);
+    }
+  }
+  if (json) out.line(pending === null ? '[]' : `${pending}\n]`);
 }

@@ -37,6 +37,21 @@ describe('input files are read no further than guest RAM could hold (item 10)', 
   });
 });
 
+describe('vmidbt disasm of a big raw file (item 11)', () => {
+  it('streams the listing: the heap stays small however many lines', () => {
+    const img = join(dir, 'random.bin');
+    let seed = 1;
+    writeFileSync(img, Uint8Array.from({ length: 400_000 }, () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
+    // a 16 MiB heap: the whole listing in memory needs several times that
+    const r = spawnSync(process.execPath, ['--max-old-space-size=16', BIN, 'disasm', img], { encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 30 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines.length).toBeGreaterThan(100_000);
+    expect(lines.at(-2)).toMatch(/^ {3}61a7[0-9a-f]:\t/);
+  });
+});
+
 describe('the console', () => {
   it('ends quietly when its reader goes away: vmidbt run | head -1 (item 12)', () => {
     const img = kernel('lines.img', [...COM1_DX, ...putChar('X'), ...putChar('\n'), 0xeb, 0xf8]); // print X lines forever

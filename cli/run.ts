@@ -12,7 +12,6 @@
  * port, or vmidbt's own status for a failure (see runtime/README.md).
  */
 import { CPU_MODELS, VMIDBT_CPU, cpuModel, type CpuModel } from '../cpu/models.ts';
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
 import { UserError } from '../base/errors.ts';
@@ -27,6 +26,7 @@ import { installRom, type VmiRom } from '../vmirom/rom.ts';
 import type { VmiAbi } from '../vmirom/abis.ts';
 import { abiOption } from './rom.ts';
 import { HostConsole } from './console.ts';
+import { OutputClosed, readInput, writeAllSync } from './host-io.ts';
 import { ConsoleMarks } from './marks.ts';
 
 export interface RunOptions {
@@ -64,65 +64,6 @@ export interface RunOptions {
 
 const DEFAULT_IMAGE = fileURLToPath(new URL('../guest/kernel.elf', import.meta.url));
 export const DEFAULT_GUEST_APPEND = 'scale=0.1';
-
-/** The reader of a file descriptor went away (EPIPE): `vmidbt run | head -1`. */
-export class OutputClosed extends Error {}
-
-/**
- * Write all of `bytes` to a file descriptor, retrying when a non-blocking
- * pipe is full; a closed pipe is an `OutputClosed`, which the caller turns
- * into a quiet end of the run rather than a stack trace.
- */
-export function writeAllSync(fd: number, bytes: Uint8Array): void {
-  let off = 0;
-  while (off < bytes.length) {
-    try {
-      off += writeSync(fd, bytes, off, bytes.length - off);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EPIPE') throw new OutputClosed(`fd ${fd} closed`);
-      if (code !== 'EAGAIN') throw e;
-    }
-  }
-}
-
-/**
- * Read a file named on the command line, at most `limit` bytes of it: a
- * bigger one (or an endless one: /dev/zero, a pipe) is refused in one line
- * once `limit` is passed, without reading the rest; `hint` says what the
- * limit is.
- */
-export function readInput(path: string, shown: string, what: string, limit: number, hint: string): Uint8Array {
-  const tooBig = () => new UserError(`${what} '${shown}' is larger than ${hint}`, EXIT_LOAD);
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read ${what} '${shown}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, EXIT_LOAD);
-  }
-  try {
-    const st = fstatSync(fd);
-    if (st.isDirectory()) throw new UserError(`cannot read ${what} '${shown}': is a directory`, EXIT_LOAD);
-    if (st.isFile() && st.size > limit) throw tooBig();
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = new Uint8Array(Math.min(1 << 20, limit + 1 - total));
-      const n = readSync(fd, chunk, 0, chunk.length, null);
-      if (n === 0) break;
-      chunks.push(chunk.subarray(0, n));
-      total += n;
-      if (total > limit) throw tooBig();
-    }
-    return Buffer.concat(chunks, total);
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(`cannot read ${what} '${shown}': ${(e as Error).message}`, EXIT_LOAD);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** An integer option: decimal digits only (no 0x10, 1e2, 2.0 or spaces), within [min, max]. */
 export function intOption(value: string | undefined, name: string, min: number, max: number, dflt: number): number {

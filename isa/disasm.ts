@@ -280,11 +280,16 @@ export interface DisasmOptions extends FormatOptions {
  * segment that holds baseAddr.
  */
 export function disassembleRange(table: InstructionTable, bytes: Uint8Array, baseAddr: number, code32: boolean, opts: DisasmOptions = {}): DisasmLine[] {
+  return [...disassembleLines(table, bytes, baseAddr, code32, opts)];
+}
+
+/** `disassembleRange` one line at a time, so a listing of any size is written as it is decoded. */
+export function* disassembleLines(table: InstructionTable, bytes: Uint8Array, baseAddr: number, code32: boolean, opts: DisasmOptions = {}): Generator<DisasmLine> {
   const base = baseAddr >>> 0;
   const end = Math.min(opts.end ?? base + bytes.length, base + bytes.length);
   const split = opts.splitAtSymbols ?? opts.symbols !== undefined;
-  const lines: DisasmLine[] = [];
   const count = opts.count ?? Infinity;
+  let listed = 0;
   let addr = Math.max(opts.start ?? base, base);
   // 16-bit code: the decoder sees IP, the listing shows the full address
   const segBase = code32 ? 0 : base - (base & 0xffff);
@@ -292,7 +297,7 @@ export function disassembleRange(table: InstructionTable, bytes: Uint8Array, bas
   // inside a data object's range (--start may land in one)
   const first = opts.symbols?.containing(addr);
   let inData = split && first !== undefined && opts.symbols!.isData(first);
-  while (addr < end && lines.length < count) {
+  while (addr < end && listed < count) {
     let stop = end;
     if (split) {
       const next = opts.symbols!.nextAfter(addr);
@@ -310,10 +315,10 @@ export function disassembleRange(table: InstructionTable, bytes: Uint8Array, bas
     }
     const sym = opts.symbols?.at(addr);
     if (sym !== undefined) line.symbol = sym;
-    lines.push(line);
+    listed++;
+    yield line;
     addr += line.bytes.length;
   }
-  return lines;
 }
 
 /** One instruction at `addr` (`eip` for the decoder), or a one-byte `(bad)` line. */
