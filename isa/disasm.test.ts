@@ -184,7 +184,7 @@ describe('vmidbt disasm', () => {
     const missing = run([join(dir, 'nope.bin')]);
     expect(missing.status).not.toBe(0);
     expect(missing.stdout).toBe('');
-    expect(missing.stderr).toMatch(/^vmidbt: cannot read .*nope\.bin: no such file\n$/);
+    expect(missing.stderr).toMatch(/^vmidbt: cannot read image '.*nope\.bin': no such file\n$/);
     const bits = run(['--bits', '64', join(dir, 'boot.bin')]);
     expect(bits.stderr).toMatch(/^vmidbt: --bits: '64' must be 16 or 32\n$/);
     const elf = join(dir, 'bad.elf');
