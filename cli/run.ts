@@ -214,6 +214,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
   // Linux gets the command line as given; a Multiboot kernel sees the image name first, as QEMU passes it
   const cmdline = linux ? append ?? '' : `${shownPath}${append ? ' ' + append : ''}`;
 
+  let warned = false; // a loader's warnings are shown once, not at every reboot
   /** A machine with the kernel loaded: at power-on, or after a soft reset with the old machine's memory. */
   const boot = (warm?: Uint8Array) => {
     const m = new Machine({
@@ -227,7 +228,9 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     if (e) m.engine = e;
     if (warm) m.memory.u8.set(warm);
     try {
-      m.loadKernel(image, cmdline, initrd, modules);
+      const loaded = m.loadKernel(image, cmdline, initrd, modules);
+      if (!warned && loaded.kind === 'multiboot') for (const w of loaded.warnings) process.stderr.write(`vmidbt: warning: ${shownPath}: ${w}\n`);
+      warned = true;
     } catch (err) {
       if (err instanceof LoaderError) {
         const hint = err.needMiB ? ` (pass --mem ${err.needMiB} or more)` : '';

@@ -5,7 +5,9 @@
  * rest of the project needs: program headers (what a loader copies where:
  * the Multiboot loader uses the PT_LOAD entries), section headers (what the
  * disassembler lists: the executable sections) and the symbol table
- * (.symtab with its linked string table, for labels and `<sym+off>`). Every
+ * (.symtab with its linked string table, for labels and `<sym+off>`); a
+ * loader may take the last two as optional (a corrupt one is dropped with a
+ * warning, as a Multiboot loader never needs them). Every
  * offset read from the file is bounds-checked first, so a truncated or
  * malformed file gives an `ElfError` naming what is wrong instead of a
  * RangeError or garbage. Nothing is copied: `sectionData` / `segmentData`
@@ -96,6 +98,8 @@ export interface Elf32 {
   symbols: ElfSymbol[];
   /** the whole file, for sectionData / segmentData */
   bytes: Uint8Array;
+  /** extras dropped under `extras: 'optional'` (one line each) */
+  warnings: string[];
 }
 
 const SYM_TYPES: SymbolType[] = ['NOTYPE', 'OBJECT', 'FUNC', 'SECTION', 'FILE'];
@@ -108,92 +112,130 @@ export function isElf(bytes: Uint8Array): boolean {
 
 /**
  * Parse an ELF32 little-endian file. `machine` is the required e_machine
- * (EM_386 by default; pass null to accept any).
+ * (EM_386 by default; pass null to accept any). The file header and the
+ * program headers must be sound; the section headers and the symbol table
+ * are extras that a loader never needs, so with `extras: 'optional'` a
+ * corrupt one is dropped with a line in `warnings` instead of refusing the
+ * file (the disassembler, which lists sections, keeps them required).
  */
-export function parseElf32(bytes: Uint8Array, machine: number | null = EM_386): Elf32 {
-  if (!isElf(bytes)) throw new ElfError('not an ELF file (bad magic)');
-  if (bytes.length < 52) throw new ElfError(`truncated ELF header (${bytes.length} bytes, need 52)`);
-  if (bytes[4] !== 1) {
-    throw new ElfError(bytes[4] === 2 ? 'ELF64 file: only 32-bit ELF is supported' : `bad ELF class ${bytes[4]}`);
-  }
-  if (bytes[5] !== 1) throw new ElfError('big-endian ELF file: only little-endian is supported');
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const u16 = (o: number) => dv.getUint16(o, true);
-  const u32 = (o: number) => dv.getUint32(o, true);
-
-  const header: ElfHeader = {
-    type: u16(16), machine: u16(18), entry: u32(24), phoff: u32(28), shoff: u32(32),
-    flags: u32(36), phnum: u16(44), shnum: u16(48), shstrndx: u16(50),
-  };
-  if (machine !== null && header.machine !== machine) {
-    throw new ElfError(`wrong machine ${header.machine} in ELF header (expected ${machine}${machine === EM_386 ? ', i386' : ''})`);
-  }
-  const phentsize = u16(42);
-  const shentsize = u16(46);
-
-  const need = (off: number, len: number, what: string): void => {
-    if (off + len > bytes.length) {
-      throw new ElfError(`truncated file: ${what} at 0x${off.toString(16)}+${len} is past the end (${bytes.length} bytes)`);
+export function parseElf32(bytes: Uint8Array, machine: number | null = EM_386, opts: { extras?: 'required' | 'optional' } = {}): Elf32 {
+  const file = new ElfFile(bytes);
+  const header = file.header(machine);
+  const programHeaders = file.programHeaders(header);
+  const warnings: string[] = [];
+  const extra = <T>(what: string, read: () => T[]): T[] => {
+    try {
+      return read();
+    } catch (e) {
+      if (!(e instanceof ElfError) || opts.extras !== 'optional') throw e;
+      warnings.push(`${what} ignored: ${e.message}`);
+      return [];
     }
   };
+  const sections = extra('section headers', () => file.sections(header));
+  const symbols = extra('symbol table', () => file.symbols(sections));
+  return { header, entry: header.entry, programHeaders, sections, symbols, bytes, warnings };
+}
 
-  const programHeaders: ProgramHeader[] = [];
-  if (header.phnum > 0) {
+/** Bounds-checked reads of the tables of one ELF32 file. */
+class ElfFile {
+  private readonly dv: DataView;
+
+  constructor(private readonly bytes: Uint8Array) {
+    this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  private u16(o: number): number { return this.dv.getUint16(o, true); }
+  private u32(o: number): number { return this.dv.getUint32(o, true); }
+
+  private need(off: number, len: number, what: string): void {
+    if (off + len > this.bytes.length) {
+      throw new ElfError(`truncated file: ${what} at 0x${off.toString(16)}+${len} is past the end (${this.bytes.length} bytes)`);
+    }
+  }
+
+  header(machine: number | null): ElfHeader {
+    const bytes = this.bytes;
+    if (!isElf(bytes)) throw new ElfError('not an ELF file (bad magic)');
+    if (bytes.length < 52) throw new ElfError(`truncated ELF header (${bytes.length} bytes, need 52)`);
+    if (bytes[4] !== 1) {
+      throw new ElfError(bytes[4] === 2 ? 'ELF64 file: only 32-bit ELF is supported' : `bad ELF class ${bytes[4]}`);
+    }
+    if (bytes[5] !== 1) throw new ElfError('big-endian ELF file: only little-endian is supported');
+    const header: ElfHeader = {
+      type: this.u16(16), machine: this.u16(18), entry: this.u32(24), phoff: this.u32(28), shoff: this.u32(32),
+      flags: this.u32(36), phnum: this.u16(44), shnum: this.u16(48), shstrndx: this.u16(50),
+    };
+    if (machine !== null && header.machine !== machine) {
+      throw new ElfError(`wrong machine ${header.machine} in ELF header (expected ${machine}${machine === EM_386 ? ', i386' : ''})`);
+    }
+    return header;
+  }
+
+  programHeaders(header: ElfHeader): ProgramHeader[] {
+    const out: ProgramHeader[] = [];
+    if (header.phnum === 0) return out;
+    const phentsize = this.u16(42);
     if (phentsize < 32) throw new ElfError(`bad program header size ${phentsize}`);
-    need(header.phoff, header.phnum * phentsize, 'program header table');
+    this.need(header.phoff, header.phnum * phentsize, 'program header table');
     for (let k = 0; k < header.phnum; k++) {
       const o = header.phoff + k * phentsize;
       const ph: ProgramHeader = {
-        type: u32(o), offset: u32(o + 4), vaddr: u32(o + 8), paddr: u32(o + 12),
-        filesz: u32(o + 16), memsz: u32(o + 20), flags: u32(o + 24), align: u32(o + 28),
+        type: this.u32(o), offset: this.u32(o + 4), vaddr: this.u32(o + 8), paddr: this.u32(o + 12),
+        filesz: this.u32(o + 16), memsz: this.u32(o + 20), flags: this.u32(o + 24), align: this.u32(o + 28),
       };
-      if (ph.type === PT_LOAD) need(ph.offset, ph.filesz, `segment ${k}`);
-      programHeaders.push(ph);
+      if (ph.type === PT_LOAD) this.need(ph.offset, ph.filesz, `segment ${k}`);
+      out.push(ph);
     }
+    return out;
   }
 
-  const sections: Section[] = [];
-  if (header.shoff !== 0 && header.shnum > 0) {
+  sections(header: ElfHeader): Section[] {
+    const out: Section[] = [];
+    if (header.shoff === 0 || header.shnum === 0) return out;
+    const shentsize = this.u16(46);
     if (shentsize < 40) throw new ElfError(`bad section header size ${shentsize}`);
-    need(header.shoff, header.shnum * shentsize, 'section header table');
+    this.need(header.shoff, header.shnum * shentsize, 'section header table');
     for (let k = 0; k < header.shnum; k++) {
       const o = header.shoff + k * shentsize;
+      const u = (d: number) => this.u32(o + d);
       const s: Section = {
-        index: k, name: '', type: u32(o + 4), flags: u32(o + 8), addr: u32(o + 12), offset: u32(o + 16),
-        size: u32(o + 20), link: u32(o + 24), info: u32(o + 28), addralign: u32(o + 32), entsize: u32(o + 36),
+        index: k, name: '', type: u(4), flags: u(8), addr: u(12), offset: u(16),
+        size: u(20), link: u(24), info: u(28), addralign: u(32), entsize: u(36),
       };
-      if (s.type !== SHT_NOBITS && k !== 0) need(s.offset, s.size, `section ${k}`);
-      sections.push(s);
+      if (s.type !== SHT_NOBITS && k !== 0) this.need(s.offset, s.size, `section ${k}`);
+      out.push(s);
     }
     // names need every header first: the name table is itself one of them
-    const shstr = sections[header.shstrndx];
+    const shstr = out[header.shstrndx];
     if (header.shstrndx !== SHN_UNDEF && shstr) {
-      for (const s of sections) s.name = cString(bytes, shstr, u32(header.shoff + s.index * shentsize));
+      for (const s of out) s.name = cString(this.bytes, shstr, this.u32(header.shoff + s.index * shentsize));
     }
+    return out;
   }
 
-  const symbols: ElfSymbol[] = [];
-  const symtab = sections.find((s) => s.type === SHT_SYMTAB);
-  if (symtab) {
+  symbols(sections: Section[]): ElfSymbol[] {
+    const out: ElfSymbol[] = [];
+    const symtab = sections.find((s) => s.type === SHT_SYMTAB);
+    if (!symtab) return out;
     const strtab = sections[symtab.link];
     if (!strtab || strtab.type !== SHT_STRTAB) throw new ElfError(`symbol table links to section ${symtab.link}, not a string table`);
     const entsize = symtab.entsize || 16;
     if (entsize < 16) throw new ElfError(`bad symbol entry size ${entsize}`);
     // entry 0 is the reserved null symbol
     for (let o = symtab.offset + entsize; o + 16 <= symtab.offset + symtab.size; o += entsize) {
-      const info = bytes[o + 12];
-      symbols.push({
-        name: cString(bytes, strtab, u32(o)),
-        value: u32(o + 4),
-        size: u32(o + 8),
+      const info = this.bytes[o + 12];
+      out.push({
+        name: cString(this.bytes, strtab, this.u32(o)),
+        value: this.u32(o + 4),
+        size: this.u32(o + 8),
         type: SYM_TYPES[info & 15] ?? 'OTHER',
         bind: SYM_BINDS[info >> 4] ?? 'OTHER',
-        shndx: u16(o + 14),
+        shndx: this.u16(o + 14),
       });
     }
+    return out;
   }
-
-  return { header, entry: header.entry, programHeaders, sections, symbols, bytes };
 }
 
 /** A NUL-terminated string at `off` inside a string-table section. */

@@ -53,6 +53,25 @@ describe('Multiboot header', () => {
     expect(() => bootMultiboot(mem, cpu, KERNEL.subarray(0, 5000), 'x')).toThrow(/malformed ELF|past the end/);
   });
 
+  it('boots an ELF whose section headers or symbol table are corrupt, with a warning (issue 9 item 17)', () => {
+    const noSections = Uint8Array.from(KERNEL);
+    new DataView(noSections.buffer).setUint32(32, 0xfffffff0, true); // e_shoff past the end
+    const badSymtab = Uint8Array.from(KERNEL);
+    const elf = parseElf32(KERNEL);
+    const symtab = elf.sections.find((s) => s.type === 2)!;
+    new DataView(badSymtab.buffer).setUint32(elf.header.shoff + symtab.index * 40 + 24, 0, true); // sh_link: not a string table
+    for (const [image, warning] of [[noSections, /^ELF section headers ignored: truncated file/], [badSymtab, /^ELF symbol table ignored: .*not a string table/]] as const) {
+      const mem = new PhysicalMemory(128 << 20);
+      const cpu = new Cpu(mem);
+      const r = bootMultiboot(mem, cpu, image, 'k');
+      expect(r.entry).toBe(elf.entry);
+      expect(r.warnings).toHaveLength(1);
+      expect(r.warnings[0]).toMatch(warning);
+      // the disassembler, which lists sections, still refuses the file
+      expect(() => parseElf32(image)).toThrow();
+    }
+  });
+
   it('loads a.out-kludge images at their addresses and zeroes the BSS', () => {
     const mem = new PhysicalMemory(4 << 20);
     mem.u8.fill(0xaa, 0x200040, 0x201000);

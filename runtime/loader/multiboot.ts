@@ -7,7 +7,8 @@
  * 16 ("a.out kludge") says where to load from the header's own address
  * fields, otherwise the image must be an i386 ELF whose PT_LOAD segments are
  * copied to their physical addresses (p_paddr) with the rest of p_memsz
- * zeroed. The entry point is e_entry, translated from virtual to physical
+ * zeroed. Only the ELF and program headers are needed: corrupt section
+ * headers or symbols are ignored with a warning (`warnings`). The entry point is e_entry, translated from virtual to physical
  * when it falls inside a segment linked elsewhere.
  *
  * Boot information goes where it cannot collide with the image, as QEMU
@@ -25,7 +26,7 @@
  * 32-bit protected mode at CPL 0, paging and interrupts off, EAX =
  * 0x2BADB002, EBX = the structure's address.
  */
-import { ElfError, isElf, parseElf32, PT_LOAD } from '../elf.ts';
+import { ElfError, EM_386, isElf, parseElf32, PT_LOAD } from '../elf.ts';
 import type { PhysicalMemory } from '../../cpu/memory.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
 import { enterFlatProtectedMode } from '../../cpu/setup.ts';
@@ -67,6 +68,8 @@ export interface LoadedImage {
   /** where each module went: [start, end) */
   modules: [number, number][];
   header: MultibootHeader;
+  /** what the loader ignored (corrupt ELF section headers or symbols), one line each */
+  warnings: string[];
 }
 
 /** Find and check the Multiboot header (null if there is none). */
@@ -101,7 +104,7 @@ function checkRange(mem: PhysicalMemory, start: number, len: number, what: strin
 }
 
 /** Copy the kernel into guest memory; returns the entry point and what was written. */
-export function loadImage(mem: PhysicalMemory, image: Uint8Array): { entry: number; ranges: [number, number][]; header: MultibootHeader } {
+export function loadImage(mem: PhysicalMemory, image: Uint8Array): { entry: number; ranges: [number, number][]; header: MultibootHeader; warnings: string[] } {
   const header = findMultibootHeader(image);
   if (!header) throw new LoaderError('not a Multiboot kernel: no Multiboot header in the first 8 KiB');
   const unknown = header.flags & 0xfff8;
@@ -126,13 +129,14 @@ export function loadImage(mem: PhysicalMemory, image: Uint8Array): { entry: numb
       mem.u8.fill(0, loadEndAddr, bssEndAddr);
       ranges.push([loadEndAddr, bssEndAddr]);
     }
-    return { entry: entryAddr, ranges, header };
+    return { entry: entryAddr, ranges, header, warnings: [] };
   }
 
   if (!isElf(image)) throw new LoaderError('Multiboot header without a.out addresses, and the image is not ELF');
   let elf;
   try {
-    elf = parseElf32(image);
+    // only the program headers matter here: section headers and symbols are extras, dropped with a warning if corrupt
+    elf = parseElf32(image, EM_386, { extras: 'optional' });
   } catch (e) {
     if (e instanceof ElfError) throw new LoaderError(`malformed ELF: ${e.message}`);
     throw e;
@@ -155,7 +159,7 @@ export function loadImage(mem: PhysicalMemory, image: Uint8Array): { entry: numb
     if (!seg) throw new LoaderError(`ELF entry point 0x${entry.toString(16)} is outside every loaded segment`);
     entry = entry - seg.vaddr + seg.paddr;
   }
-  return { entry, ranges, header };
+  return { entry, ranges, header, warnings: elf.warnings.map((w) => `ELF ${w}`) };
 }
 
 /**
@@ -236,7 +240,7 @@ function bootInfoArea(ranges: [number, number][], bytes: number): number {
  */
 export function bootMultiboot(mem: PhysicalMemory, cpu: Cpu, image: Uint8Array, cmdline: string, modules: BootModule[] = []): LoadedImage {
   if (mem.size < 2 * 1024 * 1024) throw new LoaderError('guest memory must be at least 2 MiB');
-  const { entry, ranges, header } = loadImage(mem, image);
+  const { entry, ranges, header, warnings } = loadImage(mem, image);
   const infoBytes = INFO.MODS + MOD_ENTRY * modules.length + cmdline.length + modules.reduce((n, m) => n + m.cmdline.length + 1, 1);
   const area = bootInfoArea(ranges, infoBytes);
   const { infoAddr, end, modules: placed } = writeBootInfo(mem, cmdline, modules, area);
@@ -245,5 +249,5 @@ export function bootMultiboot(mem: PhysicalMemory, cpu: Cpu, image: Uint8Array, 
   cpu.regs[Reg.EAX] = MULTIBOOT_BOOTLOADER_MAGIC | 0;
   cpu.regs[Reg.EBX] = infoAddr;
   cpu.eip = entry | 0;
-  return { entry, ranges, infoAddr, bootInfo: [area, end], modules: placed, header };
+  return { entry, ranges, infoAddr, bootInfo: [area, end], modules: placed, header, warnings };
 }
