@@ -106,6 +106,20 @@ describe('options and exit statuses', () => {
     expect(run('--frobnicate').status).toBe(EXIT_USAGE);
   });
 
+  it('derives the wall clock from --rtc-base plus virtual time, the same in every run (item 16)', () => {
+    // read the RTC's minutes register (BCD) and hand it to the debug-exit port
+    const img = kernel('rtc.img', [0xb0, 0x02, 0xe6, 0x70, 0xe4, 0x71, 0xe6, 0xf4]); // mov al,2; out 0x70,al; in al,0x71; out 0xf4,al
+    const minutes = (...args: string[]) => JSON.parse(run(img, '--json', ...args).stdout).guestValue;
+    expect(minutes('--rtc-base', '2024-02-29T12:34:56')).toBe(0x34);
+    expect(minutes()).toBe(0x00); // 2000-01-01 00:00:00, whatever the host's clock says
+    expect(minutes('--rtc-base', '2024-02-29')).toBe(0x00);
+    for (const bad of ['2023-02-29', 'yesterday', '2024-1-1', '1712345678']) {
+      const r = run(img, '--rtc-base', bad);
+      expect(r.status, bad).toBe(EXIT_USAGE);
+      expect(r.stderr, bad).toMatch(/^vmidbt: --rtc-base must be now, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss \(UTC\), got '.*'\n$/);
+    }
+  });
+
   it('lists the exit statuses in --help', () => {
     const r = spawnSync(process.execPath, [BIN, 'run', '--help'], { encoding: 'utf8' });
     expect(r.status).toBe(0);

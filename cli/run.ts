@@ -56,6 +56,8 @@ export interface RunOptions {
   cpu?: string;
   /** --machine hpet=on|off */
   machine?: string;
+  /** --rtc-base: the wall clock at power-on (ISO date, date and time, or now) */
+  rtcBase?: string;
   /** false with --no-reboot: a guest reset ends the run instead of booting the kernel again */
   reboot?: boolean;
   /** --slice N: instructions per scheduling slice (tuning, undocumented in the usage line) */
@@ -64,6 +66,23 @@ export interface RunOptions {
 
 const DEFAULT_IMAGE = fileURLToPath(new URL('../guest/kernel.elf', import.meta.url));
 export const DEFAULT_GUEST_APPEND = 'scale=0.1';
+
+/**
+ * --rtc-base as QEMU's `-rtc base=`: `2006-06-17T16:01:21` or `2006-06-17`
+ * (UTC), or `now`; undefined leaves the machine's default.
+ */
+export function rtcBaseOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'now') return Date.now();
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2}))?$/.exec(value);
+  const [y, mo, d, h = 0, mi = 0, s = 0] = m ? m.slice(1).map((x) => (x === undefined ? 0 : Number(x))) : [];
+  const ms = m ? Date.UTC(y, mo - 1, d, h, mi, s) : NaN;
+  // Date.UTC rolls 2006-02-30 over to March: a date that does not round-trip is not a date
+  if (!m || new Date(ms).toISOString().slice(0, value.length) !== value) {
+    throw new UserError(`--rtc-base must be now, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss (UTC), got '${value}'`, EXIT_USAGE);
+  }
+  return ms;
+}
 
 /** An integer option: decimal digits only (no 0x10, 1e2, 2.0 or spaces), within [min, max]. */
 export function intOption(value: string | undefined, name: string, min: number, max: number, dflt: number): number {
@@ -171,6 +190,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
   const memMiB = intOption(opts.mem, '--mem', 2, 3072, 128);
   const maxInstructions = intOption(opts.maxInstructions, '--max-instructions', 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   const slice = intOption(opts.slice, '--slice', 1, 10_000_000, 2000);
+  const rtcBaseMs = rtcBaseOption(opts.rtcBase);
   const abi = abiOption(opts.vmiAbi);
   const icount = intOption(opts.icount, '--icount', 0, 10, 0);
   if (opts.icount !== undefined && opts.hostTime) throw new UserError('--icount and --host-time exclude each other: --icount sets deterministic guest time', 2);
@@ -218,7 +238,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
   /** A machine with the kernel loaded: at power-on, or after a soft reset with the old machine's memory. */
   const boot = (warm?: Uint8Array) => {
     const m = new Machine({
-      memMiB, smp, hostTime: !!opts.hostTime, cyclesPerInstruction: 2 ** icount, cpuModel, ...machineOpts, maxInstructions: opts.maxInstructions ? maxInstructions : undefined,
+      memMiB, smp, hostTime: !!opts.hostTime, cyclesPerInstruction: 2 ** icount, cpuModel, ...machineOpts, rtcBaseMs, maxInstructions: opts.maxInstructions ? maxInstructions : undefined,
       sliceInstructions: slice,
       console: toConsole,
     });

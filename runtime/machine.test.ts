@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { Machine, EXIT_DEADLOCK, EXIT_RUNAWAY } from './machine.ts';
+import { Machine, EXIT_DEADLOCK, EXIT_RUNAWAY, DEFAULT_RTC_BASE_MS } from './machine.ts';
 import { enterFlatProtectedMode } from '../cpu/setup.ts';
 import { Reg } from '../isa/instr.ts';
 
@@ -26,6 +26,16 @@ function machineWith(code: number[], opts: ConstructorParameters<typeof Machine>
   cpu.eip = 0x1000;
   return m;
 }
+
+describe('the wall clock (issue 9 item 16)', () => {
+  it('starts at a fixed epoch in virtual time, not at the host\'s clock, and moves with machine time', () => {
+    const m = new Machine({ memMiB: 4 });
+    expect(m.wallclockNs()).toBe(BigInt(DEFAULT_RTC_BASE_MS) * 1_000_000n);
+    expect(new Machine({ memMiB: 4, rtcBaseMs: Date.UTC(2024, 1, 29) }).wallclockNs()).toBe(BigInt(Date.UTC(2024, 1, 29)) * 1_000_000n);
+    m.time.advanceIdle(m.time.frequency); // one second of machine time
+    expect(m.wallclockNs()).toBe(BigInt(DEFAULT_RTC_BASE_MS + 1000) * 1_000_000n);
+  });
+});
 
 describe('machine run loop', () => {
   it('ends with the value written to the debug-exit port, exit status (v << 1) | 1', () => {

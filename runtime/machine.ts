@@ -65,6 +65,8 @@ import { Hpet, HPET_BASE } from './devices/hpet.ts';
 import { writeSmbios, SMBIOS_ADDR } from './loader/smbios.ts';
 
 export const DEBUG_EXIT_PORT = 0xf4;
+/** the wall clock at power-on in virtual time unless told otherwise: 2000-01-01 00:00:00 UTC */
+export const DEFAULT_RTC_BASE_MS = Date.UTC(2000, 0, 1);
 export const COM1 = 0x3f8;
 /** the option-ROM window the VMI ROM may occupy (2 KiB aligned) */
 export const OPTION_ROM_START = 0xc8000;
@@ -81,6 +83,12 @@ export interface MachineOptions {
   smp?: number;
   /** follow host time instead of counting instructions */
   hostTime?: boolean;
+  /**
+   * wall-clock time at power-on (RTC, VMI GetWallclockTime), ms since 1970 UTC:
+   * default `DEFAULT_RTC_BASE_MS` in virtual time (a run stays a function of its
+   * inputs), the host's clock with `hostTime`
+   */
+  rtcBaseMs?: number;
   /** cycles per second (default 1e9) */
   frequency?: number;
   cyclesPerInstruction?: number;
@@ -288,7 +296,9 @@ export class Machine implements MachineApi {
   /** guest console output so far (first MiB) */
   consoleText = '';
   loaded: LoadedKernel | null = null;
-  private readonly bootWallNs = BigInt(Date.now()) * 1_000_000n;
+  private readonly bootWallNs: bigint;
+  /** the host's clock at power-on (host time only: the wall clock then moves with it) */
+  private readonly bootHostNs = BigInt(Date.now()) * 1_000_000n;
   private readonly consoleSink?: (bytes: Uint8Array) => void;
   private wallStart = 0;
   private wallMs = 0;
@@ -299,6 +309,8 @@ export class Machine implements MachineApi {
     if (!Number.isInteger(memMiB) || memMiB < 2 || memMiB > 3072) throw new RangeError(`memory must be 2..3072 MiB, got ${memMiB}`);
     if (!Number.isInteger(smp) || smp < 1 || smp > 8) throw new RangeError(`vCPU count must be 1..8, got ${smp}`);
     this.memory = new PhysicalMemory(memMiB * 1024 * 1024);
+    this.bootWallNs = opts.rtcBaseMs !== undefined ? BigInt(opts.rtcBaseMs) * 1_000_000n
+      : opts.hostTime ? this.bootHostNs : BigInt(DEFAULT_RTC_BASE_MS) * 1_000_000n;
     this.time = new MachineTime(smp, { frequency: opts.frequency, cyclesPerInstruction: opts.cyclesPerInstruction, hostTime: opts.hostTime });
     this.cycleFrequency = BigInt(this.time.frequency);
     this.sliceInstructions = opts.sliceInstructions ?? 2000;
@@ -418,7 +430,7 @@ export class Machine implements MachineApi {
   }
 
   wallclockNs(): bigint {
-    if (this.time.hostTime) return BigInt(Date.now()) * 1_000_000n;
+    if (this.time.hostTime) return this.bootWallNs + BigInt(Date.now()) * 1_000_000n - this.bootHostNs;
     return this.bootWallNs + (BigInt(this.time.now()) * 1_000_000_000n) / this.cycleFrequency;
   }
 

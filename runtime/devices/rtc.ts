@@ -3,7 +3,7 @@
  * 7 of which is the NMI mask; data port 0x71).
  *
  * The time registers are computed on each read from the machine's wall
- * clock (host time at boot plus elapsed machine time), in BCD or binary and
+ * clock (the --rtc-base time at power-on plus elapsed machine time), in BCD or binary and
  * 12- or 24-hour form as register B says. Register A never shows "update in
  * progress", C reads (and clears) no pending flags, D says the battery is
  * good. Writes to the time registers are accepted but the clock keeps
