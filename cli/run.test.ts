@@ -82,7 +82,7 @@ describe('vmidbt run', () => {
     const append = 'run=ptemod,null scale=0.02';
     const summary = async (...args: string[]) => {
       const r = await runAsync('--append', append, '--json', ...args);
-      expect(r.status).toBe(0);
+      expect(r.status).toBe(1) // the guest wrote 0: (0 << 1) | 1;
       return { s: JSON.parse(r.stdout), results: r.stderr.split('\n').filter((l) => l.startsWith('RESULT ')) };
     };
     const [inlined, called] = [await summary(), await summary('--no-vmi-inline')];
@@ -105,7 +105,7 @@ describe('vmidbt run', () => {
 
   it('inlines the indirect paravirtual call sites of an unpatched kernel (nopatch), and --stats shows the split', async () => {
     const r = await runAsync('--stats', '--append', 'run=ptemod scale=0.02 nopatch');
-    expect(r.status).toBe(0);
+    expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/^pvops: call sites not patched \(nopatch\)$/m);
     const line = r.stdout.match(/VMI calls +([\d,]+) \(inlined ([\d,]+), called ([\d,]+)\)/);
     expect(line).not.toBeNull();
