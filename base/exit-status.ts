@@ -6,12 +6,15 @@
  * neither may look like a shell's "killed by signal N" (128 + N). So the
  * space is split by parity, below 128:
  *
- * - odd 1..127: the guest wrote v (0..63) to the debug-exit port; the status
+ * - 0: the guest ended well: it wrote 0 to the debug-exit port (the success
+ *   value of every guest written for it), or ended the machine itself (ACPI
+ *   S5 power-off, VMI Shutdown, a reset under --no-reboot). Success must be
+ *   0, or `npm start` and every script would call a passing guest a failure;
+ *   this is the one place vmidbt departs from QEMU's isa-debug-exit, which
+ *   cannot give 0 at all.
+ * - odd 3..127: the guest wrote v (1..63) to the debug-exit port; the status
  *   is `(v << 1) | 1`, as QEMU's isa-debug-exit gives it, so scripts written
- *   for QEMU read the same number (a guest that writes 0 for success ends
- *   with 1).
- * - 0: the guest ended the machine itself (ACPI S5 power-off, VMI Shutdown,
- *   or a reset under --no-reboot).
+ *   for QEMU read the same number for a failure. 1 is never used.
  * - even 2..126: vmidbt's own verdicts (the constants below). A guest value
  *   of 64..255 cannot be told apart from a verdict once shifted, so it has
  *   a verdict of its own (`GUEST_VALUE_HIGH`) and the summary gives the value.
@@ -21,7 +24,7 @@
  *   would.
  */
 
-/** the guest ended the machine (power-off, shutdown, reset with --no-reboot) */
+/** the guest ended well (debug-exit value 0, power-off, shutdown, reset with --no-reboot) */
 export const EXIT_OK = 0;
 /** bad command line: unknown option, bad option value */
 export const EXIT_USAGE = 2;
@@ -31,7 +34,7 @@ export const EXIT_LOAD = 4;
 export const EXIT_GUEST_VALUE_HIGH = 6;
 /** triple fault */
 export const EXIT_TRIPLE_FAULT = 8;
-/** the guest needs something the CPU core does not model (task gates, vm86) */
+/** the guest needs something the CPU core does not model (16-bit task switches, virtual-8086 mode) */
 export const EXIT_UNSUPPORTED = 10;
 /** every vCPU halted with nothing left to wake it */
 export const EXIT_DEADLOCK = 12;
@@ -50,6 +53,7 @@ export const GUEST_VALUE_MAX = 63;
 /** The status for a debug-exit write of `value` (a byte). */
 export function guestExitStatus(value: number): number {
   const v = value & 0xff;
+  if (v === 0) return EXIT_OK;
   return v <= GUEST_VALUE_MAX ? (v << 1) | 1 : EXIT_GUEST_VALUE_HIGH;
 }
 
@@ -57,7 +61,7 @@ export function guestExitStatus(value: number): number {
 export function describeExitStatus(status: number): string {
   if (status & 1 && status < 128) return `the guest wrote ${status >> 1} to the debug-exit port`;
   const own: Record<number, string> = {
-    [EXIT_OK]: 'the guest powered off, shut down, or reset under --no-reboot',
+    [EXIT_OK]: 'the guest wrote 0 to the debug-exit port, powered off, shut down, or reset under --no-reboot',
     [EXIT_USAGE]: 'bad command line',
     [EXIT_LOAD]: 'image or initrd cannot be read or loaded',
     [EXIT_GUEST_VALUE_HIGH]: 'the guest wrote 64..255 to the debug-exit port',
@@ -75,13 +79,13 @@ export function describeExitStatus(status: number): string {
 /** The table for `vmidbt run --help` and the README. */
 export const EXIT_STATUS_HELP = [
   'Exit status:',
-  '  0        the guest powered off, shut down, or reset under --no-reboot',
-  '  odd      the guest wrote v (0..63) to the debug-exit port 0xf4: (v << 1) | 1, as QEMU',
+  '  0        the guest wrote 0 (success) to the debug-exit port 0xf4, powered off, shut down, or reset under --no-reboot',
+  '  odd      the guest wrote v (1..63) to the debug-exit port 0xf4: (v << 1) | 1, as QEMU',
   `  ${EXIT_USAGE}        bad command line`,
   `  ${EXIT_LOAD}        image or initrd cannot be read or loaded`,
   `  ${EXIT_GUEST_VALUE_HIGH}        the guest wrote 64..255 to the debug-exit port (the summary gives it)`,
   `  ${EXIT_TRIPLE_FAULT}        triple fault`,
-  `  ${EXIT_UNSUPPORTED}       the guest needs a feature the CPU core lacks (task gates, vm86)`,
+  `  ${EXIT_UNSUPPORTED}       the guest needs a feature the CPU core lacks (16-bit task switches, vm86)`,
   `  ${EXIT_DEADLOCK}       deadlock: every vCPU halted for good`,
   `  ${EXIT_OUTPUT_CLOSED}       the console's reader went away (EPIPE)`,
   `  ${EXIT_INTERNAL}       internal error in vmidbt`,

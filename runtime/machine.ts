@@ -25,7 +25,7 @@
  * imports.
  *
  * The run ends when the guest writes the debug-exit port (exit status
- * (v << 1) | 1, base/exit-status.ts), on a triple fault or another condition the CPU core
+ * 0 for 0, else (v << 1) | 1, base/exit-status.ts), on a triple fault or another condition the CPU core
  * cannot go on from, when the guest exceeds `maxInstructions`, or when
  * every vCPU is halted with nothing left that could wake it.
  *
@@ -241,7 +241,7 @@ export class Vcpu implements VcpuApi {
   }
 }
 
-/** The debug-exit port: a write of v ends the run with QEMU's status (v << 1) | 1 (base/exit-status.ts). */
+/** The debug-exit port: a write of v ends the run with status 0 for 0, else QEMU's (v << 1) | 1 (base/exit-status.ts). */
 class DebugExit {
   readonly name = 'debug-exit';
   constructor(private readonly machine: Machine) {}

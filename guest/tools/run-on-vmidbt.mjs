@@ -21,8 +21,8 @@
 // (every VMI call through the ROM): `--variants patched,nopatch,noinline`.
 // A translated paravirtual boot must inline VMI calls, unless told not to.
 //
-// A boot passes when vmidbt exits with status 1 (the guest wrote 0 to the
-// debug-exit port: vmidbt's status is QEMU's (v << 1) | 1, base/exit-status.ts),
+// A boot passes when vmidbt exits with status 0 (the guest wrote 0 to the
+// debug-exit port: success; other values v give QEMU's (v << 1) | 1, base/exit-status.ts),
 // the DONE line names the expected mode and CPU count, a
 // paravirtual boot says it linked the ABI asked for, and every checksum
 // matches.
@@ -135,7 +135,7 @@ async function runConfig(cfg) {
   const patched = cfg.variant === 'nopatch' ? res.log.includes('call sites not patched') : /pvops: \d+ call sites patched/.test(res.log);
   const inlined = res.summary?.vmiInline?.inlined ?? 0;
   const inlining = cfg.mode !== 'pv' || cfg.engine !== 'translator' || (cfg.variant === 'noinline' ? inlined === 0 : inlined > 0);
-  const clean = res.exitCode === 1 && !res.timedOut && res.done !== null && res.done.includes(wantMode) &&
+  const clean = res.exitCode === 0 && !res.timedOut && res.done !== null && res.done.includes(wantMode) &&
     res.done.includes(`cpus=${cfg.smp}`) && linked && patched && inlining;
   if (!clean) {
     runFailed++;
