@@ -183,7 +183,7 @@ export function classify(r: RunRecord, memoryBoundKiB: number): Outcome {
   // every line vmidbt writes besides its one message is a warning or an indented register dump
   const stray = lines.filter((l) => !l.startsWith('vmidbt: ') && !/^\s/.test(l));
   if (own.length > 1 || stray.length) return bad(`more than one line: ${[...own, ...stray].slice(0, 2).join(' | ')}`);
-  if (status === EXIT_OK || status === 1) return { kind: 'clean exit', line: describeExitStatus(status) };
+  if (status === EXIT_OK) return { kind: 'clean exit', line: describeExitStatus(status) };
   if ((status & 1 && status < 128) || status === EXIT_GUEST_VALUE_HIGH) return { kind: 'guest exit value', line: describeExitStatus(status) };
   if (status === EXIT_TRIPLE_FAULT || status === EXIT_UNSUPPORTED || status === EXIT_DEADLOCK) return { kind: 'guest fault', line: first };
   if (status === EXIT_RUNAWAY) return { kind: 'instruction limit', line: first };
