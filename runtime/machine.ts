@@ -3,10 +3,11 @@
  * runs them.
  *
  * Devices: two 8259A PICs, the 8254 PIT, the CMOS RTC, a 16550 UART on COM1
- * (the console), the debug-exit port 0xF4, PCI configuration mechanism #1
- * with a host bridge, the ACPI PM1 blocks and PM timer (0x600), the reset
- * control register (0xCF9) and keyboard-controller reset (0x64), an IO-APIC
- * at 0xFEC00000, and one local APIC per vCPU
+ * (the console), the debug-exit port 0xF4, the bench port 0xE0 (host
+ * timestamps of guest marks, devices/bench-port.ts), PCI configuration
+ * mechanism #1 with a host bridge, the ACPI PM1 blocks and PM timer (0x600),
+ * the reset control register (0xCF9) and keyboard-controller reset (0x64), an
+ * IO-APIC at 0xFEC00000, and one local APIC per vCPU
  * at 0xFEE00000 (the MMIO page reaches the APIC of whichever vCPU is
  * running). ISA IRQs go to both the PIC pair (whose output reaches vCPU 0
  * while its APIC is software-disabled or LINT0 is in ExtINT mode) and the
@@ -46,6 +47,7 @@ import { Seg } from '../isa/instr.ts';
 import type { LocalApicApi, MachineApi, PciDeviceInfo, VcpuApi } from './machine-api.ts';
 import { MachineTime, type ClockKind } from './time.ts';
 import { PortBus, SinkPorts } from './devices/ports.ts';
+import { BenchPort, BENCH_PORT } from './devices/bench-port.ts';
 import { PicPair } from './devices/pic.ts';
 import { Pit8254 } from './devices/pit.ts';
 import { CmosRtc } from './devices/rtc.ts';
@@ -263,6 +265,8 @@ export class Machine implements MachineApi {
   readonly pci = new PciBus();
   readonly ioapic: IoApic;
   readonly acpiPm: AcpiPm;
+  /** host timestamps of the guest's bench marks */
+  readonly benchPort = new BenchPort();
   readonly cycleFrequency: bigint;
   readonly sliceInstructions: number;
   readonly cpuModel: CpuModel;
@@ -366,6 +370,7 @@ export class Machine implements MachineApi {
       });
       this.memory.mapDevice(HPET_BASE, PAGE_SIZE, this.hpet);
     }
+    this.ports.register(BENCH_PORT, 4, this.benchPort);
 
     const apicPage: MmioDevice = {
       name: 'local-apic',

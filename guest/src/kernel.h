@@ -161,6 +161,7 @@ extern u8 vmi_version_major, vmi_version_minor;
 extern const char *vmi_abi_name;   /* the linkage vmi= chose: proposal, vmware13, linux3 */
 void pv_init(bool allow_vmi);
 int vmi_probe(void);
+u32 vmi_call_address(u32 n);
 
 /* ---- patchable call sites ----
    The hot operations are called through pv_*() below, not pv.op(): each
@@ -263,6 +264,7 @@ extern bool pae;
 void pte_set(u32 *pte, u32 val);    /* through pv.set_pxe or pv.set_pxe_long */
 void paging_init(void);
 void fixmap_set(u32 va, u32 pa, u32 flags);
+u32 *fixmap_pte(u32 va);
 /* a user address space; the software table of page-table pointers avoids
    reading back page-directory entries that may still be queued (deferred) */
 #define USER_PDES_MAX 1536           /* 768 4-MiB or 1536 2-MiB slots below 0xC0000000 */
@@ -297,6 +299,9 @@ struct trapframe {
 };
 void cpu_tables_init(int cpu);   /* GDT/TSS/IDT on the calling CPU */
 void idt_build(void);
+void idt_set_gate(u32 v, u32 handler, u32 dpl);
+void idt_reset_gate(u32 v);
+void sysenter_init(int cpu);
 extern u32 sysenter_slot[MAX_CPUS];
 extern bool use_sysenter;
 void trap(struct trapframe *tf);
@@ -335,6 +340,7 @@ u32 apic_id_read(void);
 void apic_send_ipi(u32 apic_id, u32 vector);
 void apic_send_ipi_all_but_self(u32 vector);
 void timer_start(void);
+void timer_stop(void);
 void smp_detect(void);
 void smp_boot(void);
 void ap_main(void) __attribute__((noreturn));
@@ -386,6 +392,9 @@ extern const struct workload workloads_smp[];
 u32 crc32_update(u32 crc, const void *p, u32 n);
 extern volatile u32 user_report;
 u32 sys_ptemod(u32 va, u32 iters);
+
+/* privileged-operation microbenchmarks (vmibench.c, cmdline vmibench) */
+void vmibench_run(const char *list);
 
 /* asm interpreter (interp.S) */
 u32 interp_run_a(const u8 *code, u32 *regs, u32 *mem);

@@ -158,6 +158,7 @@ static void free_table(u32 *t, u32 usage) {
     pmm_free(V2P(t));
 }
 
+u32 *fixmap_pte(u32 va) { return ent(fixmap_pt, (va - fixmap_base) >> 12); }
 void fixmap_set(u32 va, u32 pa, u32 flags) {
     pte_set(ent(fixmap_pt, (va - fixmap_base) >> 12), pa ? (pa | flags | PTE_P) : 0);
     pv_invlpg(va);

@@ -588,5 +588,8 @@ void pv_patch(void) {
     kprintf("pvops: %u call sites patched: %u to the VMI ROM, %u native, %u direct calls\n", rom + native + direct, rom, native, direct);
 }
 
+
+/* the linked address of a call, by its proposal number (0: this linkage has none) */
+u32 vmi_call_address(u32 n) { return n < VMI_NCALLS ? vmi_addr[n] : 0; }
 u32 vmi_rom_physical(void) { return vmi_rom_phys; }
 u32 vmi_rom_length(void) { return vmi_rom_len; }

@@ -102,6 +102,12 @@ static void timer_start_cpu(void) {
     }
 }
 void timer_start(void) { timer_start_cpu(); }
+/* silence this CPU's timer (the microbenchmarks run without interrupts); timer_start resumes it */
+void timer_stop(void) {
+    if (!has_apic) return;
+    if (vmi_active) pv.cancel_alarm(0);
+    pv.apic_write(LAPIC_LVT_TIMER, T_TIMER | 0x10000);   /* masked */
+}
 
 /* ----------------------- CPU discovery ----------------------- */
 static const u8 *find_rsdp(void) {

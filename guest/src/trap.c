@@ -63,14 +63,14 @@ void cpu_tables_init(int cpu) {
 
 /* interrupt gates everywhere (IF cleared on entry: the kernel runs with
    interrupts off); int 0x80 callable from CPL 3 */
+void idt_set_gate(u32 v, u32 handler, u32 dpl) {
+    u32 lo = (handler & 0xFFFF) | ((SEL_KCODE | kernel_rpl) << 16);
+    u32 hi = (handler & 0xFFFF0000) | 0x8E00 | (dpl << 13);
+    pv.write_idt_entry(idt, v, lo, hi);
+}
+void idt_reset_gate(u32 v) { idt_set_gate(v, vectors[v], v == T_SYSCALL ? 3 : 0); }
 void idt_build(void) {
-    for (u32 v = 0; v < 256; v++) {
-        u32 off = vectors[v];
-        u32 dpl = (v == T_SYSCALL) ? 3 : 0;
-        u32 lo = (off & 0xFFFF) | ((SEL_KCODE | kernel_rpl) << 16);
-        u32 hi = (off & 0xFFFF0000) | 0x8E00 | (dpl << 13);
-        pv.write_idt_entry(idt, v, lo, hi);
-    }
+    for (u32 v = 0; v < 256; v++) idt_reset_gate(v);
 }
 
 static const char *trapname(u32 n) {

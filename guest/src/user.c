@@ -188,3 +188,13 @@ void __attribute__((regparm(2), noreturn, used)) u_entry(u32 id, u32 n) {
     sc(SYS_report, r, 0);
     u_exit(0);
 }
+
+/* Landing points of the kernel's ring-crossing microbenchmarks (vmibench.c):
+   an IRET to CPL 3 lands on the `int`, a SYSEXIT on the `sysenter`; each
+   goes straight back to the kernel, which never resumes them. */
+__asm__(".globl u_vb_int\n"
+        "u_vb_int: int $0x81\n"
+        "    jmp u_vb_int\n"
+        ".globl u_vb_sysenter\n"
+        "u_vb_sysenter: sysenter\n"
+        "    jmp u_vb_sysenter\n");
