@@ -30,6 +30,8 @@ import { fileURLToPath } from 'node:url';
 import { Machine } from '../runtime/machine.ts';
 import { TranslatingEngine } from '../translator/engine/machine-engine.ts';
 import { DEFAULT_ENGINE_OPTIONS, type EngineStats } from '../translator/engine/engine.ts';
+import { fmt, formatTable } from './table.ts';
+import { geomean } from './stats.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'bench', 'out');
@@ -124,13 +126,7 @@ async function runGuest(name: string, iters: number, jit: boolean): Promise<{ t:
   return { t: result, stats: translator?.stats() };
 }
 
-function geomean(xs: number[]): number {
-  return Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
-}
 
-function fmt(n: number, digits = 1): string {
-  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
 
 async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
@@ -175,11 +171,7 @@ async function main(): Promise<void> {
     fmt(Number(r.translatedMs), 1), r.xNative !== undefined ? fmt(Number(r.xNative), 1) : '-',
     fmt(Number(r.translatedMips), 0), fmt(Number(r.interpretedMips), 1), fmt(Number(r.speedup), 1),
   ]);
-  const widths = head.map((h, k) => Math.max(h.length, ...table.map((row) => row[k].length)));
-  const line = (cells: string[]) => cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  ');
-  console.log(line(head));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of table) console.log(line(row));
+  console.log(formatTable(head, table));
   console.log('');
   const usPerRegion = translations ? (translateMs * 1000) / translations : 0;
   const usPerInstr = translatedInstr ? (translateMs * 1000) / translatedInstr : 0;
