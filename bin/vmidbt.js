@@ -5,4 +5,6 @@ import { register } from 'node:module';
 
 register('./ts-loader.mjs', import.meta.url);
 const { main } = await import('../cli/main.ts');
-process.exitCode = await main(process.argv);
+// bench/ sits above cli/ in the layers: its command is handed in, and loaded only when used
+const bench = async (suite, opts) => (await import('../bench/command.ts')).benchCommand(suite, opts);
+process.exitCode = await main(process.argv, { bench });

@@ -13,7 +13,13 @@ import { DEFAULT_ENGINE_OPTIONS } from '../translator/engine/engine.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
-export async function main(argv: string[]): Promise<number> {
+/** Commands whose code sits above this layer, handed in by bin/vmidbt.js. */
+export interface CliExtensions {
+  /** `vmidbt bench SUITE` (bench/command.ts) */
+  bench?: (suite: string, opts: Record<string, unknown>) => Promise<number>;
+}
+
+export async function main(argv: string[], ext: CliExtensions = {}): Promise<number> {
   const program = new Command();
   let exitCode = 0;
   program
@@ -89,6 +95,21 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (image: string | undefined, opts) => {
       const { runCommand } = await import('./run.ts');
       exitCode = await runCommand(image, opts);
+    });
+
+  program
+    .command('bench')
+    .description('run a benchmark suite: vmi (what each privileged operation costs natively and through VMI, bench/README.md)')
+    .argument('<suite>', 'vmi')
+    .option('--runs <n>', 'interleaved rounds; each figure is the median over them', '5')
+    .option('--quick', 'a quarter of the iterations (a smoke test, not a measurement)')
+    .option('--only <ops>', 'comma-separated operations (vmibench names) to measure')
+    .option('--no-qemu', 'leave out the QEMU column')
+    .option('--no-workloads', 'microbenchmarks only')
+    .option('--save-charts', 'also write the charts the README shows (bench/charts/)')
+    .action(async (suite: string, opts) => {
+      if (!ext.bench) throw new UserError('bench: not available in this build', 2);
+      exitCode = await ext.bench(suite, opts);
     });
 
   try {

@@ -1,0 +1,118 @@
+/**
+ * What one guest boot of `vmidbt bench vmi` leaves behind, and how to read
+ * it: the console lines with the host time each was complete, and the bench
+ * port's marks (runtime/devices/bench-port.ts) with the host time of each.
+ *
+ * `microCosts` turns the marks of the guest's microbenchmarks
+ * (guest/src/vmibench.c) into a cost per operation (fastest passes); `workloadCosts` turns
+ * the RESULT lines of the workloads into a cost per iteration, timed from
+ * the line before each (as bench/jit.ts does). Pure functions of a
+ * timeline, so tests can feed them made-up ones.
+ */
+
+export interface TimedLine { ms: number; text: string }
+export interface TimedMark { code: number; ms: number }
+
+export interface Timeline {
+  lines: TimedLine[];
+  marks: TimedMark[];
+}
+
+/** Cuts console text into lines, stamping each with the time its newline arrived. */
+export class LineClock {
+  readonly lines: TimedLine[] = [];
+  private partial = '';
+
+  take(text: string, ms: number): void {
+    this.partial += text;
+    let nl: number;
+    while ((nl = this.partial.indexOf('\n')) >= 0) {
+      this.lines.push({ ms, text: this.partial.slice(0, nl).replace(/\r$/, '') });
+      this.partial = this.partial.slice(nl + 1);
+    }
+  }
+}
+
+/** The phases vmibench.c marks (the low byte of a mark). */
+export const MARK = { EMPTY_BEGIN: 1, EMPTY_END: 2, OPS_BEGIN: 3, OPS_END: 4 } as const;
+
+export interface MicroCost {
+  id: number;
+  name: string;
+  kind: 'op' | 'unit';
+  /** iterations of each loop and operations per iteration */
+  n: number;
+  per: number;
+  /**
+   * host ns per operation: (fastest pass of the operation's loop - fastest
+   * pass of the empty loop) / operations. Within one boot the passes measure
+   * the same thing in the same state, and a preempted or collected pass is
+   * only ever slower, so the fastest is the best estimate of each loop.
+   */
+  ns: number;
+  /** host ns per iteration of the fastest empty loop */
+  emptyNs: number;
+  passes: number;
+}
+
+const OP_LINE = /^VMIBENCH id=(\d+) op=(\S+) kind=(op|unit) n=(\d+) per=(\d+) /;
+
+/** The microbenchmark costs of one boot, by operation name. */
+export function microCosts(tl: Timeline): Map<string, MicroCost> {
+  const byId = new Map<number, TimedMark[]>();
+  for (const m of tl.marks) {
+    const id = m.code >>> 8;
+    if ((m.code & 0xff) > MARK.OPS_END || id === 0) continue;
+    (byId.get(id) ?? byId.set(id, []).get(id)!).push(m);
+  }
+  const out = new Map<string, MicroCost>();
+  for (const line of tl.lines) {
+    const r = OP_LINE.exec(line.text);
+    if (!r) continue;
+    const [id, n, per] = [Number(r[1]), Number(r[4]), Number(r[5])];
+    const passes = passesOf(byId.get(id) ?? []);
+    if (passes.length === 0) continue;
+    const ops = n * per;
+    const emptyMs = Math.min(...passes.map((p) => p.empty));
+    out.set(r[2], {
+      id, name: r[2], kind: r[3] as 'op' | 'unit', n, per, passes: passes.length,
+      ns: ((Math.min(...passes.map((p) => p.ops)) - emptyMs) * 1e6) / ops,
+      emptyNs: (emptyMs * 1e6) / n,
+    });
+  }
+  return out;
+}
+
+/** Complete passes (empty begin/end, ops begin/end, in that order) and their two durations in ms. */
+function passesOf(marks: TimedMark[]): { empty: number; ops: number }[] {
+  const out: { empty: number; ops: number }[] = [];
+  for (let k = 0; k + 3 < marks.length; k++) {
+    const phases = marks.slice(k, k + 4).map((m) => m.code & 0xff);
+    if (phases.join() !== `${MARK.EMPTY_BEGIN},${MARK.EMPTY_END},${MARK.OPS_BEGIN},${MARK.OPS_END}`) continue;
+    out.push({ empty: marks[k + 1].ms - marks[k].ms, ops: marks[k + 3].ms - marks[k + 2].ms });
+    k += 3;
+  }
+  return out;
+}
+
+export interface WorkloadCost {
+  name: string;
+  iters: number;
+  checksum: string;
+  /** host ns per iteration, from the line before the RESULT line to it */
+  ns: number;
+}
+
+const RESULT = /^RESULT name=(\S+) iters=(\d+) cycles=\d+ checksum=(0x[0-9a-f]+)/;
+
+/** Each workload's cost per iteration in one boot. */
+export function workloadCosts(tl: Timeline): Map<string, WorkloadCost> {
+  const out = new Map<string, WorkloadCost>();
+  tl.lines.forEach((line, k) => {
+    const r = RESULT.exec(line.text);
+    if (!r || k === 0) return;
+    const iters = Number(r[2]);
+    out.set(r[1], { name: r[1], iters, checksum: r[3], ns: ((line.ms - tl.lines[k - 1].ms) * 1e6) / iters });
+  });
+  return out;
+}

@@ -1,0 +1,125 @@
+/**
+ * One guest boot for `vmidbt bench vmi`, in one of the ways the cost
+ * laboratory compares, returning its timeline (bench/timeline.ts):
+ *
+ * - `interp`: no ROM, the interpreter alone (`vmidbt run --no-rom --no-jit`):
+ *   native instructions, each one emulated, the trap-and-emulate analogue;
+ * - `native`: no ROM, translated (`--no-rom`);
+ * - `rom`: the VMI ROM, every call through it (`--no-vmi-inline`);
+ * - `inline`: the VMI ROM with calls inlined by the translator (the default);
+ * - `qemu`: qemu-system-i386 (TCG) booting the same kernel natively.
+ *
+ * vmidbt boots run in a child process each (this file is also that child's
+ * entry point: `node --import ./bin/register.mjs bench/vmi-boot.ts JSON`), so
+ * no run inherits the JIT state, inline caches or garbage of another, and
+ * interleaved runs are independent. The child builds the machine the way
+ * `vmidbt run` does, except that the ROM's per-call host timing (a profiling
+ * aid, two clock reads per call) is off: the laboratory measures the call,
+ * not its profiler. Line times are host milliseconds from
+ * `performance.now()` in the process that saw the line.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Machine } from '../runtime/machine.ts';
+import { installRom } from '../vmirom/rom.ts';
+import { TranslatingEngine } from '../translator/engine/machine-engine.ts';
+import { DEFAULT_ENGINE_OPTIONS } from '../translator/engine/engine.ts';
+import { LineClock, type Timeline } from './timeline.ts';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const KERNEL = join(ROOT, 'guest', 'kernel.elf');
+
+export type VmidbtMode = 'interp' | 'native' | 'rom' | 'inline';
+
+/** whether this build's translator inlines VMI calls (the `inline` mode exists) */
+export const INLINER = false;
+export type Column = VmidbtMode | 'qemu';
+
+export interface BootConfig {
+  mode: Column;
+  /** kernel command line after the image name */
+  append: string;
+  memMiB?: number;
+}
+
+export interface BootResult extends Timeline {
+  exitCode: number;
+  reason: string;
+  instructions?: number;
+}
+
+/** The boot itself, in this process (the child's work). */
+export async function bootHere(cfg: BootConfig): Promise<BootResult> {
+  if (cfg.mode === 'qemu') throw new Error('a qemu boot runs qemu, not vmidbt');
+  const clock = new LineClock();
+  const machine = new Machine({
+    memMiB: cfg.memMiB ?? 128,
+    console: (bytes) => clock.take(Buffer.from(bytes).toString('latin1'), performance.now()),
+  });
+  if (cfg.mode !== 'interp') machine.engine = new TranslatingEngine({ ...DEFAULT_ENGINE_OPTIONS });
+  // interp and native hide the ROM: the kernel finds none and stays native
+  if (cfg.mode === 'rom' || cfg.mode === 'inline') {
+    const rom = installRom(machine, { timing: false });
+    machine.sipiHook = (id, vector) => rom.onStartupIpi(id, vector);
+  }
+  machine.loadKernel(readFileSync(KERNEL), `guest/kernel.elf ${cfg.append}`);
+  const r = await machine.run();
+  return {
+    lines: clock.lines, marks: machine.benchPort.marks,
+    exitCode: r.stop.exitCode, reason: r.stop.kind === 'error' ? r.stop.message : r.stop.reason,
+    instructions: r.instructions,
+  };
+}
+
+/** Run a child process to its end, handing its stdout lines (with their host time) to `onText`. */
+function runProcess(cmd: string, args: string[], timeoutMs: number, onText: (text: string, ms: number) => void): Promise<{ code: number; stderr: string; timedOut: boolean }> {
+  return new Promise((done, fail) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
+    child.stdout.on('data', (d: Buffer) => onText(d.toString('latin1'), performance.now()));
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.on('error', (e) => { clearTimeout(timer); fail(e); });
+    child.on('close', (code) => { clearTimeout(timer); done({ code: code ?? -1, stderr, timedOut }); });
+  });
+}
+
+/** A vmidbt boot in a child process. */
+async function bootChild(cfg: BootConfig, timeoutMs: number): Promise<BootResult> {
+  let out = '';
+  const args = ['--import', join(ROOT, 'bin', 'register.mjs'), fileURLToPath(import.meta.url), JSON.stringify(cfg)];
+  const r = await runProcess(process.execPath, args, timeoutMs, (t) => { out += t; });
+  if (r.timedOut) throw new Error(`${cfg.mode} boot timed out after ${timeoutMs / 1000} s`);
+  if (r.code !== 0) throw new Error(`${cfg.mode} boot failed: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`}`);
+  return JSON.parse(out) as BootResult;
+}
+
+/** qemu-system-i386 (TCG, one CPU) booting the kernel natively; line times as the pipe delivers them. */
+async function bootQemu(cfg: BootConfig, timeoutMs: number): Promise<BootResult> {
+  const clock = new LineClock();
+  const args = [
+    '-kernel', KERNEL, '-append', `novmi ${cfg.append}`, '-m', String(cfg.memMiB ?? 128), '-smp', '1',
+    '-accel', 'tcg', '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot',
+    '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
+  ];
+  const r = await runProcess(process.env.QEMU ?? 'qemu-system-i386', args, timeoutMs, (t, ms) => clock.take(t, ms));
+  if (r.timedOut) throw new Error(`qemu boot timed out after ${timeoutMs / 1000} s`);
+  // isa-debug-exit: (value << 1) | 1
+  return { lines: clock.lines, marks: [], exitCode: r.code >> 1, reason: `qemu exit status ${r.code}` };
+}
+
+/** One boot in the way `cfg.mode` names, isolated from this process. */
+export function boot(cfg: BootConfig, timeoutMs = 600_000): Promise<BootResult> {
+  return cfg.mode === 'qemu' ? bootQemu(cfg, timeoutMs) : bootChild(cfg, timeoutMs);
+}
+
+// the child: boot once, print the timeline as JSON
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  bootHere(JSON.parse(process.argv[2]) as BootConfig).then(
+    (r) => { process.stdout.write(JSON.stringify(r)); },
+    (e) => { process.stderr.write(`vmi-boot: ${(e as Error).message}\n`); process.exitCode = 1; },
+  );
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { closingLine, ratioCell, targets, microTable, charts } from './vmi-report.ts';
+import { rotate, type LabData } from './vmi-lab.ts';
+
+/** A laboratory result with made-up samples (5 rounds). */
+function lab(): LabData {
+  const five = (x: number) => [x, x * 1.01, x * 0.99, x * 1.02, x * 0.98];
+  return {
+    runs: 5, modes: ['interp', 'native', 'rom', 'inline'], columns: ['interp', 'native', 'rom', 'inline', 'qemu'],
+    ops: [
+      { name: 'callret', kind: 'unit', per: 1, n: {} },
+      { name: 'irq_off', kind: 'op', per: 1, n: {} },
+      { name: 'pte_invlpg', kind: 'op', per: 2, n: {} },
+      { name: 'pte_round', kind: 'op', per: 2, n: {} },
+    ],
+    micro: {
+      callret: { native: five(20), rom: five(20), inline: five(20), interp: five(200) },
+      irq_off: { native: five(100), rom: five(1000), inline: five(10), interp: five(50) },
+      pte_invlpg: { native: five(200), rom: five(2000), inline: five(300), interp: five(400) },
+      pte_round: { native: five(150), rom: five(2500), inline: five(60), interp: five(500) },
+    },
+    microUnits: {
+      callret: { native: five(1), rom: five(1), inline: five(1), interp: five(1) },
+      irq_off: { native: five(5), rom: five(50), inline: five(0.5), interp: five(0.25) },
+      pte_invlpg: { native: five(10), rom: five(100), inline: five(15), interp: five(2) },
+      pte_round: { native: five(7.5), rom: five(125), inline: five(3), interp: five(2.5) },
+    },
+    workloads: { null: { native: five(1000), inline: five(1000), rom: five(1200), interp: five(5000), qemu: five(10) } },
+    workloadIters: {}, checksums: {}, load: [1, 2], seconds: 1,
+  };
+}
+
+describe('bench vmi report', () => {
+  it('rotates the order of the ways of running round by round', () => {
+    expect(rotate(['a', 'b', 'c'], 0)).toEqual(['a', 'b', 'c']);
+    expect(rotate(['a', 'b', 'c'], 1)).toEqual(['b', 'c', 'a']);
+    expect(rotate(['a', 'b', 'c'], 5)).toEqual(['c', 'a', 'b']);
+    expect(rotate([], 3)).toEqual([]);
+  });
+
+  it('ends with the closing line: medians over the operations of each way in call/ret pairs', () => {
+    // operations irq_off, pte_invlpg, pte_round: inlined 0.5, 15, 3 -> 3; ROM 50, 100, 125 -> 100; native 5, 10, 7.5 -> 7.5
+    expect(closingLine(lab())).toBe('bench vmi: 3 operations, inlined median 3.00 call/ret pairs, ROM median 100, native-translated median 7.50');
+  });
+
+  it('marks a ratio inside the noise with ~', () => {
+    const d = lab();
+    expect(ratioCell(d.micro, 'irq_off', 'inline', 'native')).toBe(' 0.10x');
+    expect(ratioCell(d.workloads, 'null', 'inline', 'native')).toBe('~1.00x');
+    expect(ratioCell(d.micro, 'irq_off', 'inline', 'qemu')).toBe('-');
+  });
+
+  it('checks the targets against the measured values', () => {
+    const t = new Map(targets(lab()).map((x) => [x.what, x]));
+    expect(t.get('inlined DisableInterrupts')!.met).toBe(true);
+    expect(t.get('SetPxE+InvalPage inlined / ROM')!.value).toBe('0.15');
+    expect(t.get('SetPxE+InvalPage inlined / ROM')!.met).toBe(true);
+    expect(t.get('PTE rewrite+invalidate+access round, inlined')!.met).toBe(true);
+    const w = t.get('workload null: inlined / native translated')!;
+    expect(w.met).toBe(false);
+    expect(w.value).toContain('inside the noise');
+  });
+
+  it('tables and charts name every way of running', () => {
+    const table = microTable(lab());
+    expect(table.split('\n')[0]).toMatch(/interp ns .* native ns .* ROM ns .* inlined ns/);
+    expect(table).toContain('cli | DisableInterrupts');
+    const c = charts(lab(), 'note');
+    expect(c.ops).toContain('VMI call, inlined');
+    expect(c.workloads).toContain('QEMU TCG, native');
+    expect(c.ops.match(/class="bar"/g)).toHaveLength(16);
+  });
+});

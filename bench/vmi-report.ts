@@ -1,0 +1,190 @@
+/**
+ * What `vmidbt bench vmi` makes of its measurements (bench/vmi-lab.ts): the
+ * terminal tables, the check of the issue's targets, the JSON record and
+ * the two charts, and the closing line
+ * `bench vmi: N operations, inlined median X call/ret pairs, ROM median Y,
+ * native-translated median Z`.
+ *
+ * Every figure is the median over rounds with its spread (half range over
+ * median). A ratio between two columns is the median of the per-round
+ * ratios, marked `~` when the two columns' samples do not differ beyond the
+ * noise (Mann-Whitney, bench/stats.ts).
+ */
+import type { Column } from './vmi-boot.ts';
+import type { LabData, Samples } from './vmi-lab.ts';
+import { differs, median, pairedRatios, summarize, type Summary } from './stats.ts';
+import { fmt, fmt3, formatTable } from './table.ts';
+import { barChartSvg, type BarChart } from './svg.ts';
+
+export const COLUMN_NAMES: Record<Column, string> = {
+  interp: 'native, interpreted',
+  native: 'native, translated',
+  rom: 'VMI call, ROM',
+  inline: 'VMI call, inlined',
+  qemu: 'QEMU TCG, native',
+};
+const SHORT: Record<Column, string> = { interp: 'interp', native: 'native', rom: 'ROM', inline: 'inlined', qemu: 'QEMU' };
+const COLORS: Record<Column, string> = { interp: '#9e9e9e', native: '#1f77b4', rom: '#ff7f0e', inline: '#2ca02c', qemu: '#9467bd' };
+
+/** What each operation is, natively and through the ROM. */
+export const OP_LABELS: Record<string, string> = {
+  callret: 'unit: call + ret',
+  add: 'unit: add',
+  irq_off: 'cli | DisableInterrupts',
+  irq_on: 'sti | EnableInterrupts',
+  read_cr2: 'read CR2 | GetCR2',
+  read_cr3: 'read CR3 | GetCR3',
+  write_cr3: 'write CR3 | SetCR3',
+  pte_invlpg: 'PTE+invlpg | SetPxE+InvalPage',
+  pte_round: 'PTE+invlpg+read (round)',
+  batch64: '64 PTEs+flush, immediate',
+  batch64_deferred: '64 PTEs+flush, deferred',
+  flush_tlb: 'TLB flush | FlushTLB',
+  apic_eoi: 'EOI: MMIO | APICWrite',
+  apic_tpr: 'TPR: MMIO | APICWrite',
+  port_in: 'inb | INB',
+  port_out: 'outb | OUTB',
+  iret_same: 'iret, same ring | IRET',
+  iret_user: 'iret to ring 3 + int back',
+  sysexit: 'sysexit + sysenter back',
+  cpuid: 'cpuid | CPUID',
+  rdtsc: 'rdtsc | GetCycleCounter',
+};
+
+/** The single-call operations the "inlined call costs at most k call/ret pairs" target is about, with k. */
+export const CALL_LIMITS: Record<string, number> = {
+  irq_off: 1, irq_on: 1, read_cr2: 1, read_cr3: 1, write_cr3: 1,
+  flush_tlb: 2, apic_eoi: 2, apic_tpr: 2, port_in: 2, port_out: 2, iret_same: 2, cpuid: 2, rdtsc: 2,
+};
+
+const samplesOf = (s: Samples, key: string, col: Column): number[] => s[key]?.[col] ?? [];
+const summaryOf = (s: Samples, key: string, col: Column): Summary => summarize(samplesOf(s, key, col));
+
+function cell(sm: Summary, scale = 1): string {
+  if (sm.n === 0) return '-';
+  return `${fmt3(sm.median * scale)} ±${Math.round(sm.spread * 100)}%`;
+}
+
+/** "a/b" as the median of per-round ratios, with `~` when a and b are inside each other's noise. */
+export function ratioCell(s: Samples, key: string, a: Column, b: Column): string {
+  const xa = samplesOf(s, key, a), xb = samplesOf(s, key, b);
+  if (!xa.length || !xb.length) return '-';
+  const r = median(pairedRatios(xa, xb));
+  return `${differs(xa, xb) ? ' ' : '~'}${r >= 10 ? fmt(r, 0) : r.toFixed(2)}x`;
+}
+
+/** The paravirtual column compared with native: inlined when measured, else the ROM. */
+export function pvColumn(d: LabData): Column {
+  return d.modes.includes('inline') ? 'inline' : 'rom';
+}
+
+export function microTable(d: LabData): string {
+  const pv = pvColumn(d);
+  const head = ['operation', ...d.modes.map((m) => `${SHORT[m]} ns`), ...d.modes.map((m) => `${SHORT[m]} c/r`), `${SHORT[pv]}/native`];
+  if (pv === 'inline') head.push('inlined/ROM');
+  const rows = d.ops.map((op) => {
+    const row = [OP_LABELS[op.name] ?? op.name];
+    for (const m of d.modes) row.push(cell(summaryOf(d.micro, op.name, m)));
+    for (const m of d.modes) row.push(fmt3(summaryOf(d.microUnits, op.name, m).median));
+    row.push(ratioCell(d.micro, op.name, pv, 'native'));
+    if (pv === 'inline') row.push(ratioCell(d.micro, op.name, 'inline', 'rom'));
+    return row;
+  });
+  return formatTable(head, rows);
+}
+
+export function workloadTable(d: LabData): string {
+  const pv = pvColumn(d);
+  const head = ['workload (us/iteration)', ...d.columns.map((c) => SHORT[c]), `${SHORT[pv]}/native`];
+  if (d.columns.includes('qemu')) head.push(`${SHORT[pv]}/QEMU`);
+  const rows = Object.keys(d.workloads).map((w) => {
+    const row = [w, ...d.columns.map((c) => cell(summaryOf(d.workloads, w, c), 1e-3)), ratioCell(d.workloads, w, pv, 'native')];
+    if (d.columns.includes('qemu')) row.push(ratioCell(d.workloads, w, pv, 'qemu'));
+    return row;
+  });
+  return formatTable(head, rows);
+}
+
+export interface Target { what: string; value: string; limit: string; met: boolean | undefined }
+
+const medianOf = (s: Samples, key: string, col: Column) => summaryOf(s, key, col).median;
+
+function callTargets(d: LabData): Target[] {
+  const out: Target[] = [];
+  for (const [op, k] of Object.entries(CALL_LIMITS)) {
+    const v = medianOf(d.microUnits, op, 'inline');
+    if (!d.micro[op]) continue;
+    out.push({ what: `inlined ${OP_LABELS[op].split(' | ')[1] ?? op}`, value: `${fmt3(v)} call/ret`, limit: `<= ${k}`, met: Number.isFinite(v) ? v <= k : undefined });
+  }
+  return out;
+}
+
+/** The issue's targets, each with its measured value (undefined `met`: not measured). */
+export function targets(d: LabData): Target[] {
+  const out = callTargets(d);
+  const inl = medianOf(d.micro, 'pte_invlpg', 'inline'), rom = medianOf(d.micro, 'pte_invlpg', 'rom');
+  out.push({ what: 'SetPxE+InvalPage inlined / ROM', value: fmt3(inl / rom), limit: '<= 0.2', met: Number.isFinite(inl / rom) ? inl / rom <= 0.2 : undefined });
+  const round = medianOf(d.micro, 'pte_round', 'inline');
+  out.push({ what: 'PTE rewrite+invalidate+access round, inlined', value: `${fmt3(round)} ns`, limit: '<= 70 ns', met: Number.isFinite(round) ? round <= 70 : undefined });
+  for (const m of ['inline', 'rom'] as Column[]) {
+    const def = samplesOf(d.micro, 'batch64_deferred', m), imm = samplesOf(d.micro, 'batch64', m);
+    if (!def.length || !imm.length) continue;
+    const r = median(pairedRatios(def, imm));
+    out.push({ what: `64 PTEs deferred / immediate, ${SHORT[m]}`, value: `${r.toFixed(2)}${differs(def, imm) ? '' : ' (inside the noise)'}`, limit: '< 1', met: r < 1 && differs(def, imm) });
+  }
+  for (const w of Object.keys(d.workloads)) {
+    const a = samplesOf(d.workloads, w, 'inline'), b = samplesOf(d.workloads, w, 'native');
+    const r = a.length && b.length ? median(pairedRatios(a, b)) : NaN;
+    out.push({ what: `workload ${w}: inlined / native translated`, value: Number.isFinite(r) ? `${r.toFixed(2)}${differs(a, b) ? '' : ' (inside the noise)'}` : '-', limit: '< 1', met: Number.isFinite(r) ? r < 1 && differs(a, b) : undefined });
+  }
+  return out;
+}
+
+export function targetLines(ts: Target[]): string {
+  return formatTable(['target', 'measured', 'limit', 'met'], ts.map((t) => [t.what, t.value, t.limit, t.met === undefined ? 'not measured' : t.met ? 'yes' : 'NO']));
+}
+
+/** The closing line: medians over the operations (units excluded) of each mode's cost in call/ret pairs. */
+export function closingLine(d: LabData): string {
+  const ops = d.ops.filter((o) => o.kind === 'op').map((o) => o.name);
+  const med = (col: Column) => {
+    const v = median(ops.map((o) => medianOf(d.microUnits, o, col)).filter(Number.isFinite));
+    return Number.isFinite(v) ? fmt3(v) : 'n/a';
+  };
+  return `bench vmi: ${ops.length} operations, inlined median ${med('inline')} call/ret pairs, ROM median ${med('rom')}, native-translated median ${med('native')}`;
+}
+
+function chart(title: string, subtitle: string, unit: string, cols: Column[], s: Samples, keys: string[], label: (k: string) => string, scale: number): BarChart {
+  return {
+    title, subtitle, unit,
+    series: cols.map((c) => ({ name: COLUMN_NAMES[c], color: COLORS[c] })),
+    groups: keys.map((k) => ({
+      label: label(k),
+      bars: cols.map((c) => {
+        const sm = summaryOf(s, k, c);
+        return sm.n ? { value: sm.median * scale, lo: sm.min * scale, hi: sm.max * scale } : { value: undefined };
+      }),
+    })),
+  };
+}
+
+export function charts(d: LabData, note: string): { ops: string; workloads: string } {
+  const ops = d.ops.map((o) => o.name);
+  return {
+    ops: barChartSvg(chart('What a privileged operation costs on vmidbt', note, 'host ns per operation', d.modes, d.micro, ops, (k) => OP_LABELS[k] ?? k, 1)),
+    workloads: barChartSvg(chart('OS workloads: cost per iteration', note, 'host us per iteration', d.columns, d.workloads, Object.keys(d.workloads), (k) => k, 1e-3)),
+  };
+}
+
+/** The JSON record: every sample, every summary, the targets. */
+export function jsonRecord(d: LabData, extra: Record<string, unknown>): unknown {
+  const summaries = (s: Samples) => Object.fromEntries(Object.entries(s).map(([k, row]) => [k, Object.fromEntries(Object.keys(row).map((c) => [c, summaryOf(s, k, c as Column)]))]));
+  return {
+    ...extra, runs: d.runs, modes: d.modes, columns: d.columns, seconds: d.seconds, load: d.load,
+    ops: d.ops,
+    micro: { ns: summaries(d.micro), callRetPairs: summaries(d.microUnits), samples: d.micro, unitSamples: d.microUnits },
+    workloads: { ns: summaries(d.workloads), samples: d.workloads, iterations: d.workloadIters, checksums: d.checksums },
+    targets: targets(d),
+    closing: closingLine(d),
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * `vmidbt bench vmi`: the cost laboratory. What a privileged operation costs
+ * on vmidbt four ways in one run, on the same guest binary: the native
+ * instruction interpreted (the trap-and-emulate analogue) and translated,
+ * the VMI call through the ROM and inlined by the translator; and the OS
+ * workloads whole in the same four ways, with QEMU TCG booting the same
+ * kernel natively as a fifth column (bench/README.md says how to read it).
+ *
+ * Prints the tables and the targets, writes bench/out/vmi.json and the
+ * charts bench/out/vmi-ops.svg and bench/out/vmi-workloads.svg (with
+ * --save-charts also bench/charts/, the copies the README shows), and ends
+ * with `bench vmi: N operations, inlined median X call/ret pairs, ROM median
+ * Y, native-translated median Z`.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../base/errors.ts';
+import { KERNEL, ROOT, INLINER, type VmidbtMode } from './vmi-boot.ts';
+import { runLab, type LabData } from './vmi-lab.ts';
+import { charts, closingLine, jsonRecord, microTable, targetLines, targets, workloadTable, COLUMN_NAMES, OP_LABELS } from './vmi-report.ts';
+import { fmt } from './table.ts';
+import { median } from './stats.ts';
+
+export interface BenchVmiOptions {
+  runs?: string;
+  quick?: boolean;
+  only?: string;
+  qemu?: boolean;
+  workloads?: boolean;
+  saveCharts?: boolean;
+}
+
+function positive(v: string | undefined, name: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw new UserError(`${name} must be an integer from 1 to 100, got '${v}'`, 2);
+  return n;
+}
+
+function qemuPresent(): boolean {
+  return spawnSync(process.env.QEMU ?? 'qemu-system-i386', ['--version']).status === 0;
+}
+
+function loadNote(d: LabData): string {
+  const l = d.load;
+  return `host load (1-min average, ${cpus().length} cores) ${fmt(median(l), 1)} median, ${fmt(Math.min(...l), 1)}-${fmt(Math.max(...l), 1)} over ${l.length} boots`;
+}
+
+function writeOutputs(d: LabData, o: BenchVmiOptions, note: string): string[] {
+  const outDir = join(ROOT, 'bench', 'out');
+  mkdirSync(outDir, { recursive: true });
+  const record = jsonRecord(d, { date: new Date().toISOString(), host: { cores: cpus().length, model: cpus()[0]?.model, loadAtEnd: loadavg() }, note });
+  writeFileSync(join(outDir, 'vmi.json'), JSON.stringify(record, null, 2) + '\n');
+  const svg = charts(d, note);
+  const dirs = o.saveCharts ? [outDir, join(ROOT, 'bench', 'charts')] : [outDir];
+  for (const dir of dirs) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'vmi-ops.svg'), svg.ops);
+    if (d.columns.length) writeFileSync(join(dir, 'vmi-workloads.svg'), svg.workloads);
+  }
+  return dirs.map((dir) => dir.slice(ROOT.length + 1));
+}
+
+export async function benchVmi(o: BenchVmiOptions): Promise<number> {
+  if (!existsSync(KERNEL)) throw new UserError('bench vmi: guest/kernel.elf is missing', 2);
+  const runs = positive(o.runs, '--runs', 5);
+  const only = o.only ? o.only.split(',').filter(Boolean) : [];
+  const unknown = only.filter((n) => !(n in OP_LABELS));
+  if (unknown.length) throw new UserError(`bench vmi: unknown operation ${unknown.join(', ')} (known: ${Object.keys(OP_LABELS).join(', ')})`, 2);
+  const modes: VmidbtMode[] = INLINER ? ['interp', 'native', 'rom', 'inline'] : ['interp', 'native', 'rom'];
+  const qemu = o.qemu !== false && qemuPresent();
+  const err = (s: string) => process.stderr.write(s + '\n');
+  if (o.qemu !== false && !qemu) err('bench vmi: qemu-system-i386 not found; the QEMU column is left out');
+  if (!INLINER) err('bench vmi: this build has no VMI call inliner; the inlined column is left out');
+  if (runs < 5) err(`bench vmi: ${runs} runs (the figures want at least 5 for their statistics)`);
+  err(`bench vmi: ${runs} interleaved rounds of ${modes.map((m) => COLUMN_NAMES[m]).join(', ')}${qemu ? ', QEMU' : ''}; load now ${loadavg()[0].toFixed(2)}`);
+  const d = await runLab({
+    runs, modes, qemu, workloads: o.workloads !== false,
+    microScale: o.quick ? 0.05 : 0.2, workloadScale: o.quick ? 0.025 : 0.1, reps: 5,
+    only,
+    progress: (t) => err(`bench vmi: ${t}`),
+  });
+  const note = `median of ${runs} interleaved runs, whiskers min-max; ${loadNote(d)}`;
+  console.log(`Privileged operations: host ns per operation (median ±half range) and call/ret pairs (c/r) of the same boot; ~ = inside the noise`);
+  console.log(microTable(d));
+  if (d.columns.length) {
+    console.log('\nOS workloads: host us per iteration (median ±half range); ~ = inside the noise');
+    console.log(workloadTable(d));
+  }
+  console.log('\nTargets (issue 10)');
+  console.log(targetLines(targets(d)));
+  const dirs = writeOutputs(d, o, note);
+  console.log(`\n${note}; ${fmt(d.seconds, 0)} s; bench/out/vmi.json, charts in ${dirs.join(' and ')}`);
+  console.log(closingLine(d));
+  return 0;
+}
