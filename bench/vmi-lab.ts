@@ -46,6 +46,8 @@ export interface LabData {
   micro: Samples;
   /** the same in call/ret pairs of the same boot */
   microUnits: Samples;
+  /** the same in adds of the same boot */
+  microAdds: Samples;
   /** host ns per iteration */
   workloads: Samples;
   workloadIters: Record<string, Partial<Record<Column, number>>>;
@@ -93,14 +95,15 @@ async function microRound(o: LabOptions, round: number, d: LabData): Promise<voi
   for (const mode of rotate(o.modes, round)) {
     o.progress(`round ${round + 1}/${o.runs}: microbenchmarks, ${mode}`);
     const costs = microCosts(await checkedBoot({ mode, append: microAppend(o, mode) }, d));
-    const unit = costs.get('callret');
-    if (!unit) throw new Error(`${mode}: the guest measured no call/ret pair (is the bench port there?)`);
+    const unit = costs.get('callret'), add = costs.get('add');
+    if (!unit || !add) throw new Error(`${mode}: the guest measured no call/ret pair or add (is the bench port there?)`);
     for (const c of costs.values()) {
       let op = d.ops.find((x) => x.name === c.name);
       if (!op) d.ops.push((op = { name: c.name, kind: c.kind, per: c.per, n: {} }));
       op.n[mode] = c.n;
       push(d.micro, c.name, mode, c.ns);
       push(d.microUnits, c.name, mode, c.ns / unit.ns);
+      push(d.microAdds, c.name, mode, c.ns / add.ns);
     }
   }
 }
@@ -124,7 +127,7 @@ export async function runLab(o: LabOptions): Promise<LabData> {
   const t0 = performance.now();
   const d: LabData = {
     runs: o.runs, modes: o.modes, columns: o.workloads ? [...o.modes, ...(o.qemu ? ['qemu' as const] : [])] : [],
-    ops: [], micro: {}, microUnits: {}, workloads: {}, workloadIters: {}, checksums: {},
+    ops: [], micro: {}, microUnits: {}, microAdds: {}, workloads: {}, workloadIters: {}, checksums: {},
     load: [], seconds: 0,
   };
   for (let round = 0; round < o.runs; round++) {

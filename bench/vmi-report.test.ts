@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closingLine, ratioCell, targets, microTable, charts } from './vmi-report.ts';
+import { closingLine, ratioCell, targets, microTable, unitTable, charts } from './vmi-report.ts';
 import { rotate, type LabData } from './vmi-lab.ts';
 
 /** A laboratory result with made-up samples (5 rounds). */
@@ -25,6 +25,7 @@ function lab(): LabData {
       pte_invlpg: { native: five(10), rom: five(100), inline: five(15), interp: five(2) },
       pte_round: { native: five(7.5), rom: five(125), inline: five(3), interp: five(2.5) },
     },
+    microAdds: {},
     workloads: { null: { native: five(1000), inline: five(1000), rom: five(1200), interp: five(5000), qemu: five(10) } },
     workloadIters: {}, checksums: {}, load: [1, 2], seconds: 1,
   };
@@ -63,8 +64,9 @@ describe('bench vmi report', () => {
 
   it('tables and charts name every way of running', () => {
     const table = microTable(lab());
-    expect(table.split('\n')[0]).toMatch(/interp ns .* native ns .* ROM ns .* inlined ns/);
+    expect(table.split('\n')[0]).toMatch(/interp .* native .* ROM .* inlined .* inlined\/native .* inlined\/ROM/);
     expect(table).toContain('cli | DisableInterrupts');
+    expect(unitTable(lab()).split('\n')[0]).toMatch(/interp c\/r .* inlined c\/r .* interp adds .* inlined adds/);
     const c = charts(lab(), 'note');
     expect(c.ops).toContain('VMI call, inlined');
     expect(c.workloads).toContain('QEMU TCG, native');

@@ -78,18 +78,27 @@ export function pvColumn(d: LabData): Column {
   return d.modes.includes('inline') ? 'inline' : 'rom';
 }
 
+/** Host ns per operation in every way of running, and the paravirtual column against native. */
 export function microTable(d: LabData): string {
   const pv = pvColumn(d);
-  const head = ['operation', ...d.modes.map((m) => `${SHORT[m]} ns`), ...d.modes.map((m) => `${SHORT[m]} c/r`), `${SHORT[pv]}/native`];
+  const head = ['operation (host ns)', ...d.modes.map((m) => SHORT[m]), `${SHORT[pv]}/native`];
   if (pv === 'inline') head.push('inlined/ROM');
   const rows = d.ops.map((op) => {
-    const row = [OP_LABELS[op.name] ?? op.name];
-    for (const m of d.modes) row.push(cell(summaryOf(d.micro, op.name, m)));
-    for (const m of d.modes) row.push(fmt3(summaryOf(d.microUnits, op.name, m).median));
-    row.push(ratioCell(d.micro, op.name, pv, 'native'));
+    const row = [OP_LABELS[op.name] ?? op.name, ...d.modes.map((m) => cell(summaryOf(d.micro, op.name, m))), ratioCell(d.micro, op.name, pv, 'native')];
     if (pv === 'inline') row.push(ratioCell(d.micro, op.name, 'inline', 'rom'));
     return row;
   });
+  return formatTable(head, rows);
+}
+
+/** The same costs in the units of each boot: call/ret pairs and adds. */
+export function unitTable(d: LabData): string {
+  const head = ['operation (units)', ...d.modes.map((m) => `${SHORT[m]} c/r`), ...d.modes.map((m) => `${SHORT[m]} adds`)];
+  const rows = d.ops.map((op) => [
+    OP_LABELS[op.name] ?? op.name,
+    ...d.modes.map((m) => fmt3(summaryOf(d.microUnits, op.name, m).median)),
+    ...d.modes.map((m) => fmt3(summaryOf(d.microAdds, op.name, m).median)),
+  ]);
   return formatTable(head, rows);
 }
 
@@ -182,7 +191,10 @@ export function jsonRecord(d: LabData, extra: Record<string, unknown>): unknown 
   return {
     ...extra, runs: d.runs, modes: d.modes, columns: d.columns, seconds: d.seconds, load: d.load,
     ops: d.ops,
-    micro: { ns: summaries(d.micro), callRetPairs: summaries(d.microUnits), samples: d.micro, unitSamples: d.microUnits },
+    micro: {
+      ns: summaries(d.micro), callRetPairs: summaries(d.microUnits), adds: summaries(d.microAdds),
+      samples: d.micro, callRetSamples: d.microUnits, addSamples: d.microAdds,
+    },
     workloads: { ns: summaries(d.workloads), samples: d.workloads, iterations: d.workloadIters, checksums: d.checksums },
     targets: targets(d),
     closing: closingLine(d),

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { UserError } from '../base/errors.ts';
 import { KERNEL, ROOT, INLINER, type VmidbtMode } from './vmi-boot.ts';
 import { runLab, type LabData } from './vmi-lab.ts';
-import { charts, closingLine, jsonRecord, microTable, targetLines, targets, workloadTable, COLUMN_NAMES, OP_LABELS } from './vmi-report.ts';
+import { charts, closingLine, jsonRecord, microTable, targetLines, targets, unitTable, workloadTable, COLUMN_NAMES, OP_LABELS } from './vmi-report.ts';
 import { fmt } from './table.ts';
 import { median } from './stats.ts';
 
@@ -83,8 +83,10 @@ export async function benchVmi(o: BenchVmiOptions): Promise<number> {
     progress: (t) => err(`bench vmi: ${t}`),
   });
   const note = `median of ${runs} interleaved runs, whiskers min-max; ${loadNote(d)}`;
-  console.log(`Privileged operations: host ns per operation (median ±half range) and call/ret pairs (c/r) of the same boot; ~ = inside the noise`);
+  console.log('Privileged operations: host ns per operation (median ±half range); ratios: median of per-round ratios, ~ = inside the noise');
   console.log(microTable(d));
+  console.log('\nThe same in units measured in the same boot (medians): call/ret pairs (c/r) and adds');
+  console.log(unitTable(d));
   if (d.columns.length) {
     console.log('\nOS workloads: host us per iteration (median ±half range); ~ = inside the noise');
     console.log(workloadTable(d));
