@@ -64,7 +64,8 @@ vb_sites_start:
     .popsection
 .endm
 
-.macro LOOP name
+/* entry: a global, aligned function saving the registers the C caller keeps */
+.macro ENTRY name
     .text
     .globl \name
     .p2align 4
@@ -73,33 +74,37 @@ vb_sites_start:
     pushl %ebx
     pushl %esi
     pushl %edi
-    movl 20(%esp), %edi
-    movl vb_batch, %ebx
-    testl %edi, %edi
-    jz 9f
-    .p2align 4
-1:
 .endm
-.macro ENDLOOP
-    decl %edi
-    jnz 1b
-9:  popl %edi
+.macro LEAVE
+    popl %edi
     popl %esi
     popl %ebx
     popl %ebp
     ret
 .endm
+/* the loop head: EDI iterations (none: straight to the exit at 9:) */
+.macro HEAD
+    testl %edi, %edi
+    jz 9f
+    .p2align 4
+1:
+.endm
+
+.macro LOOP name
+    ENTRY \name
+    movl 20(%esp), %edi
+    movl vb_batch, %ebx
+    HEAD
+.endm
+.macro ENDLOOP
+    decl %edi
+    jnz 1b
+9:  LEAVE
+.endm
 
 /* ring-crossing loops: the body ends in IRET or SYSEXIT; the way back lands at 2: */
 .macro RING name
-    .text
-    .globl \name
-    .p2align 4
-\name:
-    pushl %ebp
-    pushl %ebx
-    pushl %esi
-    pushl %edi
+    ENTRY \name
     pushl %ds
     pushl %es
     pushl %fs
@@ -115,10 +120,7 @@ vb_sites_start:
     pushl %eax
     call vb_ring_stack
     addl $4, %esp
-    testl %edi, %edi
-    jz 9f
-    .p2align 4
-1:
+    HEAD
 .endm
 .macro ENDRING
 2:  decl %edi
@@ -127,11 +129,7 @@ vb_sites_start:
     popl %fs
     popl %es
     popl %ds
-    popl %edi
-    popl %esi
-    popl %ebx
-    popl %ebp
-    ret
+    LEAVE
 .endm
 
     .text
