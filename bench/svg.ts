@@ -42,10 +42,15 @@ export interface BarChart {
 const PAD_LEFT = 70;
 const PAD_RIGHT = 20;
 const PAD_TOP = 60;
-const LABEL_SPACE = 120;
+/** group labels slant down to the left by this many degrees */
+const LABEL_ANGLE = 50;
 const LEGEND_ROW = 18;
+/** a generous average width of one legend character at font size 11 */
+const LEGEND_CHAR = 6.5;
 const PLOT_HEIGHT = 320;
+/** bar width: at least this, wider (up to BAR_MAX) where the chart has room to spare */
 const BAR_WIDTH = 9;
+const BAR_MAX = 16;
 const GROUP_GAP = 14;
 
 export function escapeXml(s: string): string {
@@ -70,10 +75,24 @@ function fmtTick(exp: number): string {
 
 const num = (x: number) => (Math.round(x * 10) / 10).toString();
 
+/** Legend entries side by side, wrapping at the chart's width: [x, y below the legend's top] each. */
+function legendPlaces(chart: BarChart, width: number): [number, number][] {
+  const out: [number, number][] = [];
+  let x = PAD_LEFT, y = 0;
+  for (const s of chart.series) {
+    const w = 18 + s.name.length * LEGEND_CHAR + 24;
+    if (x > PAD_LEFT && x + w > width - PAD_RIGHT) { x = PAD_LEFT; y += LEGEND_ROW; }
+    out.push([x, y]);
+    x += w;
+  }
+  return out;
+}
+
 interface Layout {
   width: number;
   height: number;
   groupWidth: number;
+  barWidth: number;
   legendTop: number;
   /** the decades shown: 10^lo .. 10^hi */
   lo: number;
@@ -82,14 +101,21 @@ interface Layout {
 }
 
 function layoutOf(chart: BarChart): Layout {
-  const groupWidth = chart.series.length * BAR_WIDTH + GROUP_GAP;
-  const width = PAD_LEFT + PAD_RIGHT + Math.max(1, chart.groups.length) * groupWidth;
-  const legendTop = PAD_TOP + PLOT_HEIGHT + LABEL_SPACE;
-  const height = legendTop + chart.series.length * LEGEND_ROW + 10;
+  // wide enough for the subtitle, the groups spread over it; room under the plot for the longest slanted label
+  const nGroups = Math.max(1, chart.groups.length), nSeries = Math.max(1, chart.series.length);
+  const textWidth = (chart.subtitle ?? '').length * LEGEND_CHAR;
+  const plotWidth = Math.max(nGroups * (nSeries * BAR_WIDTH + GROUP_GAP), textWidth);
+  const groupWidth = plotWidth / nGroups;
+  const barWidth = Math.min(BAR_MAX, (groupWidth - GROUP_GAP) / nSeries);
+  const width = Math.ceil(PAD_LEFT + plotWidth + PAD_RIGHT);
+  const longest = Math.max(0, ...chart.groups.map((g) => g.label.length));
+  const legendTop = PAD_TOP + PLOT_HEIGHT + Math.ceil(24 + longest * LEGEND_CHAR * Math.sin((LABEL_ANGLE * Math.PI) / 180));
+  const rows = 1 + Math.max(0, ...legendPlaces(chart, width).map(([, y]) => y / LEGEND_ROW));
+  const height = legendTop + rows * LEGEND_ROW + 10;
   const all = chart.groups.flatMap((g) => g.bars.flatMap((b) => [b.value, b.lo, b.hi])).filter((v): v is number => v !== undefined);
   const [lo, hi] = decadeRange(all);
   const y = (v: number) => PAD_TOP + PLOT_HEIGHT * (1 - (Math.log10(v) - lo) / (hi - lo));
-  return { width, height, groupWidth, legendTop, lo, hi, y };
+  return { width, height, groupWidth, barWidth, legendTop, lo, hi, y };
 }
 
 function axes(chart: BarChart, l: Layout, out: string[]): void {
@@ -104,22 +130,23 @@ function axes(chart: BarChart, l: Layout, out: string[]): void {
 }
 
 function group(chart: BarChart, l: Layout, g: BarGroup, gi: number, out: string[]): void {
-  const x0 = PAD_LEFT + gi * l.groupWidth + GROUP_GAP / 2;
+  const bw = l.barWidth;
+  const x0 = PAD_LEFT + gi * l.groupWidth + (l.groupWidth - chart.series.length * bw) / 2;
   const base = l.y(10 ** l.lo);
   g.bars.forEach((b, si) => {
     if (b.value === undefined || !(b.value > 0) || si >= chart.series.length) return;
-    const x = x0 + si * BAR_WIDTH;
+    const x = x0 + si * bw;
     const top = l.y(b.value);
     const tip = escapeXml(`${g.label}, ${chart.series[si].name}: ${b.value.toPrecision(3)}`);
-    out.push(`<rect class="bar" x="${num(x)}" y="${num(top)}" width="${BAR_WIDTH - 1}" height="${num(base - top)}" fill="${escapeXml(chart.series[si].color)}"><title>${tip}</title></rect>`);
+    out.push(`<rect class="bar" x="${num(x)}" y="${num(top)}" width="${num(bw - 1)}" height="${num(base - top)}" fill="${escapeXml(chart.series[si].color)}"><title>${tip}</title></rect>`);
     if (b.lo !== undefined && b.hi !== undefined && b.lo > 0 && b.hi > 0) {
-      const cx = num(x + (BAR_WIDTH - 1) / 2);
+      const cx = num(x + (bw - 1) / 2);
       out.push(`<line class="whisker" x1="${cx}" y1="${num(l.y(b.lo))}" x2="${cx}" y2="${num(l.y(b.hi))}" stroke="#222222"/>`);
     }
   });
-  const lx = num(x0 + (chart.series.length * BAR_WIDTH) / 2);
+  const lx = num(x0 + (chart.series.length * bw) / 2);
   const ly = PAD_TOP + PLOT_HEIGHT + 8;
-  out.push(`<text class="label" x="${lx}" y="${ly}" transform="rotate(-50 ${lx} ${ly})" text-anchor="end">${escapeXml(g.label)}</text>`);
+  out.push(`<text class="label" x="${lx}" y="${ly}" transform="rotate(-${LABEL_ANGLE} ${lx} ${ly})" text-anchor="end">${escapeXml(g.label)}</text>`);
 }
 
 /** The chart as an SVG document. */
@@ -132,10 +159,10 @@ export function barChartSvg(chart: BarChart): string {
   if (chart.subtitle) out.push(`<text x="${PAD_LEFT}" y="40" fill="#555555">${escapeXml(chart.subtitle)}</text>`);
   axes(chart, l, out);
   chart.groups.forEach((g, gi) => group(chart, l, g, gi, out));
-  chart.series.forEach((s, si) => {
-    const yy = l.legendTop + si * LEGEND_ROW;
-    out.push(`<rect class="legend" x="${PAD_LEFT}" y="${yy}" width="12" height="12" fill="${escapeXml(s.color)}"/>`);
-    out.push(`<text x="${PAD_LEFT + 18}" y="${yy + 10}">${escapeXml(s.name)}</text>`);
+  legendPlaces(chart, l.width).forEach(([x, yy], si) => {
+    const s = chart.series[si];
+    out.push(`<rect class="legend" x="${x}" y="${l.legendTop + yy}" width="12" height="12" fill="${escapeXml(s.color)}"/>`);
+    out.push(`<text x="${x + 18}" y="${l.legendTop + yy + 10}">${escapeXml(s.name)}</text>`);
   });
   out.push('</svg>');
   return out.join('\n') + '\n';
