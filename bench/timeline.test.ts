@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineClock, MARK, microCosts, workloadCosts, type TimedMark } from './timeline.ts';
+import { LineClock, MARK, microCosts, workloadCalls, workloadCosts, type TimedMark, type Timeline } from './timeline.ts';
 
 /** Marks of `passes` passes of operation `id`: [empty ms, ops ms] each, starting at t. */
 function marks(id: number, passes: [number, number][], t = 1000): TimedMark[] {
@@ -14,11 +14,13 @@ function marks(id: number, passes: [number, number][], t = 1000): TimedMark[] {
 
 describe('bench timelines', () => {
   it('cut console text into lines stamped with the time their newline came', () => {
-    const c = new LineClock();
+    const seen: string[] = [];
+    const c = new LineClock((l) => seen.push(l.text));
     c.take('ab', 1);
     c.take('c\r\nde\nf', 2);
     c.take('\n', 3);
     expect(c.lines).toEqual([{ ms: 2, text: 'abc' }, { ms: 2, text: 'de' }, { ms: 3, text: 'f' }]);
+    expect(seen).toEqual(['abc', 'de', 'f']);
   });
 
   it('an operation costs (fastest loop pass - fastest empty pass) / operations, in ns', () => {
@@ -72,5 +74,15 @@ describe('bench timelines', () => {
     const w = workloadCosts(tl);
     expect(w.get('null')).toEqual({ name: 'null', iters: 1000, checksum: '0x0000abcd', ns: 50e6 / 1000 });
     expect(w.get('fork')!.ns).toBeCloseTo(200e6 / 10, 6);
+  });
+
+  it('VMI calls per iteration: the counts at the RESULT line less those at the line before', () => {
+    const tl: Timeline = {
+      marks: [],
+      lines: [{ ms: 0, text: 'cpus: 1 online' }, { ms: 1, text: 'RESULT name=mmap iters=10 cycles=5 checksum=0x00000001' }],
+      lineCalls: [{ SetPxE: [100, 0], IRET: [5, 0] }, { SetPxE: [150, 200], IRET: [5, 0], InvalPage: [0, 30] }],
+    };
+    expect(workloadCalls(tl).get('mmap')).toEqual({ SetPxE: [5, 20], InvalPage: [0, 3] });
+    expect(workloadCalls({ lines: tl.lines, marks: [] }).size).toBe(0);
   });
 });

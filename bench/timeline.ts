@@ -13,9 +13,14 @@
 export interface TimedLine { ms: number; text: string }
 export interface TimedMark { code: number; ms: number }
 
+/** VMI calls so far by name: [through the ROM, inlined] */
+export type CallCounts = Record<string, [number, number]>;
+
 export interface Timeline {
   lines: TimedLine[];
   marks: TimedMark[];
+  /** with a VMI ROM: the call counts when each line was complete (index-aligned with `lines`) */
+  lineCalls?: CallCounts[];
 }
 
 /** Cuts console text into lines, stamping each with the time its newline arrived. */
@@ -23,12 +28,17 @@ export class LineClock {
   readonly lines: TimedLine[] = [];
   private partial = '';
 
+  /** `onLine` sees each line as it is complete */
+  constructor(private readonly onLine?: (line: TimedLine) => void) {}
+
   take(text: string, ms: number): void {
     this.partial += text;
     let nl: number;
     while ((nl = this.partial.indexOf('\n')) >= 0) {
-      this.lines.push({ ms, text: this.partial.slice(0, nl).replace(/\r$/, '') });
+      const line = { ms, text: this.partial.slice(0, nl).replace(/\r$/, '') };
+      this.lines.push(line);
       this.partial = this.partial.slice(nl + 1);
+      this.onLine?.(line);
     }
   }
 }
@@ -113,6 +123,25 @@ export function workloadCosts(tl: Timeline): Map<string, WorkloadCost> {
     if (!r || k === 0) return;
     const iters = Number(r[2]);
     out.set(r[1], { name: r[1], iters, checksum: r[3], ns: ((line.ms - tl.lines[k - 1].ms) * 1e6) / iters });
+  });
+  return out;
+}
+
+/** VMI calls per iteration of each workload, by name: [through the ROM, inlined] (empty without counts). */
+export function workloadCalls(tl: Timeline): Map<string, CallCounts> {
+  const out = new Map<string, CallCounts>();
+  const at = tl.lineCalls;
+  if (!at) return out;
+  tl.lines.forEach((line, k) => {
+    const r = RESULT.exec(line.text);
+    if (!r || k === 0 || !at[k] || !at[k - 1]) return;
+    const iters = Number(r[2]);
+    const per: CallCounts = {};
+    for (const [name, [called, inlined]] of Object.entries(at[k])) {
+      const [c0, i0] = at[k - 1][name] ?? [0, 0];
+      if (called - c0 + inlined - i0 > 0) per[name] = [(called - c0) / iters, (inlined - i0) / iters];
+    }
+    out.set(r[1], per);
   });
   return out;
 }

@@ -23,10 +23,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Machine } from '../runtime/machine.ts';
-import { installRom } from '../vmirom/rom.ts';
+import { installRom, type VmiRom } from '../vmirom/rom.ts';
 import { TranslatingEngine } from '../translator/engine/machine-engine.ts';
 import { DEFAULT_ENGINE_OPTIONS } from '../translator/engine/engine.ts';
-import { LineClock, type Timeline } from './timeline.ts';
+import { LineClock, type CallCounts, type Timeline } from './timeline.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const KERNEL = join(ROOT, 'guest', 'kernel.elf');
@@ -44,6 +44,13 @@ export interface BootConfig {
   memMiB?: number;
 }
 
+/** The ROM's call counts by name: [through the ROM, inlined]. */
+function callCounts(rom: VmiRom): CallCounts {
+  const out: CallCounts = {};
+  for (const c of rom.stats.byName()) out[c.name] = [c.calls, 0];
+  return out;
+}
+
 export interface BootResult extends Timeline {
   exitCode: number;
   reason: string;
@@ -53,7 +60,9 @@ export interface BootResult extends Timeline {
 /** The boot itself, in this process (the child's work). */
 export async function bootHere(cfg: BootConfig): Promise<BootResult> {
   if (cfg.mode === 'qemu') throw new Error('a qemu boot runs qemu, not vmidbt');
-  const clock = new LineClock();
+  let rom: VmiRom | undefined;
+  const lineCalls: CallCounts[] = [];
+  const clock = new LineClock(() => { lineCalls.push(rom ? callCounts(rom) : {}); });
   const machine = new Machine({
     memMiB: cfg.memMiB ?? 128,
     console: (bytes) => clock.take(Buffer.from(bytes).toString('latin1'), performance.now()),
@@ -61,13 +70,13 @@ export async function bootHere(cfg: BootConfig): Promise<BootResult> {
   if (cfg.mode !== 'interp') machine.engine = new TranslatingEngine({ ...DEFAULT_ENGINE_OPTIONS });
   // interp and native hide the ROM: the kernel finds none and stays native
   if (cfg.mode === 'rom' || cfg.mode === 'inline') {
-    const rom = installRom(machine, { timing: false });
-    machine.sipiHook = (id, vector) => rom.onStartupIpi(id, vector);
+    const r = (rom = installRom(machine, { timing: false }));
+    machine.sipiHook = (id, vector) => r.onStartupIpi(id, vector);
   }
   machine.loadKernel(readFileSync(KERNEL), `guest/kernel.elf ${cfg.append}`);
   const r = await machine.run();
   return {
-    lines: clock.lines, marks: machine.benchPort.marks,
+    lines: clock.lines, marks: machine.benchPort.marks, lineCalls: rom ? lineCalls : undefined,
     exitCode: r.stop.exitCode, reason: r.stop.kind === 'error' ? r.stop.message : r.stop.reason,
     instructions: r.instructions,
   };

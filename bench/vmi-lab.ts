@@ -14,7 +14,7 @@
  */
 import { loadavg } from 'node:os';
 import { boot, type BootConfig, type Column, type VmidbtMode } from './vmi-boot.ts';
-import { microCosts, workloadCosts } from './timeline.ts';
+import { microCosts, workloadCalls, workloadCosts, type CallCounts } from './timeline.ts';
 
 export interface LabOptions {
   runs: number;
@@ -51,6 +51,8 @@ export interface LabData {
   /** host ns per iteration */
   workloads: Samples;
   workloadIters: Record<string, Partial<Record<Column, number>>>;
+  /** VMI calls per iteration of each workload on the ROM columns (first round): [through the ROM, inlined] by name */
+  workloadCalls: Record<string, Partial<Record<Column, CallCounts>>>;
   /** checksum by workload and iteration count: equal on every column that ran those iterations */
   checksums: Record<string, Record<number, string>>;
   /** the host's 1-minute load average before each boot */
@@ -111,7 +113,9 @@ async function microRound(o: LabOptions, round: number, d: LabData): Promise<voi
 async function workloadRound(o: LabOptions, round: number, d: LabData): Promise<void> {
   for (const col of rotate(d.columns, round)) {
     o.progress(`round ${round + 1}/${o.runs}: OS workloads, ${col}`);
-    for (const w of workloadCosts(await checkedBoot({ mode: col, append: workloadAppend(o, col) }, d)).values()) {
+    const tl = await checkedBoot({ mode: col, append: workloadAppend(o, col) }, d);
+    if (round === 0) for (const [w, calls] of workloadCalls(tl)) (d.workloadCalls[w] ??= {})[col] = calls;
+    for (const w of workloadCosts(tl).values()) {
       push(d.workloads, w.name, col, w.ns);
       (d.workloadIters[w.name] ??= {})[col] = w.iters;
       // the same iterations must give the same checksum however the guest ran
@@ -127,7 +131,7 @@ export async function runLab(o: LabOptions): Promise<LabData> {
   const t0 = performance.now();
   const d: LabData = {
     runs: o.runs, modes: o.modes, columns: o.workloads ? [...o.modes, ...(o.qemu ? ['qemu' as const] : [])] : [],
-    ops: [], micro: {}, microUnits: {}, microAdds: {}, workloads: {}, workloadIters: {}, checksums: {},
+    ops: [], micro: {}, microUnits: {}, microAdds: {}, workloads: {}, workloadIters: {}, workloadCalls: {}, checksums: {},
     load: [], seconds: 0,
   };
   for (let round = 0; round < o.runs; round++) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closingLine, ratioCell, targets, microTable, unitTable, charts } from './vmi-report.ts';
+import { callTable, closingLine, ratioCell, targets, microTable, unitTable, charts } from './vmi-report.ts';
 import { rotate, type LabData } from './vmi-lab.ts';
 
 /** A laboratory result with made-up samples (5 rounds). */
@@ -27,7 +27,8 @@ function lab(): LabData {
     },
     microAdds: {},
     workloads: { null: { native: five(1000), inline: five(1000), rom: five(1200), interp: five(5000), qemu: five(10) } },
-    workloadIters: {}, checksums: {}, load: [1, 2], seconds: 1,
+    workloadIters: {}, checksums: {},
+    workloadCalls: { null: { inline: { SetPxE: [1, 3], IRET: [2, 0] } } }, load: [1, 2], seconds: 1,
   };
 }
 
@@ -60,6 +61,11 @@ describe('bench vmi report', () => {
     const w = t.get('workload null: inlined / native translated')!;
     expect(w.met).toBe(false);
     expect(w.value).toContain('inside the noise');
+  });
+
+  it('lists the VMI calls per iteration of each workload, most frequent first', () => {
+    const t = callTable(lab()).split('\n');
+    expect(t[2]).toMatch(/^null\s+6.00\s+50%\s+SetPxE 4.00, IRET 2.00$/);
   });
 
   it('tables and charts name every way of running', () => {

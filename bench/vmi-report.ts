@@ -114,6 +114,22 @@ export function workloadTable(d: LabData): string {
   return formatTable(head, rows);
 }
 
+/** VMI calls per iteration of each workload, from the paravirtual column's first boot: total, share inlined, the most frequent. */
+export function callTable(d: LabData): string {
+  const pv = pvColumn(d);
+  const rows: string[][] = [];
+  for (const [w, byCol] of Object.entries(d.workloadCalls)) {
+    const calls = byCol[pv];
+    if (!calls) continue;
+    const list = Object.entries(calls).map(([name, [c, i]]) => ({ name, n: c + i, inlined: i })).sort((a, b) => b.n - a.n);
+    const total = list.reduce((s, c) => s + c.n, 0);
+    const inlined = list.reduce((s, c) => s + c.inlined, 0);
+    const top = list.slice(0, 5).map((c) => `${c.name} ${fmt3(c.n)}`).join(', ');
+    rows.push([w, fmt3(total), total ? `${Math.round((inlined / total) * 100)}%` : '-', top]);
+  }
+  return formatTable(['workload', 'VMI calls/iteration', 'inlined', 'most frequent (per iteration)'], rows);
+}
+
 export interface Target { what: string; value: string; limit: string; met: boolean | undefined }
 
 const medianOf = (s: Samples, key: string, col: Column) => summaryOf(s, key, col).median;
@@ -195,7 +211,7 @@ export function jsonRecord(d: LabData, extra: Record<string, unknown>): unknown 
       ns: summaries(d.micro), callRetPairs: summaries(d.microUnits), adds: summaries(d.microAdds),
       samples: d.micro, callRetSamples: d.microUnits, addSamples: d.microAdds,
     },
-    workloads: { ns: summaries(d.workloads), samples: d.workloads, iterations: d.workloadIters, checksums: d.checksums },
+    workloads: { ns: summaries(d.workloads), samples: d.workloads, iterations: d.workloadIters, checksums: d.checksums, vmiCallsPerIteration: d.workloadCalls },
     targets: targets(d),
     closing: closingLine(d),
   };

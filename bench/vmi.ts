@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { UserError } from '../base/errors.ts';
 import { KERNEL, ROOT, INLINER, type VmidbtMode } from './vmi-boot.ts';
 import { runLab, type LabData } from './vmi-lab.ts';
-import { charts, closingLine, jsonRecord, microTable, targetLines, targets, unitTable, workloadTable, COLUMN_NAMES, OP_LABELS } from './vmi-report.ts';
+import { callTable, charts, closingLine, jsonRecord, microTable, targetLines, targets, unitTable, workloadTable, COLUMN_NAMES, OP_LABELS } from './vmi-report.ts';
 import { fmt } from './table.ts';
 import { median } from './stats.ts';
 
@@ -90,6 +90,8 @@ export async function benchVmi(o: BenchVmiOptions): Promise<number> {
   if (d.columns.length) {
     console.log('\nOS workloads: host us per iteration (median ±half range); ~ = inside the noise');
     console.log(workloadTable(d));
+    console.log(`\nVMI calls per iteration of each workload (${COLUMN_NAMES[d.modes.includes('inline') ? 'inline' : 'rom']}, first round)`);
+    console.log(callTable(d));
   }
   console.log('\nTargets (issue 10)');
   console.log(targetLines(targets(d)));
