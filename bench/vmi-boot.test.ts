@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { bootHere } from './vmi-boot.ts';
+import { microCosts } from './timeline.ts';
+
+// The guest's microbenchmarks end to end, in-process: that every loop runs in
+// both forms and is marked for the host, not how fast (no timed assertion).
+describe('bench vmi boots', () => {
+  it('native translated: the loops run at CPL 0 and every pass is marked', async () => {
+    const r = await bootHere({ mode: 'native', append: 'vmibench=irq_off,pte_round,iret_user,sysexit vmibench.scale=0.005 vmibench.reps=2' });
+    expect(r.exitCode).toBe(0);
+    expect(r.lines.some((l) => l.text.startsWith('VMIBENCH begin mode=native marks=host reps=2'))).toBe(true);
+    const c = microCosts(r);
+    expect([...c.keys()]).toEqual(['callret', 'add', 'irq_off', 'pte_round', 'iret_user', 'sysexit']);
+    for (const m of c.values()) expect(m.passes).toBe(2);
+    expect(c.get('add')!.per).toBe(8);
+    expect(r.lineCalls).toBeUndefined();
+  }, 60_000);
+
+  it('through the ROM: the call sites are patched, the VMI forms run, the ROM counts them', async () => {
+    const r = await bootHere({ mode: 'rom', append: 'vmibench=irq_off,batch64_deferred,iret_same vmibench.scale=0.005 vmibench.reps=2' });
+    expect(r.exitCode).toBe(0);
+    expect(r.lines.some((l) => l.text.startsWith('VMIBENCH begin mode=vmi marks=host'))).toBe(true);
+    const c = microCosts(r);
+    expect([...c.keys()]).toEqual(['callret', 'add', 'irq_off', 'batch64_deferred', 'iret_same']);
+    expect(r.lineCalls).toHaveLength(r.lines.length);
+    const end = r.lines.findIndex((l) => l.text === 'VMIBENCH end');
+    const calls = r.lineCalls![end];
+    const n = c.get('irq_off')!.n;
+    const total = (name: string) => (calls[name] ?? [0, 0])[0] + (calls[name] ?? [0, 0])[1];
+    // a warm-up of n/4 + 1 and two passes of n
+    expect(total('DisableInterrupts')).toBeGreaterThanOrEqual(2 * n + Math.floor(n / 4) + 1);
+    expect(total('SetPxE')).toBeGreaterThanOrEqual(64 * 2 * c.get('batch64_deferred')!.n);
+    expect(total('IRET')).toBeGreaterThanOrEqual(2 * c.get('iret_same')!.n);
+  }, 60_000);
+
+  it('an unknown operation ends the boot with the guest\'s failure status', async () => {
+    const r = await bootHere({ mode: 'interp', append: 'vmibench=nosuchop' });
+    expect(r.exitCode).toBe(1);
+    expect(r.lines.some((l) => l.text.includes('unknown operation in vmibench=nosuchop'))).toBe(true);
+  }, 60_000);
+});
