@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineClock, MARK, microCosts, workloadCalls, workloadCosts, type TimedMark, type Timeline } from './timeline.ts';
+import { inlinedShare, LineClock, MARK, microCalls, microCosts, workloadCalls, workloadCosts, type TimedMark, type Timeline } from './timeline.ts';
 
 /** Marks of `passes` passes of operation `id`: [empty ms, ops ms] each, starting at t. */
 function marks(id: number, passes: [number, number][], t = 1000): TimedMark[] {
@@ -84,5 +84,17 @@ describe('bench timelines', () => {
     };
     expect(workloadCalls(tl).get('mmap')).toEqual({ SetPxE: [5, 20], InvalPage: [0, 3] });
     expect(workloadCalls({ lines: tl.lines, marks: [] }).size).toBe(0);
+  });
+
+  it('VMI calls of each microbenchmark, and the share inlined', () => {
+    const tl: Timeline = {
+      marks: [],
+      lines: [{ ms: 0, text: 'VMIBENCH begin' }, { ms: 1, text: 'VMIBENCH id=3 op=irq_off kind=op n=10 per=1 cycles=1 empty=1' }],
+      lineCalls: [{ OUTB: [5, 0] }, { OUTB: [6, 0], DisableInterrupts: [1, 39] }],
+    };
+    const c = microCalls(tl).get('irq_off')!;
+    expect(c).toEqual({ OUTB: [1, 0], DisableInterrupts: [1, 39] });
+    expect(inlinedShare(c)).toBeCloseTo(39 / 41, 12);
+    expect(inlinedShare({})).toBeNaN();
   });
 });

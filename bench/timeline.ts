@@ -127,21 +127,41 @@ export function workloadCosts(tl: Timeline): Map<string, WorkloadCost> {
   return out;
 }
 
-/** VMI calls per iteration of each workload, by name: [through the ROM, inlined] (empty without counts). */
-export function workloadCalls(tl: Timeline): Map<string, CallCounts> {
+/** The calls made between line k-1 and line k, divided by `per`. */
+function callsBetween(at: CallCounts[], k: number, per: number): CallCounts {
+  const out: CallCounts = {};
+  for (const [name, [called, inlined]] of Object.entries(at[k])) {
+    const [c0, i0] = at[k - 1][name] ?? [0, 0];
+    if (called - c0 + inlined - i0 > 0) out[name] = [(called - c0) / per, (inlined - i0) / per];
+  }
+  return out;
+}
+
+/** Per line matching `re`: the calls made since the line before, divided by `per(match)`, keyed by `key(match)`. */
+function callsAt(tl: Timeline, re: RegExp, key: (m: RegExpExecArray) => string, per: (m: RegExpExecArray) => number): Map<string, CallCounts> {
   const out = new Map<string, CallCounts>();
   const at = tl.lineCalls;
   if (!at) return out;
   tl.lines.forEach((line, k) => {
-    const r = RESULT.exec(line.text);
-    if (!r || k === 0 || !at[k] || !at[k - 1]) return;
-    const iters = Number(r[2]);
-    const per: CallCounts = {};
-    for (const [name, [called, inlined]] of Object.entries(at[k])) {
-      const [c0, i0] = at[k - 1][name] ?? [0, 0];
-      if (called - c0 + inlined - i0 > 0) per[name] = [(called - c0) / iters, (inlined - i0) / iters];
-    }
-    out.set(r[1], per);
+    const m = re.exec(line.text);
+    if (m && k > 0 && at[k] && at[k - 1]) out.set(key(m), callsBetween(at, k, per(m)));
   });
   return out;
+}
+
+/** VMI calls per iteration of each workload, by name: [through the ROM, inlined] (empty without counts). */
+export function workloadCalls(tl: Timeline): Map<string, CallCounts> {
+  return callsAt(tl, RESULT, (m) => m[1], (m) => Number(m[2]));
+}
+
+/** VMI calls of each microbenchmark (warm-up and passes together), by name: [through the ROM, inlined]. */
+export function microCalls(tl: Timeline): Map<string, CallCounts> {
+  return callsAt(tl, OP_LINE, (m) => m[2], () => 1);
+}
+
+/** The share of calls inlined in a set of counts (NaN with none). */
+export function inlinedShare(calls: CallCounts): number {
+  let all = 0, inlined = 0;
+  for (const [c, i] of Object.values(calls)) { all += c + i; inlined += i; }
+  return all ? inlined / all : NaN;
 }

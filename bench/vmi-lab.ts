@@ -14,7 +14,7 @@
  */
 import { loadavg } from 'node:os';
 import { boot, type BootConfig, type Column, type VmidbtMode } from './vmi-boot.ts';
-import { microCosts, workloadCalls, workloadCosts, type CallCounts } from './timeline.ts';
+import { inlinedShare, microCalls, microCosts, workloadCalls, workloadCosts, type CallCounts } from './timeline.ts';
 
 export interface LabOptions {
   runs: number;
@@ -48,6 +48,8 @@ export interface LabData {
   microUnits: Samples;
   /** the same in adds of the same boot */
   microAdds: Samples;
+  /** the share of each operation's VMI calls the inlined column ran inline (first round) */
+  inlinedShare: Record<string, number>;
   /** host ns per iteration */
   workloads: Samples;
   workloadIters: Record<string, Partial<Record<Column, number>>>;
@@ -96,7 +98,9 @@ async function checkedBoot(cfg: BootConfig, d: LabData) {
 async function microRound(o: LabOptions, round: number, d: LabData): Promise<void> {
   for (const mode of rotate(o.modes, round)) {
     o.progress(`round ${round + 1}/${o.runs}: microbenchmarks, ${mode}`);
-    const costs = microCosts(await checkedBoot({ mode, append: microAppend(o, mode) }, d));
+    const tl = await checkedBoot({ mode, append: microAppend(o, mode) }, d);
+    if (mode === 'inline' && round === 0) for (const [op, calls] of microCalls(tl)) d.inlinedShare[op] = inlinedShare(calls);
+    const costs = microCosts(tl);
     const unit = costs.get('callret'), add = costs.get('add');
     if (!unit || !add) throw new Error(`${mode}: the guest measured no call/ret pair or add (is the bench port there?)`);
     for (const c of costs.values()) {
@@ -131,7 +135,7 @@ export async function runLab(o: LabOptions): Promise<LabData> {
   const t0 = performance.now();
   const d: LabData = {
     runs: o.runs, modes: o.modes, columns: o.workloads ? [...o.modes, ...(o.qemu ? ['qemu' as const] : [])] : [],
-    ops: [], micro: {}, microUnits: {}, microAdds: {}, workloads: {}, workloadIters: {}, workloadCalls: {}, checksums: {},
+    ops: [], micro: {}, microUnits: {}, microAdds: {}, inlinedShare: {}, workloads: {}, workloadIters: {}, workloadCalls: {}, checksums: {},
     load: [], seconds: 0,
   };
   for (let round = 0; round < o.runs; round++) {

@@ -26,6 +26,7 @@ function lab(): LabData {
       pte_round: { native: five(7.5), rom: five(125), inline: five(3), interp: five(2.5) },
     },
     microAdds: {},
+    inlinedShare: { irq_off: 1, pte_invlpg: 0.5, callret: NaN },
     workloads: { null: { native: five(1000), inline: five(1000), rom: five(1200), interp: five(5000), qemu: five(10) } },
     workloadIters: {}, checksums: {},
     workloadCalls: { null: { inline: { SetPxE: [1, 3], IRET: [2, 0] } } }, load: [1, 2], seconds: 1,
@@ -72,7 +73,11 @@ describe('bench vmi report', () => {
     const table = microTable(lab());
     expect(table.split('\n')[0]).toMatch(/interp .* native .* ROM .* inlined .* inlined\/native .* inlined\/ROM/);
     expect(table).toContain('cli | DisableInterrupts');
-    expect(unitTable(lab()).split('\n')[0]).toMatch(/interp c\/r .* inlined c\/r .* interp adds .* inlined adds/);
+    const units = unitTable(lab()).split('\n');
+    expect(units[0]).toMatch(/interp c\/r .* inlined c\/r .* interp adds .* inlined adds .* calls inlined$/);
+    expect(units.find((l) => l.startsWith('cli'))).toMatch(/100%$/);
+    expect(units.find((l) => l.startsWith('PTE+invlpg |'))).toMatch(/50%$/);
+    expect(units.find((l) => l.startsWith('unit: call'))).toMatch(/-$/);
     const c = charts(lab(), 'note');
     expect(c.ops).toContain('VMI call, inlined');
     expect(c.workloads).toContain('QEMU TCG, native');

@@ -91,14 +91,21 @@ export function microTable(d: LabData): string {
   return formatTable(head, rows);
 }
 
-/** The same costs in the units of each boot: call/ret pairs and adds. */
+/** The same costs in the units of each boot: call/ret pairs and adds; and how many of the operation's calls were inlined. */
 export function unitTable(d: LabData): string {
+  const shares = d.modes.includes('inline');
   const head = ['operation (units)', ...d.modes.map((m) => `${SHORT[m]} c/r`), ...d.modes.map((m) => `${SHORT[m]} adds`)];
-  const rows = d.ops.map((op) => [
-    OP_LABELS[op.name] ?? op.name,
-    ...d.modes.map((m) => fmt3(summaryOf(d.microUnits, op.name, m).median)),
-    ...d.modes.map((m) => fmt3(summaryOf(d.microAdds, op.name, m).median)),
-  ]);
+  if (shares) head.push('calls inlined');
+  const rows = d.ops.map((op) => {
+    const row = [
+      OP_LABELS[op.name] ?? op.name,
+      ...d.modes.map((m) => fmt3(summaryOf(d.microUnits, op.name, m).median)),
+      ...d.modes.map((m) => fmt3(summaryOf(d.microAdds, op.name, m).median)),
+    ];
+    const share = d.inlinedShare[op.name];
+    if (shares) row.push(share === undefined || Number.isNaN(share) ? '-' : `${Math.round(share * 100)}%`);
+    return row;
+  });
   return formatTable(head, rows);
 }
 
@@ -209,7 +216,7 @@ export function jsonRecord(d: LabData, extra: Record<string, unknown>): unknown 
     ops: d.ops,
     micro: {
       ns: summaries(d.micro), callRetPairs: summaries(d.microUnits), adds: summaries(d.microAdds),
-      samples: d.micro, callRetSamples: d.microUnits, addSamples: d.microAdds,
+      samples: d.micro, callRetSamples: d.microUnits, addSamples: d.microAdds, inlinedShare: d.inlinedShare,
     },
     workloads: { ns: summaries(d.workloads), samples: d.workloads, iterations: d.workloadIters, checksums: d.checksums, vmiCallsPerIteration: d.workloadCalls },
     targets: targets(d),
