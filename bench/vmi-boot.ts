@@ -6,7 +6,10 @@
  *   native instructions, each one emulated, the trap-and-emulate analogue;
  * - `native`: no ROM, translated (`--no-rom`);
  * - `rom`: the VMI ROM, every call through it (`--no-vmi-inline`);
- * - `inline`: the VMI ROM with calls inlined by the translator (the default);
+ * - `inline`: the VMI ROM with calls inlined by the translator (the default).
+ *   A translator without a VMI call inliner (`INLINER` false) runs this
+ *   column the way it runs every VMI call, through the ROM, and the report
+ *   says so;
  * - `qemu`: qemu-system-i386 (TCG) booting the same kernel natively.
  *
  * vmidbt boots run in a child process each (this file is also that child's
@@ -33,8 +36,17 @@ export const KERNEL = join(ROOT, 'guest', 'kernel.elf');
 
 export type VmidbtMode = 'interp' | 'native' | 'rom' | 'inline';
 
-/** whether this build's translator inlines VMI calls (the `inline` mode exists) */
-export const INLINER = false;
+/**
+ * What a translator that inlines VMI calls offers on top of the plain one
+ * (translator/engine/machine-engine.ts `useRom`, engine option `vmiInline`,
+ * `VmiRom.callCounts`). Detected rather than assumed, so this file builds
+ * and measures the same way before and after the inliner is there.
+ */
+interface InliningEngine { useRom(rom: VmiRom): void }
+interface InliningRom { callCounts(): { name: string; called: number; inlined: number }[] }
+
+/** whether this build's translator inlines VMI calls (else the `inline` column runs every call through the ROM) */
+export const INLINER = typeof (TranslatingEngine.prototype as Partial<InliningEngine>).useRom === 'function';
 export type Column = VmidbtMode | 'qemu';
 
 export interface BootConfig {
@@ -47,8 +59,16 @@ export interface BootConfig {
 /** The ROM's call counts by name: [through the ROM, inlined]. */
 function callCounts(rom: VmiRom): CallCounts {
   const out: CallCounts = {};
-  for (const c of rom.stats.byName()) out[c.name] = [c.calls, 0];
+  const split = (rom as Partial<InliningRom>).callCounts?.call(rom);
+  if (split) for (const c of split) out[c.name] = [c.called, c.inlined];
+  else for (const c of rom.stats.byName()) out[c.name] = [c.calls, 0];
   return out;
+}
+
+/** The translator of a mode: `rom` with inlining off (`--no-vmi-inline`), the others as `vmidbt run` makes it. */
+function engineFor(mode: VmidbtMode): TranslatingEngine | undefined {
+  if (mode === 'interp') return undefined;
+  return new TranslatingEngine({ ...DEFAULT_ENGINE_OPTIONS, ...(mode === 'rom' ? { vmiInline: false } : {}) });
 }
 
 export interface BootResult extends Timeline {
@@ -67,11 +87,13 @@ export async function bootHere(cfg: BootConfig): Promise<BootResult> {
     memMiB: cfg.memMiB ?? 128,
     console: (bytes) => clock.take(Buffer.from(bytes).toString('latin1'), performance.now()),
   });
-  if (cfg.mode !== 'interp') machine.engine = new TranslatingEngine({ ...DEFAULT_ENGINE_OPTIONS });
+  const engine = engineFor(cfg.mode);
+  if (engine) machine.engine = engine;
   // interp and native hide the ROM: the kernel finds none and stays native
   if (cfg.mode === 'rom' || cfg.mode === 'inline') {
     const r = (rom = installRom(machine, { timing: false }));
     machine.sipiHook = (id, vector) => r.onStartupIpi(id, vector);
+    (engine as Partial<InliningEngine> | undefined)?.useRom?.(r);
   }
   machine.loadKernel(readFileSync(KERNEL), `guest/kernel.elf ${cfg.append}`);
   const r = await machine.run();
