@@ -26,6 +26,8 @@ export interface LabOptions {
   reps: number;
   /** the ways vmidbt runs the guest, and whether QEMU and the workloads run at all */
   modes: VmidbtMode[];
+  /** whether the translator inlines VMI calls (else the `inline` mode runs them through the ROM) */
+  inliner: boolean;
   qemu: boolean;
   workloads: boolean;
   /** operations (vmibench names) to measure; empty for all */
@@ -39,6 +41,8 @@ export type Samples = Record<string, Partial<Record<Column, number[]>>>;
 export interface LabData {
   runs: number;
   modes: VmidbtMode[];
+  /** whether the `inline` column really inlined (a translator with a VMI call inliner) */
+  inliner: boolean;
   columns: Column[];
   /** operation name to its kind and the guest's per-iteration count */
   ops: { name: string; kind: 'op' | 'unit'; per: number; n: Partial<Record<VmidbtMode, number>> }[];
@@ -103,13 +107,15 @@ async function microRound(o: LabOptions, round: number, d: LabData): Promise<voi
     const costs = microCosts(tl);
     const unit = costs.get('callret'), add = costs.get('add');
     if (!unit || !add) throw new Error(`${mode}: the guest measured no call/ret pair or add (is the bench port there?)`);
+    // a unit at or below zero is a boot whose loop was not longer than its empty loop: no yardstick
+    for (const u of [unit, add]) if (u.ns <= 0) o.progress(`round ${round + 1}, ${mode}: ${u.name} measured ${u.ns.toFixed(2)} ns, below the resolution; no costs in ${u.name} units from this boot`);
     for (const c of costs.values()) {
       let op = d.ops.find((x) => x.name === c.name);
       if (!op) d.ops.push((op = { name: c.name, kind: c.kind, per: c.per, n: {} }));
       op.n[mode] = c.n;
       push(d.micro, c.name, mode, c.ns);
-      push(d.microUnits, c.name, mode, c.ns / unit.ns);
-      push(d.microAdds, c.name, mode, c.ns / add.ns);
+      if (unit.ns > 0) push(d.microUnits, c.name, mode, c.ns / unit.ns);
+      if (add.ns > 0) push(d.microAdds, c.name, mode, c.ns / add.ns);
     }
   }
 }
@@ -134,7 +140,7 @@ async function workloadRound(o: LabOptions, round: number, d: LabData): Promise<
 export async function runLab(o: LabOptions): Promise<LabData> {
   const t0 = performance.now();
   const d: LabData = {
-    runs: o.runs, modes: o.modes, columns: o.workloads ? [...o.modes, ...(o.qemu ? ['qemu' as const] : [])] : [],
+    runs: o.runs, modes: o.modes, inliner: o.inliner, columns: o.workloads ? [...o.modes, ...(o.qemu ? ['qemu' as const] : [])] : [],
     ops: [], micro: {}, microUnits: {}, microAdds: {}, inlinedShare: {}, workloads: {}, workloadIters: {}, workloadCalls: {}, checksums: {},
     load: [], seconds: 0,
   };

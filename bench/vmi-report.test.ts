@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { callTable, closingLine, ratioCell, targets, microTable, unitTable, charts } from './vmi-report.ts';
+import { callTable, closingLine, lossLines, ratioCell, targetLines, targets, microTable, unitTable, charts } from './vmi-report.ts';
 import { rotate, type LabData } from './vmi-lab.ts';
 
 /** A laboratory result with made-up samples (5 rounds). */
 function lab(): LabData {
   const five = (x: number) => [x, x * 1.01, x * 0.99, x * 1.02, x * 0.98];
   return {
-    runs: 5, modes: ['interp', 'native', 'rom', 'inline'], columns: ['interp', 'native', 'rom', 'inline', 'qemu'],
+    runs: 5, modes: ['interp', 'native', 'rom', 'inline'], inliner: true, columns: ['interp', 'native', 'rom', 'inline', 'qemu'],
     ops: [
       { name: 'callret', kind: 'unit', per: 1, n: {} },
       { name: 'irq_off', kind: 'op', per: 1, n: {} },
@@ -82,5 +82,28 @@ describe('bench vmi report', () => {
     expect(c.ops).toContain('VMI call, inlined');
     expect(c.workloads).toContain('QEMU TCG, native');
     expect(c.ops.match(/class="bar"/g)).toHaveLength(16);
+  });
+
+  it('lists where the paravirtual column is slower than native translated, with the figures that say why', () => {
+    const d = lab();
+    // pte_invlpg: inlined 300 ns against native 200 (1.5x), 15 c/r against 10; irq_off and pte_round are faster; null is inside the noise
+    d.workloads.fork = { native: [100, 101, 99, 102, 98], inline: [300, 303, 297, 306, 294] };
+    d.workloadCalls.fork = { inline: { SetPxE: [10, 30], IRET: [2, 0] } };
+    const rows = lossLines(d).split('\n').slice(2);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(/^PTE\+invlpg \| SetPxE\+InvalPage\s+1.50x\s+15.0 c\/r against 10.0$/);
+    expect(rows[1]).toMatch(/^workload fork\s+3.00x\s+42.0 VMI calls\/iteration$/);
+    delete d.micro.pte_invlpg;
+    delete d.workloads.fork;
+    expect(lossLines(d)).toMatch(/^\(none/);
+  });
+
+  it('says when the inlined column had no inliner behind it', () => {
+    const d = { ...lab(), inliner: false };
+    expect(targetLines(targets(d), false)).toMatch(/inlined DisableInterrupts .* yes \(no inliner\)/);
+    expect(targetLines(targets(d), false)).toMatch(/PTE rewrite\+invalidate\+access round, inlined .* yes \(no inliner\)/);
+    expect(targetLines(targets(d), true)).not.toContain('no inliner');
+    expect(charts(d, 'note').ops).toContain('VMI call, inlined (no inliner: ROM)');
+    expect(charts(lab(), 'note').ops).not.toContain('no inliner');
   });
 });

@@ -70,6 +70,7 @@ export function ratioCell(s: Samples, key: string, a: Column, b: Column): string
   const xa = samplesOf(s, key, a), xb = samplesOf(s, key, b);
   if (!xa.length || !xb.length) return '-';
   const r = median(pairedRatios(xa, xb));
+  if (!Number.isFinite(r)) return '-';
   return `${differs(xa, xb) ? ' ' : '~'}${r >= 10 ? fmt(r, 0) : r.toFixed(2)}x`;
 }
 
@@ -172,8 +173,44 @@ export function targets(d: LabData): Target[] {
   return out;
 }
 
-export function targetLines(ts: Target[]): string {
-  return formatTable(['target', 'measured', 'limit', 'met'], ts.map((t) => [t.what, t.value, t.limit, t.met === undefined ? 'not measured' : t.met ? 'yes' : 'NO']));
+/** The targets as a table; without an inliner the inlined figures are the ROM path's, and say so. */
+export function targetLines(ts: Target[], inliner = true): string {
+  const met = (t: Target) => {
+    if (t.met === undefined) return 'not measured';
+    const verdict = t.met ? 'yes' : 'NO';
+    return !inliner && /inlined/.test(t.what) ? `${verdict} (no inliner)` : verdict;
+  };
+  return formatTable(['target', 'measured', 'limit', 'met'], ts.map((t) => [t.what, t.value, t.limit, met(t)]));
+}
+
+/**
+ * Where the paravirtual column is slower than native translated beyond the
+ * noise: each operation and workload with its ratio and what it costs in
+ * call/ret pairs both ways (operations) or its VMI calls per iteration
+ * (workloads), the figures a closing note needs to say why.
+ */
+export function lossLines(d: LabData): string {
+  const pv = pvColumn(d);
+  const losing = (s: Samples, key: string) => {
+    const a = samplesOf(s, key, pv), b = samplesOf(s, key, 'native');
+    if (!a.length || !b.length || !differs(a, b)) return undefined;
+    const r = median(pairedRatios(a, b));
+    return r > 1 ? r : undefined;
+  };
+  const rows: string[][] = [];
+  for (const op of d.ops.filter((o) => o.kind === 'op')) {
+    const r = losing(d.micro, op.name);
+    if (r === undefined) continue;
+    const units = `${fmt3(medianOf(d.microUnits, op.name, pv))} c/r against ${fmt3(medianOf(d.microUnits, op.name, 'native'))}`;
+    rows.push([OP_LABELS[op.name] ?? op.name, `${r.toFixed(2)}x`, units]);
+  }
+  for (const w of Object.keys(d.workloads)) {
+    const r = losing(d.workloads, w);
+    if (r === undefined) continue;
+    const calls = Object.values(d.workloadCalls[w]?.[pv] ?? {}).reduce((n, [c, i]) => n + c + i, 0);
+    rows.push([`workload ${w}`, `${r.toFixed(2)}x`, `${fmt3(calls)} VMI calls/iteration`]);
+  }
+  return rows.length ? formatTable(['slower paravirtual', `${SHORT[pv]}/native`, 'why, in numbers'], rows) : '(none: the paravirtual column is never slower beyond the noise)';
 }
 
 /** The closing line: medians over the operations (units excluded) of each mode's cost in call/ret pairs. */
@@ -186,10 +223,15 @@ export function closingLine(d: LabData): string {
   return `bench vmi: ${ops.length} operations, inlined median ${med('inline')} call/ret pairs, ROM median ${med('rom')}, native-translated median ${med('native')}`;
 }
 
-function chart(title: string, subtitle: string, unit: string, cols: Column[], s: Samples, keys: string[], label: (k: string) => string, scale: number): BarChart {
+/** A column's name in a chart legend: an inlined column without an inliner says what it ran. */
+export function columnName(d: LabData, c: Column): string {
+  return c === 'inline' && !d.inliner ? `${COLUMN_NAMES.inline} (no inliner: ROM)` : COLUMN_NAMES[c];
+}
+
+function chart(title: string, subtitle: string, unit: string, cols: Column[], s: Samples, keys: string[], label: (k: string) => string, scale: number, name: (c: Column) => string): BarChart {
   return {
     title, subtitle, unit,
-    series: cols.map((c) => ({ name: COLUMN_NAMES[c], color: COLORS[c] })),
+    series: cols.map((c) => ({ name: name(c), color: COLORS[c] })),
     groups: keys.map((k) => ({
       label: label(k),
       bars: cols.map((c) => {
@@ -203,8 +245,8 @@ function chart(title: string, subtitle: string, unit: string, cols: Column[], s:
 export function charts(d: LabData, note: string): { ops: string; workloads: string } {
   const ops = d.ops.map((o) => o.name);
   return {
-    ops: barChartSvg(chart('What a privileged operation costs on vmidbt', note, 'host ns per operation', d.modes, d.micro, ops, (k) => OP_LABELS[k] ?? k, 1)),
-    workloads: barChartSvg(chart('OS workloads: cost per iteration', note, 'host us per iteration', d.columns, d.workloads, Object.keys(d.workloads), (k) => k, 1e-3)),
+    ops: barChartSvg(chart('What a privileged operation costs on vmidbt', note, 'host ns per operation', d.modes, d.micro, ops, (k) => OP_LABELS[k] ?? k, 1, (c) => columnName(d, c))),
+    workloads: barChartSvg(chart('OS workloads: cost per iteration', note, 'host us per iteration', d.columns, d.workloads, Object.keys(d.workloads), (k) => k, 1e-3, (c) => columnName(d, c))),
   };
 }
 
@@ -212,7 +254,7 @@ export function charts(d: LabData, note: string): { ops: string; workloads: stri
 export function jsonRecord(d: LabData, extra: Record<string, unknown>): unknown {
   const summaries = (s: Samples) => Object.fromEntries(Object.entries(s).map(([k, row]) => [k, Object.fromEntries(Object.keys(row).map((c) => [c, summaryOf(s, k, c as Column)]))]));
   return {
-    ...extra, runs: d.runs, modes: d.modes, columns: d.columns, seconds: d.seconds, load: d.load,
+    ...extra, runs: d.runs, modes: d.modes, inliner: d.inliner, columns: d.columns, seconds: d.seconds, load: d.load,
     ops: d.ops,
     micro: {
       ns: summaries(d.micro), callRetPairs: summaries(d.microUnits), adds: summaries(d.microAdds),

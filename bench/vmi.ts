@@ -15,21 +15,24 @@
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { UserError } from '../base/errors.ts';
 import { KERNEL, ROOT, INLINER, type VmidbtMode } from './vmi-boot.ts';
 import { runLab, type LabData } from './vmi-lab.ts';
-import { callTable, charts, closingLine, jsonRecord, microTable, targetLines, targets, unitTable, workloadTable, COLUMN_NAMES, OP_LABELS } from './vmi-report.ts';
+import { callTable, charts, closingLine, jsonRecord, lossLines, pvColumn, microTable, targetLines, targets, unitTable, workloadTable, COLUMN_NAMES, OP_LABELS } from './vmi-report.ts';
 import { fmt } from './table.ts';
 import { median } from './stats.ts';
 
 export interface BenchVmiOptions {
   runs?: string;
   quick?: boolean;
+  scale?: string;
   only?: string;
   qemu?: boolean;
   workloads?: boolean;
   saveCharts?: boolean;
+  /** where the JSON and charts go (default bench/out) */
+  out?: string;
 }
 
 function positive(v: string | undefined, name: string, dflt: number): number {
@@ -37,6 +40,14 @@ function positive(v: string | undefined, name: string, dflt: number): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 100) throw new UserError(`${name} must be an integer from 1 to 100, got '${v}'`, 2);
   return n;
+}
+
+/** Iterations relative to the default: --scale, else a quarter with --quick. */
+function scaleOf(o: BenchVmiOptions): number {
+  if (o.scale === undefined) return o.quick ? 0.25 : 1;
+  const x = Number(o.scale);
+  if (!Number.isFinite(x) || x <= 0 || x > 10) throw new UserError(`--scale must be a number above 0 and at most 10, got '${o.scale}'`, 2);
+  return x;
 }
 
 function qemuPresent(): boolean {
@@ -49,7 +60,7 @@ function loadNote(d: LabData): string {
 }
 
 function writeOutputs(d: LabData, o: BenchVmiOptions, note: string): string[] {
-  const outDir = join(ROOT, 'bench', 'out');
+  const outDir = resolve(o.out ?? join(ROOT, 'bench', 'out'));
   mkdirSync(outDir, { recursive: true });
   const record = jsonRecord(d, { date: new Date().toISOString(), host: { cores: cpus().length, model: cpus()[0]?.model, loadAtEnd: loadavg() }, note });
   writeFileSync(join(outDir, 'vmi.json'), JSON.stringify(record, null, 2) + '\n');
@@ -60,43 +71,55 @@ function writeOutputs(d: LabData, o: BenchVmiOptions, note: string): string[] {
     writeFileSync(join(dir, 'vmi-ops.svg'), svg.ops);
     if (d.columns.length) writeFileSync(join(dir, 'vmi-workloads.svg'), svg.workloads);
   }
-  return dirs.map((dir) => dir.slice(ROOT.length + 1));
+  // shown relative to the working directory when inside it
+  return dirs.map((dir) => (dir.startsWith(process.cwd() + '/') ? relative(process.cwd(), dir) : dir));
 }
 
-export async function benchVmi(o: BenchVmiOptions): Promise<number> {
-  if (!existsSync(KERNEL)) throw new UserError('bench vmi: guest/kernel.elf is missing', 2);
-  const runs = positive(o.runs, '--runs', 5);
-  const only = o.only ? o.only.split(',').filter(Boolean) : [];
-  const unknown = only.filter((n) => !(n in OP_LABELS));
-  if (unknown.length) throw new UserError(`bench vmi: unknown operation ${unknown.join(', ')} (known: ${Object.keys(OP_LABELS).join(', ')})`, 2);
-  const modes: VmidbtMode[] = INLINER ? ['interp', 'native', 'rom', 'inline'] : ['interp', 'native', 'rom'];
-  const qemu = o.qemu !== false && qemuPresent();
-  const err = (s: string) => process.stderr.write(s + '\n');
-  if (o.qemu !== false && !qemu) err('bench vmi: qemu-system-i386 not found; the QEMU column is left out');
-  if (!INLINER) err('bench vmi: this build has no VMI call inliner; the inlined column is left out');
-  if (runs < 5) err(`bench vmi: ${runs} runs (the figures want at least 5 for their statistics)`);
-  err(`bench vmi: ${runs} interleaved rounds of ${modes.map((m) => COLUMN_NAMES[m]).join(', ')}${qemu ? ', QEMU' : ''}; load now ${loadavg()[0].toFixed(2)}`);
-  const d = await runLab({
-    runs, modes, qemu, workloads: o.workloads !== false,
-    microScale: o.quick ? 0.05 : 0.2, workloadScale: o.quick ? 0.025 : 0.1, reps: 5,
-    only,
-    progress: (t) => err(`bench vmi: ${t}`),
-  });
-  const note = `median of ${runs} interleaved runs, whiskers min-max; ${loadNote(d)}`;
+const NO_INLINER = 'this build\'s translator has no VMI call inliner, so the inlined column runs every VMI call through the ROM, as the ROM column does';
+
+function printTables(d: LabData): void {
   console.log('Privileged operations: host ns per operation (median ±half range); ratios: median of per-round ratios, ~ = inside the noise');
   console.log(microTable(d));
+  if (!d.inliner) console.log(`(inlined: ${NO_INLINER})`);
   console.log('\nThe same in units measured in the same boot (medians): call/ret pairs (c/r) and adds');
   console.log(unitTable(d));
   if (d.columns.length) {
     console.log('\nOS workloads: host us per iteration (median ±half range); ~ = inside the noise');
     console.log(workloadTable(d));
-    console.log(`\nVMI calls per iteration of each workload (${COLUMN_NAMES[d.modes.includes('inline') ? 'inline' : 'rom']}, first round)`);
+    console.log(`\nVMI calls per iteration of each workload (${COLUMN_NAMES[pvColumn(d)]}, first round)`);
     console.log(callTable(d));
   }
   console.log('\nTargets (issue 10)');
-  console.log(targetLines(targets(d)));
+  console.log(targetLines(targets(d), d.inliner));
+  console.log(`\nWhere paravirtualization does not pay (${COLUMN_NAMES[pvColumn(d)]} against native, translated)`);
+  console.log(lossLines(d));
+}
+
+export async function benchVmi(o: BenchVmiOptions): Promise<number> {
+  if (!existsSync(KERNEL)) throw new UserError('bench vmi: guest/kernel.elf is missing', 2);
+  const runs = positive(o.runs, '--runs', 5);
+  const scale = scaleOf(o);
+  const only = o.only ? o.only.split(',').filter(Boolean) : [];
+  const unknown = only.filter((n) => !(n in OP_LABELS));
+  if (unknown.length) throw new UserError(`bench vmi: unknown operation ${unknown.join(', ')} (known: ${Object.keys(OP_LABELS).join(', ')})`, 2);
+  const modes: VmidbtMode[] = ['interp', 'native', 'rom', 'inline'];
+  const qemu = o.qemu !== false && qemuPresent();
+  const err = (s: string) => process.stderr.write(s + '\n');
+  if (o.qemu !== false && !qemu) err('bench vmi: qemu-system-i386 not found; the QEMU column is left out');
+  if (!INLINER) err(`bench vmi: ${NO_INLINER}`);
+  if (runs < 5) err(`bench vmi: ${runs} runs (the figures want at least 5 for their statistics)`);
+  if (scale < 1) err(`bench vmi: iterations scaled by ${scale}: a smoke test, not a measurement`);
+  err(`bench vmi: ${runs} interleaved rounds of ${modes.map((m) => COLUMN_NAMES[m]).join(', ')}${qemu ? ', QEMU' : ''}; load now ${loadavg()[0].toFixed(2)}`);
+  const d = await runLab({
+    runs, modes, inliner: INLINER, qemu, workloads: o.workloads !== false,
+    microScale: 0.2 * scale, workloadScale: 0.1 * scale, reps: 5,
+    only,
+    progress: (t) => err(`bench vmi: ${t}`),
+  });
+  const note = `median of ${runs} interleaved runs, whiskers min-max; ${loadNote(d)}${INLINER ? '' : '; no VMI inliner in this build: the inlined column runs every call through the ROM'}`;
+  printTables(d);
   const dirs = writeOutputs(d, o, note);
-  console.log(`\n${note}; ${fmt(d.seconds, 0)} s; bench/out/vmi.json, charts in ${dirs.join(' and ')}`);
+  console.log(`\n${note}; ${fmt(d.seconds, 0)} s; ${join(dirs[0], 'vmi.json')}, charts in ${dirs.join(' and ')}`);
   console.log(closingLine(d));
   return 0;
 }
