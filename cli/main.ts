@@ -103,10 +103,12 @@ export async function main(argv: string[], ext: CliExtensions = {}): Promise<num
     .argument('<suite>', 'vmi')
     .option('--runs <n>', 'interleaved rounds; each figure is the median over them', '5')
     .option('--quick', 'a quarter of the iterations (a smoke test, not a measurement)')
+    .option('--scale <x>', 'iterations relative to the default (--quick is 0.25)')
     .option('--only <ops>', 'comma-separated operations (vmibench names) to measure')
     .option('--no-qemu', 'leave out the QEMU column')
     .option('--no-workloads', 'microbenchmarks only')
     .option('--save-charts', 'also write the charts the README shows (bench/charts/)')
+    .option('--out <dir>', 'where vmi.json and the charts go (default: bench/out in the checkout)')
     .action(async (suite: string, opts) => {
       if (!ext.bench) throw new UserError('bench: not available in this build', 2);
       exitCode = await ext.bench(suite, opts);
