@@ -147,7 +147,10 @@ function callTargets(d: LabData): Target[] {
   for (const [op, k] of Object.entries(CALL_LIMITS)) {
     const v = medianOf(d.microUnits, op, 'inline');
     if (!d.micro[op]) continue;
-    out.push({ what: `inlined ${OP_LABELS[op].split(' | ')[1] ?? op}`, value: `${fmt3(v)} call/ret`, limit: `<= ${k}`, met: Number.isFinite(v) ? v <= k : undefined });
+    const call = OP_LABELS[op].split(' | ')[1] ?? op;
+    // APICWrite serves two operations (EOI, TPR): name the register
+    const what = call === 'APICWrite' ? `${call} (${OP_LABELS[op].split(':')[0]})` : call;
+    out.push({ what: `inlined ${what}`, value: `${fmt3(v)} call/ret`, limit: `<= ${k}`, met: Number.isFinite(v) ? v <= k : undefined });
   }
   return out;
 }
