@@ -204,58 +204,46 @@ LOOP vb_v_write_cr3
 ENDLOOP
 
 /* ---------------- page tables ---------------- */
+/* the PTE at EDX (vb_pte) set to \val, then its page invalidated; EAX ends as vb_va */
+.macro N_PTE val
+    movl \val, %eax
+    movl %eax, (%edx)
+    movl vb_va, %eax
+    invlpg (%eax)
+.endm
+/* the same through SetPxE and InvalPage (EDX does not survive the calls) */
+.macro V_PTE val
+    movl \val, %eax
+    movl vb_pte, %edx
+    VMICALL VMI_SetPxE
+    movl vb_va, %eax
+    VMICALL VMI_InvalPage
+.endm
+
 /* one PTE rewritten (between two frames) and its page invalidated: 2 per iteration */
 LOOP vb_n_pte_invlpg
     movl vb_pte, %edx
-    movl vb_val_a, %eax
-    movl %eax, (%edx)
-    movl vb_va, %eax
-    invlpg (%eax)
-    movl vb_val_b, %eax
-    movl %eax, (%edx)
-    movl vb_va, %eax
-    invlpg (%eax)
+    N_PTE vb_val_a
+    N_PTE vb_val_b
 ENDLOOP
 LOOP vb_v_pte_invlpg
-    movl vb_val_a, %eax
-    movl vb_pte, %edx
-    VMICALL VMI_SetPxE
-    movl vb_va, %eax
-    VMICALL VMI_InvalPage
-    movl vb_val_b, %eax
-    movl vb_pte, %edx
-    VMICALL VMI_SetPxE
-    movl vb_va, %eax
-    VMICALL VMI_InvalPage
+    V_PTE vb_val_a
+    V_PTE vb_val_b
 ENDLOOP
 
 /* the same, then a read through the new mapping: 2 per iteration */
 LOOP vb_n_pte_round
     movl vb_pte, %edx
-    movl vb_val_a, %eax
-    movl %eax, (%edx)
-    movl vb_va, %eax
-    invlpg (%eax)
+    N_PTE vb_val_a
     addl (%eax), %esi
-    movl vb_val_b, %eax
-    movl %eax, (%edx)
-    movl vb_va, %eax
-    invlpg (%eax)
+    N_PTE vb_val_b
     addl (%eax), %esi
 ENDLOOP
 LOOP vb_v_pte_round
-    movl vb_val_a, %eax
-    movl vb_pte, %edx
-    VMICALL VMI_SetPxE
-    movl vb_va, %eax
-    VMICALL VMI_InvalPage
+    V_PTE vb_val_a
     movl vb_va, %eax
     addl (%eax), %esi
-    movl vb_val_b, %eax
-    movl vb_pte, %edx
-    VMICALL VMI_SetPxE
-    movl vb_va, %eax
-    VMICALL VMI_InvalPage
+    V_PTE vb_val_b
     movl vb_va, %eax
     addl (%eax), %esi
 ENDLOOP
