@@ -48,8 +48,12 @@ describe('bench vmi report', () => {
 
   it('marks a ratio inside the noise with ~', () => {
     const d = lab();
-    expect(ratioCell(d.micro, 'irq_off', 'inline', 'native')).toBe(' 0.10x');
-    expect(ratioCell(d.workloads, 'null', 'inline', 'native')).toBe('~1.00x');
+    expect(ratioCell(d.micro, 'irq_off', 'inline', 'native')).toBe(' 0.10x ±0%');
+    expect(ratioCell(d.workloads, 'null', 'inline', 'native')).toBe('~1.00x ±0%');
+    // per-round ratios 1.0, 1.2, 0.8, 1.1, 0.9: median 1.0, half range 0.2
+    d.micro.irq_off.rom = [100, 120, 80, 110, 90];
+    d.micro.irq_off.native = [100, 100, 100, 100, 100];
+    expect(ratioCell(d.micro, 'irq_off', 'rom', 'native')).toBe('~1.00x ±20%');
     expect(ratioCell(d.micro, 'irq_off', 'inline', 'qemu')).toBe('-');
   });
 

@@ -7,7 +7,7 @@
  *
  * Every figure is the median over rounds with its spread (half range over
  * median). A ratio between two columns is the median of the per-round
- * ratios, marked `~` when the two columns' samples do not differ beyond the
+ * ratios with their spread, marked `~` when the two columns' samples do not differ beyond the
  * noise (Mann-Whitney, bench/stats.ts).
  */
 import type { Column } from './vmi-boot.ts';
@@ -65,13 +65,17 @@ function cell(sm: Summary, scale = 1): string {
   return `${fmt3(sm.median * scale)} ±${Math.round(sm.spread * 100)}%`;
 }
 
-/** "a/b" as the median of per-round ratios, with `~` when a and b are inside each other's noise. */
+/**
+ * "a/b" as the median of per-round ratios with their spread (half range over
+ * median), and `~` when a and b are inside each other's noise.
+ */
 export function ratioCell(s: Samples, key: string, a: Column, b: Column): string {
   const xa = samplesOf(s, key, a), xb = samplesOf(s, key, b);
   if (!xa.length || !xb.length) return '-';
-  const r = median(pairedRatios(xa, xb));
-  if (!Number.isFinite(r)) return '-';
-  return `${differs(xa, xb) ? ' ' : '~'}${r >= 10 ? fmt(r, 0) : r.toFixed(2)}x`;
+  const r = summarize(pairedRatios(xa, xb));
+  if (!Number.isFinite(r.median)) return '-';
+  const m = r.median;
+  return `${differs(xa, xb) ? ' ' : '~'}${m >= 10 ? fmt(m, 0) : m.toFixed(2)}x ±${Math.round(r.spread * 100)}%`;
 }
 
 /** The paravirtual column compared with native: inlined when measured, else the ROM. */

@@ -78,7 +78,7 @@ function writeOutputs(d: LabData, o: BenchVmiOptions, note: string): string[] {
 const NO_INLINER = 'this build\'s translator has no VMI call inliner, so the inlined column runs every VMI call through the ROM, as the ROM column does';
 
 function printTables(d: LabData): void {
-  console.log('Privileged operations: host ns per operation (median ±half range); ratios: median of per-round ratios, ~ = inside the noise');
+  console.log('Privileged operations: host ns per operation (median ±half range); ratios: median of per-round ratios ±half range, ~ = inside the noise');
   console.log(microTable(d));
   if (!d.inliner) console.log(`(inlined: ${NO_INLINER})`);
   console.log('\nThe same in units measured in the same boot (medians): call/ret pairs (c/r) and adds');
