@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bootHere } from './vmi-boot.ts';
+import { bootHere, INLINER } from './vmi-boot.ts';
 import { microCosts } from './timeline.ts';
 
 // The guest's microbenchmarks end to end, in-process: that every loop runs in
@@ -31,6 +31,19 @@ describe('bench vmi boots', () => {
     expect(total('DisableInterrupts')).toBeGreaterThanOrEqual(2 * n + Math.floor(n / 4) + 1);
     expect(total('SetPxE')).toBeGreaterThanOrEqual(64 * 2 * c.get('batch64_deferred')!.n);
     expect(total('IRET')).toBeGreaterThanOrEqual(2 * c.get('iret_same')!.n);
+  }, 60_000);
+
+  it('the inlined column inlines with an inliner, and without one calls the ROM like the ROM column', async () => {
+    const append = 'vmibench=irq_off vmibench.scale=0.005 vmibench.reps=2';
+    const [inline, rom] = [await bootHere({ mode: 'inline', append }), await bootHere({ mode: 'rom', append })];
+    const counts = (r: typeof inline) => r.lineCalls![r.lines.findIndex((l) => l.text === 'VMIBENCH end')].DisableInterrupts;
+    const [called, inlined] = counts(inline);
+    if (INLINER) expect(inlined).toBeGreaterThan(called);
+    else expect(inlined).toBe(0);
+    expect(called + inlined).toBeGreaterThan(0);
+    // --no-vmi-inline: every call through the ROM
+    expect(counts(rom)[1]).toBe(0);
+    expect(counts(rom)[0]).toBeGreaterThan(0);
   }, 60_000);
 
   it('an unknown operation ends the boot with the guest\'s failure status', async () => {
