@@ -217,7 +217,9 @@ export function lossLines(d: LabData): string {
     const calls = Object.values(d.workloadCalls[w]?.[pv] ?? {}).reduce((n, [c, i]) => n + c + i, 0);
     rows.push([`workload ${w}`, `${r.toFixed(2)}x`, `${fmt3(calls)} VMI calls/iteration`]);
   }
-  return rows.length ? formatTable(['slower paravirtual', `${SHORT[pv]}/native`, 'why, in numbers'], rows) : '(none: the paravirtual column is never slower beyond the noise)';
+  if (rows.length) return formatTable(['slower paravirtual', `${SHORT[pv]}/native`, 'why, in numbers'], rows);
+  // 4 rounds a side is the fewest whose samples can differ at the 5 % level
+  return d.runs < 4 ? `(none can be told with ${d.runs} round${d.runs > 1 ? 's' : ''}: the noise test needs 4 or more)` : '(none: the paravirtual column is never slower beyond the noise)';
 }
 
 /** The closing line: medians over the operations (units excluded) of each mode's cost in call/ret pairs. */
