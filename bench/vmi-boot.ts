@@ -72,6 +72,7 @@ function engineFor(mode: VmidbtMode): TranslatingEngine | undefined {
 }
 
 export interface BootResult extends Timeline {
+  /** the guest's debug-exit value (0: every check passed) as both QEMU and vmidbt report it; else vmidbt's own status */
   exitCode: number;
   reason: string;
   instructions?: number;
@@ -99,7 +100,7 @@ export async function bootHere(cfg: BootConfig): Promise<BootResult> {
   const r = await machine.run();
   return {
     lines: clock.lines, marks: machine.benchPort.marks, lineCalls: rom ? lineCalls : undefined,
-    exitCode: r.stop.exitCode, reason: r.stop.kind === 'error' ? r.stop.message : r.stop.reason,
+    exitCode: r.stop.kind === 'exit' && r.stop.guestValue !== undefined ? r.stop.guestValue : r.stop.exitCode, reason: r.stop.kind === 'error' ? r.stop.message : r.stop.reason,
     instructions: r.instructions,
   };
 }
