@@ -23,18 +23,25 @@ import { executable, physical } from '../cpu/tlb.ts';
 import { DR6_BS, DR7_GD, instructionBreakpoints, reportDebug } from '../cpu/debug.ts';
 import { Seg } from '../isa/instr.ts';
 
-/** Bound on cached decodings; past it the cache starts over. */
-const DECODE_CACHE_LIMIT = 1 << 20;
+/**
+ * Slots of the decode cache (a power of two, at least a page's worth). It is
+ * direct-mapped by physical address, so its memory is fixed (about 16 MB of
+ * decoded instructions at most) however much code the guest runs.
+ */
+export const DECODE_SLOTS = 1 << 16;
 
 export class Interpreter {
   readonly ops: InterpOps;
   /**
-   * Decoded instructions by physical address (plus 2^32 for 32-bit code).
-   * A page with cached decodings is marked as code in physical memory, so a
-   * guest write to it drops them (self-modifying code).
+   * Decoded instructions by physical address, direct-mapped: slot
+   * `phys % DECODE_SLOTS` holds one decoding and its key (the physical
+   * address, plus 2^32 for 32-bit code; -1 when empty). A page with cached
+   * decodings is marked as code in physical memory, so a guest write to it
+   * drops them (self-modifying code); its addresses fill one aligned run of
+   * slots, which is all that has to be looked at.
    */
-  private readonly decoded = new Map<number, Instr>();
-  private readonly keysOfPage = new Map<number, number[]>();
+  private readonly decodedKeys = new Float64Array(DECODE_SLOTS).fill(-1);
+  private readonly decoded: (Instr | undefined)[] = new Array(DECODE_SLOTS).fill(undefined);
 
   constructor(readonly cpu: Cpu) {
     this.ops = new InterpOps(cpu);
@@ -42,10 +49,14 @@ export class Interpreter {
   }
 
   private forgetPage(page: number): void {
-    const keys = this.keysOfPage.get(page);
-    if (!keys) return;
-    for (const k of keys) this.decoded.delete(k);
-    this.keysOfPage.delete(page);
+    const first = (page << 12) & (DECODE_SLOTS - 1);
+    const keys = this.decodedKeys;
+    for (let s = first; s < first + 0x1000; s++) {
+      if (keys[s] >= 0 && Math.floor(keys[s] % 0x100000000 / 0x1000) === page) {
+        keys[s] = -1;
+        this.decoded[s] = undefined;
+      }
+    }
   }
 
   /** Decode the instruction at CS:EIP (faults propagate), through the decode cache. */
@@ -58,30 +69,22 @@ export class Interpreter {
       if (executable(e, cpu.mmu.rmask)) {
         const phys = physical(e, lin) >>> 0;
         const key = cpu.code32 ? phys + 0x100000000 : phys;
-        const hit = this.decoded.get(key);
+        const slot = phys & (DECODE_SLOTS - 1);
+        const hit = this.decoded[slot];
         // the same bytes at another EIP decode to other branch targets
-        if (hit !== undefined && hit.eip === eip) return hit;
+        if (this.decodedKeys[slot] === key && hit!.eip === eip) return hit!;
         const i = decode(TABLE, cpu, eip, cpu.code32);
-        if ((lin & 0xfff) + i.len <= 0x1000) this.remember(key, phys >>> 12, i);
+        if ((lin & 0xfff) + i.len <= 0x1000) this.remember(slot, key, phys >>> 12, i);
         return i;
       }
     }
     return decode(TABLE, cpu, eip, cpu.code32);
   }
 
-  private remember(key: number, page: number, i: Instr): void {
-    if (this.decoded.size >= DECODE_CACHE_LIMIT) {
-      this.decoded.clear();
-      this.keysOfPage.clear();
-    }
-    this.decoded.set(key, i);
-    let keys = this.keysOfPage.get(page);
-    if (!keys) {
-      keys = [];
-      this.keysOfPage.set(page, keys);
-      this.cpu.mem.markCode(page);
-    }
-    keys.push(key);
+  private remember(slot: number, key: number, page: number, i: Instr): void {
+    this.decodedKeys[slot] = key;
+    this.decoded[slot] = i;
+    this.cpu.mem.markCode(page);
   }
 
   /** Run one decoded instruction's semantics on the live CPU (EIP already advanced). */

@@ -23,12 +23,21 @@
  * The translation doing the write notices and leaves before its next
  * instruction (emit-ops.ts, `smc`).
  *
- * The bound. The cache holds at most `limitBytes` of generated source; when
- * a new translation would pass it, everything is dropped and it starts over
- * (regions are cheap to remake, and a hot set that fits is the common case).
+ * The bound. The cache bounds the heap its translations hold, not their
+ * source: what a translation costs is estimated from its source length and
+ * instruction count (`heapCost`, calibrated by measurement: V8 holds about
+ * five bytes per byte of generated source once compiled, and the
+ * instructions' decoded forms). When a new translation would pass
+ * `limitBytes`, everything is dropped and the cache starts over (regions
+ * are cheap to remake, and a hot set that fits is the common case). A
+ * dropped translation (flushed or invalidated) is retired: it leaves every
+ * table, and keeps nothing of its code (function, links, site targets,
+ * source), so a link another translation still holds to it pins only a
+ * small record, and the estimate stays an estimate of what is held.
  *
- * Keys that could not be translated are remembered until the next
- * invalidation or flush, so they are not retried on every lookup.
+ * Keys that could not be translated are remembered, at most
+ * UNTRANSLATABLE_LIMIT of them, until the next invalidation or flush, so
+ * they are not retried on every lookup.
  *
  * Used by the engine (engine/engine.ts), one cache per vCPU.
  */
@@ -58,6 +67,11 @@ export function keyOf(phys: number, mode: number): number {
   return phys * 32 + mode;
 }
 
+/** The physical address a key was made from. */
+export function physicalOfKey(key: number): number {
+  return Math.floor(key / 32);
+}
+
 /** The key for the CPU's CS:EIP now, or undefined while the TLB cannot fetch from its page. */
 export function currentKey(cpu: Cpu): number | undefined {
   const e = cpu.mmu.entry(cpu.eip);
@@ -71,11 +85,35 @@ function samePlace(cpu: Cpu, t: Translation): boolean {
   return tlbMaps(NUM, e, t.entryPage << 12, cpu.mmu.rmask) !== 0 && t.key % 32 === modeOf(cpu);
 }
 
+/**
+ * Heap bytes a compiled translation holds per byte of its source, and per
+ * guest instruction (its decoded `Instr` and per-instruction tables).
+ * Measured on the built-in guest with every region translated at once (the
+ * heap after a full collection, divided among its translations).
+ */
+export const HEAP_PER_SOURCE_BYTE = 6;
+export const HEAP_PER_INSTRUCTION = 200;
+/** How many untranslatable keys are remembered before the set starts over. */
+export const UNTRANSLATABLE_LIMIT = 4096;
+
+/** The estimated heap a translation holds while it is in the cache. */
+export function heapCost(t: Translation): number {
+  return HEAP_PER_SOURCE_BYTE * t.sourceBytes + HEAP_PER_INSTRUCTION * t.instructions;
+}
+
+/** What a retired translation's function becomes: entering it is a bug (the engine checks `valid`). */
+function retired(): never {
+  throw new Error('a retired translation was entered');
+}
+
 export class CodeCache {
   private readonly byKey = new Map<number, Translation>();
   private readonly byPage = new Map<number, Set<Translation>>();
   private readonly untranslatable = new Set<number>();
-  private bytes = 0;
+  /** estimated heap held by the translations in the cache (heapCost) */
+  heapBytes = 0;
+  /** told which translations a guest write to `page` dropped (the engine's tiering learns from it) */
+  onInvalidated: ((page: number, dropped: Translation[]) => void) | null = null;
 
   constructor(private readonly cpu: Cpu, readonly limitBytes: number, private readonly stats: CacheStats) {
     cpu.mem.onCodeInvalidated((page) => this.invalidatePage(page));
@@ -94,16 +132,17 @@ export class CodeCache {
   }
 
   markUntranslatable(key: number): void {
+    if (this.untranslatable.size >= UNTRANSLATABLE_LIMIT) this.untranslatable.clear();
     this.untranslatable.add(key);
   }
 
   /** Hold a new translation (replacing the one its key had), starting over if the bound is reached. */
   add(t: Translation): void {
-    if (this.bytes + t.source.length > this.limitBytes) this.flush();
+    if (this.heapBytes + heapCost(t) > this.limitBytes) this.flush();
     const old = this.byKey.get(t.key);
-    if (old) old.valid = false;
+    if (old) this.retire(old);
     this.byKey.set(t.key, t);
-    this.bytes += t.source.length;
+    this.heapBytes += heapCost(t);
     for (const page of t.pages) {
       let set = this.byPage.get(page);
       if (!set) { set = new Set(); this.byPage.set(page, set); }
@@ -135,23 +174,44 @@ export class CodeCache {
   private invalidatePage(page: number): void {
     const set = this.byPage.get(page);
     if (!set) return;
-    for (const t of set) {
-      if (!t.valid) continue;
-      t.valid = false;
+    const dropped = [...set];
+    for (const t of dropped) {
       this.stats.invalidations++;
-      if (this.byKey.get(t.key) === t) this.byKey.delete(t.key);
+      this.retire(t);
     }
     this.byPage.delete(page);
     this.untranslatable.clear();
+    this.onInvalidated?.(page, dropped);
+  }
+
+  /**
+   * Take a translation out of every table and let go of its code: a
+   * retired translation is never entered again, and what still refers to
+   * it (another region's link, a site entry, a running frame) pins a small
+   * record only.
+   */
+  private retire(t: Translation): void {
+    if (!t.valid) return;
+    t.valid = false;
+    this.heapBytes -= heapCost(t);
+    if (this.byKey.get(t.key) === t) this.byKey.delete(t.key);
+    for (const page of t.pages) {
+      const set = this.byPage.get(page);
+      if (set?.delete(t) && set.size === 0) this.byPage.delete(page);
+    }
+    t.fn = retired;
+    t.links.fill(undefined);
+    t.sites.fill(undefined);
+    t.source = '';
   }
 
   /** Drop every translation. */
   flush(): void {
-    for (const t of this.byKey.values()) t.valid = false;
+    for (const t of [...this.byKey.values()]) this.retire(t);
     this.byKey.clear();
     this.byPage.clear();
     this.untranslatable.clear();
-    this.bytes = 0;
+    this.heapBytes = 0;
     this.stats.cacheFlushes++;
   }
 

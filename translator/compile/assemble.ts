@@ -34,9 +34,14 @@ export interface Translation {
   sites: (Translation | undefined)[];
   /** physical page of the entry (a cached target is only reused while its page maps the same frame) */
   entryPage: number;
+  /** the generated function's source ('' once the cache has dropped the translation) */
   source: string;
+  /** its length, kept after the source is dropped */
+  sourceBytes: number;
   instructions: number;
   blocks: number;
+  /** guest instructions retired inside this translation so far (the engine counts, tiering reads) */
+  executed: number;
 }
 
 /** Where the region came from: cache key, entry, physical pages (entry page first), block count. */
@@ -52,13 +57,13 @@ type Factory = (...args: unknown[]) => Translation['fn'];
 /** Print, compile and bind an emitted region (`bindings`: what call-site inliners' code closes over). */
 export function assemble(region: EmittedRegion, origin: Origin, memory: PhysicalMemory, bindings: Partial<FactoryArgs> = {}): Translation {
   const program: E.Program = { type: 'Program', sourceType: 'script', body: [ret(region.fn)] };
-  const source = generate(program, { indent: '', lineEnd: '\n' });
+  const source = flat(generate(program, { indent: '', lineEnd: '\n' }));
   const factory = new Function(...FACTORY_PARAMS.map((p) => PARAMS[p]), source) as Factory;
   const t: Translation = {
     fn: undefined!, valid: true, key: origin.key, entryEip: origin.entry, pages: origin.pages,
     links: new Array(region.exitEips.length).fill(undefined), exitEips: region.exitEips,
     sites: new Array(region.sites).fill(undefined), entryPage: origin.pages[0] ?? -1,
-    source, instructions: region.instrs.length, blocks: origin.blocks,
+    source, sourceBytes: source.length, instructions: region.instrs.length, blocks: origin.blocks, executed: 0,
   };
   const args: FactoryArgs = {
     host: H, helpers: HELPERS, instrs: region.instrs, links: t.links, memory,
@@ -67,6 +72,16 @@ export function assemble(region: EmittedRegion, origin: Origin, memory: Physical
   };
   t.fn = factory(...FACTORY_PARAMS.map((p) => args[p]));
   return t;
+}
+
+/**
+ * The same text as one flat string. astring builds its output by
+ * concatenation, which V8 keeps as a rope of one node per token (about 18
+ * bytes of heap per character), and compiling it does not flatten the copy
+ * the translation keeps; a string made from bytes is flat.
+ */
+function flat(source: string): string {
+  return Buffer.from(source, 'latin1').toString('latin1');
 }
 
 /** Generated source re-indented for reading (expect files, --dump, lockstep reports). */

@@ -28,13 +28,14 @@ import { RF, TF } from '../../isa/eflags.ts';
 import { DEFAULT_LIMITS } from '../region/discover.ts';
 import { RegionCompiler, type CompileStats } from '../compile/pipeline.ts';
 import type { Translation } from '../compile/assemble.ts';
-import { CodeCache, currentKey, type CacheStats } from '../cache/cache.ts';
+import { CodeCache, currentKey, physicalOfKey, type CacheStats } from '../cache/cache.ts';
 import { lockstep, type LockstepCounts } from './lockstep.ts';
+import { Tiering, type TieringStats } from './tiering.ts';
 
 export interface EngineOptions {
-  /** executions of an EIP before its region is translated (0: at once) */
+  /** executions of an EIP before its region is translated (0: at once; tiering.ts may back off from it) */
   threshold: number;
-  /** bound on the generated source the code cache holds, in bytes; past it the cache starts over */
+  /** bound on the heap the code cache's translations hold (estimated, cache/cache.ts heapCost), in bytes; past it the cache starts over */
   cacheBytes: number;
   /** check every translated region against the interpreter (and leave device helpers out of regions) */
   lockstep: boolean;
@@ -48,8 +49,8 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
    * enough that a loop is translated within its first iterations
    */
   threshold: 50,
-  /** 64 MiB of source: the built-in guest's hot set is about 4 MiB, so a flush means a pathological guest */
-  cacheBytes: 64 << 20,
+  /** 128 MiB of heap: the built-in guest's hot set holds about 25 MiB, so a flush means a pathological guest */
+  cacheBytes: 128 << 20,
   /** off: lockstep runs every region twice (a debugging and test mode) */
   lockstep: false,
 };
@@ -68,6 +69,8 @@ export interface EngineStats extends CacheStats, LockstepCounts {
   interpretedSteps: number;
   /** the compiler's stage times and emission counts */
   compile: CompileStats;
+  /** back-off from self-modifying and never-repeating code (tiering.ts) */
+  tiering: TieringStats;
 }
 
 export class Engine {
@@ -75,16 +78,19 @@ export class Engine {
   readonly compiler: RegionCompiler;
   readonly stats: EngineStats;
   private readonly cache: CodeCache;
-  private readonly heat = new Map<number, number>();
+  private readonly tiering: Tiering;
 
   constructor(readonly cpu: Cpu, readonly interp: Interpreter, readonly options: EngineOptions = DEFAULT_ENGINE_OPTIONS) {
     this.compiler = new RegionCompiler(options.lockstep ? { ...DEFAULT_LIMITS, excludeExternal: true } : DEFAULT_LIMITS);
     this.stats = {
       translations: 0, jsBytes: 0, guestInstructionsTranslated: 0, hits: 0, misses: 0, invalidations: 0,
       chained: 0, cacheFlushes: 0, translateMs: 0, translatedInstructions: 0, lockstepRegions: 0, lockstepInlinedCalls: 0, siteHits: 0,
-      regionRuns: 0, interpretedSteps: 0, compile: this.compiler.stats,
+      regionRuns: 0, interpretedSteps: 0, compile: this.compiler.stats, tiering: undefined!,
     };
+    this.tiering = new Tiering(options.threshold, cpu.mem.pageKind.length);
+    this.stats.tiering = this.tiering.stats;
     this.cache = new CodeCache(cpu, options.cacheBytes, this.stats);
+    this.cache.onInvalidated = (page, dropped) => this.tiering.invalidated(page, dropped);
     if (options.lockstep) {
       // every store through the journal (cpu/memory.ts): no TLB may hold write rights
       cpu.mem.noFastWrites = true;
@@ -139,6 +145,7 @@ export class Engine {
       return undefined;
     }
     this.stats.translatedInstructions += cpu.instructions - before;
+    from.executed += cpu.instructions - before;
     // the one-instruction shadow of an earlier sti / mov ss ends with the region's first instruction
     // (an sti inside the region sets it again); a region that ran nothing leaves it as it was
     if (cpu.instructions === before) cpu.interruptShadow = shadow;
@@ -188,9 +195,7 @@ export class Engine {
     const hit = this.cache.get(key, cpu.eip);
     if (hit !== undefined) return hit;
     if (this.cache.isUntranslatable(key)) return undefined;
-    const count = (this.heat.get(key) ?? 0) + 1;
-    if (count < this.options.threshold) { this.heat.set(key, count); return undefined; }
-    this.heat.delete(key);
+    if (!this.tiering.hot(key, physicalOfKey(key))) return undefined;
     return this.translate(key);
   }
 
@@ -204,8 +209,9 @@ export class Engine {
     }
     if (!t) { this.cache.markUntranslatable(key); return undefined; }
     this.cache.add(t);
+    this.tiering.translated(t, this.cpu.instructions);
     this.stats.translations++;
-    this.stats.jsBytes += t.source.length;
+    this.stats.jsBytes += t.sourceBytes;
     this.stats.guestInstructionsTranslated += t.instructions;
     return t;
   }

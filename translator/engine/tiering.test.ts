@@ -1,0 +1,102 @@
+/**
+ * What a guest's code can make tiering cost (issue 9, items 1 and 5): code
+ * that never repeats and code that rewrites itself must neither grow the
+ * process without bound nor make the translator much slower than the
+ * interpreter alone. Memory is measured after a full collection (the `gc`
+ * a flag exposes); translation work as JavaScript bytes per guest
+ * instruction, a count of guest events and so deterministic.
+ */
+import { describe, expect, it } from 'vitest';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { testWorld } from '../../spec-tests/world.ts';
+import { CODE_ADDR } from '../../spec-tests/harness.ts';
+import { nasm } from '../../spec-tests/snippets.ts';
+import { Engine, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine.ts';
+import { Tiering, HEAT_SLOTS } from './tiering.ts';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const heapMiB = (): number => { gc(); gc(); return process.memoryUsage().heapUsed / 2 ** 20; };
+
+function machine(code: Uint8Array, options: Partial<EngineOptions>, memBytes = 1 << 20) {
+  const b = testWorld({ memBytes });
+  b.load(code);
+  return { b, e: new Engine(b.cpu, b.interp, { ...DEFAULT_ENGINE_OPTIONS, ...options }) };
+}
+
+/** `n` one-byte nops then `jmp $`: every address runs once. */
+function sled(n: number): Uint8Array {
+  const code = new Uint8Array(n + 2).fill(0x90);
+  code.set([0xeb, 0xfe], n);
+  return code;
+}
+
+describe('code that never repeats', () => {
+  it('a 3-million-instruction nop sled holds no per-address state (heat, decodings)', () => {
+    const n = 3_000_000;
+    const { b, e } = machine(sled(n), {}, 4 << 20);
+    const before = heapMiB();
+    expect(e.run(n)).toBe(n);
+    const grown = heapMiB() - before;
+    expect(b.cpu.eip).toBe(CODE_ADDR + n);
+    // one map entry per address was ~50 bytes (150 MB here); what is left is fixed-size tables
+    expect(grown).toBeLessThan(40);
+  });
+
+  it('with --jit-threshold 0 the tiers back off instead of translating every address once', () => {
+    const n = 2_000_000;
+    const { b, e } = machine(sled(n), { threshold: 0 }, 4 << 20);
+    expect(e.run(n)).toBe(n);
+    expect(b.cpu.eip).toBe(CODE_ADDR + n);
+    expect(e.stats.tiering.boost).toBeGreaterThan(1);
+    // translating all of it is about 100 bytes of JavaScript per instruction
+    expect(e.stats.jsBytes / n).toBeLessThan(10);
+  });
+});
+
+describe('self-modifying code', () => {
+  // each pass rewrites an immediate of the loop it runs: every translation is dropped before it pays
+  const smc = nasm(`
+    mov ecx, 20000
+  top:
+    mov dword [patch + 1], ecx
+  patch:
+    mov eax, 0
+    add ebx, eax
+    dec ecx
+    jnz top
+    jmp $`);
+
+  it('a loop patching itself does not retranslate every pass, and computes what the interpreter does', () => {
+    const { b, e } = machine(smc, { threshold: 0 });
+    const ran = e.run(100_002);
+    expect(ran).toBe(100_002);
+    expect(b.cpu.regs[3]).toBe((20000 * 20001 / 2) | 0);
+    expect(e.stats.tiering.strikes).toBeGreaterThan(0);
+    // retranslating each pass is thousands of bytes of JavaScript per instruction
+    expect(e.stats.jsBytes / ran).toBeLessThan(50);
+  });
+});
+
+describe('the heat table', () => {
+  it('counts to the threshold, and a colliding key takes a slot over from one', () => {
+    const t = new Tiering(3, 16);
+    const key = (phys: number) => phys * 32 + 1;
+    expect(t.hot(key(0x100), 0x100)).toBe(false);
+    expect(t.hot(key(0x100), 0x100)).toBe(false);
+    expect(t.hot(key(0x100), 0x100)).toBe(true);
+    expect(t.hot(key(0x200), 0x200)).toBe(false);
+    expect(t.hot(key(0x200 + HEAT_SLOTS), 0x200)).toBe(false); // same slot: starts over
+    expect(t.hot(key(0x200), 0x200)).toBe(false);
+  });
+
+  it('a page whose translations are dropped before they paid needs twice the heat', () => {
+    const t = new Tiering(2, 16);
+    const key = 0x3000 * 32 + 1;
+    t.invalidated(3, [{ instructions: 10, executed: 10 }]);
+    expect([1, 2, 3, 4].map(() => t.hot(key, 0x3000))).toEqual([false, false, false, true]);
+    t.invalidated(3, [{ instructions: 10, executed: 1000 }]); // paid: the strikes clear
+    expect([1, 2].map(() => t.hot(key, 0x3000))).toEqual([false, true]);
+  });
+});

@@ -1,0 +1,161 @@
+/**
+ * When translating an address pays: heat counters in bounded memory, and
+ * back-off for code whose translations do not pay for themselves.
+ *
+ * Heat. Each lookup the interpreter makes counts one execution of its key
+ * (physical EIP and mode, cache/cache.ts `keyOf`) in a direct-mapped table
+ * of HEAT_SLOTS counters: a key that lands on a slot another key holds
+ * takes it over and starts from one, so a guest that never runs the same
+ * code twice (a sled of millions of instructions) uses the same memory as
+ * one that loops. A count also belongs to its page's generation: a guest
+ * write to a page with translations starts its addresses from zero again,
+ * so code rewritten in place is not translated at once the next time round.
+ *
+ * Back-off. Translating costs about as much as interpreting the same code
+ * a few dozen times (`vmidbt run --stats` shows the cost per instruction),
+ * so a translation pays once it has run PAYOFF times its own length. Two
+ * kinds of code never get there, and each makes the tiers back off:
+ *
+ * - code on a page the guest keeps writing (self-modifying code, or code
+ *   and data sharing a page): each time a write drops a page's translations
+ *   before they paid, the page takes a strike, and an address on it must be
+ *   reached twice as often before it is translated again (up to
+ *   2^MAX_STRIKES times the threshold); translations that did pay clear the
+ *   strikes, so a page reused for new code (a new program) starts afresh;
+ * - code that runs too few times to pay (code that never repeats, with
+ *   `--jit-threshold 0`, or code run a little more than the threshold and
+ *   abandoned): each translation is judged once the guest has run
+ *   JUDGE_AFTER times its length since it was made (or, when RECENT
+ *   translations wait, the oldest at once); when WINDOW judgements in a row
+ *   find most of them unpaid, the threshold doubles for the whole vCPU (up
+ *   to MAX_BOOST times), and when most paid, it halves back.
+ *
+ * Every input is a count of guest events, so the tiers are as deterministic
+ * as the guest. Memory: HEAT_SLOTS * 14 bytes plus two bytes per page of
+ * RAM, whatever the guest runs. Used by the engine (engine.ts), one per vCPU.
+ */
+
+import { physicalOfKey } from '../cache/cache.ts';
+
+/** Counters in the heat table (a power of two). */
+export const HEAT_SLOTS = 1 << 16;
+/** A translation has paid once it has retired this many times its own instruction count. */
+export const PAYOFF = 32;
+/** Strikes a page can take: the required heat grows to 2^MAX_STRIKES times the threshold. */
+export const MAX_STRIKES = 12;
+/** A translation is judged once the guest ran this many times its length after it was made. */
+export const JUDGE_AFTER = 1000;
+/** Translations waiting to be judged, at most. */
+export const RECENT = 256;
+/** Judgements per decision of the global back-off; more than UNPAID_HIGH unpaid doubles it, fewer than UNPAID_LOW halves it. */
+export const WINDOW = 32;
+export const UNPAID_HIGH = 24;
+export const UNPAID_LOW = 8;
+/** The most the global back-off multiplies the threshold by. */
+export const MAX_BOOST = 1024;
+
+/** What tiering reads of a translation. */
+export interface Judged {
+  readonly instructions: number;
+  readonly executed: number;
+}
+
+export interface TieringStats {
+  /** translations made while some back-off was in force */
+  backedOff: number;
+  /** page strikes taken (translations dropped by writes before they paid) */
+  strikes: number;
+  /** the global back-off factor now (1 when none) */
+  boost: number;
+}
+
+export class Tiering {
+  private readonly keys = new Float64Array(HEAT_SLOTS).fill(-1);
+  private readonly counts = new Int32Array(HEAT_SLOTS);
+  /** the generation of the key's page when the count started */
+  private readonly gens = new Uint8Array(HEAT_SLOTS);
+  /** per physical page of RAM: how often its translations were dropped by writes (mod 256) */
+  private readonly pageGen: Uint8Array;
+  /** per physical page of RAM: strikes, 0..MAX_STRIKES */
+  private readonly pageStrikes: Uint8Array;
+  private boost = 1;
+  /** translations not judged yet, oldest first, with the instruction count at which each is due */
+  private readonly recent: { t: Judged; due: number }[] = [];
+  private judged = 0;
+  private unpaid = 0;
+  readonly stats: TieringStats = { backedOff: 0, strikes: 0, boost: 1 };
+
+  /**
+   * `threshold`: executions before an address is translated (0: at once);
+   * `ramPages`: pages of physical RAM (code outside RAM is never translated).
+   */
+  constructor(readonly threshold: number, ramPages: number) {
+    this.pageGen = new Uint8Array(ramPages);
+    this.pageStrikes = new Uint8Array(ramPages);
+  }
+
+  /** Count one execution of `key` (at physical address `phys`); true when its region should be translated now. */
+  hot(key: number, phys: number): boolean {
+    const page = phys >>> 12;
+    const gen = this.pageGen[page] ?? 0;
+    const slot = slotOf(key);
+    let count: number;
+    if (this.keys[slot] === key && this.gens[slot] === gen) {
+      count = this.counts[slot] + 1;
+    } else {
+      this.keys[slot] = key;
+      this.gens[slot] = gen;
+      count = 1;
+    }
+    const need = this.required(page);
+    if (count < need) { this.counts[slot] = count; return false; }
+    this.keys[slot] = -1;
+    if (need > this.threshold) this.stats.backedOff++;
+    return true;
+  }
+
+  /** How many times an address on `page` must be reached to be translated (the threshold, backed off). */
+  private required(page: number): number {
+    const factor = this.boost * 2 ** (this.pageStrikes[page] ?? 0);
+    return factor === 1 ? this.threshold : Math.max(this.threshold, 1) * factor;
+  }
+
+  /** A guest write to `page` dropped these translations. */
+  invalidated(page: number, dropped: readonly Judged[]): void {
+    if (page >= this.pageGen.length) return;
+    this.pageGen[page] = (this.pageGen[page] + 1) & 0xff;
+    let made = 0, ran = 0;
+    for (const t of dropped) { made += t.instructions; ran += t.executed; }
+    if (ran >= PAYOFF * made) {
+      this.pageStrikes[page] = 0;
+    } else if (this.pageStrikes[page] < MAX_STRIKES) {
+      this.pageStrikes[page]++;
+      this.stats.strikes++;
+    }
+  }
+
+  /** A translation was made when the vCPU had retired `now` instructions. */
+  translated(t: Judged, now: number): void {
+    const recent = this.recent;
+    while (recent.length && (recent[0].due <= now || recent.length >= RECENT)) this.judge(recent.shift()!.t);
+    recent.push({ t, due: now + JUDGE_AFTER * t.instructions });
+  }
+
+  private judge(t: Judged): void {
+    this.judged++;
+    if (t.executed < PAYOFF * t.instructions) this.unpaid++;
+    if (this.judged < WINDOW) return;
+    if (this.unpaid > UNPAID_HIGH) this.boost = Math.min(this.boost * 2, MAX_BOOST);
+    else if (this.unpaid < UNPAID_LOW) this.boost = Math.max(this.boost / 2, 1);
+    this.stats.boost = this.boost;
+    this.judged = 0;
+    this.unpaid = 0;
+  }
+}
+
+/** The heat slot of a key: its physical address's low bits, mixed with the mode. */
+function slotOf(key: number): number {
+  const phys = physicalOfKey(key);
+  const mode = key - phys * 32;
+  return (phys ^ (mode * 0x9e37)) & (HEAT_SLOTS - 1);
+}
