@@ -88,7 +88,7 @@ export async function main(argv: string[], ext: CliExtensions = {}): Promise<num
     .option('--slice <n>', 'instructions per scheduling slice (default 2000)')
     .option('--no-jit', 'interpreter only: translate nothing')
     .option('--jit-threshold <n>', 'executions of a guest address before its code is translated (0: at once)', String(DEFAULT_ENGINE_OPTIONS.threshold))
-    .option('--jit-cache <MiB>', 'bound on the heap the code cache'"'"'s translations hold (estimated)', String(DEFAULT_ENGINE_OPTIONS.cacheBytes >> 20))
+    .option('--jit-cache <MiB>', 'bound on the heap held by translated code (an estimate)', String(DEFAULT_ENGINE_OPTIONS.cacheBytes >> 20))
     .option('--lockstep', 'run every translated region and the interpreter from the same state; stop at the first difference')
     .option('--no-vmi-inline', 'translated code calls the VMI ROM for every VMI call instead of inlining it')
     .addHelpText('after', `\n${EXIT_STATUS_HELP}`)

@@ -142,7 +142,7 @@ export class Differential {
   instructions = 0;
 
   constructor() {
-    this.engine = new Engine(this.b.cpu, this.b.interp, { ...DEFAULT_ENGINE_OPTIONS, threshold: 0 });
+    this.engine = new Engine(this.b.cpu, this.b.interp, { ...DEFAULT_ENGINE_OPTIONS, threshold: 0, backOff: false });
     this.engine.compiler.inliners.push(new VmiInliner(this.b.rom!, this.b.rom!.vcpus[0]));
   }
 

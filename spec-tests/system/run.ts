@@ -73,7 +73,7 @@ export function runProgram(image: Uint8Array, budget = BUDGET, mode: EngineMode 
   cpu.setRealSeg(Seg.CS, 0);
   cpu.eip = LOAD_ADDR;
   const interp = new Interpreter(cpu);
-  const engine = mode === 'interpreter' ? interp : new Engine(cpu, interp, { ...DEFAULT_ENGINE_OPTIONS, threshold: 0, lockstep: mode === 'lockstep' });
+  const engine = mode === 'interpreter' ? interp : new Engine(cpu, interp, { ...DEFAULT_ENGINE_OPTIONS, threshold: 0, backOff: false, lockstep: mode === 'lockstep' });
   let stop: string | undefined;
   try {
     while (cpu.instructions < budget && exit === undefined) {

@@ -41,6 +41,8 @@ export interface EngineOptions {
   lockstep: boolean;
   /** inline the calls of a VMI ROM the engine is given (machine-engine.ts; default true) */
   vmiInline?: boolean;
+  /** raise the threshold for code whose translations do not pay (tiering.ts); off: translate whatever is hot, as tests of the translator want */
+  backOff?: boolean;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -53,6 +55,8 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   cacheBytes: 128 << 20,
   /** off: lockstep runs every region twice (a debugging and test mode) */
   lockstep: false,
+  /** on: a guest's self-modifying or never-repeating code must not make it slower than the interpreter */
+  backOff: true,
 };
 
 export interface EngineStats extends CacheStats, LockstepCounts {
@@ -87,7 +91,7 @@ export class Engine {
       chained: 0, cacheFlushes: 0, translateMs: 0, translatedInstructions: 0, lockstepRegions: 0, lockstepInlinedCalls: 0, siteHits: 0,
       regionRuns: 0, interpretedSteps: 0, compile: this.compiler.stats, tiering: undefined!,
     };
-    this.tiering = new Tiering(options.threshold, cpu.mem.pageKind.length);
+    this.tiering = new Tiering(options.threshold, cpu.mem.pageKind.length, options.backOff ?? true);
     this.stats.tiering = this.tiering.stats;
     this.cache = new CodeCache(cpu, options.cacheBytes, this.stats);
     this.cache.onInvalidated = (page, dropped) => this.tiering.invalidated(page, dropped);

@@ -87,9 +87,10 @@ export class Tiering {
 
   /**
    * `threshold`: executions before an address is translated (0: at once);
-   * `ramPages`: pages of physical RAM (code outside RAM is never translated).
+   * `ramPages`: pages of physical RAM (code outside RAM is never translated);
+   * `backOff`: false keeps the threshold as given (tests of the translator).
    */
-  constructor(readonly threshold: number, ramPages: number) {
+  constructor(readonly threshold: number, ramPages: number, private readonly backOff = true) {
     this.pageGen = new Uint8Array(ramPages);
     this.pageStrikes = new Uint8Array(ramPages);
   }
@@ -116,6 +117,7 @@ export class Tiering {
 
   /** How many times an address on `page` must be reached to be translated (the threshold, backed off). */
   private required(page: number): number {
+    if (!this.backOff) return this.threshold;
     const factor = this.boost * 2 ** (this.pageStrikes[page] ?? 0);
     return factor === 1 ? this.threshold : Math.max(this.threshold, 1) * factor;
   }
