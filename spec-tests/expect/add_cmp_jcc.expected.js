@@ -64,7 +64,7 @@ ic += 1;
 ip = 3;
 sp0 = r4;
 const t7 = tlb[r4 >>> 12];
-const t8 = t7 & 1 && (r4 & 3) === 0 ? m32[(t7 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t8 = t7 & 1 && (r4 & 3) === 0 ? m32[(t7 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 xt = t8;
 pc = -1;

@@ -87,7 +87,7 @@ ic += 1;
 ip = 6;
 sp0 = r4;
 const t14 = tlb[r4 >>> 12];
-const t15 = t14 & 1 && (r4 & 3) === 0 ? m32[(t14 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t15 = t14 & 1 && (r4 & 3) === 0 ? m32[(t14 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 xt = t15;
 pc = -1;

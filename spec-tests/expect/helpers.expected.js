@@ -130,7 +130,7 @@ break run;
 ip = 3;
 sp0 = r4;
 const t3 = tlb[r4 >>> 12];
-const t4 = t3 & 1 && (r4 & 3) === 0 ? m32[(t3 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t4 = t3 & 1 && (r4 & 3) === 0 ? m32[(t3 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 xt = t4;
 pc = -1;

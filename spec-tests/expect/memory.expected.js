@@ -42,7 +42,7 @@ ic += 5;
 ip = 0;
 const t0 = r3 + 8 | 0;
 const t1 = tlb[t0 >>> 12];
-const t2 = t1 & 1 && (t0 & 3) === 0 ? m32[(t1 & -4096 | t0 & 4095) >>> 2] : h.rd32(cpu, t0, i0 + ic - (LEFT[ip] + 1));
+const t2 = t1 & 1 && (t0 & 3) === 0 ? m32[(t1 & -4096 | t0 & 4095) >>> 2] : h.rdf(cpu, 3, t0, 4, i0 + ic - (LEFT[ip] + 1));
 r0 = t2;
 ip = 1;
 const t3 = r0;
@@ -51,7 +51,7 @@ const t5 = tlb[t4 >>> 12];
 if (t5 & 2 && (t4 & 3) === 0) {
 m32[(t5 & -4096 | t4 & 4095) >>> 2] = t3;
 } else {
-h.wr32(cpu, t4, t3, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 3, t4, 4, t3, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 if (smc) {
@@ -66,7 +66,7 @@ const t7 = tlb[t6 >>> 12];
 if (t7 & 2) {
 m8[t7 & -4096 | t6 & 4095] = 3;
 } else {
-h.wr8(cpu, t6, 3, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 3, t6, 1, 3, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 if (smc) {
@@ -78,12 +78,12 @@ break run;
 ip = 3;
 const t8 = r6 | 0;
 const t9 = tlb[t8 >>> 12];
-const t10 = t9 & 1 && (t8 & 1) === 0 ? m16[(t9 & -4096 | t8 & 4095) >>> 1] : h.rd16(cpu, t8, i0 + ic - (LEFT[ip] + 1));
+const t10 = t9 & 1 && (t8 & 1) === 0 ? m16[(t9 & -4096 | t8 & 4095) >>> 1] : h.rdf(cpu, 3, t8, 2, i0 + ic - (LEFT[ip] + 1));
 r1 = t10;
 ip = 4;
 sp0 = r4;
 const t11 = tlb[r4 >>> 12];
-const t12 = t11 & 1 && (r4 & 3) === 0 ? m32[(t11 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t12 = t11 & 1 && (r4 & 3) === 0 ? m32[(t11 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 xt = t12;
 pc = -1;

@@ -50,7 +50,7 @@ const t2 = tlb[t1 >>> 12];
 if (t2 & 2 && (t1 & 3) === 0) {
 m32[(t2 & -4096 | t1 & 4095) >>> 2] = t0;
 } else {
-h.wr32(cpu, t1, t0, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t1, 4, t0, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t1;
@@ -69,7 +69,7 @@ const t5 = tlb[t4 >>> 12];
 if (t5 & 2 && (t4 & 3) === 0) {
 m32[(t5 & -4096 | t4 & 4095) >>> 2] = 4104;
 } else {
-h.wr32(cpu, t4, 4104, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t4, 4, 4104, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t4;
@@ -87,12 +87,12 @@ ic += 2;
 ip = 3;
 const t6 = r4 + 4 | 0;
 const t7 = tlb[t6 >>> 12];
-const t8 = t7 & 1 && (t6 & 3) === 0 ? m32[(t7 & -4096 | t6 & 4095) >>> 2] : h.rd32(cpu, t6, i0 + ic - (LEFT[ip] + 1));
+const t8 = t7 & 1 && (t6 & 3) === 0 ? m32[(t7 & -4096 | t6 & 4095) >>> 2] : h.rdf(cpu, 2, t6, 4, i0 + ic - (LEFT[ip] + 1));
 r0 = t8;
 ip = 4;
 sp0 = r4;
 const t9 = tlb[r4 >>> 12];
-const t10 = t9 & 1 && (r4 & 3) === 0 ? m32[(t9 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t10 = t9 & 1 && (r4 & 3) === 0 ? m32[(t9 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 xt = t10;
 pc = -1;
@@ -104,13 +104,13 @@ ic += 2;
 ip = 5;
 sp0 = r4;
 const t11 = tlb[r4 >>> 12];
-const t12 = t11 & 1 && (r4 & 3) === 0 ? m32[(t11 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t12 = t11 & 1 && (r4 & 3) === 0 ? m32[(t11 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 r5 = t12;
 ip = 6;
 sp0 = r4;
 const t13 = tlb[r4 >>> 12];
-const t14 = t13 & 1 && (r4 & 3) === 0 ? m32[(t13 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t14 = t13 & 1 && (r4 & 3) === 0 ? m32[(t13 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 xt = t14;
 pc = -1;

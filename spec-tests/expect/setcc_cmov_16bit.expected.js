@@ -71,7 +71,7 @@ const t14 = tlb[t13 >>> 12];
 if (t14 & 2 && (t13 & 1) === 0) {
 m16[(t14 & -4096 | t13 & 4095) >>> 1] = t12;
 } else {
-h.wr16(cpu, t13, t12, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 3, t13, 2, t12, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 if (smc) {
@@ -83,7 +83,7 @@ break run;
 ip = 5;
 sp0 = r4;
 const t15 = tlb[r4 >>> 12];
-const t16 = t15 & 1 && (r4 & 3) === 0 ? m32[(t15 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t16 = t15 & 1 && (r4 & 3) === 0 ? m32[(t15 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 xt = t16;
 pc = -1;

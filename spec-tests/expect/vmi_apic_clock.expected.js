@@ -49,7 +49,7 @@ const t1 = tlb[t0 >>> 12];
 if (t1 & 2 && (t0 & 3) === 0) {
 m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4106;
 } else {
-h.wr32(cpu, t0, 4106, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t0, 4, 4106, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t0;
@@ -71,7 +71,7 @@ V.inlined[78] += 1;
 ip = 3;
 sp0 = r4;
 const t4 = tlb[r4 >>> 12];
-const t5 = t4 & 1 && (r4 & 3) === 0 ? m32[(t4 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t5 = t4 & 1 && (r4 & 3) === 0 ? m32[(t4 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t5 !== 4106) {
 ic -= 13;
@@ -103,7 +103,7 @@ const t10 = tlb[t9 >>> 12];
 if (t10 & 2 && (t9 & 3) === 0) {
 m32[(t10 & -4096 | t9 & 4095) >>> 2] = 4118;
 } else {
-h.wr32(cpu, t9, 4118, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t9, 4, 4118, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t9;
@@ -132,7 +132,7 @@ break run;
 ip = 8;
 sp0 = r4;
 const t13 = tlb[r4 >>> 12];
-const t14 = t13 & 1 && (r4 & 3) === 0 ? m32[(t13 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t14 = t13 & 1 && (r4 & 3) === 0 ? m32[(t13 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t14 !== 4118) {
 ic -= 8;
@@ -163,7 +163,7 @@ const t19 = tlb[t18 >>> 12];
 if (t19 & 2 && (t18 & 3) === 0) {
 m32[(t19 & -4096 | t18 & 4095) >>> 2] = 4125;
 } else {
-h.wr32(cpu, t18, 4125, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t18, 4, 4125, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t18;
@@ -186,7 +186,7 @@ V.inlined[81] += 1;
 ip = 12;
 sp0 = r4;
 const t23 = tlb[r4 >>> 12];
-const t24 = t23 & 1 && (r4 & 3) === 0 ? m32[(t23 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t24 = t23 & 1 && (r4 & 3) === 0 ? m32[(t23 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t24 !== 4125) {
 ic -= 4;
@@ -208,7 +208,7 @@ const t26 = tlb[t25 >>> 12];
 if (t26 & 2 && (t25 & 3) === 0) {
 m32[(t26 & -4096 | t25 & 4095) >>> 2] = 4130;
 } else {
-h.wr32(cpu, t25, 4130, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t25, 4, 4130, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t25;
@@ -227,7 +227,7 @@ V.inlined[79] += 1;
 ip = 15;
 sp0 = r4;
 const t27 = tlb[r4 >>> 12];
-const t28 = t27 & 1 && (r4 & 3) === 0 ? m32[(t27 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t28 = t27 & 1 && (r4 & 3) === 0 ? m32[(t27 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t28 !== 4130) {
 ic -= 1;
@@ -245,7 +245,7 @@ break run;
 ip = 16;
 sp0 = r4;
 const t29 = tlb[r4 >>> 12];
-const t30 = t29 & 1 && (r4 & 3) === 0 ? m32[(t29 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t30 = t29 & 1 && (r4 & 3) === 0 ? m32[(t29 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 xt = t30;
 pc = -1;

@@ -53,7 +53,7 @@ const t1 = tlb[t0 >>> 12];
 if (t1 & 2 && (t0 & 3) === 0) {
 m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4101;
 } else {
-h.wr32(cpu, t0, 4101, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t0, 4, 4101, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t0;
@@ -73,7 +73,7 @@ V.inlined[20] += 1;
 ip = 2;
 sp0 = r4;
 const t3 = tlb[r4 >>> 12];
-const t4 = t3 & 1 && (r4 & 3) === 0 ? m32[(t3 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t4 = t3 & 1 && (r4 & 3) === 0 ? m32[(t3 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t4 !== 4101) {
 ic -= 24;
@@ -95,7 +95,7 @@ const t6 = tlb[t5 >>> 12];
 if (t6 & 2 && (t5 & 3) === 0) {
 m32[(t6 & -4096 | t5 & 4095) >>> 2] = 4106;
 } else {
-h.wr32(cpu, t5, 4106, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t5, 4, 4106, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t5;
@@ -115,7 +115,7 @@ V.inlined[21] += 1;
 ip = 5;
 sp0 = r4;
 const t8 = tlb[r4 >>> 12];
-const t9 = t8 & 1 && (r4 & 3) === 0 ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t9 = t8 & 1 && (r4 & 3) === 0 ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t9 !== 4106) {
 ic -= 21;
@@ -139,7 +139,7 @@ const t12 = tlb[t11 >>> 12];
 if (t12 & 2 && (t11 & 3) === 0) {
 m32[(t12 & -4096 | t11 & 4095) >>> 2] = 4113;
 } else {
-h.wr32(cpu, t11, 4113, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t11, 4, 4113, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t11;
@@ -159,7 +159,7 @@ V.inlined[22] += 1;
 ip = 9;
 sp0 = r4;
 const t14 = tlb[r4 >>> 12];
-const t15 = t14 & 1 && (r4 & 3) === 0 ? m32[(t14 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t15 = t14 & 1 && (r4 & 3) === 0 ? m32[(t14 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t15 !== 4113) {
 ic -= 17;
@@ -181,7 +181,7 @@ const t17 = tlb[t16 >>> 12];
 if (t17 & 2 && (t16 & 3) === 0) {
 m32[(t17 & -4096 | t16 & 4095) >>> 2] = 4118;
 } else {
-h.wr32(cpu, t16, 4118, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t16, 4, 4118, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t16;
@@ -201,7 +201,7 @@ V.inlined[23] += 1;
 ip = 12;
 sp0 = r4;
 const t19 = tlb[r4 >>> 12];
-const t20 = t19 & 1 && (r4 & 3) === 0 ? m32[(t19 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t20 = t19 & 1 && (r4 & 3) === 0 ? m32[(t19 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t20 !== 4118) {
 ic -= 14;
@@ -225,7 +225,7 @@ const t23 = tlb[t22 >>> 12];
 if (t23 & 2 && (t22 & 3) === 0) {
 m32[(t23 & -4096 | t22 & 4095) >>> 2] = 4125;
 } else {
-h.wr32(cpu, t22, 4125, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t22, 4, 4125, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t22;
@@ -246,7 +246,7 @@ V.inlined[17] += 1;
 ip = 16;
 sp0 = r4;
 const t25 = tlb[r4 >>> 12];
-const t26 = t25 & 1 && (r4 & 3) === 0 ? m32[(t25 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t26 = t25 & 1 && (r4 & 3) === 0 ? m32[(t25 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t26 !== 4125) {
 ic -= 10;
@@ -269,7 +269,7 @@ const t28 = tlb[t27 >>> 12];
 if (t28 & 2 && (t27 & 3) === 0) {
 m32[(t28 & -4096 | t27 & 4095) >>> 2] = 4135;
 } else {
-h.wr32(cpu, t27, 4135, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t27, 4, 4135, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t27;
@@ -302,7 +302,7 @@ break run;
 ip = 20;
 sp0 = r4;
 const t32 = tlb[r4 >>> 12];
-const t33 = t32 & 1 && (r4 & 3) === 0 ? m32[(t32 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t33 = t32 & 1 && (r4 & 3) === 0 ? m32[(t32 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t33 !== 4135) {
 ic -= 6;
@@ -332,7 +332,7 @@ const t35 = tlb[t34 >>> 12];
 if (t35 & 2 && (t34 & 3) === 0) {
 m32[(t35 & -4096 | t34 & 4095) >>> 2] = 4150;
 } else {
-h.wr32(cpu, t34, 4150, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t34, 4, 4150, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t34;
@@ -360,7 +360,7 @@ V.inlined[15] += 1;
 ip = 25;
 sp0 = r4;
 const t40 = tlb[r4 >>> 12];
-const t41 = t40 & 1 && (r4 & 3) === 0 ? m32[(t40 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t41 = t40 & 1 && (r4 & 3) === 0 ? m32[(t40 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t41 !== 4150) {
 ic -= 1;
@@ -378,7 +378,7 @@ break run;
 ip = 26;
 sp0 = r4;
 const t42 = tlb[r4 >>> 12];
-const t43 = t42 & 1 && (r4 & 3) === 0 ? m32[(t42 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t43 = t42 & 1 && (r4 & 3) === 0 ? m32[(t42 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 xt = t43;
 pc = -1;

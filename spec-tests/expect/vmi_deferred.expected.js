@@ -48,7 +48,7 @@ const t1 = tlb[t0 >>> 12];
 if (t1 & 2 && (t0 & 3) === 0) {
 m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4106;
 } else {
-h.wr32(cpu, t0, 4106, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t0, 4, 4106, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t0;
@@ -83,7 +83,7 @@ break run;
 ip = 3;
 sp0 = r4;
 const t8 = tlb[r4 >>> 12];
-const t9 = t8 & 1 && (r4 & 3) === 0 ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t9 = t8 & 1 && (r4 & 3) === 0 ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t9 !== 4106) {
 ic -= 12;
@@ -112,7 +112,7 @@ const t11 = tlb[t10 >>> 12];
 if (t11 & 2 && (t10 & 3) === 0) {
 m32[(t11 & -4096 | t10 & 4095) >>> 2] = 4116;
 } else {
-h.wr32(cpu, t10, 4116, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t10, 4, 4116, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t10;
@@ -145,7 +145,7 @@ break run;
 ip = 7;
 sp0 = r4;
 const t15 = tlb[r4 >>> 12];
-const t16 = t15 & 1 && (r4 & 3) === 0 ? m32[(t15 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t16 = t15 & 1 && (r4 & 3) === 0 ? m32[(t15 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t16 !== 4116) {
 ic -= 8;
@@ -173,7 +173,7 @@ const t18 = tlb[t17 >>> 12];
 if (t18 & 2 && (t17 & 3) === 0) {
 m32[(t18 & -4096 | t17 & 4095) >>> 2] = 4121;
 } else {
-h.wr32(cpu, t17, 4121, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t17, 4, 4121, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t17;
@@ -199,7 +199,7 @@ break run;
 ip = 10;
 sp0 = r4;
 const t19 = tlb[r4 >>> 12];
-const t20 = t19 & 1 && (r4 & 3) === 0 ? m32[(t19 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t20 = t19 & 1 && (r4 & 3) === 0 ? m32[(t19 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t20 !== 4121) {
 ic -= 5;
@@ -236,7 +236,7 @@ const t25 = tlb[t24 >>> 12];
 if (t25 & 2 && (t24 & 3) === 0) {
 m32[(t25 & -4096 | t24 & 4095) >>> 2] = 4128;
 } else {
-h.wr32(cpu, t24, 4128, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t24, 4, 4128, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t24;
@@ -271,7 +271,7 @@ break run;
 ip = 14;
 sp0 = r4;
 const t32 = tlb[r4 >>> 12];
-const t33 = t32 & 1 && (r4 & 3) === 0 ? m32[(t32 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t33 = t32 & 1 && (r4 & 3) === 0 ? m32[(t32 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t33 !== 4128) {
 ic -= 1;
@@ -295,7 +295,7 @@ break run;
 ip = 15;
 sp0 = r4;
 const t34 = tlb[r4 >>> 12];
-const t35 = t34 & 1 && (r4 & 3) === 0 ? m32[(t34 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t35 = t34 & 1 && (r4 & 3) === 0 ? m32[(t34 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 xt = t35;
 pc = -1;

@@ -43,13 +43,13 @@ ic += 7;
 ip = 0;
 sp0 = r4;
 const t0 = tlb[1];
-const t1 = 0 ? m32[(t0 & -4096 | 14) >>> 2] : h.rd32(cpu, 4110, i0 + ic - (LEFT[ip] + 1));
+const t1 = 0 ? m32[(t0 & -4096 | 14) >>> 2] : h.rdf(cpu, 3, 4110, 4, i0 + ic - (LEFT[ip] + 1));
 const t2 = r4 - 4 | 0;
 const t3 = tlb[t2 >>> 12];
 if (t3 & 2 && (t2 & 3) === 0) {
 m32[(t3 & -4096 | t2 & 4095) >>> 2] = 4102;
 } else {
-h.wr32(cpu, t2, 4102, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t2, 4, 4102, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t2;
@@ -70,7 +70,7 @@ V.inlined[21] += 1;
 ip = 2;
 sp0 = r4;
 const t5 = tlb[r4 >>> 12];
-const t6 = t5 & 1 && (r4 & 3) === 0 ? m32[(t5 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t6 = t5 & 1 && (r4 & 3) === 0 ? m32[(t5 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t6 !== 4102) {
 ic -= 4;
@@ -90,7 +90,7 @@ r3 = t7;
 ip = 4;
 sp0 = r4;
 const t8 = tlb[1];
-const t9 = 0 ? m32[(t8 & -4096 | 18) >>> 2] : h.rd32(cpu, 4114, i0 + ic - (LEFT[ip] + 1));
+const t9 = 0 ? m32[(t8 & -4096 | 18) >>> 2] : h.rdf(cpu, 3, 4114, 4, i0 + ic - (LEFT[ip] + 1));
 if (!(t9 === 820352 && ((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820352, 819200)))) {
 ic -= 2;
 cpu.exitSite = 2;
@@ -105,7 +105,7 @@ V.inlined[32] += 1;
 ip = 6;
 sp0 = r4;
 const t10 = tlb[r4 >>> 12];
-const t11 = t10 & 1 && (r4 & 3) === 0 ? m32[(t10 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t11 = t10 & 1 && (r4 & 3) === 0 ? m32[(t10 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 xt = t11;
 pc = -1;

@@ -48,7 +48,7 @@ const t1 = tlb[t0 >>> 12];
 if (t1 & 2 && (t0 & 3) === 0) {
 m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4101;
 } else {
-h.wr32(cpu, t0, 4101, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t0, 4, 4101, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t0;
@@ -65,7 +65,7 @@ V.inlined[32] += 1;
 ip = 2;
 sp0 = r4;
 const t2 = tlb[r4 >>> 12];
-const t3 = t2 & 1 && (r4 & 3) === 0 ? m32[(t2 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t3 = t2 & 1 && (r4 & 3) === 0 ? m32[(t2 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t3 !== 4101) {
 ic -= 13;
@@ -87,7 +87,7 @@ const t5 = tlb[t4 >>> 12];
 if (t5 & 2 && (t4 & 3) === 0) {
 m32[(t5 & -4096 | t4 & 4095) >>> 2] = 4106;
 } else {
-h.wr32(cpu, t4, 4106, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t4, 4, 4106, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t4;
@@ -106,7 +106,7 @@ V.inlined[33] += 1;
 ip = 5;
 sp0 = r4;
 const t8 = tlb[r4 >>> 12];
-const t9 = t8 & 1 && (r4 & 3) === 0 ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t9 = t8 & 1 && (r4 & 3) === 0 ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t9 !== 4106) {
 ic -= 10;
@@ -131,7 +131,7 @@ const t12 = tlb[t11 >>> 12];
 if (t12 & 2 && (t11 & 3) === 0) {
 m32[(t12 & -4096 | t11 & 4095) >>> 2] = 4118;
 } else {
-h.wr32(cpu, t11, 4118, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t11, 4, 4118, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t11;
@@ -157,7 +157,7 @@ break run;
 ip = 10;
 sp0 = r4;
 const t16 = tlb[r4 >>> 12];
-const t17 = t16 & 1 && (r4 & 3) === 0 ? m32[(t16 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t17 = t16 & 1 && (r4 & 3) === 0 ? m32[(t16 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t17 !== 4118) {
 ic -= 5;
@@ -179,7 +179,7 @@ const t19 = tlb[t18 >>> 12];
 if (t19 & 2 && (t18 & 3) === 0) {
 m32[(t19 & -4096 | t18 & 4095) >>> 2] = 4123;
 } else {
-h.wr32(cpu, t18, 4123, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t18, 4, 4123, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t18;
@@ -202,7 +202,7 @@ break run;
 ip = 13;
 sp0 = r4;
 const t20 = tlb[r4 >>> 12];
-const t21 = t20 & 1 && (r4 & 3) === 0 ? m32[(t20 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t21 = t20 & 1 && (r4 & 3) === 0 ? m32[(t20 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t21 !== 4123) {
 ic -= 2;
@@ -222,7 +222,7 @@ r0 = t22;
 ip = 15;
 sp0 = r4;
 const t23 = tlb[r4 >>> 12];
-const t24 = t23 & 1 && (r4 & 3) === 0 ? m32[(t23 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t24 = t23 & 1 && (r4 & 3) === 0 ? m32[(t23 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 xt = t24;
 pc = -1;

@@ -52,7 +52,7 @@ const t1 = tlb[t0 >>> 12];
 if (t1 & 2 && (t0 & 3) === 0) {
 m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4106;
 } else {
-h.wr32(cpu, t0, 4106, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t0, 4, 4106, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t0;
@@ -87,7 +87,7 @@ break run;
 ip = 3;
 sp0 = r4;
 const t8 = tlb[r4 >>> 12];
-const t9 = t8 & 1 && (r4 & 3) === 0 ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t9 = t8 & 1 && (r4 & 3) === 0 ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t9 !== 4106) {
 ic -= 16;
@@ -118,7 +118,7 @@ const t11 = tlb[t10 >>> 12];
 if (t11 & 2 && (t10 & 3) === 0) {
 m32[(t11 & -4096 | t10 & 4095) >>> 2] = 4126;
 } else {
-h.wr32(cpu, t10, 4126, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t10, 4, 4126, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t10;
@@ -149,7 +149,7 @@ V.inlined[41] += 1;
 ip = 9;
 sp0 = r4;
 const t17 = tlb[r4 >>> 12];
-const t18 = t17 & 1 && (r4 & 3) === 0 ? m32[(t17 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t18 = t17 & 1 && (r4 & 3) === 0 ? m32[(t17 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t18 !== 4126) {
 ic -= 10;
@@ -173,7 +173,7 @@ const t20 = tlb[t19 >>> 12];
 if (t20 & 2 && (t19 & 3) === 0) {
 m32[(t20 & -4096 | t19 & 4095) >>> 2] = 4141;
 } else {
-h.wr32(cpu, t19, 4141, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t19, 4, 4141, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t19;
@@ -201,7 +201,7 @@ V.inlined[15] += 1;
 ip = 14;
 sp0 = r4;
 const t25 = tlb[r4 >>> 12];
-const t26 = t25 & 1 && (r4 & 3) === 0 ? m32[(t25 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t26 = t25 & 1 && (r4 & 3) === 0 ? m32[(t25 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t26 !== 4141) {
 ic -= 5;
@@ -232,7 +232,7 @@ const t31 = tlb[t30 >>> 12];
 if (t31 & 2 && (t30 & 3) === 0) {
 m32[(t31 & -4096 | t30 & 4095) >>> 2] = 4148;
 } else {
-h.wr32(cpu, t30, 4148, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t30, 4, 4148, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t30;
@@ -267,7 +267,7 @@ break run;
 ip = 18;
 sp0 = r4;
 const t38 = tlb[r4 >>> 12];
-const t39 = t38 & 1 && (r4 & 3) === 0 ? m32[(t38 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t39 = t38 & 1 && (r4 & 3) === 0 ? m32[(t38 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t39 !== 4148) {
 ic -= 1;
@@ -291,7 +291,7 @@ break run;
 ip = 19;
 sp0 = r4;
 const t40 = tlb[r4 >>> 12];
-const t41 = t40 & 1 && (r4 & 3) === 0 ? m32[(t40 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t41 = t40 & 1 && (r4 & 3) === 0 ? m32[(t40 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 xt = t41;
 pc = -1;

@@ -61,7 +61,7 @@ const t1 = tlb[t0 >>> 12];
 if (t1 & 2 && (t0 & 3) === 0) {
 m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4111;
 } else {
-h.wr32(cpu, t0, 4111, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t0, 4, 4111, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t0;
@@ -91,7 +91,7 @@ V.inlined[41] += 1;
 ip = 4;
 sp0 = r4;
 const t6 = tlb[r4 >>> 12];
-const t7 = t6 & 1 && (r4 & 3) === 0 ? m32[(t6 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t7 = t6 & 1 && (r4 & 3) === 0 ? m32[(t6 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t7 !== 4111) {
 ic -= 29;
@@ -114,7 +114,7 @@ const t9 = tlb[t8 >>> 12];
 if (t9 & 2 && (t8 & 3) === 0) {
 m32[(t9 & -4096 | t8 & 4095) >>> 2] = 4121;
 } else {
-h.wr32(cpu, t8, 4121, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t8, 4, 4121, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t8;
@@ -137,7 +137,7 @@ V.inlined[42] += 1;
 ip = 8;
 sp0 = r4;
 const t14 = tlb[r4 >>> 12];
-const t15 = t14 & 1 && (r4 & 3) === 0 ? m32[(t14 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t15 = t14 & 1 && (r4 & 3) === 0 ? m32[(t14 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t15 !== 4121) {
 ic -= 25;
@@ -161,7 +161,7 @@ const t17 = tlb[t16 >>> 12];
 if (t17 & 2 && (t16 & 3) === 0) {
 m32[(t17 & -4096 | t16 & 4095) >>> 2] = 4136;
 } else {
-h.wr32(cpu, t16, 4136, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t16, 4, 4136, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t16;
@@ -192,7 +192,7 @@ V.inlined[43] += 1;
 ip = 13;
 sp0 = r4;
 const t23 = tlb[r4 >>> 12];
-const t24 = t23 & 1 && (r4 & 3) === 0 ? m32[(t23 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t24 = t23 & 1 && (r4 & 3) === 0 ? m32[(t23 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t24 !== 4136) {
 ic -= 20;
@@ -216,7 +216,7 @@ const t26 = tlb[t25 >>> 12];
 if (t26 & 2 && (t25 & 3) === 0) {
 m32[(t26 & -4096 | t25 & 4095) >>> 2] = 4151;
 } else {
-h.wr32(cpu, t25, 4151, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t25, 4, 4151, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t25;
@@ -252,7 +252,7 @@ V.inlined[47] += 1;
 ip = 18;
 sp0 = r4;
 const t37 = tlb[r4 >>> 12];
-const t38 = t37 & 1 && (r4 & 3) === 0 ? m32[(t37 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t38 = t37 & 1 && (r4 & 3) === 0 ? m32[(t37 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t38 !== 4151) {
 ic -= 15;
@@ -285,7 +285,7 @@ const t43 = tlb[t42 >>> 12];
 if (t43 & 2 && (t42 & 3) === 0) {
 m32[(t43 & -4096 | t42 & 4095) >>> 2] = 4168;
 } else {
-h.wr32(cpu, t42, 4168, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t42, 4, 4168, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t42;
@@ -323,7 +323,7 @@ V.inlined[44] += 1;
 ip = 24;
 sp0 = r4;
 const t50 = tlb[r4 >>> 12];
-const t51 = t50 & 1 && (r4 & 3) === 0 ? m32[(t50 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t51 = t50 & 1 && (r4 & 3) === 0 ? m32[(t50 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t51 !== 4168) {
 ic -= 9;
@@ -346,7 +346,7 @@ const t53 = tlb[t52 >>> 12];
 if (t53 & 2 && (t52 & 3) === 0) {
 m32[(t53 & -4096 | t52 & 4095) >>> 2] = 4178;
 } else {
-h.wr32(cpu, t52, 4178, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t52, 4, 4178, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t52;
@@ -379,7 +379,7 @@ break run;
 ip = 28;
 sp0 = r4;
 const t57 = tlb[r4 >>> 12];
-const t58 = t57 & 1 && (r4 & 3) === 0 ? m32[(t57 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t58 = t57 & 1 && (r4 & 3) === 0 ? m32[(t57 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t58 !== 4178) {
 ic -= 5;
@@ -408,7 +408,7 @@ const t60 = tlb[t59 >>> 12];
 if (t60 & 2 && (t59 & 3) === 0) {
 m32[(t60 & -4096 | t59 & 4095) >>> 2] = 4188;
 } else {
-h.wr32(cpu, t59, 4188, i0 + ic - (LEFT[ip] + 1));
+h.wrf(cpu, 2, t59, 4, 4188, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;
 }
 r4 = t59;
@@ -441,7 +441,7 @@ break run;
 ip = 32;
 sp0 = r4;
 const t64 = tlb[r4 >>> 12];
-const t65 = t64 & 1 && (r4 & 3) === 0 ? m32[(t64 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t65 = t64 & 1 && (r4 & 3) === 0 ? m32[(t64 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t65 !== 4188) {
 ic -= 1;
@@ -465,7 +465,7 @@ break run;
 ip = 33;
 sp0 = r4;
 const t66 = tlb[r4 >>> 12];
-const t67 = t66 & 1 && (r4 & 3) === 0 ? m32[(t66 & -4096 | r4 & 4095) >>> 2] : h.rd32(cpu, r4, i0 + ic - (LEFT[ip] + 1));
+const t67 = t66 & 1 && (r4 & 3) === 0 ? m32[(t66 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 xt = t67;
 pc = -1;

@@ -207,7 +207,7 @@ export class EmitOps implements Ops<Expr> {
     }
     const a = this.fresh(off);
     const { test, element } = this.ramAccess(a, size, false);
-    return this.fresh(cond(test, element, call(hostFn(`rd${size * 8}` as keyof Helpers), [local('cpu'), a, retiredBefore(local('faultIndex'))])));
+    return this.fresh(cond(test, element, call(hostFn('rdf'), [local('cpu'), num(seg), a, num(size), retiredBefore(local('faultIndex'))])));
   }
 
   store(seg: number, off: Expr, size: Size, v: Expr): void {
@@ -221,7 +221,7 @@ export class EmitOps implements Ops<Expr> {
     }
     const a = this.fresh(off);
     const { test, element } = this.ramAccess(a, size, true);
-    const slow = exprStmt(call(hostFn(`wr${size * 8}` as keyof Helpers), [local('cpu'), a, v, retiredBefore(local('faultIndex'))]));
+    const slow = exprStmt(call(hostFn('wrf'), [local('cpu'), num(seg), a, num(size), v, retiredBefore(local('faultIndex'))]));
     this.out.push(ifStmt(test, [assign(element, v)], [slow, noteSmc]));
   }
 

@@ -1,6 +1,6 @@
 /**
  * What generated code calls: the `h` object. Slow paths of memory accesses
- * (TLB miss, unaligned, device, segment checks), flag arithmetic the emitter
+ * (TLB miss, unaligned, device, segment limits), flag arithmetic the emitter
  * could not specialise, and running a helper row in its interpreter form.
  * Each of these is the same code the interpreter runs.
  */
@@ -41,13 +41,16 @@ export function fetchFrame(cpu: Cpu, lin: number): number {
 
 export const H = {
   Fault,
-  /** slow paths: `n` is the instructions retired before this one, so that a device sees the time the interpreter would give it */
-  rd8: (cpu: Cpu, a: number, n: number): number => { cpu.instructions = n; return cpu.mmu.read8(a); },
-  rd16: (cpu: Cpu, a: number, n: number): number => { cpu.instructions = n; return cpu.mmu.read16(a); },
-  rd32: (cpu: Cpu, a: number, n: number): number => { cpu.instructions = n; return cpu.mmu.read32(a); },
-  wr8: (cpu: Cpu, a: number, v: number, n: number): void => { cpu.instructions = n; cpu.mmu.write8(a, v); },
-  wr16: (cpu: Cpu, a: number, v: number, n: number): void => { cpu.instructions = n; cpu.mmu.write16(a, v); },
-  wr32: (cpu: Cpu, a: number, v: number, n: number): void => { cpu.instructions = n; cpu.mmu.write32(a, v); },
+  /**
+   * Every access the TLB fast path does not take: through the segment, so
+   * its rights and limit are checked as the interpreter checks them (a flat
+   * segment's limit keeps its top pages out of the TLB, cpu/mmu.ts
+   * `setCeiling`, so this is where a segment's end is enforced). `n` is the
+   * instructions retired before this one, so that a device sees the time
+   * the interpreter would give it.
+   */
+  rdf: (cpu: Cpu, seg: number, off: number, size: number, n: number): number => { cpu.instructions = n; return cpu.read(seg, off, size); },
+  wrf: (cpu: Cpu, seg: number, off: number, size: number, v: number, n: number): void => { cpu.instructions = n; cpu.write(seg, off, size, v); },
   /** accesses through a segment that is not flat: full checks */
   rds: (cpu: Cpu, seg: number, off: number, size: number): number => cpu.read(seg, off, size),
   wrs: (cpu: Cpu, seg: number, off: number, size: number, v: number): void => cpu.write(seg, off, size, v),

@@ -11,7 +11,8 @@
  * fuzzer (spec-tests/fuzz) found; they are fixed, and these cases keep them so.
  */
 import { describe, expect, it } from 'vitest';
-import { handlerAt, testWorld, LAYOUT, SEL, type World } from '../../spec-tests/world.ts';
+import { desc, handlerAt, testWorld, LAYOUT, SEL, type World } from '../../spec-tests/world.ts';
+import { Seg } from '../../isa/instr.ts';
 import { Engine, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine.ts';
 import { readEflags } from '../../cpu/flags.ts';
 import { nasm } from '../../spec-tests/snippets.ts';
@@ -380,5 +381,38 @@ describe('translator bugs found by spec-tests/fuzz, fixed (regression tests)', (
     const { b, e } = machine(code, { threshold: 0 });
     e.run(4);
     expect(b.cpu.eip >>> 0).toBe(handlerAt(1));
+  });
+
+  describe('segment limits on the slow path of a translated access (issue 9, item 6)', () => {
+    // a loop so the access runs translated; the first pass faults in either tier
+    const cases: [string, string, (b: World) => void][] = [
+      ['a dword at offset 0xFFFFFFFD of a 4 GiB segment is #GP, not a wrap', 'mov eax, [0xfffffffd]', () => {}],
+      ['a word at offset 0xFFFFFFFF of a 4 GiB stack segment is #SS', 'mov ax, [esp]', (b) => { b.cpu.regs[4] = -1; }],
+      ['a data segment cut below the VMI hole ends where its limit says', 'mov eax, [0xfc000000]', (b) => {
+        b.setDesc(SEL.DATA0, desc(0, 0xfbfff, 0x93, 0xc));
+        b.loadSeg(b.cpu, Seg.DS, SEL.DATA0);
+      }],
+      ['a dword crossing such a limit is #GP', 'mov eax, [0xfbfffffe]', (b) => {
+        b.setDesc(SEL.DATA0, desc(0, 0xfbfff, 0x93, 0xc));
+        b.loadSeg(b.cpu, Seg.DS, SEL.DATA0);
+      }],
+    ];
+    for (const [name, access, setup] of cases) {
+      it(name, () => {
+        const code = nasm(`
+          mov ecx, 3
+        top:
+          inc ebx
+          ${access}
+          dec ecx
+          jnz top
+          jmp $`);
+        const { b, e } = machine(code, { threshold: 0 }, setup);
+        e.run(20);
+        const ref = interpreted(code, 20, setup);
+        expect(ref.cpu.eip >>> 0).toBe(handlerAt(access.includes('esp') ? 12 : 13));
+        expect(final(b)).toEqual(final(ref));
+      });
+    }
   });
 });
