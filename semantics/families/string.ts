@@ -14,7 +14,8 @@
  * and count move on, and the registers are written back in a `finally`, so a
  * fault in the middle leaves ECX/ESI/EDI as the completed elements left
  * them; the interpreter puts EIP back at the instruction and the guest's
- * fault handler returns into it to finish the job. `rep movs` and `rep stos`
+ * fault handler returns into it to finish the job. A long rep stops the
+ * same way after REP_CHUNK elements, so interrupts come in between. `rep movs` and `rep stos`
  * with 32-bit addresses through flat segments also take a fast path that
  * works a page at a time on the RAM array (`copyWithin` / `fill`), with the
  * same write-back.
@@ -33,17 +34,21 @@ const ECX = 1, ESI = 6, EDI = 7;
 const USES_SI = 1, USES_DI = 2;
 
 /**
- * Most elements one call may process before it returns with EIP still at the
- * instruction (registers written back, so the next execution resumes where
- * this one stopped). Unlimited for now: a rep runs to completion in one step.
- * An interrupt window for long reps only has to lower this (or make it a
- * per-call budget), nothing else in the loops changes.
+ * Most elements one execution of a rep string instruction processes before
+ * it returns with EIP still at the instruction (registers written back, so
+ * the next execution resumes where this one stopped), as hardware lets
+ * interrupts in between iterations. Each such execution retires as one
+ * instruction, so a rep with ECX = 0xFFFFFFFF is a million instructions of
+ * the `--max-instructions` budget, with interrupts, the scheduler and
+ * Ctrl-C between them, not one step that runs for minutes. A page of bytes
+ * (the fast paths' unit) keeps the interrupt window short.
  */
-let iterationLimit = Infinity;
+export const REP_CHUNK = 4096;
+let iterationLimit = REP_CHUNK;
 
-/** Bound the elements a single execution of a rep string instruction processes (for the scheduler and tests). */
+/** Bound the elements a single execution of a rep string instruction processes (tests; 0 restores REP_CHUNK). */
 export function setRepIterationLimit(n: number): void {
-  iterationLimit = n > 0 ? n : Infinity;
+  iterationLimit = n > 0 ? n : REP_CHUNK;
 }
 
 /**

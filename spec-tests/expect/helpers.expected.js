@@ -121,6 +121,12 @@ lop = cpu.lop;
 lres = cpu.lres;
 la = cpu.la;
 lb = cpu.lb;
+if (cpu.eip !== 4102) {
+ic -= 1;
+xe = cpu.eip;
+xl = -1;
+break run;
+}
 if (MEM.codeEpoch !== ep) {
 ic -= 1;
 xe = 4102;

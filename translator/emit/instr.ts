@@ -30,7 +30,7 @@ import { endsBlock, hasStaticTarget } from '../region/discover.ts';
 import type { EmitOps } from './emit-ops.ts';
 import { cpuField, cpuReg, reg, reloadFlags, spillFlags } from './abi.ts';
 import { callInterpreterForm, epochCheck, faultPoint, helperCall, smcCheck, syncInstructions } from './statements.ts';
-import { assign, num, type Expr, type Stmt } from './ast.ts';
+import { assign, bin, ifStmt, num, type Expr, type Stmt } from './ast.ts';
 
 /** Why an instruction is not inlined. */
 export type HelperReason =
@@ -181,6 +181,8 @@ function emitHelperCall(i: Instr, site: InstrSite, reason: HelperReason): InstrC
   ops.flags = { lz: null, last: null };
   // a helper that may change what the region relies on goes back to the dispatcher
   const leaves = endsBlock(i) || !i.row.exec;
+  // a rep string instruction that stopped after a chunk (semantics/families/string.ts REP_CHUNK) resumes from the dispatcher
+  if (!leaves && i.row.string && i.rep) stmts.push(ifStmt(bin('!==', cpuField('eip'), num(i.next)), site.exitTo(cpuField('eip'))));
   stmts.push(...(leaves ? site.exitTo(cpuField('eip')) : [epochCheck(site.exitTo(num(i.next)))]));
   return { stmts, transferred: leaves, savesEsp: true, how: reason };
 }

@@ -16,6 +16,7 @@ import { Seg } from '../../isa/instr.ts';
 import { Engine, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine.ts';
 import { readEflags } from '../../cpu/flags.ts';
 import { nasm } from '../../spec-tests/snippets.ts';
+import { REP_CHUNK } from '../../semantics/families/string.ts';
 
 function machine(code: Uint8Array, options: Partial<EngineOptions> = {}, setup?: (b: World) => void): { b: World; e: Engine } {
   const b = testWorld();
@@ -414,5 +415,44 @@ describe('translator bugs found by spec-tests/fuzz, fixed (regression tests)', (
         expect(final(b)).toEqual(final(ref));
       });
     }
+  });
+
+  describe('a rep string instruction with ECX = 0xFFFFFFFF (issue 9, item 3)', () => {
+    const code = nasm(`
+      mov edi, 0x20000
+      mov ecx, -1
+      cld
+    top:
+      rep stosb
+      jmp top`);
+    const REP = 0x1000 + 5 + 5 + 1;
+
+    it('stops every REP_CHUNK elements with EIP at it, each stop one instruction of the budget', () => {
+      const b = interpreted(code, 13);
+      expect(b.cpu.eip >>> 0).toBe(REP);
+      expect(b.cpu.regs[1] >>> 0).toBe(0xffffffff - 10 * REP_CHUNK);
+      expect(b.cpu.regs[7] >>> 0).toBe(0x20000 + 10 * REP_CHUNK);
+    });
+
+    it('takes an interrupt between chunks, returning into the instruction', () => {
+      let pending = false;
+      const irq = (x: World) => {
+        x.cpu.eflags |= 0x200;
+        x.cpu.bus = { portRead: () => 0, portWrite: () => {}, pendingInterrupt: () => (pending ? 0x20 : -1), ackInterrupt: () => { pending = false; } };
+      };
+      const b = interpreted(code, 5, irq);
+      pending = true;
+      b.interp.run(1);
+      expect(b.cpu.eip >>> 0).toBe(handlerAt(0x20));
+      expect(b.r32(b.cpu.regs[4]) >>> 0).toBe(REP);
+      expect(b.cpu.regs[1] >>> 0).toBe(0xffffffff - 2 * REP_CHUNK);
+    });
+
+    it('translated, it stops where the interpreter stops', () => {
+      const { b, e } = machine(code, { threshold: 0 });
+      expect(e.run(40)).toBe(40);
+      expect(e.stats.translatedInstructions).toBeGreaterThan(30);
+      expect(final(b)).toEqual(final(interpreted(code, 40)));
+    });
   });
 });
