@@ -9,6 +9,13 @@
  * instructions (`vmicall`, `ret`) and charges no extra guest cycles, so host
  * time is what tells calls apart. The machine's `--stats` summary and the
  * profiler read `byName()` / `bySite()`; `toJSON()` is the summary's form.
+ *
+ * The guest chooses the return address, so the site table is bounded: at
+ * SITE_LIMIT entries the less frequent half is folded into `otherSites`
+ * (calls and time, per vCPU and name no longer told apart). A site called
+ * often keeps its entry and its exact count; one called a few times among
+ * millions of others is counted only in the total. Memory: about 200 bytes
+ * per entry, so some 13 MB at most.
  */
 
 export interface CallCount {
@@ -23,10 +30,15 @@ export interface SiteCount extends CallCount {
   vcpu: number;
 }
 
+/** Most call sites tracked one by one (see the module comment). */
+export const SITE_LIMIT = 1 << 16;
+
 export class VmiStats {
   private readonly names = new Map<string, CallCount>();
   private readonly sites = new Map<string, SiteCount>();
   total = 0;
+  /** calls (and their host time) at sites folded out of the table */
+  readonly otherSites = { calls: 0, hostNs: 0 };
   /** SetPxE-family writes into pages never registered with AllocatePage */
   unregisteredPxeWrites = 0;
 
@@ -38,9 +50,22 @@ export class VmiStats {
     c.hostNs += hostNs;
     const key = `${vcpu}:${site}:${name}`;
     let s = this.sites.get(key);
-    if (!s) this.sites.set(key, (s = { name, site, vcpu, calls: 0, hostNs: 0 }));
+    if (!s) {
+      if (this.sites.size >= SITE_LIMIT) this.foldRareSites();
+      this.sites.set(key, (s = { name, site, vcpu, calls: 0, hostNs: 0 }));
+    }
     s.calls++;
     s.hostNs += hostNs;
+  }
+
+  /** Keep the more frequent half of the site table; the rest go to `otherSites`. */
+  private foldRareSites(): void {
+    const byCalls = [...this.sites.entries()].sort((a, b) => a[1].calls - b[1].calls);
+    for (const [key, s] of byCalls.slice(0, byCalls.length >> 1)) {
+      this.otherSites.calls += s.calls;
+      this.otherSites.hostNs += s.hostNs;
+      this.sites.delete(key);
+    }
   }
 
   /** calls by name, most frequent first */
@@ -60,13 +85,15 @@ export class VmiStats {
   reset(): void {
     this.names.clear();
     this.sites.clear();
+    this.otherSites.calls = 0;
+    this.otherSites.hostNs = 0;
     this.total = 0;
     this.unregisteredPxeWrites = 0;
   }
 
-  toJSON(): { total: number; byName: Record<string, number>; topSites: SiteCount[] } {
+  toJSON(): { total: number; byName: Record<string, number>; topSites: SiteCount[]; otherSiteCalls: number } {
     const byName: Record<string, number> = {};
     for (const c of this.byName()) byName[c.name] = c.calls;
-    return { total: this.total, byName, topSites: this.bySite().slice(0, 20) };
+    return { total: this.total, byName, topSites: this.bySite().slice(0, 20), otherSiteCalls: this.otherSites.calls };
   }
 }
