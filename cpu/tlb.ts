@@ -65,9 +65,10 @@ export function executable(e: number, right: number): boolean {
   return (e & (right | TLB_NX)) === right;
 }
 
-/** The physical address of lin through its entry e (as an int32). */
+/** The physical address of lin through its entry e (unsigned). */
 export function physical(e: number, lin: number): number {
-  return (e & FRAME) | (lin & PAGE_OFFSET);
+  // unsigned: RAM may reach past 2 GiB, where an int32 index would be negative
+  return ((e & FRAME) | (lin & PAGE_OFFSET)) >>> 0;
 }
 
 /** Does an access of `size` bytes at lin stay within its page? */

@@ -64,7 +64,7 @@ ip = 2;
 const t6 = r7 + 1 | 0;
 const t7 = tlb[t6 >>> 12];
 if (t7 & 2) {
-m8[t7 & -4096 | t6 & 4095] = 3;
+m8[(t7 & -4096 | t6 & 4095) >>> 0] = 3;
 } else {
 h.wrf(cpu, 3, t6, 1, 3, i0 + ic - (LEFT[ip] + 1));
 smc = MEM.codeEpoch !== ep;

@@ -195,7 +195,8 @@ export class EmitOps implements Ops<Expr> {
     const e = this.fresh(index(local('tlb'), tlbSlot(X, a)));
     const granted = tlbGrants(X, e, X.c(tlbRight(this.ctx.user, write)));
     const phys = tlbPhysical(X, e, a);
-    if (size === 1) return { test: testFor(granted), element: index(local('m8'), phys) };
+    // unsigned: RAM may reach past 2 GiB, where the int32 address would index below the array
+    if (size === 1) return { test: testFor(granted), element: index(local('m8'), bin('>>>', phys, num(0))) };
     const view = size === 2 ? 'm16' : 'm32';
     return { test: testFor(X.and(granted, aligned(X, a, size))), element: index(local(view), X.shr(phys, X.c(size === 2 ? 1 : 2))) };
   }
