@@ -37,6 +37,11 @@ run: for (; ; ) {
 switch (pc) {
 case 0:
 {
+if (ic + 3 > lim) {
+xe = 4096;
+xl = 0;
+break run;
+}
 ic += 3;
 const t0 = r0;
 const t1 = r3;
@@ -60,6 +65,11 @@ continue run;
 }
 case 1:
 {
+if (ic + 1 > lim) {
+xe = 4107;
+xl = 1;
+break run;
+}
 ic += 1;
 ip = 3;
 sp0 = r4;
@@ -72,24 +82,18 @@ continue run;
 }
 case 2:
 {
-ic += 1;
-r2 = 1;
-if (ic >= lim) {
-xe = 4107;
-xl = 0;
+if (ic + 1 > lim) {
+xe = 4102;
+xl = 2;
 break run;
 }
+ic += 1;
+r2 = 1;
 pc = 1;
 continue run;
 }
 case -1:
 {
-if (ic >= lim) {
-cpu.exitSite = 0;
-xe = xt;
-xl = -1;
-break run;
-}
 switch (xt) {
 case 4096:
 pc = 0;
@@ -101,7 +105,7 @@ case 4102:
 pc = 2;
 continue run;
 }
-cpu.exitSite = 1;
+cpu.exitSite = 0;
 xe = xt;
 xl = -1;
 break run;

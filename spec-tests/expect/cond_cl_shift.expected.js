@@ -37,6 +37,11 @@ run: for (; ; ) {
 switch (pc) {
 case 0:
 {
+if (ic + 2 > lim) {
+xe = 4096;
+xl = 0;
+break run;
+}
 ic += 2;
 const t0 = r0;
 const t1 = r0;
@@ -56,6 +61,11 @@ continue run;
 }
 case 1:
 {
+if (ic + 2 > lim) {
+xe = 4102;
+xl = 1;
+break run;
+}
 ic += 2;
 const t4 = h.cond(2, fl, lz, lop, lres, la, lb);
 r2 = r2 & -256 | t4 & 255;
@@ -70,6 +80,11 @@ continue run;
 }
 case 2:
 {
+if (ic + 1 > lim) {
+xe = 4100;
+xl = 2;
+break run;
+}
 ic += 1;
 const t7 = r3;
 const t8 = r1 & 255;
@@ -84,22 +99,11 @@ la = t7;
 lb = t9;
 lz = 2261;
 }
-if (ic >= lim) {
-xe = 4102;
-xl = 0;
-break run;
-}
 pc = 1;
 continue run;
 }
 case -1:
 {
-if (ic >= lim) {
-cpu.exitSite = 0;
-xe = xt;
-xl = -1;
-break run;
-}
 switch (xt) {
 case 4096:
 pc = 0;
@@ -111,7 +115,7 @@ case 4100:
 pc = 2;
 continue run;
 }
-cpu.exitSite = 1;
+cpu.exitSite = 0;
 xe = xt;
 xl = -1;
 break run;

@@ -41,6 +41,11 @@ run: for (; ; ) {
 switch (pc) {
 case 0:
 {
+if (ic + 1 > lim) {
+xe = 4096;
+xl = 0;
+break run;
+}
 ic += 1;
 r1 = 10;
 pc = 1;
@@ -48,6 +53,11 @@ continue run;
 }
 case 1:
 self: for (; ; ) {
+if (ic + 4 > lim) {
+xe = 4101;
+xl = 1;
+break run;
+}
 ic += 4;
 ip = 1;
 const t0 = r0;
@@ -75,11 +85,6 @@ lb = 1;
 lz = 2260;
 const t9 = t7 !== 1 ? 1 : 0;
 if (t9) {
-if (ic >= lim) {
-xe = 4101;
-xl = 0;
-break run;
-}
 continue self;
 }
 pc = 2;
@@ -87,6 +92,11 @@ continue run;
 }
 case 2:
 {
+if (ic + 1 > lim) {
+xe = 4109;
+xl = 2;
+break run;
+}
 ic += 1;
 ip = 5;
 sp0 = r4;
@@ -99,12 +109,6 @@ continue run;
 }
 case -1:
 {
-if (ic >= lim) {
-cpu.exitSite = 0;
-xe = xt;
-xl = -1;
-break run;
-}
 switch (xt) {
 case 4096:
 pc = 0;
@@ -116,7 +120,7 @@ case 4109:
 pc = 2;
 continue run;
 }
-cpu.exitSite = 1;
+cpu.exitSite = 0;
 xe = xt;
 xl = -1;
 break run;

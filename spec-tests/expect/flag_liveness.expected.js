@@ -49,6 +49,11 @@ run: for (; ; ) {
 switch (pc) {
 case 0:
 {
+if (ic + 6 > lim) {
+xe = 4096;
+xl = 0;
+break run;
+}
 ic += 6;
 const t0 = r0;
 const t1 = r3;
@@ -83,6 +88,11 @@ continue run;
 }
 case 1:
 {
+if (ic + 1 > lim) {
+xe = 4113;
+xl = 1;
+break run;
+}
 ic += 1;
 ip = 6;
 sp0 = r4;
@@ -95,24 +105,18 @@ continue run;
 }
 case 2:
 {
-ic += 1;
-r3 = 1;
-if (ic >= lim) {
-xe = 4113;
-xl = 0;
+if (ic + 1 > lim) {
+xe = 4108;
+xl = 2;
 break run;
 }
+ic += 1;
+r3 = 1;
 pc = 1;
 continue run;
 }
 case -1:
 {
-if (ic >= lim) {
-cpu.exitSite = 0;
-xe = xt;
-xl = -1;
-break run;
-}
 switch (xt) {
 case 4096:
 pc = 0;
@@ -124,7 +128,7 @@ case 4108:
 pc = 2;
 continue run;
 }
-cpu.exitSite = 1;
+cpu.exitSite = 0;
 xe = xt;
 xl = -1;
 break run;

@@ -39,6 +39,11 @@ run: for (; ; ) {
 switch (pc) {
 case 0:
 {
+if (ic + 4 > lim) {
+xe = 4096;
+xl = 0;
+break run;
+}
 ic += 4;
 const t0 = r2;
 const t1 = r2;
@@ -85,7 +90,7 @@ lb = cpu.lb;
 if (MEM.codeEpoch !== ep) {
 ic -= 2;
 xe = 4100;
-xl = 0;
+xl = 1;
 break run;
 }
 ip = 2;
@@ -130,7 +135,7 @@ break run;
 if (MEM.codeEpoch !== ep) {
 ic -= 1;
 xe = 4102;
-xl = 1;
+xl = 2;
 break run;
 }
 ip = 3;
@@ -144,18 +149,12 @@ continue run;
 }
 case -1:
 {
-if (ic >= lim) {
-cpu.exitSite = 0;
-xe = xt;
-xl = -1;
-break run;
-}
 switch (xt) {
 case 4096:
 pc = 0;
 continue run;
 }
-cpu.exitSite = 1;
+cpu.exitSite = 0;
 xe = xt;
 xl = -1;
 break run;

@@ -38,6 +38,11 @@ run: for (; ; ) {
 switch (pc) {
 case 0:
 {
+if (ic + 5 > lim) {
+xe = 4096;
+xl = 0;
+break run;
+}
 ic += 5;
 ip = 0;
 const t0 = r3 + 8 | 0;
@@ -57,7 +62,7 @@ smc = MEM.codeEpoch !== ep;
 if (smc) {
 ic -= 3;
 xe = 4101;
-xl = 0;
+xl = 1;
 break run;
 }
 ip = 2;
@@ -72,7 +77,7 @@ smc = MEM.codeEpoch !== ep;
 if (smc) {
 ic -= 2;
 xe = 4105;
-xl = 1;
+xl = 2;
 break run;
 }
 ip = 3;
@@ -91,18 +96,12 @@ continue run;
 }
 case -1:
 {
-if (ic >= lim) {
-cpu.exitSite = 0;
-xe = xt;
-xl = -1;
-break run;
-}
 switch (xt) {
 case 4096:
 pc = 0;
 continue run;
 }
-cpu.exitSite = 1;
+cpu.exitSite = 0;
 xe = xt;
 xl = -1;
 break run;

@@ -41,6 +41,11 @@ run: for (; ; ) {
 switch (pc) {
 case 0:
 {
+if (ic + 3 > lim) {
+xe = 4096;
+xl = 0;
+break run;
+}
 ic += 3;
 ip = 0;
 sp0 = r4;
@@ -57,7 +62,7 @@ r4 = t1;
 if (smc) {
 ic -= 2;
 xe = 4097;
-xl = 0;
+xl = 1;
 break run;
 }
 const t3 = r4;
@@ -77,12 +82,17 @@ pc = 1;
 continue run;
 if (smc) {
 xe = 4104;
-xl = 1;
+xl = 2;
 break run;
 }
 }
 case 1:
 {
+if (ic + 2 > lim) {
+xe = 4106;
+xl = 3;
+break run;
+}
 ic += 2;
 ip = 3;
 const t6 = r4 + 4 | 0;
@@ -100,6 +110,11 @@ continue run;
 }
 case 2:
 {
+if (ic + 2 > lim) {
+xe = 4104;
+xl = 2;
+break run;
+}
 ic += 2;
 ip = 5;
 sp0 = r4;
@@ -118,12 +133,6 @@ continue run;
 }
 case -1:
 {
-if (ic >= lim) {
-cpu.exitSite = 0;
-xe = xt;
-xl = -1;
-break run;
-}
 switch (xt) {
 case 4096:
 pc = 0;
@@ -135,7 +144,7 @@ case 4104:
 pc = 2;
 continue run;
 }
-cpu.exitSite = 1;
+cpu.exitSite = 0;
 xe = xt;
 xl = -1;
 break run;

@@ -38,6 +38,11 @@ run: for (; ; ) {
 switch (pc) {
 case 0:
 {
+if (ic + 6 > lim) {
+xe = 4096;
+xl = 0;
+break run;
+}
 ic += 6;
 const t0 = r0;
 const t1 = r3;
@@ -77,7 +82,7 @@ smc = MEM.codeEpoch !== ep;
 if (smc) {
 ic -= 1;
 xe = 4110;
-xl = 0;
+xl = 1;
 break run;
 }
 ip = 5;
@@ -91,18 +96,12 @@ continue run;
 }
 case -1:
 {
-if (ic >= lim) {
-cpu.exitSite = 0;
-xe = xt;
-xl = -1;
-break run;
-}
 switch (xt) {
 case 4096:
 pc = 0;
 continue run;
 }
-cpu.exitSite = 1;
+cpu.exitSite = 0;
 xe = xt;
 xl = -1;
 break run;

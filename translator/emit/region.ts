@@ -126,10 +126,8 @@ class RegionEmitter {
     }
     const k = this.blockIndex.get(t);
     if (k === undefined) return this.exitTo(target);
-    const go = k === this.current && this.selfLoop ? repeatBlock() : goToBlock(k);
-    if (k > this.current) return go;
-    // a back-edge: leave when the instruction budget is spent
-    return [budgetCheck(this.exitTo(target)), ...go];
+    // every block checks on entry that it fits in the instruction budget
+    return k === this.current && this.selfLoop ? repeatBlock() : goToBlock(k);
   }
 
   private emitBlock(b: Block, k: number): E.SwitchCase {
@@ -145,7 +143,8 @@ class RegionEmitter {
     // a claimed call retires the callee's instructions too: each has an entry in the tables after the call's
     const steps = b.instrs.map((i) => 1 + (this.plan.claims.get(i)?.calleeEips.length ?? 0));
     let after = steps.reduce((n, w) => n + w, 0);
-    body.push(countInstructions(after));
+    // the budget is exact: a block that would pass it leaves for its own EIP, and the engine interprets the rest
+    body.push(budgetCheck(after, this.exitTo(num(b.eip))), countInstructions(after));
     let transferred = false;
     b.instrs.forEach((i, n) => {
       after -= steps[n];
@@ -186,9 +185,8 @@ class RegionEmitter {
     const targets: E.SwitchCase[] = [...this.blockIndex.entries()].map(([eip, k]) => ({
       type: 'SwitchCase' as const, test: num(eip), consequent: goToBlock(k),
     }));
-    const spent = budgetCheck(this.exitTo(local('target'), 0, true));
     const select: Stmt = { type: 'SwitchStatement', discriminant: local('target'), cases: targets };
-    return { type: 'SwitchCase', test: num(DISPATCH), consequent: [block([spent, select, ...this.exitTo(local('target'), 0, true)])] };
+    return { type: 'SwitchCase', test: num(DISPATCH), consequent: [block([select, ...this.exitTo(local('target'), 0, true)])] };
   }
 
   /**

@@ -48,9 +48,9 @@ export function dispatch(target: Expr, dispatchCase: number): Stmt[] {
   return [assign(local('target'), target), ...goToBlock(dispatchCase)];
 }
 
-/** Leave by `exit` once the instruction budget is spent (a back-edge, the dispatch case). */
-export function budgetCheck(exit: Stmt[]): Stmt {
-  return ifStmt(bin('>=', local('count'), local('budget')), exit);
+/** Leave by `exit` unless a block of `n` instructions fits in what is left of the instruction budget. */
+export function budgetCheck(n: number, exit: Stmt[]): Stmt {
+  return ifStmt(bin('>', bin('+', local('count'), num(n)), local('budget')), exit);
 }
 
 /** Count a block's instructions on its entry. */

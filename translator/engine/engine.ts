@@ -125,7 +125,15 @@ export class Engine {
         this.interp.step();
         continue;
       }
+      const before = cpu.instructions;
+      const entry = cpu.eip;
       t = this.runRegion(t, end);
+      if (cpu.instructions === before && cpu.eip === entry && !cpu.halted) {
+        // its first block does not fit in the budget: the interpreter runs the rest one by one
+        this.stats.interpretedSteps++;
+        this.interp.step();
+        t = undefined;
+      }
     }
     return cpu.instructions - start;
   }
