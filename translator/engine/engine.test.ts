@@ -306,6 +306,16 @@ describe('budget and interrupts', () => {
     }
   });
 
+  it('a budget smaller than the next block is interpreted, not met by a translation per address', () => {
+    const sled = new Uint8Array(20_002).fill(0x90);
+    sled.set([0xeb, 0xfe], 20_000);
+    const { b, e } = machine(sled, { threshold: 0, backOff: false });
+    for (let k = 0; k < 200; k++) expect(e.run(100)).toBe(100);
+    expect(b.cpu.eip).toBe(0x1000 + 20_000);
+    // regions are longer than 100 instructions: each budget ends with one cut short
+    expect(e.stats.translations).toBeLessThan(400);
+  });
+
   it('an interrupt raised between slices is taken when the loop returns', () => {
     let pending = false;
     const { b, e } = machine(spin, { threshold: 0 }, (x) => {

@@ -129,9 +129,9 @@ export class Engine {
       const entry = cpu.eip;
       t = this.runRegion(t, end);
       if (cpu.instructions === before && cpu.eip === entry && !cpu.halted) {
-        // its first block does not fit in the budget: the interpreter runs the rest one by one
-        this.stats.interpretedSteps++;
-        this.interp.step();
+        // its first block does not fit in the budget: the interpreter runs what is left of it
+        // (looking up, or translating, the next address for one instruction each would cost far more)
+        this.stats.interpretedSteps += this.interp.run(end - cpu.instructions, stop);
         t = undefined;
       }
     }
