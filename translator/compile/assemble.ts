@@ -6,6 +6,8 @@
  *
  * The source is printed compact (no indentation): V8 parses less, and the
  * cache bounds its size in bytes; `prettySource` re-indents it for people.
+ * With VMIDBT_CHECK_GENERATED=1 (every test run) each source is checked
+ * against the allow-list (allowlist.ts) before it is compiled.
  */
 import { generate } from 'astring';
 import { parse } from 'acorn';
@@ -17,6 +19,7 @@ import { H } from '../emit/host.ts';
 import { FACTORY_PARAMS, PARAMS, type FactoryArgs } from '../emit/abi.ts';
 import { ret } from '../emit/ast.ts';
 import type { EmittedRegion } from '../emit/region.ts';
+import { violations } from './allowlist.ts';
 
 export interface Translation {
   /** runs the region; returns the chained successor, if one is linked for the exit taken */
@@ -54,10 +57,17 @@ export interface Origin {
 
 type Factory = (...args: unknown[]) => Translation['fn'];
 
+/** Check every source against the allow-list before compiling it (set in every test run: vitest.config.ts). */
+const CHECK_GENERATED = process.env.VMIDBT_CHECK_GENERATED === '1';
+
 /** Print, compile and bind an emitted region (`bindings`: what call-site inliners' code closes over). */
 export function assemble(region: EmittedRegion, origin: Origin, memory: PhysicalMemory, bindings: Partial<FactoryArgs> = {}): Translation {
   const program: E.Program = { type: 'Program', sourceType: 'script', body: [ret(region.fn)] };
   const source = flat(generate(program, { indent: '', lineEnd: '\n' }));
+  if (CHECK_GENERATED) {
+    const bad = violations(source);
+    if (bad.length) throw new Error(`generated code outside the allow-list (compile/allowlist.ts): ${bad[0]}`);
+  }
   const factory = new Function(...FACTORY_PARAMS.map((p) => PARAMS[p]), source) as Factory;
   const t: Translation = {
     fn: undefined!, valid: true, key: origin.key, entryEip: origin.entry, pages: origin.pages,
