@@ -13,6 +13,7 @@ import { admit } from '../../semantics/admit.ts';
 import { InterpOps } from '../../runtime/interp-ops.ts';
 import { Access } from '../../cpu/mmu.ts';
 import { deliverableInterrupt } from '../../cpu/interrupts.ts';
+import { checkpoint, type Checkpoint } from '../../runtime/state.ts';
 
 
 /** The interpreter's operations on each CPU, made once (helpers run through them). */
@@ -86,7 +87,12 @@ export const H = {
     admit(cpu, i);
     const ops = opsOf(cpu);
     ops.begin();
-    i.row.exec!(cpu, i, ops);
+    try {
+      i.row.exec!(cpu, i, ops);
+    } catch (e) {
+      noteStop(cpu, e);
+      throw e;
+    }
   },
 
   /** a semantic row the emitter could not express, run through the interpreter's Ops */
@@ -94,8 +100,33 @@ export const H = {
     admit(cpu, i);
     const ops = opsOf(cpu);
     ops.begin();
-    i.row.sem!(ops, i);
+    try {
+      i.row.sem!(ops, i);
+    } catch (e) {
+      noteStop(cpu, e);
+      throw e;
+    }
   },
 };
+
+/**
+ * The CPU as a helper left it when something other than a guest fault (a
+ * machine stop: debug exit, shutdown) ended it. The interpreter leaves that
+ * state (EIP at the next instruction, the instruction not counted); the
+ * region's `finally` rewinds to the instruction's start as for a fault, so
+ * the engine puts this back (takeStopState).
+ */
+const stopStates = new WeakMap<Cpu, Checkpoint>();
+
+function noteStop(cpu: Cpu, e: unknown): void {
+  if (!(e instanceof Fault)) stopStates.set(cpu, checkpoint(cpu));
+}
+
+/** The state a helper stopped the CPU in, once (undefined if none did). */
+export function takeStopState(cpu: Cpu): Checkpoint | undefined {
+  const c = stopStates.get(cpu);
+  stopStates.delete(cpu);
+  return c;
+}
 
 export type Helpers = typeof H;

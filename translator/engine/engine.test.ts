@@ -13,6 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import { desc, handlerAt, testWorld, LAYOUT, SEL, type World } from '../../spec-tests/world.ts';
 import { Seg } from '../../isa/instr.ts';
+import { MachineStop } from '../../isa/faults.ts';
 import { Engine, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine.ts';
 import { readEflags } from '../../cpu/flags.ts';
 import { nasm } from '../../spec-tests/snippets.ts';
@@ -500,5 +501,31 @@ describe('translator bugs found by spec-tests/fuzz, fixed (regression tests)', (
       expect(b.cpu.regs[3]).toBe(0x11);
       expect(b.mem.u8[0x88000000]).toBe(0x5a);
     }
+  });
+
+  it('a machine stop raised inside a helper leaves the state the interpreter leaves (issue 9, item 7)', () => {
+    const code = nasm(`
+      mov ecx, 10
+    top:
+      inc eax
+      push eax
+      out 0x80, al
+      dec ecx
+      jnz top
+      jmp $`);
+    const stopAtThird = (x: World) => {
+      let writes = 0;
+      x.cpu.bus = {
+        portRead: () => 0, portWrite: () => { if (++writes === 3) throw new MachineStop('guest asked to stop'); },
+        pendingInterrupt: () => -1, ackInterrupt: () => {},
+      };
+    };
+    const { b, e } = machine(code, { threshold: 0 }, stopAtThird);
+    expect(() => e.run(100)).toThrow(MachineStop);
+    expect(e.stats.translatedInstructions).toBeGreaterThan(0);
+    const { b: ref } = machine(code, {}, stopAtThird);
+    expect(() => ref.interp.run(100)).toThrow(MachineStop);
+    expect(b.cpu.instructions).toBe(ref.cpu.instructions);
+    expect(final(b)).toEqual(final(ref));
   });
 });

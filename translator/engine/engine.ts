@@ -30,6 +30,8 @@ import { RegionCompiler, type CompileStats } from '../compile/pipeline.ts';
 import type { Translation } from '../compile/assemble.ts';
 import { CodeCache, currentKey, physicalOfKey, type CacheStats } from '../cache/cache.ts';
 import { lockstep, type LockstepCounts } from './lockstep.ts';
+import { takeStopState } from '../emit/host.ts';
+import { rollback } from '../../runtime/state.ts';
 import { Tiering, type TieringStats } from './tiering.ts';
 
 export interface EngineOptions {
@@ -151,7 +153,12 @@ export class Engine {
       if (!this.options.lockstep) next = from.fn(cpu);
       else if (lockstep(cpu, this.interp, from, this.stats)) this.stats.lockstepRegions++;
     } catch (e) {
-      if (!(e instanceof Fault)) throw e;
+      if (!(e instanceof Fault)) {
+        // a machine stop inside a helper: the state the interpreter would have left
+        const stopped = takeStopState(cpu);
+        if (stopped) rollback(cpu, stopped);
+        throw e;
+      }
       this.stats.translatedInstructions += cpu.instructions - before;
       deliverFault(cpu, e);
       return undefined;
