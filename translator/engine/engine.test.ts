@@ -503,8 +503,8 @@ describe('translator bugs found by spec-tests/fuzz, fixed (regression tests)', (
     }
   });
 
-  it('a machine stop raised inside a helper leaves the state the interpreter leaves (issue 9, item 7)', () => {
-    const code = nasm(`
+  // a loop whose third port write stops the machine
+  const outLoop = nasm(`
       mov ecx, 10
     top:
       inc eax
@@ -513,6 +513,8 @@ describe('translator bugs found by spec-tests/fuzz, fixed (regression tests)', (
       dec ecx
       jnz top
       jmp $`);
+
+  it('a machine stop raised inside a helper leaves the state the interpreter leaves (issue 9, item 7)', () => {
     const stopAtThird = (x: World) => {
       let writes = 0;
       x.cpu.bus = {
@@ -520,10 +522,10 @@ describe('translator bugs found by spec-tests/fuzz, fixed (regression tests)', (
         pendingInterrupt: () => -1, ackInterrupt: () => {},
       };
     };
-    const { b, e } = machine(code, { threshold: 0 }, stopAtThird);
+    const { b, e } = machine(outLoop, { threshold: 0 }, stopAtThird);
     expect(() => e.run(100)).toThrow(MachineStop);
     expect(e.stats.translatedInstructions).toBeGreaterThan(0);
-    const { b: ref } = machine(code, {}, stopAtThird);
+    const { b: ref } = machine(outLoop, {}, stopAtThird);
     expect(() => ref.interp.run(100)).toThrow(MachineStop);
     expect(b.cpu.instructions).toBe(ref.cpu.instructions);
     expect(final(b)).toEqual(final(ref));

@@ -26,9 +26,9 @@
  *   `--jit-threshold 0`, or code run a little more than the threshold and
  *   abandoned): each translation is judged once the guest has run
  *   JUDGE_AFTER times its length since it was made (or, when RECENT
- *   translations wait, the oldest at once); when WINDOW judgements in a row
+ *   translations wait, the oldest at once); when BOOST.window judgements in a row
  *   find most of them unpaid, the threshold doubles for the whole vCPU (up
- *   to MAX_BOOST times), and when most paid, it halves back.
+ *   to BOOST.maxBoost times), and when most paid, it halves back.
  *
  * Every input is a count of guest events, so the tiers are as deterministic
  * as the guest. Memory: HEAT_SLOTS * 14 bytes plus two bytes per page of
@@ -47,12 +47,12 @@ export const MAX_STRIKES = 12;
 export const JUDGE_AFTER = 1000;
 /** Translations waiting to be judged, at most. */
 export const RECENT = 256;
-/** Judgements per decision of the global back-off; more than UNPAID_HIGH unpaid doubles it, fewer than UNPAID_LOW halves it. */
-export const WINDOW = 32;
-export const UNPAID_HIGH = 24;
-export const UNPAID_LOW = 8;
-/** The most the global back-off multiplies the threshold by. */
-export const MAX_BOOST = 1024;
+/**
+ * The global back-off: after `window` judgements, more than `unpaidHigh`
+ * unpaid doubles it and fewer than `unpaidLow` halves it, between 1 and
+ * `maxBoost` times the threshold.
+ */
+export const BOOST = { window: 32, unpaidHigh: 24, unpaidLow: 8, maxBoost: 1024 } as const;
 
 /** What tiering reads of a translation. */
 export interface Judged {
@@ -146,9 +146,9 @@ export class Tiering {
   private judge(t: Judged): void {
     this.judged++;
     if (t.executed < PAYOFF * t.instructions) this.unpaid++;
-    if (this.judged < WINDOW) return;
-    if (this.unpaid > UNPAID_HIGH) this.boost = Math.min(this.boost * 2, MAX_BOOST);
-    else if (this.unpaid < UNPAID_LOW) this.boost = Math.max(this.boost / 2, 1);
+    if (this.judged < BOOST.window) return;
+    if (this.unpaid > BOOST.unpaidHigh) this.boost = Math.min(this.boost * 2, BOOST.maxBoost);
+    else if (this.unpaid < BOOST.unpaidLow) this.boost = Math.max(this.boost / 2, 1);
     this.stats.boost = this.boost;
     this.judged = 0;
     this.unpaid = 0;
