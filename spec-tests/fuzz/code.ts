@@ -46,19 +46,19 @@ export function codeImage(stream: Uint8Array): Uint8Array {
   const put = (at: number, bytes: number[]) => image.set(bytes, at - LOAD);
   const flags = 0x10000, magic = 0x1badb002;
   put(LOAD, [...le32(magic), ...le32(flags), ...le32(-(magic + flags)), ...le32(LOAD), ...le32(LOAD), 0, 0, 0, 0, 0, 0, 0, 0, ...le32(LOAD + 0x20)]);
-  const restart = LOAD + 0x20 + 20;
+  const restart = LOAD + 0x20 + 21;
   put(LOAD + 0x20, [
     0x0f, 0x01, 0x15, ...le32(GDTR), // lgdt [GDTR]
     0x0f, 0x01, 0x1d, ...le32(IDTR), // lidt [IDTR]
-    0xea, ...le32(restart), 0x08, 0x00, // jmp 0x08:restart (6 bytes: 20 in all)
+    0xea, ...le32(restart), 0x08, 0x00, // jmp 0x08:restart (7 bytes: 21 in all)
   ]);
-  const toStream = STREAM - (restart + 25);
+  const toStream = STREAM - (restart + 28);
   put(restart, [
     0xb8, 0x10, 0, 0, 0, // mov eax, 0x10
     0x8e, 0xd8, 0x8e, 0xc0, 0x8e, 0xd0, 0x8e, 0xe0, 0x8e, 0xe8, // mov ds/es/ss/fs/gs, ax
     0xbc, ...le32(STACK), // mov esp, STACK
     0x6a, 0x02, 0x9d, // push 2; popfd
-    0xe9, ...le32(toStream), // jmp STREAM
+    0xe9, ...le32(toStream), // jmp STREAM (28 bytes in all)
   ]);
   put(GDTR, [23, 0, ...le32(GDT)]);
   put(GDT + 8, [0xff, 0xff, 0, 0, 0, 0x9a, 0xcf, 0]);
