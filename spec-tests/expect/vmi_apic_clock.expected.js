@@ -40,6 +40,11 @@ run: for (; ; ) {
 switch (pc) {
 case 0:
 {
+if (ic + 17 > lim) {
+xe = 4096;
+xl = 0;
+break run;
+}
 ic += 17;
 r0 = -18874336;
 ip = 1;
@@ -83,7 +88,7 @@ break run;
 if (smc) {
 ic -= 13;
 xe = 4106;
-xl = 0;
+xl = 1;
 break run;
 }
 r0 = -18874192;
@@ -144,7 +149,7 @@ break run;
 if (smc) {
 ic -= 8;
 xe = 4118;
-xl = 1;
+xl = 2;
 break run;
 }
 const t15 = r0;
@@ -198,7 +203,7 @@ break run;
 if (smc) {
 ic -= 4;
 xe = 4125;
-xl = 2;
+xl = 3;
 break run;
 }
 ip = 13;
@@ -239,7 +244,7 @@ break run;
 if (smc) {
 ic -= 1;
 xe = 4130;
-xl = 3;
+xl = 4;
 break run;
 }
 ip = 16;
@@ -253,18 +258,12 @@ continue run;
 }
 case -1:
 {
-if (ic >= lim) {
-cpu.exitSite = 4;
-xe = xt;
-xl = -1;
-break run;
-}
 switch (xt) {
 case 4096:
 pc = 0;
 continue run;
 }
-cpu.exitSite = 5;
+cpu.exitSite = 4;
 xe = xt;
 xl = -1;
 break run;

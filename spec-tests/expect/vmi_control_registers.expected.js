@@ -45,6 +45,11 @@ run: for (; ; ) {
 switch (pc) {
 case 0:
 {
+if (ic + 27 > lim) {
+xe = 4096;
+xl = 0;
+break run;
+}
 ic += 27;
 ip = 0;
 sp0 = r4;
@@ -85,7 +90,7 @@ break run;
 if (smc) {
 ic -= 24;
 xe = 4101;
-xl = 0;
+xl = 1;
 break run;
 }
 ip = 3;
@@ -127,7 +132,7 @@ break run;
 if (smc) {
 ic -= 21;
 xe = 4106;
-xl = 1;
+xl = 2;
 break run;
 }
 const t10 = r0;
@@ -171,7 +176,7 @@ break run;
 if (smc) {
 ic -= 17;
 xe = 4113;
-xl = 2;
+xl = 3;
 break run;
 }
 ip = 10;
@@ -213,7 +218,7 @@ break run;
 if (smc) {
 ic -= 14;
 xe = 4118;
-xl = 3;
+xl = 4;
 break run;
 }
 const t21 = r3;
@@ -258,7 +263,7 @@ break run;
 if (smc) {
 ic -= 10;
 xe = 4125;
-xl = 4;
+xl = 5;
 break run;
 }
 r0 = 36864;
@@ -314,13 +319,13 @@ break run;
 if ((tlb[1] & -4096) !== 4096 || !(tlb[1] & 1)) {
 ic -= 6;
 xe = 4135;
-xl = 5;
+xl = 6;
 break run;
 }
 if (smc) {
 ic -= 6;
 xe = 4135;
-xl = 5;
+xl = 6;
 break run;
 }
 r0 = 512;
@@ -372,7 +377,7 @@ break run;
 if (smc) {
 ic -= 1;
 xe = 4150;
-xl = 6;
+xl = 7;
 break run;
 }
 ip = 26;
@@ -386,18 +391,12 @@ continue run;
 }
 case -1:
 {
-if (ic >= lim) {
-cpu.exitSite = 7;
-xe = xt;
-xl = -1;
-break run;
-}
 switch (xt) {
 case 4096:
 pc = 0;
 continue run;
 }
-cpu.exitSite = 8;
+cpu.exitSite = 7;
 xe = xt;
 xl = -1;
 break run;

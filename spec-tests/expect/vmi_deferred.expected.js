@@ -39,6 +39,11 @@ run: for (; ; ) {
 switch (pc) {
 case 0:
 {
+if (ic + 16 > lim) {
+xe = 4096;
+xl = 0;
+break run;
+}
 ic += 16;
 r0 = 3;
 ip = 1;
@@ -95,13 +100,13 @@ break run;
 if ((tlb[1] & -4096) !== 4096 || !(tlb[1] & 1)) {
 ic -= 12;
 xe = 4106;
-xl = 0;
+xl = 1;
 break run;
 }
 if (smc) {
 ic -= 12;
 xe = 4106;
-xl = 0;
+xl = 1;
 break run;
 }
 r0 = 4194304;
@@ -157,13 +162,13 @@ break run;
 if ((tlb[1] & -4096) !== 4096 || !(tlb[1] & 1)) {
 ic -= 8;
 xe = 4116;
-xl = 1;
+xl = 2;
 break run;
 }
 if (smc) {
 ic -= 8;
 xe = 4116;
-xl = 1;
+xl = 2;
 break run;
 }
 ip = 8;
@@ -211,13 +216,13 @@ break run;
 if ((tlb[1] & -4096) !== 4096 || !(tlb[1] & 1)) {
 ic -= 5;
 xe = 4121;
-xl = 2;
+xl = 3;
 break run;
 }
 if (smc) {
 ic -= 5;
 xe = 4121;
-xl = 2;
+xl = 3;
 break run;
 }
 const t21 = r0;
@@ -283,13 +288,13 @@ break run;
 if ((tlb[1] & -4096) !== 4096 || !(tlb[1] & 1)) {
 ic -= 1;
 xe = 4128;
-xl = 3;
+xl = 4;
 break run;
 }
 if (smc) {
 ic -= 1;
 xe = 4128;
-xl = 3;
+xl = 4;
 break run;
 }
 ip = 15;
@@ -303,18 +308,12 @@ continue run;
 }
 case -1:
 {
-if (ic >= lim) {
-cpu.exitSite = 4;
-xe = xt;
-xl = -1;
-break run;
-}
 switch (xt) {
 case 4096:
 pc = 0;
 continue run;
 }
-cpu.exitSite = 5;
+cpu.exitSite = 4;
 xe = xt;
 xl = -1;
 break run;

@@ -39,6 +39,11 @@ run: for (; ; ) {
 switch (pc) {
 case 0:
 {
+if (ic + 7 > lim) {
+xe = 4096;
+xl = 0;
+break run;
+}
 ic += 7;
 ip = 0;
 sp0 = r4;
@@ -82,7 +87,7 @@ break run;
 if (smc) {
 ic -= 4;
 xe = 4102;
-xl = 0;
+xl = 1;
 break run;
 }
 const t7 = r0;
@@ -113,18 +118,12 @@ continue run;
 }
 case -1:
 {
-if (ic >= lim) {
-cpu.exitSite = 3;
-xe = xt;
-xl = -1;
-break run;
-}
 switch (xt) {
 case 4096:
 pc = 0;
 continue run;
 }
-cpu.exitSite = 4;
+cpu.exitSite = 3;
 xe = xt;
 xl = -1;
 break run;

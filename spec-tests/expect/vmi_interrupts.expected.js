@@ -40,6 +40,11 @@ run: for (; ; ) {
 switch (pc) {
 case 0:
 {
+if (ic + 16 > lim) {
+xe = 4096;
+xl = 0;
+break run;
+}
 ic += 16;
 ip = 0;
 sp0 = r4;
@@ -77,7 +82,7 @@ break run;
 if (smc) {
 ic -= 13;
 xe = 4101;
-xl = 0;
+xl = 1;
 break run;
 }
 ip = 3;
@@ -118,7 +123,7 @@ break run;
 if (smc) {
 ic -= 10;
 xe = 4106;
-xl = 1;
+xl = 2;
 break run;
 }
 const t10 = r0;
@@ -169,7 +174,7 @@ break run;
 if (smc) {
 ic -= 5;
 xe = 4118;
-xl = 2;
+xl = 3;
 break run;
 }
 ip = 11;
@@ -214,7 +219,7 @@ break run;
 if (smc) {
 ic -= 2;
 xe = 4123;
-xl = 3;
+xl = 4;
 break run;
 }
 const t22 = r3;
@@ -230,18 +235,12 @@ continue run;
 }
 case -1:
 {
-if (ic >= lim) {
-cpu.exitSite = 4;
-xe = xt;
-xl = -1;
-break run;
-}
 switch (xt) {
 case 4096:
 pc = 0;
 continue run;
 }
-cpu.exitSite = 5;
+cpu.exitSite = 4;
 xe = xt;
 xl = -1;
 break run;

@@ -43,6 +43,11 @@ run: for (; ; ) {
 switch (pc) {
 case 0:
 {
+if (ic + 20 > lim) {
+xe = 4096;
+xl = 0;
+break run;
+}
 ic += 20;
 r0 = 1;
 ip = 1;
@@ -99,13 +104,13 @@ break run;
 if ((tlb[1] & -4096) !== 4096 || !(tlb[1] & 1)) {
 ic -= 16;
 xe = 4106;
-xl = 0;
+xl = 1;
 break run;
 }
 if (smc) {
 ic -= 16;
 xe = 4106;
-xl = 0;
+xl = 1;
 break run;
 }
 r0 = 20483;
@@ -161,7 +166,7 @@ break run;
 if (smc) {
 ic -= 10;
 xe = 4126;
-xl = 1;
+xl = 2;
 break run;
 }
 r0 = 16;
@@ -213,7 +218,7 @@ break run;
 if (smc) {
 ic -= 5;
 xe = 4141;
-xl = 2;
+xl = 3;
 break run;
 }
 const t27 = r0;
@@ -279,13 +284,13 @@ break run;
 if ((tlb[1] & -4096) !== 4096 || !(tlb[1] & 1)) {
 ic -= 1;
 xe = 4148;
-xl = 3;
+xl = 4;
 break run;
 }
 if (smc) {
 ic -= 1;
 xe = 4148;
-xl = 3;
+xl = 4;
 break run;
 }
 ip = 19;
@@ -299,18 +304,12 @@ continue run;
 }
 case -1:
 {
-if (ic >= lim) {
-cpu.exitSite = 4;
-xe = xt;
-xl = -1;
-break run;
-}
 switch (xt) {
 case 4096:
 pc = 0;
 continue run;
 }
-cpu.exitSite = 5;
+cpu.exitSite = 4;
 xe = xt;
 xl = -1;
 break run;

@@ -51,6 +51,11 @@ run: for (; ; ) {
 switch (pc) {
 case 0:
 {
+if (ic + 34 > lim) {
+xe = 4096;
+xl = 0;
+break run;
+}
 ic += 34;
 r0 = 20483;
 r2 = 32768;
@@ -103,7 +108,7 @@ break run;
 if (smc) {
 ic -= 29;
 xe = 4111;
-xl = 0;
+xl = 1;
 break run;
 }
 r0 = 32768;
@@ -149,7 +154,7 @@ break run;
 if (smc) {
 ic -= 25;
 xe = 4121;
-xl = 1;
+xl = 2;
 break run;
 }
 r0 = 24579;
@@ -204,7 +209,7 @@ break run;
 if (smc) {
 ic -= 20;
 xe = 4136;
-xl = 2;
+xl = 3;
 break run;
 }
 r0 = 5;
@@ -264,7 +269,7 @@ break run;
 if (smc) {
 ic -= 15;
 xe = 4151;
-xl = 3;
+xl = 4;
 break run;
 }
 r0 = 28675;
@@ -335,7 +340,7 @@ break run;
 if (smc) {
 ic -= 9;
 xe = 4168;
-xl = 4;
+xl = 5;
 break run;
 }
 r0 = 4194304;
@@ -391,13 +396,13 @@ break run;
 if ((tlb[1] & -4096) !== 4096 || !(tlb[1] & 1)) {
 ic -= 5;
 xe = 4178;
-xl = 5;
+xl = 6;
 break run;
 }
 if (smc) {
 ic -= 5;
 xe = 4178;
-xl = 5;
+xl = 6;
 break run;
 }
 r0 = 1;
@@ -453,13 +458,13 @@ break run;
 if ((tlb[1] & -4096) !== 4096 || !(tlb[1] & 1)) {
 ic -= 1;
 xe = 4188;
-xl = 6;
+xl = 7;
 break run;
 }
 if (smc) {
 ic -= 1;
 xe = 4188;
-xl = 6;
+xl = 7;
 break run;
 }
 ip = 33;
@@ -473,18 +478,12 @@ continue run;
 }
 case -1:
 {
-if (ic >= lim) {
-cpu.exitSite = 7;
-xe = xt;
-xl = -1;
-break run;
-}
 switch (xt) {
 case 4096:
 pc = 0;
 continue run;
 }
-cpu.exitSite = 8;
+cpu.exitSite = 7;
 xe = xt;
 xl = -1;
 break run;
