@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Fault } from '../../isa/faults.ts';
 import { K } from '../../isa/operands.ts';
 import { TABLE } from '../../semantics/table.ts';
-import { DEFAULT_LIMITS, JUMP_TABLE_HINTS, discoverBlocks, type Block, type CompileLimits } from './discover.ts';
+import { CLAIMED_CALL_WEIGHT, DEFAULT_LIMITS, JUMP_TABLE_HINTS, discoverBlocks, type Block, type CompileLimits } from './discover.ts';
 
 const BASE = 0x1000;
 
@@ -73,6 +73,16 @@ describe('block discovery', () => {
     const few = blocks(nops, { maxInstructions: 2, maxBlocks: 4 });
     expect(shape(few)).toEqual([['1000', 'nop nop']]);
     expect(few[0].stopEip).toBe(0x1002);
+  });
+
+  it('counts an inlined call as CLAIMED_CALL_WEIGHT instructions of the budget', () => {
+    // call +0 (to the next instruction) ten times: each claimed, the block goes on after it
+    const calls = Array.from({ length: 10 }, () => [0xe8, 0, 0, 0, 0]).flat();
+    const src = { fetch8: (eip: number) => { if (eip - BASE >= calls.length) throw new Fault(14, 0); return calls[eip - BASE]; } };
+    const limits = { maxInstructions: 3 * CLAIMED_CALL_WEIGHT, maxBlocks: 4 };
+    const claimedAll = discoverBlocks(src, BASE, true, () => undefined, limits, () => true);
+    expect(claimedAll[0].instrs.length).toBe(3);
+    expect(claimedAll[0].stopEip).toBe(BASE + 15);
   });
 
   it('stops at the block limit', () => {

@@ -12,7 +12,8 @@
  * run), where the instruction budget ends, and, under lockstep, before an
  * `external` helper. A call a call-site inliner takes (`inlined`, asked of
  * each call and jump) does not end its block: the code after it runs on in
- * place.
+ * place; it takes `CLAIMED_CALL_WEIGHT` of the instruction budget, as its
+ * code is that much larger than an instruction's.
  * Blocks found to start inside an earlier block split it, so every block
  * has one entry.
  *
@@ -60,6 +61,16 @@ export const DEFAULT_LIMITS: CompileLimits = {
   maxBlocks: 24,
   // excludeExternal: unset; the engine sets it under lockstep only
 };
+
+/**
+ * What an inlined call costs of the instruction budget. Its code is about
+ * five instructions' worth of JavaScript (a VMI call's push, guard,
+ * description, clobbers and ret: ~1.1 KB against ~220 bytes an
+ * instruction); counted as one, a loop of calls (64 SetPxE) made regions of
+ * 74 KB that V8 never optimizes (they ran in Ignition or Sparkplug, 10-20x
+ * slower), where regions under ~30 KB are optimized.
+ */
+export const CLAIMED_CALL_WEIGHT = 5;
 
 /** Entries read from a jump table as block hints, at most (reading stops at the first entry off the region's pages). */
 export const JUMP_TABLE_HINTS = 64;
@@ -161,9 +172,9 @@ export function discoverBlocks(src: CodeSource, entry: number, code32: boolean, 
       if (!i || (limits.excludeExternal && i.row.external)) { b.stopEip = eip; break; }
       b.instrs.push(i);
       placed.add(eip);
-      total++;
       // a claimed call goes on in place; a claimed jump (a tail call) still ends its block
       const claimed = (i.row.flow === 'call' || i.row.flow === 'jump') && inlined !== undefined && inlined(i);
+      total += claimed ? CLAIMED_CALL_WEIGHT : 1;
       if (endsBlock(i) && !(claimed && i.row.flow === 'call')) {
         for (const t of successors(i, peek32, (t) => onEntryPages(entry, t))) {
           if (!leaders.has(t)) { leaders.add(t); work.push(t); }
