@@ -115,28 +115,46 @@ export function diffBytes(bytes: Iterable<readonly [number, number, number]>, la
 
 /** Every scalar and typed-array field of the CPU, its x87 state and its paravirtual state, to roll back to. */
 export interface Checkpoint {
-  cpu: Map<string, unknown>;
-  fpu: Map<string, unknown>;
+  cpu: Fields;
+  fpu: Fields;
   /** the virtual IF of a vCPU a VMI ROM runs (an exception delivered under the ROM clears it), its deferred mode, counters */
-  pv: Map<string, unknown> | null;
+  pv: Fields | null;
   /** puts back the paravirtual state that is not scalars (queues) */
   pvRest: (() => void) | undefined;
 }
 
-function captureFields(o: object): Map<string, unknown> {
-  const m = new Map<string, unknown>();
-  for (const [k, v] of Object.entries(o)) {
-    if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') m.set(k, v);
-    else if (ArrayBuffer.isView(v)) m.set(k, (v as Uint8Array).slice());
+/** One object's saved fields: names and values side by side (lockstep takes one per region run, so no Map). */
+interface Fields { keys: string[]; values: unknown[] }
+
+/**
+ * The own property names of each object checkpointed, listed once: lockstep
+ * checkpoints the same CPU thousands of times a second, and listing its 60-odd
+ * fields each time was most of the fuzzer's time. Class fields exist from the
+ * constructor on (declared ones too, as undefined), so the list does not change;
+ * which of them hold a scalar is still decided at every capture.
+ */
+const fieldNames = new WeakMap<object, string[]>();
+
+function captureFields(o: object): Fields {
+  let names = fieldNames.get(o);
+  if (!names) fieldNames.set(o, (names = Object.keys(o)));
+  const source = o as Record<string, unknown>;
+  const keys: string[] = [], values: unknown[] = [];
+  for (const k of names) {
+    const v = source[k];
+    const t = typeof v;
+    if (t === 'number' || t === 'boolean' || t === 'bigint') { keys.push(k); values.push(v); }
+    else if (ArrayBuffer.isView(v)) { keys.push(k); values.push((v as Uint8Array).slice()); }
   }
-  return m;
+  return { keys, values };
 }
 
-function restoreFields(o: object, m: Map<string, unknown>): void {
+function restoreFields(o: object, f: Fields): void {
   const target = o as Record<string, unknown>;
-  for (const [k, v] of m) {
-    if (ArrayBuffer.isView(v)) (target[k] as Uint8Array).set(v as Uint8Array);
-    else target[k] = v;
+  for (let i = 0; i < f.keys.length; i++) {
+    const v = f.values[i];
+    if (ArrayBuffer.isView(v)) (target[f.keys[i]] as Uint8Array).set(v as Uint8Array);
+    else target[f.keys[i]] = v;
   }
 }
 

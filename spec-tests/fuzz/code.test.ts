@@ -5,7 +5,12 @@
  * and the image itself: its tables send every fault back to the stream.
  */
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { codeImage, fuzzStream, runImage } from './code.ts';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const fuzzCode = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', './bin/register.mjs', 'spec-tests/fuzz/code-main.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
 
 describe('fuzz:code', () => {
   it('streams 924..933 end alike interpreted, translated and in lockstep', async () => {
@@ -20,5 +25,20 @@ describe('fuzz:code', () => {
     const e = await runImage(codeImage(new Uint8Array([0x40, 0x0f, 0x0b])), 'interpreted'); // inc eax; ud2
     expect(e.stop).toBe('error runaway 124');
     expect(e.bad).toBeUndefined();
+  });
+
+  it('the command gives the same verdict with two worker threads as with one, and refuses a bad --jobs in one line', () => {
+    const instructions = ['1', '2'].map((jobs) => {
+      const r = fuzzCode('--count', '4', '--seed', '924', '--jobs', jobs);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.trim().split('\n').at(-1)).toBe('fuzz-code: 4 streams, 0 bad, 0 mismatches');
+      const m = new RegExp(`seeds 924\\.\\.927, (\\d+) guest instructions \\(interpreted\\), ${jobs} jobs`).exec(r.stdout);
+      expect(m, r.stdout).not.toBeNull();
+      return Number(m![1]);
+    });
+    expect(instructions[1]).toBe(instructions[0]);
+    const bad = fuzzCode('--count', '4', '--jobs', '0');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toBe('usage: npm run fuzz:code -- --count N --seed S [--jobs J] [--keep K]');
   });
 });
