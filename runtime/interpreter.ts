@@ -87,6 +87,14 @@ export class Interpreter {
     this.cpu.mem.markCode(page);
   }
 
+  /**
+   * The last instruction `step` completed (undefined after a fault): when
+   * EIP is its `next` and it does not end a block, control went straight on,
+   * and EIP is no place a translated region starts (translator/engine/
+   * engine.ts looks regions up only at such places).
+   */
+  last: Instr | undefined = undefined;
+
   /** Run one decoded instruction's semantics on the live CPU (EIP already advanced). */
   execute(i: Instr): void {
     const cpu = this.cpu;
@@ -103,6 +111,7 @@ export class Interpreter {
    */
   step(): boolean {
     const cpu = this.cpu;
+    this.last = undefined;
     if (cpu.halted) return false;
     // single-stepping, RF, armed breakpoints, a mov ss shadow or held-back traps: the debug path
     if (cpu.eflags & (TF | RF) || cpu.bpExec | cpu.bpWrite | cpu.pendingDebug || cpu.debugShadow) return this.debugStep();
@@ -118,8 +127,10 @@ export class Interpreter {
     try {
       const i = this.decodeAt(start);
       cpu.eip = i.next;
+      this.last = undefined;
       this.execute(i);
       cpu.instructions++;
+      this.last = i;
       return true;
     } catch (e) {
       if (!(e instanceof Fault)) throw e;

@@ -67,6 +67,18 @@ describe('tiering', () => {
     expect(b.cpu.regs[0]).toBe(500500);
   });
 
+  it('interpreted code is looked up only where a block starts, not at every instruction', () => {
+    // a 3-instruction loop (add, dec, jnz) kept interpreted: only its head starts a block
+    const { b, e } = machine(sumLoop, { threshold: 1_000_000 });
+    e.run(302); // the two setup instructions, then 100 passes
+    expect(e.stats.translations).toBe(0);
+    expect(b.cpu.regs[1]).toBe(900);
+    // the first two instructions (the first lookup finds no TLB entry: the next is looked up too),
+    // then the loop head once a pass; before, every instruction was looked up (302 misses)
+    expect(e.stats.misses).toBeLessThanOrEqual(2 + 100);
+    expect(e.stats.misses).toBeGreaterThanOrEqual(100);
+  });
+
   it('ends in the state the interpreter\'s own run loop reaches, instruction for instruction', () => {
     const b = interpreted(sumLoop, 3004);
     expect(b.cpu.instructions).toBe(3004);

@@ -25,7 +25,7 @@ import { deliverFault } from '../../cpu/interrupts.ts';
 import { Seg } from '../../isa/instr.ts';
 import { SEG_R, SEG_W } from '../../cpu/cpu.ts';
 import { RF, TF } from '../../isa/eflags.ts';
-import { DEFAULT_LIMITS } from '../region/discover.ts';
+import { DEFAULT_LIMITS, endsBlock } from '../region/discover.ts';
 import { RegionCompiler, type CompileStats } from '../compile/pipeline.ts';
 import type { Translation } from '../compile/assemble.ts';
 import { CodeCache, currentKey, physicalOfKey, type CacheStats } from '../cache/cache.ts';
@@ -113,20 +113,30 @@ export class Engine {
     const start = cpu.instructions;
     const end = start + n;
     let t: Translation | undefined;
+    // the interpreter went straight on from its last instruction: EIP is no branch target
+    let straightOn = false;
     while (cpu.instructions < end) {
       if (stop !== undefined && stop()) break;
-      if (this.interp.checkInterrupts()) t = undefined;
+      if (this.interp.checkInterrupts()) { t = undefined; straightOn = false; }
       if (cpu.halted) break;
       // single-stepping (TF) is the interpreter's: it raises #DB after each instruction;
       // so is alignment checking (#AC at CPL 3): translated accesses do not check alignment;
       // so are armed breakpoints and RF (cpu/debug.ts): the interpreter checks each instruction and access
       if (cpu.eflags & (TF | RF) || cpu.alignmentChecked() || (cpu.bpExec | cpu.bpWrite) !== 0 || cpu.debugShadow) t = undefined;
+      // regions are looked up, and heat counted, only where a block starts (after a block's last
+      // instruction, an interrupt or a fault): inside a block the region of its start covers the
+      // address, and a lookup per interpreted instruction was a third of the interpreter's time
+      else if (straightOn) t = undefined;
       else if (t === undefined || !t.valid || t.entryEip !== cpu.eip) t = this.lookup();
       if (t === undefined) {
         this.stats.interpretedSteps++;
         this.interp.step();
+        const last = this.interp.last;
+        // (not when the step only filled the TLB for a lookup that could not fetch: look up again)
+        straightOn = !this.unfetchable && last !== undefined && cpu.eip === last.next && !endsBlock(last);
         continue;
       }
+      straightOn = false;
       const before = cpu.instructions;
       const entry = cpu.eip;
       t = this.runRegion(t, end);
@@ -186,6 +196,8 @@ export class Engine {
     return k < 0 ? undefined : this.cache.link(from, k, this.lookup());
   }
 
+  /** the last lookup found no TLB entry to fetch CS:EIP through (the interpreter's step fills it) */
+  private unfetchable = false;
   private flatEpoch = -1;
   private flat = false;
 
@@ -208,8 +220,10 @@ export class Engine {
   /** The translation for CS:EIP in the current mode, translating it if it is hot. */
   private lookup(): Translation | undefined {
     const cpu = this.cpu;
+    this.unfetchable = false;
     if (!cpu.protectedMode || !this.flatNow()) return undefined;
     const key = currentKey(cpu);
+    this.unfetchable = key === undefined;
     if (key === undefined) return undefined; // let the interpreter fetch (and fill the TLB)
     const hit = this.cache.get(key, cpu.eip);
     if (hit !== undefined) return hit;
