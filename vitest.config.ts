@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // every function the translator compiles in any test (guest boots in child processes too) is checked against the allow-list
     env: { VMIDBT_CHECK_GENERATED: '1' },
+    // the machine's host interface (base/host.ts): Node's, as every Node entry point installs it
+    setupFiles: ['./cli/test-setup.ts'],
   },
 });

@@ -2,3 +2,6 @@
 import { register } from 'node:module';
 
 register('./ts-loader.mjs', import.meta.url);
+// the machine's host interface (base/host.ts), installed before the script builds a machine
+const { installNodeHost } = await import('../cli/node-host.ts');
+installNodeHost();

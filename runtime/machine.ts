@@ -76,6 +76,7 @@ export const OPTION_ROM_END = 0xe0000;
 
 // exit statuses: base/exit-status.ts owns the scheme (guest values odd, vmidbt's verdicts even)
 import { EXIT_RUNAWAY, EXIT_DEADLOCK, EXIT_INTERNAL, guestExitStatus } from '../base/exit-status.ts';
+import { host, latin1 } from '../base/host.ts';
 export { EXIT_RUNAWAY, EXIT_DEADLOCK, EXIT_INTERNAL };
 
 export interface MachineOptions {
@@ -302,7 +303,7 @@ export class Machine implements MachineApi {
   loaded: LoadedKernel | null = null;
   private readonly bootWallNs: bigint;
   /** the host's clock at power-on (host time only: the wall clock then moves with it) */
-  private readonly bootHostNs = BigInt(Date.now()) * 1_000_000n;
+  private readonly bootHostNs = BigInt(Math.floor(host().wallClock())) * 1_000_000n;
   private readonly consoleSink?: (bytes: Uint8Array) => void;
   private wallStart = 0;
   private wallMs = 0;
@@ -435,7 +436,7 @@ export class Machine implements MachineApi {
   }
 
   wallclockNs(): bigint {
-    if (this.time.hostTime) return this.bootWallNs + BigInt(Date.now()) * 1_000_000n - this.bootHostNs;
+    if (this.time.hostTime) return this.bootWallNs + BigInt(Math.floor(host().wallClock())) * 1_000_000n - this.bootHostNs;
     return this.bootWallNs + (BigInt(this.time.now()) * 1_000_000_000n) / this.cycleFrequency;
   }
 
@@ -614,7 +615,7 @@ export class Machine implements MachineApi {
   // ---- console --------------------------------------------------------------------------
 
   private consoleOut(b: Uint8Array): void {
-    if (this.consoleText.length < 1 << 20) this.consoleText += Buffer.from(b).toString('latin1');
+    if (this.consoleText.length < 1 << 20) this.consoleText += latin1(b);
     this.consoleSink?.(b);
   }
 
@@ -685,7 +686,8 @@ export class Machine implements MachineApi {
    * (host time, all idle), or -1 when the machine has stopped.
    */
   runFor(wallMs: number): number {
-    const deadline = performance.now() + wallMs;
+    const clock = host();
+    const deadline = clock.now() + wallMs;
     try {
       while (!this.stopInfo) {
         let ran = false;
@@ -712,7 +714,7 @@ export class Machine implements MachineApi {
             this.time.advanceIdle(t);
           }
         }
-        if (performance.now() >= deadline) return 0;
+        if (clock.now() >= deadline) return 0;
       }
     } catch (e) {
       this.onError(e);
@@ -736,16 +738,17 @@ export class Machine implements MachineApi {
 
   /** Run to the end, yielding to the host event loop every few tens of milliseconds (console, stdin). */
   async run(): Promise<RunResult> {
-    this.wallStart = performance.now();
+    const h = host();
+    this.wallStart = h.now();
     for (;;) {
       const r = this.runFor(40);
       if (r < 0) break;
       // what the guest printed without a newline yet (a prompt, echoed keys) is shown before waiting
       this.uart.flush();
       if (r > 0) {
-        await new Promise((res) => setTimeout(res, r));
+        await h.sleep(r);
       } else {
-        await new Promise((res) => setImmediate(res));
+        await h.yieldNow();
       }
     }
     return this.result();
@@ -753,20 +756,21 @@ export class Machine implements MachineApi {
 
   /** Run synchronously to the end (tests; no host I/O gets a turn). */
   runSync(): RunResult {
-    this.wallStart = performance.now();
+    const h = host();
+    this.wallStart = h.now();
     for (;;) {
       const r = this.runFor(1000);
       if (r < 0) break;
       if (r > 0) {
-        const until = performance.now() + r;
-        while (performance.now() < until) { /* host-time idle in a synchronous run */ }
+        const until = h.now() + r;
+        while (h.now() < until) { /* host-time idle in a synchronous run */ }
       }
     }
     return this.result();
   }
 
   private result(): RunResult {
-    this.wallMs = performance.now() - this.wallStart;
+    this.wallMs = host().now() - this.wallStart;
     this.uart.flush();
     return {
       stop: this.stopInfo!,

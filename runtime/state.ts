@@ -65,6 +65,9 @@ const REG_NAMES = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
 const CR_NAMES = ['cr0', 'cr2', 'cr3', 'cr4'];
 const DR_NAMES = ['dr0', 'dr1', 'dr2', 'dr3', 'dr6', 'dr7'];
 
+/** Bytes as hex digits, first byte first (Buffer's 'hex'). */
+const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+
 export function hex32(v: number): string {
   return (v >>> 0).toString(16).padStart(8, '0');
 }
@@ -93,11 +96,11 @@ export function diffStates(a: CpuState, b: CpuState, opts: DiffOptions): string[
   row('fpu.sw', a.fpu.sw, b.fpu.sw);
   row('fpu.cw', a.fpu.cw, b.fpu.cw);
   for (let k = 0; k < 8; k++) {
-    const x = Buffer.from(a.fpu.st.subarray(k * 8, k * 8 + 8)), y = Buffer.from(b.fpu.st.subarray(k * 8, k * 8 + 8));
+    const x = a.fpu.st.subarray(k * 8, k * 8 + 8), y = b.fpu.st.subarray(k * 8, k * 8 + 8);
     // V8 does not keep NaN sign and payload bits stable across its tiers, so the same helper may
     // store either NaN: registers holding any NaN compare equal (the x87 state is doubles anyway)
-    const nan = (z: Buffer) => Number.isNaN(z.readDoubleLE(0));
-    if (!x.equals(y) && !(nan(x) && nan(y))) line(`fpu.r${k}`, x.toString('hex'), y.toString('hex'));
+    const nan = (z: Uint8Array) => Number.isNaN(new DataView(z.buffer, z.byteOffset, 8).getFloat64(0, true));
+    if (hex(x) !== hex(y) && !(nan(x) && nan(y))) line(`fpu.r${k}`, hex(x), hex(y));
   }
   return out;
 }

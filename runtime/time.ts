@@ -21,6 +21,7 @@
  * events of a vCPU when it schedules that vCPU, and bounds slices so that an
  * event of the running vCPU fires at exactly the instruction it is due at.
  */
+import { host } from '../base/host.ts';
 
 export type ClockKind = 'real' | 'available';
 
@@ -58,7 +59,7 @@ export class MachineTime {
   private running = -1;
   private runningSource: InstructionSource | null = null;
   private runningStartInstr = 0;
-  private readonly hostStart = performance.now();
+  private readonly hostStart = host().now();
   /** host milliseconds during which the machine was paused (excluded from host time) */
   private pausedMs = 0;
   private events: TimeEvent[] = [];
@@ -73,7 +74,7 @@ export class MachineTime {
   }
 
   private hostNow(): number {
-    return Math.floor(((performance.now() - this.hostStart - this.pausedMs) * this.frequency) / 1000);
+    return Math.floor(((host().now() - this.hostStart - this.pausedMs) * this.frequency) / 1000);
   }
 
   /** Real time in cycles, live (includes the running slice so far). */

@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import { dirname, relative, resolve } from 'node:path';
+import { builtinModules } from 'node:module';
 import ts from 'typescript';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
@@ -57,12 +58,30 @@ const sources = execSync('git ls-files --cached --others --exclude-standard', { 
 interface Edge { from: string; to: string }
 
 const edges: Edge[] = [];
+/** imports of packages and Node's built-in modules, by file */
+const packageImports: Edge[] = [];
 for (const file of sources) {
   const info = ts.preProcessFile(readFileSync(resolve(ROOT, file), 'utf8'), true, true);
   for (const imp of info.importedFiles) {
-    if (!imp.fileName.startsWith('.')) continue;
+    if (!imp.fileName.startsWith('.')) { packageImports.push({ from: file, to: imp.fileName }); continue; }
     edges.push({ from: file, to: relative(ROOT, resolve(ROOT, dirname(file), imp.fileName)) });
   }
+}
+
+/** The layers the browser page runs as they are: they reach the host only through base/host.ts. */
+const HOST_FREE = LAYERS.slice(0, LAYERS.indexOf('translator/engine') + 1);
+const hostFree = (f: string) => !isTest(f) && HOST_FREE.includes(LAYERS[layerOf(f)]);
+const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+/** Node's globals (the browser has none of them); `performance`, `setTimeout` and the like go through the Host too */
+const NODE_GLOBAL = /(?<![\w.$'"`])(process|Buffer|setImmediate|require|__dirname|__filename|global)\s*[.(]|\bNodeJS\./;
+const HOST_GLOBAL = /(?<![\w.$'"`])(performance|setTimeout|setInterval|Date\.now)\b/;
+
+/** `file:line: text` of each line of `text` that matches `re`, comments left out. */
+function linesMatching(file: string, text: string, re: RegExp): string[] {
+  return text.split('\n').flatMap((line, k) => {
+    const code = line.replace(/\/\/.*$/, '').replace(/^\s*\*.*$/, '').replace(/\/\*.*?\*\//g, '');
+    return re.test(code) ? [`${file}:${k + 1}: ${line.trim()}`] : [];
+  });
 }
 
 const isTest = (f: string) => f.endsWith('.test.ts');
@@ -88,6 +107,25 @@ describe('layers', () => {
   it('the runtime never imports the translator', () => {
     const bad = edges.filter((e) => e.from.startsWith('runtime/') && e.to.startsWith('translator/')).map((e) => `${e.from} -> ${e.to}`);
     expect(bad).toEqual([]);
+  });
+
+  it('base/ to translator/ import no Node module and use no Node global (the browser page runs them)', () => {
+    const files = sources.filter(hostFree);
+    const nodeImports = packageImports.filter((e) => hostFree(e.from) && NODE_BUILTINS.has(e.to)).map((e) => `${e.from} -> ${e.to}`);
+    expect(nodeImports).toEqual([]);
+    const globals = files.flatMap((f) => linesMatching(f, readFileSync(resolve(ROOT, f), 'utf8'), NODE_GLOBAL));
+    expect(globals).toEqual([]);
+    // time and the event loop come from the installed Host (base/host.ts), the one place that names them
+    const hostApis = files.filter((f) => f !== 'base/host.ts').flatMap((f) => linesMatching(f, readFileSync(resolve(ROOT, f), 'utf8'), HOST_GLOBAL));
+    expect(hostApis).toEqual([]);
+  });
+
+  it('the host check sees a Node import or global when there is one', () => {
+    expect(sources.filter(hostFree).length).toBeGreaterThan(100);
+    expect(NODE_BUILTINS.has('node:fs') && NODE_BUILTINS.has('worker_threads')).toBe(true);
+    expect(packageImports.some((e) => e.from === 'cli/host-io.ts' && e.to === 'node:fs')).toBe(true);
+    expect(linesMatching('x.ts', 'const b = Buffer.from(a);\n// process.exit(1)\nx = process.env.Y;', NODE_GLOBAL)).toEqual(['x.ts:1: const b = Buffer.from(a);', 'x.ts:3: x = process.env.Y;']);
+    expect(linesMatching('x.ts', 'const t = performance.now();\nconst s = \'performance\';', HOST_GLOBAL)).toEqual(['x.ts:1: const t = performance.now();']);
   });
 
   it('no import cycles', () => {

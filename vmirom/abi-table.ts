@@ -3,7 +3,7 @@
  * generated from the data it describes (abis.ts, calls.ts) so the two cannot
  * drift: a test compares the README with `abiTableMarkdown()`.
  *
- *   node --import ./bin/register.mjs vmirom/abi-table.ts   prints the table
+ *   npm run abi-table   prints the table
  */
 import { ABIS, ABI_IDS, CALL_NAMES, type AbiCall, type Convention, type Src } from './abis.ts';
 import { SHARED_CALLS } from './calls.ts';
@@ -53,4 +53,3 @@ export function abiTableMarkdown(): string {
   return lines.join('\n');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) process.stdout.write(abiTableMarkdown() + '\n');

@@ -40,6 +40,7 @@ import { applyApState } from './kernel-mode.ts';
 import { RomOps, type VmiOps } from './ops.ts';
 import { VmiStats } from './stats.ts';
 import { VcpuVmi, type ApState, type LinearMapping, type RomShared } from './state.ts';
+import { host } from '../base/host.ts';
 
 export interface RomOptions {
   /** the ABI to serve (default: the proposal's) */
@@ -53,7 +54,7 @@ export interface RomOptions {
 /** 0xDEAD0000 | N marks a register a call clobbered (N: the entry's call number) */
 export const POISON = 0xdead0000 | 0;
 
-const now = typeof performance !== 'undefined' ? () => performance.now() : () => Date.now();
+const now = () => host().now();
 
 export class VmiRom implements RomShared {
   readonly abi: VmiAbi;

@@ -12,10 +12,11 @@
  *
  * Records are kept in order, up to `limit` of them (then the oldest stay and
  * later writes are counted in `dropped`), so a guest cannot grow host memory
- * without bound. The clock is injected: `performance.now()` in milliseconds
+ * without bound. The clock is injected: the host's (base/host.ts) in milliseconds
  * by default, a fake one in tests.
  */
 import type { PortDevice } from './ports.ts';
+import { host } from '../../base/host.ts';
 
 export const BENCH_PORT = 0xe0;
 /** what a read returns: "VMIB" little endian */
@@ -34,7 +35,7 @@ export class BenchPort implements PortDevice {
   dropped = 0;
 
   constructor(
-    private readonly clock: () => number = () => performance.now(),
+    private readonly clock: () => number = () => host().now(),
     private readonly limit = 1 << 20,
   ) {}
 

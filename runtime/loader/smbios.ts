@@ -8,6 +8,7 @@
  * NUL-terminated, the set ended by one more NUL).
  */
 import type { PhysicalMemory } from '../../cpu/memory.ts';
+import { latin1Bytes } from '../../base/host.ts';
 
 export const SMBIOS_ADDR = 0xf0000;
 const TABLE_ADDR = SMBIOS_ADDR + 0x20;
@@ -19,7 +20,7 @@ export const SMBIOS_DATE = '01/01/2026';
 /** One structure: its formatted bytes (type, length and handle first) and its strings. */
 function structure(type: number, handle: number, formatted: number[], strings: string[]): number[] {
   const head = [type, 4 + formatted.length, handle & 0xff, handle >> 8, ...formatted];
-  const text = strings.length ? strings.flatMap((s) => [...Buffer.from(s, 'latin1'), 0]) : [0];
+  const text = strings.length ? strings.flatMap((s) => [...latin1Bytes(s), 0]) : [0];
   return [...head, ...text, 0];
 }
 
@@ -43,8 +44,8 @@ export function writeSmbios(mem: PhysicalMemory): number {
   const table = structures.flat();
   const maxSize = Math.max(...structures.map((s) => s.length));
   const ep = [
-    ...Buffer.from('_SM_'), 0, 0x1f, 2, 8, maxSize & 0xff, maxSize >> 8, 0, 0, 0, 0, 0, 0,
-    ...Buffer.from('_DMI_'), 0, table.length & 0xff, table.length >> 8,
+    ...latin1Bytes('_SM_'), 0, 0x1f, 2, 8, maxSize & 0xff, maxSize >> 8, 0, 0, 0, 0, 0, 0,
+    ...latin1Bytes('_DMI_'), 0, table.length & 0xff, table.length >> 8,
     TABLE_ADDR & 0xff, (TABLE_ADDR >> 8) & 0xff, (TABLE_ADDR >> 16) & 0xff, TABLE_ADDR >>> 24,
     structures.length, 0, 0x28,
   ];

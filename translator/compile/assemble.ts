@@ -20,6 +20,7 @@ import { FACTORY_PARAMS, PARAMS, type FactoryArgs } from '../emit/abi.ts';
 import { ret } from '../emit/ast.ts';
 import type { EmittedRegion } from '../emit/region.ts';
 import { violations } from './allowlist.ts';
+import { host } from '../../base/host.ts';
 
 export interface Translation {
   /** runs the region; returns the chained successor, if one is linked for the exit taken */
@@ -57,14 +58,19 @@ export interface Origin {
 
 type Factory = (...args: unknown[]) => Translation['fn'];
 
-/** Check every source against the allow-list before compiling it (set in every test run: vitest.config.ts). */
-const CHECK_GENERATED = process.env.VMIDBT_CHECK_GENERATED === '1';
+/**
+ * Check every source against the allow-list before compiling it: the host's
+ * VMIDBT_CHECK_GENERATED=1 (set in every test run: vitest.config.ts), read
+ * once, at the first translation.
+ */
+let checkGenerated: boolean | undefined;
 
 /** Print, compile and bind an emitted region (`bindings`: what call-site inliners' code closes over). */
 export function assemble(region: EmittedRegion, origin: Origin, memory: PhysicalMemory, bindings: Partial<FactoryArgs> = {}): Translation {
   const program: E.Program = { type: 'Program', sourceType: 'script', body: [ret(region.fn)] };
   const source = flat(generate(program, { indent: '', lineEnd: '\n' }));
-  if (CHECK_GENERATED) {
+  checkGenerated ??= host().setting('VMIDBT_CHECK_GENERATED') === '1';
+  if (checkGenerated) {
     const bad = violations(source);
     if (bad.length) throw new Error(`generated code outside the allow-list (compile/allowlist.ts): ${bad[0]}`);
   }
@@ -84,6 +90,9 @@ export function assemble(region: EmittedRegion, origin: Origin, memory: Physical
   return t;
 }
 
+const TEXT_ENCODER = new TextEncoder();
+const TEXT_DECODER = new TextDecoder();
+
 /**
  * The same text as one flat string. astring builds its output by
  * concatenation, which V8 keeps as a rope of one node per token (about 18
@@ -91,7 +100,7 @@ export function assemble(region: EmittedRegion, origin: Origin, memory: Physical
  * the translation keeps; a string made from bytes is flat.
  */
 function flat(source: string): string {
-  return Buffer.from(source, 'latin1').toString('latin1');
+  return TEXT_DECODER.decode(TEXT_ENCODER.encode(source));
 }
 
 /** Generated source re-indented for reading (expect files, --dump, lockstep reports). */

@@ -27,6 +27,7 @@ import { HOWS, type ClaimedCall, type How } from '../emit/instr.ts';
 import type { Instr } from '../../isa/instr.ts';
 import type { CallSiteInliner } from '../inline/call-sites.ts';
 import { assemble, type Translation } from './assemble.ts';
+import { host } from '../../base/host.ts';
 
 export const STAGES = ['discover', 'liveness', 'emit', 'assemble'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -81,11 +82,11 @@ export class RegionCompiler {
   }
 
   private timed<T>(stage: Stage, run: () => T): T {
-    const start = performance.now();
+    const start = host().now();
     try {
       return run();
     } finally {
-      this.stats.ms[stage] += performance.now() - start;
+      this.stats.ms[stage] += host().now() - start;
     }
   }
 

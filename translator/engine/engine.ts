@@ -33,6 +33,7 @@ import { lockstep, type LockstepCounts } from './lockstep.ts';
 import { takeStopState } from '../emit/host.ts';
 import { rollback } from '../../runtime/state.ts';
 import { Tiering, type TieringStats } from './tiering.ts';
+import { host } from '../../base/host.ts';
 
 export interface EngineOptions {
   /** executions of an EIP before its region is translated (0: at once; tiering.ts may back off from it) */
@@ -233,12 +234,12 @@ export class Engine {
   }
 
   private translate(key: number): Translation | undefined {
-    const started = performance.now();
+    const started = host().now();
     let t: Translation | undefined;
     try {
       t = this.compiler.compile(this.cpu, key);
     } finally {
-      this.stats.translateMs += performance.now() - started;
+      this.stats.translateMs += host().now() - started;
     }
     if (!t) { this.cache.markUntranslatable(key); return undefined; }
     this.cache.add(t);
