@@ -20,12 +20,9 @@
  */
 import { fstatSync } from 'node:fs';
 import { isatty } from 'node:tty';
+import { InputQueue, QUEUE_HIGH, type SerialReceiver } from './serial-input.ts';
 
-/** The receive side of the UART (runtime/devices/uart.ts). */
-export interface SerialReceiver {
-  receive(bytes: Uint8Array): number;
-  onRxSpace: (() => void) | null;
-}
+export { InputQueue, QUEUE_HIGH, QUEUE_LOW, type SerialReceiver } from './serial-input.ts';
 
 export interface ConsoleHooks {
   /** Ctrl-A X */
@@ -36,9 +33,6 @@ export interface ConsoleHooks {
   message(text: string): void;
 }
 
-/** stdin is paused above this many queued bytes and resumed below `QUEUE_LOW` */
-export const QUEUE_HIGH = 4096;
-export const QUEUE_LOW = 1024;
 const CTRL_A = 0x01;
 
 export const ESCAPE_HELP = [
@@ -47,44 +41,6 @@ export const ESCAPE_HELP = [
   'C-a s    print the instruction count and guest time',
   'C-a C-a  send C-a to the guest',
 ].join('\n');
-
-/** Bytes waiting for the UART, fed as it makes room. */
-export class InputQueue {
-  private chunks: Uint8Array[] = [];
-  private offset = 0;
-  queued = 0;
-
-  constructor(private uart: SerialReceiver, private readonly onLow: () => void) {
-    this.connect(uart);
-  }
-
-  /** Feed another UART from now on (a rebooted machine's); what waits is kept for it. */
-  connect(uart: SerialReceiver): void {
-    this.uart = uart;
-    uart.onRxSpace = () => this.feed();
-    this.feed();
-  }
-
-  push(bytes: Uint8Array): void {
-    if (!bytes.length) return;
-    this.chunks.push(bytes);
-    this.queued += bytes.length;
-    this.feed();
-  }
-
-  /** Move what the UART takes now; tell the owner when the queue runs low. */
-  feed(): void {
-    while (this.chunks.length) {
-      const head = this.chunks[0];
-      const n = this.uart.receive(head.subarray(this.offset));
-      if (n === 0) break;
-      this.offset += n;
-      this.queued -= n;
-      if (this.offset === head.length) { this.chunks.shift(); this.offset = 0; }
-    }
-    if (this.queued < QUEUE_LOW) this.onLow();
-  }
-}
 
 /** Splits typed bytes into guest input and Ctrl-A escapes. */
 export class EscapeFilter {

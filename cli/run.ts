@@ -16,18 +16,16 @@ import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
 import { UserError } from '../base/errors.ts';
 import { EXIT_LOAD, EXIT_OUTPUT_CLOSED, EXIT_QUIT, EXIT_USAGE } from '../base/exit-status.ts';
-import { Machine, type RunResult } from '../runtime/machine.ts';
-import { TranslatingEngine } from '../translator/engine/machine-engine.ts';
+import type { Machine, RunResult } from '../runtime/machine.ts';
 import { DEFAULT_ENGINE_OPTIONS, type EngineStats } from '../translator/engine/engine.ts';
 import { LoaderError } from '../runtime/loader/errors.ts';
 import { isLinuxImage } from '../runtime/loader/linux.ts';
 import type { BootModule } from '../runtime/loader/multiboot.ts';
-import { installRom, type VmiRom } from '../vmirom/rom.ts';
-import type { VmiAbi } from '../vmirom/abis.ts';
 import { abiOption } from './rom.ts';
 import { HostConsole } from './console.ts';
 import { OutputClosed, readInput, writeAllSync } from './host-io.ts';
 import { ConsoleMarks } from './marks.ts';
+import { bootMachine, DEFAULT_GUEST_APPEND, type Booted, type BootSpec } from './boot.ts';
 
 export interface RunOptions {
   smp?: string;
@@ -65,7 +63,7 @@ export interface RunOptions {
 }
 
 const DEFAULT_IMAGE = fileURLToPath(new URL('../guest/kernel.elf', import.meta.url));
-export const DEFAULT_GUEST_APPEND = 'scale=0.1';
+export { DEFAULT_GUEST_APPEND };
 
 /**
  * --rtc-base as QEMU's `-rtc base=`: `2006-06-17T16:01:21` or `2006-06-17`
@@ -124,13 +122,6 @@ function cpuModelOption(name: string | undefined): CpuModel {
   const m = cpuModel(name);
   if (!m) throw new UserError(`--cpu ${name}: unknown CPU model (known: ${CPU_MODELS.map((c) => c.name).join(', ')})`, 2);
   return m;
-}
-
-/** Install the VMI ROM of an ABI in the machine and let it claim start-up IPIs. */
-function attachRom(machine: Machine, abi: VmiAbi): VmiRom {
-  const rom = installRom(machine, { abi });
-  machine.sipiHook = (id, vector) => rom.onStartupIpi(id, vector);
-  return rom;
 }
 
 /** The translator's statistics as the summary shows them. */
@@ -235,22 +226,23 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
   const cmdline = linux ? append ?? '' : `${shownPath}${append ? ' ' + append : ''}`;
 
   let warned = false; // a loader's warnings are shown once, not at every reboot
-  /** A machine with the kernel loaded: at power-on, or after a soft reset with the old machine's memory. */
-  const boot = (warm?: Uint8Array) => {
-    const m = new Machine({
+  const spec: BootSpec = {
+    image, cmdline, initrd, modules,
+    machine: {
       memMiB, smp, hostTime: !!opts.hostTime, cyclesPerInstruction: 2 ** icount, cpuModel, ...machineOpts, rtcBaseMs, maxInstructions: opts.maxInstructions ? maxInstructions : undefined,
       sliceInstructions: slice,
       console: toConsole,
-    });
+    },
     // --no-jit: the interpreter's own engine (the machine's default); otherwise the translator's, in tiers over it
-    const e = opts.jit === false ? undefined
-      : new TranslatingEngine({ threshold: jitThreshold, cacheBytes: jitCacheMiB * 1048576, lockstep: !!opts.lockstep, vmiInline: opts.vmiInline !== false });
-    if (e) m.engine = e;
-    if (warm) m.memory.u8.set(warm);
+    engine: opts.jit === false ? null
+      : { threshold: jitThreshold, cacheBytes: jitCacheMiB * 1048576, lockstep: !!opts.lockstep, vmiInline: opts.vmiInline !== false },
+    abi: opts.rom === false ? null : abi,
+  };
+  /** A machine with the kernel loaded: at power-on, or after a soft reset with the old machine's memory. */
+  const boot = (warm?: Uint8Array) => {
+    let b: Booted;
     try {
-      const loaded = m.loadKernel(image, cmdline, initrd, modules);
-      if (!warned && loaded.kind === 'multiboot') for (const w of loaded.warnings) process.stderr.write(`vmidbt: warning: ${shownPath}: ${w}\n`);
-      warned = true;
+      b = bootMachine(spec, warm);
     } catch (err) {
       if (err instanceof LoaderError) {
         const hint = err.needMiB ? ` (pass --mem ${err.needMiB} or more)` : '';
@@ -258,9 +250,9 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
       }
       throw err;
     }
-    const r = opts.rom === false ? 'hidden (--no-rom)' : attachRom(m, abi);
-    if (e && typeof r !== 'string') e.useRom(r);
-    return { machine: m, engine: e, rom: r };
+    if (!warned && b.loaded.kind === 'multiboot') for (const w of b.loaded.warnings) process.stderr.write(`vmidbt: warning: ${shownPath}: ${w}\n`);
+    warned = true;
+    return { machine: b.machine, engine: b.engine, rom: b.rom ?? 'hidden (--no-rom)' };
   };
   let { machine, engine, rom } = boot();
   const romNote = typeof rom === 'string' ? rom : null;
