@@ -9,4 +9,6 @@ register('./ts-loader.mjs', import.meta.url);
 const { main } = await import('../cli/main.ts');
 // bench/ sits above cli/ in the layers: its command is handed in, and loaded only when used
 const bench = async (suite, opts) => (await import('../bench/command.ts')).benchCommand(suite, opts);
-process.exitCode = await main(process.argv, { bench });
+// so is web/ (the page's build), for `vmidbt web`
+const web = async () => (await import('../web/build.ts')).pageBuilder;
+process.exitCode = await main(process.argv, { bench, web });

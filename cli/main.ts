@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { UserError } from '../base/errors.ts';
 import { EXIT_STATUS_HELP, EXIT_USAGE } from '../base/exit-status.ts';
 import { DEFAULT_ENGINE_OPTIONS } from '../translator/engine/engine.ts';
+import type { PageBuilder } from './web.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -17,6 +18,8 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 export interface CliExtensions {
   /** `vmidbt bench SUITE` (bench/command.ts) */
   bench?: (suite: string, opts: Record<string, unknown>) => Promise<number>;
+  /** `vmidbt web`: where the page is built and its builder, which says in one line what it built (web/build.ts) */
+  web?: () => Promise<PageBuilder>;
 }
 
 export async function main(argv: string[], ext: CliExtensions = {}): Promise<number> {
@@ -95,6 +98,17 @@ export async function main(argv: string[], ext: CliExtensions = {}): Promise<num
     .action(async (image: string | undefined, opts) => {
       const { runCommand } = await import('./run.ts');
       exitCode = await runCommand(image, opts);
+    });
+
+  program
+    .command('web')
+    .description('serve the browser page (npm run web builds it; built here if missing) on 127.0.0.1')
+    .option('--port <n>', 'TCP port (0: any free one)', '8000')
+    .option('--dir <dir>', 'serve this folder instead of the built page')
+    .action(async (opts) => {
+      const { webCommand } = await import('./web.ts');
+      if (!ext.web && opts.dir === undefined) throw new UserError('web: not available in this build (pass --dir)', 2);
+      exitCode = await webCommand(opts, await ext.web?.());
     });
 
   program

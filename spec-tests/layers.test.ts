@@ -36,6 +36,7 @@ export const LAYERS = [
   'translator/engine',
   'spec-tests',
   'cli',
+  'web',
   'bench',
   'guest/tools',
   'bin',

@@ -21,7 +21,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export type ToolName = 'nasm' | 'gcc-m32' | 'as' | 'objdump' | 'ld' | 'make' | 'objcopy' | 'script';
+export type ToolName = 'nasm' | 'gcc-m32' | 'as' | 'objdump' | 'ld' | 'make' | 'objcopy' | 'script' | 'chromium';
 
 export interface Tool {
   name: ToolName;
@@ -42,6 +42,8 @@ const PROBES: Record<ToolName, { version: string[]; check?: string[]; input?: st
   objcopy: { version: ['objcopy', '--version'], pkg: 'binutils' },
   // util-linux's script(1) gives a test a pseudo-terminal
   script: { version: ['script', '--version'], check: ['script', '-qec', 'true', '/dev/null'], pkg: 'bsdutils' },
+  // the browser the page's test drives (web/web.test.ts, through puppeteer-core)
+  chromium: { version: ['chromium', '--version'], pkg: 'chromium' },
 };
 
 /** A run's first line, or why it failed (not installed, exit status, stderr's first line). */
