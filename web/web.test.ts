@@ -2,8 +2,9 @@
  * The browser page end to end: `npm run web`'s build, `vmidbt web` serving
  * it, and headless Chromium (Debian's, driven by puppeteer-core) booting
  * the built-in guest translated to its DONE line, with the counters live;
- * then a kernel chosen in the file picker (a tiny Multiboot echo kernel)
- * that echoes what is typed into the terminal and exits on `q`.
+ * then kernels chosen in the file picker: a tiny Multiboot echo kernel
+ * that echoes what is typed into the terminal and exits on `q`, a minimal
+ * Linux bzImage with an initrd, and a file that is no kernel.
  *
  * Without chromium the browser test skips, naming the package; under CI it
  * fails instead (spec-tests/tools.ts). About 40 s, most of it the guest's
@@ -20,6 +21,7 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { buildWeb, type WebBuild } from './build.ts';
 import { requireTools } from '../spec-tests/tools.ts';
 import { COM1_DX, debugExit, SPIN, tinyKernel } from '../spec-tests/tiny-kernel.ts';
+import { bzImage } from '../spec-tests/bzimage.ts';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
 const BIN = join(ROOT, 'bin', 'vmidbt.js');
@@ -97,6 +99,9 @@ describe('npm run web and vmidbt web', () => {
     const empty = spawnSync(process.execPath, [BIN, 'web', '--dir', work], { encoding: 'utf8', timeout: 30_000 });
     expect(empty.status).toBe(2);
     expect(empty.stderr.trim()).toMatch(/holds no index\.html \(npm run web builds the page\)$/);
+    const badPort = spawnSync(process.execPath, [BIN, 'web', '--port', '70000'], { encoding: 'utf8', timeout: 30_000 });
+    expect(badPort.status).toBe(2);
+    expect(badPort.stderr).toBe('vmidbt: --port must be a decimal integer from 0 to 65535, got \'70000\'\n');
   });
 });
 
@@ -117,9 +122,10 @@ describe('the page in headless Chromium', () => {
     throw new Error(`timed out after ${seconds} s waiting for ${what}; status: ${await statusLine(page)}; terminal ends:\n${(await text(page)).slice(-600)}`);
   }
 
-  it('boots the built-in guest translated to DONE, counters live; a picked kernel echoes typed keys', async (ctx) => {
+  it('boots the built-in guest translated to DONE, counters live; picked kernels: an echo of typed keys, a bzImage, a refusal', async (ctx) => {
     requireTools(ctx, 'chromium');
-    browser = await puppeteer.launch({ executablePath: chromiumPath(), headless: true, args: ['--no-sandbox'] });
+    // as root Chromium needs --no-sandbox; a container's small /dev/shm is avoided
+    browser = await puppeteer.launch({ executablePath: chromiumPath(), headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'], timeout: 120_000 });
     const page = await browser.newPage();
     await page.setViewport({ width: 1400, height: 820 });
     const errors: string[] = [];
@@ -128,7 +134,16 @@ describe('the page in headless Chromium', () => {
     // the allow-list check on every generated function, as in every Node test run
     await page.goto(`${url}?VMIDBT_CHECK_GENERATED=1`, { waitUntil: 'load' });
 
-    // while the guest runs: live MIPS and a growing share of translated instructions
+    // Pause holds the guest between slices; Resume goes on
+    await waitFor(page, 'the first workload', async () => /^RESULT /m.test(await text(page)), 120);
+    await page.click('#pause');
+    const held = await figure(page, 'c-instructions');
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(await figure(page, 'c-instructions')).toBe(held);
+    expect(await figure(page, 'c-mips')).toMatch(/average/);
+    await page.click('#pause');
+
+    // while the guest runs: live MIPS
     const live: number[] = [];
     await waitFor(page, 'the DONE line', async () => {
       const mips = Number.parseFloat(await figure(page, 'c-mips'));
@@ -164,6 +179,25 @@ describe('the page in headless Chromium', () => {
     await page.keyboard.type('q');
     await waitFor(page, 'the echo kernel\'s exit', async () => (await statusLine(page)).includes('stopped'), 20);
     expect(await statusLine(page)).toBe('echo.bin: stopped, exit status 0 (debug-exit port 0xf4, value 0)');
+
+    // a Linux bzImage with an initrd, through the boot protocol: the test kernel exits with its command line's first byte
+    const bz = join(work, 'bzImage');
+    writeFileSync(bz, bzImage());
+    const initrd = join(work, 'initrd.img');
+    writeFileSync(initrd, new Uint8Array(4096));
+    await picker!.uploadFile(bz);
+    await (await page.$('input#initrd'))!.uploadFile(initrd);
+    await page.$eval('#append', (el) => { (el as unknown as { value: string }).value = 'Linux'; });
+    await page.click('#boot-file');
+    await waitFor(page, 'the bzImage\'s exit', async () => (await statusLine(page)).includes('stopped'), 20);
+    expect(await statusLine(page)).toMatch(/^bzImage: stopped, exit status \d+ \(debug-exit port 0xf4, value 76\)$/);
+
+    // a file that is no kernel: one line in the status, nothing running
+    writeFileSync(bz, new Uint8Array(8192).fill(0x41));
+    await picker!.uploadFile(bz);
+    await page.click('#boot-file');
+    await waitFor(page, 'the refusal', async () => (await statusLine(page)).includes('cannot boot'), 20);
+    expect(await statusLine(page)).toMatch(/^bzImage: cannot boot: .+$/);
     expect(errors).toEqual([]);
   }, 300_000);
 });
