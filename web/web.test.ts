@@ -137,6 +137,7 @@ describe('the page in headless Chromium', () => {
     // Pause holds the guest between slices; Resume goes on
     await waitFor(page, 'the first workload', async () => /^RESULT /m.test(await text(page)), 120);
     await page.click('#pause');
+    await new Promise((r) => setTimeout(r, 700)); // the counters are redrawn every 500 ms
     const held = await figure(page, 'c-instructions');
     await new Promise((r) => setTimeout(r, 1200));
     expect(await figure(page, 'c-instructions')).toBe(held);
