@@ -62,7 +62,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  server?.kill('SIGTERM');
+  if (server?.exitCode === null) server.kill('SIGKILL');
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -181,7 +181,10 @@ describe('the page in headless Chromium', () => {
     await waitFor(page, 'the echo kernel\'s exit', async () => (await statusLine(page)).includes('stopped'), 20);
     expect(await statusLine(page)).toBe('echo.bin: stopped, exit status 0 (debug-exit port 0xf4, value 0)');
 
-    // a Linux bzImage with an initrd, through the boot protocol: the test kernel exits with its command line's first byte
+    // a Linux bzImage with an initrd, through the boot protocol: the test kernel exits with its command line's first byte;
+    // booted while the echo kernel runs again, whose end must not show over the new guest's
+    await page.click('#boot-file');
+    await waitFor(page, 'the echo kernel again', async () => (await text(page)) === '> ', 20);
     const bz = join(work, 'bzImage');
     writeFileSync(bz, bzImage());
     const initrd = join(work, 'initrd.img');
@@ -191,7 +194,9 @@ describe('the page in headless Chromium', () => {
     await page.$eval('#append', (el) => { (el as unknown as { value: string }).value = 'Linux'; });
     await page.click('#boot-file');
     await waitFor(page, 'the bzImage\'s exit', async () => (await statusLine(page)).includes('stopped'), 20);
+    await new Promise((r) => setTimeout(r, 300));
     expect(await statusLine(page)).toMatch(/^bzImage: stopped, exit status \d+ \(debug-exit port 0xf4, value 76\)$/);
+    expect(await text(page)).toBe('');
 
     // a file that is no kernel: one line in the status, nothing running
     writeFileSync(bz, new Uint8Array(8192).fill(0x41));
@@ -201,4 +206,12 @@ describe('the page in headless Chromium', () => {
     expect(await statusLine(page)).toMatch(/^bzImage: cannot boot: .+$/);
     expect(errors).toEqual([]);
   }, 300_000);
+});
+
+describe('vmidbt web at the end', () => {
+  it('closes and exits 0 on SIGTERM', async () => {
+    const exited = new Promise<number | null>((ok) => server!.once('exit', (code) => ok(code)));
+    server!.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
 });

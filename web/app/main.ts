@@ -46,8 +46,11 @@ function boot(choice: GuestChoice): void {
   session = null;
   term.reset();
   let s: Session;
+  // an ended guest's last output and its end come after the next one has started: they are dropped
+  const current = () => session === s;
   try {
-    s = new Session(choice, (bytes) => term.write(bytes), (stop) => {
+    s = new Session(choice, (bytes) => { if (current()) term.write(bytes); }, (stop) => {
+      if (!current()) return;
       status(`${choice.name}: ${describeStop(stop)}`, stop.kind === 'error' ? 'error' : 'ok');
       if (stop.kind === 'error') term.write(`\r\n\x1b[31mvmidbt: ${stop.message}\x1b[0m\r\n`);
     });
