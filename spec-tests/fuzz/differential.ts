@@ -271,7 +271,7 @@ export function campaign(seed: number, count: number, keep = 5, avoid: Avoid = A
  * worker that stays busy for a minute misses its runner's calls and the run
  * reports an error, which a long campaign on a busy host would otherwise do.
  */
-export async function campaignInChunks(seed: number, count: number, keep = 5, chunk = 2_000): Promise<CampaignResult> {
+export async function campaignInChunks(seed: number, count: number, keep = 5, chunk = 500): Promise<CampaignResult> {
   const total: CampaignResult = { cases: 0, failed: 0, instructions: 0, failures: [], stops: new Map(), ms: 0 };
   for (let done = 0; done < count; done += chunk) {
     const r = campaign((seed + done) | 0, Math.min(chunk, count - done), keep - total.failures.length);
