@@ -94,6 +94,11 @@ export async function main(argv: string[], ext: CliExtensions = {}): Promise<num
     .option('--jit-cache <MiB>', 'bound on the heap held by translated code (an estimate)', String(DEFAULT_ENGINE_OPTIONS.cacheBytes >> 20))
     .option('--lockstep', 'run every translated region and the interpreter from the same state; stop at the first difference')
     .option('--no-vmi-inline', 'translated code calls the VMI ROM for every VMI call instead of inlining it')
+    .option('--gdb [port]', 'serve gdb on 127.0.0.1:PORT (default 1234; QEMU\'s tcp::PORT also accepted)')
+    .option('-s', 'short for --gdb 1234 (QEMU\'s -s)')
+    .option('--gdb-wait', 'hold the guest at its first instruction until gdb connects and continues')
+    .option('-S', 'short for --gdb-wait (QEMU\'s -S)')
+    .option('--gdb-disconnect <action>', 'when gdb goes away without detaching: run (default) the guest on, stop it until gdb connects again, or quit')
     .addHelpText('after', `\n${EXIT_STATUS_HELP}`)
     .action(async (image: string | undefined, opts) => {
       const { runCommand } = await import('./run.ts');

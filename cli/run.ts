@@ -26,6 +26,7 @@ import { HostConsole } from './console.ts';
 import { OutputClosed, readInput, writeAllSync } from './host-io.ts';
 import { ConsoleMarks } from './marks.ts';
 import { bootMachine, DEFAULT_GUEST_APPEND, type Booted, type BootSpec } from './boot.ts';
+import { GdbStub, type GdbStubOptions } from './gdb/stub.ts';
 
 export interface RunOptions {
   smp?: string;
@@ -60,6 +61,33 @@ export interface RunOptions {
   reboot?: boolean;
   /** --slice N: instructions per scheduling slice (tuning, undocumented in the usage line) */
   slice?: string;
+  /** --gdb [PORT] (true without a port), -s */
+  gdb?: string | boolean;
+  s?: boolean;
+  /** --gdb-wait, -S */
+  gdbWait?: boolean;
+  S?: boolean;
+  /** --gdb-disconnect run|stop|quit */
+  gdbDisconnect?: string;
+}
+
+export const GDB_DEFAULT_PORT = 1234;
+
+/** --gdb / -s / --gdb-wait / -S / --gdb-disconnect as stub options, or null without a debugger. */
+export function gdbOptions(opts: RunOptions): Omit<GdbStubOptions, 'log'> | null {
+  const wait = !!(opts.gdbWait || opts.S);
+  if (opts.gdb === undefined && !opts.s) {
+    if (wait || opts.gdbDisconnect !== undefined) throw new UserError('--gdb-wait (-S) and --gdb-disconnect need --gdb or -s', EXIT_USAGE);
+    return null;
+  }
+  if (opts.gdb !== undefined && opts.s) throw new UserError('-s is --gdb 1234: give one of them', EXIT_USAGE);
+  const spec = typeof opts.gdb === 'string' ? opts.gdb.replace(/^tcp:(127\.0\.0\.1|localhost)?:/, '') : String(GDB_DEFAULT_PORT);
+  const port = intOption(spec, '--gdb', 0, 65535, GDB_DEFAULT_PORT);
+  const disconnect = opts.gdbDisconnect ?? 'run';
+  if (disconnect !== 'run' && disconnect !== 'stop' && disconnect !== 'quit') {
+    throw new UserError(`--gdb-disconnect must be run, stop or quit, got '${disconnect}'`, EXIT_USAGE);
+  }
+  return { port, wait, disconnect };
 }
 
 const DEFAULT_IMAGE = fileURLToPath(new URL('../guest/kernel.elf', import.meta.url));
@@ -197,6 +225,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
   const initrd = opts.initrd !== undefined && linux ? readInput(opts.initrd, opts.initrd, 'initrd', ramBytes, tooBig) : undefined;
   const modules = opts.initrd !== undefined && !linux ? multibootModules(opts.initrd, ramBytes, tooBig) : [];
   const machineOpts = machineOption(opts.machine);
+  const gdb = gdbOptions(opts);
 
   const jitThreshold = intOption(opts.jitThreshold, '--jit-threshold', 0, 1_000_000_000, DEFAULT_ENGINE_OPTIONS.threshold);
   const jitCacheMiB = intOption(opts.jitCache, '--jit-cache', 1, 4096, DEFAULT_ENGINE_OPTIONS.cacheBytes >> 20);
@@ -256,6 +285,8 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
   };
   let { machine, engine, rom } = boot();
   const romNote = typeof rom === 'string' ? rom : null;
+  const stub = gdb ? await startGdb(gdb) : null;
+  stub?.attach(machine);
 
   const host = attachHost(() => machine);
 
@@ -268,10 +299,12 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
       if (result.stop.kind !== 'reset' || opts.reboot === false) break;
       reboots++;
       ({ machine, engine, rom } = boot(result.stop.reset === 'soft' ? machine.memory.u8 : undefined));
+      stub?.attach(machine);
       host.reattach();
     }
   } finally {
     host.detach();
+    stub?.finish(result! ? result.stop : null);
   }
   if (lastByte !== 0x0a) toConsole(new Uint8Array([0x0a]));
 
@@ -372,6 +405,18 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
   const signal = host.signal();
   if (signal) process.kill(process.pid, signal);
   return stop.exitCode;
+}
+
+/** Listen for gdb (cli/gdb/stub.ts); a port that cannot be had is a usage error. */
+async function startGdb(options: Omit<GdbStubOptions, 'log'>): Promise<GdbStub> {
+  const stub = new GdbStub({ ...options, log: (line) => process.stderr.write(line + '\n') });
+  try {
+    const port = await stub.listen();
+    process.stderr.write(`vmidbt: gdb stub on 127.0.0.1:${port} (target remote :${port})\n`);
+  } catch (e) {
+    throw new UserError(`--gdb: ${(e as Error).message}`, EXIT_USAGE);
+  }
+  return stub;
 }
 
 /** The summary on stdout, unless its reader has gone. */

@@ -32,7 +32,7 @@ import { VMIDBT_CPU, signature, type CpuModel } from './models.ts';
 import { readRegister, stackCommit, stackMove, stackPointer, writeRegister } from './registers.ts';
 import { NUM } from '../base/arith.ts';
 import { MsrFile } from './msrs.ts';
-import { noteDataAccess } from './debug.ts';
+import { HOST_WATCH, noteDataAccess, type HostDebug } from './debug.ts';
 
 /** segment access rights precomputed from the descriptor cache */
 export const SEG_R = 1, SEG_W = 2, SEG_X = 4, SEG_VALID = 8;
@@ -173,6 +173,8 @@ export class Cpu implements FlagState, PagingControl {
   bpRead = 0;
   /** data breakpoints hit by the running instruction (B0-B3) */
   dbHits = 0;
+  /** a host debugger's breakpoints and watchpoints (cpu/debug.ts HostDebug), shared by the machine's vCPUs; null when none is attached */
+  hostDebug: HostDebug | null = null;
   readonly fpu = new Fpu();
   readonly mmu: Mmu;
   bus: CpuBus = NULL_BUS;
@@ -211,7 +213,10 @@ export class Cpu implements FlagState, PagingControl {
     this.dr.fill(0);
     this.dr[6] = 0xffff0ff0 | 0;
     this.dr[7] = 0x400;
-    this.bpExec = this.bpWrite = this.bpRead = this.dbHits = this.pendingDebug = 0;
+    // RESET and INIT disarm DR7's breakpoints, not a host debugger's watchpoints
+    this.bpWrite &= HOST_WATCH;
+    this.bpRead &= HOST_WATCH;
+    this.bpExec = this.dbHits = this.pendingDebug = 0;
     this.debugShadow = false;
     for (let s = 0; s < 6; s++) this.setRealSeg(s, 0);
     this.setRealSeg(Seg.CS, 0xf000);

@@ -163,6 +163,11 @@ export class PhysicalMemory {
   /** Counts code-page invalidations; translated code compares it to notice a write to itself. */
   codeEpoch = 0;
 
+  /** Drop every decoding and translation made from this page (a debugger set a breakpoint on it). */
+  invalidateCode(page: number): void {
+    if (page < this.pageKind.length) this.codeWritten(page);
+  }
+
   /** A guest write hit a code page: drop the mark and tell every cache. */
   private codeWritten(page: number): void {
     this.pageKind[page] &= ~PAGE_CODE;

@@ -206,6 +206,32 @@ export class Mmu {
     return phys >>> 0;
   }
 
+  /**
+   * Linear to physical for a debugger: the page tables as they are, without
+   * rights checks, accessed or dirty bits, TLB fills or a fault; -1 when
+   * the address is not mapped.
+   */
+  debugTranslate(lin: number): number {
+    const ctl = this.ctl;
+    if (!(ctl.cr0 & CR0_PG)) return lin >>> 0;
+    const mem = this.mem;
+    const entry = (addr: number) => (mem.fastReadable(addr) ? mem.read(addr >>> 0, 4) : 0);
+    if (ctl.cr4 & CR4_PAE) {
+      const pdpte = entry((ctl.cr3 & ~0x1f) + ((lin >>> 30) << 3));
+      if (!(pdpte & 1)) return -1;
+      const pde = entry((pdpte & ~0xfff) + (((lin >>> 21) & 0x1ff) << 3));
+      if (!(pde & 1)) return -1;
+      if (pde & 0x80) return ((pde & 0xffe00000) | (lin & 0x1fffff)) >>> 0;
+      const pte = entry((pde & ~0xfff) + (((lin >>> 12) & 0x1ff) << 3));
+      return pte & 1 ? ((pte & ~0xfff) | (lin & 0xfff)) >>> 0 : -1;
+    }
+    const pde = entry((ctl.cr3 & ~0xfff) + ((lin >>> 22) << 2));
+    if (!(pde & 1)) return -1;
+    if (pde & 0x80 && ctl.cr4 & CR4_PSE) return ((pde & 0xffc00000) | (lin & 0x3fffff)) >>> 0;
+    const pte = entry((pde & ~0xfff) + (((lin >>> 12) & 0x3ff) << 2));
+    return pte & 1 ? ((pte & ~0xfff) | (lin & 0xfff)) >>> 0 : -1;
+  }
+
   private lastRights = 0;
 
   private pageFault(lin: number, access: Access, user: boolean, protection: boolean): never {

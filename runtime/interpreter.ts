@@ -114,7 +114,7 @@ export class Interpreter {
     this.last = undefined;
     if (cpu.halted) return false;
     // single-stepping, RF, armed breakpoints, a mov ss shadow or held-back traps: the debug path
-    if (cpu.eflags & (TF | RF) || cpu.bpExec | cpu.bpWrite | cpu.pendingDebug || cpu.debugShadow) return this.debugStep();
+    if (cpu.eflags & (TF | RF) || cpu.bpExec | cpu.bpWrite | cpu.pendingDebug || cpu.debugShadow || cpu.hostDebug !== null) return this.debugStep();
     cpu.interruptShadow = false;
     this.run1(cpu.eip);
     return true;
@@ -142,20 +142,34 @@ export class Interpreter {
     }
   }
 
-  /** step() with the debug machinery (cpu/debug.ts): instruction breakpoints before, debug traps after. */
+  /**
+   * step() with the debug machinery (cpu/debug.ts): a host debugger's
+   * breakpoint before (the instruction then does not run: the machine
+   * stops), instruction breakpoints, then the instruction, debug traps and
+   * the host debugger's step and watchpoint stops after.
+   */
   private debugStep(): boolean {
     const cpu = this.cpu;
     const start = cpu.eip;
+    const host = cpu.hostDebug;
+    if (host !== null && host.breakBefore(cpu.id, (cpu.segBase[Seg.CS] + start) | 0)) return true;
+    this.guestDebugStep(start);
+    host?.afterInstruction(cpu.id);
+    return true;
+  }
+
+  /** One instruction with the guest's own debug machinery: instruction breakpoints before, debug traps after. */
+  private guestDebugStep(start: number): void {
+    const cpu = this.cpu;
     const trap = (cpu.eflags & TF) !== 0;
     // a mov ss / pop ss before this instruction holds back debug exceptions at this boundary
     const shadowed = cpu.debugShadow;
     cpu.interruptShadow = cpu.debugShadow = false;
-    if (this.instructionBreakpoint(start, shadowed)) return true;
+    if (this.instructionBreakpoint(start, shadowed)) return;
     cpu.dbHits = 0;
-    if (!this.run1(start)) return true;
+    if (!this.run1(start)) return;
     const bits = (trap ? DR6_BS : 0) | cpu.dbHits | cpu.pendingDebug;
     if (bits) this.debugTrap(bits);
-    return true;
   }
 
   /**
@@ -201,9 +215,14 @@ export class Interpreter {
   /** Take a pending external interrupt if IF allows it now. */
   checkInterrupts(): boolean {
     const cpu = this.cpu;
+    const host = cpu.hostDebug;
+    // a debugger's single step runs the instruction at EIP, not an interrupt handler (QEMU's default too);
+    // a halted vCPU still wakes, and its step is the handler's first instruction
+    if (host !== null && host.stepCpu === cpu.id && !cpu.halted) return false;
     // under a VMI ROM the virtual IF decides, the real IF stays set (cpu/cpu.ts Paravirt)
     const vector = deliverableInterrupt(cpu);
     if (vector < 0) return false;
+    host?.forgetResume(cpu.id);
     cpu.bus.ackInterrupt(cpu, vector);
     this.deliverEvent(vector, IntKind.EXTERNAL, cpu.eip);
     return true;

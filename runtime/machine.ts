@@ -30,6 +30,11 @@
  * cannot go on from, when the guest exceeds `maxInstructions`, or when
  * every vCPU is halted with nothing left that could wake it.
  *
+ * A debugger (cli/gdb/) holds the machine with `pause()`: the running
+ * slice ends at once (the vCPU stands between instructions or regions), no
+ * other runs, and `run()` waits on the event loop until `resume()` or a
+ * stop; its breakpoints reach every vCPU through `attachDebugger`.
+ *
  * APs wait for INIT then a start-up IPI. A SIPI is first offered to
  * `sipiHook` (the VMI ROM claims it once the guest is paravirtual and then
  * starts the AP from its SetInitialAPState with `startAp(id, {kind:
@@ -37,6 +42,7 @@
  * mode at CS = vector << 8, IP = 0.
  */
 import { Cpu } from '../cpu/cpu.ts';
+import type { HostDebug } from '../cpu/debug.ts';
 import { VMIDBT_CPU, type CpuModel } from '../cpu/models.ts';
 import { IF } from '../isa/eflags.ts';
 import { Interpreter, InterpreterEngine, type ExecutionEngine } from './interpreter.ts';
@@ -495,6 +501,34 @@ export class Machine implements MachineApi {
     if (this.stopInfo) return;
     this.stopInfo = { kind: 'exit', reason, exitCode, guestValue };
     this.yieldRequested = true;
+    this.wakeFromPause();
+  }
+
+  // ---- a debugger's hold ------------------------------------------------------------------
+
+  /** Held by a debugger (cli/gdb/): no vCPU runs; `run()` waits for `resume()` or a stop. */
+  get paused(): boolean {
+    return this.held;
+  }
+
+  private held = false;
+  private wakeFromPause: () => void = () => {};
+
+  /** Stop every vCPU at the end of the running instruction or region (the slice ends early). */
+  pause(): void {
+    this.held = true;
+    this.yieldRequested = true;
+  }
+
+  resume(): void {
+    this.held = false;
+    this.wakeFromPause();
+  }
+
+  /** Give every vCPU a host debugger's breakpoints and watchpoints (null: none). */
+  attachDebugger(host: HostDebug | null): void {
+    if (host) host.attach(this.vcpus.map((v) => v.cpu));
+    else for (const v of this.vcpus) v.cpu.hostDebug?.detach();
   }
 
   /**
@@ -507,6 +541,7 @@ export class Machine implements MachineApi {
     if (this.stopInfo) return;
     this.stopInfo = { kind: 'reset', reset: kind, reason: `guest reboot (${kind}${how ? `, ${how}` : ''})`, exitCode: 0 };
     this.yieldRequested = true;
+    this.wakeFromPause();
   }
 
   private fail(reason: string, message: string, exitCode: number, detail?: string): void {
@@ -657,7 +692,7 @@ export class Machine implements MachineApi {
       if (toEvent < budget) budget = Math.max(1, toEvent);
     }
     if (this.maxInstructions - total < budget) budget = this.maxInstructions - total;
-    this.yieldRequested = this.stopInfo !== null;
+    this.yieldRequested = this.stopInfo !== null || this.held;
     this.stats.slices++;
     this.time.beginSlice(v.id, v.cpu);
     try {
@@ -690,9 +725,10 @@ export class Machine implements MachineApi {
     const deadline = clock.now() + wallMs;
     try {
       while (!this.stopInfo) {
+        if (this.held) return 0;
         let ran = false;
         for (const v of this.vcpus) {
-          if (this.stopInfo) break;
+          if (this.stopInfo || this.held) break;
           const total = this.totalInstructions;
           if (total >= this.maxInstructions) {
             this.fail('runaway', `guest exceeded --max-instructions ${this.maxInstructions} without exiting`, EXIT_RUNAWAY);
@@ -701,6 +737,7 @@ export class Machine implements MachineApi {
           if (this.runVcpu(v, total)) ran = true;
         }
         if (this.stopInfo) break;
+        if (this.held) return 0;
         if (!ran) {
           const why = this.deadlock();
           if (why) { this.fail('deadlock', `deadlock: ${why}`, EXIT_DEADLOCK); break; }
@@ -741,6 +778,12 @@ export class Machine implements MachineApi {
     const h = host();
     this.wallStart = h.now();
     for (;;) {
+      if (this.held && !this.stopInfo) {
+        this.uart.flush();
+        await new Promise<void>((res) => { this.wakeFromPause = res; });
+        this.wakeFromPause = () => {};
+        continue;
+      }
       const r = this.runFor(40);
       if (r < 0) break;
       // what the guest printed without a newline yet (a prompt, echoed keys) is shown before waiting

@@ -10,7 +10,11 @@
  * Translated code runs only where it may: in protected mode, with flat code,
  * stack and data segments, and never while single-stepping (TF), checking
  * alignment (#AC at CPL 3), with a breakpoint armed in DR7, with RF set or
- * after a mov ss (cpu/debug.ts): those are the interpreter's.
+ * after a mov ss (cpu/debug.ts): those are the interpreter's. Nor does it
+ * run while a host debugger steps the vCPU or watches data, or on a page
+ * (or the page before one) holding a host debugger's breakpoint: the
+ * debugger drops the translations of that page when it sets one, and
+ * lookups refuse to make or enter a region covering it.
  *
  * One run loop (`run`) serves the machine (machine-engine.ts), the tests and
  * the fuzzer; an engine that only interprets is the interpreter's own
@@ -25,6 +29,7 @@ import { deliverFault } from '../../cpu/interrupts.ts';
 import { Seg } from '../../isa/instr.ts';
 import { SEG_R, SEG_W } from '../../cpu/cpu.ts';
 import { RF, TF } from '../../isa/eflags.ts';
+import type { HostDebug } from '../../cpu/debug.ts';
 import { DEFAULT_LIMITS, endsBlock } from '../region/discover.ts';
 import { RegionCompiler, type CompileStats } from '../compile/pipeline.ts';
 import type { Translation } from '../compile/assemble.ts';
@@ -123,7 +128,9 @@ export class Engine {
       // single-stepping (TF) is the interpreter's: it raises #DB after each instruction;
       // so is alignment checking (#AC at CPL 3): translated accesses do not check alignment;
       // so are armed breakpoints and RF (cpu/debug.ts): the interpreter checks each instruction and access
-      if (cpu.eflags & (TF | RF) || cpu.alignmentChecked() || (cpu.bpExec | cpu.bpWrite) !== 0 || cpu.debugShadow) t = undefined;
+      // and a host debugger's single step (cpu/debug.ts HostDebug; its watchpoints arm bpWrite)
+      if (cpu.eflags & (TF | RF) || cpu.alignmentChecked() || (cpu.bpExec | cpu.bpWrite) !== 0 || cpu.debugShadow
+        || (cpu.hostDebug !== null && this.hostDebugHolds(cpu.hostDebug))) t = undefined;
       // regions are looked up, and heat counted, only where a block starts (after a block's last
       // instruction, an interrupt or a fault): inside a block the region of its start covers the
       // address, and a lookup per interpreted instruction was a third of the interpreter's time
@@ -218,11 +225,39 @@ export class Engine {
     return this.flat;
   }
 
+  private seenFlushEpoch = 0;
+
+  /**
+   * A host debugger is attached: does it keep this vCPU in the interpreter
+   * for now (a single step, a watchpoint, or a breakpoint on the page of
+   * EIP)? Catches up with a request to drop every translation first.
+   */
+  private hostDebugHolds(host: HostDebug): boolean {
+    if (host.flushEpoch !== this.seenFlushEpoch) {
+      this.seenFlushEpoch = host.flushEpoch;
+      this.cache.flush();
+    }
+    return host.interprets(this.cpu.id) || host.breakOnPage((this.cpu.eip >>> 0) >>> 12);
+  }
+
+  /**
+   * No translation may hold an instruction a host debugger has a breakpoint
+   * on: a region covers its entry's linear page and the next (with flat
+   * code, linear = EIP), so neither may have one.
+   */
+  private coversBreak(eip: number): boolean {
+    const host = this.cpu.hostDebug;
+    if (host === null || host.breakCount === 0) return false;
+    const page = (eip >>> 0) >>> 12;
+    return host.breakOnPage(page) || host.breakOnPage((page + 1) & 0xfffff);
+  }
+
   /** The translation for CS:EIP in the current mode, translating it if it is hot. */
   private lookup(): Translation | undefined {
     const cpu = this.cpu;
     this.unfetchable = false;
     if (!cpu.protectedMode || !this.flatNow()) return undefined;
+    if (this.coversBreak(cpu.eip)) return undefined;
     const key = currentKey(cpu);
     this.unfetchable = key === undefined;
     if (key === undefined) return undefined; // let the interpreter fetch (and fill the TLB)
