@@ -10,7 +10,8 @@
  * again (`npm run prebuilt:update`). Such a check calls `requireTools`:
  * outside CI a missing tool skips it with the reason in the test output; in
  * CI (`CI=true`, where .ci/run installs every tool) a missing tool fails it,
- * so a rebuild check can never stop running unnoticed.
+ * so a rebuild check can never stop running unnoticed. The same holds for
+ * gdb, which the gdb stub's tests drive as a user would (cli/gdb/gdb.test.ts).
  *
  * A tool is found by running it (a probe compile for `gcc -m32`, which a
  * gcc without multilib fails), never by looking at PATH; the answers are
@@ -21,7 +22,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export type ToolName = 'nasm' | 'gcc-m32' | 'as' | 'objdump' | 'ld' | 'make' | 'objcopy' | 'script' | 'chromium';
+export type ToolName = 'nasm' | 'gcc-m32' | 'as' | 'objdump' | 'ld' | 'make' | 'objcopy' | 'script' | 'chromium' | 'gdb';
 
 export interface Tool {
   name: ToolName;
@@ -44,6 +45,8 @@ const PROBES: Record<ToolName, { version: string[]; check?: string[]; input?: st
   script: { version: ['script', '--version'], check: ['script', '-qec', 'true', '/dev/null'], pkg: 'bsdutils' },
   // the browser the page's test drives (web/web.test.ts, through puppeteer-core)
   chromium: { version: ['chromium', '--version'], pkg: 'chromium' },
+  // the debugger the gdb stub is tested with (cli/gdb/gdb.test.ts); it must know the i386 target
+  gdb: { version: ['gdb', '--version'], check: ['gdb', '-batch', '-nx', '-ex', 'set architecture i386'], pkg: 'gdb' },
 };
 
 /** A run's first line, or why it failed (not installed, exit status, stderr's first line). */
