@@ -4,7 +4,10 @@
  * stops the vCPU exactly where the interpreter stops, after the same number
  * of instructions with the same registers. The stub's own calls are used
  * (no socket): HostDebug, Machine.pause/resume and the stub's way of
- * dropping a page's translations (memory.invalidateCode).
+ * dropping a page's translations (memory.invalidateCode). (A region
+ * entered on the breakpoint's page is refused anyway, at its entry; the
+ * dropping matters for a region entered on the page before that runs on
+ * into it, which the guest offers no easy way to aim at.)
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';

@@ -18,7 +18,8 @@
  * same way after REP_CHUNK elements, so interrupts come in between. `rep movs` and `rep stos`
  * with 32-bit addresses through flat segments also take a fast path that
  * works a page at a time on the RAM array (`copyWithin` / `fill`), with the
- * same write-back.
+ * same write-back, unless data breakpoints are armed (cpu/debug.ts: each
+ * element's access must be checked against them).
  */
 import { FlagKind, makeLop } from '../../cpu/flags.ts';
 import { ARITH, DF } from '../../isa/eflags.ts';
@@ -205,8 +206,9 @@ function physicalFor(cpu: Cpu, lin: number, access: Access): number {
  * wholly outside, and a run outside goes element by element, which faults
  * there as the hardware does.
  */
-function pageWise(i: Instr, srcTop: number, dstTop: number): boolean {
-  return i.rep !== 0 && i.adsize === 4 && srcTop >= 0 && dstTop >= 0;
+function pageWise(cpu: Cpu, i: Instr, srcTop: number, dstTop: number): boolean {
+  // armed data breakpoints (the guest's DR7 or a host debugger's watchpoints) see every element's access
+  return i.rep !== 0 && i.adsize === 4 && srcTop >= 0 && dstTop >= 0 && cpu.bpWrite === 0;
 }
 
 /** Is the page holding offset `off` inside a flat segment whose last page is `top`? */
@@ -330,12 +332,12 @@ function fill(u8: Uint8Array, u16: Uint16Array, i32: Int32Array, view: DataView,
 
 const movs: Exec = (cpu, i) => {
   const srcTop = cpu.flatTop(i.seg, SEG_R), dstTop = cpu.flatTop(Seg.ES, SEG_W);
-  if (pageWise(i, srcTop, dstTop)) movsFast(cpu, i, srcTop, dstTop);
+  if (pageWise(cpu, i, srcTop, dstTop)) movsFast(cpu, i, srcTop, dstTop);
   else repeat(cpu, i, USES_SI | USES_DI, movsBody);
 };
 const stos: Exec = (cpu, i) => {
   const dstTop = cpu.flatTop(Seg.ES, SEG_W);
-  if (pageWise(i, dstTop, dstTop)) stosFast(cpu, i, dstTop);
+  if (pageWise(cpu, i, dstTop, dstTop)) stosFast(cpu, i, dstTop);
   else repeat(cpu, i, USES_DI, stosBody);
 };
 const lods: Exec = (cpu, i) => repeat(cpu, i, USES_SI, lodsBody);

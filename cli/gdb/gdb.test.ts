@@ -1,0 +1,122 @@
+/**
+ * The gdb stub with the real debugger: Debian's gdb in batch mode against
+ * `vmidbt run --gdb 0` on the built-in guest (its symbols: guest/kernel.elf
+ * has a symbol table but no DWARF, so globals are read with a cast), as a
+ * user would, translated, interpreted and with 2 vCPUs. Without gdb the
+ * tests skip naming it, except in CI (spec-tests/tools.ts).
+ *
+ * About 40 s in all (each session boots the guest and runs one small
+ * workload).
+ */
+import { describe, expect, it } from 'vitest';
+import { execFile, spawn } from 'node:child_process';
+import { requireTools } from '../../spec-tests/tools.ts';
+
+const BIN = new URL('../../bin/vmidbt.js', import.meta.url).pathname;
+const KERNEL = new URL('../../guest/kernel.elf', import.meta.url).pathname;
+const TIMEOUT = 120_000;
+
+interface Vmidbt { port: number; console(): Promise<string>; ended: Promise<{ status: number | null; stdout: string; stderr: string }> }
+
+/** `vmidbt run --gdb 0 ARGS` in a child; resolves once the stub listens. */
+function startVmidbt(args: string[]): Promise<Vmidbt> {
+  const child = spawn(process.execPath, [BIN, 'run', '--gdb', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '', stderr = '';
+  child.stdout.on('data', (b) => { stdout += b; });
+  const ended = new Promise<{ status: number | null; stdout: string; stderr: string }>((res) => child.on('close', (status) => res({ status, stdout, stderr })));
+  const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT);
+  ended.finally(() => clearTimeout(timer));
+  return new Promise((resolve, reject) => {
+    child.stderr.on('data', (b) => {
+      stderr += b;
+      const m = /gdb stub on 127\.0\.0\.1:(\d+)/.exec(stderr);
+      if (m) resolve({ port: Number(m[1]), ended, console: async () => stdout });
+    });
+    ended.then((r) => reject(new Error(`vmidbt ended before listening: ${r.stderr}`)));
+  });
+}
+
+/** gdb in batch mode: the kernel's symbols, connected, then `commands`; SIGINT to gdb (Ctrl-C) once its output passes `interruptAt`. */
+function gdb(port: number, commands: string[], interruptAt?: RegExp): Promise<string> {
+  const args = ['-batch', '-nx', '-ex', 'set pagination off', '-ex', 'set confirm off', KERNEL, '-ex', `target remote 127.0.0.1:${port}`];
+  return new Promise((resolve) => {
+    let out = '';
+    let interrupted = false;
+    const child = execFile('gdb', [...args, ...commands.flatMap((c) => ['-ex', c])], { timeout: TIMEOUT, encoding: 'utf8' },
+      () => resolve(out));
+    const seen = (b: string) => {
+      out += b;
+      if (interruptAt && !interrupted && interruptAt.test(out)) {
+        interrupted = true;
+        setTimeout(() => child.kill('SIGINT'), 1000);
+      }
+    };
+    child.stdout!.on('data', seen);
+    child.stderr!.on('data', seen);
+  });
+}
+
+/** Break on kmain and a workload, backtrace, a global by name, a single step, a watchpoint that triggers; then kill. */
+async function oneVcpuSession(engineArgs: string[]) {
+  const vm = await startVmidbt(['--gdb-wait', '--append', 'run=sieve scale=0.02', ...engineArgs]);
+  const out = await gdb(vm.port, [
+    'break kmain', 'continue', 'break wl_sieve', 'continue', 'bt', 'p (int)cpus_online',
+    'p/x $eip', 'stepi', 'p/x $eip', 'delete', 'watch *(unsigned char *)&sieve_buf', 'continue', 'bt 1', 'kill',
+  ]);
+  const r = await vm.ended;
+  expect(out).toMatch(/Breakpoint 1, 0x[0-9a-f]+ in kmain \(\)/);
+  expect(out).toMatch(/Breakpoint 2, 0x[0-9a-f]+ in wl_sieve \(\)/);
+  expect(out).toMatch(/#0 +0x[0-9a-f]+ in wl_sieve \(\)\n#1 +0x[0-9a-f]+ in run_table \(\)\n#2 +0x[0-9a-f]+ in kmain \(\)/);
+  expect(out).toMatch(/\$1 = 1\n/);
+  const [before, after] = [...out.matchAll(/\$[23] = (0x[0-9a-f]+)/g)].map((m) => Number(m[1]));
+  expect(after).toBeGreaterThan(before);
+  expect(after - before).toBeLessThan(16); // one instruction on, not a run to somewhere else
+  expect(out).toMatch(/Hardware watchpoint 3: \*\(unsigned char \*\)&sieve_buf\n+Old value = 0 '\\000'\nNew value = 1 '\\001'/);
+  expect(out).toMatch(/#0 +0x[0-9a-f]+ in memset \(\)/);
+  expect(out).toMatch(/\[Inferior 1 \(Remote target\) killed\]/);
+  expect(r.stdout).toMatch(/exit status 130 \(killed by the debugger \(gdb kill\)\)/);
+  return out;
+}
+
+describe('gdb against vmidbt run --gdb', () => {
+  it('debugs the translated guest: breakpoints by symbol, backtrace, a global, stepi, a watchpoint', async (ctx) => {
+    requireTools(ctx, 'gdb');
+    await oneVcpuSession([]);
+  }, TIMEOUT);
+
+  it('does the same on the interpreter (--no-jit)', async (ctx) => {
+    requireTools(ctx, 'gdb');
+    await oneVcpuSession(['--no-jit']);
+  }, TIMEOUT);
+
+  it('shows 2 vCPUs as threads and stops the one that writes a watched global', async (ctx) => {
+    requireTools(ctx, 'gdb');
+    const vm = await startVmidbt(['--gdb-wait', '--smp', '2', '--append', 'run=sieve scale=0.02']);
+    const out = await gdb(vm.port, ['break kmain', 'continue', 'watch *(int *)&cpus_online', 'continue', 'info threads', 'p (int)cpus_online', 'detach']);
+    const r = await vm.ended;
+    expect(out).toMatch(/Thread 2 hit Hardware watchpoint 2: \*\(int \*\)&cpus_online\n+Old value = 1\nNew value = 2\n0x[0-9a-f]+ in ap_main \(\)/);
+    expect(out).toMatch(/ +1 +Thread 1 \(vCPU 0, [a-z]+\)/);
+    expect(out).toMatch(/\* 2 +Thread 2 \(vCPU 1, [a-z]+\) +0x[0-9a-f]+ in ap_main \(\)/);
+    expect(out).toMatch(/\$1 = 2\n/);
+    // detached: the guest runs to its end on both vCPUs
+    expect(r.stdout).toMatch(/DONE workloads=1 failed=0 cpus=2/);
+    expect(r.status).toBe(0);
+  }, TIMEOUT);
+
+  it('attaches to a running translated guest, breaks in its hot loop, and interrupts it with Ctrl-C', async (ctx) => {
+    requireTools(ctx, 'gdb');
+    const vm = await startVmidbt(['--append', 'run=sieve scale=4']);
+    // a second in the workload: the loop gdb finds the guest in has been translated long since
+    while (!/cpus: 1 online/.test(await vm.console())) await new Promise((res) => setTimeout(res, 100));
+    await new Promise((res) => setTimeout(res, 1000));
+    // a breakpoint there must still stop it, every time round; then Ctrl-C stops the running guest
+    const out = await gdb(vm.port, ['bt 1', 'break *$pc', 'continue', 'continue', 'delete', 'continue', 'p/x $eip', 'kill'], /Breakpoint 1, .*\n(.|\n)*Breakpoint 1, .*\n/);
+    const r = await vm.ended;
+    const hits = [...out.matchAll(/Breakpoint 1, (0x[0-9a-f]+) in/g)].map((m) => m[1]);
+    expect(hits).toHaveLength(2);
+    expect(out).toContain(`Breakpoint 1 at ${hits[0]}`);
+    expect(out).toMatch(/Program received signal SIGINT, Interrupt\.\n0x[0-9a-f]+ in [a-z_0-9]+ \(\)\n\$1 = 0x[0-9a-f]+/);
+    expect(out).toMatch(/\[Inferior 1 \(Remote target\) killed\]/);
+    expect(r.stdout).toMatch(/exit status 130 \(killed by the debugger \(gdb kill\)\)/);
+  }, TIMEOUT);
+});
