@@ -10,7 +10,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { requireTools } from '../../spec-tests/tools.ts';
+import { gdbOptions } from '../run.ts';
+import { EXIT_USAGE } from '../../base/exit-status.ts';
 
 const BIN = new URL('../../bin/vmidbt.js', import.meta.url).pathname;
 const KERNEL = new URL('../../guest/kernel.elf', import.meta.url).pathname;
@@ -118,5 +121,33 @@ describe('gdb against vmidbt run --gdb', () => {
     expect(out).toMatch(/Program received signal SIGINT, Interrupt\.\n0x[0-9a-f]+ in [a-z_0-9]+ \(\)\n\$1 = 0x[0-9a-f]+/);
     expect(out).toMatch(/\[Inferior 1 \(Remote target\) killed\]/);
     expect(r.stdout).toMatch(/exit status 130 \(killed by the debugger \(gdb kill\)\)/);
+  }, TIMEOUT);
+});
+
+describe('vmidbt run\'s gdb options', () => {
+  it('reads --gdb, -s, --gdb-wait, -S and --gdb-disconnect as QEMU users write them', () => {
+    expect(gdbOptions({})).toBeNull();
+    expect(gdbOptions({ s: true })).toEqual({ port: 1234, wait: false, disconnect: 'run' });
+    expect(gdbOptions({ gdb: true, S: true })).toEqual({ port: 1234, wait: true, disconnect: 'run' });
+    expect(gdbOptions({ gdb: 'tcp::4321', gdbWait: true, gdbDisconnect: 'stop' })).toEqual({ port: 4321, wait: true, disconnect: 'stop' });
+    expect(gdbOptions({ gdb: '0', gdbDisconnect: 'quit' })).toEqual({ port: 0, wait: false, disconnect: 'quit' });
+    expect(() => gdbOptions({ gdbWait: true })).toThrow(/--gdb-wait \(-S\) and --gdb-disconnect need --gdb or -s/);
+    expect(() => gdbOptions({ gdb: '70000' })).toThrow(/--gdb must be a decimal integer from 0 to 65535/);
+    expect(() => gdbOptions({ gdb: 'tcp:example.com:1' })).toThrow(/--gdb must be/);
+    expect(() => gdbOptions({ gdb: '1', gdbDisconnect: 'pause' })).toThrow(/--gdb-disconnect must be run, stop or quit/);
+    expect(() => gdbOptions({ gdb: '1', s: true })).toThrow(/-s is --gdb 1234/);
+  });
+
+  it('fails in one line when the port is taken', async () => {
+    const server = createServer();
+    await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+    const port = (server.address() as { port: number }).port;
+    const r = await new Promise<{ status: number | null; stderr: string }>((res) => {
+      const child = execFile(process.execPath, [BIN, 'run', '--gdb', String(port)], { timeout: TIMEOUT, encoding: 'utf8' },
+        (_e, _out, stderr) => res({ status: child.exitCode, stderr }));
+    });
+    server.close();
+    expect(r.status).toBe(EXIT_USAGE);
+    expect(r.stderr.trim().split('\n')).toEqual([`vmidbt: --gdb: cannot listen on 127.0.0.1:${port}: EADDRINUSE`]);
   }, TIMEOUT);
 });
