@@ -180,6 +180,11 @@ export class HostDebug {
     return this.breaks.size;
   }
 
+  /** Must the interpreter look before and after each instruction (a breakpoint or a step request; watchpoints arm bpWrite)? */
+  get armed(): boolean {
+    return this.breaks.size !== 0 || this.stepCpu >= 0;
+  }
+
   /** Does linear page `page` hold a breakpoint (so no translation may cover it)? */
   breakOnPage(page: number): boolean {
     return this.breakPages.size !== 0 && this.breakPages.has(page);

@@ -114,7 +114,7 @@ export class Interpreter {
     this.last = undefined;
     if (cpu.halted) return false;
     // single-stepping, RF, armed breakpoints, a mov ss shadow or held-back traps: the debug path
-    if (cpu.eflags & (TF | RF) || cpu.bpExec | cpu.bpWrite | cpu.pendingDebug || cpu.debugShadow || cpu.hostDebug !== null) return this.debugStep();
+    if (cpu.eflags & (TF | RF) || cpu.bpExec | cpu.bpWrite | cpu.pendingDebug || cpu.debugShadow || (cpu.hostDebug !== null && cpu.hostDebug.armed)) return this.debugStep();
     cpu.interruptShadow = false;
     this.run1(cpu.eip);
     return true;
