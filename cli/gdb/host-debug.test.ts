@@ -18,6 +18,7 @@ import { DEFAULT_ENGINE_OPTIONS } from '../../translator/engine/engine.ts';
 import { HostDebug } from '../../cpu/debug.ts';
 import { parseElf32 } from '../../runtime/elf.ts';
 import { Reg } from '../../isa/instr.ts';
+import { program, runProgram, systemTestNames } from '../../spec-tests/system/run.ts';
 
 const KERNEL = readFileSync(new URL('../../guest/kernel.elf', import.meta.url));
 // memset (lib.c): called at boot and by the sieve workload, its loop hot enough to be translated at once
@@ -65,6 +66,28 @@ async function session(engine: 'translator' | 'interpreter') {
   const r = await running;
   return { stops: [first, workload, second], dropped, exit: r.stop, share: jit ? jit.stats().translatedInstructions / r.instructions : 0 };
 }
+
+describe('the guest\'s own debugging under a host debugger', () => {
+  // debug.asm: DR0-DR7 breakpoints, data breakpoints, RF, mov ss shadows, DR7.GD; the others: faults, paging, tasks, rings
+  for (const mode of ['interpreter', 'jit'] as const) {
+    it(`passes every system test with a host breakpoint and watchpoint armed (${mode})`, () => {
+      for (const name of systemTestNames()) {
+        let host: HostDebug | undefined;
+        const r = runProgram(program(name), undefined, mode, undefined, (cpu) => {
+          host = new HostDebug();
+          host.attach([cpu]);
+          // armed where the tests never go: every instruction and access is checked against them, none stops
+          host.addBreak(0x7ff000, true);
+          host.addWatch({ addr: 0x7ff800, len: 8, kind: 'access' });
+          host.onStop = () => { throw new Error('the host debugger stopped a test that never touches its addresses'); };
+        });
+        expect(r.stop, name).toBeUndefined();
+        expect(r.exit, `${name}: ${r.console}`).toBe(0);
+        expect(r.cpu.hostDebug).toBe(host);
+      }
+    });
+  }
+});
 
 describe('host breakpoints in translated code', () => {
   it('stop where the interpreter stops, after translations of the page are dropped', async () => {

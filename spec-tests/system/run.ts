@@ -53,7 +53,9 @@ export function programModels(name: string): CpuModel[] {
 }
 
 /** Run one assembled program; resolves with its exit value, console text and the CPU. */
-export function runProgram(image: Uint8Array, budget = BUDGET, mode: EngineMode = 'interpreter', model: CpuModel = VMIDBT_CPU): { exit: number | undefined; console: string; cpu: Cpu; stop?: string } {
+/** `prepare` sees the CPU before the first instruction (a test attaching a host debugger). */
+export function runProgram(image: Uint8Array, budget = BUDGET, mode: EngineMode = 'interpreter', model: CpuModel = VMIDBT_CPU,
+  prepare?: (cpu: Cpu) => void): { exit: number | undefined; console: string; cpu: Cpu; stop?: string } {
   const mem = new PhysicalMemory(8 << 20);
   const cpu = new Cpu(mem);
   cpu.setModel(model);
@@ -72,6 +74,7 @@ export function runProgram(image: Uint8Array, budget = BUDGET, mode: EngineMode 
   mem.load(LOAD_ADDR, image);
   cpu.setRealSeg(Seg.CS, 0);
   cpu.eip = LOAD_ADDR;
+  prepare?.(cpu);
   const interp = new Interpreter(cpu);
   const engine = mode === 'interpreter' ? interp : new Engine(cpu, interp, { ...DEFAULT_ENGINE_OPTIONS, threshold: 0, backOff: false, lockstep: mode === 'lockstep' });
   let stop: string | undefined;
