@@ -12,6 +12,7 @@ import { GdbStub } from './stub.ts';
 import { PacketReader, frame, le32 } from './packets.ts';
 import { registerNumber, REGISTERS } from './registers.ts';
 import { parseElf32 } from '../../runtime/elf.ts';
+import { SPIN, debugExit, tinyKernel } from '../../spec-tests/tiny-kernel.ts';
 
 const KERNEL = readFileSync(new URL('../../guest/kernel.elf', import.meta.url));
 const KMAIN = parseElf32(KERNEL).symbols.find((s) => s.name === 'kmain')!.value >>> 0;
@@ -51,9 +52,9 @@ let stub: GdbStub | null = null;
 let machine: Machine;
 let running: Promise<RunResult>;
 
-async function start(opts: { smp?: number; wait?: boolean } = {}): Promise<Client> {
+async function start(opts: { smp?: number; wait?: boolean; kernel?: Uint8Array } = {}): Promise<Client> {
   machine = new Machine({ smp: opts.smp ?? 1 });
-  machine.loadKernel(KERNEL, 'kernel.elf run=sieve scale=0.01');
+  machine.loadKernel(opts.kernel ?? KERNEL, 'kernel.elf run=sieve scale=0.01');
   stub = new GdbStub({ port: 0, wait: opts.wait ?? true, disconnect: 'run', log: () => {} });
   const port = await stub.listen();
   stub.attach(machine);
@@ -72,6 +73,41 @@ afterEach(async () => {
 });
 
 const EIP = registerNumber('eip');
+
+/**
+ * A tiny kernel whose int3 must reach its own #BP handler (debug-exit 0; 1
+ * if int3 came back without it): a stack, a flat GDT (Multiboot leaves
+ * none), IDT entry 3, int3. Returns the image and the int3's address.
+ */
+function int3Kernel(): { image: Uint8Array; int3: number } {
+  const base = 0x100020; // tinyKernel's entry
+  const u32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
+  const layout = (tables: number, handler: number) => [
+    0xbc, ...u32(0x90000), // mov esp, 0x90000
+    0x0f, 0x01, 0x15, ...u32(tables + 256 + 8), // lgdt [gdtr]: the selectors Multiboot left (8, 0x10) stay valid
+    0xb8, ...u32(handler), // mov eax, handler
+    0x66, 0xa3, ...u32(tables + 24), // mov [idt+24], ax
+    0xc1, 0xe8, 0x10, // shr eax, 16
+    0x66, 0xa3, ...u32(tables + 30), // mov [idt+30], ax
+    0x66, 0x8c, 0xc8, // mov ax, cs
+    0x66, 0xa3, ...u32(tables + 26), // mov [idt+26], ax
+    0xc6, 0x05, ...u32(tables + 29), 0x8e, // mov byte [idt+29], 0x8e: present 32-bit interrupt gate
+    0x0f, 0x01, 0x1d, ...u32(tables + 256), // lidt [idtr]
+    0xcc, // int3
+    ...debugExit(1), ...SPIN,
+  ];
+  const codeLen = layout(0, 0).length;
+  const handler = base + codeLen;
+  const tables = (handler + debugExit(0).length + SPIN.length + 7) & ~7;
+  const code = [...layout(tables, handler), ...debugExit(0), ...SPIN];
+  while (base + code.length < tables) code.push(0);
+  const gdt = tables + 256 + 16;
+  code.push(...new Array(256).fill(0)); // 32 gates
+  code.push(0xff, 0x00, ...u32(tables), 0, 0); // IDTR image (padded to 8)
+  code.push(0x17, 0x00, ...u32(gdt), 0, 0); // GDTR image
+  code.push(...new Array(8).fill(0), 0xff, 0xff, 0, 0, 0, 0x9a, 0xcf, 0, 0xff, 0xff, 0, 0, 0, 0x92, 0xcf, 0); // null, code, data
+  return { image: tinyKernel(code), int3: base + codeLen - debugExit(1).length - SPIN.length - 1 };
+}
 
 describe('gdb stub, by packet', () => {
   it('describes the target and its registers', async () => {
@@ -155,6 +191,20 @@ describe('gdb stub, by packet', () => {
     c.socket.write(frame('k'));
     const r = await running;
     expect(r.stop.reason).toMatch(/killed by the debugger/);
+  });
+
+  it('leaves the guest\'s own int3 to the guest, after stopping at a breakpoint on it', async () => {
+    const k = int3Kernel();
+    const c = await start({ kernel: k.image });
+    expect(Buffer.from(await c.request(`m${k.int3.toString(16)},1`), 'hex')[0]).toBe(0xcc);
+    expect(await c.request(`Z0,${k.int3.toString(16)},1`)).toBe('OK');
+    expect(await c.request('Z2,7ff000,4')).toBe('OK');
+    expect(await c.request('c')).toBe('T05thread:1;swbreak:;');
+    expect(machine.vcpus[0].cpu.eip >>> 0).toBe(k.int3);
+    // on from the breakpoint: the int3 runs, and the guest's handler writes 0 to the debug-exit port
+    c.socket.write(frame('c'));
+    const r = await running;
+    expect(r.stop).toMatchObject({ kind: 'exit', guestValue: 0 });
   });
 
   it('lists every vCPU as a thread and reads each one\'s registers', async () => {
