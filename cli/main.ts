@@ -22,6 +22,33 @@ export interface CliExtensions {
   web?: () => Promise<PageBuilder>;
 }
 
+/** The options of a guest run, shared by `run` and `profile` (cli/run.ts RunOptions). */
+function runOptions(cmd: Command): Command {
+  return cmd
+    .option('--smp <n>', 'number of vCPUs, 1..8', '1')
+    .option('--no-rom', 'hide the VMI ROM: the guest runs natively')
+    .option('--no-reboot', 'a guest reset ends the run (status 0) instead of booting the kernel again')
+    .option('--vmi-abi <abi>', 'the ROM\'s interface: proposal (2006, default), vmware13 (revision 13.3) or linux3 (Linux VMI API 3.0)', 'proposal')
+    .option('--mem <MiB>', 'guest RAM in MiB', '128')
+    .option('--append <cmdline>', 'kernel command line (a Multiboot kernel sees the image name first, as QEMU passes it)')
+    .option('--initrd <file>', 'initial ramdisk for a Linux kernel; for a Multiboot kernel, modules "file args,file2" (QEMU\'s convention)')
+    .option('--machine <options>', 'machine options: hpet=on|off (default on)')
+    .option('--mark <text>', 'note instructions and time when the console first shows this text (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--max-instructions <n>', 'fail once the guest has run this many instructions')
+    .option('--json', 'print the summary as JSON on stdout (the console goes to stderr)')
+    .option('--stats', 'more detail in the summary (per-vCPU time, scheduler, interrupts)')
+    .option('--host-time', 'clocks follow the host instead of counting guest instructions')
+    .option('--icount <shift>', 'deterministic guest time of 2^shift ns (cycles) per instruction, 0..10 (default 0), as QEMU\'s -icount shift=N')
+    .option('--cpu <model>', `CPU model: ${CPU_MODELS.map((m) => m.name).join(', ')} (default vmidbt)`)
+    .option('--rtc-base <when>', 'wall clock at power-on: YYYY-MM-DD[Thh:mm:ss] (UTC) or now (default 2000-01-01, or now with --host-time)')
+    .option('--slice <n>', 'instructions per scheduling slice (default 2000)')
+    .option('--no-jit', 'interpreter only: translate nothing')
+    .option('--jit-threshold <n>', 'executions of a guest address before its code is translated (0: at once)', String(DEFAULT_ENGINE_OPTIONS.threshold))
+    .option('--jit-cache <MiB>', 'bound on the heap held by translated code (an estimate)', String(DEFAULT_ENGINE_OPTIONS.cacheBytes >> 20))
+    .option('--lockstep', 'run every translated region and the interpreter from the same state; stop at the first difference')
+    .option('--no-vmi-inline', 'translated code calls the VMI ROM for every VMI call instead of inlining it');
+}
+
 export async function main(argv: string[], ext: CliExtensions = {}): Promise<number> {
   const program = new Command();
   let exitCode = 0;
@@ -68,32 +95,10 @@ export async function main(argv: string[], ext: CliExtensions = {}): Promise<num
       exitCode = romCommand(opts);
     });
 
-  program
+  runOptions(program
     .command('run')
     .description('boot a guest kernel (default: the built-in guest) and show its console and a summary')
-    .argument('[image]', 'Linux bzImage or Multiboot kernel (default: the built-in guest)')
-    .option('--smp <n>', 'number of vCPUs, 1..8', '1')
-    .option('--no-rom', 'hide the VMI ROM: the guest runs natively')
-    .option('--no-reboot', 'a guest reset ends the run (status 0) instead of booting the kernel again')
-    .option('--vmi-abi <abi>', 'the ROM\'s interface: proposal (2006, default), vmware13 (revision 13.3) or linux3 (Linux VMI API 3.0)', 'proposal')
-    .option('--mem <MiB>', 'guest RAM in MiB', '128')
-    .option('--append <cmdline>', 'kernel command line (a Multiboot kernel sees the image name first, as QEMU passes it)')
-    .option('--initrd <file>', 'initial ramdisk for a Linux kernel; for a Multiboot kernel, modules "file args,file2" (QEMU\'s convention)')
-    .option('--machine <options>', 'machine options: hpet=on|off (default on)')
-    .option('--mark <text>', 'note instructions and time when the console first shows this text (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--max-instructions <n>', 'fail once the guest has run this many instructions')
-    .option('--json', 'print the summary as JSON on stdout (the console goes to stderr)')
-    .option('--stats', 'more detail in the summary (per-vCPU time, scheduler, interrupts)')
-    .option('--host-time', 'clocks follow the host instead of counting guest instructions')
-    .option('--icount <shift>', 'deterministic guest time of 2^shift ns (cycles) per instruction, 0..10 (default 0), as QEMU\'s -icount shift=N')
-    .option('--cpu <model>', `CPU model: ${CPU_MODELS.map((m) => m.name).join(', ')} (default vmidbt)`)
-    .option('--rtc-base <when>', 'wall clock at power-on: YYYY-MM-DD[Thh:mm:ss] (UTC) or now (default 2000-01-01, or now with --host-time)')
-    .option('--slice <n>', 'instructions per scheduling slice (default 2000)')
-    .option('--no-jit', 'interpreter only: translate nothing')
-    .option('--jit-threshold <n>', 'executions of a guest address before its code is translated (0: at once)', String(DEFAULT_ENGINE_OPTIONS.threshold))
-    .option('--jit-cache <MiB>', 'bound on the heap held by translated code (an estimate)', String(DEFAULT_ENGINE_OPTIONS.cacheBytes >> 20))
-    .option('--lockstep', 'run every translated region and the interpreter from the same state; stop at the first difference')
-    .option('--no-vmi-inline', 'translated code calls the VMI ROM for every VMI call instead of inlining it')
+    .argument('[image]', 'Linux bzImage or Multiboot kernel (default: the built-in guest)'))
     .option('--gdb [port]', 'serve gdb on 127.0.0.1:PORT (default 1234; QEMU\'s tcp::PORT also accepted)')
     .option('-s', 'short for --gdb 1234 (QEMU\'s -s)')
     .option('--gdb-wait', 'hold the guest at its first instruction until gdb connects and continues')
@@ -103,6 +108,23 @@ export async function main(argv: string[], ext: CliExtensions = {}): Promise<num
     .action(async (image: string | undefined, opts) => {
       const { runCommand } = await import('./run.ts');
       exitCode = await runCommand(image, opts);
+    });
+
+  runOptions(program
+    .command('profile')
+    .description('run a guest with the profiler: hottest VMI call sites with symbols and stacks, samples, and files for speedscope, Perfetto and a browser')
+    .argument('[image]', 'Linux bzImage or Multiboot kernel (default: the built-in guest)'))
+    .option('--out <dir>', 'where profile.json, speedscope.json, trace.json, flame.svg and report.html go', 'vmidbt-profile')
+    .option('--symbols <file>', 'System.map or /proc/kallsyms dump naming the guest\'s functions (default: the image\'s ELF symbols)')
+    .option('--sample-every <n>', 'a whole-guest stack sample every N guest instructions per vCPU (0: none)', '10000')
+    .option('--stack-every <n>', 'a stack walk at every Nth VMI call per vCPU (0: none; counting only, if also --no-trace)', '4')
+    .option('--no-trace', 'no Chrome trace events (and no host call per inlined VMI call, unless stacks are wanted)')
+    .option('--no-overhead', 'do not run the guest again to measure what profiling costs')
+    .option('--top <n>', 'sites in the terminal report', '15')
+    .addHelpText('after', `\n${EXIT_STATUS_HELP}`)
+    .action(async (image: string | undefined, opts) => {
+      const { profileCommand } = await import('./profile.ts');
+      exitCode = await profileCommand(image, opts);
     });
 
   program

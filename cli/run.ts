@@ -17,7 +17,9 @@ import { relative } from 'node:path';
 import { UserError } from '../base/errors.ts';
 import { EXIT_LOAD, EXIT_OUTPUT_CLOSED, EXIT_QUIT, EXIT_USAGE } from '../base/exit-status.ts';
 import type { Machine, RunResult } from '../runtime/machine.ts';
-import { DEFAULT_ENGINE_OPTIONS, type EngineStats } from '../translator/engine/engine.ts';
+import type { TranslatingEngine } from '../translator/engine/machine-engine.ts';
+import type { VmiRom } from '../vmirom/rom.ts';
+import { DEFAULT_ENGINE_OPTIONS, type EngineOptions, type EngineStats } from '../translator/engine/engine.ts';
 import { LoaderError } from '../runtime/loader/errors.ts';
 import { isLinuxImage } from '../runtime/loader/linux.ts';
 import type { BootModule } from '../runtime/loader/multiboot.ts';
@@ -90,7 +92,21 @@ export function gdbOptions(opts: RunOptions): Omit<GdbStubOptions, 'log'> | null
   return { port, wait, disconnect };
 }
 
-const DEFAULT_IMAGE = fileURLToPath(new URL('../guest/kernel.elf', import.meta.url));
+/**
+ * What another command (`vmidbt profile`, cli/profile.ts) adds to a run:
+ * options for the translator, a look at each machine as it boots, the
+ * result at the end; it may drop the console, and the summary (which
+ * it then makes itself).
+ */
+export interface RunInstrument {
+  engine?: Partial<EngineOptions>;
+  onBoot?(machine: Machine, engine: TranslatingEngine | undefined, rom: VmiRom | undefined): void;
+  onEnd?(machine: Machine, result: RunResult, engine: TranslatingEngine | undefined): void;
+  dropConsole?: boolean;
+  dropSummary?: boolean;
+}
+
+export const DEFAULT_IMAGE = fileURLToPath(new URL('../guest/kernel.elf', import.meta.url));
 export { DEFAULT_GUEST_APPEND };
 
 /**
@@ -204,7 +220,7 @@ function fmtInt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-export async function runCommand(imageArg: string | undefined, opts: RunOptions): Promise<number> {
+export async function runCommand(imageArg: string | undefined, opts: RunOptions, instrument: RunInstrument = {}): Promise<number> {
   const smp = intOption(opts.smp, '--smp', 1, 8, 1);
   const memMiB = intOption(opts.mem, '--mem', 2, 3072, 128);
   const maxInstructions = intOption(opts.maxInstructions, '--max-instructions', 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
@@ -234,7 +250,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
   // once the console's reader has gone (EPIPE), the run ends quietly: nobody is left to read it
   let outputClosed = false;
   const toConsole = (b: Uint8Array) => {
-    if (outputClosed) return;
+    if (outputClosed || instrument.dropConsole) return;
     try {
       writeAllSync(consoleFd, b);
     } catch (e) {
@@ -264,7 +280,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     },
     // --no-jit: the interpreter's own engine (the machine's default); otherwise the translator's, in tiers over it
     engine: opts.jit === false ? null
-      : { threshold: jitThreshold, cacheBytes: jitCacheMiB * 1048576, lockstep: !!opts.lockstep, vmiInline: opts.vmiInline !== false },
+      : { threshold: jitThreshold, cacheBytes: jitCacheMiB * 1048576, lockstep: !!opts.lockstep, vmiInline: opts.vmiInline !== false, ...instrument.engine },
     abi: opts.rom === false ? null : abi,
   };
   /** A machine with the kernel loaded: at power-on, or after a soft reset with the old machine's memory. */
@@ -281,6 +297,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     }
     if (!warned && b.loaded.kind === 'multiboot') for (const w of b.loaded.warnings) process.stderr.write(`vmidbt: warning: ${shownPath}: ${w}\n`);
     warned = true;
+    instrument.onBoot?.(b.machine, b.engine, b.rom);
     return { machine: b.machine, engine: b.engine, rom: b.rom ?? 'hidden (--no-rom)' };
   };
   let { machine, engine, rom } = boot();
@@ -307,6 +324,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     stub?.finish(result! ? result.stop : null);
   }
   if (lastByte !== 0x0a) toConsole(new Uint8Array([0x0a]));
+  instrument.onEnd?.(machine, result, engine);
 
   const stop = result.stop;
   const secs = result.wallMs / 1000;
@@ -358,7 +376,9 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions)
     if (stop.detail && stop.reason !== 'runaway') process.stderr.write(stop.detail.replace(/^/gm, '  ') + '\n');
   }
 
-  if (opts.json) {
+  if (instrument.dropSummary) {
+    // another command reports on this run
+  } else if (opts.json) {
     writeSummary(JSON.stringify(summary, null, 2));
   } else {
     const lines: string[] = [];

@@ -34,6 +34,7 @@ export const LAYERS = [
   'translator/compile',
   'translator/cache',
   'translator/engine',
+  'profile',
   'spec-tests',
   'cli',
   'web',

@@ -46,6 +46,7 @@ import { repPortString } from '../semantics/families/string.ts';
 import { VMICALL_OPCODE } from '../semantics/families/vmi.ts';
 import { CALL_NAMES, RELOC_CALL, RELOC_NONE, type CallName } from './abis.ts';
 import type { VmiOps } from './ops.ts';
+import { FLUSH_DEFERRED_CALLS, FLUSH_SET_DEFERRED_MODE } from './profile-hooks.ts';
 import { adjustDescriptor, reloadSegment } from './segs.ts';
 import { DEFER_CPU, DEFER_MMU, type VcpuVmi } from './state.ts';
 import { init, readApState, validApState } from './kernel-mode.ts';
@@ -329,13 +330,13 @@ const defs: Record<CallName, Def> = {
   FlushTLB: ops(['flags'], (o, [flags]) => {
     o.if_(o.and(o.deferMode(), o.c(DEFER_MMU)), () => o.effect('queueFlushTlb', flags), () => o.effect('flushTlb', flags));
   }),
-  FlushDeferredCalls: ops(['which'], (o, [which]) => o.effect('flushDeferred', which), 'unless-queued'),
+  FlushDeferredCalls: ops(['which'], (o, [which]) => o.effect('flushDeferred', which, o.c(FLUSH_DEFERRED_CALLS)), 'unless-queued'),
   // widening flushes nothing; clearing any bit flushes everything pending
   SetDeferredMode: ops(['mode'], (o, [mode]) => {
     const m = o.and(mode, o.c(7));
     const narrowing = o.and(o.deferMode(), o.not(m));
     o.setDeferMode(m);
-    o.if_(o.ne(narrowing, o.c(0)), () => o.effect('flushDeferred', o.c(DEFER_MMU | DEFER_CPU)));
+    o.if_(o.ne(narrowing, o.c(0)), () => o.effect('flushDeferred', o.c(DEFER_MMU | DEFER_CPU), o.c(FLUSH_SET_DEFERRED_MODE)));
   }, 'unless-queued'),
   SetLinearMapping: host(['slot', 'linear', 'pages', 'pfn'], (ctx, [slot, linear, pages, pfn]) => {
     if (slot >>> 0 > 3) return;

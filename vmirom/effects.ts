@@ -85,10 +85,10 @@ export const ROM_EFFECTS = {
   queueFlushTlb(ctx: VcpuVmi, flags: number): void {
     ctx.queueFlush((flags & 2) !== 0);
   },
-  /** Apply what is queued: `which` is a DEFER_* mask (MMU: the TLB work, CPU: the CPU changes). */
-  flushDeferred(ctx: VcpuVmi, which: number): void {
-    if (which & DEFER_MMU) ctx.flushTlb();
-    if (which & DEFER_CPU) ctx.flushCpu((c) => applyCpuChange(ctx, c));
+  /** Apply what is queued: `which` is a DEFER_* mask (MMU: the TLB work, CPU: the CPU changes); `point` says which call (profile-hooks.ts FLUSH_POINTS) */
+  flushDeferred(ctx: VcpuVmi, which: number, point: number): void {
+    if (which & DEFER_MMU) ctx.flushTlb(point);
+    if (which & DEFER_CPU) ctx.flushCpu((c) => applyCpuChange(ctx, c), point);
   },
   /** a register of the vCPU's local APIC, by its offset in the APIC page (an absolute address works too) */
   apicRead(ctx: VcpuVmi, reg: number): number {

@@ -41,6 +41,7 @@ import { RomOps, type VmiOps } from './ops.ts';
 import { VmiStats } from './stats.ts';
 import { VcpuVmi, type ApState, type LinearMapping, type RomShared } from './state.ts';
 import { host } from '../base/host.ts';
+import { InlinedSites, type VmiProfileHooks } from './profile-hooks.ts';
 
 export interface RomOptions {
   /** the ABI to serve (default: the proposal's) */
@@ -65,6 +66,8 @@ export class VmiRom implements RomShared {
   readonly apStates = new Map<number, ApState>();
   readonly linearMappings: (LinearMapping | undefined)[] = [undefined, undefined, undefined, undefined];
   active = false;
+  readonly inlinedSites = new InlinedSites();
+  profile?: VmiProfileHooks;
   /** per vCPU, in machine.vcpus order */
   readonly vcpus: VcpuVmi[];
   private readonly ops: RomOps[];
@@ -114,7 +117,9 @@ export class VmiRom implements RomShared {
     const site = call.conv.jump ? -1 : cpu.read(Seg.SS, cpu.regs[Reg.ESP], 4) >>> 0;
     const t0 = this.timing ? now() : 0;
     invoke(this.ops[k], call);
-    this.stats.record(call.call, site, ctx.vcpu.id, this.timing ? Math.round((now() - t0) * 1e6) : 0);
+    const ns = this.timing ? Math.round((now() - t0) * 1e6) : 0;
+    this.stats.record(call.call, site, ctx.vcpu.id, ns);
+    this.profile?.called(ctx, call.call, site, t0, ns);
   }
 
   /**

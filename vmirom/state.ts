@@ -25,6 +25,7 @@ import type { Cpu, Paravirt } from '../cpu/cpu.ts';
 import type { MachineApi, VcpuApi } from '../runtime/machine-api.ts';
 import { Vec } from '../isa/faults.ts';
 import type { VmiStats } from './stats.ts';
+import { FLUSH_POINTS, type InlinedSites, type VmiProfileHooks } from './profile-hooks.ts';
 import { CALL_NAMES, type VmiAbi } from './abis.ts';
 import { HOLE_START } from './segs.ts';
 
@@ -68,6 +69,10 @@ export interface RomShared {
   readonly linearMappings: (LinearMapping | undefined)[];
   /** some vCPU has called Init: startup IPIs follow the paravirtual rules */
   active: boolean;
+  /** slots of inlined call sites the translator counts when profiling (profile-hooks.ts) */
+  readonly inlinedSites: InlinedSites;
+  /** the profiler's hooks, when one is attached */
+  profile?: VmiProfileHooks;
 }
 
 /** One queued CPU-mode change, applied in the order made. */
@@ -115,8 +120,12 @@ export class VcpuVmi implements Paravirt {
   high = 0;
   /** calls the translator ran inline on this vCPU, by index in CALL_NAMES (generated code counts them) */
   readonly inlined = new Float64Array(CALL_NAMES.length);
+  /** runs of inlined calls by site slot (profile-hooks.ts), counted by generated code only when profiling */
+  readonly siteHits: number[];
 
-  constructor(readonly rom: RomShared, readonly vcpu: VcpuApi) {}
+  constructor(readonly rom: RomShared, readonly vcpu: VcpuApi) {
+    this.siteHits = rom.inlinedSites.counter();
+  }
 
   get cpu(): Cpu {
     return this.vcpu.cpu;
@@ -127,8 +136,9 @@ export class VcpuVmi implements Paravirt {
   }
 
   onDeliver(_cpu: Cpu, vector: number): void {
+    this.rom.profile?.delivered(this, vector);
     // a page fault is a flush point: the handler runs with every queued invalidation done
-    if (vector === Vec.PF) this.flushTlb();
+    if (vector === Vec.PF) this.flushTlb(0);
   }
 
   /** Queue InvalPage(va): nothing to add when a full flush is already pending. */
@@ -143,9 +153,10 @@ export class VcpuVmi implements Paravirt {
     if (global) { t.flush = 3; t.pages.length = 0; } else if (t.flush === 0) t.flush = 1;
   }
 
-  /** Apply the queued TLB work. */
-  flushTlb(): void {
+  /** Apply the queued TLB work; `point` indexes FLUSH_POINTS (for the profiler). */
+  flushTlb(point = 0): void {
     const t = this.tlbPending;
+    this.rom.profile?.flushed(this, { point: FLUSH_POINTS[point] ?? 'page fault', pages: t.pages.length, flush: t.flush, cpuChanges: 0 });
     if (!t.flush && !t.pages.length) return;
     const mmu = this.cpu.mmu;
     // invlpg drops global entries too, which a non-global flush keeps: do the pages first
@@ -156,7 +167,8 @@ export class VcpuVmi implements Paravirt {
   }
 
   /** Apply the queued CPU-mode changes (`apply` performs one). */
-  flushCpu(apply: (c: CpuChange) => void): void {
+  flushCpu(apply: (c: CpuChange) => void, point = 0): void {
+    if (this.cpuPending.length) this.rom.profile?.flushed(this, { point: FLUSH_POINTS[point] ?? 'page fault', pages: 0, flush: 0, cpuChanges: this.cpuPending.length });
     if (!this.cpuPending.length) return;
     // an applied change may not queue again: take the list first
     for (const c of this.cpuPending.splice(0)) apply(c);

@@ -73,7 +73,7 @@ const t6 = t4 & t5;
 V.deferMode = t3 & 7;
 const t7 = t6 !== 0 ? 1 : 0;
 if (t7) {
-VX.flushDeferred(V, 3);
+VX.flushDeferred(V, 3, 1);
 }
 r1 = -559087528;
 r2 = -559087528;
@@ -190,7 +190,7 @@ break run;
 }
 ip = 9;
 sp0 = r4;
-VX.flushDeferred(V, 3);
+VX.flushDeferred(V, 3, 2);
 r1 = -559087559;
 r2 = -559087559;
 r0 = -559087559;
@@ -261,7 +261,7 @@ const t30 = t28 & t29;
 V.deferMode = t27 & 7;
 const t31 = t30 !== 0 ? 1 : 0;
 if (t31) {
-VX.flushDeferred(V, 3);
+VX.flushDeferred(V, 3, 1);
 }
 r1 = -559087528;
 r2 = -559087528;

@@ -77,7 +77,7 @@ const t6 = t4 & t5;
 V.deferMode = t3 & 7;
 const t7 = t6 !== 0 ? 1 : 0;
 if (t7) {
-VX.flushDeferred(V, 3);
+VX.flushDeferred(V, 3, 1);
 }
 r1 = -559087543;
 r2 = -559087543;
@@ -257,7 +257,7 @@ const t36 = t34 & t35;
 V.deferMode = t33 & 7;
 const t37 = t36 !== 0 ? 1 : 0;
 if (t37) {
-VX.flushDeferred(V, 3);
+VX.flushDeferred(V, 3, 1);
 }
 r1 = -559087543;
 r2 = -559087543;

@@ -121,10 +121,11 @@ export const PAGE_KINDS = 'pageKind';
 
 /**
  * The fields of `V` (the vCPU's VMI state) generated code reads or writes:
- * the virtual IF, the deferred mode, the inlined-call counters, and the
- * high word of a 64-bit effect's value.
+ * the virtual IF, the deferred mode, the inlined-call counters, the high
+ * word of a 64-bit effect's value, and (profiling only) the per-site
+ * counters of inlined calls (vmirom/profile-hooks.ts).
  */
-export const VMI_FIELDS = { vif: 'vif', deferMode: 'deferMode', inlined: 'inlined', high: 'high' } as const;
+export const VMI_FIELDS = { vif: 'vif', deferMode: 'deferMode', inlined: 'inlined', high: 'high', siteHits: 'siteHits' } as const;
 
 /** Every register (bit r for register r). */
 export const ALL_REGS = 0xff;

@@ -4,6 +4,7 @@
  * could not specialise, and running a helper row in its interpreter form.
  * Each of these is the same code the interpreter runs.
  */
+import type { VcpuVmi } from '../../vmirom/state.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
 import { Fault } from '../../isa/faults.ts';
 import { computeLazy } from '../../cpu/flags.ts';
@@ -78,6 +79,9 @@ export const H = {
    * Generated code tests the TLB first; this walks the page tables.
    */
   fetchesFrom: (cpu: Cpu, lin: number, frame: number): boolean => fetchFrame(cpu, lin) === frame,
+
+  /** an inlined VMI call reporting itself to the profiler (vmirom/profile-hooks.ts; emitted only when profiling) */
+  vmiSite: (v: VcpuVmi, slot: number, ebp: number, esp: number): void => v.rom.profile?.inlined(v, slot, ebp >>> 0, esp >>> 0),
 
   /** Would the CPU take an external interrupt now (cpu/interrupts.ts)? */
   irq: (cpu: Cpu): boolean => deliverableInterrupt(cpu) >= 0,

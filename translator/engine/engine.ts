@@ -32,6 +32,7 @@ import { RF, TF } from '../../isa/eflags.ts';
 import type { HostDebug } from '../../cpu/debug.ts';
 import { DEFAULT_LIMITS, endsBlock } from '../region/discover.ts';
 import { RegionCompiler, type CompileStats } from '../compile/pipeline.ts';
+import type { InlineProfile } from '../../vmirom/profile-hooks.ts';
 import type { Translation } from '../compile/assemble.ts';
 import { CodeCache, currentKey, physicalOfKey, type CacheStats } from '../cache/cache.ts';
 import { lockstep, type LockstepCounts } from './lockstep.ts';
@@ -49,6 +50,8 @@ export interface EngineOptions {
   lockstep: boolean;
   /** inline the calls of a VMI ROM the engine is given (machine-engine.ts; default true) */
   vmiInline?: boolean;
+  /** what inlined VMI calls emit for a profiler (vmirom/profile-hooks.ts; default 'off': nothing) */
+  vmiProfile?: InlineProfile;
   /** raise the threshold for code whose translations do not pay (tiering.ts); off: translate whatever is hot, as tests of the translator want */
   backOff?: boolean;
 }

@@ -6,7 +6,8 @@
  *
  * With a VMI ROM (`useRom`, before the first slice) each vCPU's compiler
  * gets a VMI call inliner bound to that vCPU's ROM state, unless the
- * options say `vmiInline: false` (`vmidbt run --no-vmi-inline`).
+ * options say `vmiInline: false` (`vmidbt run --no-vmi-inline`); with
+ * `vmiProfile` the inlined calls count themselves per site for a profiler.
  */
 import type { EngineVcpu, ExecutionEngine } from '../../runtime/interpreter.ts';
 import type { VmiRom } from '../../vmirom/rom.ts';
@@ -33,7 +34,7 @@ export class TranslatingEngine implements ExecutionEngine {
     if (!e) {
       e = new Engine(v.cpu, v.interp, this.options);
       const ctx = this.rom?.vcpus.find((c) => c.cpu === v.cpu);
-      if (this.rom && ctx && this.options.vmiInline !== false) e.compiler.inliners.push(new VmiInliner(this.rom, ctx));
+      if (this.rom && ctx && this.options.vmiInline !== false) e.compiler.inliners.push(new VmiInliner(this.rom, ctx, this.options.vmiProfile));
       this.engines.set(v, e);
     }
     return e;

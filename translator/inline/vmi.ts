@@ -71,8 +71,10 @@ import type { EmitContext, EmitOps } from '../emit/emit-ops.ts';
 import { ProbeOps } from '../emit/probe-ops.ts';
 import type { CallSite, ClaimedCall } from '../emit/instr.ts';
 import { fetchFrame } from '../emit/host.ts';
-import { hostFn, local, vmiField, type FactoryArgs } from '../emit/abi.ts';
-import { assign, bin, call, ifStmt, index, logical, num, unary, type Expr } from '../emit/ast.ts';
+import { hostFn, local, param, vmiField, type FactoryArgs } from '../emit/abi.ts';
+import { Reg } from '../../isa/instr.ts';
+import type { InlineProfile } from '../../vmirom/profile-hooks.ts';
+import { assign, bin, call, exprStmt, ifStmt, index, logical, num, unary, type Expr } from '../emit/ast.ts';
 import type { CallSiteInliner } from './call-sites.ts';
 import { VmiEmitOps } from './vmi-emit-ops.ts';
 
@@ -126,7 +128,7 @@ export class VmiInliner implements CallSiteInliner {
   readonly bindings: Partial<FactoryArgs>;
   private readonly reachesDevice = new Map<AbiCall, boolean>();
 
-  constructor(private readonly rom: VmiRom, private readonly ctx: VcpuVmi) {
+  constructor(private readonly rom: VmiRom, private readonly ctx: VcpuVmi, private readonly profile: InlineProfile = 'off') {
     this.bindings = { vmi: ctx, vmiEffects: ROM_EFFECTS };
   }
 
@@ -148,7 +150,12 @@ export class VmiInliner implements CallSiteInliner {
     const shared = SHARED_CALLS[abiCall.call];
     if (!shared.sem || shared.exits === 'always') return undefined;
     if (limits.excludeExternal && this.device(abiCall)) return undefined;
-    return new InlinedVmiCall(i, abiCall, callee, frame);
+    const call = new InlinedVmiCall(i, abiCall, callee, frame);
+    if (this.profile !== 'off') {
+      const site = call.transfers ? -1 : i.next >>> 0;
+      call.profileAs(this.rom.inlinedSites.index(site, abiCall.call), this.profile === 'report' || call.transfers);
+    }
+    return call;
   }
 
   private device(c: AbiCall): boolean {
@@ -167,11 +174,27 @@ class InlinedVmiCall implements ClaimedCall {
   readonly name: string;
   readonly calleeEips: readonly number[];
   readonly transfers: boolean;
+  /** when profiling: the call's slot in the ROM's InlinedSites, and whether it reports each run to the host (else it counts) */
+  private profileSlot = -1;
+  private reports = false;
 
   constructor(private readonly i: Instr, private readonly call: AbiCall, private readonly callee: Callee, private readonly frame: number) {
     this.name = call.call;
     this.calleeEips = [callee.target, (callee.target + VMICALL_BYTES) | 0];
     this.transfers = i.row.flow === 'jump';
+  }
+
+  profileAs(slot: number, reports: boolean): void {
+    this.profileSlot = slot;
+    this.reports = reports;
+  }
+
+  /** The profiler's view of one run (only when profiling): a counter, or a host call with the frame pointer. */
+  private emitProfile(o: VmiEmitOps): void {
+    if (this.profileSlot < 0) return;
+    const slot = num(this.profileSlot);
+    if (!this.reports) o.out.push(assign(index(vmiField('siteHits'), slot), num(1), '+='));
+    else o.out.push(exprStmt(call(hostFn('vmiSite'), [param('vmi'), slot, o.reg(Reg.EBP, 4), o.reg(Reg.ESP, 4)])));
   }
 
   emit(ops: EmitOps, at: CallSite): void {
@@ -190,6 +213,7 @@ class InlinedVmiCall implements ClaimedCall {
     invokeSem(o, this.call);
     o.clockSync = undefined;
     o.out.push(assign(index(vmiField('inlined'), num(CALL_NAMES.indexOf(this.call.call))), num(1), '+='));
+    this.emitProfile(o);
     // after a TLB flush or an address-space switch the slot's ret is fetched afresh: from the ROM still?
     const refetch = o.refetches || SHARED_CALLS[this.call.call].exits === 'unless-queued';
     const ret = this.calleeEips[1];

@@ -1,0 +1,172 @@
+/**
+ * `vmidbt profile [IMAGE] [run options]`: run a guest as `vmidbt run` does,
+ * with the profiler of profile/ attached, and write what it saw.
+ *
+ * The run is `runCommand`'s (cli/run.ts), given a `RunInstrument`: the
+ * translator emits its per-site counters (or host reports, when stacks or a
+ * trace are wanted) for inlined VMI calls, and at each boot a `Profiler`
+ * attaches to the ROM and wraps the engine to sample. The console shows as
+ * in `run` (on stderr with --json); the run's own summary gives way to the
+ * profile's report. Into --out DIR go profile.json, speedscope.json,
+ * trace.json, flame.svg and report.html.
+ *
+ * Unless --no-overhead, the same guest then runs three more times in this
+ * process, quietly: unprofiled, counting only, and sampling, so the report
+ * states what the profile costs next to a run without it.
+ *
+ * The exit status is the guest's, as `run` gives it: a profile of a
+ * failing run is still written.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { UserError } from '../base/errors.ts';
+import { EXIT_USAGE } from '../base/exit-status.ts';
+import type { TranslatingEngine } from '../translator/engine/machine-engine.ts';
+import type { Machine, RunResult } from '../runtime/machine.ts';
+import type { VmiRom } from '../vmirom/rom.ts';
+import { DEFAULT_PROFILE, Profiler, type ProfileOptions } from '../profile/collector.ts';
+import { buildReport, formatReport, type ProfileReport } from '../profile/report.ts';
+import { Symbolizer } from '../profile/symbols.ts';
+import { toSpeedscope } from '../profile/speedscope.ts';
+import { toChromeTrace } from '../profile/trace.ts';
+import { flameGraphSvg } from '../profile/flame.ts';
+import { pctOver, reportHtml, type Overhead } from '../profile/html.ts';
+import { DEFAULT_IMAGE, intOption, runCommand, type RunInstrument, type RunOptions } from './run.ts';
+import { readInput } from './host-io.ts';
+
+export interface ProfileCommandOptions extends RunOptions {
+  out?: string;
+  symbols?: string;
+  sampleEvery?: string;
+  stackEvery?: string;
+  /** false with --no-trace */
+  trace?: boolean;
+  /** false with --no-overhead */
+  overhead?: boolean;
+  top?: string;
+}
+
+export const DEFAULT_SAMPLE_EVERY = 10_000;
+export const DEFAULT_STACK_EVERY = 4;
+
+/** What one instrumented run leaves: the profiler of its last boot, and the run's end. */
+interface Profiled {
+  profiler?: Profiler;
+  rom?: VmiRom;
+  machine?: Machine;
+  result?: RunResult;
+  status: number;
+}
+
+/** Run the guest with a profiler of these options (undefined: none at all, the baseline). */
+async function profiledRun(image: string | undefined, opts: ProfileCommandOptions, p: ProfileOptions | undefined, quiet: boolean): Promise<Profiled> {
+  const out: Profiled = { status: 0 };
+  const reports = !!p && (p.stackEvery > 0 || p.trace);
+  const instrument: RunInstrument = {
+    dropSummary: true,
+    dropConsole: quiet,
+    engine: p ? { vmiProfile: reports ? 'report' : 'count' } : undefined,
+    onBoot: (m, e, rom) => {
+      if (!p) return;
+      const profiler = new Profiler(p, rom);
+      profiler.attach();
+      m.engine = profiler.wrap(m.engine);
+      if (e) profiler.counters = () => translatorCounters(e);
+      Object.assign(out, { profiler, rom });
+    },
+    onEnd: (m, result) => Object.assign(out, { machine: m, result }),
+  };
+  out.status = await runCommand(image, opts, instrument);
+  return out;
+}
+
+function translatorCounters(e: TranslatingEngine): Record<string, number> {
+  const s = e.stats();
+  return { translations: s.translations, invalidations: s.invalidations, translatedInstructions: s.translatedInstructions };
+}
+
+function symbolsFor(imageArg: string | undefined, opts: ProfileCommandOptions): Symbolizer {
+  if (opts.symbols !== undefined) {
+    const text = Buffer.from(readInput(opts.symbols, opts.symbols, 'symbol map', 256 << 20, '256 MiB')).toString('latin1');
+    return Symbolizer.fromSymbolMap(text, opts.symbols);
+  }
+  const path = imageArg ?? DEFAULT_IMAGE;
+  return Symbolizer.fromImage(readInput(path, imageArg ?? relative(process.cwd(), DEFAULT_IMAGE), 'image', 1 << 30, '1 GiB'));
+}
+
+/** The profile's options from the command line. */
+function profileOptions(opts: ProfileCommandOptions): ProfileOptions {
+  return {
+    ...DEFAULT_PROFILE,
+    sampleEvery: intOption(opts.sampleEvery, '--sample-every', 0, 1_000_000_000, DEFAULT_SAMPLE_EVERY),
+    stackEvery: intOption(opts.stackEvery, '--stack-every', 0, 1_000_000_000, DEFAULT_STACK_EVERY),
+    trace: opts.trace !== false,
+  };
+}
+
+/** The three comparison runs, quiet, each timed by the machine's own wall clock. */
+async function measureOverhead(image: string | undefined, opts: ProfileCommandOptions, p: ProfileOptions, fullSeconds: number): Promise<Overhead> {
+  const secs = (r: Profiled) => (r.result?.wallMs ?? 0) / 1000;
+  const step = (k: number, what: string) => process.stderr.write(`vmidbt profile: overhead run ${k}/3: ${what}\n`);
+  step(1, 'unprofiled');
+  const base = await profiledRun(image, opts, undefined, true);
+  step(2, 'counting only');
+  const counting = await profiledRun(image, opts, { ...DEFAULT_PROFILE }, true);
+  step(3, `sampling every ${p.sampleEvery} instructions`);
+  const sampling = await profiledRun(image, opts, { ...DEFAULT_PROFILE, sampleEvery: p.sampleEvery || DEFAULT_SAMPLE_EVERY }, true);
+  return { unprofiledSeconds: secs(base), countingSeconds: secs(counting), samplingSeconds: secs(sampling), fullSeconds };
+}
+
+function overheadLines(o: Overhead): string {
+  return [
+    'overhead (wall time of the whole run, measured now, one run each):',
+    `  unprofiled      ${o.unprofiledSeconds.toFixed(2)} s`,
+    `  counting only   ${o.countingSeconds.toFixed(2)} s  ${pctOver(o.countingSeconds, o.unprofiledSeconds)}`,
+    `  sampling        ${o.samplingSeconds.toFixed(2)} s  ${pctOver(o.samplingSeconds, o.unprofiledSeconds)}`,
+    `  this profile    ${o.fullSeconds.toFixed(2)} s  ${pctOver(o.fullSeconds, o.unprofiledSeconds)} (stacks, samples and trace; the host times above include it)`,
+  ].join('\n');
+}
+
+/** Write every file of the profile into `dir`; returns their paths. */
+function writeOutputs(dir: string, report: ProfileReport, run: Required<Pick<Profiled, 'profiler'>> & Profiled, sym: Symbolizer, overhead: Overhead | undefined): string[] {
+  mkdirSync(dir, { recursive: true });
+  const raw = run.profiler.raw;
+  const p = run.profiler.options;
+  const vcpus = run.machine?.vcpus.map((v) => v.id) ?? [0];
+  const stacks = raw.vmiStacks.map((s) => ({ frames: [...s.frames.map((f) => sym.fnName(f - 1)).reverse(), `VMI ${s.name}`], weight: 1 }));
+  const flame = flameGraphSvg(stacks, `VMI calls by stack: ${report.image} (${stacks.length} stacks, one every ${p.stackEvery} calls per vCPU)`);
+  const files: [string, string][] = [
+    ['profile.json', JSON.stringify({ ...report, overhead }, null, 1)],
+    ['speedscope.json', JSON.stringify(toSpeedscope(raw, sym, p.sampleEvery, `vmidbt profile: ${report.image}`))],
+    ['trace.json', JSON.stringify(toChromeTrace(raw, vcpus, { image: report.image, clock: 'host microseconds since the profile started' }))],
+    ['flame.svg', flame],
+    ['report.html', reportHtml(report, flame, raw.trace, overhead)],
+  ];
+  for (const [name, text] of files) writeFileSync(join(dir, name), text);
+  return files.map(([name]) => join(dir, name));
+}
+
+export async function profileCommand(imageArg: string | undefined, opts: ProfileCommandOptions): Promise<number> {
+  const p = profileOptions(opts);
+  const top = intOption(opts.top, '--top', 1, 10_000, 15);
+  if (opts.rom === false) throw new UserError('profile: VMI call sites need the VMI ROM (drop --no-rom)', EXIT_USAGE);
+  const sym = symbolsFor(imageArg, opts);
+  const dir = opts.out ?? 'vmidbt-profile';
+  const run = await profiledRun(imageArg, opts, p, false);
+  if (!run.profiler || !run.rom || !run.result) return run.status;
+  const image = imageArg ?? relative(process.cwd(), DEFAULT_IMAGE);
+  const report = buildReport(run.rom, run.profiler.raw, sym, { image, instructions: run.result.instructions, wallMs: run.result.wallMs });
+  const overhead = opts.overhead === false ? undefined : await measureOverhead(imageArg, opts, p, run.result.wallMs / 1000);
+  const files = writeOutputs(dir, report, { ...run, profiler: run.profiler }, sym, overhead);
+  if (opts.json) {
+    process.stdout.write(JSON.stringify({ ...report, overhead, files }, null, 2) + '\n');
+  } else {
+    const symNote = sym.size ? `${sym.size} symbols${sym.lines ? `, DWARF lines (${sym.lines.size} rows)` : ', no line table'}` : 'no symbols (pass --symbols System.map)';
+    const lines = [formatReport(report, top), `symbols: ${symNote}`];
+    if (overhead) lines.push(overheadLines(overhead));
+    lines.push(`written: ${files.join(', ')}`);
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  return run.status;
+}
+
