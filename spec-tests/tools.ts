@@ -43,7 +43,7 @@ const PROBES: Record<ToolName, { version: string[]; check?: string[]; input?: st
   objcopy: { version: ['objcopy', '--version'], pkg: 'binutils' },
   // util-linux's script(1) gives a test a pseudo-terminal
   script: { version: ['script', '--version'], check: ['script', '-qec', 'true', '/dev/null'], pkg: 'bsdutils' },
-  // the browser the page's test drives (web/web.test.ts, through puppeteer-core)
+  // the browser the page's test (web/web.test.ts) and the profile's HTML test (cli/profile.test.ts) drive, through puppeteer-core
   chromium: { version: ['chromium', '--version'], pkg: 'chromium' },
   // the debugger the gdb stub is tested with (cli/gdb/gdb.test.ts); it must know the i386 target
   gdb: { version: ['gdb', '--version'], check: ['gdb', '-batch', '-nx', '-ex', 'set architecture i386'], pkg: 'gdb' },
