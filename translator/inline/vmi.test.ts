@@ -20,6 +20,7 @@ import { POISON } from '../../vmirom/rom.ts';
 import type { VcpuVmi } from '../../vmirom/state.ts';
 import { captureState, diffBytes, diffStates } from '../../runtime/state.ts';
 import { VmiInliner } from './vmi.ts';
+import type { InlineProfile, VmiProfileHooks } from '../../vmirom/profile-hooks.ts';
 
 const CODE = LAYOUT.code;
 /** where pointer parameters point, and the data a test writes */
@@ -49,14 +50,14 @@ class Asm {
 interface Side { w: World; ctx: VcpuVmi; bus: FakeBus; engine: Engine }
 
 /** A world with the ROM of `abi`, paging on, the vCPU paravirtual; its engine inlines when asked. */
-function side(abi: VmiAbi, inline: boolean, opts: { lockstep?: boolean; holes?: number[] } = {}): Side {
+function side(abi: VmiAbi, inline: boolean, opts: { lockstep?: boolean; holes?: number[]; profile?: InlineProfile } = {}): Side {
   const w = testWorld({ memBytes: 4 << 20, rom: { abi }, paging: { holes: opts.holes ?? [] } });
   const ctx = w.rom!.vcpus[0];
   w.cpu.pv = ctx;
   const bus = new FakeBus(w.machine!);
   w.cpu.bus = bus;
   const engine = new Engine(w.cpu, w.interp, { ...DEFAULT_ENGINE_OPTIONS, threshold: 0, lockstep: !!opts.lockstep });
-  if (inline) engine.compiler.inliners.push(new VmiInliner(w.rom!, ctx));
+  if (inline) engine.compiler.inliners.push(new VmiInliner(w.rom!, ctx, opts.profile));
   return { w, ctx, bus, engine };
 }
 
@@ -345,5 +346,51 @@ describe('what only the inlined path does', () => {
     expect(s.engine.stats.lockstepInlinedCalls).toBeGreaterThan(called / 3);
     expect(s.engine.stats.lockstepInlinedCalls).toBeLessThanOrEqual(called);
     expect(s.ctx.inlined.every((k) => k === 0)).toBe(true);
+  });
+});
+
+describe('profiling inlined calls', () => {
+  /** Two calls at two sites and a tail call, run translated with the inliner profiling as asked. */
+  function profiled(profile: InlineProfile) {
+    const abi = ABIS.proposal;
+    const s = side(abi, true, { profile });
+    const heard: { slot: number; ebp: number }[] = [];
+    s.w.rom!.profile = { inlined: (_c, slot, ebp) => heard.push({ slot, ebp }), called() {}, flushed() {}, delivered() {} } satisfies VmiProfileHooks;
+    const a = new Asm(CODE);
+    const sites: number[] = [];
+    a.mov(5, 0x7000);
+    a.call(slot(abi, 'DisableInterrupts')); sites.push(a.pc);
+    a.call(slot(abi, 'DisableInterrupts')); sites.push(a.pc);
+    const back = a.pc + 10;
+    a.push(back).jmp(slot(abi, 'DisableInterrupts'));
+    const end = a.end();
+    s.w.mem.load(CODE, new Uint8Array(a.bytes));
+    s.w.cpu.eip = CODE;
+    s.engine.run(40);
+    expect(s.w.cpu.eip >>> 0).toBe(end);
+    expect(inlinedCount(s, 'DisableInterrupts')).toBe(3);
+    const table = s.w.rom!.inlinedSites.sites;
+    const hits = (site: number) => s.ctx.siteHits[table.findIndex((t) => t.site === site)];
+    return { table, heard, hits, sites };
+  }
+
+  it('off: nothing is emitted, no site gets a slot', () => {
+    const { table, heard } = profiled('off');
+    expect(table).toHaveLength(1);
+    expect(heard).toEqual([]);
+  });
+
+  it('count: a counter per call site; a tail call, whose site is on the stack, reports to the host', () => {
+    const { table, heard, hits, sites } = profiled('count');
+    expect(table.slice(1).map((t) => t.site)).toEqual([...sites, -1]);
+    expect(sites.map(hits)).toEqual([1, 1]);
+    expect(heard).toEqual([{ slot: 3, ebp: 0x7000 }]);
+  });
+
+  it('report: every run reports its slot and the frame pointer', () => {
+    const { heard, hits, sites } = profiled('report');
+    expect(heard.map((h) => h.slot)).toEqual([1, 2, 3]);
+    expect(heard.every((h) => h.ebp === 0x7000)).toBe(true);
+    expect(sites.map(hits)).toEqual([0, 0]);
   });
 });
