@@ -120,6 +120,7 @@ export async function main(argv: string[], ext: CliExtensions = {}): Promise<num
     .option('--stack-every <n>', 'a stack walk at every Nth VMI call per vCPU (0: none; counting only, if also --no-trace)', '4')
     .option('--no-trace', 'no Chrome trace events (and no host call per inlined VMI call, unless stacks are wanted)')
     .option('--no-overhead', 'do not run the guest again to measure what profiling costs')
+    .option('--overhead-rounds <n>', 'interleaved rounds of the overhead runs; medians are shown', '1')
     .option('--top <n>', 'sites in the terminal report', '15')
     .addHelpText('after', `\n${EXIT_STATUS_HELP}`)
     .action(async (image: string | undefined, opts) => {

@@ -10,9 +10,10 @@
  * profile's report. Into --out DIR go profile.json, speedscope.json,
  * trace.json, flame.svg and report.html.
  *
- * Unless --no-overhead, the same guest then runs three more times in this
- * process, quietly: unprofiled, counting only, and sampling, so the report
- * states what the profile costs next to a run without it.
+ * Unless --no-overhead, the same guest then runs three more times per round
+ * (--overhead-rounds) in this process, quietly: unprofiled, counting only,
+ * and sampling, so the report states what the profile costs next to a run
+ * without it (profile/overhead.ts).
  *
  * The exit status is the guest's, as `run` gives it: a profile of a
  * failing run is still written.
@@ -30,7 +31,8 @@ import { Symbolizer } from '../profile/symbols.ts';
 import { toSpeedscope } from '../profile/speedscope.ts';
 import { toChromeTrace } from '../profile/trace.ts';
 import { flameGraphSvg } from '../profile/flame.ts';
-import { pctOver, reportHtml, type Overhead } from '../profile/html.ts';
+import { reportHtml } from '../profile/html.ts';
+import { OVERHEAD_MODES, overheadLines, summarize, type Overhead, type OverheadMode, type RunCost } from '../profile/overhead.ts';
 import { DEFAULT_IMAGE, intOption, runCommand, type RunInstrument, type RunOptions } from './run.ts';
 import { readInput } from './host-io.ts';
 
@@ -43,6 +45,7 @@ export interface ProfileCommandOptions extends RunOptions {
   trace?: boolean;
   /** false with --no-overhead */
   overhead?: boolean;
+  overheadRounds?: string;
   top?: string;
 }
 
@@ -56,11 +59,12 @@ interface Profiled {
   machine?: Machine;
   result?: RunResult;
   status: number;
+  cost: RunCost;
 }
 
 /** Run the guest with a profiler of these options (undefined: none at all, the baseline). */
 async function profiledRun(image: string | undefined, opts: ProfileCommandOptions, p: ProfileOptions | undefined, quiet: boolean): Promise<Profiled> {
-  const out: Profiled = { status: 0 };
+  const out: Profiled = { status: 0, cost: { wallSeconds: 0, cpuSeconds: 0 } };
   const reports = !!p && (p.stackEvery > 0 || p.trace);
   const instrument: RunInstrument = {
     dropSummary: true,
@@ -76,7 +80,10 @@ async function profiledRun(image: string | undefined, opts: ProfileCommandOption
     },
     onEnd: (m, result) => Object.assign(out, { machine: m, result }),
   };
+  const cpu0 = process.cpuUsage(), wall0 = performance.now();
   out.status = await runCommand(image, opts, instrument);
+  const cpu = process.cpuUsage(cpu0);
+  out.cost = { wallSeconds: (performance.now() - wall0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
   return out;
 }
 
@@ -104,27 +111,18 @@ function profileOptions(opts: ProfileCommandOptions): ProfileOptions {
   };
 }
 
-/** The three comparison runs, quiet, each timed by the machine's own wall clock. */
-async function measureOverhead(image: string | undefined, opts: ProfileCommandOptions, p: ProfileOptions, fullSeconds: number): Promise<Overhead> {
-  const secs = (r: Profiled) => (r.result?.wallMs ?? 0) / 1000;
-  const step = (k: number, what: string) => process.stderr.write(`vmidbt profile: overhead run ${k}/3: ${what}\n`);
-  step(1, 'unprofiled');
-  const base = await profiledRun(image, opts, undefined, true);
-  step(2, 'counting only');
-  const counting = await profiledRun(image, opts, { ...DEFAULT_PROFILE }, true);
-  step(3, `sampling every ${p.sampleEvery} instructions`);
-  const sampling = await profiledRun(image, opts, { ...DEFAULT_PROFILE, sampleEvery: p.sampleEvery || DEFAULT_SAMPLE_EVERY }, true);
-  return { unprofiledSeconds: secs(base), countingSeconds: secs(counting), samplingSeconds: secs(sampling), fullSeconds };
-}
-
-function overheadLines(o: Overhead): string {
-  return [
-    'overhead (wall time of the whole run, measured now, one run each):',
-    `  unprofiled      ${o.unprofiledSeconds.toFixed(2)} s`,
-    `  counting only   ${o.countingSeconds.toFixed(2)} s  ${pctOver(o.countingSeconds, o.unprofiledSeconds)}`,
-    `  sampling        ${o.samplingSeconds.toFixed(2)} s  ${pctOver(o.samplingSeconds, o.unprofiledSeconds)}`,
-    `  this profile    ${o.fullSeconds.toFixed(2)} s  ${pctOver(o.fullSeconds, o.unprofiledSeconds)} (stacks, samples and trace; the host times above include it)`,
-  ].join('\n');
+/** The comparison runs, quiet, in interleaved rounds (so that a change of load hits every mode alike). */
+async function measureOverhead(image: string | undefined, opts: ProfileCommandOptions, p: ProfileOptions, full: RunCost, rounds: number): Promise<Overhead> {
+  const sampleEvery = p.sampleEvery || DEFAULT_SAMPLE_EVERY;
+  const modes: Record<OverheadMode, ProfileOptions | undefined> = { unprofiled: undefined, counting: { ...DEFAULT_PROFILE }, sampling: { ...DEFAULT_PROFILE, sampleEvery } };
+  const all: Record<OverheadMode, RunCost[]> = { unprofiled: [], counting: [], sampling: [] };
+  for (let r = 1; r <= rounds; r++) {
+    for (const mode of OVERHEAD_MODES) {
+      process.stderr.write(`vmidbt profile: overhead round ${r}/${rounds}: ${mode}\n`);
+      all[mode].push((await profiledRun(image, opts, modes[mode], true)).cost);
+    }
+  }
+  return summarize(all, full, sampleEvery);
 }
 
 /** Write every file of the profile into `dir`; returns their paths. */
@@ -156,14 +154,15 @@ export async function profileCommand(imageArg: string | undefined, opts: Profile
   if (!run.profiler || !run.rom || !run.result) return run.status;
   const image = imageArg ?? relative(process.cwd(), DEFAULT_IMAGE);
   const report = buildReport(run.rom, run.profiler.raw, sym, { image, instructions: run.result.instructions, wallMs: run.result.wallMs });
-  const overhead = opts.overhead === false ? undefined : await measureOverhead(imageArg, opts, p, run.result.wallMs / 1000);
+  const rounds = intOption(opts.overheadRounds, '--overhead-rounds', 1, 100, 1);
+  const overhead = opts.overhead === false ? undefined : await measureOverhead(imageArg, opts, p, run.cost, rounds);
   const files = writeOutputs(dir, report, { ...run, profiler: run.profiler }, sym, overhead);
   if (opts.json) {
     process.stdout.write(JSON.stringify({ ...report, overhead, files }, null, 2) + '\n');
   } else {
     const symNote = sym.size ? `${sym.size} symbols${sym.lines ? `, DWARF lines (${sym.lines.size} rows)` : ', no line table'}` : 'no symbols (pass --symbols System.map)';
     const lines = [formatReport(report, top), `symbols: ${symNote}`];
-    if (overhead) lines.push(overheadLines(overhead));
+    if (overhead) lines.push(...overheadLines(overhead));
     lines.push(`written: ${files.join(', ')}`);
     process.stdout.write(lines.join('\n') + '\n');
   }

@@ -10,15 +10,7 @@
 import type { TraceEvent } from './collector.ts';
 import { escapeXml } from './flame.ts';
 import type { ProfileReport } from './report.ts';
-
-export interface Overhead {
-  /** wall seconds of each run the command made for the comparison */
-  unprofiledSeconds: number;
-  countingSeconds: number;
-  samplingSeconds: number;
-  /** the profiled run itself (stacks, samples, trace) */
-  fullSeconds: number;
-}
+import { overheadLines, type Overhead } from './overhead.ts';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 
@@ -57,9 +49,7 @@ export function reportHtml(r: ProfileReport, flameSvg: string, trace: TraceEvent
   const vcpus = table(['vCPU', 'calls', 'inlined', 'called'], r.byVcpu.map((v) => [v.vcpu, v.calls, v.inlined, v.called]));
   const flushes = table(['flush point', 'batches', 'sizes (pages: batches)', 'full flushes', 'empty', 'CPU-mode changes'],
     Object.entries(r.flushes).map(([p, f]) => [p, f.batches, Object.entries(f.sizes).map(([k, n]) => `${k}: ${n}`).join(', '), f.fullFlushes, f.empty, f.cpuChanges]));
-  const cost = overhead
-    ? `<p>Overhead, measured in this command (wall time of the whole run; one run each): unprofiled ${overhead.unprofiledSeconds.toFixed(2)} s, counting only ${overhead.countingSeconds.toFixed(2)} s (${pctOver(overhead.countingSeconds, overhead.unprofiledSeconds)}), sampling ${overhead.samplingSeconds.toFixed(2)} s (${pctOver(overhead.samplingSeconds, overhead.unprofiledSeconds)}), this profile (stacks, samples, trace) ${overhead.fullSeconds.toFixed(2)} s (${pctOver(overhead.fullSeconds, overhead.unprofiledSeconds)}).</p>`
-    : '<p>Overhead not measured (--no-overhead).</p>';
+  const cost = overhead ? `<pre id="overhead">${escapeXml(overheadLines(overhead).join('\n'))}</pre>` : '<p>Overhead not measured (--no-overhead).</p>';
   const top = r.sites[0];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>vmidbt profile: ${escapeXml(r.image)}</title>
@@ -86,9 +76,4 @@ ${vcpus}
 ${flushes}
 </body></html>
 `;
-}
-
-export function pctOver(x: number, base: number): string {
-  const p = base ? ((x - base) / base) * 100 : 0;
-  return `${p >= 0 ? '+' : ''}${p.toFixed(1)}%`;
 }
