@@ -117,7 +117,7 @@ export async function main(argv: string[], ext: CliExtensions = {}): Promise<num
     .option('--out <dir>', 'where profile.json, speedscope.json, trace.json, flame.svg and report.html go', 'vmidbt-profile')
     .option('--symbols <file>', 'System.map or /proc/kallsyms dump naming the guest\'s functions (default: the image\'s ELF symbols)')
     .option('--sample-every <n>', 'a whole-guest stack sample every N guest instructions per vCPU (0: none)', '10000')
-    .option('--stack-every <n>', 'a stack walk at every Nth VMI call per vCPU (0: none; counting only, if also --no-trace)', '4')
+    .option('--stack-every <n>', 'a stack walk at one VMI call in N per vCPU, on average (0: none; with --no-trace too, inlined calls only count)', '4')
     .option('--no-trace', 'no Chrome trace events (and no host call per inlined VMI call, unless stacks are wanted)')
     .option('--no-overhead', 'do not run the guest again to measure what profiling costs')
     .option('--overhead-rounds <n>', 'interleaved rounds of the overhead runs; medians are shown', '1')

@@ -132,7 +132,7 @@ function writeOutputs(dir: string, report: ProfileReport, run: Required<Pick<Pro
   const p = run.profiler.options;
   const vcpus = run.machine?.vcpus.map((v) => v.id) ?? [0];
   const stacks = raw.vmiStacks.map((s) => ({ frames: [...s.frames.map((f) => sym.fnName(f - 1)).reverse(), `VMI ${s.name}`], weight: 1 }));
-  const flame = flameGraphSvg(stacks, `VMI calls by stack: ${report.image} (${stacks.length} stacks, one every ${p.stackEvery} calls per vCPU)`);
+  const flame = flameGraphSvg(stacks, `VMI calls by stack: ${report.image} (${stacks.length} stacks, one VMI call in ${p.stackEvery} per vCPU)`);
   const files: [string, string][] = [
     ['profile.json', JSON.stringify({ ...report, overhead }, null, 1)],
     ['speedscope.json', JSON.stringify(toSpeedscope(raw, sym, p.sampleEvery, `vmidbt profile: ${report.image}`))],

@@ -12,9 +12,10 @@
  *   batches at each flush point. Calls through the ROM are the ROM's own
  *   statistics (vmirom/stats.ts), read at the end; the inlined calls the
  *   translator counted are `VcpuVmi.siteHits`.
- * - `stackEvery` > 0: a frame-pointer stack at every stackEvery-th VMI call
- *   of each vCPU (through the ROM or inlined alike, so the choice does not
- *   depend on which path ran the call).
+ * - `stackEvery` > 0: a frame-pointer stack at one VMI call in stackEvery
+ *   of each vCPU, on average, at deterministic pseudo-random gaps (through
+ *   the ROM or inlined alike, so the choice does not depend on which path
+ *   ran the call).
  * - `sampleEvery` > 0: a stack of the whole guest each time a vCPU's
  *   retired-instruction count passes a multiple of sampleEvery, taken at
  *   the end of the slice that passed it (slices end at instruction counts,
@@ -96,8 +97,10 @@ export const DEFAULT_PROFILE: ProfileOptions = { stackEvery: 0, sampleEvery: 0, 
 export class Profiler implements VmiProfileHooks {
   readonly raw: RawProfile = { reported: new Map(), vmiStacks: [], samples: [], flushes: {}, trace: [], traceDropped: 0 };
   private readonly t0 = performance.now();
-  /** VMI calls per vCPU id, for stackEvery */
-  private readonly callsSeen = new Map<number, number>();
+  /** VMI calls left before the next stack, per vCPU id */
+  private readonly stackCountdown = new Map<number, number>();
+  /** the state of the generator that spaces the stacks (fixed seed: the same run takes the same stacks) */
+  private spacing = 0x2545f491;
   private readonly nextSample = new Map<EngineVcpu, number>();
   /** extra counters for the trace at each sample (the translator's, when there is one) */
   counters: () => Record<string, number> = () => ({});
@@ -142,13 +145,20 @@ export class Profiler implements VmiProfileHooks {
     else this.raw.traceDropped++;
   }
 
-  /** Is this VMI call of the vCPU one whose stack is taken? */
+  /**
+   * Is this VMI call of the vCPU one whose stack is taken? One call in
+   * stackEvery on average, the gaps drawn from a fixed-seed generator
+   * (1 .. 2*stackEvery-1): a fixed stride would alias with a loop that makes
+   * the same calls in the same order and never see some of them.
+   */
   private stackDue(id: number): boolean {
     const every = this.options.stackEvery;
     if (!every) return false;
-    const n = (this.callsSeen.get(id) ?? 0) + 1;
-    this.callsSeen.set(id, n);
-    return n % every === 0;
+    const left = (this.stackCountdown.get(id) ?? 1) - 1;
+    if (left > 0) { this.stackCountdown.set(id, left); return false; }
+    this.spacing = (Math.imul(this.spacing, 1103515245) + 12345) >>> 0;
+    this.stackCountdown.set(id, every === 1 ? 1 : 1 + ((this.spacing >>> 8) % (2 * every - 1)));
+    return true;
   }
 
   called(ctx: VcpuVmi, name: CallName, site: number, startMs: number, hostNs: number): void {
