@@ -21,7 +21,7 @@ interface Row {
   end: boolean;
 }
 
-class Reader {
+export class Reader {
   pos: number;
   private readonly view: DataView;
   constructor(readonly bytes: Uint8Array, pos = 0) {
@@ -58,6 +58,8 @@ function cstrAt(bytes: Uint8Array | undefined, off: number): string {
 
 export class LineTable {
   private readonly rows: Row[];
+  /** each unit's file names by the unit's offset in .debug_line (a compile unit's DW_AT_stmt_list), indexed as its program indexes them */
+  readonly unitFiles = new Map<number, string[]>();
 
   constructor(rows: Row[]) {
     this.rows = rows.sort((a, b) => a.addr - b.addr || Number(b.end) - Number(a.end));
@@ -76,14 +78,18 @@ export class LineTable {
     const line = section('.debug_line');
     if (!line) return undefined;
     const rows: Row[] = [];
+    const unitFiles = new Map<number, string[]>();
     const strs = { str: section('.debug_str'), lineStr: section('.debug_line_str') };
     let off = 0;
     try {
-      while (off + 4 <= line.length) off = readUnit(line, off, strs, rows);
+      while (off + 4 <= line.length) off = readUnit(line, off, strs, rows, (files) => unitFiles.set(off, files));
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;
     }
-    return rows.length ? new LineTable(rows) : undefined;
+    if (!rows.length) return undefined;
+    const t = new LineTable(rows);
+    for (const [k, v] of unitFiles) t.unitFiles.set(k, v);
+    return t;
   }
 
   lookup(addr: number): { file: string; line: number } | undefined {
@@ -121,7 +127,7 @@ function readEntries(r: Reader, s: Strings): { path: string; dir: number }[] {
         case DW_FORM.data4: v = r.u32(); break;
         case DW_FORM.data8: r.pos += 8; v = 0; break;
         case DW_FORM.data16: r.pos += 16; v = 0; break;
-        case DW_FORM.block: r.pos += r.uleb(); v = 0; break;
+        case DW_FORM.block: { const n = r.uleb(); r.pos += n; } v = 0; break;
         default: throw new RangeError(`DWARF form 0x${form.toString(16)} in a line table header`);
       }
       if (type === DW_LNCT_path) e.path = String(v);
@@ -133,7 +139,7 @@ function readEntries(r: Reader, s: Strings): { path: string; dir: number }[] {
 }
 
 /** Read one unit's header and run its program into `rows`; returns the next unit's offset. */
-function readUnit(bytes: Uint8Array, off: number, s: Strings, rows: Row[]): number {
+function readUnit(bytes: Uint8Array, off: number, s: Strings, rows: Row[], onFiles: (files: string[]) => void): number {
   const r = new Reader(bytes, off);
   const length = r.u32();
   if (length >= 0xfffffff0) throw new RangeError('64-bit DWARF');
@@ -161,6 +167,7 @@ function readUnit(bytes: Uint8Array, off: number, s: Strings, rows: Row[]): numb
     files = ['?'];
     for (let f = r.cstr(); f !== ''; f = r.cstr()) { const dir = r.uleb(); r.uleb(); r.uleb(); files.push(joinPath(dirs[dir] ?? '', f)); }
   }
+  onFiles(files);
   r.pos = programStart;
   runProgram(r, end, { minInstr, lineBase, lineRange, opcodeBase, argCounts, files }, rows);
   return end;

@@ -40,6 +40,19 @@ describe('symbols of the guest kernel', () => {
     expect(sym.formatSite(f.value + 0x10)).toMatch(/^paging_init\+0x10 \(guest\/src\/[a-z_]+\.[ch]:\d+\)$/);
     expect(sym.formatSite(0x1234)).toBe('0x1234');
   });
+
+  it('names the line a call inside inlined code was inlined at (.debug_info), then the inlined line', () => {
+    // mycpu() is cpu_index() and apic_id_read() inlined, whose pv_apic_read (kernel.h) makes the VMI call
+    const f = symbolOf('mycpu');
+    const elf = parseElf32(KERNEL);
+    const text = elf.sections.find((s) => s.name === '.text')!;
+    const code = KERNEL.subarray(text.offset + (f.value - text.addr), text.offset + (f.value - text.addr) + f.size);
+    // the call is `call [disp32]` (ff 15), patched at boot to a direct call of the ROM's slot
+    const at = code.findIndex((b, k) => b === 0xff && code[k + 1] === 0x15);
+    expect(at).toBeGreaterThan(0);
+    expect(sym.formatSite(f.value + at + 6)).toMatch(/^mycpu\+0x[0-9a-f]+ \(guest\/src\/smp\.c:\d+ inlining guest\/src\/kernel\.h:\d+\)$/);
+    expect(sym.inlines!.size).toBeGreaterThan(100);
+  });
 });
 
 describe('System.map and kallsyms', () => {

@@ -16,6 +16,7 @@ import { UserError } from '../base/errors.ts';
 import { EXIT_USAGE } from '../base/exit-status.ts';
 import { isElf, parseElf32, SHF_EXECINSTR, SHN_UNDEF } from '../runtime/elf.ts';
 import { LineTable } from './dwarf-line.ts';
+import { InlineTable } from './dwarf-inline.ts';
 
 interface Sym {
   addr: number;
@@ -34,6 +35,8 @@ export interface Location {
 export class Symbolizer {
   private readonly syms: Sym[];
   lines: LineTable | undefined;
+  /** where inlined code was inlined (call sites only: `formatSite`) */
+  inlines: InlineTable | undefined;
 
   constructor(syms: Sym[]) {
     // one name per address (the first given wins), sorted for the binary search
@@ -56,6 +59,7 @@ export class Symbolizer {
       .map((y) => ({ addr: y.value >>> 0, size: y.type === 'FUNC' ? y.size : 0, name: y.name }));
     const s = new Symbolizer(syms);
     s.lines = LineTable.fromElf(elf);
+    s.inlines = InlineTable.fromElf(elf, (stmtList) => s.lines?.unitFiles.get(stmtList));
     return s;
   }
 
@@ -100,12 +104,16 @@ export class Symbolizer {
   /**
    * A return address as `function+0xoff (file:line)`. The line is that of
    * the call (the byte before the return address), the offset the return
-   * address's own.
+   * address's own. A call made inside code inlined into the function reads
+   * `(file:line inlining file:line)`: the function's own line, then the
+   * inlined code's.
    */
   formatSite(ret: number): string {
     const at = this.lookup(ret - 1);
     if (!at) return `0x${(ret >>> 0).toString(16)}`;
-    const line = at.file ? ` (${at.file}:${at.line})` : '';
+    const inl = this.inlines?.lookup((ret - 1) >>> 0);
+    const own = at.file ? `${at.file}:${at.line}` : '';
+    const line = inl && own ? ` (${inl.file}:${inl.line} inlining ${own})` : own ? ` (${own})` : '';
     return `${at.fn}+0x${(at.offset + 1).toString(16)}${line}`;
   }
 }
