@@ -9,7 +9,7 @@
  * headless Chromium.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,6 +181,24 @@ describe('vmidbt profile: overhead', () => {
     expect(p.stderr).toMatch(/overhead round 2\/2: sampling/);
     expect(readFileSync(join(p.dir, 'report.html'), 'utf8')).toMatch(/counting only +CPU/);
   }, 300_000);
+});
+
+describe('vmidbt profile: interrupted', () => {
+  it('writes the profile of what ran, then dies of the signal', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vmidbt-profile-'));
+    const child = spawn(process.execPath, [BIN, 'profile', '--out', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      // the guest is running once its console shows the boot line
+      if (out.includes('cpus:')) child.kill('SIGINT');
+    });
+    const signal = await new Promise<NodeJS.Signals | null>((done) => child.on('exit', (_code, sig) => done(sig)));
+    expect(signal).toBe('SIGINT');
+    const report = JSON.parse(readFileSync(join(dir, 'profile.json'), 'utf8')) as ProfileReport & { overhead?: unknown };
+    expect(report.totalCalls).toBeGreaterThan(0);
+    expect(report.overhead).toBeUndefined();
+  }, 120_000);
 });
 
 describe('vmidbt profile: usage', () => {

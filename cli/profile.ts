@@ -16,7 +16,9 @@
  * without it (profile/overhead.ts).
  *
  * The exit status is the guest's, as `run` gives it: a profile of a
- * failing run is still written.
+ * failing run is still written, and so is one interrupted by SIGINT,
+ * SIGTERM or SIGHUP (then without the overhead runs), before vmidbt dies
+ * of that signal.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -60,6 +62,8 @@ interface Profiled {
   result?: RunResult;
   status: number;
   cost: RunCost;
+  /** the signal that interrupted the run, if one did */
+  signal?: NodeJS.Signals;
 }
 
 /** Run the guest with a profiler of these options (undefined: none at all, the baseline). */
@@ -79,6 +83,7 @@ async function profiledRun(image: string | undefined, opts: ProfileCommandOption
       Object.assign(out, { profiler, rom });
     },
     onEnd: (m, result) => Object.assign(out, { machine: m, result }),
+    deferSignal: (signal) => { out.signal = signal; },
   };
   const cpu0 = process.cpuUsage(), wall0 = performance.now();
   out.status = await runCommand(image, opts, instrument);
@@ -151,11 +156,15 @@ export async function profileCommand(imageArg: string | undefined, opts: Profile
   const sym = symbolsFor(imageArg, opts);
   const dir = opts.out ?? 'vmidbt-profile';
   const run = await profiledRun(imageArg, opts, p, false);
-  if (!run.profiler || !run.rom || !run.result) return run.status;
+  if (!run.profiler || !run.rom || !run.result) {
+    if (run.signal) process.kill(process.pid, run.signal);
+    return run.status;
+  }
   const image = imageArg ?? relative(process.cwd(), DEFAULT_IMAGE);
   const report = buildReport(run.rom, run.profiler.raw, sym, { image, instructions: run.result.instructions, wallMs: run.result.wallMs });
   const rounds = intOption(opts.overheadRounds, '--overhead-rounds', 1, 100, 1);
-  const overhead = opts.overhead === false ? undefined : await measureOverhead(imageArg, opts, p, run.cost, rounds);
+  // an interrupted profile is still written (without the overhead runs), then vmidbt dies of the signal as `run` does
+  const overhead = opts.overhead === false || run.signal ? undefined : await measureOverhead(imageArg, opts, p, run.cost, rounds);
   const files = writeOutputs(dir, report, { ...run, profiler: run.profiler }, sym, overhead);
   if (opts.json) {
     process.stdout.write(JSON.stringify({ ...report, overhead, files }, null, 2) + '\n');
@@ -166,6 +175,7 @@ export async function profileCommand(imageArg: string | undefined, opts: Profile
     lines.push(`written: ${files.join(', ')}`);
     process.stdout.write(lines.join('\n') + '\n');
   }
+  if (run.signal) process.kill(process.pid, run.signal);
   return run.status;
 }
 

@@ -104,6 +104,8 @@ export interface RunInstrument {
   onEnd?(machine: Machine, result: RunResult, engine: TranslatingEngine | undefined): void;
   dropConsole?: boolean;
   dropSummary?: boolean;
+  /** a signal ended the run: told instead of dying of it at once (the caller saves its work, then dies of it) */
+  deferSignal?(signal: NodeJS.Signals): void;
 }
 
 export const DEFAULT_IMAGE = fileURLToPath(new URL('../guest/kernel.elf', import.meta.url));
@@ -423,7 +425,8 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
   }
   // killed by a signal: the console is saved, so die of it as the parent expects (base/exit-status.ts)
   const signal = host.signal();
-  if (signal) process.kill(process.pid, signal);
+  if (signal && instrument.deferSignal) instrument.deferSignal(signal);
+  else if (signal) process.kill(process.pid, signal);
   return stop.exitCode;
 }
 

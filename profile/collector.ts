@@ -29,9 +29,8 @@
 import type { EngineVcpu, ExecutionEngine } from '../runtime/interpreter.ts';
 import { Reg } from '../isa/instr.ts';
 import type { CallName } from '../vmirom/abis.ts';
-import type { FlushBatch, VmiProfileHooks } from '../vmirom/profile-hooks.ts';
+import type { FlushBatch, ProfiledVcpu, VmiProfileHooks } from '../vmirom/profile-hooks.ts';
 import type { VmiRom } from '../vmirom/rom.ts';
-import type { VcpuVmi } from '../vmirom/state.ts';
 import { peekWord, walkFrames } from './guest-memory.ts';
 
 export interface ProfileOptions {
@@ -161,7 +160,7 @@ export class Profiler implements VmiProfileHooks {
     return true;
   }
 
-  called(ctx: VcpuVmi, name: CallName, site: number, startMs: number, hostNs: number): void {
+  called(ctx: ProfiledVcpu, name: CallName, site: number, startMs: number, hostNs: number): void {
     const id = ctx.vcpu.id;
     if (this.stackDue(id) && site >= 0) this.raw.vmiStacks.push({ vcpu: id, name, frames: walkFrames(ctx.cpu, site, ctx.cpu.regs[Reg.EBP]) });
     if (this.options.trace) {
@@ -170,7 +169,7 @@ export class Profiler implements VmiProfileHooks {
     }
   }
 
-  inlined(ctx: VcpuVmi, slot: number, ebp: number, esp: number): void {
+  inlined(ctx: ProfiledVcpu, slot: number, ebp: number, esp: number): void {
     const id = ctx.vcpu.id;
     const s = this.rom!.inlinedSites.sites[slot];
     // a tail call's site is the return address still on the stack before the slot's ret
@@ -181,7 +180,7 @@ export class Profiler implements VmiProfileHooks {
     if (this.options.trace) this.event({ ph: 'X', name: s.name, tid: id, ts: this.now(), dur: 0, args: { site: hex(site), path: 'inlined' } });
   }
 
-  flushed(ctx: VcpuVmi, b: FlushBatch): void {
+  flushed(ctx: ProfiledVcpu, b: FlushBatch): void {
     const f = (this.raw.flushes[b.point] ??= { batches: 0, empty: 0, sizes: {}, fullFlushes: 0, cpuChanges: 0 });
     if (b.cpuChanges) {
       f.cpuChanges += b.cpuChanges;
@@ -194,7 +193,7 @@ export class Profiler implements VmiProfileHooks {
     if (this.options.trace) this.event({ ph: 'C', name: 'deferred queue', tid: ctx.vcpu.id, ts: this.now(), args: { pages: b.pages, full: b.flush ? 1 : 0 } });
   }
 
-  delivered(ctx: VcpuVmi, vector: number): void {
+  delivered(ctx: ProfiledVcpu, vector: number): void {
     if (this.options.trace) this.event({ ph: 'i', name: vector < 32 ? `exception ${vector}` : `interrupt 0x${vector.toString(16)}`, tid: ctx.vcpu.id, ts: this.now(), args: { vector, eip: hex(ctx.cpu.eip) } });
   }
 }

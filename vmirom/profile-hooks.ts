@@ -21,7 +21,7 @@
  */
 import type { CallName } from './abis.ts';
 import { SITE_LIMIT } from './stats.ts';
-import type { VcpuVmi } from './state.ts';
+import type { Cpu } from '../cpu/cpu.ts';
 
 /** Where queued deferred work was applied (a flush point). */
 export const FLUSH_POINTS = ['page fault', 'SetDeferredMode', 'FlushDeferredCalls'] as const;
@@ -37,15 +37,21 @@ export interface FlushBatch {
   cpuChanges: number;
 }
 
+/** What a hook is told of the vCPU (state.ts `VcpuVmi` is one). */
+export interface ProfiledVcpu {
+  readonly cpu: Cpu;
+  readonly vcpu: { readonly id: number };
+}
+
 export interface VmiProfileHooks {
   /** a call through the ROM: `site` its return address (-1 when jumped to), `startMs` performance.now() at its start */
-  called(ctx: VcpuVmi, name: CallName, site: number, startMs: number, hostNs: number): void;
+  called(ctx: ProfiledVcpu, name: CallName, site: number, startMs: number, hostNs: number): void;
   /** an inlined call whose code was emitted to report itself (a slot of `InlinedSites`), with EBP and ESP after it */
-  inlined(ctx: VcpuVmi, slot: number, ebp: number, esp: number): void;
+  inlined(ctx: ProfiledVcpu, slot: number, ebp: number, esp: number): void;
   /** queued deferred work applied (an empty queue is reported too) */
-  flushed(ctx: VcpuVmi, batch: FlushBatch): void;
+  flushed(ctx: ProfiledVcpu, batch: FlushBatch): void;
   /** an interrupt or exception delivered to this paravirtual vCPU */
-  delivered(ctx: VcpuVmi, vector: number): void;
+  delivered(ctx: ProfiledVcpu, vector: number): void;
 }
 
 /** The profile the translator emits for inlined calls: none, a counter per site, or a host call per run (stacks, trace). */
