@@ -1,7 +1,7 @@
 /**
  * The gdb stub with the real debugger: Debian's gdb in batch mode against
- * `vmidbt run --gdb 0` on the built-in guest (its symbols: guest/kernel.elf
- * has a symbol table but no DWARF, so globals are read with a cast), as a
+ * `vmidbt run --gdb 0` on the built-in guest (its symbols and DWARF:
+ * guest/kernel.elf; globals are read with a cast, which any build allows), as a
  * user would, translated, interpreted and with 2 vCPUs. Without gdb the
  * tests skip naming it, except in CI (spec-tests/tools.ts).
  *
