@@ -67,15 +67,15 @@ async function oneVcpuSession(engineArgs: string[]) {
     'p/x $eip', 'stepi', 'p/x $eip', 'delete', 'watch *(unsigned char *)&sieve_buf', 'continue', 'bt 1', 'kill',
   ]);
   const r = await vm.ended;
-  expect(out).toMatch(/Breakpoint 1, 0x[0-9a-f]+ in kmain \(\)/);
-  expect(out).toMatch(/Breakpoint 2, 0x[0-9a-f]+ in wl_sieve \(\)/);
-  expect(out).toMatch(/#0 +0x[0-9a-f]+ in wl_sieve \(\)\n#1 +0x[0-9a-f]+ in run_table \(\)\n#2 +0x[0-9a-f]+ in kmain \(\)/);
+  expect(out).toMatch(/Breakpoint 1, (0x[0-9a-f]+ in )?kmain \(/);
+  expect(out).toMatch(/Breakpoint 2, (0x[0-9a-f]+ in )?wl_sieve \(/);
+  expect(out).toMatch(/#0 +(0x[0-9a-f]+ in )?wl_sieve \([^\n]*\n#1 +0x[0-9a-f]+ in run_table \([^\n]*\n#2 +0x[0-9a-f]+ in kmain \(/);
   expect(out).toMatch(/\$1 = 1\n/);
   const [before, after] = [...out.matchAll(/\$[23] = (0x[0-9a-f]+)/g)].map((m) => Number(m[1]));
   expect(after).toBeGreaterThan(before);
   expect(after - before).toBeLessThan(16); // one instruction on, not a run to somewhere else
   expect(out).toMatch(/Hardware watchpoint 3: \*\(unsigned char \*\)&sieve_buf\n+Old value = 0 '\\000'\nNew value = 1 '\\001'/);
-  expect(out).toMatch(/#0 +0x[0-9a-f]+ in memset \(\)/);
+  expect(out).toMatch(/#0 +0x[0-9a-f]+ in memset \(/);
   expect(out).toMatch(/\[Inferior 1 \(Remote target\) killed\]/);
   expect(r.stdout).toMatch(/exit status 130 \(killed by the debugger \(gdb kill\)\)/);
   return out;
@@ -97,9 +97,9 @@ describe('gdb against vmidbt run --gdb', () => {
     const vm = await startVmidbt(['--gdb-wait', '--smp', '2', '--append', 'run=sieve scale=0.02']);
     const out = await gdb(vm.port, ['break kmain', 'continue', 'watch *(int *)&cpus_online', 'continue', 'info threads', 'p (int)cpus_online', 'detach']);
     const r = await vm.ended;
-    expect(out).toMatch(/Thread 2 hit Hardware watchpoint 2: \*\(int \*\)&cpus_online\n+Old value = 1\nNew value = 2\n0x[0-9a-f]+ in ap_main \(\)/);
+    expect(out).toMatch(/Thread 2 hit Hardware watchpoint 2: \*\(int \*\)&cpus_online\n+Old value = 1\nNew value = 2\n(0x[0-9a-f]+ in )?ap_main \(/);
     expect(out).toMatch(/ +1 +Thread 1 \(vCPU 0, [a-z]+\)/);
-    expect(out).toMatch(/\* 2 +Thread 2 \(vCPU 1, [a-z]+\) +0x[0-9a-f]+ in ap_main \(\)/);
+    expect(out).toMatch(/\* 2 +Thread 2 \(vCPU 1, [a-z]+\) +(0x[0-9a-f]+ in )?ap_main \(/);
     expect(out).toMatch(/\$1 = 2\n/);
     // detached: the guest runs to its end on both vCPUs
     expect(r.stdout).toMatch(/DONE workloads=1 failed=0 cpus=2/);
@@ -108,7 +108,8 @@ describe('gdb against vmidbt run --gdb', () => {
 
   it('attaches to a running translated guest, breaks in its hot loop, and interrupts it with Ctrl-C', async (ctx) => {
     requireTools(ctx, 'gdb');
-    const vm = await startVmidbt(['--append', 'run=sieve scale=4']);
+    // a workload far longer than the test: gdb's Ctrl-C must find it still running, however fast the host
+    const vm = await startVmidbt(['--append', 'run=sieve scale=40']);
     // a second in the workload: the loop gdb finds the guest in has been translated long since
     while (!/cpus: 1 online/.test(await vm.console())) await new Promise((res) => setTimeout(res, 100));
     await new Promise((res) => setTimeout(res, 1000));
@@ -118,7 +119,7 @@ describe('gdb against vmidbt run --gdb', () => {
     const hits = [...out.matchAll(/Breakpoint 1, (0x[0-9a-f]+) in/g)].map((m) => m[1]);
     expect(hits).toHaveLength(2);
     expect(out).toContain(`Breakpoint 1 at ${hits[0]}`);
-    expect(out).toMatch(/Program received signal SIGINT, Interrupt\.\n0x[0-9a-f]+ in [a-z_0-9]+ \(\)\n\$1 = 0x[0-9a-f]+/);
+    expect(out).toMatch(/Program received signal SIGINT, Interrupt\.\n(0x[0-9a-f]+ in )?[a-z_0-9]+ \([^\n]*\n([^\n]*\n)?\$1 = 0x[0-9a-f]+/);
     expect(out).toMatch(/\[Inferior 1 \(Remote target\) killed\]/);
     expect(r.stdout).toMatch(/exit status 130 \(killed by the debugger \(gdb kill\)\)/);
   }, TIMEOUT);
