@@ -116,9 +116,12 @@ describe('gdb against vmidbt run --gdb', () => {
     // a breakpoint there must still stop it, every time round; then Ctrl-C stops the running guest
     const out = await gdb(vm.port, ['bt 1', 'break *$pc', 'continue', 'continue', 'delete', 'continue', 'p/x $eip', 'kill'], /Breakpoint 1, .*\n(.|\n)*Breakpoint 1, .*\n/);
     const r = await vm.ended;
-    const hits = [...out.matchAll(/Breakpoint 1, (0x[0-9a-f]+) in/g)].map((m) => m[1]);
+    // with DWARF gdb leaves the address out of a hit at the start of a source line
+    const hits = [...out.matchAll(/Breakpoint 1, (?:(0x[0-9a-f]+) in )?[a-z_0-9]+ \(/g)].map((m) => m[1]);
     expect(hits).toHaveLength(2);
-    expect(out).toContain(`Breakpoint 1 at ${hits[0]}`);
+    const set = /Breakpoint 1 at (0x[0-9a-f]+)/.exec(out);
+    expect(set).not.toBeNull();
+    for (const hit of hits) if (hit !== undefined) expect(hit).toBe(set![1]);
     expect(out).toMatch(/Program received signal SIGINT, Interrupt\.\n(0x[0-9a-f]+ in )?[a-z_0-9]+ \([^\n]*\n([^\n]*\n)?\$1 = 0x[0-9a-f]+/);
     expect(out).toMatch(/\[Inferior 1 \(Remote target\) killed\]/);
     expect(r.stdout).toMatch(/exit status 130 \(killed by the debugger \(gdb kill\)\)/);
