@@ -71,6 +71,12 @@ export interface MachineApi {
   /** power off or reset the whole machine with an exit status */
   stop(reason: string, exitCode: number): void;
   /**
+   * The running slice should end at the next instruction boundary (a stop,
+   * a reset, a pause, another vCPU to start): engines check it between
+   * regions, and code inlined after a device access checks it too.
+   */
+  readonly yieldRequested: boolean;
+  /**
    * The platform's reset: 'hard' pulls the RESET line (memory and devices
    * back to their power-on state), 'soft' INITs every processor (memory
    * kept). Either way the firmware (vmidbt's loader) boots the kernel again,

@@ -51,6 +51,8 @@ export class FakeMachine implements MachineApi {
   readonly pci: PciDeviceInfo[] = [];
   readonly poweredOff: number[] = [];
   readonly resets: ('soft' | 'hard')[] = [];
+  /** set by a stop or a reset, as the machine's is */
+  yieldRequested = false;
 
   constructor(readonly memory: PhysicalMemory, cpus: Cpu[]) {
     cpus.forEach((cpu, k) => this.vcpus.push(new FakeVcpu(k, cpu)));
@@ -75,8 +77,8 @@ export class FakeMachine implements MachineApi {
     this.apStarts.push({ id, kind: how.kind });
     if (how.kind === 'state') how.apply(this.vcpus[id].cpu);
   }
-  stop(reason: string, exitCode: number): void { this.stopped = { reason, code: exitCode }; }
-  reset(kind: 'soft' | 'hard'): void { this.resets.push(kind); }
+  stop(reason: string, exitCode: number): void { this.stopped = { reason, code: exitCode }; this.yieldRequested = true; }
+  reset(kind: 'soft' | 'hard'): void { this.resets.push(kind); this.yieldRequested = true; }
   registerPciDevice(dev: PciDeviceInfo): void { this.pci.push(dev); }
   powerOffVcpu(id: number): void { this.poweredOff.push(id); }
 

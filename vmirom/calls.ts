@@ -18,13 +18,23 @@
  * `exits` tells the translator whether code after the call may stay in the
  * same region: 'always' when the call changes what a region was specialised
  * on (CS, CPL, paging, segment caches, IOPL), may wait (Halt) or does not
- * return (IRET, SYSEXIT): such a call is never inlined; 'unless-queued' when
+ * return: such a call is never inlined; 'after' when it may be inlined but
+ * the region ends with it: IRET and SYSEXIT go wherever their frame or
+ * registers say, to another ring perhaps, and the engine looks the target
+ * up in the new mode and takes a pending interrupt first, as after the ROM
+ * path's `vmicall`; 'unless-queued' when
  * it may change the address space unless its CR3 load is only queued
  * (SetCR3 outside CPU deferred mode, and the calls that apply queued CPU
  * changes: a narrowing SetDeferredMode, FlushDeferredCalls): inlined code
  * goes on after it only while the region's code pages still map the same
  * frames; 'never' otherwise. Where a call makes interrupts deliverable its
  * description says so with `o.pollInterrupts()`.
+ *
+ * A call written as `fn` is inlined only when its row says `inlinable`
+ * (`callable(...)` below): generated code then calls that same function in
+ * place of the trip through the ROM (translator/inline/vmi.ts). Such a
+ * function must reach no device (lockstep runs it twice) and its `exits`
+ * must hold for it: IRET, SYSEXIT and CPUID are.
  *
  * Rules for both forms: every access that may fault happens before the
  * first change of state, so a fault re-runs the call cleanly (the entry in
@@ -41,7 +51,6 @@ import {
 } from '../cpu/system-ops.ts';
 import { cpuid, rdmsr, wrmsr } from '../semantics/families/system.ts';
 import { iretFrame } from '../semantics/families/far.ts';
-import { readPort, writePort } from '../semantics/families/io.ts';
 import { repPortString } from '../semantics/families/string.ts';
 import { VMICALL_OPCODE } from '../semantics/families/vmi.ts';
 import { CALL_NAMES, RELOC_CALL, RELOC_NONE, type CallName } from './abis.ts';
@@ -64,7 +73,9 @@ export interface SharedCall {
   readonly params: readonly string[];
   readonly sem?: CallSem;
   readonly fn?: CallFn;
-  readonly exits: 'never' | 'always' | 'unless-queued';
+  readonly exits: 'never' | 'always' | 'unless-queued' | 'after';
+  /** a hypervisor function (`fn`) generated code may call in place of the ROM path (see the module comment) */
+  readonly inlinable?: true;
 }
 
 /** bytes of a slot's `vmicall N` */
@@ -182,16 +193,24 @@ const getRelocationInfo: CallFn = (ctx, [n]) => {
 type Def = Omit<SharedCall, 'name'>;
 const ops = (params: string[], sem: CallSem, exits: SharedCall['exits'] = 'never'): Def => ({ params, sem, exits });
 const host = (params: string[], fn: CallFn, exits: SharedCall['exits'] = 'never'): Def => ({ params, fn, exits });
+/** a hypervisor function the inliner may call from generated code (it reaches no device; `exits` holds for it) */
+const callable = (params: string[], fn: CallFn, exits: SharedCall['exits'] = 'never'): Def => ({ params, fn, exits, inlinable: true });
 const nothing = ops([], () => {});
 
 const getCr = (n: 0 | 2 | 3 | 4) => ops([], (o) => o.cr(n));
-const portIn = (size: 1 | 2 | 4) => host(['port'], (ctx, [port]) => readPort(ctx.cpu, port & 0xffff, size));
-const portOut = (size: 1 | 2 | 4) => host(['value', 'port'], (ctx, [v, port]) => writePort(ctx.cpu, port & 0xffff, size, v));
+// the instructions' own port accesses (effects.ts), without the I/O permission check: the hypervisor acts;
+// a device may raise an interrupt when read or written (and, written, stop the machine or write memory: effects.ts)
+const portIn = (size: 1 | 2 | 4) => ops(['port'], (o, [port]) => {
+  const v = o.effect('portRead', port, o.c(size));
+  o.pollInterrupts();
+  return v;
+});
+const portOut = (size: 1 | 2 | 4) => ops(['value', 'port'], (o, [v, port]) => { o.effect('portWrite', port, o.c(size), v); });
 const portString = (size: 1 | 2 | 4, input: boolean) => host([], (ctx) => stringIo(ctx, size, input));
 
 const defs: Record<CallName, Def> = {
   Init: host([], (ctx) => init(ctx), 'always'),
-  CPUID: host([], (ctx) => {
+  CPUID: callable([], (ctx) => {
     const cpu = ctx.cpu;
     const leaf = cpu.regs[Reg.EAX];
     cpuid(cpu);
@@ -248,7 +267,8 @@ const defs: Record<CallName, Def> = {
   DisableInterrupts: ops([], (o) => o.setVif(o.c(0))),
   GetInterruptMask: ops([], (o) => o.select(o.vif(), o.c(IF), o.c(0))),
   SetInterruptMask: ops(['mask'], (o, [m]) => { o.setVif(o.ne(o.and(m, o.c(IF)), o.c(0))); o.pollInterrupts(); }),
-  IRET: host([], (ctx) => {
+  // the instruction's own iret, to the same ring or an outer one
+  IRET: callable([], (ctx) => {
     const cpu = ctx.cpu;
     const image = cpu.read(Seg.SS, (cpu.regs[Reg.ESP] + 8) | 0, 4);
     iretFrame(cpu, 4);
@@ -257,12 +277,12 @@ const defs: Record<CallName, Def> = {
       ctx.vif = (image & IF) !== 0;
       cpu.setFlag(IF, 1);
     }
-  }, 'always'),
-  SYSEXIT: host([], (ctx) => {
+  }, 'after'),
+  SYSEXIT: callable([], (ctx) => {
     // the user segments stop below the hypervisor's hole
     sysexit(ctx.cpu, ctx.flatLimit);
     ctx.vif = true;
-  }, 'always'),
+  }, 'after'),
   Pause: nothing,
   Halt: host([], (ctx) => {
     ctx.vif = true;

@@ -15,13 +15,16 @@
  * (generated code brings the retired-instruction count up to date first,
  * as the ROM path has it), whether it reaches a device model (lockstep
  * runs a region twice, so a call that does is left to the ROM path there),
- * and whether it may drop TLB entries or switch address spaces (after it
+ * whether it may drop TLB entries or switch address spaces (after it
  * the ROM path fetches the slot's `ret` and the caller's next instruction
- * afresh: inlined code checks that both are still where they were).
+ * afresh: inlined code checks that both are still where they were), and,
+ * for a port write, whether the device may stop the machine or write
+ * memory in response.
  */
 import { Access } from '../cpu/mmu.ts';
 import { writeCr3 } from '../cpu/system-ops.ts';
 import { writeSystem } from '../cpu/segments.ts';
+import { readPort, writePort } from '../semantics/families/io.ts';
 import { DEFER_CPU, DEFER_MMU, PAGE_TABLE_KINDS, type CpuChange, type VcpuVmi } from './state.ts';
 import { KERNEL_CPL } from './segs.ts';
 
@@ -97,6 +100,14 @@ export const ROM_EFFECTS = {
   apicWrite(ctx: VcpuVmi, reg: number, v: number): void {
     ctx.vcpu.apic.write(reg & 0xfff, v);
   },
+  /** IN, INB, INW: the `in` instruction's port read (no permission check: the hypervisor reads), zero-extended */
+  portRead(ctx: VcpuVmi, port: number, size: number): number {
+    return readPort(ctx.cpu, port & 0xffff, size);
+  },
+  /** OUT, OUTB, OUTW: the `out` instruction's port write */
+  portWrite(ctx: VcpuVmi, port: number, size: number, v: number): void {
+    writePort(ctx.cpu, port & 0xffff, size, v);
+  },
   /** GetCycleCounter: 0 real, 1 available, 2 stolen, anything else 0 (64 bits: the high word in ctx.high) */
   cycleCounter(ctx: VcpuVmi, counter: number): number {
     const v = counter === 0 ? ctx.machine.realTime() : counter === 1 ? ctx.vcpu.available() : counter === 2 ? ctx.vcpu.stolen() : 0n;
@@ -117,6 +128,15 @@ export interface EffectTraits {
   readonly device?: true;
   /** it may drop TLB entries or load CR3: code is fetched afresh after it */
   readonly tlb?: true;
+  /**
+   * it may raise an interrupt or make the machine want the vCPU back (a
+   * stop, a reset: the debug-exit and reset ports): inlined code leaves at
+   * the slot's `ret` when it did, where the ROM path's `vmicall` ends its
+   * block and the engine looks
+   */
+  readonly yields?: true;
+  /** a device may write guest memory in response (fw-cfg's DMA): code is checked afterwards, as after a store */
+  readonly dma?: true;
 }
 
 export const EFFECT_TRAITS: Readonly<Record<EffectName, EffectTraits>> = {
@@ -133,5 +153,7 @@ export const EFFECT_TRAITS: Readonly<Record<EffectName, EffectTraits>> = {
   flushDeferred: { tlb: true },
   apicRead: { value: true, clock: true, device: true },
   apicWrite: { clock: true, device: true },
+  portRead: { value: true, clock: true, device: true },
+  portWrite: { clock: true, device: true, yields: true, dma: true },
   cycleCounter: { value: true, clock: true },
 };

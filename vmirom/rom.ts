@@ -71,6 +71,7 @@ export class VmiRom implements RomShared {
   /** per vCPU, in machine.vcpus order */
   readonly vcpus: VcpuVmi[];
   private readonly ops: RomOps[];
+  private readonly opsOf = new Map<VcpuVmi, RomOps>();
   private readonly timing: boolean;
 
   constructor(readonly machine: MachineApi, opts: RomOptions = {}) {
@@ -83,6 +84,7 @@ export class VmiRom implements RomShared {
     this.image = buildRomImage(this.abi);
     this.vcpus = machine.vcpus.map((v) => new VcpuVmi(this, v));
     this.ops = this.vcpus.map((ctx) => new RomOps(ctx));
+    this.vcpus.forEach((ctx, k) => this.opsOf.set(ctx, this.ops[k]));
   }
 
   get version(): string {
@@ -120,6 +122,18 @@ export class VmiRom implements RomShared {
     const ns = this.timing ? Math.round((now() - t0) * 1e6) : 0;
     this.stats.record(call.call, site, ctx.vcpu.id, ns);
     this.profile?.called(ctx, call.call, site, t0, ns);
+  }
+
+  /**
+   * Run the call at `entry` on a vCPU exactly as `dispatch` runs it
+   * (`invoke`: parameters, the call's one function or description, result,
+   * clobbers), without the CPL check the claim made already and without
+   * counting it: a call inlined as a call of its function
+   * (translator/inline/vmi.ts), which counts itself. EIP is at the slot's
+   * `ret` and the registers are in the CPU, as for the ROM path.
+   */
+  runInlined(ctx: VcpuVmi, entry: number): void {
+    invoke(this.opsOf.get(ctx)!, this.abi.byEntry(entry)!);
   }
 
   /**

@@ -73,6 +73,8 @@ export interface RomShared {
   readonly inlinedSites: InlinedSites;
   /** the profiler's hooks, when one is attached */
   profile?: VmiProfileHooks;
+  /** run the call at `entry` on `ctx` as the ROM path does, uncounted (rom.ts; an inlined call of a hypervisor function) */
+  runInlined(ctx: VcpuVmi, entry: number): void;
 }
 
 /** One queued CPU-mode change, applied in the order made. */

@@ -86,6 +86,24 @@ export const H = {
   /** Would the CPU take an external interrupt now (cpu/interrupts.ts)? */
   irq: (cpu: Cpu): boolean => deliverableInterrupt(cpu) >= 0,
 
+  /**
+   * An inlined VMI call of a hypervisor function (translator/inline/vmi.ts):
+   * the ROM path's own entry, state in the CPU and EIP at the slot's `ret`,
+   * as for a helper row; a machine stop inside it leaves the state the
+   * interpreter leaves.
+   */
+  vmiCall(v: VcpuVmi, entry: number): void {
+    try {
+      v.rom.runInlined(v, entry);
+    } catch (e) {
+      noteStop(v.cpu, e);
+      throw e;
+    }
+  },
+
+  /** After an inlined call that reached a device: an interrupt to take, or the machine wants the vCPU back (a stop, a reset)? */
+  vmiLeave: (v: VcpuVmi): boolean => deliverableInterrupt(v.cpu) >= 0 || v.machine.yieldRequested,
+
   /** run a helper row exactly as the interpreter does (EIP already at the next instruction) */
   exec(cpu: Cpu, i: Instr): void {
     admit(cpu, i);

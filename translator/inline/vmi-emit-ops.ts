@@ -21,12 +21,16 @@
  *   the clock, by bringing `cpu.instructions` to what the called path has at
  *   that point (`clockSync`, set by the inliner for the step being emitted);
  * - `pollInterrupts()`: noted (`polled`); the inliner leaves the region
- *   at the slot's `ret` when an interrupt is deliverable. An effect that may drop
+ *   at the slot's `ret` when an interrupt is deliverable; an effect that may
+ *   stop the machine is noted too (`yields`: the inliner then also leaves
+ *   when the machine wants the vCPU back). An effect that may drop
  *   TLB entries is noted too (`refetches`): the inliner checks after the
- *   call that code is still fetched from where it was.
+ *   call that code is still fetched from where it was. After an effect
+ *   whose device may write memory (`dma`), `smc` tells whether it wrote
+ *   translated code, as after a slow-path store.
  *
  * Made by the VMI inliner (vmi.ts) as the emitter of every region it
- * compiles for; only the inliner reads `polled` and `refetches` and sets
+ * compiles for; only the inliner reads `polled`, `refetches` and `yields` and sets
  * `clockSync`.
  */
 import type { VmiOps } from '../../vmirom/ops.ts';
@@ -53,6 +57,8 @@ export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
   polled = false;
   /** an effect emitted may drop TLB entries or switch address spaces */
   refetches = false;
+  /** an effect emitted may raise an interrupt or make the machine want the vCPU back (effects.ts `yields`) */
+  yields = false;
 
   constructor(ctx: EmitContext, private readonly phys: PhysFacts) {
     super(ctx);
@@ -108,10 +114,15 @@ export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
     }
     this.mayThrow = true;
     if (traits.tlb) this.refetches = true;
+    if (traits.yields) this.yields = true;
     const c = call(vmiEffect(name), [param('vmi'), ...args]);
-    if (traits.value) return this.fresh(c);
-    this.out.push(exprStmt(c));
-    return num(0);
+    const v = traits.value ? this.fresh(c) : (this.out.push(exprStmt(c)), num(0));
+    if (traits.dma) {
+      // a device wrote memory: translated code there is stale, as after a slow-path store
+      this.stored = true;
+      this.out.push(assign(local('smc'), bin('!==', memoryField(CODE_EPOCH), local('epoch'))));
+    }
+    return v;
   }
 
   effect64(name: EffectName, ...args: Expr[]): [Expr, Expr] {

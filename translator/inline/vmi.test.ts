@@ -10,7 +10,7 @@
  * at the call, lockstep.
  */
 import { describe, expect, it } from 'vitest';
-import { testWorld, LAYOUT, ROM_AT, handlerAt, vectorAt, type World } from '../../spec-tests/world.ts';
+import { testWorld, LAYOUT, ROM_AT, SEL, handlerAt, vectorAt, type World } from '../../spec-tests/world.ts';
 import { FakeBus } from '../../spec-tests/fake-machine.ts';
 import { Engine, DEFAULT_ENGINE_OPTIONS } from '../engine/engine.ts';
 import { ABIS, CALL_NAMES, type AbiCall, type VmiAbi } from '../../vmirom/abis.ts';
@@ -111,11 +111,11 @@ function compare(abi: VmiAbi, build: (a: Asm) => void, prepare: (s: Side) => voi
 const slot = (abi: VmiAbi, name: string): number => callAddress(abi, ROM_AT, name);
 const inlinedCount = (s: Side, name: string): number => s.ctx.inlined[CALL_NAMES.indexOf(name as (typeof CALL_NAMES)[number])];
 
-/** Every call of an ABI the inliner takes: written against VmiOps, returning, not leaving the region by its row. */
+/** Every returning call of an ABI the inliner takes: written against VmiOps or an inlinable function, not leaving the region by its row. */
 function inlinable(abi: VmiAbi): AbiCall[] {
   return abi.calls.filter((c) => {
     const s = SHARED_CALLS[c.call];
-    return s.sem !== undefined && s.exits !== 'always' && !c.conv.jump;
+    return (s.sem !== undefined || s.inlinable) && s.exits !== 'always' && !c.conv.jump;
   });
 }
 
@@ -392,5 +392,187 @@ describe('profiling inlined calls', () => {
     expect(heard.map((h) => h.slot)).toEqual([1, 2, 3]);
     expect(heard.every((h) => h.ebp === 0x7000)).toBe(true);
     expect(sites.map(hits)).toEqual([0, 0]);
+  });
+});
+
+/** The instruction's own iret and sysexit, jumped to (IRET, SYSEXIT), and the port calls' devices. */
+describe('IRET, SYSEXIT and port I/O inlined', () => {
+  /** Push an IRET frame (`outer`: with SS:ESP, to CPL 3) whose EIP is just past the jump to IRET, and jump there. */
+  function iretTo(a: Asm, abi: VmiAbi, flags: number, how: 'jmp' | 'jmpPtr', outer = false, cs: number = outer ? SEL.CODE3 : SEL.CODE0): number {
+    if (outer) a.push(SEL.DATA3).push(LAYOUT.esp3);
+    const target = a.pc + 15 + (how === 'jmp' ? 5 : 6);
+    a.push(flags).push(cs).push(target);
+    if (how === 'jmp') a.jmp(slot(abi, 'IRET')); else a.jmpPtr(DATA + 0x100);
+    return target;
+  }
+  /** The pointer `jmpPtr` jumps through, and the code pages user-accessible (a return to CPL 3 runs there). */
+  const prepareFor = (abi: VmiAbi, name: string) => (s: Side) => {
+    s.w.mem.write(DATA + 0x100, 4, slot(abi, name));
+    s.w.mem.write(LAYOUT.pd, 4, LAYOUT.pt | 7);
+    s.w.mem.write(LAYOUT.pt + 4, 4, CODE | 7);
+  };
+
+  for (const abi of Object.values(ABIS)) {
+    it(`${abi.id}: IRET to the same ring, by jmp and through a pointer, the virtual IF from the popped flags`, () => {
+      for (const how of ['jmp', 'jmpPtr'] as const) {
+        for (const flags of [0x2, 0x202, 0x8d7]) {
+          const { inl } = compare(abi, (a) => { a.mov(0, 0x1111); iretTo(a, abi, flags, how); a.mov(6, 0x6666); }, prepareFor(abi, 'IRET'));
+          expect(inlinedCount(inl, 'IRET'), `${how} ${flags}`).toBe(1);
+          expect(inl.w.rom!.stats.count('IRET')).toBe(0);
+          expect(inl.ctx.vif).toBe((flags & 0x200) !== 0);
+          // a flags-only jump: EAX kept, and the code after the return ran
+          expect([inl.w.cpu.regs[0], inl.w.cpu.regs[6]]).toEqual([0x1111, 0x6666]);
+        }
+      }
+    });
+
+    it(`${abi.id}: IRET to CPL 3 (SS:ESP popped, data segments nulled) and SYSEXIT to CPL 3`, () => {
+      const ring3 = compare(abi, (a) => { iretTo(a, abi, 0x202, 'jmp', true); a.mov(6, 0x6666); }, prepareFor(abi, 'IRET'));
+      expect(ring3.inl.w.cpu.cpl).toBe(3);
+      expect(ring3.inl.w.cpu.regs[4]).toBe(LAYOUT.esp3);
+      expect(ring3.inl.w.cpu.regs[6]).toBe(0x6666);
+      expect(inlinedCount(ring3.inl, 'IRET')).toBe(1);
+      const sysexit = compare(abi, (a) => {
+        const target = a.pc + 10 + 6;
+        a.mov(2, target).mov(1, LAYOUT.esp3).jmpPtr(DATA + 0x100);
+        a.mov(6, 0x7777);
+      }, (s) => { prepareFor(abi, 'SYSEXIT')(s); s.w.cpu.sysenterCs = SEL.CODE0; });
+      expect(sysexit.inl.w.cpu.cpl).toBe(3);
+      expect(sysexit.inl.w.cpu.regs[6]).toBe(0x7777);
+      expect(sysexit.inl.ctx.vif).toBe(true);
+      expect(inlinedCount(sysexit.inl, 'SYSEXIT')).toBe(1);
+    });
+  }
+
+  it('a faulting IRET faults at the slot\'s vmicall with the frame intact, as on the ROM path', () => {
+    const abi = ABIS.linux3;
+    let target = 0;
+    // CS 0x30 lies past the GDT's limit: #GP(0x30)
+    const { inl } = compare(abi, (a) => { target = iretTo(a, abi, 0x202, 'jmp', false, 0x30); }, prepareFor(abi, 'IRET'));
+    const cpu = inl.w.cpu;
+    expect(inl.w.vectorTaken()).toBe(13);
+    const esp = cpu.regs[4];
+    expect(inl.w.r32(esp)).toBe(0x30);
+    expect(inl.w.r32(esp + 4) >>> 0).toBe(slot(abi, 'IRET'));
+    expect(inl.w.r32(esp + 16)).toBe(target);
+    expect(inlinedCount(inl, 'IRET')).toBe(0);
+    expect(inl.engine.compiler.inlined.get('IRET')).toBe(1);
+  });
+
+  it('an interrupt pending when IRET sets the virtual IF is taken at the return address, as on the ROM path', () => {
+    const abi = ABIS.proposal;
+    const [ref, inl] = [side(abi, false), side(abi, true)];
+    const a = new Asm(CODE);
+    const target = iretTo(a, abi, 0x202, 'jmp');
+    a.mov(0, 1);
+    a.end();
+    for (const s of [ref, inl]) {
+      s.w.mem.load(CODE, new Uint8Array(a.bytes));
+      s.w.cpu.eip = CODE;
+      s.bus.pending.push(0x40);
+    }
+    const steps = interpret(ref, handlerAt(0x40), true);
+    ref.w.interp.run(20);
+    inl.engine.run(steps + 20);
+    expect(differences(ref, inl)).toEqual([]);
+    expect(inl.w.cpu.eip).toBe(handlerAt(0x40));
+    expect(inl.w.r32(inl.w.cpu.regs[4])).toBe(target);
+    expect(inl.w.cpu.regs[0]).not.toBe(1);
+    expect(inlinedCount(inl, 'IRET')).toBe(1);
+  });
+
+  /** OUTB to port 0x80 with the value 0x55, then `mov edi, 1`; the side's device does `onWrite` (on both sides). */
+  function outb(onWrite: (s: Side) => void, opts: { vif?: boolean } = {}) {
+    const abi = ABIS.vmware13;
+    const [ref, inl] = [side(abi, false), side(abi, true)];
+    const a = new Asm(CODE);
+    a.mov(0, 0x55).mov(2, 0x80).call(slot(abi, 'OUTB'));
+    const after = a.pc;
+    a.mov(7, 1);
+    const end = a.end();
+    for (const s of [ref, inl]) {
+      s.w.mem.load(CODE, new Uint8Array(a.bytes));
+      s.w.cpu.eip = CODE;
+      s.ctx.vif = !!opts.vif;
+      const m = s.w.machine!;
+      const write = m.portWrite.bind(m);
+      m.portWrite = (port, size, v) => { write(port, size, v); onWrite(s); };
+    }
+    return { abi, ref, inl, after, end };
+  }
+
+  it('OUTB: a device that raises an interrupt has it taken at the slot\'s ret, as on the ROM path', () => {
+    const { abi, ref, inl } = outb((s) => s.bus.pending.push(0x40), { vif: true });
+    const steps = interpret(ref, handlerAt(0x40), true);
+    ref.w.interp.run(20);
+    inl.engine.run(steps + 20);
+    expect(differences(ref, inl)).toEqual([]);
+    expect(inl.w.cpu.eip).toBe(handlerAt(0x40));
+    expect(inl.w.r32(inl.w.cpu.regs[4]) >>> 0).toBe(slot(abi, 'OUTB') + 3);
+    expect(inl.w.machine!.portWrites).toEqual([[0x80, 1, 0x55]]);
+    expect(inlinedCount(inl, 'OUTB')).toBe(1);
+  });
+
+  it('OUTB: a device that stops the machine (debug exit) ends the slice at the slot\'s ret, as on the ROM path', () => {
+    const { abi, ref, inl } = outb((s) => s.w.machine!.stop('debug exit', 0));
+    // the ROM path translated too: both engines honour the stop between regions
+    for (const s of [ref, inl]) s.engine.run(100, () => s.w.machine!.yieldRequested);
+    expect(differences(ref, inl)).toEqual([]);
+    expect(inl.w.cpu.eip).toBe(slot(abi, 'OUTB') + 3);
+    expect(inl.w.cpu.regs[7]).toBe(0);
+    expect(inlinedCount(inl, 'OUTB')).toBe(1);
+  });
+
+  it('OUTB: a device that writes the code after the call (DMA) runs the new code, as on the ROM path', () => {
+    const { ref, inl, after, end } = outb((s) => s.w.mem.write(after + 1, 4, 2));
+    inl.engine.run(interpret(ref, end));
+    expect(differences(ref, inl)).toEqual([]);
+    expect(inl.w.cpu.regs[7]).toBe(2);
+    expect(inlinedCount(inl, 'OUTB')).toBe(1);
+  });
+
+  it('lockstep compares IRET and CPUID inlined with the ROM path; INB and OUTB reach a device and stay with the ROM', () => {
+    for (const abi of Object.values(ABIS)) {
+      const s = side(abi, true, { lockstep: true });
+      const a = new Asm(CODE);
+      a.mov(6, 3);
+      const loop = a.pc;
+      a.mov(0, 0).call(slot(abi, 'CPUID'));
+      iretTo(a, abi, 0x202, 'jmp');
+      // Linux's API 3.0 has no port calls
+      const ports = abi.calls.some((c) => c.call === 'INB');
+      if (ports) a.mov(2, 0x80).call(slot(abi, 'INB')).mov(2, 0x80).call(slot(abi, 'OUTB'));
+      a.raw(0x4e, 0x0f, 0x85, ...le(loop - (a.pc + 7))); // dec esi; jnz loop (CPUID writes EBX)
+      const end = a.end();
+      s.w.mem.load(CODE, new Uint8Array(a.bytes));
+      s.w.cpu.eip = CODE;
+      s.engine.run(200);
+      expect(s.w.cpu.eip, abi.id).toBe(end);
+      const sites = s.engine.compiler.inlined;
+      expect(sites.get('IRET'), abi.id).toBeGreaterThan(0);
+      expect(sites.get('CPUID'), abi.id).toBeGreaterThan(0);
+      expect(sites.has('INB') || sites.has('OUTB'), abi.id).toBe(false);
+      expect(s.engine.stats.lockstepInlinedCalls, abi.id).toBeGreaterThan(0);
+      expect(s.w.rom!.stats.count('IRET') + s.w.rom!.stats.count('CPUID'), abi.id).toBe(6);
+    }
+  });
+
+  it('profiling counts IRET at site -1, where the ROM path counts a call that was jumped to', () => {
+    const abi = ABIS.proposal;
+    const s = side(abi, true, { profile: 'count' });
+    const heard: number[] = [];
+    s.w.rom!.profile = { inlined: (_c, slot) => heard.push(slot), called() {}, flushed() {}, delivered() {} } satisfies VmiProfileHooks;
+    const a = new Asm(CODE);
+    iretTo(a, abi, 0x2, 'jmp');
+    const end = a.end();
+    s.w.mem.load(CODE, new Uint8Array(a.bytes));
+    s.w.cpu.eip = CODE;
+    s.engine.run(20);
+    expect(s.w.cpu.eip).toBe(end);
+    const table = s.w.rom!.inlinedSites.sites;
+    const k = table.findIndex((t) => t.name === 'IRET');
+    expect(table[k].site).toBe(-1);
+    expect(s.ctx.siteHits[k]).toBe(1);
+    expect(heard).toEqual([]);
   });
 });

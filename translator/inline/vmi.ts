@@ -71,7 +71,7 @@ import type { EmitContext, EmitOps } from '../emit/emit-ops.ts';
 import { ProbeOps } from '../emit/probe-ops.ts';
 import type { CallSite, ClaimedCall } from '../emit/instr.ts';
 import { fetchFrame } from '../emit/host.ts';
-import { hostFn, local, param, vmiField, type FactoryArgs } from '../emit/abi.ts';
+import { ALL_REGS, CODE_EPOCH, cpuField, hostFn, local, memoryField, param, reload, spill, vmiField, type FactoryArgs } from '../emit/abi.ts';
 import { Reg } from '../../isa/instr.ts';
 import type { InlineProfile } from '../../vmirom/profile-hooks.ts';
 import { assign, bin, call, exprStmt, ifStmt, index, logical, num, unary, type Expr } from '../emit/ast.ts';
@@ -146,19 +146,24 @@ export class VmiInliner implements CallSiteInliner {
     const offset = (frame | (callee.target & 0xfff)) - this.rom.address;
     if (frame < 0 || offset < 0 || offset >= ROM_SIZE) return undefined;
     const abiCall = this.rom.abi.atOffset(offset);
-    if (!abiCall || abiCall.conv.jump) return undefined;
+    // IRET and SYSEXIT are jumped to (a frame on the stack): a call to one is left to the ROM
+    if (!abiCall || (abiCall.conv.jump && i.row.flow !== 'jump')) return undefined;
     const shared = SHARED_CALLS[abiCall.call];
-    if (!shared.sem || shared.exits === 'always') return undefined;
+    if (!(shared.sem || shared.inlinable) || shared.exits === 'always') return undefined;
     if (limits.excludeExternal && this.device(abiCall)) return undefined;
     const call = new InlinedVmiCall(i, abiCall, callee, frame);
     if (this.profile !== 'off') {
       const site = call.transfers ? -1 : i.next >>> 0;
-      call.profileAs(this.rom.inlinedSites.index(site, abiCall.call), this.profile === 'report' || call.transfers);
+      // IRET and SYSEXIT have no return address: the ROM path counts them at site -1, and so do they
+      const reports = !abiCall.conv.jump && (this.profile === 'report' || call.transfers);
+      call.profileAs(this.rom.inlinedSites.index(site, abiCall.call), reports);
     }
     return call;
   }
 
   private device(c: AbiCall): boolean {
+    // an inlinable hypervisor function reaches no device (calls.ts)
+    if (!SHARED_CALLS[c.call].sem) return false;
     let d = this.reachesDevice.get(c);
     if (d === undefined) {
       const probe = new DeviceProbe(4);
@@ -180,7 +185,8 @@ class InlinedVmiCall implements ClaimedCall {
 
   constructor(private readonly i: Instr, private readonly call: AbiCall, private readonly callee: Callee, private readonly frame: number) {
     this.name = call.call;
-    this.calleeEips = [callee.target, (callee.target + VMICALL_BYTES) | 0];
+    // IRET and SYSEXIT never reach their slot's ret
+    this.calleeEips = call.conv.jump ? [callee.target] : [callee.target, (callee.target + VMICALL_BYTES) | 0];
     this.transfers = i.row.flow === 'jump';
   }
 
@@ -207,19 +213,31 @@ class InlinedVmiCall implements ClaimedCall {
     if (!this.transfers) o.push(next, 4);
     this.guard(o, at, target);
     o.out.push(...at.faultPoint(1));
-    o.clockSync = at.syncInstructions(1);
+    const ret = (this.callee.target + VMICALL_BYTES) | 0;
     o.polled = false;
     o.refetches = false;
-    invokeSem(o, this.call);
-    o.clockSync = undefined;
+    o.yields = false;
+    if (SHARED_CALLS[this.call.call].sem) {
+      o.clockSync = at.syncInstructions(1);
+      invokeSem(o, this.call);
+      o.clockSync = undefined;
+    } else {
+      this.emitFunctionCall(o, at, ret);
+    }
     o.out.push(assign(index(vmiField('inlined'), num(CALL_NAMES.indexOf(this.call.call))), num(1), '+='));
     this.emitProfile(o);
+    // IRET, SYSEXIT: the region leaves for wherever they went, in whatever mode they left; an indirect exit, whose
+    // per-site target the engine takes only when it is right for the new CS:EIP and mode
+    if (this.call.conv.jump) { o.out.push(...at.exitAfter(1, cpuField('eip'), true)); return; }
+    // a function that wrote translated code (none does yet) leaves at the slot's ret
+    if (!SHARED_CALLS[this.call.call].sem) o.out.push(ifStmt(bin('!==', memoryField(CODE_EPOCH), local('epoch')), at.exitAfter(1, num(ret))));
     // after a TLB flush or an address-space switch the slot's ret is fetched afresh: from the ROM still?
     const refetch = o.refetches || SHARED_CALLS[this.call.call].exits === 'unless-queued';
-    const ret = this.calleeEips[1];
     if (refetch) o.out.push(ifStmt(unary('!', this.fetchesRom(ret)), at.exitAfter(1, num(ret))));
-    // an interrupt the call let through is taken where the ROM path takes it: at the slot's ret, before it runs
-    if (o.polled) o.out.push(ifStmt(call(hostFn('irq'), [local('cpu')]), at.exitAfter(1, num(ret))));
+    // an interrupt the call let through (or a stop a device asked for) is taken where the ROM path
+    // takes it: at the slot's ret, before it runs
+    if (o.yields) o.out.push(ifStmt(call(hostFn('vmiLeave'), [param('vmi')]), at.exitAfter(1, num(ret))));
+    else if (o.polled) o.out.push(ifStmt(call(hostFn('irq'), [local('cpu')]), at.exitAfter(1, num(ret))));
     o.out.push(...at.faultPoint(2));
     const popped = o.pop(4);
     // a call returns here unless its return address was changed; a tail call returns to its function's caller
@@ -227,6 +245,26 @@ class InlinedVmiCall implements ClaimedCall {
     if (!this.transfers) o.if_(bin('!==', popped, next), () => o.out.push(...at.exitAfter(2, popped, true)));
     if (refetch) o.out.push(...at.exitUnlessMapped(2, back));
     if (this.transfers) o.jump(popped, 4);
+  }
+
+  /**
+   * Step 1 of a call written as a hypervisor function (calls.ts
+   * `inlinable`): that function, called from generated code as a helper
+   * row is (every register and the flags in the CPU, the instructions
+   * retired before the `vmicall`, EIP at the slot's `ret`, as the ROM path
+   * has them), and the state read back. A fault inside it leaves the CPU as
+   * it found it (the functions check before they change anything).
+   */
+  private emitFunctionCall(o: VmiEmitOps, at: CallSite, ret: number): void {
+    o.regsRead = ALL_REGS;
+    o.regsWritten = ALL_REGS;
+    o.mayThrow = true;
+    o.out.push(
+      ...spill(ALL_REGS), at.syncInstructions(1), assign(cpuField('eip'), num(ret)),
+      exprStmt(call(hostFn('vmiCall'), [param('vmi'), num(this.call.entry)])),
+      ...reload(ALL_REGS),
+    );
+    o.flags = { lz: null, last: null };
   }
 
   /** Is code at `lin` (in the slot) fetched from the ROM's frame now: the TLB, else a page walk (which sets the accessed bit a fetch sets)? */
