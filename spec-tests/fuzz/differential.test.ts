@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { campaignInChunks, CAMPAIGN_TIMEOUT_MS, caseFromSeed, Differential } from './differential.ts';
-import { AVOID_KNOWN, POOL } from './generate.ts';
+import { AVOID_KNOWN, POOL, Rng, VMI_POOL, vmiUnit } from './generate.ts';
 
 describe('differential fuzzing: interpreter vs translator (threshold 0)', () => {
   it('50,000 sequences from seed 1 agree', async () => {
@@ -32,6 +32,22 @@ describe('differential fuzzing: interpreter vs translator (threshold 0)', () => 
     // the system paths: MSRs, performance counters, CR reads and DR moves, but no CR write
     for (const mn of ['rdmsr', 'wrmsr', 'rdpmc']) expect(POOL.some((r) => r.mn === mn)).toBe(true);
     expect(POOL.filter((r) => r.family === 'descriptors').map((r) => r.opcodeText).sort()).toEqual(['0F 20', '0F 21', '0F 23']);
+  });
+
+  it('draws IRET, CPUID and the port calls among its VMI calls; sequences of them agree, inlined', () => {
+    const names = ['IRET', 'CPUID', 'INB', 'OUTB', 'IN', 'OUTW'];
+    for (const n of names) expect(VMI_POOL.some((c) => c.call === n), n).toBe(true);
+    const d = new Differential();
+    for (let seed = 1; seed <= 60; seed++) {
+      const c = caseFromSeed(seed, AVOID_KNOWN, 4);
+      const rng = new Rng(seed);
+      // the case's own units with one of these calls in front, and twice IRET
+      const pick = VMI_POOL.filter((v) => names.includes(v.call));
+      const units = [vmiUnit(rng, rng.pick(pick)), ...c.units, vmiUnit(rng, VMI_POOL.find((v) => v.call === 'IRET'))];
+      const o = d.run(c, units);
+      expect(o.diff, `seed ${seed}`).toEqual([]);
+    }
+    for (const n of ['IRET', 'CPUID', 'INB', 'OUTB']) expect(d.engine.compiler.inlined.get(n), n).toBeGreaterThan(0);
   });
 
   it('a case is reproducible from its seed alone', () => {

@@ -41,6 +41,7 @@ import { callAddress } from '../../vmirom/symbols.ts';
 
 const rows = TABLE.rows;
 import { K, Sz, type Operand } from '../../isa/operands.ts';
+import { ARITH, DF, IF } from '../../isa/eflags.ts';
 
 /**
  * Where things are in the sandbox's physical (= linear) memory; the
@@ -365,10 +366,15 @@ export function encodeRow(rng: Rng, row: Row, avoid: Avoid = AVOID_NONE): Unit {
 
 // ---- VMI calls ------------------------------------------------------------------
 
-/** The sandbox ROM's calls the translator may inline: written against VmiOps, not leaving the region, returning. */
+/**
+ * The sandbox ROM's calls the translator may inline: written against
+ * VmiOps or an inlinable function, not leaving the region but IRET (to the
+ * same ring, its frame built by the unit; SYSEXIT would leave the sandbox's
+ * ring for good).
+ */
 export const VMI_POOL: readonly AbiCall[] = PROPOSAL.calls.filter((c) => {
   const s = SHARED_CALLS[c.call];
-  return c.number !== undefined && s.sem !== undefined && s.exits !== 'always' && !c.conv.jump;
+  return c.number !== undefined && (s.sem !== undefined || s.inlinable) && s.exits !== 'always' && (!c.conv.jump || c.call === 'IRET');
 });
 
 /** Where call `c`'s code is in the sandbox. */
@@ -392,6 +398,27 @@ function vmiArg(rng: Rng, name: string): number {
 
 const REG_OF: Partial<Record<Src, number>> = { eax: 0, ecx: 1, edx: 2 };
 const CALL_ROW = rows.find((r) => r.mn === 'call' && r.operands[0]?.kind === K.J)!;
+const JMP_ROW = rows.find((r) => r.mn === 'jmp' && r.operands[0]?.kind === K.J && r.operands[0].size !== Sz.b)!;
+/** the flags an IRET frame may carry in the sandbox: arithmetic, DF, IF (no TF, NT, VM: single steps, task returns, v86) */
+const IRET_FLAGS = ARITH | DF | IF;
+
+/**
+ * IRET to the same ring: a frame (EFLAGS, `push cs`, or now and then a
+ * selector past the GDT's limit: #GP at the slot) whose EIP is the end of
+ * the unit, then a jump to the slot, direct or through the pointer table.
+ */
+function iretUnit(rng: Rng, c: AbiCall): Unit {
+  const flags = 0x2 | (rng.u32() & IRET_FLAGS);
+  const cs = rng.chance(0.1) ? [0x68, ...le(0x30, 4)] : [0x0e];
+  const pointer = LAYOUT.vmiPointers + 4 * VMI_POOL.indexOf(c);
+  const viaPointer = rng.chance(0.5);
+  const length = 5 + cs.length + 5 + (viaPointer ? 6 : 5);
+  const tail = (at: number): number[] => [
+    0x68, ...le(flags, 4), ...cs, 0x68, ...le(at + length, 4),
+    ...(viaPointer ? [0xff, 0x25, ...le(pointer, 4)] : [0xe9, ...le(vmiSlot(c) - (at + length), 4)]),
+  ];
+  return { bytes: [], tail: { length, bytes: tail }, row: JMP_ROW, vmi: c.name };
+}
 
 /**
  * One VMI call with its parameters: registers loaded, stack parameters
@@ -399,6 +426,7 @@ const CALL_ROW = rows.find((r) => r.mn === 'call' && r.operands[0]?.kind === K.J
  * parameters dropped again with `lea esp, [esp + n]` (flags untouched).
  */
 export function vmiUnit(rng: Rng, c: AbiCall = rng.pick(VMI_POOL)): Unit {
+  if (c.conv.jump) return iretUnit(rng, c);
   const params = SHARED_CALLS[c.call].params;
   const pre: number[] = [];
   const pushes: number[] = [];
