@@ -46,7 +46,7 @@ export function abiTableMarkdown(): string {
   ];
   for (const name of CALL_NAMES) {
     const shared = SHARED_CALLS[name];
-    const form = `${shared.sem ? '`VmiOps`' : 'host'}${shared.exits === 'never' ? '' : `, exits ${shared.exits}`}`;
+    const form = `${shared.sem ? '`VmiOps`' : shared.inlinable ? 'host, inlinable' : 'host'}${shared.exits === 'never' ? '' : `, exits ${shared.exits}`}`;
     const cells = ABI_IDS.map((id) => cell(ABIS[id].calls.filter((c) => c.call === name), shared.params));
     lines.push(`| ${name}(${shared.params.join(', ')}) | ${form} | ${cells.join(' | ')} |`);
   }

@@ -10,8 +10,10 @@
  * indirect one) must be the
  * start of a call's code in the ROM, as the CPU fetches it now (through the
  * guest's page tables: wherever the guest maps the ROM), and the call must
- * be written against `VmiOps` (vmirom/calls.ts `sem`) and not leave the
- * region by its table row (`exits: 'always'`). Under lockstep a call that
+ * be written against `VmiOps` (vmirom/calls.ts `sem`) or be a host
+ * function its row marks `inlinable` (CPUID, IRET, SYSEXIT), and not leave
+ * the region by its table row (`exits: 'always'`); IRET and SYSEXIT,
+ * entered by jump, only from a `jmp`. Under lockstep a call that
  * reaches a device model is left to the ROM path (its description reaches
  * an effect with the `device` trait), since lockstep runs a region twice.
  * Everything is keyed on the shared call, so every ABI the ROM serves is
@@ -29,8 +31,12 @@
  *      `VmiEmitOps` (vmi-emit-ops.ts): parameters from the registers and
  *      the stack as the ABI's convention names them, the call's one
  *      description, its result, and the clobbered registers set to the same
- *      `0xDEAD0000 | N` the ROM path writes. A fault here is reported at the
- *      `vmicall` with the return address pushed, as on the ROM path.
+ *      `0xDEAD0000 | N` the ROM path writes; for a host function, a call of
+ *      the ROM path's own entry from generated code (`h.vmiCall`, the state
+ *      in the CPU as for a helper row). A fault here is reported at the
+ *      `vmicall` with the return address pushed, as on the ROM path. IRET
+ *      and SYSEXIT end here: the region leaves for where they went, as an
+ *      indirect exit (the engine goes on in whatever mode they left).
  *   2  the slot's `ret`: the return address is popped; if something changed
  *      it, the region leaves for what was popped. After a tail call the
  *      region goes where the `ret` takes it (an indirect jump).
@@ -41,7 +47,9 @@
  * region at the slot's `ret` when one is deliverable, where the engine takes
  * it exactly as the ROM path does (the interrupt frame holds the `ret`'s
  * address, the call's return address above it; the handler's `iret`
- * resumes at the `ret`). A call that may have dropped TLB entries or
+ * resumes at the `ret`); after a port write (an effect with `yields`) it
+ * also leaves there when the machine wants the vCPU back (a stop, a reset),
+ * as the ROM path's `vmicall` ends its block. A call that may have dropped TLB entries or
  * switched address spaces (an effect with the `tlb` trait, or a row saying
  * `exits: 'unless-queued'`) is followed by what the ROM path's fetches
  * after it would show: before its `ret`, the slot must still be fetched from the ROM
