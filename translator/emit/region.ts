@@ -24,7 +24,7 @@ import { hasStaticTarget, type Block } from '../region/discover.ts';
 import { EmitOps, type EmitContext } from './emit-ops.ts';
 import { emitInstruction, HOWS, type ClaimedCall, type How } from './instr.ts';
 import {
-  budgetCheck, countInstructions, dispatch, exitTo, goToBlock, mappingCheck, repeatBlock,
+  budgetCheck, countInstructions, dispatch, exitTo, fetchCheck, goToBlock, mappingCheck, repeatBlock,
 } from './statements.ts';
 import { GLOBALS, LABELS, LOCALS, cpuField, cpuReg, local, param, perInstruction, prologue, spill } from './abi.ts';
 import { assign, bin, block, id, ifStmt, index, litValue, num, ret, type Expr, type Stmt } from './ast.ts';
@@ -159,7 +159,12 @@ class RegionEmitter {
       const exitAfter = (t: Expr, step = eips.length - 1, indirect = false) => this.exitTo(t, after + eips.length - 1 - step, indirect);
       const code = emitInstruction(i, {
         ops: this.ops, ip, liveOut: this.plan.liveOut[k][n], claim, exitTo: exitAfter,
-        exitUnlessMapped: (t, step) => this.codePages().map(([lin, phys]) => mappingCheck(lin, phys, this.plan.facts.rmask, exitAfter(t, step))),
+        exitUnlessMapped: (t, step) => this.codePages().map(([lin, phys]) => {
+          // the page the code goes on at is fetched afresh, as the called path's next fetch; any other must still be in the TLB
+          const next = litValue(t);
+          const check = next !== undefined && next >>> 12 === lin ? fetchCheck : mappingCheck;
+          return check(lin, phys, this.plan.facts.rmask, exitAfter(t, step));
+        }),
       });
       if (code.savesEsp) for (let j = 0; j < eips.length; j++) this.out.savesEsp[ip + j] = 1;
       this.out.emitted[code.how]++;

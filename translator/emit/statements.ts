@@ -8,7 +8,7 @@
  */
 import type { Helpers } from './host.ts';
 import { ALL_REGS, CODE_EPOCH, LABELS, cpuField, hostFn, local, memoryField, perInstruction, reload, spill, reg, retiredBefore } from './abi.ts';
-import { assign, bin, call, exprStmt, id, ifStmt, index, num, type Expr, type Stmt } from './ast.ts';
+import { assign, bin, call, exprStmt, id, ifStmt, index, logical, num, unary, type Expr, type Stmt } from './ast.ts';
 import { X, testFor } from './expr-arith.ts';
 import { tlbMaps } from '../../cpu/tlb.ts';
 
@@ -110,4 +110,18 @@ export function epochCheck(exit: Stmt[]): Stmt {
 export function mappingCheck(linPage: number, physPage: number, rmask: number, exit: Stmt[]): Stmt {
   const e = index(local('tlb'), num(linPage));
   return ifStmt(testFor(X.xor(tlbMaps(X, e, num(physPage & ~0xfff | 0), num(rmask)), num(1))), exit);
+}
+
+/**
+ * After an inlined call that may have dropped TLB entries: code at linear
+ * page `linPage` runs on only if it is fetched from `physPage` now, the TLB
+ * or else a page walk, which fills the TLB and sets accessed bits exactly as
+ * the called path's fetch of its next instruction does (else `exit`, and
+ * the engine's fetch faults or finds the new mapping).
+ */
+export function fetchCheck(linPage: number, physPage: number, rmask: number, exit: Stmt[]): Stmt {
+  const frame = num(physPage & ~0xfff | 0);
+  const cached = testFor(tlbMaps(X, index(local('tlb'), num(linPage)), frame, num(rmask)));
+  const walked = call(hostFn('fetchesFrom'), [local('cpu'), num(linPage << 12 | 0), frame]);
+  return ifStmt(unary('!', logical('||', cached, walked)), exit);
 }

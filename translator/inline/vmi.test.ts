@@ -314,6 +314,21 @@ describe('what only the inlined path does', () => {
     expect(inlinedCount(inl, 'SetCR3')).toBe(1);
   });
 
+  it('after FlushTLB the region goes on: its code page is walked again as the ROM path\'s next fetch walks it', () => {
+    for (const abi of Object.values(ABIS)) {
+      const { inl } = compare(abi, (a) => {
+        // the code page's accessed bit cleared, then the flush: the next fetch sets it again on either path
+        a.raw(0x83, 0x25, ...le(LAYOUT.pt + (CODE >>> 12) * 4), 0xdf); // and dword [pte], ~0x20
+        a.mov(0, 1).call(slot(abi, 'FlushTLB'));
+        a.mov(6, 0x5555);
+      });
+      expect(inl.w.mem.read(LAYOUT.pt + (CODE >>> 12) * 4, 4) & 0x20, abi.id).toBe(0x20);
+      expect(inlinedCount(inl, 'FlushTLB'), abi.id).toBe(1);
+      // the first nop is interpreted (the TLB is empty); everything after it ran in one region
+      expect([inl.engine.stats.interpretedSteps, inl.engine.stats.regionRuns], abi.id).toEqual([1, 1]);
+    }
+  });
+
   it('a call that reads the clock sees the instructions retired before its vmicall, as on the ROM path', () => {
     const abi = ABIS.proposal;
     const { inl } = compare(abi, (a) => {

@@ -75,6 +75,18 @@ describe('block discovery', () => {
     expect(few[0].stopEip).toBe(0x1002);
   });
 
+  it('leaves out whole a later block the budget would cut: the region leaves at its start', () => {
+    // jmp L; nop; L: nop x4; ret
+    const code = [0xeb, 0x01, 0x90, 0x90, 0x90, 0x90, 0x90, 0xc3];
+    // the entry block (1) fits; L's block (5) would be cut after 2: it is left out, an exit to L
+    expect(shape(blocks(code, { maxInstructions: 3, maxBlocks: 8 }))).toEqual([['1000', 'jmp']]);
+    expect(shape(blocks(code, { maxInstructions: 6, maxBlocks: 8 }))).toEqual([['1000', 'jmp'], ['1003', 'nop nop nop nop ret']]);
+    // the entry block itself is still cut where the budget ends
+    const cut = blocks(code.slice(2), { maxInstructions: 2, maxBlocks: 8 });
+    expect(shape(cut)).toEqual([['1000', 'nop nop']]);
+    expect(cut[0].stopEip).toBe(0x1002);
+  });
+
   it('counts an inlined call as CLAIMED_CALL_WEIGHT instructions of the budget', () => {
     // call +0 (to the next instruction) ten times: each claimed, the block goes on after it
     const calls = Array.from({ length: 10 }, () => [0xe8, 0, 0, 0, 0]).flat();

@@ -13,7 +13,12 @@
  * `external` helper. A call a call-site inliner takes (`inlined`, asked of
  * each call and jump) does not end its block: the code after it runs on in
  * place; it takes `CLAIMED_CALL_WEIGHT` of the instruction budget, as its
- * code is that much larger than an instruction's.
+ * code is that much larger than an instruction's. Only the entry block is
+ * ever cut where the budget ends: a later block that does not fit is left
+ * out whole, so the region leaves at its start (a block leader, the same
+ * on every pass) rather than mid-block at a point that moves with the
+ * phase a loop was entered at (which made a region per call site of a
+ * long loop body: 80 translations of the `batch64` microbenchmark's).
  * Blocks found to start inside an earlier block split it, so every block
  * has one entry.
  *
@@ -166,8 +171,17 @@ export function discoverBlocks(src: CodeSource, entry: number, code32: boolean, 
     if (placed.has(start)) continue;
     const b: Block = { eip: start, instrs: [] };
     found.set(start, b);
+    const before = total;
     for (let eip = start; ;) {
       if (b.instrs.length && leaders.has(eip)) break;
+      if (total >= limits.maxInstructions && start !== entry) {
+        // a block the budget would cut is left out whole: its start, a real leader, is where the
+        // next region begins (cut, each pass round a loop would end a region somewhere else)
+        found.delete(start);
+        for (const i of b.instrs) placed.delete(i.eip);
+        total = before;
+        break;
+      }
       const i = total < limits.maxInstructions ? decodeAt(eip) : null;
       if (!i || (limits.excludeExternal && i.row.external)) { b.stopEip = eip; break; }
       b.instrs.push(i);
