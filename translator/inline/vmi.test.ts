@@ -92,8 +92,8 @@ function differences(ref: Side, inl: Side): string[] {
 
 interface Run { ref: Side; inl: Side; end: number }
 
-/** The same code on both sides (`prepare` runs on each first); the inlining side runs as many instructions as the reference took. */
-function compare(abi: VmiAbi, build: (a: Asm) => void, prepare: (s: Side) => void = () => {}, opts: { holes?: number[] } = {}): Run {
+/** The reference and the inlining side with the same code loaded (ending in `jmp $` at `end`), `prepare` run on each. */
+function sides(abi: VmiAbi, build: (a: Asm) => void, prepare: (s: Side) => void, opts: { holes?: number[] } = {}): Run {
   const ref = side(abi, false, opts), inl = side(abi, true, opts);
   const a = new Asm(CODE);
   build(a);
@@ -103,8 +103,32 @@ function compare(abi: VmiAbi, build: (a: Asm) => void, prepare: (s: Side) => voi
     s.w.cpu.eip = CODE;
     prepare(s);
   }
+  return { ref, inl, end };
+}
+
+/** The same code on both sides (`prepare` runs on each first); the inlining side runs as many instructions as the reference took. */
+function compare(abi: VmiAbi, build: (a: Asm) => void, prepare: (s: Side) => void = () => {}, opts: { holes?: number[] } = {}): Run {
+  const { ref, inl, end } = sides(abi, build, prepare, opts);
   inl.engine.run(interpret(ref, end));
   expect(differences(ref, inl)).toEqual([]);
+  return { ref, inl, end };
+}
+
+/**
+ * The same code on both sides, then `mov eax, 1` and the end, with `prepare` run on each (by default: interrupt
+ * 0x40 pending); the reference interprets, checking interrupts at every instruction boundary, until the
+ * handler. The budget is exact and checked per block (a block that would pass it is interpreted), so both
+ * sides run on in the handler's `jmp $` for a budget that admits the whole block. The states agree, in the
+ * handler, before the `mov`.
+ */
+function untilInterrupt(abi: VmiAbi, build: (a: Asm) => void, prepare: (s: Side) => void = (s) => { s.bus.pending.push(0x40); }): Run {
+  const { ref, inl, end } = sides(abi, (a) => { build(a); a.mov(0, 1); }, prepare);
+  const steps = interpret(ref, handlerAt(0x40), true);
+  ref.w.interp.run(20);
+  inl.engine.run(steps + 20);
+  expect(differences(ref, inl)).toEqual([]);
+  expect(inl.w.cpu.eip).toBe(handlerAt(0x40));
+  expect(inl.w.cpu.regs[0]).not.toBe(1);
   return { ref, inl, end };
 }
 
@@ -208,31 +232,12 @@ describe('what only the inlined path does', () => {
   it('enabling with an interrupt pending leaves the region at the slot\'s ret, where the ROM path takes the interrupt', () => {
     for (const [name, setup] of [['EnableInterrupts', () => {}], ['SetInterruptMask', (a: Asm) => a.mov(0, 0x200)]] as const) {
       const abi = ABIS.proposal;
-      const [ref, inl] = [side(abi, false), side(abi, true)];
-      const a = new Asm(CODE);
-      setup(a);
-      a.call(slot(abi, name));
-      const next = a.pc;
-      a.mov(0, 1);
-      a.end();
-      for (const s of [ref, inl]) {
-        s.w.mem.load(CODE, new Uint8Array(a.bytes));
-        s.w.cpu.eip = CODE;
-        s.bus.pending.push(0x40);
-      }
-      // the reference: interpreted, interrupts checked at every instruction boundary
-      const steps = interpret(ref, handlerAt(0x40), true);
-      // the budget is exact and checked per block (a block that would pass it is interpreted), so both
-      // sides run on in the handler's `jmp $` for a budget that admits the whole block of the call
-      ref.w.interp.run(20);
-      inl.engine.run(steps + 20);
-      expect(differences(ref, inl), name).toEqual([]);
+      let next = 0;
+      const { inl } = untilInterrupt(abi, (a) => { setup(a); a.call(slot(abi, name)); next = a.pc; });
       const cpu = inl.w.cpu;
-      expect(cpu.eip).toBe(handlerAt(0x40));
       // the frame holds the slot's ret, the call's return address above it: the handler's iret runs the ret
       expect(inl.w.r32(cpu.regs[4]) >>> 0).toBe(slot(abi, name) + 3);
       expect(inl.w.r32(cpu.regs[4] + 12)).toBe(next);
-      expect(cpu.regs[0]).not.toBe(1);
       expect(inl.bus.acked).toEqual([0x40]);
       expect(inlinedCount(inl, name)).toBe(1);
     }
@@ -476,54 +481,31 @@ describe('IRET, SYSEXIT and port I/O inlined', () => {
 
   it('an interrupt pending when IRET sets the virtual IF is taken at the return address, as on the ROM path', () => {
     const abi = ABIS.proposal;
-    const [ref, inl] = [side(abi, false), side(abi, true)];
-    const a = new Asm(CODE);
-    const target = iretTo(a, abi, 0x202, 'jmp');
-    a.mov(0, 1);
-    a.end();
-    for (const s of [ref, inl]) {
-      s.w.mem.load(CODE, new Uint8Array(a.bytes));
-      s.w.cpu.eip = CODE;
-      s.bus.pending.push(0x40);
-    }
-    const steps = interpret(ref, handlerAt(0x40), true);
-    ref.w.interp.run(20);
-    inl.engine.run(steps + 20);
-    expect(differences(ref, inl)).toEqual([]);
-    expect(inl.w.cpu.eip).toBe(handlerAt(0x40));
+    let target = 0;
+    const { inl } = untilInterrupt(abi, (a) => { target = iretTo(a, abi, 0x202, 'jmp'); });
     expect(inl.w.r32(inl.w.cpu.regs[4])).toBe(target);
-    expect(inl.w.cpu.regs[0]).not.toBe(1);
     expect(inlinedCount(inl, 'IRET')).toBe(1);
   });
 
-  /** OUTB to port 0x80 with the value 0x55, then `mov edi, 1`; the side's device does `onWrite` (on both sides). */
-  function outb(onWrite: (s: Side) => void, opts: { vif?: boolean } = {}) {
-    const abi = ABIS.vmware13;
-    const [ref, inl] = [side(abi, false), side(abi, true)];
-    const a = new Asm(CODE);
-    a.mov(0, 0x55).mov(2, 0x80).call(slot(abi, 'OUTB'));
-    const after = a.pc;
-    a.mov(7, 1);
-    const end = a.end();
-    for (const s of [ref, inl]) {
-      s.w.mem.load(CODE, new Uint8Array(a.bytes));
-      s.w.cpu.eip = CODE;
-      s.ctx.vif = !!opts.vif;
-      const m = s.w.machine!;
-      const write = m.portWrite.bind(m);
-      m.portWrite = (port, size, v) => { write(port, size, v); onWrite(s); };
-    }
-    return { abi, ref, inl, after, end };
+  const abi13 = ABIS.vmware13;
+  /** OUTB to port 0x80 with the value 0x55, then `mov edi, 1`. */
+  const outbThenMov = (a: Asm) => { a.mov(0, 0x55).mov(2, 0x80).call(slot(abi13, 'OUTB')).mov(7, 1); };
+  /** The side's device does `onWrite` after recording a write. */
+  const onPortWrite = (s: Side, onWrite: (s: Side) => void) => {
+    const m = s.w.machine!;
+    const write = m.portWrite.bind(m);
+    m.portWrite = (port, size, v) => { write(port, size, v); onWrite(s); };
+  };
+
+  /** `outbThenMov` on both sides, its device doing `onWrite`. */
+  function outb(onWrite: (s: Side) => void) {
+    const { ref, inl, end } = sides(abi13, outbThenMov, (s) => onPortWrite(s, onWrite));
+    return { abi: abi13, ref, inl, after: end - 5, end };
   }
 
   it('OUTB: a device that raises an interrupt has it taken at the slot\'s ret, as on the ROM path', () => {
-    const { abi, ref, inl } = outb((s) => s.bus.pending.push(0x40), { vif: true });
-    const steps = interpret(ref, handlerAt(0x40), true);
-    ref.w.interp.run(20);
-    inl.engine.run(steps + 20);
-    expect(differences(ref, inl)).toEqual([]);
-    expect(inl.w.cpu.eip).toBe(handlerAt(0x40));
-    expect(inl.w.r32(inl.w.cpu.regs[4]) >>> 0).toBe(slot(abi, 'OUTB') + 3);
+    const { inl } = untilInterrupt(abi13, outbThenMov, (s) => { s.ctx.vif = true; onPortWrite(s, (t) => t.bus.pending.push(0x40)); });
+    expect(inl.w.r32(inl.w.cpu.regs[4]) >>> 0).toBe(slot(abi13, 'OUTB') + 3);
     expect(inl.w.machine!.portWrites).toEqual([[0x80, 1, 0x55]]);
     expect(inlinedCount(inl, 'OUTB')).toBe(1);
   });
