@@ -199,6 +199,9 @@ export class Engine {
       // an indirect jump: try the target this site had last time, else look it up and remember it
       const site = cpu.exitSite;
       cpu.exitSite = -1;
+      // an inlined IRET leaves by an indirect exit and may have loaded segments (a return to CPL 3 nulls
+      // the kernel's): the site's target was made with flat ones, which its key does not say
+      if (!this.flatNow()) return undefined;
       return this.cache.siteTarget(from, site) ?? this.cache.rememberSite(from, site, this.lookup());
     }
     if (!from.exitEips.length || !from.valid) return undefined;

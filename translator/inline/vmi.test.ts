@@ -10,8 +10,9 @@
  * at the call, lockstep.
  */
 import { describe, expect, it } from 'vitest';
-import { testWorld, LAYOUT, ROM_AT, SEL, handlerAt, vectorAt, type World } from '../../spec-tests/world.ts';
+import { testWorld, LAYOUT, ROM_AT, SEL, gate, handlerAt, vectorAt, type World } from '../../spec-tests/world.ts';
 import { FakeBus } from '../../spec-tests/fake-machine.ts';
+import { Seg } from '../../isa/instr.ts';
 import { Engine, DEFAULT_ENGINE_OPTIONS } from '../engine/engine.ts';
 import { ABIS, CALL_NAMES, type AbiCall, type VmiAbi } from '../../vmirom/abis.ts';
 import { SHARED_CALLS } from '../../vmirom/calls.ts';
@@ -261,7 +262,7 @@ describe('what only the inlined path does', () => {
     const abi = ABIS.proposal;
     const ptr = DATA + 0x100;
     const { inl } = compare(abi, (a) => {
-      a.mov(3, 2);
+      // the loop starts the region (EBX = 3 from the start): the next passes come back to it by a chain link
       const loop = a.pc;
       a.callPtr(ptr);
       a.raw(0x89, 0xc6); // mov esi, eax
@@ -463,6 +464,38 @@ describe('IRET, SYSEXIT and port I/O inlined', () => {
       expect(inlinedCount(sysexit.inl, 'SYSEXIT')).toBe(1);
     });
   }
+
+  it('an IRET to CPL 3 that nulls a data segment: the code there runs with the null segment and faults, as on the ROM path', () => {
+    const abi = ABIS.proposal;
+    let handler = 0;
+    // three passes: IRET to CPL 3 at T, which reads through DS and comes back by int 0x80; the first two with
+    // DS = ES = the user data selector (flat: T may run translated), the last with DS = the kernel's, which the
+    // return to CPL 3 nulls: T's read faults (#GP), as the interpreter's does
+    const { inl } = compare(abi, (a) => {
+      // the loop starts the region (EBX = 3 from the start): the next passes come back to it by a chain link
+      const loop = a.pc;
+      a.push(SEL.DATA3).push(LAYOUT.esp3).push(0x2).push(SEL.CODE3).push(a.pc + 10).jmp(slot(abi, 'IRET'));
+      a.raw(0xa1, ...le(DATA)); // T: mov eax, [DATA]
+      a.raw(0xcd, 0x80); // int 0x80
+      handler = a.pc;
+      a.raw(0x83, 0xc4, 20); // add esp, 20: the interrupt frame
+      a.raw(0x83, 0xfb, 0x02, 0x75, 0x07); // cmp ebx, 2; jne +7: the kernel's DS for the last pass only
+      a.mov(0, SEL.DATA0).raw(0x8e, 0xd8); // mov ds, ax
+      a.raw(0x4b, 0x0f, 0x85, ...le(loop - (a.pc + 7))); // dec ebx; jnz loop
+    }, (s) => {
+      prepareFor(abi, 'IRET')(s);
+      s.w.mem.write(LAYOUT.pt + (DATA >>> 12) * 4, 4, DATA | 7);
+      const g = gate(SEL.CODE0, handler, 0xe, 3);
+      s.w.w32(LAYOUT.idt + 0x80 * 8, g[0]);
+      s.w.w32(LAYOUT.idt + 0x80 * 8 + 4, g[1]);
+      s.w.loadSeg(s.w.cpu, Seg.DS, SEL.DATA3);
+      s.w.loadSeg(s.w.cpu, Seg.ES, SEL.DATA3);
+      s.w.cpu.regs[3] = 3;
+    });
+    expect(inl.w.vectorTaken()).toBe(13);
+    expect(inl.w.cpu.cpl).toBe(0);
+    expect(inlinedCount(inl, 'IRET')).toBe(3);
+  });
 
   it('a faulting IRET faults at the slot\'s vmicall with the frame intact, as on the ROM path', () => {
     const abi = ABIS.linux3;
