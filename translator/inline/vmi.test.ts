@@ -262,7 +262,7 @@ describe('what only the inlined path does', () => {
     const abi = ABIS.proposal;
     const ptr = DATA + 0x100;
     const { inl } = compare(abi, (a) => {
-      // the loop starts the region (EBX = 3 from the start): the next passes come back to it by a chain link
+      a.mov(3, 2);
       const loop = a.pc;
       a.callPtr(ptr);
       a.raw(0x89, 0xc6); // mov esi, eax
