@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { generate } from 'astring';
 import { NUM } from '../base/arith.ts';
 import { X } from '../translator/emit/expr-arith.ts';
 import { id } from '../translator/emit/ast.ts';
@@ -26,7 +25,7 @@ describe('the effective address', () => {
       const want = i.adsize === 2 ? ((sum % 65536) + 65536) % 65536 : sum | 0;
       expect(effectiveAddress(NUM, i, regs)).toBe(want);
       expect(effectiveOffset(i, regs)).toBe(want);
-      const emitted = new Function(...names.map((n) => n.name), `return ${generate(effectiveAddress(X, i, names))};`);
+      const emitted = new Function(...names.map((n) => n.name), `return ${effectiveAddress(X, i, names).code};`);
       expect(emitted(...regs)).toBe(want);
       expect(addressRegisters(i)).toBe((i.base >= 0 ? 1 << i.base : 0) | (i.index >= 0 ? 1 << i.index : 0));
     }

@@ -1,4 +1,4 @@
-// add_cmp_jcc: 5 instructions, 3 blocks
+// add_cmp_jcc: 5 instructions, 3 blocks, 1361 bytes of source
 // 1000 01 d8 add eax, ebx
 // 1002 39 c8 cmp eax, ecx
 // 1004 72 05 jb 0x100b
@@ -38,7 +38,6 @@ switch (pc) {
 case 0:
 {
 if (ic + 3 > lim) {
-xe = 4096;
 xl = 0;
 break run;
 }
@@ -66,7 +65,6 @@ continue run;
 case 1:
 {
 if (ic + 1 > lim) {
-xe = 4107;
 xl = 1;
 break run;
 }
@@ -74,7 +72,7 @@ ic += 1;
 ip = 3;
 sp0 = r4;
 const t7 = tlb[r4 >>> 12];
-const t8 = t7 & 1 && (r4 & 3) === 0 ? m32[(t7 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t8 = t7 & 1 && !(r4 & 3) ? m32[(t7 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t8;
 pc = -1;
@@ -83,7 +81,6 @@ continue run;
 case 2:
 {
 if (ic + 1 > lim) {
-xe = 4102;
 xl = 2;
 break run;
 }
@@ -107,7 +104,6 @@ continue run;
 }
 cpu.exitSite = 0;
 xe = xt;
-xl = -1;
 break run;
 }
 }
@@ -124,12 +120,10 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 if (ip < 0) {
-cpu.eip = xe;
+cpu.eip = xl < 0 ? xe : XE[xl];
 cpu.instructions = i0 + ic;
 } else {
-if (SPX[ip]) {
-R[4] = sp0;
-}
+if (SPX[ip]) R[4] = sp0;
 cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }

@@ -1,4 +1,4 @@
-// cond_cl_shift: 5 instructions, 3 blocks
+// cond_cl_shift: 5 instructions, 3 blocks, 1490 bytes of source
 // 1000 85 c0 test eax, eax
 // 1002 74 02 je 0x1006
 // 1004 d3 e3 shl ebx, cl
@@ -38,7 +38,6 @@ switch (pc) {
 case 0:
 {
 if (ic + 2 > lim) {
-xe = 4096;
 xl = 0;
 break run;
 }
@@ -62,7 +61,6 @@ continue run;
 case 1:
 {
 if (ic + 2 > lim) {
-xe = 4102;
 xl = 1;
 break run;
 }
@@ -72,7 +70,7 @@ r2 = r2 & -256 | t4 & 255;
 ip = 3;
 sp0 = r4;
 const t5 = tlb[r4 >>> 12];
-const t6 = t5 & 1 && (r4 & 3) === 0 ? m32[(t5 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t6 = t5 & 1 && !(r4 & 3) ? m32[(t5 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t6;
 pc = -1;
@@ -81,7 +79,6 @@ continue run;
 case 2:
 {
 if (ic + 1 > lim) {
-xe = 4100;
 xl = 2;
 break run;
 }
@@ -117,7 +114,6 @@ continue run;
 }
 cpu.exitSite = 0;
 xe = xt;
-xl = -1;
 break run;
 }
 }
@@ -134,12 +130,10 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 if (ip < 0) {
-cpu.eip = xe;
+cpu.eip = xl < 0 ? xe : XE[xl];
 cpu.instructions = i0 + ic;
 } else {
-if (SPX[ip]) {
-R[4] = sp0;
-}
+if (SPX[ip]) R[4] = sp0;
 cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }

@@ -1,4 +1,4 @@
-// counted_loop: 6 instructions, 3 blocks
+// counted_loop: 6 instructions, 3 blocks, 1538 bytes of source
 // 1000 b9 0a 00 00 00 mov ecx, 0xa
 // 1005 03 06 add eax, dword ptr [esi]
 // 1007 83 c6 04 add esi, 0x4
@@ -42,19 +42,15 @@ switch (pc) {
 case 0:
 {
 if (ic + 1 > lim) {
-xe = 4096;
 xl = 0;
 break run;
 }
 ic += 1;
 r1 = 10;
-pc = 1;
-continue run;
 }
 case 1:
 self: for (; ; ) {
 if (ic + 4 > lim) {
-xe = 4101;
 xl = 1;
 break run;
 }
@@ -63,7 +59,7 @@ ip = 1;
 const t0 = r0;
 const t1 = r6 | 0;
 const t2 = tlb[t1 >>> 12];
-const t3 = t2 & 1 && (t1 & 3) === 0 ? m32[(t2 & -4096 | t1 & 4095) >>> 2] : h.rdf(cpu, 3, t1, 4, i0 + ic - (LEFT[ip] + 1));
+const t3 = t2 & 1 && !(t1 & 3) ? m32[(t2 & -4096 | t1 & 4095) >>> 2] : h.rdf(cpu, 3, t1, 4, i0 + ic - 4);
 const t4 = t0 + t3 | 0;
 r0 = t4;
 const t5 = r6;
@@ -84,16 +80,13 @@ la = t7;
 lb = 1;
 lz = 2260;
 const t9 = t7 !== 1 ? 1 : 0;
-if (t9) {
-continue self;
-}
+if (t9) continue self;
 pc = 2;
 continue run;
 }
 case 2:
 {
 if (ic + 1 > lim) {
-xe = 4109;
 xl = 2;
 break run;
 }
@@ -101,7 +94,7 @@ ic += 1;
 ip = 5;
 sp0 = r4;
 const t10 = tlb[r4 >>> 12];
-const t11 = t10 & 1 && (r4 & 3) === 0 ? m32[(t10 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t11 = t10 & 1 && !(r4 & 3) ? m32[(t10 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t11;
 pc = -1;
@@ -122,7 +115,6 @@ continue run;
 }
 cpu.exitSite = 0;
 xe = xt;
-xl = -1;
 break run;
 }
 }
@@ -140,12 +132,10 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 if (ip < 0) {
-cpu.eip = xe;
+cpu.eip = xl < 0 ? xe : XE[xl];
 cpu.instructions = i0 + ic;
 } else {
-if (SPX[ip]) {
-R[4] = sp0;
-}
+if (SPX[ip]) R[4] = sp0;
 cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }

@@ -29,6 +29,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bareCpu, CODE_ADDR, type Bare } from '../harness.ts';
 import { RegionCompiler } from '../../translator/compile/pipeline.ts';
+import { prettySource } from '../../translator/compile/assemble.ts';
 import { DEFAULT_LIMITS, discover } from '../../translator/region/discover.ts';
 import { flagLiveness } from '../../translator/region/liveness.ts';
 import { effectsOf } from '../../translator/emit/probe-ops.ts';
@@ -79,7 +80,9 @@ export function generated(name: string): string {
   const t = compiler.compile(cpu, 0);
   if (!t) throw new Error(`case ${name}: nothing to translate`);
   const listing = lines.map((l) => `// ${l.addr.toString(16)}  ${hexBytes(l.bytes).padEnd(24)} ${l.text}`);
-  return normalise([`// ${name}: ${t.instructions} instructions, ${t.blocks} blocks`, ...listing, ...stageLines, t.source].join('\n'));
+  // the source is compact (translator/emit/ast.ts): shown re-indented, with its size as compiled
+  const header = `// ${name}: ${t.instructions} instructions, ${t.blocks} blocks, ${t.sourceBytes} bytes of source`;
+  return normalise([header, ...listing, ...stageLines, prettySource(t.source)].join('\n'));
 }
 
 const FLAG_NAMES: [number, string][] = [[CF, 'CF'], [PF, 'PF'], [AF, 'AF'], [ZF, 'ZF'], [SF, 'SF'], [OF, 'OF']];

@@ -1,4 +1,4 @@
-// flag_liveness: 8 instructions, 3 blocks
+// flag_liveness: 8 instructions, 3 blocks, 1486 bytes of source
 // 1000 01 d8 add eax, ebx
 // 1002 29 c8 sub eax, ecx
 // 1004 31 d0 xor eax, edx
@@ -50,7 +50,6 @@ switch (pc) {
 case 0:
 {
 if (ic + 6 > lim) {
-xe = 4096;
 xl = 0;
 break run;
 }
@@ -89,7 +88,6 @@ continue run;
 case 1:
 {
 if (ic + 1 > lim) {
-xe = 4113;
 xl = 1;
 break run;
 }
@@ -97,7 +95,7 @@ ic += 1;
 ip = 6;
 sp0 = r4;
 const t14 = tlb[r4 >>> 12];
-const t15 = t14 & 1 && (r4 & 3) === 0 ? m32[(t14 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t15 = t14 & 1 && !(r4 & 3) ? m32[(t14 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t15;
 pc = -1;
@@ -106,7 +104,6 @@ continue run;
 case 2:
 {
 if (ic + 1 > lim) {
-xe = 4108;
 xl = 2;
 break run;
 }
@@ -130,7 +127,6 @@ continue run;
 }
 cpu.exitSite = 0;
 xe = xt;
-xl = -1;
 break run;
 }
 }
@@ -147,12 +143,10 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 if (ip < 0) {
-cpu.eip = xe;
+cpu.eip = xl < 0 ? xe : XE[xl];
 cpu.instructions = i0 + ic;
 } else {
-if (SPX[ip]) {
-R[4] = sp0;
-}
+if (SPX[ip]) R[4] = sp0;
 cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }

@@ -1,4 +1,4 @@
-// helpers: 4 instructions, 1 blocks
+// helpers: 4 instructions, 1 blocks, 1974 bytes of source
 // 1000 31 d2 xor edx, edx
 // 1002 f7 f1 div ecx
 // 1004 f3 a5 rep movsd dword ptr es:[edi], dword ptr ds:[esi]
@@ -40,7 +40,6 @@ switch (pc) {
 case 0:
 {
 if (ic + 4 > lim) {
-xe = 4096;
 xl = 0;
 break run;
 }
@@ -70,7 +69,7 @@ cpu.lop = lop;
 cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
-cpu.instructions = i0 + ic - (LEFT[1] + 1);
+cpu.instructions = i0 + ic - 3;
 cpu.eip = 4100;
 h.exec(cpu, INS[1]);
 r0 = R[0];
@@ -89,7 +88,6 @@ la = cpu.la;
 lb = cpu.lb;
 if (MEM.codeEpoch !== ep) {
 ic -= 2;
-xe = 4100;
 xl = 1;
 break run;
 }
@@ -109,7 +107,7 @@ cpu.lop = lop;
 cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
-cpu.instructions = i0 + ic - (LEFT[2] + 1);
+cpu.instructions = i0 + ic - 2;
 cpu.eip = 4102;
 h.exec(cpu, INS[2]);
 r0 = R[0];
@@ -129,19 +127,17 @@ lb = cpu.lb;
 if (cpu.eip !== 4102) {
 ic -= 1;
 xe = cpu.eip;
-xl = -1;
 break run;
 }
 if (MEM.codeEpoch !== ep) {
 ic -= 1;
-xe = 4102;
 xl = 2;
 break run;
 }
 ip = 3;
 sp0 = r4;
 const t3 = tlb[r4 >>> 12];
-const t4 = t3 & 1 && (r4 & 3) === 0 ? m32[(t3 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t4 = t3 & 1 && !(r4 & 3) ? m32[(t3 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t4;
 pc = -1;
@@ -156,7 +152,6 @@ continue run;
 }
 cpu.exitSite = 0;
 xe = xt;
-xl = -1;
 break run;
 }
 }
@@ -178,12 +173,10 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 if (ip < 0) {
-cpu.eip = xe;
+cpu.eip = xl < 0 ? xe : XE[xl];
 cpu.instructions = i0 + ic;
 } else {
-if (SPX[ip]) {
-R[4] = sp0;
-}
+if (SPX[ip]) R[4] = sp0;
 cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }

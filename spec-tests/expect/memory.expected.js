@@ -1,4 +1,4 @@
-// memory: 5 instructions, 1 blocks
+// memory: 5 instructions, 1 blocks, 1601 bytes of source
 // 1000 8b 43 08 mov eax, dword ptr [ebx+0x8]
 // 1003 89 07 mov dword ptr [edi], eax
 // 1005 c6 47 01 03 mov byte ptr [edi+0x1], 0x3
@@ -39,7 +39,6 @@ switch (pc) {
 case 0:
 {
 if (ic + 5 > lim) {
-xe = 4096;
 xl = 0;
 break run;
 }
@@ -47,21 +46,19 @@ ic += 5;
 ip = 0;
 const t0 = r3 + 8 | 0;
 const t1 = tlb[t0 >>> 12];
-const t2 = t1 & 1 && (t0 & 3) === 0 ? m32[(t1 & -4096 | t0 & 4095) >>> 2] : h.rdf(cpu, 3, t0, 4, i0 + ic - (LEFT[ip] + 1));
+const t2 = t1 & 1 && !(t0 & 3) ? m32[(t1 & -4096 | t0 & 4095) >>> 2] : h.rdf(cpu, 3, t0, 4, i0 + ic - 5);
 r0 = t2;
 ip = 1;
 const t3 = r0;
 const t4 = r7 | 0;
 const t5 = tlb[t4 >>> 12];
-if (t5 & 2 && (t4 & 3) === 0) {
+if (t5 & 2 && !(t4 & 3)) {
 m32[(t5 & -4096 | t4 & 4095) >>> 2] = t3;
 } else {
-h.wrf(cpu, 3, t4, 4, t3, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 3, t4, 4, t3, i0 + ic - 4) !== ep;
 }
 if (smc) {
 ic -= 3;
-xe = 4101;
 xl = 1;
 break run;
 }
@@ -71,24 +68,22 @@ const t7 = tlb[t6 >>> 12];
 if (t7 & 2) {
 m8[(t7 & -4096 | t6 & 4095) >>> 0] = 3;
 } else {
-h.wrf(cpu, 3, t6, 1, 3, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 3, t6, 1, 3, i0 + ic - 3) !== ep;
 }
 if (smc) {
 ic -= 2;
-xe = 4105;
 xl = 2;
 break run;
 }
 ip = 3;
 const t8 = r6 | 0;
 const t9 = tlb[t8 >>> 12];
-const t10 = t9 & 1 && (t8 & 1) === 0 ? m16[(t9 & -4096 | t8 & 4095) >>> 1] : h.rdf(cpu, 3, t8, 2, i0 + ic - (LEFT[ip] + 1));
+const t10 = t9 & 1 && !(t8 & 1) ? m16[(t9 & -4096 | t8 & 4095) >>> 1] : h.rdf(cpu, 3, t8, 2, i0 + ic - 2);
 r1 = t10;
 ip = 4;
 sp0 = r4;
 const t11 = tlb[r4 >>> 12];
-const t12 = t11 & 1 && (r4 & 3) === 0 ? m32[(t11 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t12 = t11 & 1 && !(r4 & 3) ? m32[(t11 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t12;
 pc = -1;
@@ -103,7 +98,6 @@ continue run;
 }
 cpu.exitSite = 0;
 xe = xt;
-xl = -1;
 break run;
 }
 }
@@ -120,12 +114,10 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 if (ip < 0) {
-cpu.eip = xe;
+cpu.eip = xl < 0 ? xe : XE[xl];
 cpu.instructions = i0 + ic;
 } else {
-if (SPX[ip]) {
-R[4] = sp0;
-}
+if (SPX[ip]) R[4] = sp0;
 cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }

@@ -1,4 +1,4 @@
-// push_call_ret: 7 instructions, 3 blocks
+// push_call_ret: 7 instructions, 3 blocks, 1937 bytes of source
 // 1000 55 push ebp
 // 1001 89 e5 mov ebp, esp
 // 1003 e8 02 00 00 00 call 0x100a
@@ -42,7 +42,6 @@ switch (pc) {
 case 0:
 {
 if (ic + 3 > lim) {
-xe = 4096;
 xl = 0;
 break run;
 }
@@ -52,16 +51,14 @@ sp0 = r4;
 const t0 = r5;
 const t1 = r4 - 4 | 0;
 const t2 = tlb[t1 >>> 12];
-if (t2 & 2 && (t1 & 3) === 0) {
+if (t2 & 2 && !(t1 & 3)) {
 m32[(t2 & -4096 | t1 & 4095) >>> 2] = t0;
 } else {
-h.wrf(cpu, 2, t1, 4, t0, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t1, 4, t0, i0 + ic - 3) !== ep;
 }
 r4 = t1;
 if (smc) {
 ic -= 2;
-xe = 4097;
 xl = 1;
 break run;
 }
@@ -71,17 +68,15 @@ ip = 2;
 sp0 = r4;
 const t4 = r4 - 4 | 0;
 const t5 = tlb[t4 >>> 12];
-if (t5 & 2 && (t4 & 3) === 0) {
+if (t5 & 2 && !(t4 & 3)) {
 m32[(t5 & -4096 | t4 & 4095) >>> 2] = 4104;
 } else {
-h.wrf(cpu, 2, t4, 4, 4104, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t4, 4, 4104, i0 + ic - 1) !== ep;
 }
 r4 = t4;
 pc = 1;
 continue run;
 if (smc) {
-xe = 4104;
 xl = 2;
 break run;
 }
@@ -89,7 +84,6 @@ break run;
 case 1:
 {
 if (ic + 2 > lim) {
-xe = 4106;
 xl = 3;
 break run;
 }
@@ -97,12 +91,12 @@ ic += 2;
 ip = 3;
 const t6 = r4 + 4 | 0;
 const t7 = tlb[t6 >>> 12];
-const t8 = t7 & 1 && (t6 & 3) === 0 ? m32[(t7 & -4096 | t6 & 4095) >>> 2] : h.rdf(cpu, 2, t6, 4, i0 + ic - (LEFT[ip] + 1));
+const t8 = t7 & 1 && !(t6 & 3) ? m32[(t7 & -4096 | t6 & 4095) >>> 2] : h.rdf(cpu, 2, t6, 4, i0 + ic - 2);
 r0 = t8;
 ip = 4;
 sp0 = r4;
 const t9 = tlb[r4 >>> 12];
-const t10 = t9 & 1 && (r4 & 3) === 0 ? m32[(t9 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t10 = t9 & 1 && !(r4 & 3) ? m32[(t9 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t10;
 pc = -1;
@@ -111,7 +105,6 @@ continue run;
 case 2:
 {
 if (ic + 2 > lim) {
-xe = 4104;
 xl = 2;
 break run;
 }
@@ -119,13 +112,13 @@ ic += 2;
 ip = 5;
 sp0 = r4;
 const t11 = tlb[r4 >>> 12];
-const t12 = t11 & 1 && (r4 & 3) === 0 ? m32[(t11 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t12 = t11 & 1 && !(r4 & 3) ? m32[(t11 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 2);
 r4 = r4 + 4 | 0;
 r5 = t12;
 ip = 6;
 sp0 = r4;
 const t13 = tlb[r4 >>> 12];
-const t14 = t13 & 1 && (r4 & 3) === 0 ? m32[(t13 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t14 = t13 & 1 && !(r4 & 3) ? m32[(t13 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t14;
 pc = -1;
@@ -146,7 +139,6 @@ continue run;
 }
 cpu.exitSite = 0;
 xe = xt;
-xl = -1;
 break run;
 }
 }
@@ -163,12 +155,10 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 if (ip < 0) {
-cpu.eip = xe;
+cpu.eip = xl < 0 ? xe : XE[xl];
 cpu.instructions = i0 + ic;
 } else {
-if (SPX[ip]) {
-R[4] = sp0;
-}
+if (SPX[ip]) R[4] = sp0;
 cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }

@@ -1,4 +1,4 @@
-// setcc_cmov_16bit: 6 instructions, 1 blocks
+// setcc_cmov_16bit: 6 instructions, 1 blocks, 1527 bytes of source
 // 1000 39 d8 cmp eax, ebx
 // 1002 0f 9c c2 setl dl
 // 1005 0f 4f c3 cmovg eax, ebx
@@ -39,7 +39,6 @@ switch (pc) {
 case 0:
 {
 if (ic + 6 > lim) {
-xe = 4096;
 xl = 0;
 break run;
 }
@@ -55,7 +54,7 @@ lz = 2261;
 const t3 = (t0 | 0) < (t1 | 0) ? 1 : 0;
 r2 = r2 & -256 | t3 & 255;
 const t4 = r3;
-const t5 = !((t0 | 0) <= (t1 | 0)) ? 1 : 0;
+const t5 = (t0 | 0) > (t1 | 0) ? 1 : 0;
 const t6 = r0;
 const t7 = t5 ? t4 : t6;
 r0 = t7;
@@ -73,22 +72,20 @@ ip = 4;
 const t12 = r0 & 65535;
 const t13 = r6 | 0;
 const t14 = tlb[t13 >>> 12];
-if (t14 & 2 && (t13 & 1) === 0) {
+if (t14 & 2 && !(t13 & 1)) {
 m16[(t14 & -4096 | t13 & 4095) >>> 1] = t12;
 } else {
-h.wrf(cpu, 3, t13, 2, t12, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 3, t13, 2, t12, i0 + ic - 2) !== ep;
 }
 if (smc) {
 ic -= 1;
-xe = 4110;
 xl = 1;
 break run;
 }
 ip = 5;
 sp0 = r4;
 const t15 = tlb[r4 >>> 12];
-const t16 = t15 & 1 && (r4 & 3) === 0 ? m32[(t15 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t16 = t15 & 1 && !(r4 & 3) ? m32[(t15 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t16;
 pc = -1;
@@ -103,7 +100,6 @@ continue run;
 }
 cpu.exitSite = 0;
 xe = xt;
-xl = -1;
 break run;
 }
 }
@@ -120,12 +116,10 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 if (ip < 0) {
-cpu.eip = xe;
+cpu.eip = xl < 0 ? xe : XE[xl];
 cpu.instructions = i0 + ic;
 } else {
-if (SPX[ip]) {
-R[4] = sp0;
-}
+if (SPX[ip]) R[4] = sp0;
 cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }

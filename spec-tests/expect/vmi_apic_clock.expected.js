@@ -1,4 +1,4 @@
-// vmi_apic_clock: 17 instructions, 1 blocks
+// vmi_apic_clock: 17 instructions, 1 blocks, 3670 bytes of source
 // 1000 b8 20 00 e0 fe mov eax, 0xfee00020
 // 1005 e8 96 79 0c 00 call 0xc89a0
 // 100a b8 b0 00 e0 fe mov eax, 0xfee000b0
@@ -41,7 +41,6 @@ switch (pc) {
 case 0:
 {
 if (ic + 17 > lim) {
-xe = 4096;
 xl = 0;
 break run;
 }
@@ -51,23 +50,21 @@ ip = 1;
 sp0 = r4;
 const t0 = r4 - 4 | 0;
 const t1 = tlb[t0 >>> 12];
-if (t1 & 2 && (t0 & 3) === 0) {
+if (t1 & 2 && !(t0 & 3)) {
 m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4106;
 } else {
-h.wrf(cpu, 2, t0, 4, 4106, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t0, 4, 4106, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t0;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821664, 819200))) {
 ic -= 15;
 xe = 821664;
-xl = -1;
 break run;
 }
 ip = 2;
 sp0 = r4;
 const t2 = r0;
-cpu.instructions = i0 + ic - (LEFT[2] + 1);
+cpu.instructions = i0 + ic - 15;
 const t3 = VX.apicRead(V, t2);
 r1 = -559087539;
 r2 = -559087539;
@@ -76,18 +73,16 @@ V.inlined[78] += 1;
 ip = 3;
 sp0 = r4;
 const t4 = tlb[r4 >>> 12];
-const t5 = t4 & 1 && (r4 & 3) === 0 ? m32[(t4 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t5 = t4 & 1 && !(r4 & 3) ? m32[(t4 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t5 !== 4106) {
 ic -= 13;
 cpu.exitSite = 0;
 xe = t5;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 13;
-xe = 4106;
 xl = 1;
 break run;
 }
@@ -105,24 +100,22 @@ ip = 6;
 sp0 = r4;
 const t9 = r4 - 4 | 0;
 const t10 = tlb[t9 >>> 12];
-if (t10 & 2 && (t9 & 3) === 0) {
+if (t10 & 2 && !(t9 & 3)) {
 m32[(t10 & -4096 | t9 & 4095) >>> 2] = 4118;
 } else {
-h.wrf(cpu, 2, t9, 4, 4118, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t9, 4, 4118, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t9;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821632, 819200))) {
 ic -= 10;
 xe = 821632;
-xl = -1;
 break run;
 }
 ip = 7;
 sp0 = r4;
 const t11 = r0;
 const t12 = r2;
-cpu.instructions = i0 + ic - (LEFT[7] + 1);
+cpu.instructions = i0 + ic - 10;
 VX.apicWrite(V, t11, t12);
 r1 = -559087540;
 r2 = -559087540;
@@ -131,24 +124,21 @@ V.inlined[77] += 1;
 if (h.irq(cpu)) {
 ic -= 9;
 xe = 821635;
-xl = -1;
 break run;
 }
 ip = 8;
 sp0 = r4;
 const t13 = tlb[r4 >>> 12];
-const t14 = t13 & 1 && (r4 & 3) === 0 ? m32[(t13 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t14 = t13 & 1 && !(r4 & 3) ? m32[(t13 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t14 !== 4118) {
 ic -= 8;
 cpu.exitSite = 1;
 xe = t14;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 8;
-xe = 4118;
 xl = 2;
 break run;
 }
@@ -165,23 +155,21 @@ ip = 10;
 sp0 = r4;
 const t18 = r4 - 4 | 0;
 const t19 = tlb[t18 >>> 12];
-if (t19 & 2 && (t18 & 3) === 0) {
+if (t19 & 2 && !(t18 & 3)) {
 m32[(t19 & -4096 | t18 & 4095) >>> 2] = 4125;
 } else {
-h.wrf(cpu, 2, t18, 4, 4125, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t18, 4, 4125, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t18;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821760, 819200))) {
 ic -= 6;
 xe = 821760;
-xl = -1;
 break run;
 }
 ip = 11;
 sp0 = r4;
 const t20 = r0;
-cpu.instructions = i0 + ic - (LEFT[11] + 1);
+cpu.instructions = i0 + ic - 6;
 const t21 = VX.cycleCounter(V, t20);
 const t22 = V.high;
 r1 = -559087536;
@@ -191,18 +179,16 @@ V.inlined[81] += 1;
 ip = 12;
 sp0 = r4;
 const t23 = tlb[r4 >>> 12];
-const t24 = t23 & 1 && (r4 & 3) === 0 ? m32[(t23 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t24 = t23 & 1 && !(r4 & 3) ? m32[(t23 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t24 !== 4125) {
 ic -= 4;
 cpu.exitSite = 2;
 xe = t24;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 4;
-xe = 4125;
 xl = 3;
 break run;
 }
@@ -210,17 +196,15 @@ ip = 13;
 sp0 = r4;
 const t25 = r4 - 4 | 0;
 const t26 = tlb[t25 >>> 12];
-if (t26 & 2 && (t25 & 3) === 0) {
+if (t26 & 2 && !(t25 & 3)) {
 m32[(t26 & -4096 | t25 & 4095) >>> 2] = 4130;
 } else {
-h.wrf(cpu, 2, t25, 4, 4130, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t25, 4, 4130, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t25;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821696, 819200))) {
 ic -= 3;
 xe = 821696;
-xl = -1;
 break run;
 }
 ip = 14;
@@ -232,25 +216,23 @@ V.inlined[79] += 1;
 ip = 15;
 sp0 = r4;
 const t27 = tlb[r4 >>> 12];
-const t28 = t27 & 1 && (r4 & 3) === 0 ? m32[(t27 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t28 = t27 & 1 && !(r4 & 3) ? m32[(t27 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t28 !== 4130) {
 ic -= 1;
 cpu.exitSite = 3;
 xe = t28;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 1;
-xe = 4130;
 xl = 4;
 break run;
 }
 ip = 16;
 sp0 = r4;
 const t29 = tlb[r4 >>> 12];
-const t30 = t29 & 1 && (r4 & 3) === 0 ? m32[(t29 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t30 = t29 & 1 && !(r4 & 3) ? m32[(t29 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t30;
 pc = -1;
@@ -265,7 +247,6 @@ continue run;
 }
 cpu.exitSite = 4;
 xe = xt;
-xl = -1;
 break run;
 }
 }
@@ -283,12 +264,10 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 if (ip < 0) {
-cpu.eip = xe;
+cpu.eip = xl < 0 ? xe : XE[xl];
 cpu.instructions = i0 + ic;
 } else {
-if (SPX[ip]) {
-R[4] = sp0;
-}
+if (SPX[ip]) R[4] = sp0;
 cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }

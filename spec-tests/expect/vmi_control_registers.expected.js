@@ -1,4 +1,4 @@
-// vmi_control_registers: 27 instructions, 1 blocks
+// vmi_control_registers: 27 instructions, 1 blocks, 5466 bytes of source
 // 1000 e8 fb 72 0c 00 call 0xc8300
 // 1005 e8 16 73 0c 00 call 0xc8320
 // 100a 89 c3 mov ebx, eax
@@ -46,7 +46,6 @@ switch (pc) {
 case 0:
 {
 if (ic + 27 > lim) {
-xe = 4096;
 xl = 0;
 break run;
 }
@@ -55,17 +54,15 @@ ip = 0;
 sp0 = r4;
 const t0 = r4 - 4 | 0;
 const t1 = tlb[t0 >>> 12];
-if (t1 & 2 && (t0 & 3) === 0) {
+if (t1 & 2 && !(t0 & 3)) {
 m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4101;
 } else {
-h.wrf(cpu, 2, t0, 4, 4101, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t0, 4, 4101, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t0;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 819968, 819200))) {
 ic -= 26;
 xe = 819968;
-xl = -1;
 break run;
 }
 ip = 1;
@@ -78,18 +75,16 @@ V.inlined[20] += 1;
 ip = 2;
 sp0 = r4;
 const t3 = tlb[r4 >>> 12];
-const t4 = t3 & 1 && (r4 & 3) === 0 ? m32[(t3 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t4 = t3 & 1 && !(r4 & 3) ? m32[(t3 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t4 !== 4101) {
 ic -= 24;
 cpu.exitSite = 0;
 xe = t4;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 24;
-xe = 4101;
 xl = 1;
 break run;
 }
@@ -97,17 +92,15 @@ ip = 3;
 sp0 = r4;
 const t5 = r4 - 4 | 0;
 const t6 = tlb[t5 >>> 12];
-if (t6 & 2 && (t5 & 3) === 0) {
+if (t6 & 2 && !(t5 & 3)) {
 m32[(t6 & -4096 | t5 & 4095) >>> 2] = 4106;
 } else {
-h.wrf(cpu, 2, t5, 4, 4106, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t5, 4, 4106, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t5;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820000, 819200))) {
 ic -= 23;
 xe = 820000;
-xl = -1;
 break run;
 }
 ip = 4;
@@ -120,18 +113,16 @@ V.inlined[21] += 1;
 ip = 5;
 sp0 = r4;
 const t8 = tlb[r4 >>> 12];
-const t9 = t8 & 1 && (r4 & 3) === 0 ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t9 = t8 & 1 && !(r4 & 3) ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t9 !== 4106) {
 ic -= 21;
 cpu.exitSite = 1;
 xe = t9;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 21;
-xe = 4106;
 xl = 2;
 break run;
 }
@@ -141,17 +132,15 @@ ip = 7;
 sp0 = r4;
 const t11 = r4 - 4 | 0;
 const t12 = tlb[t11 >>> 12];
-if (t12 & 2 && (t11 & 3) === 0) {
+if (t12 & 2 && !(t11 & 3)) {
 m32[(t12 & -4096 | t11 & 4095) >>> 2] = 4113;
 } else {
-h.wrf(cpu, 2, t11, 4, 4113, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t11, 4, 4113, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t11;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820032, 819200))) {
 ic -= 19;
 xe = 820032;
-xl = -1;
 break run;
 }
 ip = 8;
@@ -164,18 +153,16 @@ V.inlined[22] += 1;
 ip = 9;
 sp0 = r4;
 const t14 = tlb[r4 >>> 12];
-const t15 = t14 & 1 && (r4 & 3) === 0 ? m32[(t14 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t15 = t14 & 1 && !(r4 & 3) ? m32[(t14 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t15 !== 4113) {
 ic -= 17;
 cpu.exitSite = 2;
 xe = t15;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 17;
-xe = 4113;
 xl = 3;
 break run;
 }
@@ -183,17 +170,15 @@ ip = 10;
 sp0 = r4;
 const t16 = r4 - 4 | 0;
 const t17 = tlb[t16 >>> 12];
-if (t17 & 2 && (t16 & 3) === 0) {
+if (t17 & 2 && !(t16 & 3)) {
 m32[(t17 & -4096 | t16 & 4095) >>> 2] = 4118;
 } else {
-h.wrf(cpu, 2, t16, 4, 4118, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t16, 4, 4118, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t16;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820064, 819200))) {
 ic -= 16;
 xe = 820064;
-xl = -1;
 break run;
 }
 ip = 11;
@@ -206,18 +191,16 @@ V.inlined[23] += 1;
 ip = 12;
 sp0 = r4;
 const t19 = tlb[r4 >>> 12];
-const t20 = t19 & 1 && (r4 & 3) === 0 ? m32[(t19 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t20 = t19 & 1 && !(r4 & 3) ? m32[(t19 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t20 !== 4118) {
 ic -= 14;
 cpu.exitSite = 3;
 xe = t20;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 14;
-xe = 4118;
 xl = 4;
 break run;
 }
@@ -227,17 +210,15 @@ ip = 14;
 sp0 = r4;
 const t22 = r4 - 4 | 0;
 const t23 = tlb[t22 >>> 12];
-if (t23 & 2 && (t22 & 3) === 0) {
+if (t23 & 2 && !(t22 & 3)) {
 m32[(t23 & -4096 | t22 & 4095) >>> 2] = 4125;
 } else {
-h.wrf(cpu, 2, t22, 4, 4125, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t22, 4, 4125, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t22;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 819872, 819200))) {
 ic -= 12;
 xe = 819872;
-xl = -1;
 break run;
 }
 ip = 15;
@@ -251,18 +232,16 @@ V.inlined[17] += 1;
 ip = 16;
 sp0 = r4;
 const t25 = tlb[r4 >>> 12];
-const t26 = t25 & 1 && (r4 & 3) === 0 ? m32[(t25 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t26 = t25 & 1 && !(r4 & 3) ? m32[(t25 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t26 !== 4125) {
 ic -= 10;
 cpu.exitSite = 4;
 xe = t26;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 10;
-xe = 4125;
 xl = 5;
 break run;
 }
@@ -271,17 +250,15 @@ ip = 18;
 sp0 = r4;
 const t27 = r4 - 4 | 0;
 const t28 = tlb[t27 >>> 12];
-if (t28 & 2 && (t27 & 3) === 0) {
+if (t28 & 2 && !(t27 & 3)) {
 m32[(t28 & -4096 | t27 & 4095) >>> 2] = 4135;
 } else {
-h.wrf(cpu, 2, t27, 4, 4135, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t27, 4, 4135, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t27;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 819904, 819200))) {
 ic -= 8;
 xe = 819904;
-xl = -1;
 break run;
 }
 ip = 19;
@@ -301,30 +278,26 @@ V.inlined[18] += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 819907, 819200))) {
 ic -= 7;
 xe = 819907;
-xl = -1;
 break run;
 }
 ip = 20;
 sp0 = r4;
 const t32 = tlb[r4 >>> 12];
-const t33 = t32 & 1 && (r4 & 3) === 0 ? m32[(t32 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t33 = t32 & 1 && !(r4 & 3) ? m32[(t32 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t33 !== 4135) {
 ic -= 6;
 cpu.exitSite = 5;
 xe = t33;
-xl = -1;
 break run;
 }
 if (!((tlb[1] & -4096) === 4096 && tlb[1] & 1 || h.fetchesFrom(cpu, 4096, 4096))) {
 ic -= 6;
-xe = 4135;
 xl = 6;
 break run;
 }
 if (smc) {
 ic -= 6;
-xe = 4135;
 xl = 6;
 break run;
 }
@@ -334,17 +307,15 @@ ip = 23;
 sp0 = r4;
 const t34 = r4 - 4 | 0;
 const t35 = tlb[t34 >>> 12];
-if (t35 & 2 && (t34 & 3) === 0) {
+if (t35 & 2 && !(t34 & 3)) {
 m32[(t35 & -4096 | t34 & 4095) >>> 2] = 4150;
 } else {
-h.wrf(cpu, 2, t34, 4, 4150, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t34, 4, 4150, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t34;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 819808, 819200))) {
 ic -= 3;
 xe = 819808;
-xl = -1;
 break run;
 }
 ip = 24;
@@ -365,25 +336,23 @@ V.inlined[15] += 1;
 ip = 25;
 sp0 = r4;
 const t40 = tlb[r4 >>> 12];
-const t41 = t40 & 1 && (r4 & 3) === 0 ? m32[(t40 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t41 = t40 & 1 && !(r4 & 3) ? m32[(t40 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t41 !== 4150) {
 ic -= 1;
 cpu.exitSite = 6;
 xe = t41;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 1;
-xe = 4150;
 xl = 7;
 break run;
 }
 ip = 26;
 sp0 = r4;
 const t42 = tlb[r4 >>> 12];
-const t43 = t42 & 1 && (r4 & 3) === 0 ? m32[(t42 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t43 = t42 & 1 && !(r4 & 3) ? m32[(t42 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t43;
 pc = -1;
@@ -398,7 +367,6 @@ continue run;
 }
 cpu.exitSite = 7;
 xe = xt;
-xl = -1;
 break run;
 }
 }
@@ -417,12 +385,10 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 if (ip < 0) {
-cpu.eip = xe;
+cpu.eip = xl < 0 ? xe : XE[xl];
 cpu.instructions = i0 + ic;
 } else {
-if (SPX[ip]) {
-R[4] = sp0;
-}
+if (SPX[ip]) R[4] = sp0;
 cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }

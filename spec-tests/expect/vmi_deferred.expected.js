@@ -1,4 +1,4 @@
-// vmi_deferred: 16 instructions, 1 blocks
+// vmi_deferred: 16 instructions, 1 blocks, 4400 bytes of source
 // 1000 b8 03 00 00 00 mov eax, 0x3
 // 1005 e8 f6 7a 0c 00 call 0xc8b00
 // 100a b8 00 00 40 00 mov eax, 0x400000
@@ -40,7 +40,6 @@ switch (pc) {
 case 0:
 {
 if (ic + 16 > lim) {
-xe = 4096;
 xl = 0;
 break run;
 }
@@ -50,17 +49,15 @@ ip = 1;
 sp0 = r4;
 const t0 = r4 - 4 | 0;
 const t1 = tlb[t0 >>> 12];
-if (t1 & 2 && (t0 & 3) === 0) {
+if (t1 & 2 && !(t0 & 3)) {
 m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4106;
 } else {
-h.wrf(cpu, 2, t0, 4, 4106, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t0, 4, 4106, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t0;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 822016, 819200))) {
 ic -= 14;
 xe = 822016;
-xl = -1;
 break run;
 }
 ip = 2;
@@ -72,9 +69,7 @@ const t5 = ~t3;
 const t6 = t4 & t5;
 V.deferMode = t3 & 7;
 const t7 = t6 !== 0 ? 1 : 0;
-if (t7) {
-VX.flushDeferred(V, 3, 1);
-}
+if (t7) VX.flushDeferred(V, 3, 1);
 r1 = -559087528;
 r2 = -559087528;
 r0 = -559087528;
@@ -82,30 +77,26 @@ V.inlined[61] += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 822019, 819200))) {
 ic -= 13;
 xe = 822019;
-xl = -1;
 break run;
 }
 ip = 3;
 sp0 = r4;
 const t8 = tlb[r4 >>> 12];
-const t9 = t8 & 1 && (r4 & 3) === 0 ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t9 = t8 & 1 && !(r4 & 3) ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t9 !== 4106) {
 ic -= 12;
 cpu.exitSite = 0;
 xe = t9;
-xl = -1;
 break run;
 }
 if (!((tlb[1] & -4096) === 4096 && tlb[1] & 1 || h.fetchesFrom(cpu, 4096, 4096))) {
 ic -= 12;
-xe = 4106;
 xl = 1;
 break run;
 }
 if (smc) {
 ic -= 12;
-xe = 4106;
 xl = 1;
 break run;
 }
@@ -114,17 +105,15 @@ ip = 5;
 sp0 = r4;
 const t10 = r4 - 4 | 0;
 const t11 = tlb[t10 >>> 12];
-if (t11 & 2 && (t10 & 3) === 0) {
+if (t11 & 2 && !(t10 & 3)) {
 m32[(t11 & -4096 | t10 & 4095) >>> 2] = 4116;
 } else {
-h.wrf(cpu, 2, t10, 4, 4116, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t10, 4, 4116, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t10;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820960, 819200))) {
 ic -= 10;
 xe = 820960;
-xl = -1;
 break run;
 }
 ip = 6;
@@ -144,30 +133,26 @@ V.inlined[58] += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820963, 819200))) {
 ic -= 9;
 xe = 820963;
-xl = -1;
 break run;
 }
 ip = 7;
 sp0 = r4;
 const t15 = tlb[r4 >>> 12];
-const t16 = t15 & 1 && (r4 & 3) === 0 ? m32[(t15 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t16 = t15 & 1 && !(r4 & 3) ? m32[(t15 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t16 !== 4116) {
 ic -= 8;
 cpu.exitSite = 1;
 xe = t16;
-xl = -1;
 break run;
 }
 if (!((tlb[1] & -4096) === 4096 && tlb[1] & 1 || h.fetchesFrom(cpu, 4096, 4096))) {
 ic -= 8;
-xe = 4116;
 xl = 2;
 break run;
 }
 if (smc) {
 ic -= 8;
-xe = 4116;
 xl = 2;
 break run;
 }
@@ -175,17 +160,15 @@ ip = 8;
 sp0 = r4;
 const t17 = r4 - 4 | 0;
 const t18 = tlb[t17 >>> 12];
-if (t18 & 2 && (t17 & 3) === 0) {
+if (t18 & 2 && !(t17 & 3)) {
 m32[(t18 & -4096 | t17 & 4095) >>> 2] = 4121;
 } else {
-h.wrf(cpu, 2, t17, 4, 4121, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t17, 4, 4121, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t17;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821024, 819200))) {
 ic -= 7;
 xe = 821024;
-xl = -1;
 break run;
 }
 ip = 9;
@@ -198,30 +181,26 @@ V.inlined[60] += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821027, 819200))) {
 ic -= 6;
 xe = 821027;
-xl = -1;
 break run;
 }
 ip = 10;
 sp0 = r4;
 const t19 = tlb[r4 >>> 12];
-const t20 = t19 & 1 && (r4 & 3) === 0 ? m32[(t19 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t20 = t19 & 1 && !(r4 & 3) ? m32[(t19 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t20 !== 4121) {
 ic -= 5;
 cpu.exitSite = 2;
 xe = t20;
-xl = -1;
 break run;
 }
 if (!((tlb[1] & -4096) === 4096 && tlb[1] & 1 || h.fetchesFrom(cpu, 4096, 4096))) {
 ic -= 5;
-xe = 4121;
 xl = 3;
 break run;
 }
 if (smc) {
 ic -= 5;
-xe = 4121;
 xl = 3;
 break run;
 }
@@ -238,17 +217,15 @@ ip = 12;
 sp0 = r4;
 const t24 = r4 - 4 | 0;
 const t25 = tlb[t24 >>> 12];
-if (t25 & 2 && (t24 & 3) === 0) {
+if (t25 & 2 && !(t24 & 3)) {
 m32[(t25 & -4096 | t24 & 4095) >>> 2] = 4128;
 } else {
-h.wrf(cpu, 2, t24, 4, 4128, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t24, 4, 4128, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t24;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 822016, 819200))) {
 ic -= 3;
 xe = 822016;
-xl = -1;
 break run;
 }
 ip = 13;
@@ -260,9 +237,7 @@ const t29 = ~t27;
 const t30 = t28 & t29;
 V.deferMode = t27 & 7;
 const t31 = t30 !== 0 ? 1 : 0;
-if (t31) {
-VX.flushDeferred(V, 3, 1);
-}
+if (t31) VX.flushDeferred(V, 3, 1);
 r1 = -559087528;
 r2 = -559087528;
 r0 = -559087528;
@@ -270,37 +245,33 @@ V.inlined[61] += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 822019, 819200))) {
 ic -= 2;
 xe = 822019;
-xl = -1;
 break run;
 }
 ip = 14;
 sp0 = r4;
 const t32 = tlb[r4 >>> 12];
-const t33 = t32 & 1 && (r4 & 3) === 0 ? m32[(t32 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t33 = t32 & 1 && !(r4 & 3) ? m32[(t32 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t33 !== 4128) {
 ic -= 1;
 cpu.exitSite = 3;
 xe = t33;
-xl = -1;
 break run;
 }
 if (!((tlb[1] & -4096) === 4096 && tlb[1] & 1 || h.fetchesFrom(cpu, 4096, 4096))) {
 ic -= 1;
-xe = 4128;
 xl = 4;
 break run;
 }
 if (smc) {
 ic -= 1;
-xe = 4128;
 xl = 4;
 break run;
 }
 ip = 15;
 sp0 = r4;
 const t34 = tlb[r4 >>> 12];
-const t35 = t34 & 1 && (r4 & 3) === 0 ? m32[(t34 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t35 = t34 & 1 && !(r4 & 3) ? m32[(t34 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t35;
 pc = -1;
@@ -315,7 +286,6 @@ continue run;
 }
 cpu.exitSite = 4;
 xe = xt;
-xl = -1;
 break run;
 }
 }
@@ -333,12 +303,10 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 if (ip < 0) {
-cpu.eip = xe;
+cpu.eip = xl < 0 ? xe : XE[xl];
 cpu.instructions = i0 + ic;
 } else {
-if (SPX[ip]) {
-R[4] = sp0;
-}
+if (SPX[ip]) R[4] = sp0;
 cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }

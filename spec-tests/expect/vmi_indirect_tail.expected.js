@@ -1,4 +1,4 @@
-// vmi_indirect_tail: 7 instructions, 1 blocks
+// vmi_indirect_tail: 7 instructions, 1 blocks, 1978 bytes of source
 // 1000 ff 15 0e 10 00 00 call dword ptr [0x100e]
 // 1006 89 c3 mov ebx, eax
 // 1008 ff 25 12 10 00 00 jmp dword ptr [0x1012]
@@ -40,7 +40,6 @@ switch (pc) {
 case 0:
 {
 if (ic + 7 > lim) {
-xe = 4096;
 xl = 0;
 break run;
 }
@@ -51,18 +50,16 @@ const t0 = tlb[1];
 const t1 = 0 ? m32[(t0 & -4096 | 14) >>> 2] : h.rdf(cpu, 3, 4110, 4, i0 + ic - (LEFT[ip] + 1));
 const t2 = r4 - 4 | 0;
 const t3 = tlb[t2 >>> 12];
-if (t3 & 2 && (t2 & 3) === 0) {
+if (t3 & 2 && !(t2 & 3)) {
 m32[(t3 & -4096 | t2 & 4095) >>> 2] = 4102;
 } else {
-h.wrf(cpu, 2, t2, 4, 4102, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t2, 4, 4102, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t2;
 if (!(t1 === 820000 && ((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820000, 819200)))) {
 ic -= 6;
 cpu.exitSite = 0;
 xe = t1;
-xl = -1;
 break run;
 }
 ip = 1;
@@ -75,18 +72,16 @@ V.inlined[21] += 1;
 ip = 2;
 sp0 = r4;
 const t5 = tlb[r4 >>> 12];
-const t6 = t5 & 1 && (r4 & 3) === 0 ? m32[(t5 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t6 = t5 & 1 && !(r4 & 3) ? m32[(t5 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t6 !== 4102) {
 ic -= 4;
 cpu.exitSite = 1;
 xe = t6;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 4;
-xe = 4102;
 xl = 1;
 break run;
 }
@@ -100,7 +95,6 @@ if (!(t9 === 820352 && ((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 8203
 ic -= 2;
 cpu.exitSite = 2;
 xe = t9;
-xl = -1;
 break run;
 }
 ip = 5;
@@ -110,7 +104,7 @@ V.inlined[32] += 1;
 ip = 6;
 sp0 = r4;
 const t10 = tlb[r4 >>> 12];
-const t11 = t10 & 1 && (r4 & 3) === 0 ? m32[(t10 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t11 = t10 & 1 && !(r4 & 3) ? m32[(t10 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 xt = t11;
 pc = -1;
@@ -125,7 +119,6 @@ continue run;
 }
 cpu.exitSite = 3;
 xe = xt;
-xl = -1;
 break run;
 }
 }
@@ -144,12 +137,10 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 if (ip < 0) {
-cpu.eip = xe;
+cpu.eip = xl < 0 ? xe : XE[xl];
 cpu.instructions = i0 + ic;
 } else {
-if (SPX[ip]) {
-R[4] = sp0;
-}
+if (SPX[ip]) R[4] = sp0;
 cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }

@@ -1,4 +1,4 @@
-// vmi_interrupts: 16 instructions, 1 blocks
+// vmi_interrupts: 16 instructions, 1 blocks, 3291 bytes of source
 // 1000 e8 7b 74 0c 00 call 0xc8480
 // 1005 e8 96 74 0c 00 call 0xc84a0
 // 100a 89 c3 mov ebx, eax
@@ -41,7 +41,6 @@ switch (pc) {
 case 0:
 {
 if (ic + 16 > lim) {
-xe = 4096;
 xl = 0;
 break run;
 }
@@ -50,17 +49,15 @@ ip = 0;
 sp0 = r4;
 const t0 = r4 - 4 | 0;
 const t1 = tlb[t0 >>> 12];
-if (t1 & 2 && (t0 & 3) === 0) {
+if (t1 & 2 && !(t0 & 3)) {
 m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4101;
 } else {
-h.wrf(cpu, 2, t0, 4, 4101, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t0, 4, 4101, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t0;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820352, 819200))) {
 ic -= 15;
 xe = 820352;
-xl = -1;
 break run;
 }
 ip = 1;
@@ -70,18 +67,16 @@ V.inlined[32] += 1;
 ip = 2;
 sp0 = r4;
 const t2 = tlb[r4 >>> 12];
-const t3 = t2 & 1 && (r4 & 3) === 0 ? m32[(t2 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t3 = t2 & 1 && !(r4 & 3) ? m32[(t2 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t3 !== 4101) {
 ic -= 13;
 cpu.exitSite = 0;
 xe = t3;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 13;
-xe = 4101;
 xl = 1;
 break run;
 }
@@ -89,17 +84,15 @@ ip = 3;
 sp0 = r4;
 const t4 = r4 - 4 | 0;
 const t5 = tlb[t4 >>> 12];
-if (t5 & 2 && (t4 & 3) === 0) {
+if (t5 & 2 && !(t4 & 3)) {
 m32[(t5 & -4096 | t4 & 4095) >>> 2] = 4106;
 } else {
-h.wrf(cpu, 2, t4, 4, 4106, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t4, 4, 4106, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t4;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820384, 819200))) {
 ic -= 12;
 xe = 820384;
-xl = -1;
 break run;
 }
 ip = 4;
@@ -111,18 +104,16 @@ V.inlined[33] += 1;
 ip = 5;
 sp0 = r4;
 const t8 = tlb[r4 >>> 12];
-const t9 = t8 & 1 && (r4 & 3) === 0 ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t9 = t8 & 1 && !(r4 & 3) ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t9 !== 4106) {
 ic -= 10;
 cpu.exitSite = 1;
 xe = t9;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 10;
-xe = 4106;
 xl = 2;
 break run;
 }
@@ -133,17 +124,15 @@ ip = 8;
 sp0 = r4;
 const t11 = r4 - 4 | 0;
 const t12 = tlb[t11 >>> 12];
-if (t12 & 2 && (t11 & 3) === 0) {
+if (t12 & 2 && !(t11 & 3)) {
 m32[(t12 & -4096 | t11 & 4095) >>> 2] = 4118;
 } else {
-h.wrf(cpu, 2, t11, 4, 4118, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t11, 4, 4118, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t11;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820416, 819200))) {
 ic -= 7;
 xe = 820416;
-xl = -1;
 break run;
 }
 ip = 9;
@@ -156,24 +145,21 @@ V.inlined[34] += 1;
 if (h.irq(cpu)) {
 ic -= 6;
 xe = 820419;
-xl = -1;
 break run;
 }
 ip = 10;
 sp0 = r4;
 const t16 = tlb[r4 >>> 12];
-const t17 = t16 & 1 && (r4 & 3) === 0 ? m32[(t16 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t17 = t16 & 1 && !(r4 & 3) ? m32[(t16 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t17 !== 4118) {
 ic -= 5;
 cpu.exitSite = 2;
 xe = t17;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 5;
-xe = 4118;
 xl = 3;
 break run;
 }
@@ -181,17 +167,15 @@ ip = 11;
 sp0 = r4;
 const t18 = r4 - 4 | 0;
 const t19 = tlb[t18 >>> 12];
-if (t19 & 2 && (t18 & 3) === 0) {
+if (t19 & 2 && !(t18 & 3)) {
 m32[(t19 & -4096 | t18 & 4095) >>> 2] = 4123;
 } else {
-h.wrf(cpu, 2, t18, 4, 4123, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t18, 4, 4123, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t18;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820320, 819200))) {
 ic -= 4;
 xe = 820320;
-xl = -1;
 break run;
 }
 ip = 12;
@@ -201,24 +185,21 @@ V.inlined[31] += 1;
 if (h.irq(cpu)) {
 ic -= 3;
 xe = 820323;
-xl = -1;
 break run;
 }
 ip = 13;
 sp0 = r4;
 const t20 = tlb[r4 >>> 12];
-const t21 = t20 & 1 && (r4 & 3) === 0 ? m32[(t20 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t21 = t20 & 1 && !(r4 & 3) ? m32[(t20 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t21 !== 4123) {
 ic -= 2;
 cpu.exitSite = 3;
 xe = t21;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 2;
-xe = 4123;
 xl = 4;
 break run;
 }
@@ -227,7 +208,7 @@ r0 = t22;
 ip = 15;
 sp0 = r4;
 const t23 = tlb[r4 >>> 12];
-const t24 = t23 & 1 && (r4 & 3) === 0 ? m32[(t23 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t24 = t23 & 1 && !(r4 & 3) ? m32[(t23 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t24;
 pc = -1;
@@ -242,7 +223,6 @@ continue run;
 }
 cpu.exitSite = 4;
 xe = xt;
-xl = -1;
 break run;
 }
 }
@@ -259,12 +239,10 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 if (ip < 0) {
-cpu.eip = xe;
+cpu.eip = xl < 0 ? xe : XE[xl];
 cpu.instructions = i0 + ic;
 } else {
-if (SPX[ip]) {
-R[4] = sp0;
-}
+if (SPX[ip]) R[4] = sp0;
 cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }

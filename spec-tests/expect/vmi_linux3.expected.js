@@ -1,4 +1,4 @@
-// vmi_linux3: 20 instructions, 1 blocks
+// vmi_linux3: 20 instructions, 1 blocks, 4377 bytes of source
 // 1000 b8 01 00 00 00 mov eax, 0x1
 // 1005 e8 16 7a 0c 00 call 0xc8a20
 // 100a b8 03 50 00 00 mov eax, 0x5003
@@ -44,7 +44,6 @@ switch (pc) {
 case 0:
 {
 if (ic + 20 > lim) {
-xe = 4096;
 xl = 0;
 break run;
 }
@@ -54,17 +53,15 @@ ip = 1;
 sp0 = r4;
 const t0 = r4 - 4 | 0;
 const t1 = tlb[t0 >>> 12];
-if (t1 & 2 && (t0 & 3) === 0) {
+if (t1 & 2 && !(t0 & 3)) {
 m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4106;
 } else {
-h.wrf(cpu, 2, t0, 4, 4106, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t0, 4, 4106, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t0;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821792, 819200))) {
 ic -= 18;
 xe = 821792;
-xl = -1;
 break run;
 }
 ip = 2;
@@ -76,9 +73,7 @@ const t5 = ~t3;
 const t6 = t4 & t5;
 V.deferMode = t3 & 7;
 const t7 = t6 !== 0 ? 1 : 0;
-if (t7) {
-VX.flushDeferred(V, 3, 1);
-}
+if (t7) VX.flushDeferred(V, 3, 1);
 r1 = -559087543;
 r2 = -559087543;
 r0 = -559087543;
@@ -86,30 +81,26 @@ V.inlined[61] += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821795, 819200))) {
 ic -= 17;
 xe = 821795;
-xl = -1;
 break run;
 }
 ip = 3;
 sp0 = r4;
 const t8 = tlb[r4 >>> 12];
-const t9 = t8 & 1 && (r4 & 3) === 0 ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t9 = t8 & 1 && !(r4 & 3) ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t9 !== 4106) {
 ic -= 16;
 cpu.exitSite = 0;
 xe = t9;
-xl = -1;
 break run;
 }
 if (!((tlb[1] & -4096) === 4096 && tlb[1] & 1 || h.fetchesFrom(cpu, 4096, 4096))) {
 ic -= 16;
-xe = 4106;
 xl = 1;
 break run;
 }
 if (smc) {
 ic -= 16;
-xe = 4106;
 xl = 1;
 break run;
 }
@@ -120,17 +111,15 @@ ip = 7;
 sp0 = r4;
 const t10 = r4 - 4 | 0;
 const t11 = tlb[t10 >>> 12];
-if (t11 & 2 && (t10 & 3) === 0) {
+if (t11 & 2 && !(t10 & 3)) {
 m32[(t11 & -4096 | t10 & 4095) >>> 2] = 4126;
 } else {
-h.wrf(cpu, 2, t10, 4, 4126, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t10, 4, 4126, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t10;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820672, 819200))) {
 ic -= 12;
 xe = 820672;
-xl = -1;
 break run;
 }
 ip = 8;
@@ -144,8 +133,7 @@ VX.notePxeWrite(V, t16);
 if ((t16 & 3) === 0 && t16 >>> 0 < 1048576 && (MEM.pageKind[t16 >>> 12] & 255) === 0) {
 m32[t16 >>> 2] = t12;
 } else {
-h.wrPhys(cpu, t16, t12);
-smc = MEM.codeEpoch !== ep;
+smc = h.wrPhys(cpu, t16, t12) !== ep;
 }
 r1 = -559087578;
 r2 = -559087578;
@@ -154,18 +142,16 @@ V.inlined[41] += 1;
 ip = 9;
 sp0 = r4;
 const t17 = tlb[r4 >>> 12];
-const t18 = t17 & 1 && (r4 & 3) === 0 ? m32[(t17 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t18 = t17 & 1 && !(r4 & 3) ? m32[(t17 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t18 !== 4126) {
 ic -= 10;
 cpu.exitSite = 1;
 xe = t18;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 10;
-xe = 4126;
 xl = 2;
 break run;
 }
@@ -175,17 +161,15 @@ ip = 12;
 sp0 = r4;
 const t19 = r4 - 4 | 0;
 const t20 = tlb[t19 >>> 12];
-if (t20 & 2 && (t19 & 3) === 0) {
+if (t20 & 2 && !(t19 & 3)) {
 m32[(t20 & -4096 | t19 & 4095) >>> 2] = 4141;
 } else {
-h.wrf(cpu, 2, t19, 4, 4141, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t19, 4, 4141, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t19;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 819904, 819200))) {
 ic -= 7;
 xe = 819904;
-xl = -1;
 break run;
 }
 ip = 13;
@@ -206,18 +190,16 @@ V.inlined[15] += 1;
 ip = 14;
 sp0 = r4;
 const t25 = tlb[r4 >>> 12];
-const t26 = t25 & 1 && (r4 & 3) === 0 ? m32[(t25 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t26 = t25 & 1 && !(r4 & 3) ? m32[(t25 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t26 !== 4141) {
 ic -= 5;
 cpu.exitSite = 2;
 xe = t26;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 5;
-xe = 4141;
 xl = 3;
 break run;
 }
@@ -234,17 +216,15 @@ ip = 16;
 sp0 = r4;
 const t30 = r4 - 4 | 0;
 const t31 = tlb[t30 >>> 12];
-if (t31 & 2 && (t30 & 3) === 0) {
+if (t31 & 2 && !(t30 & 3)) {
 m32[(t31 & -4096 | t30 & 4095) >>> 2] = 4148;
 } else {
-h.wrf(cpu, 2, t30, 4, 4148, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t30, 4, 4148, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t30;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821792, 819200))) {
 ic -= 3;
 xe = 821792;
-xl = -1;
 break run;
 }
 ip = 17;
@@ -256,9 +236,7 @@ const t35 = ~t33;
 const t36 = t34 & t35;
 V.deferMode = t33 & 7;
 const t37 = t36 !== 0 ? 1 : 0;
-if (t37) {
-VX.flushDeferred(V, 3, 1);
-}
+if (t37) VX.flushDeferred(V, 3, 1);
 r1 = -559087543;
 r2 = -559087543;
 r0 = -559087543;
@@ -266,37 +244,33 @@ V.inlined[61] += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821795, 819200))) {
 ic -= 2;
 xe = 821795;
-xl = -1;
 break run;
 }
 ip = 18;
 sp0 = r4;
 const t38 = tlb[r4 >>> 12];
-const t39 = t38 & 1 && (r4 & 3) === 0 ? m32[(t38 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t39 = t38 & 1 && !(r4 & 3) ? m32[(t38 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t39 !== 4148) {
 ic -= 1;
 cpu.exitSite = 3;
 xe = t39;
-xl = -1;
 break run;
 }
 if (!((tlb[1] & -4096) === 4096 && tlb[1] & 1 || h.fetchesFrom(cpu, 4096, 4096))) {
 ic -= 1;
-xe = 4148;
 xl = 4;
 break run;
 }
 if (smc) {
 ic -= 1;
-xe = 4148;
 xl = 4;
 break run;
 }
 ip = 19;
 sp0 = r4;
 const t40 = tlb[r4 >>> 12];
-const t41 = t40 & 1 && (r4 & 3) === 0 ? m32[(t40 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t41 = t40 & 1 && !(r4 & 3) ? m32[(t40 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t41;
 pc = -1;
@@ -311,7 +285,6 @@ continue run;
 }
 cpu.exitSite = 4;
 xe = xt;
-xl = -1;
 break run;
 }
 }
@@ -329,12 +302,10 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 if (ip < 0) {
-cpu.eip = xe;
+cpu.eip = xl < 0 ? xe : XE[xl];
 cpu.instructions = i0 + ic;
 } else {
-if (SPX[ip]) {
-R[4] = sp0;
-}
+if (SPX[ip]) R[4] = sp0;
 cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }

@@ -1,4 +1,4 @@
-// vmi_page_tables: 34 instructions, 1 blocks
+// vmi_page_tables: 34 instructions, 1 blocks, 7225 bytes of source
 // 1000 b8 03 50 00 00 mov eax, 0x5003
 // 1005 ba 00 80 00 00 mov edx, 0x8000
 // 100a e8 91 75 0c 00 call 0xc85a0
@@ -52,7 +52,6 @@ switch (pc) {
 case 0:
 {
 if (ic + 34 > lim) {
-xe = 4096;
 xl = 0;
 break run;
 }
@@ -63,17 +62,15 @@ ip = 2;
 sp0 = r4;
 const t0 = r4 - 4 | 0;
 const t1 = tlb[t0 >>> 12];
-if (t1 & 2 && (t0 & 3) === 0) {
+if (t1 & 2 && !(t0 & 3)) {
 m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4111;
 } else {
-h.wrf(cpu, 2, t0, 4, 4111, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t0, 4, 4111, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t0;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820640, 819200))) {
 ic -= 31;
 xe = 820640;
-xl = -1;
 break run;
 }
 ip = 3;
@@ -86,8 +83,7 @@ VX.notePxeWrite(V, t5);
 if ((t5 & 3) === 0 && t5 >>> 0 < 1048576 && (MEM.pageKind[t5 >>> 12] & 255) === 0) {
 m32[t5 >>> 2] = t2;
 } else {
-h.wrPhys(cpu, t5, t2);
-smc = MEM.codeEpoch !== ep;
+smc = h.wrPhys(cpu, t5, t2) !== ep;
 }
 r1 = -559087571;
 r2 = -559087571;
@@ -96,18 +92,16 @@ V.inlined[41] += 1;
 ip = 4;
 sp0 = r4;
 const t6 = tlb[r4 >>> 12];
-const t7 = t6 & 1 && (r4 & 3) === 0 ? m32[(t6 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t7 = t6 & 1 && !(r4 & 3) ? m32[(t6 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t7 !== 4111) {
 ic -= 29;
 cpu.exitSite = 0;
 xe = t7;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 29;
-xe = 4111;
 xl = 1;
 break run;
 }
@@ -116,17 +110,15 @@ ip = 6;
 sp0 = r4;
 const t8 = r4 - 4 | 0;
 const t9 = tlb[t8 >>> 12];
-if (t9 & 2 && (t8 & 3) === 0) {
+if (t9 & 2 && !(t8 & 3)) {
 m32[(t9 & -4096 | t8 & 4095) >>> 2] = 4121;
 } else {
-h.wrf(cpu, 2, t8, 4, 4121, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t8, 4, 4121, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t8;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820672, 819200))) {
 ic -= 27;
 xe = 820672;
-xl = -1;
 break run;
 }
 ip = 7;
@@ -142,18 +134,16 @@ V.inlined[42] += 1;
 ip = 8;
 sp0 = r4;
 const t14 = tlb[r4 >>> 12];
-const t15 = t14 & 1 && (r4 & 3) === 0 ? m32[(t14 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t15 = t14 & 1 && !(r4 & 3) ? m32[(t14 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t15 !== 4121) {
 ic -= 25;
 cpu.exitSite = 1;
 xe = t15;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 25;
-xe = 4121;
 xl = 2;
 break run;
 }
@@ -163,17 +153,15 @@ ip = 11;
 sp0 = r4;
 const t16 = r4 - 4 | 0;
 const t17 = tlb[t16 >>> 12];
-if (t17 & 2 && (t16 & 3) === 0) {
+if (t17 & 2 && !(t16 & 3)) {
 m32[(t17 & -4096 | t16 & 4095) >>> 2] = 4136;
 } else {
-h.wrf(cpu, 2, t16, 4, 4136, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t16, 4, 4136, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t16;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820704, 819200))) {
 ic -= 22;
 xe = 820704;
-xl = -1;
 break run;
 }
 ip = 12;
@@ -187,8 +175,7 @@ const t22 = (t21 & 3) === 0 && t21 >>> 0 < 1048576 && (MEM.pageKind[t21 >>> 12] 
 if ((t21 & 3) === 0 && t21 >>> 0 < 1048576 && (MEM.pageKind[t21 >>> 12] & 255) === 0) {
 m32[t21 >>> 2] = t18;
 } else {
-h.wrPhys(cpu, t21, t18);
-smc = MEM.codeEpoch !== ep;
+smc = h.wrPhys(cpu, t21, t18) !== ep;
 }
 r1 = -559087569;
 r2 = -559087569;
@@ -197,18 +184,16 @@ V.inlined[43] += 1;
 ip = 13;
 sp0 = r4;
 const t23 = tlb[r4 >>> 12];
-const t24 = t23 & 1 && (r4 & 3) === 0 ? m32[(t23 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t24 = t23 & 1 && !(r4 & 3) ? m32[(t23 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t24 !== 4136) {
 ic -= 20;
 cpu.exitSite = 2;
 xe = t24;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 20;
-xe = 4136;
 xl = 3;
 break run;
 }
@@ -218,17 +203,15 @@ ip = 16;
 sp0 = r4;
 const t25 = r4 - 4 | 0;
 const t26 = tlb[t25 >>> 12];
-if (t26 & 2 && (t25 & 3) === 0) {
+if (t26 & 2 && !(t25 & 3)) {
 m32[(t26 & -4096 | t25 & 4095) >>> 2] = 4151;
 } else {
-h.wrf(cpu, 2, t25, 4, 4151, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t25, 4, 4151, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t25;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820832, 819200))) {
 ic -= 17;
 xe = 820832;
-xl = -1;
 break run;
 }
 ip = 17;
@@ -245,8 +228,7 @@ const t34 = t32 | t33;
 if ((t30 & 3) === 0 && t30 >>> 0 < 1048576 && (MEM.pageKind[t30 >>> 12] & 255) === 0) {
 m32[t30 >>> 2] = t34;
 } else {
-h.wrPhys(cpu, t30, t34);
-smc = MEM.codeEpoch !== ep;
+smc = h.wrPhys(cpu, t30, t34) !== ep;
 }
 const t35 = t32 >>> t31 | 0;
 const t36 = t35 & 1;
@@ -257,18 +239,16 @@ V.inlined[47] += 1;
 ip = 18;
 sp0 = r4;
 const t37 = tlb[r4 >>> 12];
-const t38 = t37 & 1 && (r4 & 3) === 0 ? m32[(t37 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t38 = t37 & 1 && !(r4 & 3) ? m32[(t37 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t38 !== 4151) {
 ic -= 15;
 cpu.exitSite = 3;
 xe = t38;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 15;
-xe = 4151;
 xl = 4;
 break run;
 }
@@ -287,17 +267,15 @@ ip = 22;
 sp0 = r4;
 const t42 = r4 - 4 | 0;
 const t43 = tlb[t42 >>> 12];
-if (t43 & 2 && (t42 & 3) === 0) {
+if (t43 & 2 && !(t42 & 3)) {
 m32[(t43 & -4096 | t42 & 4095) >>> 2] = 4168;
 } else {
-h.wrf(cpu, 2, t42, 4, 4168, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t42, 4, 4168, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t42;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820736, 819200))) {
 ic -= 11;
 xe = 820736;
-xl = -1;
 break run;
 }
 ip = 23;
@@ -312,14 +290,12 @@ const t49 = t48 + 4 | 0;
 if ((t49 & 3) === 0 && t49 >>> 0 < 1048576 && (MEM.pageKind[t49 >>> 12] & 255) === 0) {
 m32[t49 >>> 2] = t45;
 } else {
-h.wrPhys(cpu, t49, t45);
-smc = MEM.codeEpoch !== ep;
+smc = h.wrPhys(cpu, t49, t45) !== ep;
 }
 if ((t48 & 3) === 0 && t48 >>> 0 < 1048576 && (MEM.pageKind[t48 >>> 12] & 255) === 0) {
 m32[t48 >>> 2] = t44;
 } else {
-h.wrPhys(cpu, t48, t44);
-smc = MEM.codeEpoch !== ep;
+smc = h.wrPhys(cpu, t48, t44) !== ep;
 }
 r1 = -559087568;
 r2 = -559087568;
@@ -328,18 +304,16 @@ V.inlined[44] += 1;
 ip = 24;
 sp0 = r4;
 const t50 = tlb[r4 >>> 12];
-const t51 = t50 & 1 && (r4 & 3) === 0 ? m32[(t50 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t51 = t50 & 1 && !(r4 & 3) ? m32[(t50 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t51 !== 4168) {
 ic -= 9;
 cpu.exitSite = 4;
 xe = t51;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 9;
-xe = 4168;
 xl = 5;
 break run;
 }
@@ -348,17 +322,15 @@ ip = 26;
 sp0 = r4;
 const t52 = r4 - 4 | 0;
 const t53 = tlb[t52 >>> 12];
-if (t53 & 2 && (t52 & 3) === 0) {
+if (t53 & 2 && !(t52 & 3)) {
 m32[(t53 & -4096 | t52 & 4095) >>> 2] = 4178;
 } else {
-h.wrf(cpu, 2, t52, 4, 4178, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t52, 4, 4178, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t52;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820960, 819200))) {
 ic -= 7;
 xe = 820960;
-xl = -1;
 break run;
 }
 ip = 27;
@@ -378,30 +350,26 @@ V.inlined[58] += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820963, 819200))) {
 ic -= 6;
 xe = 820963;
-xl = -1;
 break run;
 }
 ip = 28;
 sp0 = r4;
 const t57 = tlb[r4 >>> 12];
-const t58 = t57 & 1 && (r4 & 3) === 0 ? m32[(t57 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t58 = t57 & 1 && !(r4 & 3) ? m32[(t57 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t58 !== 4178) {
 ic -= 5;
 cpu.exitSite = 5;
 xe = t58;
-xl = -1;
 break run;
 }
 if (!((tlb[1] & -4096) === 4096 && tlb[1] & 1 || h.fetchesFrom(cpu, 4096, 4096))) {
 ic -= 5;
-xe = 4178;
 xl = 6;
 break run;
 }
 if (smc) {
 ic -= 5;
-xe = 4178;
 xl = 6;
 break run;
 }
@@ -410,17 +378,15 @@ ip = 30;
 sp0 = r4;
 const t59 = r4 - 4 | 0;
 const t60 = tlb[t59 >>> 12];
-if (t60 & 2 && (t59 & 3) === 0) {
+if (t60 & 2 && !(t59 & 3)) {
 m32[(t60 & -4096 | t59 & 4095) >>> 2] = 4188;
 } else {
-h.wrf(cpu, 2, t59, 4, 4188, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t59, 4, 4188, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t59;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820992, 819200))) {
 ic -= 3;
 xe = 820992;
-xl = -1;
 break run;
 }
 ip = 31;
@@ -440,37 +406,33 @@ V.inlined[59] += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820995, 819200))) {
 ic -= 2;
 xe = 820995;
-xl = -1;
 break run;
 }
 ip = 32;
 sp0 = r4;
 const t64 = tlb[r4 >>> 12];
-const t65 = t64 & 1 && (r4 & 3) === 0 ? m32[(t64 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t65 = t64 & 1 && !(r4 & 3) ? m32[(t64 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t65 !== 4188) {
 ic -= 1;
 cpu.exitSite = 6;
 xe = t65;
-xl = -1;
 break run;
 }
 if (!((tlb[1] & -4096) === 4096 && tlb[1] & 1 || h.fetchesFrom(cpu, 4096, 4096))) {
 ic -= 1;
-xe = 4188;
 xl = 7;
 break run;
 }
 if (smc) {
 ic -= 1;
-xe = 4188;
 xl = 7;
 break run;
 }
 ip = 33;
 sp0 = r4;
 const t66 = tlb[r4 >>> 12];
-const t67 = t66 & 1 && (r4 & 3) === 0 ? m32[(t66 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t67 = t66 & 1 && !(r4 & 3) ? m32[(t66 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t67;
 pc = -1;
@@ -485,7 +447,6 @@ continue run;
 }
 cpu.exitSite = 7;
 xe = xt;
-xl = -1;
 break run;
 }
 }
@@ -503,12 +464,10 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 if (ip < 0) {
-cpu.eip = xe;
+cpu.eip = xl < 0 ? xe : XE[xl];
 cpu.instructions = i0 + ic;
 } else {
-if (SPX[ip]) {
-R[4] = sp0;
-}
+if (SPX[ip]) R[4] = sp0;
 cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }

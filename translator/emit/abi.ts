@@ -25,10 +25,9 @@
  * helper, at every exit, on a fault) and `reload` reads them back (after a
  * helper). Nothing else moves state across.
  */
-import type * as E from 'estree';
 import type { Cpu } from '../../cpu/cpu.ts';
 import type { Helpers } from './host.ts';
-import { id, num, bin, member, index, assign, decl, type Expr, type Stmt } from './ast.ts';
+import { id, num, bin, member, index, assign, decl, type Expr, type Identifier, type Stmt } from './ast.ts';
 
 /** The factory's parameters: what a translated function closes over. */
 export const PARAMS = {
@@ -40,6 +39,8 @@ export const PARAMS = {
   instrs: 'INS',
   /** chained successors, by static exit number (filled in by the code cache) */
   links: 'L',
+  /** the EIP of each static exit with a link number (an exit sets only `xl`) */
+  exitEips: 'XE',
   /** physical memory (views, code epoch) */
   memory: 'MEM',
   /** each instruction's EIP, by index (a fault reports it) */
@@ -57,7 +58,7 @@ export const PARAMS = {
 export type FactoryArgs = { [K in keyof typeof PARAMS]: unknown };
 
 /** The order of the factory's parameters. */
-export const FACTORY_PARAMS: readonly (keyof typeof PARAMS)[] = ['host', 'helpers', 'instrs', 'links', 'memory', 'eips', 'left', 'savesEsp', 'vmi', 'vmiEffects'];
+export const FACTORY_PARAMS: readonly (keyof typeof PARAMS)[] = ['host', 'helpers', 'instrs', 'links', 'exitEips', 'memory', 'eips', 'left', 'savesEsp', 'vmi', 'vmiEffects'];
 
 /** Locals of the translated function, its name and parameter. */
 export const LOCALS = {
@@ -143,50 +144,50 @@ export function regLocal(r: number): string {
 
 // ---- expressions ------------------------------------------------------------------
 
-export function local(name: Local): E.Identifier {
+export function local(name: Local): Identifier {
   return id(LOCALS[name]);
 }
 
-export function param(name: keyof typeof PARAMS): E.Identifier {
+export function param(name: keyof typeof PARAMS): Identifier {
   return id(PARAMS[name]);
 }
 
-export function reg(r: number): E.Identifier {
+export function reg(r: number): Identifier {
   return id(regLocal(r));
 }
 
 /** `cpu.<field>` */
-export function cpuField(field: keyof Cpu): E.MemberExpression {
+export function cpuField(field: keyof Cpu): Expr {
   return member(local('cpu'), field);
 }
 
 /** `MEM.<field>` */
-export function memoryField(field: (typeof MEMORY_VIEWS)[keyof typeof MEMORY_VIEWS] | typeof CODE_EPOCH | typeof PAGE_KINDS): E.MemberExpression {
+export function memoryField(field: (typeof MEMORY_VIEWS)[keyof typeof MEMORY_VIEWS] | typeof CODE_EPOCH | typeof PAGE_KINDS): Expr {
   return member(param('memory'), field);
 }
 
 /** `V.<field>` */
-export function vmiField(field: keyof typeof VMI_FIELDS): E.MemberExpression {
+export function vmiField(field: keyof typeof VMI_FIELDS): Expr {
   return member(param('vmi'), VMI_FIELDS[field]);
 }
 
 /** `VX.<name>`: a hypervisor operation of the ROM (its names are the ROM's, checked by the allow-list test) */
-export function vmiEffect(name: string): E.MemberExpression {
+export function vmiEffect(name: string): Expr {
   return member(param('vmiEffects'), name);
 }
 
 /** `h.<name>` */
-export function hostFn(name: keyof Helpers): E.MemberExpression {
+export function hostFn(name: keyof Helpers): Expr {
   return member(param('host'), name);
 }
 
 /** `R[r]` */
-export function cpuReg(r: number): E.MemberExpression {
+export function cpuReg(r: number): Expr {
   return index(local('regs'), num(r));
 }
 
 /** `TABLE[ip]` for a per-instruction table parameter. */
-export function perInstruction(table: 'instrs' | 'eips' | 'left' | 'savesEsp', ip: Expr): E.MemberExpression {
+export function perInstruction(table: 'instrs' | 'eips' | 'left' | 'savesEsp', ip: Expr): Expr {
   return index(param(table), ip);
 }
 
@@ -197,6 +198,11 @@ export function perInstruction(table: 'instrs' | 'eips' | 'left' | 'savesEsp', i
  */
 export function retiredBefore(ip: Expr): Expr {
   return bin('-', bin('+', local('i0'), local('count')), bin('+', perInstruction('left', ip), num(1)));
+}
+
+/** The same, for an instruction whose entry in the `left` table is known when emitting it: `left + 1` is a constant. */
+export function retiredBeforeKnown(left: number): Expr {
+  return bin('-', bin('+', local('i0'), local('count')), num(left + 1));
 }
 
 // ---- moving state between the CPU and the locals ---------------------------------------

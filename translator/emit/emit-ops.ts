@@ -1,6 +1,6 @@
 /**
- * The translator's backend of the operations interface: `V` is an ESTree
- * expression, and each operation appends JavaScript to the block being built.
+ * The translator's backend of the operations interface: `V` is an
+ * expression (ast.ts), and each operation appends JavaScript to the block being built.
  *
  * Running an instruction's semantic function through this object specialises
  * it: everything that depends only on the decoded instruction (sizes,
@@ -25,7 +25,6 @@
  * instead of a call to the lazy evaluator; flags known to sit in `fl` are
  * read from it directly.
  */
-import type * as E from 'estree';
 import type { Ops } from '../../semantics/ops.ts';
 import type { Size } from '../../base/arith.ts';
 import type { Instr } from '../../isa/instr.ts';
@@ -40,7 +39,7 @@ import {
   id, num, litValue, bin, cond, call, member, index, assign, exprStmt, decl, ifStmt, newExpr, throwStmt,
   type Expr, type Stmt,
 } from './ast.ts';
-import { CODE_EPOCH, FLAG_LOCALS, cpuField, hostFn, local, memoryField, param, reg, retiredBefore, tempName } from './abi.ts';
+import { FLAG_LOCALS, cpuField, hostFn, local, param, reg, retiredBefore, retiredBeforeKnown, tempName } from './abi.ts';
 import type { Helpers } from './host.ts';
 
 /** What the emitter knows statically about the flags at the current point. */
@@ -78,6 +77,8 @@ export class EmitOps implements Ops<Expr> {
   stored = false;
   /** flags written by the current instruction that something later reads */
   liveFlagsOut = ARITH;
+  /** the current instruction's entry in the region's `left` table, when one instruction is emitted (undefined: read `LEFT[ip]`) */
+  leftAfter: number | undefined = undefined;
   /** registers the generated function reads and writes (bit r for register r) */
   regsRead = 0;
   regsWritten = 0;
@@ -139,7 +140,7 @@ export class EmitOps implements Ops<Expr> {
 
   // ---- registers ---------------------------------------------------------------
 
-  private regName(r: number): E.Identifier {
+  private regName(r: number): Expr {
     this.regsRead |= 1 << r;
     return reg(r);
   }
@@ -191,7 +192,7 @@ export class EmitOps implements Ops<Expr> {
    * test, and the element of the RAM view it reaches. Aligned accesses use
    * the view of their width; unaligned ones take the helper.
    */
-  private ramAccess(a: Expr, size: Size, write: boolean): { test: Expr; element: E.MemberExpression } {
+  private ramAccess(a: Expr, size: Size, write: boolean): { test: Expr; element: Expr } {
     const e = this.fresh(index(local('tlb'), tlbSlot(X, a)));
     const granted = tlbGrants(X, e, X.c(tlbRight(this.ctx.user, write)));
     const phys = tlbPhysical(X, e, a);
@@ -208,22 +209,27 @@ export class EmitOps implements Ops<Expr> {
     }
     const a = this.fresh(off);
     const { test, element } = this.ramAccess(a, size, false);
-    return this.fresh(cond(test, element, call(hostFn('rdf'), [local('cpu'), num(seg), a, num(size), retiredBefore(local('faultIndex'))])));
+    return this.fresh(cond(test, element, call(hostFn('rdf'), [local('cpu'), num(seg), a, num(size), this.retired()])));
   }
 
   store(seg: number, off: Expr, size: Size, v: Expr): void {
     this.mayThrow = true;
     this.stored = true;
-    // only a slow-path store can reach a code page (no TLB grants write rights to one)
-    const noteSmc = assign(local('smc'), bin('!==', memoryField(CODE_EPOCH), local('epoch')));
+    // only a slow-path store can reach a code page (no TLB grants write rights to one): it
+    // returns the code epoch after the store, which differs from the entry's once code was hit
+    const noteSmc = (store: Expr) => assign(local('smc'), bin('!==', store, local('epoch')));
     if (!this.inlineSeg(seg)) {
-      this.out.push(exprStmt(call(hostFn('wrs'), [local('cpu'), num(seg), off, num(size), v])), noteSmc);
+      this.out.push(noteSmc(call(hostFn('wrs'), [local('cpu'), num(seg), off, num(size), v])));
       return;
     }
     const a = this.fresh(off);
     const { test, element } = this.ramAccess(a, size, true);
-    const slow = exprStmt(call(hostFn('wrf'), [local('cpu'), num(seg), a, num(size), v, retiredBefore(local('faultIndex'))]));
-    this.out.push(ifStmt(test, [assign(element, v)], [slow, noteSmc]));
+    this.out.push(ifStmt(test, [assign(element, v)], [noteSmc(call(hostFn('wrf'), [local('cpu'), num(seg), a, num(size), v, this.retired()]))]));
+  }
+
+  /** Instructions retired before the current one, for a slow path's devices. */
+  private retired(): Expr {
+    return this.leftAfter === undefined ? retiredBefore(local('faultIndex')) : retiredBeforeKnown(this.leftAfter);
   }
 
   push(v: Expr, size: Size): void {

@@ -19,9 +19,8 @@
  * Every identity holds for the integer values generated code computes with;
  * expr-arith.test.ts checks the backend against the number one.
  */
-import type * as E from 'estree';
 import type { Arith, Size } from '../../base/arith.ts';
-import { bin, call, cond, id, litValue, logical, member, num, unary, type Expr } from './ast.ts';
+import { bin, call, cond, id, litValue, logical, member, num, unary, type Binary, type BinaryOperator, type Expr } from './ast.ts';
 import { GLOBALS } from './abi.ts';
 
 const INT32_OPERATORS = new Set<string>(['|', '&', '^', '<<', '>>']);
@@ -36,8 +35,8 @@ export function isInt32Expr(e: Expr): boolean {
 }
 
 /** `x >>> n` with a constant n of 1..31 is below 2^31, so already an int32. */
-function isSmallUnsignedShift(e: E.BinaryExpression): boolean {
-  const n = litValue(e.right as Expr);
+function isSmallUnsignedShift(e: Binary): boolean {
+  const n = litValue(e.right);
   return e.operator === '>>>' && n !== undefined && (n & 31) !== 0;
 }
 
@@ -67,27 +66,33 @@ function truth(e: Expr): Expr {
  */
 export function testFor(e: Expr): Expr {
   const t = truth(e);
-  return t.type === 'BinaryExpression' && t.operator === '!==' && litValue(t.right as Expr) === 0 ? (t.left as Expr) : t;
+  if (t.type !== 'BinaryExpression' || litValue(t.right) !== 0) return t;
+  // and `v === 0` is `!v`
+  return t.operator === '!==' ? t.left : t.operator === '===' ? unary('!', t.left) : t;
 }
 
 function bool(test: Expr): Expr {
   return cond(test, num(1), num(0));
 }
 
+const OPPOSITE: Partial<Record<BinaryOperator, BinaryOperator>> = {
+  '===': '!==', '!==': '===', '<': '>=', '>=': '<', '>': '<=', '<=': '>',
+};
+
 function negate(test: Expr): Expr {
   if (test.type === 'UnaryExpression' && test.operator === '!') return test.argument;
-  if (test.type === 'LogicalExpression' && test.operator !== '??') {
+  if (test.type === 'LogicalExpression') {
     return logical(test.operator === '&&' ? '||' : '&&', negate(test.left), negate(test.right));
   }
-  if (test.type === 'BinaryExpression' && (test.operator === '===' || test.operator === '!==')) {
-    return bin(test.operator === '===' ? '!==' : '===', test.left as Expr, test.right);
-  }
+  const opposite = test.type === 'BinaryExpression' ? OPPOSITE[test.operator] : undefined;
+  // (generated code compares numbers, never NaN: `!(a <= b)` is `a > b`)
+  if (opposite) return bin(opposite, (test as Binary).left, (test as Binary).right);
   return unary('!', test);
 }
 
 /** e without a `| 0` on top (for an operand of a bitwise operator, which converts to int32 anyway). */
 function unwrapped(e: Expr): Expr {
-  return e.type === 'BinaryExpression' && e.operator === '|' && litValue(e.right) === 0 ? (e.left as Expr) : e;
+  return e.type === 'BinaryExpression' && e.operator === '|' && litValue(e.right) === 0 ? e.left : e;
 }
 
 /** e as an int32: itself when it is one already, else `e | 0`. */
@@ -196,7 +201,11 @@ export class ExprArith implements Arith<Expr> {
   les(a: Expr, b: Expr): Expr { return this.compare('<=', a, b, true); }
 
   private compare(op: '<' | '<=', a: Expr, b: Expr, signed: boolean): Expr {
-    const as = (e: Expr) => (signed ? int32(e) : bin('>>>', unwrapped(e), num(0)));
+    const as = (e: Expr) => {
+      const x = litValue(e);
+      if (x !== undefined) return num(signed ? x | 0 : x >>> 0);
+      return signed ? int32(e) : bin('>>>', unwrapped(e), num(0));
+    };
     const folded = fold(a, b, (x, y) => {
       const l = signed ? x | 0 : x >>> 0, r = signed ? y | 0 : y >>> 0;
       return (op === '<' ? l < r : l <= r) ? 1 : 0;

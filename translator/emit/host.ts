@@ -52,10 +52,11 @@ export const H = {
    * the interpreter would give it.
    */
   rdf: (cpu: Cpu, seg: number, off: number, size: number, n: number): number => { cpu.instructions = n; return cpu.read(seg, off, size); },
-  wrf: (cpu: Cpu, seg: number, off: number, size: number, v: number, n: number): void => { cpu.instructions = n; cpu.write(seg, off, size, v); },
+  /** (a store returns the code epoch after it: generated code compares it with the one it started with) */
+  wrf: (cpu: Cpu, seg: number, off: number, size: number, v: number, n: number): number => { cpu.instructions = n; cpu.write(seg, off, size, v); return cpu.mem.codeEpoch; },
   /** accesses through a segment that is not flat: full checks */
   rds: (cpu: Cpu, seg: number, off: number, size: number): number => cpu.read(seg, off, size),
-  wrs: (cpu: Cpu, seg: number, off: number, size: number, v: number): void => cpu.write(seg, off, size, v),
+  wrs: (cpu: Cpu, seg: number, off: number, size: number, v: number): number => { cpu.write(seg, off, size, v); return cpu.mem.codeEpoch; },
 
   /** EFLAGS with the lazy flags in `w` computed into it */
   mat(fl: number, w: number, lop: number, lres: number, la: number, lb: number): number {
@@ -72,7 +73,7 @@ export const H = {
 
   /** 32-bit physical accesses that are not to plain RAM, or not aligned (an inlined VMI call's page-table entries) */
   rdPhys: (cpu: Cpu, a: number): number => cpu.mem.read(a >>> 0, 4),
-  wrPhys: (cpu: Cpu, a: number, v: number): void => cpu.mem.write(a >>> 0, 4, v),
+  wrPhys: (cpu: Cpu, a: number, v: number): number => { cpu.mem.write(a >>> 0, 4, v); return cpu.mem.codeEpoch; },
 
   /**
    * Would code be fetched at linear `lin` from physical frame `frame` now?

@@ -12,7 +12,6 @@ import { K } from '../../isa/operands.ts';
 import { ARITH } from '../../isa/eflags.ts';
 import { TABLE } from '../../semantics/table.ts';
 import { Rng, assemble, encodeRow } from '../../spec-tests/fuzz/generate.ts';
-import { generate } from 'astring';
 import { emitRegion, type EmittedRegion } from './region.ts';
 import { emissionOf } from './instr.ts';
 
@@ -65,7 +64,7 @@ describe('the emission decision', () => {
     expect(emissionOf(row)).toEqual({ kind: 'helper', reason: 'operand' });
     const region = emitOne({ ...nop, row });
     expect(region.emitted.operand).toBe(1);
-    expect(generate(region.fn)).toContain('h.interp(cpu, INS[0])');
+    expect(region.fn).toContain('h.interp(cpu,INS[0])');
   });
 
   it('an exception while emitting propagates (no silent fall-back)', () => {

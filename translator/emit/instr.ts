@@ -103,6 +103,8 @@ export interface InstrSite {
   ops: EmitOps;
   /** the instruction's index in the region (a claimed call's steps take the indices after it) */
   ip: number;
+  /** per instruction index: instructions after it in its block (the region's `left` table, filled up to this one's steps) */
+  left: readonly number[];
   /** flags live after it (liveness) */
   liveOut: number;
   /** statements that leave the region for `target` after this instruction (after step k of a claimed call), `indirect` for a run-time target */
@@ -150,6 +152,7 @@ function precise(ops: EmitOps, ip: number, code: Stmt[]): Stmt[] {
 function emitInline(i: Instr, site: InstrSite): InstrCode {
   const { ops } = site;
   const code = begin(ops, site.liveOut);
+  ops.leftAfter = site.left[site.ip];
   i.row.sem!(ops, i);
   // did a store hit translated code? then leave before running stale code
   if (ops.stored) code.push(smcCheck(site.exitTo(num(i.next))));
@@ -160,12 +163,14 @@ function emitInline(i: Instr, site: InstrSite): InstrCode {
 function emitClaimedCall(i: Instr, claim: ClaimedCall, site: InstrSite): InstrCode {
   const { ops, ip } = site;
   const code = begin(ops, ARITH);
+  // the steps set `ip` as they go: an access reads the count from the table
+  ops.leftAfter = undefined;
   const steps = claim.calleeEips.length;
   claim.emit(ops, {
     faultPoint: (k) => faultPoint(ip + k, true),
     exitAfter: (k, target, indirect) => site.exitTo(target, k, indirect),
     exitUnlessMapped: (k, target) => site.exitUnlessMapped(target, k),
-    syncInstructions: (k) => syncInstructions(ip + k),
+    syncInstructions: (k) => syncInstructions(site.left[ip + k]),
   });
   // did a store hit translated code? then leave before running stale code
   if (ops.stored) code.push(smcCheck(site.exitTo(num(i.next), steps)));
@@ -177,7 +182,7 @@ function emitHelperCall(i: Instr, site: InstrSite, reason: HelperReason): InstrC
   const { ops } = site;
   ops.regsRead = 0xff;
   ops.regsWritten = 0xff;
-  const stmts = helperCall(i.row.exec ? 'exec' : 'interp', site.ip, i.next);
+  const stmts = helperCall(i.row.exec ? 'exec' : 'interp', site.ip, site.left[site.ip], i.next);
   ops.flags = { lz: null, last: null };
   // a helper that may change what the region relies on goes back to the dispatcher
   const leaves = endsBlock(i) || !i.row.exec;
@@ -196,7 +201,7 @@ function emitHelperCall(i: Instr, site: InstrSite, reason: HelperReason): InstrC
 function emitX87(i: Instr, site: InstrSite): InstrCode {
   const { ops, ip } = site;
   const row = i.row;
-  const stmts: Stmt[] = [...faultPoint(ip, true), syncInstructions(ip)];
+  const stmts: Stmt[] = [...faultPoint(ip, true), syncInstructions(site.left[ip])];
   const memory = i.mod >= 0 && i.mod !== 3;
   const written = namedRegisters(i);
   for (const r of new Set([...(memory ? [i.base, i.index] : []), ...written])) {

@@ -12,13 +12,12 @@
  * A `try` around the loop writes back the state as it was at the start of a
  * faulting instruction and reports that instruction's EIP.
  *
- * `emitRegion` is a function from a plan (blocks, live flags, facts) to an
- * ESTree function and the tables it closes over. Its working state (block
+ * `emitRegion` is a function from a plan (blocks, live flags, facts) to the
+ * text of a function expression and the tables it closes over. Its working state (block
  * numbering, exits, sites, the shared `EmitOps`) lives in one object made
  * per call, so nothing carries over from one region to the next. Called by
  * the compile pipeline only.
  */
-import type * as E from 'estree';
 import type { Instr } from '../../isa/instr.ts';
 import { hasStaticTarget, type Block } from '../region/discover.ts';
 import { EmitOps, type EmitContext } from './emit-ops.ts';
@@ -27,7 +26,10 @@ import {
   budgetCheck, countInstructions, dispatch, exitTo, fetchCheck, goToBlock, mappingCheck, repeatBlock,
 } from './statements.ts';
 import { GLOBALS, LABELS, LOCALS, cpuField, cpuReg, local, param, perInstruction, prologue, spill } from './abi.ts';
-import { assign, bin, block, id, ifStmt, index, litValue, num, ret, type Expr, type Stmt } from './ast.ts';
+import {
+  assign, bin, block, cond, functionExpr, id, ifStmt, index, labelledLoop, litValue, num, ret, switchCase, switchStmt, tryFinally,
+  type Expr, type Stmt,
+} from './ast.ts';
 
 /** What the code was specialised on, beyond its bytes. */
 export interface RegionFacts {
@@ -54,7 +56,8 @@ export interface RegionPlan {
 }
 
 export interface EmittedRegion {
-  fn: E.FunctionExpression;
+  /** the function expression's source */
+  fn: string;
   /** per instruction index (the tables the function closes over, abi.ts PARAMS) */
   instrs: Instr[];
   eips: number[];
@@ -130,7 +133,7 @@ class RegionEmitter {
     return k === this.current && this.selfLoop ? repeatBlock() : goToBlock(k);
   }
 
-  private emitBlock(b: Block, k: number): E.SwitchCase {
+  private emitBlock(b: Block, k: number): Stmt {
     this.current = k;
     const last = b.instrs[b.instrs.length - 1];
     this.selfLoop = !!last && hasStaticTarget(last) && last.imm === b.eip;
@@ -158,7 +161,7 @@ class RegionEmitter {
       });
       const exitAfter = (t: Expr, step = eips.length - 1, indirect = false) => this.exitTo(t, after + eips.length - 1 - step, indirect);
       const code = emitInstruction(i, {
-        ops: this.ops, ip, liveOut: this.plan.liveOut[k][n], claim, exitTo: exitAfter,
+        ops: this.ops, ip, left: this.out.left, liveOut: this.plan.liveOut[k][n], claim, exitTo: exitAfter,
         exitUnlessMapped: (t, step) => this.codePages().map(([lin, phys]) => {
           // the page the code goes on at is fetched afresh, as the called path's next fetch; any other must still be in the TLB
           const next = litValue(t);
@@ -172,11 +175,12 @@ class RegionEmitter {
       body.push(...code.stmts);
       transferred = code.transferred;
     });
-    if (!transferred) body.push(...this.jumpTo(num(b.stopEip ?? (last ? last.next : b.eip))));
-    const inner: Stmt = this.selfLoop
-      ? { type: 'LabeledStatement', label: id(LABELS.self), body: { type: 'ForStatement', init: null, test: null, update: null, body: block(body) } }
-      : block(body);
-    return { type: 'SwitchCase', test: num(k), consequent: [inner] };
+    if (!transferred) {
+      const next = b.stopEip ?? (last ? last.next : b.eip);
+      // the next case is the next block: run on into it (a self-loop's body would repeat instead)
+      if (this.selfLoop || this.blockIndex.get(next) !== k + 1) body.push(...this.jumpTo(num(next)));
+    }
+    return switchCase(k, [this.selfLoop ? labelledLoop(LABELS.self, body) : block(body)]);
   }
 
   /** [linear page, frame] of each page the region's code is on */
@@ -186,12 +190,10 @@ class RegionEmitter {
   }
 
   /** The dispatch case: an indirect target that is a block of the region continues there. */
-  private dispatchCase(): E.SwitchCase {
-    const targets: E.SwitchCase[] = [...this.blockIndex.entries()].map(([eip, k]) => ({
-      type: 'SwitchCase' as const, test: num(eip), consequent: goToBlock(k),
-    }));
-    const select: Stmt = { type: 'SwitchStatement', discriminant: local('target'), cases: targets };
-    return { type: 'SwitchCase', test: num(DISPATCH), consequent: [block([select, ...this.exitTo(local('target'), 0, true)])] };
+  private dispatchCase(): Stmt {
+    const targets = [...this.blockIndex.entries()].map(([eip, k]) => switchCase(eip, goToBlock(k)));
+    const select = switchStmt(local('target'), targets);
+    return switchCase(DISPATCH, [block([select, ...this.exitTo(local('target'), 0, true)])]);
   }
 
   /**
@@ -201,15 +203,12 @@ class RegionEmitter {
    * reports the faulting instruction's EIP and ESP as at its start, and the
    * exception goes on to the engine.
    */
-  private frame(cases: E.SwitchCase[]): E.FunctionExpression {
+  private frame(cases: Stmt[]): string {
     // only the registers the region touches are loaded, and only those it changes are stored
     const used = this.ops.regsRead | this.ops.regsWritten | (1 << 4); // ESP is needed for sp0
-    const loop: Stmt = {
-      type: 'LabeledStatement', label: id(LABELS.run),
-      body: { type: 'ForStatement', init: null, test: null, update: null, body: block([{ type: 'SwitchStatement', discriminant: local('block'), cases }]) },
-    };
+    const loop = labelledLoop(LABELS.run, [switchStmt(local('block'), cases)]);
     const left: Stmt[] = [
-      assign(cpuField('eip'), local('exitEip')),
+      assign(cpuField('eip'), cond(bin('<', local('exitLink'), num(0)), local('exitEip'), index(param('exitEips'), local('exitLink')))),
       assign(cpuField('instructions'), bin('+', local('i0'), local('count'))),
     ];
     const faulted: Stmt[] = [
@@ -218,15 +217,12 @@ class RegionEmitter {
       assign(cpuField('eip'), perInstruction('eips', local('faultIndex'))),
       assign(cpuField('instructions'), bin('-', bin('+', local('i0'), local('count')), perInstruction('left', local('faultIndex')))),
     ];
-    const guarded: Stmt = {
-      type: 'TryStatement', block: block([loop, assign(local('faultIndex'), num(NO_FAULT))]), handler: null,
+    const guarded = tryFinally(
+      [loop, assign(local('faultIndex'), num(NO_FAULT))],
       // registers and flags as at the start of the faulting instruction (the CPU already has them after a helper)
-      finalizer: block([...spill(this.ops.regsWritten), ifStmt(bin('<', local('faultIndex'), num(0)), left, faulted)]),
-    };
-    const chained = ret({ type: 'ConditionalExpression', test: bin('>=', local('exitLink'), num(0)), consequent: index(param('links'), local('exitLink')), alternate: id(GLOBALS.undefined) });
-    return {
-      type: 'FunctionExpression', id: id(LOCALS.fn), params: [local('cpu')],
-      body: block([...prologue(used), guarded, chained]), generator: false, async: false,
-    };
+      [...spill(this.ops.regsWritten), ifStmt(bin('<', local('faultIndex'), num(0)), left, faulted)],
+    );
+    const chained = ret(cond(bin('>=', local('exitLink'), num(0)), index(param('links'), local('exitLink')), id(GLOBALS.undefined)));
+    return functionExpr(LOCALS.fn, [LOCALS.cpu], [...prologue(used), guarded, chained]);
   }
 }

@@ -7,17 +7,17 @@
  * sites is the caller's, emit/region.ts); names come from the ABI.
  */
 import type { Helpers } from './host.ts';
-import { ALL_REGS, CODE_EPOCH, LABELS, cpuField, hostFn, local, memoryField, perInstruction, reload, spill, reg, retiredBefore } from './abi.ts';
-import { assign, bin, call, exprStmt, id, ifStmt, index, logical, num, unary, type Expr, type Stmt } from './ast.ts';
+import { ALL_REGS, CODE_EPOCH, LABELS, cpuField, hostFn, local, memoryField, perInstruction, reload, spill, reg, retiredBeforeKnown } from './abi.ts';
+import { assign, bin, breakTo, call, continueAt as continueTo, exprStmt, ifStmt, index, logical, num, unary, type Expr, type Stmt } from './ast.ts';
 import { X, testFor } from './expr-arith.ts';
 import { tlbMaps } from '../../cpu/tlb.ts';
 
 function breakRun(): Stmt {
-  return { type: 'BreakStatement', label: id(LABELS.run) };
+  return breakTo(LABELS.run);
 }
 
 function continueAt(label: keyof typeof LABELS): Stmt {
-  return { type: 'ContinueStatement', label: id(LABELS[label]) };
+  return continueTo(LABELS[label]);
 }
 
 /**
@@ -29,7 +29,8 @@ export function exitTo(target: Expr, link: number, skipped: number, site?: numbe
   const out: Stmt[] = [];
   if (skipped) out.push(assign(local('count'), num(skipped), '-='));
   if (site !== undefined) out.push(assign(cpuField('exitSite'), num(site)));
-  out.push(assign(local('exitEip'), target), assign(local('exitLink'), num(link)), breakRun());
+  // a linked exit's EIP is in the exit table (`XE[xl]`); `xl` is -1 until an exit sets it
+  out.push(link >= 0 ? assign(local('exitLink'), num(link)) : assign(local('exitEip'), target), breakRun());
   return out;
 }
 
@@ -64,9 +65,9 @@ export function faultPoint(ip: number, savesEsp: boolean): Stmt[] {
 }
 
 
-/** `cpu.instructions` counting every instruction before `ip` (a helper may read it: rdtsc). */
-export function syncInstructions(ip: number): Stmt {
-  return assign(cpuField('instructions'), retiredBefore(num(ip)));
+/** `cpu.instructions` counting every instruction before one with `left` after it in its block (a helper may read it: rdtsc). */
+export function syncInstructions(left: number): Stmt {
+  return assign(cpuField('instructions'), retiredBeforeKnown(left));
 }
 
 /** Run instruction `ip` in its interpreter form through `h[fn]`, EIP already at `next`. */
@@ -81,11 +82,11 @@ export function callInterpreterForm(fn: keyof Helpers & ('exec' | 'interp'), ip:
  * The slow-path call of a helper row: state written back, the interpreter
  * form run, state reloaded. It may read and write every register.
  */
-export function helperCall(fn: 'exec' | 'interp', ip: number, next: number): Stmt[] {
+export function helperCall(fn: 'exec' | 'interp', ip: number, left: number, next: number): Stmt[] {
   return [
     ...faultPoint(ip, true),
     ...spill(ALL_REGS),
-    syncInstructions(ip),
+    syncInstructions(left),
     ...callInterpreterForm(fn, ip, next),
     ...reload(ALL_REGS),
   ];

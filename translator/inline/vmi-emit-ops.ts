@@ -97,10 +97,7 @@ export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
   storePhys(addr: Expr, v: Expr): void {
     const a = this.fresh(addr);
     this.stored = true;
-    const slow: Stmt[] = [
-      exprStmt(call(hostFn('wrPhys'), [local('cpu'), a, v])),
-      assign(local('smc'), bin('!==', memoryField(CODE_EPOCH), local('epoch'))),
-    ];
+    const slow: Stmt[] = [assign(local('smc'), bin('!==', call(hostFn('wrPhys'), [local('cpu'), a, v]), local('epoch')))];
     if (this.phys.journaled) { this.out.push(...slow); return; }
     // plain RAM only: a page of code (its mark is a bit of the kind) takes the accessor, which invalidates
     this.out.push(ifStmt(this.onRam(a, 0xff), [assign(index(local('m32'), bin('>>>', a, num(2))), v)], slow));

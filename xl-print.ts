@@ -1,0 +1,15 @@
+import fs from 'node:fs';
+import { parse } from 'acorn';
+import { generate } from 'astring';
+import { printProgram } from './translator/compile/print.ts';
+const sources: string[] = JSON.parse(fs.readFileSync('/tmp/xl/sources.json', 'utf8'));
+const opts = { ecmaVersion: 'latest', allowReturnOutsideFunction: true } as const;
+const strip = (n: any): any => Array.isArray(n) ? n.map(strip) : n && typeof n === 'object' ? Object.fromEntries(Object.entries(n).filter(([k]) => !['start', 'end', 'raw'].includes(k)).map(([k, v]) => [k, strip(v)])) : n;
+const asts = sources.map((s) => parse(s, opts) as any);
+const cpu = () => process.cpuUsage().user / 1000;
+let t0 = cpu(); for (const a of asts) generate(a, { indent: '', lineEnd: '\n' }); console.log('astring', (cpu() - t0).toFixed(0), 'ms');
+t0 = cpu(); const outs = asts.map((a) => printProgram(a)); console.log('print', (cpu() - t0).toFixed(0), 'ms');
+t0 = cpu(); for (const a of asts) printProgram(a); console.log('print again', (cpu() - t0).toFixed(0), 'ms');
+let bytes = 0, bad = 0;
+outs.forEach((o, k) => { bytes += o.length; const a = strip(parse(o, opts)), b = strip(asts[k]); const unwrap = (x: any) => x; if (JSON.stringify(a) !== JSON.stringify(b)) { if (bad++ < 2) { fs.writeFileSync(`/tmp/xl/bad${k}.js`, o); console.log('MISMATCH', k); } } });
+console.log('bytes', bytes, 'vs', sources.reduce((n, s) => n + s.length, 0), 'bad', bad);
