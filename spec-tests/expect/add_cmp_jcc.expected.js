@@ -71,10 +71,10 @@ break run;
 ic += 1;
 ip = 3;
 sp0 = r4;
-const t7 = tlb[r4 >>> 12];
-const t8 = t7 & 1 && !(r4 & 3) ? m32[(t7 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+const t0 = tlb[r4 >>> 12];
+const t1 = t0 & 1 && !(r4 & 3) ? m32[(t0 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
-xt = t8;
+xt = t1;
 pc = -1;
 continue run;
 }

@@ -1,4 +1,4 @@
-// cond_cl_shift: 5 instructions, 3 blocks, 1490 bytes of source
+// cond_cl_shift: 5 instructions, 3 blocks, 1485 bytes of source
 // 1000 85 c0 test eax, eax
 // 1002 74 02 je 0x1006
 // 1004 d3 e3 shl ebx, cl
@@ -65,14 +65,14 @@ xl = 1;
 break run;
 }
 ic += 2;
-const t4 = h.cond(2, fl, lz, lop, lres, la, lb);
-r2 = r2 & -256 | t4 & 255;
+const t0 = h.cond(2, fl, lz, lop, lres, la, lb);
+r2 = r2 & -256 | t0 & 255;
 ip = 3;
 sp0 = r4;
-const t5 = tlb[r4 >>> 12];
-const t6 = t5 & 1 && !(r4 & 3) ? m32[(t5 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+const t1 = tlb[r4 >>> 12];
+const t2 = t1 & 1 && !(r4 & 3) ? m32[(t1 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
-xt = t6;
+xt = t2;
 pc = -1;
 continue run;
 }
@@ -83,17 +83,17 @@ xl = 2;
 break run;
 }
 ic += 1;
-const t7 = r3;
-const t8 = r1 & 255;
-const t9 = t8 & 31;
-const t10 = t9 !== 0 ? 1 : 0;
-if (t10) {
-const t11 = t7 << t9;
-r3 = t11;
+const t0 = r3;
+const t1 = r1 & 255;
+const t2 = t1 & 31;
+const t3 = t2 !== 0 ? 1 : 0;
+if (t3) {
+const t4 = t0 << t2;
+r3 = t4;
 lop = 22;
-lres = t11;
-la = t7;
-lb = t9;
+lres = t4;
+la = t0;
+lb = t2;
 lz = 2261;
 }
 pc = 1;

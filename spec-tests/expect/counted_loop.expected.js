@@ -1,4 +1,4 @@
-// counted_loop: 6 instructions, 3 blocks, 1538 bytes of source
+// counted_loop: 6 instructions, 3 blocks, 1533 bytes of source
 // 1000 b9 0a 00 00 00 mov ecx, 0xa
 // 1005 03 06 add eax, dword ptr [esi]
 // 1007 83 c6 04 add esi, 0x4
@@ -93,10 +93,10 @@ break run;
 ic += 1;
 ip = 5;
 sp0 = r4;
-const t10 = tlb[r4 >>> 12];
-const t11 = t10 & 1 && !(r4 & 3) ? m32[(t10 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+const t0 = tlb[r4 >>> 12];
+const t1 = t0 & 1 && !(r4 & 3) ? m32[(t0 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
-xt = t11;
+xt = t1;
 pc = -1;
 continue run;
 }

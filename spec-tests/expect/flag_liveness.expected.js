@@ -1,4 +1,4 @@
-// flag_liveness: 8 instructions, 3 blocks, 1486 bytes of source
+// flag_liveness: 8 instructions, 3 blocks, 1481 bytes of source
 // 1000 01 d8 add eax, ebx
 // 1002 29 c8 sub eax, ecx
 // 1004 31 d0 xor eax, edx
@@ -94,10 +94,10 @@ break run;
 ic += 1;
 ip = 6;
 sp0 = r4;
-const t14 = tlb[r4 >>> 12];
-const t15 = t14 & 1 && !(r4 & 3) ? m32[(t14 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+const t0 = tlb[r4 >>> 12];
+const t1 = t0 & 1 && !(r4 & 3) ? m32[(t0 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
-xt = t15;
+xt = t1;
 pc = -1;
 continue run;
 }

@@ -1,4 +1,4 @@
-// push_call_ret: 7 instructions, 3 blocks, 1937 bytes of source
+// push_call_ret: 7 instructions, 3 blocks, 1925 bytes of source
 // 1000 55 push ebp
 // 1001 89 e5 mov ebp, esp
 // 1003 e8 02 00 00 00 call 0x100a
@@ -89,16 +89,16 @@ break run;
 }
 ic += 2;
 ip = 3;
-const t6 = r4 + 4 | 0;
-const t7 = tlb[t6 >>> 12];
-const t8 = t7 & 1 && !(t6 & 3) ? m32[(t7 & -4096 | t6 & 4095) >>> 2] : h.rdf(cpu, 2, t6, 4, i0 + ic - 2);
-r0 = t8;
+const t0 = r4 + 4 | 0;
+const t1 = tlb[t0 >>> 12];
+const t2 = t1 & 1 && !(t0 & 3) ? m32[(t1 & -4096 | t0 & 4095) >>> 2] : h.rdf(cpu, 2, t0, 4, i0 + ic - 2);
+r0 = t2;
 ip = 4;
 sp0 = r4;
-const t9 = tlb[r4 >>> 12];
-const t10 = t9 & 1 && !(r4 & 3) ? m32[(t9 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+const t3 = tlb[r4 >>> 12];
+const t4 = t3 & 1 && !(r4 & 3) ? m32[(t3 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
-xt = t10;
+xt = t4;
 pc = -1;
 continue run;
 }
@@ -111,16 +111,16 @@ break run;
 ic += 2;
 ip = 5;
 sp0 = r4;
-const t11 = tlb[r4 >>> 12];
-const t12 = t11 & 1 && !(r4 & 3) ? m32[(t11 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 2);
+const t0 = tlb[r4 >>> 12];
+const t1 = t0 & 1 && !(r4 & 3) ? m32[(t0 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 2);
 r4 = r4 + 4 | 0;
-r5 = t12;
+r5 = t1;
 ip = 6;
 sp0 = r4;
-const t13 = tlb[r4 >>> 12];
-const t14 = t13 & 1 && !(r4 & 3) ? m32[(t13 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+const t2 = tlb[r4 >>> 12];
+const t3 = t2 & 1 && !(r4 & 3) ? m32[(t2 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
-xt = t14;
+xt = t3;
 pc = -1;
 continue run;
 }

@@ -95,6 +95,18 @@ export class EmitOps implements Ops<Expr> {
   /** statement lists enclosing the current one inside `if_` branches (their temporaries are in scope) */
   private readonly openScopes: Stmt[][] = [];
 
+  /**
+   * A block of the region starts: nothing known about the flags, and
+   * temporaries numbered from 0 again (each block is its own scope in the
+   * generated function, so its names stay short).
+   */
+  startBlock(): void {
+    this.temp = 0;
+    this.int32.clear();
+    this.eaCache = null;
+    this.flags = { lz: null, last: null };
+  }
+
   protected fresh(e: Expr): Expr {
     if (e.type === 'Identifier' || litValue(e) !== undefined) return e;
     const name = tempName(this.temp++);

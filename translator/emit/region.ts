@@ -137,7 +137,7 @@ class RegionEmitter {
     this.current = k;
     const last = b.instrs[b.instrs.length - 1];
     this.selfLoop = !!last && hasStaticTarget(last) && last.imm === b.eip;
-    this.ops.flags = { lz: null, last: null };
+    this.ops.startBlock();
     const body: Stmt[] = [];
     const second = this.plan.facts.secondPage;
     if (second && b.eip >>> 12 === second[0]) {
