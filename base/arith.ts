@@ -6,7 +6,7 @@
  * fast-path test (cpu/tlb.ts), partial registers and the stack pointer's
  * width (cpu/registers.ts), effective addresses (semantics/operands.ts).
  * Evaluated with `V = number` (`NUM` below) a formula computes its value;
- * evaluated by the translator with `V` = an ESTree expression
+ * evaluated by the translator with `V` = a generated-code expression
  * (translator/emit/expr-arith.ts) the same code builds the JavaScript that
  * computes it. The instruction semantics' `Ops<V>` (semantics/ops.ts)
  * extends this interface with state and effects.

@@ -7,7 +7,7 @@
  *
  * - the interpreter's (runtime/interp-ops.ts), where `V` is `number` and every
  *   call happens immediately on the live CPU;
- * - the translator's (translator/emit/emit-ops.ts), where `V` is an ESTree
+ * - the translator's (translator/emit/emit-ops.ts), where `V` is a generated-code
  *   expression and every call appends JavaScript to the block being generated;
  * - the translator's probe (translator/emit/probe-ops.ts), which only records
  *   what an instruction may do (load, store, raise, write flags).

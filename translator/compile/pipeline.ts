@@ -9,7 +9,7 @@
  * 3. emit (emit/region.ts, emit/instr.ts): each instruction's semantic
  *    function through `EmitOps`, or a call of its interpreter form, inside
  *    the function frame the ABI (emit/abi.ts) describes;
- * 4. assemble (assemble.ts): astring prints it, `new Function` compiles it.
+ * 4. assemble (assemble.ts): `new Function` compiles the source emission wrote.
  *
  * `RegionCompiler` runs them, times each, and counts how instructions were
  * emitted (inline, as helper calls by reason, replaced by a call-site
