@@ -92,7 +92,11 @@ export function num(n: number): Expr {
   return literal(n);
 }
 
+/** the literals 0..255, made once: emission asks for small numbers all the time */
+const SMALL: Literal[] = [];
+
 function literal(n: number): Literal {
+  if (n < 256 && (n | 0) === n) return (SMALL[n] ??= node(new Node('Literal', String(n), PRIMARY, '', null, null, null, null, null, null, n)));
   return node(new Node('Literal', String(n), PRIMARY, '', null, null, null, null, null, null, n));
 }
 
