@@ -1,4 +1,4 @@
-// vmi_control_registers: 27 instructions, 1 blocks, 5466 bytes of source
+// vmi_control_registers: 27 instructions, 1 blocks, 5496 bytes of source
 // 1000 e8 fb 72 0c 00 call 0xc8300
 // 1005 e8 16 73 0c 00 call 0xc8320
 // 100a 89 c3 mov ebx, eax

@@ -1,4 +1,4 @@
-// vmi_deferred: 16 instructions, 1 blocks, 4400 bytes of source
+// vmi_deferred: 16 instructions, 1 blocks, 4520 bytes of source
 // 1000 b8 03 00 00 00 mov eax, 0x3
 // 1005 e8 f6 7a 0c 00 call 0xc8b00
 // 100a b8 00 00 40 00 mov eax, 0x400000

@@ -1,4 +1,4 @@
-// vmi_iret_ports: 16 instructions, 1 blocks
+// vmi_iret_ports: 16 instructions, 1 blocks, 3841 bytes of source
 // 1000 ba fd 03 00 00 mov edx, 0x3fd
 // 1005 e8 76 77 0c 00 call 0xc8780
 // 100a 89 c3 mov ebx, eax
@@ -49,7 +49,6 @@ switch (pc) {
 case 0:
 {
 if (ic + 16 > lim) {
-xe = 4096;
 xl = 0;
 break run;
 }
@@ -59,23 +58,21 @@ ip = 1;
 sp0 = r4;
 const t0 = r4 - 4 | 0;
 const t1 = tlb[t0 >>> 12];
-if (t1 & 2 && (t0 & 3) === 0) {
+if (t1 & 2 && !(t0 & 3)) {
 m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4106;
 } else {
-h.wrf(cpu, 2, t0, 4, 4106, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t0, 4, 4106, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t0;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821120, 819200))) {
 ic -= 14;
 xe = 821120;
-xl = -1;
 break run;
 }
 ip = 2;
 sp0 = r4;
 const t2 = r2;
-cpu.instructions = i0 + ic - (LEFT[2] + 1);
+cpu.instructions = i0 + ic - 14;
 const t3 = VX.portRead(V, t2, 1);
 r1 = -559087556;
 r2 = -559087556;
@@ -84,24 +81,21 @@ V.inlined[64] += 1;
 if (h.irq(cpu)) {
 ic -= 13;
 xe = 821123;
-xl = -1;
 break run;
 }
 ip = 3;
 sp0 = r4;
 const t4 = tlb[r4 >>> 12];
-const t5 = t4 & 1 && (r4 & 3) === 0 ? m32[(t4 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t5 = t4 & 1 && !(r4 & 3) ? m32[(t4 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t5 !== 4106) {
 ic -= 12;
 cpu.exitSite = 0;
 xe = t5;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 12;
-xe = 4106;
 xl = 1;
 break run;
 }
@@ -113,24 +107,22 @@ ip = 7;
 sp0 = r4;
 const t7 = r4 - 4 | 0;
 const t8 = tlb[t7 >>> 12];
-if (t8 & 2 && (t7 & 3) === 0) {
+if (t8 & 2 && !(t7 & 3)) {
 m32[(t8 & -4096 | t7 & 4095) >>> 2] = 4123;
 } else {
-h.wrf(cpu, 2, t7, 4, 4123, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t7, 4, 4123, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t7;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821312, 819200))) {
 ic -= 8;
 xe = 821312;
-xl = -1;
 break run;
 }
 ip = 8;
 sp0 = r4;
 const t9 = r0;
 const t10 = r2;
-cpu.instructions = i0 + ic - (LEFT[8] + 1);
+cpu.instructions = i0 + ic - 8;
 VX.portWrite(V, t10, 1, t9);
 smc = MEM.codeEpoch !== ep;
 r1 = -559087550;
@@ -140,24 +132,21 @@ V.inlined[70] += 1;
 if (h.vmiLeave(V)) {
 ic -= 7;
 xe = 821315;
-xl = -1;
 break run;
 }
 ip = 9;
 sp0 = r4;
 const t11 = tlb[r4 >>> 12];
-const t12 = t11 & 1 && (r4 & 3) === 0 ? m32[(t11 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t12 = t11 & 1 && !(r4 & 3) ? m32[(t11 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t12 !== 4123) {
 ic -= 6;
 cpu.exitSite = 1;
 xe = t12;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 6;
-xe = 4123;
 xl = 2;
 break run;
 }
@@ -174,17 +163,15 @@ ip = 11;
 sp0 = r4;
 const t16 = r4 - 4 | 0;
 const t17 = tlb[t16 >>> 12];
-if (t17 & 2 && (t16 & 3) === 0) {
+if (t17 & 2 && !(t16 & 3)) {
 m32[(t17 & -4096 | t16 & 4095) >>> 2] = 4130;
 } else {
-h.wrf(cpu, 2, t16, 4, 4130, i0 + ic - (LEFT[ip] + 1));
-smc = MEM.codeEpoch !== ep;
+smc = h.wrf(cpu, 2, t16, 4, 4130, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
 r4 = t16;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 819360, 819200))) {
 ic -= 4;
 xe = 819360;
-xl = -1;
 break run;
 }
 ip = 12;
@@ -203,7 +190,7 @@ cpu.lop = lop;
 cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
-cpu.instructions = i0 + ic - (LEFT[12] + 1);
+cpu.instructions = i0 + ic - 4;
 cpu.eip = 819363;
 h.vmiCall(V, 5);
 r0 = R[0];
@@ -224,24 +211,21 @@ V.inlined[1] += 1;
 if (MEM.codeEpoch !== ep) {
 ic -= 3;
 xe = 819363;
-xl = -1;
 break run;
 }
 ip = 13;
 sp0 = r4;
 const t18 = tlb[r4 >>> 12];
-const t19 = t18 & 1 && (r4 & 3) === 0 ? m32[(t18 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t19 = t18 & 1 && !(r4 & 3) ? m32[(t18 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t19 !== 4130) {
 ic -= 2;
 cpu.exitSite = 2;
 xe = t19;
-xl = -1;
 break run;
 }
 if (smc) {
 ic -= 2;
-xe = 4130;
 xl = 3;
 break run;
 }
@@ -253,7 +237,6 @@ if (!(t21 === 820448 && ((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820
 ic -= 1;
 cpu.exitSite = 3;
 xe = t21;
-xl = -1;
 break run;
 }
 ip = 15;
@@ -272,7 +255,7 @@ cpu.lop = lop;
 cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
-cpu.instructions = i0 + ic - (LEFT[15] + 1);
+cpu.instructions = i0 + ic - 1;
 cpu.eip = 820451;
 h.vmiCall(V, 39);
 r0 = R[0];
@@ -292,7 +275,6 @@ lb = cpu.lb;
 V.inlined[35] += 1;
 cpu.exitSite = 4;
 xe = cpu.eip;
-xl = -1;
 break run;
 }
 }
@@ -314,12 +296,10 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 if (ip < 0) {
-cpu.eip = xe;
+cpu.eip = xl < 0 ? xe : XE[xl];
 cpu.instructions = i0 + ic;
 } else {
-if (SPX[ip]) {
-R[4] = sp0;
-}
+if (SPX[ip]) R[4] = sp0;
 cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }

@@ -1,4 +1,4 @@
-// vmi_linux3: 20 instructions, 1 blocks, 4377 bytes of source
+// vmi_linux3: 20 instructions, 1 blocks, 4437 bytes of source
 // 1000 b8 01 00 00 00 mov eax, 0x1
 // 1005 e8 16 7a 0c 00 call 0xc8a20
 // 100a b8 03 50 00 00 mov eax, 0x5003

@@ -1,4 +1,4 @@
-// vmi_page_tables: 34 instructions, 1 blocks, 7225 bytes of source
+// vmi_page_tables: 34 instructions, 1 blocks, 7285 bytes of source
 // 1000 b8 03 50 00 00 mov eax, 0x5003
 // 1005 ba 00 80 00 00 mov edx, 0x8000
 // 100a e8 91 75 0c 00 call 0xc85a0
