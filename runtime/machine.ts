@@ -73,18 +73,6 @@ import { Hpet, HPET_BASE } from './devices/hpet.ts';
 import { writeSmbios, SMBIOS_ADDR } from './loader/smbios.ts';
 
 export const DEBUG_EXIT_PORT = 0xf4;
-
-/**
- * The slice a machine runs its vCPUs in unless told: short where vCPUs take
- * turns (several of them) or where timer events are not cut at their exact
- * instruction (host time), long for one vCPU in virtual time, where a slice
- * ends at the next due event anyway and each slice end costs a region exit
- * (the built-in guest: 34,184 slices of 2,000 against 684 of 100,000, about
- * a quarter less CPU for the same instructions and results).
- */
-export function defaultSlice(smp: number, hostTime: boolean): number {
-  return smp > 1 || hostTime ? 2000 : 100_000;
-}
 /** the wall clock at power-on in virtual time unless told otherwise: 2000-01-01 00:00:00 UTC */
 export const DEFAULT_RTC_BASE_MS = Date.UTC(2000, 0, 1);
 export const COM1 = 0x3f8;
@@ -113,7 +101,7 @@ export interface MachineOptions {
   /** cycles per second (default 1e9) */
   frequency?: number;
   cyclesPerInstruction?: number;
-  /** longest uninterrupted run of one vCPU, in guest instructions (default: `defaultSlice`) */
+  /** longest uninterrupted run of one vCPU, in guest instructions (default 2000) */
   sliceInstructions?: number;
   /** stop with an error once the vCPUs together have run this many instructions */
   maxInstructions?: number;
@@ -336,7 +324,7 @@ export class Machine implements MachineApi {
       : opts.hostTime ? this.bootHostNs : BigInt(DEFAULT_RTC_BASE_MS) * 1_000_000n;
     this.time = new MachineTime(smp, { frequency: opts.frequency, cyclesPerInstruction: opts.cyclesPerInstruction, hostTime: opts.hostTime });
     this.cycleFrequency = BigInt(this.time.frequency);
-    this.sliceInstructions = opts.sliceInstructions ?? defaultSlice(smp, opts.hostTime ?? false);
+    this.sliceInstructions = opts.sliceInstructions ?? 2000;
     this.maxInstructions = opts.maxInstructions ?? Infinity;
     this.consoleSink = opts.console;
     this.cpuModel = opts.cpuModel ?? VMIDBT_CPU;
