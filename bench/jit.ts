@@ -23,8 +23,7 @@
  *
  *   npm run bench:jit [-- --quick] [-- --only sieve,interp] [-- --repeat N]
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Machine } from '../runtime/machine.ts';
@@ -32,6 +31,7 @@ import { TranslatingEngine } from '../translator/engine/machine-engine.ts';
 import { DEFAULT_ENGINE_OPTIONS, type EngineStats } from '../translator/engine/engine.ts';
 import { fmt, formatTable } from './table.ts';
 import { geomean } from './stats.ts';
+import { CPU_WORKLOADS, buildNative, runNative, type NativeTiming } from './cpu-workloads.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'bench', 'out');
@@ -43,43 +43,11 @@ const REPEAT = repeatArg >= 0 ? Math.max(1, Number(args[repeatArg + 1])) : 2;
 const onlyArg = args.indexOf('--only');
 const only = onlyArg >= 0 ? args[onlyArg + 1].split(',') : undefined;
 
-/** Iterations per workload for the translated and native runs (the interpreter runs a fraction). */
-const WORKLOADS: [string, number][] = [
-  ['crc32b', 2048], ['crc32t', 16384], ['sieve', 160], ['sort', 240], ['interp', 1_600_000],
-  ['interp_straddle', 1_600_000], ['matmul', 240], ['memops', 1600], ['fp', 1600],
-];
 const SCALE = quick ? 0.25 : 1;
 /** the interpreter is ~20-100x slower: it runs this fraction of the iterations, compared by instruction rate */
-const INTERP_FRACTION = quick ? 0.05 : 0.05;
+const INTERP_FRACTION = 0.05;
 
 interface Timing { name: string; iters: number; ms: number; instructions: number; checksum: string }
-
-function buildNative(): string | undefined {
-  const dir = join(outDir, 'native');
-  mkdirSync(dir, { recursive: true });
-  // wl_cpu.c includes "kernel.h" from its own directory: build a copy beside the host shim
-  copyFileSync(join(root, 'guest', 'src', 'wl_cpu.c'), join(dir, 'wl_cpu.c'));
-  copyFileSync(join(root, 'bench', 'native', 'kernel.h'), join(dir, 'kernel.h'));
-  const exe = join(dir, 'native');
-  try {
-    // scalar code, as the guest's (no SIMD: gcc 12 vectorises at -O2, the i686 guest cannot)
-    execFileSync('gcc', ['-O2', '-fno-tree-vectorize', '-I', dir, '-o', exe, join(dir, 'wl_cpu.c'), join(root, 'bench', 'native', 'interp_host.c'), join(root, 'bench', 'native', 'main.c')], { stdio: 'pipe' });
-    return exe;
-  } catch (e) {
-    process.stderr.write(`bench: cannot build the native baseline (${(e as Error).message.split('\n')[0]}); native ratios are skipped\n`);
-    return undefined;
-  }
-}
-
-function runNative(exe: string, list: [string, number][]): Map<string, Timing> {
-  const out = execFileSync(exe, list.flatMap(([n, i]) => [n, String(i)]), { encoding: 'utf8' });
-  const m = new Map<string, Timing>();
-  for (const line of out.trim().split('\n')) {
-    const r = JSON.parse(line) as { name: string; iters: number; checksum: string; ns: number };
-    m.set(r.name, { name: r.name, iters: r.iters, ms: r.ns / 1e6, instructions: 0, checksum: r.checksum });
-  }
-  return m;
-}
 
 /** The best of REPEAT runs (translation cost included in each). */
 async function bestOf(name: string, iters: number, jit: boolean): Promise<{ t: Timing; stats?: EngineStats }> {
@@ -130,9 +98,9 @@ async function runGuest(name: string, iters: number, jit: boolean): Promise<{ t:
 
 async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
-  const list = WORKLOADS.filter(([n]) => !only || only.includes(n)).map(([n, i]) => [n, Math.max(1, Math.round(i * SCALE))] as [string, number]);
-  const exe = buildNative();
-  const native = exe ? runNative(exe, list) : new Map<string, Timing>();
+  const list = CPU_WORKLOADS.filter(([n]) => !only || only.includes(n)).map(([n, i]) => [n, Math.max(1, Math.round(i * SCALE))] as [string, number]);
+  const exe = buildNative(join(outDir, 'native'), (s) => process.stderr.write(`bench: ${s}\n`));
+  const native = exe ? runNative(exe, list) : new Map<string, NativeTiming>();
 
   const rows: Record<string, unknown>[] = [];
   const speedups: number[] = [];
@@ -156,12 +124,12 @@ async function main(): Promise<void> {
     jitTimes.set(name, jit.t.ms);
     const n = native.get(name);
     if (n && n.checksum !== jit.t.checksum) throw new Error(`${name}: native checksum ${n.checksum} differs from the guest's ${jit.t.checksum}`);
-    const ratio = n ? jit.t.ms / n.ms : undefined;
+    const ratio = n ? jit.t.ms / (n.ns / 1e6) : undefined;
     if (ratio) ratios.push(ratio);
     rows.push({
       workload: name, iters, instructions: jit.t.instructions, checksum: jit.t.checksum,
       translatedMs: jit.t.ms, translatedMips: jitMips, interpretedMips: interpMips, speedup,
-      nativeMs: n?.ms, xNative: ratio,
+      nativeMs: n ? n.ns / 1e6 : undefined, xNative: ratio,
     });
   }
 

@@ -21,6 +21,8 @@ export interface Timeline {
   marks: TimedMark[];
   /** with a VMI ROM: the call counts when each line was complete (index-aligned with `lines`) */
   lineCalls?: CallCounts[];
+  /** on vmidbt: the guest instructions run when each line was complete (index-aligned with `lines`) */
+  lineInstructions?: number[];
 }
 
 /** Cuts console text into lines, stamping each with the time its newline arrived. */

@@ -82,9 +82,14 @@ export interface BootResult extends Timeline {
 export async function bootHere(cfg: BootConfig): Promise<BootResult> {
   if (cfg.mode === 'qemu') throw new Error('a qemu boot runs qemu, not vmidbt');
   let rom: VmiRom | undefined;
+  let machine: Machine | undefined;
   const lineCalls: CallCounts[] = [];
-  const clock = new LineClock(() => { lineCalls.push(rom ? callCounts(rom) : {}); });
-  const machine = new Machine({
+  const lineInstructions: number[] = [];
+  const clock = new LineClock(() => {
+    lineCalls.push(rom ? callCounts(rom) : {});
+    lineInstructions.push(machine?.totalInstructions ?? 0);
+  });
+  machine = new Machine({
     memMiB: cfg.memMiB ?? 128,
     console: (bytes) => clock.take(Buffer.from(bytes).toString('latin1'), performance.now()),
   });
@@ -99,20 +104,20 @@ export async function bootHere(cfg: BootConfig): Promise<BootResult> {
   machine.loadKernel(readFileSync(KERNEL), `guest/kernel.elf ${cfg.append}`);
   const r = await machine.run();
   return {
-    lines: clock.lines, marks: machine.benchPort.marks, lineCalls: rom ? lineCalls : undefined,
+    lines: clock.lines, marks: machine.benchPort.marks, lineCalls: rom ? lineCalls : undefined, lineInstructions,
     exitCode: r.stop.kind === 'exit' && r.stop.guestValue !== undefined ? r.stop.guestValue : r.stop.exitCode, reason: r.stop.kind === 'error' ? r.stop.message : r.stop.reason,
     instructions: r.instructions,
   };
 }
 
-/** Run a child process to its end, handing its stdout lines (with their host time) to `onText`. */
-function runProcess(cmd: string, args: string[], timeoutMs: number, onText: (text: string, ms: number) => void): Promise<{ code: number; stderr: string; timedOut: boolean }> {
+/** Run a child process to its end, handing its stdout text (with its host time and the child's pid) to `onText`. */
+export function runProcess(cmd: string, args: string[], timeoutMs: number, onText: (text: string, ms: number, pid: number) => void): Promise<{ code: number; stderr: string; timedOut: boolean }> {
   return new Promise((done, fail) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let timedOut = false;
     const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
-    child.stdout.on('data', (d: Buffer) => onText(d.toString('latin1'), performance.now()));
+    child.stdout.on('data', (d: Buffer) => onText(d.toString('latin1'), performance.now(), child.pid ?? 0));
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     child.on('error', (e) => { clearTimeout(timer); fail(e); });
     child.on('close', (code) => { clearTimeout(timer); done({ code: code ?? -1, stderr, timedOut }); });
@@ -129,18 +134,31 @@ async function bootChild(cfg: BootConfig, timeoutMs: number): Promise<BootResult
   return JSON.parse(out) as BootResult;
 }
 
-/** qemu-system-i386 (TCG, one CPU) booting the kernel natively; line times as the pipe delivers them. */
-async function bootQemu(cfg: BootConfig, timeoutMs: number): Promise<BootResult> {
-  const clock = new LineClock();
-  const args = [
-    '-kernel', KERNEL, '-append', `novmi ${cfg.append}`, '-m', String(cfg.memMiB ?? 128), '-smp', '1',
+/** qemu-system-i386's arguments booting the kernel natively (TCG, one CPU, console on stdout, debug exit). */
+export function qemuArgs(append: string, memMiB = 128): string[] {
+  return [
+    '-kernel', KERNEL, '-append', `novmi ${append}`, '-m', String(memMiB), '-smp', '1',
     '-accel', 'tcg', '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot',
     '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
   ];
-  const r = await runProcess(process.env.QEMU ?? 'qemu-system-i386', args, timeoutMs, (t, ms) => clock.take(t, ms));
-  if (r.timedOut) throw new Error(`qemu boot timed out after ${timeoutMs / 1000} s`);
-  // isa-debug-exit: (value << 1) | 1
-  return { lines: clock.lines, marks: [], exitCode: r.code >> 1, reason: `qemu exit status ${r.code}` };
+}
+
+/**
+ * A boot by a process that behaves as QEMU does here: the guest console on
+ * stdout, the debug-exit value v as exit status (v << 1) | 1. Line times as
+ * the pipe delivers them.
+ */
+export async function bootConsoleProcess(name: string, cmd: string, args: string[], timeoutMs: number): Promise<BootResult> {
+  const clock = new LineClock();
+  const r = await runProcess(cmd, args, timeoutMs, (t, ms) => clock.take(t, ms));
+  if (r.timedOut) throw new Error(`${name} boot timed out after ${timeoutMs / 1000} s`);
+  if (!(r.code & 1)) throw new Error(`${name} boot failed (exit status ${r.code}): ${r.stderr.trim().split('\n').pop() ?? ''}`);
+  return { lines: clock.lines, marks: [], exitCode: r.code >> 1, reason: `${name} exit status ${r.code}` };
+}
+
+/** qemu-system-i386 (TCG, one CPU) booting the kernel natively. */
+function bootQemu(cfg: BootConfig, timeoutMs: number): Promise<BootResult> {
+  return bootConsoleProcess('qemu', process.env.QEMU ?? 'qemu-system-i386', qemuArgs(cfg.append, cfg.memMiB), timeoutMs);
 }
 
 /** One boot in the way `cfg.mode` names, isolated from this process. */

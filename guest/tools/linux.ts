@@ -42,6 +42,7 @@ import { fileURLToPath } from 'node:url';
 import { debianLinux } from './debian.ts';
 import { buildInitramfs, INTERACTIVE_MARKER, SHELL_MARKER, SUM_OF_SQUARES_LINE } from './initramfs.ts';
 import { VMIDBT_CPU } from '../../cpu/models.ts';
+import { cpuSecondsOf } from '../../bench/process-cpu.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const CACHE = join(ROOT, 'guest', 'build', 'linux');
@@ -67,19 +68,6 @@ const opt = (name: string, dflt: string) => { const i = args.indexOf(name); retu
 const verbose = args.includes('--verbose');
 const label = (b: Boot) => `${b.system} ${b.flavour} smp=${b.smp} ${b.end}`;
 const log = (s: string) => process.stdout.write(`guest-linux: ${s}\n`);
-
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-/** User + system CPU seconds of a running process, from /proc. */
-function cpuSecondsOf(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-  } catch {
-    return null;
-  }
-}
 
 function commandFor(b: Boot, kernel: string, initrd: string): [string, string[]] {
   const cmdline = `${BASE_CMDLINE} vmidbt.end=${b.end}`;
