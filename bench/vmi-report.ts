@@ -13,7 +13,7 @@
 import type { Column } from './vmi-boot.ts';
 import type { LabData, Samples } from './vmi-lab.ts';
 import { differs, median, pairedRatios, summarize, type Summary } from './stats.ts';
-import { fmt, fmt3, formatTable } from './table.ts';
+import { fmt, fmt3, formatTable, ratioText, summaryCell } from './table.ts';
 import { barChartSvg, type BarChart } from './svg.ts';
 
 export const COLUMN_NAMES: Record<Column, string> = {
@@ -60,22 +60,14 @@ export const CALL_LIMITS: Record<string, number> = {
 const samplesOf = (s: Samples, key: string, col: Column): number[] => s[key]?.[col] ?? [];
 const summaryOf = (s: Samples, key: string, col: Column): Summary => summarize(samplesOf(s, key, col));
 
-function cell(sm: Summary, scale = 1): string {
-  if (sm.n === 0) return '-';
-  return `${fmt3(sm.median * scale)} ±${Math.round(sm.spread * 100)}%`;
-}
+const cell = summaryCell;
 
 /**
  * "a/b" as the median of per-round ratios with their spread (half range over
  * median), and `~` when a and b are inside each other's noise.
  */
 export function ratioCell(s: Samples, key: string, a: Column, b: Column): string {
-  const xa = samplesOf(s, key, a), xb = samplesOf(s, key, b);
-  if (!xa.length || !xb.length) return '-';
-  const r = summarize(pairedRatios(xa, xb));
-  if (!Number.isFinite(r.median)) return '-';
-  const m = r.median;
-  return `${differs(xa, xb) ? ' ' : '~'}${m >= 10 ? fmt(m, 0) : m.toFixed(2)}x ±${Math.round(r.spread * 100)}%`;
+  return ratioText(samplesOf(s, key, a), samplesOf(s, key, b));
 }
 
 /** The paravirtual column compared with native: inlined when measured, else the ROM. */

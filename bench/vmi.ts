@@ -50,7 +50,8 @@ function scaleOf(o: BenchVmiOptions): number {
   return x;
 }
 
-function qemuPresent(): boolean {
+/** Whether qemu-system-i386 (or $QEMU) runs. */
+export function qemuPresent(): boolean {
   return spawnSync(process.env.QEMU ?? 'qemu-system-i386', ['--version']).status === 0;
 }
 
