@@ -72,10 +72,10 @@ function push(s: Samples, key: string, sys: System, v: number): void {
   ((s[key] ??= {})[sys] ??= []).push(v);
 }
 
-/** Whether the npm package v86 is installed (else why not). */
-export function v86Missing(): string | undefined {
+/** Why the npm package v86 cannot be loaded (as resolved from `from`), or undefined when it can. */
+export function v86Missing(from = import.meta.url): string | undefined {
   try {
-    createRequire(import.meta.url).resolve('v86/build/v86.wasm');
+    createRequire(from).resolve('v86/build/v86.wasm');
     return undefined;
   } catch {
     return 'the npm package v86 is not installed (npm ci installs it as a devDependency)';
