@@ -184,7 +184,9 @@ export function timedRun(cmd: string, args: string[], consoleOn: 'stdout' | 'std
       clearTimeout(timer);
       out.wallMs = performance.now() - t0;
       out.code = code ?? -1;
-      if (out.doneCpu === undefined) fail(new Error(`${cmd} ${args.slice(0, 3).join(' ')}: no DONE line (exit ${code}): ${text.trim().split('\n').pop() ?? ''}`));
+      const what = `${cmd.split('/').pop()} ${args.slice(0, 2).join(' ')}`;
+      if (out.doneCpu === undefined) fail(new Error(`${what}: no DONE line (exit ${code}): ${text.trim().split('\n').pop() ?? ''}`));
+      else if (!/^DONE .*failed=0 /m.test(text)) fail(new Error(`${what}: a workload failed: ${/^DONE .*$/m.exec(text)?.[0]}`));
       else done(out);
     });
   });
@@ -257,7 +259,7 @@ export async function runBench(o: BenchOptions, outDir: string, progress: (s: st
   for (let round = 0; round < o.runs; round++) {
     d.load.push(loadavg()[0]);
     const tag = `round ${round + 1}/${o.runs}`;
-    for (const sys of rotate(d.systems, round)) {
+    for (const sys of o.cpu.length || o.os.length ? rotate(d.systems, round) : []) {
       progress(`${tag}: workloads, ${SYSTEM_NAMES[sys]}`);
       await workloadRun(c, sys);
     }
