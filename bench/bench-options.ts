@@ -31,9 +31,11 @@ export interface BenchOptions {
   saveCharts: boolean;
   /** where bench.json and the chart go */
   out?: string;
+  /** report this bench.json again instead of measuring */
+  report?: string;
 }
 
-export const USAGE = 'usage: npm run bench [-- --runs N] [--quick] [--only ROWS] [--no-qemu] [--no-v86] [--no-linux] [--save-charts] [--out DIR]';
+export const USAGE = 'usage: npm run bench [-- --runs N] [--quick] [--only ROWS] [--no-qemu] [--no-v86] [--no-linux] [--save-charts] [--out DIR] [--report FILE]';
 
 function runsOf(v: string | undefined): number {
   const n = Number(v);
@@ -64,6 +66,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     if (a === '--runs') runs = runsOf(value());
     else if (a === '--only') only = rowsOf(value());
     else if (a === '--out') { o.out = value(); if (!o.out) throw new UserError('bench: --out wants a directory', 2); }
+    else if (a === '--report') { o.report = value(); if (!o.report) throw new UserError('bench: --report wants a bench.json', 2); }
     else if (a === '--quick') o.quick = true;
     else if (a === '--no-qemu') o.qemu = false;
     else if (a === '--no-v86') o.v86 = false;

@@ -20,6 +20,10 @@ const COLORS: Record<System, string> = { native: '#555555', translated: '#1f77b4
 /** the probe of page straddling is a copy of `interp`: kept out of the geomean so the bytecode VM does not count twice */
 const NOT_IN_GEOMEAN = new Set(['interp_straddle']);
 
+/** a table before it is laid out, for the terminal or as Markdown */
+interface Grid { head: string[]; rows: string[][] }
+const gridText = (g: Grid) => formatTable(g.head, g.rows);
+
 const samplesOf = (s: Samples, key: string, sys: System): number[] => s[key]?.[sys] ?? [];
 
 /** The rows of a kind ('cpu' or 'os') that have samples, in the order measured. */
@@ -38,6 +42,10 @@ function versus(d: BenchData): System[] {
 
 /** CPU workloads: native time per iteration, each system's time over native, vmidbt over QEMU and v86. */
 export function cpuTable(d: BenchData): string {
+  return gridText(cpuGrid(d));
+}
+
+function cpuGrid(d: BenchData): Grid {
   const sys = emulators(d), vs = versus(d);
   const head = ['CPU workload', 'native us/iter', ...sys.map((s) => `${SHORT[s]} x native`), ...vs.map((s) => `vmidbt/${SHORT[s]}`)];
   const rows = rowsOf(d, 'cpu').map((w) => {
@@ -45,18 +53,22 @@ export function cpuTable(d: BenchData): string {
     const native = s.native ?? [];
     return [w, summaryCell(summarize(native), 1e-3), ...sys.map((x) => ratioText(s[x] ?? [], native)), ...vs.map((x) => ratioText(s.translated ?? [], s[x] ?? []))];
   });
-  return formatTable(head, rows);
+  return { head, rows };
 }
 
 /** OS workloads: µs per iteration on each system, vmidbt over QEMU and v86. */
 export function osTable(d: BenchData): string {
+  return gridText(osGrid(d));
+}
+
+function osGrid(d: BenchData): Grid {
   const sys = emulators(d), vs = versus(d);
   const head = ['OS workload', ...sys.map((s) => `${SHORT[s]} us/iter`), ...vs.map((s) => `vmidbt/${SHORT[s]}`)];
   const rows = rowsOf(d, 'os').map((w) => {
     const s = d.workloads[`os:${w}`];
     return [w, ...sys.map((x) => summaryCell(summarize(s[x] ?? []), 1e-3)), ...vs.map((x) => ratioText(s.translated ?? [], s[x] ?? []))];
   });
-  return formatTable(head, rows);
+  return { head, rows };
 }
 
 const WHOLE_ROWS: [string, string][] = [
@@ -68,13 +80,17 @@ const WHOLE_ROWS: [string, string][] = [
 
 /** Whole runs: `npm start`, the first console line, the Linux boot. */
 export function wholeTable(d: BenchData): string | undefined {
+  const g = wholeGrid(d);
+  return g.rows.length ? gridText(g) : undefined;
+}
+
+function wholeGrid(d: BenchData): Grid {
   const sys = (['translated', 'qemu', 'v86'] as System[]).filter((s) => d.systems.includes(s)), vs = versus(d);
   const rows = WHOLE_ROWS.filter(([k]) => d.whole[k]).map(([k, label]) => {
     const s = d.whole[k];
     return [label, ...sys.map((x) => summaryCell(summarize(s[x] ?? []))), ...vs.map((x) => ratioText(s.translated ?? [], s[x] ?? []))];
   });
-  if (!rows.length) return undefined;
-  return formatTable(['whole run', ...sys.map((s) => SHORT[s]), ...vs.map((s) => `vmidbt/${SHORT[s]}`)], rows);
+  return { head: ['whole run', ...sys.map((s) => SHORT[s]), ...vs.map((s) => `vmidbt/${SHORT[s]}`)], rows };
 }
 
 /** The median over rounds of one system's time over native for a CPU workload. */
@@ -166,4 +182,24 @@ export function jsonRecord(d: BenchData, extra: Record<string, unknown>): Record
 export function loadLine(d: BenchData, cores: number): string {
   if (!d.load.length) return '';
   return `host load (1-min average, ${cores} cores) before each round: ${d.load.map((l) => fmt3(l)).join(', ')}`;
+}
+
+/** The data back from a bench.json (jsonRecord's output), to report a run again without measuring. */
+export function dataFromJson(j: Record<string, unknown>): BenchData {
+  const samples = (s: unknown): Samples => Object.fromEntries(Object.entries(s as Record<string, Record<string, { samples: number[] }>>).map(([k, bySys]) =>
+    [k, Object.fromEntries(Object.entries(bySys).map(([sys, v]) => [sys, v.samples]))]));
+  if (!Array.isArray(j.systems) || typeof j.workloads !== 'object' || typeof j.whole !== 'object') throw new Error('not a bench.json (no systems, workloads, whole)');
+  return {
+    runs: Number(j.runs), systems: j.systems as System[], iterations: (j.iterations ?? {}) as BenchData['iterations'],
+    workloads: samples(j.workloads), whole: samples(j.whole), notes: (j.notes ?? []) as string[], load: (j.load ?? []) as number[], seconds: Number(j.seconds),
+  };
+}
+
+/** The results as Markdown tables and a list of the single figures (bench.md), for a README. */
+export function markdown(d: BenchData): string {
+  const md = (g: Grid) => [`| ${g.head.join(' | ')} |`, `|${g.head.map((_, k) => (k ? '---:' : '---')).join('|')}|`,
+    ...g.rows.map((r) => `| ${r.map((c) => c.trim()).join(' | ')} |`)].join('\n');
+  const out = [cpuGrid(d), osGrid(d), wholeGrid(d)].filter((g) => g.rows.length).map(md);
+  out.push(figureLines(d).map((l) => `- ${l}`).join('\n'));
+  return out.join('\n\n') + '\n';
 }

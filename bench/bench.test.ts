@@ -27,7 +27,7 @@ describe('npm run bench: arguments', () => {
     expect(o).toMatchObject({ cpu: ['sieve'], os: OS_NAMES, start: false, linux: true, v86: false });
   });
 
-  it.each([['--runs', '0'], ['--runs', 'x'], ['--runs'], ['--only', 'sieve,nope'], ['--only'], ['--frobnicate']])('%s %s: a UserError with status 2', (...argv) => {
+  it.each([['--runs', '0'], ['--runs', 'x'], ['--runs'], ['--only', 'sieve,nope'], ['--only'], ['--report'], ['--frobnicate']])('%s %s: a UserError with status 2', (...argv) => {
     let e: unknown;
     try { parseBenchArgs(argv); } catch (x) { e = x; }
     expect(e).toBeInstanceOf(UserError);
@@ -120,6 +120,13 @@ describe('npm run bench --quick', () => {
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg).toContain('crc32t, vmidbt translated: ');
     expect(svg).toContain('>geomean</text>');
+    expect(readFileSync(join(out, 'bench.md'), 'utf8')).toMatch(/^\| CPU workload \| native us\/iter \| vmidbt x native \| interp x native \|\n\|---\|---:\|---:\|---:\|\n\| crc32t \| /);
+    // the same outputs again from bench.json, measuring nothing
+    const again = mkdtempSync(join(tmpdir(), 'bench-report-'));
+    const rep = bench(['--report', join(out, 'bench.json'), '--out', again]);
+    expect(rep.status).toBe(0);
+    expect(rep.stdout.trim().split('\n').at(-1)).toBe(lines.at(-1));
+    expect(readFileSync(join(again, 'bench-cpu.svg'), 'utf8')).toBe(svg);
   }, 120_000);
 });
 

@@ -6,20 +6,22 @@
  * page straddling; and Debian's Linux to a busybox shell on vmidbt and QEMU.
  * bench-run.ts measures (interleaved rounds), bench-report.ts prints.
  *
- *   npm run bench [-- --runs N] [--quick] [--only ROWS] [--no-qemu] [--no-v86] [--no-linux] [--save-charts] [--out DIR]
+ *   npm run bench [-- --runs N] [--quick] [--only ROWS] [--no-qemu] [--no-v86] [--no-linux] [--save-charts] [--out DIR] [--report FILE]
  *
- * Writes OUT/bench.json and OUT/bench-cpu.svg (OUT: bench/out, or --out;
- * with --save-charts also bench/charts/bench-cpu.svg, which the README
- * shows); progress goes to stderr; the last line is the closing line of
- * bench-report.ts. Bad arguments: one line on stderr, status 2.
+ * Writes OUT/bench.json, OUT/bench.md (the tables in Markdown) and
+ * OUT/bench-cpu.svg (OUT: bench/out, or --out; with --save-charts also
+ * bench/charts/bench-cpu.svg, which the README shows); progress goes to
+ * stderr; the last line is the closing line of bench-report.ts. `--report
+ * FILE` prints and writes all that again from a bench.json, measuring
+ * nothing. Bad arguments: one line on stderr, status 2.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { UserError } from '../base/errors.ts';
 import { parseBenchArgs, type BenchOptions } from './bench-options.ts';
 import { runBench, SYSTEM_NAMES, type BenchData } from './bench-run.ts';
-import { chartSvg, closingLine, cpuTable, figureLines, jsonRecord, loadLine, osTable, wholeTable } from './bench-report.ts';
+import { chartSvg, closingLine, cpuTable, dataFromJson, figureLines, jsonRecord, loadLine, markdown, osTable, wholeTable } from './bench-report.ts';
 import { KERNEL, ROOT } from './vmi-boot.ts';
 import { fmt } from './table.ts';
 
@@ -43,11 +45,12 @@ function printTables(d: BenchData): void {
   if (d.notes.length) console.log(`\n${d.notes.map((n) => `note: ${n}`).join('\n')}`);
 }
 
-function writeOutputs(d: BenchData, o: BenchOptions, note: string): string[] {
+function writeOutputs(d: BenchData, o: BenchOptions, note: string, record?: Record<string, unknown>): string[] {
   const outDir = resolve(o.out ?? join(ROOT, 'bench', 'out'));
   mkdirSync(outDir, { recursive: true });
-  const record = jsonRecord(d, { date: new Date().toISOString(), quick: o.quick, host: { cores: cpus().length, model: cpus()[0]?.model, loadAtEnd: loadavg() }, note });
+  record ??= jsonRecord(d, { date: new Date().toISOString(), quick: o.quick, host: { cores: cpus().length, model: cpus()[0]?.model, loadAtEnd: loadavg() }, note });
   writeFileSync(join(outDir, 'bench.json'), JSON.stringify(record, null, 2) + '\n');
+  writeFileSync(join(outDir, 'bench.md'), markdown(d));
   const dirs = o.saveCharts ? [outDir, join(ROOT, 'bench', 'charts')] : [outDir];
   const svg = chartSvg(d, note);
   for (const dir of dirs) {
@@ -57,8 +60,27 @@ function writeOutputs(d: BenchData, o: BenchOptions, note: string): string[] {
   return dirs.map(shown);
 }
 
+/** `--report FILE`: the outputs of a past run again, from its bench.json. */
+function reportAgain(o: BenchOptions, file: string): number {
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new UserError(`bench: cannot read ${file}: ${(e as Error).message.split('\n')[0]}`, 2);
+  }
+  const d = dataFromJson(record);
+  const note = String(record.note ?? '');
+  printTables(d);
+  // the record is copied as it was, so its date and host stay the run's
+  const dirs = writeOutputs(d, o, note, record);
+  console.log(`\n${note}\n${join(dirs[0], 'bench.json')}; chart bench-cpu.svg in ${dirs.join(' and ')}`);
+  console.log(closingLine(d));
+  return 0;
+}
+
 async function main(): Promise<number> {
   const o = parseBenchArgs(process.argv.slice(2));
+  if (o.report) return reportAgain(o, o.report);
   if (!existsSync(KERNEL)) throw new UserError('bench: guest/kernel.elf is missing', 2);
   if (o.runs < 5) err(`${o.runs} run${o.runs > 1 ? 's' : ''} (the figures want at least 5 for their statistics)`);
   if (o.quick) err('--quick: small iteration counts, one run, no Linux: a smoke test, not a measurement');
