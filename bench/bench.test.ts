@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { UserError } from '../base/errors.ts';
 import { parseBenchArgs, CPU_NAMES, OS_NAMES } from './bench-options.ts';
-import { linuxMissing, v86Missing, type BenchData } from './bench-run.ts';
+import { linuxMissing, timedRun, v86Missing, type BenchData } from './bench-run.ts';
 import { closingLine, cpuTable, geomeans, wholeTable } from './bench-report.ts';
 import { ROOT } from './vmi-boot.ts';
 
@@ -55,6 +55,24 @@ describe('npm run bench: missing systems give a note', () => {
     expect(linuxMissing(dir)).toMatch(/not in/);
     writeFileSync(join(dir, 'x', 'busybox-static', 'bin', 'busybox'), '');
     expect(linuxMissing(dir)).toBeUndefined();
+  });
+});
+
+describe('npm run bench: whole runs', () => {
+  const script = (lines: string[], stream = 'stdout') => ['-e', `for (const l of ${JSON.stringify(lines)}) process.${stream}.write(l + '\\n')`];
+
+  it('times the first non-empty console line and reads the CPU time at DONE', async () => {
+    const r = await timedRun(process.execPath, script(['', 'banner', 'DONE workloads=1 failed=0 cpus=1 mode=native']), 'stdout');
+    expect(r.firstMs).toBeGreaterThan(0);
+    expect(r.firstMs).toBeLessThanOrEqual(r.wallMs);
+    expect(r.doneCpu).toBeGreaterThanOrEqual(0);
+    const e = await timedRun(process.execPath, script(['banner', 'DONE workloads=1 failed=0 cpus=1 mode=vmi'], 'stderr'), 'stderr');
+    expect(e.doneCpu).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a run without DONE, or with a failed workload, is an error', async () => {
+    await expect(timedRun(process.execPath, script(['banner']), 'stdout')).rejects.toThrow(/no DONE line \(exit 0\): banner/);
+    await expect(timedRun(process.execPath, script(['DONE workloads=2 failed=1 cpus=1 mode=native']), 'stdout')).rejects.toThrow(/a workload failed: DONE workloads=2 failed=1/);
   });
 });
 
