@@ -19,7 +19,11 @@
  * `vmidbt run` does, except that the ROM's per-call host timing (a profiling
  * aid, two clock reads per call) is off: the laboratory measures the call,
  * not its profiler. Line times are host milliseconds from
- * `performance.now()` in the process that saw the line.
+ * `performance.now()` in the process that saw the line; a vmidbt boot also
+ * counts the guest instructions run at each line (the interpreter's MIPS of
+ * `npm run bench`). `bootConsoleProcess` times any emulator that behaves as
+ * the QEMU command here does (console on stdout, debug-exit status): QEMU
+ * itself and `npm run bench`'s v86 runner.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
