@@ -47,11 +47,11 @@ export function cpuTable(d: BenchData): string {
 
 function cpuGrid(d: BenchData): Grid {
   const sys = emulators(d), vs = versus(d);
-  const head = ['CPU workload', 'native us/iter', ...sys.map((s) => `${SHORT[s]} x native`), ...vs.map((s) => `vmidbt/${SHORT[s]}`)];
+  const head = ['CPU workload', 'native ns/iter', ...sys.map((s) => `${SHORT[s]} x native`), ...vs.map((s) => `vmidbt/${SHORT[s]}`)];
   const rows = rowsOf(d, 'cpu').map((w) => {
     const s = d.workloads[`cpu:${w}`];
     const native = s.native ?? [];
-    return [w, summaryCell(summarize(native), 1e-3), ...sys.map((x) => ratioText(s[x] ?? [], native)), ...vs.map((x) => ratioText(s.translated ?? [], s[x] ?? []))];
+    return [w, summaryCell(summarize(native)), ...sys.map((x) => ratioText(s[x] ?? [], native)), ...vs.map((x) => ratioText(s.translated ?? [], s[x] ?? []))];
   });
   return { head, rows };
 }

@@ -99,9 +99,9 @@ describe('npm run bench: report', () => {
   it('tables: ratios with spread, ~ inside the noise, whole runs', () => {
     const d = madeUp();
     const t = cpuTable(d).split('\n');
-    expect(t[0]).toMatch(/^CPU workload\s+native us\/iter\s+vmidbt x native\s+interp x native\s+QEMU x native\s+v86 x native\s+vmidbt\/QEMU\s+vmidbt\/v86$/);
+    expect(t[0]).toMatch(/^CPU workload\s+native ns\/iter\s+vmidbt x native\s+interp x native\s+QEMU x native\s+v86 x native\s+vmidbt\/QEMU\s+vmidbt\/v86$/);
     // two rounds a side can never differ at the 5 % level: every ratio is inside the noise
-    expect(t.find((l) => l.startsWith('sieve'))).toMatch(/^sieve\s+1\.00 ±0%\s+~4\.00x ±0%\s+~110x ±9%\s+~2\.00x ±0%\s+~8\.00x ±0%\s+~2\.00x ±0%\s+~0\.50x ±0%$/);
+    expect(t.find((l) => l.startsWith('sieve'))).toMatch(/^sieve\s+1,000 ±0%\s+~4\.00x ±0%\s+~110x ±9%\s+~2\.00x ±0%\s+~8\.00x ±0%\s+~2\.00x ±0%\s+~0\.50x ±0%$/);
     expect(wholeTable(d)).toMatch(/first console line, ms\s+650 ±8%\s+205 ±2%\s+450 ±11%/);
   });
 });
@@ -138,7 +138,7 @@ describe('npm run bench --quick', () => {
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg).toContain('crc32t, vmidbt translated: ');
     expect(svg).toContain('>geomean</text>');
-    expect(readFileSync(join(out, 'bench.md'), 'utf8')).toMatch(/^\| CPU workload \| native us\/iter \| vmidbt x native \| interp x native \|\n\|---\|---:\|---:\|---:\|\n\| crc32t \| /);
+    expect(readFileSync(join(out, 'bench.md'), 'utf8')).toMatch(/^\| CPU workload \| native ns\/iter \| vmidbt x native \| interp x native \|\n\|---\|---:\|---:\|---:\|\n\| crc32t \| /);
     // the same outputs again from bench.json, measuring nothing
     const again = mkdtempSync(join(tmpdir(), 'bench-report-'));
     const rep = bench(['--report', join(out, 'bench.json'), '--out', again]);
