@@ -176,7 +176,8 @@ export function timedRun(cmd: string, args: string[], consoleOn: 'stdout' | 'std
     child[consoleOn].on('data', (b: Buffer) => {
       text += b.toString('latin1');
       if (out.firstMs === undefined && /\S[^\n]*\n/.test(text)) out.firstMs = performance.now() - t0;
-      if (out.doneCpu === undefined && /^DONE /m.test(text)) out.doneCpu = cpuSecondsOf(child.pid!) ?? undefined;
+      // NaN where /proc cannot say (the CPU figure is then missing, not wrong)
+      if (out.doneCpu === undefined && /^DONE /m.test(text)) out.doneCpu = cpuSecondsOf(child.pid!) ?? NaN;
     });
     if (consoleOn === 'stderr') child.stdout.on('data', (b: Buffer) => { out.stdout += b.toString(); });
     child.on('error', (e) => { clearTimeout(timer); fail(e); });
