@@ -163,6 +163,27 @@ export function chartSvg(d: BenchData, note: string): string {
   });
 }
 
+/** The OS workloads' chart: host µs per iteration on each emulator, whiskers over the rounds (undefined without OS rows). */
+export function osChartSvg(d: BenchData, note: string): string | undefined {
+  const sys = emulators(d);
+  const rows = rowsOf(d, 'os');
+  if (!rows.length) return undefined;
+  const groups: BarGroup[] = rows.map((w) => ({
+    label: w,
+    bars: sys.map((s) => {
+      const us = samplesOf(d.workloads, `os:${w}`, s).map((ns) => ns / 1000);
+      return us.length ? { value: median(us), lo: Math.min(...us), hi: Math.max(...us) } : { value: undefined };
+    }),
+  }));
+  return barChartSvg({
+    title: 'OS workloads of the guest: host time per iteration (lower is better)',
+    subtitle: note,
+    unit: 'us per iteration',
+    series: sys.map((s) => ({ name: SYSTEM_NAMES[s], color: COLORS[s] })),
+    groups,
+  });
+}
+
 /** Everything measured, every sample included, for machines. */
 export function jsonRecord(d: BenchData, extra: Record<string, unknown>): Record<string, unknown> {
   const summaries = (s: Samples) => Object.fromEntries(Object.entries(s).map(([k, bySys]) =>

@@ -107,13 +107,14 @@ describe('npm run bench: report', () => {
 });
 
 describe('npm run bench --quick', () => {
-  it('one small workload: the table, bench.json of the documented shape, the chart, the closing line; a missing QEMU is a note', () => {
+  it('one small CPU and one OS workload: the tables, bench.json of the documented shape, the chart, the closing line; a missing QEMU is a note', () => {
     const out = mkdtempSync(join(tmpdir(), 'bench-quick-'));
-    const r = bench(['--quick', '--only', 'crc32t', '--no-v86', '--out', out], { QEMU: '/nonexistent/qemu-system-i386' });
+    const r = bench(['--quick', '--only', 'crc32t,null', '--no-v86', '--out', out], { QEMU: '/nonexistent/qemu-system-i386' });
     expect(r.stderr).toMatch(/round 1\/1: workloads, vmidbt translated/);
     expect(r.status).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines.find((l) => l.startsWith('crc32t'))).toMatch(/^crc32t\s+\S+ ±0%\s+~\S+x ±0%\s+~\S+x ±0%$/);
+    expect(lines.find((l) => l.startsWith('null'))).toMatch(/^null\s+\S+ ±0%\s+\S+ ±0%$/);
     expect(r.stdout).toContain('note: QEMU TCG: /nonexistent/qemu-system-i386 not found; its column is absent');
     expect(lines.at(-1)).toMatch(/^bench: vmidbt \d[\d,]*\.\d x native, QEMU - x, v86 - x \(geomean\); linux shell vmidbt - s, QEMU - s$/);
     const json = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8'));
@@ -124,9 +125,13 @@ describe('npm run bench --quick', () => {
       properties: {
         runs: { const: 1 },
         systems: { const: ['native', 'translated', 'interpreted'] },
-        workloads: { type: 'object', required: ['cpu:crc32t'], additionalProperties: { type: 'object', required: ['native', 'translated', 'interpreted'], additionalProperties: summary } },
+        workloads: {
+          type: 'object', required: ['cpu:crc32t', 'os:null'],
+          properties: { 'cpu:crc32t': { type: 'object', required: ['native', 'translated', 'interpreted'], additionalProperties: summary } },
+          additionalProperties: { type: 'object', required: ['translated', 'interpreted'], additionalProperties: summary },
+        },
         whole: { type: 'object', required: ['interp:mips'] },
-        iterations: { type: 'object', required: ['crc32t'] },
+        iterations: { type: 'object', required: ['crc32t', 'null'] },
         xNativeGeomean: { type: 'object', required: ['translated', 'interpreted'] },
         closingLine: { const: lines.at(-1) },
       },
@@ -141,6 +146,9 @@ describe('npm run bench --quick', () => {
     expect(readFileSync(join(out, 'bench.md'), 'utf8')).toMatch(/^\| CPU workload \| native ns\/iter \| vmidbt x native \| interp x native \|\n\|---\|---:\|---:\|---:\|\n\| crc32t \| /);
     // the same outputs again from bench.json, measuring nothing
     const again = mkdtempSync(join(tmpdir(), 'bench-report-'));
+    const os = readFileSync(join(out, 'bench-os.svg'), 'utf8');
+    expect(os).toContain('null, vmidbt translated: ');
+    expect(os).toContain('null, vmidbt interpreted: ');
     const rep = bench(['--report', join(out, 'bench.json'), '--out', again]);
     expect(rep.status).toBe(0);
     expect(rep.stdout.trim().split('\n').at(-1)).toBe(lines.at(-1));

@@ -8,9 +8,9 @@
  *
  *   npm run bench [-- --runs N] [--quick] [--only ROWS] [--no-qemu] [--no-v86] [--no-linux] [--save-charts] [--out DIR] [--report FILE]
  *
- * Writes OUT/bench.json, OUT/bench.md (the tables in Markdown) and
- * OUT/bench-cpu.svg (OUT: bench/out, or --out; with --save-charts also
- * bench/charts/bench-cpu.svg, which the README shows); progress goes to
+ * Writes OUT/bench.json, OUT/bench.md (the tables in Markdown) and the
+ * charts OUT/bench-cpu.svg and OUT/bench-os.svg (OUT: bench/out, or --out;
+ * with --save-charts also in bench/charts/, which the README shows); progress goes to
  * stderr; the last line is the closing line of bench-report.ts. `--report
  * FILE` prints and writes all that again from a bench.json, measuring
  * nothing. Bad arguments: one line on stderr, status 2.
@@ -21,7 +21,7 @@ import { join, relative, resolve } from 'node:path';
 import { UserError } from '../base/errors.ts';
 import { parseBenchArgs, type BenchOptions } from './bench-options.ts';
 import { runBench, SYSTEM_NAMES, type BenchData } from './bench-run.ts';
-import { chartSvg, closingLine, cpuTable, dataFromJson, figureLines, jsonRecord, loadLine, markdown, osTable, wholeTable } from './bench-report.ts';
+import { chartSvg, osChartSvg, closingLine, cpuTable, dataFromJson, figureLines, jsonRecord, loadLine, markdown, osTable, wholeTable } from './bench-report.ts';
 import { KERNEL, ROOT } from './vmi-boot.ts';
 import { fmt } from './table.ts';
 
@@ -52,10 +52,11 @@ function writeOutputs(d: BenchData, o: BenchOptions, note: string, record?: Reco
   writeFileSync(join(outDir, 'bench.json'), JSON.stringify(record, null, 2) + '\n');
   writeFileSync(join(outDir, 'bench.md'), markdown(d));
   const dirs = o.saveCharts ? [outDir, join(ROOT, 'bench', 'charts')] : [outDir];
-  const svg = chartSvg(d, note);
+  const svg = chartSvg(d, note), osSvg = osChartSvg(d, note);
   for (const dir of dirs) {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'bench-cpu.svg'), svg);
+    if (osSvg) writeFileSync(join(dir, 'bench-os.svg'), osSvg);
   }
   return dirs.map(shown);
 }
@@ -73,7 +74,7 @@ function reportAgain(o: BenchOptions, file: string): number {
   printTables(d);
   // the record is copied as it was, so its date and host stay the run's
   const dirs = writeOutputs(d, o, note, record);
-  console.log(`\n${note}\n${join(dirs[0], 'bench.json')}; chart bench-cpu.svg in ${dirs.join(' and ')}`);
+  console.log(`\n${note}\n${join(dirs[0], 'bench.json')}; charts bench-cpu.svg and bench-os.svg in ${dirs.join(' and ')}`);
   console.log(closingLine(d));
   return 0;
 }
@@ -90,7 +91,7 @@ async function main(): Promise<number> {
   const note = `median of ${d.runs} interleaved run${d.runs > 1 ? 's' : ''}, whiskers min-max${o.quick ? ', --quick (smoke test)' : ''}; ${loadLine(d, cpus().length)}`;
   printTables(d);
   const dirs = writeOutputs(d, o, note);
-  console.log(`\n${note}\n${join(dirs[0], 'bench.json')}; chart bench-cpu.svg in ${dirs.join(' and ')}`);
+  console.log(`\n${note}\n${join(dirs[0], 'bench.json')}; charts bench-cpu.svg and bench-os.svg in ${dirs.join(' and ')}`);
   console.log(closingLine(d));
   return 0;
 }
