@@ -142,46 +142,37 @@ export function closingLine(d: BenchData): string {
   return `bench: vmidbt ${x(g.translated)} x native, QEMU ${x(g.qemu)} x, v86 ${x(g.v86)} x (geomean); linux shell vmidbt ${shell('translated')} s, QEMU ${shell('qemu')} s`;
 }
 
-/** The chart: each CPU workload's time over native, one bar per system, whiskers over the rounds. */
-export function chartSvg(d: BenchData, note: string): string {
-  const sys = emulators(d);
-  const groups: BarGroup[] = rowsOf(d, 'cpu').map((w) => ({
+/** One bar per system and row: the median of `values(row, system)`, whiskers from its smallest to its largest. */
+function barsOf(d: BenchData, rows: string[], values: (row: string, sys: System) => number[]): BarGroup[] {
+  return rows.map((w) => ({
     label: w,
-    bars: sys.map((s) => {
-      const r = pairedRatios(samplesOf(d.workloads, `cpu:${w}`, s), samplesOf(d.workloads, `cpu:${w}`, 'native'));
-      return r.length ? { value: median(r), lo: Math.min(...r), hi: Math.max(...r) } : { value: undefined };
+    bars: emulators(d).map((s) => {
+      const v = values(w, s);
+      return v.length ? { value: median(v), lo: Math.min(...v), hi: Math.max(...v) } : { value: undefined };
     }),
   }));
+}
+
+function chartOf(d: BenchData, title: string, unit: string, note: string, groups: BarGroup[]): string {
+  const series = emulators(d).map((s) => ({ name: SYSTEM_NAMES[s], color: COLORS[s] }));
+  return barChartSvg({ title, subtitle: note, unit, series, groups });
+}
+
+/** The chart: each CPU workload's time over native, one bar per system, whiskers over the rounds. */
+export function chartSvg(d: BenchData, note: string): string {
+  const cpu = (w: string, s: System) => samplesOf(d.workloads, `cpu:${w}`, s);
+  const groups = barsOf(d, rowsOf(d, 'cpu'), (w, s) => pairedRatios(cpu(w, s), cpu(w, 'native')));
   const g = geomeans(d);
-  groups.push({ label: 'geomean', bars: sys.map((s) => ({ value: Number.isFinite(g[s]) ? g[s] : undefined })) });
-  return barChartSvg({
-    title: 'CPU workloads of the guest: time over native (lower is better)',
-    subtitle: note,
-    unit: 'x native',
-    series: sys.map((s) => ({ name: SYSTEM_NAMES[s], color: COLORS[s] })),
-    groups,
-  });
+  groups.push({ label: 'geomean', bars: emulators(d).map((s) => ({ value: Number.isFinite(g[s]) ? g[s] : undefined })) });
+  return chartOf(d, 'CPU workloads of the guest: time over native (lower is better)', 'x native', note, groups);
 }
 
 /** The OS workloads' chart: host µs per iteration on each emulator, whiskers over the rounds (undefined without OS rows). */
 export function osChartSvg(d: BenchData, note: string): string | undefined {
-  const sys = emulators(d);
   const rows = rowsOf(d, 'os');
   if (!rows.length) return undefined;
-  const groups: BarGroup[] = rows.map((w) => ({
-    label: w,
-    bars: sys.map((s) => {
-      const us = samplesOf(d.workloads, `os:${w}`, s).map((ns) => ns / 1000);
-      return us.length ? { value: median(us), lo: Math.min(...us), hi: Math.max(...us) } : { value: undefined };
-    }),
-  }));
-  return barChartSvg({
-    title: 'OS workloads of the guest: host time per iteration (lower is better)',
-    subtitle: note,
-    unit: 'us per iteration',
-    series: sys.map((s) => ({ name: SYSTEM_NAMES[s], color: COLORS[s] })),
-    groups,
-  });
+  const groups = barsOf(d, rows, (w, s) => samplesOf(d.workloads, `os:${w}`, s).map((ns) => ns / 1000));
+  return chartOf(d, 'OS workloads of the guest: host time per iteration (lower is better)', 'us per iteration', note, groups);
 }
 
 /** Everything measured, every sample included, for machines. */
