@@ -1,14 +1,66 @@
 #!/usr/bin/env node
-// Entry point of the `vmidbt` command: loads the TypeScript sources through
-// the project's esbuild loader hook (bin/ts-loader.mjs).
-import { register } from 'node:module';
+// Entry point of the `vmidbt` command. It runs the compiled bundle of
+// bin/cli.ts in dist/cli/ (built by `npm ci` through the `prepare` script,
+// bin/build-cli.mjs), so a start transpiles nothing. A developer who edits a
+// source never runs stale code: the bundle's manifest lists every file it
+// was built from with its size and modification time, and when one differs
+// (or is gone, or there is no bundle yet) this launcher rebuilds first
+// (a fraction of a second). If it cannot (a read-only tree, a build error),
+// it runs the sources through the TypeScript loader (bin/ts-loader.mjs), the
+// slow way, after one line on stderr saying why.
+//
+// VMIDBT_TS=1 forces the loader; VMIDBT_LAUNCH_TRACE=1 prints the launcher's
+// choice and what its check cost on stderr.
+import { readFileSync, statSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-register('./ts-loader.mjs', import.meta.url);
-// the machine's host interface (base/host.ts): Node's
-(await import('../cli/node-host.ts')).installNodeHost();
-const { main } = await import('../cli/main.ts');
-// bench/ sits above cli/ in the layers: its command is handed in, and loaded only when used
-const bench = async (suite, opts) => (await import('../bench/command.ts')).benchCommand(suite, opts);
-// so is web/ (the page's build), for `vmidbt web`
-const web = async () => (await import('../web/build.ts')).pageBuilder;
-process.exitCode = await main(process.argv, { bench, web });
+// plain paths: a URL per input would cost more than the stat itself
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const OUT_DIR = `${ROOT}dist/cli/`;
+const trace = process.env.VMIDBT_LAUNCH_TRACE === '1' ? (what) => process.stderr.write(`vmidbt launch: ${what}\n`) : () => {};
+
+/** The reason the bundle cannot run as it is, or '' when it is current. */
+function staleness(manifest) {
+  if (!manifest) return 'no bundle';
+  for (const [file, size, mtimeMs] of manifest.inputs) {
+    const st = statSync(ROOT + file, { throwIfNoEntry: false });
+    if (!st) return `${file} is gone`;
+    if (st.size !== size || st.mtimeMs !== mtimeMs) return `${file} changed`;
+  }
+  return '';
+}
+
+function readManifest() {
+  try { return JSON.parse(readFileSync(`${OUT_DIR}manifest.json`, 'utf8')); } catch { return undefined; }
+}
+
+/** The bundle's entry, current; undefined when it had to be rebuilt and could not be. */
+async function currentBundle() {
+  const checkStart = performance.now();
+  let manifest = readManifest();
+  const stale = staleness(manifest);
+  const checkMs = performance.now() - checkStart;
+  if (stale) {
+    trace(`bundle stale: ${stale}; rebuilding`);
+    try {
+      manifest = await (await import('./build-cli.mjs')).buildCli();
+    } catch (e) {
+      process.stderr.write(`vmidbt: cannot rebuild dist/cli (${e.errors?.[0]?.text ?? e.message}); running the TypeScript sources through the loader\n`);
+      return undefined;
+    }
+    trace(`rebuilt dist/cli/${manifest.dir} in ${manifest.builtMs} ms`);
+  } else {
+    trace(`bundle current: dist/cli/${manifest.dir}, ${manifest.inputs.length} inputs checked in ${checkMs.toFixed(2)} ms`);
+  }
+  return pathToFileURL(`${OUT_DIR}${manifest.dir}/${manifest.entry}`);
+}
+
+const bundle = process.env.VMIDBT_TS === '1' ? undefined : await currentBundle();
+if (bundle) {
+  await import(bundle.href);
+} else {
+  trace('running the sources through the TypeScript loader');
+  const { register } = await import('node:module');
+  register('./ts-loader.mjs', import.meta.url);
+  await import('./cli.ts');
+}

@@ -1,0 +1,135 @@
+// Builds the `vmidbt` command into compiled JavaScript: one ESM bundle of
+// bin/cli.ts (the command line, its npm packages included) in dist/cli/,
+// so that a start runs no TypeScript transpiler. Run by `npm ci` / `npm
+// install` (the `prepare` script) and by bin/vmidbt.js when a source changed.
+//
+// Layout: dist/cli/b-HASH/ holds one build (cli.js, the chunks that dynamic
+// imports load on demand, and linked source maps); dist/cli/manifest.json
+// names the current build and every input esbuild read, with its size and
+// modification time, which is what the launcher compares to detect a stale
+// bundle. Builds are written to a temporary folder and renamed into place,
+// and the manifest is replaced by a rename, so processes that start (or
+// rebuild) at the same time never see half a build. Older builds are removed
+// an hour after they were replaced (a running process may still load a chunk).
+//
+// Each module's `import.meta.url` is rewritten to its source file's URL
+// (relative to the bundle, so the tree can move), so paths such as
+// `new URL('../package.json', import.meta.url)` mean what they mean in the
+// sources.
+import { build, version as esbuildVersion } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const OUT_DIR = join(ROOT, 'dist', 'cli');
+export const MANIFEST = join(OUT_DIR, 'manifest.json');
+/** the builder is an input of every build: a change to it rebuilds */
+const SELF = relative(ROOT, fileURLToPath(import.meta.url)).split(sep).join('/');
+/** how long a replaced build stays for processes that started from it */
+const KEEP_OLD_MS = 3600_000;
+
+/** A build's folder sits two levels below the root (dist/cli/b-HASH/): its way back to a source. */
+const TO_ROOT = '../../../';
+
+/** esbuild plugin: `import.meta.url` in a source means that source's URL, as it does unbundled. */
+const sourceUrls = {
+  name: 'source-urls',
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return undefined;
+      const rel = relative(ROOT, args.path).split(sep).join('/');
+      const url = `new URL(${JSON.stringify(TO_ROOT + rel)}, import.meta.url).href`;
+      return { contents: text.replaceAll('import.meta.url', url), loader: 'ts' };
+    });
+  },
+};
+
+/**
+ * [path relative to the root, size, mtimeMs] of each file, as the launcher
+ * compares them. A file changed after `since` (while esbuild read it) gets
+ * mtime 0, which matches no file: the next start builds again.
+ */
+export function stamp(files, since = Infinity) {
+  return files.map((f) => {
+    const st = statSync(join(ROOT, f));
+    return [f, st.size, st.mtimeMs >= since ? 0 : st.mtimeMs];
+  });
+}
+
+/** Build dist/cli/ now; returns the manifest written. */
+export async function buildCli() {
+  const started = performance.now();
+  const startedAt = Date.now() - 1;  // mtimes have sub-ms precision; a whole ms of margin
+  mkdirSync(OUT_DIR, { recursive: true });
+  const tmp = join(OUT_DIR, `tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  try {
+    const result = await build({
+      absWorkingDir: ROOT,
+      entryPoints: { cli: 'bin/cli.ts' },
+      outdir: tmp,
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      sourcemap: 'linked',
+      sourcesContent: false,
+      metafile: true,
+      logLevel: 'silent',
+      // commander is CommonJS: its require() of Node's modules needs a real require in an ES module
+      banner: { js: "import { createRequire as __vmidbtRequire } from 'node:module'; const require = __vmidbtRequire(import.meta.url);" },
+      plugins: [sourceUrls],
+    });
+    const inputs = [...Object.keys(result.metafile.inputs), SELF].map((f) => f.split(sep).join('/'));
+    const dir = `b-${hashOutputs(tmp)}`;
+    try { renameSync(tmp, join(OUT_DIR, dir)); } catch { /* the same build is already in place (a concurrent rebuild) */ }
+    const manifest = { dir, entry: 'cli.js', esbuild: esbuildVersion, builtMs: Math.round(performance.now() - started), inputs: stamp(inputs, startedAt) };
+    const next = `${MANIFEST}.${process.pid}`;
+    writeFileSync(next, `${JSON.stringify(manifest)}\n`);
+    const previous = readManifest();
+    renameSync(next, MANIFEST);
+    // the build just replaced counts its hour from now
+    if (previous && previous.dir !== dir) try { utimesSync(join(OUT_DIR, previous.dir), new Date(), new Date()); } catch { /* gone */ }
+    removeOldBuilds(dir);
+    return manifest;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The current manifest, or undefined when there is none (or it is unreadable). */
+export function readManifest() {
+  try { return JSON.parse(readFileSync(MANIFEST, 'utf8')); } catch { return undefined; }
+}
+
+/** A build's name: the hash of what it holds, so equal builds share a folder. */
+function hashOutputs(dir) {
+  const h = createHash('sha256');
+  for (const f of readdirSync(dir).sort()) h.update(f).update('\0').update(readFileSync(join(dir, f))).update('\0');
+  return h.digest('hex').slice(0, 16);
+}
+
+function removeOldBuilds(current) {
+  const now = Date.now();
+  for (const name of readdirSync(OUT_DIR)) {
+    if (name === current || !/^(b|tmp)-/.test(name)) continue;
+    const path = join(OUT_DIR, name);
+    try {
+      if (now - statSync(path).mtimeMs > KEEP_OLD_MS) rmSync(path, { recursive: true, force: true });
+    } catch { /* another process removed it */ }
+  }
+}
+
+// `node bin/build-cli.mjs` (the prepare script): build and say so in one line
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  try {
+    const m = await buildCli();
+    console.log(`vmidbt: built dist/cli/${m.dir} (${m.inputs.length} inputs) in ${m.builtMs} ms`);
+  } catch (e) {
+    console.error(`vmidbt: building dist/cli failed: ${e.errors?.[0]?.text ?? e.message}`);
+    process.exitCode = 1;
+  }
+}

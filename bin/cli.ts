@@ -1,0 +1,16 @@
+/**
+ * The `vmidbt` command as one program: Node's host interface, the command
+ * line of cli/main.ts, and the commands whose code sits above cli/ in the
+ * layers (bench/, web/), handed in and loaded only when they run.
+ *
+ * bin/vmidbt.js runs this file either from its compiled bundle (dist/cli/,
+ * built by bin/build-cli.mjs) or, as a fallback, through the TypeScript
+ * loader; it behaves the same either way.
+ */
+import { installNodeHost } from '../cli/node-host.ts';
+import { main } from '../cli/main.ts';
+
+installNodeHost();
+const bench = async (suite: string, opts: Record<string, unknown>) => (await import('../bench/command.ts')).benchCommand(suite, opts);
+const web = async () => (await import('../web/build.ts')).pageBuilder;
+process.exitCode = await main(process.argv, { bench, web });
