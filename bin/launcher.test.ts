@@ -1,0 +1,106 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// The compiled command (bin/build-cli.mjs, bin/vmidbt.js): `npm ci` builds
+// it through `prepare`, the launcher runs it, and a changed source is never
+// run stale. The staleness cases edit sources, so they run in a copy of the
+// tree (its node_modules a link to this one's), never in the tree itself.
+const ROOT = new URL('..', import.meta.url).pathname;
+
+function launch(root: string, args: string[], env: Record<string, string> = {}): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [join(root, 'bin', 'vmidbt.js'), ...args], { cwd: root, env: { ...process.env, VMIDBT_LAUNCH_TRACE: '1', ...env }, timeout: 120_000 }, (e, stdout, stderr) => {
+      done({ status: e ? (typeof e.code === 'number' ? e.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const manifestOf = (root: string) => JSON.parse(readFileSync(join(root, 'dist', 'cli', 'manifest.json'), 'utf8')) as { dir: string; entry: string; inputs: [string, number, number][] };
+
+describe('the compiled command', () => {
+  it('npm ci builds it (the prepare script) and the launcher runs it, with no TypeScript loader', async () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.prepare).toBe('node bin/build-cli.mjs');
+    // dist/ is build output, never committed
+    expect(execFileSync('git', ['check-ignore', 'dist/cli/manifest.json'], { cwd: ROOT, encoding: 'utf8' }).trim()).toBe('dist/cli/manifest.json');
+    const r = await launch(ROOT, ['--version']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    // current, or rebuilt first when a developer's edit made it stale; never the loader
+    expect(r.stderr).toMatch(/^vmidbt launch: (bundle current: dist\/cli\/b-[0-9a-f]+, \d+ inputs checked in [\d.]+ ms|rebuilt dist\/cli\/b-[0-9a-f]+ in \d+ ms)$/m);
+    expect(r.stderr).not.toContain('TypeScript loader');
+    const m = manifestOf(ROOT);
+    const built = readdirSync(join(ROOT, 'dist', 'cli', m.dir));
+    expect(built).toContain(m.entry);
+    // the bundle holds the command's sources and its packages, and no transpiler
+    const inputs = m.inputs.map(([f]) => f);
+    for (const f of ['bin/cli.ts', 'cli/main.ts', 'cli/run.ts', 'runtime/machine.ts', 'translator/engine/engine.ts', 'bin/build-cli.mjs']) expect(inputs).toContain(f);
+    expect(inputs.some((f) => f.startsWith('node_modules/commander/'))).toBe(true);
+    for (const f of built.filter((n) => n.endsWith('.js'))) expect(readFileSync(join(ROOT, 'dist', 'cli', m.dir, f), 'utf8')).not.toMatch(/from ["']esbuild["']|ts-loader/);
+  });
+
+  describe('in a copy of the tree', () => {
+    const copy = mkdtempSync(join(tmpdir(), 'vmidbt-launcher-'));
+    afterAll(() => rmSync(copy, { recursive: true, force: true }));
+    const files = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).split('\n')
+      .filter((f) => /\.(ts|mjs|js)$/.test(f) || ['package.json', 'tsconfig.json', 'guest/kernel.elf'].includes(f));
+    for (const f of files) {
+      if (!existsSync(join(ROOT, f))) continue;
+      mkdirSync(dirname(join(copy, f)), { recursive: true });
+      copyFileSync(join(ROOT, f), join(copy, f));
+    }
+    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+    const edit = (file: string, from: string, to: string) => {
+      const path = join(copy, file);
+      const text = readFileSync(path, 'utf8');
+      expect(text).toContain(from);
+      writeFileSync(path, text.replace(from, to));
+    };
+
+    it('builds when there is no bundle, rebuilds after an edit or a touch, and runs the edited code', async () => {
+      let r = await launch(copy, ['--help']);
+      expect(r.stderr).toMatch(/^vmidbt launch: bundle stale: no bundle; rebuilding$/m);
+      expect(r.stdout).toContain('Dynamic binary translator for paravirtualized i386 guests');
+      const first = manifestOf(copy).dir;
+
+      r = await launch(copy, ['--help']);
+      expect(r.stderr).toMatch(/^vmidbt launch: bundle current: /m);
+
+      edit('cli/main.ts', "'Dynamic binary translator for paravirtualized", "'Edited binary translator for paravirtualized");
+      r = await launch(copy, ['--help']);
+      expect(r.stderr).toMatch(/^vmidbt launch: bundle stale: cli\/main\.ts changed; rebuilding$/m);
+      expect(r.stdout).toContain('Edited binary translator for paravirtualized i386 guests');
+      const second = manifestOf(copy).dir;
+      expect(second).not.toBe(first);
+
+      // a touch alone rebuilds too (cheap), into the same content-addressed folder
+      const earlier = new Date(Date.now() - 60_000);
+      utimesSync(join(copy, 'runtime', 'machine.ts'), earlier, earlier);
+      r = await launch(copy, ['run', '--max-instructions', '30000']);
+      expect(r.stderr).toMatch(/^vmidbt launch: bundle stale: runtime\/machine\.ts changed; rebuilding$/m);
+      expect(r.stdout).toMatch(/^vmidbt guest kernel, cmdline: guest\/kernel\.elf scale=0\.1$/m);
+      expect(r.stderr).toContain('guest exceeded --max-instructions 30000');
+      expect(manifestOf(copy).dir).toBe(second);
+    });
+
+    it('falls back to the TypeScript loader, after one line saying why, when the bundle cannot be built', async () => {
+      // a syntax error in a module `--version` never loads: esbuild refuses the whole bundle, the loader runs what is used
+      writeFileSync(join(copy, 'bench', 'command.ts'), `${readFileSync(join(copy, 'bench', 'command.ts'), 'utf8')}\nexport const broken = ;\n`);
+      const r = await launch(copy, ['--version']);
+      expect(r.status).toBe(0);
+      expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(r.stderr).toMatch(/^vmidbt: cannot rebuild dist\/cli \(.+\); running the TypeScript sources through the loader$/m);
+      expect(r.stderr).toContain('vmidbt launch: running the sources through the TypeScript loader');
+    });
+
+    it('VMIDBT_TS=1 runs the sources through the loader', async () => {
+      const r = await launch(copy, ['--version'], { VMIDBT_TS: '1' });
+      expect(r.status).toBe(0);
+      expect(r.stderr).toContain('vmidbt launch: running the sources through the TypeScript loader');
+      expect(r.stderr).not.toContain('bundle');
+    });
+  });
+});
