@@ -9,8 +9,10 @@
  */
 import { installNodeHost } from '../cli/node-host.ts';
 import { main } from '../cli/main.ts';
+import { prepareSourceChecks } from '../translator/compile/assemble.ts';
 
 installNodeHost();
+await prepareSourceChecks();
 const bench = async (suite: string, opts: Record<string, unknown>) => (await import('../bench/command.ts')).benchCommand(suite, opts);
 const web = async () => (await import('../web/build.ts')).pageBuilder;
 process.exitCode = await main(process.argv, { bench, web });

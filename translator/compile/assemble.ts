@@ -11,16 +11,20 @@
  * always comes right after. `prettySource` re-indents a source for people.
  * With VMIDBT_CHECK_GENERATED=1 (every test run) each source is checked
  * against the allow-list (allowlist.ts) before it is compiled.
+ *
+ * The check and `prettySource` parse with acorn, which is most of the
+ * translator's code by size, so they are loaded on demand
+ * (`loadSourceTools`), never at start-up: every Node entry point awaits
+ * `prepareSourceChecks()` after installing its host (bin/cli.ts,
+ * bin/register.mjs, cli/test-setup.ts), and a check asked for but not
+ * loaded is an error, never a silent skip.
  */
-import { generate } from 'astring';
-import { parse } from 'acorn';
 import type { Cpu } from '../../cpu/cpu.ts';
 import type { PhysicalMemory } from '../../cpu/memory.ts';
 import { HELPERS } from '../../semantics/helpers.ts';
 import { H } from '../emit/host.ts';
 import { FACTORY_PARAMS, PARAMS, type FactoryArgs } from '../emit/abi.ts';
 import type { EmittedRegion } from '../emit/region.ts';
-import { violations } from './allowlist.ts';
 import { host } from '../../base/host.ts';
 
 export interface Translation {
@@ -69,9 +73,10 @@ let checkGenerated: boolean | undefined;
 /** Print, compile and bind an emitted region (`bindings`: what call-site inliners' code closes over). */
 export function assemble(region: EmittedRegion, origin: Origin, memory: PhysicalMemory, bindings: Partial<FactoryArgs> = {}): Translation {
   const source = flat(`return(${region.fn});`);
-  checkGenerated ??= host().setting('VMIDBT_CHECK_GENERATED') === '1';
+  checkGenerated ??= checkRequested();
   if (checkGenerated) {
-    const bad = violations(source);
+    if (!tools) throw new Error('VMIDBT_CHECK_GENERATED=1, but the allow-list check is not loaded: the entry point must await prepareSourceChecks() (compile/assemble.ts)');
+    const bad = tools.violations(source);
     if (bad.length) throw new Error(`generated code outside the allow-list (compile/allowlist.ts): ${bad[0]}`);
   }
   const factory = new Function(...FACTORY_PARAMS.map((p) => PARAMS[p]), source) as Factory;
@@ -102,7 +107,24 @@ function flat(source: string): string {
   return TEXT_DECODER.decode(TEXT_ENCODER.encode(source));
 }
 
-/** Generated source re-indented for reading (expect files, --dump, lockstep reports). */
+/**
+ * Generated source re-indented for reading (expect files, --dump, lockstep
+ * reports); as compiled (a statement a line) when the source tools are not
+ * loaded.
+ */
 export function prettySource(source: string): string {
-  return generate(parse(source, { ecmaVersion: 'latest', allowReturnOutsideFunction: true }));
+  return tools ? tools.pretty(source) : source;
+}
+
+const checkRequested = () => host().setting('VMIDBT_CHECK_GENERATED') === '1';
+let tools: typeof import('./source-tools.ts') | undefined;
+
+/** Load the allow-list check and the pretty-printer (acorn), once. */
+export async function loadSourceTools(): Promise<void> {
+  tools ??= await import('./source-tools.ts');
+}
+
+/** What a Node entry point awaits after installing its host: the source tools when the host asks for the check (or for `pretty`). */
+export async function prepareSourceChecks(pretty = false): Promise<void> {
+  if (pretty || checkRequested()) await loadSourceTools();
 }
