@@ -10,6 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT_LOAD, EXIT_RUNAWAY, EXIT_USAGE } from '../base/exit-status.ts';
+import { fmtInt } from './run.ts';
 
 const BIN = new URL('../bin/vmidbt.js', import.meta.url).pathname;
 const run = (...args: string[]) => spawnSync(process.execPath, [BIN, 'run', ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -20,6 +21,10 @@ const runAsync = (...args: string[]) => new Promise<{ status: number | null; std
 });
 
 describe('vmidbt run', () => {
+  it('groups the summary\'s counts as en-US does, without loading Intl', () => {
+    for (const n of [0, 7, 999, 1000, -1000, 123456, 68_367_172.4, Number.MAX_SAFE_INTEGER]) expect(fmtInt(n)).toBe(Math.round(n).toLocaleString('en-US'));
+  });
+
   it('fails in one line for a missing image', () => {
     const r = run('/nonexistent/kernel.elf');
     expect(r.status).toBe(EXIT_LOAD);

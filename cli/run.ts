@@ -28,7 +28,8 @@ import { HostConsole } from './console.ts';
 import { OutputClosed, readInput, writeAllSync } from './host-io.ts';
 import { ConsoleMarks } from './marks.ts';
 import { bootMachine, DEFAULT_GUEST_APPEND, type Booted, type BootSpec } from './boot.ts';
-import { GdbStub, type GdbStubOptions } from './gdb/stub.ts';
+import type { GdbStub, GdbStubOptions } from './gdb/stub.ts';
+import { prepareSourceChecks } from '../translator/compile/assemble.ts';
 
 export interface RunOptions {
   smp?: string;
@@ -218,8 +219,13 @@ function attachHost(current: () => Machine): { reattach(): void; detach(): void;
   };
 }
 
-function fmtInt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+/**
+ * A whole number with comma grouping, as toLocaleString('en-US') prints it
+ * but without Intl: its first use loads ICU's locale data, which cost a
+ * run's summary tens of milliseconds.
+ */
+export function fmtInt(n: number): string {
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+$)/g, ',');
 }
 
 export async function runCommand(imageArg: string | undefined, opts: RunOptions, instrument: RunInstrument = {}): Promise<number> {
@@ -302,6 +308,8 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
     instrument.onBoot?.(b.machine, b.engine, b.rom);
     return { machine: b.machine, engine: b.engine, rom: b.rom ?? 'hidden (--no-rom)' };
   };
+  // a lockstep mismatch shows the region's code re-indented (acorn, loaded only then)
+  await prepareSourceChecks(!!opts.lockstep);
   let { machine, engine, rom } = boot();
   const romNote = typeof rom === 'string' ? rom : null;
   const stub = gdb ? await startGdb(gdb) : null;
@@ -398,7 +406,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
     const inliningNote = !split?.enabled ? ', inlining off'
       : opts.lockstep ? `, lockstep keeps the ROM path's runs; ${fmtInt(compared)} inlined runs compared with them` : '';
     const inlineNote = split ? ` (inlined ${fmtInt(split.inlined)}, called ${fmtInt(split.called)}${inliningNote})` : '';
-    lines.push(`  VMI calls     ${calls.length ? calls.reduce((s, [, n]) => s + n, 0).toLocaleString('en-US') : 'none'}${inlineNote}`);
+    lines.push(`  VMI calls     ${calls.length ? fmtInt(calls.reduce((s, [, n]) => s + n, 0)) : 'none'}${inlineNote}`);
     for (const [name, n] of calls) {
       const c = split?.byName[name];
       lines.push(c ? `    ${name.padEnd(22)} ${fmtInt(n).padStart(9)}   inlined ${fmtInt(c.inlined).padStart(9)}, called ${fmtInt(c.called).padStart(9)}` : `    ${name.padEnd(22)} ${fmtInt(n)}`);
@@ -432,6 +440,8 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
 
 /** Listen for gdb (cli/gdb/stub.ts); a port that cannot be had is a usage error. */
 async function startGdb(options: Omit<GdbStubOptions, 'log'>): Promise<GdbStub> {
+  // loaded only when asked for: a run without --gdb does not pay for the stub's modules
+  const { GdbStub } = await import('./gdb/stub.ts');
   const stub = new GdbStub({ ...options, log: (line) => process.stderr.write(line + '\n') });
   try {
     const port = await stub.listen();
