@@ -245,8 +245,11 @@ function cString(bytes: Uint8Array, table: Section, off: number): string {
   const limit = table.offset + table.size;
   let end = start;
   while (end < limit && bytes[end] !== 0) end++;
-  return new TextDecoder().decode(bytes.subarray(start, end));
+  return UTF8.decode(bytes.subarray(start, end));
 }
+
+/** one decoder for every name: making one costs more than decoding a symbol's name */
+const UTF8 = new TextDecoder();
 
 /** The file bytes of a section (empty for SHT_NOBITS such as .bss). */
 export function sectionData(elf: Elf32, s: Section): Uint8Array {
