@@ -45,7 +45,7 @@ describe('the compiled command', () => {
   describe('in a copy of the tree', () => {
     const copy = mkdtempSync(join(tmpdir(), 'vmidbt-launcher-'));
     afterAll(() => rmSync(copy, { recursive: true, force: true }));
-    const files = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).split('\n')
+    const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).split('\n')
       .filter((f) => /\.(ts|mjs|js)$/.test(f) || ['package.json', 'tsconfig.json', 'guest/kernel.elf'].includes(f));
     for (const f of files) {
       if (!existsSync(join(ROOT, f))) continue;
