@@ -1,6 +1,6 @@
 /**
  * `vmidbt bench SUITE`: the benchmark suites the command line can start.
- * The cli layer sits below bench/ and may not import it, so bin/vmidbt.js
+ * The cli layer sits below bench/ and may not import it, so bin/cli.ts
  * hands this function to cli/main.ts (which only declares the command).
  */
 import { UserError } from '../base/errors.ts';

@@ -14,7 +14,7 @@ import type { PageBuilder } from './web.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
-/** Commands whose code sits above this layer, handed in by bin/vmidbt.js. */
+/** Commands whose code sits above this layer, handed in by bin/cli.ts. */
 export interface CliExtensions {
   /** `vmidbt bench SUITE` (bench/command.ts) */
   bench?: (suite: string, opts: Record<string, unknown>) => Promise<number>;

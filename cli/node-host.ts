@@ -5,7 +5,7 @@
  * process environment for debugging switches.
  *
  * Installed by every Node entry point before it builds a machine:
- * `bin/vmidbt.js`, `bin/register.mjs` (so every `node --import
+ * `bin/cli.ts` (the command), `bin/register.mjs` (so every `node --import
  * ./bin/register.mjs script.ts`) and vitest's setup file (cli/test-setup.ts).
  */
 import { installHost, type Host } from '../base/host.ts';

@@ -20,7 +20,7 @@ export interface WebOptions {
   dir?: string;
 }
 
-/** The page's builder, handed in by bin/vmidbt.js (web/ sits above this layer). */
+/** The page's builder, handed in by bin/cli.ts (web/ sits above this layer). */
 export interface PageBuilder {
   /** where the page goes by default */
   outDir: string;

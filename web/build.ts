@@ -58,7 +58,7 @@ export function describeBuild(b: WebBuild): string {
   return `web: built ${relative(process.cwd(), b.outDir) || '.'} in ${(b.ms / 1000).toFixed(2)} s (${sizes})`;
 }
 
-/** What `vmidbt web` builds with (bin/vmidbt.js hands it to cli/web.ts). */
+/** What `vmidbt web` builds with (bin/cli.ts hands it to cli/web.ts). */
 export const pageBuilder = {
   outDir: DEFAULT_WEB_OUT,
   build: async (outDir: string) => describeBuild(await buildWeb(outDir)),
