@@ -35,13 +35,16 @@ export class Interpreter {
   /**
    * Decoded instructions by physical address, direct-mapped: slot
    * `phys % DECODE_SLOTS` holds one decoding and its key (the physical
-   * address, plus 2^32 for 32-bit code; -1 when empty). A page with cached
+   * address, plus 2^32 for 32-bit code). A page with cached
    * decodings is marked as code in physical memory, so a guest write to it
    * drops them (self-modifying code); its addresses fill one aligned run of
-   * slots, which is all that has to be looked at.
+   * slots, which is all that has to be looked at. Keys are stored plus one,
+   * so that 0 means empty and a new machine touches none of the array's
+   * pages before it runs code (a page faulted in at start-up costs time).
    */
-  private readonly decodedKeys = new Float64Array(DECODE_SLOTS).fill(-1);
-  private readonly decoded: (Instr | undefined)[] = new Array(DECODE_SLOTS).fill(undefined);
+  private readonly decodedKeys = new Float64Array(DECODE_SLOTS);
+  // holey, and it would stay holey filled with undefined: the fill only cost every machine's start
+  private readonly decoded: (Instr | undefined)[] = new Array(DECODE_SLOTS);
 
   constructor(readonly cpu: Cpu) {
     this.ops = new InterpOps(cpu);
@@ -52,8 +55,8 @@ export class Interpreter {
     const first = (page << 12) & (DECODE_SLOTS - 1);
     const keys = this.decodedKeys;
     for (let s = first; s < first + 0x1000; s++) {
-      if (keys[s] >= 0 && Math.floor(keys[s] % 0x100000000 / 0x1000) === page) {
-        keys[s] = -1;
+      if (keys[s] > 0 && Math.floor((keys[s] - 1) % 0x100000000 / 0x1000) === page) {
+        keys[s] = 0;
         this.decoded[s] = undefined;
       }
     }
@@ -68,7 +71,7 @@ export class Interpreter {
       const e = cpu.mmu.entry(lin);
       if (executable(e, cpu.mmu.rmask)) {
         const phys = physical(e, lin) >>> 0;
-        const key = cpu.code32 ? phys + 0x100000000 : phys;
+        const key = (cpu.code32 ? phys + 0x100000000 : phys) + 1;
         const slot = phys & (DECODE_SLOTS - 1);
         const hit = this.decoded[slot];
         // the same bytes at another EIP decode to other branch targets
