@@ -17,8 +17,11 @@
  * line's newline arrived on the child's stdout; the line is the guest's
  * banner (`vmidbt guest kernel, ...`), which both vmidbt and QEMU print. The
  * child's CPU time at that moment (all its threads, /proc/PID/task/*\/schedstat)
- * is taken too: on a shared machine it moves less than the wall time. Then
- * the child is killed. The `vmidbt` runs also report what the launcher's
+ * and its page faults so far (/proc/PID/stat) are taken too: on a shared
+ * machine they move less than the wall time, and where a page faulted in
+ * is expensive (a virtual machine's host backing its memory: tens of µs a
+ * page on the machine these figures were taken on) faults explain much of
+ * a start. Then the child is killed. The `vmidbt` runs also report what the launcher's
  * staleness check cost (VMIDBT_LAUNCH_TRACE=1, one line on stderr). Last, the
  * whole process of `npm start`'s run (`vmidbt run`, every workload, to its
  * exit) against QEMU's whole boot of the same guest.
@@ -60,10 +63,10 @@ interface Command {
   okExit?: number;
 }
 
-function qemuCommand(): Command {
+function qemuCommand(append = APPEND): Command {
   return {
     cmd: process.env.QEMU ?? 'qemu-system-i386',
-    args: ['-kernel', KERNEL, '-append', APPEND, '-m', '128', '-smp', '1', '-accel', 'tcg', '-display', 'none',
+    args: ['-kernel', KERNEL, '-append', append, '-m', '128', '-smp', '1', '-accel', 'tcg', '-display', 'none',
       '-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04'],
     okExit: 1,
   };
@@ -101,11 +104,27 @@ export function processCpuMs(pid: number): number | undefined {
   }
 }
 
+/** The minor page faults of /proc/PID/stat's text (its 10th field, counted after the parenthesised name). */
+export function minorFaultsOf(stat: string): number | undefined {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const n = Number(fields[7]);
+  return Number.isInteger(n) ? n : undefined;
+}
+
+function processFaults(pid: number): number | undefined {
+  try {
+    return minorFaultsOf(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 export interface Sample {
   /** spawn to the first line (or to the exit, for a whole run), host ms */
   ms: number;
-  /** the child's CPU time then, when the host says */
+  /** the child's CPU time and page faults then, when the host says */
   cpuMs?: number;
+  faults?: number;
   checkMs?: number;
   exitCode: number | null;
 }
@@ -118,11 +137,11 @@ export function timeOnce(c: Command, toFirstLine: boolean, timeoutMs = 120_000):
   return new Promise((done, fail) => {
     const t0 = performance.now();
     const child = spawn(c.cmd, c.args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...c.env } });
-    let first: { ms: number; cpuMs?: number } | undefined;
+    let first: { ms: number; cpuMs?: number; faults?: number } | undefined;
     let stderr = '';
     const clock = new LineClock((line) => {
       if (first || !toFirstLine || !BANNER.test(line.text)) return;
-      first = { ms: line.ms - t0, cpuMs: processCpuMs(child.pid!) };
+      first = { ms: line.ms - t0, cpuMs: processCpuMs(child.pid!), faults: processFaults(child.pid!) };
       child.kill('SIGKILL');
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -135,7 +154,7 @@ export function timeOnce(c: Command, toFirstLine: boolean, timeoutMs = 120_000):
       const what = `${c.cmd} ${c.args.join(' ')}`;
       if (toFirstLine && !first) return fail(new Error(`${what}: no guest banner on stdout (exit ${code}): ${stderr.trim().split('\n').pop() ?? ''}`));
       if (!toFirstLine && code !== (c.okExit ?? 0)) return fail(new Error(`${what}: exit status ${code}: ${stderr.trim().split('\n').pop() ?? ''}`));
-      done({ ms: first?.ms ?? ms, cpuMs: first?.cpuMs, checkMs: checkMsOf(stderr), exitCode: code });
+      done({ ms: first?.ms ?? ms, cpuMs: first?.cpuMs, faults: first?.faults, checkMs: checkMsOf(stderr), exitCode: code });
     });
   });
 }
@@ -147,16 +166,20 @@ export interface StartupOptions {
   qemu?: boolean;
   /** rounds of the whole `npm start` run (0: none); default `runs` */
   wholeRuns?: number;
+  /** the guest's command line in the whole runs (default scale=0.1, npm start's) */
+  wholeAppend?: string;
   progress?: (text: string) => void;
 }
 
-export interface ColumnResult { column: Column; name: string; firstLine: Summary; cpu: Summary; samples: Sample[] }
+export interface ColumnResult { column: Column; name: string; firstLine: Summary; cpu: Summary; faults: Summary; samples: Sample[] }
 
 export interface StartupReport {
   runs: number;
   columns: ColumnResult[];
   /** the launcher's staleness check, ms per start (from the vmidbt column's runs) */
   check: Summary;
+  /** the guest's command line in the whole runs */
+  wholeAppend: string;
   /** whole process of `npm start`'s run, ms */
   whole: { column: 'vmidbt' | 'qemu'; name: string; summary: Summary; samples: Sample[] }[];
   notes: string[];
@@ -190,16 +213,20 @@ export async function measureStartup(opts: StartupOptions): Promise<StartupRepor
   for (const c of columns) await timeOnce(commandOf(c), true);
   const first = await interleave(columns, opts.runs, (c) => timeOnce(commandOf(c), true), progress, 'first console line');
   const wholeColumns: ('vmidbt' | 'qemu')[] = ['vmidbt', ...(withQemu ? ['qemu' as const] : [])];
-  const whole = await interleave(wholeColumns, opts.wholeRuns ?? opts.runs, (c) => timeOnce(c === 'vmidbt' ? { cmd: process.execPath, args: [LAUNCHER, 'run'] } : qemuCommand(), false), progress, 'npm start, whole process');
+  const append = opts.wholeAppend ?? APPEND;
+  const wholeCommand = (c: 'vmidbt' | 'qemu'): Command => (c === 'vmidbt' ? { cmd: process.execPath, args: [LAUNCHER, 'run', '--append', append] } : qemuCommand(append));
+  const whole = await interleave(wholeColumns, opts.wholeRuns ?? opts.runs, (c) => timeOnce(wholeCommand(c), false), progress, 'npm start, whole process');
   const checks = first.get('vmidbt')!.map((s) => s.checkMs ?? NaN);
   if (checks.some((x) => Number.isNaN(x))) notes.push('some vmidbt starts ran no staleness check (the bundle was rebuilt or the loader ran)');
   return {
     runs: opts.runs,
     columns: columns.map((c) => {
       const samples = first.get(c)!;
-      return { column: c, name: COLUMN_NAMES[c], firstLine: summarize(samples.map((s) => s.ms)), cpu: summarize(samples.map((s) => s.cpuMs ?? NaN)), samples };
+      const of = (f: (s: Sample) => number | undefined) => summarize(samples.map((s) => f(s) ?? NaN));
+      return { column: c, name: COLUMN_NAMES[c], firstLine: of((s) => s.ms), cpu: of((s) => s.cpuMs), faults: of((s) => s.faults), samples };
     }),
     check: summarize(checks),
+    wholeAppend: append,
     whole: wholeColumns.map((c) => ({ column: c, name: COLUMN_NAMES[c], summary: summarize(whole.get(c)!.map((s) => s.ms)), samples: whole.get(c)! })),
     notes,
   };
@@ -218,14 +245,14 @@ function ratio(a: number[], b: number[]): string {
 export function formatStartup(r: StartupReport): string {
   const vm = r.columns.find((c) => c.column === 'vmidbt')!;
   const firsts = (c: ColumnResult) => c.samples.map((s) => s.ms);
-  const rows = r.columns.map((c) => [c.name, ms(c.firstLine), ms(c.cpu), c === vm ? '1.00x' : ratio(firsts(c), firsts(vm))]);
+  const rows = r.columns.map((c) => [c.name, ms(c.firstLine), ms(c.cpu), Number.isFinite(c.faults.median) ? c.faults.median.toFixed(0) : '-', c === vm ? '1.00x' : ratio(firsts(c), firsts(vm))]);
   const out = [
     `First guest console line after spawn (median of ${r.runs} interleaved rounds, ±half range; ~: inside the noise)`,
-    formatTable(['command', 'wall ms', 'CPU ms', 'vs vmidbt'], rows),
+    formatTable(['command', 'wall ms', 'CPU ms', 'page faults', 'wall vs vmidbt'], rows),
     '',
     `launcher's staleness check (dist/cli/manifest.json against the sources): ${Number.isFinite(r.check.median) ? `${r.check.median.toFixed(2)} ms ±${Math.round(r.check.spread * 100)}%` : '-'} per start`,
     '',
-    'npm start\'s run, whole process (every workload at scale=0.1, to the exit)',
+    `npm start's run, whole process (every workload, ${r.wholeAppend}, to the exit)`,
     formatTable(['command', 'wall s'], r.whole.map((w) => [w.name, Number.isFinite(w.summary.median) ? `${(w.summary.median / 1000).toFixed(2)} ±${Math.round(w.summary.spread * 100)}%` : '-'])),
     ...r.notes.map((n) => `note: ${n}`),
   ];
@@ -250,8 +277,10 @@ export async function benchStartup(args: string[]): Promise<number> {
   const runs = Number(option(args, '--runs') ?? (quick ? 1 : 5));
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs: expected a whole number of rounds, got ${option(args, '--runs')}`);
   const outDir = resolve(option(args, '--out') ?? join(ROOT, 'bench', 'out'));
-  const report = await measureStartup({ runs, qemu: !args.includes('--no-qemu'), progress: (t) => process.stderr.write(`${t}\n`) });
-  if (quick) report.notes.push('--quick: one round, a smoke test, not a measurement');
+  // --quick: the whole run at a tenth of npm start's workloads, so the smoke test takes seconds
+  const wholeAppend = quick ? 'scale=0.01' : APPEND;
+  const report = await measureStartup({ runs, qemu: !args.includes('--no-qemu'), wholeAppend, progress: (t) => process.stderr.write(`${t}\n`) });
+  if (quick) report.notes.push(`--quick: one round and the whole run at ${wholeAppend}, a smoke test, not a measurement`);
   process.stdout.write(`${formatStartup(report)}\n`);
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'startup.json'), `${JSON.stringify(report, null, 2)}\n`);
