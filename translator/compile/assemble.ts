@@ -14,10 +14,10 @@
  *
  * The check and `prettySource` parse with acorn, which is most of the
  * translator's code by size, so they are loaded on demand
- * (`loadSourceTools`), never at start-up: every Node entry point awaits
+ * (`loadSourceTools`), never at start-up: every entry point awaits
  * `prepareSourceChecks()` after installing its host (bin/cli.ts,
- * bin/register.mjs, cli/test-setup.ts), and a check asked for but not
- * loaded is an error, never a silent skip.
+ * bin/register.mjs, cli/test-setup.ts, the page's web/app/main.ts), and a
+ * check asked for but not loaded is an error, never a silent skip.
  */
 import type { Cpu } from '../../cpu/cpu.ts';
 import type { PhysicalMemory } from '../../cpu/memory.ts';

@@ -18,8 +18,11 @@ import { DEFAULT_GUEST_APPEND } from '../../cli/boot.ts';
 import { browserHost } from './browser-host.ts';
 import { Session, type GuestChoice } from './session.ts';
 import { showCounters } from './counters.ts';
+import { prepareSourceChecks } from '../../translator/compile/assemble.ts';
 
 installHost(browserHost());
+// the allow-list check of generated code, when the page's query asks for it (?VMIDBT_CHECK_GENERATED=1, the tests)
+await prepareSourceChecks();
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const query = new URLSearchParams(location.search);
