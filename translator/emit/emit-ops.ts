@@ -36,11 +36,10 @@ import { conditionOf, flagOf } from '../../cpu/flags.ts';
 import { ARITH, CF, ZF, SF, OF, PF, CC_READS, combineFlags } from '../../isa/eflags.ts';
 import { aligned, tlbGrants, tlbPhysical, tlbRight, tlbSlot } from '../../cpu/tlb.ts';
 import {
-  id, num, litValue, bin, cond, call, member, index, assign, exprStmt, decl, ifStmt, newExpr, throwStmt,
+  id, num, litValue, bin, cond, call, member, index, assign, decl, ifStmt, newExpr, throwStmt,
   type Expr, type Stmt,
 } from './ast.ts';
 import { FLAG_LOCALS, cpuField, hostFn, local, param, reg, retiredBefore, retiredBeforeKnown, tempName } from './abi.ts';
-import type { Helpers } from './host.ts';
 
 /** What the emitter knows statically about the flags at the current point. */
 interface FlagKnowledge {

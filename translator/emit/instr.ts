@@ -26,7 +26,7 @@ import type { Instr } from '../../isa/instr.ts';
 import type { Row } from '../../isa/table.ts';
 import { K, Sz } from '../../isa/operands.ts';
 import { ARITH } from '../../isa/eflags.ts';
-import { endsBlock, hasStaticTarget } from '../region/discover.ts';
+import { endsBlock } from '../region/discover.ts';
 import type { EmitOps } from './emit-ops.ts';
 import { cpuField, cpuReg, reg, reloadFlags, spillFlags } from './abi.ts';
 import { callInterpreterForm, epochCheck, faultPoint, helperCall, smcCheck, syncInstructions } from './statements.ts';
