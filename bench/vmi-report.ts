@@ -13,7 +13,7 @@
 import type { Column } from './vmi-boot.ts';
 import type { LabData, Samples } from './vmi-lab.ts';
 import { differs, median, pairedRatios, summarize, type Summary } from './stats.ts';
-import { fmt, fmt3, formatTable, ratioText, summaryCell } from './table.ts';
+import { fmt3, formatTable, ratioText, summaryCell } from './table.ts';
 import { barChartSvg, type BarChart } from './svg.ts';
 
 export const COLUMN_NAMES: Record<Column, string> = {

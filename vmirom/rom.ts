@@ -25,7 +25,6 @@
  * for a paravirtual guest; `false` means "not mine, start the AP natively"),
  * and may read `stats` for its summary.
  */
-import type { Cpu } from '../cpu/cpu.ts';
 import type { MachineApi } from '../runtime/machine-api.ts';
 import { Fault, Vec } from '../isa/faults.ts';
 import { Reg, Seg } from '../isa/instr.ts';
