@@ -43,8 +43,14 @@ export class Interpreter {
    * pages before it runs code (a page faulted in at start-up costs time).
    */
   private readonly decodedKeys = new Float64Array(DECODE_SLOTS);
-  // holey, and it would stay holey filled with undefined: the fill only cost every machine's start
-  private readonly decoded: (Instr | undefined)[] = new Array(DECODE_SLOTS);
+  /**
+   * The decodings, one array of a page's worth of slots per run of slots,
+   * made when code first lands there: one array of all the slots is a large
+   * object for V8, which cost a new machine several milliseconds (the code
+   * fuzzer builds three machines per stream). A slot's key is set only once
+   * its array exists.
+   */
+  private readonly decoded: ((Instr | undefined)[] | undefined)[] = new Array(DECODE_SLOTS >>> 12);
 
   constructor(readonly cpu: Cpu) {
     this.ops = new InterpOps(cpu);
@@ -54,10 +60,12 @@ export class Interpreter {
   private forgetPage(page: number): void {
     const first = (page << 12) & (DECODE_SLOTS - 1);
     const keys = this.decodedKeys;
+    const chunk = this.decoded[first >>> 12];
+    if (!chunk) return;
     for (let s = first; s < first + 0x1000; s++) {
       if (keys[s] > 0 && Math.floor((keys[s] - 1) % 0x100000000 / 0x1000) === page) {
         keys[s] = 0;
-        this.decoded[s] = undefined;
+        chunk[s & 0xfff] = undefined;
       }
     }
   }
@@ -73,9 +81,11 @@ export class Interpreter {
         const phys = physical(e, lin) >>> 0;
         const key = (cpu.code32 ? phys + 0x100000000 : phys) + 1;
         const slot = phys & (DECODE_SLOTS - 1);
-        const hit = this.decoded[slot];
-        // the same bytes at another EIP decode to other branch targets
-        if (this.decodedKeys[slot] === key && hit!.eip === eip) return hit!;
+        if (this.decodedKeys[slot] === key) {
+          const hit = this.decoded[slot >>> 12]![slot & 0xfff]!;
+          // the same bytes at another EIP decode to other branch targets
+          if (hit.eip === eip) return hit;
+        }
         const i = decode(TABLE, cpu, eip, cpu.code32);
         if ((lin & 0xfff) + i.len <= 0x1000) this.remember(slot, key, phys >>> 12, i);
         return i;
@@ -85,8 +95,9 @@ export class Interpreter {
   }
 
   private remember(slot: number, key: number, page: number, i: Instr): void {
+    const chunk = this.decoded[slot >>> 12] ?? (this.decoded[slot >>> 12] = new Array(0x1000));
+    chunk[slot & 0xfff] = i;
     this.decodedKeys[slot] = key;
-    this.decoded[slot] = i;
     this.cpu.mem.markCode(page);
   }
 

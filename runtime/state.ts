@@ -39,15 +39,52 @@ export interface CpuState {
   pv: string;
 }
 
+/** the debug registers a state holds: DR0-DR3, DR6, DR7 */
+const DR_NUMBERS = [0, 1, 2, 3, 6, 7];
+
+/** A typed array's values as a plain array (spreading one goes through its iterator: slow where lockstep calls it) */
+function numbers(a: ArrayLike<number>): number[] {
+  const out = new Array<number>(a.length);
+  for (let k = 0; k < a.length; k++) out[k] = a[k];
+  return out;
+}
+
 export function captureState(cpu: Cpu): CpuState {
   const f = cpu.fpu;
   return {
-    regs: [...cpu.regs], eip: cpu.eip >>> 0, eflags: readEflags(cpu) >>> 0, instructions: cpu.instructions,
-    segSel: [...cpu.segSel], cr: [cpu.cr0 >>> 0, cpu.cr2 >>> 0, cpu.cr3 >>> 0, cpu.cr4 >>> 0], halted: cpu.halted,
-    dr: [0, 1, 2, 3, 6, 7].map((n) => cpu.dr[n] >>> 0),
+    regs: numbers(cpu.regs), eip: cpu.eip >>> 0, eflags: readEflags(cpu) >>> 0, instructions: cpu.instructions,
+    segSel: numbers(cpu.segSel), cr: [cpu.cr0 >>> 0, cpu.cr2 >>> 0, cpu.cr3 >>> 0, cpu.cr4 >>> 0], halted: cpu.halted,
+    dr: DR_NUMBERS.map((n) => cpu.dr[n] >>> 0),
     fpu: { top: f.top, tags: f.tags, sw: f.sw, cw: f.cw, st: new Uint8Array(f.st.slice().buffer) },
     pv: cpu.pv?.describe?.() ?? '',
   };
+}
+
+/**
+ * Whether the CPU now is in state `s`, by the same comparisons as `diffStates`
+ * with every flag compared and equal instruction counts, without building a
+ * snapshot: lockstep compares after every region run and needs the lines
+ * only when something differs.
+ */
+export function matchesState(cpu: Cpu, s: CpuState): boolean {
+  for (let k = 0; k < 8; k++) if (cpu.regs[k] >>> 0 !== s.regs[k] >>> 0) return false;
+  for (let k = 0; k < s.segSel.length; k++) if (cpu.segSel[k] !== s.segSel[k]) return false;
+  if ((cpu.eip >>> 0) !== s.eip || (readEflags(cpu) >>> 0) !== s.eflags || cpu.instructions !== s.instructions || cpu.halted !== s.halted) return false;
+  if ((cpu.cr0 >>> 0) !== s.cr[0] || (cpu.cr2 >>> 0) !== s.cr[1] || (cpu.cr3 >>> 0) !== s.cr[2] || (cpu.cr4 >>> 0) !== s.cr[3]) return false;
+  for (let k = 0; k < DR_NUMBERS.length; k++) if ((cpu.dr[DR_NUMBERS[k]] >>> 0) !== s.dr[k]) return false;
+  const f = cpu.fpu;
+  if (f.top !== s.fpu.top || f.tags !== s.fpu.tags || f.sw !== s.fpu.sw || f.cw !== s.fpu.cw) return false;
+  const st = new Uint8Array(f.st.buffer, f.st.byteOffset, 64);
+  for (let k = 0; k < 8; k++) {
+    const x = st.subarray(k * 8, k * 8 + 8), y = s.fpu.st.subarray(k * 8, k * 8 + 8);
+    if (!sameBytes(x, y) && !(isNaN64(x) && isNaN64(y))) return false;
+  }
+  return (cpu.pv?.describe?.() ?? '') === s.pv;
+}
+
+/** Eight bytes holding a NaN (V8 does not keep NaN sign and payload bits stable across its tiers: any NaN equals any). */
+function isNaN64(z: Uint8Array): boolean {
+  return Number.isNaN(new DataView(z.buffer, z.byteOffset, 8).getFloat64(0, true));
 }
 
 export interface DiffOptions {
@@ -67,6 +104,13 @@ const DR_NAMES = ['dr0', 'dr1', 'dr2', 'dr3', 'dr6', 'dr7'];
 
 /** Bytes as hex digits, first byte first (Buffer's 'hex'). */
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** Equal bytes (lockstep compares every region's state: no strings unless they differ). */
+function sameBytes(x: Uint8Array, y: Uint8Array): boolean {
+  if (x.length !== y.length) return false;
+  for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) return false;
+  return true;
+}
 
 export function hex32(v: number): string {
   return (v >>> 0).toString(16).padStart(8, '0');
@@ -97,10 +141,8 @@ export function diffStates(a: CpuState, b: CpuState, opts: DiffOptions): string[
   row('fpu.cw', a.fpu.cw, b.fpu.cw);
   for (let k = 0; k < 8; k++) {
     const x = a.fpu.st.subarray(k * 8, k * 8 + 8), y = b.fpu.st.subarray(k * 8, k * 8 + 8);
-    // V8 does not keep NaN sign and payload bits stable across its tiers, so the same helper may
-    // store either NaN: registers holding any NaN compare equal (the x87 state is doubles anyway)
-    const nan = (z: Uint8Array) => Number.isNaN(new DataView(z.buffer, z.byteOffset, 8).getFloat64(0, true));
-    if (hex(x) !== hex(y) && !(nan(x) && nan(y))) line(`fpu.r${k}`, hex(x), hex(y));
+    // the same helper may store either NaN: registers holding any NaN compare equal (the x87 state is doubles anyway)
+    if (!sameBytes(x, y) && !(isNaN64(x) && isNaN64(y))) line(`fpu.r${k}`, hex(x), hex(y));
   }
   return out;
 }
