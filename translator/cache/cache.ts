@@ -200,7 +200,7 @@ export class CodeCache {
       if (set?.delete(t) && set.size === 0) this.byPage.delete(page);
     }
     t.fn = retired;
-    t.links.fill(undefined);
+    t.links.forEach((_, k) => { t.links[k] = k; });
     t.sites.fill(undefined);
     t.source = '';
   }

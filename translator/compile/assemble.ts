@@ -28,15 +28,22 @@ import type { EmittedRegion } from '../emit/region.ts';
 import { host } from '../../base/host.ts';
 
 export interface Translation {
-  /** runs the region; returns the chained successor, if one is linked for the exit taken */
-  fn: (cpu: Cpu) => Translation | undefined;
+  /**
+   * runs the region; returns, for a static exit, its chained successor, or
+   * its number while it has none (the engine links that exit); else undefined
+   */
+  fn: (cpu: Cpu) => Translation | number | undefined;
   valid: boolean;
   key: number;
   entryEip: number;
   /** physical pages the region's code came from */
   pages: number[];
-  /** chained successors by static exit number */
-  links: (Translation | undefined)[];
+  /**
+   * chained successors by static exit number; an exit not linked yet holds
+   * its own number, so that only the exit actually taken is ever linked (an
+   * exit in another mode may land on the same EIP)
+   */
+  links: (Translation | number)[];
   /** EIPs of the static exits, by exit number */
   exitEips: number[];
   /** per indirect-jump site: the translation its target had last time */
@@ -82,7 +89,7 @@ export function assemble(region: EmittedRegion, origin: Origin, memory: Physical
   const factory = new Function(...FACTORY_PARAMS.map((p) => PARAMS[p]), source) as Factory;
   const t: Translation = {
     fn: undefined!, valid: true, key: origin.key, entryEip: origin.entry, pages: origin.pages,
-    links: new Array(region.exitEips.length).fill(undefined), exitEips: region.exitEips,
+    links: region.exitEips.map((_, k) => k), exitEips: region.exitEips,
     sites: new Array(region.sites).fill(undefined), entryPage: origin.pages[0] ?? -1,
     source, sourceBytes: source.length, instructions: region.instrs.length, blocks: origin.blocks, executed: 0,
   };

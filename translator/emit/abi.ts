@@ -37,7 +37,7 @@ export const PARAMS = {
   helpers: 'hp',
   /** the region's decoded instructions, by instruction index (helpers receive theirs) */
   instrs: 'INS',
-  /** chained successors, by static exit number (filled in by the code cache) */
+  /** chained successors by static exit number, filled in by the code cache (the number itself until then) */
   links: 'L',
   /** the EIP of each static exit with a link number (an exit sets only `xl`) */
   exitEips: 'XE',

@@ -103,9 +103,52 @@ describe('chaining', () => {
     e.run(60_000);
     expect(b.cpu.regs[0]).toBe(25_000);
     expect(e.stats.chained).toBeGreaterThan(0);
-    expect(e.translations().some((t) => t.links.some((l) => l !== undefined))).toBe(true);
+    expect(e.translations().some((t) => t.links.some((l) => typeof l === 'object'))).toBe(true);
     // once linked, iterations go from region to region without cache lookups
     expect(e.stats.hits).toBeLessThan(50);
+  });
+});
+
+describe('chaining across privilege levels', () => {
+  // r3 runs at CPL 3 and reaches x two ways: by sysenter (a helper that leaves at CPL 0, with
+  // EIP = x) and, from the sixth pass on, by its own jae, a static exit on the entry page (x's
+  // block is longer than what is left of the region's instruction budget, so it is left out).
+  // Only the exit taken may be linked: linked after the sysenter exit, which lands on the same
+  // EIP, the jae ran x's CPL 0 translation at CPL 3, whose memory checks are baked for CPL 0,
+  // and read the supervisor page at 0x9000 where the hardware faults
+  const code = nasm(`
+    mov ecx, 0x60000
+    mov edx, r3
+    sysexit
+  r3:
+    cmp ebx, 5
+    jae x
+    sysenter
+  x:
+    mov eax, [0x9000]
+    times 170 inc esi
+    inc ebx
+    mov ecx, 0x60000
+    mov edx, r3
+    sysexit`);
+  const setup = (b: World) => {
+    b.enablePaging();
+    // the code and user stack pages user-accessible; 0x9000 stays supervisor-only
+    b.w32(LAYOUT.pd, LAYOUT.pt | 7);
+    for (const page of [0x1000, 0x5f000]) b.w32(LAYOUT.pt + (page >>> 12) * 4, page | 7);
+    Object.assign(b.cpu, { sysenterCs: SEL.CODE0, sysenterEsp: 0x70000, sysenterEip: 0x1013 }) // x;
+    b.w32(0x9000, 0x5a5a);
+  };
+
+  it('a helper exit at a static exit\'s EIP in another mode links nothing: the fault at CPL 3 stays', () => {
+    const ref = interpreted(code, 2000, setup);
+    expect(ref.cpu.eip >>> 0).toBe(handlerAt(14));
+    expect(ref.cpu.cr2 >>> 0).toBe(0x9000);
+    expect(ref.cpu.regs[3]).toBe(5);
+    const { b, e } = machine(code, { threshold: 0 }, setup);
+    e.run(2000);
+    expect(e.stats.chained).toBeGreaterThan(0);
+    expect(final(b)).toEqual(final(ref));
   });
 });
 

@@ -169,7 +169,7 @@ export class Engine {
     const before = cpu.instructions;
     const shadow = cpu.interruptShadow;
     cpu.interruptShadow = false;
-    let next: Translation | undefined;
+    let next: Translation | number | undefined;
     try {
       if (!this.options.lockstep) next = from.fn(cpu);
       else if (lockstep(cpu, this.interp, from, this.stats)) this.stats.lockstepRegions++;
@@ -189,10 +189,13 @@ export class Engine {
     // the one-instruction shadow of an earlier sti / mov ss ends with the region's first instruction
     // (an sti inside the region sets it again); a region that ran nothing leaves it as it was
     if (cpu.instructions === before) cpu.interruptShadow = shadow;
+    // a static exit not linked yet: link the exit taken, not whichever one has this EIP (a helper
+    // that changed the mode, sysenter or iret, may have left for the EIP of a static exit)
+    if (typeof next === 'number') return from.valid ? this.cache.link(from, next, this.lookup()) : undefined;
     return next ?? this.successor(from);
   }
 
-  /** After a region left without a chained successor: its site's target, or a new link, or nothing. */
+  /** After a region left by an indirect exit or a helper: its site's target, or nothing. */
   private successor(from: Translation): Translation | undefined {
     const cpu = this.cpu;
     if (cpu.exitSite >= 0) {
@@ -204,10 +207,7 @@ export class Engine {
       if (!this.flatNow()) return undefined;
       return this.cache.siteTarget(from, site) ?? this.cache.rememberSite(from, site, this.lookup());
     }
-    if (!from.exitEips.length || !from.valid) return undefined;
-    // first time this exit is taken: link it to what runs next
-    const k = from.exitEips.indexOf(cpu.eip);
-    return k < 0 ? undefined : this.cache.link(from, k, this.lookup());
+    return undefined;
   }
 
   /** the last lookup found no TLB entry to fetch CS:EIP through (the interpreter's step fills it) */
