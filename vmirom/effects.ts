@@ -130,7 +130,8 @@ export interface EffectTraits {
   readonly tlb?: true;
   /**
    * it may raise an interrupt or make the machine want the vCPU back (a
-   * stop, a reset: the debug-exit and reset ports): inlined code leaves at
+   * stop, a reset: the debug-exit and reset ports; another vCPU started
+   * by an APIC write): inlined code leaves at
    * the slot's `ret` when it did, where the ROM path's `vmicall` ends its
    * block and the engine looks
    */
@@ -152,7 +153,8 @@ export const EFFECT_TRAITS: Readonly<Record<EffectName, EffectTraits>> = {
   queueFlushTlb: {},
   flushDeferred: { tlb: true },
   apicRead: { value: true, clock: true, device: true },
-  apicWrite: { clock: true, device: true },
+  // an ICR write may start another vCPU (INIT, start-up IPI), which wants this one back
+  apicWrite: { clock: true, device: true, yields: true },
   portRead: { value: true, clock: true, device: true },
   portWrite: { clock: true, device: true, yields: true, dma: true },
   cycleCounter: { value: true, clock: true },

@@ -4,6 +4,10 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { caseNames, expectedPath, generated } from './expect.ts';
+import { loadSourceTools } from '../../translator/compile/assemble.ts';
+
+// the files show each region's source re-indented, which needs the source tools (acorn), loaded on demand
+await loadSourceTools();
 
 let changed = 0;
 for (const name of caseNames()) {

@@ -1,4 +1,4 @@
-// vmi_apic_clock: 17 instructions, 1 blocks, 3670 bytes of source
+// vmi_apic_clock: 17 instructions, 1 blocks, 3673 bytes of source
 // 1000 b8 20 00 e0 fe mov eax, 0xfee00020
 // 1005 e8 96 79 0c 00 call 0xc89a0
 // 100a b8 b0 00 e0 fe mov eax, 0xfee000b0
@@ -121,7 +121,7 @@ r1 = -559087540;
 r2 = -559087540;
 r0 = -559087540;
 V.inlined[77] += 1;
-if (h.irq(cpu)) {
+if (h.vmiLeave(V)) {
 ic -= 9;
 xe = 821635;
 break run;

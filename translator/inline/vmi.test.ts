@@ -553,6 +553,20 @@ describe('IRET, SYSEXIT and port I/O inlined', () => {
     expect(inlinedCount(inl, 'OUTB')).toBe(1);
   });
 
+  it('APICWrite: a write that wants the vCPU back (a start-up IPI to another vCPU) ends the slice at the slot\'s ret, as on the ROM path', () => {
+    const { ref, inl } = sides(abi13, (a) => { a.mov(0, 0x300).mov(2, 0x4608).call(slot(abi13, 'APICWrite')).mov(7, 1); }, (s) => {
+      const m = s.w.machine!, apic = m.vcpus[0].apic;
+      const write = apic.write.bind(apic);
+      apic.write = (offset, value) => { write(offset, value); if (offset === 0x300) m.yieldRequested = true; };
+    });
+    for (const s of [ref, inl]) s.engine.run(100, () => s.w.machine!.yieldRequested);
+    expect(differences(ref, inl)).toEqual([]);
+    expect(inl.w.cpu.eip).toBe(slot(abi13, 'APICWrite') + 3);
+    expect(inl.w.cpu.regs[7]).toBe(0);
+    expect(inl.w.machine!.vcpus[0].apic.regs.get(0x300)).toBe(0x4608);
+    expect(inlinedCount(inl, 'APICWrite')).toBe(1);
+  });
+
   it('OUTB: a device that writes the code after the call (DMA) runs the new code, as on the ROM path', () => {
     const { ref, inl, after, end } = outb((s) => s.w.mem.write(after + 1, 4, 2));
     inl.engine.run(interpret(ref, end));
