@@ -372,6 +372,24 @@ describe('budget and interrupts', () => {
     expect(e.stats.translations).toBeLessThan(400);
   });
 
+  it('a slice that ended inside a block goes on in the interpreter to the block\'s end: regions start only where blocks start', () => {
+    // a 52-instruction loop body, slices of 37 instructions: each slice ends at another place in the body
+    const code = nasm(`
+      mov ecx, 1000
+    top:
+      times 49 inc eax
+      dec ecx
+      jnz top
+      jmp $`);
+    const { b, e } = machine(code, { threshold: 2, backOff: false });
+    for (let k = 0; k < 1400; k++) expect(e.run(37)).toBe(37);
+    expect(b.cpu.regs[1]).toBe(0);
+    expect(b.cpu.regs[0]).toBe(49_000);
+    const entries = new Set(e.translations().map((t) => t.entryEip));
+    // the loop's head and what follows it, never a place inside the body where a slice ended
+    expect([...entries].filter((eip) => eip > 0x1005 && eip < 0x1005 + 49).map((eip) => eip.toString(16))).toEqual([]);
+  });
+
   it('an interrupt raised between slices is taken when the loop returns', () => {
     let pending = false;
     const { b, e } = machine(spin, { threshold: 0 }, (x) => {

@@ -122,8 +122,9 @@ export class Engine {
     const start = cpu.instructions;
     const end = start + n;
     let t: Translation | undefined;
-    // the interpreter went straight on from its last instruction: EIP is no branch target
-    let straightOn = false;
+    // the interpreter went straight on from its last instruction: EIP is no branch target (also when
+    // the last slice ended there: a region starting mid-block would be one more per place a slice ends)
+    let straightOn = this.endedInsideBlock === cpu.instructions && this.endedAt === cpu.eip;
     while (cpu.instructions < end) {
       if (stop !== undefined && stop()) break;
       if (this.interp.checkInterrupts()) { t = undefined; straightOn = false; }
@@ -155,11 +156,19 @@ export class Engine {
         // its first block does not fit in the budget: the interpreter runs what is left of it
         // (looking up, or translating, the next address for one instruction each would cost far more)
         this.stats.interpretedSteps += this.interp.run(end - cpu.instructions, stop);
+        const last = this.interp.last;
+        straightOn = last !== undefined && cpu.eip === last.next && !endsBlock(last);
         t = undefined;
       }
     }
+    this.endedInsideBlock = straightOn ? cpu.instructions : -1;
+    this.endedAt = cpu.eip;
     return cpu.instructions - start;
   }
+
+  /** where the last `run` stopped, if it stopped inside a block the interpreter was running (else -1) */
+  private endedInsideBlock = -1;
+  private endedAt = 0;
 
   /** Run one region; returns the translation to run next, if known without a lookup. */
   private runRegion(from: Translation, end: number): Translation | undefined {
