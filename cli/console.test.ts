@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { EscapeFilter, InputQueue, QUEUE_LOW, ESCAPE_HELP, type SerialReceiver } from './console.ts';
 import { requireTools } from '../spec-tests/tools.ts';
 

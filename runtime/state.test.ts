@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { Cpu } from '../cpu/cpu.ts';
 import { PhysicalMemory } from '../cpu/memory.ts';
 import { CF, ZF } from '../isa/eflags.ts';
-import { captureState, checkpoint, diffBytes, diffStates, rollback } from './state.ts';
+import { captureState, checkpoint, diffBytes, diffStates, matchesState, rollback } from './state.ts';
 
 const cpu = () => new Cpu(new PhysicalMemory(1 << 16));
 const LABELS = ['one', 'other'] as const;
@@ -40,6 +40,29 @@ describe('state snapshot and diff', () => {
     new DataView(b.fpu.st.buffer).setUint32(0, 0x1234, true);
     expect(Number.isNaN(b.fpu.st[0])).toBe(true);
     expect(diffStates(captureState(a), captureState(b), { labels: LABELS })).toEqual([]);
+  });
+
+  it('matchesState (lockstep\'s check without a snapshot) sees every difference diffStates lists, and none where it lists none', () => {
+    const changes: [string, (c: Cpu) => void][] = [
+      ['reg', (c) => { c.regs[7] = 9; }], ['eip', (c) => { c.eip = 0x1234; }], ['flag', (c) => { c.setFlag(CF, 1); }],
+      ['instructions', (c) => { c.instructions++; }], ['segment', (c) => { c.segSel[5] = 0x18; }],
+      ['cr0', (c) => { c.cr0 ^= 8; }], ['cr2', (c) => { c.cr2 = 5; }], ['cr3', (c) => { c.cr3 = 0x3000; }], ['cr4', (c) => { c.cr4 = 0x10; }],
+      ['dr7', (c) => { c.dr[7] = 1; }], ['dr6', (c) => { c.dr[6] = 1; }], ['halted', (c) => { c.halted = true; }],
+      ['fpu.top', (c) => { c.fpu.top = 3; }], ['fpu.tags', (c) => { c.fpu.tags = 1; }], ['fpu.sw', (c) => { c.fpu.sw = 4; }],
+      ['fpu.cw', (c) => { c.fpu.cw = 0x27f; }], ['fpu.st', (c) => { c.fpu.st[7] = 1.5; }],
+    ];
+    for (const [what, change] of changes) {
+      const a = cpu(), b = cpu();
+      const s = captureState(a);
+      expect(matchesState(b, s), what).toBe(true);
+      change(b);
+      expect(diffStates(s, captureState(b), { labels: LABELS }), what).not.toEqual([]);
+      expect(matchesState(b, s), what).toBe(false);
+    }
+    const a = cpu(), b = cpu();
+    a.fpu.st[2] = NaN;
+    new DataView(b.fpu.st.buffer).setFloat64(16, -NaN, true);
+    expect(matchesState(b, captureState(a))).toBe(true);
   });
 
   it('the caller may describe EIPs and accept instruction counts that differ', () => {

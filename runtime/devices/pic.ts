@@ -43,11 +43,6 @@ export class Pic8259 {
     this.changed();
   }
 
-  /** Priority rank of a line: 0 is the most urgent. */
-  private rank(line: number): number {
-    return (line - this.lowest - 1) & 7;
-  }
-
   /** The most urgent unmasked request that may interrupt what is in service, or -1. */
   best(extraIrr = 0): number {
     const req = (this.irr | extraIrr) & ~this.imr;
