@@ -198,6 +198,11 @@ export class Vcpu implements VcpuApi {
     return BigInt(this.machine.time.stolenOf(this.id));
   }
 
+  cycleCount(counter: number): number {
+    const time = this.machine.time;
+    return counter === 0 ? time.now() : counter === 1 ? time.availableOf(this.id) : counter === 2 ? time.stolenOf(this.id) : 0;
+  }
+
   /** Does the PIC's INTR output reach this vCPU? (only vCPU 0, in virtual-wire mode) */
   private picConnected(): boolean {
     if (this.id !== 0) return false;

@@ -29,9 +29,12 @@ export class FakeVcpu implements VcpuApi {
   stolenCycles = 0n;
   state: RunState = 'running';
   started = true;
-  constructor(readonly id: number, readonly cpu: Cpu) {}
+  constructor(readonly id: number, readonly cpu: Cpu, private readonly machine: { readonly real: bigint }) {}
   available(): bigint { return this.availableCycles; }
   stolen(): bigint { return this.stolenCycles; }
+  cycleCount(counter: number): number {
+    return Number(counter === 0 ? this.machine.real : counter === 1 ? this.availableCycles : counter === 2 ? this.stolenCycles : 0n);
+  }
 }
 
 interface FakeEvent { handle: number; vcpu: number; clock: 'real' | 'available'; at: bigint; fire: () => void }
@@ -55,7 +58,7 @@ export class FakeMachine implements MachineApi {
   yieldRequested = false;
 
   constructor(readonly memory: PhysicalMemory, cpus: Cpu[]) {
-    cpus.forEach((cpu, k) => this.vcpus.push(new FakeVcpu(k, cpu)));
+    cpus.forEach((cpu, k) => this.vcpus.push(new FakeVcpu(k, cpu, this)));
   }
 
   realTime(): bigint { return this.real; }

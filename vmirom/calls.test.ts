@@ -788,6 +788,12 @@ describe('time (79-84)', () => {
     expect([r(rig, Reg.EAX), r(rig, Reg.EDX)]).toEqual([3, 1]);
     rig.call('GetCycleCounter', { eax: 2 });
     expect([r(rig, Reg.EAX), r(rig, Reg.EDX)]).toEqual([2, 0]);
+    // a low word with its top bit set, and a high word past 2^20 (the halves are split by number arithmetic)
+    rig.machine.real = 0x12_3456_8000_0001n;
+    rig.call('GetCycleCounter', { eax: 0 });
+    expect([r(rig, Reg.EAX) >>> 0, r(rig, Reg.EDX)]).toEqual([0x8000_0001, 0x12_3456]);
+    rig.call('GetCycleCounter', { eax: 7 });
+    expect([r(rig, Reg.EAX), r(rig, Reg.EDX)]).toEqual([0, 0]);
   });
 
   it('SetAlarm: flags EAX, expiry EDX (low) ECX (high), period ST(0) ST(1); CancelAlarm reports whether it was armed', () => {

@@ -110,9 +110,10 @@ export const ROM_EFFECTS = {
   },
   /** GetCycleCounter: 0 real, 1 available, 2 stolen, anything else 0 (64 bits: the high word in ctx.high) */
   cycleCounter(ctx: VcpuVmi, counter: number): number {
-    const v = counter === 0 ? ctx.machine.realTime() : counter === 1 ? ctx.vcpu.available() : counter === 2 ? ctx.vcpu.stolen() : 0n;
-    ctx.high = Number(BigInt.asIntN(32, v >> 32n));
-    return Number(BigInt.asIntN(32, v));
+    const v = ctx.vcpu.cycleCount(counter);
+    // v is a whole number below 2^53: both halves by number arithmetic (ToInt32 keeps the low 32 bits)
+    ctx.high = (v / 4294967296) | 0;
+    return v | 0;
   },
 } satisfies Record<string, Effect>;
 
