@@ -327,6 +327,17 @@ export class Cpu implements FlagState, PagingControl {
     this.refreshSeg(s);
   }
 
+  /**
+   * Does segment register `s` hold exactly this selector and descriptor
+   * cache, with the checks refreshSeg would compute from it (the code and
+   * stack sizes also depend on the mode they were computed in)?
+   */
+  holdsSeg(s: number, sel: number, base: number, limit: number, attr: number): boolean {
+    if (this.segSel[s] !== (sel & 0xffff) || this.segBase[s] !== base || this.segLimit[s] !== limit || this.segAttr[s] !== attr) return false;
+    const big = this.protectedMode && (attr & 0x4000) !== 0;
+    return s === Seg.CS ? this.code32 === big : s === Seg.SS ? this.stack32 === big : true;
+  }
+
   /** Recompute the precomputed checks of segment `s` from its descriptor cache. */
   refreshSeg(s: number): void {
     this.segEpoch++;

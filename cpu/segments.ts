@@ -83,11 +83,16 @@ export function setAccessed(cpu: Cpu, d: Descriptor): void {
 
 /** Put a checked descriptor into segment register `s`. */
 export function loadCache(cpu: Cpu, s: number, sel: number, d: Descriptor): void {
+  // code and data descriptors are marked accessed when loaded (type bit 0)
+  const attr = d.s ? d.attr | 1 : d.attr;
+  // reloading what the register already holds (an iret or far return to the same segment, a kernel
+  // entry reloading its data selectors) changes nothing: the precomputed checks stay, and so does
+  // segEpoch, which makes the translator check flatness again
+  if (cpu.holdsSeg(s, sel, d.base, d.limit, attr)) return;
   cpu.segSel[s] = sel;
   cpu.segBase[s] = d.base;
   cpu.segLimit[s] = d.limit;
-  // code and data descriptors are marked accessed when loaded (type bit 0)
-  cpu.segAttr[s] = d.s ? d.attr | 1 : d.attr;
+  cpu.segAttr[s] = attr;
   cpu.refreshSeg(s);
 }
 

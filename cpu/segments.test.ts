@@ -1,0 +1,50 @@
+/**
+ * Segment loads (cpu/segments.ts): reloading the descriptor a register
+ * already holds changes nothing, not even the epoch the translator watches
+ * to re-check flat segments; any difference in selector or descriptor is a
+ * real load.
+ */
+import { describe, expect, it } from 'vitest';
+import { desc, LAYOUT, SEL, testWorld } from '../spec-tests/world.ts';
+import { Reg, Seg } from '../isa/instr.ts';
+
+describe('reloading a segment register', () => {
+  it('with the same selector and descriptor keeps segEpoch; a changed descriptor or selector is a load', () => {
+    const w = testWorld();
+    // mov ds, ax three times, then mov es, ax
+    w.load([0x8e, 0xd8, 0x8e, 0xd8, 0x8e, 0xd8, 0x8e, 0xc0]);
+    w.cpu.regs[Reg.EAX] = SEL.DATA0;
+    w.interp.step(); // the first load sets the accessed bit in the cache: a change
+    const epoch = w.cpu.segEpoch;
+    w.interp.step();
+    expect(w.cpu.segEpoch).toBe(epoch);
+    // the GDT entry now says 4 KiB: the same selector loads a different cache
+    w.setDesc(SEL.DATA0, desc(0, 0, 0x93, 0x4));
+    w.interp.step();
+    expect(w.cpu.segEpoch).toBeGreaterThan(epoch);
+    expect(w.cpu.segLimit[Seg.DS]).toBe(0);
+    expect(w.cpu.segHi[Seg.DS]).toBe(0);
+    const after = w.cpu.segEpoch;
+    w.cpu.regs[Reg.EAX] = SEL.DATA3 & ~3; // another selector for the same kind of segment
+    w.setDesc(SEL.DATA3, desc(0, 0xfffff, 0x93, 0xc));
+    w.interp.step();
+    expect(w.cpu.segEpoch).toBeGreaterThan(after);
+    expect(w.cpu.segSel[Seg.ES]).toBe(SEL.DATA3 & ~3);
+  });
+
+  it('an iret to the same code segment keeps segEpoch and the code size', () => {
+    const w = testWorld();
+    // push 2 (EFLAGS); push cs; push 0x1010; iret; ... 0x1010: the same again
+    const frame = [0x6a, 0x02, 0x0e, 0x68, 0x10, 0x10, 0x00, 0x00, 0xcf];
+    w.load([...frame, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, ...frame.slice(0, 4), 0x1d, ...frame.slice(5)]);
+    for (let k = 0; k < 4; k++) w.interp.step();
+    expect(w.cpu.eip).toBe(0x1010);
+    const epoch = w.cpu.segEpoch;
+    for (let k = 0; k < 4; k++) w.interp.step();
+    expect(w.cpu.eip).toBe(0x101d);
+    expect(w.cpu.segEpoch).toBe(epoch);
+    expect(w.cpu.code32).toBe(true);
+    expect(w.cpu.segSel[Seg.CS]).toBe(SEL.CODE0);
+    expect(w.r32(LAYOUT.gdt + SEL.CODE0 + 4) & 0x100).toBe(0x100); // accessed
+  });
+});
