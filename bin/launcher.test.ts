@@ -96,6 +96,21 @@ describe('the compiled command', () => {
       expect(r.stderr).toContain('vmidbt launch: running the sources through the TypeScript loader');
     });
 
+    it('without its packages (no npm ci yet) says so in one line and exits 1', async () => {
+      const bare = mkdtempSync(join(tmpdir(), 'vmidbt-nopackages-'));
+      try {
+        mkdirSync(join(bare, 'bin'));
+        for (const f of ['vmidbt.js', 'build-cli.mjs', 'ts-loader.mjs']) copyFileSync(join(ROOT, 'bin', f), join(bare, 'bin', f));
+        copyFileSync(join(ROOT, 'package.json'), join(bare, 'package.json'));
+        const r = await launch(bare, ['--version'], { VMIDBT_LAUNCH_TRACE: '' });
+        expect(r.status).toBe(1);
+        expect(r.stderr).toMatch(/^vmidbt: its packages are not installed \(.*esbuild.*\); run `npm ci` in .+ first\n$/);
+        expect(r.stdout).toBe('');
+      } finally {
+        rmSync(bare, { recursive: true, force: true });
+      }
+    });
+
     it('VMIDBT_TS=1 runs the sources through the loader', async () => {
       const r = await launch(copy, ['--version'], { VMIDBT_TS: '1' });
       expect(r.status).toBe(0);

@@ -45,6 +45,11 @@ async function currentBundle() {
     try {
       manifest = await (await import('./build-cli.mjs')).buildCli();
     } catch (e) {
+      // without its packages neither the build nor the loader can run: say what to do, no stack trace
+      if (e.code === 'ERR_MODULE_NOT_FOUND') {
+        process.stderr.write(`vmidbt: its packages are not installed (${e.message.split('\n')[0]}); run \`npm ci\` in ${ROOT} first\n`);
+        process.exit(1);
+      }
       process.stderr.write(`vmidbt: cannot rebuild dist/cli (${e.errors?.[0]?.text ?? e.message}); running the TypeScript sources through the loader\n`);
       return undefined;
     }
