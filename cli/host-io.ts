@@ -9,6 +9,7 @@
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { UserError } from '../base/errors.ts';
 import { EXIT_LOAD } from '../base/exit-status.ts';
+import { IMAGE_HEAD_BYTES, type DeclaredSize } from '../runtime/loader/image-size.ts';
 
 /** The reader of a file descriptor went away (EPIPE): `vmidbt run | head -1`. */
 export class OutputClosed extends Error {}
@@ -35,9 +36,12 @@ export function writeAllSync(fd: number, bytes: Uint8Array): void {
  * Read a file named on the command line, at most `limit` bytes of it: a
  * bigger one (or an endless one: /dev/zero, a pipe) is refused in one line
  * once `limit` is passed, without reading the rest; `hint` says what the
- * limit is.
+ * limit is. With `sizeOf` (runtime/loader/image-size.ts), input whose size
+ * nothing states (a pipe, a device) is read as far as its format declares:
+ * its head first, then what the head accounts for, and a head that is no
+ * image is all that is read (the loader refuses it).
  */
-export function readInput(path: string, shown: string, what: string, limit: number, hint: string): Uint8Array {
+export function readInput(path: string, shown: string, what: string, limit: number, hint: string, sizeOf?: (head: Uint8Array) => DeclaredSize): Uint8Array {
   const tooBig = () => new UserError(`${what} '${shown}' is larger than ${hint}`, EXIT_LOAD);
   let fd: number;
   try {
@@ -52,8 +56,20 @@ export function readInput(path: string, shown: string, what: string, limit: numb
     if (st.isFile() && st.size > limit) throw tooBig();
     const chunks: Uint8Array[] = [];
     let total = 0;
+    // how far to read: past the limit (to tell a too big input), or to the end of the head first
+    let want = limit + 1;
+    let head = sizeOf !== undefined && !st.isFile();
+    if (head) want = Math.min(want, IMAGE_HEAD_BYTES);
     for (;;) {
-      const chunk = new Uint8Array(Math.min(1 << 20, limit + 1 - total));
+      if (total >= want) {
+        if (!head) break;
+        head = false;
+        const declared = sizeOf!(Buffer.concat(chunks, total));
+        if (declared.kind === 'not-an-image') break;
+        want = declared.kind === 'bytes' ? Math.min(limit + 1, Math.max(declared.bytes, total)) : limit + 1;
+        if (total >= want) break;
+      }
+      const chunk = new Uint8Array(Math.min(1 << 20, want - total));
       const n = readSync(fd, chunk, 0, chunk.length, null);
       if (n === 0) break;
       chunks.push(chunk.subarray(0, n));

@@ -22,6 +22,7 @@ import type { VmiRom } from '../vmirom/rom.ts';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions, type EngineStats } from '../translator/engine/engine.ts';
 import { LoaderError } from '../runtime/loader/errors.ts';
 import { isLinuxImage } from '../runtime/loader/linux.ts';
+import { declaredImageSize } from '../runtime/loader/image-size.ts';
 import type { BootModule } from '../runtime/loader/multiboot.ts';
 import { abiOption } from './rom.ts';
 import { HostConsole } from './console.ts';
@@ -243,7 +244,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
   // whatever a loader takes from a file lands in guest RAM, so no more than RAM is ever read
   const ramBytes = memMiB * 1048576;
   const tooBig = `the ${memMiB} MiB of guest RAM it would load into (--mem)`;
-  const image = readInput(imagePath, shownPath, 'image', ramBytes, tooBig);
+  const image = readInput(imagePath, shownPath, 'image', ramBytes, tooBig, declaredImageSize);
   const linux = isLinuxImage(image);
   // Linux takes one initrd; a Multiboot kernel gets each comma-separated item as a module (QEMU's convention)
   const initrd = opts.initrd !== undefined && linux ? readInput(opts.initrd, opts.initrd, 'initrd', ramBytes, tooBig) : undefined;
