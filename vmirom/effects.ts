@@ -25,7 +25,7 @@ import { Access } from '../cpu/mmu.ts';
 import { writeCr3 } from '../cpu/system-ops.ts';
 import { writeSystem } from '../cpu/segments.ts';
 import { readPort, writePort } from '../semantics/families/io.ts';
-import { DEFER_CPU, DEFER_MMU, PAGE_TABLE_KINDS, type CpuChange, type VcpuVmi } from './state.ts';
+import { DEFER_CPU, DEFER_MMU, type CpuChange, type VcpuVmi } from './state.ts';
 import { KERNEL_CPL } from './segs.ts';
 
 /**
@@ -63,7 +63,7 @@ export const ROM_EFFECTS = {
   },
   /** A page-table entry is written at `phys`: writes into pages never registered as page tables are counted. */
   notePxeWrite(ctx: VcpuVmi, phys: number): void {
-    if (!((ctx.rom.pageUsage.get(phys >>> 12) ?? 0) & PAGE_TABLE_KINDS)) ctx.rom.stats.unregisteredPxeWrites++;
+    if (!ctx.rom.pageUsage.isPageTable(phys >>> 12)) ctx.rom.stats.unregisteredPxeWrites++;
   },
   setKernelStack,
   queueKernelStack(ctx: VcpuVmi, tss: number, ss: number, esp: number): void {

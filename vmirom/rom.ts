@@ -38,7 +38,7 @@ import { SHARED_CALLS, type CallResult } from './calls.ts';
 import { applyApState } from './kernel-mode.ts';
 import { RomOps, type VmiOps } from './ops.ts';
 import { VmiStats } from './stats.ts';
-import { VcpuVmi, type ApState, type LinearMapping, type RomShared } from './state.ts';
+import { PageUsage, VcpuVmi, type ApState, type LinearMapping, type RomShared } from './state.ts';
 import { host } from '../base/host.ts';
 import { InlinedSites, type VmiProfileHooks } from './profile-hooks.ts';
 
@@ -61,7 +61,7 @@ export class VmiRom implements RomShared {
   readonly image: Uint8Array;
   readonly address: number;
   readonly stats = new VmiStats();
-  readonly pageUsage = new Map<number, number>();
+  readonly pageUsage = new PageUsage();
   readonly apStates = new Map<number, ApState>();
   readonly linearMappings: (LinearMapping | undefined)[] = [undefined, undefined, undefined, undefined];
   active = false;

@@ -41,6 +41,39 @@ export const PAGE_GDT = 0x10, PAGE_LDT = 0x20, PAGE_IDT = 0x40, PAGE_TSS = 0x80;
 export const PAGE_PAE = 0x100, PAGE_CLONE = 0x200, PAGE_ZEROED = 0x400;
 export const PAGE_TABLE_KINDS = PAGE_PT | PAGE_PD | PAGE_PDP | PAGE_PML4;
 
+/**
+ * Page usage (PAGE_* bits) by physical page number, remembering the last
+ * page asked whether it is a page table: a batch of PTE writes asks about
+ * the same page again and again, and every inlined SetPxE asks.
+ */
+export class PageUsage extends Map<number, number> {
+  private lastPage = -1;
+  private lastIsTable = false;
+
+  isPageTable(page: number): boolean {
+    if (page !== this.lastPage) {
+      this.lastPage = page;
+      this.lastIsTable = ((this.get(page) ?? 0) & PAGE_TABLE_KINDS) !== 0;
+    }
+    return this.lastIsTable;
+  }
+
+  override set(page: number, usage: number): this {
+    this.lastPage = -1;
+    return super.set(page, usage);
+  }
+
+  override delete(page: number): boolean {
+    this.lastPage = -1;
+    return super.delete(page);
+  }
+
+  override clear(): void {
+    this.lastPage = -1;
+    super.clear();
+  }
+}
+
 /** The 96-byte APState of SetInitialAPState (ABI.md section 7), parsed. */
 export interface ApState {
   cr0: number; cr2: number; cr3: number; cr4: number;
@@ -62,7 +95,7 @@ export interface RomShared {
   readonly abi: VmiAbi;
   readonly stats: VmiStats;
   /** usage (PAGE_* bits) by physical page number, for pages registered with AllocatePage */
-  readonly pageUsage: Map<number, number>;
+  readonly pageUsage: PageUsage;
   /** SetInitialAPState, by APIC id, waiting for the startup IPI */
   readonly apStates: Map<number, ApState>;
   /** SetLinearMapping hints, slots 0..3 */
