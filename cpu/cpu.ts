@@ -288,14 +288,21 @@ export class Cpu implements FlagState, PagingControl {
 
   // ---- time ------------------------------------------------------------------------
 
-  /** The time stamp counter: deterministic virtual time (instructions retired plus an offset). */
+  /**
+   * The clock under the time stamp counter, a whole number of cycles below
+   * 2^53: the instructions retired here; a machine sets its real time
+   * (runtime/machine.ts), so that rdtsc agrees with the VMI cycle counter.
+   */
+  tscClock: () => number = () => this.instructions;
+
+  /** The time stamp counter: deterministic virtual time (the clock plus an offset). */
   readTsc(): bigint {
-    return BigInt.asUintN(64, BigInt(this.instructions) + this.tscOffset);
+    return BigInt.asUintN(64, BigInt(this.tscClock()) + this.tscOffset);
   }
 
   /** Make the counter read `v` now (WRMSR to IA32_TIME_STAMP_COUNTER). */
   writeTsc(v: bigint): void {
-    this.tscOffset = v - BigInt(this.instructions);
+    this.tscOffset = v - BigInt(this.tscClock());
   }
 
   // ---- privilege and modes ---------------------------------------------------------

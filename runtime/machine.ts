@@ -173,8 +173,7 @@ export class Vcpu implements VcpuApi {
     });
     const cpu = this.cpu;
     // the TSC is real time plus a per-vCPU offset, so rdtsc agrees with the VMI cycle counter
-    cpu.readTsc = () => BigInt.asUintN(64, BigInt(m.time.now()) + cpu.tscOffset);
-    cpu.writeTsc = (v: bigint) => { cpu.tscOffset = v - BigInt(m.time.now()); };
+    cpu.tscClock = () => m.time.now();
     cpu.bus = {
       portRead: (p, size) => m.ports.read(p, size),
       portWrite: (p, size, value) => m.ports.write(p, size, value),

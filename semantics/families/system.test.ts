@@ -293,6 +293,11 @@ describe('cpuid, time stamp, MSRs', () => {
     w.one([0x0f, 0x31]);
     expect(cpu.regs[Reg.EAX]).toBe(100);
     expect(cpu.regs[Reg.EDX]).toBe(0);
+    // past 2^32, with the low half's top bit set: both halves (split by number arithmetic)
+    cpu.instructions = 0x12_3456_8000_0001;
+    w.one([0x0f, 0x31]);
+    expect([cpu.regs[Reg.EAX] >>> 0, cpu.regs[Reg.EDX]]).toEqual([0x8000_0001, 0x12_3456]);
+    cpu.instructions = 100;
     cpu.regs[Reg.ECX] = 0x10;
     cpu.regs[Reg.EAX] = 5000;
     cpu.regs[Reg.EDX] = 7;

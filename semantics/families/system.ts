@@ -163,7 +163,14 @@ function setEdxEax(cpu: Cpu, v: bigint): void {
 
 const rdtsc: Exec = (cpu) => {
   if (cpu.cr4 & CR4_TSD && cpu.cpl > 0 && cpu.protectedMode) throw new Fault(Vec.GP, 0);
-  setEdxEax(cpu, cpu.readTsc());
+  if (cpu.tscOffset === 0n) {
+    // no offset written (the common case): the clock itself, split without BigInt arithmetic
+    const v = cpu.tscClock();
+    cpu.regs[Reg.EAX] = v | 0;
+    cpu.regs[Reg.EDX] = (v / 4294967296) | 0;
+  } else {
+    setEdxEax(cpu, cpu.readTsc());
+  }
 };
 
 /** rdmsr: the model's MSRs (cpu/msrs.ts), then the machine's; #GP(0) for one neither has */
