@@ -37,7 +37,8 @@ import {
 import { SHARED_CALLS, type CallResult } from './calls.ts';
 import { applyApState } from './kernel-mode.ts';
 import { RomOps, type VmiOps } from './ops.ts';
-import { VmiStats } from './stats.ts';
+import { SiteCallees, VmiStats } from './stats.ts';
+import { VMICALL_OPCODE } from '../semantics/families/vmi.ts';
 import { PageUsage, VcpuVmi, type ApState, type LinearMapping, type RomShared } from './state.ts';
 import { host } from '../base/host.ts';
 import { InlinedSites, type VmiProfileHooks } from './profile-hooks.ts';
@@ -61,6 +62,7 @@ export class VmiRom implements RomShared {
   readonly image: Uint8Array;
   readonly address: number;
   readonly stats = new VmiStats();
+  readonly siteCallees = new SiteCallees();
   readonly pageUsage = new PageUsage();
   readonly apStates = new Map<number, ApState>();
   readonly linearMappings: (LinearMapping | undefined)[] = [undefined, undefined, undefined, undefined];
@@ -116,6 +118,8 @@ export class VmiRom implements RomShared {
     // the calls are the kernel's: user code has no business in the ROM
     if (cpu.cpl === 3 && cpu.protectedMode) throw new Fault(Vec.GP, 0);
     const site = call.conv.jump ? -1 : cpu.read(Seg.SS, cpu.regs[Reg.ESP], 4) >>> 0;
+    // EIP is past the slot's vmicall, the slot's first instruction
+    if (site >= 0) this.siteCallees.note(site, (cpu.eip - VMICALL_OPCODE.length - 1) | 0);
     const t0 = this.timing ? now() : 0;
     invoke(this.ops[k], call);
     const ns = this.timing ? Math.round((now() - t0) * 1e6) : 0;

@@ -97,3 +97,29 @@ export class VmiStats {
     return { total: this.total, byName, topSites: this.bySite().slice(0, 20), otherSiteCalls: this.otherSites.calls };
   }
 }
+
+/**
+ * The slot each call site last called through the ROM, by return address:
+ * what the translator predicts for a call through a register or a
+ * register-based address, which has no value before it runs
+ * (translator/inline/vmi.ts checks the prediction when the call runs). A
+ * guest picks its return addresses, so the table is bounded: at SITE_LIMIT
+ * entries it starts over.
+ */
+export class SiteCallees {
+  private readonly slots = new Map<number, number>();
+
+  note(site: number, slot: number): void {
+    if (this.slots.size >= SITE_LIMIT && !this.slots.has(site)) this.slots.clear();
+    this.slots.set(site, slot);
+  }
+
+  /** the linear address of the slot last called from `site`, if any */
+  slotCalledFrom(site: number): number | undefined {
+    return this.slots.get(site);
+  }
+
+  get size(): number {
+    return this.slots.size;
+  }
+}

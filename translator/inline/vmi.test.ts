@@ -370,6 +370,41 @@ describe('what only the inlined path does', () => {
   });
 });
 
+describe('calls through a register or a register-based address', () => {
+  const abi = ABIS.proposal;
+  const cr2 = slot(abi, 'GetCR2'), cr3 = slot(abi, 'GetCR3');
+
+  it('are inlined with the slot the ROM path saw that site call, which the ROM path records', () => {
+    let site = 0;
+    const { ref, inl } = compare(abi, (a) => { a.mov(0, cr2).raw(0xff, 0xd0); site = a.pc; }, // call eax
+      (s) => s.w.rom!.siteCallees.note(site, cr2));
+    expect(inlinedCount(inl, 'GetCR2')).toBe(1);
+    expect(inl.engine.stats.regionRuns).toBe(1);
+    // the reference interpreted the call: the ROM path noted where it went
+    ref.w.rom!.siteCallees.note(site, cr3);
+    const again = compare(abi, (a) => { a.mov(0, cr2).raw(0xff, 0xd0); });
+    expect(again.ref.w.rom!.siteCallees.slotCalledFrom(site)).toBe(cr2);
+    expect(inlinedCount(again.inl, 'GetCR2')).toBe(0); // no prediction yet: the ROM path ran
+  });
+
+  it('a call through a register-based address: [ebx+8]', () => {
+    let site = 0;
+    const { inl } = compare(abi, (a) => { a.mov(3, PTR - 8).raw(0xff, 0x53, 0x08); site = a.pc; }, (s) => {
+      s.w.mem.write(PTR, 4, cr2);
+      s.w.rom!.siteCallees.note(site, cr2);
+    });
+    expect(inlinedCount(inl, 'GetCR2')).toBe(1);
+  });
+
+  it('a wrong prediction fails the guard: the call goes where the register says, through the ROM', () => {
+    let site = 0;
+    const { inl } = compare(abi, (a) => { a.mov(0, cr2).raw(0xff, 0xd0); site = a.pc; }, (s) => s.w.rom!.siteCallees.note(site, cr3));
+    expect(inlinedCount(inl, 'GetCR3')).toBe(0);
+    expect(inlinedCount(inl, 'GetCR2')).toBe(0);
+    expect(inl.w.rom!.stats.count('GetCR2')).toBe(1);
+  });
+});
+
 describe('profiling inlined calls', () => {
   /** Two calls at two sites and a tail call, run translated with the inliner profiling as asked. */
   function profiled(profile: InlineProfile) {

@@ -7,7 +7,9 @@
  * slot` or `jmp [pointer]`: the slot's `ret` returns to that function's
  * caller). When the translator compiles a region, `VmiInliner.claim` looks
  * at each such call and jump: its target (the pointer's value now, for an
- * indirect one) must be the
+ * indirect one; for a call through a register or a register-based address,
+ * `call eax` or `call [ebx+8]`, the slot the ROM path last saw that site
+ * call, vmirom/stats.ts `SiteCallees`) must be the
  * start of a call's code in the ROM, as the CPU fetches it now (through the
  * guest's page tables: wherever the guest maps the ROM), and the call must
  * be written against `VmiOps` (vmirom/calls.ts `sem`) or be a host
@@ -22,7 +24,7 @@
  * The claimed call is emitted as the called path runs it, step by step,
  * each step a retired guest instruction with its own fault point:
  *
- *   0  the call: for `call [pointer]` the pointer is read; the return
+ *   0  the call: for an indirect call its operand is read; the return
  *      address is pushed, as `call` pushes it (a jump pushes nothing); a
  *      guard checks that the target is still the slot (indirect) and that
  *      the slot's page still maps the ROM's frame for fetching; if not, the
@@ -98,15 +100,22 @@ interface Callee {
 /**
  * `call`/`jmp` rel, or `call`/`jmp [disp32]` in any segment (Linux's entry
  * code calls through `%cs:`): the pointer's value now, which the guard
- * checks at run time through the segment. Nothing else is looked at: a
- * register or a register-based address has no value before the code runs.
+ * checks at run time through the segment. A `call` through a register or a
+ * register-based address has no value before the code runs: its prediction
+ * is the slot the ROM path saw this site call last (`slotCalledFrom`, by
+ * return address), checked by the same guard.
  */
-function calleeOf(i: Instr, cpu: Cpu): Callee | undefined {
+function calleeOf(i: Instr, cpu: Cpu, slotCalledFrom: (site: number) => number | undefined): Callee | undefined {
   if (i.row.flow !== 'call' && i.row.flow !== 'jump') return undefined;
   if (hasStaticTarget(i)) return { target: i.imm | 0, indirect: false };
   const o = i.row.operands[0];
-  const absolute = o?.kind === K.E && i.mod !== 3 && i.base < 0 && i.index < 0;
-  if (!absolute || i.seg < 0) return undefined;
+  if (o?.kind !== K.E) return undefined;
+  const absolute = i.mod !== 3 && i.base < 0 && i.index < 0;
+  if (!absolute) {
+    const seen = i.row.flow === 'call' ? slotCalledFrom(i.next >>> 0) : undefined;
+    return seen === undefined ? undefined : { target: seen, indirect: true };
+  }
+  if (i.seg < 0) return undefined;
   const target = peekOf(cpu)((cpu.segBase[i.seg] + i.disp) | 0);
   return target === undefined ? undefined : { target: target | 0, indirect: true };
 }
@@ -148,7 +157,7 @@ export class VmiInliner implements CallSiteInliner {
   claim(i: Instr, cpu: Cpu, limits: CompileLimits): ClaimedCall | undefined {
     // the ROM's calls are the kernel's, near and 32-bit (from CPL 3 the ROM path raises #GP)
     if (i.opsize !== 4 || !cpu.stack32 || cpu.cpl === 3) return undefined;
-    const callee = calleeOf(i, cpu);
+    const callee = calleeOf(i, cpu, (site) => this.rom.siteCallees.slotCalledFrom(site));
     if (!callee) return undefined;
     const frame = fetchFrame(cpu, callee.target);
     const offset = (frame | (callee.target & 0xfff)) - this.rom.address;
