@@ -4,7 +4,7 @@
  * counts, and no call goes uncounted.
  */
 import { describe, expect, it } from 'vitest';
-import { SITE_LIMIT, VmiStats } from './stats.ts';
+import { SiteCallees, SITE_LIMIT, VmiStats } from './stats.ts';
 
 describe('per-site VMI statistics', () => {
   it('200,000 distinct return addresses fill at most SITE_LIMIT entries; a hot site stays exact', () => {
@@ -21,5 +21,18 @@ describe('per-site VMI statistics', () => {
     expect(listed + stats.otherSites.calls).toBe(stats.total);
     expect(stats.total).toBe(n + n / 10);
     expect(stats.toJSON().otherSiteCalls).toBe(stats.otherSites.calls);
+  });
+});
+
+describe('the slot each site called last (the translator\'s prediction for calls through a register)', () => {
+  it('keeps the last slot per site, and at most SITE_LIMIT sites however many a guest uses', () => {
+    const t = new SiteCallees();
+    t.note(0x1000, 0xc00c8020);
+    t.note(0x1000, 0xc00c8040);
+    expect(t.slotCalledFrom(0x1000)).toBe(0xc00c8040);
+    expect(t.slotCalledFrom(0x2000)).toBeUndefined();
+    for (let k = 0; k < 200_000; k++) t.note(0x100000 + k * 5, 0xc00c8020);
+    expect(t.size).toBeLessThanOrEqual(SITE_LIMIT);
+    expect(t.slotCalledFrom(0x100000 + 199_999 * 5)).toBe(0xc00c8020);
   });
 });
