@@ -119,6 +119,8 @@ export class Cpu implements FlagState, PagingControl {
   readonly segLo = new Float64Array(6);
   readonly segHi = new Float64Array(6);
   readonly segRights = new Uint8Array(6);
+  /** per segment: its last page if base, limits and expansion make it flat (rights aside), else -1 (flatTop) */
+  readonly segFlatPage = new Float64Array(6).fill(-1);
 
   cpl = 0;
   /** CS.D: default operand/address size 32 */
@@ -221,6 +223,7 @@ export class Cpu implements FlagState, PagingControl {
     for (let s = 0; s < 6; s++) this.setRealSeg(s, 0);
     this.setRealSeg(Seg.CS, 0xf000);
     this.segBase[Seg.CS] = 0xffff0000 | 0;
+    this.refreshSeg(Seg.CS);
     this.eip = 0xfff0;
     this.gdtBase = 0; this.gdtLimit = 0xffff;
     this.idtBase = 0; this.idtLimit = 0x3ff;
@@ -373,6 +376,8 @@ export class Cpu implements FlagState, PagingControl {
     }
     if (s === Seg.CS) this.code32 = this.protectedMode && big;
     if (s === Seg.SS) this.stack32 = this.protectedMode && big;
+    const hi = this.segHi[s];
+    this.segFlatPage[s] = this.segBase[s] === 0 && this.segLo[s] === 0 && hi >= FLAT_MIN_LIMIT && (hi + 1) % 4096 === 0 ? Math.floor(hi / 4096) : -1;
   }
 
   /**
@@ -385,10 +390,8 @@ export class Cpu implements FlagState, PagingControl {
    * instructions' page runs) checks the limit a page at a time.
    */
   flatTop(s: number, rights: number): number {
-    if (this.segBase[s] !== 0 || this.segLo[s] !== 0 || (this.segRights[s] & rights) !== rights) return -1;
-    const hi = this.segHi[s];
-    if (hi < FLAT_MIN_LIMIT || (hi + 1) % 4096 !== 0) return -1;
-    return Math.floor(hi / 4096);
+    // the rights-free part is worked out when the segment is loaded (refreshSeg): segments are read far more often
+    return (this.segRights[s] & rights) === rights ? this.segFlatPage[s] : -1;
   }
 
   private segFault(s: number): never {

@@ -233,9 +233,9 @@ export class Engine {
     if (this.flatEpoch !== cpu.segEpoch) {
       this.flatEpoch = cpu.segEpoch;
       const data = SEG_R | SEG_W;
-      const tops = [cpu.flatTop(Seg.CS, 0), cpu.flatTop(Seg.SS, data), cpu.flatTop(Seg.DS, data), cpu.flatTop(Seg.ES, data)];
-      this.flat = tops.every((t) => t >= 0);
-      if (this.flat) cpu.mmu.setCeiling(Math.min(...tops));
+      const top = Math.min(cpu.flatTop(Seg.CS, 0), cpu.flatTop(Seg.SS, data), cpu.flatTop(Seg.DS, data), cpu.flatTop(Seg.ES, data));
+      this.flat = top >= 0;
+      if (this.flat) cpu.mmu.setCeiling(top);
     }
     return this.flat;
   }
