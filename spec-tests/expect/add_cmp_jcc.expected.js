@@ -1,4 +1,4 @@
-// add_cmp_jcc: 5 instructions, 3 blocks, 1361 bytes of source
+// add_cmp_jcc: 5 instructions, 3 blocks, 1379 bytes of source
 // 1000 01 d8 add eax, ebx
 // 1002 39 c8 cmp eax, ecx
 // 1004 72 05 jb 0x100b
@@ -32,6 +32,7 @@ let xe = 0;
 let xl = -1;
 let smc = 0;
 let xt = 0;
+let hx = 0;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -110,6 +111,7 @@ break run;
 }
 ip = -1;
 } finally {
+if (!hx) {
 R[0] = r0;
 R[2] = r2;
 R[4] = r4;
@@ -119,6 +121,7 @@ cpu.lop = lop;
 cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
+}
 if (ip < 0) {
 cpu.eip = xl < 0 ? xe : XE[xl];
 cpu.instructions = i0 + ic;

@@ -1,4 +1,4 @@
-// cond_cl_shift: 5 instructions, 3 blocks, 1485 bytes of source
+// cond_cl_shift: 5 instructions, 3 blocks, 1503 bytes of source
 // 1000 85 c0 test eax, eax
 // 1002 74 02 je 0x1006
 // 1004 d3 e3 shl ebx, cl
@@ -32,6 +32,7 @@ let xe = 0;
 let xl = -1;
 let smc = 0;
 let xt = 0;
+let hx = 0;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -120,6 +121,7 @@ break run;
 }
 ip = -1;
 } finally {
+if (!hx) {
 R[2] = r2;
 R[3] = r3;
 R[4] = r4;
@@ -129,6 +131,7 @@ cpu.lop = lop;
 cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
+}
 if (ip < 0) {
 cpu.eip = xl < 0 ? xe : XE[xl];
 cpu.instructions = i0 + ic;

@@ -1,4 +1,4 @@
-// helpers: 4 instructions, 1 blocks, 1974 bytes of source
+// helpers: 4 instructions, 1 blocks, 2012 bytes of source
 // 1000 31 d2 xor edx, edx
 // 1002 f7 f1 div ecx
 // 1004 f3 a5 rep movsd dword ptr es:[edi], dword ptr ds:[esi]
@@ -34,6 +34,7 @@ let xe = 0;
 let xl = -1;
 let smc = 0;
 let xt = 0;
+let hx = 0;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -70,8 +71,10 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 cpu.instructions = i0 + ic - 3;
+hx = 1;
 cpu.eip = 4100;
 h.exec(cpu, INS[1]);
+hx = 0;
 r0 = R[0];
 r1 = R[1];
 r2 = R[2];
@@ -108,8 +111,10 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 cpu.instructions = i0 + ic - 2;
+hx = 1;
 cpu.eip = 4102;
 h.exec(cpu, INS[2]);
+hx = 0;
 r0 = R[0];
 r1 = R[1];
 r2 = R[2];
@@ -158,6 +163,7 @@ break run;
 }
 ip = -1;
 } finally {
+if (!hx) {
 R[0] = r0;
 R[1] = r1;
 R[2] = r2;
@@ -172,6 +178,7 @@ cpu.lop = lop;
 cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
+}
 if (ip < 0) {
 cpu.eip = xl < 0 ? xe : XE[xl];
 cpu.instructions = i0 + ic;

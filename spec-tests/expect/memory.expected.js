@@ -1,4 +1,4 @@
-// memory: 5 instructions, 1 blocks, 1601 bytes of source
+// memory: 5 instructions, 1 blocks, 1619 bytes of source
 // 1000 8b 43 08 mov eax, dword ptr [ebx+0x8]
 // 1003 89 07 mov dword ptr [edi], eax
 // 1005 c6 47 01 03 mov byte ptr [edi+0x1], 0x3
@@ -33,6 +33,7 @@ let xe = 0;
 let xl = -1;
 let smc = 0;
 let xt = 0;
+let hx = 0;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -104,6 +105,7 @@ break run;
 }
 ip = -1;
 } finally {
+if (!hx) {
 R[0] = r0;
 R[1] = r1;
 R[4] = r4;
@@ -113,6 +115,7 @@ cpu.lop = lop;
 cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
+}
 if (ip < 0) {
 cpu.eip = xl < 0 ? xe : XE[xl];
 cpu.instructions = i0 + ic;

@@ -1,4 +1,4 @@
-// vmi_apic_clock: 17 instructions, 1 blocks, 3673 bytes of source
+// vmi_apic_clock: 17 instructions, 1 blocks, 3691 bytes of source
 // 1000 b8 20 00 e0 fe mov eax, 0xfee00020
 // 1005 e8 96 79 0c 00 call 0xc89a0
 // 100a b8 b0 00 e0 fe mov eax, 0xfee000b0
@@ -35,6 +35,7 @@ let xe = 0;
 let xl = -1;
 let smc = 0;
 let xt = 0;
+let hx = 0;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -253,6 +254,7 @@ break run;
 }
 ip = -1;
 } finally {
+if (!hx) {
 R[0] = r0;
 R[1] = r1;
 R[2] = r2;
@@ -263,6 +265,7 @@ cpu.lop = lop;
 cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
+}
 if (ip < 0) {
 cpu.eip = xl < 0 ? xe : XE[xl];
 cpu.instructions = i0 + ic;

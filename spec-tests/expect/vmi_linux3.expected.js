@@ -1,4 +1,4 @@
-// vmi_linux3: 20 instructions, 1 blocks, 4437 bytes of source
+// vmi_linux3: 20 instructions, 1 blocks, 4455 bytes of source
 // 1000 b8 01 00 00 00 mov eax, 0x1
 // 1005 e8 16 7a 0c 00 call 0xc8a20
 // 100a b8 03 50 00 00 mov eax, 0x5003
@@ -38,6 +38,7 @@ let xe = 0;
 let xl = -1;
 let smc = 0;
 let xt = 0;
+let hx = 0;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -291,6 +292,7 @@ break run;
 }
 ip = -1;
 } finally {
+if (!hx) {
 R[0] = r0;
 R[1] = r1;
 R[2] = r2;
@@ -301,6 +303,7 @@ cpu.lop = lop;
 cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
+}
 if (ip < 0) {
 cpu.eip = xl < 0 ? xe : XE[xl];
 cpu.instructions = i0 + ic;

@@ -91,6 +91,13 @@ export const LOCALS = {
   smc: 'smc',
   /** an indirect jump's target, for the dispatch case */
   target: 'xt',
+  /**
+   * 1 while a helper row runs: the CPU then holds every register and flag,
+   * and a fault leaves them as the helper did (a rep string instruction's
+   * completed iterations), so the region's `finally` does not write its
+   * stale locals over them
+   */
+  inHelper: 'hx',
   // EFLAGS and the lazy-flag record
   eflags: 'fl',
   lazy: 'lz',
@@ -262,6 +269,7 @@ export function prologue(regs: number): Stmt[] {
     decl('let', LOCALS.exitLink, num(-1)),
     decl('let', LOCALS.smc, num(0)),
     decl('let', LOCALS.target, num(0)),
+    decl('let', LOCALS.inHelper, num(0)),
   );
   return out;
 }

@@ -27,7 +27,7 @@ import {
 } from './statements.ts';
 import { GLOBALS, LABELS, LOCALS, cpuField, cpuReg, local, param, perInstruction, prologue, spill } from './abi.ts';
 import {
-  assign, bin, block, cond, functionExpr, id, ifStmt, index, labelledLoop, litValue, num, ret, switchCase, switchStmt, tryFinally,
+  assign, bin, block, cond, functionExpr, id, ifStmt, index, labelledLoop, litValue, num, ret, switchCase, switchStmt, tryFinally, unary,
   type Expr, type Stmt,
 } from './ast.ts';
 
@@ -219,8 +219,9 @@ class RegionEmitter {
     ];
     const guarded = tryFinally(
       [loop, assign(local('faultIndex'), num(NO_FAULT))],
-      // registers and flags as at the start of the faulting instruction (the CPU already has them after a helper)
-      [...spill(this.ops.regsWritten), ifStmt(bin('<', local('faultIndex'), num(0)), left, faulted)],
+      // registers and flags as at the start of the faulting instruction; a helper that faulted left them in
+      // the CPU as the interpreter does (a rep string instruction's completed iterations included)
+      [ifStmt(unary('!', local('inHelper')), spill(this.ops.regsWritten)), ifStmt(bin('<', local('faultIndex'), num(0)), left, faulted)],
     );
     const chained = ret(cond(bin('>=', local('exitLink'), num(0)), index(param('links'), local('exitLink')), id(GLOBALS.undefined)));
     return functionExpr(LOCALS.fn, [LOCALS.cpu], [...prologue(used), guarded, chained]);

@@ -87,7 +87,10 @@ export function helperCall(fn: 'exec' | 'interp', ip: number, left: number, next
     ...faultPoint(ip, true),
     ...spill(ALL_REGS),
     syncInstructions(left),
+    // a fault inside leaves the CPU's state as the interpreter leaves it: the region's `finally` keeps it
+    assign(local('inHelper'), num(1)),
     ...callInterpreterForm(fn, ip, next),
+    assign(local('inHelper'), num(0)),
     ...reload(ALL_REGS),
   ];
 }

@@ -553,6 +553,31 @@ describe('translator bugs found by spec-tests/fuzz, fixed (regression tests)', (
     });
   });
 
+  it('a rep string instruction faulting mid-way in a region leaves its completed iterations, as the interpreter does', () => {
+    // found by the 100,000-stream code campaign (stream 78198): rep movsd from EDI = -14 writes three dwords,
+    // then the fourth would pass the segment's end (#GP); ECX, ESI and EDI show the three done
+    const code = nasm(`
+      mov ecx, 3
+    top:
+      mov esi, 0x20000
+      mov edi, -14
+      push ecx
+      mov ecx, 10
+      cld
+      rep movsd
+      pop ecx
+      dec ecx
+      jnz top
+      jmp $`);
+    const { b, e } = machine(code, { threshold: 0 });
+    e.run(30);
+    const ref = interpreted(code, 30);
+    expect(ref.cpu.eip >>> 0).toBe(handlerAt(13));
+    expect([ref.cpu.regs[1], ref.cpu.regs[6], ref.cpu.regs[7]]).toEqual([7, 0x2000c, -2]);
+    expect(e.stats.translatedInstructions).toBeGreaterThan(0);
+    expect(final(b)).toEqual(final(ref));
+  });
+
   it('RAM above 2 GiB: byte stores land and unaligned dwords work, in both tiers (issue 9, item 8)', () => {
     // guest RAM is allocated lazily by the host, so 2.25 GiB here costs only the pages touched
     const code = nasm(`
