@@ -76,3 +76,12 @@ export class NumArith implements Arith<number> {
 
 /** The one number backend the cpu/ formulas are evaluated with. */
 export const NUM = new NumArith();
+
+/**
+ * The high 32 bits of a whole non-negative count below 2^53 (a cycle count
+ * held as a number), as an int32; its low 32 bits are `v | 0` (ToInt32
+ * keeps them). How EDX:EAX is filled from a clock without BigInt.
+ */
+export function high32(v: number): number {
+  return (v / 4294967296) | 0;
+}

@@ -31,11 +31,11 @@ export interface VcpuApi {
   /** cycles it was runnable but not running (VMI "stolen") */
   stolen(): bigint;
   /**
-   * GetCycleCounter's clock as a number (0 real, 1 available, 2 stolen,
-   * else 0): exact below 2^53 cycles (104 days at 1 GHz), and free of the
-   * BigInt arithmetic that made the inlined call cost six call/ret pairs
+   * One of the clocks above (real is the machine's) as a number: exact
+   * below 2^53 cycles (104 days at 1 GHz), and free of the BigInt
+   * arithmetic that made an inlined GetCycleCounter cost six call/ret pairs
    */
-  cycleCount(counter: number): number;
+  cycles(clock: 'real' | 'available' | 'stolen'): number;
   /** state of a vCPU that has not started or was shut down */
   readonly started: boolean;
 }

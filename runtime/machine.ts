@@ -197,9 +197,9 @@ export class Vcpu implements VcpuApi {
     return BigInt(this.machine.time.stolenOf(this.id));
   }
 
-  cycleCount(counter: number): number {
+  cycles(clock: 'real' | 'available' | 'stolen'): number {
     const time = this.machine.time;
-    return counter === 0 ? time.now() : counter === 1 ? time.availableOf(this.id) : counter === 2 ? time.stolenOf(this.id) : 0;
+    return clock === 'real' ? time.now() : clock === 'available' ? time.availableOf(this.id) : time.stolenOf(this.id);
   }
 
   /** Does the PIC's INTR output reach this vCPU? (only vCPU 0, in virtual-wire mode) */

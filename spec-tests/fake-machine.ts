@@ -32,8 +32,8 @@ export class FakeVcpu implements VcpuApi {
   constructor(readonly id: number, readonly cpu: Cpu, private readonly machine: { readonly real: bigint }) {}
   available(): bigint { return this.availableCycles; }
   stolen(): bigint { return this.stolenCycles; }
-  cycleCount(counter: number): number {
-    return Number(counter === 0 ? this.machine.real : counter === 1 ? this.availableCycles : counter === 2 ? this.stolenCycles : 0n);
+  cycles(clock: 'real' | 'available' | 'stolen'): number {
+    return Number(clock === 'real' ? this.machine.real : clock === 'available' ? this.availableCycles : this.stolenCycles);
   }
 }
 

@@ -27,6 +27,7 @@ import { writeSystem } from '../cpu/segments.ts';
 import { readPort, writePort } from '../semantics/families/io.ts';
 import { DEFER_CPU, DEFER_MMU, type CpuChange, type VcpuVmi } from './state.ts';
 import { KERNEL_CPL } from './segs.ts';
+import { high32 } from '../base/arith.ts';
 
 /**
  * The kernel stack for entries from user mode. Given a TSS (the proposal,
@@ -110,9 +111,9 @@ export const ROM_EFFECTS = {
   },
   /** GetCycleCounter: 0 real, 1 available, 2 stolen, anything else 0 (64 bits: the high word in ctx.high) */
   cycleCounter(ctx: VcpuVmi, counter: number): number {
-    const v = ctx.vcpu.cycleCount(counter);
-    // v is a whole number below 2^53: both halves by number arithmetic (ToInt32 keeps the low 32 bits)
-    ctx.high = (v / 4294967296) | 0;
+    const clock = counter === 0 ? 'real' : counter === 1 ? 'available' : counter === 2 ? 'stolen' : undefined;
+    const v = clock === undefined ? 0 : ctx.vcpu.cycles(clock);
+    ctx.high = high32(v);
     return v | 0;
   },
 } satisfies Record<string, Effect>;

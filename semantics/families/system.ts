@@ -30,7 +30,7 @@ import { fpuPending } from './fpu-stack.ts';
 import { cpuidLeaf } from '../../cpu/models.ts';
 import { addressPlus, readFarPointer } from '../operands.ts';
 import { stackCommit, stackMove } from '../../cpu/registers.ts';
-import { NUM } from '../../base/arith.ts';
+import { high32, NUM } from '../../base/arith.ts';
 import { MSR, readMsr, writeMsr } from '../../cpu/msrs.ts';
 
 /** the limit of the flat segments sysenter and sysexit load */
@@ -167,7 +167,7 @@ const rdtsc: Exec = (cpu) => {
     // no offset written (the common case): the clock itself, split without BigInt arithmetic
     const v = cpu.tscClock();
     cpu.regs[Reg.EAX] = v | 0;
-    cpu.regs[Reg.EDX] = (v / 4294967296) | 0;
+    cpu.regs[Reg.EDX] = high32(v);
   } else {
     setEdxEax(cpu, cpu.readTsc());
   }

@@ -339,7 +339,7 @@ describe('what only the inlined path does', () => {
     const abi = ABIS.proposal;
     const { inl } = compare(abi, (a) => {
       a.mov(3, 1).mov(3, 2).mov(0, 0).call(slot(abi, 'GetCycleCounter')).raw(0x89, 0xc6);
-    }, (s) => { s.w.machine!.vcpus[0].cycleCount = (counter) => (counter === 0 ? s.w.cpu.instructions * 10 : 0); });
+    }, (s) => { s.w.machine!.vcpus[0].cycles = (clock) => (clock === 'real' ? s.w.cpu.instructions * 10 : 0); });
     // nop, three movs and the call: 5 instructions at 10 cycles each
     expect(inl.w.cpu.regs[6]).toBe(50);
     expect(inlinedCount(inl, 'GetCycleCounter')).toBe(1);
