@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inlinedShare, LineClock, MARK, microCalls, microCosts, workloadCalls, workloadCosts, type TimedMark, type Timeline } from './timeline.ts';
+import { inlinedShare, LineClock, MARK, microCalls, microCosts, steadyPasses, workloadCalls, workloadCosts, type TimedMark, type Timeline } from './timeline.ts';
 
 /** Marks of `passes` passes of operation `id`: [empty ms, ops ms] each, starting at t. */
 function marks(id: number, passes: [number, number][], t = 1000): TimedMark[] {
@@ -59,6 +59,24 @@ describe('bench timelines', () => {
     };
     expect(microCosts(tl).get('add')!.passes).toBe(1);
     expect(microCosts({ lines: tl.lines, marks: [] }).size).toBe(0);
+  });
+
+  it('asks for more passes while the last ones still beat the best before them, for at least minMs, within budgetMs', () => {
+    const more = steadyPasses({ gain: 0.05, calm: 2, minMs: 100, budgetMs: 1000 });
+    const ops = (times: number[], id = 3) => marks(id, times.map((t) => [1, t] as [number, number]));
+    expect(more([])).toBe(false);
+    // too few passes to judge
+    expect(more(ops([50, 40]))).toBe(true);
+    // the last two include a best 20 % below the one before them: still warming up
+    expect(more(ops([50, 60, 40]))).toBe(true);
+    // the last two are no more than 5 % better than the best before them: steady
+    expect(more(ops([50, 40, 39, 41]))).toBe(false);
+    // steady but shorter than minMs in all: more
+    expect(more(ops([2, 2, 2, 2]))).toBe(true);
+    // still improving but past the budget: no more
+    expect(more(ops([400, 300, 200, 100]))).toBe(false);
+    // only the operation being measured (the last mark's) counts
+    expect(more([...ops([50, 40, 39, 41], 2), ...ops([50, 40], 4)])).toBe(true);
   });
 
   it('a workload costs the time from the line before its RESULT line, per iteration', () => {

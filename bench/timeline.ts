@@ -4,7 +4,8 @@
  * port's marks (runtime/devices/bench-port.ts) with the host time of each.
  *
  * `microCosts` turns the marks of the guest's microbenchmarks
- * (guest/src/vmibench.c) into a cost per operation (fastest passes); `workloadCosts` turns
+ * (guest/src/vmibench.c) into a cost per operation (fastest passes), and
+ * `steadyPasses` tells the guest when those passes have settled; `workloadCosts` turns
  * the RESULT lines of the workloads into a cost per iteration, timed from
  * the line before each (as bench/jit.ts does). Pure functions of a
  * timeline, so tests can feed them made-up ones.
@@ -93,6 +94,45 @@ export function microCosts(tl: Timeline): Map<string, MicroCost> {
     });
   }
   return out;
+}
+
+/** When the guest's passes of one operation may stop (`steadyPasses`). */
+export interface SteadyRule {
+  /** a pass must beat the best before it by more than this fraction to count as still warming up */
+  gain: number;
+  /** passes that must bring no such gain, in a row, before the operation is steady */
+  calm: number;
+  /** host ms the passes of one operation take at least (V8 optimizes a large region some ms after it is hot) */
+  minMs: number;
+  /** host ms the passes of one operation may take in all; past it, no more are asked for */
+  budgetMs: number;
+}
+
+export const STEADY: SteadyRule = { gain: 0.05, calm: 3, minMs: 250, budgetMs: 4000 };
+
+/**
+ * The bench port's "another pass?" policy (runtime/devices/bench-port.ts
+ * `wantsMore`): more passes of the operation now being measured while the
+ * last `calm` passes include one that beat the best before them by more than
+ * `gain`, i.e. while the host's JIT is still making the loop faster, and
+ * for at least `minMs`, within `budgetMs` of host time for that operation. A translated loop of large
+ * regions is optimized by V8 only after thousands of runs; without this the
+ * fastest of a fixed number of passes measured that warm-up, not the code.
+ */
+export function steadyPasses(rule: SteadyRule = STEADY): (marks: readonly TimedMark[]) => boolean {
+  return (marks) => {
+    if (marks.length === 0) return false;
+    const id = marks[marks.length - 1].code >>> 8;
+    const own = marks.filter((m) => m.code >>> 8 === id);
+    const passes = passesOf(own);
+    if (passes.length <= rule.calm) return true;
+    const spent = own[own.length - 1].ms - own[0].ms;
+    if (spent > rule.budgetMs) return false;
+    if (spent < rule.minMs) return true;
+    const times = passes.map((p) => p.ops);
+    const before = Math.min(...times.slice(0, -rule.calm));
+    return Math.min(...times.slice(-rule.calm)) < before * (1 - rule.gain);
+  };
 }
 
 /** Complete passes (empty begin/end, ops begin/end, in that order) and their two durations in ms. */

@@ -33,7 +33,7 @@ import { Machine } from '../runtime/machine.ts';
 import { installRom, type VmiRom } from '../vmirom/rom.ts';
 import { TranslatingEngine } from '../translator/engine/machine-engine.ts';
 import { DEFAULT_ENGINE_OPTIONS } from '../translator/engine/engine.ts';
-import { LineClock, type CallCounts, type Timeline } from './timeline.ts';
+import { LineClock, STEADY, steadyPasses, type CallCounts, type SteadyRule, type Timeline } from './timeline.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const KERNEL = join(ROOT, 'guest', 'kernel.elf');
@@ -58,6 +58,8 @@ export interface BootConfig {
   /** kernel command line after the image name */
   append: string;
   memMiB?: number;
+  /** when the microbenchmarks' passes may stop (default STEADY); false: the guest's fixed number */
+  steady?: SteadyRule | false;
 }
 
 /** The ROM's call counts by name: [through the ROM, inlined]. */
@@ -97,6 +99,8 @@ export async function bootHere(cfg: BootConfig): Promise<BootResult> {
     memMiB: cfg.memMiB ?? 128,
     console: (bytes) => clock.take(Buffer.from(bytes).toString('latin1'), performance.now()),
   });
+  // the microbenchmarks' passes go on until their times settle (the host JIT's warm-up is over)
+  if (cfg.steady !== false) machine.benchPort.wantsMore = steadyPasses(cfg.steady ?? STEADY);
   const engine = engineFor(cfg.mode);
   if (engine) machine.engine = engine;
   // interp and native hide the ROM: the kernel finds none and stays native

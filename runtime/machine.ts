@@ -53,7 +53,7 @@ import { Seg } from '../isa/instr.ts';
 import type { LocalApicApi, MachineApi, PciDeviceInfo, VcpuApi } from './machine-api.ts';
 import { MachineTime, type ClockKind } from './time.ts';
 import { PortBus, SinkPorts } from './devices/ports.ts';
-import { BenchPort, BENCH_PORT } from './devices/bench-port.ts';
+import { BenchPort, BENCH_PORT, BENCH_PORTS } from './devices/bench-port.ts';
 import { PicPair } from './devices/pic.ts';
 import { Pit8254 } from './devices/pit.ts';
 import { CmosRtc } from './devices/rtc.ts';
@@ -381,7 +381,7 @@ export class Machine implements MachineApi {
       });
       this.memory.mapDevice(HPET_BASE, PAGE_SIZE, this.hpet);
     }
-    this.ports.register(BENCH_PORT, 4, this.benchPort);
+    this.ports.register(BENCH_PORT, BENCH_PORTS, this.benchPort);
 
     const apicPage: MmioDevice = {
       name: 'local-apic',

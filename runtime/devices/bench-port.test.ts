@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BenchPort, BENCH_PORT, BENCH_SIGNATURE } from './bench-port.ts';
+import { BenchPort, BENCH_MORE_PORT, BENCH_PORT, BENCH_SIGNATURE } from './bench-port.ts';
 import { PortBus } from './ports.ts';
 import { Machine } from '../machine.ts';
 
@@ -37,6 +37,22 @@ describe('bench port', () => {
     const bytes = [0, 1, 2, 3].map((k) => dev.read(BENCH_PORT + k, 1));
     expect(String.fromCharCode(...bytes)).toBe('VMIB');
     expect(dev.read(BENCH_PORT, 2)).toBe(0x4d56);
+  });
+
+  it('answers "another pass?" on port 0xE4 with the host policy\'s verdict on the records so far, 0 without one', () => {
+    const dev = new BenchPort(() => 0);
+    expect(dev.read(BENCH_MORE_PORT, 4)).toBe(0);
+    dev.wantsMore = (marks) => marks.length < 2;
+    dev.write(BENCH_PORT, 4, 1);
+    expect(dev.read(BENCH_MORE_PORT, 4)).toBe(1);
+    dev.write(BENCH_PORT, 4, 2);
+    expect(dev.read(BENCH_MORE_PORT, 4)).toBe(0);
+    // the other bytes of that dword read as nothing, and reading takes no mark
+    expect(dev.read(BENCH_MORE_PORT + 1, 1)).toBe(0);
+    expect(dev.marks.length).toBe(2);
+    const m = new Machine({ memMiB: 2 });
+    m.benchPort.wantsMore = () => true;
+    expect(m.ports.read(BENCH_MORE_PORT, 4)).toBe(1);
   });
 
   it('keeps at most its limit of records and counts the rest as dropped; clear starts over', () => {
