@@ -116,8 +116,8 @@ export class Profiler implements VmiProfileHooks {
     if (!this.options.sampleEvery) return inner;
     return {
       name: inner.name,
-      runSlice: (v, budget) => {
-        inner.runSlice(v, budget);
+      runSlice: (v, budget, softEnd) => {
+        inner.runSlice(v, budget, softEnd);
         this.maybeSample(v);
       },
     };

@@ -277,9 +277,12 @@ export interface ExecutionEngine {
   /**
    * Run at most `budget` instructions on `v`; return early when the vCPU
    * halts or `v.machine.yieldRequested` becomes true. Exceptions other than
-   * guest faults (MachineStop, TripleFault) propagate.
+   * guest faults (MachineStop, TripleFault) propagate. `softEnd`: the
+   * budget is only the scheduler's slice length (no timer event or
+   * instruction limit falls at its end), so the engine may also stop a little
+   * short of it, at a place it can go on from quickly next slice.
    */
-  runSlice(v: EngineVcpu, budget: number): void;
+  runSlice(v: EngineVcpu, budget: number, softEnd?: boolean): void;
 }
 
 /** The interpreter as an engine: its run loop, stopping when the machine asks. */

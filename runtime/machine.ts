@@ -696,11 +696,13 @@ export class Machine implements MachineApi {
       if (toEvent < budget) budget = Math.max(1, toEvent);
     }
     if (this.maxInstructions - total < budget) budget = this.maxInstructions - total;
+    // a slice cut by nothing but its length may end a little early (the engine's choice)
+    const softEnd = budget === this.sliceInstructions;
     this.yieldRequested = this.stopInfo !== null || this.held;
     this.stats.slices++;
     this.time.beginSlice(v.id, v.cpu);
     try {
-      this.engine.runSlice(v, budget);
+      this.engine.runSlice(v, budget, softEnd);
     } finally {
       this.time.endSlice((u) => this.vcpus[u].ready());
     }

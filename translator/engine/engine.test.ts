@@ -390,6 +390,30 @@ describe('budget and interrupts', () => {
     expect([...entries].filter((eip) => eip > 0x1005 && eip < 0x1005 + 49).map((eip) => eip.toString(16))).toEqual([]);
   });
 
+  it('a slice cut only by its length ends before a block that does not fit, not in the interpreter', () => {
+    const code = nasm(`
+      mov ecx, 1000
+    top:
+      times 49 inc eax
+      dec ecx
+      jnz top
+      jmp $`);
+    const { b, e } = machine(code, { threshold: 2, backOff: false });
+    for (let k = 0; k < 20; k++) e.run(120, undefined, true);
+    const interpreted = e.stats.interpretedSteps;
+    for (let k = 0; k < 200; k++) {
+      // two passes of the 51-instruction body fit, the third does not: the slice ends at the loop head
+      expect(e.run(120, undefined, true)).toBe(102);
+      expect(b.cpu.eip >>> 0).toBe(0x1005);
+    }
+    expect(e.stats.interpretedSteps).toBe(interpreted);
+    // a hard end (a timer event, an instruction limit) is reached exactly, the rest interpreted
+    expect(e.run(120)).toBe(120);
+    expect(e.stats.interpretedSteps).toBe(interpreted + 18);
+    // a slice shorter than the block still makes progress
+    expect(e.run(30, undefined, true)).toBe(30);
+  });
+
   it('an interrupt raised between slices is taken when the loop returns', () => {
     let pending = false;
     const { b, e } = machine(spin, { threshold: 0 }, (x) => {

@@ -115,9 +115,15 @@ export class Engine {
 
   /**
    * Run up to n guest instructions (fewer if the vCPU halts, or `stop`
-   * answers true between regions). Returns how many ran.
+   * answers true between regions). Returns how many ran. `softEnd`: n is
+   * only a slice length, and the run may end before it where the next
+   * region's first block does not fit in what is left, once something ran:
+   * the next slice starts that region whole, where interpreting the block's
+   * start would take far longer (a block of inlined VMI calls is a hundred
+   * instructions, each call through the ROM when interpreted) and make the
+   * next slice start mid-block, at a cold entry of its own.
    */
-  run(n: number, stop?: () => boolean): number {
+  run(n: number, stop?: () => boolean, softEnd = false): number {
     const cpu = this.cpu;
     const start = cpu.instructions;
     const end = start + n;
@@ -153,6 +159,7 @@ export class Engine {
       const entry = cpu.eip;
       t = this.runRegion(t, end);
       if (cpu.instructions === before && cpu.eip === entry && !cpu.halted) {
+        if (softEnd && cpu.instructions > start) break;
         // its first block does not fit in the budget: the interpreter runs what is left of it
         // (looking up, or translating, the next address for one instruction each would cost far more)
         this.stats.interpretedSteps += this.interp.run(end - cpu.instructions, stop);

@@ -40,9 +40,9 @@ export class TranslatingEngine implements ExecutionEngine {
     return e;
   }
 
-  runSlice(v: EngineVcpu, budget: number): void {
+  runSlice(v: EngineVcpu, budget: number, softEnd = false): void {
     const machine = v.machine;
-    this.engineOf(v).run(budget, () => machine.yieldRequested);
+    this.engineOf(v).run(budget, () => machine.yieldRequested, softEnd);
   }
 
   /** Statistics summed over every vCPU. */
