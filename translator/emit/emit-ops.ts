@@ -319,6 +319,7 @@ export class EmitOps implements Ops<Expr> {
   }
 
   setFlag(f: number, v: Expr): void {
+    if (f & ARITH && (this.liveFlagsOut & f) === 0) return; // an arithmetic flag nobody reads before it is written again
     const bit = Math.log2(f);
     if (this.flags.lz === null || this.flags.lz & f) this.out.push(assign(local('lazy'), bin('&', local('lazy'), num(~f))));
     this.out.push(assign(local('eflags'), bin('|', bin('&', local('eflags'), num(~f)), bin('<<', v, num(bit)))));

@@ -1,0 +1,182 @@
+// flag_liveness_mul: 7 instructions, 4 blocks, 1824 bytes of source
+// 1000 0f af c3 imul eax, ebx
+// 1003 01 c8 add eax, ecx
+// 1005 74 0a je 0x1011
+// 1007 0f af d6 imul edx, esi
+// 100a 70 05 jo 0x1011
+// 100c bb 01 00 00 00 mov ebx, 0x1
+// 1011 c3 ret
+// liveness: flags live after each instruction
+// 1000 imul eax, ebx -
+// 1003 add eax, ecx CF PF AF ZF SF OF
+// 1005 je 0x1011 CF PF AF ZF SF OF
+// 1011 ret CF PF AF ZF SF OF
+// 1007 imul edx, esi CF PF AF ZF SF OF
+// 100a jo 0x1011 CF PF AF ZF SF OF
+// 100c mov ebx, 0x1 CF PF AF ZF SF OF
+return function translated(cpu) {
+const R = cpu.regs;
+const tlb = cpu.mmu.tlb;
+const m8 = MEM.u8;
+const m16 = MEM.u16;
+const m32 = MEM.i32;
+const ep = MEM.codeEpoch;
+const lim = cpu.budget;
+let r0 = R[0];
+let r1 = R[1];
+let r2 = R[2];
+let r3 = R[3];
+let r4 = R[4];
+let r6 = R[6];
+let fl = cpu.eflags;
+let lz = cpu.lazy;
+let lop = cpu.lop;
+let lres = cpu.lres;
+let la = cpu.la;
+let lb = cpu.lb;
+const i0 = cpu.instructions;
+let ic = 0;
+let ip = 0;
+let sp0 = r4;
+let pc = 0;
+let xe = 0;
+let xl = -1;
+let smc = 0;
+let xt = 0;
+let hx = 0;
+try {
+run: for (; ; ) {
+switch (pc) {
+case 0:
+{
+if (ic + 3 > lim) {
+xl = 0;
+break run;
+}
+ic += 3;
+const t0 = r0;
+const t1 = r3;
+const t2 = Math.imul(t0, t1);
+const t3 = hp.mulhs(cpu, t0, t1);
+const t4 = t2 >> 31;
+const t5 = t3 !== t4 ? 1 : 0;
+r0 = t2;
+const t6 = r0;
+const t7 = r1;
+const t8 = t6 + t7 | 0;
+r0 = t8;
+lop = 2;
+lres = t8;
+la = t6;
+lb = t7;
+lz = 2261;
+const t9 = t8 === 0 ? 1 : 0;
+if (t9) {
+pc = 1;
+continue run;
+}
+pc = 2;
+continue run;
+}
+case 1:
+{
+if (ic + 1 > lim) {
+xl = 1;
+break run;
+}
+ic += 1;
+ip = 3;
+sp0 = r4;
+const t0 = tlb[r4 >>> 12];
+const t1 = t0 & 1 && !(r4 & 3) ? m32[(t0 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+r4 = r4 + 4 | 0;
+xt = t1;
+pc = -1;
+continue run;
+}
+case 2:
+{
+if (ic + 2 > lim) {
+xl = 2;
+break run;
+}
+ic += 2;
+const t0 = r2;
+const t1 = r6;
+const t2 = Math.imul(t0, t1);
+const t3 = hp.mulhs(cpu, t0, t1);
+const t4 = t2 >> 31;
+const t5 = t3 !== t4 ? 1 : 0;
+r2 = t2;
+if (lz & 2049) fl = h.mat(fl, lz & 2049, lop, lres, la, lb);
+lop = 18;
+lres = t2;
+la = t2;
+lb = 0;
+lz = 212;
+fl = fl & -2 | t5 << 0;
+fl = fl & -2049 | t5 << 11;
+const t6 = fl >> 11 & 1;
+if (t6) {
+pc = 1;
+continue run;
+}
+}
+case 3:
+{
+if (ic + 1 > lim) {
+xl = 3;
+break run;
+}
+ic += 1;
+r3 = 1;
+pc = 1;
+continue run;
+}
+case -1:
+{
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+case 4113:
+pc = 1;
+continue run;
+case 4103:
+pc = 2;
+continue run;
+case 4108:
+pc = 3;
+continue run;
+}
+cpu.exitSite = 0;
+xe = xt;
+break run;
+}
+}
+}
+ip = -1;
+} finally {
+if (!hx) {
+R[0] = r0;
+R[2] = r2;
+R[3] = r3;
+R[4] = r4;
+cpu.eflags = fl;
+cpu.lazy = lz;
+cpu.lop = lop;
+cpu.lres = lres;
+cpu.la = la;
+cpu.lb = lb;
+}
+if (ip < 0) {
+cpu.eip = xl < 0 ? xe : XE[xl];
+cpu.instructions = i0 + ic;
+} else {
+if (SPX[ip]) R[4] = sp0;
+cpu.eip = EIPS[ip];
+cpu.instructions = i0 + ic - LEFT[ip];
+}
+}
+return xl >= 0 ? L[xl] : undefined;
+};
