@@ -394,6 +394,17 @@ export class Cpu implements FlagState, PagingControl {
     return (this.segRights[s] & rights) === rights ? this.segFlatPage[s] : -1;
   }
 
+  /**
+   * The last page CS, SS, DS and ES are all flat to (data ones readable and
+   * writable), or -1 if one is not flat: what translated code specialises on
+   * (it addresses DS, ES and SS memory by offset, the TLB ceiling enforcing
+   * the limit).
+   */
+  translationFlatTop(): number {
+    const data = SEG_R | SEG_W;
+    return Math.min(this.flatTop(Seg.CS, 0), this.flatTop(Seg.SS, data), this.flatTop(Seg.DS, data), this.flatTop(Seg.ES, data));
+  }
+
   private segFault(s: number): never {
     throw new Fault(s === Seg.SS ? Vec.SS : Vec.GP, 0);
   }

@@ -67,6 +67,13 @@ export interface RowSpec extends RowBehaviour {
    * twice, translated then interpreted) stops before it.
    */
   external?: boolean;
+  /**
+   * A segment register load that ends its block but not, by itself, the
+   * region: translated code goes on after it while the segments it relies
+   * on stay flat to the same page (loads of SS always leave: the stack size
+   * and the interrupt shadow). The next instruction starts a block.
+   */
+  segLoad?: boolean;
   /** may raise an exception other than a fault of its memory operand */
   fault?: boolean;
   /** needs CPL 0 (#GP(0) otherwise) */

@@ -13,7 +13,8 @@
  *
  * Segment loads end the block: translations specialise on the segment
  * registers (flatness, SS.B), and mov/pop SS inhibit interrupts for one
- * instruction.
+ * instruction. Loads of the data segments (`segLoad`) let translated code
+ * go on in its region while DS, ES and SS stay flat.
  */
 import type { Sem } from '../ops.ts';
 import type { RowSpec } from '../../isa/table.ts';
@@ -271,16 +272,18 @@ const ud2: Exec = () => {
 const nothing: Exec = () => {};
 
 const seg = { end: true, fault: true, external: true };
+/** loads of DS, ES, FS, GS (and mov to any of them) may let translated code go on (RowSpec.segLoad) */
+const dataSeg = { ...seg, segLoad: true };
 const sys = { fault: true, opaque: true, external: true };
 
 export const rows: RowSpec[] = [
-  { op: '8E', mn: 'mov', args: 'Sw,Ew', exec: movToSeg, ...seg },
+  { op: '8E', mn: 'mov', args: 'Sw,Ew', exec: movToSeg, ...dataSeg },
   { op: '8C', mn: 'mov', args: 'Ev,Sw', sem: movFromSeg },
-  { op: '07', mn: 'pop', args: 'ES', exec: popSeg(Seg.ES), ...seg },
+  { op: '07', mn: 'pop', args: 'ES', exec: popSeg(Seg.ES), ...dataSeg },
   { op: '17', mn: 'pop', args: 'SS', exec: popSeg(Seg.SS), ...seg },
-  { op: '1F', mn: 'pop', args: 'DS', exec: popSeg(Seg.DS), ...seg },
-  { op: '0F A1', mn: 'pop', args: 'FS', exec: popSeg(Seg.FS), ...seg },
-  { op: '0F A9', mn: 'pop', args: 'GS', exec: popSeg(Seg.GS), ...seg },
+  { op: '1F', mn: 'pop', args: 'DS', exec: popSeg(Seg.DS), ...dataSeg },
+  { op: '0F A1', mn: 'pop', args: 'FS', exec: popSeg(Seg.FS), ...dataSeg },
+  { op: '0F A9', mn: 'pop', args: 'GS', exec: popSeg(Seg.GS), ...dataSeg },
   { op: 'C4 m', mn: 'les', args: 'Gv,Mp', exec: loadFarPointer(Seg.ES), ...seg },
   { op: 'C5 m', mn: 'lds', args: 'Gv,Mp', exec: loadFarPointer(Seg.DS), ...seg },
   { op: '0F B2 m', mn: 'lss', args: 'Gv,Mp', exec: loadFarPointer(Seg.SS), ...seg },

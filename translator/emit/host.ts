@@ -81,6 +81,13 @@ export const H = {
    */
   fetchesFrom: (cpu: Cpu, lin: number, frame: number): boolean => fetchFrame(cpu, lin) === frame,
 
+  /**
+   * After a data segment load: are the segments translated code relies on
+   * still flat at least to the page the TLB caches up to (the ceiling the
+   * engine set for the region's entry)?
+   */
+  stillFlat: (cpu: Cpu): boolean => cpu.translationFlatTop() >= cpu.mmu.ceilingVpn,
+
   /** an inlined VMI call reporting itself to the profiler (vmirom/profile-hooks.ts; emitted only when profiling) */
   vmiSite: (v: VcpuVmi, slot: number, ebp: number, esp: number): void => v.rom.profile?.inlined(v, slot, ebp >>> 0, esp >>> 0),
 

@@ -22,15 +22,15 @@
  *
  * Called by region emission (region.ts), once per instruction, in order.
  */
-import type { Instr } from '../../isa/instr.ts';
+import { Seg, type Instr } from '../../isa/instr.ts';
 import type { Row } from '../../isa/table.ts';
 import { K, Sz } from '../../isa/operands.ts';
 import { ARITH } from '../../isa/eflags.ts';
 import { endsBlock } from '../region/discover.ts';
 import type { EmitOps } from './emit-ops.ts';
-import { cpuField, cpuReg, reg, reloadFlags, spillFlags } from './abi.ts';
+import { cpuField, cpuReg, hostFn, local, reg, reloadFlags, spillFlags } from './abi.ts';
 import { callInterpreterForm, epochCheck, faultPoint, helperCall, smcCheck, syncInstructions } from './statements.ts';
-import { assign, bin, ifStmt, num, type Expr, type Stmt } from './ast.ts';
+import { assign, bin, call, ifStmt, num, unary, type Expr, type Stmt } from './ast.ts';
 
 /** Why an instruction is not inlined. */
 export type HelperReason =
@@ -177,6 +177,11 @@ function emitClaimedCall(i: Instr, claim: ClaimedCall, site: InstrSite): InstrCo
   return { stmts: code, transferred: claim.transfers, savesEsp: true, how: 'replaced' };
 }
 
+/** Does translated code go on after this segment load (RowSpec.segLoad; never after a load of SS)? */
+function goesOnAfterSegmentLoad(i: Instr): boolean {
+  return !!i.row.segLoad && !(i.row.operands.some((o) => o.kind === K.S) && i.reg === Seg.SS);
+}
+
 /** A helper row, or a semantic row run in its interpreter form: state written back around the call. */
 function emitHelperCall(i: Instr, site: InstrSite, reason: HelperReason): InstrCode {
   const { ops } = site;
@@ -184,8 +189,11 @@ function emitHelperCall(i: Instr, site: InstrSite, reason: HelperReason): InstrC
   ops.regsWritten = 0xff;
   const stmts = helperCall(i.row.exec ? 'exec' : 'interp', site.ip, site.left[site.ip], i.next);
   ops.flags = { lz: null, last: null };
-  // a helper that may change what the region relies on goes back to the dispatcher
-  const leaves = endsBlock(i) || !i.row.exec;
+  // a helper that may change what the region relies on goes back to the dispatcher; a data segment
+  // load only when the segments are no longer flat to the TLB's ceiling (the engine looks at them then)
+  const goesOn = goesOnAfterSegmentLoad(i) && !!i.row.exec;
+  const leaves = (endsBlock(i) && !goesOn) || !i.row.exec;
+  if (goesOn) stmts.push(ifStmt(unary('!', call(hostFn('stillFlat'), [local('cpu')])), site.exitTo(cpuField('eip'))));
   // a rep string instruction that stopped after a chunk (semantics/families/string.ts REP_CHUNK) resumes from the dispatcher
   if (!leaves && i.row.string && i.rep) stmts.push(ifStmt(bin('!==', cpuField('eip'), num(i.next)), site.exitTo(cpuField('eip'))));
   stmts.push(...(leaves ? site.exitTo(cpuField('eip')) : [epochCheck(site.exitTo(num(i.next)))]));

@@ -653,3 +653,45 @@ describe('translator bugs found by spec-tests/fuzz, fixed (regression tests)', (
     expect(final(b)).toEqual(final(ref));
   });
 });
+
+describe('data segment loads inside a region', () => {
+  // DS and ES reloaded with a flat selector each pass, then a read through DS
+  const reload = (sel: number) => nasm(`
+    mov ecx, 300
+  top:
+    mov ax, ${sel}
+    mov ds, ax
+    add ebx, [0x3000]
+    mov es, ax
+    push ds
+    pop ds
+    dec ecx
+    jnz top
+    jmp $`);
+  const setup = (b: World) => {
+    b.cpu.mem.write(0x3000, 4, 5);
+    b.cpu.mem.write(0x3100, 4, 7);
+    b.setDesc(0x30, desc(0x100, 0xfffff, 0x93, 0xc)); // base 0x100: not flat
+  };
+
+  it('a load that keeps the segments flat goes on in the region, as the interpreter does', () => {
+    const code = reload(SEL.DATA0);
+    const { b, e } = machine(code, { threshold: 0 }, setup);
+    e.run(2000);
+    const ref = interpreted(code, 2000, setup);
+    expect(final(b)).toEqual(final(ref));
+    expect(b.cpu.regs[3]).toBe(5 * 250);
+    // one region runs the loop: leaving after each load made 4 region runs a pass
+    expect(e.stats.regionRuns).toBeLessThan(30);
+  });
+
+  it('a load that makes DS not flat leaves the region, and its reads go through the segment base', () => {
+    const code = reload(0x30);
+    const { b, e } = machine(code, { threshold: 0 }, setup);
+    e.run(2000);
+    const ref = interpreted(code, 2000, setup);
+    expect(final(b)).toEqual(final(ref));
+    // [0x3000] through base 0x100
+    expect(b.cpu.regs[3]).toBe(7 * 250);
+  });
+});

@@ -26,8 +26,6 @@ import type { Cpu } from '../../cpu/cpu.ts';
 import type { Interpreter } from '../../runtime/interpreter.ts';
 import { Fault } from '../../isa/faults.ts';
 import { deliverFault } from '../../cpu/interrupts.ts';
-import { Seg } from '../../isa/instr.ts';
-import { SEG_R, SEG_W } from '../../cpu/cpu.ts';
 import { RF, TF } from '../../isa/eflags.ts';
 import type { HostDebug } from '../../cpu/debug.ts';
 import { DEFAULT_LIMITS, endsBlock } from '../region/discover.ts';
@@ -239,8 +237,7 @@ export class Engine {
     const cpu = this.cpu;
     if (this.flatEpoch !== cpu.segEpoch) {
       this.flatEpoch = cpu.segEpoch;
-      const data = SEG_R | SEG_W;
-      const top = Math.min(cpu.flatTop(Seg.CS, 0), cpu.flatTop(Seg.SS, data), cpu.flatTop(Seg.DS, data), cpu.flatTop(Seg.ES, data));
+      const top = cpu.translationFlatTop();
       this.flat = top >= 0;
       if (this.flat) cpu.mmu.setCeiling(top);
     }

@@ -220,6 +220,8 @@ function successors(i: Instr, peek32: Peek32, inRegion: (eip: number) => boolean
   }
   // where a call returns to: reached by the callee's ret, an indirect jump the region can take in place
   if (i.row.flow === 'call') targets.push(i.next);
+  // a data segment load: translated code may go on after it (emit/instr.ts)
+  if (i.row.segLoad) targets.push(i.next);
   // jmp [table + reg*4]: the table's entries are likely targets
   if (i.row.flow === 'jump' && i.mod !== 3 && i.mod >= 0 && i.base < 0 && i.index >= 0 && i.scale === 2 && i.opsize === 4) {
     for (let k = 0; k < JUMP_TABLE_HINTS; k++) {
