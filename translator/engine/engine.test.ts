@@ -37,6 +37,15 @@ function interpreted(code: Uint8Array, n: number, setup?: (b: World) => void): W
   return b;
 }
 
+/** a loop whose body is one 51-instruction block at 0x1005 (52 instructions with the loop head's) */
+const longBody = nasm(`
+  mov ecx, 1000
+top:
+  times 49 inc eax
+  dec ecx
+  jnz top
+  jmp $`);
+
 const sumLoop = nasm(`
   mov ecx, 1000
   xor eax, eax
@@ -373,14 +382,8 @@ describe('budget and interrupts', () => {
   });
 
   it('a slice that ended inside a block goes on in the interpreter to the block\'s end: regions start only where blocks start', () => {
-    // a 52-instruction loop body, slices of 37 instructions: each slice ends at another place in the body
-    const code = nasm(`
-      mov ecx, 1000
-    top:
-      times 49 inc eax
-      dec ecx
-      jnz top
-      jmp $`);
+    // slices of 37 instructions: each slice ends at another place in the body
+    const code = longBody;
     const { b, e } = machine(code, { threshold: 2, backOff: false });
     for (let k = 0; k < 1400; k++) expect(e.run(37)).toBe(37);
     expect(b.cpu.regs[1]).toBe(0);
@@ -391,13 +394,7 @@ describe('budget and interrupts', () => {
   });
 
   it('a slice cut only by its length ends before a block that does not fit, not in the interpreter', () => {
-    const code = nasm(`
-      mov ecx, 1000
-    top:
-      times 49 inc eax
-      dec ecx
-      jnz top
-      jmp $`);
+    const code = longBody;
     const { b, e } = machine(code, { threshold: 2, backOff: false });
     for (let k = 0; k < 20; k++) e.run(120, undefined, true);
     const interpreted = e.stats.interpretedSteps;
