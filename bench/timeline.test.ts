@@ -94,6 +94,18 @@ describe('bench timelines', () => {
     expect(w.get('fork')!.ns).toBeCloseTo(200e6 / 10, 6);
   });
 
+  it('a workload run twice (repeat=2) costs what its last, warm run took', () => {
+    const tl = {
+      marks: [],
+      lines: [
+        { ms: 100, text: 'cpus: 1 online' },
+        { ms: 400, text: 'RESULT name=null iters=1000 cycles=5 checksum=0x0000abcd' },
+        { ms: 450, text: 'RESULT name=null iters=1000 cycles=5 checksum=0x0000abcd' },
+      ],
+    };
+    expect(workloadCosts(tl).get('null')!.ns).toBeCloseTo(50e6 / 1000, 6);
+  });
+
   it('VMI calls per iteration: the counts at the RESULT line less those at the line before', () => {
     const tl: Timeline = {
       marks: [],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bootHere, INLINER } from './vmi-boot.ts';
-import { microCosts } from './timeline.ts';
+import { microCosts, workloadCosts } from './timeline.ts';
 
 // The guest's microbenchmarks end to end, in-process: that every loop runs in
 // both forms and is marked for the host, not how fast (no timed assertion).
@@ -52,6 +52,18 @@ describe('bench vmi boots', () => {
     // --no-vmi-inline: every call through the ROM
     expect(counts(rom)[1]).toBe(0);
     expect(counts(rom)[0]).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('repeat=2 runs each workload twice, with equal results, and the cost is the second run\'s', async () => {
+    const r = await bootHere({ mode: 'native', append: 'run=null,ptemod scale=0.001 repeat=2' });
+    expect(r.exitCode).toBe(0);
+    const results = r.lines.filter((l) => l.text.startsWith('RESULT '));
+    expect(results.map((l) => l.text.split(' ')[1])).toEqual(['name=null', 'name=null', 'name=ptemod', 'name=ptemod']);
+    const sums = results.map((l) => l.text.replace(/cycles=\d+ /, ''));
+    expect(sums[0]).toBe(sums[1]);
+    expect(sums[2]).toBe(sums[3]);
+    const at = r.lines.indexOf(results[1]);
+    expect(workloadCosts(r).get('null')!.ns).toBeCloseTo(((results[1].ms - r.lines[at - 1].ms) * 1e6) / 200, 6);
   }, 60_000);
 
   it('an unknown operation ends the boot with the guest\'s failure status', async () => {

@@ -110,22 +110,34 @@ static u32 iters_for(const struct workload *w) {
     return scaled(w->base_iters);
 }
 
+/* repeat=K: each selected workload runs K times in a row (1..100, default 1), a RESULT line each:
+   a benchmark times the last run, when the emulator's translations of it are warm */
+static u32 repeat_count(void) {
+    const char *v = cmdline_get("repeat");
+    u32 x = 0;
+    if (v) while (*v >= '0' && *v <= '9') x = x * 10 + (u32)(*v++ - '0');
+    return x < 1 ? 1 : x > 100 ? 100 : x;
+}
+
 static int run_table(const struct workload *tab, const char *list, int *count) {
     int fails = 0;
+    u32 repeat = repeat_count();
     for (const struct workload *w = tab; w->name; w++) {
         if (!selected(w, list)) continue;
-        u32 iters = iters_for(w);
-        wl_failed = 0;
-        u32 free0 = pmm_free_count();
-        u64 t0 = pv_cycle_counter();
-        u32 sum = w->run(iters);
-        u64 t1 = pv_cycle_counter();
-        if (pmm_free_count() != free0 && strcmp(w->group, "cpu")) {
-            kprintf("workload %s leaked %d pages\n", w->name, (int)(free0 - pmm_free_count()));
+        for (u32 again = 0; again < repeat; again++) {
+            u32 iters = iters_for(w);
+            wl_failed = 0;
+            u32 free0 = pmm_free_count();
+            u64 t0 = pv_cycle_counter();
+            u32 sum = w->run(iters);
+            u64 t1 = pv_cycle_counter();
+            if (pmm_free_count() != free0 && strcmp(w->group, "cpu")) {
+                kprintf("workload %s leaked %d pages\n", w->name, (int)(free0 - pmm_free_count()));
+            }
+            kprintf("RESULT name=%s iters=%u cycles=%llu checksum=0x%08x\n", w->name, iters, t1 - t0, sum);
+            if (wl_failed) { kprintf("FAIL name=%s self-check failed\n", w->name); fails++; }
+            (*count)++;
         }
-        kprintf("RESULT name=%s iters=%u cycles=%llu checksum=0x%08x\n", w->name, iters, t1 - t0, sum);
-        if (wl_failed) { kprintf("FAIL name=%s self-check failed\n", w->name); fails++; }
-        (*count)++;
     }
     return fails;
 }
