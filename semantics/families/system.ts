@@ -275,6 +275,14 @@ const seg = { end: true, fault: true, external: true };
 /** loads of DS, ES, FS, GS (and mov to any of them) may let translated code go on (RowSpec.segLoad) */
 const dataSeg = { ...seg, segLoad: true };
 const sys = { fault: true, opaque: true, external: true };
+/**
+ * Helpers that change nothing translated code relies on or the dispatcher
+ * checks between regions (mode, segments, paging, a newly deliverable
+ * interrupt, TF): translated code goes on after them. Kernels run them on
+ * hot paths: pushf and cli in every local_irq_save, rdtsc in every delay
+ * loop. (Enabling interrupts, sti and popf, still ends the region.)
+ */
+const inPlace = { fault: true, external: true };
 
 export const rows: RowSpec[] = [
   { op: '8E', mn: 'mov', args: 'Sw,Ew', exec: movToSeg, ...dataSeg },
@@ -296,13 +304,13 @@ export const rows: RowSpec[] = [
   { op: 'F1', mn: 'int1', exec: int1, end: true, fault: true, external: true },
   { op: '62 m', mn: 'bound', args: 'Gv,Ma', exec: bound, ...sys },
   { op: 'F4', mn: 'hlt', exec: hlt, end: true, priv: true, fault: true, external: true },
-  { op: 'FA', mn: 'cli', exec: cli, ...sys },
+  { op: 'FA', mn: 'cli', exec: cli, ...inPlace },
   { op: 'FB', mn: 'sti', exec: sti, end: true, fault: true, external: true },
-  { op: '9C', mn: 'pushf/pushfd', exec: pushf, opaque: true, external: true },
+  { op: '9C', mn: 'pushf/pushfd', exec: pushf, external: true },
   { op: '9D', mn: 'popf/popfd', exec: popf, end: true, fout: ARITH, external: true },
 
   { op: '0F A2', mn: 'cpuid', exec: cpuid, fin: 0, opaque: true, external: true },
-  { op: '0F 31', mn: 'rdtsc', exec: rdtsc, ...sys },
+  { op: '0F 31', mn: 'rdtsc', exec: rdtsc, ...inPlace },
   { op: '0F 32', mn: 'rdmsr', exec: rdmsr, priv: true, ...sys },
   { op: '0F 30', mn: 'wrmsr', exec: wrmsr, priv: true, end: true, ...sys },
   { op: '0F 33', mn: 'rdpmc', exec: rdpmc, ...sys },
