@@ -1,4 +1,4 @@
-// vmi_apic_clock: 17 instructions, 1 blocks, 3691 bytes of source
+// vmi_apic_clock: 17 instructions, 1 blocks, 3766 bytes of source
 // 1000 b8 20 00 e0 fe mov eax, 0xfee00020
 // 1005 e8 96 79 0c 00 call 0xc89a0
 // 100a b8 b0 00 e0 fe mov eax, 0xfee000b0
@@ -59,6 +59,7 @@ smc = h.wrf(cpu, 2, t0, 4, 4106, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t0;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821664, 819200))) {
 ic -= 15;
+cpu.exitSite = 0;
 xe = 821664;
 break run;
 }
@@ -78,7 +79,7 @@ const t5 = t4 & 1 && !(r4 & 3) ? m32[(t4 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu
 r4 = r4 + 4 | 0;
 if (t5 !== 4106) {
 ic -= 13;
-cpu.exitSite = 0;
+cpu.exitSite = 1;
 xe = t5;
 break run;
 }
@@ -109,6 +110,7 @@ smc = h.wrf(cpu, 2, t9, 4, 4118, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t9;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821632, 819200))) {
 ic -= 10;
+cpu.exitSite = 2;
 xe = 821632;
 break run;
 }
@@ -124,6 +126,7 @@ r0 = -559087540;
 V.inlined[77] += 1;
 if (h.vmiLeave(V)) {
 ic -= 9;
+cpu.exitSite = 3;
 xe = 821635;
 break run;
 }
@@ -134,7 +137,7 @@ const t14 = t13 & 1 && !(r4 & 3) ? m32[(t13 & -4096 | r4 & 4095) >>> 2] : h.rdf(
 r4 = r4 + 4 | 0;
 if (t14 !== 4118) {
 ic -= 8;
-cpu.exitSite = 1;
+cpu.exitSite = 4;
 xe = t14;
 break run;
 }
@@ -164,6 +167,7 @@ smc = h.wrf(cpu, 2, t18, 4, 4125, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t18;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821760, 819200))) {
 ic -= 6;
+cpu.exitSite = 5;
 xe = 821760;
 break run;
 }
@@ -184,7 +188,7 @@ const t24 = t23 & 1 && !(r4 & 3) ? m32[(t23 & -4096 | r4 & 4095) >>> 2] : h.rdf(
 r4 = r4 + 4 | 0;
 if (t24 !== 4125) {
 ic -= 4;
-cpu.exitSite = 2;
+cpu.exitSite = 6;
 xe = t24;
 break run;
 }
@@ -205,6 +209,7 @@ smc = h.wrf(cpu, 2, t25, 4, 4130, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t25;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821696, 819200))) {
 ic -= 3;
+cpu.exitSite = 7;
 xe = 821696;
 break run;
 }
@@ -221,7 +226,7 @@ const t28 = t27 & 1 && !(r4 & 3) ? m32[(t27 & -4096 | r4 & 4095) >>> 2] : h.rdf(
 r4 = r4 + 4 | 0;
 if (t28 !== 4130) {
 ic -= 1;
-cpu.exitSite = 3;
+cpu.exitSite = 8;
 xe = t28;
 break run;
 }
@@ -246,7 +251,7 @@ case 4096:
 pc = 0;
 continue run;
 }
-cpu.exitSite = 4;
+cpu.exitSite = 9;
 xe = xt;
 break run;
 }

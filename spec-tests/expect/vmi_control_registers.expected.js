@@ -1,4 +1,4 @@
-// vmi_control_registers: 27 instructions, 1 blocks, 5514 bytes of source
+// vmi_control_registers: 27 instructions, 1 blocks, 5640 bytes of source
 // 1000 e8 fb 72 0c 00 call 0xc8300
 // 1005 e8 16 73 0c 00 call 0xc8320
 // 100a 89 c3 mov ebx, eax
@@ -63,6 +63,7 @@ smc = h.wrf(cpu, 2, t0, 4, 4101, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t0;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 819968, 819200))) {
 ic -= 26;
+cpu.exitSite = 0;
 xe = 819968;
 break run;
 }
@@ -80,7 +81,7 @@ const t4 = t3 & 1 && !(r4 & 3) ? m32[(t3 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu
 r4 = r4 + 4 | 0;
 if (t4 !== 4101) {
 ic -= 24;
-cpu.exitSite = 0;
+cpu.exitSite = 1;
 xe = t4;
 break run;
 }
@@ -101,6 +102,7 @@ smc = h.wrf(cpu, 2, t5, 4, 4106, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t5;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820000, 819200))) {
 ic -= 23;
+cpu.exitSite = 2;
 xe = 820000;
 break run;
 }
@@ -118,7 +120,7 @@ const t9 = t8 & 1 && !(r4 & 3) ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu
 r4 = r4 + 4 | 0;
 if (t9 !== 4106) {
 ic -= 21;
-cpu.exitSite = 1;
+cpu.exitSite = 3;
 xe = t9;
 break run;
 }
@@ -141,6 +143,7 @@ smc = h.wrf(cpu, 2, t11, 4, 4113, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t11;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820032, 819200))) {
 ic -= 19;
+cpu.exitSite = 4;
 xe = 820032;
 break run;
 }
@@ -158,7 +161,7 @@ const t15 = t14 & 1 && !(r4 & 3) ? m32[(t14 & -4096 | r4 & 4095) >>> 2] : h.rdf(
 r4 = r4 + 4 | 0;
 if (t15 !== 4113) {
 ic -= 17;
-cpu.exitSite = 2;
+cpu.exitSite = 5;
 xe = t15;
 break run;
 }
@@ -179,6 +182,7 @@ smc = h.wrf(cpu, 2, t16, 4, 4118, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t16;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820064, 819200))) {
 ic -= 16;
+cpu.exitSite = 6;
 xe = 820064;
 break run;
 }
@@ -196,7 +200,7 @@ const t20 = t19 & 1 && !(r4 & 3) ? m32[(t19 & -4096 | r4 & 4095) >>> 2] : h.rdf(
 r4 = r4 + 4 | 0;
 if (t20 !== 4118) {
 ic -= 14;
-cpu.exitSite = 3;
+cpu.exitSite = 7;
 xe = t20;
 break run;
 }
@@ -219,6 +223,7 @@ smc = h.wrf(cpu, 2, t22, 4, 4125, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t22;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 819872, 819200))) {
 ic -= 12;
+cpu.exitSite = 8;
 xe = 819872;
 break run;
 }
@@ -237,7 +242,7 @@ const t26 = t25 & 1 && !(r4 & 3) ? m32[(t25 & -4096 | r4 & 4095) >>> 2] : h.rdf(
 r4 = r4 + 4 | 0;
 if (t26 !== 4125) {
 ic -= 10;
-cpu.exitSite = 4;
+cpu.exitSite = 9;
 xe = t26;
 break run;
 }
@@ -259,6 +264,7 @@ smc = h.wrf(cpu, 2, t27, 4, 4135, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t27;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 819904, 819200))) {
 ic -= 8;
+cpu.exitSite = 10;
 xe = 819904;
 break run;
 }
@@ -278,6 +284,7 @@ r0 = -559087594;
 V.inlined[18] += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 819907, 819200))) {
 ic -= 7;
+cpu.exitSite = 11;
 xe = 819907;
 break run;
 }
@@ -288,7 +295,7 @@ const t33 = t32 & 1 && !(r4 & 3) ? m32[(t32 & -4096 | r4 & 4095) >>> 2] : h.rdf(
 r4 = r4 + 4 | 0;
 if (t33 !== 4135) {
 ic -= 6;
-cpu.exitSite = 5;
+cpu.exitSite = 12;
 xe = t33;
 break run;
 }
@@ -316,6 +323,7 @@ smc = h.wrf(cpu, 2, t34, 4, 4150, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t34;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 819808, 819200))) {
 ic -= 3;
+cpu.exitSite = 13;
 xe = 819808;
 break run;
 }
@@ -341,7 +349,7 @@ const t41 = t40 & 1 && !(r4 & 3) ? m32[(t40 & -4096 | r4 & 4095) >>> 2] : h.rdf(
 r4 = r4 + 4 | 0;
 if (t41 !== 4150) {
 ic -= 1;
-cpu.exitSite = 6;
+cpu.exitSite = 14;
 xe = t41;
 break run;
 }
@@ -366,7 +374,7 @@ case 4096:
 pc = 0;
 continue run;
 }
-cpu.exitSite = 7;
+cpu.exitSite = 15;
 xe = xt;
 break run;
 }

@@ -1,4 +1,4 @@
-// vmi_deferred: 16 instructions, 1 blocks, 4538 bytes of source
+// vmi_deferred: 16 instructions, 1 blocks, 4661 bytes of source
 // 1000 b8 03 00 00 00 mov eax, 0x3
 // 1005 e8 f6 7a 0c 00 call 0xc8b00
 // 100a b8 00 00 40 00 mov eax, 0x400000
@@ -58,6 +58,7 @@ smc = h.wrf(cpu, 2, t0, 4, 4106, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t0;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 822016, 819200))) {
 ic -= 14;
+cpu.exitSite = 0;
 xe = 822016;
 break run;
 }
@@ -77,6 +78,7 @@ r0 = -559087528;
 V.inlined[61] += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 822019, 819200))) {
 ic -= 13;
+cpu.exitSite = 1;
 xe = 822019;
 break run;
 }
@@ -87,7 +89,7 @@ const t9 = t8 & 1 && !(r4 & 3) ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu
 r4 = r4 + 4 | 0;
 if (t9 !== 4106) {
 ic -= 12;
-cpu.exitSite = 0;
+cpu.exitSite = 2;
 xe = t9;
 break run;
 }
@@ -114,6 +116,7 @@ smc = h.wrf(cpu, 2, t10, 4, 4116, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t10;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820960, 819200))) {
 ic -= 10;
+cpu.exitSite = 3;
 xe = 820960;
 break run;
 }
@@ -133,6 +136,7 @@ r0 = -559087561;
 V.inlined[58] += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820963, 819200))) {
 ic -= 9;
+cpu.exitSite = 4;
 xe = 820963;
 break run;
 }
@@ -143,7 +147,7 @@ const t16 = t15 & 1 && !(r4 & 3) ? m32[(t15 & -4096 | r4 & 4095) >>> 2] : h.rdf(
 r4 = r4 + 4 | 0;
 if (t16 !== 4116) {
 ic -= 8;
-cpu.exitSite = 1;
+cpu.exitSite = 5;
 xe = t16;
 break run;
 }
@@ -169,6 +173,7 @@ smc = h.wrf(cpu, 2, t17, 4, 4121, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t17;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821024, 819200))) {
 ic -= 7;
+cpu.exitSite = 6;
 xe = 821024;
 break run;
 }
@@ -181,6 +186,7 @@ r0 = -559087559;
 V.inlined[60] += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821027, 819200))) {
 ic -= 6;
+cpu.exitSite = 7;
 xe = 821027;
 break run;
 }
@@ -191,7 +197,7 @@ const t20 = t19 & 1 && !(r4 & 3) ? m32[(t19 & -4096 | r4 & 4095) >>> 2] : h.rdf(
 r4 = r4 + 4 | 0;
 if (t20 !== 4121) {
 ic -= 5;
-cpu.exitSite = 2;
+cpu.exitSite = 8;
 xe = t20;
 break run;
 }
@@ -226,6 +232,7 @@ smc = h.wrf(cpu, 2, t24, 4, 4128, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t24;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 822016, 819200))) {
 ic -= 3;
+cpu.exitSite = 9;
 xe = 822016;
 break run;
 }
@@ -245,6 +252,7 @@ r0 = -559087528;
 V.inlined[61] += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 822019, 819200))) {
 ic -= 2;
+cpu.exitSite = 10;
 xe = 822019;
 break run;
 }
@@ -255,7 +263,7 @@ const t33 = t32 & 1 && !(r4 & 3) ? m32[(t32 & -4096 | r4 & 4095) >>> 2] : h.rdf(
 r4 = r4 + 4 | 0;
 if (t33 !== 4128) {
 ic -= 1;
-cpu.exitSite = 3;
+cpu.exitSite = 11;
 xe = t33;
 break run;
 }
@@ -285,7 +293,7 @@ case 4096:
 pc = 0;
 continue run;
 }
-cpu.exitSite = 4;
+cpu.exitSite = 12;
 xe = xt;
 break run;
 }

@@ -1,4 +1,4 @@
-// vmi_interrupts: 16 instructions, 1 blocks, 3309 bytes of source
+// vmi_interrupts: 16 instructions, 1 blocks, 3400 bytes of source
 // 1000 e8 7b 74 0c 00 call 0xc8480
 // 1005 e8 96 74 0c 00 call 0xc84a0
 // 100a 89 c3 mov ebx, eax
@@ -58,6 +58,7 @@ smc = h.wrf(cpu, 2, t0, 4, 4101, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t0;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820352, 819200))) {
 ic -= 15;
+cpu.exitSite = 0;
 xe = 820352;
 break run;
 }
@@ -72,7 +73,7 @@ const t3 = t2 & 1 && !(r4 & 3) ? m32[(t2 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu
 r4 = r4 + 4 | 0;
 if (t3 !== 4101) {
 ic -= 13;
-cpu.exitSite = 0;
+cpu.exitSite = 1;
 xe = t3;
 break run;
 }
@@ -93,6 +94,7 @@ smc = h.wrf(cpu, 2, t4, 4, 4106, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t4;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820384, 819200))) {
 ic -= 12;
+cpu.exitSite = 2;
 xe = 820384;
 break run;
 }
@@ -109,7 +111,7 @@ const t9 = t8 & 1 && !(r4 & 3) ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu
 r4 = r4 + 4 | 0;
 if (t9 !== 4106) {
 ic -= 10;
-cpu.exitSite = 1;
+cpu.exitSite = 3;
 xe = t9;
 break run;
 }
@@ -133,6 +135,7 @@ smc = h.wrf(cpu, 2, t11, 4, 4118, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t11;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820416, 819200))) {
 ic -= 7;
+cpu.exitSite = 4;
 xe = 820416;
 break run;
 }
@@ -145,6 +148,7 @@ V.vif = !!t15;
 V.inlined[34] += 1;
 if (h.irq(cpu)) {
 ic -= 6;
+cpu.exitSite = 5;
 xe = 820419;
 break run;
 }
@@ -155,7 +159,7 @@ const t17 = t16 & 1 && !(r4 & 3) ? m32[(t16 & -4096 | r4 & 4095) >>> 2] : h.rdf(
 r4 = r4 + 4 | 0;
 if (t17 !== 4118) {
 ic -= 5;
-cpu.exitSite = 2;
+cpu.exitSite = 6;
 xe = t17;
 break run;
 }
@@ -176,6 +180,7 @@ smc = h.wrf(cpu, 2, t18, 4, 4123, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t18;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820320, 819200))) {
 ic -= 4;
+cpu.exitSite = 7;
 xe = 820320;
 break run;
 }
@@ -185,6 +190,7 @@ V.vif = !!1;
 V.inlined[31] += 1;
 if (h.irq(cpu)) {
 ic -= 3;
+cpu.exitSite = 8;
 xe = 820323;
 break run;
 }
@@ -195,7 +201,7 @@ const t21 = t20 & 1 && !(r4 & 3) ? m32[(t20 & -4096 | r4 & 4095) >>> 2] : h.rdf(
 r4 = r4 + 4 | 0;
 if (t21 !== 4123) {
 ic -= 2;
-cpu.exitSite = 3;
+cpu.exitSite = 9;
 xe = t21;
 break run;
 }
@@ -222,7 +228,7 @@ case 4096:
 pc = 0;
 continue run;
 }
-cpu.exitSite = 4;
+cpu.exitSite = 10;
 xe = xt;
 break run;
 }

@@ -1,4 +1,4 @@
-// vmi_iret_ports: 16 instructions, 1 blocks, 3859 bytes of source
+// vmi_iret_ports: 16 instructions, 1 blocks, 3950 bytes of source
 // 1000 ba fd 03 00 00 mov edx, 0x3fd
 // 1005 e8 76 77 0c 00 call 0xc8780
 // 100a 89 c3 mov ebx, eax
@@ -67,6 +67,7 @@ smc = h.wrf(cpu, 2, t0, 4, 4106, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t0;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821120, 819200))) {
 ic -= 14;
+cpu.exitSite = 0;
 xe = 821120;
 break run;
 }
@@ -81,6 +82,7 @@ r0 = t3;
 V.inlined[64] += 1;
 if (h.irq(cpu)) {
 ic -= 13;
+cpu.exitSite = 1;
 xe = 821123;
 break run;
 }
@@ -91,7 +93,7 @@ const t5 = t4 & 1 && !(r4 & 3) ? m32[(t4 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu
 r4 = r4 + 4 | 0;
 if (t5 !== 4106) {
 ic -= 12;
-cpu.exitSite = 0;
+cpu.exitSite = 2;
 xe = t5;
 break run;
 }
@@ -116,6 +118,7 @@ smc = h.wrf(cpu, 2, t7, 4, 4123, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t7;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821312, 819200))) {
 ic -= 8;
+cpu.exitSite = 3;
 xe = 821312;
 break run;
 }
@@ -132,6 +135,7 @@ r0 = -559087550;
 V.inlined[70] += 1;
 if (h.vmiLeave(V)) {
 ic -= 7;
+cpu.exitSite = 4;
 xe = 821315;
 break run;
 }
@@ -142,7 +146,7 @@ const t12 = t11 & 1 && !(r4 & 3) ? m32[(t11 & -4096 | r4 & 4095) >>> 2] : h.rdf(
 r4 = r4 + 4 | 0;
 if (t12 !== 4123) {
 ic -= 6;
-cpu.exitSite = 1;
+cpu.exitSite = 5;
 xe = t12;
 break run;
 }
@@ -172,6 +176,7 @@ smc = h.wrf(cpu, 2, t16, 4, 4130, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t16;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 819360, 819200))) {
 ic -= 4;
+cpu.exitSite = 6;
 xe = 819360;
 break run;
 }
@@ -211,6 +216,7 @@ lb = cpu.lb;
 V.inlined[1] += 1;
 if (MEM.codeEpoch !== ep) {
 ic -= 3;
+cpu.exitSite = 7;
 xe = 819363;
 break run;
 }
@@ -221,7 +227,7 @@ const t19 = t18 & 1 && !(r4 & 3) ? m32[(t18 & -4096 | r4 & 4095) >>> 2] : h.rdf(
 r4 = r4 + 4 | 0;
 if (t19 !== 4130) {
 ic -= 2;
-cpu.exitSite = 2;
+cpu.exitSite = 8;
 xe = t19;
 break run;
 }
@@ -236,7 +242,7 @@ const t20 = tlb[1];
 const t21 = t20 & 1 ? m32[(t20 & -4096 | 40) >>> 2] : h.rdf(cpu, 3, 4136, 4, i0 + ic - (LEFT[ip] + 1));
 if (!(t21 === 820448 && ((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820448, 819200)))) {
 ic -= 1;
-cpu.exitSite = 3;
+cpu.exitSite = 9;
 xe = t21;
 break run;
 }
@@ -274,7 +280,7 @@ lres = cpu.lres;
 la = cpu.la;
 lb = cpu.lb;
 V.inlined[35] += 1;
-cpu.exitSite = 4;
+cpu.exitSite = 10;
 xe = cpu.eip;
 break run;
 }

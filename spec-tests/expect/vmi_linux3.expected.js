@@ -1,4 +1,4 @@
-// vmi_linux3: 20 instructions, 1 blocks, 4455 bytes of source
+// vmi_linux3: 20 instructions, 1 blocks, 4546 bytes of source
 // 1000 b8 01 00 00 00 mov eax, 0x1
 // 1005 e8 16 7a 0c 00 call 0xc8a20
 // 100a b8 03 50 00 00 mov eax, 0x5003
@@ -62,6 +62,7 @@ smc = h.wrf(cpu, 2, t0, 4, 4106, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t0;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821792, 819200))) {
 ic -= 18;
+cpu.exitSite = 0;
 xe = 821792;
 break run;
 }
@@ -81,6 +82,7 @@ r0 = -559087543;
 V.inlined[61] += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821795, 819200))) {
 ic -= 17;
+cpu.exitSite = 1;
 xe = 821795;
 break run;
 }
@@ -91,7 +93,7 @@ const t9 = t8 & 1 && !(r4 & 3) ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu
 r4 = r4 + 4 | 0;
 if (t9 !== 4106) {
 ic -= 16;
-cpu.exitSite = 0;
+cpu.exitSite = 2;
 xe = t9;
 break run;
 }
@@ -120,6 +122,7 @@ smc = h.wrf(cpu, 2, t10, 4, 4126, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t10;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820672, 819200))) {
 ic -= 12;
+cpu.exitSite = 3;
 xe = 820672;
 break run;
 }
@@ -147,7 +150,7 @@ const t18 = t17 & 1 && !(r4 & 3) ? m32[(t17 & -4096 | r4 & 4095) >>> 2] : h.rdf(
 r4 = r4 + 4 | 0;
 if (t18 !== 4126) {
 ic -= 10;
-cpu.exitSite = 1;
+cpu.exitSite = 4;
 xe = t18;
 break run;
 }
@@ -170,6 +173,7 @@ smc = h.wrf(cpu, 2, t19, 4, 4141, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t19;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 819904, 819200))) {
 ic -= 7;
+cpu.exitSite = 5;
 xe = 819904;
 break run;
 }
@@ -195,7 +199,7 @@ const t26 = t25 & 1 && !(r4 & 3) ? m32[(t25 & -4096 | r4 & 4095) >>> 2] : h.rdf(
 r4 = r4 + 4 | 0;
 if (t26 !== 4141) {
 ic -= 5;
-cpu.exitSite = 2;
+cpu.exitSite = 6;
 xe = t26;
 break run;
 }
@@ -225,6 +229,7 @@ smc = h.wrf(cpu, 2, t30, 4, 4148, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t30;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821792, 819200))) {
 ic -= 3;
+cpu.exitSite = 7;
 xe = 821792;
 break run;
 }
@@ -244,6 +249,7 @@ r0 = -559087543;
 V.inlined[61] += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821795, 819200))) {
 ic -= 2;
+cpu.exitSite = 8;
 xe = 821795;
 break run;
 }
@@ -254,7 +260,7 @@ const t39 = t38 & 1 && !(r4 & 3) ? m32[(t38 & -4096 | r4 & 4095) >>> 2] : h.rdf(
 r4 = r4 + 4 | 0;
 if (t39 !== 4148) {
 ic -= 1;
-cpu.exitSite = 3;
+cpu.exitSite = 9;
 xe = t39;
 break run;
 }
@@ -284,7 +290,7 @@ case 4096:
 pc = 0;
 continue run;
 }
-cpu.exitSite = 4;
+cpu.exitSite = 10;
 xe = xt;
 break run;
 }

@@ -1,4 +1,4 @@
-// vmi_page_tables: 34 instructions, 1 blocks, 7303 bytes of source
+// vmi_page_tables: 34 instructions, 1 blocks, 7445 bytes of source
 // 1000 b8 03 50 00 00 mov eax, 0x5003
 // 1005 ba 00 80 00 00 mov edx, 0x8000
 // 100a e8 91 75 0c 00 call 0xc85a0
@@ -71,6 +71,7 @@ smc = h.wrf(cpu, 2, t0, 4, 4111, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t0;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820640, 819200))) {
 ic -= 31;
+cpu.exitSite = 0;
 xe = 820640;
 break run;
 }
@@ -97,7 +98,7 @@ const t7 = t6 & 1 && !(r4 & 3) ? m32[(t6 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu
 r4 = r4 + 4 | 0;
 if (t7 !== 4111) {
 ic -= 29;
-cpu.exitSite = 0;
+cpu.exitSite = 1;
 xe = t7;
 break run;
 }
@@ -119,6 +120,7 @@ smc = h.wrf(cpu, 2, t8, 4, 4121, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t8;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820672, 819200))) {
 ic -= 27;
+cpu.exitSite = 2;
 xe = 820672;
 break run;
 }
@@ -139,7 +141,7 @@ const t15 = t14 & 1 && !(r4 & 3) ? m32[(t14 & -4096 | r4 & 4095) >>> 2] : h.rdf(
 r4 = r4 + 4 | 0;
 if (t15 !== 4121) {
 ic -= 25;
-cpu.exitSite = 1;
+cpu.exitSite = 3;
 xe = t15;
 break run;
 }
@@ -162,6 +164,7 @@ smc = h.wrf(cpu, 2, t16, 4, 4136, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t16;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820704, 819200))) {
 ic -= 22;
+cpu.exitSite = 4;
 xe = 820704;
 break run;
 }
@@ -189,7 +192,7 @@ const t24 = t23 & 1 && !(r4 & 3) ? m32[(t23 & -4096 | r4 & 4095) >>> 2] : h.rdf(
 r4 = r4 + 4 | 0;
 if (t24 !== 4136) {
 ic -= 20;
-cpu.exitSite = 2;
+cpu.exitSite = 5;
 xe = t24;
 break run;
 }
@@ -212,6 +215,7 @@ smc = h.wrf(cpu, 2, t25, 4, 4151, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t25;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820832, 819200))) {
 ic -= 17;
+cpu.exitSite = 6;
 xe = 820832;
 break run;
 }
@@ -244,7 +248,7 @@ const t38 = t37 & 1 && !(r4 & 3) ? m32[(t37 & -4096 | r4 & 4095) >>> 2] : h.rdf(
 r4 = r4 + 4 | 0;
 if (t38 !== 4151) {
 ic -= 15;
-cpu.exitSite = 3;
+cpu.exitSite = 7;
 xe = t38;
 break run;
 }
@@ -276,6 +280,7 @@ smc = h.wrf(cpu, 2, t42, 4, 4168, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t42;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820736, 819200))) {
 ic -= 11;
+cpu.exitSite = 8;
 xe = 820736;
 break run;
 }
@@ -309,7 +314,7 @@ const t51 = t50 & 1 && !(r4 & 3) ? m32[(t50 & -4096 | r4 & 4095) >>> 2] : h.rdf(
 r4 = r4 + 4 | 0;
 if (t51 !== 4168) {
 ic -= 9;
-cpu.exitSite = 4;
+cpu.exitSite = 9;
 xe = t51;
 break run;
 }
@@ -331,6 +336,7 @@ smc = h.wrf(cpu, 2, t52, 4, 4178, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t52;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820960, 819200))) {
 ic -= 7;
+cpu.exitSite = 10;
 xe = 820960;
 break run;
 }
@@ -350,6 +356,7 @@ r0 = -559087561;
 V.inlined[58] += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820963, 819200))) {
 ic -= 6;
+cpu.exitSite = 11;
 xe = 820963;
 break run;
 }
@@ -360,7 +367,7 @@ const t58 = t57 & 1 && !(r4 & 3) ? m32[(t57 & -4096 | r4 & 4095) >>> 2] : h.rdf(
 r4 = r4 + 4 | 0;
 if (t58 !== 4178) {
 ic -= 5;
-cpu.exitSite = 5;
+cpu.exitSite = 12;
 xe = t58;
 break run;
 }
@@ -387,6 +394,7 @@ smc = h.wrf(cpu, 2, t59, 4, 4188, i0 + ic - (LEFT[ip] + 1)) !== ep;
 r4 = t59;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820992, 819200))) {
 ic -= 3;
+cpu.exitSite = 13;
 xe = 820992;
 break run;
 }
@@ -406,6 +414,7 @@ r0 = -559087560;
 V.inlined[59] += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820995, 819200))) {
 ic -= 2;
+cpu.exitSite = 14;
 xe = 820995;
 break run;
 }
@@ -416,7 +425,7 @@ const t65 = t64 & 1 && !(r4 & 3) ? m32[(t64 & -4096 | r4 & 4095) >>> 2] : h.rdf(
 r4 = r4 + 4 | 0;
 if (t65 !== 4188) {
 ic -= 1;
-cpu.exitSite = 6;
+cpu.exitSite = 15;
 xe = t65;
 break run;
 }
@@ -446,7 +455,7 @@ case 4096:
 pc = 0;
 continue run;
 }
-cpu.exitSite = 7;
+cpu.exitSite = 16;
 xe = xt;
 break run;
 }

@@ -116,8 +116,11 @@ class RegionEmitter {
       link = this.out.exitEips.indexOf(t);
       if (link < 0) { link = this.out.exitEips.length; this.out.exitEips.push(t); }
     }
-    // an indirect jump (ret, jmp reg) tells the dispatcher its site, for the per-site target cache
-    return exitTo(target, link, skipped, indirect ? this.out.sites++ : undefined);
+    // an indirect jump (ret, jmp reg) tells the dispatcher its site, for the per-site target cache; so does
+    // an exit to a fixed EIP on another page: it cannot be chained (the link would skip the check that the
+    // page still maps the same frame), but the site cache makes that check and spares the lookup
+    const site = indirect || (t !== undefined && link < 0);
+    return exitTo(target, link, skipped, site ? this.out.sites++ : undefined);
   }
 
   /** Continue at `target`: a block of the region, the dispatch case, or an exit. */

@@ -716,3 +716,28 @@ describe('helpers that let translated code go on', () => {
   });
 });
 
+describe('exits to another page', () => {
+  it('a call to a function on another page goes through the per-site cache, not a lookup (samePlace checks its mapping)', () => {
+    const code = nasm(`
+      mov ecx, 500
+    top:
+      call far_fn
+      dec ecx
+      jnz top
+      jmp $
+      times 0x2000 - ($ - $$) nop
+    far_fn:
+      inc eax
+      ret`);
+    const { b, e } = machine(code, { threshold: 0 });
+    e.run(200);
+    const lookups = e.stats.hits + e.stats.misses;
+    e.run(1800);
+    const ref = interpreted(code, 2000);
+    expect(final(b)).toEqual(final(ref));
+    // each pass leaves twice (the call to the other page, the ret back): both through their sites
+    expect(e.stats.hits + e.stats.misses - lookups).toBeLessThan(10);
+    expect(e.stats.siteHits).toBeGreaterThan(700);
+  });
+});
+
