@@ -12,7 +12,9 @@
  * Chaining. A region's exit to a fixed EIP on its own page is linked, the
  * first time it is taken, to the translation found there; the region then
  * returns its successor itself and the lookup is skipped. An indirect jump
- * (ret, jmp reg) names its site instead, and each site remembers the
+ * (ret, jmp reg) names its site instead, and so does an exit to a fixed EIP
+ * on another page (a call into another page of the kernel: a link would
+ * skip the check that the page still maps the same frame); each site remembers the
  * translation its target had last time; it is reused only while that
  * translation is valid and its entry page still maps the same frame in the
  * same mode (`samePlace`).
