@@ -272,7 +272,7 @@ const ud2: Exec = () => {
 const nothing: Exec = () => {};
 
 const seg = { end: true, fault: true, external: true };
-/** loads of DS, ES, FS, GS (and mov to any of them) may let translated code go on (RowSpec.segLoad) */
+/** loads of DS, ES, FS, GS may let translated code go on (RowSpec.segLoad; the mov row also loads SS, which never does) */
 const dataSeg = { ...seg, segLoad: true };
 const sys = { fault: true, opaque: true, external: true };
 /**

@@ -22,11 +22,11 @@
  *
  * Called by region emission (region.ts), once per instruction, in order.
  */
-import { Seg, type Instr } from '../../isa/instr.ts';
+import type { Instr } from '../../isa/instr.ts';
 import type { Row } from '../../isa/table.ts';
 import { K, Sz } from '../../isa/operands.ts';
 import { ARITH } from '../../isa/eflags.ts';
-import { endsBlock } from '../region/discover.ts';
+import { endsBlock, goesOnAfterSegmentLoad } from '../region/discover.ts';
 import type { EmitOps } from './emit-ops.ts';
 import { cpuField, cpuReg, hostFn, local, reg, reloadFlags, spillFlags } from './abi.ts';
 import { callInterpreterForm, epochCheck, faultPoint, helperCall, smcCheck, syncInstructions } from './statements.ts';
@@ -177,11 +177,6 @@ function emitClaimedCall(i: Instr, claim: ClaimedCall, site: InstrSite): InstrCo
   return { stmts: code, transferred: claim.transfers, savesEsp: true, how: 'replaced' };
 }
 
-/** Does translated code go on after this segment load (RowSpec.segLoad; never after a load of SS)? */
-function goesOnAfterSegmentLoad(i: Instr): boolean {
-  return !!i.row.segLoad && !(i.row.operands.some((o) => o.kind === K.S) && i.reg === Seg.SS);
-}
-
 /** A helper row, or a semantic row run in its interpreter form: state written back around the call. */
 function emitHelperCall(i: Instr, site: InstrSite, reason: HelperReason): InstrCode {
   const { ops } = site;
@@ -191,7 +186,7 @@ function emitHelperCall(i: Instr, site: InstrSite, reason: HelperReason): InstrC
   ops.flags = { lz: null, last: null };
   // a helper that may change what the region relies on goes back to the dispatcher; a data segment
   // load only when the segments are no longer flat to the TLB's ceiling (the engine looks at them then)
-  const goesOn = goesOnAfterSegmentLoad(i) && !!i.row.exec;
+  const goesOn = goesOnAfterSegmentLoad(i);
   const leaves = (endsBlock(i) && !goesOn) || !i.row.exec;
   if (goesOn) stmts.push(ifStmt(unary('!', call(hostFn('stillFlat'), [local('cpu')])), site.exitTo(cpuField('eip'))));
   // a rep string instruction that stopped after a chunk (semantics/families/string.ts REP_CHUNK) resumes from the dispatcher

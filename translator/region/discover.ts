@@ -37,7 +37,7 @@ import { Fault } from '../../isa/faults.ts';
 import { Access } from '../../cpu/mmu.ts';
 import { decode, type CodeSource } from '../../isa/decoder.ts';
 import { TABLE } from '../../semantics/table.ts';
-import type { Instr } from '../../isa/instr.ts';
+import { Seg, type Instr } from '../../isa/instr.ts';
 import { K } from '../../isa/operands.ts';
 
 /** How much code one region may hold. */
@@ -206,6 +206,15 @@ export function endsBlock(i: Instr): boolean {
   return !!i.row.end || !!i.row.opaque;
 }
 
+/**
+ * Does translated code go on after this segment load (RowSpec.segLoad), the
+ * segments permitting? Never after a load of SS: `mov ss` shares its row
+ * with the data segments, `pop ss` has none.
+ */
+export function goesOnAfterSegmentLoad(i: Instr): boolean {
+  return !!i.row.segLoad && !(i.row.operands.some((o) => o.kind === K.S) && i.reg === Seg.SS);
+}
+
 /** Does the instruction name its destination (a relative branch, call or jump)? */
 export function hasStaticTarget(i: Instr): boolean {
   return i.row.operands.some((o) => o.kind === K.J);
@@ -221,7 +230,7 @@ function successors(i: Instr, peek32: Peek32, inRegion: (eip: number) => boolean
   // where a call returns to: reached by the callee's ret, an indirect jump the region can take in place
   if (i.row.flow === 'call') targets.push(i.next);
   // a data segment load: translated code may go on after it (emit/instr.ts)
-  if (i.row.segLoad) targets.push(i.next);
+  if (goesOnAfterSegmentLoad(i)) targets.push(i.next);
   // jmp [table + reg*4]: the table's entries are likely targets
   if (i.row.flow === 'jump' && i.mod !== 3 && i.mod >= 0 && i.base < 0 && i.index >= 0 && i.scale === 2 && i.opsize === 4) {
     for (let k = 0; k < JUMP_TABLE_HINTS; k++) {
