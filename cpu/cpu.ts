@@ -22,7 +22,7 @@
  * Both engines, the machine and the VMI ROM build on this class.
  */
 import { readEflags, materialize, computeLazy, conditionOf, type FlagState } from './flags.ts';
-import { ARITH, CC_READS, FIXED_ONE, testCC, VM, IOPL, AC } from '../isa/eflags.ts';
+import { ARITH, CC_READS, FIXED_ONE, testCC, VM, IOPL, AC, TF, RF } from '../isa/eflags.ts';
 import { Fault, Vec } from '../isa/faults.ts';
 import type { PhysicalMemory } from './memory.ts';
 import { Mmu, CR0_PE, CR0_ET, CR0_AM, type PagingControl } from './mmu.ts';
@@ -419,6 +419,17 @@ export class Cpu implements FlagState, PagingControl {
     if (this.cpl === 3 && lin & (size - 1) && this.alignmentChecked()) throw new Fault(Vec.AC, 0);
     if (this.bpWrite !== 0) noteDataAccess(this, lin, size, write);
     return lin;
+  }
+
+  /**
+   * Must the interpreter run the next instruction, whatever is translated:
+   * single-stepping (TF raises #DB after each instruction), RF, alignment
+   * checks (translated accesses do not check alignment), armed breakpoints
+   * (checked per instruction and access), or a debug shadow? The engine asks
+   * between regions, and translated code after a far transfer it goes on from.
+   */
+  interpreterOnly(): boolean {
+    return (this.eflags & (TF | RF)) !== 0 || this.alignmentChecked() || (this.bpExec | this.bpWrite) !== 0 || this.debugShadow;
   }
 
   /** #AC is raised for misaligned accesses at CPL 3 when both CR0.AM and EFLAGS.AC are set. */

@@ -74,6 +74,14 @@ export interface RowSpec extends RowBehaviour {
    * and the interrupt shadow). The next instruction starts a block.
    */
   segLoad?: boolean;
+  /**
+   * A far transfer (iret, far ret, jmp, call) that ends its block but not,
+   * by itself, the region: where it left the segment registers, the paging
+   * and the NMI blocking as they were, and no interrupt or single step is
+   * due, translated code goes on at its target if the region holds it
+   * (translator/emit/instr.ts).
+   */
+  goesOnInMode?: boolean;
   /** may raise an exception other than a fault of its memory operand */
   fault?: boolean;
   /** needs CPL 0 (#GP(0) otherwise) */

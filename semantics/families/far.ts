@@ -246,7 +246,7 @@ const farMp: (call: boolean) => Exec = (call) => (cpu, i, o) => {
   farTransfer(cpu, selector, offset, call, i.opsize, i.next);
 };
 
-const far = { end: true, fault: true, external: true };
+const far = { end: true, fault: true, external: true, goesOnInMode: true };
 
 export const rows: RowSpec[] = [
   { op: '9A', mn: 'call', args: 'Ap', exec: farAp(true), ...far, flow: 'call' },

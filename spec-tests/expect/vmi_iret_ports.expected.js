@@ -1,4 +1,4 @@
-// vmi_iret_ports: 16 instructions, 1 blocks, 3950 bytes of source
+// vmi_iret_ports: 16 instructions, 1 blocks, 4161 bytes of source
 // 1000 ba fd 03 00 00 mov edx, 0x3fd
 // 1005 e8 76 77 0c 00 call 0xc8780
 // 100a 89 c3 mov ebx, eax
@@ -248,6 +248,7 @@ break run;
 }
 ip = 15;
 sp0 = r4;
+const t22 = h.modeStamp(cpu);
 R[0] = r0;
 R[1] = r1;
 R[2] = r2;
@@ -280,8 +281,25 @@ lres = cpu.lres;
 la = cpu.la;
 lb = cpu.lb;
 V.inlined[35] += 1;
+if (MEM.codeEpoch === ep && h.goesOnAfterTransfer(cpu, t22)) {
+const t23 = cpu.eip | 0;
+xt = t23;
+pc = -1;
+continue run;
+}
 cpu.exitSite = 10;
 xe = cpu.eip;
+break run;
+}
+case -1:
+{
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+}
+cpu.exitSite = 11;
+xe = xt;
 break run;
 }
 }

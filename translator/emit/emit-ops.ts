@@ -118,8 +118,8 @@ export class EmitOps implements Ops<Expr> {
     return e.type === 'Identifier' && this.int32.has(e.name);
   }
 
-  /** Bind an expression to a new temporary even if it is an identifier (snapshots a register). */
-  private snapshot(e: Expr): Expr {
+  /** Bind an expression to a new temporary even if it is an identifier (snapshots a register or a field). */
+  snapshot(e: Expr): Expr {
     if (litValue(e) !== undefined) return e;
     const name = tempName(this.temp++);
     this.out.push(decl('const', name, e));

@@ -17,6 +17,10 @@ import { deliverableInterrupt } from '../../cpu/interrupts.ts';
 import { checkpoint, type Checkpoint } from '../../runtime/state.ts';
 
 
+function modeStamp(cpu: Cpu): number {
+  return 2 * (cpu.segEpoch + cpu.mmu.flushes) + (cpu.nmiBlocked ? 1 : 0);
+}
+
 /** The interpreter's operations on each CPU, made once (helpers run through them). */
 const opsByCpu = new WeakMap<Cpu, InterpOps>();
 function opsOf(cpu: Cpu): InterpOps {
@@ -90,6 +94,26 @@ export const H = {
 
   /** an inlined VMI call reporting itself to the profiler (vmirom/profile-hooks.ts; emitted only when profiling) */
   vmiSite: (v: VcpuVmi, slot: number, ebp: number, esp: number): void => v.rom.profile?.inlined(v, slot, ebp >>> 0, esp >>> 0),
+
+  /**
+   * What a far transfer may change that a translation relies on or the
+   * engine must see at once, as one number: it moves when a segment register
+   * is loaded with something new (segEpoch), the TLB is flushed (a CR3 load,
+   * a task switch) or NMIs are unblocked (an iret: one waiting is taken right
+   * after it). The counters only grow, so twice their sum moves by 2 or more
+   * when either does, and the blocking bit below it by exactly 1.
+   */
+  modeStamp,
+
+  /**
+   * After a far transfer (iret, a far ret, jmp or call; the VMI ROM's IRET):
+   * may translated code go on at the new EIP, inside its region? Only if it
+   * left the mode as it was (`modeStamp` taken before it), and nothing the
+   * engine does between regions is due: an interrupt to take, or an
+   * instruction only the interpreter may run.
+   */
+  goesOnAfterTransfer: (cpu: Cpu, stamp: number): boolean =>
+    modeStamp(cpu) === stamp && !cpu.interpreterOnly() && deliverableInterrupt(cpu) < 0,
 
   /** Would the CPU take an external interrupt now (cpu/interrupts.ts)? */
   irq: (cpu: Cpu): boolean => deliverableInterrupt(cpu) >= 0,

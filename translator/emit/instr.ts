@@ -28,9 +28,9 @@ import { K, Sz } from '../../isa/operands.ts';
 import { ARITH } from '../../isa/eflags.ts';
 import { endsBlock, goesOnAfterSegmentLoad } from '../region/discover.ts';
 import type { EmitOps } from './emit-ops.ts';
-import { cpuField, cpuReg, hostFn, local, reg, reloadFlags, spillFlags } from './abi.ts';
+import { CODE_EPOCH, cpuField, cpuReg, hostFn, local, memoryField, reg, reloadFlags, spillFlags } from './abi.ts';
 import { callInterpreterForm, epochCheck, faultPoint, helperCall, smcCheck, syncInstructions } from './statements.ts';
-import { assign, bin, call, ifStmt, num, unary, type Expr, type Stmt } from './ast.ts';
+import { assign, bin, call, ifStmt, logical, num, unary, type Expr, type Stmt } from './ast.ts';
 
 /** Why an instruction is not inlined. */
 export type HelperReason =
@@ -182,8 +182,15 @@ function emitHelperCall(i: Instr, site: InstrSite, reason: HelperReason): InstrC
   const { ops } = site;
   ops.regsRead = 0xff;
   ops.regsWritten = 0xff;
-  const stmts = helperCall(i.row.exec ? 'exec' : 'interp', site.ip, site.left[site.ip], i.next);
+  // a far transfer notes the mode first, to go on in the region if it stays in it (host.ts goesOnAfterTransfer)
+  ops.out = [];
+  const stamp = i.row.goesOnInMode ? ops.snapshot(call(hostFn('modeStamp'), [local('cpu')])) : undefined;
+  const stmts = [...ops.out, ...helperCall(i.row.exec ? 'exec' : 'interp', site.ip, site.left[site.ip], i.next)];
   ops.flags = { lz: null, last: null };
+  if (stamp) {
+    ops.out = stmts;
+    ops.if_(sameModeAfterTransfer(stamp), () => ops.jump(bin('|', cpuField('eip'), num(0)), 4));
+  }
   // a helper that may change what the region relies on goes back to the dispatcher; a data segment
   // load only when the segments are no longer flat to the TLB's ceiling (the engine looks at them then)
   const goesOn = goesOnAfterSegmentLoad(i);
@@ -193,6 +200,16 @@ function emitHelperCall(i: Instr, site: InstrSite, reason: HelperReason): InstrC
   if (!leaves && i.row.string && i.rep) stmts.push(ifStmt(bin('!==', cpuField('eip'), num(i.next)), site.exitTo(cpuField('eip'))));
   stmts.push(...(leaves ? site.exitTo(cpuField('eip')) : [epochCheck(site.exitTo(num(i.next)))]));
   return { stmts, transferred: leaves, savesEsp: true, how: reason };
+}
+
+/**
+ * After a far transfer: did it leave the mode the region was made for as it
+ * was (`stamp` from h.modeStamp before it), with nothing due between
+ * regions, and no write to translated code? Then its target, if the region
+ * holds it, goes on in place (a same-ring iret back into a loop).
+ */
+export function sameModeAfterTransfer(stamp: Expr): Expr {
+  return logical('&&', bin('===', memoryField(CODE_EPOCH), local('epoch')), call(hostFn('goesOnAfterTransfer'), [local('cpu'), stamp]));
 }
 
 /**

@@ -741,3 +741,62 @@ describe('exits to another page', () => {
   });
 });
 
+
+describe('far transfers that stay in the mode', () => {
+  /** a loop that returns to its own next instruction through an iret (or a far ret) each pass */
+  const loopThrough = (transfer: 'iretd' | 'retf') => nasm(`
+      mov ecx, 500
+    top:
+      ${transfer === 'iretd' ? 'pushfd' : ''}
+      push cs
+      push back
+      ${transfer}
+    back:
+      add eax, ecx
+      dec ecx
+      jnz top
+      jmp $`);
+
+  for (const transfer of ['iretd', 'retf'] as const) {
+    it(`${transfer} back to the same ring goes on inside the region, as the interpreter runs it`, () => {
+      const code = loopThrough(transfer);
+      const { b, e } = machine(code, { threshold: 0 });
+      e.run(4000);
+      expect(final(b)).toEqual(final(interpreted(code, 4000)));
+      expect(b.cpu.regs[0]).toBe((500 * 501) / 2);
+      // each pass left the region at the transfer before (500 region runs and more)
+      expect(e.stats.regionRuns).toBeLessThan(50);
+    });
+  }
+
+  it('an iret that sets IF with an interrupt pending leaves for it right after, as the interpreter', () => {
+    const code = nasm(`
+      mov ecx, 500
+    top:
+      pushfd
+      or dword [esp], 0x200
+      push cs
+      push back
+      iretd
+    back:
+      cli
+      dec ecx
+      jnz top
+      jmp $`);
+    // the interrupt is raised once 2,000 instructions have run (IF is clear then, but for a moment after each iret)
+    const bus = (x: World) => {
+      let taken = false;
+      x.cpu.bus = {
+        portRead: () => 0, portWrite: () => {},
+        pendingInterrupt: () => (!taken && x.cpu.instructions >= 2000 ? 0x20 : -1), ackInterrupt: () => { taken = true; },
+      };
+    };
+    const { b, e } = machine(code, { threshold: 0 }, bus);
+    e.run(4000);
+    const ref = interpreted(code, 4000, bus);
+    expect(b.cpu.eip >>> 0).toBe(handlerAt(0x20));
+    expect(final(b)).toEqual(final(ref));
+    // taken at the first instruction boundary with IF set: the cli after the iret is where it returns to
+    expect(b.cpu.read(Seg.SS, b.cpu.regs[4], 4)).toBe(0x1000 + code.indexOf(0xfa));
+  });
+});

@@ -26,7 +26,6 @@ import type { Cpu } from '../../cpu/cpu.ts';
 import type { Interpreter } from '../../runtime/interpreter.ts';
 import { Fault } from '../../isa/faults.ts';
 import { deliverFault } from '../../cpu/interrupts.ts';
-import { RF, TF } from '../../isa/eflags.ts';
 import type { HostDebug } from '../../cpu/debug.ts';
 import { DEFAULT_LIMITS, endsBlock } from '../region/discover.ts';
 import { RegionCompiler, type CompileStats } from '../compile/pipeline.ts';
@@ -133,12 +132,9 @@ export class Engine {
       if (stop !== undefined && stop()) break;
       if (this.interp.checkInterrupts()) { t = undefined; straightOn = false; }
       if (cpu.halted) break;
-      // single-stepping (TF) is the interpreter's: it raises #DB after each instruction;
-      // so is alignment checking (#AC at CPL 3): translated accesses do not check alignment;
-      // so are armed breakpoints and RF (cpu/debug.ts): the interpreter checks each instruction and access
-      // and a host debugger's single step (cpu/debug.ts HostDebug; its watchpoints arm bpWrite)
-      if (cpu.eflags & (TF | RF) || cpu.alignmentChecked() || (cpu.bpExec | cpu.bpWrite) !== 0 || cpu.debugShadow
-        || (cpu.hostDebug !== null && this.hostDebugHolds(cpu.hostDebug))) t = undefined;
+      // single-stepping, RF, alignment checks, armed breakpoints (cpu.interpreterOnly) are the interpreter's,
+      // and so is a host debugger's single step (cpu/debug.ts HostDebug; its watchpoints arm bpWrite)
+      if (cpu.interpreterOnly() || (cpu.hostDebug !== null && this.hostDebugHolds(cpu.hostDebug))) t = undefined;
       // regions are looked up, and heat counted, only where a block starts (after a block's last
       // instruction, an interrupt or a fault): inside a block the region of its start covers the
       // address, and a lookup per interpreted instruction was a third of the interpreter's time

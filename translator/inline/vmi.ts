@@ -79,7 +79,7 @@ import type { VcpuVmi } from '../../vmirom/state.ts';
 import { hasStaticTarget, peekOf, type CompileLimits } from '../region/discover.ts';
 import type { EmitContext, EmitOps } from '../emit/emit-ops.ts';
 import { ProbeOps } from '../emit/probe-ops.ts';
-import type { CallSite, ClaimedCall } from '../emit/instr.ts';
+import { sameModeAfterTransfer, type CallSite, type ClaimedCall } from '../emit/instr.ts';
 import { fetchFrame } from '../emit/host.ts';
 import { ALL_REGS, CODE_EPOCH, cpuField, hostFn, local, memoryField, param, reload, spill, vmiField, type FactoryArgs } from '../emit/abi.ts';
 import { Reg } from '../../isa/instr.ts';
@@ -234,6 +234,8 @@ class InlinedVmiCall implements ClaimedCall {
     o.polled = false;
     o.refetches = false;
     o.yields = false;
+    // IRET, SYSEXIT: the mode is noted first, to go on in the region if they stay in it
+    const stamp = this.call.conv.jump ? o.snapshot(call(hostFn('modeStamp'), [local('cpu')])) : undefined;
     if (SHARED_CALLS[this.call.call].sem) {
       o.clockSync = at.syncInstructions(1);
       invokeSem(o, this.call);
@@ -243,9 +245,14 @@ class InlinedVmiCall implements ClaimedCall {
     }
     o.out.push(assign(index(vmiField('inlined'), num(CALL_NAMES.indexOf(this.call.call))), num(1), '+='));
     this.emitProfile(o);
-    // IRET, SYSEXIT: the region leaves for wherever they went, in whatever mode they left; an indirect exit, whose
-    // per-site target the engine takes only when it is right for the new CS:EIP and mode
-    if (this.call.conv.jump) { o.out.push(...at.exitAfter(1, cpuField('eip'), true)); return; }
+    // IRET, SYSEXIT: where they stayed in the region's mode (a same-ring iret) and the region holds the target,
+    // it goes on there; else the region leaves for wherever they went, in whatever mode they left: an indirect
+    // exit, whose per-site target the engine takes only when it is right for the new CS:EIP and mode
+    if (stamp) {
+      o.if_(sameModeAfterTransfer(stamp), () => o.jump(bin('|', cpuField('eip'), num(0)), 4));
+      o.out.push(...at.exitAfter(1, cpuField('eip'), true));
+      return;
+    }
     // a function that wrote translated code (none does yet) leaves at the slot's ret
     if (!SHARED_CALLS[this.call.call].sem) o.out.push(ifStmt(bin('!==', memoryField(CODE_EPOCH), local('epoch')), at.exitAfter(1, num(ret))));
     // after a TLB flush or an address-space switch the slot's ret is fetched afresh: from the ROM still?
