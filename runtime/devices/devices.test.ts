@@ -267,11 +267,11 @@ describe('CMOS RTC', () => {
   });
 });
 
-function apicWith(clock: FakeClock, ipis: [number, number][] = []): LocalApic {
+function apicWith(clock: FakeClock, ipis: [number, number][] = [], kicks = { n: 0 }): LocalApic {
   const host: ApicHost = {
     now: () => clock.now(), frequency: clock.frequency,
     schedule: (at, fire) => clock.schedule(at, fire), cancel: (h) => clock.cancel(h),
-    sendIpi: (_f, lo, hi) => { ipis.push([lo, hi]); }, kick: () => {},
+    sendIpi: (_f, lo, hi) => { ipis.push([lo, hi]); }, kick: () => { kicks.n++; },
   };
   const a = new LocalApic(0, host);
   a.write(ApicReg.SVR, 0x1ff);
@@ -279,6 +279,27 @@ function apicWith(clock: FakeClock, ipis: [number, number][] = []): LocalApic {
 }
 
 describe('local APIC', () => {
+  it('asks the vCPU to look for interrupts only where one may have become deliverable (EOI, lowered TPR)', () => {
+    const kicks = { n: 0 };
+    const a = apicWith(new FakeClock(), [], kicks);
+    a.write(ApicReg.TPR, 0x40);
+    a.raise(0x30);
+    expect(a.pending()).toBe(-1);
+    const before = kicks.n;
+    // nothing in service, the same or a higher priority: nothing can change
+    a.write(ApicReg.EOI, 0);
+    a.write(ApicReg.TPR, 0x40);
+    a.write(ApicReg.TPR, 0x50);
+    expect(kicks.n).toBe(before);
+    a.write(ApicReg.TPR, 0x20);
+    expect(kicks.n).toBe(before + 1);
+    expect(a.pending()).toBe(0x30);
+    a.ack(0x30);
+    a.write(ApicReg.EOI, 0);
+    expect(kicks.n).toBe(before + 2);
+    expect(a.read(ApicReg.ISR + 0x10)).toBe(0);
+  });
+
   it('fires the timer once in one-shot mode with the divide configuration applied', () => {
     const clock = new FakeClock();
     const a = apicWith(clock);

@@ -116,7 +116,9 @@ export class LocalApic implements LocalApicApi {
 
   eoi(): void {
     const v = LocalApic.highest(this.isr);
-    if (v >= 0) this.isr[v >> 5] &= ~(1 << (v & 31));
+    if (v < 0) return;
+    this.isr[v >> 5] &= ~(1 << (v & 31));
+    // only a retired vector can let a waiting one through (an EOI with nothing in service changes nothing)
     this.host.kick();
   }
 
@@ -216,7 +218,13 @@ export class LocalApic implements LocalApicApi {
     }
     switch (off) {
       case ApicReg.ID: this.id = value >>> 24; break;
-      case ApicReg.TPR: this.tpr = value & 0xff; this.host.kick(); break;
+      case ApicReg.TPR: {
+        // only a lower priority can let a waiting vector through (rewriting the same one changes nothing)
+        const lowered = (value & 0xff) < this.tpr;
+        this.tpr = value & 0xff;
+        if (lowered) this.host.kick();
+        break;
+      }
       case ApicReg.EOI: this.eoi(); break;
       case ApicReg.LDR: this.ldr = value & 0xff000000; break;
       case ApicReg.DFR: this.dfr = value | 0x0fffffff; break;
