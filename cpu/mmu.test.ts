@@ -63,6 +63,48 @@ describe('MMU and software TLB', () => {
     expect(cpu.mmu.tlb[0xc]).toBe(0);
   });
 
+  it('drops exactly what each flush should, whatever mix of fills, kind changes and invlpg came before', () => {
+    const { cpu, mem, pt } = paged();
+    cpu.cr4 |= CR4_PGE;
+    let seed = 12345;
+    const rand = (n: number) => { seed = (seed * 1103515245 + 12345) >>> 0; return (seed >>> 8) % n; };
+    // the model: which of pages 16..47 hold an entry, whether it is global, whether it may be written
+    const held = new Map<number, { global: boolean; writable: boolean }>();
+    let refills = 0;
+    for (let step = 0; step < 20_000; step++) {
+      const page = 16 + rand(32);
+      const op = rand(10);
+      if (op < 7) {
+        // a PTE rewritten without invlpg (global or not, clean), then an access
+        const global = rand(2) === 1;
+        mem.i32[(pt >> 2) + page] = (page << 12) | 3 | (global ? 0x100 : 0);
+        const h = held.get(page);
+        if (op < 4) {
+          cpu.mmu.read8(page << 12);
+          if (!h) held.set(page, { global, writable: false });
+        } else {
+          // a write through an entry without write rights walks again (the dirty bit) and refills with the PTE's kind now
+          cpu.mmu.write8(page << 12, 1);
+          if (h && !h.writable && h.global !== global) refills++;
+          if (!h || !h.writable) held.set(page, { global, writable: true });
+        }
+      } else if (op < 8) {
+        cpu.mmu.invalidatePage(page << 12);
+        held.delete(page);
+      } else {
+        const keep = op === 8;
+        cpu.mmu.flushAll(keep);
+        for (const [p, h] of held) if (!keep || !h.global) held.delete(p);
+      }
+      for (let p = 16; p < 48; p++) {
+        const e = cpu.mmu.tlb[p];
+        if (held.has(p) !== (e !== 0)) throw new Error(`step ${step}: page ${p} held ${held.has(p)}, entry ${e}`);
+      }
+    }
+    expect(refills).toBeGreaterThan(100);
+    expect(held.size).toBeGreaterThan(0);
+  });
+
   it('maps 4 MiB pages with PSE and 2 MiB pages with PAE', () => {
     const { cpu, mem, pd } = paged();
     cpu.cr4 |= CR4_PSE;

@@ -46,8 +46,17 @@ const FILLED_CAPACITY = 1 << 16;
 
 export class Mmu {
   readonly tlb = new Int32Array(1 << 20);
+  /**
+   * Pages filled since they were last dropped, non-global and global apart:
+   * a CR3 load drops only the first list, so its cost does not grow with the
+   * kernel's global pages. A page is listed by the kind of entry it was
+   * filled with, and again whenever a refill changes the kind, so it may be
+   * in both lists: each flush checks the entry itself.
+   */
   private readonly filled = new Int32Array(FILLED_CAPACITY);
   private nFilled = 0;
+  private readonly filledGlobal = new Int32Array(FILLED_CAPACITY);
+  private nFilledGlobal = 0;
   private largeFills = 0;
   /** TLB right needed for a read / write at the current privilege */
   rmask = TLB_RS;
@@ -196,9 +205,12 @@ export class Mmu {
     if (this.mem.fastReadable(page) && lin >>> 12 <= this.ceilingVpn) {
       if (!this.mem.fastWritable(page)) rights &= ~TLB_WRITE_RIGHTS;
       const vpn = lin >>> 12;
-      if (this.tlb[vpn] === 0) {
-        if (this.nFilled === FILLED_CAPACITY) this.flushAll(false);
-        this.filled[this.nFilled++] = vpn;
+      // listed when filled, and again when a refill changes whether it is global (the list a flush looks at)
+      const old = this.tlb[vpn];
+      if (old === 0 || (old ^ rights) & TLB_GLOBAL) {
+        if (this.nFilled === FILLED_CAPACITY || this.nFilledGlobal === FILLED_CAPACITY) this.flushAll(false);
+        if (rights & TLB_GLOBAL) this.filledGlobal[this.nFilledGlobal++] = vpn;
+        else this.filled[this.nFilled++] = vpn;
       }
       this.tlb[vpn] = tlbEntry(page, rights);
       if (rights & TLB_LARGE) this.largeFills++;
@@ -328,20 +340,23 @@ export class Mmu {
   /** Drop every cached translation, or every non-global one. */
   flushAll(keepGlobal: boolean): void {
     this.flushes++;
-    if (this.nFilled === FILLED_CAPACITY && !keepGlobal) {
-      this.tlb.fill(0);
-      this.nFilled = 0;
-      this.largeFills = 0;
+    const tlb = this.tlb;
+    if (!keepGlobal && (this.nFilled === FILLED_CAPACITY || this.nFilledGlobal === FILLED_CAPACITY)) {
+      tlb.fill(0);
+      this.nFilled = this.nFilledGlobal = this.largeFills = 0;
       return;
     }
-    let kept = 0;
+    // a page listed as non-global that holds a global entry now was listed as global when it became one
     for (let k = 0; k < this.nFilled; k++) {
       const vpn = this.filled[k];
-      if (keepGlobal && this.tlb[vpn] & TLB_GLOBAL) this.filled[kept++] = vpn;
-      else this.tlb[vpn] = 0;
+      if (!keepGlobal || !(tlb[vpn] & TLB_GLOBAL)) tlb[vpn] = 0;
     }
-    this.nFilled = kept;
-    if (kept === 0) this.largeFills = 0;
+    this.nFilled = 0;
+    if (!keepGlobal) {
+      for (let k = 0; k < this.nFilledGlobal; k++) tlb[this.filledGlobal[k]] = 0;
+      this.nFilledGlobal = 0;
+    }
+    if (this.nFilledGlobal === 0) this.largeFills = 0;
   }
 
   /** INVLPG: drop the translation of the page holding `lin` (global or not). */
@@ -357,10 +372,14 @@ export class Mmu {
 
   /** Remove write rights for every entry mapping physical page `page` (it became code). */
   revokeWrite(page: number): void {
-    for (let k = 0; k < this.nFilled; k++) {
-      const vpn = this.filled[k];
-      const e = this.tlb[vpn];
-      if (tlbFrame(NUM, e) === tlbFrame(NUM, page)) this.tlb[vpn] = e & ~TLB_WRITE_RIGHTS;
-    }
+    const revoke = (list: Int32Array, n: number) => {
+      for (let k = 0; k < n; k++) {
+        const vpn = list[k];
+        const e = this.tlb[vpn];
+        if (tlbFrame(NUM, e) === tlbFrame(NUM, page)) this.tlb[vpn] = e & ~TLB_WRITE_RIGHTS;
+      }
+    };
+    revoke(this.filled, this.nFilled);
+    revoke(this.filledGlobal, this.nFilledGlobal);
   }
 }
