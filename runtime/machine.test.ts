@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { Access } from '../cpu/mmu.ts';
 import { Machine, EXIT_DEADLOCK, EXIT_RUNAWAY, DEFAULT_RTC_BASE_MS } from './machine.ts';
 import { enterFlatProtectedMode } from '../cpu/setup.ts';
 import { Reg } from '../isa/instr.ts';
@@ -189,5 +190,21 @@ describe('booting the guest kernel', () => {
     expect(res![2]).toBe(expected.workloads.crc32b[res![1]]);
     expect(m.consoleText).toMatch(/DONE workloads=1 failed=0 cpus=2 mode=native/);
     expect(m.vcpus[1].started).toBe(true);
+    // the kernel's direct map is global on both vCPUs (CR4.PGE; an AP takes the BSP's CR4)
+    for (const v of m.vcpus) expect(v.cpu.cr4 & 0x80).toBe(0x80);
+  });
+
+  it('keeps the kernel\'s global pages in the TLB across an address-space switch, unless told `nopge`', () => {
+    for (const [option, kept] of [['', true], [' nopge', false]] as const) {
+      const m = new Machine({ memMiB: 128, maxInstructions: 200_000_000 });
+      m.loadKernel(readFileSync(KERNEL), `kernel.elf run=null scale=0.01${option}`);
+      expect(m.runSync().stop).toMatchObject({ kind: 'exit', guestValue: 0 });
+      const cpu = m.vcpus[0].cpu;
+      // the kernel's text (1 MiB up in its direct map), cached, then a flush as a CR3 load makes it
+      const page = 0xc0100000;
+      cpu.mmu.translate(page, Access.READ, false);
+      cpu.mmu.flushAll(true);
+      expect(cpu.mmu.tlb[page >>> 12] !== 0).toBe(kept);
+    }
   });
 });

@@ -43,6 +43,7 @@ typedef int bool;
 #define PTE_A 0x020
 #define PTE_D 0x040
 #define PTE_G 0x100
+#define CR4_PGE 0x080
 #define PTE_COW 0x200              /* software bit: copy on write */
 #define PTE_ADDR(x) ((x) & 0xFFFFF000u)
 
@@ -204,6 +205,7 @@ static inline u32 pv_read_cr3(void) { return PVCALL0(read_cr3); }
 static inline u32 pv_read_cr4(void) { return PVCALL0(read_cr4); }
 static inline void pv_write_cr0(u32 v) { PVCALL1(write_cr0, v); }
 static inline void pv_write_cr3(u32 v) { PVCALL1(write_cr3, v); }
+static inline void pv_write_cr4(u32 v) { PVCALL1(write_cr4, v); }
 static inline void pv_update_kernel_stack(struct tss *t, u32 esp0) { PVCALL2(update_kernel_stack, t, esp0); }
 static inline void pv_set_pxe(u32 *p, u32 v) { PVCALL2(set_pxe, v, p); }
 static inline void pv_set_pxe_long(u32 *p, u64 v) { PVCALL3(set_pxe_long, (u32)v, (u32)(v >> 32), p); }

@@ -133,6 +133,7 @@ u32 kernel_pd_phys;
 static u32 nent = 1024, pdshift = 22, user_pdes = 768;
 static u32 *kernel_pd;        /* 2-level: the kernel page directory */
 static u32 *kernel_pdpt, *kernel_low_pd, *kernel_hi_pd;   /* PAE */
+static bool pge;
 static u32 *fixmap_pt;
 static u32 fixmap_base;
 
@@ -195,13 +196,27 @@ void paging_init(void) {
     top = ALIGN_UP(top, 4u << 20);
     if (top > MAX_PHYS) top = MAX_PHYS;
     phys_map_top = top;
+    /* the kernel's direct map is the same in every address space: global pages (CPUID PGE, unless
+       `nopge`) stay in the TLB across address-space switches and non-global flushes, as Linux's do */
+    u32 id[4];
+    pv.cpuid(1, 0, id);
+    pge = (id[3] & (1u << 13)) && !cmdline_has("nopge");
+    u32 global = pge ? PTE_G : 0;
     u32 span = nent * PAGE;
     for (u32 base = 0; base < top; base += span) {
         u32 *pt = new_table(PAGE_PT);
-        for (u32 i = 0; i < nent; i++) pte_set(ent(pt, i), (base + i * PAGE) | PTE_P | PTE_W);
+        for (u32 i = 0; i < nent; i++) pte_set(ent(pt, i), (base + i * PAGE) | PTE_P | PTE_W | global);
         pte_set(kernel_pde(KV + base), V2P(pt) | PTE_P | PTE_W);
-        if (base == 0)   /* identity map of the lowest table, kernel only: AP trampoline, pae_enable */
-            pte_set(pae ? ent(kernel_low_pd, 0) : ent(kernel_pd, 0), V2P(pt) | PTE_P | PTE_W);
+        if (base == 0) {
+            /* identity map of the lowest table, kernel only: AP trampoline, pae_enable. Never global:
+               user address spaces do not map these addresses, and a global entry would outlive the switch */
+            u32 *low = pt;
+            if (global) {
+                low = new_table(PAGE_PT);
+                for (u32 i = 0; i < nent; i++) pte_set(ent(low, i), (base + i * PAGE) | PTE_P | PTE_W);
+            }
+            pte_set(pae ? ent(kernel_low_pd, 0) : ent(kernel_pd, 0), V2P(low) | PTE_P | PTE_W);
+        }
     }
     fixmap_base = 0xFC000000u - span;
     fixmap_pt = new_table(PAGE_PT);
@@ -213,6 +228,7 @@ void paging_init(void) {
     pv_set_deferred_mode(DEFER_NONE);           /* narrowing flushes */
     if (pae) pae_enable(kernel_pd_phys);
     else pv_write_cr3(kernel_pd_phys);
+    if (pge) pv_write_cr4(pv_read_cr4() | CR4_PGE);
     /* the boot tables are ordinary memory again */
     if (vmi_active) {
         for (int i = 0; i < 4; i++) pv_release_page(V2P(boot_pt + i * 1024) / PAGE, PAGE_PT);
