@@ -34,7 +34,7 @@
  * (`callable(...)` below): generated code then calls that same function in
  * place of the trip through the ROM (translator/inline/vmi.ts). Such a
  * function must reach no device (lockstep runs it twice) and its `exits`
- * must hold for it: IRET, SYSEXIT and CPUID are.
+ * must hold for it: IRET, SYSEXIT, CPUID, AllocatePage and ReleasePage are.
  *
  * Rules for both forms: every access that may fault happens before the
  * first change of state, so a fault re-runs the call cleanly (the entry in
@@ -338,11 +338,13 @@ const defs: Record<CallName, Def> = {
   MachineToPhysical: ops(['address'], (_o, [a]) => a),
   PhysicalToMachine: ops(['address'], (_o, [a]) => a),
 
-  AllocatePage: host(['pfn', 'usage', 'clonePfn', 'start', 'count'], (ctx, [pfn, usage]) => {
+  // bookkeeping only (what a page is, for the PTE-write statistics): called in place from translated code,
+  // as a fork or an exit registers and releases every page table it makes
+  AllocatePage: callable(['pfn', 'usage', 'clonePfn', 'start', 'count'], (ctx, [pfn, usage]) => {
     const usages = ctx.rom.pageUsage;
     usages.set(pfn >>> 0, (usages.get(pfn >>> 0) ?? 0) | usage);
   }),
-  ReleasePage: host(['pfn', 'usage'], (ctx, [pfn]) => { ctx.rom.pageUsage.delete(pfn >>> 0); }),
+  ReleasePage: callable(['pfn', 'usage'], (ctx, [pfn]) => { ctx.rom.pageUsage.delete(pfn >>> 0); }),
   InvalPage: ops(['address'], (o, [va]) => {
     o.if_(o.and(o.deferMode(), o.c(DEFER_MMU)),
       () => o.effect('queueInvalidatePage', va), () => o.effect('invalidatePage', va));
