@@ -101,6 +101,20 @@ export class PhysicalMemory {
     return !this.noFastWrites && p < this.pageKind.length && this.pageKind[p] === PageKind.RAM;
   }
 
+  /**
+   * Does every write to the 4 KiB page holding `phys` vanish: ROM, or
+   * neither RAM nor a device there? A rep stos skips such a run whole (a
+   * corrupt count clearing past the end of RAM is then not one slow write
+   * per element).
+   */
+  ignoresWrites(phys: number): boolean {
+    const p = phys >>> 12;
+    if (p < this.pageKind.length) return (this.pageKind[p] & 0x7f) === PageKind.ROM;
+    const start = p * 4096, end = start + 4096;
+    for (const r of this.mmio) if (r.start < end && r.end > start) return false;
+    return true;
+  }
+
   private device(addr: number): MmioRange | undefined {
     for (const r of this.mmio) if (addr >= r.start && addr < r.end) return r;
     return undefined;

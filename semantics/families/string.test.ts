@@ -34,6 +34,31 @@ const u32 = (v: number) => v >>> 0;
 
 afterEach(() => setRepIterationLimit(0));
 
+describe('rep stos where writes vanish', () => {
+  it('skips ROM and unassigned pages a run at a time, while a device still sees each element', () => {
+    const b = setup([0xf3, 0xab], { [EAX]: 0x11223344, [ECX]: 0x40000, [EDI]: 0xe0000 });
+    b.mem.load(0xe0000, new Uint8Array(4096).fill(0x5a));
+    b.mem.setReadOnly(0xe0000, 4096);
+    const writes: number[] = [];
+    b.mem.mapDevice(0x180000, 0x100, { name: 'probe', read: () => 0, write: (a) => { writes.push(a); } });
+    // 1 MiB of dwords from 0xE0000: a ROM page, RAM to the end at 1 MiB, unassigned, the device, unassigned
+    const slowWrites = vi.spyOn(b.mem, 'write');
+    let executions = 0;
+    while (b.cpu.eip === CODE_ADDR && executions < 1000) { expect(exec1(b)).toBeUndefined(); executions++; }
+    expect(b.cpu.regs[ECX]).toBe(0);
+    expect(u32(b.cpu.regs[EDI])).toBe(0xe0000 + 0x100000);
+    expect(b.mem.u8[0xe0000]).toBe(0x5a);
+    expect(b.mem.i32[0xe1000 >> 2]).toBe(0x11223344);
+    expect(b.mem.i32[(0x100000 - 4) >> 2]).toBe(0x11223344);
+    expect(writes.length).toBe(0x40);
+    expect(writes[0]).toBe(0x180000);
+    // only the device's page went element by element (1,024 dwords; 0x40 of them reach the device)
+    expect(slowWrites).toHaveBeenCalledTimes(1024);
+    // REP_CHUNK dwords an execution
+    expect(executions).toBe(0x40000 / 4096);
+  });
+});
+
 describe('movs', () => {
   it('rep movsb, DF=0, 32-bit addresses', () => {
     const b = setup([0xf3, 0xa4], { [ECX]: 10, [ESI]: SRC, [EDI]: DST });
