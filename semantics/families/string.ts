@@ -19,7 +19,8 @@
  * with 32-bit addresses through flat segments also take a fast path that
  * works a page at a time on the RAM array (`copyWithin` / `fill`), with the
  * same write-back, unless data breakpoints are armed (cpu/debug.ts: each
- * element's access must be checked against them).
+ * element's access must be checked against them); `rep stos` passes over a
+ * page where writes vanish (ROM, nothing mapped) the same way.
  */
 import { FlagKind, makeLop } from '../../cpu/flags.ts';
 import { ARITH, DF } from '../../isa/eflags.ts';
