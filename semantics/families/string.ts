@@ -299,9 +299,9 @@ function stosFast(cpu: Cpu, i: Instr, dstTop: number): void {
       const low = di - (down ? (n - 1) * size : 0);
       if (n > 0 && inSegment(low, dstTop)) {
         const dp = physicalFor(cpu, low | 0, Access.WRITE);
-        const ignored = mem.ignoresWrites(dp);
-        if (ignored || mem.fastWritable(dp)) {
-          if (!ignored) fill(mem.u8, mem.u16, mem.i32, mem.view, dp, size, n, v);
+        const fast = mem.fastWritable(dp);
+        if (fast || mem.ignoresWrites(dp)) {
+          if (fast) fill(mem.u8, mem.u16, mem.i32, mem.view, dp, size, n, v);
           di = (di + n * step) | 0;
           count -= n;
           budget -= n;
