@@ -19,10 +19,11 @@
  * same region: 'always' when the call changes what a region was specialised
  * on (CS, CPL, paging, segment caches, IOPL), may wait (Halt) or does not
  * return: such a call is never inlined; 'after' when it may be inlined but
- * the region ends with it: IRET and SYSEXIT go wherever their frame or
- * registers say, to another ring perhaps, and the engine looks the target
- * up in the new mode and takes a pending interrupt first, as after the ROM
- * path's `vmicall`; 'unless-queued' when
+ * the region ends with it unless it left the mode as it was: IRET and
+ * SYSEXIT go wherever their frame or registers say, to another ring
+ * perhaps, and the engine looks the target up in the new mode and takes a
+ * pending interrupt first, as after the ROM path's `vmicall` (a same-ring
+ * iret with nothing pending goes on inside the region); 'unless-queued' when
  * it may change the address space unless its CR3 load is only queued
  * (SetCR3 outside CPU deferred mode, and the calls that apply queued CPU
  * changes: a narrowing SetDeferredMode, FlushDeferredCalls): inlined code

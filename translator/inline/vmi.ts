@@ -37,7 +37,9 @@
  *      the ROM path's own entry from generated code (`h.vmiCall`, the state
  *      in the CPU as for a helper row). A fault here is reported at the
  *      `vmicall` with the return address pushed, as on the ROM path. IRET
- *      and SYSEXIT end here: the region leaves for where they went, as an
+ *      and SYSEXIT end here: where they left the mode as it was (a same-ring
+ *      iret; emit/instr.ts `sameModeAfterTransfer`) the region goes on at
+ *      the target if it holds it; else it leaves for where they went, as an
  *      indirect exit (the engine goes on in whatever mode they left).
  *   2  the slot's `ret`: the return address is popped; if something changed
  *      it, the region leaves for what was popped. After a tail call the
