@@ -372,14 +372,15 @@ export class Mmu {
 
   /** Remove write rights for every entry mapping physical page `page` (it became code). */
   revokeWrite(page: number): void {
-    const revoke = (list: Int32Array, n: number) => {
-      for (let k = 0; k < n; k++) {
-        const vpn = list[k];
-        const e = this.tlb[vpn];
-        if (tlbFrame(NUM, e) === tlbFrame(NUM, page)) this.tlb[vpn] = e & ~TLB_WRITE_RIGHTS;
-      }
-    };
-    revoke(this.filled, this.nFilled);
-    revoke(this.filledGlobal, this.nFilledGlobal);
+    this.revokeWriteIn(this.filled, this.nFilled, page);
+    this.revokeWriteIn(this.filledGlobal, this.nFilledGlobal, page);
+  }
+
+  private revokeWriteIn(list: Int32Array, n: number, page: number): void {
+    for (let k = 0; k < n; k++) {
+      const vpn = list[k];
+      const e = this.tlb[vpn];
+      if (tlbFrame(NUM, e) === tlbFrame(NUM, page)) this.tlb[vpn] = e & ~TLB_WRITE_RIGHTS;
+    }
   }
 }

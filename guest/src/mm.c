@@ -133,7 +133,6 @@ u32 kernel_pd_phys;
 static u32 nent = 1024, pdshift = 22, user_pdes = 768;
 static u32 *kernel_pd;        /* 2-level: the kernel page directory */
 static u32 *kernel_pdpt, *kernel_low_pd, *kernel_hi_pd;   /* PAE */
-static bool pge;
 static u32 *fixmap_pt;
 static u32 fixmap_base;
 
@@ -200,7 +199,7 @@ void paging_init(void) {
        `nopge`) stay in the TLB across address-space switches and non-global flushes, as Linux's do */
     u32 id[4];
     pv.cpuid(1, 0, id);
-    pge = (id[3] & (1u << 13)) && !cmdline_has("nopge");
+    bool pge = (id[3] & (1u << 13)) && !cmdline_has("nopge");
     u32 global = pge ? PTE_G : 0;
     u32 span = nent * PAGE;
     for (u32 base = 0; base < top; base += span) {
