@@ -129,6 +129,14 @@ function hex(n: number): string {
 /** Rows and the opcode maps built from them. */
 export class InstructionTable {
   readonly rows: Row[] = [];
+
+  /**
+   * `behaviour`: the names of the fields a layer above adds to rows
+   * (RowBehaviour), given by that layer since this one cannot name them;
+   * every row gets them, in this order, so that all rows share one shape.
+   */
+  constructor(private readonly behaviour: readonly (keyof RowBehaviour)[] = []) {}
+
   readonly oneByte: (Entry | undefined)[] = new Array(256);
   readonly twoByte: (Entry | undefined)[] = new Array(256);
 
@@ -172,18 +180,22 @@ export class InstructionTable {
       else fullModrm = parseInt(t, 16);
     }
     const hasModrm = regSel >= 0 || fullModrm >= 0 || operands.some(usesModrm);
+    // every row gets the same fields in the same order: one hidden class for V8, so the interpreter's
+    // reads of row.sem, row.end, row.fin... stay monomorphic (53 shapes from spreading specs made them megamorphic)
     const row: Row = {
-      ...spec,
-      mn,
-      id: this.rows.length,
-      operands,
-      opcodeText: opText,
-      hasModrm,
+      op: spec.op, mn, args: spec.args,
       // a helper (a row with `exec`) reads every arithmetic flag unless it says otherwise
       fin: fin ?? (spec.exec ? ARITH_ALL : 0),
-      fout: spec.fout ?? 0,
-      undef: spec.undef ?? 0,
+      fout: spec.fout ?? 0, undef: spec.undef ?? 0,
+      end: spec.end, flow: spec.flow, opaque: spec.opaque, external: spec.external, segLoad: spec.segLoad,
+      goesOnInMode: spec.goesOnInMode, fault: spec.fault, priv: spec.priv, lock: spec.lock, string: spec.string,
+      fpu: spec.fpu, family: spec.family,
+      id: this.rows.length, operands, opcodeText: opText, hasModrm,
     };
+    for (const k of this.behaviour) (row as unknown as Record<string, unknown>)[k] = spec[k];
+    for (const k of Object.keys(spec)) {
+      if (!(k in row)) throw new Error(`row ${opText}: field '${k}' is neither a RowSpec field nor a behaviour key of this table`);
+    }
     this.rows.push(row);
 
     let entry = map[opcode] ??= { needsModrm: hasModrm };
