@@ -223,7 +223,24 @@ const HYPERVISOR_LEAF = 0x40000000;
  * leaf above the highest basic, hypervisor or extended leaf returns the
  * highest basic leaf's data, as Intel processors do.
  */
-export function cpuidLeaf(m: CpuModel, leaf: number, apicId: number): [number, number, number, number] {
+export function cpuidLeaf(m: CpuModel, leaf: number, apicId: number): readonly [number, number, number, number] {
+  // a model's answers never change: computed once per leaf and APIC id (a kernel's cpuid, or the
+  // VMI ROM's CPUID call, runs in loops; building the vendor and brand strings' dwords was most of it)
+  const answers = ANSWERS.get(m) ?? ANSWERS.set(m, new Map()).get(m)!;
+  const key = (leaf >>> 0) + (apicId & 0xff) * 0x100000000;
+  let a = answers.get(key);
+  if (a === undefined) {
+    a = Object.freeze(computeLeaf(m, leaf, apicId));
+    // leaves are few, but a guest may ask for any of 2^32: keep the cache bounded
+    if (answers.size >= 1024) answers.clear();
+    answers.set(key, a);
+  }
+  return a;
+}
+
+const ANSWERS = new WeakMap<CpuModel, Map<number, readonly [number, number, number, number]>>();
+
+function computeLeaf(m: CpuModel, leaf: number, apicId: number): [number, number, number, number] {
   const l = leaf >>> 0;
   const vendor = (s: string, eax: number): [number, number, number, number] => [eax, dword(s, 0), dword(s, 8), dword(s, 4)];
   if (l === HYPERVISOR_LEAF && m.hypervisor) return [HYPERVISOR_LEAF, dword(m.hypervisor, 0), dword(m.hypervisor, 4), dword(m.hypervisor, 8)];

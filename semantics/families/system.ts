@@ -150,11 +150,11 @@ const popf: Exec = (cpu, i) => {
  */
 export function cpuid(cpu: Cpu): void {
   const r = cpu.regs;
-  const [a, b, c, d] = cpuidLeaf(cpu.model, r[Reg.EAX], cpu.id);
-  r[Reg.EAX] = a;
-  r[Reg.EBX] = b;
-  r[Reg.ECX] = c;
-  r[Reg.EDX] = d;
+  const a = cpuidLeaf(cpu.model, r[Reg.EAX], cpu.id);
+  r[Reg.EAX] = a[0];
+  r[Reg.EBX] = a[1];
+  r[Reg.ECX] = a[2];
+  r[Reg.EDX] = a[3];
 }
 
 function setEdxEax(cpu: Cpu, v: bigint): void {

@@ -24,10 +24,16 @@ function modeStamp(cpu: Cpu): number {
 /** The interpreter's operations on each CPU, made once (helpers run through them). */
 const opsByCpu = new WeakMap<Cpu, InterpOps>();
 function opsOf(cpu: Cpu): InterpOps {
+  // the last vCPU's first: a helper runs on every pass of its loop, and the map lookup was a cost of its own
+  if (cpu === lastCpu) return lastOps!;
   let o = opsByCpu.get(cpu);
   if (!o) { o = new InterpOps(cpu); opsByCpu.set(cpu, o); }
+  lastCpu = cpu;
+  lastOps = o;
   return o;
 }
+let lastCpu: Cpu | undefined;
+let lastOps: InterpOps | undefined;
 
 /**
  * The physical frame an instruction fetch at `lin` reaches now, or -1 where
