@@ -50,11 +50,12 @@ export const RECENT = 256;
 /**
  * The global back-off: after `window` judgements, more than `unpaidHigh`
  * unpaid doubles it and fewer than `unpaidLow` halves it, between 1 and
- * `maxBoost` times the threshold. The cap is near where translating pays
- * (a translation costs about what interpreting its code 100 to 200 times
- * does): Linux's initialisation code drove an uncapped boost to 256, so
+ * `maxBoost` times the threshold. The cap keeps it within a few times of
+ * where translating pays (a translation costs about what interpreting its
+ * code 100 to 300 times does): Linux's initialisation code drove an
+ * uncapped boost to 256, so
  * that loops first reached late in the boot ran 12,800 times in the
- * interpreter before translation; capped at 8, the boot to the shell took
+ * interpreter before translation; capped at 8 (threshold 50), the boot took
  * 2-6 % less time in each of three alternating pairs of runs.
  */
 export const BOOST = { window: 32, unpaidHigh: 24, unpaidLow: 8, maxBoost: 8 } as const;
