@@ -129,6 +129,8 @@ function hex(n: number): string {
 /** Rows and the opcode maps built from them. */
 export class InstructionTable {
   readonly rows: Row[] = [];
+  readonly oneByte: (Entry | undefined)[] = new Array(256);
+  readonly twoByte: (Entry | undefined)[] = new Array(256);
 
   /**
    * `behaviour`: the names of the fields a layer above adds to rows
@@ -136,9 +138,6 @@ export class InstructionTable {
    * every row gets them, in this order, so that all rows share one shape.
    */
   constructor(private readonly behaviour: readonly (keyof RowBehaviour)[] = []) {}
-
-  readonly oneByte: (Entry | undefined)[] = new Array(256);
-  readonly twoByte: (Entry | undefined)[] = new Array(256);
 
   /** Expand +r / +cc and add the resulting rows to the maps. */
   add(specs: RowSpec[], family?: string): void {

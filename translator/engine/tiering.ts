@@ -28,7 +28,7 @@
  *   JUDGE_AFTER times its length since it was made (or, when RECENT
  *   translations wait, the oldest at once); when BOOST.window judgements in a row
  *   find most of them unpaid, the threshold doubles for the whole vCPU (up
- * *   to BOOST.maxBoost times), and when most paid, it halves back.
+ *   to BOOST.maxBoost times), and when most paid, it halves back.
  *
  * Every input is a count of guest events, so the tiers are as deterministic
  * as the guest. Memory: HEAT_SLOTS * 14 bytes plus two bytes per page of
@@ -53,10 +53,10 @@ export const RECENT = 256;
  * `maxBoost` times the threshold. The cap keeps it within a few times of
  * where translating pays (a translation costs about what interpreting its
  * code 100 to 300 times does): Linux's initialisation code drove an
- * uncapped boost to 256, so
- * that loops first reached late in the boot ran 12,800 times in the
- * interpreter before translation; capped at 8 (threshold 50), the boot took
- * 2-6 % less time in each of three alternating pairs of runs.
+ * uncapped boost to 256, so that loops first reached late in the boot ran
+ * 12,800 times in the interpreter before translation; capped at 8
+ * (threshold 50), the boot took 2-6 % less time in each of three
+ * alternating pairs of runs.
  */
 export const BOOST = { window: 32, unpaidHigh: 24, unpaidLow: 8, maxBoost: 8 } as const;
 
