@@ -4,6 +4,7 @@
  * each one is the single implementation of what it computes.
  */
 import type { Cpu } from '../cpu/cpu.ts';
+import { cpuidLeaf } from '../cpu/models.ts';
 
 export type Helper = (cpu: Cpu, ...args: number[]) => number;
 
@@ -27,4 +28,6 @@ export const HELPERS: Record<string, Helper> = {
   /** index of the highest set bit (v != 0) */
   bsr: (_c, v) => 31 - Math.clz32(v),
   bswap: (_c, v) => ((v << 24) | ((v << 8) & 0xff0000) | ((v >>> 8) & 0xff00) | (v >>> 24)) | 0,
+  /** word k (EAX, EBX, ECX, EDX) of the vCPU's model's answer to cpuid leaf `leaf` (cpu/models.ts) */
+  cpuid: (cpu, leaf, k) => cpuidLeaf(cpu.model, leaf, cpu.id)[k],
 };

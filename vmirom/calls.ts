@@ -35,7 +35,7 @@
  * (`callable(...)` below): generated code then calls that same function in
  * place of the trip through the ROM (translator/inline/vmi.ts). Such a
  * function must reach no device (lockstep runs it twice) and its `exits`
- * must hold for it: IRET, SYSEXIT, CPUID, AllocatePage and ReleasePage are.
+ * must hold for it: IRET, SYSEXIT, AllocatePage and ReleasePage are.
  *
  * Rules for both forms: every access that may fault happens before the
  * first change of state, so a fault re-runs the call cleanly (the entry in
@@ -211,11 +211,11 @@ const portString = (size: 1 | 2 | 4, input: boolean) => host([], (ctx) => string
 
 const defs: Record<CallName, Def> = {
   Init: host([], (ctx) => init(ctx), 'always'),
-  CPUID: callable([], (ctx) => {
-    const cpu = ctx.cpu;
-    const leaf = cpu.regs[Reg.EAX];
-    cpuid(cpu);
-    if (leaf === 1) cpu.regs[Reg.EDX] &= ~CPUID_MASKED_EDX;
+  // the instruction's own cpuid, with the features a paravirtual guest must not rely on hidden
+  CPUID: ops([], (o) => {
+    const leaf = o.reg(Reg.EAX, 4);
+    cpuid(o);
+    o.if_(o.eq(leaf, o.c(1)), () => o.setReg(Reg.EDX, 4, o.and(o.reg(Reg.EDX, 4), o.c(~CPUID_MASKED_EDX))));
   }),
   // the instructions' registers: ECX msr, EDX:EAX value (no CPL check: the hypervisor acts)
   WRMSR: host([], (ctx) => wrmsr(ctx.cpu), 'always'),

@@ -16,7 +16,7 @@
  * instruction. Loads of the data segments (`segLoad`) let translated code
  * go on in its region while DS, ES and SS stay flat.
  */
-import type { Sem } from '../ops.ts';
+import type { Ops, Sem } from '../ops.ts';
 import type { RowSpec } from '../../isa/table.ts';
 import type { Exec } from '../ops.ts';
 import { Seg, Reg } from '../../isa/instr.ts';
@@ -28,7 +28,6 @@ import { loadSegment } from '../../cpu/segments.ts';
 import { CR0_MP, CR0_TS, CR4_PCE, CR4_TSD } from '../../cpu/mmu.ts';
 import { halt, loadFlatSegment, readPerformanceCounter, sysexit as sysexitTo } from '../../cpu/system-ops.ts';
 import { fpuPending } from './fpu-stack.ts';
-import { cpuidLeaf } from '../../cpu/models.ts';
 import { addressPlus, readFarPointer } from '../operands.ts';
 import { stackCommit, stackMove } from '../../cpu/registers.ts';
 import { high32, NUM } from '../../base/arith.ts';
@@ -145,16 +144,18 @@ const popf: Exec = (cpu, i) => {
 
 /**
  * cpuid: the vCPU's CPU model answers (cpu/models.ts); ECX (the sub-leaf)
- * selects nothing in the leaves it has. (Exported with rdmsr and wrmsr for
- * the VMI calls of the same name.)
+ * selects nothing in the leaves it has. Written against `Ops`, so the
+ * translator emits it in place (a kernel runs it in loops) and the VMI
+ * call of the same name runs this very description (exported with rdmsr
+ * and wrmsr for the VMI calls).
  */
-export function cpuid(cpu: Cpu): void {
-  const r = cpu.regs;
-  const a = cpuidLeaf(cpu.model, r[Reg.EAX], cpu.id);
-  r[Reg.EAX] = a[0];
-  r[Reg.EBX] = a[1];
-  r[Reg.ECX] = a[2];
-  r[Reg.EDX] = a[3];
+export function cpuid<V>(o: Ops<V>): void {
+  const leaf = o.reg(Reg.EAX, 4);
+  const words = [0, 1, 2, 3].map((k) => o.helper('cpuid', leaf, o.c(k)));
+  o.setReg(Reg.EAX, 4, words[0]);
+  o.setReg(Reg.EBX, 4, words[1]);
+  o.setReg(Reg.ECX, 4, words[2]);
+  o.setReg(Reg.EDX, 4, words[3]);
 }
 
 function setEdxEax(cpu: Cpu, v: bigint): void {
@@ -309,7 +310,7 @@ export const rows: RowSpec[] = [
   { op: '9C', mn: 'pushf/pushfd', exec: pushf, external: true },
   { op: '9D', mn: 'popf/popfd', exec: popf, end: true, fout: ARITH, external: true },
 
-  { op: '0F A2', mn: 'cpuid', exec: cpuid, fin: 0, opaque: true, external: true },
+  { op: '0F A2', mn: 'cpuid', sem: (o) => cpuid(o), fin: 0 },
   { op: '0F 31', mn: 'rdtsc', exec: rdtsc, ...inPlace },
   { op: '0F 32', mn: 'rdmsr', exec: rdmsr, priv: true, ...sys },
   { op: '0F 30', mn: 'wrmsr', exec: wrmsr, priv: true, end: true, ...sys },

@@ -714,6 +714,29 @@ describe('helpers that let translated code go on', () => {
     // popfd still leaves (it may enable interrupts): one region run a pass, where each helper left before
     expect(e.stats.regionRuns).toBeLessThan(520);
   });
+  it('cpuid runs in place, inside the region, with the answers of the interpreter', () => {
+    const code = nasm(`
+      mov ecx, 300
+    top:
+      mov eax, ecx
+      and eax, 1
+      push ecx
+      cpuid
+      add esi, eax
+      add edi, ebx
+      add ebp, edx
+      pop ecx
+      dec ecx
+      jnz top
+      jmp $`);
+    const { b, e } = machine(code, { threshold: 0 });
+    e.run(3000);
+    const ref = interpreted(code, 3000);
+    expect(final(b)).toEqual(final(ref));
+    expect(b.cpu.regs[5]).not.toBe(0);
+    // one region run for the whole loop (a cpuid used to leave at every pass)
+    expect(e.stats.regionRuns).toBeLessThan(10);
+  });
 });
 
 describe('exits to another page', () => {

@@ -13,7 +13,7 @@
  * start of a call's code in the ROM, as the CPU fetches it now (through the
  * guest's page tables: wherever the guest maps the ROM), and the call must
  * be written against `VmiOps` (vmirom/calls.ts `sem`) or be a host
- * function its row marks `inlinable` (CPUID, IRET, SYSEXIT), and not leave
+ * function its row marks `inlinable` (IRET, SYSEXIT, AllocatePage, ReleasePage), and not leave
  * the region by its table row (`exits: 'always'`); IRET and SYSEXIT,
  * entered by jump, only from a `jmp`. Under lockstep a call that
  * reaches a device model is left to the ROM path (its description reaches
