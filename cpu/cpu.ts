@@ -275,6 +275,12 @@ export class Cpu implements FlagState, PagingControl {
     this.eflags = v ? this.eflags | f : this.eflags & ~f;
   }
 
+  /** Set the flags in `mask` from the same bits of `v` (no reserved bit, no VM). */
+  setFlagBits(mask: number, v: number): void {
+    if (this.lazy & mask) this.lazy &= ~mask;
+    this.eflags = (this.eflags & ~mask) | (v & mask);
+  }
+
   /** Record a flag result lazily (see cpu/flags.ts). */
   setLazy(lop: number, res: number, a: number, b: number, mask: number): void {
     if (this.lazy & ~mask) materialize(this, this.lazy & ~mask);

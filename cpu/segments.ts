@@ -11,6 +11,7 @@
 import { Fault, Vec } from '../isa/faults.ts';
 import type { Cpu } from './cpu.ts';
 import { Seg } from '../isa/instr.ts';
+import { TLB_RS, fitsInPage, grants, physical } from './tlb.ts';
 
 export interface Descriptor {
   lo: number;
@@ -27,13 +28,25 @@ export interface Descriptor {
   addr: number;
 }
 
+/** A descriptor's base, from its two dwords. */
+function descriptorBase(lo: number, hi: number): number {
+  return ((lo >>> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000)) | 0;
+}
+
+/** A descriptor's limit in bytes (scaled by 4 KiB where G is set). */
+function descriptorLimit(lo: number, hi: number): number {
+  const limit = (lo & 0xffff) | (hi & 0xf0000);
+  return hi & 0x800000 ? limit * 4096 + 4095 : limit;
+}
+
+/** A descriptor's attributes as Cpu.segAttr holds them. */
+function descriptorAttr(hi: number): number {
+  return ((hi >>> 8) & 0xff) | (((hi >>> 20) & 0xf) << 12);
+}
+
 export function parseDescriptor(lo: number, hi: number, addr = 0): Descriptor {
-  const base = ((lo >>> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000)) | 0;
-  let limit = (lo & 0xffff) | (hi & 0xf0000);
-  if (hi & 0x800000) limit = limit * 4096 + 4095;
-  const attr = ((hi >>> 8) & 0xff) | (((hi >>> 20) & 0xf) << 12);
   return {
-    lo, hi, base, limit, attr, addr,
+    lo, hi, base: descriptorBase(lo, hi), limit: descriptorLimit(lo, hi), attr: descriptorAttr(hi), addr,
     type: (hi >>> 8) & 0xf,
     s: (hi & 0x1000) !== 0,
     dpl: (hi >>> 13) & 3,
@@ -82,6 +95,36 @@ export function setAccessed(cpu: Cpu, d: Descriptor): void {
 }
 
 /** Put a checked descriptor into segment register `s`. */
+/**
+ * Would a return to `sel` at the current privilege (iret, far ret) reload
+ * CS with exactly what it holds and write nothing? Its descriptor, read
+ * through the TLB (false where the TLB lacks the page: the full path walks,
+ * and may fault), is already marked accessed, is a present code segment the
+ * return's checks accept for RPL = CPL, and has CS's base, limit and
+ * attributes. Reads nothing else, changes nothing.
+ */
+export function returnKeepsCs(cpu: Cpu, sel: number): boolean {
+  const rpl = sel & 3;
+  if (rpl !== cpu.cpl || (sel & 0xffff) !== cpu.segSel[Seg.CS] || (sel & 0xfffc) === 0) return false;
+  const local = (sel & 4) !== 0;
+  if (local && (cpu.ldtSel & ~3) === 0) return false;
+  const index = sel & 0xfff8;
+  if (index + 7 > (local ? cpu.ldtLimit : cpu.gdtLimit)) return false;
+  const lin = ((local ? cpu.ldtBase : cpu.gdtBase) + index) | 0;
+  const e = cpu.mmu.entry(lin);
+  if (!fitsInPage(lin, 8) || !grants(e, TLB_RS)) return false;
+  const p = physical(e, lin);
+  const mem = cpu.mmu.mem;
+  const lo = p & 3 ? mem.view.getInt32(p, true) : mem.i32[p >>> 2];
+  const hi = p & 3 ? mem.view.getInt32(p + 4, true) : mem.i32[(p >>> 2) + 1];
+  const type = (hi >>> 8) & 0xf;
+  const dpl = (hi >>> 13) & 3;
+  // accessed (type bit 0), code (S, type bit 3), present, DPL as checkReturnCs wants it
+  if ((hi & 0x9100) !== 0x9100 || !(type & 8) || (type & 4 ? dpl > rpl : dpl !== rpl)) return false;
+  // (no Descriptor object: a kernel returns this way on every interrupt)
+  return cpu.holdsSeg(Seg.CS, sel, descriptorBase(lo, hi), descriptorLimit(lo, hi), descriptorAttr(hi));
+}
+
 export function loadCache(cpu: Cpu, s: number, sel: number, d: Descriptor): void {
   // code and data descriptors are marked accessed when loaded (type bit 0)
   const attr = d.s ? d.attr | 1 : d.attr;

@@ -17,6 +17,7 @@ import type { Cpu } from '../cpu/cpu.ts';
 import { HELPERS } from '../semantics/helpers.ts';
 import { readRegister, writeRegister } from '../cpu/registers.ts';
 import { NumArith, type Size } from '../base/arith.ts';
+import { ARITH } from '../isa/eflags.ts';
 import { effectiveOffset, readOperand, writeOperand } from '../semantics/operands.ts';
 
 export class InterpOps extends NumArith implements Ops<number> {
@@ -61,6 +62,8 @@ export class InterpOps extends NumArith implements Ops<number> {
   }
   flag(f: number): number { return this.cpu.getFlag(f); }
   setFlag(f: number, v: number): void { this.cpu.setFlag(f, v); }
+  flagBits(mask: number): number { return this.cpu.eflags & mask & ~ARITH; }
+  setFlagBits(mask: number, v: number): void { this.cpu.setFlagBits(mask, v); }
   cond(cc: number): number { return this.cpu.cond(cc) ? 1 : 0; }
 
   jump(target: number, opsize: number): void {

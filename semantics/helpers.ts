@@ -5,6 +5,9 @@
  */
 import type { Cpu } from '../cpu/cpu.ts';
 import { cpuidLeaf } from '../cpu/models.ts';
+import { returnKeepsCs } from '../cpu/segments.ts';
+import { IF, IOPL, NT, RF, TF, VIF, VIP, VM } from '../isa/eflags.ts';
+import { Seg } from '../isa/instr.ts';
 
 export type Helper = (cpu: Cpu, ...args: number[]) => number;
 
@@ -30,4 +33,30 @@ export const HELPERS: Record<string, Helper> = {
   bswap: (_c, v) => ((v << 24) | ((v << 8) & 0xff0000) | ((v >>> 8) & 0xff00) | (v >>> 24)) | 0,
   /** word k (EAX, EBX, ECX, EDX) of the vCPU's model's answer to cpuid leaf `leaf` (cpu/models.ts) */
   cpuid: (cpu, leaf, k) => cpuidLeaf(cpu.model, leaf, cpu.id)[k],
+  /** is the vCPU paravirtual (a kernel that initialised the VMI ROM: cpu/cpu.ts `pv`)? */
+  paravirtual: (cpu) => (cpu.pv ? 1 : 0),
+  /**
+   * May iret read its frame before it does anything else (protected mode, no
+   * NMI blocking to end first)? The first test of semantics/families/far.ts
+   * `iretInRing`.
+   */
+  iretFrameFirst: (cpu) => (cpu.protectedMode && !cpu.nmiBlocked ? 1 : 0),
+  /**
+   * Would this 32-bit iret frame return to the same ring and code segment,
+   * changing nothing but EIP, ESP and the flags it copies (far.ts
+   * `iretInRing`)? `now` holds IF, NT, IOPL, VIF and VIP as they are. 0:
+   * no, the full iret runs; else 1, plus 2 where IF is taken from the image
+   * (CPL <= IOPL).
+   */
+  iretInRing: (cpu, eip, sel, image, now) => {
+    const cpl = cpu.cpl;
+    if (cpl === 3 || now & NT || image & (TF | NT | RF | VM)) return 0;
+    // IOPL, VIF and VIP change only at CPL 0: there, only returns that keep them
+    if (cpl === 0 && (image ^ now) & (IOPL | VIF | VIP)) return 0;
+    const ifFromImage = cpl <= (now & IOPL) >> 12;
+    // enabling interrupts: the full path, after which the engine looks for one to take
+    if (ifFromImage && image & IF && !(now & IF)) return 0;
+    if (eip >>> 0 > cpu.segLimit[Seg.CS] || !returnKeepsCs(cpu, sel)) return 0;
+    return ifFromImage ? 3 : 1;
+  },
 };

@@ -67,6 +67,10 @@ export interface Ops<V> extends Arith<V> {
   flag(f: number): V;
   /** set one flag eagerly to a 0/1 value */
   setFlag(f: number, v: V): void;
+  /** the system flags in `mask` (no arithmetic flag) as EFLAGS holds them, in place */
+  flagBits(mask: number): V;
+  /** the flags in `mask` set eagerly from the same bits of `v` (iret's copy of its image) */
+  setFlagBits(mask: number, v: V): void;
   /** condition code 0..15 as 0/1 */
   cond(cc: number): V;
 

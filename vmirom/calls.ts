@@ -35,7 +35,7 @@
  * (`callable(...)` below): generated code then calls that same function in
  * place of the trip through the ROM (translator/inline/vmi.ts). Such a
  * function must reach no device (lockstep runs it twice) and its `exits`
- * must hold for it: IRET, SYSEXIT, AllocatePage and ReleasePage are.
+ * must hold for it: SYSEXIT, AllocatePage and ReleasePage are.
  *
  * Rules for both forms: every access that may fault happens before the
  * first change of state, so a fault re-runs the call cleanly (the entry in
@@ -51,7 +51,7 @@ import {
   writeCr0, writeCr4, writeDebugRegister, writeTableImage,
 } from '../cpu/system-ops.ts';
 import { cpuid, rdmsr, wrmsr } from '../semantics/families/system.ts';
-import { iretFrame } from '../semantics/families/far.ts';
+import { iretInRing } from '../semantics/families/far.ts';
 import { repPortString } from '../semantics/families/string.ts';
 import { VMICALL_OPCODE } from '../semantics/families/vmi.ts';
 import { CALL_NAMES, RELOC_CALL, RELOC_NONE, type CallName } from './abis.ts';
@@ -268,16 +268,19 @@ const defs: Record<CallName, Def> = {
   DisableInterrupts: ops([], (o) => o.setVif(o.c(0))),
   GetInterruptMask: ops([], (o) => o.select(o.vif(), o.c(IF), o.c(0))),
   SetInterruptMask: ops(['mask'], (o, [m]) => { o.setVif(o.ne(o.and(m, o.c(IF)), o.c(0))); o.pollInterrupts(); }),
-  // the instruction's own iret, to the same ring or an outer one
-  IRET: callable([], (ctx) => {
-    const cpu = ctx.cpu;
-    const image = cpu.read(Seg.SS, (cpu.regs[Reg.ESP] + 8) | 0, 4);
-    iretFrame(cpu, 4);
-    if (cpu.pv) {
-      // IF goes to the virtual flag; the real one stays set whatever IOPL allowed iret to do
-      ctx.vif = (image & IF) !== 0;
-      cpu.setFlag(IF, 1);
-    }
+  // the instruction's own iret: its common case in place (a return to the same ring and code segment),
+  // else its full return, to the same ring or an outer one; with the ROM in use IF goes to the virtual
+  // flag and the real one stays set, whatever IOPL let iret do
+  IRET: ops([], (o) => {
+    const image = o.load(Seg.SS, o.add(o.reg(Reg.ESP, 4), o.c(8)), 4);
+    const returnTo = (eip: typeof image) => {
+      o.if_(o.helper('paravirtual'), () => {
+        o.setVif(o.ne(o.and(image, o.c(IF)), o.c(0)));
+        o.setFlag(IF, o.c(1));
+      });
+      o.jump(eip, 4);
+    };
+    iretInRing(o, returnTo, () => returnTo(o.effect('iretFrame')));
   }, 'after'),
   SYSEXIT: callable([], (ctx) => {
     // the user segments stop below the hypervisor's hole

@@ -19,7 +19,8 @@
  * the ROM path fetches the slot's `ret` and the caller's next instruction
  * afresh: inlined code checks that both are still where they were), and,
  * for a port write, whether the device may stop the machine or write
- * memory in response.
+ * memory in response, and whether it works on the registers and flags
+ * themselves (IRET's full return).
  */
 import { Access } from '../cpu/mmu.ts';
 import { writeCr3 } from '../cpu/system-ops.ts';
@@ -28,6 +29,7 @@ import { readPort, writePort } from '../semantics/families/io.ts';
 import { DEFER_CPU, DEFER_MMU, type CpuChange, type VcpuVmi } from './state.ts';
 import { KERNEL_CPL } from './segs.ts';
 import { high32 } from '../base/arith.ts';
+import { iretFrame } from '../semantics/families/far.ts';
 
 /**
  * The kernel stack for entries from user mode. Given a TSS (the proposal,
@@ -109,6 +111,15 @@ export const ROM_EFFECTS = {
   portWrite(ctx: VcpuVmi, port: number, size: number, v: number): void {
     writePort(ctx.cpu, port & 0xffff, size, v);
   },
+  /**
+   * IRET where the instruction's common case does not apply (calls.ts): the
+   * instruction's full 32-bit return, to the same ring or an outer one.
+   * Reads and writes the registers and flags; the new EIP.
+   */
+  iretFrame(ctx: VcpuVmi): number {
+    iretFrame(ctx.cpu, 4);
+    return ctx.cpu.eip;
+  },
   /** GetCycleCounter: 0 real, 1 available, 2 stolen, anything else 0 (64 bits: the high word in ctx.high) */
   cycleCounter(ctx: VcpuVmi, counter: number): number {
     const clock = counter === 0 ? 'real' : counter === 1 ? 'available' : counter === 2 ? 'stolen' : undefined;
@@ -140,6 +151,12 @@ export interface EffectTraits {
   readonly yields?: true;
   /** a device may write guest memory in response (fw-cfg's DMA): code is checked afterwards, as after a store */
   readonly dma?: true;
+  /**
+   * it reads and writes the vCPU's registers and flags (and reads EIP and
+   * the retired count, as the ROM path has them): generated code writes
+   * them to the CPU before and reads them back after, as for a helper row
+   */
+  readonly state?: true;
 }
 
 export const EFFECT_TRAITS: Readonly<Record<EffectName, EffectTraits>> = {
@@ -160,4 +177,5 @@ export const EFFECT_TRAITS: Readonly<Record<EffectName, EffectTraits>> = {
   portRead: { value: true, clock: true, device: true },
   portWrite: { clock: true, device: true, yields: true, dma: true },
   cycleCounter: { value: true, clock: true },
+  iretFrame: { value: true, state: true },
 };

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { world, SEL, ESP0, TSS, handler, d32, d16 } from '../../spec-tests/system-testkit.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { world, SEL, ESP0, TSS, GDT, handler, d32, d16, desc, type World } from '../../spec-tests/system-testkit.ts';
+import { HELPERS } from '../helpers.ts';
 import { Seg, Reg } from '../../isa/instr.ts';
 import { Vec } from '../../isa/faults.ts';
 import { IF, IOPL } from '../../isa/eflags.ts';
@@ -235,5 +236,73 @@ describe('iret', () => {
     expect(cpu.segBase[Seg.CS]).toBe(0x3000);
     expect(cpu.getEflags() & 0xfff).toBe(0x203);
     expect(cpu.regs[Reg.ESP]).toBe(0x8000);
+  });
+});
+
+describe('iret to the same ring and code segment: its common case (iretInRing) or the full return', () => {
+  /** an iret frame at 0x7000 */
+  function frame(w: World, eip: number, flags: number): void {
+    w.cpu.regs[Reg.ESP] = 0x7000;
+    [eip, SEL.CODE0, flags].forEach((v, k) => w.w32(0x7000 + 4 * k, v));
+  }
+  /** run iret, and say what the common case's check answered (0: the full return ran) */
+  function iret(w: World): number {
+    const spy = vi.spyOn(HELPERS, 'iretInRing');
+    try {
+      expect(w.one([0xcf])).toBeUndefined();
+      return spy.mock.results.at(-1)?.value as number;
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('returns in place where only EIP, ESP and the copied flags change, as the full return leaves them', () => {
+    const w = world();
+    const { cpu } = w;
+    frame(w, 0x2000, 0x2);
+    iret(w); // the first may find the GDT's page outside the TLB: the full return reads it
+    frame(w, 0x2100, 0x8d5 | 0x400 | 0x40000);
+    const epoch = cpu.segEpoch;
+    expect(iret(w)).toBe(3); // CPL 0 <= IOPL: IF is copied too
+    expect([cpu.eip, cpu.regs[Reg.ESP], cpu.getEflags(), cpu.segEpoch]).toEqual([0x2100, 0x700c, 0x8d7 | 0x400 | 0x40000, epoch]);
+  });
+
+  it('a code descriptor rewritten since CS was loaded: the full return, which loads the new one', () => {
+    const w = world();
+    const { cpu } = w;
+    frame(w, 0x2000, 0x2);
+    iret(w);
+    w.setDesc(SEL.CODE0, desc(0x100, 0xfffff, 0x9b, 0xc));
+    frame(w, 0x2000, 0x2);
+    expect(iret(w)).toBe(0);
+    expect(cpu.segBase[Seg.CS]).toBe(0x100);
+  });
+
+  it('a code descriptor not marked accessed: the full return, which marks it', () => {
+    const w = world();
+    frame(w, 0x2000, 0x2);
+    iret(w);
+    w.setDesc(SEL.CODE0, desc(0, 0xfffff, 0x9a, 0xc));
+    frame(w, 0x2000, 0x2);
+    expect(iret(w)).toBe(0);
+    expect(w.mem.read(GDT + SEL.CODE0 + 5, 1)).toBe(0x9b);
+  });
+
+  it('an image that enables interrupts, TF, or a return past the limit: the full return', () => {
+    const w = world();
+    const { cpu } = w;
+    frame(w, 0x2000, 0x2);
+    iret(w);
+    cpu.setFlag(IF, 0);
+    frame(w, 0x2000, 0x202);
+    expect(iret(w)).toBe(0);
+    expect(cpu.getEflags() & IF).toBe(IF);
+    frame(w, 0x2000, 0x102);
+    expect(iret(w)).toBe(0);
+    cpu.setFlag(0x100, 0);
+    w.setDesc(SEL.CODE0, desc(0, 0x1fff, 0x9b, 0x4));
+    cpu.segLimit[Seg.CS] = 0x1fff;
+    frame(w, 0x3000, 0x2);
+    expect(w.one([0xcf])).toMatchObject({ vector: Vec.GP, code: 0 });
   });
 });

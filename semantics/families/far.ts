@@ -15,7 +15,7 @@
  * segment or flag is changed, so a fault leaves the caller's state intact.
  */
 import type { RowSpec } from '../../isa/table.ts';
-import type { Exec } from '../ops.ts';
+import type { Exec, Ops } from '../ops.ts';
 import { Seg, Reg } from '../../isa/instr.ts';
 import { ARITH, TF, DF, IF, IOPL, NT, RF, AC, ID, VM, VIF, VIP } from '../../isa/eflags.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
@@ -239,6 +239,50 @@ export function iretFrame(cpu: Cpu, size: number): void {
   returnOuter(cpu, sel, d, eip, ssSel, sd, esp, size);
 };
 
+/** the flags iret's common case copies from the image (TF, NT and RF are clear there: it checked) */
+const IN_RING_COPIED = ARITH | TF | DF | NT | RF | AC | ID;
+/** the flags iret's common case looks at as they are now */
+const IN_RING_NOW = IF | NT | IOPL | VIF | VIP;
+
+/**
+ * iret's common case, written against `Ops` so that the translator emits it
+ * in place and the VMI ROM's IRET runs it: a 32-bit return on a 32-bit
+ * stack to the same ring and the same code segment (a kernel's return from
+ * an interrupt that came in the kernel). Where it applies it is exactly
+ * what `iretFrame` does, minus the work that changes nothing: the frame is
+ * read as iretFrame reads it (the same faults, nothing changed before), then
+ * the helper `iretInRing` (semantics/helpers.ts) checks that the return
+ * keeps CS as it is (the same descriptor in its table, already accessed),
+ * stays within its limit, and takes no flag that would need more than a
+ * copy (TF, NT, RF, VM, a change of IOPL, VIF or VIP, interrupts enabled).
+ * Then ESP and the flags are written and `returned(eip, image)` runs (it
+ * jumps); else `otherwise()` runs with nothing changed (the full iret).
+ */
+export function iretInRing<V>(o: Ops<V>, returned: (eip: V, image: V) => void, otherwise: () => void): void {
+  if (o.stackBytes !== 4) { otherwise(); return; }
+  // an iret that ends NMI blocking does so before it reads its frame: the full path
+  o.if_(o.helper('iretFrameFirst'), () => {
+    const esp = o.reg(Reg.ESP, 4);
+    const eip = o.load(Seg.SS, esp, 4);
+    const sel = o.load(Seg.SS, o.add(esp, o.c(4)), 2);
+    const image = o.load(Seg.SS, o.add(esp, o.c(8)), 4);
+    const verdict = o.helper('iretInRing', eip, sel, image, o.flagBits(IN_RING_NOW));
+    o.if_(verdict, () => {
+      o.setReg(Reg.ESP, 4, o.add(esp, o.c(12)));
+      o.setFlagBits(IN_RING_COPIED, image);
+      // IF only where CPL <= IOPL
+      o.if_(o.and(verdict, o.c(2)), () => o.setFlagBits(IF, image));
+      returned(eip, image);
+    }, otherwise);
+  }, otherwise);
+}
+
+/** iret: its common case in place where it applies (32-bit), else the full return */
+const iret: Exec = (cpu, i, o) => {
+  if (i.opsize === 4) iretInRing(o, (eip) => o.jump(eip, 4), () => iretFrame(cpu, 4));
+  else iretFrame(cpu, 2);
+};
+
 const farAp: (call: boolean) => Exec = (call) => (cpu, i) => farTransfer(cpu, i.imm2, i.imm, call, i.opsize, i.next);
 
 const farMp: (call: boolean) => Exec = (call) => (cpu, i, o) => {
@@ -255,5 +299,5 @@ export const rows: RowSpec[] = [
   { op: 'FF /5 m', mn: 'jmp', args: 'Mp', exec: farMp(false), ...far, flow: 'jump' },
   { op: 'CB', mn: 'retf', exec: retf, ...far },
   { op: 'CA', mn: 'retf', args: 'Iw', exec: retf, ...far },
-  { op: 'CF', mn: 'iret/iretd', exec: (cpu, i) => iretFrame(cpu, i.opsize), ...far, fout: ARITH },
+  { op: 'CF', mn: 'iret/iretd', exec: iret, ...far, fout: ARITH },
 ];

@@ -1,4 +1,4 @@
-// vmi_iret_ports: 16 instructions, 1 blocks, 4161 bytes of source
+// vmi_iret_ports: 16 instructions, 1 blocks, 5793 bytes of source
 // 1000 ba fd 03 00 00 mov edx, 0x3fd
 // 1005 e8 76 77 0c 00 call 0xc8780
 // 100a 89 c3 mov ebx, eax
@@ -182,53 +182,32 @@ break run;
 }
 ip = 12;
 sp0 = r4;
-R[0] = r0;
-R[1] = r1;
-R[2] = r2;
-R[3] = r3;
-R[4] = r4;
-R[5] = r5;
-R[6] = r6;
-R[7] = r7;
-cpu.eflags = fl;
-cpu.lazy = lz;
-cpu.lop = lop;
-cpu.lres = lres;
-cpu.la = la;
-cpu.lb = lb;
-cpu.instructions = i0 + ic - 4;
-cpu.eip = 819363;
-h.vmiCall(V, 5);
-r0 = R[0];
-r1 = R[1];
-r2 = R[2];
-r3 = R[3];
-r4 = R[4];
-r5 = R[5];
-r6 = R[6];
-r7 = R[7];
-fl = cpu.eflags;
-lz = cpu.lazy;
-lop = cpu.lop;
-lres = cpu.lres;
-la = cpu.la;
-lb = cpu.lb;
-V.inlined[1] += 1;
-if (MEM.codeEpoch !== ep) {
-ic -= 3;
-cpu.exitSite = 7;
-xe = 819363;
-break run;
+const t18 = r0;
+const t19 = r0;
+const t20 = hp.cpuid(cpu, t19, 0);
+const t21 = hp.cpuid(cpu, t19, 1);
+const t22 = hp.cpuid(cpu, t19, 2);
+const t23 = hp.cpuid(cpu, t19, 3);
+r0 = t20;
+r3 = t21;
+r1 = t22;
+r2 = t23;
+const t24 = t18 === 1 ? 1 : 0;
+if (t24) {
+const t25 = r2;
+const t26 = t25 & -217219;
+r2 = t26;
 }
+V.inlined[1] += 1;
 ip = 13;
 sp0 = r4;
-const t18 = tlb[r4 >>> 12];
-const t19 = t18 & 1 && !(r4 & 3) ? m32[(t18 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+const t27 = tlb[r4 >>> 12];
+const t28 = t27 & 1 && !(r4 & 3) ? m32[(t27 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
-if (t19 !== 4130) {
+if (t28 !== 4130) {
 ic -= 2;
-cpu.exitSite = 8;
-xe = t19;
+cpu.exitSite = 7;
+xe = t28;
 break run;
 }
 if (smc) {
@@ -238,17 +217,59 @@ break run;
 }
 ip = 14;
 sp0 = r4;
-const t20 = tlb[1];
-const t21 = t20 & 1 ? m32[(t20 & -4096 | 40) >>> 2] : h.rdf(cpu, 3, 4136, 4, i0 + ic - (LEFT[ip] + 1));
-if (!(t21 === 820448 && ((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820448, 819200)))) {
+const t29 = tlb[1];
+const t30 = t29 & 1 ? m32[(t29 & -4096 | 40) >>> 2] : h.rdf(cpu, 3, 4136, 4, i0 + ic - (LEFT[ip] + 1));
+if (!(t30 === 820448 && ((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820448, 819200)))) {
 ic -= 1;
-cpu.exitSite = 9;
-xe = t21;
+cpu.exitSite = 8;
+xe = t30;
 break run;
 }
 ip = 15;
 sp0 = r4;
-const t22 = h.modeStamp(cpu);
+const t31 = r4;
+const t32 = t31 + 8 | 0;
+const t33 = tlb[t32 >>> 12];
+const t34 = t33 & 1 && !(t32 & 3) ? m32[(t33 & -4096 | t32 & 4095) >>> 2] : h.rdf(cpu, 2, t32, 4, i0 + ic - (LEFT[ip] + 1));
+const t35 = hp.iretFrameFirst(cpu);
+if (t35) {
+const t36 = r4;
+const t37 = tlb[t36 >>> 12];
+const t38 = t37 & 1 && !(t36 & 3) ? m32[(t37 & -4096 | t36 & 4095) >>> 2] : h.rdf(cpu, 2, t36, 4, i0 + ic - (LEFT[ip] + 1));
+const t39 = t36 + 4 | 0;
+const t40 = tlb[t39 >>> 12];
+const t41 = t40 & 1 && !(t39 & 1) ? m16[(t40 & -4096 | t39 & 4095) >>> 1] : h.rdf(cpu, 2, t39, 2, i0 + ic - (LEFT[ip] + 1));
+const t42 = t36 + 8 | 0;
+const t43 = tlb[t42 >>> 12];
+const t44 = t43 & 1 && !(t42 & 3) ? m32[(t43 & -4096 | t42 & 4095) >>> 2] : h.rdf(cpu, 2, t42, 4, i0 + ic - (LEFT[ip] + 1));
+const t45 = fl & 1602048;
+const t46 = hp.iretInRing(cpu, t38, t41, t44, t45);
+if (t46) {
+const t47 = t36 + 12 | 0;
+r4 = t47;
+lz = lz & -2444758;
+fl = fl & -2444758 | t44 & 2444757;
+const t48 = t46 & 2;
+if (t48) fl = fl & -513 | t44 & 512;
+const t49 = hp.paravirtual(cpu);
+if (t49) {
+const t50 = t34 & 512;
+const t51 = t50 !== 0 ? 1 : 0;
+V.vif = !!t51;
+fl = fl & -513 | 1 << 9;
+}
+const t52 = t38 | 0;
+V.inlined[35] += 1;
+if (MEM.codeEpoch === ep && !h.irq(cpu)) {
+xt = t52;
+pc = -1;
+continue run;
+}
+cpu.exitSite = 9;
+xe = t52;
+break run;
+} else {
+cpu.instructions = i0 + ic - 1;
 R[0] = r0;
 R[1] = r1;
 R[2] = r2;
@@ -263,9 +284,9 @@ cpu.lop = lop;
 cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
-cpu.instructions = i0 + ic - 1;
 cpu.eip = 820451;
-h.vmiCall(V, 39);
+const t53 = h.modeStamp(cpu);
+const t54 = VX.iretFrame(V);
 r0 = R[0];
 r1 = R[1];
 r2 = R[2];
@@ -280,16 +301,77 @@ lop = cpu.lop;
 lres = cpu.lres;
 la = cpu.la;
 lb = cpu.lb;
+const t55 = hp.paravirtual(cpu);
+if (t55) {
+const t56 = t34 & 512;
+const t57 = t56 !== 0 ? 1 : 0;
+V.vif = !!t57;
+lz = lz & -513;
+fl = fl & -513 | 1 << 9;
+}
+const t58 = t54 | 0;
 V.inlined[35] += 1;
-if (MEM.codeEpoch === ep && h.goesOnAfterTransfer(cpu, t22)) {
-const t23 = cpu.eip | 0;
-xt = t23;
+if (MEM.codeEpoch === ep && h.goesOnAfterTransfer(cpu, t53)) {
+xt = t58;
 pc = -1;
 continue run;
 }
 cpu.exitSite = 10;
-xe = cpu.eip;
+xe = t58;
 break run;
+}
+} else {
+cpu.instructions = i0 + ic - 1;
+R[0] = r0;
+R[1] = r1;
+R[2] = r2;
+R[3] = r3;
+R[4] = r4;
+R[5] = r5;
+R[6] = r6;
+R[7] = r7;
+cpu.eflags = fl;
+cpu.lazy = lz;
+cpu.lop = lop;
+cpu.lres = lres;
+cpu.la = la;
+cpu.lb = lb;
+cpu.eip = 820451;
+const t59 = h.modeStamp(cpu);
+const t60 = VX.iretFrame(V);
+r0 = R[0];
+r1 = R[1];
+r2 = R[2];
+r3 = R[3];
+r4 = R[4];
+r5 = R[5];
+r6 = R[6];
+r7 = R[7];
+fl = cpu.eflags;
+lz = cpu.lazy;
+lop = cpu.lop;
+lres = cpu.lres;
+la = cpu.la;
+lb = cpu.lb;
+const t61 = hp.paravirtual(cpu);
+if (t61) {
+const t62 = t34 & 512;
+const t63 = t62 !== 0 ? 1 : 0;
+V.vif = !!t63;
+lz = lz & -513;
+fl = fl & -513 | 1 << 9;
+}
+const t64 = t60 | 0;
+V.inlined[35] += 1;
+if (MEM.codeEpoch === ep && h.goesOnAfterTransfer(cpu, t59)) {
+xt = t64;
+pc = -1;
+continue run;
+}
+cpu.exitSite = 11;
+xe = t64;
+break run;
+}
 }
 case -1:
 {
@@ -298,7 +380,7 @@ case 4096:
 pc = 0;
 continue run;
 }
-cpu.exitSite = 11;
+cpu.exitSite = 12;
 xe = xt;
 break run;
 }

@@ -327,6 +327,18 @@ export class EmitOps implements Ops<Expr> {
     this.flags = { lz, last: lz === 0 ? null : this.flags.last };
   }
 
+  flagBits(mask: number): Expr {
+    // the system flags are never lazy: the local holds them
+    return this.fresh(bin('&', local('eflags'), num(mask & ~ARITH)));
+  }
+
+  setFlagBits(mask: number, v: Expr): void {
+    if (this.flags.lz === null || this.flags.lz & mask) this.out.push(assign(local('lazy'), bin('&', local('lazy'), num(~mask))));
+    this.out.push(assign(local('eflags'), bin('|', bin('&', local('eflags'), num(~mask)), bin('&', v, num(mask)))));
+    const lz = this.flags.lz === null ? null : this.flags.lz & ~mask;
+    this.flags = { lz, last: lz === 0 ? null : this.flags.last };
+  }
+
   cond(cc: number): Expr {
     return this.fresh(this.conditionValue(cc) ?? call(hostFn('cond'), [num(cc), ...this.flagArgs()]));
   }

@@ -58,6 +58,8 @@ export class ProbeOps implements Ops<number> {
   setFlags(_l: number, _r: number, _a: number, _b: number, mask: number): void { this.effects.flagsWritten |= mask; }
   flag(): number { return 0; }
   setFlag(f: number): void { this.effects.flagsWritten |= f; }
+  flagBits(): number { return 0; }
+  setFlagBits(mask: number): void { this.effects.flagsWritten |= mask; }
   cond(): number { return 0; }
   jump(): void {}
   if_(_c: number, then: () => void, otherwise?: () => void): void { then(); otherwise?.(); }

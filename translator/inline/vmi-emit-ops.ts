@@ -20,6 +20,12 @@
  *   the very function the ROM path calls, preceded, for an effect that reads
  *   the clock, by bringing `cpu.instructions` to what the called path has at
  *   that point (`clockSync`, set by the inliner for the step being emitted);
+ *   an effect on the registers themselves (`state`: IRET's full return) is
+ *   called as a helper row is, every register and the flags written to the
+ *   CPU before it (EIP too: `eipSync`) and read back after;
+ * - `jump(target)`: where the inliner set `transfer` (IRET, which may
+ *   return to another ring), the inliner's decision at the target; else a
+ *   jump inside the region;
  * - `pollInterrupts()`: noted (`polled`); the inliner leaves the region
  *   at the slot's `ret` when an interrupt is deliverable; an effect that may
  *   stop the machine is noted too (`yields`: the inliner then also leaves
@@ -31,7 +37,7 @@
  *
  * Made by the VMI inliner (vmi.ts) as the emitter of every region it
  * compiles for; only the inliner reads `polled`, `refetches` and `yields` and sets
- * `clockSync`.
+ * `clockSync`, `eipSync` and `transfer`.
  */
 import type { VmiOps } from '../../vmirom/ops.ts';
 import { EFFECT_TRAITS, type EffectName } from '../../vmirom/effects.ts';
@@ -39,7 +45,7 @@ import { PageKind } from '../../cpu/memory.ts';
 import { TLB_RS, tlbGrants, tlbPhysical, tlbSlot } from '../../cpu/tlb.ts';
 import { X, testFor } from '../emit/expr-arith.ts';
 import { EmitOps, type EmitContext } from '../emit/emit-ops.ts';
-import { CODE_EPOCH, PAGE_KINDS, cpuField, hostFn, local, memoryField, param, vmiEffect, vmiField } from '../emit/abi.ts';
+import { ALL_REGS, CODE_EPOCH, PAGE_KINDS, cpuField, hostFn, local, memoryField, param, reload, spill, vmiEffect, vmiField } from '../emit/abi.ts';
 import { assign, bin, call, cond, exprStmt, ifStmt, index, logical, num, unary, type Expr, type Stmt } from '../emit/ast.ts';
 
 /** What physical accesses may assume, beyond the region's facts. */
@@ -53,6 +59,16 @@ export interface PhysFacts {
 export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
   /** the statement that sets `cpu.instructions` for the step being emitted (an effect that reads the clock needs it) */
   clockSync: Stmt | undefined;
+  /** the statement that sets `cpu.eip` where the called path has it (an effect on the registers needs it) */
+  eipSync: Stmt | undefined;
+  /** set by the inliner for a call that may leave the mode (IRET, SYSEXIT): what the region does at a jump's target */
+  transfer: ((target: Expr) => void) | undefined;
+  /**
+   * the mode before an effect on the registers (`h.modeStamp`), once one
+   * was emitted: a jump after it may be to another mode. Before any, the
+   * description has changed nothing the mode is made of.
+   */
+  modeBefore: Expr | undefined;
   /** the description asked for pending interrupts to be taken */
   polled = false;
   /** an effect emitted may drop TLB entries or switch address spaces */
@@ -105,15 +121,27 @@ export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
 
   effect(name: EffectName, ...args: Expr[]): Expr {
     const traits = EFFECT_TRAITS[name];
-    if (traits.clock) {
+    if (traits.clock || traits.state) {
       if (!this.clockSync) throw new Error(`effect ${name} reads the clock: the inliner must say where the call is`);
       this.out.push(this.clockSync);
+    }
+    if (traits.state) {
+      // the registers and flags in the CPU, and EIP where the called path has it (as for a helper row)
+      if (!this.eipSync) throw new Error(`effect ${name} works on the registers: the inliner must say where the call is`);
+      this.regsRead = this.regsWritten = ALL_REGS;
+      this.out.push(...spill(ALL_REGS), this.eipSync);
+      // it may leave the mode (IRET to another ring): noted first, for the inliner's `transfer`
+      this.modeBefore = this.snapshot(call(hostFn('modeStamp'), [local('cpu')]));
     }
     this.mayThrow = true;
     if (traits.tlb) this.refetches = true;
     if (traits.yields) this.yields = true;
     const c = call(vmiEffect(name), [param('vmi'), ...args]);
     const v = traits.value ? this.fresh(c) : (this.out.push(exprStmt(c)), num(0));
+    if (traits.state) {
+      this.out.push(...reload(ALL_REGS));
+      this.flags = { lz: null, last: null };
+    }
     if (traits.dma) {
       // a device wrote memory: translated code there is stale, as after a slow-path store
       this.stored = true;
@@ -129,5 +157,20 @@ export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
 
   pollInterrupts(): void {
     this.polled = true;
+  }
+
+  /**
+   * A jump of the description (IRET's return): where the inliner set
+   * `transfer` (a call that may leave the mode), it decides what the
+   * region does at the target; else a jump inside the region.
+   */
+  override jump(target: Expr, opsize: number): void {
+    if (!this.transfer) { super.jump(target, opsize); return; }
+    this.transfer(this.fresh(opsize === 2 ? bin('&', target, num(0xffff)) : bin('|', target, num(0))));
+  }
+
+  /** a jump inside the region, whatever `transfer` says */
+  jumpInRegion(target: Expr, opsize: number): void {
+    super.jump(target, opsize);
   }
 }

@@ -236,25 +236,40 @@ class InlinedVmiCall implements ClaimedCall {
     o.polled = false;
     o.refetches = false;
     o.yields = false;
-    // IRET, SYSEXIT: the mode is noted first, to go on in the region if they stay in it
-    const stamp = this.call.conv.jump ? o.snapshot(call(hostFn('modeStamp'), [local('cpu')])) : undefined;
-    if (SHARED_CALLS[this.call.call].sem) {
-      o.clockSync = at.syncInstructions(1);
-      invokeSem(o, this.call);
-      o.clockSync = undefined;
-    } else {
-      this.emitFunctionCall(o, at, ret);
-    }
-    o.out.push(assign(index(vmiField('inlined'), num(CALL_NAMES.indexOf(this.call.call))), num(1), '+='));
-    this.emitProfile(o);
+    const counted = () => {
+      o.out.push(assign(index(vmiField('inlined'), num(CALL_NAMES.indexOf(this.call.call))), num(1), '+='));
+      this.emitProfile(o);
+    };
     // IRET, SYSEXIT: where they stayed in the region's mode (a same-ring iret) and the region holds the target,
     // it goes on there; else the region leaves for wherever they went, in whatever mode they left: an indirect
-    // exit, whose per-site target the engine takes only when it is right for the new CS:EIP and mode
-    if (stamp) {
-      o.if_(sameModeAfterTransfer(stamp), () => o.jump(bin('|', cpuField('eip'), num(0)), 4));
-      o.out.push(...at.exitAfter(1, cpuField('eip'), true));
-      return;
+    // exit, whose per-site target the engine takes only when it is right for the new CS:EIP and mode. The
+    // description's own jumps come here. Before an effect on the registers (IRET's common case) the mode is as
+    // it was and only an interrupt the return let through can be due; after one (IRET's full return, SYSEXIT's
+    // function), the mode noted before it is compared (emit/instr.ts `sameModeAfterTransfer`).
+    const transfers = this.call.conv.jump;
+    o.modeBefore = undefined;
+    o.transfer = transfers ? (target: Expr) => {
+      counted();
+      const stays = o.modeBefore
+        ? sameModeAfterTransfer(o.modeBefore)
+        : logical('&&', bin('===', memoryField(CODE_EPOCH), local('epoch')), unary('!', call(hostFn('irq'), [local('cpu')])));
+      o.if_(stays, () => o.jumpInRegion(target, 4));
+      o.out.push(...at.exitAfter(1, target, true));
+    } : undefined;
+    if (SHARED_CALLS[this.call.call].sem) {
+      o.clockSync = at.syncInstructions(1);
+      o.eipSync = assign(cpuField('eip'), num(ret));
+      invokeSem(o, this.call);
+      o.clockSync = o.eipSync = undefined;
+    } else {
+      if (transfers) o.modeBefore = o.snapshot(call(hostFn('modeStamp'), [local('cpu')]));
+      this.emitFunctionCall(o, at, ret);
+      // SYSEXIT went where its registers say
+      if (transfers) o.jump(cpuField('eip'), 4);
     }
+    o.transfer = o.modeBefore = undefined;
+    if (transfers) return;
+    counted();
     // a function that wrote translated code (none does yet) leaves at the slot's ret
     if (!SHARED_CALLS[this.call.call].sem) o.out.push(ifStmt(bin('!==', memoryField(CODE_EPOCH), local('epoch')), at.exitAfter(1, num(ret))));
     // after a TLB flush or an address-space switch the slot's ret is fetched afresh: from the ROM still?
