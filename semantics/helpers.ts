@@ -33,8 +33,6 @@ export const HELPERS: Record<string, Helper> = {
   bswap: (_c, v) => ((v << 24) | ((v << 8) & 0xff0000) | ((v >>> 8) & 0xff00) | (v >>> 24)) | 0,
   /** word k (EAX, EBX, ECX, EDX) of the vCPU's model's answer to cpuid leaf `leaf` (cpu/models.ts) */
   cpuid: (cpu, leaf, k) => cpuidLeaf(cpu.model, leaf, cpu.id)[k],
-  /** is the vCPU paravirtual (a kernel that initialised the VMI ROM: cpu/cpu.ts `pv`)? */
-  paravirtual: (cpu) => (cpu.pv ? 1 : 0),
   /**
    * May iret read its frame before it does anything else (protected mode, no
    * NMI blocking to end first)? The first test of semantics/families/far.ts

@@ -274,7 +274,7 @@ const defs: Record<CallName, Def> = {
   IRET: ops([], (o) => {
     const image = o.load(Seg.SS, o.add(o.reg(Reg.ESP, 4), o.c(8)), 4);
     const returnTo = (eip: typeof image) => {
-      o.if_(o.helper('paravirtual'), () => {
+      o.if_(o.paravirtual(), () => {
         o.setVif(o.ne(o.and(image, o.c(IF)), o.c(0)));
         o.setFlag(IF, o.c(1));
       });

@@ -24,6 +24,8 @@ export interface VmiOps<V> extends Ops<V> {
   /** the virtual interrupt flag as 0 or 1 */
   vif(): V;
   setVif(v: V): void;
+  /** 1 where the vCPU is paravirtual (its kernel initialised the ROM: cpu/cpu.ts `pv`), else 0 */
+  paravirtual(): V;
   /** the deferred-mode mask (state.ts DEFER_*) */
   deferMode(): V;
   setDeferMode(v: V): void;
@@ -54,6 +56,7 @@ export class RomOps extends InterpOps implements VmiOps<number> {
   }
 
   vif(): number { return this.ctx.vif ? 1 : 0; }
+  paravirtual(): number { return this.cpu.pv ? 1 : 0; }
   setVif(v: number): void { this.ctx.vif = v !== 0; }
   deferMode(): number { return this.ctx.deferMode; }
   setDeferMode(v: number): void { this.ctx.deferMode = v & 7; }

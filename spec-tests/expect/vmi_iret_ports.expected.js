@@ -1,4 +1,4 @@
-// vmi_iret_ports: 16 instructions, 1 blocks, 5793 bytes of source
+// vmi_iret_ports: 16 instructions, 1 blocks, 5766 bytes of source
 // 1000 ba fd 03 00 00 mov edx, 0x3fd
 // 1005 e8 76 77 0c 00 call 0xc8780
 // 100a 89 c3 mov ebx, eax
@@ -251,7 +251,7 @@ lz = lz & -2444758;
 fl = fl & -2444758 | t44 & 2444757;
 const t48 = t46 & 2;
 if (t48) fl = fl & -513 | t44 & 512;
-const t49 = hp.paravirtual(cpu);
+const t49 = cpu.pv ? 1 : 0;
 if (t49) {
 const t50 = t34 & 512;
 const t51 = t50 !== 0 ? 1 : 0;
@@ -301,7 +301,7 @@ lop = cpu.lop;
 lres = cpu.lres;
 la = cpu.la;
 lb = cpu.lb;
-const t55 = hp.paravirtual(cpu);
+const t55 = cpu.pv ? 1 : 0;
 if (t55) {
 const t56 = t34 & 512;
 const t57 = t56 !== 0 ? 1 : 0;
@@ -353,7 +353,7 @@ lop = cpu.lop;
 lres = cpu.lres;
 la = cpu.la;
 lb = cpu.lb;
-const t61 = hp.paravirtual(cpu);
+const t61 = cpu.pv ? 1 : 0;
 if (t61) {
 const t62 = t34 & 512;
 const t63 = t62 !== 0 ? 1 : 0;

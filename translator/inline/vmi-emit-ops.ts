@@ -81,6 +81,7 @@ export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
   }
 
   vif(): Expr { return this.fresh(cond(vmiField('vif'), num(1), num(0))); }
+  paravirtual(): Expr { return this.fresh(cond(cpuField('pv'), num(1), num(0))); }
   setVif(v: Expr): void { this.out.push(assign(vmiField('vif'), unary('!', unary('!', v)))); }
   // the mask is three bits wide, as the ROM path keeps it
   deferMode(): Expr { return this.fresh(vmiField('deferMode')); }

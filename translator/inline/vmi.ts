@@ -126,6 +126,7 @@ function calleeOf(i: Instr, cpu: Cpu, slotCalledFrom: (site: number) => number |
 class DeviceProbe extends ProbeOps implements VmiOps<number> {
   device = false;
   vif(): number { return 0; }
+  paravirtual(): number { return 0; }
   setVif(): void {}
   deferMode(): number { return 0; }
   setDeferMode(): void {}
