@@ -247,7 +247,6 @@ export function cpuidLeaf(m: CpuModel, leaf: number, apicId: number): readonly [
   return a;
 }
 
-
 const ANSWERS = new WeakMap<CpuModel, Map<number, readonly [number, number, number, number]>>();
 
 function computeLeaf(m: CpuModel, leaf: number, apicId: number): [number, number, number, number] {

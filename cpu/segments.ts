@@ -94,7 +94,6 @@ export function setAccessed(cpu: Cpu, d: Descriptor): void {
   }
 }
 
-/** Put a checked descriptor into segment register `s`. */
 /**
  * Would a return to `sel` at the current privilege (iret, far ret) reload
  * CS with exactly what it holds and write nothing? Its descriptor, read
@@ -119,12 +118,13 @@ export function returnKeepsCs(cpu: Cpu, sel: number): boolean {
   const hi = p & 3 ? mem.view.getInt32(p + 4, true) : mem.i32[(p >>> 2) + 1];
   const type = (hi >>> 8) & 0xf;
   const dpl = (hi >>> 13) & 3;
-  // accessed (type bit 0), code (S, type bit 3), present, DPL as checkReturnCs wants it
+  // accessed (type bit 0), code (S, type bit 3), present, DPL as far.ts checkReturnCs wants it (conforming: DPL <= RPL)
   if ((hi & 0x9100) !== 0x9100 || !(type & 8) || (type & 4 ? dpl > rpl : dpl !== rpl)) return false;
   // (no Descriptor object: a kernel returns this way on every interrupt)
   return cpu.holdsSeg(Seg.CS, sel, descriptorBase(lo, hi), descriptorLimit(lo, hi), descriptorAttr(hi));
 }
 
+/** Put a checked descriptor into segment register `s`. */
 export function loadCache(cpu: Cpu, s: number, sel: number, d: Descriptor): void {
   // code and data descriptors are marked accessed when loaded (type bit 0)
   const attr = d.s ? d.attr | 1 : d.attr;

@@ -136,7 +136,7 @@ export class VmiRom implements RomShared {
    * `ret` and the registers are in the CPU, as for the ROM path.
    */
   runInlined(ctx: VcpuVmi, entry: number): void {
-    // (an inlined IRET runs this on every pass: a scan of at most 8 vCPUs and an array read, where map lookups were a fifth of its cost)
+    // (an inlined SYSEXIT or AllocatePage runs this on every pass: a scan of at most 8 vCPUs and an array read, where map lookups were a fifth of its cost)
     const call = this.callAt[entry] ?? (this.callAt[entry] = this.abi.byEntry(entry)!);
     invoke(this.ops[this.vcpus.indexOf(ctx)], call);
   }

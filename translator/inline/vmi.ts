@@ -13,7 +13,7 @@
  * start of a call's code in the ROM, as the CPU fetches it now (through the
  * guest's page tables: wherever the guest maps the ROM), and the call must
  * be written against `VmiOps` (vmirom/calls.ts `sem`) or be a host
- * function its row marks `inlinable` (IRET, SYSEXIT, AllocatePage, ReleasePage), and not leave
+ * function its row marks `inlinable` (SYSEXIT, AllocatePage, ReleasePage), and not leave
  * the region by its table row (`exits: 'always'`); IRET and SYSEXIT,
  * entered by jump, only from a `jmp`. Under lockstep a call that
  * reaches a device model is left to the ROM path (its description reaches
@@ -37,10 +37,13 @@
  *      the ROM path's own entry from generated code (`h.vmiCall`, the state
  *      in the CPU as for a helper row). A fault here is reported at the
  *      `vmicall` with the return address pushed, as on the ROM path. IRET
- *      and SYSEXIT end here: where they left the mode as it was (a same-ring
- *      iret; emit/instr.ts `sameModeAfterTransfer`) the region goes on at
- *      the target if it holds it; else it leaves for where they went, as an
- *      indirect exit (the engine goes on in whatever mode they left).
+ *      and SYSEXIT end here, their jumps handed to the inliner
+ *      (`VmiEmitOps.transfer`): where they left the mode as it was (IRET's
+ *      common case, a same-ring return; else the mode noted before the
+ *      call's effect on the registers, emit/instr.ts
+ *      `sameModeAfterTransfer`) and no interrupt is due, the region goes on
+ *      at the target if it holds it; else it leaves for where they went, as
+ *      an indirect exit (the engine goes on in whatever mode they left).
  *   2  the slot's `ret`: the return address is popped; if something changed
  *      it, the region leaves for what was popped. After a tail call the
  *      region goes where the `ret` takes it (an indirect jump).
