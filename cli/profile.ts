@@ -78,7 +78,7 @@ async function profiledRun(image: string | undefined, opts: ProfileCommandOption
       if (!p) return;
       const profiler = new Profiler(p, rom);
       profiler.attach();
-      m.engine = profiler.wrap(m.engine);
+      m.engine = profiler.wrap(m.engine, m.vcpus.length === 1);
       if (e) profiler.counters = () => translatorCounters(e);
       Object.assign(out, { profiler, rom });
     },

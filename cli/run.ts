@@ -233,7 +233,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
   const smp = intOption(opts.smp, '--smp', 1, 8, 1);
   const memMiB = intOption(opts.mem, '--mem', 2, 3072, 128);
   const maxInstructions = intOption(opts.maxInstructions, '--max-instructions', 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-  const slice = intOption(opts.slice, '--slice', 1, 10_000_000, 2000);
+  const slice = opts.slice === undefined ? undefined : intOption(opts.slice, '--slice', 1, 10_000_000, 0);
   const rtcBaseMs = rtcBaseOption(opts.rtcBase);
   const abi = abiOption(opts.vmiAbi);
   const icount = intOption(opts.icount, '--icount', 0, 10, 0);

@@ -174,8 +174,17 @@ export class PhysicalMemory {
     this.codeListeners.push(listener);
   }
 
-  /** Counts code-page invalidations; translated code compares it to notice a write to itself. */
+  /**
+   * Counts code-page invalidations and requests to leave translated code:
+   * translated code compares it after every store, helper and hypervisor
+   * call, and leaves at the next instruction boundary when it moved.
+   */
   codeEpoch = 0;
+
+  /** Make running translated code leave after its current instruction (the machine wants the vCPU back). */
+  leaveTranslatedCode(): void {
+    this.codeEpoch++;
+  }
 
   /** Drop every decoding and translation made from this page (a debugger set a breakpoint on it). */
   invalidateCode(page: number): void {

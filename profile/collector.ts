@@ -17,9 +17,12 @@
  *   the ROM or inlined alike, so the choice does not depend on which path
  *   ran the call).
  * - `sampleEvery` > 0: a stack of the whole guest each time a vCPU's
- *   retired-instruction count passes a multiple of sampleEvery, taken at
- *   the end of the slice that passed it (slices end at instruction counts,
- *   so the same run gives the same samples).
+ *   retired-instruction count passes a multiple of sampleEvery. With one
+ *   vCPU the slice is cut there, so the sample is at that exact count (the
+ *   guest cannot tell: timers and interrupts do not depend on where slices
+ *   end); with several, where slices end decides how vCPUs interleave, so
+ *   the sample is taken at the end of the slice that passed it (slices end
+ *   at instruction counts, so the same run gives the same samples).
  * - `trace`: VMI calls as slices, interrupts and exceptions as instants,
  *   counters, with host timestamps, up to `traceLimit` events.
  *
@@ -111,13 +114,19 @@ export class Profiler implements VmiProfileHooks {
     if (this.rom) this.rom.profile = this;
   }
 
-  /** The machine's engine, wrapped to take a sample where a slice passed a multiple of sampleEvery. */
-  wrap(inner: ExecutionEngine): ExecutionEngine {
+  /**
+   * The machine's engine, wrapped to take a sample where a slice passed a
+   * multiple of sampleEvery; `cutSlices` (a machine of one vCPU): end the
+   * slice at that multiple.
+   */
+  wrap(inner: ExecutionEngine, cutSlices: boolean): ExecutionEngine {
     if (!this.options.sampleEvery) return inner;
     return {
       name: inner.name,
       runSlice: (v, budget, softEnd) => {
-        inner.runSlice(v, budget, softEnd);
+        const toSample = (this.nextSample.get(v) ?? this.options.sampleEvery) - v.cpu.instructions;
+        if (cutSlices && toSample > 0 && toSample < budget) inner.runSlice(v, toSample, false);
+        else inner.runSlice(v, budget, softEnd);
         this.maybeSample(v);
       },
     };

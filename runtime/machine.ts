@@ -101,7 +101,11 @@ export interface MachineOptions {
   /** cycles per second (default 1e9) */
   frequency?: number;
   cyclesPerInstruction?: number;
-  /** longest uninterrupted run of one vCPU, in guest instructions (default 2000) */
+  /**
+   * longest uninterrupted run of one vCPU, in guest instructions (default
+   * `defaultSlice(smp)`); timers and interrupts do not wait for a slice's
+   * end, so this is a speed choice, and a fairness one between vCPUs
+   */
   sliceInstructions?: number;
   /** stop with an error once the vCPUs together have run this many instructions */
   maxInstructions?: number;
@@ -138,6 +142,18 @@ export interface RunResult {
   realCycles: number;
 }
 
+/**
+ * The scheduling slice when none is asked for. One vCPU: 100,000
+ * instructions; a slice's end makes translated code leave its region and
+ * the interpreter run to the next block, which on Linux's boot was 8 % of
+ * the time at 2,000 (translator/engine/README.md). Several vCPUs: 2,000, so
+ * that a vCPU spinning on a lock or waiting for an IPI's answer from a vCPU
+ * that is not running wastes little (vmidbt has no pause-loop exits).
+ */
+export function defaultSlice(smp: number): number {
+  return smp === 1 ? 100_000 : 2000;
+}
+
 export class Vcpu implements VcpuApi {
   readonly cpu: Cpu;
   readonly interp: Interpreter;
@@ -169,7 +185,7 @@ export class Vcpu implements VcpuApi {
       schedule: (at, fire) => m.time.schedule(id, 'real', at, fire),
       cancel: (h) => m.time.cancel(h),
       sendIpi: (from, lo, hi) => m.sendIpi(from, lo, hi),
-      kick: () => { this.irqHint = true; },
+      kick: () => this.interruptMayBeDue(),
     });
     const cpu = this.cpu;
     // the TSC is real time plus a per-vCPU offset, so rdtsc agrees with the VMI cycle counter
@@ -183,6 +199,18 @@ export class Vcpu implements VcpuApi {
       // an NMI that waited for the handler's iret is taken right after it: end the slice, whose successor delivers it
       nmiUnblocked: () => { if (this.nmiPending && m.current === this) m.yieldRequested = true; },
     };
+  }
+
+  /**
+   * The APIC or the PIC changed: an interrupt may now be deliverable. If
+   * this vCPU is running with interrupts enabled, translated code leaves
+   * after the current instruction, so that the interrupt is taken where
+   * the interpreter takes it (after a self-IPI, say), not when the region
+   * or the slice ends.
+   */
+  interruptMayBeDue(): void {
+    this.irqHint = true;
+    if (this.machine.current === this && this.interruptsEnabled()) this.machine.memory.leaveTranslatedCode();
   }
 
   get apicApi(): LocalApicApi {
@@ -328,7 +356,13 @@ export class Machine implements MachineApi {
       : opts.hostTime ? this.bootHostNs : BigInt(DEFAULT_RTC_BASE_MS) * 1_000_000n;
     this.time = new MachineTime(smp, { frequency: opts.frequency, cyclesPerInstruction: opts.cyclesPerInstruction, hostTime: opts.hostTime });
     this.cycleFrequency = BigInt(this.time.frequency);
-    this.sliceInstructions = opts.sliceInstructions ?? 2000;
+    this.sliceInstructions = opts.sliceInstructions ?? defaultSlice(smp);
+    // a timer the running vCPU programs to fire before its slice ends ends the slice after this instruction
+    // (a translated region notices the moved code epoch as it notices a write to its code)
+    this.time.onSliceCut = () => {
+      this.yieldRequested = true;
+      this.memory.leaveTranslatedCode();
+    };
     this.maxInstructions = opts.maxInstructions ?? Infinity;
     this.consoleSink = opts.console;
     this.cpuModel = opts.cpuModel ?? VMIDBT_CPU;
@@ -339,7 +373,7 @@ export class Machine implements MachineApi {
     this.vcpus[0].started = true;
     for (const v of this.vcpus.slice(1)) v.cpu.halted = true;
 
-    this.pic.onChange = () => { this.vcpus[0].irqHint = true; };
+    this.pic.onChange = () => this.vcpus[0].interruptMayBeDue();
     this.pit = new Pit8254({
       now: () => this.time.now(),
       frequency: this.time.frequency,
@@ -700,7 +734,7 @@ export class Machine implements MachineApi {
     const softEnd = budget === this.sliceInstructions;
     this.yieldRequested = this.stopInfo !== null || this.held;
     this.stats.slices++;
-    this.time.beginSlice(v.id, v.cpu);
+    this.time.beginSlice(v.id, v.cpu, budget);
     try {
       this.engine.runSlice(v, budget, softEnd);
     } finally {

@@ -1,7 +1,8 @@
 /**
  * Machine time (runtime/time.ts): real = available + stolen for every vCPU,
  * halted and idle time counted as available, clocks extrapolated inside a
- * slice, and events fired in order.
+ * slice, events fired in order, and a slice cut by an event scheduled
+ * inside it that falls due before its end.
  */
 import { describe, expect, it } from 'vitest';
 import { MachineTime } from './time.ts';
@@ -56,5 +57,29 @@ describe('machine time', () => {
     expect(t.fireDue(0)).toBe(2);
     expect(fired).toEqual(['a30', 'r50']);
     expect(t.nextEventRealTime(() => true)).toBe(10);
+  });
+
+  it('cuts the running slice when its vCPU schedules an event due before the slice ends, and only then', () => {
+    const t = new MachineTime(2, { cyclesPerInstruction: 2 });
+    let cuts = 0;
+    t.onSliceCut = () => cuts++;
+    const a = { instructions: 100 };
+    t.beginSlice(0, a, 1000); // ends at instruction 1100, real time 2000
+    a.instructions += 10; // now 20 cycles
+    t.schedule(0, 'real', 20 + 2 * 1000, () => {}); // due at instruction 1110: after the slice
+    t.schedule(1, 'real', 30, () => {}); // another vCPU's
+    expect(cuts).toBe(0);
+    t.schedule(0, 'real', 20 + 2 * 500 - 1, () => {}); // due at instruction 610
+    expect(cuts).toBe(1);
+    t.schedule(0, 'available', 20 + 2 * 600, () => {}); // due after the new end
+    expect(cuts).toBe(1);
+    t.schedule(0, 'real', 0, () => {}); // already due: the slice ends after this instruction
+    expect(cuts).toBe(2);
+    t.endSlice(() => true);
+    t.schedule(0, 'real', 0, () => {}); // between slices nothing runs to cut
+    expect(cuts).toBe(2);
+    t.beginSlice(0, a); // unbounded: any event of its own cuts it
+    t.schedule(0, 'real', 1e9, () => {});
+    expect(cuts).toBe(3);
   });
 });

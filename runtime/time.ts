@@ -20,6 +20,11 @@
  * its vCPU's real or available clock reaches `at`; the machine fires due
  * events of a vCPU when it schedules that vCPU, and bounds slices so that an
  * event of the running vCPU fires at exactly the instruction it is due at.
+ * An event the running vCPU schedules for itself mid-slice (a timer it
+ * programs) that falls due before its slice would end cuts the slice
+ * (`onSliceCut`): the machine ends it after the current instruction, and
+ * the next slice is bounded by that event like any other. So a long slice
+ * never makes an event late, and the slice length is a pure speed choice.
  */
 import { host } from '../base/host.ts';
 
@@ -59,6 +64,10 @@ export class MachineTime {
   private running = -1;
   private runningSource: InstructionSource | null = null;
   private runningStartInstr = 0;
+  /** the instruction count at which the running slice ends (Infinity: not bounded) */
+  private runningEndInstr = Infinity;
+  /** asked to end the running slice after the current instruction: an event it scheduled falls due before the slice's end */
+  onSliceCut: (() => void) | null = null;
   private readonly hostStart = host().now();
   /** host milliseconds during which the machine was paused (excluded from host time) */
   private pausedMs = 0;
@@ -101,12 +110,13 @@ export class MachineTime {
     return clock === 'real' ? this.now() : this.availableOf(v);
   }
 
-  /** A slice of vCPU `v` starts; `src` counts its instructions. */
-  beginSlice(v: number, src: InstructionSource): void {
+  /** A slice of vCPU `v` starts; `src` counts its instructions; it runs at most `instructions` of them. */
+  beginSlice(v: number, src: InstructionSource, instructions = Infinity): void {
     this.syncTo(this.now(), -1, null);
     this.running = v;
     this.runningSource = src;
     this.runningStartInstr = src.instructions;
+    this.runningEndInstr = src.instructions + instructions;
   }
 
   /**
@@ -150,6 +160,15 @@ export class MachineTime {
   schedule(vcpu: number, clock: ClockKind, at: number, fire: () => void): number {
     const handle = this.nextHandle++;
     this.events.push({ handle, vcpu, clock, at, fire });
+    const src = this.runningSource;
+    if (vcpu === this.running && src !== null && !this.hostTime) {
+      // due at the end of the instruction that retires the clock past `at` (the slice bound's arithmetic)
+      const dueInstr = src.instructions + Math.max(0, Math.ceil((at - this.clockOf(vcpu, clock)) / this.cyclesPerInstruction));
+      if (dueInstr < this.runningEndInstr) {
+        this.runningEndInstr = dueInstr;
+        this.onSliceCut?.();
+      }
+    }
     return handle;
   }
 

@@ -3,6 +3,8 @@
 ; the counter stands still until enabled, then runs; a one-shot comparator
 ; (timer 2) interrupts through IO-APIC pin 20 once the counter reaches it;
 ; and with legacy routing a periodic timer 0 is IRQ 0 (IO-APIC pin 2).
+; vmidbt-run: --slice 2000
+; vmidbt-run: --slice 1000000
 %include "machine.inc"
 
 HPET    equ 0xfed00000

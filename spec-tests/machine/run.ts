@@ -7,7 +7,7 @@
  *
  * Each `; vmidbt-run: OPTIONS` line in a source is one boot with those
  * options (`--smp N`, `--append TEXT`, `--initrd "file args,file args"`
- * with files beside the source, `--cpu NAME`, `--machine hpet=off`, `--icount SHIFT`); a
+ * with files beside the source, `--cpu NAME`, `--machine hpet=off`, `--icount SHIFT`, `--slice N`); a
  * source without one boots once with none. The kernel reports through the
  * debug-exit port: exit status 0 passes, any other value names the failing
  * check.
@@ -31,6 +31,8 @@ export interface MachineBoot {
   hpet?: boolean;
   /** --icount SHIFT: 2^SHIFT cycles per instruction */
   icount?: number;
+  /** --slice N: the machine's scheduling slice */
+  slice?: number;
 }
 
 export interface MachineResult { name: string; ok: boolean; message: string }
@@ -57,6 +59,7 @@ function parseBoot(line: string): MachineBoot {
     else if (opt === '--cpu') boot.cpu = value;
     else if (opt === '--machine') boot.hpet = value !== 'hpet=off';
     else if (opt === '--icount') boot.icount = Number(value);
+    else if (opt === '--slice') boot.slice = Number(value);
     else throw new Error(`machine test option ${opt} not understood`);
   }
   return boot;
@@ -67,7 +70,7 @@ export async function runMachineTest(name: string, boot: MachineBoot, jit: boole
   const image = readPrebuilt(`spec-tests/machine/${name}.bin`);
   const model = boot.cpu ? cpuModel(boot.cpu) : undefined;
   const machine = new Machine({ smp: boot.smp, memMiB: 32, maxInstructions: BUDGET, cpuModel: model, hpet: boot.hpet,
-    cyclesPerInstruction: 2 ** (boot.icount ?? 0), console: () => {} });
+    cyclesPerInstruction: 2 ** (boot.icount ?? 0), sliceInstructions: boot.slice, console: () => {} });
   if (jit) machine.engine = new TranslatingEngine({ ...DEFAULT_ENGINE_OPTIONS, threshold: 0 });
   const modules: BootModule[] = boot.modules.map((item) => ({
     data: new Uint8Array(readFileSync(`${DIR}${item.split(' ')[0]}`)), cmdline: item,
