@@ -80,15 +80,32 @@ describe('self-modifying code', () => {
 });
 
 describe('the heat table', () => {
-  it('counts to the threshold, and a colliding key takes a slot over from one', () => {
+  it('counts to the threshold, and a colliding key wears the holder down before it takes the slot over', () => {
     const t = new Tiering(3, 16);
     const key = (phys: number) => phys * 32 + 1;
     expect(t.hot(key(0x100), 0x100)).toBe(false);
     expect(t.hot(key(0x100), 0x100)).toBe(false);
     expect(t.hot(key(0x100), 0x100)).toBe(true);
     expect(t.hot(key(0x200), 0x200)).toBe(false);
-    expect(t.hot(key(0x200 + HEAT_SLOTS), 0x200)).toBe(false); // same slot: starts over
-    expect(t.hot(key(0x200), 0x200)).toBe(false);
+    expect(t.hot(key(0x200), 0x200)).toBe(false); // 0x200 holds its slot at 2
+    const other = key(0x200 + HEAT_SLOTS);
+    expect(t.hot(other, 0x200)).toBe(false); // wears 0x200 down to 1
+    expect(t.hot(other, 0x200)).toBe(false); // takes the slot over at 1
+    expect(t.hot(other, 0x200)).toBe(false);
+    expect(t.hot(other, 0x200)).toBe(true);
+  });
+
+  it('a key run often is translated though a key on the same slot keeps coming back', () => {
+    const t = new Tiering(100, 16);
+    const hot = 0x300 * 32 + 1, warm = (0x300 + HEAT_SLOTS) * 32 + 1;
+    let translatedAfter = -1;
+    // the warm key once per 50 runs of the hot one (with plain takeover the hot one never got past 50)
+    for (let k = 1; k <= 1000 && translatedAfter < 0; k++) {
+      if (k % 50 === 0) t.hot(warm, 0x300);
+      if (t.hot(hot, 0x300)) translatedAfter = k;
+    }
+    expect(translatedAfter).toBeGreaterThan(0);
+    expect(translatedAfter).toBeLessThan(110);
   });
 
   it('a page whose translations are dropped before they paid needs twice the heat', () => {

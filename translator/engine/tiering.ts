@@ -4,10 +4,14 @@
  *
  * Heat. Each lookup the interpreter makes counts one execution of its key
  * (physical EIP and mode, cache/cache.ts `keyOf`) in a direct-mapped table
- * of HEAT_SLOTS counters: a key that lands on a slot another key holds
- * takes it over and starts from one, so a guest that never runs the same
- * code twice (a sled of millions of instructions) uses the same memory as
- * one that loops. A count also belongs to its page's generation: a guest
+ * of HEAT_SLOTS counters, so a guest that never runs the same code twice
+ * (a sled of millions of instructions) uses the same memory as one that
+ * loops. A key that lands on a slot another key holds wears one execution
+ * off the holder's count, and takes the slot over (starting from one) once
+ * that count is down to one: the key that runs more keeps the slot. (With
+ * plain takeover, a loop body run 37,000 times in Linux's boot was never
+ * translated while a function 0x4e0000 bytes away, run 483 times in the
+ * same stretch, kept resetting its count.) A count also belongs to its page's generation: a guest
  * write to a page with translations starts its addresses from zero again,
  * so code rewritten in place is not translated at once the next time round.
  *
@@ -109,6 +113,9 @@ export class Tiering {
     let count: number;
     if (this.keys[slot] === key && this.gens[slot] === gen) {
       count = this.counts[slot] + 1;
+    } else if (this.keys[slot] !== key && this.keys[slot] !== -1 && this.counts[slot] > 1) {
+      this.counts[slot]--;
+      return false;
     } else {
       this.keys[slot] = key;
       this.gens[slot] = gen;
