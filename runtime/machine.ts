@@ -145,8 +145,8 @@ export interface RunResult {
 /**
  * The scheduling slice when none is asked for. One vCPU: 100,000
  * instructions; a slice's end makes translated code leave its region and
- * the interpreter run to the next block, which on Linux's boot was 8 % of
- * the time at 2,000 (translator/engine/README.md). Several vCPUs: 2,000, so
+ * the interpreter run to the next block, which at 2,000 cost Linux's boot
+ * several per cent of its time (translator/engine/README.md). Several vCPUs: 2,000, so
  * that a vCPU spinning on a lock or waiting for an IPI's answer from a vCPU
  * that is not running wastes little (vmidbt has no pause-loop exits).
  */
