@@ -120,6 +120,23 @@ export class PhysicalMemory {
     return undefined;
   }
 
+  /**
+   * An aligned 32-bit word, as `read` gives it: the page-table entries a
+   * walk reads. A TLB refill reads two or three, so they skip `read`'s
+   * general checks when the page is RAM or ROM.
+   */
+  readWord(addr: number): number {
+    const p = addr >>> 12;
+    if (p < this.pageKind.length && (this.pageKind[p] & 0x7f) !== PageKind.DEVICE) return this.i32[addr >>> 2];
+    return this.read(addr, 4);
+  }
+
+  /** ... and written, as `write` does it: a walk's accessed and dirty bits (a page of code or a journal takes `write`). */
+  writeWord(addr: number, value: number): void {
+    if (this.fastWritable(addr)) this.i32[addr >>> 2] = value;
+    else this.write(addr, 4, value);
+  }
+
   /** Slow-path read of `size` (1, 2, 4) bytes at a physical address (no page crossing). */
   read(addr: number, size: number): number {
     addr >>>= 0;

@@ -105,6 +105,22 @@ describe('MMU and software TLB', () => {
     expect(held.size).toBeGreaterThan(0);
   });
 
+  it('lists a page rewritten, invalidated and read again once, so the loop never forces a full flush', () => {
+    const { cpu, mem, pt } = paged();
+    cpu.mmu.read8(0x7000);
+    const flushes = cpu.mmu.flushes;
+    for (let k = 0; k < 100_000; k++) {
+      mem.i32[(pt >> 2) + 5] = ((k & 1 ? 0x300 : 0x301) << 12) | 3;
+      cpu.mmu.invalidatePage(0x5000);
+      cpu.mmu.read8(0x5000);
+    }
+    expect(cpu.mmu.flushes).toBe(flushes);
+    // still listed: a flush drops it, and the page read before it
+    cpu.mmu.flushAll(false);
+    expect(cpu.mmu.tlb[5]).toBe(0);
+    expect(cpu.mmu.tlb[7]).toBe(0);
+  });
+
   it('maps 4 MiB pages with PSE and 2 MiB pages with PAE', () => {
     const { cpu, mem, pd } = paged();
     cpu.cr4 |= CR4_PSE;

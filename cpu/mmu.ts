@@ -164,7 +164,8 @@ export class Mmu {
       for (let k = 0; k < size; k++) v |= this.read8((lin + k) | 0) << (8 * k);
       return size === 4 ? v | 0 : v;
     }
-    return this.mem.read(this.translate(lin, Access.READ), size);
+    const phys = this.translate(lin, Access.READ);
+    return size === 4 && !(phys & 3) ? this.mem.readWord(phys) : this.mem.read(phys, size);
   }
 
   writeSlow(lin: number, size: number, v: number): void {
@@ -181,7 +182,9 @@ export class Mmu {
       }
       return;
     }
-    this.mem.write(this.translate(lin, Access.WRITE), size, v);
+    const phys = this.translate(lin, Access.WRITE);
+    if (size === 4 && !(phys & 3)) this.mem.writeWord(phys, v);
+    else this.mem.write(phys, size, v);
   }
 
   /**
@@ -275,22 +278,22 @@ export class Mmu {
     const mem = this.mem;
     const write = access === Access.WRITE;
     const pdeAddr = ((this.ctl.cr3 & ~0xfff) + ((lin >>> 22) << 2)) >>> 0;
-    let pde = mem.read(pdeAddr, 4);
+    let pde = mem.readWord(pdeAddr);
     if (!(pde & 1)) this.pageFault(lin, access, user, false);
     if (pde & 0x80 && this.ctl.cr4 & CR4_PSE) {
       const rights = this.check(lin, access, user, (pde & 4) !== 0, (pde & 2) !== 0, (pde & 0x40) !== 0, false);
       const want = pde | 0x20 | (write ? 0x40 : 0);
-      if (want !== pde) mem.write(pdeAddr, 4, want);
+      if (want !== pde) mem.writeWord(pdeAddr, want);
       this.lastRights = rights | TLB_LARGE | (pde & 0x100 && this.ctl.cr4 & CR4_PGE ? TLB_GLOBAL : 0);
       return ((pde & 0xffc00000) | (lin & 0x3fffff)) >>> 0;
     }
-    if (!(pde & 0x20)) { pde |= 0x20; mem.write(pdeAddr, 4, pde); }
+    if (!(pde & 0x20)) { pde |= 0x20; mem.writeWord(pdeAddr, pde); }
     const pteAddr = ((pde & ~0xfff) + (((lin >>> 12) & 0x3ff) << 2)) >>> 0;
-    const pte = mem.read(pteAddr, 4);
+    const pte = mem.readWord(pteAddr);
     if (!(pte & 1)) this.pageFault(lin, access, user, false);
     const rights = this.check(lin, access, user, (pde & pte & 4) !== 0, (pde & pte & 2) !== 0, (pte & 0x40) !== 0, false);
     const want = pte | 0x20 | (write ? 0x40 : 0);
-    if (want !== pte) mem.write(pteAddr, 4, want);
+    if (want !== pte) mem.writeWord(pteAddr, want);
     this.lastRights = rights | (pte & 0x100 && this.ctl.cr4 & CR4_PGE ? TLB_GLOBAL : 0);
     return ((pte & ~0xfff) | (lin & 0xfff)) >>> 0;
   }
@@ -300,29 +303,29 @@ export class Mmu {
     const write = access === Access.WRITE;
     const nxe = (this.ctl.efer & EFER_NXE) !== 0;
     const pdpteAddr = ((this.ctl.cr3 & ~0x1f) + ((lin >>> 30) << 3)) >>> 0;
-    const pdpte = mem.read(pdpteAddr, 4);
+    const pdpte = mem.readWord(pdpteAddr);
     if (!(pdpte & 1)) this.pageFault(lin, access, user, false);
     const pdeAddr = ((pdpte & ~0xfff) + (((lin >>> 21) & 0x1ff) << 3)) >>> 0;
-    let pde = mem.read(pdeAddr, 4);
-    const pdeHi = mem.read(pdeAddr + 4, 4);
+    let pde = mem.readWord(pdeAddr);
+    const pdeHi = mem.readWord(pdeAddr + 4);
     if (!(pde & 1)) this.pageFault(lin, access, user, false);
     let nx = nxe && pdeHi < 0;
     if (pde & 0x80) {
       const rights = this.check(lin, access, user, (pde & 4) !== 0, (pde & 2) !== 0, (pde & 0x40) !== 0, nx);
       const want = pde | 0x20 | (write ? 0x40 : 0);
-      if (want !== pde) mem.write(pdeAddr, 4, want);
+      if (want !== pde) mem.writeWord(pdeAddr, want);
       this.lastRights = rights | TLB_LARGE | (pde & 0x100 && this.ctl.cr4 & CR4_PGE ? TLB_GLOBAL : 0);
       return ((pde & 0xffe00000) | (lin & 0x1fffff)) >>> 0;
     }
-    if (!(pde & 0x20)) { pde |= 0x20; mem.write(pdeAddr, 4, pde); }
+    if (!(pde & 0x20)) { pde |= 0x20; mem.writeWord(pdeAddr, pde); }
     const pteAddr = ((pde & ~0xfff) + (((lin >>> 12) & 0x1ff) << 3)) >>> 0;
-    const pte = mem.read(pteAddr, 4);
-    const pteHi = mem.read(pteAddr + 4, 4);
+    const pte = mem.readWord(pteAddr);
+    const pteHi = mem.readWord(pteAddr + 4);
     if (!(pte & 1)) this.pageFault(lin, access, user, false);
     nx = nx || (nxe && pteHi < 0);
     const rights = this.check(lin, access, user, (pde & pte & 4) !== 0, (pde & pte & 2) !== 0, (pte & 0x40) !== 0, nx);
     const want = pte | 0x20 | (write ? 0x40 : 0);
-    if (want !== pte) mem.write(pteAddr, 4, want);
+    if (want !== pte) mem.writeWord(pteAddr, want);
     this.lastRights = rights | (pte & 0x100 && this.ctl.cr4 & CR4_PGE ? TLB_GLOBAL : 0);
     return ((pte & ~0xfff) | (lin & 0xfff)) >>> 0;
   }
@@ -367,6 +370,10 @@ export class Mmu {
       for (let k = 0; k < 1024; k++) this.tlb[first + k] = 0;
     } else {
       this.tlb[vpn] = 0;
+      // the page filled last is dropped from its list too: a kernel that rewrites one PTE, invalidates and
+      // touches the page again would otherwise list it at every refill, and fill the list (a full flush) soon
+      if (this.nFilled && this.filled[this.nFilled - 1] === vpn) this.nFilled--;
+      if (this.nFilledGlobal && this.filledGlobal[this.nFilledGlobal - 1] === vpn) this.nFilledGlobal--;
     }
   }
 
