@@ -41,7 +41,7 @@ function runOptions(cmd: Command): Command {
     .option('--icount <shift>', 'deterministic guest time of 2^shift ns (cycles) per instruction, 0..10 (default 0), as QEMU\'s -icount shift=N')
     .option('--cpu <model>', `CPU model: ${CPU_MODELS.map((m) => m.name).join(', ')} (default vmidbt)`)
     .option('--rtc-base <when>', 'wall clock at power-on: YYYY-MM-DD[Thh:mm:ss] (UTC) or now (default 2000-01-01, or now with --host-time)')
-    .option('--slice <n>', 'instructions per scheduling slice (default 100000 with one vCPU, 2000 with more)')
+    .option('--slice <n>', 'instructions per scheduling slice (default 100000 with one vCPU or while the others are halted, 2000 with more ready)')
     .option('--no-jit', 'interpreter only: translate nothing')
     .option('--jit-threshold <n>', 'executions of a guest address before its code is translated (0: at once)', String(DEFAULT_ENGINE_OPTIONS.threshold))
     .option('--jit-cache <MiB>', 'bound on the heap held by translated code (an estimate)', String(DEFAULT_ENGINE_OPTIONS.cacheBytes >> 20))

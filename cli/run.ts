@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
 import { UserError } from '../base/errors.ts';
 import { EXIT_LOAD, EXIT_OUTPUT_CLOSED, EXIT_QUIT, EXIT_USAGE } from '../base/exit-status.ts';
-import { defaultSlice, type Machine, type RunResult } from '../runtime/machine.ts';
+import type { Machine, RunResult } from '../runtime/machine.ts';
 import type { TranslatingEngine } from '../translator/engine/machine-engine.ts';
 import type { VmiRom } from '../vmirom/rom.ts';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions, type EngineStats } from '../translator/engine/engine.ts';
@@ -233,7 +233,8 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
   const smp = intOption(opts.smp, '--smp', 1, 8, 1);
   const memMiB = intOption(opts.mem, '--mem', 2, 3072, 128);
   const maxInstructions = intOption(opts.maxInstructions, '--max-instructions', 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-  const slice = intOption(opts.slice, '--slice', 1, 10_000_000, defaultSlice(smp));
+  // not given: the machine's defaults (runtime/machine.ts defaultSlice: longer while one vCPU is the only one ready)
+  const slice = opts.slice === undefined ? undefined : intOption(opts.slice, '--slice', 1, 10_000_000, 1);
   const rtcBaseMs = rtcBaseOption(opts.rtcBase);
   const abi = abiOption(opts.vmiAbi);
   const icount = intOption(opts.icount, '--icount', 0, 10, 0);

@@ -179,6 +179,62 @@ describe('SMP', () => {
   });
 });
 
+describe('the slice of a vCPU the only one ready', () => {
+  /**
+   * vCPU 0 counts down 300,000 instructions while vCPU 1 is halted, then
+   * sends vCPU 1 a fixed IPI and counts, in EBX, the passes of a loop that
+   * waits for the flag vCPU 1's handler sets. vCPU 1 halts with interrupts
+   * enabled (IDT at 0x3000: vector 0x40 -> 0x1100, which writes the flag).
+   */
+  function loneThenIpi(opts: ConstructorParameters<typeof Machine>[0] = {}): Machine {
+    const m = machineWith([
+      0xb9, 0xe0, 0x93, 0x04, 0x00, // mov ecx, 300000
+      0x49, 0x75, 0xfd, // dec ecx; jnz
+      0xc7, 0x05, 0x10, 0x03, 0xe0, 0xfe, 0x00, 0x00, 0x00, 0x01, // ICR high: APIC 1
+      0xc7, 0x05, 0x00, 0x03, 0xe0, 0xfe, 0x40, 0x40, 0x00, 0x00, // ICR low: fixed, vector 0x40
+      0x31, 0xdb, // xor ebx, ebx
+      0x43, 0x66, 0x81, 0x3d, 0x00, 0x05, 0x00, 0x00, 0x34, 0x12, 0x75, 0xf4, // inc ebx; cmp word [0x500], 0x1234; jne
+      0x89, 0x1d, 0x04, 0x05, 0x00, 0x00, // mov [0x504], ebx
+      0xb0, 0x42, 0xe6, 0xf4, // exit 0x42
+    ], { smp: 2, ...opts });
+    const dv = m.memory.view;
+    dv.setUint32(0x2808, 0x0000ffff, true); dv.setUint32(0x280c, 0x00cf9a00, true);
+    dv.setUint32(0x2810, 0x0000ffff, true); dv.setUint32(0x2814, 0x00cf9200, true);
+    dv.setUint32(0x3000 + 0x40 * 8, (0x08 << 16) | 0x1100, true);
+    dv.setUint32(0x3000 + 0x40 * 8 + 4, 0x8e00, true);
+    m.memory.load(0x1100, Uint8Array.from([0x66, 0xc7, 0x05, 0x00, 0x05, 0x00, 0x00, 0x34, 0x12, 0xfa, 0xf4])); // mov word [0x500], 0x1234; cli; hlt
+    const ap = m.vcpus[1];
+    enterFlatProtectedMode(ap.cpu);
+    ap.cpu.gdtBase = 0x2800; ap.cpu.gdtLimit = 0x17;
+    ap.cpu.idtBase = 0x3000; ap.cpu.idtLimit = 0x7ff;
+    ap.cpu.regs[Reg.ESP] = 0x70000;
+    ap.cpu.eflags |= 0x200;
+    ap.cpu.eip = 0x1200;
+    ap.apic.write(0xf0, 0x1ff);
+    ap.started = true;
+    ap.cpu.halted = true;
+    return m;
+  }
+
+  it('runs long slices while the other vCPU is halted, and ends one as soon as an IPI wakes it', () => {
+    const m = loneThenIpi();
+    const r = m.runSync();
+    expect(r.stop).toMatchObject({ kind: 'exit', guestValue: 0x42 });
+    // 600,000 instructions in slices of 100,000 (2,000 each would be 300)
+    expect(m.stats.slices).toBeLessThan(20);
+    // vCPU 1 ran its handler right after the ICR write: vCPU 0 waited a pass or two, not the rest of a slice
+    expect(m.memory.view.getUint32(0x504, true)).toBeLessThanOrEqual(2);
+    expect(m.vcpus[1].cpu.instructions).toBe(3);
+  });
+
+  it('keeps a slice given with --slice whether or not the others are halted', () => {
+    const m = loneThenIpi({ sliceInstructions: 2000 });
+    const r = m.runSync();
+    expect(r.stop).toMatchObject({ kind: 'exit', guestValue: 0x42 });
+    expect(m.stats.slices).toBeGreaterThan(290);
+  });
+});
+
 describe('booting the guest kernel', () => {
   it('runs a workload natively with the checksum QEMU gives', () => {
     const m = new Machine({ memMiB: 128, smp: 2, maxInstructions: 200_000_000 });

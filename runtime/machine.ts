@@ -16,7 +16,10 @@
  * Scheduling: one host thread runs the vCPUs round-robin in id order, each
  * for a slice of at most `sliceInstructions` guest instructions, shortened
  * so that the vCPU's next timer event fires at the exact instruction it is
- * due (time.ts). Before a vCPU's slice its due events fire. A halted vCPU
+ * due (time.ts). A vCPU the only one ready (the others halted or not
+ * started) gets the longer `loneSliceInstructions`, bounded by every
+ * vCPU's events and ended as soon as another can run (an interrupt or IPI
+ * that wakes it, its start, an NMI). Before a vCPU's slice its due events fire. A halted vCPU
  * is skipped until an interrupt can wake it; when every vCPU is halted,
  * time jumps to the next event (or, with host time, the loop sleeps). So a
  * run is a deterministic function of the image, the command line and the
@@ -103,8 +106,9 @@ export interface MachineOptions {
   cyclesPerInstruction?: number;
   /**
    * longest uninterrupted run of one vCPU, in guest instructions (default
-   * `defaultSlice(smp)`); timers and interrupts do not wait for a slice's
-   * end, so this is a speed choice, and a fairness one between vCPUs
+   * `defaultSlice(smp)`, and `defaultSlice(1)` while the others are halted);
+   * timers and interrupts do not wait for a slice's end, so this is a speed
+   * choice, and a fairness one between vCPUs. Given, it holds in both cases.
    */
   sliceInstructions?: number;
   /** stop with an error once the vCPUs together have run this many instructions */
@@ -148,7 +152,9 @@ export interface RunResult {
  * the interpreter run to the next block, which at 2,000 cost Linux's boot
  * several per cent of its time (translator/engine/README.md). Several vCPUs: 2,000, so
  * that a vCPU spinning on a lock or waiting for an IPI's answer from a vCPU
- * that is not running wastes little (vmidbt has no pause-loop exits).
+ * that is not running wastes little (vmidbt has no pause-loop exits); but
+ * one of several that is the only one ready gets the one-vCPU slice
+ * (`Machine.loneSliceInstructions`), since no other is waiting.
  */
 export function defaultSlice(smp: number): number {
   return smp === 1 ? 100_000 : 2000;
@@ -210,7 +216,12 @@ export class Vcpu implements VcpuApi {
    */
   interruptMayBeDue(): void {
     this.irqHint = true;
-    if (this.machine.current === this && this.interruptsEnabled()) this.machine.memory.leaveTranslatedCode();
+    const m = this.machine;
+    if (m.current === this) {
+      if (this.interruptsEnabled()) m.memory.leaveTranslatedCode();
+    } else if (this.started && this.wakeable()) {
+      m.otherMayRun(this);
+    }
   }
 
   get apicApi(): LocalApicApi {
@@ -308,6 +319,10 @@ export class Machine implements MachineApi {
   readonly benchPort = new BenchPort();
   readonly cycleFrequency: bigint;
   readonly sliceInstructions: number;
+  /** the slice of a vCPU that is the only one ready */
+  readonly loneSliceInstructions: number;
+  /** the running slice is a lone vCPU's: another vCPU that may run now ends it */
+  private runningAlone = false;
   readonly cpuModel: CpuModel;
   readonly fwCfg: FwCfg;
   readonly hpet: Hpet | null = null;
@@ -357,6 +372,7 @@ export class Machine implements MachineApi {
     this.time = new MachineTime(smp, { frequency: opts.frequency, cyclesPerInstruction: opts.cyclesPerInstruction, hostTime: opts.hostTime });
     this.cycleFrequency = BigInt(this.time.frequency);
     this.sliceInstructions = opts.sliceInstructions ?? defaultSlice(smp);
+    this.loneSliceInstructions = opts.sliceInstructions ?? defaultSlice(1);
     // a timer the running vCPU programs to fire before its slice ends ends the slice after this instruction
     // (a translated region notices the moved code epoch as it notices a write to its code)
     this.time.onSliceCut = () => {
@@ -629,6 +645,7 @@ export class Machine implements MachineApi {
           this.stats.nmis++;
           // taken at the start of the target's next slice: end the running one if it is the target's
           if (t === this.current) this.yieldRequested = true;
+          else if (t.started) this.otherMayRun(t);
         }
         break;
       case 5: // INIT
@@ -683,6 +700,24 @@ export class Machine implements MachineApi {
     v.started = true;
     v.cpu.halted = false;
     v.irqHint = true;
+    this.otherMayRun(v);
+  }
+
+  /**
+   * vCPU `v` may run now (woken, started): a lone vCPU's long slice ends
+   * after the current instruction, so that `v` gets its turn as soon as it
+   * would with every vCPU ready.
+   */
+  otherMayRun(v: Vcpu): void {
+    if (!this.runningAlone || v === this.current) return;
+    this.yieldRequested = true;
+    this.memory.leaveTranslatedCode();
+  }
+
+  /** Is `v` the only vCPU that could run now (the others not started, or halted with nothing to wake them)? */
+  private alone(v: Vcpu): boolean {
+    for (const u of this.vcpus) if (u !== v && u.started && (!u.cpu.halted || u.wakeable() || (u.nmiPending && !u.cpu.nmiBlocked))) return false;
+    return true;
   }
 
   // ---- console --------------------------------------------------------------------------
@@ -724,20 +759,30 @@ export class Machine implements MachineApi {
     }
     if (!v.started) return false;
     if (v.cpu.halted && !v.wakeable()) return false;
-    let budget = this.sliceInstructions;
+    const alone = this.vcpus.length > 1 && !this.time.hostTime && this.loneSliceInstructions > this.sliceInstructions && this.alone(v);
+    const length = alone ? this.loneSliceInstructions : this.sliceInstructions;
+    let budget = length;
     if (!this.time.hostTime) {
-      const toEvent = Math.ceil(this.time.cyclesToNextEvent(v.id) / this.time.cyclesPerInstruction);
+      const cpi = this.time.cyclesPerInstruction;
+      const toEvent = Math.ceil(this.time.cyclesToNextEvent(v.id) / cpi);
       if (toEvent < budget) budget = Math.max(1, toEvent);
+      if (alone) {
+        // the others' events fire at their turns: this slice ends before the first of them is due
+        const toOthers = Math.ceil((this.time.nextEventRealTime((u) => u !== v.id) - this.time.now()) / cpi);
+        if (toOthers < budget) budget = Math.max(1, toOthers);
+      }
     }
     if (this.maxInstructions - total < budget) budget = this.maxInstructions - total;
     // a slice cut by nothing but its length may end a little early (the engine's choice)
-    const softEnd = budget === this.sliceInstructions;
+    const softEnd = budget === length;
     this.yieldRequested = this.stopInfo !== null || this.held;
     this.stats.slices++;
-    this.time.beginSlice(v.id, v.cpu, budget);
+    this.time.beginSlice(v.id, v.cpu, budget, alone);
+    this.runningAlone = alone;
     try {
       this.engine.runSlice(v, budget, softEnd);
     } finally {
+      this.runningAlone = false;
       this.time.endSlice((u) => this.vcpus[u].ready());
     }
     return true;

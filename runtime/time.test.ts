@@ -82,4 +82,27 @@ describe('machine time', () => {
     t.schedule(0, 'real', 1e9, () => {});
     expect(cuts).toBe(3);
   });
+
+  it('cuts a lone vCPU\'s slice for another vCPU\'s event too, on that vCPU\'s clocks', () => {
+    const t = new MachineTime(2);
+    let cuts = 0;
+    t.onSliceCut = () => cuts++;
+    const a = { instructions: 0 };
+    // vCPU 1 halted through a first slice of vCPU 0: its available clock went on with real time
+    t.beginSlice(0, a, 500, true);
+    a.instructions = 500;
+    t.endSlice(() => false);
+    t.beginSlice(0, a, 1000, true); // ends at real time 1500
+    a.instructions += 100; // real 600; vCPU 1's available clock is 600 too
+    t.schedule(1, 'available', 600 + 1000, () => {}); // due at real 1600: after the slice
+    t.schedule(1, 'real', 1500, () => {}); // due exactly at its end
+    expect(cuts).toBe(0);
+    t.schedule(1, 'available', 600 + 899, () => {}); // due at real 1499
+    expect(cuts).toBe(1);
+    t.endSlice(() => false);
+    // not alone: another vCPU's events wait for its own turn
+    t.beginSlice(0, a, 1000);
+    t.schedule(1, 'real', 0, () => {});
+    expect(cuts).toBe(1);
+  });
 });

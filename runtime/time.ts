@@ -23,7 +23,10 @@
  * An event the running vCPU schedules for itself mid-slice (a timer it
  * programs) that falls due before its slice would end cuts the slice
  * (`onSliceCut`): the machine ends it after the current instruction, and
- * the next slice is bounded by that event like any other. So a long slice
+ * the next slice is bounded by that event like any other. When the running
+ * vCPU is the only one ready (the others halted or not started), its slice
+ * is bounded by every vCPU's events, and one it schedules for another (a
+ * machine timer belongs to vCPU 0) cuts it the same way. So a long slice
  * never makes an event late, and the slice length is a pure speed choice.
  */
 import { host } from '../base/host.ts';
@@ -66,6 +69,8 @@ export class MachineTime {
   private runningStartInstr = 0;
   /** the instruction count at which the running slice ends (Infinity: not bounded) */
   private runningEndInstr = Infinity;
+  /** the running slice was begun as the only ready vCPU's (`beginSlice`) */
+  private runningAlone = false;
   /** asked to end the running slice after the current instruction: an event it scheduled falls due before the slice's end */
   onSliceCut: (() => void) | null = null;
   private readonly hostStart = host().now();
@@ -110,10 +115,16 @@ export class MachineTime {
     return clock === 'real' ? this.now() : this.availableOf(v);
   }
 
-  /** A slice of vCPU `v` starts; `src` counts its instructions; it runs at most `instructions` of them. */
-  beginSlice(v: number, src: InstructionSource, instructions = Infinity): void {
+  /**
+   * A slice of vCPU `v` starts; `src` counts its instructions; it runs at
+   * most `instructions` of them. `alone`: no other vCPU is ready, so events
+   * of the others that fall due during the slice cut it too (they fire at
+   * their vCPU's next turn, which the machine then gives at once).
+   */
+  beginSlice(v: number, src: InstructionSource, instructions = Infinity, alone = false): void {
     this.syncTo(this.now(), -1, null);
     this.running = v;
+    this.runningAlone = alone;
     this.runningSource = src;
     this.runningStartInstr = src.instructions;
     this.runningEndInstr = src.instructions + instructions;
@@ -128,6 +139,7 @@ export class MachineTime {
     const end = this.now();
     this.runningSource = null;
     this.running = -1;
+    this.runningAlone = false;
     this.syncTo(end, v, ready);
   }
 
@@ -161,9 +173,11 @@ export class MachineTime {
     const handle = this.nextHandle++;
     this.events.push({ handle, vcpu, clock, at, fire });
     const src = this.runningSource;
-    if (vcpu === this.running && src !== null && !this.hostTime) {
-      // due at the end of the instruction that retires the clock past `at` (the slice bound's arithmetic)
-      const dueInstr = src.instructions + Math.max(0, Math.ceil((at - this.clockOf(vcpu, clock)) / this.cyclesPerInstruction));
+    if ((vcpu === this.running || this.runningAlone) && src !== null && !this.hostTime) {
+      // due at the end of the instruction that retires the clock past `at` (the slice bound's arithmetic);
+      // another vCPU's clocks move with real time while it is not ready (its time is available, attributed at the slice's end)
+      const clockNow = vcpu === this.running || clock === 'real' ? this.clockOf(vcpu, clock) : this.available[vcpu] + (this.now() - this.realBase);
+      const dueInstr = src.instructions + Math.max(0, Math.ceil((at - clockNow) / this.cyclesPerInstruction));
       if (dueInstr < this.runningEndInstr) {
         this.runningEndInstr = dueInstr;
         this.onSliceCut?.();
