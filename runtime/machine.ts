@@ -219,7 +219,8 @@ export class Vcpu implements VcpuApi {
     const m = this.machine;
     if (m.current === this) {
       if (this.interruptsEnabled()) m.memory.leaveTranslatedCode();
-    } else if (this.started && this.wakeable()) {
+    } else if (m.runningAlone && this.started && this.wakeable()) {
+      // (asked only during a lone slice: a kick is per raised interrupt, and the question polls the APIC)
       m.otherMayRun(this);
     }
   }
@@ -322,7 +323,7 @@ export class Machine implements MachineApi {
   /** the slice of a vCPU that is the only one ready */
   readonly loneSliceInstructions: number;
   /** the running slice is a lone vCPU's: another vCPU that may run now ends it */
-  private runningAlone = false;
+  runningAlone = false;
   readonly cpuModel: CpuModel;
   readonly fwCfg: FwCfg;
   readonly hpet: Hpet | null = null;
