@@ -86,7 +86,7 @@ export class Replayer {
     try {
       if (this.engine === 'jit') {
         cpu.budget = 1;
-        this.translation(form).fn(cpu);
+        this.translation(form).fn(cpu, 0);
       } else {
         const i = interp.decodeAt(CODE_ADDR);
         cpu.eip = i.next;

@@ -1,10 +1,10 @@
-// add_cmp_jcc: 5 instructions, 3 blocks, 1379 bytes of source
+// add_cmp_jcc: 5 instructions, 3 blocks, 1373 bytes of source
 // 1000 01 d8 add eax, ebx
 // 1002 39 c8 cmp eax, ecx
 // 1004 72 05 jb 0x100b
 // 1006 ba 01 00 00 00 mov edx, 0x1
 // 100b c3 ret
-return function translated(cpu) {
+return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
 const m8 = MEM.u8;
@@ -27,7 +27,6 @@ const i0 = cpu.instructions;
 let ic = 0;
 let ip = 0;
 let sp0 = r4;
-let pc = 0;
 let xe = 0;
 let xl = -1;
 let smc = 0;

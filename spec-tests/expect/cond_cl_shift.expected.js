@@ -1,10 +1,10 @@
-// cond_cl_shift: 5 instructions, 3 blocks, 1503 bytes of source
+// cond_cl_shift: 5 instructions, 3 blocks, 1497 bytes of source
 // 1000 85 c0 test eax, eax
 // 1002 74 02 je 0x1006
 // 1004 d3 e3 shl ebx, cl
 // 1006 0f 92 c2 setb dl
 // 1009 c3 ret
-return function translated(cpu) {
+return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
 const m8 = MEM.u8;
@@ -27,7 +27,6 @@ const i0 = cpu.instructions;
 let ic = 0;
 let ip = 0;
 let sp0 = r4;
-let pc = 0;
 let xe = 0;
 let xl = -1;
 let smc = 0;

@@ -1,4 +1,4 @@
-// counted_loop: 6 instructions, 3 blocks, 1551 bytes of source
+// counted_loop: 6 instructions, 3 blocks, 1545 bytes of source
 // 1000 b9 0a 00 00 00 mov ecx, 0xa
 // 1005 03 06 add eax, dword ptr [esi]
 // 1007 83 c6 04 add esi, 0x4
@@ -9,7 +9,7 @@
 // 1000: 1 instruction to 1000
 // 1005: 4 instructions to 100b
 // 100d: 1 instruction to 100d
-return function translated(cpu) {
+return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
 const m8 = MEM.u8;
@@ -31,7 +31,6 @@ const i0 = cpu.instructions;
 let ic = 0;
 let ip = 0;
 let sp0 = r4;
-let pc = 0;
 let xe = 0;
 let xl = -1;
 let smc = 0;

@@ -1,4 +1,4 @@
-// flag_liveness: 8 instructions, 3 blocks, 1499 bytes of source
+// flag_liveness: 8 instructions, 3 blocks, 1493 bytes of source
 // 1000 01 d8 add eax, ebx
 // 1002 29 c8 sub eax, ecx
 // 1004 31 d0 xor eax, edx
@@ -16,7 +16,7 @@
 // 100a je 0x1011 CF PF AF ZF SF OF
 // 1011 ret CF PF AF ZF SF OF
 // 100c mov ebx, 0x1 CF PF AF ZF SF OF
-return function translated(cpu) {
+return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
 const m8 = MEM.u8;
@@ -39,7 +39,6 @@ const i0 = cpu.instructions;
 let ic = 0;
 let ip = 0;
 let sp0 = r4;
-let pc = 0;
 let xe = 0;
 let xl = -1;
 let smc = 0;

@@ -1,4 +1,4 @@
-// flag_liveness_mul: 7 instructions, 4 blocks, 1824 bytes of source
+// flag_liveness_mul: 7 instructions, 4 blocks, 1818 bytes of source
 // 1000 0f af c3 imul eax, ebx
 // 1003 01 c8 add eax, ecx
 // 1005 74 0a je 0x1011
@@ -14,7 +14,7 @@
 // 1007 imul edx, esi CF PF AF ZF SF OF
 // 100a jo 0x1011 CF PF AF ZF SF OF
 // 100c mov ebx, 0x1 CF PF AF ZF SF OF
-return function translated(cpu) {
+return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
 const m8 = MEM.u8;
@@ -38,7 +38,6 @@ const i0 = cpu.instructions;
 let ic = 0;
 let ip = 0;
 let sp0 = r4;
-let pc = 0;
 let xe = 0;
 let xl = -1;
 let smc = 0;

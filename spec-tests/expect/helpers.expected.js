@@ -1,9 +1,9 @@
-// helpers: 4 instructions, 1 blocks, 2012 bytes of source
+// helpers: 4 instructions, 1 blocks, 2006 bytes of source
 // 1000 31 d2 xor edx, edx
 // 1002 f7 f1 div ecx
 // 1004 f3 a5 rep movsd dword ptr es:[edi], dword ptr ds:[esi]
 // 1006 c3 ret
-return function translated(cpu) {
+return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
 const m8 = MEM.u8;
@@ -29,7 +29,6 @@ const i0 = cpu.instructions;
 let ic = 0;
 let ip = 0;
 let sp0 = r4;
-let pc = 0;
 let xe = 0;
 let xl = -1;
 let smc = 0;

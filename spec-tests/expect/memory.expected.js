@@ -1,10 +1,10 @@
-// memory: 5 instructions, 1 blocks, 1619 bytes of source
+// memory: 5 instructions, 1 blocks, 1613 bytes of source
 // 1000 8b 43 08 mov eax, dword ptr [ebx+0x8]
 // 1003 89 07 mov dword ptr [edi], eax
 // 1005 c6 47 01 03 mov byte ptr [edi+0x1], 0x3
 // 1009 0f b7 0e movzx ecx, word ptr [esi]
 // 100c c3 ret
-return function translated(cpu) {
+return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
 const m8 = MEM.u8;
@@ -28,7 +28,6 @@ const i0 = cpu.instructions;
 let ic = 0;
 let ip = 0;
 let sp0 = r4;
-let pc = 0;
 let xe = 0;
 let xl = -1;
 let smc = 0;

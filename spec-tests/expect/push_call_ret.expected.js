@@ -1,4 +1,4 @@
-// push_call_ret: 7 instructions, 3 blocks, 1943 bytes of source
+// push_call_ret: 7 instructions, 3 blocks, 1937 bytes of source
 // 1000 55 push ebp
 // 1001 89 e5 mov ebp, esp
 // 1003 e8 02 00 00 00 call 0x100a
@@ -10,7 +10,7 @@
 // 1000: 3 instructions to 1003
 // 100a: 2 instructions to 100e
 // 1008: 2 instructions to 1009
-return function translated(cpu) {
+return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
 const m8 = MEM.u8;
@@ -31,7 +31,6 @@ const i0 = cpu.instructions;
 let ic = 0;
 let ip = 0;
 let sp0 = r4;
-let pc = 0;
 let xe = 0;
 let xl = -1;
 let smc = 0;

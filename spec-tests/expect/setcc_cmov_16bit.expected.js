@@ -1,11 +1,11 @@
-// setcc_cmov_16bit: 6 instructions, 1 blocks, 1545 bytes of source
+// setcc_cmov_16bit: 6 instructions, 1 blocks, 1539 bytes of source
 // 1000 39 d8 cmp eax, ebx
 // 1002 0f 9c c2 setl dl
 // 1005 0f 4f c3 cmovg eax, ebx
 // 1008 66 01 d8 add ax, bx
 // 100b 66 89 06 mov word ptr [esi], ax
 // 100e c3 ret
-return function translated(cpu) {
+return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
 const m8 = MEM.u8;
@@ -28,7 +28,6 @@ const i0 = cpu.instructions;
 let ic = 0;
 let ip = 0;
 let sp0 = r4;
-let pc = 0;
 let xe = 0;
 let xl = -1;
 let smc = 0;

@@ -1,4 +1,4 @@
-// vmi_apic_clock: 17 instructions, 1 blocks, 3766 bytes of source
+// vmi_apic_clock: 17 instructions, 1 blocks, 3760 bytes of source
 // 1000 b8 20 00 e0 fe mov eax, 0xfee00020
 // 1005 e8 96 79 0c 00 call 0xc89a0
 // 100a b8 b0 00 e0 fe mov eax, 0xfee000b0
@@ -8,7 +8,7 @@
 // 1018 e8 e3 79 0c 00 call 0xc8a00
 // 101d e8 9e 79 0c 00 call 0xc89c0
 // 1022 c3 ret
-return function translated(cpu) {
+return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
 const m8 = MEM.u8;
@@ -30,7 +30,6 @@ const i0 = cpu.instructions;
 let ic = 0;
 let ip = 0;
 let sp0 = r4;
-let pc = 0;
 let xe = 0;
 let xl = -1;
 let smc = 0;

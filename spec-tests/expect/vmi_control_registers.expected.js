@@ -1,4 +1,4 @@
-// vmi_control_registers: 27 instructions, 1 blocks, 5640 bytes of source
+// vmi_control_registers: 27 instructions, 1 blocks, 5634 bytes of source
 // 1000 e8 fb 72 0c 00 call 0xc8300
 // 1005 e8 16 73 0c 00 call 0xc8320
 // 100a 89 c3 mov ebx, eax
@@ -12,7 +12,7 @@
 // 102c ba 00 70 00 00 mov edx, 0x7000
 // 1031 e8 2a 72 0c 00 call 0xc8260
 // 1036 c3 ret
-return function translated(cpu) {
+return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
 const m8 = MEM.u8;
@@ -35,7 +35,6 @@ const i0 = cpu.instructions;
 let ic = 0;
 let ip = 0;
 let sp0 = r4;
-let pc = 0;
 let xe = 0;
 let xl = -1;
 let smc = 0;

@@ -1,4 +1,4 @@
-// vmi_deferred: 16 instructions, 1 blocks, 4661 bytes of source
+// vmi_deferred: 16 instructions, 1 blocks, 4655 bytes of source
 // 1000 b8 03 00 00 00 mov eax, 0x3
 // 1005 e8 f6 7a 0c 00 call 0xc8b00
 // 100a b8 00 00 40 00 mov eax, 0x400000
@@ -7,7 +7,7 @@
 // 1019 31 c0 xor eax, eax
 // 101b e8 e0 7a 0c 00 call 0xc8b00
 // 1020 c3 ret
-return function translated(cpu) {
+return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
 const m8 = MEM.u8;
@@ -29,7 +29,6 @@ const i0 = cpu.instructions;
 let ic = 0;
 let ip = 0;
 let sp0 = r4;
-let pc = 0;
 let xe = 0;
 let xl = -1;
 let smc = 0;

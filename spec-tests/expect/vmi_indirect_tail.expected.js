@@ -1,4 +1,4 @@
-// vmi_indirect_tail: 7 instructions, 1 blocks, 1996 bytes of source
+// vmi_indirect_tail: 7 instructions, 1 blocks, 1990 bytes of source
 // 1000 ff 15 0e 10 00 00 call dword ptr [0x100e]
 // 1006 89 c3 mov ebx, eax
 // 1008 ff 25 12 10 00 00 jmp dword ptr [0x1012]
@@ -6,7 +6,7 @@
 // 1014 0c 00 or al, 0x0
 // discover: 1 blocks
 // 1000: 3 instructions to 1008
-return function translated(cpu) {
+return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
 const m8 = MEM.u8;
@@ -29,7 +29,6 @@ const i0 = cpu.instructions;
 let ic = 0;
 let ip = 0;
 let sp0 = r4;
-let pc = 0;
 let xe = 0;
 let xl = -1;
 let smc = 0;

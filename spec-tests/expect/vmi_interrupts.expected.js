@@ -1,4 +1,4 @@
-// vmi_interrupts: 16 instructions, 1 blocks, 3400 bytes of source
+// vmi_interrupts: 16 instructions, 1 blocks, 3394 bytes of source
 // 1000 e8 7b 74 0c 00 call 0xc8480
 // 1005 e8 96 74 0c 00 call 0xc84a0
 // 100a 89 c3 mov ebx, eax
@@ -9,7 +9,7 @@
 // 101d c3 ret
 // discover: 1 blocks
 // 1000: 8 instructions to 101d
-return function translated(cpu) {
+return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
 const m8 = MEM.u8;
@@ -30,7 +30,6 @@ const i0 = cpu.instructions;
 let ic = 0;
 let ip = 0;
 let sp0 = r4;
-let pc = 0;
 let xe = 0;
 let xl = -1;
 let smc = 0;

@@ -1,4 +1,4 @@
-// vmi_iret_ports: 16 instructions, 1 blocks, 5766 bytes of source
+// vmi_iret_ports: 16 instructions, 1 blocks, 5760 bytes of source
 // 1000 ba fd 03 00 00 mov edx, 0x3fd
 // 1005 e8 76 77 0c 00 call 0xc8780
 // 100a 89 c3 mov ebx, eax
@@ -12,7 +12,7 @@
 // 102a 0c 00 or al, 0x0
 // discover: 1 blocks
 // 1000: 9 instructions to 1022
-return function translated(cpu) {
+return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
 const m8 = MEM.u8;
@@ -38,7 +38,6 @@ const i0 = cpu.instructions;
 let ic = 0;
 let ip = 0;
 let sp0 = r4;
-let pc = 0;
 let xe = 0;
 let xl = -1;
 let smc = 0;

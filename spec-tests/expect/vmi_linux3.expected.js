@@ -1,4 +1,4 @@
-// vmi_linux3: 20 instructions, 1 blocks, 4546 bytes of source
+// vmi_linux3: 20 instructions, 1 blocks, 4540 bytes of source
 // 1000 b8 01 00 00 00 mov eax, 0x1
 // 1005 e8 16 7a 0c 00 call 0xc8a20
 // 100a b8 03 50 00 00 mov eax, 0x5003
@@ -11,7 +11,7 @@
 // 102d 31 c0 xor eax, eax
 // 102f e8 ec 79 0c 00 call 0xc8a20
 // 1034 c3 ret
-return function translated(cpu) {
+return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
 const m8 = MEM.u8;
@@ -33,7 +33,6 @@ const i0 = cpu.instructions;
 let ic = 0;
 let ip = 0;
 let sp0 = r4;
-let pc = 0;
 let xe = 0;
 let xl = -1;
 let smc = 0;

@@ -1,4 +1,4 @@
-// vmi_page_tables: 34 instructions, 1 blocks, 7445 bytes of source
+// vmi_page_tables: 34 instructions, 1 blocks, 7439 bytes of source
 // 1000 b8 03 50 00 00 mov eax, 0x5003
 // 1005 ba 00 80 00 00 mov edx, 0x8000
 // 100a e8 91 75 0c 00 call 0xc85a0
@@ -19,7 +19,7 @@
 // 1052 b8 01 00 00 00 mov eax, 0x1
 // 1057 e8 a4 76 0c 00 call 0xc8700
 // 105c c3 ret
-return function translated(cpu) {
+return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
 const m8 = MEM.u8;
@@ -41,7 +41,6 @@ const i0 = cpu.instructions;
 let ic = 0;
 let ip = 0;
 let sp0 = r4;
-let pc = 0;
 let xe = 0;
 let xl = -1;
 let smc = 0;

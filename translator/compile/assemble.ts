@@ -25,17 +25,32 @@ import { HELPERS } from '../../semantics/helpers.ts';
 import { H } from '../emit/host.ts';
 import { FACTORY_PARAMS, PARAMS, type FactoryArgs } from '../emit/abi.ts';
 import type { EmittedRegion } from '../emit/region.ts';
+export { NO_BLOCK } from '../emit/region.ts';
 import { host } from '../../base/host.ts';
 
 export interface Translation {
   /**
-   * runs the region; returns, for a static exit, its chained successor, or
-   * its number while it has none (the engine links that exit); else undefined
+   * runs the region from its block `block` (call it with this translation's
+   * own `block`); returns, for a static exit, its chained successor, or its
+   * number while it has none (the engine links that exit); else undefined
    */
-  fn: (cpu: Cpu) => Translation | number | undefined;
+  fn: (cpu: Cpu, block: number) => Translation | number | undefined;
   valid: boolean;
   key: number;
   entryEip: number;
+  /**
+   * The block this translation enters its function at: 0 for a region
+   * compiled from `entryEip`; another for an entry the code cache made into
+   * a region's block on its entry page (translator/cache/cache.ts
+   * `enterBlock`), which shares everything below with `region`.
+   */
+  block: number;
+  /** the region this translation runs the code of (itself, unless it is an entry into another's block) */
+  region: Translation;
+  /** where each block of the region starts, by block number (NO_BLOCK: an empty block) */
+  blockEips: number[];
+  /** the entries the code cache made into this region's blocks (retired with it) */
+  entries: Translation[];
   /** physical pages the region's code came from */
   pages: number[];
   /**
@@ -88,7 +103,8 @@ export function assemble(region: EmittedRegion, origin: Origin, memory: Physical
   }
   const factory = new Function(...FACTORY_PARAMS.map((p) => PARAMS[p]), source) as Factory;
   const t: Translation = {
-    fn: undefined!, valid: true, key: origin.key, entryEip: origin.entry, pages: origin.pages,
+    fn: undefined!, valid: true, key: origin.key, entryEip: origin.entry, block: 0, region: undefined!, blockEips: region.blockEips, entries: [],
+    pages: origin.pages,
     links: region.exitEips.map((_, k) => k), exitEips: region.exitEips,
     sites: new Array(region.sites).fill(undefined), entryPage: origin.pages[0] ?? -1,
     source, sourceBytes: source.length, instructions: region.instrs.length, blocks: origin.blocks, executed: 0,
@@ -99,6 +115,7 @@ export function assemble(region: EmittedRegion, origin: Origin, memory: Physical
     ...bindings,
   };
   t.fn = factory(...FACTORY_PARAMS.map((p) => args[p]));
+  t.region = t;
   return t;
 }
 

@@ -9,8 +9,10 @@
  * A region is compiled once with `new Function(...FACTORY_PARAMS, source)`:
  * the factory's parameters (PARAMS) are the objects the region closes over
  * (host functions, its instructions, its chain links, memory, per
- * instruction tables); the source returns `function translated(cpu)`, whose
- * locals (LOCALS) hold guest state while it runs:
+ * instruction tables); the source returns `function translated(cpu, pc)`
+ * (`pc`: the block to start at, 0 for the region's entry, another for a
+ * block start the code cache enters directly), whose locals (LOCALS) hold
+ * guest state while it runs:
  *
  *   r0..r7              the general registers that the region touches
  *   fl lz lop lres la lb  EFLAGS and the lazy-flag record (cpu/flags.ts)
@@ -264,7 +266,6 @@ export function prologue(regs: number): Stmt[] {
     decl('let', LOCALS.count, num(0)),
     decl('let', LOCALS.faultIndex, num(0)),
     decl('let', LOCALS.espAtStart, reg(4)),
-    decl('let', LOCALS.block, num(0)),
     decl('let', LOCALS.exitEip, num(0)),
     decl('let', LOCALS.exitLink, num(-1)),
     decl('let', LOCALS.smc, num(0)),

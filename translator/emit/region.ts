@@ -65,6 +65,8 @@ export interface EmittedRegion {
   savesEsp: number[];
   /** EIPs of the static exits, by chain-link number */
   exitEips: number[];
+  /** the EIP each block starts at, by block number (the `pc` the function may start at), -1 for an empty one */
+  blockEips: number[];
   /** indirect exit sites (per-site target cache entries) */
   sites: number;
   /** instructions by how they were emitted */
@@ -72,6 +74,9 @@ export interface EmittedRegion {
   /** inlined call sites, by what they call */
   replaced: Map<string, number>;
 }
+
+/** blockEips of an empty block */
+export const NO_BLOCK = -1;
 
 /** The case number of the dispatch case. */
 const DISPATCH = -1;
@@ -97,6 +102,7 @@ class RegionEmitter {
     const ctx: EmitContext = { user, stack32, flat: true, jump: (t) => this.jumpTo(t) };
     this.ops = plan.newOps ? plan.newOps(ctx) : new EmitOps(ctx);
     this.out = { fn: undefined!, instrs: [], eips: [], left: [], savesEsp: [], exitEips: [], sites: 0,
+      blockEips: plan.blocks.map((b) => (b.instrs.length ? b.eip : NO_BLOCK)),
       emitted: Object.fromEntries(HOWS.map((h) => [h, 0])) as Record<How, number>, replaced: new Map(),
     };
   }
@@ -227,6 +233,6 @@ class RegionEmitter {
       [ifStmt(unary('!', local('inHelper')), spill(this.ops.regsWritten)), ifStmt(bin('<', local('faultIndex'), num(0)), left, faulted)],
     );
     const chained = ret(cond(bin('>=', local('exitLink'), num(0)), index(param('links'), local('exitLink')), id(GLOBALS.undefined)));
-    return functionExpr(LOCALS.fn, [LOCALS.cpu], [...prologue(used), guarded, chained]);
+    return functionExpr(LOCALS.fn, [LOCALS.cpu, LOCALS.block], [...prologue(used), guarded, chained]);
   }
 }

@@ -118,6 +118,47 @@ describe('chaining', () => {
   });
 });
 
+describe('entries into a region\'s inner blocks', () => {
+  // the loop's region holds the block after `call ebx` (the return address); f is a region of its own
+  // (an indirect call's target), and its ret lands on that block
+  const code = nasm(`
+      mov ecx, 300
+      lea ebx, [f]
+    top:
+      call ebx
+      add esi, ecx
+      dec ecx
+      jnz top
+      mov byte [patched + 1], 5
+    patched:
+      mov edi, 1
+      jmp $
+    f:
+      add eax, 3
+      ret`);
+
+  it('a return to a block of an existing region runs that region from the block, translating nothing more', () => {
+    const { b, e } = machine(code, { threshold: 0 });
+    e.run(1200);
+    // the loop's region and f's: without entries, the return address would be a third region
+    expect(e.stats.translations).toBe(2);
+    expect(e.stats.blockEntries).toBe(1);
+    expect(e.translations().length).toBe(2);
+    expect(e.stats.interpretedSteps).toBeLessThan(3);
+    expect(final(b)).toEqual(final(interpreted(code, 1200)));
+  });
+
+  it('a store into the region retires its entries with it', () => {
+    const { b, e } = machine(code, { threshold: 0 });
+    e.run(1810);
+    expect(e.stats.invalidations).toBeGreaterThan(0);
+    expect(b.cpu.regs[7]).toBe(5);
+    expect(final(b)).toEqual(final(interpreted(code, 1810)));
+    // what is left in the cache is regions, none retired
+    expect(e.translations().every((t) => t.valid && t.region === t)).toBe(true);
+  });
+});
+
 describe('chaining across privilege levels', () => {
   // r3 runs at CPL 3 and reaches x two ways: by sysenter (a helper that leaves at CPL 0, with
   // EIP = x) and, from the sixth pass on, by its own jae, a static exit on the entry page (x's

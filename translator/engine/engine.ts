@@ -102,7 +102,7 @@ export class Engine {
     this.compiler = new RegionCompiler(options.lockstep ? { ...DEFAULT_LIMITS, excludeExternal: true } : DEFAULT_LIMITS);
     this.stats = {
       translations: 0, jsBytes: 0, guestInstructionsTranslated: 0, hits: 0, misses: 0, invalidations: 0,
-      chained: 0, cacheFlushes: 0, translateMs: 0, translatedInstructions: 0, lockstepRegions: 0, lockstepInlinedCalls: 0, siteHits: 0,
+      chained: 0, cacheFlushes: 0, blockEntries: 0, translateMs: 0, translatedInstructions: 0, lockstepRegions: 0, lockstepInlinedCalls: 0, siteHits: 0,
       regionRuns: 0, interpretedSteps: 0, compile: this.compiler.stats, tiering: undefined!,
     };
     this.tiering = new Tiering(options.threshold, cpu.mem.pageKind.length, options.backOff ?? true);
@@ -187,7 +187,7 @@ export class Engine {
     cpu.interruptShadow = false;
     let next: Translation | number | undefined;
     try {
-      if (!this.options.lockstep) next = from.fn(cpu);
+      if (!this.options.lockstep) next = from.fn(cpu, from.block);
       else if (lockstep(cpu, this.interp, from, this.stats)) this.stats.lockstepRegions++;
     } catch (e) {
       if (!(e instanceof Fault)) {
@@ -201,7 +201,7 @@ export class Engine {
       return undefined;
     }
     this.stats.translatedInstructions += cpu.instructions - before;
-    from.executed += cpu.instructions - before;
+    from.region.executed += cpu.instructions - before;
     // the one-instruction shadow of an earlier sti / mov ss ends with the region's first instruction
     // (an sti inside the region sets it again); a region that ran nothing leaves it as it was
     if (cpu.instructions === before) cpu.interruptShadow = shadow;

@@ -61,7 +61,7 @@ export function lockstep(cpu: Cpu, interp: Interpreter, t: Translation, counts?:
   mem.deviceGuard = true;
   let fault: Fault | undefined;
   try {
-    t.fn(cpu);
+    t.fn(cpu, t.block);
   } catch (e) {
     if (e instanceof DeviceAccessRefused) {
       undo(mem.u8, mem.journal);

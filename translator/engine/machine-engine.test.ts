@@ -58,7 +58,7 @@ describe('lockstep', () => {
     engine.compiler.compile = (cpu, key) => {
       const t = compile(cpu, key)!;
       const fn = t.fn;
-      t.fn = (c) => { const r = fn(c); c.regs[0]++; return r; };
+      t.fn = (c, k) => { const r = fn(c, k); c.regs[0]++; return r; };
       return t;
     };
     let error: unknown;
