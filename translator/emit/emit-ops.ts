@@ -60,7 +60,6 @@ export interface EmitContext {
   jump(target: Expr, opsize: number): Stmt[];
 }
 
-/** The generated function's locals holding the general registers. */
 /**
  * The lazy-flag records whose CF an instruction that keeps CF (inc, dec)
  * computes in place when its block starts without knowing the record:
@@ -69,7 +68,13 @@ export interface EmitContext {
  */
 const COMMON_CF_RECORDS = [makeLop(FlagKind.LOGIC, 4), makeLop(FlagKind.ADD, 4), makeLop(FlagKind.SUB, 4)];
 
+/** The generated function's locals holding the general registers. */
 const REGISTERS: readonly Expr[] = [0, 1, 2, 3, 4, 5, 6, 7].map((r) => reg(r));
+
+/** `h.mat`: EFLAGS with the lazy flags in `w` computed into it, whatever the record's kind */
+function matCall(w: Expr): Expr {
+  return call(hostFn('mat'), [local('eflags'), w, local('lop'), local('lres'), local('la'), local('lb')]);
+}
 
 export class EmitOps implements Ops<Expr> {
   /** the statement list being appended to */
@@ -285,7 +290,7 @@ export class EmitOps implements Ops<Expr> {
       } else if (known === null && stale === CF) {
         // CF alone from a record this block did not make (an inc or dec after the last block's cmp): the
         // commonest kinds' formula in place, guarded by the kind, the others by the host
-        let update: Expr = call(hostFn('mat'), [local('eflags'), num(CF), local('lop'), local('lres'), local('la'), local('lb')]);
+        let update = matCall(num(CF));
         for (const lop of COMMON_CF_RECORDS) {
           const cf = flagOf(X, CF, lop, local('lres'), local('la'), local('lb'));
           update = cond(bin('===', local('lop'), num(lop)), X.or(X.and(local('eflags'), num(~CF)), cf), update);
@@ -293,7 +298,7 @@ export class EmitOps implements Ops<Expr> {
         this.out.push(ifStmt(bin('&', local('lazy'), num(CF)), [assign(local('eflags'), update)]));
       } else {
         const w = known === null ? bin('&', local('lazy'), keep) : num(stale);
-        const update = assign(local('eflags'), call(hostFn('mat'), [local('eflags'), w, local('lop'), local('lres'), local('la'), local('lb')]));
+        const update = assign(local('eflags'), matCall(w));
         this.out.push(known === null ? ifStmt(bin('&', local('lazy'), keep), [update]) : update);
       }
     }
