@@ -38,6 +38,7 @@ function runOptions(cmd: Command): Command {
     .option('--json', 'print the summary as JSON on stdout (the console goes to stderr)')
     .option('--stats', 'more detail in the summary (per-vCPU time, scheduler, interrupts)')
     .option('--host-time', 'clocks follow the host instead of counting guest instructions')
+    .option('--io-ns <ns>', 'guest time each port access takes in virtual time, 0..100000 ns (default 1000, an ISA/LPC bus cycle)')
     .option('--icount <shift>', 'deterministic guest time of 2^shift ns (cycles) per instruction, 0..10 (default 0), as QEMU\'s -icount shift=N')
     .option('--cpu <model>', `CPU model: ${CPU_MODELS.map((m) => m.name).join(', ')} (default vmidbt)`)
     .option('--rtc-base <when>', 'wall clock at power-on: YYYY-MM-DD[Thh:mm:ss] (UTC) or now (default 2000-01-01, or now with --host-time)')

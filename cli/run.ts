@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
 import { UserError } from '../base/errors.ts';
 import { EXIT_LOAD, EXIT_OUTPUT_CLOSED, EXIT_QUIT, EXIT_USAGE } from '../base/exit-status.ts';
-import type { Machine, RunResult } from '../runtime/machine.ts';
+import { DEFAULT_IO_NS, type Machine, type RunResult } from '../runtime/machine.ts';
 import type { TranslatingEngine } from '../translator/engine/machine-engine.ts';
 import type { VmiRom } from '../vmirom/rom.ts';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions, type EngineStats } from '../translator/engine/engine.ts';
@@ -55,6 +55,8 @@ export interface RunOptions {
   hostTime?: boolean;
   /** --icount SHIFT: 2^SHIFT cycles of guest time per instruction */
   icount?: string;
+  /** --io-ns N: guest time of a port access */
+  ioNs?: string;
   /** --cpu NAME (cpu/models.ts) */
   cpu?: string;
   /** --machine hpet=on|off */
@@ -238,6 +240,8 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
   const rtcBaseMs = rtcBaseOption(opts.rtcBase);
   const abi = abiOption(opts.vmiAbi);
   const icount = intOption(opts.icount, '--icount', 0, 10, 0);
+  const ioNs = intOption(opts.ioNs, '--io-ns', 0, 100000, DEFAULT_IO_NS);
+  if (opts.ioNs !== undefined && opts.hostTime) throw new UserError('--io-ns and --host-time exclude each other: --io-ns sets deterministic guest time', 2);
   if (opts.icount !== undefined && opts.hostTime) throw new UserError('--icount and --host-time exclude each other: --icount sets deterministic guest time', 2);
   const cpuModel = cpuModelOption(opts.cpu);
   const imagePath = imageArg ?? DEFAULT_IMAGE;
@@ -284,7 +288,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
   const spec: BootSpec = {
     image, cmdline, initrd, modules,
     machine: {
-      memMiB, smp, hostTime: !!opts.hostTime, cyclesPerInstruction: 2 ** icount, cpuModel, ...machineOpts, rtcBaseMs, maxInstructions: opts.maxInstructions ? maxInstructions : undefined,
+      memMiB, smp, hostTime: !!opts.hostTime, cyclesPerInstruction: 2 ** icount, ioNs, cpuModel, ...machineOpts, rtcBaseMs, maxInstructions: opts.maxInstructions ? maxInstructions : undefined,
       sliceInstructions: slice,
       console: toConsole,
     },

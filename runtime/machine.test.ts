@@ -46,6 +46,20 @@ describe('machine run loop', () => {
     expect(r.instructions).toBe(2);
   });
 
+  it('charges each port access --io-ns of guest time (1 µs by default), which the TSC sees', () => {
+    // rdtsc; mov esi,eax; mov ecx,10; L: in al,0x61; dec ecx; jnz L; rdtsc; sub eax,esi; mov ebx,eax; mov al,0; out 0xf4,al; hlt
+    const code = [0x0f, 0x31, 0x89, 0xc6, 0xb9, 10, 0, 0, 0, 0xe4, 0x61, 0x49, 0x75, 0xfb, 0x0f, 0x31, 0x29, 0xf0, 0x89, 0xc3, 0xb0, 0, 0xe6, 0xf4, 0xf4];
+    const cycles = (opts: ConstructorParameters<typeof Machine>[0]) => {
+      const m = machineWith(code, opts);
+      m.runSync();
+      return m.vcpus[0].cpu.regs[Reg.EBX];
+    };
+    // 10 accesses, and the 33 instructions retired between the two rdtsc reads (the first one included)
+    expect(cycles({})).toBe(10 * 1000 + 33);
+    expect(cycles({ ioNs: 250 })).toBe(10 * 250 + 33);
+    expect(cycles({ ioNs: 0 })).toBe(33);
+  });
+
   it('delivers no NMI to a paravirtual vCPU, which the VMI ABI gives none (issue 16 item 6)', () => {
     // IDT at 0x3000: NMI (vector 2) -> 0x1100, which writes 2 to the debug-exit port
     const m = machineWith([0xeb, 0xfe], { smp: 2, maxInstructions: 20_000 }); // jmp $

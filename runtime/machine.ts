@@ -78,6 +78,8 @@ import { writeSmbios, SMBIOS_ADDR } from './loader/smbios.ts';
 export const DEBUG_EXIT_PORT = 0xf4;
 /** the wall clock at power-on in virtual time unless told otherwise: 2000-01-01 00:00:00 UTC */
 export const DEFAULT_RTC_BASE_MS = Date.UTC(2000, 0, 1);
+/** Guest time of one port access in virtual time, ns: an I/O cycle on a PC's ISA or LPC bus takes about 1 µs. */
+export const DEFAULT_IO_NS = 1000;
 export const COM1 = 0x3f8;
 /** the option-ROM window the VMI ROM may occupy (2 KiB aligned) */
 export const OPTION_ROM_START = 0xc8000;
@@ -104,6 +106,11 @@ export interface MachineOptions {
   /** cycles per second (default 1e9) */
   frequency?: number;
   cyclesPerInstruction?: number;
+  /**
+   * guest time a port access takes, in ns (default `DEFAULT_IO_NS`; virtual
+   * time only): runtime/time.ts `stall` says why
+   */
+  ioNs?: number;
   /**
    * longest uninterrupted run of one vCPU, in guest instructions (default
    * `defaultSlice(smp)`, and `defaultSlice(1)` while the others are halted);
@@ -197,8 +204,8 @@ export class Vcpu implements VcpuApi {
     // the TSC is real time plus a per-vCPU offset, so rdtsc agrees with the VMI cycle counter
     cpu.tscClock = () => m.time.now();
     cpu.bus = {
-      portRead: (p, size) => m.ports.read(p, size),
-      portWrite: (p, size, value) => m.ports.write(p, size, value),
+      portRead: (p, size) => m.portRead(p, size),
+      portWrite: (p, size, value) => m.portWrite(p, size, value),
       pendingInterrupt: () => this.pendingInterrupt(),
       ackInterrupt: (_c, vector) => this.ackInterrupt(vector),
       onHalt: () => {},
@@ -319,6 +326,8 @@ export class Machine implements MachineApi {
   /** host timestamps of the guest's bench marks */
   readonly benchPort = new BenchPort();
   readonly cycleFrequency: bigint;
+  /** cycles of guest time each port access takes (options.ioNs) */
+  readonly ioCycles: number;
   readonly sliceInstructions: number;
   /** the slice of a vCPU that is the only one ready */
   readonly loneSliceInstructions: number;
@@ -372,6 +381,7 @@ export class Machine implements MachineApi {
       : opts.hostTime ? this.bootHostNs : BigInt(DEFAULT_RTC_BASE_MS) * 1_000_000n;
     this.time = new MachineTime(smp, { frequency: opts.frequency, cyclesPerInstruction: opts.cyclesPerInstruction, hostTime: opts.hostTime });
     this.cycleFrequency = BigInt(this.time.frequency);
+    this.ioCycles = Math.round(((opts.ioNs ?? DEFAULT_IO_NS) * this.time.frequency) / 1e9);
     this.sliceInstructions = opts.sliceInstructions ?? defaultSlice(smp);
     this.loneSliceInstructions = opts.sliceInstructions ?? defaultSlice(1);
     // a timer the running vCPU programs to fire before its slice ends ends the slice after this instruction
@@ -507,10 +517,12 @@ export class Machine implements MachineApi {
   }
 
   portRead(port: number, size: number): number {
+    this.time.stall(this.ioCycles);
     return this.ports.read(port, size);
   }
 
   portWrite(port: number, size: number, value: number): void {
+    this.time.stall(this.ioCycles);
     this.ports.write(port, size, value);
   }
 

@@ -105,4 +105,31 @@ describe('machine time', () => {
     t.schedule(1, 'real', 0, () => {});
     expect(cuts).toBe(1);
   });
+
+  it('moves time on by a port access\'s stall, attributes it to the running vCPU, and cuts a slice it makes an event due in', () => {
+    const t = new MachineTime(2);
+    let cuts = 0;
+    t.onSliceCut = () => cuts++;
+    const a = { instructions: 0 };
+    t.beginSlice(0, a, 10_000); // ends at instruction 10,000
+    t.schedule(0, 'real', 20_000, () => {}); // due after the slice
+    t.schedule(1, 'real', 500, () => {}); // another vCPU's: not this slice's bound
+    a.instructions = 100;
+    t.stall(1000); // real 1,100: the event is still due after instruction 10,000
+    expect(t.now()).toBe(1100);
+    expect(cuts).toBe(0);
+    t.stall(15_000); // real 16,100: due at instruction 4,000, inside the slice
+    expect(cuts).toBe(1);
+    a.instructions = 150;
+    t.endSlice((v) => v === 1); // vCPU 1 was ready: the whole slice, stalls included, is stolen from it
+    expect(t.now()).toBe(16_150);
+    expect(t.availableOf(0)).toBe(16_150);
+    expect(t.stolenOf(1)).toBe(16_150);
+    t.beginSlice(0, a);
+    expect(t.now()).toBe(16_150); // the next slice starts from there, with no stall of its own
+    t.endSlice(() => true);
+    const host = new MachineTime(1, { hostTime: true });
+    host.stall(1e9); // host time passes by itself
+    expect(host.now()).toBeLessThan(1e9);
+  });
 });

@@ -28,6 +28,15 @@
  * is bounded by every vCPU's events, and one it schedules for another (a
  * machine timer belongs to vCPU 0) cuts it the same way. So a long slice
  * never makes an event late, and the slice length is a pure speed choice.
+ *
+ * A port access takes guest time of its own (`stall`): on a PC an I/O
+ * cycle to a chipset or ISA device takes about a microsecond whatever the
+ * CPU's speed (Linux's io_delay, an `out` to port 0x80, is that delay), and
+ * a guest that counts loop iterations against a timer it reads through a
+ * port (Linux checks the ACPI PM timer's rate against PIT channel 2 that
+ * way, for 50 ms) spins 1,000 times longer in instructions if a port access
+ * costs one cycle. The stall moves real time on mid-slice; an event it makes
+ * due before the slice's end cuts the slice like one scheduled mid-slice.
  */
 import { host } from '../base/host.ts';
 
@@ -71,6 +80,8 @@ export class MachineTime {
   private runningEndInstr = Infinity;
   /** the running slice was begun as the only ready vCPU's (`beginSlice`) */
   private runningAlone = false;
+  /** cycles the running slice's port accesses took (`stall`), on top of its instructions */
+  private runningStall = 0;
   /** asked to end the running slice after the current instruction: an event it scheduled falls due before the slice's end */
   onSliceCut: (() => void) | null = null;
   private readonly hostStart = host().now();
@@ -95,7 +106,7 @@ export class MachineTime {
   now(): number {
     if (this.hostTime) return Math.max(this.hostNow(), this.realBase);
     if (this.runningSource) {
-      return this.realBase + (this.runningSource.instructions - this.runningStartInstr) * this.cyclesPerInstruction;
+      return this.realBase + (this.runningSource.instructions - this.runningStartInstr) * this.cyclesPerInstruction + this.runningStall;
     }
     return this.realBase;
   }
@@ -123,6 +134,7 @@ export class MachineTime {
    */
   beginSlice(v: number, src: InstructionSource, instructions = Infinity, alone = false): void {
     this.syncTo(this.now(), -1, null);
+    this.runningStall = 0;
     this.running = v;
     this.runningAlone = alone;
     this.runningSource = src;
@@ -138,6 +150,7 @@ export class MachineTime {
     const v = this.running;
     const end = this.now();
     this.runningSource = null;
+    this.runningStall = 0;
     this.running = -1;
     this.runningAlone = false;
     this.syncTo(end, v, ready);
@@ -171,19 +184,36 @@ export class MachineTime {
 
   schedule(vcpu: number, clock: ClockKind, at: number, fire: () => void): number {
     const handle = this.nextHandle++;
-    this.events.push({ handle, vcpu, clock, at, fire });
+    const e: TimeEvent = { handle, vcpu, clock, at, fire };
+    this.events.push(e);
+    this.cutIfDue(e);
+    return handle;
+  }
+
+  /**
+   * A port access took `cycles` of guest time (virtual mode only: host time
+   * passes by itself). Events of the running slice it makes due cut it.
+   */
+  stall(cycles: number): void {
+    if (this.hostTime || cycles <= 0) return;
+    if (this.runningSource === null) { this.syncTo(this.realBase + cycles, -1, null); return; }
+    this.runningStall += cycles;
+    for (const e of this.events) this.cutIfDue(e);
+  }
+
+  /** End the running slice after this instruction if event `e` (one the slice is bounded by) falls due before the slice ends. */
+  private cutIfDue(e: TimeEvent): void {
     const src = this.runningSource;
-    if ((vcpu === this.running || this.runningAlone) && src !== null && !this.hostTime) {
+    if ((e.vcpu === this.running || this.runningAlone) && src !== null && !this.hostTime) {
       // due at the end of the instruction that retires the clock past `at` (the slice bound's arithmetic);
       // another vCPU's clocks move with real time while it is not ready (its time is available, attributed at the slice's end)
-      const clockNow = vcpu === this.running || clock === 'real' ? this.clockOf(vcpu, clock) : this.available[vcpu] + (this.now() - this.realBase);
-      const dueInstr = src.instructions + Math.max(0, Math.ceil((at - clockNow) / this.cyclesPerInstruction));
+      const clockNow = e.vcpu === this.running || e.clock === 'real' ? this.clockOf(e.vcpu, e.clock) : this.available[e.vcpu] + (this.now() - this.realBase);
+      const dueInstr = src.instructions + Math.max(0, Math.ceil((e.at - clockNow) / this.cyclesPerInstruction));
       if (dueInstr < this.runningEndInstr) {
         this.runningEndInstr = dueInstr;
         this.onSliceCut?.();
       }
     }
-    return handle;
   }
 
   cancel(handle: number): void {
