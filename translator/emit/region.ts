@@ -149,7 +149,9 @@ class RegionEmitter {
     this.ops.startBlock();
     const body: Stmt[] = [];
     const second = this.plan.facts.secondPage;
-    if (second && b.eip >>> 12 === second[0]) {
+    // a block that starts on the entry page may run onto the second one (an instruction across the
+    // boundary, or code after it): the entry page's key says nothing of the second page's mapping
+    if (second && b.instrs.some((i) => i.eip >>> 12 === second[0] || (i.eip + i.len - 1) >>> 12 === second[0])) {
       body.push(mappingCheck(second[0], second[1], this.plan.facts.rmask, this.exitTo(num(b.eip))));
     }
     // a claimed call retires the callee's instructions too: each has an entry in the tables after the call's

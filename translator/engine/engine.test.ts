@@ -392,6 +392,33 @@ describe('regions across a page boundary', () => {
     expect(final(b)).toEqual(final(interpreted(code, 20_000)));
     expect(b.cpu.regs[1]).toBe(0);
   });
+
+  it('a block that runs from the entry page onto the next checks the next page\'s mapping: unmapped, the fetch faults where it crosses', () => {
+    const code = nasm(`
+      jmp top
+      times 0xff8-($-$$) nop
+    top:                ; 0x1ff8, on the entry page
+      mov eax, 1
+      mov ebx, 2        ; 0x1ffd..0x2001: across the boundary
+      inc ecx
+      jmp top`);
+    const { b, e } = machine(code, { threshold: 0 }, (w) => { w.enablePaging(); w.cpu.regs[4] = 0x80000; });
+    e.run(40);
+    const t = e.translations().find((r) => r.entryEip === 0x1ff8);
+    expect(t?.pages.length).toBe(2);
+    // the entry page keeps its frame (the region's key stays right); page 0x2000 goes away
+    b.w32(LAYOUT.pt + 2 * 4, 0);
+    b.cpu.mmu.invalidatePage(0x2000); // invlpg: the entry page's TLB entry stays, so the lookup finds the region
+    b.cpu.eip = 0x1ff8;
+    b.cpu.regs[0] = 0;
+    const before = e.stats.translatedInstructions;
+    e.run(8); // the whole block twice: the region would run it so, were it not for the check
+    expect(e.stats.translatedInstructions).toBe(before);
+    expect(b.cpu.eip >>> 0).toBe(handlerAt(14));
+    expect(b.cpu.cr2 >>> 0).toBe(0x2000);
+    expect(b.cpu.regs[0]).toBe(1); // the instruction before the boundary ran
+    expect(b.mem.i32[(b.cpu.regs[4] >> 2) + 1]).toBe(0x1ffd); // the fault's EIP: the instruction across it
+  });
 });
 
 describe('the code cache bound', () => {
