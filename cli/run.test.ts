@@ -56,6 +56,7 @@ describe('vmidbt run', () => {
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('vmidbt:'));
     expect(errors).toEqual(['vmidbt: guest exceeded --max-instructions 200000 without exiting']);
     expect(r.stdout).toMatch(/instructions {2}200,000/);
+    expect(r.stdout).toMatch(/guest time .*\(1000 MHz, 1 cycle\/instruction, 1000 ns\/port access\)/);
   });
 
   it('prints the console on stderr and the summary as JSON with --json', () => {

@@ -403,7 +403,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
     lines.push(`  image         ${shownPath}, ${memMiB} MiB, ${smp} vCPU${smp > 1 ? 's' : ''} (${cpuModel.name}), ROM ${machine.rom ? `${abi.id} ${abi.major}.${abi.minor} at 0x${machine.rom.address.toString(16)}` : `none (${romNote})`}`);
     lines.push(`  instructions  ${fmtInt(result.instructions)}${smp > 1 ? ` (${result.vcpus.map((v) => `vCPU${v.id} ${fmtInt(v.instructions)}`).join(', ')})` : ''}`);
     lines.push(`  wall time     ${secs.toFixed(2)} s, ${mips.toFixed(2)} MIPS (${machine.engine.name})`);
-    lines.push(`  guest time    ${summary.virtualSeconds.toFixed(3)} s ${summary.timeMode} (${Number(machine.cycleFrequency) / 1e6} MHz${machine.time.hostTime ? '' : `, ${machine.time.cyclesPerInstruction} cycle/instruction`})`);
+    lines.push(`  guest time    ${summary.virtualSeconds.toFixed(3)} s ${summary.timeMode} (${Number(machine.cycleFrequency) / 1e6} MHz${machine.time.hostTime ? '' : `, ${machine.time.cyclesPerInstruction} cycle/instruction, ${(machine.ioCycles * 1e9) / machine.time.frequency} ns/port access`})`);
     lines.push(...marks.lines(fmtInt));
     const calls = Object.entries(vmiCalls);
     const split = opts.stats && vmiInline ? vmiInline : undefined;
