@@ -128,6 +128,10 @@ describe('machine time', () => {
     t.beginSlice(0, a);
     expect(t.now()).toBe(16_150); // the next slice starts from there, with no stall of its own
     t.endSlice(() => true);
+    t.stall(500); // between slices: real time moves on, available to every vCPU
+    expect(t.now()).toBe(16_650);
+    expect(t.availableOf(1)).toBe(500);
+    expect(t.stolenOf(1)).toBe(16_150);
     const host = new MachineTime(1, { hostTime: true });
     host.stall(1e9); // host time passes by itself
     expect(host.now()).toBeLessThan(1e9);
