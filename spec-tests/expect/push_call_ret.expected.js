@@ -74,17 +74,17 @@ m32[(t5 & -4096 | t4 & 4095) >>> 2] = 4104;
 smc = h.wrf(cpu, 2, t4, 4, 4104, i0 + ic - 1) !== ep;
 }
 r4 = t4;
-pc = 1;
-continue run;
 if (smc) {
 xl = 2;
 break run;
 }
+pc = 1;
+continue run;
 }
 case 1:
 {
 if (ic + 2 > lim) {
-xl = 3;
+xl = 2;
 break run;
 }
 ic += 2;
@@ -105,7 +105,7 @@ continue run;
 case 2:
 {
 if (ic + 2 > lim) {
-xl = 2;
+xl = 3;
 break run;
 }
 ic += 2;

@@ -154,9 +154,11 @@ function emitInline(i: Instr, site: InstrSite): InstrCode {
   const code = begin(ops, site.liveOut);
   ops.leftAfter = site.left[site.ip];
   i.row.sem!(ops, i);
-  // did a store hit translated code? then leave before running stale code
-  if (ops.stored) code.push(smcCheck(site.exitTo(num(i.next))));
-  return { stmts: precise(ops, site.ip, code), transferred: !!i.row.end && i.row.flow !== 'branch', savesEsp: ops.touchesEsp, how: 'inline' };
+  const transferred = !!i.row.end && i.row.flow !== 'branch';
+  // did a store hit translated code? then leave before running stale code (an instruction that transfers
+  // checks before its jump: region.ts jumpTo)
+  if (ops.stored && !transferred) code.push(smcCheck(site.exitTo(num(i.next))));
+  return { stmts: precise(ops, site.ip, code), transferred, savesEsp: ops.touchesEsp, how: 'inline' };
 }
 
 /** A claimed call: the claim emits its steps with their own fault points; the region goes on after it. */

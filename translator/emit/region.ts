@@ -23,7 +23,7 @@ import { hasStaticTarget, type Block } from '../region/discover.ts';
 import { EmitOps, type EmitContext } from './emit-ops.ts';
 import { emitInstruction, HOWS, type ClaimedCall, type How } from './instr.ts';
 import {
-  budgetCheck, countInstructions, dispatch, exitTo, fetchCheck, goToBlock, mappingCheck, repeatBlock,
+  budgetCheck, countInstructions, dispatch, exitTo, fetchCheck, goToBlock, mappingCheck, repeatBlock, smcCheck,
 } from './statements.ts';
 import { GLOBALS, LABELS, LOCALS, cpuField, cpuReg, local, param, perInstruction, prologue, spill } from './abi.ts';
 import {
@@ -132,14 +132,17 @@ class RegionEmitter {
   /** Continue at `target`: a block of the region, the dispatch case, or an exit. */
   private jumpTo(target: Expr): Stmt[] {
     const t = litValue(target);
+    // the jumping instruction stored (a call's return address): if that hit translated code, leave for
+    // the target rather than run the region's copy of it, which may be what the store just changed
+    const leaveIfCodeHit = (stay: Stmt[]) => (this.ops.stored ? [smcCheck(this.exitTo(target, 0, t === undefined)), ...stay] : stay);
     if (t === undefined) {
       this.indirectJumps++;
-      return dispatch(target, DISPATCH);
+      return leaveIfCodeHit(dispatch(target, DISPATCH));
     }
     const k = this.blockIndex.get(t);
     if (k === undefined) return this.exitTo(target);
     // every block checks on entry that it fits in the instruction budget
-    return k === this.current && this.selfLoop ? repeatBlock() : goToBlock(k);
+    return leaveIfCodeHit(k === this.current && this.selfLoop ? repeatBlock() : goToBlock(k));
   }
 
   private emitBlock(b: Block, k: number): Stmt {
@@ -186,6 +189,8 @@ class RegionEmitter {
       body.push(...code.stmts);
       transferred = code.transferred;
     });
+    // the block's own jump below is no instruction's: no store of its
+    this.ops.stored = false;
     if (!transferred) {
       const next = b.stopEip ?? (last ? last.next : b.eip);
       // the next case is the next block: run on into it (a self-loop's body would repeat instead)

@@ -270,6 +270,27 @@ describe('self-modifying code', () => {
     expect(again.e.stats.invalidations).toBeGreaterThan(0);
   });
 
+  it('a call whose pushed return address patches its target in the same region runs the patched target', () => {
+    // ESP points just past fn's immediate: the call's push writes the return address over it,
+    // so the interpreter runs `mov eax, ret_addr`; a region going on to its own block of fn ran `mov eax, 1`
+    const code = nasm(`
+      mov esp, fn + 5
+      call fn
+    ret_addr:
+      jmp $
+    fn:
+      mov eax, 1
+      mov ebx, eax
+      jmp $`);
+    const { b, e } = machine(code, { threshold: 0 });
+    b.interp.step(); // fill the TLB, then rewind: the whole snippet runs translated
+    b.cpu.eip = 0x1000;
+    e.run(5);
+    expect(e.stats.invalidations).toBeGreaterThan(0);
+    expect(final(b)).toEqual(final(interpreted(code, 5)));
+    expect(b.cpu.regs[0]).toBe(0x1000 + 10); // ret_addr: mov esp (5 bytes), call (5)
+  });
+
   it('a store into another translated region invalidates it', () => {
     const code = nasm(`
       call fn
