@@ -122,6 +122,12 @@ describe('vmidbt run', () => {
     expect(inl + cal).toBe(total);
     expect(inl).toBeGreaterThan(cal);
     expect(r.stdout).toMatch(/^ {4}SetPxE +[\d,]+ +inlined +[\d,]+, called +[\d,]+$/m);
+    // the interpreter's decodings: fewer than the instructions it ran (its decode cache holds the rest), not none
+    const between = r.stdout.match(/([\d,]+) instructions interpreted between them \(([\d,]+) decoded afresh\)/);
+    expect(between).not.toBeNull();
+    const [interpreted, decoded] = between!.slice(1).map((n) => Number(n.replace(/,/g, '')));
+    expect(decoded).toBeGreaterThan(0);
+    expect(decoded).toBeLessThan(interpreted);
   });
 
   it('rejects an unknown --vmi-abi in one line', () => {

@@ -31,3 +31,25 @@ describe('a single-step trap whose delivery faults', () => {
     expect(() => b.interp.step()).toThrow(TripleFault);
   });
 });
+
+describe('the decode cache', () => {
+  const jmpTo = (from: number, to: number) => { const r = (to - (from + 5)) | 0; return [0xe9, r & 0xff, (r >> 8) & 0xff, (r >> 16) & 0xff, (r >>> 24) & 0xff]; };
+
+  it('decodes each instruction of a loop once, however often it runs', () => {
+    const b = testWorld();
+    b.load([0x40, 0x41, ...jmpTo(LAYOUT.code + 2, LAYOUT.code)]); // inc eax; inc ecx; jmp back
+    for (let n = 0; n < 300; n++) b.interp.step();
+    expect(b.cpu.regs[0]).toBe(100);
+    expect(b.interp.decodings).toBe(3);
+  });
+
+  it('keeps two instructions 64 KiB apart (a page multiple) both', () => {
+    const b = testWorld();
+    const far = LAYOUT.code + 0x10000;
+    b.load(jmpTo(LAYOUT.code, far));
+    b.mem.load(far, Uint8Array.from(jmpTo(far, LAYOUT.code)));
+    for (let n = 0; n < 100; n++) b.interp.step();
+    expect(b.cpu.eip >>> 0).toBe(LAYOUT.code);
+    expect(b.interp.decodings).toBe(2);
+  });
+});

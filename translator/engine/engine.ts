@@ -85,6 +85,8 @@ export interface EngineStats extends CacheStats, LockstepCounts {
   /** translated regions entered, and instructions the interpreter ran in between */
   regionRuns: number;
   interpretedSteps: number;
+  /** instructions the interpreter decoded afresh (its decode cache did not hold them: runtime/interpreter.ts) */
+  decodings: number;
   /** the compiler's stage times and emission counts */
   compile: CompileStats;
   /** back-off from self-modifying and never-repeating code (tiering.ts) */
@@ -103,7 +105,7 @@ export class Engine {
     this.stats = {
       translations: 0, jsBytes: 0, guestInstructionsTranslated: 0, hits: 0, misses: 0, invalidations: 0,
       chained: 0, cacheFlushes: 0, blockEntries: 0, translateMs: 0, translatedInstructions: 0, lockstepRegions: 0, lockstepInlinedCalls: 0, siteHits: 0,
-      regionRuns: 0, interpretedSteps: 0, compile: this.compiler.stats, tiering: undefined!,
+      regionRuns: 0, interpretedSteps: 0, decodings: 0, compile: this.compiler.stats, tiering: undefined!,
     };
     this.tiering = new Tiering(options.threshold, cpu.mem.pageKind.length, options.backOff ?? true);
     this.stats.tiering = this.tiering.stats;
@@ -170,6 +172,7 @@ export class Engine {
     }
     this.endedInsideBlock = straightOn ? cpu.instructions : -1;
     this.endedAt = cpu.eip;
+    this.stats.decodings = this.interp.decodings;
     return cpu.instructions - start;
   }
 
