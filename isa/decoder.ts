@@ -62,7 +62,7 @@ export function decode(table: InstructionTable, src: CodeSource, eip: number, co
   if (!entry) throw new Fault(Vec.UD);
   let modrm = -1;
   if (entry.needsModrm) modrm = next8();
-  const row = lookup(map, opcode, modrm);
+  const row = rep !== REP_NONE && entry.repRow ? entry.repRow : lookup(map, opcode, modrm);
   if (!row) throw new Fault(Vec.UD);
 
   const i: Instr = {

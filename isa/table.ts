@@ -110,6 +110,12 @@ export interface Row extends RowSpec {
 /** A node of an opcode map: a row, or a further choice by ModRM. */
 export interface Entry {
   row?: Row;
+  /**
+   * The row of this opcode under a rep prefix (F2 or F3), where it differs:
+   * a string instruction's single element is written against Ops, its
+   * repeated form is a loop (semantics/families/string.ts). Written `F3 op`.
+   */
+  repRow?: Row;
   /** by ModRM.reg */
   byReg?: (Entry | undefined)[];
   /** split by ModRM.mod: memory vs register */
@@ -167,7 +173,9 @@ export class InstructionTable {
     const parts = opText.split(' ');
     let map = this.oneByte;
     let p = 0;
-    if (parts[0] === '0F') { map = this.twoByte; p = 1; }
+    const repForm = parts[0] === 'F3';
+    if (repForm) p = 1;
+    if (parts[p] === '0F') { map = this.twoByte; p++; }
     const opcode = parseInt(parts[p++], 16);
     let regSel = -1;
     let modSel: 'm' | 'r' | '' = '';
@@ -198,6 +206,11 @@ export class InstructionTable {
     this.rows.push(row);
 
     let entry = map[opcode] ??= { needsModrm: hasModrm };
+    if (repForm) {
+      if (hasModrm || entry.repRow) throw new Error(`opcode ${opText}: a rep form is one row of an opcode without ModRM`);
+      entry.repRow = row;
+      return;
+    }
     if (!hasModrm) {
       if (entry.row || entry.byReg) throw new Error(`opcode ${opText} defined twice`);
       entry.row = row;

@@ -5,8 +5,9 @@
  * module turns "operand n of this instruction" into the primitive operations
  * every backend has: a register read or write (`reg`/`setReg`, partial
  * registers included), a memory load or store at an effective address
- * (`load`/`store`), a segment selector (`sreg`), or a constant the decoder
- * already extracted. It is the table-driven load and write-back of QEMU's
+ * (`load`/`store`), a string instruction's element at seg:eSI (X, the
+ * segment the decoder chose) or ES:eDI (Y), a segment selector (`sreg`), or
+ * a constant the decoder already extracted. It is the table-driven load and write-back of QEMU's
  * newer x86 decoder, done once instead of in each backend: the interpreter
  * (runtime/interp-ops.ts), the code generator (translator/emit/emit-ops.ts)
  * and the effect probe (translator/emit/probe-ops.ts) only route `get`,
@@ -24,7 +25,7 @@
  * way.
  */
 import { NUM, type Arith, type Size } from '../base/arith.ts';
-import type { Instr } from '../isa/instr.ts';
+import { Seg, type Instr } from '../isa/instr.ts';
 import { K, operandBytes } from '../isa/operands.ts';
 import type { Ops } from './ops.ts';
 
@@ -68,6 +69,16 @@ export function addressPlus<V>(a: Arith<V>, i: Instr, off: V, delta: V): V {
   return a.trunc(a.add(off, delta), i.adsize as Size);
 }
 
+const ESI = 6, EDI = 7;
+
+/**
+ * A string instruction's index register (ESI for X, EDI for Y) at its
+ * address size: SI and DI with 16-bit addresses.
+ */
+export function stringIndex<V>(o: Ops<V>, i: Instr, r: number): V {
+  return o.reg(r, i.adsize as Size);
+}
+
 /** Operand n's value. */
 export function readOperand<V>(o: Ops<V>, i: Instr, n: number): V {
   const op = i.row.operands[n];
@@ -85,6 +96,8 @@ export function readOperand<V>(o: Ops<V>, i: Instr, n: number): V {
     case K.One: return o.c(1);
     case K.FixedSeg: return o.sreg(op.fixed);
     case K.S: return o.sreg(i.reg);
+    case K.X: return o.load(i.seg, stringIndex(o, i, ESI), size);
+    case K.Y: return o.load(Seg.ES, stringIndex(o, i, EDI), size);
   }
   throw new Error(`operand ${op.text} cannot be read generically`);
 }
@@ -100,6 +113,7 @@ export function writeOperand<V>(o: Ops<V>, i: Instr, n: number, v: V): void {
     case K.R: o.setReg(i.rm, size, v); return;
     case K.Z: o.setReg(i.opcode & 7, size, v); return;
     case K.FixedReg: o.setReg(op.fixed, size, v); return;
+    case K.Y: o.store(Seg.ES, stringIndex(o, i, EDI), size, v); return;
   }
   throw new Error(`operand ${op.text} cannot be written generically`);
 }

@@ -631,11 +631,21 @@ describe('ins / outs', () => {
 });
 
 describe('rows', () => {
-  it('are string rows; cmps/scas read and write the arithmetic flags', () => {
+  it('are string rows; cmps/scas write the arithmetic flags, and under rep (a zero count keeps them) read them', () => {
     expect(rows.every((r) => r.string)).toBe(true);
     const cmps = rows.find((r) => r.op === 'A6')!;
     expect(cmps.fout).toBe(0x8d5);
-    expect(cmps.fin).toBe(0x8d5);
+    expect(cmps.fin).toBe(0);
+    const repCmps = rows.find((r) => r.op === 'F3 A6')!;
+    expect(repCmps.fout).toBe(0x8d5);
+    expect(repCmps.fin).toBe(0x8d5);
     expect(rows.find((r) => r.op === '6C')!.fault).toBe(true);
+  });
+
+  it('one element is a semantic row the translator inlines; the rep form is a helper, for every rep prefix', () => {
+    for (const op of ['A4', 'A5', 'A6', 'A7', 'AA', 'AB', 'AC', 'AD', 'AE', 'AF']) {
+      expect(rows.find((r) => r.op === op)!.sem, op).toBeDefined();
+      expect(rows.find((r) => r.op === `F3 ${op}`)!.exec, op).toBeDefined();
+    }
   });
 });

@@ -9,12 +9,18 @@
  * when ZF is clear after an element and F2 (repne) when it is set. The
  * other forms repeat under either prefix.
  *
- * All of them are helpers. One loop (`repeat`) runs every form: each
- * element is done in full (its faulting accesses first) before the indexes
- * and count move on, and the registers are written back in a `finally`, so a
- * fault in the middle leaves ECX/ESI/EDI as the completed elements left
- * them; the interpreter puts EIP back at the instruction and the guest's
- * fault handler returns into it to finish the job. A long rep stops the
+ * One element of movs, cmps, stos, lods or scas is written against Ops
+ * (`*Element`): its operands X and Y through semantics/operands.ts, then
+ * the flags and the index registers, so the translator inlines a string
+ * instruction without a prefix as it does a mov. Under a rep prefix the
+ * decoder picks the opcode's rep row (`F3 op`, isa/table.ts), a helper
+ * whose loop (`repeatElement`) runs the same element through the
+ * interpreter's Ops until the count runs out: each element is done in full
+ * (its faulting accesses first) and the count written back before the next,
+ * so a fault in the middle leaves ECX/ESI/EDI as the completed elements
+ * left them; the interpreter puts EIP back at the instruction and the
+ * guest's fault handler returns into it to finish the job. ins and outs
+ * stay helpers in both forms (`repeat`, with their port accesses). A long rep stops the
  * same way after REP_CHUNK elements, so interrupts come in between. `rep movs` and `rep stos`
  * with 32-bit addresses through flat segments also take a fast path that
  * works a page at a time on the RAM array (`copyWithin` / `fill`), with the
@@ -23,10 +29,11 @@
  * page where writes vanish (ROM, nothing mapped) the same way.
  */
 import { FlagKind, makeLop } from '../../cpu/flags.ts';
-import { ARITH, DF } from '../../isa/eflags.ts';
+import { ARITH, DF, ZF } from '../../isa/eflags.ts';
 import type { RowSpec } from '../../isa/table.ts';
-import type { Exec } from '../ops.ts';
+import type { Exec, Ops, Sem } from '../ops.ts';
 import { REP_F3, Seg, type Instr } from '../../isa/instr.ts';
+import type { Size } from '../../base/arith.ts';
 import { SEG_R, SEG_W, type Cpu } from '../../cpu/cpu.ts';
 import { Access } from '../../cpu/mmu.ts';
 import { checkIoPermission } from './io.ts';
@@ -114,40 +121,65 @@ function repeat(cpu: Cpu, i: StringInstr, uses: number, body: Body): void {
   }
 }
 
-// ---- element bodies ----------------------------------------------------------------
+// ---- elements ----------------------------------------------------------------------
 
-const movsBody: Body = (cpu, i, size, si, di) => {
-  cpu.write(Seg.ES, di, size, cpu.read(i.seg, si, size));
-  return true;
-};
-
-const stosBody: Body = (cpu, _i, size, _si, di) => {
-  cpu.write(Seg.ES, di, size, cpu.getReg(0, size));
-  return true;
-};
-
-const lodsBody: Body = (cpu, i, size, si) => {
-  cpu.setReg(0, size, cpu.read(i.seg, si, size));
-  return true;
-};
-
-/** flags of a - b, and whether repe (F3) / repne (F2) goes on */
-function compare(cpu: Cpu, i: StringInstr, size: number, a: number, b: number): boolean {
-  const res = size === 4 ? (a - b) | 0 : (a - b) & (size === 2 ? 0xffff : 0xff);
-  cpu.setLazy(makeLop(FlagKind.SUB, size), res, a, b, ARITH);
-  return (a === b) === (i.rep === REP_F3);
+/** Move the index registers in `uses` on by one element, down when DF is set (DF is never lazy). */
+function advance<V>(o: Ops<V>, i: Instr, uses: number): void {
+  const size = elemSize(i);
+  const a = i.adsize as Size;
+  const step = o.select(o.flagBits(DF), o.c(-size), o.c(size));
+  if (uses & USES_SI) o.setReg(ESI, a, o.add(o.reg(ESI, a), step));
+  if (uses & USES_DI) o.setReg(EDI, a, o.add(o.reg(EDI, a), step));
 }
 
-const cmpsBody: Body = (cpu, i, size, si, di) => {
-  const a = cpu.read(i.seg, si, size);
-  const b = cpu.read(Seg.ES, di, size);
-  return compare(cpu, i, size, a, b);
-};
+/** movs, stos, lods: operand 0 = operand 1 */
+function moveElement(uses: number): Sem {
+  return (o, i) => {
+    o.set(i, 0, o.get(i, 1));
+    advance(o, i, uses);
+  };
+}
 
-const scasBody: Body = (cpu, i, size, _si, di) => {
-  const b = cpu.read(Seg.ES, di, size);
-  return compare(cpu, i, size, cpu.getReg(0, size), b);
-};
+/** cmps, scas: the flags of operand 0 - operand 1 */
+function compareElement(uses: number): Sem {
+  return (o, i) => {
+    const size = elemSize(i) as Size;
+    const a = o.get(i, 0);
+    const b = o.get(i, 1);
+    o.setFlags(o.c(makeLop(FlagKind.SUB, size)), o.trunc(o.sub(a, b), size), a, b, ARITH);
+    advance(o, i, uses);
+  };
+}
+
+const movsElement = moveElement(USES_SI | USES_DI);
+const stosElement = moveElement(USES_DI);
+const lodsElement = moveElement(USES_SI);
+const cmpsElement = compareElement(USES_SI | USES_DI);
+const scasElement = compareElement(USES_DI);
+
+/**
+ * A rep form of movs, cmps, stos, lods or scas through the interpreter's
+ * Ops `o`: elements until the count is out (or, for cmps and scas, until
+ * ZF says repe/repne stops), ECX written back after each.
+ */
+function repeatElement(cpu: Cpu, i: Instr, o: Ops<number>, element: Sem, compares: boolean): void {
+  const a16 = i.adsize === 2;
+  let count = a16 ? cpu.regs[ECX] & 0xffff : cpu.regs[ECX] >>> 0;
+  if (count === 0) return;
+  let budget = iterationLimit;
+  for (;;) {
+    element(o, i);
+    count--;
+    writeIndex(cpu, ECX, a16, count);
+    if (count === 0) break;
+    if (compares && (o.flag(ZF) !== 0) !== (i.rep === REP_F3)) break;
+    if (--budget === 0) {
+      // out of budget: leave EIP at the instruction so it resumes
+      cpu.eip = i.eip;
+      break;
+    }
+  }
+}
 
 /**
  * One ins or outs element for the port in DX, without the I/O permission
@@ -238,7 +270,7 @@ function runInPage(off: number, size: number, down: boolean): number {
  * copying then replicates data, which `copyWithin` would not) go one element
  * at a time through the ordinary accesses.
  */
-function movsFast(cpu: Cpu, i: Instr, srcTop: number, dstTop: number): void {
+function movsFast(cpu: Cpu, i: Instr, o: Ops<number>, srcTop: number, dstTop: number): void {
   const size = elemSize(i);
   const down = (cpu.eflags & DF) !== 0;
   const step = down ? -size : size;
@@ -268,9 +300,11 @@ function movsFast(cpu: Cpu, i: Instr, srcTop: number, dstTop: number): void {
           continue;
         }
       }
-      movsBody(cpu, i, size, si, di);
-      si = (si + step) | 0;
-      di = (di + step) | 0;
+      regs[ESI] = si;
+      regs[EDI] = di;
+      movsElement(o, i);
+      si = regs[ESI];
+      di = regs[EDI];
       count--;
       budget--;
     }
@@ -283,7 +317,7 @@ function movsFast(cpu: Cpu, i: Instr, srcTop: number, dstTop: number): void {
 }
 
 /** rep stos, flat: fill each destination page's run at once (see movsFast). */
-function stosFast(cpu: Cpu, i: Instr, dstTop: number): void {
+function stosFast(cpu: Cpu, i: Instr, o: Ops<number>, dstTop: number): void {
   const size = elemSize(i);
   const down = (cpu.eflags & DF) !== 0;
   const step = down ? -size : size;
@@ -308,8 +342,9 @@ function stosFast(cpu: Cpu, i: Instr, dstTop: number): void {
           continue;
         }
       }
-      stosBody(cpu, i, size, 0, di);
-      di = (di + step) | 0;
+      regs[EDI] = di;
+      stosElement(o, i);
+      di = regs[EDI];
       count--;
       budget--;
     }
@@ -332,26 +367,28 @@ function fill(u8: Uint8Array, u16: Uint16Array, i32: Int32Array, view: DataView,
 
 // ---- rows ----------------------------------------------------------------------------
 
-const movs: Exec = (cpu, i) => {
+const movs: Exec = (cpu, i, o) => {
   const srcTop = cpu.flatTop(i.seg, SEG_R), dstTop = cpu.flatTop(Seg.ES, SEG_W);
-  if (pageWise(cpu, i, srcTop, dstTop)) movsFast(cpu, i, srcTop, dstTop);
-  else repeat(cpu, i, USES_SI | USES_DI, movsBody);
+  if (pageWise(cpu, i, srcTop, dstTop)) movsFast(cpu, i, o, srcTop, dstTop);
+  else repeatElement(cpu, i, o, movsElement, false);
 };
-const stos: Exec = (cpu, i) => {
+const stos: Exec = (cpu, i, o) => {
   const dstTop = cpu.flatTop(Seg.ES, SEG_W);
-  if (pageWise(cpu, i, dstTop, dstTop)) stosFast(cpu, i, dstTop);
-  else repeat(cpu, i, USES_DI, stosBody);
+  if (pageWise(cpu, i, dstTop, dstTop)) stosFast(cpu, i, o, dstTop);
+  else repeatElement(cpu, i, o, stosElement, false);
 };
-const lods: Exec = (cpu, i) => repeat(cpu, i, USES_SI, lodsBody);
-const cmps: Exec = (cpu, i) => repeat(cpu, i, USES_SI | USES_DI, cmpsBody);
-const scas: Exec = (cpu, i) => repeat(cpu, i, USES_DI, scasBody);
+const lods: Exec = (cpu, i, o) => repeatElement(cpu, i, o, lodsElement, false);
+const cmps: Exec = (cpu, i, o) => repeatElement(cpu, i, o, cmpsElement, true);
+const scas: Exec = (cpu, i, o) => repeatElement(cpu, i, o, scasElement, true);
 const ins: Exec = (cpu, i) => repeat(cpu, i, USES_DI, insBody);
 const outs: Exec = (cpu, i) => repeat(cpu, i, USES_SI, outsBody);
 
-const str = { string: true, fin: 0, fout: 0, external: true };
-// a row cannot tell whether a rep prefix is present, and rep with a zero
-// count leaves the flags alone, so cmps/scas also count as reading them
-const cmp = { string: true, fin: ARITH, fout: ARITH, external: true };
+/** one element: a plain memory instruction (an MMIO access is an ordinary load or store) */
+const one = { string: true, fin: 0, fout: 0 };
+const oneCmp = { string: true, fin: 0, fout: ARITH };
+const rep = { string: true, fin: 0, fout: 0, external: true };
+// rep with a zero count leaves the flags alone, so rep cmps/scas also count as reading them
+const repCmp = { string: true, fin: ARITH, fout: ARITH, external: true };
 // port accesses may fault on the I/O bitmap and reach devices
 const port = { string: true, fin: 0, fout: 0, fault: true, end: true, external: true };
 
@@ -360,14 +397,25 @@ export const rows: RowSpec[] = [
   { op: '6D', mn: 'insw/insd', args: 'Yv,DX', exec: ins, ...port },
   { op: '6E', mn: 'outsb', args: 'DX,Xb', exec: outs, ...port },
   { op: '6F', mn: 'outsw/outsd', args: 'DX,Xv', exec: outs, ...port },
-  { op: 'A4', mn: 'movsb', args: 'Yb,Xb', exec: movs, ...str },
-  { op: 'A5', mn: 'movsw/movsd', args: 'Yv,Xv', exec: movs, ...str },
-  { op: 'A6', mn: 'cmpsb', args: 'Xb,Yb', exec: cmps, ...cmp },
-  { op: 'A7', mn: 'cmpsw/cmpsd', args: 'Xv,Yv', exec: cmps, ...cmp },
-  { op: 'AA', mn: 'stosb', args: 'Yb,AL', exec: stos, ...str },
-  { op: 'AB', mn: 'stosw/stosd', args: 'Yv,eAX', exec: stos, ...str },
-  { op: 'AC', mn: 'lodsb', args: 'AL,Xb', exec: lods, ...str },
-  { op: 'AD', mn: 'lodsw/lodsd', args: 'eAX,Xv', exec: lods, ...str },
-  { op: 'AE', mn: 'scasb', args: 'AL,Yb', exec: scas, ...cmp },
-  { op: 'AF', mn: 'scasw/scasd', args: 'eAX,Yv', exec: scas, ...cmp },
+  { op: 'A4', mn: 'movsb', args: 'Yb,Xb', sem: movsElement, ...one },
+  { op: 'A5', mn: 'movsw/movsd', args: 'Yv,Xv', sem: movsElement, ...one },
+  { op: 'A6', mn: 'cmpsb', args: 'Xb,Yb', sem: cmpsElement, ...oneCmp },
+  { op: 'A7', mn: 'cmpsw/cmpsd', args: 'Xv,Yv', sem: cmpsElement, ...oneCmp },
+  { op: 'AA', mn: 'stosb', args: 'Yb,AL', sem: stosElement, ...one },
+  { op: 'AB', mn: 'stosw/stosd', args: 'Yv,eAX', sem: stosElement, ...one },
+  { op: 'AC', mn: 'lodsb', args: 'AL,Xb', sem: lodsElement, ...one },
+  { op: 'AD', mn: 'lodsw/lodsd', args: 'eAX,Xv', sem: lodsElement, ...one },
+  { op: 'AE', mn: 'scasb', args: 'AL,Yb', sem: scasElement, ...oneCmp },
+  { op: 'AF', mn: 'scasw/scasd', args: 'eAX,Yv', sem: scasElement, ...oneCmp },
+  // under a rep prefix (F2 or F3; `F3` in the opcode text)
+  { op: 'F3 A4', mn: 'movsb', args: 'Yb,Xb', exec: movs, ...rep },
+  { op: 'F3 A5', mn: 'movsw/movsd', args: 'Yv,Xv', exec: movs, ...rep },
+  { op: 'F3 A6', mn: 'cmpsb', args: 'Xb,Yb', exec: cmps, ...repCmp },
+  { op: 'F3 A7', mn: 'cmpsw/cmpsd', args: 'Xv,Yv', exec: cmps, ...repCmp },
+  { op: 'F3 AA', mn: 'stosb', args: 'Yb,AL', exec: stos, ...rep },
+  { op: 'F3 AB', mn: 'stosw/stosd', args: 'Yv,eAX', exec: stos, ...rep },
+  { op: 'F3 AC', mn: 'lodsb', args: 'AL,Xb', exec: lods, ...rep },
+  { op: 'F3 AD', mn: 'lodsw/lodsd', args: 'eAX,Xv', exec: lods, ...rep },
+  { op: 'F3 AE', mn: 'scasb', args: 'AL,Yb', exec: scas, ...repCmp },
+  { op: 'F3 AF', mn: 'scasw/scasd', args: 'eAX,Yv', exec: scas, ...repCmp },
 ];

@@ -100,6 +100,8 @@ const FUZZ_MSRS = [0x10, 0x17, 0x1b, 0x8b, 0xc1, 0xc2, 0xfe, 0x174, 0x175, 0x176
 
 function allowed(r: Row): boolean {
   if (!r.sem && !r.exec) return false;
+  // a string instruction's rep row is drawn through its plain row with a rep prefix (below)
+  if (r.opcodeText.startsWith('F3 ')) return false;
   // register in the opcode (40+r ...): ESP only where it cannot leave the stack (push, inc, dec)
   const z = r.operands.find((o) => o.kind === K.Z);
   const low = parseInt(r.opcodeText.split(' ').pop()!, 16) & 7;

@@ -51,7 +51,7 @@ export const HOWS: readonly How[] = ['inline', 'replaced', 'x87', 'helper', 'adm
 
 /** Operand kinds `EmitOps.get` and `set` express (the rest exist only in helper rows). */
 const EMITTABLE_OPERANDS: ReadonlySet<K> = new Set([
-  K.E, K.G, K.M, K.R, K.I, K.J, K.O, K.S, K.Z, K.A, K.FixedReg, K.FixedSeg, K.One,
+  K.E, K.G, K.M, K.R, K.I, K.J, K.O, K.S, K.Z, K.A, K.X, K.Y, K.FixedReg, K.FixedSeg, K.One,
 ]);
 
 const INLINE: Emission = { kind: 'inline' };
