@@ -247,6 +247,49 @@ describe('chaining across privilege levels', () => {
   });
 });
 
+describe('string instructions without a prefix', () => {
+  // strcmp as Linux's i386 string.h has it (lodsb; scasb), then the same walk backwards (std) with stosw and
+  // cmpsd, and a 16-bit-address lodsb (a32 off): every element inline, results as the interpreter's
+  const code = nasm(`
+    mov ebp, 300
+  again:
+    mov esi, s1
+    mov edi, s2
+  cmp_loop:
+    lodsb
+    scasb
+    jne differ
+    test al, al
+    jne cmp_loop
+  differ:
+    sbb eax, eax
+    std
+    mov edi, buf + 6
+    mov esi, s1 + 4
+    mov ax, 0x1234
+    stosw
+    cmpsd
+    cld
+    a16 lodsb
+    add ebx, eax
+    dec ebp
+    jnz again
+    jmp $
+  s1: db 'abcdefgh', 0
+  s2: db 'abcdeXgh', 0
+  buf: times 16 db 0`);
+
+  it('run inline and agree with the interpreter', () => {
+    const { b, e } = machine(code, { threshold: 0 });
+    e.run(6_000);
+    expect(e.compiler.stats.emitted.helper).toBe(0);
+    expect(e.compiler.stats.emitted.inline).toBeGreaterThan(0);
+    expect(final(b)).toEqual(final(interpreted(code, 6_000)));
+    const buf = 0x1000 + code.length - 16;
+    expect([b.mem.u8[buf + 6], b.mem.u8[buf + 7]]).toEqual([0x34, 0x12]);
+  });
+});
+
 describe('self-modifying code', () => {
   it('a store patching a later instruction of the same region runs the new instruction', () => {
     const code = nasm(`
