@@ -75,6 +75,7 @@ export class InterpOps extends NumArith implements Ops<number> {
   helper(name: string, ...args: number[]): number {
     return HELPERS[name](this.cpu, ...args);
   }
+  retired(): number { return this.cpu.instructions; }
   raise(vector: number, code?: number): void {
     throw new Fault(vector, code ?? 0);
   }

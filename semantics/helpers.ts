@@ -4,6 +4,8 @@
  * each one is the single implementation of what it computes.
  */
 import type { Cpu } from '../cpu/cpu.ts';
+import { CR4_TSD } from '../cpu/mmu.ts';
+import { high32 } from '../base/arith.ts';
 import { cpuidLeaf } from '../cpu/models.ts';
 import { returnKeepsCs } from '../cpu/segments.ts';
 import { IF, IOPL, NT, RF, TF, VIF, VIP, VM } from '../isa/eflags.ts';
@@ -22,6 +24,23 @@ function mulhu(a: number, b: number): number {
 }
 
 export const HELPERS: Record<string, Helper> = {
+  /** rdtsc at CPL > 0 with CR4.TSD set in protected mode: #GP (1) */
+  tscDenied: (cpu) => (cpu.cr4 & CR4_TSD && cpu.cpl > 0 && cpu.protectedMode ? 1 : 0),
+  /**
+   * Half `half` (0 low, 1 high) of the time stamp counter with `n`
+   * instructions retired before the reading one: the clock reads the count
+   * (translated code keeps it in a local until it has to say it)
+   */
+  tsc: (cpu, n, half) => {
+    cpu.instructions = n;
+    if (cpu.tscOffset === 0n) {
+      // no offset written (the common case): the clock itself, split without BigInt arithmetic
+      const v = cpu.tscClock();
+      return half ? high32(v) : v | 0;
+    }
+    const v = cpu.readTsc();
+    return Number(BigInt.asIntN(32, half ? v >> 32n : v));
+  },
   /** high 32 bits of the unsigned 64-bit product */
   mulhu: (_c, a, b) => mulhu(a, b),
   /** high 32 bits of the signed 64-bit product: the unsigned one, corrected for negative factors */

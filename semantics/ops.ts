@@ -83,6 +83,8 @@ export interface Ops<V> extends Arith<V> {
    * translator keeps in JS locals.
    */
   helper(name: string, ...args: V[]): V;
+  /** guest instructions retired before the current one: what a helper that reads the clock is given (rdtsc) */
+  retired(): V;
   /** raise exception `vector` (with an error code if given) */
   raise(vector: number, code?: number): void;
 }

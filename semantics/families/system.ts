@@ -25,12 +25,12 @@ import type { Cpu } from '../../cpu/cpu.ts';
 import { Fault, Vec } from '../../isa/faults.ts';
 import { deliver, IntKind } from '../../cpu/interrupts.ts';
 import { loadSegment } from '../../cpu/segments.ts';
-import { CR0_MP, CR0_TS, CR4_PCE, CR4_TSD } from '../../cpu/mmu.ts';
+import { CR0_MP, CR0_TS, CR4_PCE } from '../../cpu/mmu.ts';
 import { halt, loadFlatSegment, readPerformanceCounter, sysexit as sysexitTo } from '../../cpu/system-ops.ts';
 import { fpuPending } from './fpu-stack.ts';
 import { addressPlus, readFarPointer } from '../operands.ts';
 import { stackCommit, stackMove } from '../../cpu/registers.ts';
-import { high32, NUM } from '../../base/arith.ts';
+import { NUM } from '../../base/arith.ts';
 import { MSR, readMsr, writeMsr } from '../../cpu/msrs.ts';
 
 /** the limit of the flat segments sysenter and sysexit load */
@@ -163,16 +163,14 @@ function setEdxEax(cpu: Cpu, v: bigint): void {
   cpu.regs[Reg.EDX] = Number(BigInt.asIntN(32, v >> 32n));
 }
 
-const rdtsc: Exec = (cpu) => {
-  if (cpu.cr4 & CR4_TSD && cpu.cpl > 0 && cpu.protectedMode) throw new Fault(Vec.GP, 0);
-  if (cpu.tscOffset === 0n) {
-    // no offset written (the common case): the clock itself, split without BigInt arithmetic
-    const v = cpu.tscClock();
-    cpu.regs[Reg.EAX] = v | 0;
-    cpu.regs[Reg.EDX] = high32(v);
-  } else {
-    setEdxEax(cpu, cpu.readTsc());
-  }
+/** rdtsc: the clock at this instruction (semantics/helpers.ts `tsc`), a semantic row the translator inlines */
+const rdtsc: Sem = (o) => {
+  o.if_(o.helper('tscDenied'), () => o.raise(Vec.GP, 0));
+  const n = o.retired();
+  const low = o.helper('tsc', n, o.c(0));
+  const high = o.helper('tsc', n, o.c(1));
+  o.setReg(Reg.EAX, 4, low);
+  o.setReg(Reg.EDX, 4, high);
 };
 
 /** rdmsr: the model's MSRs (cpu/msrs.ts), then the machine's; #GP(0) for one neither has */
@@ -280,8 +278,9 @@ const sys = { fault: true, opaque: true, external: true };
  * Helpers that change nothing translated code relies on or the dispatcher
  * checks between regions (mode, segments, paging, a newly deliverable
  * interrupt, TF): translated code goes on after them. Kernels run them on
- * hot paths: pushf and cli in every local_irq_save, rdtsc in every delay
- * loop. (Enabling interrupts, sti and popf, still ends the region.)
+ * hot paths: pushf and cli in every local_irq_save. (Enabling interrupts,
+ * sti and popf, still ends the region. rdtsc, in every delay loop, is a
+ * semantic row, inlined: `rdtsc` above.)
  */
 const inPlace = { fault: true, external: true };
 
@@ -311,7 +310,7 @@ export const rows: RowSpec[] = [
   { op: '9D', mn: 'popf/popfd', exec: popf, end: true, fout: ARITH, external: true },
 
   { op: '0F A2', mn: 'cpuid', sem: (o) => cpuid(o), fin: 0 },
-  { op: '0F 31', mn: 'rdtsc', exec: rdtsc, ...inPlace },
+  { op: '0F 31', mn: 'rdtsc', sem: rdtsc, fault: true },
   { op: '0F 32', mn: 'rdmsr', exec: rdmsr, priv: true, ...sys },
   { op: '0F 30', mn: 'wrmsr', exec: wrmsr, priv: true, end: true, ...sys },
   { op: '0F 33', mn: 'rdpmc', exec: rdpmc, ...sys },

@@ -251,8 +251,8 @@ export class EmitOps implements Ops<Expr> {
     this.out.push(ifStmt(test, [assign(element, v)], [noteSmc(call(hostFn('wrf'), [local('cpu'), num(seg), a, num(size), v, this.retired()]))]));
   }
 
-  /** Instructions retired before the current one, for a slow path's devices. */
-  private retired(): Expr {
+  /** Instructions retired before the current one, for a slow path's devices and the clock. */
+  retired(): Expr {
     return this.leftAfter === undefined ? retiredBefore(local('faultIndex')) : retiredBeforeKnown(this.leftAfter);
   }
 

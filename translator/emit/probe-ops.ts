@@ -64,6 +64,7 @@ export class ProbeOps implements Ops<number> {
   jump(): void {}
   if_(_c: number, then: () => void, otherwise?: () => void): void { then(); otherwise?.(); }
   helper(): number { return 0; }
+  retired(): number { return 0; }
   raise(): void { this.effects.raises = true; }
 }
 

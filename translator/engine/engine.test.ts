@@ -13,6 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import { desc, handlerAt, testWorld, LAYOUT, SEL, type World } from '../../spec-tests/world.ts';
 import { Seg } from '../../isa/instr.ts';
+import { CR4_TSD } from '../../cpu/mmu.ts';
 import { MachineStop } from '../../isa/faults.ts';
 import { Engine, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine.ts';
 import { readEflags } from '../../cpu/flags.ts';
@@ -632,6 +633,26 @@ describe('translator bugs found by spec-tests/fuzz, fixed (regression tests)', (
     const { b, e } = machine(code, { threshold: 0 });
     e.run(4);
     expect(b.cpu.regs[0]).toBe(interpreted(code, 4).cpu.regs[0]);
+  });
+
+  it('rdtsc at CPL 3 with CR4.TSD set raises #GP at the rdtsc, translated as interpreted', () => {
+    const code = nasm(`
+      mov eax, 7
+      nop
+      rdtsc
+      jmp $`);
+    const run = (translate: boolean): World => {
+      const b = testWorld({ ring3: true });
+      b.cpu.cr4 |= CR4_TSD;
+      b.load(code);
+      if (translate) new Engine(b.cpu, b.interp, { ...DEFAULT_ENGINE_OPTIONS, threshold: 0 }).run(3);
+      else b.interp.run(3);
+      return b;
+    };
+    const b = run(true);
+    expect(b.cpu.eip >>> 0).toBe(handlerAt(13));
+    expect(b.cpu.regs[0]).toBe(7);
+    expect(final(b)).toEqual(final(run(false)));
   });
 
   it('a shift by an immediate count of 0 (mod 32) leaves the flags of the instruction before it live', () => {
