@@ -37,6 +37,7 @@ import type { Size } from '../../base/arith.ts';
 import { SEG_R, SEG_W, type Cpu } from '../../cpu/cpu.ts';
 import { Access } from '../../cpu/mmu.ts';
 import { checkIoPermission } from './io.ts';
+import { stringIndex } from '../operands.ts';
 import { grants, physical } from '../../cpu/tlb.ts';
 
 const ECX = 1, ESI = 6, EDI = 7;
@@ -66,8 +67,8 @@ export function setRepIterationLimit(n: number): void {
  */
 export type StringInstr = Pick<Instr, 'opcode' | 'opsize' | 'adsize' | 'rep' | 'seg' | 'eip'>;
 
-/** One element at (si, di); returns false when a repe/repne condition ends the loop. */
-type Body = (cpu: Cpu, i: StringInstr, size: number, si: number, di: number) => boolean;
+/** One ins or outs element at (si, di). */
+type Body = (cpu: Cpu, i: StringInstr, size: number, si: number, di: number) => void;
 
 /** Element size: the even opcode of each pair is the byte form. */
 function elemSize(i: StringInstr): number {
@@ -80,7 +81,7 @@ function writeIndex(cpu: Cpu, r: number, a16: boolean, v: number): void {
 }
 
 /**
- * Run a string form: one element without rep, else up to the count.
+ * Run ins or outs: one element without rep, else up to the count.
  * `uses` says which index registers the form advances.
  */
 function repeat(cpu: Cpu, i: StringInstr, uses: number, body: Body): void {
@@ -103,11 +104,11 @@ function repeat(cpu: Cpu, i: StringInstr, uses: number, body: Body): void {
   let budget = iterationLimit;
   try {
     for (;;) {
-      const more = body(cpu, i, size, si, di);
+      body(cpu, i, size, si, di);
       si = (si + step) & mask;
       di = (di + step) & mask;
       count--;
-      if (count === 0 || !more) break;
+      if (count === 0) break;
       if (--budget === 0) {
         // out of budget: leave EIP at the instruction so it resumes
         cpu.eip = i.eip;
@@ -128,8 +129,8 @@ function advance<V>(o: Ops<V>, i: Instr, uses: number): void {
   const size = elemSize(i);
   const a = i.adsize as Size;
   const step = o.select(o.flagBits(DF), o.c(-size), o.c(size));
-  if (uses & USES_SI) o.setReg(ESI, a, o.add(o.reg(ESI, a), step));
-  if (uses & USES_DI) o.setReg(EDI, a, o.add(o.reg(EDI, a), step));
+  if (uses & USES_SI) o.setReg(ESI, a, o.add(stringIndex(o, i, ESI), step));
+  if (uses & USES_DI) o.setReg(EDI, a, o.add(stringIndex(o, i, EDI), step));
 }
 
 /** movs, stos, lods: operand 0 = operand 1 */
@@ -193,19 +194,17 @@ const insElement: Body = (cpu, _i, size, _si, di) => {
   if ((lin & 0xfff) + size > 0x1000) cpu.mmu.translate((lin + size - 1) | 0, Access.WRITE);
   const v = cpu.bus.portRead(cpu.regs[2] & 0xffff, size);
   cpu.write(Seg.ES, di, size, size === 4 ? v | 0 : v & (size === 2 ? 0xffff : 0xff));
-  return true;
 };
 
 const outsElement: Body = (cpu, i, size, si) => {
   cpu.bus.portWrite(cpu.regs[2] & 0xffff, size, cpu.read(i.seg, si, size));
-  return true;
 };
 
 /** The instructions check the I/O permission of each element first. */
 function checked(element: Body): Body {
   return (cpu, i, size, si, di) => {
     checkIoPermission(cpu, cpu.regs[2] & 0xffff, size);
-    return element(cpu, i, size, si, di);
+    element(cpu, i, size, si, di);
   };
 }
 const insBody = checked(insElement);
