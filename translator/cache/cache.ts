@@ -7,7 +7,9 @@
  * paging), so its key is `physical EIP * 32 + mode` (`keyOf`): it survives
  * address-space switches, and the same bytes reached in another mode get a
  * translation of their own. A hit also needs the same linear EIP (relative
- * branch targets are absolute in the code).
+ * branch targets are absolute in the code). A byte filter indexed by the
+ * key's low bits stands in front of the tables, so the common lookup (code
+ * with no translation, which the interpreter runs) touches none (`mayHold`).
  *
  * Entries into inner blocks. A lookup that finds no translation for its
  * key tries the blocks of the regions already made: a block that starts on
@@ -107,6 +109,12 @@ function samePlace(cpu: Cpu, t: Translation): boolean {
  */
 export const HEAP_PER_SOURCE_BYTE = 6;
 export const HEAP_PER_INSTRUCTION = 200;
+/**
+ * Slots of the filter in front of the cache's tables (a power of two: 1 MiB
+ * per vCPU). Kernel initialisation's regions hold about 30,000 keys, so a
+ * key that has nothing finds its slot clear almost always.
+ */
+export const FILTER_SLOTS = 1 << 20;
 /** How many untranslatable keys are remembered before the set starts over. */
 export const UNTRANSLATABLE_LIMIT = 4096;
 
@@ -138,6 +146,15 @@ export class CodeCache {
   /** the key of each block start on a region's entry page (its entry aside), to the region: where `enterBlock` looks */
   private readonly blockStarts = new Map<number, Translation>();
   private readonly untranslatable = new Set<number>();
+  /**
+   * A clear slot (`key & (FILTER_SLOTS - 1)`) says no translation, block
+   * start or untranslatable mark has that key: most lookups are made for
+   * code the interpreter runs (4.6 million in Linux's initialisation, each
+   * missing three hash tables) and end here. Slots are set as keys enter a
+   * table and cleared only by a flush: a stale slot costs the hash lookups
+   * it saves elsewhere, never a wrong answer.
+   */
+  private readonly mayHold = new Uint8Array(FILTER_SLOTS);
   /** estimated heap held by the translations in the cache (heapCost) */
   heapBytes = 0;
   /** told which translations a guest write to `page` dropped (the engine's tiering learns from it) */
@@ -149,6 +166,7 @@ export class CodeCache {
 
   /** The translation for `key` entered at `eip`, if there is one. */
   get(key: number, eip: number): Translation | undefined {
+    if (this.mayHold[key & (FILTER_SLOTS - 1)] === 0) { this.stats.misses++; return undefined; }
     const hit = this.byKey.get(key) ?? this.enterBlock(key, eip);
     if (hit !== undefined && hit.entryEip === eip) { this.stats.hits++; return hit; }
     this.stats.misses++;
@@ -181,12 +199,13 @@ export class CodeCache {
   }
 
   isUntranslatable(key: number): boolean {
-    return this.untranslatable.has(key);
+    return this.mayHold[key & (FILTER_SLOTS - 1)] !== 0 && this.untranslatable.has(key);
   }
 
   markUntranslatable(key: number): void {
     if (this.untranslatable.size >= UNTRANSLATABLE_LIMIT) this.untranslatable.clear();
     this.untranslatable.add(key);
+    this.mayHold[key & (FILTER_SLOTS - 1)] = 1;
   }
 
   /** Hold a new translation (replacing the one its key had), starting over if the bound is reached. */
@@ -195,8 +214,12 @@ export class CodeCache {
     const old = this.byKey.get(t.key);
     if (old) this.retire(old);
     this.byKey.set(t.key, t);
+    this.mayHold[t.key & (FILTER_SLOTS - 1)] = 1;
     this.heapBytes += heapCost(t);
-    for (const key of blockStartKeys(t)) if (!this.blockStarts.get(key)?.valid) this.blockStarts.set(key, t);
+    for (const key of blockStartKeys(t)) {
+      if (!this.blockStarts.get(key)?.valid) this.blockStarts.set(key, t);
+      this.mayHold[key & (FILTER_SLOTS - 1)] = 1;
+    }
     for (const page of t.pages) {
       let set = this.byPage.get(page);
       if (!set) { set = new Set(); this.byPage.set(page, set); }
@@ -271,6 +294,7 @@ export class CodeCache {
     this.byPage.clear();
     this.blockStarts.clear();
     this.untranslatable.clear();
+    this.mayHold.fill(0);
     this.heapBytes = 0;
     this.stats.cacheFlushes++;
   }
