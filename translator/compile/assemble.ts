@@ -105,7 +105,7 @@ export function assemble(region: EmittedRegion, origin: Origin, memory: Physical
   const t: Translation = {
     fn: undefined!, valid: true, key: origin.key, entryEip: origin.entry, block: 0, region: undefined!, blockEips: region.blockEips, entries: [],
     pages: origin.pages,
-    links: region.exitEips.map((_, k) => k), exitEips: region.exitEips,
+    links: unlinked(region.exitEips.length), exitEips: region.exitEips,
     sites: new Array(region.sites).fill(undefined), entryPage: origin.pages[0] ?? -1,
     source, sourceBytes: source.length, instructions: region.instrs.length, blocks: origin.blocks, executed: 0,
   };
@@ -118,6 +118,22 @@ export function assemble(region: EmittedRegion, origin: Origin, memory: Physical
   t.region = t;
   return t;
 }
+
+/**
+ * Links for `n` exits, none linked yet (each holds its own number), in an
+ * array whose elements are general from the start: an array of small
+ * integers changes its map when the first translation is stored in it, and
+ * V8 throws away the optimised code of every region that has read it
+ * (`return L[xl]`, a "wrong map" deoptimisation, about 140 of them in a
+ * Linux boot).
+ */
+function unlinked(n: number): (Translation | number)[] {
+  const links: (Translation | number)[] = [GENERAL];
+  links.pop();
+  for (let k = 0; k < n; k++) links.push(k);
+  return links;
+}
+const GENERAL = {} as Translation;
 
 const TEXT_ENCODER = new TextEncoder();
 const TEXT_DECODER = new TextDecoder();
