@@ -49,4 +49,10 @@ export interface Instr {
   /** first and second immediates (sign- or zero-extended as the operand kind says) */
   imm: number;
   imm2: number;
+  /**
+   * Where the interpreter's decode cache holds this decoding, the rest of
+   * its key beyond the slot (runtime/interpreter.ts); 0 when it holds none.
+   * A field of the decoding itself so that a hit reads one object.
+   */
+  cacheTag: number;
 }

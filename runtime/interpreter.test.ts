@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { handlerAt, testWorld, LAYOUT } from '../spec-tests/world.ts';
 import { TripleFault } from '../cpu/interrupts.ts';
+import { DECODE_SLOTS } from './interpreter.ts';
 import { TF } from '../isa/eflags.ts';
 import { Vec } from '../isa/faults.ts';
 
@@ -51,5 +52,20 @@ describe('the decode cache', () => {
     for (let n = 0; n < 100; n++) b.interp.step();
     expect(b.cpu.eip >>> 0).toBe(LAYOUT.code);
     expect(b.interp.decodings).toBe(2);
+  });
+
+  it('tells apart two frames whose addresses share slots, run at the same EIP', () => {
+    // the code's page maps frame A, then frame B (DECODE_SLOTS bytes higher: the same slots); each holds
+    // its own loop at the same EIP, and after the switch the interpreter must run B's
+    const b = testWorld({ paging: true });
+    const a = LAYOUT.code, frameB = a + DECODE_SLOTS;
+    b.load([0x40, ...jmpTo(a + 1, a)]); // inc eax; jmp back
+    b.mem.load(frameB, Uint8Array.from([0x41, ...jmpTo(a + 1, a)])); // inc ecx; jmp back
+    for (let n = 0; n < 20; n++) b.interp.step();
+    b.w32(LAYOUT.pt + (a >>> 12) * 4, (frameB & ~0xfff) | 3);
+    b.cpu.mmu.flushAll(false);
+    for (let n = 0; n < 20; n++) b.interp.step();
+    expect([b.cpu.regs[0], b.cpu.regs[1]]).toEqual([10, 10]);
+    expect(b.interp.decodings).toBe(4);
   });
 });

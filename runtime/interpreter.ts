@@ -25,7 +25,7 @@ import { Seg } from '../isa/instr.ts';
 
 /**
  * Slots of the decode cache (a power of two, at least a page's worth). It is
- * direct-mapped by physical address, so its memory is fixed (2 MB of keys,
+ * direct-mapped by physical address, so its memory is fixed (2 MB of slots,
  * about 64 MB of decoded instructions at most) however much code the guest
  * runs. Linux's initialisation interprets 25 million instructions at 266,000
  * addresses spread over megabytes of kernel text: with 2^16 slots, 1.5
@@ -33,27 +33,33 @@ import { Seg } from '../isa/instr.ts';
  * apart evicting each other), with 2^18 0.63 million, with 2^20 0.37 million
  * (`vmidbt run --stats`, "decoded afresh").
  */
-export const DECODE_SLOTS = 1 << 18;
+export const DECODE_BITS = 18;
+export const DECODE_SLOTS = 1 << DECODE_BITS;
+
+/** A decoding's cache tag: the physical address above the slot's bits, then the code size; never 0 (a small integer). */
+function tagOf(phys: number, code32: boolean): number {
+  return tagHigh(phys) * 2 + (code32 ? 1 : 0) + 1;
+}
+/** The physical address above the slot's bits, from an address or from a tag. */
+const tagHigh = (phys: number): number => (phys >>> DECODE_BITS) >>> 0;
+const tagHigh2 = (tag: number): number => Math.floor((tag - 1) / 2);
 
 export class Interpreter {
   readonly ops: InterpOps;
   /**
    * Decoded instructions by physical address, direct-mapped: slot
-   * `phys % DECODE_SLOTS` holds one decoding and its key (the physical
-   * address, plus 2^32 for 32-bit code). A page with cached
-   * decodings is marked as code in physical memory, so a guest write to it
-   * drops them (self-modifying code); its addresses fill one aligned run of
-   * slots, which is all that has to be looked at. Keys are stored plus one,
-   * so that 0 means empty and a new machine touches none of the array's
-   * pages before it runs code (a page faulted in at start-up costs time).
-   */
-  private readonly decodedKeys = new Float64Array(DECODE_SLOTS);
-  /**
-   * The decodings, one array of a page's worth of slots per run of slots,
-   * made when code first lands there: one array of all the slots is a large
+   * `phys % DECODE_SLOTS` holds one decoding, tagged (`Instr.cacheTag`)
+   * with the rest of its key: the physical address's bits above the slot's,
+   * and whether it is 32-bit code. The tag lives in the decoding, so a hit
+   * reads the slot and the object it holds, which running it reads anyway
+   * (a separate array of keys was a third memory access, often a cache miss
+   * on kernel code). A page with cached decodings is marked as code in
+   * physical memory, so a guest write to it drops them (self-modifying
+   * code); its addresses fill one aligned run of slots, which is all that
+   * has to be looked at. The slots come in arrays of a page's worth, made
+   * when code first lands there: one array of all the slots is a large
    * object for V8, which cost a new machine several milliseconds (the code
-   * fuzzer builds three machines per stream). A slot's key is set only once
-   * its array exists.
+   * fuzzer builds three machines per stream).
    */
   private readonly decoded: ((Instr | undefined)[] | undefined)[] = new Array(DECODE_SLOTS >>> 12);
 
@@ -64,14 +70,12 @@ export class Interpreter {
 
   private forgetPage(page: number): void {
     const first = (page << 12) & (DECODE_SLOTS - 1);
-    const keys = this.decodedKeys;
     const chunk = this.decoded[first >>> 12];
     if (!chunk) return;
-    for (let s = first; s < first + 0x1000; s++) {
-      if (keys[s] > 0 && Math.floor((keys[s] - 1) % 0x100000000 / 0x1000) === page) {
-        keys[s] = 0;
-        chunk[s & 0xfff] = undefined;
-      }
+    const high = tagHigh(page << 12);
+    for (let k = 0; k < 0x1000; k++) {
+      const i = chunk[k];
+      if (i !== undefined && tagHigh2(i.cacheTag) === high) chunk[k] = undefined;
     }
   }
 
@@ -87,26 +91,27 @@ export class Interpreter {
       const e = cpu.mmu.entry(lin);
       if (executable(e, cpu.mmu.rmask)) {
         const phys = physical(e, lin) >>> 0;
-        const key = (cpu.code32 ? phys + 0x100000000 : phys) + 1;
+        const tag = tagOf(phys, cpu.code32);
         const slot = phys & (DECODE_SLOTS - 1);
-        if (this.decodedKeys[slot] === key) {
-          const hit = this.decoded[slot >>> 12]![slot & 0xfff]!;
+        const chunk = this.decoded[slot >>> 12];
+        if (chunk !== undefined) {
+          const hit = chunk[slot & 0xfff];
           // the same bytes at another EIP decode to other branch targets
-          if (hit.eip === eip) return hit;
+          if (hit !== undefined && hit.cacheTag === tag && hit.eip === eip) return hit;
         }
         const i = decode(TABLE, cpu, eip, cpu.code32);
         this.decodings++;
-        if ((lin & 0xfff) + i.len <= 0x1000) this.remember(slot, key, phys >>> 12, i);
+        if ((lin & 0xfff) + i.len <= 0x1000) this.remember(slot, tag, phys >>> 12, i);
         return i;
       }
     }
     return decode(TABLE, cpu, eip, cpu.code32);
   }
 
-  private remember(slot: number, key: number, page: number, i: Instr): void {
+  private remember(slot: number, tag: number, page: number, i: Instr): void {
     const chunk = this.decoded[slot >>> 12] ?? (this.decoded[slot >>> 12] = new Array(0x1000));
+    i.cacheTag = tag;
     chunk[slot & 0xfff] = i;
-    this.decodedKeys[slot] = key;
     this.cpu.mem.markCode(page);
   }
 
