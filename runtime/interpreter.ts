@@ -33,16 +33,18 @@ import { Seg } from '../isa/instr.ts';
  * apart evicting each other), with 2^18 0.63 million, with 2^20 0.37 million
  * (`vmidbt run --stats`, "decoded afresh").
  */
-export const DECODE_BITS = 18;
+const DECODE_BITS = 18;
 export const DECODE_SLOTS = 1 << DECODE_BITS;
 
-/** A decoding's cache tag: the physical address above the slot's bits, then the code size; never 0 (a small integer). */
+/**
+ * A decoding's cache tag: the physical address's bits above the slot's,
+ * then the code size, plus one (0 is no tag); a small integer.
+ */
 function tagOf(phys: number, code32: boolean): number {
-  return tagHigh(phys) * 2 + (code32 ? 1 : 0) + 1;
+  return (phys >>> DECODE_BITS) * 2 + (code32 ? 1 : 0) + 1;
 }
-/** The physical address above the slot's bits, from an address or from a tag. */
-const tagHigh = (phys: number): number => (phys >>> DECODE_BITS) >>> 0;
-const tagHigh2 = (tag: number): number => Math.floor((tag - 1) / 2);
+/** The physical address's bits above the slot's, back from a tag. */
+const addressBitsOf = (tag: number): number => (tag - 1) >>> 1;
 
 export class Interpreter {
   readonly ops: InterpOps;
@@ -72,10 +74,10 @@ export class Interpreter {
     const first = (page << 12) & (DECODE_SLOTS - 1);
     const chunk = this.decoded[first >>> 12];
     if (!chunk) return;
-    const high = tagHigh(page << 12);
+    const high = (page << 12) >>> DECODE_BITS;
     for (let k = 0; k < 0x1000; k++) {
       const i = chunk[k];
-      if (i !== undefined && tagHigh2(i.cacheTag) === high) chunk[k] = undefined;
+      if (i !== undefined && addressBitsOf(i.cacheTag) === high) chunk[k] = undefined;
     }
   }
 

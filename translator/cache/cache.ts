@@ -115,6 +115,7 @@ export const HEAP_PER_INSTRUCTION = 200;
  * key that has nothing finds its slot clear almost always.
  */
 export const FILTER_SLOTS = 1 << 20;
+const filterSlot = (key: number): number => key & (FILTER_SLOTS - 1);
 /** How many untranslatable keys are remembered before the set starts over. */
 export const UNTRANSLATABLE_LIMIT = 4096;
 
@@ -147,7 +148,7 @@ export class CodeCache {
   private readonly blockStarts = new Map<number, Translation>();
   private readonly untranslatable = new Set<number>();
   /**
-   * A clear slot (`key & (FILTER_SLOTS - 1)`) says no translation, block
+   * A clear slot (`filterSlot(key)`) says no translation, block
    * start or untranslatable mark has that key: most lookups are made for
    * code the interpreter runs (4.6 million in Linux's initialisation, each
    * missing three hash tables) and end here. Slots are set as keys enter a
@@ -166,7 +167,7 @@ export class CodeCache {
 
   /** The translation for `key` entered at `eip`, if there is one. */
   get(key: number, eip: number): Translation | undefined {
-    if (this.mayHold[key & (FILTER_SLOTS - 1)] === 0) { this.stats.misses++; return undefined; }
+    if (this.mayHold[filterSlot(key)] === 0) { this.stats.misses++; return undefined; }
     const hit = this.byKey.get(key) ?? this.enterBlock(key, eip);
     if (hit !== undefined && hit.entryEip === eip) { this.stats.hits++; return hit; }
     this.stats.misses++;
@@ -199,13 +200,13 @@ export class CodeCache {
   }
 
   isUntranslatable(key: number): boolean {
-    return this.mayHold[key & (FILTER_SLOTS - 1)] !== 0 && this.untranslatable.has(key);
+    return this.mayHold[filterSlot(key)] !== 0 && this.untranslatable.has(key);
   }
 
   markUntranslatable(key: number): void {
     if (this.untranslatable.size >= UNTRANSLATABLE_LIMIT) this.untranslatable.clear();
     this.untranslatable.add(key);
-    this.mayHold[key & (FILTER_SLOTS - 1)] = 1;
+    this.mayHold[filterSlot(key)] = 1;
   }
 
   /** Hold a new translation (replacing the one its key had), starting over if the bound is reached. */
@@ -214,11 +215,11 @@ export class CodeCache {
     const old = this.byKey.get(t.key);
     if (old) this.retire(old);
     this.byKey.set(t.key, t);
-    this.mayHold[t.key & (FILTER_SLOTS - 1)] = 1;
+    this.mayHold[filterSlot(t.key)] = 1;
     this.heapBytes += heapCost(t);
     for (const key of blockStartKeys(t)) {
       if (!this.blockStarts.get(key)?.valid) this.blockStarts.set(key, t);
-      this.mayHold[key & (FILTER_SLOTS - 1)] = 1;
+      this.mayHold[filterSlot(key)] = 1;
     }
     for (const page of t.pages) {
       let set = this.byPage.get(page);
