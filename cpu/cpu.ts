@@ -160,6 +160,19 @@ export class Cpu implements FlagState, PagingControl {
   budget = 0;
   /** counts segment-register loads, so the translator can cache what it derives from segments */
   segEpoch = 0;
+  /**
+   * The descriptor a return last proved to reload CS unchanged (segments.ts
+   * `returnKeepsCs`): its selector, linear address, TLB entry, word index in
+   * RAM and words, and the segEpoch then. While all of them still hold, the
+   * same return keeps CS again without decoding the descriptor.
+   */
+  keptCsSel = -1;
+  keptCsLin = 0;
+  keptCsEntry = 0;
+  keptCsWord = 0;
+  keptCsLo = 0;
+  keptCsHi = 0;
+  keptCsEpoch = -1;
   /** set by translated code leaving through an indirect jump: which site of the region it was (-1: none) */
   exitSite = -1;
   halted = false;

@@ -47,4 +47,21 @@ describe('reloading a segment register', () => {
     expect(w.cpu.segSel[Seg.CS]).toBe(SEL.CODE0);
     expect(w.r32(LAYOUT.gdt + SEL.CODE0 + 4) & 0x100).toBe(0x100); // accessed
   });
+
+  it('an iret to the same code segment reloads it once its descriptor changed, after returns that kept it', () => {
+    const w = testWorld();
+    // three frames and irets, each returning to the next: 0x1000 -> 0x1010 -> 0x101d -> 0x102a
+    const frame = (to: number) => [0x6a, 0x02, 0x0e, 0x68, to & 0xff, to >> 8, 0x00, 0x00, 0xcf];
+    w.load([...frame(0x1010), ...Array(7).fill(0x90), ...frame(0x101d), ...Array(4).fill(0x90), ...frame(0x102a), 0x90]);
+    for (let k = 0; k < 8; k++) w.interp.step();
+    expect(w.cpu.eip).toBe(0x101d);
+    expect(w.cpu.segLimit[Seg.CS]).toBe(0xffffffff); // 4 GiB
+    // the same selector now names a 1 MiB code segment: the next return loads it, as the CPU would
+    w.setDesc(SEL.CODE0, desc(0, 0xfffff, 0x9b, 0x4));
+    const epoch = w.cpu.segEpoch;
+    for (let k = 0; k < 4; k++) w.interp.step();
+    expect(w.cpu.eip).toBe(0x102a);
+    expect(w.cpu.segLimit[Seg.CS]).toBe(0xfffff);
+    expect(w.cpu.segEpoch).toBeGreaterThan(epoch);
+  });
 });

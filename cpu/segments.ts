@@ -111,9 +111,12 @@ export function returnKeepsCs(cpu: Cpu, sel: number): boolean {
   if (index + 7 > (local ? cpu.ldtLimit : cpu.gdtLimit)) return false;
   const lin = ((local ? cpu.ldtBase : cpu.gdtBase) + index) | 0;
   const e = cpu.mmu.entry(lin);
+  const mem = cpu.mmu.mem;
+  // the descriptor this return found last time, unchanged, with CS not loaded since: nothing to decode
+  if (sel === cpu.keptCsSel && lin === cpu.keptCsLin && e === cpu.keptCsEntry && cpu.segEpoch === cpu.keptCsEpoch &&
+      mem.i32[cpu.keptCsWord] === cpu.keptCsLo && mem.i32[cpu.keptCsWord + 1] === cpu.keptCsHi) return true;
   if (!fitsInPage(lin, 8) || !grants(e, TLB_RS)) return false;
   const p = physical(e, lin);
-  const mem = cpu.mmu.mem;
   const lo = p & 3 ? mem.view.getInt32(p, true) : mem.i32[p >>> 2];
   const hi = p & 3 ? mem.view.getInt32(p + 4, true) : mem.i32[(p >>> 2) + 1];
   const type = (hi >>> 8) & 0xf;
@@ -121,7 +124,12 @@ export function returnKeepsCs(cpu: Cpu, sel: number): boolean {
   // accessed (type bit 0), code (S, type bit 3), present, DPL as far.ts checkReturnCs wants it (conforming: DPL <= RPL)
   if ((hi & 0x9100) !== 0x9100 || !(type & 8) || (type & 4 ? dpl > rpl : dpl !== rpl)) return false;
   // (no Descriptor object: a kernel returns this way on every interrupt)
-  return cpu.holdsSeg(Seg.CS, sel, descriptorBase(lo, hi), descriptorLimit(lo, hi), descriptorAttr(hi));
+  if (!cpu.holdsSeg(Seg.CS, sel, descriptorBase(lo, hi), descriptorLimit(lo, hi), descriptorAttr(hi))) return false;
+  if (!(p & 3)) {
+    cpu.keptCsSel = sel; cpu.keptCsLin = lin; cpu.keptCsEntry = e; cpu.keptCsWord = p >>> 2;
+    cpu.keptCsLo = lo; cpu.keptCsHi = hi; cpu.keptCsEpoch = cpu.segEpoch;
+  }
+  return true;
 }
 
 /** Put a checked descriptor into segment register `s`. */
