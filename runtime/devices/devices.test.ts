@@ -300,6 +300,32 @@ describe('local APIC', () => {
     expect(a.read(ApicReg.ISR + 0x10)).toBe(0);
   });
 
+  it('retires nested in-service vectors highest first, each EOI letting the next class through', () => {
+    const a = apicWith(new FakeClock());
+    for (const v of [0x31, 0x62, 0xa3]) { a.raise(v); expect(a.pending()).toBe(v); a.ack(v); }
+    // three in service, in three words of ISR: a lower class waits behind each
+    a.raise(0x25);
+    expect(a.pending()).toBe(-1);
+    a.raise(0x70);
+    expect(a.pending()).toBe(-1); // below 0xa3's class
+    a.write(ApicReg.EOI, 0); // retires 0xa3
+    expect(a.read(ApicReg.ISR + 0x50)).toBe(0);
+    expect(a.read(ApicReg.PPR)).toBe(0x60);
+    expect(a.pending()).toBe(0x70);
+    a.write(ApicReg.EOI, 0); // retires 0x62
+    expect(a.read(ApicReg.PPR)).toBe(0x30);
+    a.write(ApicReg.EOI, 0); // retires 0x31
+    expect(a.read(ApicReg.PPR)).toBe(0);
+    expect(a.pending()).toBe(0x70);
+    a.write(ApicReg.EOI, 0); // nothing in service: nothing changes
+    expect(a.read(ApicReg.PPR)).toBe(0);
+    a.ack(0x70);
+    expect(a.read(ApicReg.PPR)).toBe(0x70);
+    expect(a.pending()).toBe(-1);
+    a.reset();
+    expect(a.read(ApicReg.PPR)).toBe(0);
+  });
+
   it('fires the timer once in one-shot mode with the divide configuration applied', () => {
     const clock = new FakeClock();
     const a = apicWith(clock);

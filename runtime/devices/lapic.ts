@@ -47,6 +47,8 @@ const LVT_MASKED = 0x10000;
 export class LocalApic implements LocalApicApi {
   readonly irr = new Uint32Array(8);
   readonly isr = new Uint32Array(8);
+  /** the highest vector in service (-1: none), kept beside ISR: an EOI and a priority need it, ack and EOI change it */
+  private isrTop = -1;
   readonly tmr = new Uint32Array(8);
   tpr = 0;
   ldr = 0;
@@ -91,7 +93,7 @@ export class LocalApic implements LocalApicApi {
   }
 
   private ppr(): number {
-    const isrv = LocalApic.highest(this.isr);
+    const isrv = this.isrTop;
     const isrClass = isrv < 0 ? 0 : isrv & 0xf0;
     return (this.tpr & 0xf0) >= isrClass ? this.tpr & 0xff : isrClass;
   }
@@ -112,12 +114,14 @@ export class LocalApic implements LocalApicApi {
   ack(vector: number): void {
     this.irr[vector >> 5] &= ~(1 << (vector & 31));
     this.isr[vector >> 5] |= 1 << (vector & 31);
+    if (vector > this.isrTop) this.isrTop = vector;
   }
 
   eoi(): void {
-    const v = LocalApic.highest(this.isr);
+    const v = this.isrTop;
     if (v < 0) return;
     this.isr[v >> 5] &= ~(1 << (v & 31));
+    this.isrTop = LocalApic.highest(this.isr);
     // only a retired vector can let a waiting one through (an EOI with nothing in service changes nothing)
     this.host.kick();
   }
@@ -251,6 +255,7 @@ export class LocalApic implements LocalApicApi {
   /** INIT: back to the power-on register state (the ID stays). */
   reset(): void {
     this.irr.fill(0); this.isr.fill(0); this.tmr.fill(0);
+    this.isrTop = -1;
     this.tpr = 0; this.ldr = 0; this.dfr = -1; this.svr = 0xff; this.esr = 0;
     this.icrLo = this.icrHi = 0;
     this.lvt.fill(LVT_MASKED);
