@@ -136,4 +136,37 @@ describe('machine time', () => {
     host.stall(1e9); // host time passes by itself
     expect(host.now()).toBeLessThan(1e9);
   });
+
+  it('cuts at the same stall as looking at every event on every port access would, stalls and instructions interleaved', () => {
+    // the reference forgets what the last look found before each stall, so it looks at every event every time
+    for (const cyclesPerInstruction of [1, 3, 8]) {
+      let seed = 12345 + cyclesPerInstruction;
+      const rand = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+      const clocks = [false, true].map((forget) => {
+        const t = new MachineTime(2, { cyclesPerInstruction });
+        const src = { instructions: 0 };
+        const cuts: number[] = [];
+        t.onSliceCut = () => cuts.push(src.instructions);
+        return { t, src, cuts, forget };
+      });
+      for (let slice = 0; slice < 40; slice++) {
+        const length = 1 + rand(20_000);
+        const alone = rand(2) === 0;
+        const plan = Array.from({ length: 30 }, () => ({ run: rand(400), stall: rand(3) ? 1 + rand(3000) : 0, event: rand(15) === 0 ? [rand(2), rand(2) ? 'real' : 'available', rand(60_000)] as const : null }));
+        for (const c of clocks) {
+          c.t.beginSlice(0, c.src, length, alone);
+          for (const step of plan) {
+            c.src.instructions += step.run;
+            if (step.event) c.t.schedule(step.event[0], step.event[1], c.t.clockOf(step.event[0], step.event[1]) + step.event[2], () => {});
+            if (c.forget) (c.t as unknown as { stallSlack: number }).stallSlack = -1;
+            if (step.stall) c.t.stall(step.stall);
+          }
+          c.t.endSlice(() => false);
+          for (const v of [0, 1]) c.t.fireDue(v);
+        }
+      }
+      expect(clocks[0].cuts.length).toBeGreaterThan(20);
+      expect(clocks[0].cuts).toEqual(clocks[1].cuts);
+    }
+  });
 });

@@ -82,6 +82,13 @@ export class MachineTime {
   private runningAlone = false;
   /** cycles the running slice's port accesses took (`stall`), on top of its instructions */
   private runningStall = 0;
+  /**
+   * Cycles of further stall the running slice can take before any event
+   * could fall due before its end (negative: look at the events again).
+   * Retiring instructions moves an event's due time and the slice's end
+   * alike, so only stalls spend it; a new event or slice resets it.
+   */
+  private stallSlack = -1;
   /** asked to end the running slice after the current instruction: an event it scheduled falls due before the slice's end */
   onSliceCut: (() => void) | null = null;
   private readonly hostStart = host().now();
@@ -135,6 +142,7 @@ export class MachineTime {
   beginSlice(v: number, src: InstructionSource, instructions = Infinity, alone = false): void {
     this.syncTo(this.now(), -1, null);
     this.runningStall = 0;
+    this.stallSlack = -1;
     this.running = v;
     this.runningAlone = alone;
     this.runningSource = src;
@@ -186,6 +194,7 @@ export class MachineTime {
     const handle = this.nextHandle++;
     const e: TimeEvent = { handle, vcpu, clock, at, fire };
     this.events.push(e);
+    this.stallSlack = -1;
     this.cutIfDue(e);
     return handle;
   }
@@ -198,11 +207,20 @@ export class MachineTime {
     if (this.hostTime || cycles <= 0) return;
     if (this.runningSource === null) { this.syncTo(this.realBase + cycles, -1, null); return; }
     this.runningStall += cycles;
-    for (const e of this.events) this.cutIfDue(e);
+    // a port access is frequent (Linux's io_delay, a polling loop) and events few: look only when one may be due
+    if ((this.stallSlack -= cycles) >= 0) return;
+    let slack = Infinity;
+    for (const e of this.events) slack = Math.min(slack, this.cutIfDue(e));
+    this.stallSlack = slack;
   }
 
-  /** End the running slice after this instruction if event `e` (one the slice is bounded by) falls due before the slice ends. */
-  private cutIfDue(e: TimeEvent): void {
+  /**
+   * End the running slice after this instruction if event `e` (one the
+   * slice is bounded by) falls due before the slice ends. Returns the
+   * cycles of stall that would still leave it due no earlier than the
+   * slice's end (Infinity for an event that does not bound the slice).
+   */
+  private cutIfDue(e: TimeEvent): number {
     const src = this.runningSource;
     if ((e.vcpu === this.running || this.runningAlone) && src !== null && !this.hostTime) {
       // due at the end of the instruction that retires the clock past `at` (the slice bound's arithmetic);
@@ -213,7 +231,10 @@ export class MachineTime {
         this.runningEndInstr = dueInstr;
         this.onSliceCut?.();
       }
+      // a stall of c cuts once e.at - clockNow - c <= (end - instructions - 1) * cycles per instruction
+      return e.at - clockNow - (this.runningEndInstr - src.instructions - 1) * this.cyclesPerInstruction - 1;
     }
+    return Infinity;
   }
 
   cancel(handle: number): void {
