@@ -272,15 +272,18 @@ const defs: Record<CallName, Def> = {
   // else its full return, to the same ring or an outer one; with the ROM in use IF goes to the virtual
   // flag and the real one stays set, whatever IOPL let iret do
   IRET: ops([], (o) => {
-    const image = o.load(Seg.SS, o.add(o.reg(Reg.ESP, 4), o.c(8)), 4);
-    const returnTo = (eip: typeof image) => {
+    const returnTo = (eip: ReturnType<typeof o.c>, image: ReturnType<typeof o.c>) => {
       o.if_(o.paravirtual(), () => {
         o.setVif(o.ne(o.and(image, o.c(IF)), o.c(0)));
         o.setFlag(IF, o.c(1));
       });
       o.jump(eip, 4);
     };
-    iretInRing(o, returnTo, () => returnTo(o.effect('iretFrame')));
+    iretInRing(o, returnTo, () => {
+      // the frame's EFLAGS image, read before the full return pops it
+      const image = o.load(Seg.SS, o.add(o.reg(Reg.ESP, 4), o.c(8)), 4);
+      returnTo(o.effect('iretFrame'), image);
+    });
   }, 'after'),
   SYSEXIT: callable([], (ctx) => {
     // the user segments stop below the hypervisor's hole

@@ -1,4 +1,4 @@
-// vmi_iret_ports: 16 instructions, 1 blocks, 5760 bytes of source
+// vmi_iret_ports: 16 instructions, 1 blocks, 5909 bytes of source
 // 1000 ba fd 03 00 00 mov edx, 0x3fd
 // 1005 e8 76 77 0c 00 call 0xc8780
 // 100a 89 c3 mov ebx, eax
@@ -226,48 +226,48 @@ break run;
 }
 ip = 15;
 sp0 = r4;
-const t31 = r4;
-const t32 = t31 + 8 | 0;
+const t31 = hp.iretFrameFirst(cpu);
+if (t31) {
+const t32 = r4;
 const t33 = tlb[t32 >>> 12];
 const t34 = t33 & 1 && !(t32 & 3) ? m32[(t33 & -4096 | t32 & 4095) >>> 2] : h.rdf(cpu, 2, t32, 4, i0 + ic - (LEFT[ip] + 1));
-const t35 = hp.iretFrameFirst(cpu);
-if (t35) {
-const t36 = r4;
-const t37 = tlb[t36 >>> 12];
-const t38 = t37 & 1 && !(t36 & 3) ? m32[(t37 & -4096 | t36 & 4095) >>> 2] : h.rdf(cpu, 2, t36, 4, i0 + ic - (LEFT[ip] + 1));
-const t39 = t36 + 4 | 0;
-const t40 = tlb[t39 >>> 12];
-const t41 = t40 & 1 && !(t39 & 1) ? m16[(t40 & -4096 | t39 & 4095) >>> 1] : h.rdf(cpu, 2, t39, 2, i0 + ic - (LEFT[ip] + 1));
-const t42 = t36 + 8 | 0;
-const t43 = tlb[t42 >>> 12];
-const t44 = t43 & 1 && !(t42 & 3) ? m32[(t43 & -4096 | t42 & 4095) >>> 2] : h.rdf(cpu, 2, t42, 4, i0 + ic - (LEFT[ip] + 1));
-const t45 = fl & 1602048;
-const t46 = hp.iretInRing(cpu, t38, t41, t44, t45);
-if (t46) {
-const t47 = t36 + 12 | 0;
-r4 = t47;
+const t35 = t32 + 4 | 0;
+const t36 = tlb[t35 >>> 12];
+const t37 = t36 & 1 && !(t35 & 1) ? m16[(t36 & -4096 | t35 & 4095) >>> 1] : h.rdf(cpu, 2, t35, 2, i0 + ic - (LEFT[ip] + 1));
+const t38 = t32 + 8 | 0;
+const t39 = tlb[t38 >>> 12];
+const t40 = t39 & 1 && !(t38 & 3) ? m32[(t39 & -4096 | t38 & 4095) >>> 2] : h.rdf(cpu, 2, t38, 4, i0 + ic - (LEFT[ip] + 1));
+const t41 = fl & 1602048;
+const t42 = hp.iretInRing(cpu, t34, t37, t40, t41);
+if (t42) {
+const t43 = t32 + 12 | 0;
+r4 = t43;
 lz = lz & -2444758;
-fl = fl & -2444758 | t44 & 2444757;
-const t48 = t46 & 2;
-if (t48) fl = fl & -513 | t44 & 512;
-const t49 = cpu.pv ? 1 : 0;
-if (t49) {
-const t50 = t34 & 512;
-const t51 = t50 !== 0 ? 1 : 0;
-V.vif = !!t51;
+fl = fl & -2444758 | t40 & 2444757;
+const t44 = t42 & 2;
+if (t44) fl = fl & -513 | t40 & 512;
+const t45 = cpu.pv ? 1 : 0;
+if (t45) {
+const t46 = t40 & 512;
+const t47 = t46 !== 0 ? 1 : 0;
+V.vif = !!t47;
 fl = fl & -513 | 1 << 9;
 }
-const t52 = t38 | 0;
+const t48 = t34 | 0;
 V.inlined[35] += 1;
 if (MEM.codeEpoch === ep && !h.irq(cpu)) {
-xt = t52;
+xt = t48;
 pc = -1;
 continue run;
 }
 cpu.exitSite = 9;
-xe = t52;
+xe = t48;
 break run;
 } else {
+const t49 = r4;
+const t50 = t49 + 8 | 0;
+const t51 = tlb[t50 >>> 12];
+const t52 = t51 & 1 && !(t50 & 3) ? m32[(t51 & -4096 | t50 & 4095) >>> 2] : h.rdf(cpu, 2, t50, 4, i0 + ic - (LEFT[ip] + 1));
 cpu.instructions = i0 + ic - 1;
 R[0] = r0;
 R[1] = r1;
@@ -302,7 +302,7 @@ la = cpu.la;
 lb = cpu.lb;
 const t55 = cpu.pv ? 1 : 0;
 if (t55) {
-const t56 = t34 & 512;
+const t56 = t52 & 512;
 const t57 = t56 !== 0 ? 1 : 0;
 V.vif = !!t57;
 lz = lz & -513;
@@ -320,6 +320,10 @@ xe = t58;
 break run;
 }
 } else {
+const t59 = r4;
+const t60 = t59 + 8 | 0;
+const t61 = tlb[t60 >>> 12];
+const t62 = t61 & 1 && !(t60 & 3) ? m32[(t61 & -4096 | t60 & 4095) >>> 2] : h.rdf(cpu, 2, t60, 4, i0 + ic - (LEFT[ip] + 1));
 cpu.instructions = i0 + ic - 1;
 R[0] = r0;
 R[1] = r1;
@@ -336,8 +340,8 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 cpu.eip = 820451;
-const t59 = h.modeStamp(cpu);
-const t60 = VX.iretFrame(V);
+const t63 = h.modeStamp(cpu);
+const t64 = VX.iretFrame(V);
 r0 = R[0];
 r1 = R[1];
 r2 = R[2];
@@ -352,23 +356,23 @@ lop = cpu.lop;
 lres = cpu.lres;
 la = cpu.la;
 lb = cpu.lb;
-const t61 = cpu.pv ? 1 : 0;
-if (t61) {
-const t62 = t34 & 512;
-const t63 = t62 !== 0 ? 1 : 0;
-V.vif = !!t63;
+const t65 = cpu.pv ? 1 : 0;
+if (t65) {
+const t66 = t62 & 512;
+const t67 = t66 !== 0 ? 1 : 0;
+V.vif = !!t67;
 lz = lz & -513;
 fl = fl & -513 | 1 << 9;
 }
-const t64 = t60 | 0;
+const t68 = t64 | 0;
 V.inlined[35] += 1;
-if (MEM.codeEpoch === ep && h.goesOnAfterTransfer(cpu, t59)) {
-xt = t64;
+if (MEM.codeEpoch === ep && h.goesOnAfterTransfer(cpu, t63)) {
+xt = t68;
 pc = -1;
 continue run;
 }
 cpu.exitSite = 11;
-xe = t64;
+xe = t68;
 break run;
 }
 }
