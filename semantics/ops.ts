@@ -34,6 +34,7 @@
 import type { Instr } from '../isa/instr.ts';
 import type { Cpu } from '../cpu/cpu.ts';
 import type { Arith, Size } from '../base/arith.ts';
+import type { FlagKind } from '../cpu/flags.ts';
 
 /**
  * The arithmetic (`Arith`: constants, 32-bit integer operations, comparisons
@@ -63,6 +64,13 @@ export interface Ops<V> extends Arith<V> {
 
   /** Record a lazy flag result; `lop` from flags.makeLop, `mask` the flags it sets. */
   setFlags(lop: V, res: V, a: V, b: V, mask: number): void;
+  /**
+   * The `lop` of an add or subtract with carry-in `cf` (0/1): the kind's
+   * own, or with a carry the kind after it (cpu/flags.ts ADC, SBB). The
+   * translator remembers that such a record's kind hangs on `cf` alone, so
+   * a jcc after adc or sbb still reads the operands' formula.
+   */
+  carryLop(kind: FlagKind.ADD | FlagKind.SUB, size: Size, cf: V): V;
   /** one flag as 0/1 */
   flag(f: number): V;
   /** set one flag eagerly to a 0/1 value */

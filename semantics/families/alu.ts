@@ -28,13 +28,13 @@ function binary(op: BinOp): Sem {
       case 'adc': {
         const cf = o.flag(CF);
         r = o.add(o.add(a, b), cf);
-        lop = o.add(o.c(makeLop(FlagKind.ADD, size)), o.shl(cf, o.c(2)));
+        lop = o.carryLop(FlagKind.ADD, size, cf);
         break;
       }
       case 'sbb': {
         const cf = o.flag(CF);
         r = o.sub(o.sub(a, b), cf);
-        lop = o.add(o.c(makeLop(FlagKind.SUB, size)), o.shl(cf, o.c(2)));
+        lop = o.carryLop(FlagKind.SUB, size, cf);
         break;
       }
       case 'and': r = o.and(a, b); lop = o.c(makeLop(FlagKind.LOGIC, size)); flagB = o.c(0); break;

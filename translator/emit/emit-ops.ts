@@ -41,12 +41,21 @@ import {
 } from './ast.ts';
 import { FLAG_LOCALS, cpuField, hostFn, local, param, reg, retiredBefore, retiredBeforeKnown, tempName } from './abi.ts';
 
+/** A formula of the last record: where its kind hangs on a carry, both kinds' formulas, the carry choosing. */
+function byKind(last: NonNullable<FlagKnowledge['last']>, formula: (lop: number) => Expr): Expr {
+  return last.carry ? X.select(last.carry, formula(last.lop + 4), formula(last.lop)) : formula(last.lop);
+}
+
 /** What the emitter knows statically about the flags at the current point. */
 interface FlagKnowledge {
   /** the lazy mask, when known */
   lz: number | null;
-  /** the last flag-setting operation, when it is known and its operands are still in scope */
-  last: { lop: number; res: Expr; a: Expr; b: Expr } | null;
+  /**
+   * the last flag-setting operation, when it is known and its operands are
+   * still in scope; `carry`: the kind is `lop`'s with a carry-in of 0 and
+   * the one after it with 1 (adc, sbb), and this 0/1 says which
+   */
+  last: { lop: number; res: Expr; a: Expr; b: Expr; carry?: Expr } | null;
 }
 
 /** The translation-time facts an emitter specialises on. */
@@ -81,6 +90,8 @@ export class EmitOps implements Ops<Expr> {
   out: Stmt[] = [];
   private temp = 0;
   flags: FlagKnowledge = { lz: null, last: null };
+  /** the lops `carryLop` made that hang on a carry (adc, sbb), by the temporary holding each */
+  private readonly carryLops = new Map<Expr, { lop: number; carry: Expr }>();
   /** set while emitting an instruction: it may throw (memory slow path, helper, raise) */
   mayThrow = false;
   /** the instruction writes ESP before an access that may fault */
@@ -143,6 +154,12 @@ export class EmitOps implements Ops<Expr> {
 
   c(n: number): Expr { return num(n); }
   add(a: Expr, b: Expr): Expr { return this.fresh(X.add(a, b)); }
+  carryLop(kind: FlagKind.ADD | FlagKind.SUB, size: Size, cf: Expr): Expr {
+    const lop = makeLop(kind, size);
+    const e = this.fresh(X.add(num(lop), X.shl(cf, num(2))));
+    if (litValue(e) === undefined) this.carryLops.set(e, { lop, carry: cf });
+    return e;
+  }
   sub(a: Expr, b: Expr): Expr { return this.fresh(X.sub(a, b)); }
   and(a: Expr, b: Expr): Expr { return this.fresh(X.and(a, b)); }
   or(a: Expr, b: Expr): Expr { return this.fresh(X.or(a, b)); }
@@ -304,7 +321,8 @@ export class EmitOps implements Ops<Expr> {
     }
     this.out.push(assign(local('lop'), lop), assign(local('lres'), res), assign(local('la'), a), assign(local('lb'), b), assign(local('lazy'), num(mask)));
     const l = litValue(lop);
-    this.flags = { lz: mask, last: l !== undefined ? { lop: l, res, a, b } : null };
+    const c = l === undefined ? this.carryLops.get(lop) : undefined;
+    this.flags = { lz: mask, last: l !== undefined ? { lop: l, res, a, b } : c ? { lop: c.lop, res, a, b, carry: c.carry } : null };
   }
 
   /** `fl` with the flags in `w` computed from the known last operation, if each can be. */
@@ -325,7 +343,7 @@ export class EmitOps implements Ops<Expr> {
   private knownFlag(f: number): Expr | undefined {
     const last = this.flags.last;
     if (!last || this.flags.lz === null || !(this.flags.lz & f)) return undefined;
-    return flagOf(X, f, last.lop, last.res, last.a, last.b);
+    return byKind(last, (lop) => flagOf(X, f, lop, last.res, last.a, last.b));
   }
 
   /** Flag f as 0/1 without a helper: from the known last operation, or from `fl` where it is not lazy. */
@@ -374,7 +392,7 @@ export class EmitOps implements Ops<Expr> {
   private conditionValue(cc: number): Expr | undefined {
     const reads = CC_READS[cc];
     const { lz, last } = this.flags;
-    if (last && lz !== null && (lz & reads) === reads) return conditionOf(X, cc, last.lop, last.res, last.a, last.b);
+    if (last && lz !== null && (lz & reads) === reads) return byKind(last, (lop) => conditionOf(X, cc, lop, last.res, last.a, last.b));
     const value = (f: number): Expr | undefined => (reads & f ? this.flagValue(f) : num(0));
     const of = value(OF), cf = value(CF), zf = value(ZF), sf = value(SF), pf = value(PF);
     if (!of || !cf || !zf || !sf || !pf) return undefined;

@@ -56,6 +56,7 @@ export class ProbeOps implements Ops<number> {
   push(): void { this.effects.stores = true; }
   pop(): number { this.effects.loads = true; return 0; }
   setFlags(_l: number, _r: number, _a: number, _b: number, mask: number): void { this.effects.flagsWritten |= mask; }
+  carryLop(): number { return 0; }
   flag(): number { return 0; }
   setFlag(f: number): void { this.effects.flagsWritten |= f; }
   flagBits(): number { return 0; }

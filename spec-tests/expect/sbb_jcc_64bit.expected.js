@@ -1,0 +1,171 @@
+// sbb_jcc_64bit: 9 instructions, 3 blocks, 1903 bytes of source
+// 1000 39 c8 cmp eax, ecx
+// 1002 89 d6 mov esi, edx
+// 1004 19 de sbb esi, ebx
+// 1006 72 06 jb 0x100e
+// 1008 bf 01 00 00 00 mov edi, 0x1
+// 100d c3 ret
+// 100e 11 f7 adc edi, esi
+// 1010 0f 92 c0 setb al
+// 1013 c3 ret
+return function translated(cpu, pc) {
+const R = cpu.regs;
+const tlb = cpu.mmu.tlb;
+const m8 = MEM.u8;
+const m16 = MEM.u16;
+const m32 = MEM.i32;
+const ep = MEM.codeEpoch;
+const lim = cpu.budget;
+let r0 = R[0];
+let r1 = R[1];
+let r2 = R[2];
+let r3 = R[3];
+let r4 = R[4];
+let r6 = R[6];
+let r7 = R[7];
+let fl = cpu.eflags;
+let lz = cpu.lazy;
+let lop = cpu.lop;
+let lres = cpu.lres;
+let la = cpu.la;
+let lb = cpu.lb;
+const i0 = cpu.instructions;
+let ic = 0;
+let ip = 0;
+let sp0 = r4;
+let xe = 0;
+let xl = -1;
+let smc = 0;
+let xt = 0;
+let hx = 0;
+try {
+run: for (; ; ) {
+switch (pc) {
+case 0:
+{
+if (ic + 4 > lim) {
+xl = 0;
+break run;
+}
+ic += 4;
+const t0 = r0;
+const t1 = r1;
+const t2 = t0 - t1 | 0;
+lop = 10;
+lres = t2;
+la = t0;
+lb = t1;
+lz = 2261;
+const t3 = r2;
+r6 = t3;
+const t4 = r6;
+const t5 = r3;
+const t6 = t0 >>> 0 < t1 >>> 0 ? 1 : 0;
+const t7 = t4 - t5 | 0;
+const t8 = t7 - t6 | 0;
+const t9 = 10 + (t6 << 2) | 0;
+r6 = t8;
+lop = t9;
+lres = t8;
+la = t4;
+lb = t5;
+lz = 2261;
+const t10 = t6 ? t4 >>> 0 <= t5 >>> 0 ? 1 : 0 : t4 >>> 0 < t5 >>> 0 ? 1 : 0;
+if (t10) {
+pc = 1;
+continue run;
+}
+pc = 2;
+continue run;
+}
+case 1:
+{
+if (ic + 3 > lim) {
+xl = 1;
+break run;
+}
+ic += 3;
+const t0 = r7;
+const t1 = r6;
+const t2 = h.flag(1, fl, lz, lop, lres, la, lb);
+const t3 = t0 + t1 | 0;
+const t4 = t3 + t2 | 0;
+const t5 = 2 + (t2 << 2) | 0;
+r7 = t4;
+lop = t5;
+lres = t4;
+la = t0;
+lb = t1;
+lz = 2261;
+const t6 = t2 ? t4 >>> 0 <= t0 >>> 0 ? 1 : 0 : t4 >>> 0 < t0 >>> 0 ? 1 : 0;
+r0 = r0 & -256 | t6 & 255;
+ip = 6;
+sp0 = r4;
+const t7 = tlb[r4 >>> 12];
+const t8 = t7 & 1 && !(r4 & 3) ? m32[(t7 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+r4 = r4 + 4 | 0;
+xt = t8;
+pc = -1;
+continue run;
+}
+case 2:
+{
+if (ic + 2 > lim) {
+xl = 2;
+break run;
+}
+ic += 2;
+r7 = 1;
+ip = 8;
+sp0 = r4;
+const t0 = tlb[r4 >>> 12];
+const t1 = t0 & 1 && !(r4 & 3) ? m32[(t0 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+r4 = r4 + 4 | 0;
+xt = t1;
+pc = -1;
+continue run;
+}
+case -1:
+{
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+case 4110:
+pc = 1;
+continue run;
+case 4104:
+pc = 2;
+continue run;
+}
+cpu.exitSite = 0;
+xe = xt;
+break run;
+}
+}
+}
+ip = -1;
+} finally {
+if (!hx) {
+R[0] = r0;
+R[4] = r4;
+R[6] = r6;
+R[7] = r7;
+cpu.eflags = fl;
+cpu.lazy = lz;
+cpu.lop = lop;
+cpu.lres = lres;
+cpu.la = la;
+cpu.lb = lb;
+}
+if (ip < 0) {
+cpu.eip = xl < 0 ? xe : XE[xl];
+cpu.instructions = i0 + ic;
+} else {
+if (SPX[ip]) R[4] = sp0;
+cpu.eip = EIPS[ip];
+cpu.instructions = i0 + ic - LEFT[ip];
+}
+}
+return xl >= 0 ? L[xl] : undefined;
+};
