@@ -45,6 +45,11 @@ export function makeLop(kind: FlagKind, size: number): number {
   return (kind << 2) | sizeIndex(size);
 }
 
+/** The `lop` of an ADD or SUB record when the operation had a carry-in of 1: ADC's or SBB's, the same size. */
+export function withCarryIn(lop: number): number {
+  return lop + (1 << 2);
+}
+
 const BITS = [8, 16, 32];
 
 /*

@@ -18,7 +18,7 @@ import { HELPERS } from '../semantics/helpers.ts';
 import { readRegister, writeRegister } from '../cpu/registers.ts';
 import { NumArith, type Size } from '../base/arith.ts';
 import { ARITH } from '../isa/eflags.ts';
-import { makeLop, type FlagKind } from '../cpu/flags.ts';
+import { makeLop, withCarryIn, type FlagKind } from '../cpu/flags.ts';
 import { effectiveOffset, readOperand, writeOperand } from '../semantics/operands.ts';
 
 export class InterpOps extends NumArith implements Ops<number> {
@@ -61,7 +61,10 @@ export class InterpOps extends NumArith implements Ops<number> {
   setFlags(lop: number, res: number, a: number, b: number, mask: number): void {
     this.cpu.setLazy(lop, res, a, b, mask);
   }
-  carryLop(kind: FlagKind.ADD | FlagKind.SUB, size: Size, cf: number): number { return makeLop(kind, size) + (cf << 2); }
+  carryLop(kind: FlagKind.ADD | FlagKind.SUB, size: Size, cf: number): number {
+    const lop = makeLop(kind, size);
+    return cf ? withCarryIn(lop) : lop;
+  }
   flag(f: number): number { return this.cpu.getFlag(f); }
   setFlag(f: number, v: number): void { this.cpu.setFlag(f, v); }
   flagBits(mask: number): number { return this.cpu.eflags & mask & ~ARITH; }

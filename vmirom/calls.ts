@@ -271,8 +271,8 @@ const defs: Record<CallName, Def> = {
   // the instruction's own iret: its common case in place (a return to the same ring and code segment),
   // else its full return, to the same ring or an outer one; with the ROM in use IF goes to the virtual
   // flag and the real one stays set, whatever IOPL let iret do
-  IRET: ops([], (o) => {
-    const returnTo = (eip: ReturnType<typeof o.c>, image: ReturnType<typeof o.c>) => {
+  IRET: ops([], <V>(o: VmiOps<V>) => {
+    const returnTo = (eip: V, image: V) => {
       o.if_(o.paravirtual(), () => {
         o.setVif(o.ne(o.and(image, o.c(IF)), o.c(0)));
         o.setFlag(IF, o.c(1));

@@ -1,4 +1,4 @@
-// sbb_jcc_64bit: 9 instructions, 3 blocks, 1903 bytes of source
+// sbb_jcc_64bit: 9 instructions, 3 blocks, 1894 bytes of source
 // 1000 39 c8 cmp eax, ecx
 // 1002 89 d6 mov esi, edx
 // 1004 19 de sbb esi, ebx
@@ -63,7 +63,7 @@ const t5 = r3;
 const t6 = t0 >>> 0 < t1 >>> 0 ? 1 : 0;
 const t7 = t4 - t5 | 0;
 const t8 = t7 - t6 | 0;
-const t9 = 10 + (t6 << 2) | 0;
+const t9 = t6 ? 14 : 10;
 r6 = t8;
 lop = t9;
 lres = t8;
@@ -90,7 +90,7 @@ const t1 = r6;
 const t2 = h.flag(1, fl, lz, lop, lres, la, lb);
 const t3 = t0 + t1 | 0;
 const t4 = t3 + t2 | 0;
-const t5 = 2 + (t2 << 2) | 0;
+const t5 = t2 ? 6 : 2;
 r7 = t4;
 lop = t5;
 lres = t4;

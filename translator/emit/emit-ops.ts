@@ -32,7 +32,7 @@ import { Reg, Seg } from '../../isa/instr.ts';
 import { fullRegister, readPart, stackMove, stackPointer, writePart } from '../../cpu/registers.ts';
 import { addressRegisters, effectiveAddress, readOperand, writeOperand } from '../../semantics/operands.ts';
 import { X, isInt32Expr, testFor } from './expr-arith.ts';
-import { FlagKind, conditionOf, flagOf, makeLop } from '../../cpu/flags.ts';
+import { FlagKind, conditionOf, flagOf, makeLop, withCarryIn } from '../../cpu/flags.ts';
 import { ARITH, CF, ZF, SF, OF, PF, CC_READS, combineFlags } from '../../isa/eflags.ts';
 import { aligned, tlbGrants, tlbPhysical, tlbRight, tlbSlot } from '../../cpu/tlb.ts';
 import {
@@ -43,7 +43,7 @@ import { FLAG_LOCALS, cpuField, hostFn, local, param, reg, retiredBefore, retire
 
 /** A formula of the last record: where its kind hangs on a carry, both kinds' formulas, the carry choosing. */
 function byKind(last: NonNullable<FlagKnowledge['last']>, formula: (lop: number) => Expr): Expr {
-  return last.carry ? X.select(last.carry, formula(last.lop + 4), formula(last.lop)) : formula(last.lop);
+  return last.carry ? X.select(last.carry, formula(withCarryIn(last.lop)), formula(last.lop)) : formula(last.lop);
 }
 
 /** What the emitter knows statically about the flags at the current point. */
@@ -159,7 +159,7 @@ export class EmitOps implements Ops<Expr> {
   add(a: Expr, b: Expr): Expr { return this.fresh(X.add(a, b)); }
   carryLop(kind: FlagKind.ADD | FlagKind.SUB, size: Size, cf: Expr): Expr {
     const lop = makeLop(kind, size);
-    const e = this.fresh(X.add(num(lop), X.shl(cf, num(2))));
+    const e = this.fresh(X.select(cf, num(withCarryIn(lop)), num(lop)));
     if (litValue(e) === undefined) this.carryLops.set(e, { lop, carry: cf });
     return e;
   }
