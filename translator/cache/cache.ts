@@ -90,9 +90,14 @@ export function physicalOfKey(key: number): number {
 
 /** The key for the CPU's CS:EIP now, or undefined while the TLB cannot fetch from its page. */
 export function currentKey(cpu: Cpu): number | undefined {
-  const e = cpu.mmu.entry(cpu.eip);
+  return keyAt(cpu, cpu.eip);
+}
+
+/** The key code at `eip` would have in the CPU's mode now, or undefined while the TLB cannot fetch from its page. */
+export function keyAt(cpu: Cpu, eip: number): number | undefined {
+  const e = cpu.mmu.entry(eip);
   if (!grants(e, cpu.mmu.rmask)) return undefined;
-  return keyOf(physical(e, cpu.eip) >>> 0, modeOf(cpu));
+  return keyOf(physical(e, eip) >>> 0, modeOf(cpu));
 }
 
 /** Is a translation valid for the current mode and the current mapping of its page? */
@@ -197,6 +202,15 @@ export class CodeCache {
     this.byKey.set(key, t);
     this.heapBytes += heapCost(t);
     return t;
+  }
+
+  /** Does a translation start at `key` and `eip`, or have a block there that a lookup would enter (without making the entry)? */
+  holds(key: number, eip: number): boolean {
+    if (this.mayHold[filterSlot(key)] === 0) return false;
+    const t = this.byKey.get(key);
+    if (t !== undefined && t.valid && t.entryEip === eip) return true;
+    const r = this.blockStarts.get(key);
+    return r !== undefined && r.valid && r.blockEips.some((b) => b !== NO_BLOCK && b >>> 0 === eip >>> 0);
   }
 
   isUntranslatable(key: number): boolean {

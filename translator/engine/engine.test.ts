@@ -133,6 +133,44 @@ describe('chaining', () => {
   });
 });
 
+describe('code another translation holds', () => {
+  // `inner`'s loop is translated first (entered by an indirect jump); `outer`, reached later only
+  // through another indirect jump, runs into it
+  const code = nasm(`
+      mov ecx, 100
+      lea ebx, [inner]
+      jmp ebx
+    outer:
+      add esi, 1
+    inner:
+      add eax, 1
+      dec ecx
+      jnz inner
+      cmp edi, 0
+      jne done
+      mov edi, 1
+      mov ecx, 50
+      lea ebx, [outer]
+      jmp ebx
+    done:
+      jmp $`);
+
+  it('is not translated again: a region made later leaves for it where it starts', () => {
+    const { b, e } = machine(code, { threshold: 0 });
+    e.run(700);
+    // outer (0x100d, after the 5-byte mov, 6-byte lea and jmp) is a region of its one instruction: the
+    // loop it runs into is inner's region's, entered through a link
+    const outer = e.translations().find((t) => t.entryEip === 0x100d)!;
+    expect(outer.instructions).toBe(1);
+    expect(e.stats.chained).toBeGreaterThan(0);
+    // every instruction but the first (interpreted before the first lookup) is translated once
+    expect(e.stats.translations).toBe(3);
+    expect(e.stats.guestInstructionsTranslated).toBe(13);
+    expect(final(b)).toEqual(final(interpreted(code, 700)));
+    expect(b.cpu.regs[0]).toBe(150);
+  });
+});
+
 describe('entries into a region\'s inner blocks', () => {
   // the loop's region holds the block after `call ebx` (the return address); f is a region of its own
   // (an indirect call's target), and its ret lands on that block

@@ -31,7 +31,7 @@ import { DEFAULT_LIMITS, endsBlock } from '../region/discover.ts';
 import { RegionCompiler, type CompileStats } from '../compile/pipeline.ts';
 import type { InlineProfile } from '../../vmirom/profile-hooks.ts';
 import type { Translation } from '../compile/assemble.ts';
-import { CodeCache, currentKey, physicalOfKey, type CacheStats } from '../cache/cache.ts';
+import { CodeCache, currentKey, keyAt, physicalOfKey, type CacheStats } from '../cache/cache.ts';
 import { lockstep, type LockstepCounts } from './lockstep.ts';
 import { takeStopState } from '../emit/host.ts';
 import { rollback } from '../../runtime/state.ts';
@@ -292,11 +292,17 @@ export class Engine {
     return this.translate(key);
   }
 
+  /** Is the code at `eip` where a translation starts, or a block a lookup would enter? A new region leaves for it there. */
+  private readonly elsewhere = (eip: number): boolean => {
+    const key = keyAt(this.cpu, eip);
+    return key !== undefined && this.cache.holds(key, eip);
+  };
+
   private translate(key: number): Translation | undefined {
     const started = host().now();
     let t: Translation | undefined;
     try {
-      t = this.compiler.compile(this.cpu, key);
+      t = this.compiler.compile(this.cpu, key, this.elsewhere);
     } finally {
       this.stats.translateMs += host().now() - started;
     }

@@ -97,6 +97,29 @@ describe('block discovery', () => {
     expect(claimedAll[0].stopEip).toBe(BASE + 15);
   });
 
+  it('neither follows forward nor runs into code another translation holds (elsewhere): the region leaves there', () => {
+    // inc eax; L: inc ebx; dec ecx; jnz L; M: ret; with L and M held elsewhere
+    const code = [0x40, 0x43, 0x49, 0x75, 0xfc, 0xc3];
+    const src = { fetch8: (eip: number) => { if (eip - BASE >= code.length) throw new Fault(14, 0); return code[eip - BASE]; } };
+    const held = new Set([0x1001, 0x1005]);
+    const asked: number[] = [];
+    const elsewhere = (eip: number) => { asked.push(eip); return held.has(eip); };
+    const b = discoverBlocks(src, BASE, true, () => undefined, DEFAULT_LIMITS, undefined, elsewhere);
+    // the entry block stops before L instead of running into it; nothing else is decoded
+    expect(shape(b)).toEqual([['1000', 'inc']]);
+    expect(b[0].stopEip).toBeUndefined();
+    expect(asked).toContain(0x1001);
+    // without it, L's loop and M are the region's
+    expect(shape(blocks(code))).toEqual([['1000', 'inc'], ['1001', 'inc dec jne'], ['1005', 'ret']]);
+    // held elsewhere only M: the loop is here, its exit to M is not followed
+    const onlyM = discoverBlocks(src, BASE, true, () => undefined, DEFAULT_LIMITS, undefined, (eip) => eip === 0x1005);
+    expect(shape(onlyM)).toEqual([['1000', 'inc'], ['1001', 'inc dec jne']]);
+    // a branch back is followed even into code held elsewhere: entered at 0x1002 (dec ecx), the loop
+    // through L (held) is this region's, so it runs without leaving
+    const fromInside = discoverBlocks(src, BASE + 2, true, () => undefined, DEFAULT_LIMITS, undefined, (eip) => held.has(eip));
+    expect(shape(fromInside)).toEqual([['1002', 'dec jne'], ['1001', 'inc']]);
+  });
+
   it('stops at the block limit', () => {
     // three blocks in a row: jmp +0; jmp +0; ret
     const code = [0xeb, 0x00, 0xeb, 0x00, 0xc3];

@@ -20,7 +20,16 @@
  * phase a loop was entered at (which made a region per call site of a
  * long loop body: 80 translations of the `batch64` microbenchmark's).
  * Blocks found to start inside an earlier block split it, so every block
- * has one entry.
+ * has one entry. Code where another translation already starts, or has a
+ * block a lookup would enter (`elsewhere`: the engine asks its code cache),
+ * is neither followed forward nor run into: the region leaves for it there
+ * and the link or the site cache goes on into that code, instead of a
+ * second copy of it being emitted and compiled. A branch back is followed
+ * all the same: a loop entered in its middle (an iret's or a call's return
+ * point) then runs in this region instead of hopping between two each pass.
+ * Before this, regions made later copied what earlier ones held: Linux's
+ * boot to its shell translated 77,951 instructions, 42,263 of them distinct
+ * (1.84 copies each), `npm start`'s run 8,062 for 4,595.
  *
  * Invariants: the entry block comes first and is the only one that may be
  * empty (it then only records where decoding stopped); every instruction
@@ -123,11 +132,14 @@ export function peekOf(cpu: Cpu): Peek32 {
   };
 }
 
+/** Is the code at this EIP (on the entry page) already where another translation starts or has a block? */
+export type Elsewhere = (eip: number) => boolean;
+
 /** Does a call-site inliner take this call or jump (a call's block then goes on after it)? */
 export type InlinedCall = (i: Instr) => boolean;
 
 /** The code at the CPU's CS:EIP, as blocks on the entry page and the next. */
-export function discover(cpu: Cpu, limits: CompileLimits, inlined?: InlinedCall): RegionCode {
+export function discover(cpu: Cpu, limits: CompileLimits, inlined?: InlinedCall, elsewhere?: Elsewhere): RegionCode {
   const entry = cpu.eip;
   const physOfPage = new Map<number, number>();
   const src: CodeSource = {
@@ -143,12 +155,12 @@ export function discover(cpu: Cpu, limits: CompileLimits, inlined?: InlinedCall)
       return cpu.mem.u8[base | (eip & 0xfff)];
     },
   };
-  const blocks = discoverBlocks(src, entry, cpu.code32, peekOf(cpu), limits, inlined);
+  const blocks = discoverBlocks(src, entry, cpu.code32, peekOf(cpu), limits, inlined, elsewhere);
   return { entry, blocks, pages: [...physOfPage.entries()] };
 }
 
 /** Blocks reachable from `entry` within the limits, entry block first. */
-export function discoverBlocks(src: CodeSource, entry: number, code32: boolean, peek32: Peek32, limits: CompileLimits, inlined?: InlinedCall): Block[] {
+export function discoverBlocks(src: CodeSource, entry: number, code32: boolean, peek32: Peek32, limits: CompileLimits, inlined?: InlinedCall, elsewhere?: Elsewhere): Block[] {
   const leaders = new Set<number>([entry]);
   const work = [entry];
   const decoded = new Map<number, Instr | null>();
@@ -173,7 +185,7 @@ export function discoverBlocks(src: CodeSource, entry: number, code32: boolean, 
     found.set(start, b);
     const before = total;
     for (let eip = start; ;) {
-      if (b.instrs.length && leaders.has(eip)) break;
+      if (b.instrs.length && (leaders.has(eip) || (elsewhere !== undefined && elsewhere(eip)))) break;
       if (total >= limits.maxInstructions && start !== entry) {
         // a block the budget would cut is left out whole: its start, a real leader, is where the
         // next region begins (cut, each pass round a loop would end a region somewhere else)
@@ -191,7 +203,8 @@ export function discoverBlocks(src: CodeSource, entry: number, code32: boolean, 
       total += claimed ? CLAIMED_CALL_WEIGHT : 1;
       if (endsBlock(i) && !(claimed && i.row.flow === 'call')) {
         for (const t of successors(i, peek32, (t) => onEntryPages(entry, t))) {
-          if (!leaders.has(t)) { leaders.add(t); work.push(t); }
+          // a branch back (a loop) is followed even into code held elsewhere: the loop then runs inside this region
+          if (!leaders.has(t) && !(t > i.eip && elsewhere !== undefined && elsewhere(t))) { leaders.add(t); work.push(t); }
         }
         break;
       }
