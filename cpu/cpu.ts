@@ -396,7 +396,8 @@ export class Cpu implements FlagState, PagingControl {
     if (s === Seg.CS) this.code32 = this.protectedMode && big;
     if (s === Seg.SS) this.stack32 = this.protectedMode && big;
     const hi = this.segHi[s];
-    this.segFlatPage[s] = this.segBase[s] === 0 && this.segLo[s] === 0 && hi >= FLAT_MIN_LIMIT && (hi + 1) % 4096 === 0 ? Math.floor(hi / 4096) : -1;
+    // (integer operations: hi may be 2^32 - 1, where % and / are double arithmetic, % a call into the C library)
+    this.segFlatPage[s] = this.segBase[s] === 0 && this.segLo[s] === 0 && hi >= FLAT_MIN_LIMIT && (hi & 0xfff) === 0xfff ? hi >>> 12 : -1;
   }
 
   /**

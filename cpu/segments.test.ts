@@ -7,6 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { desc, LAYOUT, SEL, testWorld } from '../spec-tests/world.ts';
 import { Reg, Seg } from '../isa/instr.ts';
+import { Fault } from '../isa/faults.ts';
+import { readDescriptor, type Descriptor } from './segments.ts';
 
 describe('reloading a segment register', () => {
   it('with the same selector and descriptor keeps segEpoch; a changed descriptor or selector is a load', () => {
@@ -63,5 +65,33 @@ describe('reloading a segment register', () => {
     expect(w.cpu.eip).toBe(0x102a);
     expect(w.cpu.segLimit[Seg.CS]).toBe(0xfffff);
     expect(w.cpu.segEpoch).toBeGreaterThan(epoch);
+  });
+});
+
+describe('reading a descriptor', () => {
+  it('through the TLB gives what the page walk gives, from an aligned or unaligned table, at CPL 0 or 3, and faults where the table is not mapped', () => {
+    const w = testWorld({ paging: { holes: [0x5000] } });
+    const cpu = w.cpu;
+    const fields = (d: Descriptor) => [d.lo, d.hi, d.base, d.limit, d.attr, d.addr];
+    for (const offset of [0, 2]) {
+      // the GDT copied to 0x3000 + offset: the first read walks the page tables, the second finds the TLB entry
+      const table = 0x3000 + offset;
+      for (let k = 0; k < 0x40; k++) w.mem.u8[table + k] = w.mem.u8[LAYOUT.gdt + k];
+      cpu.gdtBase = table;
+      for (const cpl of [0, 3]) {
+        cpu.mmu.flushAll(false);
+        if (cpl === 3) w.toRing3(); else cpu.setCpl(0);
+        const walked = fields(readDescriptor(cpu, SEL.DATA3));
+        const cached = fields(readDescriptor(cpu, SEL.DATA3));
+        expect(cached).toEqual(walked);
+        expect(walked[5]).toBe(table + (SEL.DATA3 & ~7));
+        // base 0, 4 GiB, a DPL 3 data segment
+        expect(walked.slice(2, 5)).toEqual([0, 0xffffffff, walked[4]]);
+        expect((walked[1] >>> 13) & 3).toBe(3);
+      }
+    }
+    // a table on a page that is not present: the read is a page fault, whatever the TLB held before
+    cpu.gdtBase = 0x5000;
+    expect(() => readDescriptor(cpu, SEL.DATA0)).toThrow(Fault);
   });
 });

@@ -67,6 +67,15 @@ export function readDescriptor(cpu: Cpu, sel: number, vector: number = Vec.GP, e
   }
   if (index + 7 > limit) throw new Fault(vector, (sel & ~3) + ext);
   const addr = (base + index) | 0;
+  // a table the TLB already maps for supervisor reads is read where it lies, as the TLB's own fast path
+  // reads (an interrupt, a ring change or a kernel's segment reload reads one or two descriptors each)
+  const e = cpu.mmu.entry(addr);
+  if (fitsInPage(addr, 8) && grants(e, TLB_RS)) {
+    const p = physical(e, addr);
+    const mem = cpu.mmu.mem;
+    if (!(p & 3)) return parseDescriptor(mem.i32[p >>> 2], mem.i32[(p >>> 2) + 1], addr);
+    return parseDescriptor(mem.view.getInt32(p, true), mem.view.getInt32(p + 4, true), addr);
+  }
   const lo = readSystem(cpu, addr, 4);
   const hi = readSystem(cpu, (addr + 4) | 0, 4);
   return parseDescriptor(lo, hi, addr);
@@ -200,12 +209,14 @@ export function loadCodeSegment(cpu: Cpu, sel: number, d: Descriptor, cpl: numbe
   cpu.setCpl(cpl);
 }
 
+const DATA_SEGMENTS: readonly Seg[] = [Seg.ES, Seg.DS, Seg.FS, Seg.GS];
+
 /**
  * After a privilege level change to an outer level, data segment registers
  * the new CPL may not use are nulled (IRET, RET far).
  */
 export function nullInaccessibleSegments(cpu: Cpu): void {
-  for (const s of [Seg.ES, Seg.DS, Seg.FS, Seg.GS]) {
+  for (const s of DATA_SEGMENTS) {
     const attr = cpu.segAttr[s];
     const dpl = (attr >> 5) & 3;
     const isConformingCode = (attr & 0x1c) === 0x1c;
