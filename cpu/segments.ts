@@ -69,16 +69,24 @@ export function readDescriptor(cpu: Cpu, sel: number, vector: number = Vec.GP, e
   const addr = (base + index) | 0;
   // a table the TLB already maps for supervisor reads is read where it lies, as the TLB's own fast path
   // reads (an interrupt, a ring change or a kernel's segment reload reads one or two descriptors each)
-  const e = cpu.mmu.entry(addr);
-  if (fitsInPage(addr, 8) && grants(e, TLB_RS)) {
-    const p = physical(e, addr);
+  const p = descriptorInRam(addr, cpu.mmu.entry(addr));
+  if (p >= 0) {
     const mem = cpu.mmu.mem;
-    if (!(p & 3)) return parseDescriptor(mem.i32[p >>> 2], mem.i32[(p >>> 2) + 1], addr);
-    return parseDescriptor(mem.view.getInt32(p, true), mem.view.getInt32(p + 4, true), addr);
+    return parseDescriptor(ramWord(mem, p), ramWord(mem, p + 4), addr);
   }
   const lo = readSystem(cpu, addr, 4);
   const hi = readSystem(cpu, (addr + 4) | 0, 4);
   return parseDescriptor(lo, hi, addr);
+}
+
+/** Where in RAM the 8-byte descriptor at `lin` lies, if TLB entry `e` lets a supervisor read it directly; else -1 (the full read walks, and may fault). */
+function descriptorInRam(lin: number, e: number): number {
+  return fitsInPage(lin, 8) && grants(e, TLB_RS) ? physical(e, lin) : -1;
+}
+
+/** The dword of RAM at physical `p`, aligned or not. */
+function ramWord(mem: Cpu['mmu']['mem'], p: number): number {
+  return p & 3 ? mem.view.getInt32(p, true) : mem.i32[p >>> 2];
 }
 
 /** A supervisor-mode access to a system structure (GDT, IDT, TSS), whatever the CPL. */
@@ -124,10 +132,10 @@ export function returnKeepsCs(cpu: Cpu, sel: number): boolean {
   // the descriptor this return found last time, unchanged, with CS not loaded since: nothing to decode
   if (sel === cpu.keptCsSel && lin === cpu.keptCsLin && e === cpu.keptCsEntry && cpu.segEpoch === cpu.keptCsEpoch &&
       mem.i32[cpu.keptCsWord] === cpu.keptCsLo && mem.i32[cpu.keptCsWord + 1] === cpu.keptCsHi) return true;
-  if (!fitsInPage(lin, 8) || !grants(e, TLB_RS)) return false;
-  const p = physical(e, lin);
-  const lo = p & 3 ? mem.view.getInt32(p, true) : mem.i32[p >>> 2];
-  const hi = p & 3 ? mem.view.getInt32(p + 4, true) : mem.i32[(p >>> 2) + 1];
+  const p = descriptorInRam(lin, e);
+  if (p < 0) return false;
+  const lo = ramWord(mem, p);
+  const hi = ramWord(mem, p + 4);
   const type = (hi >>> 8) & 0xf;
   const dpl = (hi >>> 13) & 3;
   // accessed (type bit 0), code (S, type bit 3), present, DPL as far.ts checkReturnCs wants it (conforming: DPL <= RPL)

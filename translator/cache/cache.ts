@@ -193,9 +193,8 @@ export class CodeCache {
    */
   private enterBlock(key: number, eip: number): Translation | undefined {
     const r = this.blockStarts.get(key);
-    if (r === undefined || !r.valid) return undefined;
-    const k = r.blockEips.findIndex((b) => b !== NO_BLOCK && b >>> 0 === eip >>> 0);
-    if (k <= 0) return undefined;
+    const k = this.innerBlock(r, eip);
+    if (r === undefined || k < 0) return undefined;
     const t: Translation = { ...r, key, entryEip: eip, block: k, executed: 0, entries: [] };
     r.entries.push(t);
     this.stats.blockEntries++;
@@ -204,13 +203,19 @@ export class CodeCache {
     return t;
   }
 
+  /** The index of the inner block of region `r` that starts at `eip`, or -1 (no valid region, or no such block). */
+  private innerBlock(r: Translation | undefined, eip: number): number {
+    if (r === undefined || !r.valid) return -1;
+    const k = r.blockEips.findIndex((b) => b !== NO_BLOCK && b >>> 0 === eip >>> 0);
+    return k > 0 ? k : -1;
+  }
+
   /** Does a translation start at `key` and `eip`, or have a block there that a lookup would enter (without making the entry)? */
   holds(key: number, eip: number): boolean {
     if (this.mayHold[filterSlot(key)] === 0) return false;
     const t = this.byKey.get(key);
     if (t !== undefined && t.valid && t.entryEip === eip) return true;
-    const r = this.blockStarts.get(key);
-    return r !== undefined && r.valid && r.blockEips.some((b) => b !== NO_BLOCK && b >>> 0 === eip >>> 0);
+    return this.innerBlock(this.blockStarts.get(key), eip) >= 0;
   }
 
   isUntranslatable(key: number): boolean {

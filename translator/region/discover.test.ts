@@ -8,20 +8,25 @@ import { describe, expect, it } from 'vitest';
 import { Fault } from '../../isa/faults.ts';
 import { K } from '../../isa/operands.ts';
 import { TABLE } from '../../semantics/table.ts';
+import type { CodeSource } from '../../isa/decoder.ts';
 import { CLAIMED_CALL_WEIGHT, DEFAULT_LIMITS, JUMP_TABLE_HINTS, discoverBlocks, type Block, type CompileLimits } from './discover.ts';
 
 const BASE = 0x1000;
 
-/** Discover over `bytes` at 0x1000 (anything else reads as a page fault), with data words for jump tables. */
-function blocks(bytes: number[], limits: CompileLimits = DEFAULT_LIMITS, data: Record<number, number> = {}): Block[] {
-  const src = {
+/** `bytes` at 0x1000 as code (anything else reads as a page fault). */
+function sourceOf(bytes: number[]): CodeSource {
+  return {
     fetch8(eip: number): number {
       const k = eip - BASE;
       if (k < 0 || k >= bytes.length) throw new Fault(14, 0);
       return bytes[k];
     },
   };
-  return discoverBlocks(src, BASE, true, (lin) => data[lin], limits);
+}
+
+/** Discover over `bytes` at 0x1000, with data words for jump tables. */
+function blocks(bytes: number[], limits: CompileLimits = DEFAULT_LIMITS, data: Record<number, number> = {}): Block[] {
+  return discoverBlocks(sourceOf(bytes), BASE, true, (lin) => data[lin], limits);
 }
 
 /** A block as its start and its instructions' mnemonics. */
@@ -90,7 +95,7 @@ describe('block discovery', () => {
   it('counts an inlined call as CLAIMED_CALL_WEIGHT instructions of the budget', () => {
     // call +0 (to the next instruction) ten times: each claimed, the block goes on after it
     const calls = Array.from({ length: 10 }, () => [0xe8, 0, 0, 0, 0]).flat();
-    const src = { fetch8: (eip: number) => { if (eip - BASE >= calls.length) throw new Fault(14, 0); return calls[eip - BASE]; } };
+    const src = sourceOf(calls);
     const limits = { maxInstructions: 3 * CLAIMED_CALL_WEIGHT, maxBlocks: 4 };
     const claimedAll = discoverBlocks(src, BASE, true, () => undefined, limits, () => true);
     expect(claimedAll[0].instrs.length).toBe(3);
@@ -100,7 +105,7 @@ describe('block discovery', () => {
   it('neither follows forward nor runs into code another translation holds (elsewhere): the region leaves there', () => {
     // inc eax; L: inc ebx; dec ecx; jnz L; M: ret; with L and M held elsewhere
     const code = [0x40, 0x43, 0x49, 0x75, 0xfc, 0xc3];
-    const src = { fetch8: (eip: number) => { if (eip - BASE >= code.length) throw new Fault(14, 0); return code[eip - BASE]; } };
+    const src = sourceOf(code);
     const held = new Set([0x1001, 0x1005]);
     const asked: number[] = [];
     const elsewhere = (eip: number) => { asked.push(eip); return held.has(eip); };

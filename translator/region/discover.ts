@@ -132,7 +132,7 @@ export function peekOf(cpu: Cpu): Peek32 {
   };
 }
 
-/** Is the code at this EIP (on the entry page) already where another translation starts or has a block? */
+/** Is the code at this EIP (on the region's pages) already where another translation starts or has a block? */
 export type Elsewhere = (eip: number) => boolean;
 
 /** Does a call-site inliner take this call or jump (a call's block then goes on after it)? */
