@@ -163,8 +163,9 @@ export class Cpu implements FlagState, PagingControl {
   /**
    * The descriptor a return last proved to reload CS unchanged (segments.ts
    * `returnKeepsCs`): its selector, linear address, TLB entry, word index in
-   * RAM and words, and the segEpoch then. While all of them still hold, the
-   * same return keeps CS again without decoding the descriptor.
+   * RAM and words, the segEpoch then, and the base and limit of the table
+   * it was read from. While all of them still hold (and CPL and CS's
+   * selector), the same return keeps CS again without decoding the descriptor.
    */
   keptCsSel = -1;
   keptCsLin = 0;
@@ -173,6 +174,8 @@ export class Cpu implements FlagState, PagingControl {
   keptCsLo = 0;
   keptCsHi = 0;
   keptCsEpoch = -1;
+  keptCsTable = 0;
+  keptCsTableLimit = -1;
   /** set by translated code leaving through an indirect jump: which site of the region it was (-1: none) */
   exitSite = -1;
   halted = false;

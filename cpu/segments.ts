@@ -120,20 +120,28 @@ export function setAccessed(cpu: Cpu, d: Descriptor): void {
  * attributes. Reads nothing else, changes nothing.
  */
 export function returnKeepsCs(cpu: Cpu, sel: number): boolean {
+  const mmu = cpu.mmu;
+  // the descriptor this return found last time, unchanged, in the same table, with CS not loaded since and
+  // the privilege the same: nothing to decode (plain fields first; three array reads)
+  if (sel === cpu.keptCsSel && cpu.segEpoch === cpu.keptCsEpoch && cpu.cpl === (sel & 3) &&
+      cpu.keptCsTable === ((sel & 4) !== 0 ? cpu.ldtBase : cpu.gdtBase) && cpu.keptCsTableLimit === ((sel & 4) !== 0 ? cpu.ldtLimit : cpu.gdtLimit) &&
+      mmu.tlb[cpu.keptCsLin >>> 12] === cpu.keptCsEntry) {
+    const i32 = mmu.mem.i32;
+    if (i32[cpu.keptCsWord] === cpu.keptCsLo && i32[cpu.keptCsWord + 1] === cpu.keptCsHi && cpu.segSel[Seg.CS] === sel) return true;
+  }
   const rpl = sel & 3;
   if (rpl !== cpu.cpl || (sel & 0xffff) !== cpu.segSel[Seg.CS] || (sel & 0xfffc) === 0) return false;
   const local = (sel & 4) !== 0;
   if (local && (cpu.ldtSel & ~3) === 0) return false;
   const index = sel & 0xfff8;
-  if (index + 7 > (local ? cpu.ldtLimit : cpu.gdtLimit)) return false;
-  const lin = ((local ? cpu.ldtBase : cpu.gdtBase) + index) | 0;
-  const e = cpu.mmu.entry(lin);
-  const mem = cpu.mmu.mem;
-  // the descriptor this return found last time, unchanged, with CS not loaded since: nothing to decode
-  if (sel === cpu.keptCsSel && lin === cpu.keptCsLin && e === cpu.keptCsEntry && cpu.segEpoch === cpu.keptCsEpoch &&
-      mem.i32[cpu.keptCsWord] === cpu.keptCsLo && mem.i32[cpu.keptCsWord + 1] === cpu.keptCsHi) return true;
+  const tableLimit = local ? cpu.ldtLimit : cpu.gdtLimit;
+  if (index + 7 > tableLimit) return false;
+  const tableBase = local ? cpu.ldtBase : cpu.gdtBase;
+  const lin = (tableBase + index) | 0;
+  const e = mmu.entry(lin);
   const p = descriptorInRam(lin, e);
   if (p < 0) return false;
+  const mem = mmu.mem;
   const lo = ramWord(mem, p);
   const hi = ramWord(mem, p + 4);
   const type = (hi >>> 8) & 0xf;
@@ -145,6 +153,7 @@ export function returnKeepsCs(cpu: Cpu, sel: number): boolean {
   if (!(p & 3)) {
     cpu.keptCsSel = sel; cpu.keptCsLin = lin; cpu.keptCsEntry = e; cpu.keptCsWord = p >>> 2;
     cpu.keptCsLo = lo; cpu.keptCsHi = hi; cpu.keptCsEpoch = cpu.segEpoch;
+    cpu.keptCsTable = tableBase; cpu.keptCsTableLimit = tableLimit;
   }
   return true;
 }

@@ -263,20 +263,35 @@ const defs: Record<CallName, Def> = {
   RDTSC: host([], (ctx) => ctx.cpu.readTsc()),
   CLTS: host([], (ctx) => clearTaskSwitched(ctx.cpu)),
 
-  // enabling takes pending interrupts at the next instruction boundary, before the slot's ret
-  EnableInterrupts: ops([], (o) => { o.setVif(o.c(1)); o.pollInterrupts(); }),
+  // enabling takes pending interrupts at the next instruction boundary, before the slot's ret; only a
+  // change from off to on can have made one deliverable (with IF on already, one pending was the engine's)
+  EnableInterrupts: ops([], (o) => {
+    const was = o.vif();
+    o.setVif(o.c(1));
+    o.pollInterrupts(o.xor(was, o.c(1)));
+  }),
   DisableInterrupts: ops([], (o) => o.setVif(o.c(0))),
   GetInterruptMask: ops([], (o) => o.select(o.vif(), o.c(IF), o.c(0))),
-  SetInterruptMask: ops(['mask'], (o, [m]) => { o.setVif(o.ne(o.and(m, o.c(IF)), o.c(0))); o.pollInterrupts(); }),
+  SetInterruptMask: ops(['mask'], (o, [m]) => {
+    const was = o.vif();
+    const on = o.ne(o.and(m, o.c(IF)), o.c(0));
+    o.setVif(on);
+    o.pollInterrupts(o.and(on, o.xor(was, o.c(1))));
+  }),
   // the instruction's own iret: its common case in place (a return to the same ring and code segment),
   // else its full return, to the same ring or an outer one; with the ROM in use IF goes to the virtual
   // flag and the real one stays set, whatever IOPL let iret do
   IRET: ops([], <V>(o: VmiOps<V>) => {
     const returnTo = (eip: V, image: V) => {
-      o.if_(o.paravirtual(), () => {
-        o.setVif(o.ne(o.and(image, o.c(IF)), o.c(0)));
+      const pv = o.paravirtual();
+      const on = o.ne(o.and(image, o.c(IF)), o.c(0));
+      // only a virtual IF turned on can have let an interrupt through (the common case never sets IF)
+      const enables = o.and(pv, o.and(on, o.xor(o.vif(), o.c(1))));
+      o.if_(pv, () => {
+        o.setVif(on);
         o.setFlag(IF, o.c(1));
       });
+      o.pollInterrupts(enables);
       o.jump(eip, 4);
     };
     iretInRing(o, returnTo, () => {

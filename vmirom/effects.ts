@@ -151,6 +151,8 @@ export interface EffectTraits {
   readonly yields?: true;
   /** a device may write guest memory in response (fw-cfg's DMA): code is checked afterwards, as after a store */
   readonly dma?: true;
+  /** it may write guest RAM itself (a TSS's stack fields, a page walk's accessed bits) */
+  readonly writes?: true;
   /**
    * it reads and writes the vCPU's registers and flags (and reads EIP and
    * the retired count, as the ROM path has them): generated code writes
@@ -160,9 +162,9 @@ export interface EffectTraits {
 }
 
 export const EFFECT_TRAITS: Readonly<Record<EffectName, EffectTraits>> = {
-  walk: { value: true },
+  walk: { value: true, writes: true },
   notePxeWrite: {},
-  setKernelStack: {},
+  setKernelStack: { writes: true },
   queueKernelStack: {},
   writeCr3: { tlb: true },
   queueCr3: {},
@@ -170,7 +172,7 @@ export const EFFECT_TRAITS: Readonly<Record<EffectName, EffectTraits>> = {
   queueInvalidatePage: {},
   flushTlb: { tlb: true },
   queueFlushTlb: {},
-  flushDeferred: { tlb: true },
+  flushDeferred: { tlb: true, writes: true },
   apicRead: { value: true, clock: true, device: true },
   // an ICR write may start another vCPU (INIT, start-up IPI), which wants this one back
   apicWrite: { clock: true, device: true, yields: true },

@@ -45,8 +45,12 @@ export interface VmiOps<V> extends Ops<V> {
   effect(name: EffectName, ...args: V[]): V;
   /** the same for an operation with a 64-bit value: [low, high] */
   effect64(name: EffectName, ...args: V[]): [V, V];
-  /** interrupts may have become deliverable: they are taken at the next instruction boundary */
-  pollInterrupts(): void;
+  /**
+   * interrupts may have become deliverable: they are taken at the next
+   * instruction boundary; `when` (nonzero where they may have) narrows it,
+   * so that inlined code asks the interrupt controllers only then
+   */
+  pollInterrupts(when?: V): void;
 }
 
 /** The interpreter's backend: everything happens now, on the vCPU the call runs on. */

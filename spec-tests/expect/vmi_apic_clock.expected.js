@@ -1,4 +1,4 @@
-// vmi_apic_clock: 17 instructions, 1 blocks, 3760 bytes of source
+// vmi_apic_clock: 17 instructions, 1 blocks, 3677 bytes of source
 // 1000 b8 20 00 e0 fe mov eax, 0xfee00020
 // 1005 e8 96 79 0c 00 call 0xc89a0
 // 100a b8 b0 00 e0 fe mov eax, 0xfee000b0
@@ -74,14 +74,16 @@ V.inlined[78] += 1;
 ip = 3;
 sp0 = r4;
 const t4 = tlb[r4 >>> 12];
-const t5 = t4 & 1 && !(r4 & 3) ? m32[(t4 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-r4 = r4 + 4 | 0;
+if (!(t4 & 1 && !(r4 & 3))) {
+const t5 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t5 !== 4106) {
 ic -= 13;
 cpu.exitSite = 1;
 xe = t5;
 break run;
 }
+}
+r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 13;
 xl = 1;
@@ -132,14 +134,16 @@ break run;
 ip = 8;
 sp0 = r4;
 const t13 = tlb[r4 >>> 12];
-const t14 = t13 & 1 && !(r4 & 3) ? m32[(t13 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-r4 = r4 + 4 | 0;
+if (!(t13 & 1 && !(r4 & 3))) {
+const t14 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t14 !== 4118) {
 ic -= 8;
 cpu.exitSite = 4;
 xe = t14;
 break run;
 }
+}
+r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 8;
 xl = 2;
@@ -183,14 +187,16 @@ V.inlined[81] += 1;
 ip = 12;
 sp0 = r4;
 const t23 = tlb[r4 >>> 12];
-const t24 = t23 & 1 && !(r4 & 3) ? m32[(t23 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-r4 = r4 + 4 | 0;
+if (!(t23 & 1 && !(r4 & 3))) {
+const t24 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t24 !== 4125) {
 ic -= 4;
 cpu.exitSite = 6;
 xe = t24;
 break run;
 }
+}
+r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 4;
 xl = 3;
@@ -221,14 +227,16 @@ V.inlined[79] += 1;
 ip = 15;
 sp0 = r4;
 const t27 = tlb[r4 >>> 12];
-const t28 = t27 & 1 && !(r4 & 3) ? m32[(t27 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-r4 = r4 + 4 | 0;
+if (!(t27 & 1 && !(r4 & 3))) {
+const t28 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t28 !== 4130) {
 ic -= 1;
 cpu.exitSite = 8;
 xe = t28;
 break run;
 }
+}
+r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 1;
 xl = 4;

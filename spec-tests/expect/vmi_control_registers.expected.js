@@ -1,4 +1,4 @@
-// vmi_control_registers: 27 instructions, 1 blocks, 5634 bytes of source
+// vmi_control_registers: 27 instructions, 1 blocks, 5531 bytes of source
 // 1000 e8 fb 72 0c 00 call 0xc8300
 // 1005 e8 16 73 0c 00 call 0xc8320
 // 100a 89 c3 mov ebx, eax
@@ -76,14 +76,16 @@ V.inlined[20] += 1;
 ip = 2;
 sp0 = r4;
 const t3 = tlb[r4 >>> 12];
-const t4 = t3 & 1 && !(r4 & 3) ? m32[(t3 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-r4 = r4 + 4 | 0;
+if (!(t3 & 1 && !(r4 & 3))) {
+const t4 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t4 !== 4101) {
 ic -= 24;
 cpu.exitSite = 1;
 xe = t4;
 break run;
 }
+}
+r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 24;
 xl = 1;
@@ -115,14 +117,16 @@ V.inlined[21] += 1;
 ip = 5;
 sp0 = r4;
 const t8 = tlb[r4 >>> 12];
-const t9 = t8 & 1 && !(r4 & 3) ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-r4 = r4 + 4 | 0;
+if (!(t8 & 1 && !(r4 & 3))) {
+const t9 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t9 !== 4106) {
 ic -= 21;
 cpu.exitSite = 3;
 xe = t9;
 break run;
 }
+}
+r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 21;
 xl = 2;
@@ -156,14 +160,16 @@ V.inlined[22] += 1;
 ip = 9;
 sp0 = r4;
 const t14 = tlb[r4 >>> 12];
-const t15 = t14 & 1 && !(r4 & 3) ? m32[(t14 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-r4 = r4 + 4 | 0;
+if (!(t14 & 1 && !(r4 & 3))) {
+const t15 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t15 !== 4113) {
 ic -= 17;
 cpu.exitSite = 5;
 xe = t15;
 break run;
 }
+}
+r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 17;
 xl = 3;
@@ -195,14 +201,16 @@ V.inlined[23] += 1;
 ip = 12;
 sp0 = r4;
 const t19 = tlb[r4 >>> 12];
-const t20 = t19 & 1 && !(r4 & 3) ? m32[(t19 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-r4 = r4 + 4 | 0;
+if (!(t19 & 1 && !(r4 & 3))) {
+const t20 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t20 !== 4118) {
 ic -= 14;
 cpu.exitSite = 7;
 xe = t20;
 break run;
 }
+}
+r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 14;
 xl = 4;
@@ -237,14 +245,16 @@ V.inlined[17] += 1;
 ip = 16;
 sp0 = r4;
 const t25 = tlb[r4 >>> 12];
-const t26 = t25 & 1 && !(r4 & 3) ? m32[(t25 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-r4 = r4 + 4 | 0;
+if (!(t25 & 1 && !(r4 & 3))) {
+const t26 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t26 !== 4125) {
 ic -= 10;
 cpu.exitSite = 9;
 xe = t26;
 break run;
 }
+}
+r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 10;
 xl = 5;

@@ -1,4 +1,4 @@
-// vmi_indirect_tail: 7 instructions, 1 blocks, 1990 bytes of source
+// vmi_indirect_tail: 7 instructions, 1 blocks, 1970 bytes of source
 // 1000 ff 15 0e 10 00 00 call dword ptr [0x100e]
 // 1006 89 c3 mov ebx, eax
 // 1008 ff 25 12 10 00 00 jmp dword ptr [0x1012]
@@ -72,14 +72,16 @@ V.inlined[21] += 1;
 ip = 2;
 sp0 = r4;
 const t5 = tlb[r4 >>> 12];
-const t6 = t5 & 1 && !(r4 & 3) ? m32[(t5 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-r4 = r4 + 4 | 0;
+if (!(t5 & 1 && !(r4 & 3))) {
+const t6 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t6 !== 4102) {
 ic -= 4;
 cpu.exitSite = 1;
 xe = t6;
 break run;
 }
+}
+r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 4;
 xl = 1;

@@ -1,4 +1,4 @@
-// vmi_interrupts: 16 instructions, 1 blocks, 3394 bytes of source
+// vmi_interrupts: 16 instructions, 1 blocks, 3440 bytes of source
 // 1000 e8 7b 74 0c 00 call 0xc8480
 // 1005 e8 96 74 0c 00 call 0xc84a0
 // 100a 89 c3 mov ebx, eax
@@ -68,14 +68,16 @@ V.inlined[32] += 1;
 ip = 2;
 sp0 = r4;
 const t2 = tlb[r4 >>> 12];
-const t3 = t2 & 1 && !(r4 & 3) ? m32[(t2 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-r4 = r4 + 4 | 0;
+if (!(t2 & 1 && !(r4 & 3))) {
+const t3 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t3 !== 4101) {
 ic -= 13;
 cpu.exitSite = 1;
 xe = t3;
 break run;
 }
+}
+r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 13;
 xl = 1;
@@ -106,14 +108,16 @@ V.inlined[33] += 1;
 ip = 5;
 sp0 = r4;
 const t8 = tlb[r4 >>> 12];
-const t9 = t8 & 1 && !(r4 & 3) ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-r4 = r4 + 4 | 0;
+if (!(t8 & 1 && !(r4 & 3))) {
+const t9 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t9 !== 4106) {
 ic -= 10;
 cpu.exitSite = 3;
 xe = t9;
 break run;
 }
+}
+r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 10;
 xl = 2;
@@ -141,11 +145,15 @@ break run;
 ip = 9;
 sp0 = r4;
 const t13 = r0;
-const t14 = t13 & 512;
-const t15 = t14 !== 0 ? 1 : 0;
-V.vif = !!t15;
+const t14 = V.vif ? 1 : 0;
+const t15 = t13 & 512;
+const t16 = t15 !== 0 ? 1 : 0;
+V.vif = !!t16;
+const t17 = t14 ^ 1;
+const t18 = t16 & t17;
+const t19 = t18;
 V.inlined[34] += 1;
-if (h.irq(cpu)) {
+if (t19 && h.irq(cpu)) {
 ic -= 6;
 cpu.exitSite = 5;
 xe = 820419;
@@ -153,15 +161,17 @@ break run;
 }
 ip = 10;
 sp0 = r4;
-const t16 = tlb[r4 >>> 12];
-const t17 = t16 & 1 && !(r4 & 3) ? m32[(t16 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-r4 = r4 + 4 | 0;
-if (t17 !== 4118) {
+const t20 = tlb[r4 >>> 12];
+if (!(t20 & 1 && !(r4 & 3))) {
+const t21 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+if (t21 !== 4118) {
 ic -= 5;
 cpu.exitSite = 6;
-xe = t17;
+xe = t21;
 break run;
 }
+}
+r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 5;
 xl = 3;
@@ -169,14 +179,14 @@ break run;
 }
 ip = 11;
 sp0 = r4;
-const t18 = r4 - 4 | 0;
-const t19 = tlb[t18 >>> 12];
-if (t19 & 2 && !(t18 & 3)) {
-m32[(t19 & -4096 | t18 & 4095) >>> 2] = 4123;
+const t22 = r4 - 4 | 0;
+const t23 = tlb[t22 >>> 12];
+if (t23 & 2 && !(t22 & 3)) {
+m32[(t23 & -4096 | t22 & 4095) >>> 2] = 4123;
 } else {
-smc = h.wrf(cpu, 2, t18, 4, 4123, i0 + ic - (LEFT[ip] + 1)) !== ep;
+smc = h.wrf(cpu, 2, t22, 4, 4123, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
-r4 = t18;
+r4 = t22;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820320, 819200))) {
 ic -= 4;
 cpu.exitSite = 7;
@@ -185,9 +195,12 @@ break run;
 }
 ip = 12;
 sp0 = r4;
+const t24 = V.vif ? 1 : 0;
 V.vif = !!1;
+const t25 = t24 ^ 1;
+const t26 = t25;
 V.inlined[31] += 1;
-if (h.irq(cpu)) {
+if (t26 && h.irq(cpu)) {
 ic -= 3;
 cpu.exitSite = 8;
 xe = 820323;
@@ -195,28 +208,30 @@ break run;
 }
 ip = 13;
 sp0 = r4;
-const t20 = tlb[r4 >>> 12];
-const t21 = t20 & 1 && !(r4 & 3) ? m32[(t20 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-r4 = r4 + 4 | 0;
-if (t21 !== 4123) {
+const t27 = tlb[r4 >>> 12];
+if (!(t27 & 1 && !(r4 & 3))) {
+const t28 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+if (t28 !== 4123) {
 ic -= 2;
 cpu.exitSite = 9;
-xe = t21;
+xe = t28;
 break run;
 }
+}
+r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 2;
 xl = 4;
 break run;
 }
-const t22 = r3;
-r0 = t22;
+const t29 = r3;
+r0 = t29;
 ip = 15;
 sp0 = r4;
-const t23 = tlb[r4 >>> 12];
-const t24 = t23 & 1 && !(r4 & 3) ? m32[(t23 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+const t30 = tlb[r4 >>> 12];
+const t31 = t30 & 1 && !(r4 & 3) ? m32[(t30 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
-xt = t24;
+xt = t31;
 pc = -1;
 continue run;
 }

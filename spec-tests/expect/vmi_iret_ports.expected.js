@@ -1,4 +1,4 @@
-// vmi_iret_ports: 16 instructions, 1 blocks, 5909 bytes of source
+// vmi_iret_ports: 16 instructions, 1 blocks, 6133 bytes of source
 // 1000 ba fd 03 00 00 mov edx, 0x3fd
 // 1005 e8 76 77 0c 00 call 0xc8780
 // 100a 89 c3 mov ebx, eax
@@ -88,14 +88,16 @@ break run;
 ip = 3;
 sp0 = r4;
 const t4 = tlb[r4 >>> 12];
-const t5 = t4 & 1 && !(r4 & 3) ? m32[(t4 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-r4 = r4 + 4 | 0;
+if (!(t4 & 1 && !(r4 & 3))) {
+const t5 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t5 !== 4106) {
 ic -= 12;
 cpu.exitSite = 2;
 xe = t5;
 break run;
 }
+}
+r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 12;
 xl = 1;
@@ -201,14 +203,16 @@ V.inlined[1] += 1;
 ip = 13;
 sp0 = r4;
 const t27 = tlb[r4 >>> 12];
-const t28 = t27 & 1 && !(r4 & 3) ? m32[(t27 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-r4 = r4 + 4 | 0;
+if (!(t27 & 1 && !(r4 & 3))) {
+const t28 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t28 !== 4130) {
 ic -= 2;
 cpu.exitSite = 7;
 xe = t28;
 break run;
 }
+}
+r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 2;
 xl = 3;
@@ -247,27 +251,32 @@ fl = fl & -2444758 | t40 & 2444757;
 const t44 = t42 & 2;
 if (t44) fl = fl & -513 | t40 & 512;
 const t45 = cpu.pv ? 1 : 0;
-if (t45) {
 const t46 = t40 & 512;
 const t47 = t46 !== 0 ? 1 : 0;
+const t48 = V.vif ? 1 : 0;
+const t49 = t48 ^ 1;
+const t50 = t47 & t49;
+const t51 = t45 & t50;
+if (t45) {
 V.vif = !!t47;
 fl = fl & -513 | 1 << 9;
 }
-const t48 = t34 | 0;
+const t52 = t51;
+const t53 = t34 | 0;
 V.inlined[35] += 1;
-if (MEM.codeEpoch === ep && !h.irq(cpu)) {
-xt = t48;
+if (MEM.codeEpoch === ep && !(t52 && h.irq(cpu))) {
+xt = t53;
 pc = -1;
 continue run;
 }
 cpu.exitSite = 9;
-xe = t48;
+xe = t53;
 break run;
 } else {
-const t49 = r4;
-const t50 = t49 + 8 | 0;
-const t51 = tlb[t50 >>> 12];
-const t52 = t51 & 1 && !(t50 & 3) ? m32[(t51 & -4096 | t50 & 4095) >>> 2] : h.rdf(cpu, 2, t50, 4, i0 + ic - (LEFT[ip] + 1));
+const t54 = r4;
+const t55 = t54 + 8 | 0;
+const t56 = tlb[t55 >>> 12];
+const t57 = t56 & 1 && !(t55 & 3) ? m32[(t56 & -4096 | t55 & 4095) >>> 2] : h.rdf(cpu, 2, t55, 4, i0 + ic - (LEFT[ip] + 1));
 cpu.instructions = i0 + ic - 1;
 R[0] = r0;
 R[1] = r1;
@@ -284,8 +293,8 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 cpu.eip = 820451;
-const t53 = h.modeStamp(cpu);
-const t54 = VX.iretFrame(V);
+const t58 = h.modeStamp(cpu);
+const t59 = VX.iretFrame(V);
 r0 = R[0];
 r1 = R[1];
 r2 = R[2];
@@ -300,79 +309,89 @@ lop = cpu.lop;
 lres = cpu.lres;
 la = cpu.la;
 lb = cpu.lb;
-const t55 = cpu.pv ? 1 : 0;
-if (t55) {
-const t56 = t52 & 512;
-const t57 = t56 !== 0 ? 1 : 0;
-V.vif = !!t57;
+const t60 = cpu.pv ? 1 : 0;
+const t61 = t57 & 512;
+const t62 = t61 !== 0 ? 1 : 0;
+const t63 = V.vif ? 1 : 0;
+const t64 = t63 ^ 1;
+const t65 = t62 & t64;
+const t66 = t60 & t65;
+if (t60) {
+V.vif = !!t62;
 lz = lz & -513;
 fl = fl & -513 | 1 << 9;
 }
-const t58 = t54 | 0;
+const t67 = t66;
+const t68 = t59 | 0;
 V.inlined[35] += 1;
-if (MEM.codeEpoch === ep && h.goesOnAfterTransfer(cpu, t53)) {
-xt = t58;
-pc = -1;
-continue run;
-}
-cpu.exitSite = 10;
-xe = t58;
-break run;
-}
-} else {
-const t59 = r4;
-const t60 = t59 + 8 | 0;
-const t61 = tlb[t60 >>> 12];
-const t62 = t61 & 1 && !(t60 & 3) ? m32[(t61 & -4096 | t60 & 4095) >>> 2] : h.rdf(cpu, 2, t60, 4, i0 + ic - (LEFT[ip] + 1));
-cpu.instructions = i0 + ic - 1;
-R[0] = r0;
-R[1] = r1;
-R[2] = r2;
-R[3] = r3;
-R[4] = r4;
-R[5] = r5;
-R[6] = r6;
-R[7] = r7;
-cpu.eflags = fl;
-cpu.lazy = lz;
-cpu.lop = lop;
-cpu.lres = lres;
-cpu.la = la;
-cpu.lb = lb;
-cpu.eip = 820451;
-const t63 = h.modeStamp(cpu);
-const t64 = VX.iretFrame(V);
-r0 = R[0];
-r1 = R[1];
-r2 = R[2];
-r3 = R[3];
-r4 = R[4];
-r5 = R[5];
-r6 = R[6];
-r7 = R[7];
-fl = cpu.eflags;
-lz = cpu.lazy;
-lop = cpu.lop;
-lres = cpu.lres;
-la = cpu.la;
-lb = cpu.lb;
-const t65 = cpu.pv ? 1 : 0;
-if (t65) {
-const t66 = t62 & 512;
-const t67 = t66 !== 0 ? 1 : 0;
-V.vif = !!t67;
-lz = lz & -513;
-fl = fl & -513 | 1 << 9;
-}
-const t68 = t64 | 0;
-V.inlined[35] += 1;
-if (MEM.codeEpoch === ep && h.goesOnAfterTransfer(cpu, t63)) {
+if (MEM.codeEpoch === ep && h.goesOnAfterTransfer(cpu, t58)) {
 xt = t68;
 pc = -1;
 continue run;
 }
-cpu.exitSite = 11;
+cpu.exitSite = 10;
 xe = t68;
+break run;
+}
+} else {
+const t69 = r4;
+const t70 = t69 + 8 | 0;
+const t71 = tlb[t70 >>> 12];
+const t72 = t71 & 1 && !(t70 & 3) ? m32[(t71 & -4096 | t70 & 4095) >>> 2] : h.rdf(cpu, 2, t70, 4, i0 + ic - (LEFT[ip] + 1));
+cpu.instructions = i0 + ic - 1;
+R[0] = r0;
+R[1] = r1;
+R[2] = r2;
+R[3] = r3;
+R[4] = r4;
+R[5] = r5;
+R[6] = r6;
+R[7] = r7;
+cpu.eflags = fl;
+cpu.lazy = lz;
+cpu.lop = lop;
+cpu.lres = lres;
+cpu.la = la;
+cpu.lb = lb;
+cpu.eip = 820451;
+const t73 = h.modeStamp(cpu);
+const t74 = VX.iretFrame(V);
+r0 = R[0];
+r1 = R[1];
+r2 = R[2];
+r3 = R[3];
+r4 = R[4];
+r5 = R[5];
+r6 = R[6];
+r7 = R[7];
+fl = cpu.eflags;
+lz = cpu.lazy;
+lop = cpu.lop;
+lres = cpu.lres;
+la = cpu.la;
+lb = cpu.lb;
+const t75 = cpu.pv ? 1 : 0;
+const t76 = t72 & 512;
+const t77 = t76 !== 0 ? 1 : 0;
+const t78 = V.vif ? 1 : 0;
+const t79 = t78 ^ 1;
+const t80 = t77 & t79;
+const t81 = t75 & t80;
+if (t75) {
+V.vif = !!t77;
+lz = lz & -513;
+fl = fl & -513 | 1 << 9;
+}
+const t82 = t81;
+const t83 = t74 | 0;
+V.inlined[35] += 1;
+if (MEM.codeEpoch === ep && h.goesOnAfterTransfer(cpu, t73)) {
+xt = t83;
+pc = -1;
+continue run;
+}
+cpu.exitSite = 11;
+xe = t83;
 break run;
 }
 }

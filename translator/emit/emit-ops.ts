@@ -36,7 +36,7 @@ import { FlagKind, conditionOf, flagOf, makeLop, withCarryIn } from '../../cpu/f
 import { ARITH, CF, ZF, SF, OF, PF, CC_READS, combineFlags } from '../../isa/eflags.ts';
 import { aligned, tlbGrants, tlbPhysical, tlbRight, tlbSlot } from '../../cpu/tlb.ts';
 import {
-  id, num, litValue, bin, cond, call, member, index, assign, decl, ifStmt, newExpr, throwStmt,
+  id, num, litValue, bin, cond, call, member, index, assign, decl, ifStmt, newExpr, throwStmt, unary,
   type Expr, type Stmt,
 } from './ast.ts';
 import { FLAG_LOCALS, cpuField, hostFn, local, param, reg, retiredBefore, retiredBeforeKnown, tempName } from './abi.ts';
@@ -101,6 +101,8 @@ export class EmitOps implements Ops<Expr> {
   touchesEsp = false;
   /** the instruction stores to memory (a slow-path store may have hit translated code) */
   stored = false;
+  /** the instruction loads from memory (whose slow path may walk the page tables, setting accessed bits) */
+  loaded = false;
   /** flags written by the current instruction that something later reads */
   liveFlagsOut = ARITH;
   /** the current instruction's entry in the region's `left` table, when one instruction is emitted (undefined: read `LEFT[ip]`) */
@@ -119,7 +121,7 @@ export class EmitOps implements Ops<Expr> {
   /** the current instruction's effective address, and the statement list its temporary was bound in */
   private eaCache: { instr: Instr; scope: Stmt[]; value: Expr } | null = null;
   /** statement lists enclosing the current one inside `if_` branches (their temporaries are in scope) */
-  private readonly openScopes: Stmt[][] = [];
+  protected readonly openScopes: Stmt[][] = [];
 
   /**
    * A block of the region starts: nothing known about the flags, and
@@ -248,6 +250,7 @@ export class EmitOps implements Ops<Expr> {
 
   load(seg: number, off: Expr, size: Size): Expr {
     this.mayThrow = true;
+    this.loaded = true;
     if (!this.inlineSeg(seg)) {
       return this.fresh(call(hostFn('rds'), [local('cpu'), num(seg), off, num(size)]));
     }
@@ -289,6 +292,30 @@ export class EmitOps implements Ops<Expr> {
     const v = this.load(Seg.SS, sp, size);
     this.setReg(Reg.ESP, this.stackBytes, stackMove(X, sp, size, this.ctx.stack32));
     return v;
+  }
+
+  /**
+   * Pop what the region itself pushed, with nothing stored and no mapping
+   * changed since (an inlined call's return address): where the TLB still
+   * maps the slot as RAM it holds `pushed`, and nothing is read; elsewhere
+   * (a device) it is read as `pop` reads it, and `differs` runs with the
+   * value when that is not `pushed`.
+   */
+  popPushed(size: Size, pushed: Expr, differs: (v: Expr) => void): void {
+    if (!this.inlineSeg(Seg.SS)) {
+      const v = this.pop(size);
+      this.if_(bin('!==', v, pushed), () => differs(v));
+      return;
+    }
+    this.touchesEsp = true;
+    this.mayThrow = true;
+    const sp = this.fresh(stackPointer(X, this.regName(Reg.ESP), this.ctx.stack32));
+    const { test } = this.ramAccess(sp, size, false);
+    this.if_(unary('!', test), () => {
+      const v = this.fresh(call(hostFn('rdf'), [local('cpu'), num(Seg.SS), sp, num(size), this.retired()]));
+      this.if_(bin('!==', v, pushed), () => differs(v));
+    });
+    this.setReg(Reg.ESP, this.stackBytes, stackMove(X, sp, size, this.ctx.stack32));
   }
 
   // ---- flags -------------------------------------------------------------------

@@ -26,8 +26,9 @@
  * - `jump(target)`: where the inliner set `transfer` (IRET, which may
  *   return to another ring), the inliner's decision at the target; else a
  *   jump inside the region;
- * - `pollInterrupts()`: noted (`polled`); the inliner leaves the region
- *   at the slot's `ret` when an interrupt is deliverable; an effect that may
+ * - `pollInterrupts(when)`: noted (`polled`); the inliner leaves the
+ *   region at the slot's `ret` when an interrupt is deliverable (asking
+ *   only where `when`, if given, holds); an effect that may
  *   stop the machine is noted too (`yields`: the inliner then also leaves
  *   when the machine wants the vCPU back). An effect that may drop
  *   TLB entries is noted too (`refetches`): the inliner checks after the
@@ -69,12 +70,18 @@ export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
    * description has changed nothing the mode is made of.
    */
   modeBefore: Expr | undefined;
-  /** the description asked for pending interrupts to be taken */
-  polled = false;
+  /**
+   * the description asked for pending interrupts to be taken: `true`
+   * always, or where one of these conditions holds (`pollInterrupts(when)`),
+   * each with the statements it was made in
+   */
+  polled: boolean | { when: Expr; scope: Stmt[] }[] = false;
   /** an effect emitted may drop TLB entries or switch address spaces */
   refetches = false;
   /** an effect emitted may raise an interrupt or make the machine want the vCPU back (effects.ts `yields`) */
   yields = false;
+  /** something emitted may write guest RAM besides the description's stores (a page walk, an effect that `writes`, DMA) */
+  writesMemory = false;
 
   constructor(ctx: EmitContext, private readonly phys: PhysFacts) {
     super(ctx);
@@ -93,6 +100,7 @@ export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
     const a = this.fresh(lin);
     const e = this.fresh(index(local('tlb'), tlbSlot(X, a)));
     this.mayThrow = true;
+    this.writesMemory = true;
     return this.fresh(cond(testFor(tlbGrants(X, e, X.c(TLB_RS))), tlbPhysical(X, e, a), call(vmiEffect('walk'), [param('vmi'), a])));
   }
   setCr2(v: Expr): void { this.out.push(assign(cpuField('cr2'), v)); }
@@ -136,6 +144,7 @@ export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
     }
     this.mayThrow = true;
     if (traits.tlb) this.refetches = true;
+    if (traits.writes || traits.dma || traits.state) this.writesMemory = true;
     if (traits.yields) this.yields = true;
     const c = call(vmiEffect(name), [param('vmi'), ...args]);
     const v = traits.value ? this.fresh(c) : (this.out.push(exprStmt(c)), num(0));
@@ -156,8 +165,21 @@ export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
     return [lo, this.fresh(vmiField('high'))];
   }
 
-  pollInterrupts(): void {
-    this.polled = true;
+  pollInterrupts(when?: Expr): void {
+    if (when === undefined || this.polled === true) this.polled = true;
+    else this.polled = [...(this.polled || []), { when: this.snapshot(when), scope: this.out }];
+  }
+
+  /**
+   * Where the inliner asks the interrupt controllers (`ask`), given what
+   * the description polled: undefined if it never did; `ask` alone where it
+   * always did or a condition is out of scope here (made in a branch the
+   * code being emitted is not in).
+   */
+  pollCondition(ask: Expr): Expr | undefined {
+    if (this.polled === false) return undefined;
+    if (this.polled === true || !this.polled.every((p) => p.scope === this.out || this.openScopes.includes(p.scope))) return ask;
+    return logical('&&', this.polled.map((p) => p.when).reduce((a, b) => logical('||', a, b)), ask);
   }
 
   /**

@@ -254,12 +254,17 @@ class InlinedVmiCall implements ClaimedCall {
     o.modeBefore = undefined;
     o.transfer = transfers ? (target: Expr) => {
       counted();
+      const unchanged = bin('===', memoryField(CODE_EPOCH), local('epoch'));
+      const poll = o.pollCondition(call(hostFn('irq'), [local('cpu')]));
       const stays = o.modeBefore
         ? sameModeAfterTransfer(o.modeBefore)
-        : logical('&&', bin('===', memoryField(CODE_EPOCH), local('epoch')), unary('!', call(hostFn('irq'), [local('cpu')])));
+        : poll ? logical('&&', unchanged, unary('!', poll)) : unchanged;
       o.if_(stays, () => o.jumpInRegion(target, 4));
       o.out.push(...at.exitAfter(1, target, true));
     } : undefined;
+    // did the call touch memory (its return address aside)? If not, its `ret` pops what was pushed
+    const pushStored = o.stored;
+    o.stored = o.loaded = o.writesMemory = false;
     if (SHARED_CALLS[this.call.call].sem) {
       o.clockSync = at.syncInstructions(1);
       o.eipSync = assign(cpuField('eip'), num(ret));
@@ -272,6 +277,8 @@ class InlinedVmiCall implements ClaimedCall {
       if (transfers) o.jump(cpuField('eip'), 4);
     }
     o.transfer = o.modeBefore = undefined;
+    const touched = o.stored || o.loaded || o.writesMemory || !SHARED_CALLS[this.call.call].sem;
+    o.stored ||= pushStored;
     if (transfers) return;
     counted();
     // a function that wrote translated code (none does yet) leaves at the slot's ret
@@ -281,9 +288,14 @@ class InlinedVmiCall implements ClaimedCall {
     if (refetch) o.out.push(ifStmt(unary('!', this.fetchesRom(ret)), at.exitAfter(1, num(ret))));
     // an interrupt the call let through (or a stop a device asked for) is taken where the ROM path
     // takes it: at the slot's ret, before it runs
+    const poll = o.pollCondition(call(hostFn('irq'), [local('cpu')]));
     if (o.yields) o.out.push(ifStmt(call(hostFn('vmiLeave'), [param('vmi')]), at.exitAfter(1, num(ret))));
-    else if (o.polled) o.out.push(ifStmt(call(hostFn('irq'), [local('cpu')]), at.exitAfter(1, num(ret))));
+    else if (poll) o.out.push(ifStmt(poll, at.exitAfter(1, num(ret))));
     o.out.push(...at.faultPoint(2));
+    if (!this.transfers && !touched && !refetch) {
+      o.popPushed(4, next, (v) => o.out.push(...at.exitAfter(2, v, true)));
+      return;
+    }
     const popped = o.pop(4);
     // a call returns here unless its return address was changed; a tail call returns to its function's caller
     const back = this.transfers ? popped : next;
