@@ -67,6 +67,7 @@ export class InterpOps extends NumArith implements Ops<number> {
   }
   flag(f: number): number { return this.cpu.getFlag(f); }
   setFlag(f: number, v: number): void { this.cpu.setFlag(f, v); }
+  flagsRead(): boolean { return true; }
   flagBits(mask: number): number { return this.cpu.eflags & mask & ~ARITH; }
   setFlagBits(mask: number, v: number): void { this.cpu.setFlagBits(mask, v); }
   cond(cc: number): number { return this.cpu.cond(cc) ? 1 : 0; }

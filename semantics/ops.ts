@@ -75,6 +75,14 @@ export interface Ops<V> extends Arith<V> {
   flag(f: number): V;
   /** set one flag eagerly to a 0/1 value */
   setFlag(f: number, v: V): void;
+  /**
+   * May any flag in `mask` this instruction writes be read before it is
+   * written again (or seen at a fault)? The interpreter always says yes; the
+   * translator answers from its flag liveness, so a description can skip
+   * computing a flag value nobody reads where that costs a helper call the
+   * generated code could not drop (imul's overflow). Translation-time only.
+   */
+  flagsRead(mask: number): boolean;
   /** the system flags in `mask` (no arithmetic flag) as EFLAGS holds them, in place */
   flagBits(mask: number): V;
   /** the flags in `mask` set eagerly from the same bits of `v` (iret's copy of its image) */

@@ -56,7 +56,8 @@ const imulTrunc: Sem = (o, i) => {
   let overflow;
   if (size === 4) {
     lo = o.mul(a, b);
-    overflow = o.ne(o.helper('mulhs', a, b), o.sar(lo, o.c(31)));
+    // the high half is a helper call: only where CF or OF is read (a compiler's imul is for the low half)
+    overflow = o.flagsRead(CF | OF) ? o.ne(o.helper('mulhs', a, b), o.sar(lo, o.c(31))) : o.c(0);
   } else {
     const p = o.mul(o.sext(a, 2), o.sext(b, 2));
     lo = o.trunc(p, 2);

@@ -1,4 +1,4 @@
-// flag_liveness_mul: 7 instructions, 4 blocks, 1818 bytes of source
+// flag_liveness_mul: 7 instructions, 4 blocks, 1752 bytes of source
 // 1000 0f af c3 imul eax, ebx
 // 1003 01 c8 add eax, ecx
 // 1005 74 0a je 0x1011
@@ -56,21 +56,18 @@ ic += 3;
 const t0 = r0;
 const t1 = r3;
 const t2 = Math.imul(t0, t1);
-const t3 = hp.mulhs(cpu, t0, t1);
-const t4 = t2 >> 31;
-const t5 = t3 !== t4 ? 1 : 0;
 r0 = t2;
-const t6 = r0;
-const t7 = r1;
-const t8 = t6 + t7 | 0;
-r0 = t8;
+const t3 = r0;
+const t4 = r1;
+const t5 = t3 + t4 | 0;
+r0 = t5;
 lop = 2;
-lres = t8;
-la = t6;
-lb = t7;
+lres = t5;
+la = t3;
+lb = t4;
 lz = 2261;
-const t9 = t8 === 0 ? 1 : 0;
-if (t9) {
+const t6 = t5 === 0 ? 1 : 0;
+if (t6) {
 pc = 1;
 continue run;
 }

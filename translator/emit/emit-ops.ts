@@ -397,6 +397,11 @@ export class EmitOps implements Ops<Expr> {
     this.flags = { lz, last: lz === 0 ? null : this.flags.last };
   }
 
+  flagsRead(mask: number): boolean {
+    // the arithmetic flags by liveness; any other flag is read as EFLAGS (pushf, a fault's frame)
+    return (mask & ~ARITH) !== 0 || (this.liveFlagsOut & mask) !== 0;
+  }
+
   flagBits(mask: number): Expr {
     // the system flags are never lazy: the local holds them
     return this.fresh(bin('&', local('eflags'), num(mask & ~ARITH)));

@@ -59,6 +59,8 @@ export class ProbeOps implements Ops<number> {
   carryLop(): number { return 0; }
   flag(): number { return 0; }
   setFlag(f: number): void { this.effects.flagsWritten |= f; }
+  // a probe learns which flags are written: every value is computed and set
+  flagsRead(): boolean { return true; }
   flagBits(): number { return 0; }
   setFlagBits(mask: number): void { this.effects.flagsWritten |= mask; }
   cond(): number { return 0; }
