@@ -79,9 +79,15 @@ export interface MachineApi {
   /**
    * The running slice should end at the next instruction boundary (a stop,
    * a reset, a pause, another vCPU to start): engines check it between
-   * regions, and code inlined after a device access checks it too.
+   * regions, and code inlined after a device access checks it too. Set by
+   * `wantVcpuBack`, which also moves the code epoch
+   * (`memory.leaveTranslatedCode`), as an interrupt that becomes
+   * deliverable on the running vCPU does: inlined code asks only once the
+   * epoch has moved.
    */
   readonly yieldRequested: boolean;
+  /** end the running slice at the next instruction boundary: `yieldRequested`, and the code epoch moved */
+  wantVcpuBack(): void;
   /**
    * The platform's reset: 'hard' pulls the RESET line (memory and devices
    * back to their power-on state), 'soft' INITs every processor (memory

@@ -210,7 +210,7 @@ export class Vcpu implements VcpuApi {
       ackInterrupt: (_c, vector) => this.ackInterrupt(vector),
       onHalt: () => {},
       // an NMI that waited for the handler's iret is taken right after it: end the slice, whose successor delivers it
-      nmiUnblocked: () => { if (this.nmiPending && m.current === this) m.yieldRequested = true; },
+      nmiUnblocked: () => { if (this.nmiPending && m.current === this) m.wantVcpuBack(); },
     };
   }
 
@@ -338,8 +338,19 @@ export class Machine implements MachineApi {
   readonly hpet: Hpet | null = null;
   maxInstructions: number;
   engine: ExecutionEngine = new InterpreterEngine();
-  /** set to end the running slice early (stop, halt, start of another vCPU) */
+  /** set to end the running slice early (stop, halt, start of another vCPU): `wantVcpuBack` sets it */
   yieldRequested = false;
+
+  /**
+   * End the running slice after the current instruction: the request, and
+   * the code epoch moved so that translated code leaves too (inlined VMI
+   * calls ask whether the machine wants the vCPU back only once the epoch
+   * has moved, translator/inline/vmi.ts).
+   */
+  wantVcpuBack(): void {
+    this.yieldRequested = true;
+    this.memory.leaveTranslatedCode();
+  }
   stopInfo: StopInfo | null = null;
   /** the vCPU whose slice is running (the APIC MMIO page is its APIC) */
   current: Vcpu;
@@ -387,8 +398,7 @@ export class Machine implements MachineApi {
     // a timer the running vCPU programs to fire before its slice ends ends the slice after this instruction
     // (a translated region notices the moved code epoch as it notices a write to its code)
     this.time.onSliceCut = () => {
-      this.yieldRequested = true;
-      this.memory.leaveTranslatedCode();
+      this.wantVcpuBack();
     };
     this.maxInstructions = opts.maxInstructions ?? Infinity;
     this.consoleSink = opts.console;
@@ -560,14 +570,14 @@ export class Machine implements MachineApi {
     if (!v) return;
     v.started = false;
     v.cpu.halted = true;
-    if (v === this.current) this.yieldRequested = true;
+    if (v === this.current) this.wantVcpuBack();
     if (this.vcpus.every((u) => !u.started)) this.stop('every vCPU powered off (VMI Shutdown)', 0);
   }
 
   stop(reason: string, exitCode: number, guestValue?: number): void {
     if (this.stopInfo) return;
     this.stopInfo = { kind: 'exit', reason, exitCode, guestValue };
-    this.yieldRequested = true;
+    this.wantVcpuBack();
     this.wakeFromPause();
   }
 
@@ -584,7 +594,7 @@ export class Machine implements MachineApi {
   /** Stop every vCPU at the end of the running instruction or region (the slice ends early). */
   pause(): void {
     this.held = true;
-    this.yieldRequested = true;
+    this.wantVcpuBack();
   }
 
   resume(): void {
@@ -607,14 +617,14 @@ export class Machine implements MachineApi {
   reset(kind: 'soft' | 'hard', how?: string): void {
     if (this.stopInfo) return;
     this.stopInfo = { kind: 'reset', reset: kind, reason: `guest reboot (${kind}${how ? `, ${how}` : ''})`, exitCode: 0 };
-    this.yieldRequested = true;
+    this.wantVcpuBack();
     this.wakeFromPause();
   }
 
   private fail(reason: string, message: string, exitCode: number, detail?: string): void {
     if (this.stopInfo) return;
     this.stopInfo = { kind: 'error', reason, message, exitCode, detail };
-    this.yieldRequested = true;
+    this.wantVcpuBack();
   }
 
   // ---- interprocessor messages ----------------------------------------------------------
@@ -657,7 +667,7 @@ export class Machine implements MachineApi {
           t.nmiPending = true;
           this.stats.nmis++;
           // taken at the start of the target's next slice: end the running one if it is the target's
-          if (t === this.current) this.yieldRequested = true;
+          if (t === this.current) this.wantVcpuBack();
           else if (t.started) this.otherMayRun(t);
         }
         break;
@@ -682,7 +692,7 @@ export class Machine implements MachineApi {
     v.cpu.halted = true;
     v.started = false;
     v.waitingSipi = true;
-    if (v === this.current) this.yieldRequested = true;
+    if (v === this.current) this.wantVcpuBack();
   }
 
   private sipi(v: Vcpu, vector: number): void {
@@ -723,8 +733,7 @@ export class Machine implements MachineApi {
    */
   otherMayRun(v: Vcpu): void {
     if (!this.runningAlone || v === this.current) return;
-    this.yieldRequested = true;
-    this.memory.leaveTranslatedCode();
+    this.wantVcpuBack();
   }
 
   /** Is `v` the only vCPU that could run now (the others not started, or halted with nothing to wake them)? */

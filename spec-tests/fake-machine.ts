@@ -54,7 +54,7 @@ export class FakeMachine implements MachineApi {
   readonly pci: PciDeviceInfo[] = [];
   readonly poweredOff: number[] = [];
   readonly resets: ('soft' | 'hard')[] = [];
-  /** set by a stop or a reset, as the machine's is */
+  /** set by a stop or a reset (`wantVcpuBack`), as the machine's is */
   yieldRequested = false;
 
   constructor(readonly memory: PhysicalMemory, cpus: Cpu[]) {
@@ -80,8 +80,12 @@ export class FakeMachine implements MachineApi {
     this.apStarts.push({ id, kind: how.kind });
     if (how.kind === 'state') how.apply(this.vcpus[id].cpu);
   }
-  stop(reason: string, exitCode: number): void { this.stopped = { reason, code: exitCode }; this.yieldRequested = true; }
-  reset(kind: 'soft' | 'hard'): void { this.resets.push(kind); this.yieldRequested = true; }
+  stop(reason: string, exitCode: number): void { this.stopped = { reason, code: exitCode }; this.wantVcpuBack(); }
+  reset(kind: 'soft' | 'hard'): void { this.resets.push(kind); this.wantVcpuBack(); }
+  wantVcpuBack(): void {
+    this.yieldRequested = true;
+    this.memory.leaveTranslatedCode();
+  }
   registerPciDevice(dev: PciDeviceInfo): void { this.pci.push(dev); }
   powerOffVcpu(id: number): void { this.poweredOff.push(id); }
 
@@ -127,4 +131,9 @@ export class FakeBus implements CpuBus {
   portWrite(port: number, size: number, value: number): void { this.machine.portWrite(port, size, value); }
   pendingInterrupt(): number { return this.pending.length ? this.pending[0] : -1; }
   ackInterrupt(_cpu: Cpu, v: number): void { this.acked.push(v); this.pending.shift(); }
+  /** a device raises `v` while code runs: pending, and the code epoch moved, as the machine's vCPU kick does */
+  raise(v: number): void {
+    this.pending.push(v);
+    this.machine.memory.leaveTranslatedCode();
+  }
 }

@@ -203,7 +203,8 @@ const getCr = (n: 0 | 2 | 3 | 4) => ops([], (o) => o.cr(n));
 // a device may raise an interrupt when read or written (and, written, stop the machine or write memory: effects.ts)
 const portIn = (size: 1 | 2 | 4) => ops(['port'], (o, [port]) => {
   const v = o.effect('portRead', port, o.c(size));
-  o.pollInterrupts();
+  // an interrupt the device raised is announced by the machine (runtime/machine.ts interruptMayBeDue)
+  o.pollInterrupts(o.signalled());
   return v;
 });
 const portOut = (size: 1 | 2 | 4) => ops(['value', 'port'], (o, [v, port]) => { o.effect('portWrite', port, o.c(size), v); });
@@ -410,7 +411,7 @@ const defs: Record<CallName, Def> = {
   }),
   // the register's offset inside the APIC page: an absolute address or the offset alone both work;
   // an EOI, a lower TPR or a self-IPI may let a pending interrupt through
-  APICWrite: ops(['register', 'value'], (o, [reg, v]) => { o.effect('apicWrite', reg, v); o.pollInterrupts(); }),
+  APICWrite: ops(['register', 'value'], (o, [reg, v]) => { o.effect('apicWrite', reg, v); o.pollInterrupts(o.signalled()); }),
   APICRead: ops(['register'], (o, [reg]) => o.effect('apicRead', reg)),
   IODelay: nothing,
 

@@ -51,6 +51,13 @@ export interface VmiOps<V> extends Ops<V> {
    * so that inlined code asks the interrupt controllers only then
    */
   pollInterrupts(when?: V): void;
+  /**
+   * Nonzero where the machine may have signalled this vCPU since its code
+   * began running: an interrupt a device made deliverable, a request for
+   * the vCPU back (both move the code epoch, runtime/machine-api.ts
+   * `wantVcpuBack`). The ROM path runs one instruction at a time: 1.
+   */
+  signalled(): V;
 }
 
 /** The interpreter's backend: everything happens now, on the vCPU the call runs on. */
@@ -90,4 +97,5 @@ export class RomOps extends InterpOps implements VmiOps<number> {
 
   // `vmicall` ends the block: the engine checks for interrupts before the slot's `ret`
   pollInterrupts(): void {}
+  signalled(): number { return 1; }
 }

@@ -157,6 +157,9 @@ export class FwCfg implements PortDevice {
       }
     }
     dv.setUint32(addr, status);
+    // memory changed under running code: translated code looks again (an inlined VMI call's return
+    // address, say, may be among the bytes written)
+    mem.leaveTranslatedCode();
   }
 }
 

@@ -1,4 +1,4 @@
-// vmi_apic_clock: 17 instructions, 1 blocks, 3677 bytes of source
+// vmi_apic_clock: 17 instructions, 1 blocks, 3740 bytes of source
 // 1000 b8 20 00 e0 fe mov eax, 0xfee00020
 // 1005 e8 96 79 0c 00 call 0xc89a0
 // 100a b8 b0 00 e0 fe mov eax, 0xfee000b0
@@ -121,11 +121,13 @@ const t11 = r0;
 const t12 = r2;
 cpu.instructions = i0 + ic - 10;
 VX.apicWrite(V, t11, t12);
+const t13 = MEM.codeEpoch !== ep;
+const t14 = t13;
 r1 = -559087540;
 r2 = -559087540;
 r0 = -559087540;
 V.inlined[77] += 1;
-if (h.vmiLeave(V)) {
+if (MEM.codeEpoch !== ep && h.vmiLeave(V)) {
 ic -= 9;
 cpu.exitSite = 3;
 xe = 821635;
@@ -133,13 +135,13 @@ break run;
 }
 ip = 8;
 sp0 = r4;
-const t13 = tlb[r4 >>> 12];
-if (!(t13 & 1 && !(r4 & 3))) {
-const t14 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-if (t14 !== 4118) {
+const t15 = tlb[r4 >>> 12];
+if (!(t15 & 1 && !(r4 & 3))) {
+const t16 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+if (t16 !== 4118) {
 ic -= 8;
 cpu.exitSite = 4;
-xe = t14;
+xe = t16;
 break run;
 }
 }
@@ -149,25 +151,25 @@ ic -= 8;
 xl = 2;
 break run;
 }
-const t15 = r0;
-const t16 = r0;
-const t17 = t15 ^ t16;
-r0 = t17;
+const t17 = r0;
+const t18 = r0;
+const t19 = t17 ^ t18;
+r0 = t19;
 lop = 18;
-lres = t17;
-la = t15;
+lres = t19;
+la = t17;
 lb = 0;
 lz = 2261;
 ip = 10;
 sp0 = r4;
-const t18 = r4 - 4 | 0;
-const t19 = tlb[t18 >>> 12];
-if (t19 & 2 && !(t18 & 3)) {
-m32[(t19 & -4096 | t18 & 4095) >>> 2] = 4125;
+const t20 = r4 - 4 | 0;
+const t21 = tlb[t20 >>> 12];
+if (t21 & 2 && !(t20 & 3)) {
+m32[(t21 & -4096 | t20 & 4095) >>> 2] = 4125;
 } else {
-smc = h.wrf(cpu, 2, t18, 4, 4125, i0 + ic - (LEFT[ip] + 1)) !== ep;
+smc = h.wrf(cpu, 2, t20, 4, 4125, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
-r4 = t18;
+r4 = t20;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821760, 819200))) {
 ic -= 6;
 cpu.exitSite = 5;
@@ -176,23 +178,23 @@ break run;
 }
 ip = 11;
 sp0 = r4;
-const t20 = r0;
+const t22 = r0;
 cpu.instructions = i0 + ic - 6;
-const t21 = VX.cycleCounter(V, t20);
-const t22 = V.high;
+const t23 = VX.cycleCounter(V, t22);
+const t24 = V.high;
 r1 = -559087536;
-r0 = t21;
-r2 = t22;
+r0 = t23;
+r2 = t24;
 V.inlined[81] += 1;
 ip = 12;
 sp0 = r4;
-const t23 = tlb[r4 >>> 12];
-if (!(t23 & 1 && !(r4 & 3))) {
-const t24 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-if (t24 !== 4125) {
+const t25 = tlb[r4 >>> 12];
+if (!(t25 & 1 && !(r4 & 3))) {
+const t26 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+if (t26 !== 4125) {
 ic -= 4;
 cpu.exitSite = 6;
-xe = t24;
+xe = t26;
 break run;
 }
 }
@@ -204,14 +206,14 @@ break run;
 }
 ip = 13;
 sp0 = r4;
-const t25 = r4 - 4 | 0;
-const t26 = tlb[t25 >>> 12];
-if (t26 & 2 && !(t25 & 3)) {
-m32[(t26 & -4096 | t25 & 4095) >>> 2] = 4130;
+const t27 = r4 - 4 | 0;
+const t28 = tlb[t27 >>> 12];
+if (t28 & 2 && !(t27 & 3)) {
+m32[(t28 & -4096 | t27 & 4095) >>> 2] = 4130;
 } else {
-smc = h.wrf(cpu, 2, t25, 4, 4130, i0 + ic - (LEFT[ip] + 1)) !== ep;
+smc = h.wrf(cpu, 2, t27, 4, 4130, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
-r4 = t25;
+r4 = t27;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821696, 819200))) {
 ic -= 3;
 cpu.exitSite = 7;
@@ -226,13 +228,13 @@ r0 = -559087538;
 V.inlined[79] += 1;
 ip = 15;
 sp0 = r4;
-const t27 = tlb[r4 >>> 12];
-if (!(t27 & 1 && !(r4 & 3))) {
-const t28 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-if (t28 !== 4130) {
+const t29 = tlb[r4 >>> 12];
+if (!(t29 & 1 && !(r4 & 3))) {
+const t30 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+if (t30 !== 4130) {
 ic -= 1;
 cpu.exitSite = 8;
-xe = t28;
+xe = t30;
 break run;
 }
 }
@@ -244,10 +246,10 @@ break run;
 }
 ip = 16;
 sp0 = r4;
-const t29 = tlb[r4 >>> 12];
-const t30 = t29 & 1 && !(r4 & 3) ? m32[(t29 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+const t31 = tlb[r4 >>> 12];
+const t32 = t31 & 1 && !(r4 & 3) ? m32[(t31 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
-xt = t30;
+xt = t32;
 pc = -1;
 continue run;
 }

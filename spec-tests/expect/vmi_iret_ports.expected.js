@@ -1,4 +1,4 @@
-// vmi_iret_ports: 16 instructions, 1 blocks, 6133 bytes of source
+// vmi_iret_ports: 16 instructions, 1 blocks, 6201 bytes of source
 // 1000 ba fd 03 00 00 mov edx, 0x3fd
 // 1005 e8 76 77 0c 00 call 0xc8780
 // 100a 89 c3 mov ebx, eax
@@ -75,11 +75,13 @@ sp0 = r4;
 const t2 = r2;
 cpu.instructions = i0 + ic - 14;
 const t3 = VX.portRead(V, t2, 1);
+const t4 = MEM.codeEpoch !== ep;
+const t5 = t4;
 r1 = -559087556;
 r2 = -559087556;
 r0 = t3;
 V.inlined[64] += 1;
-if (h.irq(cpu)) {
+if (t5 && h.irq(cpu)) {
 ic -= 13;
 cpu.exitSite = 1;
 xe = 821123;
@@ -87,13 +89,13 @@ break run;
 }
 ip = 3;
 sp0 = r4;
-const t4 = tlb[r4 >>> 12];
-if (!(t4 & 1 && !(r4 & 3))) {
-const t5 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-if (t5 !== 4106) {
+const t6 = tlb[r4 >>> 12];
+if (!(t6 & 1 && !(r4 & 3))) {
+const t7 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+if (t7 !== 4106) {
 ic -= 12;
 cpu.exitSite = 2;
-xe = t5;
+xe = t7;
 break run;
 }
 }
@@ -103,20 +105,20 @@ ic -= 12;
 xl = 1;
 break run;
 }
-const t6 = r0;
-r3 = t6;
+const t8 = r0;
+r3 = t8;
 r0 = 65;
 r2 = 1016;
 ip = 7;
 sp0 = r4;
-const t7 = r4 - 4 | 0;
-const t8 = tlb[t7 >>> 12];
-if (t8 & 2 && !(t7 & 3)) {
-m32[(t8 & -4096 | t7 & 4095) >>> 2] = 4123;
+const t9 = r4 - 4 | 0;
+const t10 = tlb[t9 >>> 12];
+if (t10 & 2 && !(t9 & 3)) {
+m32[(t10 & -4096 | t9 & 4095) >>> 2] = 4123;
 } else {
-smc = h.wrf(cpu, 2, t7, 4, 4123, i0 + ic - (LEFT[ip] + 1)) !== ep;
+smc = h.wrf(cpu, 2, t9, 4, 4123, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
-r4 = t7;
+r4 = t9;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821312, 819200))) {
 ic -= 8;
 cpu.exitSite = 3;
@@ -125,16 +127,16 @@ break run;
 }
 ip = 8;
 sp0 = r4;
-const t9 = r0;
-const t10 = r2;
+const t11 = r0;
+const t12 = r2;
 cpu.instructions = i0 + ic - 8;
-VX.portWrite(V, t10, 1, t9);
+VX.portWrite(V, t12, 1, t11);
 smc = MEM.codeEpoch !== ep;
 r1 = -559087550;
 r2 = -559087550;
 r0 = -559087550;
 V.inlined[70] += 1;
-if (h.vmiLeave(V)) {
+if (MEM.codeEpoch !== ep && h.vmiLeave(V)) {
 ic -= 7;
 cpu.exitSite = 4;
 xe = 821315;
@@ -142,39 +144,41 @@ break run;
 }
 ip = 9;
 sp0 = r4;
-const t11 = tlb[r4 >>> 12];
-const t12 = t11 & 1 && !(r4 & 3) ? m32[(t11 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-r4 = r4 + 4 | 0;
-if (t12 !== 4123) {
+const t13 = tlb[r4 >>> 12];
+if (MEM.codeEpoch !== ep || !(t13 & 1 && !(r4 & 3))) {
+const t14 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+if (t14 !== 4123) {
 ic -= 6;
 cpu.exitSite = 5;
-xe = t12;
+xe = t14;
 break run;
 }
+}
+r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 6;
 xl = 2;
 break run;
 }
-const t13 = r0;
-const t14 = r0;
-const t15 = t13 ^ t14;
-r0 = t15;
+const t15 = r0;
+const t16 = r0;
+const t17 = t15 ^ t16;
+r0 = t17;
 lop = 18;
-lres = t15;
-la = t13;
+lres = t17;
+la = t15;
 lb = 0;
 lz = 2261;
 ip = 11;
 sp0 = r4;
-const t16 = r4 - 4 | 0;
-const t17 = tlb[t16 >>> 12];
-if (t17 & 2 && !(t16 & 3)) {
-m32[(t17 & -4096 | t16 & 4095) >>> 2] = 4130;
+const t18 = r4 - 4 | 0;
+const t19 = tlb[t18 >>> 12];
+if (t19 & 2 && !(t18 & 3)) {
+m32[(t19 & -4096 | t18 & 4095) >>> 2] = 4130;
 } else {
-smc = h.wrf(cpu, 2, t16, 4, 4130, i0 + ic - (LEFT[ip] + 1)) !== ep;
+smc = h.wrf(cpu, 2, t18, 4, 4130, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
-r4 = t16;
+r4 = t18;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 819360, 819200))) {
 ic -= 4;
 cpu.exitSite = 6;
@@ -183,32 +187,32 @@ break run;
 }
 ip = 12;
 sp0 = r4;
-const t18 = r0;
-const t19 = r0;
-const t20 = hp.cpuid(cpu, t19, 0);
-const t21 = hp.cpuid(cpu, t19, 1);
-const t22 = hp.cpuid(cpu, t19, 2);
-const t23 = hp.cpuid(cpu, t19, 3);
-r0 = t20;
-r3 = t21;
-r1 = t22;
-r2 = t23;
-const t24 = t18 === 1 ? 1 : 0;
-if (t24) {
-const t25 = r2;
-const t26 = t25 & -217219;
-r2 = t26;
+const t20 = r0;
+const t21 = r0;
+const t22 = hp.cpuid(cpu, t21, 0);
+const t23 = hp.cpuid(cpu, t21, 1);
+const t24 = hp.cpuid(cpu, t21, 2);
+const t25 = hp.cpuid(cpu, t21, 3);
+r0 = t22;
+r3 = t23;
+r1 = t24;
+r2 = t25;
+const t26 = t20 === 1 ? 1 : 0;
+if (t26) {
+const t27 = r2;
+const t28 = t27 & -217219;
+r2 = t28;
 }
 V.inlined[1] += 1;
 ip = 13;
 sp0 = r4;
-const t27 = tlb[r4 >>> 12];
-if (!(t27 & 1 && !(r4 & 3))) {
-const t28 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-if (t28 !== 4130) {
+const t29 = tlb[r4 >>> 12];
+if (!(t29 & 1 && !(r4 & 3))) {
+const t30 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+if (t30 !== 4130) {
 ic -= 2;
 cpu.exitSite = 7;
-xe = t28;
+xe = t30;
 break run;
 }
 }
@@ -220,63 +224,63 @@ break run;
 }
 ip = 14;
 sp0 = r4;
-const t29 = tlb[1];
-const t30 = t29 & 1 ? m32[(t29 & -4096 | 40) >>> 2] : h.rdf(cpu, 3, 4136, 4, i0 + ic - (LEFT[ip] + 1));
-if (!(t30 === 820448 && ((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820448, 819200)))) {
+const t31 = tlb[1];
+const t32 = t31 & 1 ? m32[(t31 & -4096 | 40) >>> 2] : h.rdf(cpu, 3, 4136, 4, i0 + ic - (LEFT[ip] + 1));
+if (!(t32 === 820448 && ((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820448, 819200)))) {
 ic -= 1;
 cpu.exitSite = 8;
-xe = t30;
+xe = t32;
 break run;
 }
 ip = 15;
 sp0 = r4;
-const t31 = hp.iretFrameFirst(cpu);
-if (t31) {
-const t32 = r4;
-const t33 = tlb[t32 >>> 12];
-const t34 = t33 & 1 && !(t32 & 3) ? m32[(t33 & -4096 | t32 & 4095) >>> 2] : h.rdf(cpu, 2, t32, 4, i0 + ic - (LEFT[ip] + 1));
-const t35 = t32 + 4 | 0;
-const t36 = tlb[t35 >>> 12];
-const t37 = t36 & 1 && !(t35 & 1) ? m16[(t36 & -4096 | t35 & 4095) >>> 1] : h.rdf(cpu, 2, t35, 2, i0 + ic - (LEFT[ip] + 1));
-const t38 = t32 + 8 | 0;
-const t39 = tlb[t38 >>> 12];
-const t40 = t39 & 1 && !(t38 & 3) ? m32[(t39 & -4096 | t38 & 4095) >>> 2] : h.rdf(cpu, 2, t38, 4, i0 + ic - (LEFT[ip] + 1));
-const t41 = fl & 1602048;
-const t42 = hp.iretInRing(cpu, t34, t37, t40, t41);
-if (t42) {
-const t43 = t32 + 12 | 0;
-r4 = t43;
+const t33 = hp.iretFrameFirst(cpu);
+if (t33) {
+const t34 = r4;
+const t35 = tlb[t34 >>> 12];
+const t36 = t35 & 1 && !(t34 & 3) ? m32[(t35 & -4096 | t34 & 4095) >>> 2] : h.rdf(cpu, 2, t34, 4, i0 + ic - (LEFT[ip] + 1));
+const t37 = t34 + 4 | 0;
+const t38 = tlb[t37 >>> 12];
+const t39 = t38 & 1 && !(t37 & 1) ? m16[(t38 & -4096 | t37 & 4095) >>> 1] : h.rdf(cpu, 2, t37, 2, i0 + ic - (LEFT[ip] + 1));
+const t40 = t34 + 8 | 0;
+const t41 = tlb[t40 >>> 12];
+const t42 = t41 & 1 && !(t40 & 3) ? m32[(t41 & -4096 | t40 & 4095) >>> 2] : h.rdf(cpu, 2, t40, 4, i0 + ic - (LEFT[ip] + 1));
+const t43 = fl & 1602048;
+const t44 = hp.iretInRing(cpu, t36, t39, t42, t43);
+if (t44) {
+const t45 = t34 + 12 | 0;
+r4 = t45;
 lz = lz & -2444758;
-fl = fl & -2444758 | t40 & 2444757;
-const t44 = t42 & 2;
-if (t44) fl = fl & -513 | t40 & 512;
-const t45 = cpu.pv ? 1 : 0;
-const t46 = t40 & 512;
-const t47 = t46 !== 0 ? 1 : 0;
-const t48 = V.vif ? 1 : 0;
-const t49 = t48 ^ 1;
-const t50 = t47 & t49;
-const t51 = t45 & t50;
-if (t45) {
-V.vif = !!t47;
+fl = fl & -2444758 | t42 & 2444757;
+const t46 = t44 & 2;
+if (t46) fl = fl & -513 | t42 & 512;
+const t47 = cpu.pv ? 1 : 0;
+const t48 = t42 & 512;
+const t49 = t48 !== 0 ? 1 : 0;
+const t50 = V.vif ? 1 : 0;
+const t51 = t50 ^ 1;
+const t52 = t49 & t51;
+const t53 = t47 & t52;
+if (t47) {
+V.vif = !!t49;
 fl = fl & -513 | 1 << 9;
 }
-const t52 = t51;
-const t53 = t34 | 0;
+const t54 = t53;
+const t55 = t36 | 0;
 V.inlined[35] += 1;
-if (MEM.codeEpoch === ep && !(t52 && h.irq(cpu))) {
-xt = t53;
+if (MEM.codeEpoch === ep && !(t54 && h.irq(cpu))) {
+xt = t55;
 pc = -1;
 continue run;
 }
 cpu.exitSite = 9;
-xe = t53;
+xe = t55;
 break run;
 } else {
-const t54 = r4;
-const t55 = t54 + 8 | 0;
-const t56 = tlb[t55 >>> 12];
-const t57 = t56 & 1 && !(t55 & 3) ? m32[(t56 & -4096 | t55 & 4095) >>> 2] : h.rdf(cpu, 2, t55, 4, i0 + ic - (LEFT[ip] + 1));
+const t56 = r4;
+const t57 = t56 + 8 | 0;
+const t58 = tlb[t57 >>> 12];
+const t59 = t58 & 1 && !(t57 & 3) ? m32[(t58 & -4096 | t57 & 4095) >>> 2] : h.rdf(cpu, 2, t57, 4, i0 + ic - (LEFT[ip] + 1));
 cpu.instructions = i0 + ic - 1;
 R[0] = r0;
 R[1] = r1;
@@ -293,8 +297,8 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 cpu.eip = 820451;
-const t58 = h.modeStamp(cpu);
-const t59 = VX.iretFrame(V);
+const t60 = h.modeStamp(cpu);
+const t61 = VX.iretFrame(V);
 r0 = R[0];
 r1 = R[1];
 r2 = R[2];
@@ -309,35 +313,35 @@ lop = cpu.lop;
 lres = cpu.lres;
 la = cpu.la;
 lb = cpu.lb;
-const t60 = cpu.pv ? 1 : 0;
-const t61 = t57 & 512;
-const t62 = t61 !== 0 ? 1 : 0;
-const t63 = V.vif ? 1 : 0;
-const t64 = t63 ^ 1;
-const t65 = t62 & t64;
-const t66 = t60 & t65;
-if (t60) {
-V.vif = !!t62;
+const t62 = cpu.pv ? 1 : 0;
+const t63 = t59 & 512;
+const t64 = t63 !== 0 ? 1 : 0;
+const t65 = V.vif ? 1 : 0;
+const t66 = t65 ^ 1;
+const t67 = t64 & t66;
+const t68 = t62 & t67;
+if (t62) {
+V.vif = !!t64;
 lz = lz & -513;
 fl = fl & -513 | 1 << 9;
 }
-const t67 = t66;
-const t68 = t59 | 0;
+const t69 = t68;
+const t70 = t61 | 0;
 V.inlined[35] += 1;
-if (MEM.codeEpoch === ep && h.goesOnAfterTransfer(cpu, t58)) {
-xt = t68;
+if (MEM.codeEpoch === ep && h.goesOnAfterTransfer(cpu, t60)) {
+xt = t70;
 pc = -1;
 continue run;
 }
 cpu.exitSite = 10;
-xe = t68;
+xe = t70;
 break run;
 }
 } else {
-const t69 = r4;
-const t70 = t69 + 8 | 0;
-const t71 = tlb[t70 >>> 12];
-const t72 = t71 & 1 && !(t70 & 3) ? m32[(t71 & -4096 | t70 & 4095) >>> 2] : h.rdf(cpu, 2, t70, 4, i0 + ic - (LEFT[ip] + 1));
+const t71 = r4;
+const t72 = t71 + 8 | 0;
+const t73 = tlb[t72 >>> 12];
+const t74 = t73 & 1 && !(t72 & 3) ? m32[(t73 & -4096 | t72 & 4095) >>> 2] : h.rdf(cpu, 2, t72, 4, i0 + ic - (LEFT[ip] + 1));
 cpu.instructions = i0 + ic - 1;
 R[0] = r0;
 R[1] = r1;
@@ -354,8 +358,8 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 cpu.eip = 820451;
-const t73 = h.modeStamp(cpu);
-const t74 = VX.iretFrame(V);
+const t75 = h.modeStamp(cpu);
+const t76 = VX.iretFrame(V);
 r0 = R[0];
 r1 = R[1];
 r2 = R[2];
@@ -370,28 +374,28 @@ lop = cpu.lop;
 lres = cpu.lres;
 la = cpu.la;
 lb = cpu.lb;
-const t75 = cpu.pv ? 1 : 0;
-const t76 = t72 & 512;
-const t77 = t76 !== 0 ? 1 : 0;
-const t78 = V.vif ? 1 : 0;
-const t79 = t78 ^ 1;
-const t80 = t77 & t79;
-const t81 = t75 & t80;
-if (t75) {
-V.vif = !!t77;
+const t77 = cpu.pv ? 1 : 0;
+const t78 = t74 & 512;
+const t79 = t78 !== 0 ? 1 : 0;
+const t80 = V.vif ? 1 : 0;
+const t81 = t80 ^ 1;
+const t82 = t79 & t81;
+const t83 = t77 & t82;
+if (t77) {
+V.vif = !!t79;
 lz = lz & -513;
 fl = fl & -513 | 1 << 9;
 }
-const t82 = t81;
-const t83 = t74 | 0;
+const t84 = t83;
+const t85 = t76 | 0;
 V.inlined[35] += 1;
-if (MEM.codeEpoch === ep && h.goesOnAfterTransfer(cpu, t73)) {
-xt = t83;
+if (MEM.codeEpoch === ep && h.goesOnAfterTransfer(cpu, t75)) {
+xt = t85;
 pc = -1;
 continue run;
 }
 cpu.exitSite = 11;
-xe = t83;
+xe = t85;
 break run;
 }
 }

@@ -36,7 +36,7 @@ import { FlagKind, conditionOf, flagOf, makeLop, withCarryIn } from '../../cpu/f
 import { ARITH, CF, ZF, SF, OF, PF, CC_READS, combineFlags } from '../../isa/eflags.ts';
 import { aligned, tlbGrants, tlbPhysical, tlbRight, tlbSlot } from '../../cpu/tlb.ts';
 import {
-  id, num, litValue, bin, cond, call, member, index, assign, decl, ifStmt, newExpr, throwStmt, unary,
+  id, num, litValue, bin, cond, call, member, index, assign, decl, ifStmt, newExpr, throwStmt, unary, logical,
   type Expr, type Stmt,
 } from './ast.ts';
 import { FLAG_LOCALS, cpuField, hostFn, local, param, reg, retiredBefore, retiredBeforeKnown, tempName } from './abi.ts';
@@ -299,9 +299,10 @@ export class EmitOps implements Ops<Expr> {
    * changed since (an inlined call's return address): where the TLB still
    * maps the slot as RAM it holds `pushed`, and nothing is read; elsewhere
    * (a device) it is read as `pop` reads it, and `differs` runs with the
-   * value when that is not `pushed`.
+   * value when that is not `pushed`; where `mayHaveChanged` holds, it is
+   * read too.
    */
-  popPushed(size: Size, pushed: Expr, differs: (v: Expr) => void): void {
+  popPushed(size: Size, pushed: Expr, differs: (v: Expr) => void, mayHaveChanged?: Expr): void {
     if (!this.inlineSeg(Seg.SS)) {
       const v = this.pop(size);
       this.if_(bin('!==', v, pushed), () => differs(v));
@@ -311,7 +312,8 @@ export class EmitOps implements Ops<Expr> {
     this.mayThrow = true;
     const sp = this.fresh(stackPointer(X, this.regName(Reg.ESP), this.ctx.stack32));
     const { test } = this.ramAccess(sp, size, false);
-    this.if_(unary('!', test), () => {
+    const read = mayHaveChanged ? logical('||', mayHaveChanged, unary('!', test)) : unary('!', test);
+    this.if_(read, () => {
       const v = this.fresh(call(hostFn('rdf'), [local('cpu'), num(Seg.SS), sp, num(size), this.retired()]));
       this.if_(bin('!==', v, pushed), () => differs(v));
     });

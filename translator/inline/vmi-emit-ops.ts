@@ -80,8 +80,10 @@ export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
   refetches = false;
   /** an effect emitted may raise an interrupt or make the machine want the vCPU back (effects.ts `yields`) */
   yields = false;
-  /** something emitted may write guest RAM besides the description's stores (a page walk, an effect that `writes`, DMA) */
+  /** something emitted may write guest RAM besides the description's stores (a page walk, an effect that `writes`) */
   writesMemory = false;
+  /** an effect's device may have written guest RAM (`dma`); such a device moves the code epoch after it does */
+  deviceWrites = false;
 
   constructor(ctx: EmitContext, private readonly phys: PhysFacts) {
     super(ctx);
@@ -144,7 +146,7 @@ export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
     }
     this.mayThrow = true;
     if (traits.tlb) this.refetches = true;
-    if (traits.writes || traits.dma || traits.state) this.writesMemory = true;
+    if (traits.writes || traits.state) this.writesMemory = true;
     if (traits.yields) this.yields = true;
     const c = call(vmiEffect(name), [param('vmi'), ...args]);
     const v = traits.value ? this.fresh(c) : (this.out.push(exprStmt(c)), num(0));
@@ -154,7 +156,7 @@ export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
     }
     if (traits.dma) {
       // a device wrote memory: translated code there is stale, as after a slow-path store
-      this.stored = true;
+      this.deviceWrites = true;
       this.out.push(assign(local('smc'), bin('!==', memoryField(CODE_EPOCH), local('epoch'))));
     }
     return v;
@@ -163,6 +165,10 @@ export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
   effect64(name: EffectName, ...args: Expr[]): [Expr, Expr] {
     const lo = this.effect(name, ...args);
     return [lo, this.fresh(vmiField('high'))];
+  }
+
+  signalled(): Expr {
+    return this.fresh(bin('!==', memoryField(CODE_EPOCH), local('epoch')));
   }
 
   pollInterrupts(when?: Expr): void {

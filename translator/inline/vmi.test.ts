@@ -572,7 +572,7 @@ describe('IRET, SYSEXIT and port I/O inlined', () => {
   }
 
   it('OUTB: a device that raises an interrupt has it taken at the slot\'s ret, as on the ROM path', () => {
-    const { inl } = untilInterrupt(abi13, outbThenMov, (s) => { s.ctx.vif = true; onPortWrite(s, (t) => t.bus.pending.push(0x40)); });
+    const { inl } = untilInterrupt(abi13, outbThenMov, (s) => { s.ctx.vif = true; onPortWrite(s, (t) => t.bus.raise(0x40)); });
     expect(inl.w.r32(inl.w.cpu.regs[4]) >>> 0).toBe(slot(abi13, 'OUTB') + 3);
     expect(inl.w.machine!.portWrites).toEqual([[0x80, 1, 0x55]]);
     expect(inlinedCount(inl, 'OUTB')).toBe(1);
@@ -592,7 +592,7 @@ describe('IRET, SYSEXIT and port I/O inlined', () => {
     const { ref, inl } = sides(abi13, (a) => { a.mov(0, 0x300).mov(2, 0x4608).call(slot(abi13, 'APICWrite')).mov(7, 1); }, (s) => {
       const m = s.w.machine!, apic = m.vcpus[0].apic;
       const write = apic.write.bind(apic);
-      apic.write = (offset, value) => { write(offset, value); if (offset === 0x300) m.yieldRequested = true; };
+      apic.write = (offset, value) => { write(offset, value); if (offset === 0x300) m.wantVcpuBack(); };
     });
     for (const s of [ref, inl]) s.engine.run(100, () => s.w.machine!.yieldRequested);
     expect(differences(ref, inl)).toEqual([]);

@@ -144,6 +144,7 @@ class DeviceProbe extends ProbeOps implements VmiOps<number> {
   }
   effect64(name: EffectName): [number, number] { return [this.effect(name), 0]; }
   pollInterrupts(): void {}
+  signalled(): number { return 1; }
 }
 
 export class VmiInliner implements CallSiteInliner {
@@ -264,7 +265,7 @@ class InlinedVmiCall implements ClaimedCall {
     } : undefined;
     // did the call touch memory (its return address aside)? If not, its `ret` pops what was pushed
     const pushStored = o.stored;
-    o.stored = o.loaded = o.writesMemory = false;
+    o.stored = o.loaded = o.writesMemory = o.deviceWrites = false;
     if (SHARED_CALLS[this.call.call].sem) {
       o.clockSync = at.syncInstructions(1);
       o.eipSync = assign(cpuField('eip'), num(ret));
@@ -278,7 +279,9 @@ class InlinedVmiCall implements ClaimedCall {
     }
     o.transfer = o.modeBefore = undefined;
     const touched = o.stored || o.loaded || o.writesMemory || !SHARED_CALLS[this.call.call].sem;
-    o.stored ||= pushStored;
+    // a device that wrote memory (DMA) moved the code epoch: the return address is read again only then
+    const deviceWrote = o.deviceWrites;
+    o.stored ||= pushStored || deviceWrote;
     if (transfers) return;
     counted();
     // a function that wrote translated code (none does yet) leaves at the slot's ret
@@ -289,11 +292,14 @@ class InlinedVmiCall implements ClaimedCall {
     // an interrupt the call let through (or a stop a device asked for) is taken where the ROM path
     // takes it: at the slot's ret, before it runs
     const poll = o.pollCondition(call(hostFn('irq'), [local('cpu')]));
-    if (o.yields) o.out.push(ifStmt(call(hostFn('vmiLeave'), [param('vmi')]), at.exitAfter(1, num(ret))));
+    // (a device's interrupt and the machine's wish for the vCPU both move the code epoch: ask only then)
+    const signalled = bin('!==', memoryField(CODE_EPOCH), local('epoch'));
+    if (o.yields) o.out.push(ifStmt(logical('&&', signalled, call(hostFn('vmiLeave'), [param('vmi')])), at.exitAfter(1, num(ret))));
     else if (poll) o.out.push(ifStmt(poll, at.exitAfter(1, num(ret))));
     o.out.push(...at.faultPoint(2));
     if (!this.transfers && !touched && !refetch) {
-      o.popPushed(4, next, (v) => o.out.push(...at.exitAfter(2, v, true)));
+      const moved = deviceWrote ? bin('!==', memoryField(CODE_EPOCH), local('epoch')) : undefined;
+      o.popPushed(4, next, (v) => o.out.push(...at.exitAfter(2, v, true)), moved);
       return;
     }
     const popped = o.pop(4);
