@@ -140,6 +140,7 @@ function begin(ops: EmitOps, liveOut: number): Stmt[] {
   ops.mayThrow = false;
   ops.touchesEsp = false;
   ops.stored = false;
+  ops.loaded = false;
   ops.liveFlagsOut = liveOut;
   return out;
 }

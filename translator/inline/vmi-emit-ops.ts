@@ -57,6 +57,15 @@ export interface PhysFacts {
   journaled: boolean;
 }
 
+/**
+ * Has the code epoch moved since the region began? The machine moves it for
+ * a write to translated code, a device's DMA, an interrupt a device made
+ * deliverable on the running vCPU and a request for the vCPU back.
+ */
+export function codeEpochMoved(): Expr {
+  return bin('!==', memoryField(CODE_EPOCH), local('epoch'));
+}
+
 export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
   /** the statement that sets `cpu.instructions` for the step being emitted (an effect that reads the clock needs it) */
   clockSync: Stmt | undefined;
@@ -168,7 +177,7 @@ export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
   }
 
   signalled(): Expr {
-    return this.fresh(bin('!==', memoryField(CODE_EPOCH), local('epoch')));
+    return this.fresh(codeEpochMoved());
   }
 
   pollInterrupts(when?: Expr): void {

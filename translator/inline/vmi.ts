@@ -91,7 +91,7 @@ import { Reg } from '../../isa/instr.ts';
 import type { InlineProfile } from '../../vmirom/profile-hooks.ts';
 import { assign, bin, call, exprStmt, ifStmt, index, logical, num, unary, type Expr } from '../emit/ast.ts';
 import type { CallSiteInliner } from './call-sites.ts';
-import { VmiEmitOps } from './vmi-emit-ops.ts';
+import { VmiEmitOps, codeEpochMoved } from './vmi-emit-ops.ts';
 
 /** A slot is `vmicall N` (these bytes) and then `ret`. */
 const VMICALL_BYTES = VMICALL_OPCODE.length + 1;
@@ -293,13 +293,11 @@ class InlinedVmiCall implements ClaimedCall {
     // takes it: at the slot's ret, before it runs
     const poll = o.pollCondition(call(hostFn('irq'), [local('cpu')]));
     // (a device's interrupt and the machine's wish for the vCPU both move the code epoch: ask only then)
-    const signalled = bin('!==', memoryField(CODE_EPOCH), local('epoch'));
-    if (o.yields) o.out.push(ifStmt(logical('&&', signalled, call(hostFn('vmiLeave'), [param('vmi')])), at.exitAfter(1, num(ret))));
+    if (o.yields) o.out.push(ifStmt(logical('&&', codeEpochMoved(), call(hostFn('vmiLeave'), [param('vmi')])), at.exitAfter(1, num(ret))));
     else if (poll) o.out.push(ifStmt(poll, at.exitAfter(1, num(ret))));
     o.out.push(...at.faultPoint(2));
     if (!this.transfers && !touched && !refetch) {
-      const moved = deviceWrote ? bin('!==', memoryField(CODE_EPOCH), local('epoch')) : undefined;
-      o.popPushed(4, next, (v) => o.out.push(...at.exitAfter(2, v, true)), moved);
+      o.popPushed(4, next, (v) => o.out.push(...at.exitAfter(2, v, true)), deviceWrote ? codeEpochMoved() : undefined);
       return;
     }
     const popped = o.pop(4);
