@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { Access } from '../cpu/mmu.ts';
 import { Machine, EXIT_DEADLOCK, EXIT_RUNAWAY, DEFAULT_RTC_BASE_MS } from './machine.ts';
 import { enterFlatProtectedMode } from '../cpu/setup.ts';
+import { FW_CFG_DMA_PORT } from './devices/fw-cfg.ts';
 import { Reg } from '../isa/instr.ts';
 
 const KERNEL = new URL('../guest/kernel.elf', import.meta.url);
@@ -35,6 +36,30 @@ describe('the wall clock (issue 9 item 16)', () => {
     expect(new Machine({ memMiB: 4, rtcBaseMs: Date.UTC(2024, 1, 29) }).wallclockNs()).toBe(BigInt(Date.UTC(2024, 1, 29)) * 1_000_000n);
     m.time.advanceIdle(m.time.frequency); // one second of machine time
     expect(m.wallclockNs()).toBe(BigInt(DEFAULT_RTC_BASE_MS + 1000) * 1_000_000n);
+  });
+});
+
+describe('the code epoch: how translated code learns the machine wants the vCPU back', () => {
+  it('moves for a stop, a reset and a pause, as for fw-cfg\'s DMA into memory', () => {
+    for (const want of [(m: Machine) => m.pause(), (m: Machine) => m.reset('soft'), (m: Machine) => m.stop('test', 0)]) {
+      const m = new Machine({ memMiB: 4 });
+      const before = m.memory.codeEpoch;
+      want(m);
+      expect(m.yieldRequested).toBe(true);
+      expect(m.memory.codeEpoch).toBeGreaterThan(before);
+    }
+    const m = new Machine({ memMiB: 4 });
+    // a DMA read of the signature item (selector 0) to 0x3000: control block at 0x2000, big endian
+    const dv = m.memory.view;
+    dv.setUint32(0x2000, (0 << 16) | 0x08 | 0x02); // select, read
+    dv.setUint32(0x2004, 4);
+    dv.setBigUint64(0x2008, 0x3000n);
+    const before = m.memory.codeEpoch;
+    m.portWrite(FW_CFG_DMA_PORT, 4, 0);
+    m.portWrite(FW_CFG_DMA_PORT + 4, 4, 0x00200000); // 0x2000, byte-swapped as the guest's outl writes it
+    expect(String.fromCharCode(...m.memory.u8.subarray(0x3000, 0x3004))).toBe('QEMU');
+    expect(dv.getUint32(0x2000)).toBe(0);
+    expect(m.memory.codeEpoch).toBeGreaterThan(before);
   });
 });
 

@@ -203,6 +203,27 @@ describe('VMI calls inlined: the state the ROM path leaves', () => {
     }
   }
 
+  it('a call that writes memory reads its return address back: SetPxE over that very word returns where it wrote', () => {
+    for (const abi of [ABIS.proposal, ABIS.vmware13]) {
+      let skipped = 0;
+      const { ref, inl, end } = sides(abi, (a) => {
+        // mov eax, imm32 (5), mov edx, esp (2), sub edx, 4 (3), call (5): the return address is then
+        // the `mov edi, 1` (5) after the call; the "entry" written over it skips that instruction
+        skipped = a.pc + 5 + 2 + 3 + 5 + 5;
+        a.mov(0, skipped).raw(0x89, 0xe2, 0x83, 0xea, 0x04).call(slot(abi, 'SetPxE')).mov(7, 1);
+      }, () => {});
+      // both run on in the final `jmp $`, so that the whole block fits the inlining side's budget
+      const steps = interpret(ref, end);
+      ref.w.interp.run(20);
+      inl.engine.run(steps + 20);
+      expect(differences(ref, inl)).toEqual([]);
+      expect(skipped).toBe(end);
+      expect(inl.w.cpu.eip).toBe(end);
+      expect(inl.w.cpu.regs[7]).toBe(0);
+      expect(inlinedCount(inl, 'SetPxE')).toBe(1);
+    }
+  });
+
   it('clobbered registers get the ROM\'s marker values; flags-only calls keep EAX, ECX, EDX', () => {
     const abi = ABIS.proposal;
     const { inl } = compare(abi, (a) => a.mov(0, 0x1111).mov(1, 0x2222).mov(2, 0x3333).call(slot(abi, 'SetCR2')));
@@ -576,6 +597,17 @@ describe('IRET, SYSEXIT and port I/O inlined', () => {
     expect(inl.w.r32(inl.w.cpu.regs[4]) >>> 0).toBe(slot(abi13, 'OUTB') + 3);
     expect(inl.w.machine!.portWrites).toEqual([[0x80, 1, 0x55]]);
     expect(inlinedCount(inl, 'OUTB')).toBe(1);
+  });
+
+  it('INB: a device that raises an interrupt when read has it taken at the slot\'s ret, as on the ROM path', () => {
+    const { inl } = untilInterrupt(abi13, (a) => { a.mov(2, 0x80).call(slot(abi13, 'INB')).mov(7, 1); }, (s) => {
+      s.ctx.vif = true;
+      const m = s.w.machine!;
+      const read = m.portRead.bind(m);
+      m.portRead = (port, size) => { s.bus.raise(0x40); return read(port, size); };
+    });
+    expect(inl.w.r32(inl.w.cpu.regs[4]) >>> 0).toBe(slot(abi13, 'INB') + 3);
+    expect(inlinedCount(inl, 'INB')).toBe(1);
   });
 
   it('OUTB: a device that stops the machine (debug exit) ends the slice at the slot\'s ret, as on the ROM path', () => {
