@@ -92,6 +92,32 @@ export interface Paravirt {
   describe?(): string;
 }
 
+/**
+ * A data-segment load that passed its checks, remembered by selector (a
+ * kernel reloads its own data selector on every entry and the user's on
+ * every exit): the GDT it was read from, the TLB entry of the descriptor's
+ * page, its words in RAM (accessed bit set) and the CPL, and what it put in
+ * the register. While all of these still hold, the same load passes the
+ * same checks and writes nothing: the register is loaded from the memo.
+ */
+export class KeptDataLoad {
+  sel = -1;
+  cpl = 0;
+  table = 0;
+  tableLimit = 0;
+  lin = 0;
+  entry = 0;
+  word = 0;
+  lo = 0;
+  hi = 0;
+  base = 0;
+  limit = 0;
+  attr = 0;
+}
+
+/** Slots of the memo, by selector index (a power of two). */
+export const KEPT_DATA_LOADS = 8;
+
 const NULL_BUS: CpuBus = {
   portRead: (_p, size) => (size === 1 ? 0xff : size === 2 ? 0xffff : -1),
   portWrite: () => {},
@@ -176,6 +202,8 @@ export class Cpu implements FlagState, PagingControl {
   keptCsEpoch = -1;
   keptCsTable = 0;
   keptCsTableLimit = -1;
+  /** data-segment loads that passed their checks, by selector index (segments.ts `keptDataLoad`) */
+  readonly keptDataLoads: KeptDataLoad[] = Array.from({ length: KEPT_DATA_LOADS }, () => new KeptDataLoad());
   /** set by translated code leaving through an indirect jump: which site of the region it was (-1: none) */
   exitSite = -1;
   halted = false;

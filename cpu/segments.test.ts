@@ -7,8 +7,46 @@
 import { describe, expect, it } from 'vitest';
 import { desc, LAYOUT, SEL, testWorld } from '../spec-tests/world.ts';
 import { Reg, Seg } from '../isa/instr.ts';
-import { Fault } from '../isa/faults.ts';
-import { readDescriptor, type Descriptor } from './segments.ts';
+import { Fault, Vec } from '../isa/faults.ts';
+import { KEPT_DATA_LOADS } from './cpu.ts';
+import { loadSegment, readDescriptor, type Descriptor } from './segments.ts';
+
+describe('a data-segment load the CPU remembers (segments.ts keptDataLoad)', () => {
+  const faultOf = (f: () => void): number => {
+    try { f(); } catch (e) { if (e instanceof Fault) return e.vector; throw e; }
+    return -1;
+  };
+
+  it('loads the same cache again, and checks again once the descriptor, the table or the privilege changed', () => {
+    const w = testWorld();
+    const cpu = w.cpu;
+    loadSegment(cpu, Seg.DS, SEL.DATA0);
+    expect(cpu.keptDataLoads[(SEL.DATA0 >>> 3) & (KEPT_DATA_LOADS - 1)].sel).toBe(SEL.DATA0);
+    // the remembered load: ES gets what DS got
+    loadSegment(cpu, Seg.ES, SEL.DATA0);
+    for (const a of [cpu.segBase, cpu.segLimit, cpu.segAttr]) expect(a[Seg.ES]).toBe(a[Seg.DS]);
+    // not present now: #NP, as the first load would have raised
+    w.setDesc(SEL.DATA0, desc(0, 0xfffff, 0x13, 0xc));
+    expect(faultOf(() => loadSegment(cpu, Seg.FS, SEL.DATA0))).toBe(Vec.NP);
+    // present again, 4 KiB: the new limit
+    w.setDesc(SEL.DATA0, desc(0, 0, 0x93, 0x4));
+    loadSegment(cpu, Seg.FS, SEL.DATA0);
+    expect(cpu.segLimit[Seg.FS]).toBe(0);
+    loadSegment(cpu, Seg.FS, SEL.DATA0);
+    expect(cpu.segLimit[Seg.FS]).toBe(0);
+    // another table, whose entry is 4 GiB
+    const table = LAYOUT.gdt + 0x100;
+    for (let k = 0; k < 0x30; k += 4) w.w32(table + k, w.r32(LAYOUT.gdt + k));
+    w.w32(table + SEL.DATA0, desc(0, 0xfffff, 0x93, 0xc)[0]);
+    w.w32(table + SEL.DATA0 + 4, desc(0, 0xfffff, 0x93, 0xc)[1]);
+    cpu.gdtBase = table;
+    loadSegment(cpu, Seg.GS, SEL.DATA0);
+    expect(cpu.segLimit[Seg.GS]).toBe(0xffffffff);
+    // the same load at CPL 3: DPL 0 is too privileged
+    cpu.setCpl(3);
+    expect(faultOf(() => loadSegment(cpu, Seg.GS, SEL.DATA0))).toBe(Vec.GP);
+  });
+});
 
 describe('reloading a segment register', () => {
   it('with the same selector and descriptor keeps segEpoch; a changed descriptor or selector is a load', () => {

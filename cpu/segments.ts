@@ -9,7 +9,7 @@
  * the accessed bit written back to the table.
  */
 import { Fault, Vec } from '../isa/faults.ts';
-import type { Cpu } from './cpu.ts';
+import { KEPT_DATA_LOADS, type Cpu } from './cpu.ts';
 import { Seg } from '../isa/instr.ts';
 import { TLB_RS, fitsInPage, grants, physical } from './tlb.ts';
 
@@ -161,14 +161,17 @@ export function returnKeepsCs(cpu: Cpu, sel: number): boolean {
 /** Put a checked descriptor into segment register `s`. */
 export function loadCache(cpu: Cpu, s: number, sel: number, d: Descriptor): void {
   // code and data descriptors are marked accessed when loaded (type bit 0)
-  const attr = d.s ? d.attr | 1 : d.attr;
+  loadCacheValues(cpu, s, sel, d.base, d.limit, d.s ? d.attr | 1 : d.attr);
+}
+
+function loadCacheValues(cpu: Cpu, s: number, sel: number, base: number, limit: number, attr: number): void {
   // reloading what the register already holds (an iret or far return to the same segment, a kernel
   // entry reloading its data selectors) changes nothing: the precomputed checks stay, and so does
   // segEpoch, which makes the translator check flatness again
-  if (cpu.holdsSeg(s, sel, d.base, d.limit, attr)) return;
+  if (cpu.holdsSeg(s, sel, base, limit, attr)) return;
   cpu.segSel[s] = sel;
-  cpu.segBase[s] = d.base;
-  cpu.segLimit[s] = d.limit;
+  cpu.segBase[s] = base;
+  cpu.segLimit[s] = limit;
   cpu.segAttr[s] = attr;
   cpu.refreshSeg(s);
 }
@@ -208,6 +211,7 @@ export function loadSegment(cpu: Cpu, s: number, sel: number): void {
     return;
   }
   if ((sel & ~3) === 0) { loadNull(cpu, s, sel); return; }
+  if (keptDataLoad(cpu, s, sel)) return;
   const d = readDescriptor(cpu, sel);
   // data or readable code
   if (!d.s || (d.type & 0xa) === 0x8) throw new Fault(Vec.GP, sel & ~3);
@@ -217,6 +221,31 @@ export function loadSegment(cpu: Cpu, s: number, sel: number): void {
   if (!d.present) throw new Fault(Vec.NP, sel & ~3);
   setAccessed(cpu, d);
   loadCache(cpu, s, sel, d);
+  keepDataLoad(cpu, sel, d);
+}
+
+function keptDataLoad(cpu: Cpu, s: number, sel: number): boolean {
+  const k = cpu.keptDataLoads[(sel >>> 3) & (KEPT_DATA_LOADS - 1)];
+  if (k.sel !== sel || k.cpl !== cpu.cpl || k.table !== cpu.gdtBase || k.tableLimit !== cpu.gdtLimit) return false;
+  const mmu = cpu.mmu;
+  if (mmu.tlb[k.lin >>> 12] !== k.entry) return false;
+  const i32 = mmu.mem.i32;
+  if (i32[k.word] !== k.lo || i32[k.word + 1] !== k.hi) return false;
+  loadCacheValues(cpu, s, sel, k.base, k.limit, k.attr);
+  return true;
+}
+
+function keepDataLoad(cpu: Cpu, sel: number, d: Descriptor): void {
+  // GDT selectors whose descriptor lies aligned in RAM, as the TLB maps it for supervisor reads now
+  if (sel & 4) return;
+  const e = cpu.mmu.entry(d.addr);
+  const p = descriptorInRam(d.addr, e);
+  if (p < 0 || p & 3) return;
+  const i32 = cpu.mmu.mem.i32;
+  const k = cpu.keptDataLoads[(sel >>> 3) & (KEPT_DATA_LOADS - 1)];
+  k.sel = sel; k.cpl = cpu.cpl; k.table = cpu.gdtBase; k.tableLimit = cpu.gdtLimit;
+  k.lin = d.addr; k.entry = e; k.word = p >>> 2; k.lo = i32[p >>> 2]; k.hi = i32[(p >>> 2) + 1];
+  k.base = d.base; k.limit = d.limit; k.attr = d.s ? d.attr | 1 : d.attr;
 }
 
 /** Load CS for a far transfer whose checks the caller made; sets CPL. */
