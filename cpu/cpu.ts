@@ -93,14 +93,14 @@ export interface Paravirt {
 }
 
 /**
- * A data-segment load that passed its checks, remembered by selector (a
- * kernel reloads its own data selector on every entry and the user's on
- * every exit): the GDT it was read from, the TLB entry of the descriptor's
- * page, its words in RAM (accessed bit set) and the CPL, and what it put in
- * the register. While all of these still hold, the same load passes the
- * same checks and writes nothing: the register is loaded from the memo.
+ * A descriptor a segment load proved (segments.ts: a return that keeps CS,
+ * a data-segment load): the selector, the CPL and the table's base and
+ * limit then, the TLB entry of the descriptor's page, where its words lie
+ * in RAM and their values, the segEpoch then, and what the load put in the
+ * register. While these still hold, the same load needs no decoding and
+ * passes the same checks.
  */
-export class KeptDataLoad {
+export class KeptDescriptor {
   sel = -1;
   cpl = 0;
   table = 0;
@@ -110,12 +110,13 @@ export class KeptDataLoad {
   word = 0;
   lo = 0;
   hi = 0;
+  epoch = 0;
   base = 0;
   limit = 0;
   attr = 0;
 }
 
-/** Slots of the memo, by selector index (a power of two). */
+/** Slots of the data-segment loads remembered, by selector index (a power of two). */
 export const KEPT_DATA_LOADS = 8;
 
 const NULL_BUS: CpuBus = {
@@ -186,24 +187,10 @@ export class Cpu implements FlagState, PagingControl {
   budget = 0;
   /** counts segment-register loads, so the translator can cache what it derives from segments */
   segEpoch = 0;
-  /**
-   * The descriptor a return last proved to reload CS unchanged (segments.ts
-   * `returnKeepsCs`): its selector, linear address, TLB entry, word index in
-   * RAM and words, the segEpoch then, and the base and limit of the table
-   * it was read from. While all of them still hold (and CPL and CS's
-   * selector), the same return keeps CS again without decoding the descriptor.
-   */
-  keptCsSel = -1;
-  keptCsLin = 0;
-  keptCsEntry = 0;
-  keptCsWord = 0;
-  keptCsLo = 0;
-  keptCsHi = 0;
-  keptCsEpoch = -1;
-  keptCsTable = 0;
-  keptCsTableLimit = -1;
+  /** the descriptor a return last proved to reload CS unchanged (segments.ts `returnKeepsCs`) */
+  readonly keptCs = new KeptDescriptor();
   /** data-segment loads that passed their checks, by selector index (segments.ts `keptDataLoad`) */
-  readonly keptDataLoads: KeptDataLoad[] = Array.from({ length: KEPT_DATA_LOADS }, () => new KeptDataLoad());
+  readonly keptDataLoads: KeptDescriptor[] = Array.from({ length: KEPT_DATA_LOADS }, () => new KeptDescriptor());
   /** set by translated code leaving through an indirect jump: which site of the region it was (-1: none) */
   exitSite = -1;
   halted = false;

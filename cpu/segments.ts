@@ -9,7 +9,7 @@
  * the accessed bit written back to the table.
  */
 import { Fault, Vec } from '../isa/faults.ts';
-import { KEPT_DATA_LOADS, type Cpu } from './cpu.ts';
+import { KEPT_DATA_LOADS, type Cpu, type KeptDescriptor } from './cpu.ts';
 import { Seg } from '../isa/instr.ts';
 import { TLB_RS, fitsInPage, grants, physical } from './tlb.ts';
 
@@ -121,14 +121,9 @@ export function setAccessed(cpu: Cpu, d: Descriptor): void {
  */
 export function returnKeepsCs(cpu: Cpu, sel: number): boolean {
   const mmu = cpu.mmu;
-  // the descriptor this return found last time, unchanged, in the same table, with CS not loaded since and
-  // the privilege the same: nothing to decode (plain fields first; three array reads)
-  if (sel === cpu.keptCsSel && cpu.segEpoch === cpu.keptCsEpoch && cpu.cpl === (sel & 3) &&
-      cpu.keptCsTable === ((sel & 4) !== 0 ? cpu.ldtBase : cpu.gdtBase) && cpu.keptCsTableLimit === ((sel & 4) !== 0 ? cpu.ldtLimit : cpu.gdtLimit) &&
-      mmu.tlb[cpu.keptCsLin >>> 12] === cpu.keptCsEntry) {
-    const i32 = mmu.mem.i32;
-    if (i32[cpu.keptCsWord] === cpu.keptCsLo && i32[cpu.keptCsWord + 1] === cpu.keptCsHi && cpu.segSel[Seg.CS] === sel) return true;
-  }
+  // the descriptor this return found last time, unchanged, with CS not loaded since: nothing to decode
+  const k = cpu.keptCs;
+  if (stillHolds(cpu, k, sel) && cpu.segEpoch === k.epoch && cpu.segSel[Seg.CS] === sel) return true;
   const rpl = sel & 3;
   if (rpl !== cpu.cpl || (sel & 0xffff) !== cpu.segSel[Seg.CS] || (sel & 0xfffc) === 0) return false;
   const local = (sel & 4) !== 0;
@@ -151,11 +146,34 @@ export function returnKeepsCs(cpu: Cpu, sel: number): boolean {
   // (no Descriptor object: a kernel returns this way on every interrupt)
   if (!cpu.holdsSeg(Seg.CS, sel, descriptorBase(lo, hi), descriptorLimit(lo, hi), descriptorAttr(hi))) return false;
   if (!(p & 3)) {
-    cpu.keptCsSel = sel; cpu.keptCsLin = lin; cpu.keptCsEntry = e; cpu.keptCsWord = p >>> 2;
-    cpu.keptCsLo = lo; cpu.keptCsHi = hi; cpu.keptCsEpoch = cpu.segEpoch;
-    cpu.keptCsTable = tableBase; cpu.keptCsTableLimit = tableLimit;
+    keep(cpu, k, sel, tableBase, tableLimit, lin, e, p);
+    k.epoch = cpu.segEpoch;
   }
   return true;
+}
+
+/**
+ * Is the descriptor `k` remembers for `sel` still what a load of it would
+ * read, at the same privilege? The same table (base and limit), the same
+ * TLB entry for its page, the same words in RAM. Plain fields first; three
+ * array reads.
+ */
+function stillHolds(cpu: Cpu, k: KeptDescriptor, sel: number): boolean {
+  const local = (sel & 4) !== 0;
+  if (k.sel !== sel || k.cpl !== cpu.cpl || k.table !== (local ? cpu.ldtBase : cpu.gdtBase) || k.tableLimit !== (local ? cpu.ldtLimit : cpu.gdtLimit)) return false;
+  // (an LDT selector with no LDT loaded faults whatever the table fields say)
+  if (local && (cpu.ldtSel & ~3) === 0) return false;
+  const mmu = cpu.mmu;
+  if (mmu.tlb[k.lin >>> 12] !== k.entry) return false;
+  const i32 = mmu.mem.i32;
+  return i32[k.word] === k.lo && i32[k.word + 1] === k.hi;
+}
+
+/** Remember the descriptor of `sel` read from the table at `table` (limit `tableLimit`), at `lin`, RAM word `p` (aligned), through TLB entry `e`. */
+function keep(cpu: Cpu, k: KeptDescriptor, sel: number, table: number, tableLimit: number, lin: number, e: number, p: number): void {
+  const i32 = cpu.mmu.mem.i32;
+  k.sel = sel; k.cpl = cpu.cpl; k.table = table; k.tableLimit = tableLimit;
+  k.lin = lin; k.entry = e; k.word = p >>> 2; k.lo = i32[p >>> 2]; k.hi = i32[(p >>> 2) + 1];
 }
 
 /** Put a checked descriptor into segment register `s`. */
@@ -226,25 +244,19 @@ export function loadSegment(cpu: Cpu, s: number, sel: number): void {
 
 function keptDataLoad(cpu: Cpu, s: number, sel: number): boolean {
   const k = cpu.keptDataLoads[(sel >>> 3) & (KEPT_DATA_LOADS - 1)];
-  if (k.sel !== sel || k.cpl !== cpu.cpl || k.table !== cpu.gdtBase || k.tableLimit !== cpu.gdtLimit) return false;
-  const mmu = cpu.mmu;
-  if (mmu.tlb[k.lin >>> 12] !== k.entry) return false;
-  const i32 = mmu.mem.i32;
-  if (i32[k.word] !== k.lo || i32[k.word + 1] !== k.hi) return false;
+  if (!stillHolds(cpu, k, sel)) return false;
   loadCacheValues(cpu, s, sel, k.base, k.limit, k.attr);
   return true;
 }
 
 function keepDataLoad(cpu: Cpu, sel: number, d: Descriptor): void {
-  // GDT selectors whose descriptor lies aligned in RAM, as the TLB maps it for supervisor reads now
-  if (sel & 4) return;
+  // descriptors that lie aligned in RAM, as the TLB maps them for supervisor reads now
   const e = cpu.mmu.entry(d.addr);
   const p = descriptorInRam(d.addr, e);
   if (p < 0 || p & 3) return;
-  const i32 = cpu.mmu.mem.i32;
   const k = cpu.keptDataLoads[(sel >>> 3) & (KEPT_DATA_LOADS - 1)];
-  k.sel = sel; k.cpl = cpu.cpl; k.table = cpu.gdtBase; k.tableLimit = cpu.gdtLimit;
-  k.lin = d.addr; k.entry = e; k.word = p >>> 2; k.lo = i32[p >>> 2]; k.hi = i32[(p >>> 2) + 1];
+  const local = (sel & 4) !== 0;
+  keep(cpu, k, sel, local ? cpu.ldtBase : cpu.gdtBase, local ? cpu.ldtLimit : cpu.gdtLimit, d.addr, e, p);
   k.base = d.base; k.limit = d.limit; k.attr = d.s ? d.attr | 1 : d.attr;
 }
 
