@@ -1,4 +1,4 @@
-// vmi_apic_clock: 17 instructions, 1 blocks, 3740 bytes of source
+// vmi_apic_clock: 17 instructions, 1 blocks, 3726 bytes of source
 // 1000 b8 20 00 e0 fe mov eax, 0xfee00020
 // 1005 e8 96 79 0c 00 call 0xc89a0
 // 100a b8 b0 00 e0 fe mov eax, 0xfee000b0
@@ -122,7 +122,6 @@ const t12 = r2;
 cpu.instructions = i0 + ic - 10;
 VX.apicWrite(V, t11, t12);
 const t13 = MEM.codeEpoch !== ep;
-const t14 = t13;
 r1 = -559087540;
 r2 = -559087540;
 r0 = -559087540;
@@ -135,13 +134,13 @@ break run;
 }
 ip = 8;
 sp0 = r4;
-const t15 = tlb[r4 >>> 12];
-if (!(t15 & 1 && !(r4 & 3))) {
-const t16 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-if (t16 !== 4118) {
+const t14 = tlb[r4 >>> 12];
+if (!(t14 & 1 && !(r4 & 3))) {
+const t15 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+if (t15 !== 4118) {
 ic -= 8;
 cpu.exitSite = 4;
-xe = t16;
+xe = t15;
 break run;
 }
 }
@@ -151,25 +150,25 @@ ic -= 8;
 xl = 2;
 break run;
 }
+const t16 = r0;
 const t17 = r0;
-const t18 = r0;
-const t19 = t17 ^ t18;
-r0 = t19;
+const t18 = t16 ^ t17;
+r0 = t18;
 lop = 18;
-lres = t19;
-la = t17;
+lres = t18;
+la = t16;
 lb = 0;
 lz = 2261;
 ip = 10;
 sp0 = r4;
-const t20 = r4 - 4 | 0;
-const t21 = tlb[t20 >>> 12];
-if (t21 & 2 && !(t20 & 3)) {
-m32[(t21 & -4096 | t20 & 4095) >>> 2] = 4125;
+const t19 = r4 - 4 | 0;
+const t20 = tlb[t19 >>> 12];
+if (t20 & 2 && !(t19 & 3)) {
+m32[(t20 & -4096 | t19 & 4095) >>> 2] = 4125;
 } else {
-smc = h.wrf(cpu, 2, t20, 4, 4125, i0 + ic - (LEFT[ip] + 1)) !== ep;
+smc = h.wrf(cpu, 2, t19, 4, 4125, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
-r4 = t20;
+r4 = t19;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821760, 819200))) {
 ic -= 6;
 cpu.exitSite = 5;
@@ -178,23 +177,23 @@ break run;
 }
 ip = 11;
 sp0 = r4;
-const t22 = r0;
+const t21 = r0;
 cpu.instructions = i0 + ic - 6;
-const t23 = VX.cycleCounter(V, t22);
-const t24 = V.high;
+const t22 = VX.cycleCounter(V, t21);
+const t23 = V.high;
 r1 = -559087536;
-r0 = t23;
-r2 = t24;
+r0 = t22;
+r2 = t23;
 V.inlined[81] += 1;
 ip = 12;
 sp0 = r4;
-const t25 = tlb[r4 >>> 12];
-if (!(t25 & 1 && !(r4 & 3))) {
-const t26 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-if (t26 !== 4125) {
+const t24 = tlb[r4 >>> 12];
+if (!(t24 & 1 && !(r4 & 3))) {
+const t25 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+if (t25 !== 4125) {
 ic -= 4;
 cpu.exitSite = 6;
-xe = t26;
+xe = t25;
 break run;
 }
 }
@@ -206,14 +205,14 @@ break run;
 }
 ip = 13;
 sp0 = r4;
-const t27 = r4 - 4 | 0;
-const t28 = tlb[t27 >>> 12];
-if (t28 & 2 && !(t27 & 3)) {
-m32[(t28 & -4096 | t27 & 4095) >>> 2] = 4130;
+const t26 = r4 - 4 | 0;
+const t27 = tlb[t26 >>> 12];
+if (t27 & 2 && !(t26 & 3)) {
+m32[(t27 & -4096 | t26 & 4095) >>> 2] = 4130;
 } else {
-smc = h.wrf(cpu, 2, t27, 4, 4130, i0 + ic - (LEFT[ip] + 1)) !== ep;
+smc = h.wrf(cpu, 2, t26, 4, 4130, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
-r4 = t27;
+r4 = t26;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821696, 819200))) {
 ic -= 3;
 cpu.exitSite = 7;
@@ -228,13 +227,13 @@ r0 = -559087538;
 V.inlined[79] += 1;
 ip = 15;
 sp0 = r4;
-const t29 = tlb[r4 >>> 12];
-if (!(t29 & 1 && !(r4 & 3))) {
-const t30 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-if (t30 !== 4130) {
+const t28 = tlb[r4 >>> 12];
+if (!(t28 & 1 && !(r4 & 3))) {
+const t29 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+if (t29 !== 4130) {
 ic -= 1;
 cpu.exitSite = 8;
-xe = t30;
+xe = t29;
 break run;
 }
 }
@@ -246,10 +245,10 @@ break run;
 }
 ip = 16;
 sp0 = r4;
-const t31 = tlb[r4 >>> 12];
-const t32 = t31 & 1 && !(r4 & 3) ? m32[(t31 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+const t30 = tlb[r4 >>> 12];
+const t31 = t30 & 1 && !(r4 & 3) ? m32[(t30 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
-xt = t32;
+xt = t31;
 pc = -1;
 continue run;
 }

@@ -1,4 +1,4 @@
-// vmi_interrupts: 16 instructions, 1 blocks, 3440 bytes of source
+// vmi_interrupts: 16 instructions, 1 blocks, 3412 bytes of source
 // 1000 e8 7b 74 0c 00 call 0xc8480
 // 1005 e8 96 74 0c 00 call 0xc84a0
 // 100a 89 c3 mov ebx, eax
@@ -151,9 +151,8 @@ const t16 = t15 !== 0 ? 1 : 0;
 V.vif = !!t16;
 const t17 = t14 ^ 1;
 const t18 = t16 & t17;
-const t19 = t18;
 V.inlined[34] += 1;
-if (t19 && h.irq(cpu)) {
+if (t18 && h.irq(cpu)) {
 ic -= 6;
 cpu.exitSite = 5;
 xe = 820419;
@@ -161,13 +160,13 @@ break run;
 }
 ip = 10;
 sp0 = r4;
-const t20 = tlb[r4 >>> 12];
-if (!(t20 & 1 && !(r4 & 3))) {
-const t21 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-if (t21 !== 4118) {
+const t19 = tlb[r4 >>> 12];
+if (!(t19 & 1 && !(r4 & 3))) {
+const t20 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+if (t20 !== 4118) {
 ic -= 5;
 cpu.exitSite = 6;
-xe = t21;
+xe = t20;
 break run;
 }
 }
@@ -179,14 +178,14 @@ break run;
 }
 ip = 11;
 sp0 = r4;
-const t22 = r4 - 4 | 0;
-const t23 = tlb[t22 >>> 12];
-if (t23 & 2 && !(t22 & 3)) {
-m32[(t23 & -4096 | t22 & 4095) >>> 2] = 4123;
+const t21 = r4 - 4 | 0;
+const t22 = tlb[t21 >>> 12];
+if (t22 & 2 && !(t21 & 3)) {
+m32[(t22 & -4096 | t21 & 4095) >>> 2] = 4123;
 } else {
-smc = h.wrf(cpu, 2, t22, 4, 4123, i0 + ic - (LEFT[ip] + 1)) !== ep;
+smc = h.wrf(cpu, 2, t21, 4, 4123, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
-r4 = t22;
+r4 = t21;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820320, 819200))) {
 ic -= 4;
 cpu.exitSite = 7;
@@ -195,12 +194,11 @@ break run;
 }
 ip = 12;
 sp0 = r4;
-const t24 = V.vif ? 1 : 0;
+const t23 = V.vif ? 1 : 0;
 V.vif = !!1;
-const t25 = t24 ^ 1;
-const t26 = t25;
+const t24 = t23 ^ 1;
 V.inlined[31] += 1;
-if (t26 && h.irq(cpu)) {
+if (t24 && h.irq(cpu)) {
 ic -= 3;
 cpu.exitSite = 8;
 xe = 820323;
@@ -208,13 +206,13 @@ break run;
 }
 ip = 13;
 sp0 = r4;
-const t27 = tlb[r4 >>> 12];
-if (!(t27 & 1 && !(r4 & 3))) {
-const t28 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-if (t28 !== 4123) {
+const t25 = tlb[r4 >>> 12];
+if (!(t25 & 1 && !(r4 & 3))) {
+const t26 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+if (t26 !== 4123) {
 ic -= 2;
 cpu.exitSite = 9;
-xe = t28;
+xe = t26;
 break run;
 }
 }
@@ -224,14 +222,14 @@ ic -= 2;
 xl = 4;
 break run;
 }
-const t29 = r3;
-r0 = t29;
+const t27 = r3;
+r0 = t27;
 ip = 15;
 sp0 = r4;
-const t30 = tlb[r4 >>> 12];
-const t31 = t30 & 1 && !(r4 & 3) ? m32[(t30 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+const t28 = tlb[r4 >>> 12];
+const t29 = t28 & 1 && !(r4 & 3) ? m32[(t28 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
-xt = t31;
+xt = t29;
 pc = -1;
 continue run;
 }

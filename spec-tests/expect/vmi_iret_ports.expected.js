@@ -1,4 +1,4 @@
-// vmi_iret_ports: 16 instructions, 1 blocks, 6201 bytes of source
+// vmi_iret_ports: 16 instructions, 1 blocks, 6144 bytes of source
 // 1000 ba fd 03 00 00 mov edx, 0x3fd
 // 1005 e8 76 77 0c 00 call 0xc8780
 // 100a 89 c3 mov ebx, eax
@@ -76,12 +76,11 @@ const t2 = r2;
 cpu.instructions = i0 + ic - 14;
 const t3 = VX.portRead(V, t2, 1);
 const t4 = MEM.codeEpoch !== ep;
-const t5 = t4;
 r1 = -559087556;
 r2 = -559087556;
 r0 = t3;
 V.inlined[64] += 1;
-if (t5 && h.irq(cpu)) {
+if (t4 && h.irq(cpu)) {
 ic -= 13;
 cpu.exitSite = 1;
 xe = 821123;
@@ -89,13 +88,13 @@ break run;
 }
 ip = 3;
 sp0 = r4;
-const t6 = tlb[r4 >>> 12];
-if (!(t6 & 1 && !(r4 & 3))) {
-const t7 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-if (t7 !== 4106) {
+const t5 = tlb[r4 >>> 12];
+if (!(t5 & 1 && !(r4 & 3))) {
+const t6 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+if (t6 !== 4106) {
 ic -= 12;
 cpu.exitSite = 2;
-xe = t7;
+xe = t6;
 break run;
 }
 }
@@ -105,20 +104,20 @@ ic -= 12;
 xl = 1;
 break run;
 }
-const t8 = r0;
-r3 = t8;
+const t7 = r0;
+r3 = t7;
 r0 = 65;
 r2 = 1016;
 ip = 7;
 sp0 = r4;
-const t9 = r4 - 4 | 0;
-const t10 = tlb[t9 >>> 12];
-if (t10 & 2 && !(t9 & 3)) {
-m32[(t10 & -4096 | t9 & 4095) >>> 2] = 4123;
+const t8 = r4 - 4 | 0;
+const t9 = tlb[t8 >>> 12];
+if (t9 & 2 && !(t8 & 3)) {
+m32[(t9 & -4096 | t8 & 4095) >>> 2] = 4123;
 } else {
-smc = h.wrf(cpu, 2, t9, 4, 4123, i0 + ic - (LEFT[ip] + 1)) !== ep;
+smc = h.wrf(cpu, 2, t8, 4, 4123, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
-r4 = t9;
+r4 = t8;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821312, 819200))) {
 ic -= 8;
 cpu.exitSite = 3;
@@ -127,10 +126,10 @@ break run;
 }
 ip = 8;
 sp0 = r4;
-const t11 = r0;
-const t12 = r2;
+const t10 = r0;
+const t11 = r2;
 cpu.instructions = i0 + ic - 8;
-VX.portWrite(V, t12, 1, t11);
+VX.portWrite(V, t11, 1, t10);
 smc = MEM.codeEpoch !== ep;
 r1 = -559087550;
 r2 = -559087550;
@@ -144,13 +143,13 @@ break run;
 }
 ip = 9;
 sp0 = r4;
-const t13 = tlb[r4 >>> 12];
-if (MEM.codeEpoch !== ep || !(t13 & 1 && !(r4 & 3))) {
-const t14 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-if (t14 !== 4123) {
+const t12 = tlb[r4 >>> 12];
+if (MEM.codeEpoch !== ep || !(t12 & 1 && !(r4 & 3))) {
+const t13 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+if (t13 !== 4123) {
 ic -= 6;
 cpu.exitSite = 5;
-xe = t14;
+xe = t13;
 break run;
 }
 }
@@ -160,25 +159,25 @@ ic -= 6;
 xl = 2;
 break run;
 }
+const t14 = r0;
 const t15 = r0;
-const t16 = r0;
-const t17 = t15 ^ t16;
-r0 = t17;
+const t16 = t14 ^ t15;
+r0 = t16;
 lop = 18;
-lres = t17;
-la = t15;
+lres = t16;
+la = t14;
 lb = 0;
 lz = 2261;
 ip = 11;
 sp0 = r4;
-const t18 = r4 - 4 | 0;
-const t19 = tlb[t18 >>> 12];
-if (t19 & 2 && !(t18 & 3)) {
-m32[(t19 & -4096 | t18 & 4095) >>> 2] = 4130;
+const t17 = r4 - 4 | 0;
+const t18 = tlb[t17 >>> 12];
+if (t18 & 2 && !(t17 & 3)) {
+m32[(t18 & -4096 | t17 & 4095) >>> 2] = 4130;
 } else {
-smc = h.wrf(cpu, 2, t18, 4, 4130, i0 + ic - (LEFT[ip] + 1)) !== ep;
+smc = h.wrf(cpu, 2, t17, 4, 4130, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
-r4 = t18;
+r4 = t17;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 819360, 819200))) {
 ic -= 4;
 cpu.exitSite = 6;
@@ -187,32 +186,32 @@ break run;
 }
 ip = 12;
 sp0 = r4;
+const t19 = r0;
 const t20 = r0;
-const t21 = r0;
-const t22 = hp.cpuid(cpu, t21, 0);
-const t23 = hp.cpuid(cpu, t21, 1);
-const t24 = hp.cpuid(cpu, t21, 2);
-const t25 = hp.cpuid(cpu, t21, 3);
-r0 = t22;
-r3 = t23;
-r1 = t24;
-r2 = t25;
-const t26 = t20 === 1 ? 1 : 0;
-if (t26) {
-const t27 = r2;
-const t28 = t27 & -217219;
-r2 = t28;
+const t21 = hp.cpuid(cpu, t20, 0);
+const t22 = hp.cpuid(cpu, t20, 1);
+const t23 = hp.cpuid(cpu, t20, 2);
+const t24 = hp.cpuid(cpu, t20, 3);
+r0 = t21;
+r3 = t22;
+r1 = t23;
+r2 = t24;
+const t25 = t19 === 1 ? 1 : 0;
+if (t25) {
+const t26 = r2;
+const t27 = t26 & -217219;
+r2 = t27;
 }
 V.inlined[1] += 1;
 ip = 13;
 sp0 = r4;
-const t29 = tlb[r4 >>> 12];
-if (!(t29 & 1 && !(r4 & 3))) {
-const t30 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-if (t30 !== 4130) {
+const t28 = tlb[r4 >>> 12];
+if (!(t28 & 1 && !(r4 & 3))) {
+const t29 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+if (t29 !== 4130) {
 ic -= 2;
 cpu.exitSite = 7;
-xe = t30;
+xe = t29;
 break run;
 }
 }
@@ -224,63 +223,62 @@ break run;
 }
 ip = 14;
 sp0 = r4;
-const t31 = tlb[1];
-const t32 = t31 & 1 ? m32[(t31 & -4096 | 40) >>> 2] : h.rdf(cpu, 3, 4136, 4, i0 + ic - (LEFT[ip] + 1));
-if (!(t32 === 820448 && ((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820448, 819200)))) {
+const t30 = tlb[1];
+const t31 = t30 & 1 ? m32[(t30 & -4096 | 40) >>> 2] : h.rdf(cpu, 3, 4136, 4, i0 + ic - (LEFT[ip] + 1));
+if (!(t31 === 820448 && ((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820448, 819200)))) {
 ic -= 1;
 cpu.exitSite = 8;
-xe = t32;
+xe = t31;
 break run;
 }
 ip = 15;
 sp0 = r4;
-const t33 = hp.iretFrameFirst(cpu);
-if (t33) {
-const t34 = r4;
-const t35 = tlb[t34 >>> 12];
-const t36 = t35 & 1 && !(t34 & 3) ? m32[(t35 & -4096 | t34 & 4095) >>> 2] : h.rdf(cpu, 2, t34, 4, i0 + ic - (LEFT[ip] + 1));
-const t37 = t34 + 4 | 0;
-const t38 = tlb[t37 >>> 12];
-const t39 = t38 & 1 && !(t37 & 1) ? m16[(t38 & -4096 | t37 & 4095) >>> 1] : h.rdf(cpu, 2, t37, 2, i0 + ic - (LEFT[ip] + 1));
-const t40 = t34 + 8 | 0;
-const t41 = tlb[t40 >>> 12];
-const t42 = t41 & 1 && !(t40 & 3) ? m32[(t41 & -4096 | t40 & 4095) >>> 2] : h.rdf(cpu, 2, t40, 4, i0 + ic - (LEFT[ip] + 1));
-const t43 = fl & 1602048;
-const t44 = hp.iretInRing(cpu, t36, t39, t42, t43);
-if (t44) {
-const t45 = t34 + 12 | 0;
-r4 = t45;
+const t32 = hp.iretFrameFirst(cpu);
+if (t32) {
+const t33 = r4;
+const t34 = tlb[t33 >>> 12];
+const t35 = t34 & 1 && !(t33 & 3) ? m32[(t34 & -4096 | t33 & 4095) >>> 2] : h.rdf(cpu, 2, t33, 4, i0 + ic - (LEFT[ip] + 1));
+const t36 = t33 + 4 | 0;
+const t37 = tlb[t36 >>> 12];
+const t38 = t37 & 1 && !(t36 & 1) ? m16[(t37 & -4096 | t36 & 4095) >>> 1] : h.rdf(cpu, 2, t36, 2, i0 + ic - (LEFT[ip] + 1));
+const t39 = t33 + 8 | 0;
+const t40 = tlb[t39 >>> 12];
+const t41 = t40 & 1 && !(t39 & 3) ? m32[(t40 & -4096 | t39 & 4095) >>> 2] : h.rdf(cpu, 2, t39, 4, i0 + ic - (LEFT[ip] + 1));
+const t42 = fl & 1602048;
+const t43 = hp.iretInRing(cpu, t35, t38, t41, t42);
+if (t43) {
+const t44 = t33 + 12 | 0;
+r4 = t44;
 lz = lz & -2444758;
-fl = fl & -2444758 | t42 & 2444757;
-const t46 = t44 & 2;
-if (t46) fl = fl & -513 | t42 & 512;
-const t47 = cpu.pv ? 1 : 0;
-const t48 = t42 & 512;
-const t49 = t48 !== 0 ? 1 : 0;
-const t50 = V.vif ? 1 : 0;
-const t51 = t50 ^ 1;
-const t52 = t49 & t51;
-const t53 = t47 & t52;
-if (t47) {
-V.vif = !!t49;
+fl = fl & -2444758 | t41 & 2444757;
+const t45 = t43 & 2;
+if (t45) fl = fl & -513 | t41 & 512;
+const t46 = cpu.pv ? 1 : 0;
+const t47 = t41 & 512;
+const t48 = t47 !== 0 ? 1 : 0;
+const t49 = V.vif ? 1 : 0;
+const t50 = t49 ^ 1;
+const t51 = t48 & t50;
+const t52 = t46 & t51;
+if (t46) {
+V.vif = !!t48;
 fl = fl & -513 | 1 << 9;
 }
-const t54 = t53;
-const t55 = t36 | 0;
+const t53 = t35 | 0;
 V.inlined[35] += 1;
-if (MEM.codeEpoch === ep && !(t54 && h.irq(cpu))) {
-xt = t55;
+if (MEM.codeEpoch === ep && !(t52 && h.irq(cpu))) {
+xt = t53;
 pc = -1;
 continue run;
 }
 cpu.exitSite = 9;
-xe = t55;
+xe = t53;
 break run;
 } else {
-const t56 = r4;
-const t57 = t56 + 8 | 0;
-const t58 = tlb[t57 >>> 12];
-const t59 = t58 & 1 && !(t57 & 3) ? m32[(t58 & -4096 | t57 & 4095) >>> 2] : h.rdf(cpu, 2, t57, 4, i0 + ic - (LEFT[ip] + 1));
+const t54 = r4;
+const t55 = t54 + 8 | 0;
+const t56 = tlb[t55 >>> 12];
+const t57 = t56 & 1 && !(t55 & 3) ? m32[(t56 & -4096 | t55 & 4095) >>> 2] : h.rdf(cpu, 2, t55, 4, i0 + ic - (LEFT[ip] + 1));
 cpu.instructions = i0 + ic - 1;
 R[0] = r0;
 R[1] = r1;
@@ -297,8 +295,8 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 cpu.eip = 820451;
-const t60 = h.modeStamp(cpu);
-const t61 = VX.iretFrame(V);
+const t58 = h.modeStamp(cpu);
+const t59 = VX.iretFrame(V);
 r0 = R[0];
 r1 = R[1];
 r2 = R[2];
@@ -313,35 +311,34 @@ lop = cpu.lop;
 lres = cpu.lres;
 la = cpu.la;
 lb = cpu.lb;
-const t62 = cpu.pv ? 1 : 0;
-const t63 = t59 & 512;
-const t64 = t63 !== 0 ? 1 : 0;
-const t65 = V.vif ? 1 : 0;
-const t66 = t65 ^ 1;
-const t67 = t64 & t66;
-const t68 = t62 & t67;
-if (t62) {
-V.vif = !!t64;
+const t60 = cpu.pv ? 1 : 0;
+const t61 = t57 & 512;
+const t62 = t61 !== 0 ? 1 : 0;
+const t63 = V.vif ? 1 : 0;
+const t64 = t63 ^ 1;
+const t65 = t62 & t64;
+const t66 = t60 & t65;
+if (t60) {
+V.vif = !!t62;
 lz = lz & -513;
 fl = fl & -513 | 1 << 9;
 }
-const t69 = t68;
-const t70 = t61 | 0;
+const t67 = t59 | 0;
 V.inlined[35] += 1;
-if (MEM.codeEpoch === ep && h.goesOnAfterTransfer(cpu, t60)) {
-xt = t70;
+if (MEM.codeEpoch === ep && h.goesOnAfterTransfer(cpu, t58)) {
+xt = t67;
 pc = -1;
 continue run;
 }
 cpu.exitSite = 10;
-xe = t70;
+xe = t67;
 break run;
 }
 } else {
-const t71 = r4;
-const t72 = t71 + 8 | 0;
-const t73 = tlb[t72 >>> 12];
-const t74 = t73 & 1 && !(t72 & 3) ? m32[(t73 & -4096 | t72 & 4095) >>> 2] : h.rdf(cpu, 2, t72, 4, i0 + ic - (LEFT[ip] + 1));
+const t68 = r4;
+const t69 = t68 + 8 | 0;
+const t70 = tlb[t69 >>> 12];
+const t71 = t70 & 1 && !(t69 & 3) ? m32[(t70 & -4096 | t69 & 4095) >>> 2] : h.rdf(cpu, 2, t69, 4, i0 + ic - (LEFT[ip] + 1));
 cpu.instructions = i0 + ic - 1;
 R[0] = r0;
 R[1] = r1;
@@ -358,8 +355,8 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 cpu.eip = 820451;
-const t75 = h.modeStamp(cpu);
-const t76 = VX.iretFrame(V);
+const t72 = h.modeStamp(cpu);
+const t73 = VX.iretFrame(V);
 r0 = R[0];
 r1 = R[1];
 r2 = R[2];
@@ -374,28 +371,27 @@ lop = cpu.lop;
 lres = cpu.lres;
 la = cpu.la;
 lb = cpu.lb;
-const t77 = cpu.pv ? 1 : 0;
-const t78 = t74 & 512;
-const t79 = t78 !== 0 ? 1 : 0;
-const t80 = V.vif ? 1 : 0;
-const t81 = t80 ^ 1;
-const t82 = t79 & t81;
-const t83 = t77 & t82;
-if (t77) {
-V.vif = !!t79;
+const t74 = cpu.pv ? 1 : 0;
+const t75 = t71 & 512;
+const t76 = t75 !== 0 ? 1 : 0;
+const t77 = V.vif ? 1 : 0;
+const t78 = t77 ^ 1;
+const t79 = t76 & t78;
+const t80 = t74 & t79;
+if (t74) {
+V.vif = !!t76;
 lz = lz & -513;
 fl = fl & -513 | 1 << 9;
 }
-const t84 = t83;
-const t85 = t76 | 0;
+const t81 = t73 | 0;
 V.inlined[35] += 1;
-if (MEM.codeEpoch === ep && h.goesOnAfterTransfer(cpu, t75)) {
-xt = t85;
+if (MEM.codeEpoch === ep && h.goesOnAfterTransfer(cpu, t72)) {
+xt = t81;
 pc = -1;
 continue run;
 }
 cpu.exitSite = 11;
-xe = t85;
+xe = t81;
 break run;
 }
 }

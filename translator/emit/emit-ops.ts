@@ -39,7 +39,7 @@ import {
   id, num, litValue, bin, cond, call, member, index, assign, decl, ifStmt, newExpr, throwStmt, unary, logical,
   type Expr, type Stmt,
 } from './ast.ts';
-import { FLAG_LOCALS, cpuField, hostFn, local, param, reg, retiredBefore, retiredBeforeKnown, tempName } from './abi.ts';
+import { FLAG_LOCALS, cpuField, hostFn, local, param, reg, retiredBefore, retiredBeforeKnown, tempName, TEMP_PATTERN } from './abi.ts';
 
 /** A formula of the last record: where its kind hangs on a carry, both kinds' formulas, the carry choosing. */
 function byKind(last: NonNullable<FlagKnowledge['last']>, formula: (lop: number) => Expr): Expr {
@@ -147,9 +147,12 @@ export class EmitOps implements Ops<Expr> {
     return e.type === 'Identifier' && this.int32.has(e.name);
   }
 
-  /** Bind an expression to a new temporary even if it is an identifier (snapshots a register or a field). */
+  /**
+   * Bind an expression to a new temporary even if it is an identifier
+   * (snapshots a register or a field); a temporary is a constant already.
+   */
   snapshot(e: Expr): Expr {
-    if (litValue(e) !== undefined) return e;
+    if (litValue(e) !== undefined || (e.type === 'Identifier' && TEMP_PATTERN.test(e.name))) return e;
     const name = tempName(this.temp++);
     this.out.push(decl('const', name, e));
     return id(name);
