@@ -28,8 +28,8 @@ import { K, Sz } from '../../isa/operands.ts';
 import { ARITH } from '../../isa/eflags.ts';
 import { endsBlock, goesOnAfterSegmentLoad } from '../region/discover.ts';
 import type { EmitOps } from './emit-ops.ts';
-import { CODE_EPOCH, cpuField, cpuReg, hostFn, local, memoryField, reg, reloadFlags, spillFlags } from './abi.ts';
-import { callInterpreterForm, epochCheck, faultPoint, helperCall, smcCheck, syncInstructions } from './statements.ts';
+import { cpuField, cpuReg, hostFn, local, reg, reloadFlags, spillFlags } from './abi.ts';
+import { callInterpreterForm, codeEpochSame, epochCheck, faultPoint, helperCall, smcCheck, syncInstructions } from './statements.ts';
 import { assign, bin, call, ifStmt, logical, num, unary, type Expr, type Stmt } from './ast.ts';
 
 /** Why an instruction is not inlined. */
@@ -212,7 +212,7 @@ function emitHelperCall(i: Instr, site: InstrSite, reason: HelperReason): InstrC
  * holds it, goes on in place (a same-ring iret back into a loop).
  */
 export function sameModeAfterTransfer(stamp: Expr): Expr {
-  return logical('&&', bin('===', memoryField(CODE_EPOCH), local('epoch')), call(hostFn('goesOnAfterTransfer'), [local('cpu'), stamp]));
+  return logical('&&', codeEpochSame(), call(hostFn('goesOnAfterTransfer'), [local('cpu'), stamp]));
 }
 
 /**

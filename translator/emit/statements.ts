@@ -100,9 +100,23 @@ export function smcCheck(exit: Stmt[]): Stmt {
   return ifStmt(local('smc'), exit);
 }
 
+/**
+ * Has the code epoch moved since the region began? The machine moves it for
+ * a write to translated code, a device's DMA, an interrupt a device made
+ * deliverable on the running vCPU and a request for the vCPU back.
+ */
+export function codeEpochMoved(): Expr {
+  return bin('!==', memoryField(CODE_EPOCH), local('epoch'));
+}
+
+/** The code epoch as the region found it. */
+export function codeEpochSame(): Expr {
+  return bin('===', memoryField(CODE_EPOCH), local('epoch'));
+}
+
 /** After a helper: leave by `exit` if it wrote to translated code. */
 export function epochCheck(exit: Stmt[]): Stmt {
-  return ifStmt(bin('!==', memoryField(CODE_EPOCH), local('epoch')), exit);
+  return ifStmt(codeEpochMoved(), exit);
 }
 
 /**

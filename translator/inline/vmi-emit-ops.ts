@@ -46,7 +46,8 @@ import { PageKind } from '../../cpu/memory.ts';
 import { TLB_RS, tlbGrants, tlbPhysical, tlbSlot } from '../../cpu/tlb.ts';
 import { X, testFor } from '../emit/expr-arith.ts';
 import { EmitOps, type EmitContext } from '../emit/emit-ops.ts';
-import { ALL_REGS, CODE_EPOCH, PAGE_KINDS, cpuField, hostFn, local, memoryField, param, reload, spill, vmiEffect, vmiField } from '../emit/abi.ts';
+import { codeEpochMoved } from '../emit/statements.ts';
+import { ALL_REGS, PAGE_KINDS, cpuField, hostFn, local, memoryField, param, reload, spill, vmiEffect, vmiField } from '../emit/abi.ts';
 import { assign, bin, call, cond, exprStmt, ifStmt, index, logical, num, unary, type Expr, type Stmt } from '../emit/ast.ts';
 
 /** What physical accesses may assume, beyond the region's facts. */
@@ -55,15 +56,6 @@ export interface PhysFacts {
   ramBytes: number;
   /** every store through the memory's accessor (lockstep journals them) */
   journaled: boolean;
-}
-
-/**
- * Has the code epoch moved since the region began? The machine moves it for
- * a write to translated code, a device's DMA, an interrupt a device made
- * deliverable on the running vCPU and a request for the vCPU back.
- */
-export function codeEpochMoved(): Expr {
-  return bin('!==', memoryField(CODE_EPOCH), local('epoch'));
 }
 
 export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
@@ -166,7 +158,7 @@ export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
     if (traits.dma) {
       // a device wrote memory: translated code there is stale, as after a slow-path store
       this.deviceWrites = true;
-      this.out.push(assign(local('smc'), bin('!==', memoryField(CODE_EPOCH), local('epoch'))));
+      this.out.push(assign(local('smc'), codeEpochMoved()));
     }
     return v;
   }

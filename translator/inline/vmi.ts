@@ -86,12 +86,13 @@ import type { EmitContext, EmitOps } from '../emit/emit-ops.ts';
 import { ProbeOps } from '../emit/probe-ops.ts';
 import { sameModeAfterTransfer, type CallSite, type ClaimedCall } from '../emit/instr.ts';
 import { fetchFrame } from '../emit/host.ts';
-import { ALL_REGS, CODE_EPOCH, cpuField, hostFn, local, memoryField, param, reload, spill, vmiField, type FactoryArgs } from '../emit/abi.ts';
+import { ALL_REGS, cpuField, hostFn, local, param, reload, spill, vmiField, type FactoryArgs } from '../emit/abi.ts';
 import { Reg } from '../../isa/instr.ts';
 import type { InlineProfile } from '../../vmirom/profile-hooks.ts';
 import { assign, bin, call, exprStmt, ifStmt, index, logical, num, unary, type Expr } from '../emit/ast.ts';
 import type { CallSiteInliner } from './call-sites.ts';
-import { VmiEmitOps, codeEpochMoved } from './vmi-emit-ops.ts';
+import { VmiEmitOps } from './vmi-emit-ops.ts';
+import { codeEpochMoved, codeEpochSame, epochCheck } from '../emit/statements.ts';
 
 /** A slot is `vmicall N` (these bytes) and then `ret`. */
 const VMICALL_BYTES = VMICALL_OPCODE.length + 1;
@@ -255,7 +256,7 @@ class InlinedVmiCall implements ClaimedCall {
     o.modeBefore = undefined;
     o.transfer = transfers ? (target: Expr) => {
       counted();
-      const unchanged = bin('===', memoryField(CODE_EPOCH), local('epoch'));
+      const unchanged = codeEpochSame();
       const poll = o.pollCondition(call(hostFn('irq'), [local('cpu')]));
       const stays = o.modeBefore
         ? sameModeAfterTransfer(o.modeBefore)
@@ -285,7 +286,7 @@ class InlinedVmiCall implements ClaimedCall {
     if (transfers) return;
     counted();
     // a function that wrote translated code (none does yet) leaves at the slot's ret
-    if (!SHARED_CALLS[this.call.call].sem) o.out.push(ifStmt(bin('!==', memoryField(CODE_EPOCH), local('epoch')), at.exitAfter(1, num(ret))));
+    if (!SHARED_CALLS[this.call.call].sem) o.out.push(epochCheck(at.exitAfter(1, num(ret))));
     // after a TLB flush or an address-space switch the slot's ret is fetched afresh: from the ROM still?
     const refetch = o.refetches || SHARED_CALLS[this.call.call].exits === 'unless-queued';
     if (refetch) o.out.push(ifStmt(unary('!', this.fetchesRom(ret)), at.exitAfter(1, num(ret))));
