@@ -149,7 +149,12 @@ export interface EffectTraits {
    * block and the engine looks
    */
   readonly yields?: true;
-  /** a device may write guest memory in response (fw-cfg's DMA): code is checked afterwards, as after a store */
+  /**
+   * a device may write guest memory in response (fw-cfg's DMA): code is
+   * checked afterwards, as after a store; such a device moves the code epoch
+   * once it has written (`memory.leaveTranslatedCode`), which is how inlined
+   * code knows to read its return address back
+   */
   readonly dma?: true;
   /** it may write guest RAM itself (a TSS's stack fields, a page walk's accessed bits) */
   readonly writes?: true;
