@@ -120,10 +120,20 @@ export function setAccessed(cpu: Cpu, d: Descriptor): void {
  * attributes. Reads nothing else, changes nothing.
  */
 export function returnKeepsCs(cpu: Cpu, sel: number): boolean {
-  const mmu = cpu.mmu;
-  // the descriptor this return found last time, unchanged, with CS not loaded since: nothing to decode
+  // (two functions: the first, small, is what V8 inlines into iret's common case in generated code)
+  return keptCsHolds(cpu, sel) || decodeReturnCs(cpu, sel);
+}
+
+/** The descriptor a return found last time, unchanged, with CS not loaded since: nothing to decode. */
+function keptCsHolds(cpu: Cpu, sel: number): boolean {
   const k = cpu.keptCs;
-  if (stillHolds(cpu, k, sel) && cpu.segEpoch === k.epoch && cpu.segSel[Seg.CS] === sel) return true;
+  return cpu.segEpoch === k.epoch && stillHolds(cpu, k, sel) && cpu.segSel[Seg.CS] === sel;
+}
+
+/** returnKeepsCs the long way: the selector's descriptor read and checked, and remembered. */
+function decodeReturnCs(cpu: Cpu, sel: number): boolean {
+  const mmu = cpu.mmu;
+  const k = cpu.keptCs;
   const rpl = sel & 3;
   if (rpl !== cpu.cpl || (sel & 0xffff) !== cpu.segSel[Seg.CS] || (sel & 0xfffc) === 0) return false;
   const local = (sel & 4) !== 0;
