@@ -27,6 +27,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { LAUNCHER } from '../cli/guest-process.ts';
 import { boot, bootConsoleProcess, qemuArgs, runProcess, ROOT, type BootResult } from './vmi-boot.ts';
 import { qemuPresent } from './vmi.ts';
 import { rotate } from './vmi-lab.ts';
@@ -199,7 +200,7 @@ export const START_APPEND = 'scale=0.1';
 /** One system's whole `npm start` run. */
 async function startRun(c: Context, sys: System): Promise<void> {
   const r = sys === 'translated'
-    ? await timedRun(process.execPath, [join(ROOT, 'bin', 'vmidbt.js'), 'run', '--json', '--stats'], 'stderr')
+    ? await timedRun(LAUNCHER, ['run', '--json', '--stats'], 'stderr')
     : sys === 'qemu'
       ? await timedRun(process.env.QEMU ?? 'qemu-system-i386', qemuArgs(START_APPEND), 'stdout')
       : await timedRun(process.execPath, [V86_RUN, '--append', `novmi ${START_APPEND}`], 'stdout');

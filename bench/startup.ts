@@ -40,13 +40,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LAUNCHER } from '../cli/guest-process.ts';
 import { LineClock, type TimedLine } from './timeline.ts';
 import { differs, summarize, type Summary } from './stats.ts';
 import { formatTable } from './table.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const KERNEL = join(ROOT, 'guest', 'kernel.elf');
-const LAUNCHER = join(ROOT, 'bin', 'vmidbt.js');
 /** what `npm start` passes the built-in guest (cli/boot.ts DEFAULT_GUEST_APPEND) */
 const APPEND = 'scale=0.1';
 /** the built-in guest's first line (guest/src/main.c) */
@@ -75,8 +75,8 @@ function qemuCommand(append = APPEND): Command {
 /** How each column starts; `vmidbt run` with no image boots guest/kernel.elf with scale=0.1, as `npm start` does. */
 export function commandOf(column: Column): Command {
   switch (column) {
-    case 'vmidbt': return { cmd: process.execPath, args: [LAUNCHER, 'run'], env: { VMIDBT_LAUNCH_TRACE: '1' } };
-    case 'loader': return { cmd: process.execPath, args: [LAUNCHER, 'run'], env: { VMIDBT_TS: '1' } };
+    case 'vmidbt': return { cmd: LAUNCHER, args: ['run'], env: { VMIDBT_LAUNCH_TRACE: '1' } };
+    case 'loader': return { cmd: LAUNCHER, args: ['run'], env: { VMIDBT_TS: '1' } };
     case 'qemu': return qemuCommand();
     case 'node': return { cmd: process.execPath, args: ['-e', "console.log('vmidbt guest kernel, from node alone')"] };
   }
@@ -214,7 +214,7 @@ export async function measureStartup(opts: StartupOptions): Promise<StartupRepor
   const first = await interleave(columns, opts.runs, (c) => timeOnce(commandOf(c), true), progress, 'first console line');
   const wholeColumns: ('vmidbt' | 'qemu')[] = ['vmidbt', ...(withQemu ? ['qemu' as const] : [])];
   const append = opts.wholeAppend ?? APPEND;
-  const wholeCommand = (c: 'vmidbt' | 'qemu'): Command => (c === 'vmidbt' ? { cmd: process.execPath, args: [LAUNCHER, 'run', '--append', append] } : qemuCommand(append));
+  const wholeCommand = (c: 'vmidbt' | 'qemu'): Command => (c === 'vmidbt' ? { cmd: LAUNCHER, args: ['run', '--append', append] } : qemuCommand(append));
   const whole = await interleave(wholeColumns, opts.wholeRuns ?? opts.runs, (c) => timeOnce(wholeCommand(c), false), progress, 'npm start, whole process');
   const checks = first.get('vmidbt')!.map((s) => s.checkMs ?? NaN);
   if (checks.some((x) => Number.isNaN(x))) notes.push('some vmidbt starts ran no staleness check (the bundle was rebuilt or the loader ran)');

@@ -30,6 +30,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Machine } from '../runtime/machine.ts';
+import { guestNodeOptions } from '../cli/guest-process.ts';
 import { installRom, type VmiRom } from '../vmirom/rom.ts';
 import { TranslatingEngine } from '../translator/engine/machine-engine.ts';
 import { DEFAULT_ENGINE_OPTIONS } from '../translator/engine/engine.ts';
@@ -135,7 +136,7 @@ export function runProcess(cmd: string, args: string[], timeoutMs: number, onTex
 /** A vmidbt boot in a child process. */
 async function bootChild(cfg: BootConfig, timeoutMs: number): Promise<BootResult> {
   let out = '';
-  const args = ['--import', join(ROOT, 'bin', 'register.mjs'), fileURLToPath(import.meta.url), JSON.stringify(cfg)];
+  const args = [...guestNodeOptions(), '--import', join(ROOT, 'bin', 'register.mjs'), fileURLToPath(import.meta.url), JSON.stringify(cfg)];
   const r = await runProcess(process.execPath, args, timeoutMs, (t) => { out += t; });
   if (r.timedOut) throw new Error(`${cfg.mode} boot timed out after ${timeoutMs / 1000} s`);
   if (r.code !== 0) throw new Error(`${cfg.mode} boot failed: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`}`);

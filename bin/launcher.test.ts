@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { guestNodeOptions, guestV8Pool } from '../cli/guest-process.ts';
 
 // The compiled command (bin/build-cli.mjs, bin/vmidbt.js): `npm ci` builds
 // it through `prepare`, the launcher runs it, and a changed source is never
@@ -40,6 +41,25 @@ describe('the compiled command', () => {
     for (const f of ['bin/cli.ts', 'cli/main.ts', 'cli/run.ts', 'runtime/machine.ts', 'translator/engine/engine.ts', 'bin/build-cli.mjs']) expect(inputs).toContain(f);
     expect(inputs.some((f) => f.startsWith('node_modules/commander/'))).toBe(true);
     for (const f of built.filter((n) => n.endsWith('.js'))) expect(readFileSync(join(ROOT, 'dist', 'cli', m.dir, f), 'utf8')).not.toMatch(/from ["']esbuild["']|ts-loader/);
+  });
+
+  it('run as a program, starts Node with one V8 worker thread fewer than the cores, the rule of cli/guest-process.ts written for the shell', async () => {
+    const program = join(ROOT, 'bin', 'vmidbt.js');
+    const r = await new Promise<{ status: number; stdout: string; stderr: string }>((done) => {
+      execFile(program, ['--version'], { cwd: tmpdir(), env: { ...process.env, VMIDBT_LAUNCH_TRACE: '1' }, timeout: 60_000 }, (e, stdout, stderr) => done({ status: e ? -1 : 0, stdout, stderr }));
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(r.stderr).toContain(`vmidbt launch: node options: ${guestNodeOptions().join(' ')}`);
+    // through Node, as Node was started
+    expect((await launch(ROOT, ['--version'])).stderr).toContain('vmidbt launch: node options: none');
+    // the shell's arithmetic agrees with guestV8Pool for other machines too
+    const shellLine = readFileSync(program, 'utf8').split('\n')[1];
+    const rule = /\$\(\( (.+) \)\)/.exec(shellLine)?.[1];
+    expect(rule).toBeDefined();
+    for (let cores = 1; cores <= 12; cores++) {
+      expect(Number(execFileSync('sh', ['-c', `n=${cores}; echo $(( ${rule} ))`], { encoding: 'utf8' }))).toBe(guestV8Pool(cores));
+    }
   });
 
   describe('in a copy of the tree', () => {

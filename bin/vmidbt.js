@@ -1,4 +1,12 @@
-#!/usr/bin/env node
+#!/bin/sh
+":" //; n=$(nproc 2>/dev/null || echo 1); exec node --v8-pool-size=$(( n > 5 ? 4 : n > 2 ? n - 1 : 1 )) "$0" "$@"
+// (Line 2 is for the shell, a string and a comment for Node: run as a program, as `npx vmidbt`, npm's
+// scripts and the benchmarks start it, this file starts Node with one V8 worker thread fewer than the
+// cores, at most Node's own four: V8 optimizes hot translated code on those threads, and on two cores
+// four of them took turns with the vCPU's own thread. bench/README.md, "V8's worker threads", has the
+// measurements; cli/guest-process.ts `guestV8Pool` is the same rule for the processes the benchmarks start.
+// `node bin/vmidbt.js` runs with whatever Node was given.)
+//
 // Entry point of the `vmidbt` command. It runs the compiled bundle of
 // bin/cli.ts in dist/cli/ (built by `npm ci` through the `prepare` script,
 // bin/build-cli.mjs), so a start transpiles nothing. A developer who edits a
@@ -60,6 +68,7 @@ async function currentBundle() {
   return pathToFileURL(`${OUT_DIR}${manifest.dir}/${manifest.entry}`);
 }
 
+trace(`node options: ${process.execArgv.join(' ') || 'none'}`);
 const bundle = process.env.VMIDBT_TS === '1' ? undefined : await currentBundle();
 if (bundle) {
   await import(bundle.href);

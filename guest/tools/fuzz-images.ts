@@ -14,6 +14,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { guestNodeOptions } from '../../cli/guest-process.ts';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { classify, mutant, type Outcome, type OutcomeKind, type RunRecord } from './image-fuzz.ts';
@@ -64,7 +65,7 @@ const work = mkdtempSync(join(tmpdir(), 'vmidbt-fuzz-images-'));
 /** Run vmidbt on mutant `k`; resolves with how it ended. */
 function runMutant(k: number, file: string): Promise<RunRecord> {
   const args = [
-    '--import', RSS_HOOK, BIN, 'run', file, '--mem', String(MEM_MIB), '--jit-cache', String(JIT_CACHE_MIB),
+    ...guestNodeOptions(), '--import', RSS_HOOK, BIN, 'run', file, '--mem', String(MEM_MIB), '--jit-cache', String(JIT_CACHE_MIB),
     '--max-instructions', String(maxInstructions), '--append', 'run=crc32b scale=0.01', ...(k % 2 ? ['--no-jit'] : []),
   ];
   const [cmd, argv] = hasPrlimit ? ['prlimit', [`--cpu=${cpuSeconds}`, process.execPath, ...args]] : [process.execPath, args];

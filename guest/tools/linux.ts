@@ -42,6 +42,7 @@ import { fileURLToPath } from 'node:url';
 import { debianLinux } from './debian.ts';
 import { buildInitramfs, INTERACTIVE_MARKER, SHELL_MARKER, SUM_OF_SQUARES_LINE } from './initramfs.ts';
 import { VMIDBT_CPU } from '../../cpu/models.ts';
+import { LAUNCHER } from '../../cli/guest-process.ts';
 import { cpuSecondsOf } from '../../bench/process-cpu.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -72,7 +73,7 @@ const log = (s: string) => process.stdout.write(`guest-linux: ${s}\n`);
 function commandFor(b: Boot, kernel: string, initrd: string): [string, string[]] {
   const cmdline = `${BASE_CMDLINE} vmidbt.end=${b.end}`;
   if (b.system === 'vmidbt') {
-    return [process.execPath, [join(ROOT, 'bin', 'vmidbt.js'), 'run', kernel, '--initrd', initrd, '--append', cmdline,
+    return [LAUNCHER, ['run', kernel, '--initrd', initrd, '--append', cmdline,
       '--smp', String(b.smp), '--json', '--mark', SHELL_MARKER, '--max-instructions', '20000000000', '--no-reboot']];
   }
   return ['qemu-system-i386', ['-accel', 'tcg', '-cpu', VMIDBT_CPU.qemuCpu, '-m', '128', '-smp', String(b.smp),

@@ -84,12 +84,13 @@ if (engines.includes('translator')) {
 function boot(cfg, onResult) {
   return new Promise((resolveBoot) => {
     const append = `scale=${scale}${cfg.abi ? ` vmi=${cfg.abi}` : ''}${cfg.variant === 'nopatch' ? ' nopatch' : ''}`;
-    const vargs = [join(root, 'bin', 'vmidbt.js'), 'run', kernel, '--smp', String(cfg.smp), '--append', append, '--json'];
+    // the launcher run as a program: its first lines start Node as the command starts (cli/guest-process.ts)
+    const vargs = ['run', kernel, '--smp', String(cfg.smp), '--append', append, '--json'];
     if (cfg.mode === 'native') vargs.push('--no-rom');
     else vargs.push('--vmi-abi', cfg.abi);
     if (cfg.engine === 'interpreter') vargs.push('--no-jit');
     if (cfg.variant === 'noinline') vargs.push('--no-vmi-inline');
-    const child = spawn(process.execPath, vargs, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(join(root, 'bin', 'vmidbt.js'), vargs, { stdio: ['ignore', 'pipe', 'pipe'] });
     const results = [];
     let done = null;
     let out = '';
