@@ -139,7 +139,11 @@ export interface EffectTraits {
   readonly clock?: true;
   /** it reaches a device model, which must see each access once */
   readonly device?: true;
-  /** it may drop TLB entries or load CR3: code is fetched afresh after it */
+  /**
+   * it may drop TLB entries or load CR3, and fills or changes none: code is
+   * fetched afresh after it; a stack slot the TLB still maps is the page it
+   * mapped before (the inliner's `ret` need not read its return address back)
+   */
   readonly tlb?: true;
   /**
    * it may raise an interrupt or make the machine want the vCPU back (a

@@ -1,4 +1,4 @@
-// vmi_control_registers: 27 instructions, 1 blocks, 5531 bytes of source
+// vmi_control_registers: 27 instructions, 1 blocks, 5510 bytes of source
 // 1000 e8 fb 72 0c 00 call 0xc8300
 // 1005 e8 16 73 0c 00 call 0xc8320
 // 100a 89 c3 mov ebx, eax
@@ -300,14 +300,16 @@ break run;
 ip = 20;
 sp0 = r4;
 const t32 = tlb[r4 >>> 12];
-const t33 = t32 & 1 && !(r4 & 3) ? m32[(t32 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-r4 = r4 + 4 | 0;
+if (!(t32 & 1 && !(r4 & 3))) {
+const t33 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t33 !== 4135) {
 ic -= 6;
 cpu.exitSite = 12;
 xe = t33;
 break run;
 }
+}
+r4 = r4 + 4 | 0;
 if (!((tlb[1] & -4096) === 4096 && tlb[1] & 1 || h.fetchesFrom(cpu, 4096, 4096))) {
 ic -= 6;
 xl = 6;

@@ -1,4 +1,4 @@
-// vmi_deferred: 16 instructions, 1 blocks, 4655 bytes of source
+// vmi_deferred: 16 instructions, 1 blocks, 4634 bytes of source
 // 1000 b8 03 00 00 00 mov eax, 0x3
 // 1005 e8 f6 7a 0c 00 call 0xc8b00
 // 100a b8 00 00 40 00 mov eax, 0x400000
@@ -142,14 +142,16 @@ break run;
 ip = 7;
 sp0 = r4;
 const t15 = tlb[r4 >>> 12];
-const t16 = t15 & 1 && !(r4 & 3) ? m32[(t15 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-r4 = r4 + 4 | 0;
+if (!(t15 & 1 && !(r4 & 3))) {
+const t16 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t16 !== 4116) {
 ic -= 8;
 cpu.exitSite = 5;
 xe = t16;
 break run;
 }
+}
+r4 = r4 + 4 | 0;
 if (!((tlb[1] & -4096) === 4096 && tlb[1] & 1 || h.fetchesFrom(cpu, 4096, 4096))) {
 ic -= 8;
 xl = 2;

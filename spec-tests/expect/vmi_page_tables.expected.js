@@ -1,4 +1,4 @@
-// vmi_page_tables: 34 instructions, 1 blocks, 7439 bytes of source
+// vmi_page_tables: 34 instructions, 1 blocks, 7397 bytes of source
 // 1000 b8 03 50 00 00 mov eax, 0x5003
 // 1005 ba 00 80 00 00 mov edx, 0x8000
 // 100a e8 91 75 0c 00 call 0xc85a0
@@ -362,14 +362,16 @@ break run;
 ip = 28;
 sp0 = r4;
 const t57 = tlb[r4 >>> 12];
-const t58 = t57 & 1 && !(r4 & 3) ? m32[(t57 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-r4 = r4 + 4 | 0;
+if (!(t57 & 1 && !(r4 & 3))) {
+const t58 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t58 !== 4178) {
 ic -= 5;
 cpu.exitSite = 12;
 xe = t58;
 break run;
 }
+}
+r4 = r4 + 4 | 0;
 if (!((tlb[1] & -4096) === 4096 && tlb[1] & 1 || h.fetchesFrom(cpu, 4096, 4096))) {
 ic -= 5;
 xl = 6;
@@ -420,14 +422,16 @@ break run;
 ip = 32;
 sp0 = r4;
 const t64 = tlb[r4 >>> 12];
-const t65 = t64 & 1 && !(r4 & 3) ? m32[(t64 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-r4 = r4 + 4 | 0;
+if (!(t64 & 1 && !(r4 & 3))) {
+const t65 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t65 !== 4188) {
 ic -= 1;
 cpu.exitSite = 15;
 xe = t65;
 break run;
 }
+}
+r4 = r4 + 4 | 0;
 if (!((tlb[1] & -4096) === 4096 && tlb[1] & 1 || h.fetchesFrom(cpu, 4096, 4096))) {
 ic -= 1;
 xl = 7;

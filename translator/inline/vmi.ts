@@ -297,8 +297,10 @@ class InlinedVmiCall implements ClaimedCall {
     if (o.yields) o.out.push(ifStmt(logical('&&', codeEpochMoved(), call(hostFn('vmiLeave'), [param('vmi')])), at.exitAfter(1, num(ret))));
     else if (poll) o.out.push(ifStmt(poll, at.exitAfter(1, num(ret))));
     o.out.push(...at.faultPoint(2));
-    if (!this.transfers && !touched && !refetch) {
+    if (!this.transfers && !touched) {
+      // (a TLB flush or CR3 load only drops entries: where the slot is still mapped, it is the frame the call wrote)
       o.popPushed(4, next, (v) => o.out.push(...at.exitAfter(2, v, true)), deviceWrote ? codeEpochMoved() : undefined);
+      if (refetch) o.out.push(...at.exitUnlessMapped(2, next));
       return;
     }
     const popped = o.pop(4);
