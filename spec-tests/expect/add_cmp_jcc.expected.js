@@ -1,4 +1,4 @@
-// add_cmp_jcc: 5 instructions, 3 blocks, 1373 bytes of source
+// add_cmp_jcc: 5 instructions, 3 blocks, 1344 bytes of source
 // 1000 01 d8 add eax, ebx
 // 1002 39 c8 cmp eax, ecx
 // 1004 72 05 jb 0x100b
@@ -32,6 +32,7 @@ let xl = -1;
 let smc = 0;
 let xt = 0;
 let hx = 0;
+let t0, t1, t2, t3, t4, t5, t6;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -42,19 +43,19 @@ xl = 0;
 break run;
 }
 ic += 3;
-const t0 = r0;
-const t1 = r3;
-const t2 = t0 + t1 | 0;
+t0 = r0;
+t1 = r3;
+t2 = t0 + t1 | 0;
 r0 = t2;
-const t3 = r0;
-const t4 = r1;
-const t5 = t3 - t4 | 0;
+t3 = r0;
+t4 = r1;
+t5 = t3 - t4 | 0;
 lop = 10;
 lres = t5;
 la = t3;
 lb = t4;
 lz = 2261;
-const t6 = t3 >>> 0 < t4 >>> 0 ? 1 : 0;
+t6 = t3 >>> 0 < t4 >>> 0 ? 1 : 0;
 if (t6) {
 pc = 1;
 continue run;
@@ -71,8 +72,8 @@ break run;
 ic += 1;
 ip = 3;
 sp0 = r4;
-const t0 = tlb[r4 >>> 12];
-const t1 = t0 & 1 && !(r4 & 3) ? m32[(t0 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+t0 = tlb[r4 >>> 12];
+t1 = t0 & 1 && !(r4 & 3) ? m32[(t0 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t1;
 pc = -1;

@@ -1,4 +1,4 @@
-// cond_cl_shift: 5 instructions, 3 blocks, 1497 bytes of source
+// cond_cl_shift: 5 instructions, 3 blocks, 1444 bytes of source
 // 1000 85 c0 test eax, eax
 // 1002 74 02 je 0x1006
 // 1004 d3 e3 shl ebx, cl
@@ -32,6 +32,7 @@ let xl = -1;
 let smc = 0;
 let xt = 0;
 let hx = 0;
+let t0, t1, t2, t3, t4;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -42,15 +43,15 @@ xl = 0;
 break run;
 }
 ic += 2;
-const t0 = r0;
-const t1 = r0;
-const t2 = t0 & t1;
+t0 = r0;
+t1 = r0;
+t2 = t0 & t1;
 lop = 18;
 lres = t2;
 la = t2;
 lb = 0;
 lz = 2261;
-const t3 = t2 === 0 ? 1 : 0;
+t3 = t2 === 0 ? 1 : 0;
 if (t3) {
 pc = 1;
 continue run;
@@ -65,12 +66,12 @@ xl = 1;
 break run;
 }
 ic += 2;
-const t0 = h.cond(2, fl, lz, lop, lres, la, lb);
+t0 = h.cond(2, fl, lz, lop, lres, la, lb);
 r2 = r2 & -256 | t0 & 255;
 ip = 3;
 sp0 = r4;
-const t1 = tlb[r4 >>> 12];
-const t2 = t1 & 1 && !(r4 & 3) ? m32[(t1 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+t1 = tlb[r4 >>> 12];
+t2 = t1 & 1 && !(r4 & 3) ? m32[(t1 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t2;
 pc = -1;
@@ -83,12 +84,12 @@ xl = 2;
 break run;
 }
 ic += 1;
-const t0 = r3;
-const t1 = r1 & 255;
-const t2 = t1 & 31;
-const t3 = t2 !== 0 ? 1 : 0;
+t0 = r3;
+t1 = r1 & 255;
+t2 = t1 & 31;
+t3 = t2 !== 0 ? 1 : 0;
 if (t3) {
-const t4 = t0 << t2;
+t4 = t0 << t2;
 r3 = t4;
 lop = 22;
 lres = t4;

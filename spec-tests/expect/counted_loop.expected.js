@@ -1,4 +1,4 @@
-// counted_loop: 6 instructions, 3 blocks, 1545 bytes of source
+// counted_loop: 6 instructions, 3 blocks, 1507 bytes of source
 // 1000 b9 0a 00 00 00 mov ecx, 0xa
 // 1005 03 06 add eax, dword ptr [esi]
 // 1007 83 c6 04 add esi, 0x4
@@ -36,6 +36,7 @@ let xl = -1;
 let smc = 0;
 let xt = 0;
 let hx = 0;
+let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -56,22 +57,22 @@ break run;
 }
 ic += 4;
 ip = 1;
-const t0 = r0;
-const t1 = r6 | 0;
-const t2 = tlb[t1 >>> 12];
-const t3 = t2 & 1 && !(t1 & 3) ? m32[(t2 & -4096 | t1 & 4095) >>> 2] : h.rdf(cpu, 3, t1, 4, i0 + ic - 4);
-const t4 = t0 + t3 | 0;
+t0 = r0;
+t1 = r6 | 0;
+t2 = tlb[t1 >>> 12];
+t3 = t2 & 1 && !(t1 & 3) ? m32[(t2 & -4096 | t1 & 4095) >>> 2] : h.rdf(cpu, 3, t1, 4, i0 + ic - 4);
+t4 = t0 + t3 | 0;
 r0 = t4;
-const t5 = r6;
-const t6 = t5 + 4 | 0;
+t5 = r6;
+t6 = t5 + 4 | 0;
 r6 = t6;
 lop = 2;
 lres = t6;
 la = t5;
 lb = 4;
 lz = 2261;
-const t7 = r1;
-const t8 = t7 - 1 | 0;
+t7 = r1;
+t8 = t7 - 1 | 0;
 r1 = t8;
 fl = fl & -2 | (t6 >>> 0 < t5 >>> 0 ? 1 : 0);
 lop = 10;
@@ -79,7 +80,7 @@ lres = t8;
 la = t7;
 lb = 1;
 lz = 2260;
-const t9 = t7 !== 1 ? 1 : 0;
+t9 = t7 !== 1 ? 1 : 0;
 if (t9) continue self;
 pc = 2;
 continue run;
@@ -93,8 +94,8 @@ break run;
 ic += 1;
 ip = 5;
 sp0 = r4;
-const t0 = tlb[r4 >>> 12];
-const t1 = t0 & 1 && !(r4 & 3) ? m32[(t0 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+t0 = tlb[r4 >>> 12];
+t1 = t0 & 1 && !(r4 & 3) ? m32[(t0 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t1;
 pc = -1;

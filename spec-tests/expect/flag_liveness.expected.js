@@ -1,4 +1,4 @@
-// flag_liveness: 8 instructions, 3 blocks, 1493 bytes of source
+// flag_liveness: 8 instructions, 3 blocks, 1447 bytes of source
 // 1000 01 d8 add eax, ebx
 // 1002 29 c8 sub eax, ecx
 // 1004 31 d0 xor eax, edx
@@ -44,6 +44,7 @@ let xl = -1;
 let smc = 0;
 let xt = 0;
 let hx = 0;
+let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -54,30 +55,30 @@ xl = 0;
 break run;
 }
 ic += 6;
-const t0 = r0;
-const t1 = r3;
-const t2 = t0 + t1 | 0;
+t0 = r0;
+t1 = r3;
+t2 = t0 + t1 | 0;
 r0 = t2;
-const t3 = r0;
-const t4 = r1;
-const t5 = t3 - t4 | 0;
+t3 = r0;
+t4 = r1;
+t5 = t3 - t4 | 0;
 r0 = t5;
-const t6 = r0;
-const t7 = r2;
-const t8 = t6 ^ t7;
+t6 = r0;
+t7 = r2;
+t8 = t6 ^ t7;
 r0 = t8;
-const t9 = r0;
-const t10 = t9 + 1 | 0;
+t9 = r0;
+t10 = t9 + 1 | 0;
 r0 = t10;
-const t11 = r0;
-const t12 = t11 & 7;
+t11 = r0;
+t12 = t11 & 7;
 r0 = t12;
 lop = 18;
 lres = t12;
 la = t11;
 lb = 0;
 lz = 2261;
-const t13 = t12 === 0 ? 1 : 0;
+t13 = t12 === 0 ? 1 : 0;
 if (t13) {
 pc = 1;
 continue run;
@@ -94,8 +95,8 @@ break run;
 ic += 1;
 ip = 6;
 sp0 = r4;
-const t0 = tlb[r4 >>> 12];
-const t1 = t0 & 1 && !(r4 & 3) ? m32[(t0 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+t0 = tlb[r4 >>> 12];
+t1 = t0 & 1 && !(r4 & 3) ? m32[(t0 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t1;
 pc = -1;

@@ -1,4 +1,4 @@
-// flag_liveness_mul: 7 instructions, 4 blocks, 1752 bytes of source
+// flag_liveness_mul: 7 instructions, 4 blocks, 1681 bytes of source
 // 1000 0f af c3 imul eax, ebx
 // 1003 01 c8 add eax, ecx
 // 1005 74 0a je 0x1011
@@ -43,6 +43,7 @@ let xl = -1;
 let smc = 0;
 let xt = 0;
 let hx = 0;
+let t0, t1, t2, t3, t4, t5, t6;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -53,20 +54,20 @@ xl = 0;
 break run;
 }
 ic += 3;
-const t0 = r0;
-const t1 = r3;
-const t2 = Math.imul(t0, t1);
+t0 = r0;
+t1 = r3;
+t2 = Math.imul(t0, t1);
 r0 = t2;
-const t3 = r0;
-const t4 = r1;
-const t5 = t3 + t4 | 0;
+t3 = r0;
+t4 = r1;
+t5 = t3 + t4 | 0;
 r0 = t5;
 lop = 2;
 lres = t5;
 la = t3;
 lb = t4;
 lz = 2261;
-const t6 = t5 === 0 ? 1 : 0;
+t6 = t5 === 0 ? 1 : 0;
 if (t6) {
 pc = 1;
 continue run;
@@ -83,8 +84,8 @@ break run;
 ic += 1;
 ip = 3;
 sp0 = r4;
-const t0 = tlb[r4 >>> 12];
-const t1 = t0 & 1 && !(r4 & 3) ? m32[(t0 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+t0 = tlb[r4 >>> 12];
+t1 = t0 & 1 && !(r4 & 3) ? m32[(t0 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t1;
 pc = -1;
@@ -97,12 +98,12 @@ xl = 2;
 break run;
 }
 ic += 2;
-const t0 = r2;
-const t1 = r6;
-const t2 = Math.imul(t0, t1);
-const t3 = hp.mulhs(cpu, t0, t1);
-const t4 = t2 >> 31;
-const t5 = t3 !== t4 ? 1 : 0;
+t0 = r2;
+t1 = r6;
+t2 = Math.imul(t0, t1);
+t3 = hp.mulhs(cpu, t0, t1);
+t4 = t2 >> 31;
+t5 = t3 !== t4 ? 1 : 0;
 r2 = t2;
 if (lz & 2049) fl = h.mat(fl, lz & 2049, lop, lres, la, lb);
 lop = 18;
@@ -112,7 +113,7 @@ lb = 0;
 lz = 212;
 fl = fl & -2 | t5 << 0;
 fl = fl & -2049 | t5 << 11;
-const t6 = fl >> 11 & 1;
+t6 = fl >> 11 & 1;
 if (t6) {
 pc = 1;
 continue run;

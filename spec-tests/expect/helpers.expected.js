@@ -1,4 +1,4 @@
-// helpers: 4 instructions, 1 blocks, 2006 bytes of source
+// helpers: 4 instructions, 1 blocks, 1995 bytes of source
 // 1000 31 d2 xor edx, edx
 // 1002 f7 f1 div ecx
 // 1004 f3 a5 rep movsd dword ptr es:[edi], dword ptr ds:[esi]
@@ -34,6 +34,7 @@ let xl = -1;
 let smc = 0;
 let xt = 0;
 let hx = 0;
+let t0, t1, t2, t3, t4;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -44,9 +45,9 @@ xl = 0;
 break run;
 }
 ic += 4;
-const t0 = r2;
-const t1 = r2;
-const t2 = t0 ^ t1;
+t0 = r2;
+t1 = r2;
+t2 = t0 ^ t1;
 r2 = t2;
 lop = 18;
 lres = t2;
@@ -140,8 +141,8 @@ break run;
 }
 ip = 3;
 sp0 = r4;
-const t3 = tlb[r4 >>> 12];
-const t4 = t3 & 1 && !(r4 & 3) ? m32[(t3 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+t3 = tlb[r4 >>> 12];
+t4 = t3 & 1 && !(r4 & 3) ? m32[(t3 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t4;
 pc = -1;

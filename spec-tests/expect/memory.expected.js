@@ -1,4 +1,4 @@
-// memory: 5 instructions, 1 blocks, 1613 bytes of source
+// memory: 5 instructions, 1 blocks, 1581 bytes of source
 // 1000 8b 43 08 mov eax, dword ptr [ebx+0x8]
 // 1003 89 07 mov dword ptr [edi], eax
 // 1005 c6 47 01 03 mov byte ptr [edi+0x1], 0x3
@@ -33,6 +33,7 @@ let xl = -1;
 let smc = 0;
 let xt = 0;
 let hx = 0;
+let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -44,14 +45,14 @@ break run;
 }
 ic += 5;
 ip = 0;
-const t0 = r3 + 8 | 0;
-const t1 = tlb[t0 >>> 12];
-const t2 = t1 & 1 && !(t0 & 3) ? m32[(t1 & -4096 | t0 & 4095) >>> 2] : h.rdf(cpu, 3, t0, 4, i0 + ic - 5);
+t0 = r3 + 8 | 0;
+t1 = tlb[t0 >>> 12];
+t2 = t1 & 1 && !(t0 & 3) ? m32[(t1 & -4096 | t0 & 4095) >>> 2] : h.rdf(cpu, 3, t0, 4, i0 + ic - 5);
 r0 = t2;
 ip = 1;
-const t3 = r0;
-const t4 = r7 | 0;
-const t5 = tlb[t4 >>> 12];
+t3 = r0;
+t4 = r7 | 0;
+t5 = tlb[t4 >>> 12];
 if (t5 & 2 && !(t4 & 3)) {
 m32[(t5 & -4096 | t4 & 4095) >>> 2] = t3;
 } else {
@@ -63,8 +64,8 @@ xl = 1;
 break run;
 }
 ip = 2;
-const t6 = r7 + 1 | 0;
-const t7 = tlb[t6 >>> 12];
+t6 = r7 + 1 | 0;
+t7 = tlb[t6 >>> 12];
 if (t7 & 2) {
 m8[(t7 & -4096 | t6 & 4095) >>> 0] = 3;
 } else {
@@ -76,14 +77,14 @@ xl = 2;
 break run;
 }
 ip = 3;
-const t8 = r6 | 0;
-const t9 = tlb[t8 >>> 12];
-const t10 = t9 & 1 && !(t8 & 1) ? m16[(t9 & -4096 | t8 & 4095) >>> 1] : h.rdf(cpu, 3, t8, 2, i0 + ic - 2);
+t8 = r6 | 0;
+t9 = tlb[t8 >>> 12];
+t10 = t9 & 1 && !(t8 & 1) ? m16[(t9 & -4096 | t8 & 4095) >>> 1] : h.rdf(cpu, 3, t8, 2, i0 + ic - 2);
 r1 = t10;
 ip = 4;
 sp0 = r4;
-const t11 = tlb[r4 >>> 12];
-const t12 = t11 & 1 && !(r4 & 3) ? m32[(t11 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+t11 = tlb[r4 >>> 12];
+t12 = t11 & 1 && !(r4 & 3) ? m32[(t11 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t12;
 pc = -1;

@@ -1,4 +1,4 @@
-// push_call_ret: 7 instructions, 3 blocks, 1937 bytes of source
+// push_call_ret: 7 instructions, 3 blocks, 1869 bytes of source
 // 1000 55 push ebp
 // 1001 89 e5 mov ebp, esp
 // 1003 e8 02 00 00 00 call 0x100a
@@ -36,6 +36,7 @@ let xl = -1;
 let smc = 0;
 let xt = 0;
 let hx = 0;
+let t0, t1, t2, t3, t4, t5;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -48,9 +49,9 @@ break run;
 ic += 3;
 ip = 0;
 sp0 = r4;
-const t0 = r5;
-const t1 = r4 - 4 | 0;
-const t2 = tlb[t1 >>> 12];
+t0 = r5;
+t1 = r4 - 4 | 0;
+t2 = tlb[t1 >>> 12];
 if (t2 & 2 && !(t1 & 3)) {
 m32[(t2 & -4096 | t1 & 4095) >>> 2] = t0;
 } else {
@@ -62,12 +63,12 @@ ic -= 2;
 xl = 1;
 break run;
 }
-const t3 = r4;
+t3 = r4;
 r5 = t3;
 ip = 2;
 sp0 = r4;
-const t4 = r4 - 4 | 0;
-const t5 = tlb[t4 >>> 12];
+t4 = r4 - 4 | 0;
+t5 = tlb[t4 >>> 12];
 if (t5 & 2 && !(t4 & 3)) {
 m32[(t5 & -4096 | t4 & 4095) >>> 2] = 4104;
 } else {
@@ -89,14 +90,14 @@ break run;
 }
 ic += 2;
 ip = 3;
-const t0 = r4 + 4 | 0;
-const t1 = tlb[t0 >>> 12];
-const t2 = t1 & 1 && !(t0 & 3) ? m32[(t1 & -4096 | t0 & 4095) >>> 2] : h.rdf(cpu, 2, t0, 4, i0 + ic - 2);
+t0 = r4 + 4 | 0;
+t1 = tlb[t0 >>> 12];
+t2 = t1 & 1 && !(t0 & 3) ? m32[(t1 & -4096 | t0 & 4095) >>> 2] : h.rdf(cpu, 2, t0, 4, i0 + ic - 2);
 r0 = t2;
 ip = 4;
 sp0 = r4;
-const t3 = tlb[r4 >>> 12];
-const t4 = t3 & 1 && !(r4 & 3) ? m32[(t3 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+t3 = tlb[r4 >>> 12];
+t4 = t3 & 1 && !(r4 & 3) ? m32[(t3 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t4;
 pc = -1;
@@ -111,14 +112,14 @@ break run;
 ic += 2;
 ip = 5;
 sp0 = r4;
-const t0 = tlb[r4 >>> 12];
-const t1 = t0 & 1 && !(r4 & 3) ? m32[(t0 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 2);
+t0 = tlb[r4 >>> 12];
+t1 = t0 & 1 && !(r4 & 3) ? m32[(t0 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 2);
 r4 = r4 + 4 | 0;
 r5 = t1;
 ip = 6;
 sp0 = r4;
-const t2 = tlb[r4 >>> 12];
-const t3 = t2 & 1 && !(r4 & 3) ? m32[(t2 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+t2 = tlb[r4 >>> 12];
+t3 = t2 & 1 && !(r4 & 3) ? m32[(t2 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t3;
 pc = -1;

@@ -1,4 +1,4 @@
-// sbb_jcc_64bit: 9 instructions, 3 blocks, 1894 bytes of source
+// sbb_jcc_64bit: 9 instructions, 3 blocks, 1800 bytes of source
 // 1000 39 c8 cmp eax, ecx
 // 1002 89 d6 mov esi, edx
 // 1004 19 de sbb esi, ebx
@@ -38,6 +38,7 @@ let xl = -1;
 let smc = 0;
 let xt = 0;
 let hx = 0;
+let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -48,29 +49,29 @@ xl = 0;
 break run;
 }
 ic += 4;
-const t0 = r0;
-const t1 = r1;
-const t2 = t0 - t1 | 0;
+t0 = r0;
+t1 = r1;
+t2 = t0 - t1 | 0;
 lop = 10;
 lres = t2;
 la = t0;
 lb = t1;
 lz = 2261;
-const t3 = r2;
+t3 = r2;
 r6 = t3;
-const t4 = r6;
-const t5 = r3;
-const t6 = t0 >>> 0 < t1 >>> 0 ? 1 : 0;
-const t7 = t4 - t5 | 0;
-const t8 = t7 - t6 | 0;
-const t9 = t6 ? 14 : 10;
+t4 = r6;
+t5 = r3;
+t6 = t0 >>> 0 < t1 >>> 0 ? 1 : 0;
+t7 = t4 - t5 | 0;
+t8 = t7 - t6 | 0;
+t9 = t6 ? 14 : 10;
 r6 = t8;
 lop = t9;
 lres = t8;
 la = t4;
 lb = t5;
 lz = 2261;
-const t10 = t6 ? t4 >>> 0 <= t5 >>> 0 ? 1 : 0 : t4 >>> 0 < t5 >>> 0 ? 1 : 0;
+t10 = t6 ? t4 >>> 0 <= t5 >>> 0 ? 1 : 0 : t4 >>> 0 < t5 >>> 0 ? 1 : 0;
 if (t10) {
 pc = 1;
 continue run;
@@ -85,24 +86,24 @@ xl = 1;
 break run;
 }
 ic += 3;
-const t0 = r7;
-const t1 = r6;
-const t2 = h.flag(1, fl, lz, lop, lres, la, lb);
-const t3 = t0 + t1 | 0;
-const t4 = t3 + t2 | 0;
-const t5 = t2 ? 6 : 2;
+t0 = r7;
+t1 = r6;
+t2 = h.flag(1, fl, lz, lop, lres, la, lb);
+t3 = t0 + t1 | 0;
+t4 = t3 + t2 | 0;
+t5 = t2 ? 6 : 2;
 r7 = t4;
 lop = t5;
 lres = t4;
 la = t0;
 lb = t1;
 lz = 2261;
-const t6 = t2 ? t4 >>> 0 <= t0 >>> 0 ? 1 : 0 : t4 >>> 0 < t0 >>> 0 ? 1 : 0;
+t6 = t2 ? t4 >>> 0 <= t0 >>> 0 ? 1 : 0 : t4 >>> 0 < t0 >>> 0 ? 1 : 0;
 r0 = r0 & -256 | t6 & 255;
 ip = 6;
 sp0 = r4;
-const t7 = tlb[r4 >>> 12];
-const t8 = t7 & 1 && !(r4 & 3) ? m32[(t7 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+t7 = tlb[r4 >>> 12];
+t8 = t7 & 1 && !(r4 & 3) ? m32[(t7 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t8;
 pc = -1;
@@ -118,8 +119,8 @@ ic += 2;
 r7 = 1;
 ip = 8;
 sp0 = r4;
-const t0 = tlb[r4 >>> 12];
-const t1 = t0 & 1 && !(r4 & 3) ? m32[(t0 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+t0 = tlb[r4 >>> 12];
+t1 = t0 & 1 && !(r4 & 3) ? m32[(t0 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t1;
 pc = -1;

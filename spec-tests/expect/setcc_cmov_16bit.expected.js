@@ -1,4 +1,4 @@
-// setcc_cmov_16bit: 6 instructions, 1 blocks, 1539 bytes of source
+// setcc_cmov_16bit: 6 instructions, 1 blocks, 1499 bytes of source
 // 1000 39 d8 cmp eax, ebx
 // 1002 0f 9c c2 setl dl
 // 1005 0f 4f c3 cmovg eax, ebx
@@ -33,6 +33,7 @@ let xl = -1;
 let smc = 0;
 let xt = 0;
 let hx = 0;
+let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -43,25 +44,25 @@ xl = 0;
 break run;
 }
 ic += 6;
-const t0 = r0;
-const t1 = r3;
-const t2 = t0 - t1 | 0;
+t0 = r0;
+t1 = r3;
+t2 = t0 - t1 | 0;
 lop = 10;
 lres = t2;
 la = t0;
 lb = t1;
 lz = 2261;
-const t3 = (t0 | 0) < (t1 | 0) ? 1 : 0;
+t3 = (t0 | 0) < (t1 | 0) ? 1 : 0;
 r2 = r2 & -256 | t3 & 255;
-const t4 = r3;
-const t5 = (t0 | 0) > (t1 | 0) ? 1 : 0;
-const t6 = r0;
-const t7 = t5 ? t4 : t6;
+t4 = r3;
+t5 = (t0 | 0) > (t1 | 0) ? 1 : 0;
+t6 = r0;
+t7 = t5 ? t4 : t6;
 r0 = t7;
-const t8 = r0 & 65535;
-const t9 = r3 & 65535;
-const t10 = t8 + t9 | 0;
-const t11 = t10 & 65535;
+t8 = r0 & 65535;
+t9 = r3 & 65535;
+t10 = t8 + t9 | 0;
+t11 = t10 & 65535;
 r0 = r0 & -65536 | t11 & 65535;
 lop = 1;
 lres = t11;
@@ -69,9 +70,9 @@ la = t8;
 lb = t9;
 lz = 2261;
 ip = 4;
-const t12 = r0 & 65535;
-const t13 = r6 | 0;
-const t14 = tlb[t13 >>> 12];
+t12 = r0 & 65535;
+t13 = r6 | 0;
+t14 = tlb[t13 >>> 12];
 if (t14 & 2 && !(t13 & 1)) {
 m16[(t14 & -4096 | t13 & 4095) >>> 1] = t12;
 } else {
@@ -84,8 +85,8 @@ break run;
 }
 ip = 5;
 sp0 = r4;
-const t15 = tlb[r4 >>> 12];
-const t16 = t15 & 1 && !(r4 & 3) ? m32[(t15 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+t15 = tlb[r4 >>> 12];
+t16 = t15 & 1 && !(r4 & 3) ? m32[(t15 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t16;
 pc = -1;

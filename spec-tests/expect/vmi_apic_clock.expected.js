@@ -1,4 +1,4 @@
-// vmi_apic_clock: 17 instructions, 1 blocks, 3726 bytes of source
+// vmi_apic_clock: 17 instructions, 1 blocks, 3656 bytes of source
 // 1000 b8 20 00 e0 fe mov eax, 0xfee00020
 // 1005 e8 96 79 0c 00 call 0xc89a0
 // 100a b8 b0 00 e0 fe mov eax, 0xfee000b0
@@ -35,6 +35,7 @@ let xl = -1;
 let smc = 0;
 let xt = 0;
 let hx = 0;
+let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -48,8 +49,8 @@ ic += 17;
 r0 = -18874336;
 ip = 1;
 sp0 = r4;
-const t0 = r4 - 4 | 0;
-const t1 = tlb[t0 >>> 12];
+t0 = r4 - 4 | 0;
+t1 = tlb[t0 >>> 12];
 if (t1 & 2 && !(t0 & 3)) {
 m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4106;
 } else {
@@ -64,18 +65,18 @@ break run;
 }
 ip = 2;
 sp0 = r4;
-const t2 = r0;
+t2 = r0;
 cpu.instructions = i0 + ic - 15;
-const t3 = VX.apicRead(V, t2);
+t3 = VX.apicRead(V, t2);
 r1 = -559087539;
 r2 = -559087539;
 r0 = t3;
 V.inlined[78] += 1;
 ip = 3;
 sp0 = r4;
-const t4 = tlb[r4 >>> 12];
+t4 = tlb[r4 >>> 12];
 if (!(t4 & 1 && !(r4 & 3))) {
-const t5 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t5 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t5 !== 4106) {
 ic -= 13;
 cpu.exitSite = 1;
@@ -90,9 +91,9 @@ xl = 1;
 break run;
 }
 r0 = -18874192;
-const t6 = r2;
-const t7 = r2;
-const t8 = t6 ^ t7;
+t6 = r2;
+t7 = r2;
+t8 = t6 ^ t7;
 r2 = t8;
 lop = 18;
 lres = t8;
@@ -101,8 +102,8 @@ lb = 0;
 lz = 2261;
 ip = 6;
 sp0 = r4;
-const t9 = r4 - 4 | 0;
-const t10 = tlb[t9 >>> 12];
+t9 = r4 - 4 | 0;
+t10 = tlb[t9 >>> 12];
 if (t10 & 2 && !(t9 & 3)) {
 m32[(t10 & -4096 | t9 & 4095) >>> 2] = 4118;
 } else {
@@ -117,11 +118,11 @@ break run;
 }
 ip = 7;
 sp0 = r4;
-const t11 = r0;
-const t12 = r2;
+t11 = r0;
+t12 = r2;
 cpu.instructions = i0 + ic - 10;
 VX.apicWrite(V, t11, t12);
-const t13 = MEM.codeEpoch !== ep;
+t13 = MEM.codeEpoch !== ep;
 r1 = -559087540;
 r2 = -559087540;
 r0 = -559087540;
@@ -134,9 +135,9 @@ break run;
 }
 ip = 8;
 sp0 = r4;
-const t14 = tlb[r4 >>> 12];
+t14 = tlb[r4 >>> 12];
 if (!(t14 & 1 && !(r4 & 3))) {
-const t15 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t15 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t15 !== 4118) {
 ic -= 8;
 cpu.exitSite = 4;
@@ -150,9 +151,9 @@ ic -= 8;
 xl = 2;
 break run;
 }
-const t16 = r0;
-const t17 = r0;
-const t18 = t16 ^ t17;
+t16 = r0;
+t17 = r0;
+t18 = t16 ^ t17;
 r0 = t18;
 lop = 18;
 lres = t18;
@@ -161,8 +162,8 @@ lb = 0;
 lz = 2261;
 ip = 10;
 sp0 = r4;
-const t19 = r4 - 4 | 0;
-const t20 = tlb[t19 >>> 12];
+t19 = r4 - 4 | 0;
+t20 = tlb[t19 >>> 12];
 if (t20 & 2 && !(t19 & 3)) {
 m32[(t20 & -4096 | t19 & 4095) >>> 2] = 4125;
 } else {
@@ -177,19 +178,19 @@ break run;
 }
 ip = 11;
 sp0 = r4;
-const t21 = r0;
+t21 = r0;
 cpu.instructions = i0 + ic - 6;
-const t22 = VX.cycleCounter(V, t21);
-const t23 = V.high;
+t22 = VX.cycleCounter(V, t21);
+t23 = V.high;
 r1 = -559087536;
 r0 = t22;
 r2 = t23;
 V.inlined[81] += 1;
 ip = 12;
 sp0 = r4;
-const t24 = tlb[r4 >>> 12];
+t24 = tlb[r4 >>> 12];
 if (!(t24 & 1 && !(r4 & 3))) {
-const t25 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t25 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t25 !== 4125) {
 ic -= 4;
 cpu.exitSite = 6;
@@ -205,8 +206,8 @@ break run;
 }
 ip = 13;
 sp0 = r4;
-const t26 = r4 - 4 | 0;
-const t27 = tlb[t26 >>> 12];
+t26 = r4 - 4 | 0;
+t27 = tlb[t26 >>> 12];
 if (t27 & 2 && !(t26 & 3)) {
 m32[(t27 & -4096 | t26 & 4095) >>> 2] = 4130;
 } else {
@@ -227,9 +228,9 @@ r0 = -559087538;
 V.inlined[79] += 1;
 ip = 15;
 sp0 = r4;
-const t28 = tlb[r4 >>> 12];
+t28 = tlb[r4 >>> 12];
 if (!(t28 & 1 && !(r4 & 3))) {
-const t29 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t29 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t29 !== 4130) {
 ic -= 1;
 cpu.exitSite = 8;
@@ -245,8 +246,8 @@ break run;
 }
 ip = 16;
 sp0 = r4;
-const t30 = tlb[r4 >>> 12];
-const t31 = t30 & 1 && !(r4 & 3) ? m32[(t30 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+t30 = tlb[r4 >>> 12];
+t31 = t30 & 1 && !(r4 & 3) ? m32[(t30 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t31;
 pc = -1;

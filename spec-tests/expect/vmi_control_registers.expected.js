@@ -1,4 +1,4 @@
-// vmi_control_registers: 27 instructions, 1 blocks, 5510 bytes of source
+// vmi_control_registers: 27 instructions, 1 blocks, 5416 bytes of source
 // 1000 e8 fb 72 0c 00 call 0xc8300
 // 1005 e8 16 73 0c 00 call 0xc8320
 // 100a 89 c3 mov ebx, eax
@@ -40,6 +40,7 @@ let xl = -1;
 let smc = 0;
 let xt = 0;
 let hx = 0;
+let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31, t32, t33, t34, t35, t36, t37, t38, t39, t40, t41, t42, t43;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -52,8 +53,8 @@ break run;
 ic += 27;
 ip = 0;
 sp0 = r4;
-const t0 = r4 - 4 | 0;
-const t1 = tlb[t0 >>> 12];
+t0 = r4 - 4 | 0;
+t1 = tlb[t0 >>> 12];
 if (t1 & 2 && !(t0 & 3)) {
 m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4101;
 } else {
@@ -68,16 +69,16 @@ break run;
 }
 ip = 1;
 sp0 = r4;
-const t2 = cpu.cr0;
+t2 = cpu.cr0;
 r1 = -559087592;
 r2 = -559087592;
 r0 = t2;
 V.inlined[20] += 1;
 ip = 2;
 sp0 = r4;
-const t3 = tlb[r4 >>> 12];
+t3 = tlb[r4 >>> 12];
 if (!(t3 & 1 && !(r4 & 3))) {
-const t4 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t4 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t4 !== 4101) {
 ic -= 24;
 cpu.exitSite = 1;
@@ -93,8 +94,8 @@ break run;
 }
 ip = 3;
 sp0 = r4;
-const t5 = r4 - 4 | 0;
-const t6 = tlb[t5 >>> 12];
+t5 = r4 - 4 | 0;
+t6 = tlb[t5 >>> 12];
 if (t6 & 2 && !(t5 & 3)) {
 m32[(t6 & -4096 | t5 & 4095) >>> 2] = 4106;
 } else {
@@ -109,16 +110,16 @@ break run;
 }
 ip = 4;
 sp0 = r4;
-const t7 = cpu.cr2;
+t7 = cpu.cr2;
 r1 = -559087591;
 r2 = -559087591;
 r0 = t7;
 V.inlined[21] += 1;
 ip = 5;
 sp0 = r4;
-const t8 = tlb[r4 >>> 12];
+t8 = tlb[r4 >>> 12];
 if (!(t8 & 1 && !(r4 & 3))) {
-const t9 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t9 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t9 !== 4106) {
 ic -= 21;
 cpu.exitSite = 3;
@@ -132,12 +133,12 @@ ic -= 21;
 xl = 2;
 break run;
 }
-const t10 = r0;
+t10 = r0;
 r3 = t10;
 ip = 7;
 sp0 = r4;
-const t11 = r4 - 4 | 0;
-const t12 = tlb[t11 >>> 12];
+t11 = r4 - 4 | 0;
+t12 = tlb[t11 >>> 12];
 if (t12 & 2 && !(t11 & 3)) {
 m32[(t12 & -4096 | t11 & 4095) >>> 2] = 4113;
 } else {
@@ -152,16 +153,16 @@ break run;
 }
 ip = 8;
 sp0 = r4;
-const t13 = cpu.cr3;
+t13 = cpu.cr3;
 r1 = -559087590;
 r2 = -559087590;
 r0 = t13;
 V.inlined[22] += 1;
 ip = 9;
 sp0 = r4;
-const t14 = tlb[r4 >>> 12];
+t14 = tlb[r4 >>> 12];
 if (!(t14 & 1 && !(r4 & 3))) {
-const t15 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t15 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t15 !== 4113) {
 ic -= 17;
 cpu.exitSite = 5;
@@ -177,8 +178,8 @@ break run;
 }
 ip = 10;
 sp0 = r4;
-const t16 = r4 - 4 | 0;
-const t17 = tlb[t16 >>> 12];
+t16 = r4 - 4 | 0;
+t17 = tlb[t16 >>> 12];
 if (t17 & 2 && !(t16 & 3)) {
 m32[(t17 & -4096 | t16 & 4095) >>> 2] = 4118;
 } else {
@@ -193,16 +194,16 @@ break run;
 }
 ip = 11;
 sp0 = r4;
-const t18 = cpu.cr4;
+t18 = cpu.cr4;
 r1 = -559087589;
 r2 = -559087589;
 r0 = t18;
 V.inlined[23] += 1;
 ip = 12;
 sp0 = r4;
-const t19 = tlb[r4 >>> 12];
+t19 = tlb[r4 >>> 12];
 if (!(t19 & 1 && !(r4 & 3))) {
-const t20 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t20 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t20 !== 4118) {
 ic -= 14;
 cpu.exitSite = 7;
@@ -216,12 +217,12 @@ ic -= 14;
 xl = 4;
 break run;
 }
-const t21 = r3;
+t21 = r3;
 r0 = t21;
 ip = 14;
 sp0 = r4;
-const t22 = r4 - 4 | 0;
-const t23 = tlb[t22 >>> 12];
+t22 = r4 - 4 | 0;
+t23 = tlb[t22 >>> 12];
 if (t23 & 2 && !(t22 & 3)) {
 m32[(t23 & -4096 | t22 & 4095) >>> 2] = 4125;
 } else {
@@ -236,7 +237,7 @@ break run;
 }
 ip = 15;
 sp0 = r4;
-const t24 = r0;
+t24 = r0;
 cpu.cr2 = t24;
 r1 = -559087595;
 r2 = -559087595;
@@ -244,9 +245,9 @@ r0 = -559087595;
 V.inlined[17] += 1;
 ip = 16;
 sp0 = r4;
-const t25 = tlb[r4 >>> 12];
+t25 = tlb[r4 >>> 12];
 if (!(t25 & 1 && !(r4 & 3))) {
-const t26 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t26 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t26 !== 4125) {
 ic -= 10;
 cpu.exitSite = 9;
@@ -263,8 +264,8 @@ break run;
 r0 = 36864;
 ip = 18;
 sp0 = r4;
-const t27 = r4 - 4 | 0;
-const t28 = tlb[t27 >>> 12];
+t27 = r4 - 4 | 0;
+t28 = tlb[t27 >>> 12];
 if (t28 & 2 && !(t27 & 3)) {
 m32[(t28 & -4096 | t27 & 4095) >>> 2] = 4135;
 } else {
@@ -279,9 +280,9 @@ break run;
 }
 ip = 19;
 sp0 = r4;
-const t29 = r0;
-const t30 = V.deferMode;
-const t31 = t30 & 2;
+t29 = r0;
+t30 = V.deferMode;
+t31 = t30 & 2;
 if (t31) {
 VX.queueCr3(V, t29);
 } else {
@@ -299,9 +300,9 @@ break run;
 }
 ip = 20;
 sp0 = r4;
-const t32 = tlb[r4 >>> 12];
+t32 = tlb[r4 >>> 12];
 if (!(t32 & 1 && !(r4 & 3))) {
-const t33 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t33 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t33 !== 4135) {
 ic -= 6;
 cpu.exitSite = 12;
@@ -324,8 +325,8 @@ r0 = 512;
 r2 = 28672;
 ip = 23;
 sp0 = r4;
-const t34 = r4 - 4 | 0;
-const t35 = tlb[t34 >>> 12];
+t34 = r4 - 4 | 0;
+t35 = tlb[t34 >>> 12];
 if (t35 & 2 && !(t34 & 3)) {
 m32[(t35 & -4096 | t34 & 4095) >>> 2] = 4150;
 } else {
@@ -340,10 +341,10 @@ break run;
 }
 ip = 24;
 sp0 = r4;
-const t36 = r0;
-const t37 = r2;
-const t38 = V.deferMode;
-const t39 = t38 & 2;
+t36 = r0;
+t37 = r2;
+t38 = V.deferMode;
+t39 = t38 & 2;
 if (t39) {
 VX.queueKernelStack(V, t36, 0, t37);
 } else {
@@ -355,8 +356,8 @@ r0 = -559087597;
 V.inlined[15] += 1;
 ip = 25;
 sp0 = r4;
-const t40 = tlb[r4 >>> 12];
-const t41 = t40 & 1 && !(r4 & 3) ? m32[(t40 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t40 = tlb[r4 >>> 12];
+t41 = t40 & 1 && !(r4 & 3) ? m32[(t40 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t41 !== 4150) {
 ic -= 1;
@@ -371,8 +372,8 @@ break run;
 }
 ip = 26;
 sp0 = r4;
-const t42 = tlb[r4 >>> 12];
-const t43 = t42 & 1 && !(r4 & 3) ? m32[(t42 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+t42 = tlb[r4 >>> 12];
+t43 = t42 & 1 && !(r4 & 3) ? m32[(t42 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t43;
 pc = -1;

@@ -1,4 +1,4 @@
-// vmi_deferred: 16 instructions, 1 blocks, 4634 bytes of source
+// vmi_deferred: 16 instructions, 1 blocks, 4556 bytes of source
 // 1000 b8 03 00 00 00 mov eax, 0x3
 // 1005 e8 f6 7a 0c 00 call 0xc8b00
 // 100a b8 00 00 40 00 mov eax, 0x400000
@@ -34,6 +34,7 @@ let xl = -1;
 let smc = 0;
 let xt = 0;
 let hx = 0;
+let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31, t32, t33, t34, t35;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -47,8 +48,8 @@ ic += 16;
 r0 = 3;
 ip = 1;
 sp0 = r4;
-const t0 = r4 - 4 | 0;
-const t1 = tlb[t0 >>> 12];
+t0 = r4 - 4 | 0;
+t1 = tlb[t0 >>> 12];
 if (t1 & 2 && !(t0 & 3)) {
 m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4106;
 } else {
@@ -63,13 +64,13 @@ break run;
 }
 ip = 2;
 sp0 = r4;
-const t2 = r0;
-const t3 = t2 & 7;
-const t4 = V.deferMode;
-const t5 = ~t3;
-const t6 = t4 & t5;
+t2 = r0;
+t3 = t2 & 7;
+t4 = V.deferMode;
+t5 = ~t3;
+t6 = t4 & t5;
 V.deferMode = t3 & 7;
-const t7 = t6 !== 0 ? 1 : 0;
+t7 = t6 !== 0 ? 1 : 0;
 if (t7) VX.flushDeferred(V, 3, 1);
 r1 = -559087528;
 r2 = -559087528;
@@ -83,8 +84,8 @@ break run;
 }
 ip = 3;
 sp0 = r4;
-const t8 = tlb[r4 >>> 12];
-const t9 = t8 & 1 && !(r4 & 3) ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t8 = tlb[r4 >>> 12];
+t9 = t8 & 1 && !(r4 & 3) ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t9 !== 4106) {
 ic -= 12;
@@ -105,8 +106,8 @@ break run;
 r0 = 4194304;
 ip = 5;
 sp0 = r4;
-const t10 = r4 - 4 | 0;
-const t11 = tlb[t10 >>> 12];
+t10 = r4 - 4 | 0;
+t11 = tlb[t10 >>> 12];
 if (t11 & 2 && !(t10 & 3)) {
 m32[(t11 & -4096 | t10 & 4095) >>> 2] = 4116;
 } else {
@@ -121,9 +122,9 @@ break run;
 }
 ip = 6;
 sp0 = r4;
-const t12 = r0;
-const t13 = V.deferMode;
-const t14 = t13 & 1;
+t12 = r0;
+t13 = V.deferMode;
+t14 = t13 & 1;
 if (t14) {
 VX.queueInvalidatePage(V, t12);
 } else {
@@ -141,9 +142,9 @@ break run;
 }
 ip = 7;
 sp0 = r4;
-const t15 = tlb[r4 >>> 12];
+t15 = tlb[r4 >>> 12];
 if (!(t15 & 1 && !(r4 & 3))) {
-const t16 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t16 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t16 !== 4116) {
 ic -= 8;
 cpu.exitSite = 5;
@@ -164,8 +165,8 @@ break run;
 }
 ip = 8;
 sp0 = r4;
-const t17 = r4 - 4 | 0;
-const t18 = tlb[t17 >>> 12];
+t17 = r4 - 4 | 0;
+t18 = tlb[t17 >>> 12];
 if (t18 & 2 && !(t17 & 3)) {
 m32[(t18 & -4096 | t17 & 4095) >>> 2] = 4121;
 } else {
@@ -193,8 +194,8 @@ break run;
 }
 ip = 10;
 sp0 = r4;
-const t19 = tlb[r4 >>> 12];
-const t20 = t19 & 1 && !(r4 & 3) ? m32[(t19 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t19 = tlb[r4 >>> 12];
+t20 = t19 & 1 && !(r4 & 3) ? m32[(t19 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t20 !== 4121) {
 ic -= 5;
@@ -212,9 +213,9 @@ ic -= 5;
 xl = 3;
 break run;
 }
-const t21 = r0;
-const t22 = r0;
-const t23 = t21 ^ t22;
+t21 = r0;
+t22 = r0;
+t23 = t21 ^ t22;
 r0 = t23;
 lop = 18;
 lres = t23;
@@ -223,8 +224,8 @@ lb = 0;
 lz = 2261;
 ip = 12;
 sp0 = r4;
-const t24 = r4 - 4 | 0;
-const t25 = tlb[t24 >>> 12];
+t24 = r4 - 4 | 0;
+t25 = tlb[t24 >>> 12];
 if (t25 & 2 && !(t24 & 3)) {
 m32[(t25 & -4096 | t24 & 4095) >>> 2] = 4128;
 } else {
@@ -239,13 +240,13 @@ break run;
 }
 ip = 13;
 sp0 = r4;
-const t26 = r0;
-const t27 = t26 & 7;
-const t28 = V.deferMode;
-const t29 = ~t27;
-const t30 = t28 & t29;
+t26 = r0;
+t27 = t26 & 7;
+t28 = V.deferMode;
+t29 = ~t27;
+t30 = t28 & t29;
 V.deferMode = t27 & 7;
-const t31 = t30 !== 0 ? 1 : 0;
+t31 = t30 !== 0 ? 1 : 0;
 if (t31) VX.flushDeferred(V, 3, 1);
 r1 = -559087528;
 r2 = -559087528;
@@ -259,8 +260,8 @@ break run;
 }
 ip = 14;
 sp0 = r4;
-const t32 = tlb[r4 >>> 12];
-const t33 = t32 & 1 && !(r4 & 3) ? m32[(t32 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t32 = tlb[r4 >>> 12];
+t33 = t32 & 1 && !(r4 & 3) ? m32[(t32 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t33 !== 4128) {
 ic -= 1;
@@ -280,8 +281,8 @@ break run;
 }
 ip = 15;
 sp0 = r4;
-const t34 = tlb[r4 >>> 12];
-const t35 = t34 & 1 && !(r4 & 3) ? m32[(t34 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+t34 = tlb[r4 >>> 12];
+t35 = t34 & 1 && !(r4 & 3) ? m32[(t34 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t35;
 pc = -1;

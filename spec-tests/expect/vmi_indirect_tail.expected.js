@@ -1,4 +1,4 @@
-// vmi_indirect_tail: 7 instructions, 1 blocks, 1970 bytes of source
+// vmi_indirect_tail: 7 instructions, 1 blocks, 1940 bytes of source
 // 1000 ff 15 0e 10 00 00 call dword ptr [0x100e]
 // 1006 89 c3 mov ebx, eax
 // 1008 ff 25 12 10 00 00 jmp dword ptr [0x1012]
@@ -34,6 +34,7 @@ let xl = -1;
 let smc = 0;
 let xt = 0;
 let hx = 0;
+let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -46,10 +47,10 @@ break run;
 ic += 7;
 ip = 0;
 sp0 = r4;
-const t0 = tlb[1];
-const t1 = 0 ? m32[(t0 & -4096 | 14) >>> 2] : h.rdf(cpu, 3, 4110, 4, i0 + ic - (LEFT[ip] + 1));
-const t2 = r4 - 4 | 0;
-const t3 = tlb[t2 >>> 12];
+t0 = tlb[1];
+t1 = 0 ? m32[(t0 & -4096 | 14) >>> 2] : h.rdf(cpu, 3, 4110, 4, i0 + ic - (LEFT[ip] + 1));
+t2 = r4 - 4 | 0;
+t3 = tlb[t2 >>> 12];
 if (t3 & 2 && !(t2 & 3)) {
 m32[(t3 & -4096 | t2 & 4095) >>> 2] = 4102;
 } else {
@@ -64,16 +65,16 @@ break run;
 }
 ip = 1;
 sp0 = r4;
-const t4 = cpu.cr2;
+t4 = cpu.cr2;
 r1 = -559087591;
 r2 = -559087591;
 r0 = t4;
 V.inlined[21] += 1;
 ip = 2;
 sp0 = r4;
-const t5 = tlb[r4 >>> 12];
+t5 = tlb[r4 >>> 12];
 if (!(t5 & 1 && !(r4 & 3))) {
-const t6 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t6 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t6 !== 4102) {
 ic -= 4;
 cpu.exitSite = 1;
@@ -87,12 +88,12 @@ ic -= 4;
 xl = 1;
 break run;
 }
-const t7 = r0;
+t7 = r0;
 r3 = t7;
 ip = 4;
 sp0 = r4;
-const t8 = tlb[1];
-const t9 = 0 ? m32[(t8 & -4096 | 18) >>> 2] : h.rdf(cpu, 3, 4114, 4, i0 + ic - (LEFT[ip] + 1));
+t8 = tlb[1];
+t9 = 0 ? m32[(t8 & -4096 | 18) >>> 2] : h.rdf(cpu, 3, 4114, 4, i0 + ic - (LEFT[ip] + 1));
 if (!(t9 === 820352 && ((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820352, 819200)))) {
 ic -= 2;
 cpu.exitSite = 2;
@@ -105,8 +106,8 @@ V.vif = !!0;
 V.inlined[32] += 1;
 ip = 6;
 sp0 = r4;
-const t10 = tlb[r4 >>> 12];
-const t11 = t10 & 1 && !(r4 & 3) ? m32[(t10 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t10 = tlb[r4 >>> 12];
+t11 = t10 & 1 && !(r4 & 3) ? m32[(t10 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 xt = t11;
 pc = -1;

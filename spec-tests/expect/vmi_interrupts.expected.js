@@ -1,4 +1,4 @@
-// vmi_interrupts: 16 instructions, 1 blocks, 3412 bytes of source
+// vmi_interrupts: 16 instructions, 1 blocks, 3346 bytes of source
 // 1000 e8 7b 74 0c 00 call 0xc8480
 // 1005 e8 96 74 0c 00 call 0xc84a0
 // 100a 89 c3 mov ebx, eax
@@ -35,6 +35,7 @@ let xl = -1;
 let smc = 0;
 let xt = 0;
 let hx = 0;
+let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -47,8 +48,8 @@ break run;
 ic += 16;
 ip = 0;
 sp0 = r4;
-const t0 = r4 - 4 | 0;
-const t1 = tlb[t0 >>> 12];
+t0 = r4 - 4 | 0;
+t1 = tlb[t0 >>> 12];
 if (t1 & 2 && !(t0 & 3)) {
 m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4101;
 } else {
@@ -67,9 +68,9 @@ V.vif = !!0;
 V.inlined[32] += 1;
 ip = 2;
 sp0 = r4;
-const t2 = tlb[r4 >>> 12];
+t2 = tlb[r4 >>> 12];
 if (!(t2 & 1 && !(r4 & 3))) {
-const t3 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t3 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t3 !== 4101) {
 ic -= 13;
 cpu.exitSite = 1;
@@ -85,8 +86,8 @@ break run;
 }
 ip = 3;
 sp0 = r4;
-const t4 = r4 - 4 | 0;
-const t5 = tlb[t4 >>> 12];
+t4 = r4 - 4 | 0;
+t5 = tlb[t4 >>> 12];
 if (t5 & 2 && !(t4 & 3)) {
 m32[(t5 & -4096 | t4 & 4095) >>> 2] = 4106;
 } else {
@@ -101,15 +102,15 @@ break run;
 }
 ip = 4;
 sp0 = r4;
-const t6 = V.vif ? 1 : 0;
-const t7 = t6 ? 512 : 0;
+t6 = V.vif ? 1 : 0;
+t7 = t6 ? 512 : 0;
 r0 = t7;
 V.inlined[33] += 1;
 ip = 5;
 sp0 = r4;
-const t8 = tlb[r4 >>> 12];
+t8 = tlb[r4 >>> 12];
 if (!(t8 & 1 && !(r4 & 3))) {
-const t9 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t9 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t9 !== 4106) {
 ic -= 10;
 cpu.exitSite = 3;
@@ -123,13 +124,13 @@ ic -= 10;
 xl = 2;
 break run;
 }
-const t10 = r0;
+t10 = r0;
 r3 = t10;
 r0 = 512;
 ip = 8;
 sp0 = r4;
-const t11 = r4 - 4 | 0;
-const t12 = tlb[t11 >>> 12];
+t11 = r4 - 4 | 0;
+t12 = tlb[t11 >>> 12];
 if (t12 & 2 && !(t11 & 3)) {
 m32[(t12 & -4096 | t11 & 4095) >>> 2] = 4118;
 } else {
@@ -144,13 +145,13 @@ break run;
 }
 ip = 9;
 sp0 = r4;
-const t13 = r0;
-const t14 = V.vif ? 1 : 0;
-const t15 = t13 & 512;
-const t16 = t15 !== 0 ? 1 : 0;
+t13 = r0;
+t14 = V.vif ? 1 : 0;
+t15 = t13 & 512;
+t16 = t15 !== 0 ? 1 : 0;
 V.vif = !!t16;
-const t17 = t14 ^ 1;
-const t18 = t16 & t17;
+t17 = t14 ^ 1;
+t18 = t16 & t17;
 V.inlined[34] += 1;
 if (t18 && h.irq(cpu)) {
 ic -= 6;
@@ -160,9 +161,9 @@ break run;
 }
 ip = 10;
 sp0 = r4;
-const t19 = tlb[r4 >>> 12];
+t19 = tlb[r4 >>> 12];
 if (!(t19 & 1 && !(r4 & 3))) {
-const t20 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t20 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t20 !== 4118) {
 ic -= 5;
 cpu.exitSite = 6;
@@ -178,8 +179,8 @@ break run;
 }
 ip = 11;
 sp0 = r4;
-const t21 = r4 - 4 | 0;
-const t22 = tlb[t21 >>> 12];
+t21 = r4 - 4 | 0;
+t22 = tlb[t21 >>> 12];
 if (t22 & 2 && !(t21 & 3)) {
 m32[(t22 & -4096 | t21 & 4095) >>> 2] = 4123;
 } else {
@@ -194,9 +195,9 @@ break run;
 }
 ip = 12;
 sp0 = r4;
-const t23 = V.vif ? 1 : 0;
+t23 = V.vif ? 1 : 0;
 V.vif = !!1;
-const t24 = t23 ^ 1;
+t24 = t23 ^ 1;
 V.inlined[31] += 1;
 if (t24 && h.irq(cpu)) {
 ic -= 3;
@@ -206,9 +207,9 @@ break run;
 }
 ip = 13;
 sp0 = r4;
-const t25 = tlb[r4 >>> 12];
+t25 = tlb[r4 >>> 12];
 if (!(t25 & 1 && !(r4 & 3))) {
-const t26 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t26 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t26 !== 4123) {
 ic -= 2;
 cpu.exitSite = 9;
@@ -222,12 +223,12 @@ ic -= 2;
 xl = 4;
 break run;
 }
-const t27 = r3;
+t27 = r3;
 r0 = t27;
 ip = 15;
 sp0 = r4;
-const t28 = tlb[r4 >>> 12];
-const t29 = t28 & 1 && !(r4 & 3) ? m32[(t28 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+t28 = tlb[r4 >>> 12];
+t29 = t28 & 1 && !(r4 & 3) ? m32[(t28 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t29;
 pc = -1;

@@ -1,4 +1,4 @@
-// vmi_iret_ports: 16 instructions, 1 blocks, 6144 bytes of source
+// vmi_iret_ports: 16 instructions, 1 blocks, 5974 bytes of source
 // 1000 ba fd 03 00 00 mov edx, 0x3fd
 // 1005 e8 76 77 0c 00 call 0xc8780
 // 100a 89 c3 mov ebx, eax
@@ -43,6 +43,7 @@ let xl = -1;
 let smc = 0;
 let xt = 0;
 let hx = 0;
+let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31, t32, t33, t34, t35, t36, t37, t38, t39, t40, t41, t42, t43, t44, t45, t46, t47, t48, t49, t50, t51, t52, t53, t54, t55, t56, t57, t58, t59, t60, t61, t62, t63, t64, t65, t66, t67, t68, t69, t70, t71, t72, t73, t74, t75, t76, t77, t78, t79, t80, t81;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -56,8 +57,8 @@ ic += 16;
 r2 = 1021;
 ip = 1;
 sp0 = r4;
-const t0 = r4 - 4 | 0;
-const t1 = tlb[t0 >>> 12];
+t0 = r4 - 4 | 0;
+t1 = tlb[t0 >>> 12];
 if (t1 & 2 && !(t0 & 3)) {
 m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4106;
 } else {
@@ -72,10 +73,10 @@ break run;
 }
 ip = 2;
 sp0 = r4;
-const t2 = r2;
+t2 = r2;
 cpu.instructions = i0 + ic - 14;
-const t3 = VX.portRead(V, t2, 1);
-const t4 = MEM.codeEpoch !== ep;
+t3 = VX.portRead(V, t2, 1);
+t4 = MEM.codeEpoch !== ep;
 r1 = -559087556;
 r2 = -559087556;
 r0 = t3;
@@ -88,9 +89,9 @@ break run;
 }
 ip = 3;
 sp0 = r4;
-const t5 = tlb[r4 >>> 12];
+t5 = tlb[r4 >>> 12];
 if (!(t5 & 1 && !(r4 & 3))) {
-const t6 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t6 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t6 !== 4106) {
 ic -= 12;
 cpu.exitSite = 2;
@@ -104,14 +105,14 @@ ic -= 12;
 xl = 1;
 break run;
 }
-const t7 = r0;
+t7 = r0;
 r3 = t7;
 r0 = 65;
 r2 = 1016;
 ip = 7;
 sp0 = r4;
-const t8 = r4 - 4 | 0;
-const t9 = tlb[t8 >>> 12];
+t8 = r4 - 4 | 0;
+t9 = tlb[t8 >>> 12];
 if (t9 & 2 && !(t8 & 3)) {
 m32[(t9 & -4096 | t8 & 4095) >>> 2] = 4123;
 } else {
@@ -126,8 +127,8 @@ break run;
 }
 ip = 8;
 sp0 = r4;
-const t10 = r0;
-const t11 = r2;
+t10 = r0;
+t11 = r2;
 cpu.instructions = i0 + ic - 8;
 VX.portWrite(V, t11, 1, t10);
 smc = MEM.codeEpoch !== ep;
@@ -143,9 +144,9 @@ break run;
 }
 ip = 9;
 sp0 = r4;
-const t12 = tlb[r4 >>> 12];
+t12 = tlb[r4 >>> 12];
 if (MEM.codeEpoch !== ep || !(t12 & 1 && !(r4 & 3))) {
-const t13 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t13 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t13 !== 4123) {
 ic -= 6;
 cpu.exitSite = 5;
@@ -159,9 +160,9 @@ ic -= 6;
 xl = 2;
 break run;
 }
-const t14 = r0;
-const t15 = r0;
-const t16 = t14 ^ t15;
+t14 = r0;
+t15 = r0;
+t16 = t14 ^ t15;
 r0 = t16;
 lop = 18;
 lres = t16;
@@ -170,8 +171,8 @@ lb = 0;
 lz = 2261;
 ip = 11;
 sp0 = r4;
-const t17 = r4 - 4 | 0;
-const t18 = tlb[t17 >>> 12];
+t17 = r4 - 4 | 0;
+t18 = tlb[t17 >>> 12];
 if (t18 & 2 && !(t17 & 3)) {
 m32[(t18 & -4096 | t17 & 4095) >>> 2] = 4130;
 } else {
@@ -186,28 +187,28 @@ break run;
 }
 ip = 12;
 sp0 = r4;
-const t19 = r0;
-const t20 = r0;
-const t21 = hp.cpuid(cpu, t20, 0);
-const t22 = hp.cpuid(cpu, t20, 1);
-const t23 = hp.cpuid(cpu, t20, 2);
-const t24 = hp.cpuid(cpu, t20, 3);
+t19 = r0;
+t20 = r0;
+t21 = hp.cpuid(cpu, t20, 0);
+t22 = hp.cpuid(cpu, t20, 1);
+t23 = hp.cpuid(cpu, t20, 2);
+t24 = hp.cpuid(cpu, t20, 3);
 r0 = t21;
 r3 = t22;
 r1 = t23;
 r2 = t24;
-const t25 = t19 === 1 ? 1 : 0;
+t25 = t19 === 1 ? 1 : 0;
 if (t25) {
-const t26 = r2;
-const t27 = t26 & -217219;
+t26 = r2;
+t27 = t26 & -217219;
 r2 = t27;
 }
 V.inlined[1] += 1;
 ip = 13;
 sp0 = r4;
-const t28 = tlb[r4 >>> 12];
+t28 = tlb[r4 >>> 12];
 if (!(t28 & 1 && !(r4 & 3))) {
-const t29 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t29 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t29 !== 4130) {
 ic -= 2;
 cpu.exitSite = 7;
@@ -223,8 +224,8 @@ break run;
 }
 ip = 14;
 sp0 = r4;
-const t30 = tlb[1];
-const t31 = t30 & 1 ? m32[(t30 & -4096 | 40) >>> 2] : h.rdf(cpu, 3, 4136, 4, i0 + ic - (LEFT[ip] + 1));
+t30 = tlb[1];
+t31 = t30 & 1 ? m32[(t30 & -4096 | 40) >>> 2] : h.rdf(cpu, 3, 4136, 4, i0 + ic - (LEFT[ip] + 1));
 if (!(t31 === 820448 && ((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820448, 819200)))) {
 ic -= 1;
 cpu.exitSite = 8;
@@ -233,38 +234,38 @@ break run;
 }
 ip = 15;
 sp0 = r4;
-const t32 = hp.iretFrameFirst(cpu);
+t32 = hp.iretFrameFirst(cpu);
 if (t32) {
-const t33 = r4;
-const t34 = tlb[t33 >>> 12];
-const t35 = t34 & 1 && !(t33 & 3) ? m32[(t34 & -4096 | t33 & 4095) >>> 2] : h.rdf(cpu, 2, t33, 4, i0 + ic - (LEFT[ip] + 1));
-const t36 = t33 + 4 | 0;
-const t37 = tlb[t36 >>> 12];
-const t38 = t37 & 1 && !(t36 & 1) ? m16[(t37 & -4096 | t36 & 4095) >>> 1] : h.rdf(cpu, 2, t36, 2, i0 + ic - (LEFT[ip] + 1));
-const t39 = t33 + 8 | 0;
-const t40 = tlb[t39 >>> 12];
-const t41 = t40 & 1 && !(t39 & 3) ? m32[(t40 & -4096 | t39 & 4095) >>> 2] : h.rdf(cpu, 2, t39, 4, i0 + ic - (LEFT[ip] + 1));
-const t42 = fl & 1602048;
-const t43 = hp.iretInRing(cpu, t35, t38, t41, t42);
+t33 = r4;
+t34 = tlb[t33 >>> 12];
+t35 = t34 & 1 && !(t33 & 3) ? m32[(t34 & -4096 | t33 & 4095) >>> 2] : h.rdf(cpu, 2, t33, 4, i0 + ic - (LEFT[ip] + 1));
+t36 = t33 + 4 | 0;
+t37 = tlb[t36 >>> 12];
+t38 = t37 & 1 && !(t36 & 1) ? m16[(t37 & -4096 | t36 & 4095) >>> 1] : h.rdf(cpu, 2, t36, 2, i0 + ic - (LEFT[ip] + 1));
+t39 = t33 + 8 | 0;
+t40 = tlb[t39 >>> 12];
+t41 = t40 & 1 && !(t39 & 3) ? m32[(t40 & -4096 | t39 & 4095) >>> 2] : h.rdf(cpu, 2, t39, 4, i0 + ic - (LEFT[ip] + 1));
+t42 = fl & 1602048;
+t43 = hp.iretInRing(cpu, t35, t38, t41, t42);
 if (t43) {
-const t44 = t33 + 12 | 0;
+t44 = t33 + 12 | 0;
 r4 = t44;
 lz = lz & -2444758;
 fl = fl & -2444758 | t41 & 2444757;
-const t45 = t43 & 2;
+t45 = t43 & 2;
 if (t45) fl = fl & -513 | t41 & 512;
-const t46 = cpu.pv ? 1 : 0;
-const t47 = t41 & 512;
-const t48 = t47 !== 0 ? 1 : 0;
-const t49 = V.vif ? 1 : 0;
-const t50 = t49 ^ 1;
-const t51 = t48 & t50;
-const t52 = t46 & t51;
+t46 = cpu.pv ? 1 : 0;
+t47 = t41 & 512;
+t48 = t47 !== 0 ? 1 : 0;
+t49 = V.vif ? 1 : 0;
+t50 = t49 ^ 1;
+t51 = t48 & t50;
+t52 = t46 & t51;
 if (t46) {
 V.vif = !!t48;
 fl = fl & -513 | 1 << 9;
 }
-const t53 = t35 | 0;
+t53 = t35 | 0;
 V.inlined[35] += 1;
 if (MEM.codeEpoch === ep && !(t52 && h.irq(cpu))) {
 xt = t53;
@@ -275,10 +276,10 @@ cpu.exitSite = 9;
 xe = t53;
 break run;
 } else {
-const t54 = r4;
-const t55 = t54 + 8 | 0;
-const t56 = tlb[t55 >>> 12];
-const t57 = t56 & 1 && !(t55 & 3) ? m32[(t56 & -4096 | t55 & 4095) >>> 2] : h.rdf(cpu, 2, t55, 4, i0 + ic - (LEFT[ip] + 1));
+t54 = r4;
+t55 = t54 + 8 | 0;
+t56 = tlb[t55 >>> 12];
+t57 = t56 & 1 && !(t55 & 3) ? m32[(t56 & -4096 | t55 & 4095) >>> 2] : h.rdf(cpu, 2, t55, 4, i0 + ic - (LEFT[ip] + 1));
 cpu.instructions = i0 + ic - 1;
 R[0] = r0;
 R[1] = r1;
@@ -295,8 +296,8 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 cpu.eip = 820451;
-const t58 = h.modeStamp(cpu);
-const t59 = VX.iretFrame(V);
+t58 = h.modeStamp(cpu);
+t59 = VX.iretFrame(V);
 r0 = R[0];
 r1 = R[1];
 r2 = R[2];
@@ -311,19 +312,19 @@ lop = cpu.lop;
 lres = cpu.lres;
 la = cpu.la;
 lb = cpu.lb;
-const t60 = cpu.pv ? 1 : 0;
-const t61 = t57 & 512;
-const t62 = t61 !== 0 ? 1 : 0;
-const t63 = V.vif ? 1 : 0;
-const t64 = t63 ^ 1;
-const t65 = t62 & t64;
-const t66 = t60 & t65;
+t60 = cpu.pv ? 1 : 0;
+t61 = t57 & 512;
+t62 = t61 !== 0 ? 1 : 0;
+t63 = V.vif ? 1 : 0;
+t64 = t63 ^ 1;
+t65 = t62 & t64;
+t66 = t60 & t65;
 if (t60) {
 V.vif = !!t62;
 lz = lz & -513;
 fl = fl & -513 | 1 << 9;
 }
-const t67 = t59 | 0;
+t67 = t59 | 0;
 V.inlined[35] += 1;
 if (MEM.codeEpoch === ep && h.goesOnAfterTransfer(cpu, t58)) {
 xt = t67;
@@ -335,10 +336,10 @@ xe = t67;
 break run;
 }
 } else {
-const t68 = r4;
-const t69 = t68 + 8 | 0;
-const t70 = tlb[t69 >>> 12];
-const t71 = t70 & 1 && !(t69 & 3) ? m32[(t70 & -4096 | t69 & 4095) >>> 2] : h.rdf(cpu, 2, t69, 4, i0 + ic - (LEFT[ip] + 1));
+t68 = r4;
+t69 = t68 + 8 | 0;
+t70 = tlb[t69 >>> 12];
+t71 = t70 & 1 && !(t69 & 3) ? m32[(t70 & -4096 | t69 & 4095) >>> 2] : h.rdf(cpu, 2, t69, 4, i0 + ic - (LEFT[ip] + 1));
 cpu.instructions = i0 + ic - 1;
 R[0] = r0;
 R[1] = r1;
@@ -355,8 +356,8 @@ cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
 cpu.eip = 820451;
-const t72 = h.modeStamp(cpu);
-const t73 = VX.iretFrame(V);
+t72 = h.modeStamp(cpu);
+t73 = VX.iretFrame(V);
 r0 = R[0];
 r1 = R[1];
 r2 = R[2];
@@ -371,19 +372,19 @@ lop = cpu.lop;
 lres = cpu.lres;
 la = cpu.la;
 lb = cpu.lb;
-const t74 = cpu.pv ? 1 : 0;
-const t75 = t71 & 512;
-const t76 = t75 !== 0 ? 1 : 0;
-const t77 = V.vif ? 1 : 0;
-const t78 = t77 ^ 1;
-const t79 = t76 & t78;
-const t80 = t74 & t79;
+t74 = cpu.pv ? 1 : 0;
+t75 = t71 & 512;
+t76 = t75 !== 0 ? 1 : 0;
+t77 = V.vif ? 1 : 0;
+t78 = t77 ^ 1;
+t79 = t76 & t78;
+t80 = t74 & t79;
 if (t74) {
 V.vif = !!t76;
 lz = lz & -513;
 fl = fl & -513 | 1 << 9;
 }
-const t81 = t73 | 0;
+t81 = t73 | 0;
 V.inlined[35] += 1;
 if (MEM.codeEpoch === ep && h.goesOnAfterTransfer(cpu, t72)) {
 xt = t81;

@@ -1,4 +1,4 @@
-// vmi_linux3: 20 instructions, 1 blocks, 4540 bytes of source
+// vmi_linux3: 20 instructions, 1 blocks, 4450 bytes of source
 // 1000 b8 01 00 00 00 mov eax, 0x1
 // 1005 e8 16 7a 0c 00 call 0xc8a20
 // 100a b8 03 50 00 00 mov eax, 0x5003
@@ -38,6 +38,7 @@ let xl = -1;
 let smc = 0;
 let xt = 0;
 let hx = 0;
+let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31, t32, t33, t34, t35, t36, t37, t38, t39, t40, t41;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -51,8 +52,8 @@ ic += 20;
 r0 = 1;
 ip = 1;
 sp0 = r4;
-const t0 = r4 - 4 | 0;
-const t1 = tlb[t0 >>> 12];
+t0 = r4 - 4 | 0;
+t1 = tlb[t0 >>> 12];
 if (t1 & 2 && !(t0 & 3)) {
 m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4106;
 } else {
@@ -67,13 +68,13 @@ break run;
 }
 ip = 2;
 sp0 = r4;
-const t2 = r0;
-const t3 = t2 & 7;
-const t4 = V.deferMode;
-const t5 = ~t3;
-const t6 = t4 & t5;
+t2 = r0;
+t3 = t2 & 7;
+t4 = V.deferMode;
+t5 = ~t3;
+t6 = t4 & t5;
 V.deferMode = t3 & 7;
-const t7 = t6 !== 0 ? 1 : 0;
+t7 = t6 !== 0 ? 1 : 0;
 if (t7) VX.flushDeferred(V, 3, 1);
 r1 = -559087543;
 r2 = -559087543;
@@ -87,8 +88,8 @@ break run;
 }
 ip = 3;
 sp0 = r4;
-const t8 = tlb[r4 >>> 12];
-const t9 = t8 & 1 && !(r4 & 3) ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t8 = tlb[r4 >>> 12];
+t9 = t8 & 1 && !(r4 & 3) ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t9 !== 4106) {
 ic -= 16;
@@ -111,8 +112,8 @@ r2 = 32768;
 r1 = 1;
 ip = 7;
 sp0 = r4;
-const t10 = r4 - 4 | 0;
-const t11 = tlb[t10 >>> 12];
+t10 = r4 - 4 | 0;
+t11 = tlb[t10 >>> 12];
 if (t11 & 2 && !(t10 & 3)) {
 m32[(t11 & -4096 | t10 & 4095) >>> 2] = 4126;
 } else {
@@ -127,11 +128,11 @@ break run;
 }
 ip = 8;
 sp0 = r4;
-const t12 = r0;
-const t13 = r2;
-const t14 = r1;
-const t15 = tlb[t13 >>> 12];
-const t16 = t15 & 1 ? t15 & -4096 | t13 & 4095 : VX.walk(V, t13);
+t12 = r0;
+t13 = r2;
+t14 = r1;
+t15 = tlb[t13 >>> 12];
+t16 = t15 & 1 ? t15 & -4096 | t13 & 4095 : VX.walk(V, t13);
 VX.notePxeWrite(V, t16);
 if ((t16 & 3) === 0 && t16 >>> 0 < 1048576 && (MEM.pageKind[t16 >>> 12] & 255) === 0) {
 m32[t16 >>> 2] = t12;
@@ -144,8 +145,8 @@ r0 = -559087578;
 V.inlined[41] += 1;
 ip = 9;
 sp0 = r4;
-const t17 = tlb[r4 >>> 12];
-const t18 = t17 & 1 && !(r4 & 3) ? m32[(t17 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t17 = tlb[r4 >>> 12];
+t18 = t17 & 1 && !(r4 & 3) ? m32[(t17 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t18 !== 4126) {
 ic -= 10;
@@ -162,8 +163,8 @@ r0 = 16;
 r2 = 28672;
 ip = 12;
 sp0 = r4;
-const t19 = r4 - 4 | 0;
-const t20 = tlb[t19 >>> 12];
+t19 = r4 - 4 | 0;
+t20 = tlb[t19 >>> 12];
 if (t20 & 2 && !(t19 & 3)) {
 m32[(t20 & -4096 | t19 & 4095) >>> 2] = 4141;
 } else {
@@ -178,10 +179,10 @@ break run;
 }
 ip = 13;
 sp0 = r4;
-const t21 = r0;
-const t22 = r2;
-const t23 = V.deferMode;
-const t24 = t23 & 2;
+t21 = r0;
+t22 = r2;
+t23 = V.deferMode;
+t24 = t23 & 2;
 if (t24) {
 VX.queueKernelStack(V, 0, t21, t22);
 } else {
@@ -193,8 +194,8 @@ r0 = -559087602;
 V.inlined[15] += 1;
 ip = 14;
 sp0 = r4;
-const t25 = tlb[r4 >>> 12];
-const t26 = t25 & 1 && !(r4 & 3) ? m32[(t25 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t25 = tlb[r4 >>> 12];
+t26 = t25 & 1 && !(r4 & 3) ? m32[(t25 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t26 !== 4141) {
 ic -= 5;
@@ -207,9 +208,9 @@ ic -= 5;
 xl = 3;
 break run;
 }
-const t27 = r0;
-const t28 = r0;
-const t29 = t27 ^ t28;
+t27 = r0;
+t28 = r0;
+t29 = t27 ^ t28;
 r0 = t29;
 lop = 18;
 lres = t29;
@@ -218,8 +219,8 @@ lb = 0;
 lz = 2261;
 ip = 16;
 sp0 = r4;
-const t30 = r4 - 4 | 0;
-const t31 = tlb[t30 >>> 12];
+t30 = r4 - 4 | 0;
+t31 = tlb[t30 >>> 12];
 if (t31 & 2 && !(t30 & 3)) {
 m32[(t31 & -4096 | t30 & 4095) >>> 2] = 4148;
 } else {
@@ -234,13 +235,13 @@ break run;
 }
 ip = 17;
 sp0 = r4;
-const t32 = r0;
-const t33 = t32 & 7;
-const t34 = V.deferMode;
-const t35 = ~t33;
-const t36 = t34 & t35;
+t32 = r0;
+t33 = t32 & 7;
+t34 = V.deferMode;
+t35 = ~t33;
+t36 = t34 & t35;
 V.deferMode = t33 & 7;
-const t37 = t36 !== 0 ? 1 : 0;
+t37 = t36 !== 0 ? 1 : 0;
 if (t37) VX.flushDeferred(V, 3, 1);
 r1 = -559087543;
 r2 = -559087543;
@@ -254,8 +255,8 @@ break run;
 }
 ip = 18;
 sp0 = r4;
-const t38 = tlb[r4 >>> 12];
-const t39 = t38 & 1 && !(r4 & 3) ? m32[(t38 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t38 = tlb[r4 >>> 12];
+t39 = t38 & 1 && !(r4 & 3) ? m32[(t38 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t39 !== 4148) {
 ic -= 1;
@@ -275,8 +276,8 @@ break run;
 }
 ip = 19;
 sp0 = r4;
-const t40 = tlb[r4 >>> 12];
-const t41 = t40 & 1 && !(r4 & 3) ? m32[(t40 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+t40 = tlb[r4 >>> 12];
+t41 = t40 & 1 && !(r4 & 3) ? m32[(t40 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t41;
 pc = -1;

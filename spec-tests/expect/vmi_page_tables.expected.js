@@ -1,4 +1,4 @@
-// vmi_page_tables: 34 instructions, 1 blocks, 7397 bytes of source
+// vmi_page_tables: 34 instructions, 1 blocks, 7255 bytes of source
 // 1000 b8 03 50 00 00 mov eax, 0x5003
 // 1005 ba 00 80 00 00 mov edx, 0x8000
 // 100a e8 91 75 0c 00 call 0xc85a0
@@ -46,6 +46,7 @@ let xl = -1;
 let smc = 0;
 let xt = 0;
 let hx = 0;
+let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31, t32, t33, t34, t35, t36, t37, t38, t39, t40, t41, t42, t43, t44, t45, t46, t47, t48, t49, t50, t51, t52, t53, t54, t55, t56, t57, t58, t59, t60, t61, t62, t63, t64, t65, t66, t67;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -60,8 +61,8 @@ r0 = 20483;
 r2 = 32768;
 ip = 2;
 sp0 = r4;
-const t0 = r4 - 4 | 0;
-const t1 = tlb[t0 >>> 12];
+t0 = r4 - 4 | 0;
+t1 = tlb[t0 >>> 12];
 if (t1 & 2 && !(t0 & 3)) {
 m32[(t1 & -4096 | t0 & 4095) >>> 2] = 4111;
 } else {
@@ -76,10 +77,10 @@ break run;
 }
 ip = 3;
 sp0 = r4;
-const t2 = r0;
-const t3 = r2;
-const t4 = tlb[t3 >>> 12];
-const t5 = t4 & 1 ? t4 & -4096 | t3 & 4095 : VX.walk(V, t3);
+t2 = r0;
+t3 = r2;
+t4 = tlb[t3 >>> 12];
+t5 = t4 & 1 ? t4 & -4096 | t3 & 4095 : VX.walk(V, t3);
 VX.notePxeWrite(V, t5);
 if ((t5 & 3) === 0 && t5 >>> 0 < 1048576 && (MEM.pageKind[t5 >>> 12] & 255) === 0) {
 m32[t5 >>> 2] = t2;
@@ -92,8 +93,8 @@ r0 = -559087571;
 V.inlined[41] += 1;
 ip = 4;
 sp0 = r4;
-const t6 = tlb[r4 >>> 12];
-const t7 = t6 & 1 && !(r4 & 3) ? m32[(t6 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t6 = tlb[r4 >>> 12];
+t7 = t6 & 1 && !(r4 & 3) ? m32[(t6 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t7 !== 4111) {
 ic -= 29;
@@ -109,8 +110,8 @@ break run;
 r0 = 32768;
 ip = 6;
 sp0 = r4;
-const t8 = r4 - 4 | 0;
-const t9 = tlb[t8 >>> 12];
+t8 = r4 - 4 | 0;
+t9 = tlb[t8 >>> 12];
 if (t9 & 2 && !(t8 & 3)) {
 m32[(t9 & -4096 | t8 & 4095) >>> 2] = 4121;
 } else {
@@ -125,18 +126,18 @@ break run;
 }
 ip = 7;
 sp0 = r4;
-const t10 = r0;
-const t11 = tlb[t10 >>> 12];
-const t12 = t11 & 1 ? t11 & -4096 | t10 & 4095 : VX.walk(V, t10);
-const t13 = (t12 & 3) === 0 && t12 >>> 0 < 1048576 && (MEM.pageKind[t12 >>> 12] & 126) === 0 ? m32[t12 >>> 2] : h.rdPhys(cpu, t12);
+t10 = r0;
+t11 = tlb[t10 >>> 12];
+t12 = t11 & 1 ? t11 & -4096 | t10 & 4095 : VX.walk(V, t10);
+t13 = (t12 & 3) === 0 && t12 >>> 0 < 1048576 && (MEM.pageKind[t12 >>> 12] & 126) === 0 ? m32[t12 >>> 2] : h.rdPhys(cpu, t12);
 r1 = -559087570;
 r2 = -559087570;
 r0 = t13;
 V.inlined[42] += 1;
 ip = 8;
 sp0 = r4;
-const t14 = tlb[r4 >>> 12];
-const t15 = t14 & 1 && !(r4 & 3) ? m32[(t14 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t14 = tlb[r4 >>> 12];
+t15 = t14 & 1 && !(r4 & 3) ? m32[(t14 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t15 !== 4121) {
 ic -= 25;
@@ -153,8 +154,8 @@ r0 = 24579;
 r2 = 32772;
 ip = 11;
 sp0 = r4;
-const t16 = r4 - 4 | 0;
-const t17 = tlb[t16 >>> 12];
+t16 = r4 - 4 | 0;
+t17 = tlb[t16 >>> 12];
 if (t17 & 2 && !(t16 & 3)) {
 m32[(t17 & -4096 | t16 & 4095) >>> 2] = 4136;
 } else {
@@ -169,12 +170,12 @@ break run;
 }
 ip = 12;
 sp0 = r4;
-const t18 = r0;
-const t19 = r2;
-const t20 = tlb[t19 >>> 12];
-const t21 = t20 & 1 ? t20 & -4096 | t19 & 4095 : VX.walk(V, t19);
+t18 = r0;
+t19 = r2;
+t20 = tlb[t19 >>> 12];
+t21 = t20 & 1 ? t20 & -4096 | t19 & 4095 : VX.walk(V, t19);
 VX.notePxeWrite(V, t21);
-const t22 = (t21 & 3) === 0 && t21 >>> 0 < 1048576 && (MEM.pageKind[t21 >>> 12] & 126) === 0 ? m32[t21 >>> 2] : h.rdPhys(cpu, t21);
+t22 = (t21 & 3) === 0 && t21 >>> 0 < 1048576 && (MEM.pageKind[t21 >>> 12] & 126) === 0 ? m32[t21 >>> 2] : h.rdPhys(cpu, t21);
 if ((t21 & 3) === 0 && t21 >>> 0 < 1048576 && (MEM.pageKind[t21 >>> 12] & 255) === 0) {
 m32[t21 >>> 2] = t18;
 } else {
@@ -186,8 +187,8 @@ r0 = t22;
 V.inlined[43] += 1;
 ip = 13;
 sp0 = r4;
-const t23 = tlb[r4 >>> 12];
-const t24 = t23 & 1 && !(r4 & 3) ? m32[(t23 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t23 = tlb[r4 >>> 12];
+t24 = t23 & 1 && !(r4 & 3) ? m32[(t23 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t24 !== 4136) {
 ic -= 20;
@@ -204,8 +205,8 @@ r0 = 5;
 r2 = 32776;
 ip = 16;
 sp0 = r4;
-const t25 = r4 - 4 | 0;
-const t26 = tlb[t25 >>> 12];
+t25 = r4 - 4 | 0;
+t26 = tlb[t25 >>> 12];
 if (t26 & 2 && !(t25 & 3)) {
 m32[(t26 & -4096 | t25 & 4095) >>> 2] = 4151;
 } else {
@@ -220,30 +221,30 @@ break run;
 }
 ip = 17;
 sp0 = r4;
-const t27 = r0;
-const t28 = r2;
-const t29 = tlb[t28 >>> 12];
-const t30 = t29 & 1 ? t29 & -4096 | t28 & 4095 : VX.walk(V, t28);
+t27 = r0;
+t28 = r2;
+t29 = tlb[t28 >>> 12];
+t30 = t29 & 1 ? t29 & -4096 | t28 & 4095 : VX.walk(V, t28);
 VX.notePxeWrite(V, t30);
-const t31 = t27 & 31;
-const t32 = (t30 & 3) === 0 && t30 >>> 0 < 1048576 && (MEM.pageKind[t30 >>> 12] & 126) === 0 ? m32[t30 >>> 2] : h.rdPhys(cpu, t30);
-const t33 = 1 << t31;
-const t34 = t32 | t33;
+t31 = t27 & 31;
+t32 = (t30 & 3) === 0 && t30 >>> 0 < 1048576 && (MEM.pageKind[t30 >>> 12] & 126) === 0 ? m32[t30 >>> 2] : h.rdPhys(cpu, t30);
+t33 = 1 << t31;
+t34 = t32 | t33;
 if ((t30 & 3) === 0 && t30 >>> 0 < 1048576 && (MEM.pageKind[t30 >>> 12] & 255) === 0) {
 m32[t30 >>> 2] = t34;
 } else {
 smc = h.wrPhys(cpu, t30, t34) !== ep;
 }
-const t35 = t32 >>> t31 | 0;
-const t36 = t35 & 1;
+t35 = t32 >>> t31 | 0;
+t36 = t35 & 1;
 r1 = -559087565;
 r2 = -559087565;
 r0 = t36;
 V.inlined[47] += 1;
 ip = 18;
 sp0 = r4;
-const t37 = tlb[r4 >>> 12];
-const t38 = t37 & 1 && !(r4 & 3) ? m32[(t37 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t37 = tlb[r4 >>> 12];
+t38 = t37 & 1 && !(r4 & 3) ? m32[(t37 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t38 !== 4151) {
 ic -= 15;
@@ -257,9 +258,9 @@ xl = 4;
 break run;
 }
 r0 = 28675;
-const t39 = r2;
-const t40 = r2;
-const t41 = t39 ^ t40;
+t39 = r2;
+t40 = r2;
+t41 = t39 ^ t40;
 r2 = t41;
 lop = 18;
 lres = t41;
@@ -269,8 +270,8 @@ lz = 2261;
 r1 = 32784;
 ip = 22;
 sp0 = r4;
-const t42 = r4 - 4 | 0;
-const t43 = tlb[t42 >>> 12];
+t42 = r4 - 4 | 0;
+t43 = tlb[t42 >>> 12];
 if (t43 & 2 && !(t42 & 3)) {
 m32[(t43 & -4096 | t42 & 4095) >>> 2] = 4168;
 } else {
@@ -285,13 +286,13 @@ break run;
 }
 ip = 23;
 sp0 = r4;
-const t44 = r0;
-const t45 = r2;
-const t46 = r1;
-const t47 = tlb[t46 >>> 12];
-const t48 = t47 & 1 ? t47 & -4096 | t46 & 4095 : VX.walk(V, t46);
+t44 = r0;
+t45 = r2;
+t46 = r1;
+t47 = tlb[t46 >>> 12];
+t48 = t47 & 1 ? t47 & -4096 | t46 & 4095 : VX.walk(V, t46);
 VX.notePxeWrite(V, t48);
-const t49 = t48 + 4 | 0;
+t49 = t48 + 4 | 0;
 if ((t49 & 3) === 0 && t49 >>> 0 < 1048576 && (MEM.pageKind[t49 >>> 12] & 255) === 0) {
 m32[t49 >>> 2] = t45;
 } else {
@@ -308,8 +309,8 @@ r0 = -559087568;
 V.inlined[44] += 1;
 ip = 24;
 sp0 = r4;
-const t50 = tlb[r4 >>> 12];
-const t51 = t50 & 1 && !(r4 & 3) ? m32[(t50 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t50 = tlb[r4 >>> 12];
+t51 = t50 & 1 && !(r4 & 3) ? m32[(t50 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
 if (t51 !== 4168) {
 ic -= 9;
@@ -325,8 +326,8 @@ break run;
 r0 = 4194304;
 ip = 26;
 sp0 = r4;
-const t52 = r4 - 4 | 0;
-const t53 = tlb[t52 >>> 12];
+t52 = r4 - 4 | 0;
+t53 = tlb[t52 >>> 12];
 if (t53 & 2 && !(t52 & 3)) {
 m32[(t53 & -4096 | t52 & 4095) >>> 2] = 4178;
 } else {
@@ -341,9 +342,9 @@ break run;
 }
 ip = 27;
 sp0 = r4;
-const t54 = r0;
-const t55 = V.deferMode;
-const t56 = t55 & 1;
+t54 = r0;
+t55 = V.deferMode;
+t56 = t55 & 1;
 if (t56) {
 VX.queueInvalidatePage(V, t54);
 } else {
@@ -361,9 +362,9 @@ break run;
 }
 ip = 28;
 sp0 = r4;
-const t57 = tlb[r4 >>> 12];
+t57 = tlb[r4 >>> 12];
 if (!(t57 & 1 && !(r4 & 3))) {
-const t58 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t58 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t58 !== 4178) {
 ic -= 5;
 cpu.exitSite = 12;
@@ -385,8 +386,8 @@ break run;
 r0 = 1;
 ip = 30;
 sp0 = r4;
-const t59 = r4 - 4 | 0;
-const t60 = tlb[t59 >>> 12];
+t59 = r4 - 4 | 0;
+t60 = tlb[t59 >>> 12];
 if (t60 & 2 && !(t59 & 3)) {
 m32[(t60 & -4096 | t59 & 4095) >>> 2] = 4188;
 } else {
@@ -401,9 +402,9 @@ break run;
 }
 ip = 31;
 sp0 = r4;
-const t61 = r0;
-const t62 = V.deferMode;
-const t63 = t62 & 1;
+t61 = r0;
+t62 = V.deferMode;
+t63 = t62 & 1;
 if (t63) {
 VX.queueFlushTlb(V, t61);
 } else {
@@ -421,9 +422,9 @@ break run;
 }
 ip = 32;
 sp0 = r4;
-const t64 = tlb[r4 >>> 12];
+t64 = tlb[r4 >>> 12];
 if (!(t64 & 1 && !(r4 & 3))) {
-const t65 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t65 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 if (t65 !== 4188) {
 ic -= 1;
 cpu.exitSite = 15;
@@ -444,8 +445,8 @@ break run;
 }
 ip = 33;
 sp0 = r4;
-const t66 = tlb[r4 >>> 12];
-const t67 = t66 & 1 && !(r4 & 3) ? m32[(t66 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+t66 = tlb[r4 >>> 12];
+t67 = t66 & 1 && !(r4 & 3) ? m32[(t66 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t67;
 pc = -1;

@@ -29,7 +29,7 @@
  */
 import type { Cpu } from '../../cpu/cpu.ts';
 import type { Helpers } from './host.ts';
-import { id, num, bin, member, index, assign, decl, type Expr, type Identifier, type Stmt } from './ast.ts';
+import { id, num, bin, member, index, assign, decl, declareLets, type Expr, type Identifier, type Stmt } from './ast.ts';
 
 /** The factory's parameters: what a translated function closes over. */
 export const PARAMS = {
@@ -250,8 +250,11 @@ export function reload(regs: number): Stmt[] {
   return [...reloadRegs(regs), ...reloadFlags()];
 }
 
-/** The declarations that open a translated function: views, the registers in `regs`, the flags, bookkeeping. */
-export function prologue(regs: number): Stmt[] {
+/**
+ * The declarations that open a translated function: views, the registers in
+ * `regs`, the flags, bookkeeping, and `temporaries` temporaries (t0...).
+ */
+export function prologue(regs: number, temporaries: number): Stmt[] {
   const out: Stmt[] = [
     decl('const', LOCALS.regs, cpuField('regs')),
     decl('const', LOCALS.tlb, member(cpuField('mmu'), 'tlb')),
@@ -271,6 +274,7 @@ export function prologue(regs: number): Stmt[] {
     decl('let', LOCALS.smc, num(0)),
     decl('let', LOCALS.target, num(0)),
     decl('let', LOCALS.inHelper, num(0)),
+    declareLets(Array.from({ length: temporaries }, (_, k) => tempName(k))),
   );
   return out;
 }

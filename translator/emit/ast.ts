@@ -168,6 +168,11 @@ export function decl(kind: 'let' | 'const', name: string, init: Expr): Stmt {
   return `${kind} ${name}=${operand(init, ASSIGNMENT)};`;
 }
 
+/** `let a,b,c;`: names declared once, without a value (nothing when there are none) */
+export function declareLets(names: readonly string[]): Stmt {
+  return names.length ? `let ${names.join(',')};` : '';
+}
+
 export function block(body: Stmt[]): Stmt {
   return `{${body.join('')}}`;
 }

@@ -36,7 +36,7 @@ import { FlagKind, conditionOf, flagOf, makeLop, withCarryIn } from '../../cpu/f
 import { ARITH, CF, ZF, SF, OF, PF, CC_READS, combineFlags } from '../../isa/eflags.ts';
 import { aligned, tlbGrants, tlbPhysical, tlbRight, tlbSlot } from '../../cpu/tlb.ts';
 import {
-  id, num, litValue, bin, cond, call, member, index, assign, decl, ifStmt, newExpr, throwStmt, unary, logical,
+  id, num, litValue, bin, cond, call, member, index, assign, ifStmt, newExpr, throwStmt, unary, logical,
   type Expr, type Stmt,
 } from './ast.ts';
 import { FLAG_LOCALS, cpuField, hostFn, local, param, reg, retiredBefore, retiredBeforeKnown, tempName, TEMP_PATTERN } from './abi.ts';
@@ -92,6 +92,8 @@ export class EmitOps implements Ops<Expr> {
   /** the statement list being appended to */
   out: Stmt[] = [];
   private temp = 0;
+  /** the most temporaries a block of the region has used (the function declares that many, once) */
+  temporaries = 0;
   flags: FlagKnowledge = { lz: null, last: null };
   /** the lops `carryLop` made that hang on a carry (adc, sbb), by the temporary holding each */
   private readonly carryLops = new Map<Expr, { lop: number; carry: Expr }>();
@@ -135,10 +137,25 @@ export class EmitOps implements Ops<Expr> {
     this.flags = { lz: null, last: null };
   }
 
+  /**
+   * A temporary's name. Blocks number theirs from 0 and the function
+   * declares them once (`temporaries`): a V8 frame has a slot for every
+   * variable a function declares, which an unoptimized function's every
+   * call fills, so `const` temporaries per block made a large region's
+   * entry cost grow with all its blocks' temporaries (bench/README.md,
+   * "Temporaries declared once"). Each is still assigned once before it
+   * is read, in the block that uses it.
+   */
+  private newTemp(): string {
+    const name = tempName(this.temp++);
+    if (this.temp > this.temporaries) this.temporaries = this.temp;
+    return name;
+  }
+
   protected fresh(e: Expr): Expr {
     if (e.type === 'Identifier' || litValue(e) !== undefined) return e;
-    const name = tempName(this.temp++);
-    this.out.push(decl('const', name, e));
+    const name = this.newTemp();
+    this.out.push(assign(id(name), e));
     if (isInt32Expr(e)) this.int32.add(name);
     return id(name);
   }
@@ -153,8 +170,8 @@ export class EmitOps implements Ops<Expr> {
    */
   snapshot(e: Expr): Expr {
     if (litValue(e) !== undefined || (e.type === 'Identifier' && TEMP_PATTERN.test(e.name))) return e;
-    const name = tempName(this.temp++);
-    this.out.push(decl('const', name, e));
+    const name = this.newTemp();
+    this.out.push(assign(id(name), e));
     return id(name);
   }
 

@@ -240,6 +240,6 @@ class RegionEmitter {
       [ifStmt(unary('!', local('inHelper')), spill(this.ops.regsWritten)), ifStmt(bin('<', local('faultIndex'), num(0)), left, faulted)],
     );
     const chained = ret(cond(bin('>=', local('exitLink'), num(0)), index(param('links'), local('exitLink')), id(GLOBALS.undefined)));
-    return functionExpr(LOCALS.fn, [LOCALS.cpu, LOCALS.block], [...prologue(used), guarded, chained]);
+    return functionExpr(LOCALS.fn, [LOCALS.cpu, LOCALS.block], [...prologue(used, this.ops.temporaries), guarded, chained]);
   }
 }
