@@ -127,8 +127,8 @@ export class EmitOps implements Ops<Expr> {
 
   /**
    * A block of the region starts: nothing known about the flags, and
-   * temporaries numbered from 0 again (each block is its own scope in the
-   * generated function, so its names stay short).
+   * temporaries numbered from 0 again (no block reads another's, so they
+   * share names, which the function declares once: `newTemp`).
    */
   startBlock(): void {
     this.temp = 0;
