@@ -2,8 +2,9 @@
  * `npm run bench:startup`: how long `vmidbt run` takes to show the built-in
  * guest's first console line, side by side in one run with its baselines:
  *
- * - `vmidbt`: `node bin/vmidbt.js run`, the command as users start it (the
- *   launcher checks the compiled bundle in dist/cli/ and runs it);
+ * - `vmidbt`: `bin/vmidbt.js run` run as a program, the command as users start it
+ *   (`npx vmidbt`: its shell lines start Node with the guest's V8 worker pool,
+ *   the launcher checks the compiled bundle in dist/cli/ and runs it);
  * - `TS loader`: the same command through the TypeScript loader
  *   (`VMIDBT_TS=1`, what every start did before the bundle; its transpile
  *   cache is warm after the first round);
