@@ -1,4 +1,4 @@
-// add_cmp_jcc: 5 instructions, 3 blocks, 1344 bytes of source
+// add_cmp_jcc: 5 instructions, 3 blocks, 1337 bytes of source
 // 1000 01 d8 add eax, ebx
 // 1002 39 c8 cmp eax, ecx
 // 1004 72 05 jb 0x100b
@@ -28,7 +28,7 @@ let ic = 0;
 let ip = 0;
 let sp0 = r4;
 let xe = 0;
-let xl = -1;
+let xl = 0;
 let smc = 0;
 let xt = 0;
 let hx = 0;
@@ -39,7 +39,7 @@ switch (pc) {
 case 0:
 {
 if (ic + 3 > lim) {
-xl = 0;
+xl = 1;
 break run;
 }
 ic += 3;
@@ -66,7 +66,7 @@ continue run;
 case 1:
 {
 if (ic + 1 > lim) {
-xl = 1;
+xl = 2;
 break run;
 }
 ic += 1;
@@ -82,7 +82,7 @@ continue run;
 case 2:
 {
 if (ic + 1 > lim) {
-xl = 2;
+xl = 3;
 break run;
 }
 ic += 1;
@@ -123,7 +123,8 @@ cpu.la = la;
 cpu.lb = lb;
 }
 if (ip < 0) {
-cpu.eip = xl < 0 ? xe : XE[xl];
+const xk = XE[xl];
+cpu.eip = xl ? xk : xe;
 cpu.instructions = i0 + ic;
 } else {
 if (SPX[ip]) R[4] = sp0;
@@ -131,5 +132,5 @@ cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }
 }
-return xl >= 0 ? L[xl] : undefined;
+return L[xl];
 };

@@ -1,4 +1,4 @@
-// cond_cl_shift: 5 instructions, 3 blocks, 1444 bytes of source
+// cond_cl_shift: 5 instructions, 3 blocks, 1437 bytes of source
 // 1000 85 c0 test eax, eax
 // 1002 74 02 je 0x1006
 // 1004 d3 e3 shl ebx, cl
@@ -28,7 +28,7 @@ let ic = 0;
 let ip = 0;
 let sp0 = r4;
 let xe = 0;
-let xl = -1;
+let xl = 0;
 let smc = 0;
 let xt = 0;
 let hx = 0;
@@ -39,7 +39,7 @@ switch (pc) {
 case 0:
 {
 if (ic + 2 > lim) {
-xl = 0;
+xl = 1;
 break run;
 }
 ic += 2;
@@ -62,7 +62,7 @@ continue run;
 case 1:
 {
 if (ic + 2 > lim) {
-xl = 1;
+xl = 2;
 break run;
 }
 ic += 2;
@@ -80,7 +80,7 @@ continue run;
 case 2:
 {
 if (ic + 1 > lim) {
-xl = 2;
+xl = 3;
 break run;
 }
 ic += 1;
@@ -133,7 +133,8 @@ cpu.la = la;
 cpu.lb = lb;
 }
 if (ip < 0) {
-cpu.eip = xl < 0 ? xe : XE[xl];
+const xk = XE[xl];
+cpu.eip = xl ? xk : xe;
 cpu.instructions = i0 + ic;
 } else {
 if (SPX[ip]) R[4] = sp0;
@@ -141,5 +142,5 @@ cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }
 }
-return xl >= 0 ? L[xl] : undefined;
+return L[xl];
 };

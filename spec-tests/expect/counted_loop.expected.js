@@ -1,4 +1,4 @@
-// counted_loop: 6 instructions, 3 blocks, 1507 bytes of source
+// counted_loop: 6 instructions, 3 blocks, 1500 bytes of source
 // 1000 b9 0a 00 00 00 mov ecx, 0xa
 // 1005 03 06 add eax, dword ptr [esi]
 // 1007 83 c6 04 add esi, 0x4
@@ -32,7 +32,7 @@ let ic = 0;
 let ip = 0;
 let sp0 = r4;
 let xe = 0;
-let xl = -1;
+let xl = 0;
 let smc = 0;
 let xt = 0;
 let hx = 0;
@@ -43,7 +43,7 @@ switch (pc) {
 case 0:
 {
 if (ic + 1 > lim) {
-xl = 0;
+xl = 1;
 break run;
 }
 ic += 1;
@@ -52,7 +52,7 @@ r1 = 10;
 case 1:
 self: for (; ; ) {
 if (ic + 4 > lim) {
-xl = 1;
+xl = 2;
 break run;
 }
 ic += 4;
@@ -88,7 +88,7 @@ continue run;
 case 2:
 {
 if (ic + 1 > lim) {
-xl = 2;
+xl = 3;
 break run;
 }
 ic += 1;
@@ -135,7 +135,8 @@ cpu.la = la;
 cpu.lb = lb;
 }
 if (ip < 0) {
-cpu.eip = xl < 0 ? xe : XE[xl];
+const xk = XE[xl];
+cpu.eip = xl ? xk : xe;
 cpu.instructions = i0 + ic;
 } else {
 if (SPX[ip]) R[4] = sp0;
@@ -143,5 +144,5 @@ cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }
 }
-return xl >= 0 ? L[xl] : undefined;
+return L[xl];
 };

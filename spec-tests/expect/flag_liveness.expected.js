@@ -1,4 +1,4 @@
-// flag_liveness: 8 instructions, 3 blocks, 1447 bytes of source
+// flag_liveness: 8 instructions, 3 blocks, 1440 bytes of source
 // 1000 01 d8 add eax, ebx
 // 1002 29 c8 sub eax, ecx
 // 1004 31 d0 xor eax, edx
@@ -40,7 +40,7 @@ let ic = 0;
 let ip = 0;
 let sp0 = r4;
 let xe = 0;
-let xl = -1;
+let xl = 0;
 let smc = 0;
 let xt = 0;
 let hx = 0;
@@ -51,7 +51,7 @@ switch (pc) {
 case 0:
 {
 if (ic + 6 > lim) {
-xl = 0;
+xl = 1;
 break run;
 }
 ic += 6;
@@ -89,7 +89,7 @@ continue run;
 case 1:
 {
 if (ic + 1 > lim) {
-xl = 1;
+xl = 2;
 break run;
 }
 ic += 1;
@@ -105,7 +105,7 @@ continue run;
 case 2:
 {
 if (ic + 1 > lim) {
-xl = 2;
+xl = 3;
 break run;
 }
 ic += 1;
@@ -146,7 +146,8 @@ cpu.la = la;
 cpu.lb = lb;
 }
 if (ip < 0) {
-cpu.eip = xl < 0 ? xe : XE[xl];
+const xk = XE[xl];
+cpu.eip = xl ? xk : xe;
 cpu.instructions = i0 + ic;
 } else {
 if (SPX[ip]) R[4] = sp0;
@@ -154,5 +155,5 @@ cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }
 }
-return xl >= 0 ? L[xl] : undefined;
+return L[xl];
 };

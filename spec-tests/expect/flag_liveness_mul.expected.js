@@ -1,4 +1,4 @@
-// flag_liveness_mul: 7 instructions, 4 blocks, 1681 bytes of source
+// flag_liveness_mul: 7 instructions, 4 blocks, 1674 bytes of source
 // 1000 0f af c3 imul eax, ebx
 // 1003 01 c8 add eax, ecx
 // 1005 74 0a je 0x1011
@@ -39,7 +39,7 @@ let ic = 0;
 let ip = 0;
 let sp0 = r4;
 let xe = 0;
-let xl = -1;
+let xl = 0;
 let smc = 0;
 let xt = 0;
 let hx = 0;
@@ -50,7 +50,7 @@ switch (pc) {
 case 0:
 {
 if (ic + 3 > lim) {
-xl = 0;
+xl = 1;
 break run;
 }
 ic += 3;
@@ -78,7 +78,7 @@ continue run;
 case 1:
 {
 if (ic + 1 > lim) {
-xl = 1;
+xl = 2;
 break run;
 }
 ic += 1;
@@ -94,7 +94,7 @@ continue run;
 case 2:
 {
 if (ic + 2 > lim) {
-xl = 2;
+xl = 3;
 break run;
 }
 ic += 2;
@@ -122,7 +122,7 @@ continue run;
 case 3:
 {
 if (ic + 1 > lim) {
-xl = 3;
+xl = 4;
 break run;
 }
 ic += 1;
@@ -167,7 +167,8 @@ cpu.la = la;
 cpu.lb = lb;
 }
 if (ip < 0) {
-cpu.eip = xl < 0 ? xe : XE[xl];
+const xk = XE[xl];
+cpu.eip = xl ? xk : xe;
 cpu.instructions = i0 + ic;
 } else {
 if (SPX[ip]) R[4] = sp0;
@@ -175,5 +176,5 @@ cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }
 }
-return xl >= 0 ? L[xl] : undefined;
+return L[xl];
 };

@@ -1,4 +1,4 @@
-// helpers: 4 instructions, 1 blocks, 1995 bytes of source
+// helpers: 4 instructions, 1 blocks, 1988 bytes of source
 // 1000 31 d2 xor edx, edx
 // 1002 f7 f1 div ecx
 // 1004 f3 a5 rep movsd dword ptr es:[edi], dword ptr ds:[esi]
@@ -30,7 +30,7 @@ let ic = 0;
 let ip = 0;
 let sp0 = r4;
 let xe = 0;
-let xl = -1;
+let xl = 0;
 let smc = 0;
 let xt = 0;
 let hx = 0;
@@ -41,7 +41,7 @@ switch (pc) {
 case 0:
 {
 if (ic + 4 > lim) {
-xl = 0;
+xl = 1;
 break run;
 }
 ic += 4;
@@ -91,7 +91,7 @@ la = cpu.la;
 lb = cpu.lb;
 if (MEM.codeEpoch !== ep) {
 ic -= 2;
-xl = 1;
+xl = 2;
 break run;
 }
 ip = 2;
@@ -136,7 +136,7 @@ break run;
 }
 if (MEM.codeEpoch !== ep) {
 ic -= 1;
-xl = 2;
+xl = 3;
 break run;
 }
 ip = 3;
@@ -180,7 +180,8 @@ cpu.la = la;
 cpu.lb = lb;
 }
 if (ip < 0) {
-cpu.eip = xl < 0 ? xe : XE[xl];
+const xk = XE[xl];
+cpu.eip = xl ? xk : xe;
 cpu.instructions = i0 + ic;
 } else {
 if (SPX[ip]) R[4] = sp0;
@@ -188,5 +189,5 @@ cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }
 }
-return xl >= 0 ? L[xl] : undefined;
+return L[xl];
 };

@@ -1,4 +1,4 @@
-// memory: 5 instructions, 1 blocks, 1581 bytes of source
+// memory: 5 instructions, 1 blocks, 1574 bytes of source
 // 1000 8b 43 08 mov eax, dword ptr [ebx+0x8]
 // 1003 89 07 mov dword ptr [edi], eax
 // 1005 c6 47 01 03 mov byte ptr [edi+0x1], 0x3
@@ -29,7 +29,7 @@ let ic = 0;
 let ip = 0;
 let sp0 = r4;
 let xe = 0;
-let xl = -1;
+let xl = 0;
 let smc = 0;
 let xt = 0;
 let hx = 0;
@@ -40,7 +40,7 @@ switch (pc) {
 case 0:
 {
 if (ic + 5 > lim) {
-xl = 0;
+xl = 1;
 break run;
 }
 ic += 5;
@@ -60,7 +60,7 @@ smc = h.wrf(cpu, 3, t4, 4, t3, i0 + ic - 4) !== ep;
 }
 if (smc) {
 ic -= 3;
-xl = 1;
+xl = 2;
 break run;
 }
 ip = 2;
@@ -73,7 +73,7 @@ smc = h.wrf(cpu, 3, t6, 1, 3, i0 + ic - 3) !== ep;
 }
 if (smc) {
 ic -= 2;
-xl = 2;
+xl = 3;
 break run;
 }
 ip = 3;
@@ -117,7 +117,8 @@ cpu.la = la;
 cpu.lb = lb;
 }
 if (ip < 0) {
-cpu.eip = xl < 0 ? xe : XE[xl];
+const xk = XE[xl];
+cpu.eip = xl ? xk : xe;
 cpu.instructions = i0 + ic;
 } else {
 if (SPX[ip]) R[4] = sp0;
@@ -125,5 +126,5 @@ cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }
 }
-return xl >= 0 ? L[xl] : undefined;
+return L[xl];
 };

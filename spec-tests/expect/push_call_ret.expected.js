@@ -1,4 +1,4 @@
-// push_call_ret: 7 instructions, 3 blocks, 1869 bytes of source
+// push_call_ret: 7 instructions, 3 blocks, 1862 bytes of source
 // 1000 55 push ebp
 // 1001 89 e5 mov ebp, esp
 // 1003 e8 02 00 00 00 call 0x100a
@@ -32,7 +32,7 @@ let ic = 0;
 let ip = 0;
 let sp0 = r4;
 let xe = 0;
-let xl = -1;
+let xl = 0;
 let smc = 0;
 let xt = 0;
 let hx = 0;
@@ -43,7 +43,7 @@ switch (pc) {
 case 0:
 {
 if (ic + 3 > lim) {
-xl = 0;
+xl = 1;
 break run;
 }
 ic += 3;
@@ -60,7 +60,7 @@ smc = h.wrf(cpu, 2, t1, 4, t0, i0 + ic - 3) !== ep;
 r4 = t1;
 if (smc) {
 ic -= 2;
-xl = 1;
+xl = 2;
 break run;
 }
 t3 = r4;
@@ -76,7 +76,7 @@ smc = h.wrf(cpu, 2, t4, 4, 4104, i0 + ic - 1) !== ep;
 }
 r4 = t4;
 if (smc) {
-xl = 2;
+xl = 3;
 break run;
 }
 pc = 1;
@@ -85,7 +85,7 @@ continue run;
 case 1:
 {
 if (ic + 2 > lim) {
-xl = 2;
+xl = 3;
 break run;
 }
 ic += 2;
@@ -106,7 +106,7 @@ continue run;
 case 2:
 {
 if (ic + 2 > lim) {
-xl = 3;
+xl = 4;
 break run;
 }
 ic += 2;
@@ -158,7 +158,8 @@ cpu.la = la;
 cpu.lb = lb;
 }
 if (ip < 0) {
-cpu.eip = xl < 0 ? xe : XE[xl];
+const xk = XE[xl];
+cpu.eip = xl ? xk : xe;
 cpu.instructions = i0 + ic;
 } else {
 if (SPX[ip]) R[4] = sp0;
@@ -166,5 +167,5 @@ cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }
 }
-return xl >= 0 ? L[xl] : undefined;
+return L[xl];
 };

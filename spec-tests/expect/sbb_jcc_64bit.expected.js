@@ -1,4 +1,4 @@
-// sbb_jcc_64bit: 9 instructions, 3 blocks, 1800 bytes of source
+// sbb_jcc_64bit: 9 instructions, 3 blocks, 1793 bytes of source
 // 1000 39 c8 cmp eax, ecx
 // 1002 89 d6 mov esi, edx
 // 1004 19 de sbb esi, ebx
@@ -34,7 +34,7 @@ let ic = 0;
 let ip = 0;
 let sp0 = r4;
 let xe = 0;
-let xl = -1;
+let xl = 0;
 let smc = 0;
 let xt = 0;
 let hx = 0;
@@ -45,7 +45,7 @@ switch (pc) {
 case 0:
 {
 if (ic + 4 > lim) {
-xl = 0;
+xl = 1;
 break run;
 }
 ic += 4;
@@ -82,7 +82,7 @@ continue run;
 case 1:
 {
 if (ic + 3 > lim) {
-xl = 1;
+xl = 2;
 break run;
 }
 ic += 3;
@@ -112,7 +112,7 @@ continue run;
 case 2:
 {
 if (ic + 2 > lim) {
-xl = 2;
+xl = 3;
 break run;
 }
 ic += 2;
@@ -160,7 +160,8 @@ cpu.la = la;
 cpu.lb = lb;
 }
 if (ip < 0) {
-cpu.eip = xl < 0 ? xe : XE[xl];
+const xk = XE[xl];
+cpu.eip = xl ? xk : xe;
 cpu.instructions = i0 + ic;
 } else {
 if (SPX[ip]) R[4] = sp0;
@@ -168,5 +169,5 @@ cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }
 }
-return xl >= 0 ? L[xl] : undefined;
+return L[xl];
 };

@@ -1,4 +1,4 @@
-// setcc_cmov_16bit: 6 instructions, 1 blocks, 1499 bytes of source
+// setcc_cmov_16bit: 6 instructions, 1 blocks, 1492 bytes of source
 // 1000 39 d8 cmp eax, ebx
 // 1002 0f 9c c2 setl dl
 // 1005 0f 4f c3 cmovg eax, ebx
@@ -29,7 +29,7 @@ let ic = 0;
 let ip = 0;
 let sp0 = r4;
 let xe = 0;
-let xl = -1;
+let xl = 0;
 let smc = 0;
 let xt = 0;
 let hx = 0;
@@ -40,7 +40,7 @@ switch (pc) {
 case 0:
 {
 if (ic + 6 > lim) {
-xl = 0;
+xl = 1;
 break run;
 }
 ic += 6;
@@ -80,7 +80,7 @@ smc = h.wrf(cpu, 3, t13, 2, t12, i0 + ic - 2) !== ep;
 }
 if (smc) {
 ic -= 1;
-xl = 1;
+xl = 2;
 break run;
 }
 ip = 5;
@@ -119,7 +119,8 @@ cpu.la = la;
 cpu.lb = lb;
 }
 if (ip < 0) {
-cpu.eip = xl < 0 ? xe : XE[xl];
+const xk = XE[xl];
+cpu.eip = xl ? xk : xe;
 cpu.instructions = i0 + ic;
 } else {
 if (SPX[ip]) R[4] = sp0;
@@ -127,5 +128,5 @@ cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }
 }
-return xl >= 0 ? L[xl] : undefined;
+return L[xl];
 };

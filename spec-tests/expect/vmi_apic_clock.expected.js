@@ -1,4 +1,4 @@
-// vmi_apic_clock: 17 instructions, 1 blocks, 3656 bytes of source
+// vmi_apic_clock: 17 instructions, 1 blocks, 3649 bytes of source
 // 1000 b8 20 00 e0 fe mov eax, 0xfee00020
 // 1005 e8 96 79 0c 00 call 0xc89a0
 // 100a b8 b0 00 e0 fe mov eax, 0xfee000b0
@@ -31,7 +31,7 @@ let ic = 0;
 let ip = 0;
 let sp0 = r4;
 let xe = 0;
-let xl = -1;
+let xl = 0;
 let smc = 0;
 let xt = 0;
 let hx = 0;
@@ -42,7 +42,7 @@ switch (pc) {
 case 0:
 {
 if (ic + 17 > lim) {
-xl = 0;
+xl = 1;
 break run;
 }
 ic += 17;
@@ -87,7 +87,7 @@ break run;
 r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 13;
-xl = 1;
+xl = 2;
 break run;
 }
 r0 = -18874192;
@@ -148,7 +148,7 @@ break run;
 r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 8;
-xl = 2;
+xl = 3;
 break run;
 }
 t16 = r0;
@@ -201,7 +201,7 @@ break run;
 r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 4;
-xl = 3;
+xl = 4;
 break run;
 }
 ip = 13;
@@ -241,7 +241,7 @@ break run;
 r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 1;
-xl = 4;
+xl = 5;
 break run;
 }
 ip = 16;
@@ -281,7 +281,8 @@ cpu.la = la;
 cpu.lb = lb;
 }
 if (ip < 0) {
-cpu.eip = xl < 0 ? xe : XE[xl];
+const xk = XE[xl];
+cpu.eip = xl ? xk : xe;
 cpu.instructions = i0 + ic;
 } else {
 if (SPX[ip]) R[4] = sp0;
@@ -289,5 +290,5 @@ cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }
 }
-return xl >= 0 ? L[xl] : undefined;
+return L[xl];
 };

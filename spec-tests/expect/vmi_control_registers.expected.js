@@ -1,4 +1,4 @@
-// vmi_control_registers: 27 instructions, 1 blocks, 5416 bytes of source
+// vmi_control_registers: 27 instructions, 1 blocks, 5409 bytes of source
 // 1000 e8 fb 72 0c 00 call 0xc8300
 // 1005 e8 16 73 0c 00 call 0xc8320
 // 100a 89 c3 mov ebx, eax
@@ -36,7 +36,7 @@ let ic = 0;
 let ip = 0;
 let sp0 = r4;
 let xe = 0;
-let xl = -1;
+let xl = 0;
 let smc = 0;
 let xt = 0;
 let hx = 0;
@@ -47,7 +47,7 @@ switch (pc) {
 case 0:
 {
 if (ic + 27 > lim) {
-xl = 0;
+xl = 1;
 break run;
 }
 ic += 27;
@@ -89,7 +89,7 @@ break run;
 r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 24;
-xl = 1;
+xl = 2;
 break run;
 }
 ip = 3;
@@ -130,7 +130,7 @@ break run;
 r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 21;
-xl = 2;
+xl = 3;
 break run;
 }
 t10 = r0;
@@ -173,7 +173,7 @@ break run;
 r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 17;
-xl = 3;
+xl = 4;
 break run;
 }
 ip = 10;
@@ -214,7 +214,7 @@ break run;
 r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 14;
-xl = 4;
+xl = 5;
 break run;
 }
 t21 = r3;
@@ -258,7 +258,7 @@ break run;
 r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 10;
-xl = 5;
+xl = 6;
 break run;
 }
 r0 = 36864;
@@ -313,12 +313,12 @@ break run;
 r4 = r4 + 4 | 0;
 if (!((tlb[1] & -4096) === 4096 && tlb[1] & 1 || h.fetchesFrom(cpu, 4096, 4096))) {
 ic -= 6;
-xl = 6;
+xl = 7;
 break run;
 }
 if (smc) {
 ic -= 6;
-xl = 6;
+xl = 7;
 break run;
 }
 r0 = 512;
@@ -367,7 +367,7 @@ break run;
 }
 if (smc) {
 ic -= 1;
-xl = 7;
+xl = 8;
 break run;
 }
 ip = 26;
@@ -408,7 +408,8 @@ cpu.la = la;
 cpu.lb = lb;
 }
 if (ip < 0) {
-cpu.eip = xl < 0 ? xe : XE[xl];
+const xk = XE[xl];
+cpu.eip = xl ? xk : xe;
 cpu.instructions = i0 + ic;
 } else {
 if (SPX[ip]) R[4] = sp0;
@@ -416,5 +417,5 @@ cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }
 }
-return xl >= 0 ? L[xl] : undefined;
+return L[xl];
 };

@@ -1,4 +1,4 @@
-// vmi_deferred: 16 instructions, 1 blocks, 4556 bytes of source
+// vmi_deferred: 16 instructions, 1 blocks, 4549 bytes of source
 // 1000 b8 03 00 00 00 mov eax, 0x3
 // 1005 e8 f6 7a 0c 00 call 0xc8b00
 // 100a b8 00 00 40 00 mov eax, 0x400000
@@ -30,7 +30,7 @@ let ic = 0;
 let ip = 0;
 let sp0 = r4;
 let xe = 0;
-let xl = -1;
+let xl = 0;
 let smc = 0;
 let xt = 0;
 let hx = 0;
@@ -41,7 +41,7 @@ switch (pc) {
 case 0:
 {
 if (ic + 16 > lim) {
-xl = 0;
+xl = 1;
 break run;
 }
 ic += 16;
@@ -95,12 +95,12 @@ break run;
 }
 if (!((tlb[1] & -4096) === 4096 && tlb[1] & 1 || h.fetchesFrom(cpu, 4096, 4096))) {
 ic -= 12;
-xl = 1;
+xl = 2;
 break run;
 }
 if (smc) {
 ic -= 12;
-xl = 1;
+xl = 2;
 break run;
 }
 r0 = 4194304;
@@ -155,12 +155,12 @@ break run;
 r4 = r4 + 4 | 0;
 if (!((tlb[1] & -4096) === 4096 && tlb[1] & 1 || h.fetchesFrom(cpu, 4096, 4096))) {
 ic -= 8;
-xl = 2;
+xl = 3;
 break run;
 }
 if (smc) {
 ic -= 8;
-xl = 2;
+xl = 3;
 break run;
 }
 ip = 8;
@@ -205,12 +205,12 @@ break run;
 }
 if (!((tlb[1] & -4096) === 4096 && tlb[1] & 1 || h.fetchesFrom(cpu, 4096, 4096))) {
 ic -= 5;
-xl = 3;
+xl = 4;
 break run;
 }
 if (smc) {
 ic -= 5;
-xl = 3;
+xl = 4;
 break run;
 }
 t21 = r0;
@@ -271,12 +271,12 @@ break run;
 }
 if (!((tlb[1] & -4096) === 4096 && tlb[1] & 1 || h.fetchesFrom(cpu, 4096, 4096))) {
 ic -= 1;
-xl = 4;
+xl = 5;
 break run;
 }
 if (smc) {
 ic -= 1;
-xl = 4;
+xl = 5;
 break run;
 }
 ip = 15;
@@ -316,7 +316,8 @@ cpu.la = la;
 cpu.lb = lb;
 }
 if (ip < 0) {
-cpu.eip = xl < 0 ? xe : XE[xl];
+const xk = XE[xl];
+cpu.eip = xl ? xk : xe;
 cpu.instructions = i0 + ic;
 } else {
 if (SPX[ip]) R[4] = sp0;
@@ -324,5 +325,5 @@ cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }
 }
-return xl >= 0 ? L[xl] : undefined;
+return L[xl];
 };

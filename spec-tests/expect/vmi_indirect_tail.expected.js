@@ -1,4 +1,4 @@
-// vmi_indirect_tail: 7 instructions, 1 blocks, 1940 bytes of source
+// vmi_indirect_tail: 7 instructions, 1 blocks, 1933 bytes of source
 // 1000 ff 15 0e 10 00 00 call dword ptr [0x100e]
 // 1006 89 c3 mov ebx, eax
 // 1008 ff 25 12 10 00 00 jmp dword ptr [0x1012]
@@ -30,7 +30,7 @@ let ic = 0;
 let ip = 0;
 let sp0 = r4;
 let xe = 0;
-let xl = -1;
+let xl = 0;
 let smc = 0;
 let xt = 0;
 let hx = 0;
@@ -41,7 +41,7 @@ switch (pc) {
 case 0:
 {
 if (ic + 7 > lim) {
-xl = 0;
+xl = 1;
 break run;
 }
 ic += 7;
@@ -85,7 +85,7 @@ break run;
 r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 4;
-xl = 1;
+xl = 2;
 break run;
 }
 t7 = r0;
@@ -142,7 +142,8 @@ cpu.la = la;
 cpu.lb = lb;
 }
 if (ip < 0) {
-cpu.eip = xl < 0 ? xe : XE[xl];
+const xk = XE[xl];
+cpu.eip = xl ? xk : xe;
 cpu.instructions = i0 + ic;
 } else {
 if (SPX[ip]) R[4] = sp0;
@@ -150,5 +151,5 @@ cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }
 }
-return xl >= 0 ? L[xl] : undefined;
+return L[xl];
 };

@@ -1,4 +1,4 @@
-// vmi_interrupts: 16 instructions, 1 blocks, 3346 bytes of source
+// vmi_interrupts: 16 instructions, 1 blocks, 3339 bytes of source
 // 1000 e8 7b 74 0c 00 call 0xc8480
 // 1005 e8 96 74 0c 00 call 0xc84a0
 // 100a 89 c3 mov ebx, eax
@@ -31,7 +31,7 @@ let ic = 0;
 let ip = 0;
 let sp0 = r4;
 let xe = 0;
-let xl = -1;
+let xl = 0;
 let smc = 0;
 let xt = 0;
 let hx = 0;
@@ -42,7 +42,7 @@ switch (pc) {
 case 0:
 {
 if (ic + 16 > lim) {
-xl = 0;
+xl = 1;
 break run;
 }
 ic += 16;
@@ -81,7 +81,7 @@ break run;
 r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 13;
-xl = 1;
+xl = 2;
 break run;
 }
 ip = 3;
@@ -121,7 +121,7 @@ break run;
 r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 10;
-xl = 2;
+xl = 3;
 break run;
 }
 t10 = r0;
@@ -174,7 +174,7 @@ break run;
 r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 5;
-xl = 3;
+xl = 4;
 break run;
 }
 ip = 11;
@@ -220,7 +220,7 @@ break run;
 r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 2;
-xl = 4;
+xl = 5;
 break run;
 }
 t27 = r3;
@@ -261,7 +261,8 @@ cpu.la = la;
 cpu.lb = lb;
 }
 if (ip < 0) {
-cpu.eip = xl < 0 ? xe : XE[xl];
+const xk = XE[xl];
+cpu.eip = xl ? xk : xe;
 cpu.instructions = i0 + ic;
 } else {
 if (SPX[ip]) R[4] = sp0;
@@ -269,5 +270,5 @@ cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }
 }
-return xl >= 0 ? L[xl] : undefined;
+return L[xl];
 };

@@ -1,4 +1,4 @@
-// vmi_iret_ports: 16 instructions, 1 blocks, 5974 bytes of source
+// vmi_iret_ports: 16 instructions, 1 blocks, 5967 bytes of source
 // 1000 ba fd 03 00 00 mov edx, 0x3fd
 // 1005 e8 76 77 0c 00 call 0xc8780
 // 100a 89 c3 mov ebx, eax
@@ -39,7 +39,7 @@ let ic = 0;
 let ip = 0;
 let sp0 = r4;
 let xe = 0;
-let xl = -1;
+let xl = 0;
 let smc = 0;
 let xt = 0;
 let hx = 0;
@@ -50,7 +50,7 @@ switch (pc) {
 case 0:
 {
 if (ic + 16 > lim) {
-xl = 0;
+xl = 1;
 break run;
 }
 ic += 16;
@@ -102,7 +102,7 @@ break run;
 r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 12;
-xl = 1;
+xl = 2;
 break run;
 }
 t7 = r0;
@@ -157,7 +157,7 @@ break run;
 r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 6;
-xl = 2;
+xl = 3;
 break run;
 }
 t14 = r0;
@@ -219,7 +219,7 @@ break run;
 r4 = r4 + 4 | 0;
 if (smc) {
 ic -= 2;
-xl = 3;
+xl = 4;
 break run;
 }
 ip = 14;
@@ -428,7 +428,8 @@ cpu.la = la;
 cpu.lb = lb;
 }
 if (ip < 0) {
-cpu.eip = xl < 0 ? xe : XE[xl];
+const xk = XE[xl];
+cpu.eip = xl ? xk : xe;
 cpu.instructions = i0 + ic;
 } else {
 if (SPX[ip]) R[4] = sp0;
@@ -436,5 +437,5 @@ cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }
 }
-return xl >= 0 ? L[xl] : undefined;
+return L[xl];
 };

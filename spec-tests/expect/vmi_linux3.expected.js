@@ -1,4 +1,4 @@
-// vmi_linux3: 20 instructions, 1 blocks, 4450 bytes of source
+// vmi_linux3: 20 instructions, 1 blocks, 4443 bytes of source
 // 1000 b8 01 00 00 00 mov eax, 0x1
 // 1005 e8 16 7a 0c 00 call 0xc8a20
 // 100a b8 03 50 00 00 mov eax, 0x5003
@@ -34,7 +34,7 @@ let ic = 0;
 let ip = 0;
 let sp0 = r4;
 let xe = 0;
-let xl = -1;
+let xl = 0;
 let smc = 0;
 let xt = 0;
 let hx = 0;
@@ -45,7 +45,7 @@ switch (pc) {
 case 0:
 {
 if (ic + 20 > lim) {
-xl = 0;
+xl = 1;
 break run;
 }
 ic += 20;
@@ -99,12 +99,12 @@ break run;
 }
 if (!((tlb[1] & -4096) === 4096 && tlb[1] & 1 || h.fetchesFrom(cpu, 4096, 4096))) {
 ic -= 16;
-xl = 1;
+xl = 2;
 break run;
 }
 if (smc) {
 ic -= 16;
-xl = 1;
+xl = 2;
 break run;
 }
 r0 = 20483;
@@ -156,7 +156,7 @@ break run;
 }
 if (smc) {
 ic -= 10;
-xl = 2;
+xl = 3;
 break run;
 }
 r0 = 16;
@@ -205,7 +205,7 @@ break run;
 }
 if (smc) {
 ic -= 5;
-xl = 3;
+xl = 4;
 break run;
 }
 t27 = r0;
@@ -266,12 +266,12 @@ break run;
 }
 if (!((tlb[1] & -4096) === 4096 && tlb[1] & 1 || h.fetchesFrom(cpu, 4096, 4096))) {
 ic -= 1;
-xl = 4;
+xl = 5;
 break run;
 }
 if (smc) {
 ic -= 1;
-xl = 4;
+xl = 5;
 break run;
 }
 ip = 19;
@@ -311,7 +311,8 @@ cpu.la = la;
 cpu.lb = lb;
 }
 if (ip < 0) {
-cpu.eip = xl < 0 ? xe : XE[xl];
+const xk = XE[xl];
+cpu.eip = xl ? xk : xe;
 cpu.instructions = i0 + ic;
 } else {
 if (SPX[ip]) R[4] = sp0;
@@ -319,5 +320,5 @@ cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }
 }
-return xl >= 0 ? L[xl] : undefined;
+return L[xl];
 };

@@ -1,4 +1,4 @@
-// vmi_page_tables: 34 instructions, 1 blocks, 7255 bytes of source
+// vmi_page_tables: 34 instructions, 1 blocks, 7248 bytes of source
 // 1000 b8 03 50 00 00 mov eax, 0x5003
 // 1005 ba 00 80 00 00 mov edx, 0x8000
 // 100a e8 91 75 0c 00 call 0xc85a0
@@ -42,7 +42,7 @@ let ic = 0;
 let ip = 0;
 let sp0 = r4;
 let xe = 0;
-let xl = -1;
+let xl = 0;
 let smc = 0;
 let xt = 0;
 let hx = 0;
@@ -53,7 +53,7 @@ switch (pc) {
 case 0:
 {
 if (ic + 34 > lim) {
-xl = 0;
+xl = 1;
 break run;
 }
 ic += 34;
@@ -104,7 +104,7 @@ break run;
 }
 if (smc) {
 ic -= 29;
-xl = 1;
+xl = 2;
 break run;
 }
 r0 = 32768;
@@ -147,7 +147,7 @@ break run;
 }
 if (smc) {
 ic -= 25;
-xl = 2;
+xl = 3;
 break run;
 }
 r0 = 24579;
@@ -198,7 +198,7 @@ break run;
 }
 if (smc) {
 ic -= 20;
-xl = 3;
+xl = 4;
 break run;
 }
 r0 = 5;
@@ -254,7 +254,7 @@ break run;
 }
 if (smc) {
 ic -= 15;
-xl = 4;
+xl = 5;
 break run;
 }
 r0 = 28675;
@@ -320,7 +320,7 @@ break run;
 }
 if (smc) {
 ic -= 9;
-xl = 5;
+xl = 6;
 break run;
 }
 r0 = 4194304;
@@ -375,12 +375,12 @@ break run;
 r4 = r4 + 4 | 0;
 if (!((tlb[1] & -4096) === 4096 && tlb[1] & 1 || h.fetchesFrom(cpu, 4096, 4096))) {
 ic -= 5;
-xl = 6;
+xl = 7;
 break run;
 }
 if (smc) {
 ic -= 5;
-xl = 6;
+xl = 7;
 break run;
 }
 r0 = 1;
@@ -435,12 +435,12 @@ break run;
 r4 = r4 + 4 | 0;
 if (!((tlb[1] & -4096) === 4096 && tlb[1] & 1 || h.fetchesFrom(cpu, 4096, 4096))) {
 ic -= 1;
-xl = 7;
+xl = 8;
 break run;
 }
 if (smc) {
 ic -= 1;
-xl = 7;
+xl = 8;
 break run;
 }
 ip = 33;
@@ -480,7 +480,8 @@ cpu.la = la;
 cpu.lb = lb;
 }
 if (ip < 0) {
-cpu.eip = xl < 0 ? xe : XE[xl];
+const xk = XE[xl];
+cpu.eip = xl ? xk : xe;
 cpu.instructions = i0 + ic;
 } else {
 if (SPX[ip]) R[4] = sp0;
@@ -488,5 +489,5 @@ cpu.eip = EIPS[ip];
 cpu.instructions = i0 + ic - LEFT[ip];
 }
 }
-return xl >= 0 ? L[xl] : undefined;
+return L[xl];
 };

@@ -302,7 +302,7 @@ export class CodeCache {
       const set = this.byPage.get(page);
       if (set?.delete(t) && set.size === 0) this.byPage.delete(page);
     }
-    t.links.forEach((_, k) => { t.links[k] = k; });
+    for (let k = 1; k < t.links.length; k++) t.links[k] = k;
     t.sites.fill(undefined);
     t.source = '';
   }

@@ -58,8 +58,8 @@ export interface Translation {
    * its own number, so that only the exit actually taken is ever linked (an
    * exit in another mode may land on the same EIP)
    */
-  links: (Translation | number)[];
-  /** EIPs of the static exits, by exit number */
+  links: (Translation | number | undefined)[];
+  /** EIPs of the static exits, by exit number (from 1: 0 is no exit's) */
   exitEips: number[];
   /** per indirect-jump site: the translation its target had last time */
   sites: (Translation | undefined)[];
@@ -120,17 +120,19 @@ export function assemble(region: EmittedRegion, origin: Origin, memory: Physical
 }
 
 /**
- * Links for `n` exits, none linked yet (each holds its own number), in an
+ * Links for exits 1..n-1, none linked yet (each holds its own number; entry
+ * 0, the link of an exit that has none, stays undefined), in an
  * array whose elements are general from the start: an array of small
  * integers changes its map when the first translation is stored in it, and
  * V8 throws away the optimised code of every region that has read it
  * (`return L[xl]`, a "wrong map" deoptimisation, about 140 of them in a
  * Linux boot).
  */
-function unlinked(n: number): (Translation | number)[] {
-  const links: (Translation | number)[] = [GENERAL];
+function unlinked(n: number): (Translation | number | undefined)[] {
+  const links: (Translation | number | undefined)[] = [GENERAL];
   links.pop();
-  for (let k = 0; k < n; k++) links.push(k);
+  links.push(undefined);
+  for (let k = 1; k < n; k++) links.push(k);
   return links;
 }
 const GENERAL = {} as Translation;

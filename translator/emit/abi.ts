@@ -86,9 +86,14 @@ export const LOCALS = {
   espAtStart: 'sp0',
   /** the block to run next (a case of the switch) */
   block: 'pc',
-  /** where the region leaves to, and the chain link of that exit (-1: none) */
+  /**
+   * where the region leaves to, and the chain link of that exit (0: none;
+   * links count from 1, so that the exit's table reads run on every exit)
+   */
   exitEip: 'xe',
   exitLink: 'xl',
+  /** the exit table's EIP for the link taken (the entry for link 0 is unused) */
+  linkedEip: 'xk',
   /** a slow-path store hit translated code */
   smc: 'smc',
   /** an indirect jump's target, for the dispatch case */
@@ -270,7 +275,7 @@ export function prologue(regs: number, temporaries: number): Stmt[] {
     decl('let', LOCALS.faultIndex, num(0)),
     decl('let', LOCALS.espAtStart, reg(4)),
     decl('let', LOCALS.exitEip, num(0)),
-    decl('let', LOCALS.exitLink, num(-1)),
+    decl('let', LOCALS.exitLink, num(0)),
     decl('let', LOCALS.smc, num(0)),
     decl('let', LOCALS.target, num(0)),
     decl('let', LOCALS.inHelper, num(0)),

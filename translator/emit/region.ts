@@ -25,9 +25,9 @@ import { emitInstruction, HOWS, type ClaimedCall, type How } from './instr.ts';
 import {
   budgetCheck, countInstructions, dispatch, exitTo, fetchCheck, goToBlock, mappingCheck, repeatBlock, smcCheck,
 } from './statements.ts';
-import { GLOBALS, LABELS, LOCALS, cpuField, cpuReg, local, param, perInstruction, prologue, spill } from './abi.ts';
+import { LABELS, LOCALS, cpuField, cpuReg, local, param, perInstruction, prologue, spill } from './abi.ts';
 import {
-  assign, bin, block, cond, functionExpr, id, ifStmt, index, labelledLoop, litValue, num, ret, switchCase, switchStmt, tryFinally, unary,
+  assign, bin, block, cond, decl, functionExpr, ifStmt, index, labelledLoop, litValue, num, ret, switchCase, switchStmt, tryFinally, unary,
   type Expr, type Stmt,
 } from './ast.ts';
 
@@ -63,7 +63,7 @@ export interface EmittedRegion {
   eips: number[];
   left: number[];
   savesEsp: number[];
-  /** EIPs of the static exits, by chain-link number */
+  /** EIPs of the static exits, by chain-link number (from 1: entry 0 is a placeholder for "no link") */
   exitEips: number[];
   /** the EIP each block starts at, by block number (the `pc` the function may start at), -1 for an empty one */
   blockEips: number[];
@@ -101,7 +101,7 @@ class RegionEmitter {
     const { user, stack32 } = plan.facts;
     const ctx: EmitContext = { user, stack32, flat: true, jump: (t) => this.jumpTo(t) };
     this.ops = plan.newOps ? plan.newOps(ctx) : new EmitOps(ctx);
-    this.out = { fn: undefined!, instrs: [], eips: [], left: [], savesEsp: [], exitEips: [], sites: 0,
+    this.out = { fn: undefined!, instrs: [], eips: [], left: [], savesEsp: [], exitEips: [0], sites: 0,
       blockEips: plan.blocks.map((b) => (b.instrs.length ? b.eip : NO_BLOCK)),
       emitted: Object.fromEntries(HOWS.map((h) => [h, 0])) as Record<How, number>, replaced: new Map(),
     };
@@ -117,15 +117,15 @@ class RegionEmitter {
   /** Leave for `target`; `skipped` instructions of the block (counted on entry) did not run. */
   private exitTo(target: Expr, skipped = 0, indirect = false): Stmt[] {
     const t = litValue(target);
-    let link = -1;
+    let link = 0;
     if (t !== undefined && t >>> 12 === this.plan.entry >>> 12) {
-      link = this.out.exitEips.indexOf(t);
+      link = this.out.exitEips.indexOf(t, 1);
       if (link < 0) { link = this.out.exitEips.length; this.out.exitEips.push(t); }
     }
     // an indirect jump (ret, jmp reg) tells the dispatcher its site, for the per-site target cache; so does
     // an exit to a fixed EIP on another page: it cannot be chained (the link would skip the check that the
     // page still maps the same frame), but the site cache makes that check and spares the lookup
-    const site = indirect || (t !== undefined && link < 0);
+    const site = indirect || (t !== undefined && link === 0);
     return exitTo(target, link, skipped, site ? this.out.sites++ : undefined);
   }
 
@@ -223,8 +223,12 @@ class RegionEmitter {
     // only the registers the region touches are loaded, and only those it changes are stored
     const used = this.ops.regsRead | this.ops.regsWritten | (1 << 4); // ESP is needed for sp0
     const loop = labelledLoop(LABELS.run, [switchStmt(local('block'), cases)]);
+    // both tables are read on every exit, link or none (their entry 0): a read that had never run
+    // when V8 optimised the region (no link taken yet) sent it back to unoptimised code the first time
+    // one was (191 of the 415 deoptimisations of regions in Linux's boot)
     const left: Stmt[] = [
-      assign(cpuField('eip'), cond(bin('<', local('exitLink'), num(0)), local('exitEip'), index(param('exitEips'), local('exitLink')))),
+      decl('const', LOCALS.linkedEip, index(param('exitEips'), local('exitLink'))),
+      assign(cpuField('eip'), cond(local('exitLink'), local('linkedEip'), local('exitEip'))),
       assign(cpuField('instructions'), bin('+', local('i0'), local('count'))),
     ];
     const faulted: Stmt[] = [
@@ -239,7 +243,7 @@ class RegionEmitter {
       // the CPU as the interpreter does (a rep string instruction's completed iterations included)
       [ifStmt(unary('!', local('inHelper')), spill(this.ops.regsWritten)), ifStmt(bin('<', local('faultIndex'), num(0)), left, faulted)],
     );
-    const chained = ret(cond(bin('>=', local('exitLink'), num(0)), index(param('links'), local('exitLink')), id(GLOBALS.undefined)));
+    const chained = ret(index(param('links'), local('exitLink')));
     return functionExpr(LOCALS.fn, [LOCALS.cpu, LOCALS.block], [...prologue(used, this.ops.temporaries), guarded, chained]);
   }
 }

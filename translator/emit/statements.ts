@@ -21,7 +21,7 @@ function continueAt(label: keyof typeof LABELS): Stmt {
 }
 
 /**
- * Leave the region for `target`, taking chain link `link` (-1: none).
+ * Leave the region for `target`, taking chain link `link` (0: none).
  * `skipped` instructions of the block, counted on its entry, did not run;
  * `site` numbers an indirect jump for the dispatcher's per-site cache.
  */
@@ -29,8 +29,8 @@ export function exitTo(target: Expr, link: number, skipped: number, site?: numbe
   const out: Stmt[] = [];
   if (skipped) out.push(assign(local('count'), num(skipped), '-='));
   if (site !== undefined) out.push(assign(cpuField('exitSite'), num(site)));
-  // a linked exit's EIP is in the exit table (`XE[xl]`); `xl` is -1 until an exit sets it
-  out.push(link >= 0 ? assign(local('exitLink'), num(link)) : assign(local('exitEip'), target), breakRun());
+  // a linked exit's EIP is in the exit table (`XE[xl]`); `xl` is 0 until an exit sets it
+  out.push(link > 0 ? assign(local('exitLink'), num(link)) : assign(local('exitEip'), target), breakRun());
   return out;
 }
 
