@@ -19,7 +19,7 @@
  */
 import type { Cpu } from '../../cpu/cpu.ts';
 import { tlbRight } from '../../cpu/tlb.ts';
-import { discover, DEFAULT_LIMITS, type CompileLimits, type Elsewhere, type RegionCode } from '../region/discover.ts';
+import { discover, DEFAULT_LIMITS, type CompileLimits, type Elsewhere, type NotReached, type RegionCode } from '../region/discover.ts';
 import { flagLiveness } from '../region/liveness.ts';
 import { effectsOf } from '../emit/probe-ops.ts';
 import { emitRegion, type EmittedRegion, type RegionFacts } from '../emit/region.ts';
@@ -57,7 +57,7 @@ export class RegionCompiler {
   constructor(readonly limits: CompileLimits = DEFAULT_LIMITS) {}
 
   /** Translate the code at the CPU's current CS:EIP. Returns undefined if nothing there can be translated. */
-  compile(cpu: Cpu, key: number, elsewhere?: Elsewhere): Translation | undefined {
+  compile(cpu: Cpu, key: number, elsewhere?: Elsewhere, notReached?: NotReached): Translation | undefined {
     const claims = new Map<Instr, ClaimedCall>();
     const claim = (i: Instr) => {
       for (const inliner of this.inliners) {
@@ -66,7 +66,7 @@ export class RegionCompiler {
       }
       return false;
     };
-    const code = this.timed('discover', () => discover(cpu, this.limits, this.inliners.length ? claim : undefined, elsewhere));
+    const code = this.timed('discover', () => discover(cpu, this.limits, this.inliners.length ? claim : undefined, elsewhere, notReached));
     if (code.blocks[0].instrs.length === 0) return undefined;
     const facts = factsOf(cpu, code);
     const stackBytes = facts.stack32 ? 4 : 2;

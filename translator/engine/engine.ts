@@ -49,7 +49,12 @@ export interface EngineOptions {
   vmiInline?: boolean;
   /** what inlined VMI calls emit for a profiler (vmirom/profile-hooks.ts; default 'off': nothing) */
   vmiProfile?: InlineProfile;
-  /** raise the threshold for code whose translations do not pay (tiering.ts); off: translate whatever is hot, as tests of the translator want */
+  /**
+   * raise the threshold for code whose translations do not pay, and leave
+   * out of a region the blocks the interpreter has not reached (tiering.ts;
+   * with a threshold above 0); off: translate whatever is hot, whole, as
+   * tests of the translator want
+   */
   backOff?: boolean;
 }
 
@@ -99,6 +104,8 @@ export class Engine {
   readonly stats: EngineStats;
   private readonly cache: CodeCache;
   private readonly tiering: Tiering;
+  /** regions are made of blocks the interpreter has reached (EngineOptions.backOff) */
+  private readonly leavesOutUnreached: boolean;
 
   constructor(readonly cpu: Cpu, readonly interp: Interpreter, readonly options: EngineOptions = DEFAULT_ENGINE_OPTIONS) {
     this.compiler = new RegionCompiler(options.lockstep ? { ...DEFAULT_LIMITS, excludeExternal: true } : DEFAULT_LIMITS);
@@ -108,6 +115,8 @@ export class Engine {
       regionRuns: 0, interpretedSteps: 0, decodings: 0, compile: this.compiler.stats, tiering: undefined!,
     };
     this.tiering = new Tiering(options.threshold, cpu.mem.pageKind.length, options.backOff ?? true);
+    // with a threshold of 0 nothing has run when a region is made: it would be its entry block alone
+    this.leavesOutUnreached = options.threshold > 0 && (options.backOff ?? true);
     this.stats.tiering = this.tiering.stats;
     this.cache = new CodeCache(cpu, options.cacheBytes, this.stats);
     this.cache.onInvalidated = (page, dropped) => this.tiering.invalidated(page, dropped);
@@ -298,11 +307,17 @@ export class Engine {
     return key !== undefined && this.cache.holds(key, eip);
   };
 
+  /** Has the interpreter never reached a block start at `eip` (tiering.ts `reached`)? A region leaves it out. */
+  private readonly notReached = (eip: number): boolean => {
+    const key = keyAt(this.cpu, eip);
+    return key !== undefined && !this.tiering.reached(key);
+  };
+
   private translate(key: number): Translation | undefined {
     const started = host().now();
     let t: Translation | undefined;
     try {
-      t = this.compiler.compile(this.cpu, key, this.elsewhere);
+      t = this.compiler.compile(this.cpu, key, this.elsewhere, this.leavesOutUnreached ? this.notReached : undefined);
     } finally {
       this.stats.translateMs += host().now() - started;
     }

@@ -109,6 +109,20 @@ describe('the heat table', () => {
     expect(translatedAfter).toBeLessThan(110);
   });
 
+  it('remembers which keys the interpreter reached, in any mode, however the heat slots collide', () => {
+    const t = new Tiering(50, 16);
+    const key = (phys: number, mode: number) => phys * 32 + mode;
+    const keys = [key(0x1000, 1), key(0x1000 + HEAT_SLOTS, 1), key(0x1000, 2), key(0xc0001234, 1)];
+    for (const k of keys) expect(t.reached(k)).toBe(false);
+    t.hot(keys[0], 0x1000);
+    t.hot(keys[1], 0x1000 + HEAT_SLOTS); // takes nothing from the first: it is reached for good
+    expect(keys.map((k) => t.reached(k))).toEqual([true, true, false, false]);
+    // a key that was translated (its heat slot freed) stays reached
+    for (let k = 0; k < 50; k++) t.hot(keys[3], 0xc0001234);
+    expect(t.reached(keys[3])).toBe(true);
+    expect(t.reached(keys[2])).toBe(false);
+  });
+
   it('a page whose translations are dropped before they paid needs twice the heat', () => {
     const t = new Tiering(2, 16);
     const key = 0x3000 * 32 + 1;

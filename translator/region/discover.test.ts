@@ -125,6 +125,21 @@ describe('block discovery', () => {
     expect(shape(fromInside)).toEqual([['1002', 'dec jne'], ['1001', 'inc']]);
   });
 
+  it('leaves out a branch target no run has reached (notReached), back-edges included: the region leaves there', () => {
+    // cmp eax, 0; je S; inc ebx; S: dec ecx; jnz 0x1000; ret
+    const code = [0x83, 0xf8, 0x00, 0x74, 0x01, 0x43, 0x49, 0x75, 0xf7, 0xc3];
+    const src = sourceOf(code);
+    const all = discoverBlocks(src, BASE, true, () => undefined, DEFAULT_LIMITS);
+    expect(shape(all)).toEqual([['1000', 'cmp je'], ['1006', 'dec jne'], ['1005', 'inc'], ['1009', 'ret']]);
+    // the branch was always taken and the loop never left: the fall-through and the exit are not the region's
+    const reached = new Set([0x1000, 0x1006]);
+    const hot = discoverBlocks(src, BASE, true, () => undefined, DEFAULT_LIMITS, undefined, undefined, (eip) => !reached.has(eip));
+    expect(shape(hot)).toEqual([['1000', 'cmp je'], ['1006', 'dec jne']]);
+    // the entry itself is always there, reached or not
+    const none = discoverBlocks(src, BASE, true, () => undefined, DEFAULT_LIMITS, undefined, undefined, () => true);
+    expect(shape(none)).toEqual([['1000', 'cmp je']]);
+  });
+
   it('stops at the block limit', () => {
     // three blocks in a row: jmp +0; jmp +0; ret
     const code = [0xeb, 0x00, 0xeb, 0x00, 0xc3];

@@ -135,11 +135,19 @@ export function peekOf(cpu: Cpu): Peek32 {
 /** Is the code at this EIP (on the region's pages) already where another translation starts or has a block? */
 export type Elsewhere = (eip: number) => boolean;
 
+/**
+ * Has no run reached a block starting at this EIP yet (engine/tiering.ts)?
+ * A branch there stays an exit of the region: code that has not run when
+ * its region is made mostly stays cold, and V8 would optimise it as a trap
+ * back to unoptimised code.
+ */
+export type NotReached = (eip: number) => boolean;
+
 /** Does a call-site inliner take this call or jump (a call's block then goes on after it)? */
 export type InlinedCall = (i: Instr) => boolean;
 
 /** The code at the CPU's CS:EIP, as blocks on the entry page and the next. */
-export function discover(cpu: Cpu, limits: CompileLimits, inlined?: InlinedCall, elsewhere?: Elsewhere): RegionCode {
+export function discover(cpu: Cpu, limits: CompileLimits, inlined?: InlinedCall, elsewhere?: Elsewhere, notReached?: NotReached): RegionCode {
   const entry = cpu.eip;
   const physOfPage = new Map<number, number>();
   const src: CodeSource = {
@@ -155,12 +163,12 @@ export function discover(cpu: Cpu, limits: CompileLimits, inlined?: InlinedCall,
       return cpu.mem.u8[base | (eip & 0xfff)];
     },
   };
-  const blocks = discoverBlocks(src, entry, cpu.code32, peekOf(cpu), limits, inlined, elsewhere);
+  const blocks = discoverBlocks(src, entry, cpu.code32, peekOf(cpu), limits, inlined, elsewhere, notReached);
   return { entry, blocks, pages: [...physOfPage.entries()] };
 }
 
 /** Blocks reachable from `entry` within the limits, entry block first. */
-export function discoverBlocks(src: CodeSource, entry: number, code32: boolean, peek32: Peek32, limits: CompileLimits, inlined?: InlinedCall, elsewhere?: Elsewhere): Block[] {
+export function discoverBlocks(src: CodeSource, entry: number, code32: boolean, peek32: Peek32, limits: CompileLimits, inlined?: InlinedCall, elsewhere?: Elsewhere, notReached?: NotReached): Block[] {
   const leaders = new Set<number>([entry]);
   const work = [entry];
   const decoded = new Map<number, Instr | null>();
@@ -204,7 +212,9 @@ export function discoverBlocks(src: CodeSource, entry: number, code32: boolean, 
       if (endsBlock(i) && !(claimed && i.row.flow === 'call')) {
         for (const t of successors(i, peek32, (t) => onEntryPages(entry, t))) {
           // a branch back (a loop) is followed even into code held elsewhere: the loop then runs inside this region
-          if (!leaders.has(t) && !(t > i.eip && elsewhere !== undefined && elsewhere(t))) { leaders.add(t); work.push(t); }
+          if (leaders.has(t) || (t > i.eip && elsewhere !== undefined && elsewhere(t)) || (notReached !== undefined && notReached(t))) continue;
+          leaders.add(t);
+          work.push(t);
         }
         break;
       }
