@@ -94,6 +94,39 @@ describe('tiering', () => {
     expect(e.stats.misses).toBeGreaterThanOrEqual(100);
   });
 
+  it('a region holds the blocks the interpreter reached; a branch first taken later leaves it, and the run agrees with the interpreter', () => {
+    // the branch to rare is taken from the 300th pass on: while the loop is interpreted it is never taken
+    const code = nasm(`
+      mov ecx, 1000
+      xor eax, eax
+    top:
+      cmp ecx, 700
+      jb rare
+    back:
+      add eax, ecx
+      dec ecx
+      jnz top
+      jmp $
+    rare:
+      add ebx, 3
+      jmp back`);
+    const { b, e } = machine(code, { threshold: 20 });
+    e.run(200);
+    const first = e.translations();
+    expect(first.length).toBeGreaterThan(0);
+    const rareEip = 0x1000 + code.length - 5; // add ebx, 3 (3 bytes) and jmp back (2 bytes) end the code
+    const loopExitEip = rareEip - 2; // jmp $, after the loop
+    expect(first.some((t) => t.blockEips.includes(rareEip) || t.blockEips.includes(loopExitEip))).toBe(false);
+    // without back-off the whole loop, rare block included, is one region
+    const whole = machine(code, { threshold: 20, backOff: false });
+    whole.e.run(200);
+    expect(whole.e.translations().some((t) => t.blockEips.includes(rareEip) && t.blockEips.includes(loopExitEip))).toBe(true);
+    e.run(10_000);
+    const ref = interpreted(code, b.cpu.instructions);
+    expect(final(b)).toEqual(final(ref));
+    expect(b.cpu.regs[3]).toBe(3 * 699);
+  });
+
   it('ends in the state the interpreter\'s own run loop reaches, instruction for instruction', () => {
     const b = interpreted(sumLoop, 3004);
     expect(b.cpu.instructions).toBe(3004);
