@@ -1,4 +1,4 @@
-// add_cmp_jcc: 5 instructions, 3 blocks, 1337 bytes of source
+// add_cmp_jcc: 5 instructions, 3 blocks, 1275 bytes of source
 // 1000 01 d8 add eax, ebx
 // 1002 39 c8 cmp eax, ecx
 // 1004 72 05 jb 0x100b
@@ -7,8 +7,6 @@
 return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
-const m8 = MEM.u8;
-const m16 = MEM.u16;
 const m32 = MEM.i32;
 const ep = MEM.codeEpoch;
 const lim = cpu.budget;
@@ -29,9 +27,7 @@ let ip = 0;
 let sp0 = r4;
 let xe = 0;
 let xl = 0;
-let smc = 0;
 let xt = 0;
-let hx = 0;
 let t0, t1, t2, t3, t4, t5, t6;
 try {
 run: for (; ; ) {
@@ -111,7 +107,6 @@ break run;
 }
 ip = -1;
 } finally {
-if (!hx) {
 R[0] = r0;
 R[2] = r2;
 R[4] = r4;
@@ -121,7 +116,6 @@ cpu.lop = lop;
 cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
-}
 if (ip < 0) {
 const xk = XE[xl];
 cpu.eip = xl ? xk : xe;

@@ -1,4 +1,4 @@
-// cond_cl_shift: 5 instructions, 3 blocks, 1437 bytes of source
+// cond_cl_shift: 5 instructions, 3 blocks, 1375 bytes of source
 // 1000 85 c0 test eax, eax
 // 1002 74 02 je 0x1006
 // 1004 d3 e3 shl ebx, cl
@@ -7,8 +7,6 @@
 return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
-const m8 = MEM.u8;
-const m16 = MEM.u16;
 const m32 = MEM.i32;
 const ep = MEM.codeEpoch;
 const lim = cpu.budget;
@@ -29,9 +27,7 @@ let ip = 0;
 let sp0 = r4;
 let xe = 0;
 let xl = 0;
-let smc = 0;
 let xt = 0;
-let hx = 0;
 let t0, t1, t2, t3, t4;
 try {
 run: for (; ; ) {
@@ -121,7 +117,6 @@ break run;
 }
 ip = -1;
 } finally {
-if (!hx) {
 R[2] = r2;
 R[3] = r3;
 R[4] = r4;
@@ -131,7 +126,6 @@ cpu.lop = lop;
 cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
-}
 if (ip < 0) {
 const xk = XE[xl];
 cpu.eip = xl ? xk : xe;

@@ -1,4 +1,4 @@
-// counted_loop: 6 instructions, 3 blocks, 1500 bytes of source
+// counted_loop: 6 instructions, 3 blocks, 1438 bytes of source
 // 1000 b9 0a 00 00 00 mov ecx, 0xa
 // 1005 03 06 add eax, dword ptr [esi]
 // 1007 83 c6 04 add esi, 0x4
@@ -12,8 +12,6 @@
 return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
-const m8 = MEM.u8;
-const m16 = MEM.u16;
 const m32 = MEM.i32;
 const ep = MEM.codeEpoch;
 const lim = cpu.budget;
@@ -33,9 +31,7 @@ let ip = 0;
 let sp0 = r4;
 let xe = 0;
 let xl = 0;
-let smc = 0;
 let xt = 0;
-let hx = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9;
 try {
 run: for (; ; ) {
@@ -122,7 +118,6 @@ break run;
 }
 ip = -1;
 } finally {
-if (!hx) {
 R[0] = r0;
 R[1] = r1;
 R[4] = r4;
@@ -133,7 +128,6 @@ cpu.lop = lop;
 cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
-}
 if (ip < 0) {
 const xk = XE[xl];
 cpu.eip = xl ? xk : xe;

@@ -1,4 +1,4 @@
-// helpers: 4 instructions, 1 blocks, 1988 bytes of source
+// helpers: 4 instructions, 1 blocks, 1944 bytes of source
 // 1000 31 d2 xor edx, edx
 // 1002 f7 f1 div ecx
 // 1004 f3 a5 rep movsd dword ptr es:[edi], dword ptr ds:[esi]
@@ -6,8 +6,6 @@
 return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
-const m8 = MEM.u8;
-const m16 = MEM.u16;
 const m32 = MEM.i32;
 const ep = MEM.codeEpoch;
 const lim = cpu.budget;
@@ -31,7 +29,6 @@ let ip = 0;
 let sp0 = r4;
 let xe = 0;
 let xl = 0;
-let smc = 0;
 let xt = 0;
 let hx = 0;
 let t0, t1, t2, t3, t4;

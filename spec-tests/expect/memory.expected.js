@@ -1,4 +1,4 @@
-// memory: 5 instructions, 1 blocks, 1574 bytes of source
+// memory: 5 instructions, 1 blocks, 1388 bytes of source
 // 1000 8b 43 08 mov eax, dword ptr [ebx+0x8]
 // 1003 89 07 mov dword ptr [edi], eax
 // 1005 c6 47 01 03 mov byte ptr [edi+0x1], 0x3
@@ -18,12 +18,6 @@ let r3 = R[3];
 let r4 = R[4];
 let r6 = R[6];
 let r7 = R[7];
-let fl = cpu.eflags;
-let lz = cpu.lazy;
-let lop = cpu.lop;
-let lres = cpu.lres;
-let la = cpu.la;
-let lb = cpu.lb;
 const i0 = cpu.instructions;
 let ic = 0;
 let ip = 0;
@@ -32,7 +26,6 @@ let xe = 0;
 let xl = 0;
 let smc = 0;
 let xt = 0;
-let hx = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12;
 try {
 run: for (; ; ) {
@@ -105,17 +98,9 @@ break run;
 }
 ip = -1;
 } finally {
-if (!hx) {
 R[0] = r0;
 R[1] = r1;
 R[4] = r4;
-cpu.eflags = fl;
-cpu.lazy = lz;
-cpu.lop = lop;
-cpu.lres = lres;
-cpu.la = la;
-cpu.lb = lb;
-}
 if (ip < 0) {
 const xk = XE[xl];
 cpu.eip = xl ? xk : xe;

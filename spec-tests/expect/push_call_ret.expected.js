@@ -1,4 +1,4 @@
-// push_call_ret: 7 instructions, 3 blocks, 1862 bytes of source
+// push_call_ret: 7 instructions, 3 blocks, 1642 bytes of source
 // 1000 55 push ebp
 // 1001 89 e5 mov ebp, esp
 // 1003 e8 02 00 00 00 call 0x100a
@@ -13,20 +13,12 @@
 return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
-const m8 = MEM.u8;
-const m16 = MEM.u16;
 const m32 = MEM.i32;
 const ep = MEM.codeEpoch;
 const lim = cpu.budget;
 let r0 = R[0];
 let r4 = R[4];
 let r5 = R[5];
-let fl = cpu.eflags;
-let lz = cpu.lazy;
-let lop = cpu.lop;
-let lres = cpu.lres;
-let la = cpu.la;
-let lb = cpu.lb;
 const i0 = cpu.instructions;
 let ic = 0;
 let ip = 0;
@@ -35,7 +27,6 @@ let xe = 0;
 let xl = 0;
 let smc = 0;
 let xt = 0;
-let hx = 0;
 let t0, t1, t2, t3, t4, t5;
 try {
 run: for (; ; ) {
@@ -146,17 +137,9 @@ break run;
 }
 ip = -1;
 } finally {
-if (!hx) {
 R[0] = r0;
 R[4] = r4;
 R[5] = r5;
-cpu.eflags = fl;
-cpu.lazy = lz;
-cpu.lop = lop;
-cpu.lres = lres;
-cpu.la = la;
-cpu.lb = lb;
-}
 if (ip < 0) {
 const xk = XE[xl];
 cpu.eip = xl ? xk : xe;

@@ -1,4 +1,4 @@
-// sbb_jcc_64bit: 9 instructions, 3 blocks, 1793 bytes of source
+// sbb_jcc_64bit: 9 instructions, 3 blocks, 1731 bytes of source
 // 1000 39 c8 cmp eax, ecx
 // 1002 89 d6 mov esi, edx
 // 1004 19 de sbb esi, ebx
@@ -11,8 +11,6 @@
 return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
-const m8 = MEM.u8;
-const m16 = MEM.u16;
 const m32 = MEM.i32;
 const ep = MEM.codeEpoch;
 const lim = cpu.budget;
@@ -35,9 +33,7 @@ let ip = 0;
 let sp0 = r4;
 let xe = 0;
 let xl = 0;
-let smc = 0;
 let xt = 0;
-let hx = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10;
 try {
 run: for (; ; ) {
@@ -147,7 +143,6 @@ break run;
 }
 ip = -1;
 } finally {
-if (!hx) {
 R[0] = r0;
 R[4] = r4;
 R[6] = r6;
@@ -158,7 +153,6 @@ cpu.lop = lop;
 cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
-}
 if (ip < 0) {
 const xk = XE[xl];
 cpu.eip = xl ? xk : xe;

@@ -1,4 +1,4 @@
-// setcc_cmov_16bit: 6 instructions, 1 blocks, 1492 bytes of source
+// setcc_cmov_16bit: 6 instructions, 1 blocks, 1458 bytes of source
 // 1000 39 d8 cmp eax, ebx
 // 1002 0f 9c c2 setl dl
 // 1005 0f 4f c3 cmovg eax, ebx
@@ -8,7 +8,6 @@
 return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
-const m8 = MEM.u8;
 const m16 = MEM.u16;
 const m32 = MEM.i32;
 const ep = MEM.codeEpoch;
@@ -32,7 +31,6 @@ let xe = 0;
 let xl = 0;
 let smc = 0;
 let xt = 0;
-let hx = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16;
 try {
 run: for (; ; ) {
@@ -107,7 +105,6 @@ break run;
 }
 ip = -1;
 } finally {
-if (!hx) {
 R[0] = r0;
 R[2] = r2;
 R[4] = r4;
@@ -117,7 +114,6 @@ cpu.lop = lop;
 cpu.lres = lres;
 cpu.la = la;
 cpu.lb = lb;
-}
 if (ip < 0) {
 const xk = XE[xl];
 cpu.eip = xl ? xk : xe;

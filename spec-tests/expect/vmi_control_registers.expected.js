@@ -1,4 +1,4 @@
-// vmi_control_registers: 27 instructions, 1 blocks, 5409 bytes of source
+// vmi_control_registers: 27 instructions, 1 blocks, 5189 bytes of source
 // 1000 e8 fb 72 0c 00 call 0xc8300
 // 1005 e8 16 73 0c 00 call 0xc8320
 // 100a 89 c3 mov ebx, eax
@@ -15,8 +15,6 @@
 return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
-const m8 = MEM.u8;
-const m16 = MEM.u16;
 const m32 = MEM.i32;
 const ep = MEM.codeEpoch;
 const lim = cpu.budget;
@@ -25,12 +23,6 @@ let r1 = R[1];
 let r2 = R[2];
 let r3 = R[3];
 let r4 = R[4];
-let fl = cpu.eflags;
-let lz = cpu.lazy;
-let lop = cpu.lop;
-let lres = cpu.lres;
-let la = cpu.la;
-let lb = cpu.lb;
 const i0 = cpu.instructions;
 let ic = 0;
 let ip = 0;
@@ -39,7 +31,6 @@ let xe = 0;
 let xl = 0;
 let smc = 0;
 let xt = 0;
-let hx = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31, t32, t33, t34, t35, t36, t37, t38, t39, t40, t41, t42, t43;
 try {
 run: for (; ; ) {
@@ -394,19 +385,11 @@ break run;
 }
 ip = -1;
 } finally {
-if (!hx) {
 R[0] = r0;
 R[1] = r1;
 R[2] = r2;
 R[3] = r3;
 R[4] = r4;
-cpu.eflags = fl;
-cpu.lazy = lz;
-cpu.lop = lop;
-cpu.lres = lres;
-cpu.la = la;
-cpu.lb = lb;
-}
 if (ip < 0) {
 const xk = XE[xl];
 cpu.eip = xl ? xk : xe;

@@ -1,4 +1,4 @@
-// vmi_indirect_tail: 7 instructions, 1 blocks, 1933 bytes of source
+// vmi_indirect_tail: 7 instructions, 1 blocks, 1713 bytes of source
 // 1000 ff 15 0e 10 00 00 call dword ptr [0x100e]
 // 1006 89 c3 mov ebx, eax
 // 1008 ff 25 12 10 00 00 jmp dword ptr [0x1012]
@@ -9,8 +9,6 @@
 return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
-const m8 = MEM.u8;
-const m16 = MEM.u16;
 const m32 = MEM.i32;
 const ep = MEM.codeEpoch;
 const lim = cpu.budget;
@@ -19,12 +17,6 @@ let r1 = R[1];
 let r2 = R[2];
 let r3 = R[3];
 let r4 = R[4];
-let fl = cpu.eflags;
-let lz = cpu.lazy;
-let lop = cpu.lop;
-let lres = cpu.lres;
-let la = cpu.la;
-let lb = cpu.lb;
 const i0 = cpu.instructions;
 let ic = 0;
 let ip = 0;
@@ -33,7 +25,6 @@ let xe = 0;
 let xl = 0;
 let smc = 0;
 let xt = 0;
-let hx = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11;
 try {
 run: for (; ; ) {
@@ -128,19 +119,11 @@ break run;
 }
 ip = -1;
 } finally {
-if (!hx) {
 R[0] = r0;
 R[1] = r1;
 R[2] = r2;
 R[3] = r3;
 R[4] = r4;
-cpu.eflags = fl;
-cpu.lazy = lz;
-cpu.lop = lop;
-cpu.lres = lres;
-cpu.la = la;
-cpu.lb = lb;
-}
 if (ip < 0) {
 const xk = XE[xl];
 cpu.eip = xl ? xk : xe;

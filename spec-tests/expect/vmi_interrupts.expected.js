@@ -1,4 +1,4 @@
-// vmi_interrupts: 16 instructions, 1 blocks, 3339 bytes of source
+// vmi_interrupts: 16 instructions, 1 blocks, 3119 bytes of source
 // 1000 e8 7b 74 0c 00 call 0xc8480
 // 1005 e8 96 74 0c 00 call 0xc84a0
 // 100a 89 c3 mov ebx, eax
@@ -12,20 +12,12 @@
 return function translated(cpu, pc) {
 const R = cpu.regs;
 const tlb = cpu.mmu.tlb;
-const m8 = MEM.u8;
-const m16 = MEM.u16;
 const m32 = MEM.i32;
 const ep = MEM.codeEpoch;
 const lim = cpu.budget;
 let r0 = R[0];
 let r3 = R[3];
 let r4 = R[4];
-let fl = cpu.eflags;
-let lz = cpu.lazy;
-let lop = cpu.lop;
-let lres = cpu.lres;
-let la = cpu.la;
-let lb = cpu.lb;
 const i0 = cpu.instructions;
 let ic = 0;
 let ip = 0;
@@ -34,7 +26,6 @@ let xe = 0;
 let xl = 0;
 let smc = 0;
 let xt = 0;
-let hx = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29;
 try {
 run: for (; ; ) {
@@ -249,17 +240,9 @@ break run;
 }
 ip = -1;
 } finally {
-if (!hx) {
 R[0] = r0;
 R[3] = r3;
 R[4] = r4;
-cpu.eflags = fl;
-cpu.lazy = lz;
-cpu.lop = lop;
-cpu.lres = lres;
-cpu.la = la;
-cpu.lb = lb;
-}
 if (ip < 0) {
 const xk = XE[xl];
 cpu.eip = xl ? xk : xe;

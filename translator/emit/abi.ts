@@ -258,17 +258,20 @@ export function reload(regs: number): Stmt[] {
 /**
  * The declarations that open a translated function: views, the registers in
  * `regs`, the flags, bookkeeping, and `temporaries` temporaries (t0...).
+ * What the body never names is left out (`mentions`): a RAM view, the
+ * flags (all six together), `smc`, the dispatch target and the helper mark;
+ * an unoptimised region loads each declaration at every entry.
  */
-export function prologue(regs: number, temporaries: number): Stmt[] {
+export function prologue(regs: number, temporaries: number, mentions: (name: string) => boolean): Stmt[] {
   const out: Stmt[] = [
     decl('const', LOCALS.regs, cpuField('regs')),
     decl('const', LOCALS.tlb, member(cpuField('mmu'), 'tlb')),
-    ...Object.entries(MEMORY_VIEWS).map(([view, field]) => decl('const', view, memoryField(field))),
+    ...Object.entries(MEMORY_VIEWS).filter(([view]) => mentions(view)).map(([view, field]) => decl('const', view, memoryField(field))),
     decl('const', LOCALS.epoch, memoryField(CODE_EPOCH)),
     decl('const', LOCALS.budget, cpuField('budget')),
   ];
   for (let r = 0; r < 8; r++) if (regs & (1 << r)) out.push(decl('let', regLocal(r), cpuReg(r)));
-  for (const [l, field] of FLAG_LOCALS) out.push(decl('let', LOCALS[l], cpuField(field)));
+  if (usesFlags(mentions)) for (const [l, field] of FLAG_LOCALS) out.push(decl('let', LOCALS[l], cpuField(field)));
   out.push(
     decl('const', LOCALS.i0, cpuField('instructions')),
     decl('let', LOCALS.count, num(0)),
@@ -276,12 +279,15 @@ export function prologue(regs: number, temporaries: number): Stmt[] {
     decl('let', LOCALS.espAtStart, reg(4)),
     decl('let', LOCALS.exitEip, num(0)),
     decl('let', LOCALS.exitLink, num(0)),
-    decl('let', LOCALS.smc, num(0)),
-    decl('let', LOCALS.target, num(0)),
-    decl('let', LOCALS.inHelper, num(0)),
-    declareLets(Array.from({ length: temporaries }, (_, k) => tempName(k))),
   );
+  for (const l of ['smc', 'target', 'inHelper'] as const) if (mentions(LOCALS[l])) out.push(decl('let', LOCALS[l], num(0)));
+  out.push(declareLets(Array.from({ length: temporaries }, (_, k) => tempName(k))));
   return out;
+}
+
+/** Does a body (as `mentions` sees it) touch the flags? Then all six live in locals, loaded and stored. */
+export function usesFlags(mentions: (name: string) => boolean): boolean {
+  return FLAG_LOCALS.some(([l]) => mentions(LOCALS[l]));
 }
 
 /** Every identifier a translated function may contain, temporaries aside (TEMP_PATTERN). */
