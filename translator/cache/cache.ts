@@ -59,7 +59,7 @@ import type { Cpu } from '../../cpu/cpu.ts';
 import { CR0_PG } from '../../cpu/mmu.ts';
 import { grants, physical, tlbMaps } from '../../cpu/tlb.ts';
 import { NUM } from '../../base/arith.ts';
-import { NO_BLOCK, type Translation } from '../compile/assemble.ts';
+import { NO_BLOCK, unlinkAll, type Translation } from '../compile/assemble.ts';
 
 /** The counters the cache keeps (part of the engine's statistics). */
 export interface CacheStats {
@@ -302,7 +302,7 @@ export class CodeCache {
       const set = this.byPage.get(page);
       if (set?.delete(t) && set.size === 0) this.byPage.delete(page);
     }
-    for (let k = 1; k < t.links.length; k++) t.links[k] = k;
+    unlinkAll(t.links);
     t.sites.fill(undefined);
     t.source = '';
   }

@@ -131,9 +131,15 @@ export function assemble(region: EmittedRegion, origin: Origin, memory: Physical
 function unlinked(n: number): (Translation | number | undefined)[] {
   const links: (Translation | number | undefined)[] = [GENERAL];
   links.pop();
-  links.push(undefined);
-  for (let k = 1; k < n; k++) links.push(k);
+  for (let k = 0; k < n; k++) links.push(undefined); // pushed, not a length: an array with holes reads slower
+  unlinkAll(links);
   return links;
+}
+
+/** Every exit's link back to its own number (entry 0, no exit's, undefined): as made, or as a retired region's. */
+export function unlinkAll(links: (Translation | number | undefined)[]): void {
+  links[0] = undefined;
+  for (let k = 1; k < links.length; k++) links[k] = k;
 }
 const GENERAL = {} as Translation;
 

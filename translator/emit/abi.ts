@@ -120,7 +120,7 @@ export type Local = keyof typeof LOCALS;
 export const LABELS = { run: 'run', self: 'self' } as const;
 
 /** Globals generated code may name. */
-export const GLOBALS = { math: 'Math', undefined: 'undefined' } as const;
+export const GLOBALS = { math: 'Math' } as const;
 
 /** The flag locals and the CPU fields they mirror, in spill order. */
 export const FLAG_LOCALS: readonly (readonly [Local, keyof Cpu])[] = [
