@@ -15,7 +15,8 @@
  *
  * A case with a line naming compile stages (`; stages: discover liveness`)
  * also gets each stage's output in its header: the blocks found
- * (translator/region/discover.ts) and, per instruction, the flags live after
+ * (translator/region/discover.ts), the blocks after loop rotation
+ * (translator/region/rotate.ts) and, per instruction, the flags live after
  * it (translator/region/liveness.ts), so a change to a stage shows up as a
  * diff of that stage.
  *
@@ -32,6 +33,7 @@ import { RegionCompiler } from '../../translator/compile/pipeline.ts';
 import { prettySource } from '../../translator/compile/assemble.ts';
 import { DEFAULT_LIMITS, discover } from '../../translator/region/discover.ts';
 import { flagLiveness } from '../../translator/region/liveness.ts';
+import { rotateLoops } from '../../translator/region/rotate.ts';
 import { effectsOf } from '../../translator/emit/probe-ops.ts';
 import { CF, PF, AF, ZF, SF, OF } from '../../isa/eflags.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
@@ -91,14 +93,17 @@ const flagNames = (mask: number) => FLAG_NAMES.filter(([f]) => mask & f).map(([,
 /** The named stages' output for the code at the CPU's EIP, as comment lines. */
 function stageOutput(cpu: Cpu, stages: string[], text: Map<number, string>, inlined: (i: Instr) => boolean): string[] {
   const out: string[] = [];
-  const { blocks } = discover(cpu, DEFAULT_LIMITS, inlined);
+  const found = discover(cpu, DEFAULT_LIMITS, inlined).blocks;
+  const blocks = rotateLoops(found, inlined);
+  const listBlocks = (bs: typeof blocks) => bs.map((b) => {
+    const last = b.instrs[b.instrs.length - 1];
+    return `//   ${b.eip.toString(16)}: ${b.instrs.length} instruction${b.instrs.length === 1 ? '' : 's'}${last ? ` to ${last.eip.toString(16)}` : ''}${b.stopEip !== undefined ? `, stops at ${b.stopEip.toString(16)}` : ''}`;
+  });
   for (const stage of stages) {
     if (stage === 'discover') {
-      out.push(`// discover: ${blocks.length} blocks`);
-      for (const b of blocks) {
-        const last = b.instrs[b.instrs.length - 1];
-        out.push(`//   ${b.eip.toString(16)}: ${b.instrs.length} instruction${b.instrs.length === 1 ? '' : 's'}${last ? ` to ${last.eip.toString(16)}` : ''}${b.stopEip !== undefined ? `, stops at ${b.stopEip.toString(16)}` : ''}`);
-      }
+      out.push(`// discover: ${found.length} blocks`, ...listBlocks(found));
+    } else if (stage === 'rotate') {
+      out.push('// rotate: blocks after loop rotation', ...listBlocks(blocks));
     } else if (stage === 'liveness') {
       out.push('// liveness: flags live after each instruction');
       for (const b of blocks) {
@@ -106,7 +111,7 @@ function stageOutput(cpu: Cpu, stages: string[], text: Map<number, string>, inli
         b.instrs.forEach((i, n) => out.push(`//   ${i.eip.toString(16)}  ${(text.get(i.eip) ?? i.row.mn).padEnd(28)} ${flagNames(live[n])}`));
       }
     } else {
-      throw new Error(`unknown stage '${stage}' (discover, liveness)`);
+      throw new Error(`unknown stage '${stage}' (discover, rotate, liveness)`);
     }
   }
   return out;

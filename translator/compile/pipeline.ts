@@ -21,6 +21,7 @@ import type { Cpu } from '../../cpu/cpu.ts';
 import { tlbRight } from '../../cpu/tlb.ts';
 import { discover, DEFAULT_LIMITS, type CompileLimits, type Elsewhere, type NotReached, type RegionCode } from '../region/discover.ts';
 import { flagLiveness } from '../region/liveness.ts';
+import { rotateLoops } from '../region/rotate.ts';
 import { effectsOf } from '../emit/probe-ops.ts';
 import { emitRegion, type EmittedRegion, type RegionFacts } from '../emit/region.ts';
 import { HOWS, type ClaimedCall, type How } from '../emit/instr.ts';
@@ -66,8 +67,9 @@ export class RegionCompiler {
       }
       return false;
     };
-    const code = this.timed('discover', () => discover(cpu, this.limits, this.inliners.length ? claim : undefined, elsewhere, notReached));
-    if (code.blocks[0].instrs.length === 0) return undefined;
+    const found = this.timed('discover', () => discover(cpu, this.limits, this.inliners.length ? claim : undefined, elsewhere, notReached));
+    if (found.blocks[0].instrs.length === 0) return undefined;
+    const code = { ...found, blocks: rotateLoops(found.blocks, (i) => claims.has(i)) };
     const facts = factsOf(cpu, code);
     const stackBytes = facts.stack32 ? 4 : 2;
     const liveOut = this.timed('liveness', () => code.blocks.map((b) => flagLiveness(b.instrs, b.instrs.map((i) => effectsOf(i, stackBytes)))));
