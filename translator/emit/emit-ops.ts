@@ -356,15 +356,17 @@ export class EmitOps implements Ops<Expr> {
       const direct = known === null ? undefined : this.materializeKnown(stale);
       if (direct) {
         this.out.push(assign(local('eflags'), direct));
-      } else if (known === null && stale === CF) {
-        // CF alone from a record this block did not make (an inc or dec after the last block's cmp): the
-        // commonest kinds' formula in place, guarded by the kind, the others by the host
+      } else if (stale === CF) {
+        // CF alone from a record whose operation is not known here (an inc or dec after the last block's cmp,
+        // or after an inlined call): the commonest kinds' formula in place, guarded by the kind, the others
+        // by the host
         let update = matCall(num(CF));
         for (const kind of COMMON_CF_KINDS) {
           const cf = flagOf(X, CF, makeLop(kind, 4), local('lres'), local('la'), local('lb'));
           update = cond(bin('===', bin('>>', local('lop'), num(2)), num(kind)), X.or(X.and(local('eflags'), num(~CF)), cf), update);
         }
-        this.out.push(ifStmt(bin('&', local('lazy'), num(CF)), [assign(local('eflags'), update)]));
+        const set = assign(local('eflags'), update);
+        this.out.push(known === null ? ifStmt(bin('&', local('lazy'), num(CF)), [set]) : set);
       } else {
         const w = known === null ? bin('&', local('lazy'), keep) : num(stale);
         const update = assign(local('eflags'), matCall(w));
@@ -481,10 +483,11 @@ export class EmitOps implements Ops<Expr> {
     this.openScopes.pop();
     this.out = saved;
     this.out.push(ifStmt(c, thenOut, elseOut));
-    // temporaries made inside a branch are out of scope after it
+    // temporaries made inside a branch are out of scope after it; a record made before the branch
+    // and left by both (an if_ nested in them makes a new knowledge object, not a new record) still is
     this.flags = {
       lz: afterThen.lz === afterElse.lz ? afterThen.lz : null,
-      last: afterThen === before && afterElse === before ? before.last : null,
+      last: afterThen.last === before.last && afterElse.last === before.last ? before.last : null,
     };
   }
 
