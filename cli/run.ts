@@ -183,7 +183,7 @@ function engineSummary(s: EngineStats, instructions: number) {
     usPerInstruction: Number(perInstruction(s.translateMs * 1000).toFixed(2)),
     jsBytesPerInstruction: Number(perInstruction(s.jsBytes).toFixed(1)),
     stageMs: Object.fromEntries(Object.entries(s.compile.ms).map(([k, v]) => [k, Number(v.toFixed(1))])),
-    emitted: s.compile.emitted,
+    emitted: s.compile.emitted, rotatedLoops: s.compile.rotated,
     hits: s.hits, misses: s.misses, chained: s.chained,
     siteHits: s.siteHits, blockEntries: s.blockEntries, invalidations: s.invalidations, cacheFlushes: s.cacheFlushes,
     lockstepRegions: s.lockstepRegions, lockstepInlinedCalls: s.lockstepInlinedCalls, regionRuns: s.regionRuns, interpretedSteps: s.interpretedSteps,
@@ -430,7 +430,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
         lines.push(`  translator    ${fmtInt(t.translations)} regions (${fmtInt(t.guestInstructions)} guest instructions, ${fmtInt(t.jsBytes)} bytes of JS) in ${t.translateMs.toFixed(0)} ms`);
         lines.push(`                per guest instruction ${t.usPerInstruction.toFixed(1)} us, ${t.jsBytesPerInstruction.toFixed(0)} bytes of JS; stages ${Object.entries(t.stageMs).map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(', ')}`);
         const e = t.emitted;
-        lines.push(`                emitted ${fmtInt(e.inline)} inline, ${fmtInt(e.replaced)} inlined calls, ${fmtInt(e.helper)} helper and ${fmtInt(e.x87)} x87 calls; fall-backs ${e.admission + e.operand ? `admission ${fmtInt(e.admission)}, operand ${fmtInt(e.operand)}` : 'none'}`);
+        lines.push(`                emitted ${fmtInt(e.inline)} inline, ${fmtInt(e.replaced)} inlined calls, ${fmtInt(e.helper)} helper and ${fmtInt(e.x87)} x87 calls; fall-backs ${e.admission + e.operand ? `admission ${fmtInt(e.admission)}, operand ${fmtInt(e.operand)}` : 'none'}; ${fmtInt(t.rotatedLoops)} loops rotated`);
         lines.push(`                ${(t.translatedShare * 100).toFixed(1)}% of instructions ran translated; lookups ${fmtInt(t.hits)} hits, ${fmtInt(t.misses)} misses; ${fmtInt(t.chained)} chained links, ${fmtInt(t.siteHits)} indirect-site hits`);
         lines.push(`                ${fmtInt(t.regionRuns)} region entries, ${fmtInt(t.interpretedSteps)} instructions interpreted between them (${fmtInt(t.decodings)} decoded afresh); ${fmtInt(t.blockEntries)} entries made into regions' inner blocks`);
         lines.push(`                ${fmtInt(t.invalidations)} invalidations, ${fmtInt(t.cacheFlushes)} cache flushes${t.lockstepRegions ? `, ${fmtInt(t.lockstepRegions)} regions checked in lockstep (${fmtInt(t.lockstepInlinedCalls)} inlined VMI calls in them)` : ''}`);

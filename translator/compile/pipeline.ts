@@ -3,7 +3,8 @@
  * function from data to data with a module of its own:
  *
  * 1. discover (region/discover.ts): the blocks on the entry page and the
- *    next, joined by their direct branches;
+ *    next, joined by their direct branches; then (timed with it) loop
+ *    rotation (region/rotate.ts), a latch copied into the block running into it;
  * 2. liveness (region/liveness.ts): per instruction, the flags read after
  *    it, so that emission drops the updates nobody reads;
  * 3. emit (emit/region.ts, emit/instr.ts): each instruction's semantic
@@ -39,12 +40,15 @@ export interface CompileStats {
   ms: Record<Stage, number>;
   /** instructions emitted, by how (emit/instr.ts `How`) */
   emitted: Record<How, number>;
+  /** blocks that got a copy of the loop latch they run into (region/rotate.ts) */
+  rotated: number;
 }
 
 export function emptyCompileStats(): CompileStats {
   return {
     ms: Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>,
     emitted: Object.fromEntries(HOWS.map((h) => [h, 0])) as Record<How, number>,
+    rotated: 0,
   };
 }
 
@@ -70,6 +74,7 @@ export class RegionCompiler {
     const found = this.timed('discover', () => discover(cpu, this.limits, this.inliners.length ? claim : undefined, elsewhere, notReached));
     if (found.blocks[0].instrs.length === 0) return undefined;
     const code = { ...found, blocks: rotateLoops(found.blocks, (i) => claims.has(i)) };
+    this.stats.rotated += code.blocks.filter((b, k) => b !== found.blocks[k]).length;
     const facts = factsOf(cpu, code);
     const stackBytes = facts.stack32 ? 4 : 2;
     const liveOut = this.timed('liveness', () => code.blocks.map((b) => flagLiveness(b.instrs, b.instrs.map((i) => effectsOf(i, stackBytes)))));
