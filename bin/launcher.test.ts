@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { guestNodeOptions, guestV8Pool } from '../cli/guest-process.ts';
+import { GUEST_V8_FLAGS, guestNodeOptions, guestV8Pool } from '../cli/guest-process.ts';
 
 // The compiled command (bin/build-cli.mjs, bin/vmidbt.js): `npm ci` builds
 // it through `prepare`, the launcher runs it, and a changed source is never
@@ -53,8 +53,9 @@ describe('the compiled command', () => {
     expect(r.stderr).toContain(`vmidbt launch: node options: ${guestNodeOptions().join(' ')}`);
     // through Node, as Node was started
     expect((await launch(ROOT, ['--version'])).stderr).toContain('vmidbt launch: node options: none');
-    // the shell's arithmetic agrees with guestV8Pool for other machines too
+    // the shell's arithmetic agrees with guestV8Pool for other machines too, and its V8 flags with GUEST_V8_FLAGS
     const shellLine = readFileSync(program, 'utf8').split('\n')[1];
+    for (const flag of GUEST_V8_FLAGS) expect(shellLine).toContain(` ${flag} `);
     const rule = /\$\(\( (.+) \)\)/.exec(shellLine)?.[1];
     expect(rule).toBeDefined();
     for (let cores = 1; cores <= 12; cores++) {

@@ -1,10 +1,14 @@
 #!/bin/sh
-":" //; n=$(nproc 2>/dev/null || echo 1); exec node --v8-pool-size=$(( n > 5 ? 4 : n > 2 ? n - 1 : 1 )) "$0" "$@"
+":" //; n=$(nproc 2>/dev/null || echo 1); exec node --v8-pool-size=$(( n > 5 ? 4 : n > 2 ? n - 1 : 1 )) --no-use-osr "$0" "$@"
 // (Line 2 is for the shell, a string and a comment for Node: run as a program, as `npx vmidbt`, npm's
 // scripts and the benchmarks start it, this file starts Node with one V8 worker thread fewer than the
 // cores, at most Node's own four: V8 optimizes hot translated code on those threads, and on two cores
 // four of them took turns with the vCPU's own thread. bench/README.md, "V8's worker threads", has the
 // measurements; cli/guest-process.ts `guestV8Pool` is the same rule for the processes the benchmarks start.
+// Without on-stack replacement: a region whose loop runs a whole slice from its first call was
+// optimised mid-loop, and where V8 never made the ordinary optimised code after that, the loop stayed
+// in the on-stack-replaced code for the run, about twice as slow (bench/README.md, "On-stack
+// replacement off"); cli/guest-process.ts `guestNodeOptions` passes the same flag.
 // `node bin/vmidbt.js` runs with whatever Node was given.)
 //
 // Entry point of the `vmidbt` command. It runs the compiled bundle of

@@ -26,7 +26,17 @@ export function guestV8Pool(cores: number): number {
   return Math.max(1, Math.min(NODE_POOL, cores - 1));
 }
 
+/**
+ * V8 flags of every process that runs a guest: no on-stack replacement. A
+ * region whose loop runs a whole slice from its first call was optimised
+ * mid-loop, and where V8 never made the ordinary optimised code after that
+ * the loop stayed in the replaced code, about twice as slow, for the run;
+ * without it the first call finishes unoptimised and the next one gets the
+ * ordinary code (bench/README.md, "On-stack replacement off").
+ */
+export const GUEST_V8_FLAGS: readonly string[] = ['--no-use-osr'];
+
 /** Node's options for a process that runs a guest on this host (before the script's name). */
 export function guestNodeOptions(): string[] {
-  return [`--v8-pool-size=${guestV8Pool(availableParallelism())}`];
+  return [`--v8-pool-size=${guestV8Pool(availableParallelism())}`, ...GUEST_V8_FLAGS];
 }
