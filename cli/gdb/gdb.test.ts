@@ -109,7 +109,7 @@ describe('gdb against vmidbt run --gdb', () => {
   it('attaches to a running translated guest, breaks in its hot loop, and interrupts it with Ctrl-C', async (ctx) => {
     requireTools(ctx, 'gdb');
     // a workload far longer than the test: gdb's Ctrl-C must find it still running, however fast the host
-    const vm = await startVmidbt(['--append', 'run=sieve scale=40']);
+    const vm = await startVmidbt(['--append', 'run=sieve scale=400']);
     // a second in the workload: the loop gdb finds the guest in has been translated long since
     while (!/cpus: 1 online/.test(await vm.console())) await new Promise((res) => setTimeout(res, 100));
     await new Promise((res) => setTimeout(res, 1000));
