@@ -86,6 +86,11 @@ export const DEFAULT_LIMITS: CompileLimits = {
  */
 export const CLAIMED_CALL_WEIGHT = 5;
 
+/** What an instruction costs of the region's instruction budget: one, or a claimed call's weight. */
+export function weightOf(claimed: boolean): number {
+  return claimed ? CLAIMED_CALL_WEIGHT : 1;
+}
+
 /** Entries read from a jump table as block hints, at most (reading stops at the first entry off the region's pages). */
 export const JUMP_TABLE_HINTS = 64;
 
@@ -208,7 +213,7 @@ export function discoverBlocks(src: CodeSource, entry: number, code32: boolean, 
       placed.add(eip);
       // a claimed call goes on in place; a claimed jump (a tail call) still ends its block
       const claimed = (i.row.flow === 'call' || i.row.flow === 'jump') && inlined !== undefined && inlined(i);
-      total += claimed ? CLAIMED_CALL_WEIGHT : 1;
+      total += weightOf(claimed);
       if (endsBlock(i) && !(claimed && i.row.flow === 'call')) {
         for (const t of successors(i, peek32, (t) => onEntryPages(entry, t))) {
           // a branch back (a loop) is followed even into code held elsewhere: the loop then runs inside this region

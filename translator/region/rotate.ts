@@ -20,13 +20,14 @@
  * counts come out as the one copy that ran). A pure function of the blocks.
  */
 import type { Instr } from '../../isa/instr.ts';
-import { CLAIMED_CALL_WEIGHT, endsBlock, hasStaticTarget, type Block } from './discover.ts';
+import { endsBlock, hasStaticTarget, weightOf, type Block } from './discover.ts';
 
 /**
- * The largest latch copied, in instructions (an inlined call counting
- * `CLAIMED_CALL_WEIGHT`): a `dec; jnz`, a compare and branch, or one VMI
- * call with its argument and the branch (the paravirtual loops of
- * `vmibench`), but not a second body.
+ * The largest latch copied, in instructions as the region's budget counts
+ * them (discover.ts `weightOf`: an inlined call is `CLAIMED_CALL_WEIGHT`):
+ * a `dec; jnz`, a compare and branch, or one VMI call with its argument
+ * and the branch (the paravirtual loops of `vmibench`), but not a second
+ * body.
  */
 export const MAX_LATCH_WEIGHT = 8;
 
@@ -42,7 +43,7 @@ export function rotateLoops(blocks: readonly Block[], claimed: (i: Instr) => boo
     if (!latch || latch === b || latch.stopEip !== undefined) return b;
     const end = latch.instrs[latch.instrs.length - 1];
     if (!hasStaticTarget(end) || end.imm !== b.eip || end.row.flow === 'call') return b;
-    const weight = latch.instrs.reduce((n, i) => n + (claimed(i) ? CLAIMED_CALL_WEIGHT : 1), 0);
+    const weight = latch.instrs.reduce((n, i) => n + weightOf(claimed(i)), 0);
     if (weight > MAX_LATCH_WEIGHT) return b;
     return { eip: b.eip, instrs: [...b.instrs, ...latch.instrs] };
   });
