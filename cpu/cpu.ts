@@ -33,6 +33,7 @@ import { readRegister, stackCommit, stackMove, stackPointer, writeRegister } fro
 import { NUM } from '../base/arith.ts';
 import { MsrFile } from './msrs.ts';
 import { HOST_WATCH, noteDataAccess, type HostDebug } from './debug.ts';
+import { widen } from '../base/wide-fields.ts';
 
 /** segment access rights precomputed from the descriptor cache */
 export const SEG_R = 1, SEG_W = 2, SEG_X = 4, SEG_VALID = 8;
@@ -114,6 +115,11 @@ export class KeptDescriptor {
   base = 0;
   limit = 0;
   attr = 0;
+
+  constructor() {
+    // a flat segment's limit is 0xffffffff (base/wide-fields.ts)
+    widen(this, ['limit']);
+  }
 }
 
 /** Slots of the data-segment loads remembered, by selector index (a power of two). */
@@ -223,6 +229,8 @@ export class Cpu implements FlagState, PagingControl {
   nmiBlocked = false;
 
   constructor(readonly mem: PhysicalMemory) {
+    // counts past 2^31, and a limit of 0xffffffff: laid out for any number (base/wide-fields.ts)
+    widen(this, ['instructions', 'budget', 'trLimit']);
     this.mmu = new Mmu(mem, this);
     this.reset();
   }

@@ -7,6 +7,8 @@
  * the x87 family and the helpers generated code calls for it change this
  * state.
  */
+import { widen } from '../base/wide-fields.ts';
+
 export const FPU_TAG_VALID = 0, FPU_TAG_ZERO = 1, FPU_TAG_SPECIAL = 2, FPU_TAG_EMPTY = 3;
 
 export class Fpu {
@@ -24,6 +26,11 @@ export class Fpu {
   fdp = 0;
   fds = 0;
   fop = 0;
+
+  constructor() {
+    // 32-bit offsets, above 2^31 in a kernel (base/wide-fields.ts)
+    widen(this, ['fip', 'fdp']);
+  }
 
   reset(): void {
     this.st.fill(0);

@@ -39,6 +39,7 @@
  * due before the slice's end cuts the slice like one scheduled mid-slice.
  */
 import { host } from '../base/host.ts';
+import { widen } from '../base/wide-fields.ts';
 
 export type ClockKind = 'real' | 'available';
 
@@ -98,6 +99,8 @@ export class MachineTime {
   private nextHandle = 1;
 
   constructor(readonly vcpuCount: number, opts: TimeOptions = {}) {
+    // cycle and instruction counts pass 2^31 (base/wide-fields.ts)
+    widen(this, ['realBase', 'runningStartInstr', 'stallSlack']);
     this.frequency = opts.frequency ?? 1_000_000_000;
     this.cyclesPerInstruction = opts.cyclesPerInstruction ?? 1;
     this.hostTime = opts.hostTime ?? false;

@@ -24,6 +24,7 @@
  */
 import type { MmioDevice } from '../../cpu/memory.ts';
 import type { TimerHost } from './pit.ts';
+import { widen } from '../../base/wide-fields.ts';
 
 export const HPET_BASE = 0xfed00000;
 export const HPET_HZ = 100_000_000;
@@ -65,7 +66,10 @@ export class Hpet implements MmioDevice {
     config: CAP_64BIT | (n === 0 ? CAP_PERIODIC : 0), cmpLo: 0xffffffff, cmpHi: 0xffffffff, periodLo: 0, periodHi: 0, event: -1,
   }));
 
-  constructor(private readonly host: HpetHost) {}
+  constructor(private readonly host: HpetHost) {
+    // machine times pass 2^31 (base/wide-fields.ts)
+    widen(this, ['counterBase', 'enabledAt']);
+  }
 
   private get enabled(): boolean {
     return (this.genConf & 1) !== 0;

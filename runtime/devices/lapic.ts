@@ -19,6 +19,7 @@
  * vCPU and the `LocalApicApi` of the VMI APICRead/APICWrite calls.
  */
 import type { LocalApicApi } from '../machine-api.ts';
+import { widen } from '../../base/wide-fields.ts';
 
 export const APIC_BASE = 0xfee00000;
 
@@ -68,7 +69,10 @@ export class LocalApic implements LocalApicApi {
   accepted = 0;
   timerFires = 0;
 
-  constructor(public id: number, private readonly host: ApicHost) {}
+  constructor(public id: number, private readonly host: ApicHost) {
+    // a machine time, past 2^31 (base/wide-fields.ts)
+    widen(this, ['timerStart']);
+  }
 
   get softwareEnabled(): boolean {
     return (this.svr & 0x100) !== 0;

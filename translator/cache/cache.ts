@@ -59,7 +59,8 @@ import type { Cpu } from '../../cpu/cpu.ts';
 import { CR0_PG } from '../../cpu/mmu.ts';
 import { grants, physical, tlbMaps } from '../../cpu/tlb.ts';
 import { NUM } from '../../base/arith.ts';
-import { NO_BLOCK, unlinkAll, type Translation } from '../compile/assemble.ts';
+import { NO_BLOCK, unlinkAll, WIDE_TRANSLATION_FIELDS, type Translation } from '../compile/assemble.ts';
+import { widen } from '../../base/wide-fields.ts';
 
 /** The counters the cache keeps (part of the engine's statistics). */
 export interface CacheStats {
@@ -195,7 +196,7 @@ export class CodeCache {
     const r = this.blockStarts.get(key);
     const k = this.innerBlock(r, eip);
     if (r === undefined || k < 0) return undefined;
-    const t: Translation = { ...r, key, entryEip: eip, block: k, executed: 0, entries: [] };
+    const t: Translation = widen({ ...r, key, entryEip: eip, block: k, executed: 0, entries: [] }, WIDE_TRANSLATION_FIELDS);
     r.entries.push(t);
     this.stats.blockEntries++;
     this.byKey.set(key, t);

@@ -27,6 +27,10 @@ import { FACTORY_PARAMS, PARAMS, type FactoryArgs } from '../emit/abi.ts';
 import type { EmittedRegion } from '../emit/region.ts';
 export { NO_BLOCK } from '../emit/region.ts';
 import { host } from '../../base/host.ts';
+import { widen } from '../../base/wide-fields.ts';
+
+/** A translation's key (an unsigned 32-bit number) and instruction count: any size (base/wide-fields.ts) */
+export const WIDE_TRANSLATION_FIELDS = ['key', 'executed'];
 
 export interface Translation {
   /**
@@ -102,13 +106,13 @@ export function assemble(region: EmittedRegion, origin: Origin, memory: Physical
     if (bad.length) throw new Error(`generated code outside the allow-list (compile/allowlist.ts): ${bad[0]}`);
   }
   const factory = new Function(...FACTORY_PARAMS.map((p) => PARAMS[p]), source) as Factory;
-  const t: Translation = {
+  const t: Translation = widen({
     fn: undefined!, valid: true, key: origin.key, entryEip: origin.entry, block: 0, region: undefined!, blockEips: region.blockEips, entries: [],
     pages: origin.pages,
     links: unlinked(region.exitEips.length), exitEips: region.exitEips,
     sites: new Array(region.sites).fill(undefined), entryPage: origin.pages[0] ?? -1,
     source, sourceBytes: source.length, instructions: region.instrs.length, blocks: origin.blocks, executed: 0,
-  };
+  }, WIDE_TRANSLATION_FIELDS);
   const args: FactoryArgs = {
     host: H, helpers: HELPERS, instrs: region.instrs, links: t.links, exitEips: region.exitEips, memory,
     eips: region.eips, left: region.left, savesEsp: region.savesEsp, vmi: undefined, vmiEffects: undefined,

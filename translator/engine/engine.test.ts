@@ -24,6 +24,7 @@ import { REP_CHUNK } from '../../semantics/families/string.ts';
 
 setFlagsFromString('--allow-natives-syntax');
 const hasObjectElements = new Function('a', 'return %HasObjectElements(a)') as (a: unknown[]) => boolean;
+const haveSameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
 
 function machine(code: Uint8Array, options: Partial<EngineOptions> = {}, setup?: (b: World) => void): { b: World; e: Engine } {
   const b = testWorld();
@@ -134,6 +135,26 @@ describe('tiering', () => {
     expect(j.e.run(3004)).toBe(3004);
     expect(j.e.stats.translatedInstructions).toBeGreaterThan(2900);
     expect(final(j.b)).toEqual(final(b));
+  });
+});
+
+describe('counts past 2^31', () => {
+  it('leave the CPU, the engine\'s counters and a translation the shape optimised code has seen (base/wide-fields.ts)', () => {
+    const one = machine(sumLoop, { threshold: 0 });
+    const two = machine(sumLoop, { threshold: 0 });
+    for (const { e } of [one, two]) e.run(3000);
+    const [t1, t2] = [one.e.translations()[0], two.e.translations()[0]];
+    const { cpu } = one.b;
+    cpu.instructions = 2 ** 31 + 3;
+    cpu.budget = 2 ** 31;
+    cpu.trLimit = 0xffffffff;
+    one.e.stats.translatedInstructions = 2 ** 32;
+    one.e.stats.regionRuns = 2 ** 31;
+    t1.executed = 2 ** 33;
+    t1.key = 0x80001000;
+    expect(haveSameMap(cpu, two.b.cpu)).toBe(true);
+    expect(haveSameMap(one.e.stats, two.e.stats)).toBe(true);
+    expect(haveSameMap(t1, t2)).toBe(true);
   });
 });
 

@@ -37,6 +37,7 @@ import { takeStopState } from '../emit/host.ts';
 import { rollback } from '../../runtime/state.ts';
 import { Tiering, type TieringStats } from './tiering.ts';
 import { host } from '../../base/host.ts';
+import { widen } from '../../base/wide-fields.ts';
 
 export interface EngineOptions {
   /** executions of an EIP before its region is translated (0: at once; tiering.ts may back off from it) */
@@ -114,6 +115,9 @@ export class Engine {
       chained: 0, cacheFlushes: 0, blockEntries: 0, translateMs: 0, translatedInstructions: 0, lockstepRegions: 0, lockstepInlinedCalls: 0, siteHits: 0,
       regionRuns: 0, interpretedSteps: 0, decodings: 0, compile: this.compiler.stats, tiering: undefined!,
     };
+    // counts past 2^31 (base/wide-fields.ts)
+    widen(this.stats, ['translatedInstructions', 'interpretedSteps', 'regionRuns', 'hits', 'misses', 'siteHits']);
+    widen(this, ['endedInsideBlock']);
     this.tiering = new Tiering(options.threshold, cpu.mem.pageKind.length, options.backOff ?? true);
     // with a threshold of 0 nothing has run when a region is made: it would be its entry block alone
     this.leavesOutUnreached = options.threshold > 0 && (options.backOff ?? true);

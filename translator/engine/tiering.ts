@@ -50,6 +50,7 @@
  */
 
 import { physicalOfKey } from '../cache/cache.ts';
+import { widen } from '../../base/wide-fields.ts';
 
 /** Counters in the heat table (a power of two). */
 export const HEAT_SLOTS = 1 << 16;
@@ -176,7 +177,7 @@ export class Tiering {
   translated(t: Judged, now: number): void {
     const recent = this.recent;
     while (recent.length && (recent[0].due <= now || recent.length >= RECENT)) this.judge(recent.shift()!.t);
-    recent.push({ t, due: now + JUDGE_AFTER * t.instructions });
+    recent.push(widen({ t, due: now + JUDGE_AFTER * t.instructions }, ['due']));
   }
 
   private judge(t: Judged): void {

@@ -1,0 +1,29 @@
+/**
+ * Fields that outgrow small integers, laid out for that from the start.
+ *
+ * V8 picks a field's layout from the first values it holds: a field that
+ * has only held integers below 2^31 is kept as an unboxed small integer in
+ * every object of that shape. The first time one of them holds a larger
+ * number (an instruction count passing 2^31, a 32-bit limit of 0xffffffff,
+ * a cycle count) V8 gives the shape a new layout and throws away every
+ * optimised function that has seen the old one: in a Linux boot, at 2^31
+ * instructions, the engine's loop, the interpreter and every translated
+ * region that had read `cpu.instructions` ("wrong map" deoptimisations,
+ * 208 of them in a boot to `Run /init`; bench/README.md, "Fields that pass
+ * 2^31") and had to be compiled again. A field that holds a fraction once
+ * is laid out as a number of any size, and stays so.
+ *
+ * `widen(o, keys)` does that for the named fields of `o`, keeping their
+ * values; call it where the object is made, before any code has run on it.
+ */
+export function widen<T extends object>(o: T, keys: readonly string[]): T {
+  // (names, not `keyof T`: most of these fields are private)
+  const fields = o as unknown as Record<string, unknown>;
+  for (const k of keys) {
+    if (!(k in fields)) throw new Error(`widen: no field ${k}`);
+    const value = fields[k];
+    fields[k] = 0.5;
+    fields[k] = value;
+  }
+  return o;
+}
