@@ -30,7 +30,7 @@ import { host } from '../../base/host.ts';
 import { widen } from '../../base/wide-fields.ts';
 
 /** A translation's key (an unsigned 32-bit number) and instruction count: any size (base/wide-fields.ts) */
-export const WIDE_TRANSLATION_FIELDS = ['key', 'executed'];
+export const WIDE_TRANSLATION_FIELDS: readonly string[] = ['key', 'executed'];
 
 export interface Translation {
   /**
