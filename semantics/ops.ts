@@ -115,6 +115,44 @@ export type Sem = <V>(o: Ops<V>, i: Instr) => void;
  */
 export type Exec = (cpu: Cpu, i: Instr, o: Ops<number>) => void;
 
+/**
+ * An x87 kernel: one x87 instruction's whole behaviour as a function of the
+ * CPU and plain numbers. `off` is the memory operand's offset (0 for a
+ * register form); the rest (`args` of its row's `X87Call`) are decoded from
+ * the instruction: its EIP and FOP first, then what the kernel names.
+ */
+export type X87Kernel = (cpu: Cpu, off: number, ...args: number[]) => void;
+
+/**
+ * A row whose behaviour is one call of a kernel (semantics/families/fpu.ts
+ * `X87_KERNELS`). The interpreter's `exec` makes that call; the translator
+ * makes the same call with the numbers as literals and the offset computed
+ * in place, so neither the call nor the kernel is written twice.
+ */
+export interface X87Call {
+  /** the kernel's name in X87_KERNELS */
+  kernel: string;
+  /**
+   * The kernel's arguments after `off`, EIP and FOP (at most 4): numbers, or
+   * FROM_RM, FROM_SEG, FROM_ADSIZE for that field of the decoded instruction
+   * (declared, not computed, so the interpreter makes the call without
+   * building an argument list)
+   */
+  args: readonly number[];
+  /** the kernel reads or writes the memory operand at `off` */
+  memory: boolean;
+  /** it writes memory (it may have hit translated code) */
+  stores: boolean;
+}
+
+/** X87Call.args: the instruction's ModRM r/m field, its operand's segment, its address size. */
+export const FROM_RM = -1, FROM_SEG = -2, FROM_ADSIZE = -3;
+
+/** One argument of an X87Call for instruction `i`. */
+export function x87Arg(i: Instr, a: number): number {
+  return a >= 0 ? a : a === FROM_RM ? i.rm : a === FROM_SEG ? i.seg : i.adsize;
+}
+
 declare module '../isa/table.ts' {
   /** The behaviour half of a row (isa/table.ts declares it empty). */
   interface RowBehaviour {
@@ -122,5 +160,7 @@ declare module '../isa/table.ts' {
     sem?: Sem;
     /** helper semantics, run in interpreter form by both engines */
     exec?: Exec;
+    /** an x87 row's behaviour as a kernel call (its `exec` makes the same call) */
+    x87?: X87Call;
   }
 }

@@ -32,7 +32,7 @@ export const FAMILIES: Readonly<Record<string, RowSpec[]>> = {
 
 /** Build a table from families (tests build small ones). */
 export function buildTable(families: Readonly<Record<string, RowSpec[]>> = FAMILIES): InstructionTable {
-  const table = new InstructionTable(['sem', 'exec']);
+  const table = new InstructionTable(['sem', 'exec', 'x87']);
   for (const [name, family] of Object.entries(families)) table.add(family, name);
   return table;
 }

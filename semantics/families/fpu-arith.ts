@@ -16,16 +16,16 @@
  * the others for any NaN.
  */
 import type { RowSpec } from '../../isa/table.ts';
-import type { Exec } from '../ops.ts';
+import { FROM_RM, type Exec, type X87Call } from '../ops.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
-import type { Fpu } from '../../cpu/fpu-state.ts';
+import { FPU_TAG_EMPTY, type Fpu } from '../../cpu/fpu-state.ts';
 import { AF, ARITH, CF, OF, PF, SF as EF_SF, ZF } from '../../isa/eflags.ts';
-import { INDEFINITE, directed, errorSign, isSignaling, signBit, RC_NEAREST, RC_DOWN, RC_UP, RC_CHOP } from './fpu-float80.ts';
+import { INDEFINITE, addError, directed, errorSign, mulError, isSignaling, signBit, RC_NEAREST, RC_DOWN, RC_UP, RC_CHOP } from './fpu-float80.ts';
 import {
-  FSW_C0, FSW_C1, FSW_C2, FSW_C3, FSW_CC, FSW_IE, FSW_OE, FSW_PE, FSW_SF, FSW_ZE, clearC1, enter, getST, isEmpty,
-  nanResult, popST, rc, setC1, setST, signal, underflow,
+  FSW_C0, FSW_C1, FSW_C2, FSW_C3, FSW_CC, FSW_IE, FSW_OE, FSW_PE, FSW_SF, FSW_ZE, clearC1, commonCase, enter, enterAt, getST, isEmpty, recordAt, tagAt,
+  memCall, nanResult, popST, rc, regCall, setC1, setST, signal, underflow,
 } from './fpu-stack.ts';
-import { Fmt, loadSource } from './fpu-memory.ts';
+import { Fmt, loadSourceAt, sourceExc } from './fpu-memory.ts';
 
 // ---- arithmetic -----------------------------------------------------------------------
 
@@ -82,6 +82,61 @@ function compute(f: Fpu, kind: A, dst: number, src: number): number {
   return r;
 }
 
+/** The sign of the rounding error (exact - result) of the last arithNearest that applied. */
+let nearestErr = 0;
+
+/**
+ * compute() in the common case: finite nonzero operands, round to nearest,
+ * and a result far enough from both ends of the range that the error-free
+ * transforms are exact (fpu-float80.ts errorSign's bounds). NaN when the
+ * case does not apply; compute() then decides everything.
+ */
+function arithNearest(kind: A, dst: number, src: number): number {
+  let x = dst, y = src;
+  if (kind === A.SUBR || kind === A.DIVR) { x = src; y = dst; }
+  let r: number, e: number;
+  switch (kind) {
+    case A.ADD: r = x + y; e = addError(x, y, r); break;
+    case A.SUB: case A.SUBR: r = x - y; e = addError(x, -y, r); break;
+    case A.MUL:
+      if (!(Math.abs(x) <= 2 ** 995 && Math.abs(y) <= 2 ** 995)) return NaN;
+      r = x * y; e = mulError(x, y, r);
+      break;
+    default: {
+      if (!(Math.abs(y) <= 2 ** 995)) return NaN;
+      r = x / y;
+      const p = r * y;
+      e = ((x - p) - mulError(r, y, p)) * (y < 0 ? -1 : 1);
+      break;
+    }
+  }
+  const m = Math.abs(r);
+  if (!(m >= 2 ** -969 && m <= 2 ** 995)) return NaN;
+  nearestErr = e > 0 ? 1 : e < 0 ? -1 : 0;
+  return r;
+}
+
+/** The status word after a common-case result r with rounding error sign err: PE if inexact, C1 if rounded up. */
+function nearestStatus(sw: number, r: number, err: number): number {
+  sw &= ~FSW_C1;
+  if (err === 0) return sw;
+  return sw | FSW_PE | ((r > 0 ? err < 0 : err > 0) ? FSW_C1 : 0);
+}
+
+/**
+ * The common case held to the general one (the test that does so, and
+ * nothing else, calls this): the result, exceptions and C1 of both, for
+ * dst op src with the control word `cw`. `fast` is NaN where the common case
+ * does not apply.
+ */
+export function bothWays(kind: number, dst: number, src: number, cw: number): { fast: number; fastSw: number; general: number; exc: number; up: boolean } {
+  const fast = arithNearest(kind, dst, src);
+  const fastSw = fast === fast ? nearestStatus(0, fast, nearestErr) : 0;
+  const f = { cw } as Fpu;
+  const general = compute(f, kind, dst, src);
+  return { fast, fastSw, general, exc: computedExc, up: computedUp };
+}
+
 /** After directed(), is the delivered result above the exact value? */
 export function directedAbove(err: number, mode: number, r: number): boolean {
   switch (mode) {
@@ -100,38 +155,62 @@ function deliver(f: Fpu, idx: number, r: number, exc: number, up: boolean): bool
   return true;
 }
 
-/** ST0 = ST0 op m (float or integer memory operand); compares handled by compareMem */
-function arithMem(kind: A, fmt: Fmt): Exec {
-  return (cpu, i, o) => {
-    const m = loadSource(cpu, i, o, fmt);
-    const f = cpu.fpu;
-    if (isEmpty(f, 0)) {
-      if (underflow(f)) setST(f, 0, INDEFINITE);
+/** ST0 = ST0 op m (float or integer memory operand); compares are x87Compare */
+export function x87Arith(cpu: Cpu, off: number, eip: number, fop: number, seg: number, adsize: number, fmt: Fmt, kind: A): void {
+  const v = loadSourceAt(cpu, eip, fop, seg, adsize, fmt, off);
+  const exc = sourceExc();
+  const f = cpu.fpu;
+  const p = f.top;
+  if (exc === 0 && commonCase(cpu, f) && tagAt(f, p) !== FPU_TAG_EMPTY) {
+    const r = arithNearest(kind, f.st[p], v);
+    if (r === r) {
+      f.st[p] = r;
+      f.tags &= ~(3 << (p * 2));
+      f.sw = nearestStatus(f.sw, r, nearestErr);
       return;
     }
-    const r = compute(f, kind, getST(f, 0), m.v);
-    deliver(f, 0, r, computedExc | m.exc, computedUp);
-  };
+  }
+  if (isEmpty(f, 0)) {
+    if (underflow(f)) setST(f, 0, INDEFINITE);
+    return;
+  }
+  const r = compute(f, kind, getST(f, 0), v);
+  deliver(f, 0, r, computedExc | exc, computedUp);
 }
 
 /**
- * Register forms. toSti false: ST0 = ST0 op ST(i) (D8). toSti true:
- * ST(i) = ST(i) op ST0 (DC, DE), popping for DE.
+ * Register forms: ST(d) = ST(d) op ST(s), popping when `pop` is 1. D8 has
+ * d = 0 (ST0 = ST0 op ST(i)); DC and DE have s = 0, and DE pops.
  */
-function arithReg(kind: A, toSti: boolean, pop: boolean): Exec {
-  return (cpu, i) => {
-    enter(cpu, i);
-    const f = cpu.fpu;
-    const d = toSti ? i.rm : 0, s = toSti ? 0 : i.rm;
-    if (isEmpty(f, d) || isEmpty(f, s)) {
-      if (!underflow(f)) return;
-      setST(f, d, INDEFINITE);
-    } else {
-      const r = compute(f, kind, getST(f, d), getST(f, s));
-      if (!deliver(f, d, r, computedExc, computedUp)) return;
+export function x87ArithReg(cpu: Cpu, off: number, eip: number, fop: number, kind: A, d: number, s: number, pop: number): void {
+  const f = cpu.fpu;
+  const top = f.top, pd = (top + d) & 7, ps = (top + s) & 7;
+  if (commonCase(cpu, f) && tagAt(f, pd) !== FPU_TAG_EMPTY && tagAt(f, ps) !== FPU_TAG_EMPTY) {
+    const r = arithNearest(kind, f.st[pd], f.st[ps]);
+    if (r === r) {
+      recordAt(cpu, eip, fop, -1, 0);
+      // a finite nonzero result: tag valid
+      f.st[pd] = r;
+      f.tags &= ~(3 << (pd * 2));
+      f.sw = nearestStatus(f.sw, r, nearestErr);
+      if (pop) popST(f);
+      return;
     }
-    if (pop) popST(f);
-  };
+  }
+  arithRegAny(cpu, off, eip, fop, kind, d, s, pop);
+}
+
+function arithRegAny(cpu: Cpu, _off: number, eip: number, fop: number, kind: A, d: number, s: number, pop: number): void {
+  enterAt(cpu, eip, fop);
+  const f = cpu.fpu;
+  if (isEmpty(f, d) || isEmpty(f, s)) {
+    if (!underflow(f)) return;
+    setST(f, d, INDEFINITE);
+  } else {
+    const r = compute(f, kind, getST(f, d), getST(f, s));
+    if (!deliver(f, d, r, computedExc, computedUp)) return;
+  }
+  if (pop) popST(f);
 }
 
 // ---- compares ---------------------------------------------------------------------------
@@ -165,32 +244,30 @@ function doCompare(cpu: Cpu, a: number, b: number, emptyOperand: boolean, unorde
   if (exc && !signal(f, exc) && exc & FSW_IE) return false;
   if (eflags) {
     const v = EFLAGS_OF_ORDER[o];
-    cpu.setFlag(ZF, v & ZF); cpu.setFlag(PF, v & PF); cpu.setFlag(CF, v & CF);
-    cpu.setFlag(OF, 0); cpu.setFlag(EF_SF, 0); cpu.setFlag(AF, 0);
+    cpu.setFlagBits(ZF | PF | CF | OF | EF_SF | AF, v);
   } else {
     f.sw = (f.sw & ~(FSW_C0 | FSW_C2 | FSW_C3)) | CC_OF_ORDER[o];
   }
   return true;
 }
 
-function compareMem(fmt: Fmt, pop: boolean): Exec {
-  return (cpu, i, o) => {
-    const m = loadSource(cpu, i, o, fmt);
-    const f = cpu.fpu;
-    if (doCompare(cpu, getST(f, 0), m.v, isEmpty(f, 0), false, false, m.exc) && pop) popST(f);
-  };
+/** fcom/fcomp/ficom/ficomp with a memory operand */
+export function x87Compare(cpu: Cpu, off: number, eip: number, fop: number, seg: number, adsize: number, fmt: Fmt, pop: number): void {
+  const v = loadSourceAt(cpu, eip, fop, seg, adsize, fmt, off);
+  const f = cpu.fpu;
+  if (doCompare(cpu, getST(f, 0), v, isEmpty(f, 0), false, false, sourceExc()) && pop) popST(f);
 }
 
-/** fcom/fcomp/fucom/fucomp ST(i), fcomi/fucomi(p) ST0,ST(i); pops: how many to pop after */
-function compareReg(unordered: boolean, eflags: boolean, pops: number, fixedIdx = -1): Exec {
-  return (cpu, i) => {
-    enter(cpu, i);
-    const f = cpu.fpu;
-    const idx = fixedIdx >= 0 ? fixedIdx : i.rm;
-    if (doCompare(cpu, getST(f, 0), getST(f, idx), isEmpty(f, 0) || isEmpty(f, idx), unordered, eflags)) {
-      for (let k = 0; k < pops; k++) popST(f);
-    }
-  };
+/**
+ * fcom/fcomp/fucom/fucomp ST(idx), fcompp/fucompp, fcomi/fucomi(p) ST0,ST(idx):
+ * unordered 1 for the fucom forms, eflags 1 for the fcomi forms, then pop `pops` times.
+ */
+export function x87CompareReg(cpu: Cpu, _off: number, eip: number, fop: number, idx: number, unordered: number, eflags: number, pops: number): void {
+  enterAt(cpu, eip, fop);
+  const f = cpu.fpu;
+  if (doCompare(cpu, getST(f, 0), getST(f, idx), isEmpty(f, 0) || isEmpty(f, idx), unordered === 1, eflags === 1)) {
+    for (let k = 0; k < pops; k++) popST(f);
+  }
 }
 
 const ftst: Exec = (cpu, i) => {
@@ -235,38 +312,44 @@ export function arithRows(): RowSpec[] {
   for (let k = 0; k < 8; k++) {
     const name = KIND_NAMES[k];
     const isCmp = k === A.COM || k === A.COMP;
-    const pop = k === A.COMP;
+    const pop = k === A.COMP ? 1 : 0;
+    const mem = (fmt: Fmt) => (isCmp ? memCall('x87Compare', fmt, pop) : memCall('x87Arith', fmt, k));
     out.push(
-      { op: `D8 /${k} m`, mn: `f${name}`, args: 'Mfs', exec: isCmp ? compareMem(Fmt.F32, pop) : arithMem(k, Fmt.F32) },
-      { op: `DC /${k} m`, mn: `f${name}`, args: 'Mfd', exec: isCmp ? compareMem(Fmt.F64, pop) : arithMem(k, Fmt.F64) },
-      { op: `DA /${k} m`, mn: `fi${name}`, args: 'Mfdi', exec: isCmp ? compareMem(Fmt.I32, pop) : arithMem(k, Fmt.I32) },
-      { op: `DE /${k} m`, mn: `fi${name}`, args: 'Mfw', exec: isCmp ? compareMem(Fmt.I16, pop) : arithMem(k, Fmt.I16) },
+      { op: `D8 /${k} m`, mn: `f${name}`, args: 'Mfs', x87: mem(Fmt.F32) },
+      { op: `DC /${k} m`, mn: `f${name}`, args: 'Mfd', x87: mem(Fmt.F64) },
+      { op: `DA /${k} m`, mn: `fi${name}`, args: 'Mfdi', x87: mem(Fmt.I32) },
+      { op: `DE /${k} m`, mn: `fi${name}`, args: 'Mfw', x87: mem(Fmt.I16) },
     );
     if (isCmp) {
-      out.push({ op: `D8 /${k} r`, mn: `f${name}`, args: 'STi', exec: compareReg(false, false, pop ? 1 : 0) });
+      out.push({ op: `D8 /${k} r`, mn: `f${name}`, args: 'STi', x87: compareReg(0, 0, pop) });
       continue;
     }
-    out.push({ op: `D8 /${k} r`, mn: `f${name}`, args: 'ST0,STi', exec: arithReg(k, false, false) });
+    out.push({ op: `D8 /${k} r`, mn: `f${name}`, args: 'ST0,STi', x87: regCall('x87ArithReg', k, 0, FROM_RM, 0) });
     // DC/DE register forms write ST(i); there the sub/subr and div/divr encodings are swapped
     const kk = k >= A.SUB ? k ^ 1 : k;
     const mn = KIND_NAMES[kk];
     out.push(
-      { op: `DC /${k} r`, mn: `f${mn}`, args: 'STi,ST0', exec: arithReg(kk, true, false) },
-      { op: `DE /${k} r`, mn: `f${mn}p`, args: 'STi,ST0', exec: arithReg(kk, true, true) },
+      { op: `DC /${k} r`, mn: `f${mn}`, args: 'STi,ST0', x87: regCall('x87ArithReg', kk, FROM_RM, 0, 0) },
+      { op: `DE /${k} r`, mn: `f${mn}p`, args: 'STi,ST0', x87: regCall('x87ArithReg', kk, FROM_RM, 0, 1) },
     );
   }
   return out;
 }
 
+/** The call of x87CompareReg: ST(i) from ModRM, or `fixedIdx` (fcompp, fucompp compare with ST1). */
+function compareReg(unordered: number, eflags: number, pops: number, fixedIdx = -1): X87Call {
+  return regCall('x87CompareReg', fixedIdx >= 0 ? fixedIdx : FROM_RM, unordered, eflags, pops);
+}
+
 export const compareRows: RowSpec[] = [
-  { op: 'DD /4 r', mn: 'fucom', args: 'STi', exec: compareReg(true, false, 0) },
-  { op: 'DD /5 r', mn: 'fucomp', args: 'STi', exec: compareReg(true, false, 1) },
-  { op: 'DA E9', mn: 'fucompp', exec: compareReg(true, false, 2, 1) },
-  { op: 'DE D9', mn: 'fcompp', exec: compareReg(false, false, 2, 1) },
-  { op: 'DB /5 r', mn: 'fucomi', args: 'ST0,STi', exec: compareReg(true, true, 0), fin: 0, fout: ARITH },
-  { op: 'DB /6 r', mn: 'fcomi', args: 'ST0,STi', exec: compareReg(false, true, 0), fin: 0, fout: ARITH },
-  { op: 'DF /5 r', mn: 'fucomip', args: 'ST0,STi', exec: compareReg(true, true, 1), fin: 0, fout: ARITH },
-  { op: 'DF /6 r', mn: 'fcomip', args: 'ST0,STi', exec: compareReg(false, true, 1), fin: 0, fout: ARITH },
+  { op: 'DD /4 r', mn: 'fucom', args: 'STi', x87: compareReg(1, 0, 0) },
+  { op: 'DD /5 r', mn: 'fucomp', args: 'STi', x87: compareReg(1, 0, 1) },
+  { op: 'DA E9', mn: 'fucompp', x87: compareReg(1, 0, 2, 1) },
+  { op: 'DE D9', mn: 'fcompp', x87: compareReg(0, 0, 2, 1) },
+  { op: 'DB /5 r', mn: 'fucomi', args: 'ST0,STi', x87: compareReg(1, 1, 0), fin: 0, fout: ARITH },
+  { op: 'DB /6 r', mn: 'fcomi', args: 'ST0,STi', x87: compareReg(0, 1, 0), fin: 0, fout: ARITH },
+  { op: 'DF /5 r', mn: 'fucomip', args: 'ST0,STi', x87: compareReg(1, 1, 1), fin: 0, fout: ARITH },
+  { op: 'DF /6 r', mn: 'fcomip', args: 'ST0,STi', x87: compareReg(0, 1, 1), fin: 0, fout: ARITH },
   { op: 'D9 E4', mn: 'ftst', exec: ftst },
   { op: 'D9 E5', mn: 'fxam', exec: fxam },
   { op: 'DA /0 r', mn: 'fcmovb', args: 'ST0,STi', exec: fcmov(2), fin: CF },

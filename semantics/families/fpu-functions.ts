@@ -15,10 +15,11 @@
 import type { RowSpec } from '../../isa/table.ts';
 import type { Exec } from '../ops.ts';
 import type { Fpu } from '../../cpu/fpu-state.ts';
+import type { Cpu } from '../../cpu/cpu.ts';
 import { INDEFINITE, directed, errorSign, frexp, isSignaling, ldexp, quiet, roundInt, signBit } from './fpu-float80.ts';
 import {
-  FSW_C0, FSW_C1, FSW_C2, FSW_C3, FSW_CC, FSW_IE, FSW_OE, FSW_PE, FSW_ZE, clearC1, enter, getST, isEmpty, nanResult,
-  overflow, popST, pushChecked, pushST, rc, setC1, setST, signal, underflow, withSign,
+  FSW_C0, FSW_C1, FSW_C2, FSW_C3, FSW_CC, FSW_IE, FSW_OE, FSW_PE, FSW_ZE, clearC1, enter, enterAt, getST, isEmpty, nanResult,
+  overflow, popST, pushChecked, pushST, rc, regCall, setC1, setST, signal, underflow, withSign,
 } from './fpu-stack.ts';
 import { directedAbove } from './fpu-arith.ts';
 
@@ -28,14 +29,17 @@ import { directedAbove } from './fpu-arith.ts';
 function unary(fn: (f: Fpu, v: number) => void): Exec {
   return (cpu, i) => {
     enter(cpu, i);
-    const f = cpu.fpu;
-    if (isEmpty(f, 0)) {
-      if (underflow(f)) setST(f, 0, INDEFINITE);
-      return;
-    }
-    clearC1(f);
-    fn(f, getST(f, 0));
+    unaryOn(cpu.fpu, fn);
   };
+}
+
+function unaryOn(f: Fpu, fn: (f: Fpu, v: number) => void): void {
+  if (isEmpty(f, 0)) {
+    if (underflow(f)) setST(f, 0, INDEFINITE);
+    return;
+  }
+  clearC1(f);
+  fn(f, getST(f, 0));
 }
 
 /** Deliver a unary result: NaN from a non-NaN operand is an invalid operation. */
@@ -52,10 +56,10 @@ function unaryResult(f: Fpu, idx: number, v: number, r: number, exc = 0): boolea
   return true;
 }
 
-const fchs = unary((f, v) => setST(f, 0, withSign(v, !signBit(v))));
-const fabs = unary((f, v) => setST(f, 0, withSign(v, false)));
+const chs = (f: Fpu, v: number): void => setST(f, 0, withSign(v, !signBit(v)));
+const abs = (f: Fpu, v: number): void => setST(f, 0, withSign(v, false));
 
-const fsqrt = unary((f, v) => {
+const sqrt = (f: Fpu, v: number): void => {
   if (v < 0) { unaryResult(f, 0, v, NaN); return; }
   let r = Math.sqrt(v);
   const err = errorSign('sqrt', v, 0, r);
@@ -64,7 +68,16 @@ const fsqrt = unary((f, v) => {
     setC1(f, r !== 0 && directedAbove(err, rc(f), r));
   }
   unaryResult(f, 0, v, r, err ? FSW_PE : 0);
-});
+};
+
+/** The one-operand kernels' operations, by the index their rows pass */
+const UNARY = [chs, abs, sqrt];
+
+/** fchs, fabs, fsqrt: operation `k` of UNARY on ST0 */
+export function x87Unary(cpu: Cpu, _off: number, eip: number, fop: number, k: number): void {
+  enterAt(cpu, eip, fop);
+  unaryOn(cpu.fpu, UNARY[k]);
+}
 
 const frndint = unary((f, v) => {
   const r = roundInt(v, rc(f));
@@ -219,9 +232,9 @@ function trig(kind: 'sin' | 'cos' | 'tan' | 'sincos'): Exec {
 // ---- the rows -----------------------------------------------------------------------------
 
 export const functionRows: RowSpec[] = [
-  { op: 'D9 E0', mn: 'fchs', exec: fchs },
-  { op: 'D9 E1', mn: 'fabs', exec: fabs },
-  { op: 'D9 FA', mn: 'fsqrt', exec: fsqrt },
+  { op: 'D9 E0', mn: 'fchs', x87: regCall('x87Unary', 0) },
+  { op: 'D9 E1', mn: 'fabs', x87: regCall('x87Unary', 1) },
+  { op: 'D9 FA', mn: 'fsqrt', x87: regCall('x87Unary', 2) },
   { op: 'D9 FC', mn: 'frndint', exec: frndint },
   { op: 'D9 FD', mn: 'fscale', exec: fscale },
   { op: 'D9 F4', mn: 'fxtract', exec: fxtract },

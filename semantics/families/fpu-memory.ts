@@ -14,10 +14,9 @@
  * first, so a multi-part store faults before any part is written.
  */
 import type { RowSpec } from '../../isa/table.ts';
-import type { Exec, Ops } from '../ops.ts';
-import type { Instr } from '../../isa/instr.ts';
+import { FROM_RM, type Exec } from '../ops.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
-import type { Fpu } from '../../cpu/fpu-state.ts';
+import { FPU_TAG_EMPTY, type Fpu } from '../../cpu/fpu-state.ts';
 import { Access } from '../../cpu/mmu.ts';
 import { NUM } from '../../base/arith.ts';
 import { addressPlus } from '../operands.ts';
@@ -26,8 +25,8 @@ import {
   signBit, toFloat32,
 } from './fpu-float80.ts';
 import {
-  FSW_DE, FSW_IE, FSW_OE, FSW_PE, FSW_UE, clearC1, enter, enterMem, getST, isEmpty, overflow, popST, pushChecked, pushST,
-  rc, record, setC1, setST, signal, underflow,
+  FSW_C1, FSW_DE, FSW_IE, FSW_OE, FSW_PE, FSW_UE, clearC1, enterAt, enterMem, getST, isEmpty, memCall, overflow, storeCall, popST, pushChecked,
+  pushST, rc, record, recordAt, regCall, setC1, setST, signal, tagAt, underflow, waitChecks,
 } from './fpu-stack.ts';
 
 // ---- memory operands ------------------------------------------------------------------
@@ -46,34 +45,48 @@ export const enum Fmt { F32, F64, F80, I16, I32, I64 }
 
 const FMT_SIZE = [4, 8, 10, 2, 4, 8];
 
-/** Read a memory operand as a double; float loads report SNaN (IE) and denormal (DE) operands. */
-function loadMem(cpu: Cpu, i: Instr, fmt: Fmt, off: number): { v: number; exc: number } {
-  const seg = i.seg;
+/** The address `delta` bytes past `off` at address size `adsize` (2: it wraps at 64 KiB). */
+function plus(off: number, delta: number, adsize: number): number {
+  return adsize === 2 ? (off + delta) & 0xffff : (off + delta) | 0;
+}
+
+/** The exceptions the last loadMemAt reported (scratch: no object per load). */
+let loadedExc = 0;
+
+/**
+ * Read a memory operand as a double, the exceptions in `loadedExc`: float
+ * loads report SNaN (IE) and denormal (DE) operands.
+ */
+function loadMemAt(cpu: Cpu, seg: number, adsize: number, fmt: Fmt, off: number): number {
+  loadedExc = 0;
   switch (fmt) {
     case Fmt.F32: {
       const bits = cpu.read(seg, off, 4) >>> 0;
       const v = fromFloat32(bits);
-      const exc = isSignaling(v) ? FSW_IE : (bits & 0x7f800000) === 0 && bits & 0x7fffff ? FSW_DE : 0;
-      return { v: exc & FSW_IE ? quiet(v) : v, exc };
+      if ((bits & 0x7f800000) === 0x7f800000 && isSignaling(v)) { loadedExc = FSW_IE; return quiet(v); }
+      if ((bits & 0x7f800000) === 0 && bits & 0x7fffff) loadedExc = FSW_DE;
+      return v;
     }
     case Fmt.F64: {
-      const lo = cpu.read(seg, off, 4), hi = cpu.read(seg, addressPlus(NUM, i, off, 4), 4);
+      const lo = cpu.read(seg, off, 4), hi = cpu.read(seg, plus(off, 4, adsize), 4);
       const v = fromBits(lo, hi);
-      const exc = isSignaling(v) ? FSW_IE : (hi & 0x7ff00000) === 0 && (hi & 0xfffff || lo) ? FSW_DE : 0;
-      return { v: exc & FSW_IE ? quiet(v) : v, exc };
+      if (v !== v && isSignaling(v)) { loadedExc = FSW_IE; return quiet(v); }
+      if ((hi & 0x7ff00000) === 0 && (hi & 0xfffff || lo)) loadedExc = FSW_DE;
+      return v;
     }
     case Fmt.F80: {
-      const lo = cpu.read(seg, off, 4), hi = cpu.read(seg, addressPlus(NUM, i, off, 4), 4), se = cpu.read(seg, addressPlus(NUM, i, off, 8), 2);
+      const lo = cpu.read(seg, off, 4), hi = cpu.read(seg, plus(off, 4, adsize), 4), se = cpu.read(seg, plus(off, 8, adsize), 2);
       const v = decodeF80(lo, hi, se);
-      if (v === undefined) return { v: INDEFINITE, exc: FSW_IE };
-      if (isSignaling(v)) return { v: quiet(v), exc: FSW_IE };
-      return { v, exc: (se & 0x7fff) === 0 && (hi || lo) ? FSW_DE : 0 };
+      if (v === undefined) { loadedExc = FSW_IE; return INDEFINITE; }
+      if (isSignaling(v)) { loadedExc = FSW_IE; return quiet(v); }
+      if ((se & 0x7fff) === 0 && (hi || lo)) loadedExc = FSW_DE;
+      return v;
     }
-    case Fmt.I16: return { v: (cpu.read(seg, off, 2) << 16) >> 16, exc: 0 };
-    case Fmt.I32: return { v: cpu.read(seg, off, 4) | 0, exc: 0 };
+    case Fmt.I16: return (cpu.read(seg, off, 2) << 16) >> 16;
+    case Fmt.I32: return cpu.read(seg, off, 4) | 0;
     case Fmt.I64: {
-      const lo = cpu.read(seg, off, 4), hi = cpu.read(seg, addressPlus(NUM, i, off, 4), 4);
-      return { v: (hi | 0) * 4294967296 + (lo >>> 0), exc: 0 };
+      const lo = cpu.read(seg, off, 4), hi = cpu.read(seg, plus(off, 4, adsize), 4);
+      return (hi | 0) * 4294967296 + (lo >>> 0);
     }
   }
 }
@@ -125,43 +138,59 @@ function storeImage(f: Fpu, v: number, fmt: Fmt): { parts: number[]; exc: number
   }
 }
 
-function writeParts(cpu: Cpu, i: Instr, off: number, fmt: Fmt, parts: number[]): void {
+function writeParts(cpu: Cpu, seg: number, adsize: number, off: number, fmt: Fmt, parts: number[]): void {
   const size = FMT_SIZE[fmt];
-  if (fmt === Fmt.I16) { cpu.write(i.seg, off, 2, parts[0]); return; }
-  cpu.write(i.seg, off, 4, parts[0]);
-  if (size > 4) cpu.write(i.seg, addressPlus(NUM, i, off, 4), 4, parts[1]);
-  if (size > 8) cpu.write(i.seg, addressPlus(NUM, i, off, 8), 2, parts[2]);
+  if (fmt === Fmt.I16) { cpu.write(seg, off, 2, parts[0]); return; }
+  cpu.write(seg, off, 4, parts[0]);
+  if (size > 4) cpu.write(seg, plus(off, 4, adsize), 4, parts[1]);
+  if (size > 8) cpu.write(seg, plus(off, 8, adsize), 2, parts[2]);
 }
 
 // ---- loads and stores -----------------------------------------------------------------
 
-/** The memory source operand of a waiting instruction: pending exceptions first, then the load, then the pointers. */
-export function loadSource(cpu: Cpu, i: Instr, o: Ops<number>, fmt: Fmt): { v: number; exc: number } {
-  const off = enterMem(cpu, i, o);
-  const m = loadMem(cpu, i, fmt, off);
-  record(cpu, i, off >>> 0);
-  return m;
+/**
+ * The memory source operand of a waiting instruction, its exceptions in
+ * `loadedExc`: pending exceptions first, then the load, then the pointers.
+ */
+export function loadSourceAt(cpu: Cpu, eip: number, fop: number, seg: number, adsize: number, fmt: Fmt, off: number): number {
+  waitChecks(cpu);
+  const v = loadMemAt(cpu, seg, adsize, fmt, off);
+  recordAt(cpu, eip, fop, seg, off);
+  return v;
 }
 
-function fldMem(fmt: Fmt): Exec {
-  return (cpu, i, o) => {
-    const f = cpu.fpu;
-    const { v, exc } = loadSource(cpu, i, o, fmt);
-    if (!isEmpty(f, 7)) {
-      if (overflow(f)) pushST(f, INDEFINITE);
-      return;
-    }
-    clearC1(f);
-    if (exc && !signal(f, exc)) return;
-    pushST(f, v);
-  };
+/** What the last loadSourceAt reported. */
+export function sourceExc(): number {
+  return loadedExc;
 }
 
-const fldReg: Exec = (cpu, i) => {
-  enter(cpu, i);
+/** fld/fild of a memory operand */
+export function x87Load(cpu: Cpu, off: number, eip: number, fop: number, seg: number, adsize: number, fmt: Fmt): void {
   const f = cpu.fpu;
-  let v = getST(f, i.rm);
-  if (isEmpty(f, i.rm)) {
+  const v = loadSourceAt(cpu, eip, fop, seg, adsize, fmt, off);
+  if (!isEmpty(f, 7)) {
+    if (overflow(f)) pushST(f, INDEFINITE);
+    return;
+  }
+  clearC1(f);
+  if (loadedExc && !signal(f, loadedExc)) return;
+  pushST(f, v);
+}
+
+/** fld ST(idx) */
+export function x87LoadReg(cpu: Cpu, _off: number, eip: number, fop: number, idx: number): void {
+  enterAt(cpu, eip, fop);
+  const f = cpu.fpu;
+  const top = f.top, ps = (top + idx) & 7, pn = (top + 7) & 7;
+  if (tagAt(f, ps) !== FPU_TAG_EMPTY && tagAt(f, pn) === FPU_TAG_EMPTY) {
+    // the common case: a register to copy and room to push it
+    f.sw &= ~FSW_C1;
+    f.top = pn;
+    setST(f, 0, f.st[ps]);
+    return;
+  }
+  let v = getST(f, idx);
+  if (isEmpty(f, idx)) {
     if (!underflow(f)) return;
     v = INDEFINITE;
   }
@@ -171,62 +200,83 @@ const fldReg: Exec = (cpu, i) => {
   }
   clearC1(f);
   pushST(f, v);
-};
-
-function fstMem(fmt: Fmt, pop: boolean): Exec {
-  return (cpu, i, o) => {
-    const off = enterMem(cpu, i, o);
-    probeWrite(cpu, i.seg, off, FMT_SIZE[fmt]);
-    record(cpu, i, off >>> 0);
-    const f = cpu.fpu;
-    let img;
-    if (isEmpty(f, 0)) {
-      // masked underflow stores the indefinite of the destination format
-      const masked = underflow(f);
-      if (!masked) return;
-      img = storeImage(f, INDEFINITE, fmt);
-      img.exc = 0;
-    } else {
-      img = storeImage(f, getST(f, 0), fmt);
-      if (img.exc & FSW_IE && fmt >= Fmt.I16) clearC1(f); else setC1(f, img.up);
-      if (img.exc && !signal(f, img.exc) && img.exc & (FSW_IE | FSW_OE | FSW_UE)) return;
-    }
-    writeParts(cpu, i, off, fmt, img.parts);
-    if (pop) popST(f);
-  };
 }
 
-function fstReg(pop: boolean): Exec {
-  return (cpu, i) => {
-    enter(cpu, i);
-    const f = cpu.fpu;
-    let v = getST(f, 0);
-    if (isEmpty(f, 0)) {
-      if (!underflow(f)) return;
-      v = INDEFINITE;
-    } else {
-      clearC1(f);
-      if (isSignaling(v)) { if (!signal(f, FSW_IE)) return; v = quiet(v); }
-    }
-    setST(f, i.rm, v);
-    if (pop) popST(f);
-  };
-}
-
-function fldConst(v: number): Exec {
-  return (cpu, i) => {
-    enter(cpu, i);
-    const f = cpu.fpu;
-    clearC1(f);
-    pushChecked(f, v);
-  };
-}
-
-const fxch: Exec = (cpu, i) => {
-  enter(cpu, i);
+/** fst(p)/fist(p) to a memory operand; pop 1: fstp, fistp */
+export function x87Store(cpu: Cpu, off: number, eip: number, fop: number, seg: number, adsize: number, fmt: Fmt, pop: number): void {
+  waitChecks(cpu);
+  probeWrite(cpu, seg, off, FMT_SIZE[fmt]);
+  recordAt(cpu, eip, fop, seg, off);
   const f = cpu.fpu;
-  let a = getST(f, 0), b = getST(f, i.rm);
-  const e0 = isEmpty(f, 0), ei = isEmpty(f, i.rm);
+  let img;
+  if (isEmpty(f, 0)) {
+    // masked underflow stores the indefinite of the destination format
+    const masked = underflow(f);
+    if (!masked) return;
+    img = storeImage(f, INDEFINITE, fmt);
+    img.exc = 0;
+  } else {
+    img = storeImage(f, getST(f, 0), fmt);
+    if (img.exc & FSW_IE && fmt >= Fmt.I16) clearC1(f); else setC1(f, img.up);
+    if (img.exc && !signal(f, img.exc) && img.exc & (FSW_IE | FSW_OE | FSW_UE)) return;
+  }
+  writeParts(cpu, seg, adsize, off, fmt, img.parts);
+  if (pop) popST(f);
+}
+
+/** fst(p) ST(idx) */
+export function x87StoreReg(cpu: Cpu, _off: number, eip: number, fop: number, idx: number, pop: number): void {
+  enterAt(cpu, eip, fop);
+  const f = cpu.fpu;
+  const top = f.top;
+  const st0 = f.st[top];
+  if (tagAt(f, top) !== FPU_TAG_EMPTY && st0 === st0) {
+    // the common case: a number (no NaN to quiet or signal)
+    f.sw &= ~FSW_C1;
+    setST(f, idx, st0);
+    if (pop) popST(f);
+    return;
+  }
+  let v = getST(f, 0);
+  if (isEmpty(f, 0)) {
+    if (!underflow(f)) return;
+    v = INDEFINITE;
+  } else {
+    clearC1(f);
+    if (isSignaling(v)) { if (!signal(f, FSW_IE)) return; v = quiet(v); }
+  }
+  setST(f, idx, v);
+  if (pop) popST(f);
+}
+
+const CONSTANTS: [string, string, number][] = [
+  ['E8', 'fld1', 1], ['E9', 'fldl2t', Math.log2(10)], ['EA', 'fldl2e', Math.LOG2E], ['EB', 'fldpi', Math.PI],
+  ['EC', 'fldlg2', Math.log10(2)], ['ED', 'fldln2', Math.LN2], ['EE', 'fldz', 0],
+];
+
+/** fld1, fldz and the other constants, by their index in CONSTANTS */
+export function x87LoadConst(cpu: Cpu, _off: number, eip: number, fop: number, k: number): void {
+  enterAt(cpu, eip, fop);
+  const f = cpu.fpu;
+  clearC1(f);
+  pushChecked(f, CONSTANTS[k][2]);
+}
+
+/** fxch ST(idx) */
+export function x87Exchange(cpu: Cpu, _off: number, eip: number, fop: number, idx: number): void {
+  enterAt(cpu, eip, fop);
+  const f = cpu.fpu;
+  const top = f.top, pi = (top + idx) & 7;
+  if (tagAt(f, top) !== FPU_TAG_EMPTY && tagAt(f, pi) !== FPU_TAG_EMPTY) {
+    // the common case: both full
+    f.sw &= ~FSW_C1;
+    const a = f.st[top];
+    setST(f, 0, f.st[pi]);
+    setST(f, idx, a);
+    return;
+  }
+  let a = getST(f, 0), b = getST(f, idx);
+  const e0 = isEmpty(f, 0), ei = isEmpty(f, idx);
   if (e0 || ei) {
     if (!underflow(f)) return;
     if (e0) a = INDEFINITE;
@@ -235,8 +285,8 @@ const fxch: Exec = (cpu, i) => {
     clearC1(f);
   }
   setST(f, 0, b);
-  setST(f, i.rm, a);
-};
+  setST(f, idx, a);
+}
 
 // ---- packed BCD ---------------------------------------------------------------------------
 
@@ -291,33 +341,29 @@ const fbstp: Exec = (cpu, i, o) => {
 
 // ---- the rows -----------------------------------------------------------------------------
 
-const CONSTANTS: [string, string, number][] = [
-  ['E8', 'fld1', 1], ['E9', 'fldl2t', Math.log2(10)], ['EA', 'fldl2e', Math.LOG2E], ['EB', 'fldpi', Math.PI],
-  ['EC', 'fldlg2', Math.log10(2)], ['ED', 'fldln2', Math.LN2], ['EE', 'fldz', 0],
-];
 
 export const loadStoreRows: RowSpec[] = [
-  { op: 'D9 /0 m', mn: 'fld', args: 'Mfs', exec: fldMem(Fmt.F32) },
-  { op: 'DD /0 m', mn: 'fld', args: 'Mfd', exec: fldMem(Fmt.F64) },
-  { op: 'DB /5 m', mn: 'fld', args: 'Mft', exec: fldMem(Fmt.F80) },
-  { op: 'D9 /0 r', mn: 'fld', args: 'STi', exec: fldReg },
-  { op: 'D9 /2 m', mn: 'fst', args: 'Mfs', exec: fstMem(Fmt.F32, false) },
-  { op: 'DD /2 m', mn: 'fst', args: 'Mfd', exec: fstMem(Fmt.F64, false) },
-  { op: 'D9 /3 m', mn: 'fstp', args: 'Mfs', exec: fstMem(Fmt.F32, true) },
-  { op: 'DD /3 m', mn: 'fstp', args: 'Mfd', exec: fstMem(Fmt.F64, true) },
-  { op: 'DB /7 m', mn: 'fstp', args: 'Mft', exec: fstMem(Fmt.F80, true) },
-  { op: 'DD /2 r', mn: 'fst', args: 'STi', exec: fstReg(false) },
-  { op: 'DD /3 r', mn: 'fstp', args: 'STi', exec: fstReg(true) },
-  { op: 'DF /0 m', mn: 'fild', args: 'Mfw', exec: fldMem(Fmt.I16) },
-  { op: 'DB /0 m', mn: 'fild', args: 'Mfdi', exec: fldMem(Fmt.I32) },
-  { op: 'DF /5 m', mn: 'fild', args: 'Mfq', exec: fldMem(Fmt.I64) },
-  { op: 'DF /2 m', mn: 'fist', args: 'Mfw', exec: fstMem(Fmt.I16, false) },
-  { op: 'DB /2 m', mn: 'fist', args: 'Mfdi', exec: fstMem(Fmt.I32, false) },
-  { op: 'DF /3 m', mn: 'fistp', args: 'Mfw', exec: fstMem(Fmt.I16, true) },
-  { op: 'DB /3 m', mn: 'fistp', args: 'Mfdi', exec: fstMem(Fmt.I32, true) },
-  { op: 'DF /7 m', mn: 'fistp', args: 'Mfq', exec: fstMem(Fmt.I64, true) },
+  { op: 'D9 /0 m', mn: 'fld', args: 'Mfs', x87: memCall('x87Load', Fmt.F32) },
+  { op: 'DD /0 m', mn: 'fld', args: 'Mfd', x87: memCall('x87Load', Fmt.F64) },
+  { op: 'DB /5 m', mn: 'fld', args: 'Mft', x87: memCall('x87Load', Fmt.F80) },
+  { op: 'D9 /0 r', mn: 'fld', args: 'STi', x87: regCall('x87LoadReg', FROM_RM) },
+  { op: 'D9 /2 m', mn: 'fst', args: 'Mfs', x87: storeCall('x87Store', Fmt.F32, 0) },
+  { op: 'DD /2 m', mn: 'fst', args: 'Mfd', x87: storeCall('x87Store', Fmt.F64, 0) },
+  { op: 'D9 /3 m', mn: 'fstp', args: 'Mfs', x87: storeCall('x87Store', Fmt.F32, 1) },
+  { op: 'DD /3 m', mn: 'fstp', args: 'Mfd', x87: storeCall('x87Store', Fmt.F64, 1) },
+  { op: 'DB /7 m', mn: 'fstp', args: 'Mft', x87: storeCall('x87Store', Fmt.F80, 1) },
+  { op: 'DD /2 r', mn: 'fst', args: 'STi', x87: regCall('x87StoreReg', FROM_RM, 0) },
+  { op: 'DD /3 r', mn: 'fstp', args: 'STi', x87: regCall('x87StoreReg', FROM_RM, 1) },
+  { op: 'DF /0 m', mn: 'fild', args: 'Mfw', x87: memCall('x87Load', Fmt.I16) },
+  { op: 'DB /0 m', mn: 'fild', args: 'Mfdi', x87: memCall('x87Load', Fmt.I32) },
+  { op: 'DF /5 m', mn: 'fild', args: 'Mfq', x87: memCall('x87Load', Fmt.I64) },
+  { op: 'DF /2 m', mn: 'fist', args: 'Mfw', x87: storeCall('x87Store', Fmt.I16, 0) },
+  { op: 'DB /2 m', mn: 'fist', args: 'Mfdi', x87: storeCall('x87Store', Fmt.I32, 0) },
+  { op: 'DF /3 m', mn: 'fistp', args: 'Mfw', x87: storeCall('x87Store', Fmt.I16, 1) },
+  { op: 'DB /3 m', mn: 'fistp', args: 'Mfdi', x87: storeCall('x87Store', Fmt.I32, 1) },
+  { op: 'DF /7 m', mn: 'fistp', args: 'Mfq', x87: storeCall('x87Store', Fmt.I64, 1) },
   { op: 'DF /4 m', mn: 'fbld', args: 'Mt', exec: fbld },
   { op: 'DF /6 m', mn: 'fbstp', args: 'Mt', exec: fbstp },
-  { op: 'D9 /1 r', mn: 'fxch', args: 'STi', exec: fxch },
-  ...CONSTANTS.map(([m, mn, v]): RowSpec => ({ op: `D9 ${m}`, mn, exec: fldConst(v) })),
+  { op: 'D9 /1 r', mn: 'fxch', args: 'STi', x87: regCall('x87Exchange', FROM_RM) },
+  ...CONSTANTS.map(([m, mn], k): RowSpec => ({ op: `D9 ${m}`, mn, x87: regCall('x87LoadConst', k) })),
 ];

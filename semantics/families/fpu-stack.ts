@@ -17,14 +17,14 @@
  * instruction can no longer fault (`record`), so a restarted instruction
  * sees them as they were.
  */
-import type { Ops } from '../ops.ts';
+import { FROM_ADSIZE, FROM_SEG, type Ops, type X87Call } from '../ops.ts';
 import type { Instr } from '../../isa/instr.ts';
 import { Seg } from '../../isa/instr.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
 import type { Fpu } from '../../cpu/fpu-state.ts';
 import { FPU_TAG_EMPTY, FPU_TAG_SPECIAL, FPU_TAG_VALID, FPU_TAG_ZERO } from '../../cpu/fpu-state.ts';
 import { Fault, Vec } from '../../isa/faults.ts';
-import { CR0_NE } from '../../cpu/mmu.ts';
+import { CR0_EM, CR0_NE, CR0_TS } from '../../cpu/mmu.ts';
 import { INDEFINITE, fromBits, highBits, lowBits, quiet } from './fpu-float80.ts';
 
 // ---- status and control word bits ------------------------------------------------------
@@ -130,32 +130,76 @@ export function fpuPending(cpu: Cpu): void {
   if (cpu.fpu.sw & FSW_ES && cpu.cr0 & CR0_NE) throw new Fault(Vec.MF);
 }
 
+/**
+ * What every waiting instruction checks before anything else: the unit is
+ * there (CR0.EM and CR0.TS clear, else #NM; the interpreter's admission
+ * makes the same check first) and no unmasked exception is pending (#MF).
+ * One test covers both on the common path.
+ */
+export function waitChecks(cpu: Cpu): void {
+  if ((cpu.cr0 & (CR0_EM | CR0_TS)) | (cpu.fpu.sw & FSW_ES)) {
+    if (cpu.cr0 & (CR0_EM | CR0_TS)) throw new Fault(Vec.NM);
+    fpuPending(cpu);
+  }
+}
+
+/**
+ * The common case every kernel's fast path starts from: the unit is there,
+ * no exception is pending, results round to nearest and an inexact result
+ * only sets PE (masked). What a fast path then does is what the general
+ * path does in that case; anything else takes the general path.
+ */
+export function commonCase(cpu: Cpu, f: Fpu): boolean {
+  return ((cpu.cr0 & (CR0_EM | CR0_TS)) | (f.sw & FSW_ES) | ((f.cw & 0xc20) ^ FSW_PE)) === 0;
+}
+
+/** The tag of physical register p */
+export function tagAt(f: Fpu, p: number): number {
+  return (f.tags >> (p * 2)) & 3;
+}
+
 /** Recompute ES/B after the control or status word was loaded (a newly unmasked pending flag counts). */
 export function recomputeES(f: Fpu): void {
   if (f.sw & ~f.cw & EXC) f.sw |= FSW_ES | FSW_B;
   else f.sw &= ~(FSW_ES | FSW_B);
 }
 
+/** The opcode fnstenv and fnsave report: the low 3 bits of the first opcode byte, then the ModRM byte. */
+export function fopOf(i: Instr): number {
+  return ((i.opcode & 7) << 8) | ((i.mod & 3) << 6) | ((i.reg & 7) << 3) | (i.rm & 7);
+}
+
 /**
- * Record the instruction (and data) pointer and opcode that fnstenv/fnsave
- * report. Called once the instruction can no longer fault, so a restarted
- * instruction leaves them as they were.
+ * Record the instruction (and, for a memory operand in segment `seg`, data)
+ * pointer and opcode that fnstenv/fnsave report. Called once the
+ * instruction can no longer fault, so a restarted instruction leaves them as
+ * they were. `seg` < 0: no memory operand.
  */
-export function record(cpu: Cpu, i: Instr, memOff: number): void {
+export function recordAt(cpu: Cpu, eip: number, fop: number, seg: number, memOff: number): void {
   const f = cpu.fpu;
-  f.fip = i.eip;
+  f.fip = eip;
   f.fcs = cpu.segSel[Seg.CS];
-  f.fop = ((i.opcode & 7) << 8) | ((i.mod & 3) << 6) | ((i.reg & 7) << 3) | (i.rm & 7);
-  if (memOff >= 0) {
-    f.fdp = memOff;
-    f.fds = cpu.segSel[i.seg];
+  f.fop = fop;
+  if (seg >= 0) {
+    f.fdp = memOff >>> 0;
+    f.fds = cpu.segSel[seg];
   }
+}
+
+/** recordAt for a decoded instruction; memOff < 0: no memory operand. */
+export function record(cpu: Cpu, i: Instr, memOff: number): void {
+  recordAt(cpu, i.eip, fopOf(i), memOff >= 0 ? i.seg : -1, memOff);
+}
+
+/** Start of a waiting register-form instruction, from its decode-time numbers: the checks, then the pointers. */
+export function enterAt(cpu: Cpu, eip: number, fop: number): void {
+  waitChecks(cpu);
+  recordAt(cpu, eip, fop, -1, 0);
 }
 
 /** Start of a waiting register-form instruction: report a pending exception, record the pointers. */
 export function enter(cpu: Cpu, i: Instr): void {
-  fpuPending(cpu);
-  record(cpu, i, -1);
+  enterAt(cpu, i.eip, fopOf(i));
 }
 
 /**
@@ -164,7 +208,7 @@ export function enter(cpu: Cpu, i: Instr): void {
  * operand and then calls record().
  */
 export function enterMem(cpu: Cpu, i: Instr, o: Ops<number>): number {
-  fpuPending(cpu);
+  waitChecks(cpu);
   return o.ea(i, 0);
 }
 
@@ -174,4 +218,21 @@ export function clearC1(f: Fpu): void {
 
 export function setC1(f: Fpu, up: boolean): void {
   f.sw = up ? f.sw | FSW_C1 : f.sw & ~FSW_C1;
+}
+
+// ---- kernel calls -------------------------------------------------------------------------
+
+/** A row's call of a register-form kernel with these arguments after EIP and FOP. */
+export function regCall(kernel: string, ...args: number[]): X87Call {
+  return { kernel, memory: false, stores: false, args };
+}
+
+/** A row's call of a memory-form kernel that reads its operand: the operand's segment and address size, then `more`. */
+export function memCall(kernel: string, ...more: number[]): X87Call {
+  return { kernel, memory: true, stores: false, args: [FROM_SEG, FROM_ADSIZE, ...more] };
+}
+
+/** The same for a kernel that writes its operand. */
+export function storeCall(kernel: string, ...more: number[]): X87Call {
+  return { ...memCall(kernel, ...more), stores: true };
 }

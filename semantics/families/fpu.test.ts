@@ -6,6 +6,7 @@ import { CF, PF, ZF, OF, SF, AF } from '../../isa/eflags.ts';
 import { fromBits, highBits, lowBits } from './fpu-float80.ts';
 import { getST, isEmpty } from './fpu-stack.ts';
 import { tagWord } from './fpu-control.ts';
+import { bothWays } from './fpu-arith.ts';
 
 const D = 0x2000; // data area
 const IE = 1, ZE = 4, PE = 0x20, SFL = 0x40, ES = 0x80, C0 = 0x100, C1 = 0x200, C2 = 0x400, C3 = 0x4000;
@@ -526,5 +527,57 @@ describe('unmasked exceptions', () => {
   it('fldcw unmasking a pending flag sets ES', () => {
     const b = run([r(0xd8, 0, 1), m(0xd9, 5, D)], (b) => b.mem.write(D, 2, 0x037e));
     expect(sw(b) & ES).toBe(ES);
+  });
+});
+
+describe('the common case of the arithmetic kernels', () => {
+  // ADD MUL SUB SUBR DIV DIVR (the ModRM.reg order; 2 and 3 are the compares)
+  const KINDS = [0, 1, 4, 5, 6, 7];
+  /** doubles across the whole range: tiny, ordinary, huge, exact small integers, and the specials */
+  function draw(seed: number): number[] {
+    let s = seed >>> 0;
+    const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const out: number[] = [0, -0, Infinity, -Infinity, NaN, 5e-324, -2.5e-308, Number.MAX_VALUE, 2 ** 995, 2 ** -969, 3, -7];
+    while (out.length < 400) {
+      const e = Math.floor(next() * 2100) - 1075;
+      const v = (1 + next()) * 2 ** (next() < 0.8 ? Math.floor(next() * 80) - 40 : e);
+      out.push(next() < 0.5 ? -v : v, Math.round(next() * 1000) - 500);
+    }
+    return out;
+  }
+
+  it('gives the general path\'s result, PE and C1 wherever it applies, and declines the rest', () => {
+    const vals = draw(1);
+    let applied = 0, declined = 0;
+    for (const kind of KINDS) {
+      for (let a = 0; a < vals.length; a += 3) {
+        for (let b = 1; b < vals.length; b += 5) {
+          const w = bothWays(kind, vals[a], vals[b], 0x37f);
+          if (w.fast !== w.fast) { declined++; continue; }
+          applied++;
+          expect(Object.is(w.fast, w.general), `${kind} ${vals[a]} ${vals[b]}`).toBe(true);
+          expect(w.fastSw & PE ? PE : 0).toBe(w.exc);
+          expect(!!(w.fastSw & C1)).toBe(w.up);
+        }
+      }
+    }
+    // both ways are exercised
+    expect(applied).toBeGreaterThan(10_000);
+    expect(declined).toBeGreaterThan(1_000);
+  });
+
+  it('is left for the general path under the directed rounding modes', () => {
+    // fmul st0, st1 of 3.1 and 1/3 (inexact) under each rounding mode, against compute()
+    const got = [0x37f, 0x77f, 0xb7f, 0xf7f].map((cw) => {
+      const b = run([m(0xd9, 5, D + 16), FLD64(D), FLD64(D + 8), r(0xd8, 1, 1)], (x) => {
+        putF64(x, D, 1 / 3); putF64(x, D + 8, 3.1); x.mem.write(D + 16, 2, cw);
+      });
+      const want = bothWays(1, 3.1, 1 / 3, cw);
+      expect(st(b, 0)).toBe(want.general);
+      expect(sw(b) & (PE | C1)).toBe(want.exc | (want.up ? C1 : 0));
+      return st(b, 0);
+    });
+    // down and up differ by one step: the mode was applied
+    expect(got[1]).toBeLessThan(got[2]);
   });
 });

@@ -8,6 +8,20 @@
  * `cpu.fpu` (cpu/fpu-state.ts): physical registers R0..R7, TOP, the tag
  * word, control and status words, last-instruction pointers.
  *
+ * Kernels. The rows a compiler's code runs most (loads, stores, fxch, the
+ * arithmetic, compares, fchs/fabs/fsqrt) are each one call of a kernel: a
+ * function of the CPU and plain numbers (`X87Call`: EIP, FOP, the ST index,
+ * the memory format, ...), with the memory operand's offset. The row's
+ * `exec` makes that call with numbers decoded from the instruction;
+ * translated code makes the same call with them as literals and the offset
+ * computed from registers it holds in locals (translator/emit/instr.ts), so
+ * an x87 instruction costs one direct call there, not the interpreter's
+ * dispatch. A kernel opens with its common case (`commonCase`: unit
+ * present, nothing pending, round to nearest with PE masked, operands
+ * present, a result the error-free transforms handle exactly) written out
+ * directly, and leaves everything else to the general code after it;
+ * fpu.test.ts holds the common case to the general one.
+ *
  * Where JS doubles differ from the 80-bit format. Registers hold IEEE
  * doubles, so:
  *  - precision is always 53 bits, whatever the control word's PC field says
@@ -42,6 +56,7 @@
  * OE/UE with a register destination do not deliver the exponent-biased
  * result (the masked result is stored), and with CR0.NE clear no
  * FERR#/IRQ 13 is signalled: the instruction proceeds as if IGNNE# were
+ * asserted.
  *
  * The rows live with their concern: fpu-stack.ts (register stack, status
  * word, exceptions, what every instruction does first), fpu-memory.ts (loads,
@@ -52,10 +67,41 @@
  * the family together.
  */
 import type { RowSpec } from '../../isa/table.ts';
-import { loadStoreRows } from './fpu-memory.ts';
-import { arithRows, compareRows } from './fpu-arith.ts';
-import { functionRows } from './fpu-functions.ts';
+import { x87Arg, type Exec, type X87Call, type X87Kernel } from '../ops.ts';
+import { fopOf } from './fpu-stack.ts';
+import { loadStoreRows, x87Exchange, x87Load, x87LoadConst, x87LoadReg, x87Store, x87StoreReg } from './fpu-memory.ts';
+import { arithRows, compareRows, x87Arith, x87ArithReg, x87Compare, x87CompareReg } from './fpu-arith.ts';
+import { functionRows, x87Unary } from './fpu-functions.ts';
 import { controlRows } from './fpu-control.ts';
+
+/**
+ * The kernels rows name in their `x87` field, by name: the interpreter calls
+ * them through the rows' `exec`, generated code as `h.<name>` (the names are
+ * members of the translator's host object).
+ */
+export const X87_KERNELS = {
+  x87Load, x87LoadReg, x87Store, x87StoreReg, x87LoadConst, x87Exchange,
+  x87Arith, x87ArithReg, x87Compare, x87CompareReg, x87Unary,
+} as const;
+
+export type X87KernelName = keyof typeof X87_KERNELS;
+
+/** The kernel a row's call names (the row table is built at load, so a misspelt name stops the program there). */
+export function kernelOf(call: X87Call): X87Kernel {
+  const kernel = (X87_KERNELS as Readonly<Record<string, X87Kernel>>)[call.kernel];
+  if (!kernel) throw new Error(`x87 kernel ${call.kernel} is not in X87_KERNELS`);
+  return kernel;
+}
+
+/** A kernel row's interpreter form: the kernel called with the decoded numbers and the operand's offset. */
+function kernelExec(call: X87Call): Exec {
+  const kernel = kernelOf(call);
+  if (call.args.length > 4) throw new Error(`x87 kernel ${call.kernel}: more than 4 arguments`);
+  const [a0 = 0, a1 = 0, a2 = 0, a3 = 0] = call.args;
+  const memory = call.memory;
+  return (cpu, i, o) =>
+    kernel(cpu, memory ? o.ea(i, 0) : 0, i.eip, fopOf(i), x87Arg(i, a0), x87Arg(i, a1), x87Arg(i, a2), x87Arg(i, a3));
+}
 
 const specs: RowSpec[] = [...loadStoreRows, ...arithRows(), ...functionRows, ...compareRows, ...controlRows];
 
@@ -69,6 +115,7 @@ const NON_WAITING = new Set(['fninit', 'fnclex', 'fnstcw', 'fnstsw', 'fnstenv', 
 export const rows: RowSpec[] = specs.map((r) => ({
   fin: 0,
   ...r,
+  ...(r.x87 ? { exec: kernelExec(r.x87) } : {}),
   fpu: true,
   fault: !NON_WAITING.has(r.mn),
 }));

@@ -11,6 +11,7 @@ import { computeLazy } from '../../cpu/flags.ts';
 import { testCC } from '../../isa/eflags.ts';
 import type { Instr } from '../../isa/instr.ts';
 import { admit } from '../../semantics/admit.ts';
+import { X87_KERNELS } from '../../semantics/families/fpu.ts';
 import { InterpOps } from '../../runtime/interp-ops.ts';
 import { Access } from '../../cpu/mmu.ts';
 import { deliverableInterrupt } from '../../cpu/interrupts.ts';
@@ -53,6 +54,8 @@ export function fetchFrame(cpu: Cpu, lin: number): number {
 
 export const H = {
   Fault,
+  /** the x87 kernels (semantics/families/fpu.ts), called with an x87 row's decoded numbers as literals */
+  ...X87_KERNELS,
   /**
    * Every access the TLB fast path does not take: through the segment, so
    * its rights and limit are checked as the interpreter checks them (a flat

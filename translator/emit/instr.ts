@@ -4,9 +4,12 @@
  *
  * - inline: the row's semantic function runs through `EmitOps` and leaves
  *   specialised code (most rows);
- * - x87: an x87 helper, whose state lives in the CPU already: only the
- *   registers of its memory operand and those it names cross over, and the
- *   flags if it reads or writes them;
+ * - x87: an x87 row, whose state lives in the CPU already. A kernel row
+ *   (semantics/families/fpu.ts) is a direct call of its kernel with the
+ *   decoded numbers as literals and the operand's offset computed in place;
+ *   nothing crosses over but fcomi's flags. Any other x87 row runs its
+ *   helper: only the registers of its memory operand and those it names
+ *   cross over, and the flags if it reads or writes them;
  * - helper call: every register and the flags go back to the CPU, the row's
  *   interpreter form runs (`h.exec` for a helper row, `h.interp` for a
  *   semantic row the emitter is told not to inline), and state comes back.
@@ -30,7 +33,10 @@ import { endsBlock, goesOnAfterSegmentLoad } from '../region/discover.ts';
 import type { EmitOps } from './emit-ops.ts';
 import { cpuField, cpuReg, hostFn, local, reg, reloadFlags, spillFlags } from './abi.ts';
 import { callInterpreterForm, codeEpochSame, epochCheck, faultPoint, helperCall, smcCheck, syncInstructions } from './statements.ts';
-import { assign, bin, call, ifStmt, logical, num, unary, type Expr, type Stmt } from './ast.ts';
+import { assign, bin, call, exprStmt, ifStmt, logical, num, unary, type Expr, type Stmt } from './ast.ts';
+import { x87Arg, type X87Call } from '../../semantics/ops.ts';
+import { fopOf } from '../../semantics/families/fpu-stack.ts';
+import type { X87KernelName } from '../../semantics/families/fpu.ts';
 
 /** Why an instruction is not inlined. */
 export type HelperReason =
@@ -224,6 +230,7 @@ export function sameModeAfterTransfer(stamp: Expr): Expr {
 function emitX87(i: Instr, site: InstrSite): InstrCode {
   const { ops, ip } = site;
   const row = i.row;
+  if (row.x87) return emitX87Kernel(i, site, row.x87);
   const stmts: Stmt[] = [...faultPoint(ip, true), syncInstructions(site.left[ip])];
   const memory = i.mod >= 0 && i.mod !== 3;
   const written = namedRegisters(i);
@@ -245,6 +252,36 @@ function emitX87(i: Instr, site: InstrSite): InstrCode {
   }
   if (memory) stmts.push(epochCheck(site.exitTo(num(i.next))));
   return { stmts, transferred: false, savesEsp: true, how: 'x87' };
+}
+
+/**
+ * An x87 row that is one kernel call (semantics/families/fpu.ts): the same
+ * call its interpreter form makes, with the decoded numbers as literals and
+ * the operand's offset computed in place from the registers in locals. A
+ * kernel touches no general register and no flag but fcomi's, so nothing
+ * crosses over but those flags. A fault inside leaves the state at the
+ * instruction's start: nothing of it has changed before the kernel's checks.
+ */
+function emitX87Kernel(i: Instr, site: InstrSite, x87: X87Call): InstrCode {
+  const { ops, ip } = site;
+  const row = i.row;
+  const stmts: Stmt[] = [...faultPoint(ip, false)];
+  let off: Expr = num(0);
+  if (x87.memory) {
+    ops.out = [];
+    off = ops.ea(i, 0);
+    // a device behind the access may read machine time
+    stmts.push(...ops.out, syncInstructions(site.left[ip]));
+  }
+  if (row.fin || row.fout) stmts.push(...spillFlags());
+  stmts.push(exprStmt(call(hostFn(x87.kernel as X87KernelName), [local('cpu'), off, num(i.eip), num(fopOf(i)), ...x87.args.map((a) => num(x87Arg(i, a)))])));
+  if (row.fout) {
+    stmts.push(...reloadFlags());
+    ops.flags = { lz: null, last: null };
+  }
+  // a store may have hit translated code
+  if (x87.stores) stmts.push(epochCheck(site.exitTo(num(i.next))));
+  return { stmts, transferred: false, savesEsp: false, how: 'x87' };
 }
 
 /** General registers an x87 row names as operands (a 16-bit write, fnstsw ax, keeps the rest of the register). */
