@@ -20,7 +20,7 @@ import { FROM_RM, type Exec, type X87Call } from '../ops.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
 import { FPU_TAG_EMPTY, type Fpu } from '../../cpu/fpu-state.ts';
 import { AF, ARITH, CF, OF, PF, SF as EF_SF, ZF } from '../../isa/eflags.ts';
-import { INDEFINITE, addError, directed, errorSign, mulError, isSignaling, signBit, RC_NEAREST, RC_DOWN, RC_UP, RC_CHOP } from './fpu-float80.ts';
+import { INDEFINITE, addError, directed, divErrorSign, errorSign, mulErrorSign, isSignaling, signBit, RC_NEAREST, RC_DOWN, RC_UP, RC_CHOP } from './fpu-float80.ts';
 import {
   FSW_C0, FSW_C1, FSW_C2, FSW_C3, FSW_CC, FSW_IE, FSW_OE, FSW_PE, FSW_SF, FSW_ZE, clearC1, commonCase, enter, enterAt, getST, isEmpty, recordAt, tagAt,
   memCall, nanResult, popST, rc, regCall, setC1, setST, signal, underflow,
@@ -94,26 +94,27 @@ let nearestErr = 0;
 function arithNearest(kind: A, dst: number, src: number): number {
   let x = dst, y = src;
   if (kind === A.SUBR || kind === A.DIVR) { x = src; y = dst; }
-  let r: number, e: number;
+  let r: number;
   switch (kind) {
-    case A.ADD: r = x + y; e = addError(x, y, r); break;
-    case A.SUB: case A.SUBR: r = x - y; e = addError(x, -y, r); break;
+    case A.ADD: r = x + y; nearestErr = signOf(addError(x, y, r)); break;
+    case A.SUB: case A.SUBR: r = x - y; nearestErr = signOf(addError(x, -y, r)); break;
     case A.MUL:
       if (!(Math.abs(x) <= 2 ** 995 && Math.abs(y) <= 2 ** 995)) return NaN;
-      r = x * y; e = mulError(x, y, r);
+      r = x * y;
+      nearestErr = mulErrorSign(x, y, r);
       break;
-    default: {
+    default:
       if (!(Math.abs(y) <= 2 ** 995)) return NaN;
       r = x / y;
-      const p = r * y;
-      e = ((x - p) - mulError(r, y, p)) * (y < 0 ? -1 : 1);
+      nearestErr = divErrorSign(x, y, r);
       break;
-    }
   }
   const m = Math.abs(r);
-  if (!(m >= 2 ** -969 && m <= 2 ** 995)) return NaN;
-  nearestErr = e > 0 ? 1 : e < 0 ? -1 : 0;
-  return r;
+  return m >= 2 ** -969 && m <= 2 ** 995 ? r : NaN;
+}
+
+function signOf(e: number): number {
+  return e > 0 ? 1 : e < 0 ? -1 : 0;
 }
 
 /** The status word after a common-case result r with rounding error sign err: PE if inexact, C1 if rounded up. */
