@@ -29,7 +29,9 @@
  *
  * Instructions whose behaviour is long or rare (system instructions, x87,
  * string loops, BCD) are not written against `Ops` but as helpers on the CPU
- * (`Exec` below); the translator calls those from generated code.
+ * (`Exec` below); the translator calls those from generated code. The x87
+ * rows compilers use most are one call each of a kernel on plain numbers
+ * (`X87Call` below): the translator makes that call directly.
  */
 import type { Instr } from '../isa/instr.ts';
 import type { Cpu } from '../cpu/cpu.ts';
