@@ -123,7 +123,7 @@ export type Exec = (cpu: Cpu, i: Instr, o: Ops<number>) => void;
  * register form); the rest (`args` of its row's `X87Call`) are decoded from
  * the instruction: its EIP and FOP first, then what the kernel names.
  */
-export type X87Kernel = (cpu: Cpu, off: number, ...args: number[]) => void;
+export type X87Kernel = (cpu: Cpu, off: number, ...args: number[]) => number | void;
 
 /**
  * A row whose behaviour is one call of a kernel (semantics/families/fpu.ts
@@ -145,6 +145,12 @@ export interface X87Call {
   memory: boolean;
   /** it writes memory (it may have hit translated code) */
   stores: boolean;
+  /**
+   * The kernel returns the arithmetic flags (EFLAGS bits) the instruction
+   * sets, or -1 when it sets none; the caller sets them (fcomi). Kernels
+   * leave EFLAGS alone, so translated code keeps its flags in locals.
+   */
+  flagsOut: boolean;
 }
 
 /** X87Call.args: the instruction's ModRM r/m field, its operand's segment, its address size. */

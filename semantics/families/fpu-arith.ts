@@ -19,7 +19,7 @@ import type { RowSpec } from '../../isa/table.ts';
 import { FROM_RM, type Exec, type X87Call } from '../ops.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
 import { FPU_TAG_EMPTY, type Fpu } from '../../cpu/fpu-state.ts';
-import { AF, ARITH, CF, OF, PF, SF as EF_SF, ZF } from '../../isa/eflags.ts';
+import { ARITH, CF, PF, ZF } from '../../isa/eflags.ts';
 import { INDEFINITE, addError, directed, divErrorSign, errorSign, mulErrorSign, isSignaling, signBit, RC_NEAREST, RC_DOWN, RC_UP, RC_CHOP } from './fpu-float80.ts';
 import {
   FSW_C0, FSW_C1, FSW_C2, FSW_C3, FSW_CC, FSW_IE, FSW_OE, FSW_PE, FSW_SF, FSW_ZE, clearC1, commonCase, enter, enterAt, getST, isEmpty, recordAt, tagAt,
@@ -227,10 +227,11 @@ const EFLAGS_OF_ORDER = [0, CF, ZF, ZF | PF | CF];
 
 /**
  * Compare ST0 with `b` (or report the empty-register underflow) and set C0
- * C2 C3 or ZF PF CF. unordered: fucom forms, where only an SNaN is invalid.
- * Returns false when an unmasked exception suppresses the result (and any pop).
+ * C2 C3, or for the EFLAGS forms return ZF PF CF (OF SF AF clear) for the
+ * caller to set. unordered: fucom forms, where only an SNaN is invalid.
+ * Returns -1 when an unmasked exception suppresses the result (and any pop).
  */
-function doCompare(cpu: Cpu, a: number, b: number, emptyOperand: boolean, unordered: boolean, eflags: boolean, exc0 = 0): boolean {
+function doCompare(cpu: Cpu, a: number, b: number, emptyOperand: boolean, unordered: boolean, eflags: boolean, exc0 = 0): number {
   const f = cpu.fpu;
   let o: number;
   let exc = exc0;
@@ -242,33 +243,32 @@ function doCompare(cpu: Cpu, a: number, b: number, emptyOperand: boolean, unorde
     if (o === 3 && (!unordered || isSignaling(a) || isSignaling(b))) exc |= FSW_IE;
   }
   clearC1(f);
-  if (exc && !signal(f, exc) && exc & FSW_IE) return false;
-  if (eflags) {
-    const v = EFLAGS_OF_ORDER[o];
-    cpu.setFlagBits(ZF | PF | CF | OF | EF_SF | AF, v);
-  } else {
-    f.sw = (f.sw & ~(FSW_C0 | FSW_C2 | FSW_C3)) | CC_OF_ORDER[o];
-  }
-  return true;
+  if (exc && !signal(f, exc) && exc & FSW_IE) return -1;
+  if (eflags) return EFLAGS_OF_ORDER[o];
+  f.sw = (f.sw & ~(FSW_C0 | FSW_C2 | FSW_C3)) | CC_OF_ORDER[o];
+  return 0;
 }
 
 /** fcom/fcomp/ficom/ficomp with a memory operand */
 export function x87Compare(cpu: Cpu, off: number, eip: number, fop: number, seg: number, adsize: number, fmt: Fmt, pop: number): void {
   const v = loadSourceAt(cpu, eip, fop, seg, adsize, fmt, off);
   const f = cpu.fpu;
-  if (doCompare(cpu, getST(f, 0), v, isEmpty(f, 0), false, false, sourceExc()) && pop) popST(f);
+  if (doCompare(cpu, getST(f, 0), v, isEmpty(f, 0), false, false, sourceExc()) >= 0 && pop) popST(f);
 }
 
 /**
  * fcom/fcomp/fucom/fucomp ST(idx), fcompp/fucompp, fcomi/fucomi(p) ST0,ST(idx):
- * unordered 1 for the fucom forms, eflags 1 for the fcomi forms, then pop `pops` times.
+ * unordered 1 for the fucom forms, eflags 1 for the fcomi forms, then pop
+ * `pops` times. Returns what the fcomi forms put in ZF PF CF (OF SF AF
+ * clear), which the caller sets (its row's call says `flagsOut`), or -1
+ * when an unmasked exception suppressed the result and the flags stay.
  */
-export function x87CompareReg(cpu: Cpu, _off: number, eip: number, fop: number, idx: number, unordered: number, eflags: number, pops: number): void {
+export function x87CompareReg(cpu: Cpu, _off: number, eip: number, fop: number, idx: number, unordered: number, eflags: number, pops: number): number {
   enterAt(cpu, eip, fop);
   const f = cpu.fpu;
-  if (doCompare(cpu, getST(f, 0), getST(f, idx), isEmpty(f, 0) || isEmpty(f, idx), unordered === 1, eflags === 1)) {
-    for (let k = 0; k < pops; k++) popST(f);
-  }
+  const v = doCompare(cpu, getST(f, 0), getST(f, idx), isEmpty(f, 0) || isEmpty(f, idx), unordered === 1, eflags === 1);
+  if (v >= 0) for (let k = 0; k < pops; k++) popST(f);
+  return v;
 }
 
 const ftst: Exec = (cpu, i) => {
@@ -339,7 +339,7 @@ export function arithRows(): RowSpec[] {
 
 /** The call of x87CompareReg: ST(i) from ModRM, or `fixedIdx` (fcompp, fucompp compare with ST1). */
 function compareReg(unordered: number, eflags: number, pops: number, fixedIdx = -1): X87Call {
-  return regCall('x87CompareReg', fixedIdx >= 0 ? fixedIdx : FROM_RM, unordered, eflags, pops);
+  return { ...regCall('x87CompareReg', fixedIdx >= 0 ? fixedIdx : FROM_RM, unordered, eflags, pops), flagsOut: eflags === 1 };
 }
 
 export const compareRows: RowSpec[] = [

@@ -224,12 +224,12 @@ export function setC1(f: Fpu, up: boolean): void {
 
 /** A row's call of a register-form kernel with these arguments after EIP and FOP. */
 export function regCall(kernel: string, ...args: number[]): X87Call {
-  return { kernel, memory: false, stores: false, args };
+  return { kernel, memory: false, stores: false, flagsOut: false, args };
 }
 
 /** A row's call of a memory-form kernel that reads its operand: the operand's segment and address size, then `more`. */
 export function memCall(kernel: string, ...more: number[]): X87Call {
-  return { kernel, memory: true, stores: false, args: [FROM_SEG, FROM_ADSIZE, ...more] };
+  return { kernel, memory: true, stores: false, flagsOut: false, args: [FROM_SEG, FROM_ADSIZE, ...more] };
 }
 
 /** The same for a kernel that writes its operand. */

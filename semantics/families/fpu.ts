@@ -69,6 +69,7 @@
 import type { RowSpec } from '../../isa/table.ts';
 import { x87Arg, type Exec, type X87Call, type X87Kernel } from '../ops.ts';
 import { fopOf } from './fpu-stack.ts';
+import { ARITH } from '../../isa/eflags.ts';
 import { loadStoreRows, x87Exchange, x87Load, x87LoadConst, x87LoadReg, x87Store, x87StoreReg } from './fpu-memory.ts';
 import { arithRows, compareRows, x87Arith, x87ArithReg, x87Compare, x87CompareReg } from './fpu-arith.ts';
 import { functionRows, x87Unary } from './fpu-functions.ts';
@@ -99,6 +100,12 @@ function kernelExec(call: X87Call): Exec {
   if (call.args.length > 4) throw new Error(`x87 kernel ${call.kernel}: more than 4 arguments`);
   const [a0 = 0, a1 = 0, a2 = 0, a3 = 0] = call.args;
   const memory = call.memory;
+  if (call.flagsOut) {
+    return (cpu, i, o) => {
+      const v = kernel(cpu, memory ? o.ea(i, 0) : 0, i.eip, fopOf(i), x87Arg(i, a0), x87Arg(i, a1), x87Arg(i, a2), x87Arg(i, a3)) as number;
+      if (v >= 0) cpu.setFlagBits(ARITH, v);
+    };
+  }
   return (cpu, i, o) =>
     kernel(cpu, memory ? o.ea(i, 0) : 0, i.eip, fopOf(i), x87Arg(i, a0), x87Arg(i, a1), x87Arg(i, a2), x87Arg(i, a3));
 }

@@ -1,4 +1,4 @@
-// x87_kernels: 10 instructions, 3 blocks, 1762 bytes of source
+// x87_kernels: 10 instructions, 3 blocks, 1653 bytes of source
 // 1000 dd 43 08 fld qword ptr [ebx+0x8]
 // 1003 d9 c1 fld st(1)
 // 1005 d8 ca fmul st(0), st(2)
@@ -31,7 +31,7 @@ let sp0 = r4;
 let xe = 0;
 let xl = 0;
 let xt = 0;
-let t0, t1, t2, t3;
+let t0, t1, t2, t3, t4;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -57,30 +57,20 @@ t1 = r6 | 0;
 cpu.instructions = i0 + ic - 4;
 h.x87Load(cpu, t1, 4105, 262, 3, 4, 0);
 ip = 5;
-cpu.eflags = fl;
-cpu.lazy = lz;
-cpu.lop = lop;
-cpu.lres = lres;
-cpu.la = la;
-cpu.lb = lb;
-h.x87CompareReg(cpu, 0, 4107, 2033, 1, 0, 1, 1);
-fl = cpu.eflags;
-lz = cpu.lazy;
-lop = cpu.lop;
-lres = cpu.lres;
-la = cpu.la;
-lb = cpu.lb;
+t2 = h.x87CompareReg(cpu, 0, 4107, 2033, 1, 0, 1, 1);
+fl = t2 < 0 ? h.mat(fl, lz, lop, lres, la, lb) : fl & -2262 | t2;
+lz = 0;
 ip = 6;
-t2 = r3 | 0;
+t3 = r3 | 0;
 cpu.instructions = i0 + ic - 2;
-h.x87Store(cpu, t2, 4109, 1307, 3, 4, 1, 1);
+h.x87Store(cpu, t3, 4109, 1307, 3, 4, 1, 1);
 if (MEM.codeEpoch !== ep) {
 ic -= 1;
 xl = 2;
 break run;
 }
-t3 = h.cond(3, fl, lz, lop, lres, la, lb);
-if (t3) {
+t4 = fl & 1 ^ 1;
+if (t4) {
 pc = 1;
 continue run;
 }

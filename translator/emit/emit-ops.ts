@@ -84,7 +84,7 @@ const COMMON_CF_KINDS = [FlagKind.LOGIC, FlagKind.ADD, FlagKind.SUB];
 const REGISTERS: readonly Expr[] = [0, 1, 2, 3, 4, 5, 6, 7].map((r) => reg(r));
 
 /** `h.mat`: EFLAGS with the lazy flags in `w` computed into it, whatever the record's kind */
-function matCall(w: Expr): Expr {
+export function matCall(w: Expr): Expr {
   return call(hostFn('mat'), [local('eflags'), w, local('lop'), local('lres'), local('la'), local('lb')]);
 }
 

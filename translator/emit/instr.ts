@@ -30,10 +30,10 @@ import type { Row } from '../../isa/table.ts';
 import { K, Sz } from '../../isa/operands.ts';
 import { ARITH } from '../../isa/eflags.ts';
 import { endsBlock, goesOnAfterSegmentLoad } from '../region/discover.ts';
-import type { EmitOps } from './emit-ops.ts';
+import { matCall, type EmitOps } from './emit-ops.ts';
 import { cpuField, cpuReg, hostFn, local, reg, reloadFlags, spillFlags } from './abi.ts';
 import { callInterpreterForm, codeEpochSame, epochCheck, faultPoint, helperCall, smcCheck, syncInstructions } from './statements.ts';
-import { assign, bin, call, exprStmt, ifStmt, logical, num, unary, type Expr, type Stmt } from './ast.ts';
+import { assign, bin, call, cond, exprStmt, ifStmt, logical, num, unary, type Expr, type Stmt } from './ast.ts';
 import { x87Arg, type X87Call } from '../../semantics/ops.ts';
 import { fopOf } from '../../semantics/families/fpu-stack.ts';
 import type { X87KernelName } from '../../semantics/families/fpu.ts';
@@ -266,18 +266,26 @@ function emitX87Kernel(i: Instr, site: InstrSite, x87: X87Call): InstrCode {
   const { ops, ip } = site;
   const row = i.row;
   const stmts: Stmt[] = [...faultPoint(ip, false)];
+  ops.out = [];
   let off: Expr = num(0);
   if (x87.memory) {
-    ops.out = [];
     off = ops.ea(i, 0);
     // a device behind the access may read machine time
-    stmts.push(...ops.out, syncInstructions(site.left[ip]));
+    stmts.push(...ops.out.splice(0), syncInstructions(site.left[ip]));
   }
-  if (row.fin || row.fout) stmts.push(...spillFlags());
-  stmts.push(exprStmt(call(hostFn(x87.kernel as X87KernelName), [local('cpu'), off, num(i.eip), num(fopOf(i)), ...x87.args.map((a) => num(x87Arg(i, a)))])));
-  if (row.fout) {
-    stmts.push(...reloadFlags());
-    ops.flags = { lz: null, last: null };
+  if (row.fin) stmts.push(...spillFlags());
+  const kernelCall = call(hostFn(x87.kernel as X87KernelName), [local('cpu'), off, num(i.eip), num(fopOf(i)), ...x87.args.map((a) => num(x87Arg(i, a)))]);
+  if (x87.flagsOut) {
+    // the flags it returns replace the arithmetic ones; where it sets none, the lazy ones are computed
+    // into EFLAGS as they stand, so that either way every flag is in `fl` after it
+    const t = ops.snapshot(kernelCall);
+    stmts.push(...ops.out.splice(0));
+    stmts.push(assign(local('eflags'), cond(bin('<', t, num(0)), matCall(local('lazy')), bin('|', bin('&', local('eflags'), num(~ARITH)), t))));
+    stmts.push(assign(local('lazy'), num(0)));
+    ops.flags = { lz: 0, last: null };
+  } else {
+    stmts.push(exprStmt(kernelCall));
+    if (row.fout) throw new Error(`x87 row ${row.opcodeText} writes flags but its kernel does not return them`);
   }
   // a store may have hit translated code
   if (x87.stores) stmts.push(epochCheck(site.exitTo(num(i.next))));

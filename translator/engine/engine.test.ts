@@ -158,6 +158,40 @@ describe('counts past 2^31', () => {
   });
 });
 
+describe('x87 kernels in translated code', () => {
+  it('fcomi sets the flags it returns, and leaves them when an unmasked invalid suppresses it, as interpreted', () => {
+    for (const unmasked of [false, true]) {
+      // a quiet NaN (no exception to load it) compared by fcomi: invalid for any NaN
+      const code = nasm(`
+        fninit
+        push 0x037e
+        ${unmasked ? 'fldcw [esp]' : 'nop'}
+        push 0x7ff80000
+        push 0
+        fld qword [esp]
+        fld1
+        mov eax, 1
+        cmp eax, 2
+        fcomip st0, st1
+        setc bl
+        setz bh
+        setp cl
+        seto ch
+        sets dl
+        jmp $`);
+      const b = machine(code, { threshold: 0 }).b;
+      new Engine(b.cpu, b.interp, { ...DEFAULT_ENGINE_OPTIONS, threshold: 0 }).run(16);
+      const ref = interpreted(code, 16);
+      expect(final(b)).toEqual(final(ref));
+      expect(b.cpu.fpu.status()).toBe(ref.cpu.fpu.status());
+      // masked: unordered (ZF PF CF set, OF SF clear); unmasked: cmp 1,2's flags (CF, PF and SF set, ZF OF clear)
+      const f = (b.cpu.regs[3] & 0xffff) | ((b.cpu.regs[1] & 0xffff) << 16);
+      expect(f).toBe(unmasked ? 0x00010001 : 0x00010101);
+      expect(b.cpu.regs[2] & 0xff).toBe(unmasked ? 1 : 0);
+    }
+  });
+});
+
 describe('chaining', () => {
   it('links a region exit to the translation found at its target', () => {
     // 500 one-byte instructions are more than a region takes: the loop is two regions on one page
