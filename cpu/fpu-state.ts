@@ -18,8 +18,20 @@ export class Fpu {
   tags = 0xffff;
   top = 0;
   cw = 0x37f;
-  /** status word without TOP (bits 11-13 come from `top`) */
+  /**
+   * Status word without TOP (bits 11-13 come from `top`). Its C1 bit is
+   * current only while `c1Op` is 0: `settle()` first, or read `status()`.
+   */
   sw = 0;
+  /**
+   * C1 of the last arithmetic result, not yet worked out: its operation
+   * (semantics/families/fpu-arith.ts, plus 1), with its operands and result
+   * in `c1Args`; 0 when `sw` holds C1. Set only where PE is already set and
+   * the result needs nothing else, so only C1 waits. Code that writes C1
+   * clears it; code that reads it settles first.
+   */
+  c1Op = 0;
+  readonly c1Args = new Float64Array(3);
   /** last instruction and data pointers (FSTENV/FSAVE report them) */
   fip = 0;
   fcs = 0;
@@ -38,11 +50,31 @@ export class Fpu {
     this.top = 0;
     this.cw = 0x37f;
     this.sw = 0;
+    this.c1Op = 0;
     this.fip = this.fcs = this.fdp = this.fds = this.fop = 0;
+  }
+
+  /** Work out a C1 that waits (`c1Op`), so that `sw` is whole. */
+  settle(): void {
+    if (this.c1Op !== 0) c1Settler(this);
   }
 
   /** status word as FSTSW reports it */
   status(): number {
+    this.settle();
     return (this.sw & ~0x3800) | (this.top << 11);
   }
+}
+
+/**
+ * How a waiting C1 is worked out: the x87 family's arithmetic
+ * (semantics/families/fpu-arith.ts) installs it when it loads, as the
+ * layer that owns what the instructions compute.
+ */
+let c1Settler: (f: Fpu) => void = () => {
+  throw new Error('no C1 settler installed (semantics/families/fpu-arith.ts)');
+};
+
+export function installC1Settler(fn: (f: Fpu) => void): void {
+  c1Settler = fn;
 }

@@ -51,6 +51,8 @@ function numbers(a: ArrayLike<number>): number[] {
 
 export function captureState(cpu: Cpu): CpuState {
   const f = cpu.fpu;
+  // a C1 that waits is worked out: states compare as the architecture has them
+  f.settle();
   return {
     regs: numbers(cpu.regs), eip: cpu.eip >>> 0, eflags: readEflags(cpu) >>> 0, instructions: cpu.instructions,
     segSel: numbers(cpu.segSel), cr: [cpu.cr0 >>> 0, cpu.cr2 >>> 0, cpu.cr3 >>> 0, cpu.cr4 >>> 0], halted: cpu.halted,
@@ -73,6 +75,7 @@ export function matchesState(cpu: Cpu, s: CpuState): boolean {
   if ((cpu.cr0 >>> 0) !== s.cr[0] || (cpu.cr2 >>> 0) !== s.cr[1] || (cpu.cr3 >>> 0) !== s.cr[2] || (cpu.cr4 >>> 0) !== s.cr[3]) return false;
   for (let k = 0; k < DR_NUMBERS.length; k++) if ((cpu.dr[DR_NUMBERS[k]] >>> 0) !== s.dr[k]) return false;
   const f = cpu.fpu;
+  f.settle();
   if (f.top !== s.fpu.top || f.tags !== s.fpu.tags || f.sw !== s.fpu.sw || f.cw !== s.fpu.cw) return false;
   const st = new Uint8Array(f.st.buffer, f.st.byteOffset, 64);
   for (let k = 0; k < 8; k++) {

@@ -18,7 +18,7 @@
 import type { RowSpec } from '../../isa/table.ts';
 import { FROM_RM, type Exec, type X87Call } from '../ops.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
-import { FPU_TAG_EMPTY, type Fpu } from '../../cpu/fpu-state.ts';
+import { FPU_TAG_EMPTY, installC1Settler, type Fpu } from '../../cpu/fpu-state.ts';
 import { ARITH, CF, PF, ZF } from '../../isa/eflags.ts';
 import { INDEFINITE, addError, directed, divErrorSign, errorSign, mulErrorSign, isSignaling, signBit, RC_NEAREST, RC_DOWN, RC_UP, RC_CHOP } from './fpu-float80.ts';
 import {
@@ -117,6 +117,43 @@ function signOf(e: number): number {
   return e > 0 ? 1 : e < 0 ? -1 : 0;
 }
 
+/**
+ * The common case once PE is set (it stays set until software clears it):
+ * the result alone, when it is finite and nonzero. compute() would give the
+ * same value and raise nothing but PE; only C1 (rounded up or not) is left,
+ * and it waits in `c1Op`/`c1Args` until something reads the status word
+ * (`settleC1`) or replaces C1. Returns NaN where the case does not apply.
+ */
+function arithDeferred(f: Fpu, kind: A, dst: number, src: number): number {
+  let x = dst, y = src;
+  if (kind === A.SUBR || kind === A.DIVR) { x = src; y = dst; }
+  const r = kind === A.ADD ? x + y : kind === A.MUL ? x * y : kind === A.SUB || kind === A.SUBR ? x - y : x / y;
+  // finite and nonzero (NaN fails both)
+  if (r === 0 || r - r !== 0) return NaN;
+  f.c1Op = kind + 1;
+  f.c1Args[0] = x;
+  f.c1Args[1] = y;
+  f.c1Args[2] = r;
+  return r;
+}
+
+/** Work out a C1 that waited (cpu/fpu-state.ts `c1Op`): the rounding direction of its result, as compute() finds it. */
+export function settleC1(f: Fpu): void {
+  const kind = f.c1Op - 1;
+  f.c1Op = 0;
+  const x = f.c1Args[0], y = f.c1Args[1], r = f.c1Args[2];
+  let err: number;
+  switch (kind) {
+    case A.ADD: err = errorSign('add', x, y, r); break;
+    case A.SUB: case A.SUBR: err = errorSign('add', x, -y, r); break;
+    case A.MUL: err = errorSign('mul', x, y, r); break;
+    default: err = errorSign('div', x, y, r); break;
+  }
+  f.sw = nearestStatus(f.sw, r, err);
+}
+
+installC1Settler(settleC1);
+
 /** The status word after a common-case result r with rounding error sign err: PE if inexact, C1 if rounded up. */
 function nearestStatus(sw: number, r: number, err: number): number {
   sw &= ~FSW_C1;
@@ -163,11 +200,19 @@ export function x87Arith(cpu: Cpu, off: number, eip: number, fop: number, seg: n
   const f = cpu.fpu;
   const p = f.top;
   if (exc === 0 && commonCase(cpu, f) && tagAt(f, p) !== FPU_TAG_EMPTY) {
-    const r = arithNearest(kind, f.st[p], v);
+    let r: number;
+    if (f.sw & FSW_PE) {
+      r = arithDeferred(f, kind, f.st[p], v);
+    } else {
+      r = arithNearest(kind, f.st[p], v);
+      if (r === r) {
+        f.sw = nearestStatus(f.sw, r, nearestErr);
+        f.c1Op = 0;
+      }
+    }
     if (r === r) {
       f.st[p] = r;
       f.tags &= ~(3 << (p * 2));
-      f.sw = nearestStatus(f.sw, r, nearestErr);
       return;
     }
   }
@@ -187,13 +232,21 @@ export function x87ArithReg(cpu: Cpu, off: number, eip: number, fop: number, kin
   const f = cpu.fpu;
   const top = f.top, pd = (top + d) & 7, ps = (top + s) & 7;
   if (commonCase(cpu, f) && tagAt(f, pd) !== FPU_TAG_EMPTY && tagAt(f, ps) !== FPU_TAG_EMPTY) {
-    const r = arithNearest(kind, f.st[pd], f.st[ps]);
+    let r: number;
+    if (f.sw & FSW_PE) {
+      r = arithDeferred(f, kind, f.st[pd], f.st[ps]);
+    } else {
+      r = arithNearest(kind, f.st[pd], f.st[ps]);
+      if (r === r) {
+        f.sw = nearestStatus(f.sw, r, nearestErr);
+        f.c1Op = 0;
+      }
+    }
     if (r === r) {
       recordAt(cpu, eip, fop, -1, 0);
       // a finite nonzero result: tag valid
       f.st[pd] = r;
       f.tags &= ~(3 << (pd * 2));
-      f.sw = nearestStatus(f.sw, r, nearestErr);
       if (pop) popST(f);
       return;
     }
@@ -288,6 +341,7 @@ const fxam: Exec = (cpu, i) => {
   else if (v === 0) cc = FSW_C3;
   else cc = FSW_C2; // every double is a normal extended number
   f.sw = (f.sw & ~FSW_CC) | cc | (signBit(v) ? FSW_C1 : 0);
+  f.c1Op = 0;
 };
 
 /** fcmovcc: ST0 = ST(i) if the EFLAGS condition holds */

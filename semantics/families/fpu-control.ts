@@ -34,6 +34,7 @@ import { probeWrite } from './fpu-memory.ts';
 export function fpuInit(f: Fpu): void {
   f.cw = 0x37f;
   f.sw = 0;
+  f.c1Op = 0;
   f.top = 0;
   f.tags = 0xffff;
   f.fip = f.fcs = f.fdp = f.fds = f.fop = 0;
@@ -123,6 +124,7 @@ function applyEnv(cpu: Cpu, i: Instr, words: number[]): void {
   f.cw = (words[0] & 0xffff) | 0x40;
   const sw = words[1] & 0xffff;
   f.sw = sw & ~0x3800;
+  f.c1Op = 0;
   f.top = (sw >> 11) & 7;
   if (pmodeEnv(cpu)) {
     if (i.opsize === 4) {

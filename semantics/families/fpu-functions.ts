@@ -148,6 +148,7 @@ function fprem(ieee: boolean): Exec {
     }
     const a = getST(f, 0), b = getST(f, 1);
     f.sw &= ~FSW_CC;
+    f.c1Op = 0;
     if (a !== a || b !== b) {
       if (!(isSignaling(a) || isSignaling(b)) || signal(f, FSW_IE)) setST(f, 0, nanResult(a, b));
       return;
@@ -215,6 +216,7 @@ function trig(kind: 'sin' | 'cos' | 'tan' | 'sincos'): Exec {
       return;
     }
     f.sw &= ~(FSW_C1 | FSW_C2);
+    f.c1Op = 0;
     const v = getST(f, 0);
     if (Math.abs(v) >= TRIG_LIMIT && isFinite(v)) { f.sw |= FSW_C2; return; }
     switch (kind) {

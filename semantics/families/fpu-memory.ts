@@ -25,7 +25,7 @@ import {
   signBit, toFloat32,
 } from './fpu-float80.ts';
 import {
-  FSW_C1, FSW_DE, FSW_IE, FSW_OE, FSW_PE, FSW_UE, clearC1, enterAt, enterMem, getST, isEmpty, memCall, overflow, storeCall, popST, pushChecked,
+  FSW_DE, FSW_IE, FSW_OE, FSW_PE, FSW_UE, clearC1, enterAt, enterMem, getST, isEmpty, memCall, overflow, storeCall, popST, pushChecked,
   pushST, rc, record, recordAt, regCall, setC1, setST, signal, tagAt, underflow, waitChecks,
 } from './fpu-stack.ts';
 
@@ -184,7 +184,7 @@ export function x87LoadReg(cpu: Cpu, _off: number, eip: number, fop: number, idx
   const top = f.top, ps = (top + idx) & 7, pn = (top + 7) & 7;
   if (tagAt(f, ps) !== FPU_TAG_EMPTY && tagAt(f, pn) === FPU_TAG_EMPTY) {
     // the common case: a register to copy and room to push it
-    f.sw &= ~FSW_C1;
+    clearC1(f);
     f.top = pn;
     setST(f, 0, f.st[ps]);
     return;
@@ -232,7 +232,7 @@ export function x87StoreReg(cpu: Cpu, _off: number, eip: number, fop: number, id
   const st0 = f.st[top];
   if (tagAt(f, top) !== FPU_TAG_EMPTY && st0 === st0) {
     // the common case: a number (no NaN to quiet or signal)
-    f.sw &= ~FSW_C1;
+    clearC1(f);
     setST(f, idx, st0);
     if (pop) popST(f);
     return;
@@ -269,7 +269,7 @@ export function x87Exchange(cpu: Cpu, _off: number, eip: number, fop: number, id
   const top = f.top, pi = (top + idx) & 7;
   if (tagAt(f, top) !== FPU_TAG_EMPTY && tagAt(f, pi) !== FPU_TAG_EMPTY) {
     // the common case: both full
-    f.sw &= ~FSW_C1;
+    clearC1(f);
     const a = f.st[top];
     setST(f, 0, f.st[pi]);
     setST(f, idx, a);

@@ -55,12 +55,14 @@ export function signal(f: Fpu, e: number): boolean {
 /** Stack underflow (an empty register read): IE+SF, C1 clear. */
 export function underflow(f: Fpu): boolean {
   f.sw &= ~FSW_C1;
+  f.c1Op = 0;
   return signal(f, FSW_IE | FSW_SF);
 }
 
 /** Stack overflow (push onto a full register): IE+SF, C1 set. */
 export function overflow(f: Fpu): boolean {
   f.sw |= FSW_C1;
+  f.c1Op = 0;
   return signal(f, FSW_IE | FSW_SF);
 }
 
@@ -212,12 +214,15 @@ export function enterMem(cpu: Cpu, i: Instr, o: Ops<number>): number {
   return o.ea(i, 0);
 }
 
+/** C1 cleared (a C1 that waited is dropped: this one replaces it). */
 export function clearC1(f: Fpu): void {
   f.sw &= ~FSW_C1;
+  f.c1Op = 0;
 }
 
 export function setC1(f: Fpu, up: boolean): void {
   f.sw = up ? f.sw | FSW_C1 : f.sw & ~FSW_C1;
+  f.c1Op = 0;
 }
 
 // ---- kernel calls -------------------------------------------------------------------------

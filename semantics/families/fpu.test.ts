@@ -7,6 +7,7 @@ import { fromBits, highBits, lowBits } from './fpu-float80.ts';
 import { getST, isEmpty } from './fpu-stack.ts';
 import { tagWord } from './fpu-control.ts';
 import { bothWays } from './fpu-arith.ts';
+import { X87_KERNELS } from './fpu.ts';
 
 const D = 0x2000; // data area
 const IE = 1, ZE = 4, PE = 0x20, SFL = 0x40, ES = 0x80, C0 = 0x100, C1 = 0x200, C2 = 0x400, C3 = 0x4000;
@@ -564,6 +565,40 @@ describe('the common case of the arithmetic kernels', () => {
     // both ways are exercised
     expect(applied).toBeGreaterThan(10_000);
     expect(declined).toBeGreaterThan(1_000);
+  });
+
+  it('with PE already set, leaves C1 to the status word\'s reader, which gets what the general path gives', () => {
+    const vals = draw(2);
+    const b = bareCpu();
+    const f = b.cpu.fpu;
+    let waited = 0;
+    for (const kind of KINDS) {
+      for (let a = 0; a < vals.length; a += 7) {
+        for (let c = 2; c < vals.length; c += 11) {
+          f.reset();
+          f.sw = PE;
+          f.top = 6;
+          f.st[6] = vals[a]; f.st[7] = vals[c];
+          f.tags = 0xffff & ~(0xf << 12);
+          // D8 /k: ST0 = ST0 op ST1
+          X87_KERNELS.x87ArithReg(b.cpu, 0, 0x1000, 0, kind, 0, 1, 0);
+          const want = bothWays(kind, vals[a], vals[c], 0x37f);
+          if (f.c1Op !== 0) waited++;
+          if (want.exc & IE || want.general !== want.general) continue;
+          expect(Object.is(f.st[6], want.general), `${kind} ${vals[a]} ${vals[c]}`).toBe(true);
+          expect(f.status() & C1, `${kind} ${vals[a]} ${vals[c]}`).toBe(want.up ? C1 : 0);
+          expect(f.c1Op).toBe(0);
+        }
+      }
+    }
+    expect(waited).toBeGreaterThan(3_000);
+    // an instruction that writes C1 replaces one that waits
+    f.reset(); f.sw = PE; f.top = 6; f.st[6] = 1 / 3; f.st[7] = 3.1; f.tags = 0xffff & ~(0xf << 12);
+    X87_KERNELS.x87ArithReg(b.cpu, 0, 0x1000, 0, 1, 0, 1, 0);
+    expect(f.c1Op).not.toBe(0);
+    X87_KERNELS.x87Exchange(b.cpu, 0, 0x1002, 0, 1);
+    expect(f.c1Op).toBe(0);
+    expect(f.status() & C1).toBe(0);
   });
 
   it('is left for the general path under the directed rounding modes', () => {

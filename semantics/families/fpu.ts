@@ -20,7 +20,11 @@
  * present, nothing pending, round to nearest with PE masked, operands
  * present, a result the error-free transforms handle exactly) written out
  * directly, and leaves everything else to the general code after it;
- * fpu.test.ts holds the common case to the general one.
+ * fpu.test.ts holds the common case to the general one. Once PE is set (it
+ * is sticky), an arithmetic result in the common case leaves C1 (whether it
+ * was rounded up, which needs an error-free transform to tell) to be worked
+ * out when something reads the status word: `Fpu.c1Op` (cpu/fpu-state.ts),
+ * `settleC1` (fpu-arith.ts). Whatever writes C1 drops the waiting one.
  *
  * Where JS doubles differ from the 80-bit format. Registers hold IEEE
  * doubles, so:
