@@ -20,7 +20,7 @@ import { FROM_RM, type Exec, type X87Call } from '../ops.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
 import { FPU_TAG_EMPTY, installC1Settler, type Fpu } from '../../cpu/fpu-state.ts';
 import { ARITH, CF, PF, ZF } from '../../isa/eflags.ts';
-import { INDEFINITE, addError, directed, divErrorSign, errorSign, mulErrorSign, isSignaling, signBit, RC_NEAREST, RC_DOWN, RC_UP, RC_CHOP } from './fpu-float80.ts';
+import { INDEFINITE, directed, errorSign, isSignaling, signBit, RC_NEAREST, RC_DOWN, RC_UP, RC_CHOP } from './fpu-float80.ts';
 import {
   FSW_C0, FSW_C1, FSW_C2, FSW_C3, FSW_CC, FSW_IE, FSW_OE, FSW_PE, FSW_SF, FSW_ZE, clearC1, commonCase, enter, enterAt, getST, isEmpty, recordAt, tagAt,
   memCall, nanResult, popST, rc, regCall, setC1, setST, signal, underflow,
@@ -40,6 +40,21 @@ const enum A { ADD, MUL, COM, COMP, SUB, SUBR, DIV, DIVR }
 let computedExc = 0;
 let computedUp = false;
 
+/** x op y for an arithmetic kind, operands already in the order the kind computes them (host rounding: to nearest). */
+function resultOf(kind: A, x: number, y: number): number {
+  return kind === A.ADD ? x + y : kind === A.MUL ? x * y : kind === A.SUB || kind === A.SUBR ? x - y : x / y;
+}
+
+/** The sign of exact - r for r = resultOf(kind, x, y) (fpu-float80.ts errorSign). */
+function errorOf(kind: A, x: number, y: number, r: number): number {
+  switch (kind) {
+    case A.ADD: return errorSign('add', x, y, r);
+    case A.SUB: case A.SUBR: return errorSign('add', x, -y, r);
+    case A.MUL: return errorSign('mul', x, y, r);
+    default: return errorSign('div', x, y, r);
+  }
+}
+
 function compute(f: Fpu, kind: A, dst: number, src: number): number {
   let x = dst, y = src;
   if (kind === A.SUBR || kind === A.DIVR) { x = src; y = dst; }
@@ -48,15 +63,9 @@ function compute(f: Fpu, kind: A, dst: number, src: number): number {
     computedUp = false;
     return nanResult(x, y);
   }
-  let r: number;
-  let err: number;
+  let r = resultOf(kind, x, y);
+  const err = errorOf(kind, x, y, r);
   const mode = rc(f);
-  switch (kind) {
-    case A.ADD: r = x + y; err = errorSign('add', x, y, r); break;
-    case A.SUB: case A.SUBR: r = x - y; err = errorSign('add', x, -y, r); break;
-    case A.MUL: r = x * y; err = errorSign('mul', x, y, r); break;
-    default: r = x / y; err = errorSign('div', x, y, r); break;
-  }
   if (r !== r) { computedExc = FSW_IE; computedUp = false; return INDEFINITE; }
   let exc = 0;
   if ((kind === A.DIV || kind === A.DIVR) && y === 0 && isFinite(x)) exc |= FSW_ZE;
@@ -82,97 +91,53 @@ function compute(f: Fpu, kind: A, dst: number, src: number): number {
   return r;
 }
 
-/** The sign of the rounding error (exact - result) of the last arithNearest that applied. */
-let nearestErr = 0;
-
 /**
- * compute() in the common case: finite nonzero operands, round to nearest,
- * and a result far enough from both ends of the range that the error-free
- * transforms are exact (fpu-float80.ts errorSign's bounds). NaN when the
- * case does not apply; compute() then decides everything.
+ * compute() in the common case (round to nearest, PE masked): a finite,
+ * nonzero result needs nothing of compute() but PE and C1, which say
+ * whether it was rounded and which way. They wait in `c1Op`/`c1Args`
+ * (cpu/fpu-state.ts) until something reads the status word or writes C1:
+ * once PE is set (it is sticky), only C1 waits, so the common case costs
+ * the operation alone. While PE is clear, whether this result sets it is
+ * worked out at once. Returns NaN where the case does not apply.
  */
-function arithNearest(kind: A, dst: number, src: number): number {
+function commonResult(f: Fpu, kind: A, dst: number, src: number): number {
   let x = dst, y = src;
   if (kind === A.SUBR || kind === A.DIVR) { x = src; y = dst; }
-  let r: number;
-  switch (kind) {
-    case A.ADD: r = x + y; nearestErr = signOf(addError(x, y, r)); break;
-    case A.SUB: case A.SUBR: r = x - y; nearestErr = signOf(addError(x, -y, r)); break;
-    case A.MUL:
-      if (!(Math.abs(x) <= 2 ** 995 && Math.abs(y) <= 2 ** 995)) return NaN;
-      r = x * y;
-      nearestErr = mulErrorSign(x, y, r);
-      break;
-    default:
-      if (!(Math.abs(y) <= 2 ** 995)) return NaN;
-      r = x / y;
-      nearestErr = divErrorSign(x, y, r);
-      break;
-  }
-  const m = Math.abs(r);
-  return m >= 2 ** -969 && m <= 2 ** 995 ? r : NaN;
-}
-
-function signOf(e: number): number {
-  return e > 0 ? 1 : e < 0 ? -1 : 0;
-}
-
-/**
- * The common case once PE is set (it stays set until software clears it):
- * the result alone, when it is finite and nonzero. compute() would give the
- * same value and raise nothing but PE; only C1 (rounded up or not) is left,
- * and it waits in `c1Op`/`c1Args` until something reads the status word
- * (`settleC1`) or replaces C1. Returns NaN where the case does not apply.
- */
-function arithDeferred(f: Fpu, kind: A, dst: number, src: number): number {
-  let x = dst, y = src;
-  if (kind === A.SUBR || kind === A.DIVR) { x = src; y = dst; }
-  const r = kind === A.ADD ? x + y : kind === A.MUL ? x * y : kind === A.SUB || kind === A.SUBR ? x - y : x / y;
+  const r = resultOf(kind, x, y);
   // finite and nonzero (NaN fails both)
   if (r === 0 || r - r !== 0) return NaN;
   f.c1Op = kind + 1;
   f.c1Args[0] = x;
   f.c1Args[1] = y;
   f.c1Args[2] = r;
+  if (!(f.sw & FSW_PE)) settleC1(f);
   return r;
 }
 
-/** Work out a C1 that waited (cpu/fpu-state.ts `c1Op`): the rounding direction of its result, as compute() finds it. */
-export function settleC1(f: Fpu): void {
-  const kind = f.c1Op - 1;
+/** Work out the PE and C1 that wait (cpu/fpu-state.ts `c1Op`), as compute() finds them in round to nearest. */
+function settleC1(f: Fpu): void {
+  const kind = (f.c1Op - 1) as A;
   f.c1Op = 0;
   const x = f.c1Args[0], y = f.c1Args[1], r = f.c1Args[2];
-  let err: number;
-  switch (kind) {
-    case A.ADD: err = errorSign('add', x, y, r); break;
-    case A.SUB: case A.SUBR: err = errorSign('add', x, -y, r); break;
-    case A.MUL: err = errorSign('mul', x, y, r); break;
-    default: err = errorSign('div', x, y, r); break;
-  }
-  f.sw = nearestStatus(f.sw, r, err);
+  const err = errorOf(kind, x, y, r);
+  f.sw &= ~FSW_C1;
+  // C1 reports rounding away from zero
+  if (err !== 0) f.sw |= FSW_PE | ((r > 0 ? err < 0 : err > 0) ? FSW_C1 : 0);
 }
 
 installC1Settler(settleC1);
 
-/** The status word after a common-case result r with rounding error sign err: PE if inexact, C1 if rounded up. */
-function nearestStatus(sw: number, r: number, err: number): number {
-  sw &= ~FSW_C1;
-  if (err === 0) return sw;
-  return sw | FSW_PE | ((r > 0 ? err < 0 : err > 0) ? FSW_C1 : 0);
-}
-
 /**
  * The common case held to the general one (the test that does so, and
- * nothing else, calls this): the result, exceptions and C1 of both, for
- * dst op src with the control word `cw`. `fast` is NaN where the common case
- * does not apply.
+ * nothing else, calls this): for dst op src, what the common case leaves
+ * (NaN where it does not apply) with the status word it leaves once read
+ * (PE clear before), and compute()'s result, exceptions and C1 under `cw`.
  */
 export function bothWays(kind: number, dst: number, src: number, cw: number): { fast: number; fastSw: number; general: number; exc: number; up: boolean } {
-  const fast = arithNearest(kind, dst, src);
-  const fastSw = fast === fast ? nearestStatus(0, fast, nearestErr) : 0;
-  const f = { cw } as Fpu;
-  const general = compute(f, kind, dst, src);
-  return { fast, fastSw, general, exc: computedExc, up: computedUp };
+  const scratch = { sw: 0, c1Op: 0, c1Args: new Float64Array(3) } as unknown as Fpu;
+  const fast = commonResult(scratch, kind, dst, src);
+  const general = compute({ cw } as Fpu, kind, dst, src);
+  return { fast, fastSw: scratch.sw, general, exc: computedExc, up: computedUp };
 }
 
 /** After directed(), is the delivered result above the exact value? */
@@ -200,16 +165,7 @@ export function x87Arith(cpu: Cpu, off: number, eip: number, fop: number, seg: n
   const f = cpu.fpu;
   const p = f.top;
   if (exc === 0 && commonCase(cpu, f) && tagAt(f, p) !== FPU_TAG_EMPTY) {
-    let r: number;
-    if (f.sw & FSW_PE) {
-      r = arithDeferred(f, kind, f.st[p], v);
-    } else {
-      r = arithNearest(kind, f.st[p], v);
-      if (r === r) {
-        f.sw = nearestStatus(f.sw, r, nearestErr);
-        f.c1Op = 0;
-      }
-    }
+    const r = commonResult(f, kind, f.st[p], v);
     if (r === r) {
       f.st[p] = r;
       f.tags &= ~(3 << (p * 2));
@@ -232,16 +188,7 @@ export function x87ArithReg(cpu: Cpu, off: number, eip: number, fop: number, kin
   const f = cpu.fpu;
   const top = f.top, pd = (top + d) & 7, ps = (top + s) & 7;
   if (commonCase(cpu, f) && tagAt(f, pd) !== FPU_TAG_EMPTY && tagAt(f, ps) !== FPU_TAG_EMPTY) {
-    let r: number;
-    if (f.sw & FSW_PE) {
-      r = arithDeferred(f, kind, f.st[pd], f.st[ps]);
-    } else {
-      r = arithNearest(kind, f.st[pd], f.st[ps]);
-      if (r === r) {
-        f.sw = nearestStatus(f.sw, r, nearestErr);
-        f.c1Op = 0;
-      }
-    }
+    const r = commonResult(f, kind, f.st[pd], f.st[ps]);
     if (r === r) {
       recordAt(cpu, eip, fop, -1, 0);
       // a finite nonzero result: tag valid

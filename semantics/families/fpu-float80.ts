@@ -171,23 +171,6 @@ export function mulError(a: number, b: number, p: number): number {
   return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
 }
 
-/**
- * Signs (-1, 0, 1) of the rounding errors a*b - p and a/b - q, with the
- * bounds of errorSign: as small integers, so a caller V8 does not inline
- * them into allocates no number for the answer.
- */
-export function mulErrorSign(a: number, b: number, p: number): number {
-  const e = mulError(a, b, p);
-  return e > 0 ? 1 : e < 0 ? -1 : 0;
-}
-export function divErrorSign(a: number, b: number, q: number): number {
-  // exact - q has the sign of (a - q*b) / b; the residual is exact for a correctly rounded q
-  const p = q * b;
-  const res = (a - p) - mulError(q, b, p);
-  const e = b < 0 ? -res : res;
-  return e > 0 ? 1 : e < 0 ? -1 : 0;
-}
-
 /** Exact error of a+b (Knuth's TwoSum). */
 export function addError(a: number, b: number, s: number): number {
   const bb = s - a;
@@ -210,7 +193,10 @@ export function errorSign(op: 'add' | 'mul' | 'div' | 'sqrt', a: number, b: numb
       if (b === 0 || !isFinite(b) || r === 0 || Math.abs(r) < 2 ** -969 || Math.abs(r) > 2 ** 995 || Math.abs(b) > 2 ** 995) {
         return r === 0 && a !== 0 && isFinite(b) ? Math.sign(a) * Math.sign(b) : 0;
       }
-      return divErrorSign(a, b, r);
+      const p = r * b;
+      const res = (a - p) - mulError(r, b, p);
+      e = res * Math.sign(b);
+      break;
     }
     case 'sqrt': {
       if (a <= 0 || a > 2 ** 995 || a < 2 ** -969) return 0;

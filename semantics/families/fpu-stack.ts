@@ -24,6 +24,7 @@ import type { Cpu } from '../../cpu/cpu.ts';
 import type { Fpu } from '../../cpu/fpu-state.ts';
 import { FPU_TAG_EMPTY, FPU_TAG_SPECIAL, FPU_TAG_VALID, FPU_TAG_ZERO } from '../../cpu/fpu-state.ts';
 import { Fault, Vec } from '../../isa/faults.ts';
+import { admitX87 } from '../admit.ts';
 import { CR0_EM, CR0_NE, CR0_TS } from '../../cpu/mmu.ts';
 import { INDEFINITE, fromBits, highBits, lowBits, quiet } from './fpu-float80.ts';
 
@@ -134,13 +135,13 @@ export function fpuPending(cpu: Cpu): void {
 
 /**
  * What every waiting instruction checks before anything else: the unit is
- * there (CR0.EM and CR0.TS clear, else #NM; the interpreter's admission
- * makes the same check first) and no unmasked exception is pending (#MF).
- * One test covers both on the common path.
+ * there (admit.ts `admitX87`, which the interpreter's admission has made
+ * already and translated code's direct kernel call has not) and no unmasked
+ * exception is pending (#MF). One test covers both on the common path.
  */
 export function waitChecks(cpu: Cpu): void {
   if ((cpu.cr0 & (CR0_EM | CR0_TS)) | (cpu.fpu.sw & FSW_ES)) {
-    if (cpu.cr0 & (CR0_EM | CR0_TS)) throw new Fault(Vec.NM);
+    admitX87(cpu);
     fpuPending(cpu);
   }
 }

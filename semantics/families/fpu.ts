@@ -18,7 +18,7 @@
  * an x87 instruction costs one direct call there, not the interpreter's
  * dispatch. A kernel opens with its common case (`commonCase`: unit
  * present, nothing pending, round to nearest with PE masked, operands
- * present, a result the error-free transforms handle exactly) written out
+ * present; for the arithmetic, a finite nonzero result) written out
  * directly, and leaves everything else to the general code after it;
  * fpu.test.ts holds the common case to the general one. Once PE is set (it
  * is sticky), an arithmetic result in the common case leaves C1 (whether it
@@ -92,7 +92,7 @@ export const X87_KERNELS = {
 export type X87KernelName = keyof typeof X87_KERNELS;
 
 /** The kernel a row's call names (the row table is built at load, so a misspelt name stops the program there). */
-export function kernelOf(call: X87Call): X87Kernel {
+function kernelOf(call: X87Call): X87Kernel {
   const kernel = (X87_KERNELS as Readonly<Record<string, X87Kernel>>)[call.kernel];
   if (!kernel) throw new Error(`x87 kernel ${call.kernel} is not in X87_KERNELS`);
   return kernel;
