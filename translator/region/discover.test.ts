@@ -10,7 +10,7 @@ import { Fault } from '../../isa/faults.ts';
 import { K } from '../../isa/operands.ts';
 import { TABLE } from '../../semantics/table.ts';
 import type { CodeSource } from '../../isa/decoder.ts';
-import { CLAIMED_CALL_WEIGHT, DEFAULT_LIMITS, JUMP_TABLE_HINTS, discoverBlocks, type Block, type CompileLimits } from './discover.ts';
+import { CLAIMED_CALL_WEIGHT, DEFAULT_LIMITS, JUMP_TABLE_HINTS, LOOP_CLOSING_REACH, discoverBlocks, type Block, type CompileLimits } from './discover.ts';
 import { MAX_LATCH_WEIGHT, rotateLoops } from './rotate.ts';
 import type { Instr } from '../../isa/instr.ts';
 
@@ -126,6 +126,25 @@ describe('block discovery', () => {
     // through L (held) is this region's, so it runs without leaving
     const fromInside = discoverBlocks(src, BASE + 2, true, () => undefined, DEFAULT_LIMITS, undefined, (eip) => held.has(eip));
     expect(shape(fromInside)).toEqual([['1002', 'dec jne'], ['1001', 'inc']]);
+  });
+
+  it('takes in code held elsewhere that leads back into the region within LOOP_CLOSING_REACH: a loop stays in one region', () => {
+    // A: inc eax; H: inc ebx; cmp eax, ebx; ja E; inc ecx; E (entry): dec ecx; jnz A; ret; with H held elsewhere
+    const code = [0x40, 0x43, 0x39, 0xd8, 0x77, 0x01, 0x41, 0x49, 0x75, 0xf6, 0xc3];
+    const src = sourceOf(code);
+    const heldH = (eip: number) => eip === 0x1001;
+    const b = discoverBlocks(src, BASE + 7, true, () => undefined, DEFAULT_LIMITS, undefined, heldH);
+    // H's code goes back to E, so the whole loop is this region's and it never leaves for H
+    expect(shape(b)).toEqual([['1007', 'dec jne'], ['1000', 'inc inc cmp ja'], ['100a', 'ret'], ['1006', 'inc']]);
+    // with H's way back longer than the reach (nops before the compare), the region leaves at H as before
+    const far = [0x40, 0x43, ...new Array(LOOP_CLOSING_REACH).fill(0x90), 0x39, 0xd8, 0x77, 0x01, 0x41, 0x49, 0x75, 0xf6 - LOOP_CLOSING_REACH, 0xc3];
+    const entry = BASE + far.length - 4;
+    const stopped = discoverBlocks(sourceOf(far), entry, true, () => undefined, DEFAULT_LIMITS, undefined, heldH);
+    expect(shape(stopped)).toEqual([[entry.toString(16), 'dec jne'], ['1000', 'inc'], [(entry + 3).toString(16), 'ret']]);
+    // code held elsewhere that never comes back is not taken in: a stop at M (ret) stays a stop
+    const heldM = (eip: number) => eip === 0x100a;
+    expect(shape(discoverBlocks(src, BASE + 7, true, () => undefined, DEFAULT_LIMITS, undefined, heldM)))
+      .toEqual([['1007', 'dec jne'], ['1000', 'inc inc cmp ja'], ['1006', 'inc']]);
   });
 
   it('leaves out a branch target no run has reached (notReached), back-edges included: the region leaves there', () => {
