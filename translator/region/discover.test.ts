@@ -128,7 +128,7 @@ describe('block discovery', () => {
     expect(shape(fromInside)).toEqual([['1002', 'dec jne'], ['1001', 'inc']]);
   });
 
-  it('takes in code held elsewhere that leads back into the region within LOOP_CLOSING_REACH: a loop stays in one region', () => {
+  it('takes in code held elsewhere that leads back into the region within LOOP_CLOSING_REACH, with no loop of its own: a loop stays in one region', () => {
     // A: inc eax; H: inc ebx; cmp eax, ebx; ja E; inc ecx; E (entry): dec ecx; jnz A; ret; with H held elsewhere
     const code = [0x40, 0x43, 0x39, 0xd8, 0x77, 0x01, 0x41, 0x49, 0x75, 0xf6, 0xc3];
     const src = sourceOf(code);
@@ -141,6 +141,10 @@ describe('block discovery', () => {
     const entry = BASE + far.length - 4;
     const stopped = discoverBlocks(sourceOf(far), entry, true, () => undefined, DEFAULT_LIMITS, undefined, heldH);
     expect(shape(stopped)).toEqual([[entry.toString(16), 'dec jne'], ['1000', 'inc'], [(entry + 3).toString(16), 'ret']]);
+    // held code with a loop of its own is not taken in: A: inc eax; H: inc ebx; dec ecx; jnz H; E: dec edx; jnz A; ret
+    const nest = [0x40, 0x43, 0x49, 0x75, 0xfc, 0x4a, 0x75, 0xf8, 0xc3];
+    expect(shape(discoverBlocks(sourceOf(nest), BASE + 5, true, () => undefined, DEFAULT_LIMITS, undefined, heldH)))
+      .toEqual([['1005', 'dec jne'], ['1000', 'inc'], ['1008', 'ret']]);
     // code held elsewhere that never comes back is not taken in: a stop at M (ret) stays a stop
     const heldM = (eip: number) => eip === 0x100a;
     expect(shape(discoverBlocks(src, BASE + 7, true, () => undefined, DEFAULT_LIMITS, undefined, heldM)))
