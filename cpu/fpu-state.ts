@@ -27,8 +27,9 @@ export class Fpu {
    * C1 of the last arithmetic result, not yet worked out: its operation
    * (semantics/families/fpu-arith.ts, plus 1), with its operands and result
    * in `c1Args`; 0 when `sw` holds C1. Set only where PE is already set and
-   * the result needs nothing else, so only C1 waits. Code that writes C1
-   * clears it; code that reads it settles first.
+   * the result needs nothing else, so only C1 waits. C1 is written only
+   * through `setStatus` here and clearC1/setC1 (semantics/families/
+   * fpu-stack.ts), which drop it; code that reads C1 settles first.
    */
   c1Op = 0;
   readonly c1Args = new Float64Array(3);
@@ -49,9 +50,18 @@ export class Fpu {
     this.tags = 0xffff;
     this.top = 0;
     this.cw = 0x37f;
-    this.sw = 0;
-    this.c1Op = 0;
+    this.setStatus(0);
     this.fip = this.fcs = this.fdp = this.fds = this.fop = 0;
+  }
+
+  /**
+   * Load the whole status word (fninit, fldenv/frstor, a debugger): TOP
+   * from bits 11-13, the rest into `sw`; a C1 that waited is dropped.
+   */
+  setStatus(word: number): void {
+    this.sw = word & 0xffff & ~0x3800;
+    this.top = (word >>> 11) & 7;
+    this.c1Op = 0;
   }
 
   /** Work out a C1 that waits (`c1Op`), so that `sw` is whole. */

@@ -17,7 +17,10 @@ export function admit(cpu: Cpu, i: Instr): void {
   if (i.row.fpu) admitX87(cpu);
 }
 
+/** The CR0 bits that make x87 rows raise #NM (kernels fold the test into their fast-path checks). */
+export const CR0_NO_X87 = CR0_EM | CR0_TS;
+
 /** x87 rows raise #NM while CR0.EM or CR0.TS is set. */
 export function admitX87(cpu: Cpu): void {
-  if (cpu.cr0 & (CR0_EM | CR0_TS)) throw new Fault(Vec.NM);
+  if (cpu.cr0 & CR0_NO_X87) throw new Fault(Vec.NM);
 }

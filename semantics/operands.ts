@@ -66,7 +66,12 @@ export function addressRegisters(i: Instr): number {
 
 /** `off + delta` wrapped to the instruction's address size: the next part of a multi-part memory operand. */
 export function addressPlus<V>(a: Arith<V>, i: Instr, off: V, delta: V): V {
-  return a.trunc(a.add(off, delta), i.adsize as Size);
+  return addressPlusAt(a, i.adsize, off, delta);
+}
+
+/** addressPlus for an address size given as a number (the x87 kernels take decoded numbers, not the instruction). */
+export function addressPlusAt<V>(a: Arith<V>, adsize: number, off: V, delta: V): V {
+  return a.trunc(a.add(off, delta), adsize as Size);
 }
 
 const ESI = 6, EDI = 7;

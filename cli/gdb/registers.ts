@@ -75,7 +75,7 @@ function buildRegs(): RegDef[] {
     ({ name, bits: 32, feature: 'core', type: 'int', group: 'float', get, set: (cpu, v) => set(cpu, num(v)) });
   regs.push(
     fpu('fctrl', (c) => c.fpu.cw, (c, v) => { c.fpu.cw = v & 0xffff; }),
-    fpu('fstat', (c) => c.fpu.status(), (c, v) => { c.fpu.sw = v & 0xc7ff; c.fpu.c1Op = 0; c.fpu.top = (v >>> 11) & 7; }),
+    fpu('fstat', (c) => c.fpu.status(), (c, v) => c.fpu.setStatus(v)),
     fpu('ftag', (c) => c.fpu.tags, (c, v) => { c.fpu.tags = v & 0xffff; }),
     fpu('fiseg', (c) => c.fpu.fcs, (c, v) => { c.fpu.fcs = v & 0xffff; }),
     fpu('fioff', (c) => c.fpu.fip, (c, v) => { c.fpu.fip = v; }),

@@ -167,8 +167,7 @@ export function x87Arith(cpu: Cpu, off: number, eip: number, fop: number, seg: n
   if (exc === 0 && commonCase(cpu, f) && tagAt(f, p) !== FPU_TAG_EMPTY) {
     const r = commonResult(f, kind, f.st[p], v);
     if (r === r) {
-      f.st[p] = r;
-      f.tags &= ~(3 << (p * 2));
+      setFiniteAt(f, p, r);
       return;
     }
   }
@@ -184,24 +183,29 @@ export function x87Arith(cpu: Cpu, off: number, eip: number, fop: number, seg: n
  * Register forms: ST(d) = ST(d) op ST(s), popping when `pop` is 1. D8 has
  * d = 0 (ST0 = ST0 op ST(i)); DC and DE have s = 0, and DE pops.
  */
-export function x87ArithReg(cpu: Cpu, off: number, eip: number, fop: number, kind: A, d: number, s: number, pop: number): void {
+export function x87ArithReg(cpu: Cpu, _off: number, eip: number, fop: number, kind: A, d: number, s: number, pop: number): void {
   const f = cpu.fpu;
   const top = f.top, pd = (top + d) & 7, ps = (top + s) & 7;
   if (commonCase(cpu, f) && tagAt(f, pd) !== FPU_TAG_EMPTY && tagAt(f, ps) !== FPU_TAG_EMPTY) {
     const r = commonResult(f, kind, f.st[pd], f.st[ps]);
     if (r === r) {
       recordAt(cpu, eip, fop, -1, 0);
-      // a finite nonzero result: tag valid
-      f.st[pd] = r;
-      f.tags &= ~(3 << (pd * 2));
+      setFiniteAt(f, pd, r);
       if (pop) popST(f);
       return;
     }
   }
-  arithRegAny(cpu, off, eip, fop, kind, d, s, pop);
+  arithRegAny(cpu, eip, fop, kind, d, s, pop);
 }
 
-function arithRegAny(cpu: Cpu, _off: number, eip: number, fop: number, kind: A, d: number, s: number, pop: number): void {
+/** Physical register p = r, a finite nonzero result of the common case: its tag is valid (00). */
+function setFiniteAt(f: Fpu, p: number, r: number): void {
+  f.st[p] = r;
+  f.tags &= ~(3 << (p * 2));
+}
+
+/** x87ArithReg beyond the common case. */
+function arithRegAny(cpu: Cpu, eip: number, fop: number, kind: A, d: number, s: number, pop: number): void {
   enterAt(cpu, eip, fop);
   const f = cpu.fpu;
   if (isEmpty(f, d) || isEmpty(f, s)) {
@@ -287,8 +291,8 @@ const fxam: Exec = (cpu, i) => {
   else if (!isFinite(v)) cc = FSW_C2 | FSW_C0;
   else if (v === 0) cc = FSW_C3;
   else cc = FSW_C2; // every double is a normal extended number
-  f.sw = (f.sw & ~FSW_CC) | cc | (signBit(v) ? FSW_C1 : 0);
-  f.c1Op = 0;
+  f.sw = (f.sw & ~FSW_CC) | cc;
+  setC1(f, signBit(v) !== 0);
 };
 
 /** fcmovcc: ST0 = ST(i) if the EFLAGS condition holds */

@@ -33,9 +33,7 @@ import { probeWrite } from './fpu-memory.ts';
 /** fninit, and the reinitialisation after fnsave */
 export function fpuInit(f: Fpu): void {
   f.cw = 0x37f;
-  f.sw = 0;
-  f.c1Op = 0;
-  f.top = 0;
+  f.setStatus(0);
   f.tags = 0xffff;
   f.fip = f.fcs = f.fdp = f.fds = f.fop = 0;
 }
@@ -122,10 +120,7 @@ function readEnv(cpu: Cpu, i: Instr, off: number): number[] {
 function applyEnv(cpu: Cpu, i: Instr, words: number[]): void {
   const f = cpu.fpu;
   f.cw = (words[0] & 0xffff) | 0x40;
-  const sw = words[1] & 0xffff;
-  f.sw = sw & ~0x3800;
-  f.c1Op = 0;
-  f.top = (sw >> 11) & 7;
+  f.setStatus(words[1]);
   if (pmodeEnv(cpu)) {
     if (i.opsize === 4) {
       f.fip = words[3] | 0; f.fcs = words[4] & 0xffff; f.fop = (words[4] >>> 16) & 0x7ff;

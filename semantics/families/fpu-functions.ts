@@ -147,8 +147,8 @@ function fprem(ieee: boolean): Exec {
       return;
     }
     const a = getST(f, 0), b = getST(f, 1);
+    clearC1(f);
     f.sw &= ~FSW_CC;
-    f.c1Op = 0;
     if (a !== a || b !== b) {
       if (!(isSignaling(a) || isSignaling(b)) || signal(f, FSW_IE)) setST(f, 0, nanResult(a, b));
       return;
@@ -215,8 +215,8 @@ function trig(kind: 'sin' | 'cos' | 'tan' | 'sincos'): Exec {
       if (overflow(f)) { setST(f, 0, INDEFINITE); pushST(f, INDEFINITE); }
       return;
     }
-    f.sw &= ~(FSW_C1 | FSW_C2);
-    f.c1Op = 0;
+    clearC1(f);
+    f.sw &= ~FSW_C2;
     const v = getST(f, 0);
     if (Math.abs(v) >= TRIG_LIMIT && isFinite(v)) { f.sw |= FSW_C2; return; }
     switch (kind) {

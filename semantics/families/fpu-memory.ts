@@ -18,8 +18,8 @@ import { FROM_RM, type Exec } from '../ops.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
 import { FPU_TAG_EMPTY, type Fpu } from '../../cpu/fpu-state.ts';
 import { Access } from '../../cpu/mmu.ts';
-import { NUM, type Size } from '../../base/arith.ts';
-import { addressPlus } from '../operands.ts';
+import { NUM } from '../../base/arith.ts';
+import { addressPlus, addressPlusAt } from '../operands.ts';
 import {
   INDEFINITE, decodeF80, encodeF80, fromBits, fromFloat32, highBits, isSignaling, lowBits, nanToFloat32, quiet, roundInt,
   signBit, toFloat32,
@@ -45,10 +45,8 @@ export const enum Fmt { F32, F64, F80, I16, I32, I64 }
 
 const FMT_SIZE = [4, 8, 10, 2, 4, 8];
 
-/** The address `delta` bytes past `off` at address size `adsize` (operands.ts addressPlus, for a kernel's numbers). */
-function plus(off: number, delta: number, adsize: number): number {
-  return NUM.trunc(NUM.add(off, delta), adsize as Size);
-}
+/** The address `delta` bytes past `off` at address size `adsize`. */
+const plus = (off: number, delta: number, adsize: number): number => addressPlusAt(NUM, adsize, off, delta);
 
 /** The exceptions the last loadMemAt reported (scratch: no object per load). */
 let loadedExc = 0;

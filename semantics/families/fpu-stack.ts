@@ -24,8 +24,8 @@ import type { Cpu } from '../../cpu/cpu.ts';
 import type { Fpu } from '../../cpu/fpu-state.ts';
 import { FPU_TAG_EMPTY, FPU_TAG_SPECIAL, FPU_TAG_VALID, FPU_TAG_ZERO } from '../../cpu/fpu-state.ts';
 import { Fault, Vec } from '../../isa/faults.ts';
-import { admitX87 } from '../admit.ts';
-import { CR0_EM, CR0_NE, CR0_TS } from '../../cpu/mmu.ts';
+import { CR0_NO_X87, admitX87 } from '../admit.ts';
+import { CR0_NE } from '../../cpu/mmu.ts';
 import { INDEFINITE, fromBits, highBits, lowBits, quiet } from './fpu-float80.ts';
 
 // ---- status and control word bits ------------------------------------------------------
@@ -55,15 +55,13 @@ export function signal(f: Fpu, e: number): boolean {
 
 /** Stack underflow (an empty register read): IE+SF, C1 clear. */
 export function underflow(f: Fpu): boolean {
-  f.sw &= ~FSW_C1;
-  f.c1Op = 0;
+  clearC1(f);
   return signal(f, FSW_IE | FSW_SF);
 }
 
 /** Stack overflow (push onto a full register): IE+SF, C1 set. */
 export function overflow(f: Fpu): boolean {
-  f.sw |= FSW_C1;
-  f.c1Op = 0;
+  setC1(f, true);
   return signal(f, FSW_IE | FSW_SF);
 }
 
@@ -140,7 +138,7 @@ export function fpuPending(cpu: Cpu): void {
  * exception is pending (#MF). One test covers both on the common path.
  */
 export function waitChecks(cpu: Cpu): void {
-  if ((cpu.cr0 & (CR0_EM | CR0_TS)) | (cpu.fpu.sw & FSW_ES)) {
+  if ((cpu.cr0 & CR0_NO_X87) | (cpu.fpu.sw & FSW_ES)) {
     admitX87(cpu);
     fpuPending(cpu);
   }
@@ -153,7 +151,7 @@ export function waitChecks(cpu: Cpu): void {
  * path does in that case; anything else takes the general path.
  */
 export function commonCase(cpu: Cpu, f: Fpu): boolean {
-  return ((cpu.cr0 & (CR0_EM | CR0_TS)) | (f.sw & FSW_ES) | ((f.cw & 0xc20) ^ FSW_PE)) === 0;
+  return ((cpu.cr0 & CR0_NO_X87) | (f.sw & FSW_ES) | ((f.cw & 0xc20) ^ FSW_PE)) === 0;
 }
 
 /** The tag of physical register p */

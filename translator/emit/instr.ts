@@ -273,7 +273,7 @@ function emitX87Kernel(i: Instr, site: InstrSite, x87: X87Call): InstrCode {
     // a device behind the access may read machine time
     stmts.push(...ops.out.splice(0), syncInstructions(site.left[ip]));
   }
-  if (row.fin) stmts.push(...spillFlags());
+  if (row.fin) throw new Error(`x87 row ${row.opcodeText} reads flags, which a kernel is never given`);
   const kernelCall = call(hostFn(x87.kernel as X87KernelName), [local('cpu'), off, num(i.eip), num(fopOf(i)), ...x87.args.map((a) => num(x87Arg(i, a)))]);
   if (x87.flagsOut) {
     // the flags it returns replace the arithmetic ones; where it sets none, the lazy ones are computed
