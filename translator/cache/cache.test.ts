@@ -15,7 +15,7 @@ const MODE = 5;
 /** A translation of a region at physical `phys` (linear = physical), with blocks at `blockEips`. */
 function region(phys: number, blockEips: number[] = [phys]): Translation {
   const t = {
-    fn: () => undefined, valid: true, key: keyOf(phys, MODE), entryEip: phys, block: 0, blockEips, entries: [],
+    fn: () => undefined, valid: true, key: keyOf(phys, MODE), mode: MODE, entryEip: phys, block: 0, blockEips, entries: [],
     pages: [phys >>> 12], links: [], exitEips: [], sites: [], entryPage: phys >>> 12, source: 'x', sourceBytes: 1,
     instructions: 1, blocks: blockEips.length, executed: 0,
   } as unknown as Translation;

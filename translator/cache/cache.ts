@@ -104,7 +104,7 @@ export function keyAt(cpu: Cpu, eip: number): number | undefined {
 /** Is a translation valid for the current mode and the current mapping of its page? */
 function samePlace(cpu: Cpu, t: Translation): boolean {
   const e = cpu.mmu.entry(cpu.eip);
-  return tlbMaps(NUM, e, t.entryPage << 12, cpu.mmu.rmask) !== 0 && t.key % 32 === modeOf(cpu);
+  return tlbMaps(NUM, e, t.entryPage << 12, cpu.mmu.rmask) !== 0 && t.mode === modeOf(cpu);
 }
 
 /**
@@ -134,7 +134,7 @@ const HEAP_PER_ENTRY = 200;
 
 /** The keys of a region's block starts on its entry page, its entry aside (where the cache may enter it). */
 function blockStartKeys(t: Translation): number[] {
-  const mode = t.key % 32;
+  const mode = t.mode;
   const keys: number[] = [];
   t.blockEips.forEach((eip, k) => {
     if (k > 0 && eip !== NO_BLOCK && eip >>> 12 === t.entryEip >>> 12) keys.push(keyOf(((t.entryPage << 12) | (eip & 0xfff)) >>> 0, mode));

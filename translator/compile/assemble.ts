@@ -41,6 +41,8 @@ export interface Translation {
   fn: (cpu: Cpu, block: number) => Translation | number | undefined;
   valid: boolean;
   key: number;
+  /** the CPU mode of its key (`key % 32`, kept apart: a remainder of a key past 2^31 is a call into C in V8's optimised code) */
+  mode: number;
   entryEip: number;
   /**
    * The block this translation enters its function at: 0 for a region
@@ -107,7 +109,7 @@ export function assemble(region: EmittedRegion, origin: Origin, memory: Physical
   }
   const factory = new Function(...FACTORY_PARAMS.map((p) => PARAMS[p]), source) as Factory;
   const t: Translation = widen({
-    fn: undefined!, valid: true, key: origin.key, entryEip: origin.entry, block: 0, region: undefined!, blockEips: region.blockEips, entries: [],
+    fn: undefined!, valid: true, key: origin.key, mode: origin.key % 32, entryEip: origin.entry, block: 0, region: undefined!, blockEips: region.blockEips, entries: [],
     pages: origin.pages,
     links: unlinked(region.exitEips.length), exitEips: region.exitEips,
     sites: new Array(region.sites).fill(undefined), entryPage: origin.pages[0] ?? -1,
