@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { setFlagsFromString } from 'node:v8';
-import { widen } from './wide-fields.ts';
+import { mutable, widen } from './wide-fields.ts';
 
 setFlagsFromString('--allow-natives-syntax');
 const haveSameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+const optimizationStatus = new Function('f', 'return %GetOptimizationStatus(f)') as (f: () => number) => number;
+const prepare = new Function('f', '%PrepareFunctionForOptimization(f)') as (f: () => number) => void;
+const optimizeNext = new Function('f', '%OptimizeFunctionOnNextCall(f)') as (f: () => number) => void;
+/** V8's status bit for "optimized" (runtime-test-util's OptimizationStatus::kOptimized) */
+const OPTIMIZED = 16;
 
 describe('widen', () => {
   it('keeps the values and refuses a field the object does not have', () => {
@@ -23,5 +28,30 @@ describe('widen', () => {
     w1.count = 2 ** 31 + 5;
     expect(haveSameMap(w1, w2)).toBe(true);
     expect(w1.count).toBe(2 ** 31 + 5);
+  });
+});
+
+describe('mutable', () => {
+  it('keeps the values and refuses a field that is not a number or a boolean', () => {
+    const o = mutable({ epoch: 3, on: true, name: 'x' }, ['epoch', 'on']);
+    expect(o).toEqual({ epoch: 3, on: true, name: 'x' });
+    expect(() => mutable({ epoch: 0 }, ['epoch', 'name'])).toThrow(/no number or boolean field name/);
+  });
+
+  it('optimised code that reads the field survives its first change', () => {
+    class Plain { epoch = 0; other = 1; }
+    class Mutable { epoch = 0; other = 1; constructor() { mutable(this, ['epoch']); } }
+    // as a region reads the code epoch: from an object its factory closed over
+    const stillOptimizedAfterChange = (holder: { epoch: number }): boolean => {
+      const read = new Function('h', 'return function read() { return h.epoch + 1; }')(holder) as () => number;
+      prepare(read); read(); read(); optimizeNext(read); read();
+      expect(optimizationStatus(read) & OPTIMIZED).toBe(OPTIMIZED);
+      holder.epoch++;
+      expect(read()).toBe(holder.epoch + 1);
+      return (optimizationStatus(read) & OPTIMIZED) !== 0;
+    };
+    // the control: code folded the first value in, and is thrown away when it changes
+    expect(stillOptimizedAfterChange(new Plain())).toBe(false);
+    expect(stillOptimizedAfterChange(new Mutable())).toBe(true);
   });
 });

@@ -27,3 +27,28 @@ export function widen<T extends object>(o: T, keys: readonly string[]): T {
   }
   return o;
 }
+
+/**
+ * Fields optimised code must not take for constants. V8 treats a field that
+ * still holds the first value it was given as a constant: code it optimises
+ * meanwhile folds the value in, and the field's first change throws all of
+ * that code away ("code dependencies" deoptimisations). The code epoch
+ * (cpu/memory.ts) kept its first value through the whole of Linux's
+ * decompressor, every region compiled then folded it, and the kernel's first
+ * write to a code page sent 52 optimised regions back to unoptimised code
+ * at once, each to be optimised again (bench/README.md, "Constant fields").
+ *
+ * `mutable(o, keys)` changes each named number or boolean field once and
+ * puts its value back, so that no code ever folds it; call it where the
+ * object is made.
+ */
+export function mutable<T extends object>(o: T, keys: readonly string[]): T {
+  const fields = o as unknown as Record<string, unknown>;
+  for (const k of keys) {
+    const value = fields[k];
+    if (typeof value !== 'number' && typeof value !== 'boolean') throw new Error(`mutable: no number or boolean field ${k}`);
+    fields[k] = typeof value === 'number' ? (value === 0 ? 1 : 0) : !value;
+    fields[k] = value;
+  }
+  return o;
+}

@@ -33,7 +33,7 @@ import { readRegister, stackCommit, stackMove, stackPointer, writeRegister } fro
 import { NUM } from '../base/arith.ts';
 import { MsrFile } from './msrs.ts';
 import { HOST_WATCH, noteDataAccess, type HostDebug } from './debug.ts';
-import { widen } from '../base/wide-fields.ts';
+import { mutable, widen } from '../base/wide-fields.ts';
 
 /** segment access rights precomputed from the descriptor cache */
 export const SEG_R = 1, SEG_W = 2, SEG_X = 4, SEG_VALID = 8;
@@ -233,6 +233,8 @@ export class Cpu implements FlagState, PagingControl {
     widen(this, ['instructions', 'budget', 'trLimit']);
     this.mmu = new Mmu(mem, this);
     this.reset();
+    // set once by the guest, after the code that reads them for sysenter was optimised
+    mutable(this, ['sysenterCs', 'sysenterEsp', 'sysenterEip']);
   }
 
   /** Become `m` (at power-on: the MSRs start as firmware leaves them, and EDX holds the signature). */

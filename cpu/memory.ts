@@ -14,6 +14,7 @@
  * slow path and invalidate translations.
  */
 
+import { mutable } from '../base/wide-fields.ts';
 export const PAGE_SIZE = 4096;
 export const enum PageKind { RAM = 0, ROM = 1, DEVICE = 2 }
 /** ORed into a page's kind when translated code was made from it */
@@ -64,6 +65,8 @@ export class PhysicalMemory {
     this.i32 = new Int32Array(this.buffer);
     this.view = new DataView(this.buffer);
     this.pageKind = new Uint8Array(sizeBytes / PAGE_SIZE);
+    // translated code reads the epoch on entry: it must not fold in the value it has until the first change
+    mutable(this, ['codeEpoch']);
   }
 
   /** Claim [start, start+length) for a device; accesses there reach the device. */

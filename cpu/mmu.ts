@@ -20,6 +20,7 @@
 import { Fault, Vec } from '../isa/faults.ts';
 import type { PhysicalMemory } from './memory.ts';
 import { NUM } from '../base/arith.ts';
+import { mutable } from '../base/wide-fields.ts';
 import {
   TLB_ALL_RIGHTS, TLB_GLOBAL, TLB_LARGE, TLB_NX, TLB_RS, TLB_RU, TLB_WRITE_RIGHTS, TLB_WS, TLB_WU,
   executable, fitsInPage, grants, physical, tlbEntry, tlbFrame, tlbRight,
@@ -75,6 +76,8 @@ export class Mmu {
 
   constructor(readonly mem: PhysicalMemory, readonly ctl: PagingControl) {
     mem.tlbs.push(this);
+    // first written when the guest turns paging on, long after the helpers that read them were optimised
+    mutable(this, ['walks', 'lastRights']);
   }
 
   setUser(user: boolean): void {
