@@ -1,5 +1,7 @@
 /**
- * Fields that outgrow small integers, laid out for that from the start.
+ * Fields laid out from the start for how they will change: numbers that
+ * outgrow small integers (`widen`, below) and values that first change long
+ * after optimised code has read them (`mutable`, at the end).
  *
  * V8 picks a field's layout from the first values it holds: a field that
  * has only held integers below 2^31 is kept as an unboxed small integer in
@@ -36,7 +38,8 @@ export function widen<T extends object>(o: T, keys: readonly string[]): T {
  * (cpu/memory.ts) kept its first value through the whole of Linux's
  * decompressor, every region compiled then folded it, and the kernel's first
  * write to a code page sent 52 optimised regions back to unoptimised code
- * at once, each to be optimised again (bench/README.md, "Constant fields").
+ * at once, each to be optimised again (bench/README.md, "Where kernel
+ * initialisation's time goes").
  *
  * `mutable(o, keys)` changes each named number or boolean field once and
  * puts its value back, so that no code ever folds it; call it where the
