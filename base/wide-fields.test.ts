@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { setFlagsFromString } from 'node:v8';
 import { mutable, widen } from './wide-fields.ts';
-
-setFlagsFromString('--allow-natives-syntax');
-const haveSameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
-const optimizationStatus = new Function('f', 'return %GetOptimizationStatus(f)') as (f: () => number) => number;
-const prepare = new Function('f', '%PrepareFunctionForOptimization(f)') as (f: () => number) => void;
-const optimizeNext = new Function('f', '%OptimizeFunctionOnNextCall(f)') as (f: () => number) => void;
-/** V8's status bit for "optimized" (runtime-test-util's OptimizationStatus::kOptimized) */
-const OPTIMIZED = 16;
+import { haveSameMap, staysOptimized } from '../spec-tests/v8-natives.ts';
 
 describe('widen', () => {
   it('keeps the values and refuses a field the object does not have', () => {
@@ -44,11 +36,9 @@ describe('mutable', () => {
     // as a region reads the code epoch: from an object its factory closed over
     const stillOptimizedAfterChange = (holder: { epoch: number }): boolean => {
       const read = new Function('h', 'return function read() { return h.epoch + 1; }')(holder) as () => number;
-      prepare(read); read(); read(); optimizeNext(read); read();
-      expect(optimizationStatus(read) & OPTIMIZED).toBe(OPTIMIZED);
-      holder.epoch++;
+      const kept = staysOptimized(read, () => holder.epoch++);
       expect(read()).toBe(holder.epoch + 1);
-      return (optimizationStatus(read) & OPTIMIZED) !== 0;
+      return kept;
     };
     // the control: code folded the first value in, and is thrown away when it changes
     expect(stillOptimizedAfterChange(new Plain())).toBe(false);

@@ -11,7 +11,7 @@
  * fuzzer (spec-tests/fuzz) found; they are fixed, and these cases keep them so.
  */
 import { describe, expect, it } from 'vitest';
-import { setFlagsFromString } from 'node:v8';
+import { hasObjectElements, haveSameMap } from '../../spec-tests/v8-natives.ts';
 import { desc, handlerAt, testWorld, LAYOUT, SEL, type World } from '../../spec-tests/world.ts';
 import { Seg } from '../../isa/instr.ts';
 import { CR4_TSD } from '../../cpu/mmu.ts';
@@ -22,9 +22,6 @@ import { nasm } from '../../spec-tests/snippets.ts';
 import { currentKey } from '../cache/cache.ts';
 import { REP_CHUNK } from '../../semantics/families/string.ts';
 
-setFlagsFromString('--allow-natives-syntax');
-const hasObjectElements = new Function('a', 'return %HasObjectElements(a)') as (a: unknown[]) => boolean;
-const haveSameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
 
 function machine(code: Uint8Array, options: Partial<EngineOptions> = {}, setup?: (b: World) => void): { b: World; e: Engine } {
   const b = testWorld();
