@@ -52,6 +52,12 @@ describe('the emission decision', () => {
     expect([...by.keys()].sort()).toEqual(['helper:helper', 'inline', 'x87']);
   });
 
+  it('no x87 kernel row reads flags: a kernel call is given none (emitX87Kernel refuses such a row)', () => {
+    const kernelRows = TABLE.rows.filter((r) => r.x87);
+    expect(kernelRows.length).toBeGreaterThan(20);
+    expect(kernelRows.filter((r) => r.fin !== 0).map((r) => r.opcodeText)).toEqual([]);
+  });
+
   it('every row decided inline emits without an exception, in 12 random encodings each', () => {
     const rng = new Rng(7);
     let emitted = 0;
