@@ -67,7 +67,7 @@ export function decode(table: InstructionTable, src: CodeSource, eip: number, co
 
   const i: Instr = {
     eip, next: 0, len: 0, row, opsize, adsize, seg: Seg.DS, segOverride, rep, lock, opcode,
-    mod: -1, reg: -1, rm: -1, base: -1, index: -1, scale: 0, disp: 0, imm: 0, imm2: 0, cacheTag: 0,
+    mod: -1, reg: -1, rm: -1, base: -1, index: -1, scale: 0, disp: 0, imm: 0, imm2: 0, cacheTag: 0, follow: undefined, followTaken: undefined,
   };
   let ssBased = false;
   if (modrm >= 0) {

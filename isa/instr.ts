@@ -55,4 +55,12 @@ export interface Instr {
    * A field of the decoding itself so that a hit reads one object.
    */
   cacheTag: number;
+  /**
+   * The interpreter's decoding of the instruction after this one, once it
+   * has run both in a row on one page (runtime/interpreter.ts `runBlock`);
+   * undefined until then, and never set on a block's last instruction.
+   */
+  follow: Instr | undefined;
+  /** the same for the place this instruction last jumped to, when that is on its page */
+  followTaken: Instr | undefined;
 }

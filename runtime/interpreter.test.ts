@@ -1,13 +1,17 @@
 /**
  * The interpreter's step, where its own fault handling is the subject: a
  * single-step trap that cannot be delivered escalates as any other
- * exception does (issue 9, item 4), never escaping as a host error.
+ * exception does (issue 9, item 4), never escaping as a host error. Its
+ * decode cache. And its runs of instructions (`run`, `runBlock`), which must
+ * end where stepping one instruction at a time, with the interrupt check
+ * before each, ends.
  */
 import { describe, expect, it } from 'vitest';
 import { handlerAt, testWorld, LAYOUT } from '../spec-tests/world.ts';
 import { TripleFault } from '../cpu/interrupts.ts';
 import { DECODE_SLOTS } from './interpreter.ts';
-import { TF } from '../isa/eflags.ts';
+import { IF, TF } from '../isa/eflags.ts';
+import { Seg } from '../isa/instr.ts';
 import { Vec } from '../isa/faults.ts';
 
 const nops = [0x90, 0x90, 0xeb, 0xfe];
@@ -67,5 +71,78 @@ describe('the decode cache', () => {
     for (let n = 0; n < 20; n++) b.interp.step();
     expect([b.cpu.regs[0], b.cpu.regs[1]]).toEqual([10, 10]);
     expect(b.interp.decodings).toBe(4);
+  });
+});
+
+describe('runs of instructions', () => {
+  const C = LAYOUT.code;
+  // mov ecx, 10; loop: call sub; add [0x5000], eax; dec ecx; jnz loop; jmp $; sub: inc eax; shl eax, 1; ret
+  const loop = [0xb9, 10, 0, 0, 0, 0xe8, 11, 0, 0, 0, 0x01, 0x05, 0x00, 0x50, 0, 0, 0x49, 0x75, 0xf2, 0xeb, 0xfe, 0x40, 0xd1, 0xe0, 0xc3];
+  const state = (b: ReturnType<typeof testWorld>) =>
+    ({ regs: [...b.cpu.regs], eip: b.cpu.eip >>> 0, eflags: b.cpu.eflags & ~0x8d5, flags: b.cpu.getFlag(0x8d5), n: b.cpu.instructions, mem: b.r32(0x5000) });
+
+  it('end where stepping ends, whatever the budget cuts them at', () => {
+    for (const budget of [1, 2, 3, 5, 7, 13, 64]) {
+      const runs = testWorld(), steps = testWorld();
+      runs.load(loop); steps.load(loop);
+      for (let k = 0; k < 80 / budget; k++) {
+        expect(runs.interp.run(budget)).toBe(budget);
+        steps.interp.run(budget, undefined, true);
+        expect(state(runs), `budget ${budget}, call ${k}`).toEqual(state(steps));
+      }
+      expect(runs.cpu.eip >>> 0).toBe(C + 19); // at the final jmp $
+      expect(runs.interp.decodings).toBe(steps.interp.decodings);
+    }
+  });
+
+  it('leave a decoding once its page is written under them (the code epoch), not running what it linked to', () => {
+    // mov [ebx], al; inc eax; jmp $: first with ebx at data, which links the mov to the inc
+    const b = testWorld();
+    b.load([0x88, 0x03, 0x40, 0xeb, 0xfe]);
+    for (let pass = 0; pass < 2; pass++) { // (a page's first fetch fills the TLB and caches nothing)
+      b.cpu.eip = C; b.cpu.regs[0] = 0x41; b.cpu.regs[3] = 0x5000;
+      b.interp.run(3);
+    }
+    expect(b.cpu.regs[0]).toBe(0x42);
+    expect(b.interp.decodeAt(C).follow?.eip).toBe(C + 2);
+    // again, writing 0x41 (inc ecx) over the inc eax
+    b.cpu.eip = C; b.cpu.regs[0] = 0x41; b.cpu.regs[3] = C + 2;
+    b.interp.run(2);
+    expect([b.cpu.regs[0], b.cpu.regs[1], b.cpu.eip >>> 0]).toEqual([0x41, 1, C + 3]);
+  });
+
+  it('take an interrupt raised inside one after the instruction that raised it (the code epoch)', () => {
+    // rdtsc; inc ecx; inc ecx; jmp $, with the timestamp's read raising vector 0x40 as a device would
+    const b = testWorld();
+    b.load([0x0f, 0x31, 0x41, 0x41, 0xeb, 0xfe]);
+    let raised = false;
+    b.cpu.tscClock = () => { raised = true; b.mem.leaveTranslatedCode(); return 0; };
+    b.cpu.bus = { ...b.cpu.bus, pendingInterrupt: () => (raised ? 0x40 : -1), ackInterrupt: () => { raised = false; } };
+    b.cpu.eflags |= IF;
+    b.interp.run(2);
+    expect(b.cpu.regs[1]).toBe(0);
+    expect(b.vectorTaken()).toBe(0x40);
+    expect(b.r32(b.cpu.regs[4])).toBe(C + 2); // the return address: after rdtsc
+  });
+
+  it('fault at an instruction a lowered CS limit leaves out, though it was linked before', () => {
+    const b = testWorld();
+    b.load([0x90, 0x90, 0xeb, 0xfe]); // nop; nop; jmp $
+    for (let pass = 0; pass < 2; pass++) { b.cpu.eip = C; b.interp.run(3); }
+    expect(b.interp.decodeAt(C).follow?.eip).toBe(C + 1);
+    b.cpu.eip = C;
+    b.cpu.segHi[Seg.CS] = C; // only the first nop is inside
+    b.interp.run(2);
+    expect(b.vectorTaken()).toBe(Vec.GP);
+    expect(b.r32(b.cpu.regs[4] + 4)).toBe(C + 1); // above the error code: the second nop
+  });
+
+  it('as the translator\'s engine runs them, stop at the end of the basic block', () => {
+    const b = testWorld();
+    b.load(loop);
+    b.interp.runBlock(100);
+    expect([b.cpu.eip >>> 0, b.cpu.instructions]).toEqual([C + 21, 2]); // mov ecx; call: at sub
+    b.interp.runBlock(100);
+    expect([b.cpu.eip >>> 0, b.cpu.instructions]).toEqual([C + 10, 5]); // inc; shl; ret
   });
 });

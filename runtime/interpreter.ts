@@ -173,6 +173,104 @@ export class Interpreter {
   }
 
   /**
+   * Run from CS:EIP to the end of its basic block, as `step` would run each
+   * instruction: the translator's engine runs the code it has not
+   * translated this way, looking regions up only where blocks start.
+   */
+  runBlock(end: number): void {
+    this.runOn(end, false);
+  }
+
+  /**
+   * Run instructions one after another from CS:EIP, as `step` runs each,
+   * for as long as nothing the run loop checks between two of them can have
+   * changed: until a helper that ends a block or is opaque (RowSpec.end,
+   * opaque: a far transfer, an interrupt, iret, popf, sti, hlt, a segment,
+   * descriptor table, paging or mode change, port I/O), a fault, the
+   * instruction count reaching `end`, or a move of the code epoch
+   * (cpu/memory.ts: a write to a code page, or a device, the machine or
+   * another vCPU asking for the vCPU back, which is also how a newly raised
+   * interrupt ends the run). Near jumps, calls and returns (rows written
+   * against Ops, which can change nothing but registers, memory, the
+   * arithmetic flags and EIP) end it too unless `acrossJumps`.
+   *
+   * So the interrupt checks between instructions are left out, and so is the
+   * fetch of each instruction through the TLB and the decode cache where the
+   * next one follows on the same page: after their first run in a row, each
+   * decoding holds the next one (`Instr.follow`). Under single-stepping,
+   * breakpoints and the like this is one `step`.
+   */
+  private runOn(end: number, acrossJumps: boolean): void {
+    const cpu = this.cpu;
+    this.last = undefined;
+    if (cpu.halted) return;
+    if (cpu.eflags & (TF | RF) || cpu.bpExec | cpu.bpWrite | cpu.pendingDebug || cpu.debugShadow || (cpu.hostDebug !== null && cpu.hostDebug.armed)) {
+      this.debugStep();
+      return;
+    }
+    cpu.interruptShadow = false;
+    const mem = cpu.mem;
+    const regs = cpu.regs;
+    const epoch = mem.codeEpoch;
+    let start = cpu.eip;
+    let startEsp = regs[Reg.ESP];
+    try {
+      let i = this.decodeAt(start);
+      for (;;) {
+        cpu.eip = i.next;
+        this.execute(i);
+        cpu.instructions++;
+        const row = i.row;
+        if (cpu.instructions >= end || mem.codeEpoch !== epoch ||
+          (row.exec !== undefined ? row.end || row.opaque : row.end && !acrossJumps)) {
+          this.last = i;
+          return;
+        }
+        start = cpu.eip;
+        startEsp = regs[Reg.ESP];
+        // (a CS limit lowered since a link was made faults as the fetch would)
+        const inLimit = (start >>> 0) <= cpu.segHi[Seg.CS];
+        if (start === i.next) {
+          let next = i.follow;
+          if (next === undefined || !inLimit) {
+            next = this.decodeAt(start);
+            if (this.onPageOf(i, next)) i.follow = next;
+          }
+          i = next;
+        } else {
+          // a near jump, call or return; a rep string instruction that goes on at itself
+          let next = i.followTaken;
+          if (next === undefined || next.eip !== start || !inLimit) {
+            next = this.decodeAt(start);
+            if (this.onPageOf(i, next)) i.followTaken = next;
+          }
+          i = next;
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof Fault)) throw e;
+      cpu.eip = start;
+      regs[Reg.ESP] = startEsp;
+      cpu.instructions++;
+      deliverFault(cpu, e);
+    }
+  }
+
+  /**
+   * May `i` lead to `next` without a fetch? Both are held by the decode
+   * cache and `next` lies on `i`'s page, so that page's mapping, its rights
+   * and its code are those `i` was fetched with (and a page offset is the
+   * same whatever the CS base of a later run); a write to the page drops
+   * both decodings from the cache, and a run in progress sees the code epoch
+   * move.
+   */
+  private onPageOf(i: Instr, next: Instr): boolean {
+    if (i.cacheTag === 0 || next.cacheTag === 0) return false;
+    const base = this.cpu.segBase[Seg.CS];
+    return (((base + i.eip) ^ (base + next.eip)) & ~0xfff) === 0;
+  }
+
+  /**
    * step() with the debug machinery (cpu/debug.ts): a host debugger's
    * breakpoint before (the instruction then does not run: the machine
    * stops), instruction breakpoints, then the instruction, debug traps and
@@ -261,16 +359,20 @@ export class Interpreter {
   /**
    * The interpreter's run loop: up to `n` instructions, interrupts taken
    * between them; fewer if the CPU halts with nothing pending or `stop`
-   * answers true. Returns how many ran.
+   * answers true. Returns how many ran. The loop runs instructions in runs
+   * (`runOn`), and looks for interrupts and asks `stop` between runs;
+   * `stepwise` does both before every instruction, as the reference the
+   * runs are checked against (SteppingEngine).
    */
-  run(n: number, stop?: () => boolean): number {
+  run(n: number, stop?: () => boolean, stepwise = false): number {
     const cpu = this.cpu;
     const start = cpu.instructions;
     const end = start + n;
     while (cpu.instructions < end && !(stop !== undefined && stop())) {
       this.checkInterrupts();
       if (cpu.halted) break;
-      this.step();
+      if (stepwise) this.step();
+      else this.runOn(end, true);
     }
     return cpu.instructions - start;
   }
@@ -307,5 +409,19 @@ export class InterpreterEngine implements ExecutionEngine {
   runSlice(v: EngineVcpu, budget: number): void {
     const machine = v.machine;
     v.interp.run(budget, () => machine.yieldRequested);
+  }
+}
+
+/**
+ * The interpreter one instruction at a time, interrupts and the machine's
+ * requests looked at before each (`run`'s `stepwise`): slower, and the
+ * reference that the interpreter's runs of instructions are checked against
+ * (the code fuzzer, spec-tests/fuzz/code.ts, and the interpreter's tests).
+ */
+export class SteppingEngine implements ExecutionEngine {
+  readonly name = 'stepping interpreter';
+  runSlice(v: EngineVcpu, budget: number): void {
+    const machine = v.machine;
+    v.interp.run(budget, () => machine.yieldRequested, true);
   }
 }

@@ -13,7 +13,7 @@ const fuzzCode = (args: string[], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, ['--import', './bin/register.mjs', 'spec-tests/fuzz/code-main.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
 
 describe('fuzz:code', () => {
-  it('streams 924..933 end alike interpreted, translated and in lockstep', async () => {
+  it('streams 924..933 end alike stepped, interpreted in runs, translated and in lockstep', async () => {
     for (let seed = 924; seed < 934; seed++) {
       const o = await fuzzStream(seed);
       expect(o.bad, `stream ${seed}`).toBeUndefined();

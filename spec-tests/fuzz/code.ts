@@ -1,8 +1,10 @@
 /**
  * The code fuzzer (`npm run fuzz:code`): random byte streams, not generated
  * instructions, as the code of a minimal Multiboot image, each run on the
- * whole machine three ways (interpreter alone, translated, lockstep), which
- * must end alike.
+ * whole machine four ways, which must end alike: the interpreter one
+ * instruction at a time with the interrupt check before each (the
+ * reference), the interpreter as `--no-jit` runs it (runs of instructions,
+ * runtime/interpreter.ts), translated, and lockstep.
  *
  * The image (a.out kludge, loaded at 1 MiB) sets up its own GDT and an IDT
  * whose 256 gates all lead to `restart`: flat segments, a fresh stack and
@@ -12,18 +14,19 @@
  * translated, while a sled through zeroed RAM, which the stream often jumps
  * into, is reached once and stays interpreted). A stream that runs off
  * its end meets an exit to the debug port. Everything the stream does (write
- * over the tables, halt, loop, reach devices) is deterministic, so the three
+ * over the tables, halt, loop, reach devices) is deterministic, so the four
  * runs must agree on how the run stopped, the instruction count, the
  * console, the registers and every byte of RAM.
  *
  * BAD means vmidbt itself failed: an internal error, an exception out of
  * the machine, or a run longer than RUN_MS of host time. A mismatch means
- * the translated or lockstep run ended otherwise than the interpreter's (or
+ * the interpreter's runs, the translated or the lockstep run ended otherwise than the stepping interpreter's (or
  * lockstep found a region that differs).
  */
 import { Machine, type RunResult } from '../../runtime/machine.ts';
 import { TranslatingEngine } from '../../translator/engine/machine-engine.ts';
 import { DEFAULT_ENGINE_OPTIONS } from '../../translator/engine/engine.ts';
+import { SteppingEngine } from '../../runtime/interpreter.ts';
 import { readEflags } from '../../cpu/flags.ts';
 import { Rng } from './generate.ts';
 
@@ -82,7 +85,7 @@ export function streamOf(seed: number): Uint8Array {
   return bytes;
 }
 
-export type Mode = 'interpreted' | 'translated' | 'lockstep';
+export type Mode = 'stepped' | 'interpreted' | 'translated' | 'lockstep';
 
 export interface Ending {
   stop: string;
@@ -102,7 +105,8 @@ export interface Ending {
 /** Run one image in one mode to its end. */
 export async function runImage(image: Uint8Array, mode: Mode): Promise<Ending> {
   const m = new Machine({ memMiB: MEM_MIB, maxInstructions: LIMIT, console: () => {} });
-  if (mode !== 'interpreted') {
+  if (mode === 'stepped') m.engine = new SteppingEngine();
+  else if (mode !== 'interpreted') {
     m.engine = new TranslatingEngine({ ...DEFAULT_ENGINE_OPTIONS, threshold: 2, backOff: false, cacheBytes: 16 << 20, lockstep: mode === 'lockstep' });
   }
   m.loadKernel(image, 'fuzz');
@@ -150,12 +154,12 @@ function difference(a: Ending, b: Ending): string | undefined {
   return undefined;
 }
 
-/** Run stream `seed` three ways and compare. */
+/** Run stream `seed` four ways and compare. */
 export async function fuzzStream(seed: number): Promise<StreamOutcome> {
   const image = codeImage(streamOf(seed));
-  const ref = await runImage(image, 'interpreted');
+  const ref = await runImage(image, 'stepped');
   const out: StreamOutcome = { seed, instructions: ref.instructions };
-  for (const mode of ['translated', 'lockstep'] as const) {
+  for (const mode of ['interpreted', 'translated', 'lockstep'] as const) {
     const e = mode === 'translated' || !ref.bad ? await runImage(image, mode) : ref;
     const failed = ref.bad ? ref : e.bad ? e : undefined;
     if (failed) { out.bad = failed.bad; out.slow = failed.slow; return out; }
