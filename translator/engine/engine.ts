@@ -162,8 +162,11 @@ export class Engine {
       else if (straightOn) t = undefined;
       else if (t === undefined || !t.valid || t.entryEip !== cpu.eip) t = this.lookup();
       if (t === undefined) {
-        this.stats.interpretedSteps++;
-        this.interp.step();
+        // the rest of the block at once (runtime/interpreter.ts), but one instruction where the lookup could
+        // not fetch: the step fills the TLB, and the block's start is looked up again, its heat counted
+        const before = cpu.instructions;
+        if (this.unfetchable) this.interp.step(); else this.interp.runBlock(end);
+        this.stats.interpretedSteps += cpu.instructions - before;
         const last = this.interp.last;
         // (not when the step only filled the TLB for a lookup that could not fetch: look up again)
         straightOn = !this.unfetchable && last !== undefined && cpu.eip === last.next && !endsBlock(last);
