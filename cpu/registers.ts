@@ -44,12 +44,18 @@ export function writePart<V>(a: Arith<V>, full: V, r: number, size: Size, v: V):
  * runs them for every register operand: the same formulas specialised by
  * hand, because the number backend of Arith costs measurable time at the
  * bottom of the interpreter's call chain. cpu/registers.test.ts checks they
- * agree.
+ * agree. Each is a full-register case and a call for the partial ones:
+ * TurboFan inlines a function that small (27 bytes of bytecode) wherever it
+ * is called, outside the budget it gives larger ones, which the semantic
+ * functions above these had used up (stop 43, bench/README.md).
  */
 
 /** Register r of `size` in the register file. */
 export function readRegister(regs: Int32Array, r: number, size: number): number {
-  if (size === 4) return regs[r];
+  return size === 4 ? regs[r] : readPartialRegister(regs, r, size);
+}
+
+function readPartialRegister(regs: Int32Array, r: number, size: number): number {
   if (size === 2) return regs[r] & 0xffff;
   return r < 4 ? regs[r] & 0xff : (regs[r - 4] >> 8) & 0xff;
 }
@@ -57,7 +63,11 @@ export function readRegister(regs: Int32Array, r: number, size: number): number 
 /** Write v to register r of `size` in the register file. */
 export function writeRegister(regs: Int32Array, r: number, size: number, v: number): void {
   if (size === 4) regs[r] = v;
-  else if (size === 2) regs[r] = (regs[r] & ~0xffff) | (v & 0xffff);
+  else writePartialRegister(regs, r, size, v);
+}
+
+function writePartialRegister(regs: Int32Array, r: number, size: number, v: number): void {
+  if (size === 2) regs[r] = (regs[r] & ~0xffff) | (v & 0xffff);
   else if (r < 4) regs[r] = (regs[r] & ~0xff) | (v & 0xff);
   else regs[r - 4] = (regs[r - 4] & ~0xff00) | ((v & 0xff) << 8);
 }

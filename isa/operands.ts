@@ -42,6 +42,9 @@ export interface Operand {
   text: string;
   /** for I, J and A operands: 0 reads Instr.imm, 1 reads Instr.imm2 (set when the row is registered) */
   slot: number;
+  /** operandBytes of `size` with 16- and with 32-bit operands, worked out once (`operandSize` reads them) */
+  bytes16: number;
+  bytes32: number;
 }
 
 const FIXED_REGS: Record<string, [number, Sz]> = {
@@ -64,16 +67,29 @@ const METHODS: Record<string, K> = {
 export function parseOperand(text: string): Operand {
   if (text in FIXED_REGS) {
     const [r, size] = FIXED_REGS[text];
-    return { kind: K.FixedReg, size, fixed: r, text, slot: 0 };
+    return operand(K.FixedReg, size, r, text);
   }
-  if (text in FIXED_SEGS) return { kind: K.FixedSeg, size: Sz.w, fixed: FIXED_SEGS[text], text, slot: 0 };
-  if (text === '1') return { kind: K.One, size: Sz.b, fixed: 1, text, slot: 0 };
-  if (text === 'ST0') return { kind: K.ST0, size: Sz.none, fixed: 0, text, slot: 0 };
-  if (text === 'STi') return { kind: K.STi, size: Sz.none, fixed: 0, text, slot: 0 };
+  if (text in FIXED_SEGS) return operand(K.FixedSeg, Sz.w, FIXED_SEGS[text], text);
+  if (text === '1') return operand(K.One, Sz.b, 1, text);
+  if (text === 'ST0') return operand(K.ST0, Sz.none, 0, text);
+  if (text === 'STi') return operand(K.STi, Sz.none, 0, text);
   const method = METHODS[text[0]];
   const size = text.length === 1 ? Sz.none : SIZE_CODES[text.slice(1)];
   if (method === undefined || size === undefined) throw new Error(`bad operand notation '${text}'`);
-  return { kind: method, size, fixed: 0, text, slot: 0 };
+  return operand(method, size, 0, text);
+}
+
+function operand(kind: K, size: Sz, fixed: number, text: string): Operand {
+  return { kind, size, fixed, text, slot: 0, bytes16: operandBytes(size, 2), bytes32: operandBytes(size, 4) };
+}
+
+/**
+ * The size in bytes of operand `op` in an instruction of operand size
+ * `opsize` (2 or 4): operandBytes read from the operand, small enough for
+ * TurboFan to inline wherever the interpreter asks it, for every operand.
+ */
+export function operandSize(op: Operand, opsize: number): number {
+  return opsize === 4 ? op.bytes32 : op.bytes16;
 }
 
 /** Operand size in bytes for integer size codes, given the instruction's operand size. */

@@ -26,7 +26,7 @@
  */
 import { NUM, type Arith, type Size } from '../base/arith.ts';
 import { Seg, type Instr } from '../isa/instr.ts';
-import { K, operandBytes } from '../isa/operands.ts';
+import { K, operandSize, type Operand } from '../isa/operands.ts';
 import type { Ops } from './ops.ts';
 
 /**
@@ -84,20 +84,33 @@ export function stringIndex<V>(o: Ops<V>, i: Instr, r: number): V {
   return o.reg(r, i.adsize as Size);
 }
 
-/** Operand n's value. */
+/**
+ * Operand n's value. The forms most instructions use are here and the rest
+ * in `readOtherOperand`: V8 inlines a function only below a bytecode size
+ * (460 bytes), which the whole switch was over, so the interpreter paid a
+ * call for every operand it read.
+ */
 export function readOperand<V>(o: Ops<V>, i: Instr, n: number): V {
   const op = i.row.operands[n];
-  const size = operandBytes(op.size, i.opsize) as Size;
+  const size = operandSize(op, i.opsize) as Size;
   switch (op.kind) {
     case K.E: return i.mod === 3 ? o.reg(i.rm, size) : o.load(i.seg, o.ea(i, n), size);
-    case K.M: case K.O: return o.load(i.seg, o.ea(i, n), size);
     case K.G: return o.reg(i.reg, size);
+    case K.I: return o.c(NUM.trunc(op.slot === 0 ? i.imm : i.imm2, size));
+  }
+  return readOtherOperand(o, i, n, op, size);
+}
+
+/** readOperand's other forms. */
+function readOtherOperand<V>(o: Ops<V>, i: Instr, n: number, op: Operand, size: Size): V {
+  switch (op.kind) {
+    case K.M: case K.O: return o.load(i.seg, o.ea(i, n), size);
     case K.R: return o.reg(i.rm, size);
     case K.Z: return o.reg(i.opcode & 7, size);
     case K.FixedReg: return o.reg(op.fixed, size);
     // a relative target was made absolute (and wrapped) by the decoder: it is not an 8-bit value
     case K.J: return o.c(i.imm);
-    case K.I: case K.A: return o.c(NUM.trunc(op.slot === 0 ? i.imm : i.imm2, size));
+    case K.A: return o.c(NUM.trunc(op.slot === 0 ? i.imm : i.imm2, size));
     case K.One: return o.c(1);
     case K.FixedSeg: return o.sreg(op.fixed);
     case K.S: return o.sreg(i.reg);
@@ -107,14 +120,21 @@ export function readOperand<V>(o: Ops<V>, i: Instr, n: number): V {
   throw new Error(`operand ${op.text} cannot be read generically`);
 }
 
-/** Write v to operand n. */
+/** Write v to operand n (the common forms here, as readOperand). */
 export function writeOperand<V>(o: Ops<V>, i: Instr, n: number, v: V): void {
   const op = i.row.operands[n];
-  const size = operandBytes(op.size, i.opsize) as Size;
+  const size = operandSize(op, i.opsize) as Size;
   switch (op.kind) {
     case K.E: if (i.mod === 3) o.setReg(i.rm, size, v); else o.store(i.seg, o.ea(i, n), size, v); return;
-    case K.M: case K.O: o.store(i.seg, o.ea(i, n), size, v); return;
     case K.G: o.setReg(i.reg, size, v); return;
+  }
+  writeOtherOperand(o, i, n, v, op, size);
+}
+
+/** writeOperand's other forms. */
+function writeOtherOperand<V>(o: Ops<V>, i: Instr, n: number, v: V, op: Operand, size: Size): void {
+  switch (op.kind) {
+    case K.M: case K.O: o.store(i.seg, o.ea(i, n), size, v); return;
     case K.R: o.setReg(i.rm, size, v); return;
     case K.Z: o.setReg(i.opcode & 7, size, v); return;
     case K.FixedReg: o.setReg(op.fixed, size, v); return;

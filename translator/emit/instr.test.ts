@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { decode } from '../../isa/decoder.ts';
 import type { Instr } from '../../isa/instr.ts';
 import type { Row } from '../../isa/table.ts';
-import { K } from '../../isa/operands.ts';
+import { parseOperand } from '../../isa/operands.ts';
 import { ARITH } from '../../isa/eflags.ts';
 import { TABLE } from '../../semantics/table.ts';
 import { Rng, assemble, encodeRow } from '../../spec-tests/fuzz/generate.ts';
@@ -73,7 +73,7 @@ describe('the emission decision', () => {
 
   it('a semantic row with an operand the emitter cannot express runs its interpreter form, with the reason', () => {
     const nop = encoded(new Rng(1), TABLE.rows.find((r) => r.mn === 'nop')!);
-    const row: Row = { ...nop.row, operands: [{ kind: K.C, size: 0, fixed: 0, text: 'Cd', slot: 0 }] };
+    const row: Row = { ...nop.row, operands: [parseOperand('Cd')] };
     expect(emissionOf(row)).toEqual({ kind: 'helper', reason: 'operand' });
     const region = emitOne({ ...nop, row });
     expect(region.emitted.operand).toBe(1);
