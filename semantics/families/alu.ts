@@ -13,38 +13,35 @@ import { sizeOf } from '../common.ts';
 
 type BinOp = 'add' | 'or' | 'adc' | 'sbb' | 'and' | 'sub' | 'xor' | 'cmp';
 
-/** dest = dest OP src, with flags; `cmp` stores nothing. */
-function binary(op: BinOp): Sem {
-  return <V>(o: Ops<V>, i: Instr) => {
-    const size = sizeOf(i, 0);
-    const a = o.get(i, 0);
-    const b = o.get(i, 1);
-    let r: V;
-    let lop: V;
-    let flagB = b;
-    switch (op) {
-      case 'add': r = o.add(a, b); lop = o.c(makeLop(FlagKind.ADD, size)); break;
-      case 'sub': case 'cmp': r = o.sub(a, b); lop = o.c(makeLop(FlagKind.SUB, size)); break;
-      case 'adc': {
-        const cf = o.flag(CF);
-        r = o.add(o.add(a, b), cf);
-        lop = o.carryLop(FlagKind.ADD, size, cf);
-        break;
-      }
-      case 'sbb': {
-        const cf = o.flag(CF);
-        r = o.sub(o.sub(a, b), cf);
-        lop = o.carryLop(FlagKind.SUB, size, cf);
-        break;
-      }
-      case 'and': r = o.and(a, b); lop = o.c(makeLop(FlagKind.LOGIC, size)); flagB = o.c(0); break;
-      case 'or': r = o.or(a, b); lop = o.c(makeLop(FlagKind.LOGIC, size)); flagB = o.c(0); break;
-      case 'xor': r = o.xor(a, b); lop = o.c(makeLop(FlagKind.LOGIC, size)); flagB = o.c(0); break;
-    }
-    r = o.trunc(r, size);
-    if (op !== 'cmp') o.set(i, 0, r);
-    o.setFlags(lop, r, a, flagB, ARITH);
-  };
+/**
+ * dest = dest OP src, with flags; `cmp` stores nothing. Each operation is a
+ * function of its own, not one function choosing among eight: TurboFan
+ * inlines callees into an optimised function up to a budget of bytecode,
+ * which one function holding all eight paths used up before the operand
+ * access was inlined (bench/README.md, "The interpreter in runs").
+ */
+const BINARY: Record<BinOp, Sem> = {
+  add: (o, i) => { const size = sizeOf(i, 0), a = o.get(i, 0), b = o.get(i, 1); result(o, i, size, o.add(a, b), o.c(makeLop(FlagKind.ADD, size)), a, b, true); },
+  or: (o, i) => { const size = sizeOf(i, 0), a = o.get(i, 0), b = o.get(i, 1); result(o, i, size, o.or(a, b), o.c(makeLop(FlagKind.LOGIC, size)), a, o.c(0), true); },
+  adc: (o, i) => {
+    const size = sizeOf(i, 0), a = o.get(i, 0), b = o.get(i, 1), cf = o.flag(CF);
+    result(o, i, size, o.add(o.add(a, b), cf), o.carryLop(FlagKind.ADD, size, cf), a, b, true);
+  },
+  sbb: (o, i) => {
+    const size = sizeOf(i, 0), a = o.get(i, 0), b = o.get(i, 1), cf = o.flag(CF);
+    result(o, i, size, o.sub(o.sub(a, b), cf), o.carryLop(FlagKind.SUB, size, cf), a, b, true);
+  },
+  and: (o, i) => { const size = sizeOf(i, 0), a = o.get(i, 0), b = o.get(i, 1); result(o, i, size, o.and(a, b), o.c(makeLop(FlagKind.LOGIC, size)), a, o.c(0), true); },
+  sub: (o, i) => { const size = sizeOf(i, 0), a = o.get(i, 0), b = o.get(i, 1); result(o, i, size, o.sub(a, b), o.c(makeLop(FlagKind.SUB, size)), a, b, true); },
+  xor: (o, i) => { const size = sizeOf(i, 0), a = o.get(i, 0), b = o.get(i, 1); result(o, i, size, o.xor(a, b), o.c(makeLop(FlagKind.LOGIC, size)), a, o.c(0), true); },
+  cmp: (o, i) => { const size = sizeOf(i, 0), a = o.get(i, 0), b = o.get(i, 1); result(o, i, size, o.sub(a, b), o.c(makeLop(FlagKind.SUB, size)), a, b, false); },
+};
+
+/** A binary operation's result r truncated, stored unless `store` is false, and its flags recorded. */
+function result<V>(o: Ops<V>, i: Instr, size: 1 | 2 | 4, r: V, lop: V, a: V, flagB: V, store: boolean): void {
+  r = o.trunc(r, size);
+  if (store) o.set(i, 0, r);
+  o.setFlags(lop, r, a, flagB, ARITH);
 }
 
 const test: Sem = (o, i) => {
@@ -84,7 +81,7 @@ function hex(n: number): string {
 
 export const rows: RowSpec[] = [];
 OPS.forEach((op, k) => {
-  const sem = binary(op);
+  const sem = BINARY[op];
   const logic = op === 'and' || op === 'or' || op === 'xor';
   const fin = op === 'adc' || op === 'sbb' ? CF : 0;
   const common = { mn: op, sem, fin, fout: ARITH, undef: logic ? AF_UNDEF : 0, lock: op !== 'cmp' };
