@@ -58,6 +58,29 @@ describe('the decode cache', () => {
     expect(b.interp.decodings).toBe(2);
   });
 
+  it('keeps a decoding that runs onto the next page until that page is written or mapped elsewhere', () => {
+    const b = testWorld({ paging: true });
+    const at = 0x1ffd; // nop; mov eax, imm32 across 0x2000; jmp back to the nop
+    b.mem.load(at, Uint8Array.from([0x90, 0xb8, 1, 0, 0, 0, 0xeb, 0xf8]));
+    const runFrom = (n: number) => { b.cpu.eip = at; b.interp.run(n); };
+    for (let pass = 0; pass < 10; pass++) runFrom(3);
+    expect(b.cpu.regs[0]).toBe(1);
+    expect(b.interp.decodings).toBe(3);
+    b.mem.write(0x1fff, 1, 2); // the immediate's low byte, on the first page
+    for (let pass = 0; pass < 3; pass++) runFrom(3);
+    expect(b.cpu.regs[0]).toBe(2);
+    // its second byte, on the second page: the nop's decoding, on the first page, stays, and must not lead to the old one
+    b.mem.write(0x2000, 1, 7);
+    runFrom(2);
+    expect(b.cpu.regs[0]).toBe(0x702);
+    // the second page mapped to another frame, holding other bytes
+    b.mem.load(0x5000, Uint8Array.from([0x05, 0, 0, 0xeb, 0xf8]));
+    b.w32(LAYOUT.pt + 2 * 4, 0x5000 | 3);
+    b.cpu.mmu.flushAll(false);
+    runFrom(2);
+    expect(b.cpu.regs[0]).toBe(0x502);
+  });
+
   it('tells apart two frames whose addresses share slots, run at the same EIP', () => {
     // the code's page maps frame A, then frame B (DECODE_SLOTS bytes higher: the same slots); each holds
     // its own loop at the same EIP, and after the switch the interpreter must run B's
