@@ -1,13 +1,20 @@
 /**
- * The fallback interpreter: one instruction at a time, exact architectural
- * state after each. It is the reference the translator is checked against,
- * and it runs whatever the translator does not (cold code, helpers).
+ * The fallback interpreter: exact architectural state after each
+ * instruction. It is the reference the translator is checked against, and
+ * it runs whatever the translator does not (cold code, helpers).
  *
- * A step decodes at CS:EIP, sets EIP to the next instruction, and runs the
- * row's semantics (through InterpOps) or its helper. A `Fault` thrown on the
- * way rewinds EIP and ESP to the instruction's start (semantics do their
- * faulting accesses before other writes, see semantics/ops.ts) and is
- * delivered through the IDT.
+ * A step decodes at CS:EIP (through a decode cache by physical address),
+ * sets EIP to the next instruction, and runs the row's semantics (through
+ * InterpOps) or its helper. A `Fault` thrown on the way rewinds EIP and ESP
+ * to the instruction's start (semantics do their faulting accesses before
+ * other writes, see semantics/ops.ts) and is delivered through the IDT.
+ *
+ * The run loop does not step: it runs instructions in runs (`runOn`), with
+ * the checks a step is preceded by (interrupts, the machine's requests,
+ * debugging) made between runs, since nothing they look at can change
+ * inside one unnoticed; inside a run each decoding leads to the next
+ * without a fetch. `step` stays the reference the runs are checked against
+ * (SteppingEngine, the code fuzzer).
  */
 import { decode } from '../isa/decoder.ts';
 import { TABLE } from '../semantics/table.ts';
@@ -100,7 +107,8 @@ export class Interpreter {
       const i = chunk[k];
       if (i !== undefined && addressBitsOf(i.cacheTag) === high) {
         chunk[k] = undefined;
-        this.straddlers.delete(i);
+        // (k is the page offset: a slot's low bits are the address's)
+        if (k + i.len > 0x1000) this.straddlers.delete(i);
       }
     }
   }
@@ -150,17 +158,17 @@ export class Interpreter {
   private rememberStraddler(slot: number, tag: number, page: number, second: number, i: Instr): void {
     this.remember(slot, tag, page, i);
     this.straddlers.set(i, { slot, page: second });
-    let list = this.straddlersOn.get(second);
-    if (list === undefined) this.straddlersOn.set(second, (list = []));
-    else if (list.length >= 64) list = this.straddlersOn.set(second, list.filter((x) => this.straddlers.get(x)?.page === second)).get(second)!;
+    let list = this.straddlersOn.get(second) ?? [];
+    if (list.length >= 64) list = list.filter((x) => this.straddlers.get(x)?.page === second);
     list.push(i);
+    this.straddlersOn.set(second, list);
     this.cpu.mem.markCode(second);
   }
 
   private remember(slot: number, tag: number, page: number, i: Instr): void {
     const chunk = this.decoded[slot >>> 12] ?? (this.decoded[slot >>> 12] = new Array(0x1000));
     const old = chunk[slot & 0xfff];
-    if (old !== undefined) this.straddlers.delete(old);
+    if (old !== undefined && (slot & 0xfff) + old.len > 0x1000) this.straddlers.delete(old);
     i.cacheTag = tag;
     chunk[slot & 0xfff] = i;
     this.cpu.mem.markCode(page);
