@@ -19,7 +19,7 @@
 import { decode, type CodeSource } from './decoder.ts';
 import type { InstructionTable } from './table.ts';
 import { SEG_NAMES, type Instr } from './instr.ts';
-import { K, Sz, operandBytes, type Operand } from './operands.ts';
+import { K, Sz, operandSize, type Operand } from './operands.ts';
 import { Fault } from './faults.ts';
 
 const REG8 = ['al', 'cl', 'dl', 'bl', 'ah', 'ch', 'dh', 'bh'];
@@ -150,7 +150,7 @@ export function formatInstr(i: Instr, opts: FormatOptions = {}): string {
 /** Register width an operand denotes, in bytes. */
 function regBytes(o: Operand, i: Instr): number {
   if (o.size === Sz.none) return i.opsize;
-  return operandBytes(o.size, i.opsize);
+  return operandSize(o, i.opsize);
 }
 
 /** `dword ptr ` and friends; empty where the size is implied (lea, descriptor images). */

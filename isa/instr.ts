@@ -2,9 +2,10 @@
  * The decoded form of one guest instruction, produced by the decoder and read
  * by every consumer: interpreter, translator, disassembler, block analysis.
  *
- * Every field is a plain number so that the translator can specialise on it:
- * an `Instr` is known at translation time, only register and memory contents
- * are not.
+ * Every field the semantics read is a plain number (or the row) so that the
+ * translator can specialise on it: an `Instr` is known at translation time,
+ * only register and memory contents are not. The last three fields are the
+ * interpreter's own bookkeeping on the decodings its cache holds.
  */
 import type { Row } from './table.ts';
 

@@ -93,7 +93,7 @@ export function operandSize(op: Operand, opsize: number): number {
 }
 
 /** Operand size in bytes for integer size codes, given the instruction's operand size. */
-export function operandBytes(size: Sz, opsize: number): number {
+function operandBytes(size: Sz, opsize: number): number {
   switch (size) {
     case Sz.b: return 1;
     // a sign-extended imm8 is read at the operand size
