@@ -131,7 +131,7 @@ function writeTableEntry(ctx: VcpuVmi, [table, index, lo, hi]: readonly number[]
  */
 function entryAt<V>(o: VmiOps<V>, ptr: V, write: boolean): V {
   const phys = o.linearToPhysical(ptr);
-  if (write) o.effect('notePxeWrite', phys);
+  if (write) o.if_(o.eq(o.isPageTable(phys), o.c(0)), () => o.effect('countUnregisteredPxeWrite'));
   return phys;
 }
 

@@ -64,9 +64,9 @@ export const ROM_EFFECTS = {
   walk(ctx: VcpuVmi, lin: number): number {
     return ctx.cpu.mmu.translate(lin | 0, Access.READ, false);
   },
-  /** A page-table entry is written at `phys`: writes into pages never registered as page tables are counted. */
-  notePxeWrite(ctx: VcpuVmi, phys: number): void {
-    if (!ctx.rom.pageUsage.isPageTable(phys >>> 12)) ctx.rom.stats.unregisteredPxeWrites++;
+  /** A page-table entry was written into a page never registered as a page table (calls.ts `entryAt` asks). */
+  countUnregisteredPxeWrite(ctx: VcpuVmi): void {
+    ctx.rom.stats.unregisteredPxeWrites++;
   },
   setKernelStack,
   queueKernelStack(ctx: VcpuVmi, tss: number, ss: number, esp: number): void {
@@ -172,7 +172,7 @@ export interface EffectTraits {
 
 export const EFFECT_TRAITS: Readonly<Record<EffectName, EffectTraits>> = {
   walk: { value: true, writes: true },
-  notePxeWrite: {},
+  countUnregisteredPxeWrite: {},
   setKernelStack: { writes: true },
   queueKernelStack: {},
   writeCr3: { tlb: true },

@@ -38,6 +38,8 @@ export interface VmiOps<V> extends Ops<V> {
    * else a page walk (effects.ts `walk`), which may raise #PF
    */
   linearToPhysical(lin: V): V;
+  /** 1 where the physical page holding `phys` is registered as a page table (AllocatePage), else 0 */
+  isPageTable(phys: V): V;
   /** a 32-bit access to guest physical memory (page-table entries) */
   loadPhys(addr: V): V;
   storePhys(addr: V, v: V): void;
@@ -82,6 +84,8 @@ export class RomOps extends InterpOps implements VmiOps<number> {
     const e = this.cpu.mmu.tlb[lin >>> 12];
     return grants(e, TLB_RS) ? physical(e, lin) >>> 0 : this.effect('walk', lin);
   }
+
+  isPageTable(phys: number): number { return this.ctx.pageTables[phys >>> 12]; }
 
   loadPhys(addr: number): number { return this.ctx.machine.memory.read(addr >>> 0, 4); }
   storePhys(addr: number, v: number): void { this.ctx.machine.memory.write(addr >>> 0, 4, v); }

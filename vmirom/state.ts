@@ -42,34 +42,31 @@ export const PAGE_PAE = 0x100, PAGE_CLONE = 0x200, PAGE_ZEROED = 0x400;
 export const PAGE_TABLE_KINDS = PAGE_PT | PAGE_PD | PAGE_PDP | PAGE_PML4;
 
 /**
- * Page usage (PAGE_* bits) by physical page number, remembering the last
- * page asked whether it is a page table: a batch of PTE writes asks about
- * the same page again and again, and every inlined SetPxE asks.
+ * Page usage (PAGE_* bits) by physical page number, with a flag per
+ * physical page saying whether it is registered as a page table: every
+ * page-table call asks, and inlined calls read the flag from generated
+ * code (`pageTables`) instead of calling the ROM.
  */
 export class PageUsage extends Map<number, number> {
-  private lastPage = -1;
-  private lastIsTable = false;
+  /** 1 where the page's usage has a page-table kind, by page number (32-bit physical addresses) */
+  readonly tables = new Uint8Array(1 << 20);
 
   isPageTable(page: number): boolean {
-    if (page !== this.lastPage) {
-      this.lastPage = page;
-      this.lastIsTable = ((this.get(page) ?? 0) & PAGE_TABLE_KINDS) !== 0;
-    }
-    return this.lastIsTable;
+    return this.tables[page & 0xfffff] !== 0;
   }
 
   override set(page: number, usage: number): this {
-    this.lastPage = -1;
+    this.tables[page & 0xfffff] = usage & PAGE_TABLE_KINDS ? 1 : 0;
     return super.set(page, usage);
   }
 
   override delete(page: number): boolean {
-    this.lastPage = -1;
+    this.tables[page & 0xfffff] = 0;
     return super.delete(page);
   }
 
   override clear(): void {
-    this.lastPage = -1;
+    this.tables.fill(0);
     super.clear();
   }
 }
@@ -157,9 +154,12 @@ export class VcpuVmi implements Paravirt {
   readonly inlined = new Float64Array(CALL_NAMES.length);
   /** runs of inlined calls by site slot (profile-hooks.ts), counted by generated code only when profiling */
   readonly siteHits: number[];
+  /** the ROM's page-table flags by physical page number (PageUsage `tables`), for generated code */
+  readonly pageTables: Uint8Array;
 
   constructor(readonly rom: RomShared, readonly vcpu: VcpuApi) {
     this.siteHits = rom.inlinedSites.counter();
+    this.pageTables = rom.pageUsage.tables;
   }
 
   get cpu(): Cpu {

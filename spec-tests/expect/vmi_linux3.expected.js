@@ -1,4 +1,4 @@
-// vmi_linux3: 20 instructions, 1 blocks, 4391 bytes of source
+// vmi_linux3: 20 instructions, 1 blocks, 4458 bytes of source
 // 1000 b8 01 00 00 00 mov eax, 0x1
 // 1005 e8 16 7a 0c 00 call 0xc8a20
 // 100a b8 03 50 00 00 mov eax, 0x5003
@@ -35,7 +35,7 @@ let xe = 0;
 let xl = 0;
 let smc = 0;
 let xt = 0;
-let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31, t32, t33, t34, t35, t36, t37, t38, t39, t40, t41;
+let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31, t32, t33, t34, t35, t36, t37, t38, t39, t40, t41, t42, t43;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -130,7 +130,9 @@ t13 = r2;
 t14 = r1;
 t15 = tlb[t13 >>> 12];
 t16 = t15 & 1 ? t15 & -4096 | t13 & 4095 : VX.walk(V, t13);
-VX.notePxeWrite(V, t16);
+t17 = V.pageTables[t16 >>> 12];
+t18 = t17 === 0 ? 1 : 0;
+if (t18) VX.countUnregisteredPxeWrite(V);
 if ((t16 & 3) === 0 && t16 >>> 0 < 1048576 && (MEM.pageKind[t16 >>> 12] & 255) === 0) {
 m32[t16 >>> 2] = t12;
 } else {
@@ -142,13 +144,13 @@ r0 = -559087578;
 V.inlined[41] += 1;
 ip = 9;
 sp0 = r4;
-t17 = tlb[r4 >>> 12];
-t18 = t17 & 1 && !(r4 & 3) ? m32[(t17 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t19 = tlb[r4 >>> 12];
+t20 = t19 & 1 && !(r4 & 3) ? m32[(t19 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
-if (t18 !== 4126) {
+if (t20 !== 4126) {
 ic -= 10;
 cpu.exitSite = 4;
-xe = t18;
+xe = t20;
 break run;
 }
 if (smc) {
@@ -160,14 +162,14 @@ r0 = 16;
 r2 = 28672;
 ip = 12;
 sp0 = r4;
-t19 = r4 - 4 | 0;
-t20 = tlb[t19 >>> 12];
-if (t20 & 2 && !(t19 & 3)) {
-m32[(t20 & -4096 | t19 & 4095) >>> 2] = 4141;
+t21 = r4 - 4 | 0;
+t22 = tlb[t21 >>> 12];
+if (t22 & 2 && !(t21 & 3)) {
+m32[(t22 & -4096 | t21 & 4095) >>> 2] = 4141;
 } else {
-smc = h.wrf(cpu, 2, t19, 4, 4141, i0 + ic - (LEFT[ip] + 1)) !== ep;
+smc = h.wrf(cpu, 2, t21, 4, 4141, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
-r4 = t19;
+r4 = t21;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 819904, 819200))) {
 ic -= 7;
 cpu.exitSite = 5;
@@ -176,14 +178,14 @@ break run;
 }
 ip = 13;
 sp0 = r4;
-t21 = r0;
-t22 = r2;
-t23 = V.deferMode;
-t24 = t23 & 2;
-if (t24) {
-VX.queueKernelStack(V, 0, t21, t22);
+t23 = r0;
+t24 = r2;
+t25 = V.deferMode;
+t26 = t25 & 2;
+if (t26) {
+VX.queueKernelStack(V, 0, t23, t24);
 } else {
-VX.setKernelStack(V, 0, t21, t22);
+VX.setKernelStack(V, 0, t23, t24);
 }
 r1 = -559087602;
 r2 = -559087602;
@@ -191,13 +193,13 @@ r0 = -559087602;
 V.inlined[15] += 1;
 ip = 14;
 sp0 = r4;
-t25 = tlb[r4 >>> 12];
-t26 = t25 & 1 && !(r4 & 3) ? m32[(t25 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t27 = tlb[r4 >>> 12];
+t28 = t27 & 1 && !(r4 & 3) ? m32[(t27 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
-if (t26 !== 4141) {
+if (t28 !== 4141) {
 ic -= 5;
 cpu.exitSite = 6;
-xe = t26;
+xe = t28;
 break run;
 }
 if (smc) {
@@ -205,25 +207,25 @@ ic -= 5;
 xl = 4;
 break run;
 }
-t27 = r0;
-t28 = r0;
-t29 = t27 ^ t28;
-r0 = t29;
+t29 = r0;
+t30 = r0;
+t31 = t29 ^ t30;
+r0 = t31;
 lop = 18;
-lres = t29;
-la = t27;
+lres = t31;
+la = t29;
 lb = 0;
 lz = 2261;
 ip = 16;
 sp0 = r4;
-t30 = r4 - 4 | 0;
-t31 = tlb[t30 >>> 12];
-if (t31 & 2 && !(t30 & 3)) {
-m32[(t31 & -4096 | t30 & 4095) >>> 2] = 4148;
+t32 = r4 - 4 | 0;
+t33 = tlb[t32 >>> 12];
+if (t33 & 2 && !(t32 & 3)) {
+m32[(t33 & -4096 | t32 & 4095) >>> 2] = 4148;
 } else {
-smc = h.wrf(cpu, 2, t30, 4, 4148, i0 + ic - (LEFT[ip] + 1)) !== ep;
+smc = h.wrf(cpu, 2, t32, 4, 4148, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
-r4 = t30;
+r4 = t32;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821792, 819200))) {
 ic -= 3;
 cpu.exitSite = 7;
@@ -232,14 +234,14 @@ break run;
 }
 ip = 17;
 sp0 = r4;
-t32 = r0;
-t33 = t32 & 7;
-t34 = V.deferMode;
-t35 = ~t33;
-t36 = t34 & t35;
-V.deferMode = t33 & 7;
-t37 = t36 !== 0 ? 1 : 0;
-if (t37) VX.flushDeferred(V, 3, 1);
+t34 = r0;
+t35 = t34 & 7;
+t36 = V.deferMode;
+t37 = ~t35;
+t38 = t36 & t37;
+V.deferMode = t35 & 7;
+t39 = t38 !== 0 ? 1 : 0;
+if (t39) VX.flushDeferred(V, 3, 1);
 r1 = -559087543;
 r2 = -559087543;
 r0 = -559087543;
@@ -252,13 +254,13 @@ break run;
 }
 ip = 18;
 sp0 = r4;
-t38 = tlb[r4 >>> 12];
-t39 = t38 & 1 && !(r4 & 3) ? m32[(t38 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t40 = tlb[r4 >>> 12];
+t41 = t40 & 1 && !(r4 & 3) ? m32[(t40 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
-if (t39 !== 4148) {
+if (t41 !== 4148) {
 ic -= 1;
 cpu.exitSite = 9;
-xe = t39;
+xe = t41;
 break run;
 }
 if (!((tlb[1] & -4096) === 4096 && tlb[1] & 1 || h.fetchesFrom(cpu, 4096, 4096))) {
@@ -273,10 +275,10 @@ break run;
 }
 ip = 19;
 sp0 = r4;
-t40 = tlb[r4 >>> 12];
-t41 = t40 & 1 && !(r4 & 3) ? m32[(t40 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+t42 = tlb[r4 >>> 12];
+t43 = t42 & 1 && !(r4 & 3) ? m32[(t42 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
-xt = t41;
+xt = t43;
 pc = -1;
 continue run;
 }

@@ -1,4 +1,4 @@
-// vmi_page_tables: 34 instructions, 1 blocks, 7196 bytes of source
+// vmi_page_tables: 34 instructions, 1 blocks, 7469 bytes of source
 // 1000 b8 03 50 00 00 mov eax, 0x5003
 // 1005 ba 00 80 00 00 mov edx, 0x8000
 // 100a e8 91 75 0c 00 call 0xc85a0
@@ -43,7 +43,7 @@ let xe = 0;
 let xl = 0;
 let smc = 0;
 let xt = 0;
-let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31, t32, t33, t34, t35, t36, t37, t38, t39, t40, t41, t42, t43, t44, t45, t46, t47, t48, t49, t50, t51, t52, t53, t54, t55, t56, t57, t58, t59, t60, t61, t62, t63, t64, t65, t66, t67;
+let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31, t32, t33, t34, t35, t36, t37, t38, t39, t40, t41, t42, t43, t44, t45, t46, t47, t48, t49, t50, t51, t52, t53, t54, t55, t56, t57, t58, t59, t60, t61, t62, t63, t64, t65, t66, t67, t68, t69, t70, t71, t72, t73, t74, t75;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -78,7 +78,9 @@ t2 = r0;
 t3 = r2;
 t4 = tlb[t3 >>> 12];
 t5 = t4 & 1 ? t4 & -4096 | t3 & 4095 : VX.walk(V, t3);
-VX.notePxeWrite(V, t5);
+t6 = V.pageTables[t5 >>> 12];
+t7 = t6 === 0 ? 1 : 0;
+if (t7) VX.countUnregisteredPxeWrite(V);
 if ((t5 & 3) === 0 && t5 >>> 0 < 1048576 && (MEM.pageKind[t5 >>> 12] & 255) === 0) {
 m32[t5 >>> 2] = t2;
 } else {
@@ -90,13 +92,13 @@ r0 = -559087571;
 V.inlined[41] += 1;
 ip = 4;
 sp0 = r4;
-t6 = tlb[r4 >>> 12];
-t7 = t6 & 1 && !(r4 & 3) ? m32[(t6 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t8 = tlb[r4 >>> 12];
+t9 = t8 & 1 && !(r4 & 3) ? m32[(t8 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
-if (t7 !== 4111) {
+if (t9 !== 4111) {
 ic -= 29;
 cpu.exitSite = 1;
-xe = t7;
+xe = t9;
 break run;
 }
 if (smc) {
@@ -107,14 +109,14 @@ break run;
 r0 = 32768;
 ip = 6;
 sp0 = r4;
-t8 = r4 - 4 | 0;
-t9 = tlb[t8 >>> 12];
-if (t9 & 2 && !(t8 & 3)) {
-m32[(t9 & -4096 | t8 & 4095) >>> 2] = 4121;
+t10 = r4 - 4 | 0;
+t11 = tlb[t10 >>> 12];
+if (t11 & 2 && !(t10 & 3)) {
+m32[(t11 & -4096 | t10 & 4095) >>> 2] = 4121;
 } else {
-smc = h.wrf(cpu, 2, t8, 4, 4121, i0 + ic - (LEFT[ip] + 1)) !== ep;
+smc = h.wrf(cpu, 2, t10, 4, 4121, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
-r4 = t8;
+r4 = t10;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820672, 819200))) {
 ic -= 27;
 cpu.exitSite = 2;
@@ -123,23 +125,23 @@ break run;
 }
 ip = 7;
 sp0 = r4;
-t10 = r0;
-t11 = tlb[t10 >>> 12];
-t12 = t11 & 1 ? t11 & -4096 | t10 & 4095 : VX.walk(V, t10);
-t13 = (t12 & 3) === 0 && t12 >>> 0 < 1048576 && (MEM.pageKind[t12 >>> 12] & 126) === 0 ? m32[t12 >>> 2] : h.rdPhys(cpu, t12);
+t12 = r0;
+t13 = tlb[t12 >>> 12];
+t14 = t13 & 1 ? t13 & -4096 | t12 & 4095 : VX.walk(V, t12);
+t15 = (t14 & 3) === 0 && t14 >>> 0 < 1048576 && (MEM.pageKind[t14 >>> 12] & 126) === 0 ? m32[t14 >>> 2] : h.rdPhys(cpu, t14);
 r1 = -559087570;
 r2 = -559087570;
-r0 = t13;
+r0 = t15;
 V.inlined[42] += 1;
 ip = 8;
 sp0 = r4;
-t14 = tlb[r4 >>> 12];
-t15 = t14 & 1 && !(r4 & 3) ? m32[(t14 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t16 = tlb[r4 >>> 12];
+t17 = t16 & 1 && !(r4 & 3) ? m32[(t16 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
-if (t15 !== 4121) {
+if (t17 !== 4121) {
 ic -= 25;
 cpu.exitSite = 3;
-xe = t15;
+xe = t17;
 break run;
 }
 if (smc) {
@@ -151,14 +153,14 @@ r0 = 24579;
 r2 = 32772;
 ip = 11;
 sp0 = r4;
-t16 = r4 - 4 | 0;
-t17 = tlb[t16 >>> 12];
-if (t17 & 2 && !(t16 & 3)) {
-m32[(t17 & -4096 | t16 & 4095) >>> 2] = 4136;
+t18 = r4 - 4 | 0;
+t19 = tlb[t18 >>> 12];
+if (t19 & 2 && !(t18 & 3)) {
+m32[(t19 & -4096 | t18 & 4095) >>> 2] = 4136;
 } else {
-smc = h.wrf(cpu, 2, t16, 4, 4136, i0 + ic - (LEFT[ip] + 1)) !== ep;
+smc = h.wrf(cpu, 2, t18, 4, 4136, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
-r4 = t16;
+r4 = t18;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820704, 819200))) {
 ic -= 22;
 cpu.exitSite = 4;
@@ -167,30 +169,32 @@ break run;
 }
 ip = 12;
 sp0 = r4;
-t18 = r0;
-t19 = r2;
-t20 = tlb[t19 >>> 12];
-t21 = t20 & 1 ? t20 & -4096 | t19 & 4095 : VX.walk(V, t19);
-VX.notePxeWrite(V, t21);
-t22 = (t21 & 3) === 0 && t21 >>> 0 < 1048576 && (MEM.pageKind[t21 >>> 12] & 126) === 0 ? m32[t21 >>> 2] : h.rdPhys(cpu, t21);
-if ((t21 & 3) === 0 && t21 >>> 0 < 1048576 && (MEM.pageKind[t21 >>> 12] & 255) === 0) {
-m32[t21 >>> 2] = t18;
+t20 = r0;
+t21 = r2;
+t22 = tlb[t21 >>> 12];
+t23 = t22 & 1 ? t22 & -4096 | t21 & 4095 : VX.walk(V, t21);
+t24 = V.pageTables[t23 >>> 12];
+t25 = t24 === 0 ? 1 : 0;
+if (t25) VX.countUnregisteredPxeWrite(V);
+t26 = (t23 & 3) === 0 && t23 >>> 0 < 1048576 && (MEM.pageKind[t23 >>> 12] & 126) === 0 ? m32[t23 >>> 2] : h.rdPhys(cpu, t23);
+if ((t23 & 3) === 0 && t23 >>> 0 < 1048576 && (MEM.pageKind[t23 >>> 12] & 255) === 0) {
+m32[t23 >>> 2] = t20;
 } else {
-smc = h.wrPhys(cpu, t21, t18) !== ep;
+smc = h.wrPhys(cpu, t23, t20) !== ep;
 }
 r1 = -559087569;
 r2 = -559087569;
-r0 = t22;
+r0 = t26;
 V.inlined[43] += 1;
 ip = 13;
 sp0 = r4;
-t23 = tlb[r4 >>> 12];
-t24 = t23 & 1 && !(r4 & 3) ? m32[(t23 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t27 = tlb[r4 >>> 12];
+t28 = t27 & 1 && !(r4 & 3) ? m32[(t27 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
-if (t24 !== 4136) {
+if (t28 !== 4136) {
 ic -= 20;
 cpu.exitSite = 5;
-xe = t24;
+xe = t28;
 break run;
 }
 if (smc) {
@@ -202,14 +206,14 @@ r0 = 5;
 r2 = 32776;
 ip = 16;
 sp0 = r4;
-t25 = r4 - 4 | 0;
-t26 = tlb[t25 >>> 12];
-if (t26 & 2 && !(t25 & 3)) {
-m32[(t26 & -4096 | t25 & 4095) >>> 2] = 4151;
+t29 = r4 - 4 | 0;
+t30 = tlb[t29 >>> 12];
+if (t30 & 2 && !(t29 & 3)) {
+m32[(t30 & -4096 | t29 & 4095) >>> 2] = 4151;
 } else {
-smc = h.wrf(cpu, 2, t25, 4, 4151, i0 + ic - (LEFT[ip] + 1)) !== ep;
+smc = h.wrf(cpu, 2, t29, 4, 4151, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
-r4 = t25;
+r4 = t29;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820832, 819200))) {
 ic -= 17;
 cpu.exitSite = 6;
@@ -218,35 +222,37 @@ break run;
 }
 ip = 17;
 sp0 = r4;
-t27 = r0;
-t28 = r2;
-t29 = tlb[t28 >>> 12];
-t30 = t29 & 1 ? t29 & -4096 | t28 & 4095 : VX.walk(V, t28);
-VX.notePxeWrite(V, t30);
-t31 = t27 & 31;
-t32 = (t30 & 3) === 0 && t30 >>> 0 < 1048576 && (MEM.pageKind[t30 >>> 12] & 126) === 0 ? m32[t30 >>> 2] : h.rdPhys(cpu, t30);
-t33 = 1 << t31;
-t34 = t32 | t33;
-if ((t30 & 3) === 0 && t30 >>> 0 < 1048576 && (MEM.pageKind[t30 >>> 12] & 255) === 0) {
-m32[t30 >>> 2] = t34;
+t31 = r0;
+t32 = r2;
+t33 = tlb[t32 >>> 12];
+t34 = t33 & 1 ? t33 & -4096 | t32 & 4095 : VX.walk(V, t32);
+t35 = V.pageTables[t34 >>> 12];
+t36 = t35 === 0 ? 1 : 0;
+if (t36) VX.countUnregisteredPxeWrite(V);
+t37 = t31 & 31;
+t38 = (t34 & 3) === 0 && t34 >>> 0 < 1048576 && (MEM.pageKind[t34 >>> 12] & 126) === 0 ? m32[t34 >>> 2] : h.rdPhys(cpu, t34);
+t39 = 1 << t37;
+t40 = t38 | t39;
+if ((t34 & 3) === 0 && t34 >>> 0 < 1048576 && (MEM.pageKind[t34 >>> 12] & 255) === 0) {
+m32[t34 >>> 2] = t40;
 } else {
-smc = h.wrPhys(cpu, t30, t34) !== ep;
+smc = h.wrPhys(cpu, t34, t40) !== ep;
 }
-t35 = t32 >>> t31 | 0;
-t36 = t35 & 1;
+t41 = t38 >>> t37 | 0;
+t42 = t41 & 1;
 r1 = -559087565;
 r2 = -559087565;
-r0 = t36;
+r0 = t42;
 V.inlined[47] += 1;
 ip = 18;
 sp0 = r4;
-t37 = tlb[r4 >>> 12];
-t38 = t37 & 1 && !(r4 & 3) ? m32[(t37 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t43 = tlb[r4 >>> 12];
+t44 = t43 & 1 && !(r4 & 3) ? m32[(t43 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
-if (t38 !== 4151) {
+if (t44 !== 4151) {
 ic -= 15;
 cpu.exitSite = 7;
-xe = t38;
+xe = t44;
 break run;
 }
 if (smc) {
@@ -255,26 +261,26 @@ xl = 5;
 break run;
 }
 r0 = 28675;
-t39 = r2;
-t40 = r2;
-t41 = t39 ^ t40;
-r2 = t41;
+t45 = r2;
+t46 = r2;
+t47 = t45 ^ t46;
+r2 = t47;
 lop = 18;
-lres = t41;
-la = t39;
+lres = t47;
+la = t45;
 lb = 0;
 lz = 2261;
 r1 = 32784;
 ip = 22;
 sp0 = r4;
-t42 = r4 - 4 | 0;
-t43 = tlb[t42 >>> 12];
-if (t43 & 2 && !(t42 & 3)) {
-m32[(t43 & -4096 | t42 & 4095) >>> 2] = 4168;
+t48 = r4 - 4 | 0;
+t49 = tlb[t48 >>> 12];
+if (t49 & 2 && !(t48 & 3)) {
+m32[(t49 & -4096 | t48 & 4095) >>> 2] = 4168;
 } else {
-smc = h.wrf(cpu, 2, t42, 4, 4168, i0 + ic - (LEFT[ip] + 1)) !== ep;
+smc = h.wrf(cpu, 2, t48, 4, 4168, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
-r4 = t42;
+r4 = t48;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820736, 819200))) {
 ic -= 11;
 cpu.exitSite = 8;
@@ -283,22 +289,24 @@ break run;
 }
 ip = 23;
 sp0 = r4;
-t44 = r0;
-t45 = r2;
-t46 = r1;
-t47 = tlb[t46 >>> 12];
-t48 = t47 & 1 ? t47 & -4096 | t46 & 4095 : VX.walk(V, t46);
-VX.notePxeWrite(V, t48);
-t49 = t48 + 4 | 0;
-if ((t49 & 3) === 0 && t49 >>> 0 < 1048576 && (MEM.pageKind[t49 >>> 12] & 255) === 0) {
-m32[t49 >>> 2] = t45;
+t50 = r0;
+t51 = r2;
+t52 = r1;
+t53 = tlb[t52 >>> 12];
+t54 = t53 & 1 ? t53 & -4096 | t52 & 4095 : VX.walk(V, t52);
+t55 = V.pageTables[t54 >>> 12];
+t56 = t55 === 0 ? 1 : 0;
+if (t56) VX.countUnregisteredPxeWrite(V);
+t57 = t54 + 4 | 0;
+if ((t57 & 3) === 0 && t57 >>> 0 < 1048576 && (MEM.pageKind[t57 >>> 12] & 255) === 0) {
+m32[t57 >>> 2] = t51;
 } else {
-smc = h.wrPhys(cpu, t49, t45) !== ep;
+smc = h.wrPhys(cpu, t57, t51) !== ep;
 }
-if ((t48 & 3) === 0 && t48 >>> 0 < 1048576 && (MEM.pageKind[t48 >>> 12] & 255) === 0) {
-m32[t48 >>> 2] = t44;
+if ((t54 & 3) === 0 && t54 >>> 0 < 1048576 && (MEM.pageKind[t54 >>> 12] & 255) === 0) {
+m32[t54 >>> 2] = t50;
 } else {
-smc = h.wrPhys(cpu, t48, t44) !== ep;
+smc = h.wrPhys(cpu, t54, t50) !== ep;
 }
 r1 = -559087568;
 r2 = -559087568;
@@ -306,13 +314,13 @@ r0 = -559087568;
 V.inlined[44] += 1;
 ip = 24;
 sp0 = r4;
-t50 = tlb[r4 >>> 12];
-t51 = t50 & 1 && !(r4 & 3) ? m32[(t50 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+t58 = tlb[r4 >>> 12];
+t59 = t58 & 1 && !(r4 & 3) ? m32[(t58 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
 r4 = r4 + 4 | 0;
-if (t51 !== 4168) {
+if (t59 !== 4168) {
 ic -= 9;
 cpu.exitSite = 9;
-xe = t51;
+xe = t59;
 break run;
 }
 if (smc) {
@@ -323,14 +331,14 @@ break run;
 r0 = 4194304;
 ip = 26;
 sp0 = r4;
-t52 = r4 - 4 | 0;
-t53 = tlb[t52 >>> 12];
-if (t53 & 2 && !(t52 & 3)) {
-m32[(t53 & -4096 | t52 & 4095) >>> 2] = 4178;
+t60 = r4 - 4 | 0;
+t61 = tlb[t60 >>> 12];
+if (t61 & 2 && !(t60 & 3)) {
+m32[(t61 & -4096 | t60 & 4095) >>> 2] = 4178;
 } else {
-smc = h.wrf(cpu, 2, t52, 4, 4178, i0 + ic - (LEFT[ip] + 1)) !== ep;
+smc = h.wrf(cpu, 2, t60, 4, 4178, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
-r4 = t52;
+r4 = t60;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820960, 819200))) {
 ic -= 7;
 cpu.exitSite = 10;
@@ -339,13 +347,13 @@ break run;
 }
 ip = 27;
 sp0 = r4;
-t54 = r0;
-t55 = V.deferMode;
-t56 = t55 & 1;
-if (t56) {
-VX.queueInvalidatePage(V, t54);
+t62 = r0;
+t63 = V.deferMode;
+t64 = t63 & 1;
+if (t64) {
+VX.queueInvalidatePage(V, t62);
 } else {
-VX.invalidatePage(V, t54);
+VX.invalidatePage(V, t62);
 }
 r1 = -559087561;
 r2 = -559087561;
@@ -359,13 +367,13 @@ break run;
 }
 ip = 28;
 sp0 = r4;
-t57 = tlb[r4 >>> 12];
-if (!(t57 & 1 && !(r4 & 3))) {
-t58 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-if (t58 !== 4178) {
+t65 = tlb[r4 >>> 12];
+if (!(t65 & 1 && !(r4 & 3))) {
+t66 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+if (t66 !== 4178) {
 ic -= 5;
 cpu.exitSite = 12;
-xe = t58;
+xe = t66;
 break run;
 }
 }
@@ -383,14 +391,14 @@ break run;
 r0 = 1;
 ip = 30;
 sp0 = r4;
-t59 = r4 - 4 | 0;
-t60 = tlb[t59 >>> 12];
-if (t60 & 2 && !(t59 & 3)) {
-m32[(t60 & -4096 | t59 & 4095) >>> 2] = 4188;
+t67 = r4 - 4 | 0;
+t68 = tlb[t67 >>> 12];
+if (t68 & 2 && !(t67 & 3)) {
+m32[(t68 & -4096 | t67 & 4095) >>> 2] = 4188;
 } else {
-smc = h.wrf(cpu, 2, t59, 4, 4188, i0 + ic - (LEFT[ip] + 1)) !== ep;
+smc = h.wrf(cpu, 2, t67, 4, 4188, i0 + ic - (LEFT[ip] + 1)) !== ep;
 }
-r4 = t59;
+r4 = t67;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820992, 819200))) {
 ic -= 3;
 cpu.exitSite = 13;
@@ -399,13 +407,13 @@ break run;
 }
 ip = 31;
 sp0 = r4;
-t61 = r0;
-t62 = V.deferMode;
-t63 = t62 & 1;
-if (t63) {
-VX.queueFlushTlb(V, t61);
+t69 = r0;
+t70 = V.deferMode;
+t71 = t70 & 1;
+if (t71) {
+VX.queueFlushTlb(V, t69);
 } else {
-VX.flushTlb(V, t61);
+VX.flushTlb(V, t69);
 }
 r1 = -559087560;
 r2 = -559087560;
@@ -419,13 +427,13 @@ break run;
 }
 ip = 32;
 sp0 = r4;
-t64 = tlb[r4 >>> 12];
-if (!(t64 & 1 && !(r4 & 3))) {
-t65 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
-if (t65 !== 4188) {
+t72 = tlb[r4 >>> 12];
+if (!(t72 & 1 && !(r4 & 3))) {
+t73 = h.rdf(cpu, 2, r4, 4, i0 + ic - (LEFT[ip] + 1));
+if (t73 !== 4188) {
 ic -= 1;
 cpu.exitSite = 15;
-xe = t65;
+xe = t73;
 break run;
 }
 }
@@ -442,10 +450,10 @@ break run;
 }
 ip = 33;
 sp0 = r4;
-t66 = tlb[r4 >>> 12];
-t67 = t66 & 1 && !(r4 & 3) ? m32[(t66 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+t74 = tlb[r4 >>> 12];
+t75 = t74 & 1 && !(r4 & 3) ? m32[(t74 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
-xt = t67;
+xt = t75;
 pc = -1;
 continue run;
 }

@@ -140,7 +140,7 @@ export const PAGE_KINDS = 'pageKind';
  * word of a 64-bit effect's value, and (profiling only) the per-site
  * counters of inlined calls (vmirom/profile-hooks.ts).
  */
-export const VMI_FIELDS = { vif: 'vif', deferMode: 'deferMode', inlined: 'inlined', high: 'high', siteHits: 'siteHits' } as const;
+export const VMI_FIELDS = { vif: 'vif', deferMode: 'deferMode', inlined: 'inlined', high: 'high', siteHits: 'siteHits', pageTables: 'pageTables' } as const;
 
 /** Every register (bit r for register r). */
 export const ALL_REGS = 0xff;

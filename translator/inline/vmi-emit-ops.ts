@@ -108,6 +108,8 @@ export class VmiEmitOps extends EmitOps implements VmiOps<Expr> {
   }
   setCr2(v: Expr): void { this.out.push(assign(cpuField('cr2'), v)); }
 
+  isPageTable(phys: Expr): Expr { return this.fresh(index(vmiField('pageTables'), bin('>>>', phys, num(12)))); }
+
   /** An aligned word on a page of the given kinds below the end of RAM (the page's kind masked with `kindMask`). */
   private onRam(a: Expr, kindMask: number): Expr {
     const kind = index(memoryField(PAGE_KINDS), bin('>>>', a, num(12)));

@@ -139,6 +139,7 @@ class DeviceProbe extends ProbeOps implements VmiOps<number> {
   linearToPhysical(): number { return 0; }
   loadPhys(): number { return 0; }
   storePhys(): void {}
+  isPageTable(): number { return 0; }
   effect(name: EffectName): number {
     if (EFFECT_TRAITS[name].device) this.device = true;
     return 0;
