@@ -3,7 +3,8 @@
  *
  * Blocks are the cases of a `switch` inside a labelled loop (`run`): a jump
  * to a block of the region is `pc = k; continue run`, a block that jumps to
- * itself is its own inner loop (`self`), and anything else leaves the loop
+ * itself is its own inner loop (`self`), so is a simple loop's header with
+ * the loop's blocks copied into it (loops.ts), and anything else leaves the loop
  * with the target EIP and, for a fixed target on the entry page, the number
  * of its chain link (the code cache links it to the next translation). An
  * indirect jump goes to a shared dispatch case that continues in place when
@@ -21,6 +22,7 @@
 import type { Instr } from '../../isa/instr.ts';
 import { hasStaticTarget, type Block } from '../region/discover.ts';
 import { EmitOps, type EmitContext } from './emit-ops.ts';
+import { structureLoops, type EmittedBlock } from './loops.ts';
 import { emitInstruction, HOWS, type ClaimedCall, type How } from './instr.ts';
 import {
   budgetCheck, countInstructions, dispatch, exitTo, fetchCheck, goToBlock, mappingCheck, repeatBlock, smcCheck,
@@ -108,7 +110,7 @@ class RegionEmitter {
   }
 
   emit(): EmittedRegion {
-    const cases = this.plan.blocks.map((b, k) => this.emitBlock(b, k));
+    const cases = structureLoops(this.plan.blocks.map((b, k) => this.emitBlock(b, k)));
     if (this.indirectJumps) cases.push(this.dispatchCase());
     this.out.fn = this.frame(cases);
     return this.out;
@@ -145,7 +147,7 @@ class RegionEmitter {
     return leaveIfCodeHit(k === this.current && this.selfLoop ? repeatBlock() : goToBlock(k));
   }
 
-  private emitBlock(b: Block, k: number): Stmt {
+  private emitBlock(b: Block, k: number): EmittedBlock {
     this.current = k;
     const last = b.instrs[b.instrs.length - 1];
     this.selfLoop = !!last && hasStaticTarget(last) && last.imm === b.eip;
@@ -191,12 +193,14 @@ class RegionEmitter {
     });
     // the block's own jump below is no instruction's: no store of its
     this.ops.stored = false;
+    let fallsThrough = false;
     if (!transferred) {
       const next = b.stopEip ?? (last ? last.next : b.eip);
       // the next case is the next block: run on into it (a self-loop's body would repeat instead)
-      if (this.selfLoop || this.blockIndex.get(next) !== k + 1) body.push(...this.jumpTo(num(next)));
+      fallsThrough = !this.selfLoop && this.blockIndex.get(next) === k + 1;
+      if (!fallsThrough) body.push(...this.jumpTo(num(next)));
     }
-    return switchCase(k, [this.selfLoop ? labelledLoop(LABELS.self, body) : block(body)]);
+    return { body, selfLoop: this.selfLoop, fallsThrough };
   }
 
   /** [linear page, frame] of each page the region's code is on */

@@ -1,0 +1,135 @@
+/**
+ * Loops as JavaScript loops: blocks inlined into the loop headers that jump
+ * to them.
+ *
+ * A region's blocks are the cases of one `switch` in a labelled loop, and a
+ * jump to a block is `pc = k; continue run`: every iteration of a guest
+ * loop of several blocks goes through the switch once per block, and V8
+ * sees one loop, the dispatcher, whose every local merges at its head.
+ * This pass takes the blocks as region.ts emitted them and, in the case of
+ * each loop header (a block that a back-edge reaches) whose loop holds no
+ * other loop, replaces the jumps to the loop's blocks by the code of those
+ * blocks, and their jumps likewise, depth first, within a size budget. A
+ * jump back to the header becomes `continue self`, the header's body its
+ * own labelled loop: a loop whose blocks fit in its header runs as one
+ * JavaScript loop, which V8 optimises as such. Blocks outside the loop (its
+ * exits) are not copied: they run once per loop.
+ *
+ * Nothing else changes: an inlined block is the same text as its case (its
+ * budget check, instruction count, fault points and exits are by index into
+ * the region's tables, the same for every copy), each block assigns the
+ * temporaries it uses before reading them, and its last statement leaves
+ * the loop, continues it, or (a block that runs on into the next case) is
+ * followed in a copy by an explicit jump to the next case. The cases stay,
+ * so a region entered at an inner block (the code cache's `enterBlock`)
+ * and the dispatch case still find them.
+ */
+import { LABELS, LOCALS } from './abi.ts';
+import { block, continueAt, labelledLoop, switchCase, type Stmt } from './ast.ts';
+import { goToBlock } from './statements.ts';
+
+/** One block as region.ts emitted it, before it becomes a case. */
+export interface EmittedBlock {
+  /** its statements (a self-loop's jumps to itself already `continue self`) */
+  body: Stmt[];
+  /** its last instruction jumps to itself: the body is its own loop already */
+  selfLoop: boolean;
+  /** it ends without a jump, running on into the next case */
+  fallsThrough: boolean;
+}
+
+/** A block longer than this (characters of JavaScript) is never copied into a header. */
+export const INLINE_BLOCK_MAX = 1000;
+/** What copies may add to one header's case, at most (characters). */
+export const INLINE_GROWTH_MAX = 2000;
+
+/** `pc=k;continue run;`: a jump to block k, as statements.ts `goToBlock` writes it */
+const JUMP = new RegExp(`(?<![\\w$])${LOCALS.block}=(\\d+);${continueAt(LABELS.run).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'g');
+
+/** The blocks each block jumps to, by number (running on into the next counts). */
+function successorsOf(texts: readonly string[], blocks: readonly EmittedBlock[]): number[][] {
+  return texts.map((t, k) => {
+    const out = [...t.matchAll(JUMP)].map((m) => Number(m[1]));
+    if (blocks[k].fallsThrough && k + 1 < blocks.length) out.push(k + 1);
+    return out;
+  });
+}
+
+/** Blocks a back-edge reaches, in a depth-first walk from the entry (then from any block not reached). */
+export function loopHeaders(successors: readonly number[][]): Set<number> {
+  const headers = new Set<number>();
+  const state = new Uint8Array(successors.length); // 0 new, 1 on the path, 2 done
+  const walk = (root: number) => {
+    const stack: [number, number][] = [[root, 0]];
+    state[root] = 1;
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const [k, next] = top;
+      if (next < successors[k].length) {
+        top[1]++;
+        const s = successors[k][next];
+        if (state[s] === 1) headers.add(s);
+        else if (state[s] === 0) { state[s] = 1; stack.push([s, 0]); }
+      } else {
+        state[k] = 2;
+        stack.pop();
+      }
+    }
+  };
+  for (let k = 0; k < successors.length; k++) if (state[k] === 0) walk(k);
+  return headers;
+}
+
+/**
+ * The natural loop of `header`: the blocks reachable from it that reach it
+ * again without passing through it, and the header.
+ */
+export function loopBody(header: number, successors: readonly number[][]): Set<number> {
+  const forward = new Set<number>([header]);
+  const todo = [header];
+  while (todo.length) for (const s of successors[todo.pop()!]) if (!forward.has(s)) { forward.add(s); todo.push(s); }
+  const body = new Set<number>([header]);
+  const reaches = (k: number) => successors[k].some((s) => body.has(s));
+  // grow backwards from the header over the forward-reachable blocks until nothing more reaches the body
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const k of forward) if (!body.has(k) && reaches(k)) { body.add(k); grew = true; }
+  }
+  return body;
+}
+
+/** The blocks as switch cases, each simple loop's blocks inlined into its header's case. */
+export function structureLoops(blocks: readonly EmittedBlock[]): Stmt[] {
+  const texts = blocks.map((b) => b.body.join(''));
+  const successors = successorsOf(texts, blocks);
+  const headers = loopHeaders(successors);
+  // a copy of block k: its text, and the jump into the next case it would run on into
+  const copyOf = (k: number) => (blocks[k].fallsThrough ? texts[k] + goToBlock(k + 1).join('') : texts[k]);
+  return blocks.map((b, root) => {
+    let text = texts[root];
+    let loops = b.selfLoop;
+    const body = headers.has(root) && !b.selfLoop ? loopBody(root, successors) : undefined;
+    // only a loop with no loop inside: an inner loop stays a JavaScript loop of its own (a block that loops
+    // on itself, or a header's case), which the outer one would otherwise enter through the dispatcher; and
+    // one way back to the header: two are two loops sharing it (an inner loop whose exit path jumps back to
+    // its test), which one JavaScript loop would merge (the built-in guest's sort ran 10 % slower so)
+    const simple = body && [...body].every((k) => k === root || (!headers.has(k) && !blocks[k].selfLoop))
+      && [...body].filter((k) => successors[k].includes(root)).length === 1;
+    if (body && simple) {
+      let budget = INLINE_GROWTH_MAX;
+      const expand = (t: string, path: readonly number[]): string => t.replace(JUMP, (jump, n: string) => {
+        const k = Number(n);
+        if (k === root) { loops = true; return continueAt(LABELS.self); }
+        if (!body.has(k) || path.includes(k)) return jump;
+        const copy = copyOf(k);
+        if (copy.length > INLINE_BLOCK_MAX || copy.length > budget) return jump;
+        budget -= copy.length;
+        return block([expand(copy, [...path, k])]);
+      });
+      text = expand(text, [root]);
+    }
+    // a loop's body must not run on into the next case: it would go round again
+    if (loops && !b.selfLoop && b.fallsThrough) text += goToBlock(root + 1).join('');
+    return switchCase(root, [loops ? labelledLoop(LABELS.self, [text]) : block([text])]);
+  });
+}
