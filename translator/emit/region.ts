@@ -20,7 +20,7 @@
  * the compile pipeline only.
  */
 import type { Instr } from '../../isa/instr.ts';
-import { hasStaticTarget, type Block } from '../region/discover.ts';
+import { hasStaticTarget, isTableJump, type Block } from '../region/discover.ts';
 import { EmitOps, type EmitContext } from './emit-ops.ts';
 import { structureLoops, type EmittedBlock } from './loops.ts';
 import { emitInstruction, HOWS, type ClaimedCall, type How } from './instr.ts';
@@ -96,6 +96,8 @@ class RegionEmitter {
   /** the block being emitted, and whether it jumps to itself */
   private current = 0;
   private selfLoop = false;
+  /** the block being emitted ends with a jump through a table */
+  private tableJump = false;
   private indirectJumps = 0;
 
   constructor(private readonly plan: RegionPlan) {
@@ -138,6 +140,9 @@ class RegionEmitter {
     // the target rather than run the region's copy of it, which may be what the store just changed
     const leaveIfCodeHit = (stay: Stmt[]) => (this.ops.stored ? [smcCheck(this.exitTo(target, 0, t === undefined)), ...stay] : stay);
     if (t === undefined) {
+      // a jump through a table goes somewhere else each time (a switch, a bytecode dispatch): it picks its
+      // block itself rather than through the dispatch case, one pass of the block switch less a jump
+      if (this.tableJump) return leaveIfCodeHit([assign(local('target'), target), this.selectBlock()]);
       this.indirectJumps++;
       return leaveIfCodeHit(dispatch(target, DISPATCH));
     }
@@ -150,6 +155,7 @@ class RegionEmitter {
   private emitBlock(b: Block, k: number): EmittedBlock {
     this.current = k;
     const last = b.instrs[b.instrs.length - 1];
+    this.tableJump = !!last && isTableJump(last);
     this.selfLoop = !!last && hasStaticTarget(last) && last.imm === b.eip;
     this.ops.startBlock();
     const body: Stmt[] = [];
@@ -211,9 +217,13 @@ class RegionEmitter {
 
   /** The dispatch case: an indirect target that is a block of the region continues there. */
   private dispatchCase(): Stmt {
+    return switchCase(DISPATCH, [this.selectBlock()]);
+  }
+
+  /** Continue at the block whose EIP is in `target`, or leave for it (an indirect exit). */
+  private selectBlock(): Stmt {
     const targets = [...this.blockIndex.entries()].map(([eip, k]) => switchCase(eip, goToBlock(k)));
-    const select = switchStmt(local('target'), targets);
-    return switchCase(DISPATCH, [block([select, ...this.exitTo(local('target'), 0, true)])]);
+    return block([switchStmt(local('target'), targets), ...this.exitTo(local('target'), 0, true)]);
   }
 
   /**

@@ -326,6 +326,11 @@ export function goesOnAfterSegmentLoad(i: Instr): boolean {
   return !!i.row.segLoad && !(i.row.operands.some((o) => o.kind === K.S) && i.reg === Seg.SS);
 }
 
+/** `jmp [table + reg*4]`: a compiled `switch`, or an interpreter's dispatch through its table of handlers. */
+export function isTableJump(i: Instr): boolean {
+  return i.row.flow === 'jump' && i.mod !== 3 && i.mod >= 0 && i.base < 0 && i.index >= 0 && i.scale === 2 && i.opsize === 4;
+}
+
 /** Does the instruction name its destination (a relative branch, call or jump)? */
 export function hasStaticTarget(i: Instr): boolean {
   return i.row.operands.some((o) => o.kind === K.J);
@@ -343,7 +348,7 @@ function successors(i: Instr, peek32: Peek32, inRegion: (eip: number) => boolean
   // a data segment load: translated code may go on after it (emit/instr.ts)
   if (goesOnAfterSegmentLoad(i)) targets.push(i.next);
   // jmp [table + reg*4]: the table's entries are likely targets
-  if (i.row.flow === 'jump' && i.mod !== 3 && i.mod >= 0 && i.base < 0 && i.index >= 0 && i.scale === 2 && i.opsize === 4) {
+  if (isTableJump(i)) {
     for (let k = 0; k < JUMP_TABLE_HINTS; k++) {
       const t = peek32((i.disp + 4 * k) | 0);
       if (t === undefined || !inRegion(t)) break;
