@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INLINE_BLOCK_MAX, loopBody, loopHeaders, structureLoops, type EmittedBlock } from './loops.ts';
+import { INLINE_BLOCK_MAX, loopBody, loopHeaders, oneLoop, structureLoops, type EmittedBlock } from './loops.ts';
 import { block, switchCase } from './ast.ts';
 
 /** A block's text in the emitter's shape: `pc=k;continue run;` jumps, `break run` exits. */
@@ -27,6 +27,13 @@ describe('loop structuring (emit/loops.ts)', () => {
   it('takes a loop\'s blocks as those that reach its header again', () => {
     // 0 -> 1 -> 2 -> 1, 2 -> 4 (an exit), 1 -> 3 -> 1
     expect([...loopBody(1, [[1], [2, 3], [1, 4], [1], []])].sort()).toEqual([1, 2, 3]);
+  });
+
+  it('tells the arms of one loop from loops inside one another that share a header', () => {
+    // 0 -> 1 -> 2 -> 0 and 1 -> 3 -> 0: an if and its else, each jumping back
+    expect(oneLoop(0, [2, 3], [[1], [2, 3], [0], [0]])).toBe(true);
+    // 0 -> 1 -> 0 an inner loop whose way out (1 -> 2) runs through the outer body 2 -> 3 -> 0
+    expect(oneLoop(0, [1, 3], [[1, 2], [0, 2], [3], [0]])).toBe(false);
   });
 
   it('inlines the blocks of a loop into its header, and makes the back-edge its own loop', () => {

@@ -13,7 +13,8 @@
  * jump back to the header becomes `continue self`, the header's body its
  * own labelled loop: a loop whose blocks fit in its header runs as one
  * JavaScript loop, which V8 optimises as such. Blocks outside the loop (its
- * exits) are not copied: they run once per loop.
+ * exits) are not copied: they run once per loop. A loop whose blocks do not
+ * all fit is left as it was.
  *
  * Nothing else changes: an inlined block is the same text as its case (its
  * budget check, instruction count, fault points and exits are by index into
@@ -98,6 +99,28 @@ export function loopBody(header: number, successors: readonly number[][]): Set<n
   return body;
 }
 
+/**
+ * Are the ways back to `header` (from `latches`) one loop (the arms of an
+ * `if` in its body, each jumping back) rather than loops inside one
+ * another (an inner loop whose way out runs through the outer body back to
+ * the same test)? Each way back's own loop, the blocks that reach its
+ * latch without passing the header, must not hold another's.
+ */
+export function oneLoop(header: number, latches: readonly number[], successors: readonly number[][]): boolean {
+  if (latches.length < 2) return true;
+  const loops = latches.map((latch) => {
+    const seen = new Set<number>([header, latch]);
+    const todo = [latch];
+    while (todo.length) {
+      const k = todo.pop()!;
+      successors.forEach((out, p) => { if (out.includes(k) && !seen.has(p)) { seen.add(p); todo.push(p); } });
+    }
+    return seen;
+  });
+  const within = (a: Set<number>, b: Set<number>) => a.size < b.size && [...a].every((k) => b.has(k));
+  return loops.every((a) => loops.every((b) => !within(a, b)));
+}
+
 /** The blocks as switch cases, each simple loop's blocks inlined into its header's case. */
 export function structureLoops(blocks: readonly EmittedBlock[]): Stmt[] {
   const texts = blocks.map((b) => b.body.join(''));
@@ -110,11 +133,12 @@ export function structureLoops(blocks: readonly EmittedBlock[]): Stmt[] {
     let loops = b.selfLoop;
     const body = headers.has(root) && !b.selfLoop ? loopBody(root, successors) : undefined;
     // only a loop with no loop inside: an inner loop stays a JavaScript loop of its own (a block that loops
-    // on itself, or a header's case), which the outer one would otherwise enter through the dispatcher; and
-    // one way back to the header: two are two loops sharing it (an inner loop whose exit path jumps back to
-    // its test), which one JavaScript loop would merge (the built-in guest's sort ran 10 % slower so)
+    // on itself, or a header's case), which the outer one would otherwise enter through the dispatcher; an
+    // inner loop may also share the header with the outer one (its way out runs through the outer body
+    // back to the same test), and one JavaScript loop would merge them (the built-in guest's sort ran
+    // 10 % slower so)
     const simple = body && [...body].every((k) => k === root || (!headers.has(k) && !blocks[k].selfLoop))
-      && [...body].filter((k) => successors[k].includes(root)).length === 1;
+      && oneLoop(root, [...body].filter((k) => successors[k].includes(root)), successors);
     if (body && simple) {
       let budget = INLINE_GROWTH_MAX;
       const expand = (t: string, path: readonly number[]): string => t.replace(JUMP, (jump, n: string) => {
@@ -126,7 +150,11 @@ export function structureLoops(blocks: readonly EmittedBlock[]): Stmt[] {
         budget -= copy.length;
         return block([expand(copy, [...path, k])]);
       });
-      text = expand(text, [root]);
+      const expanded = expand(text, [root]);
+      // a loop some of whose blocks did not fit still goes through the dispatcher: only more code then
+      const left = [...expanded.matchAll(JUMP)].some((m) => body.has(Number(m[1])));
+      if (left) loops = b.selfLoop;
+      else text = expanded;
     }
     // a loop's body must not run on into the next case: it would go round again
     if (loops && !b.selfLoop && b.fallsThrough) text += goToBlock(root + 1).join('');
