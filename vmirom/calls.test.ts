@@ -573,10 +573,14 @@ describe('AllocatePage, ReleasePage, SetLinearMapping (53, 54, 58)', () => {
     rig.call('AllocatePage', { eax: PT >>> 12, edx: 1 });
     rig.call('SetPxE', { eax: 0, edx: PT + 0x800 });
     expect(rig.rom.stats.unregisteredPxeWrites).toBe(1);
-    // released, it is no page table again (the last page's verdict is not kept past a change)
+    // released, it is no page table again (the flag follows every change)
     rig.call('ReleasePage', { eax: PT >>> 12, edx: 1 });
     rig.call('SetPxE', { eax: 0, edx: PT + 0x804 });
     expect(rig.rom.stats.unregisteredPxeWrites).toBe(2);
+    // a page number beyond 32-bit physical addresses (a PAE frame) registers that page, not a low one
+    rig.call('AllocatePage', { eax: (PT >>> 12) + (1 << 20), edx: 1 });
+    rig.call('SetPxE', { eax: 0, edx: PT + 0x808 });
+    expect(rig.rom.stats.unregisteredPxeWrites).toBe(3);
   });
 
   it('SetLinearMapping records slot EAX: linear EDX, ECX pages, first pfn ST(0)', () => {

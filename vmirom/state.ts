@@ -48,20 +48,20 @@ export const PAGE_TABLE_KINDS = PAGE_PT | PAGE_PD | PAGE_PDP | PAGE_PML4;
  * code (`pageTables`) instead of calling the ROM.
  */
 export class PageUsage extends Map<number, number> {
-  /** 1 where the page's usage has a page-table kind, by page number (32-bit physical addresses) */
+  /**
+   * 1 where the page's usage has a page-table kind, by page number: the
+   * pages of 32-bit physical addresses, which are all a PTE's address can
+   * be here (a page number above them has no flag, rather than another's)
+   */
   readonly tables = new Uint8Array(1 << 20);
 
-  isPageTable(page: number): boolean {
-    return this.tables[page & 0xfffff] !== 0;
-  }
-
   override set(page: number, usage: number): this {
-    this.tables[page & 0xfffff] = usage & PAGE_TABLE_KINDS ? 1 : 0;
+    if (page < this.tables.length) this.tables[page] = usage & PAGE_TABLE_KINDS ? 1 : 0;
     return super.set(page, usage);
   }
 
   override delete(page: number): boolean {
-    this.tables[page & 0xfffff] = 0;
+    if (page < this.tables.length) this.tables[page] = 0;
     return super.delete(page);
   }
 
