@@ -25,9 +25,9 @@
  * so a region entered at an inner block (the code cache's `enterBlock`)
  * and the dispatch case still find them.
  */
-import { LABELS, LOCALS } from './abi.ts';
+import { LABELS } from './abi.ts';
 import { block, continueAt, labelledLoop, switchCase, type Stmt } from './ast.ts';
-import { goToBlock } from './statements.ts';
+import { GO_TO_BLOCK, goToBlock } from './statements.ts';
 
 /** One block as region.ts emitted it, before it becomes a case. */
 export interface EmittedBlock {
@@ -44,13 +44,10 @@ export const INLINE_BLOCK_MAX = 1000;
 /** What copies may add to one header's case, at most (characters). */
 export const INLINE_GROWTH_MAX = 2000;
 
-/** `pc=k;continue run;`: a jump to block k, as statements.ts `goToBlock` writes it */
-const JUMP = new RegExp(`(?<![\\w$])${LOCALS.block}=(\\d+);${continueAt(LABELS.run).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'g');
-
 /** The blocks each block jumps to, by number (running on into the next counts). */
 function successorsOf(texts: readonly string[], blocks: readonly EmittedBlock[]): number[][] {
   return texts.map((t, k) => {
-    const out = [...t.matchAll(JUMP)].map((m) => Number(m[1]));
+    const out = [...t.matchAll(GO_TO_BLOCK)].map((m) => Number(m[1]));
     if (blocks[k].fallsThrough && k + 1 < blocks.length) out.push(k + 1);
     return out;
   });
@@ -141,7 +138,7 @@ export function structureLoops(blocks: readonly EmittedBlock[]): Stmt[] {
       && oneLoop(root, [...body].filter((k) => successors[k].includes(root)), successors);
     if (body && simple) {
       let budget = INLINE_GROWTH_MAX;
-      const expand = (t: string, path: readonly number[]): string => t.replace(JUMP, (jump, n: string) => {
+      const expand = (t: string, path: readonly number[]): string => t.replace(GO_TO_BLOCK, (jump, n: string) => {
         const k = Number(n);
         if (k === root) { loops = true; return continueAt(LABELS.self); }
         if (!body.has(k) || path.includes(k)) return jump;
@@ -152,12 +149,12 @@ export function structureLoops(blocks: readonly EmittedBlock[]): Stmt[] {
       });
       const expanded = expand(text, [root]);
       // a loop some of whose blocks did not fit still goes through the dispatcher: only more code then
-      const left = [...expanded.matchAll(JUMP)].some((m) => body.has(Number(m[1])));
+      const left = [...expanded.matchAll(GO_TO_BLOCK)].some((m) => body.has(Number(m[1])));
       if (left) loops = b.selfLoop;
       else text = expanded;
     }
-    // a loop's body must not run on into the next case: it would go round again
-    if (loops && !b.selfLoop && b.fallsThrough) text += goToBlock(root + 1).join('');
+    // a loop's body must not run on into the next case: it would go round again (a self-loop never does)
+    if (loops && b.fallsThrough) text += goToBlock(root + 1).join('');
     return switchCase(root, [loops ? labelledLoop(LABELS.self, [text]) : block([text])]);
   });
 }

@@ -39,6 +39,9 @@ export function goToBlock(k: number): Stmt[] {
   return [assign(local('block'), num(k)), continueAt('run')];
 }
 
+/** Every `goToBlock` in a text, the block number its group 1 (emit/loops.ts reads and rewrites them). */
+export const GO_TO_BLOCK = new RegExp(`(?<![\\w$])${goToBlock(0).join('').replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace('0', '(\\d+)')}`, 'g');
+
 /** Run the current block again, as its own inner loop. */
 export function repeatBlock(): Stmt[] {
   return [continueAt('self')];
