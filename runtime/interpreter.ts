@@ -200,11 +200,17 @@ export class Interpreter {
     const cpu = this.cpu;
     this.last = undefined;
     if (cpu.halted) return false;
-    // single-stepping, RF, armed breakpoints, a mov ss shadow or held-back traps: the debug path
-    if (cpu.eflags & (TF | RF) || cpu.bpExec | cpu.bpWrite | cpu.pendingDebug || cpu.debugShadow || (cpu.hostDebug !== null && cpu.hostDebug.armed)) return this.debugStep();
+    if (this.debugging()) return this.debugStep();
     cpu.interruptShadow = false;
     this.run1(cpu.eip);
     return true;
+  }
+
+  /** Single-stepping, RF, armed breakpoints, a mov ss shadow or held-back traps: the next instruction takes the debug path. */
+  private debugging(): boolean {
+    const cpu = this.cpu;
+    return (cpu.eflags & (TF | RF)) !== 0 || (cpu.bpExec | cpu.bpWrite | cpu.pendingDebug) !== 0 || cpu.debugShadow ||
+      (cpu.hostDebug !== null && cpu.hostDebug.armed);
   }
 
   /** Decode and execute the instruction at `start`; a fault is delivered at it (EIP and ESP as before it). Returns whether it completed. */
@@ -220,13 +226,19 @@ export class Interpreter {
       this.last = i;
       return true;
     } catch (e) {
-      if (!(e instanceof Fault)) throw e;
-      cpu.eip = start;
-      cpu.regs[Reg.ESP] = startEsp;
-      cpu.instructions++;
-      deliverFault(cpu, e);
+      this.faulted(e, start, startEsp);
       return false;
     }
+  }
+
+  /** An instruction that started at `start` with ESP `startEsp` raised `e`: counted, rewound and delivered (anything but a Fault goes on). */
+  private faulted(e: unknown, start: number, startEsp: number): void {
+    if (!(e instanceof Fault)) throw e;
+    const cpu = this.cpu;
+    cpu.eip = start;
+    cpu.regs[Reg.ESP] = startEsp;
+    cpu.instructions++;
+    deliverFault(cpu, e);
   }
 
   /**
@@ -261,7 +273,7 @@ export class Interpreter {
     const cpu = this.cpu;
     this.last = undefined;
     if (cpu.halted) return;
-    if (cpu.eflags & (TF | RF) || cpu.bpExec | cpu.bpWrite | cpu.pendingDebug || cpu.debugShadow || (cpu.hostDebug !== null && cpu.hostDebug.armed)) {
+    if (this.debugging()) {
       this.debugStep();
       return;
     }
@@ -305,11 +317,7 @@ export class Interpreter {
         }
       }
     } catch (e) {
-      if (!(e instanceof Fault)) throw e;
-      cpu.eip = start;
-      regs[Reg.ESP] = startEsp;
-      cpu.instructions++;
-      deliverFault(cpu, e);
+      this.faulted(e, start, startEsp);
     }
   }
 

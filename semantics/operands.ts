@@ -96,9 +96,14 @@ export function readOperand<V>(o: Ops<V>, i: Instr, n: number): V {
   switch (op.kind) {
     case K.E: return i.mod === 3 ? o.reg(i.rm, size) : o.load(i.seg, o.ea(i, n), size);
     case K.G: return o.reg(i.reg, size);
-    case K.I: return o.c(NUM.trunc(op.slot === 0 ? i.imm : i.imm2, size));
+    case K.I: return immediate(o, i, op, size);
   }
   return readOtherOperand(o, i, n, op, size);
+}
+
+/** An immediate operand (I, A: the slot says which of the instruction's immediates), at its size. */
+function immediate<V>(o: Ops<V>, i: Instr, op: Operand, size: Size): V {
+  return o.c(NUM.trunc(op.slot === 0 ? i.imm : i.imm2, size));
 }
 
 /** readOperand's other forms. */
@@ -110,7 +115,7 @@ function readOtherOperand<V>(o: Ops<V>, i: Instr, n: number, op: Operand, size: 
     case K.FixedReg: return o.reg(op.fixed, size);
     // a relative target was made absolute (and wrapped) by the decoder: it is not an 8-bit value
     case K.J: return o.c(i.imm);
-    case K.A: return o.c(NUM.trunc(op.slot === 0 ? i.imm : i.imm2, size));
+    case K.A: return immediate(o, i, op, size);
     case K.One: return o.c(1);
     case K.FixedSeg: return o.sreg(op.fixed);
     case K.S: return o.sreg(i.reg);

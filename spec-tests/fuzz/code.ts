@@ -20,8 +20,9 @@
  *
  * BAD means vmidbt itself failed: an internal error, an exception out of
  * the machine, or a run longer than RUN_MS of host time. A mismatch means
- * the interpreter's runs, the translated or the lockstep run ended otherwise than the stepping interpreter's (or
- * lockstep found a region that differs).
+ * the interpreter's runs, the translated or the lockstep run ended
+ * otherwise than the stepping interpreter's (or lockstep found a region
+ * that differs).
  */
 import { Machine, type RunResult } from '../../runtime/machine.ts';
 import { TranslatingEngine } from '../../translator/engine/machine-engine.ts';
