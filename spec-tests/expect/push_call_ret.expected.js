@@ -1,4 +1,4 @@
-// push_call_ret: 7 instructions, 3 blocks, 1642 bytes of source
+// push_call_ret: 7 instructions, 3 blocks, 1734 bytes of source
 // 1000 55 push ebp
 // 1001 89 e5 mov ebp, esp
 // 1003 e8 02 00 00 00 call 0x100a
@@ -91,11 +91,18 @@ t3 = tlb[r4 >>> 12];
 t4 = t3 & 1 && !(r4 & 3) ? m32[(t3 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t4;
+{
+switch (xt) {
+case 4104:
+pc = 2;
+continue run;
+}
 pc = -1;
 continue run;
 }
+}
 case 2:
-{
+self: for (; ; ) {
 if (ic + 2 > lim) {
 xl = 4;
 break run;
@@ -113,8 +120,14 @@ t2 = tlb[r4 >>> 12];
 t3 = t2 & 1 && !(r4 & 3) ? m32[(t2 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t3;
+{
+switch (xt) {
+case 4104:
+continue self;
+}
 pc = -1;
 continue run;
+}
 }
 case -1:
 {

@@ -1100,6 +1100,39 @@ describe('exits to another page', () => {
     expect(e.stats.hits + e.stats.misses - lookups).toBeLessThan(10);
     expect(e.stats.siteHits).toBeGreaterThan(700);
   });
+
+  it('a ret goes back after a call of its region in place, and to any other block of it through the dispatch case', () => {
+    // f returns after its call; every 4th pass g rewrites its return address to skip, a block no call returns to
+    const code = nasm(`
+      mov ecx, 400
+    top:
+      call f
+      add ebx, 3
+      test ecx, 3
+      jnz skip
+      call g
+      add ebx, 100
+    skip:
+      add ebx, 7
+      dec ecx
+      jnz top
+      jmp $
+    f:
+      inc eax
+      ret
+    g:
+      mov dword [esp], skip
+      ret`);
+    const { b, e } = machine(code, { threshold: 0 });
+    e.run(6000);
+    expect(final(b)).toEqual(final(interpreted(code, 6000)));
+    expect(b.cpu.regs[3]).toBe(400 * 3 + 400 * 7);
+    // one region holds it all: the return points are tried in place, skip is found by the dispatch case
+    const region = e.translations().find((t) => t.entryEip === 0x1005)!;
+    // each ret: a switch on its target over the two return points (0x100a, 0x101a), then the dispatch case
+    expect(region.source.match(/switch\(\w+\)\{case 4106:pc=\d+;continue run;case 4122:pc=\d+;continue run;\}pc=-1;/g)).toHaveLength(2);
+    expect(e.stats.regionRuns).toBeLessThan(20);
+  });
 });
 
 
