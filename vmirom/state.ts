@@ -150,7 +150,7 @@ export class VcpuVmi implements Paravirt {
   wallOffset: bigint | undefined;
   /** the high word of the last 64-bit effect's value (effects.ts) */
   high = 0;
-  /** calls the translator ran inline on this vCPU, by index in CALL_NAMES (generated code counts them) */
+  /** calls the translator ran inline on this vCPU, by index in CALL_NAMES (generated code counts them, a region's counts as it leaves) */
   readonly inlined = new Float64Array(CALL_NAMES.length);
   /** runs of inlined calls by site slot (profile-hooks.ts), counted by generated code only when profiling */
   readonly siteHits: number[];

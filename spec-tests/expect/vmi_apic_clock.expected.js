@@ -1,4 +1,4 @@
-// vmi_apic_clock: 17 instructions, 1 blocks, 3597 bytes of source
+// vmi_apic_clock: 17 instructions, 1 blocks, 3685 bytes of source
 // 1000 b8 20 00 e0 fe mov eax, 0xfee00020
 // 1005 e8 96 79 0c 00 call 0xc89a0
 // 100a b8 b0 00 e0 fe mov eax, 0xfee000b0
@@ -32,6 +32,10 @@ let xe = 0;
 let xl = 0;
 let smc = 0;
 let xt = 0;
+let vc77 = 0;
+let vc78 = 0;
+let vc79 = 0;
+let vc81 = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31;
 try {
 run: for (; ; ) {
@@ -68,7 +72,7 @@ t3 = VX.apicRead(V, t2);
 r1 = -559087539;
 r2 = -559087539;
 r0 = t3;
-V.inlined[78] += 1;
+vc78 += 1;
 ip = 3;
 sp0 = r4;
 t4 = tlb[r4 >>> 12];
@@ -123,7 +127,7 @@ t13 = MEM.codeEpoch !== ep;
 r1 = -559087540;
 r2 = -559087540;
 r0 = -559087540;
-V.inlined[77] += 1;
+vc77 += 1;
 if (MEM.codeEpoch !== ep && h.vmiLeave(V)) {
 ic -= 9;
 cpu.exitSite = 3;
@@ -182,7 +186,7 @@ t23 = V.high;
 r1 = -559087536;
 r0 = t22;
 r2 = t23;
-V.inlined[81] += 1;
+vc81 += 1;
 ip = 12;
 sp0 = r4;
 t24 = tlb[r4 >>> 12];
@@ -222,7 +226,7 @@ sp0 = r4;
 r1 = -559087538;
 r2 = -559087538;
 r0 = -559087538;
-V.inlined[79] += 1;
+vc79 += 1;
 ip = 15;
 sp0 = r4;
 t28 = tlb[r4 >>> 12];
@@ -265,6 +269,10 @@ break run;
 }
 ip = -1;
 } finally {
+V.inlined[77] += vc77;
+V.inlined[78] += vc78;
+V.inlined[79] += vc79;
+V.inlined[81] += vc81;
 R[0] = r0;
 R[1] = r1;
 R[2] = r2;

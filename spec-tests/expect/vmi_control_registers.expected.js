@@ -1,4 +1,4 @@
-// vmi_control_registers: 27 instructions, 1 blocks, 5189 bytes of source
+// vmi_control_registers: 27 instructions, 1 blocks, 5343 bytes of source
 // 1000 e8 fb 72 0c 00 call 0xc8300
 // 1005 e8 16 73 0c 00 call 0xc8320
 // 100a 89 c3 mov ebx, eax
@@ -31,6 +31,13 @@ let xe = 0;
 let xl = 0;
 let smc = 0;
 let xt = 0;
+let vc15 = 0;
+let vc17 = 0;
+let vc18 = 0;
+let vc20 = 0;
+let vc21 = 0;
+let vc22 = 0;
+let vc23 = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31, t32, t33, t34, t35, t36, t37, t38, t39, t40, t41, t42, t43;
 try {
 run: for (; ; ) {
@@ -64,7 +71,7 @@ t2 = cpu.cr0;
 r1 = -559087592;
 r2 = -559087592;
 r0 = t2;
-V.inlined[20] += 1;
+vc20 += 1;
 ip = 2;
 sp0 = r4;
 t3 = tlb[r4 >>> 12];
@@ -105,7 +112,7 @@ t7 = cpu.cr2;
 r1 = -559087591;
 r2 = -559087591;
 r0 = t7;
-V.inlined[21] += 1;
+vc21 += 1;
 ip = 5;
 sp0 = r4;
 t8 = tlb[r4 >>> 12];
@@ -148,7 +155,7 @@ t13 = cpu.cr3;
 r1 = -559087590;
 r2 = -559087590;
 r0 = t13;
-V.inlined[22] += 1;
+vc22 += 1;
 ip = 9;
 sp0 = r4;
 t14 = tlb[r4 >>> 12];
@@ -189,7 +196,7 @@ t18 = cpu.cr4;
 r1 = -559087589;
 r2 = -559087589;
 r0 = t18;
-V.inlined[23] += 1;
+vc23 += 1;
 ip = 12;
 sp0 = r4;
 t19 = tlb[r4 >>> 12];
@@ -233,7 +240,7 @@ cpu.cr2 = t24;
 r1 = -559087595;
 r2 = -559087595;
 r0 = -559087595;
-V.inlined[17] += 1;
+vc17 += 1;
 ip = 16;
 sp0 = r4;
 t25 = tlb[r4 >>> 12];
@@ -282,7 +289,7 @@ VX.writeCr3(V, t29);
 r1 = -559087594;
 r2 = -559087594;
 r0 = -559087594;
-V.inlined[18] += 1;
+vc18 += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 819907, 819200))) {
 ic -= 7;
 cpu.exitSite = 11;
@@ -344,7 +351,7 @@ VX.setKernelStack(V, t36, 0, t37);
 r1 = -559087597;
 r2 = -559087597;
 r0 = -559087597;
-V.inlined[15] += 1;
+vc15 += 1;
 ip = 25;
 sp0 = r4;
 t40 = tlb[r4 >>> 12];
@@ -385,6 +392,13 @@ break run;
 }
 ip = -1;
 } finally {
+V.inlined[15] += vc15;
+V.inlined[17] += vc17;
+V.inlined[18] += vc18;
+V.inlined[20] += vc20;
+V.inlined[21] += vc21;
+V.inlined[22] += vc22;
+V.inlined[23] += vc23;
 R[0] = r0;
 R[1] = r1;
 R[2] = r2;

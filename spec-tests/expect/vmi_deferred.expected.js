@@ -1,4 +1,4 @@
-// vmi_deferred: 16 instructions, 1 blocks, 4497 bytes of source
+// vmi_deferred: 16 instructions, 1 blocks, 4554 bytes of source
 // 1000 b8 03 00 00 00 mov eax, 0x3
 // 1005 e8 f6 7a 0c 00 call 0xc8b00
 // 100a b8 00 00 40 00 mov eax, 0x400000
@@ -31,6 +31,9 @@ let xe = 0;
 let xl = 0;
 let smc = 0;
 let xt = 0;
+let vc58 = 0;
+let vc60 = 0;
+let vc61 = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31, t32, t33, t34, t35;
 try {
 run: for (; ; ) {
@@ -72,7 +75,7 @@ if (t7) VX.flushDeferred(V, 3, 1);
 r1 = -559087528;
 r2 = -559087528;
 r0 = -559087528;
-V.inlined[61] += 1;
+vc61 += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 822019, 819200))) {
 ic -= 13;
 cpu.exitSite = 1;
@@ -130,7 +133,7 @@ VX.invalidatePage(V, t12);
 r1 = -559087561;
 r2 = -559087561;
 r0 = -559087561;
-V.inlined[58] += 1;
+vc58 += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820963, 819200))) {
 ic -= 9;
 cpu.exitSite = 4;
@@ -182,7 +185,7 @@ VX.flushDeferred(V, 3, 2);
 r1 = -559087559;
 r2 = -559087559;
 r0 = -559087559;
-V.inlined[60] += 1;
+vc60 += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821027, 819200))) {
 ic -= 6;
 cpu.exitSite = 7;
@@ -248,7 +251,7 @@ if (t31) VX.flushDeferred(V, 3, 1);
 r1 = -559087528;
 r2 = -559087528;
 r0 = -559087528;
-V.inlined[61] += 1;
+vc61 += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 822019, 819200))) {
 ic -= 2;
 cpu.exitSite = 10;
@@ -300,6 +303,9 @@ break run;
 }
 ip = -1;
 } finally {
+V.inlined[58] += vc58;
+V.inlined[60] += vc60;
+V.inlined[61] += vc61;
 R[0] = r0;
 R[1] = r1;
 R[2] = r2;

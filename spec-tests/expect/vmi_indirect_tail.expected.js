@@ -1,4 +1,4 @@
-// vmi_indirect_tail: 7 instructions, 1 blocks, 1713 bytes of source
+// vmi_indirect_tail: 7 instructions, 1 blocks, 1757 bytes of source
 // 1000 ff 15 0e 10 00 00 call dword ptr [0x100e]
 // 1006 89 c3 mov ebx, eax
 // 1008 ff 25 12 10 00 00 jmp dword ptr [0x1012]
@@ -25,6 +25,8 @@ let xe = 0;
 let xl = 0;
 let smc = 0;
 let xt = 0;
+let vc21 = 0;
+let vc32 = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11;
 try {
 run: for (; ; ) {
@@ -60,7 +62,7 @@ t4 = cpu.cr2;
 r1 = -559087591;
 r2 = -559087591;
 r0 = t4;
-V.inlined[21] += 1;
+vc21 += 1;
 ip = 2;
 sp0 = r4;
 t5 = tlb[r4 >>> 12];
@@ -94,7 +96,7 @@ break run;
 ip = 5;
 sp0 = r4;
 V.vif = !!0;
-V.inlined[32] += 1;
+vc32 += 1;
 ip = 6;
 sp0 = r4;
 t10 = tlb[r4 >>> 12];
@@ -119,6 +121,8 @@ break run;
 }
 ip = -1;
 } finally {
+V.inlined[21] += vc21;
+V.inlined[32] += vc32;
 R[0] = r0;
 R[1] = r1;
 R[2] = r2;

@@ -1,4 +1,4 @@
-// vmi_interrupts: 16 instructions, 1 blocks, 3119 bytes of source
+// vmi_interrupts: 16 instructions, 1 blocks, 3207 bytes of source
 // 1000 e8 7b 74 0c 00 call 0xc8480
 // 1005 e8 96 74 0c 00 call 0xc84a0
 // 100a 89 c3 mov ebx, eax
@@ -26,6 +26,10 @@ let xe = 0;
 let xl = 0;
 let smc = 0;
 let xt = 0;
+let vc31 = 0;
+let vc32 = 0;
+let vc33 = 0;
+let vc34 = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29;
 try {
 run: for (; ; ) {
@@ -56,7 +60,7 @@ break run;
 ip = 1;
 sp0 = r4;
 V.vif = !!0;
-V.inlined[32] += 1;
+vc32 += 1;
 ip = 2;
 sp0 = r4;
 t2 = tlb[r4 >>> 12];
@@ -96,7 +100,7 @@ sp0 = r4;
 t6 = V.vif ? 1 : 0;
 t7 = t6 ? 512 : 0;
 r0 = t7;
-V.inlined[33] += 1;
+vc33 += 1;
 ip = 5;
 sp0 = r4;
 t8 = tlb[r4 >>> 12];
@@ -143,7 +147,7 @@ t16 = t15 !== 0 ? 1 : 0;
 V.vif = !!t16;
 t17 = t14 ^ 1;
 t18 = t16 & t17;
-V.inlined[34] += 1;
+vc34 += 1;
 if (t18 && h.irq(cpu)) {
 ic -= 6;
 cpu.exitSite = 5;
@@ -189,7 +193,7 @@ sp0 = r4;
 t23 = V.vif ? 1 : 0;
 V.vif = !!1;
 t24 = t23 ^ 1;
-V.inlined[31] += 1;
+vc31 += 1;
 if (t24 && h.irq(cpu)) {
 ic -= 3;
 cpu.exitSite = 8;
@@ -240,6 +244,10 @@ break run;
 }
 ip = -1;
 } finally {
+V.inlined[31] += vc31;
+V.inlined[32] += vc32;
+V.inlined[33] += vc33;
+V.inlined[34] += vc34;
 R[0] = r0;
 R[3] = r3;
 R[4] = r4;

@@ -1,4 +1,4 @@
-// vmi_iret_ports: 16 instructions, 1 blocks, 5933 bytes of source
+// vmi_iret_ports: 16 instructions, 1 blocks, 6000 bytes of source
 // 1000 ba fd 03 00 00 mov edx, 0x3fd
 // 1005 e8 76 77 0c 00 call 0xc8780
 // 100a 89 c3 mov ebx, eax
@@ -41,6 +41,10 @@ let xe = 0;
 let xl = 0;
 let smc = 0;
 let xt = 0;
+let vc1 = 0;
+let vc35 = 0;
+let vc64 = 0;
+let vc70 = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31, t32, t33, t34, t35, t36, t37, t38, t39, t40, t41, t42, t43, t44, t45, t46, t47, t48, t49, t50, t51, t52, t53, t54, t55, t56, t57, t58, t59, t60, t61, t62, t63, t64, t65, t66, t67, t68, t69, t70, t71, t72, t73, t74, t75, t76, t77, t78, t79, t80, t81;
 try {
 run: for (; ; ) {
@@ -78,7 +82,7 @@ t4 = MEM.codeEpoch !== ep;
 r1 = -559087556;
 r2 = -559087556;
 r0 = t3;
-V.inlined[64] += 1;
+vc64 += 1;
 if (t4 && h.irq(cpu)) {
 ic -= 13;
 cpu.exitSite = 1;
@@ -133,7 +137,7 @@ smc = MEM.codeEpoch !== ep;
 r1 = -559087550;
 r2 = -559087550;
 r0 = -559087550;
-V.inlined[70] += 1;
+vc70 += 1;
 if (MEM.codeEpoch !== ep && h.vmiLeave(V)) {
 ic -= 7;
 cpu.exitSite = 4;
@@ -201,7 +205,7 @@ t26 = r2;
 t27 = t26 & -217219;
 r2 = t27;
 }
-V.inlined[1] += 1;
+vc1 += 1;
 ip = 13;
 sp0 = r4;
 t28 = tlb[r4 >>> 12];
@@ -264,7 +268,7 @@ V.vif = !!t48;
 fl = fl & -513 | 1 << 9;
 }
 t53 = t35 | 0;
-V.inlined[35] += 1;
+vc35 += 1;
 if (MEM.codeEpoch === ep && !(t52 && h.irq(cpu))) {
 xt = t53;
 pc = -1;
@@ -323,7 +327,7 @@ lz = lz & -513;
 fl = fl & -513 | 1 << 9;
 }
 t67 = t59 | 0;
-V.inlined[35] += 1;
+vc35 += 1;
 if (MEM.codeEpoch === ep && h.goesOnAfterTransfer(cpu, t58)) {
 xt = t67;
 pc = -1;
@@ -383,7 +387,7 @@ lz = lz & -513;
 fl = fl & -513 | 1 << 9;
 }
 t81 = t73 | 0;
-V.inlined[35] += 1;
+vc35 += 1;
 if (MEM.codeEpoch === ep && h.goesOnAfterTransfer(cpu, t72)) {
 xt = t81;
 pc = -1;
@@ -409,6 +413,10 @@ break run;
 }
 ip = -1;
 } finally {
+V.inlined[1] += vc1;
+V.inlined[35] += vc35;
+V.inlined[64] += vc64;
+V.inlined[70] += vc70;
 R[0] = r0;
 R[1] = r1;
 R[2] = r2;

@@ -1,4 +1,4 @@
-// vmi_linux3: 20 instructions, 1 blocks, 4458 bytes of source
+// vmi_linux3: 20 instructions, 1 blocks, 4515 bytes of source
 // 1000 b8 01 00 00 00 mov eax, 0x1
 // 1005 e8 16 7a 0c 00 call 0xc8a20
 // 100a b8 03 50 00 00 mov eax, 0x5003
@@ -35,6 +35,9 @@ let xe = 0;
 let xl = 0;
 let smc = 0;
 let xt = 0;
+let vc15 = 0;
+let vc41 = 0;
+let vc61 = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31, t32, t33, t34, t35, t36, t37, t38, t39, t40, t41, t42, t43;
 try {
 run: for (; ; ) {
@@ -76,7 +79,7 @@ if (t7) VX.flushDeferred(V, 3, 1);
 r1 = -559087543;
 r2 = -559087543;
 r0 = -559087543;
-V.inlined[61] += 1;
+vc61 += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821795, 819200))) {
 ic -= 17;
 cpu.exitSite = 1;
@@ -141,7 +144,7 @@ smc = h.wrPhys(cpu, t16, t12) !== ep;
 r1 = -559087578;
 r2 = -559087578;
 r0 = -559087578;
-V.inlined[41] += 1;
+vc41 += 1;
 ip = 9;
 sp0 = r4;
 t19 = tlb[r4 >>> 12];
@@ -190,7 +193,7 @@ VX.setKernelStack(V, 0, t23, t24);
 r1 = -559087602;
 r2 = -559087602;
 r0 = -559087602;
-V.inlined[15] += 1;
+vc15 += 1;
 ip = 14;
 sp0 = r4;
 t27 = tlb[r4 >>> 12];
@@ -245,7 +248,7 @@ if (t39) VX.flushDeferred(V, 3, 1);
 r1 = -559087543;
 r2 = -559087543;
 r0 = -559087543;
-V.inlined[61] += 1;
+vc61 += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 821795, 819200))) {
 ic -= 2;
 cpu.exitSite = 8;
@@ -297,6 +300,9 @@ break run;
 }
 ip = -1;
 } finally {
+V.inlined[15] += vc15;
+V.inlined[41] += vc41;
+V.inlined[61] += vc61;
 R[0] = r0;
 R[1] = r1;
 R[2] = r2;

@@ -1,4 +1,4 @@
-// vmi_page_tables: 34 instructions, 1 blocks, 7469 bytes of source
+// vmi_page_tables: 34 instructions, 1 blocks, 7623 bytes of source
 // 1000 b8 03 50 00 00 mov eax, 0x5003
 // 1005 ba 00 80 00 00 mov edx, 0x8000
 // 100a e8 91 75 0c 00 call 0xc85a0
@@ -43,6 +43,13 @@ let xe = 0;
 let xl = 0;
 let smc = 0;
 let xt = 0;
+let vc41 = 0;
+let vc42 = 0;
+let vc43 = 0;
+let vc44 = 0;
+let vc47 = 0;
+let vc58 = 0;
+let vc59 = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31, t32, t33, t34, t35, t36, t37, t38, t39, t40, t41, t42, t43, t44, t45, t46, t47, t48, t49, t50, t51, t52, t53, t54, t55, t56, t57, t58, t59, t60, t61, t62, t63, t64, t65, t66, t67, t68, t69, t70, t71, t72, t73, t74, t75;
 try {
 run: for (; ; ) {
@@ -89,7 +96,7 @@ smc = h.wrPhys(cpu, t5, t2) !== ep;
 r1 = -559087571;
 r2 = -559087571;
 r0 = -559087571;
-V.inlined[41] += 1;
+vc41 += 1;
 ip = 4;
 sp0 = r4;
 t8 = tlb[r4 >>> 12];
@@ -132,7 +139,7 @@ t15 = (t14 & 3) === 0 && t14 >>> 0 < 1048576 && (MEM.pageKind[t14 >>> 12] & 126)
 r1 = -559087570;
 r2 = -559087570;
 r0 = t15;
-V.inlined[42] += 1;
+vc42 += 1;
 ip = 8;
 sp0 = r4;
 t16 = tlb[r4 >>> 12];
@@ -185,7 +192,7 @@ smc = h.wrPhys(cpu, t23, t20) !== ep;
 r1 = -559087569;
 r2 = -559087569;
 r0 = t26;
-V.inlined[43] += 1;
+vc43 += 1;
 ip = 13;
 sp0 = r4;
 t27 = tlb[r4 >>> 12];
@@ -243,7 +250,7 @@ t42 = t41 & 1;
 r1 = -559087565;
 r2 = -559087565;
 r0 = t42;
-V.inlined[47] += 1;
+vc47 += 1;
 ip = 18;
 sp0 = r4;
 t43 = tlb[r4 >>> 12];
@@ -311,7 +318,7 @@ smc = h.wrPhys(cpu, t54, t50) !== ep;
 r1 = -559087568;
 r2 = -559087568;
 r0 = -559087568;
-V.inlined[44] += 1;
+vc44 += 1;
 ip = 24;
 sp0 = r4;
 t58 = tlb[r4 >>> 12];
@@ -358,7 +365,7 @@ VX.invalidatePage(V, t62);
 r1 = -559087561;
 r2 = -559087561;
 r0 = -559087561;
-V.inlined[58] += 1;
+vc58 += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820963, 819200))) {
 ic -= 6;
 cpu.exitSite = 11;
@@ -418,7 +425,7 @@ VX.flushTlb(V, t69);
 r1 = -559087560;
 r2 = -559087560;
 r0 = -559087560;
-V.inlined[59] += 1;
+vc59 += 1;
 if (!((tlb[200] & -4063) === 819201 || h.fetchesFrom(cpu, 820995, 819200))) {
 ic -= 2;
 cpu.exitSite = 14;
@@ -472,6 +479,13 @@ break run;
 }
 ip = -1;
 } finally {
+V.inlined[41] += vc41;
+V.inlined[42] += vc42;
+V.inlined[43] += vc43;
+V.inlined[44] += vc44;
+V.inlined[47] += vc47;
+V.inlined[58] += vc58;
+V.inlined[59] += vc59;
 R[0] = r0;
 R[1] = r1;
 R[2] = r2;

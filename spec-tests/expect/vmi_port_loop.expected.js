@@ -1,4 +1,4 @@
-// vmi_port_loop: 12 instructions, 4 blocks, 2389 bytes of source
+// vmi_port_loop: 12 instructions, 4 blocks, 2411 bytes of source
 // 1000 bf 64 00 00 00 mov edi, 0x64
 // 1005 eb 0c jmp 0x1013
 // 1007 31 c0 xor eax, eax
@@ -42,6 +42,7 @@ let xe = 0;
 let xl = 0;
 let smc = 0;
 let xt = 0;
+let vc70 = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11;
 try {
 run: for (; ; ) {
@@ -124,7 +125,7 @@ smc = MEM.codeEpoch !== ep;
 r1 = -559087550;
 r2 = -559087550;
 r0 = -559087550;
-V.inlined[70] += 1;
+vc70 += 1;
 if (MEM.codeEpoch !== ep && h.vmiLeave(V)) {
 ic -= 3;
 cpu.exitSite = 1;
@@ -203,6 +204,7 @@ break run;
 }
 ip = -1;
 } finally {
+V.inlined[70] += vc70;
 R[0] = r0;
 R[1] = r1;
 R[2] = r2;

@@ -21,7 +21,7 @@
  */
 import { parse } from 'acorn';
 import { H } from '../emit/host.ts';
-import { CODE_EPOCH, GLOBALS, LABELS, LOCALS, MEMORY_VIEWS, PAGE_KINDS, PARAMS, TEMP_PATTERN, VMI_FIELDS, declaredNames } from '../emit/abi.ts';
+import { CALL_COUNT_PATTERN, CODE_EPOCH, GLOBALS, LABELS, LOCALS, MEMORY_VIEWS, PAGE_KINDS, PARAMS, TEMP_PATTERN, VMI_FIELDS, declaredNames } from '../emit/abi.ts';
 import { ROM_EFFECTS } from '../../vmirom/effects.ts';
 import { HELPERS } from '../../semantics/helpers.ts';
 import { Cpu } from '../../cpu/cpu.ts';
@@ -74,7 +74,7 @@ export function violations(source: string): string[] {
     if (n.type === 'Literal' && (typeof n.value !== 'number' || !Number.isFinite(n.value) || n.regex !== undefined || n.bigint !== undefined)) {
       bad.push(`non-numeric literal ${String(n.raw)}: ${text(n)}`);
     }
-    if (n.type === 'Identifier' && !propertyOf && !NAMES.has(n.name as string) && !TEMP_PATTERN.test(n.name as string)) {
+    if (n.type === 'Identifier' && !propertyOf && !NAMES.has(n.name as string) && !TEMP_PATTERN.test(n.name as string) && !CALL_COUNT_PATTERN.test(n.name as string)) {
       bad.push(`identifier ${n.name as string}: ${text(n)}`);
     }
     if (n.type === 'MemberExpression' && !n.computed) {

@@ -30,7 +30,7 @@ import { emitInstruction, HOWS, type ClaimedCall, type How } from './instr.ts';
 import {
   budgetCheck, countInstructions, dispatch, exitTo, fetchCheck, goToBlock, mappingCheck, repeatBlock, smcCheck,
 } from './statements.ts';
-import { LABELS, LOCALS, cpuField, cpuReg, local, param, perInstruction, prologue, spillFlags, spillRegs, usesFlags } from './abi.ts';
+import { LABELS, LOCALS, addCallCounts, callCountsIn, cpuField, cpuReg, local, param, perInstruction, prologue, spillFlags, spillRegs, usesFlags } from './abi.ts';
 import {
   assign, bin, block, cond, decl, functionExpr, ifStmt, index, labelledLoop, litValue, num, ret, switchCase, switchStmt, tryFinally, unary,
   type Expr, type Stmt,
@@ -272,16 +272,18 @@ class RegionEmitter {
     // what the blocks never name is neither declared nor written back (abi.ts prologue)
     const mentions = (name: string) => new RegExp(`\\b${name}\\b`).test(loop);
     const writeBack = [...spillRegs(this.ops.regsWritten), ...(usesFlags(mentions) ? spillFlags() : [])];
+    const callCounts = callCountsIn(loop);
     const guarded = tryFinally(
       [loop, assign(local('faultIndex'), num(NO_FAULT))],
       // registers and flags as at the start of the faulting instruction; a helper that faulted left them in
       // the CPU as the interpreter does (a rep string instruction's completed iterations included)
       [
+        ...addCallCounts(callCounts),
         ...(mentions(LOCALS.inHelper) ? [ifStmt(unary('!', local('inHelper')), writeBack)] : writeBack),
         ifStmt(bin('<', local('faultIndex'), num(0)), left, faulted),
       ],
     );
     const chained = ret(index(param('links'), local('exitLink')));
-    return functionExpr(LOCALS.fn, [LOCALS.cpu, LOCALS.block], [...prologue(used, this.ops.temporaries, mentions), guarded, chained]);
+    return functionExpr(LOCALS.fn, [LOCALS.cpu, LOCALS.block], [...prologue(used, this.ops.temporaries, mentions, callCounts), guarded, chained]);
   }
 }

@@ -251,6 +251,25 @@ describe('what only the inlined path does', () => {
     expect(inl.engine.compiler.inlined.get('SetPxE')).toBe(1);
   });
 
+  it('calls inlined before a fault in the same region are counted: the region adds its counts as it leaves', () => {
+    const abi = ABIS.proposal;
+    const hole = 0x50000;
+    // two inlined calls, then a SetPxE that faults in the hole: the region leaves by the fault (and the
+    // engine runs on into the handler, so that the whole block fits its budget)
+    const { inl } = sides(abi, (a) => {
+      a.call(slot(abi, 'DisableInterrupts')).call(slot(abi, 'GetCR3'));
+      a.mov(0, 0x123).mov(2, hole + 8).call(slot(abi, 'SetPxE'));
+    }, () => {}, { holes: [hole] });
+    inl.engine.run(200);
+    expect(inl.w.vectorTaken()).toBe(14);
+    expect(inl.engine.stats.regionRuns).toBeGreaterThan(0);
+    expect([inlinedCount(inl, 'DisableInterrupts'), inlinedCount(inl, 'GetCR3'), inlinedCount(inl, 'SetPxE')]).toEqual([1, 1, 0]);
+    // the counts are the region's locals until it leaves, not a store into the vCPU's counters per call
+    const source = inl.engine.translations().map((t) => t.source).join('');
+    expect(source).not.toMatch(/V\.inlined\[\d+\]\+=1/);
+    expect(source).toMatch(/finally\{V\.inlined\[\d+\]\+=vc\d+;/);
+  });
+
   it('enabling with an interrupt pending leaves the region at the slot\'s ret, where the ROM path takes the interrupt', () => {
     for (const [name, setup] of [['EnableInterrupts', () => {}], ['SetInterruptMask', (a: Asm) => a.mov(0, 0x200)]] as const) {
       const abi = ABIS.proposal;

@@ -48,8 +48,9 @@
  *      it, the region leaves for what was popped. After a tail call the
  *      region goes where the `ret` takes it (an indirect jump).
  *
- * After the `vmicall` step: the inlined-call counter of that call is
- * counted (`V.inlined`); a description that polled for interrupts
+ * After the `vmicall` step: the call is counted, in a local of the region
+ * that its `finally` adds to `V.inlined` (emit/abi.ts `callCountName`);
+ * a description that polled for interrupts
  * (`o.pollInterrupts()`: enabling the virtual IF, an APIC write) leaves the
  * region at the slot's `ret` when one is deliverable, where the engine takes
  * it exactly as the ROM path does (the interrupt frame holds the `ret`'s
@@ -86,10 +87,10 @@ import type { EmitContext, EmitOps } from '../emit/emit-ops.ts';
 import { ProbeOps } from '../emit/probe-ops.ts';
 import { sameModeAfterTransfer, type CallSite, type ClaimedCall } from '../emit/instr.ts';
 import { fetchFrame } from '../emit/host.ts';
-import { ALL_REGS, cpuField, hostFn, local, param, reload, spill, vmiField, type FactoryArgs } from '../emit/abi.ts';
+import { ALL_REGS, callCountName, cpuField, hostFn, local, param, reload, spill, vmiField, type FactoryArgs } from '../emit/abi.ts';
 import { Reg } from '../../isa/instr.ts';
 import type { InlineProfile } from '../../vmirom/profile-hooks.ts';
-import { assign, bin, call, exprStmt, ifStmt, index, logical, num, unary, type Expr } from '../emit/ast.ts';
+import { assign, bin, call, exprStmt, id, ifStmt, index, logical, num, unary, type Expr } from '../emit/ast.ts';
 import type { CallSiteInliner } from './call-sites.ts';
 import { VmiEmitOps } from './vmi-emit-ops.ts';
 import { codeEpochMoved, codeEpochSame, epochCheck } from '../emit/statements.ts';
@@ -244,7 +245,7 @@ class InlinedVmiCall implements ClaimedCall {
     o.refetches = false;
     o.yields = false;
     const counted = () => {
-      o.out.push(assign(index(vmiField('inlined'), num(CALL_NAMES.indexOf(this.call.call))), num(1), '+='));
+      o.out.push(assign(id(callCountName(CALL_NAMES.indexOf(this.call.call))), num(1), '+='));
       this.emitProfile(o);
     };
     // IRET, SYSEXIT: where they stayed in the region's mode (a same-ring iret) and the region holds the target,
