@@ -159,13 +159,15 @@ export function tempName(n: number): string {
  * increment waited for (an inlined DisableInterrupts in a loop 2.2 ns
  * with it, 1.3 ns without).
  */
-export const CALL_COUNT_PATTERN = /^vc\d+$/;
+const CALL_COUNT_PREFIX = 'vc';
+export const CALL_COUNT_PATTERN = new RegExp(`^${CALL_COUNT_PREFIX}\\d+$`);
 export function callCountName(k: number): string {
-  return `vc${k}`;
+  return `${CALL_COUNT_PREFIX}${k}`;
 }
 /** The call numbers whose counts a region's text keeps (`vc` locals). */
 export function callCountsIn(text: string): number[] {
-  return [...new Set([...text.matchAll(/\bvc(\d+)\b/g)].map((m) => Number(m[1])))].sort((a, b) => a - b);
+  const uses = text.matchAll(new RegExp(`\\b${CALL_COUNT_PREFIX}(\\d+)\\b`, 'g'));
+  return [...new Set([...uses].map((m) => Number(m[1])))].sort((a, b) => a - b);
 }
 
 /** The local holding general register r. */

@@ -331,6 +331,11 @@ export function isTableJump(i: Instr): boolean {
   return i.row.flow === 'jump' && i.mod !== 3 && i.mod >= 0 && i.base < 0 && i.index >= 0 && i.scale === 2 && i.opsize === 4;
 }
 
+/** A near `ret` (with or without an immediate): where it goes is the return address on the stack. */
+export function isNearReturn(i: Instr): boolean {
+  return i.row.mn === 'ret';
+}
+
 /** Does the instruction name its destination (a relative branch, call or jump)? */
 export function hasStaticTarget(i: Instr): boolean {
   return i.row.operands.some((o) => o.kind === K.J);
