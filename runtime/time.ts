@@ -73,16 +73,22 @@ export class MachineTime {
   private realBase = 0;
   private readonly available: number[];
   private readonly stolen: number[];
-  /** the vCPU inside a slice, its instruction count at the slice's start */
+  /** the vCPU inside a slice, and what counts its instructions */
   private running = -1;
   private runningSource: InstructionSource | null = null;
-  private runningStartInstr = 0;
   /** the instruction count at which the running slice ends (Infinity: not bounded) */
   private runningEndInstr = Infinity;
   /** the running slice was begun as the only ready vCPU's (`beginSlice`) */
   private runningAlone = false;
-  /** cycles the running slice's port accesses took (`stall`), on top of its instructions */
-  private runningStall = 0;
+  /**
+   * Real time in the running slice less its instructions' cycles: realBase
+   * minus the instruction count at the slice's start times the cycles per
+   * instruction, plus the cycles its port accesses took (`stall`). Kept up
+   * to date so that a clock read (rdtsc, GetCycleCounter, the APIC timer)
+   * is one multiply and one add; every term is a whole number below 2^53,
+   * so the sum is exact.
+   */
+  private runningOffset = 0;
   /**
    * Cycles of further stall the running slice can take before any event
    * could fall due before its end (negative: look at the events again).
@@ -100,7 +106,7 @@ export class MachineTime {
 
   constructor(readonly vcpuCount: number, opts: TimeOptions = {}) {
     // cycle and instruction counts pass 2^31 (base/wide-fields.ts)
-    widen(this, ['realBase', 'runningStartInstr', 'stallSlack']);
+    widen(this, ['realBase', 'runningOffset', 'stallSlack']);
     this.frequency = opts.frequency ?? 1_000_000_000;
     this.cyclesPerInstruction = opts.cyclesPerInstruction ?? 1;
     this.hostTime = opts.hostTime ?? false;
@@ -115,10 +121,8 @@ export class MachineTime {
   /** Real time in cycles, live (includes the running slice so far). */
   now(): number {
     if (this.hostTime) return Math.max(this.hostNow(), this.realBase);
-    if (this.runningSource) {
-      return this.realBase + (this.runningSource.instructions - this.runningStartInstr) * this.cyclesPerInstruction + this.runningStall;
-    }
-    return this.realBase;
+    const src = this.runningSource;
+    return src !== null ? src.instructions * this.cyclesPerInstruction + this.runningOffset : this.realBase;
   }
 
   /** Available time of a vCPU, live. */
@@ -144,12 +148,11 @@ export class MachineTime {
    */
   beginSlice(v: number, src: InstructionSource, instructions = Infinity, alone = false): void {
     this.syncTo(this.now(), -1, null);
-    this.runningStall = 0;
     this.stallSlack = -1;
     this.running = v;
     this.runningAlone = alone;
     this.runningSource = src;
-    this.runningStartInstr = src.instructions;
+    this.runningOffset = this.realBase - src.instructions * this.cyclesPerInstruction;
     this.runningEndInstr = src.instructions + instructions;
   }
 
@@ -161,7 +164,6 @@ export class MachineTime {
     const v = this.running;
     const end = this.now();
     this.runningSource = null;
-    this.runningStall = 0;
     this.running = -1;
     this.runningAlone = false;
     this.syncTo(end, v, ready);
@@ -209,7 +211,7 @@ export class MachineTime {
   stall(cycles: number): void {
     if (this.hostTime || cycles <= 0) return;
     if (this.runningSource === null) { this.syncTo(this.realBase + cycles, -1, null); return; }
-    this.runningStall += cycles;
+    this.runningOffset += cycles;
     // a port access is frequent (Linux's io_delay, a polling loop) and events few: look only when one may be due
     if ((this.stallSlack -= cycles) >= 0) return;
     let slack = Infinity;
