@@ -214,8 +214,27 @@ export class LocalApic implements LocalApicApi {
     }
   }
 
+  /**
+   * A register write. EOI and TPR, which a kernel writes on every interrupt
+   * and around critical sections, are tested first in a function small
+   * enough for V8 to inline into the translated code that calls it (an
+   * inlined APICWrite): the whole switch was a call and 3.7 ns of a 6 ns EOI.
+   */
   write(offset: number, value: number): void {
     const off = offset & 0xff0;
+    if (off === ApicReg.EOI) this.eoi();
+    else if (off === ApicReg.TPR) this.writeTpr(value);
+    else this.writeOther(off, value);
+  }
+
+  private writeTpr(value: number): void {
+    // only a lower priority can let a waiting vector through (rewriting the same one changes nothing)
+    const lowered = (value & 0xff) < this.tpr;
+    this.tpr = value & 0xff;
+    if (lowered) this.host.kick();
+  }
+
+  private writeOther(off: number, value: number): void {
     if (off >= ApicReg.LVT_TIMER && off <= ApicReg.LVT_ERROR) {
       const i = (off - ApicReg.LVT_TIMER) >> 4;
       // a software-disabled APIC keeps every LVT entry masked
@@ -226,14 +245,6 @@ export class LocalApic implements LocalApicApi {
     }
     switch (off) {
       case ApicReg.ID: this.id = value >>> 24; break;
-      case ApicReg.TPR: {
-        // only a lower priority can let a waiting vector through (rewriting the same one changes nothing)
-        const lowered = (value & 0xff) < this.tpr;
-        this.tpr = value & 0xff;
-        if (lowered) this.host.kick();
-        break;
-      }
-      case ApicReg.EOI: this.eoi(); break;
       case ApicReg.LDR: this.ldr = value & 0xff000000; break;
       case ApicReg.DFR: this.dfr = value | 0x0fffffff; break;
       case ApicReg.SVR:
