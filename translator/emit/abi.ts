@@ -279,9 +279,10 @@ export function reload(regs: number): Stmt[] {
  * `regs`, the flags, bookkeeping, and `temporaries` temporaries (t0...).
  * What the body never names is left out (`mentions`): a RAM view, the
  * flags (all six together), `smc`, the dispatch target and the helper mark;
- * an unoptimised region loads each declaration at every entry.
+ * an unoptimised region loads each declaration at every entry. `callCounts`:
+ * the VMI calls whose inlined runs the region counts (`callCountsIn`).
  */
-export function prologue(regs: number, temporaries: number, mentions: (name: string) => boolean, callCounts: readonly number[] = []): Stmt[] {
+export function prologue(regs: number, temporaries: number, mentions: (name: string) => boolean, callCounts: readonly number[]): Stmt[] {
   const out: Stmt[] = [
     decl('const', LOCALS.regs, cpuField('regs')),
     decl('const', LOCALS.tlb, member(cpuField('mmu'), 'tlb')),
