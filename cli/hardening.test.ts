@@ -96,6 +96,19 @@ describe('the console', () => {
       expect({ code, signal }).toEqual({ code: null, signal: sig });
     });
   }
+
+  it('ends with its summary, not a stack trace, on SIGTERM before the guest ran an instruction (--gdb-wait)', async () => {
+    const child = spawn(process.execPath, [BIN, 'run', '--gdb', '0', '--gdb-wait'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    for (let t = 0; t < 300 && !err.includes('waits at its first instruction'); t++) await new Promise((res) => setTimeout(res, 100));
+    child.kill('SIGTERM');
+    const [code, signal] = await new Promise<[number | null, string | null]>((res) => child.on('close', (c, s) => res([c, s])));
+    noStack(err);
+    expect(out).toMatch(/exit status 143 \(interrupted \(SIGTERM\)\)\n(.|\n)*instructions +0\n/);
+    expect({ code, signal }).toEqual({ code: null, signal: 'SIGTERM' });
+  });
 });
 
 describe('options and exit statuses', () => {

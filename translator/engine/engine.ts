@@ -28,7 +28,7 @@ import { Fault } from '../../isa/faults.ts';
 import { deliverFault } from '../../cpu/interrupts.ts';
 import type { HostDebug } from '../../cpu/debug.ts';
 import { DEFAULT_LIMITS, endsBlock } from '../region/discover.ts';
-import { RegionCompiler, type CompileStats } from '../compile/pipeline.ts';
+import { RegionCompiler, emptyCompileStats, type CompileStats } from '../compile/pipeline.ts';
 import type { InlineProfile } from '../../vmirom/profile-hooks.ts';
 import type { Translation } from '../compile/assemble.ts';
 import { CodeCache, currentKey, keyAt, physicalOfKey, type CacheStats } from '../cache/cache.ts';
@@ -99,6 +99,15 @@ export interface EngineStats extends CacheStats, LockstepCounts {
   tiering: TieringStats;
 }
 
+/** Every count zero: an engine's start, and the sum over no engines (a run stopped before its first slice). */
+export function emptyEngineStats(): EngineStats {
+  return {
+    translations: 0, jsBytes: 0, guestInstructionsTranslated: 0, hits: 0, misses: 0, invalidations: 0,
+    chained: 0, cacheFlushes: 0, blockEntries: 0, translateMs: 0, translatedInstructions: 0, lockstepRegions: 0, lockstepInlinedCalls: 0, siteHits: 0,
+    regionRuns: 0, interpretedSteps: 0, decodings: 0, compile: emptyCompileStats(), tiering: { backedOff: 0, strikes: 0, boost: 0 },
+  };
+}
+
 export class Engine {
   /** the region compiler (public so that call-site inliners can be registered on it) */
   readonly compiler: RegionCompiler;
@@ -110,11 +119,7 @@ export class Engine {
 
   constructor(readonly cpu: Cpu, readonly interp: Interpreter, readonly options: EngineOptions = DEFAULT_ENGINE_OPTIONS) {
     this.compiler = new RegionCompiler(options.lockstep ? { ...DEFAULT_LIMITS, excludeExternal: true } : DEFAULT_LIMITS);
-    this.stats = {
-      translations: 0, jsBytes: 0, guestInstructionsTranslated: 0, hits: 0, misses: 0, invalidations: 0,
-      chained: 0, cacheFlushes: 0, blockEntries: 0, translateMs: 0, translatedInstructions: 0, lockstepRegions: 0, lockstepInlinedCalls: 0, siteHits: 0,
-      regionRuns: 0, interpretedSteps: 0, decodings: 0, compile: this.compiler.stats, tiering: undefined!,
-    };
+    this.stats = { ...emptyEngineStats(), compile: this.compiler.stats };
     // counts past 2^31 (base/wide-fields.ts)
     widen(this.stats, ['translatedInstructions', 'interpretedSteps', 'regionRuns', 'hits', 'misses', 'siteHits']);
     widen(this, ['endedInsideBlock']);

@@ -12,7 +12,7 @@
 import type { EngineVcpu, ExecutionEngine } from '../../runtime/interpreter.ts';
 import type { VmiRom } from '../../vmirom/rom.ts';
 import { VmiInliner } from '../inline/vmi.ts';
-import { Engine, type EngineOptions, type EngineStats } from './engine.ts';
+import { Engine, emptyEngineStats, type EngineOptions, type EngineStats } from './engine.ts';
 
 export class TranslatingEngine implements ExecutionEngine {
   readonly name: string;
@@ -47,9 +47,9 @@ export class TranslatingEngine implements ExecutionEngine {
 
   /** Statistics summed over every vCPU. */
   stats(): EngineStats {
-    const total = {};
-    for (const e of this.engines.values()) addInto(total, e.stats);
-    return total as EngineStats;
+    const total = emptyEngineStats();
+    for (const e of this.engines.values()) addInto(total as unknown as Record<string, unknown>, e.stats);
+    return total;
   }
 }
 
