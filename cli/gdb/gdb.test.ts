@@ -73,16 +73,16 @@ async function oneVcpuSession(engineArgs: string[]) {
     'p/x $eip', 'stepi', 'p/x $eip', 'delete', 'watch *(unsigned char *)&sieve_buf', 'continue', 'bt 1', 'kill',
   ]);
   const r = await vm.ended;
-  expect(out, said(out)).toMatch(/Breakpoint 1, (0x[0-9a-f]+ in )?kmain \(/);
-  expect(out, said(out)).toMatch(/Breakpoint 2, (0x[0-9a-f]+ in )?wl_sieve \(/);
-  expect(out, said(out)).toMatch(/#0 +(0x[0-9a-f]+ in )?wl_sieve \([^\n]*\n#1 +0x[0-9a-f]+ in run_table \([^\n]*\n#2 +0x[0-9a-f]+ in kmain \(/);
-  expect(out, said(out)).toMatch(/\$1 = 1\n/);
+  expect(out, said(out, r)).toMatch(/Breakpoint 1, (0x[0-9a-f]+ in )?kmain \(/);
+  expect(out, said(out, r)).toMatch(/Breakpoint 2, (0x[0-9a-f]+ in )?wl_sieve \(/);
+  expect(out, said(out, r)).toMatch(/#0 +(0x[0-9a-f]+ in )?wl_sieve \([^\n]*\n#1 +0x[0-9a-f]+ in run_table \([^\n]*\n#2 +0x[0-9a-f]+ in kmain \(/);
+  expect(out, said(out, r)).toMatch(/\$1 = 1\n/);
   const [before, after] = [...out.matchAll(/\$[23] = (0x[0-9a-f]+)/g)].map((m) => Number(m[1]));
-  expect(after, said(out)).toBeGreaterThan(before);
-  expect(after - before, said(out)).toBeLessThan(16); // one instruction on, not a run to somewhere else
-  expect(out, said(out)).toMatch(/Hardware watchpoint 3: \*\(unsigned char \*\)&sieve_buf\n+Old value = 0 '\\000'\nNew value = 1 '\\001'/);
-  expect(out, said(out)).toMatch(/#0 +0x[0-9a-f]+ in memset \(/);
-  expect(out, said(out)).toMatch(/\[Inferior 1 \(Remote target\) killed\]/);
+  expect(after, said(out, r)).toBeGreaterThan(before);
+  expect(after - before, said(out, r)).toBeLessThan(16); // one instruction on, not a run to somewhere else
+  expect(out, said(out, r)).toMatch(/Hardware watchpoint 3: \*\(unsigned char \*\)&sieve_buf\n+Old value = 0 '\\000'\nNew value = 1 '\\001'/);
+  expect(out, said(out, r)).toMatch(/#0 +0x[0-9a-f]+ in memset \(/);
+  expect(out, said(out, r)).toMatch(/\[Inferior 1 \(Remote target\) killed\]/);
   expect(r.stdout, said(out, r)).toMatch(/exit status 130 \(killed by the debugger \(gdb kill\)\)/);
   return out;
 }
@@ -103,10 +103,10 @@ describe('gdb against vmidbt run --gdb', () => {
     const vm = await startVmidbt(['--gdb-wait', '--smp', '2', '--append', 'run=sieve scale=0.02']);
     const out = await gdb(vm.port, ['break kmain', 'continue', 'watch *(int *)&cpus_online', 'continue', 'info threads', 'p (int)cpus_online', 'detach']);
     const r = await vm.ended;
-    expect(out, said(out)).toMatch(/Thread 2 hit Hardware watchpoint 2: \*\(int \*\)&cpus_online\n+Old value = 1\nNew value = 2\n(0x[0-9a-f]+ in )?ap_main \(/);
-    expect(out, said(out)).toMatch(/ +1 +Thread 1 \(vCPU 0, [a-z]+\)/);
-    expect(out, said(out)).toMatch(/\* 2 +Thread 2 \(vCPU 1, [a-z]+\) +(0x[0-9a-f]+ in )?ap_main \(/);
-    expect(out, said(out)).toMatch(/\$1 = 2\n/);
+    expect(out, said(out, r)).toMatch(/Thread 2 hit Hardware watchpoint 2: \*\(int \*\)&cpus_online\n+Old value = 1\nNew value = 2\n(0x[0-9a-f]+ in )?ap_main \(/);
+    expect(out, said(out, r)).toMatch(/ +1 +Thread 1 \(vCPU 0, [a-z]+\)/);
+    expect(out, said(out, r)).toMatch(/\* 2 +Thread 2 \(vCPU 1, [a-z]+\) +(0x[0-9a-f]+ in )?ap_main \(/);
+    expect(out, said(out, r)).toMatch(/\$1 = 2\n/);
     // detached: the guest runs to its end on both vCPUs
     expect(r.stdout, said(out, r)).toMatch(/DONE workloads=1 failed=0 cpus=2/);
     expect(r.status, said(out, r)).toBe(0);
@@ -124,12 +124,12 @@ describe('gdb against vmidbt run --gdb', () => {
     const r = await vm.ended;
     // with DWARF gdb leaves the address out of a hit at the start of a source line
     const hits = [...out.matchAll(/Breakpoint 1, (?:(0x[0-9a-f]+) in )?[a-z_0-9]+ \(/g)].map((m) => m[1]);
-    expect(hits, said(out)).toHaveLength(2);
+    expect(hits, said(out, r)).toHaveLength(2);
     const set = /Breakpoint 1 at (0x[0-9a-f]+)/.exec(out);
-    expect(set, said(out)).not.toBeNull();
-    for (const hit of hits) if (hit !== undefined) expect(hit, said(out)).toBe(set![1]);
-    expect(out, said(out)).toMatch(/Program received signal SIGINT, Interrupt\.\n(0x[0-9a-f]+ in )?[a-z_0-9]+ \([^\n]*\n([^\n]*\n)?\$1 = 0x[0-9a-f]+/);
-    expect(out, said(out)).toMatch(/\[Inferior 1 \(Remote target\) killed\]/);
+    expect(set, said(out, r)).not.toBeNull();
+    for (const hit of hits) if (hit !== undefined) expect(hit, said(out, r)).toBe(set![1]);
+    expect(out, said(out, r)).toMatch(/Program received signal SIGINT, Interrupt\.\n(0x[0-9a-f]+ in )?[a-z_0-9]+ \([^\n]*\n([^\n]*\n)?\$1 = 0x[0-9a-f]+/);
+    expect(out, said(out, r)).toMatch(/\[Inferior 1 \(Remote target\) killed\]/);
     expect(r.stdout, said(out, r)).toMatch(/exit status 130 \(killed by the debugger \(gdb kill\)\)/);
   }, TIMEOUT);
 });
