@@ -157,7 +157,7 @@ export interface WorkloadCost {
 
 const RESULT = /^RESULT name=(\S+) iters=(\d+) cycles=\d+ checksum=(0x[0-9a-f]+)/;
 
-/** Each workload's cost per iteration in one boot: its last run (with the guest's `repeat=2`, the warm one). */
+/** Each workload's cost per iteration in one boot: its last run (with the guest's `repeat=N`, the warmest). */
 export function workloadCosts(tl: Timeline): Map<string, WorkloadCost> {
   const out = new Map<string, WorkloadCost>();
   tl.lines.forEach((line, k) => {
