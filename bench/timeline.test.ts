@@ -90,11 +90,11 @@ describe('bench timelines', () => {
       ],
     };
     const w = workloadCosts(tl);
-    expect(w.get('null')).toEqual({ name: 'null', iters: 1000, checksum: '0x0000abcd', ns: 50e6 / 1000 });
+    expect(w.get('null')).toEqual({ name: 'null', iters: 1000, checksum: '0x0000abcd', ns: 50e6 / 1000, runs: [50e6 / 1000] });
     expect(w.get('fork')!.ns).toBeCloseTo(200e6 / 10, 6);
   });
 
-  it('a workload run twice (repeat=2) costs what its last, warm run took', () => {
+  it('a workload run more than once (repeat=N) costs what its last, warm run took, and keeps every run', () => {
     const tl = {
       marks: [],
       lines: [
@@ -104,6 +104,7 @@ describe('bench timelines', () => {
       ],
     };
     expect(workloadCosts(tl).get('null')!.ns).toBeCloseTo(50e6 / 1000, 6);
+    expect(workloadCosts(tl).get('null')!.runs.map((ns) => Math.round(ns))).toEqual([300e6 / 1000, 50e6 / 1000]);
   });
 
   it('VMI calls per iteration: the counts at the RESULT line less those at the line before', () => {

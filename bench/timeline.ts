@@ -151,8 +151,10 @@ export interface WorkloadCost {
   name: string;
   iters: number;
   checksum: string;
-  /** host ns per iteration, from the line before the RESULT line to it */
+  /** host ns per iteration, from the line before the RESULT line to it (the last run's) */
   ns: number;
+  /** the same for each run of the workload in the boot (the guest's `repeat=N`), in order */
+  runs: number[];
 }
 
 const RESULT = /^RESULT name=(\S+) iters=(\d+) cycles=\d+ checksum=(0x[0-9a-f]+)/;
@@ -164,7 +166,8 @@ export function workloadCosts(tl: Timeline): Map<string, WorkloadCost> {
     const r = RESULT.exec(line.text);
     if (!r || k === 0) return;
     const iters = Number(r[2]);
-    out.set(r[1], { name: r[1], iters, checksum: r[3], ns: ((line.ms - tl.lines[k - 1].ms) * 1e6) / iters });
+    const ns = ((line.ms - tl.lines[k - 1].ms) * 1e6) / iters;
+    out.set(r[1], { name: r[1], iters, checksum: r[3], ns, runs: [...(out.get(r[1])?.runs ?? []), ns] });
   });
   return out;
 }

@@ -34,6 +34,7 @@ describe('vmidbt bench vmi', () => {
     expect(r.stdout).toMatch(/operation \(host ns\)\s+interp\s+native\s+ROM\s+inlined\s+inlined\/native\s+inlined\/ROM/);
     expect(r.stdout).toContain('cli | DisableInterrupts');
     expect(r.stdout).toMatch(/workload \(us\/iteration\)\s+interp\s+native\s+ROM\s+inlined/);
+    expect(r.stdout).toMatch(/workload \((inlined|ROM)\/native\)\s+run 1\s+run 2\s+run 3\s+run 4 \(timed\)\n/);
     expect(r.stdout).toContain('Targets (issue 10)');
     expect(r.stdout).toContain('Where paravirtualization does not pay');
     expect(r.stdout.includes('no VMI call inliner')).toBe(!INLINER);
@@ -47,6 +48,9 @@ describe('vmidbt bench vmi', () => {
     }
     expect(Object.keys(json.workloads.samples)).toEqual(['null', 'sysenter', 'ctxsw', 'pagefault', 'fork', 'mmap', 'ptemod', 'cow']);
     for (const c of json.columns) expect(json.workloads.samples.fork[c]).toHaveLength(1);
+    // every run of each workload in the boot, the last of them the one timed
+    expect(json.workloads.nsByRun).toHaveLength(4);
+    for (const c of json.columns) expect(json.workloads.nsByRun[3].fork[c].median).toBe(json.workloads.ns.fork[c].median);
     // the ROM columns made VMI calls in the workloads, the ROM column never inline
     expect(Object.keys(json.workloads.vmiCallsPerIteration.fork.rom)).toContain('SetPxE');
     for (const [called, inlined] of Object.values(json.workloads.vmiCallsPerIteration.fork.rom) as [number, number][]) {

@@ -54,8 +54,10 @@ export interface LabData {
   microAdds: Samples;
   /** the share of each operation's VMI calls the inlined column ran inline (first round) */
   inlinedShare: Record<string, number>;
-  /** host ns per iteration */
+  /** host ns per iteration (the last run of each workload in a boot) */
   workloads: Samples;
+  /** the same for each run in the boot, first to last: V8's warm-up, run by run */
+  workloadRuns: Samples[];
   workloadIters: Record<string, Partial<Record<Column, number>>>;
   /** VMI calls per iteration of each workload on the ROM columns (first round): [through the ROM, inlined] by name */
   workloadCalls: Record<string, Partial<Record<Column, CallCounts>>>;
@@ -132,6 +134,7 @@ async function workloadRound(o: LabOptions, round: number, d: LabData): Promise<
     if (round === 0) for (const [w, calls] of workloadCalls(tl)) (d.workloadCalls[w] ??= {})[col] = calls;
     for (const w of workloadCosts(tl).values()) {
       push(d.workloads, w.name, col, w.ns);
+      w.runs.forEach((ns, k) => push((d.workloadRuns[k] ??= {}), w.name, col, ns));
       (d.workloadIters[w.name] ??= {})[col] = w.iters;
       // the same iterations must give the same checksum however the guest ran
       const seen = (d.checksums[w.name] ??= {});
@@ -146,7 +149,7 @@ export async function runLab(o: LabOptions): Promise<LabData> {
   const t0 = performance.now();
   const d: LabData = {
     runs: o.runs, modes: o.modes, inliner: o.inliner, columns: o.workloads ? [...o.modes, ...(o.qemu ? ['qemu' as const] : [])] : [],
-    ops: [], micro: {}, microUnits: {}, microAdds: {}, inlinedShare: {}, workloads: {}, workloadIters: {}, workloadCalls: {}, checksums: {},
+    ops: [], micro: {}, microUnits: {}, microAdds: {}, inlinedShare: {}, workloads: {}, workloadRuns: [], workloadIters: {}, workloadCalls: {}, checksums: {},
     load: [], seconds: 0,
   };
   for (let round = 0; round < o.runs; round++) {

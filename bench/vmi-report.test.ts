@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callTable, closingLine, lossLines, ratioCell, targetLines, targets, microTable, unitTable, charts } from './vmi-report.ts';
+import { callTable, closingLine, lossLines, ratioCell, targetLines, targets, microTable, unitTable, warmupTable, charts } from './vmi-report.ts';
 import { rotate, type LabData } from './vmi-lab.ts';
 
 /** A laboratory result with made-up samples (5 rounds). */
@@ -28,6 +28,10 @@ function lab(): LabData {
     microAdds: {},
     inlinedShare: { irq_off: 1, pte_invlpg: 0.5, callret: NaN },
     workloads: { null: { native: five(1000), inline: five(1000), rom: five(1200), interp: five(5000), qemu: five(10) } },
+    workloadRuns: [
+      { null: { native: five(3000), inline: five(6000) } },
+      { null: { native: five(1000), inline: five(1000) } },
+    ],
     workloadIters: {}, checksums: {},
     workloadCalls: { null: { inline: { SetPxE: [1, 3], IRET: [2, 0] } } }, load: [1, 2], seconds: 1,
   };
@@ -55,6 +59,13 @@ describe('bench vmi report', () => {
     d.micro.irq_off.native = [100, 100, 100, 100, 100];
     expect(ratioCell(d.micro, 'irq_off', 'rom', 'native')).toBe('~1.00x ±20%');
     expect(ratioCell(d.micro, 'irq_off', 'inline', 'qemu')).toBe('-');
+  });
+
+  it('shows the warm-up run by run: inlined over native in each run of a workload, the last one timed', () => {
+    const lines = warmupTable(lab()).split('\n');
+    expect(lines[0]).toMatch(/^workload \(inlined\/native\) +run 1 +run 2 \(timed\)$/);
+    // the first run twice native's in every round (beyond the noise), the second level with it
+    expect(lines[2]).toMatch(/^null +2\.00x ±0% +~1\.00x ±0%$/);
   });
 
   it('checks the targets against the measured values', () => {

@@ -118,6 +118,20 @@ export function workloadTable(d: LabData): string {
   return formatTable(head, rows);
 }
 
+/**
+ * The paravirtual column over native translated in each run of every
+ * workload in a boot, first to last (the last is the one timed): how much of
+ * a difference is V8 still optimizing the code, which a run's few
+ * milliseconds do not average away.
+ */
+export function warmupTable(d: LabData): string {
+  const pv = pvColumn(d);
+  const last = d.workloadRuns.length - 1;
+  const head = [`workload (${SHORT[pv]}/native)`, ...d.workloadRuns.map((_, k) => (k === last ? `run ${k + 1} (timed)` : `run ${k + 1}`))];
+  const rows = Object.keys(d.workloads).map((w) => [w, ...d.workloadRuns.map((s) => ratioCell(s, w, pv, 'native'))]);
+  return formatTable(head, rows);
+}
+
 /** VMI calls per iteration of each workload, from the paravirtual column's first boot: total, share inlined, the most frequent. */
 export function callTable(d: LabData): string {
   const pv = pvColumn(d);
@@ -261,7 +275,7 @@ export function jsonRecord(d: LabData, extra: Record<string, unknown>): unknown 
       ns: summaries(d.micro), callRetPairs: summaries(d.microUnits), adds: summaries(d.microAdds),
       samples: d.micro, callRetSamples: d.microUnits, addSamples: d.microAdds, inlinedShare: d.inlinedShare,
     },
-    workloads: { ns: summaries(d.workloads), samples: d.workloads, iterations: d.workloadIters, checksums: d.checksums, vmiCallsPerIteration: d.workloadCalls },
+    workloads: { ns: summaries(d.workloads), samples: d.workloads, nsByRun: d.workloadRuns.map(summaries), iterations: d.workloadIters, checksums: d.checksums, vmiCallsPerIteration: d.workloadCalls },
     targets: targets(d),
     closing: closingLine(d),
   };

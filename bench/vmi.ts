@@ -19,7 +19,7 @@ import { join, relative, resolve } from 'node:path';
 import { UserError } from '../base/errors.ts';
 import { KERNEL, ROOT, INLINER, type VmidbtMode } from './vmi-boot.ts';
 import { runLab, type LabData } from './vmi-lab.ts';
-import { callTable, charts, closingLine, jsonRecord, lossLines, pvColumn, microTable, targetLines, targets, unitTable, workloadTable, COLUMN_NAMES, OP_LABELS } from './vmi-report.ts';
+import { callTable, charts, closingLine, jsonRecord, lossLines, pvColumn, microTable, targetLines, targets, unitTable, warmupTable, workloadTable, COLUMN_NAMES, OP_LABELS } from './vmi-report.ts';
 import { fmt } from './table.ts';
 import { median } from './stats.ts';
 
@@ -87,6 +87,8 @@ function printTables(d: LabData): void {
   if (d.columns.length) {
     console.log('\nOS workloads: host us per iteration (median ±half range); ~ = inside the noise');
     console.log(workloadTable(d));
+    console.log(`\nWarm-up: ${COLUMN_NAMES[pvColumn(d)]} over native translated in each run of a workload in one boot (median of per-round ratios ±half range)`);
+    console.log(warmupTable(d));
     console.log(`\nVMI calls per iteration of each workload (${COLUMN_NAMES[pvColumn(d)]}, first round)`);
     console.log(callTable(d));
   }
