@@ -87,13 +87,13 @@ function microAppend(o: LabOptions, mode: VmidbtMode): string {
 }
 
 /** runs of each workload in a boot; the last is timed */
-const WORKLOAD_PASSES = 4;
+const WORKLOAD_RUNS = 4;
 
 function workloadAppend(o: LabOptions, col: Column): string {
   const scale = col === 'interp' ? o.workloadScale / 5 : col === 'qemu' ? o.workloadScale * 5 : o.workloadScale;
   // each workload four times, the last timed: a second run still paid V8's tier-up of the larger regions
   // VMI inlining makes (ctxsw inlined 1.46x native in its second run, 0.95x in its fourth; bench/README.md)
-  return `run=os scale=${scale.toFixed(3)} repeat=${WORKLOAD_PASSES}`;
+  return `run=os scale=${scale.toFixed(3)} repeat=${WORKLOAD_RUNS}`;
 }
 
 async function checkedBoot(cfg: BootConfig, d: LabData) {
