@@ -48,15 +48,16 @@ export class TranslatingEngine implements ExecutionEngine {
   /** Statistics summed over every vCPU. */
   stats(): EngineStats {
     const total = emptyEngineStats();
-    for (const e of this.engines.values()) addInto(total as unknown as Record<string, unknown>, e.stats);
+    for (const e of this.engines.values()) addInto(total, e.stats);
     return total;
   }
 }
 
 /** Add every number of `from` into `into`, nested records included. */
-function addInto(into: Record<string, unknown>, from: object): void {
+function addInto(into: object, from: object): void {
+  const sums = into as Record<string, unknown>;
   for (const [k, v] of Object.entries(from)) {
-    if (typeof v === 'number') into[k] = ((into[k] as number | undefined) ?? 0) + v;
-    else if (v && typeof v === 'object') addInto((into[k] ??= {}) as Record<string, unknown>, v);
+    if (typeof v === 'number') sums[k] = ((sums[k] as number | undefined) ?? 0) + v;
+    else if (v && typeof v === 'object') addInto((sums[k] ??= {}) as object, v);
   }
 }
