@@ -2,13 +2,12 @@
  * The code cache's lookups through its key filter (`mayHold`): whatever the
  * filter says, a key that has a translation, a block start or an
  * untranslatable mark is found, one that has none is not, and a flush
- * forgets them all. Keys here differ by FILTER_SLOTS, so they share a
- * filter slot.
+ * forgets them all. The two keys here share a filter bit.
  */
 import { describe, expect, it } from 'vitest';
 import { testWorld } from '../../spec-tests/world.ts';
 import { NO_BLOCK, type Translation } from '../compile/assemble.ts';
-import { CodeCache, FILTER_SLOTS, keyOf, type CacheStats } from './cache.ts';
+import { CodeCache, FILTER_LOG2, filterBit, keyOf, type CacheStats } from './cache.ts';
 
 const MODE = 5;
 
@@ -30,13 +29,23 @@ function cache(): CodeCache {
 
 describe('code cache lookups through the key filter', () => {
   const a = 0x3000;
-  const b = a + FILTER_SLOTS / 32; // keyOf(b) = keyOf(a) + FILTER_SLOTS: the same filter slot
+  /** the first code address after `a` whose key shares `a`'s filter bit */
+  const b = (() => {
+    for (let p = a + 1; ; p++) if (filterBit(keyOf(p, MODE)) === filterBit(keyOf(a, MODE))) return p;
+  })();
+
+  it('spreads neighbouring keys over the filter', () => {
+    // a page of code: its 4,096 addresses should land on nearly as many bits, far apart
+    const bits = new Set(Array.from({ length: 4096 }, (_, k) => filterBit(keyOf(0x100000 + k, MODE))));
+    expect(bits.size).toBeGreaterThan(4000);
+    expect(Math.max(...bits) - Math.min(...bits)).toBeGreaterThan(1 << (FILTER_LOG2 - 1));
+  });
 
   it('finds a translation, not a key that shares its slot, and nothing after a flush', () => {
     const c = cache();
     const t = region(a);
     c.add(t);
-    expect(keyOf(b, MODE) - keyOf(a, MODE)).toBe(FILTER_SLOTS);
+    expect(filterBit(keyOf(b, MODE))).toBe(filterBit(keyOf(a, MODE)));
     expect(c.get(keyOf(a, MODE), a)).toBe(t);
     expect(c.get(keyOf(b, MODE), b)).toBeUndefined();
     const u = region(b);
