@@ -91,7 +91,13 @@ export interface TieringStats {
 }
 
 export class Tiering {
-  private readonly keys = new Float64Array(HEAT_SLOTS).fill(-1);
+  /**
+   * each slot's key plus one (0: empty): the table starts as the zeroed
+   * memory it is allocated as, and a page of it is touched only when a key
+   * lands there (filling it with a mark touched all 128 pages at every
+   * start, each page's first touch a fault: bench/README.md, `npm run bench:startup`)
+   */
+  private readonly keys = new Float64Array(HEAT_SLOTS);
   private readonly counts = new Int32Array(HEAT_SLOTS);
   /** the generation of the key's page when the count started */
   private readonly gens = new Uint8Array(HEAT_SLOTS);
@@ -125,20 +131,21 @@ export class Tiering {
     const page = phys >>> 12;
     const gen = this.pageGen[page] ?? 0;
     const slot = slotOf(key);
+    const held = this.keys[slot];
     let count: number;
-    if (this.keys[slot] === key && this.gens[slot] === gen) {
+    if (held === key + 1 && this.gens[slot] === gen) {
       count = this.counts[slot] + 1;
-    } else if (this.keys[slot] !== key && this.keys[slot] !== -1 && this.counts[slot] > 1) {
+    } else if (held !== key + 1 && held !== 0 && this.counts[slot] > 1) {
       this.counts[slot]--;
       return false;
     } else {
-      this.keys[slot] = key;
+      this.keys[slot] = key + 1;
       this.gens[slot] = gen;
       count = 1;
     }
     const need = this.required(page);
     if (count < need) { this.counts[slot] = count; return false; }
-    this.keys[slot] = -1;
+    this.keys[slot] = 0;
     if (need > this.threshold) this.stats.backedOff++;
     return true;
   }
