@@ -1,4 +1,4 @@
-// add_cmp_jcc: 5 instructions, 3 blocks, 1275 bytes of source
+// add_cmp_jcc: 5 instructions, 3 blocks, 1262 bytes of source
 // 1000 01 d8 add eax, ebx
 // 1002 39 c8 cmp eax, ecx
 // 1004 72 05 jb 0x100b
@@ -28,7 +28,7 @@ let sp0 = r4;
 let xe = 0;
 let xl = 0;
 let xt = 0;
-let t0, t1, t2, t3, t4, t5, t6;
+let t0, t1, t2, t3, t4, t5;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -51,8 +51,7 @@ lres = t5;
 la = t3;
 lb = t4;
 lz = 2261;
-t6 = t3 >>> 0 < t4 >>> 0 ? 1 : 0;
-if (t6) {
+if (t3 >>> 0 < t4 >>> 0) {
 pc = 1;
 continue run;
 }

@@ -1,4 +1,4 @@
-// branchy_loop: 10 instructions, 5 blocks, 2173 bytes of source
+// branchy_loop: 10 instructions, 5 blocks, 2130 bytes of source
 // 1000 31 c0 xor eax, eax
 // 1002 31 d2 xor edx, edx
 // 1004 b9 64 00 00 00 mov ecx, 0x64
@@ -84,8 +84,7 @@ lres = t4;
 la = t2;
 lb = 0;
 lz = 2261;
-t5 = t2 === 0 ? 1 : 0;
-if (t5) {
+if (!t2) {
 {
 if (ic + 2 > lim) {
 xl = 3;
@@ -100,8 +99,7 @@ lres = t1;
 la = t0;
 lb = 1;
 lz = 2261;
-t2 = t0 !== 1 ? 1 : 0;
-if (t2) {
+if (t0 !== 1) {
 continue self;
 }
 pc = 4;
@@ -140,8 +138,7 @@ lres = t1;
 la = t0;
 lb = 1;
 lz = 2261;
-t2 = t0 !== 1 ? 1 : 0;
-if (t2) {
+if (t0 !== 1) {
 continue self;
 }
 pc = 4;
@@ -164,8 +161,7 @@ lres = t1;
 la = t0;
 lb = 1;
 lz = 2261;
-t2 = t0 !== 1 ? 1 : 0;
-if (t2) {
+if (t0 !== 1) {
 pc = 1;
 continue run;
 }

@@ -1,4 +1,4 @@
-// cond_cl_shift: 5 instructions, 3 blocks, 1375 bytes of source
+// cond_cl_shift: 5 instructions, 3 blocks, 1362 bytes of source
 // 1000 85 c0 test eax, eax
 // 1002 74 02 je 0x1006
 // 1004 d3 e3 shl ebx, cl
@@ -47,8 +47,7 @@ lres = t2;
 la = t2;
 lb = 0;
 lz = 2261;
-t3 = t2 === 0 ? 1 : 0;
-if (t3) {
+if (!t2) {
 pc = 1;
 continue run;
 }

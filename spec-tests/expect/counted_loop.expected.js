@@ -1,4 +1,4 @@
-// counted_loop: 6 instructions, 3 blocks, 1438 bytes of source
+// counted_loop: 6 instructions, 3 blocks, 1425 bytes of source
 // 1000 b9 0a 00 00 00 mov ecx, 0xa
 // 1005 03 06 add eax, dword ptr [esi]
 // 1007 83 c6 04 add esi, 0x4
@@ -32,7 +32,7 @@ let sp0 = r4;
 let xe = 0;
 let xl = 0;
 let xt = 0;
-let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9;
+let t0, t1, t2, t3, t4, t5, t6, t7, t8;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -76,8 +76,7 @@ lres = t8;
 la = t7;
 lb = 1;
 lz = 2260;
-t9 = t7 !== 1 ? 1 : 0;
-if (t9) continue self;
+if (t7 !== 1) continue self;
 pc = 2;
 continue run;
 }

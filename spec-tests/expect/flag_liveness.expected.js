@@ -1,4 +1,4 @@
-// flag_liveness: 8 instructions, 3 blocks, 1378 bytes of source
+// flag_liveness: 8 instructions, 3 blocks, 1359 bytes of source
 // 1000 01 d8 add eax, ebx
 // 1002 29 c8 sub eax, ecx
 // 1004 31 d0 xor eax, edx
@@ -40,7 +40,7 @@ let sp0 = r4;
 let xe = 0;
 let xl = 0;
 let xt = 0;
-let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13;
+let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -74,8 +74,7 @@ lres = t12;
 la = t11;
 lb = 0;
 lz = 2261;
-t13 = t12 === 0 ? 1 : 0;
-if (t13) {
+if (!t12) {
 pc = 1;
 continue run;
 }

@@ -1,4 +1,4 @@
-// flag_liveness_mul: 7 instructions, 4 blocks, 1612 bytes of source
+// flag_liveness_mul: 7 instructions, 4 blocks, 1599 bytes of source
 // 1000 0f af c3 imul eax, ebx
 // 1003 01 c8 add eax, ecx
 // 1005 74 0a je 0x1011
@@ -63,8 +63,7 @@ lres = t5;
 la = t3;
 lb = t4;
 lz = 2261;
-t6 = t5 === 0 ? 1 : 0;
-if (t6) {
+if (!t5) {
 pc = 1;
 continue run;
 }

@@ -1,4 +1,4 @@
-// jump_table: 12 instructions, 6 blocks, 2497 bytes of source
+// jump_table: 12 instructions, 6 blocks, 2477 bytes of source
 // 1000 b9 03 00 00 00 mov ecx, 0x3
 // 1005 0f b6 06 movzx eax, byte ptr [esi]
 // 1008 46 inc esi
@@ -137,8 +137,7 @@ lres = t3;
 la = t2;
 lb = 1;
 lz = 2260;
-t4 = t2 !== 1 ? 1 : 0;
-if (t4) {
+if (t2 !== 1) {
 pc = 1;
 continue run;
 }
@@ -169,8 +168,7 @@ lres = t3;
 la = t2;
 lb = 1;
 lz = 2260;
-t4 = t2 !== 1 ? 1 : 0;
-if (t4) {
+if (t2 !== 1) {
 pc = 1;
 continue run;
 }

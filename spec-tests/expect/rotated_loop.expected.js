@@ -1,4 +1,4 @@
-// rotated_loop: 12 instructions, 4 blocks, 1881 bytes of source
+// rotated_loop: 12 instructions, 4 blocks, 1855 bytes of source
 // 1000 b9 0a 00 00 00 mov ecx, 0xa
 // 1005 eb 07 jmp 0x100e
 // 1007 03 06 add eax, dword ptr [esi]
@@ -42,7 +42,7 @@ let sp0 = r4;
 let xe = 0;
 let xl = 0;
 let xt = 0;
-let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14;
+let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -76,8 +76,7 @@ lres = t3;
 la = t2;
 lb = 1;
 lz = 2260;
-t4 = t2 !== 1 ? 1 : 0;
-if (t4) {
+if (t2 !== 1) {
 pc = 2;
 continue run;
 }
@@ -122,8 +121,7 @@ lres = t13;
 la = t12;
 lb = 1;
 lz = 2260;
-t14 = t12 !== 1 ? 1 : 0;
-if (t14) continue self;
+if (t12 !== 1) continue self;
 pc = 3;
 continue run;
 }

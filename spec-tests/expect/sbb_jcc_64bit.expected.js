@@ -1,4 +1,4 @@
-// sbb_jcc_64bit: 9 instructions, 3 blocks, 1731 bytes of source
+// sbb_jcc_64bit: 9 instructions, 3 blocks, 1715 bytes of source
 // 1000 39 c8 cmp eax, ecx
 // 1002 89 d6 mov esi, edx
 // 1004 19 de sbb esi, ebx
@@ -34,7 +34,7 @@ let sp0 = r4;
 let xe = 0;
 let xl = 0;
 let xt = 0;
-let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10;
+let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -67,8 +67,7 @@ lres = t8;
 la = t4;
 lb = t5;
 lz = 2261;
-t10 = t6 ? t4 >>> 0 <= t5 >>> 0 ? 1 : 0 : t4 >>> 0 < t5 >>> 0 ? 1 : 0;
-if (t10) {
+if (t6 ? t4 >>> 0 <= t5 >>> 0 ? 1 : 0 : t4 >>> 0 < t5 >>> 0 ? 1 : 0) {
 pc = 1;
 continue run;
 }
@@ -94,14 +93,13 @@ lres = t4;
 la = t0;
 lb = t1;
 lz = 2261;
-t6 = t2 ? t4 >>> 0 <= t0 >>> 0 ? 1 : 0 : t4 >>> 0 < t0 >>> 0 ? 1 : 0;
-r0 = r0 & -256 | t6 & 255;
+r0 = r0 & -256 | (t2 ? t4 >>> 0 <= t0 >>> 0 ? 1 : 0 : t4 >>> 0 < t0 >>> 0 ? 1 : 0) & 255;
 ip = 6;
 sp0 = r4;
-t7 = tlb[r4 >>> 12];
-t8 = t7 & 1 && !(r4 & 3) ? m32[(t7 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+t6 = tlb[r4 >>> 12];
+t7 = t6 & 1 && !(r4 & 3) ? m32[(t6 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
-xt = t8;
+xt = t7;
 pc = -1;
 continue run;
 }

@@ -1,4 +1,4 @@
-// setcc_cmov_16bit: 6 instructions, 1 blocks, 1458 bytes of source
+// setcc_cmov_16bit: 6 instructions, 1 blocks, 1431 bytes of source
 // 1000 39 d8 cmp eax, ebx
 // 1002 0f 9c c2 setl dl
 // 1005 0f 4f c3 cmovg eax, ebx
@@ -31,7 +31,7 @@ let xe = 0;
 let xl = 0;
 let smc = 0;
 let xt = 0;
-let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16;
+let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -50,31 +50,29 @@ lres = t2;
 la = t0;
 lb = t1;
 lz = 2261;
-t3 = (t0 | 0) < (t1 | 0) ? 1 : 0;
-r2 = r2 & -256 | t3 & 255;
-t4 = r3;
-t5 = (t0 | 0) > (t1 | 0) ? 1 : 0;
-t6 = r0;
-t7 = t5 ? t4 : t6;
-r0 = t7;
-t8 = r0 & 65535;
-t9 = r3 & 65535;
-t10 = t8 + t9 | 0;
-t11 = t10 & 65535;
-r0 = r0 & -65536 | t11 & 65535;
+r2 = r2 & -256 | ((t0 | 0) < (t1 | 0) ? 1 : 0) & 255;
+t3 = r3;
+t4 = r0;
+t5 = (t0 | 0) > (t1 | 0) ? t3 : t4;
+r0 = t5;
+t6 = r0 & 65535;
+t7 = r3 & 65535;
+t8 = t6 + t7 | 0;
+t9 = t8 & 65535;
+r0 = r0 & -65536 | t9 & 65535;
 lop = 1;
-lres = t11;
-la = t8;
-lb = t9;
+lres = t9;
+la = t6;
+lb = t7;
 lz = 2261;
 ip = 4;
-t12 = r0 & 65535;
-t13 = r6 | 0;
-t14 = tlb[t13 >>> 12];
-if (t14 & 2 && !(t13 & 1)) {
-m16[(t14 & -4096 | t13 & 4095) >>> 1] = t12;
+t10 = r0 & 65535;
+t11 = r6 | 0;
+t12 = tlb[t11 >>> 12];
+if (t12 & 2 && !(t11 & 1)) {
+m16[(t12 & -4096 | t11 & 4095) >>> 1] = t10;
 } else {
-smc = h.wrf(cpu, 3, t13, 2, t12, i0 + ic - 2) !== ep;
+smc = h.wrf(cpu, 3, t11, 2, t10, i0 + ic - 2) !== ep;
 }
 if (smc) {
 ic -= 1;
@@ -83,10 +81,10 @@ break run;
 }
 ip = 5;
 sp0 = r4;
-t15 = tlb[r4 >>> 12];
-t16 = t15 & 1 && !(r4 & 3) ? m32[(t15 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
+t13 = tlb[r4 >>> 12];
+t14 = t13 & 1 && !(r4 & 3) ? m32[(t13 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
-xt = t16;
+xt = t14;
 pc = -1;
 continue run;
 }

@@ -1,4 +1,4 @@
-// vmi_port_loop: 12 instructions, 4 blocks, 2411 bytes of source
+// vmi_port_loop: 12 instructions, 4 blocks, 2385 bytes of source
 // 1000 bf 64 00 00 00 mov edi, 0x64
 // 1005 eb 0c jmp 0x1013
 // 1007 31 c0 xor eax, eax
@@ -43,7 +43,7 @@ let xl = 0;
 let smc = 0;
 let xt = 0;
 let vc70 = 0;
-let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11;
+let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10;
 try {
 run: for (; ; ) {
 switch (pc) {
@@ -74,8 +74,7 @@ lres = t1;
 la = t0;
 lb = 1;
 lz = 2260;
-t2 = t0 !== 1 ? 1 : 0;
-if (t2) {
+if (t0 !== 1) {
 pc = 2;
 continue run;
 }
@@ -159,8 +158,7 @@ lres = t10;
 la = t9;
 lb = 1;
 lz = 2260;
-t11 = t9 !== 1 ? 1 : 0;
-if (t11) continue self;
+if (t9 !== 1) continue self;
 pc = 3;
 continue run;
 }

@@ -88,6 +88,18 @@ export function matCall(w: Expr): Expr {
   return call(hostFn('mat'), [local('eflags'), w, local('lop'), local('lres'), local('la'), local('lb')]);
 }
 
+/** Does e read only temporaries and literals (values that stay as they are to the block's end)? */
+function readsOnlyTemporaries(e: Expr): boolean {
+  switch (e.type) {
+    case 'Literal': return true;
+    case 'Identifier': return TEMP_PATTERN.test(e.name);
+    case 'BinaryExpression': case 'LogicalExpression': return readsOnlyTemporaries(e.left) && readsOnlyTemporaries(e.right);
+    case 'UnaryExpression': return readsOnlyTemporaries(e.argument);
+    case 'ConditionalExpression': return readsOnlyTemporaries(e.test) && readsOnlyTemporaries(e.consequent) && readsOnlyTemporaries(e.alternate);
+    default: return false;
+  }
+}
+
 export class EmitOps implements Ops<Expr> {
   /** the statement list being appended to */
   out: Stmt[] = [];
@@ -438,8 +450,18 @@ export class EmitOps implements Ops<Expr> {
     this.flags = { lz, last: lz === 0 ? null : this.flags.last };
   }
 
+  /**
+   * Condition cc as 0/1. A formula of temporaries alone is returned as it
+   * is, unbound: they keep their values to the block's end, and a jcc then
+   * tests the comparison itself (`if(t2===t3)`), where a temporary holding
+   * `t2===t3?1:0` made unoptimised code (V8's baseline tier, which runs
+   * regions until TurboFan has compiled them) call a builtin to take that
+   * number's truth at every branch.
+   */
   cond(cc: number): Expr {
-    return this.fresh(this.conditionValue(cc) ?? call(hostFn('cond'), [num(cc), ...this.flagArgs()]));
+    const v = this.conditionValue(cc);
+    if (v !== undefined && readsOnlyTemporaries(v)) return v;
+    return this.fresh(v ?? call(hostFn('cond'), [num(cc), ...this.flagArgs()]));
   }
 
   /**
@@ -482,7 +504,7 @@ export class EmitOps implements Ops<Expr> {
     const afterElse = this.flags;
     this.openScopes.pop();
     this.out = saved;
-    this.out.push(ifStmt(c, thenOut, elseOut));
+    this.out.push(ifStmt(testFor(c), thenOut, elseOut));
     // temporaries made inside a branch are out of scope after it; a record made before the branch
     // and left by both (an if_ nested in them makes a new knowledge object, not a new record) still is
     this.flags = {
