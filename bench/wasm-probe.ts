@@ -32,9 +32,10 @@
  * and its optimised code. Both must leave the same sum in EAX, checked.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { formatTable } from './table.ts';
-import { summarize, type Summary } from './stats.ts';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatTable, ratioText, summaryCell } from './table.ts';
+import { summarize } from './stats.ts';
 
 /** guest instructions per loop iteration */
 const PER_ITERATION = 5;
@@ -290,20 +291,14 @@ export function runProbe(opts: ProbeOptions, progress: (line: string) => void = 
   return results;
 }
 
-function cell(s: Summary, digits = 1): string {
-  const spread = s.median ? (100 * (s.max - s.min)) / 2 / s.median : 0;
-  return `${s.median.toFixed(digits)} ±${spread.toFixed(0)}%`;
-}
-
-/** The table: compile time, then ns per guest instruction by phase, a column per backend and their ratio. */
+/** The table: compile time, then ns per guest instruction by phase, a column per backend and their ratio (per round, ~ inside the noise). */
 export function formatProbe(results: ProbeResult[]): string {
   const [js, wasm] = results;
-  const rows: string[][] = [['compile, ms', cell(summarize(js.compileMs), 2), cell(summarize(wasm.compileMs), 2), (summarize(js.compileMs).median / summarize(wasm.compileMs).median).toFixed(2)]];
-  js.phases.forEach((p, k) => {
-    const a = summarize(p.ns), b = summarize(wasm.phases[k].ns);
-    rows.push([`calls ${p.calls[0]}-${p.calls[1]}, ns/instr`, cell(a, 2), cell(b, 2), (a.median / b.median).toFixed(2)]);
-  });
-  return formatTable(['', js.backend, wasm.backend, 'JS / wasm'], rows);
+  const row = (label: string, a: number[], b: number[]) => [label, summaryCell(summarize(a)), summaryCell(summarize(b)), ratioText(a, b)];
+  return formatTable(['', js.backend, wasm.backend, 'JS / wasm'], [
+    row('compile, ms', js.compileMs, wasm.compileMs),
+    ...js.phases.map((p, k) => row(`calls ${p.calls[0]}-${p.calls[1]}, ns/instr`, p.ns, wasm.phases[k].ns)),
+  ]);
 }
 
 function parseArgs(argv: string[]): ProbeOptions & { out: string } {
@@ -342,4 +337,4 @@ function main(): number {
   return 0;
 }
 
-if (process.argv[1] && process.argv[1].endsWith('wasm-probe.ts')) process.exitCode = main();
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) process.exitCode = main();
