@@ -68,7 +68,7 @@ export class InterpOps extends NumArith implements Ops<number> {
   flag(f: number): number { return this.cpu.getFlag(f); }
   setFlag(f: number, v: number): void { this.cpu.setFlag(f, v); }
   flagsRead(): boolean { return true; }
-  flagBits(mask: number): number { return this.cpu.eflags & mask & ~ARITH; }
+  flagBits(mask: number): number { return (mask & ARITH ? this.cpu.getEflags() : this.cpu.eflags) & mask; }
   setFlagBits(mask: number, v: number): void { this.cpu.setFlagBits(mask, v); }
   cond(cc: number): number { return this.cpu.cond(cc) ? 1 : 0; }
 

@@ -24,6 +24,8 @@ function mulhu(a: number, b: number): number {
 }
 
 export const HELPERS: Record<string, Helper> = {
+  /** cli or sti with EFLAGS.IOPL `iopl` (its bits in place): #GP (1) in protected mode when CPL > IOPL */
+  interruptFlagDenied: (cpu, iopl) => (cpu.protectedMode && cpu.cpl > iopl >>> 12 ? 1 : 0),
   /** rdtsc at CPL > 0 with CR4.TSD set in protected mode: #GP (1) */
   tscDenied: (cpu) => (cpu.cr4 & CR4_TSD && cpu.cpl > 0 && cpu.protectedMode ? 1 : 0),
   /**

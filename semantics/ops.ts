@@ -85,7 +85,7 @@ export interface Ops<V> extends Arith<V> {
    * generated code could not drop (imul's overflow). Translation-time only.
    */
   flagsRead(mask: number): boolean;
-  /** the system flags in `mask` (no arithmetic flag) as EFLAGS holds them, in place */
+  /** the flags in `mask` as EFLAGS holds them, in place (arithmetic ones computed where they are lazy: pushf's image) */
   flagBits(mask: number): V;
   /** the flags in `mask` set eagerly from the same bits of `v` (iret's copy of its image) */
   setFlagBits(mask: number, v: V): void;

@@ -28,6 +28,7 @@ import { loadSegment } from '../../cpu/segments.ts';
 import { CR0_MP, CR0_TS, CR4_PCE } from '../../cpu/mmu.ts';
 import { halt, loadFlatSegment, readPerformanceCounter, sysexit as sysexitTo } from '../../cpu/system-ops.ts';
 import { fpuPending } from './fpu-stack.ts';
+import { HELPERS } from '../helpers.ts';
 import { addressPlus, readFarPointer } from '../operands.ts';
 import { stackCommit, stackMove } from '../../cpu/registers.ts';
 import { NUM } from '../../base/arith.ts';
@@ -100,14 +101,18 @@ const bound: Exec = (cpu, i, o) => {
 
 const hlt: Exec = (cpu) => halt(cpu);
 
-/** May this code change IF (cli, sti)? Real mode always; protected mode when CPL <= IOPL. */
+/** May this code change IF (sti; cli asks the same helper)? Real mode always; protected mode when CPL <= IOPL. */
 function checkIopl(cpu: Cpu): void {
-  if (cpu.protectedMode && cpu.cpl > cpu.iopl) throw new Fault(Vec.GP, 0);
+  if (HELPERS.interruptFlagDenied(cpu, cpu.eflags & IOPL)) throw new Fault(Vec.GP, 0);
 }
 
-const cli: Exec = (cpu) => {
-  checkIopl(cpu);
-  cpu.setFlag(IF, 0);
+/**
+ * cli, a semantic row: kernels run it in every local_irq_save, so the
+ * translator inlines it (the IOPL test is a small helper given IOPL).
+ */
+const cli: Sem = (o) => {
+  o.if_(o.helper('interruptFlagDenied', o.flagBits(IOPL)), () => o.raise(Vec.GP, 0));
+  o.setFlag(IF, o.c(0));
 };
 
 const sti: Exec = (cpu) => {
@@ -117,10 +122,14 @@ const sti: Exec = (cpu) => {
   cpu.setFlag(IF, 1);
 };
 
-/** pushf: the image never shows VM or RF */
-const pushf: Exec = (cpu, i) => {
-  const v = cpu.getEflags() & ~(VM | RF);
-  cpu.push(i.opsize === 2 ? v & 0xffff : v, i.opsize);
+/**
+ * pushf: the image never shows VM or RF. A semantic row (the arithmetic
+ * flags computed from the lazy record where they are lazy), so translated
+ * code goes on after it: kernels run it in every local_irq_save.
+ */
+const pushf: Sem = (o, i) => {
+  const v = o.flagBits(~(VM | RF));
+  o.push(i.opsize === 2 ? o.and(v, o.c(0xffff)) : v, i.opsize as 2 | 4);
 };
 
 /**
@@ -238,24 +247,22 @@ const sysexit: Exec = (cpu) => {
  * cmpxchg8b Mq: the destination is written in both outcomes (the old value
  * when unequal). The high half is rewritten with its old value first, so
  * that a fault on either half happens before anything visible changes.
+ * EDX:EAX always receives the old value: when equal it already holds it.
+ * A semantic row: Linux's atomic64 operations are cmpxchg8b loops, and as a
+ * helper each one ended its region.
  */
-const cmpxchg8b: Exec = (cpu, i, o) => {
+const cmpxchg8b: Sem = (o, i) => {
   const ea = o.ea(i, 0);
-  const hiAt = addressPlus(o, i, ea, 4);
-  const lo = cpu.read(i.seg, ea, 4);
-  const hi = cpu.read(i.seg, hiAt, 4);
-  cpu.write(i.seg, hiAt, 4, hi);
-  const r = cpu.regs;
-  const equal = lo === r[Reg.EAX] && hi === r[Reg.EDX];
-  if (equal) {
-    cpu.write(i.seg, ea, 4, r[Reg.EBX]);
-    cpu.write(i.seg, hiAt, 4, r[Reg.ECX]);
-  } else {
-    cpu.write(i.seg, ea, 4, lo);
-    r[Reg.EAX] = lo;
-    r[Reg.EDX] = hi;
-  }
-  cpu.setFlag(ZF, equal ? 1 : 0);
+  const hiAt = addressPlus(o, i, ea, o.c(4));
+  const lo = o.load(i.seg, ea, 4);
+  const hi = o.load(i.seg, hiAt, 4);
+  o.store(i.seg, hiAt, 4, hi);
+  const equal = o.and(o.eq(lo, o.reg(Reg.EAX, 4)), o.eq(hi, o.reg(Reg.EDX, 4)));
+  o.store(i.seg, ea, 4, o.select(equal, o.reg(Reg.EBX, 4), lo));
+  o.store(i.seg, hiAt, 4, o.select(equal, o.reg(Reg.ECX, 4), hi));
+  o.setReg(Reg.EAX, 4, lo);
+  o.setReg(Reg.EDX, 4, hi);
+  o.setFlag(ZF, equal);
 };
 
 /** wait: #NM when the FPU context is not ours (MP and TS), then any pending unmasked x87 exception (#MF) */
@@ -274,15 +281,9 @@ const seg = { end: true, fault: true, external: true };
 /** loads of DS, ES, FS, GS may let translated code go on (RowSpec.segLoad; the mov row also loads SS, which never does) */
 const dataSeg = { ...seg, segLoad: true };
 const sys = { fault: true, opaque: true, external: true };
-/**
- * Helpers that change nothing translated code relies on or the dispatcher
- * checks between regions (mode, segments, paging, a newly deliverable
- * interrupt, TF): translated code goes on after them. Kernels run them on
- * hot paths: pushf and cli in every local_irq_save. (Enabling interrupts,
- * sti and popf, still ends the region. rdtsc, in every delay loop, is a
- * semantic row, inlined: `rdtsc` above.)
- */
-const inPlace = { fault: true, external: true };
+// Kernels run pushf and cli in every local_irq_save, cmpxchg8b in every atomic64
+// operation, rdtsc in every delay loop: semantic rows, inlined. Enabling
+// interrupts (sti, popf) still ends the region.
 
 export const rows: RowSpec[] = [
   { op: '8E', mn: 'mov', args: 'Sw,Ew', exec: movToSeg, ...dataSeg },
@@ -304,9 +305,9 @@ export const rows: RowSpec[] = [
   { op: 'F1', mn: 'int1', exec: int1, end: true, fault: true, external: true },
   { op: '62 m', mn: 'bound', args: 'Gv,Ma', exec: bound, ...sys },
   { op: 'F4', mn: 'hlt', exec: hlt, end: true, priv: true, fault: true, external: true },
-  { op: 'FA', mn: 'cli', exec: cli, ...inPlace },
+  { op: 'FA', mn: 'cli', sem: cli, fault: true, fin: 0 },
   { op: 'FB', mn: 'sti', exec: sti, end: true, fault: true, external: true },
-  { op: '9C', mn: 'pushf/pushfd', exec: pushf, external: true },
+  { op: '9C', mn: 'pushf/pushfd', sem: pushf, fin: ARITH },
   { op: '9D', mn: 'popf/popfd', exec: popf, end: true, fout: ARITH, external: true },
 
   { op: '0F A2', mn: 'cpuid', sem: (o) => cpuid(o), fin: 0 },
@@ -317,7 +318,7 @@ export const rows: RowSpec[] = [
   { op: '0F 34', mn: 'sysenter', exec: sysenter, end: true, fault: true, external: true },
   { op: '0F 35', mn: 'sysexit', exec: sysexit, end: true, fault: true, external: true },
 
-  { op: '0F C7 /1 m', mn: 'cmpxchg8b', args: 'Mq', exec: cmpxchg8b, lock: true, fout: ZF, opaque: true, external: true },
+  { op: '0F C7 /1 m', mn: 'cmpxchg8b', args: 'Mq', sem: cmpxchg8b, lock: true, fin: 0, fout: ZF },
   { op: '9B', mn: 'wait', exec: wait, ...sys },
   { op: '0F 08', mn: 'invd', exec: nothing, priv: true, fault: true, opaque: true, external: true },
   { op: '0F 09', mn: 'wbinvd', exec: nothing, priv: true, fault: true, opaque: true, external: true },

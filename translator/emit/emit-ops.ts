@@ -439,8 +439,9 @@ export class EmitOps implements Ops<Expr> {
   }
 
   flagBits(mask: number): Expr {
-    // the system flags are never lazy: the local holds them
-    return this.fresh(bin('&', local('eflags'), num(mask & ~ARITH)));
+    // the system flags are never lazy: the local holds them; lazy arithmetic ones are computed in one call
+    const lazy = mask & ARITH && this.flags.lz !== 0;
+    return this.fresh(bin('&', lazy ? call(hostFn('mat'), this.flagArgs()) : local('eflags'), num(mask)));
   }
 
   setFlagBits(mask: number, v: Expr): void {
