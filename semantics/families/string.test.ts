@@ -374,6 +374,59 @@ describe('cmps / scas', () => {
   });
 });
 
+describe('repne scasb searching page runs (scasbFast)', () => {
+  /** The flags one scasb of AL against `byte` leaves: the oracle for the last element compared. */
+  function flagsOfOne(al: number, byte: number): number {
+    const o = setup([0xae], { [EAX]: al, [EDI]: DST });
+    o.mem.u8[DST] = byte;
+    exec1(o);
+    return o.cpu.getEflags() & 0x8d5;
+  }
+
+  it('agrees with a byte-by-byte model over pages, found or not, at every count', () => {
+    let seed = 7;
+    const rnd = (n: number) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed % n; };
+    for (let round = 0; round < 60; round++) {
+      const start = 0x20000 + rnd(0x3000), count = 1 + rnd(0x3000), al = rnd(4);
+      const b = setup([0xf2, 0xae], { [EAX]: 0x5500 | al, [ECX]: count, [EDI]: start });
+      // bytes 1..250 with the odd AL value sprinkled in, so matches come anywhere or nowhere
+      for (let k = 0; k < 0x6000; k++) b.mem.u8[0x20000 + k] = rnd(300) === 0 ? al : 1 + rnd(250);
+      let n = 0;
+      while (n < count && b.mem.u8[start + n] !== al) n++;
+      const done = Math.min(n + 1, count);
+      const fast = vi.spyOn(b.mem.u8, 'subarray');
+      execAll(b);
+      expect(u32(b.cpu.regs[ECX])).toBe(count - done);
+      expect(u32(b.cpu.regs[EDI])).toBe(start + done);
+      expect(b.cpu.getEflags() & 0x8d5).toBe(flagsOfOne(al, b.mem.u8[start + done - 1]));
+      if (done > 1) expect(fast).toHaveBeenCalled();
+    }
+  });
+
+  it('stops after REP_CHUNK elements with EIP at the instruction', () => {
+    setRepIterationLimit(1000);
+    const b = setup([0xf2, 0xae], { [EAX]: 0, [ECX]: 5000, [EDI]: 0x20f00 });
+    b.mem.u8.fill(9, 0x20f00, 0x20f00 + 6000);
+    expect(exec1(b)).toBeUndefined();
+    expect(b.cpu.regs[ECX]).toBe(4000);
+    expect(b.cpu.regs[EDI]).toBe(0x20f00 + 1000);
+    expect(b.cpu.eip).toBe(CODE_ADDR);
+  });
+
+  it('a fault on the next page leaves ECX, EDI and the flags as the last completed element did', () => {
+    const b = setup([0xf2, 0xae], { [EAX]: 0, [ECX]: 0x100, [EDI]: 0x20f80 });
+    b.mem.u8.fill(3, 0x20f80, 0x21000);
+    b.mem.u8[0x20fff] = 0x80;
+    enablePaging(b, [0x21]);
+    const f = exec1(b);
+    expect(f?.vector).toBe(Vec.PF);
+    expect(u32(b.cpu.cr2)).toBe(0x21000);
+    expect(b.cpu.regs[ECX]).toBe(0x80);
+    expect(b.cpu.regs[EDI]).toBe(0x21000);
+    expect(b.cpu.getEflags() & 0x8d5).toBe(flagsOfOne(0, 0x80));
+  });
+});
+
 /** Identity-map the first 1 MiB with 4 KiB pages, leaving out the pages in `absent`. */
 function enablePaging(b: Bare, absent: number[]): { pt: number } {
   const pd = 0x90000, pt = 0x91000;

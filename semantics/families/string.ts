@@ -26,13 +26,15 @@
  * works a page at a time on the RAM array (`copyWithin` / `fill`), with the
  * same write-back, unless data breakpoints are armed (cpu/debug.ts: each
  * element's access must be checked against them); `rep stos` passes over a
- * page where writes vanish (ROM, nothing mapped) the same way.
+ * page where writes vanish (ROM, nothing mapped) the same way. `repne
+ * scasb` going up (strlen, memchr) searches each page's run with `indexOf`
+ * and runs only the element it stops at as an element (`scasbFast`).
  */
 import { FlagKind, makeLop } from '../../cpu/flags.ts';
 import { ARITH, DF, ZF } from '../../isa/eflags.ts';
 import type { RowSpec } from '../../isa/table.ts';
 import type { Exec, Ops, Sem } from '../ops.ts';
-import { REP_F3, Seg, type Instr } from '../../isa/instr.ts';
+import { REP_F2, REP_F3, Seg, type Instr } from '../../isa/instr.ts';
 import type { Size } from '../../base/arith.ts';
 import { SEG_R, SEG_W, type Cpu } from '../../cpu/cpu.ts';
 import { Access } from '../../cpu/mmu.ts';
@@ -354,6 +356,46 @@ function stosFast(cpu: Cpu, i: Instr, o: Ops<number>, dstTop: number): void {
   if (count !== 0) cpu.eip = i.eip;
 }
 
+/**
+ * repne scasb going up through a flat ES (strlen, memchr): each page's run
+ * is searched for AL with `indexOf` on the RAM array. The elements before
+ * the match, or before the run's last, are skipped: their only effects are
+ * flags the next element replaces and the steps of EDI and ECX. The match,
+ * each run's last element and any element this path does not take run as
+ * the element they are, so flags and registers are the element's own at the
+ * end, at a resumption point and at a fault on the next page.
+ */
+function scasbFast(cpu: Cpu, i: Instr, o: Ops<number>, top: number): void {
+  const regs = cpu.regs;
+  const mem = cpu.mem;
+  const al = regs[0] & 0xff;
+  let budget = iterationLimit;
+  for (;;) {
+    const di = regs[EDI];
+    const count = regs[ECX] >>> 0;
+    if (count === 0) return;
+    const n = Math.min(runInPage(di, 1, false), count, budget);
+    if (n > 1 && inSegment(di, top)) {
+      const p = physicalFor(cpu, di, Access.READ);
+      if (mem.fastReadable(p)) {
+        const at = mem.u8.subarray(p, p + n - 1).indexOf(al);
+        const skip = at < 0 ? n - 1 : at;
+        regs[EDI] = (di + skip) | 0;
+        regs[ECX] = (count - skip) | 0;
+        budget -= skip;
+      }
+    }
+    scasElement(o, i);
+    const left = (regs[ECX] >>> 0) - 1;
+    regs[ECX] = left | 0;
+    if (left === 0 || o.flag(ZF) !== 0) return;
+    if (--budget === 0) {
+      cpu.eip = i.eip;
+      return;
+    }
+  }
+}
+
 /** Store n little-endian elements of `size` bytes at physical p (within one page of RAM). */
 function fill(u8: Uint8Array, u16: Uint16Array, i32: Int32Array, view: DataView, p: number, size: number, n: number, v: number): void {
   if (size === 1) { u8.fill(v, p, p + n); return; }
@@ -378,7 +420,12 @@ const stos: Exec = (cpu, i, o) => {
 };
 const lods: Exec = (cpu, i, o) => repeatElement(cpu, i, o, lodsElement, false);
 const cmps: Exec = (cpu, i, o) => repeatElement(cpu, i, o, cmpsElement, true);
-const scas: Exec = (cpu, i, o) => repeatElement(cpu, i, o, scasElement, true);
+const scas: Exec = (cpu, i, o) => {
+  const top = cpu.flatTop(Seg.ES, SEG_R);
+  // read breakpoints see every element's access
+  if (i.rep === REP_F2 && elemSize(i) === 1 && i.adsize === 4 && top >= 0 && !(cpu.eflags & DF) && cpu.bpRead === 0) scasbFast(cpu, i, o, top);
+  else repeatElement(cpu, i, o, scasElement, true);
+};
 const ins: Exec = (cpu, i) => repeat(cpu, i, USES_DI, insBody);
 const outs: Exec = (cpu, i) => repeat(cpu, i, USES_SI, outsBody);
 
