@@ -47,6 +47,7 @@ function runOptions(cmd: Command): Command {
     .option('--jit-threshold <n>', 'executions of a guest address before its code is translated (0: at once)', String(DEFAULT_ENGINE_OPTIONS.threshold))
     .option('--jit-cache <MiB>', 'bound on the heap held by translated code (an estimate)', String(DEFAULT_ENGINE_OPTIONS.cacheBytes >> 20))
     .option('--lockstep', 'run every translated region and the interpreter from the same state; stop at the first difference')
+    .option('--region-times [n]', 'time each translated region on the host; the summary lists the n (default 20) that took longest')
     .option('--no-vmi-inline', 'translated code calls the VMI ROM for every VMI call instead of inlining it');
 }
 

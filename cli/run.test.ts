@@ -130,6 +130,37 @@ describe('vmidbt run', () => {
     expect(decoded).toBeLessThan(interpreted);
   });
 
+  it('--region-times lists the regions that took longest, in JSON every region, their sums agreeing with the translator\'s', async () => {
+    const r = await runAsync('--json', '--region-times', '5', '--append', 'run=sieve scale=0.02');
+    expect(r.status).toBe(0);
+    const s = JSON.parse(r.stdout);
+    const t = s.regionTimes;
+    expect(t.regions).toBe(t.byRegion.length);
+    expect(t.regions).toBeGreaterThan(5);
+    // every region that ran is there: the instructions they retired are those that ran translated (less the
+    // runs a fault ended, which the engine counts as translated but not as a region's)
+    const executed = t.byRegion.reduce((n: number, x: { executed: number }) => n + x.executed, 0);
+    const translated = Math.round(s.translator.translatedShare * s.instructions);
+    expect(executed).toBeLessThanOrEqual(translated);
+    expect(executed).toBeGreaterThan(0.95 * translated);
+    const ms = t.byRegion.map((x: { hostMs: number }) => x.hostMs);
+    expect([...ms].sort((a, b) => b - a)).toEqual(ms);
+    expect(t.byRegion[0].entry).toMatch(/^0x[0-9a-f]{8}$/);
+    expect(t.byRegion.every((x: { runs: number; executed: number }) => x.runs > 0 && x.executed >= 0)).toBe(true);
+    const text = await runAsync('--region-times', '3', '--append', 'run=sieve scale=0.02');
+    expect(text.stdout).toMatch(/^ {2}regions +[\d,]+ ran \d+ ms \([\d.]+% of the wall time\), [\d.]+ ns per guest instruction; longest first:$/m);
+    expect(text.stdout.match(/^ {4}0x[0-9a-f]{8} /gm)).toHaveLength(3);
+  });
+
+  it('rejects --region-times without the translator, and a bad count, in one line', () => {
+    for (const [args, msg] of [[['--region-times', '--no-jit'], 'it needs the translator'], [['--region-times', '0'], 'must be a decimal integer']] as const) {
+      const r = run(...args);
+      expect(r.status).toBe(EXIT_USAGE);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain(msg);
+    }
+  });
+
   it('rejects an unknown --vmi-abi in one line', () => {
     const r = run('--vmi-abi', 'xen');
     expect(r.status).toBe(EXIT_USAGE);

@@ -19,7 +19,7 @@ import { EXIT_LOAD, EXIT_OUTPUT_CLOSED, EXIT_QUIT, EXIT_USAGE } from '../base/ex
 import { DEFAULT_IO_NS, type Machine, type RunResult } from '../runtime/machine.ts';
 import type { TranslatingEngine } from '../translator/engine/machine-engine.ts';
 import type { VmiRom } from '../vmirom/rom.ts';
-import { DEFAULT_ENGINE_OPTIONS, type EngineOptions, type EngineStats } from '../translator/engine/engine.ts';
+import { DEFAULT_ENGINE_OPTIONS, type EngineOptions, type EngineStats, type RegionTime } from '../translator/engine/engine.ts';
 import { LoaderError } from '../runtime/loader/errors.ts';
 import { isLinuxImage } from '../runtime/loader/linux.ts';
 import { declaredImageSize } from '../runtime/loader/image-size.ts';
@@ -50,6 +50,8 @@ export interface RunOptions {
   jitThreshold?: string;
   jitCache?: string;
   lockstep?: boolean;
+  /** --region-times [N]: time each translated region, list the N (default 20) that took longest */
+  regionTimes?: string | boolean;
   /** false with --no-vmi-inline: every VMI call through the ROM */
   vmiInline?: boolean;
   hostTime?: boolean;
@@ -260,6 +262,9 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
 
   const jitThreshold = intOption(opts.jitThreshold, '--jit-threshold', 0, 1_000_000_000, DEFAULT_ENGINE_OPTIONS.threshold);
   const jitCacheMiB = intOption(opts.jitCache, '--jit-cache', 1, 4096, DEFAULT_ENGINE_OPTIONS.cacheBytes >> 20);
+  const regionRows = opts.regionTimes === undefined || opts.regionTimes === false ? 0
+    : intOption(opts.regionTimes === true ? undefined : opts.regionTimes, '--region-times', 1, 1_000_000, 20);
+  if (regionRows && (opts.jit === false || opts.lockstep)) throw new UserError('--region-times times translated regions: it needs the translator, without --no-jit or --lockstep', EXIT_USAGE);
   const consoleFd = opts.json ? 2 : 1;
   let lastByte = 0x0a;
   // once the console's reader has gone (EPIPE), the run ends quietly: nobody is left to read it
@@ -295,7 +300,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
     },
     // --no-jit: the interpreter's own engine (the machine's default); otherwise the translator's, in tiers over it
     engine: opts.jit === false ? null
-      : { threshold: jitThreshold, cacheBytes: jitCacheMiB * 1048576, lockstep: !!opts.lockstep, vmiInline: opts.vmiInline !== false, ...instrument.engine },
+      : { threshold: jitThreshold, cacheBytes: jitCacheMiB * 1048576, lockstep: !!opts.lockstep, vmiInline: opts.vmiInline !== false, timeRegions: regionRows > 0, ...instrument.engine },
     abi: opts.rom === false ? null : abi,
   };
   /** A machine with the kernel loaded: at power-on, or after a soft reset with the old machine's memory. */
@@ -379,6 +384,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
     engine: machine.engine.name,
     marks: opts.mark?.length ? marks.marks : undefined,
     translator: engine ? engineSummary(engine.stats(), result.instructions) : undefined,
+    regionTimes: regionRows && engine ? regionTimesSummary(engine.regionTimes(), secs) : undefined,
     stats: opts.stats ? {
       slices: machine.stats.slices, idleJumps: machine.stats.idleJumps, ipis: machine.stats.ipis,
       inits: machine.stats.inits, sipis: machine.stats.sipis, nmis: machine.stats.nmis,
@@ -436,6 +442,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
         lines.push(`                ${fmtInt(t.invalidations)} invalidations, ${fmtInt(t.cacheFlushes)} cache flushes${t.lockstepRegions ? `, ${fmtInt(t.lockstepRegions)} regions checked in lockstep (${fmtInt(t.lockstepInlinedCalls)} inlined VMI calls in them)` : ''}`);
       }
     }
+    if (summary.regionTimes) lines.push(...regionTimeLines(summary.regionTimes, regionRows));
     writeSummary(lines.join('\n'));
   }
   // killed by a signal: the console is saved, so die of it as the parent expects (base/exit-status.ts)
@@ -457,6 +464,35 @@ async function startGdb(options: Omit<GdbStubOptions, 'log'>): Promise<GdbStub> 
     throw new UserError(`--gdb: ${(e as Error).message}`, EXIT_USAGE);
   }
   return stub;
+}
+
+/**
+ * Where the host's time inside translated code went, region by region
+ * (--region-times): what a CPU profile, which names every region
+ * `translated`, cannot say. A region's time is its own code and the
+ * helpers it calls, from entry to exit; ns per guest instruction tells code
+ * V8 has optimised (a few ns) from code still in its baseline tiers.
+ */
+function regionTimesSummary(regions: RegionTime[], wallSeconds: number) {
+  const ms = regions.reduce((n, r) => n + r.hostMs, 0);
+  const executed = regions.reduce((n, r) => n + r.executed, 0);
+  return {
+    regions: regions.length,
+    hostMs: Number(ms.toFixed(1)),
+    shareOfWall: wallSeconds > 0 ? Number((ms / 1000 / wallSeconds).toFixed(4)) : 0,
+    nsPerInstruction: executed ? Number(((ms * 1e6) / executed).toFixed(2)) : 0,
+    byRegion: regions.map((r) => ({ ...r, entry: `0x${r.entry.toString(16).padStart(8, '0')}`, hostMs: Number(r.hostMs.toFixed(3)) })),
+  };
+}
+
+function regionTimeLines(t: ReturnType<typeof regionTimesSummary>, rows: number): string[] {
+  const lines = [`  regions       ${fmtInt(t.regions)} ran ${t.hostMs.toFixed(0)} ms (${(t.shareOfWall * 100).toFixed(1)}% of the wall time), ${t.nsPerInstruction.toFixed(1)} ns per guest instruction; longest first:`];
+  lines.push('    entry          host ms  share      runs  instrs run  per run  ns/instr  JS bytes');
+  for (const r of t.byRegion.slice(0, rows)) {
+    const share = t.hostMs > 0 ? (100 * r.hostMs) / t.hostMs : 0;
+    lines.push(`    ${r.entry}  ${r.hostMs.toFixed(1).padStart(9)}  ${share.toFixed(1).padStart(4)}%  ${fmtInt(r.runs).padStart(8)}  ${fmtInt(r.executed).padStart(10)}  ${(r.executed / r.runs).toFixed(1).padStart(7)}  ${((r.hostMs * 1e6) / Math.max(1, r.executed)).toFixed(1).padStart(8)}  ${fmtInt(r.jsBytes).padStart(8)}`);
+  }
+  return lines;
 }
 
 /** The summary on stdout, unless its reader has gone. */

@@ -30,7 +30,7 @@ import { host } from '../../base/host.ts';
 import { widen } from '../../base/wide-fields.ts';
 
 /** A translation's key (an unsigned 32-bit number) and instruction count: any size (base/wide-fields.ts) */
-export const WIDE_TRANSLATION_FIELDS: readonly string[] = ['key', 'executed'];
+export const WIDE_TRANSLATION_FIELDS: readonly string[] = ['key', 'executed', 'hostMs'];
 
 export interface Translation {
   /**
@@ -79,6 +79,9 @@ export interface Translation {
   blocks: number;
   /** guest instructions retired inside this translation so far (the engine counts, tiering reads) */
   executed: number;
+  /** runs, and host milliseconds inside them, counted on the region when the engine times regions (EngineOptions.timeRegions) */
+  runs: number;
+  hostMs: number;
 }
 
 /** Where the region came from: cache key, entry, physical pages (entry page first), block count. */
@@ -113,7 +116,7 @@ export function assemble(region: EmittedRegion, origin: Origin, memory: Physical
     pages: origin.pages,
     links: unlinked(region.exitEips.length), exitEips: region.exitEips,
     sites: new Array(region.sites).fill(undefined), entryPage: origin.pages[0] ?? -1,
-    source, sourceBytes: source.length, instructions: region.instrs.length, blocks: origin.blocks, executed: 0,
+    source, sourceBytes: source.length, instructions: region.instrs.length, blocks: origin.blocks, executed: 0, runs: 0, hostMs: 0,
   }, WIDE_TRANSLATION_FIELDS);
   const args: FactoryArgs = {
     host: H, helpers: HELPERS, instrs: region.instrs, links: t.links, exitEips: region.exitEips, memory,

@@ -57,6 +57,24 @@ export interface EngineOptions {
    * tests of the translator want
    */
   backOff?: boolean;
+  /**
+   * time every region run on the host clock and keep each region's runs and
+   * time (`regionTimes`, `vmidbt run --region-times`): two clock reads a run
+   */
+  timeRegions?: boolean;
+}
+
+/** One region's share of a run: where it starts, its size, and what running it cost on the host. */
+export interface RegionTime {
+  /** entry EIP (linear with flat code) */
+  entry: number;
+  /** guest instructions the region holds, and bytes of JavaScript they became */
+  instructions: number;
+  jsBytes: number;
+  /** times it was entered, the guest instructions retired in it, host milliseconds inside it */
+  runs: number;
+  executed: number;
+  hostMs: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -129,6 +147,7 @@ export class Engine {
     this.stats.tiering = this.tiering.stats;
     this.cache = new CodeCache(cpu, options.cacheBytes, this.stats);
     this.cache.onInvalidated = (page, dropped) => this.tiering.invalidated(page, dropped);
+    this.timed = options.timeRegions && !options.lockstep ? [] : null;
     if (options.lockstep) {
       // every store through the journal (cpu/memory.ts): no TLB may hold write rights
       cpu.mem.noFastWrites = true;
@@ -211,7 +230,8 @@ export class Engine {
     cpu.interruptShadow = false;
     let next: Translation | number | undefined;
     try {
-      if (!this.options.lockstep) next = from.fn(cpu, from.block);
+      if (this.timed !== null) next = this.timedRun(from);
+      else if (!this.options.lockstep) next = from.fn(cpu, from.block);
       else if (lockstep(cpu, this.interp, from, this.stats)) this.stats.lockstepRegions++;
     } catch (e) {
       if (!(e instanceof Fault)) {
@@ -233,6 +253,28 @@ export class Engine {
     // that changed the mode, sysenter or iret, may have left for the EIP of a static exit)
     if (typeof next === 'number') return from.valid ? this.cache.link(from, next, this.lookup()) : undefined;
     return next ?? this.successor(from);
+  }
+
+  /** Every region made so far, when regions are timed (retired ones too: their times still count). */
+  private readonly timed: Translation[] | null;
+
+  private timedRun(from: Translation): Translation | number | undefined {
+    const region = from.region;
+    const started = host().now();
+    try {
+      return from.fn(this.cpu, from.block);
+    } finally {
+      region.hostMs += host().now() - started;
+      region.runs++;
+    }
+  }
+
+  /** The regions made so far with their runs and host time, most time first (empty unless `timeRegions`). */
+  regionTimes(): RegionTime[] {
+    return (this.timed ?? [])
+      .filter((t) => t.runs > 0)
+      .map((t) => ({ entry: t.entryEip >>> 0, instructions: t.instructions, jsBytes: t.sourceBytes, runs: t.runs, executed: t.executed, hostMs: t.hostMs }))
+      .sort((a, b) => b.hostMs - a.hostMs);
   }
 
   /** After a region left by an indirect exit or a helper: its site's target, or nothing. */
@@ -335,6 +377,7 @@ export class Engine {
     }
     if (!t) { this.cache.markUntranslatable(key); return undefined; }
     this.cache.add(t);
+    this.timed?.push(t);
     this.tiering.translated(t, this.cpu.instructions);
     this.stats.translations++;
     this.stats.jsBytes += t.sourceBytes;

@@ -12,7 +12,7 @@
 import type { EngineVcpu, ExecutionEngine } from '../../runtime/interpreter.ts';
 import type { VmiRom } from '../../vmirom/rom.ts';
 import { VmiInliner } from '../inline/vmi.ts';
-import { Engine, emptyEngineStats, type EngineOptions, type EngineStats } from './engine.ts';
+import { Engine, emptyEngineStats, type EngineOptions, type EngineStats, type RegionTime } from './engine.ts';
 
 export class TranslatingEngine implements ExecutionEngine {
   readonly name: string;
@@ -43,6 +43,11 @@ export class TranslatingEngine implements ExecutionEngine {
   runSlice(v: EngineVcpu, budget: number, softEnd = false): void {
     const machine = v.machine;
     this.engineOf(v).run(budget, () => machine.yieldRequested, softEnd);
+  }
+
+  /** Each vCPU's regions with their runs and host time (EngineOptions.timeRegions), most time first. */
+  regionTimes(): RegionTime[] {
+    return [...this.engines.values()].flatMap((e) => e.regionTimes()).sort((a, b) => b.hostMs - a.hostMs);
   }
 
   /** Statistics summed over every vCPU. */
