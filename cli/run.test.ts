@@ -146,6 +146,9 @@ describe('vmidbt run', () => {
     const ms = t.byRegion.map((x: { hostMs: number }) => x.hostMs);
     expect([...ms].sort((a, b) => b - a)).toEqual(ms);
     expect(t.byRegion[0].entry).toMatch(/^0x[0-9a-f]{8}$/);
+    // the built-in guest is an ELF image with symbols: its kernel's regions are named
+    expect(t.byRegion.filter((x: { symbol?: string }) => x.symbol).length).toBeGreaterThan(t.regions / 2);
+    expect(t.byRegion.some((x: { symbol?: string }) => /^\w+\+0x[0-9a-f]+$/.test(x.symbol ?? ''))).toBe(true);
     expect(t.byRegion.every((x: { runs: number; executed: number }) => x.runs > 0 && x.executed >= 0)).toBe(true);
     const text = await runAsync('--region-times', '3', '--append', 'run=sieve scale=0.02');
     expect(text.stdout).toMatch(/^ {2}regions +[\d,]+ ran \d+ ms \([\d.]+% of the wall time\), [\d.]+ ns per guest instruction; longest first:$/m);

@@ -18,6 +18,7 @@ import { UserError } from '../base/errors.ts';
 import { EXIT_LOAD, EXIT_OUTPUT_CLOSED, EXIT_QUIT, EXIT_USAGE } from '../base/exit-status.ts';
 import { DEFAULT_IO_NS, type Machine, type RunResult } from '../runtime/machine.ts';
 import type { TranslatingEngine } from '../translator/engine/machine-engine.ts';
+import { Symbolizer } from '../profile/symbols.ts';
 import type { VmiRom } from '../vmirom/rom.ts';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions, type EngineStats, type RegionTime } from '../translator/engine/engine.ts';
 import { LoaderError } from '../runtime/loader/errors.ts';
@@ -384,7 +385,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
     engine: machine.engine.name,
     marks: opts.mark?.length ? marks.marks : undefined,
     translator: engine ? engineSummary(engine.stats(), result.instructions) : undefined,
-    regionTimes: regionRows && engine ? regionTimesSummary(engine.regionTimes(), secs) : undefined,
+    regionTimes: regionRows && engine ? regionTimesSummary(engine.regionTimes(), secs, Symbolizer.fromImage(image)) : undefined,
     stats: opts.stats ? {
       slices: machine.stats.slices, idleJumps: machine.stats.idleJumps, ipis: machine.stats.ipis,
       inits: machine.stats.inits, sipis: machine.stats.sipis, nmis: machine.stats.nmis,
@@ -473,7 +474,7 @@ async function startGdb(options: Omit<GdbStubOptions, 'log'>): Promise<GdbStub> 
  * helpers it calls, from entry to exit; ns per guest instruction tells code
  * V8 has optimised (a few ns) from code still in its baseline tiers.
  */
-function regionTimesSummary(regions: RegionTime[], wallSeconds: number) {
+function regionTimesSummary(regions: RegionTime[], wallSeconds: number, sym: Symbolizer) {
   const ms = regions.reduce((n, r) => n + r.hostMs, 0);
   const executed = regions.reduce((n, r) => n + r.executed, 0);
   return {
@@ -481,16 +482,19 @@ function regionTimesSummary(regions: RegionTime[], wallSeconds: number) {
     hostMs: Number(ms.toFixed(1)),
     shareOfWall: wallSeconds > 0 ? Number((ms / 1000 / wallSeconds).toFixed(4)) : 0,
     nsPerInstruction: executed ? Number(((ms * 1e6) / executed).toFixed(2)) : 0,
-    byRegion: regions.map((r) => ({ ...r, entry: `0x${r.entry.toString(16).padStart(8, '0')}`, hostMs: Number(r.hostMs.toFixed(3)) })),
+    byRegion: regions.map((r) => {
+      const at = sym.lookup(r.entry);
+      return { ...r, entry: `0x${r.entry.toString(16).padStart(8, '0')}`, symbol: at ? `${at.fn}+0x${at.offset.toString(16)}` : undefined, hostMs: Number(r.hostMs.toFixed(3)) };
+    }),
   };
 }
 
 function regionTimeLines(t: ReturnType<typeof regionTimesSummary>, rows: number): string[] {
   const lines = [`  regions       ${fmtInt(t.regions)} ran ${t.hostMs.toFixed(0)} ms (${(t.shareOfWall * 100).toFixed(1)}% of the wall time), ${t.nsPerInstruction.toFixed(1)} ns per guest instruction; longest first:`];
-  lines.push('    entry          host ms  share      runs  instrs run  per run  ns/instr  JS bytes');
+  lines.push('    entry          host ms  share      runs  instrs run  per run  ns/instr  JS bytes  symbol (ELF images)');
   for (const r of t.byRegion.slice(0, rows)) {
     const share = t.hostMs > 0 ? (100 * r.hostMs) / t.hostMs : 0;
-    lines.push(`    ${r.entry}  ${r.hostMs.toFixed(1).padStart(9)}  ${share.toFixed(1).padStart(4)}%  ${fmtInt(r.runs).padStart(8)}  ${fmtInt(r.executed).padStart(10)}  ${(r.executed / r.runs).toFixed(1).padStart(7)}  ${((r.hostMs * 1e6) / Math.max(1, r.executed)).toFixed(1).padStart(8)}  ${fmtInt(r.jsBytes).padStart(8)}`);
+    lines.push(`    ${r.entry}  ${r.hostMs.toFixed(1).padStart(9)}  ${share.toFixed(1).padStart(4)}%  ${fmtInt(r.runs).padStart(8)}  ${fmtInt(r.executed).padStart(10)}  ${(r.executed / r.runs).toFixed(1).padStart(7)}  ${((r.hostMs * 1e6) / Math.max(1, r.executed)).toFixed(1).padStart(8)}  ${fmtInt(r.jsBytes).padStart(8)}${r.symbol ? `  ${r.symbol}` : ''}`);
   }
   return lines;
 }
