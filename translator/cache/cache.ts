@@ -27,9 +27,11 @@
  * (ret, jmp reg) names its site instead, and so does an exit to a fixed EIP
  * on another page (a call into another page of the kernel: a link would
  * skip the check that the page still maps the same frame); each site remembers the
- * translation its target had last time; it is reused only while that
- * translation is valid and its entry page still maps the same frame in the
- * same mode (`samePlace`).
+ * translations its last two targets had, the latest first (a function's
+ * `ret` goes back to its callers in turn: with one, Linux's boot made a
+ * million more lookups); one is reused only while that translation is
+ * valid and its entry page still maps the same frame in the same mode
+ * (`samePlace`).
  *
  * Invalidation. A guest write to a page that holds translated code
  * (cpu/memory.ts marks such pages) invalidates every translation made from
@@ -273,17 +275,29 @@ export class CodeCache {
     return to;
   }
 
-  /** The translation indirect site `site` of `from` reached last time, if it is still right for CS:EIP. */
+  /** The translation indirect site `site` of `from` reached in one of the last two times, if it is still right for CS:EIP. */
   siteTarget(from: Translation, site: number): Translation | undefined {
-    const t = from.sites[site];
-    if (t === undefined || !t.valid || t.entryEip !== this.cpu.eip || !samePlace(this.cpu, t)) return undefined;
+    const sites = from.sites;
+    const t = sites[2 * site];
+    if (t !== undefined && t.valid && t.entryEip === this.cpu.eip && samePlace(this.cpu, t)) {
+      this.stats.siteHits++;
+      return t;
+    }
+    const u = sites[2 * site + 1];
+    if (u === undefined || !u.valid || u.entryEip !== this.cpu.eip || !samePlace(this.cpu, u)) return undefined;
+    // the other way: it becomes the first, tried first next time
+    sites[2 * site + 1] = t;
+    sites[2 * site] = u;
     this.stats.siteHits++;
-    return t;
+    return u;
   }
 
   /** Remember what indirect site `site` of `from` reached; returns `to`. */
   rememberSite(from: Translation, site: number, to: Translation | undefined): Translation | undefined {
-    if (to) from.sites[site] = to;
+    if (to) {
+      from.sites[2 * site + 1] = from.sites[2 * site];
+      from.sites[2 * site] = to;
+    }
     return to;
   }
 

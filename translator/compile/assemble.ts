@@ -67,7 +67,7 @@ export interface Translation {
   links: (Translation | number | undefined)[];
   /** EIPs of the static exits, by exit number (from 1: 0 is no exit's) */
   exitEips: number[];
-  /** per indirect-jump site: the translation its target had last time */
+  /** per indirect-jump site `k`, at 2k and 2k + 1: the translations its last two targets had, the latest first */
   sites: (Translation | undefined)[];
   /** physical page of the entry (a cached target is only reused while its page maps the same frame) */
   entryPage: number;
@@ -115,7 +115,7 @@ export function assemble(region: EmittedRegion, origin: Origin, memory: Physical
     fn: undefined!, valid: true, key: origin.key, mode: origin.key % 32, entryEip: origin.entry, block: 0, region: undefined!, blockEips: region.blockEips, entries: [],
     pages: origin.pages,
     links: unlinked(region.exitEips.length), exitEips: region.exitEips,
-    sites: new Array(region.sites).fill(undefined), entryPage: origin.pages[0] ?? -1,
+    sites: new Array(2 * region.sites).fill(undefined), entryPage: origin.pages[0] ?? -1,
     source, sourceBytes: source.length, instructions: region.instrs.length, blocks: origin.blocks, executed: 0, runs: 0, hostMs: 0,
   }, WIDE_TRANSLATION_FIELDS);
   const args: FactoryArgs = {

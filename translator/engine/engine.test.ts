@@ -1101,6 +1101,33 @@ describe('exits to another page', () => {
     expect(e.stats.siteHits).toBeGreaterThan(700);
   });
 
+  it('a ret that returns to two callers in turn finds both through its site (two ways), not a lookup', () => {
+    const code = nasm(`
+      mov ecx, 500
+    top:
+      call far_fn
+      add ebx, eax
+      call far_fn
+      add edx, eax
+      dec ecx
+      jnz top
+      jmp $
+      times 0x2000 - ($ - $$) nop
+    far_fn:
+      inc eax
+      ret`);
+    const { b, e } = machine(code, { threshold: 0 });
+    e.run(300);
+    const lookups = e.stats.hits + e.stats.misses;
+    const sites = e.stats.siteHits;
+    e.run(3200);
+    const ref = interpreted(code, 3500);
+    expect(final(b)).toEqual(final(ref));
+    // each pass (ten instructions): two calls out and two rets back, to alternating return points, all four through their sites
+    expect(e.stats.hits + e.stats.misses - lookups).toBeLessThan(10);
+    expect(e.stats.siteHits - sites).toBeGreaterThan(1200);
+  });
+
   it('a ret goes back after a call of its region in place, and to any other block of it through the dispatch case', () => {
     // f returns after its call; every 4th pass g rewrites its return address to skip, a block no call returns to
     const code = nasm(`
