@@ -207,7 +207,9 @@ function emitHelperCall(i: Instr, site: InstrSite, reason: HelperReason): InstrC
   if (goesOn) stmts.push(ifStmt(unary('!', call(hostFn('stillFlat'), [local('cpu')])), site.exitTo(cpuField('eip'))));
   // a rep string instruction that stopped after a chunk (semantics/families/string.ts REP_CHUNK) resumes from the dispatcher
   if (!leaves && i.row.string && i.rep) stmts.push(ifStmt(bin('!==', cpuField('eip'), num(i.next)), site.exitTo(cpuField('eip'))));
-  stmts.push(...(leaves ? site.exitTo(cpuField('eip')) : [epochCheck(site.exitTo(num(i.next)))]));
+  // where a helper left for (an int's handler, an iret's or sysexit's return point, the instruction after an
+  // sti) is mostly where it left for last time: its exit names a site, so the site cache spares the lookup
+  stmts.push(...(leaves ? site.exitTo(cpuField('eip'), undefined, true) : [epochCheck(site.exitTo(num(i.next)))]));
   return { stmts, transferred: leaves, savesEsp: true, how: reason };
 }
 
