@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { UserError } from '../base/errors.ts';
@@ -9,6 +8,7 @@ import { parseBenchArgs, CPU_NAMES, OS_NAMES } from './bench-options.ts';
 import { linuxMissing, timedRun, v86Missing, type BenchData } from './bench-run.ts';
 import { closingLine, cpuTable, geomeans, wholeTable } from './bench-report.ts';
 import { ROOT } from './vmi-boot.ts';
+import { tempDir } from '../spec-tests/temp-dir.ts';
 
 /** is there a host C compiler for the native column? */
 const HOST_GCC = spawnSync('gcc', ['--version']).status === 0;
@@ -48,7 +48,7 @@ describe('npm run bench: arguments', () => {
 
 describe('npm run bench: missing systems give a note', () => {
   it('v86 not resolvable, Debian packages not fetched', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bench-missing-'));
+    const dir = tempDir('bench-missing-');
     expect(v86Missing(join(dir, 'x.js'))).toMatch(/npm package v86 is not installed/);
     expect(v86Missing()).toBeUndefined();
     expect(linuxMissing(dir)).toMatch(/`npm run guest:linux` fetches them/);
@@ -111,7 +111,7 @@ describe('npm run bench: report', () => {
 
 describe('npm run bench --quick', () => {
   it('one small CPU and one OS workload: the tables, bench.json of the documented shape, the chart, the closing line; a missing QEMU is a note', () => {
-    const out = mkdtempSync(join(tmpdir(), 'bench-quick-'));
+    const out = tempDir('bench-quick-');
     const r = bench(['--quick', '--only', 'crc32t,null', '--no-v86', '--out', out], { QEMU: '/nonexistent/qemu-system-i386' });
     expect(r.stderr).toMatch(/round 1\/1: workloads, vmidbt translated/);
     expect(r.status).toBe(0);
@@ -157,7 +157,7 @@ describe('npm run bench --quick', () => {
     } else expect(svg).not.toContain('crc32t, vmidbt translated: ');
     expect(readFileSync(join(out, 'bench.md'), 'utf8')).toMatch(/^\| CPU workload \| native ns\/iter \| vmidbt x native \| interp x native \|\n\|---\|---:\|---:\|---:\|\n\| crc32t \| /);
     // the same outputs again from bench.json, measuring nothing
-    const again = mkdtempSync(join(tmpdir(), 'bench-report-'));
+    const again = tempDir('bench-report-');
     const os = readFileSync(join(out, 'bench-os.svg'), 'utf8');
     expect(os).toContain('null, vmidbt translated: ');
     expect(os).toContain('null, vmidbt interpreted: ');

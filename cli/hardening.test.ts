@@ -6,15 +6,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COM1_DX, debugExit, putChar, SPIN, tinyKernel } from '../spec-tests/tiny-kernel.ts';
 import { EXIT_GUEST_VALUE_HIGH, EXIT_LOAD, EXIT_OUTPUT_CLOSED, EXIT_USAGE } from '../base/exit-status.ts';
+import { tempDir } from '../spec-tests/temp-dir.ts';
 
 const BIN = new URL('../bin/vmidbt.js', import.meta.url).pathname;
 const run = (...args: string[]) => spawnSync(process.execPath, [BIN, 'run', ...args], { encoding: 'utf8', timeout: 60_000 });
-const dir = mkdtempSync(join(tmpdir(), 'vmidbt-hardening-'));
+const dir = tempDir('vmidbt-hardening-');
 const kernel = (name: string, code: number[]) => { const f = join(dir, name); writeFileSync(f, tinyKernel(code)); return f; };
 const noStack = (stderr: string) => expect(stderr).not.toMatch(/^\s+at |node:internal|Error:/m);
 

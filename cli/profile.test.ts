@@ -10,8 +10,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { Ajv } from 'ajv';
@@ -19,6 +18,7 @@ import { EXIT_USAGE } from '../base/exit-status.ts';
 import type { ProfileReport } from '../profile/report.ts';
 import type { Overhead } from '../profile/overhead.ts';
 import { requireTools } from '../spec-tests/tools.ts';
+import { tempDir } from '../spec-tests/temp-dir.ts';
 
 const BIN = new URL('../bin/vmidbt.js', import.meta.url).pathname;
 const WORKLOADS = ['--append', 'run=ptemod,ctxsw,pagefault scale=0.01', '--json'];
@@ -30,7 +30,7 @@ function profile(...args: string[]): Promise<Profiled> {
 }
 
 function profileWith(args: string[]): Promise<Profiled> {
-  const dir = mkdtempSync(join(tmpdir(), 'vmidbt-profile-'));
+  const dir = tempDir('vmidbt-profile-');
   return new Promise((done) => {
     const child = execFile(process.execPath, [BIN, 'profile', '--out', dir, ...args], { encoding: 'utf8', timeout: 180_000, maxBuffer: 64 << 20 },
       (_err, stdout, stderr) => done({ status: child.exitCode, report: stdout ? JSON.parse(stdout) as ProfileReport : ({} as ProfileReport), dir, stderr }));
@@ -188,7 +188,7 @@ describe('vmidbt profile: overhead', () => {
 
 describe('vmidbt profile: interrupted', () => {
   it('writes the profile of what ran, then dies of the signal', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vmidbt-profile-'));
+    const dir = tempDir('vmidbt-profile-');
     const child = spawn(process.execPath, [BIN, 'profile', '--out', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (b: Buffer) => {

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { EXIT_GUEST_VALUE_HIGH, EXIT_LOAD } from '../base/exit-status.ts';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bzImage } from '../spec-tests/bzimage.ts';
+import { tempDir } from '../spec-tests/temp-dir.ts';
 
 const BIN = new URL('../bin/vmidbt.js', import.meta.url).pathname;
 const run = (...args: string[]) => spawnSync(process.execPath, [BIN, 'run', ...args], { encoding: 'utf8', timeout: 120_000 });
-const dir = mkdtempSync(join(tmpdir(), 'vmidbt-linux-'));
+const dir = tempDir('vmidbt-linux-');
 const file = (name: string, bytes: Uint8Array) => { const f = join(dir, name); writeFileSync(f, bytes); return f; };
 
 describe('vmidbt run with a Linux bzImage', () => {

@@ -6,11 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT_LOAD, EXIT_RUNAWAY, EXIT_USAGE } from '../base/exit-status.ts';
 import { fmtInt } from './run.ts';
+import { tempDir } from '../spec-tests/temp-dir.ts';
 
 const BIN = new URL('../bin/vmidbt.js', import.meta.url).pathname;
 const run = (...args: string[]) => spawnSync(process.execPath, [BIN, 'run', ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -33,7 +33,7 @@ describe('vmidbt run', () => {
   });
 
   it('fails in one line for a file that is not a Multiboot kernel', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vmidbt-run-'));
+    const dir = tempDir('vmidbt-run-');
     const f = join(dir, 'junk.bin');
     writeFileSync(f, 'not a kernel\n'.repeat(100));
     const r = run(f);

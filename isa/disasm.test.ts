@@ -6,13 +6,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode } from './decoder.ts';
 import { BufferSource, disassembleRange, formatInstr, hexBytes, SymbolTable } from './disasm.ts';
 import { TABLE } from '../semantics/table.ts';
 import { readPrebuilt } from '../spec-tests/prebuilt.ts';
+import { tempDir } from '../spec-tests/temp-dir.ts';
 
 function text(bytes: number[], code32 = true, eip = 0x1000, symbols?: SymbolTable): string {
   const i = decode(TABLE, new BufferSource(Uint8Array.from(bytes), eip), eip, code32);
@@ -165,7 +165,7 @@ describe('disassembleRange', () => {
 describe('vmidbt disasm', () => {
   const root = new URL('../', import.meta.url).pathname;
   const run = (args: string[]) => spawnSync(process.execPath, [join(root, 'bin/vmidbt.js'), 'disasm', ...args], { encoding: 'utf8' });
-  const dir = mkdtempSync(join(tmpdir(), 'vmidbt-disasm-'));
+  const dir = tempDir('vmidbt-disasm-');
 
   it('lists a raw 16-bit image and emits JSON', () => {
     const file = join(dir, 'boot.bin');
