@@ -1078,6 +1078,21 @@ describe('helpers that let translated code go on', () => {
 });
 
 describe('exits to another page', () => {
+  /**
+   * Run `code` translated at once, `warm` instructions then `more`, its end
+   * state checked against the interpreter's: the lookups and site hits of
+   * the second part.
+   */
+  function afterWarmUp(code: Uint8Array, warm: number, more: number): { lookups: number; siteHits: number } {
+    const { b, e } = machine(code, { threshold: 0 });
+    e.run(warm);
+    const lookups = e.stats.hits + e.stats.misses;
+    const siteHits = e.stats.siteHits;
+    e.run(more);
+    expect(final(b)).toEqual(final(interpreted(code, warm + more)));
+    return { lookups: e.stats.hits + e.stats.misses - lookups, siteHits: e.stats.siteHits - siteHits };
+  }
+
   it('a call to a function on another page goes through the per-site cache, not a lookup (samePlace checks its mapping)', () => {
     const code = nasm(`
       mov ecx, 500
@@ -1090,15 +1105,10 @@ describe('exits to another page', () => {
     far_fn:
       inc eax
       ret`);
-    const { b, e } = machine(code, { threshold: 0 });
-    e.run(200);
-    const lookups = e.stats.hits + e.stats.misses;
-    e.run(1800);
-    const ref = interpreted(code, 2000);
-    expect(final(b)).toEqual(final(ref));
+    const r = afterWarmUp(code, 200, 1800);
     // each pass leaves twice (the call to the other page, the ret back): both through their sites
-    expect(e.stats.hits + e.stats.misses - lookups).toBeLessThan(10);
-    expect(e.stats.siteHits).toBeGreaterThan(700);
+    expect(r.lookups).toBeLessThan(10);
+    expect(r.siteHits).toBeGreaterThan(700);
   });
 
   it('a ret that returns to two callers in turn finds both through its site (two ways), not a lookup', () => {
@@ -1116,16 +1126,10 @@ describe('exits to another page', () => {
     far_fn:
       inc eax
       ret`);
-    const { b, e } = machine(code, { threshold: 0 });
-    e.run(300);
-    const lookups = e.stats.hits + e.stats.misses;
-    const sites = e.stats.siteHits;
-    e.run(3200);
-    const ref = interpreted(code, 3500);
-    expect(final(b)).toEqual(final(ref));
+    const r = afterWarmUp(code, 300, 3200);
     // each pass (ten instructions): two calls out and two rets back, to alternating return points, all four through their sites
-    expect(e.stats.hits + e.stats.misses - lookups).toBeLessThan(10);
-    expect(e.stats.siteHits - sites).toBeGreaterThan(1200);
+    expect(r.lookups).toBeLessThan(10);
+    expect(r.siteHits).toBeGreaterThan(1200);
   });
 
   it('a ret goes back after a call of its region in place, and to any other block of it through the dispatch case', () => {
