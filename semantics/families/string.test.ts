@@ -374,7 +374,7 @@ describe('cmps / scas', () => {
   });
 });
 
-describe('repne scasb searching page runs (scasbFast)', () => {
+describe('repne scasb searching page runs (scasbAhead)', () => {
   /** The flags one scasb of AL against `byte` leaves: the oracle for the last element compared. */
   function flagsOfOne(al: number, byte: number): number {
     const o = setup([0xae], { [EAX]: al, [EDI]: DST });

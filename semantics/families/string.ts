@@ -28,7 +28,7 @@
  * element's access must be checked against them); `rep stos` passes over a
  * page where writes vanish (ROM, nothing mapped) the same way. `repne
  * scasb` going up (strlen, memchr) searches each page's run with `indexOf`
- * and runs only the element it stops at as an element (`scasbFast`).
+ * and runs only the element it stops at as an element (`scasbAhead`).
  */
 import { FlagKind, makeLop } from '../../cpu/flags.ts';
 import { ARITH, DF, ZF } from '../../isa/eflags.ts';
@@ -161,16 +161,32 @@ const cmpsElement = compareElement(USES_SI | USES_DI);
 const scasElement = compareElement(USES_DI);
 
 /**
+ * Elements a fast path passed over before the next one runs (it has moved
+ * the index registers over them), given the count and the budget left; at
+ * most one less than either, so an element always runs after it.
+ */
+type SkipAhead = (cpu: Cpu, count: number, budget: number) => number;
+
+/**
  * A rep form of movs, cmps, stos, lods or scas through the interpreter's
  * Ops `o`: elements until the count is out (or, for cmps and scas, until
- * ZF says repe/repne stops), ECX written back after each.
+ * ZF says repe/repne stops), ECX written back after each; `skip`, if
+ * given, may pass over elements whose only effects the next one replaces.
  */
-function repeatElement(cpu: Cpu, i: Instr, o: Ops<number>, element: Sem, compares: boolean): void {
+function repeatElement(cpu: Cpu, i: Instr, o: Ops<number>, element: Sem, compares: boolean, skip?: SkipAhead): void {
   const a16 = i.adsize === 2;
   let count = a16 ? cpu.regs[ECX] & 0xffff : cpu.regs[ECX] >>> 0;
   if (count === 0) return;
   let budget = iterationLimit;
   for (;;) {
+    if (skip !== undefined) {
+      const passed = skip(cpu, count, budget);
+      if (passed > 0) {
+        count -= passed;
+        budget -= passed;
+        writeIndex(cpu, ECX, a16, count);
+      }
+    }
     element(o, i);
     count--;
     writeIndex(cpu, ECX, a16, count);
@@ -357,44 +373,25 @@ function stosFast(cpu: Cpu, i: Instr, o: Ops<number>, dstTop: number): void {
 }
 
 /**
- * repne scasb going up through a flat ES (strlen, memchr): each page's run
- * is searched for AL with `indexOf` on the RAM array. The elements before
- * the match, or before the run's last, are skipped: their only effects are
- * flags the next element replaces and the steps of EDI and ECX. The match,
- * each run's last element and any element this path does not take run as
- * the element they are, so flags and registers are the element's own at the
- * end, at a resumption point and at a fault on the next page.
+ * repne scasb going up through a flat ES (strlen, memchr): the rest of the
+ * page's run is searched for AL with `indexOf` on the RAM array, and the
+ * elements before the match, or before the run's last, are passed over:
+ * their only effects are flags the next element replaces and the steps of
+ * EDI and ECX. The match and each run's last element run as elements
+ * (repeatElement), so flags and registers are the element's own at the end,
+ * at a resumption point and at a fault on the next page.
  */
-function scasbFast(cpu: Cpu, i: Instr, o: Ops<number>, top: number): void {
-  const regs = cpu.regs;
-  const mem = cpu.mem;
-  const al = regs[0] & 0xff;
-  let budget = iterationLimit;
-  for (;;) {
-    const di = regs[EDI];
-    const count = regs[ECX] >>> 0;
-    if (count === 0) return;
-    const n = Math.min(runInPage(di, 1, false), count, budget);
-    if (n > 1 && inSegment(di, top)) {
-      const p = physicalFor(cpu, di, Access.READ);
-      if (mem.fastReadable(p)) {
-        const at = mem.u8.subarray(p, p + n - 1).indexOf(al);
-        const skip = at < 0 ? n - 1 : at;
-        regs[EDI] = (di + skip) | 0;
-        regs[ECX] = (count - skip) | 0;
-        budget -= skip;
-      }
-    }
-    scasElement(o, i);
-    const left = (regs[ECX] >>> 0) - 1;
-    regs[ECX] = left | 0;
-    if (left === 0 || o.flag(ZF) !== 0) return;
-    if (--budget === 0) {
-      cpu.eip = i.eip;
-      return;
-    }
-  }
-}
+const scasbAhead: SkipAhead = (cpu, count, budget) => {
+  const di = cpu.regs[EDI];
+  const n = Math.min(runInPage(di, 1, false), count, budget);
+  if (n < 2 || !inSegment(di, cpu.flatTop(Seg.ES, SEG_R))) return 0;
+  const p = physicalFor(cpu, di, Access.READ);
+  if (!cpu.mem.fastReadable(p)) return 0;
+  const at = cpu.mem.u8.subarray(p, p + n - 1).indexOf(cpu.regs[0] & 0xff);
+  const passed = at < 0 ? n - 1 : at;
+  cpu.regs[EDI] = (di + passed) | 0;
+  return passed;
+};
 
 /** Store n little-endian elements of `size` bytes at physical p (within one page of RAM). */
 function fill(u8: Uint8Array, u16: Uint16Array, i32: Int32Array, view: DataView, p: number, size: number, n: number, v: number): void {
@@ -423,8 +420,8 @@ const cmps: Exec = (cpu, i, o) => repeatElement(cpu, i, o, cmpsElement, true);
 const scas: Exec = (cpu, i, o) => {
   const top = cpu.flatTop(Seg.ES, SEG_R);
   // read breakpoints see every element's access
-  if (i.rep === REP_F2 && elemSize(i) === 1 && i.adsize === 4 && top >= 0 && !(cpu.eflags & DF) && cpu.bpRead === 0) scasbFast(cpu, i, o, top);
-  else repeatElement(cpu, i, o, scasElement, true);
+  const ahead = i.rep === REP_F2 && elemSize(i) === 1 && i.adsize === 4 && top >= 0 && !(cpu.eflags & DF) && cpu.bpRead === 0;
+  repeatElement(cpu, i, o, scasElement, true, ahead ? scasbAhead : undefined);
 };
 const ins: Exec = (cpu, i) => repeat(cpu, i, USES_DI, insBody);
 const outs: Exec = (cpu, i) => repeat(cpu, i, USES_SI, outsBody);
