@@ -440,7 +440,8 @@ export class EmitOps implements Ops<Expr> {
 
   flagBits(mask: number): Expr {
     // the system flags are never lazy: the local holds them; lazy arithmetic ones are computed in one call
-    const lazy = mask & ARITH && this.flags.lz !== 0;
+    const lz = this.flags.lz;
+    const lazy = (lz === null ? mask & ARITH : lz & mask) !== 0;
     return this.fresh(bin('&', lazy ? call(hostFn('mat'), this.flagArgs()) : local('eflags'), num(mask)));
   }
 

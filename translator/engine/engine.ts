@@ -148,6 +148,7 @@ export class Engine {
     this.cache = new CodeCache(cpu, options.cacheBytes, this.stats);
     this.cache.onInvalidated = (page, dropped) => this.tiering.invalidated(page, dropped);
     this.timed = options.timeRegions && !options.lockstep ? [] : null;
+    this.plainRuns = !options.lockstep && this.timed === null;
     if (options.lockstep) {
       // every store through the journal (cpu/memory.ts): no TLB may hold write rights
       cpu.mem.noFastWrites = true;
@@ -230,8 +231,8 @@ export class Engine {
     cpu.interruptShadow = false;
     let next: Translation | number | undefined;
     try {
-      if (this.timed !== null) next = this.timedRun(from);
-      else if (!this.options.lockstep) next = from.fn(cpu, from.block);
+      if (this.plainRuns) next = from.fn(cpu, from.block);
+      else if (this.timed !== null) next = this.timedRun(from);
       else if (lockstep(cpu, this.interp, from, this.stats)) this.stats.lockstepRegions++;
     } catch (e) {
       if (!(e instanceof Fault)) {
@@ -257,6 +258,8 @@ export class Engine {
 
   /** Every region made so far, when regions are timed (retired ones too: their times still count). */
   private readonly timed: Translation[] | null;
+  /** neither timed nor in lockstep: a region run is the call alone (one test per run on the dispatch path) */
+  private readonly plainRuns: boolean;
 
   private timedRun(from: Translation): Translation | number | undefined {
     const region = from.region;
