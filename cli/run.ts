@@ -482,10 +482,9 @@ function regionTimesSummary(regions: RegionTime[], wallSeconds: number, sym: Sym
     hostMs: Number(ms.toFixed(1)),
     shareOfWall: wallSeconds > 0 ? Number((ms / 1000 / wallSeconds).toFixed(4)) : 0,
     nsPerInstruction: executed ? Number(((ms * 1e6) / executed).toFixed(2)) : 0,
-    byRegion: regions.map((r) => {
-      const at = sym.lookup(r.entry);
-      return { ...r, entry: `0x${r.entry.toString(16).padStart(8, '0')}`, symbol: at ? `${at.fn}+0x${at.offset.toString(16)}` : undefined, hostMs: Number(r.hostMs.toFixed(3)) };
-    }),
+    byRegion: regions.map((r) => ({
+      ...r, entry: `0x${r.entry.toString(16).padStart(8, '0')}`, symbol: sym.lookup(r.entry) ? sym.format(r.entry) : undefined, hostMs: Number(r.hostMs.toFixed(3)),
+    })),
   };
 }
 

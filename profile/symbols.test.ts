@@ -39,6 +39,8 @@ describe('symbols of the guest kernel', () => {
     const f = symbolOf('paging_init');
     expect(sym.formatSite(f.value + 0x10)).toMatch(/^paging_init\+0x10 \(guest\/src\/[a-z_]+\.[ch]:\d+\)$/);
     expect(sym.formatSite(0x1234)).toBe('0x1234');
+    expect(sym.format(f.value + 0x10)).toBe('paging_init+0x10');
+    expect(sym.format(0x1234)).toBe('0x1234');
   });
 
   it('names the line a call inside inlined code was inlined at (.debug_info), then the inlined line', () => {

@@ -10,7 +10,7 @@
  *
  * A symbol covers [address, address + size) when the table gives a size,
  * else up to the next symbol. `lookup` answers undefined outside every
- * symbol; `format` then prints the bare address.
+ * symbol; `format` and `formatSite` then print the bare address.
  */
 import { UserError } from '../base/errors.ts';
 import { EXIT_USAGE } from '../base/exit-status.ts';
@@ -99,6 +99,12 @@ export class Symbolizer {
   /** The function containing `addr`, or its address in hex. */
   fnName(addr: number): string {
     return this.lookup(addr)?.fn ?? `0x${(addr >>> 0).toString(16)}`;
+  }
+
+  /** An address as `function+0xoff`, or in hex outside every symbol (a region's entry: `vmidbt run --region-times`). */
+  format(addr: number): string {
+    const at = this.lookup(addr);
+    return at ? `${at.fn}+0x${at.offset.toString(16)}` : `0x${(addr >>> 0).toString(16)}`;
   }
 
   /**
