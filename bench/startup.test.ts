@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LineClock } from './timeline.ts';
 import { checkMsOf, closingLine, firstLineMs, formatStartup, minorFaultsOf, processCpuMs, qemuInstalled, type StartupReport } from './startup.ts';
 import { summarize } from './stats.ts';
+import { tempDir } from '../spec-tests/temp-dir.ts';
 
 // bench/startup.ts: what it reads from a child (lines and their times, the
 // launcher's trace, /proc), how it reports, and its --quick path end to end.
@@ -54,8 +54,7 @@ describe('bench:startup', () => {
   });
 
   describe('--quick, end to end', () => {
-    const out = mkdtempSync(join(tmpdir(), 'bench-startup-'));
-    afterAll(() => rmSync(out, { recursive: true, force: true }));
+    const out = tempDir('bench-startup-');
 
     it('runs every column once, prints the tables and the closing line, and writes startup.json', async () => {
       const qemu = qemuInstalled();

@@ -1,17 +1,16 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { INLINER } from './vmi-boot.ts';
+import { tempDir } from '../spec-tests/temp-dir.ts';
 
 // `vmidbt bench vmi` end to end, as a user starts it: every column (QEMU
 // where installed, CI installs it), the workloads, the tables, the JSON, the
 // charts and the closing line. Tiny iteration counts: what is checked is
 // that everything runs and is reported, never how fast (no timed assertion).
 const BIN = new URL('../bin/vmidbt.js', import.meta.url).pathname;
-const out = mkdtempSync(join(tmpdir(), 'bench-vmi-'));
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+const out = tempDir('bench-vmi-');
 
 /** The command in a child process, awaited (a synchronous spawn would stall the test worker for minutes). */
 function bench(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {

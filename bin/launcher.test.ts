@@ -2,8 +2,9 @@ import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GUEST_V8_FLAGS, guestNodeOptions, guestV8Pool } from '../cli/guest-process.ts';
+import { tempDir } from '../spec-tests/temp-dir.ts';
 
 // The compiled command (bin/build-cli.mjs, bin/vmidbt.js): `npm ci` builds
 // it through `prepare`, the launcher runs it, and a changed source is never
@@ -64,8 +65,7 @@ describe('the compiled command', () => {
   });
 
   describe('in a copy of the tree', () => {
-    const copy = mkdtempSync(join(tmpdir(), 'vmidbt-launcher-'));
-    afterAll(() => rmSync(copy, { recursive: true, force: true }));
+    const copy = tempDir('vmidbt-launcher-');
     const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).split('\n')
       .filter((f) => /\.(ts|mjs|js)$/.test(f) || ['package.json', 'tsconfig.json', 'guest/kernel.elf'].includes(f));
     for (const f of files) {
