@@ -189,7 +189,7 @@ function engineSummary(s: EngineStats, instructions: number) {
     emitted: s.compile.emitted, rotatedLoops: s.compile.rotated,
     hits: s.hits, misses: s.misses, chained: s.chained,
     siteHits: s.siteHits, blockEntries: s.blockEntries, invalidations: s.invalidations, cacheFlushes: s.cacheFlushes,
-    lockstepRegions: s.lockstepRegions, lockstepInlinedCalls: s.lockstepInlinedCalls, regionRuns: s.regionRuns, interpretedSteps: s.interpretedSteps,
+    lockstepRegions: s.lockstepRegions, lockstepInlinedCalls: s.lockstepInlinedCalls, regionRuns: s.regionRuns, chainedRuns: s.chainedRuns, interpretedSteps: s.interpretedSteps,
     decodings: s.decodings,
     translatedShare: instructions ? s.translatedInstructions / instructions : 0,
   };
@@ -439,7 +439,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
         const e = t.emitted;
         lines.push(`                emitted ${fmtInt(e.inline)} inline, ${fmtInt(e.replaced)} inlined calls, ${fmtInt(e.helper)} helper and ${fmtInt(e.x87)} x87 calls; fall-backs ${e.admission + e.operand ? `admission ${fmtInt(e.admission)}, operand ${fmtInt(e.operand)}` : 'none'}; ${fmtInt(t.rotatedLoops)} loops rotated`);
         lines.push(`                ${(t.translatedShare * 100).toFixed(1)}% of instructions ran translated; lookups ${fmtInt(t.hits)} hits, ${fmtInt(t.misses)} misses; ${fmtInt(t.chained)} chained links, ${fmtInt(t.siteHits)} indirect-site hits`);
-        lines.push(`                ${fmtInt(t.regionRuns)} region entries, ${fmtInt(t.interpretedSteps)} instructions interpreted between them (${fmtInt(t.decodings)} decoded afresh); ${fmtInt(t.blockEntries)} entries made into regions' inner blocks`);
+        lines.push(`                ${fmtInt(t.regionRuns)} region entries (${fmtInt(t.chainedRuns)} straight from a linked exit), ${fmtInt(t.interpretedSteps)} instructions interpreted between them (${fmtInt(t.decodings)} decoded afresh); ${fmtInt(t.blockEntries)} entries made into regions' inner blocks`);
         lines.push(`                ${fmtInt(t.invalidations)} invalidations, ${fmtInt(t.cacheFlushes)} cache flushes${t.lockstepRegions ? `, ${fmtInt(t.lockstepRegions)} regions checked in lockstep (${fmtInt(t.lockstepInlinedCalls)} inlined VMI calls in them)` : ''}`);
       }
     }

@@ -208,6 +208,66 @@ describe('chaining', () => {
     expect(e.stats.hits).toBeLessThan(50);
   });
 
+  it('a linked exit runs the region it links to at once, and stops exactly at the budget', () => {
+    const code = nasm(`
+      mov ecx, 50
+    top:
+      times 500 inc eax
+      dec ecx
+      jnz top
+      jmp $`);
+    for (const n of [1, 7, 161, 333, 1000, 4321]) {
+      const { b, e } = machine(code, { threshold: 0 });
+      e.run(2000); // translated and linked from here on
+      const dispatched = e.stats.regionRuns - e.stats.chainedRuns;
+      expect(e.run(n), `budget ${n}`).toBe(n);
+      expect(final(b)).toEqual(final(interpreted(code, 2000 + n)));
+      if (n >= 1000) {
+        // each pass crosses three or four region boundaries, and only a pass's first region came from the dispatcher
+        expect(e.stats.chainedRuns).toBeGreaterThan(0);
+        expect(e.stats.regionRuns - e.stats.chainedRuns - dispatched).toBeLessThan(3);
+      }
+    }
+  });
+
+  it('a chain of regions stops where the code epoch moved: a device\'s interrupt is taken after the store that raised it', () => {
+    // every store to the device asks for the vCPU back (as the machine does for a device that wants attention);
+    // the fifth also raises an interrupt, by then the store's exit is linked
+    const code = nasm(`
+      mov ecx, 50
+    top:
+      times 400 inc eax
+      mov [0x180000], ecx
+      dec ecx
+      jnz top
+      jmp $`);
+    const world = (x: World) => {
+      let writes = 0;
+      let pending = false;
+      x.cpu.eflags = 0x202;
+      x.cpu.bus = {
+        portRead: () => 0, portWrite: () => {},
+        pendingInterrupt: () => (pending ? 0x20 : -1),
+        ackInterrupt: () => { pending = false; },
+      };
+      x.mem.mapDevice(0x180000, 0x1000, {
+        name: 'attention', read: () => 0,
+        write: () => { if (++writes === 5) pending = true; x.cpu.mem.leaveTranslatedCode(); },
+      });
+    };
+    const n = 10_000;
+    const { b, e } = machine(code, { threshold: 0 }, world);
+    expect(e.run(n)).toBe(n);
+    const ref = interpreted(code, n, world);
+    expect(b.cpu.eip >>> 0).toBe(handlerAt(0x20));
+    expect(final(b)).toEqual(final(ref));
+    // the frame's EIP: the instruction after the fifth store
+    const esp = b.cpu.regs[4] >>> 0;
+    expect(b.mem.read(esp, 4)).toBe(ref.mem.read(esp, 4));
+    expect(b.cpu.regs[0]).toBe(5 * 400);
+    expect(e.stats.chainedRuns).toBeGreaterThan(0);
+  });
+
   it('makes links arrays that take a translation without changing their map', () => {
     // a map change when an exit is first linked makes V8 throw away the optimised code of a region that read the array
     const { b, e } = machine(sumLoop);

@@ -108,6 +108,8 @@ export interface EngineStats extends CacheStats, LockstepCounts {
   lockstepRegions: number;
   /** translated regions entered, and instructions the interpreter ran in between */
   regionRuns: number;
+  /** of those, regions entered straight from another's linked exit, without the dispatcher (`runRegion`) */
+  chainedRuns: number;
   interpretedSteps: number;
   /** instructions the interpreter decoded afresh (its decode cache did not hold them: runtime/interpreter.ts) */
   decodings: number;
@@ -122,7 +124,7 @@ export function emptyEngineStats(): EngineStats {
   return {
     translations: 0, jsBytes: 0, guestInstructionsTranslated: 0, hits: 0, misses: 0, invalidations: 0,
     chained: 0, cacheFlushes: 0, blockEntries: 0, translateMs: 0, translatedInstructions: 0, lockstepRegions: 0, lockstepInlinedCalls: 0, siteHits: 0,
-    regionRuns: 0, interpretedSteps: 0, decodings: 0, compile: emptyCompileStats(), tiering: { backedOff: 0, strikes: 0, boost: 0 },
+    regionRuns: 0, chainedRuns: 0, interpretedSteps: 0, decodings: 0, compile: emptyCompileStats(), tiering: { backedOff: 0, strikes: 0, boost: 0 },
   };
 }
 
@@ -221,7 +223,11 @@ export class Engine {
   private endedInsideBlock = -1;
   private endedAt = 0;
 
-  /** Run one region; returns the translation to run next, if known without a lookup. */
+  /**
+   * Run one region, and on through the regions its linked exits lead to
+   * (`chain`); returns the translation to run next, if known without a
+   * lookup.
+   */
   private runRegion(from: Translation, end: number): Translation | undefined {
     const cpu = this.cpu;
     this.stats.regionRuns++;
@@ -229,10 +235,34 @@ export class Engine {
     const before = cpu.instructions;
     const shadow = cpu.interruptShadow;
     cpu.interruptShadow = false;
+    // the instruction count where the region run last started (per-region counts for tiering's judgement)
+    let at = before;
+    // regions entered straight from a linked exit (counted once the chain ends, faulted or not)
+    let chained = 0;
     let next: Translation | number | undefined;
     try {
-      if (this.plainRuns) next = from.fn(cpu, from.block);
-      else if (this.timed !== null) next = this.timedRun(from);
+      if (this.plainRuns) {
+        const epoch = cpu.mem.codeEpoch;
+        next = from.fn(cpu, from.block);
+        // a static exit linked to another region goes straight into it, without the dispatcher's checks
+        // between regions: a region leaves by a link only where it could as well have run on into more of its
+        // own code (an exit where discovery stopped, a block that did not fit, a page boundary). Everything that
+        // may make the checks' answers change (an interrupt made deliverable, IF or TF set, a halt, a segment
+        // load, a request for the vCPU back) either leaves through a site, which returns no link, or moves the
+        // code epoch. Not after a held-back interrupt (an sti's shadow, which the first instruction ended) nor
+        // under a host debugger; and only while the run makes progress within the budget.
+        if (!shadow && cpu.hostDebug === null) {
+          while (typeof next === 'object' && cpu.instructions !== at && cpu.instructions < end && next.valid &&
+            next.entryEip === cpu.eip && cpu.mem.codeEpoch === epoch && !cpu.interruptShadow && !cpu.halted) {
+            from.region.executed += cpu.instructions - at;
+            at = cpu.instructions;
+            from = next;
+            chained++;
+            cpu.budget = end - at;
+            next = from.fn(cpu, from.block);
+          }
+        }
+      } else if (this.timed !== null) next = this.timedRun(from);
       else if (lockstep(cpu, this.interp, from, this.stats)) this.stats.lockstepRegions++;
     } catch (e) {
       if (!(e instanceof Fault)) {
@@ -241,12 +271,12 @@ export class Engine {
         if (stopped) rollback(cpu, stopped);
         throw e;
       }
-      this.stats.translatedInstructions += cpu.instructions - before;
+      this.countRuns(cpu.instructions - before, chained);
       deliverFault(cpu, e);
       return undefined;
     }
-    this.stats.translatedInstructions += cpu.instructions - before;
-    from.region.executed += cpu.instructions - before;
+    this.countRuns(cpu.instructions - before, chained);
+    from.region.executed += cpu.instructions - at;
     // the one-instruction shadow of an earlier sti / mov ss ends with the region's first instruction
     // (an sti inside the region sets it again); a region that ran nothing leaves it as it was
     if (cpu.instructions === before) cpu.interruptShadow = shadow;
@@ -254,6 +284,13 @@ export class Engine {
     // that changed the mode, sysenter or iret, may have left for the EIP of a static exit)
     if (typeof next === 'number') return from.valid ? this.cache.link(from, next, this.lookup()) : undefined;
     return next ?? this.successor(from);
+  }
+
+  private countRuns(instructions: number, chained: number): void {
+    const stats = this.stats;
+    stats.translatedInstructions += instructions;
+    stats.regionRuns += chained;
+    stats.chainedRuns += chained;
   }
 
   /** Every region made so far, when regions are timed (retired ones too: their times still count). */
