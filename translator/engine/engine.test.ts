@@ -190,15 +190,17 @@ describe('x87 kernels in translated code', () => {
 });
 
 describe('chaining', () => {
-  it('links a region exit to the translation found at its target', () => {
-    // 500 one-byte instructions are more than a region takes: the loop is two regions on one page
-    const code = nasm(`
+  // 500 one-byte instructions are more than a region takes: the loop is several regions on one page
+  const regionsLoop = nasm(`
       mov ecx, 50
     top:
       times 500 inc eax
       dec ecx
       jnz top
       jmp $`);
+
+  it('links a region exit to the translation found at its target', () => {
+    const code = regionsLoop;
     const { b, e } = machine(code, { threshold: 0 }, (x) => { x.cpu.regs[0] = 0; });
     e.run(60_000);
     expect(b.cpu.regs[0]).toBe(25_000);
@@ -209,13 +211,7 @@ describe('chaining', () => {
   });
 
   it('a linked exit runs the region it links to at once, and stops exactly at the budget', () => {
-    const code = nasm(`
-      mov ecx, 50
-    top:
-      times 500 inc eax
-      dec ecx
-      jnz top
-      jmp $`);
+    const code = regionsLoop;
     for (const n of [1, 7, 161, 333, 1000, 4321]) {
       const { b, e } = machine(code, { threshold: 0 });
       e.run(2000); // translated and linked from here on
