@@ -59,6 +59,32 @@ describe('rep stos where writes vanish', () => {
   });
 });
 
+describe('rep movs where writes vanish', () => {
+  it('passes over runs from unassigned or RAM pages to unassigned ones, while a device source is read each element', () => {
+    // 1 MiB of dwords from unassigned memory far above RAM to unassigned memory: only the index registers move
+    const far = setup([0xf3, 0xa5], { [ECX]: 0x40000, [ESI]: 0x13840000, [EDI]: 0x23840000 });
+    const slowReads = vi.spyOn(far.mem, 'read');
+    const slowWrites = vi.spyOn(far.mem, 'write');
+    let executions = 0;
+    while (far.cpu.eip === CODE_ADDR && executions < 1000) { expect(exec1(far)).toBeUndefined(); executions++; }
+    expect(far.cpu.regs[ECX]).toBe(0);
+    expect(u32(far.cpu.regs[ESI])).toBe(0x13840000 + 0x100000);
+    expect(u32(far.cpu.regs[EDI])).toBe(0x23840000 + 0x100000);
+    // (the instruction's own fetch is a read of RAM)
+    expect(slowReads.mock.calls.filter(([a]) => a >>> 0 >= 0x13840000)).toEqual([]);
+    expect(slowWrites).not.toHaveBeenCalled();
+    expect(executions).toBe(0x40000 / 4096);
+
+    // from a device page: every element's read reaches the device, the writes still vanish
+    const dev = setup([0xf3, 0xa5], { [ECX]: 0x40, [ESI]: 0x180000, [EDI]: 0x23840000 });
+    const reads: number[] = [];
+    dev.mem.mapDevice(0x180000, 0x100, { name: 'probe', read: (a) => { reads.push(a); return 0; }, write: () => {} });
+    execAll(dev);
+    expect(reads).toEqual(Array.from({ length: 0x40 }, (_, k) => 0x180000 + 4 * k));
+    expect(u32(dev.cpu.regs[EDI])).toBe(0x23840000 + 0x100);
+  });
+});
+
 describe('movs', () => {
   it('rep movsb, DF=0, 32-bit addresses', () => {
     const b = setup([0xf3, 0xa4], { [ECX]: 10, [ESI]: SRC, [EDI]: DST });
