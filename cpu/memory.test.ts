@@ -10,4 +10,15 @@ describe('PhysicalMemory', () => {
     expect(staysOptimized(read, () => mem.leaveTranslatedCode())).toBe(true);
     expect(read()).toBe(1);
   });
+
+  it('tells pages whose writes vanish and pages whose reads have no effect (what rep stos and rep movs skip)', () => {
+    const mem = new PhysicalMemory(0x10000);
+    const probe = { name: 'probe', read: () => 0, write: () => {} };
+    mem.mapDevice(0x8000, 0x100, probe);
+    mem.mapDevice(0x30000, 0x10, probe);
+    mem.setReadOnly(0x4000, 0x1000);
+    // RAM, ROM, a device in RAM, nothing mapped above RAM, a device above RAM
+    expect([0x1000, 0x4000, 0x8000, 0x20000, 0x30000].map((a) => mem.ignoresWrites(a))).toEqual([false, true, false, true, false]);
+    expect([0x1000, 0x4000, 0x8000, 0x20000, 0x30000].map((a) => mem.readsWithoutEffect(a))).toEqual([true, true, false, true, false]);
+  });
 });

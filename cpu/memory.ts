@@ -113,9 +113,25 @@ export class PhysicalMemory {
   ignoresWrites(phys: number): boolean {
     const p = phys >>> 12;
     if (p < this.pageKind.length) return (this.pageKind[p] & 0x7f) === PageKind.ROM;
+    return !this.deviceOnPage(p);
+  }
+
+  /**
+   * Do reads of the 4 KiB page holding `phys` have no effect (no device
+   * there: RAM, ROM, or nothing mapped)? A rep movs from such a page into
+   * one that ignores writes skips the run whole.
+   */
+  readsWithoutEffect(phys: number): boolean {
+    const p = phys >>> 12;
+    if (p < this.pageKind.length) return (this.pageKind[p] & 0x7f) !== PageKind.DEVICE;
+    return !this.deviceOnPage(p);
+  }
+
+  /** Does a device claim any of page `p` (above RAM)? */
+  private deviceOnPage(p: number): boolean {
     const start = p * 4096, end = start + 4096;
-    for (const r of this.mmio) if (r.start < end && r.end > start) return false;
-    return true;
+    for (const r of this.mmio) if (r.start < end && r.end > start) return true;
+    return false;
   }
 
   private device(addr: number): MmioRange | undefined {

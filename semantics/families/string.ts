@@ -316,7 +316,7 @@ function movsFast(cpu: Cpu, i: Instr, o: Ops<number>, srcTop: number, dstTop: nu
         const copies = mem.fastReadable(sp) && mem.fastWritable(dp) && !(ahead > 0 && ahead < bytes);
         // writes that vanish (ROM, nothing mapped) of what reads without effect (not a device): the run only
         // moves the index registers, as a rep stos there does
-        if (copies || (mem.ignoresWrites(dp) && (mem.fastReadable(sp) || mem.ignoresWrites(sp)))) {
+        if (copies || (mem.ignoresWrites(dp) && mem.readsWithoutEffect(sp))) {
           if (copies) u8.copyWithin(dp, sp, sp + bytes);
           si = (si + n * step) | 0;
           di = (di + n * step) | 0;

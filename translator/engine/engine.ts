@@ -225,8 +225,8 @@ export class Engine {
 
   /**
    * Run one region, and on through the regions its linked exits lead to
-   * (`chain`); returns the translation to run next, if known without a
-   * lookup.
+   * (`chainedRuns`); returns the translation to run next, if known without
+   * a lookup.
    */
   private runRegion(from: Translation, end: number): Translation | undefined {
     const cpu = this.cpu;
@@ -242,7 +242,8 @@ export class Engine {
     let next: Translation | number | undefined;
     try {
       if (this.plainRuns) {
-        const epoch = cpu.mem.codeEpoch;
+        const mem = cpu.mem;
+        const epoch = mem.codeEpoch;
         next = from.fn(cpu, from.block);
         // a static exit linked to another region goes straight into it, without the dispatcher's checks
         // between regions: a region leaves by a link only where it could as well have run on into more of its
@@ -253,7 +254,7 @@ export class Engine {
         // under a host debugger; and only while the run makes progress within the budget.
         if (!shadow && cpu.hostDebug === null) {
           while (typeof next === 'object' && cpu.instructions !== at && cpu.instructions < end && next.valid &&
-            next.entryEip === cpu.eip && cpu.mem.codeEpoch === epoch && !cpu.interruptShadow && !cpu.halted) {
+            next.entryEip === cpu.eip && mem.codeEpoch === epoch && !cpu.interruptShadow && !cpu.halted) {
             from.region.executed += cpu.instructions - at;
             at = cpu.instructions;
             from = next;
@@ -295,7 +296,7 @@ export class Engine {
 
   /** Every region made so far, when regions are timed (retired ones too: their times still count). */
   private readonly timed: Translation[] | null;
-  /** neither timed nor in lockstep: a region run is the call alone (one test per run on the dispatch path) */
+  /** neither timed nor in lockstep: a region run is the call, and the chain of linked regions after it (one test per run on the dispatch path) */
   private readonly plainRuns: boolean;
 
   private timedRun(from: Translation): Translation | number | undefined {
