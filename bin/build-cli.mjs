@@ -1,16 +1,26 @@
-// Builds the `vmidbt` command into compiled JavaScript: one ESM bundle of
-// bin/cli.ts (the command line, its npm packages included) in dist/cli/,
-// so that a start runs no TypeScript transpiler. Run by `npm ci` / `npm
-// install` (the `prepare` script) and by bin/vmidbt.js when a source changed.
+// Builds the `vmidbt` command into compiled JavaScript: one CommonJS
+// script of bin/cli.ts (the command line, its npm packages included) in
+// dist/cli/, so that a start runs no TypeScript transpiler. Run by `npm ci` /
+// `npm install` (the `prepare` script) and by bin/vmidbt.js when a source
+// changed.
 //
-// Layout: dist/cli/b-HASH/ holds one build (cli.js, the chunks that dynamic
-// imports load on demand, and linked source maps); dist/cli/manifest.json
-// names the current build and every input esbuild read, with its size and
-// modification time, which is what the launcher compares to detect a stale
-// bundle. Builds are written to a temporary folder and renamed into place,
-// and the manifest is replaced by a rename, so processes that start (or
-// rebuild) at the same time never see half a build. Older builds are removed
-// an hour after they were replaced (a running process may still load a chunk).
+// Why one script and not ES modules: the launcher compiles it with
+// `vm.Script` and V8's code cache (the bytecode of every function a start
+// compiled, written beside the build; see bin/vmidbt.js), which Node 20
+// offers for scripts only. Code only some commands use (bench, web, the
+// allow-list check) is in the script too, behind the lazy initialisers
+// esbuild makes for dynamic imports: it is parsed lazily, never run unless
+// its command is.
+//
+// Layout: dist/cli/b-HASH/ holds one build (cli.cjs and its linked source
+// map, and the code caches starts have written, one per set of V8 flags);
+// dist/cli/manifest.json names the current build and every input esbuild
+// read, with its size and modification time, which is what the launcher
+// compares to detect a stale bundle. Builds are written to a temporary
+// folder and renamed into place, and the manifest is replaced by a rename,
+// so processes that start (or rebuild) at the same time never see half a
+// build. Older builds are removed an hour after they were replaced (a
+// running process may still read them).
 //
 // Each module's `import.meta.url` is rewritten to its source file's URL
 // (relative to the bundle, so the tree can move), so paths such as
@@ -33,6 +43,9 @@ const KEEP_OLD_MS = 3600_000;
 /** A build's folder sits two levels below the root (dist/cli/b-HASH/): its way back to a source. */
 const TO_ROOT = '../../../';
 
+/** The bundle's own URL, which each source's is made from (a CommonJS script has no `import.meta`). */
+const BUNDLE_URL = '__vmidbtBundleUrl';
+
 /** esbuild plugin: `import.meta.url` in a source means that source's URL, as it does unbundled. */
 const sourceUrls = {
   name: 'source-urls',
@@ -41,7 +54,7 @@ const sourceUrls = {
       const text = readFileSync(args.path, 'utf8');
       if (!text.includes('import.meta.url')) return undefined;
       const rel = relative(ROOT, args.path).split(sep).join('/');
-      const url = `new URL(${JSON.stringify(TO_ROOT + rel)}, import.meta.url).href`;
+      const url = `new URL(${JSON.stringify(TO_ROOT + rel)}, ${BUNDLE_URL}).href`;
       return { contents: text.replaceAll('import.meta.url', url), loader: 'ts' };
     });
   },
@@ -70,11 +83,13 @@ export async function buildCli() {
       absWorkingDir: ROOT,
       entryPoints: { cli: 'bin/cli.ts' },
       outdir: tmp,
+      outExtension: { '.js': '.cjs' },
       bundle: true,
-      splitting: true,
-      format: 'esm',
+      format: 'cjs',
       platform: 'node',
       target: 'node20',
+      // a dynamic import becomes a require: a script compiled by `vm.Script` has no module loader to import with
+      supported: { 'dynamic-import': false },
       // a third less to read and parse at every start; names stay (profiles and stacks read them), and
       // the linked source maps lead back to the sources (node --enable-source-maps bin/vmidbt.js ...)
       minifyWhitespace: true,
@@ -85,14 +100,13 @@ export async function buildCli() {
       // esbuild (web/build.ts, for `vmidbt web`) finds its native binary from its own package: it stays there
       external: ['esbuild'],
       logLevel: 'silent',
-      // commander is CommonJS: its require() of Node's modules needs a real require in an ES module
-      banner: { js: "import { createRequire as __vmidbtRequire } from 'node:module'; const require = __vmidbtRequire(import.meta.url);" },
+      banner: { js: `const ${BUNDLE_URL} = require('node:url').pathToFileURL(__filename).href;` },
       plugins: [sourceUrls],
     });
     const inputs = [...Object.keys(result.metafile.inputs), SELF].map((f) => f.split(sep).join('/'));
     const dir = `b-${hashOutputs(tmp)}`;
     try { renameSync(tmp, join(OUT_DIR, dir)); } catch { /* the same build is already in place (a concurrent rebuild) */ }
-    const manifest = { dir, entry: 'cli.js', esbuild: esbuildVersion, builtMs: Math.round(performance.now() - started), inputs: stamp(inputs, startedAt) };
+    const manifest = { dir, entry: 'cli.cjs', esbuild: esbuildVersion, builtMs: Math.round(performance.now() - started), inputs: stamp(inputs, startedAt) };
     const next = `${MANIFEST}.${process.pid}`;
     writeFileSync(next, `${JSON.stringify(manifest)}\n`);
     const previous = readManifest();

@@ -41,7 +41,11 @@ describe('the compiled command', () => {
     const inputs = m.inputs.map(([f]) => f);
     for (const f of ['bin/cli.ts', 'cli/main.ts', 'cli/run.ts', 'runtime/machine.ts', 'translator/engine/engine.ts', 'bin/build-cli.mjs']) expect(inputs).toContain(f);
     expect(inputs.some((f) => f.startsWith('node_modules/commander/'))).toBe(true);
-    for (const f of built.filter((n) => n.endsWith('.js'))) expect(readFileSync(join(ROOT, 'dist', 'cli', m.dir, f), 'utf8')).not.toMatch(/from ["']esbuild["']|ts-loader/);
+    // one CommonJS script (what vm.Script compiles with a code cache); esbuild stays a package it requires
+    expect(m.entry).toBe('cli.cjs');
+    const script = readFileSync(join(ROOT, 'dist', 'cli', m.dir, m.entry), 'utf8');
+    expect(script).not.toMatch(/ts-loader/);
+    expect(script).toContain('require("esbuild")');
   });
 
   it('run as a program, starts Node with one V8 worker thread fewer than the cores, the rule of cli/guest-process.ts written for the shell', async () => {
@@ -105,6 +109,55 @@ describe('the compiled command', () => {
       expect(r.stdout).toMatch(/^vmidbt guest kernel, cmdline: guest\/kernel\.elf scale=0\.1$/m);
       expect(r.stderr).toContain('guest exceeded --max-instructions 30000');
       expect(manifestOf(copy).dir).toBe(second);
+    });
+
+    it("keeps V8's code cache beside the build: written by the first start, used by the next, replaced when V8 refuses it or a short command wrote it", async () => {
+      const dir = join(copy, 'dist', 'cli', manifestOf(copy).dir);
+      const caches = () => readdirSync(dir).filter((f) => /^code-cache-[0-9a-f]{8}\.bin$/.test(f));
+      for (const f of caches()) rmSync(join(dir, f));
+      const said = (r: { stderr: string }) => /^vmidbt launch: code cache dist\/cli\/b-[0-9a-f]+\/code-cache-[0-9a-f]{8}\.bin: (.*)$/m.exec(r.stderr)?.[1];
+
+      let r = await launch(copy, ['--version']);
+      expect(said(r)).toBe('none; written at exit');
+      expect(caches()).toHaveLength(1);
+      const file = join(dir, caches()[0]);
+      // its first byte: written by a process that ran briefly (0), so a longer one replaces it
+      expect(readFileSync(file)[0]).toBe(0);
+      r = await launch(copy, ['--version']);
+      expect(said(r)).toMatch(/^\d+ bytes, accepted \(thin\)$/);
+      const thin = readFileSync(file).length;
+
+      // npm start's run: the interpreter, decoder and translator compiled too, and a cache with them kept
+      r = await launch(copy, ['run']);
+      expect(r.status).toBe(0);
+      expect(readFileSync(file)[0]).toBe(1);
+      expect(readFileSync(file).length).toBeGreaterThan(thin);
+      r = await launch(copy, ['--version']);
+      expect(said(r)).toMatch(/^\d+ bytes, accepted$/);
+
+      // not V8's data: refused, the command still runs, and the file is written again
+      writeFileSync(file, Buffer.concat([Buffer.of(1), Buffer.alloc(4096, 0x5a)]));
+      r = await launch(copy, ['--version']);
+      expect(r.status).toBe(0);
+      expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(said(r)).toBe('refused by V8; written at exit');
+      expect(said(await launch(copy, ['--version']))).toMatch(/^\d+ bytes, accepted \(thin\)$/);
+
+      // other V8 flags, another cache: V8 refuses one made under different flags
+      r = await new Promise((done) => {
+        execFile(process.execPath, ['--no-opt', join(copy, 'bin', 'vmidbt.js'), '--version'], { cwd: copy, env: { ...process.env, VMIDBT_LAUNCH_TRACE: '1' } },
+          (e, stdout, stderr) => done({ status: e ? -1 : 0, stdout, stderr }));
+      });
+      expect(said(r)).toBe('none; written at exit');
+      expect(caches()).toHaveLength(2);
+
+      // stack traces through the source maps: Node's own loader then, no cache
+      r = await new Promise((done) => {
+        execFile(process.execPath, ['--enable-source-maps', join(copy, 'bin', 'vmidbt.js'), '--version'], { cwd: copy, env: { ...process.env, VMIDBT_LAUNCH_TRACE: '1' } },
+          (e, stdout, stderr) => done({ status: e ? -1 : 0, stdout, stderr }));
+      });
+      expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(r.stderr).toContain('vmidbt launch: code cache: not used (source maps on: Node loads the bundle itself)');
     });
 
     it('falls back to the TypeScript loader, after one line saying why, when the bundle cannot be built', async () => {

@@ -21,10 +21,22 @@
 // it runs the sources through the TypeScript loader (bin/ts-loader.mjs), the
 // slow way, after one line on stderr saying why.
 //
+// The bundle is one CommonJS script, compiled here with `vm.Script` and V8's
+// code cache: the bytecode of the functions an earlier start compiled, kept
+// beside the build in a file per Node version and set of flags (V8 refuses a
+// cache made under other flags). Without it, every start parsed and compiled
+// the command's code afresh, and the interpreter's and decoder's functions
+// one by one as the guest first reached them. A start that finds no cache, or
+// one V8 refuses, writes one as it exits (to a temporary name, renamed into
+// place), and so does a start that ran a guest after reading one a short
+// command wrote (`RICH`, below).
+//
 // VMIDBT_TS=1 forces the loader; VMIDBT_LAUNCH_TRACE=1 prints the launcher's
-// choice and what its check cost on stderr.
-import { readFileSync, statSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// choice, what its check cost and what became of the code cache on stderr.
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
 
 // plain paths: a URL per input would cost more than the stat itself
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -46,7 +58,7 @@ function readManifest() {
   try { return JSON.parse(readFileSync(`${OUT_DIR}manifest.json`, 'utf8')); } catch { return undefined; }
 }
 
-/** The bundle's entry, current; undefined when it had to be rebuilt and could not be. */
+/** The bundle's folder and entry file, current; undefined when it had to be rebuilt and could not be. */
 async function currentBundle() {
   const checkStart = performance.now();
   let manifest = readManifest();
@@ -69,16 +81,68 @@ async function currentBundle() {
   } else {
     trace(`bundle current: dist/cli/${manifest.dir}, ${manifest.inputs.length} inputs checked in ${checkMs.toFixed(2)} ms`);
   }
-  return pathToFileURL(`${OUT_DIR}${manifest.dir}/${manifest.entry}`);
+  return { dir: `${OUT_DIR}${manifest.dir}/`, file: `${OUT_DIR}${manifest.dir}/${manifest.entry}` };
+}
+
+/** What a code cache depends on besides the bundle: Node's version and the flags V8 was started with. */
+function cacheKey() {
+  const text = `${process.version} ${process.arch} ${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
+  // FNV-1a: a name, not a defence; loading a hash module would cost more than the whole check
+  let h = 0x811c9dc5;
+  for (let k = 0; k < text.length; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * A cache file is one byte saying whether the process that wrote it ran for
+ * a while (RICH: it booted a guest, so the interpreter's, decoder's and
+ * translator's functions are in it) or not (a `--version`, a usage error),
+ * then V8's data. A start that used a thin one and then runs for a while
+ * writes a rich one over it.
+ */
+const RICH = 1;
+const THIN = 0;
+const RICH_AFTER_S = 0.5;
+
+/** Compile the bundle with its code cache (writing a better one at exit where it can) and start the command. */
+function runBundle({ dir, file }) {
+  // Node maps stack traces through source maps only for what its own loader compiled
+  if (process.sourceMapsEnabled) {
+    trace('code cache: not used (source maps on: Node loads the bundle itself)');
+    return createRequire(import.meta.url)(file).start();
+  }
+  const cacheFile = `${dir}code-cache-${cacheKey()}.bin`;
+  let cached;
+  try { cached = readFileSync(cacheFile); } catch { /* none yet */ }
+  // the CommonJS wrapper on the script's first line, so that its line numbers are the bundle's
+  const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, 'utf8')}\n})`;
+  const script = new Script(source, { filename: file, cachedData: cached?.subarray(1) });
+  const accepted = cached !== undefined && !script.cachedDataRejected;
+  const name = cacheFile.slice(ROOT.length);
+  trace(accepted ? `code cache ${name}: ${cached.length} bytes, accepted${cached[0] === RICH ? '' : ' (thin)'}`
+    : `code cache ${name}: ${cached ? 'refused by V8' : 'none'}; written at exit`);
+  process.once('exit', () => {
+    const rich = process.uptime() >= RICH_AFTER_S;
+    if (accepted && (cached[0] === RICH || !rich)) return;
+    // what this process compiled, by the time it leaves; a read-only tree just goes without
+    const next = `${cacheFile}.${process.pid}`;
+    try {
+      writeFileSync(next, Buffer.concat([Buffer.of(rich ? RICH : THIN), script.createCachedData()]));
+      renameSync(next, cacheFile);
+    } catch { /* not writable */ }
+  });
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(file), module, file, dir);
+  return module.exports.start();
 }
 
 trace(`node options: ${process.execArgv.join(' ') || 'none'}`);
 const bundle = process.env.VMIDBT_TS === '1' ? undefined : await currentBundle();
 if (bundle) {
-  await import(bundle.href);
+  await runBundle(bundle);
 } else {
   trace('running the sources through the TypeScript loader');
   const { register } = await import('node:module');
   register('./ts-loader.mjs', import.meta.url);
-  await import('./cli.ts');
+  await (await import('./cli.ts')).start();
 }
