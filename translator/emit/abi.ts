@@ -164,10 +164,20 @@ export const CALL_COUNT_PATTERN = new RegExp(`^${CALL_COUNT_PREFIX}\\d+$`);
 export function callCountName(k: number): string {
   return `${CALL_COUNT_PREFIX}${k}`;
 }
-/** The call numbers whose counts a region's text keeps (`vc` locals). */
-export function callCountsIn(text: string): number[] {
-  const uses = text.matchAll(new RegExp(`\\b${CALL_COUNT_PREFIX}(\\d+)\\b`, 'g'));
-  return [...new Set([...uses].map((m) => Number(m[1])))].sort((a, b) => a - b);
+/** The call numbers whose counts a region keeps (`vc` locals), from the names its text holds (`namesIn`). */
+export function callCountsIn(names: ReadonlySet<string>): number[] {
+  const counts: number[] = [];
+  for (const n of names) if (CALL_COUNT_PATTERN.test(n)) counts.push(Number(n.slice(CALL_COUNT_PREFIX.length)));
+  return counts.sort((a, b) => a - b);
+}
+
+/**
+ * Every name a text holds (identifiers and property names, not the letters
+ * of a number's exponent): one pass over a region's body, which the
+ * prologue and the write-back then ask what it mentions.
+ */
+export function namesIn(text: string): Set<string> {
+  return new Set(text.match(/(?<![\w$])[A-Za-z_$][\w$]*/g));
 }
 
 /** The local holding general register r. */

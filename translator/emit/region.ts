@@ -30,7 +30,7 @@ import { emitInstruction, HOWS, type ClaimedCall, type How } from './instr.ts';
 import {
   budgetCheck, countInstructions, dispatch, exitTo, fetchCheck, goToBlock, mappingCheck, repeatBlock, smcCheck,
 } from './statements.ts';
-import { LABELS, LOCALS, addCallCounts, callCountsIn, cpuField, cpuReg, local, param, perInstruction, prologue, spillFlags, spillRegs, usesFlags } from './abi.ts';
+import { LABELS, LOCALS, addCallCounts, callCountsIn, namesIn, cpuField, cpuReg, local, param, perInstruction, prologue, spillFlags, spillRegs, usesFlags } from './abi.ts';
 import {
   assign, bin, block, cond, decl, functionExpr, ifStmt, index, labelledLoop, litValue, num, ret, switchCase, switchStmt, tryFinally, unary,
   type Expr, type Stmt,
@@ -271,9 +271,10 @@ class RegionEmitter {
       assign(cpuField('instructions'), bin('-', bin('+', local('i0'), local('count')), perInstruction('left', local('faultIndex')))),
     ];
     // what the blocks never name is neither declared nor written back (abi.ts prologue)
-    const mentions = (name: string) => new RegExp(`\\b${name}\\b`).test(loop);
+    const names = namesIn(loop);
+    const mentions = (name: string) => names.has(name);
     const writeBack = [...spillRegs(this.ops.regsWritten), ...(usesFlags(mentions) ? spillFlags() : [])];
-    const callCounts = callCountsIn(loop);
+    const callCounts = callCountsIn(names);
     const guarded = tryFinally(
       [loop, assign(local('faultIndex'), num(NO_FAULT))],
       // registers and flags as at the start of the faulting instruction; a helper that faulted left them in
