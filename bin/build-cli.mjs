@@ -100,7 +100,8 @@ export async function buildCli() {
       // esbuild (web/build.ts, for `vmidbt web`) finds its native binary from its own package: it stays there
       external: ['esbuild'],
       logLevel: 'silent',
-      banner: { js: `const ${BUNDLE_URL} = require('node:url').pathToFileURL(__filename).href;` },
+      // strict first, as the sources' ES modules were: esbuild's own "use strict" comes after the banner, where it is no directive
+      banner: { js: `'use strict'; const ${BUNDLE_URL} = require('node:url').pathToFileURL(__filename).href;` },
       plugins: [sourceUrls],
     });
     const inputs = [...Object.keys(result.metafile.inputs), SELF].map((f) => f.split(sep).join('/'));

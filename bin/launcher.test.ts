@@ -46,6 +46,8 @@ describe('the compiled command', () => {
     const script = readFileSync(join(ROOT, 'dist', 'cli', m.dir, m.entry), 'utf8');
     expect(script).not.toMatch(/ts-loader/);
     expect(script).toContain('require("esbuild")');
+    // strict as the sources' ES modules are: the directive opens the script
+    expect(script.startsWith("'use strict';")).toBe(true);
   });
 
   it('run as a program, starts Node with one V8 worker thread fewer than the cores, the rule of cli/guest-process.ts written for the shell', async () => {

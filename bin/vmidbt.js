@@ -132,7 +132,7 @@ function runBundle({ dir, file }) {
     } catch { /* not writable */ }
   });
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(file), module, file, dir);
+  script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, dir);
   return module.exports.start();
 }
 
