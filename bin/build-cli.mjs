@@ -27,6 +27,7 @@
 // `new URL('../package.json', import.meta.url)` mean what they mean in the
 // sources.
 import { build, version as esbuildVersion } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
@@ -144,11 +145,27 @@ function removeOldBuilds(current) {
   }
 }
 
-// `node bin/build-cli.mjs` (the prepare script): build and say so in one line
+/**
+ * After `npm ci`'s build, one run of the built-in guest through the launcher
+ * as a program (so with the flags its shell line gives Node), so that the
+ * first `npm start` finds the code cache those flags need (bin/vmidbt.js).
+ * Optional: where it cannot run, the first start writes the cache instead.
+ */
+function warmCodeCache(m) {
+  const started = performance.now();
+  try {
+    execFileSync(join(ROOT, 'bin', 'vmidbt.js'), ['run'], { cwd: ROOT, stdio: 'ignore', timeout: 120_000 });
+  } catch { /* no shell, a guest that failed: the first start writes the cache */ }
+  const caches = readdirSync(join(OUT_DIR, m.dir)).filter((f) => f.startsWith('code-cache-'));
+  if (caches.length) console.log(`vmidbt: code cache written by a run of the built-in guest in ${Math.round(performance.now() - started)} ms`);
+}
+
+// `node bin/build-cli.mjs` (the prepare script): build, say so in one line, and write the code cache
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
     const m = await buildCli();
     console.log(`vmidbt: built dist/cli/${m.dir} (${m.inputs.length} inputs) in ${m.builtMs} ms`);
+    warmCodeCache(m);
   } catch (e) {
     console.error(`vmidbt: building dist/cli failed: ${e.errors?.[0]?.text ?? e.message}`);
     process.exitCode = 1;

@@ -160,6 +160,14 @@ describe('the compiled command', () => {
       });
       expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
       expect(r.stderr).toContain('vmidbt launch: code cache: not used (source maps on: Node loads the bundle itself)');
+
+      // npm ci's build (the prepare script) leaves the cache the launcher's own flags need, from a run of the guest
+      for (const f of caches()) rmSync(join(dir, f));
+      const built = execFileSync(process.execPath, [join(copy, 'bin', 'build-cli.mjs')], { cwd: copy, encoding: 'utf8', timeout: 120_000 });
+      expect(built).toMatch(/^vmidbt: code cache written by a run of the built-in guest in \d+ ms$/m);
+      const warm = caches().map((f) => readFileSync(join(dir, f)));
+      expect(warm).toHaveLength(1);
+      expect(warm[0][0]).toBe(1);
     });
 
     it('falls back to the TypeScript loader, after one line saying why, when the bundle cannot be built', async () => {

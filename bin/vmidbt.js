@@ -29,11 +29,12 @@
 // one by one as the guest first reached them. A start that finds no cache, or
 // one V8 refuses, writes one as it exits (to a temporary name, renamed into
 // place), and so does a start that ran a guest after reading one a short
-// command wrote (`RICH`, below).
+// command wrote (`RICH`, below); `npm ci`'s build leaves one for the flags
+// of the shell line above (bin/build-cli.mjs).
 //
 // VMIDBT_TS=1 forces the loader; VMIDBT_LAUNCH_TRACE=1 prints the launcher's
 // choice, what its check cost and what became of the code cache on stderr.
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
@@ -124,9 +125,11 @@ function runBundle({ dir, file }) {
   process.once('exit', () => {
     const rich = process.uptime() >= RICH_AFTER_S;
     if (accepted && (cached[0] === RICH || !rich)) return;
-    // what this process compiled, by the time it leaves; a read-only tree just goes without
+    // what this process compiled, by the time it leaves; a read-only tree just goes without (and is asked first:
+    // serialising the cache takes 10-15 ms)
     const next = `${cacheFile}.${process.pid}`;
     try {
+      accessSync(dir, constants.W_OK);
       writeFileSync(next, Buffer.concat([Buffer.of(rich ? RICH : THIN), script.createCachedData()]));
       renameSync(next, cacheFile);
     } catch { /* not writable */ }
