@@ -153,6 +153,17 @@ describe('the compiled command', () => {
       expect(said(r)).toBe('none; written at exit');
       expect(caches()).toHaveLength(2);
 
+      // options that differ at every run (a profile's folder) do not fill the folder: at most eight caches
+      for (let k = 0; k < 6; k++) writeFileSync(join(dir, `code-cache-0000000${k}.bin`), Buffer.of(0));
+      r = await new Promise((done) => {
+        execFile(process.execPath, ['--stack-size=900', join(copy, 'bin', 'vmidbt.js'), '--version'], { cwd: copy, env: { ...process.env, VMIDBT_LAUNCH_TRACE: '1' } },
+          (e, stdout, stderr) => done({ status: e ? -1 : 0, stdout, stderr }));
+      });
+      expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(said(r)).toBe('none; not written (8 caches there already)');
+      expect(caches()).toHaveLength(8);
+      for (let k = 0; k < 6; k++) rmSync(join(dir, `code-cache-0000000${k}.bin`));
+
       // stack traces through the source maps: Node's own loader then, no cache
       r = await new Promise((done) => {
         execFile(process.execPath, ['--enable-source-maps', join(copy, 'bin', 'vmidbt.js'), '--version'], { cwd: copy, env: { ...process.env, VMIDBT_LAUNCH_TRACE: '1' } },

@@ -34,7 +34,7 @@
 //
 // VMIDBT_TS=1 forces the loader; VMIDBT_LAUNCH_TRACE=1 prints the launcher's
 // choice, what its check cost and what became of the code cache on stderr.
-import { accessSync, constants, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
@@ -104,6 +104,12 @@ function cacheKey() {
 const RICH = 1;
 const THIN = 0;
 const RICH_AFTER_S = 0.5;
+/**
+ * At most this many cache files in a build's folder: the key covers all of
+ * Node's options, and some name a new file each run (`--cpu-prof-dir`), so a
+ * start with a new set of them writes none once there are this many.
+ */
+const MAX_CACHES = 8;
 
 /** Compile the bundle with its code cache (writing a better one at exit where it can) and start the command. */
 function runBundle({ dir, file }) {
@@ -120,8 +126,10 @@ function runBundle({ dir, file }) {
   const script = new Script(source, { filename: file, cachedData: cached?.subarray(1) });
   const accepted = cached !== undefined && !script.cachedDataRejected;
   const name = cacheFile.slice(ROOT.length);
+  const crowded = cached === undefined && readdirSync(dir).filter((f) => f.startsWith('code-cache-')).length >= MAX_CACHES;
   trace(accepted ? `code cache ${name}: ${cached.length} bytes, accepted${cached[0] === RICH ? '' : ' (thin)'}`
-    : `code cache ${name}: ${cached ? 'refused by V8' : 'none'}; written at exit`);
+    : `code cache ${name}: ${cached ? 'refused by V8' : 'none'}; ${crowded ? `not written (${MAX_CACHES} caches there already)` : 'written at exit'}`);
+  if (crowded) return runScript(script, dir, file);
   process.once('exit', () => {
     const rich = process.uptime() >= RICH_AFTER_S;
     if (accepted && (cached[0] === RICH || !rich)) return;
@@ -134,6 +142,11 @@ function runBundle({ dir, file }) {
       renameSync(next, cacheFile);
     } catch { /* not writable */ }
   });
+  return runScript(script, dir, file);
+}
+
+/** Run the compiled bundle as Node runs a CommonJS module, and start the command. */
+function runScript(script, dir, file) {
   const module = { exports: {} };
   script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, dir);
   return module.exports.start();
