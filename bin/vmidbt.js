@@ -85,7 +85,7 @@ async function currentBundle() {
   return { dir: `${OUT_DIR}${manifest.dir}/`, file: `${OUT_DIR}${manifest.dir}/${manifest.entry}` };
 }
 
-/** What a code cache depends on besides the bundle: Node's version and the flags V8 was started with. */
+/** What a code cache depends on besides the bundle: Node's version and its options (those that are V8 flags are what V8 checks; the key takes them all). */
 function cacheKey() {
   const text = `${process.version} ${process.arch} ${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
   // FNV-1a: a name, not a defence; loading a hash module would cost more than the whole check
