@@ -24,7 +24,7 @@
 import { readEflags, materialize, computeLazy, conditionOf, type FlagState } from './flags.ts';
 import { ARITH, CC_READS, FIXED_ONE, testCC, VM, IOPL, AC, TF, RF } from '../isa/eflags.ts';
 import { Fault, Vec } from '../isa/faults.ts';
-import type { PhysicalMemory } from './memory.ts';
+import { VCPU_AREA_STATE, type PhysicalMemory } from './memory.ts';
 import { Mmu, CR0_PE, CR0_ET, CR0_AM, type PagingControl } from './mmu.ts';
 import { Seg, Reg } from '../isa/instr.ts';
 import { Fpu } from './fpu-state.ts';
@@ -133,7 +133,8 @@ const NULL_BUS: CpuBus = {
 };
 
 export class Cpu implements FlagState, PagingControl {
-  readonly regs = new Int32Array(8);
+  /** EAX..EDI (the first bytes of the vCPU's state block where its memory gives it an area: cpu/memory.ts) */
+  readonly regs: Int32Array;
   eip = 0;
   eflags = FIXED_ONE;
   lazy = 0;
@@ -228,10 +229,15 @@ export class Cpu implements FlagState, PagingControl {
   /** an NMI handler runs: further NMIs wait for the next iret */
   nmiBlocked = false;
 
+  /** byte offset of this vCPU's area in its memory's buffer (cpu/memory.ts VCPU_AREA_*), if it has one */
+  readonly area: number | undefined;
+
   constructor(readonly mem: PhysicalMemory) {
     // counts past 2^31, and a limit of 0xffffffff: laid out for any number (base/wide-fields.ts)
     widen(this, ['instructions', 'budget', 'trLimit']);
-    this.mmu = new Mmu(mem, this);
+    this.area = mem.takeVcpuArea();
+    this.regs = this.area === undefined ? new Int32Array(8) : new Int32Array(mem.buffer, this.area + VCPU_AREA_STATE, 8);
+    this.mmu = new Mmu(mem, this, this.area);
     this.reset();
     // set once by the guest, after the code that reads them for sysenter was optimised
     mutable(this, ['sysenterCs', 'sysenterEsp', 'sysenterEip']);

@@ -31,8 +31,28 @@ interface MmioRange { start: number; end: number; device: MmioDevice }
 /** Thrown when a device is reached while `deviceGuard` is on (lockstep's translated run must not touch devices). */
 export class DeviceAccessRefused extends Error {}
 
+/**
+ * A vCPU's area past RAM when the memory is a WebAssembly memory
+ * (`vcpuAreas`): its software TLB (2^20 entries), then a state block whose
+ * first 32 bytes are its general registers and whose rest is scratch the
+ * translator's WebAssembly regions exchange values through
+ * (translator/compile/wasm-lower.ts). Generated WebAssembly reads all of it
+ * with plain loads from the one memory.
+ */
+export const VCPU_AREA_TLB = 0;
+export const VCPU_AREA_STATE = 4 << 20;
+export const VCPU_STATE_BYTES = 4096;
+export const VCPU_AREA_BYTES = VCPU_AREA_STATE + VCPU_STATE_BYTES;
+const WASM_PAGE = 65536;
+
 export class PhysicalMemory {
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  /** the WebAssembly memory whose buffer this is (only with `vcpuAreas`) */
+  readonly wasm: WebAssembly.Memory | undefined;
+  /** byte offset of the first vCPU's area (RAM's size rounded up to a wasm page) */
+  readonly areasStart: number;
+  private areasTaken = 0;
+  private readonly areas: number;
   readonly u8: Uint8Array;
   readonly u16: Uint16Array;
   readonly i32: Int32Array;
@@ -54,19 +74,40 @@ export class PhysicalMemory {
   /** told when a code page is written: its cached decodings and translations are stale */
   private readonly codeListeners: ((page: number) => void)[] = [];
 
-  constructor(sizeBytes: number, shared = false) {
+  /**
+   * `vcpuAreas` > 0: RAM is the start of one WebAssembly memory, followed by
+   * that many vCPU areas (VCPU_AREA_*), which `takeVcpuArea` hands out to
+   * the vCPUs' CPUs in the order they are made.
+   */
+  constructor(sizeBytes: number, shared = false, vcpuAreas = 0) {
     if (sizeBytes % PAGE_SIZE !== 0 || sizeBytes <= 0 || sizeBytes > 0xc0000000) {
       throw new Error(`memory size must be a positive multiple of 4 KiB below 3 GiB, got ${sizeBytes}`);
     }
     this.size = sizeBytes;
-    this.buffer = shared ? new SharedArrayBuffer(sizeBytes) : new ArrayBuffer(sizeBytes);
-    this.u8 = new Uint8Array(this.buffer);
-    this.u16 = new Uint16Array(this.buffer);
-    this.i32 = new Int32Array(this.buffer);
-    this.view = new DataView(this.buffer);
+    this.areas = vcpuAreas;
+    this.areasStart = Math.ceil(sizeBytes / WASM_PAGE) * WASM_PAGE;
+    if (vcpuAreas > 0) {
+      const pages = Math.ceil((this.areasStart + vcpuAreas * VCPU_AREA_BYTES) / WASM_PAGE);
+      this.wasm = new WebAssembly.Memory({ initial: pages, maximum: pages, shared });
+      this.buffer = this.wasm.buffer;
+    } else {
+      this.wasm = undefined;
+      this.buffer = shared ? new SharedArrayBuffer(sizeBytes) : new ArrayBuffer(sizeBytes);
+    }
+    // the views cover RAM alone: the vCPU areas after it are no guest memory
+    this.u8 = new Uint8Array(this.buffer, 0, sizeBytes);
+    this.u16 = new Uint16Array(this.buffer, 0, sizeBytes >>> 1);
+    this.i32 = new Int32Array(this.buffer, 0, sizeBytes >>> 2);
+    this.view = new DataView(this.buffer, 0, sizeBytes);
     this.pageKind = new Uint8Array(sizeBytes / PAGE_SIZE);
     // translated code reads the epoch on entry: it must not fold in the value it has until the first change
     mutable(this, ['codeEpoch']);
+  }
+
+  /** The byte offset of the next vCPU area (VCPU_AREA_*), or undefined when there are none (left). */
+  takeVcpuArea(): number | undefined {
+    if (this.areasTaken >= this.areas) return undefined;
+    return this.areasStart + VCPU_AREA_BYTES * this.areasTaken++;
   }
 
   /** Claim [start, start+length) for a device; accesses there reach the device. */

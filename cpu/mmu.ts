@@ -18,7 +18,7 @@
  * of CR0.PG/WP and CR4.PSE/PGE/PAE drop everything.
  */
 import { Fault, Vec } from '../isa/faults.ts';
-import type { PhysicalMemory } from './memory.ts';
+import { VCPU_AREA_TLB, type PhysicalMemory } from './memory.ts';
 import { NUM } from '../base/arith.ts';
 import { mutable } from '../base/wide-fields.ts';
 import {
@@ -46,7 +46,8 @@ export interface PagingControl {
 const FILLED_CAPACITY = 1 << 16;
 
 export class Mmu {
-  readonly tlb = new Int32Array(1 << 20);
+  /** by linear page: tlbEntry(page, rights), 0 when none (in the vCPU's area of a WebAssembly memory, where it has one) */
+  readonly tlb: Int32Array;
   /**
    * Pages filled since they were last dropped, non-global and global apart:
    * a CR3 load drops only the first list, so its cost does not grow with the
@@ -74,7 +75,8 @@ export class Mmu {
   walks = 0;
   flushes = 0;
 
-  constructor(readonly mem: PhysicalMemory, readonly ctl: PagingControl) {
+  constructor(readonly mem: PhysicalMemory, readonly ctl: PagingControl, area?: number) {
+    this.tlb = area === undefined ? new Int32Array(1 << 20) : new Int32Array(mem.buffer, area + VCPU_AREA_TLB, 1 << 20);
     mem.tlbs.push(this);
     // first written when the guest turns paging on, long after the helpers that read them were optimised
     mutable(this, ['walks', 'lastRights']);

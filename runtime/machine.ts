@@ -93,6 +93,8 @@ export { EXIT_RUNAWAY, EXIT_DEADLOCK, EXIT_INTERNAL };
 export interface MachineOptions {
   /** RAM in MiB (default 128) */
   memMiB?: number;
+  /** lay memory out for WebAssembly regions: RAM, then each vCPU's TLB and registers, in one WebAssembly.Memory */
+  wasm?: boolean;
   /** vCPUs, 1..8 (default 1) */
   smp?: number;
   /** follow host time instead of counting instructions */
@@ -387,7 +389,8 @@ export class Machine implements MachineApi {
     const smp = opts.smp ?? 1;
     if (!Number.isInteger(memMiB) || memMiB < 2 || memMiB > 3072) throw new RangeError(`memory must be 2..3072 MiB, got ${memMiB}`);
     if (!Number.isInteger(smp) || smp < 1 || smp > 8) throw new RangeError(`vCPU count must be 1..8, got ${smp}`);
-    this.memory = new PhysicalMemory(memMiB * 1024 * 1024);
+    // with WebAssembly regions, RAM and each vCPU's TLB and registers are one WebAssembly memory (cpu/memory.ts)
+    this.memory = new PhysicalMemory(memMiB * 1024 * 1024, false, opts.wasm ? smp : 0);
     this.bootWallNs = opts.rtcBaseMs !== undefined ? BigInt(opts.rtcBaseMs) * 1_000_000n
       : opts.hostTime ? this.bootHostNs : BigInt(DEFAULT_RTC_BASE_MS) * 1_000_000n;
     this.time = new MachineTime(smp, { frequency: opts.frequency, cyclesPerInstruction: opts.cyclesPerInstruction, hostTime: opts.hostTime });

@@ -27,8 +27,8 @@ export interface Bare {
   exec1(): Fault | undefined;
 }
 
-export function bareCpu(memBytes = 1 << 20): Bare {
-  const mem = new PhysicalMemory(memBytes);
+export function bareCpu(memBytes = 1 << 20, vcpuAreas = 0): Bare {
+  const mem = new PhysicalMemory(memBytes, false, vcpuAreas);
   const cpu = new Cpu(mem);
   enterFlatProtectedMode(cpu);
   cpu.regs[4] = 0x80000;

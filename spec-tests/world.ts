@@ -73,6 +73,8 @@ export function gate(sel: number, off: number, type: number, dpl: number, count 
 export interface WorldOptions {
   /** RAM size (default 1 MiB) */
   memBytes?: number;
+  /** memory laid out for WebAssembly regions (cpu/memory.ts vCPU areas, one per vCPU) */
+  wasm?: boolean;
   /** vCPUs sharing the memory and the tables (default 1) */
   cpus?: number;
   /** IDT entries, which sets the IDT limit (default 256) */
@@ -158,7 +160,7 @@ function enablePaging(mem: PhysicalMemory, cpu: Cpu, holes: number[]): void {
 
 /** Build a world (see the module comment for what it holds). */
 export function testWorld(opts: WorldOptions = {}): World {
-  const b = bareCpu(opts.memBytes ?? 1 << 20);
+  const b = bareCpu(opts.memBytes ?? 1 << 20, opts.wasm ? opts.cpus ?? 1 : 0);
   const { mem } = b;
   const cpus = [b.cpu];
   for (let k = 1; k < (opts.cpus ?? 1); k++) cpus.push(new Cpu(mem));
