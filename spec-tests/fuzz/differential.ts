@@ -28,6 +28,7 @@
  */
 import { testWorld, vectorAt, type World } from '../world.ts';
 import { Engine, DEFAULT_ENGINE_OPTIONS } from '../../translator/engine/engine.ts';
+import type { WasmStats } from '../../translator/compile/wasm-region.ts';
 import { VmiInliner } from '../../translator/inline/vmi.ts';
 import { captureState, diffBytes, diffStates, hex32 as hex } from '../../runtime/state.ts';
 import { disassembleRange, hexBytes } from '../../isa/disasm.ts';
@@ -84,8 +85,8 @@ export function caseFromSeed(seed: number, avoid: Avoid = AVOID_KNOWN, maxUnits 
 const VECTORS = 32;
 
 /** A sandbox: the world, the VMI ROM at LAYOUT.romAt with its table of slot addresses, the vCPU in paravirtual mode. */
-function sandbox(): World {
-  const w = testWorld({ memBytes: LAYOUT.memBytes, vectors: VECTORS, rom: { address: LAYOUT.romAt } });
+function sandbox(wasm = false): World {
+  const w = testWorld({ memBytes: LAYOUT.memBytes, vectors: VECTORS, rom: { address: LAYOUT.romAt }, wasm });
   VMI_POOL.forEach((c, k) => w.w32(LAYOUT.vmiPointers + 4 * k, vmiSlot(c)));
   w.cpu.pv = w.rom!.vcpus[0];
   return w;
@@ -136,13 +137,15 @@ export interface Outcome {
 /** Both sandboxes and the engine, reused across cases (the engine's code cache is invalidated as code is reloaded). */
 export class Differential {
   private readonly a: World = sandbox();
-  private readonly b: World = sandbox();
+  private readonly b: World;
   readonly engine: Engine;
   /** instructions run by the interpreter, over all cases */
   instructions = 0;
 
-  constructor() {
-    this.engine = new Engine(this.b.cpu, this.b.interp, { ...DEFAULT_ENGINE_OPTIONS, threshold: 0, backOff: false });
+  /** `wasm`: the engine's regions as WebAssembly, each compiled as it is made (the lowering loaded first: compile/wasm-region.ts) */
+  constructor(wasm = false) {
+    this.b = sandbox(wasm);
+    this.engine = new Engine(this.b.cpu, this.b.interp, { ...DEFAULT_ENGINE_OPTIONS, threshold: 0, backOff: false, wasm: wasm ? 1 : 0 });
     this.engine.compiler.inliners.push(new VmiInliner(this.b.rom!, this.b.rom!.vcpus[0]));
   }
 
@@ -236,6 +239,8 @@ export interface CampaignResult {
   /** how runs ended, by stop name */
   stops: Map<string, number>;
   ms: number;
+  /** with `wasm`: regions the engine ran as WebAssembly, and why others stayed JavaScript */
+  wasm?: WasmStats;
 }
 
 /**
@@ -245,8 +250,8 @@ export interface CampaignResult {
 export const CAMPAIGN_TIMEOUT_MS = 900_000;
 
 /** Run `count` cases with seeds seed, seed+1, ...; minimise and report up to `keep` failures. */
-export function campaign(seed: number, count: number, keep = 5, avoid: Avoid = AVOID_KNOWN, onProgress?: (done: number) => void): CampaignResult {
-  const d = new Differential();
+export function campaign(seed: number, count: number, keep = 5, avoid: Avoid = AVOID_KNOWN, onProgress?: (done: number) => void, wasm = false): CampaignResult {
+  const d = new Differential(wasm);
   const started = performance.now();
   const failures: { seed: number; text: string }[] = [];
   const stops = new Map<string, number>();
@@ -263,7 +268,7 @@ export function campaign(seed: number, count: number, keep = 5, avoid: Avoid = A
     }
     if (onProgress && (k + 1) % 10000 === 0) onProgress(k + 1);
   }
-  return { cases: count, failed, instructions: d.instructions, failures, stops, ms: performance.now() - started };
+  return { cases: count, failed, instructions: d.instructions, failures, stops, ms: performance.now() - started, wasm: wasm ? d.engine.stats.compile.wasm : undefined };
 }
 
 /**

@@ -38,8 +38,8 @@ const NODE_TYPES = new Set([
 /** names the compiler declares (factory parameters, the function, its locals, labels, globals), from the ABI itself */
 const NAMES = declaredNames();
 const LABEL_NAMES: Set<string> = new Set(Object.values(LABELS));
-/** where generated code may store: the register array, RAM views, CPU fields, the VMI state's fields */
-const STORE_TARGET = new RegExp(`^(${[LOCALS.regs, ...Object.keys(MEMORY_VIEWS)].join('|')}|${LOCALS.cpu}\\.\\w+|${PARAMS.vmi}\\.(${Object.values(VMI_FIELDS).join('|')}))$`);
+/** where generated code may store: the register array, the vCPU's state block (a WebAssembly region's wrapper), RAM views, CPU fields, the VMI state's fields */
+const STORE_TARGET = new RegExp(`^(${[LOCALS.regs, PARAMS.state32, ...Object.keys(MEMORY_VIEWS)].join('|')}|${LOCALS.cpu}\\.\\w+|${PARAMS.vmi}\\.(${Object.values(VMI_FIELDS).join('|')}))$`);
 
 const cpuFields = new Set(Object.keys(new Cpu(new PhysicalMemory(4096))));
 /** the properties generated code may name, by the object they are read from */

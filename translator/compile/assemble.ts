@@ -19,7 +19,6 @@
  * bin/register.mjs, cli/test-setup.ts, the page's web/app/main.ts), and a
  * check asked for but not loaded is an error, never a silent skip.
  */
-import type { Cpu } from '../../cpu/cpu.ts';
 import type { PhysicalMemory } from '../../cpu/memory.ts';
 import { HELPERS } from '../../semantics/helpers.ts';
 import { H } from '../emit/host.ts';
@@ -28,6 +27,8 @@ import type { EmittedRegion } from '../emit/region.ts';
 export { NO_BLOCK } from '../emit/region.ts';
 import { host } from '../../base/host.ts';
 import { widen } from '../../base/wide-fields.ts';
+import type { Cpu } from '../../cpu/cpu.ts';
+import type { WasmBatch } from './wasm-region.ts';
 
 /** A translation's key (an unsigned 32-bit number) and instruction count: any size (base/wide-fields.ts) */
 export const WIDE_TRANSLATION_FIELDS: readonly string[] = ['key', 'executed', 'hostMs'];
@@ -102,15 +103,9 @@ type Factory = (...args: unknown[]) => Translation['fn'];
 let checkGenerated: boolean | undefined;
 
 /** Print, compile and bind an emitted region (`bindings`: what call-site inliners' code closes over). */
-export function assemble(region: EmittedRegion, origin: Origin, memory: PhysicalMemory, bindings: Partial<FactoryArgs> = {}): Translation {
+export function assemble(region: EmittedRegion, origin: Origin, memory: PhysicalMemory, bindings: Partial<FactoryArgs> = {}, wasm?: WasmBatch): Translation {
   const source = flat(`return(${region.fn});`);
   checkGenerated ??= checkRequested();
-  if (checkGenerated) {
-    if (!tools) throw new Error('VMIDBT_CHECK_GENERATED=1, but the allow-list check is not loaded: the entry point must await prepareSourceChecks() (compile/assemble.ts)');
-    const bad = tools.violations(source);
-    if (bad.length) throw new Error(`generated code outside the allow-list (compile/allowlist.ts): ${bad[0]}`);
-  }
-  const factory = new Function(...FACTORY_PARAMS.map((p) => PARAMS[p]), source) as Factory;
   const t: Translation = widen({
     fn: undefined!, valid: true, key: origin.key, mode: origin.key % 32, entryEip: origin.entry, block: 0, region: undefined!, blockEips: region.blockEips, entries: [],
     pages: origin.pages,
@@ -121,11 +116,29 @@ export function assemble(region: EmittedRegion, origin: Origin, memory: Physical
   const args: FactoryArgs = {
     host: H, helpers: HELPERS, instrs: region.instrs, links: t.links, exitEips: region.exitEips, memory,
     eips: region.eips, left: region.left, savesEsp: region.savesEsp, vmi: undefined, vmiEffects: undefined,
+    wasmRun: undefined, state32: undefined, state64: undefined,
     ...bindings,
   };
-  t.fn = factory(...FACTORY_PARAMS.map((p) => args[p]));
+  t.fn = bind(source, args);
   t.region = t;
+  // the same code as WebAssembly, once its batch is compiled (compile/wasm-region.ts)
+  wasm?.add(t, args);
   return t;
+}
+
+/** Compile a region's function (or its WebAssembly wrapper) from its source, checked, over the factory's arguments. */
+export function bind(source: string, args: FactoryArgs): Translation['fn'] {
+  check(source);
+  const factory = new Function(...FACTORY_PARAMS.map((p) => PARAMS[p]), source) as Factory;
+  return factory(...FACTORY_PARAMS.map((p) => args[p]));
+}
+
+/** With VMIDBT_CHECK_GENERATED=1: the source against the allow-list, an error if it strays. */
+function check(source: string): void {
+  if (!checkGenerated) return;
+  if (!tools) throw new Error('VMIDBT_CHECK_GENERATED=1, but the allow-list check is not loaded: the entry point must await prepareSourceChecks() (compile/assemble.ts)');
+  const bad = tools.violations(source);
+  if (bad.length) throw new Error(`generated code outside the allow-list (compile/allowlist.ts): ${bad[0]}`);
 }
 
 /**

@@ -28,7 +28,8 @@ import { emitRegion, type EmittedRegion, type RegionFacts } from '../emit/region
 import { HOWS, type ClaimedCall, type How } from '../emit/instr.ts';
 import type { Instr } from '../../isa/instr.ts';
 import type { CallSiteInliner } from '../inline/call-sites.ts';
-import { assemble, type Translation } from './assemble.ts';
+import { assemble, bind, type Translation } from './assemble.ts';
+import { emptyWasmStats, WasmBatch, type WasmStats } from './wasm-region.ts';
 import { host } from '../../base/host.ts';
 
 export const STAGES = ['discover', 'liveness', 'emit', 'assemble'] as const;
@@ -42,6 +43,8 @@ export interface CompileStats {
   emitted: Record<How, number>;
   /** blocks that got a copy of the loop latch they run into (region/rotate.ts) */
   rotated: number;
+  /** regions lowered to WebAssembly, and why others were not (with `RegionCompiler.wasm`) */
+  wasm: WasmStats;
 }
 
 export function emptyCompileStats(): CompileStats {
@@ -49,6 +52,7 @@ export function emptyCompileStats(): CompileStats {
     ms: Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>,
     emitted: Object.fromEntries(HOWS.map((h) => [h, 0])) as Record<How, number>,
     rotated: 0,
+    wasm: emptyWasmStats(),
   };
 }
 
@@ -58,6 +62,19 @@ export class RegionCompiler {
   /** call sites inlined so far, by what they call */
   readonly inlined = new Map<string, number>();
   readonly stats: CompileStats = emptyCompileStats();
+  /**
+   * Regions per WebAssembly module: above 0, each region is lowered to
+   * WebAssembly where the lowering takes it, and a batch is compiled when
+   * this many wait or `flushWasm` is called (compile/wasm-region.ts; the
+   * vCPU needs a WebAssembly memory). 1: every region at once (tests).
+   */
+  wasm = 0;
+  private batch: WasmBatch | undefined;
+
+  /** Compile the regions waiting to become WebAssembly (the engine calls this as a slice ends). */
+  flushWasm(): void {
+    if (this.batch) this.timed('assemble', () => this.batch!.flush());
+  }
 
   constructor(readonly limits: CompileLimits = DEFAULT_LIMITS) {}
 
@@ -85,7 +102,7 @@ export class RegionCompiler {
     this.count(region);
     const origin = { key, entry: code.entry, pages: code.pages.map(([, phys]) => phys >>> 12), blocks: code.blocks.length };
     const bindings = Object.assign({}, ...this.inliners.map((n) => n.bindings ?? {}));
-    return this.timed('assemble', () => assemble(region, origin, cpu.mem, bindings));
+    return this.timed('assemble', () => assemble(region, origin, cpu.mem, bindings, this.wasm > 0 ? (this.batch ??= new WasmBatch(cpu, this.stats.wasm, bind, this.wasm)) : undefined));
   }
 
   private timed<T>(stage: Stage, run: () => T): T {

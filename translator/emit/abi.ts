@@ -55,12 +55,21 @@ export const PARAMS = {
   vmi: 'V',
   /** the ROM's hypervisor operations (vmirom/effects.ts `ROM_EFFECTS`), each called with `V` first */
   vmiEffects: 'VX',
+  /**
+   * A region lowered to WebAssembly (compile/wasm-lower.ts): its function,
+   * and the vCPU's state block as int32 and float64 elements, through which
+   * the function hands back the locals its JavaScript `finally` reads
+   * (undefined for a JavaScript region)
+   */
+  wasmRun: 'WF',
+  state32: 'S',
+  state64: 'D',
 } as const;
 
 export type FactoryArgs = { [K in keyof typeof PARAMS]: unknown };
 
 /** The order of the factory's parameters. */
-export const FACTORY_PARAMS: readonly (keyof typeof PARAMS)[] = ['host', 'helpers', 'instrs', 'links', 'exitEips', 'memory', 'eips', 'left', 'savesEsp', 'vmi', 'vmiEffects'];
+export const FACTORY_PARAMS: readonly (keyof typeof PARAMS)[] = ['host', 'helpers', 'instrs', 'links', 'exitEips', 'memory', 'eips', 'left', 'savesEsp', 'vmi', 'vmiEffects', 'wasmRun', 'state32', 'state64'];
 
 /** Locals of the translated function, its name and parameter. */
 export const LOCALS = {

@@ -62,6 +62,8 @@ export interface EngineOptions {
    * time (`regionTimes`, `vmidbt run --region-times`): two clock reads a run
    */
   timeRegions?: boolean;
+  /** regions per WebAssembly module, 0 (default): none; regions become WebAssembly where the lowering takes them (compile/wasm-region.ts; loaded first with loadWasmLowering) */
+  wasm?: number;
 }
 
 /** One region's share of a run: where it starts, its size, and what running it cost on the host. */
@@ -139,6 +141,7 @@ export class Engine {
 
   constructor(readonly cpu: Cpu, readonly interp: Interpreter, readonly options: EngineOptions = DEFAULT_ENGINE_OPTIONS) {
     this.compiler = new RegionCompiler(options.lockstep ? { ...DEFAULT_LIMITS, excludeExternal: true } : DEFAULT_LIMITS);
+    this.compiler.wasm = options.wasm ?? 0;
     this.stats = { ...emptyEngineStats(), compile: this.compiler.stats };
     // counts past 2^31 (base/wide-fields.ts)
     widen(this.stats, ['translatedInstructions', 'interpretedSteps', 'regionRuns', 'hits', 'misses', 'siteHits']);
@@ -216,6 +219,8 @@ export class Engine {
     this.endedInsideBlock = straightOn ? cpu.instructions : -1;
     this.endedAt = cpu.eip;
     this.stats.decodings = this.interp.decodings;
+    // the slice's new regions, as WebAssembly from here on (with `wasm`)
+    this.compiler.flushWasm();
     return cpu.instructions - start;
   }
 

@@ -1,0 +1,183 @@
+/**
+ * Regions as WebAssembly, a tier above their JavaScript: a region is
+ * compiled to JavaScript as always, lowered (wasm-lower.ts) and put in the
+ * vCPU's batch; the batch becomes one module when it is full or when the
+ * engine's slice ends (`flush`), and each region of it then runs its
+ * WebAssembly function through a small JavaScript wrapper, swapped into its
+ * translation (and the entries made into its blocks) in place of the
+ * JavaScript function.
+ *
+ * Why batches: V8 gives each module a native module of its own, with its
+ * code space and the wrappers of its imports compiled by TurboFan; for a
+ * region alone that was more than the compilation of its code (about a
+ * millisecond each, measured in bench/README.md), for 32 at once it is paid
+ * once. Why after the JavaScript: a region is needed the moment it is made,
+ * and until its batch is compiled (at most a slice later) its JavaScript
+ * runs in V8's cheap tiers; the optimising compiler rarely gets to it.
+ *
+ * The lowering needs a JavaScript parser (acorn), so it is loaded on
+ * demand: an entry point that turns WebAssembly regions on awaits
+ * `loadWasmLowering()` first (cli/run.ts for `--wasm`), and asking for them
+ * without it is an error, never a silent fallback.
+ */
+import type { Cpu } from '../../cpu/cpu.ts';
+import { VCPU_AREA_STATE, VCPU_AREA_TLB, VCPU_STATE_BYTES } from '../../cpu/memory.ts';
+import { HELPERS } from '../../semantics/helpers.ts';
+import { H } from '../emit/host.ts';
+import type { FactoryArgs } from '../emit/abi.ts';
+import { moduleBytes } from './wasm-module.ts';
+import type { ImportSpec, LoweredRegion } from './wasm-lower.ts';
+
+/** What a batch needs of a translation (assemble.ts `Translation`): its source, whether it still holds, where its function goes. */
+export interface Swappable {
+  fn: (...a: never[]) => unknown;
+  valid: boolean;
+  source: string;
+  entries: Swappable[];
+}
+
+let lowering: typeof import('./wasm-lower.ts') | undefined;
+
+/** Load the lowering (and acorn), once. */
+export async function loadWasmLowering(): Promise<void> {
+  lowering ??= await import('./wasm-lower.ts');
+}
+
+/** Regions lowered, batches compiled, and regions left JavaScript by the first thing the lowering refused in each. */
+export interface WasmStats {
+  regions: number;
+  batches: number;
+  refused: Record<string, number>;
+}
+
+export function emptyWasmStats(): WasmStats {
+  return { regions: 0, batches: 0, refused: {} };
+}
+
+/** Regions a batch holds before it is compiled without waiting for the slice's end (`vmidbt run --wasm`). */
+export const BATCH_REGIONS = 32;
+
+interface Member {
+  t: Swappable;
+  lowered: LoweredRegion;
+  args: FactoryArgs;
+}
+
+/** Makes a wrapper's function from its source and the factory's arguments (assemble.ts `bind`, passed in: no import cycle). */
+export type Binder = (source: string, args: FactoryArgs) => Swappable['fn'];
+
+/** One vCPU's regions on their way to WebAssembly. */
+export class WasmBatch {
+  private table!: import('./wasm-lower.ts').ImportTable;
+  private members: Member[] = [];
+  private readonly state32: Int32Array;
+  private readonly state64: Float64Array;
+
+  constructor(readonly cpu: Cpu, readonly stats: WasmStats, private readonly bind: Binder, readonly size = BATCH_REGIONS) {
+    if (!lowering) throw new Error('WebAssembly regions asked for, but the lowering is not loaded: the entry point must await loadWasmLowering() (compile/wasm-region.ts)');
+    if (!cpu.mem.wasm || cpu.area === undefined) throw new Error('WebAssembly regions need the machine made with `wasm` (its memory a WebAssembly memory)');
+    const at = cpu.area + VCPU_AREA_STATE;
+    this.state32 = new Int32Array(cpu.mem.buffer, at, VCPU_STATE_BYTES / 4);
+    this.state64 = new Float64Array(cpu.mem.buffer, at, VCPU_STATE_BYTES / 8);
+    this.table = new lowering.ImportTable();
+  }
+
+  /** Lower a region just assembled as JavaScript (`args`: its factory's arguments) into the batch, if the lowering takes it. */
+  add(t: Swappable, args: FactoryArgs): void {
+    const low = lowering!;
+    const cpu = this.cpu;
+    let lowered: LoweredRegion;
+    try {
+      lowered = low.lowerRegion(t.source, { tlb: cpu.area! + VCPU_AREA_TLB, state: cpu.area! + VCPU_AREA_STATE, pages: cpu.mem.buffer.byteLength / 65536 }, this.table, this.members.length);
+    } catch (e) {
+      if (!(e instanceof low.Unsupported)) throw e;
+      this.stats.refused[e.message] = (this.stats.refused[e.message] ?? 0) + 1;
+      return;
+    }
+    this.members.push({ t, lowered, args });
+    if (this.members.length >= this.size) this.flush();
+  }
+
+  /** Compile the batch as one module and give each of its regions that is still valid its WebAssembly function. */
+  flush(): void {
+    const members = this.members;
+    if (members.length === 0) return;
+    const table = this.table;
+    this.members = [];
+    this.table = new lowering!.ImportTable();
+    const memory = this.cpu.mem.wasm!;
+    const bytes = moduleBytes({
+      memoryPages: memory.buffer.byteLength / 65536,
+      imports: table.types,
+      functions: members.map((m, k) => ({ params: lowering!.PARAMS, results: [], locals: m.lowered.locals, body: m.lowered.body, exportName: `r${k}` })),
+    });
+    const imports: Record<string, AnyFn> = {};
+    table.specs.forEach((spec, k) => { imports[k] = importFunction(spec, this.cpu, members); });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory }, h: imports as unknown as WebAssembly.ModuleImports });
+    this.stats.batches++;
+    members.forEach((m, k) => {
+      if (!m.t.valid) return;
+      const fn = this.bind(m.lowered.wrapper, { ...m.args, wasmRun: instance.exports[`r${k}`], state32: this.state32, state64: this.state64 });
+      m.t.fn = fn;
+      for (const e of m.t.entries) e.fn = fn;
+      this.stats.regions++;
+    });
+  }
+}
+
+type AnyFn = (...a: unknown[]) => unknown;
+
+/** The object a field import reads or writes: the vCPU, its VMI state (the region's `V`), the memory. */
+function ownerOf(spec: { object: 'cpu' | 'V' | 'MEM'; region: number }, cpu: Cpu, members: readonly Member[]): Record<string, unknown> {
+  return (spec.object === 'cpu' ? cpu : spec.object === 'MEM' ? cpu.mem : members[spec.region].args.vmi) as Record<string, unknown>;
+}
+
+/** One import: the host function the JavaScript called, with what it passed that is no number put back. */
+function importFunction(spec: ImportSpec, cpu: Cpu, members: readonly Member[]): AnyFn {
+  switch (spec.kind) {
+    case 'epoch': return () => cpu.mem.codeEpoch;
+    case 'left': { const left = members[spec.region].args.left as number[]; return (k) => left[k as number]; }
+    case 'fault': return (v, c) => { throw new H.Fault(v as number, c as number); };
+    case 'get': {
+      // a number as it is; anything else by its truth, as generated code only tests it (`cpu.pv ? 1 : 0`)
+      const o = ownerOf(spec, cpu, members), f = spec.field;
+      return () => { const v = o[f]; return typeof v === 'number' ? v : v ? 1 : 0; };
+    }
+    case 'set': {
+      const o = ownerOf(spec, cpu, members), f = spec.field;
+      return spec.boolean ? (v) => { o[f] = v !== 0; } : (v) => { o[f] = v; };
+    }
+    case 'element': {
+      const o = ownerOf(spec, cpu, members), f = spec.field;
+      return (k) => { const v = (o[f] as ArrayLike<unknown>)[k as number]; return typeof v === 'number' ? v : v ? 1 : 0; };
+    }
+    case 'call': {
+      const owner = (spec.object === 'h' ? H : spec.object === 'hp' ? HELPERS : members[spec.region].args.vmiEffects) as Record<string, AnyFn>;
+      const fn = owner[spec.name];
+      if (typeof fn !== 'function') throw new Error(`generated code calls ${spec.object}.${spec.name}, which is no host function`);
+      const b = spec.bound;
+      // the shapes generated code has: the vCPU first, then perhaps its instruction; anything else in general
+      if (b.length === 0) return (...a) => fn.apply(owner, a);
+      if (b.length === 1 && b[0].at === 0 && b[0].what !== 'instr') {
+        // the vCPU or its VMI state first, and as many arguments as the JavaScript passed (a helper may count them)
+        const first = b[0].what === 'cpu' ? cpu : members[spec.region].args.vmi;
+        switch (spec.arity) {
+          case 1: return () => fn.call(owner, first);
+          case 2: return (p) => fn.call(owner, first, p);
+          case 3: return (p, q) => fn.call(owner, first, p, q);
+          case 4: return (p, q, r) => fn.call(owner, first, p, q, r);
+          case 5: return (p, q, r, s) => fn.call(owner, first, p, q, r, s);
+          case 6: return (p, q, r, s, t) => fn.call(owner, first, p, q, r, s, t);
+        }
+      }
+      const instrs = members[spec.region].args.instrs as unknown[];
+      const bound = b.map((x) => (x.what === 'cpu' ? cpu : x.what === 'vmi' ? members[spec.region].args.vmi : instrs[x.index]));
+      return (...a) => {
+        const args: unknown[] = [];
+        let next = 0, k = 0;
+        for (let at = 0; at < spec.arity; at++) args.push(k < b.length && b[k].at === at ? bound[k++] : a[next++]);
+        return fn.apply(owner, args);
+      };
+    }
+  }
+}
