@@ -48,7 +48,8 @@ function runOptions(cmd: Command): Command {
     .option('--jit-cache <MiB>', 'bound on the heap held by translated code (an estimate)', String(DEFAULT_ENGINE_OPTIONS.cacheBytes >> 20))
     .option('--lockstep', 'run every translated region and the interpreter from the same state; stop at the first difference')
     .option('--region-times [n]', 'time each translated region on the host; the summary lists the n (default 20) that took longest')
-    .option('--no-vmi-inline', 'translated code calls the VMI ROM for every VMI call instead of inlining it');
+    .option('--no-vmi-inline', 'translated code calls the VMI ROM for every VMI call instead of inlining it')
+    .option('--wasm', 'experimental: translated regions as WebAssembly where the lowering takes them (the rest stay JavaScript)');
 }
 
 export async function main(argv: string[], ext: CliExtensions = {}): Promise<number> {

@@ -169,4 +169,21 @@ describe('vmidbt run', () => {
     expect(r.status).toBe(EXIT_USAGE);
     expect(r.stderr.trim()).toBe("vmidbt: --vmi-abi must be one of proposal, vmware13, linux3, got 'xen'");
   });
+
+  it('--wasm runs the built-in guest to the same results with its regions as WebAssembly, and in lockstep with the interpreter', async () => {
+    const append = ['--append', 'run=crc32b,sort,null,pagefault,fork,cow iters.crc32b=40 iters.sort=8 iters.null=2000 iters.pagefault=200 iters.fork=10 iters.cow=10'];
+    const [js, wasm, lock] = await Promise.all([
+      runAsync(...append), runAsync('--wasm', '--stats', ...append), runAsync('--wasm', '--lockstep', '--stats', '--append', 'run=crc32b,null iters.crc32b=4 iters.null=200'),
+    ]);
+    const results = (out: string) => out.split('\n').filter((l) => l.startsWith('RESULT ') || l.startsWith('DONE '));
+    expect(js.status).toBe(0);
+    expect(wasm.status).toBe(0);
+    expect(results(wasm.stdout)).toEqual(results(js.stdout));
+    expect(results(js.stdout)).toHaveLength(7);
+    const lowered = /WebAssembly: ([\d,]+) regions lowered, ([\d,]+) left JavaScript/.exec(wasm.stdout);
+    expect(Number(lowered?.[1].replace(/,/g, ''))).toBeGreaterThan(50);
+    expect(lock.status).toBe(0);
+    expect(lock.stdout).toMatch(/regions checked in lockstep/);
+    expect(Number(/WebAssembly: ([\d,]+) regions lowered/.exec(lock.stdout)?.[1].replace(/,/g, ''))).toBeGreaterThan(10);
+  }, 240_000);
 });

@@ -32,6 +32,7 @@ import { ConsoleMarks } from './marks.ts';
 import { bootMachine, DEFAULT_GUEST_APPEND, type Booted, type BootSpec } from './boot.ts';
 import type { GdbStub, GdbStubOptions } from './gdb/stub.ts';
 import { prepareSourceChecks } from '../translator/compile/assemble.ts';
+import { BATCH_REGIONS, loadWasmLowering } from '../translator/compile/wasm-region.ts';
 
 export interface RunOptions {
   smp?: string;
@@ -55,6 +56,8 @@ export interface RunOptions {
   regionTimes?: string | boolean;
   /** false with --no-vmi-inline: every VMI call through the ROM */
   vmiInline?: boolean;
+  /** --wasm: translated regions as WebAssembly where the lowering takes them */
+  wasm?: boolean;
   hostTime?: boolean;
   /** --icount SHIFT: 2^SHIFT cycles of guest time per instruction */
   icount?: string;
@@ -187,6 +190,7 @@ function engineSummary(s: EngineStats, instructions: number) {
     jsBytesPerInstruction: Number(perInstruction(s.jsBytes).toFixed(1)),
     stageMs: Object.fromEntries(Object.entries(s.compile.ms).map(([k, v]) => [k, Number(v.toFixed(1))])),
     emitted: s.compile.emitted, rotatedLoops: s.compile.rotated,
+    wasm: s.compile.wasm,
     hits: s.hits, misses: s.misses, chained: s.chained,
     siteHits: s.siteHits, blockEntries: s.blockEntries, invalidations: s.invalidations, cacheFlushes: s.cacheFlushes,
     lockstepRegions: s.lockstepRegions, lockstepInlinedCalls: s.lockstepInlinedCalls, regionRuns: s.regionRuns, chainedRuns: s.chainedRuns, interpretedSteps: s.interpretedSteps,
@@ -295,13 +299,13 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
   const spec: BootSpec = {
     image, cmdline, initrd, modules,
     machine: {
-      memMiB, smp, hostTime: !!opts.hostTime, cyclesPerInstruction: 2 ** icount, ioNs, cpuModel, ...machineOpts, rtcBaseMs, maxInstructions: opts.maxInstructions ? maxInstructions : undefined,
+      memMiB, smp, wasm: !!opts.wasm && opts.jit !== false, hostTime: !!opts.hostTime, cyclesPerInstruction: 2 ** icount, ioNs, cpuModel, ...machineOpts, rtcBaseMs, maxInstructions: opts.maxInstructions ? maxInstructions : undefined,
       sliceInstructions: slice,
       console: toConsole,
     },
     // --no-jit: the interpreter's own engine (the machine's default); otherwise the translator's, in tiers over it
     engine: opts.jit === false ? null
-      : { threshold: jitThreshold, cacheBytes: jitCacheMiB * 1048576, lockstep: !!opts.lockstep, vmiInline: opts.vmiInline !== false, timeRegions: regionRows > 0, ...instrument.engine },
+      : { threshold: jitThreshold, cacheBytes: jitCacheMiB * 1048576, lockstep: !!opts.lockstep, vmiInline: opts.vmiInline !== false, timeRegions: regionRows > 0, wasm: opts.wasm ? BATCH_REGIONS : 0, ...instrument.engine },
     abi: opts.rom === false ? null : abi,
   };
   /** A machine with the kernel loaded: at power-on, or after a soft reset with the old machine's memory. */
@@ -323,6 +327,12 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
   };
   // a lockstep mismatch shows the region's code re-indented (acorn, loaded only then)
   await prepareSourceChecks(!!opts.lockstep);
+  if (opts.wasm) {
+    // V8's branch hints (the lowering marks slow paths and exits unlikely): TurboFan then keeps a loop's values
+    // in registers past the calls it would not take; only code generation reads the flag (bench/README.md, stop 52)
+    (await import('node:v8')).setFlagsFromString('--experimental-wasm-branch-hinting');
+    await loadWasmLowering();
+  }
   let { machine, engine, rom } = boot();
   const romNote = typeof rom === 'string' ? rom : null;
   const stub = gdb ? await startGdb(gdb) : null;
@@ -440,6 +450,12 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
         lines.push(`                emitted ${fmtInt(e.inline)} inline, ${fmtInt(e.replaced)} inlined calls, ${fmtInt(e.helper)} helper and ${fmtInt(e.x87)} x87 calls; fall-backs ${e.admission + e.operand ? `admission ${fmtInt(e.admission)}, operand ${fmtInt(e.operand)}` : 'none'}; ${fmtInt(t.rotatedLoops)} loops rotated`);
         lines.push(`                ${(t.translatedShare * 100).toFixed(1)}% of instructions ran translated; lookups ${fmtInt(t.hits)} hits, ${fmtInt(t.misses)} misses; ${fmtInt(t.chained)} chained links, ${fmtInt(t.siteHits)} indirect-site hits`);
         lines.push(`                ${fmtInt(t.regionRuns)} region entries (${fmtInt(t.chainedRuns)} straight from a linked exit), ${fmtInt(t.interpretedSteps)} instructions interpreted between them (${fmtInt(t.decodings)} decoded afresh); ${fmtInt(t.blockEntries)} entries made into regions' inner blocks`);
+        const w = t.wasm;
+        const refused = Object.entries(w.refused).sort((a, b) => b[1] - a[1]);
+        if (w.regions || refused.length) {
+          const left = refused.reduce((n, [, k]) => n + k, 0);
+          lines.push(`                WebAssembly: ${fmtInt(w.regions)} regions lowered, ${fmtInt(left)} left JavaScript${refused.length ? ` (${refused.slice(0, 3).map(([r, k]) => `${r}: ${fmtInt(k)}`).join('; ')})` : ''}`);
+        }
         lines.push(`                ${fmtInt(t.invalidations)} invalidations, ${fmtInt(t.cacheFlushes)} cache flushes${t.lockstepRegions ? `, ${fmtInt(t.lockstepRegions)} regions checked in lockstep (${fmtInt(t.lockstepInlinedCalls)} inlined VMI calls in them)` : ''}`);
       }
     }
