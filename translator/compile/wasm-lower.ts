@@ -4,7 +4,8 @@
  * Why lower the JavaScript rather than emit WebAssembly from the semantics:
  * the JavaScript emission (emit/) already holds everything a region knows
  * (lazy flags, liveness, inlined calls, precise faults, chaining), and the
- * allow-list (allowlist.ts) already pins down the small language it writes:
+ * allow-list (allowlist.ts) already pins down the small language it writes
+ * (parsed here by generated-parse.ts, a parser for that language alone):
  * locals, numeric literals, integer operators, typed-array accesses, a few
  * CPU fields, calls of host functions, and one dispatch loop inside a
  * `try`/`finally`. Lowering that language keeps each instruction described
@@ -44,7 +45,7 @@
  * them (`s` < `i`; `i`, `u` and `d` join to `d`), found by lowering again
  * until no local changes type.
  */
-import { parse } from 'acorn';
+import { GeneratedSyntaxError, parseGenerated } from './generated-parse.ts';
 import { Code, Op, Ty, type FunctionImport } from './wasm-module.ts';
 
 /** Something the lowering does not handle: the region stays JavaScript. */
@@ -712,14 +713,9 @@ function hintFor(c: Code, then: N, otherwise: N | null): void {
   if (a !== b) c.hint(a ? 0 : 1);
 }
 
-function rare(n: unknown): boolean {
-  if (!n || typeof n !== 'object') return false;
-  if (Array.isArray(n)) return n.some(rare);
-  const x = n as N;
-  if (x.type === 'CallExpression' && !((x.callee as N).type === 'MemberExpression' && ((x.callee as N).object as N).name === 'Math')) return true;
-  if (x.type === 'ThrowStatement' || (x.type === 'BreakStatement' && (x.label as N | null)?.name === 'run')) return true;
-  for (const [k, v] of Object.entries(x)) if (k !== 'start' && k !== 'end' && v && typeof v === 'object' && rare(v)) return true;
-  return false;
+/** the parser's answer (generated-parse.ts `rare`): a call out, a throw or a region exit */
+function rare(n: N | null): boolean {
+  return n !== null && n.rare === true;
 }
 
 /** Is e arithmetic of locals and literals alone (nothing it does can fault, call out or change anything)? */
@@ -757,7 +753,13 @@ const WRAPPER_NAMES = new Set(['cpu', 'R', 'i0', 'xk', 'XE', 'SPX', 'EIPS', 'LEF
  * Throws Unsupported for anything outside what this file handles.
  */
 export function lowerRegion(source: string, layout: WasmLayout, table: ImportTable, region: number): LoweredRegion {
-  const program = parse(source, { ecmaVersion: 'latest', sourceType: 'script', allowReturnOutsideFunction: true }) as unknown as N;
+  let program: N;
+  try {
+    program = parseGenerated(source) as N;
+  } catch (e) {
+    if (e instanceof GeneratedSyntaxError) throw new Unsupported(`syntax: ${e.message}`);
+    throw e;
+  }
   const fn = program.body[0]?.argument as N | undefined;
   if (!fn || fn.type !== 'FunctionExpression' || fn.params.length !== 2) throw new Unsupported('not a region function');
   const body = fn.body.body as N[];

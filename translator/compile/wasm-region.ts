@@ -15,10 +15,11 @@
  * and until its batch is compiled (at most a slice later) its JavaScript
  * runs in V8's cheap tiers; the optimising compiler rarely gets to it.
  *
- * The lowering needs a JavaScript parser (acorn), so it is loaded on
- * demand: an entry point that turns WebAssembly regions on awaits
- * `loadWasmLowering()` first (cli/run.ts for `--wasm`), and asking for them
- * without it is an error, never a silent fallback.
+ * The lowering (and its parser) is loaded on demand, so that a start
+ * without `--wasm` does not run its modules: an entry point that turns
+ * WebAssembly regions on awaits `loadWasmLowering()` first (cli/run.ts for
+ * `--wasm`), and asking for them without it is an error, never a silent
+ * fallback.
  */
 import type { Cpu } from '../../cpu/cpu.ts';
 import { VCPU_AREA_STATE, VCPU_AREA_TLB, VCPU_STATE_BYTES } from '../../cpu/memory.ts';
@@ -38,7 +39,7 @@ export interface Swappable {
 
 let lowering: typeof import('./wasm-lower.ts') | undefined;
 
-/** Load the lowering (and acorn), once. */
+/** Load the lowering, once. */
 export async function loadWasmLowering(): Promise<void> {
   lowering ??= await import('./wasm-lower.ts');
 }
