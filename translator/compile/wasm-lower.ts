@@ -452,6 +452,8 @@ class Lowering {
     }
     if (obj.type === 'Identifier' && (obj.name === 'cpu' || obj.name === 'V')) {
       const field = (e.property as N).name as string;
+      // written to the state block, not the CPU, until the region leaves: a read would not see the write
+      if (obj.name === 'cpu' && field === 'exitSite') throw new Unsupported('read of cpu.exitSite');
       const wide = obj.name === 'cpu' && WIDE_FIELDS.has(field);
       c.opU(Op.call, this.importOf(`get.${path}@${obj.name === 'V' ? this.region : ''}`, { kind: 'get', object: obj.name, field, region: this.region }, [], [wide ? Ty.F64 : Ty.I32]));
       return wide ? 'd' : 'i';
