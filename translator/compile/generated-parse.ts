@@ -14,6 +14,8 @@
  * generated sources.
  */
 
+import { GLOBALS, LABELS } from '../emit/abi.ts';
+
 export class GeneratedSyntaxError extends Error {}
 
 export interface GNode {
@@ -31,9 +33,9 @@ export interface GNode {
 
 function ownRare(n: GNode): boolean {
   switch (n.type) {
-    case 'CallExpression': return !(n.callee.type === 'MemberExpression' && n.callee.object.name === 'Math');
+    case 'CallExpression': return !(n.callee.type === 'MemberExpression' && n.callee.object.name === GLOBALS.math);
     case 'NewExpression': case 'ThrowStatement': return true;
-    case 'BreakStatement': return n.label?.name === 'run';
+    case 'BreakStatement': return n.label?.name === LABELS.run;
     default: return false;
   }
 }

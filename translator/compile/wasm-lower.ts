@@ -47,6 +47,7 @@
  */
 import { GeneratedSyntaxError, parseGenerated } from './generated-parse.ts';
 import { Code, Op, Ty, type FunctionImport } from './wasm-module.ts';
+import { CALL_COUNT_PATTERN, CODE_EPOCH, FLAG_LOCALS, GLOBALS, LOCALS, MEMORY_VIEWS, PARAMS as FACTORY, TEMP_PATTERN } from '../emit/abi.ts';
 
 /** Something the lowering does not handle: the region stays JavaScript. */
 export class Unsupported extends Error {}
@@ -71,9 +72,9 @@ const STATE_LIMIT = 4096;
 
 /** How to make each import, in import order (`region`: the index in its batch of the region whose tables it reads). */
 export type ImportSpec =
-  | { kind: 'call'; object: 'h' | 'hp' | 'VX'; name: string; bound: Bound[]; arity: number; region: number }
+  | { kind: 'call'; object: HostObject; name: string; bound: Bound[]; arity: number; region: number }
   | { kind: 'get'; object: Owner; field: string; region: number }
-  | { kind: 'set'; object: Owner; field: string; region: number; boolean: boolean }
+  | { kind: 'set'; object: Owner; field: string; region: number }
   | { kind: 'element'; object: Owner; field: string; region: number }
   | { kind: 'left'; region: number }
   | { kind: 'epoch' | 'fault' };
@@ -89,9 +90,15 @@ export class ImportTable {
 }
 /** an argument the JavaScript passed that is no number: the vCPU, its VMI state, or one of the region's instructions */
 export interface Bound { at: number; what: 'cpu' | 'vmi' | 'instr'; index: number }
-/** the objects whose fields generated code reads and writes: the CPU, the vCPU's VMI state (`V`), the memory (`MEM`) */
+/** the objects whose fields generated code reads and writes: the CPU, the vCPU's VMI state, the memory */
 export type Owner = 'cpu' | 'V' | 'MEM';
-const OWNERS = new Set(['cpu', 'V', 'MEM']);
+/** the host functions' objects: the host's slow paths, the value helpers, the ROM's effects */
+export type HostObject = 'h' | 'hp' | 'VX';
+
+/** The object a name in generated code stands for (emit/abi.ts), if its fields may be read or written. */
+function ownerOf(name: string): Owner | undefined {
+  return name === LOCALS.cpu ? 'cpu' : name === FACTORY.vmi ? 'V' : name === FACTORY.memory ? 'MEM' : undefined;
+}
 
 export interface LoweredRegion {
   /** the function's locals after its parameters, and its body */
@@ -102,18 +109,26 @@ export interface LoweredRegion {
 }
 
 /** The lowered function's parameters: pc, i0, budget, code epoch, EFLAGS and the lazy-flag record. */
-export const PARAMS: readonly Ty[] = [Ty.I32, Ty.F64, Ty.F64, Ty.I32, Ty.I32, Ty.I32, Ty.I32, Ty.I32, Ty.I32, Ty.I32];
+export const PARAMS: readonly Ty[] = [Ty.I32, Ty.F64, Ty.F64, Ty.I32, ...FLAG_LOCALS.map(() => Ty.I32)];
 
 interface Node { type: string; start: number; end: number; [k: string]: unknown }
 type N = Node & Record<string, any>;
 
+/** the lazy-flag record's locals and the CPU fields they mirror (emit/abi.ts) */
+const FLAG_FIELDS: string[] = FLAG_LOCALS.map(([, f]) => f);
+/** the lowered function's parameters by name: pc, i0, budget, code epoch, then the flag record's locals in FLAG_LOCALS order */
+const PARAM_NAMES: string[] = [LOCALS.block, LOCALS.i0, LOCALS.budget, LOCALS.epoch, ...FLAG_LOCALS.map(([l]) => LOCALS[l])];
 /** the CPU fields the prologue reads, passed in as parameters (index: parameter) */
-const PROLOGUE_FIELDS: Record<string, number> = { instructions: 1, budget: 2, eflags: 4, lazy: 5, lop: 6, lres: 7, la: 8, lb: 9 };
+const PROLOGUE_FIELDS: Record<string, number> = {
+  instructions: 1, budget: 2, ...Object.fromEntries(FLAG_LOCALS.map(([, f], k) => [f, 4 + k])),
+};
 /** CPU fields that hold numbers beyond int32 */
 const WIDE_FIELDS = new Set(['instructions', 'budget']);
-/** locals the ABI keeps small (emit/abi.ts): block, link and instruction counters, call counts */
-const SMALL_LOCALS = /^(pc|ic|ip|xl|hx|vc\d+)$/;
-const VIEW_BYTES: Record<string, number> = { R: 4, tlb: 4, m32: 4, m16: 2, m8: 1 };
+/** locals the ABI keeps small (emit/abi.ts): block, link and instruction counters, the helper flag, call counts */
+const SMALL_NAMES = new Set<string>([LOCALS.block, LOCALS.count, LOCALS.faultIndex, LOCALS.exitLink, LOCALS.inHelper]);
+const isSmall = (name: string): boolean => SMALL_NAMES.has(name) || CALL_COUNT_PATTERN.test(name);
+/** element bytes of the views a region reads through: the registers, the TLB, RAM */
+const VIEW_BYTES: Record<string, number> = { [LOCALS.regs]: 4, [LOCALS.tlb]: 4, [LOCALS.m32]: 4, [LOCALS.m16]: 2, [LOCALS.m8]: 1 };
 
 interface Frame { label: string | null; breakable: boolean; loop: boolean }
 
@@ -174,10 +189,10 @@ class Lowering {
   }
 
   typeOf(name: string): VT {
-    if (name === 'i0' || name === 'lim') return 'd';
+    if (name === LOCALS.i0 || name === LOCALS.budget) return 'd';
     const key = this.key(name);
     if (this.types.has(key)) return this.types.get(key)!;
-    return SMALL_LOCALS.test(name) ? 's' : 'i';
+    return isSmall(name) ? 's' : 'i';
   }
 
   importOf(key: string, spec: ImportSpec, params: Ty[], results: Ty[]): number {
@@ -247,7 +262,7 @@ class Lowering {
         if (e.operator === '~') { this.wrapped(a); c.i32(-1).op(Op.i32_xor); return 'i'; }
         if (e.operator === '-') {
           const t = this.ex(a);
-          if (t === 's') { const k = this.scratch(Ty.I32); c.opU(Op.local_set, k).i32(0).opU(Op.local_get, k).op(Op.i32_sub); return 's'; }
+          if (t === 's') { c.i32(-1).op(Op.i32_mul); return 's'; }
           this.conv(c, t, 'f64');
           c.op(Op.f64_neg);
           return 'd';
@@ -400,7 +415,7 @@ class Lowering {
     const bytes = VIEW_BYTES[view];
     const shift = { 4: 2, 2: 1, 1: 0 }[bytes]!;
     // m32[(x) >>> 2] is x & -4: the shift and its undoing cancel
-    if (index.type === 'BinaryExpression' && index.operator === '>>>' && (index.right as N).type === 'Literal' && (index.right as N).value === shift && view !== 'R' && view !== 'tlb') {
+    if (index.type === 'BinaryExpression' && index.operator === '>>>' && (index.right as N).type === 'Literal' && (index.right as N).value === shift && view !== LOCALS.regs && view !== LOCALS.tlb) {
       this.wrapped(index.left);
       if (shift) c.i32(-bytes).op(Op.i32_and);
     } else if (index.type === 'Literal' && typeof index.value === 'number' && Number.isInteger(index.value) && index.value >= 0) {
@@ -414,7 +429,7 @@ class Lowering {
   }
 
   private base(view: string): number {
-    return view === 'R' ? this.layout.state : view === 'tlb' ? this.layout.tlb : 0;
+    return view === LOCALS.regs ? this.layout.state : view === LOCALS.tlb ? this.layout.tlb : 0;
   }
 
   private member(e: N): VT {
@@ -428,7 +443,7 @@ class Lowering {
         c.mem(bytes === 4 ? Op.i32_load : bytes === 2 ? Op.i32_load16_u : Op.i32_load8_u, bytes === 4 ? 2 : bytes === 2 ? 1 : 0, offset);
         return bytes === 4 ? 'i' : 's';
       }
-      if (obj.name === 'LEFT') {
+      if (obj.name === FACTORY.left) {
         this.wrapped(e.property);
         c.opU(Op.call, this.importOf(`left@${this.region}`, { kind: 'left', region: this.region }, [Ty.I32], [Ty.I32]));
         return 's';
@@ -437,25 +452,25 @@ class Lowering {
     }
     if (e.computed) {
       // an element of an object's array: MEM.pageKind[...], V.pageTables[...], cpu.segSel[...]
-      const path = memberPath(obj);
-      const owner = path?.split('.')[0];
-      if (!path || path.split('.').length !== 2 || !OWNERS.has(owner!)) throw new Unsupported('computed member of an expression');
-      const field = path.split('.')[1];
+      const path = memberPath(obj)?.split('.');
+      const owner = path?.length === 2 ? ownerOf(path[0]) : undefined;
+      if (owner === undefined) throw new Unsupported('computed member of an expression');
       this.wrapped(e.property);
-      c.opU(Op.call, this.importOf(`element.${path}@${owner === 'V' ? this.region : ''}`, { kind: 'element', object: owner as Owner, field, region: this.region }, [Ty.I32], [Ty.I32]));
+      c.opU(Op.call, this.importOf(`element.${path!.join('.')}@${owner === 'V' ? this.region : ''}`, { kind: 'element', object: owner, field: path![1], region: this.region }, [Ty.I32], [Ty.I32]));
       return 'i';
     }
     const path = `${obj.type === 'Identifier' ? obj.name : '?'}.${(e.property as N).name}`;
-    if (path === 'MEM.codeEpoch') {
+    if (path === `${FACTORY.memory}.${CODE_EPOCH}`) {
       c.opU(Op.call, this.importOf('epoch', { kind: 'epoch' }, [], [Ty.I32]));
       return 'i';
     }
-    if (obj.type === 'Identifier' && (obj.name === 'cpu' || obj.name === 'V')) {
+    if (obj.type === 'Identifier' && (obj.name === LOCALS.cpu || obj.name === FACTORY.vmi)) {
       const field = (e.property as N).name as string;
       // written to the state block, not the CPU, until the region leaves: a read would not see the write
-      if (obj.name === 'cpu' && field === 'exitSite') throw new Unsupported('read of cpu.exitSite');
-      const wide = obj.name === 'cpu' && WIDE_FIELDS.has(field);
-      c.opU(Op.call, this.importOf(`get.${path}@${obj.name === 'V' ? this.region : ''}`, { kind: 'get', object: obj.name, field, region: this.region }, [], [wide ? Ty.F64 : Ty.I32]));
+      if (obj.name === LOCALS.cpu && field === 'exitSite') throw new Unsupported('read of cpu.exitSite');
+      const wide = obj.name === LOCALS.cpu && WIDE_FIELDS.has(field);
+      const owner = ownerOf(obj.name)!;
+      c.opU(Op.call, this.importOf(`get.${path}@${owner === 'V' ? this.region : ''}`, { kind: 'get', object: owner, field, region: this.region }, [], [wide ? Ty.F64 : Ty.I32]));
       return wide ? 'd' : 'i';
     }
     throw new Unsupported(`member ${path}`);
@@ -468,20 +483,21 @@ class Lowering {
     if (callee.type !== 'MemberExpression' || callee.computed || (callee.object as N).type !== 'Identifier') throw new Unsupported('callee');
     const object = (callee.object as N).name as string;
     const name = (callee.property as N).name as string;
-    if (object === 'Math' && name === 'imul') {
+    if (object === GLOBALS.math && name === 'imul') {
       this.wrapped(args[0]);
       this.wrapped(args[1]);
       c.op(Op.i32_mul);
       return 'i';
     }
-    if (object !== 'h' && object !== 'hp' && object !== 'VX') throw new Unsupported(`call of ${object}.${name}`);
+    const host = object === FACTORY.host ? 'h' : object === FACTORY.helpers ? 'hp' : object === FACTORY.vmiEffects ? 'VX' : undefined;
+    if (host === undefined) throw new Unsupported(`call of ${object}.${name}`);
     const bound: Bound[] = [];
     const params: Ty[] = [];
     const parts: Code[] = [];
     args.forEach((a, k) => {
-      if (a.type === 'Identifier' && a.name === 'cpu') { bound.push({ at: k, what: 'cpu', index: 0 }); return; }
-      if (a.type === 'Identifier' && a.name === 'V') { bound.push({ at: k, what: 'vmi', index: 0 }); return; }
-      if (a.type === 'MemberExpression' && a.computed && (a.object as N).name === 'INS' && (a.property as N).type === 'Literal') {
+      if (a.type === 'Identifier' && a.name === LOCALS.cpu) { bound.push({ at: k, what: 'cpu', index: 0 }); return; }
+      if (a.type === 'Identifier' && a.name === FACTORY.vmi) { bound.push({ at: k, what: 'vmi', index: 0 }); return; }
+      if (a.type === 'MemberExpression' && a.computed && (a.object as N).name === FACTORY.instrs && (a.property as N).type === 'Literal') {
         bound.push({ at: k, what: 'instr', index: (a.property as N).value as number });
         return;
       }
@@ -494,8 +510,8 @@ class Lowering {
     for (const p of parts) c.append(p);
     // an instruction bound in is the region's own
     const own = bound.some((b) => b.what !== 'cpu');
-    const key = `${object}.${name}|${bound.map((b) => `${b.at}${b.what}${b.index}`).join(',')}|${params.join(',')}${own ? `@${this.region}` : ''}`;
-    c.opU(Op.call, this.importOf(key, { kind: 'call', object: object as 'h' | 'hp' | 'VX', name, bound, arity: args.length, region: this.region }, params, [Ty.I32]));
+    const key = `${host}.${name}|${bound.map((b) => `${b.at}${b.what}${b.index}`).join(',')}|${params.join(',')}${own ? `@${this.region}` : ''}`;
+    c.opU(Op.call, this.importOf(key, { kind: 'call', object: host, name, bound, arity: args.length, region: this.region }, params, [Ty.I32]));
     return 'i';
   }
 
@@ -618,7 +634,7 @@ class Lowering {
       values.forEach((v, k) => { if (v !== null) c.opU(Op.local_get, d).i32(v).op(Op.i32_eq).opU(Op.br_if, k); });
       c.opU(Op.br, fallback);
     }
-    const dispatch = this.block === null && (s.discriminant as N).type === 'Identifier' && (s.discriminant as N).name === 'pc';
+    const dispatch = this.block === null && (s.discriminant as N).type === 'Identifier' && (s.discriminant as N).name === LOCALS.block;
     for (let k = 0; k < n; k++) {
       this.frames.pop();
       c.op(Op.end);
@@ -646,9 +662,10 @@ class Lowering {
       c.mem(bytes === 4 ? Op.i32_store : bytes === 2 ? Op.i32_store16 : Op.i32_store8, bytes === 4 ? 2 : bytes === 2 ? 1 : 0, offset);
       return;
     }
-    if (obj.type !== 'Identifier' || (obj.name !== 'cpu' && obj.name !== 'V')) throw new Unsupported('store to a member');
+    const owner = obj.type === 'Identifier' ? ownerOf(obj.name) : undefined;
+    if (owner !== 'cpu' && owner !== 'V') throw new Unsupported('store to a member');
     const field = (target.property as N).name as string;
-    if (obj.name === 'cpu' && field === 'exitSite') {
+    if (owner === 'cpu' && field === 'exitSite') {
       c.i32(0);
       this.wrapped(value);
       c.mem(Op.i32_store, 2, this.layout.state + EXIT_SITE_SLOT);
@@ -658,24 +675,21 @@ class Lowering {
     const wide = s.v === 'd' || s.v === 'u';
     c.append(s.code);
     this.conv(c, s.v, wide ? 'f64' : 'i32');
-    // a flag the JavaScript stored as a boolean (`V.vif = !!t`) is stored as one
-    const boolean = (value.type === 'UnaryExpression' && value.operator === '!') || (value.type === 'BinaryExpression' && /^[=!<>]/.test(value.operator));
-    const owner = obj.name as Owner;
-    c.opU(Op.call, this.importOf(`set.${owner}.${field}.${wide}.${boolean}@${owner === 'V' ? this.region : ''}`, { kind: 'set', object: owner, field, region: this.region, boolean }, [wide ? Ty.F64 : Ty.I32], []));
+    c.opU(Op.call, this.importOf(`set.${owner}.${field}.${wide}@${owner === 'V' ? this.region : ''}`, { kind: 'set', object: owner, field, region: this.region }, [wide ? Ty.F64 : Ty.I32], []));
   }
 
   private assignLocal(name: string, value: N): void {
     const c = this.code;
     const s = this.sub(() => this.ex(value));
     // only the ABI's small locals hold `s` values as such (their sums stay exact); another local holds an int32
-    const small = SMALL_LOCALS.test(name);
+    const small = isSmall(name);
     const v: VT = s.v === 's' && !small ? 'i' : s.v;
     const before = this.typeOf(name);
     const key = this.key(name);
     const joined = join(this.types.get(key) ?? (small ? 's' : undefined), v);
     this.types.set(key, joined);
     if (joined !== before) {
-      if (PARAM_NAMES.includes(name)) { (globalThis as any).__lastTypes = [...this.types].filter(([k, t]) => t !== "i"); throw new Unsupported(`${name} takes a ${v}`); }
+      if (PARAM_NAMES.includes(name)) throw new Unsupported(`${name} takes a ${v}`);
       this.changed = true;
     }
     c.append(s.code);
@@ -684,24 +698,20 @@ class Lowering {
   }
 }
 
-/** the lazy-flag record's CPU fields (emit/abi.ts FLAG_LOCALS) */
-const FLAG_FIELDS = ['eflags', 'lazy', 'lop', 'lres', 'la', 'lb'];
-/** the emitter's temporaries (emit/abi.ts TEMP_PATTERN) */
-const TEMP = /^t\d+$/;
-const PARAM_NAMES = ['pc', 'i0', 'lim', 'ep', 'fl', 'lz', 'lop', 'lres', 'la', 'lb'];
+/** the emitter's temporaries */
+const TEMP = TEMP_PATTERN;
 
 /** The prologue's bindings: `const R=cpu.regs` and the like become views, `let fl=cpu.eflags` a parameter. */
 function prologueBinding(d: N): { view?: string; param?: number } | undefined {
   const init = d.init as N | null;
   if (!init || init.type !== 'MemberExpression' || init.computed) return undefined;
   const path = memberPath(init);
-  if (path === 'cpu.regs') return { view: 'R' };
-  if (path === 'cpu.mmu.tlb') return { view: 'tlb' };
-  if (path === 'MEM.u8') return { view: 'm8' };
-  if (path === 'MEM.u16') return { view: 'm16' };
-  if (path === 'MEM.i32') return { view: 'm32' };
-  if (path === 'MEM.codeEpoch') return { param: 3 };
-  if (path?.startsWith('cpu.') && PROLOGUE_FIELDS[path.slice(4)] !== undefined) return { param: PROLOGUE_FIELDS[path.slice(4)] };
+  if (path === `${LOCALS.cpu}.regs`) return { view: LOCALS.regs };
+  if (path === `${LOCALS.cpu}.mmu.tlb`) return { view: LOCALS.tlb };
+  for (const [view, field] of Object.entries(MEMORY_VIEWS)) if (path === `${FACTORY.memory}.${field}`) return { view };
+  if (path === `${FACTORY.memory}.${CODE_EPOCH}`) return { param: 3 };
+  const cpuField = path?.startsWith(`${LOCALS.cpu}.`) ? path.slice(LOCALS.cpu.length + 1) : undefined;
+  if (cpuField !== undefined && PROLOGUE_FIELDS[cpuField] !== undefined) return { param: PROLOGUE_FIELDS[cpuField] };
   return undefined;
 }
 
@@ -748,7 +758,7 @@ function identifiers(n: unknown, out: Set<string>, parent?: N, key?: string): vo
 }
 
 /** What the wrapper's `finally` may name besides the exchanged locals: the factory's and the wrapper's own. */
-const WRAPPER_NAMES = new Set(['cpu', 'R', 'i0', 'xk', 'XE', 'SPX', 'EIPS', 'LEFT', 'L', 'V', 'MEM', 'h', 'hp', 'INS']);
+const WRAPPER_NAMES = new Set<string>([LOCALS.cpu, LOCALS.regs, LOCALS.i0, LOCALS.linkedEip, ...Object.values(FACTORY)]);
 
 /**
  * Lower a region's source (assemble.ts's `return(function translated(cpu,pc){...});`).
@@ -771,7 +781,6 @@ export function lowerRegion(source: string, layout: WasmLayout, table: ImportTab
     throw new Unsupported('region frame');
   }
   const prologue = body.slice(0, tryAt);
-  // the locals the finally block and the return read: stored to the state block on every way out
   // The finally block's leading stores of locals to registers and to the lazy-flag fields are done by the wasm
   // function itself (registers: R is in the memory; fields: each to a slot the wrapper copies to the CPU); the
   // rest of it (where the region left, the instruction count: tables of the region) stays JavaScript, and the
@@ -785,8 +794,9 @@ export function lowerRegion(source: string, layout: WasmLayout, table: ImportTab
     if (finalizer[residualAt].type !== 'ExpressionStatement' || x?.type !== 'AssignmentExpression' || x.operator !== '=' || (x.right as N).type !== 'Identifier') break;
     const left = x.left as N;
     const path = memberPath(left);
-    if (path?.startsWith('cpu.') && FLAG_FIELDS.includes(path.slice(4))) flagStores.push([path.slice(4), (x.right as N).name]);
-    else if (left.type === 'MemberExpression' && left.computed && (left.object as N).name === 'R' && (left.property as N).type === 'Literal') {
+    const field = path?.startsWith(`${LOCALS.cpu}.`) ? path.slice(LOCALS.cpu.length + 1) : undefined;
+    if (field !== undefined && FLAG_FIELDS.includes(field)) flagStores.push([field, (x.right as N).name]);
+    else if (left.type === 'MemberExpression' && left.computed && (left.object as N).name === LOCALS.regs && (left.property as N).type === 'Literal') {
       regStores.push([(left.property as N).value as number, (x.right as N).name]);
     } else break;
   }
@@ -845,18 +855,23 @@ export function lowerRegion(source: string, layout: WasmLayout, table: ImportTab
     w.commit();
     const slot = (k: number, name: string) => {
       const t = w.typeOf(name);
-      return t === 'd' ? `D[${(EXCHANGE_BASE + 8 * k) / 8}]` : `S[${(EXCHANGE_BASE + 8 * k) / 4}]${t === 'u' ? '>>>0' : ''}`;
+      return t === 'd' ? `${FACTORY.state64}[${(EXCHANGE_BASE + 8 * k) / 8}]` : `${FACTORY.state32}[${(EXCHANGE_BASE + 8 * k) / 4}]${t === 'u' ? '>>>0' : ''}`;
     };
     const takeBack = exchanged.map((n, k) => `${n}=${slot(k, n)};`).join('');
-    const fields = flagStores.map(([f, name], k) => `cpu.${f}=${slot(exchanged.length + k, name)};`).join('');
+    const fields = flagStores.map(([f, name], k) => `${LOCALS.cpu}.${f}=${slot(exchanged.length + k, name)};`).join('');
     const finallyText = residual.length ? source.slice(residual[0].start, tryNode.finalizer.end - 1) : '';
     const returnText = source.slice(body[body.length - 1].start, body[body.length - 1].end);
     const declared = exchanged.length ? `let ${exchanged.join(',')};` : '';
-    const wrapper = `return(function translated(cpu,pc){const R=cpu.regs;const i0=cpu.instructions;${declared}` +
-      `S[${EXIT_SITE_SLOT / 4}]=cpu.exitSite;` +
+    // the wrapper, in the ABI's names (emit/abi.ts): the prologue's reads passed in, the finally's locals taken back
+    const { cpu, regs, i0, fn: name, block } = LOCALS;
+    const S = FACTORY.state32, MEM = FACTORY.memory;
+    const flags = FLAG_FIELDS.map((f) => `${cpu}.${f}`).join(',');
+    const site = `${S}[${EXIT_SITE_SLOT / 4}]`;
+    const wrapper = `return(function ${name}(${cpu},${block}){const ${regs}=${cpu}.regs;const ${i0}=${cpu}.instructions;${declared}` +
+      `${site}=${cpu}.exitSite;` +
       // (a budget held to 2^30 keeps the instruction counter's sums exact in i32: the region then leaves early, at a block's start, as at any budget's end)
-      'try{WF(pc,i0,cpu.budget>1073741824?1073741824:cpu.budget,MEM.codeEpoch,cpu.eflags,cpu.lazy,cpu.lop,cpu.lres,cpu.la,cpu.lb);}' +
-      `finally{cpu.exitSite=S[${EXIT_SITE_SLOT / 4}];${fields}${takeBack}${finallyText}}${returnText}});`;
+      `try{${FACTORY.wasmRun}(${block},${i0},${cpu}.budget>1073741824?1073741824:${cpu}.budget,${MEM}.${CODE_EPOCH},${flags});}` +
+      `finally{${cpu}.exitSite=${site};${fields}${takeBack}${finallyText}}${returnText}});`;
     return { locals: w.localTypes, body: c, wrapper };
   }
 }

@@ -11,14 +11,14 @@
  * carry guest data as numbers, as in the JavaScript form.
  */
 
-export const enum Ty { I32 = 0x7f, I64 = 0x7e, F64 = 0x7c, VOID = 0x40 }
+export const enum Ty { I32 = 0x7f, F64 = 0x7c, VOID = 0x40 }
 
 /** Opcodes used by the lowering (a subset of the MVP, plus exception handling). */
 export const enum Op {
   unreachable = 0x00, block = 0x02, loop = 0x03, if = 0x04, else = 0x05, try = 0x06, rethrow = 0x09,
-  end = 0x0b, br = 0x0c, br_if = 0x0d, br_table = 0x0e, call = 0x10, drop = 0x1a, select = 0x1b, catch_all = 0x19,
+  end = 0x0b, br = 0x0c, br_if = 0x0d, br_table = 0x0e, call = 0x10, drop = 0x1a, catch_all = 0x19,
   local_get = 0x20, local_set = 0x21, local_tee = 0x22,
-  i32_load = 0x28, f64_load = 0x2b, i32_load8_u = 0x2d, i32_load16_u = 0x2f, i32_store = 0x36, f64_store = 0x39,
+  i32_load = 0x28, i32_load8_u = 0x2d, i32_load16_u = 0x2f, i32_store = 0x36, f64_store = 0x39,
   i32_store8 = 0x3a, i32_store16 = 0x3b,
   i32_const = 0x41, f64_const = 0x44,
   i32_eqz = 0x45, i32_eq = 0x46, i32_ne = 0x47, i32_lt_s = 0x48, i32_lt_u = 0x49, i32_gt_s = 0x4a, i32_gt_u = 0x4b,
@@ -26,12 +26,12 @@ export const enum Op {
   f64_eq = 0x61, f64_ne = 0x62, f64_lt = 0x63, f64_gt = 0x64, f64_le = 0x65, f64_ge = 0x66,
   i32_add = 0x6a, i32_sub = 0x6b, i32_mul = 0x6c, i32_and = 0x71, i32_or = 0x72, i32_xor = 0x73,
   i32_shl = 0x74, i32_shr_s = 0x75, i32_shr_u = 0x76,
-  f64_neg = 0x9a, f64_add = 0xa0, f64_sub = 0xa1, f64_mul = 0xa2,
+  f64_neg = 0x9a, f64_add = 0xa0, f64_sub = 0xa1,
   i32_wrap_i64 = 0xa7, i64_trunc_f64_s = 0xb0,
   f64_convert_i32_s = 0xb7, f64_convert_i32_u = 0xb8,
 }
 
-export function uleb(out: number[], n: number): void {
+function uleb(out: number[], n: number): void {
   do {
     let b = n % 128;
     n = Math.floor(n / 128);
@@ -40,7 +40,7 @@ export function uleb(out: number[], n: number): void {
   } while (n);
 }
 
-export function sleb(out: number[], n: number): void {
+function sleb(out: number[], n: number): void {
   // any int32
   n |= 0;
   for (;;) {

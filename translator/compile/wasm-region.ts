@@ -146,7 +146,8 @@ function importFunction(spec: ImportSpec, cpu: Cpu, members: readonly Member[]):
     }
     case 'set': {
       const o = ownerOf(spec, cpu, members), f = spec.field;
-      return spec.boolean ? (v) => { o[f] = v !== 0; } : (v) => { o[f] = v; };
+      // a field that holds a boolean (the VMI state's `vif`) stays one: WebAssembly hands over 0 or 1
+      return (v) => { o[f] = typeof o[f] === 'boolean' ? v !== 0 : v; };
     }
     case 'element': {
       const o = ownerOf(spec, cpu, members), f = spec.field;
