@@ -27,7 +27,7 @@ import { HELPERS } from '../../semantics/helpers.ts';
 import { H } from '../emit/host.ts';
 import type { FactoryArgs } from '../emit/abi.ts';
 import { moduleBytes } from './wasm-module.ts';
-import type { ImportSpec, LoweredRegion } from './wasm-lower.ts';
+import type { ImportSpec, LoweredRegion, Owner } from './wasm-lower.ts';
 
 /** What a batch needs of a translation (assemble.ts `Translation`): its source, whether it still holds, where its function goes. */
 export interface Swappable {
@@ -129,7 +129,7 @@ export class WasmBatch {
 type AnyFn = (...a: unknown[]) => unknown;
 
 /** The object a field import reads or writes: the vCPU, its VMI state (the region's `V`), the memory. */
-function ownerOf(spec: { object: 'cpu' | 'V' | 'MEM'; region: number }, cpu: Cpu, members: readonly Member[]): Record<string, unknown> {
+function ownerOf(spec: { object: Owner; region: number }, cpu: Cpu, members: readonly Member[]): Record<string, unknown> {
   return (spec.object === 'cpu' ? cpu : spec.object === 'MEM' ? cpu.mem : members[spec.region].args.vmi) as Record<string, unknown>;
 }
 
