@@ -82,7 +82,8 @@ export async function buildCli() {
   try {
     const result = await build({
       absWorkingDir: ROOT,
-      entryPoints: { cli: 'bin/cli.ts' },
+      // the second script: the thread that lowers `--wasm` regions (cli/wasm-lowering.ts)
+      entryPoints: { cli: 'bin/cli.ts', 'wasm-lowering-worker': 'cli/wasm-lowering-worker.ts' },
       outdir: tmp,
       outExtension: { '.js': '.cjs' },
       bundle: true,

@@ -33,6 +33,8 @@ import { bootMachine, DEFAULT_GUEST_APPEND, type Booted, type BootSpec } from '.
 import type { GdbStub, GdbStubOptions } from './gdb/stub.ts';
 import { prepareSourceChecks } from '../translator/compile/assemble.ts';
 import { BATCH_REGIONS, loadWasmLowering } from '../translator/compile/wasm-region.ts';
+import type { BatchLowering } from '../translator/compile/wasm-batch.ts';
+import { startWasmLoweringWorker } from './wasm-lowering.ts';
 
 export interface RunOptions {
   smp?: string;
@@ -295,6 +297,14 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
   // Linux gets the command line as given; a Multiboot kernel sees the image name first, as QEMU passes it
   const cmdline = linux ? append ?? '' : `${shownPath}${append ? ' ' + append : ''}`;
 
+  let wasmLowering: BatchLowering | undefined;
+  if (opts.wasm) {
+    // V8's branch hints (the lowering marks slow paths and exits unlikely): TurboFan then keeps a loop's values
+    // in registers past the calls it would not take; only code generation reads the flag (bench/README.md, stop 52)
+    (await import('node:v8')).setFlagsFromString('--experimental-wasm-branch-hinting');
+    await loadWasmLowering();
+    wasmLowering = process.env.VMIDBT_WASM_LOWERING === 'here' ? undefined : startWasmLoweringWorker();
+  }
   let warned = false; // a loader's warnings are shown once, not at every reboot
   const spec: BootSpec = {
     image, cmdline, initrd, modules,
@@ -305,7 +315,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
     },
     // --no-jit: the interpreter's own engine (the machine's default); otherwise the translator's, in tiers over it
     engine: opts.jit === false ? null
-      : { threshold: jitThreshold, cacheBytes: jitCacheMiB * 1048576, lockstep: !!opts.lockstep, vmiInline: opts.vmiInline !== false, timeRegions: regionRows > 0, wasm: opts.wasm ? BATCH_REGIONS : 0, ...instrument.engine },
+      : { threshold: jitThreshold, cacheBytes: jitCacheMiB * 1048576, lockstep: !!opts.lockstep, vmiInline: opts.vmiInline !== false, timeRegions: regionRows > 0, wasm: opts.wasm ? BATCH_REGIONS : 0, wasmLowering, ...instrument.engine },
     abi: opts.rom === false ? null : abi,
   };
   /** A machine with the kernel loaded: at power-on, or after a soft reset with the old machine's memory. */
@@ -327,12 +337,6 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
   };
   // a lockstep mismatch shows the region's code re-indented (acorn, loaded only then)
   await prepareSourceChecks(!!opts.lockstep);
-  if (opts.wasm) {
-    // V8's branch hints (the lowering marks slow paths and exits unlikely): TurboFan then keeps a loop's values
-    // in registers past the calls it would not take; only code generation reads the flag (bench/README.md, stop 52)
-    (await import('node:v8')).setFlagsFromString('--experimental-wasm-branch-hinting');
-    await loadWasmLowering();
-  }
   let { machine, engine, rom } = boot();
   const romNote = typeof rom === 'string' ? rom : null;
   const stub = gdb ? await startGdb(gdb) : null;
@@ -454,7 +458,8 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
         const refused = Object.entries(w.refused).sort((a, b) => b[1] - a[1]);
         if (w.regions || refused.length) {
           const left = refused.reduce((n, [, k]) => n + k, 0);
-          lines.push(`                WebAssembly: ${fmtInt(w.regions)} regions lowered, ${fmtInt(left)} left JavaScript${refused.length ? ` (${refused.slice(0, 3).map(([r, k]) => `${r}: ${fmtInt(k)}`).join('; ')})` : ''}`);
+          lines.push(`                WebAssembly: ${fmtInt(w.regions)} regions lowered, ${fmtInt(left)} left JavaScript${refused.length ? ` (${refused.slice(0, 3).map(([r, k]) => `${r}: ${fmtInt(k)}`).join('; ')})` : ''}` +
+            `${w.pending ? `, ${fmtInt(w.pending)} still with the lowering thread at exit` : ''}`);
         }
         lines.push(`                ${fmtInt(t.invalidations)} invalidations, ${fmtInt(t.cacheFlushes)} cache flushes${t.lockstepRegions ? `, ${fmtInt(t.lockstepRegions)} regions checked in lockstep (${fmtInt(t.lockstepInlinedCalls)} inlined VMI calls in them)` : ''}`);
       }

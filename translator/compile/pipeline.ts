@@ -30,6 +30,7 @@ import type { Instr } from '../../isa/instr.ts';
 import type { CallSiteInliner } from '../inline/call-sites.ts';
 import { assemble, bind, type Translation } from './assemble.ts';
 import { emptyWasmStats, WasmBatch, type WasmStats } from './wasm-region.ts';
+import type { BatchLowering } from './wasm-batch.ts';
 import { host } from '../../base/host.ts';
 
 export const STAGES = ['discover', 'liveness', 'emit', 'assemble'] as const;
@@ -69,6 +70,8 @@ export class RegionCompiler {
    * vCPU needs a WebAssembly memory). 1: every region at once (tests).
    */
   wasm = 0;
+  /** where batches are lowered (compile/wasm-batch.ts): here by default, a worker thread for `vmidbt run --wasm` */
+  wasmLowering: BatchLowering | undefined;
   private batch: WasmBatch | undefined;
 
   /** Compile the regions waiting to become WebAssembly (the engine calls this as a slice ends). */
@@ -102,7 +105,7 @@ export class RegionCompiler {
     this.count(region);
     const origin = { key, entry: code.entry, pages: code.pages.map(([, phys]) => phys >>> 12), blocks: code.blocks.length };
     const bindings = Object.assign({}, ...this.inliners.map((n) => n.bindings ?? {}));
-    return this.timed('assemble', () => assemble(region, origin, cpu.mem, bindings, this.wasm > 0 ? (this.batch ??= new WasmBatch(cpu, this.stats.wasm, bind, this.wasm)) : undefined));
+    return this.timed('assemble', () => assemble(region, origin, cpu.mem, bindings, this.wasm > 0 ? (this.batch ??= new WasmBatch(cpu, this.stats.wasm, bind, this.wasm, this.wasmLowering)) : undefined));
   }
 
   private timed<T>(stage: Stage, run: () => T): T {

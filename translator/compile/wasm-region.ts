@@ -26,8 +26,8 @@ import { VCPU_AREA_STATE, VCPU_AREA_TLB, VCPU_STATE_BYTES } from '../../cpu/memo
 import { HELPERS } from '../../semantics/helpers.ts';
 import { H } from '../emit/host.ts';
 import type { FactoryArgs } from '../emit/abi.ts';
-import { moduleBytes } from './wasm-module.ts';
-import type { ImportSpec, LoweredRegion, Owner } from './wasm-lower.ts';
+import type { BatchLowering, LoweredBatch } from './wasm-batch.ts';
+import type { ImportSpec, Owner, WasmLayout } from './wasm-lower.ts';
 
 /** What a batch needs of a translation (assemble.ts `Translation`): its source, whether it still holds, where its function goes. */
 export interface Swappable {
@@ -37,22 +37,23 @@ export interface Swappable {
   entries: Swappable[];
 }
 
-let lowering: typeof import('./wasm-lower.ts') | undefined;
+let lowering: typeof import('./wasm-batch.ts') | undefined;
 
 /** Load the lowering, once. */
 export async function loadWasmLowering(): Promise<void> {
-  lowering ??= await import('./wasm-lower.ts');
+  lowering ??= await import('./wasm-batch.ts');
 }
 
-/** Regions lowered, batches compiled, and regions left JavaScript by the first thing the lowering refused in each. */
+/** Regions lowered, batches compiled, regions left JavaScript by the first thing the lowering refused in each, regions handed over and not yet back. */
 export interface WasmStats {
   regions: number;
   batches: number;
   refused: Record<string, number>;
+  pending: number;
 }
 
 export function emptyWasmStats(): WasmStats {
-  return { regions: 0, batches: 0, refused: {} };
+  return { regions: 0, batches: 0, refused: {}, pending: 0 };
 }
 
 /** Regions a batch holds before it is compiled without waiting for the slice's end (`vmidbt run --wasm`). */
@@ -60,8 +61,9 @@ export const BATCH_REGIONS = 32;
 
 interface Member {
   t: Swappable;
-  lowered: LoweredRegion;
   args: FactoryArgs;
+  /** the source as assembled (a retired translation lets go of its own) */
+  source: string;
 }
 
 /** Makes a wrapper's function from its source and the factory's arguments (assemble.ts `bind`, passed in: no import cycle). */
@@ -69,56 +71,55 @@ export type Binder = (source: string, args: FactoryArgs) => Swappable['fn'];
 
 /** One vCPU's regions on their way to WebAssembly. */
 export class WasmBatch {
-  private table!: import('./wasm-lower.ts').ImportTable;
   private members: Member[] = [];
   private readonly state32: Int32Array;
   private readonly state64: Float64Array;
+  private readonly layout: WasmLayout;
 
-  constructor(readonly cpu: Cpu, readonly stats: WasmStats, private readonly bind: Binder, readonly size = BATCH_REGIONS) {
+  /** `where`: where batches are lowered (wasm-batch.ts; by default here, as they are submitted) */
+  constructor(readonly cpu: Cpu, readonly stats: WasmStats, private readonly bind: Binder, readonly size = BATCH_REGIONS,
+    private readonly where: BatchLowering = lowering?.lowerHere!) {
     if (!lowering) throw new Error('WebAssembly regions asked for, but the lowering is not loaded: the entry point must await loadWasmLowering() (compile/wasm-region.ts)');
     if (!cpu.mem.wasm || cpu.area === undefined) throw new Error('WebAssembly regions need the machine made with `wasm` (its memory a WebAssembly memory)');
     const at = cpu.area + VCPU_AREA_STATE;
     this.state32 = new Int32Array(cpu.mem.buffer, at, VCPU_STATE_BYTES / 4);
     this.state64 = new Float64Array(cpu.mem.buffer, at, VCPU_STATE_BYTES / 8);
-    this.table = new lowering.ImportTable();
+    this.layout = { tlb: cpu.area + VCPU_AREA_TLB, state: at, pages: cpu.mem.buffer.byteLength / 65536 };
   }
 
-  /** Lower a region just assembled as JavaScript (`args`: its factory's arguments) into the batch, if the lowering takes it. */
+  /** Put a region just assembled as JavaScript (`args`: its factory's arguments) in the batch. */
   add(t: Swappable, args: FactoryArgs): void {
-    const low = lowering!;
-    const cpu = this.cpu;
-    let lowered: LoweredRegion;
-    try {
-      lowered = low.lowerRegion(t.source, { tlb: cpu.area! + VCPU_AREA_TLB, state: cpu.area! + VCPU_AREA_STATE, pages: cpu.mem.buffer.byteLength / 65536 }, this.table, this.members.length);
-    } catch (e) {
-      if (!(e instanceof low.Unsupported)) throw e;
-      this.stats.refused[e.message] = (this.stats.refused[e.message] ?? 0) + 1;
-      return;
-    }
-    this.members.push({ t, lowered, args });
-    if (this.members.length >= this.size) this.flush();
+    this.members.push({ t, args, source: t.source });
+    if (this.members.length >= this.size) this.submit();
   }
 
-  /** Compile the batch as one module and give each of its regions that is still valid its WebAssembly function. */
+  /** Hand the waiting regions over to be lowered, and install the batches done by now. */
   flush(): void {
+    this.submit();
+    this.where.poll();
+  }
+
+  private submit(): void {
     const members = this.members;
     if (members.length === 0) return;
-    const table = this.table;
     this.members = [];
-    this.table = new lowering!.ImportTable();
-    const memory = this.cpu.mem.wasm!;
-    const bytes = moduleBytes({
-      memoryPages: memory.buffer.byteLength / 65536,
-      imports: table.types,
-      functions: members.map((m, k) => ({ params: lowering!.PARAMS, results: [], locals: m.lowered.locals, body: m.lowered.body, exportName: `r${k}` })),
-    });
+    this.stats.pending += members.length;
+    this.where.submit({ sources: members.map((m) => m.source), layout: this.layout }, (r) => this.install(members, r));
+  }
+
+  /** Give each region of a lowered batch that is still valid its WebAssembly function; count the refused. */
+  private install(members: Member[], batch: LoweredBatch): void {
+    this.stats.pending -= members.length;
+    batch.regions.forEach((r) => { if (r.refused !== undefined) this.stats.refused[r.refused] = (this.stats.refused[r.refused] ?? 0) + 1; });
+    if (!batch.module) return;
     const imports: Record<string, AnyFn> = {};
-    table.specs.forEach((spec, k) => { imports[k] = importFunction(spec, this.cpu, members); });
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory }, h: imports as unknown as WebAssembly.ModuleImports });
+    batch.imports.forEach((spec, k) => { imports[k] = importFunction(spec, this.cpu, members); });
+    const instance = new WebAssembly.Instance(batch.module, { env: { memory: this.cpu.mem.wasm! }, h: imports as unknown as WebAssembly.ModuleImports });
     this.stats.batches++;
     members.forEach((m, k) => {
-      if (!m.t.valid) return;
-      const fn = this.bind(m.lowered.wrapper, { ...m.args, wasmRun: instance.exports[`r${k}`], state32: this.state32, state64: this.state64 });
+      const wrapper = batch.regions[k].wrapper;
+      if (wrapper === undefined || !m.t.valid) return;
+      const fn = this.bind(wrapper, { ...m.args, wasmRun: instance.exports[`r${k}`], state32: this.state32, state64: this.state64 });
       m.t.fn = fn;
       for (const e of m.t.entries) e.fn = fn;
       this.stats.regions++;

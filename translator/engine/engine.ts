@@ -31,6 +31,7 @@ import { DEFAULT_LIMITS, endsBlock } from '../region/discover.ts';
 import { RegionCompiler, emptyCompileStats, type CompileStats } from '../compile/pipeline.ts';
 import type { InlineProfile } from '../../vmirom/profile-hooks.ts';
 import type { Translation } from '../compile/assemble.ts';
+import type { BatchLowering } from '../compile/wasm-batch.ts';
 import { CodeCache, currentKey, keyAt, physicalOfKey, type CacheStats } from '../cache/cache.ts';
 import { lockstep, type LockstepCounts } from './lockstep.ts';
 import { takeStopState } from '../emit/host.ts';
@@ -64,6 +65,8 @@ export interface EngineOptions {
   timeRegions?: boolean;
   /** regions per WebAssembly module, 0 (default): none; regions become WebAssembly where the lowering takes them (compile/wasm-region.ts; loaded first with loadWasmLowering) */
   wasm?: number;
+  /** where those regions are lowered (compile/wasm-batch.ts): on the vCPU's thread as they are made (default), or elsewhere */
+  wasmLowering?: BatchLowering;
 }
 
 /** One region's share of a run: where it starts, its size, and what running it cost on the host. */
@@ -142,6 +145,7 @@ export class Engine {
   constructor(readonly cpu: Cpu, readonly interp: Interpreter, readonly options: EngineOptions = DEFAULT_ENGINE_OPTIONS) {
     this.compiler = new RegionCompiler(options.lockstep ? { ...DEFAULT_LIMITS, excludeExternal: true } : DEFAULT_LIMITS);
     this.compiler.wasm = options.wasm ?? 0;
+    this.compiler.wasmLowering = options.wasmLowering;
     this.stats = { ...emptyEngineStats(), compile: this.compiler.stats };
     // counts past 2^31 (base/wide-fields.ts)
     widen(this.stats, ['translatedInstructions', 'interpretedSteps', 'regionRuns', 'hits', 'misses', 'siteHits']);
