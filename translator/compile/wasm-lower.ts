@@ -68,11 +68,13 @@ export interface WasmLayout {
 /** byte offsets in the state block */
 export const EXIT_SITE_SLOT = 32;
 const EXCHANGE_BASE = 64;
+/** the slots of fields moved around host calls (CallSync), one per field a region names, up to STATE_LIMIT */
+const SYNC_BASE = 2048;
 const STATE_LIMIT = 4096;
 
 /** How to make each import, in import order (`region`: the index in its batch of the region whose tables it reads). */
 export type ImportSpec =
-  | { kind: 'call'; object: HostObject; name: string; bound: Bound[]; arity: number; region: number }
+  | { kind: 'call'; object: HostObject; name: string; bound: Bound[]; arity: number; region: number; sync?: CallSync }
   | { kind: 'get'; object: Owner; field: string; region: number }
   | { kind: 'set'; object: Owner; field: string; region: number }
   | { kind: 'element'; object: Owner; field: string; region: number }
@@ -88,6 +90,20 @@ export class ImportTable {
   readonly specs: ImportSpec[] = [];
   readonly types: FunctionImport[] = [];
 }
+/**
+ * Fields a host call's import moves between the CPU (or the VMI state) and
+ * the state block, so that the stores of fields just before the call and
+ * the loads just after it cost no import call each: `before`, each field's
+ * value as a double at `slot` (a byte offset in the state block), set on its
+ * object before the call; `after`, each field read after the call into its
+ * slot, as an int32 (ToInt32, what an i32 import result is) or, `wide`, a
+ * double.
+ */
+export interface CallSync {
+  before: { object: Owner; field: string; slot: number }[];
+  after: { object: Owner; field: string; slot: number; wide: boolean }[];
+}
+
 /** an argument the JavaScript passed that is no number: the vCPU, its VMI state, or one of the region's instructions */
 export interface Bound { at: number; what: 'cpu' | 'vmi' | 'instr'; index: number }
 /** the objects whose fields generated code reads and writes: the CPU, the vCPU's VMI state, the memory */
@@ -138,6 +154,62 @@ function join(a: VT | undefined, b: VT): VT {
   return 'd';
 }
 
+/** [owner, field] of `cpu.f` or `V.f` (not cpu.exitSite, which lives in the state block) */
+function fieldOf(e: N): [Owner, string] | undefined {
+  if (e.type !== 'MemberExpression' || e.computed || (e.object as N).type !== 'Identifier') return undefined;
+  const owner = ownerOf((e.object as N).name as string);
+  const field = (e.property as N).name as string;
+  if ((owner !== 'cpu' && owner !== 'V') || (owner === 'cpu' && field === 'exitSite')) return undefined;
+  return [owner, field];
+}
+
+/** No call, no field, nothing but locals, literals, operators and the register and memory views (`R`, `tlb`, `m8`...). */
+function fieldFree(e: N): boolean {
+  switch (e.type) {
+    case 'Literal': case 'Identifier': return true;
+    case 'UnaryExpression': return fieldFree(e.argument);
+    case 'BinaryExpression': case 'LogicalExpression': return fieldFree(e.left) && fieldFree(e.right);
+    case 'ConditionalExpression': return fieldFree(e.test) && fieldFree(e.consequent) && fieldFree(e.alternate);
+    case 'MemberExpression': return e.computed && (e.object as N).type === 'Identifier' && (e.object as N).name in VIEW_BYTES && fieldFree(e.property);
+    default: return false;
+  }
+}
+
+/** `cpu.f = pure` / `V.f = pure` */
+function isFieldStore(s: N): boolean {
+  const x = s.type === 'ExpressionStatement' ? s.expression as N : undefined;
+  return x?.type === 'AssignmentExpression' && x.operator === '=' && fieldOf(x.left) !== undefined && fieldFree(x.right);
+}
+
+/** `local = cpu.f` / `local = V.f` */
+function isFieldLoad(s: N): boolean {
+  const x = s.type === 'ExpressionStatement' ? s.expression as N : undefined;
+  return x?.type === 'AssignmentExpression' && x.operator === '=' && (x.left as N).type === 'Identifier' && fieldOf(x.right) !== undefined;
+}
+
+/** A store of something pure to a local, a register or memory view, or the state block's exit site: it touches no field. */
+function isNeutral(s: N): boolean {
+  const x = s.type === 'ExpressionStatement' ? s.expression as N : undefined;
+  if (x?.type !== 'AssignmentExpression' || !fieldFree(x.right)) return false;
+  const left = x.left as N;
+  return left.type === 'Identifier' || (fieldFree(left) && left.type === 'MemberExpression') || memberPath(left) === `${LOCALS.cpu}.exitSite`;
+}
+
+/** The host call a statement makes (`h.f(...)`, `x = hp.f(...)`), when its arguments read no field. */
+function hostCallOf(s: N): N | undefined {
+  if (s.type !== 'ExpressionStatement') return undefined;
+  let x = s.expression as N;
+  if (x.type === 'AssignmentExpression' && x.operator === '=' && (x.left as N).type === 'Identifier') x = x.right as N;
+  if (x.type !== 'CallExpression') return undefined;
+  const callee = x.callee as N;
+  const object = callee.type === 'MemberExpression' && !callee.computed && (callee.object as N).type === 'Identifier' ? (callee.object as N).name : undefined;
+  if (object !== FACTORY.host && object !== FACTORY.helpers && object !== FACTORY.vmiEffects) return undefined;
+  // the arguments: the vCPU, its VMI state, an instruction of the region's, or something pure
+  const passable = (a: N) => (a.type === 'Identifier' && (a.name === LOCALS.cpu || a.name === FACTORY.vmi)) ||
+    (a.type === 'MemberExpression' && a.computed && (a.object as N).name === FACTORY.instrs && (a.property as N).type === 'Literal') || fieldFree(a);
+  return (x.arguments as N[]).every(passable) ? x : undefined;
+}
+
 class Lowering {
   code = new Code();
   readonly locals = new Map<string, number>();
@@ -155,6 +227,11 @@ class Lowering {
    * block is another wasm local, with a type of its own
    */
   private block: number | null = null;
+  /** fields moved around host calls: the stores and loads that use a slot, the calls that move them, each field's slot */
+  private readonly slotStores = new Map<N, number>();
+  private readonly slotLoads = new Map<N, number>();
+  private readonly callSyncs = new Map<N, CallSync>();
+  private readonly syncSlots = new Map<string, number>();
 
   constructor(readonly layout: WasmLayout, readonly types: Map<string, VT>, readonly table: ImportTable, readonly region: number) {}
 
@@ -466,6 +543,13 @@ class Lowering {
     }
     if (obj.type === 'Identifier' && (obj.name === LOCALS.cpu || obj.name === FACTORY.vmi)) {
       const field = (e.property as N).name as string;
+      const slot = this.slotLoads.get(e);
+      if (slot !== undefined) {
+        // read into its slot by the host call just before (CallSync)
+        const wide = obj.name === LOCALS.cpu && WIDE_FIELDS.has(field);
+        c.i32(0).mem(wide ? Op.f64_load : Op.i32_load, wide ? 3 : 2, this.layout.state + slot);
+        return wide ? 'd' : 'i';
+      }
       // written to the state block, not the CPU, until the region leaves: a read would not see the write
       if (obj.name === LOCALS.cpu && field === 'exitSite') throw new Unsupported('read of cpu.exitSite');
       const wide = obj.name === LOCALS.cpu && WIDE_FIELDS.has(field);
@@ -510,15 +594,73 @@ class Lowering {
     for (const p of parts) c.append(p);
     // an instruction bound in is the region's own
     const own = bound.some((b) => b.what !== 'cpu');
-    const key = `${host}.${name}|${bound.map((b) => `${b.at}${b.what}${b.index}`).join(',')}|${params.join(',')}${own ? `@${this.region}` : ''}`;
-    c.opU(Op.call, this.importOf(key, { kind: 'call', object: host, name, bound, arity: args.length, region: this.region }, params, [Ty.I32]));
+    const sync = this.callSyncs.get(e);
+    // a call that moves fields moves them for its region's VMI state, if any is named
+    const mine = own || (sync !== undefined && [...sync.before, ...sync.after].some((f) => f.object === 'V'));
+    const moves = sync ? `|${sync.before.map((f) => `${f.object}.${f.field}@${f.slot}`).join(',')}>${sync.after.map((f) => `${f.object}.${f.field}@${f.slot}`).join(',')}` : '';
+    const key = `${host}.${name}|${bound.map((b) => `${b.at}${b.what}${b.index}`).join(',')}|${params.join(',')}${moves}${mine ? `@${this.region}` : ''}`;
+    c.opU(Op.call, this.importOf(key, { kind: 'call', object: host, name, bound, arity: args.length, region: this.region, sync }, params, [Ty.I32]));
     return 'i';
   }
 
   // ---- statements --------------------------------------------------------------------
 
   statements(list: N[]): void {
-    for (const s of list) this.statement(s);
+    for (let k = 0; k < list.length; k++) {
+      if (isFieldStore(list[k]) || hostCallOf(list[k])) this.syncAround(list, k);
+      this.statement(list[k]);
+    }
+  }
+
+  /**
+   * Where the field stores starting at list[k] (with statements between them
+   * that touch no field and call nothing) lead to a host call, and where
+   * field loads follow it the same way, the stores go to state-block slots
+   * and the call's import sets the fields from them before calling, and
+   * reads the loaded fields into slots after: one import call where there
+   * were one per field (helper rows spill and reload the lazy-flag record
+   * around their call: 13 fields). Nothing between them reads or writes a
+   * field, so the CPU sees every value it would have seen.
+   */
+  private syncAround(list: N[], k: number): void {
+    let at = k;
+    while (at < list.length && (isFieldStore(list[at]) || isNeutral(list[at]))) at++;
+    const call = at < list.length ? hostCallOf(list[at]) : undefined;
+    if (!call || this.callSyncs.has(call)) return;
+    const sync: CallSync = { before: [], after: [] };
+    for (let j = k; j < at; j++) {
+      if (!isFieldStore(list[j])) continue;
+      const x = list[j].expression as N;
+      const [object, field] = fieldOf(x.left as N)!;
+      const slot = this.syncSlot(object, field);
+      if (slot === undefined) return;
+      if (!sync.before.some((b) => b.slot === slot)) sync.before.push({ object, field, slot });
+    }
+    const loads: [N, number][] = [];
+    for (let j = at + 1; j < list.length && (isFieldLoad(list[j]) || isNeutral(list[j])); j++) {
+      if (!isFieldLoad(list[j])) continue;
+      const read = (list[j].expression as N).right as N;
+      const [object, field] = fieldOf(read)!;
+      const slot = this.syncSlot(object, field);
+      if (slot === undefined) break;
+      if (!sync.after.some((a) => a.slot === slot)) sync.after.push({ object, field, slot, wide: object === 'cpu' && WIDE_FIELDS.has(field) });
+      loads.push([read, slot]);
+    }
+    if (sync.before.length + sync.after.length === 0) return;
+    for (let j = k; j < at; j++) if (isFieldStore(list[j])) this.slotStores.set(list[j].expression as N, this.syncSlots.get(fieldOf((list[j].expression as N).left as N)!.join('.'))!);
+    for (const [read, slot] of loads) this.slotLoads.set(read, slot);
+    this.callSyncs.set(call, sync);
+  }
+
+  private syncSlot(object: Owner, field: string): number | undefined {
+    const key = `${object}.${field}`;
+    let slot = this.syncSlots.get(key);
+    if (slot === undefined) {
+      slot = SYNC_BASE + 8 * this.syncSlots.size;
+      if (slot + 8 > STATE_LIMIT) return undefined;
+      this.syncSlots.set(key, slot);
+    }
+    return slot;
   }
 
   statement(s: N): void {
@@ -669,6 +811,14 @@ class Lowering {
       c.i32(0);
       this.wrapped(value);
       c.mem(Op.i32_store, 2, this.layout.state + EXIT_SITE_SLOT);
+      return;
+    }
+    const slot = this.slotStores.get(x);
+    if (slot !== undefined) {
+      // set on its object by the host call just after (CallSync), from a double as the setter would be given
+      c.i32(0);
+      this.conv(c, this.ex(value), 'f64');
+      c.mem(Op.f64_store, 3, this.layout.state + slot);
       return;
     }
     const s = this.sub(() => this.ex(value));

@@ -27,7 +27,7 @@ import { HELPERS } from '../../semantics/helpers.ts';
 import { H } from '../emit/host.ts';
 import type { FactoryArgs } from '../emit/abi.ts';
 import type { BatchLowering, LoweredBatch } from './wasm-batch.ts';
-import type { ImportSpec, Owner, WasmLayout } from './wasm-lower.ts';
+import type { CallSync, ImportSpec, Owner, WasmLayout } from './wasm-lower.ts';
 
 /** What a batch needs of a translation (assemble.ts `Translation`): its source, whether it still holds, where its function goes. */
 export interface Swappable {
@@ -113,7 +113,7 @@ export class WasmBatch {
     batch.regions.forEach((r) => { if (r.refused !== undefined) this.stats.refused[r.refused] = (this.stats.refused[r.refused] ?? 0) + 1; });
     if (!batch.module) return;
     const imports: Record<string, AnyFn> = {};
-    batch.imports.forEach((spec, k) => { imports[k] = importFunction(spec, this.cpu, members); });
+    batch.imports.forEach((spec, k) => { imports[k] = importFunction(spec, this.cpu, members, this.state32, this.state64); });
     const instance = new WebAssembly.Instance(batch.module, { env: { memory: this.cpu.mem.wasm! }, h: imports as unknown as WebAssembly.ModuleImports });
     this.stats.batches++;
     members.forEach((m, k) => {
@@ -129,13 +129,31 @@ export class WasmBatch {
 
 type AnyFn = (...a: unknown[]) => unknown;
 
+/**
+ * A host call that also moves fields (wasm-lower.ts `CallSync`): sets the
+ * fields stored just before it from their state-block slots, calls, and
+ * reads the fields loaded just after it into theirs, each as its setter and
+ * getter import would have (a boolean field stays boolean; a value that is
+ * no number reads as its truth). Straight-line code per call site, made
+ * once per import: a loop over field names would be a keyed access each.
+ */
+export function synced(call: AnyFn, params: number, sync: CallSync, cpu: Cpu, vmi: unknown, state32: Int32Array, state64: Float64Array): AnyFn {
+  const object = (o: Owner) => (o === 'cpu' ? 'c' : 'v');
+  const at = (o: Owner, field: string) => `${object(o)}[${JSON.stringify(field)}]`;
+  const before = sync.before.map((f) => `${at(f.object, f.field)}=typeof ${at(f.object, f.field)}==='boolean'?D[${f.slot / 8}]!==0:D[${f.slot / 8}];`).join('');
+  const after = sync.after.map((f) => `t=${at(f.object, f.field)};${f.wide ? `D[${f.slot / 8}]` : `S[${f.slot / 4}]`}=typeof t==='number'?t:t?1:0;`).join('');
+  const args = Array.from({ length: params }, (_, k) => `a${k}`).join(',');
+  const make = new Function('c', 'v', 'S', 'D', 'call', `return function(${args}){${before}const r=call(${args});let t;${after}return r;};`);
+  return make(cpu, vmi, state32, state64, call) as AnyFn;
+}
+
 /** The object a field import reads or writes: the vCPU, its VMI state (the region's `V`), the memory. */
 function ownerOf(spec: { object: Owner; region: number }, cpu: Cpu, members: readonly Member[]): Record<string, unknown> {
   return (spec.object === 'cpu' ? cpu : spec.object === 'MEM' ? cpu.mem : members[spec.region].args.vmi) as Record<string, unknown>;
 }
 
 /** One import: the host function the JavaScript called, with what it passed that is no number put back. */
-function importFunction(spec: ImportSpec, cpu: Cpu, members: readonly Member[]): AnyFn {
+function importFunction(spec: ImportSpec, cpu: Cpu, members: readonly Member[], state32: Int32Array, state64: Float64Array): AnyFn {
   switch (spec.kind) {
     case 'epoch': return () => cpu.mem.codeEpoch;
     case 'left': { const left = members[spec.region].args.left as number[]; return (k) => left[k as number]; }
@@ -155,32 +173,39 @@ function importFunction(spec: ImportSpec, cpu: Cpu, members: readonly Member[]):
       return (k) => { const v = (o[f] as ArrayLike<unknown>)[k as number]; return typeof v === 'number' ? v : v ? 1 : 0; };
     }
     case 'call': {
-      const owner = (spec.object === 'h' ? H : spec.object === 'hp' ? HELPERS : members[spec.region].args.vmiEffects) as Record<string, AnyFn>;
-      const fn = owner[spec.name];
-      if (typeof fn !== 'function') throw new Error(`generated code calls ${spec.object}.${spec.name}, which is no host function`);
-      const b = spec.bound;
-      // the shapes generated code has: the vCPU first, then perhaps its instruction; anything else in general
-      if (b.length === 0) return (...a) => fn.apply(owner, a);
-      if (b.length === 1 && b[0].at === 0 && b[0].what !== 'instr') {
-        // the vCPU or its VMI state first, and as many arguments as the JavaScript passed (a helper may count them)
-        const first = b[0].what === 'cpu' ? cpu : members[spec.region].args.vmi;
-        switch (spec.arity) {
-          case 1: return () => fn.call(owner, first);
-          case 2: return (p) => fn.call(owner, first, p);
-          case 3: return (p, q) => fn.call(owner, first, p, q);
-          case 4: return (p, q, r) => fn.call(owner, first, p, q, r);
-          case 5: return (p, q, r, s) => fn.call(owner, first, p, q, r, s);
-          case 6: return (p, q, r, s, t) => fn.call(owner, first, p, q, r, s, t);
-        }
-      }
-      const instrs = members[spec.region].args.instrs as unknown[];
-      const bound = b.map((x) => (x.what === 'cpu' ? cpu : x.what === 'vmi' ? members[spec.region].args.vmi : instrs[x.index]));
-      return (...a) => {
-        const args: unknown[] = [];
-        let next = 0, k = 0;
-        for (let at = 0; at < spec.arity; at++) args.push(k < b.length && b[k].at === at ? bound[k++] : a[next++]);
-        return fn.apply(owner, args);
-      };
+      const call = hostCall(spec, cpu, members);
+      if (!spec.sync) return call;
+      return synced(call, spec.arity - spec.bound.length, spec.sync, cpu, members[spec.region].args.vmi, state32, state64);
     }
   }
+}
+
+/** A host call's import: the host function, with what the JavaScript passed that is no number put back. */
+function hostCall(spec: ImportSpec & { kind: 'call' }, cpu: Cpu, members: readonly Member[]): AnyFn {
+  const owner = (spec.object === 'h' ? H : spec.object === 'hp' ? HELPERS : members[spec.region].args.vmiEffects) as Record<string, AnyFn>;
+  const fn = owner[spec.name];
+  if (typeof fn !== 'function') throw new Error(`generated code calls ${spec.object}.${spec.name}, which is no host function`);
+  const b = spec.bound;
+  // the shapes generated code has: the vCPU first, then perhaps its instruction; anything else in general
+  if (b.length === 0) return (...a) => fn.apply(owner, a);
+  if (b.length === 1 && b[0].at === 0 && b[0].what !== 'instr') {
+    // the vCPU or its VMI state first, and as many arguments as the JavaScript passed (a helper may count them)
+    const first = b[0].what === 'cpu' ? cpu : members[spec.region].args.vmi;
+    switch (spec.arity) {
+      case 1: return () => fn.call(owner, first);
+      case 2: return (p) => fn.call(owner, first, p);
+      case 3: return (p, q) => fn.call(owner, first, p, q);
+      case 4: return (p, q, r) => fn.call(owner, first, p, q, r);
+      case 5: return (p, q, r, s) => fn.call(owner, first, p, q, r, s);
+      case 6: return (p, q, r, s, t) => fn.call(owner, first, p, q, r, s, t);
+    }
+  }
+  const instrs = members[spec.region].args.instrs as unknown[];
+  const bound = b.map((x) => (x.what === 'cpu' ? cpu : x.what === 'vmi' ? members[spec.region].args.vmi : instrs[x.index]));
+  return (...a) => {
+    const args: unknown[] = [];
+    let next = 0, k = 0;
+    for (let at = 0; at < spec.arity; at++) args.push(k < b.length && b[k].at === at ? bound[k++] : a[next++]);
+    return fn.apply(owner, args);
+  };
 }

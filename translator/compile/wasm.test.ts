@@ -6,8 +6,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Code, Op, Ty, moduleBytes } from './wasm-module.ts';
-import { loadWasmLowering } from './wasm-region.ts';
-import { ImportTable, PARAMS, Unsupported, lowerRegion } from './wasm-lower.ts';
+import { loadWasmLowering, synced } from './wasm-region.ts';
+import { ImportTable, PARAMS, Unsupported, lowerRegion, type ImportSpec } from './wasm-lower.ts';
 import { testWorld } from '../../spec-tests/world.ts';
 import { Engine, DEFAULT_ENGINE_OPTIONS } from '../engine/engine.ts';
 import { VCPU_AREA_STATE, VCPU_AREA_TLB } from '../../cpu/memory.ts';
@@ -80,6 +80,52 @@ describe('the lowering', () => {
     expect(refuse('a=a/3;')).toThrow(Unsupported);
     expect(refuse('a=a*3;')).toThrow(Unsupported);
     expect(refuse('try{a=2;}finally{a=3;}')).toThrow(Unsupported);
+  });
+});
+
+describe('fields moved around a host call', () => {
+  /** The imports of one region lowered alone. */
+  const importsOf = (source: string) => {
+    const table = new ImportTable();
+    lowerRegion(source, { tlb: 1 << 20, state: 2 << 20, pages: 64 }, table, 0);
+    return table.specs;
+  };
+  const region = (body: string) => `return(function translated(cpu,pc){const R=cpu.regs;const lim=cpu.budget;const i0=cpu.instructions;let a=0,b=0,x=0;try{${body}}finally{cpu.a=a;}return L[0];});`;
+
+  it('moves the stores before a helper and the loads after it through the state block: one import, no setter or getter', () => {
+    const specs = importsOf(region('cpu.eflags=a;x=1;cpu.instructions=i0+a;cpu.eip=4103;h.exec(cpu,INS[1]);x=0;a=R[0];b=cpu.eflags;a=cpu.eip;'));
+    expect(specs.map((s) => s.kind)).toEqual(['call']);
+    const call = specs[0] as Extract<ImportSpec, { kind: 'call' }>;
+    expect(call.sync?.before.map((f) => f.field)).toEqual(['eflags', 'instructions', 'eip']);
+    expect(call.sync?.after.map((f) => [f.field, f.wide])).toEqual([['eflags', false], ['eip', false]]);
+    // one slot per field, shared by its store and its load
+    expect(call.sync!.after[0].slot).toBe(call.sync!.before[0].slot);
+  });
+
+  it('sets the fields before the call and reads them after as the setter and getter imports would', () => {
+    const state64 = new Float64Array(16), state32 = new Int32Array(state64.buffer);
+    const cpu = { eflags: 2, vif: true, pv: {} as object | null, instructions: 0 };
+    const seen: unknown[] = [];
+    const call = (p: number, q: number) => { seen.push(cpu.eflags, cpu.vif, p, q); cpu.eflags = -7; cpu.instructions = 2 ** 40; return 9; };
+    const f = synced(call as never, 2, {
+      before: [{ object: 'cpu', field: 'eflags', slot: 0 }, { object: 'cpu', field: 'vif', slot: 8 }],
+      after: [{ object: 'cpu', field: 'eflags', slot: 0, wide: false }, { object: 'cpu', field: 'pv', slot: 16, wide: false }, { object: 'cpu', field: 'instructions', slot: 24, wide: true }],
+    }, cpu as never, undefined, state32, state64);
+    state64[0] = 0x80000002; state64[1] = 0;
+    expect(f(3, 4)).toBe(9);
+    // a double from the slot, a boolean field kept boolean
+    expect(seen).toEqual([0x80000002, false, 3, 4]);
+    // an int32 as ToInt32 gives it, an object by its truth, a wide field as a double
+    expect([state32[0], state32[4], state64[3]]).toEqual([-7, 1, 2 ** 40]);
+  });
+
+  it('keeps setters and getters where something between reads a field or calls out', () => {
+    const between = importsOf(region('cpu.eflags=a;x=cpu.lop;h.exec(cpu,INS[1]);'));
+    expect(between.map((s) => s.kind).sort()).toEqual(['call', 'get', 'set']);
+    expect((between.find((s) => s.kind === 'call') as Extract<ImportSpec, { kind: 'call' }>).sync).toBeUndefined();
+    // an argument that reads a field is read before the call, so the stores before it cannot wait
+    const argument = importsOf(region('cpu.eflags=a;h.exec(cpu,cpu.lop);'));
+    expect(argument.map((s) => s.kind).sort()).toEqual(['call', 'get', 'set']);
   });
 });
 
