@@ -34,12 +34,20 @@ import { guestNodeOptions } from '../cli/guest-process.ts';
 import { installRom, type VmiRom } from '../vmirom/rom.ts';
 import { TranslatingEngine } from '../translator/engine/machine-engine.ts';
 import { DEFAULT_ENGINE_OPTIONS } from '../translator/engine/engine.ts';
+import { BATCH_REGIONS, loadWasmLowering } from '../translator/compile/wasm-region.ts';
+import { startWasmLoweringWorker } from '../cli/wasm-lowering.ts';
 import { LineClock, STEADY, steadyPasses, type CallCounts, type SteadyRule, type Timeline } from './timeline.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const KERNEL = join(ROOT, 'guest', 'kernel.elf');
 
-export type VmidbtMode = 'interp' | 'native' | 'rom' | 'inline';
+export type VmidbtMode = 'interp' | 'native' | 'rom' | 'inline' | WasmMode;
+/** `native` and `inline` with their regions as WebAssembly (`bench vmi --wasm`; translator/README.md, "WebAssembly regions") */
+export type WasmMode = 'native-wasm' | 'inline-wasm';
+export const WASM_MODES: readonly WasmMode[] = ['native-wasm', 'inline-wasm'];
+const isWasm = (mode: VmidbtMode): mode is WasmMode => (WASM_MODES as readonly string[]).includes(mode);
+/** the modes that find the ROM (the others hide it, and the kernel stays native) */
+const ROM_MODES: readonly VmidbtMode[] = ['rom', 'inline', 'inline-wasm'];
 
 /**
  * What a translator that inlines VMI calls offers on top of the plain one
@@ -75,7 +83,8 @@ function callCounts(rom: VmiRom): CallCounts {
 /** The translator of a mode: `rom` with inlining off (`--no-vmi-inline`), the others as `vmidbt run` makes it. */
 function engineFor(mode: VmidbtMode): TranslatingEngine | undefined {
   if (mode === 'interp') return undefined;
-  return new TranslatingEngine({ ...DEFAULT_ENGINE_OPTIONS, ...(mode === 'rom' ? { vmiInline: false } : {}) });
+  const wasm = isWasm(mode) ? { wasm: BATCH_REGIONS, wasmLowering: startWasmLoweringWorker() } : {};
+  return new TranslatingEngine({ ...DEFAULT_ENGINE_OPTIONS, ...(mode === 'rom' ? { vmiInline: false } : {}), ...wasm });
 }
 
 export interface BootResult extends Timeline {
@@ -96,8 +105,13 @@ export async function bootHere(cfg: BootConfig): Promise<BootResult> {
     lineCalls.push(rom ? callCounts(rom) : {});
     lineInstructions.push(machine?.totalInstructions ?? 0);
   });
+  if (isWasm(cfg.mode)) {
+    // as `vmidbt run --wasm` does (cli/run.ts)
+    (await import('node:v8')).setFlagsFromString('--experimental-wasm-branch-hinting');
+    await loadWasmLowering();
+  }
   machine = new Machine({
-    memMiB: cfg.memMiB ?? 128,
+    memMiB: cfg.memMiB ?? 128, wasm: isWasm(cfg.mode),
     console: (bytes) => clock.take(Buffer.from(bytes).toString('latin1'), performance.now()),
   });
   // the microbenchmarks' passes go on until their times settle (the host JIT's warm-up is over)
@@ -105,7 +119,7 @@ export async function bootHere(cfg: BootConfig): Promise<BootResult> {
   const engine = engineFor(cfg.mode);
   if (engine) machine.engine = engine;
   // interp and native hide the ROM: the kernel finds none and stays native
-  if (cfg.mode === 'rom' || cfg.mode === 'inline') {
+  if (ROM_MODES.includes(cfg.mode)) {
     const r = (rom = installRom(machine, { timing: false }));
     machine.sipiHook = (id, vector) => r.onStartupIpi(id, vector);
     (engine as Partial<InliningEngine> | undefined)?.useRom?.(r);

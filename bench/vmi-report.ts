@@ -21,10 +21,15 @@ export const COLUMN_NAMES: Record<Column, string> = {
   native: 'native, translated',
   rom: 'VMI call, ROM',
   inline: 'VMI call, inlined',
+  'native-wasm': 'native, translated to WebAssembly',
+  'inline-wasm': 'VMI call, inlined, WebAssembly',
   qemu: 'QEMU TCG, native',
 };
-const SHORT: Record<Column, string> = { interp: 'interp', native: 'native', rom: 'ROM', inline: 'inlined', qemu: 'QEMU' };
-const COLORS: Record<Column, string> = { interp: '#9e9e9e', native: '#1f77b4', rom: '#ff7f0e', inline: '#2ca02c', qemu: '#9467bd' };
+const SHORT: Record<Column, string> = { interp: 'interp', native: 'native', rom: 'ROM', inline: 'inlined', 'native-wasm': 'native wasm', 'inline-wasm': 'inlined wasm', qemu: 'QEMU' };
+const COLORS: Record<Column, string> = { interp: '#9e9e9e', native: '#1f77b4', rom: '#ff7f0e', inline: '#2ca02c', 'native-wasm': '#17becf', 'inline-wasm': '#bcbd22', qemu: '#9467bd' };
+
+/** With `--wasm`: the inlined call against native, both as WebAssembly (the same question asked of the other code generator). */
+const hasWasmPair = (cols: readonly Column[]) => cols.includes('inline-wasm') && cols.includes('native-wasm');
 
 /** What each operation is, natively and through the ROM. */
 export const OP_LABELS: Record<string, string> = {
@@ -80,9 +85,12 @@ export function microTable(d: LabData): string {
   const pv = pvColumn(d);
   const head = ['operation (host ns)', ...d.modes.map((m) => SHORT[m]), `${SHORT[pv]}/native`];
   if (pv === 'inline') head.push('inlined/ROM');
+  const wasm = hasWasmPair(d.modes);
+  if (wasm) head.push('inl. wasm/native wasm');
   const rows = d.ops.map((op) => {
     const row = [OP_LABELS[op.name] ?? op.name, ...d.modes.map((m) => cell(summaryOf(d.micro, op.name, m))), ratioCell(d.micro, op.name, pv, 'native')];
     if (pv === 'inline') row.push(ratioCell(d.micro, op.name, 'inline', 'rom'));
+    if (wasm) row.push(ratioCell(d.micro, op.name, 'inline-wasm', 'native-wasm'));
     return row;
   });
   return formatTable(head, rows);
@@ -110,9 +118,12 @@ export function workloadTable(d: LabData): string {
   const pv = pvColumn(d);
   const head = ['workload (us/iteration)', ...d.columns.map((c) => SHORT[c]), `${SHORT[pv]}/native`];
   if (d.columns.includes('qemu')) head.push(`${SHORT[pv]}/QEMU`);
+  const wasm = hasWasmPair(d.columns);
+  if (wasm) head.push('inl. wasm/native wasm');
   const rows = Object.keys(d.workloads).map((w) => {
     const row = [w, ...d.columns.map((c) => cell(summaryOf(d.workloads, w, c), 1e-3)), ratioCell(d.workloads, w, pv, 'native')];
     if (d.columns.includes('qemu')) row.push(ratioCell(d.workloads, w, pv, 'qemu'));
+    if (wasm) row.push(ratioCell(d.workloads, w, 'inline-wasm', 'native-wasm'));
     return row;
   });
   return formatTable(head, rows);

@@ -17,7 +17,7 @@ import { cpus, loadavg } from 'node:os';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { UserError } from '../base/errors.ts';
-import { KERNEL, ROOT, INLINER, type VmidbtMode } from './vmi-boot.ts';
+import { KERNEL, ROOT, INLINER, WASM_MODES, type VmidbtMode } from './vmi-boot.ts';
 import { runLab, type LabData } from './vmi-lab.ts';
 import { callTable, charts, closingLine, jsonRecord, lossLines, pvColumn, microTable, targetLines, targets, unitTable, warmupTable, workloadTable, COLUMN_NAMES, OP_LABELS } from './vmi-report.ts';
 import { fmt } from './table.ts';
@@ -31,6 +31,8 @@ export interface BenchVmiOptions {
   qemu?: boolean;
   workloads?: boolean;
   saveCharts?: boolean;
+  /** also the native and inlined columns with regions as WebAssembly */
+  wasm?: boolean;
   /** where the JSON and charts go (default bench/out) */
   out?: string;
 }
@@ -105,7 +107,7 @@ export async function benchVmi(o: BenchVmiOptions): Promise<number> {
   const only = o.only ? o.only.split(',').filter(Boolean) : [];
   const unknown = only.filter((n) => !(n in OP_LABELS));
   if (unknown.length) throw new UserError(`bench vmi: unknown operation ${unknown.join(', ')} (known: ${Object.keys(OP_LABELS).join(', ')})`, 2);
-  const modes: VmidbtMode[] = ['interp', 'native', 'rom', 'inline'];
+  const modes: VmidbtMode[] = ['interp', 'native', 'rom', 'inline', ...(o.wasm ? WASM_MODES : [])];
   const qemu = o.qemu !== false && qemuPresent();
   const err = (s: string) => process.stderr.write(s + '\n');
   if (o.qemu !== false && !qemu) err('bench vmi: qemu-system-i386 not found; the QEMU column is left out');

@@ -152,6 +152,7 @@ export async function main(argv: string[], ext: CliExtensions = {}): Promise<num
     .option('--only <ops>', 'comma-separated operations (vmibench names) to measure')
     .option('--no-qemu', 'leave out the QEMU column')
     .option('--no-workloads', 'microbenchmarks only')
+    .option('--wasm', 'also the native and inlined columns with translated regions as WebAssembly (experimental, as run --wasm)')
     .option('--save-charts', 'also write the charts the README shows (bench/charts/)')
     .option('--out <dir>', 'where vmi.json and the charts go (default: bench/out in the checkout)')
     .action(async (suite: string, opts) => {
