@@ -54,6 +54,18 @@ describe('bench vmi boots', () => {
     expect(counts(rom)[0]).toBeGreaterThan(0);
   }, 60_000);
 
+  it('the WebAssembly columns: the same loops, inlined, with regions lowered on the lowering thread', async () => {
+    const append = 'vmibench=irq_off,iret_same vmibench.scale=0.005 vmibench.reps=2';
+    const r = await bootHere({ mode: 'inline-wasm', append });
+    expect(r.exitCode).toBe(0);
+    expect([...microCosts(r).keys()]).toEqual(['callret', 'add', 'irq_off', 'iret_same']);
+    const [, inlined] = r.lineCalls![r.lines.findIndex((l) => l.text === 'VMIBENCH end')].DisableInterrupts;
+    if (INLINER) expect(inlined).toBeGreaterThan(0);
+    const native = await bootHere({ mode: 'native-wasm', append });
+    expect(native.exitCode).toBe(0);
+    expect(native.lineCalls).toBeUndefined();
+  }, 60_000);
+
   it('repeat=2 runs each workload twice, with equal results, and the cost is the second run\'s', async () => {
     const r = await bootHere({ mode: 'native', append: 'run=null,ptemod scale=0.001 repeat=2' });
     expect(r.exitCode).toBe(0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callTable, closingLine, lossLines, ratioCell, targetLines, targets, microTable, unitTable, warmupTable, charts } from './vmi-report.ts';
+import { callTable, closingLine, lossLines, ratioCell, targetLines, targets, microTable, unitTable, warmupTable, workloadTable, charts } from './vmi-report.ts';
 import { rotate, type LabData } from './vmi-lab.ts';
 
 /** A laboratory result with made-up samples (5 rounds). */
@@ -99,6 +99,24 @@ describe('bench vmi report', () => {
     expect(c.ops).toContain('VMI call, inlined');
     expect(c.workloads).toContain('QEMU TCG, native');
     expect(c.ops.match(/class="bar"/g)).toHaveLength(16);
+  });
+
+  it('with --wasm, adds the WebAssembly columns and their own inlined/native ratio', () => {
+    const d = lab();
+    const five = (x: number) => [x, x * 1.01, x * 0.99, x * 1.02, x * 0.98];
+    d.modes.push('native-wasm', 'inline-wasm');
+    d.columns.splice(4, 0, 'native-wasm', 'inline-wasm');
+    d.micro.irq_off['native-wasm'] = five(80);
+    d.micro.irq_off['inline-wasm'] = five(20);
+    d.workloads.null['native-wasm'] = five(900);
+    d.workloads.null['inline-wasm'] = five(1800);
+    const table = microTable(d).split('\n');
+    expect(table[0]).toMatch(/native wasm .* inlined wasm .* inlined\/native .* inl\. wasm\/native wasm$/);
+    expect(table.find((l) => l.startsWith('cli'))).toMatch(/0\.25x ±\d+%$/);
+    const work = workloadTable(d).split('\n');
+    expect(work[0]).toMatch(/inlined\/QEMU +inl\. wasm\/native wasm$/);
+    expect(work[2]).toMatch(/2\.00x ±\d+%$/);
+    expect(charts(d, 'note').ops).toContain('VMI call, inlined, WebAssembly');
   });
 
   it('lists where the paravirtual column is slower than native translated, with the figures that say why', () => {
