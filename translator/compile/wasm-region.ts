@@ -147,6 +147,27 @@ export function synced(call: AnyFn, params: number, sync: CallSync, cpu: Cpu, vm
   return make(cpu, vmi, state32, state64, call) as AnyFn;
 }
 
+/**
+ * A field import's function, its property named in its text: a function
+ * literal shared by every field would make its one property access see
+ * every field (megamorphic); made once per field and access, the closures
+ * of one field share their feedback.
+ */
+function fieldAccess(kind: 'get' | 'set' | 'element', field: string, owner: object): AnyFn {
+  const key = `${kind} ${field}`;
+  let make = fieldAccessors.get(key);
+  if (make === undefined) {
+    const at = `o[${JSON.stringify(field)}]`;
+    const body = kind === 'get' ? `return()=>{const v=${at};return typeof v==='number'?v:v?1:0;};`
+      : kind === 'set' ? `return(v)=>{${at}=typeof ${at}==='boolean'?v!==0:v;};`
+        : `return(k)=>{const v=${at}[k];return typeof v==='number'?v:v?1:0;};`;
+    make = new Function('o', body) as (o: object) => AnyFn;
+    fieldAccessors.set(key, make);
+  }
+  return make(owner);
+}
+const fieldAccessors = new Map<string, (o: object) => AnyFn>();
+
 /** The object a field import reads or writes: the vCPU, its VMI state (the region's `V`), the memory. */
 function ownerOf(spec: { object: Owner; region: number }, cpu: Cpu, members: readonly Member[]): Record<string, unknown> {
   return (spec.object === 'cpu' ? cpu : spec.object === 'MEM' ? cpu.mem : members[spec.region].args.vmi) as Record<string, unknown>;
@@ -158,20 +179,9 @@ function importFunction(spec: ImportSpec, cpu: Cpu, members: readonly Member[], 
     case 'epoch': return () => cpu.mem.codeEpoch;
     case 'left': { const left = members[spec.region].args.left as number[]; return (k) => left[k as number]; }
     case 'fault': return (v, c) => { throw new H.Fault(v as number, c as number); };
-    case 'get': {
-      // a number as it is; anything else by its truth, as generated code only tests it (`cpu.pv ? 1 : 0`)
-      const o = ownerOf(spec, cpu, members), f = spec.field;
-      return () => { const v = o[f]; return typeof v === 'number' ? v : v ? 1 : 0; };
-    }
-    case 'set': {
-      const o = ownerOf(spec, cpu, members), f = spec.field;
-      // a field that holds a boolean (the VMI state's `vif`) stays one: WebAssembly hands over 0 or 1
-      return (v) => { o[f] = typeof o[f] === 'boolean' ? v !== 0 : v; };
-    }
-    case 'element': {
-      const o = ownerOf(spec, cpu, members), f = spec.field;
-      return (k) => { const v = (o[f] as ArrayLike<unknown>)[k as number]; return typeof v === 'number' ? v : v ? 1 : 0; };
-    }
+    // a number as it is, anything else by its truth (generated code only tests it: `cpu.pv ? 1 : 0`); a field that
+    // holds a boolean (the VMI state's `vif`) stays one when written, as WebAssembly hands over 0 or 1
+    case 'get': case 'set': case 'element': return fieldAccess(spec.kind, spec.field, ownerOf(spec, cpu, members));
     case 'call': {
       const call = hostCall(spec, cpu, members);
       if (!spec.sync) return call;
