@@ -17,6 +17,6 @@ jobs.on('message', (m: { port: MessagePort } | { id: number; job: BatchJob }) =>
   try {
     answers!.postMessage({ id: m.id, ok: true, batch: lowerBatch(m.job) });
   } catch (e) {
-    answers!.postMessage({ id: m.id, ok: false, error: e instanceof Error ? e.stack ?? e.message : String(e) });
+    answers!.postMessage({ id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) });
   }
 });

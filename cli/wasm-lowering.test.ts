@@ -49,6 +49,18 @@ describe('the WebAssembly lowering thread', () => {
     expect(WebAssembly.Module.exports(answer!.module!).map((e) => e.name)).toEqual(['r0', 'r2']);
   });
 
+  it('reports a batch the worker could not compile as an error of the engine\'s next poll, in one line', async () => {
+    // a memory past 4 GiB: the module does not compile (a lowering bug would show the same way)
+    lowering.submit({ sources: [REGION], layout: { tlb: 0, state: 0, pages: 65537 } }, () => {});
+    let error: unknown;
+    for (let waited = 0; error === undefined && waited < 60_000; waited += 5) {
+      try { lowering.poll(); } catch (e) { error = e; }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(String(error)).toMatch(/^Error: lowering a WebAssembly batch failed: [^\n]+$/);
+    expect(lowering.pending).toBe(0);
+  });
+
   it('gives an engine its regions as WebAssembly once they are back, with the results of the JavaScript', async () => {
     // sums 64 words into ecx-indexed slots: a loop region and its exit
     const code = [

@@ -53,12 +53,12 @@ export function startWasmLoweringWorker(): BatchLowering {
     poll() {
       for (let m = receiveMessageOnPort(mine as MessagePort); m; m = receiveMessageOnPort(mine as MessagePort)) {
         const answer = m.message as Answer;
-        if (!answer.ok) throw new Error(`vmidbt: lowering a WebAssembly batch failed: ${answer.error}`);
         const done = waiting.get(answer.id);
         waiting.delete(answer.id);
+        if (!answer.ok) throw new Error(`lowering a WebAssembly batch failed: ${answer.error}`);
         done?.(answer.batch);
       }
-      if (failure !== undefined) throw new Error(`vmidbt: the WebAssembly lowering thread failed: ${failure}`);
+      if (failure !== undefined) throw new Error(`the WebAssembly lowering thread failed: ${failure}`);
     },
   };
   return lowering;

@@ -32,6 +32,8 @@ export const enum Op {
 }
 
 function uleb(out: number[], n: number): void {
+  // a negative or fractional count would never reach 0 (Math.floor of a negative stays negative)
+  if (!Number.isInteger(n) || n < 0) throw new Error(`unsigned LEB128 of ${n}`);
   do {
     let b = n % 128;
     n = Math.floor(n / 128);
