@@ -1,19 +1,20 @@
 /**
  * Regions as WebAssembly, a tier above their JavaScript: a region is
- * compiled to JavaScript as always, lowered (wasm-lower.ts) and put in the
- * vCPU's batch; the batch becomes one module when it is full or when the
- * engine's slice ends (`flush`), and each region of it then runs its
- * WebAssembly function through a small JavaScript wrapper, swapped into its
- * translation (and the entries made into its blocks) in place of the
- * JavaScript function.
+ * compiled to JavaScript as always and put in the vCPU's batch; the batch
+ * is handed over to be lowered and compiled (wasm-batch.ts: on this thread
+ * at once, or on a worker thread) when it is full or when the engine's
+ * slice ends (`flush`, which also installs the batches done by then), and
+ * each region of it then runs its WebAssembly function through a small
+ * JavaScript wrapper, swapped into its translation (and the entries made
+ * into its blocks) in place of the JavaScript function.
  *
  * Why batches: V8 gives each module a native module of its own, with its
  * code space and the wrappers of its imports compiled by TurboFan; for a
  * region alone that was more than the compilation of its code (about a
  * millisecond each, measured in bench/README.md), for 32 at once it is paid
  * once. Why after the JavaScript: a region is needed the moment it is made,
- * and until its batch is compiled (at most a slice later) its JavaScript
- * runs in V8's cheap tiers; the optimising compiler rarely gets to it.
+ * and until its batch is back its JavaScript runs in V8's cheap tiers; the
+ * optimising compiler rarely gets to it.
  *
  * The lowering (and its parser) is loaded on demand, so that a start
  * without `--wasm` does not run its modules: an entry point that turns
@@ -134,8 +135,8 @@ type AnyFn = (...a: unknown[]) => unknown;
  * fields stored just before it from their state-block slots, calls, and
  * reads the fields loaded just after it into theirs, each as its setter and
  * getter import would have (a boolean field stays boolean; a value that is
- * no number reads as its truth). Straight-line code per call site, made
- * once per import: a loop over field names would be a keyed access each.
+ * no number reads as its truth). Straight-line code per call site: a loop
+ * over field names would be a keyed access each.
  */
 export function synced(call: AnyFn, params: number, sync: CallSync, cpu: Cpu, vmi: unknown, state32: Int32Array, state64: Float64Array): AnyFn {
   const object = (o: Owner) => (o === 'cpu' ? 'c' : 'v');
@@ -143,9 +144,17 @@ export function synced(call: AnyFn, params: number, sync: CallSync, cpu: Cpu, vm
   const before = sync.before.map((f) => `${at(f.object, f.field)}=typeof ${at(f.object, f.field)}==='boolean'?D[${f.slot / 8}]!==0:D[${f.slot / 8}];`).join('');
   const after = sync.after.map((f) => `t=${at(f.object, f.field)};${f.wide ? `D[${f.slot / 8}]` : `S[${f.slot / 4}]`}=typeof t==='number'?t:t?1:0;`).join('');
   const args = Array.from({ length: params }, (_, k) => `a${k}`).join(',');
-  const make = new Function('c', 'v', 'S', 'D', 'call', `return function(${args}){${before}const r=call(${args});let t;${after}return r;};`);
-  return make(cpu, vmi, state32, state64, call) as AnyFn;
+  const text = `return function(${args}){${before}const r=call(${args});let t;${after}return r;};`;
+  // one factory per text: the same call site in every batch shares its feedback (as fieldAccess below)
+  let make = syncedFactories.get(text);
+  if (make === undefined) {
+    make = new Function('c', 'v', 'S', 'D', 'call', text) as SyncedFactory;
+    syncedFactories.set(text, make);
+  }
+  return make(cpu, vmi, state32, state64, call);
 }
+type SyncedFactory = (c: Cpu, v: unknown, s: Int32Array, d: Float64Array, call: AnyFn) => AnyFn;
+const syncedFactories = new Map<string, SyncedFactory>();
 
 /**
  * A field import's function, its property named in its text: a function
