@@ -298,7 +298,8 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
   const cmdline = linux ? append ?? '' : `${shownPath}${append ? ' ' + append : ''}`;
 
   let wasmLowering: BatchLowering | undefined;
-  if (opts.wasm) {
+  // (with --no-jit nothing is translated: no lowering, no thread)
+  if (opts.wasm && opts.jit !== false) {
     // V8's branch hints (the lowering marks slow paths and exits unlikely): TurboFan then keeps a loop's values
     // in registers past the calls it would not take; only code generation reads the flag (bench/README.md, stop 52)
     (await import('node:v8')).setFlagsFromString('--experimental-wasm-branch-hinting');

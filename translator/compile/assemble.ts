@@ -19,6 +19,7 @@
  * bin/register.mjs, cli/test-setup.ts, the page's web/app/main.ts), and a
  * check asked for but not loaded is an error, never a silent skip.
  */
+import type { Cpu } from '../../cpu/cpu.ts';
 import type { PhysicalMemory } from '../../cpu/memory.ts';
 import { HELPERS } from '../../semantics/helpers.ts';
 import { H } from '../emit/host.ts';
@@ -27,7 +28,6 @@ import type { EmittedRegion } from '../emit/region.ts';
 export { NO_BLOCK } from '../emit/region.ts';
 import { host } from '../../base/host.ts';
 import { widen } from '../../base/wide-fields.ts';
-import type { Cpu } from '../../cpu/cpu.ts';
 import type { WasmBatch } from './wasm-region.ts';
 
 /** A translation's key (an unsigned 32-bit number) and instruction count: any size (base/wide-fields.ts) */

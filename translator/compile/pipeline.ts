@@ -65,16 +65,17 @@ export class RegionCompiler {
   readonly stats: CompileStats = emptyCompileStats();
   /**
    * Regions per WebAssembly module: above 0, each region is lowered to
-   * WebAssembly where the lowering takes it, and a batch is compiled when
-   * this many wait or `flushWasm` is called (compile/wasm-region.ts; the
-   * vCPU needs a WebAssembly memory). 1: every region at once (tests).
+   * WebAssembly where the lowering takes it, a batch handed over to be
+   * lowered and compiled when this many wait or `flushWasm` is called
+   * (compile/wasm-region.ts; the vCPU needs a WebAssembly memory). 1: every
+   * region at once (tests).
    */
   wasm = 0;
   /** where batches are lowered (compile/wasm-batch.ts): here by default, a worker thread for `vmidbt run --wasm` */
   wasmLowering: BatchLowering | undefined;
   private batch: WasmBatch | undefined;
 
-  /** Compile the regions waiting to become WebAssembly (the engine calls this as a slice ends). */
+  /** Hand over the regions waiting to become WebAssembly and install the batches back by now (the engine calls this as a slice ends). */
   flushWasm(): void {
     if (this.batch) this.timed('assemble', () => this.batch!.flush());
   }

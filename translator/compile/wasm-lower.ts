@@ -66,7 +66,7 @@ export interface WasmLayout {
 }
 
 /** byte offsets in the state block */
-export const EXIT_SITE_SLOT = 32;
+const EXIT_SITE_SLOT = 32;
 const EXCHANGE_BASE = 64;
 /** the slots of fields moved around host calls (CallSync), one per field a region names, up to STATE_LIMIT */
 const SYNC_BASE = 2048;
@@ -163,7 +163,12 @@ function fieldOf(e: N): [Owner, string] | undefined {
   return [owner, field];
 }
 
-/** No call, no field, nothing but locals, literals, operators and the register and memory views (`R`, `tlb`, `m8`...). */
+/**
+ * No call, no field, nothing but locals, literals, operators and the
+ * register and memory views (`R`, `tlb`, `m8`...): what may stand between a
+ * field's store and the host call that moves it. Wider than `pure` (below),
+ * which must also not fault when evaluated eagerly.
+ */
 function fieldFree(e: N): boolean {
   switch (e.type) {
     case 'Literal': case 'Identifier': return true;

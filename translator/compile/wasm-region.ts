@@ -131,51 +131,52 @@ export class WasmBatch {
 type AnyFn = (...a: unknown[]) => unknown;
 
 /**
- * A host call that also moves fields (wasm-lower.ts `CallSync`): sets the
- * fields stored just before it from their state-block slots, calls, and
- * reads the fields loaded just after it into theirs, each as its setter and
- * getter import would have (a boolean field stays boolean; a value that is
- * no number reads as its truth). Straight-line code per call site: a loop
- * over field names would be a keyed access each.
+ * How a JavaScript value crosses into WebAssembly and back, as source text
+ * for the generated import functions below (each is made once per text, so
+ * that its property accesses are named and its closures share feedback):
+ * a value read is a number as it is, anything else by its truth (generated
+ * code only tests such fields: `cpu.pv ? 1 : 0`); a field written that
+ * holds a boolean (the VMI state's `vif`) stays one, as WebAssembly hands
+ * over 0 or 1.
  */
-export function synced(call: AnyFn, params: number, sync: CallSync, cpu: Cpu, vmi: unknown, state32: Int32Array, state64: Float64Array): AnyFn {
-  const object = (o: Owner) => (o === 'cpu' ? 'c' : 'v');
-  const at = (o: Owner, field: string) => `${object(o)}[${JSON.stringify(field)}]`;
-  const before = sync.before.map((f) => `${at(f.object, f.field)}=typeof ${at(f.object, f.field)}==='boolean'?D[${f.slot / 8}]!==0:D[${f.slot / 8}];`).join('');
-  const after = sync.after.map((f) => `t=${at(f.object, f.field)};${f.wide ? `D[${f.slot / 8}]` : `S[${f.slot / 4}]`}=typeof t==='number'?t:t?1:0;`).join('');
-  const args = Array.from({ length: params }, (_, k) => `a${k}`).join(',');
-  const text = `return function(${args}){${before}const r=call(${args});let t;${after}return r;};`;
-  // one factory per text: the same call site in every batch shares its feedback (as fieldAccess below)
-  let make = syncedFactories.get(text);
+const asNumber = (v: string) => `typeof ${v}==='number'?${v}:${v}?1:0`;
+const assignFrom = (field: string, v: string) => `${field}=typeof ${field}==='boolean'?${v}!==0:${v};`;
+
+/** A function made from `text` over `params`, one factory per distinct text. */
+function made(params: string[], text: string): (...a: unknown[]) => AnyFn {
+  const key = `${params.join(',')}|${text}`;
+  let make = factories.get(key);
   if (make === undefined) {
-    make = new Function('c', 'v', 'S', 'D', 'call', text) as SyncedFactory;
-    syncedFactories.set(text, make);
+    make = new Function(...params, text) as (...a: unknown[]) => AnyFn;
+    factories.set(key, make);
   }
-  return make(cpu, vmi, state32, state64, call);
+  return make;
 }
-type SyncedFactory = (c: Cpu, v: unknown, s: Int32Array, d: Float64Array, call: AnyFn) => AnyFn;
-const syncedFactories = new Map<string, SyncedFactory>();
+const factories = new Map<string, (...a: unknown[]) => AnyFn>();
 
 /**
- * A field import's function, its property named in its text: a function
- * literal shared by every field would make its one property access see
- * every field (megamorphic); made once per field and access, the closures
- * of one field share their feedback.
+ * A host call that also moves fields (wasm-lower.ts `CallSync`): sets the
+ * fields stored just before it from their state-block slots, calls, and
+ * reads the fields loaded just after it into theirs, as the setter and
+ * getter imports would have. Straight-line code per call site: a loop over
+ * field names would be a keyed access each.
  */
-function fieldAccess(kind: 'get' | 'set' | 'element', field: string, owner: object): AnyFn {
-  const key = `${kind} ${field}`;
-  let make = fieldAccessors.get(key);
-  if (make === undefined) {
-    const at = `o[${JSON.stringify(field)}]`;
-    const body = kind === 'get' ? `return()=>{const v=${at};return typeof v==='number'?v:v?1:0;};`
-      : kind === 'set' ? `return(v)=>{${at}=typeof ${at}==='boolean'?v!==0:v;};`
-        : `return(k)=>{const v=${at}[k];return typeof v==='number'?v:v?1:0;};`;
-    make = new Function('o', body) as (o: object) => AnyFn;
-    fieldAccessors.set(key, make);
-  }
-  return make(owner);
+export function synced(call: AnyFn, params: number, sync: CallSync, cpu: Cpu, vmi: unknown, state32: Int32Array, state64: Float64Array): AnyFn {
+  const at = (o: Owner, field: string) => `${o === 'cpu' ? 'c' : 'v'}[${JSON.stringify(field)}]`;
+  const before = sync.before.map((f) => assignFrom(at(f.object, f.field), `D[${f.slot / 8}]`)).join('');
+  const after = sync.after.map((f) => `t=${at(f.object, f.field)};${f.wide ? `D[${f.slot / 8}]` : `S[${f.slot / 4}]`}=${asNumber('t')};`).join('');
+  const args = Array.from({ length: params }, (_, k) => `a${k}`).join(',');
+  return made(['c', 'v', 'S', 'D', 'call'], `return function(${args}){${before}const r=call(${args});let t;${after}return r;};`)(cpu, vmi, state32, state64, call);
 }
-const fieldAccessors = new Map<string, (o: object) => AnyFn>();
+
+/** A field import's function: its property named in its text (one shared literal would see every field: megamorphic). */
+function fieldAccess(kind: 'get' | 'set' | 'element', field: string, owner: object): AnyFn {
+  const at = `o[${JSON.stringify(field)}]`;
+  const body = kind === 'get' ? `return()=>{const v=${at};return ${asNumber('v')};};`
+    : kind === 'set' ? `return(v)=>{${assignFrom(at, 'v')}};`
+      : `return(k)=>{const v=${at}[k];return ${asNumber('v')};};`;
+  return made(['o'], body)(owner);
+}
 
 /** The object a field import reads or writes: the vCPU, its VMI state (the region's `V`), the memory. */
 function ownerOf(spec: { object: Owner; region: number }, cpu: Cpu, members: readonly Member[]): Record<string, unknown> {
@@ -188,8 +189,7 @@ function importFunction(spec: ImportSpec, cpu: Cpu, members: readonly Member[], 
     case 'epoch': return () => cpu.mem.codeEpoch;
     case 'left': { const left = members[spec.region].args.left as number[]; return (k) => left[k as number]; }
     case 'fault': return (v, c) => { throw new H.Fault(v as number, c as number); };
-    // a number as it is, anything else by its truth (generated code only tests it: `cpu.pv ? 1 : 0`); a field that
-    // holds a boolean (the VMI state's `vif`) stays one when written, as WebAssembly hands over 0 or 1
+    // (how values cross: asNumber, assignFrom above)
     case 'get': case 'set': case 'element': return fieldAccess(spec.kind, spec.field, ownerOf(spec, cpu, members));
     case 'call': {
       const call = hostCall(spec, cpu, members);
