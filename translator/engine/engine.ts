@@ -187,6 +187,7 @@ export class Engine {
       if (stop !== undefined && stop()) break;
       if (this.interp.checkInterrupts()) { t = undefined; straightOn = false; }
       if (cpu.halted) break;
+      this.coldKey = -1;
       // single-stepping, RF, alignment checks, armed breakpoints (cpu.interpreterOnly) are the interpreter's,
       // and so is a host debugger's single step (cpu/debug.ts HostDebug; its watchpoints arm bpWrite)
       if (cpu.interpreterOnly() || (cpu.hostDebug !== null && this.hostDebugHolds(cpu.hostDebug))) t = undefined;
@@ -199,8 +200,11 @@ export class Engine {
         // the rest of the block at once (runtime/interpreter.ts), but one instruction where the lookup could
         // not fetch: the step fills the TLB, and the block's start is looked up again, its heat counted
         const before = cpu.instructions;
+        const cold = this.coldKey;
         if (this.unfetchable) this.interp.step(); else this.interp.runBlock(end);
         this.stats.interpretedSteps += cpu.instructions - before;
+        // a long straight run heats its start by its length, not as one execution (tiering.ts `credit`)
+        if (cold >= 0) this.tiering.credit(cold, cpu.instructions - before);
         const last = this.interp.last;
         // (not when the step only filled the TLB for a lookup that could not fetch: look up again)
         straightOn = !this.unfetchable && last !== undefined && cpu.eip === last.next && !endsBlock(last);
@@ -389,6 +393,9 @@ export class Engine {
     return host.breakOnPage(page) || host.breakOnPage((page + 1) & 0xfffff);
   }
 
+  /** the key the last lookup counted an execution of and found not hot yet (-1: none) */
+  private coldKey = -1;
+
   /** The translation for CS:EIP in the current mode, translating it if it is hot. */
   private lookup(): Translation | undefined {
     const cpu = this.cpu;
@@ -401,7 +408,7 @@ export class Engine {
     const hit = this.cache.get(key, cpu.eip);
     if (hit !== undefined) return hit;
     if (this.cache.isUntranslatable(key)) return undefined;
-    if (!this.tiering.hot(key, physicalOfKey(key))) return undefined;
+    if (!this.tiering.hot(key, physicalOfKey(key))) { this.coldKey = key; return undefined; }
     return this.translate(key);
   }
 

@@ -13,7 +13,7 @@ import { testWorld } from '../../spec-tests/world.ts';
 import { CODE_ADDR } from '../../spec-tests/harness.ts';
 import { nasm } from '../../spec-tests/snippets.ts';
 import { Engine, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine.ts';
-import { Tiering, HEAT_SLOTS } from './tiering.ts';
+import { Tiering, HEAT_SLOTS, HEAT_UNIT } from './tiering.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -53,6 +53,30 @@ describe('code that never repeats', () => {
     expect(e.stats.tiering.boost).toBeGreaterThan(1);
     // translating all of it is about 100 bytes of JavaScript per instruction
     expect(e.stats.jsBytes / n).toBeLessThan(10);
+  });
+});
+
+describe('long straight-line code', () => {
+  // a loop whose body is one block of 2,000 adds: it runs 30 times, far below the threshold of 150
+  // executions, but each run is 2,000 instructions, which a region pays for after a few
+  const body = Array.from({ length: 2000 }, (_, k) => `add eax, ${k + 1}`).join('\n');
+  const unrolled = nasm(`
+    mov ecx, 30
+  top:
+    ${body}
+    dec ecx
+    jnz top
+    jmp $`);
+
+  it('is translated after a few runs, by the instructions it ran, and computes what the interpreter does', () => {
+    const { b, e } = machine(unrolled, {});
+    const n = 1 + 30 * 2002;
+    expect(e.run(n)).toBe(n);
+    expect(b.cpu.regs[0]).toBe((30 * (2000 * 2001) / 2) | 0);
+    expect(e.stats.translations).toBeGreaterThan(0);
+    // counted once a run, the whole loop ran in the interpreter; credited by length, each region's worth of
+    // the body (a region holds at most a few hundred instructions) is translated after two runs from its start
+    expect(e.stats.interpretedSteps).toBeLessThan(0.6 * n);
   });
 });
 
@@ -121,6 +145,21 @@ describe('the heat table', () => {
     for (let k = 0; k < 50; k++) t.hot(keys[3], 0xc0001234);
     expect(t.reached(keys[3])).toBe(true);
     expect(t.reached(keys[2])).toBe(false);
+  });
+
+  it('a long interpreted run counts one execution per HEAT_UNIT of its instructions, on its own key only', () => {
+    const t = new Tiering(100, 16);
+    const key = 0x400 * 32 + 1, other = (0x400 + HEAT_SLOTS) * 32 + 1;
+    expect(t.hot(key, 0x400)).toBe(false);
+    t.credit(key, HEAT_UNIT * 2 - 1); // an ordinary block's run adds nothing to what `hot` counted
+    t.credit(key, HEAT_UNIT * 50); // 49 more: 50 so far
+    expect(t.hot(key, 0x400)).toBe(false); // 51
+    t.credit(key, HEAT_UNIT * 49); // 48 more: 99
+    expect(t.hot(key, 0x400)).toBe(true); // 100
+    // a credit for a key that no longer holds its slot is dropped
+    expect(t.hot(other, 0x400)).toBe(false);
+    t.credit(key, HEAT_UNIT * 1000);
+    expect([1, 2].map(() => t.hot(other, 0x400))).toEqual([false, false]);
   });
 
   it('a page whose translations are dropped before they paid needs twice the heat', () => {

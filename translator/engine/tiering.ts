@@ -52,6 +52,15 @@
 import { physicalOfKey } from '../cache/cache.ts';
 import { widen } from '../../base/wide-fields.ts';
 
+/**
+ * Instructions of one interpreted run that count as one execution: a run
+ * from a key that retires more counts as that many executions of an
+ * ordinary block (`credit`). Interpreted blocks average about six
+ * instructions; a straight-line function of a thousand (an unrolled hash,
+ * BLAKE2s in Linux's random driver) costs its thousand each time it runs,
+ * and counted once a run it was never translated at all.
+ */
+export const HEAT_UNIT = 16;
 /** Counters in the heat table (a power of two). */
 export const HEAT_SLOTS = 1 << 16;
 /** A translation has paid once it has retired this many times its own instruction count. */
@@ -151,6 +160,18 @@ export class Tiering {
   }
 
   /**
+   * The interpreter then ran `instructions` from `key`, whose execution
+   * `hot` counted just before (and found not hot yet): a long run counts as
+   * one execution per HEAT_UNIT of them, where its slot still holds the key.
+   */
+  credit(key: number, instructions: number): void {
+    const extra = Math.floor(instructions / HEAT_UNIT) - 1;
+    if (extra <= 0) return;
+    const slot = slotOf(key);
+    if (this.keys[slot] === key + 1) this.counts[slot] = Math.min(this.counts[slot] + extra, HEAT_CAP);
+  }
+
+  /**
    * Has the interpreter reached `key` where a block starts (counted by `hot`)?
    * False means never; true may also be another key sharing its bit.
    */
@@ -198,6 +219,9 @@ export class Tiering {
     this.unpaid = 0;
   }
 }
+
+/** A heat count stays a small integer, however long the runs credited to it. */
+const HEAT_CAP = 1 << 30;
 
 /** Bits of the reached set (512 KiB): a few per cent of a kernel's block starts share one. */
 const REACHED_LOG2 = 22;
