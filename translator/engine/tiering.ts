@@ -11,7 +11,11 @@
  * that count is down to one: the key that runs more keeps the slot. (With
  * plain takeover, a loop body run 37,000 times in Linux's boot was never
  * translated while a function 0x4e0000 bytes away, run 483 times in the
- * same stretch, kept resetting its count.) A count also belongs to its page's generation: a guest
+ * same stretch, kept resetting its count.) A run the interpreter then makes
+ * from a key that was not hot yet adds one execution per HEAT_UNIT
+ * instructions it retired (`credit`): a straight block of thousands of
+ * instructions is as hot after a few runs as a loop body after hundreds.
+ * A count also belongs to its page's generation: a guest
  * write to a page with translations starts its addresses from zero again,
  * so code rewritten in place is not translated at once the next time round.
  *
