@@ -88,7 +88,7 @@ describe('the console', () => {
       let out = '';
       child.stdout.on('data', (d) => { out += d; });
       // the signal comes once the guest is running (its prompt shown at a yield to the host)
-      for (let t = 0; t < 300 && !out.includes('$'); t++) await new Promise((res) => setTimeout(res, 100));
+      for (let t = 0; t < 1000 && !out.includes('$'); t++) await new Promise((res) => setTimeout(res, 100));
       child.kill(sig);
       const [code, signal] = await new Promise<[number | null, string | null]>((res) => child.on('close', (c, s) => res([c, s])));
       expect(out.startsWith('$ \n')).toBe(true);
@@ -102,7 +102,7 @@ describe('the console', () => {
     let out = '', err = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { err += d; });
-    for (let t = 0; t < 300 && !err.includes('waits at its first instruction'); t++) await new Promise((res) => setTimeout(res, 100));
+    for (let t = 0; t < 1000 && !err.includes('waits at its first instruction'); t++) await new Promise((res) => setTimeout(res, 100));
     child.kill('SIGTERM');
     const [code, signal] = await new Promise<[number | null, string | null]>((res) => child.on('close', (c, s) => res([c, s])));
     noStack(err);
