@@ -187,7 +187,8 @@ export class Engine {
       if (stop !== undefined && stop()) break;
       if (this.interp.checkInterrupts()) { t = undefined; straightOn = false; }
       if (cpu.halted) break;
-      this.coldKey = -1;
+      // the key this iteration's lookup counted and found not hot yet (tiering.ts `credit`)
+      let cold = -1;
       // single-stepping, RF, alignment checks, armed breakpoints (cpu.interpreterOnly) are the interpreter's,
       // and so is a host debugger's single step (cpu/debug.ts HostDebug; its watchpoints arm bpWrite)
       if (cpu.interpreterOnly() || (cpu.hostDebug !== null && this.hostDebugHolds(cpu.hostDebug))) t = undefined;
@@ -195,12 +196,11 @@ export class Engine {
       // instruction, an interrupt or a fault): inside a block the region of its start covers the
       // address, and a lookup per interpreted instruction was a third of the interpreter's time
       else if (straightOn) t = undefined;
-      else if (t === undefined || !t.valid || t.entryEip !== cpu.eip) t = this.lookup();
+      else if (t === undefined || !t.valid || t.entryEip !== cpu.eip) { t = this.lookup(); cold = this.coldKey; }
       if (t === undefined) {
         // the rest of the block at once (runtime/interpreter.ts), but one instruction where the lookup could
         // not fetch: the step fills the TLB, and the block's start is looked up again, its heat counted
         const before = cpu.instructions;
-        const cold = this.coldKey;
         if (this.unfetchable) this.interp.step(); else this.interp.runBlock(end);
         this.stats.interpretedSteps += cpu.instructions - before;
         // a long straight run heats its start by its length, not as one execution (tiering.ts `credit`)
@@ -400,6 +400,7 @@ export class Engine {
   private lookup(): Translation | undefined {
     const cpu = this.cpu;
     this.unfetchable = false;
+    this.coldKey = -1;
     if (!cpu.protectedMode || !this.flatNow()) return undefined;
     if (this.coversBreak(cpu.eip)) return undefined;
     const key = currentKey(cpu);
