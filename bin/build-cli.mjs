@@ -62,6 +62,24 @@ const sourceUrls = {
 };
 
 /**
+ * esbuild plugin: commander requires Node's child_process as it loads, for
+ * subcommands that are programs of their own (vmidbt has none). Loading it
+ * pulls in a dozen more of Node's modules (net, dgram, streams), 3-5 ms of
+ * every start; commander gets it at its first use instead.
+ */
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    const commander = `${sep}node_modules${sep}commander${sep}`;
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (args.importer.includes(commander) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined));
+    b.onLoad({ filter: /^child_process$/, namespace: 'lazy-builtin' }, () => ({
+      contents: "let loaded;module.exports=new Proxy({},{get:(_,name)=>(loaded??=require('node:child_process'))[name]});",
+      loader: 'js',
+    }));
+  },
+};
+
+/**
  * [path relative to the root, size, mtimeMs] of each file, as the launcher
  * compares them. A file changed after `since` (while esbuild read it) gets
  * mtime 0, which matches no file: the next start builds again.
@@ -104,9 +122,10 @@ export async function buildCli() {
       logLevel: 'silent',
       // strict first, as the sources' ES modules were: esbuild's own "use strict" comes after the banner, where it is no directive
       banner: { js: `'use strict'; const ${BUNDLE_URL} = require('node:url').pathToFileURL(__filename).href;` },
-      plugins: [sourceUrls],
+      plugins: [sourceUrls, lazyChildProcess],
     });
-    const inputs = [...Object.keys(result.metafile.inputs), SELF].map((f) => f.split(sep).join('/'));
+    // (the plugin's module is made here, no file)
+    const inputs = [...Object.keys(result.metafile.inputs).filter((f) => !f.startsWith('lazy-builtin:')), SELF].map((f) => f.split(sep).join('/'));
     const dir = `b-${hashOutputs(tmp)}`;
     try { renameSync(tmp, join(OUT_DIR, dir)); } catch { /* the same build is already in place (a concurrent rebuild) */ }
     const manifest = { dir, entry: 'cli.cjs', esbuild: esbuildVersion, builtMs: Math.round(performance.now() - started), inputs: stamp(inputs, startedAt) };

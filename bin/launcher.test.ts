@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -58,8 +58,20 @@ describe('the compiled command', () => {
     expect(r.status).toBe(0);
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     expect(r.stderr).toContain(`vmidbt launch: node options: ${guestNodeOptions().join(' ')}`);
-    // through Node, as Node was started
-    expect((await launch(ROOT, ['--version'])).stderr).toContain('vmidbt launch: node options: none');
+    // Node starts on the CommonJS launcher itself, also through a link such as npm's node_modules/.bin/vmidbt
+    expect(r.stderr).toContain('vmidbt launch: launcher: bin/launch.cjs, the program');
+    const link = join(tempDir('vmidbt-link-'), 'vmidbt');
+    symlinkSync(program, link);
+    const linked = await new Promise<{ status: number; stdout: string; stderr: string }>((done) => {
+      execFile(link, ['--version'], { cwd: tmpdir(), env: { ...process.env, VMIDBT_LAUNCH_TRACE: '1' }, timeout: 60_000 }, (e, stdout, stderr) => done({ status: e ? -1 : 0, stdout, stderr }));
+    });
+    expect(linked.status).toBe(0);
+    expect(linked.stdout).toBe(r.stdout);
+    expect(linked.stderr).toContain('vmidbt launch: launcher: bin/launch.cjs, the program');
+    // through Node, as Node was started, by way of the ES module
+    const viaNode = (await launch(ROOT, ['--version'])).stderr;
+    expect(viaNode).toContain('vmidbt launch: node options: none');
+    expect(viaNode).toContain('vmidbt launch: launcher: bin/launch.cjs, loaded by the ES module bin/vmidbt.js');
     // the shell's arithmetic agrees with guestV8Pool for other machines too, and its V8 flags with GUEST_V8_FLAGS
     const shellLine = readFileSync(program, 'utf8').split('\n')[1];
     for (const flag of GUEST_V8_FLAGS) expect(shellLine).toContain(` ${flag} `);
@@ -70,10 +82,21 @@ describe('the compiled command', () => {
     }
   });
 
+  it('starts a guest without loading the Node modules only some commands need (ES module loader, child processes, threads)', () => {
+    // what a run of the built-in guest loaded of Node's own modules, listed at exit
+    const hook = join(tempDir('vmidbt-modules-'), 'list.cjs');
+    writeFileSync(hook, "process.on('exit', () => require('node:fs').writeSync(2, '\\nMODULES ' + JSON.stringify(process.moduleLoadList) + '\\n'));");
+    const r = spawnSync(process.execPath, ['--require', hook, join(ROOT, 'bin', 'launch.cjs'), 'run', '--max-instructions', '20000'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(r.stderr).toContain('exceeded --max-instructions 20000');
+    const loaded: string[] = JSON.parse(/^MODULES (.*)$/m.exec(r.stderr)![1]);
+    expect(loaded).toContain('NativeModule fs');
+    for (const m of ['NativeModule child_process', 'NativeModule worker_threads', 'NativeModule internal/modules/esm/module_job']) expect(loaded).not.toContain(m);
+  });
+
   describe('in a copy of the tree', () => {
     const copy = tempDir('vmidbt-launcher-');
     const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).split('\n')
-      .filter((f) => /\.(ts|mjs|js)$/.test(f) || ['package.json', 'tsconfig.json', 'guest/kernel.elf'].includes(f));
+      .filter((f) => /\.(ts|mjs|cjs|js)$/.test(f) || ['package.json', 'tsconfig.json', 'guest/kernel.elf'].includes(f));
     for (const f of files) {
       if (!existsSync(join(ROOT, f))) continue;
       mkdirSync(dirname(join(copy, f)), { recursive: true });
@@ -195,7 +218,7 @@ describe('the compiled command', () => {
       const bare = mkdtempSync(join(tmpdir(), 'vmidbt-nopackages-'));
       try {
         mkdirSync(join(bare, 'bin'));
-        for (const f of ['vmidbt.js', 'build-cli.mjs', 'ts-loader.mjs']) copyFileSync(join(ROOT, 'bin', f), join(bare, 'bin', f));
+        for (const f of ['vmidbt.js', 'launch.cjs', 'build-cli.mjs', 'ts-loader.mjs']) copyFileSync(join(ROOT, 'bin', f), join(bare, 'bin', f));
         copyFileSync(join(ROOT, 'package.json'), join(bare, 'package.json'));
         const r = await launch(bare, ['--version'], { VMIDBT_LAUNCH_TRACE: '' });
         expect(r.status).toBe(1);

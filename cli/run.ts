@@ -34,7 +34,6 @@ import type { GdbStub, GdbStubOptions } from './gdb/stub.ts';
 import { prepareSourceChecks } from '../translator/compile/assemble.ts';
 import { BATCH_REGIONS, loadWasmLowering } from '../translator/compile/wasm-region.ts';
 import type { BatchLowering } from '../translator/compile/wasm-batch.ts';
-import { startWasmLoweringWorker } from './wasm-lowering.ts';
 
 export interface RunOptions {
   smp?: string;
@@ -304,7 +303,8 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
     // in registers past the calls it would not take; only code generation reads the flag (bench/README.md, stop 52)
     (await import('node:v8')).setFlagsFromString('--experimental-wasm-branch-hinting');
     await loadWasmLowering();
-    wasmLowering = process.env.VMIDBT_WASM_LOWERING === 'here' ? undefined : startWasmLoweringWorker();
+    // (loaded here, not at start: Node's worker_threads module is no part of a run without --wasm)
+    wasmLowering = process.env.VMIDBT_WASM_LOWERING === 'here' ? undefined : (await import('./wasm-lowering.ts')).startWasmLoweringWorker();
   }
   let warned = false; // a loader's warnings are shown once, not at every reboot
   const spec: BootSpec = {
