@@ -18,8 +18,8 @@
  * more than `QUEUE_HIGH` bytes wait, so a producer that never stops (`cat
  * /dev/zero | vmidbt run ...`) blocks on its pipe instead of filling memory.
  */
-import { fstatSync } from 'node:fs';
-import { isatty } from 'node:tty';
+import { fstatSync, statSync, type Stats } from 'node:fs';
+import { createRequire } from 'node:module';
 import { InputQueue, QUEUE_HIGH, type SerialReceiver } from './serial-input.ts';
 
 export { InputQueue, QUEUE_HIGH, QUEUE_LOW, type SerialReceiver } from './serial-input.ts';
@@ -73,11 +73,23 @@ export type StdinKind = 'terminal' | 'stream' | 'none';
 
 export function stdinKind(): StdinKind {
   try {
-    if (isatty(0)) return 'terminal';
     const st = fstatSync(0);
-    return st.isFIFO() || st.isSocket() || st.isFile() ? 'stream' : 'none';
+    if (st.isFIFO() || st.isSocket() || st.isFile()) return 'stream';
+    // a terminal is a character device, and so is /dev/null, which needs no look at Node's tty module: loading
+    // it loads its net and stream modules too, 5-10 ms of a start with no input (bench/README.md, stop 55)
+    if (!st.isCharacterDevice() || isNullDevice(st)) return 'none';
+    const tty = createRequire(import.meta.url)('node:tty') as typeof import('node:tty');
+    return tty.isatty(0) ? 'terminal' : 'none';
   } catch {
     return 'none';
+  }
+}
+
+function isNullDevice(st: Stats): boolean {
+  try {
+    return st.rdev === statSync('/dev/null').rdev;
+  } catch {
+    return false;
   }
 }
 
