@@ -1,5 +1,5 @@
 #!/bin/sh
-":" //; n=$(nproc 2>/dev/null || echo 1); f=$(readlink -f -- "$0" 2>/dev/null) && f=${f%/*}/launch.cjs || f=$0; exec node --v8-pool-size=$(( n > 5 ? 4 : n > 2 ? n - 1 : 1 )) --no-use-osr "$f" "$@"
+":" //; n=$(nproc 2>/dev/null || echo 1); f=$0; [ -L "$f" ] && { f=$(readlink -f -- "$f" 2>/dev/null) || f=$0; }; case $f in */*) ;; *) f=./$f;; esac; case $f in *.js) f=${f%/*}/launch.cjs;; esac; exec node --v8-pool-size=$(( n > 5 ? 4 : n > 2 ? n - 1 : 1 )) --no-use-osr "$f" "$@"
 // (Line 2 is for the shell, a string and a comment for Node: run as a program, as `npx vmidbt`, npm's
 // scripts and the benchmarks start it, this file starts Node on bin/launch.cjs, the launcher, with one
 // V8 worker thread fewer than the cores, at most Node's own four: V8 optimizes hot translated code on
