@@ -10,8 +10,8 @@
 // after that, the loop stayed in the on-stack-replaced code for the run, about twice as slow
 // (bench/README.md, "On-stack replacement off"); cli/guest-process.ts `guestNodeOptions` passes the
 // same flag. The launcher is CommonJS, found through the link `npx` starts this file by: an ES module
-// as the program costs Node its module loader, 10-15 ms of every start (README, "How `vmidbt`
-// starts"). `node bin/vmidbt.js` runs the same launcher with whatever Node was given.)
+// as the program costs Node its module loader at every start (README, "How `vmidbt` starts").
+// `node bin/vmidbt.js` runs the same launcher, through this module, with whatever Node was given.)
 import { createRequire } from 'node:module';
 
 await createRequire(import.meta.url)('./launch.cjs');

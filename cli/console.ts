@@ -76,7 +76,7 @@ export function stdinKind(): StdinKind {
     const st = fstatSync(0);
     if (st.isFIFO() || st.isSocket() || st.isFile()) return 'stream';
     // a terminal is a character device, and so is /dev/null, which needs no look at Node's tty module: loading
-    // it loads its net and stream modules too, 5-10 ms of a start with no input (bench/README.md, stop 55)
+    // it loads its net and stream modules too, 3-4 ms of a start with no input (bench/README.md, stop 55)
     if (!st.isCharacterDevice() || isNullDevice(st)) return 'none';
     const tty = createRequire(import.meta.url)('node:tty') as typeof import('node:tty');
     return tty.isatty(0) ? 'terminal' : 'none';
