@@ -1,12 +1,12 @@
 // Builds the `vmidbt` command into compiled JavaScript: one CommonJS
 // script of bin/cli.ts (the command line, its npm packages included) in
 // dist/cli/, so that a start runs no TypeScript transpiler. Run by `npm ci` /
-// `npm install` (the `prepare` script) and by bin/vmidbt.js when a source
-// changed.
+// `npm install` (the `prepare` script) and by the launcher (bin/launch.cjs)
+// when a source changed.
 //
 // Why one script and not ES modules: the launcher compiles it with
 // `vm.Script` and V8's code cache (the bytecode of every function a start
-// compiled, written beside the build; see bin/vmidbt.js), which Node 20
+// compiled, written beside the build; see bin/launch.cjs), which Node 20
 // offers for scripts only. Code only some commands use (bench, web, the
 // allow-list check) is in the script too, behind the lazy initialisers
 // esbuild makes for dynamic imports: it is parsed lazily, never run unless
@@ -67,12 +67,13 @@ const sourceUrls = {
  * pulls in a dozen more of Node's modules (net, dgram, streams), 3-5 ms of
  * every start; commander gets it at its first use instead.
  */
+const LAZY_NAMESPACE = 'lazy-builtin';
 const lazyChildProcess = {
   name: 'lazy-child-process',
   setup(b) {
     const commander = `${sep}node_modules${sep}commander${sep}`;
-    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (args.importer.includes(commander) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined));
-    b.onLoad({ filter: /^child_process$/, namespace: 'lazy-builtin' }, () => ({
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (args.importer.includes(commander) ? { path: 'child_process', namespace: LAZY_NAMESPACE } : undefined));
+    b.onLoad({ filter: /^child_process$/, namespace: LAZY_NAMESPACE }, () => ({
       contents: "let loaded;module.exports=new Proxy({},{get:(_,name)=>(loaded??=require('node:child_process'))[name]});",
       loader: 'js',
     }));
@@ -125,7 +126,7 @@ export async function buildCli() {
       plugins: [sourceUrls, lazyChildProcess],
     });
     // (the plugin's module is made here, no file)
-    const inputs = [...Object.keys(result.metafile.inputs).filter((f) => !f.startsWith('lazy-builtin:')), SELF].map((f) => f.split(sep).join('/'));
+    const inputs = [...Object.keys(result.metafile.inputs).filter((f) => !f.startsWith(`${LAZY_NAMESPACE}:`)), SELF].map((f) => f.split(sep).join('/'));
     const dir = `b-${hashOutputs(tmp)}`;
     try { renameSync(tmp, join(OUT_DIR, dir)); } catch { /* the same build is already in place (a concurrent rebuild) */ }
     const manifest = { dir, entry: 'cli.cjs', esbuild: esbuildVersion, builtMs: Math.round(performance.now() - started), inputs: stamp(inputs, startedAt) };

@@ -17,7 +17,7 @@
 // one V8 refuses, writes one as it exits (to a temporary name, renamed into
 // place), and so does a start that ran a guest after reading one a short
 // command wrote (`RICH`, below); `npm ci`'s build leaves one for the flags
-// of the shell line above (bin/build-cli.mjs).
+// of bin/vmidbt.js's shell line (bin/build-cli.mjs).
 //
 // VMIDBT_TS=1 forces the loader; VMIDBT_LAUNCH_TRACE=1 prints the launcher's
 // choice, what its check cost and what became of the code cache on stderr.
