@@ -8,7 +8,7 @@
  * code that must know what a row does asks the row's own fields, never the
  * family name.
  */
-import { InstructionTable, type RowSpec } from '../isa/table.ts';
+import { InstructionTable, type RowBehaviour, type RowSpec } from '../isa/table.ts';
 import { rows as alu } from './families/alu.ts';
 import { rows as shift } from './families/shift.ts';
 import { rows as muldiv } from './families/muldiv.ts';
@@ -30,9 +30,12 @@ export const FAMILIES: Readonly<Record<string, RowSpec[]>> = {
   alu, shift, muldiv, bits, move, stack, control, string, io, bcd, system, far, descriptors, fpu, vmi,
 };
 
+/** The fields semantics/ops.ts adds to every row (RowBehaviour). */
+export const ROW_BEHAVIOUR: readonly (keyof RowBehaviour)[] = ['sem', 'exec', 'x87'];
+
 /** Build a table from families (tests build small ones). */
 export function buildTable(families: Readonly<Record<string, RowSpec[]>> = FAMILIES): InstructionTable {
-  const table = new InstructionTable(['sem', 'exec', 'x87']);
+  const table = new InstructionTable(ROW_BEHAVIOUR);
   for (const [name, family] of Object.entries(families)) table.add(family, name);
   return table;
 }
