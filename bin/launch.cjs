@@ -49,10 +49,11 @@ function readManifest() {
 
 /** The bundle's folder and entry file, current; undefined when it had to be rebuilt and could not be. */
 async function currentBundle() {
-  const checkStart = performance.now();
+  // process.hrtime, not performance.now(): the first use of `performance` loads Node's performance module
+  const checkStart = process.hrtime.bigint();
   let manifest = readManifest();
   const stale = staleness(manifest);
-  const checkMs = performance.now() - checkStart;
+  const checkMs = Number(process.hrtime.bigint() - checkStart) / 1e6;
   if (stale) {
     trace(`bundle stale: ${stale}; rebuilding`);
     try {
