@@ -181,12 +181,48 @@ export function callCountsIn(names: ReadonlySet<string>): number[] {
 }
 
 /**
- * Every name a text holds (identifiers and property names, not the letters
- * of a number's exponent): one pass over a region's body, which the
- * prologue and the write-back then ask what it mentions.
+ * Every name a text holds but the temporaries (identifiers and property
+ * names, not the letters of a number such as `1e5` or `0xff`): one pass
+ * over a region's body, which the prologue and the write-back then ask
+ * what it mentions. Temporaries are most of a body's names and nothing
+ * asks for them (the emitter counts its own); a scan by character codes,
+ * where a regular expression and a set of every name took 15 % of emission.
  */
 export function namesIn(text: string): Set<string> {
-  return new Set(text.match(/(?<![\w$])[A-Za-z_$][\w$]*/g));
+  const names = new Set<string>();
+  const n = text.length;
+  for (let i = 0; i < n;) {
+    const c = text.charCodeAt(i);
+    if (isNameStart(c)) {
+      const start = i;
+      do i++; while (i < n && isNamePart(text.charCodeAt(i)));
+      if (!isTemporary(text, start, i)) names.add(text.slice(start, i));
+    } else if (c >= 48 && c <= 57) {
+      // a number, with its exponent, hex digits or fraction
+      do i++; while (i < n && (isNamePart(text.charCodeAt(i)) || text.charCodeAt(i) === 46));
+    } else {
+      i++;
+    }
+  }
+  return names;
+}
+
+function isNameStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;
+}
+
+function isNamePart(c: number): boolean {
+  return isNameStart(c) || (c >= 48 && c <= 57);
+}
+
+/** `t` and digits only (TEMP_PATTERN) */
+function isTemporary(text: string, start: number, end: number): boolean {
+  if (text.charCodeAt(start) !== 116 || end - start < 2) return false;
+  for (let k = start + 1; k < end; k++) {
+    const d = text.charCodeAt(k);
+    if (d < 48 || d > 57) return false;
+  }
+  return true;
 }
 
 /** The local holding general register r. */
