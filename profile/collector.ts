@@ -30,6 +30,7 @@
  * without side effects); only host time differs from an unprofiled run.
  */
 import type { EngineVcpu, ExecutionEngine } from '../runtime/interpreter.ts';
+import { host } from '../base/host.ts';
 import { Reg } from '../isa/instr.ts';
 import type { CallName } from '../vmirom/abis.ts';
 import type { FlushBatch, ProfiledVcpu, VmiProfileHooks } from '../vmirom/profile-hooks.ts';
@@ -98,7 +99,8 @@ export const DEFAULT_PROFILE: ProfileOptions = { stackEvery: 0, sampleEvery: 0, 
 
 export class Profiler implements VmiProfileHooks {
   readonly raw: RawProfile = { reported: new Map(), vmiStacks: [], samples: [], flushes: {}, trace: [], traceDropped: 0 };
-  private readonly t0 = performance.now();
+  /** the host's clock (base/host.ts), the one the ROM times its calls by */
+  private readonly t0 = host().now();
   /** VMI calls left before the next stack, per vCPU id */
   private readonly stackCountdown = new Map<number, number>();
   /** the state of the generator that spaces the stacks (fixed seed: the same run takes the same stacks) */
@@ -145,7 +147,7 @@ export class Profiler implements VmiProfileHooks {
   }
 
   private now(): number {
-    return Math.round((performance.now() - this.t0) * 1000) / 1000;
+    return Math.round((host().now() - this.t0) * 1000) / 1000;
   }
 
   private event(e: TraceEvent): void {

@@ -44,7 +44,7 @@ export interface ProfiledVcpu {
 }
 
 export interface VmiProfileHooks {
-  /** a call through the ROM: `site` its return address (-1 when jumped to), `startMs` performance.now() at its start */
+  /** a call through the ROM: `site` its return address (-1 when jumped to), `startMs` the host's clock (base/host.ts `now()`) at its start */
   called(ctx: ProfiledVcpu, name: CallName, site: number, startMs: number, hostNs: number): void;
   /** an inlined call whose code was emitted to report itself (a slot of `InlinedSites`), with EBP and ESP after it */
   inlined(ctx: ProfiledVcpu, slot: number, ebp: number, esp: number): void;
