@@ -1,9 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { caseNames, expectedPath } from '../../spec-tests/expect/expect.ts';
 import { namesIn, TEMP_PATTERN } from './abi.ts';
-
-const EXPECT_DIR = join(import.meta.dirname, '..', '..', 'spec-tests', 'expect');
 
 /** what namesIn means, as a regular expression: every identifier not preceded by a name character or a digit */
 function namesByPattern(text: string): Set<string> {
@@ -17,11 +15,11 @@ describe('namesIn', () => {
   });
 
   it('agrees with the pattern on every generated region the expect files hold', () => {
-    const files = readdirSync(EXPECT_DIR).filter((f) => f.endsWith('.expected.js'));
-    expect(files.length).toBeGreaterThan(10);
-    for (const f of files) {
-      const text = readFileSync(join(EXPECT_DIR, f), 'utf8').split('\n').filter((l) => !l.startsWith('//')).join('\n');
-      expect([...namesIn(text)].sort(), f).toEqual([...namesByPattern(text)].sort());
+    const cases = caseNames();
+    expect(cases.length).toBeGreaterThan(10);
+    for (const name of cases) {
+      const text = readFileSync(expectedPath(name), 'utf8').split('\n').filter((l) => !l.startsWith('//')).join('\n');
+      expect([...namesIn(text)].sort(), name).toEqual([...namesByPattern(text)].sort());
     }
   });
 });
