@@ -80,6 +80,17 @@ describe('the compiled command', () => {
     for (let cores = 1; cores <= 12; cores++) {
       expect(Number(execFileSync('sh', ['-c', `n=${cores}; echo $(( ${rule} ))`], { encoding: 'utf8' }))).toBe(guestV8Pool(cores));
     }
+    // it counts the cores the process may run on (its affinity, as nproc and availableParallelism do) from
+    // /proc/self/status with the shell's builtins (nproc, a process, was 2 ms of every start); none found: 0
+    const count = /n=0; (while .* <\/proc\/self\/status;)/.exec(shellLine)?.[1];
+    expect(count).toBeDefined();
+    const statusFile = join(tempDir('vmidbt-status-'), 'status');
+    const counted = (list: string | undefined) => {
+      writeFileSync(statusFile, `Name:\tsh\nCpus_allowed:\tff\n${list === undefined ? '' : `Cpus_allowed_list:\t${list}\n`}Mems_allowed_list:\t0\n`);
+      return Number(execFileSync('sh', ['-c', `n=0; ${count!.replace('/proc/self/status', statusFile)} unset IFS; echo $n`], { encoding: 'utf8' }));
+    };
+    expect([counted('0-1'), counted('0-3,8-11'), counted('0,2,4'), counted('5'), counted('0-63'), counted(undefined)]).toEqual([2, 8, 3, 1, 64, 0]);
+    expect(Number(execFileSync('sh', ['-c', 'n=0; echo $(( ' + rule + ' ))'], { encoding: 'utf8' }))).toBe(1);
   });
 
   it('runs a guest without loading the Node modules only some runs need (ES module loader, child processes, threads, terminals, sockets, performance)', () => {
