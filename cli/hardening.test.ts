@@ -152,6 +152,21 @@ describe('options and exit statuses', () => {
     }
   });
 
+  it('defines only the command asked for, and every command where none is named (help, a typo)', () => {
+    const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
+    const help = cli('--help');
+    expect(help.status).toBe(0);
+    for (const c of ['disasm', 'conformance', 'rom', 'run', 'profile', 'web', 'bench']) expect(help.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
+    const typo = cli('rnu');
+    expect(typo.status).toBe(EXIT_USAGE);
+    expect(typo.stderr).toMatch(/unknown command 'rnu'\n\(Did you mean run\?\)/);
+    // a command's own options and errors are as with all defined
+    const rom = cli('rom', '--out', join(dir, 'rom.bin'), '--bogus');
+    expect(rom.status).toBe(EXIT_USAGE);
+    expect(rom.stderr).toMatch(/unknown option '--bogus'/);
+    expect(cli('help', 'disasm').stdout).toMatch(/^Usage: vmidbt disasm \[options\] <image>/m);
+  });
+
   it('lists the exit statuses in --help', () => {
     const r = spawnSync(process.execPath, [BIN, 'run', '--help'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
