@@ -62,6 +62,8 @@ export async function main(argv: string[], ext: CliExtensions = {}): Promise<num
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
+  // a command's action: its module loads when it runs (a lazy part of the bundle), its answer is the exit status
+  const exits = <A extends unknown[]>(act: (...args: A) => Promise<number>) => async (...args: A) => { exitCode = await act(...args); };
   // Only the command asked for is defined when the first argument names one (its options are most of the
   // definitions, 2-3 ms of every start); anything else (help, the version, a typo) gets them all, in this order.
   const commands: Record<string, () => void> = {
@@ -75,10 +77,7 @@ export async function main(argv: string[], ext: CliExtensions = {}): Promise<num
         .option('--start <addr>', 'first address to list (hex)')
         .option('--count <n>', 'number of instructions to list')
         .option('--json', 'machine-readable output')
-        .action(async (image: string, opts) => {
-          const { disasmCommand } = await import('./disasm.ts');
-          exitCode = await disasmCommand(image, opts);
-        });
+        .action(exits(async (image: string, opts) => (await import('./disasm.ts')).disasmCommand(image, opts)));
     },
     conformance: () => {
       program
@@ -88,10 +87,7 @@ export async function main(argv: string[], ext: CliExtensions = {}): Promise<num
         .option('--json', 'machine-readable summary')
         .option('--verbose', 'print every failing vector')
         .option('--engine <engine>', 'interpreter, jit (translate everything at once) or lockstep (translated and checked against the interpreter)', 'interpreter')
-        .action(async (opts) => {
-          const { conformanceCommand } = await import('./conformance.ts');
-          exitCode = await conformanceCommand(opts);
-        });
+        .action(exits(async (opts) => (await import('./conformance.ts')).conformanceCommand(opts)));
     },
     rom: () => {
       program
@@ -99,10 +95,7 @@ export async function main(argv: string[], ext: CliExtensions = {}): Promise<num
         .description('write the VMI ROM image (vmidbt disasm lists it by call name)')
         .requiredOption('--out <file>', 'where to write the image')
         .option('--vmi-abi <abi>', 'proposal (2006, default), vmware13 (revision 13.3) or linux3 (Linux VMI API 3.0)', 'proposal')
-        .action(async (opts) => {
-          const { romCommand } = await import('./rom.ts');
-          exitCode = romCommand(opts);
-        });
+        .action(exits(async (opts) => (await import('./rom.ts')).romCommand(opts)));
     },
     run: () => {
       runOptions(program
@@ -115,10 +108,7 @@ export async function main(argv: string[], ext: CliExtensions = {}): Promise<num
         .option('-S', 'short for --gdb-wait (QEMU\'s -S)')
         .option('--gdb-disconnect <action>', 'when gdb goes away without detaching: run (default) the guest on, stop it until gdb connects again, or quit')
         .addHelpText('after', `\n${EXIT_STATUS_HELP}`)
-        .action(async (image: string | undefined, opts) => {
-          const { runCommand } = await import('./run.ts');
-          exitCode = await runCommand(image, opts);
-        });
+        .action(exits(async (image: string | undefined, opts) => (await import('./run.ts')).runCommand(image, opts)));
     },
     profile: () => {
       runOptions(program
@@ -134,10 +124,7 @@ export async function main(argv: string[], ext: CliExtensions = {}): Promise<num
         .option('--overhead-rounds <n>', 'interleaved rounds of the overhead runs; medians are shown', '1')
         .option('--top <n>', 'sites in the terminal report', '15')
         .addHelpText('after', `\n${EXIT_STATUS_HELP}`)
-        .action(async (image: string | undefined, opts) => {
-          const { profileCommand } = await import('./profile.ts');
-          exitCode = await profileCommand(image, opts);
-        });
+        .action(exits(async (image: string | undefined, opts) => (await import('./profile.ts')).profileCommand(image, opts)));
     },
     web: () => {
       program
@@ -145,11 +132,11 @@ export async function main(argv: string[], ext: CliExtensions = {}): Promise<num
         .description('serve the browser page (npm run web builds it; built here if missing) on 127.0.0.1')
         .option('--port <n>', 'TCP port (0: any free one)', '8000')
         .option('--dir <dir>', 'serve this folder instead of the built page')
-        .action(async (opts) => {
+        .action(exits(async (opts) => {
           const { webCommand } = await import('./web.ts');
           if (!ext.web && opts.dir === undefined) throw new UserError('web: not available in this build (pass --dir)', 2);
-          exitCode = await webCommand(opts, await ext.web?.());
-        });
+          return webCommand(opts, await ext.web?.());
+        }));
     },
     bench: () => {
       program
@@ -165,10 +152,10 @@ export async function main(argv: string[], ext: CliExtensions = {}): Promise<num
         .option('--wasm', 'also the native and inlined columns with translated regions as WebAssembly (experimental, as run --wasm)')
         .option('--save-charts', 'also write the charts the README shows (bench/charts/)')
         .option('--out <dir>', 'where vmi.json and the charts go (default: bench/out in the checkout)')
-        .action(async (suite: string, opts) => {
+        .action(exits(async (suite: string, opts) => {
           if (!ext.bench) throw new UserError('bench: not available in this build', 2);
-          exitCode = await ext.bench(suite, opts);
-        });
+          return ext.bench(suite, opts);
+        }));
     },
   };
   const asked = argv[2];
