@@ -152,7 +152,7 @@ describe('options and exit statuses', () => {
     }
   });
 
-  it('defines only the command asked for, and every command where none is named (help, a typo)', () => {
+  it('keeps help, the typo suggestion and a command\'s own errors whole, though a start defines only the command it names', () => {
     const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
     const help = cli('--help');
     expect(help.status).toBe(0);
