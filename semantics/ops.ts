@@ -111,6 +111,16 @@ export interface Ops<V> extends Arith<V> {
 export type Sem = <V>(o: Ops<V>, i: Instr) => void;
 
 /**
+ * A helper row's common case, written against `Ops`: where it applies it
+ * does the whole instruction; where it does not, it calls `rest()` having
+ * changed nothing, and `rest` runs the instruction's long form. The row's
+ * `exec` is this function with the long form as `rest`, so the interpreter
+ * runs the one description, and the translator emits the common case in
+ * place with a call of the helper as `rest` (iret's return within a ring).
+ */
+export type CommonCase = <V>(o: Ops<V>, i: Instr, rest: () => void) => void;
+
+/**
  * A helper's behaviour, written directly against the CPU. `o` is the
  * interpreter's operations on the same CPU, for the operand accesses a
  * helper shares with semantic functions (effective address, get, set).
@@ -168,6 +178,8 @@ declare module '../isa/table.ts' {
     sem?: Sem;
     /** helper semantics, run in interpreter form by both engines */
     exec?: Exec;
+    /** a helper row's common case against Ops, which its `exec` runs too; the translator emits it in place */
+    common?: CommonCase;
     /** an x87 row's behaviour as a kernel call (its `exec` makes the same call) */
     x87?: X87Call;
   }

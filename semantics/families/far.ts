@@ -15,7 +15,7 @@
  * segment or flag is changed, so a fault leaves the caller's state intact.
  */
 import type { RowSpec } from '../../isa/table.ts';
-import type { Exec, Ops } from '../ops.ts';
+import type { CommonCase, Exec, Ops } from '../ops.ts';
 import { Seg, Reg } from '../../isa/instr.ts';
 import { ARITH, TF, DF, IF, IOPL, NT, RF, AC, ID, VM, VIF, VIP } from '../../isa/eflags.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
@@ -277,11 +277,13 @@ export function iretInRing<V>(o: Ops<V>, returned: (eip: V, image: V) => void, o
   }, otherwise);
 }
 
-/** iret: its common case in place where it applies (32-bit), else the full return */
-const iret: Exec = (cpu, i, o) => {
-  if (i.opsize === 4) iretInRing(o, (eip) => o.jump(eip, 4), () => iretFrame(cpu, 4));
-  else iretFrame(cpu, 2);
+/** iret's common case (32-bit, within the ring) in place where it applies, else `rest`: the full return */
+const iretCommon: CommonCase = (o, i, rest) => {
+  if (i.opsize === 4) iretInRing(o, (eip) => o.jump(eip, 4), rest);
+  else rest();
 };
+
+const iret: Exec = (cpu, i, o) => iretCommon(o, i, () => iretFrame(cpu, i.opsize === 4 ? 4 : 2));
 
 const farAp: (call: boolean) => Exec = (call) => (cpu, i) => farTransfer(cpu, i.imm2, i.imm, call, i.opsize, i.next);
 
@@ -299,5 +301,5 @@ export const rows: RowSpec[] = [
   { op: 'FF /5 m', mn: 'jmp', args: 'Mp', exec: farMp(false), ...far, flow: 'jump' },
   { op: 'CB', mn: 'retf', exec: retf, ...far },
   { op: 'CA', mn: 'retf', args: 'Iw', exec: retf, ...far },
-  { op: 'CF', mn: 'iret/iretd', exec: iret, ...far, fout: ARITH },
+  { op: 'CF', mn: 'iret/iretd', exec: iret, common: iretCommon, ...far, fout: ARITH },
 ];

@@ -47,9 +47,9 @@ describe('the emission decision', () => {
       const key = e.kind === 'helper' ? `helper:${e.reason}` : e.kind;
       by.set(key, (by.get(key) ?? 0) + 1);
       expect(e.kind === 'inline', r.opcodeText).toBe(!!r.sem);
-      if (r.exec) expect(e.kind, r.opcodeText).toBe(r.fpu ? 'x87' : 'helper');
+      if (r.exec) expect(e.kind, r.opcodeText).toBe(r.fpu ? 'x87' : r.common ? 'common' : 'helper');
     }
-    expect([...by.keys()].sort()).toEqual(['helper:helper', 'inline', 'x87']);
+    expect([...by.keys()].sort()).toEqual(['common', 'helper:helper', 'inline', 'x87']);
   });
 
   it('no x87 kernel row reads flags: a kernel call is given none (emitX87Kernel refuses such a row)', () => {
@@ -69,6 +69,23 @@ describe('the emission decision', () => {
       }
     }
     expect(emitted).toBeGreaterThan(3000);
+  });
+
+  it('a helper row with a common case emits the case in place and the helper call only where it does not apply', () => {
+    const rng = new Rng(3);
+    const rows = TABLE.rows.filter((r) => emissionOf(r).kind === 'common');
+    expect(rows.map((r) => r.mn)).toEqual(['iret/iretd']);
+    for (const row of rows) {
+      for (let k = 0; k < 12; k++) {
+        const i = encoded(rng, row);
+        const region = emitOne(i);
+        expect(region.emitted.inline, row.opcodeText).toBe(1);
+        expect(region.emitted.helper).toBe(0);
+        // 32-bit: iret's return within the ring in place (semantics/families/far.ts iretInRing); 16-bit: the helper alone
+        expect(region.fn.includes('hp.iretInRing('), row.opcodeText).toBe(i.opsize === 4);
+        expect(region.fn).toContain('h.exec(cpu,INS[0])');
+      }
+    }
   });
 
   it('a semantic row with an operand the emitter cannot express runs its interpreter form, with the reason', () => {

@@ -1,5 +1,5 @@
 /**
- * One instruction of a region becomes statements, in one of three ways,
+ * One instruction of a region becomes statements, in one of four ways,
  * decided from its row before anything is emitted (`emissionOf`):
  *
  * - inline: the row's semantic function runs through `EmitOps` and leaves
@@ -12,7 +12,9 @@
  *   cross over, and the flags if it reads or writes them;
  * - helper call: every register and the flags go back to the CPU, the row's
  *   interpreter form runs (`h.exec` for a helper row, `h.interp` for a
- *   semantic row the emitter is told not to inline), and state comes back.
+ *   semantic row the emitter is told not to inline), and state comes back;
+ * - common case: a helper row's common case (semantics/ops.ts
+ *   `CommonCase`) inline, with the helper call where it does not apply.
  *
  * The decision names its reason, so the compiler can count how many
  * instructions were not inlined and why. There is no fall-back after the
@@ -47,7 +49,7 @@ export type HelperReason =
   /** a semantic row with an operand kind `EmitOps` cannot read or write */
   | 'operand';
 
-export type Emission = { kind: 'inline' } | { kind: 'x87' } | { kind: 'helper'; reason: HelperReason };
+export type Emission = { kind: 'inline' } | { kind: 'common' } | { kind: 'x87' } | { kind: 'helper'; reason: HelperReason };
 
 /** How an instruction was emitted: inlined, replaced by a call replacer, as an x87 helper, or as a helper call for a reason. */
 export type How = 'inline' | 'replaced' | 'x87' | HelperReason;
@@ -61,11 +63,12 @@ const EMITTABLE_OPERANDS: ReadonlySet<K> = new Set([
 ]);
 
 const INLINE: Emission = { kind: 'inline' };
+const COMMON: Emission = { kind: 'common' };
 const X87: Emission = { kind: 'x87' };
 
 /** How a row is emitted, decided before emission. */
 export function emissionOf(row: Row): Emission {
-  if (row.exec) return row.fpu ? X87 : { kind: 'helper', reason: 'helper' };
+  if (row.exec) return row.fpu ? X87 : row.common ? COMMON : { kind: 'helper', reason: 'helper' };
   if (!row.sem) throw new Error(`row ${row.opcodeText} ${row.mn} has neither semantics nor a helper`);
   if (row.priv || row.fpu) return { kind: 'helper', reason: 'admission' };
   if (!row.operands.every((o) => EMITTABLE_OPERANDS.has(o.kind))) return { kind: 'helper', reason: 'operand' };
@@ -135,6 +138,7 @@ export function emitInstruction(i: Instr, site: InstrSite): InstrCode {
   if (site.claim) return emitClaimedCall(i, site.claim, site);
   const e = emissionOf(i.row);
   if (e.kind === 'inline') return emitInline(i, site);
+  if (e.kind === 'common') return emitCommonCase(i, site);
   if (e.kind === 'x87') return emitX87(i, site);
   return emitHelperCall(i, site, e.reason);
 }
@@ -166,6 +170,28 @@ function emitInline(i: Instr, site: InstrSite): InstrCode {
   // checks before its jump: region.ts jumpTo)
   if (ops.stored && !transferred) code.push(smcCheck(site.exitTo(num(i.next))));
   return { stmts: precise(ops, site.ip, code), transferred, savesEsp: ops.touchesEsp, how: 'inline' };
+}
+
+/**
+ * A helper row with a common case (semantics/ops.ts `CommonCase`): the case
+ * in place, and where it does not apply the helper call a helper row gets
+ * (its `exec` runs the common case's test again, then the long form).
+ * Counted as inline: what runs most is.
+ */
+function emitCommonCase(i: Instr, site: InstrSite): InstrCode {
+  const { ops } = site;
+  const code = begin(ops, site.liveOut);
+  ops.leftAfter = site.left[site.ip];
+  i.row.common!(ops, i, () => {
+    const branch = ops.out;
+    const helper = emitHelperCall(i, site, 'helper');
+    ops.out = branch;
+    branch.push(...helper.stmts);
+  });
+  const transferred = !!i.row.end && i.row.flow !== 'branch';
+  if (ops.stored && !transferred) code.push(smcCheck(site.exitTo(num(i.next))));
+  // (the helper's fault point keeps ESP as the instruction found it, as a helper row's does)
+  return { stmts: precise(ops, site.ip, code), transferred, savesEsp: true, how: 'inline' };
 }
 
 /** A claimed call: the claim emits its steps with their own fault points; the region goes on after it. */
