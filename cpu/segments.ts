@@ -252,6 +252,16 @@ export function loadSegment(cpu: Cpu, s: number, sel: number): void {
   keepDataLoad(cpu, sel, d);
 }
 
+/**
+ * A protected-mode load of data segment register `s` (ES, DS, FS, GS) with
+ * a non-null `sel` whose descriptor is the one a load of it read last,
+ * unchanged (the load's whole effect, nothing read that may fault); false,
+ * with nothing changed, where the full load must run.
+ */
+export function loadKeptDataSegment(cpu: Cpu, s: number, sel: number): boolean {
+  return cpu.protectedMode && (sel & 0xfffc) !== 0 && keptDataLoad(cpu, s, sel & 0xffff);
+}
+
 function keptDataLoad(cpu: Cpu, s: number, sel: number): boolean {
   const k = cpu.keptDataLoads[(sel >>> 3) & (KEPT_DATA_LOADS - 1)];
   if (!stillHolds(cpu, k, sel)) return false;

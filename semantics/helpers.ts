@@ -7,7 +7,7 @@ import type { Cpu } from '../cpu/cpu.ts';
 import { CR4_TSD } from '../cpu/mmu.ts';
 import { high32 } from '../base/arith.ts';
 import { cpuidLeaf } from '../cpu/models.ts';
-import { returnKeepsCs } from '../cpu/segments.ts';
+import { loadKeptDataSegment, returnKeepsCs } from '../cpu/segments.ts';
 import { IF, IOPL, NT, RF, TF, VIF, VIP, VM } from '../isa/eflags.ts';
 import { Seg } from '../isa/instr.ts';
 
@@ -54,6 +54,14 @@ export const HELPERS: Record<string, Helper> = {
   bswap: (_c, v) => ((v << 24) | ((v << 8) & 0xff0000) | ((v >>> 8) & 0xff00) | (v >>> 24)) | 0,
   /** word k (EAX, EBX, ECX, EDX) of the vCPU's model's answer to cpuid leaf `leaf` (cpu/models.ts) */
   cpuid: (cpu, leaf, k) => cpuidLeaf(cpu.model, leaf, cpu.id)[k],
+  /**
+   * Load data segment register `s` (ES, DS, FS, GS) with `sel` where the
+   * descriptor a load of it read last is unchanged (cpu/segments.ts
+   * `loadKeptDataSegment`): 1, the load done; 0, nothing changed (the full
+   * load runs). The one helper with an effect: on segment registers, which
+   * generated code does not keep in locals (it asks `stillFlat` after).
+   */
+  keptDataSegment: (cpu, s, sel) => (loadKeptDataSegment(cpu, s, sel) ? 1 : 0),
   /**
    * May iret read its frame before it does anything else (protected mode, no
    * NMI blocking to end first)? The first test of semantics/families/far.ts

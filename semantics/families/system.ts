@@ -18,7 +18,7 @@
  */
 import type { Ops, Sem } from '../ops.ts';
 import type { RowSpec } from '../../isa/table.ts';
-import type { Exec } from '../ops.ts';
+import type { CommonCase, Exec } from '../ops.ts';
 import { Seg, Reg } from '../../isa/instr.ts';
 import { ARITH, AC, DF, ID, IF, IOPL, NT, OF, RF, TF, VM, ZF } from '../../isa/eflags.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
@@ -40,9 +40,18 @@ const FLAT_4G = 0xffffffff;
 // ---- segment registers ---------------------------------------------------------------
 
 /** mov Sw,Ew: CS cannot be loaded this way; 6 and 7 name no register */
-const movToSeg: Exec = (cpu, i, o) => {
+const movToSeg: Exec = (cpu, i, o) => movToSegCommon(o, i, () => {
   if (i.reg === Seg.CS || i.reg > Seg.GS) throw new Fault(Vec.UD);
   loadSegment(cpu, i.reg, o.get(i, 1));
+});
+
+/** The data segments a load may reload from the descriptor it read last (helpers.ts `keptDataSegment`). */
+const keptLoadable = (s: number): boolean => s === Seg.ES || s === Seg.DS || s === Seg.FS || s === Seg.GS;
+
+/** mov Sw,Ew's common case: a data segment reloaded with a selector whose descriptor is as it was last read */
+const movToSegCommon: CommonCase = (o, i, rest) => {
+  if (!keptLoadable(i.reg)) { rest(); return; }
+  o.if_(o.helper('keptDataSegment', o.c(i.reg), o.get(i, 1)), () => {}, rest);
 };
 
 /**
@@ -57,15 +66,31 @@ const movFromSeg: Sem = (o, i) => {
   else o.store(i.seg, o.ea(i, 0), 2, sel);
 };
 
-/** pop ES/SS/DS/FS/GS: ESP moves (at the old stack size) only once the load succeeded */
-function popSeg(s: number): Exec {
-  return (cpu, i) => {
+/**
+ * pop ES/SS/DS/FS/GS: ESP moves (at the old stack size) only once the load
+ * succeeded. The full load runs where the common case (a data segment's,
+ * below) does not apply.
+ */
+function popSeg(s: number): { exec: Exec; common: CommonCase } {
+  const common = popSegCommon(s);
+  const exec: Exec = (cpu, i, o) => common(o, i, () => {
     const size = i.opsize;
     const sel = cpu.peek(0, size) & 0xffff;
     const esp = cpu.regs[Reg.ESP];
     const newEsp = stackCommit(NUM, esp, stackMove(NUM, esp, size, cpu.stack32), cpu.stack32);
     loadSegment(cpu, s, sel);
     cpu.regs[Reg.ESP] = newEsp;
+  });
+  return { exec, common };
+}
+
+/** pop of a data segment on a 32-bit stack, common case: the selector read, then as mov Sw,Ew's */
+function popSegCommon(s: number): CommonCase {
+  return (o, i, rest) => {
+    if (!keptLoadable(s) || o.stackBytes !== 4) { rest(); return; }
+    const esp = o.reg(Reg.ESP, 4);
+    const sel = o.and(o.load(Seg.SS, esp, i.opsize), o.c(0xffff));
+    o.if_(o.helper('keptDataSegment', o.c(s), sel), () => o.setReg(Reg.ESP, 4, o.add(esp, o.c(i.opsize))), rest);
   };
 }
 
@@ -286,13 +311,13 @@ const sys = { fault: true, opaque: true, external: true };
 // interrupts (sti, popf) still ends the region.
 
 export const rows: RowSpec[] = [
-  { op: '8E', mn: 'mov', args: 'Sw,Ew', exec: movToSeg, ...dataSeg },
+  { op: '8E', mn: 'mov', args: 'Sw,Ew', exec: movToSeg, common: movToSegCommon, ...dataSeg },
   { op: '8C', mn: 'mov', args: 'Ev,Sw', sem: movFromSeg },
-  { op: '07', mn: 'pop', args: 'ES', exec: popSeg(Seg.ES), ...dataSeg },
-  { op: '17', mn: 'pop', args: 'SS', exec: popSeg(Seg.SS), ...seg },
-  { op: '1F', mn: 'pop', args: 'DS', exec: popSeg(Seg.DS), ...dataSeg },
-  { op: '0F A1', mn: 'pop', args: 'FS', exec: popSeg(Seg.FS), ...dataSeg },
-  { op: '0F A9', mn: 'pop', args: 'GS', exec: popSeg(Seg.GS), ...dataSeg },
+  { op: '07', mn: 'pop', args: 'ES', ...popSeg(Seg.ES), ...dataSeg },
+  { op: '17', mn: 'pop', args: 'SS', exec: popSeg(Seg.SS).exec, ...seg },
+  { op: '1F', mn: 'pop', args: 'DS', ...popSeg(Seg.DS), ...dataSeg },
+  { op: '0F A1', mn: 'pop', args: 'FS', ...popSeg(Seg.FS), ...dataSeg },
+  { op: '0F A9', mn: 'pop', args: 'GS', ...popSeg(Seg.GS), ...dataSeg },
   { op: 'C4 m', mn: 'les', args: 'Gv,Mp', exec: loadFarPointer(Seg.ES), ...seg },
   { op: 'C5 m', mn: 'lds', args: 'Gv,Mp', exec: loadFarPointer(Seg.DS), ...seg },
   { op: '0F B2 m', mn: 'lss', args: 'Gv,Mp', exec: loadFarPointer(Seg.SS), ...seg },

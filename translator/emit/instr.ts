@@ -188,7 +188,11 @@ function emitCommonCase(i: Instr, site: InstrSite): InstrCode {
     ops.out = branch;
     branch.push(...helper.stmts);
   });
-  const transferred = !!i.row.end && i.row.flow !== 'branch';
+  // it ends the region where its helper call would (iret); a data segment load goes on while the segments
+  // stay flat, as after the helper (which asks the same again on its own path)
+  const goesOn = goesOnAfterSegmentLoad(i);
+  const transferred = endsBlock(i) && !goesOn;
+  if (goesOn) code.push(ifStmt(unary('!', call(hostFn('stillFlat'), [local('cpu')])), site.exitTo(num(i.next))));
   if (ops.stored && !transferred) code.push(smcCheck(site.exitTo(num(i.next))));
   // (the helper's fault point keeps ESP as the instruction found it, as a helper row's does)
   return { stmts: precise(ops, site.ip, code), transferred, savesEsp: true, how: 'inline' };

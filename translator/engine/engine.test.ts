@@ -1084,6 +1084,28 @@ describe('data segment loads inside a region', () => {
     // [0x3000] through base 0x100
     expect(b.cpu.regs[3]).toBe(7 * 250);
   });
+
+  it('a reload after the descriptor changed in the GDT reads it again, as the interpreter does', () => {
+    // each pass: DS loaded with 0x30, a read through it, then the descriptor's base flipped between 0x100 and 0
+    const code = nasm(`
+      mov ecx, 300
+    top:
+      mov ax, 0x30
+      mov ds, ax
+      add ebx, [0x3000]
+      mov ax, ${SEL.DATA0}
+      mov es, ax
+      xor byte [es:${LAYOUT.gdt + 0x30 + 3}], 1
+      dec ecx
+      jnz top
+      jmp $`);
+    const { b, e } = machine(code, { threshold: 0 }, setup);
+    e.run(2000);
+    const ref = interpreted(code, 2000, setup);
+    expect(final(b)).toEqual(final(ref));
+    // 250 passes of 8 instructions: base 0x100 (7) and base 0 (5) in turn
+    expect(b.cpu.regs[3]).toBe(125 * 7 + 125 * 5);
+  });
 });
 
 describe('helpers that let translated code go on', () => {
