@@ -89,8 +89,9 @@ function popSegCommon(s: number): CommonCase {
   return (o, i, rest) => {
     if (!keptLoadable(s) || o.stackBytes !== 4) { rest(); return; }
     const esp = o.reg(Reg.ESP, 4);
-    const sel = o.and(o.load(Seg.SS, esp, i.opsize), o.c(0xffff));
-    o.if_(o.helper('keptDataSegment', o.c(s), sel), () => o.setReg(Reg.ESP, 4, o.add(esp, o.c(i.opsize))), rest);
+    const size = i.opsize === 4 ? 4 : 2;
+    const sel = o.and(o.load(Seg.SS, esp, size), o.c(0xffff));
+    o.if_(o.helper('keptDataSegment', o.c(s), sel), () => o.setReg(Reg.ESP, 4, o.add(esp, o.c(size))), rest);
   };
 }
 
