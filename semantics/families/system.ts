@@ -48,9 +48,13 @@ const movToSeg: Exec = (cpu, i, o) => movToSegCommon(o, i, () => {
 /** The data segments a load may reload from the descriptor it read last (helpers.ts `keptDataSegment`). */
 const keptLoadable = (s: number): boolean => s === Seg.ES || s === Seg.DS || s === Seg.FS || s === Seg.GS;
 
-/** mov Sw,Ew's common case: a data segment reloaded with a selector whose descriptor is as it was last read */
+/**
+ * mov Sw,Ew's common case: a data segment reloaded from a register with a
+ * selector whose descriptor is as it was last read (a memory operand takes
+ * the full load, which would read it again)
+ */
 const movToSegCommon: CommonCase = (o, i, rest) => {
-  if (!keptLoadable(i.reg)) { rest(); return; }
+  if (!keptLoadable(i.reg) || i.mod !== 3) { rest(); return; }
   o.if_(o.helper('keptDataSegment', o.c(i.reg), o.get(i, 1)), () => {}, rest);
 };
 

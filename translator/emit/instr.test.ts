@@ -86,8 +86,8 @@ describe('the emission decision', () => {
           // 32-bit: iret's return within the ring in place (semantics/families/far.ts iretInRing); 16-bit: the helper alone
           expect(region.fn.includes('hp.iretInRing('), row.opcodeText).toBe(i.opsize === 4);
         } else {
-          // a data segment reloaded as last read in place; SS, CS and the undefined registers through the helper alone
-          const data = row.mn === 'pop' || [0, 3, 4, 5].includes(i.reg);
+          // a data segment reloaded as last read in place; from memory, and SS, CS and the undefined registers, through the helper alone
+          const data = row.mn === 'pop' || ([0, 3, 4, 5].includes(i.reg) && i.mod === 3);
           expect(region.fn.includes('hp.keptDataSegment('), `${row.opcodeText} reg ${i.reg}`).toBe(data);
         }
       }

@@ -192,7 +192,7 @@ function emitCommonCase(i: Instr, site: InstrSite): InstrCode {
   // stay flat, as after the helper (which asks the same again on its own path)
   const goesOn = goesOnAfterSegmentLoad(i);
   const transferred = endsBlock(i) && !goesOn;
-  if (goesOn) code.push(ifStmt(unary('!', call(hostFn('stillFlat'), [local('cpu')])), site.exitTo(num(i.next))));
+  if (goesOn) code.push(leaveUnlessFlat(site, num(i.next)));
   if (ops.stored && !transferred) code.push(smcCheck(site.exitTo(num(i.next))));
   // (the helper's fault point keeps ESP as the instruction found it, as a helper row's does)
   return { stmts: precise(ops, site.ip, code), transferred, savesEsp: true, how: 'inline' };
@@ -234,13 +234,18 @@ function emitHelperCall(i: Instr, site: InstrSite, reason: HelperReason): InstrC
   // load only when the segments are no longer flat to the TLB's ceiling (the engine looks at them then)
   const goesOn = goesOnAfterSegmentLoad(i);
   const leaves = (endsBlock(i) && !goesOn) || !i.row.exec;
-  if (goesOn) stmts.push(ifStmt(unary('!', call(hostFn('stillFlat'), [local('cpu')])), site.exitTo(cpuField('eip'))));
+  if (goesOn) stmts.push(leaveUnlessFlat(site, cpuField('eip')));
   // a rep string instruction that stopped after a chunk (semantics/families/string.ts REP_CHUNK) resumes from the dispatcher
   if (!leaves && i.row.string && i.rep) stmts.push(ifStmt(bin('!==', cpuField('eip'), num(i.next)), site.exitTo(cpuField('eip'))));
   // where a helper left for (an int's handler, an iret's or sysexit's return point, the instruction after an
   // sti) is mostly where it left for last time: its exit names a site, so the site cache spares the lookup
   stmts.push(...(leaves ? site.exitTo(cpuField('eip'), undefined, true) : [epochCheck(site.exitTo(num(i.next)))]));
   return { stmts, transferred: leaves, savesEsp: true, how: reason };
+}
+
+/** After a data segment load: leave for `target` unless the segments are still flat to the TLB's ceiling (the engine looks at them then). */
+function leaveUnlessFlat(site: InstrSite, target: Expr): Stmt {
+  return ifStmt(unary('!', call(hostFn('stillFlat'), [local('cpu')])), site.exitTo(target));
 }
 
 /**
