@@ -97,8 +97,9 @@ export interface Ops<V> extends Arith<V> {
   if_(c: V, then: () => void, otherwise?: () => void): void;
   /**
    * Call a named pure helper (semantics/helpers.ts) with these values. Helpers
-   * compute values; they must not change registers or flags, which the
-   * translator keeps in JS locals.
+   * compute values; they must not change general registers or flags, which the
+   * translator keeps in JS locals (one, `keptDataSegment`, loads a segment
+   * register: a row's common case).
    */
   helper(name: string, ...args: V[]): V;
   /** guest instructions retired before the current one: what a helper that reads the clock is given (rdtsc) */
