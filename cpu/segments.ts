@@ -259,7 +259,7 @@ export function loadSegment(cpu: Cpu, s: number, sel: number): void {
  * with nothing changed, where the full load must run.
  */
 export function loadKeptDataSegment(cpu: Cpu, s: number, sel: number): boolean {
-  return cpu.protectedMode && (sel & 0xfffc) !== 0 && keptDataLoad(cpu, s, sel & 0xffff);
+  return isDataSegment(s) && cpu.protectedMode && (sel & 0xfffc) !== 0 && keptDataLoad(cpu, s, sel & 0xffff);
 }
 
 function keptDataLoad(cpu: Cpu, s: number, sel: number): boolean {
@@ -288,6 +288,11 @@ export function loadCodeSegment(cpu: Cpu, sel: number, d: Descriptor, cpl: numbe
 }
 
 const DATA_SEGMENTS: readonly Seg[] = [Seg.ES, Seg.DS, Seg.FS, Seg.GS];
+
+/** ES, DS, FS or GS: a segment register that holds data selectors only (not CS, not SS). */
+export function isDataSegment(s: number): boolean {
+  return DATA_SEGMENTS.includes(s);
+}
 
 /**
  * After a privilege level change to an outer level, data segment registers

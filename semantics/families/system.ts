@@ -24,7 +24,7 @@ import { ARITH, AC, DF, ID, IF, IOPL, NT, OF, RF, TF, VM, ZF } from '../../isa/e
 import type { Cpu } from '../../cpu/cpu.ts';
 import { Fault, Vec } from '../../isa/faults.ts';
 import { deliver, IntKind } from '../../cpu/interrupts.ts';
-import { loadSegment } from '../../cpu/segments.ts';
+import { isDataSegment, loadSegment } from '../../cpu/segments.ts';
 import { CR0_MP, CR0_TS, CR4_PCE } from '../../cpu/mmu.ts';
 import { halt, loadFlatSegment, readPerformanceCounter, sysexit as sysexitTo } from '../../cpu/system-ops.ts';
 import { fpuPending } from './fpu-stack.ts';
@@ -45,16 +45,13 @@ const movToSeg: Exec = (cpu, i, o) => movToSegCommon(o, i, () => {
   loadSegment(cpu, i.reg, o.get(i, 1));
 });
 
-/** The data segments a load may reload from the descriptor it read last (helpers.ts `keptDataSegment`). */
-const keptLoadable = (s: number): boolean => s === Seg.ES || s === Seg.DS || s === Seg.FS || s === Seg.GS;
-
 /**
  * mov Sw,Ew's common case: a data segment reloaded from a register with a
  * selector whose descriptor is as it was last read (a memory operand takes
  * the full load, which would read it again)
  */
 const movToSegCommon: CommonCase = (o, i, rest) => {
-  if (!keptLoadable(i.reg) || i.mod !== 3) { rest(); return; }
+  if (!isDataSegment(i.reg) || i.mod !== 3) { rest(); return; }
   o.if_(o.helper('keptDataSegment', o.c(i.reg), o.get(i, 1)), () => {}, rest);
 };
 
@@ -91,7 +88,7 @@ function popSeg(s: number): { exec: Exec; common: CommonCase } {
 /** pop of a data segment on a 32-bit stack, common case: the selector read, then as mov Sw,Ew's */
 function popSegCommon(s: number): CommonCase {
   return (o, i, rest) => {
-    if (!keptLoadable(s) || o.stackBytes !== 4) { rest(); return; }
+    if (!isDataSegment(s) || o.stackBytes !== 4) { rest(); return; }
     const esp = o.reg(Reg.ESP, 4);
     const size = i.opsize === 4 ? 4 : 2;
     const sel = o.and(o.load(Seg.SS, esp, size), o.c(0xffff));
