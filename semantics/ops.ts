@@ -122,6 +122,16 @@ export type Sem = <V>(o: Ops<V>, i: Instr) => void;
 export type CommonCase = <V>(o: Ops<V>, i: Instr, rest: () => void) => void;
 
 /**
+ * A helper row with a common case: its `exec` is the common case with the
+ * long form as `rest`, and `long` is the long form alone, which translated
+ * code calls where its own copy of the common case did not apply (so the
+ * test does not run twice).
+ */
+export function withCommonCase(common: CommonCase, long: Exec): { exec: Exec; common: CommonCase; long: Exec } {
+  return { exec: (cpu, i, o) => common(o, i, () => long(cpu, i, o)), common, long };
+}
+
+/**
  * A helper's behaviour, written directly against the CPU. `o` is the
  * interpreter's operations on the same CPU, for the operand accesses a
  * helper shares with semantic functions (effective address, get, set).
@@ -181,6 +191,8 @@ declare module '../isa/table.ts' {
     exec?: Exec;
     /** a helper row's common case against Ops, which its `exec` runs too; the translator emits it in place */
     common?: CommonCase;
+    /** the long form of a row with a common case, without the case's test (withCommonCase) */
+    long?: Exec;
     /** an x87 row's behaviour as a kernel call (its `exec` makes the same call) */
     x87?: X87Call;
   }

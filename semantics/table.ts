@@ -31,7 +31,7 @@ export const FAMILIES: Readonly<Record<string, RowSpec[]>> = {
 };
 
 /** The fields semantics/ops.ts adds to every row (RowBehaviour). */
-export const ROW_BEHAVIOUR: readonly (keyof RowBehaviour)[] = ['sem', 'exec', 'common', 'x87'];
+export const ROW_BEHAVIOUR: readonly (keyof RowBehaviour)[] = ['sem', 'exec', 'common', 'long', 'x87'];
 
 /** Build a table from families (tests build small ones). */
 export function buildTable(families: Readonly<Record<string, RowSpec[]>> = FAMILIES): InstructionTable {

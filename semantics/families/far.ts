@@ -15,7 +15,7 @@
  * segment or flag is changed, so a fault leaves the caller's state intact.
  */
 import type { RowSpec } from '../../isa/table.ts';
-import type { CommonCase, Exec, Ops } from '../ops.ts';
+import { withCommonCase, type CommonCase, type Exec, type Ops } from '../ops.ts';
 import { Seg, Reg } from '../../isa/instr.ts';
 import { ARITH, TF, DF, IF, IOPL, NT, RF, AC, ID, VM, VIF, VIP } from '../../isa/eflags.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
@@ -283,7 +283,7 @@ const iretCommon: CommonCase = (o, i, rest) => {
   else rest();
 };
 
-const iret: Exec = (cpu, i, o) => iretCommon(o, i, () => iretFrame(cpu, i.opsize === 4 ? 4 : 2));
+const iretLong: Exec = (cpu, i) => iretFrame(cpu, i.opsize === 4 ? 4 : 2);
 
 const farAp: (call: boolean) => Exec = (call) => (cpu, i) => farTransfer(cpu, i.imm2, i.imm, call, i.opsize, i.next);
 
@@ -301,5 +301,5 @@ export const rows: RowSpec[] = [
   { op: 'FF /5 m', mn: 'jmp', args: 'Mp', exec: farMp(false), ...far, flow: 'jump' },
   { op: 'CB', mn: 'retf', exec: retf, ...far },
   { op: 'CA', mn: 'retf', args: 'Iw', exec: retf, ...far },
-  { op: 'CF', mn: 'iret/iretd', exec: iret, common: iretCommon, ...far, fout: ARITH },
+  { op: 'CF', mn: 'iret/iretd', ...withCommonCase(iretCommon, iretLong), ...far, fout: ARITH },
 ];

@@ -16,9 +16,8 @@
  * instruction. Loads of the data segments (`segLoad`) let translated code
  * go on in its region while DS, ES and SS stay flat.
  */
-import type { Ops, Sem } from '../ops.ts';
 import type { RowSpec } from '../../isa/table.ts';
-import type { CommonCase, Exec } from '../ops.ts';
+import { withCommonCase, type CommonCase, type Exec, type Ops, type Sem } from '../ops.ts';
 import { Seg, Reg } from '../../isa/instr.ts';
 import { ARITH, AC, DF, ID, IF, IOPL, NT, OF, RF, TF, VM, ZF } from '../../isa/eflags.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
@@ -40,10 +39,10 @@ const FLAT_4G = 0xffffffff;
 // ---- segment registers ---------------------------------------------------------------
 
 /** mov Sw,Ew: CS cannot be loaded this way; 6 and 7 name no register */
-const movToSeg: Exec = (cpu, i, o) => movToSegCommon(o, i, () => {
+const movToSeg: Exec = (cpu, i, o) => {
   if (i.reg === Seg.CS || i.reg > Seg.GS) throw new Fault(Vec.UD);
   loadSegment(cpu, i.reg, o.get(i, 1));
-});
+};
 
 /**
  * mov Sw,Ew's common case: a data segment reloaded from a register with a
@@ -72,17 +71,15 @@ const movFromSeg: Sem = (o, i) => {
  * succeeded. The full load runs where the common case (a data segment's,
  * below) does not apply.
  */
-function popSeg(s: number): { exec: Exec; common: CommonCase } {
-  const common = popSegCommon(s);
-  const exec: Exec = (cpu, i, o) => common(o, i, () => {
+function popSeg(s: number): Exec {
+  return (cpu, i) => {
     const size = i.opsize;
     const sel = cpu.peek(0, size) & 0xffff;
     const esp = cpu.regs[Reg.ESP];
     const newEsp = stackCommit(NUM, esp, stackMove(NUM, esp, size, cpu.stack32), cpu.stack32);
     loadSegment(cpu, s, sel);
     cpu.regs[Reg.ESP] = newEsp;
-  });
-  return { exec, common };
+  };
 }
 
 /** pop of a data segment on a 32-bit stack, common case: the selector read, then as mov Sw,Ew's */
@@ -313,13 +310,13 @@ const sys = { fault: true, opaque: true, external: true };
 // interrupts (sti, popf) still ends the region.
 
 export const rows: RowSpec[] = [
-  { op: '8E', mn: 'mov', args: 'Sw,Ew', exec: movToSeg, common: movToSegCommon, ...dataSeg },
+  { op: '8E', mn: 'mov', args: 'Sw,Ew', ...withCommonCase(movToSegCommon, movToSeg), ...dataSeg },
   { op: '8C', mn: 'mov', args: 'Ev,Sw', sem: movFromSeg },
-  { op: '07', mn: 'pop', args: 'ES', ...popSeg(Seg.ES), ...dataSeg },
-  { op: '17', mn: 'pop', args: 'SS', exec: popSeg(Seg.SS).exec, ...seg },
-  { op: '1F', mn: 'pop', args: 'DS', ...popSeg(Seg.DS), ...dataSeg },
-  { op: '0F A1', mn: 'pop', args: 'FS', ...popSeg(Seg.FS), ...dataSeg },
-  { op: '0F A9', mn: 'pop', args: 'GS', ...popSeg(Seg.GS), ...dataSeg },
+  { op: '07', mn: 'pop', args: 'ES', ...withCommonCase(popSegCommon(Seg.ES), popSeg(Seg.ES)), ...dataSeg },
+  { op: '17', mn: 'pop', args: 'SS', exec: popSeg(Seg.SS), ...seg },
+  { op: '1F', mn: 'pop', args: 'DS', ...withCommonCase(popSegCommon(Seg.DS), popSeg(Seg.DS)), ...dataSeg },
+  { op: '0F A1', mn: 'pop', args: 'FS', ...withCommonCase(popSegCommon(Seg.FS), popSeg(Seg.FS)), ...dataSeg },
+  { op: '0F A9', mn: 'pop', args: 'GS', ...withCommonCase(popSegCommon(Seg.GS), popSeg(Seg.GS)), ...dataSeg },
   { op: 'C4 m', mn: 'les', args: 'Gv,Mp', exec: loadFarPointer(Seg.ES), ...seg },
   { op: 'C5 m', mn: 'lds', args: 'Gv,Mp', exec: loadFarPointer(Seg.DS), ...seg },
   { op: '0F B2 m', mn: 'lss', args: 'Gv,Mp', exec: loadFarPointer(Seg.SS), ...seg },

@@ -158,6 +158,19 @@ export const H = {
     }
   },
 
+  /** the long form of a row with a common case (semantics/ops.ts withCommonCase), where the region's copy of the case did not apply */
+  long(cpu: Cpu, i: Instr): void {
+    admit(cpu, i);
+    const ops = opsOf(cpu);
+    ops.begin();
+    try {
+      i.row.long!(cpu, i, ops);
+    } catch (e) {
+      noteStop(cpu, e);
+      throw e;
+    }
+  },
+
   /** a semantic row the emitter could not express, run through the interpreter's Ops */
   interp(cpu: Cpu, i: Instr): void {
     admit(cpu, i);

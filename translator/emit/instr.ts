@@ -34,7 +34,7 @@ import { ARITH } from '../../isa/eflags.ts';
 import { endsBlock, goesOnAfterSegmentLoad } from '../region/discover.ts';
 import { matCall, type EmitOps } from './emit-ops.ts';
 import { cpuField, cpuReg, hostFn, local, reg, reloadFlags, spillFlags } from './abi.ts';
-import { callInterpreterForm, codeEpochSame, epochCheck, faultPoint, helperCall, smcCheck, syncInstructions } from './statements.ts';
+import { callInterpreterForm, codeEpochSame, epochCheck, faultPoint, helperCall, smcCheck, syncInstructions, type InterpreterForm } from './statements.ts';
 import { assign, bin, call, cond, exprStmt, ifStmt, logical, num, unary, type Expr, type Stmt } from './ast.ts';
 import { x87Arg, type X87Call } from '../../semantics/ops.ts';
 import { fopOf } from '../../semantics/families/fpu-stack.ts';
@@ -174,8 +174,8 @@ function emitInline(i: Instr, site: InstrSite): InstrCode {
 
 /**
  * A helper row with a common case (semantics/ops.ts `CommonCase`): the case
- * in place, and where it does not apply the helper call a helper row gets
- * (its `exec` runs the common case's test again, then the long form).
+ * in place, and where it does not apply the helper call a helper row gets,
+ * of the row's long form alone (the case's test is not run twice).
  * Counted as inline: what runs most is.
  */
 function emitCommonCase(i: Instr, site: InstrSite): InstrCode {
@@ -184,7 +184,7 @@ function emitCommonCase(i: Instr, site: InstrSite): InstrCode {
   ops.leftAfter = site.left[site.ip];
   i.row.common!(ops, i, () => {
     const branch = ops.out;
-    const helper = emitHelperCall(i, site, 'helper');
+    const helper = emitHelperCall(i, site, 'helper', 'long');
     ops.out = branch;
     branch.push(...helper.stmts);
   });
@@ -217,14 +217,14 @@ function emitClaimedCall(i: Instr, claim: ClaimedCall, site: InstrSite): InstrCo
 }
 
 /** A helper row, or a semantic row run in its interpreter form: state written back around the call. */
-function emitHelperCall(i: Instr, site: InstrSite, reason: HelperReason): InstrCode {
+function emitHelperCall(i: Instr, site: InstrSite, reason: HelperReason, form: InterpreterForm = i.row.exec ? 'exec' : 'interp'): InstrCode {
   const { ops } = site;
   ops.regsRead = 0xff;
   ops.regsWritten = 0xff;
   // a far transfer notes the mode first, to go on in the region if it stays in it (host.ts goesOnAfterTransfer)
   ops.out = [];
   const stamp = i.row.goesOnInMode ? ops.snapshot(call(hostFn('modeStamp'), [local('cpu')])) : undefined;
-  const stmts = [...ops.out, ...helperCall(i.row.exec ? 'exec' : 'interp', site.ip, site.left[site.ip], i.next)];
+  const stmts = [...ops.out, ...helperCall(form, site.ip, site.left[site.ip], i.next)];
   ops.flags = { lz: null, last: null };
   if (stamp) {
     ops.out = stmts;

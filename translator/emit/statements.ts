@@ -73,8 +73,11 @@ export function syncInstructions(left: number): Stmt {
   return assign(cpuField('instructions'), retiredBeforeKnown(left));
 }
 
+/** How a helper call runs its row: `exec` (a helper row), `long` (its long form alone), `interp` (a semantic row through the interpreter's Ops). */
+export type InterpreterForm = 'exec' | 'long' | 'interp';
+
 /** Run instruction `ip` in its interpreter form through `h[fn]`, EIP already at `next`. */
-export function callInterpreterForm(fn: keyof Helpers & ('exec' | 'interp'), ip: number, next: number): Stmt[] {
+export function callInterpreterForm(fn: keyof Helpers & InterpreterForm, ip: number, next: number): Stmt[] {
   return [
     assign(cpuField('eip'), num(next)),
     exprStmt(call(hostFn(fn), [local('cpu'), perInstruction('instrs', num(ip))])),
@@ -85,7 +88,7 @@ export function callInterpreterForm(fn: keyof Helpers & ('exec' | 'interp'), ip:
  * The slow-path call of a helper row: state written back, the interpreter
  * form run, state reloaded. It may read and write every register.
  */
-export function helperCall(fn: 'exec' | 'interp', ip: number, left: number, next: number): Stmt[] {
+export function helperCall(fn: InterpreterForm, ip: number, left: number, next: number): Stmt[] {
   return [
     ...faultPoint(ip, true),
     ...spill(ALL_REGS),
