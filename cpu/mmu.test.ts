@@ -1,8 +1,9 @@
 /**
  * The MMU and its software TLB (cpu/mmu.ts): page walks with accessed and
  * dirty bits, #PF with CR2 and the error code, global pages across CR3
- * loads, 4 MiB (PSE) and 2 MiB (PAE) pages, and accesses that cross a page
- * boundary checking both pages before writing either.
+ * loads, 4 MiB (PSE) and 2 MiB (PAE) pages, accesses that cross a page
+ * boundary checking both pages before writing either, and supervisor
+ * accesses at CPL 3.
  */
 import { describe, expect, it } from 'vitest';
 import { bareCpu } from '../spec-tests/harness.ts';
@@ -148,5 +149,30 @@ describe('MMU and software TLB', () => {
     mem.i32[(pt >> 2) + 0x21] = 0x21000 | 3;
     cpu.mmu.write32(0x20ffe, 0x11223344);
     expect(cpu.mmu.read32(0x20ffe)).toBe(0x11223344);
+  });
+
+  it('makes supervisor accesses at CPL 3 with supervisor rights, faulting as a supervisor access does', () => {
+    const { cpu, mem, pt } = paged();
+    mem.i32[(pt >> 2) + 0x30] = 0x30000 | 3; // supervisor only, writable
+    mem.i32[(pt >> 2) + 0x31] = 0x31000 | 1; // supervisor only, read-only
+    mem.i32[0x30010 >> 2] = 0x1234;
+    cpu.setCpl(3);
+    expect(pfCode(() => cpu.mmu.read32(0x30010))).toBe(5);
+    expect(cpu.mmu.readSupervisor(0x30010, 4)).toBe(0x1234);
+    // now cached with supervisor rights: the same again from the TLB, and the user right still refused
+    expect(cpu.mmu.readSupervisor(0x30010, 2)).toBe(0x1234);
+    expect(pfCode(() => cpu.mmu.read8(0x30010))).toBe(5);
+    cpu.mmu.writeSupervisor(0x30012, 2, 0xbeef);
+    expect(mem.i32[0x30010 >> 2]).toBe(0xbeef1234 | 0);
+    expect(mem.i32[(pt >> 2) + 0x30] & 0x60).toBe(0x60);
+    // with CR0.WP a supervisor write to a read-only page faults: present, write, not user
+    cpu.cr0 |= CR0_WP;
+    expect(pfCode(() => cpu.mmu.writeSupervisor(0x31000, 4, 1))).toBe(3);
+    expect(cpu.cpl).toBe(3);
+    expect(cpu.mmu.user).toBe(true);
+    // across a page boundary, both pages at supervisor level
+    mem.i32[(pt >> 2) + 0x2f] = 0x2f000 | 3;
+    cpu.mmu.writeSupervisor(0x2fffe, 4, 0x11223344);
+    expect(cpu.mmu.readSupervisor(0x2fffe, 4)).toBe(0x11223344);
   });
 });

@@ -91,17 +91,11 @@ function ramWord(mem: Cpu['mmu']['mem'], p: number): number {
 
 /** A supervisor-mode access to a system structure (GDT, IDT, TSS), whatever the CPL. */
 export function readSystem(cpu: Cpu, lin: number, size: number): number {
-  const mmu = cpu.mmu;
-  if (!mmu.user) return mmu.read(lin, size);
-  mmu.setUser(false);
-  try { return mmu.read(lin, size); } finally { mmu.setUser(true); }
+  return cpu.mmu.readSupervisor(lin, size);
 }
 
 export function writeSystem(cpu: Cpu, lin: number, size: number, v: number): void {
-  const mmu = cpu.mmu;
-  if (!mmu.user) { mmu.write(lin, size, v); return; }
-  mmu.setUser(false);
-  try { mmu.write(lin, size, v); } finally { mmu.setUser(true); }
+  cpu.mmu.writeSupervisor(lin, size, v);
 }
 
 export function setAccessed(cpu: Cpu, d: Descriptor): void {
