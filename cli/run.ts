@@ -407,6 +407,8 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
       pitIrqs: machine.pit.irqs, picInterrupts: machine.pic.delivered, ioapicDeliveries: machine.ioapic.delivered,
       interruptsTaken: machine.vcpus.map((v) => v.interruptsTaken), apicTimerFires: machine.vcpus.map((v) => v.apic.timerFires),
       consoleBytes: machine.uart.written,
+      pageWalks: machine.vcpus.map((v) => v.cpu.mmu.walks), tlbFlushes: machine.vcpus.map((v) => v.cpu.mmu.flushes),
+      deviceAccesses: machine.vcpus.map((v) => v.cpu.mmu.deviceAccesses),
     } : undefined,
   };
 
@@ -446,6 +448,8 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
       }
       lines.push(`  scheduler     ${fmtInt(machine.stats.slices)} slices, ${fmtInt(machine.stats.idleJumps)} idle jumps`);
       lines.push(`  interrupts    PIT ${machine.pit.irqs}, PIC ${machine.pic.delivered}, IO-APIC ${machine.ioapic.delivered}, APIC timer ${summary.stats!.apicTimerFires.join('/')}, taken ${summary.stats!.interruptsTaken.join('/')}`);
+      const st = summary.stats!;
+      lines.push(`  MMU           ${st.pageWalks.map(fmtInt).join('/')} page walks, ${st.tlbFlushes.map(fmtInt).join('/')} TLB flushes, ${st.deviceAccesses.map(fmtInt).join('/')} device accesses through the TLB`);
       lines.push(`  IPIs          ${machine.stats.ipis} (INIT ${machine.stats.inits}, SIPI ${machine.stats.sipis}, NMI ${machine.stats.nmis})`);
       const t = summary.translator;
       if (t) {

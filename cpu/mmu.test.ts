@@ -2,8 +2,8 @@
  * The MMU and its software TLB (cpu/mmu.ts): page walks with accessed and
  * dirty bits, #PF with CR2 and the error code, global pages across CR3
  * loads, 4 MiB (PSE) and 2 MiB (PAE) pages, accesses that cross a page
- * boundary checking both pages before writing either, and supervisor
- * accesses at CPL 3.
+ * boundary checking both pages before writing either, supervisor accesses at
+ * CPL 3, and device pages held in the TLB.
  */
 import { describe, expect, it } from 'vitest';
 import { bareCpu } from '../spec-tests/harness.ts';
@@ -174,5 +174,39 @@ describe('MMU and software TLB', () => {
     mem.i32[(pt >> 2) + 0x2f] = 0x2f000 | 3;
     cpu.mmu.writeSupervisor(0x2fffe, 4, 0x11223344);
     expect(cpu.mmu.readSupervisor(0x2fffe, 4)).toBe(0x11223344);
+  });
+
+  it('holds a device page in the TLB: the device reached without a walk until the entry goes, rights still checked', () => {
+    const { cpu, mem, pt } = paged();
+    const seen: string[] = [];
+    let reg = 0x42;
+    mem.mapDevice(0x700000, 0x1000, {
+      name: 'test register',
+      read: (addr, size) => { seen.push(`r${(addr - 0x700000).toString(16)}/${size}`); return reg; },
+      write: (addr, size, v) => { seen.push(`w${(addr - 0x700000).toString(16)}/${size}`); reg = v; },
+    });
+    mem.i32[(pt >> 2) + 0x40] = 0x700000 | 3; // linear 0x40000 -> the device, supervisor, clean
+    const walks = cpu.mmu.walks;
+    expect(cpu.mmu.read32(0x40020)).toBe(0x42);
+    expect(cpu.mmu.read32(0x40020)).toBe(0x42);
+    expect(cpu.mmu.walks).toBe(walks + 1);
+    expect(cpu.mmu.deviceAccesses).toBe(1);
+    // no fast path takes it: the entry grants no right itself
+    expect(cpu.mmu.tlb[0x40] & 15).toBe(0);
+    // the first write walks again to set the dirty bit; then writes go straight to the device
+    cpu.mmu.write32(0x40020, 7);
+    expect(mem.i32[(pt >> 2) + 0x40] & 0x60).toBe(0x60);
+    cpu.mmu.write16(0x40024, 9);
+    expect(cpu.mmu.walks).toBe(walks + 2);
+    expect(seen).toEqual(['r20/4', 'r20/4', 'w20/4', 'w24/2']);
+    // a user access to the supervisor page still faults (the walk finds why)
+    cpu.setCpl(3);
+    expect(pfCode(() => cpu.mmu.read32(0x40020))).toBe(5);
+    cpu.setCpl(0);
+    // INVLPG drops it: the next access walks and sees the PTE as it is now
+    mem.i32[(pt >> 2) + 0x40] = 0;
+    cpu.mmu.invalidatePage(0x40000);
+    expect(pfCode(() => cpu.mmu.read32(0x40020))).toBe(0);
+    expect(cpu.mmu.walks).toBe(walks + 4);
   });
 });

@@ -23,7 +23,7 @@ import { NUM } from '../base/arith.ts';
 import { mutable } from '../base/wide-fields.ts';
 import {
   TLB_ALL_RIGHTS, TLB_GLOBAL, TLB_LARGE, TLB_NX, TLB_RS, TLB_RU, TLB_WRITE_RIGHTS, TLB_WS, TLB_WU,
-  executable, fitsInPage, grants, physical, tlbEntry, tlbFrame, tlbRight,
+  deviceEntry, deviceGrants, executable, fitsInPage, grants, physical, tlbEntry, tlbFrame, tlbRight,
 } from './tlb.ts';
 
 
@@ -74,12 +74,14 @@ export class Mmu {
   /** statistics */
   walks = 0;
   flushes = 0;
+  /** device accesses whose page the TLB held (no walk) */
+  deviceAccesses = 0;
 
   constructor(readonly mem: PhysicalMemory, readonly ctl: PagingControl, area?: number) {
     this.tlb = area === undefined ? new Int32Array(1 << 20) : new Int32Array(mem.buffer, area + VCPU_AREA_TLB, 1 << 20);
     mem.tlbs.push(this);
     // first written when the guest turns paging on, long after the helpers that read them were optimised
-    mutable(this, ['walks', 'lastRights']);
+    mutable(this, ['walks', 'lastRights', 'deviceAccesses']);
   }
 
   setUser(user: boolean): void {
@@ -198,6 +200,11 @@ export class Mmu {
 
   readSlow(lin: number, size: number): number {
     lin |= 0;
+    const e = this.entry(lin);
+    if (deviceGrants(e, this.rmask) && fitsInPage(lin, size)) {
+      this.deviceAccesses++;
+      return this.mem.read(physical(e, lin), size);
+    }
     if ((lin & 0xfff) + size > 0x1000) {
       let v = 0;
       for (let k = 0; k < size; k++) v |= this.read8((lin + k) | 0) << (8 * k);
@@ -209,6 +216,12 @@ export class Mmu {
 
   writeSlow(lin: number, size: number, v: number): void {
     lin |= 0;
+    const e = this.entry(lin);
+    if (deviceGrants(e, this.wmask) && fitsInPage(lin, size)) {
+      this.deviceAccesses++;
+      this.mem.write(physical(e, lin), size, v);
+      return;
+    }
     if ((lin & 0xfff) + size > 0x1000) {
       // check both pages before writing anything, so a fault leaves memory untouched
       const first = this.translate(lin, Access.WRITE);
@@ -244,8 +257,9 @@ export class Mmu {
       rights = this.lastRights;
     }
     const page = phys & ~0xfff;
-    if (this.mem.fastReadable(page) && lin >>> 12 <= this.ceilingVpn) {
-      if (!this.mem.fastWritable(page)) rights &= ~TLB_WRITE_RIGHTS;
+    if (lin >>> 12 <= this.ceilingVpn) {
+      const ram = this.mem.fastReadable(page);
+      if (ram && !this.mem.fastWritable(page)) rights &= ~TLB_WRITE_RIGHTS;
       const vpn = lin >>> 12;
       // listed when filled, and again when a refill changes whether it is global (the list a flush looks at)
       const old = this.tlb[vpn];
@@ -254,7 +268,7 @@ export class Mmu {
         if (rights & TLB_GLOBAL) this.filledGlobal[this.nFilledGlobal++] = vpn;
         else this.filled[this.nFilled++] = vpn;
       }
-      this.tlb[vpn] = tlbEntry(page, rights);
+      this.tlb[vpn] = ram ? tlbEntry(page, rights) : deviceEntry(page, rights);
       if (rights & TLB_LARGE) this.largeFills++;
     }
     return phys >>> 0;

@@ -28,6 +28,16 @@ export const TLB_GLOBAL = 16;
 export const TLB_NX = 32;
 /** part of a large page (INVLPG must drop all of it) */
 export const TLB_LARGE = 64;
+/**
+ * A device page's entry (MMIO, or no memory at all): it sets no access
+ * right, so every fast path fails and takes the slow one as before, but the
+ * slow path finds the page's physical frame and rights here (the rights
+ * moved up by DEVICE_RIGHTS_SHIFT) and reaches the device without walking
+ * the page tables again (a kernel reads its local APIC's ID on every
+ * system call).
+ */
+export const TLB_DEVICE = 128;
+const DEVICE_RIGHTS_SHIFT = 8;
 /** every access right */
 export const TLB_ALL_RIGHTS = TLB_RS | TLB_WS | TLB_RU | TLB_WU;
 /** the write rights, which a page loses when it becomes code or a device */
@@ -44,6 +54,16 @@ export function tlbRight(user: boolean, write: boolean): number {
 /** An entry caching `frame` (page aligned) with `rights`. */
 export function tlbEntry(frame: number, rights: number): number {
   return (frame & FRAME) | rights;
+}
+
+/** A device page's entry caching `frame` with `rights` (the access rights moved out of every fast path's way). */
+export function deviceEntry(frame: number, rights: number): number {
+  return (frame & FRAME) | TLB_DEVICE | ((rights & TLB_ALL_RIGHTS) << DEVICE_RIGHTS_SHIFT) | (rights & ~TLB_ALL_RIGHTS & PAGE_OFFSET);
+}
+
+/** Is e a device page's entry granting `right` (the slow path's test)? */
+export function deviceGrants(e: number, right: number): boolean {
+  return (e & TLB_DEVICE) !== 0 && ((e >>> DEVICE_RIGHTS_SHIFT) & right) !== 0;
 }
 
 /*
