@@ -9,7 +9,7 @@ import { desc, LAYOUT, SEL, testWorld } from '../spec-tests/world.ts';
 import { Reg, Seg } from '../isa/instr.ts';
 import { Fault, Vec } from '../isa/faults.ts';
 import { KEPT_DATA_LOADS } from './cpu.ts';
-import { loadSegment, readDescriptor, type Descriptor } from './segments.ts';
+import { isDataSegment, loadSegment, readDescriptor, type Descriptor } from './segments.ts';
 
 describe('a data-segment load the CPU remembers (segments.ts keptDataLoad)', () => {
   const faultOf = (f: () => void): number => {
@@ -45,6 +45,13 @@ describe('a data-segment load the CPU remembers (segments.ts keptDataLoad)', () 
     // the same load at CPL 3: DPL 0 is too privileged
     cpu.setCpl(3);
     expect(faultOf(() => loadSegment(cpu, Seg.GS, SEL.DATA0))).toBe(Vec.GP);
+  });
+});
+
+describe('the data segment registers', () => {
+  it('are ES, DS, FS and GS, and nothing else a number may name', () => {
+    const named = [-1, 0, 1, 2, 3, 4, 5, 6, 7, 31, 32, 35, 2 ** 31].filter((s) => isDataSegment(s));
+    expect(named).toEqual([Seg.ES, Seg.DS, Seg.FS, Seg.GS]);
   });
 });
 
