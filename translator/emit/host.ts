@@ -11,6 +11,7 @@ import { computeLazy } from '../../cpu/flags.ts';
 import { testCC } from '../../isa/eflags.ts';
 import type { Instr } from '../../isa/instr.ts';
 import { admit } from '../../semantics/admit.ts';
+import type { Exec } from '../../semantics/ops.ts';
 import { X87_KERNELS } from '../../semantics/families/fpu.ts';
 import { InterpOps } from '../../runtime/interp-ops.ts';
 import { Access } from '../../cpu/mmu.ts';
@@ -146,30 +147,10 @@ export const H = {
   vmiLeave: (v: VcpuVmi): boolean => deliverableInterrupt(v.cpu) >= 0 || v.machine.yieldRequested,
 
   /** run a helper row exactly as the interpreter does (EIP already at the next instruction) */
-  exec(cpu: Cpu, i: Instr): void {
-    admit(cpu, i);
-    const ops = opsOf(cpu);
-    ops.begin();
-    try {
-      i.row.exec!(cpu, i, ops);
-    } catch (e) {
-      noteStop(cpu, e);
-      throw e;
-    }
-  },
+  exec: (cpu: Cpu, i: Instr): void => runHelper(cpu, i, i.row.exec!),
 
   /** the long form of a row with a common case (semantics/ops.ts withCommonCase), where the region's copy of the case did not apply */
-  long(cpu: Cpu, i: Instr): void {
-    admit(cpu, i);
-    const ops = opsOf(cpu);
-    ops.begin();
-    try {
-      i.row.long!(cpu, i, ops);
-    } catch (e) {
-      noteStop(cpu, e);
-      throw e;
-    }
-  },
+  long: (cpu: Cpu, i: Instr): void => runHelper(cpu, i, i.row.long!),
 
   /** a semantic row the emitter could not express, run through the interpreter's Ops */
   interp(cpu: Cpu, i: Instr): void {
@@ -193,6 +174,19 @@ export const H = {
  * the engine puts this back (takeStopState).
  */
 const stopStates = new WeakMap<Cpu, Checkpoint>();
+
+/** A helper's behaviour run as the interpreter runs it: admitted, on the interpreter's Ops, a machine stop noted. */
+function runHelper(cpu: Cpu, i: Instr, behaviour: Exec): void {
+  admit(cpu, i);
+  const ops = opsOf(cpu);
+  ops.begin();
+  try {
+    behaviour(cpu, i, ops);
+  } catch (e) {
+    noteStop(cpu, e);
+    throw e;
+  }
+}
 
 function noteStop(cpu: Cpu, e: unknown): void {
   if (!(e instanceof Fault)) stopStates.set(cpu, checkpoint(cpu));
