@@ -14,6 +14,7 @@ import { TABLE } from '../../semantics/table.ts';
 import { Rng, assemble, encodeRow } from '../../spec-tests/fuzz/generate.ts';
 import { emitRegion, type EmittedRegion } from './region.ts';
 import { emissionOf } from './instr.ts';
+import { goesOnAfterSegmentLoad } from '../region/discover.ts';
 
 /**
  * The last instruction of a fuzzer unit that encodes `row` (fixups come first). A unit for a string
@@ -91,6 +92,8 @@ describe('the emission decision', () => {
           // a data segment reloaded as last read in place; from memory, and SS, CS and the undefined registers, through the helper alone
           const data = row.mn === 'pop' || ([0, 3, 4, 5].includes(i.reg) && i.mod === 3);
           expect(region.fn.includes('hp.keptDataSegment('), `${row.opcodeText} reg ${i.reg}`).toBe(data);
+          // whether the segments stay flat is asked once after the load, on either path
+          expect(region.fn.split('h.stillFlat(').length - 1, `${row.opcodeText} reg ${i.reg}`).toBe(goesOnAfterSegmentLoad(i) ? 1 : 0);
         }
       }
     }

@@ -184,12 +184,12 @@ function emitCommonCase(i: Instr, site: InstrSite): InstrCode {
   ops.leftAfter = site.left[site.ip];
   i.row.common!(ops, i, () => {
     const branch = ops.out;
-    const helper = emitHelperCall(i, site, 'helper', 'long');
+    const helper = emitHelperCall(i, site, 'helper', 'long', true);
     ops.out = branch;
     branch.push(...helper.stmts);
   });
   // it ends the region where its helper call would (iret); a data segment load goes on while the segments
-  // stay flat, as after the helper (which asks the same again on its own path)
+  // stay flat, as after the helper: asked here once for both paths
   const goesOn = goesOnAfterSegmentLoad(i);
   const transferred = endsBlock(i) && !goesOn;
   if (goesOn) code.push(leaveUnlessFlat(site, num(i.next)));
@@ -217,7 +217,11 @@ function emitClaimedCall(i: Instr, claim: ClaimedCall, site: InstrSite): InstrCo
 }
 
 /** A helper row, or a semantic row run in its interpreter form: state written back around the call. */
-function emitHelperCall(i: Instr, site: InstrSite, reason: HelperReason, form: InterpreterForm = i.row.exec ? 'exec' : 'interp'): InstrCode {
+function emitHelperCall(
+  i: Instr, site: InstrSite, reason: HelperReason, form: InterpreterForm = i.row.exec ? 'exec' : 'interp',
+  /** the caller asks whether the segments stay flat after this call (a common case's miss path) */
+  flatAskedAfter = false,
+): InstrCode {
   const { ops } = site;
   ops.regsRead = 0xff;
   ops.regsWritten = 0xff;
@@ -234,7 +238,7 @@ function emitHelperCall(i: Instr, site: InstrSite, reason: HelperReason, form: I
   // load only when the segments are no longer flat to the TLB's ceiling (the engine looks at them then)
   const goesOn = goesOnAfterSegmentLoad(i);
   const leaves = (endsBlock(i) && !goesOn) || !i.row.exec;
-  if (goesOn) stmts.push(leaveUnlessFlat(site, cpuField('eip')));
+  if (goesOn && !flatAskedAfter) stmts.push(leaveUnlessFlat(site, cpuField('eip')));
   // a rep string instruction that stopped after a chunk (semantics/families/string.ts REP_CHUNK) resumes from the dispatcher
   if (!leaves && i.row.string && i.rep) stmts.push(ifStmt(bin('!==', cpuField('eip'), num(i.next)), site.exitTo(cpuField('eip'))));
   // where a helper left for (an int's handler, an iret's or sysexit's return point, the instruction after an
