@@ -41,6 +41,14 @@ function interpreted(code: Uint8Array, n: number, setup?: (b: World) => void): W
   return b;
 }
 
+/** Translate `code` at once and run `n` instructions after `setup`; the state must be the interpreter's after the same. */
+function agreesWithInterpreter(code: Uint8Array, n: number, setup?: (b: World) => void): { b: World; e: Engine } {
+  const run = machine(code, { threshold: 0 }, setup);
+  run.e.run(n);
+  expect(final(run.b)).toEqual(final(interpreted(code, n, setup)));
+  return run;
+}
+
 /** a loop whose body is one 51-instruction block at 0x1005 (52 instructions with the loop head's) */
 const longBody = nasm(`
   mov ecx, 1000
@@ -1066,10 +1074,7 @@ describe('data segment loads inside a region', () => {
 
   it('a load that keeps the segments flat goes on in the region, as the interpreter does', () => {
     const code = reload(SEL.DATA0);
-    const { b, e } = machine(code, { threshold: 0 }, setup);
-    e.run(2000);
-    const ref = interpreted(code, 2000, setup);
-    expect(final(b)).toEqual(final(ref));
+    const { b, e } = agreesWithInterpreter(code, 2000, setup);
     expect(b.cpu.regs[3]).toBe(5 * 250);
     // one region runs the loop: leaving after each load made 4 region runs a pass
     expect(e.stats.regionRuns).toBeLessThan(30);
@@ -1077,10 +1082,7 @@ describe('data segment loads inside a region', () => {
 
   it('a load that makes DS not flat leaves the region, and its reads go through the segment base', () => {
     const code = reload(0x30);
-    const { b, e } = machine(code, { threshold: 0 }, setup);
-    e.run(2000);
-    const ref = interpreted(code, 2000, setup);
-    expect(final(b)).toEqual(final(ref));
+    const { b } = agreesWithInterpreter(code, 2000, setup);
     // [0x3000] through base 0x100
     expect(b.cpu.regs[3]).toBe(7 * 250);
   });
@@ -1099,10 +1101,7 @@ describe('data segment loads inside a region', () => {
       dec ecx
       jnz top
       jmp $`);
-    const { b, e } = machine(code, { threshold: 0 }, setup);
-    e.run(2000);
-    const ref = interpreted(code, 2000, setup);
-    expect(final(b)).toEqual(final(ref));
+    const { b } = agreesWithInterpreter(code, 2000, setup);
     // 250 passes of 8 instructions: base 0x100 (7) and base 0 (5) in turn
     expect(b.cpu.regs[3]).toBe(125 * 7 + 125 * 5);
   });
@@ -1111,9 +1110,7 @@ describe('data segment loads inside a region', () => {
 describe('helpers that let translated code go on', () => {
   /** Translate `code` at once and run 3000 instructions; the state must be the interpreter's. Returns the region runs and the final state. */
   function agreeing(code: Uint8Array): { regionRuns: number; regs: number[] } {
-    const { b, e } = machine(code, { threshold: 0 });
-    e.run(3000);
-    expect(final(b)).toEqual(final(interpreted(code, 3000)));
+    const { b, e } = agreesWithInterpreter(code, 3000);
     return { regionRuns: e.stats.regionRuns, regs: [...b.cpu.regs] };
   }
 
