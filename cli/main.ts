@@ -107,6 +107,7 @@ export async function main(argv: string[], ext: CliExtensions = {}): Promise<num
         .option('--gdb-wait', 'hold the guest at its first instruction until gdb connects and continues')
         .option('-S', 'short for --gdb-wait (QEMU\'s -S)')
         .option('--gdb-disconnect <action>', 'when gdb goes away without detaching: run (default) the guest on, stop it until gdb connects again, or quit')
+        .option('--symbols <file>', 'System.map or /proc/kallsyms dump naming the regions --region-times lists (default: the image\'s ELF symbols)')
         .addHelpText('after', `\n${EXIT_STATUS_HELP}`)
         .action(exits(async (image: string | undefined, opts) => (await import('./run.ts')).runCommand(image, opts)));
     },

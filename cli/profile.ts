@@ -35,7 +35,7 @@ import { toChromeTrace } from '../profile/trace.ts';
 import { flameGraphSvg } from '../profile/flame.ts';
 import { reportHtml } from '../profile/html.ts';
 import { OVERHEAD_MODES, overheadLines, summarize, type Overhead, type OverheadMode, type RunCost } from '../profile/overhead.ts';
-import { DEFAULT_IMAGE, intOption, runCommand, type RunInstrument, type RunOptions } from './run.ts';
+import { DEFAULT_IMAGE, intOption, readSymbolMap, runCommand, type RunInstrument, type RunOptions } from './run.ts';
 import { readInput } from './host-io.ts';
 
 export interface ProfileCommandOptions extends RunOptions {
@@ -86,7 +86,8 @@ async function profiledRun(image: string | undefined, opts: ProfileCommandOption
     deferSignal: (signal) => { out.signal = signal; },
   };
   const cpu0 = process.cpuUsage(), wall0 = performance.now();
-  out.status = await runCommand(image, opts, instrument);
+  // (the profile names call sites with --symbols itself; the run's own use of it is --region-times's)
+  out.status = await runCommand(image, { ...opts, symbols: undefined }, instrument);
   const cpu = process.cpuUsage(cpu0);
   out.cost = { wallSeconds: (performance.now() - wall0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
   return out;
@@ -98,10 +99,7 @@ function translatorCounters(e: TranslatingEngine): Record<string, number> {
 }
 
 function symbolsFor(imageArg: string | undefined, opts: ProfileCommandOptions): Symbolizer {
-  if (opts.symbols !== undefined) {
-    const text = Buffer.from(readInput(opts.symbols, opts.symbols, 'symbol map', 256 << 20, '256 MiB')).toString('latin1');
-    return Symbolizer.fromSymbolMap(text, opts.symbols);
-  }
+  if (opts.symbols !== undefined) return readSymbolMap(opts.symbols);
   const path = imageArg ?? DEFAULT_IMAGE;
   return Symbolizer.fromImage(readInput(path, imageArg ?? relative(process.cwd(), DEFAULT_IMAGE), 'image', 1 << 30, '1 GiB'));
 }

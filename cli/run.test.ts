@@ -155,6 +155,25 @@ describe('vmidbt run', () => {
     expect(text.stdout.match(/^ {4}0x[0-9a-f]{8} /gm)).toHaveLength(3);
   });
 
+  it('--symbols names the regions --region-times lists from a System.map-style file, which must come with --region-times', async () => {
+    const first = JSON.parse((await runAsync('--json', '--region-times', '3', '--append', 'run=sieve scale=0.02')).stdout).regionTimes.byRegion[0];
+    const map = join(tempDir('vmidbt-symbols-'), 'System.map');
+    // a name only this map knows, at the hottest region's entry
+    writeFileSync(map, `${first.entry.slice(2)} T hottest_from_the_map\n`);
+    const named = JSON.parse((await runAsync('--json', '--region-times', '3', '--symbols', map, '--append', 'run=sieve scale=0.02')).stdout).regionTimes;
+    expect(named.symbolHeading).toBe('symbol');
+    expect(named.byRegion.find((x: { entry: string }) => x.entry === first.entry).symbol).toBe('hottest_from_the_map+0x0');
+    for (const [args, msg, status] of [
+      [['--symbols', map], 'pass --region-times too', EXIT_USAGE],
+      [['--region-times', '--symbols', '/nonexistent/System.map'], 'no such file', EXIT_LOAD],
+    ] as const) {
+      const r = run(...args);
+      expect(r.status).toBe(status);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain(msg);
+    }
+  });
+
   it('rejects --region-times without the translator, and a bad count, in one line', () => {
     for (const [args, msg] of [[['--region-times', '--no-jit'], 'it needs the translator'], [['--region-times', '0'], 'must be a decimal integer']] as const) {
       const r = run(...args);

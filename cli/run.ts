@@ -55,6 +55,8 @@ export interface RunOptions {
   lockstep?: boolean;
   /** --region-times [N]: time each translated region, list the N (default 20) that took longest */
   regionTimes?: string | boolean;
+  /** --symbols FILE: a System.map or /proc/kallsyms dump that names the regions --region-times lists */
+  symbols?: string;
   /** false with --no-vmi-inline: every VMI call through the ROM */
   vmiInline?: boolean;
   /** --wasm: translated regions as WebAssembly where the lowering takes them */
@@ -271,6 +273,9 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
   const regionRows = opts.regionTimes === undefined || opts.regionTimes === false ? 0
     : intOption(opts.regionTimes === true ? undefined : opts.regionTimes, '--region-times', 1, 1_000_000, 20);
   if (regionRows && (opts.jit === false || opts.lockstep)) throw new UserError('--region-times times translated regions: it needs the translator, without --no-jit or --lockstep', EXIT_USAGE);
+  if (opts.symbols !== undefined && !regionRows) throw new UserError('--symbols names the regions --region-times lists: pass --region-times too', EXIT_USAGE);
+  // read before the guest starts: a bad map is an error now, not after a long run
+  const symbolMap = opts.symbols !== undefined ? readSymbolMap(opts.symbols) : undefined;
   const consoleFd = opts.json ? 2 : 1;
   let lastByte = 0x0a;
   // once the console's reader has gone (EPIPE), the run ends quietly: nobody is left to read it
@@ -400,7 +405,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
     engine: machine.engine.name,
     marks: opts.mark?.length ? marks.marks : undefined,
     translator: engine ? engineSummary(engine.stats(), result.instructions) : undefined,
-    regionTimes: regionRows && engine ? regionTimesSummary(engine.regionTimes(), secs, Symbolizer.fromImage(image)) : undefined,
+    regionTimes: regionRows && engine ? regionTimesSummary(engine.regionTimes(), secs, symbolMap ?? Symbolizer.fromImage(image), symbolMap ? 'symbol' : 'symbol (ELF images)') : undefined,
     stats: opts.stats ? {
       slices: machine.stats.slices, idleJumps: machine.stats.idleJumps, ipis: machine.stats.ipis,
       inits: machine.stats.inits, sipis: machine.stats.sipis, nmis: machine.stats.nmis,
@@ -500,7 +505,18 @@ async function startGdb(options: Omit<GdbStubOptions, 'log'>): Promise<GdbStub> 
  * helpers it calls, from entry to exit; ns per guest instruction tells code
  * V8 has optimised (a few ns) from code still in its baseline tiers.
  */
-function regionTimesSummary(regions: RegionTime[], wallSeconds: number, sym: Symbolizer) {
+/**
+ * `--symbols FILE`: a System.map or /proc/kallsyms dump (profile/symbols.ts),
+ * for a kernel whose image names nothing, such as Debian's bzImage (its
+ * packaged System.map is a placeholder; `npm run guest:linux -- --kallsyms`
+ * writes a dump of the kernel it boots).
+ */
+export function readSymbolMap(path: string): Symbolizer {
+  const text = Buffer.from(readInput(path, path, 'symbol map', 256 << 20, '256 MiB')).toString('latin1');
+  return Symbolizer.fromSymbolMap(text, path);
+}
+
+function regionTimesSummary(regions: RegionTime[], wallSeconds: number, sym: Symbolizer, symbolHeading: string) {
   const ms = regions.reduce((n, r) => n + r.hostMs, 0);
   const executed = regions.reduce((n, r) => n + r.executed, 0);
   return {
@@ -508,6 +524,7 @@ function regionTimesSummary(regions: RegionTime[], wallSeconds: number, sym: Sym
     hostMs: Number(ms.toFixed(1)),
     shareOfWall: wallSeconds > 0 ? Number((ms / 1000 / wallSeconds).toFixed(4)) : 0,
     nsPerInstruction: executed ? Number(((ms * 1e6) / executed).toFixed(2)) : 0,
+    symbolHeading,
     byRegion: regions.map((r) => ({
       ...r, entry: `0x${r.entry.toString(16).padStart(8, '0')}`, symbol: sym.lookup(r.entry) ? sym.format(r.entry) : undefined, hostMs: Number(r.hostMs.toFixed(3)),
     })),
@@ -516,7 +533,7 @@ function regionTimesSummary(regions: RegionTime[], wallSeconds: number, sym: Sym
 
 function regionTimeLines(t: ReturnType<typeof regionTimesSummary>, rows: number): string[] {
   const lines = [`  regions       ${fmtInt(t.regions)} ran ${t.hostMs.toFixed(0)} ms (${(t.shareOfWall * 100).toFixed(1)}% of the wall time), ${t.nsPerInstruction.toFixed(1)} ns per guest instruction; longest first:`];
-  lines.push('    entry          host ms  share      runs  instrs run  per run  ns/instr  JS bytes  symbol (ELF images)');
+  lines.push(`    entry          host ms  share      runs  instrs run  per run  ns/instr  JS bytes  ${t.symbolHeading}`);
   for (const r of t.byRegion.slice(0, rows)) {
     const share = t.hostMs > 0 ? (100 * r.hostMs) / t.hostMs : 0;
     lines.push(`    ${r.entry}  ${r.hostMs.toFixed(1).padStart(9)}  ${share.toFixed(1).padStart(4)}%  ${fmtInt(r.runs).padStart(8)}  ${fmtInt(r.executed).padStart(10)}  ${(r.executed / r.runs).toFixed(1).padStart(7)}  ${((r.hostMs * 1e6) / Math.max(1, r.executed)).toFixed(1).padStart(8)}  ${fmtInt(r.jsBytes).padStart(8)}${r.symbol ? `  ${r.symbol}` : ''}`);

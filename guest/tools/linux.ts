@@ -6,6 +6,15 @@
  *
  * (--only runs the boots whose label, e.g. "vmidbt 686 smp=2 shell", contains TEXT.)
  *
+ *   ... guest/tools/linux.ts --kallsyms [--no-qemu]
+ *
+ * instead boots each kernel once with `nokaslr vmidbt.kallsyms` (on QEMU
+ * when it is installed, the faster; else on vmidbt) and writes its text
+ * symbols to guest/build/linux/kallsyms-FLAVOUR.txt: Debian's packaged
+ * System.map is a placeholder, and `vmidbt run KERNEL ... --append "...
+ * nokaslr" --region-times --symbols guest/build/linux/kallsyms-686.txt`
+ * then names the kernel functions its hottest regions run.
+ *
  * 1. Fetches linux-image-686, linux-image-686-pae and busybox-static (i386)
  *    with apt-get into guest/build/linux/ (debian.ts) and builds the
  *    initramfs (initramfs.ts, cpio.ts).
@@ -39,8 +48,8 @@ import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { debianLinux } from './debian.ts';
-import { buildInitramfs, INTERACTIVE_MARKER, SHELL_MARKER, SUM_OF_SQUARES_LINE } from './initramfs.ts';
+import { debianLinux, type DebianFiles } from './debian.ts';
+import { buildInitramfs, INTERACTIVE_MARKER, kallsymsFrom, SHELL_MARKER, SUM_OF_SQUARES_LINE } from './initramfs.ts';
 import { VMIDBT_CPU } from '../../cpu/models.ts';
 import { LAUNCHER } from '../../cli/guest-process.ts';
 import { cpuSecondsOf } from '../../bench/process-cpu.ts';
@@ -50,7 +59,7 @@ const CACHE = join(ROOT, 'guest', 'build', 'linux');
 export const BASE_CMDLINE = 'console=ttyS0 cryptomgr.notests noisapnp no_timer_check';
 
 type End = 'poweroff' | 'reboot' | 'shell';
-interface Boot { system: 'vmidbt' | 'qemu'; flavour: string; smp: number; end: End }
+interface Boot { system: 'vmidbt' | 'qemu'; flavour: string; smp: number; end: End; /** more command-line words */ extra?: string }
 interface Outcome {
   boot: Boot;
   console: string;
@@ -71,7 +80,7 @@ const label = (b: Boot) => `${b.system} ${b.flavour} smp=${b.smp} ${b.end}`;
 const log = (s: string) => process.stdout.write(`guest-linux: ${s}\n`);
 
 function commandFor(b: Boot, kernel: string, initrd: string): [string, string[]] {
-  const cmdline = `${BASE_CMDLINE} vmidbt.end=${b.end}`;
+  const cmdline = `${BASE_CMDLINE}${b.extra ? ` ${b.extra}` : ''} vmidbt.end=${b.end}`;
   if (b.system === 'vmidbt') {
     return [LAUNCHER, ['run', kernel, '--initrd', initrd, '--append', cmdline,
       '--smp', String(b.smp), '--json', '--mark', SHELL_MARKER, '--max-instructions', '20000000000', '--no-reboot']];
@@ -200,6 +209,21 @@ function report(results: Outcome[]): void {
   }
 }
 
+/** --kallsyms: each kernel's text symbols at their nokaslr addresses, one file per flavour. */
+async function writeKallsyms(files: DebianFiles, initrd: string, timeoutSec: number): Promise<number> {
+  const system = !args.includes('--no-qemu') && hasQemu() ? 'qemu' : 'vmidbt';
+  for (const [flavour, kernel] of files.kernels) {
+    const b: Boot = { system, flavour, smp: 1, end: 'poweroff', extra: 'nokaslr vmidbt.kallsyms' };
+    log(`booting ${label(b)} for its symbols`);
+    const r = await bootOnce(b, kernel, initrd, timeoutSec);
+    const out = join(CACHE, `kallsyms-${flavour}.txt`);
+    const text = kallsymsFrom(r.console);
+    writeFileSync(out, text);
+    log(`${out.slice(ROOT.length + 1)}: ${text.split('\n').length - 1} text symbols (boot with nokaslr to use them)`);
+  }
+  return 0;
+}
+
 async function main(): Promise<number> {
   const jobs = Math.max(1, Number(opt('--jobs', '2')));
   const timeoutSec = Number(opt('--timeout', '1500'));
@@ -208,6 +232,7 @@ async function main(): Promise<number> {
   mkdirSync(CACHE, { recursive: true });
   writeFileSync(initrd, buildInitramfs(readFileSync(files.busybox)));
   for (const [flavour, k] of files.kernels) log(`kernel ${flavour}: ${k.slice(ROOT.length + 1)}`);
+  if (args.includes('--kallsyms')) return writeKallsyms(files, initrd, timeoutSec);
   log(`command line: ${BASE_CMDLINE} vmidbt.end=... (slow self-tests skipped)`);
 
   const vmidbtBoots: Boot[] = [
