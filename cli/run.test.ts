@@ -147,6 +147,7 @@ describe('vmidbt run', () => {
     expect([...ms].sort((a, b) => b - a)).toEqual(ms);
     expect(t.byRegion[0].entry).toMatch(/^0x[0-9a-f]{8}$/);
     // the built-in guest is an ELF image with symbols: its kernel's regions are named
+    expect(t.symbolsFrom).toBe('image');
     expect(t.byRegion.filter((x: { symbol?: string }) => x.symbol).length).toBeGreaterThan(t.regions / 2);
     expect(t.byRegion.some((x: { symbol?: string }) => /^\w+\+0x[0-9a-f]+$/.test(x.symbol ?? ''))).toBe(true);
     expect(t.byRegion.every((x: { runs: number; executed: number }) => x.runs > 0 && x.executed >= 0)).toBe(true);
@@ -161,7 +162,7 @@ describe('vmidbt run', () => {
     // a name only this map knows, at the hottest region's entry
     writeFileSync(map, `${first.entry.slice(2)} T hottest_from_the_map\n`);
     const named = JSON.parse((await runAsync('--json', '--region-times', '3', '--symbols', map, '--append', 'run=sieve scale=0.02')).stdout).regionTimes;
-    expect(named.symbolHeading).toBe('symbol');
+    expect(named.symbolsFrom).toBe('file');
     expect(named.byRegion.find((x: { entry: string }) => x.entry === first.entry).symbol).toBe('hottest_from_the_map+0x0');
     for (const [args, msg, status] of [
       [['--symbols', map], 'pass --region-times too', EXIT_USAGE],

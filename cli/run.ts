@@ -405,7 +405,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
     engine: machine.engine.name,
     marks: opts.mark?.length ? marks.marks : undefined,
     translator: engine ? engineSummary(engine.stats(), result.instructions) : undefined,
-    regionTimes: regionRows && engine ? regionTimesSummary(engine.regionTimes(), secs, symbolMap ?? Symbolizer.fromImage(image), symbolMap ? 'symbol' : 'symbol (ELF images)') : undefined,
+    regionTimes: regionRows && engine ? regionTimesSummary(engine.regionTimes(), secs, symbolMap ?? Symbolizer.fromImage(image), symbolMap ? 'file' : 'image') : undefined,
     stats: opts.stats ? {
       slices: machine.stats.slices, idleJumps: machine.stats.idleJumps, ipis: machine.stats.ipis,
       inits: machine.stats.inits, sipis: machine.stats.sipis, nmis: machine.stats.nmis,
@@ -516,7 +516,7 @@ export function readSymbolMap(path: string): Symbolizer {
   return Symbolizer.fromSymbolMap(text, path);
 }
 
-function regionTimesSummary(regions: RegionTime[], wallSeconds: number, sym: Symbolizer, symbolHeading: string) {
+function regionTimesSummary(regions: RegionTime[], wallSeconds: number, sym: Symbolizer, symbolsFrom: 'image' | 'file') {
   const ms = regions.reduce((n, r) => n + r.hostMs, 0);
   const executed = regions.reduce((n, r) => n + r.executed, 0);
   return {
@@ -524,7 +524,8 @@ function regionTimesSummary(regions: RegionTime[], wallSeconds: number, sym: Sym
     hostMs: Number(ms.toFixed(1)),
     shareOfWall: wallSeconds > 0 ? Number((ms / 1000 / wallSeconds).toFixed(4)) : 0,
     nsPerInstruction: executed ? Number(((ms * 1e6) / executed).toFixed(2)) : 0,
-    symbolHeading,
+    /** where the names come from: the image's ELF symbols, or the --symbols file */
+    symbolsFrom,
     byRegion: regions.map((r) => ({
       ...r, entry: `0x${r.entry.toString(16).padStart(8, '0')}`, symbol: sym.lookup(r.entry) ? sym.format(r.entry) : undefined, hostMs: Number(r.hostMs.toFixed(3)),
     })),
@@ -533,7 +534,7 @@ function regionTimesSummary(regions: RegionTime[], wallSeconds: number, sym: Sym
 
 function regionTimeLines(t: ReturnType<typeof regionTimesSummary>, rows: number): string[] {
   const lines = [`  regions       ${fmtInt(t.regions)} ran ${t.hostMs.toFixed(0)} ms (${(t.shareOfWall * 100).toFixed(1)}% of the wall time), ${t.nsPerInstruction.toFixed(1)} ns per guest instruction; longest first:`];
-  lines.push(`    entry          host ms  share      runs  instrs run  per run  ns/instr  JS bytes  ${t.symbolHeading}`);
+  lines.push(`    entry          host ms  share      runs  instrs run  per run  ns/instr  JS bytes  symbol (${t.symbolsFrom === 'file' ? '--symbols' : 'ELF images'})`);
   for (const r of t.byRegion.slice(0, rows)) {
     const share = t.hostMs > 0 ? (100 * r.hostMs) / t.hostMs : 0;
     lines.push(`    ${r.entry}  ${r.hostMs.toFixed(1).padStart(9)}  ${share.toFixed(1).padStart(4)}%  ${fmtInt(r.runs).padStart(8)}  ${fmtInt(r.executed).padStart(10)}  ${(r.executed / r.runs).toFixed(1).padStart(7)}  ${((r.hostMs * 1e6) / Math.max(1, r.executed)).toFixed(1).padStart(8)}  ${fmtInt(r.jsBytes).padStart(8)}${r.symbol ? `  ${r.symbol}` : ''}`);
