@@ -86,8 +86,8 @@ async function profiledRun(image: string | undefined, opts: ProfileCommandOption
     deferSignal: (signal) => { out.signal = signal; },
   };
   const cpu0 = process.cpuUsage(), wall0 = performance.now();
-  // (the profile names call sites with --symbols itself; the run's own use of it is --region-times's)
-  out.status = await runCommand(image, { ...opts, symbols: undefined }, instrument);
+  // (the profile names call sites with --symbols itself; the run's own use of it is naming --region-times's regions)
+  out.status = await runCommand(image, { ...opts, symbols: opts.regionTimes ? opts.symbols : undefined }, instrument);
   const cpu = process.cpuUsage(cpu0);
   out.cost = { wallSeconds: (performance.now() - wall0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
   return out;
