@@ -21,4 +21,20 @@ describe('PhysicalMemory', () => {
     expect([0x1000, 0x4000, 0x8000, 0x20000, 0x30000].map((a) => mem.ignoresWrites(a))).toEqual([false, true, false, true, false]);
     expect([0x1000, 0x4000, 0x8000, 0x20000, 0x30000].map((a) => mem.readsWithoutEffect(a))).toEqual([true, true, false, true, false]);
   });
+
+  it('lets a bulk store go to plain RAM under lockstep\'s noFastWrites, never to ROM, a device or a code page, and journals what it overwrites', () => {
+    const mem = new PhysicalMemory(0x10000);
+    mem.mapDevice(0x8000, 0x100, { name: 'probe', read: () => 0, write: () => {} });
+    mem.setReadOnly(0x4000, 0x1000);
+    mem.markCode(0x2);
+    mem.noFastWrites = true;
+    expect([0x1000, 0x2000, 0x4000, 0x8000, 0x20000].map((a) => mem.bulkWritable(a))).toEqual([true, false, false, false, false]);
+    expect(mem.fastWritable(0x1000)).toBe(false);
+    mem.u8.set([1, 2, 3], 0x1000);
+    mem.journalRange(0x1000, 3);
+    expect(mem.journal).toBeNull();
+    mem.journal = [];
+    mem.journalRange(0x1000, 3);
+    expect(mem.journal).toEqual([0x1000, 1, 0x1001, 2, 0x1002, 3]);
+  });
 });

@@ -146,6 +146,27 @@ export class PhysicalMemory {
   }
 
   /**
+   * May a bulk store (a rep string instruction's run, within one page) go
+   * straight to the page holding `phys`: plain RAM holding no decoded code?
+   * Unlike `fastWritable`, lockstep's `noFastWrites` does not forbid it:
+   * such a store is no TLB-cached one, and it records what it overwrites
+   * first (`journalRange`). Element by element through `write`, a 4 KiB
+   * rep movs in lockstep took about 0.5 ms.
+   */
+  bulkWritable(phys: number): boolean {
+    const p = phys >>> 12;
+    return p < this.pageKind.length && this.pageKind[p] === PageKind.RAM;
+  }
+
+  /** Before a bulk store of `bytes` at `phys`: their old values into the journal, when one is kept (lockstep). */
+  journalRange(phys: number, bytes: number): void {
+    const journal = this.journal;
+    if (journal === null) return;
+    const u8 = this.u8;
+    for (let k = 0; k < bytes; k++) journal.push(phys + k, u8[phys + k]);
+  }
+
+  /**
    * Does every write to the 4 KiB page holding `phys` vanish: ROM, or
    * neither RAM nor a device there? A rep stos skips such a run whole (a
    * corrupt count clearing past the end of RAM is then not one slow write

@@ -313,11 +313,14 @@ function movsFast(cpu: Cpu, i: Instr, o: Ops<number>, srcTop: number, dstTop: nu
         const dp = physicalFor(cpu, (di - back) | 0, Access.WRITE);
         const bytes = n * size;
         const ahead = down ? sp - dp : dp - sp;
-        const copies = mem.fastReadable(sp) && mem.fastWritable(dp) && !(ahead > 0 && ahead < bytes);
+        const copies = mem.fastReadable(sp) && mem.bulkWritable(dp) && !(ahead > 0 && ahead < bytes);
         // writes that vanish (ROM, nothing mapped) of what reads without effect (not a device): the run only
         // moves the index registers, as a rep stos there does
         if (copies || (mem.ignoresWrites(dp) && mem.readsWithoutEffect(sp))) {
-          if (copies) u8.copyWithin(dp, sp, sp + bytes);
+          if (copies) {
+            mem.journalRange(dp, bytes);
+            u8.copyWithin(dp, sp, sp + bytes);
+          }
           si = (si + n * step) | 0;
           di = (di + n * step) | 0;
           count -= n;
@@ -358,9 +361,12 @@ function stosFast(cpu: Cpu, i: Instr, o: Ops<number>, dstTop: number): void {
       const low = di - (down ? (n - 1) * size : 0);
       if (n > 0 && inSegment(low, dstTop)) {
         const dp = physicalFor(cpu, low | 0, Access.WRITE);
-        const fast = mem.fastWritable(dp);
+        const fast = mem.bulkWritable(dp);
         if (fast || mem.ignoresWrites(dp)) {
-          if (fast) fill(mem.u8, mem.u16, mem.i32, mem.view, dp, size, n, v);
+          if (fast) {
+            mem.journalRange(dp, n * size);
+            fill(mem.u8, mem.u16, mem.i32, mem.view, dp, size, n, v);
+          }
           di = (di + n * step) | 0;
           count -= n;
           budget -= n;
