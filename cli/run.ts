@@ -499,13 +499,6 @@ async function startGdb(options: Omit<GdbStubOptions, 'log'>): Promise<GdbStub> 
 }
 
 /**
- * Where the host's time inside translated code went, region by region
- * (--region-times): what a CPU profile, which names every region
- * `translated`, cannot say. A region's time is its own code and the
- * helpers it calls, from entry to exit; ns per guest instruction tells code
- * V8 has optimised (a few ns) from code still in its baseline tiers.
- */
-/**
  * `--symbols FILE`: a System.map or /proc/kallsyms dump (profile/symbols.ts),
  * for a kernel whose image names nothing, such as Debian's bzImage (its
  * packaged System.map is a placeholder; `npm run guest:linux -- --kallsyms`
@@ -516,6 +509,13 @@ export function readSymbolMap(path: string): Symbolizer {
   return Symbolizer.fromSymbolMap(text, path);
 }
 
+/**
+ * Where the host's time inside translated code went, region by region
+ * (--region-times): what a CPU profile, which names every region
+ * `translated`, cannot say. A region's time is its own code and the
+ * helpers it calls, from entry to exit; ns per guest instruction tells code
+ * V8 has optimised (a few ns) from code still in its baseline tiers.
+ */
 function regionTimesSummary(regions: RegionTime[], wallSeconds: number, sym: Symbolizer, symbolsFrom: 'image' | 'file') {
   const ms = regions.reduce((n, r) => n + r.hostMs, 0);
   const executed = regions.reduce((n, r) => n + r.executed, 0);

@@ -217,7 +217,12 @@ async function writeKallsyms(files: DebianFiles, initrd: string, timeoutSec: num
     log(`booting ${label(b)} for its symbols`);
     const r = await bootOnce(b, kernel, initrd, timeoutSec);
     const out = join(CACHE, `kallsyms-${flavour}.txt`);
-    const text = kallsymsFrom(r.console);
+    let text: string;
+    try {
+      text = kallsymsFrom(r.console);
+    } catch (e) {
+      throw new Error(`${label(b)}${r.timedOut ? ' (timed out)' : `, exit status ${r.exitCode}`}: ${(e as Error).message}`);
+    }
     writeFileSync(out, text);
     log(`${out.slice(ROOT.length + 1)}: ${text.split('\n').length - 1} text symbols (boot with nokaslr to use them)`);
   }
