@@ -202,6 +202,24 @@ export class PhysicalMemory {
   }
 
   /**
+   * `size` (1, 2, 4) bytes of RAM at physical `p`, aligned or not, for a
+   * caller whose TLB entry already said the page is RAM (a system structure
+   * read at supervisor level, a descriptor).
+   */
+  ramRead(p: number, size: number): number {
+    if (size === 4) return p & 3 ? this.view.getInt32(p, true) : this.i32[p >>> 2];
+    if (size === 2) return p & 1 ? this.view.getUint16(p, true) : this.u16[p >>> 1];
+    return this.u8[p];
+  }
+
+  /** ... and stored, where the TLB entry granted the write (plain RAM, no code). */
+  ramWrite(p: number, size: number, v: number): void {
+    if (size === 4) { if (p & 3) this.view.setInt32(p, v, true); else this.i32[p >>> 2] = v; }
+    else if (size === 2) { if (p & 1) this.view.setUint16(p, v, true); else this.u16[p >>> 1] = v; }
+    else this.u8[p] = v;
+  }
+
+  /**
    * An aligned 32-bit word, as `read` gives it: the page-table entries a
    * walk reads. A TLB refill reads two or three, so they skip `read`'s
    * general checks when the page is RAM or ROM.

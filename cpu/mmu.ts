@@ -163,12 +163,7 @@ export class Mmu {
    */
   readSupervisor(lin: number, size: number): number {
     const e = this.entry(lin);
-    if (grants(e, TLB_RS) && fitsInPage(lin, size)) {
-      const p = physical(e, lin);
-      const mem = this.mem;
-      if (size === 4) return p & 3 ? mem.view.getInt32(p, true) : mem.i32[p >>> 2];
-      return size === 2 ? (p & 1 ? mem.view.getUint16(p, true) : mem.u16[p >>> 1]) : mem.u8[p];
-    }
+    if (grants(e, TLB_RS) && fitsInPage(lin, size)) return this.mem.ramRead(physical(e, lin), size);
     if (!this.user) return this.readSlow(lin, size);
     this.setUser(false);
     try { return this.readSlow(lin, size); } finally { this.setUser(true); }
@@ -176,14 +171,7 @@ export class Mmu {
 
   writeSupervisor(lin: number, size: number, v: number): void {
     const e = this.entry(lin);
-    if (grants(e, TLB_WS) && fitsInPage(lin, size)) {
-      const p = physical(e, lin);
-      const mem = this.mem;
-      if (size === 4) { if (p & 3) mem.view.setInt32(p, v, true); else mem.i32[p >>> 2] = v; }
-      else if (size === 2) { if (p & 1) mem.view.setUint16(p, v, true); else mem.u16[p >>> 1] = v; }
-      else mem.u8[p] = v;
-      return;
-    }
+    if (grants(e, TLB_WS) && fitsInPage(lin, size)) { this.mem.ramWrite(physical(e, lin), size, v); return; }
     if (!this.user) { this.writeSlow(lin, size, v); return; }
     this.setUser(false);
     try { this.writeSlow(lin, size, v); } finally { this.setUser(true); }

@@ -72,7 +72,7 @@ export function readDescriptor(cpu: Cpu, sel: number, vector: number = Vec.GP, e
   const p = descriptorInRam(addr, cpu.mmu.entry(addr));
   if (p >= 0) {
     const mem = cpu.mmu.mem;
-    return parseDescriptor(ramWord(mem, p), ramWord(mem, p + 4), addr);
+    return parseDescriptor(mem.ramRead(p, 4), mem.ramRead(p + 4, 4), addr);
   }
   const lo = readSystem(cpu, addr, 4);
   const hi = readSystem(cpu, (addr + 4) | 0, 4);
@@ -82,11 +82,6 @@ export function readDescriptor(cpu: Cpu, sel: number, vector: number = Vec.GP, e
 /** Where in RAM the 8-byte descriptor at `lin` lies, if TLB entry `e` lets a supervisor read it directly; else -1 (the full read walks, and may fault). */
 function descriptorInRam(lin: number, e: number): number {
   return fitsInPage(lin, 8) && grants(e, TLB_RS) ? physical(e, lin) : -1;
-}
-
-/** The dword of RAM at physical `p`, aligned or not. */
-function ramWord(mem: Cpu['mmu']['mem'], p: number): number {
-  return p & 3 ? mem.view.getInt32(p, true) : mem.i32[p >>> 2];
 }
 
 /** A supervisor-mode access to a system structure (GDT, IDT, TSS), whatever the CPL. */
@@ -141,8 +136,8 @@ function decodeReturnCs(cpu: Cpu, sel: number): boolean {
   const p = descriptorInRam(lin, e);
   if (p < 0) return false;
   const mem = mmu.mem;
-  const lo = ramWord(mem, p);
-  const hi = ramWord(mem, p + 4);
+  const lo = mem.ramRead(p, 4);
+  const hi = mem.ramRead(p + 4, 4);
   const type = (hi >>> 8) & 0xf;
   const dpl = (hi >>> 13) & 3;
   // accessed (type bit 0), code (S, type bit 3), present, DPL as far.ts checkReturnCs wants it (conforming: DPL <= RPL)

@@ -1007,7 +1007,7 @@ describe('translator bugs found by spec-tests/fuzz, fixed (regression tests)', (
     expect(final(b)).toEqual(final(ref));
     expect(b.r32(0x30000 + 4 * 1023)).toBe(3);
     expect(Buffer.compare(b.cpu.mem.u8.subarray(0x20000, 0x31000), ref.cpu.mem.u8.subarray(0x20000, 0x31000))).toBe(0);
-    // the pushes and pops' stores, twice a pass (translated, then interpreted): no store per element (6,144 of them)
+    // each pass's push, run twice in lockstep (translated, then interpreted): no store per element (6,144 of them)
     expect(writes).toBeLessThan(100);
   });
 
