@@ -34,6 +34,7 @@ import { NUM } from '../base/arith.ts';
 import { MsrFile } from './msrs.ts';
 import { HOST_WATCH, noteDataAccess, type HostDebug } from './debug.ts';
 import { mutable, widen } from '../base/wide-fields.ts';
+import type { Descriptor } from './descriptor.ts';
 
 /** segment access rights precomputed from the descriptor cache */
 export const SEG_R = 1, SEG_W = 2, SEG_X = 4, SEG_VALID = 8;
@@ -115,6 +116,8 @@ export class KeptDescriptor {
   base = 0;
   limit = 0;
   attr = 0;
+  /** what readDescriptor returned for it (segments.ts `keptRead`): handed out again while the rest holds */
+  read: Descriptor | undefined = undefined;
 
   constructor() {
     // a flat segment's limit is 0xffffffff (base/wide-fields.ts)
@@ -124,6 +127,8 @@ export class KeptDescriptor {
 
 /** Slots of the data-segment loads remembered, by selector index (a power of two). */
 export const KEPT_DATA_LOADS = 8;
+/** Slots of the descriptor reads remembered, by selector index (a power of two). */
+export const KEPT_READS = 16;
 
 const NULL_BUS: CpuBus = {
   portRead: (_p, size) => (size === 1 ? 0xff : size === 2 ? 0xffff : -1),
@@ -198,6 +203,8 @@ export class Cpu implements FlagState, PagingControl {
   readonly keptCs = new KeptDescriptor();
   /** data-segment loads that passed their checks, by selector index (segments.ts `keptDataLoad`) */
   readonly keptDataLoads: KeptDescriptor[] = Array.from({ length: KEPT_DATA_LOADS }, () => new KeptDescriptor());
+  /** descriptors read, by selector index, for any load's checks (segments.ts `readDescriptor`) */
+  readonly keptReads: KeptDescriptor[] = Array.from({ length: KEPT_READS }, () => new KeptDescriptor());
   /** set by translated code leaving through an indirect jump: which site of the region it was (-1: none) */
   exitSite = -1;
   halted = false;

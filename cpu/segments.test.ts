@@ -140,3 +140,32 @@ describe('reading a descriptor', () => {
     expect(() => readDescriptor(cpu, SEL.DATA0)).toThrow(Fault);
   });
 });
+
+describe('readDescriptor', () => {
+  it('hands out the descriptor it read last for a selector while its table, TLB entry and words are unchanged', () => {
+    const w = testWorld({ paging: true });
+    // (the first read walks the page tables, which fills the TLB: the one after it is where the memo starts)
+    readDescriptor(w.cpu, SEL.DATA0);
+    const first = readDescriptor(w.cpu, SEL.DATA0);
+    expect(readDescriptor(w.cpu, SEL.DATA0 | 3)).toBe(first);
+    // the words in the table change: read again
+    w.setDesc(SEL.DATA0, desc(0x10000, 0xff, 0x93, 0x4));
+    const changed = readDescriptor(w.cpu, SEL.DATA0);
+    expect(changed).not.toBe(first);
+    expect(changed.base).toBe(0x10000);
+    expect(changed.limit).toBe(0xff);
+    // the TLB entry of the table's page goes (a flush): the same words, read again
+    w.cpu.mmu.flushAll(false);
+    const refilled = readDescriptor(w.cpu, SEL.DATA0);
+    expect(refilled).not.toBe(changed);
+    expect(refilled).toEqual(changed);
+    // another table (an lgdt) with the same words at the same index: read from it
+    w.cpu.mem.write(0x2000 + SEL.DATA0, 4, desc(0, 0x1, 0x93, 0x4)[0]);
+    w.cpu.mem.write(0x2000 + SEL.DATA0 + 4, 4, desc(0, 0x1, 0x93, 0x4)[1]);
+    w.cpu.gdtBase = 0x2000;
+    expect(readDescriptor(w.cpu, SEL.DATA0).limit).toBe(1);
+    // a selector past the table's limit faults, memo or not
+    w.cpu.gdtLimit = SEL.DATA0 - 1;
+    expect(() => readDescriptor(w.cpu, SEL.DATA0)).toThrow(Fault);
+  });
+});

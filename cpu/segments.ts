@@ -9,24 +9,12 @@
  * the accessed bit written back to the table.
  */
 import { Fault, Vec } from '../isa/faults.ts';
-import { KEPT_DATA_LOADS, type Cpu, type KeptDescriptor } from './cpu.ts';
+import { KEPT_DATA_LOADS, KEPT_READS, type Cpu, type KeptDescriptor } from './cpu.ts';
 import { Seg } from '../isa/instr.ts';
 import { TLB_RS, fitsInPage, grants, physical } from './tlb.ts';
+import type { Descriptor } from './descriptor.ts';
 
-export interface Descriptor {
-  lo: number;
-  hi: number;
-  base: number;
-  limit: number;
-  /** attr bits as Cpu.segAttr holds them */
-  attr: number;
-  type: number;
-  s: boolean;
-  dpl: number;
-  present: boolean;
-  /** linear address of the descriptor in its table (for the accessed bit) */
-  addr: number;
-}
+export type { Descriptor };
 
 /** A descriptor's base, from its two dwords. */
 function descriptorBase(lo: number, hi: number): number {
@@ -66,13 +54,23 @@ export function readDescriptor(cpu: Cpu, sel: number, vector: number = Vec.GP, e
     base = cpu.gdtBase; limit = cpu.gdtLimit;
   }
   if (index + 7 > limit) throw new Fault(vector, (sel & ~3) + ext);
+  // the same descriptor, unchanged in its table, as the last read of this selector (an interrupt, a ring
+  // change or a kernel's segment reload reads one or two descriptors each): the same object
+  const k = cpu.keptReads[(sel >>> 3) & (KEPT_READS - 1)];
+  const key = sel & 0xfffc;
+  if (k.read !== undefined && k.sel === key && k.table === base && k.tableLimit === limit && readHolds(cpu, k)) return k.read;
   const addr = (base + index) | 0;
-  // a table the TLB already maps for supervisor reads is read where it lies, as the TLB's own fast path
-  // reads (an interrupt, a ring change or a kernel's segment reload reads one or two descriptors each)
-  const p = descriptorInRam(addr, cpu.mmu.entry(addr));
+  // a table the TLB already maps for supervisor reads is read where it lies, as the TLB's own fast path reads
+  const e = cpu.mmu.entry(addr);
+  const p = descriptorInRam(addr, e);
   if (p >= 0) {
     const mem = cpu.mmu.mem;
-    return parseDescriptor(mem.ramRead(p, 4), mem.ramRead(p + 4, 4), addr);
+    const d = parseDescriptor(mem.ramRead(p, 4), mem.ramRead(p + 4, 4), addr);
+    if (!(p & 3)) {
+      keep(cpu, k, key, base, limit, addr, e, p);
+      k.read = d;
+    }
+    return d;
   }
   const lo = readSystem(cpu, addr, 4);
   const hi = readSystem(cpu, (addr + 4) | 0, 4);
@@ -162,6 +160,14 @@ function stillHolds(cpu: Cpu, k: KeptDescriptor, sel: number): boolean {
   if (k.sel !== sel || k.cpl !== cpu.cpl || k.table !== (local ? cpu.ldtBase : cpu.gdtBase) || k.tableLimit !== (local ? cpu.ldtLimit : cpu.gdtLimit)) return false;
   // (an LDT selector with no LDT loaded faults whatever the table fields say)
   if (local && (cpu.ldtSel & ~3) === 0) return false;
+  const mmu = cpu.mmu;
+  if (mmu.tlb[k.lin >>> 12] !== k.entry) return false;
+  const i32 = mmu.mem.i32;
+  return i32[k.word] === k.lo && i32[k.word + 1] === k.hi;
+}
+
+/** The TLB entry and the RAM words a kept descriptor was read through, unchanged. */
+function readHolds(cpu: Cpu, k: KeptDescriptor): boolean {
   const mmu = cpu.mmu;
   if (mmu.tlb[k.lin >>> 12] !== k.entry) return false;
   const i32 = mmu.mem.i32;
