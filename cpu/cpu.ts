@@ -26,6 +26,7 @@ import { ARITH, CC_READS, FIXED_ONE, testCC, VM, IOPL, AC, TF, RF } from '../isa
 import { Fault, Vec } from '../isa/faults.ts';
 import { VCPU_AREA_STATE, type PhysicalMemory } from './memory.ts';
 import { Mmu, CR0_PE, CR0_ET, CR0_AM, type PagingControl } from './mmu.ts';
+import { fitsInPage, grants, physical } from './tlb.ts';
 import { Seg, Reg } from '../isa/instr.ts';
 import { Fpu } from './fpu-state.ts';
 import { VMIDBT_CPU, signature, type CpuModel } from './models.ts';
@@ -535,6 +536,25 @@ export class Cpu implements FlagState, PagingControl {
     const v = this.read(Seg.SS, sp, size);
     this.sp = stackMove(NUM, sp, size, this.stack32);
     return v;
+  }
+
+  /**
+   * Where the `bytes` bytes at offset `delta` from the top of the stack lie
+   * in RAM, if reading them all (`write` false: as pops or peeks would, at
+   * this privilege) or writing them (as pushes would) can neither fault nor
+   * reach a device, a code page or a watchpoint: inside SS's limit with its
+   * rights, on one page the TLB maps with the right. Else -1, and the caller
+   * goes slot by slot, where a fault falls as the hardware's would. (An iret
+   * reads its whole frame this way, an interrupt writes its frame: one check
+   * for every slot.)
+   */
+  stackInRam(delta: number, bytes: number, write: boolean): number {
+    if (!(this.segRights[Seg.SS] & (write ? SEG_W : SEG_R)) || this.bpWrite !== 0 || this.alignmentChecked()) return -1;
+    const o = (this.sp >>> 0) + delta;
+    if (o < this.segLo[Seg.SS] || o + bytes - 1 > this.segHi[Seg.SS]) return -1;
+    const lin = (this.segBase[Seg.SS] + o) | 0;
+    const e = this.mmu.entry(lin);
+    return grants(e, write ? this.mmu.wmask : this.mmu.rmask) && fitsInPage(lin, bytes) ? physical(e, lin) : -1;
   }
 
   /** Read the stack `k` bytes above the top without popping. */

@@ -4,8 +4,11 @@
  * during delivery to #DF and from a fault delivering #DF to a triple fault.
  */
 import { describe, expect, it } from 'vitest';
-import { handlerAt, testWorld, type World } from '../spec-tests/world.ts';
-import { TripleFault } from './interrupts.ts';
+import { handlerAt, LAYOUT, SEL, testWorld, type World } from '../spec-tests/world.ts';
+import { deliver, IntKind, TripleFault } from './interrupts.ts';
+import { iretFrame } from '../semantics/families/far.ts';
+import { Reg, Seg } from '../isa/instr.ts';
+import { Fault, Vec } from '../isa/faults.ts';
 
 /** The test world with the IDT cut to `vectors` entries. */
 function withIdt(vectors = 256): World {
@@ -52,5 +55,75 @@ describe('exception delivery', () => {
     const d = withIdt(1);
     smallDs(d);
     expect(() => d.interp.step()).toThrow(TripleFault);
+  });
+});
+
+describe('a ring change through an interrupt gate and back', () => {
+  /** int 0x80 from ring 3 (the test world's gate), with the TSS's ring 0 stack at `esp0`; then the handler's iret */
+  function intAndBack(esp0: number, holes: number[] = []) {
+    const w = testWorld({ ring3: true, paging: { holes } });
+    const cpu = w.cpu;
+    w.w32(LAYOUT.tss + 4, esp0);
+    cpu.eip = 0x1000;
+    cpu.regs[Reg.EAX] = 0x1234;
+    const esp3 = cpu.regs[Reg.ESP];
+    deliver(cpu, 0x80, IntKind.SOFTWARE, -1, 0x1002);
+    return { w, cpu, esp3 };
+  }
+
+  // the frame lies on one page (written in one go) or across two (slot by slot): the same frame either way
+  for (const esp0 of [0x70000, 0x6f800, 0x70008]) {
+    it(`writes SS, ESP, EFLAGS, CS and EIP below the ring 0 stack at 0x${esp0.toString(16)}, and iret takes them back`, () => {
+      const { cpu, esp3 } = intAndBack(esp0);
+      expect(cpu.cpl).toBe(0);
+      expect(cpu.eip).toBe(handlerAt(0x80));
+      expect(cpu.regs[Reg.ESP]).toBe(esp0 - 20);
+      const slots = [0, 4, 8, 12, 16].map((k) => cpu.mmu.mem.read(esp0 - 20 + k, 4));
+      expect(slots).toEqual([0x1002, SEL.CODE3, slots[2], esp3, SEL.DATA3]);
+      expect(slots[2] & 0x2).toBe(2);
+      iretFrame(cpu, 4);
+      expect(cpu.cpl).toBe(3);
+      expect(cpu.eip).toBe(0x1002);
+      expect(cpu.regs[Reg.ESP]).toBe(esp3);
+      expect(cpu.segSel[Seg.SS]).toBe(SEL.DATA3);
+      expect(cpu.regs[Reg.EAX]).toBe(0x1234);
+    });
+  }
+
+  it('leaves every register as it was where the frame runs onto a page not present', () => {
+    const w = testWorld({ ring3: true, paging: { holes: [0x6f000] } });
+    const cpu = w.cpu;
+    w.w32(LAYOUT.tss + 4, 0x70008);
+    cpu.eip = 0x1000;
+    const esp3 = cpu.regs[Reg.ESP];
+    let fault: unknown;
+    try { deliver(cpu, 0x80, IntKind.SOFTWARE, -1, 0x1002); } catch (e) { fault = e; }
+    expect(fault).toBeInstanceOf(Fault);
+    expect((fault as Fault).vector).toBe(Vec.PF);
+    expect(cpu.cr2 >>> 0).toBe(0x6fffc);
+    expect(cpu.cpl).toBe(3);
+    expect(cpu.regs[Reg.ESP]).toBe(esp3);
+    expect(cpu.segSel[Seg.CS]).toBe(SEL.CODE3);
+  });
+
+  it('iret to ring 3 reads a frame across two pages slot by slot, and faults on the slot not present before changing anything', () => {
+    const { cpu } = intAndBack(0x70000);
+    // move the frame so that its outer stack's two slots lie on the next page, then take that page away
+    const frame = [0, 4, 8, 12, 16].map((k) => cpu.mmu.mem.read(0x70000 - 20 + k, 4));
+    const at = 0x6fff4;
+    frame.forEach((v, k) => cpu.mmu.mem.write(at + 4 * k, 4, v));
+    cpu.regs[Reg.ESP] = at;
+    iretFrame(cpu, 4);
+    expect(cpu.cpl).toBe(3);
+    expect(cpu.eip).toBe(0x1002);
+    const again = intAndBack(0x70000);
+    frame.forEach((v, k) => again.cpu.mmu.mem.write(at + 4 * k, 4, v));
+    again.cpu.regs[Reg.ESP] = at;
+    again.w.w32(LAYOUT.pt + (0x70 << 2), 0);
+    again.cpu.mmu.flushAll(false);
+    expect(() => iretFrame(again.cpu, 4)).toThrow(Fault);
+    expect(again.cpu.cr2 >>> 0).toBe(0x70000);
+    expect(again.cpu.cpl).toBe(0);
+    expect(again.cpu.regs[Reg.ESP]).toBe(at);
   });
 });

@@ -19,10 +19,19 @@ import { Fault, Vec } from '../isa/faults.ts';
 import type { Cpu } from './cpu.ts';
 import { stackMove } from './registers.ts';
 import { writeSystem, type Descriptor } from './segments.ts';
+import { TLB_WS, fitsInPage, grants, physical } from './tlb.ts';
 
 /** Write `values` below SS:eSP, first value highest, each `size` bytes; returns the new stack pointer. */
 export function writeFrame(cpu: Cpu, values: readonly number[], size: number): number {
   let sp = cpu.sp;
+  const bytes = values.length * size;
+  const p = cpu.stackInRam(-bytes, bytes, true);
+  if (p >= 0) {
+    // every slot lies writable in RAM: the same stores, checked once
+    const mem = cpu.mmu.mem;
+    for (let k = 0; k < values.length; k++) mem.ramWrite(p + bytes - (k + 1) * size, size, values[k]);
+    return stackMove(NUM, sp, -bytes, cpu.stack32);
+  }
   for (const v of values) {
     sp = stackMove(NUM, sp, -size, cpu.stack32);
     cpu.write(Seg.SS, sp, size, v);
@@ -41,6 +50,19 @@ export function writeFrameOnNewStack(
   const big = (d.attr & 0x4000) !== 0;
   const expandDown = (d.type & 4) !== 0;
   let sp = big ? esp : esp & 0xffff;
+  const bytes = values.length * size;
+  const top = sp >>> 0;
+  if (!expandDown && top >= bytes && top - 1 <= d.limit) {
+    // every slot inside the segment: where they all lie on one page the TLB maps for supervisor writes, the same stores checked once
+    const lin = (d.base + top - bytes) | 0;
+    const e = cpu.mmu.entry(lin);
+    if (grants(e, TLB_WS) && fitsInPage(lin, bytes)) {
+      const p = physical(e, lin);
+      const mem = cpu.mmu.mem;
+      for (let k = 0; k < values.length; k++) mem.ramWrite(p + bytes - (k + 1) * size, size, values[k]);
+      return stackMove(NUM, sp, -bytes, big);
+    }
+  }
   for (const v of values) {
     sp = stackMove(NUM, sp, -size, big);
     const o = sp >>> 0;

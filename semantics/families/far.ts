@@ -196,10 +196,13 @@ export function iretFrame(cpu: Cpu, size: number): void {
   }
   const eflags = cpu.getEflags();
   if (eflags & VM) throw new MachineStop('iret in virtual-8086 mode is not supported');
-  let eip = cpu.peek(0, size);
+  // the frame with the outer stack's two slots, where all five lie readable in RAM (else slot by slot)
+  const frame = cpu.stackInRam(0, 5 * size, false);
+  const mem = cpu.mmu.mem;
+  let eip = frame >= 0 ? mem.ramRead(frame, size) : cpu.peek(0, size);
   if (size === 2) eip &= 0xffff;
-  const sel = cpu.peek(size, 2);
-  const flags = cpu.peek(2 * size, size);
+  const sel = frame >= 0 ? mem.ramRead(frame + size, 2) : cpu.peek(size, 2);
+  const flags = frame >= 0 ? mem.ramRead(frame + 2 * size, size) : cpu.peek(2 * size, size);
   if (!cpu.protectedMode) {
     if (eip >>> 0 > cpu.segLimit[Seg.CS]) throw new Fault(Vec.GP, 0);
     cpu.sp = cpu.sp + 3 * size;
@@ -231,8 +234,8 @@ export function iretFrame(cpu: Cpu, size: number): void {
     cpu.setEflags(flags, mask);
     return;
   }
-  const esp = cpu.peek(3 * size, size);
-  const ssSel = cpu.peek(4 * size, 2);
+  const esp = frame >= 0 ? mem.ramRead(frame + 3 * size, size) : cpu.peek(3 * size, size);
+  const ssSel = frame >= 0 ? mem.ramRead(frame + 4 * size, 2) : cpu.peek(4 * size, 2);
   const sd = checkReturnSs(cpu, ssSel, rpl);
   if (eip >>> 0 > d.limit) throw new Fault(Vec.GP, 0);
   cpu.setEflags(flags, mask);
