@@ -409,9 +409,18 @@ export class Cpu implements FlagState, PagingControl {
     return s === Seg.CS ? this.code32 === big : s === Seg.SS ? this.stack32 === big : true;
   }
 
-  /** Recompute the precomputed checks of segment `s` from its descriptor cache. */
+  /**
+   * Recompute the precomputed checks of segment `s` from its descriptor
+   * cache. segEpoch moves where what translations and the engine rely on may
+   * have changed: any load of CS or SS, and a data segment whose rights or
+   * flatness changed. A kernel entry reloading DS, ES, FS and GS with its
+   * own flat selectors (another DPL, another FS or GS base) moves it not:
+   * translated code reads data selectors and the FS and GS bases where it
+   * uses them, and addresses DS and ES by offset only while they are flat.
+   */
   refreshSeg(s: number): void {
-    this.segEpoch++;
+    const rightsBefore = this.segRights[s];
+    const flatBefore = this.segFlatPage[s];
     const attr = this.segAttr[s];
     const limit = this.segLimit[s];
     const type = attr & 0xf;
@@ -440,6 +449,7 @@ export class Cpu implements FlagState, PagingControl {
     const hi = this.segHi[s];
     // (integer operations: hi may be 2^32 - 1, where % and / are double arithmetic, % a call into the C library)
     this.segFlatPage[s] = this.segBase[s] === 0 && this.segLo[s] === 0 && hi >= FLAT_MIN_LIMIT && (hi & 0xfff) === 0xfff ? hi >>> 12 : -1;
+    if (s === Seg.CS || s === Seg.SS || rights !== rightsBefore || this.segFlatPage[s] !== flatBefore) this.segEpoch++;
   }
 
   /**
@@ -463,9 +473,17 @@ export class Cpu implements FlagState, PagingControl {
    * the limit).
    */
   translationFlatTop(): number {
+    // worked out again only after segEpoch moved (translated code asks after every data segment load)
+    if (this.flatTopEpoch === this.segEpoch) return this.flatTopThen;
     const data = SEG_R | SEG_W;
-    return Math.min(this.flatTop(Seg.CS, 0), this.flatTop(Seg.SS, data), this.flatTop(Seg.DS, data), this.flatTop(Seg.ES, data));
+    this.flatTopEpoch = this.segEpoch;
+    this.flatTopThen = Math.min(this.flatTop(Seg.CS, 0), this.flatTop(Seg.SS, data), this.flatTop(Seg.DS, data), this.flatTop(Seg.ES, data));
+    return this.flatTopThen;
   }
+
+  /** translationFlatTop's answer, and the segEpoch it was worked out at */
+  private flatTopEpoch = -1;
+  private flatTopThen = -1;
 
   private segFault(s: number): never {
     throw new Fault(s === Seg.SS ? Vec.SS : Vec.GP, 0);

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { desc, LAYOUT, SEL, testWorld } from '../spec-tests/world.ts';
 import { Reg, Seg } from '../isa/instr.ts';
 import { Fault, Vec } from '../isa/faults.ts';
-import { KEPT_DATA_LOADS } from './cpu.ts';
+import { KEPT_DATA_LOADS, SEG_W } from './cpu.ts';
 import { isDataSegment, loadSegment, readDescriptor, type Descriptor } from './segments.ts';
 
 describe('a data-segment load the CPU remembers (segments.ts keptDataLoad)', () => {
@@ -56,7 +56,7 @@ describe('the data segment registers', () => {
 });
 
 describe('reloading a segment register', () => {
-  it('with the same selector and descriptor keeps segEpoch; a changed descriptor or selector is a load', () => {
+  it('with the same selector and descriptor keeps segEpoch; a descriptor that changes flatness moves it, another flat selector not', () => {
     const w = testWorld();
     // mov ds, ax three times, then mov es, ax
     w.load([0x8e, 0xd8, 0x8e, 0xd8, 0x8e, 0xd8, 0x8e, 0xc0]);
@@ -71,12 +71,38 @@ describe('reloading a segment register', () => {
     expect(w.cpu.segEpoch).toBeGreaterThan(epoch);
     expect(w.cpu.segLimit[Seg.DS]).toBe(0);
     expect(w.cpu.segHi[Seg.DS]).toBe(0);
+    // DS is no longer flat: what translations rely on (translationFlatTop) sees it
+    expect(w.cpu.translationFlatTop()).toBe(-1);
     const after = w.cpu.segEpoch;
-    w.cpu.regs[Reg.EAX] = SEL.DATA3 & ~3; // another selector for the same kind of segment
+    // another selector for a flat segment into ES, flat before: a load, but nothing translated code relies on changed
+    const esTop = w.cpu.flatTop(Seg.ES, 0);
+    expect(esTop).toBeGreaterThan(0);
+    w.cpu.regs[Reg.EAX] = SEL.DATA3 & ~3;
     w.setDesc(SEL.DATA3, desc(0, 0xfffff, 0x93, 0xc));
     w.interp.step();
-    expect(w.cpu.segEpoch).toBeGreaterThan(after);
     expect(w.cpu.segSel[Seg.ES]).toBe(SEL.DATA3 & ~3);
+    expect(w.cpu.segEpoch).toBe(after);
+    expect(w.cpu.flatTop(Seg.ES, 0)).toBe(esTop);
+  });
+
+  it('moves segEpoch for every load of CS or SS, and for a data segment whose rights change', () => {
+    const w = testWorld();
+    // mov es, ax with a read-only data segment, then mov ss, ax with the flat one
+    w.load([0x8e, 0xc0, 0x8e, 0xd0]);
+    w.setDesc(SEL.DATA3, desc(0, 0xfffff, 0x91, 0xc));
+    w.cpu.regs[Reg.EAX] = SEL.DATA3 & ~3;
+    const before = w.cpu.segEpoch;
+    w.interp.step();
+    expect(w.cpu.segEpoch).toBeGreaterThan(before);
+    expect(w.cpu.flatTop(Seg.ES, SEG_W)).toBe(-1);
+    const top = w.cpu.translationFlatTop();
+    expect(top).toBe(-1);
+    // SS with a flat descriptor that differs only in its AVL bit: rights and flatness as before, still a move
+    w.setDesc(SEL.DATA0, desc(0, 0xfffff, 0x93, 0xd));
+    w.cpu.regs[Reg.EAX] = SEL.DATA0;
+    const beforeSs = w.cpu.segEpoch;
+    w.interp.step();
+    expect(w.cpu.segEpoch).toBeGreaterThan(beforeSs);
   });
 
   it('an iret to the same code segment keeps segEpoch and the code size', () => {
