@@ -410,6 +410,22 @@ export class Cpu implements FlagState, PagingControl {
   }
 
   /**
+   * Load segment `s` with a cache that differs from the one it holds only
+   * in the selector and the descriptor's DPL (attr bits 5-6), which none of
+   * its precomputed checks depends on: a ring change's CS and SS, a kernel
+   * entry's data selectors and their return. False, with nothing changed,
+   * where the cache differs in more.
+   */
+  reselectSeg(s: number, sel: number, base: number, limit: number, attr: number): boolean {
+    const held = this.segAttr[s];
+    if (((held ^ attr) & ~0x60) !== 0 || !this.holdsSeg(s, this.segSel[s], base, limit, held)) return false;
+    this.segSel[s] = sel;
+    this.segAttr[s] = attr;
+    if (s === Seg.CS || s === Seg.SS) this.segEpoch++;
+    return true;
+  }
+
+  /**
    * Recompute the precomputed checks of segment `s` from its descriptor
    * cache. segEpoch moves where what translations and the engine rely on may
    * have changed: any load of CS or SS, and a data segment whose rights or

@@ -85,6 +85,30 @@ describe('reloading a segment register', () => {
     expect(w.cpu.flatTop(Seg.ES, 0)).toBe(esTop);
   });
 
+  it('takes a cache that differs only in selector and DPL with the checks it has, the new DPL kept for later checks', () => {
+    const w = testWorld();
+    // mov es, ax: DATA3 (DPL 3), then DATA0 (DPL 0)
+    w.load([0x8e, 0xc0, 0x8e, 0xc0]);
+    w.cpu.regs[Reg.EAX] = SEL.DATA3;
+    w.interp.step();
+    expect((w.cpu.segAttr[Seg.ES] >> 5) & 3).toBe(3);
+    const checks = [w.cpu.segRights[Seg.ES], w.cpu.segLo[Seg.ES], w.cpu.segHi[Seg.ES], w.cpu.segFlatPage[Seg.ES]];
+    const epoch = w.cpu.segEpoch;
+    w.cpu.regs[Reg.EAX] = SEL.DATA0;
+    w.interp.step();
+    expect(w.cpu.segSel[Seg.ES]).toBe(SEL.DATA0);
+    // the DPL an iret to an outer ring looks at to null the register (segments.ts nullInaccessibleSegments)
+    expect((w.cpu.segAttr[Seg.ES] >> 5) & 3).toBe(0);
+    expect([w.cpu.segRights[Seg.ES], w.cpu.segLo[Seg.ES], w.cpu.segHi[Seg.ES], w.cpu.segFlatPage[Seg.ES]]).toEqual(checks);
+    expect(w.cpu.segEpoch).toBe(epoch);
+    // CS at another DPL (a ring change): the same checks, and segEpoch moves
+    const csEpoch = w.cpu.segEpoch;
+    expect(w.cpu.reselectSeg(Seg.CS, SEL.CODE3, w.cpu.segBase[Seg.CS], w.cpu.segLimit[Seg.CS], w.cpu.segAttr[Seg.CS] | 0x60)).toBe(true);
+    expect(w.cpu.segEpoch).toBeGreaterThan(csEpoch);
+    // another type (read-only data) is more than a new DPL: not taken
+    expect(w.cpu.reselectSeg(Seg.ES, SEL.DATA0, w.cpu.segBase[Seg.ES], w.cpu.segLimit[Seg.ES], w.cpu.segAttr[Seg.ES] & ~2)).toBe(false);
+  });
+
   it('moves segEpoch for every load of CS or SS, and for a data segment whose rights change', () => {
     const w = testWorld();
     // mov es, ax with a read-only data segment, then mov ss, ax with the flat one

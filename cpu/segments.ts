@@ -191,7 +191,7 @@ function loadCacheValues(cpu: Cpu, s: number, sel: number, base: number, limit: 
   // reloading what the register already holds (an iret or far return to the same segment, a kernel
   // entry reloading its data selectors) changes nothing: the precomputed checks stay, and so does
   // segEpoch, which makes the translator check flatness again
-  if (cpu.holdsSeg(s, sel, base, limit, attr)) return;
+  if (cpu.holdsSeg(s, sel, base, limit, attr) || cpu.reselectSeg(s, sel, base, limit, attr)) return;
   cpu.segSel[s] = sel;
   cpu.segBase[s] = base;
   cpu.segLimit[s] = limit;
