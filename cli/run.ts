@@ -463,7 +463,7 @@ export async function runCommand(imageArg: string | undefined, opts: RunOptions,
         const e = t.emitted;
         lines.push(`                emitted ${fmtInt(e.inline)} inline, ${fmtInt(e.replaced)} inlined calls, ${fmtInt(e.helper)} helper and ${fmtInt(e.x87)} x87 calls; fall-backs ${e.admission + e.operand ? `admission ${fmtInt(e.admission)}, operand ${fmtInt(e.operand)}` : 'none'}; ${fmtInt(t.rotatedLoops)} loops rotated`);
         lines.push(`                ${(t.translatedShare * 100).toFixed(1)}% of instructions ran translated; lookups ${fmtInt(t.hits)} hits, ${fmtInt(t.misses)} misses; ${fmtInt(t.chained)} chained links, ${fmtInt(t.siteHits)} indirect-site hits`);
-        lines.push(`                ${fmtInt(t.regionRuns)} region entries (${fmtInt(t.chainedRuns)} straight from a linked exit), ${fmtInt(t.interpretedSteps)} instructions interpreted between them (${fmtInt(t.decodings)} decoded afresh); ${fmtInt(t.blockEntries)} entries made into regions' inner blocks`);
+        lines.push(`                ${fmtInt(t.regionRuns)} region entries (${fmtInt(t.chainedRuns)} straight from another region's exit), ${fmtInt(t.interpretedSteps)} instructions interpreted between them (${fmtInt(t.decodings)} decoded afresh); ${fmtInt(t.blockEntries)} entries made into regions' inner blocks`);
         const w = t.wasm;
         const refused = Object.entries(w.refused).sort((a, b) => b[1] - a[1]);
         if (w.regions || refused.length) {

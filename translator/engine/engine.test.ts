@@ -272,6 +272,107 @@ describe('chaining', () => {
     expect(e.stats.chainedRuns).toBeGreaterThan(0);
   });
 
+  // a call to a function two pages on (no region holds both) and its ret: both leave by a site (a fixed EIP on
+  // another page, an indirect jump)
+  const callsAcrossPages = nasm(`
+      mov ecx, 1000
+    top:
+      call far_fn
+      dec ecx
+      jnz top
+      push dword 0x202
+      popf
+      call far_fn
+      jmp $
+      times 0x2100-($-$$) db 0x90
+    far_fn:
+      inc eax
+      ret`);
+
+  it('a site\'s exit runs the target the site had last time at once, and stops exactly at the budget', () => {
+    for (const n of [1, 5, 97, 1000, 2345]) {
+      const { b, e } = machine(callsAcrossPages, { threshold: 0 });
+      e.run(400); // translated, and each site has met its target
+      const dispatched = e.stats.regionRuns - e.stats.chainedRuns;
+      expect(e.run(n), `budget ${n}`).toBe(n);
+      expect(final(b)).toEqual(final(interpreted(callsAcrossPages, 400 + n)));
+      // two sites a pass (the call, the ret), none of them through the dispatcher
+      if (n >= 1000 && n < 4000) expect(e.stats.regionRuns - e.stats.chainedRuns - dispatched).toBeLessThan(3);
+    }
+  });
+
+  it('a site\'s exit after which an interrupt is deliverable goes back to the dispatcher, which takes it', () => {
+    // IF off around the call, on after it; an interrupt is pending from the pass where ECX is 500 on: the popf
+    // that sets IF then is where it is taken, though that popf's exit has had the same target 500 times
+    const code = nasm(`
+        mov ecx, 1000
+      top:
+        push dword 0x2
+        popf
+        call far_fn
+        push dword 0x202
+        popf
+        dec ecx
+        jnz top
+        jmp $
+        times 0x2100-($-$$) db 0x90
+      far_fn:
+        inc eax
+        ret`);
+    const world = (x: World) => {
+      let taken = false;
+      x.cpu.eflags = 0x2;
+      x.cpu.bus = {
+        portRead: () => 0, portWrite: () => {},
+        pendingInterrupt: (cpu) => (!taken && cpu.regs[1] === 500 ? 0x20 : -1),
+        ackInterrupt: () => { taken = true; },
+      };
+    };
+    const n = 12_000; // 4,500 pass instructions before the interrupt
+    const { b, e } = machine(code, { threshold: 0 }, world);
+    expect(e.run(n)).toBe(n);
+    const ref = interpreted(code, n, world);
+    expect(ref.cpu.eip >>> 0).toBe(handlerAt(0x20));
+    expect(final(b)).toEqual(final(ref));
+    // the frame's EIP: the instruction after that popf
+    const esp = b.cpu.regs[4] >>> 0;
+    expect(b.mem.read(esp, 4)).toBe(ref.mem.read(esp, 4));
+    expect(b.cpu.regs[0]).toBe(501);
+    expect(e.stats.chainedRuns).toBeGreaterThan(1000);
+  });
+
+  it('a site\'s exit after which only the interpreter may run (TF set) goes back to the dispatcher', () => {
+    // the popf's exit has had the same target 500 times when the pass with ECX 500 sets TF: the next
+    // instruction runs, then #DB
+    const code = nasm(`
+        mov ecx, 1000
+      top:
+        call far_fn
+        pushfd
+        cmp ecx, 500
+        jne plain
+        or dword [esp], 0x100
+      plain:
+        popfd
+        dec ecx
+        jnz top
+        jmp $
+        times 0x2100-($-$$) db 0x90
+      far_fn:
+        inc eax
+        ret`);
+    const n = 12_000;
+    const { b, e } = machine(code, { threshold: 0 });
+    expect(e.run(n)).toBe(n);
+    const ref = interpreted(code, n);
+    expect(ref.cpu.eip >>> 0).toBe(handlerAt(1));
+    expect(final(b)).toEqual(final(ref));
+    const esp = b.cpu.regs[4] >>> 0;
+    expect(b.mem.read(esp, 4)).toBe(ref.mem.read(esp, 4));
+    expect(b.cpu.regs[1]).toBe(499);
+    expect(e.stats.chainedRuns).toBeGreaterThan(1000);
+  });
+
   it('makes links arrays that take a translation without changing their map', () => {
     // a map change when an exit is first linked makes V8 throw away the optimised code of a region that read the array
     const { b, e } = machine(sumLoop);

@@ -25,7 +25,7 @@
 import type { Cpu } from '../../cpu/cpu.ts';
 import type { Interpreter } from '../../runtime/interpreter.ts';
 import { Fault } from '../../isa/faults.ts';
-import { deliverFault } from '../../cpu/interrupts.ts';
+import { deliverFault, deliverableInterrupt } from '../../cpu/interrupts.ts';
 import type { HostDebug } from '../../cpu/debug.ts';
 import { DEFAULT_LIMITS, endsBlock } from '../region/discover.ts';
 import { RegionCompiler, emptyCompileStats, type CompileStats } from '../compile/pipeline.ts';
@@ -113,7 +113,7 @@ export interface EngineStats extends CacheStats, LockstepCounts {
   lockstepRegions: number;
   /** translated regions entered, and instructions the interpreter ran in between */
   regionRuns: number;
-  /** of those, regions entered straight from another's linked exit, without the dispatcher (`runRegion`) */
+  /** of those, regions entered straight from another's exit (linked, or its site's last target), without the dispatcher (`runRegion`) */
   chainedRuns: number;
   interpretedSteps: number;
   /** instructions the interpreter decoded afresh (its decode cache did not hold them: runtime/interpreter.ts) */
@@ -250,7 +250,7 @@ export class Engine {
     cpu.interruptShadow = false;
     // the instruction count where the region run last started (per-region counts for tiering's judgement)
     let at = before;
-    // regions entered straight from a linked exit (counted once the chain ends, faulted or not)
+    // regions entered straight from another's exit (counted once the chain ends, faulted or not)
     let chained = 0;
     let next: Translation | number | undefined;
     try {
@@ -265,7 +265,11 @@ export class Engine {
         // load, a request for the vCPU back) either leaves through a site, which returns no link, or moves the
         // code epoch. Not after a held-back interrupt (an sti's shadow, which the first instruction ended) nor
         // under a host debugger; and only while the run makes progress within the budget.
+        // A site's exit (a ret, a jump through a register, a helper's transfer such as an int or an iret) goes on
+        // the same way into the target the site had last time, once the checks a site's exit may have changed
+        // the answers of say nothing is due (siteChain).
         if (!shadow && cpu.hostDebug === null) {
+          if (next === undefined) next = this.siteChain(from);
           while (typeof next === 'object' && cpu.instructions !== at && cpu.instructions < end && next.valid &&
             next.entryEip === cpu.eip && mem.codeEpoch === epoch && !cpu.interruptShadow && !cpu.halted) {
             from.region.executed += cpu.instructions - at;
@@ -274,6 +278,7 @@ export class Engine {
             chained++;
             cpu.budget = end - at;
             next = from.fn(cpu, from.block);
+            if (next === undefined) next = this.siteChain(from);
           }
         }
       } else if (this.timed !== null) next = this.timedRun(from);
@@ -329,6 +334,23 @@ export class Engine {
       .filter((t) => t.runs > 0)
       .map((t) => ({ entry: t.entryEip >>> 0, instructions: t.instructions, jsBytes: t.sourceBytes, runs: t.runs, executed: t.executed, hostMs: t.hostMs }))
       .sort((a, b) => b.hostMs - a.hostMs);
+  }
+
+  /**
+   * After a region left by a site: the target that site had last time, where
+   * the dispatcher's checks between regions have nothing to do (segments
+   * flat, no instruction only the interpreter may run, no interrupt to take:
+   * a helper's transfer may have set IF or TF or loaded segments), so that
+   * the chain goes on into it without the dispatcher; else undefined, and the
+   * site is left for `successor`.
+   */
+  private siteChain(from: Translation): Translation | undefined {
+    const cpu = this.cpu;
+    const site = cpu.exitSite;
+    if (site < 0 || !this.flatNow() || cpu.interpreterOnly() || deliverableInterrupt(cpu) >= 0) return undefined;
+    const t = this.cache.siteTarget(from, site);
+    if (t !== undefined) cpu.exitSite = -1;
+    return t;
   }
 
   /** After a region left by an indirect exit or a helper: its site's target, or nothing. */
