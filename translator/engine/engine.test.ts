@@ -272,9 +272,16 @@ describe('chaining', () => {
     expect(e.stats.chainedRuns).toBeGreaterThan(0);
   });
 
-  // a call to a function two pages on (no region holds both) and its ret: both leave by a site (a fixed EIP on
-  // another page, an indirect jump)
-  const callsAcrossPages = nasm(`
+  /** `body`, then `jmp $` and `far_fn` (inc eax; ret) two pages on, where no region of the body's holds it */
+  const withFarFn = (body: string) => nasm(`${body}
+      jmp $
+      times 0x2100-($-$$) db 0x90
+    far_fn:
+      inc eax
+      ret`);
+
+  // a call to far_fn and its ret: both leave by a site (a fixed EIP on another page, an indirect jump)
+  const callsAcrossPages = withFarFn(`
       mov ecx, 1000
     top:
       call far_fn
@@ -283,11 +290,7 @@ describe('chaining', () => {
       push dword 0x202
       popf
       call far_fn
-      jmp $
-      times 0x2100-($-$$) db 0x90
-    far_fn:
-      inc eax
-      ret`);
+`);
 
   it('a site\'s exit runs the target the site had last time at once, and stops exactly at the budget', () => {
     for (const n of [1, 5, 97, 1000, 2345]) {
@@ -301,10 +304,28 @@ describe('chaining', () => {
     }
   });
 
+  /**
+   * 12,000 instructions of `code` translated (at threshold 0) and
+   * interpreted: both in the handler of `vector`, with the same state and the
+   * same return EIP in its frame, most region entries chained on the way.
+   */
+  function entersHandlerAsInterpreted(code: Uint8Array, vector: number, setup?: (x: World) => void): World {
+    const n = 12_000;
+    const { b, e } = machine(code, { threshold: 0 }, setup);
+    expect(e.run(n)).toBe(n);
+    const ref = interpreted(code, n, setup);
+    expect(ref.cpu.eip >>> 0).toBe(handlerAt(vector));
+    expect(final(b)).toEqual(final(ref));
+    const esp = b.cpu.regs[4] >>> 0;
+    expect(b.mem.read(esp, 4)).toBe(ref.mem.read(esp, 4));
+    expect(e.stats.chainedRuns).toBeGreaterThan(1000);
+    return b;
+  }
+
   it('a site\'s exit after which an interrupt is deliverable goes back to the dispatcher, which takes it', () => {
     // IF off around the call, on after it; an interrupt is pending from the pass where ECX is 500 on: the popf
     // that sets IF then is where it is taken, though that popf's exit has had the same target 500 times
-    const code = nasm(`
+    const code = withFarFn(`
         mov ecx, 1000
       top:
         push dword 0x2
@@ -314,11 +335,7 @@ describe('chaining', () => {
         popf
         dec ecx
         jnz top
-        jmp $
-        times 0x2100-($-$$) db 0x90
-      far_fn:
-        inc eax
-        ret`);
+`);
     const world = (x: World) => {
       let taken = false;
       x.cpu.eflags = 0x2;
@@ -328,23 +345,15 @@ describe('chaining', () => {
         ackInterrupt: () => { taken = true; },
       };
     };
-    const n = 12_000; // 4,500 pass instructions before the interrupt
-    const { b, e } = machine(code, { threshold: 0 }, world);
-    expect(e.run(n)).toBe(n);
-    const ref = interpreted(code, n, world);
-    expect(ref.cpu.eip >>> 0).toBe(handlerAt(0x20));
-    expect(final(b)).toEqual(final(ref));
-    // the frame's EIP: the instruction after that popf
-    const esp = b.cpu.regs[4] >>> 0;
-    expect(b.mem.read(esp, 4)).toBe(ref.mem.read(esp, 4));
+    // (4,500 pass instructions before the interrupt)
+    const b = entersHandlerAsInterpreted(code, 0x20, world);
     expect(b.cpu.regs[0]).toBe(501);
-    expect(e.stats.chainedRuns).toBeGreaterThan(1000);
   });
 
   it('a site\'s exit after which only the interpreter may run (TF set) goes back to the dispatcher', () => {
     // the popf's exit has had the same target 500 times when the pass with ECX 500 sets TF: the next
     // instruction runs, then #DB
-    const code = nasm(`
+    const code = withFarFn(`
         mov ecx, 1000
       top:
         call far_fn
@@ -356,21 +365,9 @@ describe('chaining', () => {
         popfd
         dec ecx
         jnz top
-        jmp $
-        times 0x2100-($-$$) db 0x90
-      far_fn:
-        inc eax
-        ret`);
-    const n = 12_000;
-    const { b, e } = machine(code, { threshold: 0 });
-    expect(e.run(n)).toBe(n);
-    const ref = interpreted(code, n);
-    expect(ref.cpu.eip >>> 0).toBe(handlerAt(1));
-    expect(final(b)).toEqual(final(ref));
-    const esp = b.cpu.regs[4] >>> 0;
-    expect(b.mem.read(esp, 4)).toBe(ref.mem.read(esp, 4));
+`);
+    const b = entersHandlerAsInterpreted(code, 1);
     expect(b.cpu.regs[1]).toBe(499);
-    expect(e.stats.chainedRuns).toBeGreaterThan(1000);
   });
 
   it('makes links arrays that take a translation without changing their map', () => {
