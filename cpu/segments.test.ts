@@ -214,8 +214,26 @@ describe('readDescriptor', () => {
     w.cpu.mem.write(0x2000 + SEL.DATA0 + 4, 4, desc(0, 0x1, 0x93, 0x4)[1]);
     w.cpu.gdtBase = 0x2000;
     expect(readDescriptor(w.cpu, SEL.DATA0).limit).toBe(1);
-    // a selector past the table's limit faults, memo or not
+    // a selector past the table's limit faults, kept or not
     w.cpu.gdtLimit = SEL.DATA0 - 1;
     expect(() => readDescriptor(w.cpu, SEL.DATA0)).toThrow(Fault);
+  });
+});
+
+describe('the accessed bit', () => {
+  it('is written to the table before the descriptor says so: a load whose write faults faults again', () => {
+    const w = testWorld({ paging: true });
+    // the GDT's page read-only, CR0.WP set, DATA0's accessed bit clear
+    w.setDesc(SEL.DATA0, desc(0, 0xfffff, 0x92, 0xc));
+    w.w32(LAYOUT.pt, 0x001);
+    w.cpu.cr0 |= 1 << 16;
+    w.cpu.mmu.flushAll(false);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let fault: unknown;
+      try { loadSegment(w.cpu, Seg.DS, SEL.DATA0); } catch (e) { fault = e; }
+      expect(fault, `attempt ${attempt + 1}`).toBeInstanceOf(Fault);
+      expect((fault as Fault).vector).toBe(Vec.PF);
+      expect(readDescriptor(w.cpu, SEL.DATA0).hi & 0x100).toBe(0);
+    }
   });
 });

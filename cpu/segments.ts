@@ -93,8 +93,9 @@ export function writeSystem(cpu: Cpu, lin: number, size: number, v: number): voi
 
 export function setAccessed(cpu: Cpu, d: Descriptor): void {
   if (!(d.hi & 0x100)) {
+    // the table first: a fault on the write leaves the descriptor as it was (readDescriptor may hand it out again)
+    writeSystem(cpu, (d.addr + 4) | 0, 4, d.hi | 0x100);
     d.hi |= 0x100;
-    writeSystem(cpu, (d.addr + 4) | 0, 4, d.hi);
   }
 }
 
