@@ -117,7 +117,7 @@ export class KeptDescriptor {
   base = 0;
   limit = 0;
   attr = 0;
-  /** what readDescriptor returned for it (segments.ts `keptRead`): handed out again while the rest holds */
+  /** what readDescriptor returned for it (`Cpu.keptReads`): handed out again while the rest holds */
   read: Descriptor | undefined = undefined;
 
   constructor() {
