@@ -421,8 +421,17 @@ export class Cpu implements FlagState, PagingControl {
     if (((held ^ attr) & ~0x60) !== 0 || !this.holdsSeg(s, this.segSel[s], base, limit, held)) return false;
     this.segSel[s] = sel;
     this.segAttr[s] = attr;
-    if (s === Seg.CS || s === Seg.SS) this.segEpoch++;
+    this.segLoaded(s, false);
     return true;
+  }
+
+  /**
+   * A load of segment `s` done (`checksChanged`: its rights or flatness
+   * changed): move segEpoch where what translations and the engine rely on
+   * may have changed, as refreshSeg says.
+   */
+  private segLoaded(s: number, checksChanged: boolean): void {
+    if (checksChanged || s === Seg.CS || s === Seg.SS) this.segEpoch++;
   }
 
   /**
@@ -465,7 +474,7 @@ export class Cpu implements FlagState, PagingControl {
     const hi = this.segHi[s];
     // (integer operations: hi may be 2^32 - 1, where % and / are double arithmetic, % a call into the C library)
     this.segFlatPage[s] = this.segBase[s] === 0 && this.segLo[s] === 0 && hi >= FLAT_MIN_LIMIT && (hi & 0xfff) === 0xfff ? hi >>> 12 : -1;
-    if (s === Seg.CS || s === Seg.SS || rights !== rightsBefore || this.segFlatPage[s] !== flatBefore) this.segEpoch++;
+    this.segLoaded(s, rights !== rightsBefore || this.segFlatPage[s] !== flatBefore);
   }
 
   /**

@@ -161,10 +161,7 @@ function stillHolds(cpu: Cpu, k: KeptDescriptor, sel: number): boolean {
   if (k.sel !== sel || k.cpl !== cpu.cpl || k.table !== (local ? cpu.ldtBase : cpu.gdtBase) || k.tableLimit !== (local ? cpu.ldtLimit : cpu.gdtLimit)) return false;
   // (an LDT selector with no LDT loaded faults whatever the table fields say)
   if (local && (cpu.ldtSel & ~3) === 0) return false;
-  const mmu = cpu.mmu;
-  if (mmu.tlb[k.lin >>> 12] !== k.entry) return false;
-  const i32 = mmu.mem.i32;
-  return i32[k.word] === k.lo && i32[k.word + 1] === k.hi;
+  return readHolds(cpu, k);
 }
 
 /** The TLB entry and the RAM words a kept descriptor was read through, unchanged. */

@@ -28,8 +28,7 @@ export function writeFrame(cpu: Cpu, values: readonly number[], size: number): n
   const p = cpu.stackInRam(-bytes, bytes, true);
   if (p >= 0) {
     // every slot lies writable in RAM: the same stores, checked once
-    const mem = cpu.mmu.mem;
-    for (let k = 0; k < values.length; k++) mem.ramWrite(p + bytes - (k + 1) * size, size, values[k]);
+    storeSlots(cpu, p, values, size);
     return stackMove(NUM, sp, -bytes, cpu.stack32);
   }
   for (const v of values) {
@@ -57,9 +56,7 @@ export function writeFrameOnNewStack(
     const lin = (d.base + top - bytes) | 0;
     const e = cpu.mmu.entry(lin);
     if (grants(e, TLB_WS) && fitsInPage(lin, bytes)) {
-      const p = physical(e, lin);
-      const mem = cpu.mmu.mem;
-      for (let k = 0; k < values.length; k++) mem.ramWrite(p + bytes - (k + 1) * size, size, values[k]);
+      storeSlots(cpu, physical(e, lin), values, size);
       return stackMove(NUM, sp, -bytes, big);
     }
   }
@@ -71,4 +68,11 @@ export function writeFrameOnNewStack(
     writeSystem(cpu, (d.base + o) | 0, size, v);
   }
   return sp;
+}
+
+/** A frame's slots stored in RAM from physical `p` (its lowest byte) up, first value highest, once every check passed. */
+function storeSlots(cpu: Cpu, p: number, values: readonly number[], size: number): void {
+  const mem = cpu.mmu.mem;
+  const top = p + values.length * size;
+  for (let k = 0; k < values.length; k++) mem.ramWrite(top - (k + 1) * size, size, values[k]);
 }

@@ -187,6 +187,11 @@ const retf: Exec = (cpu, i) => {
   if (release) cpu.sp = cpu.sp + release;
 };
 
+/** The `size` bytes `k` above the top of the stack: from RAM at `frame` + `k` where the whole frame lies there (`Cpu.stackInRam`), else a peek. */
+function frameSlot(cpu: Cpu, frame: number, k: number, size: number): number {
+  return frame >= 0 ? cpu.mmu.mem.ramRead(frame + k, size) : cpu.peek(k, size);
+}
+
 /** iret with a frame of `size`-byte slots; the VMI ROM's IRET call (vmirom/calls.ts) runs it with 4 */
 export function iretFrame(cpu: Cpu, size: number): void {
   // every iret ends the blocking of NMIs, even one that faults (as the hardware does)
@@ -198,11 +203,10 @@ export function iretFrame(cpu: Cpu, size: number): void {
   if (eflags & VM) throw new MachineStop('iret in virtual-8086 mode is not supported');
   // the frame with the outer stack's two slots, where all five lie readable in RAM (else slot by slot)
   const frame = cpu.stackInRam(0, 5 * size, false);
-  const mem = cpu.mmu.mem;
-  let eip = frame >= 0 ? mem.ramRead(frame, size) : cpu.peek(0, size);
+  let eip = frameSlot(cpu, frame, 0, size);
   if (size === 2) eip &= 0xffff;
-  const sel = frame >= 0 ? mem.ramRead(frame + size, 2) : cpu.peek(size, 2);
-  const flags = frame >= 0 ? mem.ramRead(frame + 2 * size, size) : cpu.peek(2 * size, size);
+  const sel = frameSlot(cpu, frame, size, 2);
+  const flags = frameSlot(cpu, frame, 2 * size, size);
   if (!cpu.protectedMode) {
     if (eip >>> 0 > cpu.segLimit[Seg.CS]) throw new Fault(Vec.GP, 0);
     cpu.sp = cpu.sp + 3 * size;
@@ -234,8 +238,8 @@ export function iretFrame(cpu: Cpu, size: number): void {
     cpu.setEflags(flags, mask);
     return;
   }
-  const esp = frame >= 0 ? mem.ramRead(frame + 3 * size, size) : cpu.peek(3 * size, size);
-  const ssSel = frame >= 0 ? mem.ramRead(frame + 4 * size, 2) : cpu.peek(4 * size, 2);
+  const esp = frameSlot(cpu, frame, 3 * size, size);
+  const ssSel = frameSlot(cpu, frame, 4 * size, 2);
   const sd = checkReturnSs(cpu, ssSel, rpl);
   if (eip >>> 0 > d.limit) throw new Fault(Vec.GP, 0);
   cpu.setEflags(flags, mask);
