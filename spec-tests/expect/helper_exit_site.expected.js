@@ -1,4 +1,4 @@
-// helper_exit_site: 2 instructions, 1 blocks, 1175 bytes of source
+// helper_exit_site: 2 instructions, 1 blocks, 1149 bytes of source
 // 1000 b8 01 00 00 00 mov eax, 0x1
 // 1005 cd 80 int 0x80
 // 1007 c3 ret
@@ -29,9 +29,7 @@ let xe = 0;
 let xl = 0;
 let hx = 0;
 try {
-run: for (; ; ) {
-switch (pc) {
-case 0:
+run: {
 {
 if (ic + 2 > lim) {
 xl = 1;
@@ -77,7 +75,6 @@ lb = cpu.lb;
 cpu.exitSite = 0;
 xe = cpu.eip;
 break run;
-}
 }
 }
 ip = -1;

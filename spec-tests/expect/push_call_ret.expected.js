@@ -1,4 +1,4 @@
-// push_call_ret: 7 instructions, 3 blocks, 1734 bytes of source
+// push_call_ret: 7 instructions, 3 blocks, 1611 bytes of source
 // 1000 55 push ebp
 // 1001 89 e5 mov ebp, esp
 // 1003 e8 02 00 00 00 call 0x100a
@@ -29,9 +29,16 @@ let smc = 0;
 let xt = 0;
 let t0, t1, t2, t3, t4, t5;
 try {
-run: for (; ; ) {
+run: {
+b3: {
+b2: {
+b1: {
 switch (pc) {
-case 0:
+case 1:
+break b1;
+case 2:
+break b2;
+}
 {
 if (ic + 3 > lim) {
 xl = 1;
@@ -70,10 +77,9 @@ if (smc) {
 xl = 3;
 break run;
 }
-pc = 1;
-continue run;
+break b1;
 }
-case 1:
+}
 {
 if (ic + 2 > lim) {
 xl = 3;
@@ -94,14 +100,12 @@ xt = t4;
 {
 switch (xt) {
 case 4104:
-pc = 2;
-continue run;
+break b2;
 }
-pc = -1;
-continue run;
+break b3;
 }
 }
-case 2:
+}
 self: for (; ; ) {
 if (ic + 2 > lim) {
 xl = 4;
@@ -125,27 +129,14 @@ switch (xt) {
 case 4104:
 continue self;
 }
-pc = -1;
-continue run;
+break b3;
 }
 }
-case -1:
+}
 {
-switch (xt) {
-case 4096:
-pc = 0;
-continue run;
-case 4106:
-pc = 1;
-continue run;
-case 4104:
-pc = 2;
-continue run;
-}
 cpu.exitSite = 0;
 xe = xt;
 break run;
-}
 }
 }
 ip = -1;

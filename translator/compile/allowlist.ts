@@ -21,7 +21,7 @@
  */
 import { parse } from 'acorn';
 import { H } from '../emit/host.ts';
-import { CALL_COUNT_PATTERN, CODE_EPOCH, GLOBALS, LABELS, LOCALS, MEMORY_VIEWS, PAGE_KINDS, PARAMS, TEMP_PATTERN, VMI_FIELDS, declaredNames } from '../emit/abi.ts';
+import { BLOCK_LABEL_PATTERN, CALL_COUNT_PATTERN, CODE_EPOCH, GLOBALS, LABELS, LOCALS, MEMORY_VIEWS, PAGE_KINDS, PARAMS, TEMP_PATTERN, VMI_FIELDS, declaredNames } from '../emit/abi.ts';
 import { ROM_EFFECTS } from '../../vmirom/effects.ts';
 import { HELPERS } from '../../semantics/helpers.ts';
 import { Cpu } from '../../cpu/cpu.ts';
@@ -95,7 +95,7 @@ export function violations(source: string): string[] {
       if (Array.isArray(v)) { for (const c of v) if (c && typeof c === 'object' && 'type' in c) visit(c as Node); }
       else if (v && typeof v === 'object' && 'type' in v) {
         const c = v as Node;
-        if (isLabel && !LABEL_NAMES.has(c.name as string)) bad.push(`label ${c.name as string}`);
+        if (isLabel && !LABEL_NAMES.has(c.name as string) && !BLOCK_LABEL_PATTERN.test(c.name as string)) bad.push(`label ${c.name as string}`);
         visit(c, isProperty || isLabel ? n : undefined);
       }
     }

@@ -7,8 +7,8 @@
  * allow-list (allowlist.ts) already pins down the small language it writes
  * (parsed here by generated-parse.ts, a parser for that language alone):
  * locals, numeric literals, integer operators, typed-array accesses, a few
- * CPU fields, calls of host functions, and one dispatch loop inside a
- * `try`/`finally`. Lowering that language keeps each instruction described
+ * CPU fields, calls of host functions, and one dispatch loop (or nested
+ * labelled blocks, each a wasm `block`) inside a `try`/`finally`. Lowering that language keeps each instruction described
  * once; the WebAssembly is a second code generator for the same text, and
  * where it meets something it does not lower it says so (`Unsupported`) and
  * the region stays JavaScript.
@@ -696,10 +696,19 @@ class Lowering {
         this.frames.pop();
         c.op(Op.end);
         return;
-      case 'LabeledStatement':
-        if ((s.body as N).type !== 'ForStatement') throw new Unsupported('label on a statement that is no loop');
-        this.loop(s.body, (s.label as N).name as string);
+      case 'LabeledStatement': {
+        const label = (s.label as N).name as string;
+        const body = s.body as N;
+        if (body.type === 'ForStatement') { this.loop(body, label); return; }
+        if (body.type !== 'BlockStatement') throw new Unsupported('label on a statement that is no loop or block');
+        // a block that `break label` leaves (a region laid out without a dispatch loop, emit/forward.ts)
+        c.open(Op.block);
+        this.frames.push({ label, breakable: true, loop: false });
+        this.statement(body);
+        this.frames.pop();
+        c.op(Op.end);
         return;
+      }
       case 'ForStatement': this.loop(s, null); return;
       case 'SwitchStatement': this.switch(s); return;
       case 'BreakStatement': {

@@ -128,6 +128,12 @@ export type Local = keyof typeof LOCALS;
 /** Statement labels: the dispatch loop, and the inner loop of a block that jumps to itself. */
 export const LABELS = { run: 'run', self: 'self' } as const;
 
+/** The label of block k's place in a region laid out without a dispatch loop (forward.ts): `b` and the number. */
+export function blockLabel(k: number): string {
+  return `b${k}`;
+}
+export const BLOCK_LABEL_PATTERN = /^b\d+$/;
+
 /** Globals generated code may name. */
 export const GLOBALS = { math: 'Math' } as const;
 

@@ -208,6 +208,11 @@ export function continueAt(label: string): Stmt {
   return `continue ${label};`;
 }
 
+/** `label: { body }` (a block that `break label` leaves) */
+export function labelled(label: string, body: Stmt[]): Stmt {
+  return `${label}:${block(body)}`;
+}
+
 /** `label: for (;;) { body }` */
 export function labelledLoop(label: string, body: Stmt[]): Stmt {
   return `${label}:for(;;)${block(body)}`;

@@ -43,7 +43,7 @@ describe('loop structuring (emit/loops.ts)', () => {
       { body: ['trace.push(2);', go(1)], selfLoop: false, fallsThrough: false },
       { body: ['trace.push(3);', 'xl=7;break run;'], selfLoop: false, fallsThrough: false },
     ];
-    const cases = structureLoops(blocks);
+    const cases = structureLoops(blocks).map((s, k) => switchCase(k, [s]));
     // block 1 heads the loop: its case holds blocks 2 and 3, and goes round as `self`
     expect(cases[1]).toMatch(/^case 1:self:for\(;;\)/);
     expect(cases[1]).toContain('trace.push(2);continue self;');
@@ -61,7 +61,7 @@ describe('loop structuring (emit/loops.ts)', () => {
       { body: ['trace.push(2);', go(0)], selfLoop: false, fallsThrough: false },
       { body: ['trace.push(3);', 'xl=1;break run;'], selfLoop: false, fallsThrough: false },
     ];
-    const cases = structureLoops(blocks);
+    const cases = structureLoops(blocks).map((s, k) => switchCase(k, [s]));
     expect(cases[0]).toMatch(/^case 0:self:for\(;;\)/);
     expect(cases[0]).toContain('trace.push(1);{trace.push(2);continue self;}');
     for (const n of [1, 3, 4]) expect(run(cases, n)).toEqual(run(plainCases(blocks), n));
@@ -75,7 +75,7 @@ describe('loop structuring (emit/loops.ts)', () => {
       { body: ['trace.push(1);', 'if(--n>2)continue self;', go(0)], selfLoop: true, fallsThrough: false },
       { body: [long, `if(--n>0){${go(0)}}`, 'xl=2;break run;'], selfLoop: false, fallsThrough: false },
     ];
-    const cases = structureLoops(blocks);
+    const cases = structureLoops(blocks).map((s, k) => switchCase(k, [s]));
     expect(cases[0]).toContain(go(1));
     expect(cases[0]).toContain(go(2));
     expect(cases[1]).toBe(plainCases(blocks)[1]);
@@ -88,6 +88,6 @@ describe('loop structuring (emit/loops.ts)', () => {
       { body: ['trace.push(0);', `if(--n>0){${go(1)}}`, 'xl=3;break run;'], selfLoop: false, fallsThrough: false },
       { body: [long, go(0)], selfLoop: false, fallsThrough: false },
     ];
-    expect(structureLoops(blocks)).toEqual(plainCases(blocks));
+    expect(structureLoops(blocks).map((s, k) => switchCase(k, [s]))).toEqual(plainCases(blocks));
   });
 });

@@ -26,7 +26,7 @@
  * and the dispatch case still find them.
  */
 import { LABELS } from './abi.ts';
-import { block, continueAt, labelledLoop, switchCase, type Stmt } from './ast.ts';
+import { block, continueAt, labelledLoop, type Stmt } from './ast.ts';
 import { GO_TO_BLOCK, goToBlock } from './statements.ts';
 
 /** One block as region.ts emitted it, before it becomes a case. */
@@ -118,7 +118,7 @@ export function oneLoop(header: number, latches: readonly number[], successors: 
   return loops.every((a) => loops.every((b) => !within(a, b)));
 }
 
-/** The blocks as switch cases, each simple loop's blocks inlined into its header's case. */
+/** Each block as one statement (region.ts makes it a switch case), each simple loop's blocks inlined into its header's. */
 export function structureLoops(blocks: readonly EmittedBlock[]): Stmt[] {
   const texts = blocks.map((b) => b.body.join(''));
   const successors = successorsOf(texts, blocks);
@@ -155,6 +155,6 @@ export function structureLoops(blocks: readonly EmittedBlock[]): Stmt[] {
     }
     // a loop's body must not run on into the next case: it would go round again (a self-loop never does)
     if (loops && b.fallsThrough) text += goToBlock(root + 1).join('');
-    return switchCase(root, [loops ? labelledLoop(LABELS.self, [text]) : block([text])]);
+    return loops ? labelledLoop(LABELS.self, [text]) : block([text]);
   });
 }

@@ -13,6 +13,11 @@
  * region's calls return to (then the dispatch case), so that a loop calling
  * a function of its region is one loop to loops.ts. Back-edges and the dispatch case
  * check the instruction budget, so interrupts and time slices still happen.
+ * Where every jump then goes forward, the loop and its switch are left out
+ * (forward.ts): the blocks in order, nested in labelled blocks that a jump
+ * breaks out of, and an indirect jump leaves the region from a last block
+ * instead of looking for its target among the blocks (a far transfer that
+ * goes on in place keeps the loop: it is how such a loop goes round).
  * A `try` around the loop writes back the state as it was at the start of a
  * faulting instruction and reports that instruction's EIP.
  *
@@ -26,9 +31,10 @@ import type { Instr } from '../../isa/instr.ts';
 import { hasStaticTarget, isNearReturn, isTableJump, type Block } from '../region/discover.ts';
 import { EmitOps, type EmitContext } from './emit-ops.ts';
 import { structureLoops, type EmittedBlock } from './loops.ts';
+import { forwardBlocks, nestForward, withDispatchTo } from './forward.ts';
 import { emitInstruction, HOWS, type ClaimedCall, type How } from './instr.ts';
 import {
-  budgetCheck, countInstructions, dispatch, exitTo, fetchCheck, goToBlock, mappingCheck, repeatBlock, smcCheck,
+  DISPATCH, budgetCheck, countInstructions, dispatch, exitTo, fetchCheck, goToBlock, mappingCheck, repeatBlock, smcCheck,
 } from './statements.ts';
 import { LABELS, LOCALS, addCallCounts, callCountsIn, namesIn, cpuField, cpuReg, local, param, perInstruction, prologue, spillFlags, spillRegs, usesFlags } from './abi.ts';
 import {
@@ -83,8 +89,6 @@ export interface EmittedRegion {
 /** blockEips of an empty block */
 export const NO_BLOCK = -1;
 
-/** The case number of the dispatch case. */
-const DISPATCH = -1;
 /** `ip` once the dispatch loop has ended normally (no instruction is faulting). */
 const NO_FAULT = -1;
 
@@ -106,6 +110,10 @@ class RegionEmitter {
   /** blocks a call of the region returns to (where its callee's `ret` most likely goes) */
   private readonly returnPoints: number[];
   private indirectJumps = 0;
+  /** the instruction being emitted */
+  private emitting: Instr | undefined = undefined;
+  /** an indirect jump of a far transfer or an inlined call goes through the dispatch case */
+  private goesOnInPlace = false;
 
   constructor(private readonly plan: RegionPlan) {
     plan.blocks.forEach((b, k) => { if (b.instrs.length) this.blockIndex.set(b.eip, k); });
@@ -121,10 +129,31 @@ class RegionEmitter {
   }
 
   emit(): EmittedRegion {
-    const cases = structureLoops(this.plan.blocks.map((b, k) => this.emitBlock(b, k)));
-    if (this.indirectJumps) cases.push(this.dispatchCase());
-    this.out.fn = this.frame(cases);
+    const emitted = this.plan.blocks.map((b, k) => this.emitBlock(b, k));
+    this.out.fn = this.frame(this.body(structureLoops(emitted), emitted.map((b) => b.fallsThrough)));
     return this.out;
+  }
+
+  /**
+   * The blocks in order as nested labelled blocks where every jump goes
+   * forward (forward.ts), else as the cases of the dispatch loop.
+   */
+  private body(blocks: Stmt[], fallsThrough: boolean[]): Stmt {
+    // an indirect jump's target is looked for among the blocks by the dispatch case, which may go back: laid out
+    // forward, a block after the others leaves for it instead (the dispatcher's site cache finds it, in this region
+    // too if it is one of its blocks)
+    const returnPoints = this.returnPoints.map((eip) => this.blockIndex.get(eip)!);
+    const leaveFor = (k: number) => this.exitTo(num(this.out.blockEips[k]));
+    const forward = this.goesOnInPlace ? undefined
+      : forwardBlocks(this.indirectJumps ? withDispatchTo(blocks, blocks.length) : blocks, fallsThrough, returnPoints, leaveFor);
+    if (forward) {
+      if (this.indirectJumps) forward.push(block(this.exitTo(local('target'), 0, true)));
+      const entries = this.out.blockEips.flatMap((eip, k) => (k > 0 && eip !== NO_BLOCK ? [k] : []));
+      return nestForward(forward, local('block'), entries);
+    }
+    const cases = blocks.map((b, k) => switchCase(k, [b]));
+    if (this.indirectJumps) cases.push(this.dispatchCase());
+    return labelledLoop(LABELS.run, [switchStmt(local('block'), cases)]);
   }
 
   /** Leave for `target`; `skipped` instructions of the block (counted on entry) did not run. */
@@ -153,6 +182,10 @@ class RegionEmitter {
       // block itself rather than through the dispatch case, one pass of the block switch less a jump
       if (this.tableJump) return leaveIfCodeHit([assign(local('target'), target), this.selectBlock()]);
       this.indirectJumps++;
+      // a far transfer (iret, retf) or an inlined call (VMI IRET) that stays in the mode goes on in place: a loop
+      // through the dispatch case, which only the dispatch loop keeps in the region (forward.ts)
+      const instr = this.emitting;
+      if (instr !== undefined && (instr.row.goesOnInMode || this.plan.claims.has(instr))) this.goesOnInPlace = true;
       // a ret most likely goes back after one of the region's calls: those are tried in place, one pass of
       // the block switch less, and loops.ts sees the way back to the caller (a loop of a call and its ret
       // took 4.35 ns through the dispatch case, 2.1 ns so; every block tried in place, 3.45 ns)
@@ -188,6 +221,7 @@ class RegionEmitter {
     b.instrs.forEach((i, n) => {
       after -= steps[n];
       const claim = this.plan.claims.get(i);
+      this.emitting = i;
       const ip = this.out.instrs.length;
       const eips = [i.eip, ...(claim?.calleeEips ?? [])];
       eips.forEach((eip, k) => {
@@ -252,10 +286,9 @@ class RegionEmitter {
    * reports the faulting instruction's EIP and ESP as at its start, and the
    * exception goes on to the engine.
    */
-  private frame(cases: Stmt[]): string {
+  private frame(loop: Stmt): string {
     // only the registers the region touches are loaded, and only those it changes are stored
     const used = this.ops.regsRead | this.ops.regsWritten | (1 << 4); // ESP is needed for sp0
-    const loop = labelledLoop(LABELS.run, [switchStmt(local('block'), cases)]);
     // both tables are read on every exit, link or none (their entry 0): a read that had never run
     // when V8 optimised the region (no link taken yet) sent it back to unoptimised code the first time
     // one was (191 of the 415 deoptimisations of regions in Linux's boot)

@@ -34,6 +34,9 @@ export function exitTo(target: Expr, link: number, skipped: number, site?: numbe
   return out;
 }
 
+/** The case number of a region's dispatch case (region.ts), where an indirect jump looks for its block. */
+export const DISPATCH = -1;
+
 /** Run block `k` next. */
 export function goToBlock(k: number): Stmt[] {
   return [assign(local('block'), num(k)), continueAt('run')];

@@ -1,0 +1,82 @@
+/**
+ * Regions that only jump forward, as nested labelled blocks instead of a
+ * dispatch loop.
+ *
+ * A region's blocks are the cases of a `switch` in a labelled loop
+ * (region.ts): a jump to block k is `pc = k; continue run`. That loop is
+ * what a region with a loop in it needs, but most kernel code the
+ * translator meets has none: a function's body with its forward branches,
+ * where every jump goes to a later block. For such a region the loop costs
+ * twice. V8's optimising compiler sees one loop around everything, whose
+ * head merges every local once per way back (phis of the guest registers,
+ * the flag record, the counters), and runs its loop phases (peeling, load
+ * elimination's fixed point) over it; and every jump goes round the loop
+ * through the switch. A Linux boot compiles about a thousand regions on
+ * V8's optimising thread, a quarter of its bytes in regions like these.
+ *
+ * So when every jump of every block goes to a later block (a block's own
+ * loop, `continue self`, stays as it is: it is a loop inside the block),
+ * the blocks are laid out in order inside labelled blocks, one per block
+ * after the first, each closing just before its block's code:
+ *
+ *     run: { b3: { b2: { b1: { switch (pc) { case 1: break b1; ... }
+ *       block 0 } block 1 } block 2 } block 3 }
+ *
+ * A jump to block k is `break bk`, which leaves every block before k at
+ * once and lands on k's code; a block that ran on into the next still
+ * does; `break run` leaves the region as before. A region entered at an
+ * inner block (the code cache's `enterBlock`) jumps there from the switch
+ * at the top. Nothing else changes: the blocks' text, the exits, the tables
+ * and the `finally` are the dispatch loop's.
+ */
+import { LABELS, blockLabel } from './abi.ts';
+import { breakTo, labelled, switchCase, switchStmt, type Expr, type Stmt } from './ast.ts';
+import { DISPATCH, GO_TO_BLOCK, goToBlock } from './statements.ts';
+
+/** A jump to the dispatch case (GO_TO_BLOCK matches block numbers, which are not negative). */
+const TO_DISPATCH = goToBlock(DISPATCH).join('');
+
+/** The blocks with their jumps to the dispatch case (number -1) made jumps to block `k`. */
+export function withDispatchTo(blocks: readonly Stmt[], k: number): Stmt[] {
+  return blocks.map((text) => text.replaceAll(TO_DISPATCH, goToBlock(k).join('')));
+}
+
+/**
+ * The blocks as a forward region (every jump to a later block), or
+ * undefined where that cannot be. The blocks that count are those a run
+ * reaches from the first block or from `roots` (the blocks after the
+ * region's calls, where a return comes back in: a loop that calls out of
+ * the region goes round through them). A block none of them reaches is
+ * there only for other entries into the region's inner blocks (a loop that
+ * loops.ts copied into its header keeps its blocks' cases so): its jumps
+ * back become exits to the block's EIP (`leaveFor`), which the code cache
+ * links to this region entered there. Jumps to the dispatch case (number
+ * -1, which may go back) must have been made jumps to a later block first
+ * (`withDispatchTo`). `fallsThrough`: the blocks that may run on into the
+ * next one (EmittedBlock.fallsThrough).
+ */
+export function forwardBlocks(blocks: readonly Stmt[], fallsThrough: readonly boolean[], roots: readonly number[], leaveFor: (k: number) => Stmt[]): Stmt[] | undefined {
+  if (blocks.some((text) => text.includes(TO_DISPATCH))) return undefined;
+  const targets = blocks.map((text) => Array.from(text.matchAll(GO_TO_BLOCK), (m) => Number(m[1])));
+  const reached = new Set<number>([0, ...roots]);
+  for (const todo = [...reached]; todo.length;) {
+    const k = todo.pop()!;
+    for (const t of fallsThrough[k] ? [...targets[k], k + 1] : targets[k]) if (t < blocks.length && !reached.has(t)) { reached.add(t); todo.push(t); }
+  }
+  if ([...reached].some((k) => targets[k].some((t) => t <= k))) return undefined;
+  return blocks.map((text, k) => (reached.has(k) || targets[k].every((t) => t > k) ? text
+    : text.replace(GO_TO_BLOCK, (jump, n: string) => (Number(n) > k ? jump : leaveFor(Number(n)).join('')))));
+}
+
+/**
+ * The blocks of a forward region (`forwardBlocks`) nested as above, entered
+ * at block `start` (the function's parameter); `entries` are the blocks it
+ * may be entered at besides the first.
+ */
+export function nestForward(blocks: readonly Stmt[], start: Expr, entries: readonly number[]): Stmt {
+  const jumps = blocks.map((text) => text.replace(GO_TO_BLOCK, (_jump, k: string) => breakTo(blockLabel(Number(k)))));
+  let nest = entries.length ? switchStmt(start, entries.map((k) => switchCase(k, [breakTo(blockLabel(k))]))) : '';
+  nest += jumps[0];
+  for (let k = 1; k < jumps.length; k++) nest = labelled(blockLabel(k), [nest]) + jumps[k];
+  return labelled(LABELS.run, [nest]);
+}
