@@ -8,8 +8,9 @@
  * (parsed here by generated-parse.ts, a parser for that language alone):
  * locals, numeric literals, integer operators, typed-array accesses, a few
  * CPU fields, calls of host functions, and one dispatch loop (or nested
- * labelled blocks, each a wasm `block`) inside a `try`/`finally`. Lowering that language keeps each instruction described
- * once; the WebAssembly is a second code generator for the same text, and
+ * labelled blocks, each a wasm `block`) inside a `try`/`finally`. Lowering
+ * that language keeps each instruction described once; the WebAssembly is
+ * a second code generator for the same text, and
  * where it meets something it does not lower it says so (`Unsupported`) and
  * the region stays JavaScript.
  *
