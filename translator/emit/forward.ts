@@ -34,6 +34,7 @@
 import { LABELS, blockLabel } from './abi.ts';
 import { breakTo, labelled, switchCase, switchStmt, type Expr, type Stmt } from './ast.ts';
 import { DISPATCH, GO_TO_BLOCK, goToBlock } from './statements.ts';
+import { successorsOf } from './loops.ts';
 
 /** A jump to the dispatch case (GO_TO_BLOCK matches block numbers, which are not negative). */
 const TO_DISPATCH = goToBlock(DISPATCH).join('');
@@ -59,14 +60,13 @@ export function withDispatchTo(blocks: readonly Stmt[], k: number): Stmt[] {
  */
 export function forwardBlocks(blocks: readonly Stmt[], fallsThrough: readonly boolean[], roots: readonly number[], leaveFor: (k: number) => Stmt[]): Stmt[] | undefined {
   if (blocks.some((text) => text.includes(TO_DISPATCH))) return undefined;
-  const targets = blocks.map((text) => Array.from(text.matchAll(GO_TO_BLOCK), (m) => Number(m[1])));
+  const successors = successorsOf(blocks, fallsThrough);
   const reached = new Set<number>([0, ...roots]);
   for (const todo = [...reached]; todo.length;) {
-    const k = todo.pop()!;
-    for (const t of fallsThrough[k] ? [...targets[k], k + 1] : targets[k]) if (t < blocks.length && !reached.has(t)) { reached.add(t); todo.push(t); }
+    for (const t of successors[todo.pop()!]) if (t < blocks.length && !reached.has(t)) { reached.add(t); todo.push(t); }
   }
-  if ([...reached].some((k) => targets[k].some((t) => t <= k))) return undefined;
-  return blocks.map((text, k) => (reached.has(k) || targets[k].every((t) => t > k) ? text
+  if ([...reached].some((k) => successors[k].some((t) => t <= k))) return undefined;
+  return blocks.map((text, k) => (reached.has(k) || successors[k].every((t) => t > k) ? text
     : text.replace(GO_TO_BLOCK, (jump, n: string) => (Number(n) > k ? jump : leaveFor(Number(n)).join('')))));
 }
 

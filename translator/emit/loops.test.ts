@@ -10,6 +10,9 @@ function plainCases(blocks: EmittedBlock[]): string[] {
   return blocks.map((b, k) => switchCase(k, [b.selfLoop ? `self:for(;;){${b.body.join('')}}` : block(b.body)]));
 }
 
+/** The pass's blocks as region.ts makes them cases. */
+const asCases = (blocks: EmittedBlock[]) => structureLoops(blocks).map((s, k) => switchCase(k, [s]));
+
 /** Run the cases as a region's dispatch loop does, from block 0; the trace of blocks run, and the exit. */
 function run(cases: string[], counter: number): { trace: number[]; exit: number } {
   const src = `let pc=0,n=${counter},xl=0;const trace=[];run:for(;;){switch(pc){${cases.join('')}}}return {trace,exit:xl};`;
@@ -43,7 +46,7 @@ describe('loop structuring (emit/loops.ts)', () => {
       { body: ['trace.push(2);', go(1)], selfLoop: false, fallsThrough: false },
       { body: ['trace.push(3);', 'xl=7;break run;'], selfLoop: false, fallsThrough: false },
     ];
-    const cases = structureLoops(blocks).map((s, k) => switchCase(k, [s]));
+    const cases = asCases(blocks);
     // block 1 heads the loop: its case holds blocks 2 and 3, and goes round as `self`
     expect(cases[1]).toMatch(/^case 1:self:for\(;;\)/);
     expect(cases[1]).toContain('trace.push(2);continue self;');
@@ -61,7 +64,7 @@ describe('loop structuring (emit/loops.ts)', () => {
       { body: ['trace.push(2);', go(0)], selfLoop: false, fallsThrough: false },
       { body: ['trace.push(3);', 'xl=1;break run;'], selfLoop: false, fallsThrough: false },
     ];
-    const cases = structureLoops(blocks).map((s, k) => switchCase(k, [s]));
+    const cases = asCases(blocks);
     expect(cases[0]).toMatch(/^case 0:self:for\(;;\)/);
     expect(cases[0]).toContain('trace.push(1);{trace.push(2);continue self;}');
     for (const n of [1, 3, 4]) expect(run(cases, n)).toEqual(run(plainCases(blocks), n));
@@ -75,7 +78,7 @@ describe('loop structuring (emit/loops.ts)', () => {
       { body: ['trace.push(1);', 'if(--n>2)continue self;', go(0)], selfLoop: true, fallsThrough: false },
       { body: [long, `if(--n>0){${go(0)}}`, 'xl=2;break run;'], selfLoop: false, fallsThrough: false },
     ];
-    const cases = structureLoops(blocks).map((s, k) => switchCase(k, [s]));
+    const cases = asCases(blocks);
     expect(cases[0]).toContain(go(1));
     expect(cases[0]).toContain(go(2));
     expect(cases[1]).toBe(plainCases(blocks)[1]);
@@ -88,6 +91,6 @@ describe('loop structuring (emit/loops.ts)', () => {
       { body: ['trace.push(0);', `if(--n>0){${go(1)}}`, 'xl=3;break run;'], selfLoop: false, fallsThrough: false },
       { body: [long, go(0)], selfLoop: false, fallsThrough: false },
     ];
-    expect(structureLoops(blocks).map((s, k) => switchCase(k, [s]))).toEqual(plainCases(blocks));
+    expect(asCases(blocks)).toEqual(plainCases(blocks));
   });
 });

@@ -44,11 +44,11 @@ export const INLINE_BLOCK_MAX = 1000;
 /** What copies may add to one header's case, at most (characters). */
 export const INLINE_GROWTH_MAX = 2000;
 
-/** The blocks each block jumps to, by number (running on into the next counts). */
-function successorsOf(texts: readonly string[], blocks: readonly EmittedBlock[]): number[][] {
+/** The blocks each block jumps to, by number (running on into the next counts: `fallsThrough[k]`). */
+export function successorsOf(texts: readonly string[], fallsThrough: readonly boolean[]): number[][] {
   return texts.map((t, k) => {
     const out = [...t.matchAll(GO_TO_BLOCK)].map((m) => Number(m[1]));
-    if (blocks[k].fallsThrough && k + 1 < blocks.length) out.push(k + 1);
+    if (fallsThrough[k] && k + 1 < texts.length) out.push(k + 1);
     return out;
   });
 }
@@ -121,7 +121,7 @@ export function oneLoop(header: number, latches: readonly number[], successors: 
 /** Each block as one statement (region.ts makes it a switch case), each simple loop's blocks inlined into its header's. */
 export function structureLoops(blocks: readonly EmittedBlock[]): Stmt[] {
   const texts = blocks.map((b) => b.body.join(''));
-  const successors = successorsOf(texts, blocks);
+  const successors = successorsOf(texts, blocks.map((b) => b.fallsThrough));
   const headers = loopHeaders(successors);
   // a copy of block k: its text, and the jump into the next case it would run on into
   const copyOf = (k: number) => (blocks[k].fallsThrough ? texts[k] + goToBlock(k + 1).join('') : texts[k]);

@@ -18,7 +18,7 @@
  * breaks out of, and an indirect jump leaves the region from a last block
  * instead of looking for its target among the blocks (a far transfer that
  * goes on in place keeps the loop: it is how such a loop goes round).
- * A `try` around the loop writes back the state as it was at the start of a
+ * A `try` around the blocks writes back the state as it was at the start of a
  * faulting instruction and reports that instruction's EIP.
  *
  * `emitRegion` is a function from a plan (blocks, live flags, facts) to the
@@ -89,7 +89,7 @@ export interface EmittedRegion {
 /** blockEips of an empty block */
 export const NO_BLOCK = -1;
 
-/** `ip` once the dispatch loop has ended normally (no instruction is faulting). */
+/** `ip` once the blocks have been left normally (no instruction is faulting). */
 const NO_FAULT = -1;
 
 export function emitRegion(plan: RegionPlan): EmittedRegion {
@@ -280,13 +280,14 @@ class RegionEmitter {
   }
 
   /**
-   * The function around the blocks: the prologue, then the dispatch loop in
-   * a `try` whose `finally` writes the state back once for both ways out: a
-   * normal exit (the loop ends with `ip = -1`) reports the exit EIP; a fault
+   * The function around the blocks (`blocks`: the dispatch loop, or the
+   * nested labelled blocks of a forward region): the prologue, then the
+   * blocks in a `try` whose `finally` writes the state back once for both
+   * ways out: a normal exit (`break run`, then `ip = -1`) reports the exit EIP; a fault
    * reports the faulting instruction's EIP and ESP as at its start, and the
    * exception goes on to the engine.
    */
-  private frame(loop: Stmt): string {
+  private frame(blocks: Stmt): string {
     // only the registers the region touches are loaded, and only those it changes are stored
     const used = this.ops.regsRead | this.ops.regsWritten | (1 << 4); // ESP is needed for sp0
     // both tables are read on every exit, link or none (their entry 0): a read that had never run
@@ -304,12 +305,12 @@ class RegionEmitter {
       assign(cpuField('instructions'), bin('-', bin('+', local('i0'), local('count')), perInstruction('left', local('faultIndex')))),
     ];
     // what the blocks never name is neither declared nor written back (abi.ts prologue)
-    const names = namesIn(loop);
+    const names = namesIn(blocks);
     const mentions = (name: string) => names.has(name);
     const writeBack = [...spillRegs(this.ops.regsWritten), ...(usesFlags(mentions) ? spillFlags() : [])];
     const callCounts = callCountsIn(names);
     const guarded = tryFinally(
-      [loop, assign(local('faultIndex'), num(NO_FAULT))],
+      [blocks, assign(local('faultIndex'), num(NO_FAULT))],
       // registers and flags as at the start of the faulting instruction; a helper that faulted left them in
       // the CPU as the interpreter does (a rep string instruction's completed iterations included)
       [
