@@ -1,4 +1,4 @@
-// branchy_loop: 10 instructions, 5 blocks, 1974 bytes of source
+// branchy_loop: 10 instructions, 5 blocks, 2130 bytes of source
 // 1000 31 c0 xor eax, eax
 // 1002 31 d2 xor edx, edx
 // 1004 b9 64 00 00 00 mov ecx, 0x64
@@ -42,22 +42,9 @@ let xl = 0;
 let xt = 0;
 let t0, t1, t2, t3, t4, t5;
 try {
-run: {
-b5: {
-b4: {
-b3: {
-b2: {
-b1: {
+run: for (; ; ) {
 switch (pc) {
-case 1:
-break b1;
-case 2:
-break b2;
-case 3:
-break b3;
-case 4:
-break b4;
-}
+case 0:
 {
 if (ic + 3 > lim) {
 xl = 1;
@@ -79,7 +66,7 @@ lb = 0;
 lz = 2261;
 r1 = 100;
 }
-}
+case 1:
 self: for (; ; ) {
 if (ic + 2 > lim) {
 xl = 2;
@@ -115,7 +102,8 @@ lz = 2261;
 if (t0 !== 1) {
 continue self;
 }
-break b4;
+pc = 4;
+continue run;
 }
 }
 {
@@ -153,11 +141,12 @@ lz = 2261;
 if (t0 !== 1) {
 continue self;
 }
-break b4;
+pc = 4;
+continue run;
 }
 }
 }
-}
+case 2:
 {
 if (ic + 2 > lim) {
 xl = 3;
@@ -173,12 +162,13 @@ la = t0;
 lb = 1;
 lz = 2261;
 if (t0 !== 1) {
-xl = 2;
-break run;
+pc = 1;
+continue run;
 }
-break b4;
+pc = 4;
+continue run;
 }
-}
+case 3:
 {
 if (ic + 2 > lim) {
 xl = 4;
@@ -197,10 +187,10 @@ lres = t4;
 la = t2;
 lb = t3;
 lz = 2261;
-xl = 3;
-break run;
+pc = 2;
+continue run;
 }
-}
+case 4:
 {
 if (ic + 1 > lim) {
 xl = 5;
@@ -213,13 +203,32 @@ t0 = tlb[r4 >>> 12];
 t1 = t0 & 1 && !(r4 & 3) ? m32[(t0 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t1;
-break b5;
+pc = -1;
+continue run;
 }
-}
+case -1:
 {
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+case 4105:
+pc = 1;
+continue run;
+case 4116:
+pc = 2;
+continue run;
+case 4111:
+pc = 3;
+continue run;
+case 4121:
+pc = 4;
+continue run;
+}
 cpu.exitSite = 0;
 xe = xt;
 break run;
+}
 }
 }
 ip = -1;

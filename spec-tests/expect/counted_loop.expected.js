@@ -1,4 +1,4 @@
-// counted_loop: 6 instructions, 3 blocks, 1321 bytes of source
+// counted_loop: 6 instructions, 3 blocks, 1425 bytes of source
 // 1000 b9 0a 00 00 00 mov ecx, 0xa
 // 1005 03 06 add eax, dword ptr [esi]
 // 1007 83 c6 04 add esi, 0x4
@@ -34,16 +34,9 @@ let xl = 0;
 let xt = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8;
 try {
-run: {
-b3: {
-b2: {
-b1: {
+run: for (; ; ) {
 switch (pc) {
-case 1:
-break b1;
-case 2:
-break b2;
-}
+case 0:
 {
 if (ic + 1 > lim) {
 xl = 1;
@@ -52,7 +45,7 @@ break run;
 ic += 1;
 r1 = 10;
 }
-}
+case 1:
 self: for (; ; ) {
 if (ic + 4 > lim) {
 xl = 2;
@@ -84,9 +77,10 @@ la = t7;
 lb = 1;
 lz = 2260;
 if (t7 !== 1) continue self;
-break b2;
+pc = 2;
+continue run;
 }
-}
+case 2:
 {
 if (ic + 1 > lim) {
 xl = 3;
@@ -99,13 +93,26 @@ t0 = tlb[r4 >>> 12];
 t1 = t0 & 1 && !(r4 & 3) ? m32[(t0 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t1;
-break b3;
+pc = -1;
+continue run;
 }
-}
+case -1:
 {
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+case 4101:
+pc = 1;
+continue run;
+case 4109:
+pc = 2;
+continue run;
+}
 cpu.exitSite = 0;
 xe = xt;
 break run;
+}
 }
 }
 ip = -1;

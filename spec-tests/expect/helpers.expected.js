@@ -1,4 +1,4 @@
-// helpers: 4 instructions, 1 blocks, 1865 bytes of source
+// helpers: 4 instructions, 1 blocks, 1944 bytes of source
 // 1000 31 d2 xor edx, edx
 // 1002 f7 f1 div ecx
 // 1004 f3 a5 rep movsd dword ptr es:[edi], dword ptr ds:[esi]
@@ -33,8 +33,9 @@ let xt = 0;
 let hx = 0;
 let t0, t1, t2, t3, t4;
 try {
-run: {
-b1: {
+run: for (; ; ) {
+switch (pc) {
+case 0:
 {
 if (ic + 4 > lim) {
 xl = 1;
@@ -141,13 +142,20 @@ t3 = tlb[r4 >>> 12];
 t4 = t3 & 1 && !(r4 & 3) ? m32[(t3 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t4;
-break b1;
+pc = -1;
+continue run;
 }
-}
+case -1:
 {
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+}
 cpu.exitSite = 0;
 xe = xt;
 break run;
+}
 }
 }
 ip = -1;

@@ -1,4 +1,4 @@
-// irq_save_atomic64: 8 instructions, 1 blocks, 2279 bytes of source
+// irq_save_atomic64: 8 instructions, 1 blocks, 2358 bytes of source
 // 1000 01 c8 add eax, ecx
 // 1002 9c pushfd
 // 1003 5a pop edx
@@ -35,8 +35,9 @@ let smc = 0;
 let xt = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31;
 try {
-run: {
-b1: {
+run: for (; ; ) {
+switch (pc) {
+case 0:
 {
 if (ic + 8 > lim) {
 xl = 1;
@@ -132,13 +133,20 @@ t30 = tlb[r4 >>> 12];
 t31 = t30 & 1 && !(r4 & 3) ? m32[(t30 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t31;
-break b1;
+pc = -1;
+continue run;
 }
-}
+case -1:
 {
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+}
 cpu.exitSite = 0;
 xe = xt;
 break run;
+}
 }
 }
 ip = -1;

@@ -1,4 +1,4 @@
-// memory: 5 instructions, 1 blocks, 1309 bytes of source
+// memory: 5 instructions, 1 blocks, 1388 bytes of source
 // 1000 8b 43 08 mov eax, dword ptr [ebx+0x8]
 // 1003 89 07 mov dword ptr [edi], eax
 // 1005 c6 47 01 03 mov byte ptr [edi+0x1], 0x3
@@ -28,8 +28,9 @@ let smc = 0;
 let xt = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12;
 try {
-run: {
-b1: {
+run: for (; ; ) {
+switch (pc) {
+case 0:
 {
 if (ic + 5 > lim) {
 xl = 1;
@@ -79,13 +80,20 @@ t11 = tlb[r4 >>> 12];
 t12 = t11 & 1 && !(r4 & 3) ? m32[(t11 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t12;
-break b1;
+pc = -1;
+continue run;
 }
-}
+case -1:
 {
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+}
 cpu.exitSite = 0;
 xe = xt;
 break run;
+}
 }
 }
 ip = -1;

@@ -1,4 +1,4 @@
-// push_call_ret: 7 instructions, 3 blocks, 1611 bytes of source
+// push_call_ret: 7 instructions, 3 blocks, 1734 bytes of source
 // 1000 55 push ebp
 // 1001 89 e5 mov ebp, esp
 // 1003 e8 02 00 00 00 call 0x100a
@@ -29,16 +29,9 @@ let smc = 0;
 let xt = 0;
 let t0, t1, t2, t3, t4, t5;
 try {
-run: {
-b3: {
-b2: {
-b1: {
+run: for (; ; ) {
 switch (pc) {
-case 1:
-break b1;
-case 2:
-break b2;
-}
+case 0:
 {
 if (ic + 3 > lim) {
 xl = 1;
@@ -77,9 +70,10 @@ if (smc) {
 xl = 3;
 break run;
 }
-break b1;
+pc = 1;
+continue run;
 }
-}
+case 1:
 {
 if (ic + 2 > lim) {
 xl = 3;
@@ -100,12 +94,14 @@ xt = t4;
 {
 switch (xt) {
 case 4104:
-break b2;
+pc = 2;
+continue run;
 }
-break b3;
+pc = -1;
+continue run;
 }
 }
-}
+case 2:
 self: for (; ; ) {
 if (ic + 2 > lim) {
 xl = 4;
@@ -129,14 +125,27 @@ switch (xt) {
 case 4104:
 continue self;
 }
-break b3;
+pc = -1;
+continue run;
 }
 }
-}
+case -1:
 {
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+case 4106:
+pc = 1;
+continue run;
+case 4104:
+pc = 2;
+continue run;
+}
 cpu.exitSite = 0;
 xe = xt;
 break run;
+}
 }
 }
 ip = -1;

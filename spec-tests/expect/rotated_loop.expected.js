@@ -1,4 +1,4 @@
-// rotated_loop: 12 instructions, 4 blocks, 1710 bytes of source
+// rotated_loop: 12 instructions, 4 blocks, 1855 bytes of source
 // 1000 b9 0a 00 00 00 mov ecx, 0xa
 // 1005 eb 07 jmp 0x100e
 // 1007 03 06 add eax, dword ptr [esi]
@@ -44,19 +44,9 @@ let xl = 0;
 let xt = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13;
 try {
-run: {
-b4: {
-b3: {
-b2: {
-b1: {
+run: for (; ; ) {
 switch (pc) {
-case 1:
-break b1;
-case 2:
-break b2;
-case 3:
-break b3;
-}
+case 0:
 {
 if (ic + 2 > lim) {
 xl = 1;
@@ -64,9 +54,10 @@ break run;
 }
 ic += 2;
 r1 = 10;
-break b1;
+pc = 1;
+continue run;
 }
-}
+case 1:
 {
 if (ic + 3 > lim) {
 xl = 2;
@@ -86,11 +77,13 @@ la = t2;
 lb = 1;
 lz = 2260;
 if (t2 !== 1) {
-break b2;
+pc = 2;
+continue run;
 }
-break b3;
+pc = 3;
+continue run;
 }
-}
+case 2:
 self: for (; ; ) {
 if (ic + 6 > lim) {
 xl = 3;
@@ -129,9 +122,10 @@ la = t12;
 lb = 1;
 lz = 2260;
 if (t12 !== 1) continue self;
-break b3;
+pc = 3;
+continue run;
 }
-}
+case 3:
 {
 if (ic + 1 > lim) {
 xl = 4;
@@ -144,13 +138,29 @@ t0 = tlb[r4 >>> 12];
 t1 = t0 & 1 && !(r4 & 3) ? m32[(t0 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t1;
-break b4;
+pc = -1;
+continue run;
 }
-}
+case -1:
 {
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+case 4110:
+pc = 1;
+continue run;
+case 4103:
+pc = 2;
+continue run;
+case 4114:
+pc = 3;
+continue run;
+}
 cpu.exitSite = 0;
 xe = xt;
 break run;
+}
 }
 }
 ip = -1;

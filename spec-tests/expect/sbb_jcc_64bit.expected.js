@@ -1,4 +1,4 @@
-// sbb_jcc_64bit: 9 instructions, 3 blocks, 1592 bytes of source
+// sbb_jcc_64bit: 9 instructions, 3 blocks, 1715 bytes of source
 // 1000 39 c8 cmp eax, ecx
 // 1002 89 d6 mov esi, edx
 // 1004 19 de sbb esi, ebx
@@ -36,16 +36,9 @@ let xl = 0;
 let xt = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9;
 try {
-run: {
-b3: {
-b2: {
-b1: {
+run: for (; ; ) {
 switch (pc) {
-case 1:
-break b1;
-case 2:
-break b2;
-}
+case 0:
 {
 if (ic + 4 > lim) {
 xl = 1;
@@ -75,11 +68,13 @@ la = t4;
 lb = t5;
 lz = 2261;
 if (t6 ? t4 >>> 0 <= t5 >>> 0 ? 1 : 0 : t4 >>> 0 < t5 >>> 0 ? 1 : 0) {
-break b1;
+pc = 1;
+continue run;
 }
-break b2;
+pc = 2;
+continue run;
 }
-}
+case 1:
 {
 if (ic + 3 > lim) {
 xl = 2;
@@ -105,9 +100,10 @@ t6 = tlb[r4 >>> 12];
 t7 = t6 & 1 && !(r4 & 3) ? m32[(t6 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t7;
-break b3;
+pc = -1;
+continue run;
 }
-}
+case 2:
 {
 if (ic + 2 > lim) {
 xl = 3;
@@ -121,13 +117,26 @@ t0 = tlb[r4 >>> 12];
 t1 = t0 & 1 && !(r4 & 3) ? m32[(t0 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t1;
-break b3;
+pc = -1;
+continue run;
 }
-}
+case -1:
 {
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+case 4110:
+pc = 1;
+continue run;
+case 4104:
+pc = 2;
+continue run;
+}
 cpu.exitSite = 0;
 xe = xt;
 break run;
+}
 }
 }
 ip = -1;

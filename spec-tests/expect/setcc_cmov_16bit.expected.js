@@ -1,4 +1,4 @@
-// setcc_cmov_16bit: 6 instructions, 1 blocks, 1352 bytes of source
+// setcc_cmov_16bit: 6 instructions, 1 blocks, 1431 bytes of source
 // 1000 39 d8 cmp eax, ebx
 // 1002 0f 9c c2 setl dl
 // 1005 0f 4f c3 cmovg eax, ebx
@@ -33,8 +33,9 @@ let smc = 0;
 let xt = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14;
 try {
-run: {
-b1: {
+run: for (; ; ) {
+switch (pc) {
+case 0:
 {
 if (ic + 6 > lim) {
 xl = 1;
@@ -84,13 +85,20 @@ t13 = tlb[r4 >>> 12];
 t14 = t13 & 1 && !(r4 & 3) ? m32[(t13 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t14;
-break b1;
+pc = -1;
+continue run;
 }
-}
+case -1:
 {
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+}
 cpu.exitSite = 0;
 xe = xt;
 break run;
+}
 }
 }
 ip = -1;

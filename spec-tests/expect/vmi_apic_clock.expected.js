@@ -1,4 +1,4 @@
-// vmi_apic_clock: 17 instructions, 1 blocks, 3606 bytes of source
+// vmi_apic_clock: 17 instructions, 1 blocks, 3685 bytes of source
 // 1000 b8 20 00 e0 fe mov eax, 0xfee00020
 // 1005 e8 96 79 0c 00 call 0xc89a0
 // 100a b8 b0 00 e0 fe mov eax, 0xfee000b0
@@ -38,8 +38,9 @@ let vc79 = 0;
 let vc81 = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31;
 try {
-run: {
-b1: {
+run: for (; ; ) {
+switch (pc) {
+case 0:
 {
 if (ic + 17 > lim) {
 xl = 1;
@@ -250,13 +251,20 @@ t30 = tlb[r4 >>> 12];
 t31 = t30 & 1 && !(r4 & 3) ? m32[(t30 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t31;
-break b1;
+pc = -1;
+continue run;
 }
-}
+case -1:
 {
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+}
 cpu.exitSite = 9;
 xe = xt;
 break run;
+}
 }
 }
 ip = -1;

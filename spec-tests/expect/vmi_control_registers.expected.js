@@ -1,4 +1,4 @@
-// vmi_control_registers: 27 instructions, 1 blocks, 5264 bytes of source
+// vmi_control_registers: 27 instructions, 1 blocks, 5343 bytes of source
 // 1000 e8 fb 72 0c 00 call 0xc8300
 // 1005 e8 16 73 0c 00 call 0xc8320
 // 100a 89 c3 mov ebx, eax
@@ -40,8 +40,9 @@ let vc22 = 0;
 let vc23 = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31, t32, t33, t34, t35, t36, t37, t38, t39, t40, t41, t42, t43;
 try {
-run: {
-b1: {
+run: for (; ; ) {
+switch (pc) {
+case 0:
 {
 if (ic + 27 > lim) {
 xl = 1;
@@ -373,13 +374,20 @@ t42 = tlb[r4 >>> 12];
 t43 = t42 & 1 && !(r4 & 3) ? m32[(t42 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t43;
-break b1;
+pc = -1;
+continue run;
 }
-}
+case -1:
 {
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+}
 cpu.exitSite = 15;
 xe = xt;
 break run;
+}
 }
 }
 ip = -1;

@@ -1,4 +1,4 @@
-// vmi_deferred: 16 instructions, 1 blocks, 4475 bytes of source
+// vmi_deferred: 16 instructions, 1 blocks, 4554 bytes of source
 // 1000 b8 03 00 00 00 mov eax, 0x3
 // 1005 e8 f6 7a 0c 00 call 0xc8b00
 // 100a b8 00 00 40 00 mov eax, 0x400000
@@ -36,8 +36,9 @@ let vc60 = 0;
 let vc61 = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31, t32, t33, t34, t35;
 try {
-run: {
-b1: {
+run: for (; ; ) {
+switch (pc) {
+case 0:
 {
 if (ic + 16 > lim) {
 xl = 1;
@@ -284,13 +285,20 @@ t34 = tlb[r4 >>> 12];
 t35 = t34 & 1 && !(r4 & 3) ? m32[(t34 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t35;
-break b1;
+pc = -1;
+continue run;
 }
-}
+case -1:
 {
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+}
 cpu.exitSite = 12;
 xe = xt;
 break run;
+}
 }
 }
 ip = -1;

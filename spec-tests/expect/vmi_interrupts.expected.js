@@ -1,4 +1,4 @@
-// vmi_interrupts: 16 instructions, 1 blocks, 3128 bytes of source
+// vmi_interrupts: 16 instructions, 1 blocks, 3207 bytes of source
 // 1000 e8 7b 74 0c 00 call 0xc8480
 // 1005 e8 96 74 0c 00 call 0xc84a0
 // 100a 89 c3 mov ebx, eax
@@ -32,8 +32,9 @@ let vc33 = 0;
 let vc34 = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29;
 try {
-run: {
-b1: {
+run: for (; ; ) {
+switch (pc) {
+case 0:
 {
 if (ic + 16 > lim) {
 xl = 1;
@@ -225,13 +226,20 @@ t28 = tlb[r4 >>> 12];
 t29 = t28 & 1 && !(r4 & 3) ? m32[(t28 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t29;
-break b1;
+pc = -1;
+continue run;
 }
-}
+case -1:
 {
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+}
 cpu.exitSite = 10;
 xe = xt;
 break run;
+}
 }
 }
 ip = -1;

@@ -1,4 +1,4 @@
-// vmi_page_tables: 34 instructions, 1 blocks, 7544 bytes of source
+// vmi_page_tables: 34 instructions, 1 blocks, 7623 bytes of source
 // 1000 b8 03 50 00 00 mov eax, 0x5003
 // 1005 ba 00 80 00 00 mov edx, 0x8000
 // 100a e8 91 75 0c 00 call 0xc85a0
@@ -52,8 +52,9 @@ let vc58 = 0;
 let vc59 = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31, t32, t33, t34, t35, t36, t37, t38, t39, t40, t41, t42, t43, t44, t45, t46, t47, t48, t49, t50, t51, t52, t53, t54, t55, t56, t57, t58, t59, t60, t61, t62, t63, t64, t65, t66, t67, t68, t69, t70, t71, t72, t73, t74, t75;
 try {
-run: {
-b1: {
+run: for (; ; ) {
+switch (pc) {
+case 0:
 {
 if (ic + 34 > lim) {
 xl = 1;
@@ -460,13 +461,20 @@ t74 = tlb[r4 >>> 12];
 t75 = t74 & 1 && !(r4 & 3) ? m32[(t74 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t75;
-break b1;
+pc = -1;
+continue run;
 }
-}
+case -1:
 {
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+}
 cpu.exitSite = 16;
 xe = xt;
 break run;
+}
 }
 }
 ip = -1;

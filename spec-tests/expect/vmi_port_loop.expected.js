@@ -1,4 +1,4 @@
-// vmi_port_loop: 12 instructions, 4 blocks, 2240 bytes of source
+// vmi_port_loop: 12 instructions, 4 blocks, 2385 bytes of source
 // 1000 bf 64 00 00 00 mov edi, 0x64
 // 1005 eb 0c jmp 0x1013
 // 1007 31 c0 xor eax, eax
@@ -45,19 +45,9 @@ let xt = 0;
 let vc70 = 0;
 let t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10;
 try {
-run: {
-b4: {
-b3: {
-b2: {
-b1: {
+run: for (; ; ) {
 switch (pc) {
-case 1:
-break b1;
-case 2:
-break b2;
-case 3:
-break b3;
-}
+case 0:
 {
 if (ic + 2 > lim) {
 xl = 1;
@@ -65,9 +55,10 @@ break run;
 }
 ic += 2;
 r7 = 100;
-break b1;
+pc = 1;
+continue run;
 }
-}
+case 1:
 {
 if (ic + 2 > lim) {
 xl = 2;
@@ -84,11 +75,13 @@ la = t0;
 lb = 1;
 lz = 2260;
 if (t0 !== 1) {
-break b2;
+pc = 2;
+continue run;
 }
-break b3;
+pc = 3;
+continue run;
 }
-}
+case 2:
 self: for (; ; ) {
 if (ic + 7 > lim) {
 xl = 3;
@@ -166,9 +159,10 @@ la = t9;
 lb = 1;
 lz = 2260;
 if (t9 !== 1) continue self;
-break b3;
+pc = 3;
+continue run;
 }
-}
+case 3:
 {
 if (ic + 1 > lim) {
 xl = 4;
@@ -181,13 +175,29 @@ t0 = tlb[r4 >>> 12];
 t1 = t0 & 1 && !(r4 & 3) ? m32[(t0 & -4096 | r4 & 4095) >>> 2] : h.rdf(cpu, 2, r4, 4, i0 + ic - 1);
 r4 = r4 + 4 | 0;
 xt = t1;
-break b4;
+pc = -1;
+continue run;
 }
-}
+case -1:
 {
+switch (xt) {
+case 4096:
+pc = 0;
+continue run;
+case 4115:
+pc = 1;
+continue run;
+case 4103:
+pc = 2;
+continue run;
+case 4118:
+pc = 3;
+continue run;
+}
 cpu.exitSite = 3;
 xe = xt;
 break run;
+}
 }
 }
 ip = -1;

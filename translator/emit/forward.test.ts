@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forwardBlocks, nestForward, withDispatchTo } from './forward.ts';
+import { forwardBlocks, nestForward } from './forward.ts';
 import { id, switchCase } from './ast.ts';
 
 /** A block's text in the emitter's shape: `pc=k;continue run;` jumps, `break run` exits. */
@@ -50,12 +50,5 @@ describe('regions laid out forward (emit/forward.ts)', () => {
     expect(run(nestForward(forward, id('pc'), [1, 2, 3]), 0, 3)).toEqual(run(dispatchLoop(copied), 0, 3));
     // where a call's return comes back in at block 2, its jump back is a loop the dispatch loop keeps
     expect(forwardBlocks(copied, [false, false, false, false], [2], leave)).toBeUndefined();
-  });
-
-  it('sends jumps to the dispatch case to a block after the others', () => {
-    const indirect = withDispatchTo([`{xt=n;${go(-1)}}`, `{${go(-1)}}`], 2);
-    expect(indirect).toEqual([`{xt=n;${go(2)}}`, `{${go(2)}}`]);
-    const forward = forwardBlocks([...indirect, '{trace.push(2);xl=xt;break run;}'], [false, false, false], [], () => [])!;
-    expect(run(nestForward(forward, id('pc'), [1]), 0, 6)).toEqual({ trace: [2], exit: 6 });
   });
 });

@@ -26,6 +26,12 @@
  * at the top. Nothing else changes: the blocks' text, the exits, the tables
  * and the `finally` are the dispatch loop's.
  *
+ * A region with an indirect jump keeps the loop (region.ts `body`): the
+ * dispatch case finds the jump's target among the region's blocks, earlier
+ * ones too, where a forward layout could only leave for it and be entered
+ * again by the site cache (stop 62 did, and a loop closed by a jump through
+ * a register went from 9 ns a pass to 50).
+ *
  * What it buys, measured (bench/README.md, stop 62): a little on system
  * call paths (the null call's best run 1.89 → 1.78 µs), the JavaScript of
  * the switch; not V8's optimising compile, which costs the same with the
@@ -39,11 +45,6 @@ import { successorsOf } from './loops.ts';
 /** A jump to the dispatch case (GO_TO_BLOCK matches block numbers, which are not negative). */
 const TO_DISPATCH = goToBlock(DISPATCH).join('');
 
-/** The blocks with their jumps to the dispatch case (number -1) made jumps to block `k`. */
-export function withDispatchTo(blocks: readonly Stmt[], k: number): Stmt[] {
-  return blocks.map((text) => text.replaceAll(TO_DISPATCH, goToBlock(k).join('')));
-}
-
 /**
  * The blocks as a forward region (every jump to a later block), or
  * undefined where that cannot be. The blocks that count are those a run
@@ -53,10 +54,10 @@ export function withDispatchTo(blocks: readonly Stmt[], k: number): Stmt[] {
  * there only for other entries into the region's inner blocks (a loop that
  * loops.ts copied into its header keeps its blocks' cases so): its jumps
  * back become exits to the block's EIP (`leaveFor`), which the code cache
- * links to this region entered there. Jumps to the dispatch case (number
- * -1, which may go back) must have been made jumps to a later block first
- * (`withDispatchTo`). `fallsThrough`: the blocks that may run on into the
- * next one (EmittedBlock.fallsThrough).
+ * links to this region entered there. A jump to the dispatch case (number
+ * -1: an indirect jump, whose target may be an earlier block) keeps the
+ * loop. `fallsThrough`: the blocks that may run on into the next one
+ * (EmittedBlock.fallsThrough).
  */
 export function forwardBlocks(blocks: readonly Stmt[], fallsThrough: readonly boolean[], roots: readonly number[], leaveFor: (k: number) => Stmt[]): Stmt[] | undefined {
   if (blocks.some((text) => text.includes(TO_DISPATCH))) return undefined;

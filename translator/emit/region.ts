@@ -13,11 +13,12 @@
  * region's calls return to (then the dispatch case), so that a loop calling
  * a function of its region is one loop to loops.ts. Back-edges and the dispatch case
  * check the instruction budget, so interrupts and time slices still happen.
- * Where every jump then goes forward, the loop and its switch are left out
- * (forward.ts): the blocks in order, nested in labelled blocks that a jump
- * breaks out of, and an indirect jump leaves the region from a last block
- * instead of looking for its target among the blocks (a far transfer that
- * goes on in place keeps the loop: it is how such a loop goes round).
+ * Where every jump then goes forward and none is indirect, the loop and
+ * its switch are left out (forward.ts): the blocks in order, nested in
+ * labelled blocks that a jump breaks out of. An indirect jump keeps the
+ * loop: its target is looked for among the blocks, and a loop closed by one
+ * (a jump through a register, a far transfer going on in place) goes round
+ * through the dispatch case.
  * A `try` around the blocks writes back the state as it was at the start of a
  * faulting instruction and reports that instruction's EIP.
  *
@@ -31,7 +32,7 @@ import type { Instr } from '../../isa/instr.ts';
 import { hasStaticTarget, isNearReturn, isTableJump, type Block } from '../region/discover.ts';
 import { EmitOps, type EmitContext } from './emit-ops.ts';
 import { structureLoops, type EmittedBlock } from './loops.ts';
-import { forwardBlocks, nestForward, withDispatchTo } from './forward.ts';
+import { forwardBlocks, nestForward } from './forward.ts';
 import { emitInstruction, HOWS, type ClaimedCall, type How } from './instr.ts';
 import {
   DISPATCH, budgetCheck, countInstructions, dispatch, exitTo, fetchCheck, goToBlock, mappingCheck, repeatBlock, smcCheck,
@@ -110,10 +111,6 @@ class RegionEmitter {
   /** blocks a call of the region returns to (where its callee's `ret` most likely goes) */
   private readonly returnPoints: number[];
   private indirectJumps = 0;
-  /** the instruction being emitted */
-  private emitting: Instr | undefined = undefined;
-  /** an indirect jump of a far transfer or an inlined call goes through the dispatch case */
-  private goesOnInPlace = false;
 
   constructor(private readonly plan: RegionPlan) {
     plan.blocks.forEach((b, k) => { if (b.instrs.length) this.blockIndex.set(b.eip, k); });
@@ -139,17 +136,19 @@ class RegionEmitter {
    * forward (forward.ts), else as the cases of the dispatch loop.
    */
   private body(blocks: Stmt[], fallsThrough: boolean[]): Stmt {
-    // an indirect jump's target is looked for among the blocks by the dispatch case, which may go back: laid out
-    // forward, a block after the others leaves for it instead (the dispatcher's site cache finds it, in this region
-    // too if it is one of its blocks)
-    const returnPoints = this.returnPoints.map((eip) => this.blockIndex.get(eip)!);
-    const leaveFor = (k: number) => this.exitTo(num(this.out.blockEips[k]));
-    const forward = this.goesOnInPlace ? undefined
-      : forwardBlocks(this.indirectJumps ? withDispatchTo(blocks, blocks.length) : blocks, fallsThrough, returnPoints, leaveFor);
-    if (forward) {
-      if (this.indirectJumps) forward.push(block(this.exitTo(local('target'), 0, true)));
-      const entries = this.out.blockEips.flatMap((eip, k) => (k > 0 && eip !== NO_BLOCK ? [k] : []));
-      return nestForward(forward, local('block'), entries);
+    // an indirect jump's target is looked for among the blocks by the dispatch case, which may go back (a loop
+    // closed by a jump through a register, a far transfer or an inlined VMI IRET that goes on in place): such a
+    // region keeps the dispatch loop. Laid out forward it left at every pass, for the site cache to enter it
+    // again (a six-instruction loop of that kind took 50 ns a pass so, against 5 in place: bench/README.md,
+    // stop 63)
+    if (!this.indirectJumps) {
+      const returnPoints = this.returnPoints.map((eip) => this.blockIndex.get(eip)!);
+      const leaveFor = (k: number) => this.exitTo(num(this.out.blockEips[k]));
+      const forward = forwardBlocks(blocks, fallsThrough, returnPoints, leaveFor);
+      if (forward) {
+        const entries = this.out.blockEips.flatMap((eip, k) => (k > 0 && eip !== NO_BLOCK ? [k] : []));
+        return nestForward(forward, local('block'), entries);
+      }
     }
     const cases = blocks.map((b, k) => switchCase(k, [b]));
     if (this.indirectJumps) cases.push(this.dispatchCase());
@@ -182,10 +181,6 @@ class RegionEmitter {
       // block itself rather than through the dispatch case, one pass of the block switch less a jump
       if (this.tableJump) return leaveIfCodeHit([assign(local('target'), target), this.selectBlock()]);
       this.indirectJumps++;
-      // a far transfer (iret, retf) or an inlined call (VMI IRET) that stays in the mode goes on in place: a loop
-      // through the dispatch case, which only the dispatch loop keeps in the region (forward.ts)
-      const instr = this.emitting;
-      if (instr !== undefined && (instr.row.goesOnInMode || this.plan.claims.has(instr))) this.goesOnInPlace = true;
       // a ret most likely goes back after one of the region's calls: those are tried in place, one pass of
       // the block switch less, and loops.ts sees the way back to the caller (a loop of a call and its ret
       // took 4.35 ns through the dispatch case, 2.1 ns so; every block tried in place, 3.45 ns)
@@ -221,7 +216,6 @@ class RegionEmitter {
     b.instrs.forEach((i, n) => {
       after -= steps[n];
       const claim = this.plan.claims.get(i);
-      this.emitting = i;
       const ip = this.out.instrs.length;
       const eips = [i.eip, ...(claim?.calleeEips ?? [])];
       eips.forEach((eip, k) => {

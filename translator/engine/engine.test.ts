@@ -420,6 +420,30 @@ describe('code another translation holds', () => {
   });
 });
 
+describe('a loop closed by an indirect jump', () => {
+  it('goes round inside its region: the jump finds its target among the region\'s blocks', () => {
+    // every jump of the region goes forward but the indirect one, back to the region's entry
+    const code = nasm(`
+        mov edx, 1000
+      top:
+        add esi, 1
+        add eax, 1
+        dec edx
+        jz done
+        lea ebx, [top]
+        jmp ebx
+      done:
+        jmp $`);
+    const { b, e } = machine(code, { threshold: 0 });
+    e.run(6100);
+    expect(final(b)).toEqual(final(interpreted(code, 6100)));
+    expect(b.cpu.regs[0]).toBe(1000);
+    // a region entry for the first pass and one for `jmp $`'s, give or take a slice; one a pass (a thousand) when
+    // the region left at every indirect jump for the site cache to enter it again (stop 62's forward layout)
+    expect(e.stats.regionRuns).toBeLessThan(20);
+  });
+});
+
 describe('entries into a region\'s inner blocks', () => {
   // the loop's region holds the block after `call ebx` (the return address); f is a region of its own
   // (an indirect call's target), and its ret lands on that block
