@@ -133,7 +133,8 @@ class RegionEmitter {
 
   /**
    * The blocks in order as nested labelled blocks where every jump goes
-   * forward (forward.ts), else as the cases of the dispatch loop.
+   * forward and none is indirect (forward.ts), else as the cases of the
+   * dispatch loop.
    */
   private body(blocks: Stmt[], fallsThrough: boolean[]): Stmt {
     // an indirect jump's target is looked for among the blocks by the dispatch case, which may go back (a loop
