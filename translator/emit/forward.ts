@@ -4,12 +4,13 @@
  *
  * A region's blocks are the cases of a `switch` in a labelled loop
  * (region.ts): a jump to block k is `pc = k; continue run`. That loop is
- * what a region with a loop in it needs, but most kernel code the
- * translator meets has none: a function's body with its forward branches,
- * where every jump goes to a later block (two thirds of the regions of
- * Debian's boot, 44 % of their bytes). There every jump went round a loop
- * that does not loop, through the switch, and V8 saw one loop around
- * everything, merging every local at its head once per way back.
+ * what a region with a loop in it needs, but much kernel code the
+ * translator meets has none: a stretch of a function's body with its
+ * forward branches, where every jump goes to a later block and none is
+ * indirect (495 of the 1,295 regions of Debian's boot, 27 % of their
+ * bytes). There every jump went round a loop that does not loop, through
+ * the switch, and V8 saw one loop around everything, merging every local
+ * at its head once per way back.
  *
  * So when every jump of every block a run reaches goes to a later block (a
  * block's own loop, `continue self`, stays as it is: it is a loop inside
@@ -26,11 +27,12 @@
  * at the top. Nothing else changes: the blocks' text, the exits, the tables
  * and the `finally` are the dispatch loop's.
  *
- * A region with an indirect jump keeps the loop (region.ts `body`): the
- * dispatch case finds the jump's target among the region's blocks, earlier
- * ones too, where a forward layout could only leave for it and be entered
- * again by the site cache (stop 62 did, and a loop closed by a jump through
- * a register went from 9 ns a pass to 50).
+ * A region with an indirect jump (a jump to the dispatch case) keeps the
+ * loop: the dispatch case finds the jump's target among the region's
+ * blocks, earlier ones too, where a forward layout could only leave for it
+ * and be entered again by the site cache (stop 62 did, and a loop closed by
+ * a jump through a register went from 9 ns a pass to 50; bench/README.md,
+ * stop 63).
  *
  * What it buys, measured (bench/README.md, stop 62): a little on system
  * call paths (the null call's best run 1.89 → 1.78 µs), the JavaScript of

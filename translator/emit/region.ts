@@ -137,19 +137,12 @@ class RegionEmitter {
    * dispatch loop.
    */
   private body(blocks: Stmt[], fallsThrough: boolean[]): Stmt {
-    // an indirect jump's target is looked for among the blocks by the dispatch case, which may go back (a loop
-    // closed by a jump through a register, a far transfer or an inlined VMI IRET that goes on in place): such a
-    // region keeps the dispatch loop. Laid out forward it left at every pass, for the site cache to enter it
-    // again (a six-instruction loop of that kind took 50 ns a pass so, against 5 in place: bench/README.md,
-    // stop 63)
-    if (!this.indirectJumps) {
-      const returnPoints = this.returnPoints.map((eip) => this.blockIndex.get(eip)!);
-      const leaveFor = (k: number) => this.exitTo(num(this.out.blockEips[k]));
-      const forward = forwardBlocks(blocks, fallsThrough, returnPoints, leaveFor);
-      if (forward) {
-        const entries = this.out.blockEips.flatMap((eip, k) => (k > 0 && eip !== NO_BLOCK ? [k] : []));
-        return nestForward(forward, local('block'), entries);
-      }
+    const returnPoints = this.returnPoints.map((eip) => this.blockIndex.get(eip)!);
+    const leaveFor = (k: number) => this.exitTo(num(this.out.blockEips[k]));
+    const forward = forwardBlocks(blocks, fallsThrough, returnPoints, leaveFor);
+    if (forward) {
+      const entries = this.out.blockEips.flatMap((eip, k) => (k > 0 && eip !== NO_BLOCK ? [k] : []));
+      return nestForward(forward, local('block'), entries);
     }
     const cases = blocks.map((b, k) => switchCase(k, [b]));
     if (this.indirectJumps) cases.push(this.dispatchCase());
