@@ -57,8 +57,20 @@ export function normalise(js: string): string {
   return js.split('\n').map((l) => l.replace(/\s+/g, ' ').trim()).filter((l) => l !== '').join('\n') + '\n';
 }
 
-/** The expected-file text of a case: its listing, then the generated function, normalised. */
-export function generated(name: string): string {
+/** A case ready to translate: its source, its code loaded at CODE_ADDR with EIP there, and a compiler with the case's inliner. */
+export interface CaseSetup {
+  asm: string;
+  code: Uint8Array;
+  cpu: Cpu;
+  compiler: RegionCompiler;
+}
+
+/**
+ * A case's machine and compiler: a bare CPU, or for a case naming a VMI ABI
+ * a test world with that ROM, the vCPU paravirtual and the VMI inliner
+ * (also what `npm run bench:translate` translates).
+ */
+export function caseSetup(name: string): CaseSetup {
   const asm = readFileSync(join(CASES_DIR, `${name}.asm`), 'utf8');
   const code = readPrebuilt(`${CASES}/${name}.bin`);
   const vmi = /^; vmi: (\w+)$/m.exec(asm)?.[1];
@@ -74,9 +86,14 @@ export function generated(name: string): string {
     b = bareCpu();
   }
   b.load(code);
+  return { asm, code, cpu: b.cpu, compiler };
+}
+
+/** The expected-file text of a case: its listing, then the generated function, normalised. */
+export function generated(name: string): string {
+  const { asm, code, cpu, compiler } = caseSetup(name);
   const lines = disassembleRange(TABLE, code, CODE_ADDR, true);
   const stages = /^; stages: (.*)$/m.exec(asm)?.[1].trim().split(/\s+/) ?? [];
-  const cpu = b.cpu;
   const inlined = (i: Instr) => compiler.inliners.some((n) => n.claim(i, cpu, compiler.limits) !== undefined);
   const stageLines = stageOutput(cpu, stages, new Map(lines.map((l) => [l.addr, l.text])), inlined);
   const t = compiler.compile(cpu, 0);
