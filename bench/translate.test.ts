@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { caseNames, expectedPath } from '../spec-tests/expect/expect.ts';
-import { closingLine, formatTranslate, translateReport, translateRounds, warmRounds, type TranslateRound } from './translate.ts';
+import { benchTranslate, closingLine, formatTranslate, translateReport, translateRounds, warmRounds, type TranslateRound } from './translate.ts';
 
 /** What the expect files' headers say the cases translate to: instructions and bytes of source, summed. */
 function expectTotals(): { instructions: number; bytes: number } {
@@ -30,6 +30,13 @@ describe('bench:translate', () => {
       expect(r.sourceBytes).toBe(2 * bytes);
       for (const ms of Object.values(r.ms)) expect(ms).toBeGreaterThanOrEqual(0);
     }
+  });
+
+  it('refuses a bad option with one line before measuring anything', () => {
+    expect(() => benchTranslate(['--rounds', '1'])).toThrow("--rounds: expected a whole number of at least 2, got '1'");
+    expect(() => benchTranslate(['--runs', 'x'])).toThrow("--runs: expected a whole number of at least 1, got 'x'");
+    expect(() => benchTranslate(['--fast'])).toThrow('unknown option --fast');
+    expect(() => benchTranslate(['--out'])).toThrow('--out: expected a directory');
   });
 
   it('counts the later half of the rounds as warm', () => {

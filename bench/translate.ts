@@ -33,6 +33,7 @@ import { setFlagsFromString } from 'node:v8';
 import { caseNames, caseSetup } from '../spec-tests/expect/expect.ts';
 import { CODE_ADDR } from '../spec-tests/harness.ts';
 import { STAGES, type Stage } from '../translator/compile/pipeline.ts';
+import { UserError } from '../base/errors.ts';
 import { median, summarize } from './stats.ts';
 import { fmt, formatTable, ratioText, summaryCell } from './table.ts';
 
@@ -125,11 +126,13 @@ export function closingLine(r: TranslateReport): string {
   return `bench:translate: cold ${fmt(cold, 1)} us, warm ${fmt(warm, 1)} us per guest instruction (${fmt(cold / warm, 1)} x); ${fmt(r.bytesPerInstruction, 0)} bytes of JavaScript per instruction`;
 }
 
+const OPTIONS = ['--runs', '--rounds', '--passes', '--out'];
+
 function wholeOption(args: string[], name: string, fallback: number, least: number): number {
   const i = args.indexOf(name);
   if (i < 0) return fallback;
   const v = Number(args[i + 1]);
-  if (!Number.isInteger(v) || v < least) throw new Error(`${name}: expected a whole number of at least ${least}, got '${args[i + 1] ?? ''}'`);
+  if (!Number.isInteger(v) || v < least) throw new UserError(`${name}: expected a whole number of at least ${least}, got '${args[i + 1] ?? ''}'`);
   return v;
 }
 
@@ -139,7 +142,9 @@ export function benchTranslate(args: string[]): number {
   const rounds = wholeOption(args, '--rounds', 6, 2);
   const passes = wholeOption(args, '--passes', 20, 1);
   const outIndex = args.indexOf('--out');
-  if (outIndex >= 0 && !args[outIndex + 1]) throw new Error('--out: expected a directory');
+  if (outIndex >= 0 && !args[outIndex + 1]) throw new UserError('--out: expected a directory');
+  const unknown = args.filter((a, k) => a.startsWith('--') && !OPTIONS.includes(a) && !(k > 0 && OPTIONS.includes(args[k - 1])));
+  if (unknown.length) throw new UserError(`unknown option ${unknown[0]} (known: ${OPTIONS.join(', ')})`);
   const outDir = resolve(outIndex >= 0 ? args[outIndex + 1] : join(ROOT, 'bench', 'out'));
   const processes: TranslateRound[][] = [];
   for (let k = 0; k < runs; k++) {
@@ -166,7 +171,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       process.exitCode = benchTranslate(args);
     } catch (e) {
       process.stderr.write(`bench:translate: ${(e as Error).message}\n`);
-      process.exitCode = 2;
+      process.exitCode = e instanceof UserError ? e.exitCode : 1;
     }
   }
 }
