@@ -58,7 +58,7 @@ describe('bench:translate', () => {
     expect(r.warm.emit).toEqual([21, 22, 23.5]);
     expect(r.instructionsPerRound).toBe(1000);
     expect(r.bytesPerInstruction).toBe(100);
-    expect(closingLine(r)).toBe('bench:translate: cold 90.0 us, warm 45.0 us per guest instruction (2.0 x); 100 bytes of JavaScript per instruction');
+    expect(closingLine(r)).toBe('bench:translate: cold 90.0 us, warm 45.0 us per guest instruction (2.1 x); 100 bytes of JavaScript per instruction');
     const text = formatTranslate(r);
     expect(text).toMatch(/^1000 guest instructions a round \(7 passes over the expect cases\), 4 rounds in each of 3 processes$/m);
     expect(text).toMatch(/^emit +50\.0 ±\d+% +22\.0 ±\d+% +\S*2\.\d+x/m);

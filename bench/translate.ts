@@ -32,7 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { caseNames, caseSetup } from '../spec-tests/expect/expect.ts';
 import { CODE_ADDR } from '../spec-tests/harness.ts';
-import { STAGES, type Stage } from '../translator/compile/pipeline.ts';
+import { STAGES } from '../translator/compile/pipeline.ts';
 import { UserError } from '../base/errors.ts';
 import { median, summarize } from './stats.ts';
 import { fmt, formatTable, ratioText, summaryCell } from './table.ts';
@@ -45,7 +45,7 @@ export interface TranslateRound {
   instructions: number;
   sourceBytes: number;
   /** host milliseconds: the whole round, and each stage's share as the compiler times it */
-  ms: Record<'total' | Stage, number>;
+  ms: Record<Measure, number>;
 }
 
 export const MEASURES = ['total', ...STAGES] as const;
@@ -57,7 +57,7 @@ export function translateRounds(rounds: number, passes: number): TranslateRound[
   const out: TranslateRound[] = [];
   for (let r = 0; r < rounds; r++) {
     const before = cases.map((c) => ({ ...c.compiler.stats.ms }));
-    const round: TranslateRound = { regions: 0, instructions: 0, sourceBytes: 0, ms: { total: 0, discover: 0, liveness: 0, emit: 0, assemble: 0 } };
+    const round: TranslateRound = { regions: 0, instructions: 0, sourceBytes: 0, ms: Object.fromEntries(MEASURES.map((m) => [m, 0])) as Record<Measure, number> };
     const started = performance.now();
     for (let p = 0; p < passes; p++) {
       for (const c of cases) {
@@ -122,8 +122,9 @@ export function formatTranslate(r: TranslateReport): string {
 }
 
 export function closingLine(r: TranslateReport): string {
-  const cold = median(r.cold.total), warm = median(r.warm.total);
-  return `bench:translate: cold ${fmt(cold, 1)} us, warm ${fmt(warm, 1)} us per guest instruction (${fmt(cold / warm, 1)} x); ${fmt(r.bytesPerInstruction, 0)} bytes of JavaScript per instruction`;
+  // the ratio as the table's: the median of each process's cold over warm
+  const ratio = median(r.cold.total.map((c, k) => c / r.warm.total[k]));
+  return `bench:translate: cold ${fmt(median(r.cold.total), 1)} us, warm ${fmt(median(r.warm.total), 1)} us per guest instruction (${fmt(ratio, 1)} x); ${fmt(r.bytesPerInstruction, 0)} bytes of JavaScript per instruction`;
 }
 
 const OPTIONS = ['--runs', '--rounds', '--passes', '--out'];
