@@ -168,4 +168,38 @@ describe('runs of instructions', () => {
     b.interp.runBlock(100);
     expect([b.cpu.eip >>> 0, b.cpu.instructions]).toEqual([C + 10, 5]); // inc; shl; ret
   });
+
+  it('with a gate, go on from block to block, asking it at each block\'s start with its physical address, until it says no', () => {
+    const b = testWorld({ paging: true });
+    b.load(loop);
+    const asked: number[] = [];
+    // (the test world maps the code's page to itself: the physical address is the EIP)
+    const gate = (phys: number, eip: number): boolean => { expect(phys).toBe(eip >>> 0); asked.push(eip >>> 0); return asked.length < 6; };
+    b.interp.runBlock(100, gate);
+    // mov, call | inc, shl, ret | add, dec, jnz | call | ... and the sixth block start is refused: EIP there, not run
+    expect(asked).toEqual([C + 21, C + 10, C + 5, C + 21, C + 10, C + 5]);
+    expect([b.cpu.eip >>> 0, b.cpu.instructions]).toEqual([C + 5, 2 + 3 + 3 + 1 + 3 + 3]);
+    expect(b.interp.last?.eip).toBe(C + 17); // the jnz whose destination was refused
+    // and the state is the stepping interpreter's after as many instructions
+    const steps = testWorld({ paging: true });
+    steps.load(loop);
+    steps.interp.run(b.cpu.instructions, undefined, true);
+    expect(state(b)).toEqual(state(steps));
+  });
+
+  it('with a gate, still stop at the budget, at helpers that end blocks, and where the destination\'s fetch faults', () => {
+    const b = testWorld({ paging: true });
+    b.load(loop);
+    let asked = 0;
+    b.interp.runBlock(7, () => { asked++; return true; });
+    expect([b.cpu.instructions, asked]).toEqual([7, 2]);
+    // a jump to a page not present: the gate is not asked, the fault is delivered at the destination
+    const far = 0x200000; // a hole in the test world's map
+    const w = testWorld({ paging: { holes: [far] } });
+    w.load([0xe9, ...(() => { const r = (far - (C + 5)) | 0; return [r & 0xff, (r >> 8) & 0xff, (r >> 16) & 0xff, (r >>> 24) & 0xff]; })()]);
+    let calls = 0;
+    w.interp.runBlock(10, () => { calls++; return true; });
+    expect([calls, w.vectorTaken()]).toEqual([0, Vec.PF]);
+    expect(w.cpu.cr2 >>> 0).toBe(far);
+  });
 });

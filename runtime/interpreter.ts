@@ -115,6 +115,12 @@ export class Interpreter {
 
   /** instructions decoded afresh for the interpreter: the decode cache did not hold them (`--stats`) */
   decodings = 0;
+  /** the physical address of the last `decodeAt` through the TLB and the decode cache (-1: it decoded around them) */
+  private fetchedPhys = -1;
+  /** the page of `fetchedPhys` (-1: not known) */
+  private fetchedPage(): number {
+    return this.fetchedPhys < 0 ? -1 : this.fetchedPhys >>> 12;
+  }
 
   /** Decode the instruction at CS:EIP (faults propagate), through the decode cache. */
   decodeAt(eip: number): Instr {
@@ -125,6 +131,7 @@ export class Interpreter {
       const e = cpu.mmu.entry(lin);
       if (executable(e, cpu.mmu.rmask)) {
         const phys = physical(e, lin) >>> 0;
+        this.fetchedPhys = phys;
         const tag = tagOf(phys, cpu.code32);
         const slot = phys & (DECODE_SLOTS - 1);
         const chunk = this.decoded[slot >>> 12];
@@ -145,6 +152,7 @@ export class Interpreter {
         return i;
       }
     }
+    this.fetchedPhys = -1;
     return decode(TABLE, cpu, eip, cpu.code32);
   }
 
@@ -244,10 +252,12 @@ export class Interpreter {
   /**
    * Run from CS:EIP to the end of its basic block, as `step` would run each
    * instruction: the translator's engine runs the code it has not
-   * translated this way, looking regions up only where blocks start.
+   * translated this way, looking regions up only where blocks start. With
+   * a `gate`, the run goes on into the next block, and the next, for as
+   * long as the gate answers true for each block's start.
    */
-  runBlock(end: number): void {
-    this.runOn(end, false);
+  runBlock(end: number, gate: BlockGate | null = null): void {
+    this.runOn(end, false, gate);
   }
 
   /**
@@ -268,8 +278,17 @@ export class Interpreter {
    * next one follows on the same page: after their first run in a row, each
    * decoding holds the next one (`Instr.follow`). Under single-stepping,
    * breakpoints and the like this is one `step`.
+   *
+   * A `gate` (with `acrossJumps` false) is asked at each near jump, call or
+   * return's destination, the start of a block, before it runs: the
+   * translator's engine counts its heat there and answers false where a
+   * region starts or is due (the run then ends, EIP there), so that the
+   * code it has not translated runs block after block without a return to
+   * its loop, a lookup by hash and a fetch through the decode cache at each
+   * block (in Linux's boot, 4.6 million of them, about half a microsecond
+   * each on kernel code out of the processor's caches).
    */
-  private runOn(end: number, acrossJumps: boolean): void {
+  private runOn(end: number, acrossJumps: boolean, gate: BlockGate | null = null): void {
     const cpu = this.cpu;
     this.last = undefined;
     if (cpu.halted) return;
@@ -283,15 +302,18 @@ export class Interpreter {
     const epoch = mem.codeEpoch;
     let start = cpu.eip;
     let startEsp = regs[Reg.ESP];
+    const gated = gate !== null && !acrossJumps;
     try {
       let i = this.decodeAt(start);
+      // the physical page the instruction in hand was fetched from (-1: not known), for the gate
+      let frame = this.fetchedPage();
       for (;;) {
         cpu.eip = i.next;
         this.execute(i);
         cpu.instructions++;
         const row = i.row;
-        if (cpu.instructions >= end || mem.codeEpoch !== epoch ||
-          (row.exec !== undefined ? row.end || row.opaque : row.end && !acrossJumps)) {
+        const endsBlock = row.exec !== undefined ? row.end || row.opaque : row.end && !acrossJumps;
+        if (cpu.instructions >= end || mem.codeEpoch !== epoch || (endsBlock && (!gated || row.exec !== undefined))) {
           this.last = i;
           return;
         }
@@ -299,22 +321,29 @@ export class Interpreter {
         startEsp = regs[Reg.ESP];
         // (a CS limit lowered since a link was made faults as the fetch would)
         const inLimit = (start >>> 0) <= cpu.segHi[Seg.CS];
+        let next: Instr | undefined;
         if (start === i.next) {
-          let next = i.follow;
+          next = i.follow;
           if (next === undefined || !inLimit) {
             next = this.decodeAt(start);
             if (this.onPageOf(i, next)) i.follow = next;
+            frame = this.fetchedPage();
           }
-          i = next;
         } else {
           // a near jump, call or return; a rep string instruction that goes on at itself
-          let next = i.followTaken;
+          next = i.followTaken;
           if (next === undefined || next.eip !== start || !inLimit) {
             next = this.decodeAt(start);
             if (this.onPageOf(i, next)) i.followTaken = next;
+            frame = this.fetchedPage();
           }
-          i = next;
         }
+        // a block starts at `next`: the gate has its say before it runs (EIP and the count are there)
+        if (endsBlock && (frame < 0 || !gate!(frame * 0x1000 + ((cpu.segBase[Seg.CS] + start) & 0xfff), start))) {
+          this.last = i;
+          return;
+        }
+        i = next;
       }
     } catch (e) {
       this.faulted(e, start, startEsp);
@@ -443,6 +472,13 @@ export class Interpreter {
     return cpu.instructions - start;
   }
 }
+
+/**
+ * Asked by a gated run (`Interpreter.runBlock`) at the start of each block
+ * it reaches, before the block runs: the start's physical address and EIP
+ * (CS:EIP in the mode the run is in). True lets the run go on into it.
+ */
+export type BlockGate = (phys: number, eip: number) => boolean;
 
 /** What an execution engine is given of a vCPU (runtime/machine.ts `Vcpu`). */
 export interface EngineVcpu {

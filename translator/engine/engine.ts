@@ -32,7 +32,7 @@ import { RegionCompiler, emptyCompileStats, type CompileStats } from '../compile
 import type { InlineProfile } from '../../vmirom/profile-hooks.ts';
 import type { Translation } from '../compile/assemble.ts';
 import type { BatchLowering } from '../compile/wasm-batch.ts';
-import { CodeCache, currentKey, keyAt, physicalOfKey, type CacheStats } from '../cache/cache.ts';
+import { CodeCache, currentKey, keyAt, keyOf, modeOf, physicalOfKey, type CacheStats } from '../cache/cache.ts';
 import { lockstep, type LockstepCounts } from './lockstep.ts';
 import { takeStopState } from '../emit/host.ts';
 import { rollback } from '../../runtime/state.ts';
@@ -191,7 +191,8 @@ export class Engine {
       let cold = -1;
       // single-stepping, RF, alignment checks, armed breakpoints (cpu.interpreterOnly) are the interpreter's,
       // and so is a host debugger's single step (cpu/debug.ts HostDebug; its watchpoints arm bpWrite)
-      if (cpu.interpreterOnly() || (cpu.hostDebug !== null && this.hostDebugHolds(cpu.hostDebug))) t = undefined;
+      const interpreterOnly = cpu.interpreterOnly() || (cpu.hostDebug !== null && this.hostDebugHolds(cpu.hostDebug));
+      if (interpreterOnly) t = undefined;
       // regions are looked up, and heat counted, only where a block starts (after a block's last
       // instruction, an interrupt or a fault): inside a block the region of its start covers the
       // address, and a lookup per interpreted instruction was a third of the interpreter's time
@@ -201,10 +202,15 @@ export class Engine {
         // the rest of the block at once (runtime/interpreter.ts), but one instruction where the lookup could
         // not fetch: the step fills the TLB, and the block's start is looked up again, its heat counted
         const before = cpu.instructions;
-        if (this.unfetchable) this.interp.step(); else this.interp.runBlock(end);
+        if (this.unfetchable) this.interp.step();
+        else {
+          // on from block to block while the gate finds nothing translated or due at their starts
+          this.blockKey = cold;
+          this.blockFrom = before;
+          this.interp.runBlock(end, interpreterOnly ? null : this.gate);
+          this.creditBlock();
+        }
         this.stats.interpretedSteps += cpu.instructions - before;
-        // a long straight run heats its start by its length, not as one execution (tiering.ts `credit`)
-        if (cold >= 0) this.tiering.credit(cold, cpu.instructions - before);
         const last = this.interp.last;
         // (not when the step only filled the TLB for a lookup that could not fetch: look up again)
         straightOn = !this.unfetchable && last !== undefined && cpu.eip === last.next && !endsBlock(last);
@@ -431,9 +437,45 @@ export class Engine {
     const hit = this.cache.get(key, cpu.eip);
     if (hit !== undefined) return hit;
     if (this.cache.isUntranslatable(key)) return undefined;
-    if (!this.tiering.hot(key, physicalOfKey(key))) { this.coldKey = key; return undefined; }
+    // (a key the gate found hot was counted there)
+    if (key !== this.due && !this.tiering.hot(key, physicalOfKey(key))) { this.coldKey = key; return undefined; }
+    this.due = -1;
     return this.translate(key);
   }
+
+  /** a key the gate found hot: the lookup that follows translates it without counting it again */
+  private due = -1;
+  /** the key of the block start the interpreter's run is in, if its heat was counted (-1: none), and the count there */
+  private blockKey = -1;
+  private blockFrom = 0;
+
+  /** A long straight run heats the start of its block by its length, not as one execution (tiering.ts `credit`). */
+  private creditBlock(): void {
+    if (this.blockKey >= 0) this.tiering.credit(this.blockKey, this.cpu.instructions - this.blockFrom);
+    this.blockKey = -1;
+  }
+
+  /**
+   * The interpreter's gate (runtime/interpreter.ts `BlockGate`) at the start
+   * of each block its run reaches: the lookup's work there, without leaving
+   * the run, while nothing is translated there or due. Its heat is counted
+   * as a lookup's; where a translation may start (the cache's filter) or
+   * the count makes it hot, the run ends, for the lookup to enter or make it.
+   */
+  private readonly gate = (phys: number, eip: number): boolean => {
+    const cpu = this.cpu;
+    this.creditBlock();
+    // (no lookup translates here: protected mode or flat segments only come with instructions that end runs)
+    if (!cpu.protectedMode || !this.flatNow()) return true;
+    if (this.coversBreak(eip)) return false;
+    const key = keyOf(phys, modeOf(cpu));
+    if (this.cache.mayHave(key)) return false;
+    if (this.tiering.hot(key, phys)) { this.due = key; return false; }
+    this.stats.misses++;
+    this.blockKey = key;
+    this.blockFrom = cpu.instructions;
+    return true;
+  };
 
   /** Is the code at `eip` where a translation starts, or a block a lookup would enter? A new region leaves for it there. */
   private readonly elsewhere = (eip: number): boolean => {
