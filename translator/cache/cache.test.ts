@@ -34,11 +34,15 @@ describe('code cache lookups through the key filter', () => {
     for (let p = a + 1; ; p++) if (filterBit(keyOf(p, MODE)) === filterBit(keyOf(a, MODE))) return p;
   })();
 
-  it('spreads neighbouring keys over the filter', () => {
-    // a page of code: its 4,096 addresses should land on nearly as many bits, far apart
+  it('keeps neighbouring keys on neighbouring bits, each its own, and another mode elsewhere', () => {
+    // a page of code: its 4,096 addresses land on as many bits, side by side (one cache line holds a function's)
     const bits = new Set(Array.from({ length: 4096 }, (_, k) => filterBit(keyOf(0x100000 + k, MODE))));
-    expect(bits.size).toBeGreaterThan(4000);
-    expect(Math.max(...bits) - Math.min(...bits)).toBeGreaterThan(1 << (FILTER_LOG2 - 1));
+    expect(bits.size).toBe(4096);
+    expect(Math.max(...bits) - Math.min(...bits)).toBe(4095);
+    // the same address in another mode (ring 3): another bit, not beside it
+    const user = filterBit(keyOf(0x100000, MODE | (3 << 3)));
+    expect(Math.abs(user - filterBit(keyOf(0x100000, MODE)))).toBeGreaterThan(4096);
+    expect(user).toBeLessThan(1 << FILTER_LOG2);
   });
 
   it('finds a translation, not a key that shares its slot, and nothing after a flush', () => {

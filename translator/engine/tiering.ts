@@ -231,10 +231,10 @@ const HEAT_CAP = 1 << 30;
 const REACHED_LOG2 = 22;
 const REACHED_BITS = 1 << REACHED_LOG2;
 
-/** A key's bit in the reached set: its physical address and mode, hashed (Fibonacci hashing). */
+/** A key's bit in the reached set: its physical address's low bits, the mode flipping high ones (neighbours share a cache line, as in cache.ts `filterBit`). */
 function reachedBitOf(key: number): number {
   const phys = physicalOfKey(key);
-  return Math.imul(phys ^ Math.imul(key - phys * 32, 0x5bd1e995), 0x9e3779b1) >>> (32 - REACHED_LOG2);
+  return (phys ^ ((key - phys * 32) << 17)) & (REACHED_BITS - 1);
 }
 
 /** The heat slot of a key: its physical address's low bits, mixed with the mode. */
