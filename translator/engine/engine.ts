@@ -17,7 +17,11 @@
  * lookups refuse to make or enter a region covering it.
  *
  * One run loop (`run`) serves the machine (machine-engine.ts), the tests and
- * the fuzzer; an engine that only interprets is the interpreter's own
+ * the fuzzer. Where it finds nothing to run at a block start, the
+ * interpreter runs the block, and goes on into the blocks after it through
+ * the engine's `gate`, which counts each one's heat as a lookup would and
+ * ends the run where a region may start or is due. An engine that only
+ * interprets is the interpreter's own
  * (runtime/interpreter.ts `InterpreterEngine`, `vmidbt run --no-jit`). With
  * `lockstep`, each region is checked against the interpreter as it runs
  * (lockstep.ts).
