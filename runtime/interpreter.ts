@@ -284,9 +284,7 @@ export class Interpreter {
    * translator's engine counts its heat there and answers false where a
    * region starts or is due (the run then ends, EIP there), so that the
    * code it has not translated runs block after block without a return to
-   * its loop, a lookup by hash and a fetch through the decode cache at each
-   * block (in Linux's boot, 4.6 million of them, about half a microsecond
-   * each on kernel code out of the processor's caches).
+   * its loop and a fetch through the decode cache at each block.
    */
   private runOn(end: number, acrossJumps: boolean, gate: BlockGate | null = null): void {
     const cpu = this.cpu;

@@ -469,7 +469,7 @@ export class Engine {
   private readonly gate = (phys: number, eip: number): boolean => {
     const cpu = this.cpu;
     this.creditBlock();
-    // (no lookup translates here: protected mode or flat segments only come with instructions that end runs)
+    // (outside protected mode or flat segments no lookup translates, and only instructions that end runs change either)
     if (!cpu.protectedMode || !this.flatNow()) return true;
     if (this.coversBreak(eip)) return false;
     const key = keyOf(phys, modeOf(cpu));
