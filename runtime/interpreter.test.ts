@@ -15,6 +15,8 @@ import { Seg } from '../isa/instr.ts';
 import { Vec } from '../isa/faults.ts';
 
 const nops = [0x90, 0x90, 0xeb, 0xfe];
+/** jmp rel32 from `from` to `to` */
+const jmpTo = (from: number, to: number) => { const r = (to - (from + 5)) | 0; return [0xe9, r & 0xff, (r >> 8) & 0xff, (r >> 16) & 0xff, (r >>> 24) & 0xff]; };
 
 describe('a single-step trap whose delivery faults', () => {
   it('a not-present #DB gate becomes #NP with the gate\'s error code, after the traced instruction', () => {
@@ -38,7 +40,6 @@ describe('a single-step trap whose delivery faults', () => {
 });
 
 describe('the decode cache', () => {
-  const jmpTo = (from: number, to: number) => { const r = (to - (from + 5)) | 0; return [0xe9, r & 0xff, (r >> 8) & 0xff, (r >> 16) & 0xff, (r >>> 24) & 0xff]; };
 
   it('decodes each instruction of a loop once, however often it runs', () => {
     const b = testWorld();
@@ -196,7 +197,7 @@ describe('runs of instructions', () => {
     // a jump to a page not present: the gate is not asked, the fault is delivered at the destination
     const far = 0x200000; // a hole in the test world's map
     const w = testWorld({ paging: { holes: [far] } });
-    w.load([0xe9, ...(() => { const r = (far - (C + 5)) | 0; return [r & 0xff, (r >> 8) & 0xff, (r >> 16) & 0xff, (r >>> 24) & 0xff]; })()]);
+    w.load(jmpTo(C, far));
     let calls = 0;
     w.interp.runBlock(10, () => { calls++; return true; });
     expect([calls, w.vectorTaken()]).toEqual([0, Vec.PF]);

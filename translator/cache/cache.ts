@@ -131,15 +131,21 @@ export const HEAP_PER_INSTRUCTION = 200;
  */
 export const FILTER_LOG2 = 21;
 /**
- * A key's bit in the filter: its physical address's low bits, with the mode
- * flipping high ones. Neighbouring code has neighbouring bits, so the block
- * starts of a function share a cache line of the filter, where a hash sent
- * each to a line of its own, mostly out of the processor's caches on kernel
- * code (bench/README.md, stop 65); addresses 2 MiB apart share a bit.
+ * A key's bit in a set of `2^log2` bits: its physical address's low bits,
+ * with the mode flipping the high ones. Neighbouring code has neighbouring
+ * bits, so the block starts of a function share a cache line of the set,
+ * where a hash sent each to a line of its own, mostly out of the
+ * processor's caches on kernel code (bench/README.md, stop 65); addresses
+ * `2^log2` bytes apart share a bit. The filter's bits, and the reached set's
+ * (engine/tiering.ts), are chosen so.
  */
+export function addressBitOf(key: number, log2: number): number {
+  const phys = physicalOfKey(key);
+  return (phys ^ ((key - phys * 32) << (log2 - 5))) & ((1 << log2) - 1);
+}
+/** A key's bit in the filter (`addressBitOf`: 2 MiB apart share one). */
 export function filterBit(key: number): number {
-  const phys = Math.floor(key / 32);
-  return (phys ^ ((key - phys * 32) << 16)) & ((1 << FILTER_LOG2) - 1);
+  return addressBitOf(key, FILTER_LOG2);
 }
 /** How many untranslatable keys are remembered before the set starts over. */
 export const UNTRANSLATABLE_LIMIT = 4096;

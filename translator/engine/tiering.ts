@@ -53,7 +53,7 @@
  * and two bytes per page of RAM, whatever the guest runs. Used by the engine (engine.ts), one per vCPU.
  */
 
-import { physicalOfKey } from '../cache/cache.ts';
+import { addressBitOf, physicalOfKey } from '../cache/cache.ts';
 import { widen } from '../../base/wide-fields.ts';
 
 /**
@@ -231,10 +231,9 @@ const HEAT_CAP = 1 << 30;
 const REACHED_LOG2 = 22;
 const REACHED_BITS = 1 << REACHED_LOG2;
 
-/** A key's bit in the reached set: its physical address's low bits, the mode flipping high ones (neighbours share a cache line, as in cache.ts `filterBit`). */
+/** A key's bit in the reached set (cache.ts `addressBitOf`, as the cache's filter). */
 function reachedBitOf(key: number): number {
-  const phys = physicalOfKey(key);
-  return (phys ^ ((key - phys * 32) << 17)) & (REACHED_BITS - 1);
+  return addressBitOf(key, REACHED_LOG2);
 }
 
 /** The heat slot of a key: its physical address's low bits, mixed with the mode. */
