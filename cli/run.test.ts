@@ -151,8 +151,24 @@ describe('vmidbt run', () => {
     expect(t.byRegion.filter((x: { symbol?: string }) => x.symbol).length).toBeGreaterThan(t.regions / 2);
     expect(t.byRegion.some((x: { symbol?: string }) => /^\w+\+0x[0-9a-f]+$/.test(x.symbol ?? ''))).toBe(true);
     expect(t.byRegion.every((x: { runs: number; executed: number }) => x.runs > 0 && x.executed >= 0)).toBe(true);
+    // each region's first 1,000 runs apart: all of a region that ran fewer, a part of one that ran more
+    type Warm = { runs: number; executed: number; hostMs: number; warmExecuted: number; warmMs: number };
+    const regions: Warm[] = t.byRegion;
+    expect(t.warmUp.runsEach).toBe(1000);
+    for (const x of regions) {
+      expect(x.warmExecuted).toBeLessThanOrEqual(x.executed);
+      expect(x.warmMs).toBeLessThanOrEqual(x.hostMs + 0.001);
+      if (x.runs <= 1000) expect([x.warmExecuted, x.warmMs]).toEqual([x.executed, x.hostMs]);
+    }
+    const longLived = regions.filter((x) => x.runs > 1000);
+    expect(longLived.length).toBeGreaterThan(0);
+    expect(longLived.some((x) => x.warmExecuted < x.executed)).toBe(true);
+    expect(t.warmUp.executed).toBe(regions.reduce((n, x) => n + x.warmExecuted, 0));
+    expect(t.warmUp.share).toBeGreaterThan(0);
+    expect(t.warmUp.share).toBeLessThanOrEqual(1);
     const text = await runAsync('--region-times', '3', '--append', 'run=sieve scale=0.02');
     expect(text.stdout).toMatch(/^ {2}regions +[\d,]+ ran \d+ ms \([\d.]+% of the wall time\), [\d.]+ ns per guest instruction; longest first:$/m);
+    expect(text.stdout).toMatch(/^ {16}their first 1,000 runs each \d+ ms \([\d.]+%\), [\d.]+ ns per guest instruction; later runs [\d.]+ ns$/m);
     expect(text.stdout.match(/^ {4}0x[0-9a-f]{8} /gm)).toHaveLength(3);
   });
 

@@ -20,7 +20,7 @@ import { DEFAULT_IO_NS, type Machine, type RunResult } from '../runtime/machine.
 import type { TranslatingEngine } from '../translator/engine/machine-engine.ts';
 import { Symbolizer } from '../profile/symbols.ts';
 import type { VmiRom } from '../vmirom/rom.ts';
-import { DEFAULT_ENGINE_OPTIONS, type EngineOptions, type EngineStats, type RegionTime } from '../translator/engine/engine.ts';
+import { DEFAULT_ENGINE_OPTIONS, WARM_RUNS, type EngineOptions, type EngineStats, type RegionTime } from '../translator/engine/engine.ts';
 import { LoaderError } from '../runtime/loader/errors.ts';
 import { isLinuxImage } from '../runtime/loader/linux.ts';
 import { declaredImageSize } from '../runtime/loader/image-size.ts';
@@ -514,30 +514,50 @@ export function readSymbolMap(path: string): Symbolizer {
  * (--region-times): what a CPU profile, which names every region
  * `translated`, cannot say. A region's time is its own code and the
  * helpers it calls, from entry to exit; ns per guest instruction tells code
- * V8 has optimised (a few ns) from code still in its baseline tiers.
+ * V8 has optimised (a few ns) from code still in its baseline tiers. Each
+ * region's first WARM_RUNS runs are summed apart as well (`warmUp`): what
+ * V8's warm-up of new code costs, against the same regions' later runs.
  */
 function regionTimesSummary(regions: RegionTime[], wallSeconds: number, sym: Symbolizer, symbolsFrom: 'image' | 'file') {
   const ms = regions.reduce((n, r) => n + r.hostMs, 0);
   const executed = regions.reduce((n, r) => n + r.executed, 0);
+  const warmMs = regions.reduce((n, r) => n + r.warmMs, 0);
+  const warmExecuted = regions.reduce((n, r) => n + r.warmExecuted, 0);
+  const nsPer = (t: number, n: number) => (n > 0 ? Number(((t * 1e6) / n).toFixed(2)) : 0);
   return {
     regions: regions.length,
     hostMs: Number(ms.toFixed(1)),
     shareOfWall: wallSeconds > 0 ? Number((ms / 1000 / wallSeconds).toFixed(4)) : 0,
-    nsPerInstruction: executed ? Number(((ms * 1e6) / executed).toFixed(2)) : 0,
+    nsPerInstruction: nsPer(ms, executed),
+    /** each region's first `runsEach` runs (all of them if it ran fewer), and the runs after */
+    warmUp: {
+      runsEach: WARM_RUNS,
+      hostMs: Number(warmMs.toFixed(1)),
+      share: ms > 0 ? Number((warmMs / ms).toFixed(4)) : 0,
+      executed: warmExecuted,
+      nsPerInstruction: nsPer(warmMs, warmExecuted),
+      laterNsPerInstruction: nsPer(ms - warmMs, executed - warmExecuted),
+    },
     /** where the names come from: the image's ELF symbols, or the --symbols file */
     symbolsFrom,
     byRegion: regions.map((r) => ({
       ...r, entry: `0x${r.entry.toString(16).padStart(8, '0')}`, symbol: sym.lookup(r.entry) ? sym.format(r.entry) : undefined, hostMs: Number(r.hostMs.toFixed(3)),
+      warmMs: Number(r.warmMs.toFixed(3)),
     })),
   };
 }
 
 function regionTimeLines(t: ReturnType<typeof regionTimesSummary>, rows: number): string[] {
-  const lines = [`  regions       ${fmtInt(t.regions)} ran ${t.hostMs.toFixed(0)} ms (${(t.shareOfWall * 100).toFixed(1)}% of the wall time), ${t.nsPerInstruction.toFixed(1)} ns per guest instruction; longest first:`];
-  lines.push(`    entry          host ms  share      runs  instrs run  per run  ns/instr  JS bytes  symbol (${t.symbolsFrom === 'file' ? '--symbols' : 'ELF images'})`);
+  const w = t.warmUp;
+  const lines = [
+    `  regions       ${fmtInt(t.regions)} ran ${t.hostMs.toFixed(0)} ms (${(t.shareOfWall * 100).toFixed(1)}% of the wall time), ${t.nsPerInstruction.toFixed(1)} ns per guest instruction; longest first:`,
+    `                their first ${fmtInt(w.runsEach)} runs each ${w.hostMs.toFixed(0)} ms (${(w.share * 100).toFixed(1)}%), ${w.nsPerInstruction.toFixed(1)} ns per guest instruction; later runs ${w.laterNsPerInstruction.toFixed(1)} ns`,
+  ];
+  lines.push(`    entry          host ms  share      runs  instrs run  per run  ns/instr  first ${fmtInt(w.runsEach)}  JS bytes  symbol (${t.symbolsFrom === 'file' ? '--symbols' : 'ELF images'})`);
+  const nsPer = (ms: number, n: number) => ((ms * 1e6) / Math.max(1, n)).toFixed(1);
   for (const r of t.byRegion.slice(0, rows)) {
     const share = t.hostMs > 0 ? (100 * r.hostMs) / t.hostMs : 0;
-    lines.push(`    ${r.entry}  ${r.hostMs.toFixed(1).padStart(9)}  ${share.toFixed(1).padStart(4)}%  ${fmtInt(r.runs).padStart(8)}  ${fmtInt(r.executed).padStart(10)}  ${(r.executed / r.runs).toFixed(1).padStart(7)}  ${((r.hostMs * 1e6) / Math.max(1, r.executed)).toFixed(1).padStart(8)}  ${fmtInt(r.jsBytes).padStart(8)}${r.symbol ? `  ${r.symbol}` : ''}`);
+    lines.push(`    ${r.entry}  ${r.hostMs.toFixed(1).padStart(9)}  ${share.toFixed(1).padStart(4)}%  ${fmtInt(r.runs).padStart(8)}  ${fmtInt(r.executed).padStart(10)}  ${(r.executed / r.runs).toFixed(1).padStart(7)}  ${nsPer(r.hostMs, r.executed).padStart(8)}  ${nsPer(r.warmMs, r.warmExecuted).padStart(11)}  ${fmtInt(r.jsBytes).padStart(8)}${r.symbol ? `  ${r.symbol}` : ''}`);
   }
   return lines;
 }

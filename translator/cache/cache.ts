@@ -232,7 +232,7 @@ export class CodeCache {
     const r = this.blockStarts.get(key);
     const k = this.innerBlock(r, eip);
     if (r === undefined || k < 0) return undefined;
-    const t: Translation = widen({ ...r, key, entryEip: eip, block: k, executed: 0, runs: 0, hostMs: 0, entries: [] }, WIDE_TRANSLATION_FIELDS);
+    const t: Translation = widen({ ...r, key, entryEip: eip, block: k, executed: 0, runs: 0, hostMs: 0, warmMs: 0, warmExecuted: 0, entries: [] }, WIDE_TRANSLATION_FIELDS);
     r.entries.push(t);
     this.stats.blockEntries++;
     this.byKey.set(key, t);

@@ -31,7 +31,7 @@ import { widen } from '../../base/wide-fields.ts';
 import type { WasmBatch } from './wasm-region.ts';
 
 /** A translation's key (an unsigned 32-bit number) and instruction count: any size (base/wide-fields.ts) */
-export const WIDE_TRANSLATION_FIELDS: readonly string[] = ['key', 'executed', 'hostMs'];
+export const WIDE_TRANSLATION_FIELDS: readonly string[] = ['key', 'executed', 'hostMs', 'warmMs', 'warmExecuted'];
 
 export interface Translation {
   /**
@@ -83,6 +83,9 @@ export interface Translation {
   /** runs, and host milliseconds inside them, counted on the region when the engine times regions (EngineOptions.timeRegions) */
   runs: number;
   hostMs: number;
+  /** of those, the host milliseconds and guest instructions of its first WARM_RUNS runs (engine/engine.ts) */
+  warmMs: number;
+  warmExecuted: number;
 }
 
 /** Where the region came from: cache key, entry, physical pages (entry page first), block count. */
@@ -111,7 +114,7 @@ export function assemble(region: EmittedRegion, origin: Origin, memory: Physical
     pages: origin.pages,
     links: unlinked(region.exitEips.length), exitEips: region.exitEips,
     sites: new Array(2 * region.sites).fill(undefined), entryPage: origin.pages[0] ?? -1,
-    source, sourceBytes: source.length, instructions: region.instrs.length, blocks: origin.blocks, executed: 0, runs: 0, hostMs: 0,
+    source, sourceBytes: source.length, instructions: region.instrs.length, blocks: origin.blocks, executed: 0, runs: 0, hostMs: 0, warmMs: 0, warmExecuted: 0,
   }, WIDE_TRANSLATION_FIELDS);
   const args: FactoryArgs = {
     host: H, helpers: HELPERS, instrs: region.instrs, links: t.links, exitEips: region.exitEips, memory,

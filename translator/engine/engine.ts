@@ -84,7 +84,19 @@ export interface RegionTime {
   runs: number;
   executed: number;
   hostMs: number;
+  /** the same for its first WARM_RUNS runs (all of them if it ran fewer): V8's warm-up of its code */
+  warmExecuted: number;
+  warmMs: number;
 }
+
+/**
+ * The runs of a region that `--region-times` counts apart as its warm-up:
+ * V8 runs a new region's function in its interpreter and its baseline
+ * compiler's code until TurboFan's code is back, which for the kernel's
+ * larger regions takes several hundred runs (bench/README.md, stop 66), and
+ * a region that deoptimises goes back there for as many again.
+ */
+export const WARM_RUNS = 1000;
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   /**
@@ -329,11 +341,17 @@ export class Engine {
 
   private timedRun(from: Translation): Translation | number | undefined {
     const region = from.region;
+    const before = this.cpu.instructions;
     const started = host().now();
     try {
       return from.fn(this.cpu, from.block);
     } finally {
-      region.hostMs += host().now() - started;
+      const ms = host().now() - started;
+      region.hostMs += ms;
+      if (region.runs < WARM_RUNS) {
+        region.warmMs += ms;
+        region.warmExecuted += this.cpu.instructions - before;
+      }
       region.runs++;
     }
   }
@@ -342,7 +360,7 @@ export class Engine {
   regionTimes(): RegionTime[] {
     return (this.timed ?? [])
       .filter((t) => t.runs > 0)
-      .map((t) => ({ entry: t.entryEip >>> 0, instructions: t.instructions, jsBytes: t.sourceBytes, runs: t.runs, executed: t.executed, hostMs: t.hostMs }))
+      .map((t) => ({ entry: t.entryEip >>> 0, instructions: t.instructions, jsBytes: t.sourceBytes, runs: t.runs, executed: t.executed, hostMs: t.hostMs, warmExecuted: t.warmExecuted, warmMs: t.warmMs }))
       .sort((a, b) => b.hostMs - a.hostMs);
   }
 
