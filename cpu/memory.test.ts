@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PhysicalMemory } from './memory.ts';
+import { PhysicalMemory, SPARED_WRITES } from './memory.ts';
 import { staysOptimized } from '../spec-tests/v8-natives.ts';
 
 describe('PhysicalMemory', () => {
@@ -36,5 +36,29 @@ describe('PhysicalMemory', () => {
     mem.journal = [];
     mem.journalRange(0x1000, 3);
     expect(mem.journal).toEqual([0x1000, 1, 0x1001, 2, 0x1002, 3]);
+  });
+
+  it('tells its listeners which bytes of a code page were written, and after SPARED_WRITES such writes the whole page', () => {
+    const mem = new PhysicalMemory(0x10000);
+    const told: [number, number, number][] = [];
+    // a listener that keeps the page's other code marks it again, as the interpreter and the code cache do
+    mem.onCodeInvalidated((page, offset, size) => { told.push([page, offset, size]); mem.markCode(page); });
+    mem.write(0x3000, 4, 1); // no code there yet: nobody is told
+    mem.markCode(0x3);
+    const epoch = mem.codeEpoch;
+    mem.write(0x3123, 2, 0xbeef);
+    expect(told).toEqual([[0x3, 0x123, 2]]);
+    expect(mem.codeEpoch).toBe(epoch + 1);
+    // the host's load over two pages, one of them code: that page's part of it
+    mem.load(0x2ff0, Uint8Array.from({ length: 0x20 }, () => 0x90));
+    expect(told[1]).toEqual([0x3, 0, 0x10]);
+    for (let k = 2; k < SPARED_WRITES; k++) mem.write(0x3800 + k, 1, 0);
+    expect(told.every(([, , size]) => size < 0x1000)).toBe(true);
+    mem.write(0x3900, 1, 0);
+    expect(told[told.length - 1]).toEqual([0x3, 0, 0x1000]);
+    mem.write(0x3901, 1, 0); // counted afresh
+    expect(told[told.length - 1]).toEqual([0x3, 0x901, 1]);
+    mem.invalidateCode(0x3);
+    expect(told[told.length - 1]).toEqual([0x3, 0, 0x1000]);
   });
 });

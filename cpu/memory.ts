@@ -20,6 +20,18 @@ export const enum PageKind { RAM = 0, ROM = 1, DEVICE = 2 }
 /** ORed into a page's kind when translated code was made from it */
 export const PAGE_CODE = 0x80;
 
+/** Told that the guest (or the host) wrote `size` bytes at `offset` of a page holding code. */
+export type CodeWriteListener = (page: number, offset: number, size: number) => void;
+
+/**
+ * A page that holds code and takes this many writes that spare some of it
+ * (data beside code, a patched call elsewhere on the page) then drops all of
+ * its code at the next, as every write did before writes were told apart by
+ * the bytes they hit: the page is data now, and its stores go back to the
+ * fast path (a write to a page holding code takes the slow path).
+ */
+export const SPARED_WRITES = 64;
+
 export interface MmioDevice {
   name: string;
   read(addr: number, size: number): number;
@@ -71,8 +83,15 @@ export class PhysicalMemory {
   journal: number[] | null = null;
   /** software TLBs that may cache this memory (every vCPU's MMU registers itself) */
   readonly tlbs: { revokeWrite(page: number): void }[] = [];
-  /** told when a code page is written: its cached decodings and translations are stale */
-  private readonly codeListeners: ((page: number) => void)[] = [];
+  /**
+   * told when a code page is written, with the bytes written (`offset` and
+   * `size` within the page): the decodings and translations made from them
+   * are stale; a listener that keeps others of the page marks it again
+   * (`markCode`)
+   */
+  private readonly codeListeners: CodeWriteListener[] = [];
+  /** writes to each page that spared some of its code, since its code was last dropped whole (SPARED_WRITES) */
+  private readonly spared: Uint8Array;
 
   /**
    * `vcpuAreas` > 0: RAM is the start of one WebAssembly memory, followed by
@@ -100,6 +119,7 @@ export class PhysicalMemory {
     this.i32 = new Int32Array(this.buffer, 0, sizeBytes >>> 2);
     this.view = new DataView(this.buffer, 0, sizeBytes);
     this.pageKind = new Uint8Array(sizeBytes / PAGE_SIZE);
+    this.spared = new Uint8Array(sizeBytes / PAGE_SIZE);
     // translated code reads the epoch on entry: it must not fold in the value it has until the first change
     mutable(this, ['codeEpoch']);
   }
@@ -129,7 +149,9 @@ export class PhysicalMemory {
     this.u8.set(bytes, addr);
     // host writes over decoded or translated code make it stale just as guest writes do
     for (let p = addr >>> 12; p <= (addr + bytes.length - 1) >>> 12; p++) {
-      if (this.pageKind[p] & PAGE_CODE) this.codeWritten(p);
+      if (!(this.pageKind[p] & PAGE_CODE)) continue;
+      const from = Math.max(addr, p << 12);
+      this.codeWritten(p, from & 0xfff, Math.min(addr + bytes.length, (p + 1) << 12) - from);
     }
   }
 
@@ -261,7 +283,7 @@ export class PhysicalMemory {
         if (size === 1) this.u8[addr] = value;
         else if (size === 2) this.view.setUint16(addr, value, true);
         else this.view.setInt32(addr, value, true);
-        if (kind & PAGE_CODE) this.codeWritten(addr >>> 12);
+        if (kind & PAGE_CODE) this.codeWritten(addr >>> 12, addr & 0xfff, size);
         return;
       }
       if ((kind & 0x7f) === PageKind.ROM) return;
@@ -286,7 +308,7 @@ export class PhysicalMemory {
     return page < this.pageKind.length && (this.pageKind[page] & PAGE_CODE) !== 0;
   }
 
-  onCodeInvalidated(listener: (page: number) => void): void {
+  onCodeInvalidated(listener: CodeWriteListener): void {
     this.codeListeners.push(listener);
   }
 
@@ -304,14 +326,23 @@ export class PhysicalMemory {
 
   /** Drop every decoding and translation made from this page (a debugger set a breakpoint on it). */
   invalidateCode(page: number): void {
-    if (page < this.pageKind.length) this.codeWritten(page);
+    if (page < this.pageKind.length) this.codeWritten(page, 0, PAGE_SIZE);
   }
 
-  /** A guest write hit a code page: drop the mark and tell every cache. */
-  private codeWritten(page: number): void {
+  /**
+   * A guest write hit a code page: drop the mark and tell every cache which
+   * bytes changed; what they keep of the page marks it again. Translated
+   * code leaves after the store however little it hit (the code epoch).
+   */
+  private codeWritten(page: number, offset: number, size: number): void {
+    if (size < PAGE_SIZE && ++this.spared[page] > SPARED_WRITES) size = PAGE_SIZE;
+    if (size >= PAGE_SIZE) {
+      offset = 0;
+      this.spared[page] = 0;
+    }
     this.pageKind[page] &= ~PAGE_CODE;
     this.codeEpoch++;
-    for (const l of this.codeListeners) l(page);
+    for (const l of this.codeListeners) l(page, offset, size);
   }
 
   /** 64-bit little-endian read of RAM as [low, high] (page-table entries in PAE). */

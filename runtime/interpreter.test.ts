@@ -82,6 +82,27 @@ describe('the decode cache', () => {
     expect(b.cpu.regs[0]).toBe(0x502);
   });
 
+  it('drops only the decodings whose bytes a write touched, and the links to them from those it keeps', () => {
+    // mov eax, 1; mov ebx, 2; add ecx, ebx; jmp $, and a data word 0x40 bytes on, on the same page
+    const b = testWorld();
+    b.load([0xb8, 1, 0, 0, 0, 0xbb, 2, 0, 0, 0, 0x01, 0xd9, 0xeb, 0xfe]);
+    const pass = () => { b.cpu.eip = LAYOUT.code; b.interp.run(3); };
+    pass(); pass(); // (a page's first fetch fills the TLB and caches nothing)
+    expect(b.cpu.regs[1]).toBe(4);
+    const decoded = b.interp.decodings;
+    expect(b.interp.decodeAt(LAYOUT.code).follow?.eip).toBe(LAYOUT.code + 5);
+    b.mem.write(LAYOUT.code + 0x40, 4, 0x1234); // beside the code: every decoding stays, and the page is code still
+    pass();
+    expect(b.interp.decodings).toBe(decoded);
+    expect(b.mem.isCode(LAYOUT.code >>> 12)).toBe(true);
+    b.mem.write(LAYOUT.code + 6, 1, 3); // mov ebx, 3: that decoding goes, and the link from the mov before it
+    expect(b.interp.decodeAt(LAYOUT.code).follow).toBeUndefined();
+    pass();
+    expect(b.cpu.regs[3]).toBe(3);
+    expect(b.cpu.regs[1]).toBe(9); // 2, 2 and 2 before, 3 now
+    expect(b.interp.decodings).toBe(decoded + 1);
+  });
+
   it('tells apart two frames whose addresses share slots, run at the same EIP', () => {
     // the code's page maps frame A, then frame B (DECODE_SLOTS bytes higher: the same slots); each holds
     // its own loop at the same EIP, and after the switch the interpreter must run B's

@@ -74,7 +74,7 @@ export class Interpreter {
 
   constructor(readonly cpu: Cpu) {
     this.ops = new InterpOps(cpu);
-    cpu.mem.onCodeInvalidated((page) => this.forgetPage(page));
+    cpu.mem.onCodeInvalidated((page, offset, size) => this.forgetBytes(page, offset, size));
   }
 
   /**
@@ -90,27 +90,53 @@ export class Interpreter {
   /** the same by second page (entries the cache has since let go of are skipped, and pruned as a list grows) */
   private readonly straddlersOn = new Map<number, Instr[]>();
 
-  private forgetPage(page: number): void {
+  /**
+   * `size` bytes at `offset` of a page holding decodings were written: drop
+   * the decodings whose bytes they touched (and every one that runs onto the
+   * page from the one before: few, and their bytes here are not looked at
+   * one by one). The others stay, and mark the page as code again; a link
+   * from one of them to a dropped one (`follow`) goes with it.
+   */
+  private forgetBytes(page: number, offset: number, size: number): void {
+    let kept = false;
     for (const i of this.straddlersOn.get(page) ?? []) {
       const at = this.straddlers.get(i);
       if (at === undefined || at.page !== page) continue;
       const chunk = this.decoded[at.slot >>> 12];
-      if (chunk !== undefined && chunk[at.slot & 0xfff] === i) chunk[at.slot & 0xfff] = undefined;
-      this.straddlers.delete(i);
+      if (chunk !== undefined && chunk[at.slot & 0xfff] === i) this.drop(chunk, at.slot & 0xfff, i);
     }
     this.straddlersOn.delete(page);
     const first = (page << 12) & (DECODE_SLOTS - 1);
     const chunk = this.decoded[first >>> 12];
-    if (!chunk) return;
-    const high = (page << 12) >>> DECODE_BITS;
-    for (let k = 0; k < 0x1000; k++) {
-      const i = chunk[k];
-      if (i !== undefined && addressBitsOf(i.cacheTag) === high) {
-        chunk[k] = undefined;
-        // (k is the page offset: a slot's low bits are the address's)
-        if (k + i.len > 0x1000) this.straddlers.delete(i);
+    if (chunk !== undefined) {
+      const high = (page << 12) >>> DECODE_BITS;
+      const end = offset + size;
+      let dropped = false;
+      // (k is the page offset: a slot's low bits are the address's; an instruction is at most 15 bytes)
+      for (let k = Math.max(0, offset - 15); k < end; k++) {
+        const i = chunk[k];
+        if (i !== undefined && addressBitsOf(i.cacheTag) === high && k + i.len > offset) {
+          this.drop(chunk, k, i);
+          dropped = true;
+        }
+      }
+      for (let k = 0; k < 0x1000; k++) {
+        const i = chunk[k];
+        if (i === undefined || addressBitsOf(i.cacheTag) !== high) continue;
+        kept = true;
+        if (!dropped) break;
+        if (i.follow?.cacheTag === 0) i.follow = undefined;
+        if (i.followTaken?.cacheTag === 0) i.followTaken = undefined;
       }
     }
+    if (kept) this.cpu.mem.markCode(page);
+  }
+
+  /** Take a decoding out of its slot; its tag says it is in none (a link to it is then let go). */
+  private drop(chunk: (Instr | undefined)[], k: number, i: Instr): void {
+    chunk[k] = undefined;
+    i.cacheTag = 0;
+    this.straddlers.delete(i);
   }
 
   /** instructions decoded afresh for the interpreter: the decode cache did not hold them (`--stats`) */

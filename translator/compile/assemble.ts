@@ -22,6 +22,7 @@
 import type { Cpu } from '../../cpu/cpu.ts';
 import type { PhysicalMemory } from '../../cpu/memory.ts';
 import { HELPERS } from '../../semantics/helpers.ts';
+import { CHUNK_WORDS } from '../region/discover.ts';
 import { H } from '../emit/host.ts';
 import { FACTORY_PARAMS, PARAMS, type FactoryArgs } from '../emit/abi.ts';
 import type { EmittedRegion } from '../emit/region.ts';
@@ -60,6 +61,8 @@ export interface Translation {
   entries: Translation[];
   /** physical pages the region's code came from */
   pages: number[];
+  /** the chunks of each of those pages its code was read from, CHUNK_WORDS words of bits a page (region/discover.ts RegionCode.chunks) */
+  chunks: number[];
   /**
    * chained successors by static exit number; an exit not linked yet holds
    * its own number, so that only the exit actually taken is ever linked (an
@@ -93,6 +96,8 @@ export interface Origin {
   key: number;
   entry: number;
   pages: number[];
+  /** the chunks of those pages the code was read from (RegionCode.chunks); absent: all of them */
+  chunks?: number[];
   blocks: number;
 }
 
@@ -111,7 +116,7 @@ export function assemble(region: EmittedRegion, origin: Origin, memory: Physical
   checkGenerated ??= checkRequested();
   const t: Translation = widen({
     fn: undefined!, valid: true, key: origin.key, mode: origin.key % 32, entryEip: origin.entry, block: 0, region: undefined!, blockEips: region.blockEips, entries: [],
-    pages: origin.pages,
+    pages: origin.pages, chunks: origin.chunks ?? origin.pages.flatMap(() => new Array<number>(CHUNK_WORDS).fill(-1)),
     links: unlinked(region.exitEips.length), exitEips: region.exitEips,
     sites: new Array(2 * region.sites).fill(undefined), entryPage: origin.pages[0] ?? -1,
     source, sourceBytes: source.length, instructions: region.instrs.length, blocks: origin.blocks, executed: 0, runs: 0, hostMs: 0, warmMs: 0, warmExecuted: 0,

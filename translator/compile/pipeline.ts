@@ -104,7 +104,7 @@ export class RegionCompiler {
       entry: code.entry, blocks: code.blocks, liveOut, facts, claims, newOps: own && ((ctx) => own.emitter!(ctx)),
     }));
     this.count(region);
-    const origin = { key, entry: code.entry, pages: code.pages.map(([, phys]) => phys >>> 12), blocks: code.blocks.length };
+    const origin = { key, entry: code.entry, pages: code.pages.map(([, phys]) => phys >>> 12), chunks: code.chunks, blocks: code.blocks.length };
     const bindings = Object.assign({}, ...this.inliners.map((n) => n.bindings ?? {}));
     return this.timed('assemble', () => assemble(region, origin, cpu.mem, bindings, this.wasm > 0 ? (this.batch ??= new WasmBatch(cpu, this.stats.wasm, bind, this.wasm, this.wasmLowering)) : undefined));
   }

@@ -678,6 +678,34 @@ describe('self-modifying code', () => {
     expect(b.cpu.regs[7]).toBe(7);
     expect(e.stats.invalidations).toBeGreaterThan(0);
   });
+
+  it('a store beside a translated region on its page leaves the region standing; one into its bytes drops it', () => {
+    const code = nasm(`
+      call fn
+      mov esi, eax
+      mov dword [data], 5
+      call fn
+      mov edi, eax
+      mov byte [fn + 1], 7
+      call fn
+      mov ebp, eax
+      jmp $
+      times 0x3000 - 0x1000 - ($ - $$) nop
+    fn:
+      mov eax, 1
+      ret
+      times 0x40 db 0
+    data: dd 0`);
+    const { b, e } = machine(code, { threshold: 0 });
+    e.run(9); // to the mov edi, eax after the second call: the store to data dropped nothing
+    expect(b.r32(0x3000 + 6 + 0x40)).toBe(5);
+    expect(e.stats.invalidations).toBe(0);
+    e.run(21);
+    expect([b.cpu.regs[6], b.cpu.regs[7], b.cpu.regs[5]]).toEqual([1, 1, 7]);
+    // the patch dropped fn's regions (fn, and the one at its ret: the same 16 bytes), and the new code ran
+    expect(e.stats.invalidations).toBe(2);
+    expect(final(b)).toEqual(final(interpreted(code, 30)));
+  });
 });
 
 describe('int3 runtime patching (as Linux text_poke_bp changes translated kernel code)', () => {

@@ -113,7 +113,19 @@ export interface RegionCode {
   blocks: Block[];
   /** [linear page, physical address of its frame] of each page code was read from, entry page first */
   pages: [number, number][];
+  /**
+   * The bytes discovery read on each of those pages, in chunks of
+   * 2^CODE_CHUNK_SHIFT bytes: CHUNK_WORDS words of bits a page, in the order
+   * of `pages`. A write elsewhere on a page leaves the region standing
+   * (cache.ts).
+   */
+  chunks: number[];
 }
+
+/** A bit of RegionCode.chunks stands for 2^CODE_CHUNK_SHIFT bytes. */
+export const CODE_CHUNK_SHIFT = 4;
+/** Words of chunk bits a page. */
+export const CHUNK_WORDS = 4096 >>> CODE_CHUNK_SHIFT >>> 5;
 
 /** Reads guest data without faulting (jump-table entries); undefined where a read would fault. */
 export type Peek32 = (lin: number) => number | undefined;
@@ -161,10 +173,16 @@ export type InlinedCall = (i: Instr) => boolean;
 export function discover(cpu: Cpu, limits: CompileLimits, inlined?: InlinedCall, elsewhere?: Elsewhere, notReached?: NotReached): RegionCode {
   const entry = cpu.eip;
   const physOfPage = new Map<number, number>();
+  // the chunks read, by linear page
+  const readOf = new Map<number, number[]>();
   const src: CodeSource = {
     fetch8(eip: number): number {
       if (!onEntryPages(entry, eip)) throw new Fault(14, 0);
       const page = eip >>> 12;
+      let read = readOf.get(page);
+      if (read === undefined) readOf.set(page, (read = new Array<number>(CHUNK_WORDS).fill(0)));
+      const chunk = (eip & 0xfff) >>> CODE_CHUNK_SHIFT;
+      read[chunk >>> 5] |= 1 << (chunk & 31);
       let base = physOfPage.get(page);
       if (base === undefined) {
         base = cpu.mmu.translate(page << 12, Access.FETCH) & ~0xfff;
@@ -175,7 +193,8 @@ export function discover(cpu: Cpu, limits: CompileLimits, inlined?: InlinedCall,
     },
   };
   const blocks = discoverBlocks(src, entry, cpu.code32, peekOf(cpu), limits, inlined, elsewhere, notReached);
-  return { entry, blocks, pages: [...physOfPage.entries()] };
+  const pages = [...physOfPage.entries()];
+  return { entry, blocks, pages, chunks: pages.flatMap(([page]) => readOf.get(page)!) };
 }
 
 /** Blocks reachable from `entry` within the limits, entry block first. */
