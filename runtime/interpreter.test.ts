@@ -103,6 +103,23 @@ describe('the decode cache', () => {
     expect(b.interp.decodings).toBe(decoded + 1);
   });
 
+  it('after a write, runs no link to a decoding that left the cache for another sharing its slot', () => {
+    // mov eax, 1; mov ebx, 2; mov ecx, 3; jmp $: linked one to the next by two runs
+    const b = testWorld();
+    const C = LAYOUT.code;
+    b.load([0xb8, 1, 0, 0, 0, 0xbb, 2, 0, 0, 0, 0xb9, 3, 0, 0, 0, 0xeb, 0xfe]);
+    const pass = () => { b.cpu.eip = C; b.interp.run(3); };
+    pass(); pass();
+    // an instruction DECODE_SLOTS bytes on takes the second one's slot; the first still links to it, and it to the third
+    const far = C + DECODE_SLOTS;
+    b.mem.load(far, Uint8Array.from([0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0xeb, 0xfe]));
+    b.cpu.eip = far + 5; b.interp.run(1); // (a page's first fetch fills the TLB and caches nothing)
+    b.cpu.eip = far + 5; b.interp.run(1);
+    b.mem.write(C + 11, 1, 7); // mov ecx, 7: the third's bytes
+    pass();
+    expect([b.cpu.regs[0], b.cpu.regs[3], b.cpu.regs[1]]).toEqual([1, 2, 7]);
+  });
+
   it('tells apart two frames whose addresses share slots, run at the same EIP', () => {
     // the code's page maps frame A, then frame B (DECODE_SLOTS bytes higher: the same slots); each holds
     // its own loop at the same EIP, and after the switch the interpreter must run B's

@@ -94,8 +94,8 @@ export class Interpreter {
    * `size` bytes at `offset` of a page holding decodings were written: drop
    * the decodings whose bytes they touched (and every one that runs onto the
    * page from the one before: few, and their bytes here are not looked at
-   * one by one). The others stay, and mark the page as code again; a link
-   * from one of them to a dropped one (`follow`) goes with it.
+   * one by one). The others stay, and mark the page as code again, without
+   * their links (`follow`), which the next runs make again.
    */
   private forgetBytes(page: number, offset: number, size: number): void {
     let kept = false;
@@ -111,22 +111,18 @@ export class Interpreter {
     if (chunk !== undefined) {
       const high = (page << 12) >>> DECODE_BITS;
       const end = offset + size;
-      let dropped = false;
       // (k is the page offset: a slot's low bits are the address's; an instruction is at most 15 bytes)
       for (let k = Math.max(0, offset - 15); k < end; k++) {
         const i = chunk[k];
-        if (i !== undefined && addressBitsOf(i.cacheTag) === high && k + i.len > offset) {
-          this.drop(chunk, k, i);
-          dropped = true;
-        }
+        if (i !== undefined && addressBitsOf(i.cacheTag) === high && k + i.len > offset) this.drop(chunk, k, i);
       }
+      // every link from the page's decodings goes: one may lead to a decoding that has left the cache for another
+      // sharing its slot, and from there on to one of the bytes written, which no slot shows any more
       for (let k = 0; k < 0x1000; k++) {
         const i = chunk[k];
         if (i === undefined || addressBitsOf(i.cacheTag) !== high) continue;
         kept = true;
-        if (!dropped) break;
-        if (i.follow?.cacheTag === 0) i.follow = undefined;
-        if (i.followTaken?.cacheTag === 0) i.followTaken = undefined;
+        i.follow = i.followTaken = undefined;
       }
     }
     if (kept) this.cpu.mem.markCode(page);
