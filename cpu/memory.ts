@@ -24,11 +24,11 @@ export const PAGE_CODE = 0x80;
 export type CodeWriteListener = (page: number, offset: number, size: number) => void;
 
 /**
- * A page that holds code and takes this many writes that spare some of it
- * (data beside code, a patched call elsewhere on the page) then drops all of
- * its code at the next, as every write did before writes were told apart by
- * the bytes they hit: the page is data now, and its stores go back to the
- * fast path (a write to a page holding code takes the slow path).
+ * A page holding code that takes this many writes of less than the whole
+ * page (data beside code, calls patched one at a time) drops all of its code
+ * at the next, as every write did before writes were told apart by the bytes
+ * they hit: the page is taken for data, and its stores go back to the fast
+ * path (a write to a page holding code takes the slow path).
  */
 export const SPARED_WRITES = 64;
 
@@ -90,7 +90,7 @@ export class PhysicalMemory {
    * (`markCode`)
    */
   private readonly codeListeners: CodeWriteListener[] = [];
-  /** writes to each page that spared some of its code, since its code was last dropped whole (SPARED_WRITES) */
+  /** writes of less than a page to each code page since its code was last dropped whole (SPARED_WRITES) */
   private readonly spared: Uint8Array;
 
   /**

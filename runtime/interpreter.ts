@@ -128,7 +128,7 @@ export class Interpreter {
     if (kept) this.cpu.mem.markCode(page);
   }
 
-  /** Take a decoding out of its slot; its tag says it is in none (a link to it is then let go). */
+  /** Take a decoding out of its slot; its tag then says it is in none (so `onPageOf` links nothing to it). */
   private drop(chunk: (Instr | undefined)[], k: number, i: Instr): void {
     chunk[k] = undefined;
     i.cacheTag = 0;
